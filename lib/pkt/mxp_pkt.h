@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <rte_ether.h>
@@ -80,9 +81,7 @@ mxp_ip_equal(const struct mxp_ip *a, const struct mxp_ip *b)
 		return false;
 	if (a->af == AF_INET)
 		return a->v4 == b->v4;
-	const uint64_t *x = (const uint64_t *)(const void *)a->v6;
-	const uint64_t *y = (const uint64_t *)(const void *)b->v6;
-	return x[0] == y[0] && x[1] == y[1];
+	return memcmp(a->v6, b->v6, 16) == 0; /* two unaligned 8-byte loads */
 }
 
 /**
