@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The SRTP/SRTCP packet path over plain buffers (RFC 3711 3.3 and 3.4, RFC 7714 8-9).
+ *
+ * A call is cut into chunks of up to CHUNK packets that share a crypto driver. A chunk
+ * runs in phases, so that the driver sees whole arrays and intel-ipsec-mb fills its lanes:
+ *
+ *   protect:    prepare (parse, index, replay/reuse check and commit, key usage, IV,
+ *               ROC or E|index trailer)  ->  AES-CM then HMAC, or GCM  ->  write MKI, tag
+ *   unprotect:  prepare (parse, index estimate, replay check, MKI, key usage, IV)
+ *               ->  HMAC (or GCM decrypt/tag)  ->  in packet order: constant-time tag
+ *               compare, re-check the window, commit ROC/window/usage  ->  AES-CM decrypt
+ *               of the packets that passed
+ *
+ * The window is re-checked at commit, so two copies of one packet in one chunk are caught.
+ * A packet whose key must be re-derived (key derivation rate) is finished after its chunk,
+ * one at a time, with the same functions.
+ *
+ * Trailers (RFC 3711 figure 1/2, RFC 7714 figure 1/2; libsrtp agrees):
+ *   SRTP  HMAC: hdr | payload | MKI | tag          GCM: hdr | payload | tag | MKI
+ *   SRTCP HMAC: hdr | payload | E+index | MKI | tag
+ *         GCM:  hdr | payload | tag | E+index | MKI
+ */
+#include "srtp_priv.h"
+
+#define CHUNK 32
+
+enum mode {
+	M_PROTECT,
+	M_UNPROTECT,
+	M_VERIFY,
+};
+
+struct job {
+	struct mxp_crypto_op op; /* first: the driver sees &job->op */
+	struct mxp_srtp_ctx *c;
+	struct srtp_key *k;
+	struct srtp_session *s;
+	struct mxp_srtp_pkt *pkt;
+	uint64_t index;
+	uint32_t plen;            /* RTP/RTCP length without trailer */
+	uint32_t hlen;            /* RTP header length (AAD for GCM) */
+	uint32_t ssrc;
+	uint32_t eidx;            /* SRTCP: E flag | index as on the wire */
+	uint16_t pi;              /* position in the call */
+	bool defer;
+	bool aead;
+	uint8_t saved[4];         /* bytes under the ROC / E|index written for the MAC */
+	uint8_t rxtag[16];        /* SRTCP GCM with E=0: copy of the received tag */
+	uint8_t aad[12];          /* SRTCP GCM with E=1: first 8 bytes || E|index */
+};
+
+/* --- small pieces ---------------------------------------------------------------------- */
+
+/* RTP header length (12 + CSRCs + extension), or 0 if not a V=2 header within len. */
+static inline uint32_t
+rtp_hlen(const uint8_t *p, uint32_t len)
+{
+	if (len < 12 || (p[0] & 0xc0) != 0x80)
+		return 0;
+	uint32_t h = 12 + 4u * (p[0] & 0x0f);
+	if (p[0] & 0x10) {
+		if (h + 4 > len)
+			return 0;
+		h += 4 + 4u * srtp_be16(p + h + 2);
+	}
+	return h <= len ? h : 0;
+}
+
+/* AES-CM IV: (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16). */
+static inline void
+iv_cm(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index)
+{
+	srtp_put_be64(iv, srtp_be64(salt) ^ ssrc);
+	srtp_put_be64(iv + 8, srtp_be64(salt + 8) ^ (index << 16));
+}
+
+/* GCM IV: salt XOR (00 00 | SSRC | hi16 | lo32): SRTP: hi16:lo32 = ROC:SEQ (48-bit index);
+ * SRTCP: 00 00 | 0:index31. */
+static inline void
+iv_gcm(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index48)
+{
+	srtp_put_be64(iv, srtp_be64(salt) ^ ((uint64_t)ssrc << 16 | (index48 >> 32 & 0xffff)));
+	srtp_put_be32(iv + 8, srtp_be32(salt + 8) ^ (uint32_t)index48);
+	srtp_put_be32(iv + 12, 0);
+}
+
+/* Key for an inbound packet: by MKI, or the single key. */
+static inline struct srtp_key *
+key_for_mki(struct mxp_srtp_ctx *c, const uint8_t *mki)
+{
+	if (c->mki_len == 0)
+		return c->active >= 0 ? &c->keys[c->active] : NULL;
+	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
+		struct srtp_key *k = &c->keys[i];
+		if (k->in_use && memcmp(k->mki, mki, c->mki_len) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/* Count one use of a key; raise events at the soft threshold and the limit. */
+static inline void
+key_use(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp)
+{
+	uint64_t u = rtcp ? ++k->srtcp_used : ++k->srtp_used;
+	uint64_t soft = rtcp ? k->srtcp_soft : k->srtp_soft;
+	uint64_t lim = rtcp ? k->srtcp_limit : k->srtp_limit;
+	if (MXP_UNLIKELY(u >= soft) && !k->soft) {
+		k->soft = true;
+		c->events |= MXP_SRTP_EV_KEY_SOFT;
+	}
+	if (MXP_UNLIKELY(u >= lim)) {
+		k->exhausted = true;
+		c->events |= MXP_SRTP_EV_KEY_EXHAUSTED;
+	}
+}
+
+static inline bool
+key_spent(const struct srtp_key *k, bool rtcp)
+{
+	return rtcp ? k->srtcp_used >= k->srtcp_limit : k->srtp_used >= k->srtp_limit;
+}
+
+static inline uint64_t
+kdr_r(const struct mxp_srtp_ctx *c, uint64_t index)
+{
+	return c->kdr_log2 == 0xff ? 0 : index >> c->kdr_log2;
+}
+
+/* --- prepare: per packet, before crypto ------------------------------------------------- */
+
+/* Fill the crypto op of a job from its session (IV depends on the session salt). */
+static inline void
+fill_op(struct job *j, bool rtcp, enum mode mode)
+{
+	struct mxp_crypto_op *op = &j->op;
+	uint8_t *p = j->pkt->data;
+
+	op->key = &j->s->ck;
+	op->buf = p;
+	if (!rtcp) {
+		op->cipher_off = j->hlen;
+		op->cipher_len = j->plen - j->hlen;
+		if (j->aead) {
+			iv_gcm(op->iv, j->s->salt, j->ssrc, j->index);
+			op->aad = p;
+			op->aad_len = j->hlen;
+			op->rx_tag = p + j->plen;
+		} else {
+			iv_cm(op->iv, j->s->salt, j->ssrc, j->index);
+			/* M = authenticated portion || ROC (RFC 3711 4.2). The ROC goes where
+			 * the trailer starts; unprotect saves and restores those bytes. */
+			if (mode != M_PROTECT)
+				memcpy(j->saved, p + j->plen, 4);
+			srtp_put_be32(p + j->plen, (uint32_t)(j->index >> 16));
+			op->auth_len = j->plen + 4;
+		}
+		return;
+	}
+	bool e = j->eidx >> 31;
+	op->cipher_off = 8;
+	op->cipher_len = e ? j->plen - 8 : 0;
+	if (j->aead) {
+		iv_gcm(op->iv, j->s->salt, j->ssrc, j->index);
+		op->rx_tag = p + j->plen;
+		if (e) {
+			memcpy(j->aad, p, 8);
+			srtp_put_be32(j->aad + 8, j->eidx);
+			op->aad = j->aad;
+			op->aad_len = 12;
+		} else {
+			/* E=0: AAD = whole packet || E|index; make it contiguous in the spot
+			 * where the tag goes (RFC 7714 9.2). */
+			if (mode != M_PROTECT) {
+				memcpy(j->saved, p + j->plen, 4);
+				memcpy(j->rxtag, p + j->plen, 16);
+				op->rx_tag = j->rxtag;
+			}
+			srtp_put_be32(p + j->plen, j->eidx);
+			op->aad = p;
+			op->aad_len = j->plen + 4;
+		}
+	} else {
+		iv_cm(op->iv, j->s->salt, j->ssrc, j->index);
+		/* The E|index word is part of the authenticated portion (RFC 3711 3.4). */
+		if (mode == M_PROTECT)
+			srtp_put_be32(p + j->plen, j->eidx);
+		op->auth_len = j->plen + 4;
+	}
+}
+
+static inline __attribute__((always_inline)) enum mxp_srtp_reason
+prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rtcp,
+	enum mode mode)
+{
+	uint8_t *p = pkt->data;
+	uint32_t len = pkt->len;
+	struct srtp_key *k;
+	uint32_t tag_len = rtcp ? c->rtcp_tag_len : c->tag_len;
+	uint32_t trailer = tag_len + c->mki_len + (rtcp ? 4 : 0);
+
+	j->c = c;
+	j->pkt = pkt;
+	j->aead = c->aead;
+	j->defer = false;
+
+	if (mode == M_PROTECT) {
+		if (MXP_UNLIKELY(c->dir != MXP_SRTP_OUTBOUND))
+			return MXP_SRTP_R_WRONG_DIR;
+		j->plen = len;
+		if (!rtcp) {
+			j->hlen = rtp_hlen(p, len);
+			if (MXP_UNLIKELY(j->hlen == 0))
+				return MXP_SRTP_R_BAD_HEADER;
+			j->ssrc = srtp_be32(p + 8);
+		} else {
+			if (MXP_UNLIKELY(len < 8 || (p[0] & 0xc0) != 0x80))
+				return MXP_SRTP_R_BAD_HEADER;
+			j->ssrc = srtp_be32(p + 4);
+		}
+		if (MXP_UNLIKELY(j->ssrc != c->ssrc))
+			return MXP_SRTP_R_SSRC_MISMATCH;
+		if (MXP_UNLIKELY(c->active < 0))
+			return MXP_SRTP_R_NO_KEY;
+		k = &c->keys[c->active];
+		if (MXP_UNLIKELY(pkt->room < trailer))
+			return MXP_SRTP_R_NO_ROOM;
+		if (MXP_UNLIKELY(key_spent(k, rtcp)))
+			return MXP_SRTP_R_KEY_EXHAUSTED;
+		if (!rtcp) {
+			uint64_t idx;
+			if (MXP_UNLIKELY(!srtp_estimate_index(c, srtp_be16(p + 2), &idx)))
+				return MXP_SRTP_R_TOO_OLD;
+			/* Never protect two packets with one index: that reuses keystream. */
+			enum mxp_srtp_reason r = srtp_rwin_check(c, &c->rtp, idx);
+			if (MXP_UNLIKELY(r != MXP_SRTP_R_OK))
+				return r;
+			srtp_rwin_commit(c, &c->rtp, idx);
+			j->index = idx;
+		} else {
+			if (MXP_UNLIKELY(c->srtcp_next >= (UINT32_C(1) << 31)))
+				return MXP_SRTP_R_KEY_EXHAUSTED;
+			j->index = c->srtcp_next++;
+			j->eidx = (uint32_t)j->index | (c->srtcp_unencrypted ? 0 : UINT32_C(1) << 31);
+		}
+		key_use(c, k, rtcp);
+	} else {
+		if (MXP_UNLIKELY(c->dir != MXP_SRTP_INBOUND))
+			return MXP_SRTP_R_WRONG_DIR;
+		if (MXP_UNLIKELY(len < (rtcp ? 8u : 12u) + trailer))
+			return MXP_SRTP_R_BAD_HEADER;
+		uint32_t plen = len - trailer;
+		const uint8_t *mki;
+		j->plen = plen;
+		if (!rtcp) {
+			j->hlen = rtp_hlen(p, plen);
+			if (MXP_UNLIKELY(j->hlen == 0))
+				return MXP_SRTP_R_BAD_HEADER;
+			j->ssrc = srtp_be32(p + 8);
+			mki = c->aead ? p + plen + tag_len : p + plen;
+		} else {
+			if (MXP_UNLIKELY((p[0] & 0xc0) != 0x80))
+				return MXP_SRTP_R_BAD_HEADER;
+			j->ssrc = srtp_be32(p + 4);
+			const uint8_t *e = c->aead ? p + plen + tag_len : p + plen;
+			j->eidx = srtp_be32(e);
+			mki = e + 4;
+		}
+		if (MXP_UNLIKELY(c->ssrc_known && j->ssrc != c->ssrc))
+			return MXP_SRTP_R_SSRC_MISMATCH;
+		k = key_for_mki(c, mki);
+		if (MXP_UNLIKELY(k == NULL))
+			return c->mki_len ? MXP_SRTP_R_UNKNOWN_MKI : MXP_SRTP_R_NO_KEY;
+		enum mxp_srtp_reason r;
+		if (!rtcp) {
+			if (MXP_UNLIKELY(!srtp_estimate_index(c, srtp_be16(p + 2), &j->index)))
+				return MXP_SRTP_R_TOO_OLD;
+			r = srtp_rwin_check(c, &c->rtp, j->index);
+		} else {
+			j->index = j->eidx & 0x7fffffff;
+			r = srtp_rwin_check(c, &c->rtcp, j->index);
+		}
+		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK))
+			return r;
+		if (MXP_UNLIKELY(key_spent(k, rtcp)))
+			return MXP_SRTP_R_KEY_EXHAUSTED;
+	}
+	j->k = k;
+	j->s = rtcp ? &k->rtcp : &k->rtp;
+	if (MXP_UNLIKELY(c->kdr_log2 != 0xff) && kdr_r(c, j->index) != j->s->r) {
+		j->defer = true;
+		return MXP_SRTP_R_OK;
+	}
+	fill_op(j, rtcp, mode);
+	return MXP_SRTP_R_OK;
+}
+
+/* --- after crypto ---------------------------------------------------------------------- */
+
+/* Protect: place MKI and tag (and the SRTCP E|index word), set the new length. */
+static inline void
+finish_protect(struct job *j, bool rtcp)
+{
+	struct mxp_srtp_ctx *c = j->c;
+	uint8_t *t = j->pkt->data + j->plen;
+	uint32_t mki_len = c->mki_len;
+	const uint8_t *mki = j->k->mki;
+
+	if (!rtcp) {
+		if (j->aead) {
+			memcpy(t, j->op.tag, 16);
+			memcpy(t + 16, mki, mki_len);
+		} else {
+			memcpy(t, mki, mki_len);
+			memcpy(t + mki_len, j->op.tag, c->tag_len);
+		}
+		j->pkt->len = j->plen + mki_len + c->tag_len;
+		c->st.srtp_protected++;
+	} else {
+		if (j->aead) {
+			memcpy(t, j->op.tag, 16);
+			srtp_put_be32(t + 16, j->eidx);
+			memcpy(t + 20, mki, mki_len);
+		} else {
+			/* E|index is already at t. */
+			memcpy(t + 4, mki, mki_len);
+			memcpy(t + 4 + mki_len, j->op.tag, c->rtcp_tag_len);
+		}
+		j->pkt->len = j->plen + 4 + mki_len + c->rtcp_tag_len;
+		c->st.srtcp_protected++;
+	}
+	c->st.bytes_protected += j->plen;
+	if (!rtcp || (j->eidx >> 31))
+		c->st.encryptions++;
+}
+
+/* Unprotect/verify: compare the tag, re-check and commit the replay state. */
+static inline enum mxp_srtp_reason
+check_commit(struct job *j, bool rtcp, enum mode mode)
+{
+	struct mxp_srtp_ctx *c = j->c;
+	uint8_t *p = j->pkt->data;
+	const uint8_t *rx_tag;
+	unsigned int diff;
+
+	if (!j->aead) {
+		if (!rtcp) {
+			memcpy(p + j->plen, j->saved, 4);
+			rx_tag = p + j->plen + c->mki_len;
+			diff = srtp_ct_diff(j->op.tag, rx_tag, c->tag_len);
+		} else {
+			rx_tag = p + j->plen + 4 + c->mki_len;
+			diff = srtp_ct_diff(j->op.tag, rx_tag, c->rtcp_tag_len);
+		}
+	} else {
+		if (rtcp && !(j->eidx >> 31))
+			memcpy(p + j->plen, j->saved, 4);
+		diff = !j->op.tag_ok;
+	}
+	if (diff != 0)
+		return MXP_SRTP_R_AUTH;
+
+	/* Authenticated: now the state may change. Re-check against what earlier packets of
+	 * this call committed. */
+	if (MXP_UNLIKELY(!c->ssrc_known)) {
+		c->ssrc = j->ssrc;
+		c->ssrc_known = true;
+		c->events |= MXP_SRTP_EV_SSRC_LEARNED;
+	} else if (MXP_UNLIKELY(j->ssrc != c->ssrc)) {
+		return MXP_SRTP_R_SSRC_MISMATCH;
+	}
+	struct srtp_rwin *w = rtcp ? &c->rtcp : &c->rtp;
+	enum mxp_srtp_reason r = srtp_rwin_check(c, w, j->index);
+	if (MXP_UNLIKELY(r != MXP_SRTP_R_OK))
+		return r;
+	if (MXP_UNLIKELY(key_spent(j->k, rtcp)))
+		return MXP_SRTP_R_KEY_EXHAUSTED;
+	srtp_rwin_commit(c, w, j->index);
+	key_use(c, j->k, rtcp);
+
+	if (mode == M_VERIFY) {
+		if (rtcp)
+			c->st.srtcp_verified++;
+		else
+			c->st.srtp_verified++;
+	} else {
+		j->pkt->len = j->plen;
+		if (rtcp)
+			c->st.srtcp_unprotected++;
+		else
+			c->st.srtp_unprotected++;
+		if (!rtcp || (j->eidx >> 31))
+			c->st.decryptions++;
+	}
+	c->st.bytes_unprotected += j->plen;
+	return MXP_SRTP_R_OK;
+}
+
+/* --- crypto phases ------------------------------------------------------------------------ */
+
+static inline void
+crypto_protect(const struct mxp_crypto_driver *drv, struct mxp_crypto_op **cm, uint16_t ncm,
+	       struct mxp_crypto_op **gcm, uint16_t ngcm)
+{
+	if (ncm) {
+		drv->ctr(cm, ncm);
+		drv->hmac(cm, ncm);
+	}
+	if (ngcm)
+		drv->gcm_enc(gcm, ngcm);
+}
+
+static inline void
+crypto_check(const struct mxp_crypto_driver *drv, struct mxp_crypto_op **cm, uint16_t ncm,
+	     struct mxp_crypto_op **gcm, uint16_t ngcm, enum mode mode)
+{
+	if (ncm)
+		drv->hmac(cm, ncm);
+	if (ngcm) {
+		if (mode == M_VERIFY)
+			drv->gcm_tag(gcm, ngcm);
+		else
+			drv->gcm_dec(gcm, ngcm);
+	}
+}
+
+/* A packet whose session keys must be re-derived for its index (KDR != 0): derive into a
+ * temporary session, run the packet alone, and keep the new keys if the stream moved on. */
+static enum mxp_srtp_reason
+run_deferred(struct job *j, bool rtcp, enum mode mode)
+{
+	struct mxp_srtp_ctx *c = j->c;
+	const struct mxp_crypto_driver *drv = c->drv;
+	struct srtp_session *cur = rtcp ? &j->k->rtcp : &j->k->rtp;
+	struct srtp_session tmp;
+	struct mxp_crypto_op *op = &j->op;
+	enum mxp_srtp_reason r = MXP_SRTP_R_OK;
+	uint64_t want = kdr_r(c, j->index);
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (srtp_kdf_session(c, j->k, rtcp, want, &tmp) != 0) {
+		/* Cannot happen with a working driver; drop rather than use wrong keys. */
+		srtp_session_release(c, &tmp);
+		return MXP_SRTP_R_NO_KEY;
+	}
+	j->s = &tmp;
+	fill_op(j, rtcp, mode);
+	if (mode == M_PROTECT) {
+		crypto_protect(drv, j->aead ? NULL : &op, !j->aead, j->aead ? &op : NULL, j->aead);
+		finish_protect(j, rtcp);
+	} else {
+		crypto_check(drv, j->aead ? NULL : &op, !j->aead, j->aead ? &op : NULL, j->aead,
+			     mode);
+		r = check_commit(j, rtcp, mode);
+		if (r == MXP_SRTP_R_OK && mode == M_UNPROTECT && !j->aead)
+			drv->ctr(&op, 1);
+	}
+	if (r == MXP_SRTP_R_OK && want > cur->r) {
+		srtp_session_release(c, cur);
+		memcpy(cur, &tmp, sizeof(tmp));
+		srtp_wipe(&tmp, sizeof(tmp));
+	} else {
+		srtp_session_release(c, &tmp);
+	}
+	return r;
+}
+
+/* One chunk: n packets (n <= CHUNK) whose contexts share a driver. */
+static inline __attribute__((always_inline)) uint16_t
+run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
+	  bool rtcp, enum mode mode)
+{
+	struct job jobs[CHUNK];
+	struct mxp_crypto_op *cm[CHUNK], *gcm[CHUNK];
+	uint16_t nj = 0, ncm = 0, ngcm = 0, ndefer = 0, ok = 0;
+	const struct mxp_crypto_driver *drv = ctx[0]->drv;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct job *j = &jobs[nj];
+		enum mxp_srtp_reason r = prepare(ctx[i], &pkt[i], j, rtcp, mode);
+		reason[i] = (uint8_t)r;
+		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
+			ctx[i]->st.drops[r]++;
+			continue;
+		}
+		j->pi = i;
+		nj++;
+		if (MXP_UNLIKELY(j->defer))
+			ndefer++;
+		else if (j->aead)
+			gcm[ngcm++] = &j->op;
+		else
+			cm[ncm++] = &j->op;
+	}
+
+	if (mode == M_PROTECT) {
+		crypto_protect(drv, cm, ncm, gcm, ngcm);
+		for (uint16_t x = 0; x < nj; x++) {
+			if (MXP_UNLIKELY(jobs[x].defer))
+				continue;
+			finish_protect(&jobs[x], rtcp);
+			ok++;
+		}
+	} else {
+		uint16_t ndec = 0;
+		crypto_check(drv, cm, ncm, gcm, ngcm, mode);
+		for (uint16_t x = 0; x < nj; x++) {
+			struct job *j = &jobs[x];
+			if (MXP_UNLIKELY(j->defer))
+				continue;
+			enum mxp_srtp_reason r = check_commit(j, rtcp, mode);
+			if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
+				reason[j->pi] = (uint8_t)r;
+				j->c->st.drops[r]++;
+				continue;
+			}
+			ok++;
+			if (mode == M_UNPROTECT && !j->aead && j->op.cipher_len)
+				cm[ndec++] = &j->op;
+		}
+		if (ndec)
+			drv->ctr(cm, ndec);
+	}
+
+	if (MXP_UNLIKELY(ndefer)) {
+		for (uint16_t x = 0; x < nj; x++) {
+			struct job *j = &jobs[x];
+			if (!j->defer)
+				continue;
+			enum mxp_srtp_reason r = run_deferred(j, rtcp, mode);
+			reason[j->pi] = (uint8_t)r;
+			if (r == MXP_SRTP_R_OK)
+				ok++;
+			else
+				j->c->st.drops[r]++;
+		}
+	}
+	return ok;
+}
+
+static inline __attribute__((always_inline)) uint16_t
+run(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
+    bool rtcp, enum mode mode)
+{
+	uint16_t ok = 0, at = 0;
+
+	while (at < n) {
+		const struct mxp_crypto_driver *drv = ctx[at]->drv;
+		uint16_t m = 1;
+		while (m < CHUNK && at + m < n && ctx[at + m]->drv == drv)
+			m++;
+		ok += run_chunk(ctx + at, pkt + at, m, reason + at, rtcp, mode);
+		at += m;
+	}
+	return ok;
+}
+
+uint16_t
+mxp_srtp_protect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
+		      uint8_t reason[])
+{
+	return run(ctx, pkt, n, reason, false, M_PROTECT);
+}
+
+uint16_t
+mxp_srtp_unprotect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
+			uint8_t reason[])
+{
+	return run(ctx, pkt, n, reason, false, M_UNPROTECT);
+}
+
+uint16_t
+mxp_srtp_verify_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
+		     uint8_t reason[])
+{
+	return run(ctx, pkt, n, reason, false, M_VERIFY);
+}
+
+uint16_t
+mxp_srtcp_protect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
+		       uint8_t reason[])
+{
+	return run(ctx, pkt, n, reason, true, M_PROTECT);
+}
+
+uint16_t
+mxp_srtcp_unprotect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
+			 uint8_t reason[])
+{
+	return run(ctx, pkt, n, reason, true, M_UNPROTECT);
+}
+
+uint16_t
+mxp_srtcp_verify_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
+		      uint8_t reason[])
+{
+	return run(ctx, pkt, n, reason, true, M_VERIFY);
+}
+
+/* --- one-packet helpers ------------------------------------------------------------------ */
+
+static enum mxp_srtp_reason
+one(struct mxp_srtp_ctx *c, uint8_t *buf, size_t *len, size_t cap, bool rtcp, enum mode mode)
+{
+	if (c == NULL || buf == NULL || len == NULL || *len > UINT32_MAX || cap < *len)
+		return MXP_SRTP_R_BAD_HEADER;
+	struct mxp_srtp_pkt pkt = {
+		.data = buf,
+		.len = (uint32_t)*len,
+		.room = (uint32_t)((cap - *len) > UINT32_MAX ? UINT32_MAX : cap - *len),
+	};
+	uint8_t reason;
+	if (run(&c, &pkt, 1, &reason, rtcp, mode) == 1)
+		*len = pkt.len;
+	return (enum mxp_srtp_reason)reason;
+}
+
+enum mxp_srtp_reason
+mxp_srtp_protect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len, size_t cap)
+{
+	return one(ctx, buf, len, cap, false, M_PROTECT);
+}
+
+enum mxp_srtp_reason
+mxp_srtp_unprotect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len)
+{
+	return one(ctx, buf, len, len ? *len : 0, false, M_UNPROTECT);
+}
+
+enum mxp_srtp_reason
+mxp_srtcp_protect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len, size_t cap)
+{
+	return one(ctx, buf, len, cap, true, M_PROTECT);
+}
+
+enum mxp_srtp_reason
+mxp_srtcp_unprotect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len)
+{
+	return one(ctx, buf, len, len ? *len : 0, true, M_UNPROTECT);
+}

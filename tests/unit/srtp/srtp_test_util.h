@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers shared by the lib/srtp unit tests. */
+#ifndef SRTP_TEST_UTIL_H
+#define SRTP_TEST_UTIL_H
+
+#include <stdlib.h>
+
+#include "mxp_build_config.h"
+#include "mxp_srtp.h"
+#include "mxp_test.h"
+
+/* Drivers every test runs against. */
+static const char *const test_drivers[] = {
+#if MXP_HAVE_IPSEC_MB
+	"ipsec_mb",
+#endif
+	"openssl",
+};
+#define N_TEST_DRIVERS (sizeof(test_drivers) / sizeof(test_drivers[0]))
+
+static const enum mxp_srtp_suite test_suites[] = {
+	MXP_SRTP_AES_CM_128_HMAC_SHA1_80, MXP_SRTP_AES_CM_128_HMAC_SHA1_32,
+	MXP_SRTP_AES_256_CM_HMAC_SHA1_80, MXP_SRTP_AES_256_CM_HMAC_SHA1_32,
+	MXP_SRTP_AEAD_AES_128_GCM,        MXP_SRTP_AEAD_AES_256_GCM,
+};
+#define N_TEST_SUITES (sizeof(test_suites) / sizeof(test_suites[0]))
+
+/* Allocate and initialise a context; aborts the process on failure (a test bug). */
+static inline struct mxp_srtp_ctx *
+test_ctx_new(const struct mxp_srtp_params *p)
+{
+	char err[160];
+	struct mxp_srtp_ctx *c = aligned_alloc(MXP_SRTP_CTX_ALIGN, mxp_srtp_ctx_size());
+	if (c == NULL || mxp_srtp_ctx_init(c, p, err, sizeof(err)) != 0) {
+		printf("# test_ctx_new: %s\n", err);
+		abort();
+	}
+	return c;
+}
+
+static inline void
+test_ctx_free(struct mxp_srtp_ctx *c)
+{
+	mxp_srtp_ctx_fini(c);
+	free(c);
+}
+
+/* Build an RTP packet: V=2, PT 0, seq, ts, ssrc, payload of n bytes pattern-filled. */
+static inline size_t
+test_rtp(uint8_t *b, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t n, uint8_t fill)
+{
+	b[0] = 0x80;
+	b[1] = 0x00;
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	b[4] = (uint8_t)(ts >> 24);
+	b[5] = (uint8_t)(ts >> 16);
+	b[6] = (uint8_t)(ts >> 8);
+	b[7] = (uint8_t)ts;
+	b[8] = (uint8_t)(ssrc >> 24);
+	b[9] = (uint8_t)(ssrc >> 16);
+	b[10] = (uint8_t)(ssrc >> 8);
+	b[11] = (uint8_t)ssrc;
+	for (size_t i = 0; i < n; i++)
+		b[12 + i] = (uint8_t)(fill + i);
+	return 12 + n;
+}
+
+/* Build an RTCP receiver report with one report block (32 bytes). */
+static inline size_t
+test_rtcp(uint8_t *b, uint32_t ssrc, uint8_t fill)
+{
+	memset(b, fill, 32);
+	b[0] = 0x81;
+	b[1] = 201;
+	b[2] = 0;
+	b[3] = 7;
+	b[4] = (uint8_t)(ssrc >> 24);
+	b[5] = (uint8_t)(ssrc >> 16);
+	b[6] = (uint8_t)(ssrc >> 8);
+	b[7] = (uint8_t)ssrc;
+	return 32;
+}
+
+#endif
