@@ -36,7 +36,26 @@
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full", "too many packets waiting for the same next hop to resolve") \
 	X(TX_FULL, "tx_full", "transmit queue full") \
 	X(NO_MBUF, "no_mbuf", "mbuf pool exhausted") \
-	X(SHUTDOWN, "shutdown", "daemon shutting down")
+	X(SHUTDOWN, "shutdown", "daemon shutting down") \
+	X(RTP_TRUNCATED, "rtp_truncated", "RTP/RTCP shorter than its fixed header") \
+	X(RTP_VERSION, "rtp_version", "RTP/RTCP version is not 2") \
+	X(RTP_CSRC, "rtp_csrc", "RTP CSRC list runs past the end of the packet") \
+	X(RTP_EXT, "rtp_ext", "RTP header extension runs past the end of the packet") \
+	X(RTP_PADDING, "rtp_padding", "RTP padding count zero or longer than the payload") \
+	X(RTP_PAYLOAD_TYPE, "rtp_payload_type", "RTP payload type not configured for the leg") \
+	X(SOURCE_MISMATCH, "source_mismatch", "from an address other than the leg's remote, and not authenticated") \
+	X(LEG_NOT_SENDING, "leg_not_sending", "media from a leg whose stream mode is recvonly or inactive") \
+	X(SSRC_COLLISION, "ssrc_collision", "SSRC already used by another stream under the same key") \
+	X(SRTP_AUTH, "srtp_auth", "SRTP/SRTCP authentication tag does not match") \
+	X(SRTP_REPLAY, "srtp_replay", "SRTP/SRTCP packet index already received") \
+	X(SRTP_TOO_OLD, "srtp_too_old", "SRTP/SRTCP packet index behind the replay window") \
+	X(SRTP_UNKNOWN_MKI, "srtp_unknown_mki", "MKI matches none of the leg's keys") \
+	X(SRTP_KEY_EXHAUSTED, "srtp_key_exhausted", "master key reached its usage limit") \
+	X(SRTP_SSRC, "srtp_ssrc", "SSRC differs from the leg's stream") \
+	X(SRTP_BAD_HEADER, "srtp_bad_header", "SRTP/SRTCP packet shorter than header and trailer") \
+	X(SRTP_OTHER, "srtp_other", "SRTP context without key or other SRTP failure") \
+	X(SRTP_PROTECT, "srtp_protect", "outbound SRTP failed (key exhausted, no room)") \
+	X(HANDOFF_FULL, "handoff_full", "ring to the worker owning the leg is full")
 
 enum mxp_drop {
 	MXP_DROP_NONE = 0,
