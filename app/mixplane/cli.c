@@ -14,21 +14,7 @@
 
 #include "mixplane.h"
 
-struct cli_req {
-	int argc;
-	char **argv;
-	bool json;
-	const uint8_t *body;
-	uint32_t body_len;
-	struct mxp_buf *out;
-};
-
-struct cli_cmd {
-	const char *words;  /* "show ports" */
-	const char *args;   /* argument synopsis for help */
-	const char *help;
-	int (*fn)(struct cli_req *r, int argi);
-};
+#include "cli.h"
 
 static int cmd_help(struct cli_req *r, int argi);
 
@@ -351,6 +337,7 @@ static const struct cli_cmd cmds[] = {
 	{ "show drops", "[all]", "dropped packets per reason (all: every reason)", cmd_drops },
 	{ "show neighbours", "", "ARP and IPv6 neighbour table", cmd_neighbours },
 	{ "show neighbors", "", "same as show neighbours", cmd_neighbours },
+	MXP_CLI_CONF_COMMANDS
 };
 
 static int

@@ -350,6 +350,39 @@ load_port(struct rte_cfgfile *cf, const char *s, struct mxp_port_cfg *p, struct 
 	return 0;
 }
 
+static int
+load_media(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
+{
+	static const char *const keys[] = { "port_min", "port_max", "header_mbufs", NULL };
+	const char *s = "media", *v;
+	uint32_t x;
+
+	if (!rte_cfgfile_has_section(cf, s))
+		return 0;
+	int r = check_keys(cf, s, keys, e);
+	if (r)
+		return r;
+	if ((v = rte_cfgfile_get_entry(cf, s, "port_min"))) {
+		if (parse_u32(v, 1024, 65534, &x) || (x & 1))
+			return fail(e, s, "port_min", "'%s' is not an even port between 1024 and 65534", v);
+		c->media_port_min = (uint16_t)x;
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "port_max"))) {
+		if (parse_u32(v, 1025, 65535, &x))
+			return fail(e, s, "port_max", "'%s' is not a port between 1025 and 65535", v);
+		c->media_port_max = (uint16_t)x;
+	}
+	if (c->media_port_max < c->media_port_min + 1u)
+		return fail(e, s, "port_max", "%u leaves no port pair above port_min %u",
+			    c->media_port_max, c->media_port_min);
+	if ((v = rte_cfgfile_get_entry(cf, s, "header_mbufs"))) {
+		if (parse_u32(v, 1023, 1u << 24, &c->hdr_mbufs))
+			return fail(e, s, "header_mbufs", "'%s' is not a number between 1023 and %u", v,
+				    1u << 24);
+	}
+	return 0;
+}
+
 static bool
 is_port_section(const char *s, unsigned int *idx)
 {
@@ -378,6 +411,9 @@ mxp_cfg_load(const char *path, struct mxp_cfg *c, char *err, size_t errlen)
 	c->tx_desc = 1024;
 	c->ctl_ring = 1024;
 	c->log_level = RTE_LOG_INFO;
+	c->media_port_min = 20000;
+	c->media_port_max = 29999;
+	c->hdr_mbufs = 65535;
 
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
@@ -408,18 +444,20 @@ mxp_cfg_load(const char *path, struct mxp_cfg *c, char *err, size_t errlen)
 	bool seen[MXP_MAX_PORTS] = { false };
 	for (int i = 0; i < nsec; i++) {
 		unsigned int idx;
-		if (strcmp(names[i], "mixplane") == 0)
+		if (strcmp(names[i], "mixplane") == 0 || strcmp(names[i], "media") == 0)
 			continue;
 		if (is_port_section(names[i], &idx)) {
 			seen[idx] = true;
 			continue;
 		}
 		r = fail(&e, names[i], NULL,
-			 "unknown section (known: [mixplane], [port0] ... [port%d])",
+			 "unknown section (known: [mixplane], [media], [port0] ... [port%d])",
 			 MXP_MAX_PORTS - 1);
 		goto out;
 	}
 	r = load_global(cf, c, &e);
+	if (r == 0)
+		r = load_media(cf, c, &e);
 	if (r)
 		goto out;
 	for (unsigned int i = 0; i < MXP_MAX_PORTS; i++) {

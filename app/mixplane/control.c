@@ -152,6 +152,31 @@ handle_frame(struct rte_mbuf *m)
 	}
 }
 
+/* A frame a worker could not address: resolve its next hop, then send it. */
+static void
+handle_punt(struct rte_mbuf *m)
+{
+	uint16_t idx = mxp.port_of_id[m->port];
+	uint8_t f[128];
+	const uint8_t *h = rte_pktmbuf_read(m, 0, RTE_MIN(rte_pktmbuf_pkt_len(m), sizeof(f)), f);
+	struct mxp_ip dst = { 0 };
+	if (idx >= mxp.nb_ports || h == NULL || rte_pktmbuf_pkt_len(m) < 34) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (h[12] == 0x08 && h[13] == 0x00) {
+		dst.af = AF_INET;
+		memcpy(&dst.v4, h + 14 + 16, 4);
+	} else if (rte_pktmbuf_pkt_len(m) >= 54) {
+		dst.af = AF_INET6;
+		memcpy(dst.v6, h + 14 + 24, 16);
+	} else {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	mxp_neigh_send(&mxp.ports[idx], &dst, m);
+}
+
 static void
 drain_ring(void)
 {
@@ -161,6 +186,11 @@ drain_ring(void)
 		n = rte_ring_dequeue_burst(mxp.ctl_ring, (void **)m, MXP_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++)
 			handle_frame(m[i]);
+	} while (n == MXP_BURST);
+	do {
+		n = rte_ring_dequeue_burst(mxp.punt_ring, (void **)m, MXP_BURST, NULL);
+		for (unsigned int i = 0; i < n; i++)
+			handle_punt(m[i]);
 	} while (n == MXP_BURST);
 }
 
@@ -411,7 +441,7 @@ mxp_control_run(void)
 	while (!quit) {
 		/* Announce that we sleep, then look once more so no doorbell is missed. */
 		__atomic_store_n(&mxp.ctl_sleeping, 1, __ATOMIC_SEQ_CST);
-		int timeout = rte_ring_count(mxp.ctl_ring) ? 0 : -1;
+		int timeout = rte_ring_count(mxp.ctl_ring) || rte_ring_count(mxp.punt_ring) ? 0 : -1;
 		struct epoll_event ev[16];
 		int n = epoll_wait(epfd, ev, 16, timeout);
 		__atomic_store_n(&mxp.ctl_sleeping, 0, __ATOMIC_SEQ_CST);

@@ -203,9 +203,36 @@ setup_workers(char *err, size_t errlen)
 	return 0;
 }
 
+/* The conference system: one local address per configured IPv4/IPv6 address. */
+static int
+setup_conferences(char *err, size_t errlen)
+{
+	struct mxp_conf_sys_params p = {
+		.nb_workers = mxp.nb_workers,
+		.port_min = mxp.cfg.media_port_min,
+		.port_max = mxp.cfg.media_port_max,
+		.pool = mxp.pool,
+		.hdr_pool = mxp.hdr_pool,
+	};
+	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
+		const struct mxp_port *pt = &mxp.ports[i];
+		if (pt->cfg.has_ip4)
+			p.addrs[p.nb_addrs++] = (struct mxp_conf_addr){ .port_idx = i, .ip = pt->cfg.ip4,
+									.mac = pt->mac };
+		if (pt->cfg.has_ip6)
+			p.addrs[p.nb_addrs++] = (struct mxp_conf_addr){ .port_idx = i, .ip = pt->cfg.ip6,
+									.mac = pt->mac };
+	}
+	mxp.conf = mxp_conf_sys_create(&p, err, errlen);
+	return mxp.conf ? 0 : -ENOMEM;
+}
+
 static void
 cleanup(void)
 {
+	/* Conferences first: their keys are wiped and their mbufs returned. */
+	mxp_conf_sys_destroy(mxp.conf);
+	mxp.conf = NULL;
 	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
 		struct mxp_port *p = &mxp.ports[i];
 		rte_eth_dev_stop(p->port_id);
@@ -222,13 +249,17 @@ cleanup(void)
 		rte_free(w);
 	}
 	mxp.nb_workers = 0;
-	if (mxp.ctl_ring) {
+	struct rte_ring *rings[2] = { mxp.ctl_ring, mxp.punt_ring };
+	for (int i = 0; i < 2; i++) {
 		struct rte_mbuf *m = NULL;
-		while (rte_ring_dequeue(mxp.ctl_ring, (void **)&m) == 0)
+		if (rings[i] == NULL)
+			continue;
+		while (rte_ring_dequeue(rings[i], (void **)&m) == 0)
 			rte_pktmbuf_free(m);
-		rte_ring_free(mxp.ctl_ring);
+		rte_ring_free(rings[i]);
 	}
 	rte_mempool_free(mxp.pool);
+	rte_mempool_free(mxp.hdr_pool);
 	if (mxp.ctl_doorbell > 0)
 		close(mxp.ctl_doorbell);
 }
@@ -357,10 +388,20 @@ main(int argc, char **argv)
 			 mxp.cfg.mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
+	mxp.hdr_pool = rte_pktmbuf_pool_create("mxp_hdrs", mxp.cfg.hdr_mbufs, mxp.cfg.mbuf_cache,
+					       0, RTE_PKTMBUF_HEADROOM + 64, (int)rte_socket_id());
+	if (mxp.hdr_pool == NULL) {
+		snprintf(err, sizeof(err),
+			 "cannot allocate %u header mbufs: %s (lower [media] header_mbufs)",
+			 mxp.cfg.hdr_mbufs, rte_strerror(rte_errno));
+		goto fail;
+	}
 	mxp.ctl_ring = rte_ring_create("mxp_ctl", mxp.cfg.ctl_ring, (int)rte_socket_id(),
 				       RING_F_SC_DEQ);
+	mxp.punt_ring = rte_ring_create("mxp_punt", mxp.cfg.ctl_ring, (int)rte_socket_id(),
+					RING_F_SC_DEQ);
 	mxp.ctl_doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (mxp.ctl_ring == NULL || mxp.ctl_doorbell < 0) {
+	if (mxp.ctl_ring == NULL || mxp.punt_ring == NULL || mxp.ctl_doorbell < 0) {
 		snprintf(err, sizeof(err), "cannot create the control ring: %s",
 			 rte_strerror(rte_errno));
 		goto fail;
@@ -372,6 +413,9 @@ main(int argc, char **argv)
 		if (r != 0)
 			goto fail;
 	}
+	r = setup_conferences(err, sizeof(err));
+	if (r != 0)
+		goto fail;
 	if (mxp_telemetry_register() != 0)
 		MXP_LOG(WARNING, "telemetry commands not registered (telemetry disabled?)");
 

@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "mxp_conf.h"
 #include "mxp_ctl.h"
 #include "mxp_drop.h"
 #include "mxp_pkt.h"
@@ -48,6 +49,9 @@ struct mxp_cfg {
 	uint16_t tx_desc;
 	uint32_t ctl_ring;
 	uint32_t log_level;      /**< RTE_LOG_* */
+	uint16_t media_port_min; /**< [media] port_min */
+	uint16_t media_port_max; /**< [media] port_max */
+	uint32_t hdr_mbufs;      /**< [media] header_mbufs: per-receiver header buffers */
 	struct mxp_port_cfg ports[MXP_MAX_PORTS];
 	unsigned int nb_ports;
 };
@@ -138,6 +142,7 @@ struct mxp_worker {
 	uint16_t idx;            /**< also the queue id it polls on every port */
 	struct rte_ring *tx_ring; /**< control core → this worker: frames to send */
 	struct mxp_txbuf tx[MXP_MAX_PORTS];
+	struct mxp_conf_worker *cw;  /**< this worker's conferences */
 	struct mxp_worker_stats st;
 } __rte_cache_aligned;
 
@@ -164,6 +169,9 @@ struct mxp_daemon {
 	struct mxp_worker *workers[MXP_MAX_WORKERS];
 	uint16_t nb_workers;
 	struct rte_ring *ctl_ring;  /**< workers → control core */
+	struct rte_ring *punt_ring; /**< workers → control core: frames whose next hop is unresolved */
+	struct rte_mempool *hdr_pool; /**< small mbufs: one Ethernet/IP/UDP header per receiver */
+	struct mxp_conf_sys *conf;  /**< conferences */
 	int ctl_doorbell;           /**< eventfd: rung when the control core sleeps */
 	uint32_t ctl_sleeping;      /**< set by the control core before it waits */
 	volatile bool stop;         /**< workers exit their loop when set */

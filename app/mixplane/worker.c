@@ -180,6 +180,8 @@ classify(struct mxp_worker *w, const struct mxp_port *p, struct rte_mbuf *m,
 			to_ctl[(*nc)++] = m;
 			return;
 		}
+		if (mxp_conf_rx(w->cw, p->idx, m, &meta))
+			return;
 		drop(w, m, MXP_DROP_UDP_NO_LEG, dropped, nd);
 		return;
 	}
@@ -216,6 +218,7 @@ poll_port(struct mxp_worker *w, const struct mxp_port *p)
 	}
 	if (nd)
 		rte_pktmbuf_free_bulk(dropped, nd);
+	mxp_conf_flush(w->cw);
 }
 
 /* Frames the control core asked us to send (ARP/ND replies, control-plane replies). */
@@ -234,20 +237,61 @@ drain_tx_ring(struct mxp_worker *w)
 	}
 }
 
+/* ---- what the conferences need from the worker ---------------------------------------------- */
+
+static void
+io_tx(void *arg, uint16_t port_idx, struct rte_mbuf *m)
+{
+	struct mxp_worker *w = arg;
+	tx_queue(w, &mxp.ports[port_idx], m);
+}
+
+static bool
+io_neigh(void *arg, uint16_t port_idx, const struct mxp_ip *dst, struct rte_ether_addr *mac)
+{
+	struct mxp_ip nh;
+	const struct mxp_port *p = &mxp.ports[port_idx];
+	(void)arg;
+	return mxp_port_next_hop(p, dst, &nh) && mxp_neigh_lookup(p->neigh, &nh, mac);
+}
+
+static void
+io_punt(void *arg, uint16_t port_idx, const struct mxp_ip *dst, struct rte_mbuf *m)
+{
+	struct mxp_worker *w = arg;
+	(void)dst; /* the control core reads it from the frame */
+	m->port = mxp.ports[port_idx].port_id;
+	if (rte_ring_enqueue(mxp.punt_ring, m) != 0) {
+		w->st.drops[MXP_DROP_CTL_RING_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	mxp_ctl_ring_doorbell();
+}
+
 int
 mxp_worker_main(void *arg)
 {
 	struct mxp_worker *w = arg;
+	static const struct mxp_conf_io io = { io_tx, io_neigh, io_punt };
+
+	w->cw = mxp_conf_worker_attach(mxp.conf, w->idx, &io, w, w->st.drops);
+	if (w->cw == NULL) {
+		MXP_LOG(ERR, "worker %u cannot attach to the conferences", w->idx);
+		return -1;
+	}
 
 	MXP_LOG(INFO, "worker %u on lcore %u polling queue %u of %u port(s)", w->idx, w->lcore,
 		w->idx, mxp.nb_ports);
 	while (!__atomic_load_n(&mxp.stop, __ATOMIC_RELAXED)) {
 		for (uint16_t i = 0; i < mxp.nb_ports; i++)
 			poll_port(w, &mxp.ports[i]);
+		mxp_conf_worker_poll(w->cw);
 		drain_tx_ring(w);
 		tx_flush(w);
 	}
-	/* Shutdown: no more rx; send what the control core queued, then stop. */
+	/* Shutdown: no more rx; finish the conferences' work, send what is queued, stop. */
+	mxp_conf_worker_detach(w->cw);
 	drain_tx_ring(w);
 	tx_flush(w);
 	MXP_LOG(INFO, "worker %u stopped", w->idx);

@@ -1315,10 +1315,20 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	if (!l->plain) {
 		info->in_suite = lc->in.key[0].suite;
 		info->out_suite = lc->out.key[0].suite;
-		for (unsigned int i = 0; i < lc->in.nkeys; i++)
-			key_fp(&lc->in.key[i], info->in_fp[i]);
-		for (unsigned int i = 0; i < lc->out.nkeys; i++)
-			key_fp(&lc->out.key[i], info->out_fp[i]);
+		info->n_in_keys = lc->in.nkeys;
+		info->n_out_keys = lc->out.nkeys;
+		for (unsigned int i = 0; i < lc->in.nkeys; i++) {
+			key_fp(&lc->in.key[i], info->in_keys[i].fp);
+			memcpy(info->in_keys[i].mki, lc->in.key[i].mki, MXP_SRTP_MAX_MKI_LEN);
+			info->in_keys[i].mki_len = lc->in.key[i].mki_len;
+			info->in_keys[i].lifetime = lc->in.key[i].lifetime;
+		}
+		for (unsigned int i = 0; i < lc->out.nkeys; i++) {
+			key_fp(&lc->out.key[i], info->out_keys[i].fp);
+			memcpy(info->out_keys[i].mki, lc->out.key[i].mki, MXP_SRTP_MAX_MKI_LEN);
+			info->out_keys[i].mki_len = lc->out.key[i].mki_len;
+			info->out_keys[i].lifetime = lc->out.key[i].lifetime;
+		}
 		info->out_active = (int8_t)lc->out.active;
 		struct mxp_srtp_stream_info si;
 		mxp_srtp_ctx_stream_info(l->in, &si);

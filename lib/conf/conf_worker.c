@@ -311,9 +311,9 @@ replicate(struct mxp_conf_worker *w, struct conf_out *o)
 			return;
 		}
 		send_to(w, only, pl, h, plen, sum, o->rtcp);
-		if (o->kg)
+		if (o->kg && !o->rtcp)
 			o->kg->sent++;
-		o->conf->tx_pkts++;
+		o->conf->tx_pkts += !o->rtcp;
 		return;
 	}
 	struct rte_mempool *hp = w->sys->p.hdr_pool;
@@ -332,9 +332,9 @@ replicate(struct mxp_conf_worker *w, struct conf_out *o)
 		h->pkt_len = (uint32_t)hl + plen;
 		rte_mbuf_refcnt_update(pl, 1);
 		send_to(w, r, h, hdr, plen, sum, o->rtcp);
-		if (o->kg)
+		if (o->kg && !o->rtcp)
 			o->kg->sent++;
-		o->conf->tx_pkts++;
+		o->conf->tx_pkts += !o->rtcp;
 	}
 #undef FOREACH_RECEIVER
 	rte_pktmbuf_free(pl); /* our reference; each chain holds its own */

@@ -150,8 +150,14 @@ struct mxp_leg_info {
 	bool rtcp_mux, strict, plain;
 	enum mxp_stream_mode mode;
 	enum mxp_srtp_suite in_suite, out_suite;
-	char in_fp[MXP_SRTP_MAX_KEYS][9];   /**< fingerprints, "" for empty slots */
-	char out_fp[MXP_SRTP_MAX_KEYS][9];
+	/** The keys of each direction: fingerprint and MKI, never the key. */
+	struct mxp_leg_key_info {
+		char fp[9];
+		uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
+		uint8_t mki_len;
+		uint64_t lifetime;
+	} in_keys[MXP_SRTP_MAX_KEYS], out_keys[MXP_SRTP_MAX_KEYS];
+	uint8_t n_in_keys, n_out_keys;
 	int8_t out_active;
 	char label[MXP_CONF_NAME_LEN];
 	struct mxp_leg_stats st;
@@ -164,7 +170,7 @@ struct mxp_keygroup_info {
 	uint32_t members;            /**< legs using this key */
 	uint32_t streams;            /**< output streams encrypted under it */
 	uint64_t encryptions;        /**< packets encrypted (once per group, not per member) */
-	uint64_t sent;               /**< packets sent to members (replicas) */
+	uint64_t sent;               /**< RTP packets sent to members (replicas) */
 };
 
 /** A conference as the control core sees it. */

@@ -25,6 +25,23 @@ SOURCE = os.environ.get("MXP_SOURCE") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
 MIXPLANE = os.path.join(BUILD, "app", "mixplane", "mixplane")
 MIXPLANECTL = os.path.join(BUILD, "app", "mixplanectl", "mixplanectl")
+SRTP_PEER = os.path.join(BUILD, "tests", "tools", "mxp-srtp-peer")
+SUITE = "AES_CM_128_HMAC_SHA1_80"
+
+
+def gen_key(nbytes=30):
+    """A fresh SRTP master key||salt, base64 (as in a=crypto inline:)."""
+    import base64
+    return base64.b64encode(os.urandom(nbytes)).decode()
+
+
+def crypto_line(key, suite=SUITE, tag=1, lifetime=None, mki=None):
+    s = "a=crypto:%d %s inline:%s" % (tag, suite, key)
+    if lifetime:
+        s += "|" + lifetime
+    if mki:
+        s += "|%d:%d" % mki
+    return s
 
 KERNEL_IP4 = "192.0.2.1"
 DAEMON_IP4 = "192.0.2.2"
@@ -249,6 +266,56 @@ class Lab:
             raise TestFailure("mixplanectl %s --json is not JSON (%s): %r" % (
                 " ".join(args), e, r.stdout[:300]))
 
+    def ns_add_addr(self, addr):
+        """Give the kernel side of the namespace another address (a second participant host)."""
+        plen = "64" if ":" in addr else "24"
+        extra = ["nodad"] if ":" in addr else []
+        self.ns_run(["ip", "addr", "add", "%s/%s" % (addr, plen), "dev", self.veth_k] + extra)
+
+    def ctl_input(self, text, *args, check_rc=True):
+        """mixplanectl with text on stdin (-i -), e.g. keys; returns CompletedProcess."""
+        r = subprocess.run([MIXPLANECTL, "-s", self.sock, "-i", "-"] + list(args), input=text,
+                           capture_output=True, text=True, timeout=60)
+        if check_rc and r.returncode != 0:
+            raise TestFailure("mixplanectl %s failed (%d): %s" % (" ".join(args), r.returncode,
+                                                                r.stderr))
+        return r
+
+    def conf_create(self, *args):
+        return self.ctl_json("conference", "create", *args)["id"]
+
+    def leg_add(self, conf, in_key, out_key, remote=None, *args, suite=SUITE):
+        """Add a leg with the participant's key in_key and the mixer's key out_key."""
+        keys = "in %s\nout %s\n" % (crypto_line(in_key, suite), crypto_line(out_key, suite))
+        cmd = ["leg", "add", str(conf)]
+        if remote:
+            cmd += ["remote", remote[0], str(remote[1])]
+        cmd += list(args) + ["--json"]
+        r = self.ctl_input(keys, *cmd)
+        return json.loads(r.stdout)
+
+    def peer(self, bind, rx=(), tx=(), count=20, interval_ms=20, wait_ms=600, extra=(),
+             background=False):
+        """Run mxp-srtp-peer (libsrtp2 participants) in the namespace.
+        rx: [(port, key)], tx: [(sport, dst, dport, key, ssrc, id)]. Returns its JSON."""
+        cmd = ["ip", "netns", "exec", self.ns, SRTP_PEER, "--bind", bind, "--count", str(count),
+               "--interval-ms", str(interval_ms), "--wait-ms", str(wait_ms)] + list(extra)
+        for port, key in rx:
+            cmd += ["--rx", "%d,%s" % (port, key)]
+        for t in tx:
+            cmd += ["--tx", ",".join(str(x) for x in t)]
+        if background:
+            # Start it and wait until its sockets are bound, so no packet is sent to a
+            # port nobody listens on yet.
+            ready = os.path.join(self.dir, "peer-ready-%d" % len(os.listdir(self.dir)))
+            cmd += ["--ready-file", ready]
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for(lambda: os.path.exists(ready) or p.poll() is not None, 20,
+                     "mxp-srtp-peer to bind its sockets")
+            return p
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return peer_result(p)
+
     def drops(self):
         return self.ctl_json("show", "drops")
 
@@ -257,6 +324,13 @@ class Lab:
 
     def daemon_mac(self):
         return self.ctl_json("show", "ports")[0]["mac"].lower()
+
+
+def peer_result(p, timeout=120):
+    out, err = p.communicate(timeout=timeout)
+    if p.returncode != 0:
+        raise TestFailure("mxp-srtp-peer failed (%d): %s" % (p.returncode, err))
+    return json.loads(out)
 
 
 def main(fn):

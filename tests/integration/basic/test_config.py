@@ -24,7 +24,9 @@ mtu = 1500
 
 BAD = [
     # (what, config, expected fragments of the message)
-    ("unknown section", GOOD + "[media]\nfoo = 1\n", ["[media]", "unknown section"]),
+    ("unknown section", GOOD + "[bogus]\nfoo = 1\n", ["[bogus]", "unknown section"]),
+    ("unknown media key", GOOD + "[media]\nfoo = 1\n", ["[media] foo", "unknown key"]),
+    ("odd media port_min", GOOD + "[media]\nport_min = 20001\n", ["[media] port_min", "even"]),
     ("unknown key", GOOD.replace("mtu = 1500", "mtu = 1500\nipv5 = 1"), ["[port0] ipv5", "unknown key"]),
     ("bad IPv4", GOOD.replace("192.0.2.2/24", "192.0.2.300/24"), ["[port0] ipv4", "192.0.2.300/24"]),
     ("IPv4 without prefix", GOOD.replace("192.0.2.2/24", "192.0.2.2"), ["[port0] ipv4", "prefix"]),
