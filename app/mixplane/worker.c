@@ -38,36 +38,41 @@ drop(struct mxp_worker *w, struct rte_mbuf *m, enum mxp_drop reason, struct rte_
 	dropped[(*nd)++] = m;
 }
 
+/* Send what is buffered for one port; what the NIC does not take is counted and freed. */
+static void
+tx_port(struct mxp_worker *w, uint16_t i)
+{
+	struct mxp_txbuf *tb = &w->tx[i];
+	uint16_t sent = 0;
+	/* A few retries: replication can queue hundreds of frames in one burst. */
+	for (int tries = 0; tries < 4 && sent < tb->n; tries++)
+		sent += rte_eth_tx_burst(mxp.ports[i].port_id, w->idx, tb->m + sent,
+					 (uint16_t)(tb->n - sent));
+	for (uint16_t k = 0; k < sent; k++)
+		w->st.tx_bytes += rte_pktmbuf_pkt_len(tb->m[k]);
+	w->st.tx_pkts += sent;
+	if (unlikely(sent < tb->n)) {
+		w->st.drops[MXP_DROP_TX_FULL] += tb->n - sent;
+		rte_pktmbuf_free_bulk(&tb->m[sent], tb->n - sent);
+	}
+	tb->n = 0;
+}
+
 static inline void
 tx_queue(struct mxp_worker *w, const struct mxp_port *p, struct rte_mbuf *m)
 {
 	struct mxp_txbuf *tb = &w->tx[p->idx];
-	if (unlikely(tb->n == RTE_DIM(tb->m))) {
-		w->st.drops[MXP_DROP_TX_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
+	if (unlikely(tb->n == RTE_DIM(tb->m)))
+		tx_port(w, p->idx);
 	tb->m[tb->n++] = m;
 }
 
 static void
 tx_flush(struct mxp_worker *w)
 {
-	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
-		struct mxp_txbuf *tb = &w->tx[i];
-		if (tb->n == 0)
-			continue;
-		uint16_t sent = rte_eth_tx_burst(mxp.ports[i].port_id, w->idx, tb->m, tb->n);
-		for (uint16_t k = 0; k < sent; k++) {
-			w->st.tx_bytes += rte_pktmbuf_pkt_len(tb->m[k]);
-		}
-		w->st.tx_pkts += sent;
-		if (unlikely(sent < tb->n)) {
-			w->st.drops[MXP_DROP_TX_FULL] += tb->n - sent;
-			rte_pktmbuf_free_bulk(&tb->m[sent], tb->n - sent);
-		}
-		tb->n = 0;
-	}
+	for (uint16_t i = 0; i < mxp.nb_ports; i++)
+		if (w->tx[i].n)
+			tx_port(w, i);
 }
 
 /* Is the Ethernet destination ours, broadcast, or an IPv6 multicast group? */

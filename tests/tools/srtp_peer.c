@@ -13,7 +13,8 @@
  * payload is self-describing: magic, sender ID, sender sequence number and a filler
  * derived from both, so a receiver can tell exactly who it heard and that the bytes are
  * intact. --replay N re-sends the last SRTP packet N times; --forge N sends N more packets
- * with one bit of the payload flipped after protection. Receivers decrypt and count per
+ * with one bit of the payload flipped after protection; --pad-bad N sends N more whose RTP
+ * padding count (encrypted) runs past the payload. Receivers decrypt and count per
  * sender ID. At the end one JSON document goes to stdout:
  *   {"sent":{"ID":n,...},"rx":{"PORT":{"packets":n,"auth_fail":n,"bad_payload":n,
  *    "from":{"ID":n},"ssrcs":[...],"hashes":[...]}}}
@@ -189,6 +190,8 @@ fill_payload(uint8_t *p, uint32_t id, uint16_t seq)
 		p[i] = (uint8_t)(id * 37 + seq * 11 + i);
 }
 
+static int bad_pad;
+
 static void
 send_one(struct tx *t, bool forge)
 {
@@ -203,6 +206,11 @@ send_one(struct tx *t, bool forge)
 	memcpy(buf + 8, &v, 4);
 	fill_payload(buf + 12, t->id, t->seq);
 	int len = 12 + PAYLOAD;
+	if (bad_pad) {
+		/* P bit with a padding count larger than the payload (inside the encryption). */
+		buf[0] |= 0x20;
+		buf[len - 1] = 255;
+	}
 	if (!t->plain && srtp_protect(t->s, buf, &len) != srtp_err_status_ok)
 		die("srtp_protect failed%s", "");
 	if (forge)
@@ -306,7 +314,7 @@ wait_rx(int ms)
 int
 main(int argc, char **argv)
 {
-	int count = 10, interval = 20, wait = 500, replay = 0, forge = 0;
+	int count = 10, interval = 20, wait = 500, replay = 0, forge = 0, pad_bad = 0;
 	const char *bind_s = NULL, *ready_file = NULL;
 	char *txspec[MAX_TX], *rxspec[MAX_RX];
 	int ntxs = 0, nrxs = 0;
@@ -330,6 +338,8 @@ main(int argc, char **argv)
 			wait = atoi(v);
 		else if (!strcmp(a, "--replay"))
 			replay = atoi(v);
+		else if (!strcmp(a, "--pad-bad"))
+			pad_bad = atoi(v);
 		else if (!strcmp(a, "--forge"))
 			forge = atoi(v);
 		else if (!strcmp(a, "--expect"))
@@ -415,6 +425,13 @@ main(int argc, char **argv)
 		for (int i = 0; i < ntx; i++)
 			sendto(txs[i].fd, txs[i].last, (size_t)txs[i].last_len, 0,
 			       (struct sockaddr *)&txs[i].dst, txs[i].dlen);
+	bad_pad = 1;
+	for (int k = 0; k < pad_bad; k++) {
+		for (int i = 0; i < ntx; i++)
+			send_one(&txs[i], false);
+		wait_rx(interval);
+	}
+	bad_pad = 0;
 	for (int k = 0; k < forge; k++) {
 		for (int i = 0; i < ntx; i++)
 			send_one(&txs[i], true);
