@@ -179,6 +179,20 @@ bad:
 		       what, (int)(w.len > 20 ? 20 : w.len), w.p);
 }
 
+/* A run of digits only (transaction ids, which a '/' may follow in segmented replies). */
+static int
+digits(struct parser *p, uint32_t *v, const char *what)
+{
+	lwsp(p);
+	struct mxp_mp_str w = { p->b + p->i, 0 };
+	while (p->i < p->n && p->b[p->i] >= '0' && p->b[p->i] <= '9')
+		p->i++;
+	w.len = (uint32_t)(p->b + p->i - w.p);
+	if (w.len == 0 || (p->i < p->n && is_safe((unsigned char)p->b[p->i]) && p->b[p->i] != '/'))
+		return fail_at(p, (size_t)(w.p - p->b), MXP_MP_E_SYNTAX, "expected %s", what);
+	return uint32_of(p, w, v, what);
+}
+
 static int
 number(struct parser *p, uint32_t *v, const char *what)
 {
@@ -436,14 +450,15 @@ stream_parm(struct parser *p, struct mxp_mp_str w, struct mxp_mp_stream *st)
 {
 	if (tok_is(w, TK_LOCAL)) {
 		if (st->has_local)
-			return FAIL(p, MXP_MP_E_DESC_TWICE, "Local appears twice in stream %u", st->id);
+			return fail_at(p, (size_t)(w.p - p->b), MXP_MP_E_DESC_TWICE,
+				       "Local appears twice in stream %u", st->id);
 		st->has_local = true;
 		return octets(p, &st->local, "after Local");
 	}
 	if (tok_is(w, TK_REMOTE)) {
 		if (st->has_remote)
-			return FAIL(p, MXP_MP_E_DESC_TWICE, "Remote appears twice in stream %u",
-				    st->id);
+			return fail_at(p, (size_t)(w.p - p->b), MXP_MP_E_DESC_TWICE,
+				       "Remote appears twice in stream %u", st->id);
 		st->has_remote = true;
 		return octets(p, &st->remote, "after Remote");
 	}
@@ -496,10 +511,14 @@ media(struct parser *p, struct mxp_mp_cmd *c)
 			return p->rc;
 		if (tok_is(w, TK_STREAM)) {
 			uint32_t id;
-			if (expect(p, '=', "after Stream") != 0 || number(p, &id, "a stream id") != 0)
+			if (expect(p, '=', "after Stream") != 0)
+				return p->rc;
+			lwsp(p);
+			size_t at = p->i;
+			if (number(p, &id, "a stream id") != 0)
 				return p->rc;
 			if (id == 0 || id > 65535)
-				return FAIL(p, MXP_MP_E_BAD_ID, "stream id %u out of range", id);
+				return fail_at(p, at, MXP_MP_E_BAD_ID, "stream id %u out of range", id);
 			struct mxp_mp_stream *st = stream_get(p, c, (uint16_t)id);
 			if (st == NULL || lbrkt(p, "after the stream id") != 0)
 				return p->rc;
@@ -719,7 +738,8 @@ desc_legal(enum mxp_mp_cmd_type t, enum mp_tok_id d)
 	case MXP_MP_CMD_MODIFY:
 	case MXP_MP_CMD_MOVE:
 		return d == TK_MEDIA || d == TK_EVENTS || d == TK_SIGNALS || d == TK_AUDIT ||
-		       d == TK_STATS;
+		       d == TK_STATS || d == TK_DIGITMAP || d == TK_MUX || d == TK_MODEM ||
+		       d == TK_EVENTBUFFER;
 	case MXP_MP_CMD_SUBTRACT:
 	case MXP_MP_CMD_AUDIT_VALUE:
 	case MXP_MP_CMD_AUDIT_CAP:
@@ -984,7 +1004,7 @@ transaction(struct parser *p, struct mxp_mp_str w)
 				      k == TK_REPLY ? MXP_MP_TRANS_REPLY : MXP_MP_TRANS_PENDING;
 	struct mxp_mp_trans *t = trans_new(p, at, kind);
 	if (t == NULL || expect(p, '=', "after the transaction keyword") != 0 ||
-	    number(p, &t->id, "a transaction id") != 0)
+	    digits(p, &t->id, "a transaction id") != 0)
 		return p->rc;
 	t->id_last = t->id;
 	p->have_tid = true;
