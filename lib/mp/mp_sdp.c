@@ -225,6 +225,10 @@ mxp_sdp_parse(const char *text, size_t len, struct mxp_sdp *s, struct mxp_mp_err
 			i++;
 		if (l.len == 0)
 			continue;
+		for (size_t k = 0; k < l.len; k++)
+			if ((unsigned char)l.t[k] < 0x20 && l.t[k] != '\t')
+				return sdp_fail(err, MXP_MP_E_BAD_VALUE, &l,
+						"control character 0x%02x", (unsigned char)l.t[k]);
 		if (l.len < 2 || l.t[1] != '=')
 			return sdp_fail(err, MXP_MP_E_BAD_VALUE, &l, "expected <type>=<value>");
 		int rc = 0;

@@ -86,6 +86,12 @@ test_sdp_errors(struct mxp_test_ctx *t)
 		MXP_CHECK_EQ(t, e.code, rows[i].code);
 		MXP_CHECK(t, strstr(e.text, want) == e.text);
 	}
+	/* A NUL inside a line (found by fuzz_sdp): refused, not truncated. */
+	static const char nul[] = "v=0\na=crypto:\0001 AES\n";
+	struct mxp_sdp s;
+	struct mxp_mp_error e;
+	MXP_CHECK(t, mxp_sdp_parse(nul, sizeof(nul) - 1, &s, &e) != 0);
+	MXP_CHECK(t, strstr(e.text, "control character 0x00") != NULL);
 }
 
 void
