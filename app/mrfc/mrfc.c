@@ -24,6 +24,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "mrfc.h"
 #include "mxp_mp_sdp.h"
 
@@ -57,6 +59,38 @@ struct session {
 };
 
 static struct mxp_mp_msg req, rep;
+static bool show_keys;
+
+/*
+ * Print Mp text with SRTP key material replaced by a fingerprint: "inline:<key>" becomes
+ * "inline:<fp:0a1b2c3d>" (first 8 hex digits of SHA-256 of the base64 text). Keys are never
+ * printed unless --show-keys (lab) is given.
+ */
+static void
+print_redacted(FILE *f, const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		const char *hit = show_keys ? NULL : memmem(text + i, len - i, "inline:", 7);
+		if (hit == NULL) {
+			fwrite(text + i, 1, len - i, f);
+			break;
+		}
+		size_t at = (size_t)(hit - text) + 7;
+		fwrite(text + i, 1, at - i, f);
+		size_t e = at;
+		while (e < len && text[e] != '|' && text[e] != ';' && text[e] != ' ' &&
+		       text[e] != '\r' && text[e] != '\n')
+			e++;
+		uint8_t md[32];
+		unsigned int ml = 0;
+		EVP_Digest(text + at, e - at, md, &ml, EVP_sha256(), NULL);
+		fprintf(f, "<fp:%02x%02x%02x%02x>", md[0], md[1], md[2], md[3]);
+		i = e;
+	}
+	if (len == 0 || text[len - 1] != '\n')
+		fputc('\n', f);
+}
 static char txt[MXP_MP_MSG_MAX], rtxt[MXP_MP_MSG_MAX + 1];
 
 /* key=value arguments of a command */
@@ -164,7 +198,7 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 	struct mxp_mp_retx r;
 	uint64_t now = mrfc_now_ms();
 	if (!s->quiet)
-		fprintf(stderr, "%s%s", text, text[len - 1] == '\n' ? "" : "\n");
+		print_redacted(stderr, text, len);
 	if (mrfc_io_send(&s->io, text, len) != 0) {
 		perror("mrfc: send");
 		return 1;
@@ -184,7 +218,7 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 				continue;
 			}
 			if (rep.has_error) {
-				printf("%s", rtxt);
+				print_redacted(stdout, rtxt, (size_t)n);
 				return 0; /* message-level error answers whatever we sent */
 			}
 			bool mine = false, pending = false;
@@ -197,7 +231,7 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 				}
 			}
 			if (mine) {
-				printf("%s%s", rtxt, rtxt[n - 1] == '\n' ? "" : "\n");
+				print_redacted(stdout, rtxt, (size_t)n);
 				fflush(stdout);
 				return 0;
 			}
@@ -849,6 +883,7 @@ usage(void)
 		"  --keys-out FILE    write participant-side SRTP keys (mode 0600)\n"
 		"  --retx MS          first retransmission (250)  --timeout MS  give up (30000)\n"
 		"  --quiet            do not echo requests on stderr   -v  more detail\n"
+		"  --show-keys        lab only: print SRTP keys instead of fingerprints\n"
 		"commands: add|create, modify, subtract, audit, raw TEXT, scenario FILE,\n"
 		"          keygen, esp-seal, esp-open (see doc/mp.md)\n");
 }
@@ -867,7 +902,8 @@ main(int argc, char **argv)
 		{ "keys-out", required_argument, NULL, 'k' }, { "retx", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
 		{ "tid", required_argument, NULL, 'T' }, { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { "show-keys", no_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
 	};
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return mrfc_keygen(argc - 1, argv + 1);
@@ -903,6 +939,7 @@ main(int argc, char **argv)
 		case 'q': s.quiet = 1; break;
 		case 'T': s.next_tid = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'v': s.io.verbose++; break;
+		case 'K': show_keys = true; break;
 		default: usage(); return c == 'h' ? 0 : 1;
 		}
 	}

@@ -188,7 +188,7 @@ def keys_file_case(n):
         fake.dropped_first = True
         fake.start()
         keys = os.path.join(tmp, "keys.txt")
-        base = [MRFC, "--quiet", "--sa", cf, "--keys-out", keys, "--timeout", "5000"]
+        base = [MRFC, "--sa", cf, "--keys-out", keys, "--timeout", "5000"]
         scen = os.path.join(tmp, "s.txt")
         open(scen, "w").write("add legs=2 remote=127.0.0.1:40000\nmodify term=leg/2 rekey=on mki=7\n")
         r = subprocess.run(base + ["scenario", scen], capture_output=True, text=True, timeout=60)
@@ -205,6 +205,11 @@ def keys_file_case(n):
         assert rx[1].endswith("|7:4") and tx[0] != tx[1] and rx[0] != tx[0]
         # the key itself is 30 random bytes, base64
         assert re.match(r"tx 1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}\|", tx[0])
+        # keys are never printed: requests (stderr) and replies (stdout) show fingerprints
+        for line in tx + rx:
+            key = line.split("inline:")[1].split("|")[0]
+            assert key not in r.stdout and key not in r.stderr, "a key was printed"
+        assert "inline:<fp:" in r.stderr
         print("ok %d - participant key file" % n)
 
 
