@@ -800,6 +800,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 				      : p->rtcp_mux	  ? p->remote_port
 							  : (uint16_t)(p->remote_port + 1);
 	}
+	conf_leg_tmpl(l);
 	l->conf = cf;
 	l->audio_level_id = p->audio_level_id;
 	l->level = 127;
@@ -1023,6 +1024,7 @@ cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->remote_port = m->remote_port;
 		l->remote_rtcp_port = m->remote_rtcp_port;
 		l->remote_known = true;
+		conf_leg_tmpl(l);
 	}
 	if (a->drop_own)
 		while ((os = TAILQ_FIRST(&l->streams)) != NULL) {

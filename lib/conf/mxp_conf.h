@@ -208,6 +208,11 @@ struct mxp_conf_io {
 		      struct rte_ether_addr *mac);
 	/** Hand a frame with an unresolved destination to the control core (takes it). */
 	void (*punt)(void *arg, uint16_t port_idx, const struct mxp_ip *dst, struct rte_mbuf *m);
+	/**
+	 * Optional: a counter the daemon bumps whenever any neighbour entry changes. While
+	 * it stands still, a leg reuses the next-hop MAC it looked up last.
+	 */
+	const uint64_t *neigh_gen;
 };
 
 struct mxp_conf_sys_params {
