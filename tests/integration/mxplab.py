@@ -97,7 +97,7 @@ class Lab:
     """A namespace + veth pair + a mixplane daemon bound to the veth with af_packet."""
 
     def __init__(self, name="basic", ipv6=True, extra_config="", port_extra="",
-                 lcores="0,1", tx_csum_off=True):
+                 lcores="0,1", tx_csum_off=True, workers=1):
         tag = "%d" % (os.getpid() % 100000)
         self.ns = "mxt%s" % tag
         self.veth_d = "mxd%s" % tag     # daemon side, root namespace
@@ -111,6 +111,7 @@ class Lab:
         self.extra_config = extra_config
         self.port_extra = port_extra
         self.lcores = lcores
+        self.workers = workers
         self.tx_csum_off = tx_csum_off
         self.proc = None
         self.kernel_mac = None
@@ -159,8 +160,9 @@ class Lab:
             ["cat", "/sys/class/net/%s/address" % self.veth_k]).stdout.strip().lower()
 
     def config_text(self):
-        port = "[port0]\ndevice = net_af_packet0,iface=%s\nipv4 = %s/24\n" % (
-            self.veth_d, DAEMON_IP4)
+        qp = ",qpairs=%d" % self.workers if self.workers > 1 else ""
+        port = "[port0]\ndevice = net_af_packet0,iface=%s%s\nipv4 = %s/24\n" % (
+            self.veth_d, qp, DAEMON_IP4)
         if self.ipv6:
             port += "ipv6 = %s/64\n" % DAEMON_IP6
         port += "gateway4 = %s\n" % KERNEL_IP4
@@ -169,8 +171,14 @@ class Lab:
                 % (self.sock, self.extra_config, port))
 
     def eal_args(self):
-        args = ["-l", self.lcores, "--no-pci", "--file-prefix", self.prefix,
-                "--log-level", "lib.eal:warning"]
+        if self.workers > 1:
+            # More lcores than CPUs: a functional test, not a throughput figure.
+            ncpu = os.cpu_count() or 1
+            lc = ",".join("%d@%d" % (i, i % ncpu) for i in range(self.workers + 1))
+            args = ["--lcores", lc]
+        else:
+            args = ["-l", self.lcores]
+        args += ["--no-pci", "--file-prefix", self.prefix, "--log-level", "lib.eal:warning"]
         if hugepages_free() >= 64:
             args += ["--huge-unlink"]
         else:
