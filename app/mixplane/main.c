@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 
 #include "mixplane.h"
+#include "mp_plane.h"
 
 struct mxp_daemon mxp;
 int mxp_logtype;
@@ -230,7 +231,8 @@ setup_conferences(char *err, size_t errlen)
 static void
 cleanup(void)
 {
-	/* Conferences first: their keys are wiped and their mbufs returned. */
+	/* Keys first: SAs and conferences are wiped, their mbufs returned. */
+	mxp_mp_plane_fini();
 	mxp_conf_sys_destroy(mxp.conf);
 	mxp.conf = NULL;
 	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
@@ -430,6 +432,13 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* After the workers run: ServiceChange needs a worker to transmit. */
+	r = mxp_mp_plane_init(err, sizeof(err));
+	if (r != 0) {
+		__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
+		rte_eal_mp_wait_lcore();
+		goto fail;
+	}
 	r = mxp_control_run();
 	__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();

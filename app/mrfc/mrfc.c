@@ -350,6 +350,44 @@ keys_write(struct session *s)
 	fclose(f);
 }
 
+/*
+ * Load the legs of an existing participant key file, so that one mrfc run can modify or
+ * subtract what an earlier run added (the file is the state carried between runs).
+ */
+static void
+keys_read(struct session *s)
+{
+	if (s->keys_out == NULL)
+		return;
+	FILE *f = fopen(s->keys_out, "r");
+	if (f == NULL)
+		return;
+	char line[512];
+	struct leg *l = NULL;
+	while (fgets(line, sizeof(line), f) && s->nlegs < LEGS_MAX) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "leg ", 4) == 0) {
+			l = &s->legs[s->nlegs];
+			memset(l, 0, sizeof(*l));
+			unsigned int mport, rport;
+			if (sscanf(line + 4, "%u %71s %63s %u %63s %u %u", &l->ctx, l->term, l->mrfp_addr,
+				   &mport, l->remote_addr, &rport, &l->pt) != 7) {
+				l = NULL;
+				continue;
+			}
+			l->mrfp_port = (uint16_t)mport;
+			l->remote_port = (uint16_t)rport;
+			s->nlegs++;
+		} else if (l && strncmp(line, "tx ", 3) == 0) {
+			snprintf(l->tx, sizeof(l->tx), "%.159s", line + 3);
+		} else if (l && strncmp(line, "rx ", 3) == 0) {
+			snprintf(l->rx, sizeof(l->rx), "%.159s", line + 3);
+		}
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+}
+
 static struct leg *
 leg_find(struct session *s, const char *term)
 {
@@ -933,7 +971,7 @@ main(int argc, char **argv)
 		case 'L': s.io.local_mp_port = (uint16_t)atoi(optarg); break;
 		case 'c': backend = optarg; break;
 		case 'C': s.style = MXP_MP_STYLE_COMPACT; break;
-		case 'k': s.keys_out = optarg; break;
+		case 'k': s.keys_out = optarg; keys_read(&s); break;
 		case 'r': s.retx.initial_ms = (uint32_t)atoi(optarg); break;
 		case 't': s.retx.give_up_ms = (uint32_t)atoi(optarg); break;
 		case 'q': s.quiet = 1; break;
