@@ -374,6 +374,23 @@ handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool p
 			continue;
 		case MXP_MP_RC_IN_PROGRESS:
 			break; /* answered below with Pending */
+		case MXP_MP_RC_FULL: {
+			/* No room to remember the reply: applying would risk applying a
+			 * retransmission twice. Refuse; the MRFC may retry later. */
+			mp.c.cache_full++;
+			mp.arena_used = 0;
+			mxp_mp_msg_init(&mp.rep, mp.mid);
+			struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tr->id);
+			t->has_error = true;
+			t->err_code = MXP_MP_E_RESOURCES;
+			t->err_text = mxp_mp_str_c("reply cache full (transactions within the reply "
+						   "ttl exceed [mp] reply_cache): retry later");
+			mp_count_error(MXP_MP_E_RESOURCES);
+			int n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, mp.reply, sizeof(mp.reply));
+			if (n > 0 && send_mp(p, peer, port, plain, mp.reply, (size_t)n) == 0)
+				mp.c.replies++;
+			continue;
+		}
 		case MXP_MP_RC_NEW: {
 			uint32_t ncmds = 0;
 			for (uint16_t a = 0; a < tr->nactions; a++)
@@ -641,14 +658,14 @@ mxp_mp_plane_init(char *err, size_t errlen)
 	}
 	size_t sz = mxp_esp_ep_size(256, 64);
 	mp.ep = rte_zmalloc("mxp_esp_ep", sz, 64);
-	mp.rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(MP_RCACHE_N, MP_REPLY_MAX), 64);
+	mp.rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(MP_RCACHE_N, MP_RCACHE_BYTES), 64);
 	mp.frag = rte_ip_frag_table_create(64, 8, 512, rte_get_tsc_hz() * 2, SOCKET_ID_ANY);
 	if (mp.ep == NULL || mp.rc == NULL || mp.frag == NULL) {
 		snprintf(err, errlen, "[mp]: out of memory");
 		return -ENOMEM;
 	}
 	mxp_esp_ep_init(mp.ep, 256, 64, &mp.crypto, cfg->allow_plaintext);
-	mxp_mp_rcache_init(mp.rc, MP_RCACHE_N, MP_REPLY_MAX, 30000);
+	mxp_mp_rcache_init(mp.rc, MP_RCACHE_N, MP_RCACHE_BYTES, 30000);
 	if (cfg->sa_file[0]) {
 		char e[512];
 		r = mxp_esp_keyfile_load(mp.ep, cfg->sa_file, 0, e, sizeof(e));
@@ -694,7 +711,10 @@ mxp_mp_plane_fini(void)
 		rte_free(mp.ep);
 	}
 	mxp_esp_crypto_close(&mp.crypto);
-	rte_free(mp.rc);
+	if (mp.rc) {
+		mxp_mp_rcache_wipe(mp.rc); /* replies echo the keys of Add */
+		rte_free(mp.rc);
+	}
 	if (mp.frag) {
 		rte_ip_frag_table_destroy(mp.frag);
 		rte_ip_frag_free_death_row(&mp.dr, 0);

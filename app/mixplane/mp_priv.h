@@ -14,7 +14,8 @@
 
 #define MP_BUF 9216              /* largest IP packet handled (reassembled) */
 #define MP_MTU_PAYLOAD 1500      /* IP packet size before fragmenting */
-#define MP_RCACHE_N 1024
+#define MP_RCACHE_N 65536
+#define MP_RCACHE_BYTES ((size_t)16 << 20)
 #define MP_REPLY_MAX 8192
 #define MP_OUT_MAX 64            /* outstanding requests of ours (Notify, ServiceChange) */
 #define MP_ARENA 32768
@@ -25,6 +26,7 @@
 #define MP_COUNTERS(X) \
 	X(messages, "Mp messages received (after ESP)") \
 	X(requests, "transactions received") \
+	X(cache_full, "requests refused with 510: the reply cache had no room") \
 	X(replies, "replies sent") \
 	X(replies_cached, "retransmitted requests answered from the reply cache") \
 	X(pendings, "TransactionPending sent") \

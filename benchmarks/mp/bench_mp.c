@@ -71,6 +71,10 @@ carry(struct mxp_esp_ep *from, struct mxp_esp_ep *to, const char *peer_of_from,
 	return rx.len;
 }
 
+/* Cache clock: transactions 10 ms apart, so replies expire (30 s) before the ring (4096)
+ * fills, as at a sustained 100 transactions per second per 4096 entries. */
+#define CACHE_MS(tid) ((uint64_t)(tid) * 10)
+
 int
 main(int argc, char **argv)
 {
@@ -81,8 +85,8 @@ main(int argc, char **argv)
 		return 1;
 	struct mxp_esp_ep *mrfc = ep_make(&c, "192.0.2.1", "192.0.2.2", 2002, 2001);
 	struct mxp_esp_ep *mrfp = ep_make(&c, "192.0.2.2", "192.0.2.1", 2001, 2002);
-	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(4096, 2048));
-	mxp_mp_rcache_init(rc, 4096, 2048, 30000);
+	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(4096, (size_t)4096 * 2048));
+	mxp_mp_rcache_init(rc, 4096, (size_t)4096 * 2048, 30000);
 	const char *lsdp = "v=0\r\nc=IN IP4 $\r\nm=audio $ RTP/SAVP 0\r\na=crypto:1 "
 			   "AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 			   "|2^31|1:4\r\n";
@@ -125,7 +129,8 @@ main(int argc, char **argv)
 				abort();
 			const char *cached;
 			size_t cl;
-			if (mxp_mp_rcache_begin(rc, &peer, parsed.trans[0].id, tid, &cached, &cl) !=
+			if (mxp_mp_rcache_begin(rc, &peer, parsed.trans[0].id, CACHE_MS(tid), &cached,
+						 &cl) !=
 			    MXP_MP_RC_NEW)
 				abort();
 			const struct mxp_mp_cmd *pc = &parsed.cmds[0];
@@ -165,7 +170,8 @@ main(int argc, char **argv)
 				mxp_mp_msg_add_prop(&rep, &rcmd->streams[0].stats, "rtp/pr", '=', "1498");
 			}
 			int rl = mxp_mp_encode(&rep, MXP_MP_STYLE_LONG, rtxt, sizeof(rtxt));
-			mxp_mp_rcache_finish(rc, &peer, parsed.trans[0].id, rtxt, (size_t)rl, tid);
+			mxp_mp_rcache_finish(rc, &peer, parsed.trans[0].id, rtxt, (size_t)rl,
+					      CACHE_MS(tid));
 			const char *back;
 			size_t bl = carry(mrfp, mrfc, "192.0.2.1", rtxt, (size_t)rl, &back);
 			bytes += (size_t)rl;

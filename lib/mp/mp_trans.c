@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Reply cache and retransmission timer. The cache is a ring of entries (the oldest is
- * reused first, so eviction is O(1)) indexed by an open-addressing table with
- * backward-shift deletion (no tombstones).
+ * Reply cache and retransmission timer.
+ *
+ * The cache holds entries in a FIFO ring (the oldest is reclaimed first once it is expired or
+ * acknowledged) indexed by an open-addressing table with backward-shift deletion (no
+ * tombstones). Replies are stored in a byte ring in the same order, so entries and bytes are
+ * reclaimed together and replies of any size up to MXP_MP_MSG_MAX share one budget. An entry
+ * younger than the ttl is never evicted: when there is no room the caller is told (FULL) and
+ * must not apply the request, so a retransmission is never applied twice.
  */
 #include <errno.h>
 #include <string.h>
 
+#include "mxp_mp.h"
 #include "mxp_mp_trans.h"
 
 struct rc_entry {
@@ -15,17 +21,24 @@ struct rc_entry {
 	uint8_t state;   /* 0 free, else enum mxp_mp_rc_state */
 	uint32_t len;
 	uint64_t t_ms;
+	uint64_t vbeg;   /* data position when the entry was made: its bytes start after */
+	uint64_t voff;   /* where the reply is (virtual offset) */
 };
 
 struct mxp_mp_rcache {
-	uint32_t n, mask, reply_max, head, count;
+	uint32_t n, mask, count, inprog;
+	uint64_t head, tail;   /* ring of entries: [tail, head), virtual indexes */
+	uint64_t dhead;        /* next write position in the byte ring (virtual) */
 	uint64_t ttl;
+	size_t bytes;
 	struct rc_entry *e;
-	uint32_t *h;      /* entry index + 1, 0 = empty */
-	char *data;       /* n * reply_max */
+	uint32_t *h;           /* entry index + 1, 0 = empty */
+	char *data;            /* bytes */
 };
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+/* Room a reply may need: its bytes, and the bytes skipped at the end of the ring. */
+#define RESERVE ((uint64_t)2 * MXP_MP_MSG_MAX)
 
 static uint32_t
 slots(uint32_t n)
@@ -37,30 +50,28 @@ slots(uint32_t n)
 }
 
 size_t
-mxp_mp_rcache_size(uint32_t n, uint32_t reply_max)
+mxp_mp_rcache_size(uint32_t n, size_t bytes)
 {
 	return ALIGN8(sizeof(struct mxp_mp_rcache)) + ALIGN8((size_t)n * sizeof(struct rc_entry)) +
-	       ALIGN8((size_t)slots(n) * sizeof(uint32_t)) + (size_t)n * reply_max;
+	       ALIGN8((size_t)slots(n) * sizeof(uint32_t)) + bytes;
 }
 
 int
-mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, uint32_t reply_max, uint64_t ttl_ms)
+mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, size_t bytes, uint64_t ttl_ms)
 {
-	if (n == 0 || n > (1u << 20) || reply_max == 0)
+	if (n == 0 || n > (1u << 20) || bytes < 2 * RESERVE)
 		return -EINVAL;
-	memset(rc, 0, mxp_mp_rcache_size(n, reply_max) - (size_t)n * reply_max);
+	memset(rc, 0, mxp_mp_rcache_size(n, bytes) - bytes);
 	uint8_t *b = (uint8_t *)rc + ALIGN8(sizeof(*rc));
 	rc->n = n;
 	rc->mask = slots(n) - 1;
-	rc->reply_max = reply_max;
+	rc->bytes = bytes;
 	rc->ttl = ttl_ms;
 	rc->e = (struct rc_entry *)b;
 	b += ALIGN8((size_t)n * sizeof(struct rc_entry));
 	rc->h = (uint32_t *)b;
 	b += ALIGN8((size_t)slots(n) * sizeof(uint32_t));
 	rc->data = (char *)b;
-	memset(rc->e, 0, (size_t)n * sizeof(struct rc_entry));
-	memset(rc->h, 0, (size_t)slots(n) * sizeof(uint32_t));
 	return 0;
 }
 
@@ -119,6 +130,8 @@ slot_delete(struct mxp_mp_rcache *rc, uint32_t i)
 	rc->h[i] = 0;
 }
 
+/* Forget an entry; its reply (which may carry keys) is wiped. Its ring slot and bytes are
+ * reclaimed when the tail passes. */
 static void
 entry_drop(struct mxp_mp_rcache *rc, uint32_t idx)
 {
@@ -128,8 +141,42 @@ entry_drop(struct mxp_mp_rcache *rc, uint32_t idx)
 	int64_t s = find(rc, &e->peer, e->tid);
 	if (s >= 0)
 		slot_delete(rc, (uint32_t)s);
+	if (e->state == MXP_MP_RC_REPLIED && e->len)
+		explicit_bzero(rc->data + e->voff % rc->bytes, e->len);
+	if (e->state == MXP_MP_RC_IN_PROGRESS)
+		rc->inprog--;
 	e->state = 0;
+	e->len = 0;
 	rc->count--;
+}
+
+static bool
+expired(const struct mxp_mp_rcache *rc, const struct rc_entry *e, uint64_t now_ms)
+{
+	return now_ms - e->t_ms > rc->ttl;
+}
+
+/* Reclaim from the oldest end: entries acknowledged, dropped or older than the ttl. */
+static void
+reclaim(struct mxp_mp_rcache *rc, uint64_t now_ms)
+{
+	while (rc->tail < rc->head) {
+		uint32_t idx = (uint32_t)(rc->tail % rc->n);
+		struct rc_entry *e = &rc->e[idx];
+		if (e->state != 0 && !expired(rc, e, now_ms))
+			break;
+		entry_drop(rc, idx);
+		rc->tail++;
+	}
+}
+
+/* Bytes in use: from the oldest live entry's start to the write position. */
+static uint64_t
+data_used(const struct mxp_mp_rcache *rc)
+{
+	if (rc->tail == rc->head)
+		return 0;
+	return rc->dhead - rc->e[rc->tail % rc->n].vbeg;
 }
 
 enum mxp_mp_rc_state
@@ -140,30 +187,34 @@ mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, ui
 	if (s >= 0) {
 		uint32_t idx = rc->h[s] - 1;
 		struct rc_entry *e = &rc->e[idx];
-		if (now_ms - e->t_ms <= rc->ttl || e->state == MXP_MP_RC_IN_PROGRESS) {
+		if (!expired(rc, e, now_ms) || e->state == MXP_MP_RC_IN_PROGRESS) {
 			if (e->state == MXP_MP_RC_REPLIED) {
-				*reply = rc->data + (size_t)idx * rc->reply_max;
+				*reply = rc->data + e->voff % rc->bytes;
 				*reply_len = e->len;
 			}
 			return (enum mxp_mp_rc_state)e->state;
 		}
 		entry_drop(rc, idx); /* expired: a new transaction with an old id */
 	}
-	/* Reuse the oldest slot of the ring. */
-	uint32_t idx = rc->head;
-	rc->head = (rc->head + 1) % rc->n;
-	entry_drop(rc, idx);
+	reclaim(rc, now_ms);
+	if (rc->head - rc->tail == rc->n ||
+	    data_used(rc) + RESERVE * (rc->inprog + 1) > rc->bytes)
+		return MXP_MP_RC_FULL;
+	uint32_t idx = (uint32_t)(rc->head++ % rc->n);
 	struct rc_entry *e = &rc->e[idx];
 	e->peer = *peer;
 	e->tid = tid;
 	e->state = MXP_MP_RC_IN_PROGRESS;
 	e->len = 0;
 	e->t_ms = now_ms;
+	e->vbeg = rc->dhead;
+	e->voff = rc->dhead;
 	uint32_t i = hash(peer, tid);
 	while (rc->h[i & rc->mask] != 0)
 		i++;
 	rc->h[i & rc->mask] = idx + 1;
 	rc->count++;
+	rc->inprog++;
 	return MXP_MP_RC_NEW;
 }
 
@@ -175,15 +226,27 @@ mxp_mp_rcache_finish(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, u
 	if (s < 0)
 		return -ENOENT;
 	uint32_t idx = rc->h[s] - 1;
-	if (len > rc->reply_max) {
+	struct rc_entry *e = &rc->e[idx];
+	if (e->state != MXP_MP_RC_IN_PROGRESS)
+		return -EALREADY;
+	if (len > MXP_MP_MSG_MAX) {
 		entry_drop(rc, idx);
 		return -E2BIG;
 	}
-	struct rc_entry *e = &rc->e[idx];
-	memcpy(rc->data + (size_t)idx * rc->reply_max, reply, len);
+	uint64_t v = rc->dhead;
+	if (v % rc->bytes + len > rc->bytes)
+		v += rc->bytes - v % rc->bytes; /* never straddle the end of the ring */
+	if (v + len - rc->e[rc->tail % rc->n].vbeg > rc->bytes) {
+		entry_drop(rc, idx); /* cannot happen: begin kept RESERVE per request in progress */
+		return -ENOSPC;
+	}
+	memcpy(rc->data + v % rc->bytes, reply, len);
+	rc->dhead = v + len;
+	e->voff = v;
 	e->len = (uint32_t)len;
 	e->state = MXP_MP_RC_REPLIED;
 	e->t_ms = now_ms;
+	rc->inprog--;
 	return 0;
 }
 
@@ -210,6 +273,18 @@ uint32_t
 mxp_mp_rcache_count(const struct mxp_mp_rcache *rc)
 {
 	return rc->count;
+}
+
+size_t
+mxp_mp_rcache_bytes_used(const struct mxp_mp_rcache *rc)
+{
+	return (size_t)data_used(rc);
+}
+
+void
+mxp_mp_rcache_wipe(struct mxp_mp_rcache *rc)
+{
+	explicit_bzero(rc->data, rc->bytes);
 }
 
 void

@@ -4,7 +4,8 @@
  * H.248 transaction layer helpers (H.248.1 8.2, Annex D.1 for UDP):
  *  - the receiver's reply cache: a retransmitted request gets the byte-identical reply
  *    without being applied again; a request still being worked on gets TransactionPending;
- *    TransactionResponseAck frees entries early, LONG-TIMER (ttl) frees them late;
+ *    TransactionResponseAck frees entries early, LONG-TIMER (ttl) frees them late, and an
+ *    unexpired reply is never evicted;
  *  - the sender's retransmission timer with exponential backoff, stretched by Pending.
  * Both are caller-allocated and take the time as an argument (milliseconds, monotonic).
  */
@@ -30,23 +31,31 @@ enum mxp_mp_rc_state {
 	MXP_MP_RC_NEW = 0,      /**< first time: apply it, then mxp_mp_rcache_finish() */
 	MXP_MP_RC_IN_PROGRESS,  /**< being applied: answer with Pending */
 	MXP_MP_RC_REPLIED,      /**< answered before: resend the cached reply */
+	MXP_MP_RC_FULL,         /**< no room for another reply younger than the ttl: do not
+				     apply the request (answer 510); nothing was recorded */
 };
 
 struct mxp_mp_rcache;
 
-/** Bytes for a cache of n entries whose replies are at most reply_max bytes. */
-size_t mxp_mp_rcache_size(uint32_t n, uint32_t reply_max);
+/**
+ * Bytes for a cache of at most n entries whose replies share @p bytes bytes of storage
+ * (replies are stored back to back; one reply is at most MXP_MP_MSG_MAX bytes).
+ */
+size_t mxp_mp_rcache_size(uint32_t n, size_t bytes);
 
 /**
- * Initialise in caller memory. ttl_ms is how long a reply is kept (H.248 LONG-TIMER;
- * 30000 is a good default). When the cache is full the oldest entry is reused.
- * @return 0 or -EINVAL (n not in 1..2^20, reply_max 0).
+ * Initialise in caller memory. ttl_ms is how long a reply is kept (H.248 LONG-TIMER: at
+ * least as long as the peer retransmits; 30000 is a good default). Entries and bytes are
+ * reclaimed oldest first once expired or acknowledged; an unexpired reply is never evicted
+ * (mxp_mp_rcache_begin() returns MXP_MP_RC_FULL instead), so size the cache for the
+ * transaction rate times the ttl.
+ * @return 0 or -EINVAL (n not in 1..2^20, bytes below 4 * MXP_MP_MSG_MAX).
  */
-int mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, uint32_t reply_max, uint64_t ttl_ms);
+int mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, size_t bytes, uint64_t ttl_ms);
 
 /**
  * A request arrived. NEW creates an IN_PROGRESS entry; REPLIED returns the stored reply
- * (valid until the next call that changes the cache).
+ * (valid until the next call that changes the cache); FULL: see ::mxp_mp_rc_state.
  */
 enum mxp_mp_rc_state mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer,
 					 uint32_t tid, uint64_t now_ms, const char **reply,
@@ -54,18 +63,25 @@ enum mxp_mp_rc_state mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct 
 
 /**
  * Store the reply of a request begun with mxp_mp_rcache_begin().
- * @return 0, -ENOENT (no entry: evicted meanwhile), -E2BIG (reply longer than reply_max:
- *         the entry is dropped, so size reply_max for the largest reply you send).
+ * @return 0, -ENOENT (no entry: expired meanwhile), -EALREADY (already answered), -E2BIG
+ *         (longer than MXP_MP_MSG_MAX: the entry is dropped), -ENOSPC (no room; cannot
+ *         happen while every NEW is finished before the next begin).
  */
 int mxp_mp_rcache_finish(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t tid,
 			 const char *reply, size_t len, uint64_t now_ms);
 
-/** TransactionResponseAck for tids first..last from peer: forget those replies. */
+/** TransactionResponseAck for tids first..last from peer: forget (and wipe) those replies. */
 void mxp_mp_rcache_ack(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t first,
 		       uint32_t last);
 
 /** Entries held. */
 uint32_t mxp_mp_rcache_count(const struct mxp_mp_rcache *rc);
+
+/** Reply bytes held (including space not yet reclaimed). */
+size_t mxp_mp_rcache_bytes_used(const struct mxp_mp_rcache *rc);
+
+/** Wipe every stored reply (replies may carry keys); call before freeing the memory. */
+void mxp_mp_rcache_wipe(struct mxp_mp_rcache *rc);
 
 /** Retransmission parameters (milliseconds). */
 struct mxp_mp_retx_params {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "mxp_mp.h"
 #include "mxp_mp_trans.h"
 #include "test_mp.h"
 
@@ -19,15 +20,17 @@ peer(uint8_t last, uint16_t port)
 void
 test_rcache_basic(struct mxp_test_ctx *t)
 {
-	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(4, 64));
+	enum { BYTES = 8 * MXP_MP_MSG_MAX };
+	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(4, BYTES));
 	const char *r;
 	size_t rl = 0;
 	struct mxp_mp_peer a = peer(1, 2944), b = peer(2, 2944), a2 = peer(1, 2945);
 
-	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, 4, 64, 30000), 0);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, 4, BYTES, 30000), 0);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 7, 1000, &r, &rl), MXP_MP_RC_NEW);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 7, 1100, &r, &rl), MXP_MP_RC_IN_PROGRESS);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, 7, "reply-7", 7, 1200), 0);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, 7, "reply-7", 7, 1200), -EALREADY);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 7, 1300, &r, &rl), MXP_MP_RC_REPLIED);
 	MXP_CHECK_EQ(t, rl, 7);
 	MXP_CHECK(t, memcmp(r, "reply-7", 7) == 0);
@@ -36,81 +39,139 @@ test_rcache_basic(struct mxp_test_ctx *t)
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a2, 7, 1300, &r, &rl), MXP_MP_RC_NEW);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 3);
 	/* too long a reply drops the entry */
-	char big[100] = { 0 };
+	static char big[MXP_MP_MSG_MAX + 1];
 	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &b, 7, big, sizeof(big), 1400), -E2BIG);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &b, 7, "x", 1, 1400), -ENOENT);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 2);
-	/* TransactionResponseAck */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a2, 7, "a2", 2, 1400), 0);
+	/* TransactionResponseAck: forgotten, and the stored reply wiped */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 7, 1450, &r, &rl), MXP_MP_RC_REPLIED);
+	const char *old = r;
 	mxp_mp_rcache_ack(rc, &a, 1, 10);
+	MXP_CHECK(t, old[0] == 0 && old[6] == 0);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 7, 1500, &r, &rl), MXP_MP_RC_NEW);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, 7, "again", 5, 1500), 0);
 	/* LONG-TIMER: after ttl a reused id is a new transaction */
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 7, 1500 + 30000, &r, &rl), MXP_MP_RC_REPLIED);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 7, 1501 + 30000, &r, &rl), MXP_MP_RC_NEW);
-	/* full: the oldest goes */
-	for (uint32_t i = 100; i < 110; i++) {
-		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, i, 40000, &r, &rl), MXP_MP_RC_NEW);
-		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &b, i, "r", 1, 40000), 0);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, 7, "third", 5, 31501), 0);
+	/* full: an unexpired reply is never evicted; the request is refused, nothing recorded */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, 4, BYTES, 30000), 0);
+	for (uint32_t i = 100; i < 104; i++) {
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, i, 40000 + i, &r, &rl), MXP_MP_RC_NEW);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &b, i, "r", 1, 40000 + i), 0);
 	}
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 104, 41000, &r, &rl), MXP_MP_RC_FULL);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 4);
-	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 109, 40001, &r, &rl), MXP_MP_RC_REPLIED);
-	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 100, 40001, &r, &rl), MXP_MP_RC_NEW);
-	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, 0, 64, 1), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 100, 41000, &r, &rl), MXP_MP_RC_REPLIED);
+	/* the oldest expires: room for one */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 104, 70101, &r, &rl), MXP_MP_RC_NEW);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 105, 70101, &r, &rl), MXP_MP_RC_FULL);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 101, 70101, &r, &rl), MXP_MP_RC_REPLIED);
+	/* an acknowledged entry at the old end is reclaimed at once */
+	mxp_mp_rcache_ack(rc, &b, 101, 101);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &b, 105, 70102, &r, &rl), MXP_MP_RC_NEW);
+	/* the byte budget: replies of the largest size until the reserve no longer fits */
+	enum { N = 16 };
+	struct mxp_mp_rcache *rb = malloc(mxp_mp_rcache_size(N, BYTES));
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rb, N, BYTES, 30000), 0);
+	static char full[MXP_MP_MSG_MAX];
+	memset(full, 'x', sizeof(full));
+	uint32_t k = 0;
+	while (mxp_mp_rcache_begin(rb, &a, k, 1000, &r, &rl) == MXP_MP_RC_NEW) {
+		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rb, &a, k, full, sizeof(full), 1000), 0);
+		k++;
+	}
+	/* BYTES holds 8 of them; the room of one reply and its wrap padding stays free */
+	MXP_CHECK_EQ(t, k, 7);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_bytes_used(rb), 7 * sizeof(full));
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rb, &a, 0, 1001, &r, &rl), MXP_MP_RC_REPLIED);
+	MXP_CHECK(t, rl == sizeof(full) && memcmp(r, full, rl) == 0);
+	/* after the ttl the ring wraps around and keeps working */
+	for (uint32_t i = 0; i < 40; i++) {
+		uint64_t now = 40000 + (uint64_t)i * 31000;
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rb, &b, 1000 + i, now, &r, &rl), MXP_MP_RC_NEW);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rb, &b, 1000 + i, full, 5000 + i, now), 0);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rb, &b, 1000 + i, now, &r, &rl), MXP_MP_RC_REPLIED);
+		MXP_CHECK(t, rl == 5000 + i && memcmp(r, full, rl) == 0);
+	}
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, 0, BYTES, 1), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, 4, 2 * MXP_MP_MSG_MAX, 1), -EINVAL);
+	mxp_mp_rcache_wipe(rb);
+	free(rb);
 	free(rc);
 }
 
-/* Random operations against a plain array model: the hash table must never lose or invent
- * an entry (backward-shift deletion is the part worth testing). */
+/* Random operations against a plain FIFO model: the hash table must never lose or invent an
+ * entry (backward-shift deletion is the part worth testing), unexpired replies are never
+ * evicted, and FULL comes exactly when the ring holds no reclaimable entry. */
 void
 test_rcache_against_model(struct mxp_test_ctx *t)
 {
-	enum { N = 64, IDS = 300 };
-	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(N, 16));
-	struct { int state; uint64_t t; uint64_t seq; } model[IDS] = { 0 };
-	uint64_t seq = 0, now = 0;
-	unsigned int bad = 0;
+	enum { N = 64, IDS = 300, TTL = 400, STEPS = 40000 };
+	size_t bytes = (size_t)4 << 20;
+	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(N, bytes));
+	static struct { uint32_t id; uint64_t t; int state; } fifo[STEPS];
+	uint64_t head = 0, tail = 0, now = 0;
+	unsigned int bad = 0, fulls = 0;
 	struct mxp_mp_peer p = peer(9, 2944);
 	const char *r;
 	size_t rl;
 
-	mxp_mp_rcache_init(rc, N, 16, 1000000);
+	mxp_mp_rcache_init(rc, N, bytes, TTL);
 	srand(42);
-	for (int step = 0; step < 20000; step++) {
+	for (int step = 0; step < STEPS; step++) {
 		uint32_t id = (uint32_t)(rand() % IDS);
 		int op = rand() % 10;
 		now++;
+		int64_t rec = -1;
+		for (uint64_t i = tail; i < head; i++)
+			if (fifo[i].state != 0 && fifo[i].id == id)
+				rec = (int64_t)i;
 		if (op < 6) {
+			enum mxp_mp_rc_state want;
+			if (rec >= 0 && (now - fifo[rec].t <= TTL || fifo[rec].state == 1)) {
+				want = fifo[rec].state == 1 ? MXP_MP_RC_IN_PROGRESS : MXP_MP_RC_REPLIED;
+			} else {
+				if (rec >= 0)
+					fifo[rec].state = 0;
+				while (tail < head &&
+				       (fifo[tail].state == 0 || now - fifo[tail].t > TTL))
+					fifo[tail++].state = 0;
+				if (head - tail == N) {
+					want = MXP_MP_RC_FULL;
+					fulls++;
+				} else {
+					want = MXP_MP_RC_NEW;
+					fifo[head].id = id;
+					fifo[head].t = now;
+					fifo[head++].state = 1;
+				}
+			}
 			enum mxp_mp_rc_state s = mxp_mp_rcache_begin(rc, &p, id, now, &r, &rl);
-			/* the model: present if among the last N insertions (the ring) and not acked */
-			int present = model[id].state != 0 && seq - model[id].seq <= N;
-			enum mxp_mp_rc_state want = !present ? MXP_MP_RC_NEW :
-						    model[id].state == 1 ? MXP_MP_RC_IN_PROGRESS :
-									   MXP_MP_RC_REPLIED;
 			if (s != want)
 				bad++;
 			if (s == MXP_MP_RC_REPLIED && (rl != 4 || memcmp(r, &id, 4) != 0))
 				bad++;
-			if (want == MXP_MP_RC_NEW) {
-				model[id].state = 1;
-				model[id].seq = seq++; /* insertion number */
-			}
 		} else if (op < 9) {
-			int present = model[id].state != 0 && seq - model[id].seq <= N;
-			int rcv = mxp_mp_rcache_finish(rc, &p, id, (const char *)&id, 4, now);
-			if ((rcv == 0) != present)
+			int want = rec < 0 ? -ENOENT : fifo[rec].state != 1 ? -EALREADY : 0;
+			if (want == 0) {
+				fifo[rec].state = 2;
+				fifo[rec].t = now;
+			}
+			if (mxp_mp_rcache_finish(rc, &p, id, (const char *)&id, 4, now) != want)
 				bad++;
-			if (present)
-				model[id].state = 2;
 		} else {
 			mxp_mp_rcache_ack(rc, &p, id, id);
-			if (model[id].state == 2)
-				model[id].state = 0;
+			if (rec >= 0 && fifo[rec].state == 2)
+				fifo[rec].state = 0;
 		}
 	}
 	uint32_t live = 0;
-	for (int i = 0; i < IDS; i++)
-		live += model[i].state != 0 && seq - model[i].seq <= N;
+	for (uint64_t i = tail; i < head; i++)
+		live += fifo[i].state != 0;
 	MXP_CHECK_EQ(t, bad, 0);
+	MXP_CHECK(t, fulls > 0);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), live);
 	free(rc);
 }
