@@ -39,20 +39,43 @@ mxp_mp_plane_counters(const char **names, uint64_t *values, unsigned int max)
 	return n;
 }
 
+static const char *const sc_names[] = { "none", "sent", "answered", "failed" };
+
+static unsigned int
+outstanding(void)
+{
+	unsigned int n = 0;
+	for (int k = 0; k < MP_OUT_MAX; k++)
+		n += mp.out[k].used;
+	return n;
+}
+
 int
 mxp_cli_show_mp(struct cli_req *r, int i)
 {
 	if (r->argc != i)
 		return MXP_CTL_USAGE;
 	const uint64_t *v = (const uint64_t *)&mp.c;
+	const uint64_t *e = mp.ep ? mxp_esp_ep_counters(mp.ep) : NULL;
+	uint64_t plain_drops = e ? e[MXP_ESP_DROP_PLAINTEXT] : 0;
+	uint64_t policy_drops = e ? e[MXP_ESP_DROP_NOT_IN_POLICY] : 0;
+	char mrfc[64] = "";
+	if (mxp.cfg.mp.has_mrfc)
+		mxp_ip_format(&mxp.cfg.mp.mrfc, mrfc, sizeof(mrfc));
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
 		mxp_json_bool(&j, "enabled", mp.enabled);
 		mxp_json_bool(&j, "allow_plaintext_mp", mxp.cfg.mp.allow_plaintext);
+		mxp_json_str(&j, "mid", mp.enabled ? mp.mid : NULL);
+		mxp_json_str(&j, "mrfc", mxp.cfg.mp.has_mrfc ? mrfc : NULL);
+		mxp_json_str(&j, "service_change", sc_names[mp.sc]);
+		mxp_json_u64(&j, "service_change_attempts", mp.sc_attempts);
 		for (size_t k = 0; k < RTE_DIM(counter_names); k++)
 			mxp_json_u64(&j, counter_names[k], v[k]);
+		mxp_json_u64(&j, "plaintext_dropped", plain_drops);
+		mxp_json_u64(&j, "not_in_policy_dropped", policy_drops);
 		mxp_json_obj_open(&j, "errors_by_code");
 		for (size_t k = 0; k < RTE_DIM(mp.err_by_code); k++)
 			if (mp.err_by_code[k]) {
@@ -62,7 +85,10 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 			}
 		mxp_json_obj_close(&j);
 		mxp_json_u64(&j, "reply_cache", mp.rc ? mxp_mp_rcache_count(mp.rc) : 0);
-		mxp_json_u64(&j, "legs_with_events", mp.nlegs);
+		mxp_json_u64(&j, "reply_cache_bytes", mp.rc ? mxp_mp_rcache_bytes_used(mp.rc) : 0);
+		mxp_json_u64(&j, "reply_cache_capacity", mxp.cfg.mp.reply_cache);
+		mxp_json_u64(&j, "outstanding_requests", outstanding());
+		mxp_json_u64(&j, "legs", mp.nlegs);
 		mxp_json_obj_close(&j);
 		return MXP_CTL_OK;
 	}
@@ -70,12 +96,22 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 		mxp_buf_printf(r->out, "the Mp control plane is off (no [mp] section)\n");
 		return MXP_CTL_OK;
 	}
-	mxp_buf_printf(r->out, "Mp over %s, message id %s%s\n\n",
-		       mxp.cfg.mp.sa_file[0] ? "ESP" : "nothing (plaintext lab mode)", mp.mid,
-		       mxp.cfg.mp.allow_plaintext ? ", PLAINTEXT ALLOWED (lab)" : "");
+	mxp_buf_printf(r->out,
+		       "Mp over %s, message id %s%s\n"
+		       "MRFC %s, ServiceChange %s (%u attempt%s), %u request(s) of ours outstanding\n"
+		       "reply cache %u/%u replies, %zu KiB; %u legs known to the plane\n"
+		       "Mp in the clear dropped: %" PRIu64 "; from hosts not in the policy: %" PRIu64
+		       "\n\n",
+		       mxp_esp_ep_sa_count(mp.ep) ? "ESP" : "nothing (plaintext lab mode)", mp.mid,
+		       mxp.cfg.mp.allow_plaintext ? ", PLAINTEXT ALLOWED (lab)" : "",
+		       mxp.cfg.mp.has_mrfc ? mrfc : "not configured", sc_names[mp.sc],
+		       mp.sc_attempts, mp.sc_attempts == 1 ? "" : "s", outstanding(),
+		       mxp_mp_rcache_count(mp.rc), mxp.cfg.mp.reply_cache,
+		       mxp_mp_rcache_bytes_used(mp.rc) / 1024, mp.nlegs, plain_drops, policy_drops);
 	static const char *const hdr[] = { "counter", ">value", "meaning" };
 	struct mxp_table t;
-	mxp_table_init(&t, 3, hdr);
+	if (mxp_table_init(&t, 3, hdr) != 0)
+		return MXP_CTL_ERR;
 	for (size_t k = 0; k < RTE_DIM(counter_names); k++) {
 		char n[24];
 		snprintf(n, sizeof(n), "%" PRIu64, v[k]);
@@ -89,11 +125,9 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 			if (!any)
 				mxp_buf_printf(r->out, "\nerrors by H.248.8 code:\n");
 			any = true;
-			mxp_buf_printf(r->out, "  %zu %-45s %" PRIu64 "\n", k, mxp_mp_errcode_name((unsigned)k),
-				       mp.err_by_code[k]);
+			mxp_buf_printf(r->out, "  %zu %-50s %" PRIu64 "\n", k,
+				       mxp_mp_errcode_name((unsigned)k), mp.err_by_code[k]);
 		}
-	mxp_buf_printf(r->out, "\nreply cache: %u entries; legs with requested events: %u\n",
-		       mp.rc ? mxp_mp_rcache_count(mp.rc) : 0, mp.nlegs);
 	return MXP_CTL_OK;
 }
 

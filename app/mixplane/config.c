@@ -402,11 +402,32 @@ load_media(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 static int
 load_mp(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 {
-	static const char *const keys[] = { "sa_file", "allow_plaintext_mp", "mrfc", "mrfc_port",
-					    "authfail_threshold", "compact", NULL };
+	static const char *const keys[] = { "enabled", "sa_file", "allow_plaintext_mp", "mrfc",
+					    "mrfc_port", "compact", "generate_keys", "esp_backend",
+					    "authfail_threshold", "keylimit_percent", "reply_cache",
+					    "reply_cache_mb", "reply_ttl_ms", "pending_ms",
+					    "retx_initial_ms", "retx_max_ms", "retx_giveup_ms",
+					    "event_poll_ms", NULL };
 	const char *s = "mp", *v;
 	uint32_t x;
 	struct mxp_mp_cfg *m = &c->mp;
+	/* Numbers: key, range, field. */
+	const struct {
+		const char *key;
+		uint32_t min, max;
+		uint32_t *field;
+	} nums[] = {
+		{ "authfail_threshold", 1, 1000000, &m->afthresh },
+		{ "keylimit_percent", 1, 100, &m->keylimit_percent },
+		{ "reply_cache", 64, 1u << 20, &m->reply_cache },
+		{ "reply_cache_mb", 1, 4096, &m->reply_cache_mb },
+		{ "reply_ttl_ms", 1000, 600000, &m->reply_ttl_ms },
+		{ "pending_ms", 0, 60000, &m->pending_ms },
+		{ "retx_initial_ms", 10, 60000, &m->retx_initial_ms },
+		{ "retx_max_ms", 10, 600000, &m->retx_max_ms },
+		{ "retx_giveup_ms", 100, 3600000, &m->retx_giveup_ms },
+		{ "event_poll_ms", 100, 60000, &m->event_poll_ms },
+	};
 
 	if (!rte_cfgfile_has_section(cf, s))
 		return 0;
@@ -415,7 +436,21 @@ load_mp(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 		return r;
 	m->enabled = true;
 	m->mrfc_port = 2944;
+	m->compact = -1;
+	m->generate_keys = true;
+	snprintf(m->esp_backend, sizeof(m->esp_backend), "ipsec-mb");
 	m->afthresh = 50;
+	m->keylimit_percent = 90;
+	m->reply_cache = 65536;
+	m->reply_cache_mb = 32;
+	m->reply_ttl_ms = 30000;
+	m->pending_ms = 100;
+	m->retx_initial_ms = 250;
+	m->retx_max_ms = 4000;
+	m->retx_giveup_ms = 30000;
+	m->event_poll_ms = 1000;
+	if ((v = rte_cfgfile_get_entry(cf, s, "enabled")) && parse_bool(v, &m->enabled))
+		return fail(e, s, "enabled", "'%s' is not yes or no", v);
 	if ((v = rte_cfgfile_get_entry(cf, s, "sa_file"))) {
 		if (v[0] != '/' || strlen(v) >= sizeof(m->sa_file))
 			return fail(e, s, "sa_file", "'%s' must be an absolute path", v);
@@ -426,24 +461,42 @@ load_mp(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 			return fail(e, s, "allow_plaintext_mp", "'%s' is not yes or no", v);
 	}
 	if ((v = rte_cfgfile_get_entry(cf, s, "compact"))) {
-		if (parse_bool(v, &m->compact))
-			return fail(e, s, "compact", "'%s' is not yes or no", v);
+		bool b;
+		if (strcasecmp(v, "auto") == 0)
+			m->compact = -1;
+		else if (parse_bool(v, &b) == 0)
+			m->compact = b;
+		else
+			return fail(e, s, "compact",
+				    "'%s' is not yes, no or auto (answer in the request's style)", v);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "generate_keys")) &&
+	    parse_bool(v, &m->generate_keys))
+		return fail(e, s, "generate_keys", "'%s' is not yes or no", v);
+	if ((v = rte_cfgfile_get_entry(cf, s, "esp_backend"))) {
+		if (strcmp(v, "ipsec-mb") != 0 && strcmp(v, "openssl") != 0)
+			return fail(e, s, "esp_backend", "'%s' is not ipsec-mb or openssl", v);
+		snprintf(m->esp_backend, sizeof(m->esp_backend), "%s", v);
 	}
 	if ((v = rte_cfgfile_get_entry(cf, s, "mrfc"))) {
-		if (mxp_ip_parse(v, &m->mrfc, NULL))
+		if (mxp_ip_parse(v, &m->mrfc, NULL) || strchr(v, '/'))
 			return fail(e, s, "mrfc", "'%s' is not an IPv4 or IPv6 address", v);
 		m->has_mrfc = true;
 	}
 	if ((v = rte_cfgfile_get_entry(cf, s, "mrfc_port"))) {
 		if (parse_u32(v, 1, 65535, &x))
-			return fail(e, s, "mrfc_port", "'%s' is not a port", v);
+			return fail(e, s, "mrfc_port", "'%s' is not a port 1..65535", v);
 		m->mrfc_port = (uint16_t)x;
 	}
-	if ((v = rte_cfgfile_get_entry(cf, s, "authfail_threshold"))) {
-		if (parse_u32(v, 1, 1000000, &m->afthresh))
-			return fail(e, s, "authfail_threshold", "'%s' is not a number 1..1000000", v);
-	}
-	if (m->sa_file[0] == '\0' && !m->allow_plaintext)
+	for (size_t i = 0; i < RTE_DIM(nums); i++)
+		if ((v = rte_cfgfile_get_entry(cf, s, nums[i].key)) &&
+		    parse_u32(v, nums[i].min, nums[i].max, nums[i].field))
+			return fail(e, s, nums[i].key, "'%s' is not a number %u..%u", v, nums[i].min,
+				    nums[i].max);
+	if (m->retx_max_ms < m->retx_initial_ms)
+		return fail(e, s, "retx_max_ms", "%u is below retx_initial_ms %u", m->retx_max_ms,
+			    m->retx_initial_ms);
+	if (m->enabled && m->sa_file[0] == '\0' && !m->allow_plaintext)
 		return fail(e, s, "sa_file",
 			    "missing: Mp is only accepted inside ESP (give the SA key file, or "
 			    "allow_plaintext_mp = yes in a lab)");

@@ -40,14 +40,23 @@ struct mxp_port_cfg {
 
 /** [mp]: the Mp control interface (H.248 over ESP). */
 struct mxp_mp_cfg {
-	bool enabled;            /**< the section is present */
+	bool enabled;            /**< the section is present (and enabled is not no) */
 	char sa_file[4096];      /**< lib/esp key file: "sa" and "peer" lines */
 	bool allow_plaintext;    /**< lab only: accept Mp in the clear from policy peers */
 	bool has_mrfc;
 	struct mxp_ip mrfc;      /**< where ServiceChange and Notify go */
 	uint16_t mrfc_port;
+	int8_t compact;          /**< replies: 1 compact, 0 long tokens, -1 as the request */
+	bool generate_keys;      /**< make the Local key when an Add's Local has no a=crypto */
+	char esp_backend[16];    /**< "ipsec-mb" or "openssl" */
 	uint32_t afthresh;       /**< authentication failures before mxp/authfail is notified */
-	bool compact;            /**< encode replies with compact tokens */
+	uint32_t keylimit_percent; /**< mxp/keylimit soft notification, % of a key's limit */
+	uint32_t reply_cache;    /**< reply cache entries */
+	uint32_t reply_cache_mb; /**< reply cache bytes, MiB */
+	uint32_t reply_ttl_ms;   /**< how long replies are kept (H.248 LONG-TIMER) */
+	uint32_t pending_ms;     /**< TransactionPending once a transaction takes this long */
+	uint32_t retx_initial_ms, retx_max_ms, retx_giveup_ms; /**< our requests' timers */
+	uint32_t event_poll_ms;  /**< how often legs are checked for requested events */
 };
 
 struct mxp_cfg {

@@ -1,44 +1,95 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Mp commands applied to the conferences (control core): Add, Modify, Subtract and
- * AuditValue mapped onto lib/conf's control API (the one the lab CLI uses). Each command is
- * validated completely before anything changes, and fails as a whole.
+ * AuditValue mapped onto lib/conf's control API, the one the lab CLI uses.
+ *
+ * A context is a conference, a termination "leg/N" is leg N. Every command is checked
+ * completely (package properties, events, SDP, every a=crypto, what lib/conf will accept)
+ * before anything changes, so a failed command changes nothing. A command that fails ends
+ * the transaction unless it is optional (O-), H.248.1 8.2.2.
+ *
+ * Keys (doc/mp.md "Keys and rekeying"): the a=crypto lines of a Remote descriptor are the
+ * participant's keys, those of Local the keys the mixer sends with, the first one active.
+ * In a Modify each descriptor replaces the previous one: listed MKIs are installed,
+ * unlisted ones removed, so a rekey without loss is a Modify listing old and new (the new
+ * one is installed beside the old) followed by one listing the new first (the switch).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+
+#include <rte_hash.h>
 
 #include "mp_priv.h"
 #include "mxp_srtp_sdes.h"
 
-/* ---- mapping helpers ---------------------------------------------------------------------- */
+/* ---- the plane's leg records ----------------------------------------------------------- */
 
-static bool
-term_leg(const struct mxp_mp_cmd *c, uint32_t *leg)
+struct mp_leg *
+mp_leg_find(uint32_t leg)
 {
-	if (c->term_kind != MXP_MP_TERM_NAME || c->term.len < 5 || c->term.len > 14 ||
-	    strncasecmp(c->term.p, "leg/", 4) != 0)
-		return false;
-	uint32_t v = 0;
-	for (uint32_t i = 4; i < c->term.len; i++) {
-		if (c->term.p[i] < '0' || c->term.p[i] > '9')
-			return false;
-		v = v * 10 + (uint32_t)(c->term.p[i] - '0');
-	}
-	*leg = v;
-	return v != 0;
+	void *d;
+	return mp.legs && rte_hash_lookup_data(mp.legs, &leg, &d) >= 0 ? d : NULL;
 }
 
-/* H.248 modes are the MG's view; lib/conf's are the participant's. */
+static struct mp_leg *
+mp_leg_new(uint32_t leg, uint32_t ctx)
+{
+	struct mp_leg *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	l->leg = leg;
+	l->ctx = ctx;
+	l->afthresh = mxp.cfg.mp.afthresh;
+	if (rte_hash_add_key_data(mp.legs, &leg, l) < 0) {
+		free(l);
+		return NULL;
+	}
+	mp.nlegs++;
+	return l;
+}
+
+static void
+mp_leg_forget(uint32_t leg)
+{
+	struct mp_leg *l = mp_leg_find(leg);
+	if (l == NULL)
+		return;
+	rte_hash_del_key(mp.legs, &leg);
+	mp.nlegs--;
+	free(l);
+}
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+/* "leg/N" -> N */
+static bool
+term_leg(struct mxp_mp_str t, uint32_t *leg)
+{
+	if (t.len < 5 || t.len > 14 || strncasecmp(t.p, "leg/", 4) != 0)
+		return false;
+	uint64_t v = 0;
+	for (uint32_t i = 4; i < t.len; i++) {
+		if (t.p[i] < '0' || t.p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(t.p[i] - '0');
+	}
+	*leg = (uint32_t)v;
+	return v != 0 && v <= UINT32_MAX;
+}
+
+/* H.248 modes are the MG's view of the termination; lib/conf's are the participant's. */
 static int
 mode_from_mp(enum mxp_mp_mode m, enum mxp_stream_mode *out)
 {
 	switch (m) {
 	case MXP_MP_MODE_SENDRECV: *out = MXP_SM_SENDRECV; return 0;
-	case MXP_MP_MODE_SENDONLY: *out = MXP_SM_RECVONLY; return 0;  /* MG only sends */
-	case MXP_MP_MODE_RECVONLY: *out = MXP_SM_SENDONLY; return 0;  /* MG only receives */
+	case MXP_MP_MODE_SENDONLY: *out = MXP_SM_RECVONLY; return 0;  /* the MRFP only sends */
+	case MXP_MP_MODE_RECVONLY: *out = MXP_SM_SENDONLY; return 0;  /* the MRFP only receives */
 	case MXP_MP_MODE_INACTIVE: *out = MXP_SM_INACTIVE; return 0;
 	default: return -ENOTSUP;
 	}
@@ -55,7 +106,42 @@ mode_to_mp(enum mxp_stream_mode m)
 	}
 }
 
-/* Parse the a=crypto lines of an SDP into a key set; 0, or an H.248 code with text. */
+static enum mxp_conf_mode
+conf_mode(enum mxp_mp_conf_mode m)
+{
+	return m == MXP_MP_CONF_FORWARD ? MXP_CONF_FORWARD :
+	       m == MXP_MP_CONF_MIX	? MXP_CONF_MIX :
+					  MXP_CONF_SWITCH;
+}
+
+static struct mxp_ip
+sdp_ip(const struct mxp_sdp *sd)
+{
+	struct mxp_ip ip = { .af = sd->family };
+	if (sd->family == AF_INET)
+		memcpy(&ip.v4, sd->addr, 4);
+	else
+		memcpy(ip.v6, sd->addr, 16);
+	return ip;
+}
+
+/* lib/conf errno -> H.248.8 code */
+static unsigned int
+conf_code(int r)
+{
+	switch (r) {
+	case -ENOENT: return MXP_MP_E_UNKNOWN_TERM;
+	case -ENOSPC:
+	case -EADDRINUSE:
+	case -ENOMEM:
+	case -EBUSY: return MXP_MP_E_RESOURCES;
+	case -ENOTSUP: return MXP_MP_E_NOT_IMPL;
+	case -ETIMEDOUT: return MXP_MP_E_NOT_READY;
+	default: return MXP_MP_E_BAD_VALUE;
+	}
+}
+
+/* The a=crypto lines of an SDP as a key set; 0 or an H.248 code with text in t. */
 static unsigned int
 sdp_keys(const struct mxp_sdp *sd, struct mxp_conf_keys *ks, bool outbound, char *t, size_t tl)
 {
@@ -70,133 +156,249 @@ sdp_keys(const struct mxp_sdp *sd, struct mxp_conf_keys *ks, bool outbound, char
 		if (r) {
 			snprintf(t, tl, "%s a=crypto %u: %.120s", outbound ? "Local" : "Remote", i + 1, e);
 			explicit_bzero(ks, sizeof(*ks));
-			return MXP_MP_E_BAD_VALUE;
+			return r == -ENOSPC ? MXP_MP_E_RESOURCES : MXP_MP_E_BAD_VALUE;
 		}
 	}
 	return 0;
 }
 
-static struct mp_leg *
-mpleg_find(uint32_t leg)
+static const char *
+mki_str(const uint8_t *mki, uint8_t len, char *b, size_t bl)
 {
-	for (uint32_t i = 0; i < mp.nlegs; i++)
-		if (mp.legs[i].leg == leg)
-			return &mp.legs[i];
-	return NULL;
+	uint64_t v = 0;
+	for (uint8_t i = 0; i < len; i++)
+		v = v << 8 | mki[i];
+	snprintf(b, bl, len ? "%" PRIu64 : "(none)", v);
+	return b;
 }
 
-static void
-mpleg_forget(uint32_t leg)
+/* Events requested in a command: MP_EV_* bits, or an error on the reply command. */
+static int
+events_check(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *mask,
+	     struct mxp_mp_cmd *rc)
 {
-	for (uint32_t i = 0; i < mp.nlegs; i++)
-		if (mp.legs[i].leg == leg) {
-			mp.legs[i] = mp.legs[--mp.nlegs];
-			return;
-		}
-}
-
-/* Remember which mxp events the MRFC asked for on a leg (Events descriptor). */
-static void
-mpleg_events(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint32_t leg, uint32_t ctx,
-	     uint32_t afthresh)
-{
-	struct mp_leg *l = mpleg_find(leg);
-	if (l == NULL) {
-		if (mp.nlegs == mp.cap) {
-			uint32_t cap = mp.cap ? mp.cap * 2 : 64;
-			struct mp_leg *n = realloc(mp.legs, cap * sizeof(*n));
-			if (n == NULL)
-				return;
-			mp.legs = n;
-			mp.cap = cap;
-		}
-		l = &mp.legs[mp.nlegs++];
-		memset(l, 0, sizeof(*l));
-		l->leg = leg;
-		l->ctx = ctx;
-		l->afthresh = mxp.cfg.mp.afthresh;
-	}
-	if (afthresh)
-		l->afthresh = afthresh;
-	if (!c->has_events)
-		return;
-	l->rid = c->events_rid;
-	l->ev_authfail = l->ev_keylimit = l->ev_ssrc = false;
+	*mask = 0;
 	for (uint16_t i = 0; i < c->events.n; i++) {
 		struct mxp_mp_str n = msg->props[c->events.first + i].name;
+		int nl = (int)(n.len > 40 ? 40 : n.len);
 		if (mxp_mp_str_eq(n, MXP_MP_EV_AUTHFAIL))
-			l->ev_authfail = true;
+			*mask |= MP_EV_AUTHFAIL;
 		else if (mxp_mp_str_eq(n, MXP_MP_EV_KEYLIMIT))
-			l->ev_keylimit = true;
+			*mask |= MP_EV_KEYLIMIT;
 		else if (mxp_mp_str_eq(n, MXP_MP_EV_SSRC))
-			l->ev_ssrc = true;
+			*mask |= MP_EV_SSRC;
+		else if (mxp_mp_str_eq(n, MXP_MP_EV_DTMF)) {
+			mp_cmd_error(rc, MXP_MP_E_EVENT, "mxp/dtmf: DTMF detection is not in this build");
+			return -1;
+		} else if (n.len > 4 && strncasecmp(n.p, "mxp/", 4) == 0) {
+			mp_cmd_error(rc, MXP_MP_E_EVENT, "no event %.*s in package mxp", nl, n.p);
+			return -1;
+		} else {
+			mp_cmd_error(rc, MXP_MP_E_UNKNOWN_PKG, "event %.*s: only package mxp", nl, n.p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+events_record(struct mp_leg *l, const struct mxp_mp_cmd *c, uint8_t mask,
+	      const struct mxp_mp_pkg *pkg)
+{
+	if (pkg->present & MXP_MP_PKG_AFTHRESH)
+		l->afthresh = pkg->authfail_threshold;
+	if (!c->has_events)
+		return;
+	l->ev = mask;
+	l->rid = c->events_rid;
+}
+
+/* Remember the media description of a leg (payload types, rtpmap, ptime) for audits. */
+static void
+media_record(struct mp_leg *l, const struct mxp_sdp *sd)
+{
+	if (sd == NULL || sd->npts == 0)
+		return;
+	l->npts = sd->npts;
+	memcpy(l->pts, sd->pts, sd->npts);
+	l->ptime = sd->ptime;
+	l->nrtpmap = 0;
+	for (uint8_t i = 0; i < sd->nrtpmap && l->nrtpmap < RTE_DIM(l->rtpmap); i++) {
+		const struct mxp_sdp_rtpmap *m = &sd->rtpmap[i];
+		if (m->encoding.len >= sizeof(l->rtpmap[0].enc))
+			continue;
+		l->rtpmap[l->nrtpmap].pt = m->pt;
+		l->rtpmap[l->nrtpmap].clock = m->clock;
+		l->rtpmap[l->nrtpmap].channels = m->channels;
+		memcpy(l->rtpmap[l->nrtpmap].enc, m->encoding.p, m->encoding.len);
+		l->rtpmap[l->nrtpmap].enc[m->encoding.len] = '\0';
+		l->nrtpmap++;
 	}
 }
 
-/* Local SDP of a leg for replies and audits. */
-static const char *
-leg_sdp(const struct mxp_leg_info *li, bool local)
+static void
+media_apply(struct mxp_sdp *sd, const struct mp_leg *l)
 {
-	struct mxp_sdp sd;
-	memset(&sd, 0, sizeof(sd));
-	sd.has_conn = true;
-	sd.family = local ? li->local.af : li->remote.af;
-	const struct mxp_ip *ip = local ? &li->local : &li->remote;
-	if (!local && !li->remote_known) {
-		sd.conn_choose = true;
-		sd.port_choose = true;
-		sd.family = li->local.af;
-	} else if (ip->af == AF_INET) {
-		memcpy(sd.addr, &ip->v4, 4);
-	} else {
-		memcpy(sd.addr, ip->v6, 16);
+	if (l == NULL || l->npts == 0) {
+		sd->npts = 1;
+		sd->pts[0] = 0;
+		return;
 	}
-	sd.has_media = true;
-	sd.port = local ? li->local_port : li->remote_port;
-	sd.srtp = !li->plain;
-	sd.npts = 1;
-	sd.pts[0] = 0;
-	sd.ptime = 20;
+	sd->npts = l->npts;
+	memcpy(sd->pts, l->pts, l->npts);
+	sd->ptime = l->ptime;
+	sd->nrtpmap = l->nrtpmap;
+	for (uint8_t i = 0; i < l->nrtpmap; i++) {
+		sd->rtpmap[i].pt = l->rtpmap[i].pt;
+		sd->rtpmap[i].clock = l->rtpmap[i].clock;
+		sd->rtpmap[i].channels = l->rtpmap[i].channels;
+		sd->rtpmap[i].encoding = mxp_mp_str_c(l->rtpmap[i].enc);
+	}
+}
+
+static const char *
+sdp_text(const struct mxp_sdp *sd)
+{
 	char *out = mp.arena + mp.arena_used;
-	size_t room = MP_ARENA - mp.arena_used;
-	int n = mxp_sdp_encode(&sd, out, room);
+	int n = mxp_sdp_encode(sd, out, MP_ARENA - mp.arena_used);
 	if (n < 0)
 		return "";
 	mp.arena_used += (size_t)n + 1;
 	return out;
 }
 
-static void
-add_stats(struct mxp_mp_cmd *rc, const struct mxp_leg_info *li)
+/* SDP of a leg's side for replies and audits: addresses from lib/conf, media from the
+ * plane's record. Never a key: audits do not return key material. */
+static const char *
+leg_sdp(const struct mxp_leg_info *li, const struct mp_leg *l, bool local)
 {
-	struct mxp_mp_stream *st = &rc->streams[0];
+	struct mxp_sdp sd;
+	memset(&sd, 0, sizeof(sd));
+	sd.has_conn = true;
+	sd.has_media = true;
+	sd.srtp = !li->plain;
+	const struct mxp_ip *ip = local ? &li->local : &li->remote;
+	sd.family = li->local.af;
+	if (!local && !li->remote_known) {
+		sd.conn_choose = sd.port_choose = true;
+	} else {
+		sd.family = ip->af;
+		memcpy(sd.addr, ip->af == AF_INET ? (const void *)&ip->v4 : ip->v6,
+		       ip->af == AF_INET ? 4 : 16);
+		sd.port = local ? li->local_port : li->remote_port;
+	}
+	media_apply(&sd, l);
+	return sdp_text(&sd);
+}
+
+/*
+ * The Local SDP of an Add reply: the request's Local as the MRFP fills it in (address and
+ * port allocated, payload types of Local or else Remote, a=crypto as given or generated).
+ */
+static const char *
+add_reply_sdp(const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_leg_info *li,
+	      const char *gen_crypto)
+{
+	struct mxp_sdp sd;
+	if (ls)
+		sd = *ls;
+	else
+		memset(&sd, 0, sizeof(sd));
+	sd.origin.len = 0;
+	sd.session.len = 0;
+	sd.has_conn = true;
+	sd.conn_choose = false;
+	sd.family = li->local.af;
+	memcpy(sd.addr, li->local.af == AF_INET ? (const void *)&li->local.v4 : li->local.v6,
+	       li->local.af == AF_INET ? 4 : 16);
+	sd.has_media = true;
+	sd.port_choose = false;
+	sd.port = li->local_port;
+	sd.srtp = !li->plain;
+	sd.dir = MXP_MP_MODE_UNSET; /* the mode is LocalControl's */
+	if (sd.npts == 0 && rs) {
+		sd.npts = rs->npts;
+		memcpy(sd.pts, rs->pts, rs->npts);
+		sd.nrtpmap = rs->nrtpmap;
+		memcpy(sd.rtpmap, rs->rtpmap, sizeof(sd.rtpmap));
+		if (sd.ptime == 0)
+			sd.ptime = rs->ptime;
+	}
+	if (sd.npts == 0) {
+		sd.npts = 1;
+		sd.pts[0] = 0;
+	}
+	if (gen_crypto) {
+		sd.ncrypto = 1;
+		sd.crypto[0] = mxp_mp_str_c(gen_crypto);
+	}
+	return sdp_text(&sd);
+}
+
+/*
+ * The MRFP makes the key it sends with (Local a=crypto) when the MRFC gives none: same suite
+ * and MKI length as the participant's first key, 2^31 packets, fresh from getrandom(2).
+ * The attribute (with the key) goes into the reply arena; the key set receives it.
+ */
+static int
+gen_local_key(const struct mxp_conf_keys *in, struct mxp_conf_keys *out, const char **line)
+{
+	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(in->key[0].suite);
+	struct mxp_sdes_crypto c;
+	memset(&c, 0, sizeof(c));
+	if (si == NULL)
+		return -EINVAL;
+	c.tag = 1;
+	c.suite = in->key[0].suite;
+	c.nkeys = 1;
+	c.keys[0].lifetime = UINT64_C(1) << 31;
+	c.keys[0].lifetime_log2 = 31;
+	c.keys[0].mki_len = in->key[0].mki_len;
+	if (c.keys[0].mki_len)
+		c.keys[0].mki[c.keys[0].mki_len - 1] = 1;
+	if (getrandom(c.keys[0].key, si->key_len, 0) != (ssize_t)si->key_len ||
+	    getrandom(c.keys[0].salt, si->salt_len, 0) != (ssize_t)si->salt_len) {
+		mxp_sdes_wipe(&c);
+		return -EIO;
+	}
+	char *buf = mp.arena + mp.arena_used;
+	int n = mxp_sdes_encode(&c, buf, MP_ARENA - mp.arena_used);
+	int r = n < 0 ? n : mxp_conf_keys_add_sdes(out, &c, true, NULL, 0);
+	mxp_sdes_wipe(&c);
+	if (r)
+		return r;
+	mp.arena_used += (size_t)n + 1;
+	*line = buf;
+	mp.c.keys_generated++;
+	return 0;
+}
+
+static void
+add_stats(struct mxp_mp_stream *st, const struct mxp_leg_info *li)
+{
 	const struct mxp_leg_stats *s = &li->st;
 	st->has_stats = true;
-	mxp_mp_msg_add_prop(&mp.rep, &st->stats, "rtp/ps", '=', mp_arena_printf("%" PRIu64, s->tx_pkts));
-	mxp_mp_msg_add_prop(&mp.rep, &st->stats, "rtp/pr", '=', mp_arena_printf("%" PRIu64, s->rx_pkts));
-	mxp_mp_msg_add_prop(&mp.rep, &st->stats, "nt/os", '=', mp_arena_printf("%" PRIu64, s->tx_bytes));
-	mxp_mp_msg_add_prop(&mp.rep, &st->stats, "nt/or", '=', mp_arena_printf("%" PRIu64, s->rx_bytes));
-	mxp_mp_msg_add_prop(&mp.rep, &st->stats, "mxp/authfail", '=',
-			    mp_arena_printf("%" PRIu64, s->auth_failures));
-	mxp_mp_msg_add_prop(&mp.rep, &st->stats, "mxp/replay", '=', mp_arena_printf("%" PRIu64, s->replays));
-	mxp_mp_msg_add_prop(&mp.rep, &st->stats, "mxp/latched", '=', mp_arena_printf("%" PRIu64, s->latches));
+#define STAT(name, v) mxp_mp_msg_add_prop(&mp.rep, &st->stats, name, '=', \
+					  mp_arena_printf("%" PRIu64, (uint64_t)(v)))
+	STAT("rtp/ps", s->tx_pkts);
+	STAT("rtp/pr", s->rx_pkts);
+	STAT("nt/os", s->tx_bytes);
+	STAT("nt/or", s->rx_bytes);
+	STAT("mxp/authfail", s->auth_failures);
+	STAT("mxp/replay", s->replays + s->too_old);
+	STAT("mxp/latched", s->latches);
+	STAT("mxp/srcmismatch", s->source_mismatch);
+#undef STAT
 }
 
-static int
-conf_code(int r)
+static void
+reply_term(struct mxp_mp_cmd *rc, uint32_t leg)
 {
-	switch (r) {
-	case -ENOENT: return MXP_MP_E_UNKNOWN_CTX;
-	case -ENOSPC: return MXP_MP_E_RESOURCES;
-	case -EADDRINUSE: return MXP_MP_E_RESOURCES;
-	case -ENOMEM: return MXP_MP_E_RESOURCES;
-	case -ENOTSUP: return MXP_MP_E_NOT_IMPL;
-	case -ETIMEDOUT: return MXP_MP_E_NOT_READY;
-	default: return MXP_MP_E_BAD_VALUE;
-	}
+	rc->term_kind = MXP_MP_TERM_NAME;
+	rc->term = mxp_mp_str_c(mp_arena_printf("leg/%u", leg));
 }
 
-/* ---- commands ------------------------------------------------------------------------------ */
+/* ---- Add ------------------------------------------------------------------------------- */
 
 struct action_state {
 	uint32_t ctx;              /* resolved context id, 0 = none yet */
@@ -209,92 +411,143 @@ stream1(const struct mxp_mp_cmd *c)
 	return c->nstreams ? &c->streams[0] : NULL;
 }
 
+/* Context-level properties on an Add to an existing context must agree with it. */
+static int
+add_ctx_props(const struct mxp_mp_pkg *pkg, uint32_t ctx, struct mxp_mp_cmd *rc)
+{
+	struct mxp_conf_info ci;
+	if (mxp_conf_get(mxp.conf, ctx, &ci) != 0)
+		return 0;
+	if ((pkg->present & MXP_MP_PKG_MODE) && conf_mode(pkg->mode) != ci.mode) {
+		mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "context %u is a %s conference", ctx,
+			     mxp_conf_mode_name(ci.mode));
+		return -1;
+	}
+	if ((pkg->present & MXP_MP_PKG_TOPN) && pkg->topn != ci.topn) {
+		mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+			     "mxp/topn differs from context %u's (%u): change it with Modify", ctx,
+			     ci.topn);
+		return -1;
+	}
+	if (pkg->present & MXP_MP_PKG_FLOOR) {
+		mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
-       struct action_state *as, struct mxp_mp_cmd *rc, struct mxp_port *hint)
+       struct action_state *as, struct mxp_mp_cmd *rc)
 {
 	struct mxp_mp_pkg pkg;
 	struct mxp_mp_error e;
 	char t[MXP_MP_TEXT_MAX];
+	uint8_t evmask;
+
 	if (c->term_kind != MXP_MP_TERM_CHOOSE) {
 		uint32_t leg;
 		struct mxp_leg_info li;
-		if (term_leg(c, &leg) && mxp_conf_leg_get(mxp.conf, leg, &li) == 0)
-			return mp_cmd_error(rc, MXP_MP_E_TERM_IN_CTX, "termination %.*s is already in context %u",
-					 (int)c->term.len, c->term.p, li.conf_id);
+		if (c->term_kind == MXP_MP_TERM_NAME && term_leg(c->term, &leg) &&
+		    mxp_conf_leg_get(mxp.conf, leg, &li) == 0)
+			return mp_cmd_error(rc, MXP_MP_E_TERM_IN_CTX,
+					    "termination %.*s is already in context %u",
+					    (int)c->term.len, c->term.p, li.conf_id);
 		return mp_cmd_error(rc, MXP_MP_E_UNKNOWN_TERM,
-				 "Add takes $ (the MRFP names its terminations leg/N)");
+				    "Add takes $: the MRFP names its terminations leg/N");
 	}
 	if (mxp_mp_pkg_get(msg, c, base, &pkg, &e) != 0)
 		return mp_cmd_error(rc, e.code, "%s", e.text);
-	const struct mxp_mp_stream *st = stream1(c);
-	if (st == NULL || !st->has_local)
-		return mp_cmd_error(rc, MXP_MP_E_MISSING_DESC,
-				 "Add needs a Local descriptor (the key the MRFP sends with)");
+	if (events_check(msg, c, &evmask, rc) != 0)
+		return;
+	if (as->ctx && add_ctx_props(&pkg, as->ctx, rc) != 0)
+		return;
+	if (!as->ctx && (pkg.present & MXP_MP_PKG_FLOOR))
+		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
 	if (c->nstreams > 1)
 		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "one audio stream per termination");
+	const struct mxp_mp_stream *st = stream1(c);
+	if (st == NULL || (!st->has_local && !st->has_remote))
+		return mp_cmd_error(rc, MXP_MP_E_MISSING_DESC,
+				    "Add needs a Media descriptor with Local and/or Remote");
 	struct mxp_sdp ls, rs;
-	if (mxp_sdp_parse(st->local.p, st->local.len, &ls, &e) != 0)
+	bool has_local = st->has_local, has_remote = st->has_remote;
+	if (has_local && mxp_sdp_parse(st->local.p, st->local.len, &ls, &e) != 0)
 		return mp_cmd_error(rc, e.code, "Local: %s", e.text);
-	bool has_remote = st->has_remote;
 	if (has_remote && mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
 		return mp_cmd_error(rc, e.code, "Remote: %s", e.text);
 	bool plain = pkg.plain_rtp == 1;
 	if (plain && !mxp.cfg.mp.allow_plaintext)
 		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
-				 "mxp/plainrtp needs the lab flag allow_plaintext_mp");
-	if (!plain && (!ls.srtp || (has_remote && !rs.srtp)))
+				    "mxp/plainrtp needs the lab flag allow_plaintext_mp");
+	if (!plain && ((has_local && !ls.srtp) || (has_remote && !rs.srtp)))
 		return mp_cmd_error(rc, MXP_MP_E_MEDIA_TYPE, "RTP/SAVP expected (SRTP is mandatory)");
+	if (plain && ((has_local && ls.srtp) || (has_remote && rs.srtp)))
+		return mp_cmd_error(rc, MXP_MP_E_MEDIA_TYPE, "mxp/plainrtp=on takes RTP/AVP");
 
 	struct mxp_leg_params lp;
 	memset(&lp, 0, sizeof(lp));
 	lp.plain = plain;
 	lp.strict = pkg.strict == 1;
-	lp.af = ls.has_conn ? ls.family : has_remote && rs.has_conn ? rs.family : AF_INET;
-	/* A Local address must be ours. */
+	lp.af = has_local && ls.has_conn && !ls.conn_choose ? ls.family :
+		has_remote && rs.has_conn ? rs.family :
+		has_local && ls.has_conn ? ls.family : AF_INET;
+	/* The local address: one of ours of that family (the one Local names, if any). */
 	bool found = false;
 	for (uint16_t i = 0; i < mxp.nb_ports && !found; i++) {
 		const struct mxp_ip *a = mp_port_addr(&mxp.ports[i], lp.af);
 		if (a == NULL)
 			continue;
-		struct mxp_ip want = { .af = lp.af };
-		if (lp.af == AF_INET)
-			memcpy(&want.v4, ls.addr, 4);
-		else
-			memcpy(want.v6, ls.addr, 16);
-		if (ls.conn_choose || !ls.has_conn || mxp_ip_equal(a, &want)) {
-			lp.port_idx = i;
+		if (!has_local || !ls.has_conn || ls.conn_choose) {
 			found = true;
+		} else {
+			struct mxp_ip want = sdp_ip(&ls);
+			found = mxp_ip_equal(a, &want);
 		}
+		if (found)
+			lp.port_idx = i;
 	}
 	if (!found)
-		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "Local c=: not an address of this MRFP");
-	lp.local_port = ls.port_choose ? 0 : ls.port;
+		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "Local c=: no %s address of this MRFP%s",
+				    lp.af == AF_INET6 ? "IPv6" : "IPv4",
+				    has_local && ls.has_conn && !ls.conn_choose ? " is that one" : "");
+	lp.local_port = has_local && ls.has_media && !ls.port_choose ? ls.port : 0;
 	if (has_remote && rs.has_conn && !rs.conn_choose && rs.has_media && !rs.port_choose) {
 		lp.remote_known = true;
-		lp.remote.af = rs.family;
-		if (rs.family == AF_INET)
-			memcpy(&lp.remote.v4, rs.addr, 4);
-		else
-			memcpy(lp.remote.v6, rs.addr, 16);
+		lp.remote = sdp_ip(&rs);
 		lp.remote_port = rs.port;
+		if (lp.remote.af != lp.af)
+			return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+					    "Remote c= and Local c= are of different families");
 	}
-	if (has_remote) {
-		lp.n_pt = rs.npts;
-		memcpy(lp.pt, rs.pts, rs.npts);
+	const struct mxp_sdp *media = has_remote && rs.npts ? &rs : has_local ? &ls : NULL;
+	if (media) {
+		lp.n_pt = media->npts;
+		memcpy(lp.pt, media->pts, media->npts);
 	}
 	lp.mode = MXP_SM_SENDRECV;
 	if (st->mode != MXP_MP_MODE_UNSET && mode_from_mp(st->mode, &lp.mode) != 0)
-		return mp_cmd_error(rc, MXP_MP_E_MODE, "stream mode not supported (Loopback)");
+		return mp_cmd_error(rc, MXP_MP_E_MODE, "stream mode Loopback is not supported");
 	snprintf(lp.label, sizeof(lp.label), "%.*s", (int)(pkg.keygroup.len < 60 ? pkg.keygroup.len : 60),
 		 pkg.keygroup.p ? pkg.keygroup.p : "");
+	const char *gen = NULL;
 	if (!plain) {
-		unsigned int code = sdp_keys(&ls, &lp.out, true, t, sizeof(t));
+		unsigned int code = has_local ? sdp_keys(&ls, &lp.out, true, t, sizeof(t)) : 0;
 		if (code == 0 && has_remote)
 			code = sdp_keys(&rs, &lp.in, false, t, sizeof(t));
-		if (code == 0 && (lp.out.nkeys == 0 || lp.in.nkeys == 0)) {
-			snprintf(t, sizeof(t), "%s SDP has no a=crypto", lp.out.nkeys ? "Remote" : "Local");
+		if (code == 0 && lp.in.nkeys == 0) {
+			snprintf(t, sizeof(t), "%s: the participant's key (Remote a=crypto) is missing",
+				 has_remote ? "Remote SDP has no a=crypto" : "no Remote descriptor");
 			code = MXP_MP_E_MISSING_DESC;
+		}
+		if (code == 0 && lp.out.nkeys == 0) {
+			if (!mxp.cfg.mp.generate_keys) {
+				snprintf(t, sizeof(t), "Local has no a=crypto and [mp] generate_keys is off");
+				code = MXP_MP_E_MISSING_DESC;
+			} else if (gen_local_key(&lp.in, &lp.out, &gen) != 0) {
+				snprintf(t, sizeof(t), "could not generate the Local key");
+				code = MXP_MP_E_INTERNAL;
+			}
 		}
 		if (code) {
 			explicit_bzero(&lp, sizeof(lp));
@@ -303,11 +556,7 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 	}
 	/* Context $: the first Add creates the conference. */
 	if (as->ctx == 0) {
-		struct mxp_conf_params cp = { .mode = MXP_CONF_SWITCH, .topn = 0 };
-		if (pkg.mode == MXP_MP_CONF_FORWARD)
-			cp.mode = MXP_CONF_FORWARD;
-		else if (pkg.mode == MXP_MP_CONF_MIX)
-			cp.mode = MXP_CONF_MIX;
+		struct mxp_conf_params cp = { .mode = conf_mode(pkg.mode) };
 		if (pkg.present & MXP_MP_PKG_TOPN)
 			cp.topn = pkg.topn;
 		char err[200] = "";
@@ -315,7 +564,8 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 		int r = mxp_conf_create(mxp.conf, &cp, &id, err, sizeof(err));
 		if (r) {
 			explicit_bzero(&lp, sizeof(lp));
-			return mp_cmd_error(rc, r == -ENOTSUP ? MXP_MP_E_NOT_IMPL : conf_code(r), "%s", err);
+			return mp_cmd_error(rc, r == -ENOSPC ? MXP_MP_E_NO_CTX_IDS : conf_code(r), "%s",
+					    err);
 		}
 		as->ctx = id;
 		as->created = true;
@@ -325,21 +575,35 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 	int r = mxp_conf_leg_add(mxp.conf, as->ctx, &lp, &li, err, sizeof(err));
 	explicit_bzero(&lp, sizeof(lp));
 	if (r)
-		return mp_cmd_error(rc, r == -ENOSPC || r == -EADDRINUSE ? MXP_MP_E_RESOURCES : conf_code(r),
-				 "%s", err);
-	rc->term_kind = MXP_MP_TERM_NAME;
-	rc->term = mxp_mp_str_c(mp_arena_printf("leg/%u", li.id));
+		return mp_cmd_error(rc, conf_code(r), "%s", err);
+	if (pkg.mute == 1) {
+		struct mxp_leg_mod m = { .set_mute = true, .mute = true };
+		if ((r = mxp_conf_leg_modify(mxp.conf, li.id, &m, err, sizeof(err))) != 0) {
+			mxp_conf_leg_remove(mxp.conf, li.id, NULL, NULL, 0);
+			return mp_cmd_error(rc, conf_code(r), "mute: %s", err);
+		}
+	}
+	struct mp_leg *l = mp_leg_new(li.id, as->ctx);
+	if (l == NULL) {
+		mxp_conf_leg_remove(mxp.conf, li.id, NULL, NULL, 0);
+		return mp_cmd_error(rc, MXP_MP_E_RESOURCES, "out of memory for the leg's record");
+	}
+	l->peer = mp.cur.peer;
+	l->peer_port = mp.cur.peer_port;
+	events_record(l, c, evmask, &pkg);
+	media_record(l, media);
+	reply_term(rc, li.id);
 	rc->has_media = true;
 	rc->nstreams = 1;
-	rc->streams[0].id = 1;
+	rc->streams[0].id = st->id;
 	rc->streams[0].has_local = true;
-	rc->streams[0].local = mxp_mp_str_c(leg_sdp(&li, true));
-	mpleg_events(msg, c, li.id, as->ctx,
-		     (pkg.present & MXP_MP_PKG_AFTHRESH) ? pkg.authfail_threshold : 0);
-	(void)hint;
+	rc->streams[0].local = mxp_mp_str_c(add_reply_sdp(has_local ? &ls : NULL,
+							  has_remote ? &rs : NULL, &li, gen));
 }
 
-/* The legs a command names (T or *) in context ctx; returns how many, or -code. */
+/* ---- which terminations a command names ------------------------------------------------ */
+
+/* The legs a command names (T or *) in context ctx; returns how many, or -1 (error set). */
 static int
 cmd_legs(const struct mxp_mp_cmd *c, uint32_t ctx, uint32_t *legs, uint32_t max,
 	 struct mxp_mp_cmd *rc)
@@ -350,321 +614,691 @@ cmd_legs(const struct mxp_mp_cmd *c, uint32_t ctx, uint32_t *legs, uint32_t max,
 			mp_cmd_error(rc, MXP_MP_E_NO_TERM_MATCH, "context %u has no terminations", ctx);
 			return -1;
 		}
-		return n < (int)max ? n : (int)max;
+		if (n > (int)max) {
+			mp_cmd_error(rc, MXP_MP_E_RESOURCES, "more than %u terminations for a wildcard",
+				     max);
+			return -1;
+		}
+		return n;
 	}
 	uint32_t leg;
 	struct mxp_leg_info li;
-	if (!term_leg(c, &leg) || mxp_conf_leg_get(mxp.conf, leg, &li) != 0) {
-		mp_cmd_error(rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s", (int)c->term.len,
-			  c->term.p);
+	if (c->term_kind != MXP_MP_TERM_NAME || !term_leg(c->term, &leg) ||
+	    mxp_conf_leg_get(mxp.conf, leg, &li) != 0) {
+		mp_cmd_error(rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
+			     (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
 		return -1;
 	}
 	if (li.conf_id != ctx) {
-		mp_cmd_error(rc, MXP_MP_E_TERM_NOT_IN_CTX, "%.*s is in context %u, not %u", (int)c->term.len,
-			  c->term.p, li.conf_id, ctx);
+		mp_cmd_error(rc, MXP_MP_E_TERM_NOT_IN_CTX, "%.*s is in context %u, not %u",
+			     (int)c->term.len, c->term.p, li.conf_id, ctx);
 		return -1;
 	}
 	legs[0] = leg;
 	return 1;
 }
 
+/* ---- Modify ---------------------------------------------------------------------------- */
+
+/* The key changes of one direction of a leg. */
+struct key_plan {
+	uint8_t nadd, nrem;
+	struct mxp_conf_key add[MXP_SRTP_MAX_KEYS];
+	uint8_t rem_mki[MXP_SRTP_MAX_KEYS][MXP_SRTP_MAX_MKI_LEN];
+	uint8_t rem_len[MXP_SRTP_MAX_KEYS];
+	bool activate;            /* outbound: switch to want[0] */
+	uint8_t act_mki[MXP_SRTP_MAX_MKI_LEN], act_len;
+	uint8_t old_mki[MXP_SRTP_MAX_MKI_LEN], old_len; /* the active key before */
+};
+
+/* What one leg's Modify does. */
+struct leg_plan {
+	uint32_t leg;
+	struct mxp_leg_info li;   /* before: for rollback */
+	struct mxp_leg_mod base;  /* mode, remote, strict, mute */
+	bool has_base;
+	struct key_plan in, out;
+	bool applied;             /* phase 1 done */
+};
+
 static bool
-has_key_mki(const struct mxp_leg_key_info *k, unsigned int n, const struct mxp_conf_key *key)
+same_mki(const uint8_t *a, uint8_t al, const uint8_t *b, uint8_t bl)
 {
-	for (unsigned int i = 0; i < n; i++)
-		if (k[i].mki_len == key->mki_len && !memcmp(k[i].mki, key->mki, key->mki_len))
-			return true;
-	return false;
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
+/*
+ * Plan one direction: want is the complete key set the descriptor lists (want.key[0] the
+ * active one), have what the leg holds. Returns 0 or an H.248 code with text.
+ */
+static unsigned int
+plan_keys(const struct mxp_conf_keys *want, const struct mxp_leg_key_info *have, uint8_t nhave,
+	  int active, enum mxp_srtp_suite suite, const char *dir, struct key_plan *pl, char *t,
+	  size_t tl)
+{
+	char mb[24];
+	memset(pl, 0, sizeof(*pl));
+	if (want->nkeys == 0)
+		return 0; /* no a=crypto: keys unchanged */
+	for (uint8_t i = 0; i < want->nkeys; i++) {
+		const struct mxp_conf_key *k = &want->key[i];
+		const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(k->suite);
+		if (k->suite != suite) {
+			snprintf(t, tl, "%s key %u: suite %s differs from the leg's %s", dir, i + 1,
+				 si ? si->name : "?", mxp_srtp_suite_info(suite) ?
+				 mxp_srtp_suite_info(suite)->name : "?");
+			return MXP_MP_E_BAD_VALUE;
+		}
+		if (nhave && k->mki_len != have[0].mki_len) {
+			snprintf(t, tl, "%s key %u: MKI length %u, the leg's keys have %u (RFC 4568 6.1)",
+				 dir, i + 1, k->mki_len, have[0].mki_len);
+			return MXP_MP_E_BAD_VALUE;
+		}
+		char fp[9];
+		mxp_srtp_key_fingerprint(k->key, si->key_len, k->salt, si->salt_len, fp);
+		int found = -1;
+		for (uint8_t h = 0; h < nhave; h++)
+			if (same_mki(have[h].mki, have[h].mki_len, k->mki, k->mki_len))
+				found = h;
+		if (found >= 0 && strcmp(have[found].fp, fp) != 0) {
+			if (k->mki_len == 0)
+				snprintf(t, tl, "%s: a new key needs an MKI beside the old one (RFC 4568 "
+					 "MKI); the leg's key has none", dir);
+			else
+				snprintf(t, tl, "%s: MKI %s already holds another key: a new key needs "
+					 "a new MKI", dir, mki_str(k->mki, k->mki_len, mb, sizeof(mb)));
+			return MXP_MP_E_BAD_VALUE;
+		}
+		if (found < 0)
+			pl->add[pl->nadd++] = *k;
+	}
+	for (uint8_t h = 0; h < nhave; h++) {
+		bool listed = false;
+		for (uint8_t i = 0; i < want->nkeys; i++)
+			listed |= same_mki(have[h].mki, have[h].mki_len, want->key[i].mki,
+					   want->key[i].mki_len);
+		if (!listed) {
+			memcpy(pl->rem_mki[pl->nrem], have[h].mki, MXP_SRTP_MAX_MKI_LEN);
+			pl->rem_len[pl->nrem++] = have[h].mki_len;
+		}
+	}
+	if (active >= 0 && active < nhave) {
+		memcpy(pl->old_mki, have[active].mki, MXP_SRTP_MAX_MKI_LEN);
+		pl->old_len = have[active].mki_len;
+		if (!same_mki(pl->old_mki, pl->old_len, want->key[0].mki, want->key[0].mki_len)) {
+			pl->activate = true;
+			memcpy(pl->act_mki, want->key[0].mki, MXP_SRTP_MAX_MKI_LEN);
+			pl->act_len = want->key[0].mki_len;
+		}
+	}
+	/* New keys go in before old ones leave: all of them must fit at once. */
+	if (nhave + pl->nadd > MXP_SRTP_MAX_KEYS) {
+		snprintf(t, tl, "%s: %u keys installed and %u new ones exceed %d at once: leave out "
+			 "old MKIs in an earlier Modify", dir, nhave, pl->nadd, MXP_SRTP_MAX_KEYS);
+		return MXP_MP_E_RESOURCES;
+	}
+	return 0;
+}
+
+/* Plan the Modify of one leg; 0 or an H.248 code with text. */
+static unsigned int
+plan_leg(uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream *st,
+	 const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_conf_keys *lk,
+	 const struct mxp_conf_keys *rk, enum mxp_conf_mode cmode, struct leg_plan *pl, char *t,
+	 size_t tl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->leg = leg;
+	if (mxp_conf_leg_get(mxp.conf, leg, &pl->li) != 0) {
+		snprintf(t, tl, "leg/%u is gone", leg);
+		return MXP_MP_E_UNKNOWN_TERM;
+	}
+	const struct mxp_leg_info *li = &pl->li;
+	struct mxp_leg_mod *m = &pl->base;
+	if (st && st->mode != MXP_MP_MODE_UNSET) {
+		if (mode_from_mp(st->mode, &m->mode) != 0) {
+			snprintf(t, tl, "stream mode Loopback is not supported");
+			return MXP_MP_E_MODE;
+		}
+		m->set_mode = m->mode != li->mode;
+	}
+	if (pkg->strict >= 0 && (pkg->strict == 1) != li->strict) {
+		m->set_strict = true;
+		m->strict = pkg->strict == 1;
+	}
+	if (pkg->mute >= 0 && (pkg->mute == 1) != li->muted) {
+		m->set_mute = true;
+		m->mute = pkg->mute == 1;
+	}
+	if (pkg->plain_rtp >= 0 && (pkg->plain_rtp == 1) != li->plain) {
+		snprintf(t, tl, "mxp/plainrtp cannot change on a leg (Subtract and Add it)");
+		return MXP_MP_E_BAD_VALUE;
+	}
+	if (ls && ls->has_media && !ls->port_choose && ls->port != li->local_port) {
+		snprintf(t, tl, "Local m=: a leg keeps its port %u (give $ or the same)", li->local_port);
+		return MXP_MP_E_NOT_IMPL;
+	}
+	if (rs && rs->has_conn && !rs->conn_choose && rs->has_media && !rs->port_choose) {
+		struct mxp_ip ip = sdp_ip(rs);
+		if (ip.af != li->local.af) {
+			snprintf(t, tl, "Remote c=: not of the leg's address family");
+			return MXP_MP_E_BAD_VALUE;
+		}
+		if (!li->remote_known || !mxp_ip_equal(&ip, &li->remote) || rs->port != li->remote_port) {
+			m->set_remote = true;
+			m->remote = ip;
+			m->remote_port = rs->port;
+			m->remote_rtcp_port = li->rtcp_mux ? rs->port : (uint16_t)(rs->port + 1);
+		}
+	}
+	pl->has_base = m->set_mode || m->set_strict || m->set_mute || m->set_remote;
+	if ((lk->nkeys || rk->nkeys) && li->plain) {
+		snprintf(t, tl, "a plain RTP leg has no keys");
+		return MXP_MP_E_BAD_VALUE;
+	}
+	unsigned int code = plan_keys(rk, li->in_keys, li->n_in_keys, -1, li->in_suite,
+				      "Remote", &pl->in, t, tl);
+	if (code == 0)
+		code = plan_keys(lk, li->out_keys, li->n_out_keys, li->out_active, li->out_suite,
+				 "Local", &pl->out, t, tl);
+	if (code)
+		return code;
+	bool rekey = pl->in.nadd || pl->in.nrem || pl->out.nadd || pl->out.nrem || pl->out.activate;
+	if (rekey && cmode == MXP_CONF_FORWARD) {
+		snprintf(t, tl, "forward mode: the conference key cannot change on a running leg");
+		return MXP_MP_E_NOT_IMPL;
+	}
+	return 0;
+}
+
+static int
+leg_mod(uint32_t leg, const struct mxp_leg_mod *m, char *err, size_t el)
+{
+	return mxp_conf_leg_modify(mxp.conf, leg, m, err, el);
+}
+
+/* Undo phase 1 of a leg: new keys out, the old key active again, the base restored. */
+static void
+rollback_leg(struct leg_plan *pl)
+{
+	const struct mxp_leg_info *li = &pl->li;
+	struct mxp_leg_mod m;
+	if (pl->out.activate) {
+		memset(&m, 0, sizeof(m));
+		m.activate_out = true;
+		memcpy(m.activate_mki, pl->out.old_mki, MXP_SRTP_MAX_MKI_LEN);
+		m.activate_mki_len = pl->out.old_len;
+		leg_mod(pl->leg, &m, NULL, 0);
+	}
+	for (uint8_t i = 0; i < pl->in.nadd; i++) {
+		memset(&m, 0, sizeof(m));
+		m.remove_in = true;
+		memcpy(m.remove_mki, pl->in.add[i].mki, MXP_SRTP_MAX_MKI_LEN);
+		m.remove_mki_len = pl->in.add[i].mki_len;
+		leg_mod(pl->leg, &m, NULL, 0);
+	}
+	for (uint8_t i = 0; i < pl->out.nadd; i++) {
+		memset(&m, 0, sizeof(m));
+		m.remove_out = true;
+		memcpy(m.remove_mki, pl->out.add[i].mki, MXP_SRTP_MAX_MKI_LEN);
+		m.remove_mki_len = pl->out.add[i].mki_len;
+		leg_mod(pl->leg, &m, NULL, 0);
+	}
+	if (pl->has_base) {
+		memset(&m, 0, sizeof(m));
+		m.set_mode = pl->base.set_mode;
+		m.mode = li->mode;
+		m.set_strict = pl->base.set_strict;
+		m.strict = li->strict;
+		m.set_mute = pl->base.set_mute;
+		m.mute = li->muted;
+		if (pl->base.set_remote && li->remote_known) {
+			m.set_remote = true;
+			m.remote = li->remote;
+			m.remote_port = li->remote_port;
+			m.remote_rtcp_port = li->remote_rtcp_port;
+		}
+		leg_mod(pl->leg, &m, NULL, 0);
+	}
+}
+
+/* Phase 1: base changes, new keys, the switch to the new Local key. Reversible. */
+static int
+apply_phase1(struct leg_plan *pl, char *err, size_t el)
+{
+	uint8_t steps = pl->in.nadd > pl->out.nadd ? pl->in.nadd : pl->out.nadd;
+	if (steps == 0 && (pl->has_base || pl->out.activate))
+		steps = 1;
+	for (uint8_t i = 0; i < steps; i++) {
+		struct mxp_leg_mod m;
+		memset(&m, 0, sizeof(m));
+		if (i == 0 && pl->has_base)
+			m = pl->base;
+		if (i < pl->in.nadd) {
+			m.add_in_key = true;
+			m.in_key = pl->in.add[i];
+		}
+		if (i < pl->out.nadd) {
+			m.add_out_key = true;
+			m.out_key = pl->out.add[i];
+		}
+		if (i + 1 == steps && pl->out.activate) {
+			m.activate_out = true;
+			memcpy(m.activate_mki, pl->out.act_mki, MXP_SRTP_MAX_MKI_LEN);
+			m.activate_mki_len = pl->out.act_len;
+		}
+		int r = leg_mod(pl->leg, &m, err, el);
+		explicit_bzero(&m, sizeof(m));
+		if (r) {
+			/* steps before this one are undone by rollback_leg() of what is recorded */
+			pl->in.nadd = i < pl->in.nadd ? i : pl->in.nadd;
+			pl->out.nadd = i < pl->out.nadd ? i : pl->out.nadd;
+			pl->out.activate = false;
+			pl->has_base = pl->has_base && i > 0;
+			return r;
+		}
+	}
+	pl->applied = true;
+	return 0;
+}
+
+/* Phase 2: keys the descriptors no longer list leave (in and out share one MKI per call). */
+static int
+apply_phase2(struct leg_plan *pl, char *err, size_t el)
+{
+	bool done_out[MXP_SRTP_MAX_KEYS] = { false };
+	for (uint8_t i = 0; i < pl->in.nrem; i++) {
+		struct mxp_leg_mod m = { .remove_in = true };
+		memcpy(m.remove_mki, pl->in.rem_mki[i], MXP_SRTP_MAX_MKI_LEN);
+		m.remove_mki_len = pl->in.rem_len[i];
+		for (uint8_t o = 0; o < pl->out.nrem; o++)
+			if (!done_out[o] && same_mki(pl->out.rem_mki[o], pl->out.rem_len[o],
+						     m.remove_mki, m.remove_mki_len)) {
+				m.remove_out = true;
+				done_out[o] = true;
+				break;
+			}
+		int r = leg_mod(pl->leg, &m, err, el);
+		if (r)
+			return r;
+	}
+	for (uint8_t o = 0; o < pl->out.nrem; o++) {
+		if (done_out[o])
+			continue;
+		struct mxp_leg_mod m = { .remove_out = true };
+		memcpy(m.remove_mki, pl->out.rem_mki[o], MXP_SRTP_MAX_MKI_LEN);
+		m.remove_mki_len = pl->out.rem_len[o];
+		int r = leg_mod(pl->leg, &m, err, el);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static void
 do_modify(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
 	  uint32_t ctx, struct mxp_mp_cmd *rc)
 {
+	static uint32_t legs[4096];
+	static struct leg_plan plans[4096];
 	struct mxp_mp_pkg pkg;
 	struct mxp_mp_error e;
-	char t[MXP_MP_TEXT_MAX];
-	static uint32_t legs[4096];
+	char t[MXP_MP_TEXT_MAX] = "";
+	uint8_t evmask;
+
 	int n = cmd_legs(c, ctx, legs, RTE_DIM(legs), rc);
 	if (n < 0)
 		return;
 	if (mxp_mp_pkg_get(msg, c, base, &pkg, &e) != 0)
 		return mp_cmd_error(rc, e.code, "%s", e.text);
+	if (events_check(msg, c, &evmask, rc) != 0)
+		return;
 	struct mxp_conf_info ci;
-	mxp_conf_get(mxp.conf, ctx, &ci);
-	if (pkg.present & MXP_MP_PKG_MODE) {
-		enum mxp_conf_mode want = pkg.mode == MXP_MP_CONF_FORWARD ? MXP_CONF_FORWARD
-					  : pkg.mode == MXP_MP_CONF_MIX   ? MXP_CONF_MIX
-									  : MXP_CONF_SWITCH;
-		if (want != ci.mode)
-			return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
-					 "changing the mode of a running conference is not supported");
+	if (mxp_conf_get(mxp.conf, ctx, &ci) != 0)
+		return mp_cmd_error(rc, MXP_MP_E_UNKNOWN_CTX, "context %u ended", ctx);
+	if ((pkg.present & MXP_MP_PKG_MODE) && conf_mode(pkg.mode) != ci.mode)
+		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+				    "context %u is a %s conference: the mode of a running "
+				    "conference does not change", ctx, mxp_conf_mode_name(ci.mode));
+	if ((pkg.present & MXP_MP_PKG_TOPN) && ci.mode != MXP_CONF_SWITCH)
+		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "mxp/topn applies to switch conferences");
+	if (pkg.present & MXP_MP_PKG_KEYGROUP)
+		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+				    "mxp/keygroup is given on Add (the Local key decides the group)");
+	uint32_t floor_leg = 0;
+	bool set_floor = (pkg.present & MXP_MP_PKG_FLOOR) != 0;
+	if (set_floor && !mxp_mp_str_eq(pkg.floor, "open")) {
+		struct mxp_leg_info fl;
+		if (!term_leg(pkg.floor, &floor_leg) || mxp_conf_leg_get(mxp.conf, floor_leg, &fl) ||
+		    fl.conf_id != ctx)
+			return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+					    "mxp/floor: %.*s is not a termination of context %u",
+					    (int)pkg.floor.len, pkg.floor.p, ctx);
 	}
 	const struct mxp_mp_stream *st = stream1(c);
-	struct mxp_leg_mod m;
-	memset(&m, 0, sizeof(m));
+	if (c->nstreams > 1)
+		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "one audio stream per termination");
 	struct mxp_sdp ls, rs;
-	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
-	if (st && st->mode != MXP_MP_MODE_UNSET) {
-		if (mode_from_mp(st->mode, &m.mode) != 0)
-			return mp_cmd_error(rc, MXP_MP_E_MODE, "stream mode not supported (Loopback)");
-		m.set_mode = true;
-	}
-	if (pkg.present & MXP_MP_PKG_STRICT) {
-		m.set_strict = true;
-		m.strict = pkg.strict == 1;
-	}
+	const struct mxp_sdp *lsp = NULL, *rsp = NULL;
 	if (st && st->has_local) {
 		if (mxp_sdp_parse(st->local.p, st->local.len, &ls, &e) != 0)
 			return mp_cmd_error(rc, e.code, "Local: %s", e.text);
-		unsigned int code = sdp_keys(&ls, &lk, true, t, sizeof(t));
-		if (code)
-			return mp_cmd_error(rc, code, "%s", t);
-		if (lk.nkeys > 1)
-			return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "Local: one new key per Modify");
+		lsp = &ls;
 	}
 	if (st && st->has_remote) {
-		if (mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0) {
-			explicit_bzero(&lk, sizeof(lk));
+		if (mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
 			return mp_cmd_error(rc, e.code, "Remote: %s", e.text);
-		}
-		unsigned int code = sdp_keys(&rs, &rk, false, t, sizeof(t));
-		if (code == 0 && rk.nkeys > 1)
-			code = MXP_MP_E_BAD_VALUE, snprintf(t, sizeof(t), "Remote: one new key per Modify");
-		if (code) {
-			explicit_bzero(&lk, sizeof(lk));
-			return mp_cmd_error(rc, code, "%s", t);
-		}
-		if (rs.has_conn && !rs.conn_choose && rs.has_media && !rs.port_choose) {
-			m.set_remote = true;
-			m.remote.af = rs.family;
-			if (rs.family == AF_INET)
-				memcpy(&m.remote.v4, rs.addr, 4);
-			else
-				memcpy(m.remote.v6, rs.addr, 16);
-			m.remote_port = rs.port;
-			m.remote_rtcp_port = (uint16_t)(rs.port + 1);
-		}
+		if (c->term_kind == MXP_MP_TERM_ALL)
+			return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+					    "Remote describes one participant: not with Modify = *");
+		rsp = &rs;
 	}
-	if (pkg.present & MXP_MP_PKG_TOPN) {
-		char err[200] = "";
-		int r = mxp_conf_set_topn(mxp.conf, ctx, pkg.topn, err, sizeof(err));
-		if (r) {
-			explicit_bzero(&lk, sizeof(lk));
-			explicit_bzero(&rk, sizeof(rk));
-			return mp_cmd_error(rc, conf_code(r), "%s", err);
+	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
+	unsigned int code = lsp ? sdp_keys(lsp, &lk, true, t, sizeof(t)) : 0;
+	if (code == 0 && rsp)
+		code = sdp_keys(rsp, &rk, false, t, sizeof(t));
+	/* Check every leg before changing any. */
+	for (int i = 0; i < n && code == 0; i++) {
+		code = plan_leg(legs[i], &pkg, st, lsp, rsp, &lk, &rk, ci.mode, &plans[i], t, sizeof(t));
+		if (code && n > 1) {
+			char t2[MXP_MP_TEXT_MAX];
+			snprintf(t2, sizeof(t2), "leg/%u: %s", legs[i], t);
+			memcpy(t, t2, sizeof(t));
 		}
-	}
-	/* Apply to each leg; a key equal to one the leg has (same MKI) is no change. */
-	for (int i = 0; i < n; i++) {
-		struct mxp_leg_info li;
-		struct mxp_leg_mod lm = m;
-		char err[200] = "";
-		if (mxp_conf_leg_get(mxp.conf, legs[i], &li) != 0)
-			continue;
-		if (m.set_remote && li.remote_known && mxp_ip_equal(&li.remote, &m.remote) &&
-		    li.remote_port == m.remote_port)
-			lm.set_remote = false;
-		if (rk.nkeys && !has_key_mki(li.in_keys, li.n_in_keys, &rk.key[0])) {
-			if (li.n_in_keys == MXP_SRTP_MAX_KEYS) {
-				/* make room: the oldest key leaves (its overlap is over) */
-				struct mxp_leg_mod rm = { .remove_in = true };
-				memcpy(rm.remove_mki, li.in_keys[0].mki, sizeof(rm.remove_mki));
-				rm.remove_mki_len = li.in_keys[0].mki_len;
-				mxp_conf_leg_modify(mxp.conf, legs[i], &rm, NULL, 0);
-			}
-			lm.add_in_key = true;
-			lm.in_key = rk.key[0];
-		}
-		if (lk.nkeys && !has_key_mki(li.out_keys, li.n_out_keys, &lk.key[0])) {
-			if (li.n_out_keys == MXP_SRTP_MAX_KEYS) {
-				int old = li.out_active == 0 ? 1 : 0;
-				struct mxp_leg_mod rm = { .remove_out = true };
-				memcpy(rm.remove_mki, li.out_keys[old].mki, sizeof(rm.remove_mki));
-				rm.remove_mki_len = li.out_keys[old].mki_len;
-				mxp_conf_leg_modify(mxp.conf, legs[i], &rm, NULL, 0);
-			}
-			lm.add_out_key = true;
-			lm.out_key = lk.key[0];
-			lm.activate_out = true;
-			memcpy(lm.activate_mki, lk.key[0].mki, sizeof(lm.activate_mki));
-			lm.activate_mki_len = lk.key[0].mki_len;
-		}
-		int r = mxp_conf_leg_modify(mxp.conf, legs[i], &lm, err, sizeof(err));
-		explicit_bzero(&lm, sizeof(lm));
-		if (r) {
-			explicit_bzero(&lk, sizeof(lk));
-			explicit_bzero(&rk, sizeof(rk));
-			return mp_cmd_error(rc, conf_code(r), "leg/%u: %s", legs[i], err);
-		}
-		mpleg_events(msg, c, legs[i], ctx,
-			     (pkg.present & MXP_MP_PKG_AFTHRESH) ? pkg.authfail_threshold : 0);
 	}
 	explicit_bzero(&lk, sizeof(lk));
 	explicit_bzero(&rk, sizeof(rk));
+	if (code) {
+		for (int i = 0; i < n; i++)
+			explicit_bzero(&plans[i], sizeof(plans[i]));
+		return mp_cmd_error(rc, code, "%s", t);
+	}
+	/* Phase 1 on every leg (undone on all of them if one fails), then phase 2. */
+	char err[200] = "";
+	int r = 0, failed = -1;
+	for (int i = 0; i < n && r == 0; i++) {
+		mp_pending_check();
+		r = apply_phase1(&plans[i], err, sizeof(err));
+		if (r)
+			failed = i;
+	}
+	if (r) {
+		for (int i = failed; i >= 0; i--)
+			rollback_leg(&plans[i]);
+		for (int i = 0; i < n; i++)
+			explicit_bzero(&plans[i], sizeof(plans[i]));
+		return mp_cmd_error(rc, conf_code(r), "leg/%u: %s (nothing changed)", legs[failed], err);
+	}
+	for (int i = 0; i < n && r == 0; i++) {
+		r = apply_phase2(&plans[i], err, sizeof(err));
+		if (r)
+			failed = i;
+	}
+	for (int i = 0; i < n; i++)
+		explicit_bzero(&plans[i], sizeof(plans[i]));
+	if (r)
+		return mp_cmd_error(rc, conf_code(r),
+				    "leg/%u: %s: new keys are in place, old ones not all removed", legs[failed],
+				    err);
+	if (pkg.present & MXP_MP_PKG_TOPN) {
+		r = mxp_conf_set_topn(mxp.conf, ctx, pkg.topn, err, sizeof(err));
+		if (r)
+			return mp_cmd_error(rc, conf_code(r), "mxp/topn: %s", err);
+	}
+	if (set_floor) {
+		r = mxp_conf_set_floor(mxp.conf, ctx, floor_leg, err, sizeof(err));
+		if (r)
+			return mp_cmd_error(rc, conf_code(r), "mxp/floor: %s", err);
+	}
+	for (int i = 0; i < n; i++) {
+		struct mp_leg *l = mp_leg_find(legs[i]);
+		if (l == NULL)
+			l = mp_leg_new(legs[i], ctx);
+		if (l == NULL)
+			continue;
+		events_record(l, c, evmask, &pkg);
+		media_record(l, rsp && rsp->npts ? rsp : lsp);
+	}
 }
 
+/* ---- Subtract -------------------------------------------------------------------------- */
+
 static void
-do_subtract(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_action *ra)
+do_subtract(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
 	static uint32_t legs[4096];
-	struct mxp_mp_cmd *rc = &mp.rep.cmds[mp.rep.ncmds - 1];
 	int n = cmd_legs(c, ctx, legs, RTE_DIM(legs), rc);
 	if (n < 0)
 		return;
+	/* Statistics unless the Audit descriptor asks for nothing (H.248.1 7.2.3). */
+	bool stats = !c->has_audit || (c->audit & MXP_MP_AUDIT_STATS);
 	for (int i = 0; i < n; i++) {
 		struct mxp_leg_info last;
 		char err[200] = "";
 		if (i > 0) {
+			mp_pending_check();
 			rc = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_SUBTRACT, NULL);
 			if (rc == NULL)
 				break;
 		}
+		reply_term(rc, legs[i]);
 		int r = mxp_conf_leg_remove(mxp.conf, legs[i], &last, err, sizeof(err));
-		rc->term_kind = MXP_MP_TERM_NAME;
-		rc->term = mxp_mp_str_c(mp_arena_printf("leg/%u", legs[i]));
 		if (r) {
 			mp_cmd_error(rc, conf_code(r), "%s", err);
 			continue;
 		}
-		mpleg_forget(legs[i]);
-		rc->has_media = true;
-		rc->nstreams = 1;
-		rc->streams[0].id = 1;
-		add_stats(rc, &last);
+		mp_leg_forget(legs[i]);
+		if (stats) {
+			rc->has_media = true;
+			rc->nstreams = 1;
+			rc->streams[0].id = 1;
+			add_stats(&rc->streams[0], &last);
+		}
 	}
 	/* H.248: a context without terminations ceases to exist. */
 	if (mxp_conf_legs(mxp.conf, ctx, NULL, 0) == 0)
 		mxp_conf_destroy(mxp.conf, ctx, NULL, 0);
-	(void)ra;
 }
+
+/* ---- AuditValue ------------------------------------------------------------------------ */
 
 static void
 do_audit(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
 	static uint32_t legs[64];
+	uint32_t want = c->has_audit ? c->audit : MXP_MP_AUDIT_MEDIA;
 	if (c->term_kind == MXP_MP_TERM_ROOT) {
 		rc->term_kind = MXP_MP_TERM_ROOT;
+		if (want & MXP_MP_AUDIT_STATS) {
+			uint32_t nc = mxp_conf_list(mxp.conf, NULL, 0);
+			mxp_mp_msg_add_prop(&mp.rep, &rc->stats, "mxp/contexts", '=',
+					    mp_arena_printf("%u", nc));
+		}
 		return;
 	}
 	int n = cmd_legs(c, ctx, legs, RTE_DIM(legs), rc);
 	if (n < 0)
 		return;
-	uint32_t want = c->has_audit && c->audit ? c->audit : MXP_MP_AUDIT_MEDIA;
+	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS))
+		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+				    "audit of Media, Statistics and Events only (no Signals, "
+				    "DigitMap, EventBuffer, ObservedEvents, Packages)");
 	for (int i = 0; i < n; i++) {
 		struct mxp_leg_info li;
 		if (i > 0 && (rc = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_AUDIT_VALUE, NULL)) == NULL)
 			break;
+		reply_term(rc, legs[i]);
 		if (mxp_conf_leg_get(mxp.conf, legs[i], &li) != 0)
 			continue;
-		rc->term_kind = MXP_MP_TERM_NAME;
-		rc->term = mxp_mp_str_c(mp_arena_printf("leg/%u", legs[i]));
-		rc->has_media = true;
-		rc->nstreams = 1;
+		const struct mp_leg *l = mp_leg_find(legs[i]);
+		if (want & (MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS)) {
+			rc->has_media = true;
+			rc->nstreams = 1;
+			rc->streams[0].id = 1;
+		}
 		struct mxp_mp_stream *st = &rc->streams[0];
-		st->id = 1;
 		if (want & MXP_MP_AUDIT_MEDIA) {
 			st->mode = mode_to_mp(li.mode);
 			st->has_local = st->has_remote = true;
-			st->local = mxp_mp_str_c(leg_sdp(&li, true));
-			st->remote = mxp_mp_str_c(leg_sdp(&li, false));
+			st->local = mxp_mp_str_c(leg_sdp(&li, l, true));
+			st->remote = mxp_mp_str_c(leg_sdp(&li, l, false));
+			/* the leg's package properties, as a MRFC would set them */
+			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/strict", '=',
+					    li.strict ? "on" : "off");
+			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/mute", '=',
+					    li.muted ? "on" : "off");
 		}
 		if (want & MXP_MP_AUDIT_STATS)
-			add_stats(rc, &li);
+			add_stats(st, &li);
+		if ((want & MXP_MP_AUDIT_EVENTS) && l && l->ev) {
+			rc->has_events = true;
+			rc->events_rid = l->rid;
+			if (l->ev & MP_EV_AUTHFAIL)
+				mxp_mp_msg_add_prop(&mp.rep, &rc->events, MXP_MP_EV_AUTHFAIL, 0, "");
+			if (l->ev & MP_EV_KEYLIMIT)
+				mxp_mp_msg_add_prop(&mp.rep, &rc->events, MXP_MP_EV_KEYLIMIT, 0, "");
+			if (l->ev & MP_EV_SSRC)
+				mxp_mp_msg_add_prop(&mp.rep, &rc->events, MXP_MP_EV_SSRC, 0, "");
+		}
 	}
 }
 
-/* ---- transactions --------------------------------------------------------------------------- */
+/* ---- transactions ---------------------------------------------------------------------- */
+
+/* Context = * with a named termination: the termination's context. */
+static uint32_t
+ctx_of(const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc)
+{
+	uint32_t leg;
+	struct mxp_leg_info li;
+	if (c->term_kind != MXP_MP_TERM_NAME) {
+		mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+			     "Context = * needs a named termination (not *, $ or ROOT)");
+		return 0;
+	}
+	if (!term_leg(c->term, &leg) || mxp_conf_leg_get(mxp.conf, leg, &li) != 0) {
+		mp_cmd_error(rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
+			     (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
+		return 0;
+	}
+	return li.conf_id;
+}
+
+static void
+action_error(struct mxp_mp_action *ra, unsigned int code, const char *text)
+{
+	ra->has_error = true;
+	ra->err_code = (uint16_t)code;
+	ra->err_text = mxp_mp_str_c(text);
+	mp_count_error(code);
+}
 
 void
-mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr, const char *base,
-		  struct mxp_port *hint)
+mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr,
+		     const char *base)
 {
-	mp.arena_used = 0;
-	mxp_mp_msg_init(&mp.rep, mp.mid);
 	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tr->id);
-	for (uint16_t a = 0; a < tr->nactions; a++) {
+	bool stop = false;
+	for (uint16_t a = 0; a < tr->nactions && !stop; a++) {
 		const struct mxp_mp_action *act = &msg->actions[tr->first_action + a];
 		struct action_state as = { 0 };
 		struct mxp_mp_action *ra = mxp_mp_msg_add_action(&mp.rep, act->ctx);
 		if (ra == NULL)
 			break;
-		if (act->ctx == MXP_MP_CTX_ALL) {
-			ra->has_error = true;
-			ra->err_code = MXP_MP_E_NOT_IMPL;
-			ra->err_text = mxp_mp_str_c("Context=* is not supported");
-			mp_count_error(MXP_MP_E_NOT_IMPL);
-			continue;
-		}
-		if (act->ctx != MXP_MP_CTX_CHOOSE && act->ctx != MXP_MP_CTX_NULL) {
+		bool wild = act->ctx == MXP_MP_CTX_ALL;
+		if (!wild && act->ctx != MXP_MP_CTX_CHOOSE && act->ctx != MXP_MP_CTX_NULL) {
 			struct mxp_conf_info ci;
 			if (mxp_conf_get(mxp.conf, act->ctx, &ci) != 0) {
-				ra->has_error = true;
-				ra->err_code = MXP_MP_E_UNKNOWN_CTX;
-				ra->err_text = mxp_mp_str_c(mp_arena_printf("context %u unknown", act->ctx));
-				mp_count_error(MXP_MP_E_UNKNOWN_CTX);
-				continue;
+				action_error(ra, MXP_MP_E_UNKNOWN_CTX,
+					     mp_arena_printf("context %u unknown", act->ctx));
+				break; /* the transaction ends here */
 			}
 			as.ctx = act->ctx;
 		}
 		for (uint16_t k = 0; k < act->ncmds; k++) {
 			const struct mxp_mp_cmd *c = &msg->cmds[act->first_cmd + k];
+			if (k > 0)
+				mp_pending_check();
 			struct mxp_mp_cmd *rc = mxp_mp_msg_add_cmd(&mp.rep, c->type,
 								   c->term_kind == MXP_MP_TERM_ALL ? "*"
 								   : c->term_kind == MXP_MP_TERM_ROOT ? "ROOT"
 													: NULL);
-			if (rc == NULL)
+			if (rc == NULL) {
+				stop = true;
 				break;
+			}
 			if (c->term_kind == MXP_MP_TERM_NAME) {
 				rc->term_kind = MXP_MP_TERM_NAME;
 				rc->term = c->term;
 			}
-			bool need_ctx = c->type != MXP_MP_CMD_SERVICE_CHANGE &&
-					c->type != MXP_MP_CMD_ADD &&
-					!(c->type == MXP_MP_CMD_AUDIT_VALUE && c->term_kind == MXP_MP_TERM_ROOT);
-			if (need_ctx && as.ctx == 0) {
-				mp_cmd_error(rc, MXP_MP_E_UNKNOWN_CTX, "%s needs an existing context",
-					  mxp_mp_cmd_name(c->type));
+			uint32_t ctx = as.ctx;
+			if (wild && c->type != MXP_MP_CMD_ADD) {
+				ctx = ctx_of(c, rc);
+				if (ctx && as.ctx && ctx != as.ctx)
+					mp_cmd_error(rc, MXP_MP_E_TERM_NOT_IN_CTX,
+						     "%.*s is in context %u, the action's other commands in %u",
+						     (int)c->term.len, c->term.p, ctx, as.ctx);
+				else if (ctx)
+					as.ctx = ctx;
+			}
+			bool need_ctx = c->type == MXP_MP_CMD_MODIFY || c->type == MXP_MP_CMD_SUBTRACT ||
+					(c->type == MXP_MP_CMD_AUDIT_VALUE &&
+					 c->term_kind != MXP_MP_TERM_ROOT);
+			if (rc->has_error) {
+				/* set by ctx_of() */
+			} else if (need_ctx && ctx == 0) {
+				mp_cmd_error(rc, act->ctx == MXP_MP_CTX_NULL ? MXP_MP_E_UNKNOWN_ACTION :
+						 MXP_MP_E_UNKNOWN_CTX,
+					     "%s needs a context (the null context holds no terminations)",
+					     mxp_mp_cmd_name(c->type));
 			} else if (c->has_signals && c->signals.len > 0) {
 				mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "the MRFP plays no signals");
 			} else {
 				switch (c->type) {
 				case MXP_MP_CMD_ADD:
-					if (act->ctx == MXP_MP_CTX_NULL)
-						mp_cmd_error(rc, MXP_MP_E_UNKNOWN_ACTION, "Add in the null context");
+					if (act->ctx == MXP_MP_CTX_NULL || wild)
+						mp_cmd_error(rc, MXP_MP_E_UNKNOWN_ACTION,
+							     "Add goes to context $ or an existing one");
 					else
-						do_add(msg, c, base, &as, rc, hint);
+						do_add(msg, c, base, &as, rc);
 					break;
 				case MXP_MP_CMD_MODIFY:
-					do_modify(msg, c, base, as.ctx, rc);
+					do_modify(msg, c, base, ctx, rc);
 					break;
 				case MXP_MP_CMD_SUBTRACT:
-					do_subtract(c, as.ctx, ra);
+					do_subtract(c, ctx, rc);
 					break;
 				case MXP_MP_CMD_AUDIT_VALUE:
-					do_audit(c, as.ctx, rc);
+					do_audit(c, ctx, rc);
 					break;
 				case MXP_MP_CMD_SERVICE_CHANGE:
-					/* an MRFC announcing itself: acknowledged */
+					/* an MRFC announcing itself (handover): acknowledged */
+					if (c->term_kind != MXP_MP_TERM_ROOT) {
+						mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+							     "ServiceChange of ROOT only");
+						break;
+					}
 					rc->has_services = true;
 					rc->sc_version = 3;
 					break;
 				default:
 					mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "%s is not supported by the MRFP",
-						  mxp_mp_cmd_name(c->type));
+						     mxp_mp_cmd_name(c->type));
 				}
 			}
-			if (rc->has_error && !c->optional)
-				break; /* H.248.1 8.2.2: the rest of the action is not executed */
+			if (rc->has_error && !c->optional) {
+				stop = true; /* H.248.1 8.2.2: the rest of the transaction is skipped */
+				break;
+			}
 		}
 		/* A context created by this action that ended up empty goes away again. */
 		if (as.created && mxp_conf_legs(mxp.conf, as.ctx, NULL, 0) == 0) {
 			mxp_conf_destroy(mxp.conf, as.ctx, NULL, 0);
 			as.ctx = 0;
 		}
-		ra->ctx = as.ctx ? as.ctx : act->ctx == MXP_MP_CTX_NULL ? MXP_MP_CTX_NULL : MXP_MP_CTX_CHOOSE;
-		if (ra->ctx == MXP_MP_CTX_CHOOSE)
-			ra->ctx = MXP_MP_CTX_NULL;
+		if (as.ctx)
+			ra->ctx = as.ctx;
+		else if (act->ctx == MXP_MP_CTX_CHOOSE)
+			ra->ctx = MXP_MP_CTX_NULL; /* nothing was created */
 	}
 }
-

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include <rte_cycles.h>
 #include <rte_ip_frag.h>
@@ -79,6 +80,12 @@ mp_arena_printf(const char *fmt, ...)
 		return "";
 	mp.arena_used += (size_t)n + 1;
 	return p;
+}
+
+const char *
+mp_arena_str(struct mxp_mp_str v)
+{
+	return mp_arena_printf("%.*s", (int)v.len, v.p);
 }
 
 /* The port whose address family and routes reach peer (the request's port first). */
@@ -278,37 +285,113 @@ mp_cmd_error(struct mxp_mp_cmd *c, unsigned int code, const char *fmt, ...)
 	mp_count_error(code);
 }
 
+static enum mxp_mp_style
+reply_style(void)
+{
+	if (mxp.cfg.mp.compact >= 0)
+		return mxp.cfg.mp.compact ? MXP_MP_STYLE_COMPACT : MXP_MP_STYLE_LONG;
+	return mp.cur.style;
+}
+
 /* Encode rep, falling back to a 533 error if it does not fit; returns the length. */
 static int
 encode_reply(uint32_t tid)
 {
-	enum mxp_mp_style st = mxp.cfg.mp.compact ? MXP_MP_STYLE_COMPACT : MXP_MP_STYLE_LONG;
-	int n = mxp_mp_encode(&mp.rep, st, mp.reply, sizeof(mp.reply));
-	if (n >= 0 && (size_t)n <= MP_REPLY_MAX - 1)
+	enum mxp_mp_style st = reply_style();
+	int n = mxp_mp_encode(&mp.rep, st, mp.reply, MP_REPLY_MAX);
+	if (n >= 0 && (size_t)n < MP_REPLY_MAX)
 		return n;
 	mp.c.reply_too_big++;
 	mxp_mp_msg_init(&mp.rep, mp.mid);
 	struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tid);
 	t->has_error = true;
 	t->err_code = MXP_MP_E_REPLY_TOO_BIG;
-	t->err_text = mxp_mp_str_c("reply exceeds the maximum message size; audit fewer terminations");
+	t->err_text = mxp_mp_str_c("the reply exceeds the largest message: fewer commands or "
+				   "terminations per transaction");
 	mp_count_error(MXP_MP_E_REPLY_TOO_BIG);
-	return mxp_mp_encode(&mp.rep, st, mp.reply, sizeof(mp.reply));
+	return mxp_mp_encode(&mp.rep, st, mp.reply, MP_REPLY_MAX);
 }
 
+/* Send a short message of ours (Pending, TransactionResponseAck) built in msg. */
+static void
+send_small(struct mxp_mp_msg *msg, struct mxp_port *p, const struct mxp_ip *peer, uint16_t port,
+	   bool plain)
+{
+	char text[256];
+	int n = mxp_mp_encode(msg, reply_style(), text, sizeof(text));
+	if (n > 0)
+		send_mp(p, peer, port, plain, text, (size_t)n);
+}
+
+static void
+send_pending(uint32_t tid)
+{
+	static struct mxp_mp_msg pm;
+	mxp_mp_msg_init(&pm, mp.mid);
+	mxp_mp_msg_add_trans(&pm, MXP_MP_TRANS_PENDING, tid);
+	send_small(&pm, mp.cur.port, &mp.cur.peer, mp.cur.peer_port, mp.cur.plain);
+	mp.c.pendings++;
+}
+
+void
+mp_pending_check(void)
+{
+	if (mp.cur.pending_sent || mxp_now_ms() - mp.cur.start_ms < mxp.cfg.mp.pending_ms)
+		return;
+	mp.cur.pending_sent = true;
+	send_pending(mp.cur.tid);
+}
+
+/* Did a reply (to one of our requests) carry an error anywhere? */
+static bool
+reply_has_error(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr)
+{
+	if (tr->has_error)
+		return true;
+	for (uint16_t a = 0; a < tr->nactions; a++) {
+		const struct mxp_mp_action *ac = &msg->actions[tr->first_action + a];
+		if (ac->has_error)
+			return true;
+		for (uint16_t k = 0; k < ac->ncmds; k++)
+			if (msg->cmds[ac->first_cmd + k].has_error)
+				return true;
+	}
+	return false;
+}
 
 /* The daemon's own requests: a reply or a Pending for one of them. */
 static void
-answer_to_ours(const struct mxp_mp_trans *tr)
+answer_to_ours(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr, struct mxp_port *p,
+	       const struct mxp_ip *peer, uint16_t port, bool plain)
 {
+	if (tr->kind == MXP_MP_TRANS_REPLY && tr->imm_ack) {
+		/* ImmAckRequired: acknowledge at once (H.248.1 D.1.4) */
+		static struct mxp_mp_msg am;
+		mxp_mp_msg_init(&am, mp.mid);
+		struct mxp_mp_trans *k = mxp_mp_msg_add_trans(&am, MXP_MP_TRANS_ACK, tr->id);
+		if (k)
+			k->id_last = tr->id;
+		send_small(&am, p, peer, port, plain);
+	}
 	for (int i = 0; i < MP_OUT_MAX; i++) {
 		struct mp_out *o = &mp.out[i];
 		if (!o->used || o->tid != tr->id)
 			continue;
-		if (tr->kind == MXP_MP_TRANS_PENDING)
+		if (tr->kind == MXP_MP_TRANS_PENDING) {
 			mxp_mp_retx_pending(&o->retx, mxp_now_ms());
-		else
-			o->used = false;
+			return;
+		}
+		o->used = false;
+		bool bad = reply_has_error(msg, tr);
+		mp.c.answered++;
+		mp.c.answered_error += bad;
+		if (o->service_change) {
+			mp.sc = bad ? MP_SC_FAILED : MP_SC_ANSWERED;
+			if (bad)
+				mp.sc_retry_at = mxp_now_ms() + MP_SC_RETRY_MS;
+			MXP_LOG(NOTICE, "Mp: the MRFC answered ServiceChange Restart%s",
+				bad ? " with an error (retrying later)" : "");
+		}
 		return;
 	}
 }
@@ -330,9 +413,20 @@ reply_parse_error(const struct mxp_mp_error *e, struct mxp_port *p, const struct
 		mp.rep.err_text = mxp_mp_str_c(mp_arena_printf("%s", e->text));
 	}
 	mp_count_error(e->code);
-	int n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, mp.reply, sizeof(mp.reply));
+	int n = mxp_mp_encode(&mp.rep, reply_style(), mp.reply, MP_REPLY_MAX);
 	if (n > 0 && send_mp(p, peer, port, plain, mp.reply, (size_t)n) == 0)
 		mp.c.replies++;
+}
+
+static void
+trans_error(uint32_t tid, unsigned int code, const char *text)
+{
+	mxp_mp_msg_init(&mp.rep, mp.mid);
+	struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tid);
+	t->has_error = true;
+	t->err_code = (uint16_t)code;
+	t->err_text = mxp_mp_str_c(text);
+	mp_count_error(code);
 }
 
 static void
@@ -341,85 +435,79 @@ handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool p
 {
 	struct mxp_mp_error e;
 	mp.c.messages++;
+	mp.cur = (struct mp_cur){ .port = p, .peer = *peer, .peer_port = port, .plain = plain,
+				  .style = len && text[0] == '!' ? MXP_MP_STYLE_COMPACT
+								 : MXP_MP_STYLE_LONG };
 	if (mxp_mp_parse(text, len, &mp.msg, &e) != 0) {
 		mp.c.parse_errors++;
 		reply_parse_error(&e, p, peer, port, plain);
-		return;
+		goto out;
 	}
 	if (mp.msg.has_error)
-		return; /* a message-level error from the MRFC: nothing to answer */
+		goto out; /* a message-level error from the MRFC: nothing to answer */
 	struct mxp_mp_peer mpeer = { .family = peer->af, .port = port };
 	memcpy(mpeer.addr, peer->af == AF_INET ? (const void *)&peer->v4 : peer->v6,
 	       peer->af == AF_INET ? 4 : 16);
 	for (uint16_t i = 0; i < mp.msg.ntrans; i++) {
 		const struct mxp_mp_trans *tr = &mp.msg.trans[i];
 		if (tr->kind == MXP_MP_TRANS_ACK) {
+			mp.c.acks++;
 			mxp_mp_rcache_ack(mp.rc, &mpeer, tr->id, tr->id_last);
 			continue;
 		}
 		if (tr->kind != MXP_MP_TRANS_REQUEST) {
-			answer_to_ours(tr);
+			answer_to_ours(&mp.msg, tr, p, peer, port, plain);
 			continue;
 		}
 		mp.c.requests++;
+		mp.cur.tid = tr->id;
+		mp.cur.start_ms = mxp_now_ms();
+		mp.cur.pending_sent = false;
 		const char *cached;
 		size_t clen;
-		uint64_t now = mxp_now_ms();
-		switch (mxp_mp_rcache_begin(mp.rc, &mpeer, tr->id, now, &cached, &clen)) {
+		switch (mxp_mp_rcache_begin(mp.rc, &mpeer, tr->id, mp.cur.start_ms, &cached, &clen)) {
 		case MXP_MP_RC_REPLIED:
 			/* A retransmission: the same bytes, never applied twice. */
 			memcpy(mp.reply, cached, clen);
 			if (send_mp(p, peer, port, plain, mp.reply, clen) == 0)
 				mp.c.replies_cached++;
+			explicit_bzero(mp.reply, clen);
 			continue;
 		case MXP_MP_RC_IN_PROGRESS:
-			break; /* answered below with Pending */
-		case MXP_MP_RC_FULL: {
+			send_pending(tr->id);
+			continue;
+		case MXP_MP_RC_FULL:
 			/* No room to remember the reply: applying would risk applying a
 			 * retransmission twice. Refuse; the MRFC may retry later. */
 			mp.c.cache_full++;
 			mp.arena_used = 0;
+			trans_error(tr->id, MXP_MP_E_RESOURCES,
+				    "reply cache full (more transactions within reply_ttl_ms than "
+				    "[mp] reply_cache holds): retry later");
+			break;
+		case MXP_MP_RC_NEW:
+			mp.arena_used = 0;
 			mxp_mp_msg_init(&mp.rep, mp.mid);
-			struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tr->id);
-			t->has_error = true;
-			t->err_code = MXP_MP_E_RESOURCES;
-			t->err_text = mxp_mp_str_c("reply cache full (transactions within the reply "
-						   "ttl exceed [mp] reply_cache): retry later");
-			mp_count_error(MXP_MP_E_RESOURCES);
-			int n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, mp.reply, sizeof(mp.reply));
-			if (n > 0 && send_mp(p, peer, port, plain, mp.reply, (size_t)n) == 0)
-				mp.c.replies++;
-			continue;
+			mp_apply_transaction(&mp.msg, tr, text);
+			break;
 		}
-		case MXP_MP_RC_NEW: {
-			uint32_t ncmds = 0;
-			for (uint16_t a = 0; a < tr->nactions; a++)
-				ncmds += mp.msg.actions[tr->first_action + a].ncmds;
-			if (ncmds >= MP_PENDING_CMDS) {
-				/* Large transactions: tell the MRFC we are on it before the work. */
-				mxp_mp_msg_init(&mp.rep, mp.mid);
-				mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_PENDING, tr->id);
-				int pn = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, mp.reply, sizeof(mp.reply));
-				if (pn > 0 && send_mp(p, peer, port, plain, mp.reply, (size_t)pn) == 0)
-					mp.c.pendings++;
-			}
-			mp_apply_transaction(&mp.msg, tr, text, p);
-			int n = encode_reply(tr->id);
-			if (n < 0)
-				continue;
-			mxp_mp_rcache_finish(mp.rc, &mpeer, tr->id, mp.reply, (size_t)n, mxp_now_ms());
-			if (send_mp(p, peer, port, plain, mp.reply, (size_t)n) == 0)
-				mp.c.replies++;
-			explicit_bzero(mp.reply, (size_t)n);
-			continue;
+		int n = encode_reply(tr->id);
+		if (n < 0) {
+			/* cannot happen (a 533 always fits); never leave an entry in progress */
+			trans_error(tr->id, MXP_MP_E_INTERNAL, "reply could not be encoded");
+			n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, mp.reply, MP_REPLY_MAX);
 		}
-		}
-		mxp_mp_msg_init(&mp.rep, mp.mid);
-		mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_PENDING, tr->id);
-		int n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, mp.reply, sizeof(mp.reply));
+		if (n > 0 && mxp_mp_rcache_finish(mp.rc, &mpeer, tr->id, mp.reply, (size_t)n,
+						  mxp_now_ms()) == -E2BIG)
+			mp.c.reply_too_big++;
 		if (n > 0 && send_mp(p, peer, port, plain, mp.reply, (size_t)n) == 0)
-			mp.c.pendings++;
+			mp.c.replies++;
+		if (n > 0)
+			explicit_bzero(mp.reply, (size_t)n);
+		explicit_bzero(mp.arena, mp.arena_used); /* generated keys, echoed keys */
+		mp.arena_used = 0;
 	}
+out:
 	/* The request text may hold keys: wipe it. */
 	explicit_bzero((void *)(uintptr_t)text, len);
 }
@@ -533,33 +621,52 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 
 /* ---- the daemon's own requests --------------------------------------------------------------- */
 
+static bool
+own_plaintext(void)
+{
+	return mxp.cfg.mp.allow_plaintext && mxp_esp_ep_sa_count(mp.ep) == 0;
+}
+
+/* Send the request built in mp.rep to peer:port and retransmit it until answered. */
 static void
-send_request(void)
+send_request(const struct mxp_ip *peer, uint16_t port, bool service_change)
 {
 	struct mp_out *o = NULL;
-	for (int i = 0; i < MP_OUT_MAX; i++)
-		if (!mp.out[i].used) {
+	for (int i = 0; i < MP_OUT_MAX && o == NULL; i++)
+		if (!mp.out[i].used)
 			o = &mp.out[i];
-			break;
-		}
 	if (o == NULL) {
-		mp.c.gave_up++; /* too many unanswered: drop the oldest by reusing slot 0 */
+		/* too many unanswered: the oldest is given up */
 		o = &mp.out[0];
+		for (int i = 1; i < MP_OUT_MAX; i++)
+			if (mp.out[i].retx.deadline < o->retx.deadline)
+				o = &mp.out[i];
+		mp.c.gave_up++;
 	}
 	int n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, o->text, sizeof(o->text));
 	if (n < 0)
 		return;
 	o->used = true;
+	o->service_change = service_change;
 	o->tid = mp.rep.trans[0].id;
-	o->peer = mxp.cfg.mp.mrfc;
-	o->peer_port = mxp.cfg.mp.mrfc_port;
+	o->peer = *peer;
+	o->peer_port = port;
 	o->len = (size_t)n;
-	struct mxp_mp_retx_params rp = { 0 };
-	mxp_mp_retx_params_default(&rp);
+	struct mxp_mp_retx_params rp = { .initial_ms = mxp.cfg.mp.retx_initial_ms,
+					 .max_ms = mxp.cfg.mp.retx_max_ms,
+					 .give_up_ms = mxp.cfg.mp.retx_giveup_ms };
 	mxp_mp_retx_start(&o->retx, &rp, mxp_now_ms());
 	mp.c.requests_sent++;
-	send_mp(NULL, &o->peer, o->peer_port, mxp.cfg.mp.allow_plaintext && mxp.cfg.mp.sa_file[0] == 0,
-		o->text, o->len);
+	send_mp(NULL, &o->peer, o->peer_port, own_plaintext(), o->text, o->len);
+}
+
+static uint32_t
+next_tid(void)
+{
+	uint32_t t = mp.next_tid++;
+	if (mp.next_tid == 0 || mp.next_tid > MXP_MP_CTX_MAX)
+		mp.next_tid = 1;
+	return t;
 }
 
 static void
@@ -567,23 +674,31 @@ service_change(void)
 {
 	mp.arena_used = 0;
 	mxp_mp_msg_init(&mp.rep, mp.mid);
-	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, mp.next_tid++);
+	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, next_tid());
 	mxp_mp_msg_add_action(&mp.rep, MXP_MP_CTX_NULL);
 	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
 	c->has_services = true;
 	c->sc_method = mxp_mp_str_c("Restart");
-	c->sc_reason = mxp_mp_str_c("901 Cold Boot");
+	c->sc_reason = mxp_mp_str_c("\"901 Cold Boot\"");
 	c->sc_profile = mxp_mp_str_c("mxp/1");
 	c->sc_version = 3;
-	send_request();
+	mp.sc = MP_SC_SENT;
+	mp.sc_attempts++;
+	send_request(&mxp.cfg.mp.mrfc, mxp.cfg.mp.mrfc_port, true);
 }
 
-static void
-notify(const struct mp_leg *l, const char *event, const char *params)
+void
+mp_notify(const struct mp_leg *l, const char *event, const char *params)
 {
+	const struct mxp_ip *to = mxp.cfg.mp.has_mrfc ? &mxp.cfg.mp.mrfc : &l->peer;
+	uint16_t port = mxp.cfg.mp.has_mrfc ? mxp.cfg.mp.mrfc_port : l->peer_port;
+	if (to->af == 0) {
+		mp.c.send_failed++; /* nobody to tell: a leg made by the CLI, no [mp] mrfc */
+		return;
+	}
 	mp.arena_used = 0;
 	mxp_mp_msg_init(&mp.rep, mp.mid);
-	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, mp.next_tid++);
+	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, next_tid());
 	mxp_mp_msg_add_action(&mp.rep, l->ctx);
 	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_NOTIFY, NULL);
 	c->term_kind = MXP_MP_TERM_NAME;
@@ -592,7 +707,8 @@ notify(const struct mp_leg *l, const char *event, const char *params)
 	c->events_rid = l->rid;
 	mxp_mp_msg_add_prop(&mp.rep, &c->events, event, 0, params);
 	mp.c.notifies++;
-	send_request();
+	MXP_LOG(INFO, "Mp: Notify leg/%u %s{%s}", l->leg, event, params);
+	send_request(to, port, false);
 }
 
 void
@@ -608,36 +724,22 @@ mxp_mp_plane_timer(uint64_t now)
 		if (r < 0) {
 			o->used = false;
 			mp.c.gave_up++;
+			if (o->service_change) {
+				mp.sc = MP_SC_FAILED;
+				mp.sc_retry_at = now + MP_SC_RETRY_MS;
+				MXP_LOG(WARNING, "Mp: no answer to ServiceChange from the MRFC; trying "
+						 "again in %u s", MP_SC_RETRY_MS / 1000);
+			}
 		} else if (r > 0) {
 			mp.c.retransmissions++;
-			send_mp(NULL, &o->peer, o->peer_port,
-				mxp.cfg.mp.allow_plaintext && mxp.cfg.mp.sa_file[0] == 0, o->text, o->len);
+			send_mp(NULL, &o->peer, o->peer_port, own_plaintext(), o->text, o->len);
 		}
 	}
-	if (now < mp.next_poll || !mxp.cfg.mp.has_mrfc)
-		return;
-	mp.next_poll = now + MP_POLL_MS;
-	/* Events the MRFC asked for: authentication failures over the threshold, SSRC change. */
-	for (uint32_t i = 0; i < mp.nlegs; i++) {
-		struct mp_leg *l = &mp.legs[i];
-		struct mxp_leg_info li;
-		if (!(l->ev_authfail || l->ev_ssrc) || mxp_conf_leg_get(mxp.conf, l->leg, &li) != 0)
-			continue;
-		if (l->ev_authfail && li.st.auth_failures >= l->af_notified + l->afthresh) {
-			l->af_notified = li.st.auth_failures;
-			char prm[40];
-			snprintf(prm, sizeof(prm), "count=%" PRIu64, li.st.auth_failures);
-			notify(l, MXP_MP_EV_AUTHFAIL, prm);
-		}
-		if (li.st.ssrc_known) {
-			if (l->ev_ssrc && l->ssrc_known && l->ssrc != li.st.ssrc) {
-				char prm[48];
-				snprintf(prm, sizeof(prm), "old=%u,new=%u", l->ssrc, li.st.ssrc);
-				notify(l, MXP_MP_EV_SSRC, prm);
-			}
-			l->ssrc_known = true;
-			l->ssrc = li.st.ssrc;
-		}
+	if (mp.sc == MP_SC_FAILED && now >= mp.sc_retry_at)
+		service_change();
+	if (now >= mp.next_poll) {
+		mp.next_poll = now + mxp.cfg.mp.event_poll_ms;
+		mp_events_poll(now);
 	}
 }
 
@@ -649,38 +751,51 @@ mxp_mp_plane_init(char *err, size_t errlen)
 	const struct mxp_mp_cfg *cfg = &mxp.cfg.mp;
 	if (!cfg->enabled)
 		return 0;
-	int r = mxp_esp_crypto_open(&mp.crypto, "ipsec-mb");
-	if (r)
-		r = mxp_esp_crypto_open(&mp.crypto, "openssl");
+	int r = mxp_esp_crypto_open(&mp.crypto, cfg->esp_backend);
 	if (r) {
-		snprintf(err, errlen, "[mp]: no ESP crypto backend: %s", strerror(-r));
+		snprintf(err, errlen, "%s: [mp] esp_backend: %s is not available: %s", mxp.cfg.path,
+			 cfg->esp_backend, strerror(-r));
 		return r;
 	}
-	size_t sz = mxp_esp_ep_size(256, 64);
-	mp.ep = rte_zmalloc("mxp_esp_ep", sz, 64);
-	mp.rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(MP_RCACHE_N, MP_RCACHE_BYTES), 64);
+	size_t rcb = (size_t)cfg->reply_cache_mb << 20;
+	mp.ep = rte_zmalloc("mxp_esp_ep", mxp_esp_ep_size(256, 64), 64);
+	mp.rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(cfg->reply_cache, rcb), 64);
 	mp.frag = rte_ip_frag_table_create(64, 8, 512, rte_get_tsc_hz() * 2, SOCKET_ID_ANY);
-	if (mp.ep == NULL || mp.rc == NULL || mp.frag == NULL) {
-		snprintf(err, errlen, "[mp]: out of memory");
+	struct rte_hash_parameters hp = { .name = "mxp_mp_legs", .entries = MP_LEGS_MAX,
+					  .key_len = sizeof(uint32_t), .socket_id = SOCKET_ID_ANY };
+	mp.legs = rte_hash_create(&hp);
+	if (mp.ep == NULL || mp.rc == NULL || mp.frag == NULL || mp.legs == NULL) {
+		snprintf(err, errlen,
+			 "[mp]: out of memory (the reply cache takes reply_cache_mb = %u MiB of "
+			 "hugepage memory)", cfg->reply_cache_mb);
 		return -ENOMEM;
 	}
 	mxp_esp_ep_init(mp.ep, 256, 64, &mp.crypto, cfg->allow_plaintext);
-	mxp_mp_rcache_init(mp.rc, MP_RCACHE_N, MP_RCACHE_BYTES, 30000);
+	r = mxp_mp_rcache_init(mp.rc, cfg->reply_cache, rcb, cfg->reply_ttl_ms);
+	if (r) {
+		snprintf(err, errlen, "%s: [mp] reply_cache_mb: %u MiB is too small", mxp.cfg.path,
+			 cfg->reply_cache_mb);
+		return r;
+	}
 	if (cfg->sa_file[0]) {
-		char e[512];
+		char e[512] = "";
 		r = mxp_esp_keyfile_load(mp.ep, cfg->sa_file, 0, e, sizeof(e));
 		if (r < 0) {
-			snprintf(err, errlen, "[mp] sa_file: %s",
+			snprintf(err, errlen, "%s: [mp] sa_file: %s", mxp.cfg.path,
 				 r == -EPERM ? "the key file must be mode 0600 (owner only)"
 				 : e[0]     ? e
 					    : strerror(-r));
 			return r;
 		}
-		MXP_LOG(NOTICE, "Mp: %d ESP security association(s) from %s", r, cfg->sa_file);
+		MXP_LOG(NOTICE, "Mp: %d ESP security association(s) from %s (%s)", r, cfg->sa_file,
+			cfg->esp_backend);
 	}
-	if (cfg->allow_plaintext)
-		MXP_LOG(WARNING, "Mp: allow_plaintext_mp is ON: conference keys may cross the network "
-				 "in the clear. Lab use only.");
+	if (cfg->allow_plaintext) {
+		for (int i = 0; i < 3; i++)
+			MXP_LOG(WARNING, "Mp: allow_plaintext_mp is ON: Mp from policy peers is "
+					 "accepted in the clear, with the conference keys it "
+					 "carries. LAB USE ONLY.");
+	}
 	if (cfg->allow_plaintext && cfg->has_mrfc) {
 		/* the configured MRFC may speak in the clear (lab): it must be a policy peer */
 		struct mxp_esp_peer pe = { 0 };
@@ -688,19 +803,33 @@ mxp_mp_plane_init(char *err, size_t errlen)
 		if (mxp_esp_ep_sa_count(mp.ep) == 0)
 			mxp_esp_ep_peer_add(mp.ep, &pe);
 	}
-	/* Our message identifier: the first port's address. */
-	const struct mxp_ip *a = mxp.nb_ports ? (mp_port_addr(&mxp.ports[0], AF_INET)
-						 ?: mp_port_addr(&mxp.ports[0], AF_INET6))
-					      : NULL;
+	/* Our message identifier: the address the MRFC reaches us at (the first port's). */
+	const struct mxp_ip *a = NULL;
+	for (uint16_t i = 0; i < mxp.nb_ports && a == NULL; i++) {
+		uint8_t af = cfg->has_mrfc ? cfg->mrfc.af : AF_INET;
+		a = mp_port_addr(&mxp.ports[i], af) ?: mp_port_addr(&mxp.ports[i], AF_INET6);
+	}
 	char as[64] = "0.0.0.0";
 	if (a)
 		mxp_ip_format(a, as, sizeof(as));
 	snprintf(mp.mid, sizeof(mp.mid), "[%s]:%u", as, MXP_MP_PORT);
-	mp.next_tid = 9000;
+	uint32_t rnd;
+	mp.next_tid = getrandom(&rnd, sizeof(rnd), 0) == sizeof(rnd) ? 1 + rnd % 1000000000u : 9000;
 	mp.enabled = true;
 	if (cfg->has_mrfc)
 		service_change();
 	return 0;
+}
+
+static void
+free_legs(void)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	while (rte_hash_iterate(mp.legs, &key, &data, &it) >= 0)
+		free(data);
+	rte_hash_free(mp.legs);
 }
 
 void
@@ -719,10 +848,11 @@ mxp_mp_plane_fini(void)
 		rte_ip_frag_table_destroy(mp.frag);
 		rte_ip_frag_free_death_row(&mp.dr, 0);
 	}
-	free(mp.legs);
+	if (mp.legs)
+		free_legs();
 	explicit_bzero(mp.buf, sizeof(mp.buf));
+	explicit_bzero(mp.obuf, sizeof(mp.obuf));
 	explicit_bzero(mp.reply, sizeof(mp.reply));
 	explicit_bzero(mp.arena, sizeof(mp.arena));
 	memset(&mp, 0, sizeof(mp));
 }
-

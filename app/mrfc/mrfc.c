@@ -42,6 +42,7 @@ struct leg {
 	unsigned int pt;
 	char tx[160];  /* participant sends with this (our Remote a=crypto) */
 	char rx[160];  /* participant receives with this (our Local a=crypto) */
+	char rx2[160]; /* during a two-step rekey: the next Local key, installed, not active */
 	bool gone;
 };
 
@@ -346,6 +347,8 @@ keys_write(struct session *s)
 			fprintf(f, "tx %s\n", l->tx);
 		if (l->rx[0])
 			fprintf(f, "rx %s\n", l->rx);
+		if (l->rx2[0])
+			fprintf(f, "rx %s\n", l->rx2);
 	}
 	fclose(f);
 }
@@ -381,7 +384,10 @@ keys_read(struct session *s)
 		} else if (l && strncmp(line, "tx ", 3) == 0) {
 			snprintf(l->tx, sizeof(l->tx), "%.159s", line + 3);
 		} else if (l && strncmp(line, "rx ", 3) == 0) {
-			snprintf(l->rx, sizeof(l->rx), "%.159s", line + 3);
+			if (l->rx[0] == '\0')
+				snprintf(l->rx, sizeof(l->rx), "%.159s", line + 3);
+			else
+				snprintf(l->rx2, sizeof(l->rx2), "%.159s", line + 3);
 		}
 	}
 	explicit_bzero(line, sizeof(line));
@@ -402,8 +408,8 @@ static char sdp_local[LEGS_MAX][512], sdp_remote[LEGS_MAX][512];
 static char crypto_l[LEGS_MAX][160], crypto_r[LEGS_MAX][160];
 
 static int
-build_sdp(char *out, size_t cap, const char *addr, uint16_t port, bool choose, unsigned int pt,
-	  bool srtp, const char *crypto, int family)
+build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, unsigned int pt,
+	   bool srtp, const char *crypto, const char *crypto2, int family)
 {
 	struct mxp_sdp sd = { 0 };
 	sd.has_conn = true;
@@ -429,11 +435,18 @@ build_sdp(char *out, size_t cap, const char *addr, uint16_t port, bool choose, u
 		sd.rtpmap[0].clock = 8000;
 	}
 	sd.ptime = 20;
-	if (crypto != NULL && crypto[0]) {
-		sd.ncrypto = 1;
-		sd.crypto[0] = mxp_mp_str_c(crypto);
-	}
+	if (crypto != NULL && crypto[0])
+		sd.crypto[sd.ncrypto++] = mxp_mp_str_c(crypto);
+	if (crypto2 != NULL && crypto2[0])
+		sd.crypto[sd.ncrypto++] = mxp_mp_str_c(crypto2);
 	return mxp_sdp_encode(&sd, out, cap);
+}
+
+static int
+build_sdp(char *out, size_t cap, const char *addr, uint16_t port, bool choose, unsigned int pt,
+	  bool srtp, const char *crypto, int family)
+{
+	return build_sdp2(out, cap, addr, port, choose, pt, srtp, crypto, NULL, family);
 }
 
 static void
@@ -588,7 +601,8 @@ static int
 cmd_modify(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "term", "streammode", "rekey", "mki", "suite", "remote",
-					   "pt", "mode", "topn", "strict", "keygroup", NULL };
+					   "pt", "mode", "topn", "strict", "keygroup", "mute",
+					   "floor", "activate", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	const char *term = kv_get(kv, "term", NULL);
@@ -599,10 +613,38 @@ cmd_modify(struct session *s, const struct kv *kv)
 		return 1;
 	}
 	bool rekey = strcmp(kv_get(kv, "rekey", "off"), "on") == 0;
+	const char *activate = kv_get(kv, "activate", rekey ? "now" : NULL);
+	/*
+	 * Rekeying (doc/mp.md "Keys and rekeying"): activate=now (one step) replaces the keys;
+	 * activate=later installs the new ones beside the old (the MRFP keeps sending with the
+	 * old Local key; the participant may send with either), and a later "activate=MKI"
+	 * switches the MRFP to the new Local key and drops the old keys.
+	 */
+	bool later = rekey && activate != NULL && strcmp(activate, "later") == 0;
+	bool do_switch = !rekey && activate != NULL;
+	if (rekey && !later && strcmp(activate, "now") != 0) {
+		fprintf(stderr, "mrfc modify: with rekey=on, activate= is now or later\n");
+		return 1;
+	}
 	unsigned int mki = (unsigned int)strtoul(kv_get(kv, "mki", "2"), NULL, 10);
 	unsigned int pt = (unsigned int)strtoul(kv_get(kv, "pt", "0"), NULL, 10);
 	const char *remote = kv_get(kv, "remote", NULL);
 	struct leg *l = leg_find(s, term);
+	bool all = strcmp(term, "*") == 0;
+	/* The first live leg stands for '*' (its current keys are the group's). */
+	struct leg *ref = l;
+	for (unsigned int i = 0; all && i < s->nlegs && ref == NULL; i++)
+		if (!s->legs[i].gone)
+			ref = &s->legs[i];
+	if ((later || do_switch) && ref == NULL) {
+		fprintf(stderr, "mrfc modify: a two-step rekey needs the leg's keys (--keys-out)\n");
+		return 1;
+	}
+	if (do_switch && ref->rx2[0] == '\0') {
+		fprintf(stderr, "mrfc modify: activate=%s: no key installed by rekey=on "
+				"activate=later\n", activate);
+		return 1;
+	}
 	mxp_mp_msg_init(&req, s->mid);
 	mxp_mp_msg_add_trans(&req, MXP_MP_TRANS_REQUEST, new_tid(s));
 	mxp_mp_msg_add_action(&req, ctx_arg(s, kv, s->ctx));
@@ -614,17 +656,31 @@ cmd_modify(struct session *s, const struct kv *kv)
 	st->id = 1;
 	st->mode = stream_mode(kv_get(kv, "streammode", NULL));
 	leg_props(st, kv);
+	const char *v;
+	if ((v = kv_get(kv, "mute", NULL)) != NULL)
+		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/mute", '=', v);
+	if ((v = kv_get(kv, "floor", NULL)) != NULL)
+		mxp_mp_msg_add_prop(&req, &c->ts_props, "mxp/floor", '=', v);
 	crypto_l[0][0] = crypto_r[0][0] = '\0';
+	/* Local a=crypto lines: the first is the key the MRFP sends with. */
+	const char *l1 = NULL, *l2 = NULL, *r1 = NULL, *r2 = NULL;
+	/* RFC 4568 tags tell the lines of one m= apart: the new key takes the other tag */
+	unsigned int tag = later && strtoul(ref->rx, NULL, 10) == 1 ? 2 : 1;
 	if (rekey) {
-		/* The new key goes beside the old one under a new MKI (doc/mp.md "Rekeying"). */
-		if (mrfc_crypto_line(suite, 1, mki, crypto_l[0], sizeof(crypto_l[0])) != 0)
+		if (mrfc_crypto_line(suite, tag, mki, crypto_l[0], sizeof(crypto_l[0])) != 0)
 			return 1;
-		build_sdp(sdp_local[0], sizeof(sdp_local[0]), NULL, 0, true, pt, true, crypto_l[0],
-			  s->io.mrfp.family);
+		l1 = later ? ref->rx : crypto_l[0];
+		l2 = later ? crypto_l[0] : NULL;
+	} else if (do_switch) {
+		l1 = ref->rx2;
+	}
+	if (l1 != NULL) {
+		build_sdp2(sdp_local[0], sizeof(sdp_local[0]), NULL, 0, true, pt, true, l1, l2,
+			   s->io.mrfp.family);
 		st->has_local = true;
 		st->local = mxp_mp_str_c(sdp_local[0]);
 	}
-	if (remote != NULL || (rekey && strcmp(term, "*") != 0)) {
+	if (remote != NULL || ((rekey || do_switch) && !all)) {
 		char rh[64];
 		uint16_t rp;
 		if (remote != NULL) {
@@ -637,10 +693,18 @@ cmd_modify(struct session *s, const struct kv *kv)
 			fprintf(stderr, "mrfc modify: rekey of an unknown leg needs remote=\n");
 			return 1;
 		}
-		if (rekey && mrfc_crypto_line(suite, 1, mki, crypto_r[0], sizeof(crypto_r[0])) != 0)
-			return 1;
-		build_sdp(sdp_remote[0], sizeof(sdp_remote[0]), rh, rp, false, pt, true,
-			  rekey ? crypto_r[0] : NULL, s->io.mrfp.family);
+		if (rekey) {
+			if (mrfc_crypto_line(suite, tag, mki, crypto_r[0],
+					     sizeof(crypto_r[0])) != 0)
+				return 1;
+			/* later: the participant may send with the old or the new key */
+			r1 = later ? l->tx : crypto_r[0];
+			r2 = later ? crypto_r[0] : NULL;
+		} else if (do_switch) {
+			r1 = l->tx; /* the new one since rekey=on activate=later */
+		}
+		build_sdp2(sdp_remote[0], sizeof(sdp_remote[0]), rh, rp, false, pt, true, r1, r2,
+			   s->io.mrfp.family);
 		st->has_remote = true;
 		st->remote = mxp_mp_str_c(sdp_remote[0]);
 		if (l != NULL) {
@@ -652,12 +716,21 @@ cmd_modify(struct session *s, const struct kv *kv)
 	if (rc != 0)
 		return rc;
 	rc = judge("modify", kv);
-	if (rc == 0 && rekey) {
+	if (rc == 0 && (rekey || do_switch)) {
 		for (unsigned int i = 0; i < s->nlegs; i++) {
 			struct leg *x = &s->legs[i];
-			if (x->gone || (strcmp(term, "*") != 0 && x != l))
+			if (x->gone || (!all && x != l))
 				continue;
-			snprintf(x->rx, sizeof(x->rx), "%s", crypto_l[0]);
+			if (later) {
+				/* receive with both during the overlap; send with the new key */
+				snprintf(x->rx2, sizeof(x->rx2), "%s", crypto_l[0]);
+			} else if (do_switch) {
+				snprintf(x->rx, sizeof(x->rx), "%s", x->rx2);
+				explicit_bzero(x->rx2, sizeof(x->rx2));
+			} else {
+				snprintf(x->rx, sizeof(x->rx), "%s", crypto_l[0]);
+				explicit_bzero(x->rx2, sizeof(x->rx2));
+			}
 			if (crypto_r[0][0])
 				snprintf(x->tx, sizeof(x->tx), "%s", crypto_r[0]);
 		}
@@ -665,6 +738,8 @@ cmd_modify(struct session *s, const struct kv *kv)
 	}
 	explicit_bzero(crypto_l[0], sizeof(crypto_l[0]));
 	explicit_bzero(crypto_r[0], sizeof(crypto_r[0]));
+	explicit_bzero(sdp_local[0], sizeof(sdp_local[0]));
+	explicit_bzero(sdp_remote[0], sizeof(sdp_remote[0]));
 	return rc;
 }
 

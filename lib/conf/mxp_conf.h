@@ -344,6 +344,33 @@ int mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_le
 int mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info);
 /** Snapshot of a leg. -ENOENT. */
 int mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info *info);
+/** Usage of one master key of a leg (never the key). */
+struct mxp_leg_key_usage {
+	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
+	uint8_t mki_len;
+	bool active;                 /**< outbound: the key the mixer sends with */
+	uint64_t srtp_used;          /**< packets under this key; outbound: summed over every
+				      *   stream the key group encrypts with it */
+	uint64_t srtcp_used;
+	uint64_t srtp_limit;         /**< min(lifetime, 2^48) */
+	uint64_t srtcp_limit;        /**< min(lifetime, 2^31) */
+};
+
+/** What the control plane notifies about a leg. */
+struct mxp_leg_events {
+	uint8_t n_in, n_out;
+	struct mxp_leg_key_usage in[MXP_SRTP_MAX_KEYS];  /**< the participant's keys */
+	struct mxp_leg_key_usage out[MXP_SRTP_MAX_KEYS]; /**< the mixer's keys */
+	uint64_t ssrc_mismatch;      /**< packets that authenticated with another SSRC than the
+				      *   one learned first (the participant changed its SSRC) */
+	uint64_t key_exhausted_drops;/**< packets dropped: their key reached its limit */
+};
+
+/**
+ * Key usage and SSRC change counters of a leg (control core). A plain RTP leg reports
+ * nothing. -ENOENT if the leg does not exist.
+ */
+int mxp_conf_leg_events(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_events *ev);
 /**
  * Ids of the conferences (ascending), up to max. Returns how many exist (may exceed max).
  */

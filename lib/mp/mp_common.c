@@ -110,6 +110,7 @@ static const struct {
 	{ 503, "Service unavailable" },
 	{ 504, "Command received from unauthorized entity" },
 	{ 510, "Insufficient resources" },
+	{ 512, "Media Gateway unequipped to detect requested Event" },
 	{ 515, "Unsupported media type" },
 	{ 517, "Unsupported or invalid mode" },
 	{ 533, "Response exceeds maximum transport PDU size" },

@@ -46,12 +46,12 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 	struct mxp_mp_str item = { slash + 1, (uint32_t)(pr->name.p + pr->name.len - slash - 1) };
 	struct mxp_mp_str v = pr->value;
 	static const char *const names[] = { "mode", "topn", "strict", "plainrtp", "keygroup",
-					     "afthresh" };
+					     "afthresh", "mute", "floor" };
 	int k;
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < 8; k++)
 		if (mxp_mp_str_eq(item, names[k]))
 			break;
-	if (k == 6)
+	if (k == 8)
 		return mxp_mp_error_set(err, MXP_MP_E_NO_SUCH_PROP, base, pos,
 					"no property '%.*s' in package mxp",
 					(int)(item.len > 30 ? 30 : item.len), item.p);
@@ -94,6 +94,20 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 	case 5:
 		ok = val_num(v, 1000000, &pkg->authfail_threshold) && pkg->authfail_threshold > 0;
 		break;
+	case 6:
+		pkg->mute = (int8_t)onoff(v);
+		ok = pkg->mute >= 0;
+		break;
+	case 7:
+		/* "open" or a termination id (1..64 characters of a NAME) */
+		ok = v.len >= 1 && v.len <= 64;
+		for (uint32_t i = 0; ok && i < v.len; i++) {
+			char c = v.p[i];
+			ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+			     c == '_' || c == '-' || c == '/' || c == '.';
+		}
+		pkg->floor = v;
+		break;
 	}
 	if (!ok)
 		return mxp_mp_error_set(err, MXP_MP_E_BAD_VALUE, base, pos,
@@ -110,6 +124,7 @@ mxp_mp_pkg_get(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *cmd, const
 	memset(pkg, 0, sizeof(*pkg));
 	pkg->strict = -1;
 	pkg->plain_rtp = -1;
+	pkg->mute = -1;
 	memset(err, 0, sizeof(*err));
 	for (uint16_t i = 0; i < cmd->ts_props.n; i++)
 		if (one(&msg->props[cmd->ts_props.first + i], base, pkg, err) != 0)

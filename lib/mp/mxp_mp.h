@@ -83,6 +83,7 @@ enum mxp_mp_errcode {
 	MXP_MP_E_UNAVAILABLE = 503,       /**< Service unavailable */
 	MXP_MP_E_UNAUTHORIZED = 504,      /**< Command received from unauthorized entity */
 	MXP_MP_E_RESOURCES = 510,         /**< Insufficient resources */
+	MXP_MP_E_EVENT = 512,             /**< MG unequipped to detect requested Event */
 	MXP_MP_E_MEDIA_TYPE = 515,        /**< Unsupported media type */
 	MXP_MP_E_MODE = 517,              /**< Unsupported or invalid mode */
 	MXP_MP_E_REPLY_TOO_BIG = 533,     /**< Response exceeds maximum transport PDU size */
@@ -297,6 +298,9 @@ struct mxp_mp_pkg {
 	int8_t plain_rtp;             /**< mxp/plainrtp=on|off (leg, lab only); -1 unset */
 	struct mxp_mp_str keygroup;   /**< mxp/keygroup=NAME (leg) */
 	uint32_t authfail_threshold;  /**< mxp/afthresh=N (leg): Notify after N failures */
+	int8_t mute;                  /**< mxp/mute=on|off (leg): nothing it sends is forwarded */
+	struct mxp_mp_str floor;      /**< mxp/floor=TERMID|open (context): only TERMID is
+				       *   forwarded ("open": everyone) */
 	uint32_t present;             /**< bit i set when property i (enum order) was given */
 };
 
@@ -306,6 +310,8 @@ struct mxp_mp_pkg {
 #define MXP_MP_PKG_PLAINRTP 0x08
 #define MXP_MP_PKG_KEYGROUP 0x10
 #define MXP_MP_PKG_AFTHRESH 0x20
+#define MXP_MP_PKG_MUTE 0x40
+#define MXP_MP_PKG_FLOOR 0x80
 
 /**
  * Collect and check the mxp package properties of a command (TerminationState and every

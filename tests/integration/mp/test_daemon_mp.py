@@ -1,94 +1,172 @@
-"""Mp over ESP against the real daemon: mrfc (the MRFC side, ESP with OpenSSL in user
-space) creates a conference and legs, libsrtp2 participants send media with the keys mrfc
-generated, the MRFC audits, rekeys with a new MKI during media, subtracts (the statistics
-in the reply match what was sent) and the context ends with its last termination."""
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Mp over ESP against the real daemon, end to end.
+
+mrfc (the MRFC side, ESP in user space with OpenSSL) creates a conference and legs;
+libsrtp2 participants (mxp-srtp-peer) send and receive media with the keys mrfc wrote; the
+MRFC audits; rekeys one leg with a new MKI in two steps, the switch happening while media
+flows, without losing a packet; subtracts (the statistics in the reply match what the
+participants sent and received) and the context ends with its last termination. The
+daemon's ServiceChange Restart reaches the configured MRFC (a scapy MRFC), retransmitted
+until that MRFC exists and answers.
+"""
 import json
 import os
 import re
 import sys
+import time
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import mxplab
-from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4
-from mplab import read_keys
+import mxplab  # noqa: E402
+from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, wait_for  # noqa: E402
+from mplab import MRFC_B, ScapyMrfc, mp_config, read_keys  # noqa: E402
+from esp_common import tmpdir  # noqa: E402
 
 N = 30
 
 
-def media(lab, legs, first_id=1, count=N, extra=()):
-    """Every leg sends count packets and receives; returns the peer result. Sender ids
-    (from first_id) also set the sequence numbers (id * 1000): a new run needs new ids
-    or the daemon rightly sees replays."""
+def media(lab, legs, ids, count=N, interval_ms=20, background=False):
+    """Every leg sends count packets and receives; ids[i] is leg i's sender id (it also
+    sets the first sequence number, id * 1000: a new run needs larger ids or the daemon
+    rightly sees replays). The SSRC of leg i is always 0x100 + i."""
     return lab.peer(KERNEL_IP4, rx=[(l["port"], l["rx"]) for l in legs],
-                    tx=[(l["port"], l["mrfp"], l["mrfp_port"], l["tx"], 0x100 + i, first_id + i)
-                        for i, l in enumerate(legs)], count=count, extra=list(extra))
+                    tx=[(l["port"], l["mrfp"], l["mrfp_port"], l["tx"], 0x100 + i, ids[i])
+                        for i, l in enumerate(legs)], count=count, interval_ms=interval_ms,
+                    background=background)
+
+
+def leg_id(term):
+    return int(term.split("/")[1])
 
 
 def test():
-    with Lab("mpd", mp=True) as lab:
-        keys = os.path.join(lab.dir, "keys.txt")
-        # ServiceChange Restart reached mrfc? (we only check the daemon sent it)
-        mp0 = lab.ctl_json("show", "mp")
-        check(mp0["enabled"] and mp0["requests_sent"] >= 1, "ServiceChange sent at start")
-        r = lab.mrfc("add", "legs=2", "mode=switch", "remote=%s:5000" % KERNEL_IP4, keys=keys)
-        out = r.stdout
-        check("result add ok" in out, "mrfc add: %s" % out.strip().splitlines()[-1])
-        legs = read_keys(keys)
-        check(len(legs) == 2 and all(l["mrfp"] == DAEMON_IP4 and l["mrfp_port"] for l in legs),
-              "two legs with the MRFP's address and allocated ports in the reply")
-        ctx = legs[0]["ctx"]
-        conf = lab.ctl_json("show", "conference", str(ctx))
-        check(conf["mode"] == "switch" and len(conf["legs"]) == 2, "the conference exists in the daemon")
-        for text in (out, r.stderr, lab.ctl("show", "conference", str(ctx)).stdout):
-            check(not any(l["tx_b64"] in text or l["rx_b64"] in text for l in legs),
-                  "no SRTP key printed by mrfc or the CLI")
-        esp = lab.ctl_json("show", "esp")
-        check(esp["accepted"] >= 1 and any(s["dir"] == "in" and s["packets"] >= 1 for s in esp["sas"]),
-              "the request came in through the inbound SA")
+    with tmpdir() as tmp:
+        sect, ca, cb = mp_config(tmp, DAEMON_IP4, KERNEL_IP4, "event_poll_ms = 100\n")
+        with Lab("mpd", extra_config=sect) as lab:
+            lab.mrfc_sa = ca
+            keys = os.path.join(lab.dir, "keys.txt")
 
-        res = media(lab, legs)
-        check(res["rx"][str(legs[0]["port"])]["from"] == {"2": N} and
-              res["rx"][str(legs[1]["port"])]["from"] == {"1": N},
-              "media flows between the two participants with mrfc's keys")
+            # -- ServiceChange Restart to the configured MRFC ----------------------------
+            mp0 = lab.ctl_json("show", "mp")
+            check(mp0["enabled"] and mp0["service_change"] == "sent",
+                  "ServiceChange Restart sent at start (state %s)" % mp0["service_change"])
+            lab.ns_add_addr(MRFC_B)   # the MRFC appears only now: retransmissions reach it
+            b = ScapyMrfc(lab.ns, cb, MRFC_B, DAEMON_IP4)
+            sc = b.wait_request(r"ServiceChange", timeout=20)
+            check(sc is not None and re.search(r"Method\s*=\s*Restart", sc) and
+                  '"901 Cold Boot"' in sc and "ROOT" in sc,
+                  "the MRFC received ServiceChange Restart (901 Cold Boot) over ESP")
+            wait_for(lambda: lab.ctl_json("show", "mp")["service_change"] == "answered", 10,
+                     "the daemon to see the ServiceChange reply")
+            check(True, "ServiceChange answered: no more retransmissions")
 
-        r = lab.mrfc("audit", "ctx=%d" % ctx)
-        check("result audit ok" in r.stdout and legs[0]["term"] in r.stdout, "AuditValue answered")
+            # -- Add: a conference with two legs ------------------------------------------
+            r = lab.mrfc("add", "legs=2", "mode=switch", "remote=%s:5000" % KERNEL_IP4,
+                         keys=keys)
+            out = r.stdout
+            check("result add ok" in out, "mrfc add: %s" % out.strip().splitlines()[-1])
+            legs = read_keys(keys)
+            check(len(legs) == 2 and all(l["mrfp"] == DAEMON_IP4 and l["mrfp_port"] for l in legs),
+                  "two legs with the MRFP's address and allocated ports in the reply")
+            check(re.search(r"c=IN IP4 %s" % re.escape(DAEMON_IP4), out) and
+                  re.search(r"m=audio %d RTP/SAVP 0" % legs[0]["mrfp_port"], out) and
+                  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<fp:" in out and
+                  "a=rtpmap:0 PCMU/8000" in out,
+                  "the reply's Local SDP: our address, the allocated port, the payload type "
+                  "and the Local a=crypto the MRFP sends with")
+            ctx = legs[0]["ctx"]
+            conf = lab.ctl_json("show", "conference", str(ctx))
+            check(conf["mode"] == "switch" and len(conf["legs"]) == 2,
+                  "the conference exists in the daemon")
+            for text in (out, r.stderr, lab.ctl("show", "conference", str(ctx)).stdout,
+                         lab.ctl("show", "mp").stdout, lab.ctl("show", "esp").stdout,
+                         lab.read_log()):
+                check(not any(l["tx_b64"] in text or l["rx_b64"] in text for l in legs),
+                      "no SRTP key in mrfc's output, the CLI or the daemon's log")
+            esp = lab.ctl_json("show", "esp")
+            check(esp["accepted"] >= 1 and any(s["dir"] == "in" and s["packets"] >= 1
+                                               for s in esp["sas"]),
+                  "the request came in through the inbound SA")
 
-        # Rekey leg 1 with MKI 2: the daemon installs the new keys beside the old ones.
-        r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % legs[0]["term"], "rekey=on", "mki=2",
-                     keys=keys)
-        check("result modify ok" in r.stdout, "rekey with a new MKI accepted")
-        after = read_keys(keys)
-        check(after[0]["tx_mki"] == 2 and after[0]["rx_mki"] == 2, "mrfc wrote the MKI 2 keys")
-        li = lab.ctl_json("show", "leg", str(int(legs[0]["term"].split("/")[1])))
-        check(len(li["in_keys"]) == 2 and len(li["out_keys"]) == 2 and
-              [k["active"] for k in li["out_keys"]] == [False, True],
-              "leg has old and new keys, the new outbound one active")
-        res = media(lab, after, first_id=3)
-        check(res["rx"][str(after[0]["port"])]["from"] == {"4": N} and
-              res["rx"][str(after[1]["port"])]["from"] == {"3": N},
-              "media flows with the new keys after the rekey (%s, drops %s)" % (json.dumps(res["rx"]), {k: v for k, v in lab.drops().items() if v}))
+            sent = {0: 0, 1: 0}     # what participant i sent to the MRFP
+            got = {0: 0, 1: 0}      # what participant i received from it
+            res = media(lab, legs, [1, 2])
+            rx0, rx1 = res["rx"][str(legs[0]["port"])], res["rx"][str(legs[1]["port"])]
+            check(rx0["from"] == {"2": N} and rx1["from"] == {"1": N} and
+                  rx0["auth_fail"] == 0 and rx1["auth_fail"] == 0,
+                  "media flows between the two participants with mrfc's keys")
+            for i in (0, 1):
+                sent[i] += N
+                got[i] += N
 
-        # Subtract: the statistics in the reply match what was sent and received.
-        r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % legs[0]["term"], keys=keys)
-        stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
-        check(stats.get("rtp/pr") == str(2 * N) and stats.get("rtp/ps") == str(2 * N),
-              "Subtract statistics: %s received, %s sent (2 x %d)" % (stats.get("rtp/pr"),
-                                                                   stats.get("rtp/ps"), N))
-        r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % legs[1]["term"], keys=keys)
-        check("result subtract ok" in r.stdout, "second leg subtracted")
-        confs = lab.ctl_json("show", "conferences")
-        check(all(c["id"] != ctx for c in confs), "the context ended with its last termination")
+            r = lab.mrfc("audit", "ctx=%d" % ctx, keys=keys)
+            check("result audit ok" in r.stdout and legs[0]["term"] in r.stdout and
+                  "stat %s rtp/pr %d" % (legs[0]["term"], N) in r.stdout,
+                  "AuditValue answers Media and Statistics")
+            check("inline" not in r.stdout, "an audit returns no key material")
 
-        # Errors: each with its code, nothing changed.
-        r = lab.mrfc("modify", "ctx=%d" % ctx, "term=leg/1", "streammode=recvonly", "expect=411")
-        check(r.returncode == 0, "Modify in a context that ended: 411")
-        r = lab.mrfc("raw", "Transaction = 77 { Context = $ { Add = $ { Media { Stream = 1 { Local { v=0 } ",
-                     check_rc=False)
-        check(r.returncode in (0, 2) and "400" in r.stdout, "syntax error answered with 400")
-        d = lab.ctl_json("show", "mp")
-        check(d["errors_by_code"].get("411") == 1 and d["errors_by_code"].get("400", 0) >= 1,
-              "errors counted by code: %s" % d["errors_by_code"])
-        check(lab.stop() == 0, "clean exit")
+            # -- Rekey leg 1 with MKI 2, the switch during media ----------------------------
+            term = legs[0]["term"]
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term, "rekey=on", "mki=2",
+                         "activate=later", keys=keys)
+            check("result modify ok" in r.stdout, "step 1: the new keys installed beside the old")
+            mid = read_keys(keys)
+            check(mid[0]["rx"].count(";") == 1 and mid[0]["tx_mki"] == 2,
+                  "mrfc's key file: receive with MKI 1 and 2, send with MKI 2")
+            li = lab.ctl_json("show", "leg", str(leg_id(term)))
+            check(sorted(k["mki"] for k in li["in_keys"]) == ["1:4", "2:4"] and
+                  [k["mki"] for k in li["out_keys"] if k["active"]] == ["1:4"],
+                  "the leg holds both keys each way; it still sends with MKI 1 (%s %s)" % (li["in_keys"], li["out_keys"]))
+            count = 150
+            p = media(lab, mid, [3, 4], count=count, background=True)
+            wait_for(lambda: lab.ctl_json("show", "leg", str(leg_id(term)))["rx_packets"] >= N + 40, 20, "media to flow before the switch")
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term, "activate=2", keys=keys)
+            check("result modify ok" in r.stdout, "step 2: switched to MKI 2 during media")
+            res = mxplab.peer_result(p)
+            after = read_keys(keys)
+            rx0, rx1 = res["rx"][str(mid[0]["port"])], res["rx"][str(mid[1]["port"])]
+            check(rx0["from"] == {"4": count} and rx1["from"] == {"3": count} and
+                  rx0["auth_fail"] == 0 and rx1["auth_fail"] == 0,
+                  "no packet lost across the rekey (%s)" % json.dumps(
+                      {k: v for k, v in res["rx"].items()}))
+            for i in (0, 1):
+                sent[i] += count
+                got[i] += count
+            li = lab.ctl_json("show", "leg", str(leg_id(term)))
+            check([k["mki"] for k in li["out_keys"]] == ["2:4"] and
+                  [k["mki"] for k in li["in_keys"]] == ["2:4"],
+                  "after the switch only MKI 2 remains, keys of MKI 1 wiped")
+            check(after[0]["rx"].count(";") == 0 and after[0]["rx_mki"] == 2,
+                  "mrfc's key file: MKI 2 only")
+            # the new keys alone work (the old would be refused now)
+            res = media(lab, after, [5, 6])
+            rx0, rx1 = res["rx"][str(after[0]["port"])], res["rx"][str(after[1]["port"])]
+            check(rx0["from"] == {"6": N} and rx1["from"] == {"5": N},
+                  "media with the MKI 2 keys alone")
+            for i in (0, 1):
+                sent[i] += N
+                got[i] += N
+
+            # -- Subtract: statistics match, the last one ends the context ----------------
+            r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % term, keys=keys)
+            stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
+            check(stats.get("rtp/pr") == str(sent[0]) and stats.get("rtp/ps") == str(got[0]),
+                  "Subtract statistics: %s received, %s sent; the participant sent %d and got "
+                  "%d" % (stats.get("rtp/pr"), stats.get("rtp/ps"), sent[0], got[0]))
+            check(int(stats.get("nt/or", 0)) > 0 and stats.get("mxp/authfail") == "0",
+                  "octets counted, no authentication failure")
+            r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % legs[1]["term"], keys=keys)
+            stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
+            check("result subtract ok" in r.stdout and stats.get("rtp/pr") == str(sent[1]),
+                  "second leg subtracted with its statistics")
+            confs = lab.ctl_json("show", "conferences")
+            check(all(c["id"] != ctx for c in confs), "the context ended with its last termination")
+            m = lab.ctl_json("show", "mp")
+            check(m["requests"] == 6 and m["errors"] == 0 and m["reply_cache"] == 6,
+                  "show mp: %d transactions, no error, %d replies cached" % (
+                      m["requests"], m["reply_cache"]))
+            b.close()
+            check(lab.stop() == 0, "clean exit")
 
 
 mxplab.main(test)

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Events the MRFC asked for (Events descriptor of Add or Modify), detected by polling the
+ * legs every [mp] event_poll_ms on the control core and reported with Notify:
+ *
+ *   mxp/authfail {count=N}                  SRTP authentication failures passed the leg's
+ *                                           threshold (mxp/afthresh, [mp] authfail_threshold)
+ *                                           again since the last report
+ *   mxp/ssrc {new=S}                        the participant's SSRC was learned
+ *   mxp/ssrc {old=S, dropped=N}             packets that authenticated under another SSRC
+ *                                           (the participant changed it; they are dropped)
+ *   mxp/keylimit {dir=in|out, mki=M, used=U, limit=L, state=soft|exhausted}
+ *                                           a master key passed [mp] keylimit_percent of its
+ *                                           limit (lifetime, 2^48) or reached it: rekey
+ *
+ * Each condition is reported once (authfail: once per threshold), whatever the poll rate.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_hash.h>
+
+#include "mp_priv.h"
+
+static struct mp_keynote *
+note_of(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
+{
+	for (uint8_t i = 0; i < l->nnotes; i++)
+		if (l->notes[i].dir == dir && l->notes[i].mki_len == u->mki_len &&
+		    memcmp(l->notes[i].mki, u->mki, u->mki_len) == 0)
+			return &l->notes[i];
+	if (l->nnotes == RTE_DIM(l->notes))
+		return NULL;
+	struct mp_keynote *n = &l->notes[l->nnotes++];
+	memset(n, 0, sizeof(*n));
+	n->dir = dir;
+	n->mki_len = u->mki_len;
+	memcpy(n->mki, u->mki, u->mki_len);
+	return n;
+}
+
+static void
+key_check(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
+{
+	/* The limit that is nearest: SRTP packets, or SRTCP packets. */
+	uint64_t used = u->srtp_used, limit = u->srtp_limit;
+	if (u->srtcp_limit && u->srtcp_used * (double)u->srtp_limit >
+				      u->srtp_used * (double)u->srtcp_limit) {
+		used = u->srtcp_used;
+		limit = u->srtcp_limit;
+	}
+	if (limit == 0 || used == 0)
+		return;
+	uint8_t state = used >= limit ? 2 :
+			used * 100.0 >= (double)limit * mxp.cfg.mp.keylimit_percent ? 1 : 0;
+	struct mp_keynote *n = state ? note_of(l, dir, u) : NULL;
+	if (n == NULL || n->state >= state)
+		return;
+	n->state = state;
+	uint64_t mki = 0;
+	for (uint8_t i = 0; i < u->mki_len; i++)
+		mki = mki << 8 | u->mki[i];
+	char prm[160];
+	snprintf(prm, sizeof(prm), "dir=%s,mki=%" PRIu64 ",used=%" PRIu64 ",limit=%" PRIu64
+		 ",state=%s", dir ? "out" : "in", mki, used, limit,
+		 state == 2 ? "exhausted" : "soft");
+	mp_notify(l, MXP_MP_EV_KEYLIMIT, prm);
+}
+
+static void
+poll_leg(struct mp_leg *l)
+{
+	struct mxp_leg_info li;
+	if (mxp_conf_leg_get(mxp.conf, l->leg, &li) != 0)
+		return;
+	char prm[96];
+	if ((l->ev & MP_EV_AUTHFAIL) && l->afthresh &&
+	    li.st.auth_failures >= l->af_notified + l->afthresh) {
+		l->af_notified = li.st.auth_failures;
+		snprintf(prm, sizeof(prm), "count=%" PRIu64, li.st.auth_failures);
+		mp_notify(l, MXP_MP_EV_AUTHFAIL, prm);
+	}
+	if (!(l->ev & (MP_EV_SSRC | MP_EV_KEYLIMIT)) || li.plain)
+		return;
+	struct mxp_leg_events ev;
+	if (mxp_conf_leg_events(mxp.conf, l->leg, &ev) != 0)
+		return;
+	if (l->ev & MP_EV_SSRC) {
+		if (li.st.ssrc_known && !l->ssrc_notified) {
+			l->ssrc_notified = true;
+			snprintf(prm, sizeof(prm), "new=%" PRIu32, li.st.ssrc);
+			mp_notify(l, MXP_MP_EV_SSRC, prm);
+		}
+		if (ev.ssrc_mismatch > l->mismatch_notified) {
+			l->mismatch_notified = ev.ssrc_mismatch;
+			snprintf(prm, sizeof(prm), "old=%" PRIu32 ",dropped=%" PRIu64, li.st.ssrc,
+				 ev.ssrc_mismatch);
+			mp_notify(l, MXP_MP_EV_SSRC, prm);
+		}
+	}
+	if (l->ev & MP_EV_KEYLIMIT) {
+		for (uint8_t i = 0; i < ev.n_in; i++)
+			key_check(l, 0, &ev.in[i]);
+		for (uint8_t i = 0; i < ev.n_out; i++)
+			key_check(l, 1, &ev.out[i]);
+	}
+}
+
+void
+mp_events_poll(uint64_t now_ms)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	(void)now_ms;
+	if (mp.legs == NULL)
+		return;
+	while (rte_hash_iterate(mp.legs, &key, &data, &it) >= 0) {
+		struct mp_leg *l = data;
+		if (l->ev)
+			poll_leg(l);
+	}
+}
