@@ -602,6 +602,7 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 	}
 	size_t len = rte_pktmbuf_pkt_len(m) - 14;
 	if (len > sizeof(mp.buf)) {
+		mp.c.too_big++;
 		rte_pktmbuf_free(m);
 		return;
 	}

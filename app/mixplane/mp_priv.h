@@ -13,7 +13,7 @@
 #include "mxp_mp_sdp.h"
 #include "mxp_mp_trans.h"
 
-#define MP_BUF 9216              /* largest IP packet handled (reassembled) */
+#define MP_BUF 65536             /* largest IP packet handled (reassembled) */
 #define MP_MTU_PAYLOAD 1500      /* IP packet size before fragmenting */
 #define MP_REPLY_MAX MXP_MP_MSG_MAX
 #define MP_OUT_MAX 64            /* outstanding requests of ours (Notify, ServiceChange) */
@@ -35,6 +35,7 @@
 	X(plaintext_accepted, "Mp in the clear accepted (lab flag)") \
 	X(not_udp_2944, "ESP payloads that were not UDP to port 2944") \
 	X(reassembled, "IP packets reassembled from fragments") \
+	X(too_big, "IP packets too large to handle (dropped)") \
 	X(fragments_sent, "IP fragments sent") \
 	X(reply_too_big, "replies replaced by error 533") \
 	X(requests_sent, "requests of ours (ServiceChange, Notify)") \
