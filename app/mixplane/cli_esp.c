@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_telemetry.h>
+
 #include "cli.h"
 #include "mp_priv.h"
 
@@ -19,25 +21,6 @@ static const char *const counter_descs[] = {
 	MP_COUNTERS(MP_D_)
 #undef MP_D_
 };
-
-unsigned int
-mxp_mp_plane_counters(const char **names, uint64_t *values, unsigned int max)
-{
-	const uint64_t *v = (const uint64_t *)&mp.c;
-	unsigned int n = 0;
-	for (size_t i = 0; i < RTE_DIM(counter_names) && n < max; i++, n++) {
-		names[n] = counter_names[i];
-		values[n] = v[i];
-	}
-	if (mp.ep) {
-		const uint64_t *e = mxp_esp_ep_counters(mp.ep);
-		for (int d = 1; d < MXP_ESP_DROP_MAX && n < max; d++, n++) {
-			names[n] = mxp_esp_drop_name((enum mxp_esp_drop)d);
-			values[n] = e[d];
-		}
-	}
-	return n;
-}
 
 static const char *const sc_names[] = { "none", "sent", "answered", "failed" };
 
@@ -137,29 +120,34 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 	if (r->argc != i)
 		return MXP_CTL_USAGE;
 	if (!mp.enabled) {
-		mxp_buf_printf(r->out, r->json ? "{\"enabled\":false}" : "no ESP: the Mp control plane is off\n");
+		mxp_buf_printf(r->out, r->json ? "{\"enabled\":false}\n"
+					       : "no ESP: the Mp control plane is off\n");
 		return MXP_CTL_OK;
 	}
 	struct mxp_json j;
 	struct mxp_table t;
 	static const char *const hdr[] = { "dir", "spi", "alg", "local", "peer", "encap", "key",
-					   ">packets", ">bytes", ">drops" };
+					   ">seq", ">packets", ">bytes", ">drops" };
 	uint32_t n = mxp_esp_ep_sa_count(mp.ep);
 	if (r->json) {
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
+		mxp_json_bool(&j, "enabled", true);
+		mxp_json_str(&j, "backend", mp.crypto.ops ? mp.crypto.ops->name : NULL);
 		mxp_json_arr_open(&j, "sas");
-	} else {
-		mxp_table_init(&t, RTE_DIM(hdr), hdr);
+	} else if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0) {
+		return MXP_CTL_ERR;
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		struct mxp_esp_sa *sa = mxp_esp_ep_sa_at(mp.ep, k);
+		if (sa == NULL)
+			break;
 		const struct mxp_esp_sa_params *p = mxp_esp_sa_params_get(sa);
-		const struct mxp_esp_sa_stats *s = mxp_esp_sa_stats_get(sa);
-		char fp[9], la[64], pa[64], spi[16], c[3][24];
+		const struct mxp_esp_sa_stats *st = mxp_esp_sa_stats_get(sa);
+		char fp[9], la[64], pa[64], spi[16], c[4][24];
 		uint64_t drops = 0;
 		for (int d = 1; d < MXP_ESP_DROP_MAX; d++)
-			drops += s->drops[d];
+			drops += st->drops[d];
 		mxp_esp_sa_fingerprint(sa, fp);
 		mxp_esp_addr_str(&p->local, la, sizeof(la));
 		mxp_esp_addr_str(&p->peer, pa, sizeof(pa));
@@ -172,24 +160,53 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 			mxp_json_str(&j, "local", la);
 			mxp_json_str(&j, "peer", pa);
 			mxp_json_bool(&j, "udp_encap", p->udp_encap);
+			if (p->udp_encap) {
+				mxp_json_u64(&j, "local_port", p->local_port);
+				mxp_json_u64(&j, "peer_port", p->peer_port);
+			}
+			mxp_json_bool(&j, "esn", p->esn);
+			if (p->dir == MXP_ESP_DIR_IN)
+				mxp_json_u64(&j, "window", p->window ? p->window : MXP_ESP_WINDOW_DEFAULT);
 			mxp_json_str(&j, "fingerprint", fp);
 			mxp_json_u64(&j, "seq", mxp_esp_sa_seq(sa));
-			mxp_json_u64(&j, "packets", s->packets);
-			mxp_json_u64(&j, "bytes", s->bytes);
+			mxp_json_u64(&j, "packets", st->packets);
+			mxp_json_u64(&j, "bytes", st->bytes);
 			mxp_json_u64(&j, "drops", drops);
+			mxp_json_obj_open(&j, "drops_by_reason");
+			for (int d = 1; d < MXP_ESP_DROP_MAX; d++)
+				if (st->drops[d])
+					mxp_json_u64(&j, mxp_esp_drop_name((enum mxp_esp_drop)d),
+						     st->drops[d]);
+			mxp_json_obj_close(&j);
 			mxp_json_obj_close(&j);
 		} else {
-			snprintf(c[0], 24, "%" PRIu64, s->packets);
-			snprintf(c[1], 24, "%" PRIu64, s->bytes);
-			snprintf(c[2], 24, "%" PRIu64, drops);
+			snprintf(c[0], 24, "%" PRIu64, mxp_esp_sa_seq(sa));
+			snprintf(c[1], 24, "%" PRIu64, st->packets);
+			snprintf(c[2], 24, "%" PRIu64, st->bytes);
+			snprintf(c[3], 24, "%" PRIu64, drops);
 			const char *row[] = { p->dir == MXP_ESP_DIR_IN ? "in" : "out", spi,
-					      mxp_esp_alg_name(p->alg), la, pa, p->udp_encap ? "udp" : "esp",
-					      fp, c[0], c[1], c[2] };
+					      mxp_esp_alg_name(p->alg), la, pa,
+					      p->udp_encap ? "udp-4500" : "esp", fp, c[0], c[1], c[2],
+					      c[3] };
 			mxp_table_row(&t, row);
 		}
 	}
 	const uint64_t *e = mxp_esp_ep_counters(mp.ep);
+	uint32_t np = mxp_esp_ep_peer_count(mp.ep);
 	if (r->json) {
+		mxp_json_arr_close(&j);
+		mxp_json_arr_open(&j, "peers");
+		for (uint32_t k = 0; k < np; k++) {
+			struct mxp_esp_peer pe;
+			char a[64], spi[16];
+			if (mxp_esp_ep_peer_at(mp.ep, k, &pe) != 0)
+				break;
+			snprintf(spi, sizeof(spi), "0x%08x", pe.out_spi);
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_str(&j, "address", mxp_esp_addr_str(&pe.addr, a, sizeof(a)));
+			mxp_json_str(&j, "out_spi", pe.out_spi ? spi : NULL);
+			mxp_json_obj_close(&j);
+		}
 		mxp_json_arr_close(&j);
 		mxp_json_u64(&j, "accepted", e[0]);
 		mxp_json_obj_open(&j, "drops");
@@ -200,14 +217,28 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 		return MXP_CTL_OK;
 	}
 	mxp_table_render(&t, r->out);
-	mxp_buf_printf(r->out, "\naccepted %" PRIu64 "; drops:", e[0]);
+	mxp_buf_printf(r->out, "\npolicy (hosts that may send Mp):");
+	for (uint32_t k = 0; k < np; k++) {
+		struct mxp_esp_peer pe;
+		char a[64];
+		if (mxp_esp_ep_peer_at(mp.ep, k, &pe) != 0)
+			break;
+		mxp_buf_printf(r->out, " %s", mxp_esp_addr_str(&pe.addr, a, sizeof(a)));
+		if (pe.out_spi)
+			mxp_buf_printf(r->out, " (replies 0x%08x)", pe.out_spi);
+		else
+			mxp_buf_printf(r->out, " (no reply SA)");
+	}
+	mxp_buf_printf(r->out, "%s\naccepted %" PRIu64 "; dropped:", np ? "" : " none",
+		       e[0]);
 	bool any = false;
 	for (int d = 1; d < MXP_ESP_DROP_MAX; d++)
 		if (e[d]) {
-			mxp_buf_printf(r->out, " %s=%" PRIu64, mxp_esp_drop_name((enum mxp_esp_drop)d), e[d]);
+			mxp_buf_printf(r->out, " %s=%" PRIu64, mxp_esp_drop_name((enum mxp_esp_drop)d),
+				       e[d]);
 			any = true;
 		}
-	mxp_buf_printf(r->out, "%s\n", any ? "" : " none");
+	mxp_buf_printf(r->out, "%s\n", any ? "" : " nothing");
 	return MXP_CTL_OK;
 }
 
@@ -220,69 +251,25 @@ mxp_cli_esp_sa_add(struct cli_req *r, int i)
 		mxp_buf_printf(r->out, "esp sa add: the Mp control plane is off (add an [mp] section)\n");
 		return MXP_CTL_ERR;
 	}
-	/* Same lines as a key file; all or nothing. */
-	char line[1024];
-	unsigned int added = 0, lineno = 0;
-	uint32_t pos = 0;
-	struct { uint32_t spi; uint8_t dir; struct mxp_esp_addr local; } done[64];
-	int rc = MXP_CTL_OK;
-	while (pos < r->body_len && rc == MXP_CTL_OK) {
-		uint32_t e = pos;
-		while (e < r->body_len && r->body[e] != '\n')
-			e++;
-		lineno++;
-		size_t l = e - pos < sizeof(line) - 1 ? e - pos : sizeof(line) - 1;
-		memcpy(line, r->body + pos, l);
-		line[l] = '\0';
-		pos = e + 1;
-		char *s = line;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		char err[256] = "";
-		if (strncmp(s, "sa ", 3) == 0) {
-			struct mxp_esp_sa_params p;
-			int x = mxp_esp_sa_params_parse(&p, s + 3, err, sizeof(err));
-			if (x == 0)
-				x = mxp_esp_ep_sa_add(mp.ep, &p, err, sizeof(err));
-			if (x == 0 && added < RTE_DIM(done)) {
-				done[added].spi = p.spi;
-				done[added].dir = (uint8_t)p.dir;
-				done[added].local = p.local;
-				added++;
-			}
-			mxp_esp_sa_params_wipe(&p);
-			if (x) {
-				mxp_buf_printf(r->out, "esp sa add: line %u: %s\n", lineno,
-					       x == -EEXIST ? "an SA with this SPI exists" : err);
-				rc = MXP_CTL_USAGE;
-			}
-		} else if (strncmp(s, "peer ", 5) == 0) {
-			struct mxp_esp_peer pe = { 0 };
-			char addr[64] = "";
-			unsigned long spi = 0;
-			if (sscanf(s + 5, "%63s out-spi=%li", addr, (long *)&spi) < 1 ||
-			    mxp_esp_addr_parse(&pe.addr, addr) != 0) {
-				mxp_buf_printf(r->out, "esp sa add: line %u: expected 'peer ADDR [out-spi=SPI]'\n",
-					       lineno);
-				rc = MXP_CTL_USAGE;
-			} else {
-				pe.out_spi = (uint32_t)spi;
-				mxp_esp_ep_peer_add(mp.ep, &pe);
-			}
-		} else {
-			mxp_buf_printf(r->out, "esp sa add: line %u: expected 'sa ...' or 'peer ...'\n", lineno);
-			rc = MXP_CTL_USAGE;
-		}
-		explicit_bzero(line, sizeof(line));
+	if (r->body_len == 0) {
+		mxp_buf_printf(r->out, "esp sa add: give the 'sa ...' and 'peer ...' lines with -i FILE "
+				       "(keys never go on the command line)\n");
+		return MXP_CTL_USAGE;
 	}
-	if (rc != MXP_CTL_OK) {
-		for (unsigned int k = 0; k < added; k++)
-			mxp_esp_ep_sa_del(mp.ep, done[k].dir, done[k].spi, &done[k].local);
-		return rc;
+	/* The lines of a key file, from the request body; all or nothing (lib/esp). */
+	char err[256] = "";
+	int n = mxp_esp_keybuf_load(mp.ep, "input", (const char *)r->body, r->body_len, err,
+				    sizeof(err));
+	if (n < 0) {
+		mxp_buf_printf(r->out, "esp sa add: %s; nothing was added\n",
+			       err[0] ? err : strerror(-n));
+		return n == -EINVAL ? MXP_CTL_USAGE : MXP_CTL_ERR;
 	}
-	mxp_buf_printf(r->out, r->json ? "{\"added\":%u}" : "%u SA(s) added\n", added);
+	MXP_LOG(NOTICE, "Mp: %d ESP security association(s) added from the CLI", n);
+	if (r->json)
+		mxp_buf_printf(r->out, "{\"added\":%d}\n", n);
+	else
+		mxp_buf_printf(r->out, "%d SA(s) added\n", n);
 	return MXP_CTL_OK;
 }
 
@@ -317,4 +304,106 @@ mxp_cli_esp_sa_delete(struct cli_req *r, int i)
 	}
 	mxp_buf_printf(r->out, r->json ? "{\"deleted\":%lu}" : "SA 0x%08lx deleted, keys wiped\n", spi);
 	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_esp_peer_delete(struct cli_req *r, int i)
+{
+	struct mxp_esp_addr a;
+	if (r->argc != i + 1 || mxp_esp_addr_parse(&a, r->argv[i]) != 0)
+		return MXP_CTL_USAGE;
+	if (!mp.enabled) {
+		mxp_buf_printf(r->out, "esp peer delete: the Mp control plane is off\n");
+		return MXP_CTL_ERR;
+	}
+	if (mxp_esp_ep_peer_del(mp.ep, &a) != 0) {
+		mxp_buf_printf(r->out, "esp peer delete: %s is not in the policy\n", r->argv[i]);
+		return MXP_CTL_NOTFOUND;
+	}
+	mxp_buf_printf(r->out, r->json ? "{\"deleted\":\"%s\"}\n"
+				       : "%s removed from the policy: its Mp is dropped from now on\n",
+		       r->argv[i]);
+	return MXP_CTL_OK;
+}
+
+/* ---- telemetry (DPDK's telemetry thread: reads counters, never changes anything) -------- */
+
+int
+mxp_tel_mp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", mp.enabled);
+	if (!mp.enabled)
+		return 0;
+	rte_tel_data_add_dict_string(d, "service_change", sc_names[mp.sc]);
+	const uint64_t *v = (const uint64_t *)&mp.c;
+	for (size_t k = 0; k < RTE_DIM(counter_names); k++)
+		rte_tel_data_add_dict_u64(d, counter_names[k], v[k]);
+	const uint64_t *e = mxp_esp_ep_counters(mp.ep);
+	rte_tel_data_add_dict_u64(d, "plaintext_dropped", e[MXP_ESP_DROP_PLAINTEXT]);
+	rte_tel_data_add_dict_u64(d, "not_in_policy_dropped", e[MXP_ESP_DROP_NOT_IN_POLICY]);
+	rte_tel_data_add_dict_u64(d, "reply_cache", mxp_mp_rcache_count(mp.rc));
+	rte_tel_data_add_dict_u64(d, "legs", mp.nlegs);
+	struct rte_tel_data *codes = rte_tel_data_alloc();
+	if (codes == NULL)
+		return 0;
+	rte_tel_data_start_dict(codes);
+	for (size_t k = 0; k < RTE_DIM(mp.err_by_code); k++)
+		if (mp.err_by_code[k]) {
+			char code[8];
+			snprintf(code, sizeof(code), "%zu", k);
+			rte_tel_data_add_dict_u64(codes, code, mp.err_by_code[k]);
+		}
+	rte_tel_data_add_dict_container(d, "errors_by_code", codes, 0);
+	return 0;
+}
+
+int
+mxp_tel_esp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (!mp.enabled)
+		return 0;
+	const uint64_t *e = mxp_esp_ep_counters(mp.ep);
+	rte_tel_data_add_dict_u64(d, "accepted", e[0]);
+	struct rte_tel_data *drops = rte_tel_data_alloc();
+	if (drops == NULL)
+		return 0;
+	rte_tel_data_start_dict(drops);
+	for (int k = 1; k < MXP_ESP_DROP_MAX; k++)
+		rte_tel_data_add_dict_u64(drops, mxp_esp_drop_name((enum mxp_esp_drop)k), e[k]);
+	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	uint32_t n = mxp_esp_ep_sa_count(mp.ep);
+	for (uint32_t k = 0; k < n && k < 64; k++) {
+		struct mxp_esp_sa *sa = mxp_esp_ep_sa_at(mp.ep, k);
+		if (sa == NULL)
+			break;
+		const struct mxp_esp_sa_params *p = mxp_esp_sa_params_get(sa);
+		const struct mxp_esp_sa_stats *st = mxp_esp_sa_stats_get(sa);
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		if (c == NULL)
+			return 0;
+		char name[32], a[64], fp[9];
+		uint64_t dr = 0;
+		for (int x = 1; x < MXP_ESP_DROP_MAX; x++)
+			dr += st->drops[x];
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "alg", mxp_esp_alg_name(p->alg));
+		rte_tel_data_add_dict_string(c, "peer", mxp_esp_addr_str(&p->peer, a, sizeof(a)));
+		rte_tel_data_add_dict_string(c, "encap", p->udp_encap ? "udp" : "esp");
+		mxp_esp_sa_fingerprint(sa, fp);
+		rte_tel_data_add_dict_string(c, "fingerprint", fp);
+		rte_tel_data_add_dict_u64(c, "seq", mxp_esp_sa_seq(sa));
+		rte_tel_data_add_dict_u64(c, "packets", st->packets);
+		rte_tel_data_add_dict_u64(c, "bytes", st->bytes);
+		rte_tel_data_add_dict_u64(c, "drops", dr);
+		snprintf(name, sizeof(name), "%s_0x%08x", p->dir == MXP_ESP_DIR_IN ? "in" : "out",
+			 p->spi);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
 }

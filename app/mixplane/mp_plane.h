@@ -36,18 +36,23 @@ int mxp_cli_show_mp(struct cli_req *r, int argi);
 int mxp_cli_show_esp(struct cli_req *r, int argi);
 int mxp_cli_esp_sa_add(struct cli_req *r, int argi);
 int mxp_cli_esp_sa_delete(struct cli_req *r, int argi);
+int mxp_cli_esp_peer_delete(struct cli_req *r, int argi);
 
 #define MXP_CLI_MP_COMMANDS \
-	{ "show mp", "", "Mp control plane: transactions, replies, errors by code, notifies", \
-	  mxp_cli_show_mp }, \
-	{ "show esp", "", "ESP security associations (fingerprints) and drops per reason", \
-	  mxp_cli_show_esp }, \
-	{ "esp sa add", "-i FILE", "add SAs and policy peers ('sa ...' and 'peer ...' lines)", \
-	  mxp_cli_esp_sa_add }, \
+	{ "show mp", "", "Mp control plane: transactions, replies, errors by code, cache, " \
+	  "plaintext drops, ServiceChange, Notify", mxp_cli_show_mp }, \
+	{ "show esp", "", "ESP SAs (SPI, peer, algorithm, key fingerprint, counters), policy, " \
+	  "drops per reason", mxp_cli_show_esp }, \
+	{ "esp sa add", "-i FILE", "add SAs and policy peers ('sa ...' and 'peer ...' lines of a " \
+	  "key file), all or nothing", mxp_cli_esp_sa_add }, \
 	{ "esp sa delete", "in|out SPI [LOCAL-ADDRESS]", "remove an SA and wipe its keys", \
-	  mxp_cli_esp_sa_delete },
+	  mxp_cli_esp_sa_delete }, \
+	{ "esp peer delete", "ADDRESS", "remove a host from the Mp policy", \
+	  mxp_cli_esp_peer_delete },
 
-/** Counters for telemetry: fills a name→value list; returns how many. */
-unsigned int mxp_mp_plane_counters(const char **names, uint64_t *values, unsigned int max);
+struct rte_tel_data;
+/** Telemetry /mixplane/mp and /mixplane/esp (counters, fingerprints; never a key). */
+int mxp_tel_mp(const char *cmd, const char *params, struct rte_tel_data *d);
+int mxp_tel_esp(const char *cmd, const char *params, struct rte_tel_data *d);
 
 #endif

@@ -12,6 +12,7 @@
 #include <rte_version.h>
 
 #include "mixplane.h"
+#include "mp_plane.h"
 
 static int
 tel_version(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -143,5 +144,9 @@ mxp_telemetry_register(void)
 					"mixplane ports, addresses and counters. No parameters");
 	r |= rte_telemetry_register_cmd("/mixplane/neighbours", tel_neighbours,
 					"mixplane ARP/ND neighbour table. No parameters");
+	r |= rte_telemetry_register_cmd("/mixplane/mp", mxp_tel_mp,
+					"mixplane Mp control plane counters. No parameters");
+	r |= rte_telemetry_register_cmd("/mixplane/esp", mxp_tel_esp,
+					"mixplane ESP SAs (fingerprints) and drops. No parameters");
 	return r ? -1 : 0;
 }

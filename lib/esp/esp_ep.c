@@ -218,6 +218,23 @@ mxp_esp_ep_peer_del(struct mxp_esp_ep *ep, const struct mxp_esp_addr *addr)
 	return 0;
 }
 
+uint32_t
+mxp_esp_ep_peer_count(const struct mxp_esp_ep *ep)
+{
+	return ep->n_peers;
+}
+
+int
+mxp_esp_ep_peer_at(const struct mxp_esp_ep *ep, uint32_t i, struct mxp_esp_peer *out)
+{
+	for (uint32_t k = 0; k < ep->max_peers; k++)
+		if (ep->peers[k].in_use && i-- == 0) {
+			*out = ep->peers[k].peer;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 static inline enum mxp_esp_drop
 ep_count(struct mxp_esp_ep *ep, enum mxp_esp_drop d)
 {

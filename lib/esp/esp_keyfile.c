@@ -66,50 +66,13 @@ parse_peer(const char *s, struct mxp_esp_peer *pe, char *err, size_t errlen)
 	return 0;
 }
 
-int
-mxp_esp_keyfile_load(struct mxp_esp_ep *ep, const char *path, unsigned int flags, char *err,
-		     size_t errlen)
+/* Parse and apply the text of a key file (NUL-terminated, modified in place). */
+static int
+load_text(struct mxp_esp_ep *ep, const char *name, char *buf, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > KEYFILE_MAX) {
-		snprintf(err, errlen, "%s: not a regular file of at most %d bytes", path,
-			 KEYFILE_MAX);
-		close(fd);
-		return -EINVAL;
-	}
-	if ((st.st_mode & 077) != 0 && !(flags & MXP_ESP_KEYFILE_ANY_MODE)) {
-		snprintf(err, errlen, "%s: mode %03o lets others read the keys; chmod 600 it",
-			 path, (unsigned int)(st.st_mode & 0777));
-		close(fd);
-		return -EPERM;
-	}
-	size_t size = (size_t)st.st_size;
-	char *buf = malloc(size + 1);
 	size_t nent = 0, cap = 0;
 	struct kf_entry *ents = NULL;
 	int rc = 0, nsa = 0;
-
-	if (buf == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	size_t got = 0;
-	while (got < size) {
-		ssize_t r = read(fd, buf + got, size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
 
 	/* Pass 1: parse every line. */
 	char *line = buf;
@@ -153,7 +116,7 @@ mxp_esp_keyfile_load(struct mxp_esp_ep *ep, const char *path, unsigned int flags
 			rc = -EINVAL;
 		}
 		if (rc != 0) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
 			goto out;
 		}
 		nent++;
@@ -171,7 +134,7 @@ mxp_esp_keyfile_load(struct mxp_esp_ep *ep, const char *path, unsigned int flags
 			nsa++;
 		}
 		if (rc != 0) {
-			snprintf(err, errlen, "%s: entry %zu: %s", path, i + 1, msg);
+			snprintf(err, errlen, "%s: entry %zu: %s", name, i + 1, msg);
 			break;
 		}
 	}
@@ -189,7 +152,76 @@ out:
 		esp_wipe(ents, cap * sizeof(*ents));
 		free(ents);
 	}
+	return rc != 0 ? rc : nsa;
+}
+
+int
+mxp_esp_keyfile_load(struct mxp_esp_ep *ep, const char *path, unsigned int flags, char *err,
+		     size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > KEYFILE_MAX) {
+		snprintf(err, errlen, "%s: not a regular file of at most %d bytes", path,
+			 KEYFILE_MAX);
+		close(fd);
+		return -EINVAL;
+	}
+	if ((st.st_mode & 077) != 0 && !(flags & MXP_ESP_KEYFILE_ANY_MODE)) {
+		snprintf(err, errlen, "%s: mode %03o lets others read the keys; chmod 600 it",
+			 path, (unsigned int)(st.st_mode & 0777));
+		close(fd);
+		return -EPERM;
+	}
+	size_t size = (size_t)st.st_size;
+	char *buf = malloc(size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	int rc = load_text(ep, path, buf, err, errlen);
 	esp_wipe(buf, size + 1);
 	free(buf);
-	return rc != 0 ? rc : nsa;
+	return rc;
+}
+
+int
+mxp_esp_keybuf_load(struct mxp_esp_ep *ep, const char *name, const char *text, size_t len,
+		    char *err, size_t errlen)
+{
+	if (len > KEYFILE_MAX) {
+		snprintf(err, errlen, "%s: more than %d bytes", name, KEYFILE_MAX);
+		return -EINVAL;
+	}
+	char *buf = malloc(len + 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		esp_wipe(buf, len + 1);
+		free(buf);
+		snprintf(err, errlen, "%s: a NUL byte in the text", name);
+		return -EINVAL;
+	}
+	int rc = load_text(ep, name, buf, err, errlen);
+	esp_wipe(buf, len + 1);
+	free(buf);
+	return rc;
 }

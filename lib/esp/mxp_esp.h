@@ -370,6 +370,9 @@ struct mxp_esp_sa *mxp_esp_ep_sa_at(struct mxp_esp_ep *ep, uint32_t i);
 int mxp_esp_ep_peer_add(struct mxp_esp_ep *ep, const struct mxp_esp_peer *peer);
 /** Remove a policy peer. @return 0 or -ENOENT. */
 int mxp_esp_ep_peer_del(struct mxp_esp_ep *ep, const struct mxp_esp_addr *addr);
+/** Number of policy peers, and a copy of the i-th one (listings). @return 0 or -ENOENT. */
+uint32_t mxp_esp_ep_peer_count(const struct mxp_esp_ep *ep);
+int mxp_esp_ep_peer_at(const struct mxp_esp_ep *ep, uint32_t i, struct mxp_esp_peer *out);
 
 /**
  * Inbound: policy check of the source, SAD lookup by (SPI, dst), SA selector check (source
@@ -416,6 +419,15 @@ const uint64_t *mxp_esp_ep_counters(const struct mxp_esp_ep *ep);
  */
 int mxp_esp_keyfile_load(struct mxp_esp_ep *ep, const char *path, unsigned int flags, char *err,
 			 size_t errlen);
+
+/**
+ * The same from text in memory (manual keying from the CLI): "sa" and "peer" lines, all or
+ * nothing. The copy made of the text and the parsed keys are wiped; the caller wipes its own.
+ * @param name  names the source in messages ("name:line: ...")
+ * @return the number of SAs added, -EINVAL with the line in err, -ENOMEM, or an endpoint error.
+ */
+int mxp_esp_keybuf_load(struct mxp_esp_ep *ep, const char *name, const char *text, size_t len,
+			char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------------------------
  * Frames: outer IPv4/IPv6 [+ UDP] headers, and the inner UDP header
