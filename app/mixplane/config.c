@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_cfgfile.h>
 
@@ -454,6 +455,15 @@ load_mp(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 	if ((v = rte_cfgfile_get_entry(cf, s, "sa_file"))) {
 		if (v[0] != '/' || strlen(v) >= sizeof(m->sa_file))
 			return fail(e, s, "sa_file", "'%s' must be an absolute path", v);
+		struct stat st;
+		if (stat(v, &st) != 0)
+			return fail(e, s, "sa_file", "'%s': %s", v, strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return fail(e, s, "sa_file", "'%s' is not a regular file", v);
+		if (st.st_mode & 077)
+			return fail(e, s, "sa_file",
+				    "'%s' has mode %03o: the keys must be readable by the owner only "
+				    "(chmod 600)", v, (unsigned int)(st.st_mode & 0777));
 		snprintf(m->sa_file, sizeof(m->sa_file), "%s", v);
 	}
 	if ((v = rte_cfgfile_get_entry(cf, s, "allow_plaintext_mp"))) {

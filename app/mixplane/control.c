@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -380,6 +381,9 @@ setup(void)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
+	/* The control core waits microseconds for a worker to run its command (lib/conf
+	 * conf_post); the default 50 us timer slack would stretch every one of those waits. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -errno;
