@@ -122,24 +122,13 @@ slot_send(struct slot *s, bool retransmit)
 		c->streams[0].remote = mxp_mp_str_c(rsdp);
 	} else {
 		mxp_mp_msg_add_action(&msg, s->ctx);
-		char term[24];
+		static char term[24]; /* the message refers to it until encoded */
 		snprintf(term, sizeof(term), "leg/%u", s->leg);
 		struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&msg, MXP_MP_CMD_SUBTRACT, NULL);
 		c->term_kind = MXP_MP_TERM_NAME;
 		c->term = mxp_mp_str_c(term);
 		c->has_audit = true;
 		c->audit = MXP_MP_AUDIT_STATS;
-		int n = 0;
-		if (ack && s->ack) {
-			struct mxp_mp_trans *k = mxp_mp_msg_add_trans(&msg, MXP_MP_TRANS_ACK, s->ack);
-			if (k)
-				k->id_last = s->ack;
-		}
-		n = mxp_mp_encode(&msg, MXP_MP_STYLE_COMPACT, text, sizeof(text));
-		s->sent = now();
-		if (n > 0 && send_text(text, (size_t)n) != 0)
-			n_bad++;
-		return;
 	}
 	if (ack && s->ack) {
 		struct mxp_mp_trans *k = mxp_mp_msg_add_trans(&msg, MXP_MP_TRANS_ACK, s->ack);
@@ -299,9 +288,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "mp_load: %s\n", err);
 		return 1;
 	}
+	struct mxp_esp_sa *out_sa = NULL;
 	for (uint32_t i = 0; i < mxp_esp_ep_sa_count(ep); i++) {
 		const struct mxp_esp_sa_params *p = mxp_esp_sa_params_get(mxp_esp_ep_sa_at(ep, i));
 		if (p->dir == MXP_ESP_DIR_OUT) {
+			out_sa = mxp_esp_ep_sa_at(ep, i);
 			local = p->local;
 			mrfp = p->peer;
 			if (p->udp_encap) {
@@ -310,6 +301,20 @@ main(int argc, char **argv)
 			}
 		}
 	}
+	/* mrfc keeps the outbound sequence number of a shared SA in FILE.seq: continue it, or
+	 * the MRFP's anti-replay window drops our first packets as replays. */
+	char seqf[4200];
+	snprintf(seqf, sizeof(seqf), "%s.seq", sa);
+	FILE *sf = fopen(seqf, "r");
+	if (sf != NULL && out_sa != NULL) {
+		unsigned long spi;
+		unsigned long long seq;
+		if (fscanf(sf, "%lx %llu", &spi, &seq) == 2 &&
+		    spi == mxp_esp_sa_params_get(out_sa)->spi)
+			mxp_esp_sa_seq_set(out_sa, seq);
+	}
+	if (sf != NULL)
+		fclose(sf);
 	fd = socket(mrfp.family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ESP);
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
@@ -400,6 +405,12 @@ main(int argc, char **argv)
 	printf("}}\n");
 	explicit_bzero(lsdp, sizeof(lsdp));
 	explicit_bzero(rsdp, sizeof(rsdp));
+	sf = out_sa ? fopen(seqf, "w") : NULL;
+	if (sf != NULL) {
+		fprintf(sf, "%x %llu\n", mxp_esp_sa_params_get(out_sa)->spi,
+			(unsigned long long)mxp_esp_sa_seq(out_sa));
+		fclose(sf);
+	}
 	mxp_esp_ep_fini(ep);
 	return n_err || tx == 0 ? 2 : 0;
 }

@@ -2,12 +2,14 @@
 /*
  * Reply cache and retransmission timer.
  *
- * The cache holds entries in a FIFO ring (the oldest is reclaimed first once it is expired or
- * acknowledged) indexed by an open-addressing table with backward-shift deletion (no
- * tombstones). Replies are stored in a byte ring in the same order, so entries and bytes are
- * reclaimed together and replies of any size up to MXP_MP_MSG_MAX share one budget. An entry
- * younger than the ttl is never evicted: when there is no room the caller is told (FULL) and
- * must not apply the request, so a retransmission is never applied twice.
+ * Cache entries come from a free list and sit on a list ordered by their last change, so
+ * the expired ones are always at its head; an acknowledged entry leaves the list at once,
+ * wherever it is. An open-addressing table with backward-shift deletion (no tombstones)
+ * finds them by (peer, transaction id). Replies are stored in fixed-size chunks from a free
+ * list (a reply of any size up to MXP_MP_MSG_MAX takes as many as it needs), so entries and
+ * bytes come back as soon as a reply expires or is acknowledged, in any order. An entry
+ * younger than the ttl is never evicted: when there is no room the caller is told (FULL)
+ * and must not apply the request, so a retransmission is never applied twice.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,30 +17,36 @@
 #include "mxp_mp.h"
 #include "mxp_mp_trans.h"
 
+#define CHUNK 256u                           /* bytes of reply per chunk */
+#define NIL UINT32_MAX
+/* Chunks a request in progress may need for its reply. */
+#define RESERVE ((MXP_MP_MSG_MAX + CHUNK - 1) / CHUNK)
+
 struct rc_entry {
 	struct mxp_mp_peer peer;
 	uint32_t tid;
 	uint8_t state;   /* 0 free, else enum mxp_mp_rc_state */
 	uint32_t len;
-	uint64_t t_ms;
-	uint64_t vbeg;   /* data position when the entry was made: its bytes start after */
-	uint64_t voff;   /* where the reply is (virtual offset) */
+	uint64_t t_ms;   /* last change: begin, then finish */
+	uint32_t prev, next;  /* time-ordered list, or the free list (next) */
+	uint32_t chunk;  /* first chunk of the reply, NIL */
 };
 
 struct mxp_mp_rcache {
 	uint32_t n, mask, count, inprog;
-	uint64_t head, tail;   /* ring of entries: [tail, head), virtual indexes */
-	uint64_t dhead;        /* next write position in the byte ring (virtual) */
+	uint32_t head, tail;   /* time-ordered list of live entries, oldest first */
+	uint32_t free_e;       /* free entries */
+	uint32_t nchunks, free_c, nfree_c;
 	uint64_t ttl;
-	size_t bytes;
 	struct rc_entry *e;
 	uint32_t *h;           /* entry index + 1, 0 = empty */
-	char *data;            /* bytes */
+	uint32_t *cnext;       /* chunk -> next chunk of the same reply, or the free list */
+	char *data;            /* nchunks * CHUNK */
+	uint32_t out_idx;      /* whose reply out holds, NIL */
+	char out[MXP_MP_MSG_MAX]; /* a stored reply made contiguous for the caller */
 };
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
-/* Room a reply may need: its bytes, and the bytes skipped at the end of the ring. */
-#define RESERVE ((uint64_t)2 * MXP_MP_MSG_MAX)
 
 static uint32_t
 slots(uint32_t n)
@@ -52,26 +60,44 @@ slots(uint32_t n)
 size_t
 mxp_mp_rcache_size(uint32_t n, size_t bytes)
 {
+	size_t nc = bytes / CHUNK;
 	return ALIGN8(sizeof(struct mxp_mp_rcache)) + ALIGN8((size_t)n * sizeof(struct rc_entry)) +
-	       ALIGN8((size_t)slots(n) * sizeof(uint32_t)) + bytes;
+	       ALIGN8((size_t)slots(n) * sizeof(uint32_t)) + ALIGN8(nc * sizeof(uint32_t)) +
+	       nc * CHUNK;
 }
 
 int
 mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, size_t bytes, uint64_t ttl_ms)
 {
-	if (n == 0 || n > (1u << 20) || bytes < 2 * RESERVE)
+	size_t nc = bytes / CHUNK;
+	if (n == 0 || n > (1u << 20) || nc < 4 * RESERVE || nc >= NIL)
 		return -EINVAL;
-	memset(rc, 0, mxp_mp_rcache_size(n, bytes) - bytes);
+	memset(rc, 0, sizeof(*rc));
 	uint8_t *b = (uint8_t *)rc + ALIGN8(sizeof(*rc));
 	rc->n = n;
 	rc->mask = slots(n) - 1;
-	rc->bytes = bytes;
 	rc->ttl = ttl_ms;
 	rc->e = (struct rc_entry *)b;
 	b += ALIGN8((size_t)n * sizeof(struct rc_entry));
 	rc->h = (uint32_t *)b;
 	b += ALIGN8((size_t)slots(n) * sizeof(uint32_t));
+	rc->cnext = (uint32_t *)b;
+	b += ALIGN8(nc * sizeof(uint32_t));
 	rc->data = (char *)b;
+	rc->nchunks = (uint32_t)nc;
+	memset(rc->h, 0, (size_t)slots(n) * sizeof(uint32_t));
+	for (uint32_t i = 0; i < n; i++) {
+		memset(&rc->e[i], 0, sizeof(rc->e[i]));
+		rc->e[i].next = i + 1 < n ? i + 1 : NIL;
+		rc->e[i].chunk = NIL;
+	}
+	for (uint32_t i = 0; i < rc->nchunks; i++)
+		rc->cnext[i] = i + 1 < rc->nchunks ? i + 1 : NIL;
+	rc->free_e = 0;
+	rc->free_c = 0;
+	rc->nfree_c = rc->nchunks;
+	rc->head = rc->tail = NIL;
+	rc->out_idx = NIL;
 	return 0;
 }
 
@@ -130,8 +156,35 @@ slot_delete(struct mxp_mp_rcache *rc, uint32_t i)
 	rc->h[i] = 0;
 }
 
-/* Forget an entry; its reply (which may carry keys) is wiped. Its ring slot and bytes are
- * reclaimed when the tail passes. */
+static void
+list_unlink(struct mxp_mp_rcache *rc, uint32_t idx)
+{
+	struct rc_entry *e = &rc->e[idx];
+	if (e->prev != NIL)
+		rc->e[e->prev].next = e->next;
+	else
+		rc->head = e->next;
+	if (e->next != NIL)
+		rc->e[e->next].prev = e->prev;
+	else
+		rc->tail = e->prev;
+	e->prev = e->next = NIL;
+}
+
+static void
+list_append(struct mxp_mp_rcache *rc, uint32_t idx)
+{
+	struct rc_entry *e = &rc->e[idx];
+	e->next = NIL;
+	e->prev = rc->tail;
+	if (rc->tail != NIL)
+		rc->e[rc->tail].next = idx;
+	else
+		rc->head = idx;
+	rc->tail = idx;
+}
+
+/* Forget an entry: its reply (which may carry keys) is wiped, entry and chunks freed. */
 static void
 entry_drop(struct mxp_mp_rcache *rc, uint32_t idx)
 {
@@ -141,12 +194,26 @@ entry_drop(struct mxp_mp_rcache *rc, uint32_t idx)
 	int64_t s = find(rc, &e->peer, e->tid);
 	if (s >= 0)
 		slot_delete(rc, (uint32_t)s);
-	if (e->state == MXP_MP_RC_REPLIED && e->len)
-		explicit_bzero(rc->data + e->voff % rc->bytes, e->len);
+	for (uint32_t c = e->chunk; c != NIL;) {
+		uint32_t nx = rc->cnext[c];
+		explicit_bzero(rc->data + (size_t)c * CHUNK, CHUNK);
+		rc->cnext[c] = rc->free_c;
+		rc->free_c = c;
+		rc->nfree_c++;
+		c = nx;
+	}
+	e->chunk = NIL;
+	if (rc->out_idx == idx) {
+		explicit_bzero(rc->out, e->len);
+		rc->out_idx = NIL;
+	}
 	if (e->state == MXP_MP_RC_IN_PROGRESS)
 		rc->inprog--;
 	e->state = 0;
 	e->len = 0;
+	list_unlink(rc, idx);
+	e->next = rc->free_e;
+	rc->free_e = idx;
 	rc->count--;
 }
 
@@ -156,27 +223,29 @@ expired(const struct mxp_mp_rcache *rc, const struct rc_entry *e, uint64_t now_m
 	return now_ms - e->t_ms > rc->ttl;
 }
 
-/* Reclaim from the oldest end: entries acknowledged, dropped or older than the ttl. */
+/* Reclaim the expired entries: they are the head of the time-ordered list. */
 static void
 reclaim(struct mxp_mp_rcache *rc, uint64_t now_ms)
 {
-	while (rc->tail < rc->head) {
-		uint32_t idx = (uint32_t)(rc->tail % rc->n);
-		struct rc_entry *e = &rc->e[idx];
-		if (e->state != 0 && !expired(rc, e, now_ms))
-			break;
-		entry_drop(rc, idx);
-		rc->tail++;
-	}
+	while (rc->head != NIL && expired(rc, &rc->e[rc->head], now_ms))
+		entry_drop(rc, rc->head);
 }
 
-/* Bytes in use: from the oldest live entry's start to the write position. */
-static uint64_t
-data_used(const struct mxp_mp_rcache *rc)
+/* The stored reply of an entry, made contiguous in rc->out. */
+static const char *
+gather(struct mxp_mp_rcache *rc, uint32_t idx)
 {
-	if (rc->tail == rc->head)
-		return 0;
-	return rc->dhead - rc->e[rc->tail % rc->n].vbeg;
+	const struct rc_entry *e = &rc->e[idx];
+	uint32_t off = 0;
+	if (rc->out_idx != NIL)
+		explicit_bzero(rc->out, sizeof(rc->out)); /* what another reply left there */
+	rc->out_idx = idx;
+	for (uint32_t c = e->chunk; c != NIL && off < e->len; c = rc->cnext[c]) {
+		uint32_t k = e->len - off < CHUNK ? e->len - off : CHUNK;
+		memcpy(rc->out + off, rc->data + (size_t)c * CHUNK, k);
+		off += k;
+	}
+	return rc->out;
 }
 
 enum mxp_mp_rc_state
@@ -189,7 +258,7 @@ mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, ui
 		struct rc_entry *e = &rc->e[idx];
 		if (!expired(rc, e, now_ms) || e->state == MXP_MP_RC_IN_PROGRESS) {
 			if (e->state == MXP_MP_RC_REPLIED) {
-				*reply = rc->data + e->voff % rc->bytes;
+				*reply = gather(rc, idx);
 				*reply_len = e->len;
 			}
 			return (enum mxp_mp_rc_state)e->state;
@@ -197,18 +266,18 @@ mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, ui
 		entry_drop(rc, idx); /* expired: a new transaction with an old id */
 	}
 	reclaim(rc, now_ms);
-	if (rc->head - rc->tail == rc->n ||
-	    data_used(rc) + RESERVE * (rc->inprog + 1) > rc->bytes)
+	if (rc->free_e == NIL || rc->nfree_c < RESERVE * (rc->inprog + 1))
 		return MXP_MP_RC_FULL;
-	uint32_t idx = (uint32_t)(rc->head++ % rc->n);
+	uint32_t idx = rc->free_e;
 	struct rc_entry *e = &rc->e[idx];
+	rc->free_e = e->next;
 	e->peer = *peer;
 	e->tid = tid;
 	e->state = MXP_MP_RC_IN_PROGRESS;
 	e->len = 0;
 	e->t_ms = now_ms;
-	e->vbeg = rc->dhead;
-	e->voff = rc->dhead;
+	e->chunk = NIL;
+	list_append(rc, idx);
 	uint32_t i = hash(peer, tid);
 	while (rc->h[i & rc->mask] != 0)
 		i++;
@@ -229,24 +298,29 @@ mxp_mp_rcache_finish(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, u
 	struct rc_entry *e = &rc->e[idx];
 	if (e->state != MXP_MP_RC_IN_PROGRESS)
 		return -EALREADY;
-	if (len > MXP_MP_MSG_MAX) {
-		entry_drop(rc, idx);
-		return -E2BIG;
+	uint32_t need = (uint32_t)((len + CHUNK - 1) / CHUNK);
+	if (len > MXP_MP_MSG_MAX || need > rc->nfree_c) {
+		entry_drop(rc, idx); /* need > free cannot happen: begin kept RESERVE per request */
+		return len > MXP_MP_MSG_MAX ? -E2BIG : -ENOSPC;
 	}
-	uint64_t v = rc->dhead;
-	if (v % rc->bytes + len > rc->bytes)
-		v += rc->bytes - v % rc->bytes; /* never straddle the end of the ring */
-	if (v + len - rc->e[rc->tail % rc->n].vbeg > rc->bytes) {
-		entry_drop(rc, idx); /* cannot happen: begin kept RESERVE per request in progress */
-		return -ENOSPC;
+	uint32_t *link = &e->chunk;
+	for (uint32_t k = 0; k < need; k++) {
+		uint32_t c = rc->free_c;
+		rc->free_c = rc->cnext[c];
+		rc->nfree_c--;
+		size_t off = (size_t)k * CHUNK;
+		memcpy(rc->data + (size_t)c * CHUNK, reply + off, len - off < CHUNK ? len - off : CHUNK);
+		*link = c;
+		link = &rc->cnext[c];
 	}
-	memcpy(rc->data + v % rc->bytes, reply, len);
-	rc->dhead = v + len;
-	e->voff = v;
+	*link = NIL;
 	e->len = (uint32_t)len;
 	e->state = MXP_MP_RC_REPLIED;
 	e->t_ms = now_ms;
 	rc->inprog--;
+	/* the list stays ordered by last change */
+	list_unlink(rc, idx);
+	list_append(rc, idx);
 	return 0;
 }
 
@@ -278,13 +352,14 @@ mxp_mp_rcache_count(const struct mxp_mp_rcache *rc)
 size_t
 mxp_mp_rcache_bytes_used(const struct mxp_mp_rcache *rc)
 {
-	return (size_t)data_used(rc);
+	return (size_t)(rc->nchunks - rc->nfree_c) * CHUNK;
 }
 
 void
 mxp_mp_rcache_wipe(struct mxp_mp_rcache *rc)
 {
-	explicit_bzero(rc->data, rc->bytes);
+	explicit_bzero(rc->data, (size_t)rc->nchunks * CHUNK);
+	explicit_bzero(rc->out, sizeof(rc->out));
 }
 
 void

@@ -82,12 +82,17 @@ test_rcache_basic(struct mxp_test_ctx *t)
 		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rb, &a, k, full, sizeof(full), 1000), 0);
 		k++;
 	}
-	/* BYTES holds 8 of them; the room of one reply and its wrap padding stays free */
-	MXP_CHECK_EQ(t, k, 7);
-	MXP_CHECK_EQ(t, mxp_mp_rcache_bytes_used(rb), 7 * sizeof(full));
+	/* BYTES holds 8 of them: each begin keeps the room of one reply */
+	MXP_CHECK_EQ(t, k, 8);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_bytes_used(rb), 8 * sizeof(full));
+	/* an acknowledged reply gives its room back at once, wherever it is */
+	mxp_mp_rcache_ack(rb, &a, 3, 3);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rb, &a, 100, 1002, &r, &rl), MXP_MP_RC_NEW);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rb, &a, 100, full, sizeof(full), 1002), 0);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rb, &a, 101, 1002, &r, &rl), MXP_MP_RC_FULL);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rb, &a, 0, 1001, &r, &rl), MXP_MP_RC_REPLIED);
 	MXP_CHECK(t, rl == sizeof(full) && memcmp(r, full, rl) == 0);
-	/* after the ttl the ring wraps around and keeps working */
+	/* after the ttl everything is reclaimed and the chunks are reused, again and again */
 	for (uint32_t i = 0; i < 40; i++) {
 		uint64_t now = 40000 + (uint64_t)i * 31000;
 		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rb, &b, 1000 + i, now, &r, &rl), MXP_MP_RC_NEW);
@@ -102,50 +107,49 @@ test_rcache_basic(struct mxp_test_ctx *t)
 	free(rc);
 }
 
-/* Random operations against a plain FIFO model: the hash table must never lose or invent an
+/* Random operations against a plain model: the hash table must never lose or invent an
  * entry (backward-shift deletion is the part worth testing), unexpired replies are never
- * evicted, and FULL comes exactly when the ring holds no reclaimable entry. */
+ * evicted, acknowledged ones leave at once, and FULL comes exactly when every entry is
+ * live. */
 void
 test_rcache_against_model(struct mxp_test_ctx *t)
 {
 	enum { N = 64, IDS = 300, TTL = 400, STEPS = 40000 };
 	size_t bytes = (size_t)4 << 20;
 	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(N, bytes));
-	static struct { uint32_t id; uint64_t t; int state; } fifo[STEPS];
-	uint64_t head = 0, tail = 0, now = 0;
+	static struct { uint64_t t; int state; } model[IDS];
+	uint64_t now = 0;
 	unsigned int bad = 0, fulls = 0;
 	struct mxp_mp_peer p = peer(9, 2944);
 	const char *r;
 	size_t rl;
 
+	memset(model, 0, sizeof(model));
 	mxp_mp_rcache_init(rc, N, bytes, TTL);
 	srand(42);
 	for (int step = 0; step < STEPS; step++) {
 		uint32_t id = (uint32_t)(rand() % IDS);
 		int op = rand() % 10;
 		now++;
-		int64_t rec = -1;
-		for (uint64_t i = tail; i < head; i++)
-			if (fifo[i].state != 0 && fifo[i].id == id)
-				rec = (int64_t)i;
 		if (op < 6) {
 			enum mxp_mp_rc_state want;
-			if (rec >= 0 && (now - fifo[rec].t <= TTL || fifo[rec].state == 1)) {
-				want = fifo[rec].state == 1 ? MXP_MP_RC_IN_PROGRESS : MXP_MP_RC_REPLIED;
+			if (model[id].state && (now - model[id].t <= TTL || model[id].state == 1)) {
+				want = model[id].state == 1 ? MXP_MP_RC_IN_PROGRESS : MXP_MP_RC_REPLIED;
 			} else {
-				if (rec >= 0)
-					fifo[rec].state = 0;
-				while (tail < head &&
-				       (fifo[tail].state == 0 || now - fifo[tail].t > TTL))
-					fifo[tail++].state = 0;
-				if (head - tail == N) {
+				model[id].state = 0;
+				unsigned int live = 0;
+				for (int i = 0; i < IDS; i++) {
+					if (model[i].state && now - model[i].t > TTL)
+						model[i].state = 0; /* expired: reclaimed */
+					live += model[i].state != 0;
+				}
+				if (live == N) {
 					want = MXP_MP_RC_FULL;
 					fulls++;
 				} else {
 					want = MXP_MP_RC_NEW;
-					fifo[head].id = id;
-					fifo[head].t = now;
-					fifo[head++].state = 1;
+					model[id].t = now;
+					model[id].state = 1;
 				}
 			}
 			enum mxp_mp_rc_state s = mxp_mp_rcache_begin(rc, &p, id, now, &r, &rl);
@@ -154,22 +158,22 @@ test_rcache_against_model(struct mxp_test_ctx *t)
 			if (s == MXP_MP_RC_REPLIED && (rl != 4 || memcmp(r, &id, 4) != 0))
 				bad++;
 		} else if (op < 9) {
-			int want = rec < 0 ? -ENOENT : fifo[rec].state != 1 ? -EALREADY : 0;
+			int want = !model[id].state ? -ENOENT : model[id].state != 1 ? -EALREADY : 0;
 			if (want == 0) {
-				fifo[rec].state = 2;
-				fifo[rec].t = now;
+				model[id].state = 2;
+				model[id].t = now;
 			}
 			if (mxp_mp_rcache_finish(rc, &p, id, (const char *)&id, 4, now) != want)
 				bad++;
 		} else {
 			mxp_mp_rcache_ack(rc, &p, id, id);
-			if (rec >= 0 && fifo[rec].state == 2)
-				fifo[rec].state = 0;
+			if (model[id].state == 2)
+				model[id].state = 0;
 		}
 	}
 	uint32_t live = 0;
-	for (uint64_t i = tail; i < head; i++)
-		live += fifo[i].state != 0;
+	for (int i = 0; i < IDS; i++)
+		live += model[i].state != 0;
 	MXP_CHECK_EQ(t, bad, 0);
 	MXP_CHECK(t, fulls > 0);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), live);
