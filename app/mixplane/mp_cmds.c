@@ -53,7 +53,7 @@ mp_leg_new(uint32_t leg, uint32_t ctx)
 	return l;
 }
 
-static void
+void
 mp_leg_forget(uint32_t leg)
 {
 	struct mp_leg *l = mp_leg_find(leg);

@@ -68,12 +68,13 @@ key_check(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 	mp_notify(l, MXP_MP_EV_KEYLIMIT, prm);
 }
 
-static void
+/* Returns false when the leg is gone (removed by the CLI or with its conference). */
+static bool
 poll_leg(struct mp_leg *l)
 {
 	struct mxp_leg_info li;
 	if (mxp_conf_leg_get(mxp.conf, l->leg, &li) != 0)
-		return;
+		return false;
 	char prm[96];
 	if ((l->ev & MP_EV_AUTHFAIL) && l->afthresh &&
 	    li.st.auth_failures >= l->af_notified + l->afthresh) {
@@ -82,10 +83,10 @@ poll_leg(struct mp_leg *l)
 		mp_notify(l, MXP_MP_EV_AUTHFAIL, prm);
 	}
 	if (!(l->ev & (MP_EV_SSRC | MP_EV_KEYLIMIT)) || li.plain)
-		return;
+		return true;
 	struct mxp_leg_events ev;
 	if (mxp_conf_leg_events(mxp.conf, l->leg, &ev) != 0)
-		return;
+		return true;
 	if (l->ev & MP_EV_SSRC) {
 		if (li.st.ssrc_known && !l->ssrc_notified) {
 			l->ssrc_notified = true;
@@ -105,6 +106,7 @@ poll_leg(struct mp_leg *l)
 		for (uint8_t i = 0; i < ev.n_out; i++)
 			key_check(l, 1, &ev.out[i]);
 	}
+	return true;
 }
 
 void
@@ -112,13 +114,18 @@ mp_events_poll(uint64_t now_ms)
 {
 	const void *key;
 	void *data;
-	uint32_t it = 0;
+	uint32_t it = 0, gone[64], ngone = 0;
 	(void)now_ms;
 	if (mp.legs == NULL)
 		return;
 	while (rte_hash_iterate(mp.legs, &key, &data, &it) >= 0) {
 		struct mp_leg *l = data;
-		if (l->ev)
-			poll_leg(l);
+		bool alive = l->ev ? poll_leg(l) : mxp_conf_leg_get(mxp.conf, l->leg,
+								      &(struct mxp_leg_info){ 0 }) == 0;
+		if (!alive && ngone < RTE_DIM(gone))
+			gone[ngone++] = l->leg;
 	}
+	/* Legs removed behind the plane's back: forget them (not while iterating). */
+	for (uint32_t i = 0; i < ngone; i++)
+		mp_leg_forget(gone[i]);
 }

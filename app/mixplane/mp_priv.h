@@ -173,6 +173,8 @@ void mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_tran
 			  const char *base);
 /** The plane's record of a leg, or NULL. */
 struct mp_leg *mp_leg_find(uint32_t leg);
+/** Drop the plane's record of a leg. */
+void mp_leg_forget(uint32_t leg);
 
 /* mp_events.c */
 /** Check the legs with requested events and notify what happened. */
