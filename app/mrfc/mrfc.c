@@ -725,7 +725,7 @@ cmd_modify(struct session *s, const struct kv *kv)
 				/* receive with both during the overlap; send with the new key */
 				snprintf(x->rx2, sizeof(x->rx2), "%s", crypto_l[0]);
 			} else if (do_switch) {
-				snprintf(x->rx, sizeof(x->rx), "%s", x->rx2);
+				memcpy(x->rx, x->rx2, sizeof(x->rx)); /* same size */
 				explicit_bzero(x->rx2, sizeof(x->rx2));
 			} else {
 				snprintf(x->rx, sizeof(x->rx), "%s", crypto_l[0]);
