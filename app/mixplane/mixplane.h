@@ -57,6 +57,7 @@ struct mxp_cfg {
 	unsigned int nb_worker_lcores;   /**< 0: every EAL lcore except the main one */
 	uint32_t mbufs;
 	uint32_t mbuf_cache;
+	uint32_t mbuf_size;      /**< data room of each mbuf (bytes after the headroom) */
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	uint32_t ctl_ring;

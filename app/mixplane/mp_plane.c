@@ -1288,7 +1288,7 @@ service_change(void)
 	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
 	c->has_services = true;
 	c->sc_method = mxp_mp_str_c("Restart");
-	c->sc_reason = mxp_mp_str_c("901 Cold Boot");
+	c->sc_reason = mxp_mp_str_c("\"901 Cold Boot\""); /* raw: the quotes are ours */
 	c->sc_profile = mxp_mp_str_c("mxp/1");
 	c->sc_version = 3;
 	send_request();
