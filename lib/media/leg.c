@@ -623,8 +623,12 @@ decode_into(struct mxp_media_leg *l, const struct jb_slot *s, int16_t *out)
 static bool
 fifo_fill(struct mxp_media_leg *l, struct jb_slot *s)
 {
-	if (s->codec != l->cur_codec)
+	if (s->codec != l->cur_codec) {
+		/* a change of sample rate happens only at a frame start (media_leg_tick) */
+		if (mxp_media_codec_rate(s->codec) != l->rate)
+			return false;
 		codec_switch(l, s->codec);
+	}
 	unsigned n = mxp_media_codec_samples(s->codec, s->len);
 	if (l->fifo_len + n > l->fifo_cap)
 		return false;
@@ -811,7 +815,7 @@ void
 media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 {
 	int16_t pcm[2 * MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	unsigned n_s = l->p.ptime_ms * l->rate / 1000;
+	unsigned n_s;
 
 	l->frame_ok = false;
 	l->eligible = false;
@@ -840,6 +844,12 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		media_plc_forget(&l->plc);
 	}
 
+	/* a payload type change to a codec of another rate switches at the frame start */
+	struct jb_slot *s = next_slot(l);
+	if (l->fifo_len == 0 && s != NULL && s->ts <= l->play_ts && s->codec != l->cur_codec)
+		codec_switch(l, s->codec);
+	n_s = l->p.ptime_ms * l->rate / 1000;
+
 	/* adaptation decision */
 	unsigned r = l->rate / l->clock;
 	int64_t playing = l->play_ts - (int64_t)(l->fifo_len / r);
@@ -847,7 +857,6 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	int64_t target = target_offset(l);
 	int64_t err = offset - target;
 	int64_t margin = MS_TO_TS(l->p.margin_ms, l->clock);
-	struct jb_slot *s = next_slot(l);
 	bool have_now = l->fifo_len > 0 || (s != NULL && s->ts <= l->play_ts);
 	bool in_speech = l->speaking;
 	enum tick_action act = ACT_NONE;

@@ -256,7 +256,8 @@ limit_frame(const struct media_simd_ops *ops, float *gain, int16_t *dst, const i
 
 	for (unsigned b = 0; b < nb; b++) {
 		int32_t pk = ops->peak(acc + b * B, self + b * B, B);
-		t[b] = pk > ceiling ? (float)ceiling / (float)pk : 1.0f;
+		/* a little under the ceiling so that float rounding of the ramp stays below */
+		t[b] = pk > ceiling ? (float)ceiling * 0.999f / (float)pk : 1.0f;
 		over |= pk > ceiling;
 	}
 	if (!over && *gain == 1.0f) {
@@ -357,6 +358,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	/* pull every active leg; keep the loudest eligible non-talkers, sorted */
 	struct mxp_media_leg *cand[2 * MXP_MEDIA_MAX_TALKERS];
 	unsigned nc = 0, maxc = 2u * m->p.max_talkers;
+	uint32_t pulled = m->n_active;
 	for (uint32_t i = 0; i < m->n_active;) {
 		struct mxp_media_leg *l = m->active[i];
 		media_leg_tick(l, &c);
@@ -384,7 +386,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	res->tick = m->tick;
 	res->skipped = skipped;
 	res->rate = (uint16_t)rate;
-	res->active_legs = m->n_active;
+	res->active_legs = pulled;
 	res->n_talkers = m->n_talkers;
 	res->silent = m->n_talkers == 0;
 	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && m->n_out[1] > 0);
