@@ -480,14 +480,28 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		 * is a restart of the sender's stream (or its clock): resynchronise */
 		int32_t dseq = (int32_t)(seq - l->max_seq);
 		int64_t jump = l->have_transit ? (nts - ts) - l->last_transit : 0;
-		int64_t lim = MS_TO_TS(l->p.max_delay_ms > 500 ? 2 * l->p.max_delay_ms : 1000, clock);
+		int64_t lim = MS_TO_TS(l->p.max_delay_ms + 100, clock);
 		if (dseq > 1000 || dseq < -1000 || jump > lim || jump < -lim ||
 		    (int64_t)(seq - l->next_seq) >= (int64_t)l->n_slots) {
+			/* one packet far off is an outlier (a very late packet); two in a row
+			 * with the same offset are a restart */
+			int64_t jt = nts - ts;
+			if (!l->jump_pending || l->jump_seq + 1 != pkt->seq ||
+			    l->jump_transit - jt > (int64_t)(2 * l->n_ts) ||
+			    jt - l->jump_transit > (int64_t)(2 * l->n_ts)) {
+				l->jump_pending = true;
+				l->jump_seq = pkt->seq;
+				l->jump_transit = jt;
+				r = l->anchored && ts < l->play_ts ? MXP_MEDIA_RX_LATE :
+								   MXP_MEDIA_RX_RESYNC;
+				goto out;
+			}
 			r = MXP_MEDIA_RX_RESYNC;
 			stream_start(l, pkt, clock);
 			seq = l->max_seq;
 			ts = l->max_ts;
 		}
+		l->jump_pending = false;
 	}
 	/* duplicates: 64-entry window below the highest sequence number */
 	if ((int32_t)(seq - l->max_seq) > 0) {
@@ -512,6 +526,9 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	transit_update(l, nts - ts, now_us);
 	if (ts + dur > l->max_ts_end)
 		l->max_ts_end = ts + dur;
+#ifdef MEDIA_DEBUG
+	fprintf(stderr, "rx seq=%u ts=%lld now_ts=%lld transit=%lld\n", seq, (long long)ts, (long long)nts, (long long)(nts - ts));
+#endif
 	if (l->anchored && (ts < l->play_ts || seq < l->next_seq)) {
 		r = MXP_MEDIA_RX_LATE;
 		goto out;
@@ -672,7 +689,7 @@ enum tick_action { ACT_NONE, ACT_HOLD, ACT_DROP, ACT_EXPAND, ACT_ACCEL };
  * fifo, concealing gaps, applying the adaptation action.
  */
 static void
-produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act)
+produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act, int64_t grow)
 {
 	unsigned r = l->rate / l->clock; /* samples per timestamp unit: 1 or 2 */
 	unsigned o = 0;
@@ -742,7 +759,14 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act)
 			k = want ? want : 1;
 		unsigned ks = k * r > n - o ? n - o : k * r;
 		conceal(l, out + o, ks);
-		l->play_ts += k;
+		if (grow > 0 && (s == NULL || s->seq != l->next_seq)) {
+			/* the packet due is missing and the buffer is below its target: wait
+			 * for it (expand) instead of skipping it */
+			grow -= k < grow ? (int64_t)k : grow;
+			l->st.expanded += ks;
+		} else {
+			l->play_ts += k;
+		}
 		o += ks;
 	}
 	if (o < n)
@@ -850,11 +874,20 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		codec_switch(l, s->codec);
 	n_s = l->p.ptime_ms * l->rate / 1000;
 
-	/* adaptation decision */
+	/*
+	 * Adaptation. Whether the packet due is in time depends on the decode position
+	 * play_ts (a packet is decoded whole, at the tick its first sample is needed), so
+	 * the error is measured there: err = (now - play_ts) - target. Below zero the
+	 * buffer grows: a missing packet is waited for (concealment without advancing),
+	 * silence gets an inserted frame, speech gets pitch periods inserted until a whole
+	 * frame has accumulated. Above one frame plus the margin it shrinks: a silent
+	 * frame is dropped, or pitch periods are removed from speech. The dead zone of one
+	 * frame keeps the two from alternating.
+	 */
 	unsigned r = l->rate / l->clock;
 	int64_t playing = l->play_ts - (int64_t)(l->fifo_len / r);
-	int64_t offset = nts - playing;
 	int64_t target = target_offset(l);
+	int64_t offset = nts - l->play_ts;
 	int64_t err = offset - target;
 	int64_t margin = MS_TO_TS(l->p.margin_ms, l->clock);
 	bool have_now = l->fifo_len > 0 || (s != NULL && s->ts <= l->play_ts);
@@ -864,15 +897,20 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	l->st.target_ms = (uint32_t)((target - l->win_min) * 1000 / l->clock);
 	l->st.depth_ms = l->max_ts_end > playing ?
 				 (uint32_t)((l->max_ts_end - playing) * 1000 / l->clock) : 0;
-	if (err < -(int64_t)(l->n_ts / 2) && (!have_now || !in_speech))
-		act = ACT_HOLD;
-	else if (err < -margin && in_speech && have_now)
-		act = ACT_EXPAND;
-	else if (err > (int64_t)(l->n_ts + l->n_ts / 2) && !in_speech && have_now)
-		act = ACT_DROP;
-	else if (err > 2 * (int64_t)l->n_ts + margin && in_speech && have_now)
-		act = ACT_ACCEL;
+	if (err < 0 && have_now) {
+		if (!in_speech)
+			act = ACT_HOLD;
+		else if (l->fifo_len / r < l->n_ts)
+			act = ACT_EXPAND;
+	} else if (err > (int64_t)l->n_ts + margin && have_now) {
+		act = in_speech ? ACT_ACCEL : ACT_DROP;
+	}
 
+#ifdef MEDIA_DEBUG
+	fprintf(stderr, "tick now_ts=%lld play=%lld fifo=%u off=%lld target=%lld err=%lld act=%d have=%d sp=%d nb=%u s_ts=%lld\n",
+		(long long)nts, (long long)l->play_ts, l->fifo_len, (long long)offset, (long long)target,
+		(long long)err, act, have_now, in_speech, l->n_buffered, s ? (long long)s->ts : -1LL);
+#endif
 	/* fast path: one G.711 packet exactly covering the frame, nothing pending */
 	if (act == ACT_NONE && l->fifo_len == 0 && s != NULL && s->ts == l->play_ts &&
 	    (s->codec == MXP_MEDIA_CODEC_PCMU || s->codec == MXP_MEDIA_CODEC_PCMA) &&
@@ -895,7 +933,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		l->st.played += s->len;
 		slot_consume(l, s);
 	} else {
-		produce(l, pcm, n_s, act);
+		produce(l, pcm, n_s, act, err < 0 ? -err : 0);
 		uint8_t lv = media_level_from_energy(c->ops->energy(pcm, n_s & ~15u), n_s & ~15u);
 		vad_update(l, lv);
 		post_frame(l, pcm, n_s, c);

@@ -124,6 +124,9 @@ struct mxp_media_leg {
 	int64_t max_ts, play_ts, max_ts_end;
 	uint64_t recv_mask;
 	uint32_t n_ts;          /* ptime in clock units */
+	bool jump_pending;      /* one packet arrived far off the timeline */
+	uint16_t jump_seq;
+	int64_t jump_transit;
 
 	/* delay estimation */
 	int64_t last_transit;
