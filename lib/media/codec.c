@@ -245,7 +245,7 @@ mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsig
 	for (unsigned i = 0; i < n; i += 2) {
 		int c = (int)i - 2 * K + 1;
 		int32_t xc = c < 0 ? rs->hist[RS_DOWN_HIST + c] : in[c];
-		int64_t acc = ((int64_t)xc << 15) + (1 << 15);
+		int64_t acc = (int64_t)xc * 32768 + (1 << 15);
 		for (int k = 0; k < K; k++) {
 			int a = c - 2 * k - 1, b = c + 2 * k + 1;
 			int32_t xa = a < 0 ? rs->hist[RS_DOWN_HIST + a] : in[a];
