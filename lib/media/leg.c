@@ -404,10 +404,13 @@ rx_event(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint64_t now_
 	return MXP_MEDIA_RX_EVENT;
 }
 
+static void codec_switch(struct mxp_media_leg *l, uint8_t c);
+
 static void
-stream_start(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint32_t clock)
+stream_start(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint8_t codec)
 {
 	bool had = l->have_stream;
+	uint32_t clock = mxp_media_codec_clock(codec);
 
 	stream_reset(l);
 	l->have_stream = true;
@@ -416,6 +419,8 @@ stream_start(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint32_t 
 		l->clock = clock;
 		l->n_ts = (uint32_t)MS_TO_TS(l->p.ptime_ms, clock);
 	}
+	if (mxp_media_codec_clock(l->cur_codec) != clock)
+		codec_switch(l, codec); /* keeps rate / clock in {1, 2} */
 	l->max_seq = (1u << 16) + pkt->seq;
 	l->next_seq = l->max_seq;
 	l->max_ts = ((int64_t)1 << 32) + pkt->ts;
@@ -471,7 +476,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	if (!l->have_stream || pkt->ssrc != l->ssrc || clock != l->clock) {
 		if (l->have_stream)
 			r = MXP_MEDIA_RX_RESYNC;
-		stream_start(l, pkt, clock);
+		stream_start(l, pkt, codec);
 	}
 	seq = l->max_seq + (uint32_t)(int32_t)(int16_t)(pkt->seq - (uint16_t)l->max_seq);
 	ts = l->max_ts + (int32_t)(pkt->ts - (uint32_t)l->max_ts);
@@ -497,7 +502,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 				goto out;
 			}
 			r = MXP_MEDIA_RX_RESYNC;
-			stream_start(l, pkt, clock);
+			stream_start(l, pkt, codec);
 			seq = l->max_seq;
 			ts = l->max_ts;
 		}
@@ -884,7 +889,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	 * frame is dropped, or pitch periods are removed from speech. The dead zone of one
 	 * frame keeps the two from alternating.
 	 */
-	unsigned r = l->rate / l->clock;
+	unsigned r = l->rate / l->clock; /* 1 or 2: cur_codec has the stream's clock */
 	int64_t playing = l->play_ts - (int64_t)(l->fifo_len / r);
 	int64_t target = target_offset(l);
 	int64_t offset = nts - l->play_ts;
