@@ -531,9 +531,6 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	transit_update(l, nts - ts, now_us);
 	if (ts + dur > l->max_ts_end)
 		l->max_ts_end = ts + dur;
-#ifdef MEDIA_DEBUG
-	fprintf(stderr, "rx seq=%u ts=%lld now_ts=%lld transit=%lld\n", seq, (long long)ts, (long long)nts, (long long)(nts - ts));
-#endif
 	if (l->anchored && (ts < l->play_ts || seq < l->next_seq)) {
 		r = MXP_MEDIA_RX_LATE;
 		goto out;
@@ -911,11 +908,6 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		act = in_speech ? ACT_ACCEL : ACT_DROP;
 	}
 
-#ifdef MEDIA_DEBUG
-	fprintf(stderr, "tick now_ts=%lld play=%lld fifo=%u off=%lld target=%lld err=%lld act=%d have=%d sp=%d nb=%u s_ts=%lld\n",
-		(long long)nts, (long long)l->play_ts, l->fifo_len, (long long)offset, (long long)target,
-		(long long)err, act, have_now, in_speech, l->n_buffered, s ? (long long)s->ts : -1LL);
-#endif
 	/* fast path: one G.711 packet exactly covering the frame, nothing pending */
 	if (act == ACT_NONE && l->fifo_len == 0 && s != NULL && s->ts == l->play_ts &&
 	    (s->codec == MXP_MEDIA_CODEC_PCMU || s->codec == MXP_MEDIA_CODEC_PCMA) &&
