@@ -35,6 +35,11 @@
 #include "mxp_build_config.h"
 #include "mxp_srtp.h"
 
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
 #if MXP_HAVE_LIBSRTP2
 #include <srtp2/srtp.h>
 #endif
@@ -183,6 +188,80 @@ bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv)
 		ctx_free(c);
 	}
 	return (double)done / t / 1e6;
+}
+
+/*
+ * The same through the mbuf burst API (-m): packets in mbufs from a DPDK mempool on
+ * hugepages, behind 42 bytes of Ethernet/IPv4/UDP headers, as the data path sees them.
+ */
+static struct rte_mempool *mpool;
+static struct rte_mbuf *mbufs[POOL];
+static char eal_dir[128];
+
+static double
+bench_mxp_mbuf(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv)
+{
+	struct mxp_srtp_ctx *cs[BURST];
+	uint8_t r[BURST];
+	double t = 0;
+	uint64_t done = 0;
+
+	while (t < budget) {
+		restore(unprotect, size);
+		for (unsigned int i = 0; i < POOL; i++) {
+			struct rte_mbuf *m = mbufs[i];
+			rte_pktmbuf_reset(m);
+			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(42 + work_len[i]));
+			memset(p, 0, 42);
+			memcpy(p + 42, work[i], work_len[i]);
+			m->l2_len = 14;
+			m->l3_len = 20;
+			m->l4_len = 8;
+		}
+		struct mxp_srtp_ctx *c = ctx_new(s, unprotect ? MXP_SRTP_INBOUND : MXP_SRTP_OUTBOUND,
+						 drv);
+		double t0 = now();
+		for (unsigned int at = 0; at < POOL; at += BURST) {
+			for (int i = 0; i < BURST; i++)
+				cs[i] = c;
+			uint16_t ok = unprotect ?
+				mxp_srtp_unprotect_burst(cs, &mbufs[at], BURST, r) :
+				mxp_srtp_protect_burst(cs, &mbufs[at], BURST, r);
+			if (ok != BURST) {
+				fprintf(stderr, "bench_srtp: mbuf %s failed: %s\n", drv,
+					mxp_srtp_reason_name(r[BURST - 1]));
+				exit(1);
+			}
+		}
+		t += now() - t0;
+		done += POOL;
+		ctx_free(c);
+	}
+	return (double)done / t / 1e6;
+}
+
+static void
+mbuf_init(const char *prog)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=bench_srtp%d", (int)getpid());
+	snprintf(eal_dir, sizeof(eal_dir), "/var/run/dpdk/bench_srtp%d", (int)getpid());
+	char *argv[] = { (char *)prog, "--in-memory", "-m", "128", "--no-pci", prefix,
+			 "--log-level=lib.*:error", "--no-telemetry", "-l", "0", NULL };
+	/* -l 0 is the EAL's idea of its lcore; the thread stays where taskset put it */
+	cpu_set_t keep;
+	sched_getaffinity(0, sizeof(keep), &keep);
+	if (rte_eal_init(10, argv) < 0) {
+		fprintf(stderr, "bench_srtp: -m needs hugepages (rte_eal_init failed)\n");
+		exit(1);
+	}
+	sched_setaffinity(0, sizeof(keep), &keep);
+	mpool = rte_pktmbuf_pool_create("bench", POOL + 512, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					SOCKET_ID_ANY);
+	if (mpool == NULL || rte_pktmbuf_alloc_bulk(mpool, mbufs, POOL) != 0) {
+		fprintf(stderr, "bench_srtp: no mbufs\n");
+		exit(1);
+	}
 }
 
 /* --- libsrtp2 ------------------------------------------------------------------------------ */
@@ -441,7 +520,7 @@ find(const char *suite, unsigned int size, const char *op, const char *impl)
 
 struct runner {
 	char name[40];
-	int kind;          /* 0 mxp, 1 libsrtp2, 2.. ceiling mode kind-2 */
+	int kind;          /* 0 mxp, 1 libsrtp2, 2..4 ceiling mode kind-2, 5 mxp over mbufs */
 	char drv[24];
 	double best;
 };
@@ -449,7 +528,7 @@ struct runner {
 static void
 run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char *drivers)
 {
-	struct runner r[8];
+	struct runner r[12];
 	int nr = 0;
 	char list[128], *save = NULL;
 
@@ -458,6 +537,11 @@ run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char
 		snprintf(r[nr].name, sizeof(r[nr].name), "mxp/%s", d);
 		snprintf(r[nr].drv, sizeof(r[nr].drv), "%s", d);
 		r[nr++].kind = 0;
+		if (mpool != NULL) {
+			snprintf(r[nr].name, sizeof(r[nr].name), "mxp-mbuf/%s", d);
+			snprintf(r[nr].drv, sizeof(r[nr].drv), "%s", d);
+			r[nr++].kind = 5;
+		}
 	}
 #if MXP_HAVE_LIBSRTP2
 	snprintf(r[nr].name, sizeof(r[nr].name), "libsrtp2");
@@ -485,6 +569,8 @@ run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char
 				continue;
 			if (r[i].kind == 0)
 				v = bench_mxp(si->suite, size, un, r[i].drv);
+			else if (r[i].kind == 5)
+				v = bench_mxp_mbuf(si->suite, size, un, r[i].drv);
 #if MXP_HAVE_LIBSRTP2
 			else if (r[i].kind == 1)
 				v = bench_libsrtp(si->suite, size, un);
@@ -510,8 +596,13 @@ main(int argc, char **argv)
 	bool quick = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:s:qi:o:h")) != -1) {
+	bool mbuf = false;
+
+	while ((opt = getopt(argc, argv, "t:s:qi:o:mh")) != -1) {
 		switch (opt) {
+		case 'm':
+			mbuf = true; /* also measure the mbuf burst API (EAL, hugepages) */
+			break;
 		case 'i':
 			only_impl = optarg;
 			break;
@@ -530,7 +621,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 				"usage: %s [-t seconds-per-measurement] [-s suite] [-q] [-i impl-prefix] "
-				"[-o protect|unprotect]\n"
+				"[-o protect|unprotect] [-m]\n"
 				"Pin it: taskset -c 1 %s\n", argv[0], argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -538,6 +629,8 @@ main(int argc, char **argv)
 	plain = huge_alloc(sizeof(*plain) * POOL);
 	wire = huge_alloc(sizeof(*wire) * POOL);
 	work = huge_alloc(sizeof(*work) * POOL);
+	if (mbuf)
+		mbuf_init(argv[0]);
 	if (mxp_srtp_thread_init() != 0)
 		return 1;
 #if MXP_HAVE_LIBSRTP2
@@ -602,5 +695,9 @@ main(int argc, char **argv)
 		first = false;
 	}
 	printf("]}\n");
+	if (mpool != NULL) {
+		rte_eal_cleanup();
+		rmdir(eal_dir); /* the EAL leaves its (empty) runtime directory */
+	}
 	return 0;
 }
