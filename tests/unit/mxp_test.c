@@ -23,6 +23,15 @@ mxp_test_fail(struct mxp_test_ctx *t, const char *file, int line, const char *fm
 	printf("\n");
 }
 
+int
+mxp_test_check(struct mxp_test_ctx *t, int ok, const char *file, int line, const char *expr)
+{
+	t->checks++;
+	if (!ok)
+		mxp_test_fail(t, file, line, "%s", expr);
+	return ok;
+}
+
 static void
 hexdump(const char *name, const uint8_t *p, size_t n)
 {
@@ -89,7 +98,7 @@ mxp_test_eal_init(const char *prog)
 		return 0;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mxput%d", (int)getpid());
 	char *argv[] = {
-		(char *)prog, "--no-huge", "-m", "256", "--no-pci", "--in-memory", prefix,
+		(char *)prog, "--no-huge", "-m", "512", "--no-pci", "--no-shconf", prefix,
 		"--log-level=lib.*:error", "--no-telemetry", "-l", "0", NULL,
 	};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;

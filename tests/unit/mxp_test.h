@@ -38,9 +38,10 @@ struct mxp_test_case {
 void mxp_test_fail(struct mxp_test_ctx *t, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+int mxp_test_check(struct mxp_test_ctx *t, int ok, const char *file, int line, const char *expr);
+
 /** Check a condition; on failure report it and continue. Evaluates to the condition. */
-#define MXP_CHECK(t, cond) \
-	((t)->checks++, (cond) ? 1 : (mxp_test_fail((t), __FILE__, __LINE__, "%s", #cond), 0))
+#define MXP_CHECK(t, cond) mxp_test_check((t), !!(cond), __FILE__, __LINE__, #cond)
 
 /** Check two integers are equal, printing both values on failure. */
 #define MXP_CHECK_EQ(t, a, b) do { \
@@ -77,7 +78,7 @@ int mxp_test_hex(const char *hex, uint8_t *out, size_t cap);
 
 /**
  * Initialise DPDK's EAL for a unit test that needs mbufs or rings: no hugepages,
- * no PCI, in memory, a per-process file prefix, quiet logs. Safe to call twice.
+ * no PCI, no shared config files (--no-shconf), quiet logs. Safe to call twice.
  * Returns 0 or a negative errno.
  */
 int mxp_test_eal_init(const char *prog);

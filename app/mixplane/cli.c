@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Commands of the control socket. Each command renders a human table or, with
+ * --json, a JSON document; both come from the same counters as telemetry.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include "mixplane.h"
+
+#include "cli.h"
+
+static int cmd_help(struct cli_req *r, int argi);
+
+static const char *
+fmt_u64(char *b, uint64_t v)
+{
+	snprintf(b, 24, "%" PRIu64, v);
+	return b;
+}
+
+static const char *
+fmt_mac(char *b, const struct rte_ether_addr *m)
+{
+	snprintf(b, 18, RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(m));
+	return b;
+}
+
+static const char *
+fmt_prefix(char *b, size_t len, const struct mxp_ip *ip, uint8_t plen)
+{
+	char a[64];
+	snprintf(b, len, "%s/%u", mxp_ip_format(ip, a, sizeof(a)), plen);
+	return b;
+}
+
+static int
+cmd_version(struct cli_req *r, int argi)
+{
+	if (r->argc != argi)
+		return MXP_CTL_USAGE;
+	uint64_t up = (mxp_now_ms() - mxp.start_ms) / 1000;
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		mxp_json_str(&j, "version", MXP_VERSION);
+		mxp_json_str(&j, "dpdk", rte_version());
+		mxp_json_str(&j, "ipsec_mb", imb_get_version_str());
+		mxp_json_u64(&j, "uptime_s", up);
+		mxp_json_str(&j, "config", mxp.cfg.path);
+		mxp_json_obj_close(&j);
+	} else {
+		mxp_buf_printf(r->out,
+			       "mixplane %s\n%s\nintel-ipsec-mb %s\nuptime %" PRIu64
+			       " s\nconfig %s\n",
+			       MXP_VERSION, rte_version(), imb_get_version_str(), up, mxp.cfg.path);
+	}
+	return MXP_CTL_OK;
+}
+
+static int
+cmd_ports(struct cli_req *r, int argi)
+{
+	if (r->argc != argi)
+		return MXP_CTL_USAGE;
+	struct mxp_json j;
+	struct mxp_table t;
+	static const char *const hdr[] = { "port", "device", "mac", "link", "addresses",
+					   ">rx-pkts", ">rx-bytes", ">rx-errors", ">rx-missed",
+					   ">tx-pkts", ">tx-bytes", ">tx-errors" };
+	if (r->json) {
+		mxp_json_init(&j, r->out);
+		mxp_json_arr_open(&j, NULL);
+	} else if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0) {
+		return MXP_CTL_ERR;
+	}
+	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
+		struct mxp_port *p = &mxp.ports[i];
+		struct rte_eth_stats es;
+		struct rte_eth_link link;
+		memset(&es, 0, sizeof(es));
+		memset(&link, 0, sizeof(link));
+		rte_eth_stats_get(p->port_id, &es);
+		rte_eth_link_get_nowait(p->port_id, &link);
+		char mac[18], a4[64] = "", a6[64] = "", ll[64], gw4[64] = "", gw6[64] = "";
+		fmt_mac(mac, &p->mac);
+		if (p->cfg.has_ip4)
+			fmt_prefix(a4, sizeof(a4), &p->cfg.ip4, p->cfg.plen4);
+		if (p->cfg.has_ip6)
+			fmt_prefix(a6, sizeof(a6), &p->cfg.ip6, p->cfg.plen6);
+		fmt_prefix(ll, sizeof(ll), &p->ll6, 64);
+		if (p->cfg.has_gw4)
+			mxp_ip_format(&p->cfg.gw4, gw4, sizeof(gw4));
+		if (p->cfg.has_gw6)
+			mxp_ip_format(&p->cfg.gw6, gw6, sizeof(gw6));
+		if (r->json) {
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_str(&j, "name", p->cfg.section);
+			mxp_json_u64(&j, "port_id", p->port_id);
+			mxp_json_str(&j, "device", p->cfg.device);
+			mxp_json_str(&j, "mac", mac);
+			mxp_json_bool(&j, "link_up", link.link_status == RTE_ETH_LINK_UP);
+			mxp_json_u64(&j, "speed_mbps", link.link_speed);
+			mxp_json_u64(&j, "mtu", p->cfg.mtu);
+			mxp_json_str(&j, "ipv4", p->cfg.has_ip4 ? a4 : NULL);
+			mxp_json_str(&j, "ipv6", p->cfg.has_ip6 ? a6 : NULL);
+			mxp_json_str(&j, "ipv6_link_local", ll);
+			mxp_json_str(&j, "gateway4", p->cfg.has_gw4 ? gw4 : NULL);
+			mxp_json_str(&j, "gateway6", p->cfg.has_gw6 ? gw6 : NULL);
+			mxp_json_u64(&j, "rx_packets", es.ipackets);
+			mxp_json_u64(&j, "rx_bytes", es.ibytes);
+			mxp_json_u64(&j, "rx_errors", es.ierrors);
+			mxp_json_u64(&j, "rx_missed", es.imissed);
+			mxp_json_u64(&j, "rx_nombuf", es.rx_nombuf);
+			mxp_json_u64(&j, "tx_packets", es.opackets);
+			mxp_json_u64(&j, "tx_bytes", es.obytes);
+			mxp_json_u64(&j, "tx_errors", es.oerrors);
+			mxp_json_obj_close(&j);
+		} else {
+			char linkb[32], addrs[160], n[8][24];
+			if (link.link_status == RTE_ETH_LINK_UP)
+				snprintf(linkb, sizeof(linkb), "up %uG", link.link_speed / 1000);
+			else
+				snprintf(linkb, sizeof(linkb), "down");
+			snprintf(addrs, sizeof(addrs), "%s%s%s", a4, a4[0] && a6[0] ? " " : "", a6);
+			const char *row[] = { p->cfg.section, p->cfg.device, mac, linkb, addrs,
+					      fmt_u64(n[0], es.ipackets), fmt_u64(n[1], es.ibytes),
+					      fmt_u64(n[2], es.ierrors), fmt_u64(n[3], es.imissed),
+					      fmt_u64(n[4], es.opackets), fmt_u64(n[5], es.obytes),
+					      fmt_u64(n[6], es.oerrors) };
+			mxp_table_row(&t, row);
+		}
+	}
+	if (r->json)
+		mxp_json_arr_close(&j);
+	else
+		mxp_table_render(&t, r->out);
+	return MXP_CTL_OK;
+}
+
+static int
+cmd_stats(struct cli_req *r, int argi)
+{
+	if (r->argc != argi)
+		return MXP_CTL_USAGE;
+	struct mxp_worker_stats s;
+	mxp_stats_sum(&s);
+	uint64_t drops = 0;
+	for (int d = 1; d < MXP_DROP_MAX; d++)
+		drops += s.drops[d];
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		mxp_json_u64(&j, "uptime_s", (mxp_now_ms() - mxp.start_ms) / 1000);
+		mxp_json_u64(&j, "rx_packets", s.rx_pkts);
+		mxp_json_u64(&j, "rx_bytes", s.rx_bytes);
+		mxp_json_u64(&j, "tx_packets", s.tx_pkts);
+		mxp_json_u64(&j, "tx_bytes", s.tx_bytes);
+		mxp_json_u64(&j, "echo_replies", s.echo_replies);
+		mxp_json_u64(&j, "to_control", s.to_control);
+		mxp_json_u64(&j, "drops", drops);
+		mxp_json_obj_open(&j, "control");
+		mxp_json_u64(&j, "rx", mxp.cst.rx);
+		mxp_json_u64(&j, "arp_learned", mxp.cst.arp_learned);
+		mxp_json_u64(&j, "nd_learned", mxp.cst.nd_learned);
+		mxp_json_u64(&j, "arp_requests_sent", mxp.cst.arp_requests_sent);
+		mxp_json_u64(&j, "ns_sent", mxp.cst.ns_sent);
+		mxp_json_u64(&j, "cli_requests", mxp.cst.cli_requests);
+		mxp_json_u64(&j, "cli_errors", mxp.cst.cli_errors);
+		mxp_json_u64(&j, "cli_denied", mxp.cst.cli_denied);
+		mxp_json_obj_close(&j);
+		mxp_json_arr_open(&j, "workers");
+		for (uint16_t i = 0; i < mxp.nb_workers; i++) {
+			const struct mxp_worker *w = mxp.workers[i];
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_u64(&j, "worker", w->idx);
+			mxp_json_u64(&j, "lcore", w->lcore);
+			mxp_json_u64(&j, "rx_packets", w->st.rx_pkts);
+			mxp_json_u64(&j, "tx_packets", w->st.tx_pkts);
+			mxp_json_u64(&j, "polls", w->st.polls);
+			mxp_json_u64(&j, "busy_polls", w->st.busy_polls);
+			mxp_json_obj_close(&j);
+		}
+		mxp_json_arr_close(&j);
+		mxp_json_obj_close(&j);
+		return MXP_CTL_OK;
+	}
+	mxp_buf_printf(r->out,
+		       "uptime        %" PRIu64 " s\n"
+		       "rx            %" PRIu64 " packets, %" PRIu64 " bytes\n"
+		       "tx            %" PRIu64 " packets, %" PRIu64 " bytes\n"
+		       "echo replies  %" PRIu64 "\n"
+		       "to control    %" PRIu64 "\n"
+		       "drops         %" PRIu64 " (mixplanectl show drops)\n"
+		       "control core  %" PRIu64 " frames, %" PRIu64 " ARP + %" PRIu64
+		       " ND learned, %" PRIu64 " ARP + %" PRIu64 " NS sent, %" PRIu64
+		       " CLI requests\n\n",
+		       (mxp_now_ms() - mxp.start_ms) / 1000, s.rx_pkts, s.rx_bytes, s.tx_pkts,
+		       s.tx_bytes, s.echo_replies, s.to_control, drops, mxp.cst.rx,
+		       mxp.cst.arp_learned, mxp.cst.nd_learned, mxp.cst.arp_requests_sent,
+		       mxp.cst.ns_sent, mxp.cst.cli_requests);
+	static const char *const hdr[] = { ">worker", ">lcore", ">rx-pkts", ">tx-pkts", ">polls",
+					   ">busy%" };
+	struct mxp_table t;
+	if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0)
+		return MXP_CTL_ERR;
+	for (uint16_t i = 0; i < mxp.nb_workers; i++) {
+		const struct mxp_worker *w = mxp.workers[i];
+		char n[6][24];
+		snprintf(n[5], 24, "%.1f",
+			 w->st.polls ? 100.0 * (double)w->st.busy_polls / (double)w->st.polls : 0.0);
+		const char *row[] = { fmt_u64(n[0], w->idx), fmt_u64(n[1], w->lcore),
+				      fmt_u64(n[2], w->st.rx_pkts), fmt_u64(n[3], w->st.tx_pkts),
+				      fmt_u64(n[4], w->st.polls), n[5] };
+		mxp_table_row(&t, row);
+	}
+	mxp_table_render(&t, r->out);
+	return MXP_CTL_OK;
+}
+
+static int
+cmd_drops(struct cli_req *r, int argi)
+{
+	bool all = false;
+	if (r->argc == argi + 1 && strcmp(r->argv[argi], "all") == 0)
+		all = true;
+	else if (r->argc != argi)
+		return MXP_CTL_USAGE;
+	struct mxp_worker_stats s;
+	mxp_stats_sum(&s);
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		for (int d = 1; d < MXP_DROP_MAX; d++)
+			mxp_json_u64(&j, mxp_drop_name((enum mxp_drop)d), s.drops[d]);
+		mxp_json_obj_close(&j);
+		return MXP_CTL_OK;
+	}
+	static const char *const hdr[] = { "reason", ">packets", "description" };
+	struct mxp_table t;
+	if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0)
+		return MXP_CTL_ERR;
+	unsigned int shown = 0;
+	for (int d = 1; d < MXP_DROP_MAX; d++) {
+		if (!all && s.drops[d] == 0)
+			continue;
+		char n[24];
+		const char *row[] = { mxp_drop_name((enum mxp_drop)d), fmt_u64(n, s.drops[d]),
+				      mxp_drop_desc((enum mxp_drop)d) };
+		mxp_table_row(&t, row);
+		shown++;
+	}
+	if (shown == 0) {
+		mxp_table_free(&t);
+		mxp_buf_printf(r->out, "no drops (mixplanectl show drops all lists every reason)\n");
+		return MXP_CTL_OK;
+	}
+	mxp_table_render(&t, r->out);
+	return MXP_CTL_OK;
+}
+
+static const char *const neigh_state[] = { "free", "incomplete", "reachable", "stale",
+					   "failed" };
+
+static int
+cmd_neighbours(struct cli_req *r, int argi)
+{
+	if (r->argc != argi)
+		return MXP_CTL_USAGE;
+	struct mxp_json j;
+	struct mxp_table t;
+	static const char *const hdr[] = { "port", "address", "mac", "state", ">age-s" };
+	if (r->json) {
+		mxp_json_init(&j, r->out);
+		mxp_json_arr_open(&j, NULL);
+	} else if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0) {
+		return MXP_CTL_ERR;
+	}
+	uint64_t now = mxp_now_ms();
+	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
+		const struct mxp_port *p = &mxp.ports[i];
+		for (uint32_t s = 0; s < MXP_NEIGH_SLOTS; s++) {
+			const struct mxp_neigh *n = &p->neigh->slot[s];
+			if (n->state == MXP_NEIGH_FREE)
+				continue;
+			char ip[64], mac[18], age[24];
+			mxp_ip_format(&n->ip, ip, sizeof(ip));
+			bool known = n->state == MXP_NEIGH_REACHABLE || n->state == MXP_NEIGH_STALE;
+			if (known)
+				fmt_mac(mac, &n->mac);
+			else
+				snprintf(mac, sizeof(mac), "-");
+			uint64_t a = n->confirmed_ms ? (now - n->confirmed_ms) / 1000 : 0;
+			if (r->json) {
+				mxp_json_obj_open(&j, NULL);
+				mxp_json_str(&j, "port", p->cfg.section);
+				mxp_json_str(&j, "address", ip);
+				mxp_json_str(&j, "mac", known ? mac : NULL);
+				mxp_json_str(&j, "state", neigh_state[n->state]);
+				if (n->confirmed_ms)
+					mxp_json_u64(&j, "age_s", a);
+				else
+					mxp_json_null(&j, "age_s");
+				mxp_json_obj_close(&j);
+			} else {
+				if (n->confirmed_ms)
+					fmt_u64(age, a);
+				else
+					snprintf(age, sizeof(age), "-");
+				const char *row[] = { p->cfg.section, ip, mac, neigh_state[n->state],
+						      age };
+				mxp_table_row(&t, row);
+			}
+		}
+	}
+	if (r->json)
+		mxp_json_arr_close(&j);
+	else
+		mxp_table_render(&t, r->out);
+	return MXP_CTL_OK;
+}
+
+static const struct cli_cmd cmds[] = {
+	{ "help", "", "list the commands", cmd_help },
+	{ "show version", "", "version of the daemon and its libraries, uptime", cmd_version },
+	{ "show ports", "", "ports: link, addresses, packet/byte/error counters", cmd_ports },
+	{ "show stats", "", "packet counters in total and per worker", cmd_stats },
+	{ "show drops", "[all]", "dropped packets per reason (all: every reason)", cmd_drops },
+	{ "show neighbours", "", "ARP and IPv6 neighbour table", cmd_neighbours },
+	{ "show neighbors", "", "same as show neighbours", cmd_neighbours },
+	MXP_CLI_CONF_COMMANDS
+};
+
+static int
+cmd_help(struct cli_req *r, int argi)
+{
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_arr_open(&j, NULL);
+		for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_str(&j, "command", cmds[i].words);
+			mxp_json_str(&j, "args", cmds[i].args);
+			mxp_json_str(&j, "help", cmds[i].help);
+			mxp_json_obj_close(&j);
+		}
+		mxp_json_arr_close(&j);
+		return MXP_CTL_OK;
+	}
+	mxp_buf_printf(r->out, "commands (add --json to any show command):\n");
+	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		char syn[96];
+		snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].words, cmds[i].args[0] ? " " : "",
+			 cmds[i].args);
+		mxp_buf_printf(r->out, "  %-28s %s\n", syn, cmds[i].help);
+	}
+	(void)argi;
+	return MXP_CTL_OK;
+}
+
+/* Does argv start with the words of cmd? Returns the number of words matched, or 0. */
+static int
+match(const char *words, int argc, char **argv)
+{
+	char buf[128];
+	char *save, *w;
+	int i = 0;
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save), i++)
+		if (i >= argc || strcmp(argv[i], w) != 0)
+			return 0;
+	return i;
+}
+
+int
+mxp_cli_handle(const uint8_t *req, uint32_t len, uint32_t peer_uid, struct mxp_buf *out)
+{
+	char line[1024];
+	char *argv[MXP_CTL_MAX_ARGS];
+	(void)peer_uid;
+
+	if (len < 2) {
+		mxp_buf_printf(out, "malformed request\n");
+		return MXP_CTL_USAGE;
+	}
+	const uint8_t *nul = memchr(req + 1, '\0', len - 1);
+	if (nul == NULL || (size_t)(nul - req) > sizeof(line)) {
+		mxp_buf_printf(out, "malformed request: command line missing or too long\n");
+		return MXP_CTL_USAGE;
+	}
+	memcpy(line, req + 1, (size_t)(nul - req));
+	struct cli_req r = { .json = (req[0] & MXP_CTL_F_JSON) != 0, .out = out,
+			     .body = nul + 1, .body_len = (uint32_t)(len - (uint32_t)(nul + 1 - req)) };
+	r.argc = mxp_ctl_split(line, argv, MXP_CTL_MAX_ARGS);
+	if (r.argc < 0) {
+		mxp_buf_printf(out, "%s\n", r.argc == -E2BIG ? "too many words"
+							      : "unterminated quote");
+		return MXP_CTL_USAGE;
+	}
+	r.argv = argv;
+	if (r.argc == 0)
+		return cmd_help(&r, 0);
+
+	int best = 0;
+	const struct cli_cmd *c = NULL;
+	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		int m = match(cmds[i].words, r.argc, argv);
+		if (m > best) {
+			best = m;
+			c = &cmds[i];
+		}
+	}
+	if (c == NULL) {
+		mxp_buf_printf(out, "unknown command '%s'; 'mixplanectl help' lists the commands\n",
+			       argv[0]);
+		if (strcmp(argv[0], "show") == 0 && r.argc > 1) {
+			mxp_buf_reset(out);
+			mxp_buf_printf(out,
+				       "unknown command 'show %s'; 'mixplanectl help' lists the commands\n",
+				       argv[1]);
+		}
+		return MXP_CTL_USAGE;
+	}
+	int st = c->fn(&r, best);
+	if (st == MXP_CTL_USAGE && out->len == 0)
+		mxp_buf_printf(out, "usage: %s%s%s\n", c->words, c->args[0] ? " " : "", c->args);
+	return st;
+}

@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lab commands: conferences and legs through the same lib/conf API the Mp control
+ * plane uses. Keys arrive only in the request body (mixplanectl -i FILE or stdin),
+ * never on the command line, and are wiped as soon as lib/conf has them. Output shows
+ * key fingerprints, never keys.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "cli.h"
+#include "cli_keys.h"
+#include "mixplane.h"
+
+#define CONF_ERR(r) ((r) == -ENOENT ? MXP_CTL_NOTFOUND : (r) == -EINVAL || (r) == -ENOTSUP ? MXP_CTL_USAGE : MXP_CTL_ERR)
+
+static int
+parse_u32_arg(const char *s, uint32_t max, uint32_t *v)
+{
+	char *end;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end || x > max)
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int
+fail(struct cli_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct cli_req *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mxp_buf_reset(r->out);
+	mxp_buf_vprintf(r->out, fmt, ap);
+	va_end(ap);
+	mxp_buf_add(r->out, "\n", 1);
+	return status;
+}
+
+static const char *
+ipstr(const struct mxp_ip *ip, char *b)
+{
+	return mxp_ip_format(ip, b, 64);
+}
+
+static void
+mki_str(const uint8_t *mki, uint8_t len, char *b, size_t blen)
+{
+	uint64_t v = 0;
+	for (uint8_t i = 0; i < len && i < 8; i++)
+		v = v << 8 | mki[i];
+	if (len == 0)
+		snprintf(b, blen, "-");
+	else
+		snprintf(b, blen, "%" PRIu64 ":%u", v, len);
+}
+
+/* ---- conferences ------------------------------------------------------------------------- */
+
+int
+mxp_cli_conf_create(struct cli_req *r, int i)
+{
+	struct mxp_conf_params p = { .mode = MXP_CONF_SWITCH };
+	uint32_t v;
+	for (; i < r->argc; i += 2) {
+		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		if (!strcmp(k, "mode") && a) {
+			if (mxp_conf_mode_parse(a, &p.mode))
+				return fail(r, MXP_CTL_USAGE, "mode '%s': expected switch, forward or mix", a);
+		} else if (!strcmp(k, "topn") && a) {
+			if (parse_u32_arg(a, 65535, &v))
+				return fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", a);
+			p.topn = (uint16_t)v;
+		} else if (!strcmp(k, "name") && a) {
+			snprintf(p.name, sizeof(p.name), "%s", a);
+		} else {
+			return fail(r, MXP_CTL_USAGE, "conference create: unexpected '%s'", k);
+		}
+	}
+	uint32_t id;
+	char err[256] = "";
+	int rc = mxp_conf_create(mxp.conf, &p, &id, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "conference create: %s", err);
+	if (r->json)
+		mxp_buf_printf(r->out, "{\"id\":%u}", id);
+	else
+		mxp_buf_printf(r->out, "conference %u (%s) on worker %u\n", id,
+			       mxp_conf_mode_name(p.mode), 0);
+	if (!r->json) {
+		struct mxp_conf_info ci;
+		mxp_conf_get(mxp.conf, id, &ci);
+		mxp_buf_reset(r->out);
+		mxp_buf_printf(r->out, "conference %u (%s) on worker %u\n", id,
+			       mxp_conf_mode_name(p.mode), ci.worker);
+	}
+	return MXP_CTL_OK;
+}
+
+static int
+conf_id_arg(struct cli_req *r, int i, uint32_t *id)
+{
+	if (i >= r->argc || parse_u32_arg(r->argv[i], UINT32_MAX, id))
+		return -EINVAL;
+	return 0;
+}
+
+int
+mxp_cli_conf_delete(struct cli_req *r, int i)
+{
+	uint32_t id;
+	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
+		return MXP_CTL_USAGE;
+	char err[256] = "";
+	int rc = mxp_conf_destroy(mxp.conf, id, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "conference delete: %s", err);
+	mxp_buf_printf(r->out, r->json ? "{\"deleted\":%u}" : "conference %u deleted\n", id);
+	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_conf_set(struct cli_req *r, int i)
+{
+	uint32_t id, v;
+	if (r->argc != i + 3 || conf_id_arg(r, i, &id))
+		return MXP_CTL_USAGE;
+	const char *what = r->argv[i + 1], *val = r->argv[i + 2];
+	char err[256] = "";
+	int rc;
+	if (!strcmp(what, "topn")) {
+		if (parse_u32_arg(val, 65535, &v))
+			return fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", val);
+		rc = mxp_conf_set_topn(mxp.conf, id, (uint16_t)v, err, sizeof(err));
+	} else if (!strcmp(what, "floor")) {
+		if (!strcmp(val, "none") || !strcmp(val, "open"))
+			v = 0;
+		else if (parse_u32_arg(val, UINT32_MAX, &v))
+			return fail(r, MXP_CTL_USAGE, "floor '%s': expected a leg id or none", val);
+		rc = mxp_conf_set_floor(mxp.conf, id, v, err, sizeof(err));
+	} else {
+		return MXP_CTL_USAGE;
+	}
+	if (rc)
+		return fail(r, CONF_ERR(rc), "conference set: %s", err);
+	mxp_buf_printf(r->out, r->json ? "{\"id\":%u,\"%s\":%u}" : "conference %u: %s %u\n", id,
+		       what, v);
+	return MXP_CTL_OK;
+}
+
+/* ---- legs ----------------------------------------------------------------------------------- */
+
+static int
+parse_pt_list(const char *s, struct mxp_leg_params *p)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *save, *tok;
+	p->n_pt = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t v;
+		if (parse_u32_arg(tok, 127, &v) || p->n_pt == MXP_CONF_MAX_PT)
+			return -EINVAL;
+		p->pt[p->n_pt++] = (uint8_t)v;
+	}
+	return p->n_pt ? 0 : -EINVAL;
+}
+
+static int
+parse_remote(struct cli_req *r, int i, struct mxp_ip *ip, uint16_t *port)
+{
+	uint32_t v;
+	if (i + 1 >= r->argc || mxp_ip_parse(r->argv[i], ip, NULL) ||
+	    parse_u32_arg(r->argv[i + 1], 65535, &v) || v == 0)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static void
+leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
+{
+	char a[64], mk[32];
+	uint64_t hz = mxp_conf_tsc_hz();
+	uint64_t now = rte_rdtsc();
+	mxp_json_u64(j, "id", li->id);
+	mxp_json_u64(j, "conference", li->conf_id);
+	mxp_json_u64(j, "keygroup", li->keygroup_id);
+	mxp_json_str(j, "label", li->label);
+	mxp_json_str(j, "mode", mxp_stream_mode_name(li->mode));
+	mxp_json_u64(j, "port", li->port_idx);
+	mxp_json_str(j, "local", ipstr(&li->local, a));
+	mxp_json_u64(j, "local_port", li->local_port);
+	mxp_json_u64(j, "local_rtcp_port", li->local_rtcp_port);
+	if (li->remote_known) {
+		mxp_json_str(j, "remote", ipstr(&li->remote, a));
+		mxp_json_u64(j, "remote_port", li->remote_port);
+		mxp_json_u64(j, "remote_rtcp_port", li->remote_rtcp_port);
+	} else {
+		mxp_json_null(j, "remote");
+	}
+	mxp_json_bool(j, "rtcp_mux", li->rtcp_mux);
+	mxp_json_bool(j, "strict", li->strict);
+	mxp_json_bool(j, "plain", li->plain);
+	mxp_json_bool(j, "muted", li->muted);
+	if (!li->plain) {
+		const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(li->in_suite);
+		const struct mxp_srtp_suite_info *so = mxp_srtp_suite_info(li->out_suite);
+		mxp_json_str(j, "in_suite", si ? si->name : "?");
+		mxp_json_str(j, "out_suite", so ? so->name : "?");
+		mxp_json_arr_open(j, "in_keys");
+		for (unsigned int k = 0; k < li->n_in_keys; k++) {
+			mxp_json_obj_open(j, NULL);
+			mxp_json_str(j, "fingerprint", li->in_keys[k].fp);
+			mki_str(li->in_keys[k].mki, li->in_keys[k].mki_len, mk, sizeof(mk));
+			mxp_json_str(j, "mki", mk);
+			mxp_json_obj_close(j);
+		}
+		mxp_json_arr_close(j);
+		mxp_json_arr_open(j, "out_keys");
+		for (unsigned int k = 0; k < li->n_out_keys; k++) {
+			mxp_json_obj_open(j, NULL);
+			mxp_json_str(j, "fingerprint", li->out_keys[k].fp);
+			mki_str(li->out_keys[k].mki, li->out_keys[k].mki_len, mk, sizeof(mk));
+			mxp_json_str(j, "mki", mk);
+			mxp_json_bool(j, "active", (int)k == li->out_active);
+			mxp_json_obj_close(j);
+		}
+		mxp_json_arr_close(j);
+	}
+	const struct mxp_leg_stats *s = &li->st;
+	if (s->ssrc_known)
+		mxp_json_u64(j, "ssrc", s->ssrc);
+	else
+		mxp_json_null(j, "ssrc");
+	mxp_json_u64(j, "rx_packets", s->rx_pkts);
+	mxp_json_u64(j, "rx_bytes", s->rx_bytes);
+	mxp_json_u64(j, "rtcp_rx", s->rtcp_rx);
+	mxp_json_u64(j, "tx_packets", s->tx_pkts);
+	mxp_json_u64(j, "tx_bytes", s->tx_bytes);
+	mxp_json_u64(j, "rtcp_tx", s->rtcp_tx);
+	mxp_json_u64(j, "auth_failures", s->auth_failures);
+	mxp_json_u64(j, "replays", s->replays);
+	mxp_json_u64(j, "too_old", s->too_old);
+	mxp_json_u64(j, "source_mismatch", s->source_mismatch);
+	mxp_json_u64(j, "other_drops", s->other_drops);
+	mxp_json_u64(j, "not_sending", s->not_sending);
+	mxp_json_u64(j, "topn_filtered", s->topn_filtered);
+	mxp_json_u64(j, "floor_filtered", s->floor_filtered);
+	mxp_json_u64(j, "latches", s->latches);
+	mxp_json_u64(j, "remote_fraction_lost", s->remote_fraction_lost);
+	mxp_json_u64(j, "remote_jitter", s->remote_jitter);
+	if (s->last_rx_tsc && hz)
+		mxp_json_dbl(j, "last_seen_s", (double)(now - s->last_rx_tsc) / (double)hz);
+	else
+		mxp_json_null(j, "last_seen_s");
+}
+
+int
+mxp_cli_leg_add(struct cli_req *r, int i)
+{
+	struct mxp_leg_params p;
+	uint32_t conf, v;
+	memset(&p, 0, sizeof(p));
+	if (conf_id_arg(r, i, &conf))
+		return MXP_CTL_USAGE;
+	p.af = AF_INET;
+	bool af_given = false;
+	for (i++; i < r->argc; i++) {
+		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		if (!strcmp(k, "ipv4") || !strcmp(k, "ipv6")) {
+			p.af = k[3] == '6' ? AF_INET6 : AF_INET;
+			af_given = true;
+		} else if (!strcmp(k, "rtcp-mux")) {
+			p.rtcp_mux = true;
+		} else if (!strcmp(k, "strict")) {
+			p.strict = true;
+		} else if (!strcmp(k, "plain")) {
+			p.plain = true;
+		} else if (!strcmp(k, "remote")) {
+			if (parse_remote(r, i + 1, &p.remote, &p.remote_port))
+				return fail(r, MXP_CTL_USAGE, "remote: expected ADDRESS PORT");
+			p.remote_known = true;
+			i += 2;
+		} else if (a == NULL) {
+			return fail(r, MXP_CTL_USAGE, "leg add: '%s' needs a value", k);
+		} else if (!strcmp(k, "port")) {
+			if (parse_u32_arg(a, MXP_MAX_PORTS - 1, &v) || v >= mxp.nb_ports)
+				return fail(r, MXP_CTL_USAGE, "port '%s': no such port (0..%u)", a,
+					    mxp.nb_ports - 1);
+			p.port_idx = (uint16_t)v;
+			i++;
+		} else if (!strcmp(k, "local-port")) {
+			if (parse_u32_arg(a, 65535, &v) || v < 1024)
+				return fail(r, MXP_CTL_USAGE, "local-port '%s': expected 1024..65535", a);
+			p.local_port = (uint16_t)v;
+			i++;
+		} else if (!strcmp(k, "rtcp-port")) {
+			if (parse_u32_arg(a, 65535, &v) || v == 0)
+				return fail(r, MXP_CTL_USAGE, "rtcp-port '%s': expected 1..65535", a);
+			p.remote_rtcp_port = (uint16_t)v;
+			i++;
+		} else if (!strcmp(k, "mode")) {
+			if (mxp_stream_mode_parse(a, &p.mode))
+				return fail(r, MXP_CTL_USAGE,
+					    "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
+			i++;
+		} else if (!strcmp(k, "pt")) {
+			if (parse_pt_list(a, &p))
+				return fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
+			i++;
+		} else if (!strcmp(k, "audio-level-id")) {
+			if (parse_u32_arg(a, 14, &v) || v == 0)
+				return fail(r, MXP_CTL_USAGE, "audio-level-id '%s': expected 1..14", a);
+			p.audio_level_id = (uint8_t)v;
+			i++;
+		} else if (!strcmp(k, "label")) {
+			snprintf(p.label, sizeof(p.label), "%s", a);
+			i++;
+		} else {
+			return fail(r, MXP_CTL_USAGE, "leg add: unexpected '%s'", k);
+		}
+	}
+	if (!af_given && p.remote_known)
+		p.af = p.remote.af;
+	char err[256] = "";
+	if (!p.plain) {
+		int rc = mxp_cli_keys_parse(r->body, r->body_len, &p.in, &p.out, err, sizeof(err));
+		if (rc) {
+			explicit_bzero(&p, sizeof(p));
+			return fail(r, MXP_CTL_USAGE, "leg add: keys: %s", err);
+		}
+	} else if (r->body_len) {
+		return fail(r, MXP_CTL_USAGE, "leg add: a plain leg takes no keys");
+	}
+	struct mxp_leg_info li;
+	int rc = mxp_conf_leg_add(mxp.conf, conf, &p, &li, err, sizeof(err));
+	explicit_bzero(&p, sizeof(p));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "leg add: %s", err);
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		leg_json(&j, &li);
+		mxp_json_obj_close(&j);
+	} else {
+		char a[64];
+		mxp_buf_printf(r->out, "leg %u in conference %u: local %s port %u (RTCP %u), key group %u\n",
+			       li.id, conf, ipstr(&li.local, a), li.local_port, li.local_rtcp_port,
+			       li.keygroup_id);
+	}
+	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_leg_delete(struct cli_req *r, int i)
+{
+	uint32_t id;
+	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
+		return MXP_CTL_USAGE;
+	struct mxp_leg_info last;
+	char err[256] = "";
+	int rc = mxp_conf_leg_remove(mxp.conf, id, &last, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "leg delete: %s", err);
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		leg_json(&j, &last);
+		mxp_json_obj_close(&j);
+	} else {
+		mxp_buf_printf(r->out,
+			       "leg %u deleted: rx %" PRIu64 " packets, tx %" PRIu64
+			       " packets, %" PRIu64 " auth failures, %" PRIu64 " replays\n",
+			       id, last.st.rx_pkts, last.st.tx_pkts, last.st.auth_failures,
+			       last.st.replays);
+	}
+	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_leg_set(struct cli_req *r, int i)
+{
+	uint32_t id;
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	if (conf_id_arg(r, i, &id) || r->argc == i + 1)
+		return MXP_CTL_USAGE;
+	for (i++; i < r->argc; i++) {
+		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		if (!strcmp(k, "mode") && a) {
+			if (mxp_stream_mode_parse(a, &m.mode))
+				return fail(r, MXP_CTL_USAGE, "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
+			m.set_mode = true;
+			i++;
+		} else if (!strcmp(k, "remote")) {
+			if (parse_remote(r, i + 1, &m.remote, &m.remote_port))
+				return fail(r, MXP_CTL_USAGE, "remote: expected ADDRESS PORT");
+			m.remote_rtcp_port = (uint16_t)(m.remote_port + 1);
+			m.set_remote = true;
+			i += 2;
+		} else if (!strcmp(k, "strict") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
+			m.set_strict = true;
+			m.strict = !strcmp(a, "on");
+			i++;
+		} else if (!strcmp(k, "mute") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
+			m.set_mute = true;
+			m.mute = !strcmp(a, "on");
+			i++;
+		} else {
+			return fail(r, MXP_CTL_USAGE, "leg set: unexpected '%s'", k);
+		}
+	}
+	char err[256] = "";
+	int rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "leg set: %s", err);
+	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u changed\n", id);
+	return MXP_CTL_OK;
+}
+
+/* "12:4" or "12" → MKI bytes (the length from the leg's keys when not given). */
+static int
+parse_mki_arg(const char *s, uint8_t len_hint, uint8_t *mki, uint8_t *len)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned long l = len_hint;
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == ':') {
+		l = strtoul(end + 1, &end, 10);
+	}
+	if (*end || l == 0 || l > 8 || (l < 8 && v >> (8 * l)))
+		return -EINVAL;
+	*len = (uint8_t)l;
+	for (unsigned long k = 0; k < l; k++)
+		mki[l - 1 - k] = (uint8_t)(v >> (8 * k));
+	return 0;
+}
+
+int
+mxp_cli_leg_key_add(struct cli_req *r, int i)
+{
+	uint32_t id;
+	if (r->argc != i + 2 || conf_id_arg(r, i, &id) ||
+	    (strcmp(r->argv[i + 1], "in") && strcmp(r->argv[i + 1], "out")))
+		return MXP_CTL_USAGE;
+	bool in = !strcmp(r->argv[i + 1], "in");
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	char err[256] = "";
+	int rc = mxp_cli_key_parse_one(r->body, r->body_len, in ? &m.in_key : &m.out_key, err,
+				       sizeof(err));
+	if (rc)
+		return fail(r, MXP_CTL_USAGE, "leg key add: %s", err);
+	m.add_in_key = in;
+	m.add_out_key = !in;
+	rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	explicit_bzero(&m, sizeof(m));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "leg key add: %s", err);
+	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: key added\n", id);
+	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_leg_key_activate(struct cli_req *r, int i)
+{
+	uint32_t id;
+	struct mxp_leg_info li;
+	if (r->argc != i + 2 || conf_id_arg(r, i, &id))
+		return MXP_CTL_USAGE;
+	if (mxp_conf_leg_get(mxp.conf, id, &li))
+		return fail(r, MXP_CTL_NOTFOUND, "leg key activate: no leg %u", id);
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	uint8_t hint = li.n_out_keys ? li.out_keys[0].mki_len : 0;
+	if (parse_mki_arg(r->argv[i + 1], hint, m.activate_mki, &m.activate_mki_len))
+		return fail(r, MXP_CTL_USAGE, "leg key activate: MKI '%s': expected VALUE or VALUE:LENGTH",
+			    r->argv[i + 1]);
+	m.activate_out = true;
+	char err[256] = "";
+	int rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "leg key activate: %s", err);
+	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: outbound key switched\n", id);
+	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_leg_key_remove(struct cli_req *r, int i)
+{
+	uint32_t id;
+	struct mxp_leg_info li;
+	if (r->argc != i + 3 || conf_id_arg(r, i, &id) ||
+	    (strcmp(r->argv[i + 1], "in") && strcmp(r->argv[i + 1], "out")))
+		return MXP_CTL_USAGE;
+	bool in = !strcmp(r->argv[i + 1], "in");
+	if (mxp_conf_leg_get(mxp.conf, id, &li))
+		return fail(r, MXP_CTL_NOTFOUND, "leg key remove: no leg %u", id);
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	uint8_t hint = in ? (li.n_in_keys ? li.in_keys[0].mki_len : 0)
+			  : (li.n_out_keys ? li.out_keys[0].mki_len : 0);
+	if (parse_mki_arg(r->argv[i + 2], hint, m.remove_mki, &m.remove_mki_len))
+		return fail(r, MXP_CTL_USAGE, "leg key remove: MKI '%s': expected VALUE or VALUE:LENGTH",
+			    r->argv[i + 2]);
+	m.remove_in = in;
+	m.remove_out = !in;
+	char err[256] = "";
+	int rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "leg key remove: %s", err);
+	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: key removed and wiped\n", id);
+	return MXP_CTL_OK;
+}
+
+/* ---- show ----------------------------------------------------------------------------------- */
+
+int
+mxp_cli_show_conferences(struct cli_req *r, int i)
+{
+	if (r->argc != i)
+		return MXP_CTL_USAGE;
+	uint32_t n = mxp_conf_list(mxp.conf, NULL, 0);
+	uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
+	if (ids == NULL)
+		return MXP_CTL_ERR;
+	n = mxp_conf_list(mxp.conf, ids, n);
+	struct mxp_json j;
+	struct mxp_table t;
+	static const char *const hdr[] = { ">id", "name", "mode", ">topn", ">worker", ">legs",
+					   ">keygroups", ">rx-pkts", ">tx-pkts", ">encryptions" };
+	if (r->json) {
+		mxp_json_init(&j, r->out);
+		mxp_json_arr_open(&j, NULL);
+	} else {
+		mxp_table_init(&t, RTE_DIM(hdr), hdr);
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		struct mxp_conf_info ci;
+		if (mxp_conf_get(mxp.conf, ids[k], &ci))
+			continue;
+		if (r->json) {
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_u64(&j, "id", ci.id);
+			mxp_json_str(&j, "name", ci.name);
+			mxp_json_str(&j, "mode", mxp_conf_mode_name(ci.mode));
+			mxp_json_u64(&j, "topn", ci.topn);
+			mxp_json_u64(&j, "worker", ci.worker);
+			mxp_json_u64(&j, "legs", ci.nlegs);
+			mxp_json_u64(&j, "keygroups", ci.nkeygroups);
+			mxp_json_u64(&j, "rx_packets", ci.rx_pkts);
+			mxp_json_u64(&j, "tx_packets", ci.tx_pkts);
+			mxp_json_u64(&j, "encryptions", ci.encryptions);
+			mxp_json_u64(&j, "decryptions", ci.decryptions);
+			mxp_json_obj_close(&j);
+		} else {
+			char c[8][24];
+			snprintf(c[0], 24, "%u", ci.id);
+			snprintf(c[1], 24, "%u", ci.topn);
+			snprintf(c[2], 24, "%u", ci.worker);
+			snprintf(c[3], 24, "%u", ci.nlegs);
+			snprintf(c[4], 24, "%u", ci.nkeygroups);
+			snprintf(c[5], 24, "%" PRIu64, ci.rx_pkts);
+			snprintf(c[6], 24, "%" PRIu64, ci.tx_pkts);
+			snprintf(c[7], 24, "%" PRIu64, ci.encryptions);
+			const char *row[] = { c[0], ci.name[0] ? ci.name : "-", mxp_conf_mode_name(ci.mode),
+					      c[1], c[2], c[3], c[4], c[5], c[6], c[7] };
+			mxp_table_row(&t, row);
+		}
+	}
+	free(ids);
+	if (r->json)
+		mxp_json_arr_close(&j);
+	else if (n == 0) {
+		mxp_table_free(&t);
+		mxp_buf_printf(r->out, "no conferences\n");
+	} else
+		mxp_table_render(&t, r->out);
+	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_show_conference(struct cli_req *r, int i)
+{
+	uint32_t id;
+	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
+		return MXP_CTL_USAGE;
+	struct mxp_conf_info ci;
+	if (mxp_conf_get(mxp.conf, id, &ci))
+		return fail(r, MXP_CTL_NOTFOUND, "no conference %u", id);
+	int nk = mxp_conf_keygroups(mxp.conf, id, NULL, 0);
+	int nl = mxp_conf_legs(mxp.conf, id, NULL, 0);
+	struct mxp_keygroup_info *kg = calloc((size_t)(nk > 0 ? nk : 1), sizeof(*kg));
+	uint32_t *legs = calloc((size_t)(nl > 0 ? nl : 1), sizeof(*legs));
+	if (kg == NULL || legs == NULL) {
+		free(kg);
+		free(legs);
+		return MXP_CTL_ERR;
+	}
+	nk = mxp_conf_keygroups(mxp.conf, id, kg, (uint32_t)nk);
+	nl = mxp_conf_legs(mxp.conf, id, legs, (uint32_t)nl);
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		mxp_json_u64(&j, "id", ci.id);
+		mxp_json_str(&j, "name", ci.name);
+		mxp_json_str(&j, "mode", mxp_conf_mode_name(ci.mode));
+		mxp_json_u64(&j, "topn", ci.topn);
+		if (ci.floor)
+			mxp_json_u64(&j, "floor", ci.floor);
+		else
+			mxp_json_null(&j, "floor");
+		mxp_json_u64(&j, "worker", ci.worker);
+		mxp_json_u64(&j, "rx_packets", ci.rx_pkts);
+		mxp_json_u64(&j, "tx_packets", ci.tx_pkts);
+		mxp_json_u64(&j, "encryptions", ci.encryptions);
+		mxp_json_u64(&j, "decryptions", ci.decryptions);
+		mxp_json_arr_open(&j, "keygroups");
+		for (int k = 0; k < nk; k++) {
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_u64(&j, "id", kg[k].id);
+			mxp_json_str(&j, "fingerprint", kg[k].fingerprint);
+			mxp_json_u64(&j, "members", kg[k].members);
+			mxp_json_u64(&j, "streams", kg[k].streams);
+			mxp_json_u64(&j, "encryptions", kg[k].encryptions);
+			mxp_json_u64(&j, "sent", kg[k].sent);
+			mxp_json_obj_close(&j);
+		}
+		mxp_json_arr_close(&j);
+		mxp_json_arr_open(&j, "legs");
+		for (int k = 0; k < nl; k++) {
+			struct mxp_leg_info li;
+			if (mxp_conf_leg_get(mxp.conf, legs[k], &li))
+				continue;
+			mxp_json_obj_open(&j, NULL);
+			leg_json(&j, &li);
+			mxp_json_obj_close(&j);
+		}
+		mxp_json_arr_close(&j);
+		mxp_json_obj_close(&j);
+	} else {
+		mxp_buf_printf(r->out,
+			       "conference %u%s%s: %s, topn %u, worker %u, %d legs, %d key groups\n"
+			       "packets in %" PRIu64 ", out %" PRIu64 ", encryptions %" PRIu64
+			       ", decryptions %" PRIu64 "\n\n",
+			       ci.id, ci.name[0] ? " " : "", ci.name, mxp_conf_mode_name(ci.mode), ci.topn,
+			       ci.worker, nl, nk, ci.rx_pkts, ci.tx_pkts, ci.encryptions, ci.decryptions);
+		static const char *const kh[] = { ">keygroup", "fingerprint", ">members", ">streams",
+						  ">encryptions", ">sent" };
+		struct mxp_table t;
+		mxp_table_init(&t, RTE_DIM(kh), kh);
+		for (int k = 0; k < nk; k++) {
+			char c[5][24];
+			snprintf(c[0], 24, "%u", kg[k].id);
+			snprintf(c[1], 24, "%u", kg[k].members);
+			snprintf(c[2], 24, "%u", kg[k].streams);
+			snprintf(c[3], 24, "%" PRIu64, kg[k].encryptions);
+			snprintf(c[4], 24, "%" PRIu64, kg[k].sent);
+			const char *row[] = { c[0], kg[k].fingerprint, c[1], c[2], c[3], c[4] };
+			mxp_table_row(&t, row);
+		}
+		mxp_table_render(&t, r->out);
+		mxp_buf_add(r->out, "\n", 1);
+		static const char *const lh[] = { ">leg", "label", "mode", "local", "remote", ">kg",
+						  "ssrc", ">rx-pkts", ">tx-pkts", ">auth-fail",
+						  ">replays", ">latches" };
+		mxp_table_init(&t, RTE_DIM(lh), lh);
+		for (int k = 0; k < nl; k++) {
+			struct mxp_leg_info li;
+			if (mxp_conf_leg_get(mxp.conf, legs[k], &li))
+				continue;
+			char c[10][80], a[64];
+			snprintf(c[0], 80, "%u", li.id);
+			snprintf(c[1], 80, "%s:%u", ipstr(&li.local, a), li.local_port);
+			if (li.remote_known)
+				snprintf(c[2], 80, "%s:%u", ipstr(&li.remote, a), li.remote_port);
+			else
+				snprintf(c[2], 80, "(learning)");
+			snprintf(c[3], 80, "%u", li.keygroup_id);
+			if (li.st.ssrc_known)
+				snprintf(c[4], 80, "%08x", li.st.ssrc);
+			else
+				snprintf(c[4], 80, "-");
+			snprintf(c[5], 80, "%" PRIu64, li.st.rx_pkts);
+			snprintf(c[6], 80, "%" PRIu64, li.st.tx_pkts);
+			snprintf(c[7], 80, "%" PRIu64, li.st.auth_failures);
+			snprintf(c[8], 80, "%" PRIu64, li.st.replays);
+			snprintf(c[9], 80, "%" PRIu64, li.st.latches);
+			const char *row[] = { c[0], li.label[0] ? li.label : "-",
+					      mxp_stream_mode_name(li.mode), c[1], c[2], c[3], c[4],
+					      c[5], c[6], c[7], c[8], c[9] };
+			mxp_table_row(&t, row);
+		}
+		mxp_table_render(&t, r->out);
+	}
+	free(kg);
+	free(legs);
+	return MXP_CTL_OK;
+}
+
+int
+mxp_cli_show_leg(struct cli_req *r, int i)
+{
+	uint32_t id;
+	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
+		return MXP_CTL_USAGE;
+	struct mxp_leg_info li;
+	if (mxp_conf_leg_get(mxp.conf, id, &li))
+		return fail(r, MXP_CTL_NOTFOUND, "no leg %u", id);
+	struct mxp_json j;
+	if (r->json) {
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		leg_json(&j, &li);
+		mxp_json_obj_close(&j);
+		return MXP_CTL_OK;
+	}
+	char a[64], mk[32];
+	const struct mxp_leg_stats *s = &li.st;
+	mxp_buf_printf(r->out, "leg %u%s%s in conference %u, key group %u, %s%s%s\n", li.id,
+		       li.label[0] ? " " : "", li.label, li.conf_id, li.keygroup_id,
+		       mxp_stream_mode_name(li.mode), li.strict ? ", strict" : "",
+		       li.plain ? ", plain RTP" : "");
+	mxp_buf_printf(r->out, "  local    %s port %u, RTCP %u%s\n", ipstr(&li.local, a),
+		       li.local_port, li.local_rtcp_port, li.rtcp_mux ? " (muxed)" : "");
+	if (li.remote_known)
+		mxp_buf_printf(r->out, "  remote   %s port %u, RTCP %u, latched %" PRIu64 " times\n",
+			       ipstr(&li.remote, a), li.remote_port, li.remote_rtcp_port, s->latches);
+	else
+		mxp_buf_printf(r->out, "  remote   not known yet (learnt from the first authenticated packet)\n");
+	if (!li.plain) {
+		const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(li.in_suite);
+		mxp_buf_printf(r->out, "  in keys  %s:", si ? si->name : "?");
+		for (unsigned int k = 0; k < li.n_in_keys; k++) {
+			mki_str(li.in_keys[k].mki, li.in_keys[k].mki_len, mk, sizeof(mk));
+			mxp_buf_printf(r->out, " %s (MKI %s)", li.in_keys[k].fp, mk);
+		}
+		si = mxp_srtp_suite_info(li.out_suite);
+		mxp_buf_printf(r->out, "\n  out keys %s:", si ? si->name : "?");
+		for (unsigned int k = 0; k < li.n_out_keys; k++) {
+			mki_str(li.out_keys[k].mki, li.out_keys[k].mki_len, mk, sizeof(mk));
+			mxp_buf_printf(r->out, " %s (MKI %s)%s", li.out_keys[k].fp, mk,
+				       (int)k == li.out_active ? " active" : "");
+		}
+		mxp_buf_add(r->out, "\n", 1);
+	}
+	if (s->ssrc_known)
+		mxp_buf_printf(r->out, "  ssrc     %08x\n", s->ssrc);
+	mxp_buf_printf(r->out,
+		       "  rx       %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64 " RTCP\n"
+		       "  tx       %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64 " RTCP\n"
+		       "  dropped  %" PRIu64 " auth failures, %" PRIu64 " replays, %" PRIu64
+		       " too old, %" PRIu64 " wrong source, %" PRIu64 " other, %" PRIu64
+		       " while not sending\n"
+		       "  top-N    %" PRIu64 " packets not forwarded\n"
+		       "  floor    %" PRIu64 " packets not forwarded (muted or floor elsewhere)%s\n"
+		       "  reported loss %u/256, jitter %u (from the participant's RTCP)\n",
+		       s->rx_pkts, s->rx_bytes, s->rtcp_rx, s->tx_pkts, s->tx_bytes, s->rtcp_tx,
+		       s->auth_failures, s->replays, s->too_old, s->source_mismatch, s->other_drops,
+		       s->not_sending, s->topn_filtered, s->floor_filtered, li.muted ? ", muted" : "",
+		       s->remote_fraction_lost, s->remote_jitter);
+	if (s->last_rx_tsc && mxp_conf_tsc_hz())
+		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
+			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());
+	return MXP_CTL_OK;
+}

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mixplane: EAL arguments, then "--" and mixplane's own:
+ *     mixplane [EAL options] -- -f FILE
+ * The main lcore becomes the control core; every worker lcore polls the ports.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "mixplane.h"
+
+struct mxp_daemon mxp;
+int mxp_logtype;
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [EAL options] -- -f FILE [-v]\n"
+		"  -f FILE   configuration file (INI; see doc/configuration.md)\n"
+		"  -c        check the configuration file and exit\n"
+		"  -V        print the version and exit\n"
+		"  -h        this help\n"
+		"Example (one worker on lcore 1, a veth via af_packet):\n"
+		"  %s -l 0,1 --no-pci --file-prefix mxp -- -f /etc/mixplane/mixplane.ini\n",
+		prog, prog);
+}
+
+static int
+setup_port(struct mxp_port *p, uint16_t idx, char *err, size_t errlen)
+{
+	const struct mxp_port_cfg *pc = &p->cfg;
+	uint16_t pid;
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	p->idx = idx;
+	/* The device name is the devargs up to the first comma. */
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(pc->device, ","), pc->device);
+	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+		int r = rte_dev_probe(pc->device);
+		if (r != 0 || rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+			snprintf(err, errlen,
+				 "[%s] device: cannot probe '%s': %s (is the device bound to a DPDK "
+				 "driver, or the interface present?)",
+				 pc->section, pc->device, strerror(r < 0 ? -r : ENODEV));
+			return -ENODEV;
+		}
+	}
+	p->port_id = pid;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+
+	struct rte_eth_dev_info info;
+	int r = rte_eth_dev_info_get(pid, &info);
+	if (r != 0) {
+		snprintf(err, errlen, "[%s] device: cannot read device info: %s", pc->section,
+			 strerror(-r));
+		return r;
+	}
+	uint16_t nq = mxp.nb_workers;
+	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
+		snprintf(err, errlen,
+			 "[%s] device: '%s' has %u rx / %u tx queues but %u workers need one each "
+			 "(for af_packet add qpairs=%u)",
+			 pc->section, pc->device, info.max_rx_queues, info.max_tx_queues, nq, nq);
+		return -EINVAL;
+	}
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	if (nq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	}
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_CHECKSUM & info.rx_offload_capa;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	r = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (r != 0) {
+		snprintf(err, errlen, "[%s] device: configure failed: %s", pc->section,
+			 strerror(-r));
+		return r;
+	}
+	uint16_t nrx = mxp.cfg.rx_desc, ntx = mxp.cfg.tx_desc;
+	rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
+	int socket = rte_eth_dev_socket_id(pid);
+	for (uint16_t q = 0; q < nq; q++) {
+		r = rte_eth_rx_queue_setup(pid, q, nrx, socket, NULL, mxp.pool);
+		if (r == 0)
+			r = rte_eth_tx_queue_setup(pid, q, ntx, socket, NULL);
+		if (r != 0) {
+			snprintf(err, errlen, "[%s] device: queue %u setup failed: %s", pc->section,
+				 q, strerror(-r));
+			return r;
+		}
+	}
+	if (pc->has_mac) {
+		r = rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)&pc->mac);
+		if (r != 0) {
+			snprintf(err, errlen, "[%s] mac: the device refuses a new MAC: %s",
+				 pc->section, strerror(-r));
+			return r;
+		}
+	}
+	r = rte_eth_dev_set_mtu(pid, pc->mtu);
+	if (r != 0 && r != -ENOTSUP)
+		MXP_LOG(WARNING, "[%s] mtu %u: %s (keeping the device's)", pc->section, pc->mtu,
+			strerror(-r));
+	r = rte_eth_dev_start(pid);
+	if (r != 0) {
+		snprintf(err, errlen, "[%s] device: start failed: %s", pc->section, strerror(-r));
+		return r;
+	}
+	/* Neighbour discovery uses multicast; ignore devices that cannot filter it. */
+	rte_eth_allmulticast_enable(pid);
+	rte_eth_macaddr_get(pid, &p->mac);
+	p->ll6 = mxp_ip6_link_local(&p->mac);
+	p->snm_ll6 = mxp_ip6_solicited_node(&p->ll6);
+	if (pc->has_ip6)
+		p->snm6 = mxp_ip6_solicited_node(&pc->ip6);
+	else
+		p->snm6 = p->snm_ll6;
+	p->neigh = mxp_neigh_table_create();
+	if (p->neigh == NULL) {
+		snprintf(err, errlen, "[%s]: out of memory for the neighbour table", pc->section);
+		return -ENOMEM;
+	}
+	mxp.port_of_id[pid] = idx;
+	char a[64];
+	MXP_LOG(INFO, "%s: %s port %u mac " RTE_ETHER_ADDR_PRT_FMT " %s%s", pc->section,
+		pc->device, pid, RTE_ETHER_ADDR_BYTES(&p->mac),
+		pc->has_ip4 ? mxp_ip_format(&pc->ip4, a, sizeof(a)) : "",
+		pc->has_ip6 ? " +ipv6" : "");
+	return 0;
+}
+
+static int
+setup_workers(char *err, size_t errlen)
+{
+	unsigned int lc[MXP_MAX_WORKERS], n = 0;
+
+	if (mxp.cfg.nb_worker_lcores) {
+		for (unsigned int i = 0; i < mxp.cfg.nb_worker_lcores; i++) {
+			unsigned int l = mxp.cfg.worker_lcores[i];
+			if (!rte_lcore_is_enabled(l) || l == rte_get_main_lcore()) {
+				snprintf(err, errlen,
+					 "%s: [mixplane] workers: lcore %u is %s (EAL lcores: give it "
+					 "with -l)",
+					 mxp.cfg.path, l,
+					 l == rte_get_main_lcore() ? "the main (control) lcore"
+								   : "not enabled in EAL");
+				return -EINVAL;
+			}
+			lc[n++] = l;
+		}
+	} else {
+		unsigned int l;
+		RTE_LCORE_FOREACH_WORKER(l) {
+			if (n < MXP_MAX_WORKERS)
+				lc[n++] = l;
+		}
+	}
+	if (n == 0) {
+		snprintf(err, errlen,
+			 "no worker lcore: give EAL at least two lcores, e.g. -l 0,1 (lcore 0 "
+			 "becomes the control core)");
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct mxp_worker *w = rte_zmalloc_socket("mxp_worker", sizeof(*w),
+							  RTE_CACHE_LINE_SIZE,
+							  (int)rte_lcore_to_socket_id(lc[i]));
+		if (w == NULL)
+			return -ENOMEM;
+		char rn[RTE_RING_NAMESIZE];
+		snprintf(rn, sizeof(rn), "mxp_wtx%u", i);
+		w->tx_ring = rte_ring_create(rn, 1024, (int)rte_lcore_to_socket_id(lc[i]),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->tx_ring == NULL) {
+			rte_free(w);
+			return -ENOMEM;
+		}
+		w->lcore = lc[i];
+		w->idx = (uint16_t)i;
+		mxp.workers[mxp.nb_workers++] = w;
+	}
+	return 0;
+}
+
+/* The conference system: one local address per configured IPv4/IPv6 address. */
+static int
+setup_conferences(char *err, size_t errlen)
+{
+	struct mxp_conf_sys_params p = {
+		.nb_workers = mxp.nb_workers,
+		.port_min = mxp.cfg.media_port_min,
+		.port_max = mxp.cfg.media_port_max,
+		.pool = mxp.pool,
+		.hdr_pool = mxp.hdr_pool,
+	};
+	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
+		const struct mxp_port *pt = &mxp.ports[i];
+		if (pt->cfg.has_ip4)
+			p.addrs[p.nb_addrs++] = (struct mxp_conf_addr){ .port_idx = i, .ip = pt->cfg.ip4,
+									.mac = pt->mac };
+		if (pt->cfg.has_ip6)
+			p.addrs[p.nb_addrs++] = (struct mxp_conf_addr){ .port_idx = i, .ip = pt->cfg.ip6,
+									.mac = pt->mac };
+	}
+	mxp.conf = mxp_conf_sys_create(&p, err, errlen);
+	return mxp.conf ? 0 : -ENOMEM;
+}
+
+static void
+cleanup(void)
+{
+	/* Conferences first: their keys are wiped and their mbufs returned. */
+	mxp_conf_sys_destroy(mxp.conf);
+	mxp.conf = NULL;
+	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
+		struct mxp_port *p = &mxp.ports[i];
+		rte_eth_dev_stop(p->port_id);
+		rte_eth_dev_close(p->port_id);
+		mxp_neigh_table_free(p->neigh);
+		p->neigh = NULL;
+	}
+	for (uint16_t i = 0; i < mxp.nb_workers; i++) {
+		struct mxp_worker *w = mxp.workers[i];
+		struct rte_mbuf *m = NULL;
+		while (rte_ring_dequeue(w->tx_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->tx_ring);
+		rte_free(w);
+	}
+	mxp.nb_workers = 0;
+	struct rte_ring *rings[2] = { mxp.ctl_ring, mxp.punt_ring };
+	for (int i = 0; i < 2; i++) {
+		struct rte_mbuf *m = NULL;
+		if (rings[i] == NULL)
+			continue;
+		while (rte_ring_dequeue(rings[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(rings[i]);
+	}
+	rte_mempool_free(mxp.pool);
+	rte_mempool_free(mxp.hdr_pool);
+	if (mxp.ctl_doorbell > 0)
+		close(mxp.ctl_doorbell);
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[8192] = "";
+	const char *cfg_path = NULL;
+	bool check_only = false;
+	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+
+	/* Keys live in this process: no core dumps. */
+	struct rlimit nocore = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &nocore);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	/* Signals go to the control core's signalfd: block them in every thread. */
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Application options come after "--"; handle -h/-V/-c without starting EAL. */
+	int dd = -1;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dd = i;
+			break;
+		}
+	if (dd < 0) {
+		for (int i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+				usage(stdout, prog);
+				return 0;
+			}
+			if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+				printf("mixplane %s\n", MXP_VERSION);
+				return 0;
+			}
+		}
+		usage(stderr, prog);
+		fprintf(stderr, "%s: missing '--' before the application options (-f FILE)\n",
+			prog);
+		return 2;
+	}
+	int aargc = argc - dd;
+	char **aargv = argv + dd;
+	int opt;
+	optind = 1;
+	while ((opt = getopt(aargc, aargv, "f:cVh")) != -1) {
+		switch (opt) {
+		case 'f':
+			cfg_path = optarg;
+			break;
+		case 'c':
+			check_only = true;
+			break;
+		case 'V':
+			printf("mixplane %s\n", MXP_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout, prog);
+			return 0;
+		default:
+			usage(stderr, prog);
+			return 2;
+		}
+	}
+	if (optind != aargc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, aargv[optind]);
+		return 2;
+	}
+	if (cfg_path == NULL) {
+		usage(stderr, prog);
+		fprintf(stderr, "%s: -f FILE is required\n", prog);
+		return 2;
+	}
+	if (mxp_cfg_load(cfg_path, &mxp.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 2;
+	}
+	if (check_only) {
+		printf("%s: configuration OK: %u port(s)\n", cfg_path, mxp.cfg.nb_ports);
+		return 0;
+	}
+
+	int r = rte_eal_init(dd, argv);
+	if (r < 0) {
+		fprintf(stderr, "%s: EAL initialisation failed: %s\n", prog, rte_strerror(rte_errno));
+		return 1;
+	}
+	mxp_logtype = rte_log_register_type_and_pick_level("mixplane", RTE_LOG_INFO);
+	if (mxp_logtype < 0)
+		mxp_logtype = RTE_LOGTYPE_USER1;
+	rte_log_set_level(mxp_logtype, mxp.cfg.log_level);
+	mxp.start_ms = mxp_now_ms();
+	memset(mxp.port_of_id, 0xff, sizeof(mxp.port_of_id));
+
+	int rc = 1;
+	r = setup_workers(err, sizeof(err));
+	if (r != 0) {
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "cannot set up workers: %s", strerror(-r));
+		goto fail;
+	}
+	unsigned int need = mxp.cfg.nb_ports * mxp.nb_workers * (mxp.cfg.rx_desc + mxp.cfg.tx_desc +
+								   2 * MXP_BURST) +
+			    mxp.cfg.ctl_ring + (mxp.nb_workers + 1) * (mxp.cfg.mbuf_cache + 1024);
+	if (mxp.cfg.mbufs < need) {
+		snprintf(err, sizeof(err),
+			 "%s: [mixplane] mbufs: %u is too few for %u port(s) x %u worker(s) with "
+			 "rx_desc %u and tx_desc %u: at least %u are needed",
+			 mxp.cfg.path, mxp.cfg.mbufs, mxp.cfg.nb_ports, mxp.nb_workers,
+			 mxp.cfg.rx_desc, mxp.cfg.tx_desc, need);
+		goto fail;
+	}
+	mxp.pool = rte_pktmbuf_pool_create("mxp_mbufs", mxp.cfg.mbufs, mxp.cfg.mbuf_cache, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (mxp.pool == NULL) {
+		snprintf(err, sizeof(err),
+			 "cannot allocate %u mbufs: %s (reserve more hugepages, or lower "
+			 "[mixplane] mbufs)",
+			 mxp.cfg.mbufs, rte_strerror(rte_errno));
+		goto fail;
+	}
+	mxp.hdr_pool = rte_pktmbuf_pool_create("mxp_hdrs", mxp.cfg.hdr_mbufs, mxp.cfg.mbuf_cache,
+					       0, RTE_PKTMBUF_HEADROOM + 64, (int)rte_socket_id());
+	if (mxp.hdr_pool == NULL) {
+		snprintf(err, sizeof(err),
+			 "cannot allocate %u header mbufs: %s (lower [media] header_mbufs)",
+			 mxp.cfg.hdr_mbufs, rte_strerror(rte_errno));
+		goto fail;
+	}
+	mxp.ctl_ring = rte_ring_create("mxp_ctl", mxp.cfg.ctl_ring, (int)rte_socket_id(),
+				       RING_F_SC_DEQ);
+	mxp.punt_ring = rte_ring_create("mxp_punt", mxp.cfg.ctl_ring, (int)rte_socket_id(),
+					RING_F_SC_DEQ);
+	mxp.ctl_doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (mxp.ctl_ring == NULL || mxp.punt_ring == NULL || mxp.ctl_doorbell < 0) {
+		snprintf(err, sizeof(err), "cannot create the control ring: %s",
+			 rte_strerror(rte_errno));
+		goto fail;
+	}
+	for (unsigned int i = 0; i < mxp.cfg.nb_ports; i++) {
+		mxp.ports[i].cfg = mxp.cfg.ports[i];
+		r = setup_port(&mxp.ports[i], (uint16_t)i, err, sizeof(err));
+		mxp.nb_ports = (uint16_t)(i + 1);
+		if (r != 0)
+			goto fail;
+	}
+	r = setup_conferences(err, sizeof(err));
+	if (r != 0)
+		goto fail;
+	if (mxp_telemetry_register() != 0)
+		MXP_LOG(WARNING, "telemetry commands not registered (telemetry disabled?)");
+
+	for (uint16_t i = 0; i < mxp.nb_workers; i++) {
+		r = rte_eal_remote_launch(mxp_worker_main, mxp.workers[i], mxp.workers[i]->lcore);
+		if (r != 0) {
+			snprintf(err, sizeof(err), "cannot launch worker on lcore %u: %s",
+				 mxp.workers[i]->lcore, strerror(-r));
+			__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
+			rte_eal_mp_wait_lcore();
+			goto fail;
+		}
+	}
+
+	r = mxp_control_run();
+	__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	if (r != 0) {
+		snprintf(err, sizeof(err), "control core failed: %s", strerror(-r));
+		goto fail;
+	}
+	rc = 0;
+	MXP_LOG(NOTICE, "stopped");
+fail:
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", prog, err);
+	cleanup();
+	rte_eal_cleanup();
+	return rc;
+}

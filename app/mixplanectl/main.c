@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mixplanectl: the operator CLI. Sends one command to the daemon's control socket
+ * and prints the reply. Exit status: 0 ok, 1 command failed, 2 usage / unknown
+ * command, 3 not found, 4 denied, 5 cannot reach the daemon.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mxp_ctl.h"
+
+#define DEFAULT_SOCKET "/run/mixplane/mixplane.sock"
+#define EXIT_UNREACHABLE 5
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mixplanectl [-s SOCKET] [--json] [-i FILE] COMMAND [ARGS...]\n"
+		"  -s, --socket PATH  daemon control socket (default $MIXPLANE_SOCKET or %s)\n"
+		"  -j, --json         JSON output (every show command)\n"
+		"  -i, --input FILE   send FILE ('-' for stdin) with the command, e.g. keys;\n"
+		"                     secrets are never taken from the command line\n"
+		"  -h, --help         this help; 'mixplanectl help' lists the daemon's commands\n",
+		DEFAULT_SOCKET);
+}
+
+static int
+read_input(const char *path, struct mxp_buf *b)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "mixplanectl: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		if (mxp_buf_add(b, tmp, n) != 0 || b->len > MXP_CTL_MAX_FRAME / 2) {
+			fprintf(stderr, "mixplanectl: %s is too large\n", path);
+			explicit_bzero(tmp, sizeof(tmp));
+			if (f != stdin)
+				fclose(f);
+			return -1;
+		}
+	}
+	explicit_bzero(tmp, sizeof(tmp));
+	if (f != stdin)
+		fclose(f);
+	return 0;
+}
+
+/* Quote a word for the daemon's splitter when it holds blanks or quotes. */
+static int
+add_word(struct mxp_buf *b, const char *w)
+{
+	bool plain = w[0] != '\0' && strpbrk(w, " \t\r\n\"\\") == NULL;
+	if (b->len)
+		mxp_buf_add(b, " ", 1);
+	if (plain)
+		return mxp_buf_add(b, w, strlen(w));
+	mxp_buf_add(b, "\"", 1);
+	for (const char *p = w; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			mxp_buf_add(b, "\\", 1);
+		mxp_buf_add(b, p, 1);
+	}
+	return mxp_buf_add(b, "\"", 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sock = getenv("MIXPLANE_SOCKET");
+	const char *input = NULL;
+	bool json = false;
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+		{ "input", required_argument, NULL, 'i' },  { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	if (sock == NULL || sock[0] == '\0')
+		sock = DEFAULT_SOCKET;
+	/* '+': stop at the first word, so command arguments may look like options... */
+	while ((c = getopt_long(argc, argv, "+s:ji:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'j': json = true; break;
+		case 'i': input = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	struct mxp_buf line, body, reply;
+	mxp_buf_init(&line);
+	mxp_buf_init(&body);
+	mxp_buf_init(&reply);
+	/* ...except --json, accepted anywhere as operators type it at the end. */
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			json = true;
+		else
+			add_word(&line, argv[i]);
+	}
+	if (line.len == 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (line.len > 1000) {
+		fprintf(stderr, "mixplanectl: command line too long\n");
+		return 2;
+	}
+	if (input && read_input(input, &body) != 0)
+		return 1;
+
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "mixplanectl: socket path too long: %s\n", sock);
+		return 2;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+		struct stat st;
+		if (e == ENOENT || e == ECONNREFUSED)
+			fprintf(stderr,
+				"mixplanectl: mixplane is not running (no daemon listening on %s)\n",
+				sock);
+		else if (e == EACCES && stat(sock, &st) == 0)
+			fprintf(stderr,
+				"mixplanectl: permission denied on %s: the socket is owner-only "
+				"(run as the daemon's user)\n",
+				sock);
+		else
+			fprintf(stderr, "mixplanectl: cannot connect to %s: %s\n", sock, strerror(e));
+		return EXIT_UNREACHABLE;
+	}
+	uint8_t flags = json ? MXP_CTL_F_JSON : 0;
+	struct mxp_buf hdr;
+	mxp_buf_init(&hdr);
+	mxp_buf_add(&hdr, &flags, 1);
+	mxp_buf_add(&hdr, line.p, line.len);
+	mxp_buf_add(&hdr, "", 1);
+	int r = mxp_ctl_send_frame(fd, hdr.p, hdr.len, body.p, body.len);
+	if (body.p)
+		explicit_bzero(body.p, body.cap);
+	if (r == 0)
+		r = mxp_ctl_recv_frame(fd, &reply);
+	close(fd);
+	if (r != 0) {
+		fprintf(stderr, "mixplanectl: %s: %s\n", sock,
+			r == -ECONNRESET ? "the daemon closed the connection (denied or shutting down)"
+					 : strerror(-r));
+		return EXIT_UNREACHABLE;
+	}
+	if (reply.len < 1) {
+		fprintf(stderr, "mixplanectl: empty reply from the daemon\n");
+		return 1;
+	}
+	int status = (uint8_t)reply.p[0];
+	const char *text = reply.p + 1;
+	size_t tlen = reply.len - 1;
+	FILE *out = status == MXP_CTL_OK ? stdout : stderr;
+	if (status != MXP_CTL_OK)
+		fputs("mixplanectl: ", out);
+	fwrite(text, 1, tlen, out);
+	if (tlen && text[tlen - 1] != '\n')
+		fputc('\n', out);
+	mxp_buf_free(&line);
+	mxp_buf_free(&body);
+	mxp_buf_free(&hdr);
+	mxp_buf_free(&reply);
+	return status;
+}

@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mrfc: plays the AS/MRFC side of Mp for operators, tests and the demo.
+ *
+ *   mrfc [options] add [ctx=$] [legs=N] [remote=IP:PORT] [mode=mix] ...
+ *   mrfc [options] modify term=T|* [streammode=..] [rekey=on mki=N] [remote=IP:PORT] ...
+ *   mrfc [options] subtract term=T|* | audit [term=T|*] | raw TEXT
+ *   mrfc [options] scenario FILE        (one command per line, state kept between lines)
+ *   mrfc keygen --mrfp A --mrfc A --mrfp-out F --mrfc-out F [--alg N] [--udp] [--esn]
+ *   mrfc [options] esp-seal | esp-open  (hex packets on stdin: ESP interop checks)
+ *
+ * Every command accepts expect=CODE: it then succeeds only if the reply carries that
+ * H.248.8 error code. Exit status: 0 success, 1 usage or local error, 2 an H.248 error
+ * reply (or a different one than expected), 3 no reply before the give-up timer.
+ * See doc/mp.md ("mrfc") for the options and the participant key file format.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "mrfc.h"
+#include "mxp_mp_sdp.h"
+
+#define LEGS_MAX 256
+#define ARGS_MAX 32
+
+struct leg {
+	char term[72];
+	uint32_t ctx;
+	char mrfp_addr[64];
+	uint16_t mrfp_port;
+	char remote_addr[64];
+	uint16_t remote_port;
+	unsigned int pt;
+	char tx[160];  /* participant sends with this (our Remote a=crypto) */
+	char rx[160];  /* participant receives with this (our Local a=crypto) */
+	bool gone;
+};
+
+struct session {
+	struct mrfc_io io;
+	enum mxp_mp_style style;
+	char mid[80];
+	uint32_t next_tid;
+	uint32_t ctx;
+	struct leg legs[LEGS_MAX];
+	unsigned int nlegs;
+	const char *keys_out;
+	struct mxp_mp_retx_params retx;
+	int quiet;
+};
+
+static struct mxp_mp_msg req, rep;
+static bool show_keys;
+
+/*
+ * Print Mp text with SRTP key material replaced by a fingerprint: "inline:<key>" becomes
+ * "inline:<fp:0a1b2c3d>" (first 8 hex digits of SHA-256 of the base64 text). Keys are never
+ * printed unless --show-keys (lab) is given.
+ */
+static void
+print_redacted(FILE *f, const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		const char *hit = show_keys ? NULL : memmem(text + i, len - i, "inline:", 7);
+		if (hit == NULL) {
+			fwrite(text + i, 1, len - i, f);
+			break;
+		}
+		size_t at = (size_t)(hit - text) + 7;
+		fwrite(text + i, 1, at - i, f);
+		size_t e = at;
+		while (e < len && text[e] != '|' && text[e] != ';' && text[e] != ' ' &&
+		       text[e] != '\r' && text[e] != '\n')
+			e++;
+		uint8_t md[32];
+		unsigned int ml = 0;
+		EVP_Digest(text + at, e - at, md, &ml, EVP_sha256(), NULL);
+		fprintf(f, "<fp:%02x%02x%02x%02x>", md[0], md[1], md[2], md[3]);
+		i = e;
+	}
+	if (len == 0 || text[len - 1] != '\n')
+		fputc('\n', f);
+}
+static char txt[MXP_MP_MSG_MAX], rtxt[MXP_MP_MSG_MAX + 1];
+
+/* key=value arguments of a command */
+struct kv {
+	int n;
+	const char *k[ARGS_MAX], *v[ARGS_MAX];
+	char store[2048];
+};
+
+static int
+kv_parse(struct kv *kv, int argc, char **argv)
+{
+	size_t used = 0;
+	kv->n = 0;
+	for (int i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+		if (kv->n >= ARGS_MAX || used + l + 1 > sizeof(kv->store))
+			return -1;
+		char *s = kv->store + used;
+		memcpy(s, argv[i], l + 1);
+		used += l + 1;
+		char *eq = strchr(s, '=');
+		if (eq == NULL) {
+			fprintf(stderr, "mrfc: expected key=value, got '%s'\n", s);
+			return -1;
+		}
+		*eq = '\0';
+		kv->k[kv->n] = s;
+		kv->v[kv->n++] = eq + 1;
+	}
+	return 0;
+}
+
+static const char *
+kv_get(const struct kv *kv, const char *k, const char *def)
+{
+	for (int i = 0; i < kv->n; i++)
+		if (strcmp(kv->k[i], k) == 0)
+			return kv->v[i];
+	return def;
+}
+
+static bool
+kv_check(const struct kv *kv, const char *const *allowed)
+{
+	for (int i = 0; i < kv->n; i++) {
+		bool ok = strcmp(kv->k[i], "expect") == 0 || strcmp(kv->k[i], "ctx") == 0;
+		for (int j = 0; allowed[j] != NULL && !ok; j++)
+			ok = strcmp(kv->k[i], allowed[j]) == 0;
+		if (!ok) {
+			fprintf(stderr, "mrfc: unknown argument '%s'\n", kv->k[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int
+split_hostport(const char *s, char *host, size_t hl, uint16_t *port)
+{
+	const char *c = strrchr(s, ':');
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+		if (e == NULL || (size_t)(e - s - 1) >= hl)
+			return -1;
+		memcpy(host, s + 1, (size_t)(e - s - 1));
+		host[e - s - 1] = '\0';
+		c = e[1] == ':' ? e + 1 : NULL;
+	} else {
+		if (c == NULL || (size_t)(c - s) >= hl)
+			return -1;
+		memcpy(host, s, (size_t)(c - s));
+		host[c - s] = '\0';
+	}
+	if (c == NULL)
+		return -1;
+	long p = strtol(c + 1, NULL, 10);
+	if (p <= 0 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	struct mxp_esp_addr a;
+	return mxp_esp_addr_parse(&a, host);
+}
+
+static uint32_t
+ctx_arg(const struct session *s, const struct kv *kv, uint32_t def)
+{
+	const char *c = kv_get(kv, "ctx", NULL);
+	if (c == NULL)
+		return def;
+	if (strcmp(c, "$") == 0)
+		return MXP_MP_CTX_CHOOSE;
+	if (strcmp(c, "*") == 0)
+		return MXP_MP_CTX_ALL;
+	if (strcmp(c, "-") == 0)
+		return MXP_MP_CTX_NULL;
+	return (uint32_t)strtoul(c, NULL, 0);
+}
+
+/* Send req and wait for its reply (retransmitting per the H.248 timers). 0, 3 (timeout),
+ * 1 (local error). The reply's text is in rtxt and parsed in rep. */
+static int
+transact_text(struct session *s, const char *text, size_t len, uint32_t tid, bool have_tid)
+{
+	struct mxp_mp_retx r;
+	uint64_t now = mrfc_now_ms();
+	if (!s->quiet)
+		print_redacted(stderr, text, len);
+	if (mrfc_io_send(&s->io, text, len) != 0) {
+		perror("mrfc: send");
+		return 1;
+	}
+	mxp_mp_retx_start(&r, &s->retx, now);
+	for (;;) {
+		int wait = (int)(r.next > mrfc_now_ms() ? r.next - mrfc_now_ms() : 0);
+		int n = mrfc_io_recv(&s->io, rtxt, sizeof(rtxt), wait);
+		if (n < 0) {
+			fprintf(stderr, "mrfc: receive: %s\n", strerror(-n));
+			return 1;
+		}
+		if (n > 0) {
+			struct mxp_mp_error e;
+			if (mxp_mp_parse(rtxt, (size_t)n, &rep, &e) != 0) {
+				fprintf(stderr, "mrfc: unparsable message ignored: %s\n", e.text);
+				continue;
+			}
+			if (rep.has_error) {
+				print_redacted(stdout, rtxt, (size_t)n);
+				return 0; /* message-level error answers whatever we sent */
+			}
+			bool mine = false, pending = false;
+			for (uint16_t i = 0; i < rep.ntrans; i++) {
+				if (!have_tid || rep.trans[i].id == tid) {
+					if (rep.trans[i].kind == MXP_MP_TRANS_PENDING)
+						pending = true;
+					else if (rep.trans[i].kind == MXP_MP_TRANS_REPLY)
+						mine = true;
+				}
+			}
+			if (mine) {
+				print_redacted(stdout, rtxt, (size_t)n);
+				fflush(stdout);
+				return 0;
+			}
+			if (pending) {
+				mxp_mp_retx_pending(&r, mrfc_now_ms());
+				if (!s->quiet)
+					fprintf(stderr, "mrfc: transaction %u pending\n", tid);
+			}
+			continue;
+		}
+		int pr = mxp_mp_retx_poll(&r, mrfc_now_ms());
+		if (pr < 0) {
+			fprintf(stderr, "mrfc: no reply to transaction %u after %u sends\n", tid,
+				r.sent);
+			return 3;
+		}
+		if (pr > 0) {
+			if (!s->quiet)
+				fprintf(stderr, "mrfc: retransmitting transaction %u\n", tid);
+			if (mrfc_io_send(&s->io, text, len) != 0)
+				return 1;
+		}
+	}
+}
+
+static int
+transact(struct session *s)
+{
+	int n = mxp_mp_encode(&req, s->style, txt, sizeof(txt));
+	if (n < 0) {
+		fprintf(stderr, "mrfc: request does not fit in %d bytes\n", MXP_MP_MSG_MAX);
+		return 1;
+	}
+	return transact_text(s, txt, (size_t)n, req.trans[0].id, true);
+}
+
+/* Judge the reply against expect=: 0 when as expected, else 2. Prints a result line. */
+static int
+judge(const char *what, const struct kv *kv)
+{
+	unsigned int code = 0;
+	const char *text = "";
+	int tl = 0;
+	if (rep.has_error) {
+		code = rep.err_code;
+		text = rep.err_text.p;
+		tl = (int)rep.err_text.len;
+	}
+	for (uint16_t t = 0; t < rep.ntrans && code == 0; t++) {
+		if (rep.trans[t].has_error) {
+			code = rep.trans[t].err_code;
+			text = rep.trans[t].err_text.p;
+			tl = (int)rep.trans[t].err_text.len;
+		}
+		for (uint16_t a = 0; a < rep.trans[t].nactions && code == 0; a++) {
+			const struct mxp_mp_action *ac = &rep.actions[rep.trans[t].first_action + a];
+			if (ac->has_error) {
+				code = ac->err_code;
+				text = ac->err_text.p;
+				tl = (int)ac->err_text.len;
+			}
+			for (uint16_t c = 0; c < ac->ncmds && code == 0; c++)
+				if (rep.cmds[ac->first_cmd + c].has_error) {
+					code = rep.cmds[ac->first_cmd + c].err_code;
+					text = rep.cmds[ac->first_cmd + c].err_text.p;
+					tl = (int)rep.cmds[ac->first_cmd + c].err_text.len;
+				}
+		}
+	}
+	unsigned int want = (unsigned int)strtoul(kv_get(kv, "expect", "0"), NULL, 10);
+	if (code == 0)
+		printf("result %s ok\n", what);
+	else
+		printf("result %s error %u %s: %.*s\n", what, code, mxp_mp_errcode_name(code), tl,
+		       text ? text : "");
+	if (code != want) {
+		if (want != 0)
+			fprintf(stderr, "mrfc: expected error %u, got %u\n", want, code);
+		return 2;
+	}
+	return 0;
+}
+
+static uint32_t
+new_tid(struct session *s)
+{
+	return s->next_tid++;
+}
+
+static void
+keys_write(struct session *s)
+{
+	if (s->keys_out == NULL)
+		return;
+	int fd = open(s->keys_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		perror(s->keys_out);
+		return;
+	}
+	fprintf(f, "# mixplane participant keys v1 (secret: mode 0600), written by mrfc\n"
+		   "# leg <ctx> <term> <mrfp-addr> <mrfp-port> <participant-addr> "
+		   "<participant-port> <pt>\n# tx <a=crypto value the participant sends with>\n"
+		   "# rx <a=crypto value the participant receives with>\n");
+	for (unsigned int i = 0; i < s->nlegs; i++) {
+		const struct leg *l = &s->legs[i];
+		if (l->gone)
+			continue;
+		fprintf(f, "leg %u %s %s %u %s %u %u\n", l->ctx, l->term, l->mrfp_addr,
+			l->mrfp_port, l->remote_addr, l->remote_port, l->pt);
+		if (l->tx[0])
+			fprintf(f, "tx %s\n", l->tx);
+		if (l->rx[0])
+			fprintf(f, "rx %s\n", l->rx);
+	}
+	fclose(f);
+}
+
+static struct leg *
+leg_find(struct session *s, const char *term)
+{
+	for (unsigned int i = 0; i < s->nlegs; i++)
+		if (!s->legs[i].gone && strcmp(s->legs[i].term, term) == 0)
+			return &s->legs[i];
+	return NULL;
+}
+
+/* SDP text buffers that live until the request is encoded */
+static char sdp_local[LEGS_MAX][512], sdp_remote[LEGS_MAX][512];
+static char crypto_l[LEGS_MAX][160], crypto_r[LEGS_MAX][160];
+
+static int
+build_sdp(char *out, size_t cap, const char *addr, uint16_t port, bool choose, unsigned int pt,
+	  bool srtp, const char *crypto, int family)
+{
+	struct mxp_sdp sd = { 0 };
+	sd.has_conn = true;
+	sd.family = (uint8_t)family;
+	sd.conn_choose = choose;
+	if (!choose) {
+		struct mxp_esp_addr a;
+		if (mxp_esp_addr_parse(&a, addr) != 0)
+			return -1;
+		sd.family = a.family;
+		memcpy(sd.addr, a.a, 16);
+	}
+	sd.has_media = true;
+	sd.port_choose = choose;
+	sd.port = port;
+	sd.srtp = srtp;
+	sd.npts = 1;
+	sd.pts[0] = (uint8_t)pt;
+	if (pt == 0 || pt == 8) {
+		sd.nrtpmap = 1;
+		sd.rtpmap[0].pt = (uint8_t)pt;
+		sd.rtpmap[0].encoding = mxp_mp_str_c(pt == 0 ? "PCMU" : "PCMA");
+		sd.rtpmap[0].clock = 8000;
+	}
+	sd.ptime = 20;
+	if (crypto != NULL && crypto[0]) {
+		sd.ncrypto = 1;
+		sd.crypto[0] = mxp_mp_str_c(crypto);
+	}
+	return mxp_sdp_encode(&sd, out, cap);
+}
+
+static void
+conf_props(struct mxp_mp_cmd *c, const struct kv *kv)
+{
+	static char tsv[4][40];
+	const char *mode = kv_get(kv, "mode", NULL), *topn = kv_get(kv, "topn", NULL);
+	if (mode != NULL) {
+		snprintf(tsv[0], sizeof(tsv[0]), "%s", mode);
+		mxp_mp_msg_add_prop(&req, &c->ts_props, "mxp/mode", '=', tsv[0]);
+	}
+	if (topn != NULL) {
+		snprintf(tsv[1], sizeof(tsv[1]), "%s", topn);
+		mxp_mp_msg_add_prop(&req, &c->ts_props, "mxp/topn", '=', tsv[1]);
+	}
+}
+
+static void
+leg_props(struct mxp_mp_stream *st, const struct kv *kv)
+{
+	const char *v;
+	if ((v = kv_get(kv, "strict", NULL)) != NULL)
+		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/strict", '=', v);
+	if ((v = kv_get(kv, "keygroup", NULL)) != NULL)
+		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/keygroup", '=', v);
+	if ((v = kv_get(kv, "plainrtp", NULL)) != NULL)
+		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/plainrtp", '=', v);
+}
+
+static enum mxp_mp_mode
+stream_mode(const char *s)
+{
+	if (s == NULL)
+		return MXP_MP_MODE_UNSET;
+	if (strcasecmp(s, "sendrecv") == 0)
+		return MXP_MP_MODE_SENDRECV;
+	if (strcasecmp(s, "sendonly") == 0)
+		return MXP_MP_MODE_SENDONLY;
+	if (strcasecmp(s, "recvonly") == 0)
+		return MXP_MP_MODE_RECVONLY;
+	if (strcasecmp(s, "inactive") == 0)
+		return MXP_MP_MODE_INACTIVE;
+	return MXP_MP_MODE_LOOPBACK;
+}
+
+static int
+cmd_add(struct session *s, const struct kv *kv)
+{
+	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
+					   "strict", "keygroup", "plainrtp", "events", NULL };
+	if (!kv_check(kv, ok))
+		return 1;
+	unsigned int n = (unsigned int)strtoul(kv_get(kv, "legs", "1"), NULL, 10);
+	unsigned int pt = (unsigned int)strtoul(kv_get(kv, "pt", "0"), NULL, 10);
+	unsigned int mki = (unsigned int)strtoul(kv_get(kv, "mki", "1"), NULL, 10);
+	const struct mrfc_suite *suite = mrfc_suite_find(kv_get(kv, "suite",
+								"AES_CM_128_HMAC_SHA1_80"));
+	bool plain = strcmp(kv_get(kv, "plainrtp", "off"), "on") == 0;
+	char rhost[64];
+	uint16_t rport;
+	if (split_hostport(kv_get(kv, "remote", "198.51.100.1:40000"), rhost, sizeof(rhost),
+			   &rport) != 0 || n == 0 || n > 32 || suite == NULL ||
+	    s->nlegs + n > LEGS_MAX) {
+		fprintf(stderr, "mrfc add: bad remote=, legs= (1..32) or suite=\n");
+		return 1;
+	}
+	uint32_t ctx = ctx_arg(s, kv, s->ctx ? s->ctx : MXP_MP_CTX_CHOOSE);
+	struct mxp_esp_addr ra;
+	mxp_esp_addr_parse(&ra, rhost);
+	mxp_mp_msg_init(&req, s->mid);
+	uint32_t tid = new_tid(s);
+	mxp_mp_msg_add_trans(&req, MXP_MP_TRANS_REQUEST, tid);
+	mxp_mp_msg_add_action(&req, ctx);
+	for (unsigned int i = 0; i < n; i++) {
+		struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&req, MXP_MP_CMD_ADD, "$");
+		if (c == NULL)
+			return 1;
+		c->has_media = true;
+		if (i == 0)
+			conf_props(c, kv);
+		c->nstreams = 1;
+		struct mxp_mp_stream *st = &c->streams[0];
+		st->id = 1;
+		st->mode = MXP_MP_MODE_SENDRECV;
+		leg_props(st, kv);
+		crypto_l[i][0] = crypto_r[i][0] = '\0';
+		if (!plain && (mrfc_crypto_line(suite, 1, mki, crypto_l[i], sizeof(crypto_l[i])) != 0 ||
+			       mrfc_crypto_line(suite, 1, mki, crypto_r[i], sizeof(crypto_r[i])) != 0))
+			return 1;
+		if (build_sdp(sdp_local[i], sizeof(sdp_local[i]), NULL, 0, true, pt, !plain,
+			      crypto_l[i], ra.family) < 0 ||
+		    build_sdp(sdp_remote[i], sizeof(sdp_remote[i]), rhost, (uint16_t)(rport + 2 * i),
+			      false, pt, !plain, crypto_r[i], ra.family) < 0)
+			return 1;
+		st->has_local = st->has_remote = true;
+		st->local = mxp_mp_str_c(sdp_local[i]);
+		st->remote = mxp_mp_str_c(sdp_remote[i]);
+		if (strcmp(kv_get(kv, "events", "on"), "on") == 0) {
+			c->has_events = true;
+			c->events_rid = tid;
+			mxp_mp_msg_add_prop(&req, &c->events, MXP_MP_EV_AUTHFAIL, 0, "");
+			mxp_mp_msg_add_prop(&req, &c->events, MXP_MP_EV_KEYLIMIT, 0, "");
+		}
+	}
+	int rc = transact(s);
+	if (rc != 0)
+		return rc;
+	rc = judge("add", kv);
+	/* Record the legs the reply created: context, termination, the MRFP's address. */
+	for (uint16_t a = 0; a < rep.nactions; a++) {
+		const struct mxp_mp_action *ac = &rep.actions[a];
+		if (ac->ncmds == 0)
+			continue;
+		s->ctx = ac->ctx;
+		for (uint16_t c = 0; c < ac->ncmds && c < n; c++) {
+			const struct mxp_mp_cmd *cm = &rep.cmds[ac->first_cmd + c];
+			if (cm->type != MXP_MP_CMD_ADD || cm->has_error || s->nlegs >= LEGS_MAX)
+				continue;
+			struct leg *l = &s->legs[s->nlegs++];
+			memset(l, 0, sizeof(*l));
+			l->ctx = ac->ctx;
+			snprintf(l->term, sizeof(l->term), "%.*s", (int)cm->term.len, cm->term.p);
+			snprintf(l->remote_addr, sizeof(l->remote_addr), "%s", rhost);
+			l->remote_port = (uint16_t)(rport + 2 * c);
+			l->pt = pt;
+			snprintf(l->tx, sizeof(l->tx), "%s", crypto_r[c]);
+			snprintf(l->rx, sizeof(l->rx), "%s", crypto_l[c]);
+			if (cm->nstreams > 0 && cm->streams[0].has_local) {
+				struct mxp_sdp sd;
+				struct mxp_mp_error e;
+				if (mxp_sdp_parse(cm->streams[0].local.p, cm->streams[0].local.len, &sd,
+						  &e) == 0) {
+					mxp_sdp_addr_str(&sd, l->mrfp_addr, sizeof(l->mrfp_addr));
+					l->mrfp_port = sd.port;
+				}
+			}
+			printf("leg ctx=%u term=%s mrfp=%s:%u\n", l->ctx, l->term, l->mrfp_addr,
+			       l->mrfp_port);
+		}
+	}
+	keys_write(s);
+	for (unsigned int i = 0; i < n; i++) {
+		explicit_bzero(crypto_l[i], sizeof(crypto_l[i]));
+		explicit_bzero(crypto_r[i], sizeof(crypto_r[i]));
+		explicit_bzero(sdp_local[i], sizeof(sdp_local[i]));
+		explicit_bzero(sdp_remote[i], sizeof(sdp_remote[i]));
+	}
+	return rc;
+}
+
+static int
+cmd_modify(struct session *s, const struct kv *kv)
+{
+	static const char *const ok[] = { "term", "streammode", "rekey", "mki", "suite", "remote",
+					   "pt", "mode", "topn", "strict", "keygroup", NULL };
+	if (!kv_check(kv, ok))
+		return 1;
+	const char *term = kv_get(kv, "term", NULL);
+	const struct mrfc_suite *suite = mrfc_suite_find(kv_get(kv, "suite",
+								"AES_CM_128_HMAC_SHA1_80"));
+	if (term == NULL || suite == NULL) {
+		fprintf(stderr, "mrfc modify: term= is required\n");
+		return 1;
+	}
+	bool rekey = strcmp(kv_get(kv, "rekey", "off"), "on") == 0;
+	unsigned int mki = (unsigned int)strtoul(kv_get(kv, "mki", "2"), NULL, 10);
+	unsigned int pt = (unsigned int)strtoul(kv_get(kv, "pt", "0"), NULL, 10);
+	const char *remote = kv_get(kv, "remote", NULL);
+	struct leg *l = leg_find(s, term);
+	mxp_mp_msg_init(&req, s->mid);
+	mxp_mp_msg_add_trans(&req, MXP_MP_TRANS_REQUEST, new_tid(s));
+	mxp_mp_msg_add_action(&req, ctx_arg(s, kv, s->ctx));
+	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&req, MXP_MP_CMD_MODIFY, term);
+	c->has_media = true;
+	conf_props(c, kv);
+	c->nstreams = 1;
+	struct mxp_mp_stream *st = &c->streams[0];
+	st->id = 1;
+	st->mode = stream_mode(kv_get(kv, "streammode", NULL));
+	leg_props(st, kv);
+	crypto_l[0][0] = crypto_r[0][0] = '\0';
+	if (rekey) {
+		/* The new key goes beside the old one under a new MKI (doc/mp.md "Rekeying"). */
+		if (mrfc_crypto_line(suite, 1, mki, crypto_l[0], sizeof(crypto_l[0])) != 0)
+			return 1;
+		build_sdp(sdp_local[0], sizeof(sdp_local[0]), NULL, 0, true, pt, true, crypto_l[0],
+			  s->io.mrfp.family);
+		st->has_local = true;
+		st->local = mxp_mp_str_c(sdp_local[0]);
+	}
+	if (remote != NULL || (rekey && strcmp(term, "*") != 0)) {
+		char rh[64];
+		uint16_t rp;
+		if (remote != NULL) {
+			if (split_hostport(remote, rh, sizeof(rh), &rp) != 0)
+				return 1;
+		} else if (l != NULL) {
+			snprintf(rh, sizeof(rh), "%s", l->remote_addr);
+			rp = l->remote_port;
+		} else {
+			fprintf(stderr, "mrfc modify: rekey of an unknown leg needs remote=\n");
+			return 1;
+		}
+		if (rekey && mrfc_crypto_line(suite, 1, mki, crypto_r[0], sizeof(crypto_r[0])) != 0)
+			return 1;
+		build_sdp(sdp_remote[0], sizeof(sdp_remote[0]), rh, rp, false, pt, true,
+			  rekey ? crypto_r[0] : NULL, s->io.mrfp.family);
+		st->has_remote = true;
+		st->remote = mxp_mp_str_c(sdp_remote[0]);
+		if (l != NULL) {
+			snprintf(l->remote_addr, sizeof(l->remote_addr), "%s", rh);
+			l->remote_port = rp;
+		}
+	}
+	int rc = transact(s);
+	if (rc != 0)
+		return rc;
+	rc = judge("modify", kv);
+	if (rc == 0 && rekey) {
+		for (unsigned int i = 0; i < s->nlegs; i++) {
+			struct leg *x = &s->legs[i];
+			if (x->gone || (strcmp(term, "*") != 0 && x != l))
+				continue;
+			snprintf(x->rx, sizeof(x->rx), "%s", crypto_l[0]);
+			if (crypto_r[0][0])
+				snprintf(x->tx, sizeof(x->tx), "%s", crypto_r[0]);
+		}
+		keys_write(s);
+	}
+	explicit_bzero(crypto_l[0], sizeof(crypto_l[0]));
+	explicit_bzero(crypto_r[0], sizeof(crypto_r[0]));
+	return rc;
+}
+
+static int
+cmd_subtract_audit(struct session *s, const struct kv *kv, bool subtract)
+{
+	static const char *const ok[] = { "term", NULL };
+	if (!kv_check(kv, ok))
+		return 1;
+	const char *term = kv_get(kv, "term", subtract ? NULL : "*");
+	if (term == NULL) {
+		fprintf(stderr, "mrfc subtract: term= is required\n");
+		return 1;
+	}
+	mxp_mp_msg_init(&req, s->mid);
+	mxp_mp_msg_add_trans(&req, MXP_MP_TRANS_REQUEST, new_tid(s));
+	mxp_mp_msg_add_action(&req, ctx_arg(s, kv, s->ctx ? s->ctx : MXP_MP_CTX_ALL));
+	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&req, subtract ? MXP_MP_CMD_SUBTRACT :
+						  MXP_MP_CMD_AUDIT_VALUE, term);
+	c->has_audit = true;
+	c->audit = subtract ? MXP_MP_AUDIT_STATS : MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS;
+	int rc = transact(s);
+	if (rc != 0)
+		return rc;
+	rc = judge(subtract ? "subtract" : "audit", kv);
+	/* Print statistics as "stat <term> <name> <value>" lines for scripts. */
+	for (uint16_t i = 0; i < rep.ncmds; i++) {
+		const struct mxp_mp_cmd *cm = &rep.cmds[i];
+		struct mxp_mp_props runs[1 + MXP_MP_STREAMS_MAX];
+		int nr = 0;
+		runs[nr++] = cm->stats;
+		for (uint8_t k = 0; k < cm->nstreams; k++)
+			runs[nr++] = cm->streams[k].stats;
+		for (int r = 0; r < nr; r++)
+			for (uint16_t k = 0; k < runs[r].n; k++) {
+				const struct mxp_mp_prop *p = &rep.props[runs[r].first + k];
+				printf("stat %.*s %.*s %.*s\n", (int)cm->term.len, cm->term.p,
+				       (int)p->name.len, p->name.p, (int)p->value.len, p->value.p);
+			}
+		if (subtract && rc == 0 && !cm->has_error) {
+			for (unsigned int k = 0; k < s->nlegs; k++)
+				if (strcmp(term, "*") == 0 ||
+				    mxp_mp_str_eq(cm->term, s->legs[k].term))
+					s->legs[k].gone = true;
+		}
+	}
+	if (subtract && rc == 0) {
+		keys_write(s);
+		bool any = false;
+		for (unsigned int k = 0; k < s->nlegs; k++)
+			any |= !s->legs[k].gone;
+		if (!any)
+			s->ctx = 0; /* the last Subtract ended the context */
+	}
+	return rc;
+}
+
+static int
+cmd_raw(struct session *s, const char *text, const struct kv *kv)
+{
+	static char buf[MXP_MP_MSG_MAX * 2];
+	size_t n;
+	if (strncasecmp(text, "MEGACO/", 7) == 0 || strncmp(text, "!/", 2) == 0)
+		n = (size_t)snprintf(buf, sizeof(buf), "%s", text);
+	else
+		n = (size_t)snprintf(buf, sizeof(buf), "%s/3 %s\n%s",
+				     s->style == MXP_MP_STYLE_LONG ? "MEGACO" : "!", s->mid, text);
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	struct mxp_mp_error e;
+	bool have = mxp_mp_parse(buf, n, &req, &e) == 0 && req.ntrans > 0;
+	if (!have && e.have_tid)
+		have = true;
+	uint32_t tid = have ? (req.ntrans > 0 ? req.trans[0].id : e.tid) : 0;
+	int rc = transact_text(s, buf, n, tid, have);
+	if (rc != 0)
+		return rc;
+	return judge("raw", kv);
+}
+
+static int run_command(struct session *s, int argc, char **argv);
+
+static int
+cmd_scenario(struct session *s, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	unsigned int no = 0;
+	if (f == NULL) {
+		perror(path);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		no++;
+		char *argv[ARGS_MAX + 2];
+		int argc = 0;
+		char *save = NULL;
+		line[strcspn(line, "\r\n")] = '\0';
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (strncmp(p, "raw ", 4) == 0) {
+			/* the rest of the line is the text; "\n" escapes a line break */
+			static char text[MXP_MP_MSG_MAX];
+			size_t o = 0;
+			char *q = p + 4, *exp = strstr(q, " expect=");
+			if (exp != NULL)
+				*exp = '\0';
+			for (; *q && o + 1 < sizeof(text); q++) {
+				if (q[0] == '\\' && q[1] == 'n') {
+					text[o++] = '\n';
+					q++;
+				} else {
+					text[o++] = *q;
+				}
+			}
+			text[o] = '\0';
+			struct kv kv;
+			char *ea[1] = { exp ? exp + 1 : NULL };
+			kv_parse(&kv, exp ? 1 : 0, ea);
+			printf("# %s:%u raw\n", path, no);
+			int rc = cmd_raw(s, text, &kv);
+			if (rc != 0) {
+				fclose(f);
+				return rc;
+			}
+			continue;
+		}
+		for (char *tok = strtok_r(p, " \t", &save); tok && argc < ARGS_MAX + 1;
+		     tok = strtok_r(NULL, " \t", &save))
+			argv[argc++] = tok;
+		argv[argc] = NULL;
+		printf("# %s:%u %s\n", path, no, argv[0]);
+		int rc = run_command(s, argc, argv);
+		if (rc != 0) {
+			fprintf(stderr, "mrfc: %s:%u: '%s' failed (%d)\n", path, no, argv[0], rc);
+			fclose(f);
+			return rc;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Hex lines on stdin, hex lines on stdout: ESP interop checks against other stacks. */
+static int
+hexline(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (; s[0] && s[1] && s[0] != '\n'; s += 2) {
+		unsigned int v;
+		if (sscanf(s, "%2x", &v) != 1 || n >= cap)
+			return -1;
+		out[n++] = (uint8_t)v;
+	}
+	return (int)n;
+}
+
+static int
+cmd_esp(struct session *s, bool seal)
+{
+	static char line[140000];
+	static uint8_t in[65536], out[70000];
+	int bad = 0;
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		int n = hexline(line, in, sizeof(in));
+		if (n < 0) {
+			printf("error bad-hex\n");
+			bad = 1;
+			continue;
+		}
+		if (seal) {
+			struct mxp_esp_meta m;
+			size_t el;
+			enum mxp_esp_drop d = mxp_esp_ep_output(s->io.ep, &s->io.mrfp, in, (size_t)n,
+								17, out + 48, sizeof(out) - 48, &el,
+								&m);
+			if (d != MXP_ESP_DROP_NONE) {
+				printf("drop %s\n", mxp_esp_drop_name(d));
+				bad = 1;
+				continue;
+			}
+			size_t hl = mxp_esp_frame_hdr_len(&m);
+			memmove(out + hl, out + 48, el);
+			int tl = mxp_esp_frame_build(out, sizeof(out), &m, el);
+			for (int i = 0; i < tl; i++)
+				printf("%02x", out[i]);
+			printf("\n");
+		} else {
+			struct mxp_esp_meta m;
+			size_t off, el;
+			struct mxp_esp_rx rx;
+			enum mxp_esp_drop d = mxp_esp_frame_parse(in, (size_t)n, &m, &off, &el);
+			if (d == MXP_ESP_DROP_NONE)
+				d = mxp_esp_ep_input(s->io.ep, &m, in + off, el, &rx);
+			if (d != MXP_ESP_DROP_NONE) {
+				printf("drop %s\n", mxp_esp_drop_name(d));
+				continue;
+			}
+			printf("ok %u ", rx.next_proto);
+			for (size_t i = 0; i < rx.len; i++)
+				printf("%02x", in[off + rx.off + i]);
+			printf("\n");
+		}
+		fflush(stdout);
+	}
+	return bad;
+}
+
+static int
+run_command(struct session *s, int argc, char **argv)
+{
+	struct kv kv;
+	const char *cmd = argv[0];
+	if (strcmp(cmd, "raw") == 0) {
+		if (argc < 2) {
+			fprintf(stderr, "mrfc raw: TEXT missing\n");
+			return 1;
+		}
+		if (kv_parse(&kv, argc - 2, argv + 2) != 0)
+			return 1;
+		return cmd_raw(s, argv[1], &kv);
+	}
+	if (strcmp(cmd, "scenario") == 0)
+		return argc == 2 ? cmd_scenario(s, argv[1]) : 1;
+	if (kv_parse(&kv, argc - 1, argv + 1) != 0)
+		return 1;
+	if (strcmp(cmd, "add") == 0 || strcmp(cmd, "create") == 0)
+		return cmd_add(s, &kv);
+	if (strcmp(cmd, "modify") == 0)
+		return cmd_modify(s, &kv);
+	if (strcmp(cmd, "subtract") == 0)
+		return cmd_subtract_audit(s, &kv, true);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_subtract_audit(s, &kv, false);
+	fprintf(stderr, "mrfc: unknown command '%s'\n", cmd);
+	return 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: mrfc [options] COMMAND [key=value...]\n"
+		"  --sa FILE          ESP key file (mrfc side; see doc/security.md)\n"
+		"  --plaintext        lab only: H.248 over UDP in the clear (no ESP)\n"
+		"  --mrfp ADDR        MRFP address (default: the outbound SA's peer)\n"
+		"  --local ADDR       our address (default: the outbound SA's local)\n"
+		"  --port N           MRFP H.248 port (2944)   --local-port N  ours (2944)\n"
+		"  --crypto NAME      ESP backend: openssl (default) or ipsec-mb\n"
+		"  --compact          compact H.248 tokens    --tid N  first transaction id\n"
+		"  --keys-out FILE    write participant-side SRTP keys (mode 0600)\n"
+		"  --retx MS          first retransmission (250)  --timeout MS  give up (30000)\n"
+		"  --quiet            do not echo requests on stderr   -v  more detail\n"
+		"  --show-keys        lab only: print SRTP keys instead of fingerprints\n"
+		"commands: add|create, modify, subtract, audit, raw TEXT, scenario FILE,\n"
+		"          keygen, esp-seal, esp-open (see doc/mp.md)\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct session s;
+	const char *sa = NULL, *backend = "openssl";
+	bool plaintext = false;
+	static const struct option lo[] = {
+		{ "sa", required_argument, NULL, 's' }, { "plaintext", no_argument, NULL, 'P' },
+		{ "mrfp", required_argument, NULL, 'm' }, { "local", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' }, { "local-port", required_argument, NULL, 'L' },
+		{ "crypto", required_argument, NULL, 'c' }, { "compact", no_argument, NULL, 'C' },
+		{ "keys-out", required_argument, NULL, 'k' }, { "retx", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+		{ "tid", required_argument, NULL, 'T' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { "show-keys", no_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
+	};
+	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
+		return mrfc_keygen(argc - 1, argv + 1);
+	s.io.mp_port = MXP_MP_PORT;
+	s.io.local_mp_port = MXP_MP_PORT;
+	uint8_t r[2];
+	if (getrandom(r, 2, 0) == 2)
+		s.next_tid = 1 + (uint32_t)(r[0] << 8 | r[1]) * 1000;
+	int c;
+	while ((c = getopt_long(argc, argv, "+vqh", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': sa = optarg; break;
+		case 'P': plaintext = true; break;
+		case 'm':
+			if (mxp_esp_addr_parse(&s.io.mrfp, optarg) != 0) {
+				fprintf(stderr, "mrfc: bad --mrfp\n");
+				return 1;
+			}
+			break;
+		case 'l':
+			if (mxp_esp_addr_parse(&s.io.local, optarg) != 0) {
+				fprintf(stderr, "mrfc: bad --local\n");
+				return 1;
+			}
+			break;
+		case 'p': s.io.mp_port = (uint16_t)atoi(optarg); break;
+		case 'L': s.io.local_mp_port = (uint16_t)atoi(optarg); break;
+		case 'c': backend = optarg; break;
+		case 'C': s.style = MXP_MP_STYLE_COMPACT; break;
+		case 'k': s.keys_out = optarg; break;
+		case 'r': s.retx.initial_ms = (uint32_t)atoi(optarg); break;
+		case 't': s.retx.give_up_ms = (uint32_t)atoi(optarg); break;
+		case 'q': s.quiet = 1; break;
+		case 'T': s.next_tid = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'v': s.io.verbose++; break;
+		case 'K': show_keys = true; break;
+		default: usage(); return c == 'h' ? 0 : 1;
+		}
+	}
+	if (optind >= argc) {
+		usage();
+		return 1;
+	}
+	if (s.next_tid == 0)
+		s.next_tid = 1;
+	char err[256];
+	if (plaintext)
+		fprintf(stderr, "mrfc: WARNING: --plaintext sends keys in the clear (lab only)\n");
+	s.io.no_sockets = strncmp(argv[optind], "esp-", 4) == 0;
+	if (mrfc_io_open(&s.io, sa, plaintext, backend, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mrfc: %s\n", err);
+		mrfc_io_close(&s.io);
+		return 1;
+	}
+	char a[64];
+	snprintf(s.mid, sizeof(s.mid), s.io.local.family == AF_INET6 ? "[%s]:%u" : "[%s]:%u",
+		 s.io.local.family ? mxp_esp_addr_str(&s.io.local, a, sizeof(a)) : "0.0.0.0",
+		 s.io.local_mp_port);
+	int rc;
+	if (strcmp(argv[optind], "esp-seal") == 0 || strcmp(argv[optind], "esp-open") == 0)
+		rc = s.io.ep ? cmd_esp(&s, argv[optind][4] == 's') : 1;
+	else
+		rc = run_command(&s, argc - optind, argv + optind);
+	mrfc_io_close(&s.io);
+	return rc;
+}

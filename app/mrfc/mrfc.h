@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* mrfc: the AS/MRFC side of Mp, for operators and tests. */
+#ifndef MRFC_H
+#define MRFC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mxp_esp.h"
+#include "mxp_mp.h"
+#include "mxp_mp_trans.h"
+
+enum mrfc_transport { MRFC_PLAIN, MRFC_ESP };
+
+struct mrfc_io {
+	enum mrfc_transport mode;
+	struct mxp_esp_addr local, mrfp;
+	uint16_t mp_port;             /* H.248 port at the MRFP (2944) */
+	uint16_t local_mp_port;       /* our H.248 source port (2944) */
+	int fd_plain, fd_raw, fd_udp; /* sockets by transport */
+	struct mxp_esp_crypto crypto;
+	struct mxp_esp_ep *ep;
+	bool udp_encap;
+	uint16_t natt_local, natt_peer;
+	int verbose;
+	bool no_sockets;             /* esp-seal/esp-open: crypto only */
+};
+
+/* mrfc_io.c */
+int mrfc_io_open(struct mrfc_io *io, const char *sa_file, bool plaintext, const char *backend,
+		 char *err, size_t errlen);
+void mrfc_io_close(struct mrfc_io *io);
+int mrfc_io_send(struct mrfc_io *io, const char *msg, size_t len);
+/* Wait up to timeout_ms for an Mp message; returns its length, 0 on timeout, <0 on error. */
+int mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms);
+
+/* mrfc_keys.c */
+struct mrfc_suite {
+	const char *name;
+	unsigned int key_len; /* master key + salt */
+};
+const struct mrfc_suite *mrfc_suite_find(const char *name);
+/* "1 AES_CM_128_HMAC_SHA1_80 inline:<base64>|2^31|<mki>:4" with a fresh CSPRNG key. */
+int mrfc_crypto_line(const struct mrfc_suite *s, unsigned int tag, unsigned int mki, char *out,
+		     size_t cap);
+int mrfc_keygen(int argc, char **argv);
+
+uint64_t mrfc_now_ms(void);
+
+#endif

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RTCP on the worker: receive statistics of each leg's stream (RFC 3550 A.1, A.8),
+ * what the participant's own reports say, and sender reports for output streams.
+ * Clock rate: mixplane's legs carry 8 kHz-clocked audio (G.711, G.722's RTP clock, L16/8k);
+ * jitter is computed in those units.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+
+#include "conf_priv.h"
+
+#define RTP_CLOCK 8000
+#define RTP_SEQ_MOD (1u << 16)
+#define MAX_DROPOUT 3000
+#define MAX_MISORDER 100
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+void
+conf_rtp_rx_stats(struct mxp_leg *l, uint16_t seq, uint32_t ts, uint64_t now)
+{
+	struct mxp_rx_rtp *s = &l->rx;
+	if (!s->started) {
+		s->started = true;
+		s->base_seq = seq;
+		s->max_seq = seq;
+		s->cycles = 0;
+		s->received = 1;
+		s->transit = (int64_t)(now * RTP_CLOCK / mxp_conf_tsc_hz()) - ts;
+		return;
+	}
+	uint16_t udelta = (uint16_t)(seq - s->max_seq);
+	if (udelta < MAX_DROPOUT) {
+		if (seq < s->max_seq)
+			s->cycles += RTP_SEQ_MOD;
+		s->max_seq = seq;
+	} else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
+		/* A large jump: restart the sequence (A.1 "bad_seq" simplified). */
+		s->base_seq = seq;
+		s->max_seq = seq;
+		s->cycles = 0;
+		s->received = 0;
+		s->expected_prior = s->received_prior = 0;
+	}
+	s->received++;
+	/* A.8 interarrival jitter, in RTP units, kept << 4. */
+	int64_t arrival = (int64_t)(now * RTP_CLOCK / mxp_conf_tsc_hz());
+	int64_t transit = arrival - ts;
+	int64_t d = transit - s->transit;
+	s->transit = transit;
+	if (d < 0)
+		d = -d;
+	if (d < (1 << 24))
+		s->jitter += (uint32_t)d - ((s->jitter + 8) >> 4);
+}
+
+void
+conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
+{
+	/* Walk the compound packet; every length was bounded by the first header's check. */
+	for (uint32_t off = 0; off + 8 <= len;) {
+		const uint8_t *h = p + off;
+		uint32_t plen = 4u * ((uint32_t)(h[2] << 8 | h[3]) + 1);
+		if ((h[0] >> 6) != 2 || plen > len - off)
+			return;
+		uint8_t rc = h[0] & 0x1f, pt = h[1];
+		const uint8_t *blocks = NULL;
+		if (pt == 200 && plen >= 28) { /* SR */
+			l->rx.lsr = (rd32(h + 8) << 16) | (rd32(h + 12) >> 16);
+			l->rx.lsr_tsc = now;
+			blocks = h + 28;
+		} else if (pt == 201) { /* RR */
+			blocks = h + 8;
+		}
+		if (blocks && rc && blocks + 24 <= h + plen) {
+			/* The first report block: how the participant hears us. */
+			l->st.remote_fraction_lost = blocks[4];
+			l->st.remote_jitter = rd32(blocks + 12);
+		}
+		off += plen;
+	}
+}
+
+uint32_t
+conf_rtcp_build_sr(const struct mxp_ostream *os, uint64_t now, uint8_t *buf, uint32_t room)
+{
+	if (room < 28)
+		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ntp_sec = (uint64_t)ts.tv_sec + 2208988800ull; /* 1900 epoch */
+	uint64_t ntp_frac = ((uint64_t)ts.tv_nsec << 32) / 1000000000ull;
+	/* The RTP time now: the last packet's timestamp plus the time since. */
+	uint32_t rtp = os->last_ts +
+		       (uint32_t)((now - os->last_tsc) * RTP_CLOCK / mxp_conf_tsc_hz());
+	buf[0] = 0x80; /* V=2, P=0, RC=0 */
+	buf[1] = 200;
+	buf[2] = 0;
+	buf[3] = 6;    /* 28 bytes / 4 - 1 */
+	wr32(buf + 4, os->ssrc);
+	wr32(buf + 8, (uint32_t)ntp_sec);
+	wr32(buf + 12, (uint32_t)ntp_frac);
+	wr32(buf + 16, rtp);
+	wr32(buf + 20, (uint32_t)os->pkts);
+	wr32(buf + 24, (uint32_t)os->octets);
+	return 28;
+}

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Conferences, legs, key groups and output streams: the conference data path.
+ *
+ * Ownership. A conference and everything in it (legs, key groups, output streams, SRTP
+ * contexts) belong to one worker. Only that worker reads or writes them on the packet
+ * path. The control core changes them by posting a command that the owner runs between
+ * two bursts and acknowledges (mxp_conf_worker_poll()); it learns state the same way
+ * (snapshots). The one structure workers share is the classification table (local
+ * address, UDP port) → leg, written by the control core and read under RCU (rte_rcu_qsbr):
+ * memory of a removed leg is wiped and freed only after every worker passed a quiescent
+ * point. A packet that arrives on a worker that does not own its leg is handed to the
+ * owner over a ring.
+ *
+ * Control API (mxp_conf_create(), mxp_conf_leg_add(), ...) runs on the control core only;
+ * the lab CLI and the Mp control plane both call it. Worker API (mxp_conf_rx(),
+ * mxp_conf_flush(), mxp_conf_worker_poll()) runs on each worker lcore.
+ *
+ * Modes:
+ *  - switch:  decrypt each sender's packet with its key, re-encrypt it once per key group
+ *             (an output stream per sender and group, own SSRC and sequence), replicate to
+ *             the group's receivers;
+ *  - forward: every leg uses the conference key; verify tag and replay window without
+ *             decrypting and replicate the packet byte for byte;
+ *  - mix:     decode, mix, encode (lib/media).
+ */
+#ifndef MXP_CONF_H
+#define MXP_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "mxp_drop.h"
+#include "mxp_pkt.h"
+#include "mxp_srtp.h"
+
+#define MXP_CONF_MAX_PORTS 16
+#define MXP_CONF_MAX_WORKERS 64
+#define MXP_CONF_MAX_PT 16
+#define MXP_CONF_NAME_LEN 64
+
+/** Conference modes. */
+enum mxp_conf_mode {
+	MXP_CONF_SWITCH = 1,
+	MXP_CONF_FORWARD = 2,
+	MXP_CONF_MIX = 3,
+};
+
+/**
+ * Stream mode of a leg, from the participant's point of view (as in its SDP):
+ * sendonly = the participant only talks (receives nothing), recvonly = only listens.
+ */
+enum mxp_stream_mode {
+	MXP_SM_SENDRECV = 0,
+	MXP_SM_SENDONLY = 1,
+	MXP_SM_RECVONLY = 2,
+	MXP_SM_INACTIVE = 3,
+};
+
+const char *mxp_conf_mode_name(enum mxp_conf_mode m);
+/** Parse "switch", "forward", "mix". Returns 0 or -EINVAL. */
+int mxp_conf_mode_parse(const char *s, enum mxp_conf_mode *m);
+const char *mxp_stream_mode_name(enum mxp_stream_mode m);
+/** Parse "sendrecv", "sendonly", "recvonly", "inactive". Returns 0 or -EINVAL. */
+int mxp_stream_mode_parse(const char *s, enum mxp_stream_mode *m);
+
+/** One SRTP master key as signalled in SDES (RFC 4568). Wiped by whoever owns it. */
+struct mxp_conf_key {
+	enum mxp_srtp_suite suite;
+	uint8_t key[MXP_SRTP_MAX_KEY_LEN];
+	uint8_t salt[MXP_SRTP_MAX_SALT_LEN];
+	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
+	uint8_t mki_len;
+	uint64_t lifetime;       /**< packets; 0 = the RFC 3711 maxima */
+};
+
+/** The keys of one direction of a leg. */
+struct mxp_conf_keys {
+	uint8_t nkeys;
+	uint8_t active;          /**< index of the key protect uses (outbound) */
+	uint32_t kdr;            /**< key derivation rate (RFC 3711 4.3.1), 0 = derive once */
+	struct mxp_conf_key key[MXP_SRTP_MAX_KEYS];
+};
+
+struct mxp_sdes_crypto;
+
+/**
+ * Append the keys of a parsed a=crypto attribute (lib/srtp's mxp_sdes_parse()) to a
+ * direction's key set. The lab CLI and the Mp control plane both use it.
+ * @param outbound  the mixer's key: UNENCRYPTED_SRTCP is refused (RTCP is never sent in
+ *                  the clear on an SRTP leg).
+ * @return 0, -EINVAL / -ENOSPC with err naming the problem (never the key).
+ */
+int mxp_conf_keys_add_sdes(struct mxp_conf_keys *ks, const struct mxp_sdes_crypto *c,
+			   bool outbound, char *err, size_t errlen);
+
+/** Conference parameters. */
+struct mxp_conf_params {
+	enum mxp_conf_mode mode;
+	uint16_t topn;           /**< switch: forward only the N loudest senders; 0 = all */
+	uint32_t replay_window;  /**< SRTP replay window of its legs; 0 = default (128) */
+	char name[MXP_CONF_NAME_LEN];
+};
+
+/** Leg parameters for mxp_conf_leg_add(). Zero-initialise, then fill. */
+struct mxp_leg_params {
+	uint8_t af;              /**< AF_INET or AF_INET6: which local address */
+	uint16_t port_idx;       /**< daemon port the local address is on */
+	uint16_t local_port;     /**< 0: allocate an even port from the media range */
+	bool remote_known;       /**< false: learn it from the first authenticated packet */
+	struct mxp_ip remote;
+	uint16_t remote_port;
+	uint16_t remote_rtcp_port; /**< 0: remote_port + 1 (or remote_port with rtcp_mux) */
+	bool rtcp_mux;           /**< RTP and RTCP on one port (RFC 5761) */
+	enum mxp_stream_mode mode;
+	bool strict;             /**< never latch to another source address */
+	bool plain;              /**< plain RTP, no SRTP (lab only) */
+	struct mxp_conf_keys in; /**< the participant's keys (Remote SDP) */
+	struct mxp_conf_keys out;/**< the keys the mixer sends with (Local SDP) */
+	uint8_t n_pt;            /**< accepted RTP payload types; 0 = any */
+	uint8_t pt[MXP_CONF_MAX_PT];
+	uint8_t audio_level_id;  /**< RFC 6464 extension id, 0 = none */
+	char label[MXP_CONF_NAME_LEN];
+};
+
+/** Counters of one leg. */
+struct mxp_leg_stats {
+	uint64_t rx_pkts, rx_bytes;      /**< RTP accepted from the participant */
+	uint64_t rtcp_rx;                /**< SRTCP/RTCP accepted */
+	uint64_t tx_pkts, tx_bytes;      /**< RTP sent to the participant */
+	uint64_t rtcp_tx;
+	uint64_t auth_failures, replays, too_old, other_drops;
+	uint64_t source_mismatch;        /**< from another address and not authenticated */
+	uint64_t latches;                /**< remote address moved to an authenticated source */
+	uint64_t not_sending;            /**< media from a leg whose mode forbids it */
+	uint64_t topn_filtered;          /**< not forwarded: not among the top-N speakers */
+	uint64_t floor_filtered;         /**< not forwarded: muted, or another leg holds the floor */
+	uint64_t last_rx_tsc;            /**< TSC of the last accepted packet, 0 = never */
+	uint32_t ssrc;                   /**< inbound SSRC (0 with ssrc_known false) */
+	bool ssrc_known;
+	uint32_t remote_fraction_lost;   /**< from the participant's last RR, 0..255 */
+	uint32_t remote_jitter;          /**< from the participant's last RR, RTP units */
+};
+
+/** A leg as the control core sees it. */
+struct mxp_leg_info {
+	uint32_t id;
+	uint32_t conf_id;
+	uint32_t keygroup_id;
+	uint16_t port_idx;
+	struct mxp_ip local;
+	uint16_t local_port;
+	uint16_t local_rtcp_port;
+	bool remote_known;
+	struct mxp_ip remote;
+	uint16_t remote_port;
+	uint16_t remote_rtcp_port;
+	bool rtcp_mux, strict, plain;
+	bool muted;
+	enum mxp_stream_mode mode;
+	enum mxp_srtp_suite in_suite, out_suite;
+	/** The keys of each direction: fingerprint and MKI, never the key. */
+	struct mxp_leg_key_info {
+		char fp[9];
+		uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
+		uint8_t mki_len;
+		uint64_t lifetime;
+	} in_keys[MXP_SRTP_MAX_KEYS], out_keys[MXP_SRTP_MAX_KEYS];
+	uint8_t n_in_keys, n_out_keys;
+	int8_t out_active;
+	char label[MXP_CONF_NAME_LEN];
+	struct mxp_leg_stats st;
+};
+
+/** A key group: legs of a conference whose outbound master key is the same. */
+struct mxp_keygroup_info {
+	uint32_t id;
+	char fingerprint[9];
+	uint32_t members;            /**< legs using this key */
+	uint32_t streams;            /**< output streams encrypted under it */
+	uint64_t encryptions;        /**< packets encrypted (once per group, not per member) */
+	uint64_t sent;               /**< RTP packets sent to members (replicas) */
+};
+
+/** A conference as the control core sees it. */
+struct mxp_conf_info {
+	uint32_t id;
+	enum mxp_conf_mode mode;
+	uint16_t topn;
+	uint16_t worker;
+	uint32_t floor;              /**< leg holding the floor, 0 = open floor */
+	uint32_t nlegs;
+	uint32_t nkeygroups;
+	uint64_t rx_pkts, tx_pkts;
+	uint64_t encryptions, decryptions;
+	uint64_t created_ms;
+	char name[MXP_CONF_NAME_LEN];
+};
+
+/* ---- the system ------------------------------------------------------------------------ */
+
+/** One local address conferences can use. */
+struct mxp_conf_addr {
+	uint16_t port_idx;
+	struct mxp_ip ip;
+	struct rte_ether_addr mac;   /**< the port's MAC, source of every frame */
+};
+
+/**
+ * How a worker sends and resolves, provided by the daemon (or a test). Called on the
+ * worker's own thread.
+ */
+struct mxp_conf_io {
+	/** Queue a complete frame for transmission on a port (takes the mbuf). */
+	void (*tx)(void *arg, uint16_t port_idx, struct rte_mbuf *m);
+	/** MAC of the next hop towards dst on a port; false when unresolved. */
+	bool (*neigh)(void *arg, uint16_t port_idx, const struct mxp_ip *dst,
+		      struct rte_ether_addr *mac);
+	/** Hand a frame with an unresolved destination to the control core (takes it). */
+	void (*punt)(void *arg, uint16_t port_idx, const struct mxp_ip *dst, struct rte_mbuf *m);
+	/**
+	 * Optional: a counter the daemon bumps whenever any neighbour entry changes. While
+	 * it stands still, a leg reuses the next-hop MAC it looked up last.
+	 */
+	const uint64_t *neigh_gen;
+};
+
+struct mxp_conf_sys_params {
+	uint16_t nb_workers;
+	uint16_t nb_addrs;
+	struct mxp_conf_addr addrs[MXP_CONF_MAX_PORTS * 2];
+	uint16_t port_min;           /**< media port range, inclusive, even start */
+	uint16_t port_max;
+	struct rte_mempool *pool;    /**< payload mbufs (copies for each key group) */
+	struct rte_mempool *hdr_pool;/**< small mbufs for per-receiver headers */
+	const char *srtp_driver;     /**< NULL: the SRTP library's default */
+	/**
+	 * Tests without worker threads: commands run at once on the caller's thread
+	 * instead of being posted to a worker.
+	 */
+	bool inline_workers;
+};
+
+struct mxp_conf_sys;
+struct mxp_conf_worker;
+
+/**
+ * Create the conference system (control core, before the workers start).
+ * @return the system, or NULL with err filled.
+ */
+struct mxp_conf_sys *mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err,
+					 size_t errlen);
+/** Destroy every conference and the system (after the workers stopped). */
+void mxp_conf_sys_destroy(struct mxp_conf_sys *sys);
+
+/* ---- control API (control core) ---------------------------------------------------------- */
+
+/**
+ * Create a conference on the least loaded worker.
+ * @param id  receives the conference id (never 0).
+ * @return 0, -EINVAL (bad mode/params; err says which), -ENOMEM, -ETIMEDOUT (worker
+ *         did not answer).
+ */
+int mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint32_t *id,
+		    char *err, size_t errlen);
+
+/** Delete a conference and all its legs (keys wiped). -ENOENT if unknown. */
+int mxp_conf_destroy(struct mxp_conf_sys *sys, uint32_t id, char *err, size_t errlen);
+
+/**
+ * Floor control: only the leg holding the floor is forwarded (others keep listening);
+ * leg_id 0 opens the floor again. -ENOENT (conference or leg), -EINVAL (leg of another
+ * conference).
+ */
+int mxp_conf_set_floor(struct mxp_conf_sys *sys, uint32_t id, uint32_t leg_id, char *err,
+		       size_t errlen);
+
+/** Change the top-N of a conference. -ENOENT, -EINVAL. */
+int mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char *err,
+		      size_t errlen);
+
+/**
+ * Add a leg: allocate (or take the requested) local port pair, set up its SRTP contexts,
+ * join or create its key group, create the output streams it needs.
+ * All or nothing: on error nothing changed. The caller's key material is not kept;
+ * wipe it after the call.
+ * @param info  receives the leg as created (local address and port).
+ * @return 0, -ENOENT (no such conference), -EINVAL (err says which parameter),
+ *         -EADDRINUSE (requested port taken), -ENOSPC (port range exhausted), -ENOMEM.
+ */
+int mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_leg_params *p,
+		     struct mxp_leg_info *info, char *err, size_t errlen);
+
+/** What mxp_conf_leg_modify() changes: set the flags of the fields to apply. */
+struct mxp_leg_mod {
+	bool set_mode;
+	enum mxp_stream_mode mode;
+	bool set_remote;
+	struct mxp_ip remote;
+	uint16_t remote_port;
+	uint16_t remote_rtcp_port;
+	bool set_strict;
+	bool strict;
+	/** Mute (floor control): the leg still listens, nothing it sends is forwarded. */
+	bool set_mute;
+	bool mute;
+	/** Add a key to the inbound (participant) side, e.g. the new MKI of a rekey. */
+	bool add_in_key;
+	struct mxp_conf_key in_key;
+	/** Add a key to the outbound side (moves the leg to the group of that key when
+	 *  activated). */
+	bool add_out_key;
+	struct mxp_conf_key out_key;
+	/** Activate the outbound key with this MKI (the switch point of a rekey). */
+	bool activate_out;
+	uint8_t activate_mki[MXP_SRTP_MAX_MKI_LEN];
+	uint8_t activate_mki_len;
+	/** Remove the inbound / outbound key with this MKI (end of the overlap). */
+	bool remove_in;
+	bool remove_out;
+	uint8_t remove_mki[MXP_SRTP_MAX_MKI_LEN];
+	uint8_t remove_mki_len;
+};
+
+/** Modify a leg; all or nothing. -ENOENT, -EINVAL (err says why). */
+int mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_leg_mod *m,
+			char *err, size_t errlen);
+
+/**
+ * Remove a leg: from the moment this returns the leg gets no further packet; its keys
+ * are wiped. The last statistics are returned in @p last (may be NULL).
+ * Removing the last leg does not delete the conference (the caller decides).
+ */
+int mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info *last,
+			char *err, size_t errlen);
+
+/** Snapshot of a conference. -ENOENT. */
+int mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info);
+/** Snapshot of a leg. -ENOENT. */
+int mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info *info);
+/**
+ * Ids of the conferences (ascending), up to max. Returns how many exist (may exceed max).
+ */
+uint32_t mxp_conf_list(struct mxp_conf_sys *sys, uint32_t *ids, uint32_t max);
+/** Ids of a conference's legs, up to max; returns how many, or -ENOENT. */
+int mxp_conf_legs(struct mxp_conf_sys *sys, uint32_t conf_id, uint32_t *ids, uint32_t max);
+/** Key groups of a conference, up to max; returns how many, or -ENOENT. */
+int mxp_conf_keygroups(struct mxp_conf_sys *sys, uint32_t conf_id, struct mxp_keygroup_info *kg,
+		       uint32_t max);
+
+/* ---- worker API ------------------------------------------------------------------------------ */
+
+/**
+ * Attach the calling lcore as worker @p idx (registers with RCU, initialises SRTP's
+ * per-thread state). @p drops is the worker's drop counter array (MXP_DROP_MAX entries).
+ */
+struct mxp_conf_worker *mxp_conf_worker_attach(struct mxp_conf_sys *sys, uint16_t idx,
+					       const struct mxp_conf_io *io, void *io_arg,
+					       uint64_t *drops);
+/** Detach (worker exit). */
+void mxp_conf_worker_detach(struct mxp_conf_worker *w);
+
+/**
+ * Between bursts: run pending control commands, take packets handed over by other
+ * workers, run timers (RTCP, top-N), and report a quiescent state.
+ */
+void mxp_conf_worker_poll(struct mxp_conf_worker *w);
+
+/**
+ * Offer a validated UDP frame (meta from mxp_pkt_parse) to the conferences.
+ * @return false when no leg uses its destination (the caller keeps the mbuf and counts
+ *         udp_no_leg); true when the conferences took the mbuf (processed, queued for
+ *         the next mxp_conf_flush(), handed to another worker, or dropped and counted).
+ */
+bool mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
+		 const struct mxp_pkt_meta *meta);
+
+/** Process what mxp_conf_rx() queued: batched SRTP, switching/forwarding, replication. */
+void mxp_conf_flush(struct mxp_conf_worker *w);
+
+/** TSC frequency used to turn last_rx_tsc into seconds (set by mxp_conf_sys_create). */
+uint64_t mxp_conf_tsc_hz(void);
+
+#endif

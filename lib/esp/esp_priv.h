@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/esp private definitions. */
+#ifndef MXP_ESP_PRIV_H
+#define MXP_ESP_PRIV_H
+
+#include <string.h>
+
+#include "mxp_esp.h"
+
+#define ESP_HDR_LEN 8
+#define ESP_GCM_IV_LEN 8
+#define ESP_GCM_SALT_LEN 4
+#define ESP_CBC_IV_LEN 16
+#define ESP_CBC_BLOCK 16
+
+/** Static properties of a transform. */
+struct esp_alg_info {
+	const char *name;
+	uint8_t key_len;       /**< including the salt for GCM */
+	uint8_t auth_key_len;  /**< 0 for AEAD */
+	uint8_t iv_len;        /**< bytes on the wire */
+	uint8_t block;         /**< padding alignment of payload + trailer */
+	uint8_t icv_len;
+	uint8_t aead;
+};
+
+extern const struct esp_alg_info esp_algs[MXP_ESP_ALG_MAX];
+
+struct mxp_esp_sa {
+	/* Hot state first. */
+	uint8_t priv[MXP_ESP_CRYPTO_PRIV_SIZE] __attribute__((aligned(64)));
+	const struct mxp_esp_crypto *crypto;
+	const struct esp_alg_info *info;
+	uint64_t seq;                   /**< out: last sent; in: unused (see replay.top) */
+	uint64_t iv_base;               /**< out, GCM: random IV base, IV = base + seq */
+	struct mxp_esp_replay replay;   /**< in */
+	struct mxp_esp_sa_stats stats;
+	struct mxp_esp_sa_params p;
+	uint8_t in_use;
+} __attribute__((aligned(64)));
+
+static inline void
+esp_wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+static inline uint32_t
+esp_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+esp_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint16_t
+esp_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+esp_wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/** Constant-time comparison: 0 if equal. */
+static inline int
+esp_ct_cmp(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint8_t d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d;
+}
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The SDP subset Mp carries in Local and Remote descriptors (RFC 4566, RFC 3551 payload
+ * types, RFC 4568 a=crypto kept raw: lib/srtp parses it). '$' as port or address means
+ * "choose for me" (H.248.1 Annex C).
+ */
+#ifndef MXP_MP_SDP_H
+#define MXP_MP_SDP_H
+
+#include "mxp_mp.h"
+
+#define MXP_SDP_PT_MAX 16
+#define MXP_SDP_CRYPTO_MAX 4
+
+struct mxp_sdp_rtpmap {
+	uint8_t pt;
+	uint8_t channels;             /**< 0 when not given */
+	uint32_t clock;
+	struct mxp_mp_str encoding;   /**< "PCMU", "opus" */
+};
+
+struct mxp_sdp {
+	struct mxp_mp_str origin;     /**< o= value, raw */
+	struct mxp_mp_str session;    /**< s= value, raw */
+	bool has_conn;                /**< c= (media level overrides session level) */
+	bool conn_choose;             /**< c=IN IP4 $ */
+	uint8_t family;               /**< AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	bool has_media;
+	bool port_choose;             /**< m=audio $ ... */
+	uint16_t port;
+	bool srtp;                    /**< RTP/SAVP (else RTP/AVP) */
+	uint8_t npts;
+	uint8_t pts[MXP_SDP_PT_MAX];  /**< in m= order */
+	uint8_t nrtpmap;
+	struct mxp_sdp_rtpmap rtpmap[MXP_SDP_PT_MAX];
+	uint16_t ptime;               /**< ms, 0 when not given */
+	enum mxp_mp_mode dir;         /**< a=sendrecv/sendonly/recvonly/inactive, UNSET if none */
+	uint8_t ncrypto;
+	struct mxp_mp_str crypto[MXP_SDP_CRYPTO_MAX]; /**< text after "a=crypto:", raw */
+};
+
+/**
+ * Parse SDP text (lines end in CRLF or LF; leading white space on a line is ignored).
+ * Unknown lines and attributes are skipped.
+ * @param err  on failure: 449 (bad value, with the SDP line number), 515 (not audio or
+ *             not RTP/AVP, RTP/SAVP), 501 (a second m= line), 510 (too many payload types
+ *             or crypto lines); pos is the offset in text
+ * @return 0 or -EINVAL.
+ */
+int mxp_sdp_parse(const char *text, size_t len, struct mxp_sdp *s, struct mxp_mp_error *err);
+
+/**
+ * Encode: v=0, o=, s=, c=, t=0 0, m=audio, a=rtpmap..., a=ptime, direction, a=crypto lines
+ * (CRLF line ends). Port and address may be '$'.
+ * @return bytes written (NUL-terminated), or -ENOSPC.
+ */
+int mxp_sdp_encode(const struct mxp_sdp *s, char *out, size_t cap);
+
+/** Format the connection address ("192.0.2.1", "$"), into buf of at least 46 bytes. */
+const char *mxp_sdp_addr_str(const struct mxp_sdp *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * H.248 transaction layer helpers (H.248.1 8.2, Annex D.1 for UDP):
+ *  - the receiver's reply cache: a retransmitted request gets the byte-identical reply
+ *    without being applied again; a request still being worked on gets TransactionPending;
+ *    TransactionResponseAck frees entries early, LONG-TIMER (ttl) frees them late;
+ *  - the sender's retransmission timer with exponential backoff, stretched by Pending.
+ * Both are caller-allocated and take the time as an argument (milliseconds, monotonic).
+ */
+#ifndef MXP_MP_TRANS_H
+#define MXP_MP_TRANS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Who sent a transaction: address family, address and UDP port. */
+struct mxp_mp_peer {
+	uint8_t family;
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+enum mxp_mp_rc_state {
+	MXP_MP_RC_NEW = 0,      /**< first time: apply it, then mxp_mp_rcache_finish() */
+	MXP_MP_RC_IN_PROGRESS,  /**< being applied: answer with Pending */
+	MXP_MP_RC_REPLIED,      /**< answered before: resend the cached reply */
+};
+
+struct mxp_mp_rcache;
+
+/** Bytes for a cache of n entries whose replies are at most reply_max bytes. */
+size_t mxp_mp_rcache_size(uint32_t n, uint32_t reply_max);
+
+/**
+ * Initialise in caller memory. ttl_ms is how long a reply is kept (H.248 LONG-TIMER;
+ * 30000 is a good default). When the cache is full the oldest entry is reused.
+ * @return 0 or -EINVAL (n not in 1..2^20, reply_max 0).
+ */
+int mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, uint32_t reply_max, uint64_t ttl_ms);
+
+/**
+ * A request arrived. NEW creates an IN_PROGRESS entry; REPLIED returns the stored reply
+ * (valid until the next call that changes the cache).
+ */
+enum mxp_mp_rc_state mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer,
+					 uint32_t tid, uint64_t now_ms, const char **reply,
+					 size_t *reply_len);
+
+/**
+ * Store the reply of a request begun with mxp_mp_rcache_begin().
+ * @return 0, -ENOENT (no entry: evicted meanwhile), -E2BIG (reply longer than reply_max:
+ *         the entry is dropped, so size reply_max for the largest reply you send).
+ */
+int mxp_mp_rcache_finish(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t tid,
+			 const char *reply, size_t len, uint64_t now_ms);
+
+/** TransactionResponseAck for tids first..last from peer: forget those replies. */
+void mxp_mp_rcache_ack(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t first,
+		       uint32_t last);
+
+/** Entries held. */
+uint32_t mxp_mp_rcache_count(const struct mxp_mp_rcache *rc);
+
+/** Retransmission parameters (milliseconds). */
+struct mxp_mp_retx_params {
+	uint32_t initial_ms;   /**< first retransmission after this (default 250) */
+	uint32_t max_ms;       /**< interval cap for the doubling (default 4000) */
+	uint32_t give_up_ms;   /**< give up this long after the first send (default 30000) */
+	uint32_t pending_ms;   /**< after a Pending, wait this long before retransmitting
+				    again, and extend the deadline by give_up_ms (default 10000) */
+};
+
+struct mxp_mp_retx {
+	struct mxp_mp_retx_params p;
+	uint64_t deadline;     /**< give up at */
+	uint64_t next;         /**< retransmit at */
+	uint32_t interval;
+	uint32_t sent;         /**< transmissions so far, the first included */
+	uint32_t pendings;
+};
+
+/** Fill defaults for zero fields. */
+void mxp_mp_retx_params_default(struct mxp_mp_retx_params *p);
+
+/** The request was sent for the first time at now. */
+void mxp_mp_retx_start(struct mxp_mp_retx *r, const struct mxp_mp_retx_params *p, uint64_t now);
+
+/**
+ * @return 1 if the request must be retransmitted now (the timer is advanced and doubled),
+ *         0 if not yet (r->next says when), -ETIMEDOUT if the sender should give up.
+ */
+int mxp_mp_retx_poll(struct mxp_mp_retx *r, uint64_t now);
+
+/** A TransactionPending arrived: stop retransmitting for pending_ms, extend the deadline. */
+void mxp_mp_retx_pending(struct mxp_mp_retx *r, uint64_t now);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Packet parsing and building: Ethernet, ARP, IPv4, IPv6 (with extension headers),
+ * ICMP, ICMPv6 (echo, neighbour discovery) and UDP.
+ *
+ * Parsers work on a flat buffer (the first mbuf segment) so that fuzzers and tools
+ * need no EAL. They never read outside [frame, frame + len) and they validate every
+ * length and checksum before a caller may trust a field. RTP/RTCP are in mxp_rtp.h.
+ */
+#ifndef MXP_PKT_H
+#define MXP_PKT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_ether.h>
+
+#include "mxp_drop.h"
+
+/** An IPv4 or IPv6 address. Zero the whole struct before filling it: it is a hash key. */
+struct mxp_ip {
+	uint8_t af; /**< AF_INET or AF_INET6 */
+	uint8_t pad_[3];
+	union {
+		uint32_t v4;    /**< network byte order */
+		uint8_t v6[16];
+	};
+};
+
+/** What a parsed frame is. */
+enum mxp_pkt_kind {
+	MXP_PKT_DROP = 0, /**< see mxp_pkt_meta.drop */
+	MXP_PKT_ARP,
+	MXP_PKT_ICMP4,
+	MXP_PKT_ICMP6,
+	MXP_PKT_UDP,
+	MXP_PKT_ESP,      /**< IP protocol 50 */
+};
+
+/** Result of mxp_pkt_parse(). Offsets are from the start of the frame. */
+struct mxp_pkt_meta {
+	uint16_t l2_len;   /**< Ethernet header */
+	uint16_t l3_len;   /**< IP header including IPv6 extension headers */
+	uint16_t l4_len;   /**< UDP: 8; ICMP/ESP: 0 */
+	uint16_t l4_payload_len; /**< bytes after l2+l3+l4, trailing Ethernet padding excluded */
+	uint8_t kind;      /**< enum mxp_pkt_kind */
+	uint8_t drop;      /**< enum mxp_drop when kind == MXP_PKT_DROP */
+	uint8_t proto;     /**< IP protocol of the payload */
+	uint8_t hop_limit; /**< IPv4 TTL / IPv6 hop limit */
+	uint16_t sport;    /**< UDP source port, host order */
+	uint16_t dport;    /**< UDP destination port, host order */
+	struct mxp_ip src;
+	struct mxp_ip dst;
+};
+
+/** Checks the caller (or the NIC) already did; set from mbuf offload flags. */
+#define MXP_PKT_L3_CKSUM_GOOD 0x1
+#define MXP_PKT_L4_CKSUM_GOOD 0x2
+
+/**
+ * Parse a frame down to its L4 payload and validate it.
+ *
+ * @param frame  first byte of the Ethernet header
+ * @param len    bytes available at frame
+ * @param flags  MXP_PKT_*_CKSUM_GOOD: skip checksum checks the hardware already did
+ * @param m      filled with offsets, addresses and ports; m->drop says why on failure
+ * @return the packet kind; MXP_PKT_DROP with m->drop set when the frame is invalid or
+ *         of a kind mixplane does not handle.
+ */
+enum mxp_pkt_kind mxp_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags,
+				struct mxp_pkt_meta *m);
+
+/** Equality of two addresses (family and bytes). */
+static inline bool
+mxp_ip_equal(const struct mxp_ip *a, const struct mxp_ip *b)
+{
+	if (a->af != b->af)
+		return false;
+	if (a->af == AF_INET)
+		return a->v4 == b->v4;
+	return memcmp(a->v6, b->v6, 16) == 0; /* two unaligned 8-byte loads */
+}
+
+/**
+ * Parse "192.0.2.1", "2001:db8::1", optionally followed by "/prefix" when plen is not
+ * NULL (a missing prefix gives 32 or 128). Returns 0, or -EINVAL.
+ */
+int mxp_ip_parse(const char *s, struct mxp_ip *ip, uint8_t *plen);
+
+/** Format an address (no prefix) into buf. Returns buf. */
+const char *mxp_ip_format(const struct mxp_ip *ip, char *buf, size_t len);
+
+/** True when a and b share their first plen bits (same family required). */
+bool mxp_ip_prefix_match(const struct mxp_ip *a, const struct mxp_ip *b, uint8_t plen);
+
+/** Make an IPv4 mxp_ip from a network-order address. */
+static inline struct mxp_ip
+mxp_ip4(uint32_t be_addr)
+{
+	struct mxp_ip ip = { .af = AF_INET };
+	ip.v4 = be_addr;
+	return ip;
+}
+
+/** Make an IPv6 mxp_ip from 16 bytes. */
+struct mxp_ip mxp_ip6(const uint8_t addr[16]);
+
+/** IPv6 link-local address fe80::/64 with the modified EUI-64 of mac (RFC 4291 2.5.1). */
+struct mxp_ip mxp_ip6_link_local(const struct rte_ether_addr *mac);
+
+/** Solicited-node multicast address ff02::1:ffXX:XXXX of ip (RFC 4291 2.7.1). */
+struct mxp_ip mxp_ip6_solicited_node(const struct mxp_ip *ip);
+
+/** Ethernet multicast address 33:33:xx:xx:xx:xx of an IPv6 multicast address. */
+void mxp_ether_ip6_mcast(const struct mxp_ip *ip, struct rte_ether_addr *mac);
+
+/* ---- in-place replies ------------------------------------------------------------- */
+
+/**
+ * Turn a parsed ARP request for our address into the reply, in place.
+ * Returns the frame length to send.
+ */
+uint32_t mxp_pkt_arp_reply(uint8_t *frame, const struct rte_ether_addr *our_mac);
+
+/**
+ * Turn a parsed ICMP echo request into the echo reply in place (swap addresses,
+ * fix checksums incrementally). Returns the frame length to send, or 0 when the
+ * message is not an echo request.
+ */
+uint32_t mxp_pkt_icmp4_echo_reply(uint8_t *frame, const struct mxp_pkt_meta *m);
+
+/** Same for ICMPv6 echo (type 128 → 129). Returns 0 when not an echo request. */
+uint32_t mxp_pkt_icmp6_echo_reply(uint8_t *frame, const struct mxp_pkt_meta *m);
+
+/* ---- neighbour discovery -------------------------------------------------------------- */
+
+/** ICMPv6 types mixplane handles. */
+#define MXP_ICMP6_ECHO_REQUEST 128
+#define MXP_ICMP6_ECHO_REPLY 129
+#define MXP_ICMP6_NS 135
+#define MXP_ICMP6_NA 136
+
+/** What a valid NS or NA says. */
+struct mxp_nd_info {
+	uint8_t type;               /**< MXP_ICMP6_NS or MXP_ICMP6_NA */
+	bool has_lladdr;            /**< source (NS) or target (NA) link-layer option present */
+	bool solicited;             /**< NA S flag */
+	bool override;              /**< NA O flag */
+	struct mxp_ip target;
+	struct rte_ether_addr lladdr;
+};
+
+/**
+ * Validate an NS or NA per RFC 4861 7.1.1/7.1.2 (hop limit 255, code 0, length,
+ * target not multicast, options well formed) and extract its content.
+ * Returns 0 or MXP_DROP_ND_MALFORMED.
+ */
+enum mxp_drop mxp_pkt_nd_parse(const uint8_t *frame, const struct mxp_pkt_meta *m,
+			       struct mxp_nd_info *nd);
+
+/** Worst-case frame lengths of the builders below (buffers must hold this much). */
+#define MXP_PKT_ARP_LEN 60
+#define MXP_PKT_ND_LEN 86
+
+/**
+ * Build an ARP request (who has target? tell src_ip) into frame.
+ * Returns the frame length.
+ */
+uint32_t mxp_pkt_build_arp_request(uint8_t *frame, const struct rte_ether_addr *src_mac,
+				   uint32_t src_ip, uint32_t target_ip);
+
+/**
+ * Build an ARP reply from us (mac, ip) to dst_mac/dst_ip into frame.
+ * Returns the frame length.
+ */
+uint32_t mxp_pkt_build_arp_reply(uint8_t *frame, const struct rte_ether_addr *mac, uint32_t ip,
+				 const struct rte_ether_addr *dst_mac, uint32_t dst_ip);
+
+/**
+ * Build a neighbour solicitation for target from src (our address) with our MAC in
+ * the source link-layer option, to the target's solicited-node multicast group.
+ */
+uint32_t mxp_pkt_build_ns(uint8_t *frame, const struct rte_ether_addr *mac,
+			  const struct mxp_ip *src, const struct mxp_ip *target);
+
+/**
+ * Build a neighbour advertisement for target (ours), solicited by dst/dst_mac, with
+ * the target link-layer option. solicited=false sends it to all-nodes (unsolicited).
+ */
+uint32_t mxp_pkt_build_na(uint8_t *frame, const struct rte_ether_addr *mac,
+			  const struct mxp_ip *target, const struct mxp_ip *dst,
+			  const struct rte_ether_addr *dst_mac, bool solicited);
+
+/* ---- UDP headers ------------------------------------------------------------------ */
+
+/** A UDP flow's addressing, as needed to build its Ethernet/IP/UDP header. */
+struct mxp_pkt_udp_addr {
+	struct rte_ether_addr src_mac;
+	struct rte_ether_addr dst_mac;
+	struct mxp_ip src;
+	struct mxp_ip dst;
+	uint16_t sport;   /**< host order */
+	uint16_t dport;   /**< host order */
+};
+
+/** Length of the Ethernet+IP+UDP header for this family (42 or 62). */
+static inline uint16_t
+mxp_pkt_udp_hdr_len(uint8_t af)
+{
+	return af == AF_INET ? 14 + 20 + 8 : 14 + 40 + 8;
+}
+
+/**
+ * Sum of a payload for mxp_pkt_build_udp(): the 16-bit one's complement sum (not
+ * inverted) of the bytes. A payload shared by many receivers is summed once.
+ */
+uint16_t mxp_pkt_payload_sum(const void *payload, uint16_t len);
+
+/**
+ * Write the Ethernet, IP and UDP headers of a datagram of payload_len bytes into hdr,
+ * with the IP header checksum and the UDP checksum (from payload_sum, see
+ * mxp_pkt_payload_sum(); the payload itself is not read, so it may live in another
+ * mbuf shared by many receivers).
+ *
+ * @return the header length (mxp_pkt_udp_hdr_len())
+ */
+uint16_t mxp_pkt_build_udp(uint8_t *hdr, const struct mxp_pkt_udp_addr *a, uint16_t payload_len,
+			   uint16_t payload_sum);
+
+/**
+ * A prepared Ethernet/IP/UDP header for one flow: everything but the destination MAC,
+ * the lengths and the checksums, plus the partial sums that make writing a header a copy
+ * and two additions. Replication writes one per receiver.
+ */
+struct mxp_pkt_udp_tmpl {
+	uint8_t hdr[62];
+	uint8_t len;       /**< 42 (IPv4) or 62 (IPv6) */
+	uint8_t af;
+	uint32_t ip_sum;   /**< IPv4 header sum without total length and checksum */
+	uint32_t udp_sum;  /**< pseudo-header (without length) + ports */
+};
+
+/** Prepare a template from a flow's addressing (a->dst_mac is not used). */
+void mxp_pkt_udp_tmpl_init(struct mxp_pkt_udp_tmpl *t, const struct mxp_pkt_udp_addr *a);
+
+/**
+ * Write a header from a template: t->len bytes at hdr, for a payload of payload_len
+ * bytes whose sum is payload_sum (mxp_pkt_payload_sum()).
+ */
+void mxp_pkt_udp_tmpl_write(const struct mxp_pkt_udp_tmpl *t, uint8_t *hdr,
+			    const struct rte_ether_addr *dst_mac, uint16_t payload_len,
+			    uint16_t payload_sum);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MXP_PKT_PRIV_H
+#define MXP_PKT_PRIV_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+/* Unaligned big-endian accessors: frames are only 2-byte aligned past Ethernet. */
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/*
+ * One's complement sum helpers (RFC 1071), big-endian word order. The sum is byte-order
+ * independent (RFC 1071 2(B)): DPDK's vectorised native-order sum, byte-swapped, is the
+ * big-endian sum. p must start at an even offset of the packet (every caller's does).
+ */
+static inline uint32_t
+csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+	return sum + rte_bswap16(rte_raw_cksum(p, len));
+}
+
+static inline uint16_t
+csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Sum of the IPv4/IPv6 pseudo-header (RFC 768 / RFC 8200 8.1). */
+uint32_t mxp_pkt_pseudo_sum(const uint8_t *src, const uint8_t *dst, uint8_t alen,
+			    uint8_t proto, uint32_t l4_len);
+
+#endif

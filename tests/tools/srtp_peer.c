@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mxp-srtp-peer: conference participants for integration tests, on kernel UDP sockets,
+ * with libsrtp2 doing the SRTP — an implementation independent of mixplane's.
+ *
+ *   mxp-srtp-peer --bind ADDR [--suite NAME] [--rx PORT,KEY]... [--tx SPORT,DST,DPORT,KEY,SSRC,ID]...
+ *                 [--count N] [--interval-ms M] [--wait-ms W] [--replay N] [--forge N]
+ *                 [--raw-out FILE] [--ready-file FILE] [--expect N]
+ * --wait-ms is how long to keep receiving after sending; --expect N ends it as soon as N
+ * packets arrived in total.
+ *
+ * KEY is base64 key||salt, or "plain". Each --tx sends COUNT packets (every M ms) whose
+ * payload is self-describing: magic, sender ID, sender sequence number and a filler
+ * derived from both, so a receiver can tell exactly who it heard and that the bytes are
+ * intact. --replay N re-sends the last SRTP packet N times; --forge N sends N more packets
+ * with one bit of the payload flipped after protection; --pad-bad N sends N more whose RTP
+ * padding count (encrypted) runs past the payload. Receivers decrypt and count per
+ * sender ID. At the end one JSON document goes to stdout:
+ *   {"sent":{"ID":n,...},"rx":{"PORT":{"packets":n,"auth_fail":n,"bad_payload":n,
+ *    "from":{"ID":n},"ssrcs":[...],"hashes":[...]}}}
+ * "hashes" (with --raw-out) lists a 64-bit FNV hash of each received SRTP packet as it
+ * was on the wire, and the sender's side writes the hashes of what it sent, so forward
+ * mode can be checked for byte identity.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <srtp2/srtp.h>
+
+#define MAX_RX 128
+#define MAX_TX 16
+#define MAX_IDS 256
+#define MAGIC 0x4d585054u /* "MXPT" */
+#define PAYLOAD 160
+
+struct rx {
+	uint16_t port;
+	int fd;
+	bool plain;
+	srtp_t s;
+	uint64_t packets, auth_fail, bad_payload, from[MAX_IDS];
+	uint32_t ssrcs[16];
+	int nssrc;
+	uint64_t *hashes;
+	uint32_t nhash, caphash;
+};
+
+struct tx {
+	uint16_t sport;
+	int fd;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	bool plain;
+	srtp_t s;
+	uint32_t ssrc, id;
+	uint16_t seq;
+	uint32_t ts;
+	uint64_t sent;
+	uint8_t last[512];
+	int last_len;
+};
+
+static struct rx rxs[MAX_RX];
+static int nrx;
+static struct tx txs[MAX_TX];
+static int ntx;
+static const char *suite = "AES_CM_128_HMAC_SHA1_80";
+static struct sockaddr_storage bind_addr;
+static int af;
+static FILE *raw_out;
+static uint64_t expect; /* stop waiting once this many packets arrived in total */
+
+static void
+die(const char *fmt, const char *a)
+{
+	fprintf(stderr, "mxp-srtp-peer: ");
+	fprintf(stderr, fmt, a);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static uint64_t
+fnv(const uint8_t *p, int n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (int i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static void
+policy(srtp_policy_t *pol, bool inbound, uint32_t ssrc, uint8_t *key)
+{
+	memset(pol, 0, sizeof(*pol));
+	if (!strcmp(suite, "AES_CM_128_HMAC_SHA1_80")) {
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtcp);
+	} else if (!strcmp(suite, "AES_CM_128_HMAC_SHA1_32")) {
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtcp);
+	} else if (!strcmp(suite, "AES_256_CM_HMAC_SHA1_80")) {
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&pol->rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&pol->rtcp);
+	} else if (!strcmp(suite, "AEAD_AES_128_GCM")) {
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtcp);
+	} else {
+		die("unknown suite %s", suite);
+	}
+	pol->ssrc.type = inbound ? ssrc_any_inbound : ssrc_specific;
+	pol->ssrc.value = ssrc;
+	pol->key = key;
+	pol->window_size = 128;
+}
+
+static srtp_t
+session(const char *b64, bool inbound, uint32_t ssrc, bool *plain)
+{
+	if (!strcmp(b64, "plain")) {
+		*plain = true;
+		return NULL;
+	}
+	uint8_t key[96];
+	int n = EVP_DecodeBlock(key, (const unsigned char *)b64, (int)strlen(b64));
+	if (n < 30)
+		die("bad base64 key %s", "(not shown)");
+	srtp_policy_t pol;
+	policy(&pol, inbound, ssrc, key);
+	srtp_t s;
+	if (srtp_create(&s, &pol) != srtp_err_status_ok)
+		die("srtp_create failed for suite %s", suite);
+	memset(key, 0, sizeof(key));
+	*plain = false;
+	return s;
+}
+
+static int
+udp_socket(uint16_t port)
+{
+	int fd = socket(af, SOCK_DGRAM, 0);
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int big = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	struct sockaddr_storage sa = bind_addr;
+	if (af == AF_INET)
+		((struct sockaddr_in *)&sa)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&sa, af == AF_INET ? sizeof(struct sockaddr_in)
+							   : sizeof(struct sockaddr_in6)) != 0)
+		die("cannot bind port: %s", strerror(errno));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static int
+fd_for(uint16_t port)
+{
+	for (int i = 0; i < nrx; i++)
+		if (rxs[i].port == port)
+			return rxs[i].fd;
+	for (int i = 0; i < ntx; i++)
+		if (txs[i].sport == port && txs[i].fd >= 0)
+			return txs[i].fd;
+	return udp_socket(port);
+}
+
+static void
+fill_payload(uint8_t *p, uint32_t id, uint16_t seq)
+{
+	uint32_t v = htonl(MAGIC);
+	memcpy(p, &v, 4);
+	v = htonl(id);
+	memcpy(p + 4, &v, 4);
+	v = htonl(seq);
+	memcpy(p + 8, &v, 4);
+	for (int i = 12; i < PAYLOAD; i++)
+		p[i] = (uint8_t)(id * 37 + seq * 11 + i);
+}
+
+static int bad_pad;
+
+static void
+send_one(struct tx *t, bool forge)
+{
+	uint8_t buf[512];
+	buf[0] = 0x80;
+	buf[1] = 0; /* PCMU */
+	buf[2] = (uint8_t)(t->seq >> 8);
+	buf[3] = (uint8_t)t->seq;
+	uint32_t v = htonl(t->ts);
+	memcpy(buf + 4, &v, 4);
+	v = htonl(t->ssrc);
+	memcpy(buf + 8, &v, 4);
+	fill_payload(buf + 12, t->id, t->seq);
+	int len = 12 + PAYLOAD;
+	if (bad_pad) {
+		/* P bit with a padding count larger than the payload (inside the encryption). */
+		buf[0] |= 0x20;
+		buf[len - 1] = 255;
+	}
+	if (!t->plain && srtp_protect(t->s, buf, &len) != srtp_err_status_ok)
+		die("srtp_protect failed%s", "");
+	if (forge)
+		buf[20] ^= 0x01;
+	sendto(t->fd, buf, (size_t)len, 0, (struct sockaddr *)&t->dst, t->dlen);
+	if (raw_out)
+		fprintf(raw_out, "%u %016llx\n", t->id, (unsigned long long)fnv(buf, len));
+	memcpy(t->last, buf, (size_t)len);
+	t->last_len = len;
+	t->seq++;
+	t->ts += 160;
+	if (!forge)
+		t->sent++;
+}
+
+static void
+receive_all(void)
+{
+	for (int i = 0; i < nrx; i++) {
+		struct rx *r = &rxs[i];
+		for (;;) {
+			uint8_t buf[2048];
+			ssize_t n = recv(r->fd, buf, sizeof(buf), 0);
+			if (n <= 0)
+				break;
+			int len = (int)n;
+			if (len >= 2 && buf[1] >= 192 && buf[1] <= 223)
+				continue; /* RTCP (muxed) is not counted here */
+			uint64_t h = fnv(buf, len);
+			if (!r->plain && srtp_unprotect(r->s, buf, &len) != srtp_err_status_ok) {
+				r->auth_fail++;
+				continue;
+			}
+			if (r->nhash == r->caphash) {
+				r->caphash = r->caphash ? 2 * r->caphash : 1024;
+				r->hashes = realloc(r->hashes, r->caphash * sizeof(uint64_t));
+			}
+			r->hashes[r->nhash++] = h;
+			r->packets++;
+			uint32_t ssrc;
+			memcpy(&ssrc, buf + 8, 4);
+			ssrc = ntohl(ssrc);
+			bool known = false;
+			for (int k = 0; k < r->nssrc; k++)
+				known |= r->ssrcs[k] == ssrc;
+			if (!known && r->nssrc < 16)
+				r->ssrcs[r->nssrc++] = ssrc;
+			int hl = 12 + 4 * (buf[0] & 0xf);
+			if (len < hl + PAYLOAD) {
+				r->bad_payload++;
+				continue;
+			}
+			uint8_t want[PAYLOAD];
+			uint32_t id, seq, magic;
+			memcpy(&magic, buf + hl, 4);
+			memcpy(&id, buf + hl + 4, 4);
+			memcpy(&seq, buf + hl + 8, 4);
+			id = ntohl(id);
+			seq = ntohl(seq);
+			fill_payload(want, id, (uint16_t)seq);
+			if (ntohl(magic) != MAGIC || id >= MAX_IDS || memcmp(want, buf + hl, PAYLOAD)) {
+				r->bad_payload++;
+				continue;
+			}
+			r->from[id]++;
+		}
+	}
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+wait_rx(int ms)
+{
+	struct pollfd pfd[MAX_RX];
+	for (int i = 0; i < nrx; i++)
+		pfd[i] = (struct pollfd){ .fd = rxs[i].fd, .events = POLLIN };
+	uint64_t end = now_ms() + (uint64_t)ms;
+	for (;;) {
+		uint64_t n = now_ms(), total = 0;
+		for (int i = 0; i < nrx; i++)
+			total += rxs[i].packets + rxs[i].auth_fail + rxs[i].bad_payload;
+		if (n >= end || (expect && total >= expect))
+			break;
+		if (nrx == 0) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (poll(pfd, (nfds_t)nrx, (int)(end - n)) > 0)
+			receive_all();
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int count = 10, interval = 20, wait = 500, replay = 0, forge = 0, pad_bad = 0;
+	const char *bind_s = NULL, *ready_file = NULL;
+	char *txspec[MAX_TX], *rxspec[MAX_RX];
+	int ntxs = 0, nrxs = 0;
+	for (int i = 1; i < argc; i += 2) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (v == NULL)
+			die("%s needs a value", a);
+		if (!strcmp(a, "--bind"))
+			bind_s = v;
+		else if (!strcmp(a, "--suite"))
+			suite = v;
+		else if (!strcmp(a, "--rx") && nrxs < MAX_RX)
+			rxspec[nrxs++] = argv[i + 1];
+		else if (!strcmp(a, "--tx") && ntxs < MAX_TX)
+			txspec[ntxs++] = argv[i + 1];
+		else if (!strcmp(a, "--count"))
+			count = atoi(v);
+		else if (!strcmp(a, "--interval-ms"))
+			interval = atoi(v);
+		else if (!strcmp(a, "--wait-ms"))
+			wait = atoi(v);
+		else if (!strcmp(a, "--replay"))
+			replay = atoi(v);
+		else if (!strcmp(a, "--pad-bad"))
+			pad_bad = atoi(v);
+		else if (!strcmp(a, "--forge"))
+			forge = atoi(v);
+		else if (!strcmp(a, "--expect"))
+			expect = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--ready-file"))
+			ready_file = v;
+		else if (!strcmp(a, "--raw-out")) {
+			raw_out = fopen(v, "w");
+			if (raw_out == NULL)
+				die("cannot write %s", v);
+		} else
+			die("unknown option %s", a);
+	}
+	if (bind_s == NULL)
+		die("--bind ADDR is required%s", "");
+	memset(&bind_addr, 0, sizeof(bind_addr));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&bind_addr;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&bind_addr;
+	if (inet_pton(AF_INET, bind_s, &s4->sin_addr) == 1) {
+		af = s4->sin_family = AF_INET;
+	} else if (inet_pton(AF_INET6, bind_s, &s6->sin6_addr) == 1) {
+		af = s6->sin6_family = AF_INET6;
+	} else {
+		die("bad address %s", bind_s);
+	}
+	if (srtp_init() != srtp_err_status_ok)
+		die("srtp_init failed%s", "");
+	for (int i = 0; i < nrxs; i++) {
+		char *save, *port = strtok_r(rxspec[i], ",", &save), *key = strtok_r(NULL, ",", &save);
+		if (!port || !key)
+			die("--rx wants PORT,KEY: %s", rxspec[i]);
+		struct rx *r = &rxs[nrx];
+		r->port = (uint16_t)atoi(port);
+		r->fd = fd_for(r->port);
+		r->s = session(key, true, 0, &r->plain);
+		nrx++;
+	}
+	for (int i = 0; i < ntxs; i++) {
+		char *save, *f[6];
+		f[0] = strtok_r(txspec[i], ",", &save);
+		for (int k = 1; k < 6; k++)
+			f[k] = strtok_r(NULL, ",", &save);
+		if (!f[5])
+			die("--tx wants SPORT,DST,DPORT,KEY,SSRC,ID: %s", txspec[i]);
+		struct tx *t = &txs[ntx];
+		t->fd = -1;
+		t->sport = (uint16_t)atoi(f[0]);
+		t->fd = fd_for(t->sport);
+		memset(&t->dst, 0, sizeof(t->dst));
+		if (af == AF_INET) {
+			struct sockaddr_in *d = (struct sockaddr_in *)&t->dst;
+			d->sin_family = AF_INET;
+			inet_pton(AF_INET, f[1], &d->sin_addr);
+			d->sin_port = htons((uint16_t)atoi(f[2]));
+			t->dlen = sizeof(*d);
+		} else {
+			struct sockaddr_in6 *d = (struct sockaddr_in6 *)&t->dst;
+			d->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, f[1], &d->sin6_addr);
+			d->sin6_port = htons((uint16_t)atoi(f[2]));
+			t->dlen = sizeof(*d);
+		}
+		t->ssrc = (uint32_t)strtoul(f[4], NULL, 0);
+		t->id = (uint32_t)atoi(f[5]);
+		t->s = session(f[3], false, t->ssrc, &t->plain);
+		t->seq = (uint16_t)(t->id * 1000);
+		t->ts = t->id * 100000;
+		ntx++;
+	}
+	if (ready_file) {
+		/* Sockets are bound: tell the test it may start the senders. */
+		FILE *f = fopen(ready_file, "w");
+		if (f)
+			fclose(f);
+	}
+	for (int k = 0; k < count; k++) {
+		for (int i = 0; i < ntx; i++)
+			send_one(&txs[i], false);
+		wait_rx(interval);
+	}
+	for (int k = 0; k < replay; k++)
+		for (int i = 0; i < ntx; i++)
+			sendto(txs[i].fd, txs[i].last, (size_t)txs[i].last_len, 0,
+			       (struct sockaddr *)&txs[i].dst, txs[i].dlen);
+	bad_pad = 1;
+	for (int k = 0; k < pad_bad; k++) {
+		for (int i = 0; i < ntx; i++)
+			send_one(&txs[i], false);
+		wait_rx(interval);
+	}
+	bad_pad = 0;
+	for (int k = 0; k < forge; k++) {
+		for (int i = 0; i < ntx; i++)
+			send_one(&txs[i], true);
+		wait_rx(interval);
+	}
+	wait_rx(wait);
+	if (raw_out)
+		fclose(raw_out);
+
+	printf("{\"sent\":{");
+	for (int i = 0; i < ntx; i++)
+		printf("%s\"%u\":%llu", i ? "," : "", txs[i].id, (unsigned long long)txs[i].sent);
+	printf("},\"rx\":{");
+	for (int i = 0; i < nrx; i++) {
+		struct rx *r = &rxs[i];
+		printf("%s\"%u\":{\"packets\":%llu,\"auth_fail\":%llu,\"bad_payload\":%llu,\"from\":{",
+		       i ? "," : "", r->port, (unsigned long long)r->packets,
+		       (unsigned long long)r->auth_fail, (unsigned long long)r->bad_payload);
+		bool first = true;
+		for (int k = 0; k < MAX_IDS; k++)
+			if (r->from[k]) {
+				printf("%s\"%d\":%llu", first ? "" : ",", k, (unsigned long long)r->from[k]);
+				first = false;
+			}
+		printf("},\"ssrcs\":[");
+		for (int k = 0; k < r->nssrc; k++)
+			printf("%s%u", k ? "," : "", r->ssrcs[k]);
+		printf("],\"hashes\":[");
+		for (uint32_t k = 0; k < r->nhash && raw_out; k++)
+			printf("%s\"%016llx\"", k ? "," : "", (unsigned long long)r->hashes[k]);
+		printf("]}");
+	}
+	printf("}}\n");
+	return 0;
+}

@@ -1,0 +1,833 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/conf's data path with libsrtp2 as the participants: frames go in through
+ * mxp_conf_rx() and mxp_conf_flush() (commands run inline, no worker thread), come out
+ * through the io callbacks, and each receiver decrypts them with libsrtp2 using the key
+ * the mixer sends with. Checks exact payloads, key groups (one encryption per group),
+ * forward mode, stream modes, latching, bad input and removal.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <srtp2/srtp.h>
+
+#include "mxp_conf.h"
+#include "mxp_rtp.h"
+#include "mxp_test.h"
+
+#define MAXF 4096
+#define PAYLOAD 160
+
+static struct rte_mempool *pool, *hdr_pool;
+static struct mxp_conf_worker *g_w;
+static uint64_t drops[MXP_DROP_MAX];
+static const struct rte_ether_addr our_mac = { { 2, 0, 0, 0, 0, 0x10 } };
+static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 0, 0x20 } };
+
+/* What the conference system sent. */
+static struct {
+	uint16_t port;
+	struct rte_mbuf *m;
+	bool punted;
+} sent[MAXF];
+static unsigned int nsent;
+static bool neigh_known = true;
+
+static void
+io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	(void)arg;
+	if (nsent < MAXF)
+		sent[nsent++] = (typeof(sent[0])){ port, m, false };
+	else
+		rte_pktmbuf_free(m);
+}
+
+static bool
+io_neigh(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_ether_addr *mac)
+{
+	(void)arg, (void)port, (void)dst;
+	*mac = peer_mac;
+	return neigh_known;
+}
+
+static void
+io_punt(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_mbuf *m)
+{
+	(void)dst;
+	io_tx(arg, port, m);
+	sent[nsent - 1].punted = true;
+}
+
+static void
+sent_clear(void)
+{
+	for (unsigned int i = 0; i < nsent; i++)
+		rte_pktmbuf_free(sent[i].m);
+	nsent = 0;
+}
+
+static struct mxp_ip
+ip(const char *s)
+{
+	struct mxp_ip a;
+	if (mxp_ip_parse(s, &a, NULL))
+		abort();
+	return a;
+}
+
+static struct mxp_conf_sys *
+sys_new(void)
+{
+	struct mxp_conf_sys_params p = {
+		.nb_workers = 1,
+		.nb_addrs = 2,
+		.port_min = 20000,
+		.port_max = 29999,
+		.pool = pool,
+		.hdr_pool = hdr_pool,
+		.inline_workers = true,
+	};
+	p.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip("192.0.2.2"), .mac = our_mac };
+	p.addrs[1] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip("2001:db8::2"), .mac = our_mac };
+	char err[256];
+	struct mxp_conf_sys *sys = mxp_conf_sys_create(&p, err, sizeof(err));
+	if (sys == NULL) {
+		printf("# %s\n", err);
+		abort();
+	}
+	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
+	memset(drops, 0, sizeof(drops));
+	g_w = mxp_conf_worker_attach(sys, 0, &io, NULL, drops);
+	if (g_w == NULL)
+		abort();
+	return sys;
+}
+
+/* ---- participants (libsrtp2) -------------------------------------------------------------- */
+
+struct peer {
+	uint8_t in_key[30];   /* what the participant sends with (leg inbound) */
+	uint8_t out_key[30];  /* what the mixer sends it with (leg outbound) */
+	srtp_t tx, rx;
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts;
+	struct mxp_ip addr;
+	uint16_t port;
+	struct mxp_leg_info leg;
+};
+
+static void
+key_fill(uint8_t k[30], unsigned int seed)
+{
+	for (int i = 0; i < 30; i++)
+		k[i] = (uint8_t)(seed * 31 + i * 7 + 1);
+}
+
+static void
+conf_key(struct mxp_conf_keys *ks, const uint8_t k[30])
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->nkeys = 1;
+	ks->key[0].suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	memcpy(ks->key[0].key, k, 16);
+	memcpy(ks->key[0].salt, k + 16, 14);
+}
+
+static srtp_t
+srtp_session(uint8_t key[30], bool inbound, uint32_t ssrc)
+{
+	srtp_policy_t pol;
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_rtp_default(&pol.rtp);
+	srtp_crypto_policy_set_rtcp_default(&pol.rtcp);
+	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_specific;
+	pol.ssrc.value = ssrc;
+	pol.key = key;
+	pol.window_size = 128;
+	srtp_t s;
+	if (srtp_create(&s, &pol) != srtp_err_status_ok)
+		abort();
+	return s;
+}
+
+static void
+peer_init(struct peer *pr, unsigned int in_seed, unsigned int out_seed, const char *addr,
+	  uint16_t port)
+{
+	memset(pr, 0, sizeof(*pr));
+	key_fill(pr->in_key, in_seed);
+	key_fill(pr->out_key, out_seed);
+	pr->ssrc = 0x1000 + in_seed;
+	pr->seq = (uint16_t)(in_seed * 1000);
+	pr->ts = in_seed * 100000;
+	pr->tx = srtp_session(pr->in_key, false, pr->ssrc);
+	pr->rx = srtp_session(pr->out_key, true, 0);
+	pr->addr = ip(addr);
+	pr->port = port;
+}
+
+static void
+peer_fini(struct peer *pr)
+{
+	srtp_dealloc(pr->tx);
+	srtp_dealloc(pr->rx);
+}
+
+static int
+add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
+	bool strict)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.remote_known = true;
+	lp.remote = pr->addr;
+	lp.remote_port = pr->port;
+	lp.mode = mode;
+	lp.strict = strict;
+	conf_key(&lp.in, pr->in_key);
+	conf_key(&lp.out, pr->out_key);
+	char err[256] = "";
+	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
+	if (r)
+		printf("# leg_add: %s\n", err);
+	return r;
+}
+
+/* Build the frame a participant sends (RTP payload = pattern of seq). */
+static struct rte_mbuf *
+make_frame(const struct peer *pr, const struct mxp_ip *src, uint16_t sport, const uint8_t *rtp,
+	   uint16_t rtplen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = *src,
+				      .dst = pr->leg.local, .sport = sport, .dport = pr->leg.local_port };
+	uint16_t hl = mxp_pkt_udp_hdr_len(src->af);
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + rtplen));
+	memcpy(f + hl, rtp, rtplen);
+	mxp_pkt_build_udp(f, &a, rtplen, mxp_pkt_payload_sum(rtp, rtplen));
+	return m;
+}
+
+static void
+rtp_packet(struct peer *pr, uint8_t *buf, int *len)
+{
+	buf[0] = 0x80;
+	buf[1] = 0;
+	buf[2] = (uint8_t)(pr->seq >> 8);
+	buf[3] = (uint8_t)pr->seq;
+	uint32_t v = htonl(pr->ts);
+	memcpy(buf + 4, &v, 4);
+	v = htonl(pr->ssrc);
+	memcpy(buf + 8, &v, 4);
+	for (int i = 0; i < PAYLOAD; i++)
+		buf[12 + i] = (uint8_t)(pr->seq + i * 3);
+	*len = 12 + PAYLOAD;
+	pr->seq++;
+	pr->ts += 160;
+}
+
+
+static void
+deliver(struct rte_mbuf *m)
+{
+	struct mxp_pkt_meta meta;
+	if (mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), 0, &meta) !=
+	    MXP_PKT_UDP)
+		abort();
+	if (!mxp_conf_rx(g_w, 0, m, &meta)) {
+		drops[MXP_DROP_UDP_NO_LEG]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void
+send_from(struct peer *pr, const struct mxp_ip *src, uint16_t sport, uint8_t plain[256], int *plen)
+{
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	rtp_packet(pr, buf, &len);
+	memcpy(plain, buf, (size_t)len);
+	*plen = len;
+	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
+		abort();
+	deliver(make_frame(pr, src, sport, buf, (uint16_t)len));
+}
+
+static void
+send_srtp(struct peer *pr, uint8_t plain[256], int *plen)
+{
+	send_from(pr, &pr->addr, pr->port, plain, plen);
+}
+
+/* Decrypt what was sent to a peer; returns how many frames it got, checks each. */
+struct got {
+	unsigned int n;
+	uint8_t rtp[8][256];
+	int len[8];
+	uint8_t wire[8][256];
+	int wire_len[8];
+};
+
+static unsigned int
+collect(struct mxp_test_ctx *t, struct peer *pr, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	for (unsigned int i = 0; i < nsent; i++) {
+		struct rte_mbuf *m = sent[i].m;
+		uint8_t f[512];
+		uint32_t flen = rte_pktmbuf_pkt_len(m);
+		if (flen > sizeof(f))
+			continue;
+		/* chains (header + shared payload) are linearised into f */
+		const uint8_t *fp = rte_pktmbuf_read(m, 0, flen, f);
+		struct mxp_pkt_meta meta;
+		if (mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP)
+			continue;
+		if (!mxp_ip_equal(&meta.dst, &pr->addr) || meta.dport != pr->port)
+			continue;
+		MXP_CHECK(t, meta.sport == pr->leg.local_port);
+		MXP_CHECK(t, memcmp(fp, &peer_mac, 6) == 0);
+		int len = (int)meta.l4_payload_len;
+		uint8_t buf[512];
+		memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+		if (g->n < 8) {
+			memcpy(g->wire[g->n], buf, (size_t)len);
+			g->wire_len[g->n] = len;
+		}
+		if (srtp_unprotect(pr->rx, buf, &len) != srtp_err_status_ok) {
+			MXP_CHECK(t, !"receiver's libsrtp2 rejected a packet");
+			continue;
+		}
+		if (g->n < 8) {
+			memcpy(g->rtp[g->n], buf, (size_t)len);
+			g->len[g->n] = len;
+		}
+		g->n++;
+	}
+	return g->n;
+}
+
+static uint32_t
+new_conf(struct mxp_conf_sys *sys, enum mxp_conf_mode mode)
+{
+	struct mxp_conf_params cp = { .mode = mode };
+	uint32_t id = 0;
+	char err[128];
+	if (mxp_conf_create(sys, &cp, &id, err, sizeof(err)))
+		abort();
+	return id;
+}
+
+static uint64_t
+kg_encryptions(struct mxp_conf_sys *sys, uint32_t conf)
+{
+	struct mxp_conf_info ci;
+	mxp_conf_get(sys, conf, &ci);
+	return ci.encryptions;
+}
+
+/* ---- tests ----------------------------------------------------------------------------------- */
+
+MXP_TEST(switch_individual_keys)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer p[3];
+	peer_init(&p[0], 1, 11, "192.0.2.101", 5000);
+	peer_init(&p[1], 2, 12, "192.0.2.102", 5002);
+	peer_init(&p[2], 3, 13, "192.0.2.103", 5004);
+	for (int i = 0; i < 3; i++)
+		MXP_CHECK_EQ(t, add_leg(sys, c, &p[i], MXP_SM_SENDRECV, false), 0);
+	MXP_CHECK(t, p[0].leg.local_port != p[1].leg.local_port);
+	MXP_CHECK_EQ(t, p[0].leg.local_port % 2, 0);
+
+	uint8_t plain[256];
+	int plen;
+	struct got g1, g2, g0;
+	for (int k = 0; k < 5; k++) {
+		send_srtp(&p[0], plain, &plen);
+		mxp_conf_flush(g_w);
+		MXP_CHECK_EQ(t, collect(t, &p[1], &g1), 1);
+		MXP_CHECK_EQ(t, collect(t, &p[2], &g2), 1);
+		MXP_CHECK_EQ(t, collect(t, &p[0], &g0), 0); /* never back to the sender */
+		/* exact payload and timestamp; SSRC and sequence are the output stream's */
+		MXP_CHECK_EQ(t, g1.len[0], plen);
+		MXP_CHECK_MEM(t, g1.rtp[0] + 12, plain + 12, PAYLOAD);
+		MXP_CHECK_MEM(t, g1.rtp[0] + 4, plain + 4, 4);
+		MXP_CHECK_MEM(t, g2.rtp[0] + 12, plain + 12, PAYLOAD);
+		MXP_CHECK(t, memcmp(g1.rtp[0] + 8, g2.rtp[0] + 8, 4) != 0 ||
+				     memcmp(p[1].out_key, p[2].out_key, 30) != 0);
+		sent_clear();
+	}
+	/* Individual keys: one encryption per receiver. */
+	MXP_CHECK_EQ(t, kg_encryptions(sys, c), 10);
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, p[0].leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 5);
+	MXP_CHECK(t, li.st.ssrc_known && li.st.ssrc == p[0].ssrc);
+	mxp_conf_leg_get(sys, p[1].leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.tx_pkts, 5);
+	for (int i = 0; i < 3; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(key_group_encrypts_once)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer p[5];
+	char a[32];
+	for (int i = 0; i < 5; i++) {
+		snprintf(a, sizeof(a), "192.0.2.%d", 110 + i);
+		/* every receiver shares the mixer's key 99; each sends with its own */
+		peer_init(&p[i], (unsigned int)(20 + i), 99, a, (uint16_t)(6000 + 2 * i));
+		MXP_CHECK_EQ(t, add_leg(sys, c, &p[i], i == 0 ? MXP_SM_SENDRECV : MXP_SM_RECVONLY,
+					false), 0);
+	}
+	struct mxp_keygroup_info kg[4];
+	MXP_CHECK_EQ(t, mxp_conf_keygroups(sys, c, kg, 4), 1);
+	MXP_CHECK_EQ(t, kg[0].members, 5);
+	uint8_t plain[256];
+	int plen;
+	const int N = 20;
+	unsigned int got = 0;
+	for (int k = 0; k < N; k++) {
+		send_srtp(&p[0], plain, &plen);
+		mxp_conf_flush(g_w);
+		struct got g[5];
+		/* the sender is in the group too, and still never hears itself */
+		MXP_CHECK_EQ(t, collect(t, &p[0], &g[0]), 0);
+		for (int i = 1; i < 5; i++) {
+			got += collect(t, &p[i], &g[i]);
+			MXP_CHECK_MEM(t, g[i].rtp[0] + 12, plain + 12, PAYLOAD);
+		}
+		/* the SRTP bytes are identical for every member of the group */
+		for (int i = 2; i < 5; i++)
+			MXP_CHECK(t, g[i].wire_len[0] == g[1].wire_len[0] &&
+					     !memcmp(g[i].wire[0], g[1].wire[0], (size_t)g[1].wire_len[0]));
+		sent_clear();
+	}
+	MXP_CHECK_EQ(t, got, 4 * N);
+	mxp_conf_keygroups(sys, c, kg, 4);
+	MXP_CHECK_EQ(t, kg[0].encryptions, N);   /* once per packet, not per receiver */
+	MXP_CHECK_EQ(t, kg[0].sent, 4 * N);
+	for (int i = 0; i < 5; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(forward_mode)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_FORWARD);
+	struct peer p[3];
+	for (int i = 0; i < 3; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "192.0.2.%d", 120 + i);
+		peer_init(&p[i], 50, 50, a, (uint16_t)(7000 + 2 * i)); /* the conference key */
+		p[i].ssrc = 0x5000 + (uint32_t)i;
+		srtp_dealloc(p[i].tx);
+		p[i].tx = srtp_session(p[i].in_key, false, p[i].ssrc);
+		MXP_CHECK_EQ(t, add_leg(sys, c, &p[i], MXP_SM_SENDRECV, false), 0);
+	}
+	/* A leg with another key is refused in forward mode, nothing changes. */
+	struct peer bad;
+	peer_init(&bad, 51, 51, "192.0.2.130", 7100);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &bad, MXP_SM_SENDRECV, false), -EINVAL);
+	struct mxp_conf_info ci;
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.nlegs, 3);
+
+	uint8_t plain[256];
+	int plen;
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	rtp_packet(&p[0], buf, &len);
+	memcpy(plain, buf, (size_t)len);
+	plen = len;
+	srtp_protect(p[0].tx, buf, &len);
+	deliver(make_frame(&p[0], &p[0].addr, p[0].port, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	struct got g;
+	MXP_CHECK_EQ(t, collect(t, &p[1], &g), 1);
+	MXP_CHECK(t, g.wire_len[0] == len && !memcmp(g.wire[0], buf, (size_t)len)); /* unchanged */
+	MXP_CHECK_MEM(t, g.rtp[0], plain, (size_t)plen);
+	MXP_CHECK_EQ(t, collect(t, &p[2], &g), 1);
+	sent_clear();
+	/* The same packet again: replay, dropped. */
+	deliver(make_frame(&p[0], &p[0].addr, p[0].port, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 0);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_SRTP_REPLAY], 1);
+	/* A forged one: a payload bit flipped. */
+	send_srtp(&p[0], plain, &plen); /* advances seq; sent normally */
+	mxp_conf_flush(g_w);
+	sent_clear();
+	rtp_packet(&p[0], buf, &len);
+	srtp_protect(p[0].tx, buf, &len);
+	buf[20] ^= 1;
+	deliver(make_frame(&p[0], &p[0].addr, p[0].port, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 0);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_SRTP_AUTH], 1);
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.encryptions, 0);
+	MXP_CHECK_EQ(t, ci.decryptions, 0); /* verified, never decrypted */
+	for (int i = 0; i < 3; i++)
+		peer_fini(&p[i]);
+	peer_fini(&bad);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(stream_modes)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer s, ro, so, in;
+	peer_init(&s, 60, 70, "192.0.2.140", 8000);
+	peer_init(&ro, 61, 71, "192.0.2.141", 8002);
+	peer_init(&so, 62, 72, "192.0.2.142", 8004);
+	peer_init(&in, 63, 73, "192.0.2.143", 8006);
+	add_leg(sys, c, &s, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &ro, MXP_SM_RECVONLY, false);
+	add_leg(sys, c, &so, MXP_SM_SENDONLY, false);
+	add_leg(sys, c, &in, MXP_SM_INACTIVE, false);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	send_srtp(&s, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &ro, &g), 1);   /* recvonly hears */
+	MXP_CHECK_EQ(t, collect(t, &so, &g), 0);   /* sendonly hears nothing */
+	MXP_CHECK_EQ(t, collect(t, &in, &g), 0);   /* inactive hears nothing */
+	sent_clear();
+	send_srtp(&ro, plain, &plen);              /* recvonly sends nothing into it */
+	send_srtp(&in, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 0);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_LEG_NOT_SENDING], 2);
+	send_srtp(&so, plain, &plen);              /* sendonly talks */
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &s, &g), 1);
+	MXP_CHECK_EQ(t, collect(t, &ro, &g), 1);
+	sent_clear();
+	/* Mode change: the recvonly leg becomes sendrecv and is heard. */
+	struct mxp_leg_mod m = { .set_mode = true, .mode = MXP_SM_SENDRECV };
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, ro.leg.id, &m, NULL, 0), 0);
+	send_srtp(&ro, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &s, &g), 1);
+	MXP_CHECK_MEM(t, g.rtp[0] + 12, plain + 12, PAYLOAD);
+	sent_clear();
+	peer_fini(&s), peer_fini(&ro), peer_fini(&so), peer_fini(&in);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(latching_and_strict)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, st;
+	peer_init(&a, 80, 90, "192.0.2.150", 9000);
+	peer_init(&b, 81, 91, "192.0.2.151", 9002);
+	peer_init(&st, 82, 92, "192.0.2.152", 9004);
+	add_leg(sys, c, &a, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &st, MXP_SM_SENDRECV, true);
+	uint8_t plain[256];
+	int plen;
+	struct mxp_ip nat = ip("198.51.100.7");
+	/* From a NAT address, authenticated: a moves there. */
+	send_from(&a, &nat, 40000, plain, &plen);
+	mxp_conf_flush(g_w);
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &nat) && li.remote_port == 40000);
+	MXP_CHECK_EQ(t, li.st.latches, 1);
+	struct got g;
+	MXP_CHECK_EQ(t, collect(t, &b, &g), 1);
+	sent_clear();
+	/* From another address with a bad tag: dropped, no move. */
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	rtp_packet(&a, buf, &len);
+	srtp_protect(a.tx, buf, &len);
+	buf[len - 1] ^= 0x80;
+	struct mxp_ip evil = ip("203.0.113.66");
+	deliver(make_frame(&a, &evil, 4444, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &nat));
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 1);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_SOURCE_MISMATCH], 1);
+	MXP_CHECK_EQ(t, nsent, 0);
+	/* A strict leg never moves, even for a valid packet. */
+	send_from(&st, &nat, 40002, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 0);
+	mxp_conf_leg_get(sys, st.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &st.addr));
+	MXP_CHECK_EQ(t, drops[MXP_DROP_SOURCE_MISMATCH], 2);
+	peer_fini(&a), peer_fini(&b), peer_fini(&st);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(bad_input_counted)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b;
+	peer_init(&a, 100, 110, "192.0.2.160", 9100);
+	peer_init(&b, 101, 111, "192.0.2.161", 9102);
+	add_leg(sys, c, &a, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	static const struct {
+		const char *hex;
+		enum mxp_drop d;
+	} rows[] = {
+		{ "8000", MXP_DROP_RTP_TRUNCATED },
+		{ "40000001 00000001 00001064 aabbccdd", MXP_DROP_RTP_VERSION },
+		{ "8f000001 00000001 00001064 aabbccdd", MXP_DROP_RTP_CSRC },
+		{ "90000001 00000001 00001064 bede0009 aabbccdd", MXP_DROP_RTP_EXT },
+		/* right header, garbage tag */
+		{ "80000001 00000001 00001064 aabbccddeeff00112233445566778899", MXP_DROP_SRTP_AUTH },
+	};
+	for (size_t i = 0; i < RTE_DIM(rows); i++) {
+		uint8_t p[64];
+		int n = mxp_test_hex(rows[i].hex, p, sizeof(p));
+		uint64_t before = drops[rows[i].d];
+		deliver(make_frame(&a, &a.addr, a.port, p, (uint16_t)n));
+		mxp_conf_flush(g_w);
+		if (!MXP_CHECK(t, drops[rows[i].d] == before + 1))
+			printf("#   row %zu expected %s\n", i, mxp_drop_name(rows[i].d));
+	}
+	/* Padding beyond the payload is seen after decryption. */
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	rtp_packet(&a, buf, &len);
+	buf[0] |= 0x20;
+	buf[len - 1] = 200;
+	srtp_protect(a.tx, buf, &len);
+	deliver(make_frame(&a, &a.addr, a.port, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_RTP_PADDING], 1);
+	/* A wrong SSRC after the first packet fixed it. */
+	uint8_t plain[256];
+	int plen;
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	srtp_dealloc(a.tx);
+	a.ssrc ^= 0xffff;
+	a.tx = srtp_session(a.in_key, false, a.ssrc);
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_SRTP_SSRC], 1);
+	MXP_CHECK_EQ(t, nsent, 1); /* only the good packet went to b */
+	sent_clear();
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(removal_stops_delivery)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, d;
+	peer_init(&a, 120, 130, "192.0.2.170", 9200);
+	peer_init(&b, 121, 131, "192.0.2.171", 9202);
+	peer_init(&d, 122, 131, "192.0.2.172", 9204); /* same group as b */
+	add_leg(sys, c, &a, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &d, MXP_SM_SENDRECV, false);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &b, &g), 1);
+	sent_clear();
+	struct mxp_leg_info last;
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, b.leg.id, &last, NULL, 0), 0);
+	MXP_CHECK_EQ(t, last.st.tx_pkts, 1);
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &b, &g), 0);
+	MXP_CHECK_EQ(t, collect(t, &d, &g), 1);
+	sent_clear();
+	/* packets to the removed leg's port are no longer a leg's */
+	uint64_t before = drops[MXP_DROP_UDP_NO_LEG];
+	send_srtp(&b, plain, &plen);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_UDP_NO_LEG], before + 1);
+	struct mxp_leg_info li;
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), -ENOENT);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, b.leg.id, NULL, NULL, 0), -ENOENT);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, NULL, 0), 0);
+	MXP_CHECK_EQ(t, mxp_conf_list(sys, NULL, 0), 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&d);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(hundred_legs_ipv6)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer p[100];
+	for (int i = 0; i < 100; i++) {
+		char a[64];
+		snprintf(a, sizeof(a), "2001:db8::%x", 0x100 + i);
+		/* half in one key group, half with individual keys */
+		peer_init(&p[i], (unsigned int)(200 + i), i % 2 ? 999u : (unsigned int)(400 + i), a,
+			  (uint16_t)(10000 + 2 * i));
+		MXP_CHECK_EQ(t, add_leg(sys, c, &p[i], i == 0 ? MXP_SM_SENDRECV : MXP_SM_RECVONLY,
+					false), 0);
+	}
+	struct mxp_conf_info ci;
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.nlegs, 100);
+	MXP_CHECK_EQ(t, ci.nkeygroups, 51);
+	uint8_t plain[256];
+	int plen;
+	send_srtp(&p[0], plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 99);
+	unsigned int ok = 0;
+	struct got g;
+	for (int i = 1; i < 100; i++)
+		if (collect(t, &p[i], &g) == 1 && !memcmp(g.rtp[0] + 12, plain + 12, PAYLOAD))
+			ok++;
+	MXP_CHECK_EQ(t, ok, 99);
+	/* 50 individual groups (minus the sender's own) + 1 shared = 50 encryptions */
+	MXP_CHECK_EQ(t, kg_encryptions(sys, c), 50);
+	sent_clear();
+	for (int i = 0; i < 100; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(validation_changes_nothing)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a;
+	peer_init(&a, 140, 150, "192.0.2.180", 9300);
+	struct mxp_leg_params lp;
+	char err[256];
+	memset(&lp, 0, sizeof(lp));
+	lp.af = AF_INET;
+	conf_key(&lp.in, a.in_key);
+	conf_key(&lp.out, a.out_key);
+	lp.out.key[0].suite = MXP_SRTP_SUITE_INVALID;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "outbound") != NULL);
+	conf_key(&lp.out, a.out_key);
+	lp.in.nkeys = 0;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "inbound") != NULL);
+	conf_key(&lp.in, a.in_key);
+	lp.local_port = 21000;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), -EADDRINUSE);
+	lp.local_port = 21001; /* its RTCP port is 21002, but 21001 is the first leg's RTCP */
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), -EADDRINUSE);
+	lp.local_port = 0;
+	lp.af = AF_INET6;
+	lp.remote_known = true;
+	lp.remote = ip("192.0.2.1");
+	lp.remote_port = 5;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c + 100, &lp, NULL, err, sizeof(err)), -ENOENT);
+	struct mxp_conf_info ci;
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.nlegs, 1);
+	struct mxp_conf_params cp = { .mode = (enum mxp_conf_mode)9 };
+	uint32_t id;
+	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &id, err, sizeof(err)), -EINVAL);
+	peer_fini(&a);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(floor_and_mute)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, l;
+	peer_init(&a, 160, 170, "192.0.2.190", 9400);
+	peer_init(&b, 161, 171, "192.0.2.191", 9402);
+	peer_init(&l, 162, 172, "192.0.2.192", 9404);
+	add_leg(sys, c, &a, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &l, MXP_SM_RECVONLY, false);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	/* a holds the floor: b is not forwarded, a is */
+	MXP_CHECK_EQ(t, mxp_conf_set_floor(sys, c, a.leg.id, NULL, 0), 0);
+	send_srtp(&b, plain, &plen);
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &l, &g), 1);
+	MXP_CHECK_MEM(t, g.rtp[0] + 12, plain + 12, PAYLOAD);
+	sent_clear();
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, b.leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.floor_filtered, 1);
+	struct mxp_conf_info ci;
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.floor, a.leg.id);
+	/* a leg of another conference cannot hold this floor */
+	uint32_t c2 = new_conf(sys, MXP_CONF_SWITCH);
+	MXP_CHECK_EQ(t, mxp_conf_set_floor(sys, c2, a.leg.id, NULL, 0), -EINVAL);
+	/* muting the floor holder silences it too */
+	struct mxp_leg_mod m = { .set_mute = true, .mute = true };
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, NULL, 0), 0);
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 0);
+	/* open floor, unmuted: everyone is heard again */
+	m.mute = false;
+	mxp_conf_leg_modify(sys, a.leg.id, &m, NULL, 0);
+	MXP_CHECK_EQ(t, mxp_conf_set_floor(sys, c, 0, NULL, 0), 0);
+	send_srtp(&a, plain, &plen);
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &l, &g), 2);
+	sent_clear();
+	/* the floor holder leaves: the floor opens */
+	mxp_conf_set_floor(sys, c, b.leg.id, NULL, 0);
+	mxp_conf_leg_remove(sys, b.leg.id, NULL, NULL, 0);
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.floor, 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&l);
+	mxp_conf_sys_destroy(sys);
+}
+
+static const struct mxp_test_case cases[] = {
+	MXP_CASE(floor_and_mute),
+	MXP_CASE(switch_individual_keys),
+	MXP_CASE(key_group_encrypts_once),
+	MXP_CASE(forward_mode),
+	MXP_CASE(stream_modes),
+	MXP_CASE(latching_and_strict),
+	MXP_CASE(bad_input_counted),
+	MXP_CASE(removal_stops_delivery),
+	MXP_CASE(hundred_legs_ipv6),
+	MXP_CASE(validation_changes_nothing),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (mxp_test_eal_init(argv[0]) != 0 || srtp_init() != srtp_err_status_ok)
+		return 1;
+	pool = rte_pktmbuf_pool_create("test_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	hdr_pool = rte_pktmbuf_pool_create("test_hdr", 16383, 0, 0, 256, 0);
+	if (pool == NULL || hdr_pool == NULL)
+		return 1;
+	return mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+}
