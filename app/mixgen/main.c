@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mixgen main: build the scenario, set it up on the daemon, resolve the daemon's MAC, run
+ * (one run, or an RFC 2544 style zero-loss search), check, report, tear down.
+ *
+ * The main lcore runs the sequence below; it also runs the data loop when no other lcore
+ * is given (the usual layout on a two-core machine: the daemon's worker on one core,
+ * mixgen and the daemon's sleeping control core on the other).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_random.h>
+
+#include "mixgen.h"
+
+struct mg g;
+
+#define ROLE_TX 1u
+#define ROLE_RX 2u
+
+static unsigned int main_roles;
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	g.d.stop_trial = true;
+}
+
+/* ---- the data loop ------------------------------------------------------------------------- */
+
+static inline void
+data_step(unsigned int roles)
+{
+	uint64_t now = rte_rdtsc();
+	if (roles & ROLE_RX)
+		mg_ana_poll(&g, now);
+	if (roles & ROLE_TX)
+		mg_gen_poll(&g, now);
+}
+
+static int
+data_loop(void *arg)
+{
+	unsigned int roles = (unsigned int)(uintptr_t)arg;
+	mxp_srtp_thread_init();
+	while (!g.d.stop)
+		data_step(roles);
+	mxp_srtp_thread_fini();
+	return 0;
+}
+
+/* Let time pass until the TSC reaches `until` (or a stop): run the data loop here when the
+ * main lcore has data roles, show progress. */
+static uint64_t prog_next;
+static uint64_t run_t0;
+
+static void
+idle_until(uint64_t until)
+{
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		if (now >= until || g.d.stop_trial)
+			return;
+		if (main_roles) {
+			for (int i = 0; i < 64; i++)
+				data_step(main_roles);
+		} else {
+			usleep(500);
+		}
+		if (g.o.progress && now >= prog_next) {
+			prog_next = now + g.tsc_hz / 4;
+			mg_progress(&g, (double)(now - run_t0) / (double)g.tsc_hz, false);
+		}
+	}
+}
+
+/* ---- scenario -------------------------------------------------------------------------------- */
+
+static int
+scenario_build(struct mg *m, char *err, size_t errlen)
+{
+	const struct mg_opts *o = &m->o;
+	m->nconfs = o->confs;
+	m->nparts = o->confs * o->parts;
+	m->confs = calloc(m->nconfs, sizeof(*m->confs));
+	m->parts = calloc(m->nparts, sizeof(*m->parts));
+	m->senders = calloc(m->nparts, sizeof(*m->senders));
+	if (m->confs == NULL || m->parts == NULL || m->senders == NULL)
+		return MG_ERR(err, errlen, "out of memory");
+	uint32_t nsend = o->senders < 0 ? o->parts : (uint32_t)o->senders;
+	for (uint32_t c = 0; c < m->nconfs; c++) {
+		struct mg_conf *cf = &m->confs[c];
+		cf->idx = c;
+		cf->first = c * o->parts;
+		cf->n = o->parts;
+		cf->nsend = nsend;
+		cf->nrecv = o->parts;
+		if ((o->mode == MG_FORWARD || o->keys == MG_KEYS_GROUP) &&
+		    mg_keys_generate(&cf->group_key, m->mki ? 1 : 0, err, errlen) != 0)
+			return -1;
+	}
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		struct mg_part *p = &m->parts[i];
+		struct mg_conf *cf = &m->confs[i / o->parts];
+		uint32_t k = i - cf->first;
+		p->idx = i;
+		p->conf = cf->idx;
+		snprintf(p->label, sizeof(p->label), "c%up%u", cf->idx, k);
+		p->port = (uint16_t)(o->udp_base + 2 * i);
+		p->send = k < nsend;
+		p->recv = true;
+		/* SSRCs are unique in the whole scenario (under a shared key they must be). */
+		for (;;) {
+			p->ssrc = (uint32_t)rte_rand();
+			bool dup = p->ssrc == 0;
+			for (uint32_t j = 0; j < i && !dup; j++)
+				dup = m->parts[j].ssrc == p->ssrc;
+			if (!dup)
+				break;
+		}
+		p->seq = (uint16_t)rte_rand();
+		p->ts = (uint32_t)rte_rand();
+		p->ts_base = p->ts;
+		p->n_tx_keys = p->n_rx_keys = 1;
+		if (o->mode == MG_FORWARD) {
+			p->tx_key[0] = cf->group_key;
+			p->rx_key[0] = cf->group_key;
+		} else {
+			if (mg_keys_generate(&p->tx_key[0], m->mki ? 1 : 0, err, errlen) != 0)
+				return -1;
+			if (o->keys == MG_KEYS_GROUP)
+				p->rx_key[0] = cf->group_key;
+			else if (mg_keys_generate(&p->rx_key[0], m->mki ? 1 : 0, err, errlen) != 0)
+				return -1;
+		}
+		p->rx_group = o->keys == MG_KEYS_GROUP || o->mode == MG_FORWARD ? cf->idx : i;
+		if (p->send)
+			m->senders[m->nsenders++] = i;
+	}
+	/* Interleave the conferences' senders so that every conference gets its share of a
+	 * burst: the round robin goes c0s0, c1s0, ..., c0s1, c1s1, ... */
+	uint32_t w = 0;
+	for (uint32_t k = 0; k < nsend; k++)
+		for (uint32_t c = 0; c < m->nconfs; c++)
+			m->senders[w++] = c * o->parts + k;
+	return 0;
+}
+
+static void
+scenario_wipe(struct mg *m)
+{
+	if (m->parts)
+		explicit_bzero(m->parts, sizeof(*m->parts) * m->nparts);
+	if (m->confs)
+		explicit_bzero(m->confs, sizeof(*m->confs) * m->nconfs);
+}
+
+static int
+setup_daemon(struct mg *m, char *err, size_t errlen)
+{
+	for (uint32_t c = 0; c < m->nconfs; c++) {
+		struct mg_conf *cf = &m->confs[c];
+		if (m->ctl->conf_create(m, cf, err, errlen) != 0)
+			return -1;
+		for (uint32_t i = cf->first; i < cf->first + cf->n; i++)
+			if (m->ctl->leg_add(m, cf, &m->parts[i], err, errlen) != 0)
+				return -1;
+	}
+	/* One daemon address (its port's): resolve it. */
+	for (uint32_t i = 1; i < m->nparts; i++)
+		if (!mxp_ip_equal(&m->parts[i].mixer_ip, &m->parts[0].mixer_ip))
+			return MG_ERR(err, errlen, "the daemon gave legs several local addresses; "
+						   "mixgen plays them all on one port and address");
+	return 0;
+}
+
+static void
+teardown_daemon(struct mg *m)
+{
+	char err[512];
+	if (m->ctl == NULL || m->o.keep)
+		return;
+	for (uint32_t c = 0; c < m->nconfs; c++)
+		if (m->confs[c].created && m->ctl->conf_delete(m, &m->confs[c], err, sizeof(err)))
+			fprintf(stderr, "mixgen: warning: %s\n", err);
+}
+
+/* ---- trials ---------------------------------------------------------------------------------- */
+
+struct snap {
+	uint64_t *tx_pkts, *tx_full, *tx_pfail;
+	struct mg_rx_stats *rx;
+	uint64_t *heard;
+	uint64_t heard_n;
+};
+
+static int
+snap_alloc(struct mg *m, struct snap *s)
+{
+	s->heard_n = 0;
+	for (uint32_t c = 0; c < m->nconfs; c++)
+		s->heard_n += (uint64_t)m->confs[c].n * m->confs[c].n;
+	s->tx_pkts = calloc(m->nparts, sizeof(uint64_t));
+	s->tx_full = calloc(m->nparts, sizeof(uint64_t));
+	s->tx_pfail = calloc(m->nparts, sizeof(uint64_t));
+	s->rx = calloc(m->nparts, sizeof(*s->rx));
+	s->heard = calloc(s->heard_n, sizeof(uint64_t));
+	return s->tx_pkts && s->tx_full && s->tx_pfail && s->rx && s->heard ? 0 : -ENOMEM;
+}
+
+static void
+snap_take(struct mg *m, struct snap *s)
+{
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		s->tx_pkts[i] = m->parts[i].tx.pkts;
+		s->tx_full[i] = m->parts[i].tx.tx_full;
+		s->tx_pfail[i] = m->parts[i].tx.protect_fail;
+		s->rx[i] = m->parts[i].rx;
+	}
+	memcpy(s->heard, m->heard_mem, s->heard_n * sizeof(uint64_t));
+}
+
+static uint64_t
+rx_errors(const struct mg_rx_stats *a, const struct mg_rx_stats *b)
+{
+	return (a->auth_fail - b->auth_fail) + (a->replay - b->replay) +
+	       (a->other_fail - b->other_fail) + (a->bad_probe - b->bad_probe) +
+	       (a->bad_payload - b->bad_payload) + (a->self - b->self) +
+	       (a->wrong_conf - b->wrong_conf) + (a->unknown_ssrc - b->unknown_ssrc);
+}
+
+/*
+ * Expected and received between two snapshots. Receiver r expects what every other sender
+ * of its conference sent (and what the port refused, which is loss too); with the probe the
+ * count is per pair, without it per receiver.
+ */
+static void
+trial_count(struct mg *m, const struct snap *a, const struct snap *b, struct mg_trial *t,
+	    uint64_t *exp_out, uint64_t *rcv_out)
+{
+	uint64_t off = 0;
+	t->expected = t->received = t->lost = t->extra = t->errors = 0;
+	t->sent = t->tx_full = t->protect_fail = 0;
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		t->sent += b->tx_pkts[i] - a->tx_pkts[i];
+		t->tx_full += b->tx_full[i] - a->tx_full[i];
+		t->protect_fail += b->tx_pfail[i] - a->tx_pfail[i];
+	}
+	for (uint32_t c = 0; c < m->nconfs; c++) {
+		struct mg_conf *cf = &m->confs[c];
+		for (uint32_t r = cf->first; r < cf->first + cf->n; r++) {
+			struct mg_part *pr = &m->parts[r];
+			uint64_t e = 0, got = 0;
+			for (uint32_t s = cf->first; s < cf->first + cf->n; s++) {
+				if (s == r || !m->parts[s].send || !pr->recv)
+					continue;
+				uint64_t es = (b->tx_pkts[s] - a->tx_pkts[s]) +
+					      (b->tx_full[s] - a->tx_full[s]);
+				uint64_t k = off + (uint64_t)(r - cf->first) * cf->n + (s - cf->first);
+				uint64_t gs = b->heard[k] - a->heard[k];
+				e += es;
+				if (m->o.probe) {
+					got += gs;
+					if (gs < es)
+						t->lost += es - gs;
+					else
+						t->extra += gs - es;
+				}
+			}
+			if (!m->o.probe) {
+				got = b->rx[r].pkts - a->rx[r].pkts;
+				if (got < e)
+					t->lost += e - got;
+				else
+					t->extra += got - e;
+			}
+			t->expected += e;
+			t->received += got;
+			t->errors += rx_errors(&b->rx[r], &a->rx[r]);
+			if (exp_out) {
+				exp_out[r] = e;
+				rcv_out[r] = got;
+			}
+		}
+		off += (uint64_t)cf->n * cf->n;
+	}
+}
+
+static struct snap s_begin, s_end;
+
+/*
+ * One trial: send at pps (0 = as fast as possible) for secs, stop, wait until nothing has
+ * arrived for 50 ms (at most --drain seconds), count.
+ */
+static void
+trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *exp_out,
+	  uint64_t *rcv_out)
+{
+	memset(t, 0, sizeof(*t));
+	t->target_pps = pps;
+	snap_take(m, &s_begin);
+	m->d.tx_pps = pps;
+	m->d.tx_limit = 0;
+	__atomic_add_fetch(&m->d.tx_epoch, 1, __ATOMIC_RELEASE);
+	uint64_t t0 = rte_rdtsc();
+	m->d.tx_on = true;
+	idle_until(t0 + (uint64_t)(secs * (double)m->tsc_hz));
+	m->d.tx_on = false;
+	uint64_t t1 = rte_rdtsc();
+	/* drain */
+	uint64_t quiet = m->tsc_hz / 20, end = t1 + (uint64_t)(m->o.drain_s * (double)m->tsc_hz);
+	for (;;) {
+		idle_until(rte_rdtsc() + m->tsc_hz / 200);
+		uint64_t now = rte_rdtsc();
+		if (now >= end || m->d.stop_trial)
+			break;
+		if (now - t1 > quiet && now - m->d.rx_last_tsc > quiet)
+			break;
+	}
+	snap_take(m, &s_end);
+	trial_count(m, &s_begin, &s_end, t, exp_out, rcv_out);
+	t->secs = (double)(t1 - t0) / (double)m->tsc_hz;
+	t->offered_pps = (double)(t->sent + t->tx_full) / t->secs;
+	t->rx_pps = (double)t->received / t->secs;
+	t->gen_limited = pps > 0 && t->offered_pps < 0.98 * pps;
+	uint64_t allowed = (uint64_t)(m->o.loss_tol * (double)t->expected);
+	t->pass = t->lost + t->tx_full <= allowed && t->errors == 0 && t->protect_fail == 0 &&
+		  t->expected > 0;
+}
+
+/* RFC 2544 style: the highest offered rate at which a trial loses nothing. */
+static void
+search(struct mg *m, struct mg_result *r)
+{
+	const struct mg_opts *o = &m->o;
+	double hi = o->search_max, lo = o->search_min;
+	r->searched = true;
+	r->zero_loss_pps = 0;
+	struct mg_trial *t;
+
+	/* First trial at the top: given, or what the generator does flat out. */
+	t = &r->trials[r->ntrials++];
+	trial_run(m, hi, o->trial_s, t, NULL, NULL);
+	if (hi == 0) {
+		hi = t->offered_pps;
+		t->gen_limited = true;
+	}
+	if (t->pass) {
+		r->zero_loss_pps = t->offered_pps;
+		r->search_gen_limited = t->gen_limited;
+		r->run = *t;
+		return;
+	}
+	struct mg_trial best = { 0 };
+	while (!m->d.stop_trial && hi - lo > o->search_res * hi && r->ntrials < MG_MAX_TRIALS) {
+		double mid = (hi + lo) / 2;
+		t = &r->trials[r->ntrials++];
+		usleep(100000);
+		trial_run(m, mid, o->trial_s, t, NULL, NULL);
+		if (t->pass && !t->gen_limited) {
+			lo = mid;
+			best = *t;
+		} else {
+			hi = mid;
+		}
+	}
+	/* The lower bound is an assumption until a trial passed there. */
+	if (best.pass) {
+		r->zero_loss_pps = best.offered_pps;
+		r->run = best;
+	} else if (!m->d.stop_trial && r->ntrials < MG_MAX_TRIALS) {
+		t = &r->trials[r->ntrials++];
+		trial_run(m, lo, o->trial_s, t, NULL, NULL);
+		if (t->pass) {
+			r->zero_loss_pps = t->offered_pps;
+			r->run = *t;
+		} else {
+			r->run = *t;
+		}
+	}
+}
+
+/* ---- checks ---------------------------------------------------------------------------------- */
+
+static void
+check_add(struct mg_result *r, bool pass, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+check_add(struct mg_result *r, bool pass, const char *name, const char *fmt, ...)
+{
+	if (r->nchecks == MG_MAX_CHECKS)
+		return;
+	struct mg_check *c = &r->checks[r->nchecks++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->pass = pass;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+	if (!pass)
+		r->ok = false;
+}
+
+/* Sum a counter over the participants. */
+#define SUM_RX(m, field) ({ \
+	uint64_t s_ = 0; \
+	for (uint32_t i_ = 0; i_ < (m)->nparts; i_++) \
+		s_ += (m)->parts[i_].rx.field; \
+	s_; })
+
+static void
+spectrum_check(struct mg *m, struct mg_result *r)
+{
+	uint32_t bad = 0, checked = 0;
+	char first_bad[200] = "";
+	/* Analyse from 0.3 s after the start to 0.1 s before the end of sending. */
+	double secs = m->o.duration_s;
+	uint32_t from = 2400, to = (uint32_t)((secs - 0.1) * 8000);
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		struct mg_part *p = &m->parts[i];
+		struct mg_conf *cf = &m->confs[p->conf];
+		if (p->pcm == NULL || cf->n > m->nfreq)
+			continue;
+		if (to > p->pcm_len)
+			to = p->pcm_len;
+		if (to <= from + 800)
+			continue;
+		char *h = calloc(1, (size_t)cf->n * (MG_LABEL_LEN + 1) + 1);
+		r->heard[i] = h;
+		checked++;
+		for (uint32_t s = cf->first; s < cf->first + cf->n; s++) {
+			struct mg_part *q = &m->parts[s];
+			double a = mg_goertzel(p->pcm + from, to - from, q->freq);
+			/* Sent at amplitude 6000: heard above a quarter, absent below 1/20. */
+			bool heard = a > 1500, absent = a < 300;
+			bool want = q->send && q != p;
+			if (heard) {
+				strcat(h, h[0] ? " " : "");
+				strcat(h, q->label);
+			}
+			if ((want && !heard) || (!want && !absent)) {
+				if (bad++ == 0)
+					snprintf(first_bad, sizeof(first_bad),
+						 "%s hears %s at amplitude %.0f (%s)", p->label, q->label,
+						 a, want ? "expected about 6000" : "expected silence");
+			}
+		}
+	}
+	if (checked)
+		check_add(r, bad == 0, "who hears whom (spectrum)",
+			  bad ? "%u wrong: %s" : "%u recordings: every sender heard by every other "
+						"member, nobody hears itself or a silent member%s",
+			  bad ? bad : checked, first_bad);
+}
+
+static void
+run_checks(struct mg *m, struct mg_result *r)
+{
+	const struct mg_trial *t = &r->run;
+	r->ok = true;
+	if (m->o.gen_only) {
+		check_add(r, t->protect_fail == 0 && t->sent > 0, "generator",
+			  "%" PRIu64 " packets sent in %.2f s (%.0f pps), %" PRIu64
+			  " refused by the port, %" PRIu64 " protect failures",
+			  t->sent, t->secs, (double)t->sent / t->secs, t->tx_full, t->protect_fail);
+		return;
+	}
+	if (r->searched) {
+		check_add(r, r->zero_loss_pps > 0, "zero-loss rate found",
+			  "%.0f packets/s offered without loss%s", r->zero_loss_pps,
+			  r->search_gen_limited ? " (the generator's top rate: the daemon may do more)" :
+						  "");
+		return;
+	}
+	check_add(r, t->protect_fail == 0 && t->tx_full == 0 && t->sent > 0, "generator",
+		  "%" PRIu64 " packets sent, %" PRIu64 " refused by the port, %" PRIu64
+		  " protect failures", t->sent, t->tx_full, t->protect_fail);
+	uint64_t allowed = (uint64_t)(m->o.loss_tol * (double)t->expected);
+	check_add(r, t->lost <= allowed && t->expected > 0, "every packet delivered",
+		  "%" PRIu64 " of %" PRIu64 " expected received, %" PRIu64 " lost (%.4f %%)",
+		  t->received, t->expected, t->lost,
+		  t->expected ? 100.0 * (double)t->lost / (double)t->expected : 0);
+	uint64_t auth = SUM_RX(m, auth_fail), rep = SUM_RX(m, replay), oth = SUM_RX(m, other_fail);
+	check_add(r, auth + rep + oth == 0, "SRTP authentication",
+		  "%" PRIu64 " authentication failures, %" PRIu64 " replays, %" PRIu64 " other",
+		  auth, rep, oth);
+	uint64_t bp = SUM_RX(m, bad_payload), bpr = SUM_RX(m, bad_probe);
+	check_add(r, bp + bpr == 0, "payload intact",
+		  "%" PRIu64 " payloads differ from what was sent, %" PRIu64 " bad probes", bp, bpr);
+	uint64_t self = SUM_RX(m, self), leak = SUM_RX(m, wrong_conf), unk = SUM_RX(m, unknown_ssrc);
+	check_add(r, self + leak + unk == 0, "right listeners",
+		  "%" PRIu64 " packets heard by their own sender, %" PRIu64
+		  " from another conference, %" PRIu64 " on unexpected streams", self, leak, unk);
+	uint64_t gap = SUM_RX(m, seq_gap), dup = SUM_RX(m, dup), reo = SUM_RX(m, reorder),
+		 tsj = SUM_RX(m, ts_jump);
+	check_add(r, gap + dup + reo + tsj == 0, "sequence and timestamps",
+		  "%" PRIu64 " sequence gaps, %" PRIu64 " duplicates, %" PRIu64 " reordered, %" PRIu64
+		  " timestamp jumps", gap, dup, reo, tsj);
+	if (m->o.mode == MG_SWITCH) {
+		uint64_t ok = SUM_RX(m, srtcp_ok), bad = SUM_RX(m, srtcp_fail);
+		check_add(r, bad == 0, "SRTCP", "%" PRIu64 " sender reports authenticated, %" PRIu64
+			  " failed", ok, bad);
+	}
+	if (m->record && m->o.audio == MG_AUDIO_TONE)
+		spectrum_check(m, r);
+}
+
+/* ---- main -------------------------------------------------------------------------------------- */
+
+static int
+fail(int code, const char *msg)
+{
+	fprintf(stderr, "mixgen: %s\n", msg);
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mg *m = &g;
+	char err[1024];
+	int rc = MG_EXIT_SETUP;
+
+	/* Keys live in this process: no core files. */
+	struct rlimit nocore = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &nocore);
+
+	int n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "mixgen: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		return MG_EXIT_SETUP;
+	}
+	argv[n] = argv[0];
+	if (mg_opts_parse(&m->o, argc - n, argv + n) != 0) {
+		rte_eal_cleanup();
+		return MG_EXIT_SETUP;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	m->tsc_hz = rte_get_tsc_hz();
+	m->ns_per_tsc = 1e9 / (double)m->tsc_hz;
+	m->record = m->o.audio != MG_AUDIO_PATTERN && (m->o.wav_dir != NULL ||
+						       m->o.audio == MG_AUDIO_TONE) &&
+		    !m->o.search && !m->o.pcap_out;
+	m->ctl = mg_ctl_find(m->o.ctl);
+
+	struct mg_result res;
+	memset(&res, 0, sizeof(res));
+
+	if (scenario_build(m, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (mg_audio_init(m, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (m->ctl->check(m, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (mg_keydir_open(m, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (mg_port_open(m, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (!m->o.quiet)
+		fprintf(stderr, "mixgen: port %s up, MAC " RTE_ETHER_ADDR_PRT_FMT
+				", setting up %u conference(s) of %u participants through %s\n",
+			m->port.name, RTE_ETHER_ADDR_BYTES(&m->port.mac), m->nconfs, m->o.parts,
+			m->ctl->name);
+	if (setup_daemon(m, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (mg_port_resolve(m, &m->parts[0].mixer_ip, 3000, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (mg_gen_init(m, err, sizeof(err)) != 0 || mg_ana_init(m, err, sizeof(err)) != 0 ||
+	    snap_alloc(m, &s_begin) != 0 || snap_alloc(m, &s_end) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	if (m->o.pcap_out) {
+		if (mg_pcap_write(m, m->o.pcap_out, m->o.pcap_s, m->o.pcap_plain, err,
+				  sizeof(err)) != 0) {
+			rc = fail(MG_EXIT_SETUP, err);
+			goto out;
+		}
+		m->o.keep = true;
+		rc = MG_EXIT_OK;
+		goto out;
+	}
+
+	/* lcores: --tx-lcore / --rx-lcore, else the first worker, else the main lcore. */
+	unsigned int main_lc = rte_get_main_lcore();
+	int tx_lc = m->o.tx_lcore, rx_lc = m->o.rx_lcore;
+	if (tx_lc < 0 && rx_lc < 0) {
+		unsigned int w = rte_get_next_lcore(-1, 1, 0);
+		tx_lc = rx_lc = w < RTE_MAX_LCORE ? (int)w : (int)main_lc;
+	} else if (tx_lc < 0) {
+		tx_lc = rx_lc;
+	} else if (rx_lc < 0) {
+		rx_lc = tx_lc;
+	}
+	if (m->o.gen_only)
+		rx_lc = -1;
+	for (int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		unsigned int roles = (lc == tx_lc ? ROLE_TX : 0) | (lc == rx_lc ? ROLE_RX : 0);
+		if (roles == 0)
+			continue;
+		if (!rte_lcore_is_enabled((unsigned int)lc)) {
+			snprintf(err, sizeof(err), "lcore %d is not enabled in EAL (-l)", lc);
+			rc = fail(MG_EXIT_SETUP, err);
+			goto out;
+		}
+		if ((unsigned int)lc == main_lc)
+			main_roles = roles;
+		else
+			rte_eal_remote_launch(data_loop, (void *)(uintptr_t)roles, (unsigned int)lc);
+	}
+	if (main_roles)
+		mxp_srtp_thread_init();
+
+	run_t0 = rte_rdtsc();
+	prog_next = run_t0;
+	m->d.rec_t0_tsc = run_t0;
+	m->d.rec_audio = m->record;
+	res.expected = calloc(m->nparts, sizeof(uint64_t));
+	res.received = calloc(m->nparts, sizeof(uint64_t));
+	res.heard = calloc(m->nparts, sizeof(char *));
+	res.wav = calloc(m->nparts, sizeof(char *));
+	res.jitter_us = calloc(m->nparts, sizeof(double));
+	if (m->o.search) {
+		search(m, &res);
+	} else {
+		double pps = m->o.rate == MG_RATE_PPS ? m->o.pps :
+			     m->o.rate == MG_RATE_REALTIME ? m->nsenders * 1000.0 / m->o.ptime_ms : 0;
+		trial_run(m, pps, m->o.duration_s, &res.run, res.expected, res.received);
+		res.ntrials = 0;
+	}
+	m->d.rec_audio = false;
+	m->d.stop = true;
+	rte_eal_mp_wait_lcore();
+	if (main_roles)
+		mxp_srtp_thread_fini();
+	if (m->o.progress)
+		mg_progress(m, (double)(rte_rdtsc() - run_t0) / (double)m->tsc_hz, true);
+
+	/* Recordings and jitter. */
+	for (uint32_t i = 0; i < m->nstreams; i++) {
+		struct mg_stream *st = &m->streams[i];
+		res.jitter_us[st->recv] += st->jitter_ns / 1000.0;
+	}
+	for (uint32_t i = 0; i < m->nparts; i++)
+		if (m->parts[i].nstreams)
+			res.jitter_us[i] /= m->parts[i].nstreams;
+	if (m->o.wav_dir && m->record) {
+		mkdir(m->o.wav_dir, 0755);
+		for (uint32_t i = 0; i < m->nparts; i++) {
+			struct mg_part *p = &m->parts[i];
+			if (p->pcm == NULL)
+				continue;
+			char path[MG_PATH_LEN + 64];
+			snprintf(path, sizeof(path), "%s/%s.wav", m->o.wav_dir, p->label);
+			uint32_t len = (uint32_t)((m->o.duration_s + 0.2) * 8000);
+			if (len > p->pcm_len)
+				len = p->pcm_len;
+			if (mg_wav_write(path, p->pcm, len, err, sizeof(err)) == 0)
+				res.wav[i] = strdup(path);
+			else
+				fprintf(stderr, "mixgen: %s\n", err);
+		}
+	}
+	run_checks(m, &res);
+	if (m->ctl->drops_show &&
+	    m->ctl->drops_show(m, res.daemon_drops, sizeof(res.daemon_drops)) == 0) {
+		for (char *c = res.daemon_drops; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = ' ';
+	}
+	if (interrupted) {
+		check_add(&res, false, "completed", "interrupted by a signal");
+	}
+	if (!m->o.quiet)
+		mg_report_table(m, &res, stdout);
+	mg_report_json(m, &res, stdout);
+	if (m->o.json_out) {
+		FILE *f = fopen(m->o.json_out, "w");
+		if (f) {
+			mg_report_json(m, &res, f);
+			fclose(f);
+		} else {
+			fprintf(stderr, "mixgen: --json %s: %s\n", m->o.json_out, strerror(errno));
+		}
+	}
+	rc = res.ok ? MG_EXIT_OK : MG_EXIT_CHECK;
+out:
+	m->d.stop = true;
+	rte_eal_mp_wait_lcore();
+	teardown_daemon(m);
+	mg_gen_fini(m);
+	mg_ana_fini(m);
+	mg_port_close(m);
+	mg_keydir_close(m);
+	scenario_wipe(m);
+	rte_eal_cleanup();
+	return rc;
+}
