@@ -525,6 +525,27 @@ run_checks(struct mg *m, struct mg_result *r)
 
 /* ---- main -------------------------------------------------------------------------------------- */
 
+/* The daemon's drop counters that are not zero, as a JSON object ("{}" if none). */
+static void
+drops_nonzero(const char *json, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[n++] = '{';
+	const char *s = json;
+	while ((s = strchr(s, '"')) != NULL) {
+		const char *e = strchr(s + 1, '"');
+		if (e == NULL || e[1] != ':')
+			break;
+		char *end;
+		unsigned long long v = strtoull(e + 2, &end, 10);
+		if (v && n + (size_t)(e - s) + 32 < cap)
+			n += (size_t)snprintf(out + n, cap - n, "%s%.*s:%llu", n > 1 ? "," : "",
+					      (int)(e - s + 1), s, v);
+		s = end;
+	}
+	snprintf(out + n, cap - n, "}");
+}
+
 static int
 fail(int code, const char *msg)
 {
@@ -695,11 +716,10 @@ main(int argc, char **argv)
 		}
 	}
 	run_checks(m, &res);
-	if (m->ctl->drops_show &&
-	    m->ctl->drops_show(m, res.daemon_drops, sizeof(res.daemon_drops)) == 0) {
-		for (char *c = res.daemon_drops; *c; c++)
-			if (*c == '\n' || *c == '\r')
-				*c = ' ';
+	if (m->ctl->drops_show) {
+		static char all[sizeof(res.daemon_drops)];
+		if (m->ctl->drops_show(m, all, sizeof(all)) == 0)
+			drops_nonzero(all, res.daemon_drops, sizeof(res.daemon_drops));
 	}
 	if (interrupted) {
 		check_add(&res, false, "completed", "interrupted by a signal");
