@@ -135,13 +135,19 @@ mg_audio_init(struct mg *m, char *err, size_t errlen)
 	uint32_t mki_len = m->mki ? 4 : 0;
 	uint32_t ext = o->probe ? MG_EXT_LEN : 0;
 
+	m->ts_step = o->ptime_ms * 8;
+	int16_t *wav = NULL;
+	uint32_t wav_n = 0;
+	if (o->audio == MG_AUDIO_WAV && wav_read(o->wav_in, &wav, &wav_n, err, errlen) != 0)
+		return -1;
 #ifndef MG_HAVE_MEDIA
-	if (o->audio != MG_AUDIO_PATTERN)
+	if (o->audio != MG_AUDIO_PATTERN) {
+		free(wav);
 		return MG_ERR(err, errlen,
 			      "--audio tone/wav needs lib/media's G.711 codec, which this build "
 			      "does not have yet: use --audio pattern");
+	}
 #endif
-	m->ts_step = o->ptime_ms * 8;
 	if (o->audio == MG_AUDIO_PATTERN) {
 		if (o->size < MG_RTP_HDR + ext + mki_len + MG_TAG_LEN + 1)
 			return MG_ERR(err, errlen, "--size %u leaves no payload", o->size);
@@ -149,13 +155,13 @@ mg_audio_init(struct mg *m, char *err, size_t errlen)
 	} else {
 		m->payload_len = m->ts_step; /* G.711: one byte per sample */
 	}
-	if (m->payload_len > MG_MAX_PAYLOAD)
+	if (m->payload_len > MG_MAX_PAYLOAD) {
+		free(wav);
 		return MG_ERR(err, errlen, "payload of %u bytes is too large", m->payload_len);
+	}
 	m->rtp_len = MG_RTP_HDR + ext + m->payload_len;
 
 	uint32_t nslots = 1;
-	int16_t *wav = NULL;
-	uint32_t wav_n = 0;
 	if (o->audio == MG_AUDIO_TONE) {
 		m->audio_len = TONE_LOOP;
 		uint32_t maxn = 0;
@@ -165,8 +171,6 @@ mg_audio_init(struct mg *m, char *err, size_t errlen)
 		m->nfreq = (3800 - o->tone_base) / o->tone_step + 1;
 		nslots = maxn < m->nfreq ? maxn : m->nfreq;
 	} else if (o->audio == MG_AUDIO_WAV) {
-		if (wav_read(o->wav_in, &wav, &wav_n, err, errlen) != 0)
-			return -1;
 		m->audio_len = wav_n;
 	} else {
 		m->audio_len = TONE_LOOP;

@@ -180,6 +180,46 @@ keyfile_write(struct mg *m, const struct mg_part *p, char *path, size_t cap, cha
 	return 0;
 }
 
+/*
+ * The participants' keys in mrfc's participant key file format (doc/mp.md), mode 0600:
+ *   leg <conf> <leg> <mixer-addr> <mixer-port> <participant-addr> <participant-port> <pt>
+ *   tx <a=crypto value the participant sends with>
+ *   rx <a=crypto value the participant receives with>
+ * plus a "ssrc" line per leg (mixgen's own addition: the participant's SSRC).
+ */
+int
+mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return MG_ERR(err, errlen, "--keys-out %s: %s", path, strerror(errno));
+	}
+	fchmod(fd, 0600);
+	fprintf(f, "# mixplane participant keys v1 (secret: mode 0600), written by mixgen\n"
+		   "# leg <ctx> <term> <mrfp-addr> <mrfp-port> <participant-addr> "
+		   "<participant-port> <pt>\n# tx <a=crypto value the participant sends with>\n"
+		   "# rx <a=crypto value the participant receives with>\n# ssrc <participant SSRC>\n");
+	char a[64], b[64], v[160];
+	mxp_ip_format(&m->o.ip, b, sizeof(b));
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		const struct mg_part *p = &m->parts[i];
+		mxp_ip_format(&p->mixer_ip, a, sizeof(a));
+		fprintf(f, "leg %u %u %s %u %s %u %u\n", m->confs[p->conf].id, p->leg_id, a,
+			p->mixer_port, b, p->port, (unsigned int)m->o.codec);
+		mg_key_crypto_value(&p->tx_key[0], v, sizeof(v));
+		fprintf(f, "tx 1 %s\n", v);
+		mg_key_crypto_value(&p->rx_key[0], v, sizeof(v));
+		fprintf(f, "rx 1 %s\nssrc %u\n", v, p->ssrc);
+	}
+	explicit_bzero(v, sizeof(v));
+	if (fclose(f) != 0)
+		return MG_ERR(err, errlen, "--keys-out %s: write failed", path);
+	return 0;
+}
+
 /* ---- running mixplanectl ---------------------------------------------------------------------- */
 
 struct cmd_result {

@@ -525,25 +525,63 @@ run_checks(struct mg *m, struct mg_result *r)
 
 /* ---- main -------------------------------------------------------------------------------------- */
 
-/* The daemon's drop counters that are not zero, as a JSON object ("{}" if none). */
+/* The daemon's drop counters: name/value pairs of mixplanectl's "show drops --json". */
+struct drops {
+	uint32_t n;
+	char name[96][40];
+	uint64_t v[96];
+};
+
 static void
-drops_nonzero(const char *json, char *out, size_t cap)
+drops_parse(const char *json, struct drops *d)
 {
-	size_t n = 0;
-	out[n++] = '{';
+	d->n = 0;
 	const char *s = json;
-	while ((s = strchr(s, '"')) != NULL) {
+	while (d->n < 96 && (s = strchr(s, '"')) != NULL) {
 		const char *e = strchr(s + 1, '"');
 		if (e == NULL || e[1] != ':')
 			break;
 		char *end;
-		unsigned long long v = strtoull(e + 2, &end, 10);
-		if (v && n + (size_t)(e - s) + 32 < cap)
-			n += (size_t)snprintf(out + n, cap - n, "%s%.*s:%llu", n > 1 ? "," : "",
-					      (int)(e - s + 1), s, v);
+		snprintf(d->name[d->n], sizeof(d->name[0]), "%.*s", (int)(e - s - 1), s + 1);
+		d->v[d->n++] = strtoull(e + 2, &end, 10);
 		s = end;
 	}
+}
+
+static struct drops drops_before;
+
+static bool
+drops_take(struct mg *m, struct drops *d)
+{
+	static char buf[16384];
+	d->n = 0;
+	if (m->ctl->drops_show == NULL || m->ctl->drops_show(m, buf, sizeof(buf)) != 0)
+		return false;
+	drops_parse(buf, d);
+	return d->n > 0;
+}
+
+/* What the daemon dropped during the run, as a JSON object of the non-zero counters. */
+static uint64_t
+drops_delta(const struct drops *a, const struct drops *b, char *out, size_t cap)
+{
+	size_t n = 0;
+	uint64_t total = 0;
+	n += (size_t)snprintf(out, cap, "{");
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint64_t before = 0;
+		for (uint32_t j = 0; j < a->n; j++)
+			if (strcmp(a->name[j], b->name[i]) == 0)
+				before = a->v[j];
+		uint64_t dv = b->v[i] - before;
+		if (dv == 0 || n + 64 >= cap)
+			continue;
+		n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%" PRIu64, total ? "," : "",
+				      b->name[i], dv);
+		total += dv;
+	}
 	snprintf(out + n, cap - n, "}");
+	return total;
 }
 
 static int
@@ -624,6 +662,10 @@ main(int argc, char **argv)
 		rc = fail(MG_EXIT_SETUP, err);
 		goto out;
 	}
+	if (m->o.keys_out && mg_keys_write(m, m->o.keys_out, err, sizeof(err)) != 0) {
+		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
 	if (m->o.pcap_out) {
 		if (mg_pcap_write(m, m->o.pcap_out, m->o.pcap_s, m->o.pcap_plain, err,
 				  sizeof(err)) != 0) {
@@ -665,6 +707,7 @@ main(int argc, char **argv)
 	if (main_roles)
 		mxp_srtp_thread_init();
 
+	bool have_drops = drops_take(m, &drops_before);
 	run_t0 = rte_rdtsc();
 	prog_next = run_t0;
 	m->d.rec_t0_tsc = run_t0;
@@ -716,10 +759,14 @@ main(int argc, char **argv)
 		}
 	}
 	run_checks(m, &res);
-	if (m->ctl->drops_show) {
-		static char all[sizeof(res.daemon_drops)];
-		if (m->ctl->drops_show(m, all, sizeof(all)) == 0)
-			drops_nonzero(all, res.daemon_drops, sizeof(res.daemon_drops));
+	static struct drops drops_after;
+	if (have_drops && drops_take(m, &drops_after)) {
+		uint64_t nd = drops_delta(&drops_before, &drops_after, res.daemon_drops,
+					  sizeof(res.daemon_drops));
+		if (!res.searched && !m->o.gen_only)
+			check_add(&res, nd == 0, "daemon drops",
+				  "the daemon dropped %" PRIu64 " packets during the run %s", nd,
+				  res.daemon_drops);
 	}
 	if (interrupted) {
 		check_add(&res, false, "completed", "interrupted by a signal");

@@ -363,6 +363,7 @@ int mg_keys_generate(struct mg_key *k, uint32_t mki, char *err, size_t errlen);
 /* "AES_CM_128_HMAC_SHA1_80 inline:...|2^31|MKI:4" (a=crypto value without the tag). */
 int mg_key_crypto_value(const struct mg_key *k, char *out, size_t cap);
 int mg_keydir_open(struct mg *m, char *err, size_t errlen);
+int mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen);
 void mg_keydir_close(struct mg *m);
 /* Tiny JSON accessors for mixplanectl's output (top-level keys). */
 bool mg_json_u64(const char *json, const char *key, uint64_t *v);

@@ -84,7 +84,10 @@ mg_port_open(struct mg *m, char *err, size_t errlen)
 		return MG_ERR(err, errlen, "%s: queue setup failed: %s", p->name, strerror(-r));
 	r = rte_eth_dev_start(pid);
 	if (r != 0)
-		return MG_ERR(err, errlen, "%s: start failed: %s", p->name, strerror(-r));
+		return MG_ERR(err, errlen, "%s: start failed: %s%s", p->name, strerror(-r),
+			      strstr(info.driver_name, "memif") ?
+				      " (a memif client needs the daemon's memif server listening "
+				      "on its socket: is the daemon running with that port?)" : "");
 	rte_eth_promiscuous_enable(pid);
 	rte_eth_macaddr_get(pid, &p->mac);
 
