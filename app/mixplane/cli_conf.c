@@ -74,7 +74,7 @@ mxp_cli_conf_create(struct cli_req *r, int i)
 {
 	struct mxp_conf_params p = { .mode = MXP_CONF_SWITCH };
 	uint32_t v;
-	for (; i < r->argc; i++) {
+	for (; i < r->argc; i += 2) {
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
 		if (!strcmp(k, "mode") && a) {
 			if (mxp_conf_mode_parse(a, &p.mode))
@@ -88,7 +88,6 @@ mxp_cli_conf_create(struct cli_req *r, int i)
 		} else {
 			return fail(r, MXP_CTL_USAGE, "conference create: unexpected '%s'", k);
 		}
-		i++;
 	}
 	uint32_t id;
 	char err[256] = "";

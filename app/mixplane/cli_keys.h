@@ -21,7 +21,7 @@ int mxp_cli_keys_parse(const uint8_t *body, uint32_t len, struct mxp_conf_keys *
 int mxp_cli_key_parse_one(const uint8_t *body, uint32_t len, struct mxp_conf_key *k, char *err,
 			  size_t errlen);
 
-/** Convert one a=crypto attribute value into a key. */
+/** Convert one a=crypto attribute with exactly one inline key (lib/srtp's parser). */
 int mxp_cli_crypto_to_key(const char *line, struct mxp_conf_key *k, char *err, size_t errlen);
 
 #endif

@@ -98,6 +98,9 @@ struct mxp_neigh_table {
 	struct mxp_neigh slot[MXP_NEIGH_SLOTS];
 };
 
+/** Bumped by the control core whenever any neighbour entry changes (workers cache MACs). */
+extern uint64_t mxp_neigh_gen;
+
 /** Lock-free lookup for workers: copies the MAC and returns true when usable. */
 bool mxp_neigh_lookup(const struct mxp_neigh_table *t, const struct mxp_ip *ip,
 		      struct rte_ether_addr *mac);

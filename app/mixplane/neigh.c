@@ -79,10 +79,13 @@ write_begin(struct mxp_neigh *n)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
+uint64_t mxp_neigh_gen;
+
 static void
 write_end(struct mxp_neigh *n)
 {
 	__atomic_store_n(&n->seq, n->seq + 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&mxp_neigh_gen, 1, __ATOMIC_RELEASE);
 }
 
 static struct mxp_neigh *

@@ -278,7 +278,8 @@ int
 mxp_worker_main(void *arg)
 {
 	struct mxp_worker *w = arg;
-	static const struct mxp_conf_io io = { io_tx, io_neigh, io_punt };
+	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt,
+					       .neigh_gen = &mxp_neigh_gen };
 
 	w->cw = mxp_conf_worker_attach(mxp.conf, w->idx, &io, w, w->st.drops);
 	if (w->cw == NULL) {

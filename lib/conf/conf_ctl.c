@@ -24,6 +24,7 @@
 #include <rte_random.h>
 
 #include "conf_priv.h"
+#include "mxp_srtp_sdes.h"
 
 static uint64_t tsc_hz;
 
@@ -121,6 +122,7 @@ conf_srtp_setup(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx, enum mxp_srt
 		.replay_window = window,
 		.ssrc = ssrc,
 		.ssrc_learn = learn,
+		.kdr = keys->kdr,
 	};
 	int r = mxp_srtp_ctx_init(ctx, &p, err, errlen);
 	if (r)
@@ -163,6 +165,33 @@ key_fp(const struct mxp_conf_key *k, char fp[9])
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(k->suite);
 	if (si == NULL || mxp_srtp_key_fingerprint(k->key, si->key_len, k->salt, si->salt_len, fp))
 		snprintf(fp, 9, "--------");
+}
+
+int
+mxp_conf_keys_add_sdes(struct mxp_conf_keys *ks, const struct mxp_sdes_crypto *c, bool outbound,
+		       char *err, size_t errlen)
+{
+	if (outbound && c->unencrypted_srtcp)
+		return errf(err, errlen, -EINVAL,
+			    "UNENCRYPTED_SRTCP: the mixer never sends RTCP in the clear on an SRTP leg");
+	if (ks->nkeys + c->nkeys > MXP_SRTP_MAX_KEYS)
+		return errf(err, errlen, -ENOSPC, "more than %d keys for one direction",
+			    MXP_SRTP_MAX_KEYS);
+	uint32_t kdr = c->kdr_present ? 1u << c->kdr_log2 : 0;
+	if (ks->nkeys && kdr != ks->kdr)
+		return errf(err, errlen, -EINVAL, "every key of a direction needs the same KDR");
+	ks->kdr = kdr;
+	for (unsigned int i = 0; i < c->nkeys; i++) {
+		struct mxp_conf_key *k = &ks->key[ks->nkeys++];
+		memset(k, 0, sizeof(*k));
+		k->suite = c->suite;
+		memcpy(k->key, c->keys[i].key, sizeof(k->key));
+		memcpy(k->salt, c->keys[i].salt, sizeof(k->salt));
+		memcpy(k->mki, c->keys[i].mki, sizeof(k->mki));
+		k->mki_len = c->keys[i].mki_len;
+		k->lifetime = c->keys[i].lifetime;
+	}
+	return 0;
 }
 
 /* Validate a key set for a direction; err names the direction and key. */
@@ -800,6 +829,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 				      : p->rtcp_mux	  ? p->remote_port
 							  : (uint16_t)(p->remote_port + 1);
 	}
+	conf_leg_tmpl(l);
 	l->conf = cf;
 	l->audio_level_id = p->audio_level_id;
 	l->level = 127;
@@ -1023,6 +1053,7 @@ cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->remote_port = m->remote_port;
 		l->remote_rtcp_port = m->remote_rtcp_port;
 		l->remote_known = true;
+		conf_leg_tmpl(l);
 	}
 	if (a->drop_own)
 		while ((os = TAILQ_FIRST(&l->streams)) != NULL) {

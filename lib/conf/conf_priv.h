@@ -12,7 +12,7 @@
 #include "mxp_conf.h"
 
 #define CONF_BURST 64              /* packets queued between flushes */
-#define CONF_MAX_REPL 4096         /* replicas built per flush before sending */
+#define CONF_MAX_OUT 256           /* payloads protected per burst call */
 #define CONF_TICK_MS 20            /* top-N and RTCP timer */
 #define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
 #define CONF_CMD_TIMEOUT_MS 2000
@@ -95,6 +95,10 @@ struct mxp_leg {
 	struct mxp_ip remote_ip;
 	uint16_t remote_port, remote_rtcp_port;
 	struct rte_ether_addr src_mac;
+	struct mxp_pkt_udp_tmpl tmpl_rtp;    /* headers towards the participant */
+	struct mxp_pkt_udp_tmpl tmpl_rtcp;
+	struct rte_ether_addr dst_mac;       /* next hop, valid while mac_gen is current */
+	uint64_t mac_gen;                    /* neighbour generation + 1; 0 = not cached */
 	struct mxp_conf *conf;
 	struct mxp_srtp_ctx *in;             /* the participant's keys, SRTP and SRTCP */
 	uint8_t in_digest[32];               /* of its first key: SSRC collision checks */
@@ -172,6 +176,8 @@ struct mxp_conf_worker {
 	uint64_t next_tick_tsc;
 	uint16_t npend;
 	struct conf_pending pend[CONF_BURST];
+	uint16_t nout;
+	struct conf_out out[CONF_MAX_OUT];   /* payloads waiting for protect/replication */
 } __rte_cache_aligned;
 
 /* Control-core bookkeeping of a leg (keys stay here, never on the packet path). */
@@ -214,6 +220,8 @@ struct mxp_conf_sys {
 int conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c);
 
 /* conf_worker.c */
+/* Rebuild a leg's header templates after its remote address changed. */
+void conf_leg_tmpl(struct mxp_leg *l);
 void conf_leg_detach_streams(struct mxp_leg *l);
 void conf_tick(struct mxp_conf_worker *w, uint64_t now);
 

@@ -25,7 +25,6 @@
 #include "conf_priv.h"
 #include "mxp_rtp.h"
 
-#define MAX_OUT (CONF_BURST * 8)
 
 static inline bool
 receiving(uint8_t mode)
@@ -242,21 +241,34 @@ mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
 
 /* ---- sending ------------------------------------------------------------------------------------ */
 
+void
+conf_leg_tmpl(struct mxp_leg *l)
+{
+	struct mxp_pkt_udp_addr a = { .src_mac = l->src_mac, .src = l->local_ip, .dst = l->remote_ip,
+				      .sport = l->local_port, .dport = l->remote_port };
+	mxp_pkt_udp_tmpl_init(&l->tmpl_rtp, &a);
+	a.sport = l->local_rtcp_port;
+	a.dport = l->remote_rtcp_port;
+	mxp_pkt_udp_tmpl_init(&l->tmpl_rtcp, &a);
+	l->mac_gen = 0;
+}
+
 /* Address one frame to leg r and hand it to the daemon (or to the control core to resolve). */
 static void
 send_to(struct mxp_conf_worker *w, struct mxp_leg *r, struct rte_mbuf *f, uint8_t *hdr,
 	uint16_t payload_len, uint16_t payload_sum, bool rtcp)
 {
-	struct mxp_pkt_udp_addr a;
-	a.src_mac = r->src_mac;
-	a.src = r->local_ip;
-	a.dst = r->remote_ip;
-	a.sport = rtcp ? r->local_rtcp_port : r->local_port;
-	a.dport = rtcp ? r->remote_rtcp_port : r->remote_port;
-	bool resolved = w->io.neigh(w->io_arg, r->port_idx, &r->remote_ip, &a.dst_mac);
-	if (!resolved)
-		memset(&a.dst_mac, 0, sizeof(a.dst_mac));
-	mxp_pkt_build_udp(hdr, &a, payload_len, payload_sum);
+	/* The next hop's MAC: cached per leg while no neighbour entry changed. */
+	uint64_t gen = w->io.neigh_gen ? __atomic_load_n(w->io.neigh_gen, __ATOMIC_ACQUIRE) + 1 : 0;
+	bool resolved = true;
+	if (gen == 0 || r->mac_gen != gen) {
+		resolved = w->io.neigh(w->io_arg, r->port_idx, &r->remote_ip, &r->dst_mac);
+		r->mac_gen = resolved ? gen : 0;
+		if (!resolved)
+			memset(&r->dst_mac, 0, sizeof(r->dst_mac));
+	}
+	mxp_pkt_udp_tmpl_write(rtcp ? &r->tmpl_rtcp : &r->tmpl_rtp, hdr, &r->dst_mac, payload_len,
+			       payload_sum);
 	if (rtcp) {
 		r->st.rtcp_tx++;
 	} else {
@@ -402,6 +414,7 @@ latch(struct mxp_leg *l, const struct conf_pending *pe)
 	if (l->remote_known)
 		l->st.latches++;
 	l->remote_known = true;
+	conf_leg_tmpl(l);
 }
 
 static inline void
@@ -415,6 +428,8 @@ level_update(struct mxp_leg *l, const uint8_t *p, const struct mxp_rtp_info *ri,
 	l->level = lv < l->level ? (uint8_t)((l->level + lv) / 2) : (uint8_t)((7u * l->level + lv) / 8);
 	l->level_tsc = now;
 }
+
+static void conf_emit(struct mxp_conf_worker *w, uint64_t now);
 
 void
 mxp_conf_flush(struct mxp_conf_worker *w)
@@ -460,14 +475,8 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 			rte_pktmbuf_free(pe->m);
 		}
 
-	/* 2. per packet */
-	struct mxp_srtp_ctx *pctx[MAX_OUT];
-	struct rte_mbuf *pmb[MAX_OUT];
-	uint8_t preason[MAX_OUT];
-	struct conf_out out[MAX_OUT];
-	uint16_t nprot = 0, nout = 0;
+	/* 2. per packet; 3-4 run whenever the output table fills (wide fan-outs) */
 	uint64_t now = rte_rdtsc();
-
 	for (uint16_t i = 0; i < np; i++) {
 		if (!ok[i])
 			continue;
@@ -481,27 +490,28 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 
 		if (pe->latch)
 			latch(l, pe);
-		if (!l->st.ssrc_known) {
-			uint32_t ssrc = pe->rtcp ? 0 : (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
-							  (uint32_t)p[10] << 8 | p[11];
-			if (!pe->rtcp) {
-				l->st.ssrc = ssrc;
-				l->st.ssrc_known = true;
-				ssrc_learned(w, l, ssrc);
-				if (l->ssrc_conflict) {
-					count_drop(w, MXP_DROP_SSRC_COLLISION);
-					rte_pktmbuf_free(m);
-					continue;
-				}
-			}
+		if (!l->st.ssrc_known && !pe->rtcp) {
+			uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+					(uint32_t)p[10] << 8 | p[11];
+			l->st.ssrc = ssrc;
+			l->st.ssrc_known = true;
+			ssrc_learned(w, l, ssrc);
+		}
+		if (l->ssrc_conflict && !pe->rtcp) {
+			count_drop(w, MXP_DROP_SSRC_COLLISION);
+			rte_pktmbuf_free(m);
+			continue;
 		}
 		l->st.last_rx_tsc = now;
+		if (w->nout == CONF_MAX_OUT)
+			conf_emit(w, now);
 		if (pe->rtcp) {
 			l->st.rtcp_rx++;
 			/* Forward mode relays sender reports as they are; the rest ends here. */
-			if (cf->mode == MXP_CONF_FORWARD && len > 1 && p[1] == 200 && nout < MAX_OUT) {
+			if (cf->mode == MXP_CONF_FORWARD && len > 1 && p[1] == 200) {
 				rte_pktmbuf_adj(m, (uint16_t)hdrs);
-				out[nout++] = (struct conf_out){ .m = m, .conf = cf, .skip = l, .rtcp = true };
+				w->out[w->nout++] = (struct conf_out){ .m = m, .conf = cf, .skip = l,
+								       .rtcp = true };
 				continue;
 			}
 			if (cf->mode != MXP_CONF_FORWARD)
@@ -534,13 +544,8 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 			level_update(l, p, &ri, now);
 
 		if (cf->mode == MXP_CONF_FORWARD) {
-			if (nout == MAX_OUT) {
-				count_drop(w, MXP_DROP_TX_FULL);
-				rte_pktmbuf_free(m);
-				continue;
-			}
 			rte_pktmbuf_adj(m, (uint16_t)hdrs);
-			out[nout++] = (struct conf_out){ .m = m, .conf = cf, .skip = l };
+			w->out[w->nout++] = (struct conf_out){ .m = m, .conf = cf, .skip = l };
 			continue;
 		}
 		/* Switch: one payload per key group that has a receiver other than l. */
@@ -557,20 +562,15 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 				continue;
 			if (last != NULL) {
 				/* a copy for the previous group; the original goes to the last one */
+				if (w->nout == CONF_MAX_OUT)
+					conf_emit(w, now);
 				struct rte_mbuf *c = rte_pktmbuf_copy(m, sys->p.pool, hdrs, UINT32_MAX);
-				if (c == NULL) {
+				if (c == NULL)
 					count_drop(w, MXP_DROP_NO_MBUF);
-				} else if (nprot < MAX_OUT) {
-					pctx[nprot] = last->ctx;
-					pmb[nprot] = c;
-					c->hash.usr = nout;
-					out[nout++] = (struct conf_out){ .m = c, .kg = last->kg, .conf = cf,
-									 .skip = l, .os = last };
-					nprot++;
-				} else {
-					count_drop(w, MXP_DROP_TX_FULL);
-					rte_pktmbuf_free(c);
-				}
+				else
+					w->out[w->nout++] = (struct conf_out){ .m = c, .kg = last->kg,
+									       .conf = cf, .skip = l,
+									       .os = last };
 			}
 			last = os;
 		}
@@ -578,24 +578,34 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (nprot == MAX_OUT) {
-			count_drop(w, MXP_DROP_TX_FULL);
-			rte_pktmbuf_free(m);
-			continue;
-		}
+		if (w->nout == CONF_MAX_OUT)
+			conf_emit(w, now);
 		rte_pktmbuf_adj(m, (uint16_t)hdrs);
-		m->hash.usr = nout;
-		pctx[nprot] = last->ctx;
-		pmb[nprot++] = m;
-		out[nout++] = (struct conf_out){ .m = m, .kg = last->kg, .conf = cf, .skip = l,
-						 .os = last };
+		w->out[w->nout++] = (struct conf_out){ .m = m, .kg = last->kg, .conf = cf, .skip = l,
+						       .os = last };
 	}
+	conf_emit(w, now);
+}
 
-	/* Rewrite each payload for its stream: SSRC and sequence number. */
-	for (uint16_t i = 0; i < nprot; i++) {
-		struct conf_out *o = &out[pmb[i]->hash.usr];
+/*
+ * 3 and 4: rewrite each switched payload for its output stream (SSRC, sequence number),
+ * protect them all in one burst, then replicate every output.
+ */
+static void
+conf_emit(struct mxp_conf_worker *w, uint64_t now)
+{
+	struct mxp_srtp_ctx *ectx[CONF_MAX_OUT];
+	struct rte_mbuf *emb[CONF_MAX_OUT];
+	uint8_t reason[CONF_MAX_OUT];
+	uint16_t nenc = 0;
+
+	for (uint16_t i = 0; i < w->nout; i++) {
+		struct conf_out *o = &w->out[i];
 		struct mxp_ostream *os = o->os;
-		uint8_t *p = rte_pktmbuf_mtod(pmb[i], uint8_t *);
+		if (os == NULL)
+			continue; /* forwarded as is */
+		struct rte_mbuf *m = o->m;
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		uint16_t seq = os->seq++;
 		p[2] = (uint8_t)(seq >> 8);
 		p[3] = (uint8_t)seq;
@@ -606,34 +616,28 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 		os->last_ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
 		os->last_tsc = now;
 		os->pkts++;
-		os->octets += rte_pktmbuf_data_len(pmb[i]) - 12u;
-		pmb[i]->l2_len = pmb[i]->l3_len = pmb[i]->l4_len = 0;
-	}
-
-	/* 3. one protect burst for every group's payload (plain groups skip it) */
-	uint16_t nenc = 0;
-	struct mxp_srtp_ctx *ectx[MAX_OUT];
-	struct rte_mbuf *emb[MAX_OUT];
-	for (uint16_t i = 0; i < nprot; i++)
-		if (pctx[i] != NULL) {
-			ectx[nenc] = pctx[i];
-			emb[nenc++] = pmb[i];
+		os->octets += rte_pktmbuf_data_len(m) - 12u;
+		m->l2_len = m->l3_len = m->l4_len = 0;
+		if (os->ctx != NULL) {
+			m->hash.usr = i;
+			ectx[nenc] = os->ctx;
+			emb[nenc++] = m;
 		}
+	}
 	if (nenc) {
-		uint16_t g = mxp_srtp_protect_burst(ectx, emb, nenc, preason);
+		uint16_t g = mxp_srtp_protect_burst(ectx, emb, nenc, reason);
 		for (uint16_t k = 0; k < g; k++)
-			out[emb[k]->hash.usr].kg->encryptions++;
+			w->out[emb[k]->hash.usr].kg->encryptions++;
 		for (uint16_t k = g; k < nenc; k++) {
 			count_drop(w, MXP_DROP_SRTP_PROTECT);
-			out[emb[k]->hash.usr].m = NULL;
+			w->out[emb[k]->hash.usr].m = NULL;
 			rte_pktmbuf_free(emb[k]);
 		}
 	}
-
-	/* 4. replication */
-	for (uint16_t i = 0; i < nout; i++)
-		if (out[i].m)
-			replicate(w, &out[i]);
+	for (uint16_t i = 0; i < w->nout; i++)
+		if (w->out[i].m)
+			replicate(w, &w->out[i]);
+	w->nout = 0;
 }
 
 /* ---- timers -------------------------------------------------------------------------------------- */

@@ -84,8 +84,21 @@ struct mxp_conf_key {
 struct mxp_conf_keys {
 	uint8_t nkeys;
 	uint8_t active;          /**< index of the key protect uses (outbound) */
+	uint32_t kdr;            /**< key derivation rate (RFC 3711 4.3.1), 0 = derive once */
 	struct mxp_conf_key key[MXP_SRTP_MAX_KEYS];
 };
+
+struct mxp_sdes_crypto;
+
+/**
+ * Append the keys of a parsed a=crypto attribute (lib/srtp's mxp_sdes_parse()) to a
+ * direction's key set. The lab CLI and the Mp control plane both use it.
+ * @param outbound  the mixer's key: UNENCRYPTED_SRTCP is refused (RTCP is never sent in
+ *                  the clear on an SRTP leg).
+ * @return 0, -EINVAL / -ENOSPC with err naming the problem (never the key).
+ */
+int mxp_conf_keys_add_sdes(struct mxp_conf_keys *ks, const struct mxp_sdes_crypto *c,
+			   bool outbound, char *err, size_t errlen);
 
 /** Conference parameters. */
 struct mxp_conf_params {
@@ -208,6 +221,11 @@ struct mxp_conf_io {
 		      struct rte_ether_addr *mac);
 	/** Hand a frame with an unresolved destination to the control core (takes it). */
 	void (*punt)(void *arg, uint16_t port_idx, const struct mxp_ip *dst, struct rte_mbuf *m);
+	/**
+	 * Optional: a counter the daemon bumps whenever any neighbour entry changes. While
+	 * it stands still, a leg reuses the next-hop MAC it looked up last.
+	 */
+	const uint64_t *neigh_gen;
 };
 
 struct mxp_conf_sys_params {

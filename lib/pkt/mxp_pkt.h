@@ -230,4 +230,28 @@ uint16_t mxp_pkt_payload_sum(const void *payload, uint16_t len);
 uint16_t mxp_pkt_build_udp(uint8_t *hdr, const struct mxp_pkt_udp_addr *a, uint16_t payload_len,
 			   uint16_t payload_sum);
 
+/**
+ * A prepared Ethernet/IP/UDP header for one flow: everything but the destination MAC,
+ * the lengths and the checksums, plus the partial sums that make writing a header a copy
+ * and two additions. Replication writes one per receiver.
+ */
+struct mxp_pkt_udp_tmpl {
+	uint8_t hdr[62];
+	uint8_t len;       /**< 42 (IPv4) or 62 (IPv6) */
+	uint8_t af;
+	uint32_t ip_sum;   /**< IPv4 header sum without total length and checksum */
+	uint32_t udp_sum;  /**< pseudo-header (without length) + ports */
+};
+
+/** Prepare a template from a flow's addressing (a->dst_mac is not used). */
+void mxp_pkt_udp_tmpl_init(struct mxp_pkt_udp_tmpl *t, const struct mxp_pkt_udp_addr *a);
+
+/**
+ * Write a header from a template: t->len bytes at hdr, for a payload of payload_len
+ * bytes whose sum is payload_sum (mxp_pkt_payload_sum()).
+ */
+void mxp_pkt_udp_tmpl_write(const struct mxp_pkt_udp_tmpl *t, uint8_t *hdr,
+			    const struct rte_ether_addr *dst_mac, uint16_t payload_len,
+			    uint16_t payload_sum);
+
 #endif

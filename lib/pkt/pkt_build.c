@@ -201,44 +201,75 @@ mxp_pkt_payload_sum(const void *payload, uint16_t len)
 	return csum_fold(csum_add(0, payload, len));
 }
 
+void
+mxp_pkt_udp_tmpl_init(struct mxp_pkt_udp_tmpl *t, const struct mxp_pkt_udp_addr *a)
+{
+	uint8_t *h = t->hdr;
+	uint8_t *udp;
+
+	memset(t, 0, sizeof(*t));
+	t->af = a->src.af;
+	if (a->src.af == AF_INET) {
+		eth_hdr(h, &a->dst_mac, &a->src_mac, 0x0800);
+		uint8_t *ip = h + 14;
+		ip[0] = 0x45;
+		ip[1] = 0xb8; /* DSCP EF (46), as for voice */
+		wr32(ip + 4, 0x00004000); /* id 0, DF */
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, &a->src.v4, 4);
+		memcpy(ip + 16, &a->dst.v4, 4);
+		t->ip_sum = csum_add(0, ip, 20); /* length and checksum are 0 here */
+		udp = ip + 20;
+		t->udp_sum = mxp_pkt_pseudo_sum(ip + 12, ip + 16, 4, IPPROTO_UDP, 0);
+		t->len = 42;
+	} else {
+		eth_hdr(h, &a->dst_mac, &a->src_mac, 0x86dd);
+		uint8_t *ip = h + 14;
+		ip6_hdr(ip, a->src.v6, a->dst.v6, IPPROTO_UDP, 64, 0);
+		ip[0] = 0x6b; /* traffic class EF */
+		ip[1] = 0x80;
+		udp = ip + 40;
+		t->udp_sum = mxp_pkt_pseudo_sum(ip + 8, ip + 24, 16, IPPROTO_UDP, 0);
+		t->len = 62;
+	}
+	wr16(udp, a->sport);
+	wr16(udp + 2, a->dport);
+	t->udp_sum += (uint32_t)a->sport + a->dport;
+}
+
+void
+mxp_pkt_udp_tmpl_write(const struct mxp_pkt_udp_tmpl *t, uint8_t *hdr,
+		       const struct rte_ether_addr *dst_mac, uint16_t payload_len,
+		       uint16_t payload_sum)
+{
+	uint16_t ulen = (uint16_t)(8 + payload_len);
+	uint8_t *udp;
+
+	memcpy(hdr, t->hdr, t->len);
+	memcpy(hdr, dst_mac, 6);
+	if (t->af == AF_INET) {
+		uint8_t *ip = hdr + 14;
+		uint16_t tot = (uint16_t)(20 + ulen);
+		wr16(ip + 2, tot);
+		wr16(ip + 10, (uint16_t)~csum_fold(t->ip_sum + tot));
+		udp = ip + 20;
+	} else {
+		wr16(hdr + 14 + 4, ulen);
+		udp = hdr + 14 + 40;
+	}
+	wr16(udp + 4, ulen);
+	/* pseudo-header length + UDP length field + payload */
+	uint16_t ck = (uint16_t)~csum_fold(t->udp_sum + 2u * ulen + payload_sum);
+	wr16(udp + 6, ck == 0 ? 0xffff : ck);
+}
+
 uint16_t
 mxp_pkt_build_udp(uint8_t *hdr, const struct mxp_pkt_udp_addr *a, uint16_t payload_len,
 		  uint16_t payload_sum)
 {
-	uint16_t ulen = (uint16_t)(8 + payload_len);
-	uint8_t *udp;
-	uint32_t sum;
-
-	if (a->src.af == AF_INET) {
-		eth_hdr(hdr, &a->dst_mac, &a->src_mac, 0x0800);
-		uint8_t *ip = hdr + 14;
-		ip[0] = 0x45;
-		ip[1] = 0xb8; /* DSCP EF (46), as for voice */
-		wr16(ip + 2, (uint16_t)(20 + ulen));
-		wr32(ip + 4, 0x00004000); /* id 0, DF */
-		ip[8] = 64;
-		ip[9] = IPPROTO_UDP;
-		wr16(ip + 10, 0);
-		memcpy(ip + 12, &a->src.v4, 4);
-		memcpy(ip + 16, &a->dst.v4, 4);
-		wr16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, 20)));
-		udp = ip + 20;
-		sum = mxp_pkt_pseudo_sum(ip + 12, ip + 16, 4, IPPROTO_UDP, ulen);
-	} else {
-		eth_hdr(hdr, &a->dst_mac, &a->src_mac, 0x86dd);
-		uint8_t *ip = hdr + 14;
-		ip6_hdr(ip, a->src.v6, a->dst.v6, IPPROTO_UDP, 64, ulen);
-		ip[0] = 0x6b; /* traffic class EF */
-		ip[1] = 0x80;
-		udp = ip + 40;
-		sum = mxp_pkt_pseudo_sum(ip + 8, ip + 24, 16, IPPROTO_UDP, ulen);
-	}
-	wr16(udp, a->sport);
-	wr16(udp + 2, a->dport);
-	wr16(udp + 4, ulen);
-	wr16(udp + 6, 0);
-	sum = csum_add(sum, udp, 8) + payload_sum;
-	uint16_t ck = (uint16_t)~csum_fold(sum);
-	wr16(udp + 6, ck == 0 ? 0xffff : ck);
-	return mxp_pkt_udp_hdr_len(a->src.af);
+	struct mxp_pkt_udp_tmpl t;
+	mxp_pkt_udp_tmpl_init(&t, a);
+	mxp_pkt_udp_tmpl_write(&t, hdr, &a->dst_mac, payload_len, payload_sum);
+	return t.len;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_ip.h>
 
 /* Unaligned big-endian accessors: frames are only 2-byte aligned past Ethernet. */
 static inline uint16_t
@@ -36,18 +37,15 @@ wr32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* One's complement sum helpers (RFC 1071), big-endian word order. */
+/*
+ * One's complement sum helpers (RFC 1071), big-endian word order. The sum is byte-order
+ * independent (RFC 1071 2(B)): DPDK's vectorised native-order sum, byte-swapped, is the
+ * big-endian sum. p must start at an even offset of the packet (every caller's does).
+ */
 static inline uint32_t
 csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	while (len > 1) {
-		sum += rd16(p);
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
+	return sum + rte_bswap16(rte_raw_cksum(p, len));
 }
 
 static inline uint16_t

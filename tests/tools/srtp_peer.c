@@ -318,7 +318,7 @@ main(int argc, char **argv)
 	const char *bind_s = NULL, *ready_file = NULL;
 	char *txspec[MAX_TX], *rxspec[MAX_RX];
 	int ntxs = 0, nrxs = 0;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL)
 			die("%s needs a value", a);
@@ -352,7 +352,6 @@ main(int argc, char **argv)
 				die("cannot write %s", v);
 		} else
 			die("unknown option %s", a);
-		i++;
 	}
 	if (bind_s == NULL)
 		die("--bind ADDR is required%s", "");

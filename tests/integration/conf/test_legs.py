@@ -100,6 +100,22 @@ def test():
               "an authenticated packet from a new address latches the leg there (%s:%s, %d)"
               % (la["remote"], la["remote_port"], la["latches"]))
 
+        # -- keys that are refused, with a reason and nothing changed ---------------------------
+        import base64
+        short = base64.b64encode(b"k" * 20).decode()
+        n_before = len(lab.ctl_json("show", "conference", str(conf2))["legs"])
+        for keys, want in (
+                ("in a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\nout %s\n" % (short, mxplab.crypto_line(gen_key())), "30"),
+                ("in a=crypto:1 AES_CM_128_HMAC_SHA1_99 inline:%s\nout %s\n" % (gen_key(), mxplab.crypto_line(gen_key())), "suite"),
+                ("in %s\n" % mxplab.crypto_line(gen_key()), "out"),
+                ("in a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s UNENCRYPTED_SRTP\nout %s\n" % (gen_key(), mxplab.crypto_line(gen_key())), "UNENCRYPTED_SRTP"),
+                ("in %s\nout %s UNENCRYPTED_SRTCP\n" % (mxplab.crypto_line(gen_key()), mxplab.crypto_line(gen_key())), "UNENCRYPTED_SRTCP")):
+            r = lab.ctl_input(keys, "leg", "add", str(conf2), "remote", KERNEL_IP4, "5500", check_rc=False)
+            check(r.returncode == 2 and want in r.stderr and short not in r.stderr,
+                  "refused key: %s" % r.stderr.strip())
+        check(len(lab.ctl_json("show", "conference", str(conf2))["legs"]) == n_before,
+              "refused legs changed nothing")
+
         # -- IPv6 legs -------------------------------------------------------------------------
         conf3 = lab.conf_create()
         k = [(gen_key(), gen_key()) for _ in range(2)]

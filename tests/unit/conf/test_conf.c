@@ -98,7 +98,7 @@ sys_new(void)
 		printf("# %s\n", err);
 		abort();
 	}
-	static const struct mxp_conf_io io = { io_tx, io_neigh, io_punt };
+	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
 	memset(drops, 0, sizeof(drops));
 	g_w = mxp_conf_worker_attach(sys, 0, &io, NULL, drops);
 	if (g_w == NULL)
