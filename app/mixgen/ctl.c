@@ -25,9 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "mixgen.h"
+#include "mxp_srtp_sdes.h"
 
 #define CTL_TIMEOUT_MS 15000
 #define CTL_OUT_MAX (1u << 20)
@@ -66,20 +65,18 @@ mg_keys_generate(struct mg_key *k, uint32_t mki, char *err, size_t errlen)
 int
 mg_key_crypto_value(const struct mg_key *k, char *out, size_t cap)
 {
-	uint8_t raw[30];
-	char b64[48];
-	memcpy(raw, k->key, 16);
-	memcpy(raw + 16, k->salt, 14);
-	EVP_EncodeBlock((unsigned char *)b64, raw, sizeof(raw));
-	explicit_bzero(raw, sizeof(raw));
-	int n;
-	if (k->mki_len)
-		n = snprintf(out, cap, "AES_CM_128_HMAC_SHA1_80 inline:%s|%u:%u", b64, k->mki_val,
-			     k->mki_len);
-	else
-		n = snprintf(out, cap, "AES_CM_128_HMAC_SHA1_80 inline:%s", b64);
-	explicit_bzero(b64, sizeof(b64));
-	return n > 0 && (size_t)n < cap ? 0 : -ENOSPC;
+	struct mxp_sdes_crypto c;
+	memset(&c, 0, sizeof(c));
+	c.tag = 1;
+	c.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	c.nkeys = 1;
+	memcpy(c.keys[0].key, k->key, sizeof(k->key));
+	memcpy(c.keys[0].salt, k->salt, sizeof(k->salt));
+	c.keys[0].mki_len = k->mki_len;
+	memcpy(c.keys[0].mki, k->mki, k->mki_len);
+	int n = mxp_sdes_encode(&c, out, cap);
+	mxp_sdes_wipe(&c);
+	return n < 0 ? n : 0;
 }
 
 /* ---- key files ------------------------------------------------------------------------------ */
@@ -154,7 +151,7 @@ static int
 keyfile_write(struct mg *m, const struct mg_part *p, char *path, size_t cap, char *err,
 	      size_t errlen)
 {
-	char in[160], out[160];
+	char in[MXP_SDES_MAX_LINE], out[MXP_SDES_MAX_LINE];
 	snprintf(path, cap, "%s/%s.keys", m->keydir, p->label);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -165,10 +162,10 @@ keyfile_write(struct mg *m, const struct mg_part *p, char *path, size_t cap, cha
 		close(fd);
 		return MG_ERR(err, errlen, "key encoding failed");
 	}
-	char buf[400];
+	char buf[3 * MXP_SDES_MAX_LINE];
 	int n = snprintf(buf, sizeof(buf),
 			 "# %s: mixgen participant keys (conference %u, leg %s)\n"
-			 "in a=crypto:1 %s\nout a=crypto:1 %s\n",
+			 "in a=crypto:%s\nout a=crypto:%s\n",
 			 p->label, m->confs[p->conf].id, p->label, in, out);
 	ssize_t w = write(fd, buf, (size_t)n);
 	explicit_bzero(buf, sizeof(buf));
@@ -202,7 +199,7 @@ mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen)
 		   "# leg <ctx> <term> <mrfp-addr> <mrfp-port> <participant-addr> "
 		   "<participant-port> <pt>\n# tx <a=crypto value the participant sends with>\n"
 		   "# rx <a=crypto value the participant receives with>\n# ssrc <participant SSRC>\n");
-	char a[64], b[64], v[160];
+	char a[64], b[64], v[MXP_SDES_MAX_LINE];
 	mxp_ip_format(&m->o.ip, b, sizeof(b));
 	for (uint32_t i = 0; i < m->nparts; i++) {
 		const struct mg_part *p = &m->parts[i];
@@ -210,9 +207,9 @@ mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen)
 		fprintf(f, "leg %u %u %s %u %s %u %u\n", m->confs[p->conf].id, p->leg_id, a,
 			p->mixer_port, b, p->port, (unsigned int)m->o.codec);
 		mg_key_crypto_value(&p->tx_key[0], v, sizeof(v));
-		fprintf(f, "tx 1 %s\n", v);
+		fprintf(f, "tx %s\n", v);
 		mg_key_crypto_value(&p->rx_key[0], v, sizeof(v));
-		fprintf(f, "rx 1 %s\nssrc %u\n", v, p->ssrc);
+		fprintf(f, "rx %s\nssrc %u\n", v, p->ssrc);
 	}
 	explicit_bzero(v, sizeof(v));
 	if (fclose(f) != 0)

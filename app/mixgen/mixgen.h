@@ -360,7 +360,7 @@ struct mg_ctl_ops {
 };
 const struct mg_ctl_ops *mg_ctl_find(const char *name);
 int mg_keys_generate(struct mg_key *k, uint32_t mki, char *err, size_t errlen);
-/* "AES_CM_128_HMAC_SHA1_80 inline:...|2^31|MKI:4" (a=crypto value without the tag). */
+/* The a=crypto value "1 AES_CM_128_HMAC_SHA1_80 inline:...[|MKI:4]" (lib/srtp's encoder). */
 int mg_key_crypto_value(const struct mg_key *k, char *out, size_t cap);
 int mg_keydir_open(struct mg *m, char *err, size_t errlen);
 int mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen);
