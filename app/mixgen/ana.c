@@ -163,9 +163,12 @@ stream_get(struct mg *m, struct mg_part *p, uint32_t ssrc)
 		.dir = MXP_SRTP_INBOUND,
 		.ssrc = ssrc,
 	};
-	if (mxp_srtp_ctx_init(st->ctx, &sp, NULL, 0) != 0)
+	if (m->o.plain) {
+		st->ctx = NULL;
+	} else if (mxp_srtp_ctx_init(st->ctx, &sp, NULL, 0) != 0) {
 		return NULL;
-	for (unsigned int k = 0; k < p->n_rx_keys; k++) {
+	}
+	for (unsigned int k = 0; st->ctx && k < p->n_rx_keys; k++) {
 		struct mg_key key = p->rx_key[k];
 		if (m->o.fault_rx_key)
 			key.key[0] ^= 0x5a; /* --fault wrong-rx-key */
@@ -484,7 +487,7 @@ mg_ana_poll(struct mg *m, uint64_t now)
 	}
 
 	if (nr) {
-		uint16_t ok = mxp_srtp_unprotect_burst(rc, rm, nr, reason);
+		uint16_t ok = m->o.plain ? nr : mxp_srtp_unprotect_burst(rc, rm, nr, reason);
 		for (uint16_t i = 0; i < nr; i++) {
 			struct rte_mbuf *b = rm[i];
 			struct mg_stream *st = &m->streams[b->hash.usr];
@@ -505,7 +508,7 @@ mg_ana_poll(struct mg *m, uint64_t now)
 		}
 	}
 	if (nc) {
-		uint16_t ok = mxp_srtcp_unprotect_burst(cc, cm, nc, reason);
+		uint16_t ok = m->o.plain ? nc : mxp_srtcp_unprotect_burst(cc, cm, nc, reason);
 		for (uint16_t i = 0; i < nc; i++) {
 			struct mg_part *p = &m->parts[m->streams[cm[i]->hash.usr].recv];
 			if (i < ok)

@@ -132,7 +132,7 @@ int
 mg_audio_init(struct mg *m, char *err, size_t errlen)
 {
 	const struct mg_opts *o = &m->o;
-	uint32_t mki_len = m->mki ? 4 : 0;
+	uint32_t mki_len = m->mki ? 4 : 0, tag = o->plain ? 0 : MG_TAG_LEN;
 	uint32_t ext = o->probe ? MG_EXT_LEN : 0;
 
 	m->ts_step = o->ptime_ms * 8;
@@ -149,9 +149,9 @@ mg_audio_init(struct mg *m, char *err, size_t errlen)
 	}
 #endif
 	if (o->audio == MG_AUDIO_PATTERN) {
-		if (o->size < MG_RTP_HDR + ext + mki_len + MG_TAG_LEN + 1)
+		if (o->size < MG_RTP_HDR + ext + mki_len + tag + 1)
 			return MG_ERR(err, errlen, "--size %u leaves no payload", o->size);
-		m->payload_len = o->size - MG_RTP_HDR - ext - mki_len - MG_TAG_LEN;
+		m->payload_len = o->size - MG_RTP_HDR - ext - mki_len - tag;
 	} else {
 		m->payload_len = m->ts_step; /* G.711: one byte per sample */
 	}

@@ -406,7 +406,7 @@ lab_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_
 {
 	static struct cmd_result r;
 	char path[MG_PATH_LEN + 64], conf[16], addr[64], port[16];
-	if (keyfile_write(m, p, path, sizeof(path), err, errlen) != 0)
+	if (!m->o.plain && keyfile_write(m, p, path, sizeof(path), err, errlen) != 0)
 		return -1;
 	snprintf(conf, sizeof(conf), "%u", c->id);
 	mxp_ip_format(&m->o.ip, addr, sizeof(addr));
@@ -414,9 +414,9 @@ lab_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_
 	const char *mode = p->send && p->recv ? "sendrecv" : p->send ? "sendonly" :
 					     p->recv ? "recvonly" : "inactive";
 	const char *args[] = { "--json", "leg", "add", conf, "ipv4", "remote", addr, port,
-			       "mode", mode, "label", p->label, NULL };
-	int rc = ctl_run(m, path, &r, args);
-	if (m->keydir_tmp)
+			       "mode", mode, "label", p->label, m->o.plain ? "plain" : NULL, NULL };
+	int rc = ctl_run(m, m->o.plain ? NULL : path, &r, args);
+	if (m->keydir_tmp && !m->o.plain)
 		wipe_file(path);
 	if (rc != 0)
 		return ctl_fail(err, errlen, "leg add", &r);

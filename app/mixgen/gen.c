@@ -56,7 +56,7 @@ wr32(uint8_t *p, uint32_t v)
 uint32_t
 mg_srtp_len(const struct mg *m, const struct mg_part *p)
 {
-	return m->rtp_len + p->tx_key[0].mki_len + MG_TAG_LEN;
+	return m->o.plain ? m->rtp_len : m->rtp_len + p->tx_key[0].mki_len + MG_TAG_LEN;
 }
 
 /* The RTP packet of participant p's next frame, at rtp. Advances seq, ts and the loop. */
@@ -153,7 +153,7 @@ mg_gen_init(struct mg *m, char *err, size_t errlen)
 		struct mg_part *p = &m->parts[i];
 		if (!p->send)
 			continue;
-		if (ctx_setup(m, p, err, errlen) != 0)
+		if (!m->o.plain && ctx_setup(m, p, err, errlen) != 0)
 			return -1;
 		header_setup(m, p);
 	}
@@ -241,7 +241,7 @@ mg_gen_poll(struct mg *m, uint64_t now)
 		who[i] = p;
 		mb[i]->hash.usr = p->idx;
 	}
-	uint16_t ok = mxp_srtp_protect_burst(ctx, mb, (uint16_t)n, reason);
+	uint16_t ok = m->o.plain ? (uint16_t)n : mxp_srtp_protect_burst(ctx, mb, (uint16_t)n, reason);
 	for (uint16_t i = 0; i < ok; i++) {
 		struct mg_part *p = &m->parts[mb[i]->hash.usr];
 		uint8_t *f = rte_pktmbuf_mtod(mb[i], uint8_t *);
@@ -285,7 +285,8 @@ mg_gen_frame(struct mg *m, struct mg_part *p, uint8_t *buf, uint32_t cap, uint64
 	uint8_t *rtp = buf + p->hdr_len;
 	build_rtp(m, p, rtp, tsc);
 	size_t len = m->rtp_len;
-	if (!plain && mxp_srtp_protect(p->txc, rtp, &len, cap - p->hdr_len) != MXP_SRTP_R_OK)
+	if (!plain && !m->o.plain &&
+	    mxp_srtp_protect(p->txc, rtp, &len, cap - p->hdr_len) != MXP_SRTP_R_OK)
 		return 0;
 	/* Lengths and checksums for this packet's size. */
 	struct mxp_pkt_udp_addr a;

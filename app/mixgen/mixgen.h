@@ -133,7 +133,8 @@ struct mg_opts {
 	const char *json_out;
 	const char *pcap_out;
 	double pcap_s;                 /* seconds of streams in the pcap */
-	bool pcap_plain;               /* plain RTP instead of SRTP in the pcap */
+	uint64_t pcap_packets;         /* packets in the pcap (0: pcap_s worth) */
+	bool plain;                    /* plain RTP legs, no SRTP (lab) */
 	const char *keys_out;
 	bool quiet;
 	bool progress;
@@ -395,7 +396,7 @@ double mg_goertzel(const int32_t *pcm, uint32_t n, double f);
 void mg_audio_decode(enum mg_codec c, const uint8_t *in, int16_t *out, uint32_t n);
 
 /* pcap.c */
-int mg_pcap_write(struct mg *m, const char *path, double seconds, bool plain, char *err,
+int mg_pcap_write(struct mg *m, const char *path, double seconds, uint64_t packets, char *err,
 		  size_t errlen);
 
 /* ---- results ------------------------------------------------------------------------------ */
@@ -416,6 +417,7 @@ struct mg_trial {
 	uint64_t errors;               /* auth, replay, payload, probe, self, leak */
 	bool gen_limited;              /* the generator fell short of the target rate */
 	bool pass;
+	char daemon_drops[256];        /* search: what the daemon dropped in the trial (JSON) */
 };
 
 struct mg_check {

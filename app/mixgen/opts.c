@@ -45,6 +45,8 @@ mg_usage(FILE *f)
 		"  --keys individual|group  mixer keys: one per leg, or one per conference (individual;\n"
 		"                        forward mode always uses one conference key)\n"
 		"  --topn N              switch: forward the N loudest (0 = all)\n"
+		"  --plain               plain RTP legs without SRTP (lab: the crypto-free baseline,\n"
+		"                        and Pktgen captures that may be replayed)\n"
 		"Media:\n"
 		"  --audio tone|pattern|FILE.wav  what participants say (tone: each its own frequency)\n"
 		"  --codec pcmu|pcma     (pcmu)\n"
@@ -75,7 +77,8 @@ mg_usage(FILE *f)
 		"  --json FILE           also write the final JSON line to FILE\n"
 		"  --pcap-out FILE       write S seconds of the scenario's streams as a pcap and exit\n"
 		"  --pcap-seconds S      (10)\n"
-		"  --pcap-plain          plain RTP in the pcap (for plain legs / Pktgen profiles)\n"
+		"  --pcap-packets N      exactly N packets instead (Pktgen repeats a pcap of fewer\n"
+		"                        than 24576 packets inside its pool: see doc/benchmarking.md)\n"
 		"  --keys-out FILE       the participants' keys and legs (0600), mrfc's participant\n"
 		"                        key file format: to decrypt a capture or a --pcap-out file\n"
 		"  --quiet               no progress line, no table (JSON line only)\n"
@@ -98,7 +101,7 @@ enum {
 	O_CODEC, O_PTIME, O_SIZE, O_TONE_BASE, O_TONE_STEP, O_NO_PROBE, O_PROBE_EXT, O_RATE,
 	O_DURATION, O_DRAIN, O_CHECK, O_WAV_DIR, O_WAV_SECONDS, O_SEARCH, O_SEARCH_MAX,
 	O_SEARCH_MIN, O_RES, O_TRIAL, O_LOSS_TOL, O_JSON, O_PCAP_OUT, O_PCAP_SECONDS,
-	O_PCAP_PLAIN, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
+	O_PCAP_PACKETS, O_PLAIN, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
 	O_GEN_ONLY, O_FAULT, O_HELP, O_PEER, O_PEER_MAC, O_PEER_PORT,
 };
 
@@ -143,7 +146,8 @@ static const struct option longopts[] = {
 	{ "json", required_argument, NULL, O_JSON },
 	{ "pcap-out", required_argument, NULL, O_PCAP_OUT },
 	{ "pcap-seconds", required_argument, NULL, O_PCAP_SECONDS },
-	{ "pcap-plain", no_argument, NULL, O_PCAP_PLAIN },
+	{ "pcap-packets", required_argument, NULL, O_PCAP_PACKETS },
+	{ "plain", no_argument, NULL, O_PLAIN },
 	{ "keys-out", required_argument, NULL, O_KEYS_OUT },
 	{ "quiet", no_argument, NULL, O_QUIET },
 	{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -458,7 +462,12 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			if (!dbl_arg(a, 0.02, 3600, &o->pcap_s))
 				return bad(name, a, "seconds, 0.02..3600");
 			break;
-		case O_PCAP_PLAIN: o->pcap_plain = true; break;
+		case O_PCAP_PACKETS:
+			if (!u64_arg(a, 1, 1ull << 32, &u))
+				return bad(name, a, "1..4294967296 packets");
+			o->pcap_packets = u;
+			break;
+		case O_PLAIN: o->plain = true; break;
 		case O_KEYS_OUT: o->keys_out = a; break;
 		case O_QUIET: o->quiet = true; o->progress = false; break;
 		case O_NO_PROGRESS: o->progress = false; break;
@@ -475,6 +484,8 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			break;
 		case O_GEN_ONLY: o->gen_only = true; break;
 		case O_FAULT:
+			if (o->plain)
+				return bad(name, a, "no --fault with --plain");
 			if (strcmp(a, "wrong-tx-key") == 0)
 				o->fault_tx_key = true;
 			else if (strcmp(a, "wrong-rx-key") == 0)

@@ -3,7 +3,7 @@
  * --pcap-out: the scenario's streams as a classic pcap file (Ethernet), for replay with
  * Pktgen-DPDK (-s P:FILE) or tcpreplay. The packets are exactly what mixgen would send:
  * addressed to the daemon's MAC, address and leg ports, SRTP-protected with the keys the
- * daemon was given (or plain RTP with --pcap-plain), sequence numbers, timestamps and SRTP
+ * daemon was given (plain RTP with --plain legs), sequence numbers, timestamps and SRTP
  * indexes running on through the whole file. Packet k goes out at k / rate seconds (the
  * realtime schedule unless --rate PPS); the probe's send time is 0 (meaningless on replay).
  *
@@ -23,11 +23,13 @@ put32(uint8_t *p, uint32_t v)
 }
 
 int
-mg_pcap_write(struct mg *m, const char *path, double seconds, bool plain, char *err,
+mg_pcap_write(struct mg *m, const char *path, double seconds, uint64_t packets, char *err,
 	      size_t errlen)
 {
+	bool plain = m->o.plain;
 	double pps = m->o.rate == MG_RATE_PPS ? m->o.pps : m->nsenders * 1000.0 / m->o.ptime_ms;
-	uint64_t total = (uint64_t)(seconds * pps);
+	uint64_t total = packets ? packets : (uint64_t)(seconds * pps);
+	seconds = (double)total / pps;
 	if (m->nsenders == 0 || total == 0)
 		return MG_ERR(err, errlen, "--pcap-out: the scenario has no sender");
 	FILE *f = fopen(path, "wb");
@@ -48,7 +50,7 @@ mg_pcap_write(struct mg *m, const char *path, double seconds, bool plain, char *
 	uint64_t bytes = 0;
 	for (uint64_t k = 0; ok && k < total; k++) {
 		struct mg_part *p = &m->parts[m->senders[k % m->nsenders]];
-		uint32_t len = mg_gen_frame(m, p, frame, sizeof(frame), 0, plain);
+		uint32_t len = mg_gen_frame(m, p, frame, sizeof(frame), 0, false);
 		if (len == 0) {
 			fclose(f);
 			return MG_ERR(err, errlen, "--pcap-out: building packet %lu failed",
@@ -64,6 +66,9 @@ mg_pcap_write(struct mg *m, const char *path, double seconds, bool plain, char *
 	}
 	if (fclose(f) != 0 || !ok)
 		return MG_ERR(err, errlen, "--pcap-out %s: write failed", path);
+	if (!plain && total < 24576)
+		fprintf(stderr, "mixgen: note: Pktgen-DPDK 23.06 repeats a pcap of fewer than 24576 "
+				"packets to fill its pool: every repeat is an SRTP replay the daemon drops\n");
 	if (!m->o.quiet)
 		fprintf(stderr, "mixgen: wrote %lu packets (%.1f s at %.0f pps, %lu bytes of frames) "
 				"to %s%s\n",

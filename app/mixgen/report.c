@@ -65,8 +65,10 @@ trial_row(FILE *f, uint32_t i, const struct mg_trial *t)
 	fprintf(f, "  %3u %12s %12.0f %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
 		   " %8" PRIu64 "  %s%s\n",
 		i, target, t->offered_pps, t->sent + t->tx_full, t->expected, t->received,
-		t->lost + t->tx_full, t->errors, t->pass ? "pass" : "FAIL",
+		t->lost, t->errors, t->pass ? "pass" : "FAIL",
 		t->gen_limited ? " (generator limited)" : "");
+	if (t->daemon_drops[0] == '{' && strcmp(t->daemon_drops, "{}") != 0)
+		fprintf(f, "        daemon drops: %s\n", t->daemon_drops);
 }
 
 void
@@ -133,8 +135,8 @@ mg_report_table(struct mg *m, const struct mg_result *r, FILE *f)
 	const struct mg_trial *t = &r->run;
 	fprintf(f, "\ntotal: sent %" PRIu64 ", expected %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64
 		   " (%.4f %%), offered %.0f pps, received %.0f pps\n",
-		t->sent, t->expected, t->received, t->lost + t->tx_full,
-		t->expected ? 100.0 * (double)(t->lost + t->tx_full) / (double)t->expected : 0,
+		t->sent, t->expected, t->received, t->lost,
+		t->expected ? 100.0 * (double)(t->lost) / (double)t->expected : 0,
 		t->offered_pps, t->rx_pps);
 	uint64_t n = 0;
 	for (uint32_t i = 0; i < MG_LAT_BUCKETS; i++)
@@ -184,10 +186,10 @@ json_trial(FILE *f, const struct mg_trial *t)
 	fprintf(f, "{\"target_pps\":%.0f,\"offered_pps\":%.0f,\"rx_pps\":%.0f,\"secs\":%.3f,"
 		   "\"sent\":%" PRIu64 ",\"tx_full\":%" PRIu64 ",\"expected\":%" PRIu64
 		   ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"errors\":%" PRIu64
-		   ",\"generator_limited\":%s,\"pass\":%s}",
+		   ",\"generator_limited\":%s,\"pass\":%s,\"daemon_drops\":%s}",
 		t->target_pps, t->offered_pps, t->rx_pps, t->secs, t->sent, t->tx_full, t->expected,
-		t->received, t->lost + t->tx_full, t->errors, t->gen_limited ? "true" : "false",
-		t->pass ? "true" : "false");
+		t->received, t->lost, t->errors, t->gen_limited ? "true" : "false",
+		t->pass ? "true" : "false", t->daemon_drops[0] == '{' ? t->daemon_drops : "null");
 }
 
 void
