@@ -43,7 +43,8 @@ int mxp_cli_show_leg(struct cli_req *r, int argi);
 	  "create a conference; prints its id", mxp_cli_conf_create }, \
 	{ "conference delete", "ID", "delete a conference and its legs (keys wiped)", \
 	  mxp_cli_conf_delete }, \
-	{ "conference set", "ID topn N", "forward only the N loudest senders (0: all)", \
+	{ "conference set", "ID topn N | ID floor LEG|none", \
+	  "top-N speakers (0: all); floor control: only LEG is forwarded", \
 	  mxp_cli_conf_set }, \
 	{ "leg add", "CONF [ipv4|ipv6] [port IDX] [local-port P] [remote ADDR PORT] [rtcp-port P] " \
 		     "[rtcp-mux] [mode M] [strict] [plain] [pt LIST] [audio-level-id N] [label TEXT] -i KEYS", \
@@ -51,7 +52,8 @@ int mxp_cli_show_leg(struct cli_req *r, int argi);
 	  mxp_cli_leg_add }, \
 	{ "leg delete", "LEG", "remove a leg (keys wiped); prints its last counters", \
 	  mxp_cli_leg_delete }, \
-	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off]", "change a leg", \
+	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [mute on|off]", \
+	  "change a leg (mute: it listens, nothing it sends is forwarded)", \
 	  mxp_cli_leg_set }, \
 	{ "leg key add", "LEG in|out -i KEY", "add a key (a=crypto with an MKI) for a rekey", \
 	  mxp_cli_leg_key_add }, \

@@ -135,14 +135,28 @@ int
 mxp_cli_conf_set(struct cli_req *r, int i)
 {
 	uint32_t id, v;
-	if (r->argc != i + 3 || conf_id_arg(r, i, &id) || strcmp(r->argv[i + 1], "topn") ||
-	    parse_u32_arg(r->argv[i + 2], 65535, &v))
+	if (r->argc != i + 3 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
+	const char *what = r->argv[i + 1], *val = r->argv[i + 2];
 	char err[256] = "";
-	int rc = mxp_conf_set_topn(mxp.conf, id, (uint16_t)v, err, sizeof(err));
+	int rc;
+	if (!strcmp(what, "topn")) {
+		if (parse_u32_arg(val, 65535, &v))
+			return fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", val);
+		rc = mxp_conf_set_topn(mxp.conf, id, (uint16_t)v, err, sizeof(err));
+	} else if (!strcmp(what, "floor")) {
+		if (!strcmp(val, "none") || !strcmp(val, "open"))
+			v = 0;
+		else if (parse_u32_arg(val, UINT32_MAX, &v))
+			return fail(r, MXP_CTL_USAGE, "floor '%s': expected a leg id or none", val);
+		rc = mxp_conf_set_floor(mxp.conf, id, v, err, sizeof(err));
+	} else {
+		return MXP_CTL_USAGE;
+	}
 	if (rc)
 		return fail(r, CONF_ERR(rc), "conference set: %s", err);
-	mxp_buf_printf(r->out, r->json ? "{\"id\":%u,\"topn\":%u}" : "conference %u: topn %u\n", id, v);
+	mxp_buf_printf(r->out, r->json ? "{\"id\":%u,\"%s\":%u}" : "conference %u: %s %u\n", id,
+		       what, v);
 	return MXP_CTL_OK;
 }
 
@@ -200,6 +214,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_bool(j, "rtcp_mux", li->rtcp_mux);
 	mxp_json_bool(j, "strict", li->strict);
 	mxp_json_bool(j, "plain", li->plain);
+	mxp_json_bool(j, "muted", li->muted);
 	if (!li->plain) {
 		const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(li->in_suite);
 		const struct mxp_srtp_suite_info *so = mxp_srtp_suite_info(li->out_suite);
@@ -243,6 +258,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_u64(j, "other_drops", s->other_drops);
 	mxp_json_u64(j, "not_sending", s->not_sending);
 	mxp_json_u64(j, "topn_filtered", s->topn_filtered);
+	mxp_json_u64(j, "floor_filtered", s->floor_filtered);
 	mxp_json_u64(j, "latches", s->latches);
 	mxp_json_u64(j, "remote_fraction_lost", s->remote_fraction_lost);
 	mxp_json_u64(j, "remote_jitter", s->remote_jitter);
@@ -400,6 +416,10 @@ mxp_cli_leg_set(struct cli_req *r, int i)
 		} else if (!strcmp(k, "strict") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
 			m.set_strict = true;
 			m.strict = !strcmp(a, "on");
+			i++;
+		} else if (!strcmp(k, "mute") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
+			m.set_mute = true;
+			m.mute = !strcmp(a, "on");
 			i++;
 		} else {
 			return fail(r, MXP_CTL_USAGE, "leg set: unexpected '%s'", k);
@@ -605,6 +625,10 @@ mxp_cli_show_conference(struct cli_req *r, int i)
 		mxp_json_str(&j, "name", ci.name);
 		mxp_json_str(&j, "mode", mxp_conf_mode_name(ci.mode));
 		mxp_json_u64(&j, "topn", ci.topn);
+		if (ci.floor)
+			mxp_json_u64(&j, "floor", ci.floor);
+		else
+			mxp_json_null(&j, "floor");
 		mxp_json_u64(&j, "worker", ci.worker);
 		mxp_json_u64(&j, "rx_packets", ci.rx_pkts);
 		mxp_json_u64(&j, "tx_packets", ci.tx_pkts);
@@ -748,10 +772,12 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 		       " too old, %" PRIu64 " wrong source, %" PRIu64 " other, %" PRIu64
 		       " while not sending\n"
 		       "  top-N    %" PRIu64 " packets not forwarded\n"
+		       "  floor    %" PRIu64 " packets not forwarded (muted or floor elsewhere)%s\n"
 		       "  reported loss %u/256, jitter %u (from the participant's RTCP)\n",
 		       s->rx_pkts, s->rx_bytes, s->rtcp_rx, s->tx_pkts, s->tx_bytes, s->rtcp_tx,
 		       s->auth_failures, s->replays, s->too_old, s->source_mismatch, s->other_drops,
-		       s->not_sending, s->topn_filtered, s->remote_fraction_lost, s->remote_jitter);
+		       s->not_sending, s->topn_filtered, s->floor_filtered, li.muted ? ", muted" : "",
+		       s->remote_fraction_lost, s->remote_jitter);
 	if (s->last_rx_tsc && mxp_conf_tsc_hz())
 		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());

@@ -515,6 +515,34 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 	return 0;
 }
 
+static void
+cmd_conf_floor(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct mxp_conf *cf = c->a;
+	cf->floor = c->b;
+	(void)w;
+}
+
+int
+mxp_conf_set_floor(struct mxp_conf_sys *sys, uint32_t id, uint32_t leg_id, char *err,
+		   size_t errlen)
+{
+	struct mxp_conf_ctl *cc = find_conf(sys, id);
+	if (cc == NULL)
+		return errf(err, errlen, -ENOENT, "no conference %u", id);
+	struct mxp_leg *l = NULL;
+	if (leg_id) {
+		struct mxp_leg_ctl *lc = find_leg(sys, leg_id);
+		if (lc == NULL)
+			return errf(err, errlen, -ENOENT, "no leg %u", leg_id);
+		if (lc->conf != cc)
+			return errf(err, errlen, -EINVAL, "leg %u is not in conference %u", leg_id, id);
+		l = lc->leg;
+	}
+	struct mxp_conf_cmd c = { .fn = cmd_conf_floor, .a = cc->conf, .b = l };
+	return conf_post(sys, cc->worker, &c);
+}
+
 int
 mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char *err, size_t errlen)
 {
@@ -953,6 +981,8 @@ cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	}
 	TAILQ_REMOVE(&cf->legs, l, in_conf);
 	cf->nlegs--;
+	if (cf->floor == l)
+		cf->floor = NULL; /* the floor holder left: the floor opens */
 	TAILQ_REMOVE(&l->kg->members, l, in_group);
 	l->kg->nmembers--;
 	l->kg->nrecv -= is_receiver(l->mode);
@@ -1048,6 +1078,8 @@ cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	}
 	if (m->set_strict)
 		l->strict = m->strict;
+	if (m->set_mute)
+		l->muted = m->mute;
 	if (m->set_remote) {
 		l->remote_ip = m->remote;
 		l->remote_port = m->remote_port;
@@ -1298,6 +1330,7 @@ mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
 	info->mode = (enum mxp_conf_mode)cf->mode;
 	info->topn = cf->topn;
 	info->worker = cf->worker;
+	info->floor = cf->floor ? cf->floor->id : 0;
 	info->nlegs = cf->nlegs;
 	info->nkeygroups = cf->nkgs;
 	info->rx_pkts = cf->rx_pkts;
@@ -1339,6 +1372,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	info->rtcp_mux = l->rtcp_mux;
 	info->strict = l->strict;
 	info->plain = l->plain;
+	info->muted = l->muted;
 	info->mode = (enum mxp_stream_mode)l->mode;
 	snprintf(info->label, sizeof(info->label), "%s", l->label);
 	info->st = l->st;

@@ -90,6 +90,7 @@ struct mxp_leg {
 	uint8_t level;                       /* smoothed -dBov, 127 = silence */
 	bool in_topn;
 	bool topn_prev;
+	bool muted;
 	uint16_t local_port, local_rtcp_port;
 	struct mxp_ip local_ip;
 	struct mxp_ip remote_ip;
@@ -119,6 +120,7 @@ struct mxp_conf {
 	uint8_t mode;
 	uint16_t topn;
 	uint32_t replay_window;
+	struct mxp_leg *floor;               /* NULL: open floor */
 	struct mxp_leg_list legs;
 	uint32_t nlegs;
 	struct mxp_kg_list kgs;

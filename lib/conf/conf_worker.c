@@ -543,6 +543,11 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 		if (l->audio_level_id)
 			level_update(l, p, &ri, now);
 
+		if (l->muted || (cf->floor != NULL && cf->floor != l)) {
+			l->st.floor_filtered++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (cf->mode == MXP_CONF_FORWARD) {
 			rte_pktmbuf_adj(m, (uint16_t)hdrs);
 			w->out[w->nout++] = (struct conf_out){ .m = m, .conf = cf, .skip = l };

@@ -140,6 +140,7 @@ struct mxp_leg_stats {
 	uint64_t latches;                /**< remote address moved to an authenticated source */
 	uint64_t not_sending;            /**< media from a leg whose mode forbids it */
 	uint64_t topn_filtered;          /**< not forwarded: not among the top-N speakers */
+	uint64_t floor_filtered;         /**< not forwarded: muted, or another leg holds the floor */
 	uint64_t last_rx_tsc;            /**< TSC of the last accepted packet, 0 = never */
 	uint32_t ssrc;                   /**< inbound SSRC (0 with ssrc_known false) */
 	bool ssrc_known;
@@ -161,6 +162,7 @@ struct mxp_leg_info {
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port;
 	bool rtcp_mux, strict, plain;
+	bool muted;
 	enum mxp_stream_mode mode;
 	enum mxp_srtp_suite in_suite, out_suite;
 	/** The keys of each direction: fingerprint and MKI, never the key. */
@@ -192,6 +194,7 @@ struct mxp_conf_info {
 	enum mxp_conf_mode mode;
 	uint16_t topn;
 	uint16_t worker;
+	uint32_t floor;              /**< leg holding the floor, 0 = open floor */
 	uint32_t nlegs;
 	uint32_t nkeygroups;
 	uint64_t rx_pkts, tx_pkts;
@@ -270,6 +273,14 @@ int mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, u
 /** Delete a conference and all its legs (keys wiped). -ENOENT if unknown. */
 int mxp_conf_destroy(struct mxp_conf_sys *sys, uint32_t id, char *err, size_t errlen);
 
+/**
+ * Floor control: only the leg holding the floor is forwarded (others keep listening);
+ * leg_id 0 opens the floor again. -ENOENT (conference or leg), -EINVAL (leg of another
+ * conference).
+ */
+int mxp_conf_set_floor(struct mxp_conf_sys *sys, uint32_t id, uint32_t leg_id, char *err,
+		       size_t errlen);
+
 /** Change the top-N of a conference. -ENOENT, -EINVAL. */
 int mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char *err,
 		      size_t errlen);
@@ -296,6 +307,9 @@ struct mxp_leg_mod {
 	uint16_t remote_rtcp_port;
 	bool set_strict;
 	bool strict;
+	/** Mute (floor control): the leg still listens, nothing it sends is forwarded. */
+	bool set_mute;
+	bool mute;
 	/** Add a key to the inbound (participant) side, e.g. the new MKI of a rekey. */
 	bool add_in_key;
 	struct mxp_conf_key in_key;

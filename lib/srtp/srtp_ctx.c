@@ -145,6 +145,7 @@ mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char 
 	while (pow2 < words)
 		pow2 <<= 1;
 	c->rwin_words = pow2;
+	c->rwin_bitmask = (uint64_t)pow2 * 64 - 1;
 	c->roc_init = p->roc;
 	c->srtcp_next = p->srtcp_index;
 	c->soft_percent = p->key_soft_percent ? p->key_soft_percent : 90;

@@ -77,6 +77,7 @@ struct mxp_srtp_ctx {
 	uint8_t nkeys;
 	uint32_t window;          /* replay window in packets */
 	uint32_t rwin_words;      /* words in use in the bitmaps (power of two) */
+	uint64_t rwin_bitmask;    /* rwin_words * 64 - 1 */
 	uint32_t roc_init;        /* ROC of the first packet when not started */
 	uint32_t srtcp_next;      /* outbound: next SRTCP index */
 	uint8_t soft_percent;
@@ -145,6 +146,60 @@ srtp_ct_diff(const uint8_t *a, const uint8_t *b, size_t n)
 	return d;
 }
 
+/*
+ * Constant-time comparison of an SRTP/SRTCP tag (4, 10 or 16 bytes) with word loads: 0 if
+ * equal. The branch is on the suite's tag length, never on the data.
+ */
+static inline uint64_t
+srtp_tag_diff(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y, d;
+	uint32_t u, v;
+	uint16_t s, t;
+
+	if (n == 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u ^ v;
+	}
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	d = x ^ y;
+	if (n == 10) {
+		memcpy(&s, a + 8, 2);
+		memcpy(&t, b + 8, 2);
+		return d | (uint16_t)(s ^ t);
+	}
+	if (n == 16) {
+		memcpy(&x, a + 8, 8);
+		memcpy(&y, b + 8, 8);
+		return d | (x ^ y);
+	}
+	return d | srtp_ct_diff(a + 8, b + 8, n - 8);
+}
+
+/* Copy a tag of 4, 10 or 16 bytes with word moves. */
+static inline void
+srtp_tag_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	uint64_t x;
+	uint32_t u;
+	uint16_t s;
+
+	if (n == 4) {
+		memcpy(&u, src, 4);
+		memcpy(dst, &u, 4);
+	} else if (n == 10) {
+		memcpy(&x, src, 8);
+		memcpy(&s, src + 8, 2);
+		memcpy(dst, &x, 8);
+		memcpy(dst + 8, &s, 2);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	}
+}
+
 /* --- replay window (RFC 6479 style) --------------------------------------------------- */
 
 /* Check an index against the window: OK, REPLAY or TOO_OLD. Does not modify. */
@@ -155,7 +210,7 @@ srtp_rwin_check(const struct mxp_srtp_ctx *c, const struct srtp_rwin *w, uint64_
 		return MXP_SRTP_R_OK;
 	if (w->top - idx >= c->window)
 		return MXP_SRTP_R_TOO_OLD;
-	uint64_t bit = idx & ((uint64_t)c->rwin_words * 64 - 1);
+	uint64_t bit = idx & c->rwin_bitmask;
 	if (w->bits[bit >> 6] & (UINT64_C(1) << (bit & 63)))
 		return MXP_SRTP_R_REPLAY;
 	return MXP_SRTP_R_OK;
@@ -181,7 +236,7 @@ srtp_rwin_commit(const struct mxp_srtp_ctx *c, struct srtp_rwin *w, uint64_t idx
 		}
 		w->top = idx;
 	}
-	uint64_t bit = idx & ((uint64_t)c->rwin_words * 64 - 1);
+	uint64_t bit = idx & c->rwin_bitmask;
 	w->bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
 }
 

@@ -214,6 +214,8 @@ parse_key(struct cur *c, const struct mxp_srtp_suite_info *si, unsigned int idx,
 		} else {
 			uint64_t val, len;
 			const char *ms = c->p;
+			if (k->mki_len != 0)
+				return fail(err, errlen, -EINVAL, "key %u: two MKI fields", idx + 1);
 			if (!take_uint(c, 19, &val) || c->p >= c->end || *c->p != ':')
 				return fail(err, errlen, -EINVAL,
 					    "key %u: MKI value '%.*s' is not a decimal number",

@@ -40,10 +40,13 @@ struct imb_key {
 _Static_assert(sizeof(struct imb_key) <= MXP_CRYPTO_KEY_SIZE, "imb_key too large");
 _Static_assert(alignof(struct imb_key) <= alignof(struct mxp_crypto_key), "imb_key alignment");
 
+/* Per-thread manager and job arrays. The fields that never change (offsets, lengths of
+ * IVs, keys and tags) are set once in thread_init; a burst writes only the rest. */
 struct imb_thread {
 	IMB_MGR *mgr;
-	IMB_JOB jobs[BURST];    /* HMAC and AES-128 jobs */
-	IMB_JOB jobs256[BURST]; /* AES-256 jobs of the same call */
+	IMB_JOB hash[BURST];    /* HMAC-SHA1 */
+	IMB_JOB jobs[BURST];    /* AES-128-CTR */
+	IMB_JOB jobs256[BURST]; /* AES-256-CTR */
 };
 
 static __thread struct imb_thread *tls;
@@ -63,6 +66,17 @@ imb_thread_init(void)
 		return -ENOMEM;
 	}
 	init_mb_mgr_auto(t->mgr, NULL);
+	for (int i = 0; i < BURST; i++) {
+		t->hash[i].hash_start_src_offset_in_bytes = 0;
+		t->hash[i].auth_tag_output_len_in_bytes = 20;
+		t->hash[i].hash_alg = IMB_AUTH_HMAC_SHA_1;
+		t->jobs[i].iv_len_in_bytes = 16;
+		t->jobs[i].key_len_in_bytes = 16;
+		t->jobs[i].cipher_mode = IMB_CIPHER_CNTR;
+		t->jobs256[i].iv_len_in_bytes = 16;
+		t->jobs256[i].key_len_in_bytes = 32;
+		t->jobs256[i].cipher_mode = IMB_CIPHER_CNTR;
+	}
 	tls = t;
 	return 0;
 }
@@ -172,9 +186,7 @@ ctr_fill(IMB_JOB *j, struct mxp_crypto_op *op, const struct imb_key *k)
 	j->cipher_start_src_offset_in_bytes = op->cipher_off;
 	j->msg_len_to_cipher_in_bytes = op->cipher_len;
 	j->enc_keys = k->u.cm.enc;
-	j->key_len_in_bytes = k->key_len;
 	j->iv = op->iv;
-	j->iv_len_in_bytes = 16;
 }
 
 static void
@@ -215,18 +227,16 @@ imb_hmac(struct mxp_crypto_op *op[], uint16_t n)
 	for (uint16_t at = 0; at < n;) {
 		uint32_t m = (uint32_t)(n - at) < BURST ? (uint32_t)(n - at) : BURST;
 		for (uint32_t i = 0; i < m; i++) {
-			IMB_JOB *j = &t->jobs[i];
+			IMB_JOB *j = &t->hash[i];
 			struct mxp_crypto_op *o = op[at + i];
 			const struct imb_key *k = (const struct imb_key *)o->key->opaque;
 			j->src = o->buf;
-			j->hash_start_src_offset_in_bytes = 0;
 			j->msg_len_to_hash_in_bytes = o->auth_len;
 			j->auth_tag_output = o->tag;
-			j->auth_tag_output_len_in_bytes = 20;
 			j->u.HMAC._hashed_auth_key_xor_ipad = k->u.cm.ipad;
 			j->u.HMAC._hashed_auth_key_xor_opad = k->u.cm.opad;
 		}
-		IMB_SUBMIT_HASH_BURST_NOCHECK(t->mgr, t->jobs, m, IMB_AUTH_HMAC_SHA_1);
+		IMB_SUBMIT_HASH_BURST_NOCHECK(t->mgr, t->hash, m, IMB_AUTH_HMAC_SHA_1);
 		at = (uint16_t)(at + m);
 	}
 }

@@ -752,7 +752,63 @@ MXP_TEST(validation_changes_nothing)
 	mxp_conf_sys_destroy(sys);
 }
 
+MXP_TEST(floor_and_mute)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, l;
+	peer_init(&a, 160, 170, "192.0.2.190", 9400);
+	peer_init(&b, 161, 171, "192.0.2.191", 9402);
+	peer_init(&l, 162, 172, "192.0.2.192", 9404);
+	add_leg(sys, c, &a, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &l, MXP_SM_RECVONLY, false);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	/* a holds the floor: b is not forwarded, a is */
+	MXP_CHECK_EQ(t, mxp_conf_set_floor(sys, c, a.leg.id, NULL, 0), 0);
+	send_srtp(&b, plain, &plen);
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &l, &g), 1);
+	MXP_CHECK_MEM(t, g.rtp[0] + 12, plain + 12, PAYLOAD);
+	sent_clear();
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, b.leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.floor_filtered, 1);
+	struct mxp_conf_info ci;
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.floor, a.leg.id);
+	/* a leg of another conference cannot hold this floor */
+	uint32_t c2 = new_conf(sys, MXP_CONF_SWITCH);
+	MXP_CHECK_EQ(t, mxp_conf_set_floor(sys, c2, a.leg.id, NULL, 0), -EINVAL);
+	/* muting the floor holder silences it too */
+	struct mxp_leg_mod m = { .set_mute = true, .mute = true };
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, NULL, 0), 0);
+	send_srtp(&a, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 0);
+	/* open floor, unmuted: everyone is heard again */
+	m.mute = false;
+	mxp_conf_leg_modify(sys, a.leg.id, &m, NULL, 0);
+	MXP_CHECK_EQ(t, mxp_conf_set_floor(sys, c, 0, NULL, 0), 0);
+	send_srtp(&a, plain, &plen);
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &l, &g), 2);
+	sent_clear();
+	/* the floor holder leaves: the floor opens */
+	mxp_conf_set_floor(sys, c, b.leg.id, NULL, 0);
+	mxp_conf_leg_remove(sys, b.leg.id, NULL, NULL, 0);
+	mxp_conf_get(sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.floor, 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&l);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
+	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(key_group_encrypts_once),
 	MXP_CASE(forward_mode),

@@ -36,7 +36,7 @@ MXP_TEST(rfc4568_example)
 	MXP_CHECK_MEM(t, c.keys[0].mki, "\0\0\0\1", 4);
 	char out[MXP_SDES_MAX_LINE];
 	int n = mxp_sdes_encode(&c, out, sizeof(out));
-	MXP_CHECK_STR(t, out, RFC_LINE + strlen("a=crypto:"));
+	MXP_CHECK_STR(t, out, &RFC_LINE[strlen("a=crypto:")]);
 	MXP_CHECK_EQ(t, n, strlen(RFC_LINE) - strlen("a=crypto:"));
 	MXP_CHECK_EQ(t, mxp_sdes_encode(&c, out, (size_t)n), -ENOSPC);
 	mxp_sdes_wipe(&c);
@@ -147,6 +147,7 @@ MXP_TEST(rejected_with_reason)
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:4|2^20", -EINVAL, "lifetime" },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|2^20|1:4|7", -EINVAL, "'|'" },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:0", -EINVAL, "MKI length" },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|2:12|0:1", -EINVAL, "two MKI" }, /* fuzz */
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:129", -EINVAL, "MKI length" },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:17", -ENOTSUP, "supported" },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|256:1", -EINVAL, "does not fit" },

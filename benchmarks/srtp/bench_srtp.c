@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_srtp: SRTP protect/unprotect throughput on one core, in one run.
+ *
+ * For each suite, packet size (172 = G.711 20 ms RTP, 1200) and direction it measures, on
+ * the same packets: our engine with each crypto driver (bursts of 32 through
+ * mxp_srtp_*_pkts), Debian's libsrtp2 (one packet per call), and the intel-ipsec-mb
+ * ceiling (a raw loop over the same buffers: AES-CTR + HMAC-SHA1 with the synchronous
+ * burst API, or direct AES-GCM calls; also the job API with chained cipher+hash jobs, the
+ * way DPDK's aesni_mb PMD drives the library).
+ *
+ * Method: a pass is POOL packets (one stream) in 1280-byte slots on transparent huge
+ * pages (as mbufs sit on hugepages: no TLB misses). Before each pass, untimed, the packets
+ * are restored and the context is re-created (the replay window would refuse a second
+ * pass); only the protect/unprotect calls are timed. The 172-byte packets therefore sit in
+ * L2, as after DDIO delivery; the 1200-byte ones spill to L3. Mpps = packets / timed
+ * seconds.
+ *
+ * Each row is the best of 5 interleaved rounds (see run_group()).
+ *
+ * Prints a table and one JSON line. Never run by the test suite.
+ *
+ *   taskset -c 1 build/benchmarks/srtp/bench_srtp [-t seconds] [-s suite] [-q]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "mxp_build_config.h"
+#include "mxp_srtp.h"
+
+#if MXP_HAVE_LIBSRTP2
+#include <srtp2/srtp.h>
+#endif
+#if MXP_HAVE_IPSEC_MB
+#include <intel-ipsec-mb.h>
+#endif
+
+#define BURST 32
+#define POOL 2048
+#define SSRC 0x11223344u
+#define MAXPKT 1280
+
+static const uint8_t KEY[32] = { 0xe1, 0xf9, 0x7a, 0x0d, 0x3e, 0x01, 0x8b, 0xe0, 0xd6, 0x4f, 0xa3,
+				 0x2c, 0x06, 0xde, 0x41, 0x39, 0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a,
+				 0xfe, 0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6, 0x01, 0x02 };
+static const uint8_t SALT[14] = { 0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a, 0xfe,
+				  0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6 };
+
+static uint8_t (*plain)[MAXPKT];  /* POOL plaintext packets */
+static uint8_t (*wire)[MAXPKT];   /* POOL protected packets */
+static uint32_t wire_len[POOL];
+static uint8_t (*work)[MAXPKT];   /* what gets processed */
+static uint32_t work_len[POOL];
+static double budget = 1.0;       /* seconds per implementation and row */
+static const char *only_impl;     /* -i: run only implementations starting with this */
+static const char *only_op;       /* -o: protect or unprotect */
+
+static bool
+want(const char *impl, bool unprotect)
+{
+	if (only_op != NULL && strcmp(only_op, unprotect ? "unprotect" : "protect") != 0)
+		return false;
+	return only_impl == NULL || strncmp(impl, only_impl, strlen(only_impl)) == 0;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+make_plain(size_t size)
+{
+	for (unsigned int i = 0; i < POOL; i++) {
+		uint8_t *b = plain[i];
+		memset(b, 0, MAXPKT);
+		b[0] = 0x80;
+		b[1] = 0;
+		b[2] = (uint8_t)(i >> 8);
+		b[3] = (uint8_t)i;
+		b[4] = (uint8_t)(i >> 4);
+		b[8] = SSRC >> 24;
+		b[9] = (uint8_t)(SSRC >> 16);
+		b[10] = (uint8_t)(SSRC >> 8);
+		b[11] = (uint8_t)SSRC;
+		for (size_t k = 12; k < size; k++)
+			b[k] = (uint8_t)(k * 7 + i);
+	}
+}
+
+/* --- our engine -------------------------------------------------------------------------- */
+
+static struct mxp_srtp_ctx *
+ctx_new(enum mxp_srtp_suite s, enum mxp_srtp_dir d, const char *drv)
+{
+	char err[160];
+	struct mxp_srtp_params p = { .suite = s, .dir = d, .driver = drv, .ssrc = SSRC };
+	struct mxp_srtp_ctx *c = aligned_alloc(MXP_SRTP_CTX_ALIGN, mxp_srtp_ctx_size());
+	if (c == NULL || mxp_srtp_ctx_init(c, &p, err, sizeof(err)) != 0 ||
+	    mxp_srtp_ctx_key_add(c, KEY, SALT, NULL, 0, 0) != 0) {
+		fprintf(stderr, "bench_srtp: context: %s\n", err);
+		exit(1);
+	}
+	return c;
+}
+
+static void
+ctx_free(struct mxp_srtp_ctx *c)
+{
+	mxp_srtp_ctx_fini(c);
+	free(c);
+}
+
+/* Protect the pool once with our engine (ipsec_mb) to get the wire packets. */
+static void
+make_wire(enum mxp_srtp_suite s, size_t size)
+{
+	struct mxp_srtp_ctx *o = ctx_new(s, MXP_SRTP_OUTBOUND, NULL);
+	for (unsigned int i = 0; i < POOL; i++) {
+		size_t len = size;
+		memcpy(wire[i], plain[i], size);
+		if (mxp_srtp_protect(o, wire[i], &len, MAXPKT) != MXP_SRTP_R_OK) {
+			fprintf(stderr, "bench_srtp: protect failed\n");
+			exit(1);
+		}
+		wire_len[i] = (uint32_t)len;
+	}
+	ctx_free(o);
+}
+
+static void
+restore(bool protected_, size_t size)
+{
+	for (unsigned int i = 0; i < POOL; i++) {
+		uint32_t l = protected_ ? wire_len[i] : (uint32_t)size;
+		memcpy(work[i], protected_ ? wire[i] : plain[i], l);
+		work_len[i] = l;
+	}
+}
+
+static double
+bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv)
+{
+	struct mxp_srtp_ctx *cs[BURST];
+	struct mxp_srtp_pkt pk[BURST];
+	uint8_t r[BURST];
+	double t = 0;
+	uint64_t done = 0;
+
+	while (t < budget) {
+		restore(unprotect, size);
+		struct mxp_srtp_ctx *c = ctx_new(s, unprotect ? MXP_SRTP_INBOUND : MXP_SRTP_OUTBOUND,
+						 drv);
+		for (int i = 0; i < BURST; i++)
+			cs[i] = c;
+		double t0 = now();
+		for (unsigned int at = 0; at < POOL; at += BURST) {
+			for (int i = 0; i < BURST; i++) {
+				pk[i].data = work[at + i];
+				pk[i].len = work_len[at + i];
+				pk[i].room = MAXPKT - work_len[at + i];
+			}
+			uint16_t ok = unprotect ? mxp_srtp_unprotect_pkts(cs, pk, BURST, r) :
+						  mxp_srtp_protect_pkts(cs, pk, BURST, r);
+			if (ok != BURST) {
+				fprintf(stderr, "bench_srtp: %s failed: %s\n", drv,
+					mxp_srtp_reason_name(r[0]));
+				exit(1);
+			}
+		}
+		t += now() - t0;
+		done += POOL;
+		ctx_free(c);
+	}
+	return (double)done / t / 1e6;
+}
+
+/* --- libsrtp2 ------------------------------------------------------------------------------ */
+
+#if MXP_HAVE_LIBSRTP2
+static srtp_t
+lib_new(enum mxp_srtp_suite s, bool inbound)
+{
+	srtp_policy_t p;
+	static uint8_t k[48];
+	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(s);
+	srtp_t sess;
+
+	memset(&p, 0, sizeof(p));
+	switch (s) {
+	case MXP_SRTP_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+		break;
+	case MXP_SRTP_AES_CM_128_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+		break;
+	case MXP_SRTP_AES_256_CM_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtp);
+		break;
+	case MXP_SRTP_AES_256_CM_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p.rtp);
+		break;
+	case MXP_SRTP_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+		break;
+	default:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
+		break;
+	}
+	p.rtcp = p.rtp;
+	memcpy(k, KEY, si->key_len);
+	memcpy(k + si->key_len, SALT, si->salt_len);
+	p.key = k;
+	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_specific;
+	p.ssrc.value = SSRC;
+	p.window_size = 128;
+	if (srtp_create(&sess, &p) != srtp_err_status_ok) {
+		fprintf(stderr, "bench_srtp: srtp_create failed\n");
+		exit(1);
+	}
+	return sess;
+}
+
+static double
+bench_libsrtp(enum mxp_srtp_suite s, size_t size, bool unprotect)
+{
+	double t = 0;
+	uint64_t done = 0;
+
+	while (t < budget) {
+		restore(unprotect, size);
+		srtp_t sess = lib_new(s, unprotect);
+		double t0 = now();
+		for (unsigned int i = 0; i < POOL; i++) {
+			int len = (int)work_len[i];
+			srtp_err_status_t st = unprotect ? srtp_unprotect(sess, work[i], &len) :
+							   srtp_protect(sess, work[i], &len);
+			if (st != srtp_err_status_ok) {
+				fprintf(stderr, "bench_srtp: libsrtp failed: %d\n", st);
+				exit(1);
+			}
+		}
+		t += now() - t0;
+		done += POOL;
+		srtp_dealloc(sess);
+	}
+	return (double)done / t / 1e6;
+}
+#endif
+
+/* --- intel-ipsec-mb ceiling ----------------------------------------------------------------- */
+
+#if MXP_HAVE_IPSEC_MB
+static IMB_MGR *mgr;
+static alignas(16) uint32_t enc_keys[60], dec_keys[60];
+static alignas(16) uint8_t ipad[32], opad[32];
+static struct gcm_key_data gkey;
+static IMB_JOB jobs[BURST];
+static alignas(16) uint8_t ivs[BURST][16];
+static uint8_t tags[BURST][20];
+
+static void
+ceiling_keys(size_t key_len)
+{
+	uint8_t block[64];
+	if (key_len == 16) {
+		IMB_AES_KEYEXP_128(mgr, KEY, enc_keys, dec_keys);
+		IMB_AES128_GCM_PRE(mgr, KEY, &gkey);
+	} else {
+		IMB_AES_KEYEXP_256(mgr, KEY, enc_keys, dec_keys);
+		IMB_AES256_GCM_PRE(mgr, KEY, &gkey);
+	}
+	memset(block, 0x36 ^ 0x5a, sizeof(block));
+	IMB_SHA1_ONE_BLOCK(mgr, block, ipad);
+	memset(block, 0x5c ^ 0x5a, sizeof(block));
+	IMB_SHA1_ONE_BLOCK(mgr, block, opad);
+}
+
+/* mode 0: cipher burst + hash burst; 1: chained jobs through the job API; 2: GCM direct */
+static double
+bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
+{
+	double t = 0;
+	uint64_t done = 0;
+	uint32_t clen = (uint32_t)size - 12;
+	IMB_KEY_SIZE_BYTES ks = key_len == 16 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES;
+
+	ceiling_keys(key_len);
+	while (t < budget) {
+		restore(false, size);
+		double t0 = now();
+		for (unsigned int at = 0; at < POOL; at += BURST) {
+			if (mode == 0) {
+				for (int i = 0; i < BURST; i++) {
+					IMB_JOB *j = &jobs[i];
+					uint8_t *p = work[at + i];
+					j->src = p;
+					j->dst = p + 12;
+					j->cipher_start_src_offset_in_bytes = 12;
+					j->msg_len_to_cipher_in_bytes = clen;
+					j->enc_keys = enc_keys;
+					j->key_len_in_bytes = key_len;
+					j->iv = ivs[i];
+					j->iv_len_in_bytes = 16;
+					j->hash_start_src_offset_in_bytes = 0;
+					j->msg_len_to_hash_in_bytes = size + 4;
+					j->auth_tag_output = tags[i];
+					j->auth_tag_output_len_in_bytes = 20;
+					j->u.HMAC._hashed_auth_key_xor_ipad = ipad;
+					j->u.HMAC._hashed_auth_key_xor_opad = opad;
+				}
+				if (unprotect) {
+					IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, BURST, IMB_AUTH_HMAC_SHA_1);
+					IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, BURST, IMB_CIPHER_CNTR,
+									IMB_DIR_ENCRYPT, ks);
+				} else {
+					IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, BURST, IMB_CIPHER_CNTR,
+									IMB_DIR_ENCRYPT, ks);
+					IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, BURST, IMB_AUTH_HMAC_SHA_1);
+				}
+			} else if (mode == 1) {
+				for (int i = 0; i < BURST; i++) {
+					uint8_t *p = work[at + i];
+					IMB_JOB *j = IMB_GET_NEXT_JOB(mgr);
+					j->src = p;
+					j->dst = p + 12;
+					j->cipher_start_src_offset_in_bytes = 12;
+					j->msg_len_to_cipher_in_bytes = clen;
+					j->enc_keys = enc_keys;
+					j->dec_keys = enc_keys;
+					j->key_len_in_bytes = key_len;
+					j->iv = ivs[i];
+					j->iv_len_in_bytes = 16;
+					j->cipher_mode = IMB_CIPHER_CNTR;
+					j->cipher_direction = unprotect ? IMB_DIR_DECRYPT : IMB_DIR_ENCRYPT;
+					j->chain_order = unprotect ? IMB_ORDER_HASH_CIPHER :
+								     IMB_ORDER_CIPHER_HASH;
+					j->hash_alg = IMB_AUTH_HMAC_SHA_1;
+					j->hash_start_src_offset_in_bytes = 0;
+					j->msg_len_to_hash_in_bytes = size + 4;
+					j->auth_tag_output = tags[i];
+					j->auth_tag_output_len_in_bytes = 20;
+					j->u.HMAC._hashed_auth_key_xor_ipad = ipad;
+					j->u.HMAC._hashed_auth_key_xor_opad = opad;
+					j = IMB_SUBMIT_JOB_NOCHECK(mgr);
+					while (j != NULL)
+						j = IMB_GET_COMPLETED_JOB(mgr);
+				}
+				while (IMB_FLUSH_JOB(mgr) != NULL)
+					;
+			} else {
+				struct gcm_context_data g;
+				for (int i = 0; i < BURST; i++) {
+					uint8_t *p = work[at + i];
+					if (key_len == 16 && unprotect)
+						IMB_AES128_GCM_DEC(mgr, &gkey, &g, p + 12, p + 12, clen,
+								   ivs[i], p, 12, tags[i], 16);
+					else if (key_len == 16)
+						IMB_AES128_GCM_ENC(mgr, &gkey, &g, p + 12, p + 12, clen,
+								   ivs[i], p, 12, tags[i], 16);
+					else if (unprotect)
+						IMB_AES256_GCM_DEC(mgr, &gkey, &g, p + 12, p + 12, clen,
+								   ivs[i], p, 12, tags[i], 16);
+					else
+						IMB_AES256_GCM_ENC(mgr, &gkey, &g, p + 12, p + 12, clen,
+								   ivs[i], p, 12, tags[i], 16);
+				}
+			}
+		}
+		t += now() - t0;
+		done += POOL;
+	}
+	return (double)done / t / 1e6;
+}
+#endif
+
+/* Memory on transparent huge pages when the kernel allows it (madvise mode). */
+static void *
+huge_alloc(size_t n)
+{
+	size_t sz = (n + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+	void *p = aligned_alloc(2u << 20, sz);
+	if (p == NULL) {
+		perror("bench_srtp: aligned_alloc");
+		exit(1);
+	}
+	madvise(p, sz, MADV_HUGEPAGE);
+	memset(p, 0, sz);
+	return p;
+}
+
+/* --- driver ---------------------------------------------------------------------------------- */
+
+struct row {
+	const char *suite;
+	unsigned int size;
+	const char *op;
+	const char *impl;
+	double mpps;
+};
+
+static struct row rows[512];
+static unsigned int nrows;
+
+static void
+add(const char *suite, size_t size, bool unprotect, const char *impl, double mpps)
+{
+	rows[nrows++] = (struct row){ suite, (unsigned int)size, unprotect ? "unprotect" : "protect",
+				      strdup(impl), mpps };
+	printf("%-24s %5zu %-9s %-22s %8.2f\n", suite, size, unprotect ? "unprotect" : "protect",
+	       impl, mpps);
+	fflush(stdout);
+}
+
+static double
+find(const char *suite, unsigned int size, const char *op, const char *impl)
+{
+	for (unsigned int i = 0; i < nrows; i++)
+		if (strcmp(rows[i].suite, suite) == 0 && rows[i].size == size &&
+		    strcmp(rows[i].op, op) == 0 && strcmp(rows[i].impl, impl) == 0)
+			return rows[i].mpps;
+	return 0;
+}
+
+/*
+ * One (suite, size, direction) group: every implementation runs ROUNDS times in turn, each
+ * time for budget / ROUNDS seconds, and keeps its best round. Interleaving keeps them under
+ * the same conditions when something else disturbs the machine.
+ */
+#define ROUNDS 5
+
+struct runner {
+	char name[40];
+	int kind;          /* 0 mxp, 1 libsrtp2, 2.. ceiling mode kind-2 */
+	char drv[24];
+	double best;
+};
+
+static void
+run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char *drivers)
+{
+	struct runner r[8];
+	int nr = 0;
+	char list[128], *save = NULL;
+
+	snprintf(list, sizeof(list), "%s", drivers);
+	for (char *d = strtok_r(list, " ", &save); d; d = strtok_r(NULL, " ", &save)) {
+		snprintf(r[nr].name, sizeof(r[nr].name), "mxp/%s", d);
+		snprintf(r[nr].drv, sizeof(r[nr].drv), "%s", d);
+		r[nr++].kind = 0;
+	}
+#if MXP_HAVE_LIBSRTP2
+	snprintf(r[nr].name, sizeof(r[nr].name), "libsrtp2");
+	r[nr++].kind = 1;
+#endif
+#if MXP_HAVE_IPSEC_MB
+	if (si->aead) {
+		snprintf(r[nr].name, sizeof(r[nr].name), "ceiling/gcm-direct");
+		r[nr++].kind = 4;
+	} else {
+		snprintf(r[nr].name, sizeof(r[nr].name), "ceiling/burst-api");
+		r[nr++].kind = 2;
+		snprintf(r[nr].name, sizeof(r[nr].name), "ceiling/job-api");
+		r[nr++].kind = 3;
+	}
+#endif
+	double full = budget;
+	budget = full / ROUNDS;
+	for (int i = 0; i < nr; i++)
+		r[i].best = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int i = 0; i < nr; i++) {
+			double v = 0;
+			if (!want(r[i].name, un))
+				continue;
+			if (r[i].kind == 0)
+				v = bench_mxp(si->suite, size, un, r[i].drv);
+#if MXP_HAVE_LIBSRTP2
+			else if (r[i].kind == 1)
+				v = bench_libsrtp(si->suite, size, un);
+#endif
+#if MXP_HAVE_IPSEC_MB
+			else
+				v = bench_ceiling(si->key_len, size, un, r[i].kind - 2);
+#endif
+			if (v > r[i].best)
+				r[i].best = v;
+		}
+	}
+	budget = full;
+	for (int i = 0; i < nr; i++)
+		if (want(r[i].name, un))
+			add(si->name, size, un, r[i].name, r[i].best);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *only = NULL;
+	bool quick = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "t:s:qi:o:h")) != -1) {
+		switch (opt) {
+		case 'i':
+			only_impl = optarg;
+			break;
+		case 'o':
+			only_op = optarg;
+			break;
+		case 't':
+			budget = atof(optarg);
+			break;
+		case 's':
+			only = optarg;
+			break;
+		case 'q':
+			quick = true; /* only AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM at 172 */
+			break;
+		default:
+			fprintf(stderr,
+				"usage: %s [-t seconds-per-measurement] [-s suite] [-q] [-i impl-prefix] "
+				"[-o protect|unprotect]\n"
+				"Pin it: taskset -c 1 %s\n", argv[0], argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	plain = huge_alloc(sizeof(*plain) * POOL);
+	wire = huge_alloc(sizeof(*wire) * POOL);
+	work = huge_alloc(sizeof(*work) * POOL);
+	if (mxp_srtp_thread_init() != 0)
+		return 1;
+#if MXP_HAVE_LIBSRTP2
+	srtp_init();
+#endif
+#if MXP_HAVE_IPSEC_MB
+	mgr = alloc_mb_mgr(0);
+	init_mb_mgr_auto(mgr, NULL);
+#endif
+	cpu_set_t set;
+	int ncpu = 0, cpu = sched_getcpu();
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		ncpu = CPU_COUNT(&set);
+	printf("# bench_srtp: cpu %d, affinity %d cpu(s)%s, burst %d, pool %d, %.2f s per row\n",
+	       cpu, ncpu, ncpu == 1 ? "" : " (NOT PINNED: use taskset -c N)", BURST, POOL, budget);
+	printf("# drivers: %s\n", mxp_srtp_drivers());
+	printf("%-24s %5s %-9s %-22s %8s\n", "suite", "bytes", "op", "implementation", "Mpps");
+
+	static const size_t sizes[] = { 172, 1200 };
+	char drivers[128];
+	snprintf(drivers, sizeof(drivers), "%s", mxp_srtp_drivers());
+	for (int s = 1; s < MXP_SRTP_SUITE_COUNT; s++) {
+		const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info((enum mxp_srtp_suite)s);
+		if (only != NULL && strcmp(only, si->name) != 0)
+			continue;
+		if (quick && s != MXP_SRTP_AES_CM_128_HMAC_SHA1_80 && s != MXP_SRTP_AEAD_AES_128_GCM)
+			continue;
+		for (size_t z = 0; z < 2; z++) {
+			size_t size = sizes[z];
+			if (quick && size != 172)
+				continue;
+			make_plain(size);
+			make_wire(si->suite, size);
+			for (int un = 1; un >= 0; un--)
+				run_group(si, size, un, drivers);
+		}
+	}
+
+	/* ratios of interest: ours (ipsec_mb) vs the best ceiling and vs libsrtp2 */
+	printf("{\"bench\":\"srtp\",\"cpu\":%d,\"pinned\":%s,\"burst\":%d,\"rows\":[", cpu,
+	       ncpu == 1 ? "true" : "false", BURST);
+	for (unsigned int i = 0; i < nrows; i++)
+		printf("%s{\"suite\":\"%s\",\"bytes\":%u,\"op\":\"%s\",\"impl\":\"%s\",\"mpps\":%.3f}",
+		       i ? "," : "", rows[i].suite, rows[i].size, rows[i].op, rows[i].impl,
+		       rows[i].mpps);
+	printf("],\"ratios\":[");
+	bool first = true;
+	for (unsigned int i = 0; i < nrows; i++) {
+		if (strcmp(rows[i].impl, "mxp/ipsec_mb") != 0)
+			continue;
+		double lib = find(rows[i].suite, rows[i].size, rows[i].op, "libsrtp2");
+		double c0 = find(rows[i].suite, rows[i].size, rows[i].op, "ceiling/burst-api");
+		double c1 = find(rows[i].suite, rows[i].size, rows[i].op, "ceiling/job-api");
+		double c2 = find(rows[i].suite, rows[i].size, rows[i].op, "ceiling/gcm-direct");
+		double ceil = c0 > c1 ? c0 : c1;
+		if (c2 > ceil)
+			ceil = c2;
+		printf("%s{\"suite\":\"%s\",\"bytes\":%u,\"op\":\"%s\",\"mpps\":%.3f,"
+		       "\"vs_ceiling\":%.3f,\"vs_libsrtp2\":%.2f}",
+		       first ? "" : ",", rows[i].suite, rows[i].size, rows[i].op, rows[i].mpps,
+		       ceil > 0 ? rows[i].mpps / ceil : 0, lib > 0 ? rows[i].mpps / lib : 0);
+		first = false;
+	}
+	printf("]}\n");
+	return 0;
+}
