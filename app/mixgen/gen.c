@@ -12,6 +12,13 @@
  * token count against the TSC says how many packets are due; late packets go out in
  * bursts of up to MG_BURST until the schedule is met again.
  *
+ * Back-pressure: packets the port does not take are kept and sent first next time, and
+ * nothing new is built meanwhile. Dropping them would leave holes in the SRTP index
+ * sequence, and a receiver that misses 2^15 packets in a row can no longer guess the
+ * rollover counter (RFC 3711 3.3.1): every later packet would fail authentication. Over
+ * memif a full ring means the daemon is not keeping up; the trial then falls short of its
+ * rate and the search counts it as a failure.
+ *
  * The probe (RFC 8285 one-byte extension, id --probe-ext-id) carries the sender's index
  * and the TSC at build time: the analyser names the sender of every stream and measures
  * each packet's latency. It is inside the authenticated header, so nobody can forge it.
@@ -35,6 +42,8 @@ static struct {
 	uint64_t trial_sent;
 	uint32_t rr;
 	double pps;
+	struct rte_mbuf *backlog[MG_BURST];
+	uint16_t nbacklog, backlog_at;
 } pace;
 
 static inline void
@@ -196,6 +205,18 @@ mg_gen_poll(struct mg *m, uint64_t now)
 	uint8_t reason[MG_BURST];
 
 	drain_arp(m);
+	if (pace.nbacklog) {
+		uint16_t left = (uint16_t)(pace.nbacklog - pace.backlog_at);
+		uint16_t s = rte_eth_tx_burst(m->port.port_id, 0, pace.backlog + pace.backlog_at, left);
+		for (uint16_t i = 0; i < s; i++)
+			m->parts[pace.backlog[pace.backlog_at + i]->hash.usr].tx.pkts++;
+		pace.backlog_at = (uint16_t)(pace.backlog_at + s);
+		if (pace.backlog_at < pace.nbacklog) {
+			m->gen_backpressure++;
+			return s;
+		}
+		pace.nbacklog = pace.backlog_at = 0;
+	}
 	if (!d->tx_on || m->nsenders == 0)
 		return 0;
 	uint64_t epoch = __atomic_load_n(&d->tx_epoch, __ATOMIC_ACQUIRE);
@@ -260,19 +281,16 @@ mg_gen_poll(struct mg *m, uint64_t now)
 		rte_pktmbuf_free(mb[i]);
 	}
 	(void)who;
-	uint16_t sent = 0;
-	for (int tries = 0; tries < 3 && sent < ok; tries++)
-		sent += rte_eth_tx_burst(m->port.port_id, 0, mb + sent, (uint16_t)(ok - sent));
-	for (uint16_t i = 0; i < sent; i++) {
-		struct mg_part *p = &m->parts[mb[i]->hash.usr];
-		p->tx.pkts++;
-	}
-	for (uint16_t i = sent; i < ok; i++) {
-		m->parts[mb[i]->hash.usr].tx.tx_full++;
-		rte_pktmbuf_free(mb[i]);
+	uint16_t sent = rte_eth_tx_burst(m->port.port_id, 0, mb, ok);
+	for (uint16_t i = 0; i < sent; i++)
+		m->parts[mb[i]->hash.usr].tx.pkts++;
+	if (sent < ok) {
+		memcpy(pace.backlog, mb + sent, (size_t)(ok - sent) * sizeof(mb[0]));
+		pace.nbacklog = (uint16_t)(ok - sent);
+		pace.backlog_at = 0;
 	}
 	pace.trial_sent += n;
-	return sent;
+	return (uint32_t)n;
 }
 
 uint32_t

@@ -163,7 +163,7 @@ struct mg_tx_stats {
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t protect_fail;
-	uint64_t tx_full;              /* the port did not take them */
+	uint64_t tx_full;              /* the port did not take them (unused: back-pressure) */
 	uint64_t no_mbuf;
 };
 
@@ -277,6 +277,7 @@ struct mg_data {
 	volatile bool rec_audio;       /* analyser writes PCM */
 	volatile uint64_t rec_t0_tsc;  /* TSC of audio sample slot 0 */
 	volatile uint64_t rx_last_tsc; /* TSC of the last packet the analyser took */
+	uint64_t loops, idle_loops;    /* data loop iterations, and those that found no work */
 };
 
 struct mg {
@@ -304,6 +305,7 @@ struct mg {
 	int32_t *htab_mem;
 	uint64_t *heard_mem;
 	uint64_t gen_no_mbuf;
+	uint64_t gen_backpressure;     /* polls that found the port's queue still full */
 	/* audio loops (encoded): slot s at audio + s * audio_stride */
 	uint8_t *audio;
 	uint32_t audio_len;            /* bytes per loop */
@@ -416,8 +418,11 @@ struct mg_trial {
 	uint64_t extra;                /* received more than expected (duplicates) */
 	uint64_t errors;               /* auth, replay, payload, probe, self, leak */
 	bool gen_limited;              /* the generator fell short of the target rate */
+	uint64_t backpressure;         /* generator polls that found the port full (the DUT's
+					* input queue, over memif) */
 	bool pass;
 	char daemon_drops[256];        /* search: what the daemon dropped in the trial (JSON) */
+	double mixgen_idle;            /* share of data loop turns with nothing to do */
 };
 
 struct mg_check {

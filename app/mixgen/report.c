@@ -66,7 +66,8 @@ trial_row(FILE *f, uint32_t i, const struct mg_trial *t)
 		   " %8" PRIu64 "  %s%s\n",
 		i, target, t->offered_pps, t->sent + t->tx_full, t->expected, t->received,
 		t->lost, t->errors, t->pass ? "pass" : "FAIL",
-		t->gen_limited ? " (generator limited)" : "");
+		t->gen_limited ? " (generator limited)" :
+		t->backpressure ? " (port full: the daemon did not keep up)" : "");
 	if (t->daemon_drops[0] == '{' && strcmp(t->daemon_drops, "{}") != 0)
 		fprintf(f, "        daemon drops: %s\n", t->daemon_drops);
 }
@@ -186,10 +187,12 @@ json_trial(FILE *f, const struct mg_trial *t)
 	fprintf(f, "{\"target_pps\":%.0f,\"offered_pps\":%.0f,\"rx_pps\":%.0f,\"secs\":%.3f,"
 		   "\"sent\":%" PRIu64 ",\"tx_full\":%" PRIu64 ",\"expected\":%" PRIu64
 		   ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"errors\":%" PRIu64
-		   ",\"generator_limited\":%s,\"pass\":%s,\"daemon_drops\":%s}",
+		   ",\"generator_limited\":%s,\"backpressure\":%" PRIu64 ",\"pass\":%s,"
+		   "\"mixgen_idle\":%.3f,\"daemon_drops\":%s}",
 		t->target_pps, t->offered_pps, t->rx_pps, t->secs, t->sent, t->tx_full, t->expected,
 		t->received, t->lost, t->errors, t->gen_limited ? "true" : "false",
-		t->pass ? "true" : "false", t->daemon_drops[0] == '{' ? t->daemon_drops : "null");
+		t->backpressure, t->pass ? "true" : "false", t->mixgen_idle,
+		t->daemon_drops[0] == '{' ? t->daemon_drops : "null");
 }
 
 void

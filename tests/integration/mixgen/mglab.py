@@ -135,10 +135,14 @@ class MemifLab:
     def ctl_json(self, *args):
         return json.loads(self.ctl(*(list(args) + ["--json"])).stdout)
 
-    def eal_args(self, memif_socket=None, lcores="0"):
+    def eal_args(self, memif_socket=None, lcores="0", rsize=None):
+        """mixgen's EAL arguments: the memif client of this daemon. rsize: log2 of the
+        memif ring size (the client chooses it; DPDK's default is 10, 1024 slots)."""
+        vdev = "net_memif0,role=client,socket=%s" % (memif_socket or self.memif)
+        if rsize:
+            vdev += ",rsize=%d" % rsize
         return ["-l", lcores, "--no-pci", "--file-prefix", self.gen_prefix, "--huge-unlink",
-                "--log-level", "lib.eal:warning",
-                "--vdev=net_memif0,role=client,socket=%s" % (memif_socket or self.memif)]
+                "--log-level", "lib.eal:warning", "--vdev=" + vdev]
 
     def mixgen(self, *args, timeout=120, eal=None, sock=None):
         """Run mixgen against this daemon; returns a Result (never raises on exit status)."""
