@@ -60,7 +60,7 @@ mg_ana_init(struct mg *m, char *err, size_t errlen)
 		htab += p->hmask + 1;
 		heard += c->n;
 		if (p->recv)
-			need += others + others / 8 + 2;
+			need += (others + others / 8 + 2) * (m->o.rekey_at > 0 ? 2 : 1);
 	}
 	m->maxstreams = (uint32_t)need;
 	m->streams = calloc(m->maxstreams, sizeof(*m->streams));
@@ -378,6 +378,30 @@ accept_rtp(struct mg *m, struct mg_part *p, struct mg_stream *st, uint8_t *rtp, 
 	p->heard_pkts[st->sender - m->confs[p->conf].first]++;
 }
 
+/* Key commands for the analyser: a receiver learns a new key of the daemon's (its streams
+ * accept both by MKI; streams made from now on get both). */
+void
+mg_ana_cmds(struct mg *m)
+{
+	struct mg_cmd *c;
+	while (rte_ring_dequeue(mg_cmd_rx, (void **)&c) == 0) {
+		struct mg_part *p = &m->parts[c->part];
+		if (c->type == MG_CMD_RX_KEY_ADD && p->n_rx_keys < MG_MAX_KEYS) {
+			p->rx_key[p->n_rx_keys++] = c->key;
+			struct mg_key key = c->key;
+			if (m->o.fault_rx_key)
+				key.key[0] ^= 0x5a;
+			for (uint32_t i = 0; i < m->nstreams; i++)
+				if (m->streams[i].recv == p->idx && m->streams[i].ctx)
+					mxp_srtp_ctx_key_add(m->streams[i].ctx, key.key, key.salt,
+							     key.mki, key.mki_len, 0);
+			explicit_bzero(&key, sizeof(key));
+		}
+		explicit_bzero(&c->key, sizeof(c->key));
+		__atomic_add_fetch(&mg_cmd_rx_done, 1, __ATOMIC_RELEASE);
+	}
+}
+
 void
 mg_ana_reset(struct mg *m)
 {
@@ -393,6 +417,8 @@ mg_ana_poll(struct mg *m, uint64_t now)
 	uint8_t reason[RX_BURST];
 	uint16_t nc = 0, nr = 0, nd = 0;
 
+	if (unlikely(rte_ring_count(mg_cmd_rx)))
+		mg_ana_cmds(m);
 	uint16_t n = rte_eth_rx_burst(m->port.port_id, 0, mb, RX_BURST);
 	if (n == 0)
 		return 0;
@@ -476,6 +502,9 @@ mg_ana_poll(struct mg *m, uint64_t now)
 			    st->pkts % m->o.sample == 0;
 		st->pkts++;
 		if (full) {
+			/* Under which key? The MKI sits before the tag. */
+			b->hash.fdir.hi = m->mki && len >= MG_RTP_HDR + 4 + MG_TAG_LEN &&
+					  memcmp(rtp + len - MG_TAG_LEN - 4, p->rx_key[0].mki, 4) != 0;
 			b->hash.usr = (uint32_t)(st - m->streams);
 			rc[nr] = st->ctx;
 			rm[nr++] = b;
@@ -496,6 +525,7 @@ mg_ana_poll(struct mg *m, uint64_t now)
 				uint32_t hdrs = (uint32_t)b->l2_len + b->l3_len + b->l4_len;
 				uint8_t *rtp = rte_pktmbuf_mtod_offset(b, uint8_t *, hdrs);
 				p->rx.pkts++;
+				p->rx.rekeyed += b->hash.fdir.hi;
 				accept_rtp(m, p, st, rtp, rte_pktmbuf_data_len(b) - hdrs, now);
 			} else if (reason[i] == MXP_SRTP_R_AUTH) {
 				p->rx.auth_fail++;

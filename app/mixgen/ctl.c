@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -29,6 +30,8 @@
 #include "mxp_srtp_sdes.h"
 
 #define CTL_TIMEOUT_MS 15000
+
+extern char **environ;
 #define CTL_OUT_MAX (1u << 20)
 
 /* ---- keys --------------------------------------------------------------------------------- */
@@ -278,20 +281,24 @@ ctl_run(struct mg *m, const char *input, struct cmd_result *r, const char *const
 		snprintf(r->errtxt, sizeof(r->errtxt), "pipe: %s", strerror(errno));
 		return -1;
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(r->errtxt, sizeof(r->errtxt), "fork: %s", strerror(errno));
+	/* posix_spawn (vfork-like in glibc): no copy of this process's page tables, so the
+	 * data loop on this lcore stalls for microseconds, not milliseconds. */
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	pid_t pid;
+	int se = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (se != 0) {
+		close(po[0]);
+		close(po[1]);
+		close(pe[0]);
+		close(pe[1]);
+		r->status = 127;
+		snprintf(r->errtxt, sizeof(r->errtxt), "cannot run %s: %s", argv[0], strerror(se));
 		return -1;
-	}
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		int fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0)
-			dup2(fd, 0);
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "cannot run %s: %s", argv[0], strerror(errno));
-		_exit(127);
 	}
 	close(po[1]);
 	close(pe[1]);
@@ -309,9 +316,12 @@ ctl_run(struct mg *m, const char *input, struct cmd_result *r, const char *const
 			timed_out = true;
 			break;
 		}
-		int pr = poll(pf, 2, (int)(CTL_TIMEOUT_MS - el));
+		/* While a run is on and this lcore also moves packets, keep moving them. */
+		int pr = poll(pf, 2, m->busy_wait ? 0 : (int)(CTL_TIMEOUT_MS - el));
 		if (pr < 0 && errno == EINTR)
 			continue;
+		if (pr == 0 && m->busy_wait)
+			m->busy_wait(m);
 		if (pr <= 0)
 			continue;
 		char tmp[4096];
@@ -436,6 +446,58 @@ lab_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_
 }
 
 static int
+lab_key_add(struct mg *m, struct mg_part *p, bool out, const struct mg_key *k, char *err,
+	    size_t errlen)
+{
+	static struct cmd_result r;
+	char path[MG_PATH_LEN + 64], leg[16], v[MXP_SDES_MAX_LINE], buf[MXP_SDES_MAX_LINE + 32];
+	snprintf(path, sizeof(path), "%s/%s-%s-%u.key", m->keydir, p->label, out ? "out" : "in",
+		 k->mki_val);
+	if (mg_key_crypto_value(k, v, sizeof(v)) != 0)
+		return MG_ERR(err, errlen, "key encoding failed");
+	int n = snprintf(buf, sizeof(buf), "%s a=crypto:%s\n", out ? "out" : "in", v);
+	explicit_bzero(v, sizeof(v));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		explicit_bzero(buf, sizeof(buf));
+		return MG_ERR(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	ssize_t w = write(fd, buf, (size_t)n);
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	if (w != n)
+		return MG_ERR(err, errlen, "%s: short write", path);
+	snprintf(leg, sizeof(leg), "%u", p->leg_id);
+	const char *args[] = { "leg", "key", "add", leg, out ? "out" : "in", NULL };
+	int rc = ctl_run(m, path, &r, args);
+	if (m->keydir_tmp)
+		wipe_file(path);
+	return rc ? ctl_fail(err, errlen, "leg key add", &r) : 0;
+}
+
+static int
+lab_key_activate(struct mg *m, struct mg_part *p, uint32_t mki, char *err, size_t errlen)
+{
+	static struct cmd_result r;
+	char leg[16], k[24];
+	snprintf(leg, sizeof(leg), "%u", p->leg_id);
+	snprintf(k, sizeof(k), "%u:4", mki);
+	const char *args[] = { "leg", "key", "activate", leg, k, NULL };
+	return ctl_run(m, NULL, &r, args) ? ctl_fail(err, errlen, "leg key activate", &r) : 0;
+}
+
+static int
+lab_key_remove(struct mg *m, struct mg_part *p, bool out, uint32_t mki, char *err, size_t errlen)
+{
+	static struct cmd_result r;
+	char leg[16], k[24];
+	snprintf(leg, sizeof(leg), "%u", p->leg_id);
+	snprintf(k, sizeof(k), "%u:4", mki);
+	const char *args[] = { "leg", "key", "remove", leg, out ? "out" : "in", k, NULL };
+	return ctl_run(m, NULL, &r, args) ? ctl_fail(err, errlen, "leg key remove", &r) : 0;
+}
+
+static int
 lab_conf_delete(struct mg *m, struct mg_conf *c, char *err, size_t errlen)
 {
 	static struct cmd_result r;
@@ -480,6 +542,9 @@ static const struct mg_ctl_ops lab_ops = {
 	.conf_create = lab_conf_create,
 	.leg_add = lab_leg_add,
 	.conf_delete = lab_conf_delete,
+	.key_add = lab_key_add,
+	.key_activate = lab_key_activate,
+	.key_remove = lab_key_remove,
 	.conf_show = lab_conf_show,
 	.drops_show = lab_drops_show,
 };

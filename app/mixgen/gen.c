@@ -31,6 +31,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
+#include <rte_branch_prediction.h>
 #include <rte_ring.h>
 
 #include "mixgen.h"
@@ -183,6 +184,34 @@ mg_gen_fini(struct mg *m)
 	}
 }
 
+struct rte_ring *mg_cmd_tx, *mg_cmd_rx;
+volatile uint64_t mg_cmd_tx_done, mg_cmd_rx_done;
+
+/* Key commands for the generator: a participant switches to a new key (it adds it and
+ * protects with it from now on). */
+void
+mg_gen_cmds(struct mg *m)
+{
+	struct mg_cmd *c;
+	while (rte_ring_dequeue(mg_cmd_tx, (void **)&c) == 0) {
+		struct mg_part *p = &m->parts[c->part];
+		if (c->type == MG_CMD_TX_KEY_SWITCH && p->txc && p->n_tx_keys < MG_MAX_KEYS) {
+			struct mg_key key = c->key;
+			if (m->o.fault_tx_key)
+				key.key[0] ^= 0x5a;
+			if (mxp_srtp_ctx_key_add(p->txc, key.key, key.salt, key.mki, key.mki_len,
+						 0) == 0 &&
+			    mxp_srtp_ctx_key_activate(p->txc, key.mki, key.mki_len) == 0) {
+				p->tx_key[p->n_tx_keys] = c->key;
+				p->tx_active = p->n_tx_keys++;
+			}
+			explicit_bzero(&key, sizeof(key));
+		}
+		explicit_bzero(&c->key, sizeof(c->key));
+		__atomic_add_fetch(&mg_cmd_tx_done, 1, __ATOMIC_RELEASE);
+	}
+}
+
 static inline void
 drain_arp(struct mg *m)
 {
@@ -205,11 +234,16 @@ mg_gen_poll(struct mg *m, uint64_t now)
 	uint8_t reason[MG_BURST];
 
 	drain_arp(m);
+	if (unlikely(rte_ring_count(mg_cmd_tx)))
+		mg_gen_cmds(m);
 	if (pace.nbacklog) {
 		uint16_t left = (uint16_t)(pace.nbacklog - pace.backlog_at);
 		uint16_t s = rte_eth_tx_burst(m->port.port_id, 0, pace.backlog + pace.backlog_at, left);
-		for (uint16_t i = 0; i < s; i++)
-			m->parts[pace.backlog[pace.backlog_at + i]->hash.usr].tx.pkts++;
+		for (uint16_t i = 0; i < s; i++) {
+			struct mg_part *p = &m->parts[pace.backlog[pace.backlog_at + i]->hash.usr];
+			p->tx.pkts++;
+			p->tx.rekeyed += p->tx_active != 0;
+		}
 		pace.backlog_at = (uint16_t)(pace.backlog_at + s);
 		if (pace.backlog_at < pace.nbacklog) {
 			m->gen_backpressure++;
@@ -282,8 +316,11 @@ mg_gen_poll(struct mg *m, uint64_t now)
 	}
 	(void)who;
 	uint16_t sent = rte_eth_tx_burst(m->port.port_id, 0, mb, ok);
-	for (uint16_t i = 0; i < sent; i++)
-		m->parts[mb[i]->hash.usr].tx.pkts++;
+	for (uint16_t i = 0; i < sent; i++) {
+		struct mg_part *p = &m->parts[mb[i]->hash.usr];
+		p->tx.pkts++;
+		p->tx.rekeyed += p->tx_active != 0;
+	}
 	if (sent < ok) {
 		memcpy(pace.backlog, mb + sent, (size_t)(ok - sent) * sizeof(mb[0]));
 		pace.nbacklog = (uint16_t)(ok - sent);

@@ -24,6 +24,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_random.h>
+#include <rte_ring.h>
 
 #include "mixgen.h"
 
@@ -95,6 +96,14 @@ idle_until(uint64_t until)
 			mg_progress(&g, (double)(now - run_t0) / (double)g.tsc_hz, false);
 		}
 	}
+}
+
+static void
+busy_wait(struct mg *m)
+{
+	(void)m;
+	for (int i = 0; i < 64; i++)
+		data_step(main_roles);
 }
 
 /* ---- scenario -------------------------------------------------------------------------------- */
@@ -370,6 +379,114 @@ trial_count(struct mg *m, const struct snap *a, const struct snap *b, struct mg_
 
 static struct snap s_begin, s_end;
 
+/* ---- rekeying --------------------------------------------------------------------------------- */
+
+static struct mg_cmd *cmds;
+static double rekey_ms = -1;
+static char rekey_err[512];
+
+static bool
+cmds_wait(struct mg *m, volatile uint64_t *done, uint64_t want)
+{
+	uint64_t end = rte_rdtsc() + 5 * m->tsc_hz;
+	while (__atomic_load_n(done, __ATOMIC_ACQUIRE) < want) {
+		if (rte_rdtsc() > end || m->d.stop_trial)
+			return false;
+		idle_until(rte_rdtsc() + m->tsc_hz / 2000);
+	}
+	return true;
+}
+
+/*
+ * Give every leg new keys both ways under MKI 2, without losing a packet:
+ *   1. the daemon learns the participant's new key (in) and its own new key (out), beside
+ *      the old ones; our receivers learn the daemon's new key (streams accept both by MKI);
+ *   2. the participants switch to their new key (the daemon accepts both);
+ *   3. the daemon switches its output to the new key (leg key activate);
+ *   4. after 200 ms, the old keys are removed from the daemon (and wiped there).
+ * Forward mode: one new conference key, both ways. Group keys: one new group key.
+ */
+static int
+rekey(struct mg *m, char *err, size_t errlen)
+{
+	const struct mg_ctl_ops *c = m->ctl;
+	uint64_t t0 = rte_rdtsc();
+	if (c->key_add == NULL || c->key_activate == NULL)
+		return MG_ERR(err, errlen, "the %s backend cannot rekey", c->name);
+	struct mg_key *ck = calloc(m->nconfs, sizeof(*ck));
+	struct mg_key *tx = calloc(m->nparts, sizeof(*tx)), *rx = calloc(m->nparts, sizeof(*rx));
+	int rc = -1;
+	if (ck == NULL || tx == NULL || rx == NULL) {
+		(void)MG_ERR(err, errlen, "out of memory");
+		goto out;
+	}
+	bool shared = m->o.mode == MG_FORWARD || m->o.keys == MG_KEYS_GROUP;
+	for (uint32_t i = 0; i < m->nconfs; i++)
+		if (shared && mg_keys_generate(&ck[i], 2, err, errlen) != 0)
+			goto out;
+	uint64_t want_rx = mg_cmd_rx_done, want_tx = mg_cmd_tx_done;
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		struct mg_part *p = &m->parts[i];
+		if (m->o.mode == MG_FORWARD)
+			tx[i] = ck[p->conf];
+		else if (mg_keys_generate(&tx[i], 2, err, errlen) != 0)
+			goto out;
+		if (shared)
+			rx[i] = ck[p->conf];
+		else if (mg_keys_generate(&rx[i], 2, err, errlen) != 0)
+			goto out;
+		if (c->key_add(m, p, false, &tx[i], err, errlen) != 0 ||
+		    c->key_add(m, p, true, &rx[i], err, errlen) != 0)
+			goto out;
+		cmds[i] = (struct mg_cmd){ .type = MG_CMD_RX_KEY_ADD, .part = i, .key = rx[i] };
+		if (rte_ring_enqueue(mg_cmd_rx, &cmds[i]) != 0) {
+			(void)MG_ERR(err, errlen, "command ring full");
+			goto out;
+		}
+		want_rx++;
+	}
+	if (!cmds_wait(m, &mg_cmd_rx_done, want_rx)) {
+		(void)MG_ERR(err, errlen, "the analyser did not take the new keys");
+		goto out;
+	}
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		if (!m->parts[i].send)
+			continue;
+		struct mg_cmd *x = &cmds[m->nparts + i];
+		*x = (struct mg_cmd){ .type = MG_CMD_TX_KEY_SWITCH, .part = i, .key = tx[i] };
+		if (rte_ring_enqueue(mg_cmd_tx, x) != 0) {
+			(void)MG_ERR(err, errlen, "command ring full");
+			goto out;
+		}
+		want_tx++;
+	}
+	if (!cmds_wait(m, &mg_cmd_tx_done, want_tx)) {
+		(void)MG_ERR(err, errlen, "the generator did not take the new keys");
+		goto out;
+	}
+	for (uint32_t i = 0; i < m->nparts; i++)
+		if (c->key_activate(m, &m->parts[i], 2, err, errlen) != 0)
+			goto out;
+	rekey_ms = (double)(rte_rdtsc() - t0) * 1000.0 / (double)m->tsc_hz;
+	idle_until(rte_rdtsc() + m->tsc_hz / 5);
+	for (uint32_t i = 0; c->key_remove && i < m->nparts; i++)
+		if (c->key_remove(m, &m->parts[i], false, 1, err, errlen) != 0 ||
+		    c->key_remove(m, &m->parts[i], true, 1, err, errlen) != 0)
+			goto out;
+	rc = 0;
+out:
+	if (ck)
+		explicit_bzero(ck, sizeof(*ck) * m->nconfs);
+	if (tx)
+		explicit_bzero(tx, sizeof(*tx) * m->nparts);
+	if (rx)
+		explicit_bzero(rx, sizeof(*rx) * m->nparts);
+	free(ck);
+	free(tx);
+	free(rx);
+	return rc;
+}
+
 /*
  * One trial: send at pps (0 = as fast as possible) for secs, stop, wait until nothing has
  * arrived for 50 ms (at most --drain seconds), count.
@@ -389,6 +506,13 @@ trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *e
 	__atomic_add_fetch(&m->d.tx_epoch, 1, __ATOMIC_RELEASE);
 	uint64_t t0 = rte_rdtsc();
 	m->d.tx_on = true;
+	if (m->o.rekey_at > 0 && !m->o.search) {
+		idle_until(t0 + (uint64_t)(m->o.rekey_at * (double)m->tsc_hz));
+		if (!m->d.stop_trial && rekey(m, rekey_err, sizeof(rekey_err)) != 0)
+			fprintf(stderr, "mixgen: rekey: %s\n", rekey_err);
+		else if (rekey_err[0] == '\0' && m->d.stop_trial)
+			snprintf(rekey_err, sizeof(rekey_err), "interrupted");
+	}
 	idle_until(t0 + (uint64_t)(secs * (double)m->tsc_hz));
 	m->d.tx_on = false;
 	uint64_t t1 = rte_rdtsc();
@@ -599,6 +723,20 @@ run_checks(struct mg *m, struct mg_result *r)
 	}
 	if (m->record && m->o.audio == MG_AUDIO_TONE)
 		spectrum_check(m, r);
+	if (m->o.rekey_at > 0) {
+		uint32_t tx_new = 0, rx_new = 0, ns = 0, nr = 0;
+		for (uint32_t i = 0; i < m->nparts; i++) {
+			const struct mg_part *p = &m->parts[i];
+			ns += p->send;
+			tx_new += p->send && p->tx.rekeyed > 0;
+			nr += p->recv && r->expected[i] > 0;
+			rx_new += p->recv && r->expected[i] > 0 && p->rx.rekeyed > 0;
+		}
+		check_add(r, rekey_err[0] == '\0' && tx_new == ns && rx_new == nr, "rekey",
+			  rekey_err[0] ? "failed: %s" : "%s%u of %u senders and %u of %u receivers on the "
+			  "new keys (MKI 2), switched in %.0f ms, old keys removed",
+			  rekey_err, tx_new, ns, rx_new, nr, rekey_ms);
+	}
 }
 
 /* ---- main -------------------------------------------------------------------------------------- */
@@ -635,6 +773,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	m->tsc_hz = rte_get_tsc_hz();
 	m->ns_per_tsc = 1e9 / (double)m->tsc_hz;
+	m->mki = m->o.mki;
 	m->record = m->o.audio != MG_AUDIO_PATTERN && (m->o.wav_dir != NULL ||
 						       m->o.audio == MG_AUDIO_TONE) &&
 		    !m->o.search && !m->o.pcap_out;
@@ -674,6 +813,15 @@ main(int argc, char **argv)
 	}
 	if (mg_port_resolve(m, &m->parts[0].mixer_ip, 3000, err, sizeof(err)) != 0) {
 		rc = fail(MG_EXIT_SETUP, err);
+		goto out;
+	}
+	mg_cmd_tx = rte_ring_create("mg_cmd_tx", 16384, (int)rte_socket_id(),
+				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	mg_cmd_rx = rte_ring_create("mg_cmd_rx", 16384, (int)rte_socket_id(),
+				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	cmds = calloc(2 * (size_t)m->nparts, sizeof(*cmds));
+	if (mg_cmd_tx == NULL || mg_cmd_rx == NULL || cmds == NULL) {
+		rc = fail(MG_EXIT_SETUP, "cannot create the command rings");
 		goto out;
 	}
 	if (mg_gen_init(m, err, sizeof(err)) != 0 || mg_ana_init(m, err, sizeof(err)) != 0 ||
@@ -723,8 +871,10 @@ main(int argc, char **argv)
 		else
 			rte_eal_remote_launch(data_loop, (void *)(uintptr_t)roles, (unsigned int)lc);
 	}
-	if (main_roles)
+	if (main_roles) {
 		mxp_srtp_thread_init();
+		m->busy_wait = busy_wait;
+	}
 
 	bool have_drops = drops_take(m, &drops_before);
 	run_t0 = rte_rdtsc();
@@ -745,6 +895,7 @@ main(int argc, char **argv)
 		res.ntrials = 0;
 	}
 	m->d.rec_audio = false;
+	m->busy_wait = NULL;
 	m->d.stop = true;
 	rte_eal_mp_wait_lcore();
 	if (main_roles)

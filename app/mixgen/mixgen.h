@@ -95,6 +95,8 @@ struct mg_opts {
 	const char *mixplanectl;       /* path of the CLI */
 	const char *keys_dir;          /* keep key files there (else a private temp dir) */
 	bool keep;                     /* do not delete conferences at the end */
+	bool mki;                      /* keys with a 4-byte MKI (needed to rekey) */
+	double rekey_at;               /* rekey every leg this many seconds into the run */
 	/* scenario */
 	uint32_t confs;
 	uint32_t parts;                /* per conference */
@@ -165,6 +167,7 @@ struct mg_tx_stats {
 	uint64_t protect_fail;
 	uint64_t tx_full;              /* the port did not take them (unused: back-pressure) */
 	uint64_t no_mbuf;
+	uint64_t rekeyed;              /* sent under a key other than the first */
 };
 
 /* Counters the analyser writes, per receiving participant. */
@@ -185,6 +188,7 @@ struct mg_rx_stats {
 	uint64_t ts_jump;              /* RTP timestamp did not follow the sequence number */
 	uint64_t srtcp_ok;
 	uint64_t srtcp_fail;
+	uint64_t rekeyed;              /* authenticated under a key other than the first */
 	uint64_t lat_n, lat_sum_ns, lat_min_ns, lat_max_ns;
 };
 
@@ -327,6 +331,7 @@ struct mg {
 	void *pcap;
 	/* setup backend */
 	const struct mg_ctl_ops *ctl;
+	void (*busy_wait)(struct mg *m); /* run the data loop while waiting for the CLI */
 	char err[512];
 };
 
@@ -357,6 +362,14 @@ struct mg_ctl_ops {
 	int (*leg_add)(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err,
 		       size_t errlen);
 	int (*conf_delete)(struct mg *m, struct mg_conf *c, char *err, size_t errlen);
+	/* Rekeying (MKI): add a key to the leg's in (participant) or out (mixer) side,
+	 * switch the mixer's output to the key with this MKI, remove a key. Optional. */
+	int (*key_add)(struct mg *m, struct mg_part *p, bool out, const struct mg_key *k,
+		       char *err, size_t errlen);
+	int (*key_activate)(struct mg *m, struct mg_part *p, uint32_t mki, char *err,
+			    size_t errlen);
+	int (*key_remove)(struct mg *m, struct mg_part *p, bool out, uint32_t mki, char *err,
+			  size_t errlen);
 	/* Daemon-side view for the report (JSON text into buf), optional. */
 	int (*conf_show)(struct mg *m, struct mg_conf *c, char *buf, size_t cap);
 	int (*drops_show)(struct mg *m, char *buf, size_t cap);
@@ -371,6 +384,18 @@ void mg_keydir_close(struct mg *m);
 /* Tiny JSON accessors for mixplanectl's output (top-level keys). */
 bool mg_json_u64(const char *json, const char *key, uint64_t *v);
 bool mg_json_str(const char *json, const char *key, char *out, size_t cap);
+
+/* Commands from the main lcore to the data lcores (between bursts): key changes. */
+enum mg_cmd_type { MG_CMD_RX_KEY_ADD = 1, MG_CMD_TX_KEY_SWITCH = 2 };
+struct mg_cmd {
+	enum mg_cmd_type type;
+	uint32_t part;
+	struct mg_key key;
+};
+extern struct rte_ring *mg_cmd_tx, *mg_cmd_rx;
+extern volatile uint64_t mg_cmd_tx_done, mg_cmd_rx_done;
+void mg_gen_cmds(struct mg *m);
+void mg_ana_cmds(struct mg *m);
 
 /* gen.c */
 uint32_t mg_srtp_len(const struct mg *m, const struct mg_part *p);

@@ -37,6 +37,11 @@ mg_usage(FILE *f)
 		"  --keys-dir DIR        keep the key files there (0600); default: a private temporary\n"
 		"                        directory, wiped at exit\n"
 		"  --keep                leave the conferences in the daemon at the end\n"
+		"  --mki                 keys carry a 4-byte MKI (1, then 2 after a rekey)\n"
+		"  --rekey-at S          S seconds into the run, give every leg new keys both ways\n"
+		"                        (MKI 2): add them, switch the participants, then the\n"
+		"                        daemon's output, remove the old ones; checks no packet is\n"
+		"                        lost across it (implies --mki)\n"
 		"Scenario:\n"
 		"  --confs M             conferences (1)\n"
 		"  --participants N      participants per conference (3)\n"
@@ -101,7 +106,7 @@ enum {
 	O_CODEC, O_PTIME, O_SIZE, O_TONE_BASE, O_TONE_STEP, O_NO_PROBE, O_PROBE_EXT, O_RATE,
 	O_DURATION, O_DRAIN, O_CHECK, O_WAV_DIR, O_WAV_SECONDS, O_SEARCH, O_SEARCH_MAX,
 	O_SEARCH_MIN, O_RES, O_TRIAL, O_LOSS_TOL, O_JSON, O_PCAP_OUT, O_PCAP_SECONDS,
-	O_PCAP_PACKETS, O_PLAIN, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
+	O_PCAP_PACKETS, O_PLAIN, O_MKI, O_REKEY_AT, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
 	O_GEN_ONLY, O_FAULT, O_HELP, O_PEER, O_PEER_MAC, O_PEER_PORT,
 };
 
@@ -148,6 +153,8 @@ static const struct option longopts[] = {
 	{ "pcap-seconds", required_argument, NULL, O_PCAP_SECONDS },
 	{ "pcap-packets", required_argument, NULL, O_PCAP_PACKETS },
 	{ "plain", no_argument, NULL, O_PLAIN },
+	{ "mki", no_argument, NULL, O_MKI },
+	{ "rekey-at", required_argument, NULL, O_REKEY_AT },
 	{ "keys-out", required_argument, NULL, O_KEYS_OUT },
 	{ "quiet", no_argument, NULL, O_QUIET },
 	{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -234,7 +241,11 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 	o->senders = -1;
 	o->mode = MG_SWITCH;
 	o->keys = MG_KEYS_INDIVIDUAL;
+#ifdef MG_HAVE_MEDIA
 	o->audio = MG_AUDIO_TONE;
+#else
+	o->audio = MG_AUDIO_PATTERN; /* tones need lib/media's G.711 */
+#endif
 	o->codec = MG_PCMU;
 	o->ptime_ms = 20;
 	o->size = 172;
@@ -353,7 +364,11 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			break;
 		case O_AUDIO:
 			if (strcmp(a, "tone") == 0) {
-				o->audio = MG_AUDIO_TONE;
+			#ifdef MG_HAVE_MEDIA
+	o->audio = MG_AUDIO_TONE;
+#else
+	o->audio = MG_AUDIO_PATTERN; /* tones need lib/media's G.711 */
+#endif
 			} else if (strcmp(a, "pattern") == 0) {
 				o->audio = MG_AUDIO_PATTERN;
 			} else {
@@ -468,6 +483,12 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			o->pcap_packets = u;
 			break;
 		case O_PLAIN: o->plain = true; break;
+		case O_MKI: o->mki = true; break;
+		case O_REKEY_AT:
+			if (!dbl_arg(a, 0.05, 86400, &o->rekey_at))
+				return bad(name, a, "seconds into the run");
+			o->mki = true;
+			break;
 		case O_KEYS_OUT: o->keys_out = a; break;
 		case O_QUIET: o->quiet = true; o->progress = false; break;
 		case O_NO_PROGRESS: o->progress = false; break;
@@ -525,6 +546,16 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 	if (o->mode == MG_MIX) {
 		fprintf(stderr, "mixgen: --mode mix: the daemon has no mix mode yet\n");
 		return -ENOTSUP;
+	}
+	if (o->rekey_at > 0 && o->mode == MG_FORWARD) {
+		fprintf(stderr, "mixgen: --rekey-at: the daemon does not rekey a forward conference "
+				"in place (its conference key changes by removing and adding the legs)\n");
+		return -ENOTSUP;
+	}
+	if (o->rekey_at > 0 && (o->search || o->plain || o->rekey_at >= o->duration_s)) {
+		fprintf(stderr, "mixgen: --rekey-at needs SRTP, no --search, and a time within "
+				"--duration\n");
+		return -EINVAL;
 	}
 	if (o->search && o->rate == MG_RATE_REALTIME)
 		o->rate = MG_RATE_MAX;
