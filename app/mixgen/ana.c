@@ -408,6 +408,64 @@ mg_ana_reset(struct mg *m)
 	(void)m;
 }
 
+/*
+ * --check sample: a packet that will only be counted needs no full validation. Recognise
+ * the common case (Ethernet, IPv4 without options or fragments, UDP to our address) from
+ * fixed offsets; anything else takes the full path.
+ */
+static inline bool
+fast_udp4(const struct mg *m, const uint8_t *f, uint32_t len, uint16_t *dport, uint32_t *rlen)
+{
+	if (len < 42 + 12 || f[12] != 0x08 || f[13] != 0x00 || f[14] != 0x45 || f[23] != 17 ||
+	    (f[20] & 0x3f) || f[21] || memcmp(f + 30, &m->o.ip.v4, 4) != 0)
+		return false;
+	uint32_t ulen = (uint32_t)f[38] << 8 | f[39];
+	if (ulen < 8 + 12 || 34 + ulen > len)
+		return false;
+	*dport = (uint16_t)(f[36] << 8 | f[37]);
+	*rlen = ulen - 8;
+	return true;
+}
+
+/* Count a packet of a known stream from its header; false if it must be checked fully. */
+static inline bool
+count_only(struct mg *m, const uint8_t *f, uint32_t len)
+{
+	uint16_t dport;
+	uint32_t rlen;
+	if (!fast_udp4(m, f, len, &dport, &rlen))
+		return false;
+	int32_t e = m->by_port[dport];
+	if (e < 0 || (e & PORT_RTCP))
+		return false;
+	const uint8_t *rtp = f + 42;
+	if ((rtp[0] & 0xc0) != 0x80 || mxp_rtp_is_rtcp(rtp, rlen))
+		return false;
+	struct mg_part *p = &m->parts[e];
+	uint32_t ssrc = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 |
+			rtp[11];
+	uint32_t h = hslot(ssrc, p->hmask);
+	struct mg_stream *st = NULL;
+	for (uint32_t k = 0; k <= p->hmask; k++, h = (h + 1) & p->hmask) {
+		int32_t si = p->htab[h];
+		if (si < 0)
+			break;
+		if (m->streams[si].ssrc == ssrc) {
+			st = &m->streams[si];
+			break;
+		}
+	}
+	if (st == NULL || st->sender < 0 || st->pkts % m->o.sample == 0)
+		return false;
+	seq_update(m, p, st, (uint16_t)(rtp[2] << 8 | rtp[3]),
+		   (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7]);
+	st->pkts++;
+	p->rx.bytes += rlen;
+	p->rx.pkts++;
+	p->heard_pkts[st->sender - m->confs[p->conf].first]++;
+	return true;
+}
+
 uint32_t
 mg_ana_poll(struct mg *m, uint64_t now)
 {
@@ -437,6 +495,10 @@ mg_ana_poll(struct mg *m, uint64_t now)
 			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 2], void *));
 		if (b->nb_segs != 1) {
 			m->rx_bad++;
+			done[nd++] = b;
+			continue;
+		}
+		if (m->o.check == MG_CHECK_SAMPLE && count_only(m, f, rte_pktmbuf_data_len(b))) {
 			done[nd++] = b;
 			continue;
 		}

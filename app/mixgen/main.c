@@ -55,11 +55,10 @@ data_step(unsigned int roles)
 		work += mg_ana_poll(&g, now);
 	if (roles & ROLE_TX)
 		work += mg_gen_poll(&g, now);
-	/* One counter pair, written by the lcore running the analyser (or the generator). */
-	if ((roles & ROLE_RX) || !(g.o.tx_lcore != g.o.rx_lcore && g.o.rx_lcore >= 0)) {
-		g.d.loops++;
-		g.d.idle_loops += work == 0;
-	}
+	/* Time spent with work, written by the lcore running the analyser (or the generator
+	 * when it runs alone). */
+	if (work && ((roles & ROLE_RX) || !(g.o.tx_lcore != g.o.rx_lcore && g.o.rx_lcore >= 0)))
+		g.d.busy_tsc += rte_rdtsc() - now;
 }
 
 static int
@@ -500,7 +499,7 @@ trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *e
 	t->target_pps = pps;
 	bool drops = m->o.search && drops_take(m, &d0);
 	snap_take(m, &s_begin);
-	uint64_t l0 = m->d.loops, i0 = m->d.idle_loops, bp0 = m->gen_backpressure;
+	uint64_t b0 = m->d.busy_tsc, bp0 = m->gen_backpressure;
 	m->d.tx_pps = pps;
 	m->d.tx_limit = 0;
 	__atomic_add_fetch(&m->d.tx_epoch, 1, __ATOMIC_RELEASE);
@@ -516,7 +515,7 @@ trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *e
 	idle_until(t0 + (uint64_t)(secs * (double)m->tsc_hz));
 	m->d.tx_on = false;
 	uint64_t t1 = rte_rdtsc();
-	uint64_t l1 = m->d.loops, i1 = m->d.idle_loops, bp1 = m->gen_backpressure;
+	uint64_t b1 = m->d.busy_tsc, bp1 = m->gen_backpressure;
 	/* drain */
 	uint64_t quiet = m->tsc_hz / 20, end = t1 + (uint64_t)(m->o.drain_s * (double)m->tsc_hz);
 	for (;;) {
@@ -528,7 +527,9 @@ trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *e
 			break;
 	}
 	snap_take(m, &s_end);
-	t->mixgen_idle = l1 > l0 ? (double)(i1 - i0) / (double)(l1 - l0) : 0;
+	t->mixgen_idle = t1 > t0 ? 1.0 - (double)(b1 - b0) / (double)(t1 - t0) : 0;
+	if (t->mixgen_idle < 0)
+		t->mixgen_idle = 0;
 	if (drops && drops_take(m, &d1))
 		drops_delta(&d0, &d1, t->daemon_drops, sizeof(t->daemon_drops));
 	trial_count(m, &s_begin, &s_end, t, exp_out, rcv_out);

@@ -281,7 +281,7 @@ struct mg_data {
 	volatile bool rec_audio;       /* analyser writes PCM */
 	volatile uint64_t rec_t0_tsc;  /* TSC of audio sample slot 0 */
 	volatile uint64_t rx_last_tsc; /* TSC of the last packet the analyser took */
-	uint64_t loops, idle_loops;    /* data loop iterations, and those that found no work */
+	uint64_t busy_tsc;             /* TSC cycles the data loop spent on work */
 };
 
 struct mg {
@@ -447,7 +447,7 @@ struct mg_trial {
 					* input queue, over memif) */
 	bool pass;
 	char daemon_drops[256];        /* search: what the daemon dropped in the trial (JSON) */
-	double mixgen_idle;            /* share of data loop turns with nothing to do */
+	double mixgen_idle;            /* share of the trial the data loop had nothing to do */
 };
 
 struct mg_check {

@@ -59,6 +59,17 @@ def busy_others():
     return res
 
 
+def wait_quiet(limit):
+    """Wait (at most limit seconds) until no other process uses a CPU; return the busy ones
+    that remain."""
+    end = time.monotonic() + limit
+    while True:
+        b = busy_others()
+        if not b or time.monotonic() > end:
+            return b
+        time.sleep(2)
+
+
 def search(lab, mode, nrecv, keys, extra, trial, res, rsize):
     args = ["--mode", mode, "--participants", str(nrecv + 1), "--senders", "1",
             "--audio", "pattern", "--size", "172", "--search", "--trial", str(trial),
@@ -101,6 +112,9 @@ def main():
     ap.add_argument("--resolution", type=float, default=0.01)
     ap.add_argument("--quick", action="store_true", help="1 repeat, 1 s trials, 2 %% resolution")
     ap.add_argument("--only", default="", help="comma-separated scenario names")
+    ap.add_argument("--wait-quiet", type=float, default=300,
+                    help="before each search, wait up to this long for other processes to "
+                    "stop using the CPUs (runs beside them are marked disturbed)")
     ap.add_argument("--rsize", type=int, default=12,
                     help="log2 of the memif ring size mixgen asks for (12: 4096 slots)")
     a = ap.parse_args()
@@ -121,18 +135,25 @@ def main():
                 continue
             rs = []
             for _ in range(a.repeat):
+                before = wait_quiet(a.wait_quiet)
                 rs.append(search(lab, mode, nrecv, keys, extra, a.trial, a.resolution, a.rsize))
-                print("# %-26s %10.0f pps in %12.0f pps out%s" % (
+                after = busy_others()
+                rs[-1]["disturbed_by"] = sorted(set(before + after))
+                print("# %-26s %10.0f pps in %12.0f pps out%s%s" % (
                     name, rs[-1]["in_pps"], rs[-1]["out_pps"],
-                    " (generator limited)" if rs[-1]["generator_limited"] else ""),
-                    file=sys.stderr, flush=True)
-            best = max(rs, key=lambda x: x["in_pps"])
+                    " (generator limited)" if rs[-1]["generator_limited"] else "",
+                    " DISTURBED by %s" % ", ".join(rs[-1]["disturbed_by"])
+                    if rs[-1]["disturbed_by"] else ""), file=sys.stderr, flush=True)
+            clean = [x for x in rs if not x["disturbed_by"]] or rs
+            best = max(clean, key=lambda x: x["in_pps"])
             runs[name] = rs
             rows.append(dict(name=name, mode=mode, receivers=nrecv, keys=keys,
                              plain="--plain" in extra, in_pps=best["in_pps"],
                              out_pps=best["out_pps"],
                              median_in_pps=statistics.median(x["in_pps"] for x in rs),
                              generator_limited=best["generator_limited"],
+                             mixgen_idle=best["mixgen_idle"],
+                             disturbed=bool(best["disturbed_by"]),
                              loss_reasons=best["loss_reasons"]))
         lab.stop()
     gen = None
@@ -144,13 +165,17 @@ def main():
     print("core layout: daemon worker alone on CPU 1; daemon control core + mixgen on CPU 0")
     print("best of %d searches, %.1f s trials, %.0f %% resolution\n" % (a.repeat, a.trial,
                                                                       a.resolution * 100))
-    print("%-26s %8s %12s %14s %14s  %s" % ("scenario", "recv", "keys", "in pps", "out pps",
-                                             "loss at the next step up"))
+    print("%-26s %5s %11s %12s %12s %6s  %s" % ("scenario", "recv", "keys", "in pps",
+                                                "out pps", "idle", "lost above it to"))
     for r in rows:
-        print("%-26s %8d %12s %14.0f %14.0f  %s%s" % (
+        print("%-26s %5d %11s %12.0f %12.0f %6s  %s%s%s" % (
             r["name"], r["receivers"], "plain" if r["plain"] else r["keys"], r["in_pps"],
-            r["out_pps"], ",".join("%s" % k for k in r["loss_reasons"]) or "-",
-            " (generator limited)" if r["generator_limited"] else ""))
+            r["out_pps"], "%.0f%%" % (100 * r["mixgen_idle"]) if r["mixgen_idle"] is not None
+            else "-", ",".join("%s" % k for k in r["loss_reasons"]) or "-",
+            " (generator limited)" if r["generator_limited"] else "",
+            " DISTURBED" if r["disturbed"] else ""))
+    print("(idle: share of the best trial mixgen's core had nothing to do; near 0 % means "
+          "mixgen, not the daemon, was the limit)")
     by = {r["name"]: r for r in rows}
     ratios = {}
     for n in (10, 100):
