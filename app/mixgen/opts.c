@@ -365,11 +365,7 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			break;
 		case O_AUDIO:
 			if (strcmp(a, "tone") == 0) {
-			#ifdef MG_HAVE_MEDIA
-	o->audio = MG_AUDIO_TONE;
-#else
-	o->audio = MG_AUDIO_PATTERN; /* tones need lib/media's G.711 */
-#endif
+				o->audio = MG_AUDIO_TONE;
 			} else if (strcmp(a, "pattern") == 0) {
 				o->audio = MG_AUDIO_PATTERN;
 			} else {
