@@ -549,6 +549,29 @@ static const struct mg_ctl_ops lab_ops = {
 	.drops_show = lab_drops_show,
 };
 
+/* ---- --legs FILE: somebody else set the legs up ------------------------------------------------ */
+
+static int
+file_conf_create(struct mg *m, struct mg_conf *c, char *err, size_t errlen)
+{
+	(void)m, (void)c, (void)err, (void)errlen;
+	return 0;
+}
+
+static int
+file_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_t errlen)
+{
+	(void)m, (void)c, (void)p, (void)err, (void)errlen;
+	return 0;
+}
+
+static int
+file_drops_show(struct mg *m, char *buf, size_t cap)
+{
+	/* The daemon's counters, when its control socket is on this machine. */
+	return m->o.socket ? lab_drops_show(m, buf, cap) : -1;
+}
+
 /* ---- --ctl none: nothing is set up ---------------------------------------------------------- */
 
 static int
@@ -592,11 +615,22 @@ static const struct mg_ctl_ops none_ops = {
 	.conf_delete = none_conf_delete,
 };
 
+static const struct mg_ctl_ops file_ops = {
+	.name = "file",
+	.check = none_check,
+	.conf_create = file_conf_create,
+	.leg_add = file_leg_add,
+	.conf_delete = none_conf_delete,
+	.drops_show = file_drops_show,
+};
+
 const struct mg_ctl_ops *
 mg_ctl_find(const char *name)
 {
 	if (strcmp(name, lab_ops.name) == 0)
 		return &lab_ops;
+	if (strcmp(name, file_ops.name) == 0)
+		return &file_ops;
 	if (strcmp(name, none_ops.name) == 0)
 		return &none_ops;
 	return NULL;

@@ -76,6 +76,40 @@ data_loop(void *arg)
  * main lcore has data roles, show progress. */
 static uint64_t prog_next;
 static uint64_t run_t0;
+static uint64_t legs_next;
+static struct mg_cmd *cmds;
+static uint32_t legs_rekeys;
+static char legs_err[512];
+
+static void idle_until(uint64_t until);
+
+/*
+ * --legs: when the file changes (mrfc rewrites it after a rekey), give the receivers the
+ * new keys first, then switch the senders, as a participant would on a new SDP answer.
+ */
+static void
+legs_follow(struct mg *m)
+{
+	static bool busy;
+	if (busy || !mg_legs_changed(m->o.legs))
+		return;
+	busy = true;
+	uint64_t want = mg_cmd_rx_done;
+	int n = mg_legs_poll(m, m->o.legs, cmds, false, legs_err, sizeof(legs_err));
+	if (n > 0) {
+		want += (uint64_t)n;
+		uint64_t end = rte_rdtsc() + m->tsc_hz;
+		while (__atomic_load_n(&mg_cmd_rx_done, __ATOMIC_ACQUIRE) < want &&
+		       rte_rdtsc() < end)
+			idle_until(rte_rdtsc() + m->tsc_hz / 2000);
+	}
+	int t = n >= 0 ? mg_legs_poll(m, m->o.legs, cmds, true, legs_err, sizeof(legs_err)) : -1;
+	if (n > 0 || t > 0)
+		legs_rekeys++;
+	if (n < 0 || t < 0)
+		fprintf(stderr, "mixgen: --legs: %s\n", legs_err);
+	busy = false;
+}
 
 static void
 idle_until(uint64_t until)
@@ -94,6 +128,10 @@ idle_until(uint64_t until)
 			prog_next = now + g.tsc_hz / 4;
 			mg_progress(&g, (double)(now - run_t0) / (double)g.tsc_hz, false);
 		}
+		if (g.o.legs && g.d.tx_on && now >= legs_next) {
+			legs_next = now + g.tsc_hz / 50;
+			legs_follow(&g);
+		}
 	}
 }
 
@@ -107,10 +145,61 @@ busy_wait(struct mg *m)
 
 /* ---- scenario -------------------------------------------------------------------------------- */
 
+/* Random SSRC (unique in the scenario: under a shared key they must be), sequence number
+ * and timestamp. */
+static void
+part_random(struct mg *m, struct mg_part *p)
+{
+	for (;;) {
+		p->ssrc = (uint32_t)rte_rand();
+		bool dup = p->ssrc == 0;
+		for (uint32_t j = 0; j < m->nparts && !dup; j++)
+			dup = &m->parts[j] != p && m->parts[j].ssrc == p->ssrc;
+		if (!dup)
+			break;
+	}
+	p->seq = (uint16_t)rte_rand();
+	p->ts = (uint32_t)rte_rand();
+	p->ts_base = p->ts;
+}
+
+/* Legs from a file: keys and addresses are given; the rest as for our own scenarios. */
+static int
+scenario_from_file(struct mg *m, char *err, size_t errlen)
+{
+	if (mg_legs_load(m, m->o.legs, err, errlen) != 0)
+		return -1;
+	uint32_t maxn = 0;
+	for (uint32_t c = 0; c < m->nconfs; c++)
+		maxn = m->confs[c].n > maxn ? m->confs[c].n : maxn;
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		struct mg_part *p = &m->parts[i];
+		uint32_t given = p->ssrc;
+		p->ssrc = 0;
+		if (given)
+			p->ssrc = given;
+		else
+			part_random(m, p);
+		if (given) {
+			p->seq = (uint16_t)rte_rand();
+			p->ts = (uint32_t)rte_rand();
+			p->ts_base = p->ts;
+		}
+		p->rx_group = i;
+	}
+	for (uint32_t k = 0; k < maxn; k++)
+		for (uint32_t c = 0; c < m->nconfs; c++)
+			if (k < m->confs[c].n && m->parts[m->confs[c].first + k].send)
+				m->senders[m->nsenders++] = m->confs[c].first + k;
+	return 0;
+}
+
 static int
 scenario_build(struct mg *m, char *err, size_t errlen)
 {
 	const struct mg_opts *o = &m->o;
+	if (o->legs)
+		return scenario_from_file(m, err, errlen);
 	m->nconfs = o->confs;
 	m->nparts = o->confs * o->parts;
 	m->confs = calloc(m->nconfs, sizeof(*m->confs));
@@ -140,18 +229,7 @@ scenario_build(struct mg *m, char *err, size_t errlen)
 		p->port = (uint16_t)(o->udp_base + 2 * i);
 		p->send = k < nsend;
 		p->recv = true;
-		/* SSRCs are unique in the whole scenario (under a shared key they must be). */
-		for (;;) {
-			p->ssrc = (uint32_t)rte_rand();
-			bool dup = p->ssrc == 0;
-			for (uint32_t j = 0; j < i && !dup; j++)
-				dup = m->parts[j].ssrc == p->ssrc;
-			if (!dup)
-				break;
-		}
-		p->seq = (uint16_t)rte_rand();
-		p->ts = (uint32_t)rte_rand();
-		p->ts_base = p->ts;
+		part_random(m, p);
 		p->n_tx_keys = p->n_rx_keys = 1;
 		if (o->mode == MG_FORWARD) {
 			p->tx_key[0] = cf->group_key;
@@ -380,7 +458,6 @@ static struct snap s_begin, s_end;
 
 /* ---- rekeying --------------------------------------------------------------------------------- */
 
-static struct mg_cmd *cmds;
 static double rekey_ms = -1;
 static char rekey_err[512];
 
@@ -724,6 +801,16 @@ run_checks(struct mg *m, struct mg_result *r)
 	}
 	if (m->record && m->o.audio == MG_AUDIO_TONE)
 		spectrum_check(m, r);
+	if (m->o.legs && (legs_rekeys || legs_err[0])) {
+		uint32_t tx_new = 0, rx_new = 0;
+		for (uint32_t i = 0; i < m->nparts; i++) {
+			tx_new += m->parts[i].tx.rekeyed > 0;
+			rx_new += m->parts[i].rx.rekeyed > 0;
+		}
+		check_add(r, legs_err[0] == '\0', "keys from --legs",
+			  legs_err[0] ? "%s" : "%s%u key change(s) followed: %u senders and %u receivers "
+			  "on newer keys", legs_err, legs_rekeys, tx_new, rx_new);
+	}
 	if (m->o.rekey_at > 0) {
 		uint32_t tx_new = 0, rx_new = 0, ns = 0, nr = 0;
 		for (uint32_t i = 0; i < m->nparts; i++) {
@@ -918,8 +1005,12 @@ main(int argc, char **argv)
 			struct mg_part *p = &m->parts[i];
 			if (p->pcm == NULL)
 				continue;
-			char path[MG_PATH_LEN + 64];
-			snprintf(path, sizeof(path), "%s/%s.wav", m->o.wav_dir, p->label);
+			char path[MG_PATH_LEN + 64], name[MG_LABEL_LEN];
+			snprintf(name, sizeof(name), "%s", p->label);
+			for (char *s = name; *s; s++)
+				if (*s == '/')
+					*s = '_';
+			snprintf(path, sizeof(path), "%s/%s.wav", m->o.wav_dir, name);
 			uint32_t len = (uint32_t)((m->o.duration_s + 0.2) * 8000);
 			if (len > p->pcm_len)
 				len = p->pcm_len;

@@ -86,7 +86,8 @@ struct mg_opts {
 	uint32_t link_timeout_ms;
 	uint32_t mbufs;
 	/* setup */
-	const char *ctl;               /* "mixplanectl" or "none" */
+	const char *ctl;               /* "mixplanectl", "file" (--legs) or "none" */
+	const char *legs;              /* --legs FILE */
 	struct mxp_ip peer;            /* --ctl none: the daemon's address */
 	struct rte_ether_addr peer_mac;/* --ctl none: its MAC (no ARP) */
 	bool has_peer_mac;
@@ -396,6 +397,12 @@ extern struct rte_ring *mg_cmd_tx, *mg_cmd_rx;
 extern volatile uint64_t mg_cmd_tx_done, mg_cmd_rx_done;
 void mg_gen_cmds(struct mg *m);
 void mg_ana_cmds(struct mg *m);
+
+/* legs.c: --legs FILE (mrfc's participant key file) */
+int mg_legs_load(struct mg *m, const char *path, char *err, size_t errlen);
+bool mg_legs_changed(const char *path);
+int mg_legs_poll(struct mg *m, const char *path, struct mg_cmd *cmds, bool tx, char *err,
+		 size_t errlen);
 
 /* gen.c */
 uint32_t mg_srtp_len(const struct mg *m, const struct mg_part *p);

@@ -29,6 +29,9 @@ mg_usage(FILE *f)
 		"  --mbufs N             packet buffers (65535)\n"
 		"Setup (conferences and keys):\n"
 		"  --ctl mixplanectl     set up through the lab CLI (default)\n"
+		"  --legs FILE           play legs somebody else set up (mrfc --keys-out FILE: its\n"
+		"                        participant key file); new keys in the file during the\n"
+		"                        run are taken (rekey)\n"
 		"  --ctl none            set nothing up: send to --peer ADDR, ports from\n"
 		"                        --peer-port PORT (20000), MAC --peer-mac (else ARP); for\n"
 		"                        generator speed runs (--vdev net_null0 --gen-only)\n"
@@ -107,7 +110,7 @@ enum {
 	O_CODEC, O_PTIME, O_SIZE, O_TONE_BASE, O_TONE_STEP, O_NO_PROBE, O_PROBE_EXT, O_RATE,
 	O_DURATION, O_DRAIN, O_CHECK, O_WAV_DIR, O_WAV_SECONDS, O_SEARCH, O_SEARCH_MAX,
 	O_SEARCH_MIN, O_RES, O_TRIAL, O_LOSS_TOL, O_JSON, O_PCAP_OUT, O_PCAP_SECONDS,
-	O_PCAP_PACKETS, O_PLAIN, O_MKI, O_REKEY_AT, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
+	O_PCAP_PACKETS, O_PLAIN, O_MKI, O_REKEY_AT, O_LEGS, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
 	O_GEN_ONLY, O_FAULT, O_HELP, O_PEER, O_PEER_MAC, O_PEER_PORT,
 };
 
@@ -155,6 +158,7 @@ static const struct option longopts[] = {
 	{ "pcap-packets", required_argument, NULL, O_PCAP_PACKETS },
 	{ "plain", no_argument, NULL, O_PLAIN },
 	{ "mki", no_argument, NULL, O_MKI },
+	{ "legs", required_argument, NULL, O_LEGS },
 	{ "rekey-at", required_argument, NULL, O_REKEY_AT },
 	{ "keys-out", required_argument, NULL, O_KEYS_OUT },
 	{ "quiet", no_argument, NULL, O_QUIET },
@@ -481,6 +485,10 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			break;
 		case O_PLAIN: o->plain = true; break;
 		case O_MKI: o->mki = true; break;
+		case O_LEGS:
+			o->legs = a;
+			o->ctl = "file";
+			break;
 		case O_REKEY_AT:
 			if (!dbl_arg(a, 0.05, 86400, &o->rekey_at))
 				return bad(name, a, "seconds into the run");
@@ -538,6 +546,15 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 	if ((uint64_t)o->udp_base + 2ull * o->confs * o->parts > 65535) {
 		fprintf(stderr, "mixgen: --udp-base %u leaves no room for %u participants\n",
 			o->udp_base, o->confs * o->parts);
+		return -EINVAL;
+	}
+	if (strcmp(o->ctl, "file") == 0 && o->legs == NULL) {
+		fprintf(stderr, "mixgen: --ctl file needs --legs FILE\n");
+		return -EINVAL;
+	}
+	if (o->legs && (o->rekey_at > 0 || o->plain || o->confs != 1)) {
+		fprintf(stderr, "mixgen: --legs: the file says what to play (no --confs, --plain or "
+				"--rekey-at: rekey with mrfc, mixgen follows the file)\n");
 		return -EINVAL;
 	}
 	if (o->mode == MG_MIX) {
