@@ -377,6 +377,17 @@ snap_alloc(struct mg *m, struct snap *s)
 }
 
 static void
+snap_free(struct snap *s)
+{
+	free(s->tx_pkts);
+	free(s->tx_full);
+	free(s->tx_pfail);
+	free(s->rx);
+	free(s->heard);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
 snap_take(struct mg *m, struct snap *s)
 {
 	for (uint32_t i = 0; i < m->nparts; i++) {
@@ -1055,6 +1066,26 @@ out:
 	mg_port_close(m);
 	mg_keydir_close(m);
 	scenario_wipe(m);
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		if (res.heard)
+			free(res.heard[i]);
+		if (res.wav)
+			free(res.wav[i]);
+	}
+	free(res.heard);
+	free(res.wav);
+	free(res.expected);
+	free(res.received);
+	free(res.jitter_us);
+	snap_free(&s_begin);
+	snap_free(&s_end);
+	free(cmds);
+	rte_ring_free(mg_cmd_tx);
+	rte_ring_free(mg_cmd_rx);
+	free(m->audio);
+	free(m->confs);
+	free(m->parts);
+	free(m->senders);
 	rte_eal_cleanup();
 	return rc;
 }
