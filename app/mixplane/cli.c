@@ -15,6 +15,7 @@
 #include "mixplane.h"
 
 #include "cli.h"
+#include "mp_plane.h"
 
 static int cmd_help(struct cli_req *r, int argi);
 
@@ -338,6 +339,7 @@ static const struct cli_cmd cmds[] = {
 	{ "show neighbours", "", "ARP and IPv6 neighbour table", cmd_neighbours },
 	{ "show neighbors", "", "same as show neighbours", cmd_neighbours },
 	MXP_CLI_CONF_COMMANDS
+	MXP_CLI_MP_COMMANDS
 };
 
 static int

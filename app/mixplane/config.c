@@ -123,6 +123,22 @@ parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+static int
+parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") ||
+	    !strcmp(v, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") ||
+	    !strcmp(v, "0")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* "1", "1,3", "2-5" → list of lcore ids. */
 static int
 parse_lcores(const char *v, unsigned int *out, unsigned int max, unsigned int *n)
@@ -211,8 +227,8 @@ check_keys(struct rte_cfgfile *cf, const char *sec, const char *const allowed[],
 static int
 load_global(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 {
-	static const char *const keys[] = { "socket", "workers", "mbufs", "mbuf_cache", "rx_desc",
-					    "tx_desc", "ctl_ring", "log_level", NULL };
+	static const char *const keys[] = { "socket", "workers", "mbufs", "mbuf_cache", "mbuf_size",
+					    "rx_desc", "tx_desc", "ctl_ring", "log_level", NULL };
 	const char *s = "mixplane", *v;
 	uint32_t x;
 
@@ -245,6 +261,10 @@ load_global(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 		if (parse_u32(v, 0, RTE_MEMPOOL_CACHE_MAX_SIZE, &c->mbuf_cache))
 			return fail(e, s, "mbuf_cache", "'%s' is not a number between 0 and %d", v,
 				    RTE_MEMPOOL_CACHE_MAX_SIZE);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "mbuf_size"))) {
+		if (parse_u32(v, 2048, 16384, &c->mbuf_size))
+			return fail(e, s, "mbuf_size", "'%s' is not a number between 2048 and 16384", v);
 	}
 	if ((v = rte_cfgfile_get_entry(cf, s, "rx_desc"))) {
 		if (parse_u32(v, 64, 16384, &x))
@@ -383,6 +403,57 @@ load_media(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 	return 0;
 }
 
+static int
+load_mp(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
+{
+	static const char *const keys[] = { "sa_file", "allow_plaintext_mp", "mrfc", "mrfc_port",
+					    "authfail_threshold", "compact", NULL };
+	const char *s = "mp", *v;
+	uint32_t x;
+	struct mxp_mp_cfg *m = &c->mp;
+
+	if (!rte_cfgfile_has_section(cf, s))
+		return 0;
+	int r = check_keys(cf, s, keys, e);
+	if (r)
+		return r;
+	m->enabled = true;
+	m->mrfc_port = 2944;
+	m->afthresh = 50;
+	if ((v = rte_cfgfile_get_entry(cf, s, "sa_file"))) {
+		if (v[0] != '/' || strlen(v) >= sizeof(m->sa_file))
+			return fail(e, s, "sa_file", "'%s' must be an absolute path", v);
+		snprintf(m->sa_file, sizeof(m->sa_file), "%s", v);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "allow_plaintext_mp"))) {
+		if (parse_bool(v, &m->allow_plaintext))
+			return fail(e, s, "allow_plaintext_mp", "'%s' is not yes or no", v);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "compact"))) {
+		if (parse_bool(v, &m->compact))
+			return fail(e, s, "compact", "'%s' is not yes or no", v);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "mrfc"))) {
+		if (mxp_ip_parse(v, &m->mrfc, NULL))
+			return fail(e, s, "mrfc", "'%s' is not an IPv4 or IPv6 address", v);
+		m->has_mrfc = true;
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "mrfc_port"))) {
+		if (parse_u32(v, 1, 65535, &x))
+			return fail(e, s, "mrfc_port", "'%s' is not a port", v);
+		m->mrfc_port = (uint16_t)x;
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "authfail_threshold"))) {
+		if (parse_u32(v, 1, 1000000, &m->afthresh))
+			return fail(e, s, "authfail_threshold", "'%s' is not a number 1..1000000", v);
+	}
+	if (m->sa_file[0] == '\0' && !m->allow_plaintext)
+		return fail(e, s, "sa_file",
+			    "missing: Mp is only accepted inside ESP (give the SA key file, or "
+			    "allow_plaintext_mp = yes in a lab)");
+	return 0;
+}
+
 static bool
 is_port_section(const char *s, unsigned int *idx)
 {
@@ -407,6 +478,7 @@ mxp_cfg_load(const char *path, struct mxp_cfg *c, char *err, size_t errlen)
 	snprintf(c->socket, sizeof(c->socket), "%s", DEFAULT_SOCKET);
 	c->mbufs = 16383;
 	c->mbuf_cache = 256;
+	c->mbuf_size = 2048;
 	c->rx_desc = 1024;
 	c->tx_desc = 1024;
 	c->ctl_ring = 1024;
@@ -444,20 +516,23 @@ mxp_cfg_load(const char *path, struct mxp_cfg *c, char *err, size_t errlen)
 	bool seen[MXP_MAX_PORTS] = { false };
 	for (int i = 0; i < nsec; i++) {
 		unsigned int idx;
-		if (strcmp(names[i], "mixplane") == 0 || strcmp(names[i], "media") == 0)
+		if (strcmp(names[i], "mixplane") == 0 || strcmp(names[i], "media") == 0 ||
+		    strcmp(names[i], "mp") == 0)
 			continue;
 		if (is_port_section(names[i], &idx)) {
 			seen[idx] = true;
 			continue;
 		}
 		r = fail(&e, names[i], NULL,
-			 "unknown section (known: [mixplane], [media], [port0] ... [port%d])",
+			 "unknown section (known: [mixplane], [media], [mp], [port0] ... [port%d])",
 			 MXP_MAX_PORTS - 1);
 		goto out;
 	}
 	r = load_global(cf, c, &e);
 	if (r == 0)
 		r = load_media(cf, c, &e);
+	if (r == 0)
+		r = load_mp(cf, c, &e);
 	if (r)
 		goto out;
 	for (unsigned int i = 0; i < MXP_MAX_PORTS; i++) {

@@ -25,6 +25,7 @@
 #include <rte_ethdev.h>
 
 #include "mixplane.h"
+#include "mp_plane.h"
 
 #define MAX_CLIENTS 32
 #define CLIENT_TIMEOUT_MS 5000
@@ -145,9 +146,8 @@ handle_frame(struct rte_mbuf *m)
 		handle_nd(p, m, &meta);
 		return;
 	default:
-		/* ESP, UDP 4500 and Mp: the Mp/ESP control plane is not part of this build. */
-		mxp.cst.drops[MXP_DROP_CTL_UNHANDLED]++;
-		rte_pktmbuf_free(m);
+		/* ESP, UDP 4500, Mp on UDP 2944 and IP fragments: the Mp control plane. */
+		mxp_mp_plane_input(p, m);
 		return;
 	}
 }
@@ -475,6 +475,7 @@ mxp_control_run(void)
 					uint64_t now = mxp_now_ms();
 					for (uint16_t k = 0; k < mxp.nb_ports; k++)
 						mxp_neigh_timer(&mxp.ports[k], now);
+					mxp_mp_plane_timer(now);
 					clients_expire(now);
 				}
 				break;

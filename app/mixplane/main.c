@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 
 #include "mixplane.h"
+#include "mp_plane.h"
 
 struct mxp_daemon mxp;
 int mxp_logtype;
@@ -230,7 +231,8 @@ setup_conferences(char *err, size_t errlen)
 static void
 cleanup(void)
 {
-	/* Conferences first: their keys are wiped and their mbufs returned. */
+	/* Keys first: SAs and conferences are wiped, their mbufs returned. */
+	mxp_mp_plane_fini();
 	mxp_conf_sys_destroy(mxp.conf);
 	mxp.conf = NULL;
 	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
@@ -380,7 +382,8 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	mxp.pool = rte_pktmbuf_pool_create("mxp_mbufs", mxp.cfg.mbufs, mxp.cfg.mbuf_cache, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+					   (uint16_t)(RTE_PKTMBUF_HEADROOM + mxp.cfg.mbuf_size),
+					   (int)rte_socket_id());
 	if (mxp.pool == NULL) {
 		snprintf(err, sizeof(err),
 			 "cannot allocate %u mbufs: %s (reserve more hugepages, or lower "
@@ -430,6 +433,13 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* After the workers run: ServiceChange needs a worker to transmit. */
+	r = mxp_mp_plane_init(err, sizeof(err));
+	if (r != 0) {
+		__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
+		rte_eal_mp_wait_lcore();
+		goto fail;
+	}
 	r = mxp_control_run();
 	__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();

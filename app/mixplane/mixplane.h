@@ -38,6 +38,18 @@ struct mxp_port_cfg {
 	struct rte_ether_addr mac;
 };
 
+/** [mp]: the Mp control interface (H.248 over ESP). */
+struct mxp_mp_cfg {
+	bool enabled;            /**< the section is present */
+	char sa_file[4096];      /**< lib/esp key file: "sa" and "peer" lines */
+	bool allow_plaintext;    /**< lab only: accept Mp in the clear from policy peers */
+	bool has_mrfc;
+	struct mxp_ip mrfc;      /**< where ServiceChange and Notify go */
+	uint16_t mrfc_port;
+	uint32_t afthresh;       /**< authentication failures before mxp/authfail is notified */
+	bool compact;            /**< encode replies with compact tokens */
+};
+
 struct mxp_cfg {
 	char path[4096];
 	char socket[108];        /**< control socket path (sun_path size) */
@@ -45,6 +57,7 @@ struct mxp_cfg {
 	unsigned int nb_worker_lcores;   /**< 0: every EAL lcore except the main one */
 	uint32_t mbufs;
 	uint32_t mbuf_cache;
+	uint32_t mbuf_size;      /**< data room of each mbuf (bytes after the headroom) */
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	uint32_t ctl_ring;
@@ -54,6 +67,7 @@ struct mxp_cfg {
 	uint32_t hdr_mbufs;      /**< [media] header_mbufs: per-receiver header buffers */
 	struct mxp_port_cfg ports[MXP_MAX_PORTS];
 	unsigned int nb_ports;
+	struct mxp_mp_cfg mp;
 };
 
 /**

@@ -124,6 +124,13 @@ classify(struct mxp_worker *w, const struct mxp_port *p, struct rte_mbuf *m,
 
 	switch (mxp_pkt_parse(f, rte_pktmbuf_data_len(m), flags, &meta)) {
 	case MXP_PKT_DROP:
+		/* Fragments to us can only be control traffic (RTP is never fragmented): the
+		 * control core reassembles them if the Mp plane runs, else counts them. */
+		if ((meta.drop == MXP_DROP_IPV4_FRAGMENT || meta.drop == MXP_DROP_IPV6_FRAGMENT) &&
+		    mxp.cfg.mp.enabled && mxp_port_is_local(p, &meta.dst)) {
+			to_ctl[(*nc)++] = m;
+			return;
+		}
 		drop(w, m, (enum mxp_drop)meta.drop, dropped, nd);
 		return;
 	case MXP_PKT_ARP:

@@ -350,6 +350,44 @@ keys_write(struct session *s)
 	fclose(f);
 }
 
+/*
+ * Load the legs of an existing participant key file, so that one mrfc run can modify or
+ * subtract what an earlier run added (the file is the state carried between runs).
+ */
+static void
+keys_read(struct session *s)
+{
+	if (s->keys_out == NULL)
+		return;
+	FILE *f = fopen(s->keys_out, "r");
+	if (f == NULL)
+		return;
+	char line[512];
+	struct leg *l = NULL;
+	while (fgets(line, sizeof(line), f) && s->nlegs < LEGS_MAX) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "leg ", 4) == 0) {
+			l = &s->legs[s->nlegs];
+			memset(l, 0, sizeof(*l));
+			unsigned int mport, rport;
+			if (sscanf(line + 4, "%u %71s %63s %u %63s %u %u", &l->ctx, l->term, l->mrfp_addr,
+				   &mport, l->remote_addr, &rport, &l->pt) != 7) {
+				l = NULL;
+				continue;
+			}
+			l->mrfp_port = (uint16_t)mport;
+			l->remote_port = (uint16_t)rport;
+			s->nlegs++;
+		} else if (l && strncmp(line, "tx ", 3) == 0) {
+			snprintf(l->tx, sizeof(l->tx), "%.159s", line + 3);
+		} else if (l && strncmp(line, "rx ", 3) == 0) {
+			snprintf(l->rx, sizeof(l->rx), "%.159s", line + 3);
+		}
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+}
+
 static struct leg *
 leg_find(struct session *s, const char *term)
 {
@@ -454,6 +492,12 @@ cmd_add(struct session *s, const struct kv *kv)
 	const struct mrfc_suite *suite = mrfc_suite_find(kv_get(kv, "suite",
 								"AES_CM_128_HMAC_SHA1_80"));
 	bool plain = strcmp(kv_get(kv, "plainrtp", "off"), "on") == 0;
+	/* Subtracted legs leave the table (long scenarios add and remove thousands). */
+	unsigned int live = 0;
+	for (unsigned int i = 0; i < s->nlegs; i++)
+		if (!s->legs[i].gone)
+			s->legs[live++] = s->legs[i];
+	s->nlegs = live;
 	char rhost[64];
 	uint16_t rport;
 	if (split_hostport(kv_get(kv, "remote", "198.51.100.1:40000"), rhost, sizeof(rhost),
@@ -637,6 +681,15 @@ cmd_subtract_audit(struct session *s, const struct kv *kv, bool subtract)
 	if (!kv_check(kv, ok))
 		return 1;
 	const char *term = kv_get(kv, "term", subtract ? NULL : "*");
+	if (term != NULL && strcmp(term, "last") == 0) {
+		/* scenarios: the most recently added live leg */
+		term = NULL;
+		for (unsigned int k = s->nlegs; k-- > 0;)
+			if (!s->legs[k].gone) {
+				term = s->legs[k].term;
+				break;
+			}
+	}
 	if (term == NULL) {
 		fprintf(stderr, "mrfc subtract: term= is required\n");
 		return 1;
@@ -933,7 +986,7 @@ main(int argc, char **argv)
 		case 'L': s.io.local_mp_port = (uint16_t)atoi(optarg); break;
 		case 'c': backend = optarg; break;
 		case 'C': s.style = MXP_MP_STYLE_COMPACT; break;
-		case 'k': s.keys_out = optarg; break;
+		case 'k': s.keys_out = optarg; keys_read(&s); break;
 		case 'r': s.retx.initial_ms = (uint32_t)atoi(optarg); break;
 		case 't': s.retx.give_up_ms = (uint32_t)atoi(optarg); break;
 		case 'q': s.quiet = 1; break;

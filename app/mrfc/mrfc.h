@@ -25,6 +25,8 @@ struct mrfc_io {
 	uint16_t natt_local, natt_peer;
 	int verbose;
 	bool no_sockets;             /* esp-seal/esp-open: crypto only */
+	struct mxp_esp_sa *out_sa;   /* our outbound SA (its sequence number is kept) */
+	char seq_file[4200];         /* <sa file>.seq: the outbound sequence between runs */
 };
 
 /* mrfc_io.c */

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -133,6 +134,20 @@ mrfc_io_open(struct mrfc_io *io, const char *sa_file, bool plaintext, const char
 		return -EINVAL;
 	}
 	const struct mxp_esp_sa_params *op = mxp_esp_sa_params_get(out);
+	/*
+	 * Successive mrfc runs share the SA: continue its sequence number from FILE.seq, or
+	 * the MRFP's anti-replay window would rightly drop the next run's first packets.
+	 */
+	snprintf(io->seq_file, sizeof(io->seq_file), "%s.seq", sa_file);
+	io->out_sa = out;
+	FILE *sf = fopen(io->seq_file, "r");
+	if (sf != NULL) {
+		unsigned long spi;
+		unsigned long long seq;
+		if (fscanf(sf, "%lx %llu", &spi, &seq) == 2 && spi == op->spi)
+			mxp_esp_sa_seq_set(out, seq);
+		fclose(sf);
+	}
 	io->mrfp = op->peer;
 	io->local = op->local;
 	io->udp_encap = op->udp_encap;
@@ -174,6 +189,16 @@ mrfc_io_close(struct mrfc_io *io)
 		close(io->fd_raw);
 	if (io->fd_udp >= 0)
 		close(io->fd_udp);
+	if (io->out_sa != NULL && io->seq_file[0]) {
+		const struct mxp_esp_sa_params *op = mxp_esp_sa_params_get(io->out_sa);
+		int fd = open(io->seq_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		FILE *sf = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (sf != NULL) {
+			fprintf(sf, "%x %llu\n", op->spi,
+				(unsigned long long)mxp_esp_sa_seq(io->out_sa));
+			fclose(sf);
+		}
+	}
 	if (io->ep != NULL) {
 		mxp_esp_ep_fini(io->ep);
 		free(io->ep);

@@ -21,6 +21,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_random.h>
 
 #include "conf_priv.h"
@@ -313,8 +314,15 @@ conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c)
 	}
 	if (rte_ring_enqueue(w->cmd_ring, c) != 0)
 		return -EBUSY;
+	/* A worker runs commands between bursts, within microseconds: spin briefly, then
+	 * sleep in short naps so a busy control core does not starve its neighbours. */
 	uint64_t start = now_ms();
-	while (__atomic_load_n(&w->cmd_done, __ATOMIC_ACQUIRE) < c->seq) {
+	for (unsigned int spins = 0;
+	     __atomic_load_n(&w->cmd_done, __ATOMIC_ACQUIRE) < c->seq; spins++) {
+		if (spins < 20000) {
+			rte_pause();
+			continue;
+		}
 		if (now_ms() - start > CONF_CMD_TIMEOUT_MS)
 			return -ETIMEDOUT; /* the command stays owned by the worker */
 		struct timespec ts = { 0, 20000 };

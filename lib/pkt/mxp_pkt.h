@@ -68,7 +68,8 @@ struct mxp_pkt_meta {
  * @param flags  MXP_PKT_*_CKSUM_GOOD: skip checksum checks the hardware already did
  * @param m      filled with offsets, addresses and ports; m->drop says why on failure
  * @return the packet kind; MXP_PKT_DROP with m->drop set when the frame is invalid or
- *         of a kind mixplane does not handle.
+ *         of a kind mixplane does not handle. For MXP_DROP_IPV4_FRAGMENT and
+ *         MXP_DROP_IPV6_FRAGMENT, src, dst and l3_len (up to the fragment header) are set.
  */
 enum mxp_pkt_kind mxp_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags,
 				struct mxp_pkt_meta *m);

@@ -107,8 +107,6 @@ parse_ipv4(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_me
 		return drop(m, MXP_DROP_IPV4_MALFORMED);
 	if (!(flags & MXP_PKT_L3_CKSUM_GOOD) && csum_fold(csum_add(0, p, ihl)) != 0xffff)
 		return drop(m, MXP_DROP_IPV4_CHECKSUM);
-	if (rd16(p + 6) & 0x3fff) /* MF or fragment offset */
-		return drop(m, MXP_DROP_IPV4_FRAGMENT);
 	m->src.af = AF_INET;
 	m->dst.af = AF_INET;
 	memcpy(&m->src.v4, p + 12, 4);
@@ -116,6 +114,9 @@ parse_ipv4(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_me
 	m->proto = p[9];
 	m->hop_limit = p[8];
 	m->l3_len = (uint16_t)ihl;
+	/* Fragments: addresses are valid (the control core may reassemble Mp), ports not. */
+	if (rd16(p + 6) & 0x3fff) /* MF or fragment offset */
+		return drop(m, MXP_DROP_IPV4_FRAGMENT);
 	return parse_l4(p + ihl, tot - ihl, flags, m);
 }
 
@@ -136,8 +137,10 @@ parse_ipv6(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_me
 	uint8_t nh = p[6];
 	uint32_t off = 40, end = 40 + plen;
 	for (int i = 0;; i++) {
-		if (nh == IPPROTO_FRAGMENT)
+		if (nh == IPPROTO_FRAGMENT) {
+			m->l3_len = (uint16_t)off;
 			return drop(m, MXP_DROP_IPV6_FRAGMENT);
+		}
 		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS && nh != IPPROTO_ROUTING)
 			break;
 		if (i == MAX_EXT_HDRS || off + 8 > end)

@@ -26,6 +26,7 @@ SOURCE = os.environ.get("MXP_SOURCE") or os.path.join(
 MIXPLANE = os.path.join(BUILD, "app", "mixplane", "mixplane")
 MIXPLANECTL = os.path.join(BUILD, "app", "mixplanectl", "mixplanectl")
 SRTP_PEER = os.path.join(BUILD, "tests", "tools", "mxp-srtp-peer")
+MRFC = os.path.join(BUILD, "app", "mrfc", "mrfc")
 SUITE = "AES_CM_128_HMAC_SHA1_80"
 
 
@@ -97,7 +98,8 @@ class Lab:
     """A namespace + veth pair + a mixplane daemon bound to the veth with af_packet."""
 
     def __init__(self, name="basic", ipv6=True, extra_config="", port_extra="",
-                 lcores="0,1", tx_csum_off=True):
+                 lcores="0,1", tx_csum_off=True, workers=1, mp=False, mp_extra="",
+                 mp_alg="aes-gcm-128", mp_udp=False):
         tag = "%d" % (os.getpid() % 100000)
         self.ns = "mxt%s" % tag
         self.veth_d = "mxd%s" % tag     # daemon side, root namespace
@@ -111,6 +113,11 @@ class Lab:
         self.extra_config = extra_config
         self.port_extra = port_extra
         self.lcores = lcores
+        self.workers = workers
+        self.mp = mp
+        self.mp_extra = mp_extra
+        self.mp_alg = mp_alg
+        self.mp_udp = mp_udp
         self.tx_csum_off = tx_csum_off
         self.proc = None
         self.kernel_mac = None
@@ -123,6 +130,8 @@ class Lab:
             signal.signal(s, self._on_signal)
         try:
             self._make_net()
+            if self.mp:
+                self.extra_config += self.mp_setup(self.mp_alg, self.mp_udp, self.mp_extra)
             self.start()
         except BaseException:
             self.cleanup()
@@ -159,18 +168,28 @@ class Lab:
             ["cat", "/sys/class/net/%s/address" % self.veth_k]).stdout.strip().lower()
 
     def config_text(self):
-        port = "[port0]\ndevice = net_af_packet0,iface=%s\nipv4 = %s/24\n" % (
-            self.veth_d, DAEMON_IP4)
+        qp = ",qpairs=%d" % self.workers if self.workers > 1 else ""
+        # af_packet's fanout reassembles IP fragments before the daemon sees them: frames
+        # and mbufs must hold the largest Mp message (8 kB + ESP).
+        port = ("[port0]\ndevice = net_af_packet0,iface=%s%s,blocksz=16384,framesz=16384\n"
+                "ipv4 = %s/24\n" % (self.veth_d, qp, DAEMON_IP4))
         if self.ipv6:
             port += "ipv6 = %s/64\n" % DAEMON_IP6
         port += "gateway4 = %s\n" % KERNEL_IP4
         port += self.port_extra
-        return ("[mixplane]\nsocket = %s\nmbufs = 8191\nrx_desc = 512\ntx_desc = 512\n%s\n%s"
-                % (self.sock, self.extra_config, port))
+        return ("[mixplane]\nsocket = %s\nmbufs = 8191\nmbuf_size = 16384\nrx_desc = 512\n"
+                "tx_desc = 512\n\n%s\n%s"
+                % (self.sock, port, self.extra_config))
 
     def eal_args(self):
-        args = ["-l", self.lcores, "--no-pci", "--file-prefix", self.prefix,
-                "--log-level", "lib.eal:warning"]
+        if self.workers > 1:
+            # More lcores than CPUs: a functional test, not a throughput figure.
+            ncpu = os.cpu_count() or 1
+            lc = ",".join("%d@%d" % (i, i % ncpu) for i in range(self.workers + 1))
+            args = ["--lcores", lc]
+        else:
+            args = ["-l", self.lcores]
+        args += ["--no-pci", "--file-prefix", self.prefix, "--log-level", "lib.eal:warning"]
         if hugepages_free() >= 64:
             args += ["--huge-unlink"]
         else:
@@ -315,6 +334,32 @@ class Lab:
             return p
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         return peer_result(p)
+
+    def mp_setup(self, alg="aes-gcm-128", udp=False, extra=""):
+        """Generate an ESP SA pair with mrfc keygen; returns the [mp] config section text.
+        Call before start() (Lab(..., start=False) is not needed: pass it as extra_config)."""
+        self.mrfp_sa = os.path.join(self.dir, "mrfp.sa")
+        self.mrfc_sa = os.path.join(self.dir, "mrfc.sa")
+        cmd = [MRFC, "keygen", "--mrfp", DAEMON_IP4, "--mrfc", KERNEL_IP4, "--mrfp-out",
+               self.mrfp_sa, "--mrfc-out", self.mrfc_sa, "--alg", alg] + (["--udp"] if udp else [])
+        run(cmd)
+        return "\n[mp]\nsa_file = %s\nmrfc = %s\n%s" % (self.mrfp_sa, KERNEL_IP4, extra)
+
+    def mrfc(self, *args, keys=None, check_rc=True, timeout=60, plaintext=False):
+        """Run mrfc in the namespace against the daemon; returns the CompletedProcess."""
+        cmd = ["ip", "netns", "exec", self.ns, MRFC]
+        cmd += ["--plaintext", "--mrfp", DAEMON_IP4] if plaintext else ["--sa", self.mrfc_sa]
+        if keys:
+            cmd += ["--keys-out", keys]
+        cmd += list(args)
+        t0 = time.monotonic()
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        print("# mrfc %s: exit %d in %.1f s" % (args[0] if args else "", r.returncode,
+                                             time.monotonic() - t0), flush=True)
+        if check_rc and r.returncode != 0:
+            raise TestFailure("mrfc %s failed (%d):\n%s%s" % (" ".join(args), r.returncode,
+                                                            r.stdout, r.stderr))
+        return r
 
     def drops(self):
         return self.ctl_json("show", "drops")

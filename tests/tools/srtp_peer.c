@@ -9,7 +9,7 @@
  * --wait-ms is how long to keep receiving after sending; --expect N ends it as soon as N
  * packets arrived in total.
  *
- * KEY is base64 key||salt, or "plain". Each --tx sends COUNT packets (every M ms) whose
+ * KEY is base64 key||salt (optionally ":MKI:LEN", several separated by ';'), or "plain". Each --tx sends COUNT packets (every M ms) whose
  * payload is self-describing: magic, sender ID, sender sequence number and a filler
  * derived from both, so a receiver can tell exactly who it heard and that the bytes are
  * intact. --replay N re-sends the last SRTP packet N times; --forge N sends N more packets
@@ -49,6 +49,8 @@ struct rx {
 	int fd;
 	bool plain;
 	srtp_t s;
+	bool mki;
+	unsigned int mki_index;
 	uint64_t packets, auth_fail, bad_payload, from[MAX_IDS];
 	uint32_t ssrcs[16];
 	int nssrc;
@@ -63,6 +65,8 @@ struct tx {
 	socklen_t dlen;
 	bool plain;
 	srtp_t s;
+	bool mki;
+	unsigned int mki_index;
 	uint32_t ssrc, id;
 	uint16_t seq;
 	uint32_t ts;
@@ -124,24 +128,59 @@ policy(srtp_policy_t *pol, bool inbound, uint32_t ssrc, uint8_t *key)
 	pol->window_size = 128;
 }
 
+/*
+ * KEY is "plain", or one or more "BASE64[:MKI:LEN]" separated by ';' (several keys with
+ * MKIs: a receiver during a rekey overlap; a sender uses the last one).
+ */
 static srtp_t
-session(const char *b64, bool inbound, uint32_t ssrc, bool *plain)
+session(const char *spec, bool inbound, uint32_t ssrc, bool *plain, bool *use_mki,
+	unsigned int *mki_index)
 {
-	if (!strcmp(b64, "plain")) {
+	if (!strcmp(spec, "plain")) {
 		*plain = true;
 		return NULL;
 	}
-	uint8_t key[96];
-	int n = EVP_DecodeBlock(key, (const unsigned char *)b64, (int)strlen(b64));
-	if (n < 30)
-		die("bad base64 key %s", "(not shown)");
+	static uint8_t keys[8][96], mkis[8][16];
+	static srtp_master_key_t mk[8], *mkp[8];
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	unsigned int n = 0;
+	bool with_mki = false;
+	char *save, *item;
+	for (item = strtok_r(buf, ";", &save); item && n < 8; item = strtok_r(NULL, ";", &save)) {
+		char *colon = strchr(item, ':');
+		unsigned long mki = 0, mlen = 0;
+		if (colon) {
+			*colon = '\0';
+			if (sscanf(colon + 1, "%lu:%lu", &mki, &mlen) != 2 || mlen == 0 || mlen > 8)
+				die("bad MKI in key spec %s", "(not shown)");
+			with_mki = true;
+		}
+		int kl = EVP_DecodeBlock(keys[n], (const unsigned char *)item, (int)strlen(item));
+		if (kl < 30)
+			die("bad base64 key %s", "(not shown)");
+		for (unsigned long i = 0; i < mlen; i++)
+			mkis[n][mlen - 1 - i] = (uint8_t)(mki >> (8 * i));
+		mk[n].key = keys[n];
+		mk[n].mki_id = mkis[n];
+		mk[n].mki_size = (unsigned int)mlen;
+		mkp[n] = &mk[n];
+		n++;
+	}
 	srtp_policy_t pol;
-	policy(&pol, inbound, ssrc, key);
+	policy(&pol, inbound, ssrc, keys[0]);
+	if (with_mki) {
+		pol.key = NULL;
+		pol.keys = mkp;
+		pol.num_master_keys = n;
+	}
 	srtp_t s;
 	if (srtp_create(&s, &pol) != srtp_err_status_ok)
 		die("srtp_create failed for suite %s", suite);
-	memset(key, 0, sizeof(key));
+	memset(keys, 0, sizeof(keys));
 	*plain = false;
+	*use_mki = with_mki;
+	*mki_index = n - 1;
 	return s;
 }
 
@@ -211,7 +250,7 @@ send_one(struct tx *t, bool forge)
 		buf[0] |= 0x20;
 		buf[len - 1] = 255;
 	}
-	if (!t->plain && srtp_protect(t->s, buf, &len) != srtp_err_status_ok)
+	if (!t->plain && srtp_protect_mki(t->s, buf, &len, t->mki, t->mki_index) != srtp_err_status_ok)
 		die("srtp_protect failed%s", "");
 	if (forge)
 		buf[20] ^= 0x01;
@@ -240,7 +279,7 @@ receive_all(void)
 			if (len >= 2 && buf[1] >= 192 && buf[1] <= 223)
 				continue; /* RTCP (muxed) is not counted here */
 			uint64_t h = fnv(buf, len);
-			if (!r->plain && srtp_unprotect(r->s, buf, &len) != srtp_err_status_ok) {
+			if (!r->plain && srtp_unprotect_mki(r->s, buf, &len, r->mki) != srtp_err_status_ok) {
 				r->auth_fail++;
 				continue;
 			}
@@ -374,7 +413,7 @@ main(int argc, char **argv)
 		struct rx *r = &rxs[nrx];
 		r->port = (uint16_t)atoi(port);
 		r->fd = fd_for(r->port);
-		r->s = session(key, true, 0, &r->plain);
+		r->s = session(key, true, 0, &r->plain, &r->mki, &r->mki_index);
 		nrx++;
 	}
 	for (int i = 0; i < ntxs; i++) {
@@ -404,7 +443,7 @@ main(int argc, char **argv)
 		}
 		t->ssrc = (uint32_t)strtoul(f[4], NULL, 0);
 		t->id = (uint32_t)atoi(f[5]);
-		t->s = session(f[3], false, t->ssrc, &t->plain);
+		t->s = session(f[3], false, t->ssrc, &t->plain, &t->mki, &t->mki_index);
 		t->seq = (uint16_t)(t->id * 1000);
 		t->ts = t->id * 100000;
 		ntx++;
