@@ -26,9 +26,7 @@
 
 #include "mixgen.h"
 
-#ifdef MG_HAVE_MEDIA
 #include "mxp_media_codec.h"
-#endif
 
 #define TONE_LOOP 24000 /* 3 s: a whole number of periods of any integer frequency, and of
 			 * every ptime from 10 to 60 ms */
@@ -37,28 +35,19 @@
 static void
 encode(enum mg_codec c, uint8_t *out, const int16_t *in, uint32_t n)
 {
-#ifdef MG_HAVE_MEDIA
 	if (c == MG_PCMA)
 		mxp_media_alaw_encode(out, in, n);
 	else
 		mxp_media_ulaw_encode(out, in, n);
-#else
-	(void)c, (void)out, (void)in, (void)n;
-#endif
 }
 
 void
 mg_audio_decode(enum mg_codec c, const uint8_t *in, int16_t *out, uint32_t n)
 {
-#ifdef MG_HAVE_MEDIA
 	if (c == MG_PCMA)
 		mxp_media_alaw_decode(out, in, n);
 	else
 		mxp_media_ulaw_decode(out, in, n);
-#else
-	(void)c, (void)in;
-	memset(out, 0, n * sizeof(*out));
-#endif
 }
 
 /* Read an 8 kHz mono 16-bit PCM WAV file. */
@@ -140,14 +129,6 @@ mg_audio_init(struct mg *m, char *err, size_t errlen)
 	uint32_t wav_n = 0;
 	if (o->audio == MG_AUDIO_WAV && wav_read(o->wav_in, &wav, &wav_n, err, errlen) != 0)
 		return -1;
-#ifndef MG_HAVE_MEDIA
-	if (o->audio != MG_AUDIO_PATTERN) {
-		free(wav);
-		return MG_ERR(err, errlen,
-			      "--audio tone/wav needs lib/media's G.711 codec, which this build "
-			      "does not have yet: use --audio pattern");
-	}
-#endif
 	if (o->audio == MG_AUDIO_PATTERN) {
 		if (o->size < MG_RTP_HDR + ext + mki_len + tag + 1)
 			return MG_ERR(err, errlen, "--size %u leaves no payload", o->size);

@@ -246,11 +246,7 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 	o->senders = -1;
 	o->mode = MG_SWITCH;
 	o->keys = MG_KEYS_INDIVIDUAL;
-#ifdef MG_HAVE_MEDIA
 	o->audio = MG_AUDIO_TONE;
-#else
-	o->audio = MG_AUDIO_PATTERN; /* tones need lib/media's G.711 */
-#endif
 	o->codec = MG_PCMU;
 	o->ptime_ms = 20;
 	o->size = 172;

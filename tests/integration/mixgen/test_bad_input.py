@@ -87,7 +87,9 @@ def test():
         check(r.rc == 1 and a and not a["pass"] and dt < 30,
               "receiving with the wrong key: exit 1, %s" % (a and a["detail"]))
         check(r.check("daemon drops")["pass"], "... while the daemon dropped nothing")
-        check(lab.stop() == 0, "the daemon exits cleanly")
+        rc = lab.stop()
+        check(rc == 0, "the daemon exits cleanly (status %s)%s" % (
+            rc, "" if rc == 0 else "\n" + lab.read_log()[-2000:]))
 
 
 mxplab.main(test)

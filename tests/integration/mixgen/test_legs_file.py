@@ -113,7 +113,9 @@ def test():
             f.write("leg 1 a b c\n")
         r = lab.mixgen("--legs", os.path.join(lab.dir, "garbage.txt"))
         check(r.rc == 2 and "garbage.txt:1" in r.stderr, "a malformed key file: exit 2, line named")
-        check(lab.stop() == 0, "the daemon exits cleanly")
+        rc = lab.stop()
+        check(rc == 0, "the daemon exits cleanly (status %s)%s" % (
+            rc, "" if rc == 0 else "\n" + lab.read_log()[-2000:]))
 
 
 mxplab.main(test)

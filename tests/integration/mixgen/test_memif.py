@@ -108,7 +108,9 @@ def test():
                                                           len(s.get("trials", []))))
         check(all(t["pass"] == (t["lost"] == 0 and t["errors"] == 0) for t in s["trials"]),
               "a trial passes exactly when it lost nothing")
-        check(lab.stop() == 0, "the daemon exits cleanly")
+        rc = lab.stop()
+        check(rc == 0, "the daemon exits cleanly (status %s)%s" % (
+            rc, "" if rc == 0 else "\n" + lab.read_log()[-2000:]))
 
 
 mxplab.main(test)
