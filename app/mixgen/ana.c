@@ -593,6 +593,8 @@ mg_ana_poll(struct mg *m, uint64_t now)
 				p->rx.auth_fail++;
 			} else if (reason[i] == MXP_SRTP_R_REPLAY || reason[i] == MXP_SRTP_R_TOO_OLD) {
 				p->rx.replay++;
+			} else if (reason[i] == MXP_SRTP_R_UNKNOWN_MKI) {
+				p->rx.unknown_mki++;
 			} else {
 				p->rx.other_fail++;
 			}
@@ -603,10 +605,12 @@ mg_ana_poll(struct mg *m, uint64_t now)
 		uint16_t ok = m->o.plain ? nc : mxp_srtcp_unprotect_burst(cc, cm, nc, reason);
 		for (uint16_t i = 0; i < nc; i++) {
 			struct mg_part *p = &m->parts[m->streams[cm[i]->hash.usr].recv];
-			if (i < ok)
+			if (i < ok) {
 				p->rx.srtcp_ok++;
-			else
+			} else {
 				p->rx.srtcp_fail++;
+				p->rx.srtcp_unknown_mki += reason[i] == MXP_SRTP_R_UNKNOWN_MKI;
+			}
 			done[nd++] = cm[i];
 		}
 	}

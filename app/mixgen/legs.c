@@ -253,6 +253,14 @@ out:
  * the new keys (a changed tx key: switch to it; a changed rx key: accept it beside the
  * old). cmds has room for 2 * nparts commands.
  */
+/* Look again at the next poll (the file was caught half written). */
+void
+mg_legs_retry(void)
+{
+	legs_mtime.tv_sec = 0;
+	legs_mtime.tv_nsec = 0;
+}
+
 bool
 mg_legs_changed(const char *path)
 {

@@ -178,6 +178,7 @@ struct mg_rx_stats {
 	uint64_t auth_fail;
 	uint64_t replay;
 	uint64_t other_fail;           /* other unprotect failures */
+	uint64_t unknown_mki;          /* under a key (MKI) we were not given (yet) */
 	uint64_t bad_probe;            /* authenticated but the probe is missing or wrong */
 	uint64_t bad_payload;          /* payload differs from what the sender sent */
 	uint64_t unknown_ssrc;         /* stream table full */
@@ -189,6 +190,7 @@ struct mg_rx_stats {
 	uint64_t ts_jump;              /* RTP timestamp did not follow the sequence number */
 	uint64_t srtcp_ok;
 	uint64_t srtcp_fail;
+	uint64_t srtcp_unknown_mki;    /* of srtcp_fail: under an MKI we did not have (yet) */
 	uint64_t rekeyed;              /* authenticated under a key other than the first */
 	uint64_t lat_n, lat_sum_ns, lat_min_ns, lat_max_ns;
 };
@@ -401,6 +403,7 @@ void mg_ana_cmds(struct mg *m);
 /* legs.c: --legs FILE (mrfc's participant key file) */
 int mg_legs_load(struct mg *m, const char *path, char *err, size_t errlen);
 bool mg_legs_changed(const char *path);
+void mg_legs_retry(void);
 int mg_legs_poll(struct mg *m, const char *path, struct mg_cmd *cmds, bool tx, char *err,
 		 size_t errlen);
 

@@ -251,14 +251,18 @@ mg_report_json(struct mg *m, const struct mg_result *r, FILE *f)
 			const struct mg_part *p = &m->parts[i];
 			fprintf(f, "%s{\"label\":\"%s\",\"conference\":%u,\"leg\":%u,\"sends\":%s,"
 				   "\"sent\":%" PRIu64 ",\"expected\":%" PRIu64 ",\"received\":%" PRIu64
-				   ",\"auth_fail\":%" PRIu64 ",\"bad_payload\":%" PRIu64
+				   ",\"auth_fail\":%" PRIu64 ",\"unknown_mki\":%" PRIu64
+				   ",\"bad_payload\":%" PRIu64
 				   ",\"seq_gap\":%" PRIu64 ",\"ts_jump\":%" PRIu64 ",\"srtcp\":%" PRIu64
+				   ",\"srtcp_fail\":%" PRIu64 ",\"srtcp_unknown_mki\":%" PRIu64
 				   ",\"lat_min_us\":%.1f,\"lat_avg_us\":%.1f,\"lat_max_us\":%.1f"
 				   ",\"jitter_us\":%.2f",
 				i ? "," : "", p->label, m->confs[p->conf].id, p->leg_id,
 				p->send ? "true" : "false", p->tx.pkts, r->expected ? r->expected[i] : 0,
-				r->received ? r->received[i] : 0, p->rx.auth_fail, p->rx.bad_payload,
-				p->rx.seq_gap, p->rx.ts_jump, p->rx.srtcp_ok,
+				r->received ? r->received[i] : 0, p->rx.auth_fail, p->rx.unknown_mki,
+				p->rx.bad_payload,
+				p->rx.seq_gap, p->rx.ts_jump, p->rx.srtcp_ok, p->rx.srtcp_fail,
+				p->rx.srtcp_unknown_mki,
 				p->rx.lat_n ? (double)p->rx.lat_min_ns / 1000 : 0,
 				p->rx.lat_n ? (double)p->rx.lat_sum_ns / (double)p->rx.lat_n / 1000 : 0,
 				(double)p->rx.lat_max_ns / 1000, r->jitter_us ? r->jitter_us[i] : 0);

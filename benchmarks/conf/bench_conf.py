@@ -103,7 +103,7 @@ def search(lab, mode, nrecv, keys, extra, trial, res, rsize):
     # have had its core the whole time; less means another process ran there.
     w0, c0, t0 = thread_cpu(lab.proc.pid, "rte-worker"), resource.getrusage(
         resource.RUSAGE_CHILDREN), time.monotonic()
-    r = lab.mixgen(*args, timeout=600, eal=lab.eal_args(lcores="0", rsize=rsize))
+    r = lab.mixgen(*args, timeout=600, eal=lab.gen_eal_args(lcores="0", rsize=rsize))
     w1, c1, t1 = thread_cpu(lab.proc.pid, "rte-worker"), resource.getrusage(
         resource.RUSAGE_CHILDREN), time.monotonic()
     worker_share = (w1 - w0) / (t1 - t0)

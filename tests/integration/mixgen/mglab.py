@@ -63,6 +63,7 @@ class Result:
 
 
 class MemifLab:
+
     def __init__(self, name="mixgen", worker_lcores="0,1", extra_config="", mbufs=16383):
         tag = "%d" % (os.getpid() % 100000)
         self.dir = tempfile.mkdtemp(prefix="mxp-%s-" % name)
@@ -135,7 +136,7 @@ class MemifLab:
     def ctl_json(self, *args):
         return json.loads(self.ctl(*(list(args) + ["--json"])).stdout)
 
-    def eal_args(self, memif_socket=None, lcores="0", rsize=12):
+    def gen_eal_args(self, memif_socket=None, lcores="0", rsize=12):
         """mixgen's EAL arguments: the memif client of this daemon. rsize: log2 of the
         memif ring size (the client chooses it; DPDK's default is 10, 1024 slots; 12 gives
         4096 slots, 20 ms of buffer at 200 kpps when this core is busy elsewhere)."""
@@ -147,7 +148,7 @@ class MemifLab:
 
     def mixgen(self, *args, timeout=120, eal=None, sock=None):
         """Run mixgen against this daemon; returns a Result (never raises on exit status)."""
-        cmd = [MIXGEN] + (eal if eal is not None else self.eal_args()) + [
+        cmd = [MIXGEN] + (eal if eal is not None else self.gen_eal_args()) + [
             "--", "-s", sock or self.sock, "--mbufs", "16383", "--no-progress"] + list(args)
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -199,3 +200,28 @@ class MemifLab:
             print("# logs kept in " + self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class MpMemifLab(mxplab.Lab):
+    """The daemon with two ports: port0 a memif server for the media (mixgen is its client;
+    legs whose Local c= is '$' get this port's address) and port1 the veth of mxplab.Lab,
+    where mrfc in the namespace sends Mp over ESP."""
+
+    def __init__(self, name="mixgen-mp"):
+        super().__init__(name=name, ipv6=False, mp=True)
+        self.memif = os.path.join(self.dir, "memif.sock")
+        self.gen_prefix = "mgm%d" % (os.getpid() % 100000)
+
+    def config_text(self):
+        text = super().config_text()
+        memif = ("[port0]\ndevice = net_memif0,role=server,socket=%s\nipv4 = %s/24\n\n"
+                 "[media]\nport_min = 20000\nport_max = 29999\n\n" % (self.memif, DAEMON_IP4))
+        return text.replace("[port0]", memif + "[port1]", 1)
+
+    gen_eal_args = MemifLab.gen_eal_args
+    mixgen = MemifLab.mixgen
+    _clean_prefix = staticmethod(MemifLab._clean_prefix)
+
+    def cleanup(self):
+        super().cleanup()
+        self._clean_prefix(self.gen_prefix)

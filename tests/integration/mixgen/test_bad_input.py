@@ -42,7 +42,7 @@ def test():
 
         # A memif socket nobody listens on: the device does not start.
         r, dt = timed(lab, "--duration", "1", "--audio", "pattern", "--link-timeout", "1",
-                      eal=lab.eal_args(memif_socket=os.path.join(lab.dir, "nobody-memif.sock")))
+                      eal=lab.gen_eal_args(memif_socket=os.path.join(lab.dir, "nobody-memif.sock")))
         check(r.rc == 2 and "memif server" in r.stderr and dt < 20,
               "a memif without a server: exit 2 in %.1f s: %s"
               % (dt, [l for l in r.stderr.splitlines() if l.startswith("mixgen")]))
@@ -55,7 +55,7 @@ def test():
         srv.listen(4)
         try:
             r, dt = timed(lab, "--duration", "1", "--audio", "pattern", "--link-timeout", "1",
-                          eal=lab.eal_args(memif_socket=path))
+                          eal=lab.gen_eal_args(memif_socket=path))
         finally:
             srv.close()
         check(r.rc == 2 and "link is still down after 1.0 s" in r.stderr and dt < 20,
