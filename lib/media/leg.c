@@ -249,6 +249,12 @@ mxp_media_leg_id(const struct mxp_media_leg *l)
 	return l->p.id;
 }
 
+void *
+mxp_media_leg_opaque(const struct mxp_media_leg *l)
+{
+	return l->p.opaque;
+}
+
 unsigned
 mxp_media_leg_out_rate(const struct mxp_media_leg *l)
 {

@@ -191,6 +191,8 @@ void mxp_media_leg_set_out_codec(struct mxp_media_leg *leg, enum mxp_media_codec
 void mxp_media_leg_stats_get(const struct mxp_media_leg *leg, struct mxp_media_leg_stats *st);
 /** The caller's id given at init. */
 uint32_t mxp_media_leg_id(const struct mxp_media_leg *leg);
+/** The caller's opaque pointer given at init. */
+void *mxp_media_leg_opaque(const struct mxp_media_leg *leg);
 /** Output sample rate of the leg (rate of its out_codec). */
 unsigned mxp_media_leg_out_rate(const struct mxp_media_leg *leg);
 /**
