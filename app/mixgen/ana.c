@@ -71,8 +71,9 @@ mg_ana_init(struct mg *m, char *err, size_t errlen)
 	m->ctx_pool = pool;
 	m->htab_mem = malloc(htab * sizeof(int32_t));
 	m->heard_mem = calloc(heard, sizeof(uint64_t));
+	m->absent_mem = calloc(heard, sizeof(uint16_t));
 	if (m->streams == NULL || m->ctx_pool == NULL || m->htab_mem == NULL ||
-	    m->heard_mem == NULL)
+	    m->heard_mem == NULL || m->absent_mem == NULL)
 		return MG_ERR(err, errlen, "out of memory for %u receive streams", m->maxstreams);
 	/* Touch the pool now, not on the first packet of each stream. */
 	memset(m->ctx_pool, 0, m->ctx_size * m->maxstreams);
@@ -83,6 +84,7 @@ mg_ana_init(struct mg *m, char *err, size_t errlen)
 		p->htab = m->htab_mem + ho;
 		ho += p->hmask + 1;
 		p->heard_pkts = m->heard_mem + he;
+		p->absent = m->absent_mem + he;
 		he += m->confs[p->conf].n;
 		p->rx.lat_min_ns = UINT64_MAX;
 	}
@@ -124,6 +126,8 @@ mg_ana_fini(struct mg *m)
 	free(m->streams);
 	free(m->htab_mem);
 	free(m->heard_mem);
+	free(m->absent_mem);
+	m->absent_mem = NULL;
 	free(m->by_port);
 	for (uint32_t i = 0; i < m->nparts; i++)
 		free(m->parts[i].pcm);
@@ -292,6 +296,72 @@ mg_lat_quantile(const struct mg_lat_hist *h, double q)
 	return lat_bucket_ns(MG_LAT_BUCKETS - 1);
 }
 
+static inline void
+lat_add(struct mg *m, struct mg_part *p, uint64_t ns)
+{
+	p->rx.lat_n++;
+	p->rx.lat_sum_ns += ns;
+	if (ns < p->rx.lat_min_ns)
+		p->rx.lat_min_ns = ns;
+	if (ns > p->rx.lat_max_ns)
+		p->rx.lat_max_ns = ns;
+	m->lat.b[lat_bucket(ns)]++;
+}
+
+/*
+ * Mix mode: the mixer's packets are its own (no probe, mixed payload). Record the audio,
+ * and per 20 ms frame look for every other talker's tone: where it comes back after its
+ * 100 ms gap, the time since that talker sent the packet where it resumed is the latency
+ * through jitter buffer, mixer tick and encoder.
+ */
+static void
+accept_mix(struct mg *m, struct mg_part *p, struct mg_stream *st, uint8_t *rtp, uint32_t len,
+	   const struct mxp_rtp_info *ri, uint64_t now)
+{
+	uint32_t plen = len - ri->hdr_len;
+	const uint8_t *pl = rtp + ri->hdr_len;
+	int16_t pcm[MG_MAX_PAYLOAD];
+	int32_t frame[MG_MAX_PAYLOAD];
+	if (plen == 0 || plen > MG_MAX_PAYLOAD)
+		return;
+	mg_audio_decode(m->o.codec, pl, pcm, plen);
+	struct mg_conf *cf = &m->confs[p->conf];
+	st->sender = -2; /* the mixer */
+	if (p->pcm && m->d.rec_audio) {
+		if (!st->rec_started) {
+			uint64_t t0 = m->d.rec_t0_tsc;
+			st->slot0 = now > t0 ? (int64_t)((double)(now - t0) * 8000.0 / (double)m->tsc_hz) : 0;
+			st->ts0 = ri->ts;
+			st->rec_started = true;
+		}
+		int64_t at = st->slot0 + (int32_t)(ri->ts - st->ts0);
+		if (at >= 0 && at + plen <= p->pcm_len)
+			for (uint32_t i = 0; i < plen; i++)
+				p->pcm[at + i] += pcm[i];
+	}
+	if (m->o.audio != MG_AUDIO_TONE || cf->n > m->nfreq)
+		return;
+	for (uint32_t i = 0; i < plen; i++)
+		frame[i] = pcm[i];
+	for (uint32_t s = cf->first; s < cf->first + cf->n; s++) {
+		struct mg_part *q = &m->parts[s];
+		if (q == p || !q->send)
+			continue;
+		uint16_t *ab = &p->absent[s - cf->first];
+		if (mg_goertzel(frame, plen, q->freq) < 1000) {
+			if (*ab < 0xffff)
+				(*ab)++;
+			continue;
+		}
+		uint64_t on = q->onset_tsc;
+		if (*ab >= 3 && on && now > on && now - on < m->tsc_hz) {
+			lat_add(m, p, (uint64_t)((double)(now - on) * m->ns_per_tsc));
+			p->rx.onsets++;
+		}
+		*ab = 0;
+	}
+}
+
 /* After authentication: probe, latency, jitter, payload, audio. */
 static inline void
 accept_rtp(struct mg *m, struct mg_part *p, struct mg_stream *st, uint8_t *rtp, uint32_t len,
@@ -305,6 +375,10 @@ accept_rtp(struct mg *m, struct mg_part *p, struct mg_stream *st, uint8_t *rtp, 
 	uint32_t sender;
 	uint64_t tx_tsc;
 	st->decrypted++;
+	if (m->o.mode == MG_MIX) {
+		accept_mix(m, p, st, rtp, len, &ri, now);
+		return;
+	}
 	if (m->o.probe) {
 		if (!probe_get(m, rtp, &ri, &sender, &tx_tsc) || sender >= m->nparts) {
 			p->rx.bad_probe++;
@@ -320,13 +394,7 @@ accept_rtp(struct mg *m, struct mg_part *p, struct mg_stream *st, uint8_t *rtp, 
 		uint64_t ns = (uint64_t)((double)lat * m->ns_per_tsc);
 		if (now < tx_tsc)
 			ns = 0;
-		p->rx.lat_n++;
-		p->rx.lat_sum_ns += ns;
-		if (ns < p->rx.lat_min_ns)
-			p->rx.lat_min_ns = ns;
-		if (ns > p->rx.lat_max_ns)
-			p->rx.lat_max_ns = ns;
-		m->lat.b[lat_bucket(ns)]++;
+		lat_add(m, p, ns);
 		/* RFC 3550 6.4.1 interarrival jitter, with the true send time */
 		int64_t transit = (int64_t)ns;
 		if (st->have_transit) {

@@ -170,6 +170,13 @@ mg_audio_init(struct mg *m, char *err, size_t errlen)
 			double f = o->tone_base + (double)s * o->tone_step;
 			for (uint32_t i = 0; i < m->audio_len; i++)
 				pcm[i] = (int16_t)lrint(TONE_AMPLITUDE * sin(2 * M_PI * f * i / 8000.0));
+			/* Mix mode: 100 ms of silence at the start of every second. Where the tone
+			 * resumes in a receiver's mix gives the latency through the mixer (per tick:
+			 * the mix has no per-packet identity). */
+			if (o->mode == MG_MIX)
+				for (uint32_t i = 0; i < m->audio_len; i++)
+					if (i % 8000 < MG_MIX_GAP)
+						pcm[i] = 0;
 			encode(o->codec, loop, pcm, m->audio_len);
 		} else if (o->audio == MG_AUDIO_WAV) {
 			encode(o->codec, loop, wav, m->audio_len);
@@ -192,9 +199,12 @@ mg_audio_init(struct mg *m, char *err, size_t errlen)
 		uint32_t k = i - m->confs[p->conf].first;
 		p->audio_slot = o->audio == MG_AUDIO_TONE ? k % nslots : 0;
 		p->freq = o->audio == MG_AUDIO_TONE ? o->tone_base + p->audio_slot * o->tone_step : 0;
-		/* Senders start at different places of a shared loop. */
-		p->audio_start = o->audio == MG_AUDIO_TONE ? 0 :
-			(uint32_t)((uint64_t)k * 7919 * m->payload_len % m->audio_len);
+		/* Senders start at different places of a shared loop; in mix mode the tones'
+		 * gaps are staggered by 120 ms so that the mix is never silent. */
+		if (o->audio == MG_AUDIO_TONE)
+			p->audio_start = o->mode == MG_MIX ? (k % 8) * 960 : 0;
+		else
+			p->audio_start = (uint32_t)((uint64_t)k * 7919 * m->payload_len % m->audio_len);
 		p->audio_pos = p->audio_start;
 	}
 	return 0;

@@ -394,13 +394,14 @@ static int
 lab_conf_create(struct mg *m, struct mg_conf *c, char *err, size_t errlen)
 {
 	static struct cmd_result r;
-	char name[48], topn[16];
+	char name[48], topn[16], ptime[16];
 	snprintf(name, sizeof(name), "mixgen-%d-%u", (int)getpid(), c->idx);
-	snprintf(topn, sizeof(topn), "%u", m->o.topn);
+	snprintf(topn, sizeof(topn), "%u", m->topn);
+	snprintf(ptime, sizeof(ptime), "%u", m->o.ptime_ms);
 	const char *mode = m->o.mode == MG_FORWARD ? "forward" : m->o.mode == MG_MIX ? "mix" :
 										       "switch";
 	const char *args[] = { "--json", "conference", "create", "mode", mode, "topn", topn,
-			       "name", name, NULL };
+			       "name", name, m->o.mode == MG_MIX ? "ptime" : NULL, ptime, NULL };
 	if (ctl_run(m, NULL, &r, args) != 0)
 		return ctl_fail(err, errlen, "conference create", &r);
 	uint64_t id;
@@ -415,7 +416,8 @@ static int
 lab_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_t errlen)
 {
 	static struct cmd_result r;
-	char path[MG_PATH_LEN + 64], conf[16], addr[64], port[16];
+	char path[MG_PATH_LEN + 64], conf[16], addr[64], port[16], pt[8];
+	snprintf(pt, sizeof(pt), "%u", (unsigned int)m->o.codec);
 	if (!m->o.plain && keyfile_write(m, p, path, sizeof(path), err, errlen) != 0)
 		return -1;
 	snprintf(conf, sizeof(conf), "%u", c->id);
@@ -423,8 +425,10 @@ lab_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_
 	snprintf(port, sizeof(port), "%u", p->port);
 	const char *mode = p->send && p->recv ? "sendrecv" : p->send ? "sendonly" :
 					     p->recv ? "recvonly" : "inactive";
+	/* A mixer decodes: tell it our codec (the first payload type is what it sends). */
 	const char *args[] = { "--json", "leg", "add", conf, "ipv4", "remote", addr, port,
-			       "mode", mode, "label", p->label, m->o.plain ? "plain" : NULL, NULL };
+			       "mode", mode, "label", p->label, "pt", pt,
+			       m->o.plain ? "plain" : NULL, NULL };
 	int rc = ctl_run(m, m->o.plain ? NULL : path, &r, args);
 	if (m->keydir_tmp && !m->o.plain)
 		wipe_file(path);

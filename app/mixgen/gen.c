@@ -94,6 +94,10 @@ build_rtp(struct mg *m, struct mg_part *p, uint8_t *rtp, uint64_t tsc)
 	}
 	memcpy(pl, m->audio + (size_t)p->audio_slot * m->audio_stride + p->audio_pos,
 	       m->payload_len);
+	/* Mix mode: the packet in which the tone resumes after its gap. */
+	if (m->o.mode == MG_MIX && p->audio_pos % 8000 <= MG_MIX_GAP &&
+	    p->audio_pos % 8000 + m->payload_len > MG_MIX_GAP)
+		p->onset_tsc = tsc;
 	p->audio_pos += m->payload_len;
 	if (p->audio_pos >= m->audio_len)
 		p->audio_pos -= m->audio_len;

@@ -52,6 +52,7 @@
 #define MG_MAX_PAYLOAD 1400
 #define MG_MAX_TRIALS 64
 #define MG_MAX_CHECKS 16
+#define MG_MIX_GAP 800                 /* mix mode: samples of silence every second */
 
 /* Exit statuses. */
 #define MG_EXIT_OK 0
@@ -191,6 +192,7 @@ struct mg_rx_stats {
 	uint64_t srtcp_ok;
 	uint64_t srtcp_fail;
 	uint64_t srtcp_unknown_mki;    /* of srtcp_fail: under an MKI we did not have (yet) */
+	uint64_t onsets;               /* mix: tone onsets of other members detected */
 	uint64_t rekeyed;              /* authenticated under a key other than the first */
 	uint64_t lat_n, lat_sum_ns, lat_min_ns, lat_max_ns;
 };
@@ -224,6 +226,7 @@ struct mg_part {
 	uint32_t audio_start;          /* offset of the first packet in the loop */
 	uint32_t audio_pos;            /* byte offset of the next packet in the loop */
 	uint64_t tx_built;
+	volatile uint64_t onset_tsc;   /* mix: TSC of the last packet where the tone resumed */
 	struct mg_tx_stats tx;
 	/* analyser state (analysing lcore) */
 	struct mg_rx_stats rx;
@@ -231,6 +234,7 @@ struct mg_part {
 	uint32_t hmask;
 	int32_t *htab;                 /* ssrc hash -> stream index, -1 empty */
 	uint64_t *heard_pkts;          /* per sender in the conference (index - conf.first) */
+	uint16_t *absent;              /* mix: frames each member's tone has been absent */
 	int32_t *pcm;                  /* received audio, summed, by 8 kHz sample slot */
 	uint32_t pcm_len;
 	uint64_t arp_requests_answered;
@@ -318,6 +322,8 @@ struct mg {
 	uint32_t audio_len;            /* bytes per loop */
 	uint32_t audio_stride;         /* audio_len + payload_len (the head repeated) */
 	uint32_t nfreq;                /* distinct tone frequencies */
+	uint16_t topn;                 /* talkers the daemon forwards or mixes (0: all) */
+	uint16_t *absent_mem;
 	uint32_t payload_len;          /* RTP payload bytes */
 	uint32_t rtp_len;              /* RTP header + extension + payload */
 	uint32_t ts_step;              /* RTP timestamp units per packet */

@@ -553,9 +553,15 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 				"--rekey-at: rekey with mrfc, mixgen follows the file)\n");
 		return -EINVAL;
 	}
-	if (o->mode == MG_MIX) {
-		fprintf(stderr, "mixgen: --mode mix: the daemon has no mix mode yet\n");
-		return -ENOTSUP;
+	if (o->mode == MG_MIX && (o->audio == MG_AUDIO_PATTERN || o->plain || o->search)) {
+		fprintf(stderr, "mixgen: --mode mix: the mixer decodes what it gets: audio (tone or "
+				"WAV), SRTP, no --search (a mixer sends one packet per ptime whatever "
+				"comes in)\n");
+		return -EINVAL;
+	}
+	if (o->mode == MG_MIX && o->topn > 8) {
+		fprintf(stderr, "mixgen: --topn: a mix conference mixes at most 8 talkers\n");
+		return -EINVAL;
 	}
 	if (o->rekey_at > 0 && o->mode == MG_FORWARD) {
 		fprintf(stderr, "mixgen: --rekey-at: the daemon does not rekey a forward conference "

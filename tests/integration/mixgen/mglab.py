@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import wave
 
 import mxplab
 from mxplab import TestFailure, hugepages_free, run, wait_for
@@ -34,6 +35,21 @@ def need_hugepages(n=200):
         print("# SKIP: memif needs hugepages (%d free 2 MiB pages, want %d; "
               "scripts/test.sh reserves them)" % (hugepages_free(), n), flush=True)
         sys.exit(SKIP)
+
+
+def peaks(path, skip_s=0.3):
+    """A WAV recording's frequencies (Hz, rounded to 10) holding more than 10 % of the
+    strongest peak, by numpy's FFT (independent of mixgen's Goertzel)."""
+    import numpy as np  # only the audio tests need it
+    with wave.open(path) as w:
+        mxplab.check(w.getframerate() == 8000 and w.getnchannels() == 1 and
+                     w.getsampwidth() == 2, "%s: 8 kHz mono 16-bit WAV" % os.path.basename(path))
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(float)
+    x = x[int(skip_s * 8000):]
+    sp = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    f = np.fft.rfftfreq(len(x), 1 / 8000)
+    strong = sp > sp.max() * 0.1
+    return sorted({int(round(f[i] / 10.0)) * 10 for i in np.nonzero(strong)[0]})
 
 
 class Result:

@@ -11,21 +11,8 @@ import wave
 import mglab
 import mxplab
 from mxplab import check
+from mglab import peaks
 
-import numpy as np
-
-
-def peaks(path, skip_s=0.3):
-    """Frequencies (Hz, rounded to 10) holding more than 10 % of the strongest peak."""
-    with wave.open(path) as w:
-        check(w.getframerate() == 8000 and w.getnchannels() == 1 and w.getsampwidth() == 2,
-              "%s: 8 kHz mono 16-bit WAV" % os.path.basename(path))
-        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(float)
-    x = x[int(skip_s * 8000):]
-    sp = np.abs(np.fft.rfft(x * np.hanning(len(x))))
-    f = np.fft.rfftfreq(len(x), 1 / 8000)
-    strong = sp > sp.max() * 0.1
-    return sorted({int(round(f[i] / 10.0)) * 10 for i in np.nonzero(strong)[0]})
 
 
 def test():
