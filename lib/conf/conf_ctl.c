@@ -1320,7 +1320,7 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		r = errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (act >= 0 && cf->mode == MXP_CONF_SWITCH) {
+	if (act >= 0 && cf->mode != MXP_CONF_FORWARD) {
 		uint8_t d[32];
 		key_digest(&out.key[out.active], d);
 		if (memcmp(d, l->kg->digest, 32) != 0) {

@@ -1,8 +1,6 @@
-"""Known issue (suite known-issues): a rekey in a mix conference. mixgen gives every leg new
-keys both ways (MKI 2) through the lab CLI and activates the daemon's new outbound key; in
-switch mode the daemon then protects with it (test_memif.py). In mix mode the mixed streams
-stayed under MKI 1 even after the old key was removed from the legs (2026-11-28): this test
-fails until the daemon moves its mix streams to the activated key."""
+"""A rekey in a mix conference: mixgen gives every leg new keys both ways (MKI 2) through the
+lab CLI and activates the daemon's new outbound key; the daemon's mix streams (the shared mix
+of the new key group and each talker's private mix) must then go out under MKI 2."""
 import mglab
 import mxplab
 from mxplab import check
