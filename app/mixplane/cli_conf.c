@@ -290,7 +290,7 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 	if (conf_id_arg(r, i, &conf))
 		return MXP_CTL_USAGE;
 	p.af = AF_INET;
-	bool af_given = false;
+	bool af_given = false, port_given = false;
 	for (i++; i < r->argc; i++) {
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
 		if (!strcmp(k, "ipv4") || !strcmp(k, "ipv6")) {
@@ -314,6 +314,7 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 				return fail(r, MXP_CTL_USAGE, "port '%s': no such port (0..%u)", a,
 					    mxp.nb_ports - 1);
 			p.port_idx = (uint16_t)v;
+			port_given = true;
 			i++;
 		} else if (!strcmp(k, "local-port")) {
 			if (parse_u32_arg(a, 65535, &v) || v < 1024)
@@ -353,6 +354,8 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 	}
 	if (!af_given && p.remote_known)
 		p.af = p.remote.af;
+	if (!port_given && p.remote_known && mxp_port_route(&p.remote) >= 0)
+		p.port_idx = (uint16_t)mxp_port_route(&p.remote); /* the port that reaches it */
 	char err[256] = "";
 	if (!p.plain) {
 		int rc = mxp_cli_keys_parse(r->body, r->body_len, &p.in, &p.out, err, sizeof(err));
