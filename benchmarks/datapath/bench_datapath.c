@@ -12,6 +12,7 @@
  * by mixgen (doc/benchmarking.md).
  *
  *   bench_datapath [EAL] -- [--quick] [--only NAME]   prints a table and one JSON line
+ *   (--only: the scenario of that name, or every one whose name contains NAME)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,9 +269,12 @@ main(int argc, char **argv)
 		{ .name = "forward 1->10", .mode = MXP_CONF_FORWARD, .receivers = 10, .group = false },
 	};
 	unsigned int base = quick ? 20000 : 400000;
+	bool exact = false; /* --only NAME runs that scenario; otherwise every one containing it */
+	for (size_t i = 0; only != NULL && i < RTE_DIM(sc); i++)
+		exact |= strcmp(sc[i].name, only) == 0;
 	for (size_t i = 0; i < RTE_DIM(sc); i++) {
 		unsigned int n = sc[i].receivers >= 100 ? base / 20 : sc[i].receivers >= 10 ? base / 4 : base;
-		if (only == NULL || strstr(sc[i].name, only))
+		if (only == NULL || (exact ? strcmp(sc[i].name, only) == 0 : strstr(sc[i].name, only) != NULL))
 			run(&sc[i], n);
 	}
 	printf("conference data path, one core (lcore %u), AES_CM_128_HMAC_SHA1_80, %d-byte RTP\n",
