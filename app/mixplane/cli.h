@@ -39,7 +39,7 @@ int mxp_cli_show_conference(struct cli_req *r, int argi);
 int mxp_cli_show_leg(struct cli_req *r, int argi);
 
 #define MXP_CLI_CONF_COMMANDS \
-	{ "conference create", "[mode switch|forward] [topn N] [name NAME]", \
+	{ "conference create", "[mode switch|forward|mix] [topn N] [ptime MS] [max-legs N] [name NAME]", \
 	  "create a conference; prints its id", mxp_cli_conf_create }, \
 	{ "conference delete", "ID", "delete a conference and its legs (keys wiped)", \
 	  mxp_cli_conf_delete }, \
@@ -47,7 +47,8 @@ int mxp_cli_show_leg(struct cli_req *r, int argi);
 	  "top-N speakers (0: all); floor control: only LEG is forwarded", \
 	  mxp_cli_conf_set }, \
 	{ "leg add", "CONF [ipv4|ipv6] [port IDX] [local-port P] [remote ADDR PORT] [rtcp-port P] " \
-		     "[rtcp-mux] [mode M] [strict] [plain] [pt LIST] [audio-level-id N] [label TEXT] -i KEYS", \
+		     "[rtcp-mux] [mode M] [strict] [plain] [pt LIST] [event-pt N] [audio-level-id N] " \
+		     "[label TEXT] -i KEYS", \
 	  "add a leg; keys come with -i: 'in a=crypto:...' and 'out a=crypto:...' lines", \
 	  mxp_cli_leg_add }, \
 	{ "leg delete", "LEG", "remove a leg (keys wiped); prints its last counters", \

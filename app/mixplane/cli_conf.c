@@ -85,6 +85,14 @@ mxp_cli_conf_create(struct cli_req *r, int i)
 			p.topn = (uint16_t)v;
 		} else if (!strcmp(k, "name") && a) {
 			snprintf(p.name, sizeof(p.name), "%s", a);
+		} else if (!strcmp(k, "ptime") && a) {
+			if (parse_u32_arg(a, 40, &v) || (v != 10 && v != 20 && v != 30 && v != 40))
+				return fail(r, MXP_CTL_USAGE, "ptime '%s': expected 10, 20, 30 or 40", a);
+			p.ptime = (uint16_t)v;
+		} else if (!strcmp(k, "max-legs") && a) {
+			if (parse_u32_arg(a, 1u << 20, &v) || v == 0)
+				return fail(r, MXP_CTL_USAGE, "max-legs '%s': expected 1..1048576", a);
+			p.max_legs = v;
 		} else {
 			return fail(r, MXP_CTL_USAGE, "conference create: unexpected '%s'", k);
 		}
@@ -259,6 +267,11 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_u64(j, "not_sending", s->not_sending);
 	mxp_json_u64(j, "topn_filtered", s->topn_filtered);
 	mxp_json_u64(j, "floor_filtered", s->floor_filtered);
+	mxp_json_u64(j, "dtmf", s->dtmf);
+	mxp_json_u64(j, "jitter_buffer_ms", s->jb_depth_ms);
+	mxp_json_u64(j, "late", s->jb_late);
+	mxp_json_u64(j, "lost", s->jb_lost);
+	mxp_json_u64(j, "concealed_samples", s->concealed);
 	mxp_json_u64(j, "latches", s->latches);
 	mxp_json_u64(j, "remote_fraction_lost", s->remote_fraction_lost);
 	mxp_json_u64(j, "remote_jitter", s->remote_jitter);
@@ -277,7 +290,7 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 	if (conf_id_arg(r, i, &conf))
 		return MXP_CTL_USAGE;
 	p.af = AF_INET;
-	bool af_given = false;
+	bool af_given = false, port_given = false;
 	for (i++; i < r->argc; i++) {
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
 		if (!strcmp(k, "ipv4") || !strcmp(k, "ipv6")) {
@@ -301,6 +314,7 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 				return fail(r, MXP_CTL_USAGE, "port '%s': no such port (0..%u)", a,
 					    mxp.nb_ports - 1);
 			p.port_idx = (uint16_t)v;
+			port_given = true;
 			i++;
 		} else if (!strcmp(k, "local-port")) {
 			if (parse_u32_arg(a, 65535, &v) || v < 1024)
@@ -321,6 +335,11 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 			if (parse_pt_list(a, &p))
 				return fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
 			i++;
+		} else if (!strcmp(k, "event-pt")) {
+			if (parse_u32_arg(a, 127, &v) || v < 96)
+				return fail(r, MXP_CTL_USAGE, "event-pt '%s': expected a dynamic type 96..127", a);
+			p.event_pt = (int16_t)v;
+			i++;
 		} else if (!strcmp(k, "audio-level-id")) {
 			if (parse_u32_arg(a, 14, &v) || v == 0)
 				return fail(r, MXP_CTL_USAGE, "audio-level-id '%s': expected 1..14", a);
@@ -335,6 +354,8 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 	}
 	if (!af_given && p.remote_known)
 		p.af = p.remote.af;
+	if (!port_given && p.remote_known && mxp_port_route(&p.remote) >= 0)
+		p.port_idx = (uint16_t)mxp_port_route(&p.remote); /* the port that reaches it */
 	char err[256] = "";
 	if (!p.plain) {
 		int rc = mxp_cli_keys_parse(r->body, r->body_len, &p.in, &p.out, err, sizeof(err));
@@ -634,6 +655,9 @@ mxp_cli_show_conference(struct cli_req *r, int i)
 		mxp_json_u64(&j, "tx_packets", ci.tx_pkts);
 		mxp_json_u64(&j, "encryptions", ci.encryptions);
 		mxp_json_u64(&j, "decryptions", ci.decryptions);
+		mxp_json_u64(&j, "mix_ticks", ci.mix_ticks);
+		mxp_json_u64(&j, "mix_late_ticks", ci.mix_late_ticks);
+		mxp_json_u64(&j, "mix_talker_changes", ci.mix_talker_changes);
 		mxp_json_arr_open(&j, "keygroups");
 		for (int k = 0; k < nk; k++) {
 			mxp_json_obj_open(&j, NULL);
@@ -773,11 +797,14 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 		       " while not sending\n"
 		       "  top-N    %" PRIu64 " packets not forwarded\n"
 		       "  floor    %" PRIu64 " packets not forwarded (muted or floor elsewhere)%s\n"
-		       "  reported loss %u/256, jitter %u (from the participant's RTCP)\n",
+		       "  reported loss %u/256, jitter %u (from the participant's RTCP)\n"
+		       "  mix      jitter buffer %u ms, %" PRIu64 " late, %" PRIu64 " lost, %" PRIu64
+		       " samples concealed, %" PRIu64 " DTMF digits\n",
 		       s->rx_pkts, s->rx_bytes, s->rtcp_rx, s->tx_pkts, s->tx_bytes, s->rtcp_tx,
 		       s->auth_failures, s->replays, s->too_old, s->source_mismatch, s->other_drops,
 		       s->not_sending, s->topn_filtered, s->floor_filtered, li.muted ? ", muted" : "",
-		       s->remote_fraction_lost, s->remote_jitter);
+		       s->remote_fraction_lost, s->remote_jitter, s->jb_depth_ms, s->jb_late, s->jb_lost,
+		       s->concealed, s->dtmf);
 	if (s->last_rx_tsc && mxp_conf_tsc_hz())
 		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());

@@ -228,8 +228,8 @@ check_keys(struct rte_cfgfile *cf, const char *sec, const char *const allowed[],
 static int
 load_global(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 {
-	static const char *const keys[] = { "socket", "workers", "mbufs", "mbuf_cache", "rx_desc",
-					    "tx_desc", "ctl_ring", "log_level", NULL };
+	static const char *const keys[] = { "socket", "workers", "mbufs", "mbuf_cache", "mbuf_size",
+					    "rx_desc", "tx_desc", "ctl_ring", "log_level", NULL };
 	const char *s = "mixplane", *v;
 	uint32_t x;
 
@@ -262,6 +262,10 @@ load_global(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 		if (parse_u32(v, 0, RTE_MEMPOOL_CACHE_MAX_SIZE, &c->mbuf_cache))
 			return fail(e, s, "mbuf_cache", "'%s' is not a number between 0 and %d", v,
 				    RTE_MEMPOOL_CACHE_MAX_SIZE);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "mbuf_size"))) {
+		if (parse_u32(v, 2048, 16384, &c->mbuf_size))
+			return fail(e, s, "mbuf_size", "'%s' is not a number between 2048 and 16384", v);
 	}
 	if ((v = rte_cfgfile_get_entry(cf, s, "rx_desc"))) {
 		if (parse_u32(v, 64, 16384, &x))
@@ -537,6 +541,7 @@ mxp_cfg_load(const char *path, struct mxp_cfg *c, char *err, size_t errlen)
 	snprintf(c->socket, sizeof(c->socket), "%s", DEFAULT_SOCKET);
 	c->mbufs = 16383;
 	c->mbuf_cache = 256;
+	c->mbuf_size = 2048;
 	c->rx_desc = 1024;
 	c->tx_desc = 1024;
 	c->ctl_ring = 1024;

@@ -382,7 +382,8 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	mxp.pool = rte_pktmbuf_pool_create("mxp_mbufs", mxp.cfg.mbufs, mxp.cfg.mbuf_cache, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+					   (uint16_t)(RTE_PKTMBUF_HEADROOM + mxp.cfg.mbuf_size),
+					   (int)rte_socket_id());
 	if (mxp.pool == NULL) {
 		snprintf(err, sizeof(err),
 			 "cannot allocate %u mbufs: %s (reserve more hugepages, or lower "

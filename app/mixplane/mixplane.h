@@ -66,6 +66,7 @@ struct mxp_cfg {
 	unsigned int nb_worker_lcores;   /**< 0: every EAL lcore except the main one */
 	uint32_t mbufs;
 	uint32_t mbuf_cache;
+	uint32_t mbuf_size;      /**< data room of each mbuf (bytes after the headroom) */
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	uint32_t ctl_ring;
@@ -238,6 +239,9 @@ void mxp_neigh_timer(struct mxp_port *p, uint64_t now_ms);
 bool mxp_port_next_hop(const struct mxp_port *p, const struct mxp_ip *dst, struct mxp_ip *nh);
 /** True when ip is one of the port's own unicast addresses. */
 bool mxp_port_is_local(const struct mxp_port *p, const struct mxp_ip *ip);
+/** The port that reaches dst: the one whose subnet holds it (longest prefix), else the
+ *  first with a gateway of its family; -1 when none does. */
+int mxp_port_route(const struct mxp_ip *dst);
 
 /* cli.c */
 /** Handle one control-socket request; fills out, returns an enum mxp_ctl_status. */

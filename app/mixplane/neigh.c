@@ -209,6 +209,26 @@ mxp_port_next_hop(const struct mxp_port *p, const struct mxp_ip *dst, struct mxp
 	return true;
 }
 
+int
+mxp_port_route(const struct mxp_ip *dst)
+{
+	int best = -1, via_gw = -1;
+	unsigned int best_len = 0;
+	for (unsigned int i = 0; i < mxp.nb_ports; i++) {
+		const struct mxp_port_cfg *c = &mxp.ports[i].cfg;
+		bool has = dst->af == AF_INET ? c->has_ip4 : c->has_ip6;
+		const struct mxp_ip *a = dst->af == AF_INET ? &c->ip4 : &c->ip6;
+		unsigned int plen = dst->af == AF_INET ? c->plen4 : c->plen6;
+		if (has && mxp_ip_prefix_match(dst, a, plen) && (best < 0 || plen > best_len)) {
+			best = (int)i;
+			best_len = plen;
+		}
+		if (via_gw < 0 && (dst->af == AF_INET ? c->has_gw4 : c->has_gw6))
+			via_gw = (int)i;
+	}
+	return best >= 0 ? best : via_gw;
+}
+
 bool
 mxp_port_is_local(const struct mxp_port *p, const struct mxp_ip *ip)
 {

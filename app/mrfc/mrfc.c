@@ -505,6 +505,12 @@ cmd_add(struct session *s, const struct kv *kv)
 	const struct mrfc_suite *suite = mrfc_suite_find(kv_get(kv, "suite",
 								"AES_CM_128_HMAC_SHA1_80"));
 	bool plain = strcmp(kv_get(kv, "plainrtp", "off"), "on") == 0;
+	/* Subtracted legs leave the table (long scenarios add and remove thousands). */
+	unsigned int live = 0;
+	for (unsigned int i = 0; i < s->nlegs; i++)
+		if (!s->legs[i].gone)
+			s->legs[live++] = s->legs[i];
+	s->nlegs = live;
 	char rhost[64];
 	uint16_t rport;
 	if (split_hostport(kv_get(kv, "remote", "198.51.100.1:40000"), rhost, sizeof(rhost),
@@ -750,6 +756,15 @@ cmd_subtract_audit(struct session *s, const struct kv *kv, bool subtract)
 	if (!kv_check(kv, ok))
 		return 1;
 	const char *term = kv_get(kv, "term", subtract ? NULL : "*");
+	if (term != NULL && strcmp(term, "last") == 0) {
+		/* scenarios: the most recently added live leg */
+		term = NULL;
+		for (unsigned int k = s->nlegs; k-- > 0;)
+			if (!s->legs[k].gone) {
+				term = s->legs[k].term;
+				break;
+			}
+	}
 	if (term == NULL) {
 		fprintf(stderr, "mrfc subtract: term= is required\n");
 		return 1;

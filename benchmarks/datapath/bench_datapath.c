@@ -11,7 +11,8 @@
  * receivers, forward vs switch). Zero-loss throughput through a real port is measured
  * by mixgen (doc/benchmarking.md).
  *
- *   bench_datapath [-l CORE] [--quick]     prints a table and one JSON line
+ *   bench_datapath [EAL] -- [--quick] [--only NAME]   prints a table and one JSON line
+ *   (--only: the scenario of that name, or every one whose name contains NAME)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,7 +243,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	bool quick = argc - r > 1 && !strcmp(argv[r + 1], "--quick");
+	bool quick = false;
+	const char *only = NULL; /* --only SUBSTRING: run matching scenarios (for profiling) */
+	for (int i = r + 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+	}
 	pool = rte_pktmbuf_pool_create("bench", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	hdr_pool = rte_pktmbuf_pool_create("benchhdr", 65535, 256, 0, RTE_PKTMBUF_HEADROOM + 64,
@@ -261,9 +269,13 @@ main(int argc, char **argv)
 		{ .name = "forward 1->10", .mode = MXP_CONF_FORWARD, .receivers = 10, .group = false },
 	};
 	unsigned int base = quick ? 20000 : 400000;
+	bool exact = false; /* --only NAME runs that scenario; otherwise every one containing it */
+	for (size_t i = 0; only != NULL && i < RTE_DIM(sc); i++)
+		exact |= strcmp(sc[i].name, only) == 0;
 	for (size_t i = 0; i < RTE_DIM(sc); i++) {
 		unsigned int n = sc[i].receivers >= 100 ? base / 20 : sc[i].receivers >= 10 ? base / 4 : base;
-		run(&sc[i], n);
+		if (only == NULL || (exact ? strcmp(sc[i].name, only) == 0 : strstr(sc[i].name, only) != NULL))
+			run(&sc[i], n);
 	}
 	printf("conference data path, one core (lcore %u), AES_CM_128_HMAC_SHA1_80, %d-byte RTP\n",
 	       rte_lcore_id(), RTP_LEN);

@@ -21,6 +21,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_random.h>
 
 #include "conf_priv.h"
@@ -313,8 +314,15 @@ conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c)
 	}
 	if (rte_ring_enqueue(w->cmd_ring, c) != 0)
 		return -EBUSY;
+	/* A worker runs commands between bursts, within microseconds: spin briefly, then
+	 * sleep in short naps so a busy control core does not starve its neighbours. */
 	uint64_t start = now_ms();
-	while (__atomic_load_n(&w->cmd_done, __ATOMIC_ACQUIRE) < c->seq) {
+	for (unsigned int spins = 0;
+	     __atomic_load_n(&w->cmd_done, __ATOMIC_ACQUIRE) < c->seq; spins++) {
+		if (spins < 20000) {
+			rte_pause();
+			continue;
+		}
 		if (now_ms() - start > CONF_CMD_TIMEOUT_MS)
 			return -ETIMEDOUT; /* the command stays owned by the worker */
 		struct timespec ts = { 0, 20000 };
@@ -384,7 +392,14 @@ ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
 	if (os->kg)
 		ssrc_release(sys, os->kg->digest, os->ssrc);
 	conf_srtp_free(os->ctx);
+	rte_free(os->mtx);
 	rte_free(os);
+}
+
+void
+conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
+{
+	ostream_free(sys, os);
 }
 
 static struct mxp_ostream *
@@ -414,6 +429,13 @@ ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct mxp_leg *s
 		}
 	}
 	return os;
+}
+
+struct mxp_ostream *
+conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct mxp_leg *src, char *err,
+		 size_t errlen)
+{
+	return ostream_new(sys, kg, src, err, errlen);
 }
 
 static bool
@@ -460,17 +482,17 @@ int
 mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint32_t *id,
 		char *err, size_t errlen)
 {
-	if (p->mode != MXP_CONF_SWITCH && p->mode != MXP_CONF_FORWARD) {
-		if (p->mode == MXP_CONF_MIX)
-			return errf(err, errlen, -ENOTSUP, "mode mix is not available in this build");
+	if (p->mode != MXP_CONF_SWITCH && p->mode != MXP_CONF_FORWARD && p->mode != MXP_CONF_MIX)
 		return errf(err, errlen, -EINVAL, "unknown conference mode %d", p->mode);
-	}
 	if (p->replay_window &&
 	    (p->replay_window < MXP_SRTP_REPLAY_WINDOW_MIN || p->replay_window > MXP_SRTP_REPLAY_WINDOW_MAX))
 		return errf(err, errlen, -EINVAL, "replay window must be %d..%d",
 			    MXP_SRTP_REPLAY_WINDOW_MIN, MXP_SRTP_REPLAY_WINDOW_MAX);
-	if (p->topn && p->mode != MXP_CONF_SWITCH)
-		return errf(err, errlen, -EINVAL, "topn applies to switch conferences only");
+	if (p->topn && p->mode == MXP_CONF_FORWARD)
+		return errf(err, errlen, -EINVAL, "topn applies to switch and mix conferences");
+	if (p->mode == MXP_CONF_MIX && p->topn > MXP_MEDIA_MAX_TALKERS)
+		return errf(err, errlen, -EINVAL, "mix: topn (talkers mixed) is at most %d",
+			    MXP_MEDIA_MAX_TALKERS);
 
 	/* The least loaded worker owns the new conference. */
 	uint16_t best = 0;
@@ -493,6 +515,16 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 	TAILQ_INIT(&cf->legs);
 	TAILQ_INIT(&cf->kgs);
 	snprintf(cf->name, sizeof(cf->name), "%s", p->name);
+	cf->ptime = p->ptime ? p->ptime : 20;
+	cf->max_legs = p->max_legs ? p->max_legs : 1024;
+	if (cf->mode == MXP_CONF_MIX) {
+		int r = conf_mix_conf_init(sys, cf, err, errlen);
+		if (r) {
+			rte_free(cf);
+			rte_free(cc);
+			return r;
+		}
+	}
 	cc->conf = cf;
 	cc->id = cf->id;
 	cc->worker = best;
@@ -520,6 +552,10 @@ cmd_conf_floor(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
 	struct mxp_conf *cf = c->a;
 	cf->floor = c->b;
+	struct mxp_leg *l;
+	TAILQ_FOREACH(l, &cf->legs, in_conf)
+		if (l->ml) /* mix: who is mixed in follows the floor */
+			mxp_media_leg_set_mute(l->ml, l->muted || (cf->floor && cf->floor != l));
 	(void)w;
 }
 
@@ -573,6 +609,7 @@ mxp_conf_destroy(struct mxp_conf_sys *sys, uint32_t id, char *err, size_t errlen
 		return errf(err, errlen, r, "worker %u did not answer", cc->worker);
 	rte_hash_del_key(sys->confs, &id);
 	rcu_sync(sys);
+	conf_mix_conf_free(cc->conf);
 	rte_free(cc->conf);
 	rte_free(cc);
 	return 0;
@@ -643,6 +680,10 @@ cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	TAILQ_INSERT_TAIL(&l->kg->members, l, in_group);
 	l->kg->nmembers++;
 	l->kg->nrecv += is_receiver(l->mode);
+	if (l->ml) {
+		conf_mix_leg_link(l);
+		mxp_media_leg_set_mute(l->ml, l->muted || (cf->floor && cf->floor != l));
+	}
 	for (uint32_t i = 0; i < a->nos; i++) {
 		struct mxp_ostream *os = a->os[i];
 		TAILQ_INSERT_TAIL(&os->src->streams, os, by_sender);
@@ -662,8 +703,11 @@ kg_find(struct mxp_conf *cf, const uint8_t digest[32])
 	return NULL;
 }
 
+static void kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
+
 static struct mxp_keygroup *
-kg_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k, const uint8_t digest[32], bool plain)
+kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_conf_key *k,
+       const uint8_t digest[32], bool plain)
 {
 	struct mxp_keygroup *kg = rte_zmalloc("mxp_kg", sizeof(*kg), RTE_CACHE_LINE_SIZE);
 	if (kg == NULL)
@@ -679,23 +723,29 @@ kg_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k, const uint8_t dig
 	}
 	TAILQ_INIT(&kg->members);
 	TAILQ_INIT(&kg->streams);
+	if (cf->mode == MXP_CONF_MIX && conf_mix_kg_alloc(sys, kg, NULL, 0) != 0) {
+		kg_free(sys, kg);
+		return NULL;
+	}
 	return kg;
 }
 
 static void
-kg_free(struct mxp_keygroup *kg)
+kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 {
 	if (kg == NULL)
 		return;
+	conf_mix_kg_free(sys, kg);
 	explicit_bzero(&kg->key, sizeof(kg->key));
 	rte_free(kg);
 }
 
 static void
-leg_free(struct mxp_leg *l)
+leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
 {
 	if (l == NULL)
 		return;
+	conf_mix_leg_free(sys, l);
 	conf_srtp_free(l->in);
 	explicit_bzero(l->in_digest, sizeof(l->in_digest));
 	rte_free(l);
@@ -882,13 +932,22 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	}
 	struct mxp_keygroup *kg = kg_find(cf, dout);
 	if (kg == NULL) {
-		kg = new_kg = kg_new(sys, p->plain ? NULL : &p->out.key[p->out.active], dout, p->plain);
+		kg = new_kg = kg_new(sys, cf, p->plain ? NULL : &p->out.key[p->out.active], dout, p->plain);
 		if (kg == NULL) {
 			r = -ENOMEM;
 			goto fail;
 		}
 	}
 	l->kg = kg;
+	if (cf->mode == MXP_CONF_MIX) {
+		if (cf->nlegs >= cf->max_legs) {
+			r = errf(err, errlen, -ENOSPC, "the mixer is full (%u legs)", cf->max_legs);
+			goto fail;
+		}
+		r = conf_mix_leg_alloc(sys, cf, l, p, err, errlen);
+		if (r)
+			goto fail;
+	}
 	int n = streams_for(sys, cf, l, is_sender(l->mode), new_kg, &args.os, err, errlen);
 	if (n < 0) {
 		r = n;
@@ -935,8 +994,8 @@ fail_streams:
 		ostream_free(sys, args.os[i]);
 	rte_free(args.os);
 fail:
-	kg_free(new_kg);
-	leg_free(l);
+	leg_free(sys, l);
+	kg_free(sys, new_kg);
 	if (lc)
 		explicit_bzero(lc, sizeof(*lc));
 	rte_free(lc);
@@ -979,10 +1038,21 @@ cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		os_unlink(os);
 		a->dead[n++] = os;
 	}
+	if (l->ml) {
+		conf_mix_leg_unlink(l);
+		for (unsigned int t = 0; t < cf->n_prev_talkers; t++)
+			if (cf->prev_talkers[t] == l)
+				cf->prev_talkers[t] = cf->prev_talkers[--cf->n_prev_talkers];
+	}
 	TAILQ_REMOVE(&cf->legs, l, in_conf);
 	cf->nlegs--;
-	if (cf->floor == l)
+	if (cf->floor == l) {
 		cf->floor = NULL; /* the floor holder left: the floor opens */
+		struct mxp_leg *o;
+		TAILQ_FOREACH(o, &cf->legs, in_conf)
+			if (o->ml)
+				mxp_media_leg_set_mute(o->ml, o->muted);
+	}
 	TAILQ_REMOVE(&l->kg->members, l, in_group);
 	l->kg->nmembers--;
 	l->kg->nrecv -= is_receiver(l->mode);
@@ -1034,8 +1104,8 @@ mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_in
 	for (uint64_t i = 0; i < c.u; i++)
 		ostream_free(sys, a->dead[i]);
 	if (a->dead_kg)
-		kg_free(a->dead_kg);
-	leg_free(l);
+		kg_free(sys, a->dead_kg);
+	leg_free(sys, l);
 	explicit_bzero(lc, sizeof(*lc));
 	rte_free(lc);
 	rte_free(a);
@@ -1055,6 +1125,8 @@ struct leg_mod_args {
 	struct mxp_ostream **dead;           /* filled by the worker */
 	uint32_t ndead;
 	struct mxp_keygroup *dead_kg;
+	struct mxp_ostream *new_priv;        /* mix: private stream under the new group key */
+	struct mxp_ostream *old_priv;        /* mix: the one it replaced (freed afterwards) */
 };
 
 static void
@@ -1066,6 +1138,9 @@ cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	struct mxp_conf *cf = l->conf;
 	struct mxp_ostream *os;
 
+	/* mix: the group's per-codec listener counts follow mode and group changes */
+	if (l->ml && is_receiver(l->mode))
+		l->kg->nrecv_codec[l->out_codec]--;
 	if (m->add_in_key)
 		c->result = mxp_srtp_ctx_key_add(l->in, m->in_key.key, m->in_key.salt, m->in_key.mki,
 						 m->in_key.mki_len, m->in_key.lifetime);
@@ -1120,6 +1195,17 @@ cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		TAILQ_INSERT_TAIL(&os->src->streams, os, by_sender);
 		TAILQ_INSERT_TAIL(&os->kg->streams, os, by_group);
 		os->kg->nstreams++;
+	}
+	if (l->ml) {
+		if (is_receiver(l->mode))
+			l->kg->nrecv_codec[l->out_codec]++;
+		mxp_media_leg_set_mode(l->ml, (enum mxp_media_mode)l->mode);
+		mxp_media_leg_set_mute(l->ml, l->muted || (cf->floor && cf->floor != l));
+		if (a->new_priv) {
+			/* the private mix now goes out under the new group's key */
+			a->old_priv = l->priv;
+			l->priv = a->new_priv;
+		}
 	}
 	(void)w;
 }
@@ -1234,13 +1320,13 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		r = errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (act >= 0 && cf->mode == MXP_CONF_SWITCH) {
+	if (act >= 0 && cf->mode != MXP_CONF_FORWARD) {
 		uint8_t d[32];
 		key_digest(&out.key[out.active], d);
 		if (memcmp(d, l->kg->digest, 32) != 0) {
 			a.to_kg = kg_find(cf, d);
 			if (a.to_kg == NULL) {
-				a.to_kg = kg_new(sys, &out.key[out.active], d, false);
+				a.to_kg = kg_new(sys, cf, &out.key[out.active], d, false);
 				a.to_kg_new = true;
 				if (a.to_kg == NULL) {
 					r = errf(err, errlen, -ENOMEM, "out of memory");
@@ -1248,6 +1334,11 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 				}
 			}
 		}
+	}
+	if (cf->mode == MXP_CONF_MIX && a.to_kg) {
+		a.new_priv = conf_mix_priv_new(sys, l, a.to_kg, err, errlen);
+		if (a.new_priv == NULL)
+			goto nomem;
 	}
 	if (cf->mode == MXP_CONF_SWITCH) {
 		/* Streams for a new group: from every sender (including this leg). */
@@ -1295,7 +1386,9 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	rcu_sync(sys);
 	for (uint32_t i = 0; i < a.ndead; i++)
 		ostream_free(sys, a.dead[i]);
-	kg_free(a.dead_kg);
+	kg_free(sys, a.dead_kg);
+	ostream_free(sys, a.old_priv);
+	a.new_priv = NULL;
 	a.nadd = 0;
 	a.to_kg_new = false;
 	goto out;
@@ -1304,10 +1397,11 @@ nomem:
 		errf(err, errlen, -ENOMEM, "out of memory");
 	r = -ENOMEM;
 out:
+	ostream_free(sys, a.new_priv);
 	for (uint32_t i = 0; i < a.nadd; i++)
 		ostream_free(sys, a.add[i]);
 	if (a.to_kg_new)
-		kg_free(a.to_kg);
+		kg_free(sys, a.to_kg);
 	rte_free(a.add);
 	rte_free(a.dead);
 	explicit_bzero(&in, sizeof(in));
@@ -1331,6 +1425,13 @@ mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
 	info->topn = cf->topn;
 	info->worker = cf->worker;
 	info->floor = cf->floor ? cf->floor->id : 0;
+	if (cf->mixer) {
+		struct mxp_media_mixer_stats ms;
+		mxp_media_mixer_stats_get(cf->mixer, &ms);
+		info->mix_ticks = ms.ticks;
+		info->mix_late_ticks = ms.late_ticks;
+		info->mix_talker_changes = ms.talker_changes;
+	}
 	info->nlegs = cf->nlegs;
 	info->nkeygroups = cf->nkgs;
 	info->rx_pkts = cf->rx_pkts;
@@ -1376,6 +1477,14 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	info->mode = (enum mxp_stream_mode)l->mode;
 	snprintf(info->label, sizeof(info->label), "%s", l->label);
 	info->st = l->st;
+	if (l->ml) {
+		struct mxp_media_leg_stats ms;
+		mxp_media_leg_stats_get(l->ml, &ms);
+		info->st.jb_depth_ms = ms.depth_ms;
+		info->st.jb_late = ms.rx[MXP_MEDIA_RX_LATE];
+		info->st.jb_lost = ms.lost;
+		info->st.concealed = ms.concealed;
+	}
 	info->out_active = -1;
 	if (!l->plain) {
 		info->in_suite = lc->in.key[0].suite;

@@ -10,6 +10,8 @@
 #include <rte_ring.h>
 
 #include "mxp_conf.h"
+#include "mxp_media.h"
+#include "mxp_rtp.h"
 
 #define CONF_BURST 64              /* packets queued between flushes */
 #define CONF_MAX_OUT 256           /* payloads protected per burst call */
@@ -38,6 +40,8 @@ struct mxp_ostream {
 	uint64_t last_tsc;
 	uint64_t pkts, octets;               /* for sender reports */
 	uint64_t next_sr_tsc;
+	struct mxp_media_tx *mtx;            /* mix: a talker's private encoder and RTP state */
+	bool marker_next;                    /* mix: next packet starts a talkspurt */
 };
 TAILQ_HEAD(mxp_ostream_list, mxp_ostream);
 
@@ -58,6 +62,9 @@ struct mxp_keygroup {
 	uint32_t nstreams;
 	uint64_t encryptions;
 	uint64_t sent;
+	/* mix: the shared mix under this key, one stream per output codec */
+	struct mxp_ostream *mix[MXP_MEDIA_CODEC_COUNT];
+	uint32_t nrecv_codec[MXP_MEDIA_CODEC_COUNT]; /* receiving members per output codec */
 };
 TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 
@@ -109,6 +116,12 @@ struct mxp_leg {
 	bool any_pt;
 	uint64_t level_tsc;
 	struct mxp_rx_rtp rx;
+	/* mix */
+	struct mxp_media_leg *ml;            /* jitter buffer, decoder, level */
+	struct mxp_ostream *priv;            /* its private mix-minus-self */
+	uint8_t out_codec;                   /* enum mxp_media_codec it receives */
+	uint8_t out_pt;
+	bool mix_talker;                     /* in the last tick's talker set */
 	struct mxp_leg_stats st;
 	char label[MXP_CONF_NAME_LEN];
 };
@@ -127,6 +140,14 @@ struct mxp_conf {
 	uint32_t nkgs;
 	uint64_t rx_pkts, tx_pkts;
 	uint64_t created_ms;
+	/* mix */
+	struct mxp_media_mixer *mixer;
+	struct mxp_media_coder enc[MXP_MEDIA_CODEC_COUNT]; /* the shared mix, once per codec */
+	uint32_t max_legs;
+	uint16_t ptime;
+	uint64_t mix_ticks, mix_sent;
+	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
+	unsigned int n_prev_talkers;
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
 	bool fwd_key_set;
 	char name[MXP_CONF_NAME_LEN];
@@ -161,6 +182,8 @@ struct conf_out {
 	struct mxp_leg *skip;                /* the sender: never gets its own packet */
 	struct mxp_ostream *os;
 	bool rtcp;
+	int8_t mix_codec;                    /* mix: receivers of this codec that do not talk */
+	struct mxp_leg *only;                /* mix: a private stream's one receiver */
 };
 
 struct mxp_conf_worker {
@@ -226,6 +249,33 @@ int conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c)
 void conf_leg_tmpl(struct mxp_leg *l);
 void conf_leg_detach_streams(struct mxp_leg *l);
 void conf_tick(struct mxp_conf_worker *w, uint64_t now);
+
+/* conf_ctl.c: output streams (an SRTP context under a group's key, a unique SSRC) */
+struct mxp_ostream *conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg,
+				     struct mxp_leg *src, char *err, size_t errlen);
+void conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os);
+
+/* conf_mix.c */
+int conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, size_t errlen);
+void conf_mix_conf_free(struct mxp_conf *cf);
+int conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
+		       const struct mxp_leg_params *p, char *err, size_t errlen);
+/* A new private stream for a leg moving to another key group (the group key changed). */
+struct mxp_ostream *conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l,
+				      struct mxp_keygroup *kg, char *err, size_t errlen);
+void conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l);
+int conf_mix_kg_alloc(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, char *err, size_t errlen);
+void conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
+/* Worker: a leg joins/leaves the mixer and its group's codec counts (inside commands). */
+void conf_mix_leg_link(struct mxp_leg *l);
+void conf_mix_leg_unlink(struct mxp_leg *l);
+/* Worker: an authenticated, decrypted RTP packet of a mix leg (the mbuf is consumed). */
+void conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m,
+		 const uint8_t *p, uint32_t len, const struct mxp_rtp_info *ri, uint64_t now_tsc);
+/* Worker: run the mix ticks that are due. */
+void conf_mix_poll(struct mxp_conf_worker *w, uint64_t now_tsc);
+/* Worker: send a conf_out (shared with switch mode). */
+void conf_replicate(struct mxp_conf_worker *w, struct conf_out *o);
 
 /* conf_rtcp.c */
 /* Process an authenticated RTCP compound packet from a leg (stats only). */

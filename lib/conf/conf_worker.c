@@ -141,6 +141,7 @@ mxp_conf_worker_poll(struct mxp_conf_worker *w)
 	if (w->npend)
 		mxp_conf_flush(w);
 	uint64_t now = rte_rdtsc();
+	conf_mix_poll(w, now);
 	if (now >= w->next_tick_tsc) {
 		w->next_tick_tsc = now + mxp_conf_tsc_hz() * CONF_TICK_MS / 1000;
 		conf_tick(w, now);
@@ -282,14 +283,17 @@ send_to(struct mxp_conf_worker *w, struct mxp_leg *r, struct rte_mbuf *f, uint8_
 }
 
 static inline bool
-eligible(const struct mxp_leg *r, const struct mxp_leg *skip)
+eligible(const struct mxp_leg *r, const struct conf_out *o)
 {
-	return r != skip && receiving(r->mode) && r->remote_known;
+	if (r == o->skip || !receiving(r->mode) || !r->remote_known)
+		return false;
+	/* mix: the shared mix of one codec goes to that codec's listeners who do not talk */
+	return o->mix_codec <= 0 || (r->out_codec == o->mix_codec && !r->mix_talker);
 }
 
-/* Send one payload to every eligible receiver of its group (or conference). */
-static void
-replicate(struct mxp_conf_worker *w, struct conf_out *o)
+/* Send one payload to every eligible receiver of its group (or conference, or one leg). */
+void
+conf_replicate(struct mxp_conf_worker *w, struct conf_out *o)
 {
 	struct rte_mbuf *pl = o->m;
 	struct mxp_leg *r, *only = NULL;
@@ -297,13 +301,27 @@ replicate(struct mxp_conf_worker *w, struct conf_out *o)
 	uint16_t plen = (uint16_t)rte_pktmbuf_data_len(pl);
 	pl->l2_len = pl->l3_len = pl->l4_len = 0;
 
+	if (o->only != NULL) { /* a private mix: exactly one receiver */
+		uint16_t hl = mxp_pkt_udp_hdr_len(o->only->af);
+		uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(pl, hl);
+		if (unlikely(h == NULL)) {
+			count_drop(w, MXP_DROP_NO_MBUF);
+			rte_pktmbuf_free(pl);
+			return;
+		}
+		send_to(w, o->only, pl, h, plen,
+			mxp_pkt_payload_sum(rte_pktmbuf_mtod_offset(pl, void *, hl), plen), o->rtcp);
+		o->only->kg->sent++;
+		return;
+	}
+
 #define FOREACH_RECEIVER(r) \
 	for (r = o->kg ? TAILQ_FIRST(&o->kg->members) : TAILQ_FIRST(&o->conf->legs); r; \
 	     r = o->kg ? TAILQ_NEXT(r, in_group) : TAILQ_NEXT(r, in_conf))
 
 	/* One receiver: headers go in front of the payload. Stop counting at two. */
 	FOREACH_RECEIVER(r) {
-		if (!eligible(r, o->skip))
+		if (!eligible(r, o))
 			continue;
 		if (++n == 2)
 			break;
@@ -330,7 +348,7 @@ replicate(struct mxp_conf_worker *w, struct conf_out *o)
 	}
 	struct rte_mempool *hp = w->sys->p.hdr_pool;
 	FOREACH_RECEIVER(r) {
-		if (!eligible(r, o->skip))
+		if (!eligible(r, o))
 			continue;
 		struct rte_mbuf *h = rte_pktmbuf_alloc(hp);
 		if (unlikely(h == NULL)) {
@@ -521,6 +539,12 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 		}
 		struct mxp_rtp_info ri;
 		mxp_rtp_parse(p, len, &ri); /* validated at rx; forward: header only */
+		if (cf->mode == MXP_CONF_MIX) {
+			if (l->muted || (cf->floor != NULL && cf->floor != l))
+				l->st.floor_filtered++; /* the mixer mutes it; counted here */
+			conf_mix_rx(w, l, m, p, len, &ri, now);
+			continue;
+		}
 		if (cf->mode != MXP_CONF_FORWARD) {
 			uint32_t plen;
 			if (mxp_rtp_padding(p, len, &ri, &plen) != MXP_RTP_OK) {
@@ -641,7 +665,7 @@ conf_emit(struct mxp_conf_worker *w, uint64_t now)
 	}
 	for (uint16_t i = 0; i < w->nout; i++)
 		if (w->out[i].m)
-			replicate(w, &w->out[i]);
+			conf_replicate(w, &w->out[i]);
 	w->nout = 0;
 }
 
@@ -725,7 +749,7 @@ conf_tick(struct mxp_conf_worker *w, uint64_t now)
 				}
 				struct conf_out o = { .m = m, .kg = kg, .conf = cf, .skip = os->src,
 						      .rtcp = true };
-				replicate(w, &o);
+				conf_replicate(w, &o);
 			}
 		}
 	}

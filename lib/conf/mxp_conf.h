@@ -103,8 +103,11 @@ int mxp_conf_keys_add_sdes(struct mxp_conf_keys *ks, const struct mxp_sdes_crypt
 /** Conference parameters. */
 struct mxp_conf_params {
 	enum mxp_conf_mode mode;
-	uint16_t topn;           /**< switch: forward only the N loudest senders; 0 = all */
+	uint16_t topn;           /**< switch: forward only the N loudest senders, 0 = all;
+				      mix: talkers mixed, 0 = 3 */
 	uint32_t replay_window;  /**< SRTP replay window of its legs; 0 = default (128) */
+	uint32_t max_legs;       /**< mix: capacity of the mixer; 0 = 1024 */
+	uint16_t ptime;          /**< mix: packet time in ms (10, 20, 30, 40); 0 = 20 */
 	char name[MXP_CONF_NAME_LEN];
 };
 
@@ -126,6 +129,7 @@ struct mxp_leg_params {
 	uint8_t n_pt;            /**< accepted RTP payload types; 0 = any */
 	uint8_t pt[MXP_CONF_MAX_PT];
 	uint8_t audio_level_id;  /**< RFC 6464 extension id, 0 = none */
+	int16_t event_pt;        /**< mix: RFC 4733 telephone-event payload type, 0 = none */
 	char label[MXP_CONF_NAME_LEN];
 };
 
@@ -141,6 +145,10 @@ struct mxp_leg_stats {
 	uint64_t not_sending;            /**< media from a leg whose mode forbids it */
 	uint64_t topn_filtered;          /**< not forwarded: not among the top-N speakers */
 	uint64_t floor_filtered;         /**< not forwarded: muted, or another leg holds the floor */
+	uint64_t dtmf;                   /**< mix: RFC 4733 digits received */
+	uint8_t last_digit;              /**< mix: the last one (0-15) */
+	uint32_t jb_depth_ms;            /**< mix: jitter buffer depth */
+	uint64_t jb_late, jb_lost, concealed; /**< mix: late packets, lost, concealed samples */
 	uint64_t last_rx_tsc;            /**< TSC of the last accepted packet, 0 = never */
 	uint32_t ssrc;                   /**< inbound SSRC (0 with ssrc_known false) */
 	bool ssrc_known;
@@ -200,6 +208,7 @@ struct mxp_conf_info {
 	uint64_t rx_pkts, tx_pkts;
 	uint64_t encryptions, decryptions;
 	uint64_t created_ms;
+	uint64_t mix_ticks, mix_late_ticks, mix_talker_changes;
 	char name[MXP_CONF_NAME_LEN];
 };
 

@@ -223,6 +223,8 @@ key_slot_new(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len, uint64_
 		k->srtcp_limit = lifetime;
 	k->srtp_soft = soft_of(c, k->srtp_limit);
 	k->srtcp_soft = soft_of(c, k->srtcp_limit);
+	k->srtp_next_ev = k->srtp_soft < k->srtp_limit ? k->srtp_soft : k->srtp_limit;
+	k->srtcp_next_ev = k->srtcp_soft < k->srtcp_limit ? k->srtcp_soft : k->srtcp_limit;
 	return slot;
 }
 

@@ -26,6 +26,7 @@ mbuf_chunk(struct mxp_srtp_ctx *ctx[], struct rte_mbuf *mb[], uint8_t reason[], 
 	uint8_t pr[MCHUNK];
 	uint16_t map[MCHUNK];
 	uint8_t rs[MCHUNK];
+	uint16_t olen[MCHUNK];
 	uint16_t np = 0;
 
 	for (uint16_t i = 0; i < m; i++) {
@@ -39,6 +40,7 @@ mbuf_chunk(struct mxp_srtp_ctx *ctx[], struct rte_mbuf *mb[], uint8_t reason[], 
 		pk[np].data = rte_pktmbuf_mtod_offset(b, uint8_t *, off);
 		pk[np].len = b->data_len - off;
 		pk[np].room = rte_pktmbuf_tailroom(b);
+		olen[np] = (uint16_t)pk[np].len;
 		pc[np] = ctx[at + i];
 		map[np] = i;
 		np++;
@@ -49,12 +51,12 @@ mbuf_chunk(struct mxp_srtp_ctx *ctx[], struct rte_mbuf *mb[], uint8_t reason[], 
 		rs[i] = pr[x];
 		if (pr[x] != MXP_SRTP_R_OK)
 			continue;
+		/* single segment, and protect checked the tailroom: adjust the lengths
+		 * directly (what rte_pktmbuf_append/trim would do after their checks) */
 		struct rte_mbuf *b = mb[at + i];
-		uint32_t old = b->data_len - ((uint32_t)b->l2_len + b->l3_len + b->l4_len);
-		if (pk[x].len > old)
-			rte_pktmbuf_append(b, (uint16_t)(pk[x].len - old));
-		else if (pk[x].len < old)
-			rte_pktmbuf_trim(b, (uint16_t)(old - pk[x].len));
+		int32_t delta = (int32_t)pk[x].len - (int32_t)olen[x];
+		b->data_len = (uint16_t)(b->data_len + delta);
+		b->pkt_len = (uint32_t)((int32_t)b->pkt_len + delta);
 	}
 
 	uint16_t bad_before = at - g;

@@ -100,21 +100,34 @@ key_for_mki(struct mxp_srtp_ctx *c, const uint8_t *mki)
 	return NULL;
 }
 
-/* Count one use of a key; raise events at the soft threshold and the limit. */
+static __attribute__((noinline)) void
+key_event(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp, uint64_t u)
+{
+	uint64_t soft = rtcp ? k->srtcp_soft : k->srtp_soft;
+	uint64_t lim = rtcp ? k->srtcp_limit : k->srtp_limit;
+	if (u >= soft && !k->soft) {
+		k->soft = true;
+		c->events |= MXP_SRTP_EV_KEY_SOFT;
+	}
+	if (u >= lim) {
+		k->exhausted = true;
+		c->events |= MXP_SRTP_EV_KEY_EXHAUSTED;
+	}
+	/* next use that needs a look: the soft threshold if still ahead, else the limit */
+	uint64_t next = (u < soft) ? soft : (u < lim ? lim : UINT64_MAX);
+	if (rtcp)
+		k->srtcp_next_ev = next;
+	else
+		k->srtp_next_ev = next;
+}
+
+/* Count one use of a key; one compare, events at the soft threshold and the limit. */
 static inline void
 key_use(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp)
 {
 	uint64_t u = rtcp ? ++k->srtcp_used : ++k->srtp_used;
-	uint64_t soft = rtcp ? k->srtcp_soft : k->srtp_soft;
-	uint64_t lim = rtcp ? k->srtcp_limit : k->srtp_limit;
-	if (MXP_UNLIKELY(u >= soft) && !k->soft) {
-		k->soft = true;
-		c->events |= MXP_SRTP_EV_KEY_SOFT;
-	}
-	if (MXP_UNLIKELY(u >= lim)) {
-		k->exhausted = true;
-		c->events |= MXP_SRTP_EV_KEY_EXHAUSTED;
-	}
+	if (MXP_UNLIKELY(u >= (rtcp ? k->srtcp_next_ev : k->srtp_next_ev)))
+		key_event(c, k, rtcp, u);
 }
 
 static inline bool
@@ -153,7 +166,11 @@ fill_op(struct job *j, bool rtcp, enum mode mode)
 			/* M = authenticated portion || ROC (RFC 3711 4.2). The ROC goes where
 			 * the trailer starts; unprotect saves and restores those bytes. */
 			if (mode != M_PROTECT) {
-				srtp_tag_copy(j->rxtag, p + j->plen + j->c->mki_len, j->c->tag_len);
+				/* With an MKI the tag may lie under the ROC: keep a copy. Without,
+				 * its first 4 bytes are the saved ones (check_commit). */
+				if (j->c->mki_len)
+					srtp_tag_copy(j->rxtag, p + j->plen + j->c->mki_len,
+						      j->c->tag_len);
 				memcpy(j->saved, p + j->plen, 4);
 			}
 			srtp_put_be32(p + j->plen, (uint32_t)(j->index >> 16));
@@ -319,7 +336,6 @@ finish_protect(struct job *j, bool rtcp)
 			memcpy(t + mki_len, j->op.tag, c->tag_len);
 		}
 		j->pkt->len = j->plen + mki_len + c->tag_len;
-		c->st.srtp_protected++;
 	} else {
 		if (j->aead) {
 			memcpy(t, j->op.tag, 16);
@@ -331,11 +347,7 @@ finish_protect(struct job *j, bool rtcp)
 			memcpy(t + 4 + mki_len, j->op.tag, c->rtcp_tag_len);
 		}
 		j->pkt->len = j->plen + 4 + mki_len + c->rtcp_tag_len;
-		c->st.srtcp_protected++;
 	}
-	c->st.bytes_protected += j->plen;
-	if (!rtcp || (j->eidx >> 31))
-		c->st.encryptions++;
 }
 
 /* Unprotect/verify: compare the tag, re-check and commit the replay state. */
@@ -349,7 +361,11 @@ check_commit(struct job *j, bool rtcp, enum mode mode)
 
 	if (!j->aead) {
 		if (!rtcp) {
-			diff = srtp_tag_diff(j->op.tag, j->rxtag, c->tag_len);
+			if (c->mki_len)
+				diff = srtp_tag_diff(j->op.tag, j->rxtag, c->tag_len);
+			else
+				diff = srtp_tag_diff_split(j->op.tag, j->saved, p + j->plen + 4,
+							   c->tag_len);
 			memcpy(p + j->plen, j->saved, 4);
 		} else {
 			rx_tag = p + j->plen + 4 + c->mki_len;
@@ -381,22 +397,66 @@ check_commit(struct job *j, bool rtcp, enum mode mode)
 	srtp_rwin_commit(c, w, j->index);
 	key_use(c, j->k, rtcp);
 
-	if (mode == M_VERIFY) {
-		if (rtcp)
-			c->st.srtcp_verified++;
-		else
-			c->st.srtp_verified++;
-	} else {
+	if (mode != M_VERIFY)
 		j->pkt->len = j->plen;
-		if (rtcp)
-			c->st.srtcp_unprotected++;
-		else
-			c->st.srtp_unprotected++;
-		if (!rtcp || (j->eidx >> 31))
-			c->st.decryptions++;
-	}
-	c->st.bytes_unprotected += j->plen;
 	return MXP_SRTP_R_OK;
+}
+
+/*
+ * Counters of packets that went through, added per run of packets of one context
+ * (struct tally) rather than per packet.
+ */
+struct tally {
+	struct mxp_srtp_ctx *c;
+	uint32_t pkts, crypted;
+	uint64_t bytes;
+};
+
+static inline void
+tally_flush(struct tally *t, bool rtcp, enum mode mode)
+{
+	struct mxp_srtp_ctx *c = t->c;
+	if (c == NULL)
+		return;
+	if (mode == M_PROTECT) {
+		if (rtcp)
+			c->st.srtcp_protected += t->pkts;
+		else
+			c->st.srtp_protected += t->pkts;
+		c->st.encryptions += t->crypted;
+		c->st.bytes_protected += t->bytes;
+	} else {
+		if (mode == M_VERIFY) {
+			if (rtcp)
+				c->st.srtcp_verified += t->pkts;
+			else
+				c->st.srtp_verified += t->pkts;
+		} else {
+			if (rtcp)
+				c->st.srtcp_unprotected += t->pkts;
+			else
+				c->st.srtp_unprotected += t->pkts;
+			c->st.decryptions += t->crypted;
+		}
+		c->st.bytes_unprotected += t->bytes;
+	}
+	t->c = NULL;
+	t->pkts = t->crypted = 0;
+	t->bytes = 0;
+}
+
+/* Count a packet that went through. Encrypted/decrypted: always for SRTP, for SRTCP only
+ * with E=1; verify-only decrypts nothing. */
+static inline void
+tally_add(struct tally *t, const struct job *j, bool rtcp, enum mode mode)
+{
+	if (MXP_UNLIKELY(j->c != t->c)) {
+		tally_flush(t, rtcp, mode);
+		t->c = j->c;
+	}
+	t->pkts++;
+	t->bytes += j->plen;
+	t->crypted += mode != M_VERIFY && (!rtcp || (j->eidx >> 31));
 }
 
 /* --- crypto phases ------------------------------------------------------------------------ */
@@ -471,7 +531,7 @@ run_deferred(struct job *j, bool rtcp, enum mode mode)
 /* One chunk: n packets (n <= CHUNK) whose contexts share a driver. */
 static inline __attribute__((always_inline)) uint16_t
 run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
-	  bool rtcp, enum mode mode)
+	  bool rtcp, enum mode mode, uint16_t *consumed)
 {
 	struct job jobs[CHUNK];
 	struct mxp_crypto_op *cm[CHUNK], *gcm[CHUNK];
@@ -485,6 +545,11 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 		__builtin_prefetch(pkt[i].data);
 	for (uint16_t i = 0; i < n; i++) {
 		struct job *j = &jobs[nj];
+		/* a chunk ends where the driver changes */
+		if (MXP_UNLIKELY(ctx[i]->drv != drv)) {
+			n = i;
+			break;
+		}
 		enum mxp_srtp_reason r = prepare(ctx[i], &pkt[i], j, rtcp, mode);
 		reason[i] = (uint8_t)r;
 		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
@@ -501,12 +566,14 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 			cm[ncm++] = &j->op;
 	}
 
+	struct tally tl = { 0 };
 	if (mode == M_PROTECT) {
 		crypto_protect(drv, cm, ncm, gcm, ngcm);
 		for (uint16_t x = 0; x < nj; x++) {
 			if (MXP_UNLIKELY(jobs[x].defer))
 				continue;
 			finish_protect(&jobs[x], rtcp);
+			tally_add(&tl, &jobs[x], rtcp, mode);
 			ok++;
 		}
 	} else {
@@ -522,6 +589,7 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 				j->c->st.drops[r]++;
 				continue;
 			}
+			tally_add(&tl, j, rtcp, mode);
 			ok++;
 			if (mode == M_UNPROTECT && !j->aead && j->op.cipher_len)
 				cm[ndec++] = &j->op;
@@ -529,6 +597,7 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 		if (ndec)
 			drv->ctr(cm, ndec);
 	}
+	tally_flush(&tl, rtcp, mode);
 
 	if (MXP_UNLIKELY(ndefer)) {
 		for (uint16_t x = 0; x < nj; x++) {
@@ -537,12 +606,16 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 				continue;
 			enum mxp_srtp_reason r = run_deferred(j, rtcp, mode);
 			reason[j->pi] = (uint8_t)r;
-			if (r == MXP_SRTP_R_OK)
+			if (r == MXP_SRTP_R_OK) {
+				tally_add(&tl, j, rtcp, mode);
 				ok++;
-			else
+			} else {
 				j->c->st.drops[r]++;
+			}
 		}
+		tally_flush(&tl, rtcp, mode);
 	}
+	*consumed = n;
 	return ok;
 }
 
@@ -553,13 +626,9 @@ run(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t r
 	uint16_t ok = 0, at = 0;
 
 	while (at < n) {
-		const struct mxp_crypto_driver *drv = ctx[at]->drv;
-		uint16_t m = 1;
-		while (m < CHUNK && at + m < n &&
-		       (ctx[at + m] == ctx[at + m - 1] || ctx[at + m]->drv == drv))
-			m++;
-		ok += run_chunk(ctx + at, pkt + at, m, reason + at, rtcp, mode);
-		at += m;
+		uint16_t m = n - at < CHUNK ? n - at : CHUNK, used;
+		ok += run_chunk(ctx + at, pkt + at, m, reason + at, rtcp, mode, &used);
+		at += used;
 	}
 	return ok;
 }

@@ -49,6 +49,7 @@ struct srtp_key {
 	uint64_t srtp_used, srtcp_used;
 	uint64_t srtp_limit, srtcp_limit;
 	uint64_t srtp_soft, srtcp_soft;
+	uint64_t srtp_next_ev, srtcp_next_ev; /* usage at which key_use() looks again */
 	uint8_t master_key[MXP_SRTP_MAX_KEY_LEN];
 	uint8_t master_salt[MXP_SRTP_MAX_SALT_LEN];
 } __attribute__((aligned(64)));
@@ -176,6 +177,30 @@ srtp_tag_diff(const uint8_t *a, const uint8_t *b, size_t n)
 		return d | (x ^ y);
 	}
 	return d | srtp_ct_diff(a + 8, b + 8, n - 8);
+}
+
+/*
+ * Constant-time tag compare when the received tag's first 4 bytes were saved aside
+ * (@p head) and the rest is still in the packet (@p tail): SRTP with HMAC and no MKI.
+ */
+static inline uint64_t
+srtp_tag_diff_split(const uint8_t *a, const uint8_t *head, const uint8_t *tail, size_t n)
+{
+	uint32_t u, v;
+	uint64_t d;
+
+	memcpy(&u, a, 4);
+	memcpy(&v, head, 4);
+	d = u ^ v;
+	if (n == 10) {
+		uint16_t s, t;
+		memcpy(&u, a + 4, 4);
+		memcpy(&v, tail, 4);
+		memcpy(&s, a + 8, 2);
+		memcpy(&t, tail + 4, 2);
+		return d | (u ^ v) | (uint16_t)(s ^ t);
+	}
+	return d | srtp_ct_diff(a + 4, tail, n - 4);
 }
 
 /* Copy a tag of 4, 10 or 16 bytes with word moves. */

@@ -169,13 +169,16 @@ class Lab:
 
     def config_text(self):
         qp = ",qpairs=%d" % self.workers if self.workers > 1 else ""
-        port = "[port0]\ndevice = net_af_packet0,iface=%s%s\nipv4 = %s/24\n" % (
-            self.veth_d, qp, DAEMON_IP4)
+        # af_packet's fanout reassembles IP fragments before the daemon sees them: frames
+        # and mbufs must hold the largest Mp message (8 kB + ESP).
+        port = ("[port0]\ndevice = net_af_packet0,iface=%s%s,blocksz=16384,framesz=16384\n"
+                "ipv4 = %s/24\n" % (self.veth_d, qp, DAEMON_IP4))
         if self.ipv6:
             port += "ipv6 = %s/64\n" % DAEMON_IP6
         port += "gateway4 = %s\n" % KERNEL_IP4
         port += self.port_extra
-        return ("[mixplane]\nsocket = %s\nmbufs = 8191\nrx_desc = 512\ntx_desc = 512\n\n%s\n%s"
+        return ("[mixplane]\nsocket = %s\nmbufs = 8191\nmbuf_size = 16384\nrx_desc = 512\n"
+                "tx_desc = 512\n\n%s\n%s"
                 % (self.sock, port, self.extra_config))
 
     def eal_args(self):

@@ -6,6 +6,9 @@
  *   mxp-srtp-peer --bind ADDR [--suite NAME] [--rx PORT,KEY]... [--tx SPORT,DST,DPORT,KEY,SSRC,ID]...
  *                 [--count N] [--interval-ms M] [--wait-ms W] [--replay N] [--forge N]
  *                 [--raw-out FILE] [--ready-file FILE] [--expect N]
+ * --tx SPORT,DST,DPORT,KEY,SSRC,ID,TONE sends 20 ms PCMU frames of a TONE Hz sine instead
+ * of test payloads; --pcm-dir DIR writes what each --rx port hears, decoded (PCMU/PCMA),
+ * to DIR/PORT.raw (s16le, 8 kHz) for spectral checks.
  * --wait-ms is how long to keep receiving after sending; --expect N ends it as soon as N
  * packets arrived in total.
  *
@@ -34,6 +37,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <math.h>
 
 #include <openssl/evp.h>
 #include <srtp2/srtp.h>
@@ -56,6 +60,9 @@ struct rx {
 	int nssrc;
 	uint64_t *hashes;
 	uint32_t nhash, caphash;
+	FILE *pcm;        /* decoded G.711 audio received, s16le 8 kHz */
+	uint16_t last_seq;
+	bool have_seq;
 };
 
 struct tx {
@@ -71,6 +78,8 @@ struct tx {
 	uint16_t seq;
 	uint32_t ts;
 	uint64_t sent;
+	double tone;      /* Hz: send 20 ms PCMU frames of this tone instead of test payloads */
+	double phase;
 	uint8_t last[512];
 	int last_len;
 };
@@ -216,6 +225,45 @@ fd_for(uint16_t port)
 	return udp_socket(port);
 }
 
+/* G.711 mu-law (the test's own, so the mixer's codec is not checking itself). */
+static uint8_t
+ulaw_enc(int16_t pcm)
+{
+	int x = pcm, sign = 0;
+	if (x < 0) {
+		x = -x;
+		sign = 0x80;
+	}
+	if (x > 32635)
+		x = 32635;
+	x += 0x84;
+	int seg = 7;
+	for (int m = 0x4000; (x & m) == 0 && seg > 0; m >>= 1)
+		seg--;
+	return (uint8_t)~(sign | (seg << 4) | ((x >> (seg + 3)) & 0x0f));
+}
+
+static int16_t
+ulaw_dec(uint8_t u)
+{
+	u = (uint8_t)~u;
+	int t = ((u & 0x0f) << 3) + 0x84;
+	t <<= (u & 0x70) >> 4;
+	return (int16_t)((u & 0x80) ? 0x84 - t : t - 0x84);
+}
+
+static int16_t
+alaw_dec(uint8_t a)
+{
+	a ^= 0x55;
+	int t = (a & 0x0f) << 4, seg = (a & 0x70) >> 4;
+	if (seg == 0)
+		t += 8;
+	else
+		t = (t + 0x108) << (seg - 1);
+	return (int16_t)((a & 0x80) ? t : -t);
+}
+
 static void
 fill_payload(uint8_t *p, uint32_t id, uint16_t seq)
 {
@@ -245,6 +293,13 @@ send_one(struct tx *t, bool forge)
 	memcpy(buf + 8, &v, 4);
 	fill_payload(buf + 12, t->id, t->seq);
 	int len = 12 + PAYLOAD;
+	if (t->tone > 0) {
+		len = 12 + 160;
+		for (int i = 0; i < 160; i++) {
+			buf[12 + i] = ulaw_enc((int16_t)(8000 * sin(t->phase)));
+			t->phase += 2 * M_PI * t->tone / 8000.0;
+		}
+	}
 	if (bad_pad) {
 		/* P bit with a padding count larger than the payload (inside the encryption). */
 		buf[0] |= 0x20;
@@ -289,6 +344,24 @@ receive_all(void)
 			}
 			r->hashes[r->nhash++] = h;
 			r->packets++;
+			if (r->pcm) {
+				/* decoded audio, with silence for sequence gaps (a missing packet) */
+				int hl0 = 12 + 4 * (buf[0] & 0xf), pt = buf[1] & 0x7f;
+				uint16_t sq = (uint16_t)(buf[2] << 8 | buf[3]);
+				if (r->have_seq && (uint16_t)(sq - r->last_seq) > 1 &&
+				    (uint16_t)(sq - r->last_seq) < 50) {
+					int16_t z[160] = { 0 };
+					for (int g = 1; g < (uint16_t)(sq - r->last_seq); g++)
+						fwrite(z, 2, 160, r->pcm);
+				}
+				r->last_seq = sq;
+				r->have_seq = true;
+				for (int k = hl0; k < len; k++) {
+					int16_t v = pt == 8 ? alaw_dec(buf[k]) : ulaw_dec(buf[k]);
+					fwrite(&v, 2, 1, r->pcm);
+				}
+				continue;
+			}
 			uint32_t ssrc;
 			memcpy(&ssrc, buf + 8, 4);
 			ssrc = ntohl(ssrc);
@@ -354,7 +427,7 @@ int
 main(int argc, char **argv)
 {
 	int count = 10, interval = 20, wait = 500, replay = 0, forge = 0, pad_bad = 0;
-	const char *bind_s = NULL, *ready_file = NULL;
+	const char *bind_s = NULL, *ready_file = NULL, *pcm_dir = NULL;
 	char *txspec[MAX_TX], *rxspec[MAX_RX];
 	int ntxs = 0, nrxs = 0;
 	for (int i = 1; i < argc; i += 2) {
@@ -381,6 +454,8 @@ main(int argc, char **argv)
 			pad_bad = atoi(v);
 		else if (!strcmp(a, "--forge"))
 			forge = atoi(v);
+		else if (!strcmp(a, "--pcm-dir"))
+			pcm_dir = v;
 		else if (!strcmp(a, "--expect"))
 			expect = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--ready-file"))
@@ -411,15 +486,22 @@ main(int argc, char **argv)
 		if (!port || !key)
 			die("--rx wants PORT,KEY: %s", rxspec[i]);
 		struct rx *r = &rxs[nrx];
+		if (pcm_dir) {
+			char path[512];
+			snprintf(path, sizeof(path), "%s/%s.raw", pcm_dir, port);
+			r->pcm = fopen(path, "wb");
+			if (r->pcm == NULL)
+				die("cannot write %s", path);
+		}
 		r->port = (uint16_t)atoi(port);
 		r->fd = fd_for(r->port);
 		r->s = session(key, true, 0, &r->plain, &r->mki, &r->mki_index);
 		nrx++;
 	}
 	for (int i = 0; i < ntxs; i++) {
-		char *save, *f[6];
+		char *save, *f[7];
 		f[0] = strtok_r(txspec[i], ",", &save);
-		for (int k = 1; k < 6; k++)
+		for (int k = 1; k < 7; k++)
 			f[k] = strtok_r(NULL, ",", &save);
 		if (!f[5])
 			die("--tx wants SPORT,DST,DPORT,KEY,SSRC,ID: %s", txspec[i]);
@@ -443,6 +525,7 @@ main(int argc, char **argv)
 		}
 		t->ssrc = (uint32_t)strtoul(f[4], NULL, 0);
 		t->id = (uint32_t)atoi(f[5]);
+		t->tone = f[6] ? atof(f[6]) : 0;
 		t->s = session(f[3], false, t->ssrc, &t->plain, &t->mki, &t->mki_index);
 		t->seq = (uint16_t)(t->id * 1000);
 		t->ts = t->id * 100000;
@@ -478,6 +561,9 @@ main(int argc, char **argv)
 	wait_rx(wait);
 	if (raw_out)
 		fclose(raw_out);
+	for (int i = 0; i < nrx; i++)
+		if (rxs[i].pcm)
+			fclose(rxs[i].pcm);
 
 	printf("{\"sent\":{");
 	for (int i = 0; i < ntx; i++)

@@ -88,6 +88,17 @@ mxp_test_hex(const char *hex, uint8_t *out, size_t cap)
 	return hi < 0 ? (int)n : -1;
 }
 
+static char eal_dir[128];
+
+/* Leave no /var/run/dpdk/<prefix> behind (--no-shconf still creates the directory). */
+static void
+eal_cleanup(void)
+{
+	rte_eal_cleanup();
+	if (eal_dir[0])
+		rmdir(eal_dir);
+}
+
 int
 mxp_test_eal_init(const char *prog)
 {
@@ -104,6 +115,8 @@ mxp_test_eal_init(const char *prog)
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 	if (rte_eal_init(argc, argv) < 0)
 		return -rte_errno;
+	snprintf(eal_dir, sizeof(eal_dir), "/var/run/dpdk/mxput%d", (int)getpid());
+	atexit(eal_cleanup);
 	done = 1;
 	return 0;
 }

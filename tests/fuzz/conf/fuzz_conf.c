@@ -3,7 +3,7 @@
  * libFuzzer: arbitrary UDP payloads into live conferences (switch with SRTP legs, forward,
  * plain RTP), from the expected source or another one, to the RTP or the RTCP port. Every
  * input must be forwarded or counted under a drop reason; nothing may crash or leak.
- * Input: byte 0 selects the leg (bits 0-2), the RTCP port (bit 3) and a foreign source
+ * Input: byte 0 selects the leg (bits 0-2: switch, forward, plain and mix legs), the RTCP port (bit 3) and a foreign source
  * (bit 4); the rest is the UDP payload.
  */
 #include <stdlib.h>
@@ -103,12 +103,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	sys = mxp_conf_sys_create(&sp, NULL, 0);
 	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
 	w = mxp_conf_worker_attach(sys, 0, &io, NULL, drops);
-	uint32_t c1, c2, c3;
+	uint32_t c1, c2, c3, c4;
 	struct mxp_conf_params sw = { .mode = MXP_CONF_SWITCH, .topn = 2 };
 	struct mxp_conf_params fw = { .mode = MXP_CONF_FORWARD };
 	struct mxp_conf_params pl = { .mode = MXP_CONF_SWITCH };
 	if (!sys || !w || mxp_conf_create(sys, &sw, &c1, NULL, 0) ||
 	    mxp_conf_create(sys, &fw, &c2, NULL, 0) || mxp_conf_create(sys, &pl, &c3, NULL, 0))
+		abort();
+	struct mxp_conf_params mx = { .mode = MXP_CONF_MIX };
+	if (mxp_conf_create(sys, &mx, &c4, NULL, 0))
 		abort();
 	add(c1, 0, false, 1, 9, false);
 	add(c1, 1, false, 2, 9, true);
@@ -117,6 +120,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	add(c2, 4, false, 7, 7, true);
 	add(c3, 5, true, 0, 0, false);
 	add(c3, 6, true, 0, 0, false);
+	add(c4, 7, false, 11, 12, false);
 	return 0;
 }
 

@@ -60,7 +60,7 @@ def test():
         cfg2 = lab.cfg + ".2"
         with open(cfg2, "w") as f:
             f.write(lab.config_text())
-        r = subprocess.run([MIXPLANE, "-l", "0,1", "--no-pci", "--no-huge", "-m", "256",
+        r = subprocess.run([MIXPLANE, "-l", "0,1", "--no-pci", "--no-huge", "-m", "1024",
                             "--file-prefix", lab.prefix + "b", "--", "-f", cfg2],
                            capture_output=True, text=True, timeout=60)
         check(r.returncode != 0 and "already listening" in r.stdout + r.stderr,

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -203,45 +202,24 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(burst_verify_and_rtcp),
 };
 
-/*
- * EAL without hugepages. mxp_test_eal_init() passes --no-huge together with --in-memory,
- * which DPDK 22.11 refuses ("--legacy-mem is not compatible with --in-memory"), so this
- * test uses --no-shconf instead and removes its runtime directory at exit.
- */
-static char eal_prefix[64];
-
+/* mxp_test_eal_init() leaves its runtime directory behind: remove it at exit. */
 static void
 eal_done(void)
 {
 	char dir[128];
 	rte_eal_cleanup();
-	snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", eal_prefix);
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/mxput%d", (int)getpid());
 	rmdir(dir);
-}
-
-static int
-eal_init(const char *prog)
-{
-	char prefix[96];
-	snprintf(eal_prefix, sizeof(eal_prefix), "mxpsrtp%d", (int)getpid());
-	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", eal_prefix);
-	char *argv[] = {
-		(char *)prog, "--no-huge", "-m", "256", "--no-pci", "--no-shconf", prefix,
-		"--log-level=lib.*:error", "--no-telemetry", "-l", "0", NULL,
-	};
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
-		return -rte_errno;
-	atexit(eal_done);
-	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	if (eal_init(argv[0]) != 0) {
+	if (mxp_test_eal_init(argv[0]) != 0) {
 		printf("Bail out! EAL init failed\n");
 		return 1;
 	}
+	atexit(eal_done);
 	pool = rte_pktmbuf_pool_create("srtp_test", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	if (pool == NULL) {

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The `mix` conference mode on the worker: decrypted RTP goes into each leg's jitter buffer
+ * (lib/media); every ptime the conference's mixer pulls one frame from every active leg,
+ * picks the talkers and mixes. Then:
+ *  - each talker gets its private mix-minus-self: encoded with the talker's own encoder,
+ *    under the talker's own SSRC, encrypted with its key group's key, sent to it alone;
+ *  - everybody else hears the shared mix: encoded ONCE PER CODEC, then for each key group
+ *    given its own RTP header (the group's stream SSRC, sequence, timestamp), encrypted
+ *    ONCE PER KEY GROUP and replicated to the group's listeners of that codec.
+ * Encoders belong to output streams (the shared encoder per codec, a private one per leg),
+ * so encoder state and RTP timestamps stay continuous when a leg moves between the shared
+ * and its private mix.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "conf_priv.h"
+
+#define MIX_DEFAULT_LEGS 1024
+#define RTP_HDR 12
+
+static inline uint64_t
+tsc_us(uint64_t tsc)
+{
+	return tsc / (mxp_conf_tsc_hz() / 1000000);
+}
+
+static enum mxp_media_codec
+pt_codec(uint8_t pt)
+{
+	switch (pt) {
+	case 0: return MXP_MEDIA_CODEC_PCMU;
+	case 8: return MXP_MEDIA_CODEC_PCMA;
+	case 9: return MXP_MEDIA_CODEC_G722;
+	default: return MXP_MEDIA_CODEC_NONE;
+	}
+}
+
+static uint8_t
+codec_pt(enum mxp_media_codec c)
+{
+	return c == MXP_MEDIA_CODEC_PCMA ? 8 : c == MXP_MEDIA_CODEC_G722 ? 9 : 0;
+}
+
+/* ---- control side: allocation ---------------------------------------------------------------- */
+
+int
+conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, size_t errlen)
+{
+	struct mxp_media_mixer_params mp = {
+		.ptime_ms = cf->ptime,
+		.max_legs = cf->max_legs,
+		.max_talkers = (uint8_t)(cf->topn ? cf->topn : 3),
+	};
+	if (mp.max_talkers > MXP_MEDIA_MAX_TALKERS) {
+		snprintf(err, errlen, "mix: at most %d talkers", MXP_MEDIA_MAX_TALKERS);
+		return -EINVAL;
+	}
+	size_t sz = mxp_media_mixer_size(&mp);
+	if (sz == 0) {
+		snprintf(err, errlen, "mix: bad ptime %u (10, 20, 30 or 40 ms)", cf->ptime);
+		return -EINVAL;
+	}
+	cf->mixer = rte_zmalloc("mxp_mixer", sz, 64);
+	if (cf->mixer == NULL) {
+		snprintf(err, errlen, "mix: out of memory for a mixer of %u legs", cf->max_legs);
+		return -ENOMEM;
+	}
+	int r = mxp_media_mixer_init(cf->mixer, &mp, tsc_us(rte_rdtsc()));
+	if (r) {
+		rte_free(cf->mixer);
+		cf->mixer = NULL;
+		snprintf(err, errlen, "mix: mixer set-up failed");
+		return r;
+	}
+	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++)
+		mxp_media_coder_init(&cf->enc[c], (enum mxp_media_codec)c);
+	(void)sys;
+	return 0;
+}
+
+void
+conf_mix_conf_free(struct mxp_conf *cf)
+{
+	rte_free(cf->mixer);
+	cf->mixer = NULL;
+}
+
+int
+conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
+		   const struct mxp_leg_params *p, char *err, size_t errlen)
+{
+	struct mxp_media_leg_params mp = {
+		.id = l->id,
+		.opaque = l,
+		.ptime_ms = cf->ptime,
+		.event_pt = p->event_pt ? p->event_pt : -1,
+		.cn_pt = 13,
+		.mode = (uint8_t)p->mode,
+	};
+	/* Audio payload types: the leg's list, or PCMU/PCMA/G722 if it gave none. */
+	static const uint8_t dflt[] = { 0, 8, 9 };
+	const uint8_t *pts = p->n_pt ? p->pt : dflt;
+	unsigned int npt = p->n_pt ? p->n_pt : RTE_DIM(dflt);
+	enum mxp_media_codec out = MXP_MEDIA_CODEC_NONE;
+	for (unsigned int i = 0; i < npt && mp.n_pt < MXP_MEDIA_MAX_PT; i++) {
+		enum mxp_media_codec c = pt_codec(pts[i]);
+		if (c == MXP_MEDIA_CODEC_NONE)
+			continue;
+		mp.pt_map[mp.n_pt].pt = pts[i];
+		mp.pt_map[mp.n_pt].codec = (uint8_t)c;
+		mp.n_pt++;
+		if (out == MXP_MEDIA_CODEC_NONE)
+			out = c; /* the first one is what the leg receives */
+	}
+	if (out == MXP_MEDIA_CODEC_NONE) {
+		snprintf(err, errlen, "mix: the leg offers no payload type the mixer decodes "
+				      "(PCMU 0, PCMA 8, G722 9)");
+		return -EINVAL;
+	}
+	mp.out_codec = (uint8_t)out;
+	size_t sz = mxp_media_leg_size(&mp);
+	l->ml = sz ? rte_zmalloc("mxp_media_leg", sz, 64) : NULL;
+	if (l->ml == NULL || mxp_media_leg_init(l->ml, &mp, err, errlen) != 0) {
+		rte_free(l->ml);
+		l->ml = NULL;
+		if (err[0] == '\0')
+			snprintf(err, errlen, "mix: out of memory for the leg");
+		return -ENOMEM;
+	}
+	l->out_codec = (uint8_t)out;
+	l->out_pt = codec_pt(out);
+	l->priv = conf_mix_priv_new(sys, l, l->kg, err, errlen);
+	if (l->priv == NULL) {
+		rte_free(l->ml);
+		l->ml = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct mxp_ostream *
+conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_keygroup *kg,
+		  char *err, size_t errlen)
+{
+	/* The private mix stream: its own SSRC under the group's key, its own encoder. */
+	struct mxp_ostream *os = conf_ostream_new(sys, kg, NULL, err, errlen);
+	if (os == NULL)
+		return NULL;
+	os->mtx = rte_zmalloc("mxp_media_tx", sizeof(struct mxp_media_tx), 64);
+	if (os->mtx == NULL) {
+		conf_ostream_free(sys, os);
+		return NULL;
+	}
+	mxp_media_tx_init(os->mtx, (enum mxp_media_codec)l->out_codec, l->out_pt, os->ssrc, os->seq,
+			  (uint32_t)rte_rand());
+	return os;
+}
+
+void
+conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
+{
+	if (l->priv) {
+		conf_ostream_free(sys, l->priv);
+		l->priv = NULL;
+	}
+	rte_free(l->ml);
+	l->ml = NULL;
+}
+
+int
+conf_mix_kg_alloc(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, char *err, size_t errlen)
+{
+	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++) {
+		if (c != MXP_MEDIA_CODEC_PCMU && c != MXP_MEDIA_CODEC_PCMA && c != MXP_MEDIA_CODEC_G722)
+			continue;
+		kg->mix[c] = conf_ostream_new(sys, kg, NULL, err, errlen);
+		if (kg->mix[c] == NULL) {
+			conf_mix_kg_free(sys, kg);
+			return -ENOMEM;
+		}
+		kg->mix[c]->last_ts = (uint32_t)rte_rand();
+		kg->mix[c]->marker_next = true;
+	}
+	return 0;
+}
+
+void
+conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
+{
+	for (int c = 0; c < MXP_MEDIA_CODEC_COUNT; c++) {
+		conf_ostream_free(sys, kg->mix[c]);
+		kg->mix[c] = NULL;
+	}
+}
+
+/* ---- worker side ------------------------------------------------------------------------------- */
+
+static inline bool
+receives(uint8_t mode)
+{
+	return mode == MXP_SM_SENDRECV || mode == MXP_SM_RECVONLY;
+}
+
+void
+conf_mix_leg_link(struct mxp_leg *l)
+{
+	mxp_media_mixer_leg_add(l->conf->mixer, l->ml);
+	if (receives(l->mode))
+		l->kg->nrecv_codec[l->out_codec]++;
+}
+
+void
+conf_mix_leg_unlink(struct mxp_leg *l)
+{
+	mxp_media_mixer_leg_remove(l->conf->mixer, l->ml);
+	if (receives(l->mode))
+		l->kg->nrecv_codec[l->out_codec]--;
+}
+
+void
+conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, const uint8_t *p,
+	    uint32_t len, const struct mxp_rtp_info *ri, uint64_t now_tsc)
+{
+	uint32_t plen;
+	if (mxp_rtp_padding(p, len, ri, &plen) != MXP_RTP_OK) {
+		l->st.other_drops++;
+		w->drops[MXP_DROP_RTP_PADDING]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	struct mxp_media_pkt pkt = {
+		.payload = p + ri->hdr_len,
+		.len = (uint16_t)plen,
+		.seq = ri->seq,
+		.ts = ri->ts,
+		.ssrc = ri->ssrc,
+		.pt = ri->pt,
+		.marker = ri->marker,
+		.level = MXP_MEDIA_LEVEL_NONE,
+	};
+	uint8_t lv;
+	bool vad;
+	if (l->audio_level_id && mxp_rtp_audio_level(p, ri, l->audio_level_id, &lv, &vad))
+		pkt.level = lv;
+	struct mxp_media_event ev = { 0 };
+	enum mxp_media_rx_result r = mxp_media_leg_rx(l->ml, &pkt, tsc_us(now_tsc), &ev);
+	if (r == MXP_MEDIA_RX_EVENT && ev.type == MXP_MEDIA_EVENT_START) {
+		l->st.dtmf++;
+		l->st.last_digit = ev.event;
+	}
+	if (r == MXP_MEDIA_RX_UNKNOWN_PT) {
+		l->st.other_drops++;
+		w->drops[MXP_DROP_RTP_PAYLOAD_TYPE]++;
+	} else if (r == MXP_MEDIA_RX_NOT_SENDING) {
+		l->st.not_sending++;
+	} else {
+		l->st.rx_pkts++;
+		l->st.rx_bytes += len;
+		l->conf->rx_pkts++;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Build an RTP packet (header + payload) in a fresh mbuf. */
+static struct rte_mbuf *
+rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
+	 bool marker, const uint8_t *payload, unsigned int plen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
+	if (m == NULL) {
+		w->drops[MXP_DROP_NO_MBUF]++;
+		return NULL;
+	}
+	uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(RTP_HDR + plen));
+	h[0] = 0x80;
+	h[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
+	h[2] = (uint8_t)(seq >> 8);
+	h[3] = (uint8_t)seq;
+	h[4] = (uint8_t)(ts >> 24);
+	h[5] = (uint8_t)(ts >> 16);
+	h[6] = (uint8_t)(ts >> 8);
+	h[7] = (uint8_t)ts;
+	h[8] = (uint8_t)(ssrc >> 24);
+	h[9] = (uint8_t)(ssrc >> 16);
+	h[10] = (uint8_t)(ssrc >> 8);
+	h[11] = (uint8_t)ssrc;
+	memcpy(h + RTP_HDR, payload, plen);
+	m->l2_len = m->l3_len = m->l4_len = 0;
+	return m;
+}
+
+/* One mix tick of a conference: private mixes to the talkers, the shared mix to the rest. */
+static void
+mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64_t now_tsc)
+{
+	const struct mxp_media_mix_result *res = mxp_media_mix_tick(cf->mixer, now_us);
+	struct mxp_srtp_ctx *ctx[MXP_MEDIA_MAX_TALKERS + MXP_MEDIA_CODEC_COUNT * 64];
+	struct rte_mbuf *mb[RTE_DIM(ctx)];
+	struct conf_out out[RTE_DIM(ctx)];
+	uint8_t reason[RTE_DIM(ctx)];
+	unsigned int n = 0;
+	cf->mix_ticks++;
+
+	/* Who talks this tick: they get private mixes and not the shared one. The flags of
+	 * the previous tick's talkers are cleared first (at most N legs, not all of them). */
+	for (unsigned int t = 0; t < cf->n_prev_talkers; t++)
+		cf->prev_talkers[t]->mix_talker = false;
+	cf->n_prev_talkers = 0;
+	for (unsigned int t = 0; t < res->n_talkers; t++) {
+		struct mxp_leg *tl = mxp_media_leg_opaque(res->talkers[t].leg);
+		if (tl != NULL) {
+			tl->mix_talker = true;
+			cf->prev_talkers[cf->n_prev_talkers++] = tl;
+		}
+	}
+	for (unsigned int t = 0; t < res->n_talkers; t++) {
+		const struct mxp_media_mix_talker *tk = &res->talkers[t];
+		struct mxp_leg *tl = mxp_media_leg_opaque(tk->leg);
+		if (tl == NULL)
+			continue;
+		if (!receives(tl->mode) || !tl->remote_known || tl->priv == NULL)
+			continue;
+		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
+		struct mxp_media_tx_hdr hdr;
+		int plen = mxp_media_tx_frame(tl->priv->mtx, tk->pcm, tk->samples, res->skipped, pay,
+					      sizeof(pay), &hdr);
+		if (plen <= 0)
+			continue;
+		struct rte_mbuf *m = rtp_mbuf(w, hdr.ssrc, hdr.seq, hdr.ts, hdr.pt, hdr.marker, pay,
+					      (unsigned int)plen);
+		if (m == NULL)
+			continue;
+		tl->priv->pkts++;
+		tl->priv->octets += (unsigned int)plen;
+		tl->priv->last_ts = hdr.ts;
+		tl->priv->last_tsc = now_tsc;
+		ctx[n] = tl->priv->ctx;
+		mb[n] = m;
+		m->hash.usr = n;
+		/* a private stream has exactly one receiver: the talker */
+		out[n] = (struct conf_out){ .m = m, .conf = cf, .kg = NULL, .only = tl, .mix_codec = -1 };
+		n++;
+	}
+	/* The shared mix: encode once per codec, wrap and encrypt once per key group. */
+	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++) {
+		unsigned int rate = mxp_media_codec_rate((enum mxp_media_codec)c);
+		unsigned int units = mxp_media_codec_clock((enum mxp_media_codec)c) * cf->ptime / 1000;
+		const int16_t *pcm = res->shared[rate == MXP_MEDIA_RATE_WB ? 1 : 0];
+		uint16_t samples = res->shared_samples[rate == MXP_MEDIA_RATE_WB ? 1 : 0];
+		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
+		int plen = -1;
+		struct mxp_keygroup *kg;
+		TAILQ_FOREACH(kg, &cf->kgs, next) {
+			struct mxp_ostream *os = kg->mix[c];
+			if (os == NULL || kg->nrecv_codec[c] == 0)
+				continue;
+			/* the stream's clock runs through silence and skipped ticks */
+			os->last_ts += units * (1 + res->skipped);
+			if (res->silent || pcm == NULL) {
+				os->marker_next = true; /* DTX: nothing sent; the next packet marks it */
+				continue;
+			}
+			/* listeners of this codec in this group who are not talking */
+			uint32_t talking = 0;
+			struct mxp_leg *m2;
+			TAILQ_FOREACH(m2, &kg->members, in_group)
+				talking += m2->mix_talker && receives(m2->mode) && m2->out_codec == c;
+			if (talking >= kg->nrecv_codec[c])
+				continue;
+			if (plen < 0) {
+				plen = mxp_media_encode(&cf->enc[c], pcm, samples, pay, sizeof(pay));
+				if (plen <= 0)
+					break;
+			}
+			if (n == RTE_DIM(ctx))
+				break;
+			struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, codec_pt(c),
+						      os->marker_next, pay, (unsigned int)plen);
+			if (m == NULL)
+				continue;
+			os->marker_next = false;
+			os->pkts++;
+			os->octets += (unsigned int)plen;
+			os->last_tsc = now_tsc;
+			ctx[n] = os->ctx;
+			mb[n] = m;
+			m->hash.usr = n;
+			out[n] = (struct conf_out){ .m = m, .conf = cf, .kg = kg, .mix_codec = (int8_t)c };
+			n++;
+		}
+	}
+	if (n == 0)
+		return;
+	/* One protect burst for everything this tick produced (plain conferences skip it). */
+	unsigned int ok = n;
+	if (ctx[0] != NULL) {
+		ok = mxp_srtp_protect_burst(ctx, mb, (uint16_t)n, reason);
+		for (unsigned int k = ok; k < n; k++) {
+			w->drops[MXP_DROP_SRTP_PROTECT]++;
+			out[mb[k]->hash.usr].m = NULL;
+			rte_pktmbuf_free(mb[k]);
+		}
+		for (unsigned int k = 0; k < ok; k++) {
+			struct conf_out *o = &out[mb[k]->hash.usr];
+			if (o->kg)
+				o->kg->encryptions++;
+			else if (o->only)
+				o->only->kg->encryptions++;
+		}
+	}
+	for (unsigned int k = 0; k < n; k++)
+		if (out[k].m) {
+			conf_replicate(w, &out[k]);
+			cf->mix_sent++;
+		}
+}
+
+void
+conf_mix_poll(struct mxp_conf_worker *w, uint64_t now_tsc)
+{
+	uint64_t now_us = tsc_us(now_tsc);
+	struct mxp_conf *cf;
+	TAILQ_FOREACH(cf, &w->confs, next)
+		if (cf->mode == MXP_CONF_MIX && now_us >= mxp_media_mixer_next_tick(cf->mixer))
+			mix_tick(w, cf, now_us, now_tsc);
+}

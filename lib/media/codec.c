@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Codec table, L16, the codec object wrappers and the 8 <-> 16 kHz resampler. */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mxp_media_codec.h"
+#include "media_tables.h"
+
+struct codec_info {
+	const char *name;
+	unsigned rate, clock;
+};
+
+static const struct codec_info codecs[MXP_MEDIA_CODEC_COUNT] = {
+	[MXP_MEDIA_CODEC_NONE] = {"none", 0, 0},
+	[MXP_MEDIA_CODEC_PCMU] = {"PCMU", 8000, 8000},
+	[MXP_MEDIA_CODEC_PCMA] = {"PCMA", 8000, 8000},
+	[MXP_MEDIA_CODEC_G722] = {"G722", 16000, 8000},
+	[MXP_MEDIA_CODEC_L16_8K] = {"L16", 8000, 8000},
+	[MXP_MEDIA_CODEC_L16_16K] = {"L16", 16000, 16000},
+};
+
+static inline unsigned
+cidx(enum mxp_media_codec c)
+{
+	return (unsigned)c < MXP_MEDIA_CODEC_COUNT ? (unsigned)c : 0;
+}
+
+unsigned
+mxp_media_codec_rate(enum mxp_media_codec c)
+{
+	return codecs[cidx(c)].rate;
+}
+
+unsigned
+mxp_media_codec_clock(enum mxp_media_codec c)
+{
+	return codecs[cidx(c)].clock;
+}
+
+const char *
+mxp_media_codec_name(enum mxp_media_codec c)
+{
+	return codecs[cidx(c)].name;
+}
+
+enum mxp_media_codec
+mxp_media_codec_from_name(const char *name, unsigned clock)
+{
+	for (unsigned i = 1; i < MXP_MEDIA_CODEC_COUNT; i++)
+		if (strcasecmp(name, codecs[i].name) == 0 && clock == codecs[i].clock)
+			return (enum mxp_media_codec)i;
+	return MXP_MEDIA_CODEC_NONE;
+}
+
+unsigned
+mxp_media_codec_samples(enum mxp_media_codec c, unsigned len)
+{
+	switch (c) {
+	case MXP_MEDIA_CODEC_PCMU:
+	case MXP_MEDIA_CODEC_PCMA:
+		return len;
+	case MXP_MEDIA_CODEC_G722:
+		return 2 * len;
+	case MXP_MEDIA_CODEC_L16_8K:
+	case MXP_MEDIA_CODEC_L16_16K:
+		return len / 2;
+	default:
+		return 0;
+	}
+}
+
+unsigned
+mxp_media_codec_ts_units(enum mxp_media_codec c, unsigned len)
+{
+	if (c == MXP_MEDIA_CODEC_G722)
+		return len; /* 2 samples at 16 kHz per byte, clock 8000 */
+	return mxp_media_codec_samples(c, len);
+}
+
+unsigned
+mxp_media_codec_bytes(enum mxp_media_codec c, unsigned n)
+{
+	switch (c) {
+	case MXP_MEDIA_CODEC_PCMU:
+	case MXP_MEDIA_CODEC_PCMA:
+		return n;
+	case MXP_MEDIA_CODEC_G722:
+		return n / 2;
+	case MXP_MEDIA_CODEC_L16_8K:
+	case MXP_MEDIA_CODEC_L16_16K:
+		return 2 * n;
+	default:
+		return 0;
+	}
+}
+
+void
+mxp_media_l16_encode(uint8_t *out, const int16_t *in, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t v = (uint16_t)in[i];
+		out[2 * i] = (uint8_t)(v >> 8);
+		out[2 * i + 1] = (uint8_t)v;
+	}
+}
+
+void
+mxp_media_l16_decode(int16_t *out, const uint8_t *in, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		out[i] = (int16_t)(uint16_t)(in[2 * i] << 8 | in[2 * i + 1]);
+}
+
+int
+mxp_media_coder_init(struct mxp_media_coder *c, enum mxp_media_codec codec)
+{
+	if (codec <= MXP_MEDIA_CODEC_NONE || codec >= MXP_MEDIA_CODEC_COUNT)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->codec = codec;
+	mxp_media_g722_init(&c->g722);
+	return 0;
+}
+
+int
+mxp_media_encode(struct mxp_media_coder *c, const int16_t *pcm, unsigned n, uint8_t *out,
+		 size_t cap)
+{
+	unsigned need = mxp_media_codec_bytes(c->codec, n);
+
+	if (need > cap)
+		return -ENOSPC;
+	switch (c->codec) {
+	case MXP_MEDIA_CODEC_PCMU:
+		mxp_media_ulaw_encode(out, pcm, n);
+		break;
+	case MXP_MEDIA_CODEC_PCMA:
+		mxp_media_alaw_encode(out, pcm, n);
+		break;
+	case MXP_MEDIA_CODEC_G722:
+		if (n & 1)
+			return -EINVAL;
+		mxp_media_g722_encode(&c->g722, out, pcm, n);
+		break;
+	case MXP_MEDIA_CODEC_L16_8K:
+	case MXP_MEDIA_CODEC_L16_16K:
+		mxp_media_l16_encode(out, pcm, n);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return (int)need;
+}
+
+int
+mxp_media_decode(struct mxp_media_coder *c, const uint8_t *in, unsigned len, int16_t *out,
+		 size_t cap)
+{
+	unsigned n = mxp_media_codec_samples(c->codec, len);
+
+	if (n > cap)
+		return -ENOSPC;
+	switch (c->codec) {
+	case MXP_MEDIA_CODEC_PCMU:
+		mxp_media_ulaw_decode(out, in, n);
+		break;
+	case MXP_MEDIA_CODEC_PCMA:
+		mxp_media_alaw_decode(out, in, n);
+		break;
+	case MXP_MEDIA_CODEC_G722:
+		mxp_media_g722_decode(&c->g722, out, in, len);
+		break;
+	case MXP_MEDIA_CODEC_L16_8K:
+	case MXP_MEDIA_CODEC_L16_16K:
+		mxp_media_l16_decode(out, in, n);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return (int)n;
+}
+
+/*
+ * Resampler. Both directions use the same 63-tap half-band low-pass h (gen_tables.py):
+ * centre tap 1/2, zero at even offsets, odd-offset taps g[k]/2 at +-(2k+1).
+ *  up   (8 -> 16 kHz): per input x[m], y[2m] = sum_k g[k] (x[m-K-k] + x[m-K+1+k]) and
+ *       y[2m+1] = x[m-K+1]  (taps scaled by 2 for the zero stuffing).
+ *  down (16 -> 8 kHz): y[m] = x[c]/2 + sum_k g[k]/2 (x[c-2k-1] + x[c+2k+1]), c = 2m-2K+1.
+ * History: the last 2K (up) or 4K-2 (down) input samples, kept at the front of hist.
+ */
+#define K MXP_HB_K
+#define RS_UP_HIST (2 * K)
+#define RS_DOWN_HIST (4 * K - 2)
+
+int
+mxp_media_rs_init(struct mxp_media_rs *rs, unsigned from, unsigned to)
+{
+	if (!((from == 8000 || from == 16000) && (to == 8000 || to == 16000)))
+		return -EINVAL;
+	memset(rs, 0, sizeof(*rs));
+	rs->from = from;
+	rs->to = to;
+	return 0;
+}
+
+static inline int16_t
+rs_sat(int32_t v)
+{
+	return (int16_t)(v > 32767 ? 32767 : (v < -32768 ? -32768 : v));
+}
+
+unsigned
+mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsigned n)
+{
+	if (rs->from == rs->to) {
+		memmove(out, in, n * sizeof(*in));
+		return n;
+	}
+	if (rs->from < rs->to) {
+		/* x[j] for j in [-2K, n): history then input. */
+		for (unsigned m = 0; m < n; m++) {
+			int64_t acc = 1 << 14;
+			for (int k = 0; k < K; k++) {
+				int a = (int)m - K - k, b = (int)m - K + 1 + k;
+				int32_t xa = a < 0 ? rs->hist[RS_UP_HIST + a] : in[a];
+				int32_t xb = b < 0 ? rs->hist[RS_UP_HIST + b] : in[b];
+				acc += mxp_hb_taps[k] * (xa + xb);
+			}
+			int c = (int)m - K + 1;
+			out[2 * m] = rs_sat((int32_t)(acc >> 15));
+			out[2 * m + 1] = c < 0 ? rs->hist[RS_UP_HIST + c] : in[c];
+		}
+		/* keep the last 2K input samples */
+		if (n >= RS_UP_HIST) {
+			memcpy(rs->hist, in + n - RS_UP_HIST, RS_UP_HIST * sizeof(*in));
+		} else {
+			memmove(rs->hist, rs->hist + n, (RS_UP_HIST - n) * sizeof(*in));
+			memcpy(rs->hist + RS_UP_HIST - n, in, n * sizeof(*in));
+		}
+		return 2 * n;
+	}
+	unsigned o = 0;
+	for (unsigned i = 0; i < n; i += 2) {
+		int c = (int)i - 2 * K + 1;
+		int32_t xc = c < 0 ? rs->hist[RS_DOWN_HIST + c] : in[c];
+		int64_t acc = (int64_t)xc * 32768 + (1 << 15);
+		for (int k = 0; k < K; k++) {
+			int a = c - 2 * k - 1, b = c + 2 * k + 1;
+			int32_t xa = a < 0 ? rs->hist[RS_DOWN_HIST + a] : in[a];
+			int32_t xb = b < 0 ? rs->hist[RS_DOWN_HIST + b] : in[b];
+			acc += mxp_hb_taps[k] * (xa + xb);
+		}
+		out[o++] = rs_sat((int32_t)(acc >> 16));
+	}
+	if (n >= RS_DOWN_HIST) {
+		memcpy(rs->hist, in + n - RS_DOWN_HIST, RS_DOWN_HIST * sizeof(*in));
+	} else {
+		memmove(rs->hist, rs->hist + n, (RS_DOWN_HIST - n) * sizeof(*in));
+		memcpy(rs->hist + RS_DOWN_HIST - n, in, n * sizeof(*in));
+	}
+	return o;
+}

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The conference mixer: active-leg list, the tick, top-N talker selection with
+ * hysteresis, 32-bit accumulation, limiter, shared mix and private mix-minus-self,
+ * output streams (encoder + RTP sender state), SIMD variant selection.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "media_priv.h"
+
+/* ---- SIMD selection --------------------------------------------------------------------- */
+
+bool
+mxp_media_simd_supported(enum mxp_media_simd v)
+{
+	switch (v) {
+	case MXP_MEDIA_SIMD_AUTO:
+	case MXP_MEDIA_SIMD_C:
+		return true;
+	case MXP_MEDIA_SIMD_AVX2:
+		return __builtin_cpu_supports("avx2");
+	case MXP_MEDIA_SIMD_AVX512:
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+	default:
+		return false;
+	}
+}
+
+enum mxp_media_simd
+mxp_media_simd_best(void)
+{
+	if (mxp_media_simd_supported(MXP_MEDIA_SIMD_AVX512))
+		return MXP_MEDIA_SIMD_AVX512;
+	if (mxp_media_simd_supported(MXP_MEDIA_SIMD_AVX2))
+		return MXP_MEDIA_SIMD_AVX2;
+	return MXP_MEDIA_SIMD_C;
+}
+
+const char *
+mxp_media_simd_name(enum mxp_media_simd v)
+{
+	static const char *const names[] = {"auto", "c", "avx2", "avx512"};
+	return (unsigned)v < MXP_MEDIA_SIMD_COUNT ? names[v] : "?";
+}
+
+const struct media_simd_ops *
+media_simd_ops_get(enum mxp_media_simd v)
+{
+	if (v == MXP_MEDIA_SIMD_AUTO)
+		v = mxp_media_simd_best();
+	if (!mxp_media_simd_supported(v))
+		return NULL;
+	switch (v) {
+	case MXP_MEDIA_SIMD_AVX512:
+		return &media_simd_avx512;
+	case MXP_MEDIA_SIMD_AVX2:
+		return &media_simd_avx2;
+	default:
+		return &media_simd_c;
+	}
+}
+
+/* ---- mixer setup ------------------------------------------------------------------------ */
+
+static void
+mixer_defaults(struct mxp_media_mixer_params *p)
+{
+	if (p->ptime_ms == 0)
+		p->ptime_ms = 20;
+	if (p->max_talkers == 0)
+		p->max_talkers = 3;
+	if (p->hysteresis_db == 0)
+		p->hysteresis_db = 6;
+	if (p->limit == 0)
+		p->limit = 29000;
+}
+
+static bool
+mixer_params_ok(const struct mxp_media_mixer_params *p)
+{
+	return (p->ptime_ms == 10 || p->ptime_ms == 20 || p->ptime_ms == 30 ||
+		p->ptime_ms == 40) &&
+	       p->max_legs > 0 && p->max_legs <= (1u << 24) &&
+	       p->max_talkers <= MXP_MEDIA_MAX_TALKERS &&
+	       (p->rate == 0 || p->rate == 8000 || p->rate == 16000) &&
+	       p->simd < MXP_MEDIA_SIMD_COUNT && p->limit <= 32767;
+}
+
+size_t
+mxp_media_mixer_size(const struct mxp_media_mixer_params *params)
+{
+	struct mxp_media_mixer_params p = *params;
+	mixer_defaults(&p);
+	if (!mixer_params_ok(&p))
+		return 0;
+	return MEDIA_ALIGN(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE) +
+	       2 * (size_t)p.max_legs * sizeof(struct mxp_media_leg *);
+}
+
+static uint32_t
+mixer_rate(const struct mxp_media_mixer *m)
+{
+	if (m->p.rate != 0)
+		return m->p.rate;
+	return m->n_wideband > 0 ? 16000 : 8000;
+}
+
+int
+mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_params *params,
+		     uint64_t now_us)
+{
+	struct mxp_media_mixer_params p = *params;
+	mixer_defaults(&p);
+	if (!mixer_params_ok(&p))
+		return -EINVAL;
+	const struct media_simd_ops *ops = media_simd_ops_get((enum mxp_media_simd)p.simd);
+	if (ops == NULL)
+		return -ENOTSUP;
+	memset(m, 0, sizeof(*m));
+	m->p = p;
+	m->ops = ops;
+	m->legs = (struct mxp_media_leg **)((uint8_t *)m +
+					    MEDIA_ALIGN(sizeof(*m), MEDIA_CACHE_LINE));
+	m->active = m->legs + p.max_legs;
+	m->ptime_us = (uint64_t)p.ptime_ms * 1000;
+	m->next_tick_us = now_us;
+	m->rate = mixer_rate(m);
+	m->lim_gain = 1.0f;
+	m->was_silent = true;
+	mxp_media_rs_init(&m->rs_shared, m->rate, 8000);
+	return 0;
+}
+
+enum mxp_media_simd
+mxp_media_mixer_simd(const struct mxp_media_mixer *m)
+{
+	return m->ops->id;
+}
+
+static bool
+leg_receives(const struct mxp_media_leg *l)
+{
+	return l->mode == MXP_MEDIA_MODE_SENDRECV || l->mode == MXP_MEDIA_MODE_RECVONLY;
+}
+
+void
+media_mixer_leg_update(struct mxp_media_mixer *m, struct mxp_media_leg *l, int sign)
+{
+	if (leg_receives(l))
+		m->n_out[mxp_media_codec_rate(l->out_codec) == 16000] += (uint32_t)sign;
+	if (l->wideband)
+		m->n_wideband += (uint32_t)sign;
+}
+
+void
+media_mixer_activate(struct mxp_media_mixer *m, struct mxp_media_leg *l)
+{
+	l->act_idx = (int32_t)m->n_active;
+	m->active[m->n_active++] = l;
+}
+
+static void
+deactivate(struct mxp_media_mixer *m, struct mxp_media_leg *l)
+{
+	uint32_t i = (uint32_t)l->act_idx;
+	struct mxp_media_leg *last = m->active[--m->n_active];
+	m->active[i] = last;
+	last->act_idx = (int32_t)i;
+	l->act_idx = -1;
+}
+
+int
+mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *l)
+{
+	if (l->mixer != NULL)
+		return -EBUSY;
+	if (l->p.ptime_ms != m->p.ptime_ms)
+		return -EINVAL;
+	if (m->n_legs >= m->p.max_legs)
+		return -ENOSPC;
+	l->mixer = m;
+	l->mix_idx = (int32_t)m->n_legs;
+	m->legs[m->n_legs++] = l;
+	media_mixer_leg_update(m, l, +1);
+	if (l->n_buffered > 0)
+		media_mixer_activate(m, l);
+	return 0;
+}
+
+static void
+talker_drop(struct mxp_media_mixer *m, unsigned i)
+{
+	m->talkers[i]->talker_slot = -1;
+	for (unsigned j = i + 1; j < m->n_talkers; j++)
+		m->talkers[j - 1] = m->talkers[j];
+	m->n_talkers--;
+	m->st.talker_changes++;
+}
+
+void
+mxp_media_mixer_leg_remove(struct mxp_media_mixer *m, struct mxp_media_leg *l)
+{
+	if (l->mixer != m)
+		return;
+	for (unsigned i = 0; i < m->n_talkers; i++)
+		if (m->talkers[i] == l) {
+			talker_drop(m, i);
+			break;
+		}
+	if (l->act_idx >= 0)
+		deactivate(m, l);
+	uint32_t i = (uint32_t)l->mix_idx;
+	struct mxp_media_leg *last = m->legs[--m->n_legs];
+	m->legs[i] = last;
+	last->mix_idx = (int32_t)i;
+	media_mixer_leg_update(m, l, -1);
+	l->mixer = NULL;
+	l->mix_idx = -1;
+	l->talker_slot = -1;
+}
+
+uint64_t
+mxp_media_mixer_next_tick(const struct mxp_media_mixer *m)
+{
+	return m->next_tick_us;
+}
+
+void
+mxp_media_mixer_stats_get(const struct mxp_media_mixer *m, struct mxp_media_mixer_stats *st)
+{
+	*st = m->st;
+	st->legs = m->n_legs;
+	st->active_legs = m->n_active;
+}
+
+/* ---- limiter ---------------------------------------------------------------------------- */
+
+#define LIM_BLOCK_MS 2
+#define LIM_RELEASE 0.02f /* per block: recovers from -6 dB in ~70 ms */
+
+/*
+ * dst = limit(acc - self). The gain envelope is computed per 2 ms block from that block's
+ * peak and the next one's (a look-ahead inside the frame, so the gain is already down
+ * when a peak arrives), ramps linearly within a block, and recovers slowly. When nothing
+ * exceeds the ceiling and the gain is 1 this is one saturating subtract.
+ */
+static bool
+limit_frame(const struct media_simd_ops *ops, float *gain, int16_t *dst, const int32_t *acc,
+	    const int16_t *self, unsigned n, unsigned rate, int32_t ceiling)
+{
+	unsigned B = rate / 1000 * LIM_BLOCK_MS;
+	unsigned nb = n / B;
+	float t[MXP_MEDIA_MAX_FRAME / 16];
+	bool over = false;
+
+	for (unsigned b = 0; b < nb; b++) {
+		int32_t pk = ops->peak(acc + b * B, self + b * B, B);
+		/* a little under the ceiling so that float rounding of the ramp stays below */
+		t[b] = pk > ceiling ? (float)ceiling * 0.999f / (float)pk : 1.0f;
+		over |= pk > ceiling;
+	}
+	if (!over && *gain == 1.0f) {
+		ops->out(dst, acc, self, n, 1.0f, 0.0f);
+		return false;
+	}
+	float g = *gain;
+	for (unsigned b = 0; b < nb; b++) {
+		if (g > t[b])
+			g = t[b]; /* only at a frame's first block: instant attack */
+		float e = g + LIM_RELEASE > 1.0f ? 1.0f : g + LIM_RELEASE;
+		if (t[b] < e)
+			e = t[b];
+		if (b + 1 < nb && t[b + 1] < e)
+			e = t[b + 1];
+		ops->out(dst + b * B, acc + b * B, self + b * B, B, g, (e - g) / (float)B);
+		g = e;
+	}
+	*gain = g;
+	return true;
+}
+
+/* ---- talker selection ------------------------------------------------------------------- */
+
+/* A leg joins the talker set: its private stream starts from the shared mix's state. */
+static void
+talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l)
+{
+	unsigned orate = mxp_media_codec_rate(l->out_codec);
+	l->lim_gain = m->lim_gain;
+	mxp_media_rs_init(&l->rs_priv, m->rate, orate < m->rate ? orate : m->rate);
+}
+
+static void
+select_talkers(struct mxp_media_mixer *m, struct mxp_media_leg **cand, unsigned nc)
+{
+	int32_t hyst = (int32_t)m->p.hysteresis_db << 8;
+
+	/* leaders that stopped speaking, were muted or went recvonly leave at once */
+	for (unsigned i = 0; i < m->n_talkers;) {
+		if (!m->talkers[i]->eligible)
+			talker_drop(m, i);
+		else
+			i++;
+	}
+	/* cand[] is sorted loudest first and holds no current talker */
+	unsigned ci = 0;
+	while (m->n_talkers < m->p.max_talkers && ci < nc) {
+		struct mxp_media_leg *l = cand[ci++];
+		l->talker_slot = 0;
+		talker_join(m, l);
+		m->talkers[m->n_talkers++] = l;
+		m->st.talker_changes++;
+	}
+	/* a challenger replaces the quietest talker only when louder by the hysteresis */
+	while (ci < nc && m->n_talkers > 0) {
+		unsigned w = 0;
+		for (unsigned i = 1; i < m->n_talkers; i++)
+			if (m->talkers[i]->loud_q8 < m->talkers[w]->loud_q8)
+				w = i;
+		if (cand[ci]->loud_q8 <= m->talkers[w]->loud_q8 + hyst)
+			break;
+		m->talkers[w]->talker_slot = -1;
+		talker_join(m, cand[ci]);
+		m->talkers[w] = cand[ci++];
+		m->st.talker_changes += 2;
+	}
+	for (unsigned i = 0; i < m->n_talkers; i++)
+		m->talkers[i]->talker_slot = (int8_t)i;
+}
+
+/* ---- the tick --------------------------------------------------------------------------- */
+
+const struct mxp_media_mix_result *
+mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
+{
+	struct mxp_media_mix_result *res = &m->res;
+	uint32_t skipped = 0;
+
+	if (now_us >= m->next_tick_us + m->ptime_us) {
+		skipped = (uint32_t)((now_us - m->next_tick_us) / m->ptime_us);
+		m->st.late_ticks += skipped;
+	}
+	m->next_tick_us += (uint64_t)(skipped + 1) * m->ptime_us;
+	m->tick++;
+	m->st.ticks++;
+
+	uint32_t rate = mixer_rate(m);
+	if (rate != m->rate) {
+		m->rate = rate;
+		mxp_media_rs_init(&m->rs_shared, rate, 8000);
+	}
+	unsigned n = m->p.ptime_ms * rate / 1000;
+	struct leg_tick_ctx c = {
+		.now_us = now_us, .mix_rate = rate, .skipped = skipped, .ops = m->ops,
+	};
+
+	/* pull every active leg; keep the loudest eligible non-talkers, sorted */
+	struct mxp_media_leg *cand[2 * MXP_MEDIA_MAX_TALKERS];
+	unsigned nc = 0, maxc = 2u * m->p.max_talkers;
+	uint32_t pulled = m->n_active;
+	for (uint32_t i = 0; i < m->n_active;) {
+		struct mxp_media_leg *l = m->active[i];
+		media_leg_tick(l, &c);
+		if (l->eligible && l->talker_slot < 0) {
+			unsigned j = nc < maxc ? nc++ : maxc;
+			while (j > 0 && cand[j - 1]->loud_q8 < l->loud_q8) {
+				if (j < maxc)
+					cand[j] = cand[j - 1];
+				j--;
+			}
+			if (j < maxc)
+				cand[j] = l;
+		}
+		if (media_leg_idle(l) && !l->eligible)
+			deactivate(m, l); /* the last active leg moved to i */
+		else
+			i++;
+	}
+	/* talkers that went idle or detached were not pulled: they are not eligible */
+	for (unsigned i = 0; i < m->n_talkers; i++)
+		if (m->talkers[i]->act_idx < 0)
+			m->talkers[i]->eligible = false;
+	select_talkers(m, cand, nc);
+
+	res->tick = m->tick;
+	res->skipped = skipped;
+	res->rate = (uint16_t)rate;
+	res->active_legs = pulled;
+	res->n_talkers = m->n_talkers;
+	res->silent = m->n_talkers == 0;
+	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && m->n_out[1] > 0);
+	bool need_wb = rate == 16000 && m->n_out[1] > 0;
+	const int16_t *mix_out = m->shared;
+
+	if (m->n_talkers == 0) {
+		if (!m->was_silent) {
+			memset(m->shared, 0, sizeof(m->shared));
+			memset(m->shared_nb, 0, sizeof(m->shared_nb));
+			m->was_silent = true;
+			m->lim_gain = 1.0f;
+		}
+	} else {
+		if (m->was_silent) {
+			mxp_media_rs_init(&m->rs_shared, rate, 8000);
+			m->was_silent = false;
+		}
+		memset(m->acc, 0, n * sizeof(m->acc[0]));
+		for (unsigned i = 0; i < m->n_talkers; i++)
+			m->ops->acc_add(m->acc, m->talkers[i]->frame, n);
+		if (need_nb || need_wb)
+			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, m->shared, m->acc,
+							    m->zero, n, rate, m->p.limit);
+		if (need_nb && rate == 16000)
+			mxp_media_rs_run(&m->rs_shared, m->shared_nb, m->shared, n);
+	}
+	res->shared[0] = need_nb ? (rate == 16000 ? m->shared_nb : mix_out) : NULL;
+	res->shared_samples[0] = need_nb ? (uint16_t)(m->p.ptime_ms * 8) : 0;
+	res->shared[1] = need_wb ? mix_out : NULL;
+	res->shared_samples[1] = need_wb ? (uint16_t)n : 0;
+
+	/* private mixes: everyone else, at the talker's output rate */
+	for (unsigned i = 0; i < m->n_talkers; i++) {
+		struct mxp_media_leg *l = m->talkers[i];
+		struct mxp_media_mix_talker *t = &res->talkers[i];
+		unsigned orate = mxp_media_codec_rate(l->out_codec);
+		if (orate > rate)
+			orate = rate;
+		if (l->rs_priv.from != rate || l->rs_priv.to != orate)
+			mxp_media_rs_init(&l->rs_priv, rate, orate);
+		m->st.limited_frames += limit_frame(m->ops, &l->lim_gain, l->priv, m->acc, l->frame,
+						    n, rate, m->p.limit);
+		t->leg = l;
+		t->id = l->p.id;
+		t->rate = (uint16_t)orate;
+		if (orate != rate) {
+			t->samples = (uint16_t)mxp_media_rs_run(&l->rs_priv, l->priv_out, l->priv, n);
+			t->pcm = l->priv_out;
+		} else {
+			t->samples = (uint16_t)n;
+			t->pcm = l->priv;
+		}
+	}
+	return res;
+}
+
+/* ---- output streams --------------------------------------------------------------------- */
+
+int
+mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
+		  uint32_t ssrc, uint16_t seq0, uint32_t ts0)
+{
+	memset(tx, 0, sizeof(*tx));
+	int rc = mxp_media_coder_init(&tx->coder, codec);
+	if (rc != 0)
+		return rc;
+	tx->ssrc = ssrc;
+	tx->seq = seq0;
+	tx->ts = ts0;
+	tx->pt = pt;
+	tx->marker_next = true;
+	return 0;
+}
+
+static uint32_t
+ts_units(const struct mxp_media_tx *tx, unsigned samples)
+{
+	return tx->coder.codec == MXP_MEDIA_CODEC_G722 ? samples / 2 : samples;
+}
+
+int
+mxp_media_tx_frame(struct mxp_media_tx *tx, const int16_t *pcm, unsigned samples,
+		   uint32_t skipped, uint8_t *out, size_t cap, struct mxp_media_tx_hdr *hdr)
+{
+	int n = mxp_media_encode(&tx->coder, pcm, samples, out, cap);
+	if (n < 0)
+		return n;
+	uint32_t step = ts_units(tx, samples);
+	if (tx->started)
+		tx->ts += step * (skipped + 1);
+	tx->started = true;
+	hdr->ssrc = tx->ssrc;
+	hdr->ts = tx->ts;
+	hdr->seq = tx->seq++;
+	hdr->pt = tx->pt;
+	hdr->marker = tx->marker_next;
+	tx->marker_next = false;
+	tx->packets++;
+	tx->octets += (uint64_t)n;
+	return n;
+}
+
+void
+mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames)
+{
+	if (tx->started)
+		tx->ts += ts_units(tx, samples) * frames;
+	tx->marker_next = true;
+}

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * lib/media: the audio core of the `mix` conference mode.
+ *
+ * Objects (all caller-allocated: x_size(params) then x_init(obj, params)):
+ *  - mxp_media_leg: one participant's input side: adaptive jitter buffer, decoder,
+ *    loss concealment, resampler to the mix rate, level/speech detection and RFC 4733
+ *    telephone-event detection. Fed per received RTP packet with mxp_media_leg_rx().
+ *  - mxp_media_mixer: one conference. Legs are attached to it; once per ptime the owning
+ *    worker calls mxp_media_mix_tick(), which pulls one frame from every active leg,
+ *    selects the N loudest talkers with hysteresis and produces the shared mix (per
+ *    sample rate) and each talker's private mix-minus-self.
+ *  - mxp_media_tx: an output stream's RTP sender state (SSRC, seq, timestamp) and its
+ *    encoder. One per (codec, key group) for the shared mix, one per talker for private
+ *    mixes; encoder state and timestamps stay continuous whoever listens.
+ *
+ * Threading: a mixer and its legs belong to one worker; no call locks, allocates, logs or
+ * makes a system call. Times are microseconds on any monotonic clock (the worker's TSC
+ * converted), the same clock for rx and tick.
+ */
+#ifndef MXP_MEDIA_H
+#define MXP_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxp_media_codec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------ */
+/* SIMD variants of the mixing kernels                                                  */
+
+/** Kernel variants; AUTO picks the best the CPU supports once, at mixer init. */
+enum mxp_media_simd {
+	MXP_MEDIA_SIMD_AUTO = 0,
+	MXP_MEDIA_SIMD_C,      /**< plain C reference */
+	MXP_MEDIA_SIMD_AVX2,
+	MXP_MEDIA_SIMD_AVX512, /**< AVX-512 F + BW */
+	MXP_MEDIA_SIMD_COUNT
+};
+
+/** Whether this CPU can run a variant (AUTO and C always can). */
+bool mxp_media_simd_supported(enum mxp_media_simd v);
+/** The variant AUTO resolves to on this CPU. */
+enum mxp_media_simd mxp_media_simd_best(void);
+/** "c", "avx2", "avx512" (or "auto"). */
+const char *mxp_media_simd_name(enum mxp_media_simd v);
+
+/* ------------------------------------------------------------------------------------ */
+/* Legs                                                                                 */
+
+/** Stream mode from the participant's point of view (lib/conf maps H.248/SDP modes). */
+enum mxp_media_mode {
+	MXP_MEDIA_MODE_SENDRECV = 0, /**< talks and listens */
+	MXP_MEDIA_MODE_SENDONLY,     /**< only talks: mixed in, receives nothing */
+	MXP_MEDIA_MODE_RECVONLY,     /**< only listens: never mixed in */
+	MXP_MEDIA_MODE_INACTIVE,     /**< neither */
+};
+
+#define MXP_MEDIA_MAX_PT 8
+#define MXP_MEDIA_MAX_TALKERS 8
+#define MXP_MEDIA_LEVEL_NONE 0xff /**< no RFC 6464 level in the packet */
+
+/** Leg configuration. Zero values mean the documented default. */
+struct mxp_media_leg_params {
+	uint32_t id;               /**< caller's leg id, echoed in results */
+	void *opaque;              /**< caller's pointer, echoed */
+	uint16_t ptime_ms;         /**< the conference tick (10, 20, 30, 40); default 20 */
+	uint16_t max_delay_ms;     /**< jitter buffer ceiling; default 300 */
+	uint16_t margin_ms;        /**< playout margin above the measured jitter; default 5 */
+	uint16_t max_payload;      /**< largest audio payload accepted; default 320 bytes */
+	struct {
+		uint8_t pt;
+		uint8_t codec;     /**< enum mxp_media_codec */
+	} pt_map[MXP_MEDIA_MAX_PT]; /**< audio payload types this leg may send */
+	uint8_t n_pt;
+	int16_t event_pt;          /**< RFC 4733 telephone-event PT, or -1 */
+	int16_t cn_pt;             /**< RFC 3389 comfort noise PT (13 or dynamic), or -1 */
+	uint8_t out_codec;         /**< codec the leg receives: decides its output rate */
+	uint8_t mode;              /**< enum mxp_media_mode */
+	uint8_t vad_threshold;     /**< speech above -N dBov; default 50 */
+	uint16_t hangover_ms;      /**< speech hangover; default 300 */
+};
+
+/** One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. */
+struct mxp_media_pkt {
+	const uint8_t *payload;
+	uint16_t len;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	uint8_t pt;
+	uint8_t marker;
+	uint8_t level;             /**< RFC 6464 level 0..127 (-dBov), or MXP_MEDIA_LEVEL_NONE */
+};
+
+/** What mxp_media_leg_rx() did with a packet; each has a per-leg counter. */
+#define MXP_MEDIA_RX_RESULTS(X) \
+	X(AUDIO,       "audio packet queued in the jitter buffer") \
+	X(EVENT,       "RFC 4733 telephone-event packet (reported, never mixed)") \
+	X(CN,          "comfort noise: leg is silent (DTX)") \
+	X(DUPLICATE,   "dropped: sequence number already received") \
+	X(LATE,        "dropped: arrived after its playout time") \
+	X(UNKNOWN_PT,  "dropped: payload type not configured for this leg") \
+	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload") \
+	X(NOT_SENDING, "dropped: leg is recvonly or inactive") \
+	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)")
+
+enum mxp_media_rx_result {
+#define MXP_MEDIA_RX_ENUM(n, d) MXP_MEDIA_RX_##n,
+	MXP_MEDIA_RX_RESULTS(MXP_MEDIA_RX_ENUM)
+#undef MXP_MEDIA_RX_ENUM
+	MXP_MEDIA_RX_COUNT
+};
+
+/** Name and description of an rx result ("late", "dropped: arrived after ..."). */
+const char *mxp_media_rx_result_name(enum mxp_media_rx_result r);
+const char *mxp_media_rx_result_desc(enum mxp_media_rx_result r);
+
+/** An RFC 4733 telephone event as reported to the caller. */
+struct mxp_media_event {
+	uint8_t type;              /**< MXP_MEDIA_EVENT_START or _END */
+	uint8_t event;             /**< 0-9, 10 '*', 11 '#', 12-15 A-D, others per RFC 4734 */
+	uint8_t volume;            /**< -dBm0 */
+	uint16_t duration;         /**< in RTP timestamp units (END: final duration) */
+	uint32_t ts;               /**< event start timestamp */
+};
+#define MXP_MEDIA_EVENT_NONE 0
+#define MXP_MEDIA_EVENT_START 1
+#define MXP_MEDIA_EVENT_END 2
+
+/** Per-leg counters and gauges (for RTCP reports and the CLI). */
+struct mxp_media_leg_stats {
+	uint64_t rx[MXP_MEDIA_RX_COUNT];  /**< packets per rx result */
+	uint64_t reordered;        /**< arrived after a higher sequence number */
+	uint64_t lost;             /**< sequence numbers never played (not received in time) */
+	uint64_t concealed;        /**< samples (codec rate) produced by loss concealment */
+	uint64_t played;           /**< samples (codec rate) played from packets */
+	uint64_t silence;          /**< samples of DTX/underrun silence after concealment */
+	uint64_t accelerated;      /**< samples dropped to shrink the buffer or follow drift */
+	uint64_t expanded;         /**< samples inserted to grow the buffer or follow drift */
+	uint64_t resyncs;          /**< stream restarts (SSRC change, timestamp jump) */
+	uint64_t events;           /**< telephone events started */
+	uint32_t depth_ms;         /**< current playout delay of the newest packet */
+	uint32_t target_ms;        /**< adaptive target delay */
+	uint32_t jitter;           /**< RFC 3550 interarrival jitter, timestamp units */
+	uint8_t level;             /**< last frame level, -dBov (127 = silence) */
+	bool speaking;             /**< speech detected (with hangover) */
+	bool talker;               /**< in the mixer's talker set */
+};
+
+struct mxp_media_leg;
+
+/**
+ * Memory a leg needs for params (jitter buffer slots are sized from ptime, max_delay
+ * and max_payload). Allocate it 64-byte aligned.
+ * @return bytes, or 0 if params are invalid.
+ */
+size_t mxp_media_leg_size(const struct mxp_media_leg_params *p);
+/**
+ * Initialise a leg in caller memory of mxp_media_leg_size() bytes.
+ * @return 0, or -EINVAL (bad ptime, codec, payload type map; err says which).
+ */
+int mxp_media_leg_init(struct mxp_media_leg *leg, const struct mxp_media_leg_params *p,
+		       char *err, size_t errlen);
+
+/**
+ * Per received packet: classify, detect telephone events, queue audio in the jitter
+ * buffer. O(1); copies at most max_payload bytes.
+ * @param now_us arrival time (same clock as the ticks).
+ * @param ev filled when the result is MXP_MEDIA_RX_EVENT and a digit starts or ends
+ *        (ev->type NONE for retransmissions and updates); may be NULL.
+ * @return what happened to the packet (counted in stats.rx[]).
+ */
+enum mxp_media_rx_result mxp_media_leg_rx(struct mxp_media_leg *leg,
+					   const struct mxp_media_pkt *pkt, uint64_t now_us,
+					   struct mxp_media_event *ev);
+
+/** Change the stream mode; takes effect at the next tick. */
+void mxp_media_leg_set_mode(struct mxp_media_leg *leg, enum mxp_media_mode mode);
+/** Mute or unmute (floor control): a muted leg is not mixed from the next tick. */
+void mxp_media_leg_set_mute(struct mxp_media_leg *leg, bool mute);
+/** Change the codec the leg receives (its output rate). */
+void mxp_media_leg_set_out_codec(struct mxp_media_leg *leg, enum mxp_media_codec c);
+/** Copy the leg's counters. */
+void mxp_media_leg_stats_get(const struct mxp_media_leg *leg, struct mxp_media_leg_stats *st);
+/** The caller's id given at init. */
+uint32_t mxp_media_leg_id(const struct mxp_media_leg *leg);
+/** The caller's opaque pointer given at init. */
+void *mxp_media_leg_opaque(const struct mxp_media_leg *leg);
+/** Output sample rate of the leg (rate of its out_codec). */
+unsigned mxp_media_leg_out_rate(const struct mxp_media_leg *leg);
+/**
+ * Index of this leg in the last tick's result talkers[], or -1 if it hears the shared mix.
+ */
+int mxp_media_leg_talker_slot(const struct mxp_media_leg *leg);
+
+/* ------------------------------------------------------------------------------------ */
+/* Mixer                                                                                */
+
+/** Conference mixer configuration. */
+struct mxp_media_mixer_params {
+	uint16_t ptime_ms;         /**< tick: 10, 20, 30 or 40; default 20 */
+	uint32_t max_legs;         /**< capacity; required */
+	uint8_t max_talkers;       /**< N loudest mixed; default 3, at most 8 */
+	uint8_t hysteresis_db;     /**< a challenger must be this much louder; default 6 */
+	uint16_t rate;             /**< 0: follow the widest codec of the legs; or 8000/16000 */
+	uint8_t simd;              /**< enum mxp_media_simd; AUTO by default */
+	uint16_t limit;            /**< limiter ceiling (peak sample); default 29000 */
+};
+
+/** One talker's private mix (everyone else, never itself) at the talker's output rate. */
+struct mxp_media_mix_talker {
+	struct mxp_media_leg *leg;
+	uint32_t id;
+	const int16_t *pcm;        /**< samples at rate */
+	uint16_t rate;
+	uint16_t samples;
+};
+
+/** What a tick produced. Pointers stay valid until the next tick on the mixer. */
+struct mxp_media_mix_result {
+	uint64_t tick;             /**< tick counter */
+	uint32_t skipped;          /**< ticks missed before this one (the worker was late) */
+	uint16_t rate;             /**< internal mix rate */
+	bool silent;               /**< no talker: the shared mix is digital silence */
+	uint8_t n_talkers;
+	/** The shared mix per output rate: [0] 8 kHz, [1] 16 kHz; NULL where no leg
+	 * receives that rate. Encode once per codec, encrypt once per key group. */
+	const int16_t *shared[2];
+	uint16_t shared_samples[2];
+	struct mxp_media_mix_talker talkers[MXP_MEDIA_MAX_TALKERS];
+	uint32_t active_legs;      /**< legs that had anything to process this tick */
+};
+
+/** Mixer counters. */
+struct mxp_media_mixer_stats {
+	uint64_t ticks;
+	uint64_t late_ticks;       /**< ticks skipped because the worker was late */
+	uint64_t talker_changes;   /**< talker set joins + leaves */
+	uint64_t limited_frames;   /**< output frames where the limiter reduced gain */
+	uint32_t legs, active_legs;
+};
+
+struct mxp_media_mixer;
+
+/** Bytes a mixer needs (without its legs). 0 if params are invalid. */
+size_t mxp_media_mixer_size(const struct mxp_media_mixer_params *p);
+/**
+ * Initialise a mixer in caller memory (64-byte aligned).
+ * @param now_us time of the first tick.
+ * @return 0, -EINVAL (bad params), -ENOTSUP (forced SIMD variant not on this CPU).
+ */
+int mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_params *p,
+			 uint64_t now_us);
+/** SIMD variant the mixer runs. */
+enum mxp_media_simd mxp_media_mixer_simd(const struct mxp_media_mixer *m);
+/**
+ * Attach an initialised leg (its ptime must equal the mixer's).
+ * @return 0, -ENOSPC (max_legs reached), -EINVAL (ptime mismatch), -EBUSY (attached).
+ */
+int mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
+/** Detach a leg; it stops being mixed and heard at once. */
+void mxp_media_mixer_leg_remove(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
+/** Time the next tick is due, microseconds. */
+uint64_t mxp_media_mixer_next_tick(const struct mxp_media_mixer *m);
+/**
+ * The mix tick. Call when now_us >= mxp_media_mixer_next_tick(). Pulls one ptime from
+ * every active leg (idle and silent legs cost nothing), updates talker selection, mixes.
+ * If the worker was late by whole ptimes, those ticks are skipped (counted, and the
+ * legs drop the corresponding audio) rather than produced in a burst.
+ * @return the result (owned by the mixer, valid until the next tick).
+ */
+const struct mxp_media_mix_result *mxp_media_mix_tick(struct mxp_media_mixer *m,
+						      uint64_t now_us);
+/** Copy the mixer's counters. */
+void mxp_media_mixer_stats_get(const struct mxp_media_mixer *m,
+			       struct mxp_media_mixer_stats *st);
+
+/* ------------------------------------------------------------------------------------ */
+/* Output streams                                                                       */
+
+/** An output stream: encoder plus RTP sender state. */
+struct mxp_media_tx {
+	struct mxp_media_coder coder;
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts;
+	uint8_t pt;
+	bool marker_next;          /**< set the marker on the next packet (talkspurt start) */
+	bool started;
+	uint64_t packets, octets;  /**< for RTCP sender reports */
+};
+
+/** Header fields of one encoded output packet. */
+struct mxp_media_tx_hdr {
+	uint32_t ssrc, ts;
+	uint16_t seq;
+	uint8_t pt, marker;
+};
+
+/**
+ * Initialise an output stream.
+ * @return 0 or -EINVAL for an unknown codec.
+ */
+int mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
+		      uint32_t ssrc, uint16_t seq0, uint32_t ts0);
+/**
+ * Encode one frame of pcm (at the codec's rate) into out and fill the RTP header
+ * fields; advances seq and the timestamp.
+ * @param skipped ticks skipped since the last frame (from the mix result): the
+ *        timestamp jumps over them so the receiver's timeline follows real time.
+ * @return payload bytes, or -ENOSPC / -EINVAL from the encoder.
+ */
+int mxp_media_tx_frame(struct mxp_media_tx *tx, const int16_t *pcm, unsigned samples,
+		       uint32_t skipped, uint8_t *out, size_t cap, struct mxp_media_tx_hdr *hdr);
+/** The stream sends nothing for `frames` ticks (silence): keep the timestamp running and
+ * mark the next packet as a talkspurt start. */
+void mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * lib/media codecs and resampler: G.711 (PCMU/PCMA), G.722 (64 kbit/s), L16, and the
+ * 8 <-> 16 kHz half-band resampler. Pure functions over caller-allocated state; no
+ * allocation, no EAL.
+ *
+ * Sample format everywhere: host-order int16_t, mono. L16 payloads are network order.
+ */
+#ifndef MXP_MEDIA_CODEC_H
+#define MXP_MEDIA_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Codecs lib/media decodes and encodes. */
+enum mxp_media_codec {
+	MXP_MEDIA_CODEC_NONE = 0,
+	MXP_MEDIA_CODEC_PCMU,    /**< G.711 mu-law, 8 kHz, RTP clock 8000 (RFC 3551 PT 0) */
+	MXP_MEDIA_CODEC_PCMA,    /**< G.711 A-law, 8 kHz, RTP clock 8000 (PT 8) */
+	MXP_MEDIA_CODEC_G722,    /**< G.722 64 kbit/s, 16 kHz audio, RTP clock 8000 (PT 9) */
+	MXP_MEDIA_CODEC_L16_8K,  /**< 16-bit linear, network order, 8 kHz, clock 8000 */
+	MXP_MEDIA_CODEC_L16_16K, /**< 16-bit linear, network order, 16 kHz, clock 16000 */
+	MXP_MEDIA_CODEC_COUNT
+};
+
+/** Narrowband and wideband sample rates. */
+#define MXP_MEDIA_RATE_NB 8000
+#define MXP_MEDIA_RATE_WB 16000
+
+/** Longest frame lib/media handles: 40 ms at 16 kHz. */
+#define MXP_MEDIA_MAX_FRAME 640
+
+/** Audio sample rate of a codec's PCM (8000 or 16000), 0 for NONE/unknown. */
+unsigned mxp_media_codec_rate(enum mxp_media_codec c);
+/** RTP clock rate of a codec (RFC 3551: 8000 for G.722), 0 for NONE/unknown. */
+unsigned mxp_media_codec_clock(enum mxp_media_codec c);
+/** Name as in SDP a=rtpmap ("PCMU", "PCMA", "G722", "L16"), "none" otherwise. */
+const char *mxp_media_codec_name(enum mxp_media_codec c);
+/**
+ * Codec for an SDP encoding name and clock rate (case-insensitive), e.g. ("G722", 8000).
+ * @return the codec, or MXP_MEDIA_CODEC_NONE if not supported.
+ */
+enum mxp_media_codec mxp_media_codec_from_name(const char *name, unsigned clock);
+/** Number of PCM samples a payload of len bytes decodes to (L16: len/2, odd byte ignored). */
+unsigned mxp_media_codec_samples(enum mxp_media_codec c, unsigned len);
+/** RTP timestamp units covered by a payload of len bytes. */
+unsigned mxp_media_codec_ts_units(enum mxp_media_codec c, unsigned len);
+/** Payload bytes for n PCM samples (G.722: n must be even). */
+unsigned mxp_media_codec_bytes(enum mxp_media_codec c, unsigned n);
+
+/* --- G.711 (ITU-T G.711, segment/mantissa formulation) --- */
+
+/** Encode one sample to mu-law. */
+uint8_t mxp_media_ulaw_enc1(int16_t x);
+/** Encode one sample to A-law (even bits inverted, as transmitted). */
+uint8_t mxp_media_alaw_enc1(int16_t x);
+/** Decode one mu-law byte. */
+int16_t mxp_media_ulaw_dec1(uint8_t u);
+/** Decode one A-law byte. */
+int16_t mxp_media_alaw_dec1(uint8_t a);
+/** Encode n samples to mu-law; out holds n bytes. */
+void mxp_media_ulaw_encode(uint8_t *out, const int16_t *in, unsigned n);
+/** Encode n samples to A-law; out holds n bytes. */
+void mxp_media_alaw_encode(uint8_t *out, const int16_t *in, unsigned n);
+/** Decode n mu-law bytes; out holds n samples. */
+void mxp_media_ulaw_decode(int16_t *out, const uint8_t *in, unsigned n);
+/** Decode n A-law bytes; out holds n samples. */
+void mxp_media_alaw_decode(int16_t *out, const uint8_t *in, unsigned n);
+/**
+ * Sum of squared decoded samples of n G.711 bytes, without decoding to a buffer
+ * (level detection of legs that are not mixed). ulaw != 0 selects mu-law.
+ */
+uint64_t mxp_media_g711_energy(const uint8_t *in, unsigned n, int ulaw);
+
+/* --- G.722 (ITU-T G.722 (2012) sub-band ADPCM, 64 kbit/s mode 1) --- */
+
+/** One sub-band's ADPCM state (ITU-T G.722 blocks 2-4). */
+struct mxp_media_g722_band {
+	int32_t s, sp, sz;     /**< predictor outputs: total, pole, zero */
+	int32_t r[3], a[3], ap[3], p[3];
+	int32_t d[7], b[7], bp[7];
+	int32_t nb, det;       /**< log and linear quantizer scale factors */
+};
+
+/** G.722 encoder or decoder state: QMF delay line and two sub-bands. */
+struct mxp_media_g722_state {
+	int32_t x[24];
+	struct mxp_media_g722_band band[2];
+};
+
+/** Reset a G.722 encoder or decoder to the ITU-T initial state. */
+void mxp_media_g722_init(struct mxp_media_g722_state *st);
+/**
+ * Encode n 16 kHz samples (n even) into n/2 bytes (RFC 3551: one byte per sample pair,
+ * high sub-band code in the 2 most significant bits).
+ * @return bytes written (n/2).
+ */
+unsigned mxp_media_g722_encode(struct mxp_media_g722_state *st, uint8_t *out, const int16_t *in,
+			       unsigned n);
+/**
+ * Decode len bytes into 2*len samples at 16 kHz.
+ * @return samples written (2*len).
+ */
+unsigned mxp_media_g722_decode(struct mxp_media_g722_state *st, int16_t *out, const uint8_t *in,
+			       unsigned len);
+
+/* --- L16 (RFC 3551 4.5.11: network byte order) --- */
+
+/** Encode n samples to big-endian 16-bit; out holds 2n bytes. */
+void mxp_media_l16_encode(uint8_t *out, const int16_t *in, unsigned n);
+/** Decode n big-endian 16-bit samples; in holds 2n bytes. */
+void mxp_media_l16_decode(int16_t *out, const uint8_t *in, unsigned n);
+
+/* --- Codec objects: one per output stream (encoder) or per input leg (decoder) --- */
+
+/**
+ * A codec instance. Stateless codecs (G.711, L16) ignore the G.722 state. An encoder
+ * belongs to an output stream (shared mix per codec, or a talker's private mix), so
+ * its state stays continuous whichever listeners the stream currently serves.
+ */
+struct mxp_media_coder {
+	enum mxp_media_codec codec;
+	struct mxp_media_g722_state g722;
+};
+
+/**
+ * Initialise a coder for a codec.
+ * @return 0, or -EINVAL for an unknown codec.
+ */
+int mxp_media_coder_init(struct mxp_media_coder *c, enum mxp_media_codec codec);
+/**
+ * Encode n samples at the codec's rate.
+ * @return bytes written, or -ENOSPC if cap is too small, -EINVAL if n is odd for G.722.
+ */
+int mxp_media_encode(struct mxp_media_coder *c, const int16_t *pcm, unsigned n, uint8_t *out,
+		     size_t cap);
+/**
+ * Decode a payload into samples at the codec's rate.
+ * @return samples written, or -ENOSPC if cap (in samples) is too small.
+ */
+int mxp_media_decode(struct mxp_media_coder *c, const uint8_t *in, unsigned len, int16_t *out,
+		     size_t cap);
+
+/* --- 8 <-> 16 kHz resampler (63-tap half-band FIR, integer) --- */
+
+#define MXP_MEDIA_RS_HIST 64
+
+/** Resampler state: direction and input history. Delay: 15.5 input samples at 8 kHz. */
+struct mxp_media_rs {
+	uint32_t from, to;
+	int16_t hist[MXP_MEDIA_RS_HIST];
+};
+
+/**
+ * Initialise a resampler from one rate to another (8000 -> 16000, 16000 -> 8000, or
+ * equal rates, which copies).
+ * @return 0, or -EINVAL for another pair of rates.
+ */
+int mxp_media_rs_init(struct mxp_media_rs *rs, unsigned from, unsigned to);
+/**
+ * Resample n input samples (n even when downsampling).
+ * @return output samples written (2n, n/2 or n).
+ */
+unsigned mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsigned n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

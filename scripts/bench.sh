@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Run the project's benchmarks (doc/benchmarking.md): installs what is missing, builds,
+# runs each named benchmark pinned to the last CPU, prints its table as it goes and
+# collects every benchmark's JSON line into one file.
+#
+#   ./scripts/bench.sh                 # the in-process ones: srtp esp mp media datapath rekey
+#   ./scripts/bench.sh --quick         # the same, shorter measurements
+#   ./scripts/bench.sh conf mp_daemon  # the daemon ones (memif/veth; minutes; need root)
+#   ./scripts/bench.sh all             # everything
+#   ./scripts/bench.sh --out FILE ...  # JSON lines to FILE (default bench-results/<time>.jsonl)
+#
+# Exit status: 0 when every benchmark ran and printed its JSON line, 1 otherwise. The
+# figures themselves are never judged here: read them against doc/benchmarking.md.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+IN_PROCESS=(srtp esp mp media datapath rekey)
+DAEMON=(conf mp_daemon)
+usage() {
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    echo "benchmarks: ${IN_PROCESS[*]} ${DAEMON[*]} all"
+}
+
+quick=0 out= names=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) quick=1 ;;
+        --out) [ $# -ge 2 ] || mxp_die "--out needs a file"; out=$2; shift ;;
+        -h|--help) usage; exit 0 ;;
+        all) names+=("${IN_PROCESS[@]}" "${DAEMON[@]}") ;;
+        -*) usage >&2; mxp_die "unknown option $1" ;;
+        *) ok=0
+           for n in "${IN_PROCESS[@]}" "${DAEMON[@]}"; do [ "$n" = "$1" ] && ok=1; done
+           [ $ok = 1 ] || { usage >&2; mxp_die "unknown benchmark '$1'"; }
+           names+=("$1") ;;
+    esac
+    shift
+done
+[ ${#names[@]} -gt 0 ] || names=("${IN_PROCESS[@]}")
+
+mxp_need_root
+mxp_install_packages
+mxp_hugepages "${MXP_HUGEPAGES:-1024}"
+mxp_build "$MXP_BUILD"
+
+ncpu=$(nproc)
+cpu=$((ncpu - 1))       # the measured core; everything else stays on the others
+pin=(taskset -c "$cpu")
+if [ -z "$out" ]; then
+    mkdir -p "$MXP_TOP/bench-results"
+    out="$MXP_TOP/bench-results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+fi
+: > "$out" || mxp_die "cannot write $out"
+
+B=$MXP_BUILD/benchmarks
+PY=/usr/bin/python3
+cmd_for() {
+    case $1 in
+        srtp)     if [ $quick = 1 ]; then echo "${pin[*]} $B/srtp/bench_srtp -q"
+                  else echo "${pin[*]} $B/srtp/bench_srtp -m"; fi ;;
+        esp)      echo "${pin[*]} $B/esp/bench_esp" ;;
+        mp)       echo "${pin[*]} $B/mp/bench_mp" ;;
+        media)    if [ $quick = 1 ]; then echo "${pin[*]} $B/media/bench_media 0.1"
+                  else echo "${pin[*]} $B/media/bench_media 0.4"; fi ;;
+        datapath) echo "$B/datapath/bench_datapath -l $cpu --no-pci --file-prefix mxpbench" \
+                       "--huge-unlink --log-level lib.eal:warning -- $([ $quick = 1 ] && echo --quick)" ;;
+        rekey)    echo "$PY $MXP_TOP/benchmarks/rekey/rekey_policy.py" ;;
+        conf)     if [ $quick = 1 ]; then echo "$PY $MXP_TOP/benchmarks/conf/bench_conf.py --quick"
+                  else echo "$PY $MXP_TOP/benchmarks/conf/bench_conf.py"; fi ;;
+        mp_daemon) echo "$PY $MXP_TOP/benchmarks/mp/bench_mp_daemon.py" ;;
+    esac
+}
+
+declare -A result
+failed=0
+for n in "${names[@]}"; do
+    c=$(cmd_for "$n")
+    mxp_say "$n: $c"
+    log=$(mktemp)
+    # shellcheck disable=SC2086  # the command line is a list of words
+    MXP_BUILD=$MXP_BUILD $c 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    json=$(grep '^{' "$log" | tail -n 1)
+    rm -f "$log"
+    if [ "$rc" -eq 0 ] && [ -n "$json" ]; then
+        printf '%s\n' "$json" >> "$out"
+        result[$n]="ok"
+    else
+        failed=1
+        result[$n]="FAILED (exit $rc$([ -z "$json" ] && echo ', no JSON line'))"
+    fi
+done
+
+echo
+printf '%-10s %s\n' benchmark result
+for n in "${names[@]}"; do printf '%-10s %s\n' "$n" "${result[$n]}"; done
+echo "JSON lines: $out"
+exit $failed

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: a stream of RTP packets (header fields, payload, arrival time) into a
+ * leg of a mixer, with ticks in between, exercising classification, events, the jitter
+ * buffer, decoders (all codecs), concealment and time scaling. Input format, repeated:
+ *   u8 op (bit 0-1: 0 packet, 1 tick, 2 mode/mute/codec change, 3 packet + tick)
+ *   u8 pt-selector, u16 seq, u32 ts, u8 ssrc-selector, u8 flags, u16 dt_us/16, u8 len,
+ *   then len payload bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxp_media.h"
+
+static const uint8_t pts[8] = {0, 8, 9, 96, 97, 101, 13, 55};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct mxp_media_leg *leg[2];
+	static struct mxp_media_mixer *mix;
+	static size_t lsz;
+	if (mix == NULL) {
+		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2};
+		mix = aligned_alloc(64, (mxp_media_mixer_size(&mp) + 63) & ~(size_t)63);
+		struct mxp_media_leg_params p = {.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
+						 .out_codec = MXP_MEDIA_CODEC_PCMU, .max_payload = 640,
+						 .n_pt = 5};
+		static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA,
+					     MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_L16_8K,
+					     MXP_MEDIA_CODEC_L16_16K};
+		for (int i = 0; i < 5; i++) {
+			p.pt_map[i].pt = pts[i];
+			p.pt_map[i].codec = c[i];
+		}
+		lsz = (mxp_media_leg_size(&p) + 63) & ~(size_t)63;
+		for (int i = 0; i < 2; i++) {
+			leg[i] = aligned_alloc(64, lsz);
+			p.id = (uint32_t)i;
+			mxp_media_leg_init(leg[i], &p, NULL, 0);
+		}
+		(void)p;
+	}
+	/* fresh state per input */
+	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2};
+	mxp_media_mixer_init(mix, &mp, 1000000);
+	struct mxp_media_leg_params p = {.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
+					 .out_codec = MXP_MEDIA_CODEC_PCMU, .max_payload = 640,
+					 .n_pt = 5};
+	static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA,
+				     MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_L16_8K,
+				     MXP_MEDIA_CODEC_L16_16K};
+	for (int i = 0; i < 5; i++) {
+		p.pt_map[i].pt = pts[i];
+		p.pt_map[i].codec = c[i];
+	}
+	for (int i = 0; i < 2; i++) {
+		mxp_media_leg_init(leg[i], &p, NULL, 0);
+		mxp_media_mixer_leg_add(mix, leg[i]);
+	}
+	uint64_t now = 1000000;
+	size_t off = 0;
+	while (off + 14 <= size) {
+		const uint8_t *h = data + off;
+		uint8_t op = h[0] & 3;
+		struct mxp_media_leg *l = leg[h[0] >> 7];
+		now += (uint64_t)(h[11] << 8 | h[12]) * 16;
+		uint8_t len = h[13];
+		off += 14;
+		if (len > size - off)
+			len = (uint8_t)(size - off);
+		if (op == 0 || op == 3) {
+			struct mxp_media_pkt pkt = {
+				.payload = data + off, .len = len,
+				.seq = (uint16_t)(h[2] << 8 | h[3]),
+				.ts = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 |
+				      (uint32_t)h[6] << 8 | h[7],
+				.ssrc = h[8] & 3, .pt = pts[h[1] & 7], .marker = h[9] & 1,
+				.level = (h[9] & 2) ? (uint8_t)(h[10] & 0x7f) : MXP_MEDIA_LEVEL_NONE,
+			};
+			struct mxp_media_event ev;
+			mxp_media_leg_rx(l, &pkt, now, &ev);
+		}
+		if (op == 1 || op == 3) {
+			if (now < mxp_media_mixer_next_tick(mix))
+				now = mxp_media_mixer_next_tick(mix);
+			const struct mxp_media_mix_result *r = mxp_media_mix_tick(mix, now);
+			/* touch every output sample so ASan sees stale pointers */
+			volatile int32_t sum = 0;
+			for (int k = 0; k < 2; k++)
+				for (unsigned i = 0; r->shared[k] && i < r->shared_samples[k]; i++)
+					sum += r->shared[k][i];
+			for (unsigned t = 0; t < r->n_talkers; t++)
+				for (unsigned i = 0; i < r->talkers[t].samples; i++)
+					sum += r->talkers[t].pcm[i];
+			(void)sum;
+		}
+		if (op == 2) {
+			mxp_media_leg_set_mode(l, (enum mxp_media_mode)(h[1] & 3));
+			mxp_media_leg_set_mute(l, h[2] & 1);
+			mxp_media_leg_set_out_codec(l, (enum mxp_media_codec)(1 + h[3] % 5));
+		}
+		off += len;
+	}
+	for (int i = 0; i < 2; i++)
+		mxp_media_mixer_leg_remove(mix, leg[i]);
+	/* the decoders on raw bytes */
+	struct mxp_media_g722_state st;
+	mxp_media_g722_init(&st);
+	int16_t out[2 * 256];
+	mxp_media_g722_decode(&st, out, data, size > 256 ? 256 : (unsigned)size);
+	return 0;
+}
