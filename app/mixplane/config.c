@@ -442,7 +442,7 @@ load_mp(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 	m->enabled = true;
 	m->mrfc_port = 2944;
 	m->compact = -1;
-	m->generate_keys = true;
+	m->generate_keys = false;
 	snprintf(m->esp_backend, sizeof(m->esp_backend), "ipsec-mb");
 	m->afthresh = 50;
 	m->keylimit_percent = 90;

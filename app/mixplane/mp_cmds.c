@@ -293,7 +293,7 @@ leg_sdp(const struct mxp_leg_info *li, const struct mp_leg *l, bool local)
 
 /*
  * The Local SDP of an Add reply: the request's Local as the MRFP fills it in (address and
- * port allocated, payload types of Local or else Remote, a=crypto as given or generated).
+ * port allocated, payload types of Local or else Remote; a=crypto only if the MRFP made it).
  */
 static const char *
 add_reply_sdp(const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_leg_info *li,
@@ -328,6 +328,9 @@ add_reply_sdp(const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct m
 		sd.npts = 1;
 		sd.pts[0] = 0;
 	}
+	/* The MRFC knows the keys it gave: they are not sent back (fewer keys on the wire). A
+	 * key the MRFP generated is the MRFC's only way to learn it. */
+	sd.ncrypto = 0;
 	if (gen_crypto) {
 		sd.ncrypto = 1;
 		sd.crypto[0] = mxp_mp_str_c(gen_crypto);

@@ -10,7 +10,7 @@ MRFC speaking ESP (IP protocol 50), cycling W conferences through Add then Subtr
 transactions in flight. Reports transactions/s, round trips, errors, and the media packets
 sent and received (any loss is reported). Prints a table and one JSON line.
 
-  bench_mp_daemon.py [--seconds 10] [--window 16] [--pps 50] [--backend openssl]
+  bench_mp_load.py [--seconds 10] [--window 16] [--pps 50] [--backend openssl]
 
 Run as root from the build tree's parent (MXP_BUILD may point at the build directory).
 Core layout (2 cores): core 1 = the worker (busy-polls; media); core 0 = the control core

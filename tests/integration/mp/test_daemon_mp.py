@@ -68,12 +68,12 @@ def test():
             legs = read_keys(keys)
             check(len(legs) == 2 and all(l["mrfp"] == DAEMON_IP4 and l["mrfp_port"] for l in legs),
                   "two legs with the MRFP's address and allocated ports in the reply")
-            check(re.search(r"c=IN IP4 %s" % re.escape(DAEMON_IP4), out) and
-                  re.search(r"m=audio %d RTP/SAVP 0" % legs[0]["mrfp_port"], out) and
-                  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<fp:" in out and
-                  "a=rtpmap:0 PCMU/8000" in out,
-                  "the reply's Local SDP: our address, the allocated port, the payload type "
-                  "and the Local a=crypto the MRFP sends with")
+            reply = out[out.index("Reply"):]
+            check(re.search(r"c=IN IP4 %s" % re.escape(DAEMON_IP4), reply) and
+                  re.search(r"m=audio %d RTP/SAVP 0" % legs[0]["mrfp_port"], reply) and
+                  "a=rtpmap:0 PCMU/8000" in reply and "a=crypto" not in reply,
+                  "the reply's Local SDP: our address, the allocated port, the payload type; "
+                  "not the key the MRFC gave (fewer keys on the wire)")
             ctx = legs[0]["ctx"]
             conf = lab.ctl_json("show", "conference", str(ctx))
             check(conf["mode"] == "switch" and len(conf["legs"]) == 2,

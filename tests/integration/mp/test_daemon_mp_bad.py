@@ -45,7 +45,7 @@ def scapy_esp(lab, sa, seq, tid, src=KERNEL_IP4, copies=1, key=None):
 
 
 def reply_text(out):
-    m = re.search(r"(MEGACO/3.*?)(?=^result )", out, re.S | re.M)
+    m = re.search(r"((?:MEGACO|!)/3.*?)(?=^result )", out, re.S | re.M)
     return m.group(1) if m else ""
 
 

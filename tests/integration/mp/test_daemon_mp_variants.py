@@ -6,8 +6,8 @@
    H.248 tokens: mrfc adds a leg whose participant is on IPv6, media flows, the reply is in
    the compact style the request used, the leg is subtracted.
 2. The lab flag: allow_plaintext_mp = yes accepts Mp in the clear from the configured MRFC
-   and says so loudly in the log; another host is still refused (not_in_policy); the MRFP
-   generates the Local key when the Add gives none.
+   and says so loudly in the log; another host is still refused (not_in_policy); with
+   generate_keys = yes the MRFP generates the Local key when the Add gives none.
 """
 import os
 import re
@@ -51,7 +51,7 @@ def ipv6_udp_compact():
 
 
 def plaintext_lab():
-    sect = "\n[mp]\nallow_plaintext_mp = yes\nmrfc = %s\n" % KERNEL_IP4
+    sect = "\n[mp]\nallow_plaintext_mp = yes\nmrfc = %s\ngenerate_keys = yes\n" % KERNEL_IP4
     with Lab("mppl", extra_config=sect) as lab:
         log = lab.read_log()
         check(log.count("allow_plaintext_mp is ON") >= 3 and "LAB USE ONLY" in log,
