@@ -700,12 +700,18 @@ cmd_modify(struct session *s, const struct kv *kv)
 			return 1;
 		}
 		if (rekey) {
-			if (mrfc_crypto_line(suite, tag, mki, crypto_r[0],
+			/*
+			 * The participant may go on sending with its old key until it has the new
+			 * one: the Remote lists both (now and later alike), with distinct tags. The
+			 * old one leaves with the next rekey or the switch of a two-step one.
+			 */
+			bool both = l != NULL && l->tx[0] != '\0';
+			unsigned int rtag = both && strtoul(l->tx, NULL, 10) == 1 ? 2 : 1;
+			if (mrfc_crypto_line(suite, rtag, mki, crypto_r[0],
 					     sizeof(crypto_r[0])) != 0)
 				return 1;
-			/* later: the participant may send with the old or the new key */
-			r1 = later ? l->tx : crypto_r[0];
-			r2 = later ? crypto_r[0] : NULL;
+			r1 = both ? l->tx : crypto_r[0];
+			r2 = both ? crypto_r[0] : NULL;
 		} else if (do_switch) {
 			r1 = l->tx; /* the new one since rekey=on activate=later */
 		}
