@@ -1046,6 +1046,11 @@ cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	}
 	TAILQ_REMOVE(&cf->legs, l, in_conf);
 	cf->nlegs--;
+	if (l->in) {
+		struct mxp_srtp_stats st;
+		mxp_srtp_ctx_stats(l->in, &st);
+		cf->dec_gone += st.decryptions;
+	}
 	if (cf->floor == l) {
 		cf->floor = NULL; /* the floor holder left: the floor opens */
 		struct mxp_leg *o;
@@ -1064,6 +1069,7 @@ cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		}
 		TAILQ_REMOVE(&cf->kgs, l->kg, next);
 		cf->nkgs--;
+		cf->enc_gone += l->kg->encryptions;
 		a->dead_kg = l->kg;
 	}
 	c->u = n;
@@ -1187,6 +1193,7 @@ cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			}
 			TAILQ_REMOVE(&cf->kgs, old, next);
 			cf->nkgs--;
+			cf->enc_gone += old->encryptions;
 			a->dead_kg = old;
 		}
 	}
@@ -1439,6 +1446,8 @@ mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
 	info->created_ms = cf->created_ms;
 	snprintf(info->name, sizeof(info->name), "%s", cf->name);
 	struct mxp_keygroup *kg;
+	info->encryptions = cf->enc_gone;
+	info->decryptions = cf->dec_gone;
 	TAILQ_FOREACH(kg, &cf->kgs, next)
 		info->encryptions += kg->encryptions;
 	struct mxp_leg *l;

@@ -139,6 +139,7 @@ struct mxp_conf {
 	struct mxp_kg_list kgs;
 	uint32_t nkgs;
 	uint64_t rx_pkts, tx_pkts;
+	uint64_t enc_gone, dec_gone;         /* of key groups and legs that left (cumulative counts) */
 	uint64_t created_ms;
 	/* mix */
 	struct mxp_media_mixer *mixer;

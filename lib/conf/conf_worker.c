@@ -311,7 +311,10 @@ conf_replicate(struct mxp_conf_worker *w, struct conf_out *o)
 		}
 		send_to(w, o->only, pl, h, plen,
 			mxp_pkt_payload_sum(rte_pktmbuf_mtod_offset(pl, void *, hl), plen), o->rtcp);
-		o->only->kg->sent++;
+		if (!o->rtcp) {
+			o->only->kg->sent++;
+			o->conf->tx_pkts++;
+		}
 		return;
 	}
 

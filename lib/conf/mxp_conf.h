@@ -206,7 +206,7 @@ struct mxp_conf_info {
 	uint32_t nlegs;
 	uint32_t nkeygroups;
 	uint64_t rx_pkts, tx_pkts;
-	uint64_t encryptions, decryptions;
+	uint64_t encryptions, decryptions; /**< since creation, key groups and legs gone included */
 	uint64_t created_ms;
 	uint64_t mix_ticks, mix_late_ticks, mix_talker_changes;
 	char name[MXP_CONF_NAME_LEN];

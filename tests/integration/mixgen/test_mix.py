@@ -40,6 +40,14 @@ def test():
         conf = r.json["legs"][0]["conference"]
         info = lab.ctl_json("show", "conference", str(conf))
         check(info["mode"] == "mix", "the daemon ran a mix conference")
+        # Its counters add up: every mixed packet (private or shared mix) is one sent by the
+        # conference, by a key group and to a leg; mixgen received them all.
+        legs_tx = sum(l["tx_packets"] for l in info["legs"])
+        kg_tx = sum(k["sent"] for k in info["keygroups"])
+        got = r.json["run"]["received"]
+        check(info["tx_packets"] == legs_tx == kg_tx and got <= legs_tx,
+              "the conference's packets sent (%d) = its legs' (%d) = its key groups' (%d); "
+              "mixgen received %d" % (info["tx_packets"], legs_tx, kg_tx, got))
         lab.ctl("conference", "delete", str(conf))
         rc = lab.stop()
         check(rc == 0, "the daemon exits cleanly (status %s)" % rc)

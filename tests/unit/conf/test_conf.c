@@ -372,6 +372,17 @@ MXP_TEST(switch_individual_keys)
 	MXP_CHECK(t, li.st.ssrc_known && li.st.ssrc == p[0].ssrc);
 	mxp_conf_leg_get(sys, p[1].leg.id, &li);
 	MXP_CHECK_EQ(t, li.st.tx_pkts, 5);
+	/* The conference's counts are since its creation: a receiver (and its key group) and
+	 * the sender leaving take nothing away. */
+	struct mxp_conf_info ci;
+	char err[128];
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, p[2].leg.id, NULL, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, kg_encryptions(sys, c), 10);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, p[0].leg.id, NULL, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_get(sys, c, &ci), 0);
+	MXP_CHECK_EQ(t, ci.encryptions, 10);
+	MXP_CHECK_EQ(t, ci.decryptions, 5);
+	MXP_CHECK_EQ(t, ci.nkeygroups, 1);
 	for (int i = 0; i < 3; i++)
 		peer_fini(&p[i]);
 	mxp_conf_sys_destroy(sys);
