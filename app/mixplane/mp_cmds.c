@@ -495,8 +495,18 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 	lp.af = has_local && ls.has_conn && !ls.conn_choose ? ls.family :
 		has_remote && rs.has_conn ? rs.family :
 		has_local && ls.has_conn ? ls.family : AF_INET;
-	/* The local address: one of ours of that family (the one Local names, if any). */
+	/* The local address: the one Local names; else that of the port which reaches the
+	 * Remote address (its subnet, else its gateway); else our first of that family. */
 	bool found = false;
+	bool local_named = has_local && ls.has_conn && !ls.conn_choose;
+	if (!local_named && has_remote && rs.has_conn && !rs.conn_choose && rs.family == lp.af) {
+		struct mxp_ip dst = sdp_ip(&rs);
+		int r = mxp_port_route(&dst);
+		if (r >= 0 && mp_port_addr(&mxp.ports[r], lp.af) != NULL) {
+			lp.port_idx = (uint16_t)r;
+			found = true;
+		}
+	}
 	for (uint16_t i = 0; i < mxp.nb_ports && !found; i++) {
 		const struct mxp_ip *a = mp_port_addr(&mxp.ports[i], lp.af);
 		if (a == NULL)

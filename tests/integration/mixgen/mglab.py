@@ -219,9 +219,9 @@ class MemifLab:
 
 
 class MpMemifLab(mxplab.Lab):
-    """The daemon with two ports: port0 a memif server for the media (mixgen is its client;
-    legs whose Local c= is '$' get this port's address) and port1 the veth of mxplab.Lab,
-    where mrfc in the namespace sends Mp over ESP."""
+    """The daemon with two ports: port0 the veth of mxplab.Lab, where mrfc in the namespace
+    sends Mp over ESP, and port1 a memif server for the media (mixgen is its client; legs
+    whose Local c= is '$' get this port's address because their Remote is on its subnet)."""
 
     def __init__(self, name="mixgen-mp"):
         super().__init__(name=name, ipv6=False, mp=True)
@@ -230,9 +230,8 @@ class MpMemifLab(mxplab.Lab):
 
     def config_text(self):
         text = super().config_text()
-        memif = ("[port0]\ndevice = net_memif0,role=server,socket=%s\nipv4 = %s/24\n\n"
-                 "[media]\nport_min = 20000\nport_max = 29999\n\n" % (self.memif, DAEMON_IP4))
-        return text.replace("[port0]", memif + "[port1]", 1)
+        return text + ("\n[port1]\ndevice = net_memif0,role=server,socket=%s\nipv4 = %s/24\n\n"
+                       "[media]\nport_min = 20000\nport_max = 29999\n" % (self.memif, DAEMON_IP4))
 
     gen_eal_args = MemifLab.gen_eal_args
     mixgen = MemifLab.mixgen

@@ -22,7 +22,16 @@ def test():
         check("result add ok" in r.stdout, "mrfc created a conference of 5 over Mp/ESP")
         legs = [l.split() for l in open(keys) if l.startswith("leg ")]
         check(len(legs) == 5 and all(l[3] == mglab.DAEMON_IP4 for l in legs),
-              "5 legs on the daemon's memif address %s" % mglab.DAEMON_IP4)
+              "5 legs on the address of the port that reaches the participants (memif, "
+              "port1: %s), not on the Mp port0" % mglab.DAEMON_IP4)
+        # The CLI's leg add without 'port' chooses the same way.
+        conf = lab.conf_create("mode", "switch")
+        info = lab.leg_add(conf, mxplab.gen_key(), mxplab.gen_key(),
+                           remote=(mglab.MIXGEN_IP4, 45000))
+        check(info["port"] == 1 and info["local"] == mglab.DAEMON_IP4,
+              "CLI leg add with a remote on the memif subnet: port %s, local %s"
+              % (info["port"], info["local"]))
+        lab.ctl("conference", "delete", str(conf))
         r = lab.mixgen("--legs", keys, "--duration", "2", "--wav-dir",
                        os.path.join(lab.dir, "wav"))
         spec = r.check("who hears whom (spectrum)")
