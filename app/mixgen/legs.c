@@ -229,6 +229,14 @@ mg_legs_load(struct mg *m, const char *path, char *err, size_t errlen)
 	}
 	m->o.ip.v4 = legs[0].part.v4;
 	m->mki = mki;
+	/* The report says "group" when every conference's legs receive under one key. */
+	bool group = true;
+	for (uint32_t j = 1; j < (uint32_t)n; j++) {
+		const struct fleg *a = &legs[order[j]], *b = &legs[order[j - 1]];
+		if (a->ctx == b->ctx && memcmp(&a->rx, &b->rx, sizeof(a->rx)) != 0)
+			group = false;
+	}
+	m->o.keys = group ? MG_KEYS_GROUP : MG_KEYS_INDIVIDUAL;
 	for (uint32_t c = 0; c < nc; c++) {
 		struct mg_conf *cf = &m->confs[c];
 		uint32_t nsend = m->o.senders < 0 || (uint32_t)m->o.senders > cf->n ? cf->n :

@@ -496,9 +496,17 @@ static int
 cmd_add(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
-					   "strict", "keygroup", "plainrtp", "events", NULL };
+					   "strict", "keygroup", "plainrtp", "events", "keys", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
+	/* keys=group: one Local key for every leg of this Add (one key group: the MRFP
+	 * encrypts each packet once for all of them); individual (default): one per leg. */
+	const char *keys = kv_get(kv, "keys", "individual");
+	bool group = strcmp(keys, "group") == 0;
+	if (!group && strcmp(keys, "individual") != 0) {
+		fprintf(stderr, "mrfc add: keys=%s: expected individual or group\n", keys);
+		return 1;
+	}
 	unsigned int n = (unsigned int)strtoul(kv_get(kv, "legs", "1"), NULL, 10);
 	unsigned int pt = (unsigned int)strtoul(kv_get(kv, "pt", "0"), NULL, 10);
 	unsigned int mki = (unsigned int)strtoul(kv_get(kv, "mki", "1"), NULL, 10);
@@ -542,6 +550,8 @@ cmd_add(struct session *s, const struct kv *kv)
 		if (!plain && (mrfc_crypto_line(suite, 1, mki, crypto_l[i], sizeof(crypto_l[i])) != 0 ||
 			       mrfc_crypto_line(suite, 1, mki, crypto_r[i], sizeof(crypto_r[i])) != 0))
 			return 1;
+		if (!plain && group && i > 0)
+			memcpy(crypto_l[i], crypto_l[0], sizeof(crypto_l[i]));
 		if (build_sdp(sdp_local[i], sizeof(sdp_local[i]), NULL, 0, true, pt, !plain,
 			      crypto_l[i], ra.family) < 0 ||
 		    build_sdp(sdp_remote[i], sizeof(sdp_remote[i]), rhost, (uint16_t)(rport + 2 * i),
