@@ -1,9 +1,9 @@
 """The whole chain on one machine: mrfc (the MRFC, in a network namespace) sets a conference
 of five up over ESP-protected Mp on the daemon's veth port, writes the participants' keys,
 and mixgen plays them over the daemon's memif port (--legs): every check must pass. During a
-second run the MRFC rekeys every leg (modify rekey=on mki=2): mixgen follows the key file
-and nothing is lost. mixgen's sending with a key the daemon was not given over Mp fails with
-the daemon's authentication drops."""
+second run the MRFC rekeys every leg in one step (modify rekey=on mki=2): mixgen follows
+the key file, and only packets under the MKI the participant does not have yet are lost. In
+a third, a key group (add keys=group) is rekeyed in two steps and nothing is lost."""
 import os
 import threading
 import time
@@ -80,6 +80,41 @@ def test():
               "%d of %d %s" % (lost, r.json["run"]["expected"], others))
         print("# NOTE: %d packets lost to the Local key switching before the participant has it"
               % lost, flush=True)
+
+        # A key group (mrfc add keys=group: one Local key for all five) rekeyed in two
+        # steps during media: the new key beside the old, then the switch. Nothing is lost,
+        # and each packet is encrypted once for its four receivers.
+        keys = os.path.join(lab.dir, "keys3.txt")
+        r = lab.mrfc("add", "legs=5", "mode=switch", "keys=group",
+                     "remote=%s:42000" % mglab.MIXGEN_IP4, keys=keys)
+        legs = [l.split() for l in open(keys) if l.startswith("leg ")]
+        ctx3 = legs[0][1]
+        rx = [l.split(None, 1)[1] for l in open(keys) if l.startswith("rx ")]
+        check(len(rx) == 5 and len(set(rx)) == 1, "keys=group: the 5 legs receive under one key")
+        errors = []
+
+        def group_rekey():
+            time.sleep(1.0)
+            for step in (("rekey=on", "mki=2", "activate=later"), ("activate=2",)):
+                p = lab.mrfc("modify", "ctx=%s" % ctx3, "term=*", *step, keys=keys,
+                             check_rc=False)
+                if p.returncode != 0:
+                    errors.append(p.stdout + p.stderr)
+                time.sleep(0.3)
+        t = threading.Thread(target=group_rekey)
+        t.start()
+        r = lab.mixgen("--legs", keys, "--duration", "3", "--audio", "pattern")
+        t.join()
+        check(not errors, "mrfc rekeyed the group in two steps %s" % errors[:1])
+        check(r.rc == 0 and r.json["keys"] == "group" and r.json["run"]["lost"] == 0,
+              "across the two-step group rekey nothing was lost (%d of %d received) %s"
+              % (r.json["run"]["received"], r.json["run"]["expected"], r.failed_checks()))
+        info = lab.ctl_json("show", "conference", ctx3)
+        check(len(info["keygroups"]) == 1 and info["keygroups"][0]["fingerprint"] not in
+              (None, "") and info["encryptions"] == info["rx_packets"] > 0 and
+              info["tx_packets"] == 4 * info["rx_packets"],
+              "one key group after the rekey; %d packets in, %d encryptions, %d sent"
+              % (info["rx_packets"], info["encryptions"], info["tx_packets"]))
         rc = lab.stop()
         check(rc == 0, "the daemon exits cleanly (status %s)" % rc)
 
