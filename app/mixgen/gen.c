@@ -157,7 +157,7 @@ header_setup(struct mg *m, struct mg_part *p)
 	wr16(ph + 14, a.dport);
 	wr16(ph + 16, (uint16_t)(8 + slen));
 	wr16(ph + 18, 0);
-	p->hdr_sum = rte_raw_cksum(ph, sizeof(ph));
+	p->hdr_sum = mxp_pkt_raw_sum(ph, sizeof(ph));
 }
 
 int
@@ -305,8 +305,8 @@ mg_gen_poll(struct mg *m, uint64_t now)
 		struct mg_part *p = &m->parts[mb[i]->hash.usr];
 		uint8_t *f = rte_pktmbuf_mtod(mb[i], uint8_t *);
 		uint32_t sl = rte_pktmbuf_data_len(mb[i]) - p->hdr_len;
-		/* rte_raw_cksum sums host-order words: store the result the same way. */
-		uint32_t sum = p->hdr_sum + rte_raw_cksum(f + p->hdr_len, sl);
+		/* the raw sum is of host-order words: store the result the same way. */
+		uint32_t sum = p->hdr_sum + mxp_pkt_raw_sum(f + p->hdr_len, sl);
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
 		uint16_t ck = (uint16_t)~sum;

@@ -215,6 +215,56 @@ mxp_pkt_udp_hdr_len(uint8_t af)
 }
 
 /**
+ * The 16-bit one's complement sum (RFC 1071, not inverted) of len bytes in native word
+ * order, as rte_raw_cksum() returns it (same value for every input), several times faster:
+ * eight bytes per step into a 64-bit accumulator of 32-bit halves, folded at the end
+ * (2^32 and 2^16 are both 1 modulo 0xffff). p needs no alignment.
+ */
+static inline uint16_t
+mxp_pkt_raw_sum(const void *buf, uint32_t len)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t s = 0, w0, w1, w2, w3;
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(&w0, p, 8);
+		memcpy(&w1, p + 8, 8);
+		memcpy(&w2, p + 16, 8);
+		memcpy(&w3, p + 24, 8);
+		s += (w0 & 0xffffffff) + (w0 >> 32) + (w1 & 0xffffffff) + (w1 >> 32) +
+		     (w2 & 0xffffffff) + (w2 >> 32) + (w3 & 0xffffffff) + (w3 >> 32);
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w0, p, 8);
+		s += (w0 & 0xffffffff) + (w0 >> 32);
+	}
+	if (len >= 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		s += v;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		s += v;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint16_t v = 0;
+		memcpy(&v, p, 1); /* the first byte of a native-order word */
+		s += v;
+	}
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	uint32_t r = (uint32_t)s;
+	r = (r & 0xffff) + (r >> 16);
+	r = (r & 0xffff) + (r >> 16);
+	return (uint16_t)r;
+}
+
+/**
  * Sum of a payload for mxp_pkt_build_udp(): the 16-bit one's complement sum (not
  * inverted) of the bytes. A payload shared by many receivers is summed once.
  */

@@ -8,6 +8,8 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
+#include "mxp_pkt.h"
+
 /* Unaligned big-endian accessors: frames are only 2-byte aligned past Ethernet. */
 static inline uint16_t
 rd16(const uint8_t *p)
@@ -39,13 +41,13 @@ wr32(uint8_t *p, uint32_t v)
 
 /*
  * One's complement sum helpers (RFC 1071), big-endian word order. The sum is byte-order
- * independent (RFC 1071 2(B)): DPDK's vectorised native-order sum, byte-swapped, is the
- * big-endian sum. p must start at an even offset of the packet (every caller's does).
+ * independent (RFC 1071 2(B)): the native-order sum, byte-swapped, is the big-endian sum.
+ * p must start at an even offset of the packet (every caller's does).
  */
 static inline uint32_t
 csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	return sum + rte_bswap16(rte_raw_cksum(p, len));
+	return sum + rte_bswap16(mxp_pkt_raw_sum(p, len));
 }
 
 static inline uint16_t
