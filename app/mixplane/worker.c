@@ -213,8 +213,8 @@ poll_port(struct mxp_worker *w, const struct mxp_port *p)
 	w->st.busy_polls++;
 	w->st.rx_pkts += n;
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 2 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 2], void *));
+		if (i + MXP_PKT_PREFETCH_AHEAD < n)
+			mxp_pkt_prefetch(rx[i + MXP_PKT_PREFETCH_AHEAD]);
 		rx[i]->port = p->port_id;
 		classify(w, p, rx[i], to_ctl, &nc, dropped, &nd);
 	}
