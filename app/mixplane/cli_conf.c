@@ -197,6 +197,23 @@ parse_remote(struct cli_req *r, int i, struct mxp_ip *ip, uint16_t *port)
 	return 0;
 }
 
+/* The last telephone events of a leg, oldest first ("5#", "?" for non-DTMF events). */
+static const char *
+dtmf_last(const struct mxp_leg_stats *s, char *buf)
+{
+	uint64_t lg = s->dtmf_log;
+	unsigned int n = mxp_leg_dtmf_count(lg);
+	if (s->dtmf > 0xffff || n > MXP_LEG_DTMF_LOG) /* past 65535 the 16-bit count wrapped */
+		n = MXP_LEG_DTMF_LOG;
+	unsigned int o = 0;
+	for (unsigned int k = n; k-- > 0;) {
+		char c = mxp_leg_dtmf_char(mxp_leg_dtmf_event(lg, k));
+		buf[o++] = c ? c : '?';
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 static void
 leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 {
@@ -268,6 +285,8 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_u64(j, "topn_filtered", s->topn_filtered);
 	mxp_json_u64(j, "floor_filtered", s->floor_filtered);
 	mxp_json_u64(j, "dtmf", s->dtmf);
+	char dl[MXP_LEG_DTMF_LOG + 1];
+	mxp_json_str(j, "dtmf_last", dtmf_last(s, dl));
 	mxp_json_u64(j, "jitter_buffer_ms", s->jb_depth_ms);
 	mxp_json_u64(j, "late", s->jb_late);
 	mxp_json_u64(j, "lost", s->jb_lost);
@@ -789,6 +808,7 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 	}
 	if (s->ssrc_known)
 		mxp_buf_printf(r->out, "  ssrc     %08x\n", s->ssrc);
+	char dl[MXP_LEG_DTMF_LOG + 1];
 	mxp_buf_printf(r->out,
 		       "  rx       %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64 " RTCP\n"
 		       "  tx       %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64 " RTCP\n"
@@ -799,12 +819,12 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 		       "  floor    %" PRIu64 " packets not forwarded (muted or floor elsewhere)%s\n"
 		       "  reported loss %u/256, jitter %u (from the participant's RTCP)\n"
 		       "  mix      jitter buffer %u ms, %" PRIu64 " late, %" PRIu64 " lost, %" PRIu64
-		       " samples concealed, %" PRIu64 " DTMF digits\n",
+		       " samples concealed, %" PRIu64 " DTMF digits%s%s\n",
 		       s->rx_pkts, s->rx_bytes, s->rtcp_rx, s->tx_pkts, s->tx_bytes, s->rtcp_tx,
 		       s->auth_failures, s->replays, s->too_old, s->source_mismatch, s->other_drops,
 		       s->not_sending, s->topn_filtered, s->floor_filtered, li.muted ? ", muted" : "",
 		       s->remote_fraction_lost, s->remote_jitter, s->jb_depth_ms, s->jb_late, s->jb_lost,
-		       s->concealed, s->dtmf);
+		       s->concealed, s->dtmf, s->dtmf ? ", last " : "", dtmf_last(s, dl));
 	if (s->last_rx_tsc && mxp_conf_tsc_hz())
 		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());

@@ -172,6 +172,20 @@ mki_str(const uint8_t *mki, uint8_t len, char *b, size_t bl)
 	return b;
 }
 
+/* The RFC 4733 telephone-event payload type of an m= line (a=rtpmap:N telephone-event/8000),
+ * 0 when it has none: a mix conference detects and reports those events instead of mixing. */
+static int16_t
+sdp_event_pt(const struct mxp_sdp *sd)
+{
+	for (uint8_t i = 0; i < sd->nrtpmap; i++) {
+		const struct mxp_sdp_rtpmap *m = &sd->rtpmap[i];
+		if (m->encoding.len == 15 && strncasecmp(m->encoding.p, "telephone-event", 15) == 0 &&
+		    m->pt >= 96 && memchr(sd->pts, m->pt, sd->npts) != NULL)
+			return m->pt;
+	}
+	return 0;
+}
+
 /* Events requested in a command: MP_EV_* bits, or an error on the reply command. */
 static int
 events_check(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *mask,
@@ -187,10 +201,9 @@ events_check(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *
 			*mask |= MP_EV_KEYLIMIT;
 		else if (mxp_mp_str_eq(n, MXP_MP_EV_SSRC))
 			*mask |= MP_EV_SSRC;
-		else if (mxp_mp_str_eq(n, MXP_MP_EV_DTMF)) {
-			mp_cmd_error(rc, MXP_MP_E_EVENT, "mxp/dtmf: DTMF detection is not in this build");
-			return -1;
-		} else if (n.len > 4 && strncasecmp(n.p, "mxp/", 4) == 0) {
+		else if (mxp_mp_str_eq(n, MXP_MP_EV_DTMF))
+			*mask |= MP_EV_DTMF;
+		else if (n.len > 4 && strncasecmp(n.p, "mxp/", 4) == 0) {
 			mp_cmd_error(rc, MXP_MP_E_EVENT, "no event %.*s in package mxp", nl, n.p);
 			return -1;
 		} else {
@@ -209,6 +222,12 @@ events_record(struct mp_leg *l, const struct mxp_mp_cmd *c, uint8_t mask,
 		l->afthresh = pkg->authfail_threshold;
 	if (!c->has_events)
 		return;
+	if ((mask & MP_EV_DTMF) && !(l->ev & MP_EV_DTMF)) {
+		/* report the digits from now on, not those received before the request */
+		struct mxp_leg_info li;
+		if (mxp_conf_leg_get(mxp.conf, l->leg, &li) == 0)
+			l->dtmf_seen = mxp_leg_dtmf_count(li.st.dtmf_log);
+	}
 	l->ev = mask;
 	l->rid = c->events_rid;
 }
@@ -537,6 +556,7 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 	if (media) {
 		lp.n_pt = media->npts;
 		memcpy(lp.pt, media->pts, media->npts);
+		lp.event_pt = sdp_event_pt(media);
 	}
 	lp.mode = MXP_SM_SENDRECV;
 	if (st->mode != MXP_MP_MODE_UNSET && mode_from_mp(st->mode, &lp.mode) != 0)

@@ -68,6 +68,35 @@ key_check(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 	mp_notify(l, MXP_MP_EV_KEYLIMIT, prm);
 }
 
+/*
+ * RFC 4733 events the mixer detected since the last report, oldest first, one Notify each:
+ * up to MXP_LEG_DTMF_LOG per poll (more in one poll interval are counted, not named).
+ */
+static void
+dtmf_check(struct mp_leg *l, const struct mxp_leg_stats *st)
+{
+	uint64_t lg = st->dtmf_log;
+	uint16_t n = (uint16_t)(mxp_leg_dtmf_count(lg) - l->dtmf_seen);
+	if (n == 0)
+		return;
+	char prm[64];
+	if (n > MXP_LEG_DTMF_LOG) {
+		snprintf(prm, sizeof(prm), "missed=%u", n - MXP_LEG_DTMF_LOG);
+		mp_notify(l, MXP_MP_EV_DTMF, prm);
+		n = MXP_LEG_DTMF_LOG;
+	}
+	for (unsigned int k = n; k-- > 0;) {
+		uint8_t ev = mxp_leg_dtmf_event(lg, k);
+		char c = mxp_leg_dtmf_char(ev);
+		if (c)
+			snprintf(prm, sizeof(prm), "digit=\"%c\"", c); /* # is no SafeChar */
+		else
+			snprintf(prm, sizeof(prm), "event=%u", ev);
+		mp_notify(l, MXP_MP_EV_DTMF, prm);
+	}
+	l->dtmf_seen = mxp_leg_dtmf_count(lg);
+}
+
 /* Returns false when the leg is gone (removed by the CLI or with its conference). */
 static bool
 poll_leg(struct mp_leg *l)
@@ -82,6 +111,8 @@ poll_leg(struct mp_leg *l)
 		snprintf(prm, sizeof(prm), "count=%" PRIu64, li.st.auth_failures);
 		mp_notify(l, MXP_MP_EV_AUTHFAIL, prm);
 	}
+	if (l->ev & MP_EV_DTMF)
+		dtmf_check(l, &li.st);
 	if (!(l->ev & (MP_EV_SSRC | MP_EV_KEYLIMIT)) || li.plain)
 		return true;
 	struct mxp_leg_events ev;

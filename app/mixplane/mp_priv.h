@@ -57,6 +57,7 @@ struct mp_counters {
 #define MP_EV_AUTHFAIL 0x1
 #define MP_EV_KEYLIMIT 0x2
 #define MP_EV_SSRC 0x4
+#define MP_EV_DTMF 0x8
 
 /* Key usage state already notified, per direction and MKI. */
 struct mp_keynote {
@@ -78,6 +79,7 @@ struct mp_leg {
 	uint64_t af_notified;        /* authentication failures already reported */
 	bool ssrc_notified;
 	uint64_t mismatch_notified;
+	uint16_t dtmf_seen;          /* the leg's 16-bit event count when last reported */
 	uint8_t nnotes;
 	struct mp_keynote notes[8];
 	/* the media description, for replies and audits */

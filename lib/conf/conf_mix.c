@@ -251,9 +251,12 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		pkt.level = lv;
 	struct mxp_media_event ev = { 0 };
 	enum mxp_media_rx_result r = mxp_media_leg_rx(l->ml, &pkt, tsc_us(now_tsc), &ev);
-	if (r == MXP_MEDIA_RX_EVENT && ev.type == MXP_MEDIA_EVENT_START) {
+	if (r == MXP_MEDIA_RX_EVENT && (ev.type & MXP_MEDIA_EVENT_START)) {
+		/* START or START|END: an event whose first packet we got already ends */
 		l->st.dtmf++;
-		l->st.last_digit = ev.event;
+		uint64_t lg = ((l->st.dtmf_log << 8) & ((1ull << (8 * MXP_LEG_DTMF_LOG)) - 1)) |
+			      ev.event | (uint64_t)(uint16_t)l->st.dtmf << 48;
+		__atomic_store_n(&l->st.dtmf_log, lg, __ATOMIC_RELAXED);
 	}
 	if (r == MXP_MEDIA_RX_UNKNOWN_PT) {
 		l->st.other_drops++;

@@ -145,8 +145,14 @@ struct mxp_leg_stats {
 	uint64_t not_sending;            /**< media from a leg whose mode forbids it */
 	uint64_t topn_filtered;          /**< not forwarded: not among the top-N speakers */
 	uint64_t floor_filtered;         /**< not forwarded: muted, or another leg holds the floor */
-	uint64_t dtmf;                   /**< mix: RFC 4733 digits received */
-	uint8_t last_digit;              /**< mix: the last one (0-15) */
+	uint64_t dtmf;                   /**< mix: RFC 4733 events (digits) received */
+	/**
+	 * mix: the last MXP_LEG_DTMF_LOG events, one byte each (the newest in bits 0-7, 0-9,
+	 * 10 '*', 11 '#', 12-15 A-D, others per RFC 4734), and the low 16 bits of dtmf in bits
+	 * 48-63: one word, stored at once, so a reader on another core sees digits and count
+	 * that belong together (mxp_leg_dtmf_count(), mxp_leg_dtmf_event()).
+	 */
+	uint64_t dtmf_log;
 	uint32_t jb_depth_ms;            /**< mix: jitter buffer depth */
 	uint64_t jb_late, jb_lost, concealed; /**< mix: late packets, lost, concealed samples */
 	uint64_t last_rx_tsc;            /**< TSC of the last accepted packet, 0 = never */
@@ -155,6 +161,30 @@ struct mxp_leg_stats {
 	uint32_t remote_fraction_lost;   /**< from the participant's last RR, 0..255 */
 	uint32_t remote_jitter;          /**< from the participant's last RR, RTP units */
 };
+
+/** How many events mxp_leg_stats.dtmf_log keeps. */
+#define MXP_LEG_DTMF_LOG 6
+
+/** The low 16 bits of the event count a dtmf_log word belongs to. */
+static inline uint16_t
+mxp_leg_dtmf_count(uint64_t log)
+{
+	return (uint16_t)(log >> 48);
+}
+
+/** The k-th most recent event of a dtmf_log word (k < MXP_LEG_DTMF_LOG; 0 = the newest). */
+static inline uint8_t
+mxp_leg_dtmf_event(uint64_t log, unsigned int k)
+{
+	return (uint8_t)(log >> (8 * k));
+}
+
+/** The character of an RFC 4733 DTMF event (0-9 * # A-D), or 0 for other events. */
+static inline char
+mxp_leg_dtmf_char(uint8_t ev)
+{
+	return ev < 16 ? "0123456789*#ABCD"[ev] : 0;
+}
 
 /** A leg as the control core sees it. */
 struct mxp_leg_info {

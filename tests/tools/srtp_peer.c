@@ -9,6 +9,10 @@
  * --tx SPORT,DST,DPORT,KEY,SSRC,ID,TONE sends 20 ms PCMU frames of a TONE Hz sine instead
  * of test payloads; --pcm-dir DIR writes what each --rx port hears, decoded (PCMU/PCMA),
  * to DIR/PORT.raw (s16le, 8 kHz) for spectral checks.
+ * --dtmf DIGITS (0-9 * # A-D) makes every sender, after its COUNT media packets, send each
+ * digit as an RFC 4733 telephone event (payload type --dtmf-pt, default 101): 100 ms of
+ * event packets every 20 ms, the first with the marker bit, then three end packets, then
+ * 100 ms of media (silence) before the next digit.
  * --wait-ms is how long to keep receiving after sending; --expect N ends it as soon as N
  * packets arrived in total.
  *
@@ -279,6 +283,38 @@ fill_payload(uint8_t *p, uint32_t id, uint16_t seq)
 
 static int bad_pad;
 
+/* One RFC 4733 event packet (RFC 4733 2.3): event, E bit, volume 10, duration. */
+static void
+send_event(struct tx *t, uint8_t pt, uint8_t event, bool marker, bool end, uint16_t duration,
+	   uint32_t ts)
+{
+	uint8_t buf[512];
+	buf[0] = 0x80;
+	buf[1] = (uint8_t)(pt | (marker ? 0x80 : 0));
+	buf[2] = (uint8_t)(t->seq >> 8);
+	buf[3] = (uint8_t)t->seq;
+	uint32_t v = htonl(ts);
+	memcpy(buf + 4, &v, 4);
+	v = htonl(t->ssrc);
+	memcpy(buf + 8, &v, 4);
+	buf[12] = event;
+	buf[13] = (uint8_t)((end ? 0x80 : 0) | 10);
+	buf[14] = (uint8_t)(duration >> 8);
+	buf[15] = (uint8_t)duration;
+	int len = 16;
+	if (!t->plain && srtp_protect_mki(t->s, buf, &len, t->mki, t->mki_index) != srtp_err_status_ok)
+		die("srtp_protect failed%s", "");
+	sendto(t->fd, buf, (size_t)len, 0, (struct sockaddr *)&t->dst, t->dlen);
+	t->seq++;
+}
+
+static int
+dtmf_code(char c)
+{
+	const char *digits = "0123456789*#ABCD", *p = strchr(digits, c);
+	return c && p ? (int)(p - digits) : -1;
+}
+
 static void
 send_one(struct tx *t, bool forge)
 {
@@ -427,7 +463,8 @@ int
 main(int argc, char **argv)
 {
 	int count = 10, interval = 20, wait = 500, replay = 0, forge = 0, pad_bad = 0;
-	const char *bind_s = NULL, *ready_file = NULL, *pcm_dir = NULL;
+	int dtmf_pt = 101;
+	const char *bind_s = NULL, *ready_file = NULL, *pcm_dir = NULL, *dtmf = NULL;
 	char *txspec[MAX_TX], *rxspec[MAX_RX];
 	int ntxs = 0, nrxs = 0;
 	for (int i = 1; i < argc; i += 2) {
@@ -456,6 +493,10 @@ main(int argc, char **argv)
 			forge = atoi(v);
 		else if (!strcmp(a, "--pcm-dir"))
 			pcm_dir = v;
+		else if (!strcmp(a, "--dtmf"))
+			dtmf = v;
+		else if (!strcmp(a, "--dtmf-pt"))
+			dtmf_pt = atoi(v);
 		else if (!strcmp(a, "--expect"))
 			expect = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--ready-file"))
@@ -541,6 +582,29 @@ main(int argc, char **argv)
 		for (int i = 0; i < ntx; i++)
 			send_one(&txs[i], false);
 		wait_rx(interval);
+	}
+	for (const char *d = dtmf; d && *d; d++) {
+		int code = dtmf_code(*d);
+		if (code < 0)
+			die("--dtmf: '%s' has a character that is no DTMF digit", dtmf);
+		for (int i = 0; i < ntx; i++)
+			txs[i].tone = 0;
+		for (int k = 0; k < 5 + 3; k++) {
+			for (int i = 0; i < ntx; i++) {
+				struct tx *t = &txs[i];
+				bool end = k >= 5;
+				uint16_t dur = (uint16_t)(160 * (end ? 5 : k + 1));
+				send_event(t, (uint8_t)dtmf_pt, (uint8_t)code, k == 0, end, dur, t->ts);
+			}
+			wait_rx(k >= 4 ? 0 : interval);
+		}
+		for (int i = 0; i < ntx; i++)
+			txs[i].ts += 160 * 5; /* the event's span, then media again */
+		for (int k = 0; k < 5; k++) {
+			for (int i = 0; i < ntx; i++)
+				send_one(&txs[i], false);
+			wait_rx(interval);
+		}
 	}
 	for (int k = 0; k < replay; k++)
 		for (int i = 0; i < ntx; i++)
