@@ -420,6 +420,9 @@ ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct mxp_leg *s
 		int r = os->ctx ? conf_srtp_setup(sys, os->ctx, MXP_SRTP_OUTBOUND, &ks, os->ssrc,
 						  false, 0, err, errlen)
 				: -ENOMEM;
+		if (r == 0)
+			r = mxp_srtp_ctx_key_share_usage(os->ctx, kg->key.mki, kg->key.mki_len,
+							 &kg->usage);
 		explicit_bzero(&ks, sizeof(ks));
 		if (r) {
 			rte_free(os->ctx);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the control plane needs to notify the MRFC about a leg (control core): key usage per
- * master key and SSRC changes. Read-only: counters are read while the owner worker updates
+ * master key (the key group's total for the mixer's keys) and SSRC changes. Read-only: counters are read while the owner worker updates
  * them (aligned 64-bit loads, as the other snapshots do); lists are walked outside commands,
  * when only commands change them (conf_ctl.c).
  */
@@ -67,10 +67,11 @@ mxp_conf_leg_events(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_ev
 		u->active = i == lc->out.active;
 		if (!u->active || l->kg == NULL || l->kg->plain)
 			continue;
-		const struct mxp_ostream *os;
-		TAILQ_FOREACH(os, &l->kg->streams, by_group)
-			if (os->ctx)
-				usage_of(os->ctx, k->mki, k->mki_len, &u->srtp_used, &u->srtcp_used);
+		if (k->mki_len == l->kg->key.mki_len &&
+		    memcmp(k->mki, l->kg->key.mki, k->mki_len) == 0) {
+			u->srtp_used = l->kg->usage.srtp; /* aligned 64-bit loads */
+			u->srtcp_used = l->kg->usage.srtcp;
+		}
 	}
 	return 0;
 }

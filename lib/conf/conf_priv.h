@@ -62,6 +62,9 @@ struct mxp_keygroup {
 	uint32_t nstreams;
 	uint64_t encryptions;
 	uint64_t sent;
+	/* the key's use by every stream the group encrypts, its lifetime checked against the
+	 * total (RFC 4568: packets under the master key, whatever their SSRC) */
+	struct mxp_srtp_key_usage usage;
 	/* mix: the shared mix under this key, one stream per output codec */
 	struct mxp_ostream *mix[MXP_MEDIA_CODEC_COUNT];
 	uint32_t nrecv_codec[MXP_MEDIA_CODEC_COUNT]; /* receiving members per output codec */

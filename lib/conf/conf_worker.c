@@ -411,8 +411,12 @@ ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
 			while (n == 0 || n == ssrc);
 			mxp_srtp_ctx_fini(os->ctx);
 			if (conf_srtp_setup(w->sys, os->ctx, MXP_SRTP_OUTBOUND, &ks, n, false, 0, NULL,
-					    0) == 0)
+					    0) == 0) {
 				os->ssrc = n;
+				/* same key: its use so far stays counted in the group */
+				mxp_srtp_ctx_key_share_usage(os->ctx, kg->key.mki, kg->key.mki_len,
+							     &kg->usage);
+			}
 			explicit_bzero(&ks, sizeof(ks));
 		}
 	}
@@ -661,7 +665,9 @@ conf_emit(struct mxp_conf_worker *w, uint64_t now)
 		for (uint16_t k = 0; k < g; k++)
 			w->out[emb[k]->hash.usr].kg->encryptions++;
 		for (uint16_t k = g; k < nenc; k++) {
-			count_drop(w, MXP_DROP_SRTP_PROTECT);
+			/* a spent key group key is worth its own reason: the MRFC must rekey */
+			count_drop(w, reason[k] == MXP_SRTP_R_KEY_EXHAUSTED ? MXP_DROP_SRTP_KEY_EXHAUSTED
+									 : MXP_DROP_SRTP_PROTECT);
 			w->out[emb[k]->hash.usr].m = NULL;
 			rte_pktmbuf_free(emb[k]);
 		}

@@ -126,6 +126,8 @@ static inline void
 key_use(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp)
 {
 	uint64_t u = rtcp ? ++k->srtcp_used : ++k->srtp_used;
+	if (MXP_UNLIKELY(k->shared != NULL))
+		u = rtcp ? ++k->shared->srtcp : ++k->shared->srtp;
 	if (MXP_UNLIKELY(u >= (rtcp ? k->srtcp_next_ev : k->srtp_next_ev)))
 		key_event(c, k, rtcp, u);
 }
@@ -133,6 +135,8 @@ key_use(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp)
 static inline bool
 key_spent(const struct srtp_key *k, bool rtcp)
 {
+	if (MXP_UNLIKELY(k->shared != NULL))
+		return rtcp ? k->shared->srtcp >= k->srtcp_limit : k->shared->srtp >= k->srtp_limit;
 	return rtcp ? k->srtcp_used >= k->srtcp_limit : k->srtp_used >= k->srtp_limit;
 }
 

@@ -47,6 +47,7 @@ struct srtp_key {
 	uint8_t mki_len;
 	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
 	uint64_t srtp_used, srtcp_used;
+	struct mxp_srtp_key_usage *shared; /* limits apply to this total (several contexts) */
 	uint64_t srtp_limit, srtcp_limit;
 	uint64_t srtp_soft, srtcp_soft;
 	uint64_t srtp_next_ev, srtcp_next_ev; /* usage at which key_use() looks again */

@@ -177,6 +177,8 @@ peer_fini(struct peer *pr)
 	srtp_dealloc(pr->rx);
 }
 
+static uint64_t out_lifetime; /* lifetime of the mixer's keys of the next legs, 0 = none */
+
 static int
 add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
 	bool strict)
@@ -191,6 +193,7 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 	lp.strict = strict;
 	conf_key(&lp.in, pr->in_key);
 	conf_key(&lp.out, pr->out_key);
+	lp.out.key[0].lifetime = out_lifetime;
 	char err[256] = "";
 	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
 	if (r)
@@ -429,6 +432,65 @@ MXP_TEST(key_group_encrypts_once)
 	MXP_CHECK_EQ(t, kg[0].encryptions, N);   /* once per packet, not per receiver */
 	MXP_CHECK_EQ(t, kg[0].sent, 4 * N);
 	for (int i = 0; i < 5; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * The lifetime of a key group's key counts every packet under it, whichever sender's stream
+ * (RFC 4568: packets under the master key): two senders' streams share one count, and the
+ * group stops sending when the total reaches it; the drops say why and the usage the
+ * control plane notifies is the total.
+ */
+MXP_TEST(key_group_lifetime_shared)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer p[3];
+	char a[32];
+	out_lifetime = 10;
+	for (int i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "192.0.2.%d", 130 + i);
+		peer_init(&p[i], (unsigned int)(40 + i), 77, a, (uint16_t)(6100 + 2 * i));
+		MXP_CHECK_EQ(t, add_leg(sys, c, &p[i], MXP_SM_SENDRECV, false), 0);
+	}
+	out_lifetime = 0;
+	struct mxp_keygroup_info kg[2];
+	MXP_CHECK_EQ(t, mxp_conf_keygroups(sys, c, kg, 2), 1);
+	uint8_t plain[256];
+	int plen;
+	/* 4 from each of p0 and p1: 8 encryptions, two streams under one key */
+	for (int k = 0; k < 8; k++) {
+		send_srtp(&p[k % 2], plain, &plen);
+		mxp_conf_flush(g_w);
+	}
+	sent_clear();
+	mxp_conf_keygroups(sys, c, kg, 2);
+	MXP_CHECK_EQ(t, kg[0].encryptions, 8);
+	/* 4 more from p0: its stream has used 4 of 10 alone, but the key 8: 2 go out */
+	for (int k = 0; k < 4; k++) {
+		send_srtp(&p[0], plain, &plen);
+		mxp_conf_flush(g_w);
+	}
+	struct got g;
+	MXP_CHECK_EQ(t, collect(t, &p[2], &g), 2);
+	sent_clear();
+	mxp_conf_keygroups(sys, c, kg, 2);
+	MXP_CHECK_EQ(t, kg[0].encryptions, 10);
+	MXP_CHECK_EQ(t, drops[MXP_DROP_SRTP_KEY_EXHAUSTED], 2);
+	/* p1's stream is spent too */
+	send_srtp(&p[1], plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &p[2], &g), 0);
+	sent_clear();
+	MXP_CHECK_EQ(t, drops[MXP_DROP_SRTP_KEY_EXHAUSTED], 3);
+	struct mxp_leg_events ev;
+	MXP_CHECK_EQ(t, mxp_conf_leg_events(sys, p[2].leg.id, &ev), 0);
+	MXP_CHECK_EQ(t, ev.n_out, 1);
+	MXP_CHECK(t, ev.out[0].active);
+	MXP_CHECK_EQ(t, ev.out[0].srtp_used, 10);
+	MXP_CHECK_EQ(t, ev.out[0].srtp_limit, 10);
+	for (int i = 0; i < 3; i++)
 		peer_fini(&p[i]);
 	mxp_conf_sys_destroy(sys);
 }
@@ -822,6 +884,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(key_group_encrypts_once),
+	MXP_CASE(key_group_lifetime_shared),
 	MXP_CASE(forward_mode),
 	MXP_CASE(stream_modes),
 	MXP_CASE(latching_and_strict),
