@@ -5,6 +5,7 @@
  *   mrfc [options] add [ctx=$] [legs=N] [remote=IP:PORT] [mode=mix] ...
  *   mrfc [options] modify term=T|* [streammode=..] [rekey=on mki=N] [remote=IP:PORT] ...
  *   mrfc [options] subtract term=T|* | audit [term=T|*] | raw TEXT
+ *   mrfc [options] listen [duration=S] [count=N]   (print and answer Notify)
  *   mrfc [options] scenario FILE        (one command per line, state kept between lines)
  *   mrfc keygen --mrfp A --mrfc A --mrfp-out F --mrfc-out F [--alg N] [--udp] [--esn]
  *   mrfc [options] esp-seal | esp-open  (hex packets on stdin: ESP interop checks)
@@ -191,6 +192,62 @@ ctx_arg(const struct session *s, const struct kv *kv, uint32_t def)
 	return (uint32_t)strtoul(c, NULL, 0);
 }
 
+/*
+ * The MRFP's own requests (Notify with the events we asked for, ServiceChange at its
+ * start): print them on f and answer each transaction, so the MRFP stops retransmitting.
+ * m is the parsed message (views into text). Returns how many Notify commands it carried.
+ */
+static struct mxp_mp_msg areply;
+static char aterm[MXP_MP_CMDS_MAX][80];
+static char atxt[MXP_MP_MSG_MAX]; /* not txt: that may be a request being retransmitted */
+
+static int
+answer_requests(struct session *s, const struct mxp_mp_msg *m, const char *text, size_t len,
+		FILE *f)
+{
+	int notifies = 0;
+	bool any = false;
+	unsigned int nt = 0;
+	mxp_mp_msg_init(&areply, s->mid);
+	for (uint16_t i = 0; i < m->ntrans; i++) {
+		const struct mxp_mp_trans *t = &m->trans[i];
+		if (t->kind != MXP_MP_TRANS_REQUEST)
+			continue;
+		any = true;
+		if (mxp_mp_msg_add_trans(&areply, MXP_MP_TRANS_REPLY, t->id) == NULL)
+			break;
+		for (uint16_t a = 0; a < t->nactions; a++) {
+			const struct mxp_mp_action *ac = &m->actions[t->first_action + a];
+			if (mxp_mp_msg_add_action(&areply, ac->ctx) == NULL)
+				break;
+			for (uint16_t c = 0; c < ac->ncmds && nt < MXP_MP_CMDS_MAX; c++) {
+				const struct mxp_mp_cmd *cm = &m->cmds[ac->first_cmd + c];
+				snprintf(aterm[nt], sizeof(aterm[nt]), "%.*s",
+					 (int)(cm->term.len < 79 ? cm->term.len : 79),
+					 cm->term.p ? cm->term.p : "ROOT");
+				struct mxp_mp_cmd *rc = mxp_mp_msg_add_cmd(&areply, cm->type, aterm[nt++]);
+				if (rc == NULL)
+					break;
+				if (cm->type == MXP_MP_CMD_SERVICE_CHANGE) {
+					rc->has_services = true;
+					rc->sc_version = 3;
+				}
+				notifies += cm->type == MXP_MP_CMD_NOTIFY;
+			}
+		}
+	}
+	if (!any)
+		return 0;
+	fwrite(text, 1, len, f); /* the MRFP's requests carry no key */
+	if (len && text[len - 1] != '\n')
+		fputc('\n', f);
+	fflush(f);
+	int n = mxp_mp_encode(&areply, s->style, atxt, sizeof(atxt));
+	if (n > 0 && mrfc_io_send(&s->io, atxt, (size_t)n) != 0)
+		perror("mrfc: send");
+	return notifies;
+}
+
 /* Send req and wait for its reply (retransmitting per the H.248 timers). 0, 3 (timeout),
  * 1 (local error). The reply's text is in rtxt and parsed in rep. */
 static int
@@ -222,6 +279,8 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 				print_redacted(stdout, rtxt, (size_t)n);
 				return 0; /* message-level error answers whatever we sent */
 			}
+			/* a Notify or ServiceChange of the MRFP's crossing our request */
+			answer_requests(s, &rep, rtxt, (size_t)n, stderr);
 			bool mine = false, pending = false;
 			for (uint16_t i = 0; i < rep.ntrans; i++) {
 				if (!have_tid || rep.trans[i].id == tid) {
@@ -407,6 +466,8 @@ leg_find(struct session *s, const char *term)
 static char sdp_local[LEGS_MAX][512], sdp_remote[LEGS_MAX][512];
 static char crypto_l[LEGS_MAX][160], crypto_r[LEGS_MAX][160];
 
+static unsigned int sdp_event_pt; /* add dtmf=PT: offer telephone-event/8000 on PT */
+
 static int
 build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, unsigned int pt,
 	   bool srtp, const char *crypto, const char *crypto2, int family)
@@ -433,6 +494,12 @@ build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, 
 		sd.rtpmap[0].pt = (uint8_t)pt;
 		sd.rtpmap[0].encoding = mxp_mp_str_c(pt == 0 ? "PCMU" : "PCMA");
 		sd.rtpmap[0].clock = 8000;
+	}
+	if (sdp_event_pt) {
+		sd.pts[sd.npts++] = (uint8_t)sdp_event_pt;
+		sd.rtpmap[sd.nrtpmap].pt = (uint8_t)sdp_event_pt;
+		sd.rtpmap[sd.nrtpmap].encoding = mxp_mp_str_c("telephone-event");
+		sd.rtpmap[sd.nrtpmap++].clock = 8000;
 	}
 	sd.ptime = 20;
 	if (crypto != NULL && crypto[0])
@@ -496,9 +563,43 @@ static int
 cmd_add(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
-					   "strict", "keygroup", "plainrtp", "events", "keys", NULL };
+					   "strict", "keygroup", "plainrtp", "events", "keys", "dtmf", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
+	/* events=on (authfail, keylimit), off, or a list: authfail,keylimit,ssrc,dtmf */
+	static const char *const evnames[] = { MXP_MP_EV_AUTHFAIL, MXP_MP_EV_KEYLIMIT,
+					       MXP_MP_EV_SSRC, MXP_MP_EV_DTMF };
+	const char *evs = kv_get(kv, "events", "on");
+	unsigned int evmask = 0;
+	if (strcmp(evs, "on") == 0) {
+		evmask = 3;
+	} else if (strcmp(evs, "off") != 0) {
+		char list[128];
+		snprintf(list, sizeof(list), "%s", evs);
+		for (char *sv, *e = strtok_r(list, ",", &sv); e; e = strtok_r(NULL, ",", &sv)) {
+			unsigned int i = 0;
+			while (i < 4 && strcmp(e, evnames[i] + 4) != 0 && strcmp(e, evnames[i]) != 0)
+				i++;
+			if (i == 4) {
+				fprintf(stderr, "mrfc add: events=%s: '%s' is none of authfail, keylimit, "
+					"ssrc, dtmf\n", evs, e);
+				return 1;
+			}
+			evmask |= 1u << i;
+		}
+	}
+	const char *dt = kv_get(kv, "dtmf", NULL);
+	sdp_event_pt = 0;
+	if (dt != NULL) {
+		char *end;
+		unsigned long v = strtoul(dt, &end, 10);
+		if (*end || v < 96 || v > 127) {
+			fprintf(stderr, "mrfc add: dtmf=%s: the telephone-event payload type, 96..127\n",
+				dt);
+			return 1;
+		}
+		sdp_event_pt = (unsigned int)v;
+	}
 	/* keys=group: one Local key for every leg of this Add (one key group: the MRFP
 	 * encrypts each packet once for all of them); individual (default): one per leg. */
 	const char *keys = kv_get(kv, "keys", "individual");
@@ -560,11 +661,12 @@ cmd_add(struct session *s, const struct kv *kv)
 		st->has_local = st->has_remote = true;
 		st->local = mxp_mp_str_c(sdp_local[i]);
 		st->remote = mxp_mp_str_c(sdp_remote[i]);
-		if (strcmp(kv_get(kv, "events", "on"), "on") == 0) {
+		if (evmask) {
 			c->has_events = true;
 			c->events_rid = tid;
-			mxp_mp_msg_add_prop(&req, &c->events, MXP_MP_EV_AUTHFAIL, 0, "");
-			mxp_mp_msg_add_prop(&req, &c->events, MXP_MP_EV_KEYLIMIT, 0, "");
+			for (unsigned int e = 0; e < 4; e++)
+				if (evmask & (1u << e))
+					mxp_mp_msg_add_prop(&req, &c->events, evnames[e], 0, "");
 		}
 	}
 	int rc = transact(s);
@@ -982,6 +1084,56 @@ cmd_esp(struct session *s, bool seal)
 	return bad;
 }
 
+/*
+ * listen [duration=S] [count=N]: print and answer what the MRFP sends (the Notify of the
+ * events a command asked for, a ServiceChange) for S seconds (default 10), or until N
+ * Notify commands arrived. Exit 0; 3 when count= was given and fewer arrived in time.
+ */
+static int
+cmd_listen(struct session *s, const struct kv *kv)
+{
+	static const char *const allowed[] = { "duration", "count", NULL };
+	if (!kv_check(kv, allowed))
+		return 1;
+	char *end;
+	const char *d = kv_get(kv, "duration", "10"), *c = kv_get(kv, "count", NULL);
+	double dur = strtod(d, &end);
+	if (*end || dur <= 0 || dur > 86400) {
+		fprintf(stderr, "mrfc listen: duration '%s': seconds, more than 0, at most 86400\n", d);
+		return 1;
+	}
+	long want = 0;
+	if (c != NULL) {
+		want = strtol(c, &end, 10);
+		if (*end || want < 1 || want > 1000000) {
+			fprintf(stderr, "mrfc listen: count '%s': 1..1000000 Notify commands\n", c);
+			return 1;
+		}
+	}
+	uint64_t stop = mrfc_now_ms() + (uint64_t)(dur * 1000);
+	long got = 0;
+	while ((want == 0 || got < want) && mrfc_now_ms() < stop) {
+		int n = mrfc_io_recv(&s->io, rtxt, sizeof(rtxt), (int)(stop - mrfc_now_ms()));
+		if (n < 0) {
+			fprintf(stderr, "mrfc: receive: %s\n", strerror(-n));
+			return 1;
+		}
+		if (n == 0)
+			continue;
+		struct mxp_mp_error e;
+		if (mxp_mp_parse(rtxt, (size_t)n, &rep, &e) != 0) {
+			fprintf(stderr, "mrfc: unparsable message ignored: %s\n", e.text);
+			continue;
+		}
+		got += answer_requests(s, &rep, rtxt, (size_t)n, stdout);
+	}
+	if (want && got < want) {
+		fprintf(stderr, "mrfc listen: %ld of %ld Notify in %s s\n", got, want, d);
+		return 3;
+	}
+	return 0;
+}
+
 static int
 run_command(struct session *s, int argc, char **argv)
 {
@@ -1008,6 +1160,8 @@ run_command(struct session *s, int argc, char **argv)
 		return cmd_subtract_audit(s, &kv, true);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_subtract_audit(s, &kv, false);
+	if (strcmp(cmd, "listen") == 0)
+		return cmd_listen(s, &kv);
 	fprintf(stderr, "mrfc: unknown command '%s'\n", cmd);
 	return 1;
 }
@@ -1028,7 +1182,7 @@ usage(void)
 		"  --retx MS          first retransmission (250)  --timeout MS  give up (30000)\n"
 		"  --quiet            do not echo requests on stderr   -v  more detail\n"
 		"  --show-keys        lab only: print SRTP keys instead of fingerprints\n"
-		"commands: add|create, modify, subtract, audit, raw TEXT, scenario FILE,\n"
+		"commands: add|create, modify, subtract, audit, listen, raw TEXT, scenario FILE,\n"
 		"          keygen, esp-seal, esp-open (see doc/mp.md)\n");
 }
 

@@ -8,17 +8,20 @@ the MRFC (scapy, over ESP) asks for mxp/dtmf on the first. Participants are libs
 sent, '*' and '#' included, with the request id of the Events descriptor; the CLI shows the
 count and the last digits; digits a leg sent before the MRFC asked for its events are not
 reported afterwards, the ones after are; the events are not mixed (the other participant
-hears no event packet: every packet it receives is a PCMU frame).
+hears no event packet: every packet it receives is a PCMU frame). Then with the mrfc tool:
+`add dtmf=101 events=dtmf` offers the telephone-event type and asks for the event, and
+`listen count=2` prints the two digits' Notify and answers them.
 """
 import os
 import re
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mxplab  # noqa: E402
 from mxplab import check, gen_key, Lab, DAEMON_IP4, KERNEL_IP4, wait_for  # noqa: E402
-from mplab import MRFC_B, ScapyMrfc, mp_config  # noqa: E402
+from mplab import MRFC_B, ScapyMrfc, mp_config, read_keys  # noqa: E402
 from esp_common import tmpdir  # noqa: E402
 
 SUITE = "AES_CM_128_HMAC_SHA1_80"
@@ -126,6 +129,40 @@ def test():
             m = lab.ctl_json("show", "mp")
             check(m["gave_up"] == 0 and m["answered_error"] == 0, "every Notify answered")
             b.close()
+            check(lab.stop() == 0, "clean exit")
+
+    # -- the mrfc tool: add dtmf=101 events=dtmf, then listen prints and answers the Notify
+    with tmpdir() as tmp:
+        sect, ca, _ = mp_config(tmp, DAEMON_IP4, KERNEL_IP4, extra)
+        sect = sect.replace("mrfc = %s" % MRFC_B, "mrfc = %s" % KERNEL_IP4)
+        with Lab("mpdtmf2", extra_config=sect) as lab:
+            lab.mrfc_sa = ca
+            keys = os.path.join(lab.dir, "keys.txt")
+            scen = os.path.join(lab.dir, "scenario.txt")
+            with open(scen, "w") as f:
+                f.write("add mode=mix legs=2 dtmf=101 events=dtmf remote=%s:7200\n"
+                        "listen count=2 duration=20\n" % KERNEL_IP4)
+            p = subprocess.Popen(["ip", "netns", "exec", lab.ns, mxplab.MRFC, "--sa", ca,
+                                  "--keys-out", keys, "scenario", scen],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for(lambda: os.path.exists(keys) and len(read_keys(keys)) == 2 or
+                     p.poll() is not None, 20, "mrfc's Add")
+            legs = read_keys(keys)
+            check(len(legs) == 2, "mrfc add mode=mix legs=2 dtmf=101 events=dtmf")
+            li = lab.ctl_json("show", "conference", str(legs[0]["ctx"]))
+            check(li["mode"] == "mix", "a mix conference")
+            a, b2 = legs
+            lab.peer(KERNEL_IP4, rx=[(b2["port"], b2["rx"])],
+                     tx=[(a["port"], a["mrfp"], a["mrfp_port"], a["tx"], 0x301, 1, 500)],
+                     count=5, interval_ms=20, wait_ms=100, extra=["--dtmf", "4#"])
+            out, err = p.communicate(timeout=30)
+            check(p.returncode == 0, "mrfc listen count=2 returned 0 (%d: %s)"
+                  % (p.returncode, err[-300:]))
+            got = re.findall(r'mxp/dtmf\s*\{\s*digit="(.)"', out)
+            check(got == ["4", "#"], "mrfc listen printed the Notify of digits 4 and #: %s" % got)
+            m = lab.ctl_json("show", "mp")
+            check(m["gave_up"] == 0 and m["answered_error"] == 0,
+                  "mrfc answered the Notify (the daemon gave up on none)")
             check(lab.stop() == 0, "clean exit")
 
 
