@@ -298,7 +298,11 @@ void mxp_srtp_ctx_stats(const struct mxp_srtp_ctx *ctx, struct mxp_srtp_stats *s
 #define MXP_SRTP_EV_KEY_EXHAUSTED (1u << 1) /**< a key reached a limit; rekey now */
 #define MXP_SRTP_EV_SSRC_LEARNED (1u << 2) /**< ssrc_learn took the SSRC of a packet */
 
-/** Return the pending event bits and clear them. */
+/**
+ * Return the pending event bits and clear them, in one atomic exchange: it may run on
+ * another thread than the one that owns the context (the control core polling a worker's
+ * context); a bit raised concurrently is returned by this call or by the next, never lost.
+ */
 uint32_t mxp_srtp_ctx_events(struct mxp_srtp_ctx *ctx);
 
 /** Stream state for the CLI and for tests. */
