@@ -309,6 +309,12 @@ uint32_t mxp_srtp_ctx_events(struct mxp_srtp_ctx *ctx);
 struct mxp_srtp_stream_info {
 	uint32_t ssrc;
 	bool ssrc_known;
+	/**
+	 * Inbound: the SSRC of the last packet dropped because it carried another SSRC than
+	 * @c ssrc (meaningful once the ssrc_mismatch counter is not 0). Such packets are dropped
+	 * before their tag is checked: this is what arrived, not an authenticated value.
+	 */
+	uint32_t other_ssrc;
 	bool started;          /**< an SRTP packet fixed s_l */
 	uint32_t roc;
 	uint16_t s_l;

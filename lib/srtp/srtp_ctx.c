@@ -407,6 +407,7 @@ mxp_srtp_ctx_stream_info(const struct mxp_srtp_ctx *c, struct mxp_srtp_stream_in
 	memset(si, 0, sizeof(*si));
 	si->ssrc = c->ssrc;
 	si->ssrc_known = c->ssrc_known;
+	si->other_ssrc = __atomic_load_n(&c->other_ssrc, __ATOMIC_RELAXED);
 	si->started = c->rtp.started;
 	si->roc = c->rtp.started ? (uint32_t)(c->rtp.top >> 16) : c->roc_init;
 	si->s_l = (uint16_t)(c->rtp.top & 0xffff);

@@ -288,7 +288,7 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 			mki = e + 4;
 		}
 		if (MXP_UNLIKELY(c->ssrc_known && j->ssrc != c->ssrc))
-			return MXP_SRTP_R_SSRC_MISMATCH;
+			return srtp_other_ssrc(c, j->ssrc);
 		k = key_for_mki(c, mki);
 		if (MXP_UNLIKELY(k == NULL))
 			return c->mki_len ? MXP_SRTP_R_UNKNOWN_MKI : MXP_SRTP_R_NO_KEY;
@@ -386,7 +386,7 @@ check_commit(struct job *j, bool rtcp, enum mode mode)
 		c->ssrc_known = true;
 		srtp_event(c, MXP_SRTP_EV_SSRC_LEARNED);
 	} else if (MXP_UNLIKELY(j->ssrc != c->ssrc)) {
-		return MXP_SRTP_R_SSRC_MISMATCH;
+		return srtp_other_ssrc(c, j->ssrc);
 	}
 	struct srtp_rwin *w = rtcp ? &c->rtcp : &c->rtp;
 	enum mxp_srtp_reason r = srtp_rwin_check(c, w, j->index);
