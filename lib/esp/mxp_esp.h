@@ -70,6 +70,7 @@ enum mxp_esp_alg mxp_esp_alg_from_name(const char *name);
 #define MXP_ESP_DROPS(X) \
 	X(NONE,          "none", "accepted") \
 	X(MALFORMED,     "malformed", "outer IP/UDP header malformed or truncated") \
+	X(REASSEMBLY,    "reassembly", "IP fragment discarded by reassembly (timed out, overlapping, too many, table full)") \
 	X(SHORT,         "short", "ESP packet shorter than header, IV, padding trailer and ICV") \
 	X(KEEPALIVE,     "keepalive", "NAT-keepalive on UDP 4500 (RFC 3948 2.3), not an error") \
 	X(NOT_ESP,       "not_esp", "UDP 4500 payload with a non-ESP marker (IKE is not spoken here)") \
