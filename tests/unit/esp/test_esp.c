@@ -563,11 +563,17 @@ MXP_TEST(endpoint_rejections_each_counted)
 			memcpy(pkt, copy, n);
 			pkt[15] = 99;
 			MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PEER);
-			/* encapsulation port differs from the SA */
+			/* the SA's peer, but another encapsulation port (source, then
+			 * destination): its own reason, also counted in the SA */
 			if (udp) {
 				memcpy(pkt, copy, n);
 				pkt[20] ^= 1;
-				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PEER);
+				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PORT);
+				memcpy(pkt, copy, n);
+				pkt[23] ^= 1;
+				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PORT);
+				memcpy(pkt, copy, n);
+				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_NONE);
 			}
 			/* truncated */
 			memcpy(pkt, copy, n);
@@ -576,12 +582,13 @@ MXP_TEST(endpoint_rejections_each_counted)
 			/* plaintext refused */
 			MXP_CHECK_EQ(t, mxp_esp_ep_plain_input(pr.mrfp, &other.addr),
 				     MXP_ESP_DROP_PLAINTEXT);
-			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NONE], 2);
+			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NONE], 2 + udp);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_REPLAY], 1);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NO_SA], 1);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_BAD_ICV], 2);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NOT_IN_POLICY], 1);
-			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SA_PEER], 1 + udp);
+			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SA_PEER], 1);
+			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SA_PORT], 2 * udp);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SHORT], 1);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_PLAINTEXT], 1);
 			/* the outbound SA refuses to wrap */
