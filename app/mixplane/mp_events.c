@@ -7,8 +7,9 @@
  *                                           threshold (mxp/afthresh, [mp] authfail_threshold)
  *                                           again since the last report
  *   mxp/ssrc {new=S}                        the participant's SSRC was learned
- *   mxp/ssrc {old=S, dropped=N}             packets that authenticated under another SSRC
- *                                           (the participant changed it; they are dropped)
+ *   mxp/ssrc {old=S, new=T, dropped=N}      packets under another SSRC (T: the last one's)
+ *                                           arrive: the participant changed it; they are
+ *                                           dropped (before their SRTP tag is checked)
  *   mxp/keylimit {dir=in|out, mki=M, used=U, limit=L, state=soft|exhausted}
  *                                           a master key passed [mp] keylimit_percent of its
  *                                           limit (lifetime, 2^48) or reached it: rekey
@@ -126,8 +127,8 @@ poll_leg(struct mp_leg *l)
 		}
 		if (ev.ssrc_mismatch > l->mismatch_notified) {
 			l->mismatch_notified = ev.ssrc_mismatch;
-			snprintf(prm, sizeof(prm), "old=%" PRIu32 ",dropped=%" PRIu64, li.st.ssrc,
-				 ev.ssrc_mismatch);
+			snprintf(prm, sizeof(prm), "old=%" PRIu32 ",new=%" PRIu32 ",dropped=%" PRIu64,
+				 li.st.ssrc, ev.ssrc_other, ev.ssrc_mismatch);
 			mp_notify(l, MXP_MP_EV_SSRC, prm);
 		}
 	}

@@ -21,6 +21,9 @@
 #include <strings.h>
 #include <sys/random.h>
 
+/* rte_ip_frag_table_del_expired_entries() is experimental in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API 1
+
 #include <rte_cycles.h>
 #include <rte_ip_frag.h>
 #include <rte_malloc.h>
@@ -514,6 +517,19 @@ out:
 
 /* ---- input ---------------------------------------------------------------------------------- */
 
+/*
+ * Fragments the reassembly gave up on are on the death row: sets that timed out, overlapping
+ * or duplicate fragments, more than RTE_LIBRTE_IP_FRAG_MAX_FRAG of them, no room in the
+ * table. Count each under the endpoint's reassembly reason, then free them.
+ */
+static void
+frag_discards(void)
+{
+	for (uint32_t i = 0; i < mp.dr.cnt; i++)
+		mxp_esp_ep_count(mp.ep, MXP_ESP_DROP_REASSEMBLY);
+	rte_ip_frag_free_death_row(&mp.dr, 0);
+}
+
 /* Process a whole IP packet (reassembled if it was fragmented) in mp.buf. */
 static void
 input_ip(struct mxp_port *p, size_t len)
@@ -591,12 +607,15 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 			struct rte_ipv6_hdr *h6 = (struct rte_ipv6_hdr *)ip;
 			struct rte_ipv6_fragment_ext *fh = rte_ipv6_frag_get_ipv6_fragment_header(h6);
 			r = fh ? rte_ipv6_frag_reassemble_packet(mp.frag, &mp.dr, m, tsc, h6, fh) : NULL;
-			if (fh == NULL)
+			if (fh == NULL) {
+				/* the fragment header is not the first extension header */
+				mxp_esp_ep_count(mp.ep, MXP_ESP_DROP_REASSEMBLY);
 				rte_pktmbuf_free(m);
+			}
 		}
-		rte_ip_frag_free_death_row(&mp.dr, 0);
+		frag_discards();
 		if (r == NULL)
-			return; /* more fragments to come (or refused, freed by the library) */
+			return; /* more fragments to come, or refused and counted */
 		m = r;
 		mp.c.reassembled++;
 	}
@@ -717,6 +736,9 @@ mxp_mp_plane_timer(uint64_t now)
 {
 	if (!mp.enabled)
 		return;
+	/* Sets still incomplete after their 2 s are discarded now, not when the table fills. */
+	rte_ip_frag_table_del_expired_entries(mp.frag, &mp.dr, rte_rdtsc());
+	frag_discards();
 	for (int i = 0; i < MP_OUT_MAX; i++) {
 		struct mp_out *o = &mp.out[i];
 		if (!o->used)

@@ -48,6 +48,9 @@ mxp_conf_leg_events(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_ev
 	struct mxp_srtp_stats st;
 	mxp_srtp_ctx_stats(l->in, &st);
 	ev->ssrc_mismatch = st.drops[MXP_SRTP_R_SSRC_MISMATCH];
+	struct mxp_srtp_stream_info si;
+	mxp_srtp_ctx_stream_info(l->in, &si);
+	ev->ssrc_other = si.other_ssrc;
 	ev->key_exhausted_drops = st.drops[MXP_SRTP_R_KEY_EXHAUSTED];
 	ev->n_in = lc->in.nkeys;
 	for (unsigned int i = 0; i < lc->in.nkeys; i++) {

@@ -400,8 +400,11 @@ struct mxp_leg_events {
 	uint8_t n_in, n_out;
 	struct mxp_leg_key_usage in[MXP_SRTP_MAX_KEYS];  /**< the participant's keys */
 	struct mxp_leg_key_usage out[MXP_SRTP_MAX_KEYS]; /**< the mixer's keys */
-	uint64_t ssrc_mismatch;      /**< packets that authenticated with another SSRC than the
-				      *   one learned first (the participant changed its SSRC) */
+	uint64_t ssrc_mismatch;      /**< packets dropped: they carried another SSRC than the one
+				      *   learned first (the participant changed its SSRC). Dropped
+				      *   before their tag is checked (lib/srtp binds a context to one
+				      *   SSRC): not proof that the participant sent them */
+	uint32_t ssrc_other;         /**< the SSRC of the last of them (if ssrc_mismatch > 0) */
 	uint64_t key_exhausted_drops;/**< packets dropped: their key reached its limit */
 };
 

@@ -253,10 +253,15 @@ mxp_esp_ep_input(struct mxp_esp_ep *ep, const struct mxp_esp_meta *m, uint8_t *e
 	struct mxp_esp_sa *sa = mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, esp_rd32(esp), &m->dst);
 	if (sa == NULL)
 		return ep_count(ep, MXP_ESP_DROP_NO_SA);
-	if (!mxp_esp_addr_eq(&sa->p.peer, &m->src) || sa->p.udp_encap != m->udp_encap ||
-	    (m->udp_encap && (m->sport != sa->p.peer_port || m->dport != sa->p.local_port))) {
+	if (!mxp_esp_addr_eq(&sa->p.peer, &m->src) || sa->p.udp_encap != m->udp_encap) {
 		sa->stats.drops[MXP_ESP_DROP_SA_PEER]++;
 		return ep_count(ep, MXP_ESP_DROP_SA_PEER);
+	}
+	/* UDP encapsulation: the ports are the SA's, fixed by configuration (no NAT-T port
+	 * floating: a NAT that rebinds the peer to another port needs the SA changed). */
+	if (m->udp_encap && (m->sport != sa->p.peer_port || m->dport != sa->p.local_port)) {
+		sa->stats.drops[MXP_ESP_DROP_SA_PORT]++;
+		return ep_count(ep, MXP_ESP_DROP_SA_PORT);
 	}
 	return ep_count(ep, mxp_esp_sa_inbound(sa, esp, len, rx));
 }

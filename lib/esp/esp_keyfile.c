@@ -25,7 +25,21 @@ struct kf_entry {
 	int is_peer;
 	struct mxp_esp_sa_params sa;
 	struct mxp_esp_peer peer;
+	/* Pass 2, peers: the policy entry this one replaced (had_prior), for the rollback. */
+	int had_prior;
+	struct mxp_esp_peer prior;
 };
+
+/* The policy entry for addr, if there is one. */
+static int
+peer_lookup(const struct mxp_esp_ep *ep, const struct mxp_esp_addr *addr,
+	    struct mxp_esp_peer *out)
+{
+	for (uint32_t i = 0; mxp_esp_ep_peer_at(ep, i, out) == 0; i++)
+		if (mxp_esp_addr_eq(&out->addr, addr))
+			return 1;
+	return 0;
+}
 
 static int
 parse_peer(const char *s, struct mxp_esp_peer *pe, char *err, size_t errlen)
@@ -122,11 +136,14 @@ load_text(struct mxp_esp_ep *ep, const char *name, char *buf, char *err, size_t 
 		nent++;
 	}
 
-	/* Pass 2: apply, undoing on failure. */
+	/* Pass 2: apply, undoing on failure. An SA that exists makes the load fail (EEXIST), so
+	 * every SA applied was added by this load; a peer line replaces an existing policy entry,
+	 * so what it replaced is kept to be put back. */
 	size_t i;
 	for (i = 0; i < nent; i++) {
 		char msg[160];
 		if (ents[i].is_peer) {
+			ents[i].had_prior = peer_lookup(ep, &ents[i].peer.addr, &ents[i].prior);
 			rc = mxp_esp_ep_peer_add(ep, &ents[i].peer);
 			snprintf(msg, sizeof(msg), "policy full");
 		} else {
@@ -139,8 +156,12 @@ load_text(struct mxp_esp_ep *ep, const char *name, char *buf, char *err, size_t 
 		}
 	}
 	if (rc != 0) {
-		for (size_t j = 0; j < i; j++) {
-			if (ents[j].is_peer)
+		/* Newest first, so that a peer given twice ends with what it had before the load;
+		 * a replaced entry is rewritten in its own slot. */
+		for (size_t j = i; j-- > 0;) {
+			if (ents[j].is_peer && ents[j].had_prior)
+				mxp_esp_ep_peer_add(ep, &ents[j].prior);
+			else if (ents[j].is_peer)
 				mxp_esp_ep_peer_del(ep, &ents[j].peer.addr);
 			else
 				mxp_esp_ep_sa_del(ep, ents[j].sa.dir, ents[j].sa.spi,

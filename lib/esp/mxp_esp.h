@@ -70,11 +70,13 @@ enum mxp_esp_alg mxp_esp_alg_from_name(const char *name);
 #define MXP_ESP_DROPS(X) \
 	X(NONE,          "none", "accepted") \
 	X(MALFORMED,     "malformed", "outer IP/UDP header malformed or truncated") \
+	X(REASSEMBLY,    "reassembly", "IP fragment discarded by reassembly (timed out, overlapping, too many, table full)") \
 	X(SHORT,         "short", "ESP packet shorter than header, IV, padding trailer and ICV") \
 	X(KEEPALIVE,     "keepalive", "NAT-keepalive on UDP 4500 (RFC 3948 2.3), not an error") \
 	X(NOT_ESP,       "not_esp", "UDP 4500 payload with a non-ESP marker (IKE is not spoken here)") \
 	X(NO_SA,         "no_sa", "no inbound SA for this SPI and destination") \
 	X(SA_PEER,       "sa_peer", "source address or encapsulation differs from the SA's peer") \
+	X(SA_PORT,       "sa_port", "UDP-encapsulated from the SA's peer, but not from its peer-port to its local-port (a NAT rebinding?)") \
 	X(NOT_IN_POLICY, "not_in_policy", "peer not allowed to send Mp by the policy") \
 	X(PLAINTEXT,     "plaintext", "Mp in the clear refused (allow-plaintext-mp is off)") \
 	X(BAD_SEQ,       "bad_seq", "sequence number 0") \

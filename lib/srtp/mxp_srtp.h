@@ -319,13 +319,23 @@ void mxp_srtp_ctx_stats(const struct mxp_srtp_ctx *ctx, struct mxp_srtp_stats *s
 #define MXP_SRTP_EV_KEY_EXHAUSTED (1u << 1) /**< a key reached a limit; rekey now */
 #define MXP_SRTP_EV_SSRC_LEARNED (1u << 2) /**< ssrc_learn took the SSRC of a packet */
 
-/** Return the pending event bits and clear them. */
+/**
+ * Return the pending event bits and clear them, in one atomic exchange: it may run on
+ * another thread than the one that owns the context (the control core polling a worker's
+ * context); a bit raised concurrently is returned by this call or by the next, never lost.
+ */
 uint32_t mxp_srtp_ctx_events(struct mxp_srtp_ctx *ctx);
 
 /** Stream state for the CLI and for tests. */
 struct mxp_srtp_stream_info {
 	uint32_t ssrc;
 	bool ssrc_known;
+	/**
+	 * Inbound: the SSRC of the last packet dropped because it carried another SSRC than
+	 * @c ssrc (meaningful once the ssrc_mismatch counter is not 0). Such packets are dropped
+	 * before their tag is checked: this is what arrived, not an authenticated value.
+	 */
+	uint32_t other_ssrc;
 	bool started;          /**< an SRTP packet fixed s_l */
 	uint32_t roc;
 	uint16_t s_l;

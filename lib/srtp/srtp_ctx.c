@@ -424,9 +424,10 @@ mxp_srtp_ctx_stats(const struct mxp_srtp_ctx *c, struct mxp_srtp_stats *st)
 uint32_t
 mxp_srtp_ctx_events(struct mxp_srtp_ctx *c)
 {
-	uint32_t ev = c->events;
-	c->events = 0;
-	return ev;
+	/* The control core takes the bits the worker raised and clears them in one step: a bit
+	 * raised meanwhile is either in the value returned or left for the next call. Acquire
+	 * pairs with the worker's release: the state the event is about is visible. */
+	return __atomic_exchange_n(&c->events, 0, __ATOMIC_ACQUIRE);
 }
 
 void
@@ -435,6 +436,7 @@ mxp_srtp_ctx_stream_info(const struct mxp_srtp_ctx *c, struct mxp_srtp_stream_in
 	memset(si, 0, sizeof(*si));
 	si->ssrc = c->ssrc;
 	si->ssrc_known = c->ssrc_known;
+	si->other_ssrc = __atomic_load_n(&c->other_ssrc, __ATOMIC_RELAXED);
 	si->started = c->rtp.started;
 	si->roc = c->rtp.started ? (uint32_t)(c->rtp.top >> 16) : c->roc_init;
 	si->s_l = (uint16_t)(c->rtp.top & 0xffff);

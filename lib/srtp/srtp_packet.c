@@ -107,11 +107,11 @@ key_event(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp, uint64_t u)
 	uint64_t lim = rtcp ? k->srtcp_limit : k->srtp_limit;
 	if (u >= soft && !k->soft) {
 		k->soft = true;
-		c->events |= MXP_SRTP_EV_KEY_SOFT;
+		srtp_event(c, MXP_SRTP_EV_KEY_SOFT);
 	}
 	if (u >= lim) {
 		k->exhausted = true;
-		c->events |= MXP_SRTP_EV_KEY_EXHAUSTED;
+		srtp_event(c, MXP_SRTP_EV_KEY_EXHAUSTED);
 	}
 	/* next use that needs a look: the soft threshold if still ahead, else the limit */
 	uint64_t next = (u < soft) ? soft : (u < lim ? lim : UINT64_MAX);
@@ -292,7 +292,7 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 			mki = e + 4;
 		}
 		if (MXP_UNLIKELY(c->ssrc_known && j->ssrc != c->ssrc))
-			return MXP_SRTP_R_SSRC_MISMATCH;
+			return srtp_other_ssrc(c, j->ssrc);
 		k = key_for_mki(c, mki);
 		if (MXP_UNLIKELY(k == NULL))
 			return c->mki_len ? MXP_SRTP_R_UNKNOWN_MKI : MXP_SRTP_R_NO_KEY;
@@ -388,9 +388,9 @@ check_commit(struct job *j, bool rtcp, enum mode mode)
 	if (MXP_UNLIKELY(!c->ssrc_known)) {
 		c->ssrc = j->ssrc;
 		c->ssrc_known = true;
-		c->events |= MXP_SRTP_EV_SSRC_LEARNED;
+		srtp_event(c, MXP_SRTP_EV_SSRC_LEARNED);
 	} else if (MXP_UNLIKELY(j->ssrc != c->ssrc)) {
-		return MXP_SRTP_R_SSRC_MISMATCH;
+		return srtp_other_ssrc(c, j->ssrc);
 	}
 	struct srtp_rwin *w = rtcp ? &c->rtcp : &c->rtp;
 	enum mxp_srtp_reason r = srtp_rwin_check(c, w, j->index);

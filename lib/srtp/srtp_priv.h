@@ -83,7 +83,8 @@ struct mxp_srtp_ctx {
 	uint32_t roc_init;        /* ROC of the first packet when not started */
 	uint32_t srtcp_next;      /* outbound: next SRTCP index */
 	uint8_t soft_percent;
-	uint32_t events;
+	uint32_t events;          /* MXP_SRTP_EV_*: srtp_event(), mxp_srtp_ctx_events() */
+	uint32_t other_ssrc;      /* inbound: SSRC of the last packet dropped as ssrc_mismatch */
 	struct srtp_rwin rtp;
 	struct srtp_rwin rtcp;
 	struct mxp_srtp_stats st;
@@ -94,6 +95,27 @@ struct mxp_srtp_ctx {
 #define SRTP_CTX_MAGIC 0x53525450u /* "SRTP" */
 
 /* --- helpers -------------------------------------------------------------------------- */
+
+/*
+ * Raise an event bit (owner worker). Another thread (the control core) takes the bits with
+ * mxp_srtp_ctx_events(), an atomic exchange: a read-modify-write here keeps a bit raised
+ * while it clears from being lost or reported twice. Release: what the event is about (key
+ * usage, the learned SSRC) is written before the bit. Rare (thresholds, first packet).
+ */
+static inline void
+srtp_event(struct mxp_srtp_ctx *c, uint32_t bit)
+{
+	__atomic_fetch_or(&c->events, bit, __ATOMIC_RELEASE);
+}
+
+/* Inbound: a packet with another SSRC than the stream's is dropped; remember its SSRC for
+ * mxp_srtp_ctx_stream_info() (read by the control core: an atomic store). */
+static inline enum mxp_srtp_reason
+srtp_other_ssrc(struct mxp_srtp_ctx *c, uint32_t ssrc)
+{
+	__atomic_store_n(&c->other_ssrc, ssrc, __ATOMIC_RELAXED);
+	return MXP_SRTP_R_SSRC_MISMATCH;
+}
 
 static inline uint16_t
 srtp_be16(const uint8_t *p)

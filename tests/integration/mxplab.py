@@ -99,7 +99,7 @@ class Lab:
 
     def __init__(self, name="basic", ipv6=True, extra_config="", port_extra="",
                  lcores="0,1", tx_csum_off=True, workers=1, mp=False, mp_extra="",
-                 mp_alg="aes-gcm-128", mp_udp=False):
+                 mp_alg="aes-gcm-128", mp_udp=False, pmd="af_packet"):
         tag = "%d" % (os.getpid() % 100000)
         self.ns = "mxt%s" % tag
         self.veth_d = "mxd%s" % tag     # daemon side, root namespace
@@ -119,6 +119,9 @@ class Lab:
         self.mp_alg = mp_alg
         self.mp_udp = mp_udp
         self.tx_csum_off = tx_csum_off
+        # "af_packet" (the kernel reassembles IP fragments: PACKET_FANOUT_FLAG_DEFRAG) or
+        # "pcap" (libpcap on the veth: the daemon sees every frame as sent, fragments too).
+        self.pmd = pmd
         self.proc = None
         self.kernel_mac = None
         self._cleaned = False
@@ -171,8 +174,12 @@ class Lab:
         qp = ",qpairs=%d" % self.workers if self.workers > 1 else ""
         # af_packet's fanout reassembles IP fragments before the daemon sees them: frames
         # and mbufs must hold the largest Mp message (8 kB + ESP).
-        port = ("[port0]\ndevice = net_af_packet0,iface=%s%s,blocksz=16384,framesz=16384\n"
-                "ipv4 = %s/24\n" % (self.veth_d, qp, DAEMON_IP4))
+        if self.pmd == "pcap":
+            port = "[port0]\ndevice = net_pcap0,iface=%s\nipv4 = %s/24\n" % (self.veth_d,
+                                                                           DAEMON_IP4)
+        else:
+            port = ("[port0]\ndevice = net_af_packet0,iface=%s%s,blocksz=16384,framesz=16384\n"
+                    "ipv4 = %s/24\n" % (self.veth_d, qp, DAEMON_IP4))
         if self.ipv6:
             port += "ipv6 = %s/64\n" % DAEMON_IP6
         port += "gateway4 = %s\n" % KERNEL_IP4

@@ -159,8 +159,10 @@ def test():
                      count=5, interval_ms=10, wait_ms=100)
             wait_for(lambda: notifies(b, leg1, "dropped=5", t2), 10, "the SSRC change")
             ch = notifies(b, leg1, "dropped=", t2)[0]
-            check(all("old=%d" % 0xA1 in t for t in notifies(b, leg1, "dropped=", t2)),
-                  "Notify mxp/ssrc{old=161,dropped=5}: a participant changed its SSRC (%s)" % ch)
+            check(all(re.search(r"mxp/ssrc\s*\{\s*old=%d\s*,\s*new=%d\s*,\s*dropped=\d+\s*\}" % (0xA1, 0xC3), t)
+                      for t in notifies(b, leg1, "dropped=", t2)),
+                  "Notify mxp/ssrc{old=161,new=195,dropped=5}: a participant changed its SSRC "
+                  "from 0xA1 to 0xC3 (%s)" % ch)
             m = lab.ctl_json("show", "mp")
             check(m["notifies"] >= 7 and m["gave_up"] == 0 and m["answered_error"] == 0,
                   "show mp: %d Notify sent, all answered" % m["notifies"])

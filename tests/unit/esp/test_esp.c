@@ -563,11 +563,17 @@ MXP_TEST(endpoint_rejections_each_counted)
 			memcpy(pkt, copy, n);
 			pkt[15] = 99;
 			MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PEER);
-			/* encapsulation port differs from the SA */
+			/* the SA's peer, but another encapsulation port (source, then
+			 * destination): its own reason, also counted in the SA */
 			if (udp) {
 				memcpy(pkt, copy, n);
 				pkt[20] ^= 1;
-				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PEER);
+				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PORT);
+				memcpy(pkt, copy, n);
+				pkt[23] ^= 1;
+				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_SA_PORT);
+				memcpy(pkt, copy, n);
+				MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_NONE);
 			}
 			/* truncated */
 			memcpy(pkt, copy, n);
@@ -576,12 +582,13 @@ MXP_TEST(endpoint_rejections_each_counted)
 			/* plaintext refused */
 			MXP_CHECK_EQ(t, mxp_esp_ep_plain_input(pr.mrfp, &other.addr),
 				     MXP_ESP_DROP_PLAINTEXT);
-			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NONE], 2);
+			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NONE], 2 + udp);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_REPLAY], 1);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NO_SA], 1);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_BAD_ICV], 2);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_NOT_IN_POLICY], 1);
-			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SA_PEER], 1 + udp);
+			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SA_PEER], 1);
+			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SA_PORT], 2 * udp);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_SHORT], 1);
 			MXP_CHECK_EQ(t, cnt[MXP_ESP_DROP_PLAINTEXT], 1);
 			/* the outbound SA refuses to wrap */
@@ -767,6 +774,80 @@ MXP_TEST(keyfile_load_all_or_nothing)
 	mxp_esp_crypto_close(&c);
 }
 
+/* out-spi of the policy entry for addr, or -1 if there is none. */
+static long
+peer_out_spi(const struct mxp_esp_ep *ep, const char *addr)
+{
+	struct mxp_esp_addr a;
+	struct mxp_esp_peer pe;
+
+	mxp_esp_addr_parse(&a, addr);
+	for (uint32_t i = 0; mxp_esp_ep_peer_at(ep, i, &pe) == 0; i++)
+		if (mxp_esp_addr_eq(&pe.addr, &a))
+			return (long)pe.out_spi;
+	return -1;
+}
+
+MXP_TEST(keyfile_failed_load_restores_prior_state)
+{
+	struct mxp_esp_crypto c;
+	char err[256];
+	MXP_CHECK_EQ(t, mxp_esp_crypto_open(&c, "openssl"), 0);
+	struct mxp_esp_ep *ep = ep_new(&c, false);
+	const char *prior =
+		"sa in  spi=0x1001 alg=aes-gcm-128 local=192.0.2.2 peer=192.0.2.1 "
+		"key=00112233445566778899aabbccddeeff01020304\n"
+		"sa out spi=0x2001 alg=aes-gcm-128 local=192.0.2.2 peer=192.0.2.1 "
+		"key=00112233445566778899aabbccddeeff01020304\n"
+		"peer 192.0.2.1 out-spi=0x2001\n"
+		"peer 192.0.2.7 out-spi=0x2001\n";
+	MXP_CHECK_EQ(t, mxp_esp_keybuf_load(ep, "prior", prior, strlen(prior), err, sizeof(err)),
+		     2);
+	MXP_CHECK_EQ(t, mxp_esp_ep_peer_count(ep), 2);
+
+	/* The load replaces 192.0.2.1's reply SA (twice), adds a new peer and a new SA, then
+	 * fails on an SA that exists: every change is undone, the prior peers stay as they
+	 * were. */
+	const char *bad =
+		"peer 192.0.2.1 out-spi=0x2002\n"
+		"sa in  spi=0x1002 alg=aes-gcm-128 local=192.0.2.2 peer=192.0.2.1 "
+		"key=00112233445566778899aabbccddeeff01020304\n"
+		"peer 192.0.2.1 out-spi=0x2003\n"
+		"peer 192.0.2.9 out-spi=0x2001\n"
+		"peer 192.0.2.7\n"
+		"sa in  spi=0x1001 alg=aes-gcm-128 local=192.0.2.2 peer=192.0.2.1 "
+		"key=00112233445566778899aabbccddeeff01020304\n";
+	MXP_CHECK_EQ(t, mxp_esp_keybuf_load(ep, "bad", bad, strlen(bad), err, sizeof(err)),
+		     -EEXIST);
+	MXP_CHECK(t, strstr(err, "entry 6") != NULL);
+	MXP_CHECK_EQ(t, mxp_esp_ep_sa_count(ep), 2);
+	MXP_CHECK_EQ(t, mxp_esp_ep_peer_count(ep), 2);
+	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.1"), 0x2001);
+	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.7"), 0x2001);
+	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.9"), -1);
+	struct mxp_esp_addr a;
+	mxp_esp_addr_parse(&a, "192.0.2.2");
+	MXP_CHECK(t, mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, 0x1001, &a) != NULL);
+	MXP_CHECK(t, mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, 0x1002, &a) == NULL);
+	MXP_CHECK(t, mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_OUT, 0x2001, NULL) != NULL);
+
+	/* Policy full part-way (4 slots: 2 used, 2 new fit, the third does not): the same. */
+	const char *full =
+		"peer 192.0.2.1 out-spi=0x2002\n"
+		"peer 192.0.2.10\n"
+		"peer 192.0.2.11\n"
+		"peer 192.0.2.12\n";
+	MXP_CHECK_EQ(t, mxp_esp_keybuf_load(ep, "full", full, strlen(full), err, sizeof(err)),
+		     -ENOSPC);
+	MXP_CHECK_EQ(t, mxp_esp_ep_peer_count(ep), 2);
+	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.1"), 0x2001);
+	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.7"), 0x2001);
+	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.10"), -1);
+	mxp_esp_ep_fini(ep);
+	free(ep);
+	mxp_esp_crypto_close(&c);
+}
+
 MXP_TEST(sa_params_errors)
 {
 	struct mxp_esp_sa_params p;
@@ -877,6 +958,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(padding_dummy_and_length_rejections),
 	MXP_CASE(plaintext_lab_flag),
 	MXP_CASE(keyfile_load_all_or_nothing),
+	MXP_CASE(keyfile_failed_load_restores_prior_state),
 	MXP_CASE(sa_params_errors),
 	MXP_CASE(frames_parse_and_build),
 };

@@ -701,6 +701,8 @@ MXP_TEST(ssrc_learn)
 	struct mxp_srtp_stream_info si;
 	mxp_srtp_ctx_stream_info(in, &si);
 	MXP_CHECK(t, si.ssrc_known && si.ssrc == 0xbbbb);
+	/* the SSRC of the packet dropped for carrying another one is kept for the notification */
+	MXP_CHECK_EQ(t, si.other_ssrc, 0xaaaa);
 	test_ctx_free(a);
 	test_ctx_free(b);
 	test_ctx_free(in);
