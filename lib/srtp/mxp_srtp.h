@@ -277,7 +277,7 @@ int mxp_srtp_key_fingerprint(const uint8_t *key, size_t key_len, const uint8_t *
 	X(KEY_EXHAUSTED, "key_exhausted", "master key reached its usage limit (2^48, 2^31 or lifetime)") \
 	X(NO_ROOM, "no_room", "no tailroom for the tag and MKI") \
 	X(NO_KEY, "no_key", "context has no (active) key") \
-	X(SSRC_MISMATCH, "ssrc_mismatch", "SSRC differs from the context's stream") \
+	X(SSRC_MISMATCH, "ssrc_mismatch", "authentic, but SSRC differs from the context's stream") \
 	X(WRONG_DIR, "wrong_direction", "protect on an inbound context or unprotect on outbound") \
 	X(MBUF, "bad_mbuf", "multi-segment mbuf or header offsets past the data")
 
@@ -332,8 +332,10 @@ struct mxp_srtp_stream_info {
 	bool ssrc_known;
 	/**
 	 * Inbound: the SSRC of the last packet dropped because it carried another SSRC than
-	 * @c ssrc (meaningful once the ssrc_mismatch counter is not 0). Such packets are dropped
-	 * before their tag is checked: this is what arrived, not an authenticated value.
+	 * @c ssrc (meaningful once the ssrc_mismatch counter is not 0). Such packets count as
+	 * ssrc_mismatch only once authenticated (as the first packet of a new stream, ROC 0);
+	 * a forged one is an authentication failure and changes nothing here. (With a key
+	 * derivation rate they are dropped unauthenticated.)
 	 */
 	uint32_t other_ssrc;
 	bool started;          /**< an SRTP packet fixed s_l */

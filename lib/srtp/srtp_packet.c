@@ -291,19 +291,32 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 			j->eidx = srtp_be32(e);
 			mki = e + 4;
 		}
-		if (MXP_UNLIKELY(c->ssrc_known && j->ssrc != c->ssrc))
+		/*
+		 * Another SSRC under this key: authenticated first (check_commit() then reports
+		 * ssrc_mismatch), so that only the key's holder can make the participant look
+		 * like it changed its SSRC; a forgery is an authentication failure. Its index is
+		 * that of a new stream (ROC 0, RFC 3711 3.3.1) and this stream's replay window
+		 * does not apply. With a key derivation rate the check would derive session keys
+		 * for another index: such packets are dropped unauthenticated.
+		 */
+		bool other = MXP_UNLIKELY(c->ssrc_known && j->ssrc != c->ssrc);
+		if (MXP_UNLIKELY(other && c->kdr_log2 != 0xff))
 			return srtp_other_ssrc(c, j->ssrc);
 		k = key_for_mki(c, mki);
 		if (MXP_UNLIKELY(k == NULL))
 			return c->mki_len ? MXP_SRTP_R_UNKNOWN_MKI : MXP_SRTP_R_NO_KEY;
-		enum mxp_srtp_reason r;
+		enum mxp_srtp_reason r = MXP_SRTP_R_OK;
 		if (!rtcp) {
-			if (MXP_UNLIKELY(!srtp_estimate_index(c, srtp_be16(p + 2), &j->index)))
+			if (MXP_UNLIKELY(other))
+				j->index = srtp_be16(p + 2);
+			else if (MXP_UNLIKELY(!srtp_estimate_index(c, srtp_be16(p + 2), &j->index)))
 				return MXP_SRTP_R_TOO_OLD;
-			r = srtp_rwin_check(c, &c->rtp, j->index);
+			else
+				r = srtp_rwin_check(c, &c->rtp, j->index);
 		} else {
 			j->index = j->eidx & 0x7fffffff;
-			r = srtp_rwin_check(c, &c->rtcp, j->index);
+			if (!other)
+				r = srtp_rwin_check(c, &c->rtcp, j->index);
 		}
 		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK))
 			return r;

@@ -686,12 +686,14 @@ MXP_TEST(ssrc_learn)
 	size_t xl = test_rtp(x, 1, 1, 0xaaaa, 20, 1), yl = test_rtp(y, 1, 1, 0xbbbb, 20, 1);
 	MXP_CHECK_EQ(t, mxp_srtp_protect(a, x, &xl, sizeof(x)), 0);
 	MXP_CHECK_EQ(t, mxp_srtp_protect(b, y, &yl, sizeof(y)), 0);
-	/* a forged packet does not teach the SSRC */
-	x[20] ^= 1;
+	/* a forged packet does not teach the SSRC (a failed packet may be left decrypted in
+	 * place: work on a copy) */
+	uint8_t xf[256];
+	memcpy(xf, x, xl);
+	xf[20] ^= 1;
 	size_t l = xl;
-	MXP_CHECK_EQ(t, mxp_srtp_unprotect(in, x, &l), MXP_SRTP_R_AUTH);
+	MXP_CHECK_EQ(t, mxp_srtp_unprotect(in, xf, &l), MXP_SRTP_R_AUTH);
 	MXP_CHECK_EQ(t, mxp_srtp_ctx_events(in), 0);
-	x[20] ^= 1;
 	/* the first genuine packet is learned */
 	l = yl;
 	MXP_CHECK_EQ(t, mxp_srtp_unprotect(in, y, &l), 0);
@@ -703,6 +705,20 @@ MXP_TEST(ssrc_learn)
 	MXP_CHECK(t, si.ssrc_known && si.ssrc == 0xbbbb);
 	/* the SSRC of the packet dropped for carrying another one is kept for the notification */
 	MXP_CHECK_EQ(t, si.other_ssrc, 0xaaaa);
+	/* ...but only once it authenticated: a forgery under another SSRC is an auth failure
+	 * and names no SSRC (anyone can put any SSRC in a packet) */
+	uint8_t z[256];
+	size_t zl = test_rtp(z, 2, 2, 0xcccc, 20, 1);
+	struct mxp_srtp_params pc = pa;
+	pc.ssrc = 0xcccc;
+	struct mxp_srtp_ctx *cc = test_ctx_new(&pc);
+	mxp_srtp_ctx_key_add(cc, K32B, S14, NULL, 0, 0); /* a key the receiver does not have */
+	MXP_CHECK_EQ(t, mxp_srtp_protect(cc, z, &zl, sizeof(z)), 0);
+	l = zl;
+	MXP_CHECK_EQ(t, mxp_srtp_unprotect(in, z, &l), MXP_SRTP_R_AUTH);
+	mxp_srtp_ctx_stream_info(in, &si);
+	MXP_CHECK_EQ(t, si.other_ssrc, 0xaaaa);
+	test_ctx_free(cc);
 	test_ctx_free(a);
 	test_ctx_free(b);
 	test_ctx_free(in);
