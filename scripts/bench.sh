@@ -3,7 +3,7 @@
 # runs each named benchmark pinned to the last CPU, prints its table as it goes and
 # collects every benchmark's JSON line into one file.
 #
-#   ./scripts/bench.sh                 # the in-process ones: srtp esp mp media datapath rekey
+#   ./scripts/bench.sh                 # the in-process ones: srtp esp mp media datapath mix rekey
 #   ./scripts/bench.sh --quick         # the same, shorter measurements
 #   ./scripts/bench.sh conf mp_daemon  # the daemon ones (memif/veth; minutes; need root)
 #   ./scripts/bench.sh all             # everything
@@ -14,7 +14,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-IN_PROCESS=(srtp esp mp media datapath rekey)
+IN_PROCESS=(srtp esp mp media datapath mix rekey)
 DAEMON=(conf mp_daemon)
 usage() {
     sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
@@ -64,6 +64,8 @@ cmd_for() {
                   else echo "${pin[*]} $B/media/bench_media 0.4"; fi ;;
         datapath) echo "$B/datapath/bench_datapath -l $cpu --no-pci --file-prefix mxpbench" \
                        "--huge-unlink --log-level lib.eal:warning -- $([ $quick = 1 ] && echo --quick)" ;;
+        mix)      echo "$B/mix/bench_mix -l $cpu --no-pci --file-prefix mxpbench --huge-unlink" \
+                       "--log-level lib.eal:warning -- $([ $quick = 1 ] && echo --seconds 0.5 --max-participants 4000)" ;;
         rekey)    echo "$PY $MXP_TOP/benchmarks/rekey/rekey_policy.py" ;;
         conf)     if [ $quick = 1 ]; then echo "$PY $MXP_TOP/benchmarks/conf/bench_conf.py --quick"
                   else echo "$PY $MXP_TOP/benchmarks/conf/bench_conf.py"; fi ;;

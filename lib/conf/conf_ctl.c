@@ -286,6 +286,10 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 		w->sys = sys;
 		w->idx = i;
 		TAILQ_INIT(&w->confs);
+		w->mix_heap = rte_zmalloc("mxp_mix_heap", sizeof(*w->mix_heap) * CONF_MAX_CONFS,
+					  RTE_CACHE_LINE_SIZE);
+		if (w->mix_heap == NULL)
+			goto nomem;
 		snprintf(name, sizeof(name), "mxp_cmd%u_%u", inst, i);
 		w->cmd_ring = rte_ring_create(name, 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "mxp_hoff%u_%u", inst, i);
@@ -461,6 +465,8 @@ cmd_conf_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	struct mxp_conf *cf = c->a;
 	TAILQ_INSERT_TAIL(&w->confs, cf, next);
 	w->nconfs++;
+	if (cf->mixer != NULL)
+		conf_mix_heap_add(w, cf);
 }
 
 static void
@@ -469,6 +475,8 @@ cmd_conf_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	struct mxp_conf *cf = c->a;
 	TAILQ_REMOVE(&w->confs, cf, next);
 	w->nconfs--;
+	if (cf->heap_idx != UINT32_MAX)
+		conf_mix_heap_del(w, cf);
 }
 
 static void
@@ -511,6 +519,7 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 	}
 	cf->id = sys->next_conf_id++;
 	cf->worker = best;
+	cf->heap_idx = UINT32_MAX;
 	cf->mode = (uint8_t)p->mode;
 	cf->topn = p->topn;
 	cf->replay_window = p->replay_window;
@@ -1619,6 +1628,7 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 		}
 		rte_ring_free(w->cmd_ring);
 		rte_ring_free(w->handoff);
+		rte_free(w->mix_heap);
 		rte_free(w);
 	}
 	for (uint16_t i = 0; i < MXP_CONF_MAX_PORTS * 2; i++)

@@ -72,7 +72,14 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 		snprintf(err, errlen, "mix: out of memory for a mixer of %u legs", cf->max_legs);
 		return -ENOMEM;
 	}
-	int r = mxp_media_mixer_init(cf->mixer, &mp, tsc_us(rte_rdtsc()));
+	/*
+	 * The first tick within one ptime, at a phase spread by the conference id (golden
+	 * ratio): conferences created together do not all tick in the same poll, so the
+	 * worker's work (and its longest pause) is spread over the ptime.
+	 */
+	uint64_t ptime_us = (uint64_t)cf->ptime * 1000;
+	uint64_t phase = ((uint64_t)(uint32_t)(cf->id * 0x9e3779b9u) * ptime_us) >> 32;
+	int r = mxp_media_mixer_init(cf->mixer, &mp, tsc_us(rte_rdtsc()) + phase);
 	if (r) {
 		rte_free(cf->mixer);
 		cf->mixer = NULL;
@@ -425,12 +432,83 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		}
 }
 
+/* ---- the tick heap (worker side) -------------------------------------------------------------- */
+
+static inline void
+heap_set(struct mxp_conf_worker *w, uint32_t i, struct conf_mix_due e)
+{
+	w->mix_heap[i] = e;
+	e.cf->heap_idx = i;
+}
+
+static void
+heap_up(struct mxp_conf_worker *w, uint32_t i)
+{
+	struct conf_mix_due e = w->mix_heap[i];
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+		if (w->mix_heap[p].due_us <= e.due_us)
+			break;
+		heap_set(w, i, w->mix_heap[p]);
+		i = p;
+	}
+	heap_set(w, i, e);
+}
+
+static void
+heap_down(struct mxp_conf_worker *w, uint32_t i)
+{
+	struct conf_mix_due e = w->mix_heap[i];
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= w->mix_n)
+			break;
+		if (c + 1 < w->mix_n && w->mix_heap[c + 1].due_us < w->mix_heap[c].due_us)
+			c++;
+		if (e.due_us <= w->mix_heap[c].due_us)
+			break;
+		heap_set(w, i, w->mix_heap[c]);
+		i = c;
+	}
+	heap_set(w, i, e);
+}
+
+void
+conf_mix_heap_add(struct mxp_conf_worker *w, struct mxp_conf *cf)
+{
+	if (w->mix_n >= CONF_MAX_CONFS)
+		return; /* cannot happen: no more conferences than the system's table holds */
+	uint32_t i = w->mix_n++;
+	heap_set(w, i, (struct conf_mix_due){ mxp_media_mixer_next_tick(cf->mixer), cf });
+	heap_up(w, i);
+}
+
+void
+conf_mix_heap_del(struct mxp_conf_worker *w, struct mxp_conf *cf)
+{
+	uint32_t i = cf->heap_idx;
+	cf->heap_idx = UINT32_MAX;
+	if (i >= w->mix_n || w->mix_heap[i].cf != cf)
+		return;
+	uint32_t last = --w->mix_n;
+	if (i == last)
+		return;
+	heap_set(w, i, w->mix_heap[last]); /* the last one takes the place: down or up */
+	heap_down(w, i);
+	heap_up(w, i);
+}
+
 void
 conf_mix_poll(struct mxp_conf_worker *w, uint64_t now_tsc)
 {
+	if (w->mix_n == 0)
+		return;
 	uint64_t now_us = tsc_us(now_tsc);
-	struct mxp_conf *cf;
-	TAILQ_FOREACH(cf, &w->confs, next)
-		if (cf->mode == MXP_CONF_MIX && now_us >= mxp_media_mixer_next_tick(cf->mixer))
-			mix_tick(w, cf, now_us, now_tsc);
+	/* every conference due, earliest first; each goes back with its next tick */
+	while (w->mix_n && w->mix_heap[0].due_us <= now_us) {
+		struct mxp_conf *cf = w->mix_heap[0].cf;
+		mix_tick(w, cf, now_us, now_tsc);
+		w->mix_heap[0].due_us = mxp_media_mixer_next_tick(cf->mixer);
+		heap_down(w, 0);
+	}
 }

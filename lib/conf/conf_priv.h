@@ -146,6 +146,7 @@ struct mxp_conf {
 	uint64_t created_ms;
 	/* mix */
 	struct mxp_media_mixer *mixer;
+	uint32_t heap_idx;                   /* mix: place in the owner's tick heap, or UINT32_MAX */
 	struct mxp_media_coder enc[MXP_MEDIA_CODEC_COUNT]; /* the shared mix, once per codec */
 	uint32_t max_legs;
 	uint16_t ptime;
@@ -190,6 +191,14 @@ struct conf_out {
 	struct mxp_leg *only;                /* mix: a private stream's one receiver */
 };
 
+/* One entry of a worker's tick heap. */
+struct conf_mix_due {
+	uint64_t due_us;
+	struct mxp_conf *cf;
+};
+
+#define CONF_MAX_CONFS (1u << 16) /* conferences in a system (its hash table) */
+
 struct mxp_conf_worker {
 	struct mxp_conf_sys *sys;
 	uint16_t idx;
@@ -203,6 +212,10 @@ struct mxp_conf_worker {
 	struct mxp_conf_list confs;
 	uint32_t nconfs;
 	uint64_t next_tick_tsc;
+	/* mix conferences by their next tick (a binary min-heap): a poll looks at the first
+	 * only, so idle conferences cost nothing between their ticks */
+	struct conf_mix_due *mix_heap;
+	uint32_t mix_n;
 	uint16_t npend;
 	struct conf_pending pend[CONF_BURST];
 	uint16_t nout;
@@ -278,6 +291,9 @@ void conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *
 		 const uint8_t *p, uint32_t len, const struct mxp_rtp_info *ri, uint64_t now_tsc);
 /* Worker: run the mix ticks that are due. */
 void conf_mix_poll(struct mxp_conf_worker *w, uint64_t now_tsc);
+/* Worker side: a mix conference starts or stops ticking on this worker. */
+void conf_mix_heap_add(struct mxp_conf_worker *w, struct mxp_conf *cf);
+void conf_mix_heap_del(struct mxp_conf_worker *w, struct mxp_conf *cf);
 /* Worker: send a conf_out (shared with switch mode). */
 void conf_replicate(struct mxp_conf_worker *w, struct conf_out *o);
 

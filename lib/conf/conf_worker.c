@@ -235,6 +235,14 @@ mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
 	pe->sport = meta->sport;
 	pe->rtcp = rtcp;
 	pe->latch = latch;
+	/* the leg's SRTP context and media state, cold with many legs: fetched while the
+	 * rest of the burst is classified */
+	if (!l->plain)
+		mxp_srtp_ctx_prefetch(l->in);
+	if (l->ml != NULL) {
+		rte_prefetch0(l->ml);
+		rte_prefetch0((const char *)l->ml + 64);
+	}
 	if (w->npend == CONF_BURST)
 		mxp_conf_flush(w);
 	return true;
@@ -499,6 +507,17 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 			}
 			rte_pktmbuf_free(pe->m);
 		}
+
+	/* mix legs: the jitter-buffer slots the packets go to, fetched ahead of step 2 */
+	for (uint16_t i = 0; i < np; i++) {
+		const struct conf_pending *pe = &w->pend[i];
+		if (ok[i] && !pe->rtcp && pe->leg->ml != NULL) {
+			struct rte_mbuf *m = pe->m;
+			const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+								   m->l2_len + m->l3_len + m->l4_len);
+			mxp_media_leg_prefetch(pe->leg->ml, (uint16_t)(p[2] << 8 | p[3]));
+		}
+	}
 
 	/* 2. per packet; 3-4 run whenever the output table fills (wide fan-outs) */
 	uint64_t now = rte_rdtsc();

@@ -438,6 +438,15 @@ stream_start(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint8_t c
 	}
 }
 
+void
+mxp_media_leg_prefetch(const struct mxp_media_leg *l, uint16_t seq)
+{
+	const char *s = (const char *)slot_at(l, seq);
+	__builtin_prefetch(s, 1);
+	__builtin_prefetch(s + 64, 1);
+	__builtin_prefetch(s + 128, 1);
+}
+
 enum mxp_media_rx_result
 mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint64_t now_us,
 		 struct mxp_media_event *ev)

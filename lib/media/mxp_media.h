@@ -181,6 +181,14 @@ enum mxp_media_rx_result mxp_media_leg_rx(struct mxp_media_leg *leg,
 					   const struct mxp_media_pkt *pkt, uint64_t now_us,
 					   struct mxp_media_event *ev);
 
+/**
+ * Ask the CPU for the jitter-buffer slot a packet with this sequence number will go to
+ * (a prefetch: no effect on the result). Call it a few packets ahead of
+ * mxp_media_leg_rx(), once the leg's own lines are in cache: with thousands of legs each
+ * leg's state is cold when its next packet arrives, 20 ms later.
+ */
+void mxp_media_leg_prefetch(const struct mxp_media_leg *leg, uint16_t seq);
+
 /** Change the stream mode; takes effect at the next tick. */
 void mxp_media_leg_set_mode(struct mxp_media_leg *leg, enum mxp_media_mode mode);
 /** Mute or unmute (floor control): a muted leg is not mixed from the next tick. */

@@ -231,6 +231,13 @@ struct mxp_srtp_key_usage {
 int mxp_srtp_ctx_key_share_usage(struct mxp_srtp_ctx *ctx, const uint8_t *mki, size_t mki_len,
 				 struct mxp_srtp_key_usage *u);
 
+/**
+ * Prefetch what the next packet of a context reads first (its state and the first key's
+ * session keys): call it when the packet is queued, a burst before the crypto runs. With
+ * thousands of streams each context is cold when its packet arrives.
+ */
+void mxp_srtp_ctx_prefetch(const struct mxp_srtp_ctx *ctx);
+
 /** Per-key information for operators (never the key itself). */
 struct mxp_srtp_key_info {
 	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];

@@ -362,6 +362,17 @@ mxp_srtp_key_fingerprint(const uint8_t *key, size_t key_len, const uint8_t *salt
 	return 0;
 }
 
+void
+mxp_srtp_ctx_prefetch(const struct mxp_srtp_ctx *c)
+{
+	/* addresses only: reading c->active here would wait for the very miss */
+	const char *p = (const char *)c, *k = (const char *)&c->keys[0];
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	for (unsigned int off = 0; off < 256; off += 64)
+		__builtin_prefetch(k + off);
+}
+
 int
 mxp_srtp_ctx_key_share_usage(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len,
 			     struct mxp_srtp_key_usage *u)

@@ -495,6 +495,47 @@ MXP_TEST(key_group_lifetime_shared)
 	mxp_conf_sys_destroy(sys);
 }
 
+/*
+ * Many mix conferences on one worker, a third of them ended again in between: every live
+ * one ticks (the worker's tick heap keeps them all, removal included), the ended ones are
+ * gone. Polls until each live conference ticked three times (a condition, not a sleep).
+ */
+MXP_TEST(mix_ticks_many_conferences)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	enum { N = 40 };
+	uint32_t id[N];
+	char err[128];
+	for (int i = 0; i < N; i++) {
+		struct mxp_conf_params cp = { .mode = MXP_CONF_MIX, .max_legs = 4 };
+		MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &id[i], err, sizeof(err)), 0);
+	}
+	for (int i = 0; i < N; i += 3)
+		MXP_CHECK_EQ(t, mxp_conf_destroy(sys, id[i], err, sizeof(err)), 0);
+	uint64_t deadline = rte_rdtsc() + 5 * rte_get_tsc_hz();
+	bool all = false;
+	while (!all && rte_rdtsc() < deadline) {
+		mxp_conf_worker_poll(g_w);
+		all = true;
+		for (int i = 1; i < N && all; i++) {
+			struct mxp_conf_info ci;
+			if (i % 3 != 0)
+				all = mxp_conf_get(sys, id[i], &ci) == 0 && ci.mix_ticks >= 3;
+		}
+	}
+	MXP_CHECK(t, all);
+	for (int i = 0; i < N; i++) {
+		struct mxp_conf_info ci;
+		MXP_CHECK_EQ(t, mxp_conf_get(sys, id[i], &ci) == 0, i % 3 != 0);
+	}
+	/* and they can all go */
+	for (int i = 1; i < N; i++)
+		if (i % 3 != 0)
+			MXP_CHECK_EQ(t, mxp_conf_destroy(sys, id[i], err, sizeof(err)), 0);
+	mxp_conf_worker_poll(g_w);
+	mxp_conf_sys_destroy(sys);
+}
+
 MXP_TEST(forward_mode)
 {
 	struct mxp_conf_sys *sys = sys_new();
@@ -885,6 +926,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(key_group_encrypts_once),
 	MXP_CASE(key_group_lifetime_shared),
+	MXP_CASE(mix_ticks_many_conferences),
 	MXP_CASE(forward_mode),
 	MXP_CASE(stream_modes),
 	MXP_CASE(latching_and_strict),
