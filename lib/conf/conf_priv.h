@@ -175,6 +175,7 @@ struct conf_pending {
 	struct mxp_leg *leg;
 	struct mxp_ip src;
 	uint16_t sport;
+	uint16_t port_idx;
 	bool rtcp;
 	bool latch;
 };

@@ -166,16 +166,13 @@ mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
 	if (e == 0)
 		return false;
 	struct mxp_leg *l = (struct mxp_leg *)(e & ~TABLE_RTCP);
-	bool rtcp = (e & TABLE_RTCP) != 0;
-
-	if (unlikely(l->owner != w->idx)) {
-		m->hash.usr = port_idx;
-		if (rte_ring_enqueue(sys->w[l->owner]->handoff, m) != 0) {
-			count_drop(w, MXP_DROP_HANDOFF_FULL);
-			rte_pktmbuf_free(m);
-		}
-		return true;
-	}
+	/*
+	 * The leg is checked in mxp_conf_flush(), a burst later: with thousands of legs its
+	 * lines are cold, and fetching them now overlaps the misses of the whole burst.
+	 */
+	for (unsigned int off = 0; off < sizeof(*l) && off < 8 * RTE_CACHE_LINE_SIZE;
+	     off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0((const char *)l + off);
 	/* The SRTP trailer is at the end: cut Ethernet padding off first. */
 	uint32_t hdrs = (uint32_t)meta->l2_len + meta->l3_len + meta->l4_len;
 	uint32_t total = hdrs + meta->l4_payload_len;
@@ -184,65 +181,14 @@ mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
 	m->l2_len = meta->l2_len;
 	m->l3_len = meta->l3_len;
 	m->l4_len = meta->l4_len;
-	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, hdrs);
-	uint32_t len = meta->l4_payload_len;
-	if (l->rtcp_mux && mxp_rtp_is_rtcp(p, len))
-		rtcp = true;
-
-	enum mxp_drop d = MXP_DROP_NONE;
-	if (!rtcp) {
-		struct mxp_rtp_info ri;
-		enum mxp_rtp_err re;
-		if (!sending(l->mode)) {
-			l->st.not_sending++;
-			d = MXP_DROP_LEG_NOT_SENDING;
-		} else if (l->ssrc_conflict) {
-			d = MXP_DROP_SSRC_COLLISION;
-		} else if ((re = mxp_rtp_parse(p, len, &ri)) != MXP_RTP_OK) {
-			d = rtp_drop(re);
-		}
-	} else {
-		uint32_t ssrc;
-		enum mxp_rtp_err re = mxp_rtcp_parse(p, len, &ssrc);
-		if (re != MXP_RTP_OK)
-			d = rtp_drop(re);
-	}
-	bool latch = false;
-	if (d == MXP_DROP_NONE) {
-		uint16_t want = rtcp ? l->remote_rtcp_port : l->remote_port;
-		if (!l->remote_known || !mxp_ip_equal(&meta->src, &l->remote_ip) ||
-		    meta->sport != want) {
-			/* Moving needs a valid tag: plain and strict legs never move. */
-			if (l->plain || (l->strict && l->remote_known)) {
-				l->st.source_mismatch++;
-				d = MXP_DROP_SOURCE_MISMATCH;
-			} else {
-				latch = true;
-			}
-		}
-	}
-	if (d != MXP_DROP_NONE) {
-		if (d != MXP_DROP_SOURCE_MISMATCH && d != MXP_DROP_LEG_NOT_SENDING)
-			l->st.other_drops++;
-		count_drop(w, d);
-		rte_pktmbuf_free(m);
-		return true;
-	}
 	struct conf_pending *pe = &w->pend[w->npend++];
 	pe->m = m;
 	pe->leg = l;
 	pe->src = meta->src;
 	pe->sport = meta->sport;
-	pe->rtcp = rtcp;
-	pe->latch = latch;
-	/* the leg's SRTP context and media state, cold with many legs: fetched while the
-	 * rest of the burst is classified */
-	if (!l->plain)
-		mxp_srtp_ctx_prefetch(l->in);
-	if (l->ml != NULL) {
-		rte_prefetch0(l->ml);
-		rte_prefetch0((const char *)l->ml + 64);
-	}
+	pe->port_idx = port_idx;
+	pe->rtcp = (e & TABLE_RTCP) != 0;
+	pe->latch = false;
 	if (w->npend == CONF_BURST)
 		mxp_conf_flush(w);
 	return true;
@@ -464,6 +410,82 @@ level_update(struct mxp_leg *l, const uint8_t *p, const struct mxp_rtp_info *ri,
 
 static void conf_emit(struct mxp_conf_worker *w, uint64_t now);
 
+/*
+ * The per-leg checks of a queued packet: owner (else handed to the owning worker), mode,
+ * SSRC collision, RTP/RTCP header, source address (a move needs a valid tag: latch).
+ * Returns false when the packet is gone (dropped and counted, or handed off).
+ */
+static bool
+conf_validate(struct mxp_conf_worker *w, struct conf_pending *pe)
+{
+	struct mxp_leg *l = pe->leg;
+	struct rte_mbuf *m = pe->m;
+	if (unlikely(l->owner != w->idx)) {
+		m->hash.usr = pe->port_idx;
+		if (rte_ring_enqueue(w->sys->w[l->owner]->handoff, m) != 0) {
+			count_drop(w, MXP_DROP_HANDOFF_FULL);
+			rte_pktmbuf_free(m);
+		}
+		return false;
+	}
+	uint32_t hdrs = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, hdrs);
+	uint32_t len = rte_pktmbuf_pkt_len(m) - hdrs;
+	bool rtcp = pe->rtcp;
+	if (l->rtcp_mux && mxp_rtp_is_rtcp(p, len))
+		rtcp = true;
+
+	enum mxp_drop d = MXP_DROP_NONE;
+	if (!rtcp) {
+		struct mxp_rtp_info ri;
+		enum mxp_rtp_err re;
+		if (!sending(l->mode)) {
+			l->st.not_sending++;
+			d = MXP_DROP_LEG_NOT_SENDING;
+		} else if (l->ssrc_conflict) {
+			d = MXP_DROP_SSRC_COLLISION;
+		} else if ((re = mxp_rtp_parse(p, len, &ri)) != MXP_RTP_OK) {
+			d = rtp_drop(re);
+		}
+	} else {
+		uint32_t ssrc;
+		enum mxp_rtp_err re = mxp_rtcp_parse(p, len, &ssrc);
+		if (re != MXP_RTP_OK)
+			d = rtp_drop(re);
+	}
+	bool latch = false;
+	if (d == MXP_DROP_NONE) {
+		uint16_t want = rtcp ? l->remote_rtcp_port : l->remote_port;
+		if (!l->remote_known || !mxp_ip_equal(&pe->src, &l->remote_ip) || pe->sport != want) {
+			/* Moving needs a valid tag: plain and strict legs never move. */
+			if (l->plain || (l->strict && l->remote_known)) {
+				l->st.source_mismatch++;
+				d = MXP_DROP_SOURCE_MISMATCH;
+			} else {
+				latch = true;
+			}
+		}
+	}
+	if (d != MXP_DROP_NONE) {
+		if (d != MXP_DROP_SOURCE_MISMATCH && d != MXP_DROP_LEG_NOT_SENDING)
+			l->st.other_drops++;
+		count_drop(w, d);
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	pe->rtcp = rtcp;
+	pe->latch = latch;
+	/* the leg's SRTP context and media state, cold with many legs: fetched now, used
+	 * once the rest of the burst is checked */
+	if (!l->plain)
+		mxp_srtp_ctx_prefetch(l->in);
+	if (l->ml != NULL) {
+		rte_prefetch0(l->ml);
+		rte_prefetch0((const char *)l->ml + 64);
+	}
+	return true;
+}
+
 void
 mxp_conf_flush(struct mxp_conf_worker *w)
 {
@@ -472,6 +494,17 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 	if (np == 0)
 		return;
 	w->npend = 0;
+
+	/* 0. the legs' checks (their lines were fetched when the packets were queued) */
+	uint16_t nv = 0;
+	for (uint16_t i = 0; i < np; i++) {
+		struct conf_pending pe = w->pend[i];
+		if (conf_validate(w, &pe))
+			w->pend[nv++] = pe;
+	}
+	np = nv;
+	if (np == 0)
+		return;
 
 	/* 1. inbound crypto, one burst per operation */
 	struct mxp_srtp_ctx *ctx[4][CONF_BURST];
