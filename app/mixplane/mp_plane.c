@@ -589,6 +589,7 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	bool v4 = rte_pktmbuf_data_len(m) > 14 && f[12] == 0x08 && f[13] == 0x00;
 	if (rte_pktmbuf_data_len(m) < 14 + 20) {
+		mp.c.malformed++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -629,12 +630,17 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 	if (src != mp.buf && src != NULL)
 		memcpy(mp.buf, src, len);
 	rte_pktmbuf_free(m);
-	if (src == NULL)
+	if (src == NULL) {
+		mp.c.malformed++;
 		return;
+	}
 	/* trim Ethernet padding */
 	size_t iplen = v4 ? (size_t)(mp.buf[2] << 8 | mp.buf[3]) : 40 + (size_t)(mp.buf[4] << 8 | mp.buf[5]);
-	if (iplen > len)
+	if (iplen > len) {
+		mp.c.malformed++;
+		explicit_bzero(mp.buf, len);
 		return;
+	}
 	input_ip(p, iplen);
 	explicit_bzero(mp.buf, iplen);
 }

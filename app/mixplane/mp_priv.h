@@ -36,6 +36,7 @@
 	X(not_udp_2944, "ESP payloads that were not UDP to port 2944") \
 	X(reassembled, "IP packets reassembled from fragments") \
 	X(too_big, "IP packets too large to handle (dropped)") \
+	X(malformed, "frames for the control plane too short or with an IP length past their end (dropped)") \
 	X(fragments_sent, "IP fragments sent") \
 	X(reply_too_big, "replies replaced by error 533") \
 	X(requests_sent, "requests of ours (ServiceChange, Notify)") \
