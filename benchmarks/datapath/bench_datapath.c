@@ -30,65 +30,13 @@
 #include "mxp_pkt.h"
 #include "mxp_srtp.h"
 
+#include "bench_conf_io.h"
+
 #define RTP_LEN 172
 #define BURST 32
 
 static struct rte_mempool *pool, *hdr_pool;
 static uint64_t drops[MXP_DROP_MAX];
-static uint64_t delivered;
-static struct rte_mbuf *txq[1024]; /* the daemon's default tx_desc: a NIC holds sent mbufs until its ring wraps */
-static unsigned int ntx;
-
-static const struct rte_ether_addr mac_d = { { 2, 0, 0, 0, 0, 1 } };
-static const struct rte_ether_addr mac_p = { { 2, 0, 0, 0, 0, 2 } };
-
-static void
-io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
-{
-	(void)arg, (void)port;
-	txq[ntx++] = m;
-	if (ntx == RTE_DIM(txq)) {
-		rte_pktmbuf_free_bulk(txq, ntx);
-		delivered += ntx;
-		ntx = 0;
-	}
-}
-
-static bool
-io_neigh(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_ether_addr *mac)
-{
-	(void)arg, (void)port, (void)dst;
-	*mac = mac_p;
-	return true;
-}
-
-static void
-io_punt(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_mbuf *m)
-{
-	(void)arg, (void)port, (void)dst;
-	rte_pktmbuf_free(m);
-}
-
-static struct mxp_ip
-ip4(uint32_t host)
-{
-	struct mxp_ip a = { .af = AF_INET };
-	a.v4 = rte_cpu_to_be_32(host);
-	return a;
-}
-
-static void
-fill_key(struct mxp_conf_keys *ks, unsigned int seed)
-{
-	memset(ks, 0, sizeof(*ks));
-	ks->nkeys = 1;
-	ks->key[0].suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
-	for (int i = 0; i < 16; i++)
-		ks->key[0].key[i] = (uint8_t)(seed * 13 + i);
-	for (int i = 0; i < 14; i++)
-		ks->key[0].salt[i] = (uint8_t)(seed * 7 + i * 3);
-}
-
 struct scenario {
 	const char *name;
 	enum mxp_conf_mode mode;
@@ -116,10 +64,9 @@ copy_cost(const uint8_t *frames, unsigned int npkts, uint16_t flen)
 		for (unsigned int k = 0; k < n; k++)
 			memcpy(rte_pktmbuf_append(m[k], flen), frames + (size_t)(i + k) * 256, flen);
 		for (unsigned int k = 0; k < n; k++)
-			io_tx(NULL, 0, m[k]);
+			bench_io_tx(NULL, 0, m[k]);
 	}
-	rte_pktmbuf_free_bulk(txq, ntx);
-	ntx = 0;
+	bench_tx_drain();
 	uint64_t t1 = rte_rdtsc_precise();
 	return (double)(t1 - t0) * 1e9 / (double)rte_get_tsc_hz() / npkts;
 }
@@ -139,8 +86,8 @@ build_frames(unsigned int n, const struct mxp_conf_keys *ks, uint16_t dport, uin
 	}
 	const uint16_t hl = 42, stride = 256;
 	uint8_t *buf = malloc((size_t)n * stride);
-	struct mxp_pkt_udp_addr a = { .src_mac = mac_p, .dst_mac = mac_d, .src = ip4(0xc0000201),
-				      .dst = ip4(0xc0000202), .sport = 5000, .dport = dport };
+	struct mxp_pkt_udp_addr a = { .src_mac = bench_mac_p, .dst_mac = bench_mac_d, .src = bench_ip4(0xc0000201),
+				      .dst = bench_ip4(0xc0000202), .sport = 5000, .dport = dport };
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *f = buf + (size_t)i * stride, *r = f + hl;
 		memset(r, 0, RTP_LEN);
@@ -170,12 +117,10 @@ run(struct scenario *s, unsigned int npkts)
 		.nb_workers = 1, .nb_addrs = 1, .port_min = 20000, .port_max = 40000,
 		.pool = pool, .hdr_pool = hdr_pool, .inline_workers = true,
 	};
-	sp.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip4(0xc0000202), .mac = mac_d };
+	sp.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = bench_ip4(0xc0000202), .mac = bench_mac_d };
 	char err[256];
 	struct mxp_conf_sys *sys = mxp_conf_sys_create(&sp, err, sizeof(err));
-	static uint64_t gen;
-	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt, .neigh_gen = &gen };
-	struct mxp_conf_worker *w = mxp_conf_worker_attach(sys, 0, &io, NULL, drops);
+	struct mxp_conf_worker *w = mxp_conf_worker_attach(sys, 0, bench_io(), NULL, drops);
 	struct mxp_conf_params cp = { .mode = s->mode };
 	uint32_t conf;
 	if (sys == NULL || w == NULL || mxp_conf_create(sys, &cp, &conf, err, sizeof(err))) {
@@ -187,11 +132,11 @@ run(struct scenario *s, unsigned int npkts)
 	memset(&lp, 0, sizeof(lp));
 	lp.af = AF_INET;
 	lp.remote_known = true;
-	lp.remote = ip4(0xc0000201);
+	lp.remote = bench_ip4(0xc0000201);
 	lp.remote_port = 5000;
 	lp.mode = MXP_SM_SENDONLY;
-	fill_key(&lp.in, 1);
-	fill_key(&lp.out, s->mode == MXP_CONF_FORWARD ? 1 : 2);
+	bench_fill_key(&lp.in, 1);
+	bench_fill_key(&lp.out, s->mode == MXP_CONF_FORWARD ? 1 : 2);
 	struct mxp_leg_info sender;
 	if (mxp_conf_leg_add(sys, conf, &lp, &sender, err, sizeof(err))) {
 		fprintf(stderr, "sender: %s\n", err);
@@ -199,14 +144,14 @@ run(struct scenario *s, unsigned int npkts)
 	}
 	for (unsigned int i = 0; i < s->receivers; i++) {
 		lp.mode = MXP_SM_RECVONLY;
-		lp.remote = ip4(0xc6120000 + i + 10);
+		lp.remote = bench_ip4(0xc6120000 + i + 10);
 		lp.remote_port = (uint16_t)(6000 + 2 * i);
 		if (s->mode == MXP_CONF_FORWARD) {
-			fill_key(&lp.in, 1);
-			fill_key(&lp.out, 1);
+			bench_fill_key(&lp.in, 1);
+			bench_fill_key(&lp.out, 1);
 		} else {
-			fill_key(&lp.in, 100 + i);
-			fill_key(&lp.out, s->group ? 3 : 1000 + i);
+			bench_fill_key(&lp.in, 100 + i);
+			bench_fill_key(&lp.out, s->group ? 3 : 1000 + i);
 		}
 		if (mxp_conf_leg_add(sys, conf, &lp, NULL, err, sizeof(err))) {
 			fprintf(stderr, "receiver: %s\n", err);
@@ -215,11 +160,10 @@ run(struct scenario *s, unsigned int npkts)
 	}
 	uint16_t flen;
 	struct mxp_conf_keys sk;
-	fill_key(&sk, 1); /* the sender's key */
+	bench_fill_key(&sk, 1); /* the sender's key */
 	uint8_t *frames = build_frames(npkts, &sk, sender.local_port, &flen);
 
-	delivered = 0;
-	ntx = 0;
+	bench_sent = 0;
 	uint64_t t0 = rte_rdtsc_precise();
 	for (unsigned int i = 0; i < npkts; i += BURST) {
 		struct rte_mbuf *m[BURST];
@@ -241,9 +185,8 @@ run(struct scenario *s, unsigned int npkts)
 		}
 		mxp_conf_flush(w);
 	}
-	rte_pktmbuf_free_bulk(txq, ntx);
-	delivered += ntx;
-	ntx = 0;
+	bench_tx_drain();
+	uint64_t delivered = bench_sent;
 	uint64_t t1 = rte_rdtsc_precise();
 	double sec = (double)(t1 - t0) / (double)rte_get_tsc_hz();
 	s->in_mpps = npkts / sec / 1e6;
@@ -260,7 +203,6 @@ run(struct scenario *s, unsigned int npkts)
 		fprintf(stderr, ")\n");
 		exit(1);
 	}
-	delivered = 0;
 	s->copy_ns = copy_cost(frames, npkts, flen);
 	free(frames);
 	mxp_conf_worker_detach(w);

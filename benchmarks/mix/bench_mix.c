@@ -39,6 +39,8 @@
 #include "mxp_pkt.h"
 #include "mxp_srtp.h"
 
+#include "bench_conf_io.h"
+
 #define BURST 32
 #define STRIDE 256
 #define RTP_LEN (12 + 160)
@@ -46,59 +48,6 @@
 
 static struct rte_mempool *pool, *hdr_pool;
 static uint64_t drops[MXP_DROP_MAX];
-static struct rte_mbuf *txq[1024]; /* a 1024-descriptor transmit ring */
-static unsigned int ntx;
-static uint64_t sent_out;
-
-static const struct rte_ether_addr mac_d = { { 2, 0, 0, 0, 0, 1 } };
-static const struct rte_ether_addr mac_p = { { 2, 0, 0, 0, 0, 2 } };
-
-static void
-io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
-{
-	(void)arg, (void)port;
-	txq[ntx++] = m;
-	if (ntx == RTE_DIM(txq)) {
-		rte_pktmbuf_free_bulk(txq, ntx);
-		sent_out += ntx;
-		ntx = 0;
-	}
-}
-
-static bool
-io_neigh(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_ether_addr *mac)
-{
-	(void)arg, (void)port, (void)dst;
-	*mac = mac_p;
-	return true;
-}
-
-static void
-io_punt(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_mbuf *m)
-{
-	(void)arg, (void)port, (void)dst;
-	rte_pktmbuf_free(m);
-}
-
-static struct mxp_ip
-ip4(uint32_t host)
-{
-	struct mxp_ip a = { .af = AF_INET };
-	a.v4 = rte_cpu_to_be_32(host);
-	return a;
-}
-
-static void
-fill_key(struct mxp_conf_keys *ks, uint32_t seed)
-{
-	memset(ks, 0, sizeof(*ks));
-	ks->nkeys = 1;
-	ks->key[0].suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
-	for (int i = 0; i < 16; i++)
-		ks->key[0].key[i] = (uint8_t)(seed * 13 + i + (seed >> 8) * 7);
-	for (int i = 0; i < 14; i++)
-		ks->key[0].salt[i] = (uint8_t)(seed * 7 + i * 3 + (seed >> 16));
-}
 
 /* G.711 mu-law encoding of one sample. */
 static uint8_t
@@ -173,8 +122,8 @@ build_frames(const struct run *r, struct leg_src *src, uint16_t *flen)
 				fprintf(stderr, "protect failed\n");
 				exit(1);
 			}
-			struct mxp_pkt_udp_addr a = { .src_mac = mac_p, .dst_mac = mac_d,
-						      .src = ip4(src[p].remote), .dst = ip4(0xc0000202),
+			struct mxp_pkt_udp_addr a = { .src_mac = bench_mac_p, .dst_mac = bench_mac_d,
+						      .src = bench_ip4(src[p].remote), .dst = bench_ip4(0xc0000202),
 						      .sport = 6000, .dport = src[p].local_port };
 			mxp_pkt_build_udp(f, &a, (uint16_t)len, mxp_pkt_payload_sum(rtp, (uint16_t)len));
 			*flen = (uint16_t)(42 + len);
@@ -199,15 +148,12 @@ run_one(struct run *r)
 		.nb_workers = 1, .nb_addrs = 1, .port_min = 1024, .port_max = 65535,
 		.pool = pool, .hdr_pool = hdr_pool, .inline_workers = true,
 	};
-	sp.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip4(0xc0000202), .mac = mac_d };
+	sp.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = bench_ip4(0xc0000202), .mac = bench_mac_d };
 	char err[256];
 	uint64_t t_setup = rte_rdtsc();
 	struct mxp_conf_sys *sys = mxp_conf_sys_create(&sp, err, sizeof(err));
-	static uint64_t gen;
-	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt,
-					       .neigh_gen = &gen };
 	memset(drops, 0, sizeof(drops));
-	struct mxp_conf_worker *w = sys ? mxp_conf_worker_attach(sys, 0, &io, NULL, drops) : NULL;
+	struct mxp_conf_worker *w = sys ? mxp_conf_worker_attach(sys, 0, bench_io(), NULL, drops) : NULL;
 	if (w == NULL) {
 		fprintf(stderr, "setup: %s\n", err);
 		exit(1);
@@ -229,14 +175,14 @@ run_one(struct run *r)
 			lp.af = AF_INET;
 			lp.remote_known = true;
 			src[p].remote = 0x0a000000 + p + 1;
-			lp.remote = ip4(src[p].remote);
+			lp.remote = bench_ip4(src[p].remote);
 			lp.remote_port = 6000;
 			lp.rtcp_mux = true;
 			lp.mode = MXP_SM_SENDRECV;
 			lp.n_pt = 1;
 			lp.pt[0] = 0;
-			fill_key(&lp.in, 1000000 + p);
-			fill_key(&lp.out, r->group ? 2000000 + c : 3000000 + p);
+			bench_fill_key(&lp.in, 1000000 + p);
+			bench_fill_key(&lp.out, r->group ? 2000000 + c : 3000000 + p);
 			struct mxp_leg_info li;
 			if (mxp_conf_leg_add(sys, conf_ids[c], &lp, &li, err, sizeof(err))) {
 				fprintf(stderr, "leg %u: %s\n", p, err);
@@ -270,8 +216,8 @@ run_one(struct run *r)
 
 	/* real time: the packets of tick k arrive at t0 + k x 20 ms */
 	uint64_t hz = rte_get_tsc_hz(), tick = hz / 50;
-	ntx = 0;
-	sent_out = 0;
+	bench_tx_drain();
+	bench_sent = 0;
 	uint64_t t0 = rte_rdtsc() + tick;
 	/* the mixers ticked (late) while the setup ran: let them catch up, count from t0 */
 	while (rte_rdtsc() < t0)
@@ -330,9 +276,7 @@ run_one(struct run *r)
 	uint64_t end = t0 + (uint64_t)(r->ticks + 2) * tick;
 	while (rte_rdtsc() < end)
 		mxp_conf_worker_poll(w);
-	rte_pktmbuf_free_bulk(txq, ntx);
-	sent_out += ntx;
-	ntx = 0;
+	bench_tx_drain();
 
 	r->late_ticks = r->ticks_run = r->accepted = r->jb_late = r->jb_lost = 0;
 	for (unsigned int c = 0; c < r->confs; c++) {
@@ -361,7 +305,7 @@ run_one(struct run *r)
 			       (unsigned long long)drops[d]);
 		}
 	r->expected = (uint64_t)np * r->ticks;
-	r->out_pkts = sent_out;
+	r->out_pkts = bench_sent;
 	free(frames);
 	free(src);
 	free(conf_ids);

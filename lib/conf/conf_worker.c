@@ -497,11 +497,12 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 
 	/* 0. the legs' checks (their lines were fetched when the packets were queued) */
 	uint16_t nv = 0;
-	for (uint16_t i = 0; i < np; i++) {
-		struct conf_pending pe = w->pend[i];
-		if (conf_validate(w, &pe))
-			w->pend[nv++] = pe;
-	}
+	for (uint16_t i = 0; i < np; i++)
+		if (conf_validate(w, &w->pend[i])) {
+			if (nv != i)
+				w->pend[nv] = w->pend[i];
+			nv++;
+		}
 	np = nv;
 	if (np == 0)
 		return;
