@@ -47,22 +47,6 @@ static struct {
 	uint16_t nbacklog, backlog_at;
 } pace;
 
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 uint32_t
 mg_srtp_len(const struct mg *m, const struct mg_part *p)
 {
@@ -76,9 +60,9 @@ build_rtp(struct mg *m, struct mg_part *p, uint8_t *rtp, uint64_t tsc)
 	bool first = p->tx.pkts == 0 && p->tx.tx_full == 0 && p->tx_built == 0;
 	rtp[0] = m->o.probe ? 0x90 : 0x80;
 	rtp[1] = (uint8_t)((first ? 0x80 : 0) | (uint8_t)m->o.codec);
-	wr16(rtp + 2, p->seq);
-	wr32(rtp + 4, p->ts);
-	wr32(rtp + 8, p->ssrc);
+	mxp_pkt_wr16(rtp + 2, p->seq);
+	mxp_pkt_wr32(rtp + 4, p->ts);
+	mxp_pkt_wr32(rtp + 8, p->ssrc);
 	uint8_t *pl = rtp + MG_RTP_HDR;
 	if (m->o.probe) {
 		/* 0xBEDE, 4 words: [id | len-1] sender(4) tsc(8) pad(3) */
@@ -87,7 +71,7 @@ build_rtp(struct mg *m, struct mg_part *p, uint8_t *rtp, uint64_t tsc)
 		pl[2] = 0;
 		pl[3] = 4;
 		pl[4] = (uint8_t)(m->o.probe_ext_id << 4 | (MG_PROBE_LEN - 1));
-		wr32(pl + 5, p->idx);
+		mxp_pkt_wr32(pl + 5, p->idx);
 		memcpy(pl + 9, &tsc, 8);
 		pl[17] = pl[18] = pl[19] = 0;
 		pl += MG_EXT_LEN;
@@ -133,17 +117,24 @@ ctx_setup(struct mg *m, struct mg_part *p, char *err, size_t errlen)
 }
 
 /* Ethernet/IPv4/UDP header of p's packets and the constant part of the UDP checksum. */
+/* The addresses of a participant's frames: from it to the mixer. */
+static void
+part_addr(const struct mg *m, const struct mg_part *p, struct mxp_pkt_udp_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->src_mac = m->port.mac;
+	a->dst_mac = m->daemon_mac;
+	a->src = m->o.ip;
+	a->dst = p->mixer_ip;
+	a->sport = p->port;
+	a->dport = p->mixer_port;
+}
+
 static void
 header_setup(struct mg *m, struct mg_part *p)
 {
 	struct mxp_pkt_udp_addr a;
-	memset(&a, 0, sizeof(a));
-	a.src_mac = m->port.mac;
-	a.dst_mac = m->daemon_mac;
-	a.src = m->o.ip;
-	a.dst = p->mixer_ip;
-	a.sport = p->port;
-	a.dport = p->mixer_port;
+	part_addr(m, p, &a);
 	uint16_t slen = (uint16_t)mg_srtp_len(m, p);
 	p->hdr_len = mxp_pkt_build_udp(p->hdr, &a, slen, 0);
 	/* pseudo header (src, dst, proto, length) + UDP header without its checksum */
@@ -152,11 +143,11 @@ header_setup(struct mg *m, struct mg_part *p)
 	memcpy(ph + 4, &a.dst.v4, 4);
 	ph[8] = 0;
 	ph[9] = IPPROTO_UDP;
-	wr16(ph + 10, (uint16_t)(8 + slen));
-	wr16(ph + 12, a.sport);
-	wr16(ph + 14, a.dport);
-	wr16(ph + 16, (uint16_t)(8 + slen));
-	wr16(ph + 18, 0);
+	mxp_pkt_wr16(ph + 10, (uint16_t)(8 + slen));
+	mxp_pkt_wr16(ph + 12, a.sport);
+	mxp_pkt_wr16(ph + 14, a.dport);
+	mxp_pkt_wr16(ph + 16, (uint16_t)(8 + slen));
+	mxp_pkt_wr16(ph + 18, 0);
 	p->hdr_sum = mxp_pkt_raw_sum(ph, sizeof(ph));
 }
 
@@ -349,13 +340,7 @@ mg_gen_frame(struct mg *m, struct mg_part *p, uint8_t *buf, uint32_t cap, uint64
 		return 0;
 	/* Lengths and checksums for this packet's size. */
 	struct mxp_pkt_udp_addr a;
-	memset(&a, 0, sizeof(a));
-	a.src_mac = m->port.mac;
-	a.dst_mac = m->daemon_mac;
-	a.src = m->o.ip;
-	a.dst = p->mixer_ip;
-	a.sport = p->port;
-	a.dport = p->mixer_port;
+	part_addr(m, p, &a);
 	mxp_pkt_build_udp(buf, &a, (uint16_t)len, mxp_pkt_payload_sum(rtp, (uint16_t)len));
 	p->tx.pkts++;
 	return (uint32_t)(p->hdr_len + len);

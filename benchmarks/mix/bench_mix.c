@@ -36,6 +36,7 @@
 #include <rte_mbuf.h>
 
 #include "mxp_conf.h"
+#include "mxp_media_codec.h"
 #include "mxp_pkt.h"
 #include "mxp_srtp.h"
 
@@ -48,25 +49,6 @@
 
 static struct rte_mempool *pool, *hdr_pool;
 static uint64_t drops[MXP_DROP_MAX];
-
-/* G.711 mu-law encoding of one sample. */
-static uint8_t
-ulaw(int16_t pcm)
-{
-	int s = pcm, sign = 0;
-	if (s < 0) {
-		s = -s;
-		sign = 0x80;
-	}
-	if (s > 32635)
-		s = 32635;
-	s += 0x84;
-	int exp = 7;
-	for (int mask = 0x4000; (s & mask) == 0 && exp > 0; mask >>= 1)
-		exp--;
-	int mant = (s >> (exp + 3)) & 0x0f;
-	return (uint8_t)~(sign | exp << 4 | mant);
-}
 
 struct run {
 	unsigned int confs, legs, talkers, ticks;
@@ -101,8 +83,8 @@ build_frames(const struct run *r, struct leg_src *src, uint16_t *flen)
 	for (int f = 0; f < 20; f++)
 		for (int i = 0; i < 160; i++) {
 			double t = (f * 160 + i) / 8000.0;
-			tone[f][i] = ulaw((int16_t)(8000 * sin(2 * M_PI * 440 * t)));
-			quiet[f][i] = ulaw((int16_t)((rand() % 61) - 30));
+			tone[f][i] = mxp_media_ulaw_enc1((int16_t)(8000 * sin(2 * M_PI * 440 * t)));
+			quiet[f][i] = mxp_media_ulaw_enc1((int16_t)((rand() % 61) - 30));
 		}
 	for (unsigned int k = 0; k < r->ticks; k++)
 		for (unsigned int p = 0; p < np; p++) {

@@ -17,21 +17,6 @@
 #define MAX_DROPOUT 3000
 #define MAX_MISORDER 100
 
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 void
 conf_rtp_rx_stats(struct mxp_leg *l, uint16_t seq, uint32_t ts, uint64_t now)
 {
@@ -82,7 +67,7 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
 		uint8_t rc = h[0] & 0x1f, pt = h[1];
 		const uint8_t *blocks = NULL;
 		if (pt == 200 && plen >= 28) { /* SR */
-			l->rx.lsr = (rd32(h + 8) << 16) | (rd32(h + 12) >> 16);
+			l->rx.lsr = (mxp_pkt_rd32(h + 8) << 16) | (mxp_pkt_rd32(h + 12) >> 16);
 			l->rx.lsr_tsc = now;
 			blocks = h + 28;
 		} else if (pt == 201) { /* RR */
@@ -91,7 +76,7 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
 		if (blocks && rc && blocks + 24 <= h + plen) {
 			/* The first report block: how the participant hears us. */
 			l->st.remote_fraction_lost = blocks[4];
-			l->st.remote_jitter = rd32(blocks + 12);
+			l->st.remote_jitter = mxp_pkt_rd32(blocks + 12);
 		}
 		off += plen;
 	}
@@ -113,11 +98,11 @@ conf_rtcp_build_sr(const struct mxp_ostream *os, uint64_t now, uint8_t *buf, uin
 	buf[1] = 200;
 	buf[2] = 0;
 	buf[3] = 6;    /* 28 bytes / 4 - 1 */
-	wr32(buf + 4, os->ssrc);
-	wr32(buf + 8, (uint32_t)ntp_sec);
-	wr32(buf + 12, (uint32_t)ntp_frac);
-	wr32(buf + 16, rtp);
-	wr32(buf + 20, (uint32_t)os->pkts);
-	wr32(buf + 24, (uint32_t)os->octets);
+	mxp_pkt_wr32(buf + 4, os->ssrc);
+	mxp_pkt_wr32(buf + 8, (uint32_t)ntp_sec);
+	mxp_pkt_wr32(buf + 12, (uint32_t)ntp_frac);
+	mxp_pkt_wr32(buf + 16, rtp);
+	mxp_pkt_wr32(buf + 20, (uint32_t)os->pkts);
+	mxp_pkt_wr32(buf + 24, (uint32_t)os->octets);
 	return 28;
 }

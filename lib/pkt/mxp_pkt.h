@@ -216,6 +216,35 @@ mxp_pkt_udp_hdr_len(uint8_t af)
 	return af == AF_INET ? 14 + 20 + 8 : 14 + 40 + 8;
 }
 
+/* Unaligned big-endian accessors: frames are only 2-byte aligned past Ethernet. */
+static inline uint16_t
+mxp_pkt_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+mxp_pkt_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+mxp_pkt_wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+mxp_pkt_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 /** How many packets of a received burst ahead of the one being parsed to prefetch. */
 #define MXP_PKT_PREFETCH_AHEAD 4
 

@@ -10,34 +10,11 @@
 
 #include "mxp_pkt.h"
 
-/* Unaligned big-endian accessors: frames are only 2-byte aligned past Ethernet. */
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+/* Short names for the big-endian accessors of mxp_pkt.h inside lib/pkt. */
+#define rd16 mxp_pkt_rd16
+#define rd32 mxp_pkt_rd32
+#define wr16 mxp_pkt_wr16
+#define wr32 mxp_pkt_wr32
 
 /*
  * One's complement sum helpers (RFC 1071), big-endian word order. The sum is byte-order
