@@ -305,33 +305,89 @@ nomem:
 	return NULL;
 }
 
+struct mxp_conf_cmd *
+conf_cmd_new(enum conf_cmd_type type)
+{
+	struct mxp_conf_cmd *c = rte_zmalloc("mxp_conf_cmd", sizeof(*c), 0);
+	if (c == NULL)
+		return NULL;
+	c->type = type;
+	c->state = CONF_CMD_POSTED;
+	c->refs = 1;
+	return c;
+}
+
+void
+conf_cmd_put(struct mxp_conf_cmd *c)
+{
+	if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		rte_free(c);
+}
+
+static void conf_cmd_exec(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+
+void
+conf_cmd_take(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	uint32_t posted = CONF_CMD_POSTED;
+	if (__atomic_compare_exchange_n(&c->state, &posted, CONF_CMD_RUNNING, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		conf_cmd_exec(w, c);
+		w->cmds_run++;
+		__atomic_store_n(&c->state, CONF_CMD_DONE, __ATOMIC_RELEASE);
+	} else {
+		w->cmds_abandoned++; /* the poster gave up and undid its side */
+	}
+	conf_cmd_put(c);
+}
+
 int
 conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c)
 {
 	struct mxp_conf_worker *w = sys->w[worker];
-	c->seq = ++sys->cmd_seq;
-	if (sys->p.inline_workers || !w->attached) {
+	if (sys->p.inline_workers || !__atomic_load_n(&w->attached, __ATOMIC_ACQUIRE)) {
 		/* No thread polls this worker (tests, start-up, shutdown): run it here. */
-		c->fn(w, c);
-		w->cmd_done = c->seq;
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+		conf_cmd_take(w, c);
 		return 0;
 	}
-	if (rte_ring_enqueue(w->cmd_ring, c) != 0)
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED); /* the worker's reference */
+	if (rte_ring_enqueue(w->cmd_ring, c) != 0) {
+		__atomic_sub_fetch(&c->refs, 1, __ATOMIC_RELAXED);
 		return -EBUSY;
+	}
 	/* A worker runs commands between bursts, within microseconds: spin briefly, then
 	 * sleep in short naps so a busy control core does not starve its neighbours. */
+	uint32_t timeout = sys->p.cmd_timeout_ms ? sys->p.cmd_timeout_ms : CONF_CMD_TIMEOUT_MS;
 	uint64_t start = now_ms();
 	for (unsigned int spins = 0;
-	     __atomic_load_n(&w->cmd_done, __ATOMIC_ACQUIRE) < c->seq; spins++) {
+	     __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CONF_CMD_DONE; spins++) {
 		if (spins < 20000) {
 			rte_pause();
 			continue;
 		}
-		if (now_ms() - start > CONF_CMD_TIMEOUT_MS)
-			return -ETIMEDOUT; /* the command stays owned by the worker */
+		if (now_ms() - start > timeout) {
+			/* Withdraw it, unless the worker is running it right now (then it
+			 * finishes within microseconds: keep waiting). */
+			uint32_t posted = CONF_CMD_POSTED;
+			if (__atomic_compare_exchange_n(&c->state, &posted, CONF_CMD_ABANDONED, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return -ETIMEDOUT;
+		}
 		struct timespec ts = { 0, 20000 };
 		nanosleep(&ts, NULL);
 	}
+	return 0;
+}
+
+int
+mxp_conf_worker_stats(struct mxp_conf_sys *sys, uint16_t idx, struct mxp_conf_worker_stats *st)
+{
+	if (sys == NULL || idx >= sys->p.nb_workers || st == NULL)
+		return -EINVAL;
+	const struct mxp_conf_worker *w = sys->w[idx];
+	st->cmds_run = __atomic_load_n(&w->cmds_run, __ATOMIC_RELAXED);
+	st->cmds_abandoned = __atomic_load_n(&w->cmds_abandoned, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -462,7 +518,7 @@ is_receiver(uint8_t mode)
 static void
 cmd_conf_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
-	struct mxp_conf *cf = c->a;
+	struct mxp_conf *cf = c->u.cf;
 	TAILQ_INSERT_TAIL(&w->confs, cf, next);
 	w->nconfs++;
 	if (cf->mixer != NULL)
@@ -472,7 +528,7 @@ cmd_conf_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 static void
 cmd_conf_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
-	struct mxp_conf *cf = c->a;
+	struct mxp_conf *cf = c->u.cf;
 	TAILQ_REMOVE(&w->confs, cf, next);
 	w->nconfs--;
 	if (cf->heap_idx != UINT32_MAX)
@@ -482,8 +538,8 @@ cmd_conf_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 static void
 cmd_conf_set(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
-	struct mxp_conf *cf = c->a;
-	cf->topn = (uint16_t)c->u;
+	struct mxp_conf *cf = c->u.topn.cf;
+	cf->topn = c->u.topn.topn;
 	struct mxp_leg *l;
 	TAILQ_FOREACH(l, &cf->legs, in_conf)
 		l->in_topn = cf->topn == 0;
@@ -545,14 +601,19 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 		rte_free(cc);
 		return errf(err, errlen, -ENOSPC, "too many conferences");
 	}
-	struct mxp_conf_cmd c = { .fn = cmd_conf_add, .a = cf };
-	int r = conf_post(sys, best, &c);
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_CONF_ADD);
+	int r = c ? 0 : -ENOMEM;
+	if (c) {
+		c->u.cf = cf;
+		r = conf_post(sys, best, c);
+		conf_cmd_put(c);
+	}
 	if (r) {
+		/* Nothing ran: the worker never saw the conference. */
 		rte_hash_del_key(sys->confs, &cf->id);
-		if (r != -ETIMEDOUT) {
-			rte_free(cf);
-			rte_free(cc);
-		}
+		conf_mix_conf_free(cf);
+		rte_free(cf);
+		rte_free(cc);
 		return errf(err, errlen, r, "worker %u did not take the conference", best);
 	}
 	*id = cf->id;
@@ -562,8 +623,8 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 static void
 cmd_conf_floor(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
-	struct mxp_conf *cf = c->a;
-	cf->floor = c->b;
+	struct mxp_conf *cf = c->u.floor.cf;
+	cf->floor = c->u.floor.leg;
 	struct mxp_leg *l;
 	TAILQ_FOREACH(l, &cf->legs, in_conf)
 		if (l->ml) /* mix: who is mixed in follows the floor */
@@ -587,8 +648,14 @@ mxp_conf_set_floor(struct mxp_conf_sys *sys, uint32_t id, uint32_t leg_id, char 
 			return errf(err, errlen, -EINVAL, "leg %u is not in conference %u", leg_id, id);
 		l = lc->leg;
 	}
-	struct mxp_conf_cmd c = { .fn = cmd_conf_floor, .a = cc->conf, .b = l };
-	return conf_post(sys, cc->worker, &c);
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_FLOOR);
+	if (c == NULL)
+		return errf(err, errlen, -ENOMEM, "out of memory");
+	c->u.floor.cf = cc->conf;
+	c->u.floor.leg = l;
+	int r = conf_post(sys, cc->worker, c);
+	conf_cmd_put(c);
+	return r ? errf(err, errlen, r, "worker %u did not answer", cc->worker) : 0;
 }
 
 int
@@ -599,8 +666,14 @@ mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char *er
 		return errf(err, errlen, -ENOENT, "no conference %u", id);
 	if (cc->conf->mode != MXP_CONF_SWITCH && topn)
 		return errf(err, errlen, -EINVAL, "topn applies to switch conferences only");
-	struct mxp_conf_cmd c = { .fn = cmd_conf_set, .a = cc->conf, .u = topn };
-	return conf_post(sys, cc->worker, &c);
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_TOPN);
+	if (c == NULL)
+		return errf(err, errlen, -ENOMEM, "out of memory");
+	c->u.topn.cf = cc->conf;
+	c->u.topn.topn = topn;
+	int r = conf_post(sys, cc->worker, c);
+	conf_cmd_put(c);
+	return r ? errf(err, errlen, r, "worker %u did not answer", cc->worker) : 0;
 }
 
 int
@@ -615,8 +688,13 @@ mxp_conf_destroy(struct mxp_conf_sys *sys, uint32_t id, char *err, size_t errlen
 		if (r)
 			return r;
 	}
-	struct mxp_conf_cmd c = { .fn = cmd_conf_del, .a = cc->conf };
-	int r = conf_post(sys, cc->worker, &c);
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_CONF_DEL);
+	int r = c ? 0 : -ENOMEM;
+	if (c) {
+		c->u.cf = cc->conf;
+		r = conf_post(sys, cc->worker, c);
+		conf_cmd_put(c);
+	}
 	if (r)
 		return errf(err, errlen, r, "worker %u did not answer", cc->worker);
 	rte_hash_del_key(sys->confs, &id);
@@ -669,18 +747,10 @@ table_set(struct mxp_conf_addr_rt *a, uint16_t port, uintptr_t v)
 	__atomic_store_n(&a->table[port], v, __ATOMIC_RELEASE);
 }
 
-/* Members of the command that adds a leg. */
-struct leg_add_args {
-	struct mxp_leg *leg;
-	struct mxp_keygroup *new_kg;         /* NULL when the leg joins an existing group */
-	struct mxp_ostream **os;             /* new streams: the leg's own + others' to new_kg */
-	uint32_t nos;
-};
-
 static void
 cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
-	struct leg_add_args *a = c->a;
+	struct leg_add_args *a = &c->u.leg_add;
 	struct mxp_leg *l = a->leg;
 	struct mxp_conf *cf = l->conf;
 	if (a->new_kg) {
@@ -977,12 +1047,18 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		r = -ENOSPC;
 		goto fail_streams;
 	}
-	struct mxp_conf_cmd c = { .fn = cmd_leg_add, .a = &args };
-	r = conf_post(sys, cc->worker, &c);
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_ADD);
+	r = c ? 0 : -ENOMEM;
+	if (c) {
+		c->u.leg_add = args;
+		r = conf_post(sys, cc->worker, c);
+		conf_cmd_put(c);
+	}
 	if (r) {
+		/* Nothing ran: undo the preparations. */
 		rte_hash_del_key(sys->legs, &l->id);
-		if (r == -ETIMEDOUT)
-			return errf(err, errlen, r, "worker %u did not answer", cc->worker);
+		if (r != -ENOMEM)
+			errf(err, errlen, r, "worker %u did not answer", cc->worker);
 		goto fail_streams;
 	}
 	rte_free(args.os);
@@ -1018,12 +1094,6 @@ fail:
 
 /* ---- removal ------------------------------------------------------------------------------- */
 
-struct leg_del_args {
-	struct mxp_leg *leg;
-	struct mxp_keygroup *dead_kg;     /* set by the worker when the group emptied */
-	struct mxp_ostream *dead[1];      /* flexible: streams unlinked, filled by the worker */
-};
-
 /* Unlink an output stream from its sender and its group (worker). */
 static void
 os_unlink(struct mxp_ostream *os)
@@ -1040,7 +1110,7 @@ os_unlink(struct mxp_ostream *os)
 static void
 cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
-	struct leg_del_args *a = c->a;
+	struct leg_del_args *a = &c->u.leg_del;
 	struct mxp_leg *l = a->leg;
 	struct mxp_conf *cf = l->conf;
 	uint32_t n = 0;
@@ -1084,7 +1154,7 @@ cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		cf->enc_gone += l->kg->encryptions;
 		a->dead_kg = l->kg;
 	}
-	c->u = n;
+	a->ndead = n;
 	(void)w;
 }
 
@@ -1098,61 +1168,58 @@ mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_in
 	struct mxp_leg *l = lc->leg;
 	struct mxp_conf *cf = l->conf;
 	uint32_t maxdead = cf->nkgs + (l->kg->nmembers == 1 ? cf->nlegs : 0) + 1;
-	struct leg_del_args *a = rte_zmalloc("mxp_leg_del",
-					     sizeof(*a) + maxdead * sizeof(struct mxp_ostream *), 0);
-	if (a == NULL)
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_DEL);
+	struct mxp_ostream **dead = rte_zmalloc("mxp_leg_del", maxdead * sizeof(*dead), 0);
+	if (c == NULL || dead == NULL) {
+		conf_cmd_put(c);
+		rte_free(dead);
 		return errf(err, errlen, -ENOMEM, "out of memory");
+	}
 	/* No new packet finds the leg; those in flight are handled before the ack. */
 	struct mxp_conf_addr_rt *ar = &sys->addr[l->addr_idx];
 	table_set(ar, l->local_port, 0);
 	if (!l->rtcp_mux)
 		table_set(ar, l->local_rtcp_port, 0);
-	ar->used--;
-	a->leg = l;
-	struct mxp_conf_cmd c = { .fn = cmd_leg_del, .a = a };
-	int r = conf_post(sys, lc->conf->worker, &c);
-	if (r) /* -ETIMEDOUT: the worker owns the command now; leak rather than free. */
+	c->u.leg_del.leg = l;
+	c->u.leg_del.dead = dead;
+	int r = conf_post(sys, lc->conf->worker, c);
+	if (r) {
+		/* Nothing ran: the leg stays, packets find it again. */
+		table_set(ar, l->local_port, (uintptr_t)l);
+		if (!l->rtcp_mux)
+			table_set(ar, l->local_rtcp_port, (uintptr_t)l | TABLE_RTCP);
+		conf_cmd_put(c);
+		rte_free(dead);
 		return errf(err, errlen, r, "worker %u did not answer", lc->conf->worker);
+	}
+	ar->used--;
+	struct leg_del_args *a = &c->u.leg_del;
 	if (last)
 		mxp_conf_leg_get(sys, leg_id, last);
 	rte_hash_del_key(sys->legs, &leg_id);
 	lc->conf->nlegs--;
 	/* Other workers may still hold the leg from the table: wait them out. */
 	rcu_sync(sys);
-	for (uint64_t i = 0; i < c.u; i++)
+	for (uint32_t i = 0; i < a->ndead; i++)
 		ostream_free(sys, a->dead[i]);
 	if (a->dead_kg)
 		kg_free(sys, a->dead_kg);
 	leg_free(sys, l);
 	explicit_bzero(lc, sizeof(*lc));
 	rte_free(lc);
-	rte_free(a);
+	rte_free(dead);
+	conf_cmd_put(c);
 	return 0;
 }
 
 /* ---- modification ---------------------------------------------------------------------------- */
 
-struct leg_mod_args {
-	struct mxp_leg *leg;
-	const struct mxp_leg_mod *m;
-	struct mxp_keygroup *to_kg;          /* move to this group (activate_out) */
-	bool to_kg_new;
-	struct mxp_ostream **add;            /* streams to link */
-	uint32_t nadd;
-	bool drop_own;                       /* the leg stops sending: unlink its streams */
-	struct mxp_ostream **dead;           /* filled by the worker */
-	uint32_t ndead;
-	struct mxp_keygroup *dead_kg;
-	struct mxp_ostream *new_priv;        /* mix: private stream under the new group key */
-	struct mxp_ostream *old_priv;        /* mix: the one it replaced (freed afterwards) */
-};
-
 static void
 cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
-	struct leg_mod_args *a = c->a;
+	struct leg_mod_args *a = &c->u.leg_mod;
 	struct mxp_leg *l = a->leg;
-	const struct mxp_leg_mod *m = a->m;
+	const struct mxp_leg_mod *m = &a->m;
 	struct mxp_conf *cf = l->conf;
 	struct mxp_ostream *os;
 
@@ -1329,13 +1396,21 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		out.active = (uint8_t)act;
 
 	/* Prepare group moves and streams. */
-	struct leg_mod_args a = { .leg = l, .m = m };
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_MOD);
+	if (c == NULL) {
+		explicit_bzero(&in, sizeof(in));
+		explicit_bzero(&out, sizeof(out));
+		return errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	struct leg_mod_args *a = &c->u.leg_mod;
+	a->leg = l;
+	a->m = *m;
 	bool was_sender = is_sender(l->mode);
 	bool sender = m->set_mode ? is_sender((uint8_t)m->mode) : was_sender;
 	uint32_t cap = 2 * (cf->nkgs + cf->nlegs + 2);
-	a.add = rte_zmalloc("mxp_mod_add", cap * sizeof(*a.add), 0);
-	a.dead = rte_zmalloc("mxp_mod_dead", cap * sizeof(*a.dead), 0);
-	if (a.add == NULL || a.dead == NULL) {
+	a->add = rte_zmalloc("mxp_mod_add", cap * sizeof(*a->add), 0);
+	a->dead = rte_zmalloc("mxp_mod_dead", cap * sizeof(*a->dead), 0);
+	if (a->add == NULL || a->dead == NULL) {
 		r = errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1343,89 +1418,105 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		uint8_t d[32];
 		key_digest(&out.key[out.active], d);
 		if (memcmp(d, l->kg->digest, 32) != 0) {
-			a.to_kg = kg_find(cf, d);
-			if (a.to_kg == NULL) {
-				a.to_kg = kg_new(sys, cf, &out.key[out.active], d, false);
-				a.to_kg_new = true;
-				if (a.to_kg == NULL) {
+			a->to_kg = kg_find(cf, d);
+			if (a->to_kg == NULL) {
+				a->to_kg = kg_new(sys, cf, &out.key[out.active], d, false);
+				a->to_kg_new = true;
+				if (a->to_kg == NULL) {
 					r = errf(err, errlen, -ENOMEM, "out of memory");
 					goto out;
 				}
 			}
 		}
 	}
-	if (cf->mode == MXP_CONF_MIX && a.to_kg) {
-		a.new_priv = conf_mix_priv_new(sys, l, a.to_kg, err, errlen);
-		if (a.new_priv == NULL)
+	if (cf->mode == MXP_CONF_MIX && a->to_kg) {
+		a->new_priv = conf_mix_priv_new(sys, l, a->to_kg, err, errlen);
+		if (a->new_priv == NULL)
 			goto nomem;
 	}
 	if (cf->mode == MXP_CONF_SWITCH) {
 		/* Streams for a new group: from every sender (including this leg). */
-		if (a.to_kg_new) {
+		if (a->to_kg_new) {
 			struct mxp_leg *s;
 			TAILQ_FOREACH(s, &cf->legs, in_conf) {
 				bool s_sends = s == l ? sender : is_sender(s->mode);
 				if (!s_sends || (s == l && was_sender && !sender))
 					continue;
-				if ((a.add[a.nadd] = ostream_new(sys, a.to_kg, s, err, errlen)) == NULL)
+				if ((a->add[a->nadd] = ostream_new(sys, a->to_kg, s, err, errlen)) == NULL)
 					goto nomem;
-				a.nadd++;
+				a->nadd++;
 			}
 		}
 		/* This leg starts sending: one stream to each existing group. */
 		if (sender && !was_sender) {
 			struct mxp_keygroup *kg;
 			TAILQ_FOREACH(kg, &cf->kgs, next) {
-				if ((a.add[a.nadd] = ostream_new(sys, kg, l, err, errlen)) == NULL)
+				if ((a->add[a->nadd] = ostream_new(sys, kg, l, err, errlen)) == NULL)
 					goto nomem;
-				a.nadd++;
+				a->nadd++;
 			}
 		}
-		a.drop_own = was_sender && !sender;
+		a->drop_own = was_sender && !sender;
 	}
-	struct mxp_conf_cmd c = { .fn = cmd_leg_mod, .a = &a };
-	r = conf_post(sys, cf->worker, &c);
+	r = conf_post(sys, cf->worker, c);
 	if (r) {
+		/* Nothing ran: undo the preparations. */
 		r = errf(err, errlen, r, "worker %u did not answer", cf->worker);
-		if (r == -ETIMEDOUT)
-			return r;
 		goto out;
 	}
-	if (c.result) {
+	if (c->result) {
 		/* Only the SRTP key installation can fail, and it was validated: report it. */
-		r = errf(err, errlen, c.result, "inbound key could not be installed");
+		r = errf(err, errlen, c->result, "inbound key could not be installed");
 	}
 	/* Commit the control-side view. */
 	explicit_bzero(&lc->in, sizeof(lc->in));
 	explicit_bzero(&lc->out, sizeof(lc->out));
 	lc->in = in;
 	lc->out = out;
-	if (a.to_kg)
-		lc->kg_id = a.to_kg->id;
+	if (a->to_kg)
+		lc->kg_id = a->to_kg->id;
 	rcu_sync(sys);
-	for (uint32_t i = 0; i < a.ndead; i++)
-		ostream_free(sys, a.dead[i]);
-	kg_free(sys, a.dead_kg);
-	ostream_free(sys, a.old_priv);
-	a.new_priv = NULL;
-	a.nadd = 0;
-	a.to_kg_new = false;
+	for (uint32_t i = 0; i < a->ndead; i++)
+		ostream_free(sys, a->dead[i]);
+	kg_free(sys, a->dead_kg);
+	ostream_free(sys, a->old_priv);
+	a->new_priv = NULL;
+	a->nadd = 0;
+	a->to_kg_new = false;
 	goto out;
 nomem:
 	if (err && err[0] == '\0')
 		errf(err, errlen, -ENOMEM, "out of memory");
 	r = -ENOMEM;
 out:
-	ostream_free(sys, a.new_priv);
-	for (uint32_t i = 0; i < a.nadd; i++)
-		ostream_free(sys, a.add[i]);
-	if (a.to_kg_new)
-		kg_free(sys, a.to_kg);
-	rte_free(a.add);
-	rte_free(a.dead);
+	ostream_free(sys, a->new_priv);
+	for (uint32_t i = 0; i < a->nadd; i++)
+		ostream_free(sys, a->add[i]);
+	if (a->to_kg_new)
+		kg_free(sys, a->to_kg);
+	rte_free(a->add);
+	rte_free(a->dead);
 	explicit_bzero(&in, sizeof(in));
 	explicit_bzero(&out, sizeof(out));
+	explicit_bzero(&a->m, sizeof(a->m)); /* it may carry keys */
+	conf_cmd_put(c);
 	return r;
+}
+
+/* ---- the worker's side of commands ------------------------------------------------------- */
+
+static void
+conf_cmd_exec(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	switch (c->type) {
+	case CONF_CMD_CONF_ADD: cmd_conf_add(w, c); break;
+	case CONF_CMD_CONF_DEL: cmd_conf_del(w, c); break;
+	case CONF_CMD_FLOOR: cmd_conf_floor(w, c); break;
+	case CONF_CMD_TOPN: cmd_conf_set(w, c); break;
+	case CONF_CMD_LEG_ADD: cmd_leg_add(w, c); break;
+	case CONF_CMD_LEG_DEL: cmd_leg_del(w, c); break;
+	case CONF_CMD_LEG_MOD: cmd_leg_mod(w, c); break;
+	}
 }
 
 /* ---- snapshots -------------------------------------------------------------------------------- */
@@ -1621,6 +1712,12 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 		struct mxp_conf_worker *w = sys->w[i];
 		if (w == NULL)
 			continue;
+		if (w->cmd_ring) {
+			/* commands whose posters gave up while the worker stalled */
+			struct mxp_conf_cmd *c;
+			while (rte_ring_dequeue(w->cmd_ring, (void **)&c) == 0)
+				conf_cmd_take(w, c);
+		}
 		if (w->handoff) {
 			struct rte_mbuf *m;
 			while (rte_ring_dequeue(w->handoff, (void **)&m) == 0)

@@ -159,14 +159,76 @@ struct mxp_conf {
 };
 TAILQ_HEAD(mxp_conf_list, mxp_conf);
 
-/* A command the control core asks a worker to run between two bursts. */
+/*
+ * Control -> worker commands. Typed, and owned by the heap, never by the poster's stack:
+ * the poster and the worker each hold a reference and whoever drops the last frees it.
+ * A command runs only if the worker takes it from POSTED to RUNNING; a poster that gives
+ * up (timeout) takes it from POSTED to ABANDONED instead, and then nothing of it ever runs:
+ * the poster undoes its preparations and reports -ETIMEDOUT, so every operation stays all
+ * or nothing even when a worker stalls.
+ */
+enum conf_cmd_type {
+	CONF_CMD_CONF_ADD = 1,
+	CONF_CMD_CONF_DEL,
+	CONF_CMD_FLOOR,
+	CONF_CMD_TOPN,
+	CONF_CMD_LEG_ADD,
+	CONF_CMD_LEG_DEL,
+	CONF_CMD_LEG_MOD,
+};
+
+enum conf_cmd_state {
+	CONF_CMD_POSTED = 0,
+	CONF_CMD_RUNNING,
+	CONF_CMD_DONE,
+	CONF_CMD_ABANDONED,
+};
+
+/* Members of the command that adds a leg. */
+struct leg_add_args {
+	struct mxp_leg *leg;
+	struct mxp_keygroup *new_kg;         /* NULL when the leg joins an existing group */
+	struct mxp_ostream **os;             /* new streams: the leg's own + others' to new_kg */
+	uint32_t nos;
+};
+
+/* Members of the command that removes a leg; the worker fills dead[] (sized beforehand). */
+struct leg_del_args {
+	struct mxp_leg *leg;
+	struct mxp_keygroup *dead_kg;        /* set by the worker when the group emptied */
+	struct mxp_ostream **dead;           /* streams unlinked */
+	uint32_t ndead;
+};
+
+/* What a modification changes on the worker (a copy of the caller's request). */
+struct leg_mod_args {
+	struct mxp_leg *leg;
+	struct mxp_leg_mod m;
+	struct mxp_keygroup *to_kg;          /* move to this group (activate_out) */
+	bool to_kg_new;
+	struct mxp_ostream **add;            /* streams to link */
+	uint32_t nadd;
+	bool drop_own;                       /* the leg stops sending: unlink its streams */
+	struct mxp_ostream **dead;           /* filled by the worker */
+	uint32_t ndead;
+	struct mxp_keygroup *dead_kg;
+	struct mxp_ostream *new_priv;        /* mix: private stream under the new group key */
+	struct mxp_ostream *old_priv;        /* mix: the one it replaced (freed afterwards) */
+};
+
 struct mxp_conf_cmd {
-	void (*fn)(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
-	uint64_t seq;
-	void *a, *b, *c, *d;                 /* arguments, by command */
-	uint64_t u;
-	void *out;                           /* snapshot destination */
+	enum conf_cmd_type type;
+	uint32_t state;                      /* enum conf_cmd_state, changed atomically */
+	uint32_t refs;                       /* poster + worker */
 	int result;
+	union {
+		struct mxp_conf *cf;                              /* CONF_ADD, CONF_DEL */
+		struct { struct mxp_conf *cf; struct mxp_leg *leg; } floor;
+		struct { struct mxp_conf *cf; uint16_t topn; } topn;
+		struct leg_add_args leg_add;
+		struct leg_del_args leg_del;
+		struct leg_mod_args leg_mod;
+	} u;
 };
 
 /* A packet waiting for the flush. */
@@ -209,7 +271,8 @@ struct mxp_conf_worker {
 	uint64_t *drops;
 	struct rte_ring *cmd_ring;           /* control → worker: commands */
 	struct rte_ring *handoff;            /* other workers → this one: frames */
-	uint64_t cmd_done;                   /* last command sequence run */
+	uint64_t cmds_run;                   /* commands run */
+	uint64_t cmds_abandoned;             /* commands dropped: the poster gave up waiting */
 	struct mxp_conf_list confs;
 	uint32_t nconfs;
 	uint64_t next_tick_tsc;
@@ -255,12 +318,23 @@ struct mxp_conf_sys {
 	struct rte_hash *ssrcs;              /* digest || ssrc → 1: output SSRCs per key */
 	int8_t addr_by_port[MXP_CONF_MAX_PORTS][2]; /* [port][0 v4, 1 v6] → addr index, -1 */
 	uint32_t next_conf_id, next_leg_id, next_kg_id;
-	uint64_t cmd_seq;
 	size_t srtp_ctx_size;
 };
 
 /* conf_ctl.c */
+/* A new command of a type (zeroed, one reference: the caller's), or NULL. */
+struct mxp_conf_cmd *conf_cmd_new(enum conf_cmd_type type);
+/* Drop a reference; the last one frees the command. */
+void conf_cmd_put(struct mxp_conf_cmd *c);
+/*
+ * Post a command to a worker and wait until it ran (the caller keeps its reference).
+ * Returns 0 (it ran), -EBUSY (the worker's ring is full) or -ETIMEDOUT (the worker did not
+ * take it within the system's command timeout): on both errors it did not run and never
+ * will.
+ */
 int conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c);
+/* Worker: run a command taken from the ring (or inline), unless its poster gave up. */
+void conf_cmd_take(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
 
 /* conf_worker.c */
 /* Rebuild a leg's header templates after its remote address changed. */

@@ -101,10 +101,8 @@ mxp_conf_worker_detach(struct mxp_conf_worker *w)
 	mxp_conf_flush(w);
 	/* Run what the control core may still have posted. */
 	struct mxp_conf_cmd *c;
-	while (rte_ring_dequeue(w->cmd_ring, (void **)&c) == 0) {
-		c->fn(w, c);
-		__atomic_store_n(&w->cmd_done, c->seq, __ATOMIC_RELEASE);
-	}
+	while (rte_ring_dequeue(w->cmd_ring, (void **)&c) == 0)
+		conf_cmd_take(w, c);
 	__atomic_store_n(&w->attached, false, __ATOMIC_RELEASE);
 	if (!w->sys->p.inline_workers) {
 		rte_rcu_qsbr_thread_offline(w->sys->rcu, w->idx);
@@ -121,10 +119,8 @@ mxp_conf_worker_poll(struct mxp_conf_worker *w)
 
 	if (w->npend)
 		mxp_conf_flush(w);
-	while (rte_ring_dequeue(w->cmd_ring, (void **)&c) == 0) {
-		c->fn(w, c);
-		__atomic_store_n(&w->cmd_done, c->seq, __ATOMIC_RELEASE);
-	}
+	while (rte_ring_dequeue(w->cmd_ring, (void **)&c) == 0)
+		conf_cmd_take(w, c);
 	/* Frames another worker received for our legs. */
 	struct rte_mbuf *m[32];
 	unsigned int n = rte_ring_dequeue_burst(w->handoff, (void **)m, RTE_DIM(m), NULL);

@@ -284,6 +284,13 @@ struct mxp_conf_sys_params {
 	 * instead of being posted to a worker.
 	 */
 	bool inline_workers;
+	/**
+	 * How long the control core waits for a worker to run a command, in ms (0: 2000).
+	 * An operation whose worker does not answer in time fails with -ETIMEDOUT and
+	 * changes nothing: the command is withdrawn, the worker discards it when it gets to
+	 * it.
+	 */
+	uint32_t cmd_timeout_ms;
 };
 
 struct mxp_conf_sys;
@@ -452,6 +459,16 @@ bool mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *
 
 /** Process what mxp_conf_rx() queued: batched SRTP, switching/forwarding, replication. */
 void mxp_conf_flush(struct mxp_conf_worker *w);
+
+/** Control commands a worker handled. */
+struct mxp_conf_worker_stats {
+	uint64_t cmds_run;           /**< run between two bursts */
+	uint64_t cmds_abandoned;     /**< discarded: the control core had given up waiting */
+};
+
+/** Counters of worker @p idx (control core). -EINVAL if there is no such worker. */
+int mxp_conf_worker_stats(struct mxp_conf_sys *sys, uint16_t idx,
+			  struct mxp_conf_worker_stats *st);
 
 /** TSC frequency used to turn last_rx_tsc into seconds (set by mxp_conf_sys_create). */
 uint64_t mxp_conf_tsc_hz(void);
