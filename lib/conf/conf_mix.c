@@ -10,7 +10,8 @@
  *    ONCE PER KEY GROUP and replicated to the group's listeners of that codec.
  * Encoders belong to output streams (the shared encoder per codec, a private one per leg),
  * so encoder state and RTP timestamps stay continuous when a leg moves between the shared
- * and its private mix.
+ * and its private mix. What a tick produces leaves through the emit pipeline (conf_emit.c),
+ * as switched packets do.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +69,7 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 		return -EINVAL;
 	}
 	cf->mixer = rte_zmalloc("mxp_mixer", sz, 64);
+	cf->mixer_size = sz;
 	if (cf->mixer == NULL) {
 		snprintf(err, errlen, "mix: out of memory for a mixer of %u legs", cf->max_legs);
 		return -ENOMEM;
@@ -88,15 +90,20 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 	}
 	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++)
 		mxp_media_coder_init(&cf->enc[c], (enum mxp_media_codec)c);
-	(void)sys;
+	sys->mem.mixers++;
+	sys->mem.mixer_bytes += sz;
 	return 0;
 }
 
 void
-conf_mix_conf_free(struct mxp_conf *cf)
+conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 {
+	if (cf->mixer == NULL)
+		return;
 	rte_free(cf->mixer);
 	cf->mixer = NULL;
+	sys->mem.mixers--;
+	sys->mem.mixer_bytes -= cf->mixer_size;
 }
 
 int
@@ -141,12 +148,14 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 			snprintf(err, errlen, "mix: out of memory for the leg");
 		return -ENOMEM;
 	}
+	l->ml_size = sz;
+	sys->mem.media_legs++;
+	sys->mem.media_bytes += sz;
 	l->out_codec = (uint8_t)out;
 	l->out_pt = codec_pt(out);
 	l->priv = conf_mix_priv_new(sys, l, l->kg, err, errlen);
 	if (l->priv == NULL) {
-		rte_free(l->ml);
-		l->ml = NULL;
+		conf_mix_leg_free(sys, l);
 		return -ENOMEM;
 	}
 	return 0;
@@ -167,6 +176,7 @@ conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_keygro
 	}
 	mxp_media_tx_init(os->mtx, (enum mxp_media_codec)l->out_codec, l->out_pt, os->ssrc, os->seq,
 			  (uint32_t)rte_rand());
+	os->src = l;
 	return os;
 }
 
@@ -177,8 +187,12 @@ conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
 		conf_ostream_free(sys, l->priv);
 		l->priv = NULL;
 	}
-	rte_free(l->ml);
-	l->ml = NULL;
+	if (l->ml) {
+		rte_free(l->ml);
+		l->ml = NULL;
+		sys->mem.media_legs--;
+		sys->mem.media_bytes -= l->ml_size;
+	}
 }
 
 int
@@ -209,26 +223,25 @@ conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 
 /* ---- worker side ------------------------------------------------------------------------------- */
 
-static inline bool
-receives(uint8_t mode)
+void
+conf_mix_count(struct mxp_leg *l, int sign)
 {
-	return mode == MXP_SM_SENDRECV || mode == MXP_SM_RECVONLY;
+	if (conf_receiving(l->mode))
+		l->kg->nrecv_codec[l->out_codec] += (uint32_t)sign;
 }
 
 void
 conf_mix_leg_link(struct mxp_leg *l)
 {
 	mxp_media_mixer_leg_add(l->conf->mixer, l->ml);
-	if (receives(l->mode))
-		l->kg->nrecv_codec[l->out_codec]++;
+	conf_mix_count(l, +1);
 }
 
 void
 conf_mix_leg_unlink(struct mxp_leg *l)
 {
 	mxp_media_mixer_leg_remove(l->conf->mixer, l->ml);
-	if (receives(l->mode))
-		l->kg->nrecv_codec[l->out_codec]--;
+	conf_mix_count(l, -1);
 }
 
 void
@@ -271,8 +284,8 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 	} else if (r == MXP_MEDIA_RX_NOT_SENDING) {
 		l->st.not_sending++;
 	} else {
-		l->st.rx_pkts++;
-		l->st.rx_bytes += len;
+		l->rx_pkts++;
+		l->rx_bytes += len;
 		l->conf->rx_pkts++;
 	}
 	rte_pktmbuf_free(m);
@@ -291,19 +304,27 @@ rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, ui
 	uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(RTP_HDR + plen));
 	h[0] = 0x80;
 	h[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
-	h[2] = (uint8_t)(seq >> 8);
-	h[3] = (uint8_t)seq;
-	h[4] = (uint8_t)(ts >> 24);
-	h[5] = (uint8_t)(ts >> 16);
-	h[6] = (uint8_t)(ts >> 8);
-	h[7] = (uint8_t)ts;
-	h[8] = (uint8_t)(ssrc >> 24);
-	h[9] = (uint8_t)(ssrc >> 16);
-	h[10] = (uint8_t)(ssrc >> 8);
-	h[11] = (uint8_t)ssrc;
+	mxp_pkt_wr16(h + 2, seq);
+	mxp_pkt_wr32(h + 4, ts);
+	mxp_pkt_wr32(h + 8, ssrc);
 	memcpy(h + RTP_HDR, payload, plen);
-	m->l2_len = m->l3_len = m->l4_len = 0;
 	return m;
+}
+
+/* Mark this tick's talkers in their receiver entries (they hear their private mix). */
+static void
+talkers_mark(struct mxp_conf *cf, const struct mxp_media_mix_result *res)
+{
+	for (unsigned int t = 0; t < cf->n_prev_talkers; t++)
+		conf_leg_rcv(cf->prev_talkers[t])->flags &= (uint8_t)~RCV_TALKER;
+	cf->n_prev_talkers = 0;
+	for (unsigned int t = 0; t < res->n_talkers; t++) {
+		struct mxp_leg *tl = mxp_media_leg_opaque(res->talkers[t].leg);
+		if (tl != NULL) {
+			conf_leg_rcv(tl)->flags |= RCV_TALKER;
+			cf->prev_talkers[cf->n_prev_talkers++] = tl;
+		}
+	}
 }
 
 /* One mix tick of a conference: private mixes to the talkers, the shared mix to the rest. */
@@ -311,31 +332,13 @@ static void
 mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64_t now_tsc)
 {
 	const struct mxp_media_mix_result *res = mxp_media_mix_tick(cf->mixer, now_us);
-	struct mxp_srtp_ctx *ctx[MXP_MEDIA_MAX_TALKERS + MXP_MEDIA_CODEC_COUNT * 64];
-	struct rte_mbuf *mb[RTE_DIM(ctx)];
-	struct conf_out out[RTE_DIM(ctx)];
-	uint8_t reason[RTE_DIM(ctx)];
-	unsigned int n = 0;
 	cf->mix_ticks++;
+	talkers_mark(cf, res);
 
-	/* Who talks this tick: they get private mixes and not the shared one. The flags of
-	 * the previous tick's talkers are cleared first (at most N legs, not all of them). */
-	for (unsigned int t = 0; t < cf->n_prev_talkers; t++)
-		cf->prev_talkers[t]->mix_talker = false;
-	cf->n_prev_talkers = 0;
-	for (unsigned int t = 0; t < res->n_talkers; t++) {
-		struct mxp_leg *tl = mxp_media_leg_opaque(res->talkers[t].leg);
-		if (tl != NULL) {
-			tl->mix_talker = true;
-			cf->prev_talkers[cf->n_prev_talkers++] = tl;
-		}
-	}
 	for (unsigned int t = 0; t < res->n_talkers; t++) {
 		const struct mxp_media_mix_talker *tk = &res->talkers[t];
 		struct mxp_leg *tl = mxp_media_leg_opaque(tk->leg);
-		if (tl == NULL)
-			continue;
-		if (!receives(tl->mode) || !tl->remote_known || tl->priv == NULL)
+		if (tl == NULL || !(conf_leg_rcv(tl)->flags & RCV_ON) || tl->priv == NULL)
 			continue;
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 		struct mxp_media_tx_hdr hdr;
@@ -347,16 +350,14 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 					      (unsigned int)plen);
 		if (m == NULL)
 			continue;
-		tl->priv->pkts++;
-		tl->priv->octets += (unsigned int)plen;
-		tl->priv->last_ts = hdr.ts;
-		tl->priv->last_tsc = now_tsc;
-		ctx[n] = tl->priv->ctx;
-		mb[n] = m;
-		m->hash.usr = n;
+		struct mxp_ostream *os = tl->priv;
+		os->pkts++;
+		os->octets += (unsigned int)plen;
+		os->last_ts = hdr.ts;
+		os->last_tsc = now_tsc;
 		/* a private stream has exactly one receiver: the talker */
-		out[n] = (struct conf_out){ .m = m, .conf = cf, .kg = NULL, .only = tl, .mix_codec = -1 };
-		n++;
+		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
+		cf->mix_sent++;
 	}
 	/* The shared mix: encode once per codec, wrap and encrypt once per key group. */
 	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++) {
@@ -379,9 +380,11 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			}
 			/* listeners of this codec in this group who are not talking */
 			uint32_t talking = 0;
-			struct mxp_leg *m2;
-			TAILQ_FOREACH(m2, &kg->members, in_group)
-				talking += m2->mix_talker && receives(m2->mode) && m2->out_codec == c;
+			for (unsigned int t = 0; t < cf->n_prev_talkers; t++) {
+				const struct mxp_leg *tl = cf->prev_talkers[t];
+				talking += tl->kg == kg && conf_receiving(tl->mode) &&
+					   tl->out_codec == c;
+			}
 			if (talking >= kg->nrecv_codec[c])
 				continue;
 			if (plen < 0) {
@@ -389,8 +392,6 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				if (plen <= 0)
 					break;
 			}
-			if (n == RTE_DIM(ctx))
-				break;
 			struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, codec_pt(c),
 						      os->marker_next, pay, (unsigned int)plen);
 			if (m == NULL)
@@ -399,37 +400,11 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			os->pkts++;
 			os->octets += (unsigned int)plen;
 			os->last_tsc = now_tsc;
-			ctx[n] = os->ctx;
-			mb[n] = m;
-			m->hash.usr = n;
-			out[n] = (struct conf_out){ .m = m, .conf = cf, .kg = kg, .mix_codec = (int8_t)c };
-			n++;
-		}
-	}
-	if (n == 0)
-		return;
-	/* One protect burst for everything this tick produced (plain conferences skip it). */
-	unsigned int ok = n;
-	if (ctx[0] != NULL) {
-		ok = mxp_srtp_protect_burst(ctx, mb, (uint16_t)n, reason);
-		for (unsigned int k = ok; k < n; k++) {
-			w->drops[MXP_DROP_SRTP_PROTECT]++;
-			out[mb[k]->hash.usr].m = NULL;
-			rte_pktmbuf_free(mb[k]);
-		}
-		for (unsigned int k = 0; k < ok; k++) {
-			struct conf_out *o = &out[mb[k]->hash.usr];
-			if (o->kg)
-				o->kg->encryptions++;
-			else if (o->only)
-				o->only->kg->encryptions++;
-		}
-	}
-	for (unsigned int k = 0; k < n; k++)
-		if (out[k].m) {
-			conf_replicate(w, &out[k]);
+			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .conf = cf,
+							     .codec = (uint8_t)c });
 			cf->mix_sent++;
 		}
+	}
 }
 
 /* ---- the tick heap (worker side) -------------------------------------------------------------- */
@@ -505,10 +480,14 @@ conf_mix_poll(struct mxp_conf_worker *w, uint64_t now_tsc)
 		return;
 	uint64_t now_us = tsc_us(now_tsc);
 	/* every conference due, earliest first; each goes back with its next tick */
+	bool ticked = false;
 	while (w->mix_n && w->mix_heap[0].due_us <= now_us) {
 		struct mxp_conf *cf = w->mix_heap[0].cf;
 		mix_tick(w, cf, now_us, now_tsc);
 		w->mix_heap[0].due_us = mxp_media_mixer_next_tick(cf->mixer);
 		heap_down(w, 0);
+		ticked = true;
 	}
+	if (ticked)
+		conf_emit(w);
 }

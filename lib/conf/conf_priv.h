@@ -1,8 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* lib/conf internals. Hot structures are owned by one worker; see mxp_conf.h. */
+/*
+ * lib/conf internals. Hot structures are owned by one worker; see mxp_conf.h.
+ *
+ * Layout rule (VPP's ipsec_sa_t style): what the worker reads or writes for every packet and
+ * every tick sits in the first cache lines of a structure, checked at compile time by
+ * CONF_HOT() below; configuration, statistics and labels follow. The files:
+ *
+ *   conf_sys.c    the system, workers, control -> worker commands, memory accounting
+ *   conf_conf.c   conferences (create, destroy, floor, top-N)
+ *   conf_leg.c    legs (add, remove, modify), local ports, the classification table
+ *   conf_keys.c   keys, key groups and their receiver arrays, output streams, SSRCs
+ *   conf_snap.c   what the control core reads: snapshots, key usage, memory
+ *   conf_rx.c     worker: classification and the flush (validate, inbound crypto, modes)
+ *   conf_emit.c   worker: the one emit pipeline (stamp, protect, replicate, transmit), timers
+ *   conf_mix.c    the mix mode (control side allocation, worker rx and tick)
+ *   conf_rtcp.c   RTCP statistics and sender reports
+ */
 #ifndef MXP_CONF_PRIV_H
 #define MXP_CONF_PRIV_H
 
+#include <stddef.h>
+#include <string.h>
 #include <sys/queue.h>
 
 #include <rte_hash.h>
@@ -14,138 +32,272 @@
 #include "mxp_rtp.h"
 
 #define CONF_BURST 64              /* packets queued between flushes */
-#define CONF_MAX_OUT 256           /* payloads protected per burst call */
+#define CONF_MAX_OUT 256           /* payloads waiting for protect and replication */
 #define CONF_TICK_MS 20            /* top-N and RTCP timer */
 #define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
 #define CONF_CMD_TIMEOUT_MS 2000
 #define TABLE_RTCP 1ul             /* low bit of a table entry: the RTCP port */
 
+/* A field lies within the first n cache lines of its structure. */
+#define CONF_HOT(type, field, lines) \
+	_Static_assert(offsetof(type, field) + sizeof(((type *)0)->field) <= (lines) * 64, \
+		       #type "." #field " left the hot cache lines")
+
 struct mxp_leg;
 struct mxp_keygroup;
 struct mxp_conf;
 
+/* ---- small pools ---------------------------------------------------------------------------- */
+
 /*
- * An output stream: what one sender (switch) or the mixer (mix) sends under one key
- * group's key. Own SSRC, own sequence numbers, own SRTP context.
+ * Fixed-size objects carved from chunks of hugepage memory (control core only): dense, one
+ * allocation per 64 objects instead of one rte_malloc element each. Objects are zeroed when
+ * taken and wiped when returned; chunks are kept for reuse.
+ */
+struct conf_pool {
+	const char *name;
+	size_t size;                 /* object size, a multiple of 64 */
+	void *free;                  /* free list through the first word */
+	void **chunks;
+	uint32_t nchunks, cap_chunks;
+	uint64_t used;               /* objects handed out */
+};
+
+void conf_pool_init(struct conf_pool *p, const char *name, size_t size);
+void *conf_pool_get(struct conf_pool *p);
+void conf_pool_put(struct conf_pool *p, void *obj);
+void conf_pool_fini(struct conf_pool *p);
+/* Bytes reserved (chunks). */
+uint64_t conf_pool_bytes(const struct conf_pool *p);
+
+/* ---- output streams ------------------------------------------------------------------------- */
+
+/*
+ * An output stream: what one sender (switch) or the mixer (a shared mix per codec, or a
+ * talker's private mix) sends under one key group's key. Own SSRC, own sequence numbers,
+ * own SRTP context.
  */
 struct mxp_ostream {
-	TAILQ_ENTRY(mxp_ostream) by_sender;  /* sender's list of streams (one per group) */
-	TAILQ_ENTRY(mxp_ostream) by_group;   /* group's list of streams */
-	struct mxp_keygroup *kg;
-	struct mxp_leg *src;
+	/* line 0: what a packet reads and writes */
 	struct mxp_srtp_ctx *ctx;            /* NULL for plain-RTP groups */
+	struct mxp_keygroup *kg;
 	uint32_t ssrc;
 	uint16_t seq;
+	bool marker_next;                    /* mix: the next packet starts a talkspurt */
+	bool self_group;                     /* switch: its sender receives in kg too */
 	uint32_t last_ts;                    /* RTP timestamp of the last packet sent */
 	uint64_t last_tsc;
 	uint64_t pkts, octets;               /* for sender reports */
 	uint64_t next_sr_tsc;
-	struct mxp_media_tx *mtx;            /* mix: a talker's private encoder and RTP state */
-	bool marker_next;                    /* mix: next packet starts a talkspurt */
-};
+	/* cold */
+	struct mxp_media_tx *mtx;            /* mix private: the talker's encoder and RTP state */
+	struct mxp_leg *src;                 /* switch: the sender; mix: the talker or NULL */
+	SLIST_ENTRY(mxp_ostream) by_sender;  /* switch: the sender's streams, one per group */
+	TAILQ_ENTRY(mxp_ostream) by_group;   /* the group's streams (reports, SSRC checks) */
+} __rte_cache_aligned;
+CONF_HOT(struct mxp_ostream, next_sr_tsc, 1);
+SLIST_HEAD(mxp_ostream_slist, mxp_ostream);
 TAILQ_HEAD(mxp_ostream_list, mxp_ostream);
 
-TAILQ_HEAD(mxp_leg_list, mxp_leg);
+/* ---- receivers -------------------------------------------------------------------------------- */
+
+#define RCV_ON 0x1       /* the leg's mode lets it receive and its address is known */
+#define RCV_TALKER 0x2   /* mix: a talker this tick (hears its private mix, not the shared) */
+
+/*
+ * One receiver of a key group: everything a copy needs, in a dense per-group array that
+ * replication walks front to back (no list walk, no visit of the leg). The template holds
+ * the Ethernet/IP/UDP header towards the participant, the next hop's MAC included once
+ * resolved; a copy is a header copy and two checksum additions.
+ */
+struct conf_rcv {
+	struct mxp_pkt_udp_tmpl t;           /* line 0: the header; line 1: partial sums */
+	struct mxp_leg *leg;
+	uint64_t mac_gen;                    /* neighbour generation + 1 of the MAC in t; 0 none */
+	uint16_t port_idx;
+	uint8_t flags;                       /* RCV_* */
+	uint8_t codec;                       /* mix: the codec the leg receives */
+	uint32_t pad_;
+	uint64_t tx_pkts, tx_bytes, rtcp_tx;
+} __rte_cache_aligned;
+_Static_assert(sizeof(struct conf_rcv) == 128, "a receiver is two cache lines");
+
+/* ---- key groups ------------------------------------------------------------------------------- */
 
 /* Legs of a conference sharing an outbound master key. */
 struct mxp_keygroup {
-	TAILQ_ENTRY(mxp_keygroup) next;
+	/* line 0: replication and the mix tick */
+	struct conf_rcv *rcv;                /* its receivers (every member), dense */
+	uint32_t nrcv;                       /* members */
+	uint32_t nrecv;                      /* members whose mode lets them receive */
+	uint64_t encryptions;
+	uint64_t sent;
+	uint32_t nrecv_codec[MXP_MEDIA_CODEC_COUNT]; /* mix: receiving members per codec */
+	/* line 1 */
+	struct mxp_ostream *mix[MXP_MEDIA_CODEC_COUNT]; /* mix: the shared mix per codec */
+	/* cold */
+	uint32_t rcv_cap;
 	uint32_t id;
-	uint8_t digest[32];                  /* SHA-256(suite || key || salt || mki) */
+	TAILQ_ENTRY(mxp_keygroup) next;
+	uint8_t digest[32];                  /* SHA-256(suite || key || salt) */
 	char fp[9];
 	bool plain;
 	struct mxp_conf_key key;             /* wiped when the group goes */
-	struct mxp_leg_list members;
-	uint32_t nmembers;
-	uint32_t nrecv;                      /* members whose mode lets them receive */
 	struct mxp_ostream_list streams;
 	uint32_t nstreams;
-	uint64_t encryptions;
-	uint64_t sent;
 	/* the key's use by every stream the group encrypts, its lifetime checked against the
 	 * total (RFC 4568: packets under the master key, whatever their SSRC) */
 	struct mxp_srtp_key_usage usage;
-	/* mix: the shared mix under this key, one stream per output codec */
-	struct mxp_ostream *mix[MXP_MEDIA_CODEC_COUNT];
-	uint32_t nrecv_codec[MXP_MEDIA_CODEC_COUNT]; /* receiving members per output codec */
-};
+} __rte_cache_aligned;
+CONF_HOT(struct mxp_keygroup, nrecv_codec, 1);
+CONF_HOT(struct mxp_keygroup, mix, 2);
 TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 
-/* RFC 3550 A.1/A.8 receive statistics of a leg's inbound stream. */
-struct mxp_rx_rtp {
+/* ---- legs ------------------------------------------------------------------------------------- */
+
+/* RFC 3550 A.1/A.8 receive statistics of a leg's inbound stream (24 bytes, hot). */
+struct conf_rx_rtp {
 	uint16_t max_seq;
+	uint16_t pad_;
 	uint32_t cycles;
 	uint32_t base_seq;
 	uint32_t received;
-	uint32_t expected_prior, received_prior;
 	uint32_t jitter;       /* RTP units << 4 */
-	int64_t transit;
-	bool started;
-	uint32_t lsr;          /* middle 32 bits of the last SR's NTP time */
-	uint64_t lsr_tsc;
+	int32_t transit;       /* RTP units (8 kHz), wraps like the timestamps */
+};
+
+/* leg flags (line 0) */
+#define LEG_PLAIN 0x01
+#define LEG_STRICT 0x02
+#define LEG_RTCP_MUX 0x04
+#define LEG_REMOTE_KNOWN 0x08
+#define LEG_SSRC_CONFLICT 0x10
+#define LEG_MUTED 0x20
+#define LEG_AF6 0x40
+/* leg state (line 1) */
+#define LEG_SSRC_KNOWN 0x01
+#define LEG_IN_TOPN 0x02
+#define LEG_TOPN_PREV 0x04
+#define LEG_RX_STARTED 0x08
+
+/* Counters a leg keeps apart from the hot lines (see struct mxp_leg_stats). */
+struct conf_leg_cold_stats {
+	uint64_t rtcp_rx;
+	uint64_t auth_failures_plain; /* unused for SRTP legs: lib/srtp counts those */
+	uint64_t other_drops;
+	uint64_t source_mismatch;
+	uint64_t latches;
+	uint64_t not_sending;
+	uint64_t topn_filtered;
+	uint64_t floor_filtered;
+	uint64_t dtmf;
+	uint64_t dtmf_log;
+	uint64_t tx_pkts, tx_bytes, rtcp_tx; /* of receiver entries the leg had before a move */
+	uint32_t remote_fraction_lost;
+	uint32_t remote_jitter;
 };
 
 struct mxp_leg {
-	TAILQ_ENTRY(mxp_leg) in_conf;
-	TAILQ_ENTRY(mxp_leg) in_group;
-	uint32_t id;
-	uint16_t owner;
-	uint16_t port_idx;
-	uint16_t addr_idx;
-	uint8_t af;
-	uint8_t mode;                        /* enum mxp_stream_mode */
-	bool strict, plain, rtcp_mux, remote_known;
-	bool ssrc_conflict;
-	uint8_t audio_level_id;
-	uint8_t level;                       /* smoothed -dBov, 127 = silence */
-	bool in_topn;
-	bool topn_prev;
-	bool muted;
-	uint16_t local_port, local_rtcp_port;
-	struct mxp_ip local_ip;
-	struct mxp_ip remote_ip;
-	uint16_t remote_port, remote_rtcp_port;
-	struct rte_ether_addr src_mac;
-	struct mxp_pkt_udp_tmpl tmpl_rtp;    /* headers towards the participant */
-	struct mxp_pkt_udp_tmpl tmpl_rtcp;
-	struct rte_ether_addr dst_mac;       /* next hop, valid while mac_gen is current */
-	uint64_t mac_gen;                    /* neighbour generation + 1; 0 = not cached */
+	/* ---- line 0: read for every packet, written by commands and latching ---- */
 	struct mxp_conf *conf;
 	struct mxp_srtp_ctx *in;             /* the participant's keys, SRTP and SRTCP */
-	uint8_t in_digest[32];               /* of its first key: SSRC collision checks */
-	struct mxp_keygroup *kg;             /* group whose streams this leg receives */
-	struct mxp_ostream_list streams;     /* this leg's packets, one stream per group */
-	uint64_t pt_ok[2];                   /* bitmap of accepted payload types */
-	bool any_pt;
+	union {
+		struct mxp_media_leg *ml;    /* mix: jitter buffer, decoder, level */
+		struct mxp_ostream_slist streams; /* switch: its packets, one stream per group */
+	};
+	uint64_t pt_ok[2];                   /* accepted RTP payload types (all ones: any) */
+	uint8_t remote[16];                  /* remote address (IPv4: the first 4 bytes) */
+	uint16_t remote_port, remote_rtcp_port;
+	uint16_t owner;                      /* worker */
+	uint8_t mode;                        /* enum mxp_stream_mode */
+	uint8_t flags;                       /* LEG_* */
+	/* ---- line 1: written for every packet ---- */
+	uint64_t rx_pkts, rx_bytes;          /* RTP accepted */
+	uint64_t last_rx_tsc;
+	uint32_t ssrc;                       /* inbound SSRC once LEG_SSRC_KNOWN */
+	uint8_t level;                       /* smoothed -dBov, 127 = silence */
+	uint8_t audio_level_id;              /* RFC 6464 extension id, 0 = none */
+	uint8_t state;                       /* LEG_SSRC_KNOWN, LEG_IN_TOPN, ... */
+	uint8_t pad_;
 	uint64_t level_tsc;
-	struct mxp_rx_rtp rx;
-	/* mix */
-	struct mxp_media_leg *ml;            /* jitter buffer, decoder, level */
-	struct mxp_ostream *priv;            /* its private mix-minus-self */
-	uint8_t out_codec;                   /* enum mxp_media_codec it receives */
+	struct conf_rx_rtp rx;
+	/* ---- cold: control, statistics, labels ---- */
+	uint32_t id;
+	uint32_t rcv_idx;                    /* its entry in kg->rcv[] */
+	struct mxp_keygroup *kg;             /* the group whose streams it receives */
+	TAILQ_ENTRY(mxp_leg) in_conf;
+	uint16_t port_idx, addr_idx;
+	uint16_t local_port, local_rtcp_port;
+	struct mxp_ip local_ip;
+	struct rte_ether_addr src_mac;
+	struct mxp_pkt_udp_tmpl tmpl_rtcp;   /* RTCP headers towards the participant */
+	uint8_t in_digest[32];               /* of its first key: SSRC collision checks */
+	struct mxp_ostream *priv;            /* mix: its private mix-minus-self */
+	uint8_t out_codec;                   /* mix: enum mxp_media_codec it receives */
 	uint8_t out_pt;
-	bool mix_talker;                     /* in the last tick's talker set */
-	struct mxp_leg_stats st;
+	uint32_t lsr;                        /* middle 32 bits of the last SR's NTP time */
+	uint64_t lsr_tsc;
+	size_t ml_size;                      /* mix: bytes of ml */
+	struct conf_leg_cold_stats st;
 	char label[MXP_CONF_NAME_LEN];
-};
+} __rte_cache_aligned;
+CONF_HOT(struct mxp_leg, flags, 1);
+CONF_HOT(struct mxp_leg, rx, 2);
+TAILQ_HEAD(mxp_leg_list, mxp_leg);
+
+static inline bool
+conf_receiving(uint8_t mode)
+{
+	return mode == MXP_SM_SENDRECV || mode == MXP_SM_RECVONLY;
+}
+
+static inline bool
+conf_sending(uint8_t mode)
+{
+	return mode == MXP_SM_SENDRECV || mode == MXP_SM_SENDONLY;
+}
+
+/* The leg's remote address as an mxp_ip. */
+static inline struct mxp_ip
+conf_leg_remote(const struct mxp_leg *l)
+{
+	struct mxp_ip a;
+	memset(&a, 0, sizeof(a));
+	a.af = (l->flags & LEG_AF6) ? AF_INET6 : AF_INET;
+	memcpy(a.v6, l->remote, (l->flags & LEG_AF6) ? 16 : 4);
+	return a;
+}
+
+/* The leg's receiver entry. */
+static inline struct conf_rcv *
+conf_leg_rcv(const struct mxp_leg *l)
+{
+	return &l->kg->rcv[l->rcv_idx];
+}
+
+/* ---- conferences ------------------------------------------------------------------------------ */
 
 struct mxp_conf {
-	TAILQ_ENTRY(mxp_conf) next;
-	uint32_t id;
-	uint16_t worker;
+	/* line 0: per packet */
 	uint8_t mode;
 	uint16_t topn;
-	uint32_t replay_window;
+	uint16_t worker;
 	struct mxp_leg *floor;               /* NULL: open floor */
+	struct mxp_keygroup *fwd_kg;         /* forward mode: the one group (every leg) */
+	uint64_t rx_pkts, tx_pkts;
+	struct mxp_media_mixer *mixer;
+	/* cold */
+	uint32_t id;
+	TAILQ_ENTRY(mxp_conf) next;
+	uint32_t replay_window;
 	struct mxp_leg_list legs;
 	uint32_t nlegs;
 	struct mxp_kg_list kgs;
 	uint32_t nkgs;
-	uint64_t rx_pkts, tx_pkts;
 	uint64_t enc_gone, dec_gone;         /* of key groups and legs that left (cumulative counts) */
 	uint64_t created_ms;
 	/* mix */
-	struct mxp_media_mixer *mixer;
+	size_t mixer_size;
 	uint32_t heap_idx;                   /* mix: place in the owner's tick heap, or UINT32_MAX */
 	struct mxp_media_coder enc[MXP_MEDIA_CODEC_COUNT]; /* the shared mix, once per codec */
 	uint32_t max_legs;
@@ -156,16 +308,18 @@ struct mxp_conf {
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
 	bool fwd_key_set;
 	char name[MXP_CONF_NAME_LEN];
-};
+} __rte_cache_aligned;
+CONF_HOT(struct mxp_conf, mixer, 1);
 TAILQ_HEAD(mxp_conf_list, mxp_conf);
 
+/* ---- control -> worker commands ----------------------------------------------------------------- */
+
 /*
- * Control -> worker commands. Typed, and owned by the heap, never by the poster's stack:
- * the poster and the worker each hold a reference and whoever drops the last frees it.
- * A command runs only if the worker takes it from POSTED to RUNNING; a poster that gives
- * up (timeout) takes it from POSTED to ABANDONED instead, and then nothing of it ever runs:
- * the poster undoes its preparations and reports -ETIMEDOUT, so every operation stays all
- * or nothing even when a worker stalls.
+ * Typed, and owned by the heap, never by the poster's stack: the poster and the worker each
+ * hold a reference and whoever drops the last frees it. A command runs only if the worker
+ * takes it from POSTED to RUNNING; a poster that gives up (timeout) takes it from POSTED to
+ * ABANDONED instead, and then nothing of it ever runs: the poster undoes its preparations
+ * and reports -ETIMEDOUT, so every operation stays all or nothing even when a worker stalls.
  */
 enum conf_cmd_type {
 	CONF_CMD_CONF_ADD = 1,
@@ -184,10 +338,18 @@ enum conf_cmd_state {
 	CONF_CMD_ABANDONED,
 };
 
+/* A receiver array that must grow before a member joins (the worker copies and swaps). */
+struct conf_rcv_grow {
+	struct mxp_keygroup *kg;
+	struct conf_rcv *arr;                /* in: the larger array; out: the old one to free */
+	uint32_t cap;
+};
+
 /* Members of the command that adds a leg. */
 struct leg_add_args {
 	struct mxp_leg *leg;
 	struct mxp_keygroup *new_kg;         /* NULL when the leg joins an existing group */
+	struct conf_rcv_grow grow;           /* kg NULL: the group has room */
 	struct mxp_ostream **os;             /* new streams: the leg's own + others' to new_kg */
 	uint32_t nos;
 };
@@ -206,6 +368,7 @@ struct leg_mod_args {
 	struct mxp_leg_mod m;
 	struct mxp_keygroup *to_kg;          /* move to this group (activate_out) */
 	bool to_kg_new;
+	struct conf_rcv_grow grow;           /* to_kg needs a larger receiver array */
 	struct mxp_ostream **add;            /* streams to link */
 	uint32_t nadd;
 	bool drop_own;                       /* the leg stops sending: unlink its streams */
@@ -231,6 +394,8 @@ struct mxp_conf_cmd {
 	} u;
 };
 
+/* ---- the worker -------------------------------------------------------------------------------- */
+
 /* A packet waiting for the flush. */
 struct conf_pending {
 	struct rte_mbuf *m;
@@ -242,16 +407,23 @@ struct conf_pending {
 	bool latch;
 };
 
-/* One replica to build after protect: payload for a group (or all receivers). */
+#define OUT_RTCP 0x1   /* an RTCP packet: SRTCP, the RTCP templates */
+#define OUT_STAMP 0x2  /* switch: write the stream's SSRC and sequence number into it */
+
+/*
+ * One payload on its way out, whatever the mode: switched (a sender's packet for one key
+ * group), forwarded (as received), mixed (a shared mix or a private one), or a report.
+ * The emit pipeline takes every one of them through the same stages.
+ */
 struct conf_out {
-	struct rte_mbuf *m;                  /* RTP/RTCP at offset 0 (after protect) */
-	struct mxp_keygroup *kg;             /* receivers: its members... */
-	struct mxp_conf *conf;               /* ...or, forward mode (kg NULL), every leg */
-	struct mxp_leg *skip;                /* the sender: never gets its own packet */
-	struct mxp_ostream *os;
-	bool rtcp;
-	int8_t mix_codec;                    /* mix: receivers of this codec that do not talk */
-	struct mxp_leg *only;                /* mix: a private stream's one receiver */
+	struct rte_mbuf *m;                  /* RTP/RTCP at data offset 0 */
+	struct mxp_ostream *os;              /* protect under os (NULL: as is) */
+	struct mxp_keygroup *kg;             /* receivers: the group's entries... */
+	struct mxp_leg *only;                /* ...or exactly this leg (a private mix) */
+	const struct mxp_leg *skip;          /* the sender: never gets its own packet */
+	struct mxp_conf *conf;
+	uint8_t flags;                       /* OUT_* */
+	uint8_t codec;                       /* mix shared: receivers of this codec not talking */
 };
 
 /* One entry of a worker's tick heap. */
@@ -269,8 +441,8 @@ struct mxp_conf_worker {
 	struct mxp_conf_io io;
 	void *io_arg;
 	uint64_t *drops;
-	struct rte_ring *cmd_ring;           /* control → worker: commands */
-	struct rte_ring *handoff;            /* other workers → this one: frames */
+	struct rte_ring *cmd_ring;           /* control -> worker: commands */
+	struct rte_ring *handoff;            /* other workers -> this one: frames */
 	uint64_t cmds_run;                   /* commands run */
 	uint64_t cmds_abandoned;             /* commands dropped: the poster gave up waiting */
 	struct mxp_conf_list confs;
@@ -283,8 +455,10 @@ struct mxp_conf_worker {
 	uint16_t npend;
 	struct conf_pending pend[CONF_BURST];
 	uint16_t nout;
-	struct conf_out out[CONF_MAX_OUT];   /* payloads waiting for protect/replication */
+	struct conf_out out[CONF_MAX_OUT];   /* payloads waiting for protect and replication */
 } __rte_cache_aligned;
+
+/* ---- the system (control core) ----------------------------------------------------------------- */
 
 /* Control-core bookkeeping of a leg (keys stay here, never on the packet path). */
 struct mxp_leg_ctl {
@@ -308,20 +482,41 @@ struct mxp_conf_addr_rt {
 	uint16_t next;                       /* allocation cursor */
 };
 
+/* Bytes held by variable-size objects (what the pools do not count), control core. */
+struct conf_mem {
+	uint64_t rcv_bytes;                  /* receiver arrays */
+	uint64_t srtp_ctxs, srtp_bytes;      /* SRTP contexts */
+	uint64_t media_legs, media_bytes;    /* mix: media legs */
+	uint64_t mixers, mixer_bytes;
+};
+
 struct mxp_conf_sys {
 	struct mxp_conf_sys_params p;
 	struct mxp_conf_addr_rt addr[MXP_CONF_MAX_PORTS * 2];
 	struct mxp_conf_worker *w[MXP_CONF_MAX_WORKERS];
 	struct rte_rcu_qsbr *rcu;
-	struct rte_hash *confs;              /* id → struct mxp_conf_ctl * */
-	struct rte_hash *legs;               /* id → struct mxp_leg_ctl * */
-	struct rte_hash *ssrcs;              /* digest || ssrc → 1: output SSRCs per key */
-	int8_t addr_by_port[MXP_CONF_MAX_PORTS][2]; /* [port][0 v4, 1 v6] → addr index, -1 */
+	struct rte_hash *confs;              /* id -> struct mxp_conf_ctl * */
+	struct rte_hash *legs;               /* id -> struct mxp_leg_ctl * */
+	struct rte_hash *ssrcs;              /* digest || ssrc -> 1: output SSRCs per key */
+	int8_t addr_by_port[MXP_CONF_MAX_PORTS][2]; /* [port][0 v4, 1 v6] -> addr index, -1 */
 	uint32_t next_conf_id, next_leg_id, next_kg_id;
 	size_t srtp_ctx_size;
+	struct conf_pool leg_pool, os_pool, kg_pool, conf_pool;
+	struct conf_mem mem;
 };
 
-/* conf_ctl.c */
+/* ---- shared helpers (control core) ------------------------------------------------------------- */
+
+/* Fill err (if given) and return code. */
+int conf_errf(char *err, size_t len, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+uint64_t conf_now_ms(void);
+struct mxp_conf_ctl *conf_find(struct mxp_conf_sys *sys, uint32_t id);
+struct mxp_leg_ctl *conf_find_leg(struct mxp_conf_sys *sys, uint32_t id);
+/* Wait until every attached worker passed a quiescent point. */
+void conf_rcu_sync(struct mxp_conf_sys *sys);
+
+/* conf_sys.c: commands */
 /* A new command of a type (zeroed, one reference: the caller's), or NULL. */
 struct mxp_conf_cmd *conf_cmd_new(enum conf_cmd_type type);
 /* Drop a reference; the last one frees the command. */
@@ -336,20 +531,60 @@ int conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c)
 /* Worker: run a command taken from the ring (or inline), unless its poster gave up. */
 void conf_cmd_take(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
 
-/* conf_worker.c */
-/* Rebuild a leg's header templates after its remote address changed. */
-void conf_leg_tmpl(struct mxp_leg *l);
-void conf_leg_detach_streams(struct mxp_leg *l);
-void conf_tick(struct mxp_conf_worker *w, uint64_t now);
+/* conf_conf.c / conf_leg.c: the worker's side of commands */
+void conf_cmd_conf_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+void conf_cmd_conf_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+void conf_cmd_floor(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+void conf_cmd_topn(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+void conf_cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+void conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+void conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
 
-/* conf_ctl.c: output streams (an SRTP context under a group's key, a unique SSRC) */
+/* conf_keys.c: keys */
+int conf_check_keys(const struct mxp_conf_keys *ks, const char *dir, char *err, size_t errlen);
+void conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32]);
+void conf_key_fp(const struct mxp_conf_key *k, char fp[9]);
+/* SRTP context memory (hugepage memory, aligned), NULL on failure; free wipes. */
+struct mxp_srtp_ctx *conf_srtp_alloc(struct mxp_conf_sys *sys);
+void conf_srtp_free(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx);
+int conf_srtp_setup(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx, enum mxp_srtp_dir dir,
+		    const struct mxp_conf_keys *keys, uint32_t ssrc, bool learn, uint32_t window,
+		    char *err, size_t errlen);
+/* conf_keys.c: output streams (an SRTP context under a group's key, a unique SSRC) */
 struct mxp_ostream *conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg,
 				     struct mxp_leg *src, char *err, size_t errlen);
 void conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os);
+/* conf_keys.c: key groups */
+struct mxp_keygroup *conf_kg_find(struct mxp_conf *cf, const uint8_t digest[32]);
+struct mxp_keygroup *conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf,
+				 const struct mxp_conf_key *k, const uint8_t digest[32], bool plain);
+void conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
+/* Prepare a larger receiver array if kg has no room for one more member (g->kg set). */
+int conf_rcv_reserve(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct conf_rcv_grow *g);
+/* After the command: free the array the worker replaced. */
+void conf_rcv_grow_done(struct mxp_conf_sys *sys, struct conf_rcv_grow *g);
+/* Worker (inside commands): swap in a grown array. */
+void conf_rcv_grow_apply(struct conf_rcv_grow *g);
+/* Worker (inside commands): a leg joins or leaves kg's receivers. */
+void conf_rcv_join(struct mxp_keygroup *kg, struct mxp_leg *l);
+void conf_rcv_leave(struct mxp_leg *l);
+/* Worker: rebuild a leg's headers after its remote address or mode changed. */
+void conf_rcv_refresh(struct mxp_leg *l);
+
+/* conf_rx.c */
+void conf_latch(struct mxp_leg *l, const struct conf_pending *pe);
+
+/* conf_emit.c: the emit pipeline */
+/* Queue a payload for emission (runs the pipeline first when the queue is full). */
+void conf_out_push(struct mxp_conf_worker *w, const struct conf_out *o);
+/* Stamp, protect, replicate and transmit everything queued. */
+void conf_emit(struct mxp_conf_worker *w);
+/* Timers: top-N and sender reports. */
+void conf_tick(struct mxp_conf_worker *w, uint64_t now);
 
 /* conf_mix.c */
 int conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, size_t errlen);
-void conf_mix_conf_free(struct mxp_conf *cf);
+void conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
 int conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
 		       const struct mxp_leg_params *p, char *err, size_t errlen);
 /* A new private stream for a leg moving to another key group (the group key changed). */
@@ -361,6 +596,8 @@ void conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
 /* Worker: a leg joins/leaves the mixer and its group's codec counts (inside commands). */
 void conf_mix_leg_link(struct mxp_leg *l);
 void conf_mix_leg_unlink(struct mxp_leg *l);
+/* Worker: count a receiving leg in (+1) or out of (-1) its group's per-codec listeners. */
+void conf_mix_count(struct mxp_leg *l, int sign);
 /* Worker: an authenticated, decrypted RTP packet of a mix leg (the mbuf is consumed). */
 void conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m,
 		 const uint8_t *p, uint32_t len, const struct mxp_rtp_info *ri, uint64_t now_tsc);
@@ -369,8 +606,6 @@ void conf_mix_poll(struct mxp_conf_worker *w, uint64_t now_tsc);
 /* Worker side: a mix conference starts or stops ticking on this worker. */
 void conf_mix_heap_add(struct mxp_conf_worker *w, struct mxp_conf *cf);
 void conf_mix_heap_del(struct mxp_conf_worker *w, struct mxp_conf *cf);
-/* Worker: send a conf_out (shared with switch mode). */
-void conf_replicate(struct mxp_conf_worker *w, struct conf_out *o);
 
 /* conf_rtcp.c */
 /* Process an authenticated RTCP compound packet from a leg (stats only). */
@@ -380,14 +615,5 @@ void conf_rtp_rx_stats(struct mxp_leg *l, uint16_t seq, uint32_t ts, uint64_t no
 /* Build a sender report for an output stream into buf (plain RTCP). Returns its length. */
 uint32_t conf_rtcp_build_sr(const struct mxp_ostream *os, uint64_t now, uint8_t *buf,
 			    uint32_t room);
-
-/* Allocate SRTP context memory (hugepage memory, aligned), NULL on failure. */
-struct mxp_srtp_ctx *conf_srtp_alloc(struct mxp_conf_sys *sys);
-/* Wipe and free. NULL is a no-op. */
-void conf_srtp_free(struct mxp_srtp_ctx *ctx);
-/* Initialise ctx for a key set; err on failure. */
-int conf_srtp_setup(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx, enum mxp_srtp_dir dir,
-		    const struct mxp_conf_keys *keys, uint32_t ssrc, bool learn, uint32_t window,
-		    char *err, size_t errlen);
 
 #endif

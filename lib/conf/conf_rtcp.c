@@ -20,14 +20,15 @@
 void
 conf_rtp_rx_stats(struct mxp_leg *l, uint16_t seq, uint32_t ts, uint64_t now)
 {
-	struct mxp_rx_rtp *s = &l->rx;
-	if (!s->started) {
-		s->started = true;
+	struct conf_rx_rtp *s = &l->rx;
+	uint32_t arrival = (uint32_t)(now * RTP_CLOCK / mxp_conf_tsc_hz());
+	if (!(l->state & LEG_RX_STARTED)) {
+		l->state |= LEG_RX_STARTED;
 		s->base_seq = seq;
 		s->max_seq = seq;
 		s->cycles = 0;
 		s->received = 1;
-		s->transit = (int64_t)(now * RTP_CLOCK / mxp_conf_tsc_hz()) - ts;
+		s->transit = (int32_t)(arrival - ts);
 		return;
 	}
 	uint16_t udelta = (uint16_t)(seq - s->max_seq);
@@ -41,13 +42,11 @@ conf_rtp_rx_stats(struct mxp_leg *l, uint16_t seq, uint32_t ts, uint64_t now)
 		s->max_seq = seq;
 		s->cycles = 0;
 		s->received = 0;
-		s->expected_prior = s->received_prior = 0;
 	}
 	s->received++;
 	/* A.8 interarrival jitter, in RTP units, kept << 4. */
-	int64_t arrival = (int64_t)(now * RTP_CLOCK / mxp_conf_tsc_hz());
-	int64_t transit = arrival - ts;
-	int64_t d = transit - s->transit;
+	int32_t transit = (int32_t)(arrival - ts); /* wraps with the timestamps */
+	int64_t d = (int64_t)transit - s->transit;
 	s->transit = transit;
 	if (d < 0)
 		d = -d;
@@ -67,8 +66,8 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
 		uint8_t rc = h[0] & 0x1f, pt = h[1];
 		const uint8_t *blocks = NULL;
 		if (pt == 200 && plen >= 28) { /* SR */
-			l->rx.lsr = (mxp_pkt_rd32(h + 8) << 16) | (mxp_pkt_rd32(h + 12) >> 16);
-			l->rx.lsr_tsc = now;
+			l->lsr = (mxp_pkt_rd32(h + 8) << 16) | (mxp_pkt_rd32(h + 12) >> 16);
+			l->lsr_tsc = now;
 			blocks = h + 28;
 		} else if (pt == 201) { /* RR */
 			blocks = h + 8;

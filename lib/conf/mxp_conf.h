@@ -460,6 +460,30 @@ bool mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *
 /** Process what mxp_conf_rx() queued: batched SRTP, switching/forwarding, replication. */
 void mxp_conf_flush(struct mxp_conf_worker *w);
 
+/**
+ * What the conference system's state occupies (control core). Counts and bytes of each
+ * kind of object in use; pools reserve memory in chunks, reserved_bytes says how much.
+ */
+struct mxp_conf_memory {
+	uint32_t confs, legs, keygroups, ostreams;
+	uint32_t srtp_ctxs;          /**< SRTP contexts (inbound per leg, one per output stream) */
+	uint32_t media_legs, mixers; /**< mix mode */
+	uint64_t conf_bytes;         /**< conferences */
+	uint64_t leg_bytes;          /**< legs (hot lines and the rest) */
+	uint64_t rcv_bytes;          /**< key groups' receiver arrays (capacity) */
+	uint64_t keygroup_bytes;
+	uint64_t ostream_bytes;      /**< output streams (SSRC, sequence, counters) */
+	uint64_t srtp_bytes;         /**< SRTP contexts: windows, keys, counters */
+	uint64_t media_bytes;        /**< media legs: jitter buffers, decoders */
+	uint64_t mixer_bytes;
+	uint64_t total_bytes;        /**< every kind above */
+	uint64_t reserved_bytes;     /**< the pools' chunks and the variable-size objects */
+	uint64_t buffered_pkts;      /**< packets the jitter buffers hold (their mbufs) */
+};
+
+/** Fill @p m. -EINVAL on NULL arguments. */
+int mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m);
+
 /** Control commands a worker handled. */
 struct mxp_conf_worker_stats {
 	uint64_t cmds_run;           /**< run between two bursts */

@@ -355,4 +355,47 @@ void mxp_pkt_udp_tmpl_write(const struct mxp_pkt_udp_tmpl *t, uint8_t *hdr,
 			    const struct rte_ether_addr *dst_mac, uint16_t payload_len,
 			    uint16_t payload_sum);
 
+/** Store the next hop's MAC in a template, for mxp_pkt_udp_tmpl_put(). */
+static inline void
+mxp_pkt_udp_tmpl_set_mac(struct mxp_pkt_udp_tmpl *t, const struct rte_ether_addr *dst_mac)
+{
+	memcpy(t->hdr, dst_mac, 6);
+}
+
+/**
+ * Write a header from a template that holds the destination MAC already
+ * (mxp_pkt_udp_tmpl_set_mac()): a fixed-size copy and two checksum additions, the step
+ * replication repeats for every receiver. Same result as mxp_pkt_udp_tmpl_write().
+ */
+static inline void
+mxp_pkt_udp_tmpl_put(const struct mxp_pkt_udp_tmpl *t, uint8_t *hdr, uint16_t payload_len,
+		     uint16_t payload_sum)
+{
+	uint16_t ulen = (uint16_t)(8 + payload_len);
+	uint8_t *udp;
+	uint32_t s;
+
+	if (t->af == AF_INET) {
+		memcpy(hdr, t->hdr, 42);
+		uint16_t tot = (uint16_t)(20 + ulen);
+		mxp_pkt_wr16(hdr + 14 + 2, tot);
+		s = t->ip_sum + tot;
+		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffff) + (s >> 16);
+		mxp_pkt_wr16(hdr + 14 + 10, (uint16_t)~s);
+		udp = hdr + 14 + 20;
+	} else {
+		memcpy(hdr, t->hdr, 62);
+		mxp_pkt_wr16(hdr + 14 + 4, ulen);
+		udp = hdr + 14 + 40;
+	}
+	mxp_pkt_wr16(udp + 4, ulen);
+	/* pseudo-header length + UDP length field + payload */
+	s = t->udp_sum + 2u * ulen + payload_sum;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	uint16_t ck = (uint16_t)~s;
+	mxp_pkt_wr16(udp + 6, ck == 0 ? 0xffff : ck);
+}
+
 #endif

@@ -173,6 +173,38 @@ MXP_TEST(build_udp_matches_scapy)
 	MXP_CHECK_MEM(t, f, vec_udp6, sizeof(vec_udp6));
 }
 
+/* The template with its MAC stored (replication's per-copy write) gives scapy's frames too. */
+MXP_TEST(udp_template_put_matches_scapy)
+{
+	uint8_t f[300];
+	struct mxp_pkt_udp_addr a = { .src_mac = our, .sport = 20000, .dport = 5004 };
+	uint8_t payload[160];
+	for (int i = 0; i < 160; i++)
+		payload[i] = (uint8_t)i;
+	uint16_t sum = mxp_pkt_payload_sum(payload, sizeof(payload));
+	struct mxp_pkt_udp_tmpl tm;
+
+	a.src = ip("192.0.2.2");
+	a.dst = ip("192.0.2.1");
+	mxp_pkt_udp_tmpl_init(&tm, &a);
+	mxp_pkt_udp_tmpl_set_mac(&tm, &peer);
+	memset(f, 0xee, sizeof(f));
+	mxp_pkt_udp_tmpl_put(&tm, f, sizeof(payload), sum);
+	memcpy(f + tm.len, payload, sizeof(payload));
+	MXP_CHECK_EQ(t, tm.len + sizeof(payload), sizeof(vec_udp4));
+	MXP_CHECK_MEM(t, f, vec_udp4, sizeof(vec_udp4));
+
+	a.src = ip("2001:db8::2");
+	a.dst = ip("2001:db8::1");
+	mxp_pkt_udp_tmpl_init(&tm, &a);
+	mxp_pkt_udp_tmpl_set_mac(&tm, &peer);
+	memset(f, 0xee, sizeof(f));
+	mxp_pkt_udp_tmpl_put(&tm, f, sizeof(payload), sum);
+	memcpy(f + tm.len, payload, sizeof(payload));
+	MXP_CHECK_EQ(t, tm.len + sizeof(payload), sizeof(vec_udp6));
+	MXP_CHECK_MEM(t, f, vec_udp6, sizeof(vec_udp6));
+}
+
 MXP_TEST(echo_replies_match_scapy)
 {
 	uint8_t f[256];
@@ -385,6 +417,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(truncations_rejected),
 	MXP_CASE(corruptions_have_reasons),
 	MXP_CASE(build_udp_matches_scapy),
+	MXP_CASE(udp_template_put_matches_scapy),
 	MXP_CASE(echo_replies_match_scapy),
 	MXP_CASE(arp_matches_scapy),
 	MXP_CASE(nd_matches_scapy),

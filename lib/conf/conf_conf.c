@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Conferences (control core): create on the least loaded worker, destroy, floor and top-N;
+ * and the worker's side of those commands.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "conf_priv.h"
+
+static const char *const mode_names[] = { [MXP_CONF_SWITCH] = "switch",
+					  [MXP_CONF_FORWARD] = "forward",
+					  [MXP_CONF_MIX] = "mix" };
+static const char *const sm_names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
+
+const char *
+mxp_conf_mode_name(enum mxp_conf_mode m)
+{
+	return (m >= MXP_CONF_SWITCH && m <= MXP_CONF_MIX) ? mode_names[m] : "?";
+}
+
+int
+mxp_conf_mode_parse(const char *s, enum mxp_conf_mode *m)
+{
+	for (int i = MXP_CONF_SWITCH; i <= MXP_CONF_MIX; i++)
+		if (strcmp(s, mode_names[i]) == 0) {
+			*m = (enum mxp_conf_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *
+mxp_stream_mode_name(enum mxp_stream_mode m)
+{
+	return (unsigned int)m <= MXP_SM_INACTIVE ? sm_names[m] : "?";
+}
+
+int
+mxp_stream_mode_parse(const char *s, enum mxp_stream_mode *m)
+{
+	for (int i = 0; i <= MXP_SM_INACTIVE; i++)
+		if (strcmp(s, sm_names[i]) == 0) {
+			*m = (enum mxp_stream_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* ---- worker side -------------------------------------------------------------------------------- */
+
+void
+conf_cmd_conf_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct mxp_conf *cf = c->u.cf;
+	TAILQ_INSERT_TAIL(&w->confs, cf, next);
+	w->nconfs++;
+	if (cf->mixer != NULL)
+		conf_mix_heap_add(w, cf);
+}
+
+void
+conf_cmd_conf_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct mxp_conf *cf = c->u.cf;
+	TAILQ_REMOVE(&w->confs, cf, next);
+	w->nconfs--;
+	if (cf->heap_idx != UINT32_MAX)
+		conf_mix_heap_del(w, cf);
+}
+
+void
+conf_cmd_topn(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct mxp_conf *cf = c->u.topn.cf;
+	cf->topn = c->u.topn.topn;
+	struct mxp_leg *l;
+	TAILQ_FOREACH(l, &cf->legs, in_conf)
+		if (cf->topn == 0)
+			l->state |= LEG_IN_TOPN;
+		else
+			l->state &= (uint8_t)~LEG_IN_TOPN;
+	(void)w;
+}
+
+void
+conf_cmd_floor(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct mxp_conf *cf = c->u.floor.cf;
+	cf->floor = c->u.floor.leg;
+	struct mxp_leg *l;
+	TAILQ_FOREACH(l, &cf->legs, in_conf)
+		if (cf->mode == MXP_CONF_MIX) /* who is mixed in follows the floor */
+			mxp_media_leg_set_mute(l->ml, (l->flags & LEG_MUTED) ||
+							      (cf->floor && cf->floor != l));
+	(void)w;
+}
+
+/* ---- control side ------------------------------------------------------------------------------ */
+
+static void
+conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
+{
+	conf_mix_conf_free(sys, cf);
+	conf_pool_put(&sys->conf_pool, cf);
+}
+
+int
+mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint32_t *id,
+		char *err, size_t errlen)
+{
+	if (p->mode != MXP_CONF_SWITCH && p->mode != MXP_CONF_FORWARD && p->mode != MXP_CONF_MIX)
+		return conf_errf(err, errlen, -EINVAL, "unknown conference mode %d", p->mode);
+	if (p->replay_window && (p->replay_window < MXP_SRTP_REPLAY_WINDOW_MIN ||
+				 p->replay_window > MXP_SRTP_REPLAY_WINDOW_MAX))
+		return conf_errf(err, errlen, -EINVAL, "replay window must be %d..%d",
+				 MXP_SRTP_REPLAY_WINDOW_MIN, MXP_SRTP_REPLAY_WINDOW_MAX);
+	if (p->topn && p->mode == MXP_CONF_FORWARD)
+		return conf_errf(err, errlen, -EINVAL, "topn applies to switch and mix conferences");
+	if (p->mode == MXP_CONF_MIX && p->topn > MXP_MEDIA_MAX_TALKERS)
+		return conf_errf(err, errlen, -EINVAL, "mix: topn (talkers mixed) is at most %d",
+				 MXP_MEDIA_MAX_TALKERS);
+
+	/* The least loaded worker owns the new conference. */
+	uint16_t best = 0;
+	for (uint16_t i = 1; i < sys->p.nb_workers; i++)
+		if (sys->w[i]->nconfs < sys->w[best]->nconfs)
+			best = i;
+	struct mxp_conf *cf = conf_pool_get(&sys->conf_pool);
+	struct mxp_conf_ctl *cc = rte_zmalloc("mxp_conf_ctl", sizeof(*cc), 0);
+	if (cf == NULL || cc == NULL) {
+		conf_pool_put(&sys->conf_pool, cf);
+		rte_free(cc);
+		return conf_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	cf->id = sys->next_conf_id++;
+	cf->worker = best;
+	cf->heap_idx = UINT32_MAX;
+	cf->mode = (uint8_t)p->mode;
+	cf->topn = p->topn;
+	cf->replay_window = p->replay_window;
+	cf->created_ms = conf_now_ms();
+	TAILQ_INIT(&cf->legs);
+	TAILQ_INIT(&cf->kgs);
+	snprintf(cf->name, sizeof(cf->name), "%s", p->name);
+	cf->ptime = p->ptime ? p->ptime : 20;
+	cf->max_legs = p->max_legs ? p->max_legs : 1024;
+	if (cf->mode == MXP_CONF_MIX) {
+		int r = conf_mix_conf_init(sys, cf, err, errlen);
+		if (r) {
+			conf_free(sys, cf);
+			rte_free(cc);
+			return r;
+		}
+	}
+	cc->conf = cf;
+	cc->id = cf->id;
+	cc->worker = best;
+	if (rte_hash_add_key_data(sys->confs, &cf->id, cc) < 0) {
+		conf_free(sys, cf);
+		rte_free(cc);
+		return conf_errf(err, errlen, -ENOSPC, "too many conferences");
+	}
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_CONF_ADD);
+	int r = c ? 0 : -ENOMEM;
+	if (c) {
+		c->u.cf = cf;
+		r = conf_post(sys, best, c);
+		conf_cmd_put(c);
+	}
+	if (r) {
+		/* Nothing ran: the worker never saw the conference. */
+		rte_hash_del_key(sys->confs, &cf->id);
+		conf_free(sys, cf);
+		rte_free(cc);
+		return conf_errf(err, errlen, r, "worker %u did not take the conference", best);
+	}
+	*id = cf->id;
+	return 0;
+}
+
+int
+mxp_conf_set_floor(struct mxp_conf_sys *sys, uint32_t id, uint32_t leg_id, char *err,
+		   size_t errlen)
+{
+	struct mxp_conf_ctl *cc = conf_find(sys, id);
+	if (cc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no conference %u", id);
+	struct mxp_leg *l = NULL;
+	if (leg_id) {
+		struct mxp_leg_ctl *lc = conf_find_leg(sys, leg_id);
+		if (lc == NULL)
+			return conf_errf(err, errlen, -ENOENT, "no leg %u", leg_id);
+		if (lc->conf != cc)
+			return conf_errf(err, errlen, -EINVAL, "leg %u is not in conference %u",
+					 leg_id, id);
+		l = lc->leg;
+	}
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_FLOOR);
+	if (c == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "out of memory");
+	c->u.floor.cf = cc->conf;
+	c->u.floor.leg = l;
+	int r = conf_post(sys, cc->worker, c);
+	conf_cmd_put(c);
+	return r ? conf_errf(err, errlen, r, "worker %u did not answer", cc->worker) : 0;
+}
+
+int
+mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char *err, size_t errlen)
+{
+	struct mxp_conf_ctl *cc = conf_find(sys, id);
+	if (cc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no conference %u", id);
+	if (cc->conf->mode != MXP_CONF_SWITCH && topn)
+		return conf_errf(err, errlen, -EINVAL, "topn applies to switch conferences only");
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_TOPN);
+	if (c == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "out of memory");
+	c->u.topn.cf = cc->conf;
+	c->u.topn.topn = topn;
+	int r = conf_post(sys, cc->worker, c);
+	conf_cmd_put(c);
+	return r ? conf_errf(err, errlen, r, "worker %u did not answer", cc->worker) : 0;
+}
+
+int
+mxp_conf_destroy(struct mxp_conf_sys *sys, uint32_t id, char *err, size_t errlen)
+{
+	struct mxp_conf_ctl *cc = conf_find(sys, id);
+	if (cc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no conference %u", id);
+	struct mxp_leg *l;
+	while ((l = TAILQ_FIRST(&cc->conf->legs)) != NULL) {
+		int r = mxp_conf_leg_remove(sys, l->id, NULL, err, errlen);
+		if (r)
+			return r;
+	}
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_CONF_DEL);
+	int r = c ? 0 : -ENOMEM;
+	if (c) {
+		c->u.cf = cc->conf;
+		r = conf_post(sys, cc->worker, c);
+		conf_cmd_put(c);
+	}
+	if (r)
+		return conf_errf(err, errlen, r, "worker %u did not answer", cc->worker);
+	rte_hash_del_key(sys->confs, &id);
+	conf_rcu_sync(sys);
+	conf_free(sys, cc->conf);
+	rte_free(cc);
+	return 0;
+}

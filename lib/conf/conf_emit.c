@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker: the one emit pipeline. Switched, forwarded and mixed payloads and sender reports
+ * are queued as struct conf_out and leave through the same stages:
+ *
+ *   stamp       switch: the output stream's SSRC and sequence number go into the header
+ *   protect     one SRTP burst and one SRTCP burst over everything queued (once per key
+ *               group: every receiver of a group gets the same bytes)
+ *   replicate   each payload to the eligible receivers of its group, from the group's dense
+ *               receiver array: one small header mbuf per receiver (allocated in bulk)
+ *               chained to the shared payload, whose reference count is raised once per
+ *               chunk; a payload with a single receiver gets its header prepended instead
+ *   transmit    the daemon's tx callback (or the control core, when the next hop is not
+ *               resolved yet)
+ *
+ * Failures are counted the same way for every mode: a spent key as srtp_key_exhausted
+ * (the MRFC must rekey), other protect failures as srtp_protect, no mbuf as no_mbuf.
+ *
+ * The timers (top-N, sender reports) run here too and queue their reports the same way.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_prefetch.h>
+
+#include "conf_priv.h"
+
+#define RCHUNK 32 /* receivers per bulk allocation */
+
+void
+conf_out_push(struct mxp_conf_worker *w, const struct conf_out *o)
+{
+	if (unlikely(w->nout == CONF_MAX_OUT))
+		conf_emit(w);
+	w->out[w->nout++] = *o;
+}
+
+/* ---- stamp and protect ------------------------------------------------------------------------ */
+
+static inline void
+stamp(struct conf_out *o, uint64_t now)
+{
+	struct mxp_ostream *os = o->os;
+	uint8_t *p = rte_pktmbuf_mtod(o->m, uint8_t *);
+	mxp_pkt_wr16(p + 2, os->seq++);
+	mxp_pkt_wr32(p + 8, os->ssrc);
+	os->last_ts = mxp_pkt_rd32(p + 4);
+	os->last_tsc = now;
+	os->pkts++;
+	os->octets += rte_pktmbuf_data_len(o->m) - 12u;
+}
+
+/* Protect the queued items of one kind (RTP or RTCP) in one burst; failures leave m NULL. */
+static void
+protect(struct mxp_conf_worker *w, bool rtcp)
+{
+	struct mxp_srtp_ctx *ctx[CONF_MAX_OUT];
+	struct rte_mbuf *mb[CONF_MAX_OUT];
+	uint8_t reason[CONF_MAX_OUT];
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; i < w->nout; i++) {
+		struct conf_out *o = &w->out[i];
+		bool is_rtcp = (o->flags & OUT_RTCP) != 0;
+		if (o->os == NULL || o->os->ctx == NULL || is_rtcp != rtcp)
+			continue;
+		o->m->l2_len = o->m->l3_len = o->m->l4_len = 0;
+		o->m->hash.usr = i;
+		ctx[n] = o->os->ctx;
+		mb[n++] = o->m;
+	}
+	if (n == 0)
+		return;
+	uint16_t g = rtcp ? mxp_srtcp_protect_burst(ctx, mb, n, reason)
+			  : mxp_srtp_protect_burst(ctx, mb, n, reason);
+	if (!rtcp)
+		for (uint16_t k = 0; k < g; k++)
+			w->out[mb[k]->hash.usr].os->kg->encryptions++;
+	for (uint16_t k = g; k < n; k++) {
+		/* a spent key group key is worth its own reason: the MRFC must rekey */
+		w->drops[reason[k] == MXP_SRTP_R_KEY_EXHAUSTED ? MXP_DROP_SRTP_KEY_EXHAUSTED
+							       : MXP_DROP_SRTP_PROTECT]++;
+		w->out[mb[k]->hash.usr].m = NULL;
+		rte_pktmbuf_free(mb[k]);
+	}
+}
+
+/* ---- replicate and transmit ------------------------------------------------------------------- */
+
+/* The next hop of a receiver: cached in its template while no neighbour entry changed. */
+static inline bool
+rcv_resolve(struct mxp_conf_worker *w, struct conf_rcv *e, uint64_t gen)
+{
+	if (likely(gen != 0 && e->mac_gen == gen))
+		return true;
+	struct mxp_ip dst = conf_leg_remote(e->leg);
+	struct rte_ether_addr mac;
+	if (w->io.neigh(w->io_arg, e->port_idx, &dst, &mac)) {
+		mxp_pkt_udp_tmpl_set_mac(&e->t, &mac);
+		e->mac_gen = gen;
+		return true;
+	}
+	memset(&mac, 0, sizeof(mac));
+	mxp_pkt_udp_tmpl_set_mac(&e->t, &mac);
+	e->mac_gen = 0;
+	return false;
+}
+
+/* Write the headers of one copy into hdr and send the frame f. */
+static inline void
+rcv_send(struct mxp_conf_worker *w, struct conf_rcv *e, uint64_t gen, struct rte_mbuf *f,
+	 uint8_t *hdr, uint16_t plen, uint16_t psum, bool rtcp)
+{
+	bool resolved = rcv_resolve(w, e, gen);
+	if (likely(!rtcp)) {
+		mxp_pkt_udp_tmpl_put(&e->t, hdr, plen, psum);
+		e->tx_pkts++;
+		e->tx_bytes += plen;
+	} else {
+		mxp_pkt_udp_tmpl_write(&e->leg->tmpl_rtcp, hdr, (const struct rte_ether_addr *)e->t.hdr,
+				       plen, psum);
+		e->rtcp_tx++;
+	}
+	if (likely(resolved)) {
+		w->io.tx(w->io_arg, e->port_idx, f);
+	} else {
+		struct mxp_ip dst = conf_leg_remote(e->leg);
+		w->io.punt(w->io_arg, e->port_idx, &dst, f);
+	}
+}
+
+static inline bool
+rcv_eligible(const struct conf_rcv *e, const struct conf_out *o)
+{
+	if (!(e->flags & RCV_ON) || e->leg == o->skip)
+		return false;
+	/* mix: the shared mix of one codec goes to that codec's listeners who do not talk */
+	return o->codec == 0 || (e->codec == o->codec && !(e->flags & RCV_TALKER));
+}
+
+/* One receiver: the headers go in front of the payload itself. */
+static unsigned int
+send_prepended(struct mxp_conf_worker *w, struct conf_rcv *e, struct rte_mbuf *pl,
+	       uint16_t plen, uint16_t psum, bool rtcp, uint64_t gen)
+{
+	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(pl, e->t.len);
+	if (unlikely(h == NULL)) {
+		w->drops[MXP_DROP_NO_MBUF]++;
+		rte_pktmbuf_free(pl);
+		return 0;
+	}
+	rcv_send(w, e, gen, pl, h, plen, psum, rtcp);
+	return 1;
+}
+
+/* Chain a header mbuf per selected receiver to the payload (which holds a reference each). */
+static unsigned int
+send_chained(struct mxp_conf_worker *w, struct conf_rcv **sel, unsigned int ns,
+	     struct rte_mbuf *pl, uint16_t plen, uint16_t psum, bool rtcp, uint64_t gen)
+{
+	struct rte_mempool *hp = w->sys->p.hdr_pool;
+	struct rte_mbuf *h[RCHUNK];
+	unsigned int nh = ns;
+	if (unlikely(rte_pktmbuf_alloc_bulk(hp, h, ns) != 0)) {
+		/* the pool is nearly dry: as many as it still has */
+		for (nh = 0; nh < ns && (h[nh] = rte_pktmbuf_alloc(hp)) != NULL; nh++)
+			;
+		w->drops[MXP_DROP_NO_MBUF] += ns - nh;
+	}
+	if (nh == 0)
+		return 0;
+	rte_mbuf_refcnt_update(pl, (int16_t)nh); /* one reference per copy, at once */
+	for (unsigned int k = 0; k < nh; k++) {
+		struct rte_mbuf *m = h[k];
+		struct conf_rcv *e = sel[k];
+		uint16_t hl = e->t.len;
+		m->data_len = hl;
+		m->pkt_len = (uint32_t)hl + plen;
+		m->nb_segs = 2;
+		m->next = pl;
+		rcv_send(w, e, gen, m, rte_pktmbuf_mtod(m, uint8_t *), plen, psum, rtcp);
+	}
+	return nh;
+}
+
+/* Send one payload to every eligible receiver of its group, or to its one receiver. */
+static void
+replicate(struct mxp_conf_worker *w, const struct conf_out *o, uint64_t gen)
+{
+	struct rte_mbuf *pl = o->m;
+	uint16_t plen = (uint16_t)rte_pktmbuf_data_len(pl);
+	bool rtcp = (o->flags & OUT_RTCP) != 0;
+	uint16_t psum = mxp_pkt_payload_sum(rte_pktmbuf_mtod(pl, void *), plen);
+	unsigned int sent = 0;
+	struct mxp_keygroup *kg;
+
+	pl->l2_len = pl->l3_len = pl->l4_len = 0;
+	if (o->only != NULL) { /* a private mix: exactly one receiver */
+		struct conf_rcv *e = conf_leg_rcv(o->only);
+		kg = o->only->kg;
+		if (e->flags & RCV_ON)
+			sent = send_prepended(w, e, pl, plen, psum, rtcp, gen);
+		else
+			rte_pktmbuf_free(pl);
+	} else {
+		kg = o->kg;
+		struct conf_rcv *sel[RCHUNK];
+		const struct conf_rcv *end = kg->rcv + kg->nrcv;
+		struct conf_rcv *e = kg->rcv;
+		bool first = true;
+		while (e < end) {
+			unsigned int ns = 0;
+			for (; e < end && ns < RCHUNK; e++) {
+				if (e + 4 < end)
+					rte_prefetch0(e + 4);
+				if (rcv_eligible(e, o))
+					sel[ns++] = e;
+			}
+			if (first && e == end && ns == 1) {
+				sent = send_prepended(w, sel[0], pl, plen, psum, rtcp, gen);
+				goto counted; /* the payload itself went out */
+			}
+			first = false;
+			if (ns)
+				sent += send_chained(w, sel, ns, pl, plen, psum, rtcp, gen);
+		}
+		rte_pktmbuf_free(pl); /* our reference; each chain holds its own */
+	}
+counted:
+	if (!rtcp) {
+		o->conf->tx_pkts += sent;
+		kg->sent += sent;
+	}
+}
+
+void
+conf_emit(struct mxp_conf_worker *w)
+{
+	if (w->nout == 0)
+		return;
+	uint64_t now = rte_rdtsc();
+	for (uint16_t i = 0; i < w->nout; i++)
+		if (w->out[i].flags & OUT_STAMP)
+			stamp(&w->out[i], now);
+	protect(w, false);
+	protect(w, true);
+	uint64_t gen = w->io.neigh_gen ? __atomic_load_n(w->io.neigh_gen, __ATOMIC_ACQUIRE) + 1 : 0;
+	for (uint16_t i = 0; i < w->nout; i++)
+		if (w->out[i].m != NULL)
+			replicate(w, &w->out[i], gen);
+	w->nout = 0;
+}
+
+/* ---- timers -------------------------------------------------------------------------------------- */
+
+#define LEVEL_STALE_MS 500
+#define TOPN_HYSTERESIS 3 /* dB a challenger must beat a current speaker by */
+
+/*
+ * Choose the top-N speakers of a switch conference from their RFC 6464 levels. A current
+ * speaker keeps its place unless a challenger is louder by TOPN_HYSTERESIS dB, so the set
+ * does not flap between speakers of about the same level. Legs that send no level are
+ * always forwarded.
+ */
+static void
+topn_update(struct mxp_conf *cf, uint64_t now)
+{
+	uint64_t stale = mxp_conf_tsc_hz() * LEVEL_STALE_MS / 1000;
+	struct mxp_leg *l;
+	TAILQ_FOREACH(l, &cf->legs, in_conf) {
+		uint8_t s = l->state & (uint8_t)~(LEG_TOPN_PREV | LEG_IN_TOPN);
+		if (l->state & LEG_IN_TOPN)
+			s |= LEG_TOPN_PREV;
+		if (l->audio_level_id == 0)
+			s |= LEG_IN_TOPN;
+		l->state = s;
+	}
+	/* N passes of "pick the loudest not yet picked": N is small (default 3). */
+	for (uint16_t k = 0; k < cf->topn; k++) {
+		struct mxp_leg *best = NULL;
+		int best_score = 1 << 30;
+		TAILQ_FOREACH(l, &cf->legs, in_conf) {
+			if ((l->state & LEG_IN_TOPN) || l->level_tsc == 0 || now - l->level_tsc > stale)
+				continue;
+			int score = (int)l->level - ((l->state & LEG_TOPN_PREV) ? TOPN_HYSTERESIS : 0);
+			if (score < best_score) {
+				best_score = score;
+				best = l;
+			}
+		}
+		if (best == NULL)
+			break;
+		best->state |= LEG_IN_TOPN;
+	}
+}
+
+/* Sender reports for the output streams of a switch conference that sent since the last. */
+static void
+sender_reports(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now)
+{
+	uint64_t interval = mxp_conf_tsc_hz() * CONF_RTCP_INTERVAL_MS / 1000;
+	struct mxp_keygroup *kg;
+	TAILQ_FOREACH(kg, &cf->kgs, next) {
+		struct mxp_ostream *os;
+		TAILQ_FOREACH(os, &kg->streams, by_group) {
+			if (os->pkts == 0 || now < os->next_sr_tsc)
+				continue;
+			os->next_sr_tsc = now + interval;
+			if (now - os->last_tsc > interval)
+				continue; /* silent stream: no report */
+			struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
+			if (m == NULL) {
+				w->drops[MXP_DROP_NO_MBUF]++;
+				continue;
+			}
+			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+			uint32_t len = conf_rtcp_build_sr(os, now, p,
+							  rte_pktmbuf_tailroom(m) - MXP_SRTP_MAX_TRAILER);
+			rte_pktmbuf_append(m, (uint16_t)len);
+			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .skip = os->src,
+							     .conf = cf, .flags = OUT_RTCP });
+		}
+	}
+}
+
+void
+conf_tick(struct mxp_conf_worker *w, uint64_t now)
+{
+	struct mxp_conf *cf;
+	TAILQ_FOREACH(cf, &w->confs, next) {
+		if (cf->mode != MXP_CONF_SWITCH)
+			continue;
+		if (cf->topn)
+			topn_update(cf, now);
+		sender_reports(w, cf, now);
+	}
+	conf_emit(w);
+}

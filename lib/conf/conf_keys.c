@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Keys, key groups and output streams (control core; the receiver-array changes at the end
+ * run on the worker, inside commands).
+ *
+ * A key group is the set of legs of a conference whose outbound master key is the same: the
+ * group's streams are encrypted once and replicated to its receivers, kept in a dense array
+ * of receiver entries (struct conf_rcv) that replication walks front to back. Every output
+ * stream under one master key has its own SSRC (RFC 3711 9.1), drawn from a table of the
+ * SSRCs in use per key.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "conf_priv.h"
+#include "mxp_srtp_sdes.h"
+
+/* ---- keys ------------------------------------------------------------------------------------- */
+
+int
+mxp_conf_keys_add_sdes(struct mxp_conf_keys *ks, const struct mxp_sdes_crypto *c, bool outbound,
+		       char *err, size_t errlen)
+{
+	if (outbound && c->unencrypted_srtcp)
+		return conf_errf(err, errlen, -EINVAL,
+				 "UNENCRYPTED_SRTCP: the mixer never sends RTCP in the clear on an SRTP leg");
+	if (ks->nkeys + c->nkeys > MXP_SRTP_MAX_KEYS)
+		return conf_errf(err, errlen, -ENOSPC, "more than %d keys for one direction",
+				 MXP_SRTP_MAX_KEYS);
+	uint32_t kdr = c->kdr_present ? 1u << c->kdr_log2 : 0;
+	if (ks->nkeys && kdr != ks->kdr)
+		return conf_errf(err, errlen, -EINVAL, "every key of a direction needs the same KDR");
+	ks->kdr = kdr;
+	for (unsigned int i = 0; i < c->nkeys; i++) {
+		struct mxp_conf_key *k = &ks->key[ks->nkeys++];
+		memset(k, 0, sizeof(*k));
+		k->suite = c->suite;
+		memcpy(k->key, c->keys[i].key, sizeof(k->key));
+		memcpy(k->salt, c->keys[i].salt, sizeof(k->salt));
+		memcpy(k->mki, c->keys[i].mki, sizeof(k->mki));
+		k->mki_len = c->keys[i].mki_len;
+		k->lifetime = c->keys[i].lifetime;
+	}
+	return 0;
+}
+
+int
+conf_check_keys(const struct mxp_conf_keys *ks, const char *dir, char *err, size_t errlen)
+{
+	if (ks->nkeys == 0)
+		return conf_errf(err, errlen, -EINVAL, "%s: no SRTP key (give an a=crypto line)", dir);
+	if (ks->nkeys > MXP_SRTP_MAX_KEYS)
+		return conf_errf(err, errlen, -EINVAL, "%s: more than %d keys", dir,
+				 MXP_SRTP_MAX_KEYS);
+	if (ks->active >= ks->nkeys)
+		return conf_errf(err, errlen, -EINVAL, "%s: active key %u does not exist", dir,
+				 ks->active);
+	for (unsigned int i = 0; i < ks->nkeys; i++) {
+		const struct mxp_conf_key *k = &ks->key[i];
+		if (mxp_srtp_suite_info(k->suite) == NULL)
+			return conf_errf(err, errlen, -EINVAL, "%s key %u: unsupported suite", dir,
+					 i + 1);
+		if (k->suite != ks->key[0].suite)
+			return conf_errf(err, errlen, -EINVAL,
+					 "%s key %u: every key of a direction must use the same suite",
+					 dir, i + 1);
+		if (k->mki_len > MXP_SRTP_MAX_MKI_LEN || k->mki_len != ks->key[0].mki_len)
+			return conf_errf(err, errlen, -EINVAL,
+					 "%s key %u: MKI lengths must be equal (RFC 4568 6.1)", dir,
+					 i + 1);
+		if (ks->nkeys > 1 && k->mki_len == 0)
+			return conf_errf(err, errlen, -EINVAL, "%s: several keys need an MKI each",
+					 dir);
+		for (unsigned int j = 0; j < i; j++)
+			if (k->mki_len && !memcmp(k->mki, ks->key[j].mki, k->mki_len))
+				return conf_errf(err, errlen, -EINVAL,
+						 "%s: MKI of key %u repeats key %u", dir, i + 1, j + 1);
+	}
+	return 0;
+}
+
+void
+conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32])
+{
+	uint8_t buf[1 + MXP_SRTP_MAX_KEY_LEN + MXP_SRTP_MAX_SALT_LEN];
+	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(k->suite);
+	unsigned int n = 0;
+	buf[n++] = (uint8_t)k->suite;
+	memcpy(buf + n, k->key, si->key_len);
+	n += si->key_len;
+	memcpy(buf + n, k->salt, si->salt_len);
+	n += si->salt_len;
+	unsigned int olen = 32;
+	EVP_Digest(buf, n, out, &olen, EVP_sha256(), NULL);
+	explicit_bzero(buf, sizeof(buf));
+}
+
+void
+conf_key_fp(const struct mxp_conf_key *k, char fp[9])
+{
+	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(k->suite);
+	if (si == NULL || mxp_srtp_key_fingerprint(k->key, si->key_len, k->salt, si->salt_len, fp))
+		snprintf(fp, 9, "--------");
+}
+
+/* ---- SRTP contexts ---------------------------------------------------------------------------- */
+
+struct mxp_srtp_ctx *
+conf_srtp_alloc(struct mxp_conf_sys *sys)
+{
+	struct mxp_srtp_ctx *c = rte_zmalloc("mxp_srtp_ctx", sys->srtp_ctx_size,
+					     MXP_SRTP_CTX_ALIGN);
+	if (c != NULL) {
+		sys->mem.srtp_ctxs++;
+		sys->mem.srtp_bytes += sys->srtp_ctx_size;
+	}
+	return c;
+}
+
+void
+conf_srtp_free(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	mxp_srtp_ctx_fini(ctx);
+	rte_free(ctx);
+	sys->mem.srtp_ctxs--;
+	sys->mem.srtp_bytes -= sys->srtp_ctx_size;
+}
+
+int
+conf_srtp_setup(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx, enum mxp_srtp_dir dir,
+		const struct mxp_conf_keys *keys, uint32_t ssrc, bool learn, uint32_t window,
+		char *err, size_t errlen)
+{
+	struct mxp_srtp_params p = {
+		.suite = keys->key[0].suite,
+		.dir = dir,
+		.driver = sys->p.srtp_driver,
+		.replay_window = window,
+		.ssrc = ssrc,
+		.ssrc_learn = learn,
+		.kdr = keys->kdr,
+	};
+	int r = mxp_srtp_ctx_init(ctx, &p, err, errlen);
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < keys->nkeys; i++) {
+		const struct mxp_conf_key *k = &keys->key[i];
+		r = mxp_srtp_ctx_key_add(ctx, k->key, k->salt, k->mki, k->mki_len, k->lifetime);
+		if (r) {
+			mxp_srtp_ctx_fini(ctx);
+			return conf_errf(err, errlen, r, "key %u: %s", i + 1,
+					 r == -EEXIST ? "MKI given twice" : "cannot be installed");
+		}
+	}
+	if (dir == MXP_SRTP_OUTBOUND && keys->nkeys) {
+		const struct mxp_conf_key *k = &keys->key[keys->active];
+		mxp_srtp_ctx_key_activate(ctx, k->mki, k->mki_len);
+	}
+	return 0;
+}
+
+/* ---- output streams and SSRCs ----------------------------------------------------------------- */
+
+struct ssrc_key {
+	uint8_t digest[32];
+	uint32_t ssrc;
+};
+
+static uint32_t
+ssrc_alloc(struct mxp_conf_sys *sys, const uint8_t digest[32])
+{
+	struct ssrc_key k;
+	memcpy(k.digest, digest, 32);
+	for (;;) {
+		k.ssrc = (uint32_t)rte_rand();
+		if (k.ssrc == 0)
+			continue;
+		if (rte_hash_lookup(sys->ssrcs, &k) < 0 && rte_hash_add_key(sys->ssrcs, &k) >= 0)
+			return k.ssrc;
+	}
+}
+
+static void
+ssrc_release(struct mxp_conf_sys *sys, const uint8_t digest[32], uint32_t ssrc)
+{
+	struct ssrc_key k;
+	memcpy(k.digest, digest, 32);
+	k.ssrc = ssrc;
+	rte_hash_del_key(sys->ssrcs, &k);
+}
+
+void
+conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
+{
+	if (os == NULL)
+		return;
+	if (os->kg)
+		ssrc_release(sys, os->kg->digest, os->ssrc);
+	conf_srtp_free(sys, os->ctx);
+	rte_free(os->mtx);
+	conf_pool_put(&sys->os_pool, os);
+}
+
+struct mxp_ostream *
+conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct mxp_leg *src, char *err,
+		 size_t errlen)
+{
+	struct mxp_ostream *os = conf_pool_get(&sys->os_pool);
+	if (os == NULL)
+		return NULL;
+	os->kg = kg;
+	os->src = src;
+	os->ssrc = ssrc_alloc(sys, kg->digest);
+	os->seq = (uint16_t)rte_rand();
+	if (!kg->plain) {
+		struct mxp_conf_keys ks = { .nkeys = 1, .active = 0 };
+		ks.key[0] = kg->key;
+		os->ctx = conf_srtp_alloc(sys);
+		int r = os->ctx ? conf_srtp_setup(sys, os->ctx, MXP_SRTP_OUTBOUND, &ks, os->ssrc,
+						  false, 0, err, errlen)
+				: -ENOMEM;
+		if (r == 0)
+			r = mxp_srtp_ctx_key_share_usage(os->ctx, kg->key.mki, kg->key.mki_len,
+							 &kg->usage);
+		explicit_bzero(&ks, sizeof(ks));
+		if (r) {
+			if (os->ctx) {
+				rte_free(os->ctx); /* not set up: nothing to wipe beyond init's own */
+				sys->mem.srtp_ctxs--;
+				sys->mem.srtp_bytes -= sys->srtp_ctx_size;
+			}
+			os->ctx = NULL;
+			conf_ostream_free(sys, os);
+			return NULL;
+		}
+	}
+	return os;
+}
+
+/* ---- key groups ------------------------------------------------------------------------------- */
+
+struct mxp_keygroup *
+conf_kg_find(struct mxp_conf *cf, const uint8_t digest[32])
+{
+	struct mxp_keygroup *kg;
+	TAILQ_FOREACH(kg, &cf->kgs, next)
+		if (memcmp(kg->digest, digest, 32) == 0)
+			return kg;
+	return NULL;
+}
+
+#define RCV_MIN 4
+
+static struct conf_rcv *
+rcv_alloc(struct mxp_conf_sys *sys, uint32_t cap)
+{
+	struct conf_rcv *r = rte_zmalloc("mxp_rcv", (size_t)cap * sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r)
+		sys->mem.rcv_bytes += (uint64_t)cap * sizeof(*r);
+	return r;
+}
+
+static void
+rcv_free(struct mxp_conf_sys *sys, struct conf_rcv *r, uint32_t cap)
+{
+	if (r == NULL)
+		return;
+	explicit_bzero(r, (size_t)cap * sizeof(*r));
+	rte_free(r);
+	sys->mem.rcv_bytes -= (uint64_t)cap * sizeof(*r);
+}
+
+struct mxp_keygroup *
+conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_conf_key *k,
+	    const uint8_t digest[32], bool plain)
+{
+	struct mxp_keygroup *kg = conf_pool_get(&sys->kg_pool);
+	if (kg == NULL)
+		return NULL;
+	kg->id = sys->next_kg_id++;
+	kg->plain = plain;
+	memcpy(kg->digest, digest, 32);
+	if (plain) {
+		snprintf(kg->fp, sizeof(kg->fp), "plain");
+	} else {
+		kg->key = *k;
+		conf_key_fp(k, kg->fp);
+	}
+	TAILQ_INIT(&kg->streams);
+	kg->rcv_cap = RCV_MIN;
+	kg->rcv = rcv_alloc(sys, kg->rcv_cap);
+	if (kg->rcv == NULL ||
+	    (cf->mode == MXP_CONF_MIX && conf_mix_kg_alloc(sys, kg, NULL, 0) != 0)) {
+		conf_kg_free(sys, kg);
+		return NULL;
+	}
+	return kg;
+}
+
+void
+conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
+{
+	if (kg == NULL)
+		return;
+	conf_mix_kg_free(sys, kg);
+	rcv_free(sys, kg->rcv, kg->rcv_cap);
+	conf_pool_put(&sys->kg_pool, kg); /* wipes the key */
+}
+
+/* ---- receiver arrays -------------------------------------------------------------------------- */
+
+int
+conf_rcv_reserve(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct conf_rcv_grow *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (kg->nrcv < kg->rcv_cap)
+		return 0;
+	g->cap = kg->rcv_cap * 2;
+	g->arr = rcv_alloc(sys, g->cap);
+	if (g->arr == NULL)
+		return -ENOMEM;
+	g->kg = kg;
+	return 0;
+}
+
+void
+conf_rcv_grow_apply(struct conf_rcv_grow *g)
+{
+	if (g->kg == NULL)
+		return;
+	struct mxp_keygroup *kg = g->kg;
+	struct conf_rcv *old = kg->rcv;
+	uint32_t oldcap = kg->rcv_cap;
+	memcpy(g->arr, old, (size_t)kg->nrcv * sizeof(*old));
+	kg->rcv = g->arr;
+	kg->rcv_cap = g->cap;
+	g->arr = old; /* the control core frees it after the command */
+	g->cap = oldcap;
+}
+
+void
+conf_rcv_grow_done(struct mxp_conf_sys *sys, struct conf_rcv_grow *g)
+{
+	if (g->kg != NULL)
+		rcv_free(sys, g->arr, g->cap);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The entry's template and flags from the leg's addressing and mode. */
+void
+conf_rcv_refresh(struct mxp_leg *l)
+{
+	struct conf_rcv *e = conf_leg_rcv(l);
+	struct mxp_ip remote = conf_leg_remote(l);
+	struct mxp_pkt_udp_addr a = { .src_mac = l->src_mac, .src = l->local_ip, .dst = remote,
+				      .sport = l->local_port, .dport = l->remote_port };
+	mxp_pkt_udp_tmpl_init(&e->t, &a);
+	a.sport = l->local_rtcp_port;
+	a.dport = l->remote_rtcp_port;
+	mxp_pkt_udp_tmpl_init(&l->tmpl_rtcp, &a);
+	e->mac_gen = 0; /* the next copy resolves the next hop */
+	e->leg = l;
+	e->port_idx = l->port_idx;
+	e->codec = l->out_codec;
+	e->flags = (uint8_t)((e->flags & RCV_TALKER) |
+			     (conf_receiving(l->mode) && (l->flags & LEG_REMOTE_KNOWN) ? RCV_ON : 0));
+}
+
+void
+conf_rcv_join(struct mxp_keygroup *kg, struct mxp_leg *l)
+{
+	/* the control core made room beforehand (conf_rcv_reserve) */
+	struct conf_rcv *e = &kg->rcv[kg->nrcv];
+	memset(e, 0, sizeof(*e));
+	l->kg = kg;
+	l->rcv_idx = kg->nrcv++;
+	conf_rcv_refresh(l);
+	kg->nrecv += conf_receiving(l->mode);
+}
+
+void
+conf_rcv_leave(struct mxp_leg *l)
+{
+	struct mxp_keygroup *kg = l->kg;
+	struct conf_rcv *e = conf_leg_rcv(l);
+	/* what it was sent so far stays the leg's */
+	l->st.tx_pkts += e->tx_pkts;
+	l->st.tx_bytes += e->tx_bytes;
+	l->st.rtcp_tx += e->rtcp_tx;
+	kg->nrecv -= conf_receiving(l->mode);
+	uint32_t last = --kg->nrcv;
+	if (l->rcv_idx != last) {
+		*e = kg->rcv[last];
+		e->leg->rcv_idx = l->rcv_idx;
+	}
+	memset(&kg->rcv[last], 0, sizeof(kg->rcv[last]));
+	l->rcv_idx = UINT32_MAX; /* no entry until it joins a group again */
+}

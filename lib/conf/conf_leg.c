@@ -1,0 +1,808 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Legs (control core): local ports and the classification table, add / remove / modify
+ * with everything validated and prepared first, and the worker's side of those commands.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "conf_priv.h"
+
+/* ---- ports and the classification table ------------------------------------------------------- */
+
+static int
+find_addr(struct mxp_conf_sys *sys, uint8_t af, uint16_t port_idx)
+{
+	for (uint16_t i = 0; i < sys->p.nb_addrs; i++)
+		if (sys->addr[i].a.ip.af == af && sys->addr[i].a.port_idx == port_idx)
+			return i;
+	return -1;
+}
+
+/* Reserve the RTP port (and RTCP = +1 unless muxed). Returns the port or -errno. */
+static int
+port_alloc(struct mxp_conf_sys *sys, struct mxp_conf_addr_rt *a, uint16_t want, bool mux)
+{
+	if (want) {
+		if (want < 1024 || (!mux && want == 65535))
+			return -EINVAL;
+		if (a->table[want] || (!mux && a->table[want + 1]))
+			return -EADDRINUSE;
+		return want;
+	}
+	uint32_t span = (uint32_t)(sys->p.port_max - (sys->p.port_min & ~1u)) / 2 + 1;
+	uint16_t p = a->next;
+	for (uint32_t i = 0; i < span; i++) {
+		if (p < (sys->p.port_min & ~1u) || p + 1u > sys->p.port_max)
+			p = sys->p.port_min & ~1u;
+		if (a->table[p] == 0 && a->table[p + 1] == 0) {
+			a->next = (uint16_t)(p + 2);
+			return p;
+		}
+		p = (uint16_t)(p + 2);
+	}
+	return -ENOSPC;
+}
+
+static void
+table_set(struct mxp_conf_addr_rt *a, uint16_t port, uintptr_t v)
+{
+	__atomic_store_n(&a->table[port], v, __ATOMIC_RELEASE);
+}
+
+static void
+table_publish(struct mxp_conf_sys *sys, struct mxp_leg *l, bool on)
+{
+	struct mxp_conf_addr_rt *a = &sys->addr[l->addr_idx];
+	table_set(a, l->local_port, on ? (uintptr_t)l : 0);
+	if (!(l->flags & LEG_RTCP_MUX))
+		table_set(a, l->local_rtcp_port, on ? (uintptr_t)l | TABLE_RTCP : 0);
+}
+
+/* ---- streams (worker, inside commands) ---------------------------------------------------------- */
+
+static void
+os_link(struct mxp_ostream *os)
+{
+	SLIST_INSERT_HEAD(&os->src->streams, os, by_sender);
+	TAILQ_INSERT_TAIL(&os->kg->streams, os, by_group);
+	os->kg->nstreams++;
+	os->self_group = os->src->kg == os->kg;
+}
+
+static void
+os_unlink(struct mxp_ostream *os)
+{
+	SLIST_REMOVE(&os->src->streams, os, mxp_ostream, by_sender);
+	TAILQ_REMOVE(&os->kg->streams, os, by_group);
+	os->kg->nstreams--;
+}
+
+/* A group lost its last member: it goes, and with it every stream encrypted for it. */
+static void
+kg_unlink_empty(struct mxp_conf *cf, struct mxp_keygroup *kg, struct mxp_ostream **dead,
+		uint32_t *ndead)
+{
+	struct mxp_ostream *os;
+	while ((os = TAILQ_FIRST(&kg->streams)) != NULL) {
+		os_unlink(os);
+		dead[(*ndead)++] = os;
+	}
+	TAILQ_REMOVE(&cf->kgs, kg, next);
+	cf->nkgs--;
+	cf->enc_gone += kg->encryptions;
+	if (cf->fwd_kg == kg)
+		cf->fwd_kg = NULL;
+}
+
+static void
+kg_link(struct mxp_conf *cf, struct mxp_keygroup *kg)
+{
+	TAILQ_INSERT_TAIL(&cf->kgs, kg, next);
+	cf->nkgs++;
+}
+
+/* ---- add ------------------------------------------------------------------------------------------ */
+
+void
+conf_cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct leg_add_args *a = &c->u.leg_add;
+	struct mxp_leg *l = a->leg;
+	struct mxp_conf *cf = l->conf;
+	if (a->new_kg)
+		kg_link(cf, a->new_kg);
+	TAILQ_INSERT_TAIL(&cf->legs, l, in_conf);
+	cf->nlegs++;
+	conf_rcv_grow_apply(&a->grow);
+	conf_rcv_join(l->kg, l);
+	if (cf->mode == MXP_CONF_FORWARD)
+		cf->fwd_kg = l->kg;
+	if (cf->mode == MXP_CONF_MIX) {
+		conf_mix_leg_link(l);
+		mxp_media_leg_set_mute(l->ml, (l->flags & LEG_MUTED) ||
+						      (cf->floor && cf->floor != l));
+	}
+	for (uint32_t i = 0; i < a->nos; i++)
+		os_link(a->os[i]);
+	(void)w;
+}
+
+static void
+leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
+{
+	if (l == NULL)
+		return;
+	if (l->conf && l->conf->mode == MXP_CONF_MIX)
+		conf_mix_leg_free(sys, l);
+	conf_srtp_free(sys, l->in);
+	conf_pool_put(&sys->leg_pool, l); /* wipes the digest of its key */
+}
+
+/* The key group digest for a leg's active outbound key (or the plain group). */
+static void
+out_digest(const struct mxp_leg_params *p, const struct mxp_conf_keys *out, uint8_t d[32])
+{
+	if (p->plain)
+		memset(d, 0, 32);
+	else
+		conf_key_digest(&out->key[out->active], d);
+}
+
+/*
+ * Build the streams a new or changed membership needs: the sender's stream to each
+ * group of the conference (plus new_kg), and every sender's stream to new_kg.
+ * Fills os[] and returns how many, or -errno.
+ */
+static int
+streams_for(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l, bool l_sends,
+	    struct mxp_keygroup *new_kg, struct mxp_ostream ***out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (cf->mode != MXP_CONF_SWITCH)
+		return 0;
+	uint32_t cap = cf->nkgs + 1 + cf->nlegs + 1, n = 0;
+	struct mxp_ostream **os = rte_zmalloc("mxp_os_tmp", cap * sizeof(*os), 0);
+	if (os == NULL)
+		return -ENOMEM;
+	struct mxp_keygroup *kg;
+	if (l_sends) {
+		TAILQ_FOREACH(kg, &cf->kgs, next)
+			if ((os[n] = conf_ostream_new(sys, kg, l, err, errlen)) == NULL)
+				goto fail;
+			else
+				n++;
+		if (new_kg) {
+			if ((os[n] = conf_ostream_new(sys, new_kg, l, err, errlen)) == NULL)
+				goto fail;
+			n++;
+		}
+	}
+	if (new_kg) {
+		struct mxp_leg *s;
+		TAILQ_FOREACH(s, &cf->legs, in_conf) {
+			if (s == l || !conf_sending(s->mode))
+				continue;
+			if ((os[n] = conf_ostream_new(sys, new_kg, s, err, errlen)) == NULL)
+				goto fail;
+			n++;
+		}
+	}
+	*out = os;
+	return (int)n;
+fail:
+	for (uint32_t i = 0; i < n; i++)
+		conf_ostream_free(sys, os[i]);
+	rte_free(os);
+	if (err && err[0] == '\0')
+		conf_errf(err, errlen, -ENOMEM, "out of memory for output streams");
+	return -ENOMEM;
+}
+
+static int
+leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_leg_params *p,
+		 int ai, char *err, size_t errlen)
+{
+	if (ai < 0)
+		return conf_errf(err, errlen, -EINVAL, "port %u has no %s address", p->port_idx,
+				 p->af == AF_INET6 ? "IPv6" : "IPv4");
+	if ((unsigned int)p->mode > MXP_SM_INACTIVE)
+		return conf_errf(err, errlen, -EINVAL, "bad stream mode");
+	if (p->remote_known && (p->remote.af != p->af || p->remote_port == 0))
+		return conf_errf(err, errlen, -EINVAL,
+				 "remote address must be of the local address' family, with a port");
+	if (p->n_pt > MXP_CONF_MAX_PT)
+		return conf_errf(err, errlen, -EINVAL, "more than %d payload types",
+				 MXP_CONF_MAX_PT);
+	for (unsigned int i = 0; i < p->n_pt; i++)
+		if (p->pt[i] > 127)
+			return conf_errf(err, errlen, -EINVAL, "payload type %u is not 0..127",
+					 p->pt[i]);
+	if (p->audio_level_id > 14)
+		return conf_errf(err, errlen, -EINVAL, "audio level extension id must be 1..14");
+	struct mxp_leg *first = TAILQ_FIRST(&cf->legs);
+	if (first && !!(first->flags & LEG_PLAIN) != p->plain)
+		return conf_errf(err, errlen, -EINVAL,
+				 "a conference is all SRTP or all plain RTP: plain legs would receive decrypted media");
+	if (p->plain) {
+		if (p->in.nkeys || p->out.nkeys)
+			return conf_errf(err, errlen, -EINVAL, "a plain RTP leg takes no keys");
+		if (!p->remote_known)
+			return conf_errf(err, errlen, -EINVAL,
+					 "a plain RTP leg needs its remote address (no latching without SRTP)");
+		return 0;
+	}
+	int r = conf_check_keys(&p->in, "inbound (participant) key", err, errlen);
+	if (r == 0)
+		r = conf_check_keys(&p->out, "outbound (mixer) key", err, errlen);
+	(void)sys;
+	return r;
+}
+
+int
+mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_leg_params *p,
+		 struct mxp_leg_info *info, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	struct mxp_conf_ctl *cc = conf_find(sys, conf_id);
+	if (cc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no conference %u", conf_id);
+	struct mxp_conf *cf = cc->conf;
+	int ai = find_addr(sys, p->af, p->port_idx);
+	int r = leg_params_check(sys, cf, p, ai, err, errlen);
+	if (r)
+		return r;
+	/* Forward mode: receivers decrypt the senders' bytes, so in == out == conference key. */
+	uint8_t din[32] = { 0 }, dout[32];
+	out_digest(p, &p->out, dout);
+	if (!p->plain)
+		conf_key_digest(&p->in.key[p->in.active], din);
+	if (cf->mode == MXP_CONF_FORWARD) {
+		bool plain_conf = cf->fwd_key_set && !memcmp(cf->fwd_digest, (uint8_t[32]){ 0 }, 32);
+		if (!p->plain && memcmp(din, dout, 32) != 0)
+			return conf_errf(err, errlen, -EINVAL,
+					 "forward mode: the leg's inbound and outbound keys must both be the conference key");
+		if (cf->fwd_key_set &&
+		    (memcmp(cf->fwd_digest, dout, 32) != 0 || plain_conf != p->plain))
+			return conf_errf(err, errlen, -EINVAL,
+					 "forward mode: the leg's key differs from the conference key");
+	}
+	if (cf->mode == MXP_CONF_MIX && cf->nlegs >= cf->max_legs)
+		return conf_errf(err, errlen, -ENOSPC, "the mixer is full (%u legs)", cf->max_legs);
+
+	struct mxp_conf_addr_rt *a = &sys->addr[ai];
+	int port = port_alloc(sys, a, p->local_port, p->rtcp_mux);
+	if (port < 0)
+		return conf_errf(err, errlen, port,
+				 port == -EADDRINUSE ? "local port %u (or its RTCP port) is in use"
+				 : port == -EINVAL   ? "local port %u is not in 1024..65534"
+						     : "no free port pair in the media range (%u)",
+				 port == -ENOSPC ? sys->p.port_max : p->local_port);
+
+	struct mxp_leg *l = conf_pool_get(&sys->leg_pool);
+	struct mxp_leg_ctl *lc = rte_zmalloc("mxp_leg_ctl", sizeof(*lc), 0);
+	struct leg_add_args args = { 0 };
+	struct mxp_keygroup *new_kg = NULL;
+	r = -ENOMEM;
+	if (l == NULL || lc == NULL)
+		goto fail;
+	l->id = sys->next_leg_id;
+	l->conf = cf;
+	l->owner = cc->worker;
+	l->port_idx = p->port_idx;
+	l->addr_idx = (uint16_t)ai;
+	l->mode = (uint8_t)p->mode;
+	l->flags = (uint8_t)((p->af == AF_INET6 ? LEG_AF6 : 0) | (p->strict ? LEG_STRICT : 0) |
+			     (p->plain ? LEG_PLAIN : 0) | (p->rtcp_mux ? LEG_RTCP_MUX : 0) |
+			     (p->remote_known ? LEG_REMOTE_KNOWN : 0));
+	l->local_ip = a->a.ip;
+	l->src_mac = a->a.mac;
+	l->local_port = (uint16_t)port;
+	l->local_rtcp_port = p->rtcp_mux ? (uint16_t)port : (uint16_t)(port + 1);
+	if (p->remote_known) {
+		memcpy(l->remote, p->remote.v6, p->af == AF_INET6 ? 16 : 4);
+		l->remote_port = p->remote_port;
+		l->remote_rtcp_port = p->remote_rtcp_port ? p->remote_rtcp_port
+				      : p->rtcp_mux	  ? p->remote_port
+							  : (uint16_t)(p->remote_port + 1);
+	}
+	l->audio_level_id = p->audio_level_id;
+	l->level = 127;
+	l->state = cf->topn == 0 ? LEG_IN_TOPN : 0;
+	if (p->n_pt == 0)
+		l->pt_ok[0] = l->pt_ok[1] = UINT64_MAX;
+	for (unsigned int i = 0; i < p->n_pt; i++)
+		l->pt_ok[p->pt[i] / 64] |= 1ull << (p->pt[i] % 64);
+	snprintf(l->label, sizeof(l->label), "%s", p->label);
+	memcpy(l->in_digest, din, 32);
+	if (!p->plain) {
+		l->in = conf_srtp_alloc(sys);
+		if (l->in == NULL)
+			goto fail;
+		r = conf_srtp_setup(sys, l->in, MXP_SRTP_INBOUND, &p->in, 0, true, cf->replay_window,
+				    err, errlen);
+		if (r) {
+			conf_srtp_free(sys, l->in);
+			l->in = NULL;
+			goto fail;
+		}
+	}
+	struct mxp_keygroup *kg = conf_kg_find(cf, dout);
+	if (kg == NULL) {
+		kg = new_kg = conf_kg_new(sys, cf, p->plain ? NULL : &p->out.key[p->out.active], dout,
+					  p->plain);
+		if (kg == NULL) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	} else if (conf_rcv_reserve(sys, kg, &args.grow) != 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	l->kg = kg; /* the worker links it (conf_rcv_join); mix set-up needs the group now */
+	if (cf->mode == MXP_CONF_MIX) {
+		r = conf_mix_leg_alloc(sys, cf, l, p, err, errlen);
+		if (r)
+			goto fail;
+	}
+	int n = streams_for(sys, cf, l, conf_sending(l->mode), new_kg, &args.os, err, errlen);
+	if (n < 0) {
+		r = n;
+		goto fail;
+	}
+	args.nos = (uint32_t)n;
+	args.leg = l;
+	args.new_kg = new_kg;
+	lc->leg = l;
+	lc->conf = cc;
+	lc->in = p->in;
+	lc->out = p->out;
+	lc->kg_id = kg->id;
+	if (rte_hash_add_key_data(sys->legs, &l->id, lc) < 0) {
+		r = -ENOSPC;
+		goto fail_streams;
+	}
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_ADD);
+	r = c ? 0 : -ENOMEM;
+	if (c) {
+		c->u.leg_add = args;
+		r = conf_post(sys, cc->worker, c);
+		args.grow = c->u.leg_add.grow; /* the old array, if the worker swapped */
+		conf_cmd_put(c);
+	}
+	if (r) {
+		/* Nothing ran: undo the preparations. */
+		rte_hash_del_key(sys->legs, &l->id);
+		if (r != -ENOMEM)
+			conf_errf(err, errlen, r, "worker %u did not answer", cc->worker);
+		goto fail_streams;
+	}
+	conf_rcv_grow_done(sys, &args.grow);
+	rte_free(args.os);
+	sys->next_leg_id++;
+	cc->nlegs++;
+	if (cf->mode == MXP_CONF_FORWARD && !cf->fwd_key_set) {
+		memcpy(cf->fwd_digest, dout, 32);
+		cf->fwd_key_set = true;
+	}
+	/* Published last: from here on packets to the port find a fully linked leg. */
+	table_publish(sys, l, true);
+	a->used++;
+	if (info)
+		mxp_conf_leg_get(sys, l->id, info);
+	return 0;
+
+fail_streams:
+	for (uint32_t i = 0; i < args.nos; i++)
+		conf_ostream_free(sys, args.os[i]);
+	rte_free(args.os);
+fail:
+	/* a grown array the worker never took is the new one: free it */
+	if (args.grow.kg)
+		conf_rcv_grow_done(sys, &args.grow);
+	leg_free(sys, l);
+	conf_kg_free(sys, new_kg);
+	if (lc)
+		explicit_bzero(lc, sizeof(*lc));
+	rte_free(lc);
+	if (err && err[0] == '\0')
+		conf_errf(err, errlen, r, "out of memory");
+	return r;
+}
+
+/* ---- removal ------------------------------------------------------------------------------------- */
+
+/*
+ * Worker: unlink a leg and whatever only it kept alive. The streams to free are
+ * collected in the args' array (sized by the control core beforehand).
+ */
+void
+conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct leg_del_args *a = &c->u.leg_del;
+	struct mxp_leg *l = a->leg;
+	struct mxp_conf *cf = l->conf;
+	uint32_t n = 0;
+	struct mxp_ostream *os;
+
+	if (cf->mode == MXP_CONF_SWITCH)
+		while ((os = SLIST_FIRST(&l->streams)) != NULL) {
+			os_unlink(os);
+			a->dead[n++] = os;
+		}
+	if (cf->mode == MXP_CONF_MIX) {
+		conf_mix_leg_unlink(l);
+		for (unsigned int t = 0; t < cf->n_prev_talkers; t++)
+			if (cf->prev_talkers[t] == l)
+				cf->prev_talkers[t] = cf->prev_talkers[--cf->n_prev_talkers];
+	}
+	TAILQ_REMOVE(&cf->legs, l, in_conf);
+	cf->nlegs--;
+	if (l->in) {
+		struct mxp_srtp_stats st;
+		mxp_srtp_ctx_stats(l->in, &st);
+		cf->dec_gone += st.decryptions;
+	}
+	if (cf->floor == l) {
+		cf->floor = NULL; /* the floor holder left: the floor opens */
+		if (cf->mode == MXP_CONF_MIX) {
+			struct mxp_leg *o;
+			TAILQ_FOREACH(o, &cf->legs, in_conf)
+				mxp_media_leg_set_mute(o->ml, o->flags & LEG_MUTED);
+		}
+	}
+	struct mxp_keygroup *kg = l->kg;
+	conf_rcv_leave(l);
+	if (kg->nrcv == 0) {
+		kg_unlink_empty(cf, kg, a->dead, &n);
+		a->dead_kg = kg;
+	}
+	a->ndead = n;
+	(void)w;
+}
+
+int
+mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info *last,
+		    char *err, size_t errlen)
+{
+	struct mxp_leg_ctl *lc = conf_find_leg(sys, leg_id);
+	if (lc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no leg %u", leg_id);
+	struct mxp_leg *l = lc->leg;
+	struct mxp_conf *cf = l->conf;
+	uint32_t maxdead = cf->nkgs + (l->kg->nrcv == 1 ? cf->nlegs : 0) + 1;
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_DEL);
+	struct mxp_ostream **dead = rte_zmalloc("mxp_leg_del", maxdead * sizeof(*dead), 0);
+	if (c == NULL || dead == NULL) {
+		conf_cmd_put(c);
+		rte_free(dead);
+		return conf_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	/* No new packet finds the leg; those in flight are handled before the ack. */
+	table_publish(sys, l, false);
+	c->u.leg_del.leg = l;
+	c->u.leg_del.dead = dead;
+	int r = conf_post(sys, lc->conf->worker, c);
+	if (r) {
+		/* Nothing ran: the leg stays, packets find it again. */
+		table_publish(sys, l, true);
+		conf_cmd_put(c);
+		rte_free(dead);
+		return conf_errf(err, errlen, r, "worker %u did not answer", lc->conf->worker);
+	}
+	sys->addr[l->addr_idx].used--;
+	struct leg_del_args *a = &c->u.leg_del;
+	if (last)
+		mxp_conf_leg_get(sys, leg_id, last);
+	rte_hash_del_key(sys->legs, &leg_id);
+	lc->conf->nlegs--;
+	/* Other workers may still hold the leg from the table: wait them out. */
+	conf_rcu_sync(sys);
+	for (uint32_t i = 0; i < a->ndead; i++)
+		conf_ostream_free(sys, a->dead[i]);
+	if (a->dead_kg)
+		conf_kg_free(sys, a->dead_kg);
+	leg_free(sys, l);
+	explicit_bzero(lc, sizeof(*lc));
+	rte_free(lc);
+	rte_free(dead);
+	conf_cmd_put(c);
+	return 0;
+}
+
+/* ---- modification -------------------------------------------------------------------------------- */
+
+void
+conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct leg_mod_args *a = &c->u.leg_mod;
+	struct mxp_leg *l = a->leg;
+	const struct mxp_leg_mod *m = &a->m;
+	struct mxp_conf *cf = l->conf;
+	struct mxp_ostream *os;
+	bool mix = cf->mode == MXP_CONF_MIX;
+
+	/* mix: the group's per-codec listener counts follow mode and group changes */
+	if (mix)
+		conf_mix_count(l, -1);
+	if (m->add_in_key)
+		c->result = mxp_srtp_ctx_key_add(l->in, m->in_key.key, m->in_key.salt, m->in_key.mki,
+						 m->in_key.mki_len, m->in_key.lifetime);
+	if (m->remove_in)
+		mxp_srtp_ctx_key_remove(l->in, m->remove_mki, m->remove_mki_len);
+	if (m->set_mode) {
+		l->kg->nrecv -= conf_receiving(l->mode);
+		l->mode = (uint8_t)m->mode;
+		l->kg->nrecv += conf_receiving(l->mode);
+	}
+	if (m->set_strict)
+		l->flags = (uint8_t)(m->strict ? l->flags | LEG_STRICT : l->flags & ~LEG_STRICT);
+	if (m->set_mute)
+		l->flags = (uint8_t)(m->mute ? l->flags | LEG_MUTED : l->flags & ~LEG_MUTED);
+	if (m->set_remote) {
+		memset(l->remote, 0, sizeof(l->remote));
+		memcpy(l->remote, m->remote.v6, (l->flags & LEG_AF6) ? 16 : 4);
+		l->remote_port = m->remote_port;
+		l->remote_rtcp_port = m->remote_rtcp_port;
+		l->flags |= LEG_REMOTE_KNOWN;
+	}
+	if (a->drop_own)
+		while ((os = SLIST_FIRST(&l->streams)) != NULL) {
+			os_unlink(os);
+			a->dead[a->ndead++] = os;
+		}
+	if (a->to_kg) {
+		struct mxp_keygroup *old = l->kg;
+		if (a->to_kg_new)
+			kg_link(cf, a->to_kg);
+		conf_rcv_grow_apply(&a->grow);
+		conf_rcv_leave(l);
+		conf_rcv_join(a->to_kg, l);
+		if (old->nrcv == 0) {
+			kg_unlink_empty(cf, old, a->dead, &a->ndead);
+			a->dead_kg = old;
+		}
+	} else {
+		conf_rcv_refresh(l); /* mode, address */
+	}
+	for (uint32_t i = 0; i < a->nadd; i++)
+		os_link(a->add[i]);
+	if (cf->mode == MXP_CONF_SWITCH)
+		SLIST_FOREACH(os, &l->streams, by_sender)
+			os->self_group = os->kg == l->kg;
+	if (mix) {
+		conf_mix_count(l, +1);
+		mxp_media_leg_set_mode(l->ml, (enum mxp_media_mode)l->mode);
+		mxp_media_leg_set_mute(l->ml, (l->flags & LEG_MUTED) ||
+						      (cf->floor && cf->floor != l));
+		if (a->new_priv) {
+			/* the private mix now goes out under the new group's key */
+			a->old_priv = l->priv;
+			l->priv = a->new_priv;
+		}
+	}
+	(void)w;
+}
+
+static int
+find_mki(const struct mxp_conf_keys *ks, const uint8_t *mki, uint8_t len)
+{
+	for (unsigned int i = 0; i < ks->nkeys; i++)
+		if (ks->key[i].mki_len == len && !memcmp(ks->key[i].mki, mki, len))
+			return (int)i;
+	return -1;
+}
+
+static void
+keys_remove(struct mxp_conf_keys *ks, unsigned int i)
+{
+	explicit_bzero(&ks->key[i], sizeof(ks->key[i]));
+	for (unsigned int j = i; j + 1 < ks->nkeys; j++)
+		ks->key[j] = ks->key[j + 1];
+	ks->nkeys--;
+	explicit_bzero(&ks->key[ks->nkeys], sizeof(ks->key[0]));
+	if (ks->active > i)
+		ks->active--;
+}
+
+/* The key sets a modification leads to (validated), and the outbound key it activates. */
+static int
+mod_keys(const struct mxp_leg_ctl *lc, const struct mxp_leg_mod *m, struct mxp_conf_keys *in,
+	 struct mxp_conf_keys *out, int *act, char *err, size_t errlen)
+{
+	int r = 0;
+	*in = lc->in;
+	*out = lc->out;
+	*act = -1;
+	if (m->add_in_key) {
+		if (in->nkeys == MXP_SRTP_MAX_KEYS)
+			return conf_errf(err, errlen, -ENOSPC, "inbound: already %d keys",
+					 MXP_SRTP_MAX_KEYS);
+		in->key[in->nkeys++] = m->in_key;
+		r = conf_check_keys(in, "inbound (participant) key", err, errlen);
+	}
+	if (!r && m->add_out_key) {
+		if (out->nkeys == MXP_SRTP_MAX_KEYS)
+			return conf_errf(err, errlen, -ENOSPC, "outbound: already %d keys",
+					 MXP_SRTP_MAX_KEYS);
+		out->key[out->nkeys++] = m->out_key;
+		r = conf_check_keys(out, "outbound (mixer) key", err, errlen);
+	}
+	if (!r && m->activate_out) {
+		*act = find_mki(out, m->activate_mki, m->activate_mki_len);
+		if (*act < 0)
+			r = conf_errf(err, errlen, -ENOENT, "outbound: no key with that MKI");
+	}
+	if (!r && m->remove_in) {
+		int i = find_mki(in, m->remove_mki, m->remove_mki_len);
+		if (i < 0)
+			r = conf_errf(err, errlen, -ENOENT, "inbound: no key with that MKI");
+		else if (in->nkeys == 1)
+			r = conf_errf(err, errlen, -EINVAL, "inbound: cannot remove the last key");
+		else
+			keys_remove(in, (unsigned int)i);
+	}
+	if (!r && m->remove_out) {
+		int i = find_mki(out, m->remove_mki, m->remove_mki_len);
+		if (i < 0)
+			r = conf_errf(err, errlen, -ENOENT, "outbound: no key with that MKI");
+		else if (i == (*act >= 0 ? *act : out->active))
+			r = conf_errf(err, errlen, -EINVAL, "outbound: cannot remove the active key");
+		else {
+			keys_remove(out, (unsigned int)i);
+			if (*act > i)
+				(*act)--;
+		}
+	}
+	if (!r && *act >= 0)
+		out->active = (uint8_t)*act;
+	return r;
+}
+
+int
+mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_leg_mod *m,
+		    char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	struct mxp_leg_ctl *lc = conf_find_leg(sys, leg_id);
+	if (lc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no leg %u", leg_id);
+	struct mxp_leg *l = lc->leg;
+	struct mxp_conf *cf = l->conf;
+
+	/* Validate everything first. */
+	if (m->set_mode && (unsigned int)m->mode > MXP_SM_INACTIVE)
+		return conf_errf(err, errlen, -EINVAL, "bad stream mode");
+	if (m->set_remote &&
+	    (m->remote.af != ((l->flags & LEG_AF6) ? AF_INET6 : AF_INET) || m->remote_port == 0))
+		return conf_errf(err, errlen, -EINVAL,
+				 "remote address must be of the local address' family, with a port");
+	if ((m->add_in_key || m->add_out_key || m->remove_in || m->remove_out) &&
+	    (l->flags & LEG_PLAIN))
+		return conf_errf(err, errlen, -EINVAL, "a plain RTP leg has no keys");
+	if (cf->mode == MXP_CONF_FORWARD && (m->add_out_key || m->activate_out || m->add_in_key))
+		return conf_errf(err, errlen, -ENOTSUP,
+				 "forward mode: rekey the conference key on every leg (remove and add the legs)");
+	struct mxp_conf_keys in, out;
+	int act;
+	int r = mod_keys(lc, m, &in, &out, &act, err, errlen);
+	if (r) {
+		explicit_bzero(&in, sizeof(in));
+		explicit_bzero(&out, sizeof(out));
+		return r;
+	}
+
+	/* Prepare group moves and streams. */
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_MOD);
+	if (c == NULL) {
+		explicit_bzero(&in, sizeof(in));
+		explicit_bzero(&out, sizeof(out));
+		return conf_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	struct leg_mod_args *a = &c->u.leg_mod;
+	a->leg = l;
+	a->m = *m;
+	bool was_sender = conf_sending(l->mode);
+	bool sender = m->set_mode ? conf_sending((uint8_t)m->mode) : was_sender;
+	uint32_t cap = 2 * (cf->nkgs + cf->nlegs + 2);
+	a->add = rte_zmalloc("mxp_mod_add", cap * sizeof(*a->add), 0);
+	a->dead = rte_zmalloc("mxp_mod_dead", cap * sizeof(*a->dead), 0);
+	if (a->add == NULL || a->dead == NULL)
+		goto nomem;
+	if (act >= 0 && cf->mode != MXP_CONF_FORWARD) {
+		uint8_t d[32];
+		conf_key_digest(&out.key[out.active], d);
+		if (memcmp(d, l->kg->digest, 32) != 0) {
+			a->to_kg = conf_kg_find(cf, d);
+			if (a->to_kg == NULL) {
+				a->to_kg = conf_kg_new(sys, cf, &out.key[out.active], d, false);
+				a->to_kg_new = true;
+				if (a->to_kg == NULL)
+					goto nomem;
+			} else if (conf_rcv_reserve(sys, a->to_kg, &a->grow) != 0) {
+				goto nomem;
+			}
+		}
+	}
+	if (cf->mode == MXP_CONF_MIX && a->to_kg) {
+		a->new_priv = conf_mix_priv_new(sys, l, a->to_kg, err, errlen);
+		if (a->new_priv == NULL)
+			goto nomem;
+	}
+	if (cf->mode == MXP_CONF_SWITCH) {
+		/* Streams for a new group: from every sender (including this leg). */
+		if (a->to_kg_new) {
+			struct mxp_leg *s;
+			TAILQ_FOREACH(s, &cf->legs, in_conf) {
+				bool s_sends = s == l ? sender : conf_sending(s->mode);
+				if (!s_sends)
+					continue;
+				a->add[a->nadd] = conf_ostream_new(sys, a->to_kg, s, err, errlen);
+				if (a->add[a->nadd] == NULL)
+					goto nomem;
+				a->nadd++;
+			}
+		}
+		/* This leg starts sending: one stream to each existing group. */
+		if (sender && !was_sender) {
+			struct mxp_keygroup *kg;
+			TAILQ_FOREACH(kg, &cf->kgs, next) {
+				a->add[a->nadd] = conf_ostream_new(sys, kg, l, err, errlen);
+				if (a->add[a->nadd] == NULL)
+					goto nomem;
+				a->nadd++;
+			}
+		}
+		a->drop_own = was_sender && !sender;
+	}
+	r = conf_post(sys, cf->worker, c);
+	if (r) {
+		/* Nothing ran: undo the preparations. */
+		r = conf_errf(err, errlen, r, "worker %u did not answer", cf->worker);
+		goto out;
+	}
+	if (c->result) {
+		/* Only the SRTP key installation can fail, and it was validated: report it. */
+		r = conf_errf(err, errlen, c->result, "inbound key could not be installed");
+	}
+	/* Commit the control-side view. */
+	explicit_bzero(&lc->in, sizeof(lc->in));
+	explicit_bzero(&lc->out, sizeof(lc->out));
+	lc->in = in;
+	lc->out = out;
+	if (a->to_kg)
+		lc->kg_id = a->to_kg->id;
+	conf_rcu_sync(sys);
+	for (uint32_t i = 0; i < a->ndead; i++)
+		conf_ostream_free(sys, a->dead[i]);
+	conf_kg_free(sys, a->dead_kg);
+	conf_ostream_free(sys, a->old_priv);
+	conf_rcv_grow_done(sys, &a->grow); /* the array the worker replaced */
+	a->new_priv = NULL;
+	a->nadd = 0;
+	a->to_kg_new = false;
+	goto out;
+nomem:
+	if (err && err[0] == '\0')
+		conf_errf(err, errlen, -ENOMEM, "out of memory");
+	r = -ENOMEM;
+out:
+	conf_ostream_free(sys, a->new_priv);
+	for (uint32_t i = 0; i < a->nadd; i++)
+		conf_ostream_free(sys, a->add[i]);
+	if (a->to_kg_new)
+		conf_kg_free(sys, a->to_kg);
+	if (a->grow.kg)
+		conf_rcv_grow_done(sys, &a->grow); /* not taken: the new array */
+	rte_free(a->add);
+	rte_free(a->dead);
+	explicit_bzero(&in, sizeof(in));
+	explicit_bzero(&out, sizeof(out));
+	conf_cmd_put(c); /* wipes the copy of the request */
+	return r;
+}

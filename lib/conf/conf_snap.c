@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the control core reads (snapshots of conferences, legs and key groups, what to
+ * notify about a leg's keys and SSRC, and memory). Counters are read while the owner worker
+ * updates them (aligned 64-bit loads); lists and arrays are walked outside commands, when
+ * only commands change them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf_priv.h"
+
+int
+mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
+{
+	struct mxp_conf_ctl *cc = conf_find(sys, id);
+	if (cc == NULL)
+		return -ENOENT;
+	struct mxp_conf *cf = cc->conf;
+	memset(info, 0, sizeof(*info));
+	info->id = cf->id;
+	info->mode = (enum mxp_conf_mode)cf->mode;
+	info->topn = cf->topn;
+	info->worker = cf->worker;
+	info->floor = cf->floor ? cf->floor->id : 0;
+	if (cf->mixer) {
+		struct mxp_media_mixer_stats ms;
+		mxp_media_mixer_stats_get(cf->mixer, &ms);
+		info->mix_ticks = ms.ticks;
+		info->mix_late_ticks = ms.late_ticks;
+		info->mix_talker_changes = ms.talker_changes;
+	}
+	info->nlegs = cf->nlegs;
+	info->nkeygroups = cf->nkgs;
+	info->rx_pkts = cf->rx_pkts;
+	info->tx_pkts = cf->tx_pkts;
+	info->created_ms = cf->created_ms;
+	snprintf(info->name, sizeof(info->name), "%s", cf->name);
+	struct mxp_keygroup *kg;
+	info->encryptions = cf->enc_gone;
+	info->decryptions = cf->dec_gone;
+	TAILQ_FOREACH(kg, &cf->kgs, next)
+		info->encryptions += kg->encryptions;
+	struct mxp_leg *l;
+	TAILQ_FOREACH(l, &cf->legs, in_conf)
+		if (l->in) {
+			struct mxp_srtp_stats st;
+			mxp_srtp_ctx_stats(l->in, &st);
+			info->decryptions += st.decryptions;
+		}
+	return 0;
+}
+
+static void
+key_info(const struct mxp_conf_key *k, struct mxp_leg_key_info *ki)
+{
+	conf_key_fp(k, ki->fp);
+	memcpy(ki->mki, k->mki, MXP_SRTP_MAX_MKI_LEN);
+	ki->mki_len = k->mki_len;
+	ki->lifetime = k->lifetime;
+}
+
+int
+mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info *info)
+{
+	struct mxp_leg_ctl *lc = conf_find_leg(sys, leg_id);
+	if (lc == NULL)
+		return -ENOENT;
+	struct mxp_leg *l = lc->leg;
+	memset(info, 0, sizeof(*info));
+	info->id = l->id;
+	info->conf_id = l->conf->id;
+	info->keygroup_id = l->kg->id;
+	info->port_idx = l->port_idx;
+	info->local = l->local_ip;
+	info->local_port = l->local_port;
+	info->local_rtcp_port = l->local_rtcp_port;
+	info->remote_known = (l->flags & LEG_REMOTE_KNOWN) != 0;
+	if (info->remote_known)
+		info->remote = conf_leg_remote(l);
+	info->remote_port = l->remote_port;
+	info->remote_rtcp_port = l->remote_rtcp_port;
+	info->rtcp_mux = (l->flags & LEG_RTCP_MUX) != 0;
+	info->strict = (l->flags & LEG_STRICT) != 0;
+	info->plain = (l->flags & LEG_PLAIN) != 0;
+	info->muted = (l->flags & LEG_MUTED) != 0;
+	info->mode = (enum mxp_stream_mode)l->mode;
+	snprintf(info->label, sizeof(info->label), "%s", l->label);
+
+	struct mxp_leg_stats *st = &info->st;
+	st->rx_pkts = l->rx_pkts;
+	st->rx_bytes = l->rx_bytes;
+	st->rtcp_rx = l->st.rtcp_rx;
+	st->tx_pkts = l->st.tx_pkts;
+	st->tx_bytes = l->st.tx_bytes;
+	st->rtcp_tx = l->st.rtcp_tx;
+	if (l->rcv_idx != UINT32_MAX) { /* what its current entry sent (a removed leg has none) */
+		const struct conf_rcv *e = conf_leg_rcv(l);
+		st->tx_pkts += e->tx_pkts;
+		st->tx_bytes += e->tx_bytes;
+		st->rtcp_tx += e->rtcp_tx;
+	}
+	st->other_drops = l->st.other_drops;
+	st->source_mismatch = l->st.source_mismatch;
+	st->latches = l->st.latches;
+	st->not_sending = l->st.not_sending;
+	st->topn_filtered = l->st.topn_filtered;
+	st->floor_filtered = l->st.floor_filtered;
+	st->dtmf = l->st.dtmf;
+	st->dtmf_log = __atomic_load_n(&l->st.dtmf_log, __ATOMIC_RELAXED);
+	st->last_rx_tsc = l->last_rx_tsc;
+	st->ssrc = l->ssrc;
+	st->ssrc_known = (l->state & LEG_SSRC_KNOWN) != 0;
+	st->remote_fraction_lost = l->st.remote_fraction_lost;
+	st->remote_jitter = l->st.remote_jitter;
+	if (l->conf->mode == MXP_CONF_MIX) {
+		struct mxp_media_leg_stats ms;
+		mxp_media_leg_stats_get(l->ml, &ms);
+		st->jb_depth_ms = ms.depth_ms;
+		st->jb_late = ms.rx[MXP_MEDIA_RX_LATE];
+		st->jb_lost = ms.lost;
+		st->concealed = ms.concealed;
+	}
+	info->out_active = -1;
+	if (!(l->flags & LEG_PLAIN)) {
+		info->in_suite = lc->in.key[0].suite;
+		info->out_suite = lc->out.key[0].suite;
+		info->n_in_keys = lc->in.nkeys;
+		info->n_out_keys = lc->out.nkeys;
+		for (unsigned int i = 0; i < lc->in.nkeys; i++)
+			key_info(&lc->in.key[i], &info->in_keys[i]);
+		for (unsigned int i = 0; i < lc->out.nkeys; i++)
+			key_info(&lc->out.key[i], &info->out_keys[i]);
+		info->out_active = (int8_t)lc->out.active;
+		struct mxp_srtp_stream_info si;
+		mxp_srtp_ctx_stream_info(l->in, &si);
+		st->ssrc = si.ssrc;
+		st->ssrc_known = si.ssrc_known;
+		struct mxp_srtp_stats ss;
+		mxp_srtp_ctx_stats(l->in, &ss);
+		st->auth_failures = ss.drops[MXP_SRTP_R_AUTH];
+		st->replays = ss.drops[MXP_SRTP_R_REPLAY];
+		st->too_old = ss.drops[MXP_SRTP_R_TOO_OLD];
+	}
+	return 0;
+}
+
+uint32_t
+mxp_conf_list(struct mxp_conf_sys *sys, uint32_t *ids, uint32_t max)
+{
+	uint32_t n = 0, it = 0;
+	const void *key;
+	void *data;
+	while (rte_hash_iterate(sys->confs, &key, &data, &it) >= 0) {
+		if (n < max)
+			ids[n] = *(const uint32_t *)key;
+		n++;
+	}
+	/* ascending */
+	uint32_t m = n < max ? n : max;
+	for (uint32_t i = 1; i < m; i++)
+		for (uint32_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+			uint32_t t = ids[j];
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	return n;
+}
+
+int
+mxp_conf_legs(struct mxp_conf_sys *sys, uint32_t conf_id, uint32_t *ids, uint32_t max)
+{
+	struct mxp_conf_ctl *cc = conf_find(sys, conf_id);
+	if (cc == NULL)
+		return -ENOENT;
+	uint32_t n = 0;
+	struct mxp_leg *l;
+	TAILQ_FOREACH(l, &cc->conf->legs, in_conf) {
+		if (n < max)
+			ids[n] = l->id;
+		n++;
+	}
+	return (int)n;
+}
+
+int
+mxp_conf_keygroups(struct mxp_conf_sys *sys, uint32_t conf_id, struct mxp_keygroup_info *out,
+		   uint32_t max)
+{
+	struct mxp_conf_ctl *cc = conf_find(sys, conf_id);
+	if (cc == NULL)
+		return -ENOENT;
+	uint32_t n = 0;
+	struct mxp_keygroup *kg;
+	TAILQ_FOREACH(kg, &cc->conf->kgs, next) {
+		if (n < max) {
+			struct mxp_keygroup_info *k = &out[n];
+			memset(k, 0, sizeof(*k));
+			k->id = kg->id;
+			memcpy(k->fingerprint, kg->fp, sizeof(k->fingerprint));
+			k->members = kg->nrcv;
+			k->streams = kg->nstreams;
+			k->encryptions = kg->encryptions;
+			k->sent = kg->sent;
+		}
+		n++;
+	}
+	return (int)n;
+}
+
+/* ---- key usage and SSRC changes --------------------------------------------------------------- */
+
+static void
+usage_of(const struct mxp_srtp_ctx *ctx, const uint8_t *mki, uint8_t mki_len, uint64_t *srtp,
+	 uint64_t *srtcp)
+{
+	struct mxp_srtp_key_info ki;
+	for (unsigned int s = 0; s < MXP_SRTP_MAX_KEYS; s++)
+		if (mxp_srtp_ctx_key_info(ctx, s, &ki) == 0 && ki.mki_len == mki_len &&
+		    memcmp(ki.mki, mki, mki_len) == 0) {
+			*srtp += ki.srtp_used;
+			*srtcp += ki.srtcp_used;
+			return;
+		}
+}
+
+static void
+limits(const struct mxp_conf_key *k, struct mxp_leg_key_usage *u)
+{
+	uint64_t lt = k->lifetime ? k->lifetime : UINT64_MAX;
+	u->srtp_limit = lt < MXP_SRTP_MAX_SRTP_PACKETS ? lt : MXP_SRTP_MAX_SRTP_PACKETS;
+	u->srtcp_limit = lt < MXP_SRTP_MAX_SRTCP_PACKETS ? lt : MXP_SRTP_MAX_SRTCP_PACKETS;
+	memcpy(u->mki, k->mki, sizeof(u->mki));
+	u->mki_len = k->mki_len;
+}
+
+int
+mxp_conf_leg_events(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_events *ev)
+{
+	const struct mxp_leg_ctl *lc = conf_find_leg(sys, leg_id);
+	if (lc == NULL)
+		return -ENOENT;
+	const struct mxp_leg *l = lc->leg;
+	memset(ev, 0, sizeof(*ev));
+	if (l->flags & LEG_PLAIN)
+		return 0;
+	struct mxp_srtp_stats st;
+	mxp_srtp_ctx_stats(l->in, &st);
+	ev->ssrc_mismatch = st.drops[MXP_SRTP_R_SSRC_MISMATCH];
+	struct mxp_srtp_stream_info si;
+	mxp_srtp_ctx_stream_info(l->in, &si);
+	ev->ssrc_other = si.other_ssrc;
+	ev->key_exhausted_drops = st.drops[MXP_SRTP_R_KEY_EXHAUSTED];
+	ev->n_in = lc->in.nkeys;
+	for (unsigned int i = 0; i < lc->in.nkeys; i++) {
+		const struct mxp_conf_key *k = &lc->in.key[i];
+		limits(k, &ev->in[i]);
+		usage_of(l->in, k->mki, k->mki_len, &ev->in[i].srtp_used, &ev->in[i].srtcp_used);
+	}
+	/*
+	 * Outbound: the active key is the key group's; every output stream encrypted under it
+	 * (one per sender in switch mode) counts against the one master key.
+	 */
+	ev->n_out = lc->out.nkeys;
+	for (unsigned int i = 0; i < lc->out.nkeys; i++) {
+		const struct mxp_conf_key *k = &lc->out.key[i];
+		struct mxp_leg_key_usage *u = &ev->out[i];
+		limits(k, u);
+		u->active = i == lc->out.active;
+		if (!u->active || l->kg == NULL || l->kg->plain)
+			continue;
+		if (k->mki_len == l->kg->key.mki_len &&
+		    memcmp(k->mki, l->kg->key.mki, k->mki_len) == 0) {
+			u->srtp_used = l->kg->usage.srtp; /* aligned 64-bit loads */
+			u->srtcp_used = l->kg->usage.srtcp;
+		}
+	}
+	return 0;
+}
+
+/* ---- memory ----------------------------------------------------------------------------------- */
+
+int
+mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
+{
+	if (sys == NULL || m == NULL)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->confs = (uint32_t)sys->conf_pool.used;
+	m->legs = (uint32_t)sys->leg_pool.used;
+	m->keygroups = (uint32_t)sys->kg_pool.used;
+	m->ostreams = (uint32_t)sys->os_pool.used;
+	m->srtp_ctxs = (uint32_t)sys->mem.srtp_ctxs;
+	m->media_legs = (uint32_t)sys->mem.media_legs;
+	m->mixers = (uint32_t)sys->mem.mixers;
+	m->conf_bytes = sys->conf_pool.used * sys->conf_pool.size;
+	m->leg_bytes = sys->leg_pool.used * sys->leg_pool.size;
+	m->keygroup_bytes = sys->kg_pool.used * sys->kg_pool.size;
+	m->ostream_bytes = sys->os_pool.used * sys->os_pool.size;
+	m->rcv_bytes = sys->mem.rcv_bytes;
+	m->srtp_bytes = sys->mem.srtp_bytes;
+	m->media_bytes = sys->mem.media_bytes;
+	m->mixer_bytes = sys->mem.mixer_bytes;
+	m->total_bytes = m->conf_bytes + m->leg_bytes + m->keygroup_bytes + m->ostream_bytes +
+			 m->rcv_bytes + m->srtp_bytes + m->media_bytes + m->mixer_bytes;
+	m->reserved_bytes = conf_pool_bytes(&sys->conf_pool) + conf_pool_bytes(&sys->leg_pool) +
+			    conf_pool_bytes(&sys->kg_pool) + conf_pool_bytes(&sys->os_pool) +
+			    m->rcv_bytes + m->srtp_bytes + m->media_bytes + m->mixer_bytes;
+	return 0;
+}
