@@ -11,8 +11,9 @@
  * receivers, forward vs switch). Zero-loss throughput through a real port is measured
  * by mixgen (doc/benchmarking.md).
  *
- *   bench_datapath [EAL] -- [--quick] [--only NAME]   prints a table and one JSON line
- *   (--only: the scenario of that name, or every one whose name contains NAME)
+ *   bench_datapath [EAL] -- [--quick] [--only NAME] [--scale K]
+ *   prints a table and one JSON line (--only: the scenario of that name, or every one whose
+ *   name contains NAME; --scale: K times the packets, for profiling)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,43 @@ copy_cost(const uint8_t *frames, unsigned int npkts, uint16_t flen)
 	bench_tx_drain();
 	uint64_t t1 = rte_rdtsc_precise();
 	return (double)(t1 - t0) * 1e9 / (double)rte_get_tsc_hz() / npkts;
+}
+
+/*
+ * The reference for replication: the per-copy work of DPDK's ipv4_multicast example (for many
+ * ports, without clones): the payload's reference count raised once for all copies, then
+ * per copy a header mbuf from the header pool, chained to the payload, an Ethernet header
+ * written into it, and the frame queued for transmission (here: to the same NIC stand-in).
+ * Returns ns per copy, the same 182-byte payload and the same pools as the data path uses.
+ */
+static double
+multicast_example_ns(unsigned int npayloads, unsigned int copies)
+{
+	uint64_t t0 = rte_rdtsc_precise();
+	for (unsigned int i = 0; i < npayloads; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		if (m == NULL || rte_pktmbuf_append(m, RTP_LEN + 10) == NULL)
+			exit(1);
+		rte_pktmbuf_refcnt_update(m, (int16_t)copies);
+		for (unsigned int c = 0; c < copies; c++) {
+			struct rte_mbuf *h = rte_pktmbuf_alloc(hdr_pool);
+			if (h == NULL)
+				exit(1);
+			h->next = m;
+			h->pkt_len = h->data_len + m->pkt_len;
+			h->nb_segs = (uint16_t)(m->nb_segs + 1);
+			struct rte_ether_hdr *eh =
+				(struct rte_ether_hdr *)rte_pktmbuf_prepend(h, sizeof(*eh));
+			rte_ether_addr_copy(&bench_mac_p, &eh->dst_addr);
+			rte_ether_addr_copy(&bench_mac_d, &eh->src_addr);
+			eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+			bench_io_tx(NULL, 0, h);
+		}
+		rte_pktmbuf_free(m);
+	}
+	bench_tx_drain();
+	uint64_t t1 = rte_rdtsc_precise();
+	return (double)(t1 - t0) * 1e9 / (double)rte_get_tsc_hz() / ((double)npayloads * copies);
 }
 
 /* Frames of one sender: Ethernet/IPv4/UDP + SRTP, in order, unique indexes. */
@@ -219,11 +257,23 @@ main(int argc, char **argv)
 	}
 	bool quick = false;
 	const char *only = NULL; /* --only SUBSTRING: run matching scenarios (for profiling) */
+	unsigned int scale = 1;  /* --scale K: K times the packets (longer runs for profiling) */
 	for (int i = r + 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = true;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
+			scale = (unsigned int)atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: bench_datapath [EAL] -- [--quick] [--only NAME] "
+					"[--scale K]\n");
+			return 2;
+		}
+	}
+	if (scale < 1 || scale > 100) {
+		fprintf(stderr, "--scale: 1..100\n");
+		return 2;
 	}
 	pool = rte_pktmbuf_pool_create("bench", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
@@ -242,7 +292,7 @@ main(int argc, char **argv)
 		{ .name = "forward 1->1", .mode = MXP_CONF_FORWARD, .receivers = 1, .group = false },
 		{ .name = "forward 1->10", .mode = MXP_CONF_FORWARD, .receivers = 10, .group = false },
 	};
-	unsigned int base = quick ? 20000 : 400000;
+	unsigned int base = (quick ? 20000 : 400000) * scale;
 	bool exact = false; /* --only NAME runs that scenario; otherwise every one containing it */
 	for (size_t i = 0; only != NULL && i < RTE_DIM(sc); i++)
 		exact |= strcmp(sc[i].name, only) == 0;
@@ -263,14 +313,22 @@ main(int argc, char **argv)
 	double group_vs_ind = sc[4].out_mpps / sc[3].out_mpps;
 	double fwd_vs_sw = sc[5].in_mpps / sc[0].in_mpps;
 	printf("key group vs individual keys, 100 receivers (delivered): %.1fx\n", group_vs_ind);
+	/* replication's own cost per copy: what 99 more receivers add to a switched packet */
+	double per_copy = sc[4].ns_per_pkt > 0 && sc[0].ns_per_pkt > 0 ?
+				  (sc[4].ns_per_pkt - sc[0].ns_per_pkt) / 99 : 0;
+	double mc_copy = (only == NULL || strstr("switch 1->100 key group", only) != NULL) ?
+				 multicast_example_ns(base / 20, 100) : 0;
+	printf("replication, ns per copy (1->100 key group minus 1->1, per extra receiver): %.1f; "
+	       "DPDK ipv4_multicast example's per-copy work: %.1f\n", per_copy, mc_copy);
 	printf("forward vs switch, 1->1 (inbound): %.2fx\n", fwd_vs_sw);
 	printf("{\"benchmark\":\"datapath\",\"lcore\":%u", rte_lcore_id());
 	for (size_t i = 0; i < RTE_DIM(sc); i++)
 		printf(",\"%s\":{\"in_mpps\":%.4f,\"out_mpps\":%.4f,\"ns_per_pkt\":%.1f,"
 		       "\"copy_ns\":%.1f}", sc[i].name, sc[i].in_mpps, sc[i].out_mpps,
 		       sc[i].ns_per_pkt, sc[i].copy_ns);
-	printf(",\"group_vs_individual_100\":%.2f,\"forward_vs_switch\":%.3f}\n", group_vs_ind,
-	       fwd_vs_sw);
+	printf(",\"group_vs_individual_100\":%.2f,\"forward_vs_switch\":%.3f,"
+	       "\"ns_per_copy\":%.1f,\"multicast_example_ns_per_copy\":%.1f}\n", group_vs_ind,
+	       fwd_vs_sw, per_copy, mc_copy);
 	rte_eal_cleanup();
 	return 0;
 }

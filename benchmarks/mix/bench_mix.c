@@ -60,6 +60,7 @@ struct run {
 	uint64_t max_gap_cyc;        /* the longest turn of the loop (a poll, or a burst) */
 	uint64_t jb_late, jb_lost;   /* the legs' jitter buffers: too late, lost (concealed) */
 	double setup_s;
+	struct mxp_conf_memory mem;  /* after set-up */
 };
 
 struct leg_src {
@@ -195,6 +196,7 @@ run_one(struct run *r)
 		free(src[p].ctx);
 	}
 	r->setup_s = (double)(rte_rdtsc() - t_setup) / (double)rte_get_tsc_hz();
+	mxp_conf_memory(sys, &r->mem);
 
 	/* real time: the packets of tick k arrive at t0 + k x 20 ms */
 	uint64_t hz = rte_get_tsc_hz(), tick = hz / 50;
@@ -322,7 +324,7 @@ report(const struct run *r)
 
 /* The largest number of conferences that passes: double until a failure, then bisect. */
 static unsigned int
-search(struct run *tmpl, unsigned int max_confs)
+search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem)
 {
 	unsigned int lo = 0, hi = 0, c = 50;
 	for (;;) {
@@ -330,6 +332,7 @@ search(struct run *tmpl, unsigned int max_confs)
 		r.confs = c;
 		run_one(&r);
 		report(&r);
+		*mem = r.mem;
 		if (!passed(&r)) {
 			hi = c;
 			break;
@@ -344,6 +347,7 @@ search(struct run *tmpl, unsigned int max_confs)
 		r.confs = (lo + hi) / 2;
 		run_one(&r);
 		report(&r);
+		*mem = r.mem;
 		if (passed(&r))
 			lo = r.confs;
 		else
@@ -406,6 +410,8 @@ main(int argc, char **argv)
 	struct run tmpl = { .legs = legs, .talkers = talkers,
 			    .ticks = (unsigned int)(seconds * 50) };
 	unsigned int best[2] = { 0, 0 };
+	struct mxp_conf_memory mem[2];
+	memset(mem, 0, sizeof(mem));
 	bool want[2] = { strcmp(keys, "individual") != 0, strcmp(keys, "group") != 0 };
 	printf("mix conferences of %u legs, %u talkers, PCMU 20 ms, SRTP AES_CM_128_HMAC_SHA1_80, "
 	       "%.1f s runs in real time on lcore %u\n", legs, talkers, seconds, rte_lcore_id());
@@ -418,23 +424,41 @@ main(int argc, char **argv)
 			r.confs = confs;
 			run_one(&r);
 			report(&r);
+			mem[g] = r.mem;
 			best[g] = passed(&r) ? confs : 0;
 		} else {
-			best[g] = search(&tmpl, max_p / legs);
+			best[g] = search(&tmpl, max_p / legs, &mem[g]);
 		}
 	}
-	printf("%-34s %14s\n", "keys", "participants");
+	/* memory per participant: what the system's state occupies, divided by its legs */
+	double bpp[2] = { 0, 0 };
+	for (int g = 0; g < 2; g++)
+		if (mem[g].legs)
+			bpp[g] = (double)mem[g].total_bytes / mem[g].legs;
+	printf("%-34s %14s %14s\n", "keys", "participants", "bytes each");
 	if (want[0])
-		printf("%-34s %14u\n", "key group per conference", best[0] * legs);
+		printf("%-34s %14u %14.0f\n", "key group per conference", best[0] * legs, bpp[0]);
 	if (want[1])
-		printf("%-34s %14u\n", "individual keys", best[1] * legs);
+		printf("%-34s %14u %14.0f\n", "individual keys", best[1] * legs, bpp[1]);
+	for (int g = 0; g < 2; g++) {
+		const struct mxp_conf_memory *m = &mem[g];
+		if (!want[g] || m->legs == 0)
+			continue;
+		double n = m->legs;
+		printf("  %s, bytes per participant: leg %.0f, receiver entry %.0f, SRTP %.0f, "
+		       "output streams %.0f, media leg %.0f, key groups %.0f, mixer and conference "
+		       "%.0f\n", g == 0 ? "key group" : "individual keys", m->leg_bytes / n,
+		       m->rcv_bytes / n, m->srtp_bytes / n, m->ostream_bytes / n, m->media_bytes / n,
+		       m->keygroup_bytes / n, (m->mixer_bytes + m->conf_bytes) / n);
+	}
 	printf("(the most participants with no late tick and every packet accepted%s)\n",
 	       confs ? "; one run" : max_p / legs == best[0] || max_p / legs == best[1] ?
 	       "; a figure at the ceiling is a lower bound" : "");
 	printf("{\"benchmark\":\"mix\",\"lcore\":%u,\"legs\":%u,\"talkers\":%u,\"seconds\":%.1f,"
-	       "\"search\":%s,\"group_participants\":%u,\"individual_participants\":%u}\n",
+	       "\"search\":%s,\"group_participants\":%u,\"individual_participants\":%u,"
+	       "\"group_bytes_per_participant\":%.0f,\"individual_bytes_per_participant\":%.0f}\n",
 	       rte_lcore_id(), legs, talkers, seconds, confs ? "false" : "true", best[0] * legs,
-	       best[1] * legs);
+	       best[1] * legs, bpp[0], bpp[1]);
 	rte_eal_cleanup();
 	return 0;
 }

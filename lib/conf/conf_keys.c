@@ -256,7 +256,8 @@ conf_kg_find(struct mxp_conf *cf, const uint8_t digest[32])
 	return NULL;
 }
 
-#define RCV_MIN 4
+/* Receiver arrays grow by a quarter (a conference of individual keys has groups of one). */
+#define RCV_MIN 1
 
 static struct conf_rcv *
 rcv_alloc(struct mxp_conf_sys *sys, uint32_t cap)
@@ -322,7 +323,7 @@ conf_rcv_reserve(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct conf_
 	memset(g, 0, sizeof(*g));
 	if (kg->nrcv < kg->rcv_cap)
 		return 0;
-	g->cap = kg->rcv_cap * 2;
+	g->cap = kg->rcv_cap + kg->rcv_cap / 4 + 1;
 	g->arr = rcv_alloc(sys, g->cap);
 	if (g->arr == NULL)
 		return -ENOMEM;
