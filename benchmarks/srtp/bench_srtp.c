@@ -152,6 +152,12 @@ make_plain(size_t size)
 static int null_probe(char *e, size_t l) { (void)e; (void)l; return 0; }
 static int null_thread_init(void) { return 0; }
 static void null_thread_fini(void) {}
+static size_t
+null_key_size(enum mxp_crypto_alg a, size_t kl)
+{
+	(void)a; (void)kl;
+	return 64;
+}
 static int
 null_key_init(struct mxp_crypto_key *k, enum mxp_crypto_alg a, const uint8_t *key, size_t kl,
 	      const uint8_t *ak)
@@ -183,7 +189,8 @@ null_gcm_check(struct mxp_crypto_op *op[], uint16_t n)
 static const struct mxp_crypto_driver null_driver = {
 	.name = "null", .priority = -100, .probe = null_probe,
 	.thread_init = null_thread_init, .thread_fini = null_thread_fini,
-	.key_init = null_key_init, .key_fini = null_key_fini, .keystream = null_keystream,
+	.key_size = null_key_size, .key_init = null_key_init, .key_fini = null_key_fini,
+	.keystream = null_keystream,
 	.ctr = null_ctr, .hmac = null_hmac, .gcm_enc = null_hmac, .gcm_dec = null_gcm_check,
 	.gcm_tag = null_gcm_check,
 };

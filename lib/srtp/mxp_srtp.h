@@ -3,23 +3,38 @@
  * @file
  * mxp_srtp: SRTP and SRTCP (RFC 3711, RFC 6188, RFC 7714) for the mixplane data path.
  *
- * One context (struct mxp_srtp_ctx) is one SSRC stream in one direction: the rollover
- * counter, the highest sequence number, the SRTP and SRTCP replay windows, the outbound
- * SRTCP index, counters, and up to MXP_SRTP_MAX_KEYS master keys told apart by their MKI.
- * Several output streams under the same master key are several contexts with different
- * SSRCs (RFC 3711 section 9.1 forbids two streams with one SSRC under one key).
+ * Two objects carry the state:
+ *  - a key session (struct mxp_srtp_key) is one master key with its MKI and lifetime, and
+ *    the SRTP and SRTCP session keys derived from it once, at mxp_srtp_key_init(), on the
+ *    calling (control) thread. The master key itself is not kept (its fingerprint is).
+ *    The session counts the packets of every stream that uses it against its limits
+ *    (RFC 3711 9.2, RFC 4568 lifetime: per master key, whatever the SSRC);
+ *  - a stream (struct mxp_srtp_stream) is one SSRC in one direction: rollover counter,
+ *    highest sequence number, SRTP and SRTCP replay windows (stored inline, sized by the
+ *    window), the outbound SRTCP index, counters, and references to up to
+ *    MXP_SRTP_MAX_KEYS key sessions told apart by their MKI. Several output streams under
+ *    one master key are several streams with different SSRCs referring to one key session
+ *    (RFC 3711 section 9.1 forbids two streams with one SSRC under one key), the way
+ *    libsrtp's srtp_stream_clone() shares the key and keeps only the replay state per SSRC.
  *
- * The caller allocates: mxp_srtp_ctx_size() bytes aligned to MXP_SRTP_CTX_ALIGN, then
- * mxp_srtp_ctx_init(). Nothing on the packet path allocates, locks, logs or makes a system
- * call. A context is used by one thread at a time; the crypto driver keeps per-thread state
- * (see mxp_srtp_thread_init()).
+ * A context (struct mxp_srtp_ctx) is the convenience form of the earlier API: a stream and
+ * the key sessions it owns, in one allocation; it alone supports a key derivation rate.
  *
- * Packet API, two layers:
- *  - plain buffers (struct mxp_srtp_pkt, no DPDK EAL needed): mxp_srtp_protect_pkts() and
- *    friends, plus one-packet helpers mxp_srtp_protect() etc.;
- *  - mbuf bursts: mxp_srtp_protect_burst() and friends. The RTP/RTCP packet starts at
- *    offset l2_len + l3_len + l4_len of a single-segment mbuf and runs to the end of its
- *    data. Protect appends the tag and MKI with rte_pktmbuf_append(), unprotect trims them
+ * The caller allocates: mxp_srtp_key_size() / mxp_srtp_stream_size() / mxp_srtp_ctx_size()
+ * bytes aligned to 64, then the matching _init(). Nothing on the packet path allocates,
+ * locks, logs or makes a system call. A stream, and the key sessions it uses, is used by one
+ * worker thread; the crypto driver keeps per-thread state (see mxp_srtp_thread_init()).
+ * Key sessions and streams are set up, changed and freed while the worker does not use them
+ * (by the worker itself, or by the control thread while the caller keeps them away from
+ * the worker); any thread may take events (atomic) and read a key session's usage
+ * (mxp_srtp_key_info(), relaxed atomic loads) at any time.
+ *
+ * Packet API, two layers, each over streams (mxp_srtp_stream_*) and over contexts:
+ *  - plain buffers (struct mxp_srtp_pkt, no DPDK EAL needed): mxp_srtp_stream_protect_pkts()
+ *    / mxp_srtp_protect_pkts() and friends, plus one-packet helpers;
+ *  - mbuf bursts: mxp_srtp_stream_protect_burst() / mxp_srtp_protect_burst() and friends.
+ *    The RTP/RTCP packet starts at offset l2_len + l3_len + l4_len of a single-segment
+ *    mbuf and runs to the end of its data. Protect appends the tag and MKI with rte_pktmbuf_append(), unprotect trims them
  *    with rte_pktmbuf_trim(). The call returns how many succeeded; the failures are moved
  *    to the end of the array, in the same call, with a reason each. The caller fixes the
  *    IP/UDP lengths and checksums afterwards.
@@ -31,10 +46,11 @@
  *
  * Errors on the control path are a negative errno and, where a human reads it, a message in
  * the caller's buffer. The packet path never fails loudly: each dropped packet gets a
- * reason (enum mxp_srtp_reason) and is counted per context.
+ * reason (enum mxp_srtp_reason) and is counted per stream.
  *
  * Keys are never printed; use mxp_srtp_key_fingerprint(). Key material is wiped with
- * explicit_bzero() when a key is removed and by mxp_srtp_ctx_fini().
+ * explicit_bzero() by mxp_srtp_key_fini(), when a context's key is removed and by
+ * mxp_srtp_ctx_fini().
  */
 #ifndef MXP_SRTP_H
 #define MXP_SRTP_H
@@ -238,7 +254,10 @@ int mxp_srtp_ctx_key_share_usage(struct mxp_srtp_ctx *ctx, const uint8_t *mki, s
  */
 void mxp_srtp_ctx_prefetch(const struct mxp_srtp_ctx *ctx);
 
-/** Per-key information for operators (never the key itself). */
+/**
+ * Per-key information for operators (never the key itself): a context's key
+ * (mxp_srtp_ctx_key_info()) or a key session (mxp_srtp_key_info()).
+ */
 struct mxp_srtp_key_info {
 	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
 	uint8_t mki_len;
@@ -356,6 +375,235 @@ struct mxp_srtp_stream_info {
 /** Describe the stream state of a context. */
 void mxp_srtp_ctx_stream_info(const struct mxp_srtp_ctx *ctx, struct mxp_srtp_stream_info *si);
 
+/* --- key sessions ---------------------------------------------------------------------- */
+
+/** Required alignment of key session and stream memory. */
+#define MXP_SRTP_KEY_ALIGN 64
+#define MXP_SRTP_STREAM_ALIGN 64
+
+/**
+ * Opaque key session: one master key's SRTP and SRTCP session keys, shared by the streams
+ * that use it. Its first cache lines hold what the packet path reads (usage counters and
+ * their next thresholds, limits, salts, MKI), the driver keys follow.
+ */
+struct mxp_srtp_key;
+
+/** Key session parameters. Zero-initialise, then set what you need. */
+struct mxp_srtp_key_params {
+	enum mxp_srtp_suite suite;
+	/** Crypto driver by name ("ipsec_mb", "openssl"); NULL picks the best available. */
+	const char *driver;
+	const uint8_t *key;      /**< master key, suite key_len bytes (not kept) */
+	const uint8_t *salt;     /**< master salt, suite salt_len bytes (not kept) */
+	const uint8_t *mki;      /**< MKI as sent on the wire (big-endian), mki_len bytes */
+	size_t mki_len;          /**< 0 (no MKI) to MXP_SRTP_MAX_MKI_LEN */
+	/**
+	 * RFC 4568 lifetime in packets, applied to SRTP and to SRTCP separately, capped by
+	 * 2^48 (SRTP) and 2^31 (SRTCP); 0 = those maxima. Every stream using the session
+	 * counts against it.
+	 */
+	uint64_t lifetime;
+	/** MXP_SRTP_EV_KEY_SOFT when usage reaches this percentage of a limit (0 = 90). */
+	uint8_t soft_percent;
+};
+
+/**
+ * Bytes to allocate for a key session of this suite on this driver: a multiple of 64, the
+ * header (3 cache lines) and the two driver keys, each as large as the driver needs for the
+ * suite (ipsec_mb: 256 bytes for AES-128-CM + HMAC-SHA1, 1024 for GCM).
+ * @param driver  driver name, or NULL for the best available (as mxp_srtp_key_init()).
+ * @return the size, or 0 if the suite is unknown or the driver is unknown or cannot run.
+ */
+size_t mxp_srtp_key_size(enum mxp_srtp_suite suite, const char *driver);
+
+/**
+ * Derive the SRTP and SRTCP session keys of a master key and set them up in the driver (on
+ * the calling thread: the control thread). The session starts with one reference
+ * (mxp_srtp_key_get()/put()). There is no key derivation rate: the keys are derived once
+ * (use a context for KDR != 0).
+ *
+ * @param key     mxp_srtp_key_size(p->suite, p->driver) bytes aligned to MXP_SRTP_KEY_ALIGN.
+ * @param p       parameters; neither they nor the key bytes are referenced after the call.
+ * @param err     receives a one-line message on failure (may be NULL); never key bytes.
+ * @param errlen  size of @p err.
+ * @return 0, or
+ *   -EINVAL  NULL or misaligned @p key, NULL key or salt, bad suite, MKI length above
+ *            MXP_SRTP_MAX_MKI_LEN (or NULL MKI with a length), soft_percent above 100;
+ *   -ENOENT  the named driver is not registered;
+ *   -ENOTSUP the driver cannot run on this CPU or does not support the suite;
+ *   -EIO     the driver failed to set up the derived keys (nothing is left to release).
+ */
+int mxp_srtp_key_init(struct mxp_srtp_key *key, const struct mxp_srtp_key_params *p, char *err,
+		      size_t errlen);
+
+/**
+ * Release the driver keys and wipe the whole session (explicit_bzero). Whoever calls it
+ * makes sure no stream refers to it any more. NULL is a no-op.
+ */
+void mxp_srtp_key_fini(struct mxp_srtp_key *key);
+
+/**
+ * Take a reference (control thread only: a plain counter, no atomics). The count is the
+ * owner's bookkeeping: mxp_srtp_stream_key_add() and _remove() do not touch it.
+ * @return @p key.
+ */
+struct mxp_srtp_key *mxp_srtp_key_get(struct mxp_srtp_key *key);
+
+/**
+ * Drop a reference (control thread only).
+ * @return true when that was the last one: the caller then calls mxp_srtp_key_fini() and
+ *         frees the memory. false otherwise (also for a count already at 0, a caller bug).
+ */
+bool mxp_srtp_key_put(struct mxp_srtp_key *key);
+
+/**
+ * Return the pending event bits of a key session (MXP_SRTP_EV_KEY_SOFT,
+ * MXP_SRTP_EV_KEY_EXHAUSTED) and clear them, in one atomic exchange; any thread. Each is
+ * raised once per session, by the packet of whichever stream crossed the threshold.
+ */
+uint32_t mxp_srtp_key_events(struct mxp_srtp_key *key);
+
+/**
+ * Describe a key session for operators (never the key): fingerprint, MKI, usage by every
+ * stream together (srtp_used = srtp_total), limits, soft, exhausted. Any thread (relaxed
+ * atomic loads of what the worker writes). @c active and @c shared are false.
+ * @return 0, or -EINVAL on NULL arguments or a session not initialised.
+ */
+int mxp_srtp_key_info(const struct mxp_srtp_key *key, struct mxp_srtp_key_info *info);
+
+/* --- streams ----------------------------------------------------------------------------- */
+
+/**
+ * Opaque stream: one SSRC in one direction, referring to its key sessions. Its first cache
+ * line holds what every packet reads; then the SRTP counters and the SRTP replay ring (an
+ * SRTP packet touches two lines for windows up to 128), the SRTCP ring, SRTCP state and the
+ * drop counters.
+ */
+struct mxp_srtp_stream;
+
+/** Stream parameters. Zero-initialise, then set what you need. */
+struct mxp_srtp_stream_params {
+	enum mxp_srtp_dir dir;
+	/** SSRC of the stream. Packets with another SSRC are dropped (ssrc_mismatch). */
+	uint32_t ssrc;
+	/**
+	 * Inbound only: ignore @c ssrc and take the SSRC of the first packet that
+	 * authenticates; from then on it is fixed (event MXP_SRTP_EV_SSRC_LEARNED).
+	 */
+	bool ssrc_learn;
+	/**
+	 * Replay window in packets (SRTP and SRTCP alike): 0 = MXP_SRTP_REPLAY_WINDOW_DEFAULT,
+	 * else MIN..MAX. Must not exceed what mxp_srtp_stream_size() was given.
+	 */
+	uint32_t replay_window;
+	/** Rollover counter of the first packet (usually 0; RFC 3711 3.3.1). */
+	uint32_t roc;
+	/** As in struct mxp_srtp_params: the stream is already running at (roc, s_l). */
+	bool s_l_valid;
+	uint16_t s_l;
+	/** Outbound: SRTCP index of the first SRTCP packet (31 bits, usually 0). */
+	uint32_t srtcp_index;
+	/** Outbound: send SRTCP with E=0 (RFC 4568 UNENCRYPTED_SRTCP); still authenticated. */
+	bool srtcp_unencrypted;
+};
+
+/**
+ * Bytes to allocate for a stream with this replay window (0 = the default): a multiple of
+ * 64. The replay rings take only the 64-bit words the window needs (a power of two, at least
+ * window + 64 bits): 256 bytes for windows 64 and 128, 704 for 1024.
+ * @return the size, or 0 if the window is outside MIN..MAX.
+ */
+size_t mxp_srtp_stream_size(uint32_t replay_window);
+
+/**
+ * Initialise a stream without keys (packets get no_key until mxp_srtp_stream_key_add()).
+ *
+ * @param s       mxp_srtp_stream_size(window) bytes aligned to MXP_SRTP_STREAM_ALIGN.
+ * @param p       parameters; not referenced after the call.
+ * @param err     receives a one-line message on failure (may be NULL).
+ * @param errlen  size of @p err.
+ * @return 0, or
+ *   -EINVAL  NULL or misaligned @p s, bad direction or window, ssrc_learn on outbound,
+ *            SRTCP index of 2^31 or more.
+ */
+int mxp_srtp_stream_init(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params *p,
+			 char *err, size_t errlen);
+
+/**
+ * Wipe the stream (explicit_bzero of all its bytes). It does not drop references to its
+ * key sessions: their owner does. NULL is a no-op.
+ */
+void mxp_srtp_stream_fini(struct mxp_srtp_stream *s);
+
+/**
+ * Let the stream use a key session. All keys of a stream have the same suite, driver and
+ * MKI length (RFC 4568 6.1); with MKI length 0 the stream holds a single key. The first key
+ * added becomes the active one (the one protect uses). Does not take a reference.
+ * @return 0, or
+ *   -EINVAL  NULL or uninitialised arguments; a suite, driver or MKI length other than that
+ *            of the keys already present;
+ *   -EEXIST  this session, or one with the same MKI, is present (or a key without MKI);
+ *   -ENOSPC  MXP_SRTP_MAX_KEYS keys already present.
+ */
+int mxp_srtp_stream_key_add(struct mxp_srtp_stream *s, struct mxp_srtp_key *key);
+
+/**
+ * Stop using a key session (the session itself is untouched). Removing the active key
+ * leaves an outbound stream without a key (no_key) until another is activated.
+ * @return 0, -ENOENT if the stream does not use @p key, -EINVAL on NULL arguments.
+ */
+int mxp_srtp_stream_key_remove(struct mxp_srtp_stream *s, const struct mxp_srtp_key *key);
+
+/**
+ * Make a key the one protect uses (outbound; harmless on inbound, where the MKI in each
+ * packet selects the key).
+ * @return 0, -ENOENT if the stream does not use @p key, -EINVAL on NULL arguments.
+ */
+int mxp_srtp_stream_key_activate(struct mxp_srtp_stream *s, const struct mxp_srtp_key *key);
+
+/**
+ * The key session of a stream with this MKI (with @p mki_len 0: the key without MKI).
+ * @return the session, or NULL if none.
+ */
+struct mxp_srtp_key *mxp_srtp_stream_key_find(const struct mxp_srtp_stream *s,
+					       const uint8_t *mki, size_t mki_len);
+
+/**
+ * Move an outbound stream to a new SSRC (after an SSRC collision under the same key): a
+ * fresh index space (ROC 0, the first packet fixes the sequence number, SRTCP index 0),
+ * the same keys (SSRC is part of every IV: nothing to derive), counters kept. No
+ * allocation, no key derivation: callable on the worker.
+ * @return 0, or -EINVAL for NULL, an uninitialised or an inbound stream.
+ */
+int mxp_srtp_stream_set_ssrc(struct mxp_srtp_stream *s, uint32_t ssrc);
+
+/** Copy the counters of a stream (owner thread). */
+void mxp_srtp_stream_stats(const struct mxp_srtp_stream *s, struct mxp_srtp_stats *st);
+
+/** Describe the stream state (@c driver: "none" before the first key). */
+void mxp_srtp_stream_info(const struct mxp_srtp_stream *s, struct mxp_srtp_stream_info *si);
+
+/**
+ * Return the pending event bits of a stream (MXP_SRTP_EV_SSRC_LEARNED) and clear them, in
+ * one atomic exchange; any thread. Key events are raised on the key sessions
+ * (mxp_srtp_key_events()).
+ */
+uint32_t mxp_srtp_stream_events(struct mxp_srtp_stream *s);
+
+/**
+ * Prefetch what a packet of the stream reads first: its first two cache lines (state,
+ * SRTP counters, and for windows up to 128 the SRTP replay ring). Call it when the packet is
+ * queued, a burst before the crypto runs; with thousands of streams each is cold.
+ */
+void mxp_srtp_stream_prefetch(const struct mxp_srtp_stream *s);
+
+/**
+ * Prefetch the hot lines of the stream's active (else first) key session: its SRTP line and
+ * the SRTP driver key. It reads the stream's first line: call it once that line is in cache
+ * (a step after mxp_srtp_stream_prefetch()).
+ */
+void mxp_srtp_stream_prefetch_keys(const struct mxp_srtp_stream *s);
+
 /* --- per-thread set-up ------------------------------------------------------------------ */
 
 /**
@@ -424,6 +672,34 @@ enum mxp_srtp_reason mxp_srtcp_protect(struct mxp_srtp_ctx *ctx, uint8_t *buf, s
 				       size_t cap);
 enum mxp_srtp_reason mxp_srtcp_unprotect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len);
 
+/**
+ * The same over streams: s[i] protects pkt[i]; streams may repeat (they must be used by the
+ * calling thread only, with their key sessions). Same semantics and code path as the
+ * context versions above.
+ */
+uint16_t mxp_srtp_stream_protect_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+				      uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtp_stream_unprotect_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+					uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtp_stream_verify_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+				     uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtcp_stream_protect_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+				       uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtcp_stream_unprotect_pkts(struct mxp_srtp_stream *s[],
+					 struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtcp_stream_verify_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+				      uint16_t n, uint8_t reason[]);
+
+/** One-packet helpers over a stream (as mxp_srtp_protect() etc.). */
+enum mxp_srtp_reason mxp_srtp_stream_protect(struct mxp_srtp_stream *s, uint8_t *buf,
+					     size_t *len, size_t cap);
+enum mxp_srtp_reason mxp_srtp_stream_unprotect(struct mxp_srtp_stream *s, uint8_t *buf,
+					       size_t *len);
+enum mxp_srtp_reason mxp_srtcp_stream_protect(struct mxp_srtp_stream *s, uint8_t *buf,
+					      size_t *len, size_t cap);
+enum mxp_srtp_reason mxp_srtcp_stream_unprotect(struct mxp_srtp_stream *s, uint8_t *buf,
+						size_t *len);
+
 /* --- mbuf burst API ------------------------------------------------------------------- */
 
 /**
@@ -450,6 +726,23 @@ uint16_t mxp_srtcp_unprotect_burst(struct mxp_srtp_ctx *ctx[], struct rte_mbuf *
 				   uint16_t n, uint8_t reason[]);
 uint16_t mxp_srtcp_verify_burst(struct mxp_srtp_ctx *ctx[], struct rte_mbuf *mb[], uint16_t n,
 				uint8_t reason[]);
+
+/**
+ * mbuf bursts over streams: s[i] protects mb[i]; failures are moved to the end with their
+ * streams (s[] is permuted with mb[]) and reasons. Same conventions as the context versions.
+ */
+uint16_t mxp_srtp_stream_protect_burst(struct mxp_srtp_stream *s[], struct rte_mbuf *mb[],
+				       uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtp_stream_unprotect_burst(struct mxp_srtp_stream *s[], struct rte_mbuf *mb[],
+					 uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtp_stream_verify_burst(struct mxp_srtp_stream *s[], struct rte_mbuf *mb[],
+				      uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtcp_stream_protect_burst(struct mxp_srtp_stream *s[], struct rte_mbuf *mb[],
+					uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtcp_stream_unprotect_burst(struct mxp_srtp_stream *s[], struct rte_mbuf *mb[],
+					  uint16_t n, uint8_t reason[]);
+uint16_t mxp_srtcp_stream_verify_burst(struct mxp_srtp_stream *s[], struct rte_mbuf *mb[],
+				       uint16_t n, uint8_t reason[]);
 
 #ifdef __cplusplus
 }

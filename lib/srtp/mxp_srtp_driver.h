@@ -23,10 +23,17 @@
 extern "C" {
 #endif
 
-/** Storage a driver gets for one session key set (cipher key + auth key, or GCM key). */
+/**
+ * Largest storage a driver may ask for one session key set (cipher key + auth key, or GCM
+ * key): every key_size() answer is at most this.
+ */
 #define MXP_CRYPTO_KEY_SIZE 1088
 
-/** Opaque per-key driver state, 64-byte aligned, wiped by lib/srtp after key_fini. */
+/**
+ * Opaque per-key driver state, 64-byte aligned, wiped by lib/srtp after key_fini. Only the
+ * first key_size(alg, key_len) bytes exist: lib/srtp packs session keys at that size (a key
+ * session holds its SRTP and SRTCP keys back to back), so a driver must never touch more.
+ */
 struct mxp_crypto_key {
 	alignas(64) uint8_t opaque[MXP_CRYPTO_KEY_SIZE];
 };
@@ -71,12 +78,19 @@ struct mxp_crypto_driver {
 	void (*thread_fini)(void);
 
 	/**
-	 * Set up a session key set. @p auth_key is MXP_CRYPTO_HMAC_KEY_LEN bytes for
-	 * MXP_CRYPTO_AES_CM_HMAC_SHA1 and NULL for GCM. Returns 0 or a negative errno.
+	 * Bytes of struct mxp_crypto_key a session key set of this algorithm and AES key length
+	 * (16 or 32) uses: a multiple of 64, at most MXP_CRYPTO_KEY_SIZE; 0 if unsupported.
+	 */
+	size_t (*key_size)(enum mxp_crypto_alg alg, size_t key_len);
+	/**
+	 * Set up a session key set in key_size(alg, key_len) bytes. @p auth_key is
+	 * MXP_CRYPTO_HMAC_KEY_LEN bytes for MXP_CRYPTO_AES_CM_HMAC_SHA1 and NULL for GCM.
+	 * Returns 0 or a negative errno. The state must not point into itself: lib/srtp may
+	 * move it with memcpy (key derivation rate).
 	 */
 	int (*key_init)(struct mxp_crypto_key *k, enum mxp_crypto_alg alg, const uint8_t *key,
 			size_t key_len, const uint8_t *auth_key);
-	/** Release what key_init acquired (lib/srtp wipes the storage afterwards). */
+	/** Release what key_init acquired (lib/srtp wipes the key_size() bytes afterwards). */
 	void (*key_fini)(struct mxp_crypto_key *k);
 
 	/**

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Contexts and master keys: the control path of lib/srtp. Nothing here runs per packet
- * except when the key derivation rate forces a re-derivation (srtp_packet.c).
+ * Suites, reasons, fingerprints, and contexts: a context is a stream (srtp_stream.c) at
+ * offset 0 of its memory and the key sessions (srtp_key.c) it owns, one per key slot. Only
+ * contexts keep master keys, and only with a key derivation rate (srtp_packet.c re-derives
+ * the session keys every kdr packets).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +40,12 @@ static const struct mxp_srtp_suite_info suites[MXP_SRTP_SUITE_COUNT] = {
 		.aead = true,
 	},
 };
+
+const struct mxp_srtp_suite_info *
+srtp_suite(unsigned int suite)
+{
+	return &suites[suite];
+}
 
 const struct mxp_srtp_suite_info *
 mxp_srtp_suite_info(enum mxp_srtp_suite suite)
@@ -78,8 +86,7 @@ mxp_srtp_reason_desc(unsigned int reason)
 size_t
 mxp_srtp_ctx_size(void)
 {
-	return (sizeof(struct mxp_srtp_ctx) + MXP_SRTP_CTX_ALIGN - 1) &
-	       ~(size_t)(MXP_SRTP_CTX_ALIGN - 1);
+	return sizeof(struct mxp_srtp_ctx);
 }
 
 static int
@@ -127,40 +134,52 @@ mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char 
 								     sizeof(msg));
 	if (drv == NULL)
 		return fail(err, errlen, rc, msg);
+	if (srtp_key_bytes(si, drv) == 0 || srtp_key_bytes(si, drv) > SRTP_KEY_MAX_SIZE) {
+		snprintf(msg, sizeof(msg), "crypto driver '%s' does not support %s", drv->name,
+			 si->name);
+		return fail(err, errlen, -ENOTSUP, msg);
+	}
 
-	memset(c, 0, sizeof(*c));
-	c->drv = drv;
-	c->si = si;
-	c->dir = (uint8_t)p->dir;
-	c->ssrc = p->ssrc;
-	c->ssrc_known = !p->ssrc_learn;
-	c->aead = si->aead;
-	c->tag_len = si->srtp_tag_len;
-	c->rtcp_tag_len = si->srtcp_tag_len;
-	c->active = -1;
-	c->kdr_log2 = p->kdr ? (uint8_t)__builtin_ctz(p->kdr) : 0xff;
-	c->srtcp_unencrypted = p->srtcp_unencrypted;
-	c->window = window;
-	uint32_t words = (window + 63) / 64 + 1, pow2 = 1;
-	while (pow2 < words)
-		pow2 <<= 1;
-	c->rwin_words = pow2;
-	c->rwin_bitmask = (uint64_t)pow2 * 64 - 1;
-	c->roc_init = p->roc;
-	c->srtcp_next = p->srtcp_index;
-	c->soft_percent = p->key_soft_percent ? p->key_soft_percent : 90;
-	if (p->s_l_valid)
-		srtp_rwin_commit(c, &c->rtp, (uint64_t)p->roc << 16 | p->s_l);
-	c->magic = SRTP_CTX_MAGIC;
+	/* the stream and the extension; key slots are set up when keys are added, their
+	 * headers are zero until then (mxp_srtp_ctx_events() reads every slot's events) */
+	memset(&c->x, 0, sizeof(c->x));
+	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
+		memset(c->keys[i], 0, SRTP_KEY_HDR);
+	struct mxp_srtp_stream_params sp = {
+		.dir = p->dir,
+		.ssrc = p->ssrc,
+		.ssrc_learn = p->ssrc_learn,
+		.replay_window = window,
+		.roc = p->roc,
+		.s_l_valid = p->s_l_valid,
+		.s_l = p->s_l,
+		.srtcp_index = p->srtcp_index,
+		.srtcp_unencrypted = p->srtcp_unencrypted,
+	};
+	struct mxp_srtp_stream *s = srtp_ctx_stream(c);
+	srtp_stream_setup(s, &sp, window);
+	srtp_stream_set_suite(s, drv, si);
+	s->flags |= SF_CTX | (p->kdr ? SF_KDR : 0);
+	c->x.drv = drv;
+	c->x.si = si;
+	c->x.kdr_log2 = p->kdr ? (uint8_t)__builtin_ctz(p->kdr) : 0xff;
+	c->x.soft_percent = p->key_soft_percent ? p->key_soft_percent : 90;
+	c->x.magic = SRTP_CTX_MAGIC;
 	return 0;
 }
 
-static void
-key_release(struct mxp_srtp_ctx *c, struct srtp_key *k)
+static bool
+ctx_ok(const struct mxp_srtp_ctx *c)
 {
-	srtp_session_release(c, &k->rtp);
-	srtp_session_release(c, &k->rtcp);
-	srtp_wipe(k, sizeof(*k));
+	return c != NULL && c->x.magic == SRTP_CTX_MAGIC;
+}
+
+static void
+slot_release(struct mxp_srtp_ctx *c, unsigned int slot)
+{
+	srtp_stream_slot_clear(srtp_ctx_stream(c), slot);
+	srtp_key_release(srtp_ctx_key(c, slot));
+	srtp_wipe(&c->x.slot[slot], sizeof(c->x.slot[slot]));
 }
 
 void
@@ -168,89 +187,78 @@ mxp_srtp_ctx_fini(struct mxp_srtp_ctx *c)
 {
 	if (c == NULL)
 		return;
-	if (c->magic == SRTP_CTX_MAGIC)
+	if (ctx_ok(c))
 		for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
-			if (c->keys[i].in_use)
-				key_release(c, &c->keys[i]);
-	srtp_wipe(c, sizeof(*c));
+			if (srtp_ctx_stream(c)->keys[i] != NULL)
+				srtp_key_release(srtp_ctx_key(c, i));
+	/* stream, extension and the key slots' headers (srtp_key_release wiped the keys) */
+	srtp_wipe(c, offsetof(struct mxp_srtp_ctx, keys));
+	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
+		srtp_wipe(c->keys[i], SRTP_KEY_HDR);
 }
 
 static int
 key_find(const struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
 {
+	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
 	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		const struct srtp_key *k = &c->keys[i];
-		if (k->in_use && k->mki_len == mki_len &&
+		const struct mxp_srtp_key *k = s->keys[i];
+		if (k != NULL && k->mki_len == mki_len &&
 		    (mki_len == 0 || memcmp(k->mki, mki, mki_len) == 0))
 			return i;
 	}
 	return -1;
 }
 
-static uint64_t
-soft_of(const struct mxp_srtp_ctx *c, uint64_t limit)
-{
-	return limit / 100 * c->soft_percent + (limit % 100) * c->soft_percent / 100;
-}
-
-/* Find a free slot for a key with this MKI; fills the common fields. */
+/* Find a free slot for a key with this MKI. */
 static int
-key_slot_new(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len, uint64_t lifetime)
+key_slot_new(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
 {
-	if (c == NULL || c->magic != SRTP_CTX_MAGIC || mki_len > MXP_SRTP_MAX_MKI_LEN ||
-	    (mki_len > 0 && mki == NULL))
+	if (!ctx_ok(c) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
 		return -EINVAL;
-	if (c->nkeys > 0 && mki_len != c->mki_len)
-		return c->mki_len == 0 ? -EEXIST : -EINVAL;
+	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
+	int slot = -1, n = 0;
+	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
+		if (s->keys[i] != NULL)
+			n++;
+		else if (slot < 0)
+			slot = i;
+	}
+	if (n > 0 && mki_len != s->mki_len)
+		return s->mki_len == 0 ? -EEXIST : -EINVAL;
 	if (key_find(c, mki, mki_len) >= 0)
 		return -EEXIST;
-	int slot = -1;
-	for (int i = 0; i < MXP_SRTP_MAX_KEYS && slot < 0; i++)
-		if (!c->keys[i].in_use)
-			slot = i;
-	if (slot < 0)
-		return -ENOSPC;
-	struct srtp_key *k = &c->keys[slot];
-	memset(k, 0, sizeof(*k));
-	k->mki_len = (uint8_t)mki_len;
-	if (mki_len)
-		memcpy(k->mki, mki, mki_len);
-	k->srtp_limit = MXP_SRTP_MAX_SRTP_PACKETS;
-	k->srtcp_limit = MXP_SRTP_MAX_SRTCP_PACKETS;
-	if (lifetime != 0 && lifetime < k->srtp_limit)
-		k->srtp_limit = lifetime;
-	if (lifetime != 0 && lifetime < k->srtcp_limit)
-		k->srtcp_limit = lifetime;
-	k->srtp_soft = soft_of(c, k->srtp_limit);
-	k->srtcp_soft = soft_of(c, k->srtcp_limit);
-	k->srtp_next_ev = k->srtp_soft < k->srtp_limit ? k->srtp_soft : k->srtp_limit;
-	k->srtcp_next_ev = k->srtcp_soft < k->srtcp_limit ? k->srtcp_soft : k->srtcp_limit;
-	return slot;
-}
-
-static void
-key_slot_commit(struct mxp_srtp_ctx *c, int slot)
-{
-	c->keys[slot].in_use = true;
-	c->mki_len = c->keys[slot].mki_len;
-	c->nkeys++;
-	if (c->active < 0)
-		c->active = (int8_t)slot;
+	return slot < 0 ? -ENOSPC : slot;
 }
 
 /* The r (index DIV kdr) the next packets of the stream will use. */
 static uint64_t
 current_r(const struct mxp_srtp_ctx *c, bool rtcp)
 {
-	if (c->kdr_log2 == 0xff)
+	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
+	if (c->x.kdr_log2 == 0xff)
 		return 0;
 	uint64_t idx;
 	if (rtcp)
-		idx = c->dir == MXP_SRTP_OUTBOUND ? c->srtcp_next :
-		      (c->rtcp.started ? c->rtcp.top : 0);
+		idx = (s->flags & SF_OUT) || (s->flags & SF_RTCP_STARTED) ?
+			      srtp_cold(s)->rtcp_idx : 0;
 	else
-		idx = c->rtp.started ? c->rtp.top : (uint64_t)c->roc_init << 16;
-	return idx >> c->kdr_log2;
+		idx = s->flags & SF_RTP_STARTED ? s->rtp_top : s->rtp_top & ~UINT64_C(0xffff);
+	return idx >> c->x.kdr_log2;
+}
+
+static void
+setup_common(const struct mxp_srtp_ctx *c, struct srtp_key_setup *ks, const uint8_t *mki,
+	     size_t mki_len, uint64_t lifetime)
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->si = c->x.si;
+	ks->drv = c->x.drv;
+	ks->mki = mki;
+	ks->mki_len = mki_len;
+	ks->lifetime = lifetime;
+	ks->soft_percent = c->x.soft_percent;
+	ks->kdr_log2 = c->x.kdr_log2;
 }
 
 int
@@ -259,18 +267,26 @@ mxp_srtp_ctx_key_add(struct mxp_srtp_ctx *c, const uint8_t *key, const uint8_t *
 {
 	if (key == NULL || salt == NULL)
 		return -EINVAL;
-	int slot = key_slot_new(c, mki, mki_len, lifetime);
+	int slot = key_slot_new(c, mki, mki_len);
 	if (slot < 0)
 		return slot;
-	struct srtp_key *k = &c->keys[slot];
-	memcpy(k->master_key, key, c->si->key_len);
-	memcpy(k->master_salt, salt, c->si->salt_len);
-	if (srtp_kdf_session(c, k, false, current_r(c, false), &k->rtp) != 0 ||
-	    srtp_kdf_session(c, k, true, current_r(c, true), &k->rtcp) != 0) {
-		key_release(c, k);
+	struct srtp_key_setup ks;
+	setup_common(c, &ks, mki, mki_len, lifetime);
+	ks.key = key;
+	ks.salt = salt;
+	ks.r[0] = current_r(c, false);
+	ks.r[1] = current_r(c, true);
+	struct mxp_srtp_key *k = srtp_ctx_key(c, (unsigned int)slot);
+	if (srtp_key_setup(k, &ks) != 0)
 		return -EIO;
+	if (c->x.kdr_log2 != 0xff) {
+		/* re-derivation on the packet path needs the master key */
+		struct srtp_ctx_slot *cs = &c->x.slot[slot];
+		memcpy(cs->master_key, key, c->x.si->key_len);
+		memcpy(cs->master_salt, salt, c->x.si->salt_len);
+		cs->has_master = true;
 	}
-	key_slot_commit(c, slot);
+	srtp_stream_slot_set(srtp_ctx_stream(c), (unsigned int)slot, k);
 	return 0;
 }
 
@@ -278,75 +294,62 @@ int
 mxp_srtp_ctx_key_add_session(struct mxp_srtp_ctx *c, const uint8_t *skey, const uint8_t *ssalt,
 			     const uint8_t *sauth)
 {
-	int slot = key_slot_new(c, NULL, 0, 0);
+	int slot = key_slot_new(c, NULL, 0);
 	if (slot < 0)
 		return slot;
-	struct srtp_key *k = &c->keys[slot];
-	enum mxp_crypto_alg alg = c->aead ? MXP_CRYPTO_AES_GCM : MXP_CRYPTO_AES_CM_HMAC_SHA1;
-	struct srtp_session *ss[2] = { &k->rtp, &k->rtcp };
-	for (int i = 0; i < 2; i++) {
-		if (c->drv->key_init(&ss[i]->ck, alg, skey, c->si->key_len,
-				     c->aead ? NULL : sauth) != 0) {
-			key_release(c, k);
-			return -EIO;
-		}
-		ss[i]->ready = true;
-		memcpy(ss[i]->salt, ssalt, c->si->salt_len);
-	}
 	/* No master key: a KDR re-derivation would be wrong, so refuse KDR here. */
-	if (c->kdr_log2 != 0xff) {
-		key_release(c, k);
+	if (c->x.kdr_log2 != 0xff)
 		return -EINVAL;
-	}
-	key_slot_commit(c, slot);
+	struct srtp_key_setup ks;
+	setup_common(c, &ks, NULL, 0, 0);
+	ks.skey = skey;
+	ks.ssalt = ssalt;
+	ks.sauth = sauth;
+	struct mxp_srtp_key *k = srtp_ctx_key(c, (unsigned int)slot);
+	if (srtp_key_setup(k, &ks) != 0)
+		return -EIO;
+	srtp_stream_slot_set(srtp_ctx_stream(c), (unsigned int)slot, k);
 	return 0;
 }
 
 void
 mxp_srtp_ctx_set_srtcp_index(struct mxp_srtp_ctx *c, uint32_t index)
 {
-	c->srtcp_next = index & 0x7fffffff;
+	srtp_cold(srtp_ctx_stream(c))->rtcp_idx = index & 0x7fffffff;
 }
 
 int
 mxp_srtp_ctx_key_remove(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
 {
-	if (c == NULL || c->magic != SRTP_CTX_MAGIC)
+	if (!ctx_ok(c))
 		return -EINVAL;
 	int slot = key_find(c, mki, mki_len);
 	if (slot < 0)
 		return -ENOENT;
-	key_release(c, &c->keys[slot]);
-	c->nkeys--;
-	if (c->active == slot)
-		c->active = -1;
+	slot_release(c, (unsigned int)slot);
 	return 0;
 }
 
 int
 mxp_srtp_ctx_key_activate(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
 {
-	if (c == NULL || c->magic != SRTP_CTX_MAGIC)
+	if (!ctx_ok(c))
 		return -EINVAL;
 	int slot = key_find(c, mki, mki_len);
 	if (slot < 0)
 		return -ENOENT;
-	c->active = (int8_t)slot;
+	srtp_ctx_stream(c)->active = (int8_t)slot;
 	return 0;
 }
 
 int
-mxp_srtp_key_fingerprint(const uint8_t *key, size_t key_len, const uint8_t *salt,
-			 size_t salt_len, char out_hex[9])
+srtp_fingerprint_bytes(const uint8_t *key, size_t key_len, const uint8_t *salt,
+		       size_t salt_len, uint8_t out[4])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t md[EVP_MAX_MD_SIZE];
 	uint8_t buf[MXP_SRTP_MAX_KEY_LEN + MXP_SRTP_MAX_SALT_LEN];
 	unsigned int mdlen = 0;
 
-	if (key == NULL || out_hex == NULL || (salt == NULL && salt_len != 0) ||
-	    key_len > MXP_SRTP_MAX_KEY_LEN || salt_len > MXP_SRTP_MAX_SALT_LEN)
-		return -EINVAL;
 	memcpy(buf, key, key_len);
 	if (salt_len)
 		memcpy(buf + key_len, salt, salt_len);
@@ -354,36 +357,59 @@ mxp_srtp_key_fingerprint(const uint8_t *key, size_t key_len, const uint8_t *salt
 	srtp_wipe(buf, sizeof(buf));
 	if (!ok || mdlen < 4)
 		return -EIO;
+	memcpy(out, md, 4);
+	srtp_wipe(md, sizeof(md));
+	return 0;
+}
+
+void
+srtp_fingerprint_hex(const uint8_t fp[4], char out_hex[9])
+{
+	static const char hex[] = "0123456789abcdef";
 	for (int i = 0; i < 4; i++) {
-		out_hex[2 * i] = hex[md[i] >> 4];
-		out_hex[2 * i + 1] = hex[md[i] & 15];
+		out_hex[2 * i] = hex[fp[i] >> 4];
+		out_hex[2 * i + 1] = hex[fp[i] & 15];
 	}
 	out_hex[8] = '\0';
+}
+
+int
+mxp_srtp_key_fingerprint(const uint8_t *key, size_t key_len, const uint8_t *salt,
+			 size_t salt_len, char out_hex[9])
+{
+	uint8_t fp[4];
+
+	if (key == NULL || out_hex == NULL || (salt == NULL && salt_len != 0) ||
+	    key_len > MXP_SRTP_MAX_KEY_LEN || salt_len > MXP_SRTP_MAX_SALT_LEN)
+		return -EINVAL;
+	if (srtp_fingerprint_bytes(key, key_len, salt, salt_len, fp) != 0)
+		return -EIO;
+	srtp_fingerprint_hex(fp, out_hex);
 	return 0;
 }
 
 void
 mxp_srtp_ctx_prefetch(const struct mxp_srtp_ctx *c)
 {
-	/* addresses only: reading c->active here would wait for the very miss */
-	const char *p = (const char *)c, *k = (const char *)&c->keys[0];
-	__builtin_prefetch(p);
-	__builtin_prefetch(p + 64);
+	/* addresses only: reading the stream's active slot here would wait for the very miss */
+	const struct mxp_srtp_key *k = srtp_ctx_key(c, 0);
+	__builtin_prefetch(c);
+	__builtin_prefetch((const char *)c + 64);
+	__builtin_prefetch(k);
 	for (unsigned int off = 0; off < 256; off += 64)
-		__builtin_prefetch(k + off);
+		__builtin_prefetch(k->ck + off);
 }
 
 int
 mxp_srtp_ctx_key_share_usage(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len,
 			     struct mxp_srtp_key_usage *u)
 {
-	if (c == NULL || c->magic != SRTP_CTX_MAGIC || mki_len > MXP_SRTP_MAX_MKI_LEN ||
-	    (mki_len > 0 && mki == NULL))
+	if (!ctx_ok(c) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
 		return -EINVAL;
 	int slot = key_find(c, mki, mki_len);
 	if (slot < 0)
 		return -ENOENT;
-	struct srtp_key *k = &c->keys[slot];
+	struct mxp_srtp_key *k = srtp_ctx_key(c, (unsigned int)slot);
 	if (k->shared == u)
 		return 0;
 	if (u != NULL && k->shared == NULL) {
@@ -405,53 +431,40 @@ mxp_srtp_ctx_key_info(const struct mxp_srtp_ctx *c, unsigned int slot,
 {
 	if (c == NULL || info == NULL || slot >= MXP_SRTP_MAX_KEYS)
 		return -EINVAL;
-	const struct srtp_key *k = &c->keys[slot];
-	if (!k->in_use)
+	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
+	const struct mxp_srtp_key *k = s->keys[slot];
+	if (k == NULL)
 		return -ENOENT;
-	memset(info, 0, sizeof(*info));
-	memcpy(info->mki, k->mki, k->mki_len);
-	info->mki_len = k->mki_len;
-	info->active = c->active == (int)slot;
-	mxp_srtp_key_fingerprint(k->master_key, c->si->key_len, k->master_salt,
-				 c->si->salt_len, info->fingerprint);
-	info->srtp_used = k->srtp_used;
-	info->srtcp_used = k->srtcp_used;
+	mxp_srtp_key_info(k, info);
+	info->active = s->active == (int)slot;
 	info->shared = k->shared != NULL;
 	info->srtp_total = k->shared ? k->shared->srtp : k->srtp_used;
 	info->srtcp_total = k->shared ? k->shared->srtcp : k->srtcp_used;
-	info->srtp_limit = k->srtp_limit;
-	info->srtcp_limit = k->srtcp_limit;
-	info->soft = k->soft;
-	info->exhausted = k->exhausted;
 	return 0;
 }
 
 void
 mxp_srtp_ctx_stats(const struct mxp_srtp_ctx *c, struct mxp_srtp_stats *st)
 {
-	*st = c->st;
+	mxp_srtp_stream_stats(srtp_ctx_stream(c), st);
 }
 
 uint32_t
 mxp_srtp_ctx_events(struct mxp_srtp_ctx *c)
 {
 	/* The control core takes the bits the worker raised and clears them in one step: a bit
-	 * raised meanwhile is either in the value returned or left for the next call. Acquire
-	 * pairs with the worker's release: the state the event is about is visible. */
-	return __atomic_exchange_n(&c->events, 0, __ATOMIC_ACQUIRE);
+	 * raised meanwhile is either in the value returned or left for the next call. Key
+	 * events are raised on the context's key sessions, the SSRC event on its stream. The
+	 * sessions are at fixed places: the key slots of the stream (which the owner thread
+	 * changes) are not read. */
+	uint32_t ev = mxp_srtp_stream_events(srtp_ctx_stream(c));
+	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
+		ev |= srtp_events_take(&srtp_ctx_key(c, i)->events);
+	return ev;
 }
 
 void
 mxp_srtp_ctx_stream_info(const struct mxp_srtp_ctx *c, struct mxp_srtp_stream_info *si)
 {
-	memset(si, 0, sizeof(*si));
-	si->ssrc = c->ssrc;
-	si->ssrc_known = c->ssrc_known;
-	si->other_ssrc = __atomic_load_n(&c->other_ssrc, __ATOMIC_RELAXED);
-	si->started = c->rtp.started;
-	si->roc = c->rtp.started ? (uint32_t)(c->rtp.top >> 16) : c->roc_init;
-	si->s_l = (uint16_t)(c->rtp.top & 0xffff);
-	si->srtcp_index = c->dir == MXP_SRTP_OUTBOUND ? c->srtcp_next : (uint32_t)c->rtcp.top;
-	si->replay_window = c->window;
-	si->driver = c->drv->name;
+	mxp_srtp_stream_info(srtp_ctx_stream(c), si);
 }

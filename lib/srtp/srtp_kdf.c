@@ -7,8 +7,8 @@
  *   x      = key_id XOR master_salt, right-aligned on the 112-bit salt
  *   PRF_n(k_master, x) = first n bits of AES-CM(k_master) with IV x * 2^16
  *
- * The keystream comes from the context's driver, so a driver's AES-CTR is exercised by the
- * RFC 3711 B.3 and RFC 6188 7.2 vectors too.
+ * The keystream comes from the key session's driver, so a driver's AES-CTR is exercised by
+ * the RFC 3711 B.3 and RFC 6188 7.2 vectors too.
  */
 #include <errno.h>
 
@@ -31,42 +31,29 @@ srtp_kdf(const struct mxp_crypto_driver *drv, const uint8_t *mkey, size_t mkey_l
 }
 
 int
-srtp_kdf_session(const struct mxp_srtp_ctx *c, const struct srtp_key *k, bool rtcp, uint64_t r,
-		 struct srtp_session *out)
+srtp_kdf_session(const struct mxp_crypto_driver *drv, const struct mxp_srtp_suite_info *si,
+		 const uint8_t *mkey, const uint8_t *msalt, bool rtcp, uint64_t r,
+		 struct mxp_crypto_key *ck, uint8_t salt_out[16])
 {
-	const struct mxp_srtp_suite_info *si = c->si;
 	uint8_t ekey[MXP_SRTP_MAX_KEY_LEN], akey[MXP_CRYPTO_HMAC_KEY_LEN];
 	uint8_t salt[16] = { 0 };
 	uint8_t base = rtcp ? SRTP_LABEL_RTCP_ENC : SRTP_LABEL_RTP_ENC;
 	int rc;
 
-	rc = srtp_kdf(c->drv, k->master_key, si->key_len, k->master_salt, si->salt_len, base,
-		      r, ekey, si->key_len);
+	rc = srtp_kdf(drv, mkey, si->key_len, msalt, si->salt_len, base, r, ekey, si->key_len);
 	if (rc == 0 && !si->aead)
-		rc = srtp_kdf(c->drv, k->master_key, si->key_len, k->master_salt, si->salt_len,
-			      (uint8_t)(base + 1), r, akey, sizeof(akey));
+		rc = srtp_kdf(drv, mkey, si->key_len, msalt, si->salt_len, (uint8_t)(base + 1), r,
+			      akey, sizeof(akey));
 	if (rc == 0)
-		rc = srtp_kdf(c->drv, k->master_key, si->key_len, k->master_salt, si->salt_len,
-			      (uint8_t)(base + 2), r, salt, si->salt_len);
+		rc = srtp_kdf(drv, mkey, si->key_len, msalt, si->salt_len, (uint8_t)(base + 2), r,
+			      salt, si->salt_len);
 	if (rc == 0)
-		rc = c->drv->key_init(&out->ck,
-				      si->aead ? MXP_CRYPTO_AES_GCM : MXP_CRYPTO_AES_CM_HMAC_SHA1,
-				      ekey, si->key_len, si->aead ? NULL : akey);
-	if (rc == 0) {
-		memcpy(out->salt, salt, sizeof(out->salt));
-		out->r = r;
-		out->ready = true;
-	}
+		rc = drv->key_init(ck, si->aead ? MXP_CRYPTO_AES_GCM : MXP_CRYPTO_AES_CM_HMAC_SHA1,
+				   ekey, si->key_len, si->aead ? NULL : akey);
+	if (rc == 0)
+		memcpy(salt_out, salt, 16);
 	srtp_wipe(ekey, sizeof(ekey));
 	srtp_wipe(akey, sizeof(akey));
 	srtp_wipe(salt, sizeof(salt));
 	return rc == 0 ? 0 : -EIO;
-}
-
-void
-srtp_session_release(const struct mxp_srtp_ctx *c, struct srtp_session *s)
-{
-	if (s->ready)
-		c->drv->key_fini(&s->ck);
-	srtp_wipe(s, sizeof(*s));
 }

@@ -2,7 +2,8 @@
 /*
  * The SRTP/SRTCP packet path over plain buffers (RFC 3711 3.3 and 3.4, RFC 7714 8-9).
  *
- * A call is cut into chunks of up to CHUNK packets that share a crypto driver. A chunk
+ * The packets of a call belong to streams (contexts run theirs). A call is cut into chunks
+ * of up to CHUNK packets whose streams share a crypto driver. A chunk
  * runs in phases, so that the driver sees whole arrays and intel-ipsec-mb fills its lanes:
  *
  *   protect:    prepare (parse, index, replay/reuse check and commit, key usage, IV,
@@ -13,8 +14,11 @@
  *               of the packets that passed
  *
  * The window is re-checked at commit, so two copies of one packet in one chunk are caught.
- * A packet whose key must be re-derived (key derivation rate) is finished after its chunk,
- * one at a time, with the same functions.
+ * A packet whose key must be re-derived (key derivation rate: contexts only) is finished
+ * after its chunk, one at a time, with the same functions.
+ *
+ * Key usage is counted in the key session, for every stream that uses it (RFC 3711 9.2 and
+ * the RFC 4568 lifetime are per master key); its limits stop every such stream.
  *
  * Trailers (RFC 3711 figure 1/2, RFC 7714 figure 1/2; libsrtp agrees):
  *   SRTP  HMAC: hdr | payload | MKI | tag          GCM: hdr | payload | tag | MKI
@@ -25,17 +29,16 @@
 
 #define CHUNK 32
 
-enum mode {
-	M_PROTECT,
-	M_UNPROTECT,
-	M_VERIFY,
-};
+#define M_PROTECT SRTP_M_PROTECT
+#define M_UNPROTECT SRTP_M_UNPROTECT
+#define M_VERIFY SRTP_M_VERIFY
 
 struct job {
 	struct mxp_crypto_op op; /* first: the driver sees &job->op */
-	struct mxp_srtp_ctx *c;
-	struct srtp_key *k;
-	struct srtp_session *s;
+	struct mxp_srtp_stream *s;
+	struct mxp_srtp_key *k;
+	const struct mxp_crypto_key *ck; /* the session's driver key (SRTP or SRTCP) */
+	const uint8_t *salt;             /* its session salt */
 	struct mxp_srtp_pkt *pkt;
 	uint64_t index;
 	uint32_t plen;            /* RTP/RTCP length without trailer */
@@ -87,31 +90,32 @@ iv_gcm(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index48)
 }
 
 /* Key for an inbound packet: by MKI, or the single key. */
-static inline struct srtp_key *
-key_for_mki(struct mxp_srtp_ctx *c, const uint8_t *mki)
+static inline struct mxp_srtp_key *
+key_for_mki(struct mxp_srtp_stream *s, const uint8_t *mki)
 {
-	if (c->mki_len == 0)
-		return c->active >= 0 ? &c->keys[c->active] : NULL;
+	if (s->mki_len == 0)
+		return s->active >= 0 ? s->keys[s->active] : NULL;
 	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		struct srtp_key *k = &c->keys[i];
-		if (k->in_use && memcmp(k->mki, mki, c->mki_len) == 0)
+		struct mxp_srtp_key *k = s->keys[i];
+		if (k != NULL && memcmp(k->mki, mki, s->mki_len) == 0)
 			return k;
 	}
 	return NULL;
 }
 
+/* A key's usage reached its next threshold: raise the events on the key session. */
 static __attribute__((noinline)) void
-key_event(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp, uint64_t u)
+key_event(struct mxp_srtp_key *k, bool rtcp, uint64_t u)
 {
 	uint64_t soft = rtcp ? k->srtcp_soft : k->srtp_soft;
 	uint64_t lim = rtcp ? k->srtcp_limit : k->srtp_limit;
 	if (u >= soft && !k->soft) {
-		k->soft = true;
-		srtp_event(c, MXP_SRTP_EV_KEY_SOFT);
+		__atomic_store_n(&k->soft, true, __ATOMIC_RELAXED);
+		srtp_event(&k->events, MXP_SRTP_EV_KEY_SOFT);
 	}
 	if (u >= lim) {
-		k->exhausted = true;
-		srtp_event(c, MXP_SRTP_EV_KEY_EXHAUSTED);
+		__atomic_store_n(&k->exhausted, true, __ATOMIC_RELAXED);
+		srtp_event(&k->events, MXP_SRTP_EV_KEY_EXHAUSTED);
 	}
 	/* next use that needs a look: the soft threshold if still ahead, else the limit */
 	uint64_t next = (u < soft) ? soft : (u < lim ? lim : UINT64_MAX);
@@ -121,60 +125,67 @@ key_event(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp, uint64_t u)
 		k->srtp_next_ev = next;
 }
 
-/* Count one use of a key; one compare, events at the soft threshold and the limit. */
+/*
+ * Count one use of a key; one compare, events at the soft threshold and the limit. The
+ * count is the key session's, every stream together; one worker writes it, the control
+ * thread may read it (relaxed atomic load and store: plain moves on x86).
+ */
 static inline void
-key_use(struct mxp_srtp_ctx *c, struct srtp_key *k, bool rtcp)
+key_use(struct mxp_srtp_key *k, bool rtcp)
 {
-	uint64_t u = rtcp ? ++k->srtcp_used : ++k->srtp_used;
+	uint64_t *used = rtcp ? &k->srtcp_used : &k->srtp_used;
+	uint64_t u = __atomic_load_n(used, __ATOMIC_RELAXED) + 1;
+	__atomic_store_n(used, u, __ATOMIC_RELAXED);
 	if (MXP_UNLIKELY(k->shared != NULL))
 		u = rtcp ? ++k->shared->srtcp : ++k->shared->srtp;
 	if (MXP_UNLIKELY(u >= (rtcp ? k->srtcp_next_ev : k->srtp_next_ev)))
-		key_event(c, k, rtcp, u);
+		key_event(k, rtcp, u);
 }
 
 static inline bool
-key_spent(const struct srtp_key *k, bool rtcp)
+key_spent(const struct mxp_srtp_key *k, bool rtcp)
 {
 	if (MXP_UNLIKELY(k->shared != NULL))
 		return rtcp ? k->shared->srtcp >= k->srtcp_limit : k->shared->srtp >= k->srtp_limit;
 	return rtcp ? k->srtcp_used >= k->srtcp_limit : k->srtp_used >= k->srtp_limit;
 }
 
+/* Index DIV kdr for a key of a context with a key derivation rate. */
 static inline uint64_t
-kdr_r(const struct mxp_srtp_ctx *c, uint64_t index)
+kdr_r(const struct mxp_srtp_key *k, uint64_t index)
 {
-	return c->kdr_log2 == 0xff ? 0 : index >> c->kdr_log2;
+	return index >> k->kdr_log2;
 }
 
 /* --- prepare: per packet, before crypto ------------------------------------------------- */
 
 /* Fill the crypto op of a job from its session (IV depends on the session salt). */
 static inline __attribute__((always_inline)) void
-fill_op(struct job *j, bool rtcp, enum mode mode)
+fill_op(struct job *j, bool rtcp, enum srtp_mode mode)
 {
 	struct mxp_crypto_op *op = &j->op;
 	uint8_t *p = j->pkt->data;
 
-	op->key = &j->s->ck;
+	op->key = j->ck;
 	op->buf = p;
 	if (!rtcp) {
 		op->cipher_off = j->hlen;
 		op->cipher_len = j->plen - j->hlen;
 		if (j->aead) {
-			iv_gcm(op->iv, j->s->salt, j->ssrc, j->index);
+			iv_gcm(op->iv, j->salt, j->ssrc, j->index);
 			op->aad = p;
 			op->aad_len = j->hlen;
 			op->rx_tag = p + j->plen;
 		} else {
-			iv_cm(op->iv, j->s->salt, j->ssrc, j->index);
+			iv_cm(op->iv, j->salt, j->ssrc, j->index);
 			/* M = authenticated portion || ROC (RFC 3711 4.2). The ROC goes where
 			 * the trailer starts; unprotect saves and restores those bytes. */
 			if (mode != M_PROTECT) {
 				/* With an MKI the tag may lie under the ROC: keep a copy. Without,
 				 * its first 4 bytes are the saved ones (check_commit). */
-				if (j->c->mki_len)
-					srtp_tag_copy(j->rxtag, p + j->plen + j->c->mki_len,
-						      j->c->tag_len);
+				if (j->s->mki_len)
+					srtp_tag_copy(j->rxtag, p + j->plen + j->s->mki_len,
+						      j->s->tag_len);
 				memcpy(j->saved, p + j->plen, 4);
 			}
 			srtp_put_be32(p + j->plen, (uint32_t)(j->index >> 16));
@@ -186,7 +197,7 @@ fill_op(struct job *j, bool rtcp, enum mode mode)
 	op->cipher_off = 8;
 	op->cipher_len = e ? j->plen - 8 : 0;
 	if (j->aead) {
-		iv_gcm(op->iv, j->s->salt, j->ssrc, j->index);
+		iv_gcm(op->iv, j->salt, j->ssrc, j->index);
 		op->rx_tag = p + j->plen;
 		if (e) {
 			memcpy(j->aad, p, 8);
@@ -206,7 +217,7 @@ fill_op(struct job *j, bool rtcp, enum mode mode)
 			op->aad_len = j->plen + 4;
 		}
 	} else {
-		iv_cm(op->iv, j->s->salt, j->ssrc, j->index);
+		iv_cm(op->iv, j->salt, j->ssrc, j->index);
 		/* The E|index word is part of the authenticated portion (RFC 3711 3.4). */
 		if (mode == M_PROTECT)
 			srtp_put_be32(p + j->plen, j->eidx);
@@ -215,22 +226,22 @@ fill_op(struct job *j, bool rtcp, enum mode mode)
 }
 
 static inline __attribute__((always_inline)) enum mxp_srtp_reason
-prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rtcp,
-	enum mode mode)
+prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool rtcp,
+	enum srtp_mode mode)
 {
 	uint8_t *p = pkt->data;
 	uint32_t len = pkt->len;
-	struct srtp_key *k;
-	uint32_t tag_len = rtcp ? c->rtcp_tag_len : c->tag_len;
-	uint32_t trailer = tag_len + c->mki_len + (rtcp ? 4 : 0);
+	struct mxp_srtp_key *k;
+	uint32_t tag_len = rtcp ? s->rtcp_tag_len : s->tag_len;
+	uint32_t trailer = tag_len + s->mki_len + (rtcp ? 4 : 0);
 
-	j->c = c;
+	j->s = s;
 	j->pkt = pkt;
-	j->aead = c->aead;
+	j->aead = s->flags & SF_AEAD;
 	j->defer = false;
 
 	if (mode == M_PROTECT) {
-		if (MXP_UNLIKELY(c->dir != MXP_SRTP_OUTBOUND))
+		if (MXP_UNLIKELY(!(s->flags & SF_OUT)))
 			return MXP_SRTP_R_WRONG_DIR;
 		j->plen = len;
 		if (!rtcp) {
@@ -243,34 +254,36 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 				return MXP_SRTP_R_BAD_HEADER;
 			j->ssrc = srtp_be32(p + 4);
 		}
-		if (MXP_UNLIKELY(j->ssrc != c->ssrc))
+		if (MXP_UNLIKELY(j->ssrc != s->ssrc))
 			return MXP_SRTP_R_SSRC_MISMATCH;
-		if (MXP_UNLIKELY(c->active < 0))
+		if (MXP_UNLIKELY(s->active < 0))
 			return MXP_SRTP_R_NO_KEY;
-		k = &c->keys[c->active];
+		k = s->keys[s->active];
 		if (MXP_UNLIKELY(pkt->room < trailer))
 			return MXP_SRTP_R_NO_ROOM;
 		if (MXP_UNLIKELY(key_spent(k, rtcp)))
 			return MXP_SRTP_R_KEY_EXHAUSTED;
 		if (!rtcp) {
 			uint64_t idx;
-			if (MXP_UNLIKELY(!srtp_estimate_index(c, srtp_be16(p + 2), &idx)))
+			if (MXP_UNLIKELY(!srtp_estimate_index(s, srtp_be16(p + 2), &idx)))
 				return MXP_SRTP_R_TOO_OLD;
 			/* Never protect two packets with one index: that reuses keystream. */
-			enum mxp_srtp_reason r = srtp_rwin_check(c, &c->rtp, idx);
+			enum mxp_srtp_reason r = srtp_rtp_check(s, idx);
 			if (MXP_UNLIKELY(r != MXP_SRTP_R_OK))
 				return r;
-			srtp_rwin_commit(c, &c->rtp, idx);
+			srtp_rtp_commit(s, idx);
 			j->index = idx;
 		} else {
-			if (MXP_UNLIKELY(c->srtcp_next >= (UINT32_C(1) << 31)))
+			struct srtp_stream_cold *x = srtp_cold(s);
+			if (MXP_UNLIKELY(x->rtcp_idx >= (UINT32_C(1) << 31)))
 				return MXP_SRTP_R_KEY_EXHAUSTED;
-			j->index = c->srtcp_next++;
-			j->eidx = (uint32_t)j->index | (c->srtcp_unencrypted ? 0 : UINT32_C(1) << 31);
+			j->index = x->rtcp_idx++;
+			j->eidx = (uint32_t)j->index |
+				  (s->flags & SF_SRTCP_UNENC ? 0 : UINT32_C(1) << 31);
 		}
-		key_use(c, k, rtcp);
+		key_use(k, rtcp);
 	} else {
-		if (MXP_UNLIKELY(c->dir != MXP_SRTP_INBOUND))
+		if (MXP_UNLIKELY(s->flags & SF_OUT))
 			return MXP_SRTP_R_WRONG_DIR;
 		if (MXP_UNLIKELY(len < (rtcp ? 8u : 12u) + trailer))
 			return MXP_SRTP_R_BAD_HEADER;
@@ -282,12 +295,12 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 			if (MXP_UNLIKELY(j->hlen == 0))
 				return MXP_SRTP_R_BAD_HEADER;
 			j->ssrc = srtp_be32(p + 8);
-			mki = c->aead ? p + plen + tag_len : p + plen;
+			mki = j->aead ? p + plen + tag_len : p + plen;
 		} else {
 			if (MXP_UNLIKELY((p[0] & 0xc0) != 0x80))
 				return MXP_SRTP_R_BAD_HEADER;
 			j->ssrc = srtp_be32(p + 4);
-			const uint8_t *e = c->aead ? p + plen + tag_len : p + plen;
+			const uint8_t *e = j->aead ? p + plen + tag_len : p + plen;
 			j->eidx = srtp_be32(e);
 			mki = e + 4;
 		}
@@ -299,24 +312,24 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 		 * does not apply. With a key derivation rate the check would derive session keys
 		 * for another index: such packets are dropped unauthenticated.
 		 */
-		bool other = MXP_UNLIKELY(c->ssrc_known && j->ssrc != c->ssrc);
-		if (MXP_UNLIKELY(other && c->kdr_log2 != 0xff))
-			return srtp_other_ssrc(c, j->ssrc);
-		k = key_for_mki(c, mki);
+		bool other = MXP_UNLIKELY((s->flags & SF_SSRC_KNOWN) && j->ssrc != s->ssrc);
+		if (MXP_UNLIKELY(other && (s->flags & SF_KDR)))
+			return srtp_other_ssrc(s, j->ssrc);
+		k = key_for_mki(s, mki);
 		if (MXP_UNLIKELY(k == NULL))
-			return c->mki_len ? MXP_SRTP_R_UNKNOWN_MKI : MXP_SRTP_R_NO_KEY;
+			return s->mki_len ? MXP_SRTP_R_UNKNOWN_MKI : MXP_SRTP_R_NO_KEY;
 		enum mxp_srtp_reason r = MXP_SRTP_R_OK;
 		if (!rtcp) {
 			if (MXP_UNLIKELY(other))
 				j->index = srtp_be16(p + 2);
-			else if (MXP_UNLIKELY(!srtp_estimate_index(c, srtp_be16(p + 2), &j->index)))
+			else if (MXP_UNLIKELY(!srtp_estimate_index(s, srtp_be16(p + 2), &j->index)))
 				return MXP_SRTP_R_TOO_OLD;
 			else
-				r = srtp_rwin_check(c, &c->rtp, j->index);
+				r = srtp_rtp_check(s, j->index);
 		} else {
 			j->index = j->eidx & 0x7fffffff;
 			if (!other)
-				r = srtp_rwin_check(c, &c->rtcp, j->index);
+				r = srtp_rtcp_check(s, j->index);
 		}
 		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK))
 			return r;
@@ -324,8 +337,9 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 			return MXP_SRTP_R_KEY_EXHAUSTED;
 	}
 	j->k = k;
-	j->s = rtcp ? &k->rtcp : &k->rtp;
-	if (MXP_UNLIKELY(c->kdr_log2 != 0xff) && kdr_r(c, j->index) != j->s->r) {
+	j->ck = srtp_key_ck(k, rtcp);
+	j->salt = rtcp ? k->rtcp_salt : k->rtp_salt;
+	if (MXP_UNLIKELY(s->flags & SF_KDR) && kdr_r(k, j->index) != k->kdr_r[rtcp]) {
 		j->defer = true;
 		return MXP_SRTP_R_OK;
 	}
@@ -339,9 +353,9 @@ prepare(struct mxp_srtp_ctx *c, struct mxp_srtp_pkt *pkt, struct job *j, bool rt
 static inline __attribute__((always_inline)) void
 finish_protect(struct job *j, bool rtcp)
 {
-	struct mxp_srtp_ctx *c = j->c;
+	struct mxp_srtp_stream *s = j->s;
 	uint8_t *t = j->pkt->data + j->plen;
-	uint32_t mki_len = c->mki_len;
+	uint32_t mki_len = s->mki_len;
 	const uint8_t *mki = j->k->mki;
 
 	if (!rtcp) {
@@ -350,9 +364,9 @@ finish_protect(struct job *j, bool rtcp)
 			memcpy(t + 16, mki, mki_len);
 		} else {
 			memcpy(t, mki, mki_len);
-			memcpy(t + mki_len, j->op.tag, c->tag_len);
+			memcpy(t + mki_len, j->op.tag, s->tag_len);
 		}
-		j->pkt->len = j->plen + mki_len + c->tag_len;
+		j->pkt->len = j->plen + mki_len + s->tag_len;
 	} else {
 		if (j->aead) {
 			memcpy(t, j->op.tag, 16);
@@ -361,32 +375,32 @@ finish_protect(struct job *j, bool rtcp)
 		} else {
 			/* E|index is already at t. */
 			memcpy(t + 4, mki, mki_len);
-			memcpy(t + 4 + mki_len, j->op.tag, c->rtcp_tag_len);
+			memcpy(t + 4 + mki_len, j->op.tag, s->rtcp_tag_len);
 		}
-		j->pkt->len = j->plen + 4 + mki_len + c->rtcp_tag_len;
+		j->pkt->len = j->plen + 4 + mki_len + s->rtcp_tag_len;
 	}
 }
 
 /* Unprotect/verify: compare the tag, re-check and commit the replay state. */
 static inline __attribute__((always_inline)) enum mxp_srtp_reason
-check_commit(struct job *j, bool rtcp, enum mode mode)
+check_commit(struct job *j, bool rtcp, enum srtp_mode mode)
 {
-	struct mxp_srtp_ctx *c = j->c;
+	struct mxp_srtp_stream *s = j->s;
 	uint8_t *p = j->pkt->data;
 	const uint8_t *rx_tag;
 	uint64_t diff;
 
 	if (!j->aead) {
 		if (!rtcp) {
-			if (c->mki_len)
-				diff = srtp_tag_diff(j->op.tag, j->rxtag, c->tag_len);
+			if (s->mki_len)
+				diff = srtp_tag_diff(j->op.tag, j->rxtag, s->tag_len);
 			else
 				diff = srtp_tag_diff_split(j->op.tag, j->saved, p + j->plen + 4,
-							   c->tag_len);
+							   s->tag_len);
 			memcpy(p + j->plen, j->saved, 4);
 		} else {
-			rx_tag = p + j->plen + 4 + c->mki_len;
-			diff = srtp_tag_diff(j->op.tag, rx_tag, c->rtcp_tag_len);
+			rx_tag = p + j->plen + 4 + s->mki_len;
+			diff = srtp_tag_diff(j->op.tag, rx_tag, s->rtcp_tag_len);
 		}
 	} else {
 		if (rtcp && !(j->eidx >> 31))
@@ -398,21 +412,23 @@ check_commit(struct job *j, bool rtcp, enum mode mode)
 
 	/* Authenticated: now the state may change. Re-check against what earlier packets of
 	 * this call committed. */
-	if (MXP_UNLIKELY(!c->ssrc_known)) {
-		c->ssrc = j->ssrc;
-		c->ssrc_known = true;
-		srtp_event(c, MXP_SRTP_EV_SSRC_LEARNED);
-	} else if (MXP_UNLIKELY(j->ssrc != c->ssrc)) {
-		return srtp_other_ssrc(c, j->ssrc);
+	if (MXP_UNLIKELY(!(s->flags & SF_SSRC_KNOWN))) {
+		s->ssrc = j->ssrc;
+		s->flags |= SF_SSRC_KNOWN;
+		srtp_event(&srtp_cold(s)->events, MXP_SRTP_EV_SSRC_LEARNED);
+	} else if (MXP_UNLIKELY(j->ssrc != s->ssrc)) {
+		return srtp_other_ssrc(s, j->ssrc);
 	}
-	struct srtp_rwin *w = rtcp ? &c->rtcp : &c->rtp;
-	enum mxp_srtp_reason r = srtp_rwin_check(c, w, j->index);
+	enum mxp_srtp_reason r = rtcp ? srtp_rtcp_check(s, j->index) : srtp_rtp_check(s, j->index);
 	if (MXP_UNLIKELY(r != MXP_SRTP_R_OK))
 		return r;
 	if (MXP_UNLIKELY(key_spent(j->k, rtcp)))
 		return MXP_SRTP_R_KEY_EXHAUSTED;
-	srtp_rwin_commit(c, w, j->index);
-	key_use(c, j->k, rtcp);
+	if (rtcp)
+		srtp_rtcp_commit(s, j->index);
+	else
+		srtp_rtp_commit(s, j->index);
+	key_use(j->k, rtcp);
 
 	if (mode != M_VERIFY)
 		j->pkt->len = j->plen;
@@ -420,60 +436,53 @@ check_commit(struct job *j, bool rtcp, enum mode mode)
 }
 
 /*
- * Counters of packets that went through, added per run of packets of one context
+ * Counters of packets that went through, added per run of packets of one stream
  * (struct tally) rather than per packet.
  */
 struct tally {
-	struct mxp_srtp_ctx *c;
-	uint32_t pkts, crypted;
+	struct mxp_srtp_stream *s;
+	uint32_t pkts, clear;
 	uint64_t bytes;
 };
 
 static inline void
-tally_flush(struct tally *t, bool rtcp, enum mode mode)
+tally_flush(struct tally *t, bool rtcp, enum srtp_mode mode)
 {
-	struct mxp_srtp_ctx *c = t->c;
-	if (c == NULL)
+	struct mxp_srtp_stream *s = t->s;
+	if (s == NULL)
 		return;
-	if (mode == M_PROTECT) {
-		if (rtcp)
-			c->st.srtcp_protected += t->pkts;
-		else
-			c->st.srtp_protected += t->pkts;
-		c->st.encryptions += t->crypted;
-		c->st.bytes_protected += t->bytes;
+	unsigned int v = mode == M_VERIFY;
+	if (rtcp) {
+		struct srtp_stream_cold *x = srtp_cold(s);
+		x->srtcp_pkts[v] += t->pkts;
+		x->srtcp_clear += t->clear;
 	} else {
-		if (mode == M_VERIFY) {
-			if (rtcp)
-				c->st.srtcp_verified += t->pkts;
-			else
-				c->st.srtp_verified += t->pkts;
-		} else {
-			if (rtcp)
-				c->st.srtcp_unprotected += t->pkts;
-			else
-				c->st.srtp_unprotected += t->pkts;
-			c->st.decryptions += t->crypted;
-		}
-		c->st.bytes_unprotected += t->bytes;
+		s->srtp_pkts[v] += t->pkts;
 	}
-	t->c = NULL;
-	t->pkts = t->crypted = 0;
+	s->bytes += t->bytes;
+	t->s = NULL;
+	t->pkts = t->clear = 0;
 	t->bytes = 0;
 }
 
-/* Count a packet that went through. Encrypted/decrypted: always for SRTP, for SRTCP only
- * with E=1; verify-only decrypts nothing. */
+/* Count a packet that went through. SRTCP with E=0 is counted apart (no cipher ran);
+ * verify-only runs none either, which its own counter says. */
 static inline void
-tally_add(struct tally *t, const struct job *j, bool rtcp, enum mode mode)
+tally_add(struct tally *t, const struct job *j, bool rtcp, enum srtp_mode mode)
 {
-	if (MXP_UNLIKELY(j->c != t->c)) {
+	if (MXP_UNLIKELY(j->s != t->s)) {
 		tally_flush(t, rtcp, mode);
-		t->c = j->c;
+		t->s = j->s;
 	}
 	t->pkts++;
 	t->bytes += j->plen;
-	t->crypted += mode != M_VERIFY && (!rtcp || (j->eidx >> 31));
+	t->clear += rtcp && mode != M_VERIFY && !(j->eidx >> 31);
+}
+
+static inline void
+drop(struct mxp_srtp_stream *s, enum mxp_srtp_reason r)
+{
+	srtp_cold(s)->drops[r]++;
 }
 
 /* --- crypto phases ------------------------------------------------------------------------ */
@@ -492,7 +501,7 @@ crypto_protect(const struct mxp_crypto_driver *drv, struct mxp_crypto_op **cm, u
 
 static inline void
 crypto_check(const struct mxp_crypto_driver *drv, struct mxp_crypto_op **cm, uint16_t ncm,
-	     struct mxp_crypto_op **gcm, uint16_t ngcm, enum mode mode)
+	     struct mxp_crypto_op **gcm, uint16_t ngcm, enum srtp_mode mode)
 {
 	if (ncm)
 		drv->hmac(cm, ncm);
@@ -504,26 +513,36 @@ crypto_check(const struct mxp_crypto_driver *drv, struct mxp_crypto_op **cm, uin
 	}
 }
 
-/* A packet whose session keys must be re-derived for its index (KDR != 0): derive into a
- * temporary session, run the packet alone, and keep the new keys if the stream moved on. */
+/*
+ * A packet whose session keys must be re-derived for its index (KDR != 0, contexts only):
+ * derive into a temporary driver key from the master key the context keeps, run the packet
+ * alone, and keep the new keys in the session if the stream moved on.
+ */
 static enum mxp_srtp_reason
-run_deferred(struct job *j, bool rtcp, enum mode mode)
+run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 {
-	struct mxp_srtp_ctx *c = j->c;
-	const struct mxp_crypto_driver *drv = c->drv;
-	struct srtp_session *cur = rtcp ? &j->k->rtcp : &j->k->rtp;
-	struct srtp_session tmp;
+	struct mxp_srtp_stream *s = j->s;
+	struct mxp_srtp_ctx *c = srtp_stream_ctx(s);
+	struct mxp_srtp_key *k = j->k;
+	const struct mxp_crypto_driver *drv = s->drv;
 	struct mxp_crypto_op *op = &j->op;
 	enum mxp_srtp_reason r = MXP_SRTP_R_OK;
-	uint64_t want = kdr_r(c, j->index);
+	uint64_t want = kdr_r(k, j->index);
+	struct mxp_crypto_key tmp;
+	uint8_t salt[16];
+	unsigned int slot = 0;
 
-	memset(&tmp, 0, sizeof(tmp));
-	if (srtp_kdf_session(c, j->k, rtcp, want, &tmp) != 0) {
+	while (slot < MXP_SRTP_MAX_KEYS && srtp_ctx_key(c, slot) != k)
+		slot++;
+	const struct srtp_ctx_slot *cs = &c->x.slot[slot < MXP_SRTP_MAX_KEYS ? slot : 0];
+	if (slot == MXP_SRTP_MAX_KEYS || !cs->has_master ||
+	    srtp_kdf_session(drv, c->x.si, cs->master_key, cs->master_salt, rtcp, want, &tmp,
+			     salt) != 0) {
 		/* Cannot happen with a working driver; drop rather than use wrong keys. */
-		srtp_session_release(c, &tmp);
 		return MXP_SRTP_R_NO_KEY;
 	}
-	j->s = &tmp;
+	j->ck = &tmp;
+	j->salt = salt;
 	fill_op(j, rtcp, mode);
 	if (mode == M_PROTECT) {
 		crypto_protect(drv, j->aead ? NULL : &op, !j->aead, j->aead ? &op : NULL, j->aead);
@@ -535,25 +554,29 @@ run_deferred(struct job *j, bool rtcp, enum mode mode)
 		if (r == MXP_SRTP_R_OK && mode == M_UNPROTECT && !j->aead)
 			drv->ctr(&op, 1);
 	}
-	if (r == MXP_SRTP_R_OK && want > cur->r) {
-		srtp_session_release(c, cur);
-		memcpy(cur, &tmp, sizeof(tmp));
-		srtp_wipe(&tmp, sizeof(tmp));
+	struct mxp_crypto_key *cur = srtp_key_ck_mut(k, rtcp);
+	if (r == MXP_SRTP_R_OK && want > k->kdr_r[rtcp]) {
+		drv->key_fini(cur);
+		memcpy(cur, &tmp, k->ck_size);
+		memcpy(rtcp ? k->rtcp_salt : k->rtp_salt, salt, sizeof(salt));
+		k->kdr_r[rtcp] = want;
 	} else {
-		srtp_session_release(c, &tmp);
+		drv->key_fini(&tmp);
 	}
+	srtp_wipe(&tmp, k->ck_size);
+	srtp_wipe(salt, sizeof(salt));
 	return r;
 }
 
-/* One chunk: n packets (n <= CHUNK) whose contexts share a driver. */
+/* One chunk: n packets (n <= CHUNK) whose streams share a driver. */
 static inline __attribute__((always_inline)) uint16_t
-run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
-	  bool rtcp, enum mode mode, uint16_t *consumed)
+run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
+	  bool rtcp, enum srtp_mode mode, uint16_t *consumed)
 {
 	struct job jobs[CHUNK];
 	struct mxp_crypto_op *cm[CHUNK], *gcm[CHUNK];
 	uint16_t nj = 0, ncm = 0, ngcm = 0, ndefer = 0, ok = 0;
-	const struct mxp_crypto_driver *drv = ctx[0]->drv;
+	const struct mxp_crypto_driver *drv = ss[0]->drv;
 
 	/* Start the header cache miss of every packet of the chunk at once, otherwise the
 	 * first byte of each packet stalls prepare() in turn. (Prefetching the trailer too
@@ -563,14 +586,14 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 	for (uint16_t i = 0; i < n; i++) {
 		struct job *j = &jobs[nj];
 		/* a chunk ends where the driver changes */
-		if (MXP_UNLIKELY(ctx[i]->drv != drv)) {
+		if (MXP_UNLIKELY(ss[i]->drv != drv)) {
 			n = i;
 			break;
 		}
-		enum mxp_srtp_reason r = prepare(ctx[i], &pkt[i], j, rtcp, mode);
+		enum mxp_srtp_reason r = prepare(ss[i], &pkt[i], j, rtcp, mode);
 		reason[i] = (uint8_t)r;
 		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
-			ctx[i]->st.drops[r]++;
+			drop(ss[i], r);
 			continue;
 		}
 		j->pi = i;
@@ -603,7 +626,7 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 			enum mxp_srtp_reason r = check_commit(j, rtcp, mode);
 			if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
 				reason[j->pi] = (uint8_t)r;
-				j->c->st.drops[r]++;
+				drop(j->s, r);
 				continue;
 			}
 			tally_add(&tl, j, rtcp, mode);
@@ -627,7 +650,7 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 				tally_add(&tl, j, rtcp, mode);
 				ok++;
 			} else {
-				j->c->st.drops[r]++;
+				drop(j->s, r);
 			}
 		}
 		tally_flush(&tl, rtcp, mode);
@@ -637,15 +660,98 @@ run_chunk(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uin
 }
 
 static inline __attribute__((always_inline)) uint16_t
-run(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
-    bool rtcp, enum mode mode)
+run(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
+    bool rtcp, enum srtp_mode mode)
 {
 	uint16_t ok = 0, at = 0;
 
 	while (at < n) {
 		uint16_t m = n - at < CHUNK ? n - at : CHUNK, used;
-		ok += run_chunk(ctx + at, pkt + at, m, reason + at, rtcp, mode, &used);
+		ok += run_chunk(ss + at, pkt + at, m, reason + at, rtcp, mode, &used);
 		at += used;
+	}
+	return ok;
+}
+
+/* --- over streams ------------------------------------------------------------------------- */
+
+uint16_t
+mxp_srtp_stream_protect_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+			     uint16_t n, uint8_t reason[])
+{
+	return run(s, pkt, n, reason, false, M_PROTECT);
+}
+
+uint16_t
+mxp_srtp_stream_unprotect_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+			       uint16_t n, uint8_t reason[])
+{
+	return run(s, pkt, n, reason, false, M_UNPROTECT);
+}
+
+uint16_t
+mxp_srtp_stream_verify_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[], uint16_t n,
+			    uint8_t reason[])
+{
+	return run(s, pkt, n, reason, false, M_VERIFY);
+}
+
+uint16_t
+mxp_srtcp_stream_protect_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+			      uint16_t n, uint8_t reason[])
+{
+	return run(s, pkt, n, reason, true, M_PROTECT);
+}
+
+uint16_t
+mxp_srtcp_stream_unprotect_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+				uint16_t n, uint8_t reason[])
+{
+	return run(s, pkt, n, reason, true, M_UNPROTECT);
+}
+
+uint16_t
+mxp_srtcp_stream_verify_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[],
+			     uint16_t n, uint8_t reason[])
+{
+	return run(s, pkt, n, reason, true, M_VERIFY);
+}
+
+uint16_t
+srtp_run_pkts(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n,
+	      uint8_t reason[], bool rtcp, int mode)
+{
+	switch (mode * 2 + rtcp) {
+	case M_PROTECT * 2:
+		return mxp_srtp_stream_protect_pkts(ss, pkt, n, reason);
+	case M_PROTECT * 2 + 1:
+		return mxp_srtcp_stream_protect_pkts(ss, pkt, n, reason);
+	case M_UNPROTECT * 2:
+		return mxp_srtp_stream_unprotect_pkts(ss, pkt, n, reason);
+	case M_UNPROTECT * 2 + 1:
+		return mxp_srtcp_stream_unprotect_pkts(ss, pkt, n, reason);
+	case M_VERIFY * 2:
+		return mxp_srtp_stream_verify_pkts(ss, pkt, n, reason);
+	default:
+		return mxp_srtcp_stream_verify_pkts(ss, pkt, n, reason);
+	}
+}
+
+/* --- over contexts: their streams, CHUNK at a time ------------------------------------------- */
+
+static inline __attribute__((always_inline)) uint16_t
+run_ctx(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
+	bool rtcp, enum srtp_mode mode)
+{
+	struct mxp_srtp_stream *ss[CHUNK];
+	uint16_t ok = 0;
+
+	for (uint16_t at = 0; at < n;) {
+		uint16_t m = n - at < CHUNK ? n - at : CHUNK;
+		for (uint16_t i = 0; i < m; i++)
+			ss[i] = srtp_ctx_stream(ctx[at + i]);
+		ok += srtp_run_pkts(ss, pkt + at, m, reason + at, rtcp, mode);
+		at += m;
 	}
 	return ok;
 }
@@ -654,50 +760,51 @@ uint16_t
 mxp_srtp_protect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
 		      uint8_t reason[])
 {
-	return run(ctx, pkt, n, reason, false, M_PROTECT);
+	return run_ctx(ctx, pkt, n, reason, false, M_PROTECT);
 }
 
 uint16_t
 mxp_srtp_unprotect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
 			uint8_t reason[])
 {
-	return run(ctx, pkt, n, reason, false, M_UNPROTECT);
+	return run_ctx(ctx, pkt, n, reason, false, M_UNPROTECT);
 }
 
 uint16_t
 mxp_srtp_verify_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
 		     uint8_t reason[])
 {
-	return run(ctx, pkt, n, reason, false, M_VERIFY);
+	return run_ctx(ctx, pkt, n, reason, false, M_VERIFY);
 }
 
 uint16_t
 mxp_srtcp_protect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
 		       uint8_t reason[])
 {
-	return run(ctx, pkt, n, reason, true, M_PROTECT);
+	return run_ctx(ctx, pkt, n, reason, true, M_PROTECT);
 }
 
 uint16_t
 mxp_srtcp_unprotect_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
 			 uint8_t reason[])
 {
-	return run(ctx, pkt, n, reason, true, M_UNPROTECT);
+	return run_ctx(ctx, pkt, n, reason, true, M_UNPROTECT);
 }
 
 uint16_t
 mxp_srtcp_verify_pkts(struct mxp_srtp_ctx *ctx[], struct mxp_srtp_pkt pkt[], uint16_t n,
 		      uint8_t reason[])
 {
-	return run(ctx, pkt, n, reason, true, M_VERIFY);
+	return run_ctx(ctx, pkt, n, reason, true, M_VERIFY);
 }
 
 /* --- one-packet helpers ------------------------------------------------------------------ */
 
-static enum mxp_srtp_reason
-one(struct mxp_srtp_ctx *c, uint8_t *buf, size_t *len, size_t cap, bool rtcp, enum mode mode)
+enum mxp_srtp_reason
+srtp_run_one(struct mxp_srtp_stream *s, uint8_t *buf, size_t *len, size_t cap, bool rtcp,
+	     int mode)
 {
-	if (c == NULL || buf == NULL || len == NULL || *len > UINT32_MAX || cap < *len)
+	if (s == NULL || buf == NULL || len == NULL || *len > UINT32_MAX || cap < *len)
 		return MXP_SRTP_R_BAD_HEADER;
 	struct mxp_srtp_pkt pkt = {
 		.data = buf,
@@ -705,31 +812,57 @@ one(struct mxp_srtp_ctx *c, uint8_t *buf, size_t *len, size_t cap, bool rtcp, en
 		.room = (uint32_t)((cap - *len) > UINT32_MAX ? UINT32_MAX : cap - *len),
 	};
 	uint8_t reason;
-	if (run(&c, &pkt, 1, &reason, rtcp, mode) == 1)
+	if (srtp_run_pkts(&s, &pkt, 1, &reason, rtcp, mode) == 1)
 		*len = pkt.len;
 	return (enum mxp_srtp_reason)reason;
 }
 
 enum mxp_srtp_reason
+mxp_srtp_stream_protect(struct mxp_srtp_stream *s, uint8_t *buf, size_t *len, size_t cap)
+{
+	return srtp_run_one(s, buf, len, cap, false, M_PROTECT);
+}
+
+enum mxp_srtp_reason
+mxp_srtp_stream_unprotect(struct mxp_srtp_stream *s, uint8_t *buf, size_t *len)
+{
+	return srtp_run_one(s, buf, len, len ? *len : 0, false, M_UNPROTECT);
+}
+
+enum mxp_srtp_reason
+mxp_srtcp_stream_protect(struct mxp_srtp_stream *s, uint8_t *buf, size_t *len, size_t cap)
+{
+	return srtp_run_one(s, buf, len, cap, true, M_PROTECT);
+}
+
+enum mxp_srtp_reason
+mxp_srtcp_stream_unprotect(struct mxp_srtp_stream *s, uint8_t *buf, size_t *len)
+{
+	return srtp_run_one(s, buf, len, len ? *len : 0, true, M_UNPROTECT);
+}
+
+enum mxp_srtp_reason
 mxp_srtp_protect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len, size_t cap)
 {
-	return one(ctx, buf, len, cap, false, M_PROTECT);
+	return srtp_run_one(ctx ? srtp_ctx_stream(ctx) : NULL, buf, len, cap, false, M_PROTECT);
 }
 
 enum mxp_srtp_reason
 mxp_srtp_unprotect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len)
 {
-	return one(ctx, buf, len, len ? *len : 0, false, M_UNPROTECT);
+	return srtp_run_one(ctx ? srtp_ctx_stream(ctx) : NULL, buf, len, len ? *len : 0, false,
+			    M_UNPROTECT);
 }
 
 enum mxp_srtp_reason
 mxp_srtcp_protect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len, size_t cap)
 {
-	return one(ctx, buf, len, cap, true, M_PROTECT);
+	return srtp_run_one(ctx ? srtp_ctx_stream(ctx) : NULL, buf, len, cap, true, M_PROTECT);
 }
 
 enum mxp_srtp_reason
 mxp_srtcp_unprotect(struct mxp_srtp_ctx *ctx, uint8_t *buf, size_t *len)
 {
-	return one(ctx, buf, len, len ? *len : 0, true, M_UNPROTECT);
+	return srtp_run_one(ctx ? srtp_ctx_stream(ctx) : NULL, buf, len, len ? *len : 0, true,
+			    M_UNPROTECT);
 }

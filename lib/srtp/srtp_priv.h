@@ -7,6 +7,7 @@
 #define MXP_SRTP_PRIV_H
 
 #include <stdalign.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "mxp_srtp.h"
@@ -29,91 +30,247 @@ enum srtp_label {
 	SRTP_LABEL_RTCP_SALT = 0x05,
 };
 
-/* Session keys derived from one master key for one of RTP or RTCP. */
-struct srtp_session {
-	struct mxp_crypto_key ck;  /* driver state: expanded AES key + HMAC pads, or GCM key */
-	uint8_t salt[16];          /* session salt (14 or 12 bytes), zero padded */
-	uint64_t r;                /* index DIV kdr these keys were derived for */
-	bool ready;                /* ck holds a driver key (key_fini needed) */
+/* --- key sessions ------------------------------------------------------------------------ */
+
+/*
+ * A key session: one master key's SRTP and SRTCP session keys, derived once, shared by the
+ * streams that use the key. What an SRTP packet reads and writes is line 0 (usage, salt,
+ * MKI); an SRTCP packet line 1; line 2 is for the control path. The driver keys follow:
+ * the SRTP one at SRTP_KEY_HDR, the SRTCP one ck_size bytes later.
+ *
+ * The worker that owns the streams writes the usage counters and flags (relaxed atomic
+ * stores, one writer); the control thread reads them with relaxed loads. The master key
+ * is not kept, only 4 bytes of its fingerprint.
+ */
+#define SRTP_KEY_HDR 192
+
+struct mxp_srtp_key {
+	/* line 0: every SRTP packet */
+	uint64_t srtp_used;        /* SRTP packets under the key, every stream together */
+	uint64_t srtp_next_ev;     /* usage at which key_use() looks again */
+	uint64_t srtp_limit;       /* min(lifetime, 2^48) */
+	struct mxp_srtp_key_usage *shared; /* contexts: limits apply to this total instead */
+	uint8_t rtp_salt[16];      /* SRTP session salt (14 or 12 bytes), zero padded */
+	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
+	/* line 1: every SRTCP packet; suite and driver */
+	alignas(64) uint64_t srtcp_used;
+	uint64_t srtcp_next_ev;
+	uint64_t srtcp_limit;      /* min(lifetime, 2^31) */
+	const struct mxp_crypto_driver *drv;
+	uint8_t rtcp_salt[16];
+	uint16_t ck_size;          /* bytes of one driver key (drv->key_size) */
+	uint8_t suite;             /* enum mxp_srtp_suite */
+	uint8_t mki_len;
+	bool soft;                 /* usage passed the soft threshold (event raised) */
+	bool exhausted;            /* a limit was reached (event raised) */
+	uint8_t kdr_log2;          /* contexts with a key derivation rate; 0xff: none */
+	/* line 2: control path */
+	alignas(64) uint64_t srtp_soft;
+	uint64_t srtcp_soft;
+	uint64_t kdr_r[2];         /* kdr_log2 != 0xff: index DIV kdr of the SRTP/SRTCP keys */
+	uint32_t events;           /* MXP_SRTP_EV_KEY_*: taken by mxp_srtp_key_events() */
+	uint32_t refcnt;           /* control thread only */
+	uint32_t magic;
+	uint8_t fp[4];             /* first bytes of SHA-256(master key || master salt) */
+	/* driver keys */
+	alignas(64) uint8_t ck[];
 };
 
-/* One master key slot. */
-struct srtp_key {
-	struct srtp_session rtp;
-	struct srtp_session rtcp;
-	bool in_use;
-	bool soft;
-	bool exhausted;
-	uint8_t mki_len;
-	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
-	uint64_t srtp_used, srtcp_used;
-	struct mxp_srtp_key_usage *shared; /* limits apply to this total (several contexts) */
-	uint64_t srtp_limit, srtcp_limit;
-	uint64_t srtp_soft, srtcp_soft;
-	uint64_t srtp_next_ev, srtcp_next_ev; /* usage at which key_use() looks again */
+#define SRTP_KEY_MAGIC 0x4b455953u /* "KEYS" */
+
+_Static_assert(offsetof(struct mxp_srtp_key, srtcp_used) == 64, "key line 0");
+_Static_assert(offsetof(struct mxp_srtp_key, srtp_soft) == 128, "key line 1");
+_Static_assert(offsetof(struct mxp_srtp_key, ck) == SRTP_KEY_HDR, "key header");
+
+/* Largest key session (any suite, any driver): what a context reserves per key slot. */
+#define SRTP_KEY_MAX_SIZE (SRTP_KEY_HDR + 2 * MXP_CRYPTO_KEY_SIZE)
+
+/* The driver key of the SRTP (rtcp = false) or SRTCP session. */
+static inline const struct mxp_crypto_key *
+srtp_key_ck(const struct mxp_srtp_key *k, bool rtcp)
+{
+	return (const struct mxp_crypto_key *)(k->ck + (rtcp ? k->ck_size : 0));
+}
+
+static inline struct mxp_crypto_key *
+srtp_key_ck_mut(struct mxp_srtp_key *k, bool rtcp)
+{
+	return (struct mxp_crypto_key *)(k->ck + (rtcp ? k->ck_size : 0));
+}
+
+/* --- streams ----------------------------------------------------------------------------- */
+
+/* Stream flags (struct mxp_srtp_stream.flags). */
+#define SF_OUT 0x01          /* outbound */
+#define SF_SSRC_KNOWN 0x02   /* ssrc is fixed (given, or learned) */
+#define SF_RTP_STARTED 0x04  /* rtp_top holds the highest SRTP index */
+#define SF_RTCP_STARTED 0x08 /* inbound: cold rtcp_idx holds the highest SRTCP index */
+#define SF_SRTCP_UNENC 0x10  /* outbound: SRTCP with E=0 */
+#define SF_AEAD 0x20         /* the keys are AES-GCM */
+#define SF_KDR 0x40          /* a context with a key derivation rate */
+#define SF_CTX 0x80          /* the stream of a context (at offset 0 of it) */
+
+/*
+ * A stream: one SSRC in one direction. Line 0 is what every packet reads (rtp_top and the
+ * flags are written by it); line 1 starts with the SRTP counters, then the SRTP replay ring
+ * (with a window of 128 or less it ends in line 1: an SRTP packet touches two lines), the
+ * SRTCP ring, and struct srtp_stream_cold (SRTCP state and counters, drops, events).
+ */
+struct mxp_srtp_stream {
+	/* line 0 */
+	struct mxp_srtp_key *keys[MXP_SRTP_MAX_KEYS]; /* NULL: free slot */
+	const struct mxp_crypto_driver *drv; /* of the keys (NULL before the first) */
+	uint64_t rtp_top;       /* SF_RTP_STARTED: highest SRTP index; else ROC of the first << 16 */
+	uint32_t ssrc;
+	uint32_t magic;
+	uint16_t window;        /* replay window in packets */
+	uint8_t wmask;          /* ring words - 1 (a power of two - 1) */
+	uint8_t flags;          /* SF_* */
+	uint8_t mki_len;        /* MKI length of every key (0: none) */
+	int8_t active;          /* slot protect uses (inbound: the key without MKI); -1: none */
+	uint8_t tag_len;        /* SRTP tag */
+	uint8_t rtcp_tag_len;   /* SRTCP tag */
+	/* line 1 */
+	uint64_t srtp_pkts[2];  /* [0] protected (outbound) or unprotected (inbound), [1] verified */
+	uint64_t bytes;         /* RTP/RTCP bytes before protect, after unprotect (or verified) */
+	uint64_t ring[];        /* SRTP ring, SRTCP ring (wmask + 1 words each), cold part */
+};
+
+struct srtp_stream_cold {
+	uint64_t srtcp_pkts[2]; /* as srtp_pkts */
+	uint64_t srtcp_clear;   /* SRTCP protected or unprotected with E=0 (no cipher run) */
+	uint32_t rtcp_idx;      /* outbound: next SRTCP index; inbound: highest accepted */
+	uint32_t other_ssrc;    /* inbound: SSRC of the last authentic packet of another stream */
+	uint32_t events;        /* MXP_SRTP_EV_SSRC_LEARNED */
+	uint32_t drops[MXP_SRTP_R_COUNT];
+};
+
+#define SRTP_STREAM_MAGIC 0x5354524du /* "STRM" */
+
+_Static_assert(offsetof(struct mxp_srtp_stream, srtp_pkts) == 64, "stream line 0");
+_Static_assert(sizeof(struct mxp_srtp_stream) == 88, "stream header");
+
+/* Ring words for a window: at least window + 64 bits, a power of two. */
+static inline uint32_t
+srtp_rwin_words(uint32_t window)
+{
+	uint32_t words = (window + 63) / 64 + 1, pow2 = 1;
+	while (pow2 < words)
+		pow2 <<= 1;
+	return pow2;
+}
+
+/* Bytes of a stream with this window (a multiple of 64). */
+static inline size_t
+srtp_stream_bytes(uint32_t window)
+{
+	size_t n = sizeof(struct mxp_srtp_stream) + 2 * sizeof(uint64_t) * srtp_rwin_words(window) +
+		   sizeof(struct srtp_stream_cold);
+	return (n + 63) & ~(size_t)63;
+}
+
+#define SRTP_STREAM_MAX_SIZE \
+	((sizeof(struct mxp_srtp_stream) + 2 * 8 * SRTP_RWIN_MAX_WORDS + \
+	  sizeof(struct srtp_stream_cold) + 63) & ~(size_t)63)
+
+static inline struct srtp_stream_cold *
+srtp_cold(const struct mxp_srtp_stream *s)
+{
+	return (struct srtp_stream_cold *)(uintptr_t)(s->ring + 2 * ((uint32_t)s->wmask + 1));
+}
+
+static inline uint64_t *
+srtp_rtcp_ring(const struct mxp_srtp_stream *s)
+{
+	return (uint64_t *)(uintptr_t)(s->ring + (uint32_t)s->wmask + 1);
+}
+
+/* --- contexts ------------------------------------------------------------------------------ */
+
+/* Per key slot of a context: the master key, kept only with a key derivation rate. */
+struct srtp_ctx_slot {
 	uint8_t master_key[MXP_SRTP_MAX_KEY_LEN];
 	uint8_t master_salt[MXP_SRTP_MAX_SALT_LEN];
-} __attribute__((aligned(64)));
-
-/* A replay window over a 64-bit index. */
-struct srtp_rwin {
-	uint64_t top;              /* highest accepted index (valid when started) */
-	bool started;
-	uint64_t bits[SRTP_RWIN_MAX_WORDS];
+	bool has_master;
 };
 
-struct mxp_srtp_ctx {
-	/* Read for every packet. */
+struct srtp_ctx_ext {
 	const struct mxp_crypto_driver *drv;
 	const struct mxp_srtp_suite_info *si;
-	uint32_t ssrc;
-	uint8_t dir;
-	bool ssrc_known;
-	bool aead;
-	uint8_t tag_len;          /* SRTP tag */
-	uint8_t rtcp_tag_len;     /* SRTCP tag */
-	uint8_t mki_len;          /* MKI length of every key (0: none) */
-	int8_t active;            /* slot protect uses, -1: none */
-	uint8_t kdr_log2;         /* 0xff: kdr = 0 */
-	bool srtcp_unencrypted;
-	uint8_t nkeys;
-	uint32_t window;          /* replay window in packets */
-	uint32_t rwin_words;      /* words in use in the bitmaps (power of two) */
-	uint64_t rwin_bitmask;    /* rwin_words * 64 - 1 */
-	uint32_t roc_init;        /* ROC of the first packet when not started */
-	uint32_t srtcp_next;      /* outbound: next SRTCP index */
-	uint8_t soft_percent;
-	uint32_t events;          /* MXP_SRTP_EV_*: srtp_event(), mxp_srtp_ctx_events() */
-	uint32_t other_ssrc;      /* inbound: SSRC of the last packet dropped as ssrc_mismatch */
-	struct srtp_rwin rtp;
-	struct srtp_rwin rtcp;
-	struct mxp_srtp_stats st;
-	struct srtp_key keys[MXP_SRTP_MAX_KEYS];
 	uint32_t magic;
-} __attribute__((aligned(64)));
+	uint8_t kdr_log2;         /* 0xff: kdr = 0 */
+	uint8_t soft_percent;
+	struct srtp_ctx_slot slot[MXP_SRTP_MAX_KEYS];
+};
+
+/*
+ * A context: its stream at offset 0 (room for the largest window), then the key sessions it
+ * owns, one per slot (slot i of the context is slot i of its stream), each with room for
+ * the largest suite and driver.
+ */
+struct mxp_srtp_ctx {
+	alignas(64) uint8_t stream[SRTP_STREAM_MAX_SIZE];
+	alignas(64) struct srtp_ctx_ext x;
+	alignas(64) uint8_t keys[MXP_SRTP_MAX_KEYS][SRTP_KEY_MAX_SIZE];
+};
 
 #define SRTP_CTX_MAGIC 0x53525450u /* "SRTP" */
+
+_Static_assert(SRTP_KEY_MAX_SIZE % 64 == 0, "key slot alignment");
+
+static inline struct mxp_srtp_stream *
+srtp_ctx_stream(const struct mxp_srtp_ctx *c)
+{
+	return (struct mxp_srtp_stream *)(uintptr_t)c->stream;
+}
+
+static inline struct mxp_srtp_key *
+srtp_ctx_key(const struct mxp_srtp_ctx *c, unsigned int slot)
+{
+	return (struct mxp_srtp_key *)(uintptr_t)c->keys[slot];
+}
+
+/* The context of a stream with SF_CTX. */
+static inline struct mxp_srtp_ctx *
+srtp_stream_ctx(const struct mxp_srtp_stream *s)
+{
+	return (struct mxp_srtp_ctx *)(uintptr_t)s;
+}
 
 /* --- helpers -------------------------------------------------------------------------- */
 
 /*
- * Raise an event bit (owner worker). Another thread (the control core) takes the bits with
- * mxp_srtp_ctx_events(), an atomic exchange: a read-modify-write here keeps a bit raised
- * while it clears from being lost or reported twice. Release: what the event is about (key
- * usage, the learned SSRC) is written before the bit. Rare (thresholds, first packet).
+ * Raise an event bit (owner worker) in a stream's or a key's event word. Another thread
+ * (the control core) takes the bits with srtp_events_take(), an atomic exchange: a
+ * read-modify-write here keeps a bit raised while it clears from being lost or reported
+ * twice. Release: what the event is about (key usage, the learned SSRC) is written before
+ * the bit. Rare (thresholds, first packet).
  */
 static inline void
-srtp_event(struct mxp_srtp_ctx *c, uint32_t bit)
+srtp_event(uint32_t *events, uint32_t bit)
 {
-	__atomic_fetch_or(&c->events, bit, __ATOMIC_RELEASE);
+	__atomic_fetch_or(events, bit, __ATOMIC_RELEASE);
+}
+
+/*
+ * Take and clear pending event bits (any thread). A plain load first: polling a word with
+ * no event only reads its line, so the owner worker keeps it without a cross-core
+ * invalidation on every poll. Acquire pairs with the worker's release.
+ */
+static inline uint32_t
+srtp_events_take(uint32_t *events)
+{
+	if (__atomic_load_n(events, __ATOMIC_RELAXED) == 0)
+		return 0;
+	return __atomic_exchange_n(events, 0, __ATOMIC_ACQUIRE);
 }
 
 /* Inbound: a packet with another SSRC than the stream's is dropped; remember its SSRC for
- * mxp_srtp_ctx_stream_info() (read by the control core: an atomic store). */
+ * the stream info (read by the control core: an atomic store). */
 static inline enum mxp_srtp_reason
-srtp_other_ssrc(struct mxp_srtp_ctx *c, uint32_t ssrc)
+srtp_other_ssrc(struct mxp_srtp_stream *s, uint32_t ssrc)
 {
-	__atomic_store_n(&c->other_ssrc, ssrc, __ATOMIC_RELAXED);
+	__atomic_store_n(&srtp_cold(s)->other_ssrc, ssrc, __ATOMIC_RELAXED);
 	return MXP_SRTP_R_SSRC_MISMATCH;
 }
 
@@ -250,42 +407,75 @@ srtp_tag_copy(uint8_t *dst, const uint8_t *src, size_t n)
 
 /* --- replay window (RFC 6479 style) --------------------------------------------------- */
 
-/* Check an index against the window: OK, REPLAY or TOO_OLD. Does not modify. */
+/* Check an index against a window (bits, started, top): OK, REPLAY or TOO_OLD. */
 static inline enum mxp_srtp_reason
-srtp_rwin_check(const struct mxp_srtp_ctx *c, const struct srtp_rwin *w, uint64_t idx)
+srtp_rwin_check(const struct mxp_srtp_stream *s, const uint64_t *bits, bool started,
+		uint64_t top, uint64_t idx)
 {
-	if (!w->started || idx > w->top)
+	if (!started || idx > top)
 		return MXP_SRTP_R_OK;
-	if (w->top - idx >= c->window)
+	if (top - idx >= s->window)
 		return MXP_SRTP_R_TOO_OLD;
-	uint64_t bit = idx & c->rwin_bitmask;
-	if (w->bits[bit >> 6] & (UINT64_C(1) << (bit & 63)))
+	uint64_t bit = idx & ((uint64_t)s->wmask << 6 | 63);
+	if (bits[bit >> 6] & (UINT64_C(1) << (bit & 63)))
 		return MXP_SRTP_R_REPLAY;
 	return MXP_SRTP_R_OK;
 }
 
-/* Record an index that passed srtp_rwin_check(). */
-static inline void
-srtp_rwin_commit(const struct mxp_srtp_ctx *c, struct srtp_rwin *w, uint64_t idx)
+/* Record an index that passed srtp_rwin_check(); returns the new top. */
+static inline uint64_t
+srtp_rwin_commit(const struct mxp_srtp_stream *s, uint64_t *bits, bool started, uint64_t top,
+		 uint64_t idx)
 {
-	uint32_t wmask = c->rwin_words - 1;
+	uint32_t wmask = s->wmask;
 
-	if (!w->started) {
-		memset(w->bits, 0, sizeof(uint64_t) * c->rwin_words);
-		w->top = idx;
-		w->started = true;
-	} else if (idx > w->top) {
-		uint64_t from = w->top >> 6, to = idx >> 6;
-		if (to - from >= c->rwin_words) {
-			memset(w->bits, 0, sizeof(uint64_t) * c->rwin_words);
+	if (!started) {
+		memset(bits, 0, sizeof(uint64_t) * (wmask + 1));
+		top = idx;
+	} else if (idx > top) {
+		uint64_t from = top >> 6, to = idx >> 6;
+		if (to - from > wmask) {
+			memset(bits, 0, sizeof(uint64_t) * (wmask + 1));
 		} else {
 			for (uint64_t i = from + 1; i <= to; i++)
-				w->bits[i & wmask] = 0;
+				bits[i & wmask] = 0;
 		}
-		w->top = idx;
+		top = idx;
 	}
-	uint64_t bit = idx & c->rwin_bitmask;
-	w->bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
+	uint64_t bit = idx & ((uint64_t)wmask << 6 | 63);
+	bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
+	return top;
+}
+
+/* The SRTP window of a stream. */
+static inline enum mxp_srtp_reason
+srtp_rtp_check(const struct mxp_srtp_stream *s, uint64_t idx)
+{
+	return srtp_rwin_check(s, s->ring, s->flags & SF_RTP_STARTED, s->rtp_top, idx);
+}
+
+static inline void
+srtp_rtp_commit(struct mxp_srtp_stream *s, uint64_t idx)
+{
+	s->rtp_top = srtp_rwin_commit(s, s->ring, s->flags & SF_RTP_STARTED, s->rtp_top, idx);
+	s->flags |= SF_RTP_STARTED;
+}
+
+/* The SRTCP window of an inbound stream. */
+static inline enum mxp_srtp_reason
+srtp_rtcp_check(const struct mxp_srtp_stream *s, uint64_t idx)
+{
+	return srtp_rwin_check(s, srtp_rtcp_ring(s), s->flags & SF_RTCP_STARTED,
+			       srtp_cold(s)->rtcp_idx, idx);
+}
+
+static inline void
+srtp_rtcp_commit(struct mxp_srtp_stream *s, uint64_t idx)
+{
+	struct srtp_stream_cold *x = srtp_cold(s);
+	x->rtcp_idx = (uint32_t)srtp_rwin_commit(s, srtp_rtcp_ring(s), s->flags & SF_RTCP_STARTED,
+						 x->rtcp_idx, idx);
+	s->flags |= SF_RTCP_STARTED;
 }
 
 /* --- SRTP index estimation (RFC 3711 3.3.1 and appendix A) ---------------------------- */
@@ -295,14 +485,14 @@ srtp_rwin_commit(const struct mxp_srtp_ctx *c, struct srtp_rwin *w, uint64_t idx
  * estimate falls outside 0 .. 2^48-1 (a packet from before ROC 0, or past ROC 2^32-1).
  */
 static inline bool
-srtp_estimate_index(const struct mxp_srtp_ctx *c, uint16_t seq, uint64_t *idx)
+srtp_estimate_index(const struct mxp_srtp_stream *s, uint16_t seq, uint64_t *idx)
 {
-	if (!c->rtp.started) {
-		*idx = (uint64_t)c->roc_init << 16 | seq;
+	if (!(s->flags & SF_RTP_STARTED)) {
+		*idx = (s->rtp_top & ~UINT64_C(0xffff)) | seq;
 		return true;
 	}
-	uint64_t roc = c->rtp.top >> 16;
-	uint32_t s_l = (uint32_t)(c->rtp.top & 0xffff);
+	uint64_t roc = s->rtp_top >> 16;
+	uint32_t s_l = (uint32_t)(s->rtp_top & 0xffff);
 	int64_t v = (int64_t)roc;
 	if (s_l < 32768) {
 		if ((int32_t)seq - (int32_t)s_l > 32768)
@@ -319,15 +509,71 @@ srtp_estimate_index(const struct mxp_srtp_ctx *c, uint16_t seq, uint64_t *idx)
 
 /* --- internal entry points ------------------------------------------------------------- */
 
-/* Derive the session keys of one master key for RTP (rtcp=false) or RTCP, for index r. */
-int srtp_kdf_session(const struct mxp_srtp_ctx *c, const struct srtp_key *k, bool rtcp,
-		     uint64_t r, struct srtp_session *out);
-/* Release a session's driver state and wipe it. */
-void srtp_session_release(const struct mxp_srtp_ctx *c, struct srtp_session *s);
 /* RFC 3711 4.3.3 PRF: n bytes of AES-CM keystream for label, index DIV kdr = r. */
 int srtp_kdf(const struct mxp_crypto_driver *drv, const uint8_t *mkey, size_t mkey_len,
 	     const uint8_t *msalt, size_t msalt_len, uint8_t label, uint64_t r, uint8_t *out,
 	     size_t n);
+
+/*
+ * Derive the session keys of a master key for RTP (rtcp=false) or RTCP, for index DIV kdr
+ * = r, and set them up in the driver key @p ck (drv->key_size() bytes) and @p salt.
+ * Returns 0 or -EIO; on failure nothing is left to release.
+ */
+int srtp_kdf_session(const struct mxp_crypto_driver *drv, const struct mxp_srtp_suite_info *si,
+		     const uint8_t *mkey, const uint8_t *msalt, bool rtcp, uint64_t r,
+		     struct mxp_crypto_key *ck, uint8_t salt[16]);
+
+/* What a key session is set up from (srtp_key_setup()). */
+struct srtp_key_setup {
+	const struct mxp_srtp_suite_info *si;
+	const struct mxp_crypto_driver *drv;
+	const uint8_t *key, *salt;   /* master key and salt; NULL with the session keys below */
+	const uint8_t *skey, *ssalt, *sauth; /* tests: session keys for RTP and RTCP alike */
+	const uint8_t *mki;
+	size_t mki_len;
+	uint64_t lifetime;
+	uint8_t soft_percent;        /* 1..100 */
+	uint8_t kdr_log2;            /* 0xff: none */
+	uint64_t r[2];               /* with a KDR: index DIV kdr for SRTP and SRTCP */
+};
+
+/* Set up a key session (arguments checked by the caller). 0 or -EIO (k wiped). */
+int srtp_key_setup(struct mxp_srtp_key *k, const struct srtp_key_setup *p);
+/* Release a key session's driver keys and wipe it. */
+void srtp_key_release(struct mxp_srtp_key *k);
+/* Bytes of a key session for this suite and driver; 0 if the driver cannot do it. */
+size_t srtp_key_bytes(const struct mxp_srtp_suite_info *si, const struct mxp_crypto_driver *drv);
+
+/* Streams: initialise (parameters checked by the caller), give a stream the suite of its
+ * keys, put a key in a slot (checks done), take it out. */
+void srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params *p,
+		       uint32_t window);
+void srtp_stream_set_suite(struct mxp_srtp_stream *s, const struct mxp_crypto_driver *drv,
+			   const struct mxp_srtp_suite_info *si);
+void srtp_stream_slot_set(struct mxp_srtp_stream *s, unsigned int slot, struct mxp_srtp_key *k);
+void srtp_stream_slot_clear(struct mxp_srtp_stream *s, unsigned int slot);
+
+/* The packet path over streams (srtp_packet.c), used by the mbuf layer and the contexts. */
+uint16_t srtp_run_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[], uint16_t n,
+		       uint8_t reason[], bool rtcp, int mode);
+enum mxp_srtp_reason srtp_run_one(struct mxp_srtp_stream *s, uint8_t *buf, size_t *len,
+				  size_t cap, bool rtcp, int mode);
+
+/* Packet path modes. */
+enum srtp_mode {
+	SRTP_M_PROTECT,
+	SRTP_M_UNPROTECT,
+	SRTP_M_VERIFY,
+};
+
+/* Suite table lookup without the range check (suite known valid). */
+const struct mxp_srtp_suite_info *srtp_suite(unsigned int suite);
+
+/* First 4 bytes of SHA-256(key || salt). 0 or -EIO. */
+int srtp_fingerprint_bytes(const uint8_t *key, size_t key_len, const uint8_t *salt,
+			   size_t salt_len, uint8_t out[4]);
+/* The 8 hex digits of 4 fingerprint bytes. */
+void srtp_fingerprint_hex(const uint8_t fp[4], char out_hex[9]);
 
 /*
  * Tests only (tests/unit/srtp): add a key whose *session* keys are given directly, as the

@@ -23,22 +23,53 @@
 
 #define BURST 32
 
-/* Driver state of one session key set, inside struct mxp_crypto_key. */
-struct imb_key {
-	union {
-		struct gcm_key_data gcm; /* first: needs 64-byte alignment */
-		struct {
-			alignas(16) uint32_t enc[60]; /* expanded AES-128/256 encryption key */
-			alignas(16) uint8_t ipad[32]; /* SHA-1 state after (key ^ ipad) */
-			alignas(16) uint8_t opad[32]; /* SHA-1 state after (key ^ opad) */
-		} cm;
-	} u;
-	uint8_t key_len;
-	uint8_t alg;
-};
+/*
+ * Driver state of one session key set, inside struct mxp_crypto_key, packed to what the
+ * algorithm needs (key_size()):
+ *
+ *   AES-CM + HMAC-SHA1: key length (1 byte) at 0, the expanded AES encryption key at 16
+ *     (11 or 15 round keys: 176 or 240 bytes), then the SHA-1 states after key^ipad and
+ *     key^opad (20 bytes each, 32 reserved): 256 bytes for AES-128, 320 for AES-256. A
+ *     packet reads all of it: 4 cache lines (5).
+ *   AES-GCM: struct gcm_key_data at 0 (it wants 64-byte alignment), the key length after
+ *     it: 1024 bytes.
+ *
+ * The CTR and HMAC functions only ever see CM keys and the GCM functions GCM keys, so each
+ * finds its key length where its layout has it.
+ */
+#define CM_ENC 16
+#define CM_IPAD(kl) (CM_ENC + ((kl) == 16 ? 176 : 240))
+#define CM_OPAD(kl) (CM_IPAD(kl) + 32)
+#define CM_SIZE(kl) (CM_OPAD(kl) + 32)
+#define GCM_KLEN sizeof(struct gcm_key_data)
+#define GCM_SIZE ((sizeof(struct gcm_key_data) + 1 + 63) & ~(size_t)63)
 
-_Static_assert(sizeof(struct imb_key) <= MXP_CRYPTO_KEY_SIZE, "imb_key too large");
-_Static_assert(alignof(struct imb_key) <= alignof(struct mxp_crypto_key), "imb_key alignment");
+_Static_assert(CM_SIZE(16) == 256 && CM_SIZE(32) == 320, "CM key layout");
+_Static_assert(GCM_SIZE <= MXP_CRYPTO_KEY_SIZE, "gcm_key_data too large");
+
+static inline uint32_t
+cm_key_len(const struct mxp_crypto_key *ck)
+{
+	return ck->opaque[0];
+}
+
+static inline const void *
+cm_enc(const struct mxp_crypto_key *ck)
+{
+	return ck->opaque + CM_ENC;
+}
+
+static inline const struct gcm_key_data *
+gcm_key(const struct mxp_crypto_key *ck)
+{
+	return (const struct gcm_key_data *)ck->opaque;
+}
+
+static inline uint32_t
+gcm_key_len(const struct mxp_crypto_key *ck)
+{
+	return ck->opaque[GCM_KLEN];
+}
 
 /* Per-thread manager and job arrays. The fields that never change (offsets, lengths of
  * IVs, keys and tags) are set once in thread_init; a burst writes only the rest. */
@@ -120,32 +151,43 @@ imb_probe(char *err, size_t errlen)
 	return cached;
 }
 
+static size_t
+imb_key_size(enum mxp_crypto_alg alg, size_t key_len)
+{
+	if (key_len != 16 && key_len != 32)
+		return 0;
+	if (alg == MXP_CRYPTO_AES_GCM)
+		return GCM_SIZE;
+	return alg == MXP_CRYPTO_AES_CM_HMAC_SHA1 ? CM_SIZE(key_len) : 0;
+}
+
 static int
 imb_key_init(struct mxp_crypto_key *ck, enum mxp_crypto_alg alg, const uint8_t *key,
 	     size_t key_len, const uint8_t *auth_key)
 {
-	struct imb_key *k = (struct imb_key *)ck->opaque;
 	IMB_MGR *m = thread()->mgr;
+	uint8_t *k = ck->opaque;
 
-	if (key_len != 16 && key_len != 32)
+	if (imb_key_size(alg, key_len) == 0)
 		return -EINVAL;
-	memset(k, 0, sizeof(*k));
-	k->key_len = (uint8_t)key_len;
-	k->alg = (uint8_t)alg;
+	memset(k, 0, imb_key_size(alg, key_len));
 	if (alg == MXP_CRYPTO_AES_GCM) {
+		struct gcm_key_data *g = (struct gcm_key_data *)k;
 		if (key_len == 16)
-			IMB_AES128_GCM_PRE(m, key, &k->u.gcm);
+			IMB_AES128_GCM_PRE(m, key, g);
 		else
-			IMB_AES256_GCM_PRE(m, key, &k->u.gcm);
+			IMB_AES256_GCM_PRE(m, key, g);
+		k[GCM_KLEN] = (uint8_t)key_len;
 		return 0;
 	}
-	if (alg != MXP_CRYPTO_AES_CM_HMAC_SHA1 || auth_key == NULL)
+	if (auth_key == NULL)
 		return -EINVAL;
+	k[0] = (uint8_t)key_len;
 	alignas(16) uint32_t dec[60];
 	if (key_len == 16)
-		IMB_AES_KEYEXP_128(m, key, k->u.cm.enc, dec);
+		IMB_AES_KEYEXP_128(m, key, k + CM_ENC, dec);
 	else
-		IMB_AES_KEYEXP_256(m, key, k->u.cm.enc, dec);
+		IMB_AES_KEYEXP_256(m, key, k + CM_ENC, dec);
 	explicit_bzero(dec, sizeof(dec));
 
 	/* HMAC (RFC 2104): precompute the SHA-1 states after one block of key ^ pad. */
@@ -153,19 +195,20 @@ imb_key_init(struct mxp_crypto_key *ck, enum mxp_crypto_alg alg, const uint8_t *
 	memset(block, 0x36, sizeof(block));
 	for (int i = 0; i < MXP_CRYPTO_HMAC_KEY_LEN; i++)
 		block[i] ^= auth_key[i];
-	IMB_SHA1_ONE_BLOCK(m, block, k->u.cm.ipad);
+	IMB_SHA1_ONE_BLOCK(m, block, k + CM_IPAD(key_len));
 	memset(block, 0x5c, sizeof(block));
 	for (int i = 0; i < MXP_CRYPTO_HMAC_KEY_LEN; i++)
 		block[i] ^= auth_key[i];
-	IMB_SHA1_ONE_BLOCK(m, block, k->u.cm.opad);
+	IMB_SHA1_ONE_BLOCK(m, block, k + CM_OPAD(key_len));
 	explicit_bzero(block, sizeof(block));
 	return 0;
 }
 
+/* Nothing acquired: lib/srtp wipes the key_size() bytes. */
 static void
 imb_key_fini(struct mxp_crypto_key *ck)
 {
-	explicit_bzero(ck->opaque, sizeof(struct imb_key));
+	(void)ck;
 }
 
 /* Run AES-CTR over jobs[0..n) with one key size. */
@@ -179,13 +222,13 @@ ctr_submit(IMB_MGR *m, IMB_JOB *jobs, uint32_t n, uint32_t key_len)
 }
 
 static inline void
-ctr_fill(IMB_JOB *j, struct mxp_crypto_op *op, const struct imb_key *k)
+ctr_fill(IMB_JOB *j, struct mxp_crypto_op *op)
 {
 	j->src = op->buf;
 	j->dst = op->buf + op->cipher_off;
 	j->cipher_start_src_offset_in_bytes = op->cipher_off;
 	j->msg_len_to_cipher_in_bytes = op->cipher_len;
-	j->enc_keys = k->u.cm.enc;
+	j->enc_keys = cm_enc(op->key);
 	j->iv = op->iv;
 }
 
@@ -198,17 +241,16 @@ imb_ctr(struct mxp_crypto_op *op[], uint16_t n)
 	uint32_t n128 = 0, n256 = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		const struct imb_key *k = (const struct imb_key *)op[i]->key->opaque;
 		if (op[i]->cipher_len == 0)
 			continue;
-		if (k->key_len == 16) {
-			ctr_fill(&j128[n128++], op[i], k);
+		if (cm_key_len(op[i]->key) == 16) {
+			ctr_fill(&j128[n128++], op[i]);
 			if (n128 == BURST) {
 				ctr_submit(t->mgr, j128, n128, 16);
 				n128 = 0;
 			}
 		} else {
-			ctr_fill(&j256[n256++], op[i], k);
+			ctr_fill(&j256[n256++], op[i]);
 			if (n256 == BURST) {
 				ctr_submit(t->mgr, j256, n256, 32);
 				n256 = 0;
@@ -229,12 +271,13 @@ imb_hmac(struct mxp_crypto_op *op[], uint16_t n)
 		for (uint32_t i = 0; i < m; i++) {
 			IMB_JOB *j = &t->hash[i];
 			struct mxp_crypto_op *o = op[at + i];
-			const struct imb_key *k = (const struct imb_key *)o->key->opaque;
+			const uint8_t *k = o->key->opaque;
+			uint32_t kl = cm_key_len(o->key);
 			j->src = o->buf;
 			j->msg_len_to_hash_in_bytes = o->auth_len;
 			j->auth_tag_output = o->tag;
-			j->u.HMAC._hashed_auth_key_xor_ipad = k->u.cm.ipad;
-			j->u.HMAC._hashed_auth_key_xor_opad = k->u.cm.opad;
+			j->u.HMAC._hashed_auth_key_xor_ipad = k + CM_IPAD(kl);
+			j->u.HMAC._hashed_auth_key_xor_opad = k + CM_OPAD(kl);
 		}
 		IMB_SUBMIT_HASH_BURST_NOCHECK(t->mgr, t->hash, m, IMB_AUTH_HMAC_SHA_1);
 		at = (uint16_t)(at + m);
@@ -258,13 +301,13 @@ imb_gcm_enc(struct mxp_crypto_op *op[], uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct mxp_crypto_op *o = op[i];
-		const struct imb_key *k = (const struct imb_key *)o->key->opaque;
+		const struct gcm_key_data *k = gcm_key(o->key);
 		uint8_t *d = o->buf + o->cipher_off;
-		if (k->key_len == 16)
-			IMB_AES128_GCM_ENC(m, &k->u.gcm, &g, d, d, o->cipher_len, o->iv, o->aad,
+		if (gcm_key_len(o->key) == 16)
+			IMB_AES128_GCM_ENC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
 					   o->aad_len, o->tag, 16);
 		else
-			IMB_AES256_GCM_ENC(m, &k->u.gcm, &g, d, d, o->cipher_len, o->iv, o->aad,
+			IMB_AES256_GCM_ENC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
 					   o->aad_len, o->tag, 16);
 	}
 }
@@ -277,13 +320,13 @@ imb_gcm_dec(struct mxp_crypto_op *op[], uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct mxp_crypto_op *o = op[i];
-		const struct imb_key *k = (const struct imb_key *)o->key->opaque;
+		const struct gcm_key_data *k = gcm_key(o->key);
 		uint8_t *d = o->buf + o->cipher_off;
-		if (k->key_len == 16)
-			IMB_AES128_GCM_DEC(m, &k->u.gcm, &g, d, d, o->cipher_len, o->iv, o->aad,
+		if (gcm_key_len(o->key) == 16)
+			IMB_AES128_GCM_DEC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
 					   o->aad_len, o->tag, 16);
 		else
-			IMB_AES256_GCM_DEC(m, &k->u.gcm, &g, d, d, o->cipher_len, o->iv, o->aad,
+			IMB_AES256_GCM_DEC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
 					   o->aad_len, o->tag, 16);
 		o->tag_ok = tag_equal(o->tag, o->rx_tag);
 	}
@@ -299,26 +342,27 @@ imb_gcm_tag(struct mxp_crypto_op *op[], uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct mxp_crypto_op *o = op[i];
-		const struct imb_key *k = (const struct imb_key *)o->key->opaque;
+		const struct gcm_key_data *k = gcm_key(o->key);
+		uint32_t kl = gcm_key_len(o->key);
 		const uint8_t *s = o->buf + o->cipher_off;
 		uint32_t left = o->cipher_len;
-		if (k->key_len == 16)
-			IMB_AES128_GCM_INIT(m, &k->u.gcm, &g, o->iv, o->aad, o->aad_len);
+		if (kl == 16)
+			IMB_AES128_GCM_INIT(m, k, &g, o->iv, o->aad, o->aad_len);
 		else
-			IMB_AES256_GCM_INIT(m, &k->u.gcm, &g, o->iv, o->aad, o->aad_len);
+			IMB_AES256_GCM_INIT(m, k, &g, o->iv, o->aad, o->aad_len);
 		while (left > 0) {
 			uint32_t c = left < sizeof(scratch) ? left : (uint32_t)sizeof(scratch);
-			if (k->key_len == 16)
-				IMB_AES128_GCM_DEC_UPDATE(m, &k->u.gcm, &g, scratch, s, c);
+			if (kl == 16)
+				IMB_AES128_GCM_DEC_UPDATE(m, k, &g, scratch, s, c);
 			else
-				IMB_AES256_GCM_DEC_UPDATE(m, &k->u.gcm, &g, scratch, s, c);
+				IMB_AES256_GCM_DEC_UPDATE(m, k, &g, scratch, s, c);
 			s += c;
 			left -= c;
 		}
-		if (k->key_len == 16)
-			IMB_AES128_GCM_DEC_FINALIZE(m, &k->u.gcm, &g, o->tag, 16);
+		if (kl == 16)
+			IMB_AES128_GCM_DEC_FINALIZE(m, k, &g, o->tag, 16);
 		else
-			IMB_AES256_GCM_DEC_FINALIZE(m, &k->u.gcm, &g, o->tag, 16);
+			IMB_AES256_GCM_DEC_FINALIZE(m, k, &g, o->tag, 16);
 		o->tag_ok = tag_equal(o->tag, o->rx_tag);
 	}
 	explicit_bzero(scratch, sizeof(scratch));
@@ -366,6 +410,7 @@ static const struct mxp_crypto_driver imb_driver = {
 	.probe = imb_probe,
 	.thread_init = imb_thread_init,
 	.thread_fini = imb_thread_fini,
+	.key_size = imb_key_size,
 	.key_init = imb_key_init,
 	.key_fini = imb_key_fini,
 	.keystream = imb_keystream,

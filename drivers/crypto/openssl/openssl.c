@@ -11,6 +11,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,15 +21,18 @@
 
 #include "mxp_srtp_driver.h"
 
+/* A GCM key uses only the fields before inner (key_size()). */
 struct ossl_key {
 	EVP_CIPHER_CTX *cipher; /* AES-CTR or AES-GCM, key set */
-	SHA_CTX inner;          /* SHA-1 after one block of key ^ 0x36 */
-	SHA_CTX outer;          /* SHA-1 after one block of key ^ 0x5c */
 	uint8_t key_len;
 	uint8_t alg;
+	SHA_CTX inner;          /* SHA-1 after one block of key ^ 0x36 */
+	SHA_CTX outer;          /* SHA-1 after one block of key ^ 0x5c */
 };
 
-_Static_assert(sizeof(struct ossl_key) <= MXP_CRYPTO_KEY_SIZE, "ossl_key too large");
+#define OSSL_CM_SIZE ((sizeof(struct ossl_key) + 63) & ~(size_t)63)
+#define OSSL_GCM_SIZE ((offsetof(struct ossl_key, inner) + 63) & ~(size_t)63)
+_Static_assert(OSSL_CM_SIZE <= MXP_CRYPTO_KEY_SIZE, "ossl_key too large");
 
 static int
 ossl_probe(char *err, size_t errlen)
@@ -57,17 +61,27 @@ cipher_of(enum mxp_crypto_alg alg, size_t key_len)
 	return key_len == 16 ? EVP_aes_128_ctr() : EVP_aes_256_ctr();
 }
 
+static size_t
+ossl_key_size(enum mxp_crypto_alg alg, size_t key_len)
+{
+	if (key_len != 16 && key_len != 32)
+		return 0;
+	if (alg == MXP_CRYPTO_AES_GCM)
+		return OSSL_GCM_SIZE;
+	return alg == MXP_CRYPTO_AES_CM_HMAC_SHA1 ? OSSL_CM_SIZE : 0;
+}
+
 static int
 ossl_key_init(struct mxp_crypto_key *ck, enum mxp_crypto_alg alg, const uint8_t *key,
 	      size_t key_len, const uint8_t *auth_key)
 {
 	struct ossl_key *k = (struct ossl_key *)ck->opaque;
 
-	if (key_len != 16 && key_len != 32)
+	if (ossl_key_size(alg, key_len) == 0)
 		return -EINVAL;
 	if (alg == MXP_CRYPTO_AES_CM_HMAC_SHA1 && auth_key == NULL)
 		return -EINVAL;
-	memset(k, 0, sizeof(*k));
+	memset(k, 0, ossl_key_size(alg, key_len));
 	k->key_len = (uint8_t)key_len;
 	k->alg = (uint8_t)alg;
 	k->cipher = EVP_CIPHER_CTX_new();
@@ -104,7 +118,7 @@ ossl_key_fini(struct mxp_crypto_key *ck)
 	struct ossl_key *k = (struct ossl_key *)ck->opaque;
 
 	EVP_CIPHER_CTX_free(k->cipher); /* cleanses the key schedule */
-	OPENSSL_cleanse(k, sizeof(*k));
+	k->cipher = NULL;                /* lib/srtp wipes the rest */
 }
 
 static void
@@ -228,6 +242,7 @@ static const struct mxp_crypto_driver ossl_driver = {
 	.probe = ossl_probe,
 	.thread_init = ossl_thread_init,
 	.thread_fini = ossl_thread_fini,
+	.key_size = ossl_key_size,
 	.key_init = ossl_key_init,
 	.key_fini = ossl_key_fini,
 	.keystream = ossl_keystream,

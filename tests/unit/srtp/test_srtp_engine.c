@@ -71,9 +71,9 @@ MXP_TEST(replay_window_table)
 				     .dir = MXP_SRTP_INBOUND };
 	struct mxp_srtp_ctx *c = test_ctx_new(&p);
 	for (size_t i = 0; i < MXP_NCASES(rows); i++) {
-		enum mxp_srtp_reason r = srtp_rwin_check(c, &c->rtp, rows[i].idx);
+		enum mxp_srtp_reason r = srtp_rtp_check(srtp_ctx_stream(c), rows[i].idx);
 		if (r == MXP_SRTP_R_OK)
-			srtp_rwin_commit(c, &c->rtp, rows[i].idx);
+			srtp_rtp_commit(srtp_ctx_stream(c), rows[i].idx);
 		if (r != rows[i].want)
 			printf("#   row %zu: index %llu\n", i, (unsigned long long)rows[i].idx);
 		MXP_CHECK_EQ(t, r, rows[i].want);
@@ -85,11 +85,11 @@ MXP_TEST(replay_window_table)
 		p.replay_window = w;
 		c = test_ctx_new(&p);
 		for (uint64_t i = 0; i < 3000; i += 1)
-			srtp_rwin_commit(c, &c->rtp, i * 3);
+			srtp_rtp_commit(srtp_ctx_stream(c), i * 3);
 		uint64_t top = 2999 * 3;
-		MXP_CHECK_EQ(t, srtp_rwin_check(c, &c->rtp, top - (w - 1)),
+		MXP_CHECK_EQ(t, srtp_rtp_check(srtp_ctx_stream(c), top - (w - 1)),
 			     (top - (w - 1)) % 3 ? MXP_SRTP_R_OK : MXP_SRTP_R_REPLAY);
-		MXP_CHECK_EQ(t, srtp_rwin_check(c, &c->rtp, top - w), MXP_SRTP_R_TOO_OLD);
+		MXP_CHECK_EQ(t, srtp_rtp_check(srtp_ctx_stream(c), top - w), MXP_SRTP_R_TOO_OLD);
 		test_ctx_free(c);
 	}
 }
@@ -123,7 +123,7 @@ MXP_TEST(roc_estimation_table)
 		p.s_l_valid = true;
 		struct mxp_srtp_ctx *c = test_ctx_new(&p);
 		uint64_t idx = 0;
-		bool ok = srtp_estimate_index(c, rows[i].seq, &idx);
+		bool ok = srtp_estimate_index(srtp_ctx_stream(c), rows[i].seq, &idx);
 		MXP_CHECK_EQ(t, ok, rows[i].ok);
 		if (ok && rows[i].ok)
 			MXP_CHECK_EQ(t, idx, (uint64_t)rows[i].want_roc << 16 | rows[i].seq);
