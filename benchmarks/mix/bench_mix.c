@@ -445,11 +445,12 @@ main(int argc, char **argv)
 		if (!want[g] || m->legs == 0)
 			continue;
 		double n = m->legs;
-		printf("  %s, bytes per participant: leg %.0f, receiver entry %.0f, SRTP %.0f, "
-		       "output streams %.0f, media leg %.0f, key groups %.0f, mixer and conference "
-		       "%.0f\n", g == 0 ? "key group" : "individual keys", m->leg_bytes / n,
-		       m->rcv_bytes / n, m->srtp_bytes / n, m->ostream_bytes / n, m->media_bytes / n,
-		       m->keygroup_bytes / n, (m->mixer_bytes + m->conf_bytes) / n);
+		printf("  %s, bytes per participant: leg %.0f, receiver entry %.0f, SRTP stream "
+		       "%.0f, key sessions %.0f, output streams %.0f, media leg %.0f, key groups "
+		       "%.0f, mixer and conference %.0f\n", g == 0 ? "key group" : "individual keys",
+		       m->leg_bytes / n, m->rcv_bytes / n, m->srtp_bytes / n, m->key_bytes / n,
+		       m->ostream_bytes / n, m->media_bytes / n, m->keygroup_bytes / n,
+		       (m->mixer_bytes + m->conf_bytes) / n);
 	}
 	printf("(the most participants with no late tick and every packet accepted%s)\n",
 	       confs ? "; one run" : max_p / legs == best[0] || max_p / legs == best[1] ?

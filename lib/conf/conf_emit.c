@@ -55,7 +55,7 @@ stamp(struct conf_out *o, uint64_t now)
 static void
 protect(struct mxp_conf_worker *w, bool rtcp)
 {
-	struct mxp_srtp_ctx *ctx[CONF_MAX_OUT];
+	struct mxp_srtp_stream *st[CONF_MAX_OUT];
 	struct rte_mbuf *mb[CONF_MAX_OUT];
 	uint8_t reason[CONF_MAX_OUT];
 	uint16_t n = 0;
@@ -63,17 +63,17 @@ protect(struct mxp_conf_worker *w, bool rtcp)
 	for (uint16_t i = 0; i < w->nout; i++) {
 		struct conf_out *o = &w->out[i];
 		bool is_rtcp = (o->flags & OUT_RTCP) != 0;
-		if (o->os == NULL || o->os->ctx == NULL || is_rtcp != rtcp)
+		if (o->os == NULL || o->os->s == NULL || is_rtcp != rtcp)
 			continue;
 		o->m->l2_len = o->m->l3_len = o->m->l4_len = 0;
 		o->m->hash.usr = i;
-		ctx[n] = o->os->ctx;
+		st[n] = o->os->s;
 		mb[n++] = o->m;
 	}
 	if (n == 0)
 		return;
-	uint16_t g = rtcp ? mxp_srtcp_protect_burst(ctx, mb, n, reason)
-			  : mxp_srtp_protect_burst(ctx, mb, n, reason);
+	uint16_t g = rtcp ? mxp_srtcp_stream_protect_burst(st, mb, n, reason)
+			  : mxp_srtp_stream_protect_burst(st, mb, n, reason);
 	if (!rtcp)
 		for (uint16_t k = 0; k < g; k++)
 			w->out[mb[k]->hash.usr].os->kg->encryptions++;

@@ -32,10 +32,10 @@ mxp_conf_keys_add_sdes(struct mxp_conf_keys *ks, const struct mxp_sdes_crypto *c
 	if (ks->nkeys + c->nkeys > MXP_SRTP_MAX_KEYS)
 		return conf_errf(err, errlen, -ENOSPC, "more than %d keys for one direction",
 				 MXP_SRTP_MAX_KEYS);
-	uint32_t kdr = c->kdr_present ? 1u << c->kdr_log2 : 0;
-	if (ks->nkeys && kdr != ks->kdr)
-		return conf_errf(err, errlen, -EINVAL, "every key of a direction needs the same KDR");
-	ks->kdr = kdr;
+	if (c->kdr_present)
+		return conf_errf(err, errlen, -ENOTSUP,
+				 "KDR (key derivation rate) is not supported: a key's session keys "
+				 "are derived once and shared by every stream under it");
 	for (unsigned int i = 0; i < c->nkeys; i++) {
 		struct mxp_conf_key *k = &ks->key[ks->nkeys++];
 		memset(k, 0, sizeof(*k));
@@ -60,6 +60,9 @@ conf_check_keys(const struct mxp_conf_keys *ks, const char *dir, char *err, size
 	if (ks->active >= ks->nkeys)
 		return conf_errf(err, errlen, -EINVAL, "%s: active key %u does not exist", dir,
 				 ks->active);
+	if (ks->kdr)
+		return conf_errf(err, errlen, -ENOTSUP,
+				 "%s: KDR (key derivation rate) is not supported", dir);
 	for (unsigned int i = 0; i < ks->nkeys; i++) {
 		const struct mxp_conf_key *k = &ks->key[i];
 		if (mxp_srtp_suite_info(k->suite) == NULL)
@@ -108,62 +111,84 @@ conf_key_fp(const struct mxp_conf_key *k, char fp[9])
 		snprintf(fp, 9, "--------");
 }
 
-/* ---- SRTP contexts ---------------------------------------------------------------------------- */
+/* ---- key sessions and streams ------------------------------------------------------------------- */
 
-struct mxp_srtp_ctx *
-conf_srtp_alloc(struct mxp_conf_sys *sys)
+struct mxp_srtp_key *
+conf_key_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k, char *err, size_t errlen)
 {
-	struct mxp_srtp_ctx *c = rte_zmalloc("mxp_srtp_ctx", sys->srtp_ctx_size,
-					     MXP_SRTP_CTX_ALIGN);
-	if (c != NULL) {
-		sys->mem.srtp_ctxs++;
-		sys->mem.srtp_bytes += sys->srtp_ctx_size;
+	size_t sz = mxp_srtp_key_size(k->suite, sys->p.srtp_driver);
+	if (sz == 0) {
+		conf_errf(err, errlen, -ENOTSUP, "the SRTP driver does not support the key's suite");
+		return NULL;
 	}
-	return c;
+	struct mxp_srtp_key *ks = rte_zmalloc("mxp_srtp_key", sz, MXP_SRTP_KEY_ALIGN);
+	if (ks == NULL) {
+		conf_errf(err, errlen, -ENOMEM, "out of memory for a key session");
+		return NULL;
+	}
+	struct mxp_srtp_key_params kp = {
+		.suite = k->suite,
+		.driver = sys->p.srtp_driver,
+		.key = k->key,
+		.salt = k->salt,
+		.mki = k->mki,
+		.mki_len = k->mki_len,
+		.lifetime = k->lifetime,
+	};
+	if (mxp_srtp_key_init(ks, &kp, err, errlen) != 0) {
+		explicit_bzero(ks, sz);
+		rte_free(ks);
+		return NULL;
+	}
+	sys->mem.keys++;
+	sys->mem.key_bytes += sz;
+	return ks;
 }
 
 void
-conf_srtp_free(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx)
+conf_key_put(struct mxp_conf_sys *sys, struct mxp_srtp_key *ks, enum mxp_srtp_suite suite)
 {
-	if (ctx == NULL)
+	if (ks == NULL || !mxp_srtp_key_put(ks))
 		return;
-	mxp_srtp_ctx_fini(ctx);
-	rte_free(ctx);
-	sys->mem.srtp_ctxs--;
-	sys->mem.srtp_bytes -= sys->srtp_ctx_size;
+	mxp_srtp_key_fini(ks); /* wipes the session keys */
+	rte_free(ks);
+	sys->mem.keys--;
+	sys->mem.key_bytes -= mxp_srtp_key_size(suite, sys->p.srtp_driver);
 }
 
-int
-conf_srtp_setup(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx, enum mxp_srtp_dir dir,
-		const struct mxp_conf_keys *keys, uint32_t ssrc, bool learn, uint32_t window,
-		char *err, size_t errlen)
+struct mxp_srtp_stream *
+conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window, char *err, size_t errlen)
 {
-	struct mxp_srtp_params p = {
-		.suite = keys->key[0].suite,
-		.dir = dir,
-		.driver = sys->p.srtp_driver,
-		.replay_window = window,
-		.ssrc = ssrc,
-		.ssrc_learn = learn,
-		.kdr = keys->kdr,
-	};
-	int r = mxp_srtp_ctx_init(ctx, &p, err, errlen);
-	if (r)
-		return r;
-	for (unsigned int i = 0; i < keys->nkeys; i++) {
-		const struct mxp_conf_key *k = &keys->key[i];
-		r = mxp_srtp_ctx_key_add(ctx, k->key, k->salt, k->mki, k->mki_len, k->lifetime);
-		if (r) {
-			mxp_srtp_ctx_fini(ctx);
-			return conf_errf(err, errlen, r, "key %u: %s", i + 1,
-					 r == -EEXIST ? "MKI given twice" : "cannot be installed");
-		}
+	size_t sz = mxp_srtp_stream_size(window);
+	struct mxp_srtp_stream *s = sz ? rte_zmalloc("mxp_srtp_stream", sz, MXP_SRTP_STREAM_ALIGN)
+				      : NULL;
+	if (s == NULL) {
+		conf_errf(err, errlen, -ENOMEM, "out of memory for an SRTP stream");
+		return NULL;
 	}
-	if (dir == MXP_SRTP_OUTBOUND && keys->nkeys) {
-		const struct mxp_conf_key *k = &keys->key[keys->active];
-		mxp_srtp_ctx_key_activate(ctx, k->mki, k->mki_len);
+	struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_INBOUND, .ssrc_learn = true,
+					     .replay_window = window };
+	if (mxp_srtp_stream_init(s, &sp, err, errlen) != 0) {
+		rte_free(s);
+		return NULL;
 	}
-	return 0;
+	sys->mem.srtp_streams++;
+	sys->mem.srtp_bytes += sz;
+	return s;
+}
+
+void
+conf_in_stream_free(struct mxp_conf_sys *sys, struct mxp_srtp_stream *s)
+{
+	if (s == NULL)
+		return;
+	struct mxp_srtp_stream_info si;
+	mxp_srtp_stream_info(s, &si);
+	size_t sz = mxp_srtp_stream_size(si.replay_window);
+	mxp_srtp_stream_fini(s);
+	rte_free(s);
+	sys->mem.srtp_streams--;
+	sys->mem.srtp_bytes -= sz;
 }
 
 /* ---- output streams and SSRCs ----------------------------------------------------------------- */
@@ -203,9 +228,12 @@ conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
 		return;
 	if (os->kg)
 		ssrc_release(sys, os->kg->digest, os->ssrc);
-	conf_srtp_free(sys, os->ctx);
+	if (os->s) {
+		mxp_srtp_stream_fini(os->s);
+		conf_key_put(sys, os->kg->ks, os->kg->key.suite);
+	}
 	rte_free(os->mtx);
-	conf_pool_put(&sys->os_pool, os);
+	conf_pool_put(&sys->os_pool, os); /* the SRTP stream is part of the object */
 }
 
 struct mxp_ostream *
@@ -220,26 +248,17 @@ conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct mxp_l
 	os->ssrc = ssrc_alloc(sys, kg->digest);
 	os->seq = (uint16_t)rte_rand();
 	if (!kg->plain) {
-		struct mxp_conf_keys ks = { .nkeys = 1, .active = 0 };
-		ks.key[0] = kg->key;
-		os->ctx = conf_srtp_alloc(sys);
-		int r = os->ctx ? conf_srtp_setup(sys, os->ctx, MXP_SRTP_OUTBOUND, &ks, os->ssrc,
-						  false, 0, err, errlen)
-				: -ENOMEM;
-		if (r == 0)
-			r = mxp_srtp_ctx_key_share_usage(os->ctx, kg->key.mki, kg->key.mki_len,
-							 &kg->usage);
-		explicit_bzero(&ks, sizeof(ks));
-		if (r) {
-			if (os->ctx) {
-				rte_free(os->ctx); /* not set up: nothing to wipe beyond init's own */
-				sys->mem.srtp_ctxs--;
-				sys->mem.srtp_bytes -= sys->srtp_ctx_size;
-			}
-			os->ctx = NULL;
+		/* the stream refers to the group's key session: nothing is derived here */
+		struct mxp_srtp_stream *st = (struct mxp_srtp_stream *)(os + 1);
+		struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_OUTBOUND, .ssrc = os->ssrc,
+						     .replay_window = MXP_SRTP_REPLAY_WINDOW_MIN };
+		if (mxp_srtp_stream_init(st, &sp, err, errlen) != 0 ||
+		    mxp_srtp_stream_key_add(st, kg->ks) != 0) {
 			conf_ostream_free(sys, os);
 			return NULL;
 		}
+		os->s = st;
+		mxp_srtp_key_get(kg->ks);
 	}
 	return os;
 }
@@ -293,6 +312,11 @@ conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_conf
 	} else {
 		kg->key = *k;
 		conf_key_fp(k, kg->fp);
+		kg->ks = conf_key_new(sys, k, NULL, 0);
+		if (kg->ks == NULL) {
+			conf_pool_put(&sys->kg_pool, kg);
+			return NULL;
+		}
 	}
 	TAILQ_INIT(&kg->streams);
 	kg->rcv_cap = RCV_MIN;
@@ -312,6 +336,7 @@ conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 		return;
 	conf_mix_kg_free(sys, kg);
 	rcv_free(sys, kg->rcv, kg->rcv_cap);
+	conf_key_put(sys, kg->ks, kg->key.suite);
 	conf_pool_put(&sys->kg_pool, kg); /* wipes the key */
 }
 

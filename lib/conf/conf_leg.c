@@ -132,14 +132,42 @@ conf_cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 }
 
 static void
-leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
+leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 {
+	if (lc != NULL) {
+		for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
+			if (lc->in_ks[i])
+				conf_key_put(sys, lc->in_ks[i], lc->in.key[i].suite);
+		explicit_bzero(lc, sizeof(*lc));
+		rte_free(lc);
+	}
 	if (l == NULL)
 		return;
 	if (l->conf && l->conf->mode == MXP_CONF_MIX)
 		conf_mix_leg_free(sys, l);
-	conf_srtp_free(sys, l->in);
+	conf_in_stream_free(sys, l->in);
 	conf_pool_put(&sys->leg_pool, l); /* wipes the digest of its key */
+}
+
+/* The participant's stream and a key session per key it may send with. */
+static int
+leg_in_keys(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc,
+	    const struct mxp_conf_keys *in, uint32_t window, char *err, size_t errlen)
+{
+	l->in = conf_in_stream_new(sys, window, err, errlen);
+	if (l->in == NULL)
+		return -ENOMEM;
+	lc->in = *in; /* the suites of the sessions, for leg_free() */
+	for (unsigned int i = 0; i < in->nkeys; i++) {
+		lc->in_ks[i] = conf_key_new(sys, &in->key[i], err, errlen);
+		if (lc->in_ks[i] == NULL)
+			return -EINVAL;
+		int r = mxp_srtp_stream_key_add(l->in, lc->in_ks[i]);
+		if (r)
+			return conf_errf(err, errlen, r, "inbound key %u: %s", i + 1,
+					 r == -EEXIST ? "MKI given twice" : "cannot be installed");
+	}
+	return 0;
 }
 
 /* The key group digest for a leg's active outbound key (or the plain group). */
@@ -320,16 +348,9 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	snprintf(l->label, sizeof(l->label), "%s", p->label);
 	memcpy(l->in_digest, din, 32);
 	if (!p->plain) {
-		l->in = conf_srtp_alloc(sys);
-		if (l->in == NULL)
+		r = leg_in_keys(sys, l, lc, &p->in, cf->replay_window, err, errlen);
+		if (r)
 			goto fail;
-		r = conf_srtp_setup(sys, l->in, MXP_SRTP_INBOUND, &p->in, 0, true, cf->replay_window,
-				    err, errlen);
-		if (r) {
-			conf_srtp_free(sys, l->in);
-			l->in = NULL;
-			goto fail;
-		}
 	}
 	struct mxp_keygroup *kg = conf_kg_find(cf, dout);
 	if (kg == NULL) {
@@ -404,11 +425,8 @@ fail:
 	/* a grown array the worker never took is the new one: free it */
 	if (args.grow.kg)
 		conf_rcv_grow_done(sys, &args.grow);
-	leg_free(sys, l);
+	leg_free(sys, l, lc);
 	conf_kg_free(sys, new_kg);
-	if (lc)
-		explicit_bzero(lc, sizeof(*lc));
-	rte_free(lc);
 	if (err && err[0] == '\0')
 		conf_errf(err, errlen, r, "out of memory");
 	return r;
@@ -444,7 +462,7 @@ conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	cf->nlegs--;
 	if (l->in) {
 		struct mxp_srtp_stats st;
-		mxp_srtp_ctx_stats(l->in, &st);
+		mxp_srtp_stream_stats(l->in, &st);
 		cf->dec_gone += st.decryptions;
 	}
 	if (cf->floor == l) {
@@ -506,9 +524,7 @@ mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_in
 		conf_ostream_free(sys, a->dead[i]);
 	if (a->dead_kg)
 		conf_kg_free(sys, a->dead_kg);
-	leg_free(sys, l);
-	explicit_bzero(lc, sizeof(*lc));
-	rte_free(lc);
+	leg_free(sys, l, lc);
 	rte_free(dead);
 	conf_cmd_put(c);
 	return 0;
@@ -529,11 +545,10 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	/* mix: the group's per-codec listener counts follow mode and group changes */
 	if (mix)
 		conf_mix_count(l, -1);
-	if (m->add_in_key)
-		c->result = mxp_srtp_ctx_key_add(l->in, m->in_key.key, m->in_key.salt, m->in_key.mki,
-						 m->in_key.mki_len, m->in_key.lifetime);
-	if (m->remove_in)
-		mxp_srtp_ctx_key_remove(l->in, m->remove_mki, m->remove_mki_len);
+	if (a->add_in_ks)
+		c->result = mxp_srtp_stream_key_add(l->in, a->add_in_ks);
+	if (a->rm_in_ks && c->result == 0)
+		mxp_srtp_stream_key_remove(l->in, a->rm_in_ks);
 	if (m->set_mode) {
 		l->kg->nrecv -= conf_receiving(l->mode);
 		l->mode = (uint8_t)m->mode;
@@ -707,6 +722,30 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	struct leg_mod_args *a = &c->u.leg_mod;
 	a->leg = l;
 	a->m = *m;
+	/* the inbound key sessions after the change, in the order of in.key[] */
+	struct mxp_srtp_key *in_ks[MXP_SRTP_MAX_KEYS];
+	memcpy(in_ks, lc->in_ks, sizeof(in_ks));
+	if (m->add_in_key) {
+		a->add_in_ks = conf_key_new(sys, &m->in_key, err, errlen);
+		if (a->add_in_ks == NULL) {
+			r = -EINVAL;
+			goto out;
+		}
+		in_ks[lc->in.nkeys] = a->add_in_ks;
+	}
+	if (m->remove_in) {
+		unsigned int n = lc->in.nkeys + (m->add_in_key ? 1 : 0);
+		for (unsigned int i = 0; i < n; i++) {
+			const struct mxp_conf_key *k = i < lc->in.nkeys ? &lc->in.key[i] : &m->in_key;
+			if (k->mki_len == m->remove_mki_len &&
+			    !memcmp(k->mki, m->remove_mki, k->mki_len)) {
+				a->rm_in_ks = in_ks[i];
+				memmove(&in_ks[i], &in_ks[i + 1], (n - i - 1) * sizeof(in_ks[0]));
+				in_ks[n - 1] = NULL;
+				break;
+			}
+		}
+	}
 	bool was_sender = conf_sending(l->mode);
 	bool sender = m->set_mode ? conf_sending((uint8_t)m->mode) : was_sender;
 	uint32_t cap = 2 * (cf->nkgs + cf->nlegs + 2);
@@ -771,13 +810,24 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		r = conf_errf(err, errlen, c->result, "inbound key could not be installed");
 	}
 	/* Commit the control-side view. */
+	struct mxp_srtp_key *rm = a->rm_in_ks;
+	enum mxp_srtp_suite rm_suite = lc->in.key[0].suite; /* every inbound key has it */
+	if (c->result) { /* the session was not taken: nothing changes on the inbound side */
+		conf_key_put(sys, a->add_in_ks, m->in_key.suite);
+		memcpy(in_ks, lc->in_ks, sizeof(in_ks));
+		in = lc->in;
+		rm = NULL;
+	}
+	a->add_in_ks = NULL;
 	explicit_bzero(&lc->in, sizeof(lc->in));
 	explicit_bzero(&lc->out, sizeof(lc->out));
 	lc->in = in;
 	lc->out = out;
+	memcpy(lc->in_ks, in_ks, sizeof(in_ks));
 	if (a->to_kg)
 		lc->kg_id = a->to_kg->id;
 	conf_rcu_sync(sys);
+	conf_key_put(sys, rm, rm_suite); /* no stream uses it any more */
 	for (uint32_t i = 0; i < a->ndead; i++)
 		conf_ostream_free(sys, a->dead[i]);
 	conf_kg_free(sys, a->dead_kg);
@@ -792,6 +842,7 @@ nomem:
 		conf_errf(err, errlen, -ENOMEM, "out of memory");
 	r = -ENOMEM;
 out:
+	conf_key_put(sys, a->add_in_ks, m->in_key.suite);
 	conf_ostream_free(sys, a->new_priv);
 	for (uint32_t i = 0; i < a->nadd; i++)
 		conf_ostream_free(sys, a->add[i]);

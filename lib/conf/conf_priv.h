@@ -75,11 +75,13 @@ uint64_t conf_pool_bytes(const struct conf_pool *p);
 /*
  * An output stream: what one sender (switch) or the mixer (a shared mix per codec, or a
  * talker's private mix) sends under one key group's key. Own SSRC, own sequence numbers,
- * own SRTP context.
+ * own SRTP stream (index, counters), which refers to the group's key session: the keys
+ * themselves are shared, never copied per stream. The SRTP stream lives in the same pool
+ * object, right after this structure (conf_ostream_new()).
  */
 struct mxp_ostream {
 	/* line 0: what a packet reads and writes */
-	struct mxp_srtp_ctx *ctx;            /* NULL for plain-RTP groups */
+	struct mxp_srtp_stream *s;           /* NULL for plain-RTP groups */
 	struct mxp_keygroup *kg;
 	uint32_t ssrc;
 	uint16_t seq;
@@ -143,11 +145,12 @@ struct mxp_keygroup {
 	char fp[9];
 	bool plain;
 	struct mxp_conf_key key;             /* wiped when the group goes */
+	/* The key session every stream of the group encrypts with (derived once, on the
+	 * control core); it counts their packets together against the key's lifetime (RFC
+	 * 4568: packets under the master key, whatever their SSRC). NULL for plain groups. */
+	struct mxp_srtp_key *ks;
 	struct mxp_ostream_list streams;
 	uint32_t nstreams;
-	/* the key's use by every stream the group encrypts, its lifetime checked against the
-	 * total (RFC 4568: packets under the master key, whatever their SSRC) */
-	struct mxp_srtp_key_usage usage;
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_keygroup, nrecv_codec, 1);
 CONF_HOT(struct mxp_keygroup, mix, 2);
@@ -200,7 +203,7 @@ struct conf_leg_cold_stats {
 struct mxp_leg {
 	/* ---- line 0: read for every packet, written by commands and latching ---- */
 	struct mxp_conf *conf;
-	struct mxp_srtp_ctx *in;             /* the participant's keys, SRTP and SRTCP */
+	struct mxp_srtp_stream *in;          /* the participant's stream, SRTP and SRTCP */
 	union {
 		struct mxp_media_leg *ml;    /* mix: jitter buffer, decoder, level */
 		struct mxp_ostream_slist streams; /* switch: its packets, one stream per group */
@@ -377,6 +380,8 @@ struct leg_mod_args {
 	struct mxp_keygroup *dead_kg;
 	struct mxp_ostream *new_priv;        /* mix: private stream under the new group key */
 	struct mxp_ostream *old_priv;        /* mix: the one it replaced (freed afterwards) */
+	struct mxp_srtp_key *add_in_ks;      /* inbound key session to add (derived already) */
+	struct mxp_srtp_key *rm_in_ks;       /* inbound key session to stop using */
 };
 
 struct mxp_conf_cmd {
@@ -465,6 +470,7 @@ struct mxp_leg_ctl {
 	struct mxp_leg *leg;
 	struct mxp_conf_ctl *conf;
 	struct mxp_conf_keys in, out;        /* wiped on removal */
+	struct mxp_srtp_key *in_ks[MXP_SRTP_MAX_KEYS]; /* key sessions of in.key[], same order */
 	uint32_t kg_id;
 };
 
@@ -485,7 +491,8 @@ struct mxp_conf_addr_rt {
 /* Bytes held by variable-size objects (what the pools do not count), control core. */
 struct conf_mem {
 	uint64_t rcv_bytes;                  /* receiver arrays */
-	uint64_t srtp_ctxs, srtp_bytes;      /* SRTP contexts */
+	uint64_t srtp_streams, srtp_bytes;   /* inbound SRTP streams */
+	uint64_t keys, key_bytes;            /* SRTP key sessions */
 	uint64_t media_legs, media_bytes;    /* mix: media legs */
 	uint64_t mixers, mixer_bytes;
 };
@@ -500,7 +507,6 @@ struct mxp_conf_sys {
 	struct rte_hash *ssrcs;              /* digest || ssrc -> 1: output SSRCs per key */
 	int8_t addr_by_port[MXP_CONF_MAX_PORTS][2]; /* [port][0 v4, 1 v6] -> addr index, -1 */
 	uint32_t next_conf_id, next_leg_id, next_kg_id;
-	size_t srtp_ctx_size;
 	struct conf_pool leg_pool, os_pool, kg_pool, conf_pool;
 	struct conf_mem mem;
 };
@@ -544,12 +550,15 @@ void conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
 int conf_check_keys(const struct mxp_conf_keys *ks, const char *dir, char *err, size_t errlen);
 void conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32]);
 void conf_key_fp(const struct mxp_conf_key *k, char fp[9]);
-/* SRTP context memory (hugepage memory, aligned), NULL on failure; free wipes. */
-struct mxp_srtp_ctx *conf_srtp_alloc(struct mxp_conf_sys *sys);
-void conf_srtp_free(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx);
-int conf_srtp_setup(struct mxp_conf_sys *sys, struct mxp_srtp_ctx *ctx, enum mxp_srtp_dir dir,
-		    const struct mxp_conf_keys *keys, uint32_t ssrc, bool learn, uint32_t window,
-		    char *err, size_t errlen);
+/* A key session for one master key (derived here, on the control core), one reference. */
+struct mxp_srtp_key *conf_key_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k,
+				  char *err, size_t errlen);
+/* Drop a reference; the last one wipes and frees the session. NULL is a no-op. */
+void conf_key_put(struct mxp_conf_sys *sys, struct mxp_srtp_key *ks, enum mxp_srtp_suite suite);
+/* A leg's inbound stream (SSRC learned from the first authenticated packet). */
+struct mxp_srtp_stream *conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window,
+					   char *err, size_t errlen);
+void conf_in_stream_free(struct mxp_conf_sys *sys, struct mxp_srtp_stream *s);
 /* conf_keys.c: output streams (an SRTP context under a group's key, a unique SSRC) */
 struct mxp_ostream *conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg,
 				     struct mxp_leg *src, char *err, size_t errlen);

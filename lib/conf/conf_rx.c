@@ -125,24 +125,16 @@ ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
 			continue;
 		struct mxp_ostream *os;
 		TAILQ_FOREACH(os, &kg->streams, by_group) {
-			if (os->ssrc != ssrc || os->ctx == NULL)
+			if (os->ssrc != ssrc || os->s == NULL)
 				continue;
-			/* Re-key the stream's context under a new SSRC (no allocation). */
-			struct mxp_conf_keys ks = { .nkeys = 1 };
-			ks.key[0] = kg->key;
+			/* The stream moves to a fresh SSRC: a new index space under the same
+			 * key session (nothing to derive, no allocation). */
 			uint32_t n;
 			do
 				n = (uint32_t)rte_rand();
 			while (n == 0 || n == ssrc);
-			mxp_srtp_ctx_fini(os->ctx);
-			if (conf_srtp_setup(w->sys, os->ctx, MXP_SRTP_OUTBOUND, &ks, n, false, 0, NULL,
-					    0) == 0) {
+			if (mxp_srtp_stream_set_ssrc(os->s, n) == 0)
 				os->ssrc = n;
-				/* same key: its use so far stays counted in the group */
-				mxp_srtp_ctx_key_share_usage(os->ctx, kg->key.mki, kg->key.mki_len,
-							     &kg->usage);
-			}
-			explicit_bzero(&ks, sizeof(ks));
 		}
 	}
 }
@@ -246,7 +238,7 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 	/* the leg's SRTP context and media state, cold with many legs: fetched now, used
 	 * once the rest of the burst is checked */
 	if (l->in)
-		mxp_srtp_ctx_prefetch(l->in);
+		mxp_srtp_stream_prefetch(l->in);
 	if (l->conf->mode == MXP_CONF_MIX) {
 		rte_prefetch0(l->ml);
 		rte_prefetch0((const char *)l->ml + 64);
@@ -426,7 +418,7 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 		return;
 
 	/* 2. inbound crypto, one burst per operation */
-	struct mxp_srtp_ctx *ctx[4][CONF_BURST];
+	struct mxp_srtp_stream *st[4][CONF_BURST];
 	struct rte_mbuf *mb[4][CONF_BURST];
 	uint8_t reason[4][CONF_BURST];
 	uint16_t n[4] = { 0 };
@@ -438,14 +430,16 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 			continue;
 		int op = (pe->leg->conf->mode == MXP_CONF_FORWARD ? 2 : 0) + (pe->rtcp ? 1 : 0);
 		pe->m->hash.usr = i;
-		ctx[op][n[op]] = pe->leg->in;
+		st[op][n[op]] = pe->leg->in;
 		mb[op][n[op]++] = pe->m;
+		/* the stream's line was asked for in stage 1: now the key session's */
+		mxp_srtp_stream_prefetch_keys(pe->leg->in);
 	}
 	uint16_t good[4];
-	good[0] = n[0] ? mxp_srtp_unprotect_burst(ctx[0], mb[0], n[0], reason[0]) : 0;
-	good[1] = n[1] ? mxp_srtcp_unprotect_burst(ctx[1], mb[1], n[1], reason[1]) : 0;
-	good[2] = n[2] ? mxp_srtp_verify_burst(ctx[2], mb[2], n[2], reason[2]) : 0;
-	good[3] = n[3] ? mxp_srtcp_verify_burst(ctx[3], mb[3], n[3], reason[3]) : 0;
+	good[0] = n[0] ? mxp_srtp_stream_unprotect_burst(st[0], mb[0], n[0], reason[0]) : 0;
+	good[1] = n[1] ? mxp_srtcp_stream_unprotect_burst(st[1], mb[1], n[1], reason[1]) : 0;
+	good[2] = n[2] ? mxp_srtp_stream_verify_burst(st[2], mb[2], n[2], reason[2]) : 0;
+	good[3] = n[3] ? mxp_srtcp_stream_verify_burst(st[3], mb[3], n[3], reason[3]) : 0;
 	for (int op = 0; op < 4; op++)
 		for (uint16_t k = good[op]; k < n[op]; k++) {
 			struct conf_pending *pe = &w->pend[mb[op][k]->hash.usr];

@@ -46,7 +46,7 @@ mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
 	TAILQ_FOREACH(l, &cf->legs, in_conf)
 		if (l->in) {
 			struct mxp_srtp_stats st;
-			mxp_srtp_ctx_stats(l->in, &st);
+			mxp_srtp_stream_stats(l->in, &st);
 			info->decryptions += st.decryptions;
 		}
 	return 0;
@@ -134,11 +134,11 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 			key_info(&lc->out.key[i], &info->out_keys[i]);
 		info->out_active = (int8_t)lc->out.active;
 		struct mxp_srtp_stream_info si;
-		mxp_srtp_ctx_stream_info(l->in, &si);
+		mxp_srtp_stream_info(l->in, &si);
 		st->ssrc = si.ssrc;
 		st->ssrc_known = si.ssrc_known;
 		struct mxp_srtp_stats ss;
-		mxp_srtp_ctx_stats(l->in, &ss);
+		mxp_srtp_stream_stats(l->in, &ss);
 		st->auth_failures = ss.drops[MXP_SRTP_R_AUTH];
 		st->replays = ss.drops[MXP_SRTP_R_REPLAY];
 		st->too_old = ss.drops[MXP_SRTP_R_TOO_OLD];
@@ -211,18 +211,15 @@ mxp_conf_keygroups(struct mxp_conf_sys *sys, uint32_t conf_id, struct mxp_keygro
 
 /* ---- key usage and SSRC changes --------------------------------------------------------------- */
 
+/* A key session's use so far (relaxed loads of what the worker counts). */
 static void
-usage_of(const struct mxp_srtp_ctx *ctx, const uint8_t *mki, uint8_t mki_len, uint64_t *srtp,
-	 uint64_t *srtcp)
+usage_of(const struct mxp_srtp_key *ks, uint64_t *srtp, uint64_t *srtcp)
 {
 	struct mxp_srtp_key_info ki;
-	for (unsigned int s = 0; s < MXP_SRTP_MAX_KEYS; s++)
-		if (mxp_srtp_ctx_key_info(ctx, s, &ki) == 0 && ki.mki_len == mki_len &&
-		    memcmp(ki.mki, mki, mki_len) == 0) {
-			*srtp += ki.srtp_used;
-			*srtcp += ki.srtcp_used;
-			return;
-		}
+	if (ks != NULL && mxp_srtp_key_info(ks, &ki) == 0) {
+		*srtp = ki.srtp_total;
+		*srtcp = ki.srtcp_total;
+	}
 }
 
 static void
@@ -246,17 +243,17 @@ mxp_conf_leg_events(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_ev
 	if (l->flags & LEG_PLAIN)
 		return 0;
 	struct mxp_srtp_stats st;
-	mxp_srtp_ctx_stats(l->in, &st);
+	mxp_srtp_stream_stats(l->in, &st);
 	ev->ssrc_mismatch = st.drops[MXP_SRTP_R_SSRC_MISMATCH];
 	struct mxp_srtp_stream_info si;
-	mxp_srtp_ctx_stream_info(l->in, &si);
+	mxp_srtp_stream_info(l->in, &si);
 	ev->ssrc_other = si.other_ssrc;
 	ev->key_exhausted_drops = st.drops[MXP_SRTP_R_KEY_EXHAUSTED];
 	ev->n_in = lc->in.nkeys;
 	for (unsigned int i = 0; i < lc->in.nkeys; i++) {
 		const struct mxp_conf_key *k = &lc->in.key[i];
 		limits(k, &ev->in[i]);
-		usage_of(l->in, k->mki, k->mki_len, &ev->in[i].srtp_used, &ev->in[i].srtcp_used);
+		usage_of(lc->in_ks[i], &ev->in[i].srtp_used, &ev->in[i].srtcp_used);
 	}
 	/*
 	 * Outbound: the active key is the key group's; every output stream encrypted under it
@@ -271,10 +268,8 @@ mxp_conf_leg_events(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_ev
 		if (!u->active || l->kg == NULL || l->kg->plain)
 			continue;
 		if (k->mki_len == l->kg->key.mki_len &&
-		    memcmp(k->mki, l->kg->key.mki, k->mki_len) == 0) {
-			u->srtp_used = l->kg->usage.srtp; /* aligned 64-bit loads */
-			u->srtcp_used = l->kg->usage.srtcp;
-		}
+		    memcmp(k->mki, l->kg->key.mki, k->mki_len) == 0)
+			usage_of(l->kg->ks, &u->srtp_used, &u->srtcp_used);
 	}
 	return 0;
 }
@@ -291,7 +286,9 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 	m->legs = (uint32_t)sys->leg_pool.used;
 	m->keygroups = (uint32_t)sys->kg_pool.used;
 	m->ostreams = (uint32_t)sys->os_pool.used;
-	m->srtp_ctxs = (uint32_t)sys->mem.srtp_ctxs;
+	m->srtp_ctxs = (uint32_t)sys->mem.srtp_streams;
+	m->keys = (uint32_t)sys->mem.keys;
+	m->key_bytes = sys->mem.key_bytes;
 	m->media_legs = (uint32_t)sys->mem.media_legs;
 	m->mixers = (uint32_t)sys->mem.mixers;
 	m->conf_bytes = sys->conf_pool.used * sys->conf_pool.size;
@@ -303,9 +300,10 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 	m->media_bytes = sys->mem.media_bytes;
 	m->mixer_bytes = sys->mem.mixer_bytes;
 	m->total_bytes = m->conf_bytes + m->leg_bytes + m->keygroup_bytes + m->ostream_bytes +
-			 m->rcv_bytes + m->srtp_bytes + m->media_bytes + m->mixer_bytes;
+			 m->rcv_bytes + m->srtp_bytes + m->key_bytes + m->media_bytes + m->mixer_bytes;
 	m->reserved_bytes = conf_pool_bytes(&sys->conf_pool) + conf_pool_bytes(&sys->leg_pool) +
 			    conf_pool_bytes(&sys->kg_pool) + conf_pool_bytes(&sys->os_pool) +
-			    m->rcv_bytes + m->srtp_bytes + m->media_bytes + m->mixer_bytes;
+			    m->rcv_bytes + m->srtp_bytes + m->key_bytes + m->media_bytes +
+			    m->mixer_bytes;
 	return 0;
 }

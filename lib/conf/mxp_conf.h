@@ -466,19 +466,21 @@ void mxp_conf_flush(struct mxp_conf_worker *w);
  */
 struct mxp_conf_memory {
 	uint32_t confs, legs, keygroups, ostreams;
-	uint32_t srtp_ctxs;          /**< SRTP contexts (inbound per leg, one per output stream) */
+	uint32_t srtp_ctxs;          /**< SRTP streams of the participants (one per SRTP leg) */
 	uint32_t media_legs, mixers; /**< mix mode */
 	uint64_t conf_bytes;         /**< conferences */
 	uint64_t leg_bytes;          /**< legs (hot lines and the rest) */
 	uint64_t rcv_bytes;          /**< key groups' receiver arrays (capacity) */
 	uint64_t keygroup_bytes;
-	uint64_t ostream_bytes;      /**< output streams (SSRC, sequence, counters) */
-	uint64_t srtp_bytes;         /**< SRTP contexts: windows, keys, counters */
+	uint64_t ostream_bytes;      /**< output streams (SSRC, sequence, their SRTP stream) */
+	uint64_t srtp_bytes;         /**< the participants' SRTP streams: windows, counters */
 	uint64_t media_bytes;        /**< media legs: jitter buffers, decoders */
 	uint64_t mixer_bytes;
 	uint64_t total_bytes;        /**< every kind above */
 	uint64_t reserved_bytes;     /**< the pools' chunks and the variable-size objects */
 	uint64_t buffered_pkts;      /**< packets the jitter buffers hold (their mbufs) */
+	uint32_t keys;               /**< SRTP key sessions (one per master key in use) */
+	uint64_t key_bytes;          /**< their session keys (shared by the streams under them) */
 };
 
 /** Fill @p m. -EINVAL on NULL arguments. */

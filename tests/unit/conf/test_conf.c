@@ -15,6 +15,7 @@
 
 #include "mxp_conf.h"
 #include "mxp_rtp.h"
+#include "mxp_srtp_sdes.h"
 #include "mxp_test.h"
 
 #define MAXF 4096
@@ -843,6 +844,22 @@ MXP_TEST(validation_changes_nothing)
 	lp.in.nkeys = 0;
 	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), -EINVAL);
 	MXP_CHECK(t, strstr(err, "inbound") != NULL);
+	conf_key(&lp.in, a.in_key);
+	/* A key derivation rate is refused by name (session keys are derived once, on the
+	 * control core, and shared by every stream under the key), from SDES too. */
+	lp.in.kdr = 1u << 16;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strstr(err, "KDR") != NULL);
+	struct mxp_sdes_crypto sc;
+	static const char line[] = "1 AES_CM_128_HMAC_SHA1_80 "
+				   "inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj|2^20 KDR=10";
+	MXP_CHECK_EQ(t, mxp_sdes_parse(line, strlen(line), &sc, err, sizeof(err)), 0);
+	MXP_CHECK(t, sc.kdr_present);
+	struct mxp_conf_keys ks = { 0 };
+	MXP_CHECK_EQ(t, mxp_conf_keys_add_sdes(&ks, &sc, false, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strstr(err, "KDR") != NULL);
+	MXP_CHECK_EQ(t, ks.nkeys, 0);
+	explicit_bzero(&sc, sizeof(sc));
 	conf_key(&lp.in, a.in_key);
 	lp.local_port = 21000;
 	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, NULL, err, sizeof(err)), 0);
