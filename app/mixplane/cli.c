@@ -10,6 +10,8 @@
 
 #include <intel-ipsec-mb.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 #include <rte_version.h>
 
 #include "mixplane.h"
@@ -330,6 +332,265 @@ cmd_neighbours(struct cli_req *r, int argi)
 	return MXP_CTL_OK;
 }
 
+/* ---- show memory ------------------------------------------------------------------------- */
+
+/* One kind of conference state: how many objects, how many bytes. */
+struct mem_row {
+	const char *key;   /**< JSON and telemetry */
+	const char *name;  /**< text */
+	uint64_t count;
+	uint64_t bytes;
+};
+
+#define MEM_ROWS_MAX 16
+
+/*
+ * The rows of the report, one line per kind: a new field of struct mxp_conf_memory is one
+ * more line here. The rows' bytes add up to total_bytes.
+ */
+static unsigned int
+mem_rows(const struct mxp_conf_memory *m, struct mem_row r[MEM_ROWS_MAX])
+{
+	const struct mem_row rows[] = {
+		{ "conferences", "conferences", m->confs, m->conf_bytes },
+		{ "legs", "legs", m->legs, m->leg_bytes },
+		{ "key_groups", "key groups", m->keygroups, m->keygroup_bytes },
+		{ "receiver_arrays", "receiver arrays", m->keygroups, m->rcv_bytes },
+		{ "output_streams", "output streams", m->ostreams, m->ostream_bytes },
+		{ "srtp_streams", "SRTP streams", m->srtp_ctxs, m->srtp_bytes },
+		{ "srtp_keys", "SRTP key sessions", m->keys, m->key_bytes },
+		{ "media_legs", "media legs", m->media_legs, m->media_bytes },
+		{ "mixers", "mixers", m->mixers, m->mixer_bytes },
+	};
+	RTE_BUILD_BUG_ON(RTE_DIM(rows) > MEM_ROWS_MAX);
+	memcpy(r, rows, sizeof(rows));
+	return RTE_DIM(rows);
+}
+
+/* The mbuf pools the daemon created. */
+struct mem_pool {
+	const char *key;
+	const struct rte_mempool *mp;
+};
+
+static unsigned int
+mem_pools(struct mem_pool p[2])
+{
+	unsigned int n = 0;
+	if (mxp.pool != NULL)
+		p[n++] = (struct mem_pool){ "mbufs", mxp.pool };
+	if (mxp.hdr_pool != NULL)
+		p[n++] = (struct mem_pool){ "header_mbufs", mxp.hdr_pool };
+	return n;
+}
+
+static uint64_t
+pool_elt_bytes(const struct rte_mempool *mp)
+{
+	return (uint64_t)mp->header_size + mp->elt_size + mp->trailer_size;
+}
+
+/* Available (the ring and the lcore caches) once, so in use + available = size. */
+static unsigned int
+pool_avail(const struct rte_mempool *mp)
+{
+	return RTE_MIN(rte_mempool_avail_count(mp), mp->size);
+}
+
+/* DPDK's malloc heap of the idx-th socket; false when it has no memory. */
+static bool
+heap_stats(unsigned int idx, int *sid, struct rte_malloc_socket_stats *s)
+{
+	*sid = rte_socket_id_by_idx(idx);
+	return *sid >= 0 && rte_malloc_get_socket_stats(*sid, s) == 0 && s->heap_totalsz_bytes > 0;
+}
+
+/* "448 B" below 10 KiB, then KiB, MiB, GiB with one decimal (JSON has the exact bytes). */
+static const char *
+fmt_bytes(char *b, uint64_t v)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
+	if (v < 10240) {
+		snprintf(b, 24, "%" PRIu64 " B", v);
+		return b;
+	}
+	double x = (double)v / 1024;
+	unsigned int u = 0;
+	while (x >= 1024 && u + 1 < RTE_DIM(unit)) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(b, 24, "%.1f %s", x, unit[u]);
+	return b;
+}
+
+/* Render a table whose rows may end in empty cells, without the trailing blanks. */
+static void
+table_render_trimmed(struct mxp_table *t, struct mxp_buf *out)
+{
+	struct mxp_buf tmp;
+	mxp_buf_init(&tmp);
+	mxp_table_render(t, &tmp);
+	const char *p = mxp_buf_str(&tmp), *end = p + tmp.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		size_t len = (size_t)(e - p);
+		while (len && p[len - 1] == ' ')
+			len--;
+		mxp_buf_add(out, p, len);
+		mxp_buf_add(out, "\n", 1);
+		p = e + 1;
+	}
+	if (tmp.oom)
+		out->oom = true;
+	mxp_buf_free(&tmp);
+}
+
+static void
+memory_json(struct cli_req *r, const struct mxp_conf_memory *m, const struct mem_row *row,
+	    unsigned int nrows, const struct mem_pool *pool, unsigned int npools)
+{
+	struct mxp_json j;
+	mxp_json_init(&j, r->out);
+	mxp_json_obj_open(&j, NULL);
+	for (unsigned int i = 0; i < nrows; i++) {
+		mxp_json_obj_open(&j, row[i].key);
+		mxp_json_u64(&j, "count", row[i].count);
+		mxp_json_u64(&j, "bytes", row[i].bytes);
+		if (row[i].count)
+			mxp_json_u64(&j, "bytes_each", row[i].bytes / row[i].count);
+		else
+			mxp_json_null(&j, "bytes_each");
+		mxp_json_obj_close(&j);
+	}
+	mxp_json_u64(&j, "total_bytes", m->total_bytes);
+	if (m->legs)
+		mxp_json_u64(&j, "bytes_per_participant", m->total_bytes / m->legs);
+	else
+		mxp_json_null(&j, "bytes_per_participant");
+	mxp_json_u64(&j, "reserved_bytes", m->reserved_bytes);
+	mxp_json_u64(&j, "buffered_packets", m->buffered_pkts);
+	for (unsigned int i = 0; i < npools; i++) {
+		const struct rte_mempool *mp = pool[i].mp;
+		mxp_json_obj_open(&j, pool[i].key);
+		mxp_json_str(&j, "pool", mp->name);
+		unsigned int avail = pool_avail(mp);
+		mxp_json_u64(&j, "in_use", mp->size - avail);
+		mxp_json_u64(&j, "available", avail);
+		mxp_json_u64(&j, "size", mp->size);
+		mxp_json_u64(&j, "bytes_each", pool_elt_bytes(mp));
+		mxp_json_u64(&j, "bytes", mp->size * pool_elt_bytes(mp));
+		mxp_json_obj_close(&j);
+	}
+	for (unsigned int i = 0; i < rte_socket_count(); i++) {
+		int sid;
+		struct rte_malloc_socket_stats s;
+		if (!heap_stats(i, &sid, &s))
+			continue;
+		char key[32];
+		snprintf(key, sizeof(key), "heap_socket%d", sid);
+		mxp_json_obj_open(&j, key);
+		mxp_json_u64(&j, "socket", (uint64_t)sid);
+		mxp_json_u64(&j, "total_bytes", s.heap_totalsz_bytes);
+		mxp_json_u64(&j, "allocated_bytes", s.heap_allocsz_bytes);
+		mxp_json_u64(&j, "free_bytes", s.heap_freesz_bytes);
+		mxp_json_u64(&j, "largest_free_bytes", s.greatest_free_size);
+		mxp_json_obj_close(&j);
+	}
+	mxp_json_obj_close(&j);
+}
+
+static int
+memory_text(struct cli_req *r, const struct mxp_conf_memory *m, const struct mem_row *row,
+	    unsigned int nrows, const struct mem_pool *pool, unsigned int npools)
+{
+	static const char *const hdr[] = { "conference state", ">count", ">bytes", ">bytes-each" };
+	struct mxp_table t;
+	char n[6][24];
+	if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0)
+		return MXP_CTL_ERR;
+	for (unsigned int i = 0; i < nrows; i++) {
+		if (row[i].count)
+			fmt_bytes(n[2], row[i].bytes / row[i].count);
+		else
+			snprintf(n[2], 24, "-");
+		const char *c[] = { row[i].name, fmt_u64(n[0], row[i].count),
+				    fmt_bytes(n[1], row[i].bytes), n[2] };
+		mxp_table_row(&t, c);
+	}
+	const char *tot[] = { "total", "", fmt_bytes(n[0], m->total_bytes), "" };
+	mxp_table_row(&t, tot);
+	if (m->legs)
+		fmt_bytes(n[1], m->total_bytes / m->legs);
+	else
+		snprintf(n[1], 24, "-");
+	const char *pp[] = { "per participant", fmt_u64(n[0], m->legs), "", n[1] };
+	mxp_table_row(&t, pp);
+	const char *res[] = { "reserved", "", fmt_bytes(n[0], m->reserved_bytes), "" };
+	mxp_table_row(&t, res);
+	const char *buf[] = { "buffered packets", fmt_u64(n[0], m->buffered_pkts), "", "" };
+	mxp_table_row(&t, buf);
+	table_render_trimmed(&t, r->out);
+	mxp_buf_add(r->out, "\n", 1);
+
+	static const char *const ph[] = { "mbuf pool", ">in-use", ">available", ">size",
+					  ">bytes-each", ">bytes" };
+	if (mxp_table_init(&t, RTE_DIM(ph), ph) != 0)
+		return MXP_CTL_ERR;
+	for (unsigned int i = 0; i < npools; i++) {
+		const struct rte_mempool *mp = pool[i].mp;
+		unsigned int avail = pool_avail(mp);
+		const char *c[] = { mp->name, fmt_u64(n[0], mp->size - avail), fmt_u64(n[1], avail),
+				    fmt_u64(n[2], mp->size), fmt_bytes(n[3], pool_elt_bytes(mp)),
+				    fmt_bytes(n[4], mp->size * pool_elt_bytes(mp)) };
+		mxp_table_row(&t, c);
+	}
+	mxp_table_render(&t, r->out);
+	mxp_buf_add(r->out, "\n", 1);
+
+	static const char *const hh[] = { "DPDK heap", ">total", ">allocated", ">free",
+					  ">largest-free" };
+	if (mxp_table_init(&t, RTE_DIM(hh), hh) != 0)
+		return MXP_CTL_ERR;
+	for (unsigned int i = 0; i < rte_socket_count(); i++) {
+		int sid;
+		struct rte_malloc_socket_stats s;
+		if (!heap_stats(i, &sid, &s))
+			continue;
+		snprintf(n[0], 24, "socket %d", sid);
+		const char *c[] = { n[0], fmt_bytes(n[1], s.heap_totalsz_bytes),
+				    fmt_bytes(n[2], s.heap_allocsz_bytes),
+				    fmt_bytes(n[3], s.heap_freesz_bytes),
+				    fmt_bytes(n[4], s.greatest_free_size) };
+		mxp_table_row(&t, c);
+	}
+	mxp_table_render(&t, r->out);
+	return MXP_CTL_OK;
+}
+
+/* Conference state from lib/conf (control API: this runs on the control core), mbuf pools, heap. */
+static int
+cmd_memory(struct cli_req *r, int argi)
+{
+	if (r->argc != argi)
+		return MXP_CTL_USAGE;
+	struct mxp_conf_memory m;
+	struct mem_row row[MEM_ROWS_MAX];
+	struct mem_pool pool[2];
+	if (mxp_conf_memory(mxp.conf, &m) != 0) {
+		mxp_buf_printf(r->out, "no conference system\n");
+		return MXP_CTL_ERR;
+	}
+	unsigned int nrows = mem_rows(&m, row);
+	unsigned int npools = mem_pools(pool);
+	if (r->json) {
+		memory_json(r, &m, row, nrows, pool, npools);
+		return MXP_CTL_OK;
+	}
+	return memory_text(r, &m, row, nrows, pool, npools);
+}
+
 static const struct cli_cmd cmds[] = {
 	{ "help", "", "list the commands", cmd_help },
 	{ "show version", "", "version of the daemon and its libraries, uptime", cmd_version },
@@ -338,6 +599,8 @@ static const struct cli_cmd cmds[] = {
 	{ "show drops", "[all]", "dropped packets per reason (all: every reason)", cmd_drops },
 	{ "show neighbours", "", "ARP and IPv6 neighbour table", cmd_neighbours },
 	{ "show neighbors", "", "same as show neighbours", cmd_neighbours },
+	{ "show memory", "", "memory: conference state per kind, mbuf pools, DPDK heap",
+	  cmd_memory },
 	MXP_CLI_CONF_COMMANDS
 	MXP_CLI_MP_COMMANDS
 };

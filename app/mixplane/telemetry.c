@@ -2,10 +2,18 @@
 /*
  * DPDK telemetry commands under /mixplane/, so dpdk-telemetry.py and any telemetry
  * client read the same counters as mixplanectl. Handlers run in DPDK's telemetry
- * thread and only read counters.
+ * thread and only read counters. State that only the control core may read (lib/conf's
+ * control API) is asked of the control core the way mixplanectl asks: a request on the
+ * control socket, whose JSON reply becomes the telemetry data (tel_from_cli).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
@@ -130,6 +138,220 @@ tel_neighbours(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* ---- state of the control core, through the control socket ------------------------------ */
+
+/* How long a telemetry client waits for the control core (which may wait for a worker). */
+#define TEL_CLI_TIMEOUT_S 5
+
+/*
+ * A small reader for the JSON the daemon's own writer (mxp_json) produces: an object whose
+ * members are scalars or objects of scalars (DPDK 22.11 telemetry nests one level).
+ */
+struct jrd {
+	const char *p, *end;
+};
+
+static void
+j_ws(struct jrd *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static bool
+j_eat(struct jrd *j, char c)
+{
+	j_ws(j);
+	if (j->p < j->end && *j->p == c) {
+		j->p++;
+		return true;
+	}
+	return false;
+}
+
+/* A string into s (truncated to len-1; \u escapes outside ASCII become '?'). */
+static int
+j_str(struct jrd *j, char *s, size_t len)
+{
+	size_t o = 0;
+	if (!j_eat(j, '"'))
+		return -EINVAL;
+	while (j->p < j->end && *j->p != '"') {
+		char c = *j->p++;
+		if (c == '\\') {
+			if (j->p >= j->end)
+				return -EINVAL;
+			c = *j->p++;
+			switch (c) {
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'u': {
+				char h[5] = { 0 };
+				if (j->end - j->p < 4)
+					return -EINVAL;
+				memcpy(h, j->p, 4);
+				j->p += 4;
+				unsigned long v = strtoul(h, NULL, 16);
+				c = v < 0x80 ? (char)v : '?';
+				break;
+			}
+			default:
+				break; /* \" \\ \/ */
+			}
+		}
+		if (o + 1 < len)
+			s[o++] = c;
+	}
+	if (!j_eat(j, '"'))
+		return -EINVAL;
+	s[o] = '\0';
+	return 0;
+}
+
+/* A scalar into dict d under key k: u64, int, string (fractions too); null adds nothing. */
+static int
+j_scalar(struct jrd *j, struct rte_tel_data *d, const char *k)
+{
+	char v[RTE_TEL_MAX_STRING_LEN];
+	j_ws(j);
+	if (j->p >= j->end)
+		return -EINVAL;
+	if (*j->p == '"') {
+		if (j_str(j, v, sizeof(v)) != 0)
+			return -EINVAL;
+		rte_tel_data_add_dict_string(d, k, v);
+		return 0;
+	}
+	static const struct {
+		const char *word;
+		int val;
+	} lit[] = { { "true", 1 }, { "false", 0 }, { "null", -1 } };
+	for (size_t i = 0; i < RTE_DIM(lit); i++) {
+		size_t l = strlen(lit[i].word);
+		if ((size_t)(j->end - j->p) >= l && memcmp(j->p, lit[i].word, l) == 0) {
+			j->p += l;
+			if (lit[i].val >= 0)
+				rte_tel_data_add_dict_u64(d, k, (uint64_t)lit[i].val);
+			return 0;
+		}
+	}
+	size_t n = 0;
+	while (j->p + n < j->end && n + 1 < sizeof(v) && j->p[n] != '\0' &&
+	       strchr("+-.0123456789eE", j->p[n]))
+		n++;
+	if (n == 0)
+		return -EINVAL;
+	memcpy(v, j->p, n);
+	v[n] = '\0';
+	j->p += n;
+	char *e;
+	errno = 0;
+	if (v[0] != '-') {
+		unsigned long long u = strtoull(v, &e, 10);
+		if (*e == '\0' && errno == 0) {
+			rte_tel_data_add_dict_u64(d, k, u);
+			return 0;
+		}
+	} else {
+		long long x = strtoll(v, &e, 10);
+		if (*e == '\0' && errno == 0 && x >= INT32_MIN) {
+			rte_tel_data_add_dict_int(d, k, (int)x);
+			return 0;
+		}
+	}
+	rte_tel_data_add_dict_string(d, k, v); /* no doubles in 22.11's telemetry */
+	return 0;
+}
+
+/* An object into d, already started as a dict; depth 0 may hold objects of scalars. */
+static int
+j_obj(struct jrd *j, struct rte_tel_data *d, int depth)
+{
+	if (!j_eat(j, '{'))
+		return -EINVAL;
+	if (j_eat(j, '}'))
+		return 0;
+	do {
+		char k[RTE_TEL_MAX_STRING_LEN];
+		if (j_str(j, k, sizeof(k)) != 0 || !j_eat(j, ':'))
+			return -EINVAL;
+		j_ws(j);
+		if (j->p < j->end && *j->p == '{') {
+			if (depth > 0)
+				return -EINVAL;
+			struct rte_tel_data *c = rte_tel_data_alloc();
+			if (c == NULL)
+				return -ENOMEM;
+			rte_tel_data_start_dict(c);
+			int r = j_obj(j, c, depth + 1);
+			if (r != 0 || rte_tel_data_add_dict_container(d, k, c, 0) != 0) {
+				rte_tel_data_free(c);
+				return r ? r : -E2BIG;
+			}
+		} else if (j_scalar(j, d, k) != 0) {
+			return -EINVAL;
+		}
+	} while (j_eat(j, ','));
+	return j_eat(j, '}') ? 0 : -EINVAL;
+}
+
+/*
+ * Run a CLI command on the control core, as mixplanectl does, and turn its JSON reply into
+ * d. lib/conf's control API is the control core's alone; the control core never waits for
+ * the telemetry thread, so waiting for it here cannot deadlock.
+ */
+static int
+tel_from_cli(const char *cmdline, struct rte_tel_data *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = TEL_CLI_TIMEOUT_S };
+	struct mxp_buf reply;
+	int r = -EIO;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", mxp.cfg.socket);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	mxp_buf_init(&reply);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		r = -errno;
+		goto out;
+	}
+	char req[128];
+	int n = snprintf(req, sizeof(req), "%c%s", MXP_CTL_F_JSON, cmdline);
+	if (n < 0 || (size_t)n >= sizeof(req)) {
+		r = -E2BIG;
+		goto out;
+	}
+	r = mxp_ctl_send_frame(fd, req, (size_t)n + 1, NULL, 0); /* with the NUL: no body */
+	if (r == 0)
+		r = mxp_ctl_recv_frame(fd, &reply);
+	if (r != 0)
+		goto out;
+	if (reply.len < 1 || (uint8_t)reply.p[0] != MXP_CTL_OK) {
+		r = -EIO;
+		goto out;
+	}
+	struct jrd j = { .p = reply.p + 1, .end = reply.p + reply.len };
+	rte_tel_data_start_dict(d);
+	r = j_obj(&j, d, 0);
+out:
+	close(fd);
+	mxp_buf_free(&reply);
+	return r;
+}
+
+static int
+tel_memory(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return tel_from_cli("show memory", d);
+}
+
 int
 mxp_telemetry_register(void)
 {
@@ -148,5 +370,8 @@ mxp_telemetry_register(void)
 					"mixplane Mp control plane counters. No parameters");
 	r |= rte_telemetry_register_cmd("/mixplane/esp", mxp_tel_esp,
 					"mixplane ESP SAs (fingerprints) and drops. No parameters");
+	r |= rte_telemetry_register_cmd("/mixplane/memory", tel_memory,
+					"mixplane memory: conference state, mbuf pools, heap (as "
+					"show memory). No parameters");
 	return r ? -1 : 0;
 }

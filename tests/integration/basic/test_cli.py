@@ -8,7 +8,8 @@ import mxplab
 from mxplab import check, Lab, DAEMON_IP4, MIXPLANECTL, MIXPLANE
 
 SHOW = [["show", "version"], ["show", "ports"], ["show", "stats"], ["show", "drops"],
-        ["show", "drops", "all"], ["show", "neighbours"], ["show", "neighbors"], ["help"]]
+        ["show", "drops", "all"], ["show", "neighbours"], ["show", "neighbors"], ["show", "memory"],
+        ["help"]]
 
 
 def test():
