@@ -520,11 +520,11 @@ mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_in
 	lc->conf->nlegs--;
 	/* Other workers may still hold the leg from the table: wait them out. */
 	conf_rcu_sync(sys);
+	/* streams first: each refers to its group (SSRC registry, key session) */
 	for (uint32_t i = 0; i < a->ndead; i++)
 		conf_ostream_free(sys, a->dead[i]);
-	if (a->dead_kg)
-		conf_kg_free(sys, a->dead_kg);
-	leg_free(sys, l, lc);
+	leg_free(sys, l, lc); /* its private mix stream is under its group's key too */
+	conf_kg_free(sys, a->dead_kg);
 	rte_free(dead);
 	conf_cmd_put(c);
 	return 0;
@@ -828,10 +828,11 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		lc->kg_id = a->to_kg->id;
 	conf_rcu_sync(sys);
 	conf_key_put(sys, rm, rm_suite); /* no stream uses it any more */
+	/* streams first: each refers to its group (SSRC registry, key session) */
 	for (uint32_t i = 0; i < a->ndead; i++)
 		conf_ostream_free(sys, a->dead[i]);
-	conf_kg_free(sys, a->dead_kg);
 	conf_ostream_free(sys, a->old_priv);
+	conf_kg_free(sys, a->dead_kg);
 	conf_rcv_grow_done(sys, &a->grow); /* the array the worker replaced */
 	a->new_priv = NULL;
 	a->nadd = 0;

@@ -938,7 +938,67 @@ MXP_TEST(floor_and_mute)
 	mxp_conf_sys_destroy(sys);
 }
 
+/*
+ * What the conference state occupies goes back to nothing once everything is removed, in
+ * every mode and through a group move (rekey): no key session, stream or receiver array is
+ * left behind (a session left behind would also keep its keys in memory, unwiped).
+ */
+MXP_TEST(memory_returns_to_zero)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	struct mxp_conf_memory m0, m;
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m0), 0);
+	uint32_t cs = new_conf(sys, MXP_CONF_SWITCH), cm = new_conf(sys, MXP_CONF_MIX);
+	struct peer p[6];
+	for (int i = 0; i < 6; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "192.0.2.%d", 200 + i);
+		/* legs 0-1 and 3-4 share their group's key, 2 and 5 have their own */
+		peer_init(&p[i], 300 + i, i % 3 == 2 ? 400 + i : 390 + i / 3, a, (uint16_t)(7000 + 2 * i));
+		MXP_CHECK_EQ(t, add_leg(sys, i < 3 ? cs : cm, &p[i], MXP_SM_SENDRECV, false), 0);
+	}
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);
+	MXP_CHECK_EQ(t, m.confs, 2);
+	MXP_CHECK_EQ(t, m.legs, 6);
+	MXP_CHECK_EQ(t, m.keygroups, 4);
+	MXP_CHECK_EQ(t, m.srtp_ctxs, 6);
+	MXP_CHECK(t, m.keys >= 6 + 4); /* one per participant key and per group key */
+	MXP_CHECK_EQ(t, m.media_legs, 3);
+	MXP_CHECK(t, m.total_bytes > 0 && m.reserved_bytes >= m.total_bytes);
+	/* a rekey moves leg 4 to its own new group, then leg 2 leaves its group empty */
+	struct mxp_leg_mod mod = { .add_out_key = true };
+	mod.out_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	key_fill(mod.out_key.key, 77);
+	memcpy(mod.out_key.salt, mod.out_key.key + 16, 14);
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, p[4].leg.id, &mod, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "MKI") != NULL); /* two keys need MKIs: nothing changed */
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, p[2].leg.id, NULL, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, p[5].leg.id, NULL, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);
+	MXP_CHECK_EQ(t, m.keygroups, 2);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, cm, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, cs, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);
+	MXP_CHECK_EQ(t, m.confs, 0);
+	MXP_CHECK_EQ(t, m.legs, 0);
+	MXP_CHECK_EQ(t, m.keygroups, 0);
+	MXP_CHECK_EQ(t, m.ostreams, 0);
+	MXP_CHECK_EQ(t, m.srtp_ctxs, 0);
+	MXP_CHECK_EQ(t, m.keys, 0);
+	MXP_CHECK_EQ(t, m.key_bytes, 0);
+	MXP_CHECK_EQ(t, m.srtp_bytes, 0);
+	MXP_CHECK_EQ(t, m.rcv_bytes, 0);
+	MXP_CHECK_EQ(t, m.media_legs, 0);
+	MXP_CHECK_EQ(t, m.mixers, 0);
+	MXP_CHECK_EQ(t, m.total_bytes, 0);
+	for (int i = 0; i < 6; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
+	MXP_CASE(memory_returns_to_zero),
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(key_group_encrypts_once),
