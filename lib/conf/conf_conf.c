@@ -215,8 +215,12 @@ mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char *er
 	struct mxp_conf_ctl *cc = conf_find(sys, id);
 	if (cc == NULL)
 		return conf_errf(err, errlen, -ENOENT, "no conference %u", id);
-	if (cc->conf->mode != MXP_CONF_SWITCH && topn)
-		return conf_errf(err, errlen, -EINVAL, "topn applies to switch conferences only");
+	if (cc->conf->mode != MXP_CONF_SWITCH) {
+		if (topn)
+			return conf_errf(err, errlen, -EINVAL,
+					 "topn applies to switch conferences only");
+		return 0; /* nothing to change: a mix conference's talkers are set at creation */
+	}
 	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_TOPN);
 	if (c == NULL)
 		return conf_errf(err, errlen, -ENOMEM, "out of memory");

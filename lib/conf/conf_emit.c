@@ -224,8 +224,10 @@ replicate(struct mxp_conf_worker *w, const struct conf_out *o, uint64_t gen)
 		while (e < end) {
 			unsigned int ns = 0;
 			for (; e < end && ns < RCHUNK; e++) {
-				if (e + 4 < end)
+				if (e + 4 < end) { /* both lines: eligibility is in the second */
 					rte_prefetch0(e + 4);
+					rte_prefetch0((const char *)(e + 4) + RTE_CACHE_LINE_SIZE);
+				}
 				if (rcv_eligible(e, o))
 					sel[ns++] = e;
 			}

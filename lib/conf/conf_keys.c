@@ -87,10 +87,10 @@ conf_check_keys(const struct mxp_conf_keys *ks, const char *dir, char *err, size
 	return 0;
 }
 
-void
-conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32])
+static void
+digest(const struct mxp_conf_key *k, bool with_mki, uint8_t out[32])
 {
-	uint8_t buf[1 + MXP_SRTP_MAX_KEY_LEN + MXP_SRTP_MAX_SALT_LEN];
+	uint8_t buf[1 + MXP_SRTP_MAX_KEY_LEN + MXP_SRTP_MAX_SALT_LEN + 1 + MXP_SRTP_MAX_MKI_LEN];
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(k->suite);
 	unsigned int n = 0;
 	buf[n++] = (uint8_t)k->suite;
@@ -98,9 +98,28 @@ conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32])
 	n += si->key_len;
 	memcpy(buf + n, k->salt, si->salt_len);
 	n += si->salt_len;
+	if (with_mki) {
+		buf[n++] = k->mki_len;
+		memcpy(buf + n, k->mki, k->mki_len);
+		n += k->mki_len;
+	}
 	unsigned int olen = 32;
 	EVP_Digest(buf, n, out, &olen, EVP_sha256(), NULL);
 	explicit_bzero(buf, sizeof(buf));
+}
+
+void
+conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32])
+{
+	digest(k, false, out);
+}
+
+void
+conf_group_digest(const struct mxp_conf_key *k, uint8_t out[32])
+{
+	/* legs given one key with different MKIs must not share what is sent: the MKI is in
+	 * every packet */
+	digest(k, true, out);
 }
 
 void
@@ -114,16 +133,18 @@ conf_key_fp(const struct mxp_conf_key *k, char fp[9])
 /* ---- key sessions and streams ------------------------------------------------------------------- */
 
 struct mxp_srtp_key *
-conf_key_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k, char *err, size_t errlen)
+conf_key_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k, int *rc, char *err,
+	     size_t errlen)
 {
 	size_t sz = mxp_srtp_key_size(k->suite, sys->p.srtp_driver);
 	if (sz == 0) {
-		conf_errf(err, errlen, -ENOTSUP, "the SRTP driver does not support the key's suite");
+		*rc = conf_errf(err, errlen, -ENOTSUP,
+				"the SRTP driver does not support the key's suite");
 		return NULL;
 	}
 	struct mxp_srtp_key *ks = rte_zmalloc("mxp_srtp_key", sz, MXP_SRTP_KEY_ALIGN);
 	if (ks == NULL) {
-		conf_errf(err, errlen, -ENOMEM, "out of memory for a key session");
+		*rc = conf_errf(err, errlen, -ENOMEM, "out of memory for a key session");
 		return NULL;
 	}
 	struct mxp_srtp_key_params kp = {
@@ -135,7 +156,8 @@ conf_key_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k, char *err, 
 		.mki_len = k->mki_len,
 		.lifetime = k->lifetime,
 	};
-	if (mxp_srtp_key_init(ks, &kp, err, errlen) != 0) {
+	*rc = mxp_srtp_key_init(ks, &kp, err, errlen);
+	if (*rc != 0) {
 		explicit_bzero(ks, sz);
 		rte_free(ks);
 		return NULL;
@@ -198,18 +220,22 @@ struct ssrc_key {
 	uint32_t ssrc;
 };
 
+/* A random SSRC no other stream under this master key has, registered; 0 if the table
+ * is full. */
 static uint32_t
-ssrc_alloc(struct mxp_conf_sys *sys, const uint8_t digest[32])
+ssrc_alloc(struct mxp_conf_sys *sys, const uint8_t kdigest[32])
 {
 	struct ssrc_key k;
-	memcpy(k.digest, digest, 32);
-	for (;;) {
+	memcpy(k.digest, kdigest, 32);
+	for (unsigned int tries = 0; tries < 64; tries++) {
 		k.ssrc = (uint32_t)rte_rand();
 		if (k.ssrc == 0)
 			continue;
-		if (rte_hash_lookup(sys->ssrcs, &k) < 0 && rte_hash_add_key(sys->ssrcs, &k) >= 0)
-			return k.ssrc;
+		if (rte_hash_lookup(sys->ssrcs, &k) >= 0)
+			continue;
+		return rte_hash_add_key(sys->ssrcs, &k) >= 0 ? k.ssrc : 0;
 	}
+	return 0;
 }
 
 static void
@@ -226,8 +252,12 @@ conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
 {
 	if (os == NULL)
 		return;
-	if (os->kg)
-		ssrc_release(sys, os->kg->digest, os->ssrc);
+	if (os->kg && os->ssrc_reg) {
+		ssrc_release(sys, os->kg->key_digest, os->ssrc_reg);
+		/* moved by the worker to its group's spare: registered too */
+		if (os->ssrc != os->ssrc_reg)
+			ssrc_release(sys, os->kg->key_digest, os->ssrc);
+	}
 	if (os->s) {
 		mxp_srtp_stream_fini(os->s);
 		conf_key_put(sys, os->kg->ks, os->kg->key.suite);
@@ -245,7 +275,12 @@ conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct mxp_l
 		return NULL;
 	os->kg = kg;
 	os->src = src;
-	os->ssrc = ssrc_alloc(sys, kg->digest);
+	os->ssrc = os->ssrc_reg = ssrc_alloc(sys, kg->key_digest);
+	if (os->ssrc == 0) {
+		conf_errf(err, errlen, -ENOSPC, "no output SSRC left under the key");
+		conf_pool_put(&sys->os_pool, os);
+		return NULL;
+	}
 	os->seq = (uint16_t)rte_rand();
 	if (!kg->plain) {
 		/* the stream refers to the group's key session: nothing is derived here */
@@ -312,11 +347,17 @@ conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_conf
 	} else {
 		kg->key = *k;
 		conf_key_fp(k, kg->fp);
-		kg->ks = conf_key_new(sys, k, NULL, 0);
-		if (kg->ks == NULL) {
-			conf_pool_put(&sys->kg_pool, kg);
-			return NULL;
+		conf_key_digest(k, kg->key_digest);
+		/* forward mode relays the senders' packets as they are: nothing to encrypt */
+		if (cf->mode != MXP_CONF_FORWARD) {
+			int rc;
+			kg->ks = conf_key_new(sys, k, &rc, NULL, 0);
+			if (kg->ks == NULL) {
+				conf_pool_put(&sys->kg_pool, kg);
+				return NULL;
+			}
 		}
+		conf_kg_spare(sys, kg);
 	}
 	TAILQ_INIT(&kg->streams);
 	kg->rcv_cap = RCV_MIN;
@@ -330,10 +371,21 @@ conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_conf
 }
 
 void
+conf_kg_spare(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
+{
+	if (kg->plain || __atomic_load_n(&kg->spare_ssrc, __ATOMIC_ACQUIRE) != 0)
+		return;
+	uint32_t s = ssrc_alloc(sys, kg->key_digest);
+	__atomic_store_n(&kg->spare_ssrc, s, __ATOMIC_RELEASE);
+}
+
+void
 conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 {
 	if (kg == NULL)
 		return;
+	if (kg->spare_ssrc)
+		ssrc_release(sys, kg->key_digest, kg->spare_ssrc);
 	conf_mix_kg_free(sys, kg);
 	rcv_free(sys, kg->rcv, kg->rcv_cap);
 	conf_key_put(sys, kg->ks, kg->key.suite);

@@ -138,8 +138,7 @@ leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 		for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
 			if (lc->in_ks[i])
 				conf_key_put(sys, lc->in_ks[i], lc->in.key[i].suite);
-		explicit_bzero(lc, sizeof(*lc));
-		rte_free(lc);
+		conf_pool_put(&sys->lc_pool, lc); /* wipes its copies of the keys */
 	}
 	if (l == NULL)
 		return;
@@ -159,15 +158,25 @@ leg_in_keys(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc,
 		return -ENOMEM;
 	lc->in = *in; /* the suites of the sessions, for leg_free() */
 	for (unsigned int i = 0; i < in->nkeys; i++) {
-		lc->in_ks[i] = conf_key_new(sys, &in->key[i], err, errlen);
+		int r = 0;
+		lc->in_ks[i] = conf_key_new(sys, &in->key[i], &r, err, errlen);
 		if (lc->in_ks[i] == NULL)
-			return -EINVAL;
-		int r = mxp_srtp_stream_key_add(l->in, lc->in_ks[i]);
+			return r;
+		r = mxp_srtp_stream_key_add(l->in, lc->in_ks[i]);
 		if (r)
 			return conf_errf(err, errlen, r, "inbound key %u: %s", i + 1,
 					 r == -EEXIST ? "MKI given twice" : "cannot be installed");
 	}
 	return 0;
+}
+
+/* Give the conference's groups their spare SSRCs back where a stream moved (control core). */
+static void
+spares(struct mxp_conf_sys *sys, struct mxp_conf *cf)
+{
+	struct mxp_keygroup *kg;
+	TAILQ_FOREACH(kg, &cf->kgs, next)
+		conf_kg_spare(sys, kg);
 }
 
 /* The key group digest for a leg's active outbound key (or the plain group). */
@@ -177,7 +186,7 @@ out_digest(const struct mxp_leg_params *p, const struct mxp_conf_keys *out, uint
 	if (p->plain)
 		memset(d, 0, 32);
 	else
-		conf_key_digest(&out->key[out->active], d);
+		conf_group_digest(&out->key[out->active], d);
 }
 
 /*
@@ -284,11 +293,14 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	int r = leg_params_check(sys, cf, p, ai, err, errlen);
 	if (r)
 		return r;
-	/* Forward mode: receivers decrypt the senders' bytes, so in == out == conference key. */
-	uint8_t din[32] = { 0 }, dout[32];
+	/* Forward mode: receivers decrypt the senders' bytes, MKI included, so in == out ==
+	 * the conference key. */
+	uint8_t din[32] = { 0 }, dout[32], din_key[32] = { 0 };
 	out_digest(p, &p->out, dout);
-	if (!p->plain)
-		conf_key_digest(&p->in.key[p->in.active], din);
+	if (!p->plain) {
+		conf_group_digest(&p->in.key[p->in.active], din);
+		conf_key_digest(&p->in.key[p->in.active], din_key);
+	}
 	if (cf->mode == MXP_CONF_FORWARD) {
 		bool plain_conf = cf->fwd_key_set && !memcmp(cf->fwd_digest, (uint8_t[32]){ 0 }, 32);
 		if (!p->plain && memcmp(din, dout, 32) != 0)
@@ -312,7 +324,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 				 port == -ENOSPC ? sys->p.port_max : p->local_port);
 
 	struct mxp_leg *l = conf_pool_get(&sys->leg_pool);
-	struct mxp_leg_ctl *lc = rte_zmalloc("mxp_leg_ctl", sizeof(*lc), 0);
+	struct mxp_leg_ctl *lc = conf_pool_get(&sys->lc_pool);
 	struct leg_add_args args = { 0 };
 	struct mxp_keygroup *new_kg = NULL;
 	r = -ENOMEM;
@@ -346,7 +358,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	for (unsigned int i = 0; i < p->n_pt; i++)
 		l->pt_ok[p->pt[i] / 64] |= 1ull << (p->pt[i] % 64);
 	snprintf(l->label, sizeof(l->label), "%s", p->label);
-	memcpy(l->in_digest, din, 32);
+	memcpy(l->in_digest, din_key, 32);
 	if (!p->plain) {
 		r = leg_in_keys(sys, l, lc, &p->in, cf->replay_window, err, errlen);
 		if (r)
@@ -404,6 +416,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	}
 	conf_rcv_grow_done(sys, &args.grow);
 	rte_free(args.os);
+	spares(sys, cf);
 	sys->next_leg_id++;
 	cc->nlegs++;
 	if (cf->mode == MXP_CONF_FORWARD && !cf->fwd_key_set) {
@@ -542,13 +555,18 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	struct mxp_ostream *os;
 	bool mix = cf->mode == MXP_CONF_MIX;
 
+	/* The one step that could fail (it cannot, once validated): first, and then nothing
+	 * else changes, so the command stays all or nothing. */
+	if (a->add_in_ks) {
+		c->result = mxp_srtp_stream_key_add(l->in, a->add_in_ks);
+		if (c->result)
+			return;
+	}
+	if (a->rm_in_ks)
+		mxp_srtp_stream_key_remove(l->in, a->rm_in_ks);
 	/* mix: the group's per-codec listener counts follow mode and group changes */
 	if (mix)
 		conf_mix_count(l, -1);
-	if (a->add_in_ks)
-		c->result = mxp_srtp_stream_key_add(l->in, a->add_in_ks);
-	if (a->rm_in_ks && c->result == 0)
-		mxp_srtp_stream_key_remove(l->in, a->rm_in_ks);
 	if (m->set_mode) {
 		l->kg->nrecv -= conf_receiving(l->mode);
 		l->mode = (uint8_t)m->mode;
@@ -726,11 +744,9 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	struct mxp_srtp_key *in_ks[MXP_SRTP_MAX_KEYS];
 	memcpy(in_ks, lc->in_ks, sizeof(in_ks));
 	if (m->add_in_key) {
-		a->add_in_ks = conf_key_new(sys, &m->in_key, err, errlen);
-		if (a->add_in_ks == NULL) {
-			r = -EINVAL;
+		a->add_in_ks = conf_key_new(sys, &m->in_key, &r, err, errlen);
+		if (a->add_in_ks == NULL)
 			goto out;
-		}
 		in_ks[lc->in.nkeys] = a->add_in_ks;
 	}
 	if (m->remove_in) {
@@ -755,7 +771,7 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		goto nomem;
 	if (act >= 0 && cf->mode != MXP_CONF_FORWARD) {
 		uint8_t d[32];
-		conf_key_digest(&out.key[out.active], d);
+		conf_group_digest(&out.key[out.active], d);
 		if (memcmp(d, l->kg->digest, 32) != 0) {
 			a->to_kg = conf_kg_find(cf, d);
 			if (a->to_kg == NULL) {
@@ -787,10 +803,13 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 				a->nadd++;
 			}
 		}
-		/* This leg starts sending: one stream to each existing group. */
+		/* This leg starts sending: one stream to each existing group, but not to the group
+		 * it leaves if it is that group's last member (the group goes with the move). */
 		if (sender && !was_sender) {
 			struct mxp_keygroup *kg;
 			TAILQ_FOREACH(kg, &cf->kgs, next) {
+				if (a->to_kg && kg == l->kg && l->kg->nrcv == 1)
+					continue;
 				a->add[a->nadd] = conf_ostream_new(sys, kg, l, err, errlen);
 				if (a->add[a->nadd] == NULL)
 					goto nomem;
@@ -806,18 +825,14 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		goto out;
 	}
 	if (c->result) {
-		/* Only the SRTP key installation can fail, and it was validated: report it. */
+		/* The inbound key was refused (validated, so it cannot be): the worker changed
+		 * nothing; undo the preparations. */
 		r = conf_errf(err, errlen, c->result, "inbound key could not be installed");
+		goto out;
 	}
 	/* Commit the control-side view. */
 	struct mxp_srtp_key *rm = a->rm_in_ks;
 	enum mxp_srtp_suite rm_suite = lc->in.key[0].suite; /* every inbound key has it */
-	if (c->result) { /* the session was not taken: nothing changes on the inbound side */
-		conf_key_put(sys, a->add_in_ks, m->in_key.suite);
-		memcpy(in_ks, lc->in_ks, sizeof(in_ks));
-		in = lc->in;
-		rm = NULL;
-	}
 	a->add_in_ks = NULL;
 	explicit_bzero(&lc->in, sizeof(lc->in));
 	explicit_bzero(&lc->out, sizeof(lc->out));
@@ -837,6 +852,7 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	a->new_priv = NULL;
 	a->nadd = 0;
 	a->to_kg_new = false;
+	spares(sys, cf);
 	goto out;
 nomem:
 	if (err && err[0] == '\0')

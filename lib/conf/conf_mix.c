@@ -144,7 +144,7 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 	if (l->ml == NULL || mxp_media_leg_init(l->ml, &mp, err, errlen) != 0) {
 		rte_free(l->ml);
 		l->ml = NULL;
-		if (err[0] == '\0')
+		if (err != NULL && err[0] == '\0')
 			snprintf(err, errlen, "mix: out of memory for the leg");
 		return -ENOMEM;
 	}

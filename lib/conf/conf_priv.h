@@ -92,6 +92,7 @@ struct mxp_ostream {
 	uint64_t pkts, octets;               /* for sender reports */
 	uint64_t next_sr_tsc;
 	/* cold */
+	uint32_t ssrc_reg;                   /* the SSRC registered for it (ssrc may have moved) */
 	struct mxp_media_tx *mtx;            /* mix private: the talker's encoder and RTP state */
 	struct mxp_leg *src;                 /* switch: the sender; mix: the talker or NULL */
 	SLIST_ENTRY(mxp_ostream) by_sender;  /* switch: the sender's streams, one per group */
@@ -141,7 +142,10 @@ struct mxp_keygroup {
 	uint32_t rcv_cap;
 	uint32_t id;
 	TAILQ_ENTRY(mxp_keygroup) next;
-	uint8_t digest[32];                  /* SHA-256(suite || key || salt) */
+	uint8_t digest[32];                  /* the group: conf_group_digest() (key and MKI) */
+	uint8_t key_digest[32];              /* the master key: conf_key_digest() */
+	uint32_t spare_ssrc;                 /* registered, for a stream that must move (worker
+					      * takes it, atomically); 0 = none left */
 	char fp[9];
 	bool plain;
 	struct mxp_conf_key key;             /* wiped when the group goes */
@@ -504,10 +508,10 @@ struct mxp_conf_sys {
 	struct rte_rcu_qsbr *rcu;
 	struct rte_hash *confs;              /* id -> struct mxp_conf_ctl * */
 	struct rte_hash *legs;               /* id -> struct mxp_leg_ctl * */
-	struct rte_hash *ssrcs;              /* digest || ssrc -> 1: output SSRCs per key */
+	struct rte_hash *ssrcs;              /* key digest || ssrc -> 1: output SSRCs per key */
 	int8_t addr_by_port[MXP_CONF_MAX_PORTS][2]; /* [port][0 v4, 1 v6] -> addr index, -1 */
 	uint32_t next_conf_id, next_leg_id, next_kg_id;
-	struct conf_pool leg_pool, os_pool, kg_pool, conf_pool;
+	struct conf_pool leg_pool, lc_pool, os_pool, kg_pool, conf_pool;
 	struct conf_mem mem;
 };
 
@@ -548,11 +552,16 @@ void conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
 
 /* conf_keys.c: keys */
 int conf_check_keys(const struct mxp_conf_keys *ks, const char *dir, char *err, size_t errlen);
+/* SHA-256 of suite || key || salt: the master key (SSRC uniqueness, collisions). */
 void conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32]);
+/* The key group of an outbound key: the master key and the MKI it is sent with. */
+void conf_group_digest(const struct mxp_conf_key *k, uint8_t out[32]);
+/* Give a group a registered spare SSRC if its last one was used (control core). */
+void conf_kg_spare(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
 void conf_key_fp(const struct mxp_conf_key *k, char fp[9]);
 /* A key session for one master key (derived here, on the control core), one reference. */
 struct mxp_srtp_key *conf_key_new(struct mxp_conf_sys *sys, const struct mxp_conf_key *k,
-				  char *err, size_t errlen);
+				  int *rc, char *err, size_t errlen);
 /* Drop a reference; the last one wipes and frees the session. NULL is a no-op. */
 void conf_key_put(struct mxp_conf_sys *sys, struct mxp_srtp_key *ks, enum mxp_srtp_suite suite);
 /* A leg's inbound stream (SSRC learned from the first authenticated packet). */

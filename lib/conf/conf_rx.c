@@ -101,13 +101,31 @@ mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
 /* ---- SSRC checks ---------------------------------------------------------------------------------- */
 
 /*
- * A leg's inbound SSRC became known. Under one master key, no two streams may share an
- * SSRC (RFC 3711 9.1): another leg sending with the same key and SSRC is a collision
- * (its packets are dropped); one of our output streams with that key and SSRC moves to a
- * fresh SSRC.
+ * An output stream under the key the participant sends with has its SSRC: it moves to the
+ * group's spare SSRC (registered on the control core, so no other stream under the key has
+ * it), or a random one if the spare was used already. A new index space under the same key
+ * session: nothing to derive, no allocation.
  */
 static void
-ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
+ssrc_move(struct mxp_keygroup *kg, struct mxp_ostream *os, uint32_t taken)
+{
+	if (os == NULL || os->s == NULL || os->ssrc != taken)
+		return;
+	uint32_t n = __atomic_exchange_n(&kg->spare_ssrc, 0, __ATOMIC_ACQ_REL);
+	while (n == 0 || n == taken)
+		n = (uint32_t)rte_rand();
+	if (mxp_srtp_stream_set_ssrc(os->s, n) == 0)
+		os->ssrc = n;
+}
+
+/*
+ * A leg's inbound SSRC became known. Under one master key, no two streams may share an
+ * SSRC (RFC 3711 9.1): another leg sending with the same key and SSRC is a collision
+ * (its packets are dropped); one of our output streams with that key and SSRC (a switched
+ * stream, a shared mix or a private one) moves to a fresh SSRC.
+ */
+static void
+ssrc_learned(struct mxp_leg *l, uint32_t ssrc)
 {
 	struct mxp_conf *cf = l->conf;
 	struct mxp_leg *o;
@@ -121,21 +139,16 @@ ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
 	}
 	struct mxp_keygroup *kg;
 	TAILQ_FOREACH(kg, &cf->kgs, next) {
-		if (kg->plain || memcmp(kg->digest, l->in_digest, 32) != 0)
+		if (kg->plain || memcmp(kg->key_digest, l->in_digest, 32) != 0)
 			continue;
 		struct mxp_ostream *os;
-		TAILQ_FOREACH(os, &kg->streams, by_group) {
-			if (os->ssrc != ssrc || os->s == NULL)
-				continue;
-			/* The stream moves to a fresh SSRC: a new index space under the same
-			 * key session (nothing to derive, no allocation). */
-			uint32_t n;
-			do
-				n = (uint32_t)rte_rand();
-			while (n == 0 || n == ssrc);
-			if (mxp_srtp_stream_set_ssrc(os->s, n) == 0)
-				os->ssrc = n;
-		}
+		TAILQ_FOREACH(os, &kg->streams, by_group)
+			ssrc_move(kg, os, ssrc);
+		for (int c = 0; c < MXP_MEDIA_CODEC_COUNT; c++)
+			ssrc_move(kg, kg->mix[c], ssrc);
+		if (cf->mode == MXP_CONF_MIX)
+			for (uint32_t i = 0; i < kg->nrcv; i++)
+				ssrc_move(kg, kg->rcv[i].leg->priv, ssrc);
 	}
 }
 
@@ -336,7 +349,7 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 	if (!(l->state & LEG_SSRC_KNOWN) && !pe->rtcp) {
 		l->ssrc = mxp_pkt_rd32(p + 8);
 		l->state |= LEG_SSRC_KNOWN;
-		ssrc_learned(w, l, l->ssrc);
+		ssrc_learned(l, l->ssrc);
 	}
 	if ((l->flags & LEG_SSRC_CONFLICT) && !pe->rtcp) {
 		count_drop(w, MXP_DROP_SSRC_COLLISION);

@@ -292,7 +292,9 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 	m->media_legs = (uint32_t)sys->mem.media_legs;
 	m->mixers = (uint32_t)sys->mem.mixers;
 	m->conf_bytes = sys->conf_pool.used * sys->conf_pool.size;
-	m->leg_bytes = sys->leg_pool.used * sys->leg_pool.size;
+	/* a leg: its data-path structure and the control core's bookkeeping of it */
+	m->leg_bytes = sys->leg_pool.used * sys->leg_pool.size +
+		       sys->lc_pool.used * sys->lc_pool.size;
 	m->keygroup_bytes = sys->kg_pool.used * sys->kg_pool.size;
 	m->ostream_bytes = sys->os_pool.used * sys->os_pool.size;
 	m->rcv_bytes = sys->mem.rcv_bytes;
@@ -302,6 +304,7 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 	m->total_bytes = m->conf_bytes + m->leg_bytes + m->keygroup_bytes + m->ostream_bytes +
 			 m->rcv_bytes + m->srtp_bytes + m->key_bytes + m->media_bytes + m->mixer_bytes;
 	m->reserved_bytes = conf_pool_bytes(&sys->conf_pool) + conf_pool_bytes(&sys->leg_pool) +
+			    conf_pool_bytes(&sys->lc_pool) +
 			    conf_pool_bytes(&sys->kg_pool) + conf_pool_bytes(&sys->os_pool) +
 			    m->rcv_bytes + m->srtp_bytes + m->key_bytes + m->media_bytes +
 			    m->mixer_bytes;

@@ -137,6 +137,7 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 	sys->p = *p;
 	sys->next_conf_id = sys->next_leg_id = sys->next_kg_id = 1;
 	conf_pool_init(&sys->leg_pool, "mxp_legs", sizeof(struct mxp_leg));
+	conf_pool_init(&sys->lc_pool, "mxp_leg_ctls", sizeof(struct mxp_leg_ctl));
 	/* an output stream and its SRTP stream (the smallest window: it only guards against
 	 * reusing an index) in one object */
 	conf_pool_init(&sys->os_pool, "mxp_ostreams",
@@ -211,13 +212,15 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 		return;
 	if (sys->confs) {
 		uint32_t ids[256];
-		uint32_t n;
-		/* Workers are stopped: commands run inline. */
+		uint32_t n, before = UINT32_MAX;
+		/* Workers are stopped: commands run inline (and cannot fail but for memory:
+		 * stop if a round removes nothing). */
 		sys->p.inline_workers = true;
-		while ((n = mxp_conf_list(sys, ids, RTE_DIM(ids))) > 0) {
+		while ((n = mxp_conf_list(sys, ids, RTE_DIM(ids))) > 0 && n < before) {
 			uint32_t m = n < RTE_DIM(ids) ? n : RTE_DIM(ids);
 			for (uint32_t i = 0; i < m; i++)
 				mxp_conf_destroy(sys, ids[i], NULL, 0);
+			before = n;
 		}
 	}
 	for (uint16_t i = 0; i < MXP_CONF_MAX_WORKERS; i++) {
@@ -247,6 +250,7 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 	rte_hash_free(sys->ssrcs);
 	rte_free(sys->rcu);
 	conf_pool_fini(&sys->leg_pool);
+	conf_pool_fini(&sys->lc_pool);
 	conf_pool_fini(&sys->os_pool);
 	conf_pool_fini(&sys->kg_pool);
 	conf_pool_fini(&sys->conf_pool);

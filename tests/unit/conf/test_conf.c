@@ -17,6 +17,7 @@
 #include "mxp_rtp.h"
 #include "mxp_srtp_sdes.h"
 #include "mxp_test.h"
+#include "conf_priv.h"
 
 #define MAXF 4096
 #define PAYLOAD 160
@@ -997,7 +998,223 @@ MXP_TEST(memory_returns_to_zero)
 	mxp_conf_sys_destroy(sys);
 }
 
+
+/* ---- group moves, rekeys and the SSRC registry --------------------------------------------- */
+static int
+add_leg_mki(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
+	    uint8_t mki)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.remote_known = true;
+	lp.remote = pr->addr;
+	lp.remote_port = pr->port;
+	lp.mode = mode;
+	conf_key(&lp.in, pr->in_key);
+	conf_key(&lp.out, pr->out_key);
+	lp.out.key[0].mki_len = 1;
+	lp.out.key[0].mki[0] = mki;
+	char err[256] = "";
+	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
+	if (r)
+		printf("# leg_add: %s\n", err);
+	return r;
+}
+
+/* every stream a leg sends belongs to a group the conference still has */
+static bool
+streams_in_live_groups(struct mxp_conf_sys *sys, uint32_t leg_id)
+{
+	struct mxp_leg_ctl *lc = conf_find_leg(sys, leg_id);
+	struct mxp_leg *l = lc->leg;
+	struct mxp_ostream *os;
+	bool ok = true;
+	SLIST_FOREACH(os, &l->streams, by_sender) {
+		struct mxp_keygroup *kg;
+		bool found = false;
+		TAILQ_FOREACH(kg, &l->conf->kgs, next)
+			found |= kg == os->kg;
+		if (!found) {
+			printf("#   leg %u has a stream to a group not in the conference (kg id %u)\n",
+			       leg_id, os->kg->id);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/*
+ * A recvonly leg alone in its group re-negotiates: sendrecv and a new outbound key, in one
+ * modification. It must end with streams to live groups only, and everything must go back
+ * to zero when the legs leave.
+ */
+static void
+mode_and_rekey(struct mxp_test_ctx *t, bool existing)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer s, l;
+	peer_init(&s, 500, 510, "192.0.2.50", 5500);
+	peer_init(&l, 501, 511, "192.0.2.51", 5502);
+	MXP_CHECK_EQ(t, add_leg_mki(sys, c, &s, MXP_SM_SENDRECV, 1), 0);
+	MXP_CHECK_EQ(t, add_leg_mki(sys, c, &l, MXP_SM_RECVONLY, 1), 0);
+	struct mxp_leg_mod m = { .set_mode = true, .mode = MXP_SM_SENDRECV, .add_out_key = true,
+				 .activate_out = true, .activate_mki_len = 1 };
+	m.activate_mki[0] = 2;
+	m.out_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	uint8_t k[30];
+	key_fill(k, existing ? 510 : 777); /* s's group key, or a new one */
+	memcpy(m.out_key.key, k, 16);
+	memcpy(m.out_key.salt, k + 16, 14);
+	m.out_key.mki_len = 1;
+	m.out_key.mki[0] = 2;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, l.leg.id, &m, err, sizeof(err)), 0);
+	MXP_CHECK(t, streams_in_live_groups(sys, l.leg.id));
+	/* a new group takes the freed group's pool slot */
+	struct peer x;
+	peer_init(&x, 502, 512, "192.0.2.52", 5504);
+	MXP_CHECK_EQ(t, add_leg_mki(sys, c, &x, MXP_SM_SENDRECV, 1), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, l.leg.id, NULL, err, sizeof(err)), 0);
+	/* two senders left, s and x, in a group each: every group has a stream from each */
+	struct mxp_keygroup_info kgi[8];
+	int nkg = mxp_conf_keygroups(sys, c, kgi, 8);
+	MXP_CHECK_EQ(t, nkg, 2);
+	for (int i = 0; i < nkg && i < 8; i++)
+		MXP_CHECK_EQ(t, kgi[i].streams, 2);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+	struct mxp_conf_memory mm;
+	mxp_conf_memory(sys, &mm);
+	MXP_CHECK_EQ(t, mm.ostreams, 0);
+	MXP_CHECK_EQ(t, mm.keys, 0);
+	MXP_CHECK_EQ(t, mm.keygroups, 0);
+	peer_fini(&s), peer_fini(&l), peer_fini(&x);
+	mxp_conf_sys_destroy(sys);
+}
+
+MXP_TEST(unhold_and_rekey_to_new_group) { mode_and_rekey(t, false); }
+MXP_TEST(unhold_and_rekey_to_existing_group) { mode_and_rekey(t, true); }
+
+
+/*
+ * A participant sends under a key group's key with the SSRC of one of our output streams:
+ * the stream moves to a fresh SSRC on the worker. The SSRC registry (sys->ssrcs) must end
+ * empty when everything is gone.
+ */
+MXP_TEST(ssrc_move_keeps_registry)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer s, r, x;
+	peer_init(&s, 600, 610, "192.0.2.60", 5600);
+	peer_init(&r, 601, 611, "192.0.2.61", 5602);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &s, MXP_SM_SENDRECV, false), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &r, MXP_SM_SENDRECV, false), 0);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	send_srtp(&s, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &r, &g), 1);
+	uint32_t out_ssrc = (uint32_t)g.rtp[0][8] << 24 | (uint32_t)g.rtp[0][9] << 16 |
+			    (uint32_t)g.rtp[0][10] << 8 | g.rtp[0][11];
+	sent_clear();
+	/* x sends under r's group key (611) with that SSRC */
+	peer_init(&x, 611, 612, "192.0.2.62", 5604);
+	srtp_dealloc(x.tx);
+	x.ssrc = out_ssrc;
+	x.tx = srtp_session(x.in_key, false, x.ssrc);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &x, MXP_SM_SENDRECV, false), 0);
+	send_srtp(&x, plain, &plen);
+	mxp_conf_flush(g_w);
+	sent_clear();
+	send_srtp(&s, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &r, &g), 1);
+	uint32_t moved = (uint32_t)g.rtp[0][8] << 24 | (uint32_t)g.rtp[0][9] << 16 |
+			 (uint32_t)g.rtp[0][10] << 8 | g.rtp[0][11];
+	MXP_CHECK(t, moved != out_ssrc);
+	sent_clear();
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, rte_hash_count(sys->ssrcs), 0);
+	peer_fini(&s), peer_fini(&r), peer_fini(&x);
+	mxp_conf_sys_destroy(sys);
+}
+
+
+static void
+rekey_moves(struct mxp_test_ctx *t, enum mxp_conf_mode mode)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	uint32_t c = new_conf(sys, mode);
+	struct peer p[4];
+	for (int i = 0; i < 4; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "192.0.2.%d", 80 + i);
+		peer_init(&p[i], 700 + i, i < 2 ? 710 : 720 + i, a, (uint16_t)(5700 + 2 * i));
+		MXP_CHECK_EQ(t, add_leg_mki(sys, c, &p[i], i == 3 ? MXP_SM_RECVONLY : MXP_SM_SENDRECV, 1), 0);
+	}
+	/* leg 3 (alone) moves to leg 2's group; leg 0 (shared) moves to a new group; leg 1 follows */
+	struct { int leg; unsigned int seed; } moves[] = { { 3, 722 }, { 0, 777 }, { 1, 777 }, { 2, 710 } };
+	for (unsigned int k = 0; k < RTE_DIM(moves); k++) {
+		struct mxp_leg_mod m = { .add_out_key = true, .activate_out = true, .activate_mki_len = 1,
+					 .remove_out = true, .remove_mki_len = 1 };
+		m.activate_mki[0] = 2;
+		m.remove_mki[0] = 1;
+		m.out_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+		uint8_t kk[30];
+		key_fill(kk, moves[k].seed);
+		memcpy(m.out_key.key, kk, 16);
+		memcpy(m.out_key.salt, kk + 16, 14);
+		m.out_key.mki_len = 1;
+		m.out_key.mki[0] = 2;
+		int r = mxp_conf_leg_modify(sys, p[moves[k].leg].leg.id, &m, err, sizeof(err));
+		if (r)
+			printf("# modify: %s\n", err);
+		MXP_CHECK_EQ(t, r, 0);
+		/* now swap MKIs back so the next round can use 2 again */
+		struct mxp_leg_mod m2 = { .add_out_key = true, .activate_out = true, .activate_mki_len = 1,
+					  .remove_out = true, .remove_mki_len = 1 };
+		m2.activate_mki[0] = 1; m2.remove_mki[0] = 2;
+		m2.out_key = m.out_key; m2.out_key.mki[0] = 1;
+		r = mxp_conf_leg_modify(sys, p[moves[k].leg].leg.id, &m2, err, sizeof(err));
+		if (r)
+			printf("# modify2: %s\n", err);
+		MXP_CHECK_EQ(t, r, 0);
+		uint8_t plain[256];
+		int plen;
+		for (int i = 0; i < 4; i++)
+			send_srtp(&p[i], plain, &plen);
+		mxp_conf_flush(g_w);
+		for (int q = 0; q < 50; q++)
+			mxp_conf_worker_poll(g_w);
+		sent_clear();
+	}
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+	struct mxp_conf_memory mm;
+	mxp_conf_memory(sys, &mm);
+	MXP_CHECK_EQ(t, mm.ostreams, 0);
+	MXP_CHECK_EQ(t, mm.keys, 0);
+	MXP_CHECK_EQ(t, mm.keygroups, 0);
+	MXP_CHECK_EQ(t, mm.rcv_bytes, 0);
+	MXP_CHECK_EQ(t, mm.total_bytes, 0);
+	MXP_CHECK_EQ(t, rte_hash_count(sys->ssrcs), 0);
+	for (int i = 0; i < 4; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+MXP_TEST(rekey_moves_switch) { rekey_moves(t, MXP_CONF_SWITCH); }
+MXP_TEST(rekey_moves_mix) { rekey_moves(t, MXP_CONF_MIX); }
+
 static const struct mxp_test_case cases[] = {
+	MXP_CASE(rekey_moves_switch),
+	MXP_CASE(rekey_moves_mix),
+	MXP_CASE(ssrc_move_keeps_registry),
+	MXP_CASE(unhold_and_rekey_to_new_group),
+	MXP_CASE(unhold_and_rekey_to_existing_group),
 	MXP_CASE(memory_returns_to_zero),
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
