@@ -48,6 +48,14 @@ codec_pt(enum mxp_media_codec c)
 	return c == MXP_MEDIA_CODEC_PCMA ? 8 : c == MXP_MEDIA_CODEC_G722 ? 9 : 0;
 }
 
+/* A mix leg's jitter buffer keeps the received mbufs; it returns each here once played. */
+static void
+mix_release(void *ref, void *arg)
+{
+	(void)arg;
+	rte_pktmbuf_free(ref);
+}
+
 /* ---- control side: allocation ---------------------------------------------------------------- */
 
 int
@@ -110,6 +118,7 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 		.event_pt = p->event_pt ? p->event_pt : -1,
 		.cn_pt = 13,
 		.mode = (uint8_t)p->mode,
+		.release = mix_release,
 	};
 	/* Audio payload types: the leg's list, or PCMU/PCMA/G722 if it gave none. */
 	static const uint8_t dflt[] = { 0, 8, 9 };
@@ -227,6 +236,7 @@ void
 conf_mix_leg_unlink(struct mxp_leg *l)
 {
 	mxp_media_mixer_leg_remove(l->conf->mixer, l->ml);
+	mxp_media_leg_fini(l->ml); /* the mbufs it still holds */
 	if (receives(l->mode))
 		l->kg->nrecv_codec[l->out_codec]--;
 }
@@ -243,6 +253,7 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		return;
 	}
 	struct mxp_media_pkt pkt = {
+		.ref = m,
 		.payload = p + ri->hdr_len,
 		.len = (uint16_t)plen,
 		.seq = ri->seq,
@@ -275,7 +286,8 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		l->st.rx_bytes += len;
 		l->conf->rx_pkts++;
 	}
-	rte_pktmbuf_free(m);
+	if (!mxp_media_rx_taken(r))
+		rte_pktmbuf_free(m); /* else the leg holds it until played (mix_release) */
 }
 
 /* Build an RTP packet (header + payload) in a fresh mbuf. */

@@ -152,7 +152,7 @@ layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 		maxs = s > maxs ? s : maxs;
 	}
 	lo->n_slots = pow2ceil((p->max_delay_ms + 4u * p->ptime_ms) / p->ptime_ms);
-	lo->stride = (unsigned)MEDIA_ALIGN(sizeof(struct jb_slot) + p->max_payload, 16);
+	lo->stride = sizeof(struct jb_slot);
 	lo->fifo_cap = 2 * maxs + MXP_MEDIA_MAX_FRAME + 2 * 2 * PLC_PITCH_MAX;
 	lo->head = MEDIA_ALIGN(sizeof(struct mxp_media_leg), MEDIA_CACHE_LINE);
 	lo->slots = (size_t)lo->n_slots * lo->stride;
@@ -174,11 +174,25 @@ mxp_media_leg_size(const struct mxp_media_leg_params *params)
 	return lo.total;
 }
 
+static inline void
+ref_release(const struct mxp_media_leg *l, struct jb_slot *s)
+{
+	void *ref = s->ref;
+	s->ref = NULL;
+	if (l->p.release != NULL)
+		l->p.release(ref, l->p.release_arg);
+}
+
 static void
 stream_reset(struct mxp_media_leg *l)
 {
-	for (uint32_t i = 0; i < l->n_slots; i++)
-		((struct jb_slot *)(l->slots + (size_t)i * l->slot_stride))->used = 0;
+	for (uint32_t i = 0; i < l->n_slots && l->n_buffered > 0; i++) {
+		struct jb_slot *s = (struct jb_slot *)(l->slots + (size_t)i * l->slot_stride);
+		if (s->ref != NULL) {
+			ref_release(l, s);
+			l->n_buffered--;
+		}
+	}
 	l->n_buffered = 0;
 	l->fifo_len = 0;
 	l->have_stream = false;
@@ -237,10 +251,15 @@ mxp_media_leg_init(struct mxp_media_leg *l, const struct mxp_media_leg_params *p
 	l->level = 127;
 	l->talker_slot = -1;
 	l->lim_gain = 1.0f;
+	memset(l->slots, 0, (size_t)l->n_slots * l->slot_stride);
 	stream_reset(l);
-	for (uint32_t i = 0; i < l->n_slots; i++)
-		memset(l->slots + (size_t)i * l->slot_stride, 0, sizeof(struct jb_slot));
 	return 0;
+}
+
+void
+mxp_media_leg_fini(struct mxp_media_leg *l)
+{
+	stream_reset(l);
 }
 
 uint32_t
@@ -307,6 +326,7 @@ mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stat
 	st->speaking = l->speaking;
 	st->talker = l->talker_slot >= 0;
 	st->jitter = l->jitter_q4 >> 4;
+	st->buffered = l->n_buffered;
 }
 
 /* ---- receive ---------------------------------------------------------------------------- */
@@ -443,8 +463,7 @@ mxp_media_leg_prefetch(const struct mxp_media_leg *l, uint16_t seq)
 {
 	const char *s = (const char *)slot_at(l, seq);
 	__builtin_prefetch(s, 1);
-	__builtin_prefetch(s + 64, 1);
-	__builtin_prefetch(s + 128, 1);
+	__builtin_prefetch(s + sizeof(struct jb_slot) - 1, 1);
 }
 
 enum mxp_media_rx_result
@@ -477,9 +496,13 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		goto out;
 	}
 	unsigned dur = mxp_media_codec_ts_units(codec, pkt->len);
+	/* the slot keeps payload - ref in 48 bits (any two user-space pointers) */
+	int64_t poff = (int64_t)((uintptr_t)pkt->payload - (uintptr_t)pkt->ref);
 	if (pkt->len == 0 || pkt->len > l->p.max_payload || dur == 0 ||
 	    ((codec == MXP_MEDIA_CODEC_L16_8K || codec == MXP_MEDIA_CODEC_L16_16K) &&
-	     (pkt->len & 1))) {
+	     (pkt->len & 1)) ||
+	    pkt->ref == NULL || poff >= (int64_t)1 << (JB_OFF_BITS - 1) ||
+	    poff < -((int64_t)1 << (JB_OFF_BITS - 1))) {
 		r = MXP_MEDIA_RX_BAD_PAYLOAD;
 		goto out;
 	}
@@ -513,7 +536,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 				l->jump_seq = pkt->seq;
 				l->jump_transit = jt;
 				r = l->anchored && ts < l->play_ts ? MXP_MEDIA_RX_LATE :
-								   MXP_MEDIA_RX_RESYNC;
+								   MXP_MEDIA_RX_OUTLIER;
 				goto out;
 			}
 			r = MXP_MEDIA_RX_RESYNC;
@@ -553,23 +576,23 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	if (!l->anchored && seq < l->next_seq)
 		l->next_seq = seq; /* reordered before playout started */
 	struct jb_slot *s = slot_at(l, seq);
-	if (s->used) {
-		if (s->seq == seq) {
+	if (s->ref != NULL) {
+		if (jb_seq16(s) == (uint16_t)seq) {
 			r = MXP_MEDIA_RX_DUPLICATE;
 			goto out;
 		}
-		/* an unplayed packet a whole buffer older: cannot happen while seq - next_seq
-		 * < n_slots, kept as a guard */
+		/* an unplayed packet a whole buffer away: only when a packet reordered before
+		 * playout started moved next_seq down by more than the free slots */
+		ref_release(l, s);
 		l->n_buffered--;
 	}
-	s->used = 1;
-	s->seq = seq;
-	s->ts = ts;
+	s->ref = pkt->ref;
+	s->off_seq = ((uint64_t)poff & (((uint64_t)1 << JB_OFF_BITS) - 1)) |
+		     (uint64_t)(uint16_t)seq << JB_OFF_BITS;
+	s->ts = (uint32_t)ts;
 	s->len = pkt->len;
-	s->codec = codec;
+	s->codec = (uint8_t)(codec | (pkt->marker ? JB_MARKER : 0));
 	s->level = pkt->level <= 127 ? pkt->level : MXP_MEDIA_LEVEL_NONE;
-	s->marker = pkt->marker;
-	memcpy(s->payload, pkt->payload, pkt->len);
 	l->n_buffered++;
 	l->dtx = false;
 	if (l->act_idx < 0 && l->mixer != NULL)
@@ -581,27 +604,46 @@ out:
 
 /* ---- playout ---------------------------------------------------------------------------- */
 
-/* Lowest buffered packet at or after next_seq, or NULL. */
-static struct jb_slot *
-next_slot(const struct mxp_media_leg *l)
+/* A buffered packet as playout sees it: its slot and the extended sequence number and
+ * timestamp (the slot keeps their low halves). */
+struct jb_pkt {
+	struct jb_slot *slot; /* NULL: no packet */
+	int64_t ts;
+	uint32_t seq;
+	uint16_t len;
+	uint8_t codec;
+};
+
+/* Lowest buffered packet at or after next_seq (pk->slot NULL if none). */
+static const struct jb_pkt *
+next_slot(const struct mxp_media_leg *l, struct jb_pkt *pk)
 {
+	pk->slot = NULL;
 	if (l->n_buffered == 0)
-		return NULL;
+		return pk;
 	for (uint32_t s = l->next_seq; (int32_t)(l->max_seq - s) >= 0; s++) {
 		struct jb_slot *sl = slot_at(l, s);
-		if (sl->used && sl->seq == s)
-			return sl;
+		if (sl->ref != NULL && jb_seq16(sl) == (uint16_t)s) {
+			pk->slot = sl;
+			pk->seq = s;
+			pk->ts = l->max_ts + (int32_t)(sl->ts - (uint32_t)l->max_ts);
+			pk->len = sl->len;
+			pk->codec = jb_codec(sl);
+			break;
+		}
 	}
-	return NULL;
+	return pk;
 }
 
+/* The packet leaves the buffer: counted, and its buffer returned to the caller. */
 static inline void
-slot_consume(struct mxp_media_leg *l, struct jb_slot *s)
+slot_consume(struct mxp_media_leg *l, struct jb_pkt *pk)
 {
-	if (s->seq > l->next_seq)
-		l->st.lost += s->seq - l->next_seq;
-	l->next_seq = s->seq + 1;
-	s->used = 0;
+	if (pk->seq > l->next_seq)
+		l->st.lost += pk->seq - l->next_seq;
+	l->next_seq = pk->seq + 1;
+	ref_release(l, pk->slot);
+	pk->slot = NULL;
 	l->n_buffered--;
 }
 
@@ -636,43 +678,44 @@ codec_switch(struct mxp_media_leg *l, uint8_t c)
 
 /* Decode a packet, appending to the fifo (or to scratch when out == NULL). */
 static unsigned
-decode_into(struct mxp_media_leg *l, const struct jb_slot *s, int16_t *out)
+decode_into(struct mxp_media_leg *l, const struct jb_pkt *pk, int16_t *out)
 {
-	switch (s->codec) {
+	const uint8_t *pl = jb_payload(pk->slot);
+	switch (pk->codec) {
 	case MXP_MEDIA_CODEC_PCMU:
-		mxp_media_ulaw_decode(out, s->payload, s->len);
-		return s->len;
+		mxp_media_ulaw_decode(out, pl, pk->len);
+		return pk->len;
 	case MXP_MEDIA_CODEC_PCMA:
-		mxp_media_alaw_decode(out, s->payload, s->len);
-		return s->len;
+		mxp_media_alaw_decode(out, pl, pk->len);
+		return pk->len;
 	case MXP_MEDIA_CODEC_G722:
-		return mxp_media_g722_decode(&l->g722, out, s->payload, s->len);
+		return mxp_media_g722_decode(&l->g722, out, pl, pk->len);
 	default:
-		mxp_media_l16_decode(out, s->payload, s->len / 2u);
-		return s->len / 2u;
+		mxp_media_l16_decode(out, pl, pk->len / 2u);
+		return pk->len / 2u;
 	}
 }
 
 /* Decode the packet at play_ts into the fifo; false if there is none. */
 static bool
-fifo_fill(struct mxp_media_leg *l, struct jb_slot *s)
+fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 {
-	if (s->codec != l->cur_codec) {
+	if (pk->codec != l->cur_codec) {
 		/* a change of sample rate happens only at a frame start (media_leg_tick) */
-		if (mxp_media_codec_rate(s->codec) != l->rate)
+		if (mxp_media_codec_rate(pk->codec) != l->rate)
 			return false;
-		codec_switch(l, s->codec);
+		codec_switch(l, pk->codec);
 	}
-	unsigned n = mxp_media_codec_samples(s->codec, s->len);
+	unsigned n = mxp_media_codec_samples(pk->codec, pk->len);
 	if (l->fifo_len + n > l->fifo_cap)
 		return false;
 	int16_t *dst = l->fifo + l->fifo_len;
-	n = decode_into(l, s, dst);
+	n = decode_into(l, pk, dst);
 	media_plc_good(&l->plc, dst, n);
 	l->fifo_len += n;
-	l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
+	l->play_ts += mxp_media_codec_ts_units(pk->codec, pk->len);
 	l->st.played += n;
-	slot_consume(l, s);
+	slot_consume(l, pk);
 	return true;
 }
 
@@ -719,14 +762,15 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 	}
 	if (act == ACT_DROP) {
 		/* silence: skip one frame of input (decoded for G.722 state continuity) */
-		struct jb_slot *s = next_slot(l);
-		if (s != NULL && s->ts == l->play_ts && l->fifo_len == 0 &&
+		struct jb_pkt pk;
+		const struct jb_pkt *s = next_slot(l, &pk);
+		if (s->slot != NULL && s->ts == l->play_ts && l->fifo_len == 0 &&
 		    mxp_media_codec_samples(s->codec, s->len) <= l->fifo_cap) {
 			if (s->codec != l->cur_codec)
 				codec_switch(l, s->codec);
-			unsigned d = decode_into(l, s, l->fifo);
+			unsigned d = decode_into(l, &pk, l->fifo);
 			l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
-			slot_consume(l, s);
+			slot_consume(l, &pk);
 			l->st.accelerated += d;
 			media_plc_forget(&l->plc);
 		}
@@ -734,10 +778,10 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 	if (act == ACT_EXPAND || act == ACT_ACCEL) {
 		/* time-scale by one period of 2.5-10 ms found in the upcoming samples */
 		unsigned pmin = 20 * (l->rate / 8000), pmax = 80 * (l->rate / 8000);
-		struct jb_slot *s;
-		while (l->fifo_len < 2 * pmax + n && (s = next_slot(l)) != NULL &&
-		       s->ts == l->play_ts)
-			if (!fifo_fill(l, s))
+		struct jb_pkt pk;
+		while (l->fifo_len < 2 * pmax + n && next_slot(l, &pk)->slot != NULL &&
+		       pk.ts == l->play_ts)
+			if (!fifo_fill(l, &pk))
 				break;
 		if (act == ACT_EXPAND) {
 			unsigned add = media_tsm_expand(l->fifo, l->fifo_len, l->fifo_cap, pmin, pmax);
@@ -756,27 +800,28 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 			o += k;
 			continue;
 		}
-		struct jb_slot *s = next_slot(l);
-		while (s != NULL && s->ts < l->play_ts) {
+		struct jb_pkt pk;
+		const struct jb_pkt *s = next_slot(l, &pk);
+		while (s->slot != NULL && s->ts < l->play_ts) {
 			/* stale: overlaps what was already played (after a skip) */
-			slot_consume(l, s);
+			slot_consume(l, &pk);
 			l->st.rx[MXP_MEDIA_RX_LATE]++;
-			s = next_slot(l);
+			next_slot(l, &pk);
 		}
-		if (s != NULL && s->ts == l->play_ts) {
-			if (!fifo_fill(l, s))
+		if (s->slot != NULL && s->ts == l->play_ts) {
+			if (!fifo_fill(l, &pk))
 				break;
 			continue;
 		}
 		/* gap: conceal up to the next packet or the end of the frame */
 		unsigned want = (n - o) / r;
-		int64_t gap = s != NULL ? s->ts - l->play_ts : INT64_MAX;
+		int64_t gap = s->slot != NULL ? s->ts - l->play_ts : INT64_MAX;
 		unsigned k = gap < (int64_t)want ? (unsigned)gap : want;
 		if (k == 0)
 			k = want ? want : 1;
 		unsigned ks = k * r > n - o ? n - o : k * r;
 		conceal(l, out + o, ks);
-		if (grow > 0 && (s == NULL || s->seq != l->next_seq)) {
+		if (grow > 0 && (s->slot == NULL || s->seq != l->next_seq)) {
 			/* the packet due is missing and the buffer is below its target: wait
 			 * for it (expand) instead of skipping it */
 			grow -= k < grow ? (int64_t)k : grow;
@@ -870,9 +915,10 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		l->play_ts += (int64_t)c->skipped * l->n_ts;
 		l->fifo_len = 0;
 	}
+	struct jb_pkt pk;
 	if (!l->anchored) {
-		struct jb_slot *f = next_slot(l);
-		if (f == NULL) {
+		const struct jb_pkt *f = next_slot(l, &pk);
+		if (f->slot == NULL) {
 			go_quiet(l);
 			return;
 		}
@@ -886,8 +932,8 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	}
 
 	/* a payload type change to a codec of another rate switches at the frame start */
-	struct jb_slot *s = next_slot(l);
-	if (l->fifo_len == 0 && s != NULL && s->ts <= l->play_ts && s->codec != l->cur_codec)
+	const struct jb_pkt *s = next_slot(l, &pk);
+	if (l->fifo_len == 0 && s->slot != NULL && s->ts <= l->play_ts && s->codec != l->cur_codec)
 		codec_switch(l, s->codec);
 	n_s = l->p.ptime_ms * l->rate / 1000;
 
@@ -907,7 +953,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	int64_t offset = nts - l->play_ts;
 	int64_t err = offset - target;
 	int64_t margin = MS_TO_TS(l->p.margin_ms, l->clock);
-	bool have_now = l->fifo_len > 0 || (s != NULL && s->ts <= l->play_ts);
+	bool have_now = l->fifo_len > 0 || (s->slot != NULL && s->ts <= l->play_ts);
 	bool in_speech = l->speaking;
 	enum tick_action act = ACT_NONE;
 
@@ -924,18 +970,18 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	}
 
 	/* fast path: one G.711 packet exactly covering the frame, nothing pending */
-	if (act == ACT_NONE && l->fifo_len == 0 && s != NULL && s->ts == l->play_ts &&
+	if (act == ACT_NONE && l->fifo_len == 0 && s->slot != NULL && s->ts == l->play_ts &&
 	    (s->codec == MXP_MEDIA_CODEC_PCMU || s->codec == MXP_MEDIA_CODEC_PCMA) &&
 	    s->len == n_s && s->codec == l->cur_codec && l->plc.erased == 0 && !l->declick) {
-		uint8_t lv = s->level != MXP_MEDIA_LEVEL_NONE ?
-				     s->level :
+		uint8_t lv = s->slot->level != MXP_MEDIA_LEVEL_NONE ?
+				     s->slot->level :
 				     media_level_from_energy(
-					     mxp_media_g711_energy(s->payload, s->len,
+					     mxp_media_g711_energy(jb_payload(s->slot), s->len,
 								   s->codec == MXP_MEDIA_CODEC_PCMU),
 					     s->len);
 		vad_update(l, lv);
 		if (l->speaking || l->talker_slot >= 0) {
-			unsigned n = decode_into(l, s, pcm);
+			unsigned n = decode_into(l, &pk, pcm);
 			media_plc_good(&l->plc, pcm, n);
 			post_frame(l, pcm, n, c);
 		} else {
@@ -943,7 +989,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		}
 		l->play_ts += s->len;
 		l->st.played += s->len;
-		slot_consume(l, s);
+		slot_consume(l, &pk);
 	} else {
 		produce(l, pcm, n_s, act, err < 0 ? -err : 0);
 		uint8_t lv = media_level_from_energy(c->ops->energy(pcm, n_s & ~15u), n_s & ~15u);

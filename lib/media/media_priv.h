@@ -81,19 +81,39 @@ unsigned media_tsm_expand(int16_t *x, unsigned n, unsigned cap, unsigned pmin, u
 /* ---- level (leg.c) ---- */
 uint8_t media_level_from_energy(uint64_t energy, unsigned n);
 
-/* ---- jitter buffer slot ---- */
+/* ---- jitter buffer slot: a descriptor of a packet the caller's buffer holds ---- */
 
 struct jb_slot {
-	int64_t ts;        /* extended RTP timestamp */
-	uint32_t seq;      /* extended sequence number */
-	uint16_t len;
-	uint8_t codec;
-	uint8_t used;
+	void *ref;         /* caller's buffer (pkt->ref); NULL: the slot is free */
+	uint64_t off_seq;  /* bits 0-47: payload - ref (signed); bits 48-63: RTP sequence */
+	uint32_t ts;       /* RTP timestamp (low half of the extended one, see slot_ts()) */
+	uint16_t len;      /* payload bytes */
+	uint8_t codec;     /* enum mxp_media_codec, bit 7: RTP marker */
 	uint8_t level;     /* RFC 6464 level or MXP_MEDIA_LEVEL_NONE */
-	uint8_t marker;
-	uint8_t pad[6];
-	uint8_t payload[];
 };
+_Static_assert(sizeof(struct jb_slot) == 24, "slot descriptor is 24 bytes");
+
+#define JB_MARKER 0x80
+#define JB_OFF_BITS 48
+
+static inline const uint8_t *
+jb_payload(const struct jb_slot *s)
+{
+	int64_t off = (int64_t)(s->off_seq << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
+	return (const uint8_t *)((uintptr_t)s->ref + (uintptr_t)off);
+}
+
+static inline uint16_t
+jb_seq16(const struct jb_slot *s)
+{
+	return (uint16_t)(s->off_seq >> JB_OFF_BITS);
+}
+
+static inline uint8_t
+jb_codec(const struct jb_slot *s)
+{
+	return s->codec & (uint8_t)~JB_MARKER;
+}
 
 #define JB_BUCKETS 8       /* transit window: 8 buckets of 2^20 us (~1 s) */
 

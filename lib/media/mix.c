@@ -232,6 +232,12 @@ mxp_media_mixer_stats_get(const struct mxp_media_mixer *m, struct mxp_media_mixe
 	*st = m->st;
 	st->legs = m->n_legs;
 	st->active_legs = m->n_active;
+	st->buffered = 0;
+	for (uint32_t i = 0; i < m->n_legs; i++) {
+		struct mxp_media_leg_stats ls;
+		mxp_media_leg_stats_get(m->legs[i], &ls);
+		st->buffered += ls.buffered;
+	}
 }
 
 /* ---- limiter ---------------------------------------------------------------------------- */
@@ -376,8 +382,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			const char *s = (const char *)b->slots +
 					(size_t)(b->next_seq & b->slot_mask) * b->slot_stride;
 			__builtin_prefetch(s);
-			__builtin_prefetch(s + 64);
-			__builtin_prefetch(s + 128);
+			__builtin_prefetch(s + sizeof(struct jb_slot) - 1);
 		}
 		media_leg_tick(l, &c);
 		if (l->eligible && l->talker_slot < 0) {

@@ -85,10 +85,25 @@ struct mxp_media_leg_params {
 	uint8_t mode;              /**< enum mxp_media_mode */
 	uint8_t vad_threshold;     /**< speech above -N dBov; default 50 */
 	uint16_t hangover_ms;      /**< speech hangover; default 300 */
+	/**
+	 * Returns a packet buffer the leg took (see mxp_media_leg_rx()) once the leg is done
+	 * with it: played, dropped as stale, overwritten, on a stream restart, or by
+	 * mxp_media_leg_fini(). Called from rx, the mix tick and fini, on the caller's
+	 * thread; it must not call back into the leg. NULL: buffers are never returned
+	 * (they outlive the leg).
+	 */
+	void (*release)(void *ref, void *arg);
+	void *release_arg;         /**< passed to release */
 };
 
-/** One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. */
+/**
+ * One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. The jitter
+ * buffer keeps audio by reference: ref is the caller's buffer that holds the payload
+ * (in lib/conf the rte_mbuf), payload points into it (within 2^47 bytes of ref either
+ * way, which any two user-space pointers are).
+ */
 struct mxp_media_pkt {
+	void *ref;                 /**< buffer holding payload; required for audio */
 	const uint8_t *payload;
 	uint16_t len;
 	uint16_t seq;
@@ -109,7 +124,8 @@ struct mxp_media_pkt {
 	X(UNKNOWN_PT,  "dropped: payload type not configured for this leg") \
 	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload") \
 	X(NOT_SENDING, "dropped: leg is recvonly or inactive") \
-	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)")
+	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)") \
+	X(OUTLIER,     "dropped: far off the stream's timeline; a second one in step restarts it")
 
 enum mxp_media_rx_result {
 #define MXP_MEDIA_RX_ENUM(n, d) MXP_MEDIA_RX_##n,
@@ -117,6 +133,17 @@ enum mxp_media_rx_result {
 #undef MXP_MEDIA_RX_ENUM
 	MXP_MEDIA_RX_COUNT
 };
+
+/**
+ * Whether mxp_media_leg_rx() took the packet's buffer (pkt->ref): exactly for AUDIO and
+ * RESYNC, the results that queue the packet. The leg then owns ref until it hands it to
+ * params.release; for every other result the caller still owns it.
+ */
+static inline bool
+mxp_media_rx_taken(enum mxp_media_rx_result r)
+{
+	return r == MXP_MEDIA_RX_AUDIO || r == MXP_MEDIA_RX_RESYNC;
+}
 
 /** Name and description of an rx result ("late", "dropped: arrived after ..."). */
 const char *mxp_media_rx_result_name(enum mxp_media_rx_result r);
@@ -149,6 +176,7 @@ struct mxp_media_leg_stats {
 	uint32_t depth_ms;         /**< current playout delay of the newest packet */
 	uint32_t target_ms;        /**< adaptive target delay */
 	uint32_t jitter;           /**< RFC 3550 interarrival jitter, timestamp units */
+	uint32_t buffered;         /**< packet buffers (refs) the leg holds now */
 	uint8_t level;             /**< last frame level, -dBov (127 = silence) */
 	bool speaking;             /**< speech detected (with hangover) */
 	bool talker;               /**< in the mixer's talker set */
@@ -157,8 +185,9 @@ struct mxp_media_leg_stats {
 struct mxp_media_leg;
 
 /**
- * Memory a leg needs for params (jitter buffer slots are sized from ptime, max_delay
- * and max_payload). Allocate it 64-byte aligned.
+ * Memory a leg needs for params (the jitter buffer's slots are sized from ptime and
+ * max_delay; the buffered payloads stay in the caller's buffers). Allocate it 64-byte
+ * aligned.
  * @return bytes, or 0 if params are invalid.
  */
 size_t mxp_media_leg_size(const struct mxp_media_leg_params *p);
@@ -171,7 +200,13 @@ int mxp_media_leg_init(struct mxp_media_leg *leg, const struct mxp_media_leg_par
 
 /**
  * Per received packet: classify, detect telephone events, queue audio in the jitter
- * buffer. O(1); copies at most max_payload bytes.
+ * buffer. O(1); copies nothing: the slot refers to pkt->ref.
+ *
+ * Ownership: when the result is MXP_MEDIA_RX_AUDIO or MXP_MEDIA_RX_RESYNC
+ * (mxp_media_rx_taken()), the leg has taken pkt->ref and returns it exactly once through
+ * params.release; the caller must neither free nor modify the buffer until then. For
+ * every other result (events, CN, duplicates, late packets, outliers, bad payloads, ...)
+ * the caller keeps it. An audio packet without ref is BAD_PAYLOAD.
  * @param now_us arrival time (same clock as the ticks).
  * @param ev filled when the result is MXP_MEDIA_RX_EVENT and a digit starts or ends
  *        (ev->type NONE for retransmissions and updates); may be NULL.
@@ -182,8 +217,15 @@ enum mxp_media_rx_result mxp_media_leg_rx(struct mxp_media_leg *leg,
 					   struct mxp_media_event *ev);
 
 /**
- * Ask the CPU for the jitter-buffer slot a packet with this sequence number will go to
- * (a prefetch: no effect on the result). Call it a few packets ahead of
+ * Release every packet buffer the leg holds (through params.release) and forget the
+ * stream, as at a stream restart. Call it before freeing the leg (lib/conf: when the leg
+ * is removed, after mxp_media_mixer_leg_remove()); the leg remains usable. Idempotent.
+ */
+void mxp_media_leg_fini(struct mxp_media_leg *leg);
+
+/**
+ * Ask the CPU for the jitter-buffer slot descriptor a packet with this sequence number
+ * will go to (a prefetch: no effect on the result). Call it a few packets ahead of
  * mxp_media_leg_rx(), once the leg's own lines are in cache: with thousands of legs each
  * leg's state is cold when its next packet arrives, 20 ms later.
  */
@@ -253,6 +295,7 @@ struct mxp_media_mixer_stats {
 	uint64_t talker_changes;   /**< talker set joins + leaves */
 	uint64_t limited_frames;   /**< output frames where the limiter reduced gain */
 	uint32_t legs, active_legs;
+	uint32_t buffered;         /**< packet buffers the attached legs hold now */
 };
 
 struct mxp_media_mixer;

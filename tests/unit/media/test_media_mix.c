@@ -61,7 +61,7 @@ static void
 conf_free(struct conf *c)
 {
 	for (unsigned i = 0; i < c->n; i++) {
-		free(c->leg[i]);
+		sim_leg_free(c->leg[i]);
 		free(c->cap[i]);
 	}
 	free(c->m);
@@ -77,7 +77,7 @@ conf_tick(struct conf *c)
 		if (!c->sending[i])
 			continue;
 		sim_src_next(&c->src[i], buf, &pkt);
-		mxp_media_leg_rx(c->leg[i], &pkt, c->now + 2000, NULL);
+		sim_leg_rx(c->leg[i], &pkt, c->now + 2000, NULL);
 	}
 	c->now += (uint64_t)c->ptime * 1000;
 	const struct mxp_media_mix_result *r = mxp_media_mix_tick(c->m, c->now);
@@ -425,7 +425,7 @@ MXP_TEST(idle_conference_and_dtx_cost_nothing)
 		.payload = &cn, .len = 1, .seq = c.src[7].seq++, .ts = c.src[7].ts,
 		.ssrc = c.src[7].ssrc, .pt = 13, .level = MXP_MEDIA_LEVEL_NONE,
 	};
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(c.leg[7], &pkt, c.now + 2000, NULL), MXP_MEDIA_RX_CN);
+	MXP_CHECK_EQ(t, sim_leg_rx(c.leg[7], &pkt, c.now + 2000, NULL), MXP_MEDIA_RX_CN);
 	for (unsigned k = 0; k < 30; k++)
 		r = conf_tick(&c);
 	MXP_CHECK_EQ(t, r->active_legs, 0);
@@ -464,7 +464,7 @@ MXP_TEST(telephone_events_reported_not_mixed)
 			.payload = b, .len = 4, .seq = (uint16_t)(100 + k), .ts = 5000,
 			.ssrc = 77, .pt = 101, .marker = k == 0, .level = MXP_MEDIA_LEVEL_NONE,
 		};
-		MXP_CHECK_EQ(t, mxp_media_leg_rx(c.leg[a], &p, c.now + 1000, &ev),
+		MXP_CHECK_EQ(t, sim_leg_rx(c.leg[a], &p, c.now + 1000, &ev),
 			     MXP_MEDIA_RX_EVENT);
 		if (ev.type & MXP_MEDIA_EVENT_START) {
 			starts++;
@@ -487,7 +487,7 @@ MXP_TEST(telephone_events_reported_not_mixed)
 	uint8_t shortp[2] = {1, 2};
 	struct mxp_media_pkt p = {.payload = shortp, .len = 2, .seq = 200, .ts = 9000,
 				  .ssrc = 77, .pt = 101, .level = MXP_MEDIA_LEVEL_NONE};
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(c.leg[a], &p, c.now, &ev), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, sim_leg_rx(c.leg[a], &p, c.now, &ev), MXP_MEDIA_RX_BAD_PAYLOAD);
 	conf_free(&c);
 }
 
