@@ -351,8 +351,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			continue;
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 		struct mxp_media_tx_hdr hdr;
-		int plen = mxp_media_tx_frame(tl->priv->mtx, tk->pcm, tk->samples, res->skipped, pay,
-					      sizeof(pay), &hdr);
+		int plen = mxp_media_tx_frame(tl->priv->mtx, tk->coder, tk->pcm, tk->samples,
+					      res->skipped, pay, sizeof(pay), &hdr);
 		if (plen <= 0)
 			continue;
 		struct rte_mbuf *m = rtp_mbuf(w, hdr.ssrc, hdr.seq, hdr.ts, hdr.pt, hdr.marker, pay,

@@ -246,11 +246,10 @@ mxp_media_leg_init(struct mxp_media_leg *l, const struct mxp_media_leg_params *p
 	mxp_media_g722_init(&l->g722);
 	media_plc_reset(&l->plc, l->rate);
 	mxp_media_rs_init(&l->rs_in, l->rate, l->rate);
-	mxp_media_rs_init(&l->rs_priv, 8000, 8000);
 	l->hang_ticks = (uint16_t)((p.hangover_ms + p.ptime_ms - 1) / p.ptime_ms);
 	l->level = 127;
 	l->talker_slot = -1;
-	l->lim_gain = 1.0f;
+	l->frame = MEDIA_NO_FRAME;
 	memset(l->slots, 0, (size_t)l->n_slots * l->slot_stride);
 	stream_reset(l);
 	return 0;
@@ -874,10 +873,11 @@ post_frame(struct mxp_media_leg *l, int16_t *pcm, unsigned n, const struct leg_t
 		mxp_media_rs_init(&l->rs_in, l->rate, c->mix_rate);
 		l->declick = true;
 	}
-	unsigned m = mxp_media_rs_run(&l->rs_in, l->frame, pcm, n);
+	unsigned m = mxp_media_rs_run(&l->rs_in, c->frame, pcm, n);
 	if (l->declick)
-		declick(l, l->frame, m, c->mix_rate);
-	l->last_out = l->frame[m - 1];
+		declick(l, c->frame, m, c->mix_rate);
+	l->last_out = c->frame[m - 1];
+	l->frame = c->frame_idx;
 	l->frame_ok = true;
 }
 

@@ -165,21 +165,15 @@ struct mxp_media_leg {
 	bool declick;           /* next output frame must be spliced to last_out */
 	int16_t last_out;
 
-	/* this tick's frame at the mix rate */
-	bool frame_ok;          /* decoded PCM in frame[] */
+	/* this tick's frame at the mix rate: in a buffer the mixer lends for the tick */
+	bool frame_ok;          /* decoded PCM in the mixer's frame[frame] */
 	bool eligible;          /* may be mixed this tick */
+	uint8_t frame;          /* index in the mixer's frame pool, MEDIA_NO_FRAME */
 	uint8_t level;          /* -dBov of this tick */
 	bool speaking;
 	uint16_t hang, hang_ticks;
 	int32_t loud_q8;        /* smoothed loudness (127 - level) << 8 */
-	int16_t frame[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-
-	/* talker state (private mix) */
-	int8_t talker_slot;
-	float lim_gain;
-	struct mxp_media_rs rs_priv; /* mix rate -> output rate */
-	int16_t priv[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t priv_out[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int8_t talker_slot;     /* index in the mixer's talker list, -1 */
 
 	/* RFC 4733 */
 	bool ev_valid, ev_ended;
@@ -193,6 +187,19 @@ struct mxp_media_leg {
 
 /* ---- the mixer ---- */
 
+#define MEDIA_NO_FRAME 0xff
+/* Frames lent per tick: the talkers', the candidates' (2 per talker) and one in flight. */
+#define MEDIA_FRAMES(max_talkers) (3u * (max_talkers) + 1u)
+
+/* State of one talker's private mix, for as long as the leg stays a talker. */
+struct media_talker {
+	struct mxp_media_coder coder; /* its encoder (the leg's out codec) */
+	struct mxp_media_rs rs;       /* mix rate -> the talker's output rate */
+	float lim_gain;               /* limiter of the private mix */
+	int16_t *priv;                /* private mix at the mix rate (frame_len) */
+	int16_t *priv_out;            /* resampled to 8 kHz (frame_len / 2) */
+};
+
 struct mxp_media_mixer {
 	struct mxp_media_mixer_params p;
 	const struct media_simd_ops *ops;
@@ -204,18 +211,40 @@ struct mxp_media_mixer {
 	uint32_t n_out[2];       /* receiving legs per output rate (8k, 16k) */
 	uint64_t ptime_us, next_tick_us, tick;
 	struct mxp_media_leg *talkers[MXP_MEDIA_MAX_TALKERS];
+	uint8_t tslot[MXP_MEDIA_MAX_TALKERS]; /* talkers[i]'s state: ts[tslot[i]] */
 	uint8_t n_talkers;
+	uint8_t ts_used;         /* bit i: ts[i] belongs to a talker */
+	uint8_t n_frames, n_free;
+	uint8_t free_frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)]; /* stack of free frames */
+	uint16_t frame_len;      /* samples per frame buffer: a ptime at 16 kHz */
 	bool was_silent;
 	float lim_gain;
 	struct mxp_media_rs rs_shared; /* mix rate -> 8 kHz */
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
-	int32_t acc[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t shared[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t shared_nb[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t zero[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	/* legs[] and active[] follow */
+	struct media_talker *ts;  /* max_talkers */
+	int16_t *frames;          /* n_frames x frame_len */
+	int32_t *acc;
+	int16_t *shared, *shared_nb, *zero;
+	/* ts[], the buffers, legs[] and active[] follow */
 };
+
+static inline int16_t *
+media_frame(const struct mxp_media_mixer *m, unsigned i)
+{
+	return m->frames + (size_t)i * m->frame_len;
+}
+
+/* Test hook: the frame a leg produced in its last tick (NULL if none). It stays valid
+ * until the mixer lends the buffer to the next leg it pulls, so only in a mixer of one
+ * leg until the next tick. */
+static inline const int16_t *
+media_leg_frame(const struct mxp_media_leg *l)
+{
+	return l->frame_ok && l->mixer != NULL && l->frame != MEDIA_NO_FRAME ?
+		       media_frame(l->mixer, l->frame) :
+		       NULL;
+}
 
 /* leg.c, called by the mixer */
 struct leg_tick_ctx {
@@ -223,6 +252,8 @@ struct leg_tick_ctx {
 	uint32_t mix_rate;
 	uint32_t skipped;
 	const struct media_simd_ops *ops;
+	int16_t *frame;           /* where the leg puts this tick's frame (mix rate) */
+	uint8_t frame_idx;        /* its index in the pool */
 };
 void media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c);
 /* Whether the leg has nothing left to do and can leave the active list. */

@@ -11,9 +11,12 @@
  *    worker calls mxp_media_mix_tick(), which pulls one frame from every active leg,
  *    selects the N loudest talkers with hysteresis and produces the shared mix (per
  *    sample rate) and each talker's private mix-minus-self.
- *  - mxp_media_tx: an output stream's RTP sender state (SSRC, seq, timestamp) and its
- *    encoder. One per (codec, key group) for the shared mix, one per talker for private
- *    mixes; encoder state and timestamps stay continuous whoever listens.
+ *    The mixer holds what only talkers need: the frame buffers legs decode into are lent
+ *    from a pool of 3 * max_talkers + 1 for the tick, and each of the max_talkers talker
+ *    slots keeps a talker's private-mix state and the encoder of its private stream.
+ *  - mxp_media_tx: an output stream's RTP sender state (SSRC, seq, timestamp); the
+ *    caller's encoder (a talker slot's, or its own for the shared mix) is passed per
+ *    frame.
  *
  * Threading: a mixer and its legs belong to one worker; no call locks, allocates, logs or
  * makes a system call. Times are microseconds on any monotonic clock (the worker's TSC
@@ -269,6 +272,12 @@ struct mxp_media_mix_talker {
 	struct mxp_media_leg *leg;
 	uint32_t id;
 	const int16_t *pcm;        /**< samples at rate */
+	/**
+	 * Encoder of this talker's private stream (the leg's out codec), owned by the
+	 * mixer's talker slot: set up when the leg becomes a talker and continuous while it
+	 * stays one (the same pointer tick after tick). Encode pcm with it, once per tick.
+	 */
+	struct mxp_media_coder *coder;
 	uint16_t rate;
 	uint16_t samples;
 };
@@ -336,9 +345,9 @@ void mxp_media_mixer_stats_get(const struct mxp_media_mixer *m,
 /* ------------------------------------------------------------------------------------ */
 /* Output streams                                                                       */
 
-/** An output stream: encoder plus RTP sender state. */
+/** An output stream's RTP sender state; the encoder is the caller's (see tx_frame). */
 struct mxp_media_tx {
-	struct mxp_media_coder coder;
+	uint8_t codec;             /**< enum mxp_media_codec of its payload */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts;
@@ -356,20 +365,24 @@ struct mxp_media_tx_hdr {
 };
 
 /**
- * Initialise an output stream.
+ * Initialise an output stream's sender state.
  * @return 0 or -EINVAL for an unknown codec.
  */
 int mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
 		      uint32_t ssrc, uint16_t seq0, uint32_t ts0);
 /**
- * Encode one frame of pcm (at the codec's rate) into out and fill the RTP header
- * fields; advances seq and the timestamp.
+ * Encode one frame of pcm (at the codec's rate) with enc into out and fill the RTP
+ * header fields; advances seq and the timestamp.
+ * @param enc the stream's encoder: for a talker's private mix the result's
+ *        talkers[i].coder; its codec must be the stream's.
  * @param skipped ticks skipped since the last frame (from the mix result): the
  *        timestamp jumps over them so the receiver's timeline follows real time.
- * @return payload bytes, or -ENOSPC / -EINVAL from the encoder.
+ * @return payload bytes, or -ENOSPC / -EINVAL from the encoder, -EINVAL if enc is for
+ *         another codec.
  */
-int mxp_media_tx_frame(struct mxp_media_tx *tx, const int16_t *pcm, unsigned samples,
-		       uint32_t skipped, uint8_t *out, size_t cap, struct mxp_media_tx_hdr *hdr);
+int mxp_media_tx_frame(struct mxp_media_tx *tx, struct mxp_media_coder *enc,
+		       const int16_t *pcm, unsigned samples, uint32_t skipped, uint8_t *out,
+		       size_t cap, struct mxp_media_tx_hdr *hdr);
 /** The stream sends nothing for `frames` ticks (silence): keep the timestamp running and
  * mark the next packet as a talkspurt start. */
 void mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames);

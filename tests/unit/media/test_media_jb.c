@@ -100,8 +100,9 @@ jb_run(struct jbsim *s, uint64_t ticks)
 		s->now = next;
 		mxp_media_mix_tick(s->m, s->now);
 		if (s->out_len + 160 <= s->out_cap) {
-			if (s->leg->frame_ok)
-				memcpy(s->out + s->out_len, s->leg->frame, 160 * sizeof(int16_t));
+			const int16_t *f = media_leg_frame(s->leg); /* the only leg of the mixer */
+			if (f != NULL)
+				memcpy(s->out + s->out_len, f, 160 * sizeof(int16_t));
 			s->out_len += 160;
 		}
 		struct mxp_media_leg_stats st;
