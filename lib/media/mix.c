@@ -219,7 +219,7 @@ mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 {
 	if (l->mixer != NULL)
 		return -EBUSY;
-	if (l->p.ptime_ms != m->p.ptime_ms)
+	if (l->ptime_ms != m->p.ptime_ms)
 		return -EINVAL;
 	if (m->n_legs >= m->p.max_legs)
 		return -ENOSPC;
@@ -445,8 +445,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		}
 		if (i + 1 < m->n_active) {
 			const struct mxp_media_leg *b = m->active[i + 1];
-			const char *s = (const char *)b->slots +
-					(size_t)(b->next_seq & b->slot_mask) * b->slot_stride;
+			const char *s = (const char *)(leg_slots(b) + (b->next_seq & b->slot_mask));
 			__builtin_prefetch(s);
 			__builtin_prefetch(s + sizeof(struct jb_slot) - 1);
 		}
@@ -532,7 +531,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, ts->priv, m->acc,
 						    media_frame(m, l->frame), n, rate, m->p.limit);
 		t->leg = l;
-		t->id = l->p.id;
+		t->id = l->id;
 		t->rate = (uint16_t)orate;
 		t->coder = &ts->coder;
 		if (orate != rate) {
