@@ -153,10 +153,14 @@ jb_codec(const struct jb_slot *s)
  * 64-bit (a 32-bit count of 16 kHz samples would wrap within 3 days).
  */
 struct media_leg_counters {
+	/* every packet (rx) and every tick: one cache line */
 	uint32_t rx[MXP_MEDIA_RX_COUNT];
-	uint32_t reordered, lost, resyncs, events;
-	uint64_t concealed, played, silence, accelerated, expanded; /* samples */
+	uint32_t reordered, lost;
 	uint16_t depth_ms, target_ms; /* saturated at 65535 */
+	uint64_t played;              /* samples */
+	/* concealment, time scaling, restarts, events */
+	uint64_t concealed, silence, accelerated, expanded; /* samples */
+	uint32_t resyncs, events;
 };
 
 /*
@@ -237,7 +241,8 @@ struct mxp_media_leg {
 	uint8_t rs_from, rs_to;  /* input resampler: rates / 8000, 0 = not set up */
 	bool frame_ok : 1, eligible : 1, speaking : 1, declick : 1, ev_active : 1;
 
-	/* ---- configuration, events, counters ---- */
+	/* ---- line 4: counters (the first line: rx and the tick), configuration, events ---- */
+	struct media_leg_counters st;
 	uint64_t ev_until_us;    /* with ev_active: not mixed while an event is in progress */
 	uint32_t id;
 	int32_t mix_idx;         /* in mixer->legs, -1 if detached */
@@ -250,7 +255,6 @@ struct mxp_media_leg {
 	uint8_t ev_code;
 	bool wideband : 1, ev_valid : 1, ev_ended : 1;
 	uint32_t ev_ts;
-	struct media_leg_counters st;
 	/* slots, samples, resampler history, head, G.722 state follow */
 };
 
@@ -276,6 +280,12 @@ _Static_assert(LEG_LINE(pend_ref) == 3 && LEG_LINE(plc) == 3 && LEG_LINE(fifo_ph
 		       LEG_LINE(talker_slot) == 3 && LEG_LINE(frame) == 3 &&
 		       LEG_LINE(rs_to) == 3,
 	       "leg line 3: decode and speech state");
+_Static_assert(offsetof(struct mxp_media_leg, st) == 4 * MEDIA_CACHE_LINE &&
+		       offsetof(struct mxp_media_leg, st.played) + sizeof(uint64_t) ==
+			       5 * MEDIA_CACHE_LINE,
+	       "leg line 4: the counters rx and the tick write");
+/* What the mix tick prefetches for a leg: lines 0, 1, 3, 4 (line 2 is rx's) */
+#define LEG_TICK_LINES 5
 
 /* The slot descriptors follow the header. */
 #define LEG_HDR MEDIA_ALIGN(sizeof(struct mxp_media_leg), 8)
@@ -345,6 +355,50 @@ media_leg_frame(const struct mxp_media_leg *l)
 	return l->frame_ok && l->mixer != NULL && l->frame != MEDIA_NO_FRAME ?
 		       media_frame(l->mixer, l->frame) :
 		       NULL;
+}
+
+/*
+ * The mix tick's prefetches for a leg ahead (see mxp_media_mix_tick()): its state, then
+ * the descriptor of the packet it plays next (needs line 0), then that packet's payload
+ * in the caller's buffer (needs the descriptor) and the rest of a deferred packet.
+ */
+static inline void
+media_leg_prefetch_state(const struct mxp_media_leg *l)
+{
+	const char *a = (const char *)l;
+	__builtin_prefetch(a);
+	__builtin_prefetch(a + 1 * MEDIA_CACHE_LINE);
+	__builtin_prefetch(a + 3 * MEDIA_CACHE_LINE);
+	__builtin_prefetch(a + 4 * MEDIA_CACHE_LINE);
+}
+
+static inline void
+media_leg_prefetch_slot(const struct mxp_media_leg *l)
+{
+	if (l->n_buffered == 0)
+		return;
+	const char *s = (const char *)(leg_slots(l) + (l->next_seq & l->slot_mask));
+	__builtin_prefetch(s);
+	__builtin_prefetch(s + sizeof(struct jb_slot) - 1);
+}
+
+static inline void
+media_leg_prefetch_payload(const struct mxp_media_leg *l)
+{
+	if (l->n_buffered > 0) {
+		const struct jb_slot *s = leg_slots(l) + (l->next_seq & l->slot_mask);
+		if (s->ref != NULL && jb_seq16(s) == (uint16_t)l->next_seq) {
+			const char *p = (const char *)jb_payload(s);
+			for (unsigned o = 0; o < s->len && o < 3 * MEDIA_CACHE_LINE;
+			     o += MEDIA_CACHE_LINE)
+				__builtin_prefetch(p + o);
+		}
+	}
+	if (l->pend_ref != NULL) {
+		int64_t off = (int64_t)(l->pend_pl << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
+		__builtin_prefetch((const char *)((uintptr_t)l->pend_ref + (uintptr_t)off) +
+				   l->pend_off);
+	}
 }
 
 /* leg.c, called by the mixer */
