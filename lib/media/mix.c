@@ -448,6 +448,11 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			media_leg_prefetch_slot(m->active[i + 2]);
 		if (i + 1 < m->n_active)
 			media_leg_prefetch_payload(m->active[i + 1]);
+		if (m->n_free == 0) { /* cannot happen: 3N + 1 frames suffice */
+			m->pool_empty++;
+			i++;
+			continue;
+		}
 		c.frame_idx = m->free_frames[m->n_free - 1];
 		c.frame = media_frame(m, c.frame_idx);
 		media_leg_tick(l, &c);
