@@ -114,10 +114,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int k = 0; k < 2; k++)
 				for (unsigned i = 0; r->shared[k] && i < r->shared_samples[k]; i++)
 					sum += r->shared[k][i];
-			for (unsigned t = 0; t < r->n_talkers; t++)
+			for (unsigned t = 0; t < r->n_talkers; t++) {
 				for (unsigned i = 0; i < r->talkers[t].samples; i++)
 					sum += r->talkers[t].pcm[i];
+				/* the private stream's encoder lives in the talker slot */
+				uint8_t enc[MXP_MEDIA_MAX_FRAME * 2];
+				mxp_media_encode(r->talkers[t].coder, r->talkers[t].pcm,
+						 r->talkers[t].samples, enc, sizeof(enc));
+			}
 			(void)sum;
+			struct mxp_media_mixer_stats ms;
+			mxp_media_mixer_stats_get(mix, &ms);
+			if (ms.buffered != (unsigned long)live)
+				abort(); /* the legs hold what they say they hold */
 		}
 		if (op == 2) {
 			mxp_media_leg_set_mode(l, (enum mxp_media_mode)(h[1] & 3));
