@@ -153,6 +153,22 @@ run_conf(unsigned n, enum mxp_media_simd simd, int dtx, double secs, struct resu
 	free(m);
 }
 
+/* Bytes of a leg (20 ms, default max delay and payload) receiving codec c. */
+static size_t
+leg_bytes(enum mxp_media_codec c, enum mxp_media_codec c2)
+{
+	struct mxp_media_leg_params p = {.ptime_ms = 20, .n_pt = 1, .event_pt = 101,
+					 .cn_pt = 13, .out_codec = (uint8_t)c};
+	p.pt_map[0].pt = 96;
+	p.pt_map[0].codec = (uint8_t)c;
+	if (c2 != MXP_MEDIA_CODEC_NONE) {
+		p.pt_map[1].pt = 97;
+		p.pt_map[1].codec = (uint8_t)c2;
+		p.n_pt = 2;
+	}
+	return mxp_media_leg_size(&p);
+}
+
 static double
 codec_ns(enum mxp_media_codec c, int enc, double secs)
 {
@@ -203,7 +219,14 @@ main(int argc, char **argv)
 	struct result res[64];
 	unsigned nr = 0;
 
+	size_t lb711 = leg_bytes(MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA);
+	size_t lb722 = leg_bytes(MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_NONE);
+	size_t lb16 = leg_bytes(MXP_MEDIA_CODEC_L16_16K, MXP_MEDIA_CODEC_NONE);
+	struct mxp_media_mixer_params mp1k = {.ptime_ms = 20, .max_legs = 1000};
+	size_t mb = mxp_media_mixer_size(&mp1k);
 	printf("lib/media benchmark, G.711 20 ms, 3 talkers; %.1f s per case\n", secs);
+	printf("leg bytes: G.711 %zu, G.722 %zu, L16 16 kHz %zu; mixer of 1000 legs, 3 talkers: "
+	       "%zu bytes\n", lb711, lb722, lb16, mb);
 	printf("%-7s %-7s %-5s %12s %12s %14s %16s\n", "legs", "simd", "dtx", "tick ns",
 	       "rx ns/pkt", "ns/part/tick", "parts/core@20ms");
 	for (unsigned s = 0; s < 4; s++)
@@ -244,7 +267,9 @@ main(int argc, char **argv)
 	double up = rs_ns(8000, 16000, secs / 4), down = rs_ns(16000, 8000, secs / 4);
 	printf("resample 8->16 kHz %.0f ns/20ms, 16->8 kHz %.0f ns/20ms\n", up, down);
 
-	printf("{\"bench\":\"media\",\"ptime_ms\":20,\"talkers\":3,\"cases\":[");
+	printf("{\"bench\":\"media\",\"ptime_ms\":20,\"talkers\":3,\"leg_bytes\":{\"g711\":%zu,"
+	       "\"g722\":%zu,\"l16_16k\":%zu},\"mixer_bytes_1000_legs\":%zu,\"cases\":[",
+	       lb711, lb722, lb16, mb);
 	for (unsigned i = 0; i < nr; i++)
 		printf("%s{\"legs\":%u,\"simd\":\"%s\",\"dtx\":%s,\"tick_ns\":%.0f,\"rx_ns_per_pkt\":%.1f,"
 		       "\"ns_per_participant_tick\":%.1f,\"participants_per_core\":%.0f}",

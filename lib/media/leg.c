@@ -664,6 +664,9 @@ mxp_media_leg_prefetch(const struct mxp_media_leg *l, uint16_t seq)
 	const char *s = (const char *)slot_at(l, seq);
 	__builtin_prefetch(s, 1);
 	__builtin_prefetch(s + sizeof(struct jb_slot) - 1, 1);
+	/* the rest of what rx writes: the transit window and the counters */
+	__builtin_prefetch((const char *)l->bmax, 1);
+	__builtin_prefetch((const char *)&l->st, 1);
 }
 
 enum mxp_media_rx_result

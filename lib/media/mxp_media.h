@@ -227,10 +227,12 @@ enum mxp_media_rx_result mxp_media_leg_rx(struct mxp_media_leg *leg,
 void mxp_media_leg_fini(struct mxp_media_leg *leg);
 
 /**
- * Ask the CPU for the jitter-buffer slot descriptor a packet with this sequence number
- * will go to (a prefetch: no effect on the result). Call it a few packets ahead of
- * mxp_media_leg_rx(), once the leg's own lines are in cache: with thousands of legs each
- * leg's state is cold when its next packet arrives, 20 ms later.
+ * Ask the CPU for what mxp_media_leg_rx() will write for a packet with this sequence
+ * number beyond the leg's first two cache lines: the jitter-buffer slot descriptor, the
+ * transit window and the counters (a prefetch: no effect on the result). Call it a few
+ * packets ahead of mxp_media_leg_rx(), once the leg's first two lines (offsets 0 and 64,
+ * which it reads) are in cache: with thousands of legs each leg's state is cold when
+ * its next packet arrives, 20 ms later.
  */
 void mxp_media_leg_prefetch(const struct mxp_media_leg *leg, uint16_t seq);
 
