@@ -8,8 +8,9 @@
  *  - everybody else hears the shared mix: encoded ONCE PER CODEC, then for each key group
  *    given its own RTP header (the group's stream SSRC, sequence, timestamp), encrypted
  *    ONCE PER KEY GROUP and replicated to the group's listeners of that codec.
- * Encoders belong to output streams (the shared encoder per codec, a private one per leg),
- * so encoder state and RTP timestamps stay continuous when a leg moves between the shared
+ * Encoders belong to output streams (the shared encoder per codec here; a talker's private
+ * stream is encoded with its lib/media talker slot's coder, res->talkers[i].coder), so
+ * encoder state and RTP timestamps stay continuous when a leg moves between the shared
  * and its private mix.
  */
 #include <errno.h>
