@@ -390,6 +390,7 @@ media_leg_prefetch_payload(const struct mxp_media_leg *l)
 		const struct jb_slot *s = leg_slots(l) + (l->next_seq & l->slot_mask);
 		if (s->ref != NULL && jb_seq16(s) == (uint16_t)l->next_seq) {
 			const char *p = (const char *)jb_payload(s);
+			__builtin_prefetch(s->ref); /* release touches its header (an mbuf's) */
 			for (unsigned o = 0; o < s->len && o < 3 * MEDIA_CACHE_LINE;
 			     o += MEDIA_CACHE_LINE)
 				__builtin_prefetch(p + o);
