@@ -90,10 +90,10 @@ struct mxp_media_leg_params {
 	uint16_t hangover_ms;      /**< speech hangover; default 300 */
 	/**
 	 * Returns a packet buffer the leg took (see mxp_media_leg_rx()) once the leg is done
-	 * with it: played, dropped as stale, overwritten, on a stream restart, or by
-	 * mxp_media_leg_fini(). Called from rx, the mix tick and fini, on the caller's
-	 * thread; it must not call back into the leg. NULL: buffers are never returned
-	 * (they outlive the leg).
+	 * with it: played, dropped as stale (behind the playout point), on a stream restart,
+	 * or by mxp_media_leg_fini() (a queued packet's slot is never overwritten). Called
+	 * from rx, the mix tick and fini, on the caller's thread; it must not call back into
+	 * the leg. NULL: buffers are never returned (they outlive the leg).
 	 */
 	void (*release)(void *ref, void *arg);
 	void *release_arg;         /**< passed to release */
@@ -164,7 +164,8 @@ struct mxp_media_event {
 #define MXP_MEDIA_EVENT_START 1
 #define MXP_MEDIA_EVENT_END 2
 
-/** Per-leg counters and gauges (for RTCP reports and the CLI). */
+/** Per-leg counters and gauges (for RTCP reports and the CLI). The leg counts packets in
+ * 32 bits (they wrap after 2^32 packets), samples in 64. */
 struct mxp_media_leg_stats {
 	uint64_t rx[MXP_MEDIA_RX_COUNT];  /**< packets per rx result */
 	uint64_t reordered;        /**< arrived after a higher sequence number */
@@ -327,7 +328,8 @@ enum mxp_media_simd mxp_media_mixer_simd(const struct mxp_media_mixer *m);
  * @return 0, -ENOSPC (max_legs reached), -EINVAL (ptime mismatch), -EBUSY (attached).
  */
 int mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
-/** Detach a leg; it stops being mixed and heard at once. */
+/** Detach a leg; it stops being mixed and heard at once. The packet buffers it holds stay
+ * with it (mxp_media_leg_fini() returns them). */
 void mxp_media_mixer_leg_remove(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
 /** Time the next tick is due, microseconds. */
 uint64_t mxp_media_mixer_next_tick(const struct mxp_media_mixer *m);
