@@ -2,8 +2,14 @@
 /*
  * lib/media benchmark: cost of a mix tick for conferences of N participants of which 3
  * talk (the others send low-level noise every 20 ms, or are silent with DTX), per SIMD
- * variant; an idle conference; codec and resampler throughput. Prints a table and one
- * JSON line. Usage: bench_media [seconds-per-case] (default 1). Pin it with taskset.
+ * variant; an idle conference; codec and resampler throughput; the size of a leg and a
+ * mixer. Prints a table and one JSON line. Usage: bench_media [seconds-per-case] (default
+ * 1). Pin it with taskset.
+ *
+ * Packets: the jitter buffer keeps payloads by reference, so each leg receives into
+ * buffers of its own, laid out like an mbuf (2,304 bytes, the RTP payload at byte 310),
+ * four per leg in turn. Writing the payload there stands for the NIC and SRTP and is not
+ * timed; rx is, and the tick reads the payload where it was received, 20 ms later.
  */
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +37,20 @@ xr(void)
 	return rnd;
 }
 
+#define BUF_STRIDE 2304
+#define BUF_PAYLOAD 310
+#define BUFS_PER_LEG 4
+
+static uint64_t released;
+
+static void
+release(void *ref, void *arg)
+{
+	(void)arg;
+	((uint8_t *)ref)[0] = 0; /* the buffer is free again */
+	released++;
+}
+
 struct result {
 	unsigned n;
 	const char *simd;
@@ -47,12 +67,18 @@ run_conf(unsigned n, enum mxp_media_simd simd, int dtx, double secs, struct resu
 	uint64_t now = 1000000;
 	mxp_media_mixer_init(m, &mp, now);
 	struct mxp_media_leg_params p = {.ptime_ms = 20, .n_pt = 1, .event_pt = 101,
-					 .cn_pt = 13, .out_codec = MXP_MEDIA_CODEC_PCMU};
+					 .cn_pt = 13, .out_codec = MXP_MEDIA_CODEC_PCMU,
+					 .release = release};
 	p.pt_map[0].pt = 0;
 	p.pt_map[0].codec = MXP_MEDIA_CODEC_PCMU;
 	size_t lsz = (mxp_media_leg_size(&p) + 63) & ~63ul;
 	uint8_t *mem = aligned_alloc(64, lsz * n);
+	uint8_t *bufs = aligned_alloc(64, (size_t)BUF_STRIDE * BUFS_PER_LEG * n);
 	struct mxp_media_leg **legs = calloc(n, sizeof(*legs));
+	if (mem == NULL || bufs == NULL || legs == NULL)
+		abort();
+	for (size_t i = 0; i < (size_t)BUFS_PER_LEG * n; i++)
+		bufs[i * BUF_STRIDE] = 0; /* byte 0: held by the leg */
 	for (unsigned i = 0; i < n; i++) {
 		legs[i] = (struct mxp_media_leg *)(mem + lsz * i);
 		p.id = i;
@@ -77,16 +103,27 @@ run_conf(unsigned n, enum mxp_media_simd simd, int dtx, double secs, struct resu
 	uint64_t ticks = 0, t_tick = 0, t_rx = 0;
 	uint64_t end = ns_now() + (uint64_t)(secs * 1e9);
 	for (uint64_t k = 0;; k++) {
+		/* the NIC and SRTP: this period's packets land in the legs' buffers */
+		for (unsigned i = 0; i < n; i++) {
+			if (dtx && i >= 3)
+				continue;
+			uint8_t *b = bufs + ((size_t)i * BUFS_PER_LEG + k % BUFS_PER_LEG) * BUF_STRIDE;
+			if (b[0] != 0)
+				abort(); /* still held: more than BUFS_PER_LEG - 1 packets buffered */
+			memcpy(b + BUF_PAYLOAD, i < 3 ? tone[i][k % 50] : noise[(k + i) & 7], 160);
+		}
 		uint64_t t0 = ns_now();
 		for (unsigned i = 0; i < n; i++) {
 			if (dtx && i >= 3)
 				continue;
+			uint8_t *b = bufs + ((size_t)i * BUFS_PER_LEG + k % BUFS_PER_LEG) * BUF_STRIDE;
 			struct mxp_media_pkt pkt = {
-				.payload = i < 3 ? tone[i][k % 50] : noise[(k + i) & 7], .len = 160,
+				.ref = b, .payload = b + BUF_PAYLOAD, .len = 160,
 				.seq = (uint16_t)k, .ts = (uint32_t)(160 * k), .ssrc = i, .pt = 0,
 				.level = MXP_MEDIA_LEVEL_NONE,
 			};
-			mxp_media_leg_rx(legs[i], &pkt, now + 3000, NULL);
+			if (mxp_media_rx_taken(mxp_media_leg_rx(legs[i], &pkt, now + 3000, NULL)))
+				b[0] = 1;
 		}
 		uint64_t t1 = ns_now();
 		now += 20000;
@@ -108,9 +145,28 @@ run_conf(unsigned n, enum mxp_media_simd simd, int dtx, double secs, struct resu
 	/* with DTX only 3 legs send; the figure then includes the loop over the n legs */
 	res->rx_ns = (double)t_rx / (double)ticks / (dtx ? 3.0 : n);
 	res->per_part_ns = ((double)t_tick + (double)t_rx) / (double)ticks / n;
+	for (unsigned i = 0; i < n; i++)
+		mxp_media_leg_fini(legs[i]);
 	free(legs);
 	free(mem);
+	free(bufs);
 	free(m);
+}
+
+/* Bytes of a leg (20 ms, default max delay and payload) receiving codec c. */
+static size_t
+leg_bytes(enum mxp_media_codec c, enum mxp_media_codec c2)
+{
+	struct mxp_media_leg_params p = {.ptime_ms = 20, .n_pt = 1, .event_pt = 101,
+					 .cn_pt = 13, .out_codec = (uint8_t)c};
+	p.pt_map[0].pt = 96;
+	p.pt_map[0].codec = (uint8_t)c;
+	if (c2 != MXP_MEDIA_CODEC_NONE) {
+		p.pt_map[1].pt = 97;
+		p.pt_map[1].codec = (uint8_t)c2;
+		p.n_pt = 2;
+	}
+	return mxp_media_leg_size(&p);
 }
 
 static double
@@ -163,7 +219,14 @@ main(int argc, char **argv)
 	struct result res[64];
 	unsigned nr = 0;
 
+	size_t lb711 = leg_bytes(MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA);
+	size_t lb722 = leg_bytes(MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_NONE);
+	size_t lb16 = leg_bytes(MXP_MEDIA_CODEC_L16_16K, MXP_MEDIA_CODEC_NONE);
+	struct mxp_media_mixer_params mp1k = {.ptime_ms = 20, .max_legs = 1000};
+	size_t mb = mxp_media_mixer_size(&mp1k);
 	printf("lib/media benchmark, G.711 20 ms, 3 talkers; %.1f s per case\n", secs);
+	printf("leg bytes: G.711 %zu, G.722 %zu, L16 16 kHz %zu; mixer of 1000 legs, 3 talkers: "
+	       "%zu bytes\n", lb711, lb722, lb16, mb);
 	printf("%-7s %-7s %-5s %12s %12s %14s %16s\n", "legs", "simd", "dtx", "tick ns",
 	       "rx ns/pkt", "ns/part/tick", "parts/core@20ms");
 	for (unsigned s = 0; s < 4; s++)
@@ -204,7 +267,9 @@ main(int argc, char **argv)
 	double up = rs_ns(8000, 16000, secs / 4), down = rs_ns(16000, 8000, secs / 4);
 	printf("resample 8->16 kHz %.0f ns/20ms, 16->8 kHz %.0f ns/20ms\n", up, down);
 
-	printf("{\"bench\":\"media\",\"ptime_ms\":20,\"talkers\":3,\"cases\":[");
+	printf("{\"bench\":\"media\",\"ptime_ms\":20,\"talkers\":3,\"leg_bytes\":{\"g711\":%zu,"
+	       "\"g722\":%zu,\"l16_16k\":%zu},\"mixer_bytes_1000_legs\":%zu,\"cases\":[",
+	       lb711, lb722, lb16, mb);
 	for (unsigned i = 0; i < nr; i++)
 		printf("%s{\"legs\":%u,\"simd\":\"%s\",\"dtx\":%s,\"tick_ns\":%.0f,\"rx_ns_per_pkt\":%.1f,"
 		       "\"ns_per_participant_tick\":%.1f,\"participants_per_core\":%.0f}",

@@ -8,8 +8,9 @@
  *  - everybody else hears the shared mix: encoded ONCE PER CODEC, then for each key group
  *    given its own RTP header (the group's stream SSRC, sequence, timestamp), encrypted
  *    ONCE PER KEY GROUP and replicated to the group's listeners of that codec.
- * Encoders belong to output streams (the shared encoder per codec, a private one per leg),
- * so encoder state and RTP timestamps stay continuous when a leg moves between the shared
+ * Encoders belong to output streams (the shared encoder per codec here; a talker's private
+ * stream is encoded with its lib/media talker slot's coder, res->talkers[i].coder), so
+ * encoder state and RTP timestamps stay continuous when a leg moves between the shared
  * and its private mix. What a tick produces leaves through the emit pipeline (conf_emit.c),
  * as switched packets do.
  */
@@ -47,6 +48,14 @@ static uint8_t
 codec_pt(enum mxp_media_codec c)
 {
 	return c == MXP_MEDIA_CODEC_PCMA ? 8 : c == MXP_MEDIA_CODEC_G722 ? 9 : 0;
+}
+
+/* A mix leg's jitter buffer keeps the received mbufs; it returns each here once played. */
+static void
+mix_release(void *ref, void *arg)
+{
+	(void)arg;
+	rte_pktmbuf_free(ref);
 }
 
 /* ---- control side: allocation ---------------------------------------------------------------- */
@@ -117,6 +126,7 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 		.event_pt = p->event_pt ? p->event_pt : -1,
 		.cn_pt = 13,
 		.mode = (uint8_t)p->mode,
+		.release = mix_release,
 	};
 	/* Audio payload types: the leg's list, or PCMU/PCMA/G722 if it gave none. */
 	static const uint8_t dflt[] = { 0, 8, 9 };
@@ -241,6 +251,7 @@ void
 conf_mix_leg_unlink(struct mxp_leg *l)
 {
 	mxp_media_mixer_leg_remove(l->conf->mixer, l->ml);
+	mxp_media_leg_fini(l->ml); /* the mbufs it still holds */
 	conf_mix_count(l, -1);
 }
 
@@ -256,6 +267,7 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		return;
 	}
 	struct mxp_media_pkt pkt = {
+		.ref = m,
 		.payload = p + ri->hdr_len,
 		.len = (uint16_t)plen,
 		.seq = ri->seq,
@@ -288,7 +300,8 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		l->rx_bytes += len;
 		l->conf->rx_pkts++;
 	}
-	rte_pktmbuf_free(m);
+	if (!mxp_media_rx_taken(r))
+		rte_pktmbuf_free(m); /* else the leg holds it until played (mix_release) */
 }
 
 /* Build an RTP packet (header + payload) in a fresh mbuf. */
@@ -342,8 +355,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			continue;
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 		struct mxp_media_tx_hdr hdr;
-		int plen = mxp_media_tx_frame(tl->priv->mtx, tk->pcm, tk->samples, res->skipped, pay,
-					      sizeof(pay), &hdr);
+		int plen = mxp_media_tx_frame(tl->priv->mtx, tk->coder, tk->pcm, tk->samples,
+					      res->skipped, pay, sizeof(pay), &hdr);
 		if (plen <= 0)
 			continue;
 		struct rte_mbuf *m = rtp_mbuf(w, hdr.ssrc, hdr.seq, hdr.ts, hdr.pt, hdr.marker, pay,

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mxp_media_codec.h"
+#include "media_priv.h"
 #include "media_tables.h"
 
 struct codec_info {
@@ -193,6 +193,8 @@ mxp_media_decode(struct mxp_media_coder *c, const uint8_t *in, unsigned len, int
 #define K MXP_HB_K
 #define RS_UP_HIST (2 * K)
 #define RS_DOWN_HIST (4 * K - 2)
+_Static_assert(RS_UP_HIST == MEDIA_RS_UP_HIST && RS_DOWN_HIST == MEDIA_RS_DOWN_HIST &&
+		       RS_DOWN_HIST <= MXP_MEDIA_RS_HIST, "resampler history sizes");
 
 int
 mxp_media_rs_init(struct mxp_media_rs *rs, unsigned from, unsigned to)
@@ -214,51 +216,58 @@ rs_sat(int32_t v)
 unsigned
 mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsigned n)
 {
-	if (rs->from == rs->to) {
+	return media_rs_run(rs->hist, rs->from, rs->to, out, in, n);
+}
+
+unsigned
+media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out, const int16_t *in,
+	     unsigned n)
+{
+	if (from == to) {
 		memmove(out, in, n * sizeof(*in));
 		return n;
 	}
-	if (rs->from < rs->to) {
+	if (from < to) {
 		/* x[j] for j in [-2K, n): history then input. */
 		for (unsigned m = 0; m < n; m++) {
 			int64_t acc = 1 << 14;
 			for (int k = 0; k < K; k++) {
 				int a = (int)m - K - k, b = (int)m - K + 1 + k;
-				int32_t xa = a < 0 ? rs->hist[RS_UP_HIST + a] : in[a];
-				int32_t xb = b < 0 ? rs->hist[RS_UP_HIST + b] : in[b];
+				int32_t xa = a < 0 ? hist[RS_UP_HIST + a] : in[a];
+				int32_t xb = b < 0 ? hist[RS_UP_HIST + b] : in[b];
 				acc += mxp_hb_taps[k] * (xa + xb);
 			}
 			int c = (int)m - K + 1;
 			out[2 * m] = rs_sat((int32_t)(acc >> 15));
-			out[2 * m + 1] = c < 0 ? rs->hist[RS_UP_HIST + c] : in[c];
+			out[2 * m + 1] = c < 0 ? hist[RS_UP_HIST + c] : in[c];
 		}
 		/* keep the last 2K input samples */
 		if (n >= RS_UP_HIST) {
-			memcpy(rs->hist, in + n - RS_UP_HIST, RS_UP_HIST * sizeof(*in));
+			memcpy(hist, in + n - RS_UP_HIST, RS_UP_HIST * sizeof(*in));
 		} else {
-			memmove(rs->hist, rs->hist + n, (RS_UP_HIST - n) * sizeof(*in));
-			memcpy(rs->hist + RS_UP_HIST - n, in, n * sizeof(*in));
+			memmove(hist, hist + n, (RS_UP_HIST - n) * sizeof(*in));
+			memcpy(hist + RS_UP_HIST - n, in, n * sizeof(*in));
 		}
 		return 2 * n;
 	}
 	unsigned o = 0;
 	for (unsigned i = 0; i < n; i += 2) {
 		int c = (int)i - 2 * K + 1;
-		int32_t xc = c < 0 ? rs->hist[RS_DOWN_HIST + c] : in[c];
+		int32_t xc = c < 0 ? hist[RS_DOWN_HIST + c] : in[c];
 		int64_t acc = (int64_t)xc * 32768 + (1 << 15);
 		for (int k = 0; k < K; k++) {
 			int a = c - 2 * k - 1, b = c + 2 * k + 1;
-			int32_t xa = a < 0 ? rs->hist[RS_DOWN_HIST + a] : in[a];
-			int32_t xb = b < 0 ? rs->hist[RS_DOWN_HIST + b] : in[b];
+			int32_t xa = a < 0 ? hist[RS_DOWN_HIST + a] : in[a];
+			int32_t xb = b < 0 ? hist[RS_DOWN_HIST + b] : in[b];
 			acc += mxp_hb_taps[k] * (xa + xb);
 		}
 		out[o++] = rs_sat((int32_t)(acc >> 16));
 	}
 	if (n >= RS_DOWN_HIST) {
-		memcpy(rs->hist, in + n - RS_DOWN_HIST, RS_DOWN_HIST * sizeof(*in));
+		memcpy(hist, in + n - RS_DOWN_HIST, RS_DOWN_HIST * sizeof(*in));
 	} else {
-		memmove(rs->hist, rs->hist + n, (RS_DOWN_HIST - n) * sizeof(*in));
-		memcpy(rs->hist + RS_DOWN_HIST - n, in, n * sizeof(*in));
+		memmove(hist, hist + n, (RS_DOWN_HIST - n) * sizeof(*in));
+		memcpy(hist + RS_DOWN_HIST - n, in, n * sizeof(*in));
 	}
 	return o;
 }

@@ -15,8 +15,16 @@
  * speech) and shrinks when it falls (dropping a frame in silence, removing a pitch period
  * in speech when the excess exceeds two frames). Sender clock drift moves the transit
  * times slowly and is followed by the same mechanism.
+ *
+ * Memory. Queued packets stay in the caller's buffers; a slot is a 24-byte descriptor.
+ * "Decoded" above is what playout counts: the packet at play_ts is decoded whole when its
+ * first sample is needed. The samples themselves are produced when they are played (one
+ * packet at a time is deferred like this, see fifo_fill()), into one buffer that is also
+ * the concealment history, so a leg holds no copy of a packet and no frame-sized buffer.
+ * The output is the same, sample for sample, as decoding whole packets into a fifo.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -138,26 +146,105 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- layout --------------------------------------------------------------------------- */
+
+/* Rate / 8000 of a codec's PCM, and of its RTP clock. */
+static inline unsigned
+codec_k(unsigned c)
+{
+	return c == MXP_MEDIA_CODEC_G722 || c == MXP_MEDIA_CODEC_L16_16K ? 2 : 1;
+}
+
+static inline unsigned
+clock_k(unsigned c)
+{
+	return c == MXP_MEDIA_CODEC_L16_16K ? 2 : 1;
+}
+
+static inline unsigned
+leg_rate(const struct mxp_media_leg *l)
+{
+	return 8000 * codec_k(l->cur_codec);
+}
+
+static inline unsigned
+leg_clock(const struct mxp_media_leg *l)
+{
+	return 8000 * clock_k(l->cur_codec);
+}
+
+static inline int16_t *
+leg_samples(const struct mxp_media_leg *l)
+{
+	return (int16_t *)((uint8_t *)leg_slots(l) + ((size_t)l->slot_mask + 1) * sizeof(struct jb_slot));
+}
+
+static inline int16_t *
+leg_rs(const struct mxp_media_leg *l)
+{
+	return (int16_t *)((uint8_t *)l + l->rs_off);
+}
+
+static inline int16_t *
+leg_head(const struct mxp_media_leg *l)
+{
+	return (int16_t *)((uint8_t *)l + l->head_off);
+}
+
+static inline struct mxp_media_g722_state *
+leg_g722(const struct mxp_media_leg *l)
+{
+	return (struct mxp_media_g722_state *)((uint8_t *)l + l->g722_off);
+}
+
+/*
+ * Memory of a leg: the header, then
+ *  - the slots: one 24-byte descriptor per packet of the jitter buffer's window (a power
+ *    of two: max_delay + 4 ptimes);
+ *  - the sample buffer, at the highest rate k x 8 kHz of the leg's codecs: the
+ *    concealment history (390 k samples) and, at its end, the decoded samples not yet
+ *    played. These are at most 2 pmax + one frame (the time-scaling look-ahead) plus the
+ *    start of a packet that ends an erasure, which is decoded (faded in) at once: every
+ *    other packet is decoded as it is played, so the packet size does not matter;
+ *  - the input resampler's history: 32 samples for 8 kHz codecs (upsampling only), 62
+ *    when a 16 kHz codec may have to be downsampled;
+ *  - the time-scaling head, only at ptime 10, where a cross-faded stretch (up to 2 pmax)
+ *    can be longer than the frame: 2 pmax - frame samples;
+ *  - the G.722 decoder, only with G.722 in the payload map.
+ */
 struct leg_layout {
-	size_t head, slots, fifo, total;
-	unsigned n_slots, stride, fifo_cap;
+	size_t samples, rs, head, g722, total;
+	unsigned n_slots, dcap, rs_len, head_len;
 };
+
+#define LEG_PMAX(k) (80u * (k))   /* longest period time scaling removes or adds */
+#define LEG_FADE_MAX(k) (80u * (k)) /* longest fade-in at the end of an erasure */
 
 static void
 layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 {
-	unsigned maxs = 0;
+	unsigned k = 1;
+	bool g722 = false;
 	for (unsigned i = 0; i < p->n_pt; i++) {
-		unsigned s = mxp_media_codec_samples(p->pt_map[i].codec, p->max_payload);
-		maxs = s > maxs ? s : maxs;
+		k = codec_k(p->pt_map[i].codec) > k ? codec_k(p->pt_map[i].codec) : k;
+		g722 |= p->pt_map[i].codec == MXP_MEDIA_CODEC_G722;
 	}
+	unsigned frame = p->ptime_ms * 8u * k;
+	unsigned look = 2 * LEG_PMAX(k) + frame + LEG_FADE_MAX(k) + (g722 ? 1 : 0);
 	lo->n_slots = pow2ceil((p->max_delay_ms + 4u * p->ptime_ms) / p->ptime_ms);
-	lo->stride = (unsigned)MEDIA_ALIGN(sizeof(struct jb_slot) + p->max_payload, 16);
-	lo->fifo_cap = 2 * maxs + MXP_MEDIA_MAX_FRAME + 2 * 2 * PLC_PITCH_MAX;
-	lo->head = MEDIA_ALIGN(sizeof(struct mxp_media_leg), MEDIA_CACHE_LINE);
-	lo->slots = (size_t)lo->n_slots * lo->stride;
-	lo->fifo = MEDIA_ALIGN((size_t)lo->fifo_cap * sizeof(int16_t), MEDIA_CACHE_LINE);
-	lo->total = lo->head + lo->slots + lo->fifo;
+	lo->dcap = PLC_HIST_LEN * k > look ? PLC_HIST_LEN * k : look;
+	lo->rs_len = k == 2 ? MEDIA_RS_DOWN_HIST : MEDIA_RS_UP_HIST;
+	lo->head_len = 2 * LEG_PMAX(k) > frame ? 2 * LEG_PMAX(k) - frame : 0;
+	lo->samples = LEG_HDR + (size_t)lo->n_slots * sizeof(struct jb_slot);
+	lo->rs = lo->samples + (size_t)lo->dcap * sizeof(int16_t);
+	lo->head = lo->rs + (size_t)lo->rs_len * sizeof(int16_t);
+	lo->g722 = MEDIA_ALIGN(lo->head + (size_t)lo->head_len * sizeof(int16_t), 8);
+	lo->total = MEDIA_ALIGN(lo->g722 + (g722 ? sizeof(struct mxp_media_g722_state) : 0),
+				MEDIA_CACHE_LINE);
+	if (!g722)
+		lo->g722 = 0;
+	if (lo->head_len == 0)
+		lo->head = 0;
 }
 
 size_t
@@ -174,23 +261,106 @@ mxp_media_leg_size(const struct mxp_media_leg_params *params)
 	return lo.total;
 }
 
+/* ---- jitter-buffer slots ---------------------------------------------------------------- */
+
+static inline struct jb_slot *
+slot_at(const struct mxp_media_leg *l, uint32_t seq)
+{
+	return leg_slots(l) + (seq & l->slot_mask);
+}
+
+/* Hand a packet's buffer back to the caller. */
+static inline void
+ref_release(const struct mxp_media_leg *l, struct jb_slot *s)
+{
+	void *ref = s->ref;
+	s->ref = NULL;
+	if (l->release != NULL)
+		l->release(ref, l->release_arg);
+}
+
+/* The deferred packet's payload and its samples not decoded yet. */
+static inline const uint8_t *
+pend_payload(const struct mxp_media_leg *l)
+{
+	int64_t off = (int64_t)(l->pend_pl << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
+	return (const uint8_t *)((uintptr_t)l->pend_ref + (uintptr_t)off);
+}
+
+static inline unsigned
+pend_len(const struct mxp_media_leg *l)
+{
+	return (unsigned)(l->pend_pl >> JB_OFF_BITS);
+}
+
+static inline unsigned
+pend_rest(const struct mxp_media_leg *l)
+{
+	return l->pend_ref != NULL ?
+		       mxp_media_codec_samples(l->pend_codec, pend_len(l)) - l->pend_off : 0;
+}
+
+static inline unsigned
+fifo_len(const struct mxp_media_leg *l)
+{
+	return (unsigned)l->head_len + l->fifo_phys + pend_rest(l);
+}
+
+static inline void
+pend_release(struct mxp_media_leg *l)
+{
+	void *ref = l->pend_ref;
+	l->pend_ref = NULL;
+	l->pend_off = 0;
+	if (l->release != NULL)
+		l->release(ref, l->release_arg);
+}
+
+/*
+ * Forget what was decoded and not played, the deferred packet included. Playout counted
+ * it as decoded: a G.722 decoder still runs over its rest, so that its state is the same
+ * as if it had been decoded at once.
+ */
+static void
+fifo_clear(struct mxp_media_leg *l)
+{
+	if (l->pend_ref != NULL) {
+		if (l->pend_codec == MXP_MEDIA_CODEC_G722) {
+			int16_t x[512];
+			const uint8_t *pl = pend_payload(l);
+			for (unsigned i = l->pend_off / 2u, n = pend_len(l); i < n; i += 256)
+				mxp_media_g722_decode(leg_g722(l), x, pl + i,
+						      n - i < 256 ? n - i : 256);
+		}
+		pend_release(l);
+	}
+	l->hist_skip = 0;
+	l->fifo_phys = 0;
+	l->head_len = 0;
+}
+
 static void
 stream_reset(struct mxp_media_leg *l)
 {
-	for (uint32_t i = 0; i < l->n_slots; i++)
-		((struct jb_slot *)(l->slots + (size_t)i * l->slot_stride))->used = 0;
+	for (uint32_t i = 0; i <= l->slot_mask && l->n_buffered > 0; i++) {
+		struct jb_slot *s = leg_slots(l) + i;
+		if (s->ref != NULL) {
+			ref_release(l, s);
+			l->n_buffered--;
+		}
+	}
 	l->n_buffered = 0;
-	l->fifo_len = 0;
+	fifo_clear(l);
 	l->have_stream = false;
 	l->anchored = false;
 	l->have_transit = false;
 	l->recv_mask = 0;
 	for (int i = 0; i < JB_BUCKETS; i++) {
-		l->bmax[i] = INT64_MIN;
-		l->bmin[i] = INT64_MAX;
+		l->bmax[i] = JB_EMPTY_MAX;
+		l->bmin[i] = JB_EMPTY_MIN;
 	}
-	l->win_max = INT64_MIN;
-	l->win_min = INT64_MAX;
+	l->win_max = JB_EMPTY_MAX;
+	l->win_min = JB_EMPTY_MIN;
 }
 
 int
@@ -210,49 +380,65 @@ mxp_media_leg_init(struct mxp_media_leg *l, const struct mxp_media_leg_params *p
 	if (rc != 0)
 		return rc;
 	layout(&p, &lo);
-	memset(l, 0, lo.head);
-	l->p = p;
+	memset(l, 0, lo.total);
+	l->id = p.id;
+	l->opaque = p.opaque;
+	l->release = p.release;
+	l->release_arg = p.release_arg;
+	l->ptime_ms = (uint8_t)p.ptime_ms;
+	l->max_delay_ms = p.max_delay_ms;
+	l->margin_ms = p.margin_ms;
+	l->max_payload = p.max_payload;
+	l->vad_threshold = p.vad_threshold;
+	for (unsigned i = 0; i < p.n_pt; i++) {
+		l->pt_map[i].pt = p.pt_map[i].pt;
+		l->pt_map[i].codec = p.pt_map[i].codec;
+	}
+	l->n_pt = p.n_pt;
+	l->event_pt = p.event_pt >= 0 && p.event_pt <= 127 ? (uint8_t)p.event_pt : MEDIA_NO_PT;
+	l->cn_pt = p.cn_pt >= 0 && p.cn_pt <= 127 ? (uint8_t)p.cn_pt : MEDIA_NO_PT;
 	l->mix_idx = -1;
 	l->act_idx = -1;
 	l->mode = p.mode;
 	l->out_codec = p.out_codec;
-	l->n_slots = lo.n_slots;
-	l->slot_mask = lo.n_slots - 1;
-	l->slot_stride = lo.stride;
-	l->slots = (uint8_t *)l + lo.head;
-	l->fifo = (int16_t *)((uint8_t *)l + lo.head + lo.slots);
-	l->fifo_cap = lo.fifo_cap;
+	l->slot_mask = (uint8_t)(lo.n_slots - 1);
+	l->dcap = (uint16_t)lo.dcap;
+	l->rs_off = (uint16_t)lo.rs;
+	l->head_off = (uint16_t)lo.head;
+	l->g722_off = (uint16_t)lo.g722;
 	l->wideband = mxp_media_codec_rate(p.out_codec) == 16000;
 	for (unsigned i = 0; i < p.n_pt; i++)
 		l->wideband |= mxp_media_codec_rate(p.pt_map[i].codec) == 16000;
 	l->cur_codec = p.pt_map[0].codec;
-	l->rate = mxp_media_codec_rate(l->cur_codec);
-	l->clock = mxp_media_codec_clock(l->cur_codec);
-	l->n_ts = (uint32_t)MS_TO_TS(p.ptime_ms, l->clock);
-	mxp_media_g722_init(&l->g722);
-	media_plc_reset(&l->plc, l->rate);
-	mxp_media_rs_init(&l->rs_in, l->rate, l->rate);
-	mxp_media_rs_init(&l->rs_priv, 8000, 8000);
+	l->n_ts = (uint16_t)(p.ptime_ms * 8u * clock_k(l->cur_codec));
+	if (l->g722_off != 0)
+		mxp_media_g722_init(leg_g722(l));
+	media_plc_reset(&l->plc, leg_rate(l));
+	l->rs_from = l->rs_to = (uint8_t)codec_k(l->cur_codec);
 	l->hang_ticks = (uint16_t)((p.hangover_ms + p.ptime_ms - 1) / p.ptime_ms);
 	l->level = 127;
 	l->talker_slot = -1;
-	l->lim_gain = 1.0f;
+	l->frame = MEDIA_NO_FRAME;
 	stream_reset(l);
-	for (uint32_t i = 0; i < l->n_slots; i++)
-		memset(l->slots + (size_t)i * l->slot_stride, 0, sizeof(struct jb_slot));
 	return 0;
+}
+
+void
+mxp_media_leg_fini(struct mxp_media_leg *l)
+{
+	stream_reset(l);
 }
 
 uint32_t
 mxp_media_leg_id(const struct mxp_media_leg *l)
 {
-	return l->p.id;
+	return l->id;
 }
 
 void *
 mxp_media_leg_opaque(const struct mxp_media_leg *l)
 {
-	return l->p.opaque;
+	return l->opaque;
 }
 
 unsigned
@@ -302,20 +488,28 @@ mxp_media_leg_set_out_codec(struct mxp_media_leg *l, enum mxp_media_codec c)
 void
 mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stats *st)
 {
-	*st = l->st;
+	memset(st, 0, sizeof(*st));
+	for (int r = 0; r < MXP_MEDIA_RX_COUNT; r++)
+		st->rx[r] = l->st.rx[r];
+	st->reordered = l->st.reordered;
+	st->lost = l->st.lost;
+	st->concealed = l->st.concealed;
+	st->played = l->st.played;
+	st->silence = l->st.silence;
+	st->accelerated = l->st.accelerated;
+	st->expanded = l->st.expanded;
+	st->resyncs = l->st.resyncs;
+	st->events = l->st.events;
+	st->depth_ms = l->st.depth_ms;
+	st->target_ms = l->st.target_ms;
+	st->jitter = l->jitter_q4 >> 4;
+	st->buffered = (uint32_t)l->n_buffered + (l->pend_ref != NULL);
 	st->level = l->level;
 	st->speaking = l->speaking;
 	st->talker = l->talker_slot >= 0;
-	st->jitter = l->jitter_q4 >> 4;
 }
 
 /* ---- receive ---------------------------------------------------------------------------- */
-
-static inline struct jb_slot *
-slot_at(const struct mxp_media_leg *l, uint32_t seq)
-{
-	return (struct jb_slot *)(l->slots + (size_t)(seq & l->slot_mask) * l->slot_stride);
-}
 
 static inline int64_t
 now_ts(uint64_t now_us, uint32_t clock)
@@ -323,50 +517,79 @@ now_ts(uint64_t now_us, uint32_t clock)
 	return (int64_t)(now_us * clock / 1000000u);
 }
 
+/* Move the transits' base to the current transit (they drifted 2^30 away from it). */
+static void
+transit_rebase(struct mxp_media_leg *l, int64_t shift)
+{
+	int32_t *v[2 * JB_BUCKETS + 3];
+	unsigned n = 0;
+	for (int i = 0; i < JB_BUCKETS; i++) {
+		v[n++] = &l->bmax[i];
+		v[n++] = &l->bmin[i];
+	}
+	v[n++] = &l->win_max;
+	v[n++] = &l->win_min;
+	v[n++] = &l->last_transit;
+	for (unsigned i = 0; i < n; i++) {
+		if (*v[i] == JB_EMPTY_MAX || *v[i] == JB_EMPTY_MIN)
+			continue;
+		int64_t x = *v[i] - shift;
+		*v[i] = (int32_t)(x > INT32_MAX - 1 ? INT32_MAX - 1 : (x < INT32_MIN + 1 ? INT32_MIN + 1 : x));
+	}
+	l->transit_base += shift;
+}
+
 static void
 transit_update(struct mxp_media_leg *l, int64_t transit, uint64_t now_us)
 {
-	uint64_t b = now_us >> 20;
+	uint32_t b = (uint32_t)(now_us >> 20);
 
 	if (!l->have_transit) {
 		l->have_transit = true;
 		l->bucket = b;
-		l->last_transit = transit;
+		l->transit_base = transit;
+		l->last_transit = 0;
 	}
+	int64_t rel = transit - l->transit_base;
+	if (rel > (int64_t)1 << 30 || rel < -((int64_t)1 << 30)) {
+		transit_rebase(l, rel);
+		rel = 0;
+	}
+	int32_t t = (int32_t)rel;
 	if (b != l->bucket) {
-		uint64_t adv = b - l->bucket;
-		if (b < l->bucket || adv >= JB_BUCKETS)
+		uint32_t adv = b - l->bucket;
+		if ((int32_t)adv < 0 || adv >= JB_BUCKETS)
 			adv = JB_BUCKETS;
-		for (uint64_t i = 1; i <= adv; i++) {
-			unsigned k = (unsigned)((l->bucket + i) % JB_BUCKETS);
-			l->bmax[k] = INT64_MIN;
-			l->bmin[k] = INT64_MAX;
+		for (uint32_t i = 1; i <= adv; i++) {
+			unsigned k = (l->bucket + i) % JB_BUCKETS;
+			l->bmax[k] = JB_EMPTY_MAX;
+			l->bmin[k] = JB_EMPTY_MIN;
 		}
 		l->bucket = b;
-		l->win_max = INT64_MIN;
-		l->win_min = INT64_MAX;
+		l->win_max = JB_EMPTY_MAX;
+		l->win_min = JB_EMPTY_MIN;
 		for (int i = 0; i < JB_BUCKETS; i++) {
 			l->win_max = l->bmax[i] > l->win_max ? l->bmax[i] : l->win_max;
 			l->win_min = l->bmin[i] < l->win_min ? l->bmin[i] : l->win_min;
 		}
 	}
-	unsigned k = (unsigned)(b % JB_BUCKETS);
-	if (transit > l->bmax[k])
-		l->bmax[k] = transit;
-	if (transit < l->bmin[k])
-		l->bmin[k] = transit;
-	if (transit > l->win_max)
-		l->win_max = transit;
-	if (transit < l->win_min)
-		l->win_min = transit;
+	unsigned k = b % JB_BUCKETS;
+	if (t > l->bmax[k])
+		l->bmax[k] = t;
+	if (t < l->bmin[k])
+		l->bmin[k] = t;
+	if (t > l->win_max)
+		l->win_max = t;
+	if (t < l->win_min)
+		l->win_min = t;
 	/* RFC 3550 A.8 interarrival jitter */
-	int64_t d = transit - l->last_transit;
+	int64_t d = (int64_t)t - l->last_transit;
 	if (d < 0)
 		d = -d;
 	if (d > 1 << 24)
 		d = 1 << 24;
 	l->jitter_q4 += (uint32_t)d - ((l->jitter_q4 + 8) >> 4);
-	l->last_transit = transit;
+	l->last_transit = t;
 }
 
 static enum mxp_media_rx_result
@@ -382,6 +605,7 @@ rx_event(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint64_t now_
 
 	/* keep the leg's audio out of the mix while the event lasts (in-band leakage) */
 	l->ev_until_us = now_us + (end ? 20000u : 80000u);
+	l->ev_active = true;
 	if (!l->ev_valid || pkt->ts != l->ev_ts || code != l->ev_code) {
 		l->ev_valid = true;
 		l->ev_ts = pkt->ts;
@@ -416,17 +640,13 @@ static void
 stream_start(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint8_t codec)
 {
 	bool had = l->have_stream;
-	uint32_t clock = mxp_media_codec_clock(codec);
 
 	stream_reset(l);
 	l->have_stream = true;
 	l->ssrc = pkt->ssrc;
-	if (clock != l->clock) {
-		l->clock = clock;
-		l->n_ts = (uint32_t)MS_TO_TS(l->p.ptime_ms, clock);
-	}
-	if (mxp_media_codec_clock(l->cur_codec) != clock)
+	if (clock_k(l->cur_codec) != clock_k(codec))
 		codec_switch(l, codec); /* keeps rate / clock in {1, 2} */
+	l->n_ts = (uint16_t)(l->ptime_ms * 8u * clock_k(codec));
 	l->max_seq = (1u << 16) + pkt->seq;
 	l->next_seq = l->max_seq;
 	l->max_ts = ((int64_t)1 << 32) + pkt->ts;
@@ -443,8 +663,10 @@ mxp_media_leg_prefetch(const struct mxp_media_leg *l, uint16_t seq)
 {
 	const char *s = (const char *)slot_at(l, seq);
 	__builtin_prefetch(s, 1);
-	__builtin_prefetch(s + 64, 1);
-	__builtin_prefetch(s + 128, 1);
+	__builtin_prefetch(s + sizeof(struct jb_slot) - 1, 1);
+	/* the rest of what rx writes: the transit window and the counters */
+	__builtin_prefetch((const char *)l->bmax, 1);
+	__builtin_prefetch((const char *)&l->st, 1);
 }
 
 enum mxp_media_rx_result
@@ -459,36 +681,40 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		r = MXP_MEDIA_RX_NOT_SENDING;
 		goto out;
 	}
-	if (l->p.event_pt >= 0 && pkt->pt == l->p.event_pt) {
+	if (l->event_pt != MEDIA_NO_PT && pkt->pt == l->event_pt) {
 		r = rx_event(l, pkt, now_us, ev);
 		goto out;
 	}
-	if (l->p.cn_pt >= 0 && pkt->pt == l->p.cn_pt) {
+	if (l->cn_pt != MEDIA_NO_PT && pkt->pt == l->cn_pt) {
 		l->dtx = true;
 		r = MXP_MEDIA_RX_CN;
 		goto out;
 	}
 	uint8_t codec = MXP_MEDIA_CODEC_NONE;
-	for (unsigned i = 0; i < l->p.n_pt; i++)
-		if (l->p.pt_map[i].pt == pkt->pt)
-			codec = l->p.pt_map[i].codec;
+	for (unsigned i = 0; i < l->n_pt; i++)
+		if (l->pt_map[i].pt == pkt->pt)
+			codec = l->pt_map[i].codec;
 	if (codec == MXP_MEDIA_CODEC_NONE) {
 		r = MXP_MEDIA_RX_UNKNOWN_PT;
 		goto out;
 	}
 	unsigned dur = mxp_media_codec_ts_units(codec, pkt->len);
-	if (pkt->len == 0 || pkt->len > l->p.max_payload || dur == 0 ||
+	/* the slot keeps payload - ref in 48 bits (any two user-space pointers) */
+	int64_t poff = (int64_t)((uintptr_t)pkt->payload - (uintptr_t)pkt->ref);
+	if (pkt->len == 0 || pkt->len > l->max_payload || dur == 0 ||
 	    ((codec == MXP_MEDIA_CODEC_L16_8K || codec == MXP_MEDIA_CODEC_L16_16K) &&
-	     (pkt->len & 1))) {
+	     (pkt->len & 1)) ||
+	    pkt->ref == NULL || poff >= (int64_t)1 << (JB_OFF_BITS - 1) ||
+	    poff < -((int64_t)1 << (JB_OFF_BITS - 1))) {
 		r = MXP_MEDIA_RX_BAD_PAYLOAD;
 		goto out;
 	}
-	uint32_t clock = mxp_media_codec_clock(codec);
+	uint32_t clock = 8000 * clock_k(codec);
 	int64_t nts = now_ts(now_us, clock);
 	uint32_t seq;
 	int64_t ts;
 
-	if (!l->have_stream || pkt->ssrc != l->ssrc || clock != l->clock) {
+	if (!l->have_stream || pkt->ssrc != l->ssrc || clock != leg_clock(l)) {
 		if (l->have_stream)
 			r = MXP_MEDIA_RX_RESYNC;
 		stream_start(l, pkt, codec);
@@ -496,13 +722,17 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	seq = l->max_seq + (uint32_t)(int32_t)(int16_t)(pkt->seq - (uint16_t)l->max_seq);
 	ts = l->max_ts + (int32_t)(pkt->ts - (uint32_t)l->max_ts);
 	{
-		/* a jump of the sequence number or of the transit time far beyond any jitter
-		 * is a restart of the sender's stream (or its clock): resynchronise */
+		/*
+		 * A jump of the sequence number or of the transit time far beyond any jitter
+		 * is a restart of the sender's stream (or its clock): resynchronise. So is a
+		 * packet behind the playout point or beyond the slots.
+		 */
 		int32_t dseq = (int32_t)(seq - l->max_seq);
-		int64_t jump = l->have_transit ? (nts - ts) - l->last_transit : 0;
-		int64_t lim = MS_TO_TS(l->p.max_delay_ms + 100, clock);
+		int64_t jump = l->have_transit ?
+				       (nts - ts) - (l->transit_base + l->last_transit) : 0;
+		int64_t lim = MS_TO_TS(l->max_delay_ms + 100, clock);
 		if (dseq > 1000 || dseq < -1000 || jump > lim || jump < -lim ||
-		    (int64_t)(seq - l->next_seq) >= (int64_t)l->n_slots) {
+		    seq - l->next_seq >= l->slot_mask + 1u) {
 			/* one packet far off is an outlier (a very late packet); two in a row
 			 * with the same offset are a restart */
 			int64_t jt = nts - ts;
@@ -513,7 +743,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 				l->jump_seq = pkt->seq;
 				l->jump_transit = jt;
 				r = l->anchored && ts < l->play_ts ? MXP_MEDIA_RX_LATE :
-								   MXP_MEDIA_RX_RESYNC;
+								   MXP_MEDIA_RX_OUTLIER;
 				goto out;
 			}
 			r = MXP_MEDIA_RX_RESYNC;
@@ -553,23 +783,23 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	if (!l->anchored && seq < l->next_seq)
 		l->next_seq = seq; /* reordered before playout started */
 	struct jb_slot *s = slot_at(l, seq);
-	if (s->used) {
-		if (s->seq == seq) {
+	if (s->ref != NULL) {
+		if (jb_seq16(s) == (uint16_t)seq) {
 			r = MXP_MEDIA_RX_DUPLICATE;
 			goto out;
 		}
-		/* an unplayed packet a whole buffer older: cannot happen while seq - next_seq
-		 * < n_slots, kept as a guard */
+		/* a queued packet a whole window away: cannot happen while seq - next_seq is
+		 * below the window (checked above), kept as a guard */
+		ref_release(l, s);
 		l->n_buffered--;
 	}
-	s->used = 1;
-	s->seq = seq;
-	s->ts = ts;
+	s->ref = pkt->ref;
+	s->off_seq = ((uint64_t)poff & (((uint64_t)1 << JB_OFF_BITS) - 1)) |
+		     (uint64_t)(uint16_t)seq << JB_OFF_BITS;
+	s->ts = (uint32_t)ts;
 	s->len = pkt->len;
-	s->codec = codec;
+	s->codec = (uint8_t)(codec | (pkt->marker ? JB_MARKER : 0));
 	s->level = pkt->level <= 127 ? pkt->level : MXP_MEDIA_LEVEL_NONE;
-	s->marker = pkt->marker;
-	memcpy(s->payload, pkt->payload, pkt->len);
 	l->n_buffered++;
 	l->dtx = false;
 	if (l->act_idx < 0 && l->mixer != NULL)
@@ -579,42 +809,163 @@ out:
 	return r;
 }
 
-/* ---- playout ---------------------------------------------------------------------------- */
+/* ---- decoding --------------------------------------------------------------------------- */
 
-/* Lowest buffered packet at or after next_seq, or NULL. */
-static struct jb_slot *
-next_slot(const struct mxp_media_leg *l)
+/* A queued packet as playout sees it: its slot and the extended sequence number and
+ * timestamp (the slot keeps their low halves). */
+struct jb_pkt {
+	struct jb_slot *slot; /* NULL: no packet */
+	int64_t ts;
+	uint32_t seq;
+	uint16_t len;
+	uint8_t codec;
+};
+
+/* Lowest queued packet at or after next_seq (pk->slot NULL if none). */
+static const struct jb_pkt *
+next_slot(const struct mxp_media_leg *l, struct jb_pkt *pk)
 {
+	pk->slot = NULL;
 	if (l->n_buffered == 0)
-		return NULL;
+		return pk;
 	for (uint32_t s = l->next_seq; (int32_t)(l->max_seq - s) >= 0; s++) {
 		struct jb_slot *sl = slot_at(l, s);
-		if (sl->used && sl->seq == s)
-			return sl;
+		if (sl->ref != NULL && jb_seq16(sl) == (uint16_t)s) {
+			pk->slot = sl;
+			pk->seq = s;
+			pk->ts = l->max_ts + (int32_t)(sl->ts - (uint32_t)l->max_ts);
+			pk->len = sl->len;
+			pk->codec = jb_codec(sl);
+			break;
+		}
 	}
-	return NULL;
+	return pk;
 }
 
+/* The packet leaves the queue: sequence numbers skipped over are lost. */
 static inline void
-slot_consume(struct mxp_media_leg *l, struct jb_slot *s)
+slot_dequeue(struct mxp_media_leg *l, const struct jb_pkt *pk)
 {
-	if (s->seq > l->next_seq)
-		l->st.lost += s->seq - l->next_seq;
-	l->next_seq = s->seq + 1;
-	s->used = 0;
+	if (pk->seq > l->next_seq)
+		l->st.lost += pk->seq - l->next_seq;
+	l->next_seq = pk->seq + 1;
 	l->n_buffered--;
+}
+
+/* ... and is not decoded (stale, dropped): its buffer goes back at once. */
+static inline void
+slot_consume(struct mxp_media_leg *l, struct jb_pkt *pk)
+{
+	slot_dequeue(l, pk);
+	ref_release(l, pk->slot);
+	pk->slot = NULL;
+}
+
+/* Decode samples [off, off + n) of a payload (n even for G.722). */
+static void
+decode_part(struct mxp_media_leg *l, unsigned codec, const uint8_t *pl, unsigned off,
+	    unsigned n, int16_t *out)
+{
+	switch (codec) {
+	case MXP_MEDIA_CODEC_PCMU:
+		mxp_media_ulaw_decode(out, pl + off, n);
+		break;
+	case MXP_MEDIA_CODEC_PCMA:
+		mxp_media_alaw_decode(out, pl + off, n);
+		break;
+	case MXP_MEDIA_CODEC_G722:
+		mxp_media_g722_decode(leg_g722(l), out, pl + off / 2, n / 2);
+		break;
+	default:
+		mxp_media_l16_decode(out, pl + 2 * off, n);
+		break;
+	}
+}
+
+/*
+ * Room for n more decoded samples at the end of the sample buffer: keeps the samples not
+ * yet played and the history still needed, drops the oldest. Returns where to write.
+ */
+static int16_t *
+samples_append(struct mxp_media_leg *l, unsigned n)
+{
+	int16_t *b = leg_samples(l);
+	unsigned hcap = PLC_HIST_LEN * l->plc.k;
+	unsigned hk = l->plc.hist_len + n <= hcap ? l->plc.hist_len : (hcap > n ? hcap - n : 0);
+	unsigned keep = l->fifo_phys > hk ? l->fifo_phys : hk;
+	if (keep + n > l->dcap) { /* cannot happen (layout()); never write out of bounds */
+		keep = l->dcap - n;
+		if (l->fifo_phys > keep)
+			l->fifo_phys = (uint16_t)keep;
+	}
+	memmove(b + l->dcap - keep - n, b + l->dcap - keep, keep * sizeof(*b));
+	return b + l->dcap - n;
+}
+
+#define PEND_PLAY 0 /* the samples join the fifo */
+#define PEND_HIST 1 /* only the history: the fifo is being dropped */
+
+/*
+ * Decode at least `want` samples (fewer if there are not as many) of the deferred packet
+ * into the sample buffer. Playout counted them as decoded already: this only
+ * materialises them, so an erasure that ended before them does not fade them in again,
+ * and those deferred before a forget do not join the history.
+ */
+static void
+pend_decode(struct mxp_media_leg *l, unsigned want, int how)
+{
+	while (want > 0 && l->pend_ref != NULL) {
+		unsigned c = l->pend_codec, len = pend_len(l);
+		unsigned N = mxp_media_codec_samples(c, len);
+		unsigned k = N - l->pend_off;
+		if (k > want)
+			k = c == MXP_MEDIA_CODEC_G722 ? (want + 1) & ~1u : want;
+		unsigned room = l->dcap - (how == PEND_PLAY ? l->fifo_phys : 0u);
+		if (how == PEND_HIST && room > PLC_HIST_LEN * l->plc.k)
+			room = PLC_HIST_LEN * l->plc.k;
+		if (k > room)
+			k = room & ~1u; /* cannot happen: the buffer is sized for the look-ahead */
+		if (k == 0)
+			break;
+		int16_t *x = samples_append(l, k);
+		decode_part(l, c, pend_payload(l), l->pend_off, k, x);
+		unsigned skip = l->hist_skip < k ? l->hist_skip : k;
+		if (skip > 0) {
+			l->hist_skip = (uint16_t)(l->hist_skip - skip);
+			l->plc.hist_len = 0;
+		}
+		media_plc_add(&l->plc, k - skip);
+		if (how == PEND_PLAY)
+			l->fifo_phys = (uint16_t)(l->fifo_phys + k);
+		l->pend_off = (uint16_t)(l->pend_off + k);
+		want = want > k ? want - k : 0;
+		if (l->pend_off == N)
+			pend_release(l); /* its samples are all in the buffer */
+	}
+}
+
+/* Drop the samples not played, keeping the history as if they had been (late ticks). */
+static void
+fifo_drop(struct mxp_media_leg *l)
+{
+	l->head_len = 0;
+	l->fifo_phys = 0;
+	pend_decode(l, pend_rest(l), PEND_HIST);
+	fifo_clear(l);
 }
 
 static int64_t
 target_offset(const struct mxp_media_leg *l)
 {
-	int64_t margin = MS_TO_TS(l->p.margin_ms, l->clock);
-	int64_t maxd = MS_TO_TS(l->p.max_delay_ms, l->clock);
-	int64_t t = l->win_max + margin;
-	if (t < l->win_min + margin)
-		t = l->win_min + margin;
-	if (t > l->win_min + maxd)
-		t = l->win_min + maxd;
+	uint32_t clock = leg_clock(l);
+	int64_t margin = MS_TO_TS(l->margin_ms, clock);
+	int64_t maxd = MS_TO_TS(l->max_delay_ms, clock);
+	int64_t wmax = l->transit_base + l->win_max, wmin = l->transit_base + l->win_min;
+	int64_t t = wmax + margin;
+	if (t < wmin + margin)
+		t = wmin + margin;
+	if (t > wmin + maxd)
+		t = wmin + maxd;
 	return t;
 }
 
@@ -622,66 +973,167 @@ target_offset(const struct mxp_media_leg *l)
 static void
 codec_switch(struct mxp_media_leg *l, uint8_t c)
 {
-	uint32_t rate = mxp_media_codec_rate(c);
 	if (c == MXP_MEDIA_CODEC_G722)
-		mxp_media_g722_init(&l->g722);
-	if (rate != l->rate) {
-		l->rate = rate;
-		media_plc_reset(&l->plc, rate);
-		l->fifo_len = 0;
+		mxp_media_g722_init(leg_g722(l));
+	if (codec_k(c) != codec_k(l->cur_codec)) {
+		/* only at a frame start or a stream start: nothing decoded is pending */
+		media_plc_reset(&l->plc, 8000 * codec_k(c));
+		fifo_clear(l);
 	}
 	l->cur_codec = c;
 	l->declick = true;
 }
 
-/* Decode a packet, appending to the fifo (or to scratch when out == NULL). */
-static unsigned
-decode_into(struct mxp_media_leg *l, const struct jb_slot *s, int16_t *out)
-{
-	switch (s->codec) {
-	case MXP_MEDIA_CODEC_PCMU:
-		mxp_media_ulaw_decode(out, s->payload, s->len);
-		return s->len;
-	case MXP_MEDIA_CODEC_PCMA:
-		mxp_media_alaw_decode(out, s->payload, s->len);
-		return s->len;
-	case MXP_MEDIA_CODEC_G722:
-		return mxp_media_g722_decode(&l->g722, out, s->payload, s->len);
-	default:
-		mxp_media_l16_decode(out, s->payload, s->len / 2u);
-		return s->len / 2u;
-	}
-}
-
-/* Decode the packet at play_ts into the fifo; false if there is none. */
+/*
+ * The packet at play_ts is decoded (as playout counts it): its samples join the fifo. The
+ * decoding itself is deferred to when they are played, except for the start of a packet
+ * that ends an erasure, which is faded in from the concealment now (after what precedes
+ * it). False if the packet changes the sample rate (only at a frame start).
+ */
 static bool
-fifo_fill(struct mxp_media_leg *l, struct jb_slot *s)
+fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 {
-	if (s->codec != l->cur_codec) {
-		/* a change of sample rate happens only at a frame start (media_leg_tick) */
-		if (mxp_media_codec_rate(s->codec) != l->rate)
+	if (pk->codec != l->cur_codec) {
+		if (codec_k(pk->codec) != codec_k(l->cur_codec))
 			return false;
-		codec_switch(l, s->codec);
+		codec_switch(l, pk->codec);
 	}
-	unsigned n = mxp_media_codec_samples(s->codec, s->len);
-	if (l->fifo_len + n > l->fifo_cap)
-		return false;
-	int16_t *dst = l->fifo + l->fifo_len;
-	n = decode_into(l, s, dst);
-	media_plc_good(&l->plc, dst, n);
-	l->fifo_len += n;
-	l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
+	unsigned n = mxp_media_codec_samples(pk->codec, pk->len);
+	/* one deferred packet at a time: the one before is decoded now (the fifo is then
+	 * below 2 pmax + a frame: the fill stops there) */
+	pend_decode(l, pend_rest(l), PEND_PLAY);
+	l->play_ts += mxp_media_codec_ts_units(pk->codec, pk->len);
 	l->st.played += n;
-	slot_consume(l, s);
+	slot_dequeue(l, pk);
+	/* the packet leaves the slots; the leg keeps its buffer until it is played */
+	l->pend_ref = pk->slot->ref;
+	l->pend_pl = (pk->slot->off_seq & (((uint64_t)1 << JB_OFF_BITS) - 1)) |
+		     (uint64_t)pk->len << JB_OFF_BITS;
+	l->pend_codec = pk->codec;
+	l->pend_off = 0;
+	pk->slot->ref = NULL;
+	if (l->plc.erased != 0) {
+		unsigned L = media_plc_fade_len(&l->plc);
+		if (L == 0) {
+			l->plc.erased = 0;
+			return true;
+		}
+		if (L > n)
+			L = n;
+		if (pk->codec == MXP_MEDIA_CODEC_G722)
+			L = (L + 1) & ~1u;
+		/* faded against the whole history, before appending pushes its start out */
+		int16_t y[LEG_FADE_MAX(2) + 1];
+		decode_part(l, l->pend_codec, pend_payload(l), 0, L, y);
+		media_plc_good(&l->plc, leg_samples(l) + l->dcap, y, L);
+		memcpy(samples_append(l, L), y, L * sizeof(*y));
+		l->fifo_phys = (uint16_t)(l->fifo_phys + L);
+		l->pend_off = (uint16_t)L;
+		if (L == n)
+			pend_release(l);
+	}
 	return true;
 }
 
-static inline void
-fifo_take(struct mxp_media_leg *l, int16_t *out, unsigned n)
+/* ---- playout ---------------------------------------------------------------------------- */
+
+/*
+ * Time-scaling output that precedes the rest of the fifo during a tick: y of
+ * media_tsm_*() in front of the head carried over from the last tick (ptime 10 only).
+ */
+#define TH_PRE (2 * LEG_PMAX(2))
+struct tick_head {
+	unsigned off;
+	int16_t b[TH_PRE + 2 * LEG_PMAX(2)];
+};
+
+/* Take n samples off the front of the fifo. */
+static void
+fifo_take(struct mxp_media_leg *l, struct tick_head *th, int16_t *out, unsigned n)
 {
-	memcpy(out, l->fifo, n * sizeof(*out));
-	l->fifo_len -= n;
-	memmove(l->fifo, l->fifo + n, l->fifo_len * sizeof(*out));
+	while (n > 0) {
+		unsigned c;
+		if (l->head_len > 0) {
+			c = l->head_len < n ? l->head_len : n;
+			memcpy(out, th->b + th->off, c * sizeof(*out));
+			th->off += c;
+			l->head_len = (uint16_t)(l->head_len - c);
+		} else if (l->fifo_phys > 0) {
+			c = l->fifo_phys < n ? l->fifo_phys : n;
+			memcpy(out, leg_samples(l) + l->dcap - l->fifo_phys, c * sizeof(*out));
+			l->fifo_phys = (uint16_t)(l->fifo_phys - c);
+		} else {
+			pend_decode(l, n, PEND_PLAY);
+			if (l->fifo_phys == 0)
+				break; /* cannot happen: n <= fifo_len() */
+			continue;
+		}
+		out += c;
+		n -= c;
+	}
+}
+
+/* Drop n samples off the front of the fifo (n <= head + fifo_phys). */
+static void
+fifo_skip(struct mxp_media_leg *l, struct tick_head *th, unsigned n)
+{
+	unsigned c = l->head_len < n ? l->head_len : n;
+	th->off += c;
+	l->head_len = (uint16_t)(l->head_len - c);
+	l->fifo_phys = (uint16_t)(l->fifo_phys - (n - c));
+}
+
+/*
+ * Concealment from the history as if the deferred packet had been decoded (it counts as
+ * decoded): the real history, then its samples, decoded here on a copy of the decoder
+ * state. Only a frame held (ACT_HOLD) while a packet is deferred needs this.
+ */
+static unsigned
+conceal_deferred(struct mxp_media_leg *l, int16_t *out, unsigned n)
+{
+	enum { CHUNK = 256 };
+	int16_t w[2 * 2 * PLC_HIST_LEN + CHUNK];
+	unsigned hcap = PLC_HIST_LEN * l->plc.k, wl = l->plc.hist_len;
+	struct mxp_media_g722_state g;
+	unsigned skip = l->hist_skip;
+	unsigned c = l->pend_codec, N = mxp_media_codec_samples(c, pend_len(l));
+	const uint8_t *pl = pend_payload(l);
+
+	memcpy(w, leg_samples(l) + l->dcap - wl, wl * sizeof(*w));
+	if (c == MXP_MEDIA_CODEC_G722)
+		g = *leg_g722(l);
+	else
+		memset(&g, 0, sizeof(g));
+	for (unsigned off = l->pend_off; off < N;) {
+		unsigned k = N - off < CHUNK ? N - off : CHUNK;
+		if (wl + k > sizeof(w) / sizeof(w[0])) {
+			memmove(w, w + wl - hcap, hcap * sizeof(*w));
+			wl = hcap;
+		}
+		int16_t *x = w + wl;
+		if (c == MXP_MEDIA_CODEC_PCMU)
+			mxp_media_ulaw_decode(x, pl + off, k);
+		else if (c == MXP_MEDIA_CODEC_PCMA)
+			mxp_media_alaw_decode(x, pl + off, k);
+		else if (c == MXP_MEDIA_CODEC_G722)
+			mxp_media_g722_decode(&g, x, pl + off / 2, k / 2);
+		else
+			mxp_media_l16_decode(x, pl + 2 * off, k);
+		off += k;
+		unsigned sk = skip < k ? skip : k;
+		skip -= sk;
+		if (sk > 0) { /* deferred before a forget: not history */
+			memmove(w, x + sk, (k - sk) * sizeof(*w));
+			wl = k - sk;
+		} else {
+			wl += k;
+		}
+	}
+	uint16_t saved = l->plc.hist_len;
+	l->plc.hist_len = (uint16_t)(wl < hcap ? wl : hcap);
+	unsigned nz = media_plc_conceal(&l->plc, w + wl, out, n);
+	l->plc.hist_len = saved;
+	return nz;
 }
 
 /* Fill n samples (codec rate) of concealment or silence. */
@@ -691,10 +1143,13 @@ conceal(struct mxp_media_leg *l, int16_t *out, unsigned n)
 	if (l->dtx) {
 		memset(out, 0, n * sizeof(*out));
 		media_plc_forget(&l->plc);
+		l->hist_skip = (uint16_t)pend_rest(l); /* deferred samples precede the forget */
 		l->st.silence += n;
 		return;
 	}
-	unsigned nz = media_plc_conceal(&l->plc, out, n);
+	unsigned nz = pend_rest(l) > l->hist_skip ?
+			      conceal_deferred(l, out, n) :
+			      media_plc_conceal(&l->plc, leg_samples(l) + l->dcap, out, n);
 	l->st.concealed += nz;
 	l->st.silence += n - nz;
 }
@@ -702,14 +1157,15 @@ conceal(struct mxp_media_leg *l, int16_t *out, unsigned n)
 enum tick_action { ACT_NONE, ACT_HOLD, ACT_DROP, ACT_EXPAND, ACT_ACCEL };
 
 /*
- * General playout: n samples at the codec rate into out, decoding packets through the
+ * General playout: n samples at the codec rate into out, taking decoded samples from the
  * fifo, concealing gaps, applying the adaptation action.
  */
 static void
 produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act, int64_t grow)
 {
-	unsigned r = l->rate / l->clock; /* samples per timestamp unit: 1 or 2 */
+	unsigned r = leg_rate(l) / leg_clock(l); /* samples per timestamp unit: 1 or 2 */
 	unsigned o = 0;
+	struct tick_head th;
 
 	if (act == ACT_HOLD) {
 		/* play concealment/silence without consuming: the buffer grows by a frame */
@@ -717,66 +1173,94 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 		l->st.expanded += n;
 		return;
 	}
+	th.off = TH_PRE;
+	if (l->head_len > 0)
+		memcpy(th.b + th.off, leg_head(l), l->head_len * sizeof(int16_t));
 	if (act == ACT_DROP) {
 		/* silence: skip one frame of input (decoded for G.722 state continuity) */
-		struct jb_slot *s = next_slot(l);
-		if (s != NULL && s->ts == l->play_ts && l->fifo_len == 0 &&
-		    mxp_media_codec_samples(s->codec, s->len) <= l->fifo_cap) {
+		struct jb_pkt pk;
+		const struct jb_pkt *s = next_slot(l, &pk);
+		if (s->slot != NULL && s->ts == l->play_ts && fifo_len(l) == 0) {
 			if (s->codec != l->cur_codec)
 				codec_switch(l, s->codec);
-			unsigned d = decode_into(l, s, l->fifo);
+			unsigned d = mxp_media_codec_samples(s->codec, s->len);
+			if (s->codec == MXP_MEDIA_CODEC_G722) {
+				int16_t x[512];
+				const uint8_t *pl = jb_payload(s->slot);
+				for (unsigned i = 0; i < s->len; i += 256)
+					mxp_media_g722_decode(leg_g722(l), x, pl + i,
+							      s->len - i < 256 ? s->len - i : 256);
+			}
 			l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
-			slot_consume(l, s);
+			slot_consume(l, &pk);
 			l->st.accelerated += d;
 			media_plc_forget(&l->plc);
 		}
 	}
 	if (act == ACT_EXPAND || act == ACT_ACCEL) {
 		/* time-scale by one period of 2.5-10 ms found in the upcoming samples */
-		unsigned pmin = 20 * (l->rate / 8000), pmax = 80 * (l->rate / 8000);
-		struct jb_slot *s;
-		while (l->fifo_len < 2 * pmax + n && (s = next_slot(l)) != NULL &&
-		       s->ts == l->play_ts)
-			if (!fifo_fill(l, s))
+		unsigned k = leg_rate(l) / 8000, pmin = 20 * k, pmax = LEG_PMAX(k);
+		struct jb_pkt pk;
+		while (fifo_len(l) < 2 * pmax + n && next_slot(l, &pk)->slot != NULL &&
+		       pk.ts == l->play_ts)
+			if (!fifo_fill(l, &pk))
 				break;
-		if (act == ACT_EXPAND) {
-			unsigned add = media_tsm_expand(l->fifo, l->fifo_len, l->fifo_cap, pmin, pmax);
-			l->fifo_len += add;
-			l->st.expanded += add;
-		} else {
-			unsigned rm = media_tsm_accelerate(l->fifo, l->fifo_len, pmin, pmax);
-			l->fifo_len -= rm;
-			l->st.accelerated += rm;
+		if (fifo_len(l) >= 2 * pmax) {
+			int16_t x[2 * LEG_PMAX(2)], y[2 * LEG_PMAX(2)];
+			unsigned h = l->head_len, phys = h + l->fifo_phys;
+			if (phys < 2 * pmax)
+				pend_decode(l, 2 * pmax - phys, PEND_PLAY);
+			unsigned c = h < 2 * pmax ? h : 2 * pmax;
+			memcpy(x, th.b + th.off, c * sizeof(*x));
+			memcpy(x + c, leg_samples(l) + l->dcap - l->fifo_phys,
+			       (2 * pmax - c) * sizeof(*x));
+			unsigned p, m;
+			if (act == ACT_EXPAND) {
+				p = media_tsm_expand(x, y, pmin, pmax);
+				m = 2 * p;
+				fifo_skip(l, &th, p);
+				l->st.expanded += p;
+			} else {
+				p = media_tsm_accelerate(x, y, pmin, pmax);
+				m = p;
+				fifo_skip(l, &th, 2 * p);
+				l->st.accelerated += p;
+			}
+			th.off -= m;
+			memcpy(th.b + th.off, y, m * sizeof(*y));
+			l->head_len = (uint16_t)(l->head_len + m);
 		}
 	}
 	while (o < n) {
-		if (l->fifo_len > 0) {
-			unsigned k = l->fifo_len < n - o ? l->fifo_len : n - o;
-			fifo_take(l, out + o, k);
+		unsigned fl = fifo_len(l);
+		if (fl > 0) {
+			unsigned k = fl < n - o ? fl : n - o;
+			fifo_take(l, &th, out + o, k);
 			o += k;
 			continue;
 		}
-		struct jb_slot *s = next_slot(l);
-		while (s != NULL && s->ts < l->play_ts) {
+		struct jb_pkt pk;
+		const struct jb_pkt *s = next_slot(l, &pk);
+		while (s->slot != NULL && s->ts < l->play_ts) {
 			/* stale: overlaps what was already played (after a skip) */
-			slot_consume(l, s);
+			slot_consume(l, &pk);
 			l->st.rx[MXP_MEDIA_RX_LATE]++;
-			s = next_slot(l);
+			next_slot(l, &pk);
 		}
-		if (s != NULL && s->ts == l->play_ts) {
-			if (!fifo_fill(l, s))
+		if (s->slot != NULL && s->ts == l->play_ts) {
+			if (!fifo_fill(l, &pk))
 				break;
 			continue;
 		}
 		/* gap: conceal up to the next packet or the end of the frame */
 		unsigned want = (n - o) / r;
-		int64_t gap = s != NULL ? s->ts - l->play_ts : INT64_MAX;
+		int64_t gap = s->slot != NULL ? s->ts - l->play_ts : INT64_MAX;
 		unsigned k = gap < (int64_t)want ? (unsigned)gap : want;
 		if (k == 0)
 			k = want ? want : 1;
 		unsigned ks = k * r > n - o ? n - o : k * r;
 		conceal(l, out + o, ks);
-		if (grow > 0 && (s == NULL || s->seq != l->next_seq)) {
+		if (grow > 0 && (s->slot == NULL || s->seq != l->next_seq)) {
 			/* the packet due is missing and the buffer is below its target: wait
 			 * for it (expand) instead of skipping it */
 			grow -= k < grow ? (int64_t)k : grow;
@@ -788,6 +1272,12 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 	}
 	if (o < n)
 		memset(out + o, 0, (n - o) * sizeof(*out));
+	if (l->head_len > 0) {
+		/* only at ptime 10: at most 2 pmax - n samples, the head's size */
+		if (l->head_off == 0)
+			l->head_len = 0; /* cannot happen */
+		memcpy(leg_head(l), th.b + th.off, l->head_len * sizeof(int16_t));
+	}
 }
 
 /* Splice the new frame onto the last output sample: ramp the offset away over 2 ms. */
@@ -809,7 +1299,7 @@ static void
 vad_update(struct mxp_media_leg *l, uint8_t level)
 {
 	l->level = level;
-	if (level <= l->p.vad_threshold)
+	if (level <= l->vad_threshold)
 		l->hang = l->hang_ticks;
 	else if (l->hang > 0)
 		l->hang--;
@@ -822,24 +1312,30 @@ vad_update(struct mxp_media_leg *l, uint8_t level)
 		l->loud_q8 += (loud - l->loud_q8) / 8;
 }
 
+/* This tick's frame, resampled to the mix rate into the frame the mixer lent. */
 static void
-post_frame(struct mxp_media_leg *l, int16_t *pcm, unsigned n, const struct leg_tick_ctx *c)
+post_frame(struct mxp_media_leg *l, const int16_t *pcm, unsigned n, const struct leg_tick_ctx *c)
 {
-	if (l->rs_in.from != l->rate || l->rs_in.to != c->mix_rate) {
-		mxp_media_rs_init(&l->rs_in, l->rate, c->mix_rate);
+	unsigned from = codec_k(l->cur_codec), to = c->mix_rate / 8000;
+	if (l->rs_from != from || l->rs_to != to) {
+		l->rs_from = (uint8_t)from;
+		l->rs_to = (uint8_t)to;
+		memset(leg_rs(l), 0, (from == 2 ? MEDIA_RS_DOWN_HIST : MEDIA_RS_UP_HIST) *
+					    sizeof(int16_t));
 		l->declick = true;
 	}
-	unsigned m = mxp_media_rs_run(&l->rs_in, l->frame, pcm, n);
+	unsigned m = media_rs_run(leg_rs(l), 8000 * from, c->mix_rate, c->frame, pcm, n);
 	if (l->declick)
-		declick(l, l->frame, m, c->mix_rate);
-	l->last_out = l->frame[m - 1];
+		declick(l, c->frame, m, c->mix_rate);
+	l->last_out = c->frame[m - 1];
+	l->frame = c->frame_idx;
 	l->frame_ok = true;
 }
 
 bool
 media_leg_idle(const struct mxp_media_leg *l)
 {
-	return l->n_buffered == 0 && l->fifo_len == 0 && !l->speaking && l->talker_slot < 0 &&
+	return l->n_buffered == 0 && fifo_len(l) == 0 && !l->speaking && l->talker_slot < 0 &&
 	       (l->plc.erased >= 60u * 8u * l->plc.k || l->plc.hist_len == 0 || l->dtx ||
 		!l->anchored);
 }
@@ -855,7 +1351,7 @@ go_quiet(struct mxp_media_leg *l)
 void
 media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 {
-	int16_t pcm[2 * MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t pcm[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 	unsigned n_s;
 
 	l->frame_ok = false;
@@ -864,15 +1360,17 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		go_quiet(l);
 		return;
 	}
-	int64_t nts = now_ts(c->now_us, l->clock);
+	uint32_t clock = leg_clock(l);
+	int64_t nts = now_ts(c->now_us, clock);
 	if (c->skipped && l->anchored) {
 		/* the worker missed ticks: drop that audio rather than play it late */
 		l->play_ts += (int64_t)c->skipped * l->n_ts;
-		l->fifo_len = 0;
+		fifo_drop(l);
 	}
+	struct jb_pkt pk;
 	if (!l->anchored) {
-		struct jb_slot *f = next_slot(l);
-		if (f == NULL) {
+		const struct jb_pkt *f = next_slot(l, &pk);
+		if (f->slot == NULL) {
 			go_quiet(l);
 			return;
 		}
@@ -881,15 +1379,15 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		l->play_ts = f->ts - k * l->n_ts;
 		l->next_seq = f->seq;
 		l->anchored = true;
-		l->fifo_len = 0;
+		fifo_clear(l);
 		media_plc_forget(&l->plc);
 	}
 
 	/* a payload type change to a codec of another rate switches at the frame start */
-	struct jb_slot *s = next_slot(l);
-	if (l->fifo_len == 0 && s != NULL && s->ts <= l->play_ts && s->codec != l->cur_codec)
+	const struct jb_pkt *s = next_slot(l, &pk);
+	if (fifo_len(l) == 0 && s->slot != NULL && s->ts <= l->play_ts && s->codec != l->cur_codec)
 		codec_switch(l, s->codec);
-	n_s = l->p.ptime_ms * l->rate / 1000;
+	n_s = l->ptime_ms * leg_rate(l) / 1000;
 
 	/*
 	 * Adaptation. Whether the packet due is in time depends on the decode position
@@ -901,58 +1399,63 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	 * frame is dropped, or pitch periods are removed from speech. The dead zone of one
 	 * frame keeps the two from alternating.
 	 */
-	unsigned r = l->rate / l->clock; /* 1 or 2: cur_codec has the stream's clock */
-	int64_t playing = l->play_ts - (int64_t)(l->fifo_len / r);
+	unsigned r = leg_rate(l) / clock; /* 1 or 2: cur_codec has the stream's clock */
+	int64_t playing = l->play_ts - (int64_t)(fifo_len(l) / r);
 	int64_t target = target_offset(l);
 	int64_t offset = nts - l->play_ts;
 	int64_t err = offset - target;
-	int64_t margin = MS_TO_TS(l->p.margin_ms, l->clock);
-	bool have_now = l->fifo_len > 0 || (s != NULL && s->ts <= l->play_ts);
+	int64_t margin = MS_TO_TS(l->margin_ms, clock);
+	bool have_now = fifo_len(l) > 0 || (s->slot != NULL && s->ts <= l->play_ts);
 	bool in_speech = l->speaking;
 	enum tick_action act = ACT_NONE;
 
-	l->st.target_ms = (uint32_t)((target - l->win_min) * 1000 / l->clock);
-	l->st.depth_ms = l->max_ts_end > playing ?
-				 (uint32_t)((l->max_ts_end - playing) * 1000 / l->clock) : 0;
+	int64_t tms = (target - (l->transit_base + l->win_min)) * 1000 / clock;
+	int64_t dms = l->max_ts_end > playing ? (l->max_ts_end - playing) * 1000 / clock : 0;
+	l->st.target_ms = (uint16_t)(tms < 0 ? 0 : (tms > UINT16_MAX ? UINT16_MAX : tms));
+	l->st.depth_ms = (uint16_t)(dms > UINT16_MAX ? UINT16_MAX : dms);
 	if (err < 0 && have_now) {
 		if (!in_speech)
 			act = ACT_HOLD;
-		else if (l->fifo_len / r < l->n_ts)
+		else if (fifo_len(l) / r < l->n_ts)
 			act = ACT_EXPAND;
 	} else if (err > (int64_t)l->n_ts + margin && have_now) {
 		act = in_speech ? ACT_ACCEL : ACT_DROP;
 	}
 
 	/* fast path: one G.711 packet exactly covering the frame, nothing pending */
-	if (act == ACT_NONE && l->fifo_len == 0 && s != NULL && s->ts == l->play_ts &&
+	if (act == ACT_NONE && fifo_len(l) == 0 && s->slot != NULL && s->ts == l->play_ts &&
 	    (s->codec == MXP_MEDIA_CODEC_PCMU || s->codec == MXP_MEDIA_CODEC_PCMA) &&
 	    s->len == n_s && s->codec == l->cur_codec && l->plc.erased == 0 && !l->declick) {
-		uint8_t lv = s->level != MXP_MEDIA_LEVEL_NONE ?
-				     s->level :
+		const uint8_t *pl = jb_payload(s->slot);
+		uint8_t lv = s->slot->level != MXP_MEDIA_LEVEL_NONE ?
+				     s->slot->level :
 				     media_level_from_energy(
-					     mxp_media_g711_energy(s->payload, s->len,
+					     mxp_media_g711_energy(pl, s->len,
 								   s->codec == MXP_MEDIA_CODEC_PCMU),
 					     s->len);
 		vad_update(l, lv);
 		if (l->speaking || l->talker_slot >= 0) {
-			unsigned n = decode_into(l, s, pcm);
-			media_plc_good(&l->plc, pcm, n);
-			post_frame(l, pcm, n, c);
+			int16_t *x = samples_append(l, s->len);
+			decode_part(l, s->codec, pl, 0, s->len, x);
+			media_plc_good(&l->plc, x, x, s->len); /* no erasure to end here */
+			post_frame(l, x, s->len, c);
 		} else {
 			media_plc_forget(&l->plc);
 		}
 		l->play_ts += s->len;
 		l->st.played += s->len;
-		slot_consume(l, s);
+		slot_consume(l, &pk);
 	} else {
 		produce(l, pcm, n_s, act, err < 0 ? -err : 0);
 		uint8_t lv = media_level_from_energy(c->ops->energy(pcm, n_s & ~15u), n_s & ~15u);
 		vad_update(l, lv);
 		post_frame(l, pcm, n_s, c);
 	}
+	if (l->ev_active && c->now_us >= l->ev_until_us)
+		l->ev_active = false;
 	l->eligible = l->frame_ok && l->speaking && !l->muted &&
 		      (l->mode == MXP_MEDIA_MODE_SENDRECV || l->mode == MXP_MEDIA_MODE_SENDONLY) &&
-		      c->now_us >= l->ev_until_us;
+		      !l->ev_active;
 	if (media_leg_idle(l))
 		l->anchored = false;
 }

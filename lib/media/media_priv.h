@@ -4,6 +4,7 @@
 #define MEDIA_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mxp_media.h"
@@ -41,26 +42,37 @@ const struct media_simd_ops *media_simd_ops_get(enum mxp_media_simd v);
 #define PLC_PITCH_MIN 40   /* 5 ms at 8 kHz */
 #define PLC_PITCH_MAX 120  /* 15 ms */
 #define PLC_CORR_LEN 160   /* 20 ms */
-#define PLC_HIST_LEN 390   /* 3.25 pitch periods of the longest pitch */
-#define PLC_HIST_MAX (2 * PLC_HIST_LEN)
+#define PLC_HIST_LEN 390   /* 3.25 pitch periods of the longest pitch (x k) */
 
+/* Concealment state. The history itself is the caller's: the hist_len samples that end
+ * where the caller passes (the leg's sample buffer). */
 struct media_plc {
 	uint8_t k;          /* rate / 8000 (1 or 2) */
-	uint16_t hist_len;  /* valid samples at the end of hist */
+	uint16_t hist_len;  /* valid history samples, at most PLC_HIST_LEN * k */
 	uint32_t erased;    /* samples concealed in the current erasure, 0 when not concealing */
 	uint16_t pitch;     /* pitch period (samples) */
 	uint16_t cycle;     /* pitch buffer length: 1..3 periods */
 	uint16_t pos;       /* position in the pitch buffer */
 	int16_t ramp0;      /* start-of-erasure offset to ramp away (declick) */
-	int16_t hist[PLC_HIST_MAX];
 };
 
 void media_plc_reset(struct media_plc *p, unsigned rate);
-/* Record n real output samples (and end an erasure: the first samples of x are faded in
- * from the synthetic continuation, in place). */
-void media_plc_good(struct media_plc *p, int16_t *x, unsigned n);
-/* Produce n samples of concealment; returns how many were non-silent. */
-unsigned media_plc_conceal(struct media_plc *p, int16_t *out, unsigned n);
+/* n more real samples were appended to the history. */
+static inline void
+media_plc_add(struct media_plc *p, unsigned n)
+{
+	unsigned h = p->hist_len + n, cap = PLC_HIST_LEN * p->k;
+	p->hist_len = (uint16_t)(h < cap ? h : cap);
+}
+/* Samples media_plc_good() will fade at the end of the current erasure (0: none). */
+unsigned media_plc_fade_len(const struct media_plc *p);
+/* x[0..n) are new real samples that follow the history ending at hend: end an erasure
+ * (the first samples of x are faded in from the synthetic continuation, in place) and
+ * count them into the history (the caller appends them there). */
+void media_plc_good(struct media_plc *p, const int16_t *hend, int16_t *x, unsigned n);
+/* Produce n samples of concealment from the history ending at hend; returns how many
+ * were non-silent. */
+unsigned media_plc_conceal(struct media_plc *p, const int16_t *hend, int16_t *out, unsigned n);
 /* Forget the history (the leg was not decoded: concealment would be silence). */
 static inline void
 media_plc_forget(struct media_plc *p)
@@ -71,107 +83,233 @@ media_plc_forget(struct media_plc *p)
 
 /* ---- time-scale modification on decoded samples (plc.c) ---- */
 
-/* Remove one period (lag in [pmin, pmax] with the best self-similarity) from x[0..n) with a
- * cross-fade; needs n >= 2 * pmax. Returns samples removed (0 if n too short). */
-unsigned media_tsm_accelerate(int16_t *x, unsigned n, unsigned pmin, unsigned pmax);
-/* Insert one period into x[0..n) (capacity cap); needs n >= 2 * pmax and n + pmax <= cap.
- * Returns samples inserted. */
-unsigned media_tsm_expand(int16_t *x, unsigned n, unsigned cap, unsigned pmin, unsigned pmax);
+/*
+ * Both look at x[0..2 pmax) for the lag p in [pmin, pmax] of best self-similarity.
+ * accelerate: one period less: the signal becomes y[0..p) (x[0..p) cross-faded into
+ *   x[p..2p)) followed by x[2p..).
+ * expand: one period more: the signal becomes y[0..2p) (x[0..p), then x[p..2p) cross-faded
+ *   into x[0..p)) followed by x[p..).
+ * Return p.
+ */
+unsigned media_tsm_accelerate(const int16_t *x, int16_t *y, unsigned pmin, unsigned pmax);
+unsigned media_tsm_expand(const int16_t *x, int16_t *y, unsigned pmin, unsigned pmax);
+
+/* ---- 8 <-> 16 kHz resampler on a caller's history (codec.c) ---- */
+
+#define MEDIA_RS_UP_HIST 32    /* input samples kept when upsampling */
+#define MEDIA_RS_DOWN_HIST 62  /* when downsampling */
+/* Resample n samples from -> to (8000 or 16000) with the history hist (MEDIA_RS_*_HIST
+ * samples for the direction, zeroed when the direction is set up). */
+unsigned media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out,
+		      const int16_t *in, unsigned n);
 
 /* ---- level (leg.c) ---- */
 uint8_t media_level_from_energy(uint64_t energy, unsigned n);
 
-/* ---- jitter buffer slot ---- */
+/* ---- jitter buffer slot: a descriptor of a packet the caller's buffer holds ---- */
 
 struct jb_slot {
-	int64_t ts;        /* extended RTP timestamp */
-	uint32_t seq;      /* extended sequence number */
-	uint16_t len;
-	uint8_t codec;
-	uint8_t used;
+	void *ref;         /* caller's buffer (pkt->ref); NULL: the slot is free */
+	uint64_t off_seq;  /* bits 0-47: payload - ref (signed); bits 48-63: RTP sequence */
+	uint32_t ts;       /* RTP timestamp (low half of the extended one, see slot_ts()) */
+	uint16_t len;      /* payload bytes */
+	uint8_t codec;     /* enum mxp_media_codec, bit 7: RTP marker */
 	uint8_t level;     /* RFC 6464 level or MXP_MEDIA_LEVEL_NONE */
-	uint8_t marker;
-	uint8_t pad[6];
-	uint8_t payload[];
 };
+_Static_assert(sizeof(struct jb_slot) == 24, "slot descriptor is 24 bytes");
+
+#define JB_MARKER 0x80
+#define JB_OFF_BITS 48
+
+static inline const uint8_t *
+jb_payload(const struct jb_slot *s)
+{
+	int64_t off = (int64_t)(s->off_seq << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
+	return (const uint8_t *)((uintptr_t)s->ref + (uintptr_t)off);
+}
+
+static inline uint16_t
+jb_seq16(const struct jb_slot *s)
+{
+	return (uint16_t)(s->off_seq >> JB_OFF_BITS);
+}
+
+static inline uint8_t
+jb_codec(const struct jb_slot *s)
+{
+	return s->codec & (uint8_t)~JB_MARKER;
+}
 
 #define JB_BUCKETS 8       /* transit window: 8 buckets of 2^20 us (~1 s) */
+#define JB_EMPTY_MAX INT32_MIN
+#define JB_EMPTY_MIN INT32_MAX
+#define MEDIA_NO_PT 0xff
 
 /* ---- the leg ---- */
 
-struct mxp_media_leg {
-	/* configuration */
-	struct mxp_media_leg_params p;
-	struct mxp_media_mixer *mixer;
-	int32_t mix_idx;        /* in mixer->legs, -1 if detached */
-	int32_t act_idx;        /* in mixer->active, -1 if idle */
-	uint8_t mode;
-	bool muted;
-	bool wideband;          /* some input or output codec is 16 kHz */
-	uint8_t out_codec;
-
-	/* jitter buffer */
-	uint32_t n_slots, slot_mask, slot_stride;
-	uint32_t n_buffered;
-	uint8_t *slots;
-	int16_t *fifo;          /* decoded, not yet played samples at codec rate */
-	uint32_t fifo_cap, fifo_len;
-
-	/* stream identity and timeline (RTP clock units) */
-	bool have_stream, anchored, dtx;
-	uint32_t ssrc, clock;
-	uint32_t max_seq, next_seq;
-	int64_t max_ts, play_ts, max_ts_end;
-	uint64_t recv_mask;
-	uint32_t n_ts;          /* ptime in clock units */
-	bool jump_pending;      /* one packet arrived far off the timeline */
-	uint16_t jump_seq;
-	int64_t jump_transit;
-
-	/* delay estimation */
-	int64_t last_transit;
-	uint32_t jitter_q4;     /* RFC 3550 jitter << 4 */
-	int64_t bmax[JB_BUCKETS], bmin[JB_BUCKETS];
-	uint64_t bucket;        /* now_us >> 20 of the current bucket */
-	int64_t win_max, win_min;
-	bool have_transit;
-
-	/* decoding (codec rate) */
-	uint8_t cur_codec;
-	uint32_t rate;          /* codec rate of cur_codec */
-	struct mxp_media_g722_state g722;
-	struct media_plc plc;
-	struct mxp_media_rs rs_in;  /* codec rate -> mix rate */
-	bool declick;           /* next output frame must be spliced to last_out */
-	int16_t last_out;
-
-	/* this tick's frame at the mix rate */
-	bool frame_ok;          /* decoded PCM in frame[] */
-	bool eligible;          /* may be mixed this tick */
-	uint8_t level;          /* -dBov of this tick */
-	bool speaking;
-	uint16_t hang, hang_ticks;
-	int32_t loud_q8;        /* smoothed loudness (127 - level) << 8 */
-	int16_t frame[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-
-	/* talker state (private mix) */
-	int8_t talker_slot;
-	float lim_gain;
-	struct mxp_media_rs rs_priv; /* mix rate -> output rate */
-	int16_t priv[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t priv_out[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-
-	/* RFC 4733 */
-	bool ev_valid, ev_ended;
-	uint8_t ev_code;
-	uint32_t ev_ts;
-	uint64_t ev_until_us;   /* leg audio is not mixed while an event is in progress */
-
-	struct mxp_media_leg_stats st;
-	/* slots and fifo follow */
+/*
+ * Per-leg counters, widened to 64 bits in mxp_media_leg_stats. Packet counts are 32-bit
+ * here (they wrap after 2^32 packets, 2.7 years of 20 ms packets); sample counts are
+ * 64-bit (a 32-bit count of 16 kHz samples would wrap within 3 days).
+ */
+struct media_leg_counters {
+	/* every packet (rx) and every tick: one cache line */
+	uint32_t rx[MXP_MEDIA_RX_COUNT];
+	uint32_t reordered, lost;
+	uint16_t depth_ms, target_ms; /* saturated at 65535 */
+	uint64_t played;              /* samples */
+	/* concealment, time scaling, restarts, events */
+	uint64_t concealed, silence, accelerated, expanded; /* samples */
+	uint32_t resyncs, events;
 };
 
+/*
+ * A leg: a fixed header, then (see leg.c: layout()) the jitter-buffer slot descriptors,
+ * the sample buffer, the resampler history, the time-scaling head (ptime 10 only) and
+ * the G.722 decoder (only with G.722 in the payload map). The header's first four cache
+ * lines are what rx and the tick touch for every packet and tick, in the order they need
+ * them: line 0 the timeline, line 1 the transit estimate and payload map, line 2 the
+ * transit window, line 3 the decode and speech state. Configuration, events and counters
+ * follow.
+ *
+ * The sample buffer holds the decoded stream: its last plc.hist_len samples are the
+ * concealment history, and its last fifo_phys samples are decoded but not played. What
+ * playout has logically decoded but not played (fifo_len()) is, in play order:
+ *  - head_len samples of time-scaling output in the head (only at ptime 10, where a
+ *    modified stretch can outlive the tick),
+ *  - the fifo_phys samples at the end of the sample buffer,
+ *  - the rest of the one packet whose decoding is deferred (pend_ref; decoded up to
+ *    pend_off samples): it has left the slots and is decoded as it is played, into the
+ *    buffer. Filling the next packet decodes it first.
+ * A leg therefore never holds a decoded packet it has not played: the buffer is sized by
+ * what concealment and time scaling look at, not by the packet size.
+ */
+struct mxp_media_leg {
+	/* ---- line 0: the stream's timeline (rx and tick) ---- */
+	struct mxp_media_mixer *mixer;
+	int64_t max_ts;          /* extended RTP timestamp of max_seq */
+	int64_t play_ts;         /* timestamp of the next sample not yet (logically) decoded */
+	int64_t max_ts_end;      /* end of the latest-ending packet received */
+	uint64_t recv_mask;      /* 64-entry duplicate window below max_seq */
+	uint32_t ssrc;
+	uint32_t max_seq, next_seq; /* extended sequence numbers */
+	int32_t act_idx;         /* in mixer->active, -1 if idle */
+	uint16_t n_buffered;     /* queued packets (not yet decoded) */
+	uint16_t n_ts;           /* ptime in clock units */
+	uint8_t slot_mask;       /* n_slots - 1 */
+	uint8_t mode;
+	uint8_t cur_codec;
+	bool have_stream : 1, anchored : 1, dtx : 1, muted : 1, jump_pending : 1,
+		have_transit : 1, wide_clock : 1; /* wide_clock: clock 16000 */
+
+	/* ---- line 1: transit estimation (rx) and payload map ---- */
+	int64_t transit_base;    /* the transits below are relative to it */
+	int64_t jump_transit;    /* transit of the packet that jumped off the timeline */
+	int32_t last_transit;
+	uint32_t jitter_q4;      /* RFC 3550 jitter << 4 */
+	uint32_t bucket;         /* now_us >> 20 of the current bucket */
+	int32_t win_max, win_min;
+	uint16_t jump_seq;
+	uint16_t max_payload;
+	struct {
+		uint8_t pt;
+		uint8_t codec;
+	} pt_map[MXP_MEDIA_MAX_PT];
+	uint8_t n_pt;
+	uint8_t event_pt, cn_pt; /* MEDIA_NO_PT if none */
+	uint8_t ptime_ms;
+	uint16_t max_delay_ms, margin_ms;
+
+	/* ---- line 2: transit window, per bucket ---- */
+	int32_t bmax[JB_BUCKETS], bmin[JB_BUCKETS];
+
+	/* ---- line 3: decoding, playout and speech (tick) ---- */
+	void *pend_ref;          /* the packet whose decoding is deferred, or NULL */
+	uint64_t pend_pl;        /* its payload - ref (bits 0-47) and length (48-63) */
+	struct media_plc plc;
+	int32_t loud_q8;         /* smoothed loudness (127 - level) << 8 */
+	uint16_t hang, hang_ticks;
+	uint16_t fifo_phys, head_len;
+	uint16_t pend_off;       /* its samples decoded so far */
+	uint16_t hist_skip;      /* its samples that come before a forget: not history */
+	int16_t last_out;        /* last output sample (mix rate) */
+	uint8_t pend_codec;
+	uint8_t level;           /* -dBov of this tick */
+	int8_t talker_slot;      /* index in the mixer's talker list, -1 */
+	uint8_t frame;           /* index in the mixer's frame pool, MEDIA_NO_FRAME */
+	uint8_t vad_threshold;
+	uint8_t rs_from, rs_to;  /* input resampler: rates / 8000, 0 = not set up */
+	bool frame_ok : 1, eligible : 1, speaking : 1, declick : 1, ev_active : 1;
+
+	/* ---- line 4: counters (the first line: rx and the tick), configuration, events ---- */
+	struct media_leg_counters st;
+	uint64_t ev_until_us;    /* with ev_active: not mixed while an event is in progress */
+	uint32_t id;
+	int32_t mix_idx;         /* in mixer->legs, -1 if detached */
+	void *opaque;
+	void (*release)(void *ref, void *arg);
+	void *release_arg;
+	uint16_t dcap;           /* sample buffer capacity */
+	uint16_t rs_off, head_off, g722_off; /* tail offsets (0: absent) */
+	uint8_t out_codec;
+	uint8_t ev_code;
+	bool wideband : 1, ev_valid : 1, ev_ended : 1;
+	uint32_t ev_ts;
+	/* slots, samples, resampler history, head, G.722 state follow */
+};
+
+/* The hot part: what rx and the tick read for every packet and tick stays where the
+ * prefetches (mix tick, lib/conf) expect it. */
+#define LEG_LINE(f) (offsetof(struct mxp_media_leg, f) / MEDIA_CACHE_LINE)
+_Static_assert(LEG_LINE(mixer) == 0 && LEG_LINE(max_ts) == 0 && LEG_LINE(play_ts) == 0 &&
+		       LEG_LINE(recv_mask) == 0 && LEG_LINE(max_seq) == 0 &&
+		       LEG_LINE(next_seq) == 0 && LEG_LINE(n_buffered) == 0 &&
+		       LEG_LINE(slot_mask) == 0 && LEG_LINE(cur_codec) == 0 &&
+		       LEG_LINE(act_idx) == 0,
+	       "leg line 0: timeline");
+_Static_assert(LEG_LINE(transit_base) == 1 && LEG_LINE(last_transit) == 1 &&
+		       LEG_LINE(win_min) == 1 && LEG_LINE(pt_map) == 1 &&
+		       LEG_LINE(ptime_ms) == 1 && LEG_LINE(margin_ms) == 1,
+	       "leg line 1: transit estimate, payload map");
+_Static_assert(offsetof(struct mxp_media_leg, bmax) == 2 * MEDIA_CACHE_LINE &&
+		       offsetof(struct mxp_media_leg, bmin) + sizeof(int32_t) * JB_BUCKETS ==
+			       3 * MEDIA_CACHE_LINE,
+	       "leg line 2: transit window");
+_Static_assert(LEG_LINE(pend_ref) == 3 && LEG_LINE(plc) == 3 && LEG_LINE(fifo_phys) == 3 &&
+		       LEG_LINE(pend_off) == 3 && LEG_LINE(loud_q8) == 3 &&
+		       LEG_LINE(talker_slot) == 3 && LEG_LINE(frame) == 3 &&
+		       LEG_LINE(rs_to) == 3,
+	       "leg line 3: decode and speech state");
+_Static_assert(offsetof(struct mxp_media_leg, st) == 4 * MEDIA_CACHE_LINE &&
+		       offsetof(struct mxp_media_leg, st.played) + sizeof(uint64_t) ==
+			       5 * MEDIA_CACHE_LINE,
+	       "leg line 4: the counters rx and the tick write");
+/* What the mix tick prefetches for a leg: lines 0, 1, 3, 4 (line 2 is rx's) */
+#define LEG_TICK_LINES 5
+
+/* The slot descriptors follow the header. */
+#define LEG_HDR MEDIA_ALIGN(sizeof(struct mxp_media_leg), 8)
+
+static inline struct jb_slot *
+leg_slots(const struct mxp_media_leg *l)
+{
+	return (struct jb_slot *)((uint8_t *)l + LEG_HDR);
+}
+
 /* ---- the mixer ---- */
+
+#define MEDIA_NO_FRAME 0xff
+/* Frames lent per tick: the talkers', the candidates' (2 per talker) and one in flight. */
+#define MEDIA_FRAMES(max_talkers) (3u * (max_talkers) + 1u)
+
+/* State of one talker's private mix, for as long as the leg stays a talker. */
+struct media_talker {
+	struct mxp_media_coder coder; /* its encoder (the leg's out codec) */
+	struct mxp_media_rs rs;       /* mix rate -> the talker's output rate */
+	float lim_gain;               /* limiter of the private mix */
+	int16_t *priv;                /* private mix at the mix rate (frame_len) */
+	int16_t *priv_out;            /* resampled to 8 kHz (frame_len / 2) */
+};
 
 struct mxp_media_mixer {
 	struct mxp_media_mixer_params p;
@@ -184,18 +322,86 @@ struct mxp_media_mixer {
 	uint32_t n_out[2];       /* receiving legs per output rate (8k, 16k) */
 	uint64_t ptime_us, next_tick_us, tick;
 	struct mxp_media_leg *talkers[MXP_MEDIA_MAX_TALKERS];
+	uint8_t tslot[MXP_MEDIA_MAX_TALKERS]; /* talkers[i]'s state: ts[tslot[i]] */
 	uint8_t n_talkers;
+	uint8_t ts_used;         /* bit i: ts[i] belongs to a talker */
+	uint8_t n_frames, n_free;
+	uint8_t free_frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)]; /* stack of free frames */
+	uint16_t frame_len;      /* samples per frame buffer: a ptime at 16 kHz */
+	uint32_t pool_empty;     /* legs pulled with no free frame: must stay 0 (tests) */
 	bool was_silent;
 	float lim_gain;
 	struct mxp_media_rs rs_shared; /* mix rate -> 8 kHz */
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
-	int32_t acc[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t shared[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t shared_nb[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t zero[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	/* legs[] and active[] follow */
+	struct media_talker *ts;  /* max_talkers */
+	int16_t *frames;          /* n_frames x frame_len */
+	int32_t *acc;
+	int16_t *shared, *shared_nb, *zero;
+	/* ts[], the buffers, legs[] and active[] follow */
 };
+
+static inline int16_t *
+media_frame(const struct mxp_media_mixer *m, unsigned i)
+{
+	return m->frames + (size_t)i * m->frame_len;
+}
+
+/* Test hook: the frame a leg produced in its last tick (NULL if none). It stays valid
+ * until the mixer lends the buffer to the next leg it pulls, so only in a mixer of one
+ * leg until the next tick. */
+static inline const int16_t *
+media_leg_frame(const struct mxp_media_leg *l)
+{
+	return l->frame_ok && l->mixer != NULL && l->frame != MEDIA_NO_FRAME ?
+		       media_frame(l->mixer, l->frame) :
+		       NULL;
+}
+
+/*
+ * The mix tick's prefetches for a leg ahead (see mxp_media_mix_tick()): its state, then
+ * the descriptor of the packet it plays next (needs line 0), then that packet's payload
+ * in the caller's buffer (needs the descriptor) and the rest of a deferred packet.
+ */
+static inline void
+media_leg_prefetch_state(const struct mxp_media_leg *l)
+{
+	const char *a = (const char *)l;
+	__builtin_prefetch(a);
+	__builtin_prefetch(a + 1 * MEDIA_CACHE_LINE);
+	__builtin_prefetch(a + 3 * MEDIA_CACHE_LINE);
+	__builtin_prefetch(a + 4 * MEDIA_CACHE_LINE);
+}
+
+static inline void
+media_leg_prefetch_slot(const struct mxp_media_leg *l)
+{
+	if (l->n_buffered == 0)
+		return;
+	const char *s = (const char *)(leg_slots(l) + (l->next_seq & l->slot_mask));
+	__builtin_prefetch(s);
+	__builtin_prefetch(s + sizeof(struct jb_slot) - 1);
+}
+
+static inline void
+media_leg_prefetch_payload(const struct mxp_media_leg *l)
+{
+	if (l->n_buffered > 0) {
+		const struct jb_slot *s = leg_slots(l) + (l->next_seq & l->slot_mask);
+		if (s->ref != NULL && jb_seq16(s) == (uint16_t)l->next_seq) {
+			const char *p = (const char *)jb_payload(s);
+			__builtin_prefetch(s->ref); /* release touches its header (an mbuf's) */
+			for (unsigned o = 0; o < s->len && o < 3 * MEDIA_CACHE_LINE;
+			     o += MEDIA_CACHE_LINE)
+				__builtin_prefetch(p + o);
+		}
+	}
+	if (l->pend_ref != NULL) {
+		int64_t off = (int64_t)(l->pend_pl << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
+		__builtin_prefetch((const char *)((uintptr_t)l->pend_ref + (uintptr_t)off) +
+				   l->pend_off);
+	}
+}
 
 /* leg.c, called by the mixer */
 struct leg_tick_ctx {
@@ -203,6 +409,8 @@ struct leg_tick_ctx {
 	uint32_t mix_rate;
 	uint32_t skipped;
 	const struct media_simd_ops *ops;
+	int16_t *frame;           /* where the leg puts this tick's frame (mix rate) */
+	uint8_t frame_idx;        /* its index in the pool */
 };
 void media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c);
 /* Whether the leg has nothing left to do and can leave the active list. */

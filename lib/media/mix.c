@@ -2,7 +2,8 @@
 /*
  * The conference mixer: active-leg list, the tick, top-N talker selection with
  * hysteresis, 32-bit accumulation, limiter, shared mix and private mix-minus-self,
- * output streams (encoder + RTP sender state), SIMD variant selection.
+ * talker slots (private-mix state and encoder), the frame pool lent to the legs for a
+ * tick, RTP sender state of output streams, SIMD variant selection.
  */
 #include <errno.h>
 #include <string.h>
@@ -87,15 +88,44 @@ mixer_params_ok(const struct mxp_media_mixer_params *p)
 	       p->simd < MXP_MEDIA_SIMD_COUNT && p->limit <= 32767;
 }
 
+/*
+ * Memory: the mixer, its talker slots, the mix buffers (accumulator, shared mix at the
+ * mix rate and at 8 kHz, a frame of zeros), the frame pool, the talkers' private-mix
+ * buffers, then legs[] and active[]. Every frame buffer holds a ptime at 16 kHz.
+ */
+struct mixer_layout {
+	size_t ts, acc, shared, frames, priv, legs, total;
+	unsigned frame_len, n_frames;
+};
+
+static void
+mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
+{
+	size_t fb;
+
+	lo->frame_len = (unsigned)MEDIA_ALIGN(p->ptime_ms * 16u, 32);
+	lo->n_frames = MEDIA_FRAMES(p->max_talkers);
+	fb = lo->frame_len * sizeof(int16_t);
+	lo->ts = MEDIA_ALIGN(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
+	lo->acc = lo->ts + MEDIA_ALIGN(p->max_talkers * sizeof(struct media_talker),
+				       MEDIA_CACHE_LINE);
+	lo->shared = lo->acc + lo->frame_len * sizeof(int32_t);
+	lo->frames = lo->shared + 3 * fb;
+	lo->priv = lo->frames + lo->n_frames * fb;
+	lo->legs = lo->priv + p->max_talkers * (fb + fb / 2);
+	lo->total = lo->legs + 2 * (size_t)p->max_legs * sizeof(struct mxp_media_leg *);
+}
+
 size_t
 mxp_media_mixer_size(const struct mxp_media_mixer_params *params)
 {
 	struct mxp_media_mixer_params p = *params;
+	struct mixer_layout lo;
 	mixer_defaults(&p);
 	if (!mixer_params_ok(&p))
 		return 0;
-	return MEDIA_ALIGN(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE) +
-	       2 * (size_t)p.max_legs * sizeof(struct mxp_media_leg *);
+	mixer_layout(&p, &lo);
+	return lo.total;
 }
 
 static uint32_t
@@ -117,11 +147,25 @@ mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_par
 	const struct media_simd_ops *ops = media_simd_ops_get((enum mxp_media_simd)p.simd);
 	if (ops == NULL)
 		return -ENOTSUP;
-	memset(m, 0, sizeof(*m));
+	struct mixer_layout lo;
+	mixer_layout(&p, &lo);
+	memset(m, 0, lo.legs);
 	m->p = p;
 	m->ops = ops;
-	m->legs = (struct mxp_media_leg **)((uint8_t *)m +
-					    MEDIA_ALIGN(sizeof(*m), MEDIA_CACHE_LINE));
+	m->frame_len = (uint16_t)lo.frame_len;
+	m->n_frames = (uint8_t)lo.n_frames;
+	m->ts = (struct media_talker *)((uint8_t *)m + lo.ts);
+	m->acc = (int32_t *)((uint8_t *)m + lo.acc);
+	m->shared = (int16_t *)((uint8_t *)m + lo.shared);
+	m->shared_nb = m->shared + lo.frame_len;
+	m->zero = m->shared_nb + lo.frame_len;
+	m->frames = (int16_t *)((uint8_t *)m + lo.frames);
+	for (unsigned i = 0; i < p.max_talkers; i++) {
+		m->ts[i].priv = (int16_t *)((uint8_t *)m + lo.priv) +
+				(size_t)i * (lo.frame_len + lo.frame_len / 2);
+		m->ts[i].priv_out = m->ts[i].priv + lo.frame_len;
+	}
+	m->legs = (struct mxp_media_leg **)((uint8_t *)m + lo.legs);
 	m->active = m->legs + p.max_legs;
 	m->ptime_us = (uint64_t)p.ptime_ms * 1000;
 	m->next_tick_us = now_us;
@@ -175,7 +219,7 @@ mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 {
 	if (l->mixer != NULL)
 		return -EBUSY;
-	if (l->p.ptime_ms != m->p.ptime_ms)
+	if (l->ptime_ms != m->p.ptime_ms)
 		return -EINVAL;
 	if (m->n_legs >= m->p.max_legs)
 		return -ENOSPC;
@@ -192,8 +236,11 @@ static void
 talker_drop(struct mxp_media_mixer *m, unsigned i)
 {
 	m->talkers[i]->talker_slot = -1;
-	for (unsigned j = i + 1; j < m->n_talkers; j++)
+	m->ts_used &= (uint8_t)~(1u << m->tslot[i]);
+	for (unsigned j = i + 1; j < m->n_talkers; j++) {
 		m->talkers[j - 1] = m->talkers[j];
+		m->tslot[j - 1] = m->tslot[j];
+	}
 	m->n_talkers--;
 	m->st.talker_changes++;
 }
@@ -232,6 +279,12 @@ mxp_media_mixer_stats_get(const struct mxp_media_mixer *m, struct mxp_media_mixe
 	*st = m->st;
 	st->legs = m->n_legs;
 	st->active_legs = m->n_active;
+	st->buffered = 0;
+	for (uint32_t i = 0; i < m->n_legs; i++) {
+		struct mxp_media_leg_stats ls;
+		mxp_media_leg_stats_get(m->legs[i], &ls);
+		st->buffered += ls.buffered;
+	}
 }
 
 /* ---- limiter ---------------------------------------------------------------------------- */
@@ -282,13 +335,24 @@ limit_frame(const struct media_simd_ops *ops, float *gain, int16_t *dst, const i
 
 /* ---- talker selection ------------------------------------------------------------------- */
 
-/* A leg joins the talker set: its private stream starts from the shared mix's state. */
+/*
+ * A leg joins the talker set at list position i and takes a free talker slot: its private
+ * stream starts from the shared mix's limiter state, with a fresh encoder for its out
+ * codec that stays with it while it talks.
+ */
 static void
-talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l)
+talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l, unsigned i)
 {
+	unsigned k = (unsigned)__builtin_ctz(~(unsigned)m->ts_used);
+	struct media_talker *t = &m->ts[k];
 	unsigned orate = mxp_media_codec_rate(l->out_codec);
-	l->lim_gain = m->lim_gain;
-	mxp_media_rs_init(&l->rs_priv, m->rate, orate < m->rate ? orate : m->rate);
+
+	m->ts_used |= (uint8_t)(1u << k);
+	m->talkers[i] = l;
+	m->tslot[i] = (uint8_t)k;
+	t->lim_gain = m->lim_gain;
+	mxp_media_rs_init(&t->rs, m->rate, orate < m->rate ? orate : m->rate);
+	mxp_media_coder_init(&t->coder, (enum mxp_media_codec)l->out_codec);
 }
 
 static void
@@ -308,8 +372,7 @@ select_talkers(struct mxp_media_mixer *m, struct mxp_media_leg **cand, unsigned 
 	while (m->n_talkers < m->p.max_talkers && ci < nc) {
 		struct mxp_media_leg *l = cand[ci++];
 		l->talker_slot = 0;
-		talker_join(m, l);
-		m->talkers[m->n_talkers++] = l;
+		talker_join(m, l, m->n_talkers++);
 		m->st.talker_changes++;
 	}
 	/* a challenger replaces the quietest talker only when louder by the hysteresis */
@@ -321,8 +384,8 @@ select_talkers(struct mxp_media_mixer *m, struct mxp_media_leg **cand, unsigned 
 		if (cand[ci]->loud_q8 <= m->talkers[w]->loud_q8 + hyst)
 			break;
 		m->talkers[w]->talker_slot = -1;
-		talker_join(m, cand[ci]);
-		m->talkers[w] = cand[ci++];
+		m->ts_used &= (uint8_t)~(1u << m->tslot[w]);
+		talker_join(m, cand[ci++], w);
 		m->st.talker_changes += 2;
 	}
 	for (unsigned i = 0; i < m->n_talkers; i++)
@@ -355,40 +418,60 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		.now_us = now_us, .mix_rate = rate, .skipped = skipped, .ops = m->ops,
 	};
 
-	/* pull every active leg; keep the loudest eligible non-talkers, sorted */
+	/*
+	 * Pull every active leg; keep the loudest eligible non-talkers, sorted. Each leg
+	 * decodes into a frame buffer lent from the pool; the buffer stays lent only to an
+	 * eligible talker or a candidate, and returns when the candidate falls off the list,
+	 * so the talkers, the 2N candidates and the leg in flight never need more than
+	 * 3N + 1 buffers, however many legs speak.
+	 */
 	struct mxp_media_leg *cand[2 * MXP_MEDIA_MAX_TALKERS];
 	unsigned nc = 0, maxc = 2u * m->p.max_talkers;
 	uint32_t pulled = m->n_active;
+	m->n_free = m->n_frames;
+	for (unsigned f = 0; f < m->n_frames; f++)
+		m->free_frames[f] = (uint8_t)f;
+	for (uint32_t i = 0; i < 3 && i < m->n_active; i++)
+		media_leg_prefetch_state(m->active[i]);
 	for (uint32_t i = 0; i < m->n_active;) {
 		struct mxp_media_leg *l = m->active[i];
 		/*
-		 * Legs ahead: their state two ahead, then (its lines in cache by now) the slot
-		 * the next one will play; 20 ms after it was written, a slot is cold.
+		 * Legs ahead, in three stages a leg apart: three ahead its state (the lines the
+		 * tick reads), two ahead the descriptor of the packet it will play (its line 0
+		 * is in cache by now), one ahead that packet's payload, where the descriptor
+		 * points into the caller's buffer. 20 ms after they were written all three are
+		 * cold when a conference has thousands of legs.
 		 */
-		if (i + 2 < m->n_active) {
-			const char *a = (const char *)m->active[i + 2];
-			__builtin_prefetch(a);
-			__builtin_prefetch(a + 64);
-			__builtin_prefetch(a + 128);
+		if (i + 3 < m->n_active)
+			media_leg_prefetch_state(m->active[i + 3]);
+		if (i + 2 < m->n_active)
+			media_leg_prefetch_slot(m->active[i + 2]);
+		if (i + 1 < m->n_active)
+			media_leg_prefetch_payload(m->active[i + 1]);
+		if (m->n_free == 0) { /* cannot happen: 3N + 1 frames suffice */
+			m->pool_empty++;
+			i++;
+			continue;
 		}
-		if (i + 1 < m->n_active) {
-			const struct mxp_media_leg *b = m->active[i + 1];
-			const char *s = (const char *)b->slots +
-					(size_t)(b->next_seq & b->slot_mask) * b->slot_stride;
-			__builtin_prefetch(s);
-			__builtin_prefetch(s + 64);
-			__builtin_prefetch(s + 128);
-		}
+		c.frame_idx = m->free_frames[m->n_free - 1];
+		c.frame = media_frame(m, c.frame_idx);
 		media_leg_tick(l, &c);
-		if (l->eligible && l->talker_slot < 0) {
+		if (l->eligible && l->talker_slot >= 0) {
+			m->n_free--; /* a talker's frame is mixed */
+		} else if (l->eligible) {
+			struct mxp_media_leg *last = nc == maxc ? cand[maxc - 1] : NULL;
 			unsigned j = nc < maxc ? nc++ : maxc;
 			while (j > 0 && cand[j - 1]->loud_q8 < l->loud_q8) {
 				if (j < maxc)
 					cand[j] = cand[j - 1];
 				j--;
 			}
-			if (j < maxc)
+			if (j < maxc) {
 				cand[j] = l;
+				m->n_free--;
+				if (last != NULL) /* fell off the list: its frame is free again */
+					m->free_frames[m->n_free++] = last->frame;
+			}
 		}
 		if (media_leg_idle(l) && !l->eligible)
 			deactivate(m, l); /* the last active leg moved to i */
@@ -413,8 +496,8 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 
 	if (m->n_talkers == 0) {
 		if (!m->was_silent) {
-			memset(m->shared, 0, sizeof(m->shared));
-			memset(m->shared_nb, 0, sizeof(m->shared_nb));
+			memset(m->shared, 0, m->frame_len * sizeof(*m->shared));
+			memset(m->shared_nb, 0, m->frame_len * sizeof(*m->shared_nb));
 			m->was_silent = true;
 			m->lim_gain = 1.0f;
 		}
@@ -425,7 +508,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		}
 		memset(m->acc, 0, n * sizeof(m->acc[0]));
 		for (unsigned i = 0; i < m->n_talkers; i++)
-			m->ops->acc_add(m->acc, m->talkers[i]->frame, n);
+			m->ops->acc_add(m->acc, media_frame(m, m->talkers[i]->frame), n);
 		if (need_nb || need_wb)
 			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, m->shared, m->acc,
 							    m->zero, n, rate, m->p.limit);
@@ -440,23 +523,27 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	/* private mixes: everyone else, at the talker's output rate */
 	for (unsigned i = 0; i < m->n_talkers; i++) {
 		struct mxp_media_leg *l = m->talkers[i];
+		struct media_talker *ts = &m->ts[m->tslot[i]];
 		struct mxp_media_mix_talker *t = &res->talkers[i];
 		unsigned orate = mxp_media_codec_rate(l->out_codec);
 		if (orate > rate)
 			orate = rate;
-		if (l->rs_priv.from != rate || l->rs_priv.to != orate)
-			mxp_media_rs_init(&l->rs_priv, rate, orate);
-		m->st.limited_frames += limit_frame(m->ops, &l->lim_gain, l->priv, m->acc, l->frame,
-						    n, rate, m->p.limit);
+		if (ts->rs.from != rate || ts->rs.to != orate)
+			mxp_media_rs_init(&ts->rs, rate, orate);
+		if (ts->coder.codec != l->out_codec) /* the leg's codec changed while talking */
+			mxp_media_coder_init(&ts->coder, (enum mxp_media_codec)l->out_codec);
+		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, ts->priv, m->acc,
+						    media_frame(m, l->frame), n, rate, m->p.limit);
 		t->leg = l;
-		t->id = l->p.id;
+		t->id = l->id;
 		t->rate = (uint16_t)orate;
+		t->coder = &ts->coder;
 		if (orate != rate) {
-			t->samples = (uint16_t)mxp_media_rs_run(&l->rs_priv, l->priv_out, l->priv, n);
-			t->pcm = l->priv_out;
+			t->samples = (uint16_t)mxp_media_rs_run(&ts->rs, ts->priv_out, ts->priv, n);
+			t->pcm = ts->priv_out;
 		} else {
 			t->samples = (uint16_t)n;
-			t->pcm = l->priv;
+			t->pcm = ts->priv;
 		}
 	}
 	return res;
@@ -469,9 +556,9 @@ mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t p
 		  uint32_t ssrc, uint16_t seq0, uint32_t ts0)
 {
 	memset(tx, 0, sizeof(*tx));
-	int rc = mxp_media_coder_init(&tx->coder, codec);
-	if (rc != 0)
-		return rc;
+	if (codec <= MXP_MEDIA_CODEC_NONE || codec >= MXP_MEDIA_CODEC_COUNT)
+		return -EINVAL;
+	tx->codec = (uint8_t)codec;
 	tx->ssrc = ssrc;
 	tx->seq = seq0;
 	tx->ts = ts0;
@@ -483,14 +570,17 @@ mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t p
 static uint32_t
 ts_units(const struct mxp_media_tx *tx, unsigned samples)
 {
-	return tx->coder.codec == MXP_MEDIA_CODEC_G722 ? samples / 2 : samples;
+	return tx->codec == MXP_MEDIA_CODEC_G722 ? samples / 2 : samples;
 }
 
 int
-mxp_media_tx_frame(struct mxp_media_tx *tx, const int16_t *pcm, unsigned samples,
-		   uint32_t skipped, uint8_t *out, size_t cap, struct mxp_media_tx_hdr *hdr)
+mxp_media_tx_frame(struct mxp_media_tx *tx, struct mxp_media_coder *enc, const int16_t *pcm,
+		   unsigned samples, uint32_t skipped, uint8_t *out, size_t cap,
+		   struct mxp_media_tx_hdr *hdr)
 {
-	int n = mxp_media_encode(&tx->coder, pcm, samples, out, cap);
+	if (enc->codec != tx->codec)
+		return -EINVAL;
+	int n = mxp_media_encode(enc, pcm, samples, out, cap);
 	if (n < 0)
 		return n;
 	uint32_t step = ts_units(tx, samples);

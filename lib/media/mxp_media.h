@@ -11,9 +11,12 @@
  *    worker calls mxp_media_mix_tick(), which pulls one frame from every active leg,
  *    selects the N loudest talkers with hysteresis and produces the shared mix (per
  *    sample rate) and each talker's private mix-minus-self.
- *  - mxp_media_tx: an output stream's RTP sender state (SSRC, seq, timestamp) and its
- *    encoder. One per (codec, key group) for the shared mix, one per talker for private
- *    mixes; encoder state and timestamps stay continuous whoever listens.
+ *    The mixer holds what only talkers need: the frame buffers legs decode into are lent
+ *    from a pool of 3 * max_talkers + 1 for the tick, and each of the max_talkers talker
+ *    slots keeps a talker's private-mix state and the encoder of its private stream.
+ *  - mxp_media_tx: an output stream's RTP sender state (SSRC, seq, timestamp); the
+ *    caller's encoder (a talker slot's, or its own for the shared mix) is passed per
+ *    frame.
  *
  * Threading: a mixer and its legs belong to one worker; no call locks, allocates, logs or
  * makes a system call. Times are microseconds on any monotonic clock (the worker's TSC
@@ -85,10 +88,25 @@ struct mxp_media_leg_params {
 	uint8_t mode;              /**< enum mxp_media_mode */
 	uint8_t vad_threshold;     /**< speech above -N dBov; default 50 */
 	uint16_t hangover_ms;      /**< speech hangover; default 300 */
+	/**
+	 * Returns a packet buffer the leg took (see mxp_media_leg_rx()) once the leg is done
+	 * with it: played, dropped as stale (behind the playout point), on a stream restart,
+	 * or by mxp_media_leg_fini() (a queued packet's slot is never overwritten). Called
+	 * from rx, the mix tick and fini, on the caller's thread; it must not call back into
+	 * the leg. NULL: buffers are never returned (they outlive the leg).
+	 */
+	void (*release)(void *ref, void *arg);
+	void *release_arg;         /**< passed to release */
 };
 
-/** One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. */
+/**
+ * One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. The jitter
+ * buffer keeps audio by reference: ref is the caller's buffer that holds the payload
+ * (in lib/conf the rte_mbuf), payload points into it (within 2^47 bytes of ref either
+ * way, which any two user-space pointers are).
+ */
 struct mxp_media_pkt {
+	void *ref;                 /**< buffer holding payload; required for audio */
 	const uint8_t *payload;
 	uint16_t len;
 	uint16_t seq;
@@ -109,7 +127,8 @@ struct mxp_media_pkt {
 	X(UNKNOWN_PT,  "dropped: payload type not configured for this leg") \
 	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload") \
 	X(NOT_SENDING, "dropped: leg is recvonly or inactive") \
-	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)")
+	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)") \
+	X(OUTLIER,     "dropped: far off the stream's timeline; a second one in step restarts it")
 
 enum mxp_media_rx_result {
 #define MXP_MEDIA_RX_ENUM(n, d) MXP_MEDIA_RX_##n,
@@ -117,6 +136,17 @@ enum mxp_media_rx_result {
 #undef MXP_MEDIA_RX_ENUM
 	MXP_MEDIA_RX_COUNT
 };
+
+/**
+ * Whether mxp_media_leg_rx() took the packet's buffer (pkt->ref): exactly for AUDIO and
+ * RESYNC, the results that queue the packet. The leg then owns ref until it hands it to
+ * params.release; for every other result the caller still owns it.
+ */
+static inline bool
+mxp_media_rx_taken(enum mxp_media_rx_result r)
+{
+	return r == MXP_MEDIA_RX_AUDIO || r == MXP_MEDIA_RX_RESYNC;
+}
 
 /** Name and description of an rx result ("late", "dropped: arrived after ..."). */
 const char *mxp_media_rx_result_name(enum mxp_media_rx_result r);
@@ -134,7 +164,8 @@ struct mxp_media_event {
 #define MXP_MEDIA_EVENT_START 1
 #define MXP_MEDIA_EVENT_END 2
 
-/** Per-leg counters and gauges (for RTCP reports and the CLI). */
+/** Per-leg counters and gauges (for RTCP reports and the CLI). The leg counts packets in
+ * 32 bits (they wrap after 2^32 packets), samples in 64. */
 struct mxp_media_leg_stats {
 	uint64_t rx[MXP_MEDIA_RX_COUNT];  /**< packets per rx result */
 	uint64_t reordered;        /**< arrived after a higher sequence number */
@@ -149,6 +180,7 @@ struct mxp_media_leg_stats {
 	uint32_t depth_ms;         /**< current playout delay of the newest packet */
 	uint32_t target_ms;        /**< adaptive target delay */
 	uint32_t jitter;           /**< RFC 3550 interarrival jitter, timestamp units */
+	uint32_t buffered;         /**< packet buffers (refs) the leg holds now */
 	uint8_t level;             /**< last frame level, -dBov (127 = silence) */
 	bool speaking;             /**< speech detected (with hangover) */
 	bool talker;               /**< in the mixer's talker set */
@@ -157,8 +189,9 @@ struct mxp_media_leg_stats {
 struct mxp_media_leg;
 
 /**
- * Memory a leg needs for params (jitter buffer slots are sized from ptime, max_delay
- * and max_payload). Allocate it 64-byte aligned.
+ * Memory a leg needs for params (the jitter buffer's slots are sized from ptime and
+ * max_delay; the buffered payloads stay in the caller's buffers). Allocate it 64-byte
+ * aligned.
  * @return bytes, or 0 if params are invalid.
  */
 size_t mxp_media_leg_size(const struct mxp_media_leg_params *p);
@@ -171,7 +204,13 @@ int mxp_media_leg_init(struct mxp_media_leg *leg, const struct mxp_media_leg_par
 
 /**
  * Per received packet: classify, detect telephone events, queue audio in the jitter
- * buffer. O(1); copies at most max_payload bytes.
+ * buffer. O(1); copies nothing: the slot refers to pkt->ref.
+ *
+ * Ownership: when the result is MXP_MEDIA_RX_AUDIO or MXP_MEDIA_RX_RESYNC
+ * (mxp_media_rx_taken()), the leg has taken pkt->ref and returns it exactly once through
+ * params.release; the caller must neither free nor modify the buffer until then. For
+ * every other result (events, CN, duplicates, late packets, outliers, bad payloads, ...)
+ * the caller keeps it. An audio packet without ref is BAD_PAYLOAD.
  * @param now_us arrival time (same clock as the ticks).
  * @param ev filled when the result is MXP_MEDIA_RX_EVENT and a digit starts or ends
  *        (ev->type NONE for retransmissions and updates); may be NULL.
@@ -182,10 +221,19 @@ enum mxp_media_rx_result mxp_media_leg_rx(struct mxp_media_leg *leg,
 					   struct mxp_media_event *ev);
 
 /**
- * Ask the CPU for the jitter-buffer slot a packet with this sequence number will go to
- * (a prefetch: no effect on the result). Call it a few packets ahead of
- * mxp_media_leg_rx(), once the leg's own lines are in cache: with thousands of legs each
- * leg's state is cold when its next packet arrives, 20 ms later.
+ * Release every packet buffer the leg holds (through params.release) and forget the
+ * stream, as at a stream restart. Call it before freeing the leg (lib/conf: when the leg
+ * is removed, after mxp_media_mixer_leg_remove()); the leg remains usable. Idempotent.
+ */
+void mxp_media_leg_fini(struct mxp_media_leg *leg);
+
+/**
+ * Ask the CPU for what mxp_media_leg_rx() will write for a packet with this sequence
+ * number beyond the leg's first two cache lines: the jitter-buffer slot descriptor, the
+ * transit window and the counters (a prefetch: no effect on the result). Call it a few
+ * packets ahead of mxp_media_leg_rx(), once the leg's first two lines (offsets 0 and 64,
+ * which it reads) are in cache: with thousands of legs each leg's state is cold when
+ * its next packet arrives, 20 ms later.
  */
 void mxp_media_leg_prefetch(const struct mxp_media_leg *leg, uint16_t seq);
 
@@ -227,6 +275,12 @@ struct mxp_media_mix_talker {
 	struct mxp_media_leg *leg;
 	uint32_t id;
 	const int16_t *pcm;        /**< samples at rate */
+	/**
+	 * Encoder of this talker's private stream (the leg's out codec), owned by the
+	 * mixer's talker slot: set up when the leg becomes a talker and continuous while it
+	 * stays one (the same pointer tick after tick). Encode pcm with it, once per tick.
+	 */
+	struct mxp_media_coder *coder;
 	uint16_t rate;
 	uint16_t samples;
 };
@@ -253,6 +307,7 @@ struct mxp_media_mixer_stats {
 	uint64_t talker_changes;   /**< talker set joins + leaves */
 	uint64_t limited_frames;   /**< output frames where the limiter reduced gain */
 	uint32_t legs, active_legs;
+	uint32_t buffered;         /**< packet buffers the attached legs hold now */
 };
 
 struct mxp_media_mixer;
@@ -273,7 +328,8 @@ enum mxp_media_simd mxp_media_mixer_simd(const struct mxp_media_mixer *m);
  * @return 0, -ENOSPC (max_legs reached), -EINVAL (ptime mismatch), -EBUSY (attached).
  */
 int mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
-/** Detach a leg; it stops being mixed and heard at once. */
+/** Detach a leg; it stops being mixed and heard at once. The packet buffers it holds stay
+ * with it (mxp_media_leg_fini() returns them). */
 void mxp_media_mixer_leg_remove(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
 /** Time the next tick is due, microseconds. */
 uint64_t mxp_media_mixer_next_tick(const struct mxp_media_mixer *m);
@@ -293,9 +349,9 @@ void mxp_media_mixer_stats_get(const struct mxp_media_mixer *m,
 /* ------------------------------------------------------------------------------------ */
 /* Output streams                                                                       */
 
-/** An output stream: encoder plus RTP sender state. */
+/** An output stream's RTP sender state; the encoder is the caller's (see tx_frame). */
 struct mxp_media_tx {
-	struct mxp_media_coder coder;
+	uint8_t codec;             /**< enum mxp_media_codec of its payload */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts;
@@ -313,20 +369,24 @@ struct mxp_media_tx_hdr {
 };
 
 /**
- * Initialise an output stream.
+ * Initialise an output stream's sender state.
  * @return 0 or -EINVAL for an unknown codec.
  */
 int mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
 		      uint32_t ssrc, uint16_t seq0, uint32_t ts0);
 /**
- * Encode one frame of pcm (at the codec's rate) into out and fill the RTP header
- * fields; advances seq and the timestamp.
+ * Encode one frame of pcm (at the codec's rate) with enc into out and fill the RTP
+ * header fields; advances seq and the timestamp.
+ * @param enc the stream's encoder: for a talker's private mix the result's
+ *        talkers[i].coder; its codec must be the stream's.
  * @param skipped ticks skipped since the last frame (from the mix result): the
  *        timestamp jumps over them so the receiver's timeline follows real time.
- * @return payload bytes, or -ENOSPC / -EINVAL from the encoder.
+ * @return payload bytes, or -ENOSPC / -EINVAL from the encoder, -EINVAL if enc is for
+ *         another codec.
  */
-int mxp_media_tx_frame(struct mxp_media_tx *tx, const int16_t *pcm, unsigned samples,
-		       uint32_t skipped, uint8_t *out, size_t cap, struct mxp_media_tx_hdr *hdr);
+int mxp_media_tx_frame(struct mxp_media_tx *tx, struct mxp_media_coder *enc,
+		       const int16_t *pcm, unsigned samples, uint32_t skipped, uint8_t *out,
+		       size_t cap, struct mxp_media_tx_hdr *hdr);
 /** The stream sends nothing for `frames` ticks (silence): keep the timestamp running and
  * mark the next packet as a talkspurt start. */
 void mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames);

@@ -14,6 +14,9 @@
  * Difference from Appendix I: no 3.75 ms output delay. Instead of overlap-adding the start
  * of the erasure with delayed history, the offset between the last real sample's linear
  * prediction and the first synthetic sample is ramped away over P/4 samples.
+ *
+ * The history is not kept here: it is the hist_len samples that end where the caller
+ * says (the leg keeps it in its sample buffer, in front of the samples not yet played).
  */
 #include <math.h>
 #include <string.h>
@@ -27,19 +30,21 @@ media_plc_reset(struct media_plc *p, unsigned rate)
 	p->k = rate >= 16000 ? 2 : 1;
 }
 
-static unsigned
-ola_end_len(const struct media_plc *p)
+unsigned
+media_plc_fade_len(const struct media_plc *p)
 {
+	if (p->erased == 0 || p->hist_len < (PLC_CORR_LEN + PLC_PITCH_MAX) * p->k)
+		return 0;
 	unsigned ms10 = p->erased / (80u * p->k); /* erased 10 ms units */
 	unsigned l = (32u + 32u * ms10) * p->k;   /* 4 ms + 4 ms per 10 ms */
 	return l > 80u * p->k ? 80u * p->k : l;
 }
 
-/* Synthetic sample number `i` of the current erasure state, advancing pos. */
+/* The next synthetic sample of the current erasure, advancing pos; hend: end of history. */
 static inline int32_t
-synth_next(struct media_plc *p)
+synth_next(struct media_plc *p, const int16_t *hend)
 {
-	const int16_t *h = p->hist + PLC_HIST_MAX - p->hist_len; /* oldest valid */
+	const int16_t *h = hend - p->hist_len; /* oldest valid */
 	unsigned H = p->hist_len;
 	unsigned C = p->cycle, P = p->pitch, L = P / 4;
 	unsigned q = p->pos;
@@ -113,7 +118,7 @@ find_pitch(const int16_t *h, unsigned H, unsigned k)
 }
 
 unsigned
-media_plc_conceal(struct media_plc *p, int16_t *out, unsigned n)
+media_plc_conceal(struct media_plc *p, const int16_t *hend, int16_t *out, unsigned n)
 {
 	unsigned k = p->k, nonzero = 0;
 	unsigned need = (PLC_CORR_LEN + PLC_PITCH_MAX) * k;
@@ -124,7 +129,7 @@ media_plc_conceal(struct media_plc *p, int16_t *out, unsigned n)
 		p->erased += n;
 		return 0;
 	}
-	const int16_t *h = p->hist + PLC_HIST_MAX - p->hist_len;
+	const int16_t *h = hend - p->hist_len;
 	unsigned H = p->hist_len;
 	if (p->erased == 0) {
 		p->pitch = (uint16_t)find_pitch(h, H, k);
@@ -144,7 +149,7 @@ media_plc_conceal(struct media_plc *p, int16_t *out, unsigned n)
 			out[i] = 0;
 			continue;
 		}
-		int32_t v = synth_next(p);
+		int32_t v = synth_next(p, hend);
 		if (e < L0)
 			v += p->ramp0 * (int32_t)(L0 - e) / (int32_t)L0;
 		v = (int32_t)(((int64_t)v * g) >> 15);
@@ -155,42 +160,24 @@ media_plc_conceal(struct media_plc *p, int16_t *out, unsigned n)
 	return nonzero;
 }
 
-static void
-hist_append(struct media_plc *p, const int16_t *x, unsigned n)
-{
-	unsigned cap = PLC_HIST_LEN * p->k;
-	if (n >= cap) {
-		memcpy(p->hist + PLC_HIST_MAX - cap, x + n - cap, cap * sizeof(*x));
-		p->hist_len = (uint16_t)cap;
-		return;
-	}
-	unsigned keep = p->hist_len + n > cap ? cap - n : p->hist_len;
-	memmove(p->hist + PLC_HIST_MAX - keep - n, p->hist + PLC_HIST_MAX - keep,
-		keep * sizeof(*x));
-	memcpy(p->hist + PLC_HIST_MAX - n, x, n * sizeof(*x));
-	p->hist_len = (uint16_t)(keep + n);
-}
-
 void
-media_plc_good(struct media_plc *p, int16_t *x, unsigned n)
+media_plc_good(struct media_plc *p, const int16_t *hend, int16_t *x, unsigned n)
 {
 	if (p->erased != 0) {
-		if (p->hist_len >= (PLC_CORR_LEN + PLC_PITCH_MAX) * p->k) {
-			/* fade from the continued synthetic signal into the real one */
-			unsigned L = ola_end_len(p);
-			if (L > n)
-				L = n;
-			for (unsigned i = 0; i < L; i++) {
-				int32_t g = atten_q15(p, p->erased + i);
-				int32_t s = (int32_t)(((int64_t)synth_next(p) * g) >> 15);
-				int32_t a = (int32_t)i + 1;
-				int32_t v = (x[i] * a + s * ((int32_t)L + 1 - a)) / ((int32_t)L + 1);
-				x[i] = (int16_t)v;
-			}
+		/* fade from the continued synthetic signal into the real one */
+		unsigned L = media_plc_fade_len(p);
+		if (L > n)
+			L = n;
+		for (unsigned i = 0; i < L; i++) {
+			int32_t g = atten_q15(p, p->erased + i);
+			int32_t s = (int32_t)(((int64_t)synth_next(p, hend) * g) >> 15);
+			int32_t a = (int32_t)i + 1;
+			int32_t v = (x[i] * a + s * ((int32_t)L + 1 - a)) / ((int32_t)L + 1);
+			x[i] = (int16_t)v;
 		}
 		p->erased = 0;
 	}
-	hist_append(p, x, n);
+	media_plc_add(p, n);
 }
 
 /* Lag in [pmin, pmax] maximising the normalised correlation of x[0..W) and x[lag..lag+W). */
@@ -215,32 +202,27 @@ best_lag(const int16_t *x, unsigned pmin, unsigned pmax, unsigned W)
 }
 
 unsigned
-media_tsm_accelerate(int16_t *x, unsigned n, unsigned pmin, unsigned pmax)
+media_tsm_accelerate(const int16_t *x, int16_t *y, unsigned pmin, unsigned pmax)
 {
-	if (n < 2 * pmax)
-		return 0;
 	unsigned p = best_lag(x, pmin, pmax, pmax);
-	/* y[i] = cross-fade x[i] -> x[i+p] over [0, p), then x[i+p] */
+	/* y = cross-fade x[0..p) -> x[p..2p); the signal goes on with x[2p..) */
 	for (unsigned i = 0; i < p; i++) {
 		int32_t w = (int32_t)i + 1;
-		x[i] = (int16_t)((x[i] * ((int32_t)p + 1 - w) + x[i + p] * w) / ((int32_t)p + 1));
+		y[i] = (int16_t)((x[i] * ((int32_t)p + 1 - w) + x[i + p] * w) / ((int32_t)p + 1));
 	}
-	memmove(x + p, x + 2 * p, (n - 2 * p) * sizeof(*x));
 	return p;
 }
 
 unsigned
-media_tsm_expand(int16_t *x, unsigned n, unsigned cap, unsigned pmin, unsigned pmax)
+media_tsm_expand(const int16_t *x, int16_t *y, unsigned pmin, unsigned pmax)
 {
-	if (n < 2 * pmax || n + pmax > cap)
-		return 0;
 	unsigned p = best_lag(x, pmin, pmax, pmax);
-	/* y = x[0..p), cross-fade x[p..2p) -> x[0..p), then x[p..n) */
-	memmove(x + 2 * p, x + p, (n - p) * sizeof(*x));
+	/* y = x[0..p), cross-fade x[p..2p) -> x[0..p); the signal goes on with x[p..) */
 	for (unsigned i = 0; i < p; i++) {
 		int32_t w = (int32_t)i + 1;
-		int32_t a = x[2 * p + i], b = x[i];
-		x[p + i] = (int16_t)((a * ((int32_t)p + 1 - w) + b * w) / ((int32_t)p + 1));
+		int32_t a = x[p + i], b = x[i];
+		y[i] = x[i];
+		y[p + i] = (int16_t)((a * ((int32_t)p + 1 - w) + b * w) / ((int32_t)p + 1));
 	}
 	return p;
 }

@@ -3,9 +3,14 @@
  * libFuzzer target: a stream of RTP packets (header fields, payload, arrival time) into a
  * leg of a mixer, with ticks in between, exercising classification, events, the jitter
  * buffer, decoders (all codecs), concealment and time scaling. Input format, repeated:
- *   u8 op (bit 0-1: 0 packet, 1 tick, 2 mode/mute/codec change, 3 packet + tick)
- *   u8 pt-selector, u16 seq, u32 ts, u8 ssrc-selector, u8 flags, u16 dt_us/16, u8 len,
- *   then len payload bytes.
+ *   u8 op (bit 0-1: 0 packet, 1 tick, 2 mode/mute/codec change, 3 packet + tick; bit 7:
+ *   leg), u8 pt-selector, u16 seq, u32 ts, u8 ssrc-selector, u8 flags, u16 dt_us/16,
+ *   u8 len, then len payload bytes.
+ * flags: bit 0 marker, bit 1 level present (byte 10), bits 2-5 where the payload starts in
+ * its buffer. Op 2 with bit 0 of the ts field set also calls mxp_media_leg_fini().
+ * Audio goes by reference: every packet is copied into a malloc'd buffer that the leg
+ * returns through its release callback; ASan sees a buffer used after its release, freed
+ * twice or never returned (the count is checked after each input too).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,15 @@
 #include "mxp_media.h"
 
 static const uint8_t pts[8] = {0, 8, 9, 96, 97, 101, 13, 55};
+static long live; /* buffers the legs hold */
+
+static void
+release(void *ref, void *arg)
+{
+	(void)arg;
+	live--;
+	free(ref);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mix = aligned_alloc(64, (mxp_media_mixer_size(&mp) + 63) & ~(size_t)63);
 		struct mxp_media_leg_params p = {.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
 						 .out_codec = MXP_MEDIA_CODEC_PCMU, .max_payload = 640,
-						 .n_pt = 5};
+						 .n_pt = 5, .release = release};
 		static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA,
 					     MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_L16_8K,
 					     MXP_MEDIA_CODEC_L16_16K};
@@ -48,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mxp_media_mixer_init(mix, &mp, 1000000);
 	struct mxp_media_leg_params p = {.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
 					 .out_codec = MXP_MEDIA_CODEC_PCMU, .max_payload = 640,
-					 .n_pt = 5};
+					 .n_pt = 5, .release = release};
 	static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA,
 				     MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_L16_8K,
 				     MXP_MEDIA_CODEC_L16_16K};
@@ -72,8 +86,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off)
 			len = (uint8_t)(size - off);
 		if (op == 0 || op == 3) {
+			unsigned at = (h[9] >> 2) & 15;
+			uint8_t *buf = malloc(at + len + 1u);
+			if (buf == NULL)
+				abort();
+			memcpy(buf + at, data + off, len);
 			struct mxp_media_pkt pkt = {
-				.payload = data + off, .len = len,
+				.ref = buf, .payload = buf + at, .len = len,
 				.seq = (uint16_t)(h[2] << 8 | h[3]),
 				.ts = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 |
 				      (uint32_t)h[6] << 8 | h[7],
@@ -81,7 +100,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				.level = (h[9] & 2) ? (uint8_t)(h[10] & 0x7f) : MXP_MEDIA_LEVEL_NONE,
 			};
 			struct mxp_media_event ev;
-			mxp_media_leg_rx(l, &pkt, now, &ev);
+			if (mxp_media_rx_taken(mxp_media_leg_rx(l, &pkt, now, &ev)))
+				live++;
+			else
+				free(buf);
 		}
 		if (op == 1 || op == 3) {
 			if (now < mxp_media_mixer_next_tick(mix))
@@ -92,20 +114,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int k = 0; k < 2; k++)
 				for (unsigned i = 0; r->shared[k] && i < r->shared_samples[k]; i++)
 					sum += r->shared[k][i];
-			for (unsigned t = 0; t < r->n_talkers; t++)
+			for (unsigned t = 0; t < r->n_talkers; t++) {
 				for (unsigned i = 0; i < r->talkers[t].samples; i++)
 					sum += r->talkers[t].pcm[i];
+				/* the private stream's encoder lives in the talker slot */
+				uint8_t enc[MXP_MEDIA_MAX_FRAME * 2];
+				mxp_media_encode(r->talkers[t].coder, r->talkers[t].pcm,
+						 r->talkers[t].samples, enc, sizeof(enc));
+			}
 			(void)sum;
+			struct mxp_media_mixer_stats ms;
+			mxp_media_mixer_stats_get(mix, &ms);
+			if (ms.buffered != (unsigned long)live)
+				abort(); /* the legs hold what they say they hold */
 		}
 		if (op == 2) {
 			mxp_media_leg_set_mode(l, (enum mxp_media_mode)(h[1] & 3));
 			mxp_media_leg_set_mute(l, h[2] & 1);
 			mxp_media_leg_set_out_codec(l, (enum mxp_media_codec)(1 + h[3] % 5));
+			if (h[7] & 1)
+				mxp_media_leg_fini(l);
 		}
 		off += len;
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		mxp_media_mixer_leg_remove(mix, leg[i]);
+		mxp_media_leg_fini(leg[i]);
+	}
+	if (live != 0)
+		abort(); /* a buffer the legs took was not returned */
 	/* the decoders on raw bytes */
 	struct mxp_media_g722_state st;
 	mxp_media_g722_init(&st);

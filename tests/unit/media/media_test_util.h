@@ -154,6 +154,23 @@ tu_ffmpeg(const char *args)
 	return rc;
 }
 
+/* Run ffmpeg on a raw input, return the output file's size (its bytes malloc'd in *out)
+ * or -1. */
+static inline long
+tu_ff_convert(const void *in, size_t inlen, const char *in_fmt, const char *out_fmt,
+	      uint8_t **out)
+{
+	char a[512], ip[128], op[128];
+	snprintf(ip, sizeof(ip), "%s/in.raw", tu_tmpdir());
+	snprintf(op, sizeof(op), "%s/out.raw", tu_tmpdir());
+	if (tu_write(ip, in, inlen) != 0)
+		return -1;
+	snprintf(a, sizeof(a), "%s -i %s %s %s", in_fmt, ip, out_fmt, op);
+	if (tu_ffmpeg(a) != 0)
+		return -1;
+	return tu_read(op, out);
+}
+
 static inline void
 tu_cleanup_tmpdir(void)
 {

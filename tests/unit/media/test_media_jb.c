@@ -60,8 +60,8 @@ jb_init(struct jbsim *s, enum mxp_media_codec codec, double freq, double amp, de
 static void
 jb_free(struct jbsim *s)
 {
+	sim_leg_free(s->leg);
 	free(s->m);
-	free(s->leg);
 	free(s->out);
 	sim_net_free(&s->net);
 }
@@ -96,12 +96,13 @@ jb_run(struct jbsim *s, uint64_t ticks)
 			s->t_send += s->ptime * 1000.0 / s->skew;
 		}
 		while (sim_net_pop(&s->net, next, &sp))
-			mxp_media_leg_rx(s->leg, &sp.pkt, sp.t_us, NULL);
+			sim_leg_rx(s->leg, &sp.pkt, sp.t_us, NULL);
 		s->now = next;
 		mxp_media_mix_tick(s->m, s->now);
 		if (s->out_len + 160 <= s->out_cap) {
-			if (s->leg->frame_ok)
-				memcpy(s->out + s->out_len, s->leg->frame, 160 * sizeof(int16_t));
+			const int16_t *f = media_leg_frame(s->leg); /* the only leg of the mixer */
+			if (f != NULL)
+				memcpy(s->out + s->out_len, f, 160 * sizeof(int16_t));
 			s->out_len += 160;
 		}
 		struct mxp_media_leg_stats st;
@@ -408,8 +409,8 @@ MXP_TEST(plc_continues_pitch_then_fades)
 	int16_t h[800], out[640], truth[640];
 	media_plc_reset(&p, 8000);
 	tu_tone(h, 800, 220, 8000, 8000, 0);
-	media_plc_good(&p, h, 800);
-	media_plc_conceal(&p, out, 640);
+	media_plc_good(&p, h, h, 800); /* the history: the last 390 samples of h */
+	media_plc_conceal(&p, h + 800, out, 640);
 	tu_tone(truth, 640, 220, 8000, 8000, 800);
 	double snr = tu_snr(truth, out, 80, 0);
 	printf("#   concealment of a 220 Hz tone: SNR over the first 10 ms %.1f dB\n", snr);
@@ -422,7 +423,7 @@ MXP_TEST(plc_continues_pitch_then_fades)
 	MXP_CHECK(t, tu_tone_dbfs(out + 160, 80, 220, 8000) < tu_tone_dbfs(out, 80, 220, 8000) - 1);
 	/* no history: concealment is silence */
 	media_plc_reset(&p, 16000);
-	MXP_CHECK_EQ(t, media_plc_conceal(&p, out, 320), 0);
+	MXP_CHECK_EQ(t, media_plc_conceal(&p, h + 800, out, 320), 0);
 }
 
 MXP_TEST(rx_classification)
@@ -436,19 +437,19 @@ MXP_TEST(rx_classification)
 	uint8_t b[1300] = {0};
 	struct mxp_media_pkt p = {.payload = b, .len = 160, .seq = 1, .ts = 1, .ssrc = 1,
 				  .pt = 55, .level = MXP_MEDIA_LEVEL_NONE};
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_UNKNOWN_PT);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_UNKNOWN_PT);
 	p.pt = 96;
 	p.len = 161; /* odd L16 */
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
 	p.len = 1282; /* over max_payload */
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
 	p.len = 0;
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
 	p.len = 320;
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_AUDIO);
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(s.leg, &p, 2, NULL), MXP_MEDIA_RX_DUPLICATE);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_AUDIO);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 2, NULL), MXP_MEDIA_RX_DUPLICATE);
 	mxp_media_leg_set_mode(s.leg, MXP_MEDIA_MODE_INACTIVE);
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(s.leg, &p, 3, NULL), MXP_MEDIA_RX_NOT_SENDING);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 3, NULL), MXP_MEDIA_RX_NOT_SENDING);
 	/* invalid params are refused with a reason */
 	struct mxp_media_leg_params lp;
 	char err[128] = "";

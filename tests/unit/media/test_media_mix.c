@@ -61,7 +61,7 @@ static void
 conf_free(struct conf *c)
 {
 	for (unsigned i = 0; i < c->n; i++) {
-		free(c->leg[i]);
+		sim_leg_free(c->leg[i]);
 		free(c->cap[i]);
 	}
 	free(c->m);
@@ -77,7 +77,7 @@ conf_tick(struct conf *c)
 		if (!c->sending[i])
 			continue;
 		sim_src_next(&c->src[i], buf, &pkt);
-		mxp_media_leg_rx(c->leg[i], &pkt, c->now + 2000, NULL);
+		sim_leg_rx(c->leg[i], &pkt, c->now + 2000, NULL);
 	}
 	c->now += (uint64_t)c->ptime * 1000;
 	const struct mxp_media_mix_result *r = mxp_media_mix_tick(c->m, c->now);
@@ -425,7 +425,7 @@ MXP_TEST(idle_conference_and_dtx_cost_nothing)
 		.payload = &cn, .len = 1, .seq = c.src[7].seq++, .ts = c.src[7].ts,
 		.ssrc = c.src[7].ssrc, .pt = 13, .level = MXP_MEDIA_LEVEL_NONE,
 	};
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(c.leg[7], &pkt, c.now + 2000, NULL), MXP_MEDIA_RX_CN);
+	MXP_CHECK_EQ(t, sim_leg_rx(c.leg[7], &pkt, c.now + 2000, NULL), MXP_MEDIA_RX_CN);
 	for (unsigned k = 0; k < 30; k++)
 		r = conf_tick(&c);
 	MXP_CHECK_EQ(t, r->active_legs, 0);
@@ -464,7 +464,7 @@ MXP_TEST(telephone_events_reported_not_mixed)
 			.payload = b, .len = 4, .seq = (uint16_t)(100 + k), .ts = 5000,
 			.ssrc = 77, .pt = 101, .marker = k == 0, .level = MXP_MEDIA_LEVEL_NONE,
 		};
-		MXP_CHECK_EQ(t, mxp_media_leg_rx(c.leg[a], &p, c.now + 1000, &ev),
+		MXP_CHECK_EQ(t, sim_leg_rx(c.leg[a], &p, c.now + 1000, &ev),
 			     MXP_MEDIA_RX_EVENT);
 		if (ev.type & MXP_MEDIA_EVENT_START) {
 			starts++;
@@ -487,7 +487,7 @@ MXP_TEST(telephone_events_reported_not_mixed)
 	uint8_t shortp[2] = {1, 2};
 	struct mxp_media_pkt p = {.payload = shortp, .len = 2, .seq = 200, .ts = 9000,
 				  .ssrc = 77, .pt = 101, .level = MXP_MEDIA_LEVEL_NONE};
-	MXP_CHECK_EQ(t, mxp_media_leg_rx(c.leg[a], &p, c.now, &ev), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, sim_leg_rx(c.leg[a], &p, c.now, &ev), MXP_MEDIA_RX_BAD_PAYLOAD);
 	conf_free(&c);
 }
 
@@ -631,6 +631,161 @@ MXP_TEST(whole_mix_identical_across_variants)
 	}
 }
 
+/*
+ * More speakers than the mixer has frame buffers: 30 legs speak at once, 1 dB apart, each
+ * its own tone, into a mixer of N talkers that lends 3N + 1 frames per tick. The N
+ * loudest must be the talkers and every mix must hold exactly their tones (a frame
+ * recycled while still in use would put another leg's audio there). The legs are pulled
+ * quietest first (every new leg pushes a candidate off the list and its frame returns to
+ * the pool) or loudest first. Then the loudest stop and the next N take over. Levels
+ * stay under the limiter, whose gain would modulate the tones onto each other.
+ */
+#define NSPK 30
+
+static double
+spk_freq(unsigned i)
+{
+	return 310 + 67.0 * i;
+}
+
+static void
+pool_case(struct mxp_test_ctx *t, unsigned ntalk, bool loud_last)
+{
+	struct conf c;
+	if (!MXP_CHECK(t, conf_init(&c, 20, (uint8_t)ntalk, MXP_MEDIA_SIMD_AUTO) == 0))
+		return;
+	unsigned rank[NSPK];
+	for (unsigned i = 0; i < NSPK; i++) {
+		rank[i] = loud_last ? i : NSPK - 1 - i;
+		conf_add(&c, MXP_MEDIA_CODEC_L16_8K, MXP_MEDIA_CODEC_L16_8K, spk_freq(i),
+			 5200 * pow(10, ((double)rank[i] - (NSPK - 1)) / 20));
+	}
+	unsigned li = (unsigned)conf_add(&c, MXP_MEDIA_CODEC_L16_8K, MXP_MEDIA_CODEC_L16_8K, 0, 0);
+	c.sending[li] = false;
+	for (unsigned phase = 0; phase < 2; phase++) {
+		unsigned settle = phase == 0 ? 20 : 40;
+		c.capture_from = c.ticks + settle;
+		for (unsigned i = 0; i < c.n; i++)
+			c.cap_len[i] = 0;
+		const struct mxp_media_mix_result *r = NULL;
+		for (unsigned k = 0; k < settle + CAP_TICKS; k++)
+			r = conf_tick(&c);
+		/* the talkers: ranks [lo, lo + ntalk) */
+		unsigned lo = NSPK - ntalk * (phase + 1), wrong = 0, bad_mix = 0;
+		MXP_CHECK_EQ(t, r->n_talkers, ntalk);
+		MXP_CHECK_EQ(t, r->active_legs, NSPK - (phase ? ntalk : 0));
+		for (unsigned i = 0; i < NSPK; i++) {
+			bool want = rank[i] >= lo && rank[i] < lo + ntalk;
+			wrong += want != (mxp_media_leg_talker_slot(c.leg[i]) >= 0);
+		}
+		/* the listener hears the talkers, and nobody else */
+		for (unsigned i = 0; i < NSPK; i++) {
+			bool want = rank[i] >= lo && rank[i] < lo + ntalk;
+			double db = heard_db(&c, li, spk_freq(i));
+			if (want ? db < -30 : db > -60) {
+				printf("#   listener hears %u (rank %u) at %.1f dBFS\n", i, rank[i], db);
+				bad_mix++;
+			}
+		}
+		/* each talker hears the other talkers, never itself */
+		for (unsigned k = 0; k < NSPK; k++) {
+			if (mxp_media_leg_talker_slot(c.leg[k]) < 0)
+				continue;
+			for (unsigned i = 0; i < NSPK; i++) {
+				bool want = i != k && rank[i] >= lo && rank[i] < lo + ntalk;
+				double db = heard_db(&c, k, spk_freq(i));
+				if (want ? db < -30 : db > -60) {
+					printf("#   talker %u hears %u at %.1f dBFS\n", k, i, db);
+					bad_mix++;
+				}
+			}
+		}
+		printf("#   %u talker(s), %s pulled first, phase %u: talkers %s, mixes %s\n", ntalk,
+		       loud_last ? "quietest" : "loudest", phase, wrong ? "WRONG" : "the loudest",
+		       bad_mix ? "WRONG" : "exact");
+		MXP_CHECK_EQ(t, wrong, 0);
+		MXP_CHECK_EQ(t, bad_mix, 0);
+		for (unsigned i = 0; i < NSPK; i++) /* the loudest stop */
+			if (rank[i] >= NSPK - ntalk)
+				c.sending[i] = false;
+	}
+	MXP_CHECK_EQ(t, c.m->pool_empty, 0); /* the 3N + 1 frames always sufficed */
+	conf_free(&c);
+}
+
+MXP_TEST(more_speakers_than_frame_buffers)
+{
+	pool_case(t, 3, true);
+	pool_case(t, 3, false);
+	pool_case(t, 1, true);
+}
+
+/*
+ * A talker's private stream is encoded with the result's coder, the talker slot's: the
+ * same encoder, tick after tick, while the leg stays a talker. Its G.722 stream must
+ * then decode cleanly with an independent decoder (ffmpeg's adpcm_g722) that runs over
+ * the whole stream. Control: the same frames each encoded from a fresh encoder do not.
+ */
+MXP_TEST(talker_slot_encoder_is_continuous)
+{
+	enum { T = 100 };
+	static int16_t ref[T * 320];
+	static uint8_t enc[T * 160], fresh[T * 160];
+	struct conf c;
+	if (!MXP_CHECK(t, conf_init(&c, 20, 3, MXP_MEDIA_SIMD_AUTO) == 0))
+		return;
+	unsigned a = (unsigned)conf_add(&c, MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_G722, 440, 8000);
+	conf_add(&c, MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_G722, 1250, 8000);
+	conf_add(&c, MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_G722, 2900, 5000);
+	unsigned li = (unsigned)conf_add(&c, MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_G722, 0, 0);
+	c.sending[li] = false;
+	struct mxp_media_coder *first = NULL;
+	unsigned nref = 0, nenc = 0, frames = 0, moved = 0, wrong_codec = 0;
+	for (unsigned k = 0; k < T; k++) {
+		const struct mxp_media_mix_result *r = conf_tick(&c);
+		int s = mxp_media_leg_talker_slot(c.leg[a]);
+		if (s < 0) {
+			moved += first != NULL; /* it left the talkers */
+			continue;
+		}
+		const struct mxp_media_mix_talker *tk = &r->talkers[s];
+		if (first == NULL)
+			first = tk->coder;
+		moved += tk->coder != first;
+		wrong_codec += tk->coder->codec != MXP_MEDIA_CODEC_G722 || tk->rate != 16000;
+		struct mxp_media_coder f;
+		mxp_media_coder_init(&f, MXP_MEDIA_CODEC_G722);
+		int n = mxp_media_encode(tk->coder, tk->pcm, tk->samples, enc + nenc,
+					 sizeof(enc) - nenc);
+		int n2 = mxp_media_encode(&f, tk->pcm, tk->samples, fresh + nenc,
+					  sizeof(fresh) - nenc);
+		if (!MXP_CHECK(t, n == (int)tk->samples / 2 && n2 == n))
+			break;
+		memcpy(ref + nref, tk->pcm, tk->samples * sizeof(int16_t));
+		nref += tk->samples;
+		nenc += (unsigned)n;
+		frames++;
+	}
+	MXP_CHECK(t, frames >= T - 5);
+	MXP_CHECK_EQ(t, moved, 0);
+	MXP_CHECK_EQ(t, wrong_codec, 0);
+	uint8_t *dec = NULL, *dec2 = NULL;
+	long nd = tu_ff_convert(enc, nenc, "-f g722", "-f s16le -acodec pcm_s16le", &dec);
+	long nd2 = tu_ff_convert(fresh, nenc, "-f g722", "-f s16le -acodec pcm_s16le", &dec2);
+	if (MXP_CHECK(t, nd == (long)nref * 2 && nd2 == nd)) {
+		/* G.722 delay through both QMFs: 22 samples */
+		double snr = tu_snr(ref, (const int16_t *)dec, nref, 22);
+		double snr2 = tu_snr(ref, (const int16_t *)dec2, nref, 22);
+		printf("#   %u frames of a G.722 private mix through ffmpeg: SNR %.1f dB with the "
+		       "slot's encoder, %.1f dB with a fresh encoder per frame\n", frames, snr, snr2);
+		MXP_CHECK(t, snr > 25);
+		MXP_CHECK(t, snr2 < snr - 10);
+	}
+	free(dec);
+	free(dec2);
+	conf_free(&c);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(tones_each_hears_others_never_itself),
 	MXP_CASE(only_the_n_loudest_are_heard),
@@ -644,10 +799,14 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(large_conference_and_many_small_ones),
 	MXP_CASE(simd_kernels_bit_identical),
 	MXP_CASE(whole_mix_identical_across_variants),
+	MXP_CASE(more_speakers_than_frame_buffers),
+	MXP_CASE(talker_slot_encoder_is_continuous),
 };
 
 int
 main(int argc, char **argv)
 {
-	return mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+	int rc = mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+	tu_cleanup_tmpdir();
+	return rc;
 }
