@@ -262,7 +262,6 @@ conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
 		mxp_srtp_stream_fini(os->s);
 		conf_key_put(sys, os->kg->ks, os->kg->key.suite);
 	}
-	rte_free(os->mtx);
 	conf_pool_put(&sys->os_pool, os); /* the SRTP stream is part of the object */
 }
 

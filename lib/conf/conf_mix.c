@@ -175,17 +175,13 @@ struct mxp_ostream *
 conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_keygroup *kg,
 		  char *err, size_t errlen)
 {
-	/* The private mix stream: its own SSRC under the group's key, its own encoder. */
+	/* The private mix stream: its own SSRC under the group's key; the encoder is the
+	 * mixer's talker slot's while the leg talks (lib/media). */
 	struct mxp_ostream *os = conf_ostream_new(sys, kg, NULL, err, errlen);
 	if (os == NULL)
 		return NULL;
-	os->mtx = rte_zmalloc("mxp_media_tx", sizeof(struct mxp_media_tx), 64);
-	if (os->mtx == NULL) {
-		conf_ostream_free(sys, os);
-		return NULL;
-	}
-	mxp_media_tx_init(os->mtx, (enum mxp_media_codec)l->out_codec, l->out_pt, os->ssrc, os->seq,
-			  (uint32_t)rte_rand());
+	os->last_ts = (uint32_t)rte_rand();
+	os->marker_next = true;
 	os->src = l;
 	return os;
 }
@@ -324,10 +320,18 @@ rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, ui
 	return m;
 }
 
-/* Mark this tick's talkers in their receiver entries (they hear their private mix). */
+/*
+ * Mark this tick's talkers in their receiver entries (they hear their private mix); a leg
+ * that starts talking starts a talkspurt on its private stream (marker bit).
+ */
 static void
 talkers_mark(struct mxp_conf *cf, const struct mxp_media_mix_result *res)
 {
+	for (unsigned int t = 0; t < res->n_talkers; t++) {
+		struct mxp_leg *tl = mxp_media_leg_opaque(res->talkers[t].leg);
+		if (tl != NULL && tl->priv != NULL && !(conf_leg_rcv(tl)->flags & RCV_TALKER))
+			tl->priv->marker_next = true;
+	}
 	for (unsigned int t = 0; t < cf->n_prev_talkers; t++)
 		conf_leg_rcv(cf->prev_talkers[t])->flags &= (uint8_t)~RCV_TALKER;
 	cf->n_prev_talkers = 0;
@@ -346,6 +350,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 {
 	const struct mxp_media_mix_result *res = mxp_media_mix_tick(cf->mixer, now_us);
 	cf->mix_ticks++;
+	cf->mix_time += 1 + res->skipped;
 	talkers_mark(cf, res);
 
 	for (unsigned int t = 0; t < res->n_talkers; t++) {
@@ -354,19 +359,24 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		if (tl == NULL || !(conf_leg_rcv(tl)->flags & RCV_ON) || tl->priv == NULL)
 			continue;
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
-		struct mxp_media_tx_hdr hdr;
-		int plen = mxp_media_tx_frame(tl->priv->mtx, tk->coder, tk->pcm, tk->samples,
-					      res->skipped, pay, sizeof(pay), &hdr);
+		int plen = mxp_media_encode(tk->coder, tk->pcm, tk->samples, pay, sizeof(pay));
 		if (plen <= 0)
 			continue;
-		struct rte_mbuf *m = rtp_mbuf(w, hdr.ssrc, hdr.seq, hdr.ts, hdr.pt, hdr.marker, pay,
-					      (unsigned int)plen);
+		struct mxp_ostream *os = tl->priv;
+		/* the stream's clock follows real time across the ticks it did not send */
+		uint32_t units = mxp_media_codec_clock((enum mxp_media_codec)tl->out_codec) *
+				 cf->ptime / 1000;
+		if (os->pkts)
+			os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
+		struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq, os->last_ts, tl->out_pt,
+					      os->marker_next, pay, (unsigned int)plen);
 		if (m == NULL)
 			continue;
-		struct mxp_ostream *os = tl->priv;
+		os->seq++;
+		os->marker_next = false;
+		os->last_time = cf->mix_time;
 		os->pkts++;
 		os->octets += (unsigned int)plen;
-		os->last_ts = hdr.ts;
 		os->last_tsc = now_tsc;
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });

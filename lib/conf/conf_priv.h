@@ -93,7 +93,7 @@ struct mxp_ostream {
 	uint64_t next_sr_tsc;
 	/* cold */
 	uint32_t ssrc_reg;                   /* the SSRC registered for it (ssrc may have moved) */
-	struct mxp_media_tx *mtx;            /* mix private: the talker's encoder and RTP state */
+	uint64_t last_time;                  /* mix private: conference ticks when it last sent */
 	struct mxp_leg *src;                 /* switch: the sender; mix: the talker or NULL */
 	SLIST_ENTRY(mxp_ostream) by_sender;  /* switch: the sender's streams, one per group */
 	TAILQ_ENTRY(mxp_ostream) by_group;   /* the group's streams (reports, SSRC checks) */
@@ -310,6 +310,7 @@ struct mxp_conf {
 	uint32_t max_legs;
 	uint16_t ptime;
 	uint64_t mix_ticks, mix_sent;
+	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */

@@ -303,6 +303,18 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 	m->mixer_bytes = sys->mem.mixer_bytes;
 	m->total_bytes = m->conf_bytes + m->leg_bytes + m->keygroup_bytes + m->ostream_bytes +
 			 m->rcv_bytes + m->srtp_bytes + m->key_bytes + m->media_bytes + m->mixer_bytes;
+	/* packets the mix legs' jitter buffers hold (their mbufs) */
+	uint32_t it = 0;
+	const void *key;
+	void *data;
+	while (rte_hash_iterate(sys->confs, &key, &data, &it) >= 0) {
+		const struct mxp_conf *cf = ((const struct mxp_conf_ctl *)data)->conf;
+		if (cf->mixer != NULL) {
+			struct mxp_media_mixer_stats ms;
+			mxp_media_mixer_stats_get(cf->mixer, &ms);
+			m->buffered_pkts += ms.buffered;
+		}
+	}
 	m->reserved_bytes = conf_pool_bytes(&sys->conf_pool) + conf_pool_bytes(&sys->leg_pool) +
 			    conf_pool_bytes(&sys->lc_pool) +
 			    conf_pool_bytes(&sys->kg_pool) + conf_pool_bytes(&sys->os_pool) +

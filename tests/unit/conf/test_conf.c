@@ -14,6 +14,7 @@
 #include <srtp2/srtp.h>
 
 #include "mxp_conf.h"
+#include "mxp_media_codec.h"
 #include "mxp_rtp.h"
 #include "mxp_srtp_sdes.h"
 #include "mxp_test.h"
@@ -1209,7 +1210,106 @@ rekey_moves(struct mxp_test_ctx *t, enum mxp_conf_mode mode)
 MXP_TEST(rekey_moves_switch) { rekey_moves(t, MXP_CONF_SWITCH); }
 MXP_TEST(rekey_moves_mix) { rekey_moves(t, MXP_CONF_MIX); }
 
+/* A participant's 20 ms PCMU packet: a loud 440 Hz tone, or near silence. */
+static void
+send_pcmu(struct peer *pr, bool loud)
+{
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	buf[0] = 0x80;
+	buf[1] = 0;
+	mxp_pkt_wr16(buf + 2, pr->seq);
+	mxp_pkt_wr32(buf + 4, pr->ts);
+	mxp_pkt_wr32(buf + 8, pr->ssrc);
+	for (int i = 0; i < 160; i++) {
+		double x = loud ? 12000.0 * __builtin_sin(2 * 3.14159265 * 440.0 * (pr->ts + i) / 8000.0)
+				: (double)((i * 7) % 5 - 2);
+		buf[12 + i] = mxp_media_ulaw_enc1((int16_t)x);
+	}
+	int len = 12 + 160;
+	pr->seq++;
+	pr->ts += 160;
+	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
+		abort();
+	deliver(make_frame(pr, &pr->addr, pr->port, buf, (uint16_t)len));
+}
+
+/*
+ * A talker's private mix-minus-self is its own RTP stream: each talkspurt starts with the
+ * marker bit, sequence numbers run on without a gap across talkspurts, and the timestamp
+ * follows real time across the silence between them (packets checked after libsrtp2
+ * decrypted them with the key the participant holds).
+ */
+MXP_TEST(mix_private_stream_talkspurts)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b;
+	peer_init(&a, 800, 810, "192.0.2.90", 5800);
+	peer_init(&b, 801, 811, "192.0.2.91", 5802);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, false), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, false), 0);
+	struct rx { uint32_t ssrc, ts; uint16_t seq; bool marker; } got[400];
+	unsigned int ngot = 0;
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	/* a talks 0.5 s, is silent 1.5 s (beyond the talker hangover), talks again 0.5 s */
+	for (unsigned int k = 0; k < 125;) {
+		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
+			send_pcmu(&a, k < 25 || k >= 100);
+			send_pcmu(&b, false);
+			k++;
+		}
+		mxp_conf_worker_poll(g_w);
+		for (unsigned int i = 0; i < nsent; i++) {
+			uint8_t f[512];
+			uint32_t flen = rte_pktmbuf_pkt_len(sent[i].m);
+			const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, f);
+			struct mxp_pkt_meta meta;
+			if (fp && mxp_pkt_parse(fp, flen, 0, &meta) == MXP_PKT_UDP &&
+			    meta.dport == a.port && ngot < RTE_DIM(got)) {
+				uint8_t buf[512];
+				int len = (int)meta.l4_payload_len;
+				memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+				MXP_CHECK(t, srtp_unprotect(a.rx, buf, &len) == srtp_err_status_ok);
+				got[ngot++] = (struct rx){ mxp_pkt_rd32(buf + 8), mxp_pkt_rd32(buf + 4),
+							   mxp_pkt_rd16(buf + 2), (buf[1] & 0x80) != 0 };
+			}
+		}
+		sent_clear();
+	}
+	/* the private stream is the one a heard first (it talked first) */
+	MXP_CHECK(t, ngot > 40);
+	uint32_t priv = ngot ? got[0].ssrc : 0;
+	unsigned int runs = 0, n = 0;
+	const struct rx *prev = NULL;
+	for (unsigned int i = 0; i < ngot; i++) {
+		if (got[i].ssrc != priv)
+			continue; /* the shared mix (b is silent: none is expected) */
+		n++;
+		if (prev == NULL || (uint32_t)(got[i].ts - prev->ts) != 160) {
+			/* a talkspurt starts: marked, the sequence runs on, the timestamp moved with
+			 * the time that passed (a multiple of the frame, more than the silence) */
+			runs++;
+			MXP_CHECK(t, got[i].marker);
+			if (prev != NULL) {
+				uint32_t dts = got[i].ts - prev->ts;
+				MXP_CHECK_EQ(t, dts % 160, 0);
+				MXP_CHECK(t, dts >= 160 * 40 && dts <= 160 * 100);
+				MXP_CHECK_EQ(t, (uint16_t)(got[i].seq - prev->seq), 1);
+			}
+		} else {
+			MXP_CHECK(t, !got[i].marker);
+			MXP_CHECK_EQ(t, (uint16_t)(got[i].seq - prev->seq), 1);
+		}
+		prev = &got[i];
+	}
+	MXP_CHECK_EQ(t, runs, 2);
+	MXP_CHECK(t, n >= 40);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
+	MXP_CASE(mix_private_stream_talkspurts),
 	MXP_CASE(rekey_moves_switch),
 	MXP_CASE(rekey_moves_mix),
 	MXP_CASE(ssrc_move_keeps_registry),
