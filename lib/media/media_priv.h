@@ -307,8 +307,22 @@ struct media_talker {
 	struct mxp_media_coder coder; /* its encoder (the leg's out codec) */
 	struct mxp_media_rs rs;       /* mix rate -> the talker's output rate */
 	float lim_gain;               /* limiter of the private mix */
-	int16_t *priv;                /* private mix at the mix rate (frame_len) */
-	int16_t *priv_out;            /* resampled to 8 kHz (frame_len / 2) */
+};
+
+/*
+ * What a tick needs only while it runs, shared by every mixer of a thread (a worker ticks
+ * its conferences one after the other): the frames lent to legs, the accumulator, the
+ * shared and private mixes. Per mixer it would cost some 12 KB for nothing between ticks;
+ * per thread it also stays in cache from one conference's tick to the next.
+ */
+struct media_scratch {
+	int32_t acc[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t shared[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t shared_nb[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)][MXP_MEDIA_MAX_FRAME]
+		__attribute__((aligned(64)));
+	int16_t priv[MXP_MEDIA_MAX_TALKERS][MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t priv_out[MXP_MEDIA_MAX_TALKERS][MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 };
 
 struct mxp_media_mixer {
@@ -335,16 +349,15 @@ struct mxp_media_mixer {
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
 	struct media_talker *ts;  /* max_talkers */
-	int16_t *frames;          /* n_frames x frame_len */
-	int32_t *acc;
-	int16_t *shared, *shared_nb, *zero;
-	/* ts[], the buffers, legs[] and active[] follow */
+	/* the thread's scratch during (and after) this mixer's last tick */
+	struct media_scratch *sc;
+	/* ts[], legs[] and active[] follow */
 };
 
 static inline int16_t *
 media_frame(const struct mxp_media_mixer *m, unsigned i)
 {
-	return m->frames + (size_t)i * m->frame_len;
+	return m->sc->frames[i];
 }
 
 /* Test hook: the frame a leg produced in its last tick (NULL if none). It stays valid

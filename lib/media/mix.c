@@ -89,30 +89,26 @@ mixer_params_ok(const struct mxp_media_mixer_params *p)
 }
 
 /*
- * Memory: the mixer, its talker slots, the mix buffers (accumulator, shared mix at the
- * mix rate and at 8 kHz, a frame of zeros), the frame pool, the talkers' private-mix
- * buffers, then legs[] and active[]. Every frame buffer holds a ptime at 16 kHz.
+ * Memory: the mixer, its talker slots, then legs[] and active[]. The buffers a tick works
+ * in (frames lent to legs, accumulator, shared and private mixes) are the thread's
+ * (struct media_scratch): a frame buffer holds a ptime at 16 kHz.
  */
 struct mixer_layout {
-	size_t ts, acc, shared, frames, priv, legs, total;
+	size_t ts, legs, total;
 	unsigned frame_len, n_frames;
 };
+
+static __thread struct media_scratch scratch;
+static const int16_t zero_frame[MXP_MEDIA_MAX_FRAME];
 
 static void
 mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
 {
-	size_t fb;
-
 	lo->frame_len = (unsigned)MEDIA_ALIGN(p->ptime_ms * 16u, 32);
 	lo->n_frames = MEDIA_FRAMES(p->max_talkers);
-	fb = lo->frame_len * sizeof(int16_t);
 	lo->ts = MEDIA_ALIGN(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
-	lo->acc = lo->ts + MEDIA_ALIGN(p->max_talkers * sizeof(struct media_talker),
-				       MEDIA_CACHE_LINE);
-	lo->shared = lo->acc + lo->frame_len * sizeof(int32_t);
-	lo->frames = lo->shared + 3 * fb;
-	lo->priv = lo->frames + lo->n_frames * fb;
-	lo->legs = lo->priv + p->max_talkers * (fb + fb / 2);
+	lo->legs = lo->ts + MEDIA_ALIGN(p->max_talkers * sizeof(struct media_talker),
+					MEDIA_CACHE_LINE);
 	lo->total = lo->legs + 2 * (size_t)p->max_legs * sizeof(struct mxp_media_leg *);
 }
 
@@ -155,16 +151,7 @@ mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_par
 	m->frame_len = (uint16_t)lo.frame_len;
 	m->n_frames = (uint8_t)lo.n_frames;
 	m->ts = (struct media_talker *)((uint8_t *)m + lo.ts);
-	m->acc = (int32_t *)((uint8_t *)m + lo.acc);
-	m->shared = (int16_t *)((uint8_t *)m + lo.shared);
-	m->shared_nb = m->shared + lo.frame_len;
-	m->zero = m->shared_nb + lo.frame_len;
-	m->frames = (int16_t *)((uint8_t *)m + lo.frames);
-	for (unsigned i = 0; i < p.max_talkers; i++) {
-		m->ts[i].priv = (int16_t *)((uint8_t *)m + lo.priv) +
-				(size_t)i * (lo.frame_len + lo.frame_len / 2);
-		m->ts[i].priv_out = m->ts[i].priv + lo.frame_len;
-	}
+	m->sc = &scratch;
 	m->legs = (struct mxp_media_leg **)((uint8_t *)m + lo.legs);
 	m->active = m->legs + p.max_legs;
 	m->ptime_us = (uint64_t)p.ptime_ms * 1000;
@@ -428,6 +415,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	struct mxp_media_leg *cand[2 * MXP_MEDIA_MAX_TALKERS];
 	unsigned nc = 0, maxc = 2u * m->p.max_talkers;
 	uint32_t pulled = m->n_active;
+	m->sc = &scratch; /* the ticking thread's */
 	m->n_free = m->n_frames;
 	for (unsigned f = 0; f < m->n_frames; f++)
 		m->free_frames[f] = (uint8_t)f;
@@ -492,12 +480,16 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	res->silent = m->n_talkers == 0;
 	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && m->n_out[1] > 0);
 	bool need_wb = rate == 16000 && m->n_out[1] > 0;
-	const int16_t *mix_out = m->shared;
+	struct media_scratch *sc = m->sc;
+	const int16_t *mix_out = sc->shared;
 
 	if (m->n_talkers == 0) {
+		/* the scratch is the thread's: silence is written every silent tick */
+		if (need_nb || need_wb) {
+			memset(sc->shared, 0, m->frame_len * sizeof(*sc->shared));
+			memset(sc->shared_nb, 0, m->frame_len * sizeof(*sc->shared_nb));
+		}
 		if (!m->was_silent) {
-			memset(m->shared, 0, m->frame_len * sizeof(*m->shared));
-			memset(m->shared_nb, 0, m->frame_len * sizeof(*m->shared_nb));
 			m->was_silent = true;
 			m->lim_gain = 1.0f;
 		}
@@ -506,16 +498,16 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			mxp_media_rs_init(&m->rs_shared, rate, 8000);
 			m->was_silent = false;
 		}
-		memset(m->acc, 0, n * sizeof(m->acc[0]));
+		memset(sc->acc, 0, n * sizeof(sc->acc[0]));
 		for (unsigned i = 0; i < m->n_talkers; i++)
-			m->ops->acc_add(m->acc, media_frame(m, m->talkers[i]->frame), n);
+			m->ops->acc_add(sc->acc, media_frame(m, m->talkers[i]->frame), n);
 		if (need_nb || need_wb)
-			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, m->shared, m->acc,
-							    m->zero, n, rate, m->p.limit);
+			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, sc->shared,
+							    sc->acc, zero_frame, n, rate, m->p.limit);
 		if (need_nb && rate == 16000)
-			mxp_media_rs_run(&m->rs_shared, m->shared_nb, m->shared, n);
+			mxp_media_rs_run(&m->rs_shared, sc->shared_nb, sc->shared, n);
 	}
-	res->shared[0] = need_nb ? (rate == 16000 ? m->shared_nb : mix_out) : NULL;
+	res->shared[0] = need_nb ? (rate == 16000 ? sc->shared_nb : mix_out) : NULL;
 	res->shared_samples[0] = need_nb ? (uint16_t)(m->p.ptime_ms * 8) : 0;
 	res->shared[1] = need_wb ? mix_out : NULL;
 	res->shared_samples[1] = need_wb ? (uint16_t)n : 0;
@@ -532,18 +524,19 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			mxp_media_rs_init(&ts->rs, rate, orate);
 		if (ts->coder.codec != l->out_codec) /* the leg's codec changed while talking */
 			mxp_media_coder_init(&ts->coder, (enum mxp_media_codec)l->out_codec);
-		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, ts->priv, m->acc,
+		int16_t *priv = sc->priv[i], *priv_out = sc->priv_out[i];
+		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, priv, sc->acc,
 						    media_frame(m, l->frame), n, rate, m->p.limit);
 		t->leg = l;
 		t->id = l->id;
 		t->rate = (uint16_t)orate;
 		t->coder = &ts->coder;
 		if (orate != rate) {
-			t->samples = (uint16_t)mxp_media_rs_run(&ts->rs, ts->priv_out, ts->priv, n);
-			t->pcm = ts->priv_out;
+			t->samples = (uint16_t)mxp_media_rs_run(&ts->rs, priv_out, priv, n);
+			t->pcm = priv_out;
 		} else {
 			t->samples = (uint16_t)n;
-			t->pcm = ts->priv;
+			t->pcm = priv;
 		}
 	}
 	return res;

@@ -285,7 +285,11 @@ struct mxp_media_mix_talker {
 	uint16_t samples;
 };
 
-/** What a tick produced. Pointers stay valid until the next tick on the mixer. */
+/**
+ * What a tick produced. The sample pointers stay valid until the next tick of any mixer on
+ * the same thread: a tick works in buffers the thread's mixers share (one worker ticks its
+ * conferences one after the other), so consume a result before the next tick.
+ */
 struct mxp_media_mix_result {
 	uint64_t tick;             /**< tick counter */
 	uint32_t skipped;          /**< ticks missed before this one (the worker was late) */
