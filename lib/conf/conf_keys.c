@@ -361,8 +361,7 @@ conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_conf
 	TAILQ_INIT(&kg->streams);
 	kg->rcv_cap = RCV_MIN;
 	kg->rcv = rcv_alloc(sys, kg->rcv_cap);
-	if (kg->rcv == NULL ||
-	    (cf->mode == MXP_CONF_MIX && conf_mix_kg_alloc(sys, kg, NULL, 0) != 0)) {
+	if (kg->rcv == NULL) {
 		conf_kg_free(sys, kg);
 		return NULL;
 	}

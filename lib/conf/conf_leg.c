@@ -122,6 +122,7 @@ conf_cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	if (cf->mode == MXP_CONF_FORWARD)
 		cf->fwd_kg = l->kg;
 	if (cf->mode == MXP_CONF_MIX) {
+		conf_mix_prep_apply(cf, &a->mix);
 		conf_mix_leg_link(l);
 		mxp_media_leg_set_mute(l->ml, (l->flags & LEG_MUTED) ||
 						      (cf->floor && cf->floor != l));
@@ -379,6 +380,8 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	l->kg = kg; /* the worker links it (conf_rcv_join); mix set-up needs the group now */
 	if (cf->mode == MXP_CONF_MIX) {
 		r = conf_mix_leg_alloc(sys, cf, l, p, err, errlen);
+		if (r == 0)
+			r = conf_mix_prep(sys, cf, kg, l->out_codec, &args.mix, err, errlen);
 		if (r)
 			goto fail;
 	}
@@ -405,6 +408,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		c->u.leg_add = args;
 		r = conf_post(sys, cc->worker, c);
 		args.grow = c->u.leg_add.grow; /* the old array, if the worker swapped */
+		args.mix = c->u.leg_add.mix;   /* emptied if the worker installed it */
 		conf_cmd_put(c);
 	}
 	if (r) {
@@ -438,6 +442,7 @@ fail:
 	/* a grown array the worker never took is the new one: free it */
 	if (args.grow.kg)
 		conf_rcv_grow_done(sys, &args.grow);
+	conf_mix_prep_free(sys, &args.mix); /* its stream refers to the group: first */
 	leg_free(sys, l, lc);
 	conf_kg_free(sys, new_kg);
 	if (err && err[0] == '\0')
@@ -593,6 +598,8 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		if (a->to_kg_new)
 			kg_link(cf, a->to_kg);
 		conf_rcv_grow_apply(&a->grow);
+		if (mix)
+			conf_mix_prep_apply(cf, &a->mix);
 		conf_rcv_leave(l);
 		conf_rcv_join(a->to_kg, l);
 		if (old->nrcv == 0) {
@@ -786,7 +793,8 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	}
 	if (cf->mode == MXP_CONF_MIX && a->to_kg) {
 		a->new_priv = conf_mix_priv_new(sys, l, a->to_kg, err, errlen);
-		if (a->new_priv == NULL)
+		if (a->new_priv == NULL ||
+		    conf_mix_prep(sys, cf, a->to_kg, l->out_codec, &a->mix, err, errlen) != 0)
 			goto nomem;
 	}
 	if (cf->mode == MXP_CONF_SWITCH) {
@@ -860,6 +868,7 @@ nomem:
 	r = -ENOMEM;
 out:
 	conf_key_put(sys, a->add_in_ks, m->in_key.suite);
+	conf_mix_prep_free(sys, &a->mix); /* emptied if the worker installed it */
 	conf_ostream_free(sys, a->new_priv);
 	for (uint32_t i = 0; i < a->nadd; i++)
 		conf_ostream_free(sys, a->add[i]);

@@ -97,8 +97,6 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 		snprintf(err, errlen, "mix: mixer set-up failed");
 		return r;
 	}
-	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++)
-		mxp_media_coder_init(&cf->enc[c], (enum mxp_media_codec)c);
 	sys->mem.mixers++;
 	sys->mem.mixer_bytes += sz;
 	return 0;
@@ -107,6 +105,12 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 void
 conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 {
+	for (int c = 0; c < MXP_MEDIA_CODEC_COUNT; c++)
+		if (cf->enc[c]) {
+			rte_free(cf->enc[c]);
+			cf->enc[c] = NULL;
+			sys->mem.mixer_bytes -= sizeof(struct mxp_media_coder);
+		}
 	if (cf->mixer == NULL)
 		return;
 	rte_free(cf->mixer);
@@ -202,20 +206,53 @@ conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
 }
 
 int
-conf_mix_kg_alloc(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, char *err, size_t errlen)
+conf_mix_prep(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_keygroup *kg,
+	      uint8_t codec, struct conf_mix_prep *mp, char *err, size_t errlen)
 {
-	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++) {
-		if (c != MXP_MEDIA_CODEC_PCMU && c != MXP_MEDIA_CODEC_PCMA && c != MXP_MEDIA_CODEC_G722)
-			continue;
-		kg->mix[c] = conf_ostream_new(sys, kg, NULL, err, errlen);
-		if (kg->mix[c] == NULL) {
-			conf_mix_kg_free(sys, kg);
+	memset(mp, 0, sizeof(*mp));
+	mp->kg = kg;
+	mp->codec = codec;
+	if (kg->mix[codec] == NULL) {
+		mp->os = conf_ostream_new(sys, kg, NULL, err, errlen);
+		if (mp->os == NULL)
+			return -ENOMEM;
+		mp->os->last_ts = (uint32_t)rte_rand();
+		mp->os->marker_next = true;
+	}
+	if (cf->enc[codec] == NULL) {
+		mp->enc = rte_zmalloc("mxp_mix_enc", sizeof(*mp->enc), 64);
+		if (mp->enc == NULL) {
+			conf_mix_prep_free(sys, mp);
 			return -ENOMEM;
 		}
-		kg->mix[c]->last_ts = (uint32_t)rte_rand();
-		kg->mix[c]->marker_next = true;
+		mxp_media_coder_init(mp->enc, (enum mxp_media_codec)codec);
+		sys->mem.mixer_bytes += sizeof(*mp->enc);
 	}
 	return 0;
+}
+
+void
+conf_mix_prep_apply(struct mxp_conf *cf, struct conf_mix_prep *mp)
+{
+	if (mp->os) {
+		mp->kg->mix[mp->codec] = mp->os;
+		mp->os = NULL;
+	}
+	if (mp->enc) {
+		cf->enc[mp->codec] = mp->enc;
+		mp->enc = NULL;
+	}
+}
+
+void
+conf_mix_prep_free(struct mxp_conf_sys *sys, struct conf_mix_prep *mp)
+{
+	conf_ostream_free(sys, mp->os);
+	if (mp->enc) {
+		rte_free(mp->enc);
+		sys->mem.mixer_bytes -= sizeof(*mp->enc);
+	}
+	memset(mp, 0, sizeof(*mp));
 }
 
 void
@@ -411,7 +448,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			if (talking >= kg->nrecv_codec[c])
 				continue;
 			if (plen < 0) {
-				plen = mxp_media_encode(&cf->enc[c], pcm, samples, pay, sizeof(pay));
+				plen = mxp_media_encode(cf->enc[c], pcm, samples, pay, sizeof(pay));
 				if (plen <= 0)
 					break;
 			}

@@ -306,7 +306,9 @@ struct mxp_conf {
 	/* mix */
 	size_t mixer_size;
 	uint32_t heap_idx;                   /* mix: place in the owner's tick heap, or UINT32_MAX */
-	struct mxp_media_coder enc[MXP_MEDIA_CODEC_COUNT]; /* the shared mix, once per codec */
+	/* the shared mix's encoder per codec, for the codecs its legs receive (allocated when
+	 * the first leg of a codec joins) */
+	struct mxp_media_coder *enc[MXP_MEDIA_CODEC_COUNT];
 	uint32_t max_legs;
 	uint16_t ptime;
 	uint64_t mix_ticks, mix_sent;
@@ -346,6 +348,18 @@ enum conf_cmd_state {
 	CONF_CMD_ABANDONED,
 };
 
+/*
+ * Mix: what a leg's codec needs before the leg joins a group, prepared on the control core
+ * and installed by the command: the group's shared-mix stream of that codec and the
+ * conference's encoder of it, when they do not exist yet.
+ */
+struct conf_mix_prep {
+	struct mxp_keygroup *kg;
+	uint8_t codec;
+	struct mxp_ostream *os;              /* kg->mix[codec] */
+	struct mxp_media_coder *enc;         /* conf->enc[codec] */
+};
+
 /* A receiver array that must grow before a member joins (the worker copies and swaps). */
 struct conf_rcv_grow {
 	struct mxp_keygroup *kg;
@@ -360,6 +374,7 @@ struct leg_add_args {
 	struct conf_rcv_grow grow;           /* kg NULL: the group has room */
 	struct mxp_ostream **os;             /* new streams: the leg's own + others' to new_kg */
 	uint32_t nos;
+	struct conf_mix_prep mix;            /* mix: what its codec needs first */
 };
 
 /* Members of the command that removes a leg; the worker fills dead[] (sized beforehand). */
@@ -385,6 +400,7 @@ struct leg_mod_args {
 	struct mxp_keygroup *dead_kg;
 	struct mxp_ostream *new_priv;        /* mix: private stream under the new group key */
 	struct mxp_ostream *old_priv;        /* mix: the one it replaced (freed afterwards) */
+	struct conf_mix_prep mix;            /* mix: the new group's shared stream of its codec */
 	struct mxp_srtp_key *add_in_ks;      /* inbound key session to add (derived already) */
 	struct mxp_srtp_key *rm_in_ks;       /* inbound key session to stop using */
 };
@@ -610,8 +626,14 @@ int conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp
 struct mxp_ostream *conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l,
 				      struct mxp_keygroup *kg, char *err, size_t errlen);
 void conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l);
-int conf_mix_kg_alloc(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, char *err, size_t errlen);
 void conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
+/* Prepare what a leg of this codec joining kg needs (nothing if it all exists). */
+int conf_mix_prep(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_keygroup *kg,
+		  uint8_t codec, struct conf_mix_prep *mp, char *err, size_t errlen);
+/* Worker (inside the command): install what was prepared; the control core frees what a
+ * command that did not run leaves in it. */
+void conf_mix_prep_apply(struct mxp_conf *cf, struct conf_mix_prep *mp);
+void conf_mix_prep_free(struct mxp_conf_sys *sys, struct conf_mix_prep *mp);
 /* Worker: a leg joins/leaves the mixer and its group's codec counts (inside commands). */
 void conf_mix_leg_link(struct mxp_leg *l);
 void conf_mix_leg_unlink(struct mxp_leg *l);
