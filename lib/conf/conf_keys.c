@@ -260,7 +260,7 @@ conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
 	}
 	if (os->s) {
 		mxp_srtp_stream_fini(os->s);
-		conf_key_put(sys, os->kg->ks, os->kg->key.suite);
+		conf_key_put(sys, os->kg->ks, (enum mxp_srtp_suite)os->kg->suite);
 	}
 	conf_pool_put(&sys->os_pool, os); /* the SRTP stream is part of the object */
 }
@@ -332,40 +332,106 @@ rcv_free(struct mxp_conf_sys *sys, struct conf_rcv *r, uint32_t cap)
 }
 
 struct mxp_keygroup *
-conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_conf_key *k,
-	    const uint8_t digest[32], bool plain)
+conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct conf_kmeta *k)
 {
 	struct mxp_keygroup *kg = conf_pool_get(&sys->kg_pool);
 	if (kg == NULL)
 		return NULL;
 	kg->id = sys->next_kg_id++;
-	kg->plain = plain;
-	memcpy(kg->digest, digest, 32);
-	if (plain) {
+	kg->plain = k == NULL;
+	if (kg->plain) {
+		memset(kg->digest, 0, 32);
 		snprintf(kg->fp, sizeof(kg->fp), "plain");
 	} else {
-		kg->key = *k;
-		conf_key_fp(k, kg->fp);
-		conf_key_digest(k, kg->key_digest);
+		memcpy(kg->digest, k->gdigest, 32);
+		memcpy(kg->key_digest, k->kdigest, 32);
+		memcpy(kg->fp, k->fp, sizeof(kg->fp));
+		kg->suite = k->suite;
+		kg->mki_len = k->mki_len;
+		memcpy(kg->mki, k->mki, k->mki_len);
 		/* forward mode relays the senders' packets as they are: nothing to encrypt */
-		if (cf->mode != MXP_CONF_FORWARD) {
-			int rc;
-			kg->ks = conf_key_new(sys, k, &rc, NULL, 0);
-			if (kg->ks == NULL) {
-				conf_pool_put(&sys->kg_pool, kg);
-				return NULL;
-			}
-		}
+		if (cf->mode != MXP_CONF_FORWARD && k->ks != NULL)
+			kg->ks = mxp_srtp_key_get(k->ks);
 		conf_kg_spare(sys, kg);
 	}
 	TAILQ_INIT(&kg->streams);
 	kg->rcv_cap = RCV_MIN;
 	kg->rcv = rcv_alloc(sys, kg->rcv_cap);
-	if (kg->rcv == NULL) {
+	if (kg->rcv == NULL || (cf->mode != MXP_CONF_FORWARD && !kg->plain && kg->ks == NULL)) {
 		conf_kg_free(sys, kg);
 		return NULL;
 	}
 	return kg;
+}
+
+/* ---- a leg's keys, as the control core keeps them ----------------------------------------- */
+
+static size_t
+kset_size(unsigned int n)
+{
+	return sizeof(struct conf_kset) + n * sizeof(struct conf_kmeta);
+}
+
+struct conf_kset *
+conf_kset_new(struct mxp_conf_sys *sys, unsigned int nin, unsigned int nout)
+{
+	unsigned int n = nin + nout;
+	if (n == 0 || n > CONF_KSET_MAX)
+		return NULL;
+	struct conf_pool *p = &sys->kset_pool[n - 1];
+	if (p->size == 0)
+		conf_pool_init(p, "mxp_keysets", kset_size(n));
+	struct conf_kset *s = conf_pool_get(p);
+	if (s != NULL) {
+		s->nin = (uint8_t)nin;
+		s->nout = (uint8_t)nout;
+	}
+	return s;
+}
+
+void
+conf_kset_free(struct mxp_conf_sys *sys, struct conf_kset *s, bool put)
+{
+	if (s == NULL)
+		return;
+	unsigned int n = s->nin + s->nout;
+	for (unsigned int i = 0; put && i < n; i++)
+		conf_key_put(sys, s->k[i].ks, s->k[i].suite);
+	conf_pool_put(&sys->kset_pool[n - 1], s);
+}
+
+int
+conf_kmeta_fill(struct mxp_conf_sys *sys, struct conf_kmeta *m, const struct mxp_conf_key *k,
+		bool with_ks, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	m->lifetime = k->lifetime;
+	conf_group_digest(k, m->gdigest);
+	conf_key_digest(k, m->kdigest);
+	memcpy(m->mki, k->mki, k->mki_len);
+	m->mki_len = k->mki_len;
+	m->suite = (uint8_t)k->suite;
+	conf_key_fp(k, m->fp);
+	if (!with_ks)
+		return 0;
+	int rc = 0;
+	m->ks = conf_key_new(sys, k, &rc, err, errlen);
+	return m->ks ? 0 : rc;
+}
+
+void
+conf_kset_shape(const struct conf_kset *s, bool out, struct mxp_conf_keys *ks)
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->nkeys = out ? s->nout : s->nin;
+	ks->active = out ? s->out_active : 0;
+	for (unsigned int i = 0; i < ks->nkeys; i++) {
+		const struct conf_kmeta *m = out ? conf_kout(s, i) : conf_kin(s, i);
+		ks->key[i].suite = (enum mxp_srtp_suite)m->suite;
+		ks->key[i].mki_len = m->mki_len;
+		memcpy(ks->key[i].mki, m->mki, m->mki_len);
+		ks->key[i].lifetime = m->lifetime;
+	}
 }
 
 void
@@ -386,8 +452,8 @@ conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 		ssrc_release(sys, kg->key_digest, kg->spare_ssrc);
 	conf_mix_kg_free(sys, kg);
 	rcv_free(sys, kg->rcv, kg->rcv_cap);
-	conf_key_put(sys, kg->ks, kg->key.suite);
-	conf_pool_put(&sys->kg_pool, kg); /* wipes the key */
+	conf_key_put(sys, kg->ks, (enum mxp_srtp_suite)kg->suite);
+	conf_pool_put(&sys->kg_pool, kg);
 }
 
 /* ---- receiver arrays -------------------------------------------------------------------------- */

@@ -136,10 +136,8 @@ static void
 leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 {
 	if (lc != NULL) {
-		for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
-			if (lc->in_ks[i])
-				conf_key_put(sys, lc->in_ks[i], lc->in.key[i].suite);
-		conf_pool_put(&sys->lc_pool, lc); /* wipes its copies of the keys */
+		conf_kset_free(sys, lc->keys, true); /* the sessions' references */
+		conf_pool_put(&sys->lc_pool, lc);
 	}
 	if (l == NULL)
 		return;
@@ -149,21 +147,37 @@ leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 	conf_pool_put(&sys->leg_pool, l); /* wipes the digest of its key */
 }
 
-/* The participant's stream and a key session per key it may send with. */
+/*
+ * The leg's keys as the control core keeps them (sessions and metadata: the caller's key
+ * bytes are not kept), the participant's stream, and its inbound sessions on the stream.
+ * Outbound keys get a session too (derived now, on the control core) unless nothing is
+ * ever encrypted with them (forward mode).
+ */
 static int
-leg_in_keys(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc,
-	    const struct mxp_conf_keys *in, uint32_t window, char *err, size_t errlen)
+leg_keys(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
+	 struct mxp_leg_ctl *lc, const struct mxp_leg_params *p, char *err, size_t errlen)
 {
-	l->in = conf_in_stream_new(sys, window, err, errlen);
+	lc->keys = conf_kset_new(sys, p->in.nkeys, p->out.nkeys);
+	if (lc->keys == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "out of memory for the keys");
+	lc->keys->out_active = p->out.active;
+	for (unsigned int i = 0; i < p->in.nkeys; i++) {
+		int r = conf_kmeta_fill(sys, conf_kin(lc->keys, i), &p->in.key[i], true, err,
+					errlen);
+		if (r)
+			return r;
+	}
+	for (unsigned int i = 0; i < p->out.nkeys; i++) {
+		int r = conf_kmeta_fill(sys, conf_kout(lc->keys, i), &p->out.key[i],
+					cf->mode != MXP_CONF_FORWARD, err, errlen);
+		if (r)
+			return r;
+	}
+	l->in = conf_in_stream_new(sys, cf->replay_window, err, errlen);
 	if (l->in == NULL)
 		return -ENOMEM;
-	lc->in = *in; /* the suites of the sessions, for leg_free() */
-	for (unsigned int i = 0; i < in->nkeys; i++) {
-		int r = 0;
-		lc->in_ks[i] = conf_key_new(sys, &in->key[i], &r, err, errlen);
-		if (lc->in_ks[i] == NULL)
-			return r;
-		r = mxp_srtp_stream_key_add(l->in, lc->in_ks[i]);
+	for (unsigned int i = 0; i < p->in.nkeys; i++) {
+		int r = mxp_srtp_stream_key_add(l->in, conf_kin(lc->keys, i)->ks);
 		if (r)
 			return conf_errf(err, errlen, r, "inbound key %u: %s", i + 1,
 					 r == -EEXIST ? "MKI given twice" : "cannot be installed");
@@ -361,14 +375,14 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	snprintf(l->label, sizeof(l->label), "%s", p->label);
 	memcpy(l->in_digest, din_key, 32);
 	if (!p->plain) {
-		r = leg_in_keys(sys, l, lc, &p->in, cf->replay_window, err, errlen);
+		r = leg_keys(sys, cf, l, lc, p, err, errlen);
 		if (r)
 			goto fail;
 	}
 	struct mxp_keygroup *kg = conf_kg_find(cf, dout);
 	if (kg == NULL) {
-		kg = new_kg = conf_kg_new(sys, cf, p->plain ? NULL : &p->out.key[p->out.active], dout,
-					  p->plain);
+		kg = new_kg = conf_kg_new(sys, cf,
+					  p->plain ? NULL : conf_kout(lc->keys, p->out.active));
 		if (kg == NULL) {
 			r = -ENOMEM;
 			goto fail;
@@ -395,8 +409,6 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	args.new_kg = new_kg;
 	lc->leg = l;
 	lc->conf = cc;
-	lc->in = p->in;
-	lc->out = p->out;
 	lc->kg_id = kg->id;
 	if (rte_hash_add_key_data(sys->legs, &l->id, lc) < 0) {
 		r = -ENOSPC;
@@ -637,70 +649,153 @@ find_mki(const struct mxp_conf_keys *ks, const uint8_t *mki, uint8_t len)
 	return -1;
 }
 
+/* Remove key i of a key shape and its origin. */
 static void
-keys_remove(struct mxp_conf_keys *ks, unsigned int i)
+shape_remove(struct mxp_conf_keys *ks, int from[], unsigned int i)
 {
-	explicit_bzero(&ks->key[i], sizeof(ks->key[i]));
-	for (unsigned int j = i; j + 1 < ks->nkeys; j++)
+	for (unsigned int j = i; j + 1 < ks->nkeys; j++) {
 		ks->key[j] = ks->key[j + 1];
+		from[j] = from[j + 1];
+	}
 	ks->nkeys--;
-	explicit_bzero(&ks->key[ks->nkeys], sizeof(ks->key[0]));
+	memset(&ks->key[ks->nkeys], 0, sizeof(ks->key[0]));
 	if (ks->active > i)
 		ks->active--;
 }
 
-/* The key sets a modification leads to (validated), and the outbound key it activates. */
-static int
-mod_keys(const struct mxp_leg_ctl *lc, const struct mxp_leg_mod *m, struct mxp_conf_keys *in,
-	 struct mxp_conf_keys *out, int *act, char *err, size_t errlen)
+/* The shape (suite, MKI, lifetime: never the key bytes) of a key given in a request. */
+static struct mxp_conf_key
+key_shape(const struct mxp_conf_key *k)
 {
+	struct mxp_conf_key s;
+	memset(&s, 0, sizeof(s));
+	s.suite = k->suite;
+	s.mki_len = k->mki_len;
+	memcpy(s.mki, k->mki, sizeof(s.mki));
+	s.lifetime = k->lifetime;
+	return s;
+}
+
+/*
+ * The keys a modification leads to, validated: for each inbound and outbound key of the
+ * result, where it comes from (its index in the current set, or -1: the key the request
+ * adds), and the outbound key active afterwards. *act is the activated key, or -1.
+ */
+struct mod_plan {
+	int in_from[MXP_SRTP_MAX_KEYS], out_from[MXP_SRTP_MAX_KEYS];
+	unsigned int nin, nout, active;
+	int act;
+};
+
+static int
+mod_keys(const struct conf_kset *old, const struct mxp_leg_mod *m, struct mod_plan *pl,
+	 char *err, size_t errlen)
+{
+	struct mxp_conf_keys in, out;
 	int r = 0;
-	*in = lc->in;
-	*out = lc->out;
-	*act = -1;
+	conf_kset_shape(old, false, &in);
+	conf_kset_shape(old, true, &out);
+	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++)
+		pl->in_from[i] = pl->out_from[i] = (int)i;
+	pl->act = -1;
 	if (m->add_in_key) {
-		if (in->nkeys == MXP_SRTP_MAX_KEYS)
+		if (in.nkeys == MXP_SRTP_MAX_KEYS)
 			return conf_errf(err, errlen, -ENOSPC, "inbound: already %d keys",
 					 MXP_SRTP_MAX_KEYS);
-		in->key[in->nkeys++] = m->in_key;
-		r = conf_check_keys(in, "inbound (participant) key", err, errlen);
+		pl->in_from[in.nkeys] = -1;
+		in.key[in.nkeys++] = key_shape(&m->in_key);
+		r = conf_check_keys(&in, "inbound (participant) key", err, errlen);
 	}
 	if (!r && m->add_out_key) {
-		if (out->nkeys == MXP_SRTP_MAX_KEYS)
+		if (out.nkeys == MXP_SRTP_MAX_KEYS)
 			return conf_errf(err, errlen, -ENOSPC, "outbound: already %d keys",
 					 MXP_SRTP_MAX_KEYS);
-		out->key[out->nkeys++] = m->out_key;
-		r = conf_check_keys(out, "outbound (mixer) key", err, errlen);
+		pl->out_from[out.nkeys] = -1;
+		out.key[out.nkeys++] = key_shape(&m->out_key);
+		r = conf_check_keys(&out, "outbound (mixer) key", err, errlen);
 	}
 	if (!r && m->activate_out) {
-		*act = find_mki(out, m->activate_mki, m->activate_mki_len);
-		if (*act < 0)
+		pl->act = find_mki(&out, m->activate_mki, m->activate_mki_len);
+		if (pl->act < 0)
 			r = conf_errf(err, errlen, -ENOENT, "outbound: no key with that MKI");
 	}
 	if (!r && m->remove_in) {
-		int i = find_mki(in, m->remove_mki, m->remove_mki_len);
+		int i = find_mki(&in, m->remove_mki, m->remove_mki_len);
 		if (i < 0)
 			r = conf_errf(err, errlen, -ENOENT, "inbound: no key with that MKI");
-		else if (in->nkeys == 1)
+		else if (in.nkeys == 1)
 			r = conf_errf(err, errlen, -EINVAL, "inbound: cannot remove the last key");
 		else
-			keys_remove(in, (unsigned int)i);
+			shape_remove(&in, pl->in_from, (unsigned int)i);
 	}
 	if (!r && m->remove_out) {
-		int i = find_mki(out, m->remove_mki, m->remove_mki_len);
+		int i = find_mki(&out, m->remove_mki, m->remove_mki_len);
 		if (i < 0)
 			r = conf_errf(err, errlen, -ENOENT, "outbound: no key with that MKI");
-		else if (i == (*act >= 0 ? *act : out->active))
+		else if (i == (pl->act >= 0 ? pl->act : out.active))
 			r = conf_errf(err, errlen, -EINVAL, "outbound: cannot remove the active key");
 		else {
-			keys_remove(out, (unsigned int)i);
-			if (*act > i)
-				(*act)--;
+			shape_remove(&out, pl->out_from, (unsigned int)i);
+			if (pl->act > i)
+				pl->act--;
 		}
 	}
-	if (!r && *act >= 0)
-		out->active = (uint8_t)*act;
+	pl->nin = in.nkeys;
+	pl->nout = out.nkeys;
+	pl->active = pl->act >= 0 ? (unsigned int)pl->act : out.active;
 	return r;
+}
+
+/*
+ * Build the key set of a plan: the keys that stay share their sessions with the current
+ * set (their reference moves), a key the request adds gets its metadata and session here.
+ * *add_in / *add_out receive the sessions created (NULL if none).
+ */
+static int
+mod_kset(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct conf_kset *old,
+	 const struct mxp_leg_mod *m, const struct mod_plan *pl, struct conf_kset **out,
+	 struct mxp_srtp_key **add_in, struct mxp_srtp_key **add_out, char *err, size_t errlen)
+{
+	struct conf_kset *s = conf_kset_new(sys, pl->nin, pl->nout);
+	*out = s;
+	*add_in = *add_out = NULL;
+	if (s == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "out of memory");
+	s->out_active = (uint8_t)pl->active;
+	for (unsigned int i = 0; i < pl->nin; i++) {
+		if (pl->in_from[i] >= 0) {
+			*conf_kin(s, i) = *conf_kin(old, (unsigned int)pl->in_from[i]);
+			continue;
+		}
+		int r = conf_kmeta_fill(sys, conf_kin(s, i), &m->in_key, true, err, errlen);
+		if (r)
+			return r;
+		*add_in = conf_kin(s, i)->ks;
+	}
+	for (unsigned int i = 0; i < pl->nout; i++) {
+		if (pl->out_from[i] >= 0) {
+			*conf_kout(s, i) = *conf_kout(old, (unsigned int)pl->out_from[i]);
+			continue;
+		}
+		int r = conf_kmeta_fill(sys, conf_kout(s, i), &m->out_key,
+					cf->mode != MXP_CONF_FORWARD, err, errlen);
+		if (r)
+			return r;
+		*add_out = conf_kout(s, i)->ks;
+	}
+	return 0;
+}
+
+/* A key set that did not take effect: drop the sessions it created, keep the shared ones. */
+static void
+mod_kset_undo(struct mxp_conf_sys *sys, struct conf_kset *s, struct mxp_srtp_key *add_in,
+	      struct mxp_srtp_key *add_out, const struct mxp_leg_mod *m)
+{
+	if (s == NULL)
+		return;
+	conf_key_put(sys, add_in, m->in_key.suite);
+	conf_key_put(sys, add_out, m->out_key.suite);
+	conf_kset_free(sys, s, false);
 }
 
 int
@@ -728,45 +823,35 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	if (cf->mode == MXP_CONF_FORWARD && (m->add_out_key || m->activate_out || m->add_in_key))
 		return conf_errf(err, errlen, -ENOTSUP,
 				 "forward mode: rekey the conference key on every leg (remove and add the legs)");
-	struct mxp_conf_keys in, out;
-	int act;
-	int r = mod_keys(lc, m, &in, &out, &act, err, errlen);
-	if (r) {
-		explicit_bzero(&in, sizeof(in));
-		explicit_bzero(&out, sizeof(out));
-		return r;
+	struct mod_plan pl;
+	struct conf_kset *nks = NULL;
+	struct mxp_srtp_key *add_out_ks = NULL;
+	int r = 0;
+	if (lc->keys != NULL) {
+		r = mod_keys(lc->keys, m, &pl, err, errlen);
+		if (r)
+			return r;
 	}
 
-	/* Prepare group moves and streams. */
+	/* Prepare the keys, group moves and streams. */
 	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_MOD);
-	if (c == NULL) {
-		explicit_bzero(&in, sizeof(in));
-		explicit_bzero(&out, sizeof(out));
+	if (c == NULL)
 		return conf_errf(err, errlen, -ENOMEM, "out of memory");
-	}
 	struct leg_mod_args *a = &c->u.leg_mod;
 	a->leg = l;
 	a->m = *m;
-	/* the inbound key sessions after the change, in the order of in.key[] */
-	struct mxp_srtp_key *in_ks[MXP_SRTP_MAX_KEYS];
-	memcpy(in_ks, lc->in_ks, sizeof(in_ks));
-	if (m->add_in_key) {
-		a->add_in_ks = conf_key_new(sys, &m->in_key, &r, err, errlen);
-		if (a->add_in_ks == NULL)
+	if (lc->keys != NULL) {
+		r = mod_kset(sys, cf, lc->keys, m, &pl, &nks, &a->add_in_ks, &add_out_ks, err,
+			     errlen);
+		if (r)
 			goto out;
-		in_ks[lc->in.nkeys] = a->add_in_ks;
-	}
-	if (m->remove_in) {
-		unsigned int n = lc->in.nkeys + (m->add_in_key ? 1 : 0);
-		for (unsigned int i = 0; i < n; i++) {
-			const struct mxp_conf_key *k = i < lc->in.nkeys ? &lc->in.key[i] : &m->in_key;
-			if (k->mki_len == m->remove_mki_len &&
-			    !memcmp(k->mki, m->remove_mki, k->mki_len)) {
-				a->rm_in_ks = in_ks[i];
-				memmove(&in_ks[i], &in_ks[i + 1], (n - i - 1) * sizeof(in_ks[0]));
-				in_ks[n - 1] = NULL;
-				break;
-			}
+		/* the inbound session the participant's stream stops using */
+		for (unsigned int i = 0; i < lc->keys->nin && m->remove_in; i++) {
+			bool kept = false;
+			for (unsigned int j = 0; j < pl.nin; j++)
+				kept |= pl.in_from[j] == (int)i;
+			if (!kept)
+				a->rm_in_ks = conf_kin(lc->keys, i)->ks;
 		}
 	}
 	bool was_sender = conf_sending(l->mode);
@@ -776,13 +861,12 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	a->dead = rte_zmalloc("mxp_mod_dead", cap * sizeof(*a->dead), 0);
 	if (a->add == NULL || a->dead == NULL)
 		goto nomem;
-	if (act >= 0 && cf->mode != MXP_CONF_FORWARD) {
-		uint8_t d[32];
-		conf_group_digest(&out.key[out.active], d);
-		if (memcmp(d, l->kg->digest, 32) != 0) {
-			a->to_kg = conf_kg_find(cf, d);
+	if (nks != NULL && pl.act >= 0 && cf->mode != MXP_CONF_FORWARD) {
+		const struct conf_kmeta *k = conf_kout(nks, nks->out_active);
+		if (memcmp(k->gdigest, l->kg->digest, 32) != 0) {
+			a->to_kg = conf_kg_find(cf, k->gdigest);
 			if (a->to_kg == NULL) {
-				a->to_kg = conf_kg_new(sys, cf, &out.key[out.active], d, false);
+				a->to_kg = conf_kg_new(sys, cf, k);
 				a->to_kg_new = true;
 				if (a->to_kg == NULL)
 					goto nomem;
@@ -838,19 +922,33 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		r = conf_errf(err, errlen, c->result, "inbound key could not be installed");
 		goto out;
 	}
-	/* Commit the control-side view. */
-	struct mxp_srtp_key *rm = a->rm_in_ks;
-	enum mxp_srtp_suite rm_suite = lc->in.key[0].suite; /* every inbound key has it */
-	a->add_in_ks = NULL;
-	explicit_bzero(&lc->in, sizeof(lc->in));
-	explicit_bzero(&lc->out, sizeof(lc->out));
-	lc->in = in;
-	lc->out = out;
-	memcpy(lc->in_ks, in_ks, sizeof(in_ks));
+	/* Commit the control-side view: the new key set replaces the old one; the sessions
+	 * of the keys it dropped go once no worker can still use them. */
+	struct conf_kset *old = lc->keys;
+	if (nks != NULL)
+		lc->keys = nks;
+	nks = NULL;
+	a->add_in_ks = add_out_ks = NULL;
 	if (a->to_kg)
 		lc->kg_id = a->to_kg->id;
 	conf_rcu_sync(sys);
-	conf_key_put(sys, rm, rm_suite); /* no stream uses it any more */
+	if (old != lc->keys) {
+		for (unsigned int i = 0; i < old->nin; i++) {
+			bool kept = false;
+			for (unsigned int j = 0; j < pl.nin; j++)
+				kept |= pl.in_from[j] == (int)i;
+			if (!kept)
+				conf_key_put(sys, conf_kin(old, i)->ks, conf_kin(old, i)->suite);
+		}
+		for (unsigned int i = 0; i < old->nout; i++) {
+			bool kept = false;
+			for (unsigned int j = 0; j < pl.nout; j++)
+				kept |= pl.out_from[j] == (int)i;
+			if (!kept)
+				conf_key_put(sys, conf_kout(old, i)->ks, conf_kout(old, i)->suite);
+		}
+		conf_kset_free(sys, old, false);
+	}
 	/* streams first: each refers to its group (SSRC registry, key session) */
 	for (uint32_t i = 0; i < a->ndead; i++)
 		conf_ostream_free(sys, a->dead[i]);
@@ -867,7 +965,7 @@ nomem:
 		conf_errf(err, errlen, -ENOMEM, "out of memory");
 	r = -ENOMEM;
 out:
-	conf_key_put(sys, a->add_in_ks, m->in_key.suite);
+	mod_kset_undo(sys, nks, a->add_in_ks, add_out_ks, m); /* NULL once committed */
 	conf_mix_prep_free(sys, &a->mix); /* emptied if the worker installed it */
 	conf_ostream_free(sys, a->new_priv);
 	for (uint32_t i = 0; i < a->nadd; i++)
@@ -878,8 +976,6 @@ out:
 		conf_rcv_grow_done(sys, &a->grow); /* not taken: the new array */
 	rte_free(a->add);
 	rte_free(a->dead);
-	explicit_bzero(&in, sizeof(in));
-	explicit_bzero(&out, sizeof(out));
 	conf_cmd_put(c); /* wipes the copy of the request */
 	return r;
 }

@@ -148,10 +148,13 @@ struct mxp_keygroup {
 					      * takes it, atomically); 0 = none left */
 	char fp[9];
 	bool plain;
-	struct mxp_conf_key key;             /* wiped when the group goes */
+	uint8_t suite;                       /* enum mxp_srtp_suite */
+	uint8_t mki_len;
+	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
 	/* The key session every stream of the group encrypts with (derived once, on the
 	 * control core); it counts their packets together against the key's lifetime (RFC
-	 * 4568: packets under the master key, whatever their SSRC). NULL for plain groups. */
+	 * 4568: packets under the master key, whatever their SSRC). NULL for plain and
+	 * forward groups (nothing is encrypted for them). The key itself is not kept. */
 	struct mxp_srtp_key *ks;
 	struct mxp_ostream_list streams;
 	uint32_t nstreams;
@@ -486,12 +489,50 @@ struct mxp_conf_worker {
 
 /* ---- the system (control core) ----------------------------------------------------------------- */
 
-/* Control-core bookkeeping of a leg (keys stay here, never on the packet path). */
+/*
+ * What the control core keeps of a master key once its session is derived: the session
+ * and what operators and the MRFC are told about it, never the key itself (the caller's
+ * copy is wiped by the caller; nothing here can leak it).
+ */
+struct conf_kmeta {
+	struct mxp_srtp_key *ks;             /* its session (a reference); NULL: never used to
+					      * encrypt or decrypt (a forward leg's outbound key) */
+	uint64_t lifetime;
+	uint8_t gdigest[32];                 /* conf_group_digest(): its key group */
+	uint8_t kdigest[32];                 /* conf_key_digest(): the master key */
+	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
+	uint8_t mki_len;
+	uint8_t suite;
+	char fp[9];
+};
+
+/* A leg's keys: nin inbound (the participant's), then nout outbound (the mixer's). */
+struct conf_kset {
+	uint8_t nin, nout;
+	uint8_t out_active;                  /* index among the outbound keys */
+	uint8_t pad_[5];
+	struct conf_kmeta k[];
+};
+#define CONF_KSET_MAX (2 * MXP_SRTP_MAX_KEYS)
+
+static inline struct conf_kmeta *
+conf_kin(const struct conf_kset *s, unsigned int i)
+{
+	return (struct conf_kmeta *)&s->k[i];
+}
+
+static inline struct conf_kmeta *
+conf_kout(const struct conf_kset *s, unsigned int i)
+{
+	return (struct conf_kmeta *)&s->k[s->nin + i];
+}
+
+/* Control-core bookkeeping of a leg (keys' sessions and metadata; the data path never
+ * reads it). */
 struct mxp_leg_ctl {
 	struct mxp_leg *leg;
 	struct mxp_conf_ctl *conf;
-	struct mxp_conf_keys in, out;        /* wiped on removal */
-	struct mxp_srtp_key *in_ks[MXP_SRTP_MAX_KEYS]; /* key sessions of in.key[], same order */
+	struct conf_kset *keys;              /* NULL for a plain leg */
 	uint32_t kg_id;
 };
 
@@ -529,6 +570,7 @@ struct mxp_conf_sys {
 	int8_t addr_by_port[MXP_CONF_MAX_PORTS][2]; /* [port][0 v4, 1 v6] -> addr index, -1 */
 	uint32_t next_conf_id, next_leg_id, next_kg_id;
 	struct conf_pool leg_pool, lc_pool, os_pool, kg_pool, conf_pool;
+	struct conf_pool kset_pool[CONF_KSET_MAX]; /* key sets of 1 .. CONF_KSET_MAX keys */
 	struct conf_mem mem;
 };
 
@@ -591,8 +633,20 @@ struct mxp_ostream *conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygro
 void conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os);
 /* conf_keys.c: key groups */
 struct mxp_keygroup *conf_kg_find(struct mxp_conf *cf, const uint8_t digest[32]);
+/* A new group for an outbound key (NULL: the plain group); it takes a reference on the
+ * key's session. */
 struct mxp_keygroup *conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf,
-				 const struct mxp_conf_key *k, const uint8_t digest[32], bool plain);
+				 const struct conf_kmeta *k);
+/* A key set of nin + nout keys (zeroed), from the pool of its size; NULL: no memory. */
+struct conf_kset *conf_kset_new(struct mxp_conf_sys *sys, unsigned int nin, unsigned int nout);
+/* Free a key set; with put, drop the references its keys hold on their sessions. */
+void conf_kset_free(struct mxp_conf_sys *sys, struct conf_kset *s, bool put);
+/* Fill a key's metadata from the caller's key and derive its session if needed (with_ks).
+ * Returns 0 or the error of the derivation (err says why). */
+int conf_kmeta_fill(struct mxp_conf_sys *sys, struct conf_kmeta *m, const struct mxp_conf_key *k,
+		    bool with_ks, char *err, size_t errlen);
+/* The key set as struct mxp_conf_keys without key bytes, for conf_check_keys(). */
+void conf_kset_shape(const struct conf_kset *s, bool out, struct mxp_conf_keys *ks);
 void conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
 /* Prepare a larger receiver array if kg has no room for one more member (g->kg set). */
 int conf_rcv_reserve(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct conf_rcv_grow *g);

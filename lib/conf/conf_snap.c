@@ -53,9 +53,9 @@ mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
 }
 
 static void
-key_info(const struct mxp_conf_key *k, struct mxp_leg_key_info *ki)
+key_info(const struct conf_kmeta *k, struct mxp_leg_key_info *ki)
 {
-	conf_key_fp(k, ki->fp);
+	memcpy(ki->fp, k->fp, sizeof(ki->fp));
 	memcpy(ki->mki, k->mki, MXP_SRTP_MAX_MKI_LEN);
 	ki->mki_len = k->mki_len;
 	ki->lifetime = k->lifetime;
@@ -124,15 +124,16 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	}
 	info->out_active = -1;
 	if (!(l->flags & LEG_PLAIN)) {
-		info->in_suite = lc->in.key[0].suite;
-		info->out_suite = lc->out.key[0].suite;
-		info->n_in_keys = lc->in.nkeys;
-		info->n_out_keys = lc->out.nkeys;
-		for (unsigned int i = 0; i < lc->in.nkeys; i++)
-			key_info(&lc->in.key[i], &info->in_keys[i]);
-		for (unsigned int i = 0; i < lc->out.nkeys; i++)
-			key_info(&lc->out.key[i], &info->out_keys[i]);
-		info->out_active = (int8_t)lc->out.active;
+		const struct conf_kset *ks = lc->keys;
+		info->in_suite = (enum mxp_srtp_suite)conf_kin(ks, 0)->suite;
+		info->out_suite = (enum mxp_srtp_suite)conf_kout(ks, 0)->suite;
+		info->n_in_keys = ks->nin;
+		info->n_out_keys = ks->nout;
+		for (unsigned int i = 0; i < ks->nin; i++)
+			key_info(conf_kin(ks, i), &info->in_keys[i]);
+		for (unsigned int i = 0; i < ks->nout; i++)
+			key_info(conf_kout(ks, i), &info->out_keys[i]);
+		info->out_active = (int8_t)ks->out_active;
 		struct mxp_srtp_stream_info si;
 		mxp_srtp_stream_info(l->in, &si);
 		st->ssrc = si.ssrc;
@@ -223,7 +224,7 @@ usage_of(const struct mxp_srtp_key *ks, uint64_t *srtp, uint64_t *srtcp)
 }
 
 static void
-limits(const struct mxp_conf_key *k, struct mxp_leg_key_usage *u)
+limits(const struct conf_kmeta *k, struct mxp_leg_key_usage *u)
 {
 	uint64_t lt = k->lifetime ? k->lifetime : UINT64_MAX;
 	u->srtp_limit = lt < MXP_SRTP_MAX_SRTP_PACKETS ? lt : MXP_SRTP_MAX_SRTP_PACKETS;
@@ -249,26 +250,24 @@ mxp_conf_leg_events(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_ev
 	mxp_srtp_stream_info(l->in, &si);
 	ev->ssrc_other = si.other_ssrc;
 	ev->key_exhausted_drops = st.drops[MXP_SRTP_R_KEY_EXHAUSTED];
-	ev->n_in = lc->in.nkeys;
-	for (unsigned int i = 0; i < lc->in.nkeys; i++) {
-		const struct mxp_conf_key *k = &lc->in.key[i];
-		limits(k, &ev->in[i]);
-		usage_of(lc->in_ks[i], &ev->in[i].srtp_used, &ev->in[i].srtcp_used);
+	const struct conf_kset *ks = lc->keys;
+	ev->n_in = ks->nin;
+	for (unsigned int i = 0; i < ks->nin; i++) {
+		limits(conf_kin(ks, i), &ev->in[i]);
+		usage_of(conf_kin(ks, i)->ks, &ev->in[i].srtp_used, &ev->in[i].srtcp_used);
 	}
 	/*
 	 * Outbound: the active key is the key group's; every output stream encrypted under it
 	 * (one per sender in switch mode) counts against the one master key.
 	 */
-	ev->n_out = lc->out.nkeys;
-	for (unsigned int i = 0; i < lc->out.nkeys; i++) {
-		const struct mxp_conf_key *k = &lc->out.key[i];
+	ev->n_out = ks->nout;
+	for (unsigned int i = 0; i < ks->nout; i++) {
+		const struct conf_kmeta *k = conf_kout(ks, i);
 		struct mxp_leg_key_usage *u = &ev->out[i];
 		limits(k, u);
-		u->active = i == lc->out.active;
-		if (!u->active || l->kg == NULL || l->kg->plain)
-			continue;
-		if (k->mki_len == l->kg->key.mki_len &&
-		    memcmp(k->mki, l->kg->key.mki, k->mki_len) == 0)
+		u->active = i == ks->out_active;
+		if (u->active && l->kg != NULL && !l->kg->plain && l->kg->ks != NULL &&
+		    memcmp(k->gdigest, l->kg->digest, 32) == 0)
 			usage_of(l->kg->ks, &u->srtp_used, &u->srtcp_used);
 	}
 	return 0;

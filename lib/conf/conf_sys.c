@@ -251,6 +251,8 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 	rte_free(sys->rcu);
 	conf_pool_fini(&sys->leg_pool);
 	conf_pool_fini(&sys->lc_pool);
+	for (unsigned int i = 0; i < CONF_KSET_MAX; i++)
+		conf_pool_fini(&sys->kset_pool[i]);
 	conf_pool_fini(&sys->os_pool);
 	conf_pool_fini(&sys->kg_pool);
 	conf_pool_fini(&sys->conf_pool);
