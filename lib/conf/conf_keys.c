@@ -347,6 +347,7 @@ conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct conf_kme
 		memcpy(kg->key_digest, k->kdigest, 32);
 		memcpy(kg->fp, k->fp, sizeof(kg->fp));
 		kg->suite = k->suite;
+		kg->lifetime = k->lifetime;
 		kg->mki_len = k->mki_len;
 		memcpy(kg->mki, k->mki, k->mki_len);
 		/* forward mode relays the senders' packets as they are: nothing to encrypt */
@@ -402,7 +403,7 @@ conf_kset_free(struct mxp_conf_sys *sys, struct conf_kset *s, bool put)
 
 int
 conf_kmeta_fill(struct mxp_conf_sys *sys, struct conf_kmeta *m, const struct mxp_conf_key *k,
-		bool with_ks, char *err, size_t errlen)
+		bool with_ks, struct mxp_srtp_key *share, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
 	m->lifetime = k->lifetime;
@@ -414,6 +415,10 @@ conf_kmeta_fill(struct mxp_conf_sys *sys, struct conf_kmeta *m, const struct mxp
 	conf_key_fp(k, m->fp);
 	if (!with_ks)
 		return 0;
+	if (share != NULL) {
+		m->ks = mxp_srtp_key_get(share);
+		return 0;
+	}
 	int rc = 0;
 	m->ks = conf_key_new(sys, k, &rc, err, errlen);
 	return m->ks ? 0 : rc;

@@ -148,6 +148,34 @@ leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 }
 
 /*
+ * The session a key of this conference already has, if any: its group's, or another leg's
+ * (a key several legs were given, e.g. before a group rekey is activated, or the conference
+ * key of forward mode). Sessions are shared only within a conference: its worker alone uses
+ * them, so their counters need no atomics. Matched on key, MKI and lifetime.
+ */
+static struct mxp_srtp_key *
+shared_session(struct mxp_conf *cf, const struct mxp_conf_key *k)
+{
+	uint8_t d[32];
+	conf_group_digest(k, d);
+	struct mxp_keygroup *kg = conf_kg_find(cf, d);
+	if (kg != NULL && kg->ks != NULL && kg->lifetime == k->lifetime)
+		return kg->ks;
+	struct mxp_leg *o;
+	TAILQ_FOREACH(o, &cf->legs, in_conf) {
+		const struct mxp_leg_ctl *lc = o->lc;
+		if (lc == NULL || lc->keys == NULL)
+			continue;
+		for (unsigned int i = 0; i < (unsigned int)lc->keys->nin + lc->keys->nout; i++) {
+			const struct conf_kmeta *m = &lc->keys->k[i];
+			if (m->ks != NULL && m->lifetime == k->lifetime && !memcmp(m->gdigest, d, 32))
+				return m->ks;
+		}
+	}
+	return NULL;
+}
+
+/*
  * The leg's keys as the control core keeps them (sessions and metadata: the caller's key
  * bytes are not kept), the participant's stream, and its inbound sessions on the stream.
  * Outbound keys get a session too (derived now, on the control core) unless nothing is
@@ -162,14 +190,16 @@ leg_keys(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
 		return conf_errf(err, errlen, -ENOMEM, "out of memory for the keys");
 	lc->keys->out_active = p->out.active;
 	for (unsigned int i = 0; i < p->in.nkeys; i++) {
-		int r = conf_kmeta_fill(sys, conf_kin(lc->keys, i), &p->in.key[i], true, err,
+		int r = conf_kmeta_fill(sys, conf_kin(lc->keys, i), &p->in.key[i], true,
+					shared_session(cf, &p->in.key[i]), err,
 					errlen);
 		if (r)
 			return r;
 	}
 	for (unsigned int i = 0; i < p->out.nkeys; i++) {
 		int r = conf_kmeta_fill(sys, conf_kout(lc->keys, i), &p->out.key[i],
-					cf->mode != MXP_CONF_FORWARD, err, errlen);
+					cf->mode != MXP_CONF_FORWARD,
+					shared_session(cf, &p->out.key[i]), err, errlen);
 		if (r)
 			return r;
 	}
@@ -410,6 +440,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	lc->leg = l;
 	lc->conf = cc;
 	lc->kg_id = kg->id;
+	l->lc = lc;
 	if (rte_hash_add_key_data(sys->legs, &l->id, lc) < 0) {
 		r = -ENOSPC;
 		goto fail_streams;
@@ -767,7 +798,8 @@ mod_kset(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct conf_kset *
 			*conf_kin(s, i) = *conf_kin(old, (unsigned int)pl->in_from[i]);
 			continue;
 		}
-		int r = conf_kmeta_fill(sys, conf_kin(s, i), &m->in_key, true, err, errlen);
+		int r = conf_kmeta_fill(sys, conf_kin(s, i), &m->in_key, true,
+					shared_session(cf, &m->in_key), err, errlen);
 		if (r)
 			return r;
 		*add_in = conf_kin(s, i)->ks;
@@ -778,7 +810,8 @@ mod_kset(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct conf_kset *
 			continue;
 		}
 		int r = conf_kmeta_fill(sys, conf_kout(s, i), &m->out_key,
-					cf->mode != MXP_CONF_FORWARD, err, errlen);
+					cf->mode != MXP_CONF_FORWARD,
+					shared_session(cf, &m->out_key), err, errlen);
 		if (r)
 			return r;
 		*add_out = conf_kout(s, i)->ks;

@@ -151,6 +151,7 @@ struct mxp_keygroup {
 	uint8_t suite;                       /* enum mxp_srtp_suite */
 	uint8_t mki_len;
 	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
+	uint64_t lifetime;
 	/* The key session every stream of the group encrypts with (derived once, on the
 	 * control core); it counts their packets together against the key's lifetime (RFC
 	 * 4568: packets under the master key, whatever their SSRC). NULL for plain and
@@ -241,7 +242,8 @@ struct mxp_leg {
 	struct mxp_ip local_ip;
 	struct rte_ether_addr src_mac;
 	struct mxp_pkt_udp_tmpl tmpl_rtcp;   /* RTCP headers towards the participant */
-	uint8_t in_digest[32];               /* of its first key: SSRC collision checks */
+	uint8_t in_digest[32];               /* of its active key: SSRC collision checks */
+	struct mxp_leg_ctl *lc;              /* its control-core bookkeeping (control core) */
 	struct mxp_ostream *priv;            /* mix: its private mix-minus-self */
 	uint8_t out_codec;                   /* mix: enum mxp_media_codec it receives */
 	uint8_t out_pt;
@@ -641,10 +643,11 @@ struct mxp_keygroup *conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf,
 struct conf_kset *conf_kset_new(struct mxp_conf_sys *sys, unsigned int nin, unsigned int nout);
 /* Free a key set; with put, drop the references its keys hold on their sessions. */
 void conf_kset_free(struct mxp_conf_sys *sys, struct conf_kset *s, bool put);
-/* Fill a key's metadata from the caller's key and derive its session if needed (with_ks).
+/* Fill a key's metadata from the caller's key and, with with_ks, give it a session: a
+ * reference to share (the same key's session in the conference) or a new one derived here.
  * Returns 0 or the error of the derivation (err says why). */
 int conf_kmeta_fill(struct mxp_conf_sys *sys, struct conf_kmeta *m, const struct mxp_conf_key *k,
-		    bool with_ks, char *err, size_t errlen);
+		    bool with_ks, struct mxp_srtp_key *share, char *err, size_t errlen);
 /* The key set as struct mxp_conf_keys without key bytes, for conf_check_keys(). */
 void conf_kset_shape(const struct conf_kset *s, bool out, struct mxp_conf_keys *ks);
 void conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
