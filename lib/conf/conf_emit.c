@@ -118,8 +118,14 @@ rcv_send(struct mxp_conf_worker *w, struct conf_rcv *e, uint64_t gen, struct rte
 		e->tx_pkts++;
 		e->tx_bytes += plen;
 	} else {
-		mxp_pkt_udp_tmpl_write(&e->leg->tmpl_rtcp, hdr, (const struct rte_ether_addr *)e->t.hdr,
-				       plen, psum);
+		/* RTCP is rare (a report per stream every few seconds): its header is built from
+		 * the leg's addressing, with the next hop's MAC the RTP template holds */
+		const struct mxp_leg *l = e->leg;
+		struct mxp_pkt_udp_addr a = { .src_mac = l->src_mac, .src = l->local_ip,
+					      .dst = conf_leg_remote(l), .sport = l->local_rtcp_port,
+					      .dport = l->remote_rtcp_port };
+		memcpy(&a.dst_mac, e->t.hdr, sizeof(a.dst_mac));
+		mxp_pkt_build_udp(hdr, &a, plen, psum);
 		e->rtcp_tx++;
 	}
 	if (likely(resolved)) {

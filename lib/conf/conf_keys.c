@@ -108,10 +108,14 @@ digest(const struct mxp_conf_key *k, bool with_mki, uint8_t out[32])
 	explicit_bzero(buf, sizeof(buf));
 }
 
-void
-conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32])
+uint64_t
+conf_key_id(const struct mxp_conf_key *k)
 {
-	digest(k, false, out);
+	uint8_t d[32];
+	uint64_t id;
+	digest(k, false, d);
+	memcpy(&id, d, sizeof(id));
+	return id;
 }
 
 void
@@ -216,17 +220,17 @@ conf_in_stream_free(struct mxp_conf_sys *sys, struct mxp_srtp_stream *s)
 /* ---- output streams and SSRCs ----------------------------------------------------------------- */
 
 struct ssrc_key {
-	uint8_t digest[32];
+	uint64_t key_id;
 	uint32_t ssrc;
-};
+} __attribute__((packed));
 
 /* A random SSRC no other stream under this master key has, registered; 0 if the table
  * is full. */
 static uint32_t
-ssrc_alloc(struct mxp_conf_sys *sys, const uint8_t kdigest[32])
+ssrc_alloc(struct mxp_conf_sys *sys, uint64_t key_id)
 {
 	struct ssrc_key k;
-	memcpy(k.digest, kdigest, 32);
+	k.key_id = key_id;
 	for (unsigned int tries = 0; tries < 64; tries++) {
 		k.ssrc = (uint32_t)rte_rand();
 		if (k.ssrc == 0)
@@ -239,10 +243,10 @@ ssrc_alloc(struct mxp_conf_sys *sys, const uint8_t kdigest[32])
 }
 
 static void
-ssrc_release(struct mxp_conf_sys *sys, const uint8_t digest[32], uint32_t ssrc)
+ssrc_release(struct mxp_conf_sys *sys, uint64_t key_id, uint32_t ssrc)
 {
 	struct ssrc_key k;
-	memcpy(k.digest, digest, 32);
+	k.key_id = key_id;
 	k.ssrc = ssrc;
 	rte_hash_del_key(sys->ssrcs, &k);
 }
@@ -253,10 +257,10 @@ conf_ostream_free(struct mxp_conf_sys *sys, struct mxp_ostream *os)
 	if (os == NULL)
 		return;
 	if (os->kg && os->ssrc_reg) {
-		ssrc_release(sys, os->kg->key_digest, os->ssrc_reg);
+		ssrc_release(sys, os->kg->key_id, os->ssrc_reg);
 		/* moved by the worker to its group's spare: registered too */
 		if (os->ssrc != os->ssrc_reg)
-			ssrc_release(sys, os->kg->key_digest, os->ssrc);
+			ssrc_release(sys, os->kg->key_id, os->ssrc);
 	}
 	if (os->s) {
 		mxp_srtp_stream_fini(os->s);
@@ -274,7 +278,7 @@ conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg, struct mxp_l
 		return NULL;
 	os->kg = kg;
 	os->src = src;
-	os->ssrc = os->ssrc_reg = ssrc_alloc(sys, kg->key_digest);
+	os->ssrc = os->ssrc_reg = ssrc_alloc(sys, kg->key_id);
 	if (os->ssrc == 0) {
 		conf_errf(err, errlen, -ENOSPC, "no output SSRC left under the key");
 		conf_pool_put(&sys->os_pool, os);
@@ -344,7 +348,7 @@ conf_kg_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct conf_kme
 		snprintf(kg->fp, sizeof(kg->fp), "plain");
 	} else {
 		memcpy(kg->digest, k->gdigest, 32);
-		memcpy(kg->key_digest, k->kdigest, 32);
+		kg->key_id = k->key_id;
 		memcpy(kg->fp, k->fp, sizeof(kg->fp));
 		kg->suite = k->suite;
 		kg->lifetime = k->lifetime;
@@ -408,7 +412,7 @@ conf_kmeta_fill(struct mxp_conf_sys *sys, struct conf_kmeta *m, const struct mxp
 	memset(m, 0, sizeof(*m));
 	m->lifetime = k->lifetime;
 	conf_group_digest(k, m->gdigest);
-	conf_key_digest(k, m->kdigest);
+	m->key_id = conf_key_id(k);
 	memcpy(m->mki, k->mki, k->mki_len);
 	m->mki_len = k->mki_len;
 	m->suite = (uint8_t)k->suite;
@@ -444,7 +448,7 @@ conf_kg_spare(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 {
 	if (kg->plain || __atomic_load_n(&kg->spare_ssrc, __ATOMIC_ACQUIRE) != 0)
 		return;
-	uint32_t s = ssrc_alloc(sys, kg->key_digest);
+	uint32_t s = ssrc_alloc(sys, kg->key_id);
 	__atomic_store_n(&kg->spare_ssrc, s, __ATOMIC_RELEASE);
 }
 
@@ -454,7 +458,7 @@ conf_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 	if (kg == NULL)
 		return;
 	if (kg->spare_ssrc)
-		ssrc_release(sys, kg->key_digest, kg->spare_ssrc);
+		ssrc_release(sys, kg->key_id, kg->spare_ssrc);
 	conf_mix_kg_free(sys, kg);
 	rcv_free(sys, kg->rcv, kg->rcv_cap);
 	conf_key_put(sys, kg->ks, (enum mxp_srtp_suite)kg->suite);
@@ -509,9 +513,6 @@ conf_rcv_refresh(struct mxp_leg *l)
 	struct mxp_pkt_udp_addr a = { .src_mac = l->src_mac, .src = l->local_ip, .dst = remote,
 				      .sport = l->local_port, .dport = l->remote_port };
 	mxp_pkt_udp_tmpl_init(&e->t, &a);
-	a.sport = l->local_rtcp_port;
-	a.dport = l->remote_rtcp_port;
-	mxp_pkt_udp_tmpl_init(&l->tmpl_rtcp, &a);
 	e->mac_gen = 0; /* the next copy resolves the next hop */
 	e->leg = l;
 	e->port_idx = l->port_idx;

@@ -340,11 +340,12 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		return r;
 	/* Forward mode: receivers decrypt the senders' bytes, MKI included, so in == out ==
 	 * the conference key. */
-	uint8_t din[32] = { 0 }, dout[32], din_key[32] = { 0 };
+	uint8_t din[32] = { 0 }, dout[32];
+	uint64_t in_key_id = 0;
 	out_digest(p, &p->out, dout);
 	if (!p->plain) {
 		conf_group_digest(&p->in.key[p->in.active], din);
-		conf_key_digest(&p->in.key[p->in.active], din_key);
+		in_key_id = conf_key_id(&p->in.key[p->in.active]);
 	}
 	if (cf->mode == MXP_CONF_FORWARD) {
 		bool plain_conf = cf->fwd_key_set && !memcmp(cf->fwd_digest, (uint8_t[32]){ 0 }, 32);
@@ -403,7 +404,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	for (unsigned int i = 0; i < p->n_pt; i++)
 		l->pt_ok[p->pt[i] / 64] |= 1ull << (p->pt[i] % 64);
 	snprintf(l->label, sizeof(l->label), "%s", p->label);
-	memcpy(l->in_digest, din_key, 32);
+	l->in_key_id = in_key_id;
 	if (!p->plain) {
 		r = leg_keys(sys, cf, l, lc, p, err, errlen);
 		if (r)

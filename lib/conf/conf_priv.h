@@ -143,7 +143,7 @@ struct mxp_keygroup {
 	uint32_t id;
 	TAILQ_ENTRY(mxp_keygroup) next;
 	uint8_t digest[32];                  /* the group: conf_group_digest() (key and MKI) */
-	uint8_t key_digest[32];              /* the master key: conf_key_digest() */
+	uint64_t key_id;                     /* the master key: conf_key_id() */
 	uint32_t spare_ssrc;                 /* registered, for a stream that must move (worker
 					      * takes it, atomically); 0 = none left */
 	char fp[9];
@@ -194,7 +194,6 @@ struct conf_rx_rtp {
 /* Counters a leg keeps apart from the hot lines (see struct mxp_leg_stats). */
 struct conf_leg_cold_stats {
 	uint64_t rtcp_rx;
-	uint64_t auth_failures_plain; /* unused for SRTP legs: lib/srtp counts those */
 	uint64_t other_drops;
 	uint64_t source_mismatch;
 	uint64_t latches;
@@ -241,15 +240,14 @@ struct mxp_leg {
 	uint16_t local_port, local_rtcp_port;
 	struct mxp_ip local_ip;
 	struct rte_ether_addr src_mac;
-	struct mxp_pkt_udp_tmpl tmpl_rtcp;   /* RTCP headers towards the participant */
-	uint8_t in_digest[32];               /* of its active key: SSRC collision checks */
+	uint64_t in_key_id;                  /* of its active key: SSRC collision checks */
 	struct mxp_leg_ctl *lc;              /* its control-core bookkeeping (control core) */
 	struct mxp_ostream *priv;            /* mix: its private mix-minus-self */
 	uint8_t out_codec;                   /* mix: enum mxp_media_codec it receives */
 	uint8_t out_pt;
 	uint32_t lsr;                        /* middle 32 bits of the last SR's NTP time */
 	uint64_t lsr_tsc;
-	size_t ml_size;                      /* mix: bytes of ml */
+	uint32_t ml_size;                    /* mix: bytes of ml */
 	struct conf_leg_cold_stats st;
 	char label[MXP_CONF_NAME_LEN];
 } __rte_cache_aligned;
@@ -501,7 +499,7 @@ struct conf_kmeta {
 					      * encrypt or decrypt (a forward leg's outbound key) */
 	uint64_t lifetime;
 	uint8_t gdigest[32];                 /* conf_group_digest(): its key group */
-	uint8_t kdigest[32];                 /* conf_key_digest(): the master key */
+	uint64_t key_id;                     /* conf_key_id(): the master key */
 	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
 	uint8_t mki_len;
 	uint8_t suite;
@@ -613,8 +611,12 @@ void conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
 
 /* conf_keys.c: keys */
 int conf_check_keys(const struct mxp_conf_keys *ks, const char *dir, char *err, size_t errlen);
-/* SHA-256 of suite || key || salt: the master key (SSRC uniqueness, collisions). */
-void conf_key_digest(const struct mxp_conf_key *k, uint8_t out[32]);
+/*
+ * The master key as a 64-bit id: the first bytes of SHA-256(suite || key || salt). Used
+ * where two keys taken for one are harmless or 2^-64 unlikely to matter: the SSRC registry
+ * (two keys would only share a namespace) and SSRC collisions between legs.
+ */
+uint64_t conf_key_id(const struct mxp_conf_key *k);
 /* The key group of an outbound key: the master key and the MKI it is sent with. */
 void conf_group_digest(const struct mxp_conf_key *k, uint8_t out[32]);
 /* Give a group a registered spare SSRC if its last one was used (control core). */

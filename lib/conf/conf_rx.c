@@ -132,14 +132,14 @@ ssrc_learned(struct mxp_leg *l, uint32_t ssrc)
 	TAILQ_FOREACH(o, &cf->legs, in_conf) {
 		if (o == l || !(o->state & LEG_SSRC_KNOWN) || o->ssrc != ssrc)
 			continue;
-		if (memcmp(o->in_digest, l->in_digest, 32) == 0) {
+		if (o->in_key_id == l->in_key_id) {
 			l->flags |= LEG_SSRC_CONFLICT;
 			return;
 		}
 	}
 	struct mxp_keygroup *kg;
 	TAILQ_FOREACH(kg, &cf->kgs, next) {
-		if (kg->plain || memcmp(kg->key_digest, l->in_digest, 32) != 0)
+		if (kg->plain || kg->key_id != l->in_key_id)
 			continue;
 		struct mxp_ostream *os;
 		TAILQ_FOREACH(os, &kg->streams, by_group)

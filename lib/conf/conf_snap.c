@@ -294,6 +294,8 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 	/* a leg: its data-path structure and the control core's bookkeeping of it */
 	m->leg_bytes = sys->leg_pool.used * sys->leg_pool.size +
 		       sys->lc_pool.used * sys->lc_pool.size;
+	for (unsigned int i = 0; i < CONF_KSET_MAX; i++)
+		m->leg_bytes += sys->kset_pool[i].used * sys->kset_pool[i].size;
 	m->keygroup_bytes = sys->kg_pool.used * sys->kg_pool.size;
 	m->ostream_bytes = sys->os_pool.used * sys->os_pool.size;
 	m->rcv_bytes = sys->mem.rcv_bytes;
@@ -319,5 +321,7 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 			    conf_pool_bytes(&sys->kg_pool) + conf_pool_bytes(&sys->os_pool) +
 			    m->rcv_bytes + m->srtp_bytes + m->key_bytes + m->media_bytes +
 			    m->mixer_bytes;
+	for (unsigned int i = 0; i < CONF_KSET_MAX; i++)
+		m->reserved_bytes += conf_pool_bytes(&sys->kset_pool[i]);
 	return 0;
 }

@@ -173,7 +173,7 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 	sys->legs = rte_hash_create(&hp);
 	snprintf(name, sizeof(name), "mxp_ssrcs%u", inst);
 	hp.entries = 1 << 20;
-	hp.key_len = 36;
+	hp.key_len = 12; /* struct ssrc_key: master key id, SSRC */
 	sys->ssrcs = rte_hash_create(&hp);
 	if (sys->confs == NULL || sys->legs == NULL || sys->ssrcs == NULL)
 		goto nomem;
