@@ -65,6 +65,9 @@ extern "C" {
 
 struct rte_mbuf;
 
+/** API generation: 2 has key sessions and streams (absent: contexts only). */
+#define MXP_SRTP_API_VERSION 2
+
 /** Crypto suites (RFC 4568 names). Values are stable; 0 is invalid. */
 enum mxp_srtp_suite {
 	MXP_SRTP_SUITE_INVALID = 0,
