@@ -457,8 +457,10 @@ srtp_rtp_check(const struct mxp_srtp_stream *s, uint64_t idx)
 static inline void
 srtp_rtp_commit(struct mxp_srtp_stream *s, uint64_t idx)
 {
-	s->rtp_top = srtp_rwin_commit(s, s->ring, s->flags & SF_RTP_STARTED, s->rtp_top, idx);
-	s->flags |= SF_RTP_STARTED;
+	bool started = s->flags & SF_RTP_STARTED;
+	s->rtp_top = srtp_rwin_commit(s, s->ring, started, s->rtp_top, idx);
+	if (MXP_UNLIKELY(!started))
+		s->flags |= SF_RTP_STARTED;
 }
 
 /* The SRTCP window of an inbound stream. */
@@ -473,9 +475,10 @@ static inline void
 srtp_rtcp_commit(struct mxp_srtp_stream *s, uint64_t idx)
 {
 	struct srtp_stream_cold *x = srtp_cold(s);
-	x->rtcp_idx = (uint32_t)srtp_rwin_commit(s, srtp_rtcp_ring(s), s->flags & SF_RTCP_STARTED,
-						 x->rtcp_idx, idx);
-	s->flags |= SF_RTCP_STARTED;
+	bool started = s->flags & SF_RTCP_STARTED;
+	x->rtcp_idx = (uint32_t)srtp_rwin_commit(s, srtp_rtcp_ring(s), started, x->rtcp_idx, idx);
+	if (MXP_UNLIKELY(!started))
+		s->flags |= SF_RTCP_STARTED;
 }
 
 /* --- SRTP index estimation (RFC 3711 3.3.1 and appendix A) ---------------------------- */
