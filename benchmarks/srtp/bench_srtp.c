@@ -464,8 +464,9 @@ mbuf_init(const char *prog)
  *   1  contexts, each with its own copy of the key (what lib/conf did with the v1 API);
  *   2  streams, each with its own key session (per-leg keys).
  * The objects sit back to back on transparent huge pages, as in an rte_malloc'd pool.
- * Prefetching follows the data path: the objects of the next burst are prefetched while a
- * burst is processed (stream: its lines; then, one burst later, its key's lines).
+ * Prefetching follows the data path: contexts are prefetched a burst ahead (addresses
+ * only, as lib/conf does with mxp_srtp_ctx_prefetch()); streams two bursts ahead, and their
+ * key sessions one burst ahead, once the stream's first line is in cache.
  * Unprotect needs packets protected per stream: made untimed by a sender per stream.
  */
 static unsigned int nmany = 10000;
@@ -625,22 +626,29 @@ bench_many(enum mxp_srtp_suite s, size_t size, bool un, int kind)
 				pk[i].room = MAXPKT - work_len[at + i];
 			}
 			uint16_t ok;
-			bool more = at + BURST < POOL;
 			if (kind == 1) {
-				if (more)
-					for (int i = 0; i < BURST; i++)
-						mxp_srtp_ctx_prefetch(cx[at + BURST + i]);
+				/* lib/conf's way: the next burst's contexts (addresses only) */
+				for (int i = 0; at + BURST < POOL && i < BURST; i++)
+					mxp_srtp_ctx_prefetch(cx[at + BURST + i]);
 				ok = un ? mxp_srtp_unprotect_pkts(&cx[at], pk, BURST, r) :
 					  mxp_srtp_protect_pkts(&cx[at], pk, BURST, r);
 			}
 #if MXP_SRTP_API_VERSION >= 2
 			else {
+				/* two steps: the streams two bursts ahead, then, their first line
+				 * in cache, their keys one burst ahead (at the start of a pass the
+				 * pipeline fills itself) */
 				struct mxp_srtp_stream *ss[BURST];
 				for (int i = 0; i < BURST; i++) {
 					ss[i] = obj[at + i];
-					if (more)
-						mxp_srtp_stream_prefetch(obj[at + BURST + i]);
-					mxp_srtp_stream_prefetch_keys(ss[i]);
+					if (at == 0) {
+						mxp_srtp_stream_prefetch(obj[BURST + i]);
+						mxp_srtp_stream_prefetch_keys(ss[i]);
+					}
+					if (at + 2 * BURST < POOL)
+						mxp_srtp_stream_prefetch(obj[at + 2 * BURST + i]);
+					if (at + BURST < POOL)
+						mxp_srtp_stream_prefetch_keys(obj[at + BURST + i]);
 				}
 				ok = un ? mxp_srtp_stream_unprotect_pkts(ss, pk, BURST, r) :
 					  mxp_srtp_stream_protect_pkts(ss, pk, BURST, r);
