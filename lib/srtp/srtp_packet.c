@@ -234,14 +234,16 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 	struct mxp_srtp_key *k;
 	uint32_t tag_len = rtcp ? s->rtcp_tag_len : s->tag_len;
 	uint32_t trailer = tag_len + s->mki_len + (rtcp ? 4 : 0);
+	/* once: the stores into the packet below would make the compiler read it again */
+	const uint8_t f = s->flags;
 
 	j->s = s;
 	j->pkt = pkt;
-	j->aead = s->flags & SF_AEAD;
+	j->aead = f & SF_AEAD;
 	j->defer = false;
 
 	if (mode == M_PROTECT) {
-		if (MXP_UNLIKELY(!(s->flags & SF_OUT)))
+		if (MXP_UNLIKELY(!(f & SF_OUT)))
 			return MXP_SRTP_R_WRONG_DIR;
 		j->plen = len;
 		if (!rtcp) {
@@ -278,12 +280,11 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 			if (MXP_UNLIKELY(x->rtcp_idx >= (UINT32_C(1) << 31)))
 				return MXP_SRTP_R_KEY_EXHAUSTED;
 			j->index = x->rtcp_idx++;
-			j->eidx = (uint32_t)j->index |
-				  (s->flags & SF_SRTCP_UNENC ? 0 : UINT32_C(1) << 31);
+			j->eidx = (uint32_t)j->index | (f & SF_SRTCP_UNENC ? 0 : UINT32_C(1) << 31);
 		}
 		key_use(k, rtcp);
 	} else {
-		if (MXP_UNLIKELY(s->flags & SF_OUT))
+		if (MXP_UNLIKELY(f & SF_OUT))
 			return MXP_SRTP_R_WRONG_DIR;
 		if (MXP_UNLIKELY(len < (rtcp ? 8u : 12u) + trailer))
 			return MXP_SRTP_R_BAD_HEADER;
@@ -312,8 +313,8 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 		 * does not apply. With a key derivation rate the check would derive session keys
 		 * for another index: such packets are dropped unauthenticated.
 		 */
-		bool other = MXP_UNLIKELY((s->flags & SF_SSRC_KNOWN) && j->ssrc != s->ssrc);
-		if (MXP_UNLIKELY(other && (s->flags & SF_KDR)))
+		bool other = MXP_UNLIKELY((f & SF_SSRC_KNOWN) && j->ssrc != s->ssrc);
+		if (MXP_UNLIKELY(other && (f & SF_KDR)))
 			return srtp_other_ssrc(s, j->ssrc);
 		k = key_for_mki(s, mki);
 		if (MXP_UNLIKELY(k == NULL))
@@ -337,7 +338,7 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 			return MXP_SRTP_R_KEY_EXHAUSTED;
 	}
 	j->k = k;
-	if (MXP_UNLIKELY(s->flags & SF_KDR) && kdr_r(k, j->index) != k->kdr_r[rtcp]) {
+	if (MXP_UNLIKELY(f & SF_KDR) && kdr_r(k, j->index) != k->kdr_r[rtcp]) {
 		j->defer = true;
 		return MXP_SRTP_R_OK;
 	}
