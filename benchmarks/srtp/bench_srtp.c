@@ -89,6 +89,7 @@ now(void)
 }
 
 static struct rte_mbuf *mbufs[POOL];
+static void *huge_alloc(size_t n);
 
 /* TSC ticks per second, calibrated against CLOCK_MONOTONIC at start. */
 static double tsc_hz;
@@ -152,12 +153,14 @@ make_plain(size_t size)
 static int null_probe(char *e, size_t l) { (void)e; (void)l; return 0; }
 static int null_thread_init(void) { return 0; }
 static void null_thread_fini(void) {}
+#if MXP_SRTP_API_VERSION >= 2
 static size_t
 null_key_size(enum mxp_crypto_alg a, size_t kl)
 {
 	(void)a; (void)kl;
 	return 64;
 }
+#endif
 static int
 null_key_init(struct mxp_crypto_key *k, enum mxp_crypto_alg a, const uint8_t *key, size_t kl,
 	      const uint8_t *ak)
@@ -189,8 +192,10 @@ null_gcm_check(struct mxp_crypto_op *op[], uint16_t n)
 static const struct mxp_crypto_driver null_driver = {
 	.name = "null", .priority = -100, .probe = null_probe,
 	.thread_init = null_thread_init, .thread_fini = null_thread_fini,
-	.key_size = null_key_size, .key_init = null_key_init, .key_fini = null_key_fini,
-	.keystream = null_keystream,
+#if MXP_SRTP_API_VERSION >= 2
+	.key_size = null_key_size,
+#endif
+	.key_init = null_key_init, .key_fini = null_key_fini, .keystream = null_keystream,
 	.ctr = null_ctr, .hmac = null_hmac, .gcm_enc = null_hmac, .gcm_dec = null_gcm_check,
 	.gcm_tag = null_gcm_check,
 };
@@ -218,6 +223,37 @@ ctx_free(struct mxp_srtp_ctx *c)
 	mxp_srtp_ctx_fini(c);
 	free(c);
 }
+
+#if MXP_SRTP_API_VERSION >= 2
+static struct mxp_srtp_key *
+key_new(enum mxp_srtp_suite s, const char *drv, void *mem)
+{
+	char err[160] = "";
+	struct mxp_srtp_key_params p = { .suite = s, .driver = drv, .key = KEY, .salt = SALT };
+	struct mxp_srtp_key *k = mem ? mem : aligned_alloc(MXP_SRTP_KEY_ALIGN,
+							   mxp_srtp_key_size(s, drv));
+	if (k == NULL || mxp_srtp_key_init(k, &p, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench_srtp: key session: %s\n", err);
+		exit(1);
+	}
+	return k;
+}
+
+static struct mxp_srtp_stream *
+stream_new(enum mxp_srtp_dir d, uint32_t ssrc, struct mxp_srtp_key *k, void *mem)
+{
+	char err[160] = "";
+	struct mxp_srtp_stream_params p = { .dir = d, .ssrc = ssrc };
+	struct mxp_srtp_stream *st = mem ? mem : aligned_alloc(MXP_SRTP_STREAM_ALIGN,
+							      mxp_srtp_stream_size(0));
+	if (st == NULL || mxp_srtp_stream_init(st, &p, err, sizeof(err)) != 0 ||
+	    mxp_srtp_stream_key_add(st, k) != 0) {
+		fprintf(stderr, "bench_srtp: stream: %s\n", err);
+		exit(1);
+	}
+	return st;
+}
+#endif
 
 /* Protect the pool once with our engine (ipsec_mb) to get the wire packets. */
 static void
@@ -261,23 +297,43 @@ restore(bool protected_, size_t size)
 	}
 }
 
+/* Our engine over plain buffers, one context (or, with @p stream, one stream and its key
+ * session: the same packet path through the stream API). */
 static double
-bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv)
+bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv, bool stream)
 {
 	struct mxp_srtp_ctx *cs[BURST];
 	struct mxp_srtp_pkt pk[BURST];
 	uint8_t r[BURST];
 	double t = 0;
 	uint64_t done = 0;
+#if MXP_SRTP_API_VERSION >= 2
+	struct mxp_srtp_stream *ss[BURST];
+	struct mxp_srtp_key *k = NULL;
+	struct mxp_srtp_stream *st = NULL;
+#else
+	(void)stream;
+#endif
 
 	while (t < budget) {
 		restore(unprotect, size);
 		if (unprotect && strcmp(drv, "null") == 0)
 			null_rewire(s, size);
-		struct mxp_srtp_ctx *c = ctx_new(s, unprotect ? MXP_SRTP_INBOUND : MXP_SRTP_OUTBOUND,
-						 drv);
-		for (int i = 0; i < BURST; i++)
-			cs[i] = c;
+		enum mxp_srtp_dir dir = unprotect ? MXP_SRTP_INBOUND : MXP_SRTP_OUTBOUND;
+		struct mxp_srtp_ctx *c = NULL;
+#if MXP_SRTP_API_VERSION >= 2
+		if (stream) {
+			k = key_new(s, drv, NULL);
+			st = stream_new(dir, SSRC, k, NULL);
+			for (int i = 0; i < BURST; i++)
+				ss[i] = st;
+		} else
+#endif
+		{
+			c = ctx_new(s, dir, drv);
+			for (int i = 0; i < BURST; i++)
+				cs[i] = c;
+		}
 		uint64_t cyc = 0;
 		for (unsigned int at = 0; at < POOL; at += BURST) {
 			touch(at, false);
@@ -287,8 +343,15 @@ bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv)
 				pk[i].len = work_len[at + i];
 				pk[i].room = MAXPKT - work_len[at + i];
 			}
-			uint16_t ok = unprotect ? mxp_srtp_unprotect_pkts(cs, pk, BURST, r) :
-						  mxp_srtp_protect_pkts(cs, pk, BURST, r);
+			uint16_t ok;
+#if MXP_SRTP_API_VERSION >= 2
+			if (stream)
+				ok = unprotect ? mxp_srtp_stream_unprotect_pkts(ss, pk, BURST, r) :
+						 mxp_srtp_stream_protect_pkts(ss, pk, BURST, r);
+			else
+#endif
+				ok = unprotect ? mxp_srtp_unprotect_pkts(cs, pk, BURST, r) :
+						 mxp_srtp_protect_pkts(cs, pk, BURST, r);
 			if (ok != BURST) {
 				fprintf(stderr, "bench_srtp: %s failed: %s\n", drv,
 					mxp_srtp_reason_name(r[0]));
@@ -298,7 +361,17 @@ bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv)
 		}
 		t += (double)cyc / tsc_hz;
 		done += POOL;
-		ctx_free(c);
+		if (c != NULL)
+			ctx_free(c);
+#if MXP_SRTP_API_VERSION >= 2
+		if (st != NULL) {
+			mxp_srtp_stream_fini(st);
+			mxp_srtp_key_fini(k);
+			free(st);
+			free(k);
+			st = NULL;
+		}
+#endif
 	}
 	return (double)done / t / 1e6;
 }
@@ -379,6 +452,223 @@ mbuf_init(const char *prog)
 		fprintf(stderr, "bench_srtp: no mbufs\n");
 		exit(1);
 	}
+}
+
+/* --- many streams: the data path's case ------------------------------------------------ */
+
+/*
+ * nmany SSRC streams, the packets of a pass spread over them in turn (packet i of the run
+ * goes to stream i mod nmany, with that stream's next sequence number), so that, as on a
+ * worker with thousands of legs, the state of each packet's stream is cold. Kinds:
+ *   0  streams under one key session (a key group: encrypt once per group, or forward);
+ *   1  contexts, each with its own copy of the key (what lib/conf did with the v1 API);
+ *   2  streams, each with its own key session (per-leg keys).
+ * The objects sit back to back on transparent huge pages, as in an rte_malloc'd pool.
+ * Prefetching follows the data path: contexts are prefetched a burst ahead (addresses
+ * only, as lib/conf does with mxp_srtp_ctx_prefetch()); streams two bursts ahead, and their
+ * key sessions one burst ahead, once the stream's first line is in cache.
+ * Unprotect needs packets protected per stream: made untimed by a sender per stream.
+ */
+static unsigned int nmany = 10000;
+
+#define MANY_SSRC(i) (0x40000000u + (uint32_t)(i))
+
+struct many {
+	int kind;
+	bool un;
+	unsigned int n;
+	size_t osz;             /* bytes per stream or context */
+	size_t ksz;             /* bytes per key session (kinds 0 and 2) */
+	uint8_t *objs, *keys;   /* receivers (or senders, for protect) */
+	uint8_t *txo, *txk;     /* the senders that make the wire packets for unprotect */
+	uint16_t *seq;
+	unsigned int next;
+};
+
+static void
+many_build(struct many *m, enum mxp_srtp_suite s, int kind, bool un)
+{
+	enum mxp_srtp_dir dir = un ? MXP_SRTP_INBOUND : MXP_SRTP_OUTBOUND;
+	char err[160] = "";
+
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->un = un;
+	m->n = nmany;
+	m->seq = calloc(m->n, sizeof(m->seq[0]));
+	if (kind == 1) {
+		m->osz = mxp_srtp_ctx_size();
+		m->objs = huge_alloc(m->osz * m->n);
+		for (unsigned int i = 0; i < m->n; i++) {
+			struct mxp_srtp_ctx *c = (struct mxp_srtp_ctx *)(m->objs + i * m->osz);
+			struct mxp_srtp_params p = { .suite = s, .dir = dir, .ssrc = MANY_SSRC(i) };
+			if (mxp_srtp_ctx_init(c, &p, err, sizeof(err)) != 0 ||
+			    mxp_srtp_ctx_key_add(c, KEY, SALT, NULL, 0, 0) != 0) {
+				fprintf(stderr, "bench_srtp: context: %s\n", err);
+				exit(1);
+			}
+		}
+	}
+#if MXP_SRTP_API_VERSION >= 2
+	else {
+		unsigned int nk = kind == 0 ? 1 : m->n;
+		m->osz = mxp_srtp_stream_size(0);
+		m->ksz = mxp_srtp_key_size(s, NULL);
+		m->objs = huge_alloc(m->osz * m->n);
+		m->keys = huge_alloc(m->ksz * nk);
+		for (unsigned int i = 0; i < nk; i++)
+			key_new(s, NULL, m->keys + i * m->ksz);
+		for (unsigned int i = 0; i < m->n; i++)
+			stream_new(dir, MANY_SSRC(i),
+				   (struct mxp_srtp_key *)(m->keys + (kind == 0 ? 0 : i * m->ksz)),
+				   m->objs + i * m->osz);
+	}
+	if (un) { /* one sender stream per SSRC, under one key session */
+		size_t so = mxp_srtp_stream_size(0);
+		m->txk = huge_alloc(mxp_srtp_key_size(s, NULL));
+		m->txo = huge_alloc(so * m->n);
+		key_new(s, NULL, m->txk);
+		for (unsigned int i = 0; i < m->n; i++)
+			stream_new(MXP_SRTP_OUTBOUND, MANY_SSRC(i), (struct mxp_srtp_key *)m->txk,
+				   m->txo + i * so);
+	}
+#else
+	if (un) { /* v1 API: a sender context per SSRC */
+		size_t so = mxp_srtp_ctx_size();
+		m->txo = huge_alloc(so * m->n);
+		for (unsigned int i = 0; i < m->n; i++) {
+			struct mxp_srtp_ctx *c = (struct mxp_srtp_ctx *)(m->txo + i * so);
+			struct mxp_srtp_params p = { .suite = s, .dir = MXP_SRTP_OUTBOUND,
+						     .ssrc = MANY_SSRC(i) };
+			if (mxp_srtp_ctx_init(c, &p, err, sizeof(err)) != 0 ||
+			    mxp_srtp_ctx_key_add(c, KEY, SALT, NULL, 0, 0) != 0)
+				exit(1);
+		}
+	}
+#endif
+}
+
+static void
+many_free(struct many *m)
+{
+	free(m->seq);
+	/* the memory of a benchmark run is not reused: release it whole (keys are test keys) */
+	free(m->objs);
+	free(m->keys);
+	free(m->txo);
+	free(m->txk);
+}
+
+/* Untimed: the next POOL packets (plain, or protected by their stream's sender) in work[],
+ * and the object of each. */
+static void
+many_fill(struct many *m, size_t size, struct mxp_srtp_ctx *cx[POOL], void *sx_[POOL])
+{
+	for (unsigned int i = 0; i < POOL; i++) {
+		unsigned int st = m->next;
+		m->next = m->next + 1 == m->n ? 0 : m->next + 1;
+		uint8_t *b = work[i];
+		uint16_t q = m->seq[st]++;
+		memcpy(b, plain[i], size);
+		b[2] = (uint8_t)(q >> 8);
+		b[3] = (uint8_t)q;
+		b[8] = (uint8_t)(MANY_SSRC(st) >> 24);
+		b[9] = (uint8_t)(MANY_SSRC(st) >> 16);
+		b[10] = (uint8_t)(MANY_SSRC(st) >> 8);
+		b[11] = (uint8_t)MANY_SSRC(st);
+		size_t len = size;
+		if (m->un) {
+			enum mxp_srtp_reason r;
+#if MXP_SRTP_API_VERSION >= 2
+			struct mxp_srtp_stream *tx = (struct mxp_srtp_stream *)(m->txo +
+				st * mxp_srtp_stream_size(0));
+			r = mxp_srtp_stream_protect(tx, b, &len, MAXPKT);
+#else
+			struct mxp_srtp_ctx *tx = (struct mxp_srtp_ctx *)(m->txo +
+				st * mxp_srtp_ctx_size());
+			r = mxp_srtp_protect(tx, b, &len, MAXPKT);
+#endif
+			if (r != MXP_SRTP_R_OK) {
+				fprintf(stderr, "bench_srtp: many: sender failed: %s\n",
+					mxp_srtp_reason_name(r));
+				exit(1);
+			}
+		}
+		work_len[i] = (uint32_t)len;
+		cx[i] = (struct mxp_srtp_ctx *)(m->objs + st * m->osz);
+		sx_[i] = m->objs + st * m->osz;
+	}
+}
+
+static double
+bench_many(enum mxp_srtp_suite s, size_t size, bool un, int kind)
+{
+	static struct mxp_srtp_ctx *cx[POOL];
+	static void *obj[POOL];
+	struct mxp_srtp_pkt pk[BURST];
+	uint8_t r[BURST];
+	struct many m;
+	double t = 0;
+	uint64_t done = 0;
+
+	many_build(&m, s, kind, un);
+	/* one untimed pass so that every object has been touched once, as in steady state */
+	many_fill(&m, size, cx, obj);
+	while (t < budget) {
+		many_fill(&m, size, cx, obj);
+		uint64_t cyc = 0;
+		for (unsigned int at = 0; at < POOL; at += BURST) {
+			touch(at, false);
+			uint64_t c0 = __rdtsc();
+			for (int i = 0; i < BURST; i++) {
+				pk[i].data = work[at + i];
+				pk[i].len = work_len[at + i];
+				pk[i].room = MAXPKT - work_len[at + i];
+			}
+			uint16_t ok;
+			if (kind == 1) {
+				/* lib/conf's way: the next burst's contexts (addresses only) */
+				for (int i = 0; at + BURST < POOL && i < BURST; i++)
+					mxp_srtp_ctx_prefetch(cx[at + BURST + i]);
+				ok = un ? mxp_srtp_unprotect_pkts(&cx[at], pk, BURST, r) :
+					  mxp_srtp_protect_pkts(&cx[at], pk, BURST, r);
+			}
+#if MXP_SRTP_API_VERSION >= 2
+			else {
+				/* two steps: the streams two bursts ahead, then, their first line
+				 * in cache, their keys one burst ahead (at the start of a pass the
+				 * pipeline fills itself) */
+				struct mxp_srtp_stream *ss[BURST];
+				for (int i = 0; i < BURST; i++) {
+					ss[i] = obj[at + i];
+					if (at == 0) {
+						mxp_srtp_stream_prefetch(obj[BURST + i]);
+						mxp_srtp_stream_prefetch_keys(ss[i]);
+					}
+					if (at + 2 * BURST < POOL)
+						mxp_srtp_stream_prefetch(obj[at + 2 * BURST + i]);
+					if (at + BURST < POOL)
+						mxp_srtp_stream_prefetch_keys(obj[at + BURST + i]);
+				}
+				ok = un ? mxp_srtp_stream_unprotect_pkts(ss, pk, BURST, r) :
+					  mxp_srtp_stream_protect_pkts(ss, pk, BURST, r);
+			}
+#else
+			else
+				ok = 0;
+#endif
+			if (ok != BURST) {
+				fprintf(stderr, "bench_srtp: many (kind %d) failed: %s\n", kind,
+					mxp_srtp_reason_name(r[0]));
+				exit(1);
+			}
+			cyc += __rdtsc() - c0;
+		}
+		t += (double)cyc / tsc_hz;
+		done += POOL;
+	}
+	many_free(&m);
+	return (double)done / t / 1e6;
 }
 
 /* --- libsrtp2 ------------------------------------------------------------------------------ */
@@ -487,7 +777,12 @@ ceiling_keys(size_t key_len)
 	IMB_SHA1_ONE_BLOCK(mgr, block, opad);
 }
 
-/* mode 0: cipher burst + hash burst; 1: chained jobs through the job API; 2: GCM direct */
+/*
+ * mode 0: cipher burst + hash burst; 1: chained jobs through the job API; 2: GCM direct;
+ * 3: chained jobs (cipher-then-hash to protect, hash-then-cipher to unprotect) through the
+ * generic burst API (IMB_GET_NEXT_BURST / IMB_SUBMIT_BURST): would one chained job per
+ * packet beat two single-purpose bursts?
+ */
 static double
 bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 {
@@ -561,6 +856,40 @@ bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 				}
 				while (IMB_FLUSH_JOB(mgr) != NULL)
 					;
+			} else if (mode == 3) {
+				IMB_JOB *jp[BURST], *fin[BURST];
+				uint32_t got = IMB_GET_NEXT_BURST(mgr, BURST, jp);
+				if (got < BURST) {
+					IMB_FLUSH_BURST(mgr, BURST, fin);
+					got = IMB_GET_NEXT_BURST(mgr, BURST, jp);
+				}
+				for (uint32_t i = 0; i < got; i++) {
+					uint8_t *p = work[at + i];
+					IMB_JOB *j = jp[i];
+					j->src = p;
+					j->dst = p + 12;
+					j->cipher_start_src_offset_in_bytes = 12;
+					j->msg_len_to_cipher_in_bytes = clen;
+					j->enc_keys = enc_keys;
+					j->dec_keys = enc_keys;
+					j->key_len_in_bytes = key_len;
+					j->iv = ivs[i];
+					j->iv_len_in_bytes = 16;
+					j->cipher_mode = IMB_CIPHER_CNTR;
+					j->cipher_direction = unprotect ? IMB_DIR_DECRYPT : IMB_DIR_ENCRYPT;
+					j->chain_order = unprotect ? IMB_ORDER_HASH_CIPHER :
+								     IMB_ORDER_CIPHER_HASH;
+					j->hash_alg = IMB_AUTH_HMAC_SHA_1;
+					j->hash_start_src_offset_in_bytes = 0;
+					j->msg_len_to_hash_in_bytes = size + 4;
+					j->auth_tag_output = tags[i];
+					j->auth_tag_output_len_in_bytes = 20;
+					j->u.HMAC._hashed_auth_key_xor_ipad = ipad;
+					j->u.HMAC._hashed_auth_key_xor_opad = opad;
+				}
+				uint32_t c = IMB_SUBMIT_BURST_NOCHECK(mgr, got, jp);
+				if (c < got)
+					IMB_FLUSH_BURST(mgr, got - c, fin);
 			} else {
 				struct gcm_context_data g;
 				for (int i = 0; i < BURST; i++) {
@@ -621,7 +950,7 @@ add(const char *suite, size_t size, bool unprotect, const char *impl, double mpp
 {
 	rows[nrows++] = (struct row){ suite, (unsigned int)size, unprotect ? "unprotect" : "protect",
 				      strdup(impl), mpps };
-	printf("%-24s %5zu %-9s %-22s %8.2f\n", suite, size, unprotect ? "unprotect" : "protect",
+	printf("%-24s %5zu %-9s %-26s %8.2f\n", suite, size, unprotect ? "unprotect" : "protect",
 	       impl, mpps);
 	fflush(stdout);
 }
@@ -669,24 +998,49 @@ probe(void)
 }
 
 struct runner {
-	char name[40];
-	int kind;          /* 0 mxp, 1 libsrtp2, 2..4 ceiling mode kind-2, 5 mxp over mbufs */
+	char name[64];
+	/* 0 mxp, 1 libsrtp2, 2..4 ceiling mode kind-2, 5 mxp over mbufs, 6 mxp over a stream,
+	 * 7 ceiling mode 3, 10..12 many streams/contexts (bench_many kind - 10) */
+	int kind;
 	char drv[24];
 	double best;
 };
 
 static void
-run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char *drivers)
+run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char *drivers,
+	  bool many)
 {
-	struct runner r[12];
+	struct runner r[16];
 	int nr = 0;
 	char list[128], *save = NULL;
 
-	snprintf(list, sizeof(list), "%s", drivers);
+	snprintf(list, sizeof(list), "%s", many ? "" : drivers);
+	if (many) {
+		char k[16];
+		if (nmany % 1000 == 0)
+			snprintf(k, sizeof(k), "%uk", nmany / 1000);
+		else
+			snprintf(k, sizeof(k), "%u", nmany);
+#if MXP_SRTP_API_VERSION >= 2
+		snprintf(r[nr].name, sizeof(r[nr].name), "mxp/%s-streams-1-key", k);
+		r[nr++].kind = 10;
+#endif
+		snprintf(r[nr].name, sizeof(r[nr].name), "mxp/%s-contexts", k);
+		r[nr++].kind = 11;
+#if MXP_SRTP_API_VERSION >= 2
+		snprintf(r[nr].name, sizeof(r[nr].name), "mxp/%s-streams-%s-keys", k, k);
+		r[nr++].kind = 12;
+#endif
+	}
 	for (char *d = strtok_r(list, " ", &save); d; d = strtok_r(NULL, " ", &save)) {
 		snprintf(r[nr].name, sizeof(r[nr].name), "mxp/%s", d);
 		snprintf(r[nr].drv, sizeof(r[nr].drv), "%s", d);
 		r[nr++].kind = 0;
+#if MXP_SRTP_API_VERSION >= 2
+		snprintf(r[nr].name, sizeof(r[nr].name), "mxp-stream/%s", d);
+		snprintf(r[nr].drv, sizeof(r[nr].drv), "%s", d);
+		r[nr++].kind = 6;
+#endif
 		if (mpool != NULL) {
 			snprintf(r[nr].name, sizeof(r[nr].name), "mxp-mbuf/%s", d);
 			snprintf(r[nr].drv, sizeof(r[nr].drv), "%s", d);
@@ -694,11 +1048,15 @@ run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char
 		}
 	}
 #if MXP_HAVE_LIBSRTP2
-	snprintf(r[nr].name, sizeof(r[nr].name), "libsrtp2");
-	r[nr++].kind = 1;
+	if (!many) {
+		snprintf(r[nr].name, sizeof(r[nr].name), "libsrtp2");
+		r[nr++].kind = 1;
+	}
 #endif
 #if MXP_HAVE_IPSEC_MB
-	if (si->aead) {
+	if (many) {
+		/* no ceiling row: the raw loop has one key and no per-stream state */
+	} else if (si->aead) {
 		snprintf(r[nr].name, sizeof(r[nr].name), "ceiling/gcm-direct");
 		r[nr++].kind = 4;
 	} else {
@@ -706,6 +1064,8 @@ run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char
 		r[nr++].kind = 2;
 		snprintf(r[nr].name, sizeof(r[nr].name), "ceiling/job-api");
 		r[nr++].kind = 3;
+		snprintf(r[nr].name, sizeof(r[nr].name), "ceiling/chain-burst-api");
+		r[nr++].kind = 7;
 	}
 #endif
 	double full = budget;
@@ -722,10 +1082,16 @@ run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char
 			double v = 0;
 			if (!want(r[i].name, un))
 				continue;
-			if (r[i].kind == 0)
-				v = bench_mxp(si->suite, size, un, r[i].drv);
+			if (r[i].kind >= 10)
+				v = bench_many(si->suite, size, un, r[i].kind - 10);
+			else if (r[i].kind == 0 || r[i].kind == 6)
+				v = bench_mxp(si->suite, size, un, r[i].drv, r[i].kind == 6);
 			else if (r[i].kind == 5)
 				v = bench_mxp_mbuf(si->suite, size, un, r[i].drv);
+#if MXP_HAVE_IPSEC_MB
+			else if (r[i].kind == 7)
+				v = bench_ceiling(si->key_len, size, un, 3);
+#endif
 #if MXP_HAVE_LIBSRTP2
 			else if (r[i].kind == 1)
 				v = bench_libsrtp(si->suite, size, un);
@@ -766,8 +1132,11 @@ main(int argc, char **argv)
 
 	bool mbuf = false;
 
-	while ((opt = getopt(argc, argv, "t:s:qi:o:mh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:qi:o:mn:h")) != -1) {
 		switch (opt) {
+		case 'n':
+			nmany = (unsigned int)atoi(optarg); /* streams of the many-streams rows */
+			break;
 		case 'm':
 			mbuf = true; /* also measure the mbuf burst API (EAL, hugepages) */
 			break;
@@ -789,7 +1158,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 				"usage: %s [-t seconds-per-measurement] [-s suite] [-q] [-i impl-prefix] "
-				"[-o protect|unprotect] [-m]\n"
+				"[-o protect|unprotect] [-m] [-n streams (0: no many-streams rows)]\n"
 				"Pin it: taskset -c 1 %s\n", argv[0], argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -820,7 +1189,22 @@ main(int argc, char **argv)
 		probe();
 	printf("# probe (ceiling, AES-128-CTR+HMAC-SHA1, 172 B): %.2f Mpps; groups are redone "
 	       "when a probe falls below 95 %% of it\n", probe_best);
-	printf("%-24s %5s %-9s %-22s %8s\n", "suite", "bytes", "op", "implementation", "Mpps");
+	if (nmany > 0) {
+		size_t cs = mxp_srtp_ctx_size();
+#if MXP_SRTP_API_VERSION >= 2
+		size_t ss = mxp_srtp_stream_size(0);
+		const char *sn = only ? only : "AES_CM_128_HMAC_SHA1_80";
+		size_t ks = mxp_srtp_key_size(mxp_srtp_suite_by_name(sn), NULL);
+		printf("# many-streams rows (%s): %u streams x %zu B + 1 key session x %zu B = "
+		       "%.2f MB; %u key sessions: +%.2f MB; %u contexts x %zu B = %.1f MB\n", sn,
+		       nmany, ss, ks, (double)(nmany * ss + ks) / 1e6, nmany,
+		       (double)nmany * (double)ks / 1e6, nmany, cs, (double)nmany * (double)cs / 1e6);
+#else
+		printf("# many-streams rows: %u contexts x %zu B = %.1f MB\n", nmany, cs,
+		       (double)nmany * (double)cs / 1e6);
+#endif
+	}
+	printf("%-24s %5s %-9s %-26s %8s\n", "suite", "bytes", "op", "implementation", "Mpps");
 
 	static const size_t sizes[] = { 172, 1200 };
 	char drivers[128];
@@ -836,8 +1220,11 @@ main(int argc, char **argv)
 			if (quick && size != 172)
 				continue;
 			for (int un = 1; un >= 0; un--)
-				run_group(si, size, un, drivers);
+				run_group(si, size, un, drivers, false);
 		}
+		if (nmany > 0)
+			for (int un = 1; un >= 0; un--)
+				run_group(si, 172, un, drivers, true);
 	}
 
 	/* ratios of interest: ours (ipsec_mb) vs the best ceiling and vs libsrtp2 */

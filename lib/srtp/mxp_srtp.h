@@ -65,6 +65,9 @@ extern "C" {
 
 struct rte_mbuf;
 
+/** API generation: 2 has key sessions and streams (absent: contexts only). */
+#define MXP_SRTP_API_VERSION 2
+
 /** Crypto suites (RFC 4568 names). Values are stable; 0 is invalid. */
 enum mxp_srtp_suite {
 	MXP_SRTP_SUITE_INVALID = 0,
@@ -322,7 +325,10 @@ const char *mxp_srtp_reason_desc(unsigned int reason);
 
 /* --- counters and events -------------------------------------------------------------- */
 
-/** Per-context counters. Read by the owner thread with mxp_srtp_ctx_stats(). */
+/**
+ * Per-stream counters (a context's are its stream's). Read by the owner thread with
+ * mxp_srtp_stream_stats() or mxp_srtp_ctx_stats().
+ */
 struct mxp_srtp_stats {
 	uint64_t srtp_protected;    /**< SRTP packets protected */
 	uint64_t srtp_unprotected;  /**< SRTP packets authenticated and decrypted */
@@ -340,15 +346,20 @@ struct mxp_srtp_stats {
 /** Copy the counters of a context. */
 void mxp_srtp_ctx_stats(const struct mxp_srtp_ctx *ctx, struct mxp_srtp_stats *st);
 
-/** Event bits, raised on the packet path and collected with mxp_srtp_ctx_events(). */
+/**
+ * Event bits, raised on the packet path and collected with mxp_srtp_key_events() (key
+ * events, on key sessions), mxp_srtp_stream_events() (SSRC learned) or
+ * mxp_srtp_ctx_events() (a context: both).
+ */
 #define MXP_SRTP_EV_KEY_SOFT (1u << 0)     /**< a key passed its soft usage threshold */
 #define MXP_SRTP_EV_KEY_EXHAUSTED (1u << 1) /**< a key reached a limit; rekey now */
 #define MXP_SRTP_EV_SSRC_LEARNED (1u << 2) /**< ssrc_learn took the SSRC of a packet */
 
 /**
- * Return the pending event bits and clear them, in one atomic exchange: it may run on
- * another thread than the one that owns the context (the control core polling a worker's
- * context); a bit raised concurrently is returned by this call or by the next, never lost.
+ * Return the pending event bits of a context (its stream's and its key sessions') and clear
+ * them, with atomic exchanges: it may run on another thread than the one that owns the
+ * context (the control core polling a worker's context); a bit raised concurrently is
+ * returned by this call or by the next, never lost.
  */
 uint32_t mxp_srtp_ctx_events(struct mxp_srtp_ctx *ctx);
 
@@ -369,7 +380,7 @@ struct mxp_srtp_stream_info {
 	uint16_t s_l;
 	uint32_t srtcp_index;  /**< outbound: next SRTCP index; inbound: highest received */
 	uint32_t replay_window;
-	const char *driver;    /**< name of the crypto driver of this context */
+	const char *driver;    /**< name of the crypto driver of the stream (context) */
 };
 
 /** Describe the stream state of a context. */

@@ -37,8 +37,6 @@ struct job {
 	struct mxp_crypto_op op; /* first: the driver sees &job->op */
 	struct mxp_srtp_stream *s;
 	struct mxp_srtp_key *k;
-	const struct mxp_crypto_key *ck; /* the session's driver key (SRTP or SRTCP) */
-	const uint8_t *salt;             /* its session salt */
 	struct mxp_srtp_pkt *pkt;
 	uint64_t index;
 	uint32_t plen;            /* RTP/RTCP length without trailer */
@@ -159,25 +157,27 @@ kdr_r(const struct mxp_srtp_key *k, uint64_t index)
 
 /* --- prepare: per packet, before crypto ------------------------------------------------- */
 
-/* Fill the crypto op of a job from its session (IV depends on the session salt). */
+/* Fill the crypto op of a job from its session keys: the driver key @p ck and the session
+ * salt (the IV depends on it). */
 static inline __attribute__((always_inline)) void
-fill_op(struct job *j, bool rtcp, enum srtp_mode mode)
+fill_op(struct job *j, bool rtcp, enum srtp_mode mode, const struct mxp_crypto_key *ck,
+	const uint8_t *salt)
 {
 	struct mxp_crypto_op *op = &j->op;
 	uint8_t *p = j->pkt->data;
 
-	op->key = j->ck;
+	op->key = ck;
 	op->buf = p;
 	if (!rtcp) {
 		op->cipher_off = j->hlen;
 		op->cipher_len = j->plen - j->hlen;
 		if (j->aead) {
-			iv_gcm(op->iv, j->salt, j->ssrc, j->index);
+			iv_gcm(op->iv, salt, j->ssrc, j->index);
 			op->aad = p;
 			op->aad_len = j->hlen;
 			op->rx_tag = p + j->plen;
 		} else {
-			iv_cm(op->iv, j->salt, j->ssrc, j->index);
+			iv_cm(op->iv, salt, j->ssrc, j->index);
 			/* M = authenticated portion || ROC (RFC 3711 4.2). The ROC goes where
 			 * the trailer starts; unprotect saves and restores those bytes. */
 			if (mode != M_PROTECT) {
@@ -197,7 +197,7 @@ fill_op(struct job *j, bool rtcp, enum srtp_mode mode)
 	op->cipher_off = 8;
 	op->cipher_len = e ? j->plen - 8 : 0;
 	if (j->aead) {
-		iv_gcm(op->iv, j->salt, j->ssrc, j->index);
+		iv_gcm(op->iv, salt, j->ssrc, j->index);
 		op->rx_tag = p + j->plen;
 		if (e) {
 			memcpy(j->aad, p, 8);
@@ -217,7 +217,7 @@ fill_op(struct job *j, bool rtcp, enum srtp_mode mode)
 			op->aad_len = j->plen + 4;
 		}
 	} else {
-		iv_cm(op->iv, j->salt, j->ssrc, j->index);
+		iv_cm(op->iv, salt, j->ssrc, j->index);
 		/* The E|index word is part of the authenticated portion (RFC 3711 3.4). */
 		if (mode == M_PROTECT)
 			srtp_put_be32(p + j->plen, j->eidx);
@@ -234,14 +234,16 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 	struct mxp_srtp_key *k;
 	uint32_t tag_len = rtcp ? s->rtcp_tag_len : s->tag_len;
 	uint32_t trailer = tag_len + s->mki_len + (rtcp ? 4 : 0);
+	/* once: the stores into the packet below would make the compiler read it again */
+	const uint8_t f = s->flags;
 
 	j->s = s;
 	j->pkt = pkt;
-	j->aead = s->flags & SF_AEAD;
+	j->aead = f & SF_AEAD;
 	j->defer = false;
 
 	if (mode == M_PROTECT) {
-		if (MXP_UNLIKELY(!(s->flags & SF_OUT)))
+		if (MXP_UNLIKELY(!(f & SF_OUT)))
 			return MXP_SRTP_R_WRONG_DIR;
 		j->plen = len;
 		if (!rtcp) {
@@ -278,12 +280,11 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 			if (MXP_UNLIKELY(x->rtcp_idx >= (UINT32_C(1) << 31)))
 				return MXP_SRTP_R_KEY_EXHAUSTED;
 			j->index = x->rtcp_idx++;
-			j->eidx = (uint32_t)j->index |
-				  (s->flags & SF_SRTCP_UNENC ? 0 : UINT32_C(1) << 31);
+			j->eidx = (uint32_t)j->index | (f & SF_SRTCP_UNENC ? 0 : UINT32_C(1) << 31);
 		}
 		key_use(k, rtcp);
 	} else {
-		if (MXP_UNLIKELY(s->flags & SF_OUT))
+		if (MXP_UNLIKELY(f & SF_OUT))
 			return MXP_SRTP_R_WRONG_DIR;
 		if (MXP_UNLIKELY(len < (rtcp ? 8u : 12u) + trailer))
 			return MXP_SRTP_R_BAD_HEADER;
@@ -312,8 +313,8 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 		 * does not apply. With a key derivation rate the check would derive session keys
 		 * for another index: such packets are dropped unauthenticated.
 		 */
-		bool other = MXP_UNLIKELY((s->flags & SF_SSRC_KNOWN) && j->ssrc != s->ssrc);
-		if (MXP_UNLIKELY(other && (s->flags & SF_KDR)))
+		bool other = MXP_UNLIKELY((f & SF_SSRC_KNOWN) && j->ssrc != s->ssrc);
+		if (MXP_UNLIKELY(other && (f & SF_KDR)))
 			return srtp_other_ssrc(s, j->ssrc);
 		k = key_for_mki(s, mki);
 		if (MXP_UNLIKELY(k == NULL))
@@ -337,13 +338,11 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 			return MXP_SRTP_R_KEY_EXHAUSTED;
 	}
 	j->k = k;
-	j->ck = srtp_key_ck(k, rtcp);
-	j->salt = rtcp ? k->rtcp_salt : k->rtp_salt;
-	if (MXP_UNLIKELY(s->flags & SF_KDR) && kdr_r(k, j->index) != k->kdr_r[rtcp]) {
+	if (MXP_UNLIKELY(f & SF_KDR) && kdr_r(k, j->index) != k->kdr_r[rtcp]) {
 		j->defer = true;
 		return MXP_SRTP_R_OK;
 	}
-	fill_op(j, rtcp, mode);
+	fill_op(j, rtcp, mode, srtp_key_ck(k, rtcp), rtcp ? k->rtcp_salt : k->rtp_salt);
 	return MXP_SRTP_R_OK;
 }
 
@@ -541,9 +540,7 @@ run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 		/* Cannot happen with a working driver; drop rather than use wrong keys. */
 		return MXP_SRTP_R_NO_KEY;
 	}
-	j->ck = &tmp;
-	j->salt = salt;
-	fill_op(j, rtcp, mode);
+	fill_op(j, rtcp, mode, &tmp, salt);
 	if (mode == M_PROTECT) {
 		crypto_protect(drv, j->aead ? NULL : &op, !j->aead, j->aead ? &op : NULL, j->aead);
 		finish_protect(j, rtcp);

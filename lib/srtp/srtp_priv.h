@@ -122,18 +122,19 @@ struct mxp_srtp_stream {
 	const struct mxp_crypto_driver *drv; /* of the keys (NULL before the first) */
 	uint64_t rtp_top;       /* SF_RTP_STARTED: highest SRTP index; else ROC of the first << 16 */
 	uint32_t ssrc;
-	uint32_t magic;
+	uint16_t magic;
 	uint16_t window;        /* replay window in packets */
-	uint8_t wmask;          /* ring words - 1 (a power of two - 1) */
+	uint16_t wbits;         /* ring bits - 1: words * 64 - 1 (words a power of two) */
 	uint8_t flags;          /* SF_* */
 	uint8_t mki_len;        /* MKI length of every key (0: none) */
 	int8_t active;          /* slot protect uses (inbound: the key without MKI); -1: none */
 	uint8_t tag_len;        /* SRTP tag */
 	uint8_t rtcp_tag_len;   /* SRTCP tag */
+	uint8_t wmask;          /* ring words - 1 */
 	/* line 1 */
 	uint64_t srtp_pkts[2];  /* [0] protected (outbound) or unprotected (inbound), [1] verified */
 	uint64_t bytes;         /* RTP/RTCP bytes before protect, after unprotect (or verified) */
-	uint64_t ring[];        /* SRTP ring, SRTCP ring (wmask + 1 words each), cold part */
+	uint64_t ring[];        /* SRTP ring, SRTCP ring (srtp_ring_words() each), cold part */
 };
 
 struct srtp_stream_cold {
@@ -145,7 +146,7 @@ struct srtp_stream_cold {
 	uint32_t drops[MXP_SRTP_R_COUNT];
 };
 
-#define SRTP_STREAM_MAGIC 0x5354524du /* "STRM" */
+#define SRTP_STREAM_MAGIC 0x5354u /* "ST" */
 
 _Static_assert(offsetof(struct mxp_srtp_stream, srtp_pkts) == 64, "stream line 0");
 _Static_assert(sizeof(struct mxp_srtp_stream) == 88, "stream header");
@@ -173,16 +174,23 @@ srtp_stream_bytes(uint32_t window)
 	((sizeof(struct mxp_srtp_stream) + 2 * 8 * SRTP_RWIN_MAX_WORDS + \
 	  sizeof(struct srtp_stream_cold) + 63) & ~(size_t)63)
 
+/* Words of each replay ring of a stream. */
+static inline uint32_t
+srtp_ring_words(const struct mxp_srtp_stream *s)
+{
+	return (uint32_t)s->wmask + 1;
+}
+
 static inline struct srtp_stream_cold *
 srtp_cold(const struct mxp_srtp_stream *s)
 {
-	return (struct srtp_stream_cold *)(uintptr_t)(s->ring + 2 * ((uint32_t)s->wmask + 1));
+	return (struct srtp_stream_cold *)(uintptr_t)(s->ring + 2 * srtp_ring_words(s));
 }
 
 static inline uint64_t *
 srtp_rtcp_ring(const struct mxp_srtp_stream *s)
 {
-	return (uint64_t *)(uintptr_t)(s->ring + (uint32_t)s->wmask + 1);
+	return (uint64_t *)(uintptr_t)(s->ring + srtp_ring_words(s));
 }
 
 /* --- contexts ------------------------------------------------------------------------------ */
@@ -416,7 +424,7 @@ srtp_rwin_check(const struct mxp_srtp_stream *s, const uint64_t *bits, bool star
 		return MXP_SRTP_R_OK;
 	if (top - idx >= s->window)
 		return MXP_SRTP_R_TOO_OLD;
-	uint64_t bit = idx & ((uint64_t)s->wmask << 6 | 63);
+	uint64_t bit = idx & s->wbits;
 	if (bits[bit >> 6] & (UINT64_C(1) << (bit & 63)))
 		return MXP_SRTP_R_REPLAY;
 	return MXP_SRTP_R_OK;
@@ -442,7 +450,7 @@ srtp_rwin_commit(const struct mxp_srtp_stream *s, uint64_t *bits, bool started, 
 		}
 		top = idx;
 	}
-	uint64_t bit = idx & ((uint64_t)wmask << 6 | 63);
+	uint64_t bit = idx & s->wbits;
 	bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
 	return top;
 }
@@ -457,8 +465,10 @@ srtp_rtp_check(const struct mxp_srtp_stream *s, uint64_t idx)
 static inline void
 srtp_rtp_commit(struct mxp_srtp_stream *s, uint64_t idx)
 {
-	s->rtp_top = srtp_rwin_commit(s, s->ring, s->flags & SF_RTP_STARTED, s->rtp_top, idx);
-	s->flags |= SF_RTP_STARTED;
+	bool started = s->flags & SF_RTP_STARTED;
+	s->rtp_top = srtp_rwin_commit(s, s->ring, started, s->rtp_top, idx);
+	if (MXP_UNLIKELY(!started))
+		s->flags |= SF_RTP_STARTED;
 }
 
 /* The SRTCP window of an inbound stream. */
@@ -473,9 +483,10 @@ static inline void
 srtp_rtcp_commit(struct mxp_srtp_stream *s, uint64_t idx)
 {
 	struct srtp_stream_cold *x = srtp_cold(s);
-	x->rtcp_idx = (uint32_t)srtp_rwin_commit(s, srtp_rtcp_ring(s), s->flags & SF_RTCP_STARTED,
-						 x->rtcp_idx, idx);
-	s->flags |= SF_RTCP_STARTED;
+	bool started = s->flags & SF_RTCP_STARTED;
+	x->rtcp_idx = (uint32_t)srtp_rwin_commit(s, srtp_rtcp_ring(s), started, x->rtcp_idx, idx);
+	if (MXP_UNLIKELY(!started))
+		s->flags |= SF_RTCP_STARTED;
 }
 
 /* --- SRTP index estimation (RFC 3711 3.3.1 and appendix A) ---------------------------- */

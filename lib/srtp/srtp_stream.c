@@ -36,6 +36,7 @@ srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params
 	memset(s, 0, srtp_stream_bytes(window));
 	s->active = -1;
 	s->window = (uint16_t)window;
+	s->wbits = (uint16_t)(srtp_rwin_words(window) * 64 - 1);
 	s->wmask = (uint8_t)(srtp_rwin_words(window) - 1);
 	s->flags = (p->dir == MXP_SRTP_OUTBOUND ? SF_OUT : 0) | (p->ssrc_learn ? 0 : SF_SSRC_KNOWN) |
 		   (p->srtcp_unencrypted ? SF_SRTCP_UNENC : 0);

@@ -45,6 +45,48 @@ test_ctx_free(struct mxp_srtp_ctx *c)
 	free(c);
 }
 
+/* Allocate and initialise a key session; aborts on failure (a test bug). */
+static inline struct mxp_srtp_key *
+test_key_new(const struct mxp_srtp_key_params *p)
+{
+	char err[160] = "";
+	size_t n = mxp_srtp_key_size(p->suite, p->driver);
+	struct mxp_srtp_key *k = n ? aligned_alloc(MXP_SRTP_KEY_ALIGN, n) : NULL;
+	if (k == NULL || mxp_srtp_key_init(k, p, err, sizeof(err)) != 0) {
+		printf("# test_key_new: %s\n", err);
+		abort();
+	}
+	return k;
+}
+
+static inline void
+test_key_free(struct mxp_srtp_key *k)
+{
+	mxp_srtp_key_fini(k);
+	free(k);
+}
+
+/* Allocate (exactly mxp_srtp_stream_size() bytes) and initialise a stream. */
+static inline struct mxp_srtp_stream *
+test_stream_new(const struct mxp_srtp_stream_params *p)
+{
+	char err[160] = "";
+	size_t n = mxp_srtp_stream_size(p->replay_window);
+	struct mxp_srtp_stream *s = n ? aligned_alloc(MXP_SRTP_STREAM_ALIGN, n) : NULL;
+	if (s == NULL || mxp_srtp_stream_init(s, p, err, sizeof(err)) != 0) {
+		printf("# test_stream_new: %s\n", err);
+		abort();
+	}
+	return s;
+}
+
+static inline void
+test_stream_free(struct mxp_srtp_stream *s)
+{
+	mxp_srtp_stream_fini(s);
+	free(s);
+}
+
 /* Build an RTP packet: V=2, PT 0, seq, ts, ssrc, payload of n bytes pattern-filled. */
 static inline size_t
 test_rtp(uint8_t *b, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t n, uint8_t fill)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The mbuf burst API: packet located at l2+l3+l4, trailer appended/trimmed, failures moved
- * to the end (in order) with their contexts and reasons, across internal chunk boundaries.
+ * to the end (in order) with their contexts (or streams) and reasons, across internal chunk
+ * boundaries.
  */
 #include <unistd.h>
 
@@ -197,9 +198,112 @@ MXP_TEST(burst_verify_and_rtcp)
 	}
 }
 
+/* Streams sharing one key session through the mbuf API: s[] is permuted with mb[]. */
+MXP_TEST(stream_burst_partition)
+{
+	enum { N = 70 };
+	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(MXP_SRTP_AEAD_AES_128_GCM);
+	struct mxp_srtp_key_params kp = { .suite = si->suite, .key = KEY, .salt = SALT };
+	struct mxp_srtp_key *ko = test_key_new(&kp), *ki = test_key_new(&kp);
+	struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_OUTBOUND, .ssrc = SSRC_A };
+	struct mxp_srtp_stream *oa = test_stream_new(&sp);
+	sp.ssrc = SSRC_B;
+	struct mxp_srtp_stream *ob = test_stream_new(&sp), *nokey = test_stream_new(&sp);
+	sp.dir = MXP_SRTP_INBOUND;
+	struct mxp_srtp_stream *ib = test_stream_new(&sp);
+	sp.ssrc = SSRC_A;
+	struct mxp_srtp_stream *ia = test_stream_new(&sp);
+	mxp_srtp_stream_key_add(oa, ko);
+	mxp_srtp_stream_key_add(ob, ko);
+	mxp_srtp_stream_key_add(ia, ki);
+	mxp_srtp_stream_key_add(ib, ki);
+	struct rte_mbuf *mb[N];
+	struct mxp_srtp_stream *ss[N];
+	uint8_t reason[N];
+	static uint8_t plain[N][300];
+	uint16_t plen[N];
+	for (uint16_t i = 0; i < N; i++) {
+		ss[i] = (i & 1) ? ob : oa;
+		mb[i] = mk(i, (i & 1) ? SSRC_B : SSRC_A, 50 + i);
+		plen[i] = (uint16_t)(12 + 50 + i);
+		memcpy(plain[i], rte_pktmbuf_mtod_offset(mb[i], uint8_t *, HDRS), plen[i]);
+	}
+	/* failures: bad version (3), another stream's SSRC (66, in the second chunk), a
+	 * stream without key (67) */
+	rte_pktmbuf_mtod_offset(mb[3], uint8_t *, HDRS)[0] = 0x40;
+	ss[66] = ob;
+	ss[67] = nokey;
+	uint16_t ok = mxp_srtp_stream_protect_burst(ss, mb, N, reason);
+	MXP_CHECK_EQ(t, ok, N - 3);
+	unsigned int order_ok = 1, stream_ok = 1, len_ok = 1;
+	for (uint16_t i = 0; i < ok; i++) {
+		uint16_t q = seq_of(mb[i]);
+		if (i > 0 && q <= seq_of(mb[i - 1]))
+			order_ok = 0;
+		if (ss[i] != ((q & 1) ? ob : oa) || reason[i] != MXP_SRTP_R_OK)
+			stream_ok = 0;
+		if (rte_pktmbuf_pkt_len(mb[i]) != (uint32_t)(HDRS + plen[q] + si->srtp_tag_len))
+			len_ok = 0;
+	}
+	MXP_CHECK(t, order_ok);
+	MXP_CHECK(t, stream_ok);
+	MXP_CHECK(t, len_ok);
+	MXP_CHECK_EQ(t, seq_of(mb[ok]), 3);
+	MXP_CHECK_EQ(t, reason[ok], MXP_SRTP_R_BAD_HEADER);
+	MXP_CHECK(t, ss[ok] == ob);
+	MXP_CHECK_EQ(t, seq_of(mb[ok + 1]), 66);
+	MXP_CHECK_EQ(t, reason[ok + 1], MXP_SRTP_R_SSRC_MISMATCH);
+	MXP_CHECK(t, ss[ok + 1] == ob);
+	MXP_CHECK_EQ(t, seq_of(mb[ok + 2]), 67);
+	MXP_CHECK_EQ(t, reason[ok + 2], MXP_SRTP_R_NO_KEY);
+	MXP_CHECK(t, ss[ok + 2] == nokey);
+	/* the receivers, one session, unprotect what went out */
+	for (uint16_t i = 0; i < ok; i++)
+		ss[i] = (seq_of(mb[i]) & 1) ? ib : ia;
+	MXP_CHECK_EQ(t, mxp_srtp_stream_unprotect_burst(ss, mb, ok, reason), ok);
+	unsigned int same = 1;
+	for (uint16_t i = 0; i < ok; i++) {
+		uint16_t q = seq_of(mb[i]);
+		if (rte_pktmbuf_pkt_len(mb[i]) != (uint32_t)(HDRS + plen[q]) ||
+		    memcmp(rte_pktmbuf_mtod_offset(mb[i], uint8_t *, HDRS), plain[q], plen[q]) != 0)
+			same = 0;
+	}
+	MXP_CHECK(t, same);
+	struct mxp_srtp_stats st;
+	mxp_srtp_stream_stats(ob, &st);
+	MXP_CHECK_EQ(t, st.drops[MXP_SRTP_R_BAD_HEADER] + st.drops[MXP_SRTP_R_SSRC_MISMATCH], 2);
+	struct mxp_srtp_key_info info;
+	mxp_srtp_key_info(ki, &info);
+	MXP_CHECK_EQ(t, info.srtp_used, ok);
+	/* SRTCP and verify through the stream burst API */
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, HDRS + 32);
+	if (p == NULL)
+		abort();
+	test_rtcp(p + HDRS, SSRC_A, 3);
+	m->l2_len = 14;
+	m->l3_len = 20;
+	m->l4_len = 8;
+	struct mxp_srtp_stream *one = oa;
+	MXP_CHECK_EQ(t, mxp_srtcp_stream_protect_burst(&one, &m, 1, reason), 1);
+	one = ia;
+	MXP_CHECK_EQ(t, mxp_srtcp_stream_verify_burst(&one, &m, 1, reason), 1);
+	MXP_CHECK_EQ(t, mxp_srtcp_stream_unprotect_burst(&one, &m, 1, reason), 0);
+	MXP_CHECK_EQ(t, reason[0], MXP_SRTP_R_REPLAY);
+	rte_pktmbuf_free(m);
+	for (uint16_t i = 0; i < N; i++)
+		rte_pktmbuf_free(mb[i]);
+	struct mxp_srtp_stream *all[] = { oa, ob, nokey, ia, ib };
+	for (size_t i = 0; i < MXP_NCASES(all); i++)
+		test_stream_free(all[i]);
+	test_key_free(ko);
+	test_key_free(ki);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(burst_partition),
 	MXP_CASE(burst_verify_and_rtcp),
+	MXP_CASE(stream_burst_partition),
 };
 
 /* mxp_test_eal_init() leaves its runtime directory behind: remove it at exit. */
