@@ -799,7 +799,21 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	s->ts = (uint32_t)ts;
 	s->len = pkt->len;
 	s->codec = (uint8_t)(codec | (pkt->marker ? JB_MARKER : 0));
-	s->level = pkt->level <= 127 ? pkt->level : MXP_MEDIA_LEVEL_NONE;
+	if (pkt->level <= 127) {
+		s->level = pkt->level;
+	} else if ((codec == MXP_MEDIA_CODEC_PCMU || codec == MXP_MEDIA_CODEC_PCMA) &&
+		   pkt->len == l->n_ts) {
+		/* A G.711 packet of one frame without an RFC 6464 level: measured now, while
+		 * the payload is in cache (it was just decrypted). The tick's fast path then
+		 * needs only this byte for a leg that does not speak, not the payload, which
+		 * would be cold by then. The same value the tick would compute. */
+		s->level = media_level_from_energy(
+			mxp_media_g711_energy(pkt->payload, pkt->len,
+					      codec == MXP_MEDIA_CODEC_PCMU),
+			pkt->len);
+	} else {
+		s->level = MXP_MEDIA_LEVEL_NONE;
+	}
 	l->n_buffered++;
 	l->dtx = false;
 	if (l->act_idx < 0 && l->mixer != NULL)
@@ -1426,15 +1440,15 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	if (act == ACT_NONE && fifo_len(l) == 0 && s->slot != NULL && s->ts == l->play_ts &&
 	    (s->codec == MXP_MEDIA_CODEC_PCMU || s->codec == MXP_MEDIA_CODEC_PCMA) &&
 	    s->len == n_s && s->codec == l->cur_codec && l->plc.erased == 0 && !l->declick) {
-		const uint8_t *pl = jb_payload(s->slot);
-		uint8_t lv = s->slot->level != MXP_MEDIA_LEVEL_NONE ?
-				     s->slot->level :
-				     media_level_from_energy(
-					     mxp_media_g711_energy(pl, s->len,
-								   s->codec == MXP_MEDIA_CODEC_PCMU),
-					     s->len);
+		uint8_t lv = s->slot->level;
+		if (lv == MXP_MEDIA_LEVEL_NONE)
+			lv = media_level_from_energy(
+				mxp_media_g711_energy(jb_payload(s->slot), s->len,
+						      s->codec == MXP_MEDIA_CODEC_PCMU),
+				s->len);
 		vad_update(l, lv);
 		if (l->speaking || l->talker_slot >= 0) {
+			const uint8_t *pl = jb_payload(s->slot); /* read only when decoded */
 			int16_t *x = samples_append(l, s->len);
 			decode_part(l, s->codec, pl, 0, s->len, x);
 			media_plc_good(&l->plc, x, x, s->len); /* no erasure to end here */
