@@ -54,6 +54,9 @@
 
 #define BURST 32
 #define POOL 2048
+
+/* packets per call; the -b sweep varies it (a power of two up to BURST) */
+static unsigned int burst = BURST;
 #define SSRC 0x11223344u
 #define MAXPKT 1280
 
@@ -116,7 +119,7 @@ static void
 touch(unsigned int at, bool mbuf)
 {
 	uint8_t x = 0;
-	for (unsigned int i = at; i < at + BURST; i++) {
+	for (unsigned int i = at; i < at + burst; i++) {
 		if (mbuf)
 			x ^= rte_pktmbuf_mtod(mbufs[i], uint8_t *)[42] ^ (uint8_t)mbufs[i]->l2_len;
 		else
@@ -325,20 +328,20 @@ bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv, b
 		if (stream) {
 			k = key_new(s, drv, NULL);
 			st = stream_new(dir, SSRC, k, NULL);
-			for (int i = 0; i < BURST; i++)
+			for (unsigned int i = 0; i < burst; i++)
 				ss[i] = st;
 		} else
 #endif
 		{
 			c = ctx_new(s, dir, drv);
-			for (int i = 0; i < BURST; i++)
+			for (unsigned int i = 0; i < burst; i++)
 				cs[i] = c;
 		}
 		uint64_t cyc = 0;
-		for (unsigned int at = 0; at < POOL; at += BURST) {
+		for (unsigned int at = 0; at < POOL; at += burst) {
 			touch(at, false);
 			uint64_t c0 = __rdtsc();
-			for (int i = 0; i < BURST; i++) {
+			for (unsigned int i = 0; i < burst; i++) {
 				pk[i].data = work[at + i];
 				pk[i].len = work_len[at + i];
 				pk[i].room = MAXPKT - work_len[at + i];
@@ -346,13 +349,13 @@ bench_mxp(enum mxp_srtp_suite s, size_t size, bool unprotect, const char *drv, b
 			uint16_t ok;
 #if MXP_SRTP_API_VERSION >= 2
 			if (stream)
-				ok = unprotect ? mxp_srtp_stream_unprotect_pkts(ss, pk, BURST, r) :
-						 mxp_srtp_stream_protect_pkts(ss, pk, BURST, r);
+				ok = unprotect ? mxp_srtp_stream_unprotect_pkts(ss, pk, (uint16_t)burst, r) :
+						 mxp_srtp_stream_protect_pkts(ss, pk, (uint16_t)burst, r);
 			else
 #endif
-				ok = unprotect ? mxp_srtp_unprotect_pkts(cs, pk, BURST, r) :
-						 mxp_srtp_protect_pkts(cs, pk, BURST, r);
-			if (ok != BURST) {
+				ok = unprotect ? mxp_srtp_unprotect_pkts(cs, pk, (uint16_t)burst, r) :
+						 mxp_srtp_protect_pkts(cs, pk, (uint16_t)burst, r);
+			if (ok != burst) {
 				fprintf(stderr, "bench_srtp: %s failed: %s\n", drv,
 					mxp_srtp_reason_name(r[0]));
 				exit(1);
@@ -795,11 +798,11 @@ bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 	while (t < budget) {
 		restore(false, size);
 		uint64_t cyc = 0;
-		for (unsigned int at = 0; at < POOL; at += BURST) {
+		for (unsigned int at = 0; at < POOL; at += burst) {
 			touch(at, false);
 			uint64_t c0 = __rdtsc();
 			if (mode == 0) {
-				for (int i = 0; i < BURST; i++) {
+				for (unsigned int i = 0; i < burst; i++) {
 					IMB_JOB *j = &jobs[i];
 					uint8_t *p = work[at + i];
 					j->src = p;
@@ -818,16 +821,16 @@ bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 					j->u.HMAC._hashed_auth_key_xor_opad = opad;
 				}
 				if (unprotect) {
-					IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, BURST, IMB_AUTH_HMAC_SHA_1);
-					IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, BURST, IMB_CIPHER_CNTR,
+					IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, burst, IMB_AUTH_HMAC_SHA_1);
+					IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, burst, IMB_CIPHER_CNTR,
 									IMB_DIR_ENCRYPT, ks);
 				} else {
-					IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, BURST, IMB_CIPHER_CNTR,
+					IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, burst, IMB_CIPHER_CNTR,
 									IMB_DIR_ENCRYPT, ks);
-					IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, BURST, IMB_AUTH_HMAC_SHA_1);
+					IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, burst, IMB_AUTH_HMAC_SHA_1);
 				}
 			} else if (mode == 1) {
-				for (int i = 0; i < BURST; i++) {
+				for (unsigned int i = 0; i < burst; i++) {
 					uint8_t *p = work[at + i];
 					IMB_JOB *j = IMB_GET_NEXT_JOB(mgr);
 					j->src = p;
@@ -858,10 +861,10 @@ bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 					;
 			} else if (mode == 3) {
 				IMB_JOB *jp[BURST], *fin[BURST];
-				uint32_t got = IMB_GET_NEXT_BURST(mgr, BURST, jp);
-				if (got < BURST) {
-					IMB_FLUSH_BURST(mgr, BURST, fin);
-					got = IMB_GET_NEXT_BURST(mgr, BURST, jp);
+				uint32_t got = IMB_GET_NEXT_BURST(mgr, burst, jp);
+				if (got < burst) {
+					IMB_FLUSH_BURST(mgr, burst, fin);
+					got = IMB_GET_NEXT_BURST(mgr, burst, jp);
 				}
 				for (uint32_t i = 0; i < got; i++) {
 					uint8_t *p = work[at + i];
@@ -892,7 +895,7 @@ bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 					IMB_FLUSH_BURST(mgr, got - c, fin);
 			} else {
 				struct gcm_context_data g;
-				for (int i = 0; i < BURST; i++) {
+				for (unsigned int i = 0; i < burst; i++) {
 					uint8_t *p = work[at + i];
 					if (key_len == 16 && unprotect)
 						IMB_AES128_GCM_DEC(mgr, &gkey, &g, p + 12, p + 12, clen,
@@ -1123,6 +1126,75 @@ run_group(const struct mxp_srtp_suite_info *si, size_t size, bool un, const char
 			add(si->name, size, un, r[i].name, r[i].best);
 }
 
+/*
+ * -b: the cost of a packet by the number of packets per call, AES_CM_128_HMAC_SHA1_80, 172
+ * bytes, one stream. A worker rarely has 32 packets of one direction at hand: a mix tick
+ * protects the few streams of one conference, a lightly loaded port returns a handful of
+ * packets per poll. intel-ipsec-mb's AVX-512 multi-buffer HMAC-SHA1 runs 16 lanes whether
+ * or not they are full, so small bursts cost it much more per packet; the ipsec_mb driver
+ * hands bursts of fewer than 16 to an SSE manager that hashes with the SHA extensions.
+ * Columns: our engine with each driver, and intel-ipsec-mb's AVX-512 manager alone (cipher
+ * burst then hash burst, no SRTP work: what the driver did for every burst size before).
+ * Each figure is the best of ROUNDS interleaved rounds, in ns a packet.
+ */
+static void
+burst_sweep(void)
+{
+	static const unsigned int sizes[] = { 1, 2, 4, 8, 16, 32 };
+	enum mxp_srtp_suite s = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	double keep = budget;
+	struct {
+		unsigned int burst;
+		bool un;
+		double ns[4]; /* ipsec_mb, openssl, avx512 manager alone, libsrtp2 */
+	} res[12];
+	unsigned int nres = 0;
+
+	budget = keep / ROUNDS;
+	make_plain(172);
+	make_wire(s, 172);
+	printf("%-6s %-9s %14s %14s %20s %14s   (ns a packet)\n", "burst", "op", "mxp/ipsec_mb",
+	       "mxp/openssl", "imb-avx512-alone", "libsrtp2");
+	for (unsigned int z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		for (int un = 0; un <= 1; un++) {
+			double best[4] = { 0, 0, 0, 0 };
+			burst = sizes[z];
+			for (int round = 0; round < ROUNDS; round++) {
+				double v[4] = { bench_mxp(s, 172, un, "ipsec_mb", true),
+						bench_mxp(s, 172, un, "openssl", true), 0, 0 };
+#if MXP_HAVE_IPSEC_MB
+				v[2] = bench_ceiling(16, 172, un, 0);
+#endif
+#if MXP_HAVE_LIBSRTP2
+				v[3] = bench_libsrtp(s, 172, un);
+#endif
+				for (int k = 0; k < 4; k++)
+					if (v[k] > best[k])
+						best[k] = v[k];
+			}
+			res[nres].burst = burst;
+			res[nres].un = un;
+			for (int k = 0; k < 4; k++)
+				res[nres].ns[k] = best[k] > 0 ? 1e3 / best[k] : 0;
+			printf("%-6u %-9s %14.1f %14.1f %20.1f %14.1f\n", burst,
+			       un ? "unprotect" : "protect", res[nres].ns[0], res[nres].ns[1],
+			       res[nres].ns[2], res[nres].ns[3]);
+			fflush(stdout);
+			nres++;
+		}
+	}
+	burst = BURST;
+	budget = keep;
+	printf("{\"bench\":\"srtp_burst\",\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"bytes\":172,"
+	       "\"unit\":\"ns_per_packet\",\"rows\":[");
+	for (unsigned int i = 0; i < nres; i++)
+		printf("%s{\"burst\":%u,\"op\":\"%s\",\"ipsec_mb\":%.1f,\"openssl\":%.1f,"
+		       "\"imb_avx512_alone\":%.1f,\"libsrtp2\":%.1f}",
+		       i ? "," : "", res[i].burst, res[i].un ? "unprotect" : "protect", res[i].ns[0],
+		       res[i].ns[1], res[i].ns[2], res[i].ns[3]);
+	printf("]}\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1130,10 +1202,13 @@ main(int argc, char **argv)
 	bool quick = false;
 	int opt;
 
-	bool mbuf = false;
+	bool mbuf = false, sweep = false;
 
-	while ((opt = getopt(argc, argv, "t:s:qi:o:mn:h")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:qi:o:mn:bh")) != -1) {
 		switch (opt) {
+		case 'b':
+			sweep = true; /* only the cost by burst size */
+			break;
 		case 'n':
 			nmany = (unsigned int)atoi(optarg); /* streams of the many-streams rows */
 			break;
@@ -1158,7 +1233,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 				"usage: %s [-t seconds-per-measurement] [-s suite] [-q] [-i impl-prefix] "
-				"[-o protect|unprotect] [-m] [-n streams (0: no many-streams rows)]\n"
+				"[-o protect|unprotect] [-m] [-n streams (0: no many-streams rows)] [-b]\n"
 				"Pin it: taskset -c 1 %s\n", argv[0], argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -1185,6 +1260,10 @@ main(int argc, char **argv)
 	printf("# bench_srtp: cpu %d, affinity %d cpu(s)%s, burst %d, pool %d, %.2f s per row\n",
 	       cpu, ncpu, ncpu == 1 ? "" : " (NOT PINNED: use taskset -c N)", BURST, POOL, budget);
 	printf("# drivers: %s\n", mxp_srtp_drivers());
+	if (sweep) {
+		burst_sweep();
+		return 0;
+	}
 	for (int i = 0; i < 5; i++)
 		probe();
 	printf("# probe (ceiling, AES-128-CTR+HMAC-SHA1, 172 B): %.2f Mpps; groups are redone "

@@ -440,12 +440,79 @@ MXP_TEST(verify_libsrtp_packets)
 	}
 }
 
+/*
+ * Every burst size from 1 to 32, both ways: the ipsec_mb driver hashes bursts of fewer than
+ * 16 packets with the SHA extensions and larger ones with the multi-buffer lanes; packets
+ * protected in bursts of each size must verify in libsrtp2, and libsrtp2's packets must
+ * unprotect in bursts of each size, with every HMAC suite and driver.
+ */
+MXP_TEST(every_burst_size)
+{
+	struct lib_key keys[2];
+	make_plain(100);
+	for (size_t s = 0; s < N_TEST_SUITES; s++) {
+		for (size_t d = 0; d < N_TEST_DRIVERS; d++) {
+			unsigned int wrong_out = 0, wrong_in = 0, bursts = 0;
+			for (uint16_t n = 1; n <= 32; n++) {
+				/* fresh sessions per size: packets 0..n-1, one burst each way */
+				struct mxp_srtp_ctx *tx = mxp_session(test_suites[s], MXP_SRTP_OUTBOUND,
+								      test_drivers[d], 0, 1, false);
+				struct mxp_srtp_ctx *rx = mxp_session(test_suites[s], MXP_SRTP_INBOUND,
+								      test_drivers[d], 0, 1, false);
+				srtp_t lrx = lib_session(test_suites[s], true, 0, 1, false, keys);
+				srtp_t ltx = lib_session(test_suites[s], false, 0, 1, false, keys);
+				struct mxp_srtp_ctx *cs[32];
+				struct mxp_srtp_pkt pk[32];
+				uint8_t r[32], lw[32][480];
+				/* ours out, libsrtp2 in */
+				for (uint16_t i = 0; i < n; i++) {
+					memcpy(wire[i], plain[i], plain_len[i]);
+					pk[i] = (struct mxp_srtp_pkt){
+						.data = wire[i], .len = (uint32_t)plain_len[i],
+						.room = (uint32_t)(sizeof(wire[0]) - plain_len[i]) };
+					cs[i] = tx;
+				}
+				MXP_CHECK_EQ(t, mxp_srtp_protect_pkts(cs, pk, n, r), n);
+				for (uint16_t i = 0; i < n; i++) {
+					int len = (int)pk[i].len;
+					wrong_out += srtp_unprotect(lrx, wire[i], &len) != srtp_err_status_ok ||
+						     (size_t)len != plain_len[i] ||
+						     memcmp(wire[i], plain[i], (size_t)len) != 0;
+				}
+				/* libsrtp2 out, ours in */
+				for (uint16_t i = 0; i < n; i++) {
+					int len = (int)plain_len[i];
+					memcpy(lw[i], plain[i], (size_t)len);
+					if (srtp_protect(ltx, lw[i], &len) != srtp_err_status_ok)
+						abort();
+					pk[i] = (struct mxp_srtp_pkt){ .data = lw[i], .len = (uint32_t)len,
+								       .room = 0 };
+					cs[i] = rx;
+				}
+				MXP_CHECK_EQ(t, mxp_srtp_unprotect_pkts(cs, pk, n, r), n);
+				for (uint16_t i = 0; i < n; i++)
+					wrong_in += pk[i].len != plain_len[i] ||
+						    memcmp(lw[i], plain[i], plain_len[i]) != 0;
+				bursts++;
+				srtp_dealloc(lrx);
+				srtp_dealloc(ltx);
+				test_ctx_free(tx);
+				test_ctx_free(rx);
+			}
+			MXP_CHECK_EQ(t, bursts, 32u);
+			CHECK_ZERO(t, wrong_out);
+			CHECK_ZERO(t, wrong_in);
+		}
+	}
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(libsrtp_to_mxp),
 	MXP_CASE(mxp_to_libsrtp),
 	MXP_CASE(srtcp_both_ways),
 	MXP_CASE(mki_rekey_both_ways),
 	MXP_CASE(verify_libsrtp_packets),
+	MXP_CASE(every_burst_size),
 };
 
 int
