@@ -62,6 +62,7 @@ struct run {
 	uint64_t max_backlog;        /* most packets arrived and not yet taken */
 	uint64_t max_poll_cyc;       /* the longest mxp_conf_worker_poll() */
 	uint64_t max_gap_cyc;        /* the longest turn of the loop (a poll, or a burst) */
+	uint64_t idle_cyc, window_cyc; /* after the warm-up: turns that found nothing to do */
 	uint64_t jb_late, jb_lost;   /* the legs' jitter buffers: too late, lost (concealed) */
 	double setup_s;
 	struct mxp_conf_memory mem;  /* after set-up */
@@ -223,13 +224,20 @@ run_one(struct run *r)
 	 * 32, then the worker polls, as on a NIC queue.
 	 */
 	uint64_t total = (uint64_t)np * r->ticks, next = 0, prev = rte_rdtsc();
+	uint64_t warm_end = (uint64_t)np * r->warm_ticks, w0 = 0;
+	uint64_t idle_max = hz / 1000000; /* a turn under 1 us did nothing (a tick costs more) */
 	while (next < total) {
 		uint64_t now = rte_rdtsc();
 		if (now - prev > r->max_gap_cyc)
 			r->max_gap_cyc = now - prev;
 		prev = now;
+		if (w0 == 0 && next >= warm_end)
+			w0 = now;
 		if (now < t0 + next * tick / np) {
 			timed_poll(w, r);
+			uint64_t d = rte_rdtsc() - now;
+			if (w0 != 0 && d < idle_max)
+				r->idle_cyc += d;
 			continue;
 		}
 		{
@@ -262,6 +270,7 @@ run_one(struct run *r)
 			timed_poll(w, r); /* flushes, then timers: as worker.c after a burst */
 		}
 	}
+	r->window_cyc = w0 ? rte_rdtsc() - w0 : 0;
 	/* two more ticks to mix what arrived last */
 	uint64_t end = t0 + (uint64_t)(r->ticks + 2) * tick;
 	while (rte_rdtsc() < end)
@@ -313,26 +322,33 @@ passed(const struct run *r)
 	       r->jb_late + r->jb_lost <= r->expected / 1000;
 }
 
+/* The share of the core the worker's calls used after the warm-up (1 - idle turns). */
+static double
+busy(const struct run *r)
+{
+	return r->window_cyc ? 1.0 - (double)r->idle_cyc / (double)r->window_cyc : 0;
+}
+
 static void
 report(const struct run *r)
 {
 	printf("  %-10s %6u conferences %7u participants: late ticks %llu, accepted %llu/%llu, "
 	       "sent %llu, jitter buffers %llu late %llu lost, rx backlog %llu, longest poll "
-	       "%.0f us, longest turn %.0f us: %s\n",
+	       "%.0f us, longest turn %.0f us, busy %.0f %%: %s\n",
 	       r->group ? "key group" : "individual", r->confs, r->confs * r->legs,
 	       (unsigned long long)r->late_ticks, (unsigned long long)r->accepted,
 	       (unsigned long long)r->expected, (unsigned long long)r->out_pkts,
 	       (unsigned long long)r->jb_late, (unsigned long long)r->jb_lost,
 	       (unsigned long long)r->max_backlog,
 	       (double)r->max_poll_cyc * 1e6 / (double)rte_get_tsc_hz(),
-	       (double)r->max_gap_cyc * 1e6 / (double)rte_get_tsc_hz(),
+	       (double)r->max_gap_cyc * 1e6 / (double)rte_get_tsc_hz(), 100 * busy(r),
 	       passed(r) ? "pass" : r->pool_exhausted ? "FAIL (mbuf pool exhausted)" : "FAIL");
 	fflush(stdout);
 }
 
 /* The largest number of conferences that passes: double until a failure, then bisect. */
 static unsigned int
-search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem)
+search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem, double *busy_best)
 {
 	unsigned int lo = 0, hi = 0, c = 50;
 	for (;;) {
@@ -346,6 +362,7 @@ search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem)
 			break;
 		}
 		lo = c;
+		*busy_best = busy(&r);
 		if (c >= max_confs)
 			return lo;
 		c = c * 2 > max_confs ? max_confs : c * 2;
@@ -356,9 +373,10 @@ search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem)
 		run_one(&r);
 		report(&r);
 		*mem = r.mem;
-		if (passed(&r))
+		if (passed(&r)) {
 			lo = r.confs;
-		else
+			*busy_best = busy(&r);
+		} else
 			hi = r.confs;
 	}
 	return lo;
@@ -418,6 +436,7 @@ main(int argc, char **argv)
 	struct run tmpl = { .legs = legs, .talkers = talkers,
 			    .ticks = (unsigned int)(seconds * 50) + 10, .warm_ticks = 10 };
 	unsigned int best[2] = { 0, 0 };
+	double bz[2] = { 0, 0 }; /* busy share of the core in the best (or the one) run */
 	struct mxp_conf_memory mem[2];
 	memset(mem, 0, sizeof(mem));
 	bool want[2] = { strcmp(keys, "individual") != 0, strcmp(keys, "group") != 0 };
@@ -435,8 +454,9 @@ main(int argc, char **argv)
 			report(&r);
 			mem[g] = r.mem;
 			best[g] = passed(&r) ? confs : 0;
+			bz[g] = busy(&r);
 		} else {
-			best[g] = search(&tmpl, max_p / legs, &mem[g]);
+			best[g] = search(&tmpl, max_p / legs, &mem[g], &bz[g]);
 		}
 	}
 	/* memory per participant: what the system's state occupies, divided by its legs */
@@ -444,11 +464,25 @@ main(int argc, char **argv)
 	for (int g = 0; g < 2; g++)
 		if (mem[g].legs)
 			bpp[g] = (double)mem[g].total_bytes / mem[g].legs;
-	printf("%-34s %14s %14s\n", "keys", "participants", "bytes each");
-	if (want[0])
-		printf("%-34s %14u %14.0f\n", "key group per conference", best[0] * legs, bpp[0]);
-	if (want[1])
-		printf("%-34s %14u %14.0f\n", "individual keys", best[1] * legs, bpp[1]);
+	/*
+	 * CPU per participant: the busy share of the core in that run, over its participants
+	 * and the 50 ticks a second; and what a whole core would carry at that cost (a linear
+	 * projection, less sensitive to the machine's hiccups than the pass/fail search).
+	 */
+	double us_pp[2] = { 0, 0 }, proj[2] = { 0, 0 };
+	unsigned int at[2] = { confs ? confs * legs : best[0] * legs, confs ? confs * legs : best[1] * legs };
+	for (int g = 0; g < 2; g++)
+		if (at[g] && bz[g] > 0) {
+			us_pp[g] = bz[g] * 20000.0 / at[g];
+			proj[g] = at[g] / bz[g];
+		}
+	printf("%-26s %13s %13s %16s %15s %11s\n", "keys", "participants", "busy at it",
+	       "us per part.+tick", "projected/core", "bytes each");
+	for (int g = 0; g < 2; g++)
+		if (want[g])
+			printf("%-26s %13u %12.0f%% %16.3f %15.0f %11.0f\n",
+			       g == 0 ? "key group per conference" : "individual keys", best[g] * legs,
+			       100 * bz[g], us_pp[g], proj[g], bpp[g]);
 	for (int g = 0; g < 2; g++) {
 		const struct mxp_conf_memory *m = &mem[g];
 		if (!want[g] || m->legs == 0)
@@ -466,9 +500,12 @@ main(int argc, char **argv)
 	       "; a figure at the ceiling is a lower bound" : "");
 	printf("{\"benchmark\":\"mix\",\"lcore\":%u,\"legs\":%u,\"talkers\":%u,\"seconds\":%.1f,"
 	       "\"search\":%s,\"group_participants\":%u,\"individual_participants\":%u,"
-	       "\"group_bytes_per_participant\":%.0f,\"individual_bytes_per_participant\":%.0f}\n",
+	       "\"group_bytes_per_participant\":%.0f,\"individual_bytes_per_participant\":%.0f,"
+	       "\"group_busy\":%.3f,\"individual_busy\":%.3f,\"group_us_per_participant_tick\":%.3f,"
+	       "\"individual_us_per_participant_tick\":%.3f,\"group_projected\":%.0f,"
+	       "\"individual_projected\":%.0f}\n",
 	       rte_lcore_id(), legs, talkers, seconds, confs ? "false" : "true", best[0] * legs,
-	       best[1] * legs, bpp[0], bpp[1]);
+	       best[1] * legs, bpp[0], bpp[1], bz[0], bz[1], us_pp[0], us_pp[1], proj[0], proj[1]);
 	rte_eal_cleanup();
 	return 0;
 }
