@@ -780,6 +780,33 @@ ceiling_keys(size_t key_len)
 	IMB_SHA1_ONE_BLOCK(mgr, block, opad);
 }
 
+/* One chained AES-CTR + HMAC-SHA1 job (modes 1 and 3): cipher-then-hash to protect,
+ * hash-then-cipher to unprotect. */
+static void
+chain_fill(IMB_JOB *j, uint8_t *p, uint32_t clen, size_t key_len, const uint8_t *iv,
+	   uint8_t *tag, size_t size, bool unprotect)
+{
+	j->src = p;
+	j->dst = p + 12;
+	j->cipher_start_src_offset_in_bytes = 12;
+	j->msg_len_to_cipher_in_bytes = clen;
+	j->enc_keys = enc_keys;
+	j->dec_keys = enc_keys;
+	j->key_len_in_bytes = key_len;
+	j->iv = iv;
+	j->iv_len_in_bytes = 16;
+	j->cipher_mode = IMB_CIPHER_CNTR;
+	j->cipher_direction = unprotect ? IMB_DIR_DECRYPT : IMB_DIR_ENCRYPT;
+	j->chain_order = unprotect ? IMB_ORDER_HASH_CIPHER : IMB_ORDER_CIPHER_HASH;
+	j->hash_alg = IMB_AUTH_HMAC_SHA_1;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = size + 4;
+	j->auth_tag_output = tag;
+	j->auth_tag_output_len_in_bytes = 20;
+	j->u.HMAC._hashed_auth_key_xor_ipad = ipad;
+	j->u.HMAC._hashed_auth_key_xor_opad = opad;
+}
+
 /*
  * mode 0: cipher burst + hash burst; 1: chained jobs through the job API; 2: GCM direct;
  * 3: chained jobs (cipher-then-hash to protect, hash-then-cipher to unprotect) through the
@@ -833,26 +860,7 @@ bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 				for (unsigned int i = 0; i < burst; i++) {
 					uint8_t *p = work[at + i];
 					IMB_JOB *j = IMB_GET_NEXT_JOB(mgr);
-					j->src = p;
-					j->dst = p + 12;
-					j->cipher_start_src_offset_in_bytes = 12;
-					j->msg_len_to_cipher_in_bytes = clen;
-					j->enc_keys = enc_keys;
-					j->dec_keys = enc_keys;
-					j->key_len_in_bytes = key_len;
-					j->iv = ivs[i];
-					j->iv_len_in_bytes = 16;
-					j->cipher_mode = IMB_CIPHER_CNTR;
-					j->cipher_direction = unprotect ? IMB_DIR_DECRYPT : IMB_DIR_ENCRYPT;
-					j->chain_order = unprotect ? IMB_ORDER_HASH_CIPHER :
-								     IMB_ORDER_CIPHER_HASH;
-					j->hash_alg = IMB_AUTH_HMAC_SHA_1;
-					j->hash_start_src_offset_in_bytes = 0;
-					j->msg_len_to_hash_in_bytes = size + 4;
-					j->auth_tag_output = tags[i];
-					j->auth_tag_output_len_in_bytes = 20;
-					j->u.HMAC._hashed_auth_key_xor_ipad = ipad;
-					j->u.HMAC._hashed_auth_key_xor_opad = opad;
+					chain_fill(j, p, clen, key_len, ivs[i], tags[i], size, unprotect);
 					j = IMB_SUBMIT_JOB_NOCHECK(mgr);
 					while (j != NULL)
 						j = IMB_GET_COMPLETED_JOB(mgr);
@@ -869,26 +877,7 @@ bench_ceiling(size_t key_len, size_t size, bool unprotect, int mode)
 				for (uint32_t i = 0; i < got; i++) {
 					uint8_t *p = work[at + i];
 					IMB_JOB *j = jp[i];
-					j->src = p;
-					j->dst = p + 12;
-					j->cipher_start_src_offset_in_bytes = 12;
-					j->msg_len_to_cipher_in_bytes = clen;
-					j->enc_keys = enc_keys;
-					j->dec_keys = enc_keys;
-					j->key_len_in_bytes = key_len;
-					j->iv = ivs[i];
-					j->iv_len_in_bytes = 16;
-					j->cipher_mode = IMB_CIPHER_CNTR;
-					j->cipher_direction = unprotect ? IMB_DIR_DECRYPT : IMB_DIR_ENCRYPT;
-					j->chain_order = unprotect ? IMB_ORDER_HASH_CIPHER :
-								     IMB_ORDER_CIPHER_HASH;
-					j->hash_alg = IMB_AUTH_HMAC_SHA_1;
-					j->hash_start_src_offset_in_bytes = 0;
-					j->msg_len_to_hash_in_bytes = size + 4;
-					j->auth_tag_output = tags[i];
-					j->auth_tag_output_len_in_bytes = 20;
-					j->u.HMAC._hashed_auth_key_xor_ipad = ipad;
-					j->u.HMAC._hashed_auth_key_xor_opad = opad;
+					chain_fill(j, p, clen, key_len, ivs[i], tags[i], size, unprotect);
 				}
 				uint32_t c = IMB_SUBMIT_BURST_NOCHECK(mgr, got, jp);
 				if (c < got)
