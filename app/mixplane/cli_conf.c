@@ -450,7 +450,7 @@ mxp_cli_leg_set(struct cli_req *r, int i)
 		} else if (!strcmp(k, "remote")) {
 			if (parse_remote(r, i + 1, &m.remote, &m.remote_port))
 				return fail(r, MXP_CTL_USAGE, "remote: expected ADDRESS PORT");
-			m.remote_rtcp_port = (uint16_t)(m.remote_port + 1);
+			m.remote_rtcp_port = 0; /* the leg's rule: its RTP port with rtcp-mux, else + 1 */
 			m.set_remote = true;
 			i += 2;
 		} else if (!strcmp(k, "strict") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {

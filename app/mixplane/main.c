@@ -433,6 +433,23 @@ main(int argc, char **argv)
 		}
 	}
 
+	/*
+	 * Before any control command: a command for a worker that has not attached yet runs on
+	 * the control core, which must not overlap the worker's first polls. A worker that
+	 * fails to attach returns at once (and says why).
+	 */
+	for (uint16_t i = 0; i < mxp.nb_workers; i++) {
+		int a;
+		while ((a = __atomic_load_n(&mxp.workers[i]->attach, __ATOMIC_ACQUIRE)) == 0)
+			rte_delay_us_sleep(100);
+		if (a < 0) {
+			snprintf(err, sizeof(err), "worker %u did not attach to the conferences", i);
+			__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
+			rte_eal_mp_wait_lcore();
+			goto fail;
+		}
+	}
+
 	/* After the workers run: ServiceChange needs a worker to transmit. */
 	r = mxp_mp_plane_init(err, sizeof(err));
 	if (r != 0) {

@@ -169,6 +169,7 @@ struct mxp_worker {
 	struct rte_ring *tx_ring; /**< control core → this worker: frames to send */
 	struct mxp_txbuf tx[MXP_MAX_PORTS];
 	struct mxp_conf_worker *cw;  /**< this worker's conferences */
+	int attach;                  /**< 0 starting, 1 attached, -1 failed (main waits for it) */
 	struct mxp_worker_stats st;
 } __rte_cache_aligned;
 

@@ -821,7 +821,7 @@ plan_leg(uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream 
 			m->set_remote = true;
 			m->remote = ip;
 			m->remote_port = rs->port;
-			m->remote_rtcp_port = li->rtcp_mux ? rs->port : (uint16_t)(rs->port + 1);
+			m->remote_rtcp_port = 0; /* lib/conf: the RTP port with rtcp-mux, else + 1 */
 		}
 	}
 	pl->has_base = m->set_mode || m->set_strict || m->set_mute || m->set_remote;

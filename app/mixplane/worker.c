@@ -289,6 +289,7 @@ mxp_worker_main(void *arg)
 					       .neigh_gen = &mxp_neigh_gen };
 
 	w->cw = mxp_conf_worker_attach(mxp.conf, w->idx, &io, w, w->st.drops);
+	__atomic_store_n(&w->attach, w->cw ? 1 : -1, __ATOMIC_RELEASE);
 	if (w->cw == NULL) {
 		MXP_LOG(ERR, "worker %u cannot attach to the conferences", w->idx);
 		return -1;

@@ -356,7 +356,8 @@ search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem, do
 		r.confs = c;
 		run_one(&r);
 		report(&r);
-		*mem = r.mem;
+		if (passed(&r) || lo == 0)
+			*mem = r.mem; /* the memory and busy share of the best run (any, if none) */
 		if (!passed(&r)) {
 			hi = c;
 			break;
@@ -372,8 +373,8 @@ search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem, do
 		r.confs = (lo + hi) / 2;
 		run_one(&r);
 		report(&r);
-		*mem = r.mem;
 		if (passed(&r)) {
+			*mem = r.mem;
 			lo = r.confs;
 			*busy_best = busy(&r);
 		} else

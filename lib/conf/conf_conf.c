@@ -78,11 +78,12 @@ conf_cmd_topn(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	struct mxp_conf *cf = c->u.topn.cf;
 	cf->topn = c->u.topn.topn;
 	struct mxp_leg *l;
-	TAILQ_FOREACH(l, &cf->legs, in_conf)
-		if (cf->topn == 0)
+	if (cf->topn == 0) {
+		TAILQ_FOREACH(l, &cf->legs, in_conf)
 			l->state |= LEG_IN_TOPN;
-		else
-			l->state &= (uint8_t)~LEG_IN_TOPN;
+	} else {
+		conf_topn_update(cf, rte_rdtsc()); /* now, not at the next tick: no gap */
+	}
 	(void)w;
 }
 
@@ -157,7 +158,6 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 		}
 	}
 	cc->conf = cf;
-	cc->id = cf->id;
 	cc->worker = best;
 	if (rte_hash_add_key_data(sys->confs, &cf->id, cc) < 0) {
 		conf_free(sys, cf);

@@ -283,8 +283,8 @@ conf_emit(struct mxp_conf_worker *w)
  * does not flap between speakers of about the same level. Legs that send no level are
  * always forwarded.
  */
-static void
-topn_update(struct mxp_conf *cf, uint64_t now)
+void
+conf_topn_update(struct mxp_conf *cf, uint64_t now)
 {
 	uint64_t stale = mxp_conf_tsc_hz() * LEVEL_STALE_MS / 1000;
 	struct mxp_leg *l;
@@ -352,7 +352,7 @@ conf_tick(struct mxp_conf_worker *w, uint64_t now)
 		if (cf->mode != MXP_CONF_SWITCH)
 			continue;
 		if (cf->topn)
-			topn_update(cf, now);
+			conf_topn_update(cf, now);
 		sender_reports(w, cf, now);
 	}
 	conf_emit(w);

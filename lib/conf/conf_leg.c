@@ -13,6 +13,15 @@
 
 /* ---- ports and the classification table ------------------------------------------------------- */
 
+/* The remote RTCP port when none is given (0): the RTP port with rtcp-mux, else the next. */
+static uint16_t
+remote_rtcp_port(const struct mxp_leg *l, uint16_t rtp_port, uint16_t rtcp_port)
+{
+	if (rtcp_port)
+		return rtcp_port;
+	return (l->flags & LEG_RTCP_MUX) ? rtp_port : (uint16_t)(rtp_port + 1);
+}
+
 static int
 find_addr(struct mxp_conf_sys *sys, uint8_t af, uint16_t port_idx)
 {
@@ -392,13 +401,12 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	if (p->remote_known) {
 		memcpy(l->remote, p->remote.v6, p->af == AF_INET6 ? 16 : 4);
 		l->remote_port = p->remote_port;
-		l->remote_rtcp_port = p->remote_rtcp_port ? p->remote_rtcp_port
-				      : p->rtcp_mux	  ? p->remote_port
-							  : (uint16_t)(p->remote_port + 1);
+		l->remote_rtcp_port = remote_rtcp_port(l, p->remote_port, p->remote_rtcp_port);
 	}
 	l->audio_level_id = p->audio_level_id;
 	l->level = 127;
-	l->state = cf->topn == 0 ? LEG_IN_TOPN : 0;
+	/* forwarded from its first packet if top-N forwards it anyway (no level to rank) */
+	l->state = cf->topn == 0 || p->audio_level_id == 0 ? LEG_IN_TOPN : 0;
 	if (p->n_pt == 0)
 		l->pt_ok[0] = l->pt_ok[1] = UINT64_MAX;
 	for (unsigned int i = 0; i < p->n_pt; i++)
@@ -440,10 +448,10 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	args.new_kg = new_kg;
 	lc->leg = l;
 	lc->conf = cc;
-	lc->kg_id = kg->id;
 	l->lc = lc;
 	if (rte_hash_add_key_data(sys->legs, &l->id, lc) < 0) {
-		r = -ENOSPC;
+		r = conf_errf(err, errlen, -ENOSPC, "the leg table is full (%u legs)",
+			      (unsigned int)rte_hash_count(sys->legs));
 		goto fail_streams;
 	}
 	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_LEG_ADD);
@@ -466,14 +474,12 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	rte_free(args.os);
 	spares(sys, cf);
 	sys->next_leg_id++;
-	cc->nlegs++;
 	if (cf->mode == MXP_CONF_FORWARD && !cf->fwd_key_set) {
 		memcpy(cf->fwd_digest, dout, 32);
 		cf->fwd_key_set = true;
 	}
 	/* Published last: from here on packets to the port find a fully linked leg. */
 	table_publish(sys, l, true);
-	a->used++;
 	if (info)
 		mxp_conf_leg_get(sys, l->id, info);
 	return 0;
@@ -574,12 +580,10 @@ mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_in
 		rte_free(dead);
 		return conf_errf(err, errlen, r, "worker %u did not answer", lc->conf->worker);
 	}
-	sys->addr[l->addr_idx].used--;
 	struct leg_del_args *a = &c->u.leg_del;
 	if (last)
 		mxp_conf_leg_get(sys, leg_id, last);
 	rte_hash_del_key(sys->legs, &leg_id);
-	lc->conf->nlegs--;
 	/* Other workers may still hold the leg from the table: wait them out. */
 	conf_rcu_sync(sys);
 	/* streams first: each refers to its group (SSRC registry, key session) */
@@ -629,7 +633,7 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		memset(l->remote, 0, sizeof(l->remote));
 		memcpy(l->remote, m->remote.v6, (l->flags & LEG_AF6) ? 16 : 4);
 		l->remote_port = m->remote_port;
-		l->remote_rtcp_port = m->remote_rtcp_port;
+		l->remote_rtcp_port = remote_rtcp_port(l, m->remote_port, m->remote_rtcp_port);
 		l->flags |= LEG_REMOTE_KNOWN;
 	}
 	if (a->drop_own)
@@ -851,7 +855,7 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	    (m->remote.af != ((l->flags & LEG_AF6) ? AF_INET6 : AF_INET) || m->remote_port == 0))
 		return conf_errf(err, errlen, -EINVAL,
 				 "remote address must be of the local address' family, with a port");
-	if ((m->add_in_key || m->add_out_key || m->remove_in || m->remove_out) &&
+	if ((m->add_in_key || m->add_out_key || m->remove_in || m->remove_out || m->activate_out) &&
 	    (l->flags & LEG_PLAIN))
 		return conf_errf(err, errlen, -EINVAL, "a plain RTP leg has no keys");
 	if (cf->mode == MXP_CONF_FORWARD && (m->add_out_key || m->activate_out || m->add_in_key))
@@ -963,8 +967,6 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		lc->keys = nks;
 	nks = NULL;
 	a->add_in_ks = add_out_ks = NULL;
-	if (a->to_kg)
-		lc->kg_id = a->to_kg->id;
 	conf_rcu_sync(sys);
 	if (old != lc->keys) {
 		for (unsigned int i = 0; i < old->nin; i++) {

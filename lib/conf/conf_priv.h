@@ -90,15 +90,16 @@ struct mxp_ostream {
 	uint32_t last_ts;                    /* RTP timestamp of the last packet sent */
 	uint64_t last_tsc;
 	uint64_t pkts, octets;               /* for sender reports */
+	SLIST_ENTRY(mxp_ostream) by_sender;  /* switch: the sender's streams, one per group:
+					      * a switched packet walks them */
+	/* cold: timers and control */
 	uint64_t next_sr_tsc;
-	/* cold */
 	uint32_t ssrc_reg;                   /* the SSRC registered for it (ssrc may have moved) */
 	uint64_t last_time;                  /* mix private: conference ticks when it last sent */
 	struct mxp_leg *src;                 /* switch: the sender; mix: the talker or NULL */
-	SLIST_ENTRY(mxp_ostream) by_sender;  /* switch: the sender's streams, one per group */
 	TAILQ_ENTRY(mxp_ostream) by_group;   /* the group's streams (reports, SSRC checks) */
 } __rte_cache_aligned;
-CONF_HOT(struct mxp_ostream, next_sr_tsc, 1);
+CONF_HOT(struct mxp_ostream, by_sender, 1);
 SLIST_HEAD(mxp_ostream_slist, mxp_ostream);
 TAILQ_HEAD(mxp_ostream_list, mxp_ostream);
 
@@ -166,17 +167,6 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 
 /* ---- legs ------------------------------------------------------------------------------------- */
 
-/* RFC 3550 A.1/A.8 receive statistics of a leg's inbound stream (24 bytes, hot). */
-struct conf_rx_rtp {
-	uint16_t max_seq;
-	uint16_t pad_;
-	uint32_t cycles;
-	uint32_t base_seq;
-	uint32_t received;
-	uint32_t jitter;       /* RTP units << 4 */
-	int32_t transit;       /* RTP units (8 kHz), wraps like the timestamps */
-};
-
 /* leg flags (line 0) */
 #define LEG_PLAIN 0x01
 #define LEG_STRICT 0x02
@@ -189,7 +179,6 @@ struct conf_rx_rtp {
 #define LEG_SSRC_KNOWN 0x01
 #define LEG_IN_TOPN 0x02
 #define LEG_TOPN_PREV 0x04
-#define LEG_RX_STARTED 0x08
 
 /* Counters a leg keeps apart from the hot lines (see struct mxp_leg_stats). */
 struct conf_leg_cold_stats {
@@ -230,7 +219,6 @@ struct mxp_leg {
 	uint8_t state;                       /* LEG_SSRC_KNOWN, LEG_IN_TOPN, ... */
 	uint8_t pad_;
 	uint64_t level_tsc;
-	struct conf_rx_rtp rx;
 	/* ---- cold: control, statistics, labels ---- */
 	uint32_t id;
 	uint32_t rcv_idx;                    /* its entry in kg->rcv[] */
@@ -245,14 +233,12 @@ struct mxp_leg {
 	struct mxp_ostream *priv;            /* mix: its private mix-minus-self */
 	uint8_t out_codec;                   /* mix: enum mxp_media_codec it receives */
 	uint8_t out_pt;
-	uint32_t lsr;                        /* middle 32 bits of the last SR's NTP time */
-	uint64_t lsr_tsc;
 	uint32_t ml_size;                    /* mix: bytes of ml */
 	struct conf_leg_cold_stats st;
 	char label[MXP_CONF_NAME_LEN];
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_leg, flags, 1);
-CONF_HOT(struct mxp_leg, rx, 2);
+CONF_HOT(struct mxp_leg, level_tsc, 2);
 TAILQ_HEAD(mxp_leg_list, mxp_leg);
 
 static inline bool
@@ -533,20 +519,16 @@ struct mxp_leg_ctl {
 	struct mxp_leg *leg;
 	struct mxp_conf_ctl *conf;
 	struct conf_kset *keys;              /* NULL for a plain leg */
-	uint32_t kg_id;
 };
 
 struct mxp_conf_ctl {
 	struct mxp_conf *conf;
-	uint32_t id;
 	uint16_t worker;
-	uint32_t nlegs;
 };
 
 struct mxp_conf_addr_rt {
 	struct mxp_conf_addr a;
 	uintptr_t *table;                    /* 65536 entries: leg | TABLE_RTCP, 0 = free */
-	uint32_t used;
 	uint16_t next;                       /* allocation cursor */
 };
 
@@ -673,6 +655,8 @@ void conf_latch(struct mxp_leg *l, const struct conf_pending *pe);
 void conf_out_push(struct mxp_conf_worker *w, const struct conf_out *o);
 /* Stamp, protect, replicate and transmit everything queued. */
 void conf_emit(struct mxp_conf_worker *w);
+/* Who a top-N conference forwards, from the legs' recent levels (also when N changes). */
+void conf_topn_update(struct mxp_conf *cf, uint64_t now);
 /* Timers: top-N and sender reports. */
 void conf_tick(struct mxp_conf_worker *w, uint64_t now);
 
@@ -709,9 +693,8 @@ void conf_mix_heap_del(struct mxp_conf_worker *w, struct mxp_conf *cf);
 
 /* conf_rtcp.c */
 /* Process an authenticated RTCP compound packet from a leg (stats only). */
-void conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now);
+void conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len);
 /* Update RFC 3550 receive statistics with an accepted RTP packet. */
-void conf_rtp_rx_stats(struct mxp_leg *l, uint16_t seq, uint32_t ts, uint64_t now);
 /* Build a sender report for an output stream into buf (plain RTCP). Returns its length. */
 uint32_t conf_rtcp_build_sr(const struct mxp_ostream *os, uint64_t now, uint8_t *buf,
 			    uint32_t room);

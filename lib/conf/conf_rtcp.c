@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * RTCP on the worker: receive statistics of each leg's stream (RFC 3550 A.1, A.8),
- * what the participant's own reports say, and sender reports for output streams.
- * Clock rate: mixplane's legs carry 8 kHz-clocked audio (G.711, G.722's RTP clock, L16/8k);
- * jitter is computed in those units.
+ * RTCP on the worker: what the participant's own reports say, and sender reports for
+ * output streams. No receiver reports are generated yet, so neither the receive statistics
+ * of RFC 3550 A.1/A.8 nor the participants' last-SR times are kept: both would cost the
+ * packet path for nothing read.
  */
 #include <string.h>
 #include <time.h>
@@ -12,50 +12,10 @@
 
 #include "conf_priv.h"
 
-#define RTP_CLOCK 8000
-#define RTP_SEQ_MOD (1u << 16)
-#define MAX_DROPOUT 3000
-#define MAX_MISORDER 100
+#define RTP_CLOCK 8000 /* the legs' audio is 8 kHz-clocked (G.711, G.722's RTP clock, L16/8k) */
 
 void
-conf_rtp_rx_stats(struct mxp_leg *l, uint16_t seq, uint32_t ts, uint64_t now)
-{
-	struct conf_rx_rtp *s = &l->rx;
-	uint32_t arrival = (uint32_t)(now * RTP_CLOCK / mxp_conf_tsc_hz());
-	if (!(l->state & LEG_RX_STARTED)) {
-		l->state |= LEG_RX_STARTED;
-		s->base_seq = seq;
-		s->max_seq = seq;
-		s->cycles = 0;
-		s->received = 1;
-		s->transit = (int32_t)(arrival - ts);
-		return;
-	}
-	uint16_t udelta = (uint16_t)(seq - s->max_seq);
-	if (udelta < MAX_DROPOUT) {
-		if (seq < s->max_seq)
-			s->cycles += RTP_SEQ_MOD;
-		s->max_seq = seq;
-	} else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
-		/* A large jump: restart the sequence (A.1 "bad_seq" simplified). */
-		s->base_seq = seq;
-		s->max_seq = seq;
-		s->cycles = 0;
-		s->received = 0;
-	}
-	s->received++;
-	/* A.8 interarrival jitter, in RTP units, kept << 4. */
-	int32_t transit = (int32_t)(arrival - ts); /* wraps with the timestamps */
-	int64_t d = (int64_t)transit - s->transit;
-	s->transit = transit;
-	if (d < 0)
-		d = -d;
-	if (d < (1 << 24))
-		s->jitter += (uint32_t)d - ((s->jitter + 8) >> 4);
-}
-
-void
-conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
+conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len)
 {
 	/* Walk the compound packet; every length was bounded by the first header's check. */
 	for (uint32_t off = 0; off + 8 <= len;) {
@@ -66,8 +26,6 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
 		uint8_t rc = h[0] & 0x1f, pt = h[1];
 		const uint8_t *blocks = NULL;
 		if (pt == 200 && plen >= 28) { /* SR */
-			l->lsr = (mxp_pkt_rd32(h + 8) << 16) | (mxp_pkt_rd32(h + 12) >> 16);
-			l->lsr_tsc = now;
 			blocks = h + 28;
 		} else if (pt == 201) { /* RR */
 			blocks = h + 8;

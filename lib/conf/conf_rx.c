@@ -296,7 +296,7 @@ rx_rtcp(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, uint32
 			return;
 		}
 	} else {
-		conf_rtcp_input(l, p, len, now);
+		conf_rtcp_input(l, p, len);
 	}
 	rte_pktmbuf_free(m);
 }
@@ -382,7 +382,6 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 	l->rx_pkts++;
 	l->rx_bytes += len;
 	cf->rx_pkts++;
-	conf_rtp_rx_stats(l, ri.seq, ri.ts, now);
 	if (l->audio_level_id)
 		level_update(l, p, &ri, now);
 	if (muted) {

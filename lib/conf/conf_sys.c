@@ -130,6 +130,22 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 		conf_errf(err, errlen, -EINVAL, "conference system: bad parameters");
 		return NULL;
 	}
+	/* a port has at most one address per family: a packet's port and family find it */
+	for (uint16_t i = 0; i < p->nb_addrs; i++) {
+		if (p->addrs[i].port_idx >= MXP_CONF_MAX_PORTS) {
+			conf_errf(err, errlen, -EINVAL, "address %u: port %u, the most is %u", i,
+				  p->addrs[i].port_idx, MXP_CONF_MAX_PORTS - 1);
+			return NULL;
+		}
+		for (uint16_t j = 0; j < i; j++)
+			if (p->addrs[j].port_idx == p->addrs[i].port_idx &&
+			    p->addrs[j].ip.af == p->addrs[i].ip.af) {
+				conf_errf(err, errlen, -EINVAL,
+					  "addresses %u and %u: two IPv%c addresses on port %u", j, i,
+					  p->addrs[i].ip.af == AF_INET6 ? '6' : '4', p->addrs[i].port_idx);
+				return NULL;
+			}
+	}
 	tsc_hz = rte_get_tsc_hz();
 	struct mxp_conf_sys *sys = rte_zmalloc("mxp_conf_sys", sizeof(*sys), RTE_CACHE_LINE_SIZE);
 	if (sys == NULL)
@@ -150,8 +166,6 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 		sys->addr[i].table = rte_zmalloc("mxp_conf_table", 65536 * sizeof(uintptr_t),
 						 RTE_CACHE_LINE_SIZE);
 		sys->addr[i].next = p->port_min & ~1u;
-		if (p->addrs[i].port_idx >= MXP_CONF_MAX_PORTS)
-			goto nomem;
 		sys->addr_by_port[p->addrs[i].port_idx][p->addrs[i].ip.af == AF_INET6] = (int8_t)i;
 		if (sys->addr[i].table == NULL)
 			goto nomem;

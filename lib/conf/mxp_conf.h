@@ -350,7 +350,7 @@ struct mxp_leg_mod {
 	bool set_remote;
 	struct mxp_ip remote;
 	uint16_t remote_port;
-	uint16_t remote_rtcp_port;
+	uint16_t remote_rtcp_port; /**< 0: remote_port + 1 (or remote_port with rtcp_mux) */
 	bool set_strict;
 	bool strict;
 	/** Mute (floor control): the leg still listens, nothing it sends is forwarded. */

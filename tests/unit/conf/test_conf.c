@@ -98,8 +98,7 @@ sys_new(void)
 	char err[256];
 	struct mxp_conf_sys *sys = mxp_conf_sys_create(&p, err, sizeof(err));
 	if (sys == NULL) {
-		printf("# %s\n", err);
-		abort();
+			abort();
 	}
 	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
 	memset(drops, 0, sizeof(drops));
@@ -389,6 +388,44 @@ MXP_TEST(switch_individual_keys)
 	MXP_CHECK_EQ(t, ci.encryptions, 10);
 	MXP_CHECK_EQ(t, ci.decryptions, 5);
 	MXP_CHECK_EQ(t, ci.nkeygroups, 1);
+	for (int i = 0; i < 3; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * Top-N ranks legs by the audio level they announce (RFC 6464); a leg that announces none
+ * is always forwarded. It must be from its first packet, and right after N changes, not
+ * from the next 20 ms timer tick (the test polls no timers).
+ */
+MXP_TEST(topn_unranked_legs_forwarded_at_once)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	struct mxp_conf_params cp = { .mode = MXP_CONF_SWITCH, .topn = 1 };
+	uint32_t c = 0;
+	char err[128];
+	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &c, err, sizeof(err)), 0);
+	struct peer p[3];
+	peer_init(&p[0], 21, 31, "192.0.2.121", 5100);
+	peer_init(&p[1], 22, 32, "192.0.2.122", 5102);
+	peer_init(&p[2], 23, 33, "192.0.2.123", 5104);
+	for (int i = 0; i < 3; i++)
+		MXP_CHECK_EQ(t, add_leg(sys, c, &p[i], MXP_SM_SENDRECV, false), 0);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) /* N changes: still forwarded at once */
+			MXP_CHECK_EQ(t, mxp_conf_set_topn(sys, c, 2, err, sizeof(err)), 0);
+		send_srtp(&p[0], plain, &plen);
+		send_srtp(&p[1], plain, &plen);
+		mxp_conf_flush(g_w);
+		MXP_CHECK_EQ(t, collect(t, &p[2], &g), 2);
+		sent_clear();
+	}
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, p[0].leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.topn_filtered, 0);
 	for (int i = 0; i < 3; i++)
 		peer_fini(&p[i]);
 	mxp_conf_sys_destroy(sys);
@@ -881,6 +918,32 @@ MXP_TEST(validation_changes_nothing)
 	struct mxp_conf_params cp = { .mode = (enum mxp_conf_mode)9 };
 	uint32_t id;
 	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &id, err, sizeof(err)), -EINVAL);
+	/* A remote address given without an RTCP port: the rule of leg_add applies (the RTP
+	 * port with rtcp-mux, else the next), whichever call sets it. */
+	memset(&lp, 0, sizeof(lp));
+	lp.af = AF_INET;
+	lp.plain = true;
+	lp.rtcp_mux = true;
+	lp.remote_known = true; /* a plain leg cannot latch */
+	lp.remote = ip("192.0.2.8");
+	lp.remote_port = 6000;
+	uint32_t c2 = new_conf(sys, MXP_CONF_SWITCH); /* a conference is all plain or all SRTP */
+	struct mxp_leg_info li;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c2, &lp, &li, err, sizeof(err)), 0);
+	uint32_t pl_id = li.id;
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	m.set_remote = true;
+	m.remote = ip("192.0.2.9");
+	m.remote_port = 7000;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, pl_id, &m, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, pl_id, &li), 0);
+	MXP_CHECK_EQ(t, li.remote_rtcp_port, 7000);
+	/* A plain leg has no keys to activate: refused by name, not ignored. */
+	memset(&m, 0, sizeof(m));
+	m.activate_out = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, pl_id, &m, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "plain") != NULL);
 	peer_fini(&a);
 	mxp_conf_sys_destroy(sys);
 }
@@ -942,8 +1005,9 @@ MXP_TEST(floor_and_mute)
 
 /*
  * What the conference state occupies goes back to nothing once everything is removed, in
- * every mode and through a group move (rekey): no key session, stream or receiver array is
- * left behind (a session left behind would also keep its keys in memory, unwiped).
+ * every mode, after a refused rekey and a leg that leaves its group empty: no key session,
+ * stream or receiver array is left behind (a session left behind would also keep its keys
+ * in memory, unwiped). Group moves by rekey end at zero too: rekey_moves_*.
  */
 MXP_TEST(memory_returns_to_zero)
 {
@@ -968,7 +1032,8 @@ MXP_TEST(memory_returns_to_zero)
 	MXP_CHECK(t, m.keys >= 6 + 4); /* one per participant key and per group key */
 	MXP_CHECK_EQ(t, m.media_legs, 3);
 	MXP_CHECK(t, m.total_bytes > 0 && m.reserved_bytes >= m.total_bytes);
-	/* a rekey moves leg 4 to its own new group, then leg 2 leaves its group empty */
+	/* a second key without MKIs is refused (nothing changes), then leg 2 leaves its
+	 * group empty */
 	struct mxp_leg_mod mod = { .add_out_key = true };
 	mod.out_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
 	key_fill(mod.out_key.key, 77);
@@ -1193,6 +1258,23 @@ rekey_moves(struct mxp_test_ctx *t, enum mxp_conf_mode mode)
 		for (int q = 0; q < 50; q++)
 			mxp_conf_worker_poll(g_w);
 		sent_clear();
+		/* the move happened: the leg is in the group of whoever holds its new key */
+		uint32_t kg[4];
+		for (int i = 0; i < 4; i++) {
+			struct mxp_leg_info li;
+			MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, p[i].leg.id, &li), 0);
+			kg[i] = li.keygroup_id;
+			if (mode == MXP_CONF_SWITCH)
+				MXP_CHECK(t, streams_in_live_groups(sys, p[i].leg.id));
+		}
+		if (k == 0) /* leg 3 took leg 2's key */
+			MXP_CHECK_EQ(t, kg[3], kg[2]);
+		if (k == 1) /* leg 0 left legs 0-1's group for a key nobody had */
+			MXP_CHECK(t, kg[0] != kg[1] && kg[0] != kg[2]);
+		if (k == 2) /* leg 1 followed it */
+			MXP_CHECK_EQ(t, kg[1], kg[0]);
+		if (k == 3) /* leg 2 took the key legs 0-1 had: their old group is gone, a new one */
+			MXP_CHECK(t, kg[2] != kg[3] && kg[2] != kg[0]);
 	}
 	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
 	struct mxp_conf_memory mm;
@@ -1318,6 +1400,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(memory_returns_to_zero),
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
+	MXP_CASE(topn_unranked_legs_forwarded_at_once),
 	MXP_CASE(key_group_encrypts_once),
 	MXP_CASE(key_group_lifetime_shared),
 	MXP_CASE(mix_ticks_many_conferences),

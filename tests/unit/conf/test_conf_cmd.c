@@ -228,10 +228,13 @@ MXP_TEST(stalled_worker_changes_nothing)
 	sys_stop(sys, th);
 }
 
+static int unstalled; /* set just before the worker is let go */
+
 static void *
 unstall_later(void *arg)
 {
 	nap(*(unsigned int *)arg);
+	__atomic_store_n(&unstalled, 1, __ATOMIC_RELEASE);
 	stall(false);
 	return NULL;
 }
@@ -246,8 +249,10 @@ MXP_TEST(slow_worker_within_timeout)
 	stall(true);
 	unsigned int us = 30000;
 	pthread_create(&un, NULL, unstall_later, &us);
-	/* the worker takes the command when it wakes, well within the timeout */
+	/* the worker takes the command when it wakes, well within the timeout: the call
+	 * returns only after the stall ended (it waited for the worker, not around it) */
 	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &c, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, __atomic_load_n(&unstalled, __ATOMIC_ACQUIRE), 1);
 	pthread_join(un, NULL);
 	MXP_CHECK_EQ(t, nconfs(sys), 1);
 	struct mxp_conf_worker_stats ws;
