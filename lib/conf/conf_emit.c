@@ -353,7 +353,13 @@ conf_tick(struct mxp_conf_worker *w, uint64_t now)
 			continue;
 		if (cf->topn)
 			conf_topn_update(cf, now);
-		sender_reports(w, cf, now);
+		/* A conference with individual keys has legs x legs streams (10,000 for 100
+		 * legs): looking at them every 500 ms, not every tick, is 25 times cheaper
+		 * and sends a report at most half a second after its 5 s are up. */
+		if (now >= cf->next_sr_walk) {
+			cf->next_sr_walk = now + mxp_conf_tsc_hz() * CONF_SR_WALK_MS / 1000;
+			sender_reports(w, cf, now);
+		}
 	}
 	conf_emit(w);
 }

@@ -35,6 +35,7 @@
 #define CONF_MAX_OUT 256           /* payloads waiting for protect and replication */
 #define CONF_TICK_MS 20            /* top-N and RTCP timer */
 #define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
+#define CONF_SR_WALK_MS 500        /* how often a conference's streams are looked at for SRs */
 #define CONF_CMD_TIMEOUT_MS 2000
 #define TABLE_RTCP 1ul             /* low bit of a table entry: the RTCP port */
 
@@ -292,6 +293,7 @@ struct mxp_conf {
 	uint32_t nkgs;
 	uint64_t enc_gone, dec_gone;         /* of key groups and legs that left (cumulative counts) */
 	uint64_t created_ms;
+	uint64_t next_sr_walk;               /* switch: TSC of the next look for due reports */
 	/* mix */
 	size_t mixer_size;
 	uint32_t heap_idx;                   /* mix: place in the owner's tick heap, or UINT32_MAX */

@@ -431,6 +431,59 @@ MXP_TEST(topn_unranked_legs_forwarded_at_once)
 	mxp_conf_sys_destroy(sys);
 }
 
+/*
+ * A switch conference sends each receiver an SRTCP sender report for the stream it gets
+ * (RFC 3550 6.4.1), encrypted under the receiver's key: libsrtp2 decrypts it; it names the
+ * output stream's SSRC and counts the packets sent on it. Reports are due on a timer: the
+ * worker is polled until one arrives (or 3 s pass: it is due within 0.5 s).
+ */
+MXP_TEST(switch_sends_sender_reports)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer s, r;
+	peer_init(&s, 41, 51, "192.0.2.141", 5200);
+	peer_init(&r, 42, 52, "192.0.2.142", 5202);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &s, MXP_SM_SENDRECV, false), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &r, MXP_SM_SENDRECV, false), 0);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	for (int k = 0; k < 3; k++)
+		send_srtp(&s, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &r, &g), 3);
+	uint32_t ssrc = mxp_pkt_rd32(g.rtp[0] + 8);
+	sent_clear();
+	bool got_sr = false;
+	uint64_t end = rte_get_tsc_cycles() + 3 * rte_get_tsc_hz();
+	while (!got_sr && rte_get_tsc_cycles() < end) {
+		mxp_conf_worker_poll(g_w);
+		for (unsigned int i = 0; i < nsent && !got_sr; i++) {
+			struct rte_mbuf *m = sent[i].m;
+			uint8_t f[512], buf[512];
+			uint32_t flen = rte_pktmbuf_pkt_len(m);
+			const uint8_t *fp = rte_pktmbuf_read(m, 0, flen, f);
+			struct mxp_pkt_meta meta;
+			if (flen > sizeof(f) || mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP ||
+			    !mxp_ip_equal(&meta.dst, &r.addr))
+				continue;
+			int len = (int)meta.l4_payload_len;
+			memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+			MXP_CHECK_EQ(t, meta.dport, r.port + 1); /* no rtcp-mux: the next port */
+			MXP_CHECK_EQ(t, srtp_unprotect_rtcp(r.rx, buf, &len), srtp_err_status_ok);
+			MXP_CHECK(t, len >= 28 && buf[1] == 200);       /* an SR */
+			MXP_CHECK_EQ(t, mxp_pkt_rd32(buf + 4), ssrc);   /* of the stream r gets */
+			MXP_CHECK_EQ(t, mxp_pkt_rd32(buf + 20), 3);     /* sender's packet count */
+			got_sr = true;
+		}
+		sent_clear();
+	}
+	MXP_CHECK(t, got_sr);
+	peer_fini(&s), peer_fini(&r);
+	mxp_conf_sys_destroy(sys);
+}
+
 MXP_TEST(key_group_encrypts_once)
 {
 	struct mxp_conf_sys *sys = sys_new();
@@ -1401,6 +1454,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(topn_unranked_legs_forwarded_at_once),
+	MXP_CASE(switch_sends_sender_reports),
 	MXP_CASE(key_group_encrypts_once),
 	MXP_CASE(key_group_lifetime_shared),
 	MXP_CASE(mix_ticks_many_conferences),
