@@ -401,31 +401,6 @@ mxp_srtp_ctx_prefetch(const struct mxp_srtp_ctx *c)
 }
 
 int
-mxp_srtp_ctx_key_share_usage(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len,
-			     struct mxp_srtp_key_usage *u)
-{
-	if (!ctx_ok(c) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
-		return -EINVAL;
-	int slot = key_find(c, mki, mki_len);
-	if (slot < 0)
-		return -ENOENT;
-	struct mxp_srtp_key *k = srtp_ctx_key(c, (unsigned int)slot);
-	if (k->shared == u)
-		return 0;
-	if (u != NULL && k->shared == NULL) {
-		u->srtp += k->srtp_used;
-		u->srtcp += k->srtcp_used;
-	}
-	k->shared = u;
-	/* the next use looks at the thresholds again against the (new) count: the soft one
-	 * unless already reported, else the limit (key_use() raises the events) */
-	k->srtp_next_ev = !k->soft && k->srtp_soft < k->srtp_limit ? k->srtp_soft : k->srtp_limit;
-	k->srtcp_next_ev = !k->soft && k->srtcp_soft < k->srtcp_limit ? k->srtcp_soft :
-										k->srtcp_limit;
-	return 0;
-}
-
-int
 mxp_srtp_ctx_key_info(const struct mxp_srtp_ctx *c, unsigned int slot,
 		      struct mxp_srtp_key_info *info)
 {
@@ -437,9 +412,6 @@ mxp_srtp_ctx_key_info(const struct mxp_srtp_ctx *c, unsigned int slot,
 		return -ENOENT;
 	mxp_srtp_key_info(k, info);
 	info->active = s->active == (int)slot;
-	info->shared = k->shared != NULL;
-	info->srtp_total = k->shared ? k->shared->srtp : k->srtp_used;
-	info->srtcp_total = k->shared ? k->shared->srtcp : k->srtcp_used;
 	return 0;
 }
 

@@ -134,8 +134,6 @@ key_use(struct mxp_srtp_key *k, bool rtcp)
 	uint64_t *used = rtcp ? &k->srtcp_used : &k->srtp_used;
 	uint64_t u = __atomic_load_n(used, __ATOMIC_RELAXED) + 1;
 	__atomic_store_n(used, u, __ATOMIC_RELAXED);
-	if (MXP_UNLIKELY(k->shared != NULL))
-		u = rtcp ? ++k->shared->srtcp : ++k->shared->srtp;
 	if (MXP_UNLIKELY(u >= (rtcp ? k->srtcp_next_ev : k->srtp_next_ev)))
 		key_event(k, rtcp, u);
 }
@@ -143,8 +141,6 @@ key_use(struct mxp_srtp_key *k, bool rtcp)
 static inline bool
 key_spent(const struct mxp_srtp_key *k, bool rtcp)
 {
-	if (MXP_UNLIKELY(k->shared != NULL))
-		return rtcp ? k->shared->srtcp >= k->srtcp_limit : k->shared->srtp >= k->srtp_limit;
 	return rtcp ? k->srtcp_used >= k->srtcp_limit : k->srtp_used >= k->srtp_limit;
 }
 

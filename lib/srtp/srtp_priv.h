@@ -35,7 +35,8 @@ enum srtp_label {
 /*
  * A key session: one master key's SRTP and SRTCP session keys, derived once, shared by the
  * streams that use the key. What an SRTP packet reads and writes is line 0 (usage, salt,
- * MKI); an SRTCP packet line 1; line 2 is for the control path. The driver keys follow:
+ * MKI); an SRTCP packet line 1, and also the MKI in line 0 when the stream has MKIs (written
+ * by protect, matched by unprotect); line 2 is for the control path. The driver keys follow:
  * the SRTP one at SRTP_KEY_HDR, the SRTCP one ck_size bytes later.
  *
  * The worker that owns the streams writes the usage counters and flags (relaxed atomic
@@ -49,7 +50,6 @@ struct mxp_srtp_key {
 	uint64_t srtp_used;        /* SRTP packets under the key, every stream together */
 	uint64_t srtp_next_ev;     /* usage at which key_use() looks again */
 	uint64_t srtp_limit;       /* min(lifetime, 2^48) */
-	struct mxp_srtp_key_usage *shared; /* contexts: limits apply to this total instead */
 	uint8_t rtp_salt[16];      /* SRTP session salt (14 or 12 bytes), zero padded */
 	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
 	/* line 1: every SRTCP packet; suite and driver */
@@ -78,8 +78,27 @@ struct mxp_srtp_key {
 
 #define SRTP_KEY_MAGIC 0x4b455953u /* "KEYS" */
 
-_Static_assert(offsetof(struct mxp_srtp_key, srtcp_used) == 64, "key line 0");
-_Static_assert(offsetof(struct mxp_srtp_key, srtp_soft) == 128, "key line 1");
+/* Field f of type lies wholly within cache line n (0-based). */
+#define SRTP_IN_LINE(type, f, n) \
+	(offsetof(type, f) >= (n) * 64 && \
+	 offsetof(type, f) + sizeof(((type *)0)->f) <= ((n) + 1) * 64)
+
+/* The packet path's cost is one line per SRTP packet: what it reads must stay in line 0
+ * (alignas would silently push a grown line 0 into line 1). */
+_Static_assert(SRTP_IN_LINE(struct mxp_srtp_key, srtp_used, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtp_next_ev, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtp_limit, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, rtp_salt, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, mki, 0),
+	       "key line 0: what every SRTP packet reads");
+_Static_assert(SRTP_IN_LINE(struct mxp_srtp_key, srtcp_used, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtcp_next_ev, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtcp_limit, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, rtcp_salt, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, ck_size, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, kdr_log2, 1),
+	       "key line 1: what every SRTCP packet reads");
+_Static_assert(offsetof(struct mxp_srtp_key, srtp_soft) == 128, "key line 2");
 _Static_assert(offsetof(struct mxp_srtp_key, ck) == SRTP_KEY_HDR, "key header");
 
 /* Largest key session (any suite, any driver): what a context reserves per key slot. */
