@@ -89,14 +89,6 @@ mxp_srtp_ctx_size(void)
 	return sizeof(struct mxp_srtp_ctx);
 }
 
-static int
-fail(char *err, size_t errlen, int rc, const char *msg)
-{
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-	return rc;
-}
-
 int
 mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char *err,
 		  size_t errlen)
@@ -105,39 +97,39 @@ mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char 
 	int rc;
 
 	if (c == NULL || p == NULL)
-		return fail(err, errlen, -EINVAL, "NULL context or parameters");
+		return srtp_fail(err, errlen, -EINVAL, "NULL context or parameters");
 	if (((uintptr_t)c & (MXP_SRTP_CTX_ALIGN - 1)) != 0)
-		return fail(err, errlen, -EINVAL, "context memory is not 64-byte aligned");
+		return srtp_fail(err, errlen, -EINVAL, "context memory is not 64-byte aligned");
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(p->suite);
 	if (si == NULL)
-		return fail(err, errlen, -EINVAL, "unknown crypto suite");
+		return srtp_fail(err, errlen, -EINVAL, "unknown crypto suite");
 	if (p->dir != MXP_SRTP_INBOUND && p->dir != MXP_SRTP_OUTBOUND)
-		return fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
+		return srtp_fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
 	uint32_t window = p->replay_window ? p->replay_window : MXP_SRTP_REPLAY_WINDOW_DEFAULT;
 	if (window < MXP_SRTP_REPLAY_WINDOW_MIN || window > MXP_SRTP_REPLAY_WINDOW_MAX) {
 		snprintf(msg, sizeof(msg), "replay window %u outside %u..%u", p->replay_window,
 			 MXP_SRTP_REPLAY_WINDOW_MIN, MXP_SRTP_REPLAY_WINDOW_MAX);
-		return fail(err, errlen, -EINVAL, msg);
+		return srtp_fail(err, errlen, -EINVAL, msg);
 	}
 	if (p->kdr != 0 && ((p->kdr & (p->kdr - 1)) != 0 || p->kdr > (UINT32_C(1) << 24))) {
 		snprintf(msg, sizeof(msg),
 			 "key derivation rate %u is not 0 or a power of two up to 2^24", p->kdr);
-		return fail(err, errlen, -EINVAL, msg);
+		return srtp_fail(err, errlen, -EINVAL, msg);
 	}
 	if (p->ssrc_learn && p->dir != MXP_SRTP_INBOUND)
-		return fail(err, errlen, -EINVAL, "ssrc_learn is for inbound contexts only");
+		return srtp_fail(err, errlen, -EINVAL, "ssrc_learn is for inbound contexts only");
 	if (p->srtcp_index >= (UINT32_C(1) << 31))
-		return fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
+		return srtp_fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
 	if (p->key_soft_percent > 100)
-		return fail(err, errlen, -EINVAL, "key_soft_percent above 100");
+		return srtp_fail(err, errlen, -EINVAL, "key_soft_percent above 100");
 	const struct mxp_crypto_driver *drv = mxp_crypto_driver_find(p->driver, &rc, msg,
 								     sizeof(msg));
 	if (drv == NULL)
-		return fail(err, errlen, rc, msg);
+		return srtp_fail(err, errlen, rc, msg);
 	if (srtp_key_bytes(si, drv) == 0 || srtp_key_bytes(si, drv) > SRTP_KEY_MAX_SIZE) {
 		snprintf(msg, sizeof(msg), "crypto driver '%s' does not support %s", drv->name,
 			 si->name);
-		return fail(err, errlen, -ENOTSUP, msg);
+		return srtp_fail(err, errlen, -ENOTSUP, msg);
 	}
 
 	/* the stream and the extension; key slots are set up when keys are added, their
@@ -392,12 +384,9 @@ void
 mxp_srtp_ctx_prefetch(const struct mxp_srtp_ctx *c)
 {
 	/* addresses only: reading the stream's active slot here would wait for the very miss */
-	const struct mxp_srtp_key *k = srtp_ctx_key(c, 0);
 	__builtin_prefetch(c);
 	__builtin_prefetch((const char *)c + 64);
-	__builtin_prefetch(k);
-	for (unsigned int off = 0; off < 256; off += 64)
-		__builtin_prefetch(k->ck + off);
+	srtp_key_prefetch(srtp_ctx_key(c, 0));
 }
 
 int

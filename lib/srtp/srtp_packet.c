@@ -474,12 +474,6 @@ tally_add(struct tally *t, const struct job *j, bool rtcp, enum srtp_mode mode)
 	t->clear += rtcp && mode != M_VERIFY && !(j->eidx >> 31);
 }
 
-static inline void
-drop(struct mxp_srtp_stream *s, enum mxp_srtp_reason r)
-{
-	srtp_cold(s)->drops[r]++;
-}
-
 /* --- crypto phases ------------------------------------------------------------------------ */
 
 static inline void
@@ -586,7 +580,7 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 		enum mxp_srtp_reason r = prepare(ss[i], &pkt[i], j, rtcp, mode);
 		reason[i] = (uint8_t)r;
 		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
-			drop(ss[i], r);
+			srtp_drop(ss[i], r);
 			continue;
 		}
 		j->pi = i;
@@ -619,7 +613,7 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 			enum mxp_srtp_reason r = check_commit(j, rtcp, mode);
 			if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
 				reason[j->pi] = (uint8_t)r;
-				drop(j->s, r);
+				srtp_drop(j->s, r);
 				continue;
 			}
 			tally_add(&tl, j, rtcp, mode);
@@ -643,7 +637,7 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 				tally_add(&tl, j, rtcp, mode);
 				ok++;
 			} else {
-				drop(j->s, r);
+				srtp_drop(j->s, r);
 			}
 		}
 		tally_flush(&tl, rtcp, mode);

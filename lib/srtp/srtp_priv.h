@@ -8,6 +8,7 @@
 
 #include <stdalign.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mxp_srtp.h"
@@ -115,6 +116,19 @@ static inline struct mxp_crypto_key *
 srtp_key_ck_mut(struct mxp_srtp_key *k, bool rtcp)
 {
 	return (struct mxp_crypto_key *)(k->ck + (rtcp ? k->ck_size : 0));
+}
+
+/*
+ * Start the cache misses of what an SRTP packet reads of a key session: line 0 and the SRTP
+ * driver key's first 4 lines (AES-128-CM + HMAC-SHA1 entirely). Addresses only: nothing of
+ * the session is read, so the call does not wait for the very miss it starts.
+ */
+static inline void
+srtp_key_prefetch(const struct mxp_srtp_key *k)
+{
+	__builtin_prefetch(k);
+	for (unsigned int off = 0; off < 256; off += 64)
+		__builtin_prefetch(k->ck + off);
 }
 
 /* --- streams ----------------------------------------------------------------------------- */
@@ -299,6 +313,22 @@ srtp_other_ssrc(struct mxp_srtp_stream *s, uint32_t ssrc)
 {
 	__atomic_store_n(&srtp_cold(s)->other_ssrc, ssrc, __ATOMIC_RELAXED);
 	return MXP_SRTP_R_SSRC_MISMATCH;
+}
+
+/* Count a dropped packet on its stream (owner worker only, like the rest of the stream). */
+static inline void
+srtp_drop(struct mxp_srtp_stream *s, enum mxp_srtp_reason r)
+{
+	srtp_cold(s)->drops[r]++;
+}
+
+/* Control path: put @p msg in the caller's error buffer (if any), return @p rc. */
+static inline int
+srtp_fail(char *err, size_t errlen, int rc, const char *msg)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", msg);
+	return rc;
 }
 
 static inline uint16_t

@@ -8,14 +8,6 @@
 
 #include "srtp_priv.h"
 
-static int
-fail(char *err, size_t errlen, int rc, const char *msg)
-{
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-	return rc;
-}
-
 static bool
 window_ok(uint32_t window)
 {
@@ -56,21 +48,21 @@ mxp_srtp_stream_init(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_par
 	char msg[160];
 
 	if (s == NULL || p == NULL)
-		return fail(err, errlen, -EINVAL, "NULL stream or parameters");
+		return srtp_fail(err, errlen, -EINVAL, "NULL stream or parameters");
 	if (((uintptr_t)s & (MXP_SRTP_STREAM_ALIGN - 1)) != 0)
-		return fail(err, errlen, -EINVAL, "stream memory is not 64-byte aligned");
+		return srtp_fail(err, errlen, -EINVAL, "stream memory is not 64-byte aligned");
 	if (p->dir != MXP_SRTP_INBOUND && p->dir != MXP_SRTP_OUTBOUND)
-		return fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
+		return srtp_fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
 	uint32_t window = p->replay_window ? p->replay_window : MXP_SRTP_REPLAY_WINDOW_DEFAULT;
 	if (!window_ok(window)) {
 		snprintf(msg, sizeof(msg), "replay window %u outside %u..%u", p->replay_window,
 			 MXP_SRTP_REPLAY_WINDOW_MIN, MXP_SRTP_REPLAY_WINDOW_MAX);
-		return fail(err, errlen, -EINVAL, msg);
+		return srtp_fail(err, errlen, -EINVAL, msg);
 	}
 	if (p->ssrc_learn && p->dir != MXP_SRTP_INBOUND)
-		return fail(err, errlen, -EINVAL, "ssrc_learn is for inbound streams only");
+		return srtp_fail(err, errlen, -EINVAL, "ssrc_learn is for inbound streams only");
 	if (p->srtcp_index >= (UINT32_C(1) << 31))
-		return fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
+		return srtp_fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
 	srtp_stream_setup(s, p, window);
 	return 0;
 }
@@ -263,8 +255,5 @@ mxp_srtp_stream_prefetch_keys(const struct mxp_srtp_stream *s)
 	const struct mxp_srtp_key *k = s->active >= 0 ? s->keys[s->active] : s->keys[0];
 	if (k == NULL)
 		return;
-	/* the SRTP line and the SRTP driver key (4 lines: AES-128-CM + HMAC-SHA1 entirely) */
-	__builtin_prefetch(k);
-	for (unsigned int off = 0; off < 256; off += 64)
-		__builtin_prefetch(k->ck + off);
+	srtp_key_prefetch(k);
 }
