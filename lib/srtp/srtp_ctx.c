@@ -189,38 +189,14 @@ mxp_srtp_ctx_fini(struct mxp_srtp_ctx *c)
 		srtp_wipe(c->keys[i], SRTP_KEY_HDR);
 }
 
-static int
-key_find(const struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
-{
-	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
-	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		const struct mxp_srtp_key *k = s->keys[i];
-		if (k != NULL && k->mki_len == mki_len &&
-		    (mki_len == 0 || memcmp(k->mki, mki, mki_len) == 0))
-			return i;
-	}
-	return -1;
-}
-
-/* Find a free slot for a key with this MKI. */
+/* Find a free slot for a key with this MKI: slot i of the context is slot i of its stream,
+ * so the stream's rules apply as they are. */
 static int
 key_slot_new(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
 {
 	if (!ctx_ok(c) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
 		return -EINVAL;
-	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
-	int slot = -1, n = 0;
-	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		if (s->keys[i] != NULL)
-			n++;
-		else if (slot < 0)
-			slot = i;
-	}
-	if (n > 0 && mki_len != s->mki_len)
-		return s->mki_len == 0 ? -EEXIST : -EINVAL;
-	if (key_find(c, mki, mki_len) >= 0)
-		return -EEXIST;
-	return slot < 0 ? -ENOSPC : slot;
+	return srtp_stream_slot_new(srtp_ctx_stream(c), mki, mki_len);
 }
 
 /* The r (index DIV kdr) the next packets of the stream will use. */
@@ -315,7 +291,7 @@ mxp_srtp_ctx_key_remove(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_l
 {
 	if (!ctx_ok(c))
 		return -EINVAL;
-	int slot = key_find(c, mki, mki_len);
+	int slot = srtp_stream_slot_find(srtp_ctx_stream(c), mki, mki_len);
 	if (slot < 0)
 		return -ENOENT;
 	slot_release(c, (unsigned int)slot);
@@ -327,7 +303,7 @@ mxp_srtp_ctx_key_activate(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki
 {
 	if (!ctx_ok(c))
 		return -EINVAL;
-	int slot = key_find(c, mki, mki_len);
+	int slot = srtp_stream_slot_find(srtp_ctx_stream(c), mki, mki_len);
 	if (slot < 0)
 		return -ENOENT;
 	srtp_ctx_stream(c)->active = (int8_t)slot;

@@ -605,13 +605,20 @@ void srtp_key_release(struct mxp_srtp_key *k);
 size_t srtp_key_bytes(const struct mxp_srtp_suite_info *si, const struct mxp_crypto_driver *drv);
 
 /* Streams: initialise (parameters checked by the caller), give a stream the suite of its
- * keys, put a key in a slot (checks done), take it out. */
+ * keys, put a key in a slot (checks done), take it out, find a slot. */
 void srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params *p,
 		       uint32_t window);
 void srtp_stream_set_suite(struct mxp_srtp_stream *s, const struct mxp_crypto_driver *drv,
 			   const struct mxp_srtp_suite_info *si);
 void srtp_stream_slot_set(struct mxp_srtp_stream *s, unsigned int slot, struct mxp_srtp_key *k);
 void srtp_stream_slot_clear(struct mxp_srtp_stream *s, unsigned int slot);
+/* The slot of the key with this MKI (mki_len 0: the key without MKI), or -1; also -1 for an
+ * MKI longer than MXP_SRTP_MAX_MKI_LEN or missing. */
+int srtp_stream_slot_find(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len);
+/* The free slot a new key with this MKI (checked by the caller) takes: -EINVAL or -EEXIST
+ * (without MKI) for an MKI length other than the keys', -EEXIST for an MKI present, -ENOSPC
+ * for no free slot. Shared by streams and contexts. */
+int srtp_stream_slot_new(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len);
 
 /* The packet path over streams (srtp_packet.c), used by the mbuf layer and the contexts. */
 uint16_t srtp_run_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[], uint16_t n,

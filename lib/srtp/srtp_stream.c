@@ -121,6 +121,42 @@ usable(const struct mxp_srtp_stream *s)
 }
 
 int
+srtp_stream_slot_find(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len)
+{
+	if (mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
+		return -1;
+	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
+		const struct mxp_srtp_key *k = s->keys[i];
+		if (k != NULL && k->mki_len == mki_len &&
+		    (mki_len == 0 || memcmp(k->mki, mki, mki_len) == 0))
+			return i;
+	}
+	return -1;
+}
+
+int
+srtp_stream_slot_new(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len)
+{
+	int slot = -1;
+	bool any = false;
+
+	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
+		if (s->keys[i] != NULL)
+			any = true;
+		else if (slot < 0)
+			slot = i;
+	}
+	if (any) {
+		/* one MKI length for every key (RFC 4568 6.1); without MKI, a single key */
+		if (mki_len != s->mki_len)
+			return s->mki_len == 0 ? -EEXIST : -EINVAL;
+		if (srtp_stream_slot_find(s, mki, mki_len) >= 0)
+			return -EEXIST;
+	}
+	return slot < 0 ? -ENOSPC : slot;
+}
+
+int
 mxp_srtp_stream_key_add(struct mxp_srtp_stream *s, struct mxp_srtp_key *k)
 {
 	if (!usable(s) || k == NULL || k->magic != SRTP_KEY_MAGIC)
@@ -128,17 +164,12 @@ mxp_srtp_stream_key_add(struct mxp_srtp_stream *s, struct mxp_srtp_key *k)
 	const struct mxp_srtp_key *any = NULL;
 	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS && any == NULL; i++)
 		any = s->keys[i];
-	if (any != NULL) {
-		if (k->suite != any->suite || k->drv != any->drv)
-			return -EINVAL;
-		if (k->mki_len != s->mki_len)
-			return s->mki_len == 0 ? -EEXIST : -EINVAL;
-		if (slot_of(s, k) >= 0 || mxp_srtp_stream_key_find(s, k->mki, k->mki_len) != NULL)
-			return -EEXIST;
-	}
-	int slot = slot_of(s, NULL);
+	if (any != NULL && (k->suite != any->suite || k->drv != any->drv))
+		return -EINVAL;
+	/* k itself already here is -EEXIST too: its MKI is found */
+	int slot = srtp_stream_slot_new(s, k->mki, k->mki_len);
 	if (slot < 0)
-		return -ENOSPC;
+		return slot;
 	if (any == NULL)
 		srtp_stream_set_suite(s, k->drv, srtp_suite(k->suite));
 	srtp_stream_slot_set(s, (unsigned int)slot, k);
@@ -172,15 +203,10 @@ mxp_srtp_stream_key_activate(struct mxp_srtp_stream *s, const struct mxp_srtp_ke
 struct mxp_srtp_key *
 mxp_srtp_stream_key_find(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len)
 {
-	if (!usable(s) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
+	if (!usable(s))
 		return NULL;
-	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		struct mxp_srtp_key *k = s->keys[i];
-		if (k != NULL && k->mki_len == mki_len &&
-		    (mki_len == 0 || memcmp(k->mki, mki, mki_len) == 0))
-			return k;
-	}
-	return NULL;
+	int slot = srtp_stream_slot_find(s, mki, mki_len);
+	return slot >= 0 ? s->keys[slot] : NULL;
 }
 
 int
