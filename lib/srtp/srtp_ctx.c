@@ -126,7 +126,9 @@ mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char 
 								     sizeof(msg));
 	if (drv == NULL)
 		return srtp_fail(err, errlen, rc, msg);
-	if (srtp_key_bytes(si, drv) == 0 || srtp_key_bytes(si, drv) > SRTP_KEY_MAX_SIZE) {
+	/* 0 or at most SRTP_KEY_MAX_SIZE: ck_bytes() refuses driver keys above
+	 * MXP_CRYPTO_KEY_SIZE, so every session fits a slot */
+	if (srtp_key_bytes(si, drv) == 0) {
 		snprintf(msg, sizeof(msg), "crypto driver '%s' does not support %s", drv->name,
 			 si->name);
 		return srtp_fail(err, errlen, -ENOTSUP, msg);
@@ -151,8 +153,7 @@ mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char 
 	struct mxp_srtp_stream *s = srtp_ctx_stream(c);
 	srtp_stream_setup(s, &sp, window);
 	srtp_stream_set_suite(s, drv, si);
-	s->flags |= SF_CTX | (p->kdr ? SF_KDR : 0);
-	c->x.drv = drv;
+	s->flags |= p->kdr ? SF_KDR : 0;
 	c->x.si = si;
 	c->x.kdr_log2 = p->kdr ? (uint8_t)__builtin_ctz(p->kdr) : 0xff;
 	c->x.soft_percent = p->key_soft_percent ? p->key_soft_percent : 90;
@@ -221,7 +222,7 @@ setup_common(const struct mxp_srtp_ctx *c, struct srtp_key_setup *ks, const uint
 {
 	memset(ks, 0, sizeof(*ks));
 	ks->si = c->x.si;
-	ks->drv = c->x.drv;
+	ks->drv = srtp_ctx_stream(c)->drv;
 	ks->mki = mki;
 	ks->mki_len = mki_len;
 	ks->lifetime = lifetime;

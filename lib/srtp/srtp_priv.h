@@ -140,8 +140,7 @@ srtp_key_prefetch(const struct mxp_srtp_key *k)
 #define SF_RTCP_STARTED 0x08 /* inbound: cold rtcp_idx holds the highest SRTCP index */
 #define SF_SRTCP_UNENC 0x10  /* outbound: SRTCP with E=0 */
 #define SF_AEAD 0x20         /* the keys are AES-GCM */
-#define SF_KDR 0x40          /* a context with a key derivation rate */
-#define SF_CTX 0x80          /* the stream of a context (at offset 0 of it) */
+#define SF_KDR 0x40          /* a context with a key derivation rate (only contexts have one) */
 
 /*
  * A stream: one SSRC in one direction. Line 0 is what every packet reads (rtp_top and the
@@ -235,8 +234,8 @@ struct srtp_ctx_slot {
 	bool has_master;
 };
 
+/* The context's driver is its stream's (s->drv, set at init, never changed). */
 struct srtp_ctx_ext {
-	const struct mxp_crypto_driver *drv;
 	const struct mxp_srtp_suite_info *si;
 	uint32_t magic;
 	uint8_t kdr_log2;         /* 0xff: kdr = 0 */
@@ -271,7 +270,7 @@ srtp_ctx_key(const struct mxp_srtp_ctx *c, unsigned int slot)
 	return (struct mxp_srtp_key *)(uintptr_t)c->keys[slot];
 }
 
-/* The context of a stream with SF_CTX. */
+/* The context of a stream with SF_KDR: only a context's stream (at offset 0 of it) has it. */
 static inline struct mxp_srtp_ctx *
 srtp_stream_ctx(const struct mxp_srtp_stream *s)
 {
