@@ -444,8 +444,12 @@ struct mxp_srtp_key *mxp_srtp_key_get(struct mxp_srtp_key *key);
 
 /**
  * Drop a reference (control thread only).
+ *
+ * A put at count 0 (more puts than gets) is a caller bug: builds without NDEBUG (meson's
+ * debug and debugoptimized) abort on an assertion; release builds (NDEBUG) leave the count
+ * at 0 and return false, so the caller frees nothing a second time.
  * @return true when that was the last one: the caller then calls mxp_srtp_key_fini() and
- *         frees the memory. false otherwise (also for a count already at 0, a caller bug).
+ *         frees the memory. false otherwise.
  */
 bool mxp_srtp_key_put(struct mxp_srtp_key *key);
 

@@ -4,6 +4,7 @@
  * thread and shared by the streams that use the key (srtp_stream.c), with the key's usage
  * counted for all of them. The packet path reads and counts them in srtp_packet.c.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 
@@ -182,6 +183,10 @@ mxp_srtp_key_get(struct mxp_srtp_key *k)
 bool
 mxp_srtp_key_put(struct mxp_srtp_key *k)
 {
+	/* A put without its get is the caller's bug: debug builds stop at it. Release builds
+	 * (NDEBUG) keep the count at 0, where a wrap to 2^32 - 1 would keep the session
+	 * forever, and answer "not the last" so that nothing is freed twice. */
+	assert(k->refcnt > 0);
 	if (k->refcnt == 0)
 		return false;
 	return --k->refcnt == 0;
