@@ -527,8 +527,10 @@ run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 	if (slot == MXP_SRTP_MAX_KEYS || !cs->has_master ||
 	    srtp_kdf_session(drv, c->x.si, cs->master_key, cs->master_salt, rtcp, want, &tmp,
 			     salt) != 0) {
-		/* Cannot happen with a working driver; drop rather than use wrong keys. */
-		return MXP_SRTP_R_NO_KEY;
+		/* Cannot happen with a working driver; drop rather than use wrong keys. A
+		 * failed derivation may have left key bytes in tmp and salt: wipe them too. */
+		r = MXP_SRTP_R_NO_KEY;
+		goto wipe;
 	}
 	fill_op(j, rtcp, mode, &tmp, salt);
 	if (mode == M_PROTECT) {
@@ -541,8 +543,8 @@ run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 		if (r == MXP_SRTP_R_OK && mode == M_UNPROTECT && !j->aead)
 			drv->ctr(&op, 1);
 	}
-	struct mxp_crypto_key *cur = srtp_key_ck_mut(k, rtcp);
 	if (r == MXP_SRTP_R_OK && want > k->kdr_r[rtcp]) {
+		struct mxp_crypto_key *cur = srtp_key_ck_mut(k, rtcp);
 		drv->key_fini(cur);
 		memcpy(cur, &tmp, k->ck_size);
 		memcpy(rtcp ? k->rtcp_salt : k->rtp_salt, salt, sizeof(salt));
@@ -550,6 +552,7 @@ run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 	} else {
 		drv->key_fini(&tmp);
 	}
+wipe:
 	srtp_wipe(&tmp, k->ck_size);
 	srtp_wipe(salt, sizeof(salt));
 	return r;
