@@ -183,15 +183,37 @@ struct srtp_stream_cold {
 _Static_assert(offsetof(struct mxp_srtp_stream, srtp_pkts) == 64, "stream line 0");
 _Static_assert(sizeof(struct mxp_srtp_stream) == 88, "stream header");
 
-/* Ring words for a window: at least window + 64 bits, a power of two. */
+/*
+ * Ring words for a window (>= 1): at least window + 64 bits, a power of two, i.e. the
+ * smallest power of two above (window + 63) / 64. A constant expression for constant
+ * windows, so that the layout asserts below check what the code computes.
+ */
+#define SRTP_RWIN_WORDS(w) (UINT32_C(1) << (32 - __builtin_clz(((uint32_t)(w) + 63) / 64)))
+
 static inline uint32_t
 srtp_rwin_words(uint32_t window)
 {
-	uint32_t words = (window + 63) / 64 + 1, pow2 = 1;
-	while (pow2 < words)
-		pow2 <<= 1;
-	return pow2;
+	return SRTP_RWIN_WORDS(window);
 }
+
+/* Largest value of an unsigned field. */
+#define SRTP_FIELD_MAX(type, f) (UINT64_MAX >> (64 - 8 * sizeof(((type *)0)->f)))
+
+/* The largest window and its masks fit the stream's fields (srtp_stream_setup() narrows
+ * them without a check), and its rings the room a context reserves (SRTP_RWIN_MAX_WORDS). */
+_Static_assert(MXP_SRTP_REPLAY_WINDOW_MAX <= SRTP_FIELD_MAX(struct mxp_srtp_stream, window) &&
+		       SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_MAX) * 64 - 1 <=
+			       SRTP_FIELD_MAX(struct mxp_srtp_stream, wbits) &&
+		       SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_MAX) - 1 <=
+			       SRTP_FIELD_MAX(struct mxp_srtp_stream, wmask),
+	       "the largest replay window fits window, wbits and wmask");
+_Static_assert(SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_MAX) <= SRTP_RWIN_MAX_WORDS,
+	       "the largest replay window fits SRTP_RWIN_MAX_WORDS");
+/* An SRTP packet touches two lines of its stream with the default window. */
+_Static_assert(offsetof(struct mxp_srtp_stream, ring) +
+			       sizeof(uint64_t) * SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_DEFAULT) <=
+		       2 * 64,
+	       "the default window's SRTP ring ends in stream line 1");
 
 /* Bytes of a stream with this window (a multiple of 64). */
 static inline size_t
