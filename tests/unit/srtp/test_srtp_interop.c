@@ -367,7 +367,7 @@ MXP_TEST(every_burst_size)
 	make_plain(100);
 	for (size_t s = 0; s < N_TEST_SUITES; s++) {
 		for (size_t d = 0; d < N_TEST_DRIVERS; d++) {
-			unsigned int wrong_out = 0, wrong_in = 0, bursts = 0;
+			unsigned int wrong_out = 0, wrong_in = 0;
 			for (uint16_t n = 1; n <= 32; n++) {
 				/* fresh sessions per size: packets 0..n-1, one burst each way */
 				struct mxp_srtp_ctx *tx = mxp_session(test_suites[s], MXP_SRTP_OUTBOUND,
@@ -410,13 +410,11 @@ MXP_TEST(every_burst_size)
 				for (uint16_t i = 0; i < n; i++)
 					wrong_in += pk[i].len != plain_len[i] ||
 						    memcmp(lw[i], plain[i], plain_len[i]) != 0;
-				bursts++;
 				srtp_dealloc(lrx);
 				srtp_dealloc(ltx);
 				test_ctx_free(tx);
 				test_ctx_free(rx);
 			}
-			MXP_CHECK_EQ(t, bursts, 32u);
 			CHECK_ZERO(t, wrong_out);
 			CHECK_ZERO(t, wrong_in);
 		}
