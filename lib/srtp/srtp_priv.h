@@ -96,8 +96,7 @@ _Static_assert(SRTP_IN_LINE(struct mxp_srtp_key, srtcp_used, 1) &&
 		       SRTP_IN_LINE(struct mxp_srtp_key, srtcp_next_ev, 1) &&
 		       SRTP_IN_LINE(struct mxp_srtp_key, srtcp_limit, 1) &&
 		       SRTP_IN_LINE(struct mxp_srtp_key, rtcp_salt, 1) &&
-		       SRTP_IN_LINE(struct mxp_srtp_key, ck_size, 1) &&
-		       SRTP_IN_LINE(struct mxp_srtp_key, kdr_log2, 1),
+		       SRTP_IN_LINE(struct mxp_srtp_key, ck_size, 1),
 	       "key line 1: what every SRTCP packet reads");
 _Static_assert(offsetof(struct mxp_srtp_key, srtp_soft) == 128, "key line 2");
 _Static_assert(offsetof(struct mxp_srtp_key, ck) == SRTP_KEY_HDR, "key header");
