@@ -232,24 +232,6 @@ int mxp_srtp_ctx_key_remove(struct mxp_srtp_ctx *ctx, const uint8_t *mki, size_t
  */
 int mxp_srtp_ctx_key_activate(struct mxp_srtp_ctx *ctx, const uint8_t *mki, size_t mki_len);
 
-/** A master key's use counted across several contexts (RFC 3711 9.2, RFC 4568 lifetime). */
-struct mxp_srtp_key_usage {
-	uint64_t srtp;        /**< SRTP packets under the key, every sharing context together */
-	uint64_t srtcp;       /**< SRTCP packets */
-};
-
-/**
- * Count the use of the key with this MKI in *@p u as well as in the context, and check the
- * key's limits against *@p u: a key that several contexts use (one master key protecting
- * several SSRCs, as a key group does) stops being used by all of them when the total
- * reaches its lifetime or the RFC 3711 maximum. The context's count so far is added to
- * *@p u. @p u must stay valid while the context has the key and be used by one thread (the
- * contexts sharing it are too); pass NULL to stop sharing (the total is kept in *u).
- * @return 0, or -ENOENT if no key has this MKI, -EINVAL on a bad context.
- */
-int mxp_srtp_ctx_key_share_usage(struct mxp_srtp_ctx *ctx, const uint8_t *mki, size_t mki_len,
-				 struct mxp_srtp_key_usage *u);
-
 /**
  * Prefetch what the next packet of a context reads first (its state and the first key's
  * session keys): call it when the packet is queued, a burst before the crypto runs. With
@@ -268,9 +250,9 @@ struct mxp_srtp_key_info {
 	char fingerprint[9];  /**< mxp_srtp_key_fingerprint() of key||salt */
 	uint64_t srtp_used;   /**< SRTP packets protected or authenticated with this key */
 	uint64_t srtcp_used;  /**< SRTCP packets protected or authenticated with this key */
-	bool shared;          /**< limits apply to a shared count (mxp_srtp_ctx_key_share_usage) */
-	uint64_t srtp_total;  /**< the count the limits apply to: shared, else srtp_used */
-	uint64_t srtcp_total; /**< likewise for SRTCP */
+	uint64_t srtp_total;  /**< the count the limits apply to: srtp_used (every stream of
+			       *   the session together) */
+	uint64_t srtcp_total; /**< likewise for SRTCP: srtcp_used */
 	uint64_t srtp_limit;  /**< min(lifetime, 2^48) */
 	uint64_t srtcp_limit; /**< min(lifetime, 2^31) */
 	bool soft;            /**< usage passed key_soft_percent of a limit */
@@ -462,8 +444,12 @@ struct mxp_srtp_key *mxp_srtp_key_get(struct mxp_srtp_key *key);
 
 /**
  * Drop a reference (control thread only).
+ *
+ * A put at count 0 (more puts than gets) is a caller bug: builds without NDEBUG (meson's
+ * debug and debugoptimized) abort on an assertion; release builds (NDEBUG) leave the count
+ * at 0 and return false, so the caller frees nothing a second time.
  * @return true when that was the last one: the caller then calls mxp_srtp_key_fini() and
- *         frees the memory. false otherwise (also for a count already at 0, a caller bug).
+ *         frees the memory. false otherwise.
  */
 bool mxp_srtp_key_put(struct mxp_srtp_key *key);
 
@@ -477,7 +463,7 @@ uint32_t mxp_srtp_key_events(struct mxp_srtp_key *key);
 /**
  * Describe a key session for operators (never the key): fingerprint, MKI, usage by every
  * stream together (srtp_used = srtp_total), limits, soft, exhausted. Any thread (relaxed
- * atomic loads of what the worker writes). @c active and @c shared are false.
+ * atomic loads of what the worker writes). @c active is false.
  * @return 0, or -EINVAL on NULL arguments or a session not initialised.
  */
 int mxp_srtp_key_info(const struct mxp_srtp_key *key, struct mxp_srtp_key_info *info);

@@ -89,14 +89,6 @@ mxp_srtp_ctx_size(void)
 	return sizeof(struct mxp_srtp_ctx);
 }
 
-static int
-fail(char *err, size_t errlen, int rc, const char *msg)
-{
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-	return rc;
-}
-
 int
 mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char *err,
 		  size_t errlen)
@@ -105,39 +97,41 @@ mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char 
 	int rc;
 
 	if (c == NULL || p == NULL)
-		return fail(err, errlen, -EINVAL, "NULL context or parameters");
+		return srtp_fail(err, errlen, -EINVAL, "NULL context or parameters");
 	if (((uintptr_t)c & (MXP_SRTP_CTX_ALIGN - 1)) != 0)
-		return fail(err, errlen, -EINVAL, "context memory is not 64-byte aligned");
+		return srtp_fail(err, errlen, -EINVAL, "context memory is not 64-byte aligned");
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(p->suite);
 	if (si == NULL)
-		return fail(err, errlen, -EINVAL, "unknown crypto suite");
+		return srtp_fail(err, errlen, -EINVAL, "unknown crypto suite");
 	if (p->dir != MXP_SRTP_INBOUND && p->dir != MXP_SRTP_OUTBOUND)
-		return fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
+		return srtp_fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
 	uint32_t window = p->replay_window ? p->replay_window : MXP_SRTP_REPLAY_WINDOW_DEFAULT;
 	if (window < MXP_SRTP_REPLAY_WINDOW_MIN || window > MXP_SRTP_REPLAY_WINDOW_MAX) {
 		snprintf(msg, sizeof(msg), "replay window %u outside %u..%u", p->replay_window,
 			 MXP_SRTP_REPLAY_WINDOW_MIN, MXP_SRTP_REPLAY_WINDOW_MAX);
-		return fail(err, errlen, -EINVAL, msg);
+		return srtp_fail(err, errlen, -EINVAL, msg);
 	}
 	if (p->kdr != 0 && ((p->kdr & (p->kdr - 1)) != 0 || p->kdr > (UINT32_C(1) << 24))) {
 		snprintf(msg, sizeof(msg),
 			 "key derivation rate %u is not 0 or a power of two up to 2^24", p->kdr);
-		return fail(err, errlen, -EINVAL, msg);
+		return srtp_fail(err, errlen, -EINVAL, msg);
 	}
 	if (p->ssrc_learn && p->dir != MXP_SRTP_INBOUND)
-		return fail(err, errlen, -EINVAL, "ssrc_learn is for inbound contexts only");
+		return srtp_fail(err, errlen, -EINVAL, "ssrc_learn is for inbound contexts only");
 	if (p->srtcp_index >= (UINT32_C(1) << 31))
-		return fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
+		return srtp_fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
 	if (p->key_soft_percent > 100)
-		return fail(err, errlen, -EINVAL, "key_soft_percent above 100");
+		return srtp_fail(err, errlen, -EINVAL, "key_soft_percent above 100");
 	const struct mxp_crypto_driver *drv = mxp_crypto_driver_find(p->driver, &rc, msg,
 								     sizeof(msg));
 	if (drv == NULL)
-		return fail(err, errlen, rc, msg);
-	if (srtp_key_bytes(si, drv) == 0 || srtp_key_bytes(si, drv) > SRTP_KEY_MAX_SIZE) {
+		return srtp_fail(err, errlen, rc, msg);
+	/* 0 or at most SRTP_KEY_MAX_SIZE: ck_bytes() refuses driver keys above
+	 * MXP_CRYPTO_KEY_SIZE, so every session fits a slot */
+	if (srtp_key_bytes(si, drv) == 0) {
 		snprintf(msg, sizeof(msg), "crypto driver '%s' does not support %s", drv->name,
 			 si->name);
-		return fail(err, errlen, -ENOTSUP, msg);
+		return srtp_fail(err, errlen, -ENOTSUP, msg);
 	}
 
 	/* the stream and the extension; key slots are set up when keys are added, their
@@ -159,8 +153,7 @@ mxp_srtp_ctx_init(struct mxp_srtp_ctx *c, const struct mxp_srtp_params *p, char 
 	struct mxp_srtp_stream *s = srtp_ctx_stream(c);
 	srtp_stream_setup(s, &sp, window);
 	srtp_stream_set_suite(s, drv, si);
-	s->flags |= SF_CTX | (p->kdr ? SF_KDR : 0);
-	c->x.drv = drv;
+	s->flags |= p->kdr ? SF_KDR : 0;
 	c->x.si = si;
 	c->x.kdr_log2 = p->kdr ? (uint8_t)__builtin_ctz(p->kdr) : 0xff;
 	c->x.soft_percent = p->key_soft_percent ? p->key_soft_percent : 90;
@@ -197,38 +190,14 @@ mxp_srtp_ctx_fini(struct mxp_srtp_ctx *c)
 		srtp_wipe(c->keys[i], SRTP_KEY_HDR);
 }
 
-static int
-key_find(const struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
-{
-	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
-	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		const struct mxp_srtp_key *k = s->keys[i];
-		if (k != NULL && k->mki_len == mki_len &&
-		    (mki_len == 0 || memcmp(k->mki, mki, mki_len) == 0))
-			return i;
-	}
-	return -1;
-}
-
-/* Find a free slot for a key with this MKI. */
+/* Find a free slot for a key with this MKI: slot i of the context is slot i of its stream,
+ * so the stream's rules apply as they are. */
 static int
 key_slot_new(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len)
 {
 	if (!ctx_ok(c) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
 		return -EINVAL;
-	const struct mxp_srtp_stream *s = srtp_ctx_stream(c);
-	int slot = -1, n = 0;
-	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		if (s->keys[i] != NULL)
-			n++;
-		else if (slot < 0)
-			slot = i;
-	}
-	if (n > 0 && mki_len != s->mki_len)
-		return s->mki_len == 0 ? -EEXIST : -EINVAL;
-	if (key_find(c, mki, mki_len) >= 0)
-		return -EEXIST;
-	return slot < 0 ? -ENOSPC : slot;
+	return srtp_stream_slot_new(srtp_ctx_stream(c), mki, mki_len);
 }
 
 /* The r (index DIV kdr) the next packets of the stream will use. */
@@ -253,7 +222,7 @@ setup_common(const struct mxp_srtp_ctx *c, struct srtp_key_setup *ks, const uint
 {
 	memset(ks, 0, sizeof(*ks));
 	ks->si = c->x.si;
-	ks->drv = c->x.drv;
+	ks->drv = srtp_ctx_stream(c)->drv;
 	ks->mki = mki;
 	ks->mki_len = mki_len;
 	ks->lifetime = lifetime;
@@ -323,7 +292,7 @@ mxp_srtp_ctx_key_remove(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_l
 {
 	if (!ctx_ok(c))
 		return -EINVAL;
-	int slot = key_find(c, mki, mki_len);
+	int slot = srtp_stream_slot_find(srtp_ctx_stream(c), mki, mki_len);
 	if (slot < 0)
 		return -ENOENT;
 	slot_release(c, (unsigned int)slot);
@@ -335,7 +304,7 @@ mxp_srtp_ctx_key_activate(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki
 {
 	if (!ctx_ok(c))
 		return -EINVAL;
-	int slot = key_find(c, mki, mki_len);
+	int slot = srtp_stream_slot_find(srtp_ctx_stream(c), mki, mki_len);
 	if (slot < 0)
 		return -ENOENT;
 	srtp_ctx_stream(c)->active = (int8_t)slot;
@@ -392,37 +361,9 @@ void
 mxp_srtp_ctx_prefetch(const struct mxp_srtp_ctx *c)
 {
 	/* addresses only: reading the stream's active slot here would wait for the very miss */
-	const struct mxp_srtp_key *k = srtp_ctx_key(c, 0);
 	__builtin_prefetch(c);
 	__builtin_prefetch((const char *)c + 64);
-	__builtin_prefetch(k);
-	for (unsigned int off = 0; off < 256; off += 64)
-		__builtin_prefetch(k->ck + off);
-}
-
-int
-mxp_srtp_ctx_key_share_usage(struct mxp_srtp_ctx *c, const uint8_t *mki, size_t mki_len,
-			     struct mxp_srtp_key_usage *u)
-{
-	if (!ctx_ok(c) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
-		return -EINVAL;
-	int slot = key_find(c, mki, mki_len);
-	if (slot < 0)
-		return -ENOENT;
-	struct mxp_srtp_key *k = srtp_ctx_key(c, (unsigned int)slot);
-	if (k->shared == u)
-		return 0;
-	if (u != NULL && k->shared == NULL) {
-		u->srtp += k->srtp_used;
-		u->srtcp += k->srtcp_used;
-	}
-	k->shared = u;
-	/* the next use looks at the thresholds again against the (new) count: the soft one
-	 * unless already reported, else the limit (key_use() raises the events) */
-	k->srtp_next_ev = !k->soft && k->srtp_soft < k->srtp_limit ? k->srtp_soft : k->srtp_limit;
-	k->srtcp_next_ev = !k->soft && k->srtcp_soft < k->srtcp_limit ? k->srtcp_soft :
-										k->srtcp_limit;
-	return 0;
+	srtp_key_prefetch(srtp_ctx_key(c, 0));
 }
 
 int
@@ -437,9 +378,6 @@ mxp_srtp_ctx_key_info(const struct mxp_srtp_ctx *c, unsigned int slot,
 		return -ENOENT;
 	mxp_srtp_key_info(k, info);
 	info->active = s->active == (int)slot;
-	info->shared = k->shared != NULL;
-	info->srtp_total = k->shared ? k->shared->srtp : k->srtp_used;
-	info->srtcp_total = k->shared ? k->shared->srtcp : k->srtcp_used;
 	return 0;
 }
 

@@ -4,18 +4,11 @@
  * thread and shared by the streams that use the key (srtp_stream.c), with the key's usage
  * counted for all of them. The packet path reads and counts them in srtp_packet.c.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 
 #include "srtp_priv.h"
-
-static int
-fail(char *err, size_t errlen, int rc, const char *msg)
-{
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-	return rc;
-}
 
 static enum mxp_crypto_alg
 alg_of(const struct mxp_srtp_suite_info *si)
@@ -132,29 +125,29 @@ mxp_srtp_key_init(struct mxp_srtp_key *k, const struct mxp_srtp_key_params *p, c
 	int rc;
 
 	if (k == NULL || p == NULL)
-		return fail(err, errlen, -EINVAL, "NULL key session or parameters");
+		return srtp_fail(err, errlen, -EINVAL, "NULL key session or parameters");
 	if (((uintptr_t)k & (MXP_SRTP_KEY_ALIGN - 1)) != 0)
-		return fail(err, errlen, -EINVAL, "key session memory is not 64-byte aligned");
+		return srtp_fail(err, errlen, -EINVAL, "key session memory is not 64-byte aligned");
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(p->suite);
 	if (si == NULL)
-		return fail(err, errlen, -EINVAL, "unknown crypto suite");
+		return srtp_fail(err, errlen, -EINVAL, "unknown crypto suite");
 	if (p->key == NULL || p->salt == NULL)
-		return fail(err, errlen, -EINVAL, "NULL master key or salt");
+		return srtp_fail(err, errlen, -EINVAL, "NULL master key or salt");
 	if (p->mki_len > MXP_SRTP_MAX_MKI_LEN || (p->mki_len > 0 && p->mki == NULL)) {
 		snprintf(msg, sizeof(msg), "MKI length %zu above %u or MKI missing", p->mki_len,
 			 MXP_SRTP_MAX_MKI_LEN);
-		return fail(err, errlen, -EINVAL, msg);
+		return srtp_fail(err, errlen, -EINVAL, msg);
 	}
 	if (p->soft_percent > 100)
-		return fail(err, errlen, -EINVAL, "soft_percent above 100");
+		return srtp_fail(err, errlen, -EINVAL, "soft_percent above 100");
 	const struct mxp_crypto_driver *drv = mxp_crypto_driver_find(p->driver, &rc, msg,
 								     sizeof(msg));
 	if (drv == NULL)
-		return fail(err, errlen, rc, msg);
+		return srtp_fail(err, errlen, rc, msg);
 	if (ck_bytes(si, drv) == 0) {
 		snprintf(msg, sizeof(msg), "crypto driver '%s' does not support %s", drv->name,
 			 si->name);
-		return fail(err, errlen, -ENOTSUP, msg);
+		return srtp_fail(err, errlen, -ENOTSUP, msg);
 	}
 	struct srtp_key_setup ks = {
 		.si = si,
@@ -168,7 +161,8 @@ mxp_srtp_key_init(struct mxp_srtp_key *k, const struct mxp_srtp_key_params *p, c
 		.kdr_log2 = 0xff,
 	};
 	if (srtp_key_setup(k, &ks) != 0)
-		return fail(err, errlen, -EIO, "the crypto driver failed to set up the session keys");
+		return srtp_fail(err, errlen, -EIO,
+				 "the crypto driver failed to set up the session keys");
 	return 0;
 }
 
@@ -189,6 +183,10 @@ mxp_srtp_key_get(struct mxp_srtp_key *k)
 bool
 mxp_srtp_key_put(struct mxp_srtp_key *k)
 {
+	/* A put without its get is the caller's bug: debug builds stop at it. Release builds
+	 * (NDEBUG) keep the count at 0, where a wrap to 2^32 - 1 would keep the session
+	 * forever, and answer "not the last" so that nothing is freed twice. */
+	assert(k->refcnt > 0);
 	if (k->refcnt == 0)
 		return false;
 	return --k->refcnt == 0;

@@ -60,7 +60,7 @@ mbuf_chunk(const struct objs *o, bool is_ctx, struct rte_mbuf *mb[], uint8_t rea
 		struct mxp_srtp_stream *s = obj_stream(o, is_ctx, (uint16_t)(at + i));
 		if (MXP_UNLIKELY(b->nb_segs != 1 || off > b->data_len)) {
 			rs[i] = MXP_SRTP_R_MBUF;
-			srtp_cold(s)->drops[MXP_SRTP_R_MBUF]++;
+			srtp_drop(s, MXP_SRTP_R_MBUF);
 			continue;
 		}
 		pk[np].data = rte_pktmbuf_mtod_offset(b, uint8_t *, off);

@@ -134,8 +134,6 @@ key_use(struct mxp_srtp_key *k, bool rtcp)
 	uint64_t *used = rtcp ? &k->srtcp_used : &k->srtp_used;
 	uint64_t u = __atomic_load_n(used, __ATOMIC_RELAXED) + 1;
 	__atomic_store_n(used, u, __ATOMIC_RELAXED);
-	if (MXP_UNLIKELY(k->shared != NULL))
-		u = rtcp ? ++k->shared->srtcp : ++k->shared->srtp;
 	if (MXP_UNLIKELY(u >= (rtcp ? k->srtcp_next_ev : k->srtp_next_ev)))
 		key_event(k, rtcp, u);
 }
@@ -143,8 +141,6 @@ key_use(struct mxp_srtp_key *k, bool rtcp)
 static inline bool
 key_spent(const struct mxp_srtp_key *k, bool rtcp)
 {
-	if (MXP_UNLIKELY(k->shared != NULL))
-		return rtcp ? k->shared->srtcp >= k->srtcp_limit : k->shared->srtp >= k->srtp_limit;
 	return rtcp ? k->srtcp_used >= k->srtcp_limit : k->srtp_used >= k->srtp_limit;
 }
 
@@ -478,12 +474,6 @@ tally_add(struct tally *t, const struct job *j, bool rtcp, enum srtp_mode mode)
 	t->clear += rtcp && mode != M_VERIFY && !(j->eidx >> 31);
 }
 
-static inline void
-drop(struct mxp_srtp_stream *s, enum mxp_srtp_reason r)
-{
-	srtp_cold(s)->drops[r]++;
-}
-
 /* --- crypto phases ------------------------------------------------------------------------ */
 
 static inline void
@@ -537,8 +527,10 @@ run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 	if (slot == MXP_SRTP_MAX_KEYS || !cs->has_master ||
 	    srtp_kdf_session(drv, c->x.si, cs->master_key, cs->master_salt, rtcp, want, &tmp,
 			     salt) != 0) {
-		/* Cannot happen with a working driver; drop rather than use wrong keys. */
-		return MXP_SRTP_R_NO_KEY;
+		/* Cannot happen with a working driver; drop rather than use wrong keys. A
+		 * failed derivation may have left key bytes in tmp and salt: wipe them too. */
+		r = MXP_SRTP_R_NO_KEY;
+		goto wipe;
 	}
 	fill_op(j, rtcp, mode, &tmp, salt);
 	if (mode == M_PROTECT) {
@@ -551,8 +543,8 @@ run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 		if (r == MXP_SRTP_R_OK && mode == M_UNPROTECT && !j->aead)
 			drv->ctr(&op, 1);
 	}
-	struct mxp_crypto_key *cur = srtp_key_ck_mut(k, rtcp);
 	if (r == MXP_SRTP_R_OK && want > k->kdr_r[rtcp]) {
+		struct mxp_crypto_key *cur = srtp_key_ck_mut(k, rtcp);
 		drv->key_fini(cur);
 		memcpy(cur, &tmp, k->ck_size);
 		memcpy(rtcp ? k->rtcp_salt : k->rtp_salt, salt, sizeof(salt));
@@ -560,6 +552,7 @@ run_deferred(struct job *j, bool rtcp, enum srtp_mode mode)
 	} else {
 		drv->key_fini(&tmp);
 	}
+wipe:
 	srtp_wipe(&tmp, k->ck_size);
 	srtp_wipe(salt, sizeof(salt));
 	return r;
@@ -590,7 +583,7 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 		enum mxp_srtp_reason r = prepare(ss[i], &pkt[i], j, rtcp, mode);
 		reason[i] = (uint8_t)r;
 		if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
-			drop(ss[i], r);
+			srtp_drop(ss[i], r);
 			continue;
 		}
 		j->pi = i;
@@ -623,7 +616,7 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 			enum mxp_srtp_reason r = check_commit(j, rtcp, mode);
 			if (MXP_UNLIKELY(r != MXP_SRTP_R_OK)) {
 				reason[j->pi] = (uint8_t)r;
-				drop(j->s, r);
+				srtp_drop(j->s, r);
 				continue;
 			}
 			tally_add(&tl, j, rtcp, mode);
@@ -647,7 +640,7 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 				tally_add(&tl, j, rtcp, mode);
 				ok++;
 			} else {
-				drop(j->s, r);
+				srtp_drop(j->s, r);
 			}
 		}
 		tally_flush(&tl, rtcp, mode);

@@ -8,6 +8,7 @@
 
 #include <stdalign.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mxp_srtp.h"
@@ -35,7 +36,8 @@ enum srtp_label {
 /*
  * A key session: one master key's SRTP and SRTCP session keys, derived once, shared by the
  * streams that use the key. What an SRTP packet reads and writes is line 0 (usage, salt,
- * MKI); an SRTCP packet line 1; line 2 is for the control path. The driver keys follow:
+ * MKI); an SRTCP packet line 1, and also the MKI in line 0 when the stream has MKIs (written
+ * by protect, matched by unprotect); line 2 is for the control path. The driver keys follow:
  * the SRTP one at SRTP_KEY_HDR, the SRTCP one ck_size bytes later.
  *
  * The worker that owns the streams writes the usage counters and flags (relaxed atomic
@@ -49,7 +51,6 @@ struct mxp_srtp_key {
 	uint64_t srtp_used;        /* SRTP packets under the key, every stream together */
 	uint64_t srtp_next_ev;     /* usage at which key_use() looks again */
 	uint64_t srtp_limit;       /* min(lifetime, 2^48) */
-	struct mxp_srtp_key_usage *shared; /* contexts: limits apply to this total instead */
 	uint8_t rtp_salt[16];      /* SRTP session salt (14 or 12 bytes), zero padded */
 	uint8_t mki[MXP_SRTP_MAX_MKI_LEN];
 	/* line 1: every SRTCP packet; suite and driver */
@@ -78,8 +79,26 @@ struct mxp_srtp_key {
 
 #define SRTP_KEY_MAGIC 0x4b455953u /* "KEYS" */
 
-_Static_assert(offsetof(struct mxp_srtp_key, srtcp_used) == 64, "key line 0");
-_Static_assert(offsetof(struct mxp_srtp_key, srtp_soft) == 128, "key line 1");
+/* Field f of type lies wholly within cache line n (0-based). */
+#define SRTP_IN_LINE(type, f, n) \
+	(offsetof(type, f) >= (n) * 64 && \
+	 offsetof(type, f) + sizeof(((type *)0)->f) <= ((n) + 1) * 64)
+
+/* The packet path's cost is one line per SRTP packet: what it reads must stay in line 0
+ * (alignas would silently push a grown line 0 into line 1). */
+_Static_assert(SRTP_IN_LINE(struct mxp_srtp_key, srtp_used, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtp_next_ev, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtp_limit, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, rtp_salt, 0) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, mki, 0),
+	       "key line 0: what every SRTP packet reads");
+_Static_assert(SRTP_IN_LINE(struct mxp_srtp_key, srtcp_used, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtcp_next_ev, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, srtcp_limit, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, rtcp_salt, 1) &&
+		       SRTP_IN_LINE(struct mxp_srtp_key, ck_size, 1),
+	       "key line 1: what every SRTCP packet reads");
+_Static_assert(offsetof(struct mxp_srtp_key, srtp_soft) == 128, "key line 2");
 _Static_assert(offsetof(struct mxp_srtp_key, ck) == SRTP_KEY_HDR, "key header");
 
 /* Largest key session (any suite, any driver): what a context reserves per key slot. */
@@ -98,6 +117,19 @@ srtp_key_ck_mut(struct mxp_srtp_key *k, bool rtcp)
 	return (struct mxp_crypto_key *)(k->ck + (rtcp ? k->ck_size : 0));
 }
 
+/*
+ * Start the cache misses of what an SRTP packet reads of a key session: line 0 and the SRTP
+ * driver key's first 4 lines (AES-128-CM + HMAC-SHA1 entirely). Addresses only: nothing of
+ * the session is read, so the call does not wait for the very miss it starts.
+ */
+static inline void
+srtp_key_prefetch(const struct mxp_srtp_key *k)
+{
+	__builtin_prefetch(k);
+	for (unsigned int off = 0; off < 256; off += 64)
+		__builtin_prefetch(k->ck + off);
+}
+
 /* --- streams ----------------------------------------------------------------------------- */
 
 /* Stream flags (struct mxp_srtp_stream.flags). */
@@ -107,8 +139,7 @@ srtp_key_ck_mut(struct mxp_srtp_key *k, bool rtcp)
 #define SF_RTCP_STARTED 0x08 /* inbound: cold rtcp_idx holds the highest SRTCP index */
 #define SF_SRTCP_UNENC 0x10  /* outbound: SRTCP with E=0 */
 #define SF_AEAD 0x20         /* the keys are AES-GCM */
-#define SF_KDR 0x40          /* a context with a key derivation rate */
-#define SF_CTX 0x80          /* the stream of a context (at offset 0 of it) */
+#define SF_KDR 0x40          /* a context with a key derivation rate (only contexts have one) */
 
 /*
  * A stream: one SSRC in one direction. Line 0 is what every packet reads (rtp_top and the
@@ -151,15 +182,37 @@ struct srtp_stream_cold {
 _Static_assert(offsetof(struct mxp_srtp_stream, srtp_pkts) == 64, "stream line 0");
 _Static_assert(sizeof(struct mxp_srtp_stream) == 88, "stream header");
 
-/* Ring words for a window: at least window + 64 bits, a power of two. */
+/*
+ * Ring words for a window (>= 1): at least window + 64 bits, a power of two, i.e. the
+ * smallest power of two above (window + 63) / 64. A constant expression for constant
+ * windows, so that the layout asserts below check what the code computes.
+ */
+#define SRTP_RWIN_WORDS(w) (UINT32_C(1) << (32 - __builtin_clz(((uint32_t)(w) + 63) / 64)))
+
 static inline uint32_t
 srtp_rwin_words(uint32_t window)
 {
-	uint32_t words = (window + 63) / 64 + 1, pow2 = 1;
-	while (pow2 < words)
-		pow2 <<= 1;
-	return pow2;
+	return SRTP_RWIN_WORDS(window);
 }
+
+/* Largest value of an unsigned field. */
+#define SRTP_FIELD_MAX(type, f) (UINT64_MAX >> (64 - 8 * sizeof(((type *)0)->f)))
+
+/* The largest window and its masks fit the stream's fields (srtp_stream_setup() narrows
+ * them without a check), and its rings the room a context reserves (SRTP_RWIN_MAX_WORDS). */
+_Static_assert(MXP_SRTP_REPLAY_WINDOW_MAX <= SRTP_FIELD_MAX(struct mxp_srtp_stream, window) &&
+		       SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_MAX) * 64 - 1 <=
+			       SRTP_FIELD_MAX(struct mxp_srtp_stream, wbits) &&
+		       SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_MAX) - 1 <=
+			       SRTP_FIELD_MAX(struct mxp_srtp_stream, wmask),
+	       "the largest replay window fits window, wbits and wmask");
+_Static_assert(SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_MAX) <= SRTP_RWIN_MAX_WORDS,
+	       "the largest replay window fits SRTP_RWIN_MAX_WORDS");
+/* An SRTP packet touches two lines of its stream with the default window. */
+_Static_assert(offsetof(struct mxp_srtp_stream, ring) +
+			       sizeof(uint64_t) * SRTP_RWIN_WORDS(MXP_SRTP_REPLAY_WINDOW_DEFAULT) <=
+		       2 * 64,
+	       "the default window's SRTP ring ends in stream line 1");
 
 /* Bytes of a stream with this window (a multiple of 64). */
 static inline size_t
@@ -202,8 +255,8 @@ struct srtp_ctx_slot {
 	bool has_master;
 };
 
+/* The context's driver is its stream's (s->drv, set at init, never changed). */
 struct srtp_ctx_ext {
-	const struct mxp_crypto_driver *drv;
 	const struct mxp_srtp_suite_info *si;
 	uint32_t magic;
 	uint8_t kdr_log2;         /* 0xff: kdr = 0 */
@@ -238,7 +291,7 @@ srtp_ctx_key(const struct mxp_srtp_ctx *c, unsigned int slot)
 	return (struct mxp_srtp_key *)(uintptr_t)c->keys[slot];
 }
 
-/* The context of a stream with SF_CTX. */
+/* The context of a stream with SF_KDR: only a context's stream (at offset 0 of it) has it. */
 static inline struct mxp_srtp_ctx *
 srtp_stream_ctx(const struct mxp_srtp_stream *s)
 {
@@ -280,6 +333,22 @@ srtp_other_ssrc(struct mxp_srtp_stream *s, uint32_t ssrc)
 {
 	__atomic_store_n(&srtp_cold(s)->other_ssrc, ssrc, __ATOMIC_RELAXED);
 	return MXP_SRTP_R_SSRC_MISMATCH;
+}
+
+/* Count a dropped packet on its stream (owner worker only, like the rest of the stream). */
+static inline void
+srtp_drop(struct mxp_srtp_stream *s, enum mxp_srtp_reason r)
+{
+	srtp_cold(s)->drops[r]++;
+}
+
+/* Control path: put @p msg in the caller's error buffer (if any), return @p rc. */
+static inline int
+srtp_fail(char *err, size_t errlen, int rc, const char *msg)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", msg);
+	return rc;
 }
 
 static inline uint16_t
@@ -556,13 +625,20 @@ void srtp_key_release(struct mxp_srtp_key *k);
 size_t srtp_key_bytes(const struct mxp_srtp_suite_info *si, const struct mxp_crypto_driver *drv);
 
 /* Streams: initialise (parameters checked by the caller), give a stream the suite of its
- * keys, put a key in a slot (checks done), take it out. */
+ * keys, put a key in a slot (checks done), take it out, find a slot. */
 void srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params *p,
 		       uint32_t window);
 void srtp_stream_set_suite(struct mxp_srtp_stream *s, const struct mxp_crypto_driver *drv,
 			   const struct mxp_srtp_suite_info *si);
 void srtp_stream_slot_set(struct mxp_srtp_stream *s, unsigned int slot, struct mxp_srtp_key *k);
 void srtp_stream_slot_clear(struct mxp_srtp_stream *s, unsigned int slot);
+/* The slot of the key with this MKI (mki_len 0: the key without MKI), or -1; also -1 for an
+ * MKI longer than MXP_SRTP_MAX_MKI_LEN or missing. */
+int srtp_stream_slot_find(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len);
+/* The free slot a new key with this MKI (checked by the caller) takes: -EINVAL or -EEXIST
+ * (without MKI) for an MKI length other than the keys', -EEXIST for an MKI present, -ENOSPC
+ * for no free slot. Shared by streams and contexts. */
+int srtp_stream_slot_new(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len);
 
 /* The packet path over streams (srtp_packet.c), used by the mbuf layer and the contexts. */
 uint16_t srtp_run_pkts(struct mxp_srtp_stream *s[], struct mxp_srtp_pkt pkt[], uint16_t n,

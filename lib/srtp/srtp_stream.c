@@ -8,14 +8,6 @@
 
 #include "srtp_priv.h"
 
-static int
-fail(char *err, size_t errlen, int rc, const char *msg)
-{
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-	return rc;
-}
-
 static bool
 window_ok(uint32_t window)
 {
@@ -56,21 +48,21 @@ mxp_srtp_stream_init(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_par
 	char msg[160];
 
 	if (s == NULL || p == NULL)
-		return fail(err, errlen, -EINVAL, "NULL stream or parameters");
+		return srtp_fail(err, errlen, -EINVAL, "NULL stream or parameters");
 	if (((uintptr_t)s & (MXP_SRTP_STREAM_ALIGN - 1)) != 0)
-		return fail(err, errlen, -EINVAL, "stream memory is not 64-byte aligned");
+		return srtp_fail(err, errlen, -EINVAL, "stream memory is not 64-byte aligned");
 	if (p->dir != MXP_SRTP_INBOUND && p->dir != MXP_SRTP_OUTBOUND)
-		return fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
+		return srtp_fail(err, errlen, -EINVAL, "direction must be inbound or outbound");
 	uint32_t window = p->replay_window ? p->replay_window : MXP_SRTP_REPLAY_WINDOW_DEFAULT;
 	if (!window_ok(window)) {
 		snprintf(msg, sizeof(msg), "replay window %u outside %u..%u", p->replay_window,
 			 MXP_SRTP_REPLAY_WINDOW_MIN, MXP_SRTP_REPLAY_WINDOW_MAX);
-		return fail(err, errlen, -EINVAL, msg);
+		return srtp_fail(err, errlen, -EINVAL, msg);
 	}
 	if (p->ssrc_learn && p->dir != MXP_SRTP_INBOUND)
-		return fail(err, errlen, -EINVAL, "ssrc_learn is for inbound streams only");
+		return srtp_fail(err, errlen, -EINVAL, "ssrc_learn is for inbound streams only");
 	if (p->srtcp_index >= (UINT32_C(1) << 31))
-		return fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
+		return srtp_fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
 	srtp_stream_setup(s, p, window);
 	return 0;
 }
@@ -129,6 +121,42 @@ usable(const struct mxp_srtp_stream *s)
 }
 
 int
+srtp_stream_slot_find(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len)
+{
+	if (mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
+		return -1;
+	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
+		const struct mxp_srtp_key *k = s->keys[i];
+		if (k != NULL && k->mki_len == mki_len &&
+		    (mki_len == 0 || memcmp(k->mki, mki, mki_len) == 0))
+			return i;
+	}
+	return -1;
+}
+
+int
+srtp_stream_slot_new(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len)
+{
+	int slot = -1;
+	bool any = false;
+
+	for (int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
+		if (s->keys[i] != NULL)
+			any = true;
+		else if (slot < 0)
+			slot = i;
+	}
+	if (any) {
+		/* one MKI length for every key (RFC 4568 6.1); without MKI, a single key */
+		if (mki_len != s->mki_len)
+			return s->mki_len == 0 ? -EEXIST : -EINVAL;
+		if (srtp_stream_slot_find(s, mki, mki_len) >= 0)
+			return -EEXIST;
+	}
+	return slot < 0 ? -ENOSPC : slot;
+}
+
+int
 mxp_srtp_stream_key_add(struct mxp_srtp_stream *s, struct mxp_srtp_key *k)
 {
 	if (!usable(s) || k == NULL || k->magic != SRTP_KEY_MAGIC)
@@ -136,17 +164,12 @@ mxp_srtp_stream_key_add(struct mxp_srtp_stream *s, struct mxp_srtp_key *k)
 	const struct mxp_srtp_key *any = NULL;
 	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS && any == NULL; i++)
 		any = s->keys[i];
-	if (any != NULL) {
-		if (k->suite != any->suite || k->drv != any->drv)
-			return -EINVAL;
-		if (k->mki_len != s->mki_len)
-			return s->mki_len == 0 ? -EEXIST : -EINVAL;
-		if (slot_of(s, k) >= 0 || mxp_srtp_stream_key_find(s, k->mki, k->mki_len) != NULL)
-			return -EEXIST;
-	}
-	int slot = slot_of(s, NULL);
+	if (any != NULL && (k->suite != any->suite || k->drv != any->drv))
+		return -EINVAL;
+	/* k itself already here is -EEXIST too: its MKI is found */
+	int slot = srtp_stream_slot_new(s, k->mki, k->mki_len);
 	if (slot < 0)
-		return -ENOSPC;
+		return slot;
 	if (any == NULL)
 		srtp_stream_set_suite(s, k->drv, srtp_suite(k->suite));
 	srtp_stream_slot_set(s, (unsigned int)slot, k);
@@ -180,15 +203,10 @@ mxp_srtp_stream_key_activate(struct mxp_srtp_stream *s, const struct mxp_srtp_ke
 struct mxp_srtp_key *
 mxp_srtp_stream_key_find(const struct mxp_srtp_stream *s, const uint8_t *mki, size_t mki_len)
 {
-	if (!usable(s) || mki_len > MXP_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
+	if (!usable(s))
 		return NULL;
-	for (unsigned int i = 0; i < MXP_SRTP_MAX_KEYS; i++) {
-		struct mxp_srtp_key *k = s->keys[i];
-		if (k != NULL && k->mki_len == mki_len &&
-		    (mki_len == 0 || memcmp(k->mki, mki, mki_len) == 0))
-			return k;
-	}
-	return NULL;
+	int slot = srtp_stream_slot_find(s, mki, mki_len);
+	return slot >= 0 ? s->keys[slot] : NULL;
 }
 
 int
@@ -263,8 +281,5 @@ mxp_srtp_stream_prefetch_keys(const struct mxp_srtp_stream *s)
 	const struct mxp_srtp_key *k = s->active >= 0 ? s->keys[s->active] : s->keys[0];
 	if (k == NULL)
 		return;
-	/* the SRTP line and the SRTP driver key (4 lines: AES-128-CM + HMAC-SHA1 entirely) */
-	__builtin_prefetch(k);
-	for (unsigned int off = 0; off < 256; off += 64)
-		__builtin_prefetch(k->ck + off);
+	srtp_key_prefetch(k);
 }

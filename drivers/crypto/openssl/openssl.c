@@ -24,8 +24,6 @@
 /* A GCM key uses only the fields before inner (key_size()). */
 struct ossl_key {
 	EVP_CIPHER_CTX *cipher; /* AES-CTR or AES-GCM, key set */
-	uint8_t key_len;
-	uint8_t alg;
 	SHA_CTX inner;          /* SHA-1 after one block of key ^ 0x36 */
 	SHA_CTX outer;          /* SHA-1 after one block of key ^ 0x5c */
 };
@@ -82,8 +80,6 @@ ossl_key_init(struct mxp_crypto_key *ck, enum mxp_crypto_alg alg, const uint8_t 
 	if (alg == MXP_CRYPTO_AES_CM_HMAC_SHA1 && auth_key == NULL)
 		return -EINVAL;
 	memset(k, 0, ossl_key_size(alg, key_len));
-	k->key_len = (uint8_t)key_len;
-	k->alg = (uint8_t)alg;
 	k->cipher = EVP_CIPHER_CTX_new();
 	if (k->cipher == NULL)
 		return -ENOMEM;

@@ -603,72 +603,6 @@ MXP_TEST(key_lifetime)
 	test_ctx_free(o);
 }
 
-/*
- * One master key, two SSRCs (a key group's streams): the lifetime counts the packets of
- * both. A context's use before it joins is added; the total stops both; each context
- * still reports its own use.
- */
-MXP_TEST(key_lifetime_shared)
-{
-	struct mxp_srtp_params pa = { .suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80,
-				      .dir = MXP_SRTP_OUTBOUND, .ssrc = SSRC,
-				      .key_soft_percent = 50 };
-	struct mxp_srtp_params pb = pa;
-	pb.ssrc = SSRC + 1;
-	struct mxp_srtp_ctx *a = test_ctx_new(&pa), *b = test_ctx_new(&pb);
-	uint8_t mki = 7;
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_add(a, K32, S14, &mki, 1, 10), 0);
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_add(b, K32, S14, &mki, 1, 10), 0);
-	struct mxp_srtp_key_usage u = { 0 };
-	uint8_t other = 8;
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_share_usage(a, &other, 1, &u), -ENOENT);
-	uint8_t pkt[256];
-	size_t len;
-	/* a protects 3 on its own, then joins: the total starts at 3 */
-	for (unsigned int i = 0; i < 3; i++) {
-		len = test_rtp(pkt, (uint16_t)i, i, SSRC, 20, 1);
-		MXP_CHECK_EQ(t, mxp_srtp_protect(a, pkt, &len, sizeof(pkt)), MXP_SRTP_R_OK);
-	}
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_share_usage(a, &mki, 1, &u), 0);
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_share_usage(b, &mki, 1, &u), 0);
-	MXP_CHECK_EQ(t, u.srtp, 3);
-	/* alternate: 7 more go out, then both are refused */
-	unsigned int ok_a = 3, ok_b = 0, refused = 0;
-	for (unsigned int i = 3; i < 12; i++) {
-		struct mxp_srtp_ctx *c = i % 2 ? a : b;
-		len = test_rtp(pkt, (uint16_t)i, i, i % 2 ? SSRC : SSRC + 1, 20, 1);
-		enum mxp_srtp_reason r = mxp_srtp_protect(c, pkt, &len, sizeof(pkt));
-		if (r == MXP_SRTP_R_OK)
-			*(i % 2 ? &ok_a : &ok_b) += 1;
-		else
-			refused += r == MXP_SRTP_R_KEY_EXHAUSTED;
-	}
-	MXP_CHECK_EQ(t, ok_a + ok_b, 10);
-	MXP_CHECK_EQ(t, refused, 2);
-	MXP_CHECK_EQ(t, u.srtp, 10);
-	len = test_rtp(pkt, 20, 20, SSRC, 20, 1);
-	MXP_CHECK_EQ(t, mxp_srtp_protect(a, pkt, &len, sizeof(pkt)), MXP_SRTP_R_KEY_EXHAUSTED);
-	len = test_rtp(pkt, 21, 21, SSRC + 1, 20, 1);
-	MXP_CHECK_EQ(t, mxp_srtp_protect(b, pkt, &len, sizeof(pkt)), MXP_SRTP_R_KEY_EXHAUSTED);
-	struct mxp_srtp_key_info ki;
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_info(a, 0, &ki), 0);
-	MXP_CHECK(t, ki.shared);
-	MXP_CHECK_EQ(t, ki.srtp_used, ok_a);
-	MXP_CHECK_EQ(t, ki.srtp_total, 10);
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_info(b, 0, &ki), 0);
-	MXP_CHECK_EQ(t, ki.srtp_used, ok_b);
-	/* both saw the soft threshold (5 of 10) pass; whoever reached 10 saw exhaustion */
-	uint32_t ea = mxp_srtp_ctx_events(a), eb = mxp_srtp_ctx_events(b);
-	MXP_CHECK(t, (ea & MXP_SRTP_EV_KEY_SOFT) && (eb & MXP_SRTP_EV_KEY_SOFT));
-	MXP_CHECK(t, ((ea | eb) & MXP_SRTP_EV_KEY_EXHAUSTED) != 0);
-	/* unshared again, b counts alone: 10 is its limit, it used ok_b */
-	MXP_CHECK_EQ(t, mxp_srtp_ctx_key_share_usage(b, &mki, 1, NULL), 0);
-	len = test_rtp(pkt, 22, 22, SSRC + 1, 20, 1);
-	MXP_CHECK_EQ(t, mxp_srtp_protect(b, pkt, &len, sizeof(pkt)), MXP_SRTP_R_OK);
-	test_ctx_free(a);
-	test_ctx_free(b);
-}
-
 /* ssrc_learn: the first authenticated packet fixes the SSRC. */
 MXP_TEST(ssrc_learn)
 {
@@ -920,7 +854,6 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(burst_duplicate),
 	MXP_CASE(mki_rekey),
 	MXP_CASE(key_lifetime),
-	MXP_CASE(key_lifetime_shared),
 	MXP_CASE(ssrc_learn),
 	MXP_CASE(packet_errors),
 	MXP_CASE(key_derivation_rate),

@@ -5,104 +5,14 @@
  * wrap, reordering inside the window, loss bursts, replays, forgeries and very old packets.
  * libsrtp2 has no key derivation rate, so KDR != 0 is checked in test_srtp_engine instead.
  */
-#include <srtp2/srtp.h>
-
 #include "srtp_priv.h"
-#include "srtp_test_util.h"
+#include "srtp_test_lib.h"
 
 #define SSRC 0x0badcafeu
 #define NPKT 300
 
 /* Check that a failure count is zero; evaluates to the result. */
 #define CHECK_ZERO(t, v) MXP_CHECK(t, (v) == 0)
-
-static const uint8_t MK1[32] = { 0xe1, 0xf9, 0x7a, 0x0d, 0x3e, 0x01, 0x8b, 0xe0, 0xd6, 0x4f, 0xa3,
-				 0x2c, 0x06, 0xde, 0x41, 0x39, 0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a,
-				 0xfe, 0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6, 0x51, 0x52 };
-static const uint8_t MS1[14] = { 0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66,
-				 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d };
-static const uint8_t MK2[32] = { 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b,
-				 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36,
-				 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40 };
-static const uint8_t MS2[14] = { 0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96,
-				 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d };
-static const uint8_t MKI1[4] = { 0xde, 0xad, 0x00, 0x01 };
-static const uint8_t MKI2[4] = { 0xde, 0xad, 0x00, 0x02 };
-
-/* libsrtp wants key || salt in one buffer. */
-struct lib_key {
-	uint8_t buf[48];
-	srtp_master_key_t mk;
-};
-
-static void
-lib_policy_suite(srtp_policy_t *p, enum mxp_srtp_suite s, bool rtcp_unencrypted)
-{
-	switch (s) {
-	case MXP_SRTP_AES_CM_128_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
-		break;
-	case MXP_SRTP_AES_CM_128_HMAC_SHA1_32:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp); /* RFC 4568 6.2 */
-		break;
-	case MXP_SRTP_AES_256_CM_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
-		break;
-	case MXP_SRTP_AES_256_CM_HMAC_SHA1_32:
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
-		break;
-	case MXP_SRTP_AEAD_AES_128_GCM:
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
-		break;
-	case MXP_SRTP_AEAD_AES_256_GCM:
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
-		break;
-	default:
-		abort();
-	}
-	if (rtcp_unencrypted)
-		p->rtcp.sec_serv = sec_serv_auth;
-}
-
-/* A libsrtp session with one or two master keys (MKI when mki_len > 0). */
-static srtp_t
-lib_session(enum mxp_srtp_suite s, bool inbound, size_t mki_len, int nkeys,
-	    bool rtcp_unencrypted, struct lib_key keys[2])
-{
-	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(s);
-	srtp_policy_t p;
-	srtp_master_key_t *kp[2];
-	srtp_t sess;
-
-	memset(&p, 0, sizeof(p));
-	lib_policy_suite(&p, s, rtcp_unencrypted);
-	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_specific;
-	p.ssrc.value = SSRC;
-	p.window_size = 128;
-	for (int i = 0; i < nkeys; i++) {
-		memcpy(keys[i].buf, i ? MK2 : MK1, si->key_len);
-		memcpy(keys[i].buf + si->key_len, i ? MS2 : MS1, si->salt_len);
-		keys[i].mk.key = keys[i].buf;
-		keys[i].mk.mki_id = (unsigned char *)(i ? MKI2 : MKI1);
-		keys[i].mk.mki_size = (unsigned int)mki_len;
-		kp[i] = &keys[i].mk;
-	}
-	if (mki_len) {
-		p.keys = kp;
-		p.num_master_keys = (unsigned long)nkeys;
-	} else {
-		p.key = keys[0].buf;
-	}
-	if (srtp_create(&sess, &p) != srtp_err_status_ok)
-		abort();
-	return sess;
-}
 
 static struct mxp_srtp_ctx *
 mxp_session(enum mxp_srtp_suite s, enum mxp_srtp_dir dir, const char *drv, size_t mki_len,
@@ -167,7 +77,8 @@ MXP_TEST(libsrtp_to_mxp)
 	for (size_t s = 0; s < N_TEST_SUITES; s++) {
 		for (size_t d = 0; d < N_TEST_DRIVERS; d++) {
 			for (size_t ml = 0; ml <= 4; ml += 4) {
-				srtp_t tx = lib_session(test_suites[s], false, ml, 1, false, keys);
+				srtp_t tx = lib_session(test_suites[s], ssrc_specific, SSRC,
+							ml, 1, false, keys);
 				struct mxp_srtp_ctx *rx = mxp_session(test_suites[s], MXP_SRTP_INBOUND,
 								      test_drivers[d], ml, 1, false);
 				for (unsigned int i = 0; i < NPKT; i++) {
@@ -222,7 +133,8 @@ MXP_TEST(mxp_to_libsrtp)
 			for (size_t ml = 0; ml <= 4; ml += 4) {
 				struct mxp_srtp_ctx *tx = mxp_session(test_suites[s], MXP_SRTP_OUTBOUND,
 								      test_drivers[d], ml, 1, false);
-				srtp_t rx = lib_session(test_suites[s], true, ml, 1, false, keys);
+				srtp_t rx = lib_session(test_suites[s], ssrc_any_inbound, SSRC,
+							ml, 1, false, keys);
 				/* protect in bursts of 32 through the burst API */
 				for (unsigned int at = 0; at < NPKT; at += 32) {
 					struct mxp_srtp_ctx *cs[32];
@@ -289,8 +201,8 @@ static bool
 lib_rtcp_self_ok(enum mxp_srtp_suite s, size_t ml, bool unenc)
 {
 	struct lib_key keys[2];
-	srtp_t tx = lib_session(s, false, ml, 1, unenc, keys);
-	srtp_t rx = lib_session(s, true, ml, 1, unenc, keys);
+	srtp_t tx = lib_session(s, ssrc_specific, SSRC, ml, 1, unenc, keys);
+	srtp_t rx = lib_session(s, ssrc_any_inbound, SSRC, ml, 1, unenc, keys);
 	uint8_t b[160];
 	int len = (int)test_rtcp(b, SSRC, 1);
 	bool ok = srtp_protect_rtcp_mki(tx, b, &len, ml != 0, 0) == srtp_err_status_ok &&
@@ -314,8 +226,10 @@ MXP_TEST(srtcp_both_ways)
 					       "MKI: mxp->libsrtp SRTCP not checked\n",
 					       srtp_get_version_string(),
 					       mxp_srtp_suite_info(test_suites[s])->name);
-				srtp_t ltx = lib_session(test_suites[s], false, ml, 1, unenc, keys);
-				srtp_t lrx = lib_session(test_suites[s], true, ml, 1, unenc, keys);
+				srtp_t ltx = lib_session(test_suites[s], ssrc_specific, SSRC,
+							 ml, 1, unenc, keys);
+				srtp_t lrx = lib_session(test_suites[s], ssrc_any_inbound, SSRC,
+							 ml, 1, unenc, keys);
 				struct mxp_srtp_ctx *mtx = mxp_session(test_suites[s], MXP_SRTP_OUTBOUND,
 								       test_drivers[d], ml, 1, unenc);
 				struct mxp_srtp_ctx *mrx = mxp_session(test_suites[s], MXP_SRTP_INBOUND,
@@ -367,8 +281,8 @@ MXP_TEST(mki_rekey_both_ways)
 	struct lib_key keys[2];
 	make_plain(100);
 	for (size_t s = 0; s < N_TEST_SUITES; s++) {
-		srtp_t ltx = lib_session(test_suites[s], false, 4, 2, false, keys);
-		srtp_t lrx = lib_session(test_suites[s], true, 4, 2, false, keys);
+		srtp_t ltx = lib_session(test_suites[s], ssrc_specific, SSRC, 4, 2, false, keys);
+		srtp_t lrx = lib_session(test_suites[s], ssrc_any_inbound, SSRC, 4, 2, false, keys);
 		struct mxp_srtp_ctx *mtx = mxp_session(test_suites[s], MXP_SRTP_OUTBOUND, NULL, 4,
 						       2, false);
 		struct mxp_srtp_ctx *mrx = mxp_session(test_suites[s], MXP_SRTP_INBOUND, NULL, 4, 2,
@@ -413,7 +327,8 @@ MXP_TEST(verify_libsrtp_packets)
 	make_plain(7);
 	for (size_t s = 0; s < N_TEST_SUITES; s++) {
 		for (size_t d = 0; d < N_TEST_DRIVERS; d++) {
-			srtp_t tx = lib_session(test_suites[s], false, 0, 1, false, keys);
+			srtp_t tx = lib_session(test_suites[s], ssrc_specific, SSRC,
+						0, 1, false, keys);
 			struct mxp_srtp_ctx *rx = mxp_session(test_suites[s], MXP_SRTP_INBOUND,
 							      test_drivers[d], 0, 1, false);
 			struct mxp_srtp_ctx *cs[32];
@@ -452,15 +367,17 @@ MXP_TEST(every_burst_size)
 	make_plain(100);
 	for (size_t s = 0; s < N_TEST_SUITES; s++) {
 		for (size_t d = 0; d < N_TEST_DRIVERS; d++) {
-			unsigned int wrong_out = 0, wrong_in = 0, bursts = 0;
+			unsigned int wrong_out = 0, wrong_in = 0;
 			for (uint16_t n = 1; n <= 32; n++) {
 				/* fresh sessions per size: packets 0..n-1, one burst each way */
 				struct mxp_srtp_ctx *tx = mxp_session(test_suites[s], MXP_SRTP_OUTBOUND,
 								      test_drivers[d], 0, 1, false);
 				struct mxp_srtp_ctx *rx = mxp_session(test_suites[s], MXP_SRTP_INBOUND,
 								      test_drivers[d], 0, 1, false);
-				srtp_t lrx = lib_session(test_suites[s], true, 0, 1, false, keys);
-				srtp_t ltx = lib_session(test_suites[s], false, 0, 1, false, keys);
+				srtp_t lrx = lib_session(test_suites[s], ssrc_any_inbound, SSRC,
+							 0, 1, false, keys);
+				srtp_t ltx = lib_session(test_suites[s], ssrc_specific, SSRC,
+							 0, 1, false, keys);
 				struct mxp_srtp_ctx *cs[32];
 				struct mxp_srtp_pkt pk[32];
 				uint8_t r[32], lw[32][480];
@@ -493,13 +410,11 @@ MXP_TEST(every_burst_size)
 				for (uint16_t i = 0; i < n; i++)
 					wrong_in += pk[i].len != plain_len[i] ||
 						    memcmp(lw[i], plain[i], plain_len[i]) != 0;
-				bursts++;
 				srtp_dealloc(lrx);
 				srtp_dealloc(ltx);
 				test_ctx_free(tx);
 				test_ctx_free(rx);
 			}
-			MXP_CHECK_EQ(t, bursts, 32u);
 			CHECK_ZERO(t, wrong_out);
 			CHECK_ZERO(t, wrong_in);
 		}
