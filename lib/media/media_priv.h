@@ -375,8 +375,13 @@ media_leg_frame(const struct mxp_media_leg *l)
  * The mix tick's prefetches for a leg ahead (see mxp_media_mix_tick()): its state, then
  * the descriptor of the packet it plays next (needs line 0), then that packet's payload
  * in the caller's buffer (needs the descriptor) and the rest of a deferred packet.
+ *
+ * always_inline: a function whose only effect is a prefetch has no side effect to GCC,
+ * which finds it pure and deletes a call it did not inline early (GCC 12 at -O2 dropped
+ * the slot and payload prefetches so).
  */
-static inline void
+#define MEDIA_PREFETCH_FN static inline __attribute__((always_inline)) void
+MEDIA_PREFETCH_FN
 media_leg_prefetch_state(const struct mxp_media_leg *l)
 {
 	const char *a = (const char *)l;
@@ -386,7 +391,7 @@ media_leg_prefetch_state(const struct mxp_media_leg *l)
 	__builtin_prefetch(a + 4 * MEDIA_CACHE_LINE);
 }
 
-static inline void
+MEDIA_PREFETCH_FN
 media_leg_prefetch_slot(const struct mxp_media_leg *l)
 {
 	if (l->n_buffered == 0)
@@ -396,7 +401,7 @@ media_leg_prefetch_slot(const struct mxp_media_leg *l)
 	__builtin_prefetch(s + sizeof(struct jb_slot) - 1);
 }
 
-static inline void
+MEDIA_PREFETCH_FN
 media_leg_prefetch_payload(const struct mxp_media_leg *l)
 {
 	if (l->n_buffered > 0) {
