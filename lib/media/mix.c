@@ -91,11 +91,12 @@ mixer_params_ok(const struct mxp_media_mixer_params *p)
 /*
  * Memory: the mixer, its talker slots, then legs[] and active[]. The buffers a tick works
  * in (frames lent to legs, accumulator, shared and private mixes) are the thread's
- * (struct media_scratch): a frame buffer holds a ptime at 16 kHz.
+ * (struct media_scratch): a frame buffer holds the longest ptime at 16 kHz. A silent
+ * tick's shared mix is zero_frame, never written.
  */
 struct mixer_layout {
 	size_t ts, legs, total;
-	unsigned frame_len, n_frames;
+	unsigned n_frames;
 };
 
 static __thread struct media_scratch scratch;
@@ -104,7 +105,6 @@ static const int16_t zero_frame[MXP_MEDIA_MAX_FRAME];
 static void
 mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
 {
-	lo->frame_len = (unsigned)MEDIA_ALIGN(p->ptime_ms * 16u, 32);
 	lo->n_frames = MEDIA_FRAMES(p->max_talkers);
 	lo->ts = MEDIA_ALIGN(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
 	lo->legs = lo->ts + MEDIA_ALIGN(p->max_talkers * sizeof(struct media_talker),
@@ -148,7 +148,6 @@ mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_par
 	memset(m, 0, lo.legs);
 	m->p = p;
 	m->ops = ops;
-	m->frame_len = (uint16_t)lo.frame_len;
 	m->n_frames = (uint8_t)lo.n_frames;
 	m->ts = (struct media_talker *)((uint8_t *)m + lo.ts);
 	m->sc = &scratch;
@@ -481,14 +480,12 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && m->n_out[1] > 0);
 	bool need_wb = rate == 16000 && m->n_out[1] > 0;
 	struct media_scratch *sc = m->sc;
-	const int16_t *mix_out = sc->shared;
+	const int16_t *mix_nb = sc->shared_nb, *mix_out = sc->shared;
 
 	if (m->n_talkers == 0) {
-		/* the scratch is the thread's: silence is written every silent tick */
-		if (need_nb || need_wb) {
-			memset(sc->shared, 0, m->frame_len * sizeof(*sc->shared));
-			memset(sc->shared_nb, 0, m->frame_len * sizeof(*sc->shared_nb));
-		}
+		/* silence is the constant zero frame: a silent tick writes no samples (the
+		 * caller sends nothing for it anyway, see res->silent) */
+		mix_nb = mix_out = zero_frame;
 		if (!m->was_silent) {
 			m->was_silent = true;
 			m->lim_gain = 1.0f;
@@ -507,7 +504,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		if (need_nb && rate == 16000)
 			mxp_media_rs_run(&m->rs_shared, sc->shared_nb, sc->shared, n);
 	}
-	res->shared[0] = need_nb ? (rate == 16000 ? sc->shared_nb : mix_out) : NULL;
+	res->shared[0] = need_nb ? (rate == 16000 ? mix_nb : mix_out) : NULL;
 	res->shared_samples[0] = need_nb ? (uint16_t)(m->p.ptime_ms * 8) : 0;
 	res->shared[1] = need_wb ? mix_out : NULL;
 	res->shared_samples[1] = need_wb ? (uint16_t)n : 0;
