@@ -386,27 +386,14 @@ struct mxp_media_mixer {
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
 	struct media_talker *ts;  /* max_talkers */
-	/* the thread's scratch during (and after) this mixer's last tick */
-	struct media_scratch *sc;
 	/* ts[], legs[] and active[] follow */
 };
 
-static inline int16_t *
-media_frame(const struct mxp_media_mixer *m, unsigned i)
-{
-	return m->sc->frames[i];
-}
-
-/* Test hook: the frame a leg produced in its last tick (NULL if none). It stays valid
- * until the mixer lends the buffer to the next leg it pulls, so only in a mixer of one
- * leg until the next tick. */
-static inline const int16_t *
-media_leg_frame(const struct mxp_media_leg *l)
-{
-	return l->frame_ok && l->mixer != NULL && l->frame != MEDIA_NO_FRAME ?
-		       media_frame(l->mixer, l->frame) :
-		       NULL;
-}
+/* Test hook (mix.c): the frame a leg produced in its last tick (NULL if none), in the
+ * calling thread's scratch, so call it on the thread that ticks. It stays valid until the
+ * mixer lends the buffer to the next leg it pulls, so only in a mixer of one leg until
+ * the next tick. */
+const int16_t *media_leg_frame(const struct mxp_media_leg *l);
 
 /*
  * The mix tick's prefetches for a leg ahead (see mxp_media_mix_tick()): its state, then

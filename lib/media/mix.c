@@ -102,6 +102,15 @@ struct mixer_layout {
 static __thread struct media_scratch scratch;
 static const int16_t zero_frame[MXP_MEDIA_MAX_FRAME];
 
+/* Test hook (media_priv.h): not on the data path, which passes the scratch along. */
+const int16_t *
+media_leg_frame(const struct mxp_media_leg *l)
+{
+	return l->frame_ok && l->mixer != NULL && l->frame != MEDIA_NO_FRAME ?
+		       scratch.frames[l->frame] :
+		       NULL;
+}
+
 static void
 mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
 {
@@ -150,7 +159,6 @@ mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_par
 	m->ops = ops;
 	m->n_frames = (uint8_t)lo.n_frames;
 	m->ts = (struct media_talker *)((uint8_t *)m + lo.ts);
-	m->sc = &scratch;
 	m->legs = (struct mxp_media_leg **)((uint8_t *)m + lo.legs);
 	m->active = m->legs + p.max_legs;
 	m->ptime_us = (uint64_t)p.ptime_ms * 1000;
@@ -384,6 +392,8 @@ const struct mxp_media_mix_result *
 mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 {
 	struct mxp_media_mix_result *res = &m->res;
+	/* the ticking thread's scratch, looked up once (a TLS access may be a call) */
+	struct media_scratch *sc = &scratch;
 	uint32_t skipped = 0;
 
 	if (now_us >= m->next_tick_us + m->ptime_us) {
@@ -414,7 +424,6 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	struct mxp_media_leg *cand[2 * MXP_MEDIA_MAX_TALKERS];
 	unsigned nc = 0, maxc = 2u * m->p.max_talkers;
 	uint32_t pulled = m->n_active;
-	m->sc = &scratch; /* the ticking thread's */
 	m->n_free = m->n_frames;
 	for (unsigned f = 0; f < m->n_frames; f++)
 		m->free_frames[f] = (uint8_t)f;
@@ -441,7 +450,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			continue;
 		}
 		c.frame_idx = m->free_frames[m->n_free - 1];
-		c.frame = media_frame(m, c.frame_idx);
+		c.frame = sc->frames[c.frame_idx];
 		media_leg_tick(l, &c);
 		if (l->eligible && l->talker_slot >= 0) {
 			m->n_free--; /* a talker's frame is mixed */
@@ -479,7 +488,6 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	res->silent = m->n_talkers == 0;
 	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && m->n_out[1] > 0);
 	bool need_wb = rate == 16000 && m->n_out[1] > 0;
-	struct media_scratch *sc = m->sc;
 	const int16_t *mix_nb = sc->shared_nb, *mix_out = sc->shared;
 
 	if (m->n_talkers == 0) {
@@ -497,7 +505,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		}
 		memset(sc->acc, 0, n * sizeof(sc->acc[0]));
 		for (unsigned i = 0; i < m->n_talkers; i++)
-			m->ops->acc_add(sc->acc, media_frame(m, m->talkers[i]->frame), n);
+			m->ops->acc_add(sc->acc, sc->frames[m->talkers[i]->frame], n);
 		if (need_nb || need_wb)
 			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, sc->shared,
 							    sc->acc, zero_frame, n, rate, m->p.limit);
@@ -523,7 +531,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			mxp_media_coder_init(&ts->coder, (enum mxp_media_codec)l->out_codec);
 		int16_t *priv = sc->priv[i], *priv_out = sc->priv_out[i];
 		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, priv, sc->acc,
-						    media_frame(m, l->frame), n, rate, m->p.limit);
+						    sc->frames[l->frame], n, rate, m->p.limit);
 		t->leg = l;
 		t->id = l->id;
 		t->rate = (uint16_t)orate;
