@@ -503,7 +503,7 @@ mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stat
 	st->depth_ms = l->st.depth_ms;
 	st->target_ms = l->st.target_ms;
 	st->jitter = l->jitter_q4 >> 4;
-	st->buffered = (uint32_t)l->n_buffered + (l->pend_ref != NULL);
+	st->buffered = media_leg_held(l);
 	st->level = l->level;
 	st->speaking = l->speaking;
 	st->talker = l->talker_slot >= 0;

@@ -468,6 +468,12 @@ struct leg_tick_ctx {
 	uint8_t frame_idx;        /* its index in the pool */
 };
 void media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c);
+/* Packet buffers the leg holds: those queued and the one being decoded. */
+static inline uint32_t
+media_leg_held(const struct mxp_media_leg *l)
+{
+	return (uint32_t)l->n_buffered + (l->pend_ref != NULL);
+}
 /* Whether the leg has nothing left to do and can leave the active list. */
 bool media_leg_idle(const struct mxp_media_leg *l);
 /* mix.c, called by the leg when a packet arrives for an idle leg */

@@ -273,12 +273,15 @@ mxp_media_mixer_stats_get(const struct mxp_media_mixer *m, struct mxp_media_mixe
 	*st = m->st;
 	st->legs = m->n_legs;
 	st->active_legs = m->n_active;
-	st->buffered = 0;
-	for (uint32_t i = 0; i < m->n_legs; i++) {
-		struct mxp_media_leg_stats ls;
-		mxp_media_leg_stats_get(m->legs[i], &ls);
-		st->buffered += ls.buffered;
-	}
+}
+
+uint32_t
+mxp_media_mixer_buffered(const struct mxp_media_mixer *m)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < m->n_legs; i++)
+		n += media_leg_held(m->legs[i]);
+	return n;
 }
 
 /* ---- limiter ---------------------------------------------------------------------------- */

@@ -311,7 +311,6 @@ struct mxp_media_mixer_stats {
 	uint64_t talker_changes;   /**< talker set joins + leaves */
 	uint64_t limited_frames;   /**< output frames where the limiter reduced gain */
 	uint32_t legs, active_legs;
-	uint32_t buffered;         /**< packet buffers the attached legs hold now */
 };
 
 struct mxp_media_mixer;
@@ -346,9 +345,15 @@ uint64_t mxp_media_mixer_next_tick(const struct mxp_media_mixer *m);
  */
 const struct mxp_media_mix_result *mxp_media_mix_tick(struct mxp_media_mixer *m,
 						      uint64_t now_us);
-/** Copy the mixer's counters. */
+/** Copy the mixer's counters (O(1): they are the mixer's own). */
 void mxp_media_mixer_stats_get(const struct mxp_media_mixer *m,
 			       struct mxp_media_mixer_stats *st);
+/**
+ * Packet buffers the attached legs hold now (queued, and the one each leg is decoding):
+ * what the caller must keep in its buffer pool for them. Walks every leg: for memory
+ * reports, not for every tick or status query.
+ */
+uint32_t mxp_media_mixer_buffered(const struct mxp_media_mixer *m);
 
 /* ------------------------------------------------------------------------------------ */
 /* Output streams                                                                       */
