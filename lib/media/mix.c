@@ -3,7 +3,7 @@
  * The conference mixer: active-leg list, the tick, top-N talker selection with
  * hysteresis, 32-bit accumulation, limiter, shared mix and private mix-minus-self,
  * talker slots (private-mix state and encoder), the frame pool lent to the legs for a
- * tick, RTP sender state of output streams, SIMD variant selection.
+ * tick, SIMD variant selection.
  */
 #include <errno.h>
 #include <string.h>
@@ -548,61 +548,4 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		}
 	}
 	return res;
-}
-
-/* ---- output streams --------------------------------------------------------------------- */
-
-int
-mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
-		  uint32_t ssrc, uint16_t seq0, uint32_t ts0)
-{
-	memset(tx, 0, sizeof(*tx));
-	if (codec <= MXP_MEDIA_CODEC_NONE || codec >= MXP_MEDIA_CODEC_COUNT)
-		return -EINVAL;
-	tx->codec = (uint8_t)codec;
-	tx->ssrc = ssrc;
-	tx->seq = seq0;
-	tx->ts = ts0;
-	tx->pt = pt;
-	tx->marker_next = true;
-	return 0;
-}
-
-static uint32_t
-ts_units(const struct mxp_media_tx *tx, unsigned samples)
-{
-	return tx->codec == MXP_MEDIA_CODEC_G722 ? samples / 2 : samples;
-}
-
-int
-mxp_media_tx_frame(struct mxp_media_tx *tx, struct mxp_media_coder *enc, const int16_t *pcm,
-		   unsigned samples, uint32_t skipped, uint8_t *out, size_t cap,
-		   struct mxp_media_tx_hdr *hdr)
-{
-	if (enc->codec != tx->codec)
-		return -EINVAL;
-	int n = mxp_media_encode(enc, pcm, samples, out, cap);
-	if (n < 0)
-		return n;
-	uint32_t step = ts_units(tx, samples);
-	if (tx->started)
-		tx->ts += step * (skipped + 1);
-	tx->started = true;
-	hdr->ssrc = tx->ssrc;
-	hdr->ts = tx->ts;
-	hdr->seq = tx->seq++;
-	hdr->pt = tx->pt;
-	hdr->marker = tx->marker_next;
-	tx->marker_next = false;
-	tx->packets++;
-	tx->octets += (uint64_t)n;
-	return n;
-}
-
-void
-mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames)
-{
-	if (tx->started)
-		tx->ts += ts_units(tx, samples) * frames;
-	tx->marker_next = true;
 }

@@ -14,9 +14,7 @@
  *    The mixer holds what only talkers need: the frame buffers legs decode into are lent
  *    from a pool of 3 * max_talkers + 1 for the tick, and each of the max_talkers talker
  *    slots keeps a talker's private-mix state and the encoder of its private stream.
- *  - mxp_media_tx: an output stream's RTP sender state (SSRC, seq, timestamp); the
- *    caller's encoder (a talker slot's, or its own for the shared mix) is passed per
- *    frame.
+ * Output streams (RTP sender state, the shared mix's encoders) are the caller's.
  *
  * Threading: a mixer and its legs belong to one worker; no call locks, allocates, logs or
  * makes a system call. Times are microseconds on any monotonic clock (the worker's TSC
@@ -354,51 +352,6 @@ void mxp_media_mixer_stats_get(const struct mxp_media_mixer *m,
  * reports, not for every tick or status query.
  */
 uint32_t mxp_media_mixer_buffered(const struct mxp_media_mixer *m);
-
-/* ------------------------------------------------------------------------------------ */
-/* Output streams                                                                       */
-
-/** An output stream's RTP sender state; the encoder is the caller's (see tx_frame). */
-struct mxp_media_tx {
-	uint8_t codec;             /**< enum mxp_media_codec of its payload */
-	uint32_t ssrc;
-	uint16_t seq;
-	uint32_t ts;
-	uint8_t pt;
-	bool marker_next;          /**< set the marker on the next packet (talkspurt start) */
-	bool started;
-	uint64_t packets, octets;  /**< for RTCP sender reports */
-};
-
-/** Header fields of one encoded output packet. */
-struct mxp_media_tx_hdr {
-	uint32_t ssrc, ts;
-	uint16_t seq;
-	uint8_t pt, marker;
-};
-
-/**
- * Initialise an output stream's sender state.
- * @return 0 or -EINVAL for an unknown codec.
- */
-int mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
-		      uint32_t ssrc, uint16_t seq0, uint32_t ts0);
-/**
- * Encode one frame of pcm (at the codec's rate) with enc into out and fill the RTP
- * header fields; advances seq and the timestamp.
- * @param enc the stream's encoder: for a talker's private mix the result's
- *        talkers[i].coder; its codec must be the stream's.
- * @param skipped ticks skipped since the last frame (from the mix result): the
- *        timestamp jumps over them so the receiver's timeline follows real time.
- * @return payload bytes, or -ENOSPC / -EINVAL from the encoder, -EINVAL if enc is for
- *         another codec.
- */
-int mxp_media_tx_frame(struct mxp_media_tx *tx, struct mxp_media_coder *enc,
-		       const int16_t *pcm, unsigned samples, uint32_t skipped, uint8_t *out,
-		       size_t cap, struct mxp_media_tx_hdr *hdr);
-/** The stream sends nothing for `frames` ticks (silence): keep the timestamp running and
- * mark the next packet as a talkspurt start. */
-void mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames);
 
 #ifdef __cplusplus
 }
