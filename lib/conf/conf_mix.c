@@ -357,6 +357,17 @@ rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, ui
 	return m;
 }
 
+/* An output stream's packet was built: its sender state moves on (the talkspurt has
+ * started; what RTCP sender reports count). */
+static inline void
+ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
+{
+	os->marker_next = false;
+	os->pkts++;
+	os->octets += (unsigned int)plen;
+	os->last_tsc = now_tsc;
+}
+
 /*
  * Mark this tick's talkers in their receiver entries (they hear their private mix); a leg
  * that starts talking starts a talkspurt on its private stream (marker bit).
@@ -410,11 +421,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		if (m == NULL)
 			continue;
 		os->seq++;
-		os->marker_next = false;
 		os->last_time = cf->mix_time;
-		os->pkts++;
-		os->octets += (unsigned int)plen;
-		os->last_tsc = now_tsc;
+		ostream_sent(os, plen, now_tsc);
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
 		cf->mix_sent++;
@@ -456,10 +464,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 						      os->marker_next, pay, (unsigned int)plen);
 			if (m == NULL)
 				continue;
-			os->marker_next = false;
-			os->pkts++;
-			os->octets += (unsigned int)plen;
-			os->last_tsc = now_tsc;
+			ostream_sent(os, plen, now_tsc);
 			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .conf = cf,
 							     .codec = (uint8_t)c });
 			cf->mix_sent++;
