@@ -23,6 +23,7 @@
  * the concealment history, so a leg holds no copy of a packet and no frame-sized buffer.
  * The output is the same, sample for sample, as decoding whole packets into a fifo.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1440,12 +1441,15 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	if (act == ACT_NONE && fifo_len(l) == 0 && s->slot != NULL && s->ts == l->play_ts &&
 	    (s->codec == MXP_MEDIA_CODEC_PCMU || s->codec == MXP_MEDIA_CODEC_PCMA) &&
 	    s->len == n_s && s->codec == l->cur_codec && l->plc.erased == 0 && !l->declick) {
+		/*
+		 * rx gave every one-frame G.711 packet its level (RFC 6464, or measured
+		 * there: media_level_from_energy() is at most 127), and this path takes only
+		 * those: s->len == n_s here is the n_ts rx compared with, since a G.711
+		 * stream's n_ts is ptime x 8 and a change of it restarts the stream, which
+		 * empties the slots. So the payload is not read for the level.
+		 */
 		uint8_t lv = s->slot->level;
-		if (lv == MXP_MEDIA_LEVEL_NONE)
-			lv = media_level_from_energy(
-				mxp_media_g711_energy(jb_payload(s->slot), s->len,
-						      s->codec == MXP_MEDIA_CODEC_PCMU),
-				s->len);
+		assert(lv <= 127);
 		vad_update(l, lv);
 		if (l->speaking || l->talker_slot >= 0) {
 			const uint8_t *pl = jb_payload(s->slot); /* read only when decoded */
