@@ -379,7 +379,6 @@ struct mxp_media_mixer {
 	uint8_t ts_used;         /* bit i: ts[i] belongs to a talker */
 	uint8_t n_frames, n_free;
 	uint8_t free_frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)]; /* stack of free frames */
-	uint32_t pool_empty;     /* legs pulled with no free frame: must stay 0 (tests) */
 	bool was_silent;
 	float lim_gain;
 	struct mxp_media_rs rs_shared; /* mix rate -> 8 kHz */

@@ -448,7 +448,13 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		if (i + 1 < m->n_active)
 			media_leg_prefetch_payload(m->active[i + 1]);
 		if (m->n_free == 0) { /* cannot happen: 3N + 1 frames suffice */
-			m->pool_empty++;
+			/* the leg is not pulled: what it produced last tick is gone (its
+			 * frame is lent to another leg now), so it is neither mixed nor
+			 * kept as a talker */
+			l->eligible = false;
+			l->frame_ok = false;
+			l->frame = MEDIA_NO_FRAME;
+			m->st.pool_empty++;
 			i++;
 			continue;
 		}

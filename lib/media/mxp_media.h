@@ -308,6 +308,10 @@ struct mxp_media_mixer_stats {
 	uint64_t late_ticks;       /**< ticks skipped because the worker was late */
 	uint64_t talker_changes;   /**< talker set joins + leaves */
 	uint64_t limited_frames;   /**< output frames where the limiter reduced gain */
+	/** Legs not pulled for want of a free frame buffer: always 0 (the pool of 3N + 1 is
+	 * enough by construction); anything else is a bug, and such a leg is silent for the
+	 * tick. */
+	uint64_t pool_empty;
 	uint32_t legs, active_legs;
 };
 
