@@ -323,15 +323,31 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 			      ev.event | (uint64_t)(uint16_t)l->st.dtmf << 48;
 		__atomic_store_n(&l->st.dtmf_log, lg, __ATOMIC_RELAXED);
 	}
-	if (r == MXP_MEDIA_RX_UNKNOWN_PT) {
+	switch (r) {
+	case MXP_MEDIA_RX_UNKNOWN_PT:
 		l->st.other_drops++;
 		w->drops[MXP_DROP_RTP_PAYLOAD_TYPE]++;
-	} else if (r == MXP_MEDIA_RX_NOT_SENDING) {
+		break;
+	case MXP_MEDIA_RX_NOT_SENDING:
 		l->st.not_sending++;
-	} else {
+		break;
+	case MXP_MEDIA_RX_DUPLICATE:
+	case MXP_MEDIA_RX_LATE:
+	case MXP_MEDIA_RX_OUTLIER:
+	case MXP_MEDIA_RX_BAD_PAYLOAD:
+		/*
+		 * The jitter buffer dropped it: not accepted, a drop of the leg's ("other";
+		 * the media leg's rx counters say which, late ones also as jb_late). No
+		 * worker drop reason names these (lib/pkt/mxp_drop.h has none for the
+		 * jitter buffer), so none is counted rather than a wrong one.
+		 */
+		l->st.other_drops++;
+		break;
+	default: /* audio, resync, event, comfort noise */
 		l->rx_pkts++;
 		l->rx_bytes += len;
 		l->conf->rx_pkts++;
+		break;
 	}
 	if (!mxp_media_rx_taken(r))
 		rte_pktmbuf_free(m); /* else the leg holds it until played (mix_release) */

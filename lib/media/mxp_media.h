@@ -123,7 +123,7 @@ struct mxp_media_pkt {
 	X(DUPLICATE,   "dropped: sequence number already received") \
 	X(LATE,        "dropped: arrived after its playout time") \
 	X(UNKNOWN_PT,  "dropped: payload type not configured for this leg") \
-	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload") \
+	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload, or no ref / offset out of range") \
 	X(NOT_SENDING, "dropped: leg is recvonly or inactive") \
 	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)") \
 	X(OUTLIER,     "dropped: far off the stream's timeline; a second one in step restarts it")
