@@ -284,8 +284,7 @@ ref_release(const struct mxp_media_leg *l, struct jb_slot *s)
 static inline const uint8_t *
 pend_payload(const struct mxp_media_leg *l)
 {
-	int64_t off = (int64_t)(l->pend_pl << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
-	return (const uint8_t *)((uintptr_t)l->pend_ref + (uintptr_t)off);
+	return jb_ref_payload(l->pend_ref, l->pend_pl);
 }
 
 static inline unsigned
@@ -795,8 +794,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		l->n_buffered--;
 	}
 	s->ref = pkt->ref;
-	s->off_seq = ((uint64_t)poff & (((uint64_t)1 << JB_OFF_BITS) - 1)) |
-		     (uint64_t)(uint16_t)seq << JB_OFF_BITS;
+	s->off_seq = ((uint64_t)poff & JB_OFF_MASK) | (uint64_t)(uint16_t)seq << JB_OFF_BITS;
 	s->ts = (uint32_t)ts;
 	s->len = pkt->len;
 	s->codec = (uint8_t)(codec | (pkt->marker ? JB_MARKER : 0));
@@ -1022,8 +1020,7 @@ fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 	slot_dequeue(l, pk);
 	/* the packet leaves the slots; the leg keeps its buffer until it is played */
 	l->pend_ref = pk->slot->ref;
-	l->pend_pl = (pk->slot->off_seq & (((uint64_t)1 << JB_OFF_BITS) - 1)) |
-		     (uint64_t)pk->len << JB_OFF_BITS;
+	l->pend_pl = (pk->slot->off_seq & JB_OFF_MASK) | (uint64_t)pk->len << JB_OFF_BITS;
 	l->pend_codec = pk->codec;
 	l->pend_off = 0;
 	pk->slot->ref = NULL;

@@ -120,12 +120,21 @@ _Static_assert(sizeof(struct jb_slot) == 24, "slot descriptor is 24 bytes");
 
 #define JB_MARKER 0x80
 #define JB_OFF_BITS 48
+#define JB_OFF_MASK (((uint64_t)1 << JB_OFF_BITS) - 1)
+
+/* ref plus the signed 48-bit offset in the low bits of v: a payload the leg keeps by
+ * reference (a slot's off_seq, the deferred packet's pend_pl). */
+static inline const uint8_t *
+jb_ref_payload(const void *ref, uint64_t v)
+{
+	int64_t off = (int64_t)(v << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
+	return (const uint8_t *)((uintptr_t)ref + (uintptr_t)off);
+}
 
 static inline const uint8_t *
 jb_payload(const struct jb_slot *s)
 {
-	int64_t off = (int64_t)(s->off_seq << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
-	return (const uint8_t *)((uintptr_t)s->ref + (uintptr_t)off);
+	return jb_ref_payload(s->ref, s->off_seq);
 }
 
 static inline uint16_t
@@ -450,11 +459,8 @@ media_leg_prefetch_payload(const struct mxp_media_leg *l)
 				__builtin_prefetch(p + o);
 		}
 	}
-	if (l->pend_ref != NULL) {
-		int64_t off = (int64_t)(l->pend_pl << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
-		__builtin_prefetch((const char *)((uintptr_t)l->pend_ref + (uintptr_t)off) +
-				   l->pend_off);
-	}
+	if (l->pend_ref != NULL)
+		__builtin_prefetch(jb_ref_payload(l->pend_ref, l->pend_pl) + l->pend_off);
 }
 
 /* leg.c, called by the mixer */
