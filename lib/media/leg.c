@@ -317,21 +317,27 @@ pend_release(struct mxp_media_leg *l)
 }
 
 /*
- * Forget what was decoded and not played, the deferred packet included. Playout counted
- * it as decoded: a G.722 decoder still runs over its rest, so that its state is the same
- * as if it had been decoded at once.
+ * Run the G.722 decoder over payload bytes [from, n) and discard the samples: playout
+ * counted them as decoded, so the decoder's state must be as if they had been.
+ */
+static void
+g722_skip(struct mxp_media_leg *l, const uint8_t *pl, unsigned from, unsigned n)
+{
+	int16_t x[512];
+	for (unsigned i = from; i < n; i += 256)
+		mxp_media_g722_decode(leg_g722(l), x, pl + i, n - i < 256 ? n - i : 256);
+}
+
+/*
+ * Forget what was decoded and not played, the deferred packet included (a G.722 decoder
+ * still runs over its rest).
  */
 static void
 fifo_clear(struct mxp_media_leg *l)
 {
 	if (l->pend_ref != NULL) {
-		if (l->pend_codec == MXP_MEDIA_CODEC_G722) {
-			int16_t x[512];
-			const uint8_t *pl = pend_payload(l);
-			for (unsigned i = l->pend_off / 2u, n = pend_len(l); i < n; i += 256)
-				mxp_media_g722_decode(leg_g722(l), x, pl + i,
-						      n - i < 256 ? n - i : 256);
-		}
+		if (l->pend_codec == MXP_MEDIA_CODEC_G722)
+			g722_skip(l, pend_payload(l), l->pend_off / 2u, pend_len(l));
 		pend_release(l);
 	}
 	l->hist_skip = 0;
@@ -1196,13 +1202,8 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 			if (s->codec != l->cur_codec)
 				codec_switch(l, s->codec);
 			unsigned d = mxp_media_codec_samples(s->codec, s->len);
-			if (s->codec == MXP_MEDIA_CODEC_G722) {
-				int16_t x[512];
-				const uint8_t *pl = jb_payload(s->slot);
-				for (unsigned i = 0; i < s->len; i += 256)
-					mxp_media_g722_decode(leg_g722(l), x, pl + i,
-							      s->len - i < 256 ? s->len - i : 256);
-			}
+			if (s->codec == MXP_MEDIA_CODEC_G722)
+				g722_skip(l, jb_payload(s->slot), 0, s->len);
 			l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
 			slot_consume(l, &pk);
 			l->st.accelerated += d;
