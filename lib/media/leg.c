@@ -880,9 +880,10 @@ slot_consume(struct mxp_media_leg *l, struct jb_pkt *pk)
 	pk->slot = NULL;
 }
 
-/* Decode samples [off, off + n) of a payload (n even for G.722). */
+/* Decode samples [off, off + n) of a payload (n even for G.722, whose decoder g runs:
+ * the leg's, or a copy of it). */
 static void
-decode_part(struct mxp_media_leg *l, unsigned codec, const uint8_t *pl, unsigned off,
+decode_part(struct mxp_media_g722_state *g, unsigned codec, const uint8_t *pl, unsigned off,
 	    unsigned n, int16_t *out)
 {
 	switch (codec) {
@@ -893,7 +894,7 @@ decode_part(struct mxp_media_leg *l, unsigned codec, const uint8_t *pl, unsigned
 		mxp_media_alaw_decode(out, pl + off, n);
 		break;
 	case MXP_MEDIA_CODEC_G722:
-		mxp_media_g722_decode(leg_g722(l), out, pl + off / 2, n / 2);
+		mxp_media_g722_decode(g, out, pl + off / 2, n / 2);
 		break;
 	default:
 		mxp_media_l16_decode(out, pl + 2 * off, n);
@@ -947,7 +948,7 @@ pend_decode(struct mxp_media_leg *l, unsigned want, int how)
 		if (k == 0)
 			break;
 		int16_t *x = samples_append(l, k);
-		decode_part(l, c, pend_payload(l), l->pend_off, k, x);
+		decode_part(leg_g722(l), c, pend_payload(l), l->pend_off, k, x);
 		unsigned skip = l->hist_skip < k ? l->hist_skip : k;
 		if (skip > 0) {
 			l->hist_skip = (uint16_t)(l->hist_skip - skip);
@@ -1042,7 +1043,7 @@ fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 			L = (L + 1) & ~1u;
 		/* faded against the whole history, before appending pushes its start out */
 		int16_t y[LEG_FADE_MAX(2) + 1];
-		decode_part(l, l->pend_codec, pend_payload(l), 0, L, y);
+		decode_part(leg_g722(l), l->pend_codec, pend_payload(l), 0, L, y);
 		media_plc_good(&l->plc, leg_samples(l) + l->dcap, y, L);
 		memcpy(samples_append(l, L), y, L * sizeof(*y));
 		l->fifo_phys = (uint16_t)(l->fifo_phys + L);
@@ -1129,14 +1130,7 @@ conceal_deferred(struct mxp_media_leg *l, int16_t *out, unsigned n)
 			wl = hcap;
 		}
 		int16_t *x = w + wl;
-		if (c == MXP_MEDIA_CODEC_PCMU)
-			mxp_media_ulaw_decode(x, pl + off, k);
-		else if (c == MXP_MEDIA_CODEC_PCMA)
-			mxp_media_alaw_decode(x, pl + off, k);
-		else if (c == MXP_MEDIA_CODEC_G722)
-			mxp_media_g722_decode(&g, x, pl + off / 2, k / 2);
-		else
-			mxp_media_l16_decode(x, pl + 2 * off, k);
+		decode_part(&g, c, pl, off, k, x); /* G.722: k is even (CHUNK, or N - off) */
 		off += k;
 		unsigned sk = skip < k ? skip : k;
 		skip -= sk;
@@ -1452,7 +1446,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		if (l->speaking || l->talker_slot >= 0) {
 			const uint8_t *pl = jb_payload(s->slot); /* read only when decoded */
 			int16_t *x = samples_append(l, s->len);
-			decode_part(l, s->codec, pl, 0, s->len, x);
+			decode_part(leg_g722(l), s->codec, pl, 0, s->len, x);
 			media_plc_good(&l->plc, x, x, s->len); /* no erasure to end here */
 			post_frame(l, x, s->len, c);
 		} else {
