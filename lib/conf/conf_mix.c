@@ -323,15 +323,31 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 			      ev.event | (uint64_t)(uint16_t)l->st.dtmf << 48;
 		__atomic_store_n(&l->st.dtmf_log, lg, __ATOMIC_RELAXED);
 	}
-	if (r == MXP_MEDIA_RX_UNKNOWN_PT) {
+	switch (r) {
+	case MXP_MEDIA_RX_UNKNOWN_PT:
 		l->st.other_drops++;
 		w->drops[MXP_DROP_RTP_PAYLOAD_TYPE]++;
-	} else if (r == MXP_MEDIA_RX_NOT_SENDING) {
+		break;
+	case MXP_MEDIA_RX_NOT_SENDING:
 		l->st.not_sending++;
-	} else {
+		break;
+	case MXP_MEDIA_RX_DUPLICATE:
+	case MXP_MEDIA_RX_LATE:
+	case MXP_MEDIA_RX_OUTLIER:
+	case MXP_MEDIA_RX_BAD_PAYLOAD:
+		/*
+		 * The jitter buffer dropped it: not accepted, a drop of the leg's ("other";
+		 * the media leg's rx counters say which, late ones also as jb_late). No
+		 * worker drop reason names these (lib/pkt/mxp_drop.h has none for the
+		 * jitter buffer), so none is counted rather than a wrong one.
+		 */
+		l->st.other_drops++;
+		break;
+	default: /* audio, resync, event, comfort noise */
 		l->rx_pkts++;
 		l->rx_bytes += len;
 		l->conf->rx_pkts++;
+		break;
 	}
 	if (!mxp_media_rx_taken(r))
 		rte_pktmbuf_free(m); /* else the leg holds it until played (mix_release) */
@@ -355,6 +371,17 @@ rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, ui
 	mxp_pkt_wr32(h + 8, ssrc);
 	memcpy(h + RTP_HDR, payload, plen);
 	return m;
+}
+
+/* An output stream's packet was built: its sender state moves on (the talkspurt has
+ * started; what RTCP sender reports count). */
+static inline void
+ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
+{
+	os->marker_next = false;
+	os->pkts++;
+	os->octets += (unsigned int)plen;
+	os->last_tsc = now_tsc;
 }
 
 /*
@@ -410,11 +437,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		if (m == NULL)
 			continue;
 		os->seq++;
-		os->marker_next = false;
 		os->last_time = cf->mix_time;
-		os->pkts++;
-		os->octets += (unsigned int)plen;
-		os->last_tsc = now_tsc;
+		ostream_sent(os, plen, now_tsc);
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
 		cf->mix_sent++;
@@ -456,10 +480,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 						      os->marker_next, pay, (unsigned int)plen);
 			if (m == NULL)
 				continue;
-			os->marker_next = false;
-			os->pkts++;
-			os->octets += (unsigned int)plen;
-			os->last_tsc = now_tsc;
+			ostream_sent(os, plen, now_tsc);
 			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .conf = cf,
 							     .codec = (uint8_t)c });
 			cf->mix_sent++;

@@ -310,11 +310,8 @@ mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m)
 	void *data;
 	while (rte_hash_iterate(sys->confs, &key, &data, &it) >= 0) {
 		const struct mxp_conf *cf = ((const struct mxp_conf_ctl *)data)->conf;
-		if (cf->mixer != NULL) {
-			struct mxp_media_mixer_stats ms;
-			mxp_media_mixer_stats_get(cf->mixer, &ms);
-			m->buffered_pkts += ms.buffered;
-		}
+		if (cf->mixer != NULL)
+			m->buffered_pkts += mxp_media_mixer_buffered(cf->mixer);
 	}
 	m->reserved_bytes = conf_pool_bytes(&sys->conf_pool) + conf_pool_bytes(&sys->leg_pool) +
 			    conf_pool_bytes(&sys->lc_pool) +

@@ -23,6 +23,7 @@
  * the concealment history, so a leg holds no copy of a packet and no frame-sized buffer.
  * The output is the same, sample for sample, as decoding whole packets into a fifo.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -283,8 +284,7 @@ ref_release(const struct mxp_media_leg *l, struct jb_slot *s)
 static inline const uint8_t *
 pend_payload(const struct mxp_media_leg *l)
 {
-	int64_t off = (int64_t)(l->pend_pl << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
-	return (const uint8_t *)((uintptr_t)l->pend_ref + (uintptr_t)off);
+	return jb_ref_payload(l->pend_ref, l->pend_pl);
 }
 
 static inline unsigned
@@ -317,21 +317,27 @@ pend_release(struct mxp_media_leg *l)
 }
 
 /*
- * Forget what was decoded and not played, the deferred packet included. Playout counted
- * it as decoded: a G.722 decoder still runs over its rest, so that its state is the same
- * as if it had been decoded at once.
+ * Run the G.722 decoder over payload bytes [from, n) and discard the samples: playout
+ * counted them as decoded, so the decoder's state must be as if they had been.
+ */
+static void
+g722_skip(struct mxp_media_leg *l, const uint8_t *pl, unsigned from, unsigned n)
+{
+	int16_t x[512];
+	for (unsigned i = from; i < n; i += 256)
+		mxp_media_g722_decode(leg_g722(l), x, pl + i, n - i < 256 ? n - i : 256);
+}
+
+/*
+ * Forget what was decoded and not played, the deferred packet included (a G.722 decoder
+ * still runs over its rest).
  */
 static void
 fifo_clear(struct mxp_media_leg *l)
 {
 	if (l->pend_ref != NULL) {
-		if (l->pend_codec == MXP_MEDIA_CODEC_G722) {
-			int16_t x[512];
-			const uint8_t *pl = pend_payload(l);
-			for (unsigned i = l->pend_off / 2u, n = pend_len(l); i < n; i += 256)
-				mxp_media_g722_decode(leg_g722(l), x, pl + i,
-						      n - i < 256 ? n - i : 256);
-		}
+		if (l->pend_codec == MXP_MEDIA_CODEC_G722)
+			g722_skip(l, pend_payload(l), l->pend_off / 2u, pend_len(l));
 		pend_release(l);
 	}
 	l->hist_skip = 0;
@@ -503,7 +509,7 @@ mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stat
 	st->depth_ms = l->st.depth_ms;
 	st->target_ms = l->st.target_ms;
 	st->jitter = l->jitter_q4 >> 4;
-	st->buffered = (uint32_t)l->n_buffered + (l->pend_ref != NULL);
+	st->buffered = media_leg_held(l);
 	st->level = l->level;
 	st->speaking = l->speaking;
 	st->talker = l->talker_slot >= 0;
@@ -794,8 +800,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		l->n_buffered--;
 	}
 	s->ref = pkt->ref;
-	s->off_seq = ((uint64_t)poff & (((uint64_t)1 << JB_OFF_BITS) - 1)) |
-		     (uint64_t)(uint16_t)seq << JB_OFF_BITS;
+	s->off_seq = ((uint64_t)poff & JB_OFF_MASK) | (uint64_t)(uint16_t)seq << JB_OFF_BITS;
 	s->ts = (uint32_t)ts;
 	s->len = pkt->len;
 	s->codec = (uint8_t)(codec | (pkt->marker ? JB_MARKER : 0));
@@ -875,9 +880,10 @@ slot_consume(struct mxp_media_leg *l, struct jb_pkt *pk)
 	pk->slot = NULL;
 }
 
-/* Decode samples [off, off + n) of a payload (n even for G.722). */
+/* Decode samples [off, off + n) of a payload (n even for G.722, whose decoder g runs:
+ * the leg's, or a copy of it). */
 static void
-decode_part(struct mxp_media_leg *l, unsigned codec, const uint8_t *pl, unsigned off,
+decode_part(struct mxp_media_g722_state *g, unsigned codec, const uint8_t *pl, unsigned off,
 	    unsigned n, int16_t *out)
 {
 	switch (codec) {
@@ -888,7 +894,7 @@ decode_part(struct mxp_media_leg *l, unsigned codec, const uint8_t *pl, unsigned
 		mxp_media_alaw_decode(out, pl + off, n);
 		break;
 	case MXP_MEDIA_CODEC_G722:
-		mxp_media_g722_decode(leg_g722(l), out, pl + off / 2, n / 2);
+		mxp_media_g722_decode(g, out, pl + off / 2, n / 2);
 		break;
 	default:
 		mxp_media_l16_decode(out, pl + 2 * off, n);
@@ -942,7 +948,7 @@ pend_decode(struct mxp_media_leg *l, unsigned want, int how)
 		if (k == 0)
 			break;
 		int16_t *x = samples_append(l, k);
-		decode_part(l, c, pend_payload(l), l->pend_off, k, x);
+		decode_part(leg_g722(l), c, pend_payload(l), l->pend_off, k, x);
 		unsigned skip = l->hist_skip < k ? l->hist_skip : k;
 		if (skip > 0) {
 			l->hist_skip = (uint16_t)(l->hist_skip - skip);
@@ -1021,8 +1027,7 @@ fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 	slot_dequeue(l, pk);
 	/* the packet leaves the slots; the leg keeps its buffer until it is played */
 	l->pend_ref = pk->slot->ref;
-	l->pend_pl = (pk->slot->off_seq & (((uint64_t)1 << JB_OFF_BITS) - 1)) |
-		     (uint64_t)pk->len << JB_OFF_BITS;
+	l->pend_pl = (pk->slot->off_seq & JB_OFF_MASK) | (uint64_t)pk->len << JB_OFF_BITS;
 	l->pend_codec = pk->codec;
 	l->pend_off = 0;
 	pk->slot->ref = NULL;
@@ -1038,7 +1043,7 @@ fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 			L = (L + 1) & ~1u;
 		/* faded against the whole history, before appending pushes its start out */
 		int16_t y[LEG_FADE_MAX(2) + 1];
-		decode_part(l, l->pend_codec, pend_payload(l), 0, L, y);
+		decode_part(leg_g722(l), l->pend_codec, pend_payload(l), 0, L, y);
 		media_plc_good(&l->plc, leg_samples(l) + l->dcap, y, L);
 		memcpy(samples_append(l, L), y, L * sizeof(*y));
 		l->fifo_phys = (uint16_t)(l->fifo_phys + L);
@@ -1125,14 +1130,7 @@ conceal_deferred(struct mxp_media_leg *l, int16_t *out, unsigned n)
 			wl = hcap;
 		}
 		int16_t *x = w + wl;
-		if (c == MXP_MEDIA_CODEC_PCMU)
-			mxp_media_ulaw_decode(x, pl + off, k);
-		else if (c == MXP_MEDIA_CODEC_PCMA)
-			mxp_media_alaw_decode(x, pl + off, k);
-		else if (c == MXP_MEDIA_CODEC_G722)
-			mxp_media_g722_decode(&g, x, pl + off / 2, k / 2);
-		else
-			mxp_media_l16_decode(x, pl + 2 * off, k);
+		decode_part(&g, c, pl, off, k, x); /* G.722: k is even (CHUNK, or N - off) */
 		off += k;
 		unsigned sk = skip < k ? skip : k;
 		skip -= sk;
@@ -1198,13 +1196,8 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 			if (s->codec != l->cur_codec)
 				codec_switch(l, s->codec);
 			unsigned d = mxp_media_codec_samples(s->codec, s->len);
-			if (s->codec == MXP_MEDIA_CODEC_G722) {
-				int16_t x[512];
-				const uint8_t *pl = jb_payload(s->slot);
-				for (unsigned i = 0; i < s->len; i += 256)
-					mxp_media_g722_decode(leg_g722(l), x, pl + i,
-							      s->len - i < 256 ? s->len - i : 256);
-			}
+			if (s->codec == MXP_MEDIA_CODEC_G722)
+				g722_skip(l, jb_payload(s->slot), 0, s->len);
 			l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
 			slot_consume(l, &pk);
 			l->st.accelerated += d;
@@ -1440,17 +1433,20 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	if (act == ACT_NONE && fifo_len(l) == 0 && s->slot != NULL && s->ts == l->play_ts &&
 	    (s->codec == MXP_MEDIA_CODEC_PCMU || s->codec == MXP_MEDIA_CODEC_PCMA) &&
 	    s->len == n_s && s->codec == l->cur_codec && l->plc.erased == 0 && !l->declick) {
+		/*
+		 * rx gave every one-frame G.711 packet its level (RFC 6464, or measured
+		 * there: media_level_from_energy() is at most 127), and this path takes only
+		 * those: s->len == n_s here is the n_ts rx compared with, since a G.711
+		 * stream's n_ts is ptime x 8 and a change of it restarts the stream, which
+		 * empties the slots. So the payload is not read for the level.
+		 */
 		uint8_t lv = s->slot->level;
-		if (lv == MXP_MEDIA_LEVEL_NONE)
-			lv = media_level_from_energy(
-				mxp_media_g711_energy(jb_payload(s->slot), s->len,
-						      s->codec == MXP_MEDIA_CODEC_PCMU),
-				s->len);
+		assert(lv <= 127);
 		vad_update(l, lv);
 		if (l->speaking || l->talker_slot >= 0) {
 			const uint8_t *pl = jb_payload(s->slot); /* read only when decoded */
 			int16_t *x = samples_append(l, s->len);
-			decode_part(l, s->codec, pl, 0, s->len, x);
+			decode_part(leg_g722(l), s->codec, pl, 0, s->len, x);
 			media_plc_good(&l->plc, x, x, s->len); /* no erasure to end here */
 			post_frame(l, x, s->len, c);
 		} else {

@@ -120,12 +120,21 @@ _Static_assert(sizeof(struct jb_slot) == 24, "slot descriptor is 24 bytes");
 
 #define JB_MARKER 0x80
 #define JB_OFF_BITS 48
+#define JB_OFF_MASK (((uint64_t)1 << JB_OFF_BITS) - 1)
+
+/* ref plus the signed 48-bit offset in the low bits of v: a payload the leg keeps by
+ * reference (a slot's off_seq, the deferred packet's pend_pl). */
+static inline const uint8_t *
+jb_ref_payload(const void *ref, uint64_t v)
+{
+	int64_t off = (int64_t)(v << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
+	return (const uint8_t *)((uintptr_t)ref + (uintptr_t)off);
+}
 
 static inline const uint8_t *
 jb_payload(const struct jb_slot *s)
 {
-	int64_t off = (int64_t)(s->off_seq << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
-	return (const uint8_t *)((uintptr_t)s->ref + (uintptr_t)off);
+	return jb_ref_payload(s->ref, s->off_seq);
 }
 
 static inline uint16_t
@@ -166,11 +175,15 @@ struct media_leg_counters {
 /*
  * A leg: a fixed header, then (see leg.c: layout()) the jitter-buffer slot descriptors,
  * the sample buffer, the resampler history, the time-scaling head (ptime 10 only) and
- * the G.722 decoder (only with G.722 in the payload map). The header's first four cache
+ * the G.722 decoder (only with G.722 in the payload map). The header's first five cache
  * lines are what rx and the tick touch for every packet and tick, in the order they need
  * them: line 0 the timeline, line 1 the transit estimate and payload map, line 2 the
- * transit window, line 3 the decode and speech state. Configuration, events and counters
- * follow.
+ * transit window (rx only), line 3 the decode and speech state, line 4 the counters both
+ * write. Whatever else the tick reads for a leg that plays a packet (the release callback
+ * and its argument, the sample buffer's capacity, the tail offsets) sits in lines 0, 1
+ * and 3 as well, so the four lines the tick prefetches are all it reads of the header;
+ * what follows is touched only by concealment and time scaling (the other counters),
+ * events, talkers and control.
  *
  * The sample buffer holds the decoded stream: its last plc.hist_len samples are the
  * concealment history, and its last fifo_phys samples are decoded but not played. What
@@ -186,11 +199,12 @@ struct media_leg_counters {
  */
 struct mxp_media_leg {
 	/* ---- line 0: the stream's timeline (rx and tick) ---- */
-	struct mxp_media_mixer *mixer;
 	int64_t max_ts;          /* extended RTP timestamp of max_seq */
 	int64_t play_ts;         /* timestamp of the next sample not yet (logically) decoded */
 	int64_t max_ts_end;      /* end of the latest-ending packet received */
 	uint64_t recv_mask;      /* 64-entry duplicate window below max_seq */
+	/* every packet played or dropped goes back through it (the tick, every packet) */
+	void (*release)(void *ref, void *arg);
 	uint32_t ssrc;
 	uint32_t max_seq, next_seq; /* extended sequence numbers */
 	int32_t act_idx;         /* in mixer->active, -1 if idle */
@@ -204,12 +218,12 @@ struct mxp_media_leg {
 
 	/* ---- line 1: transit estimation (rx) and payload map ---- */
 	int64_t transit_base;    /* the transits below are relative to it */
-	int64_t jump_transit;    /* transit of the packet that jumped off the timeline */
+	void *release_arg;       /* passed to release */
 	int32_t last_transit;
 	uint32_t jitter_q4;      /* RFC 3550 jitter << 4 */
 	uint32_t bucket;         /* now_us >> 20 of the current bucket */
 	int32_t win_max, win_min;
-	uint16_t jump_seq;
+	uint16_t dcap;           /* sample buffer capacity (the tick appends decoded samples) */
 	uint16_t max_payload;
 	struct {
 		uint8_t pt;
@@ -233,6 +247,7 @@ struct mxp_media_leg {
 	uint16_t pend_off;       /* its samples decoded so far */
 	uint16_t hist_skip;      /* its samples that come before a forget: not history */
 	int16_t last_out;        /* last output sample (mix rate) */
+	uint16_t rs_off, head_off, g722_off; /* tail offsets (0: absent) */
 	uint8_t pend_codec;
 	uint8_t level;           /* -dBov of this tick */
 	int8_t talker_slot;      /* index in the mixer's talker list, -1 */
@@ -241,27 +256,31 @@ struct mxp_media_leg {
 	uint8_t rs_from, rs_to;  /* input resampler: rates / 8000, 0 = not set up */
 	bool frame_ok : 1, eligible : 1, speaking : 1, declick : 1, ev_active : 1;
 
-	/* ---- line 4: counters (the first line: rx and the tick), configuration, events ---- */
+	/* ---- line 4: counters (the first line: rx and the tick), then the cold part ---- */
 	struct media_leg_counters st;
 	uint64_t ev_until_us;    /* with ev_active: not mixed while an event is in progress */
 	uint32_t id;
 	int32_t mix_idx;         /* in mixer->legs, -1 if detached */
 	void *opaque;
-	void (*release)(void *ref, void *arg);
-	void *release_arg;
-	uint16_t dcap;           /* sample buffer capacity */
-	uint16_t rs_off, head_off, g722_off; /* tail offsets (0: absent) */
+	/* rx reads it only to put an idle leg back on the active list; the tick never */
+	struct mxp_media_mixer *mixer;
+	int64_t jump_transit;    /* transit of the packet that jumped off the timeline */
+	uint32_t ev_ts;
+	uint16_t jump_seq;
 	uint8_t out_codec;
 	uint8_t ev_code;
 	bool wideband : 1, ev_valid : 1, ev_ended : 1;
-	uint32_t ev_ts;
 	/* slots, samples, resampler history, head, G.722 state follow */
 };
 
 /* The hot part: what rx and the tick read for every packet and tick stays where the
  * prefetches (mix tick, lib/conf) expect it. */
 #define LEG_LINE(f) (offsetof(struct mxp_media_leg, f) / MEDIA_CACHE_LINE)
-_Static_assert(LEG_LINE(mixer) == 0 && LEG_LINE(max_ts) == 0 && LEG_LINE(play_ts) == 0 &&
+/* ... and the field's last byte too: a field must not straddle into another line */
+#define LEG_LAST_LINE(f)                                                                  \
+	((offsetof(struct mxp_media_leg, f) + sizeof(((struct mxp_media_leg *)0)->f) - 1) / \
+	 MEDIA_CACHE_LINE)
+_Static_assert(LEG_LINE(max_ts) == 0 && LEG_LINE(play_ts) == 0 &&
 		       LEG_LINE(recv_mask) == 0 && LEG_LINE(max_seq) == 0 &&
 		       LEG_LINE(next_seq) == 0 && LEG_LINE(n_buffered) == 0 &&
 		       LEG_LINE(slot_mask) == 0 && LEG_LINE(cur_codec) == 0 &&
@@ -269,7 +288,8 @@ _Static_assert(LEG_LINE(mixer) == 0 && LEG_LINE(max_ts) == 0 && LEG_LINE(play_ts
 	       "leg line 0: timeline");
 _Static_assert(LEG_LINE(transit_base) == 1 && LEG_LINE(last_transit) == 1 &&
 		       LEG_LINE(win_min) == 1 && LEG_LINE(pt_map) == 1 &&
-		       LEG_LINE(ptime_ms) == 1 && LEG_LINE(margin_ms) == 1,
+		       LEG_LAST_LINE(pt_map) == 1 && LEG_LINE(ptime_ms) == 1 &&
+		       LEG_LINE(margin_ms) == 1,
 	       "leg line 1: transit estimate, payload map");
 _Static_assert(offsetof(struct mxp_media_leg, bmax) == 2 * MEDIA_CACHE_LINE &&
 		       offsetof(struct mxp_media_leg, bmin) + sizeof(int32_t) * JB_BUCKETS ==
@@ -284,8 +304,35 @@ _Static_assert(offsetof(struct mxp_media_leg, st) == 4 * MEDIA_CACHE_LINE &&
 		       offsetof(struct mxp_media_leg, st.played) + sizeof(uint64_t) ==
 			       5 * MEDIA_CACHE_LINE,
 	       "leg line 4: the counters rx and the tick write");
-/* What the mix tick prefetches for a leg: lines 0, 1, 3, 4 (line 2 is rx's) */
-#define LEG_TICK_LINES 5
+
+/*
+ * The lines the mix tick prefetches for a leg (bit i: line i): 0, 1, 3 and 4; line 2, the
+ * transit window, is rx's alone. Every field the tick reads for a leg that plays a packet
+ * must lie within them (the fast path: slot_consume() -> ref_release(), samples_append(),
+ * post_frame(), target_offset(), vad_update()), or each leg would cost a cold miss a tick.
+ */
+#define LEG_TICK_LINES ((1u << 0) | (1u << 1) | (1u << 3) | (1u << 4))
+#define LEG_TICK(f) ((LEG_TICK_LINES >> LEG_LINE(f) & 1u) && LEG_LINE(f) == LEG_LAST_LINE(f))
+_Static_assert(LEG_TICK(max_ts) && LEG_TICK(play_ts) && LEG_TICK(max_ts_end) &&
+		       LEG_TICK(release) && LEG_TICK(max_seq) && LEG_TICK(next_seq) &&
+		       LEG_TICK(act_idx) && LEG_TICK(n_buffered) && LEG_TICK(n_ts) &&
+		       LEG_TICK(slot_mask) && LEG_TICK(mode) && LEG_TICK(cur_codec),
+	       "tick-read fields, line 0");
+_Static_assert(LEG_TICK(transit_base) && LEG_TICK(release_arg) && LEG_TICK(win_max) &&
+		       LEG_TICK(win_min) && LEG_TICK(dcap) && LEG_TICK(ptime_ms) &&
+		       LEG_TICK(max_delay_ms) && LEG_TICK(margin_ms),
+	       "tick-read fields, line 1");
+_Static_assert(LEG_TICK(pend_ref) && LEG_TICK(pend_pl) && LEG_TICK(plc) &&
+		       LEG_TICK(loud_q8) && LEG_TICK(hang) && LEG_TICK(hang_ticks) &&
+		       LEG_TICK(fifo_phys) && LEG_TICK(head_len) && LEG_TICK(pend_off) &&
+		       LEG_TICK(hist_skip) && LEG_TICK(last_out) && LEG_TICK(rs_off) &&
+		       LEG_TICK(head_off) && LEG_TICK(g722_off) && LEG_TICK(pend_codec) &&
+		       LEG_TICK(level) && LEG_TICK(talker_slot) && LEG_TICK(frame) &&
+		       LEG_TICK(vad_threshold) && LEG_TICK(rs_from) && LEG_TICK(rs_to),
+	       "tick-read fields, line 3");
+_Static_assert(LEG_TICK(st.rx) && LEG_TICK(st.lost) && LEG_TICK(st.depth_ms) &&
+		       LEG_TICK(st.target_ms) && LEG_TICK(st.played),
+	       "tick-written counters, line 4");
 
 /* The slot descriptors follow the header. */
 #define LEG_HDR MEDIA_ALIGN(sizeof(struct mxp_media_leg), 8)
@@ -341,52 +388,55 @@ struct mxp_media_mixer {
 	uint8_t ts_used;         /* bit i: ts[i] belongs to a talker */
 	uint8_t n_frames, n_free;
 	uint8_t free_frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)]; /* stack of free frames */
-	uint16_t frame_len;      /* samples per frame buffer: a ptime at 16 kHz */
-	uint32_t pool_empty;     /* legs pulled with no free frame: must stay 0 (tests) */
 	bool was_silent;
 	float lim_gain;
 	struct mxp_media_rs rs_shared; /* mix rate -> 8 kHz */
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
 	struct media_talker *ts;  /* max_talkers */
-	/* the thread's scratch during (and after) this mixer's last tick */
-	struct media_scratch *sc;
 	/* ts[], legs[] and active[] follow */
 };
 
-static inline int16_t *
-media_frame(const struct mxp_media_mixer *m, unsigned i)
-{
-	return m->sc->frames[i];
-}
-
-/* Test hook: the frame a leg produced in its last tick (NULL if none). It stays valid
- * until the mixer lends the buffer to the next leg it pulls, so only in a mixer of one
- * leg until the next tick. */
-static inline const int16_t *
-media_leg_frame(const struct mxp_media_leg *l)
-{
-	return l->frame_ok && l->mixer != NULL && l->frame != MEDIA_NO_FRAME ?
-		       media_frame(l->mixer, l->frame) :
-		       NULL;
-}
+/* Test hook (mix.c): the frame a leg produced in its last tick (NULL if none), in the
+ * calling thread's scratch, so call it on the thread that ticks. It stays valid until the
+ * mixer lends the buffer to the next leg it pulls, so only in a mixer of one leg until
+ * the next tick. */
+const int16_t *media_leg_frame(const struct mxp_media_leg *l);
 
 /*
  * The mix tick's prefetches for a leg ahead (see mxp_media_mix_tick()): its state, then
  * the descriptor of the packet it plays next (needs line 0), then that packet's payload
  * in the caller's buffer (needs the descriptor) and the rest of a deferred packet.
+ *
+ * always_inline: a function whose only effect is a prefetch has no side effect to GCC,
+ * which finds it pure and deletes a call it did not inline early (GCC 12 at -O2 dropped
+ * the slot and payload prefetches so).
  */
-static inline void
+#define MEDIA_PREFETCH_FN static inline __attribute__((always_inline)) void
+
+/* Line i of the leg at a, if the tick reads it (a constant test: a loop over the mask
+ * would not be unrolled). */
+#define LEG_PREFETCH_LINE(a, i)                                                         \
+	do {                                                                            \
+		if (LEG_TICK_LINES >> (i) & 1u)                                         \
+			__builtin_prefetch((const char *)(a) + (i) * MEDIA_CACHE_LINE); \
+	} while (0)
+_Static_assert(sizeof(struct mxp_media_leg) <= 7 * MEDIA_CACHE_LINE,
+	       "the header is lines 0-6, all tested in media_leg_prefetch_state()");
+
+MEDIA_PREFETCH_FN
 media_leg_prefetch_state(const struct mxp_media_leg *l)
 {
-	const char *a = (const char *)l;
-	__builtin_prefetch(a);
-	__builtin_prefetch(a + 1 * MEDIA_CACHE_LINE);
-	__builtin_prefetch(a + 3 * MEDIA_CACHE_LINE);
-	__builtin_prefetch(a + 4 * MEDIA_CACHE_LINE);
+	LEG_PREFETCH_LINE(l, 0);
+	LEG_PREFETCH_LINE(l, 1);
+	LEG_PREFETCH_LINE(l, 2);
+	LEG_PREFETCH_LINE(l, 3);
+	LEG_PREFETCH_LINE(l, 4);
+	LEG_PREFETCH_LINE(l, 5);
+	LEG_PREFETCH_LINE(l, 6);
 }
 
-static inline void
+MEDIA_PREFETCH_FN
 media_leg_prefetch_slot(const struct mxp_media_leg *l)
 {
 	if (l->n_buffered == 0)
@@ -396,7 +446,7 @@ media_leg_prefetch_slot(const struct mxp_media_leg *l)
 	__builtin_prefetch(s + sizeof(struct jb_slot) - 1);
 }
 
-static inline void
+MEDIA_PREFETCH_FN
 media_leg_prefetch_payload(const struct mxp_media_leg *l)
 {
 	if (l->n_buffered > 0) {
@@ -409,11 +459,8 @@ media_leg_prefetch_payload(const struct mxp_media_leg *l)
 				__builtin_prefetch(p + o);
 		}
 	}
-	if (l->pend_ref != NULL) {
-		int64_t off = (int64_t)(l->pend_pl << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
-		__builtin_prefetch((const char *)((uintptr_t)l->pend_ref + (uintptr_t)off) +
-				   l->pend_off);
-	}
+	if (l->pend_ref != NULL)
+		__builtin_prefetch(jb_ref_payload(l->pend_ref, l->pend_pl) + l->pend_off);
 }
 
 /* leg.c, called by the mixer */
@@ -426,6 +473,12 @@ struct leg_tick_ctx {
 	uint8_t frame_idx;        /* its index in the pool */
 };
 void media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c);
+/* Packet buffers the leg holds: those queued and the one being decoded. */
+static inline uint32_t
+media_leg_held(const struct mxp_media_leg *l)
+{
+	return (uint32_t)l->n_buffered + (l->pend_ref != NULL);
+}
 /* Whether the leg has nothing left to do and can leave the active list. */
 bool media_leg_idle(const struct mxp_media_leg *l);
 /* mix.c, called by the leg when a packet arrives for an idle leg */

@@ -3,7 +3,7 @@
  * The conference mixer: active-leg list, the tick, top-N talker selection with
  * hysteresis, 32-bit accumulation, limiter, shared mix and private mix-minus-self,
  * talker slots (private-mix state and encoder), the frame pool lent to the legs for a
- * tick, RTP sender state of output streams, SIMD variant selection.
+ * tick, SIMD variant selection.
  */
 #include <errno.h>
 #include <string.h>
@@ -91,20 +91,29 @@ mixer_params_ok(const struct mxp_media_mixer_params *p)
 /*
  * Memory: the mixer, its talker slots, then legs[] and active[]. The buffers a tick works
  * in (frames lent to legs, accumulator, shared and private mixes) are the thread's
- * (struct media_scratch): a frame buffer holds a ptime at 16 kHz.
+ * (struct media_scratch): a frame buffer holds the longest ptime at 16 kHz. A silent
+ * tick's shared mix is zero_frame, never written.
  */
 struct mixer_layout {
 	size_t ts, legs, total;
-	unsigned frame_len, n_frames;
+	unsigned n_frames;
 };
 
 static __thread struct media_scratch scratch;
 static const int16_t zero_frame[MXP_MEDIA_MAX_FRAME];
 
+/* Test hook (media_priv.h): not on the data path, which passes the scratch along. */
+const int16_t *
+media_leg_frame(const struct mxp_media_leg *l)
+{
+	return l->frame_ok && l->mixer != NULL && l->frame != MEDIA_NO_FRAME ?
+		       scratch.frames[l->frame] :
+		       NULL;
+}
+
 static void
 mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
 {
-	lo->frame_len = (unsigned)MEDIA_ALIGN(p->ptime_ms * 16u, 32);
 	lo->n_frames = MEDIA_FRAMES(p->max_talkers);
 	lo->ts = MEDIA_ALIGN(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
 	lo->legs = lo->ts + MEDIA_ALIGN(p->max_talkers * sizeof(struct media_talker),
@@ -148,10 +157,8 @@ mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_par
 	memset(m, 0, lo.legs);
 	m->p = p;
 	m->ops = ops;
-	m->frame_len = (uint16_t)lo.frame_len;
 	m->n_frames = (uint8_t)lo.n_frames;
 	m->ts = (struct media_talker *)((uint8_t *)m + lo.ts);
-	m->sc = &scratch;
 	m->legs = (struct mxp_media_leg **)((uint8_t *)m + lo.legs);
 	m->active = m->legs + p.max_legs;
 	m->ptime_us = (uint64_t)p.ptime_ms * 1000;
@@ -266,12 +273,15 @@ mxp_media_mixer_stats_get(const struct mxp_media_mixer *m, struct mxp_media_mixe
 	*st = m->st;
 	st->legs = m->n_legs;
 	st->active_legs = m->n_active;
-	st->buffered = 0;
-	for (uint32_t i = 0; i < m->n_legs; i++) {
-		struct mxp_media_leg_stats ls;
-		mxp_media_leg_stats_get(m->legs[i], &ls);
-		st->buffered += ls.buffered;
-	}
+}
+
+uint32_t
+mxp_media_mixer_buffered(const struct mxp_media_mixer *m)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < m->n_legs; i++)
+		n += media_leg_held(m->legs[i]);
+	return n;
 }
 
 /* ---- limiter ---------------------------------------------------------------------------- */
@@ -385,6 +395,8 @@ const struct mxp_media_mix_result *
 mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 {
 	struct mxp_media_mix_result *res = &m->res;
+	/* the ticking thread's scratch, looked up once (a TLS access may be a call) */
+	struct media_scratch *sc = &scratch;
 	uint32_t skipped = 0;
 
 	if (now_us >= m->next_tick_us + m->ptime_us) {
@@ -415,7 +427,6 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	struct mxp_media_leg *cand[2 * MXP_MEDIA_MAX_TALKERS];
 	unsigned nc = 0, maxc = 2u * m->p.max_talkers;
 	uint32_t pulled = m->n_active;
-	m->sc = &scratch; /* the ticking thread's */
 	m->n_free = m->n_frames;
 	for (unsigned f = 0; f < m->n_frames; f++)
 		m->free_frames[f] = (uint8_t)f;
@@ -437,12 +448,18 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		if (i + 1 < m->n_active)
 			media_leg_prefetch_payload(m->active[i + 1]);
 		if (m->n_free == 0) { /* cannot happen: 3N + 1 frames suffice */
-			m->pool_empty++;
+			/* the leg is not pulled: what it produced last tick is gone (its
+			 * frame is lent to another leg now), so it is neither mixed nor
+			 * kept as a talker */
+			l->eligible = false;
+			l->frame_ok = false;
+			l->frame = MEDIA_NO_FRAME;
+			m->st.pool_empty++;
 			i++;
 			continue;
 		}
 		c.frame_idx = m->free_frames[m->n_free - 1];
-		c.frame = media_frame(m, c.frame_idx);
+		c.frame = sc->frames[c.frame_idx];
 		media_leg_tick(l, &c);
 		if (l->eligible && l->talker_slot >= 0) {
 			m->n_free--; /* a talker's frame is mixed */
@@ -480,15 +497,12 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	res->silent = m->n_talkers == 0;
 	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && m->n_out[1] > 0);
 	bool need_wb = rate == 16000 && m->n_out[1] > 0;
-	struct media_scratch *sc = m->sc;
-	const int16_t *mix_out = sc->shared;
+	const int16_t *mix_nb = sc->shared_nb, *mix_out = sc->shared;
 
 	if (m->n_talkers == 0) {
-		/* the scratch is the thread's: silence is written every silent tick */
-		if (need_nb || need_wb) {
-			memset(sc->shared, 0, m->frame_len * sizeof(*sc->shared));
-			memset(sc->shared_nb, 0, m->frame_len * sizeof(*sc->shared_nb));
-		}
+		/* silence is the constant zero frame: a silent tick writes no samples (the
+		 * caller sends nothing for it anyway, see res->silent) */
+		mix_nb = mix_out = zero_frame;
 		if (!m->was_silent) {
 			m->was_silent = true;
 			m->lim_gain = 1.0f;
@@ -500,14 +514,14 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		}
 		memset(sc->acc, 0, n * sizeof(sc->acc[0]));
 		for (unsigned i = 0; i < m->n_talkers; i++)
-			m->ops->acc_add(sc->acc, media_frame(m, m->talkers[i]->frame), n);
+			m->ops->acc_add(sc->acc, sc->frames[m->talkers[i]->frame], n);
 		if (need_nb || need_wb)
 			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, sc->shared,
 							    sc->acc, zero_frame, n, rate, m->p.limit);
 		if (need_nb && rate == 16000)
 			mxp_media_rs_run(&m->rs_shared, sc->shared_nb, sc->shared, n);
 	}
-	res->shared[0] = need_nb ? (rate == 16000 ? sc->shared_nb : mix_out) : NULL;
+	res->shared[0] = need_nb ? (rate == 16000 ? mix_nb : mix_out) : NULL;
 	res->shared_samples[0] = need_nb ? (uint16_t)(m->p.ptime_ms * 8) : 0;
 	res->shared[1] = need_wb ? mix_out : NULL;
 	res->shared_samples[1] = need_wb ? (uint16_t)n : 0;
@@ -526,7 +540,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			mxp_media_coder_init(&ts->coder, (enum mxp_media_codec)l->out_codec);
 		int16_t *priv = sc->priv[i], *priv_out = sc->priv_out[i];
 		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, priv, sc->acc,
-						    media_frame(m, l->frame), n, rate, m->p.limit);
+						    sc->frames[l->frame], n, rate, m->p.limit);
 		t->leg = l;
 		t->id = l->id;
 		t->rate = (uint16_t)orate;
@@ -540,61 +554,4 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		}
 	}
 	return res;
-}
-
-/* ---- output streams --------------------------------------------------------------------- */
-
-int
-mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
-		  uint32_t ssrc, uint16_t seq0, uint32_t ts0)
-{
-	memset(tx, 0, sizeof(*tx));
-	if (codec <= MXP_MEDIA_CODEC_NONE || codec >= MXP_MEDIA_CODEC_COUNT)
-		return -EINVAL;
-	tx->codec = (uint8_t)codec;
-	tx->ssrc = ssrc;
-	tx->seq = seq0;
-	tx->ts = ts0;
-	tx->pt = pt;
-	tx->marker_next = true;
-	return 0;
-}
-
-static uint32_t
-ts_units(const struct mxp_media_tx *tx, unsigned samples)
-{
-	return tx->codec == MXP_MEDIA_CODEC_G722 ? samples / 2 : samples;
-}
-
-int
-mxp_media_tx_frame(struct mxp_media_tx *tx, struct mxp_media_coder *enc, const int16_t *pcm,
-		   unsigned samples, uint32_t skipped, uint8_t *out, size_t cap,
-		   struct mxp_media_tx_hdr *hdr)
-{
-	if (enc->codec != tx->codec)
-		return -EINVAL;
-	int n = mxp_media_encode(enc, pcm, samples, out, cap);
-	if (n < 0)
-		return n;
-	uint32_t step = ts_units(tx, samples);
-	if (tx->started)
-		tx->ts += step * (skipped + 1);
-	tx->started = true;
-	hdr->ssrc = tx->ssrc;
-	hdr->ts = tx->ts;
-	hdr->seq = tx->seq++;
-	hdr->pt = tx->pt;
-	hdr->marker = tx->marker_next;
-	tx->marker_next = false;
-	tx->packets++;
-	tx->octets += (uint64_t)n;
-	return n;
-}
-
-void
-mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames)
-{
-	if (tx->started)
-		tx->ts += ts_units(tx, samples) * frames;
-	tx->marker_next = true;
 }

@@ -14,9 +14,7 @@
  *    The mixer holds what only talkers need: the frame buffers legs decode into are lent
  *    from a pool of 3 * max_talkers + 1 for the tick, and each of the max_talkers talker
  *    slots keeps a talker's private-mix state and the encoder of its private stream.
- *  - mxp_media_tx: an output stream's RTP sender state (SSRC, seq, timestamp); the
- *    caller's encoder (a talker slot's, or its own for the shared mix) is passed per
- *    frame.
+ * Output streams (RTP sender state, the shared mix's encoders) are the caller's.
  *
  * Threading: a mixer and its legs belong to one worker; no call locks, allocates, logs or
  * makes a system call. Times are microseconds on any monotonic clock (the worker's TSC
@@ -125,7 +123,7 @@ struct mxp_media_pkt {
 	X(DUPLICATE,   "dropped: sequence number already received") \
 	X(LATE,        "dropped: arrived after its playout time") \
 	X(UNKNOWN_PT,  "dropped: payload type not configured for this leg") \
-	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload") \
+	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload, or no ref / offset out of range") \
 	X(NOT_SENDING, "dropped: leg is recvonly or inactive") \
 	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)") \
 	X(OUTLIER,     "dropped: far off the stream's timeline; a second one in step restarts it")
@@ -310,8 +308,11 @@ struct mxp_media_mixer_stats {
 	uint64_t late_ticks;       /**< ticks skipped because the worker was late */
 	uint64_t talker_changes;   /**< talker set joins + leaves */
 	uint64_t limited_frames;   /**< output frames where the limiter reduced gain */
+	/** Legs not pulled for want of a free frame buffer: always 0 (the pool of 3N + 1 is
+	 * enough by construction); anything else is a bug, and such a leg is silent for the
+	 * tick. */
+	uint64_t pool_empty;
 	uint32_t legs, active_legs;
-	uint32_t buffered;         /**< packet buffers the attached legs hold now */
 };
 
 struct mxp_media_mixer;
@@ -346,54 +347,15 @@ uint64_t mxp_media_mixer_next_tick(const struct mxp_media_mixer *m);
  */
 const struct mxp_media_mix_result *mxp_media_mix_tick(struct mxp_media_mixer *m,
 						      uint64_t now_us);
-/** Copy the mixer's counters. */
+/** Copy the mixer's counters (O(1): they are the mixer's own). */
 void mxp_media_mixer_stats_get(const struct mxp_media_mixer *m,
 			       struct mxp_media_mixer_stats *st);
-
-/* ------------------------------------------------------------------------------------ */
-/* Output streams                                                                       */
-
-/** An output stream's RTP sender state; the encoder is the caller's (see tx_frame). */
-struct mxp_media_tx {
-	uint8_t codec;             /**< enum mxp_media_codec of its payload */
-	uint32_t ssrc;
-	uint16_t seq;
-	uint32_t ts;
-	uint8_t pt;
-	bool marker_next;          /**< set the marker on the next packet (talkspurt start) */
-	bool started;
-	uint64_t packets, octets;  /**< for RTCP sender reports */
-};
-
-/** Header fields of one encoded output packet. */
-struct mxp_media_tx_hdr {
-	uint32_t ssrc, ts;
-	uint16_t seq;
-	uint8_t pt, marker;
-};
-
 /**
- * Initialise an output stream's sender state.
- * @return 0 or -EINVAL for an unknown codec.
+ * Packet buffers the attached legs hold now (queued, and the one each leg is decoding):
+ * what the caller must keep in its buffer pool for them. Walks every leg: for memory
+ * reports, not for every tick or status query.
  */
-int mxp_media_tx_init(struct mxp_media_tx *tx, enum mxp_media_codec codec, uint8_t pt,
-		      uint32_t ssrc, uint16_t seq0, uint32_t ts0);
-/**
- * Encode one frame of pcm (at the codec's rate) with enc into out and fill the RTP
- * header fields; advances seq and the timestamp.
- * @param enc the stream's encoder: for a talker's private mix the result's
- *        talkers[i].coder; its codec must be the stream's.
- * @param skipped ticks skipped since the last frame (from the mix result): the
- *        timestamp jumps over them so the receiver's timeline follows real time.
- * @return payload bytes, or -ENOSPC / -EINVAL from the encoder, -EINVAL if enc is for
- *         another codec.
- */
-int mxp_media_tx_frame(struct mxp_media_tx *tx, struct mxp_media_coder *enc,
-		       const int16_t *pcm, unsigned samples, uint32_t skipped, uint8_t *out,
-		       size_t cap, struct mxp_media_tx_hdr *hdr);
-/** The stream sends nothing for `frames` ticks (silence): keep the timestamp running and
- * mark the next packet as a talkspurt start. */
-void mxp_media_tx_idle(struct mxp_media_tx *tx, unsigned samples, uint32_t frames);
+uint32_t mxp_media_mixer_buffered(const struct mxp_media_mixer *m);
 
 #ifdef __cplusplus
 }

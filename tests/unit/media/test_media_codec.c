@@ -7,8 +7,6 @@
 #include "mxp_media_codec.h"
 #include "media_test_util.h"
 
-#define ff_convert tu_ff_convert
-
 MXP_TEST(g711_decode_all_codes_match_ffmpeg)
 {
 	uint8_t codes[256];
@@ -16,8 +14,9 @@ MXP_TEST(g711_decode_all_codes_match_ffmpeg)
 		codes[i] = (uint8_t)i;
 	for (int law = 0; law < 2; law++) {
 		uint8_t *ff = NULL;
-		long n = ff_convert(codes, 256, law ? "-f mulaw -ar 8000 -ac 1" : "-f alaw -ar 8000 -ac 1",
-				    "-f s16le -acodec pcm_s16le", &ff);
+		long n = tu_ff_convert(codes, 256,
+				       law ? "-f mulaw -ar 8000 -ac 1" : "-f alaw -ar 8000 -ac 1",
+				       "-f s16le -acodec pcm_s16le", &ff);
 		if (!MXP_CHECK(t, n == 512))
 			continue;
 		int16_t ours[256];
@@ -38,8 +37,9 @@ MXP_TEST(g711_encode_all_values_match_ffmpeg)
 		ramp[i] = (int16_t)(i - 32768);
 	for (int law = 0; law < 2; law++) {
 		uint8_t *ff = NULL;
-		long n = ff_convert(ramp, sizeof(ramp), "-f s16le -ar 8000 -ac 1",
-				    law ? "-f mulaw -acodec pcm_mulaw" : "-f alaw -acodec pcm_alaw", &ff);
+		long n = tu_ff_convert(ramp, sizeof(ramp), "-f s16le -ar 8000 -ac 1",
+				       law ? "-f mulaw -acodec pcm_mulaw" : "-f alaw -acodec pcm_alaw",
+				       &ff);
 		if (!MXP_CHECK(t, n == 65536))
 			continue;
 		if (law)
@@ -101,10 +101,11 @@ MXP_TEST(g722_decode_bitexact_with_ffmpeg)
 	static int16_t x[G722_N], ours[G722_N];
 	tu_speechlike(x, G722_N, 16000, 7);
 	uint8_t *code = NULL, *ffpcm = NULL;
-	long nc = ff_convert(x, sizeof(x), "-f s16le -ar 16000 -ac 1", "-acodec g722 -f g722", &code);
+	long nc = tu_ff_convert(x, sizeof(x), "-f s16le -ar 16000 -ac 1", "-acodec g722 -f g722",
+				&code);
 	if (!MXP_CHECK(t, nc == G722_N / 2))
 		return;
-	long np = ff_convert(code, (size_t)nc, "-f g722", "-f s16le -acodec pcm_s16le", &ffpcm);
+	long np = tu_ff_convert(code, (size_t)nc, "-f g722", "-f s16le -acodec pcm_s16le", &ffpcm);
 	MXP_CHECK(t, np == (long)sizeof(ours));
 	struct mxp_media_g722_state st;
 	mxp_media_g722_init(&st);
@@ -130,15 +131,16 @@ MXP_TEST(g722_encode_against_ffmpeg)
 	for (unsigned i = 0; i < G722_N; i += 320)
 		MXP_CHECK_EQ(t, mxp_media_encode(&enc, x + i, 320, ours + i / 2, 160), 160);
 	uint8_t *ffcode = NULL, *ffpcm = NULL, *ffpcm2 = NULL;
-	long nc = ff_convert(x, sizeof(x), "-f s16le -ar 16000 -ac 1", "-acodec g722 -f g722",
-			     &ffcode);
+	long nc = tu_ff_convert(x, sizeof(x), "-f s16le -ar 16000 -ac 1", "-acodec g722 -f g722",
+				&ffcode);
 	MXP_CHECK(t, nc == G722_N / 2);
 	unsigned same = 0;
 	for (long i = 0; i < nc && i < G722_N / 2; i++)
 		same += ours[i] == ffcode[i];
 	/* ours decoded by ffmpeg */
-	long np = ff_convert(ours, sizeof(ours), "-f g722", "-f s16le -acodec pcm_s16le", &ffpcm);
-	long np2 = ff_convert(ffcode, (size_t)nc, "-f g722", "-f s16le -acodec pcm_s16le", &ffpcm2);
+	long np = tu_ff_convert(ours, sizeof(ours), "-f g722", "-f s16le -acodec pcm_s16le", &ffpcm);
+	long np2 = tu_ff_convert(ffcode, (size_t)nc, "-f g722", "-f s16le -acodec pcm_s16le",
+				 &ffpcm2);
 	if (MXP_CHECK(t, np == (long)sizeof(ffdec) && np2 == np)) {
 		memcpy(ffdec, ffpcm, sizeof(ffdec));
 		/* G.722 delay through both QMFs is 22 samples */

@@ -430,6 +430,12 @@ MXP_TEST(idle_conference_and_dtx_cost_nothing)
 		r = conf_tick(&c);
 	MXP_CHECK_EQ(t, r->active_legs, 0);
 	MXP_CHECK(t, r->silent);
+	/* a silent tick's shared mix is silence, not what the talkspurt left in the buffers */
+	unsigned nz = 0;
+	if (MXP_CHECK(t, r->shared[0] != NULL && r->shared_samples[0] == 160))
+		for (unsigned i = 0; i < r->shared_samples[0]; i++)
+			nz += r->shared[0][i] != 0;
+	MXP_CHECK_EQ(t, nz, 0);
 	struct mxp_media_leg_stats st;
 	mxp_media_leg_stats_get(c.leg[7], &st);
 	MXP_CHECK_EQ(t, st.lost, 0);
@@ -709,7 +715,9 @@ pool_case(struct mxp_test_ctx *t, unsigned ntalk, bool loud_last)
 			if (rank[i] >= NSPK - ntalk)
 				c.sending[i] = false;
 	}
-	MXP_CHECK_EQ(t, c.m->pool_empty, 0); /* the 3N + 1 frames always sufficed */
+	struct mxp_media_mixer_stats ms;
+	mxp_media_mixer_stats_get(c.m, &ms);
+	MXP_CHECK_EQ(t, ms.pool_empty, 0); /* the 3N + 1 frames always sufficed */
 	conf_free(&c);
 }
 
@@ -718,6 +726,44 @@ MXP_TEST(more_speakers_than_frame_buffers)
 	pool_case(t, 3, true);
 	pool_case(t, 3, false);
 	pool_case(t, 1, true);
+}
+
+/*
+ * White-box: should the frame pool ever run dry (it cannot: 3N + 1 suffice), a leg not
+ * pulled for want of a frame is counted and is not mixed: its last frame was lent to
+ * another leg. Here the pool is cut to one frame while two legs talk.
+ */
+MXP_TEST(leg_without_a_frame_is_not_mixed)
+{
+	struct conf c;
+	if (!MXP_CHECK(t, conf_init(&c, 20, 3, MXP_MEDIA_SIMD_AUTO) == 0))
+		return;
+	conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 400, 8000);
+	conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 700, 8000);
+	const struct mxp_media_mix_result *r = NULL;
+	for (unsigned k = 0; k < 20; k++)
+		r = conf_tick(&c);
+	MXP_CHECK_EQ(t, r->n_talkers, 2);
+	c.m->n_frames = 1;
+	for (unsigned k = 0; k < 3; k++)
+		r = conf_tick(&c);
+	struct mxp_media_mixer_stats ms;
+	mxp_media_mixer_stats_get(c.m, &ms);
+	MXP_CHECK_EQ(t, ms.pool_empty, 3); /* one leg a tick */
+	/* the leg pulled first talks alone: its private mix (everyone else) is silence once
+	 * the 16 -> 8 kHz resampler has let go of the other's last samples */
+	if (MXP_CHECK(t, r->n_talkers == 1)) {
+		int peak = 0;
+		for (unsigned i = 0; i < r->talkers[0].samples; i++)
+			peak = abs(r->talkers[0].pcm[i]) > peak ? abs(r->talkers[0].pcm[i]) : peak;
+		MXP_CHECK_EQ(t, peak, 0);
+	}
+	unsigned unpulled = 0;
+	for (unsigned i = 0; i < 2; i++)
+		unpulled += c.leg[i]->frame == MEDIA_NO_FRAME && !c.leg[i]->eligible &&
+			    mxp_media_leg_talker_slot(c.leg[i]) < 0;
+	MXP_CHECK_EQ(t, unpulled, 1);
+	conf_free(&c);
 }
 
 /*
@@ -800,6 +846,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(simd_kernels_bit_identical),
 	MXP_CASE(whole_mix_identical_across_variants),
 	MXP_CASE(more_speakers_than_frame_buffers),
+	MXP_CASE(leg_without_a_frame_is_not_mixed),
 	MXP_CASE(talker_slot_encoder_is_continuous),
 };
 
