@@ -24,7 +24,6 @@
 
 #include "conf_priv.h"
 
-#define MIX_DEFAULT_LEGS 1024
 #define RTP_HDR 12
 
 static inline uint64_t
@@ -413,7 +412,6 @@ static void
 mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64_t now_tsc)
 {
 	const struct mxp_media_mix_result *res = mxp_media_mix_tick(cf->mixer, now_us);
-	cf->mix_ticks++;
 	cf->mix_time += 1 + res->skipped;
 	talkers_mark(cf, res);
 
@@ -441,7 +439,6 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		ostream_sent(os, plen, now_tsc);
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
-		cf->mix_sent++;
 	}
 	/* The shared mix: encode once per codec, wrap and encrypt once per key group. */
 	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++) {
@@ -483,7 +480,6 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			ostream_sent(os, plen, now_tsc);
 			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .conf = cf,
 							     .codec = (uint8_t)c });
-			cf->mix_sent++;
 		}
 	}
 }

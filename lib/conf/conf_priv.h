@@ -302,7 +302,6 @@ struct mxp_conf {
 	struct mxp_media_coder *enc[MXP_MEDIA_CODEC_COUNT];
 	uint32_t max_legs;
 	uint16_t ptime;
-	uint64_t mix_ticks, mix_sent;
 	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
