@@ -104,7 +104,7 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 void
 conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 {
-	for (int c = 0; c < MXP_MEDIA_CODEC_COUNT; c++)
+	for (int c = 0; c < CONF_MIX_FMTS; c++)
 		if (cf->enc[c]) {
 			rte_free(cf->enc[c]);
 			cf->enc[c] = NULL;
@@ -257,7 +257,7 @@ conf_mix_prep_free(struct mxp_conf_sys *sys, struct conf_mix_prep *mp)
 void
 conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 {
-	for (int c = 0; c < MXP_MEDIA_CODEC_COUNT; c++) {
+	for (int c = 0; c < CONF_MIX_FMTS; c++) {
 		conf_ostream_free(sys, kg->mix[c]);
 		kg->mix[c] = NULL;
 	}
@@ -441,7 +441,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
 	}
 	/* The shared mix: encode once per codec, wrap and encrypt once per key group. */
-	for (int c = 1; c < MXP_MEDIA_CODEC_COUNT; c++) {
+	for (int c = 1; c < CONF_MIX_FMTS; c++) {
 		unsigned int rate = mxp_media_codec_rate((enum mxp_media_codec)c);
 		unsigned int units = mxp_media_codec_clock((enum mxp_media_codec)c) * cf->ptime / 1000;
 		const int16_t *pcm = res->shared[rate == MXP_MEDIA_RATE_WB ? 1 : 0];

@@ -37,6 +37,9 @@
 #define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
 #define CONF_SR_WALK_MS 500        /* how often a conference's streams are looked at for SRs */
 #define CONF_CMD_TIMEOUT_MS 2000
+/* mix: output formats (codec and parameters) a conference's shared mix is encoded in, per
+ * key group; the slot index is the codec id for G.711/G.722/L16 */
+#define CONF_MIX_FMTS MXP_MEDIA_CODEC_AMR
 #define TABLE_RTCP 1ul             /* low bit of a table entry: the RTCP port */
 
 /* A field lies within the first n cache lines of its structure. */
@@ -137,9 +140,9 @@ struct mxp_keygroup {
 	uint32_t nrecv;                      /* members whose mode lets them receive */
 	uint64_t encryptions;
 	uint64_t sent;
-	uint32_t nrecv_codec[MXP_MEDIA_CODEC_COUNT]; /* mix: receiving members per codec */
+	uint32_t nrecv_codec[CONF_MIX_FMTS]; /* mix: receiving members per codec */
 	/* line 1 */
-	struct mxp_ostream *mix[MXP_MEDIA_CODEC_COUNT]; /* mix: the shared mix per codec */
+	struct mxp_ostream *mix[CONF_MIX_FMTS]; /* mix: the shared mix per codec */
 	/* cold */
 	uint32_t rcv_cap;
 	uint32_t id;
@@ -299,7 +302,7 @@ struct mxp_conf {
 	uint32_t heap_idx;                   /* mix: place in the owner's tick heap, or UINT32_MAX */
 	/* the shared mix's encoder per codec, for the codecs its legs receive (allocated when
 	 * the first leg of a codec joins) */
-	struct mxp_media_coder *enc[MXP_MEDIA_CODEC_COUNT];
+	struct mxp_media_coder *enc[CONF_MIX_FMTS];
 	uint32_t max_legs;
 	uint16_t ptime;
 	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */

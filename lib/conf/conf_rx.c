@@ -144,7 +144,7 @@ ssrc_learned(struct mxp_leg *l, uint32_t ssrc)
 		struct mxp_ostream *os;
 		TAILQ_FOREACH(os, &kg->streams, by_group)
 			ssrc_move(kg, os, ssrc);
-		for (int c = 0; c < MXP_MEDIA_CODEC_COUNT; c++)
+		for (int c = 0; c < CONF_MIX_FMTS; c++)
 			ssrc_move(kg, kg->mix[c], ssrc);
 		if (cf->mode == MXP_CONF_MIX)
 			for (uint32_t i = 0; i < kg->nrcv; i++)

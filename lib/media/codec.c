@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Codec table, L16, the codec object wrappers and the 8 <-> 16 kHz resampler. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,6 +22,42 @@ static const struct codec_info codecs[MXP_MEDIA_CODEC_COUNT] = {
 	[MXP_MEDIA_CODEC_L16_16K] = {"L16", 16000, 16000},
 };
 
+/* Frame codecs: the built-in tables (none until their files land) and plugins. */
+static const struct mxp_media_codec_ops *frame_ops[MXP_MEDIA_CODEC_COUNT];
+
+const struct mxp_media_codec_ops *
+mxp_media_codec_ops(enum mxp_media_codec c)
+{
+	return mxp_media_codec_is_frame(c) ? frame_ops[c] : NULL;
+}
+
+static bool
+ops_valid(const struct mxp_media_codec_ops *o)
+{
+	return o != NULL && o->abi == MXP_MEDIA_CODEC_ABI && o->name != NULL &&
+	       o->name[0] != '\0' && o->clock >= 8000 && o->clock <= 96000 &&
+	       (o->rate == 8000 || o->rate == 16000) && o->frame_ms > 0 &&
+	       o->max_payload > 0 && o->fmtp_parse != NULL && o->fmtp_format != NULL &&
+	       o->dec_create != NULL && o->dec_destroy != NULL && o->enc_create != NULL &&
+	       o->enc_destroy != NULL && o->duration != NULL && o->decode != NULL &&
+	       o->encode != NULL;
+}
+
+int
+mxp_media_codec_register(const struct mxp_media_codec_ops *ops)
+{
+	if (!ops_valid(ops))
+		return -EINVAL;
+	if (mxp_media_codec_from_name(ops->name, ops->clock) != MXP_MEDIA_CODEC_NONE)
+		return -EEXIST;
+	for (unsigned i = MXP_MEDIA_CODEC_PLUGIN; i < MXP_MEDIA_CODEC_COUNT; i++)
+		if (frame_ops[i] == NULL) {
+			frame_ops[i] = ops;
+			return (int)i;
+		}
+	return -ENOSPC;
+}
+
 static inline unsigned
 cidx(enum mxp_media_codec c)
 {
@@ -30,28 +67,51 @@ cidx(enum mxp_media_codec c)
 unsigned
 mxp_media_codec_rate(enum mxp_media_codec c)
 {
-	return codecs[cidx(c)].rate;
+	const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
+	return o != NULL ? o->rate : codecs[cidx(c)].rate;
 }
 
 unsigned
 mxp_media_codec_clock(enum mxp_media_codec c)
 {
-	return codecs[cidx(c)].clock;
+	const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
+	return o != NULL ? o->clock : codecs[cidx(c)].clock;
 }
 
 const char *
 mxp_media_codec_name(enum mxp_media_codec c)
 {
-	return codecs[cidx(c)].name;
+	const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
+	if (o != NULL)
+		return o->name;
+	return codecs[cidx(c)].name != NULL ? codecs[cidx(c)].name : "none";
 }
 
 enum mxp_media_codec
 mxp_media_codec_from_name(const char *name, unsigned clock)
 {
-	for (unsigned i = 1; i < MXP_MEDIA_CODEC_COUNT; i++)
-		if (strcasecmp(name, codecs[i].name) == 0 && clock == codecs[i].clock)
+	for (unsigned i = 1; i < MXP_MEDIA_CODEC_COUNT; i++) {
+		const char *n = mxp_media_codec_name((enum mxp_media_codec)i);
+		if (strcasecmp(name, n) == 0 && strcmp(n, "none") != 0 &&
+		    clock == mxp_media_codec_clock((enum mxp_media_codec)i))
 			return (enum mxp_media_codec)i;
+	}
 	return MXP_MEDIA_CODEC_NONE;
+}
+
+int
+mxp_media_fmtp_parse(enum mxp_media_codec c, const char *fmtp, struct mxp_media_fmtp *f,
+		     char *err, size_t errlen)
+{
+	const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
+	memset(f, 0, sizeof(*f));
+	if (o != NULL)
+		return o->fmtp_parse(fmtp, f, err, errlen);
+	if (fmtp != NULL && fmtp[0] != '\0') {
+		snprintf(err, errlen, "%s takes no fmtp parameters", mxp_media_codec_name(c));
+		return -EINVAL;
+	}
+	return 0;
 }
 
 unsigned
@@ -116,7 +176,7 @@ mxp_media_l16_decode(int16_t *out, const uint8_t *in, unsigned n)
 int
 mxp_media_coder_init(struct mxp_media_coder *c, enum mxp_media_codec codec)
 {
-	if (codec <= MXP_MEDIA_CODEC_NONE || codec >= MXP_MEDIA_CODEC_COUNT)
+	if (codec <= MXP_MEDIA_CODEC_NONE || codec >= MXP_MEDIA_CODEC_AMR)
 		return -EINVAL;
 	memset(c, 0, sizeof(*c));
 	c->codec = codec;

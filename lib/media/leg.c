@@ -127,7 +127,7 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 	}
 	for (unsigned i = 0; i < p->n_pt; i++) {
 		if (p->pt_map[i].pt > 127 || p->pt_map[i].codec == MXP_MEDIA_CODEC_NONE ||
-		    p->pt_map[i].codec >= MXP_MEDIA_CODEC_COUNT) {
+		    p->pt_map[i].codec >= MXP_MEDIA_CODEC_AMR) {
 			snprintf(err, errlen, "payload type map entry %u invalid", i);
 			return -EINVAL;
 		}
@@ -136,7 +136,7 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
-	if (p->out_codec == MXP_MEDIA_CODEC_NONE || p->out_codec >= MXP_MEDIA_CODEC_COUNT) {
+	if (p->out_codec == MXP_MEDIA_CODEC_NONE || p->out_codec >= MXP_MEDIA_CODEC_AMR) {
 		snprintf(err, errlen, "out_codec invalid");
 		return -EINVAL;
 	}
@@ -480,7 +480,7 @@ mxp_media_leg_set_mute(struct mxp_media_leg *l, bool mute)
 void
 mxp_media_leg_set_out_codec(struct mxp_media_leg *l, enum mxp_media_codec c)
 {
-	if (c == MXP_MEDIA_CODEC_NONE || c >= MXP_MEDIA_CODEC_COUNT || c == l->out_codec)
+	if (c == MXP_MEDIA_CODEC_NONE || c >= MXP_MEDIA_CODEC_AMR || c == l->out_codec)
 		return;
 	if (l->mixer != NULL)
 		media_mixer_leg_update(l->mixer, l, -1);

@@ -10,6 +10,7 @@
 #ifndef MXP_MEDIA_CODEC_H
 #define MXP_MEDIA_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,12 @@ enum mxp_media_codec {
 	MXP_MEDIA_CODEC_G722,    /**< G.722 64 kbit/s, 16 kHz audio, RTP clock 8000 (PT 9) */
 	MXP_MEDIA_CODEC_L16_8K,  /**< 16-bit linear, network order, 8 kHz, clock 8000 */
 	MXP_MEDIA_CODEC_L16_16K, /**< 16-bit linear, network order, 16 kHz, clock 16000 */
-	MXP_MEDIA_CODEC_COUNT
+	/* Frame codecs behind struct mxp_media_codec_ops (dynamic payload types, a=fmtp): */
+	MXP_MEDIA_CODEC_AMR,     /**< AMR-NB (RFC 4867), 8 kHz, clock 8000 */
+	MXP_MEDIA_CODEC_AMR_WB,  /**< AMR-WB (RFC 4867), 16 kHz, clock 16000 */
+	MXP_MEDIA_CODEC_OPUS,    /**< Opus (RFC 7587), mono, mixed at 16 kHz, clock 48000 */
+	MXP_MEDIA_CODEC_PLUGIN,  /**< first codec a shared library registers at start */
+	MXP_MEDIA_CODEC_COUNT = MXP_MEDIA_CODEC_PLUGIN + 2 /**< (two plugin codecs) */
 };
 
 /** Narrowband and wideband sample rates. */
@@ -34,6 +40,8 @@ enum mxp_media_codec {
 
 /** Longest frame lib/media handles: 40 ms at 16 kHz. */
 #define MXP_MEDIA_MAX_FRAME 640
+/** Longest packet a leg accepts, in ms of audio (RFC 4867 / RFC 7587 allow 120 ms). */
+#define MXP_MEDIA_MAX_PKT_MS 120
 
 /** Audio sample rate of a codec's PCM (8000 or 16000), 0 for NONE/unknown. */
 unsigned mxp_media_codec_rate(enum mxp_media_codec c);
@@ -52,6 +60,131 @@ unsigned mxp_media_codec_samples(enum mxp_media_codec c, unsigned len);
 unsigned mxp_media_codec_ts_units(enum mxp_media_codec c, unsigned len);
 /** Payload bytes for n PCM samples (G.722: n must be even). */
 unsigned mxp_media_codec_bytes(enum mxp_media_codec c, unsigned n);
+
+/* --- Frame codecs: the codec interface (AMR, AMR-WB, Opus, plugins) --- */
+
+/**
+ * A codec's parsed SDP parameters (a=fmtp), private to the codec: it parses them from the
+ * fmtp text into this fixed-size block and reads them back when it creates a decoder or an
+ * encoder. Two equal blocks (memcmp) are the same parameters: the shared mix keeps one
+ * encoder per codec and parameters. Zero-filled then parsed from "" = the codec's defaults.
+ */
+#define MXP_MEDIA_FMTP_SIZE 64
+struct mxp_media_fmtp {
+	uint64_t b[MXP_MEDIA_FMTP_SIZE / 8];
+};
+
+/** What decoding one RTP payload learned besides the samples (for the leg's counters). */
+struct mxp_media_rx_info {
+	int8_t cmr;          /**< AMR codec mode request in the payload, -1 none (15) */
+	uint8_t mode;        /**< AMR: mode (FT) of the last speech frame; Opus: 0 */
+	uint8_t speech;      /**< speech frames decoded */
+	uint8_t sid;         /**< comfort-noise (SID) frames: the sender is in DTX */
+	uint8_t no_data;     /**< NO_DATA frames (or Opus DTX): nothing sent for them */
+	uint8_t damaged;     /**< frames marked damaged (AMR Q = 0), decoded as lost */
+};
+
+/**
+ * What lib/conf shows of a codec instance (`show leg`): mode, CMR, DTX state.
+ * The codec fills what applies, 0 / -1 elsewhere.
+ */
+struct mxp_media_codec_state {
+	int8_t mode;         /**< AMR: current encoder mode (0-7 / 0-8), -1 n/a */
+	int8_t cmr_sent;     /**< AMR: CMR we put in our payloads, -1 none */
+	uint32_t bitrate;    /**< Opus: encoder bit rate, bit/s; AMR: of mode */
+	bool dtx;            /**< DTX enabled on the encoder */
+	bool fec;            /**< Opus in-band FEC enabled on the encoder */
+};
+
+/** Version of struct mxp_media_codec_ops a plugin must be built against. */
+#define MXP_MEDIA_CODEC_ABI 1
+
+/**
+ * A frame codec: one table of functions per codec. Built in: AMR, AMR-WB, Opus
+ * (mxp_media_codec_ops() returns them); a plugin (a shared library the daemon loads at
+ * start) passes its own to mxp_media_codec_register().
+ *
+ * Threads: the "control" functions run on the control core and may allocate, lock or log;
+ * the "worker" functions run on a worker per packet or tick and must not allocate, lock,
+ * log, make system calls or read out of [pl, pl + len) whatever the payload holds (they
+ * see attacker-controlled input after SRTP authentication).
+ *
+ * A decoder decodes a whole RTP payload at once (every frame in it); an encoder makes one
+ * RTP payload (payload header, table of contents, frames) from one packet time of PCM.
+ */
+struct mxp_media_codec_ops {
+	uint32_t abi;            /**< MXP_MEDIA_CODEC_ABI */
+	const char *name;        /**< SDP encoding name, case-insensitive ("AMR-WB") */
+	uint32_t clock;          /**< RTP clock rate in a=rtpmap (8000, 16000, 48000) */
+	uint32_t rate;           /**< PCM rate of decode/encode: 8000 or 16000 */
+	uint16_t frame_ms;       /**< frame duration: the packet time is a multiple of it */
+	uint16_t max_payload;    /**< largest payload of MXP_MEDIA_MAX_PKT_MS of audio */
+
+	/* -- control -- */
+	/** Parse fmtp text ("octet-align=1; mode-set=0,2"; "" or NULL = defaults) into f
+	 *  (zeroed by the caller). -EINVAL / -ENOTSUP with err saying which parameter. */
+	int (*fmtp_parse)(const char *fmtp, struct mxp_media_fmtp *f, char *err, size_t errlen);
+	/** fmtp text for the Local SDP: what the MRFP receives and sends. Returns the length
+	 *  (snprintf semantics). */
+	int (*fmtp_format)(const struct mxp_media_fmtp *f, char *buf, size_t cap);
+	/** A decoder for these parameters, or NULL (no memory). */
+	void *(*dec_create)(const struct mxp_media_fmtp *f);
+	void (*dec_destroy)(void *dec);
+	/** An encoder of one packet time (ptime_ms, a multiple of frame_ms) per call. */
+	void *(*enc_create)(const struct mxp_media_fmtp *f, unsigned ptime_ms);
+	void (*enc_destroy)(void *enc);
+	/** Bytes a decoder / an encoder holds (show memory), approximate. */
+	size_t (*dec_mem)(const struct mxp_media_fmtp *f);
+	size_t (*enc_mem)(const struct mxp_media_fmtp *f);
+
+	/* -- worker -- */
+	/** RTP timestamp units the payload covers (its frames x frame duration), or -1 if
+	 *  the payload is malformed (bad table of contents, truncated frame, empty). Called per
+	 *  received packet: it must not decode. */
+	int (*duration)(const struct mxp_media_fmtp *f, const uint8_t *pl, unsigned len);
+	/** Decode a payload into cap samples at rate (cap >= duration's samples). Damaged and
+	 *  NO_DATA frames are concealed by the codec. Returns samples written, or -1 if the
+	 *  payload is malformed (nothing written); info (may be NULL) filled. */
+	int (*decode)(void *dec, const uint8_t *pl, unsigned len, int16_t *pcm, unsigned cap,
+		      struct mxp_media_rx_info *info);
+	/** n samples of the codec's own loss concealment for a lost packet, or NULL (lib/media
+	 *  conceals). Returns samples written or -1. */
+	int (*conceal)(void *dec, int16_t *pcm, unsigned n);
+	/** Encode one packet time of PCM (rate x ptime samples) into an RTP payload. Returns
+	 *  bytes, 0 when DTX sends nothing this packet time, -1 on error (cap too small). */
+	int (*encode)(void *enc, const int16_t *pcm, unsigned n, uint8_t *out, unsigned cap);
+	/** A receiver's codec mode request (AMR CMR 0-8; 15 none): the encoder switches within
+	 *  its mode-set and mode-change rules. NULL: the codec has no CMR. */
+	void (*enc_request)(void *enc, int cmr);
+	/** The encoder's state for show leg. NULL: nothing to show. */
+	void (*enc_state)(const void *enc, struct mxp_media_codec_state *st);
+};
+
+/** The built-in or registered table of a frame codec, NULL for G.711/G.722/L16 and unknown. */
+const struct mxp_media_codec_ops *mxp_media_codec_ops(enum mxp_media_codec c);
+/** Whether c is a frame codec (has ops). */
+static inline int
+mxp_media_codec_is_frame(enum mxp_media_codec c)
+{
+	return c >= MXP_MEDIA_CODEC_AMR && c < MXP_MEDIA_CODEC_COUNT;
+}
+/**
+ * Register a plugin codec (control core, at start, before any leg exists).
+ * @return its codec id (>= MXP_MEDIA_CODEC_PLUGIN), -EINVAL (bad table: abi, name, clock,
+ * rate, missing function), -EEXIST (name and clock already known), -ENOSPC (no slot).
+ */
+int mxp_media_codec_register(const struct mxp_media_codec_ops *ops);
+/**
+ * Parse fmtp text for codec c into f (zeroed here). G.711/G.722/L16 take no parameters:
+ * "" only. @return 0, -EINVAL / -ENOTSUP with err.
+ */
+int mxp_media_fmtp_parse(enum mxp_media_codec c, const char *fmtp, struct mxp_media_fmtp *f,
+			 char *err, size_t errlen);
+
+/* Built-in tables (codec_amr.c, codec_opus.c). */
+extern const struct mxp_media_codec_ops mxp_media_amr_ops;
+extern const struct mxp_media_codec_ops mxp_media_amrwb_ops;
+extern const struct mxp_media_codec_ops mxp_media_opus_ops;
 
 /* --- G.711 (ITU-T G.711, segment/mantissa formulation) --- */
 
