@@ -185,9 +185,40 @@ mxp_media_coder_init(struct mxp_media_coder *c, enum mxp_media_codec codec)
 }
 
 int
+mxp_media_coder_init_frame(struct mxp_media_coder *c, enum mxp_media_codec codec,
+			   const struct mxp_media_fmtp *f, unsigned ptime_ms)
+{
+	const struct mxp_media_codec_ops *o = mxp_media_codec_ops(codec);
+	if (o == NULL || ptime_ms == 0 || ptime_ms % o->frame_ms != 0 ||
+	    ptime_ms > MXP_MEDIA_MAX_PKT_MS)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->xs = o->enc_create(f, ptime_ms);
+	if (c->xs == NULL)
+		return -ENOMEM;
+	c->codec = codec;
+	c->x = o;
+	return 0;
+}
+
+void
+mxp_media_coder_fini(struct mxp_media_coder *c)
+{
+	if (c->x != NULL && c->xs != NULL)
+		c->x->enc_destroy(c->xs);
+	c->x = NULL;
+	c->xs = NULL;
+}
+
+int
 mxp_media_encode(struct mxp_media_coder *c, const int16_t *pcm, unsigned n, uint8_t *out,
 		 size_t cap)
 {
+	if (c->x != NULL) {
+		int r = c->x->encode(c->xs, pcm, n, out, cap > UINT32_MAX ? UINT32_MAX :
+									   (unsigned)cap);
+		return r < 0 ? -ENOSPC : r;
+	}
 	unsigned need = mxp_media_codec_bytes(c->codec, n);
 
 	if (need > cap)

@@ -126,18 +126,38 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < p->n_pt; i++) {
-		if (p->pt_map[i].pt > 127 || p->pt_map[i].codec == MXP_MEDIA_CODEC_NONE ||
-		    p->pt_map[i].codec >= MXP_MEDIA_CODEC_AMR) {
+		unsigned c = p->pt_map[i].codec;
+		if (p->pt_map[i].pt > 127 || c == MXP_MEDIA_CODEC_NONE ||
+		    c >= MXP_MEDIA_CODEC_COUNT ||
+		    (mxp_media_codec_is_frame(c) && mxp_media_codec_ops(c) == NULL)) {
 			snprintf(err, errlen, "payload type map entry %u invalid", i);
 			return -EINVAL;
 		}
+		if (mxp_media_codec_is_frame(c) && p->dec[i] == NULL) {
+			snprintf(err, errlen, "payload type %u (%s) has no decoder",
+				 p->pt_map[i].pt, mxp_media_codec_name(c));
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < i && mxp_media_codec_is_frame(c); j++)
+			if (p->pt_map[j].codec == c &&
+			    (p->dec[j] != p->dec[i] ||
+			     memcmp(&p->fmtp[j], &p->fmtp[i], sizeof(p->fmtp[i])) != 0)) {
+				snprintf(err, errlen,
+					 "payload types %u and %u: one decoder and one set of "
+					 "parameters per codec (%s)",
+					 p->pt_map[j].pt, p->pt_map[i].pt, mxp_media_codec_name(c));
+				return -EINVAL;
+			}
 		if (p->event_pt == p->pt_map[i].pt || p->cn_pt == p->pt_map[i].pt) {
 			snprintf(err, errlen, "payload type %u used twice", p->pt_map[i].pt);
 			return -EINVAL;
 		}
 	}
-	if (p->out_codec == MXP_MEDIA_CODEC_NONE || p->out_codec >= MXP_MEDIA_CODEC_AMR) {
-		snprintf(err, errlen, "out_codec invalid");
+	if (p->out_codec == MXP_MEDIA_CODEC_NONE || p->out_codec >= MXP_MEDIA_CODEC_COUNT ||
+	    (mxp_media_codec_is_frame(p->out_codec) &&
+	     (mxp_media_codec_ops(p->out_codec) == NULL || p->priv_enc == NULL ||
+	      p->priv_enc->codec != p->out_codec))) {
+		snprintf(err, errlen, "out_codec invalid (a frame codec needs its priv_enc)");
 		return -EINVAL;
 	}
 	if (p->mode > MXP_MEDIA_MODE_INACTIVE) {
@@ -153,12 +173,17 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 static inline unsigned
 codec_k(unsigned c)
 {
+	if (mxp_media_codec_is_frame(c))
+		return mxp_media_codec_rate(c) / 8000;
 	return c == MXP_MEDIA_CODEC_G722 || c == MXP_MEDIA_CODEC_L16_16K ? 2 : 1;
 }
 
+/* (Opus: 6) */
 static inline unsigned
 clock_k(unsigned c)
 {
+	if (mxp_media_codec_is_frame(c))
+		return mxp_media_codec_clock(c) / 8000;
 	return c == MXP_MEDIA_CODEC_L16_16K ? 2 : 1;
 }
 
@@ -198,6 +223,20 @@ leg_g722(const struct mxp_media_leg *l)
 	return (struct mxp_media_g722_state *)((uint8_t *)l + l->g722_off);
 }
 
+/* The leg's entry of frame codec c (c a frame codec of its payload map). */
+static inline struct leg_xc *
+leg_xc(const struct mxp_media_leg *l, unsigned c)
+{
+	return &leg_xtab(l)->xc[c - MXP_MEDIA_CODEC_AMR];
+}
+
+/* Timestamp units of n samples (codec rate); rate / clock is 1, 2 or 1/3 (Opus). */
+static inline int64_t
+samples_to_ts(const struct mxp_media_leg *l, unsigned n)
+{
+	return (int64_t)n * leg_clock(l) / leg_rate(l);
+}
+
 /*
  * Memory of a leg: the header, then
  *  - the slots: one 24-byte descriptor per packet of the jitter buffer's window (a power
@@ -211,10 +250,13 @@ leg_g722(const struct mxp_media_leg *l)
  *    when a 16 kHz codec may have to be downsampled;
  *  - the time-scaling head, only at ptime 10, where a cross-faded stretch (up to 2 pmax)
  *    can be longer than the frame: 2 pmax - frame samples;
- *  - the G.722 decoder, only with G.722 in the payload map.
+ *  - the G.722 decoder, only with G.722 in the payload map;
+ *  - the frame codecs' table, only with frame codecs in the payload map. A frame codec's
+ *    packet is decoded whole when playout reaches it (its decoder has no partial decode),
+ *    so the sample buffer has room for MXP_MEDIA_MAX_PKT_MS more.
  */
 struct leg_layout {
-	size_t samples, rs, head, g722, total;
+	size_t samples, rs, head, g722, xc, total;
 	unsigned n_slots, dcap, rs_len, head_len;
 };
 
@@ -225,25 +267,32 @@ static void
 layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 {
 	unsigned k = 1;
-	bool g722 = false;
+	bool g722 = false, xc = false;
 	for (unsigned i = 0; i < p->n_pt; i++) {
 		k = codec_k(p->pt_map[i].codec) > k ? codec_k(p->pt_map[i].codec) : k;
 		g722 |= p->pt_map[i].codec == MXP_MEDIA_CODEC_G722;
+		xc |= mxp_media_codec_is_frame(p->pt_map[i].codec);
 	}
+	xc |= mxp_media_codec_is_frame(p->out_codec);
 	unsigned frame = p->ptime_ms * 8u * k;
 	unsigned look = 2 * LEG_PMAX(k) + frame + LEG_FADE_MAX(k) + (g722 ? 1 : 0);
 	lo->n_slots = pow2ceil((p->max_delay_ms + 4u * p->ptime_ms) / p->ptime_ms);
 	lo->dcap = PLC_HIST_LEN * k > look ? PLC_HIST_LEN * k : look;
+	if (xc)
+		lo->dcap += MXP_MEDIA_MAX_PKT_MS * 8u * k;
 	lo->rs_len = k == 2 ? MEDIA_RS_DOWN_HIST : MEDIA_RS_UP_HIST;
 	lo->head_len = 2 * LEG_PMAX(k) > frame ? 2 * LEG_PMAX(k) - frame : 0;
 	lo->samples = LEG_HDR + (size_t)lo->n_slots * sizeof(struct jb_slot);
 	lo->rs = lo->samples + (size_t)lo->dcap * sizeof(int16_t);
 	lo->head = lo->rs + (size_t)lo->rs_len * sizeof(int16_t);
 	lo->g722 = MEDIA_ALIGN(lo->head + (size_t)lo->head_len * sizeof(int16_t), 8);
-	lo->total = MEDIA_ALIGN(lo->g722 + (g722 ? sizeof(struct mxp_media_g722_state) : 0),
+	lo->xc = MEDIA_ALIGN(lo->g722 + (g722 ? sizeof(struct mxp_media_g722_state) : 0), 8);
+	lo->total = MEDIA_ALIGN(lo->xc + (xc ? sizeof(struct leg_xtab) : 0),
 				MEDIA_CACHE_LINE);
 	if (!g722)
 		lo->g722 = 0;
+	if (!xc)
+		lo->xc = 0;
 	if (lo->head_len == 0)
 		lo->head = 0;
 }
@@ -412,6 +461,21 @@ mxp_media_leg_init(struct mxp_media_leg *l, const struct mxp_media_leg_params *p
 	l->rs_off = (uint16_t)lo.rs;
 	l->head_off = (uint16_t)lo.head;
 	l->g722_off = (uint16_t)lo.g722;
+	l->xc_off = (uint16_t)lo.xc;
+	if (l->xc_off != 0) {
+		memset(leg_xtab(l), 0, sizeof(struct leg_xtab));
+		leg_xtab(l)->priv_enc = p.priv_enc;
+		leg_xtab(l)->info.cmr = -1;
+	}
+	for (unsigned i = 0; i < p.n_pt && l->xc_off != 0; i++) {
+		unsigned c = p.pt_map[i].codec;
+		if (!mxp_media_codec_is_frame(c))
+			continue;
+		struct leg_xc *x = leg_xc(l, c);
+		x->ops = mxp_media_codec_ops(c);
+		x->dec = p.dec[i];
+		x->f = p.fmtp[i];
+	}
 	l->wideband = mxp_media_codec_rate(p.out_codec) == 16000;
 	for (unsigned i = 0; i < p.n_pt; i++)
 		l->wideband |= mxp_media_codec_rate(p.pt_map[i].codec) == 16000;
@@ -704,10 +768,21 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		r = MXP_MEDIA_RX_UNKNOWN_PT;
 		goto out;
 	}
-	unsigned dur = mxp_media_codec_ts_units(codec, pkt->len);
+	unsigned dur, max_payload = l->max_payload;
+	if (mxp_media_codec_is_frame(codec)) {
+		/* the codec parses its table of contents (payload header, frame types) */
+		const struct leg_xc *x = leg_xc(l, codec);
+		int d = pkt->len > 0 && pkt->len <= x->ops->max_payload ?
+				x->ops->duration(&x->f, pkt->payload, pkt->len) : -1;
+		dur = d > 0 && d <= MXP_MEDIA_MAX_PKT_MS * (int)(x->ops->clock / 1000) ?
+			      (unsigned)d : 0;
+		max_payload = x->ops->max_payload;
+	} else {
+		dur = mxp_media_codec_ts_units(codec, pkt->len);
+	}
 	/* the slot keeps payload - ref in 48 bits (any two user-space pointers) */
 	int64_t poff = (int64_t)((uintptr_t)pkt->payload - (uintptr_t)pkt->ref);
-	if (pkt->len == 0 || pkt->len > l->max_payload || dur == 0 ||
+	if (pkt->len == 0 || pkt->len > max_payload || dur == 0 ||
 	    ((codec == MXP_MEDIA_CODEC_L16_8K || codec == MXP_MEDIA_CODEC_L16_16K) &&
 	     (pkt->len & 1)) ||
 	    pkt->ref == NULL || poff >= (int64_t)1 << (JB_OFF_BITS - 1) ||
@@ -1005,6 +1080,65 @@ codec_switch(struct mxp_media_leg *l, uint8_t c)
 }
 
 /*
+ * Decode a frame codec's packet whole into pcm (cap samples at the codec rate); *ts gets
+ * the timestamp units it covers. The timeline counts its full duration whatever the
+ * decoder wrote (rx checked the payload: a decoder that refuses it now plays silence).
+ */
+static unsigned
+frame_decode(struct mxp_media_leg *l, const struct jb_pkt *pk, int16_t *pcm, unsigned cap,
+	     int64_t *ts)
+{
+	const struct leg_xc *x = leg_xc(l, pk->codec);
+	const uint8_t *pl = jb_payload(pk->slot);
+	int d = x->ops->duration(&x->f, pl, pk->len);
+	if (d < 0)
+		d = 0;
+	unsigned n = (unsigned)((int64_t)d * x->ops->rate / x->ops->clock);
+	if (n > cap)
+		n = cap;
+	int got = x->ops->decode(x->dec, pl, pk->len, pcm, cap, &leg_xtab(l)->info);
+	if (got < 0)
+		got = 0;
+	if ((unsigned)got < n)
+		memset(pcm + got, 0, (n - (unsigned)got) * sizeof(*pcm));
+	*ts = d;
+	return n;
+}
+
+#define FRAME_PKT_MAX (MXP_MEDIA_MAX_PKT_MS * 16) /* samples of the longest packet */
+
+/*
+ * fifo_fill() of a frame codec's packet: decoded whole at once (after the deferred packet
+ * before it), the start faded in if it ends an erasure; its buffer goes back at once.
+ */
+static bool
+fill_frame(struct mxp_media_leg *l, struct jb_pkt *pk)
+{
+	int16_t y[FRAME_PKT_MAX];
+	int64_t ts;
+
+	pend_decode(l, pend_rest(l), PEND_PLAY);
+	unsigned n = frame_decode(l, pk, y, FRAME_PKT_MAX, &ts);
+	l->play_ts += ts;
+	l->st.played += n;
+	slot_consume(l, pk);
+	unsigned L = 0;
+	if (l->plc.erased != 0) {
+		L = media_plc_fade_len(&l->plc);
+		if (L > n)
+			L = n;
+		if (L == 0)
+			l->plc.erased = 0;
+		else /* faded against the whole history, before appending pushes it out */
+			media_plc_good(&l->plc, leg_samples(l) + l->dcap, y, L);
+	}
+	memcpy(samples_append(l, n), y, n * sizeof(*y));
+	media_plc_add(&l->plc, n - L);
+	l->fifo_phys = (uint16_t)(l->fifo_phys + n);
+	return true;
+}
+
+/*
  * The packet at play_ts is decoded (as playout counts it): its samples join the fifo. The
  * decoding itself is deferred to when they are played, except for the start of a packet
  * that ends an erasure, which is faded in from the concealment now (after what precedes
@@ -1018,6 +1152,8 @@ fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 			return false;
 		codec_switch(l, pk->codec);
 	}
+	if (mxp_media_codec_is_frame(pk->codec))
+		return fill_frame(l, pk);
 	unsigned n = mxp_media_codec_samples(pk->codec, pk->len);
 	/* one deferred packet at a time: the one before is decoded now (the fifo is then
 	 * below 2 pmax + a frame: the fill stops there) */
@@ -1175,7 +1311,6 @@ enum tick_action { ACT_NONE, ACT_HOLD, ACT_DROP, ACT_EXPAND, ACT_ACCEL };
 static void
 produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act, int64_t grow)
 {
-	unsigned r = leg_rate(l) / leg_clock(l); /* samples per timestamp unit: 1 or 2 */
 	unsigned o = 0;
 	struct tick_head th;
 
@@ -1195,10 +1330,19 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 		if (s->slot != NULL && s->ts == l->play_ts && fifo_len(l) == 0) {
 			if (s->codec != l->cur_codec)
 				codec_switch(l, s->codec);
-			unsigned d = mxp_media_codec_samples(s->codec, s->len);
-			if (s->codec == MXP_MEDIA_CODEC_G722)
-				g722_skip(l, jb_payload(s->slot), 0, s->len);
-			l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
+			unsigned d;
+			if (mxp_media_codec_is_frame(s->codec)) {
+				/* decoded for the decoder's state, like G.722 */
+				int16_t y[FRAME_PKT_MAX];
+				int64_t ts;
+				d = frame_decode(l, s, y, FRAME_PKT_MAX, &ts);
+				l->play_ts += ts;
+			} else {
+				d = mxp_media_codec_samples(s->codec, s->len);
+				if (s->codec == MXP_MEDIA_CODEC_G722)
+					g722_skip(l, jb_payload(s->slot), 0, s->len);
+				l->play_ts += mxp_media_codec_ts_units(s->codec, s->len);
+			}
 			slot_consume(l, &pk);
 			l->st.accelerated += d;
 			media_plc_forget(&l->plc);
@@ -1260,12 +1404,16 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 			continue;
 		}
 		/* gap: conceal up to the next packet or the end of the frame */
-		unsigned want = (n - o) / r;
+		unsigned want = (unsigned)samples_to_ts(l, n - o);
 		int64_t gap = s->slot != NULL ? s->ts - l->play_ts : INT64_MAX;
 		unsigned k = gap < (int64_t)want ? (unsigned)gap : want;
 		if (k == 0)
 			k = want ? want : 1;
-		unsigned ks = k * r > n - o ? n - o : k * r;
+		/* samples of k units, rounded up (Opus: 3 units a sample at 16 kHz) */
+		unsigned ks = (unsigned)(((int64_t)k * leg_rate(l) + leg_clock(l) - 1) /
+					 leg_clock(l));
+		if (ks > n - o)
+			ks = n - o;
 		conceal(l, out + o, ks);
 		if (grow > 0 && (s->slot == NULL || s->seq != l->next_seq)) {
 			/* the packet due is missing and the buffer is below its target: wait
@@ -1406,8 +1554,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	 * frame is dropped, or pitch periods are removed from speech. The dead zone of one
 	 * frame keeps the two from alternating.
 	 */
-	unsigned r = leg_rate(l) / clock; /* 1 or 2: cur_codec has the stream's clock */
-	int64_t playing = l->play_ts - (int64_t)(fifo_len(l) / r);
+	int64_t playing = l->play_ts - samples_to_ts(l, fifo_len(l));
 	int64_t target = target_offset(l);
 	int64_t offset = nts - l->play_ts;
 	int64_t err = offset - target;
@@ -1423,7 +1570,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	if (err < 0 && have_now) {
 		if (!in_speech)
 			act = ACT_HOLD;
-		else if (fifo_len(l) / r < l->n_ts)
+		else if (samples_to_ts(l, fifo_len(l)) < l->n_ts)
 			act = ACT_EXPAND;
 	} else if (err > (int64_t)l->n_ts + margin && have_now) {
 		act = in_speech ? ACT_ACCEL : ACT_DROP;

@@ -270,8 +270,30 @@ struct mxp_media_leg {
 	uint8_t out_codec;
 	uint8_t ev_code;
 	bool wideband : 1, ev_valid : 1, ev_ended : 1;
-	/* slots, samples, resampler history, head, G.722 state follow */
+	uint16_t xc_off;         /* the frame codecs' table (0: no frame codec) */
+	/* slots, samples, resampler history, head, G.722 state, frame codecs follow */
 };
+
+#define LEG_NXC (MXP_MEDIA_CODEC_COUNT - MXP_MEDIA_CODEC_AMR)
+/* The frame codecs of a leg, in its tail (only with a frame codec in the payload map or as
+ * out_codec). Read per packet of such a codec, and for a talker's private encoder. */
+struct leg_xtab {
+	/* with a frame codec as out_codec: the encoder of its private mix (the caller's) */
+	struct mxp_media_coder *priv_enc;
+	struct mxp_media_rx_info info; /* what the last packet decoded said (CMR, DTX) */
+	/* by codec - MXP_MEDIA_CODEC_AMR */
+	struct leg_xc {
+		const struct mxp_media_codec_ops *ops; /* NULL: not in the payload map */
+		void *dec;                             /* the caller's decoder */
+		struct mxp_media_fmtp f;
+	} xc[LEG_NXC];
+};
+
+static inline struct leg_xtab *
+leg_xtab(const struct mxp_media_leg *l)
+{
+	return (struct leg_xtab *)((uint8_t *)l + l->xc_off);
+}
 
 /* The hot part: what rx and the tick read for every packet and tick stays where the
  * prefetches (mix tick, lib/conf) expect it. */

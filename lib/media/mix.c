@@ -349,7 +349,9 @@ talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l, unsigned i)
 	m->tslot[i] = (uint8_t)k;
 	t->lim_gain = m->lim_gain;
 	mxp_media_rs_init(&t->rs, m->rate, orate < m->rate ? orate : m->rate);
-	mxp_media_coder_init(&t->coder, (enum mxp_media_codec)l->out_codec);
+	/* a frame codec's encoder is the leg's own (made on the control core) */
+	if (!mxp_media_codec_is_frame(l->out_codec))
+		mxp_media_coder_init(&t->coder, (enum mxp_media_codec)l->out_codec);
 }
 
 static void
@@ -536,7 +538,8 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 			orate = rate;
 		if (ts->rs.from != rate || ts->rs.to != orate)
 			mxp_media_rs_init(&ts->rs, rate, orate);
-		if (ts->coder.codec != l->out_codec) /* the leg's codec changed while talking */
+		bool fc = mxp_media_codec_is_frame(l->out_codec);
+		if (!fc && ts->coder.codec != l->out_codec) /* codec changed while talking */
 			mxp_media_coder_init(&ts->coder, (enum mxp_media_codec)l->out_codec);
 		int16_t *priv = sc->priv[i], *priv_out = sc->priv_out[i];
 		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, priv, sc->acc,
@@ -544,7 +547,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		t->leg = l;
 		t->id = l->id;
 		t->rate = (uint16_t)orate;
-		t->coder = &ts->coder;
+		t->coder = fc ? leg_xtab(l)->priv_enc : &ts->coder;
 		if (orate != rate) {
 			t->samples = (uint16_t)mxp_media_rs_run(&ts->rs, priv_out, priv, n);
 			t->pcm = priv_out;

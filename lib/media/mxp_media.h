@@ -80,6 +80,21 @@ struct mxp_media_leg_params {
 		uint8_t codec;     /**< enum mxp_media_codec */
 	} pt_map[MXP_MEDIA_MAX_PT]; /**< audio payload types this leg may send */
 	uint8_t n_pt;
+	/**
+	 * Frame codecs (AMR, AMR-WB, Opus, plugins) in pt_map: entry i's decoder, made by the
+	 * caller with its ops->dec_create(&fmtp[i]) on the control core, and its parameters.
+	 * The leg decodes with it on the worker; the caller destroys it after
+	 * mxp_media_leg_fini(). A leg has one decoder per frame codec: entries of the same
+	 * codec must share decoder and parameters. Ignored for the other codecs.
+	 */
+	void *dec[MXP_MEDIA_MAX_PT];
+	struct mxp_media_fmtp fmtp[MXP_MEDIA_MAX_PT];
+	/**
+	 * With a frame codec as out_codec: the encoder of the leg's private mix when it
+	 * talks (mxp_media_coder_init_frame() by the caller, same lifetime as dec[]). The
+	 * mixer cannot make one on the worker, where the codec libraries must not allocate.
+	 */
+	struct mxp_media_coder *priv_enc;
 	int16_t event_pt;          /**< RFC 4733 telephone-event PT, or -1 */
 	int16_t cn_pt;             /**< RFC 3389 comfort noise PT (13 or dynamic), or -1 */
 	uint8_t out_codec;         /**< codec the leg receives: decides its output rate */

@@ -259,16 +259,28 @@ void mxp_media_l16_decode(int16_t *out, const uint8_t *in, unsigned n);
 struct mxp_media_coder {
 	enum mxp_media_codec codec;
 	struct mxp_media_g722_state g722;
+	const struct mxp_media_codec_ops *x; /**< frame codecs: the codec's table */
+	void *xs;                            /**< frame codecs: its encoder or decoder */
 };
 
 /**
- * Initialise a coder for a codec.
- * @return 0, or -EINVAL for an unknown codec.
+ * Initialise a coder for G.711, G.722 or L16 (any thread: no allocation).
+ * @return 0, or -EINVAL for an unknown or a frame codec.
  */
 int mxp_media_coder_init(struct mxp_media_coder *c, enum mxp_media_codec codec);
 /**
- * Encode n samples at the codec's rate.
- * @return bytes written, or -ENOSPC if cap is too small, -EINVAL if n is odd for G.722.
+ * Initialise the encoder of a frame codec with its parameters, for one packet time per
+ * mxp_media_encode() (control core: the codec library allocates).
+ * @return 0, -EINVAL (not a frame codec, ptime not a multiple of its frame), -ENOMEM.
+ */
+int mxp_media_coder_init_frame(struct mxp_media_coder *c, enum mxp_media_codec codec,
+			       const struct mxp_media_fmtp *f, unsigned ptime_ms);
+/** Release what mxp_media_coder_init_frame() made (no-op for the other codecs). */
+void mxp_media_coder_fini(struct mxp_media_coder *c);
+/**
+ * Encode n samples at the codec's rate (frame codecs: one packet time).
+ * @return bytes written (frame codecs: 0 when DTX sends nothing), or -ENOSPC if cap is too
+ * small, -EINVAL if n is odd for G.722.
  */
 int mxp_media_encode(struct mxp_media_coder *c, const int16_t *pcm, unsigned n, uint8_t *out,
 		     size_t cap);

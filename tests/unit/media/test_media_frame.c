@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Frame codecs through the codec interface, with a codec of the test's own registered as a
+ * plugin would be: "X-L16F", 16-bit PCM at 16 kHz on a 48 kHz RTP clock (Opus's clock:
+ * three timestamp units a sample), in 10 ms frames, one header byte giving the frame
+ * count. It is lossless, so what a leg plays can be compared sample for sample with what
+ * was sent: packets of 10 to 120 ms into a leg at ptime 20 play continuously; payloads the
+ * codec's parser refuses are BAD_PAYLOAD; a talker's private stream is encoded with the
+ * leg's own encoder.
+ */
+#include "mxp_test.h"
+#include "media_sim.h"
+#include "media_priv.h"
+
+#define XF_RATE 16000
+#define XF_FRAME 160 /* samples in 10 ms */
+
+struct xf_state {
+	unsigned ptime_ms;
+	unsigned encodes, decodes;
+};
+
+static int
+xf_fmtp_parse(const char *fmtp, struct mxp_media_fmtp *f, char *err, size_t errlen)
+{
+	if (fmtp != NULL && fmtp[0] != '\0' && strcmp(fmtp, "gain=1") != 0) {
+		snprintf(err, errlen, "X-L16F: unknown fmtp %s", fmtp);
+		return -EINVAL;
+	}
+	((uint8_t *)f->b)[0] = fmtp != NULL && fmtp[0] != '\0';
+	return 0;
+}
+
+static int
+xf_fmtp_format(const struct mxp_media_fmtp *f, char *buf, size_t cap)
+{
+	return snprintf(buf, cap, "%s", ((const uint8_t *)f->b)[0] ? "gain=1" : "");
+}
+
+static void *
+xf_dec_create(const struct mxp_media_fmtp *f)
+{
+	(void)f;
+	return calloc(1, sizeof(struct xf_state));
+}
+
+static void *
+xf_enc_create(const struct mxp_media_fmtp *f, unsigned ptime_ms)
+{
+	(void)f;
+	struct xf_state *s = calloc(1, sizeof(*s));
+	if (s != NULL)
+		s->ptime_ms = ptime_ms;
+	return s;
+}
+
+static void
+xf_destroy(void *s)
+{
+	free(s);
+}
+
+static size_t
+xf_mem(const struct mxp_media_fmtp *f)
+{
+	(void)f;
+	return sizeof(struct xf_state);
+}
+
+static int
+xf_duration(const struct mxp_media_fmtp *f, const uint8_t *pl, unsigned len)
+{
+	(void)f;
+	if (len < 1 || pl[0] == 0 || pl[0] > 12 || len != 1u + pl[0] * XF_FRAME * 2u)
+		return -1;
+	return pl[0] * XF_FRAME * 3; /* 48 kHz units */
+}
+
+static int
+xf_decode(void *dec, const uint8_t *pl, unsigned len, int16_t *pcm, unsigned cap,
+	  struct mxp_media_rx_info *info)
+{
+	int d = xf_duration(NULL, pl, len);
+	if (d < 0 || (unsigned)d / 3 > cap)
+		return -1;
+	((struct xf_state *)dec)->decodes++;
+	mxp_media_l16_decode(pcm, pl + 1, (unsigned)d / 3);
+	if (info != NULL) {
+		memset(info, 0, sizeof(*info));
+		info->cmr = -1;
+		info->speech = pl[0];
+	}
+	return d / 3;
+}
+
+static int
+xf_encode(void *enc, const int16_t *pcm, unsigned n, uint8_t *out, unsigned cap)
+{
+	struct xf_state *s = enc;
+	if (n != s->ptime_ms * 16 || cap < 1 + 2 * n)
+		return -1;
+	s->encodes++;
+	out[0] = (uint8_t)(n / XF_FRAME);
+	mxp_media_l16_encode(out + 1, pcm, n);
+	return (int)(1 + 2 * n);
+}
+
+static const struct mxp_media_codec_ops xf_ops = {
+	.abi = MXP_MEDIA_CODEC_ABI,
+	.name = "X-L16F",
+	.clock = 48000,
+	.rate = XF_RATE,
+	.frame_ms = 10,
+	.max_payload = 1 + 12 * XF_FRAME * 2,
+	.fmtp_parse = xf_fmtp_parse,
+	.fmtp_format = xf_fmtp_format,
+	.dec_create = xf_dec_create,
+	.dec_destroy = xf_destroy,
+	.enc_create = xf_enc_create,
+	.enc_destroy = xf_destroy,
+	.dec_mem = xf_mem,
+	.enc_mem = xf_mem,
+	.duration = xf_duration,
+	.decode = xf_decode,
+	.encode = xf_encode,
+};
+
+static enum mxp_media_codec xf_id;
+
+MXP_TEST(plugin_registration)
+{
+	struct mxp_media_codec_ops bad = xf_ops;
+	bad.abi = MXP_MEDIA_CODEC_ABI + 1;
+	MXP_CHECK_EQ(t, mxp_media_codec_register(&bad), -EINVAL);
+	bad = xf_ops;
+	bad.decode = NULL;
+	MXP_CHECK_EQ(t, mxp_media_codec_register(&bad), -EINVAL);
+	bad = xf_ops;
+	bad.rate = 44100;
+	MXP_CHECK_EQ(t, mxp_media_codec_register(&bad), -EINVAL);
+
+	int id = mxp_media_codec_register(&xf_ops);
+	if (!MXP_CHECK(t, id >= MXP_MEDIA_CODEC_PLUGIN && id < MXP_MEDIA_CODEC_COUNT))
+		return;
+	xf_id = (enum mxp_media_codec)id;
+	MXP_CHECK_EQ(t, mxp_media_codec_register(&xf_ops), -EEXIST);
+	MXP_CHECK(t, mxp_media_codec_ops(xf_id) == &xf_ops);
+	MXP_CHECK_EQ(t, mxp_media_codec_from_name("x-l16f", 48000), xf_id);
+	MXP_CHECK_EQ(t, mxp_media_codec_from_name("X-L16F", 16000), MXP_MEDIA_CODEC_NONE);
+	MXP_CHECK_EQ(t, mxp_media_codec_rate(xf_id), 16000);
+	MXP_CHECK_EQ(t, mxp_media_codec_clock(xf_id), 48000);
+	MXP_CHECK(t, strcmp(mxp_media_codec_name(xf_id), "X-L16F") == 0);
+	MXP_CHECK(t, mxp_media_codec_is_frame(xf_id));
+	MXP_CHECK(t, !mxp_media_codec_is_frame(MXP_MEDIA_CODEC_G722));
+
+	/* fmtp through the registry: the codec's parser, and none for the fixed codecs */
+	struct mxp_media_fmtp f;
+	char err[96];
+	MXP_CHECK_EQ(t, mxp_media_fmtp_parse(xf_id, "gain=1", &f, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, ((uint8_t *)f.b)[0], 1);
+	MXP_CHECK_EQ(t, mxp_media_fmtp_parse(xf_id, "gain=7", &f, err, sizeof(err)), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_media_fmtp_parse(MXP_MEDIA_CODEC_PCMU, "", &f, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_media_fmtp_parse(MXP_MEDIA_CODEC_PCMU, "x=1", &f, err, sizeof(err)),
+		     -EINVAL);
+
+	/* encoders: a frame codec only through init_frame, at a multiple of its frame */
+	struct mxp_media_coder c;
+	MXP_CHECK_EQ(t, mxp_media_coder_init(&c, xf_id), -EINVAL);
+	memset(&f, 0, sizeof(f));
+	MXP_CHECK_EQ(t, mxp_media_coder_init_frame(&c, xf_id, &f, 25), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_media_coder_init_frame(&c, MXP_MEDIA_CODEC_PCMU, &f, 20), -EINVAL);
+	if (!MXP_CHECK(t, mxp_media_coder_init_frame(&c, xf_id, &f, 20) == 0))
+		return;
+	int16_t pcm[320];
+	uint8_t out[700];
+	for (int i = 0; i < 320; i++)
+		pcm[i] = (int16_t)(i * 37 - 5000);
+	MXP_CHECK_EQ(t, mxp_media_encode(&c, pcm, 320, out, sizeof(out)), 641);
+	MXP_CHECK_EQ(t, mxp_media_encode(&c, pcm, 320, out, 100), -ENOSPC);
+	mxp_media_coder_fini(&c);
+	MXP_CHECK(t, c.xs == NULL);
+}
+
+/* A leg taking X-L16F on PT 96 (and PCMU on 0), at ptime 20. */
+static struct mxp_media_leg *
+xf_leg(void **dec, struct mxp_media_coder *enc, uint32_t id)
+{
+	struct mxp_media_leg_params p;
+	memset(&p, 0, sizeof(p));
+	p.id = id;
+	p.ptime_ms = 20;
+	p.pt_map[0].pt = 96;
+	p.pt_map[0].codec = (uint8_t)xf_id;
+	p.pt_map[1].pt = 0;
+	p.pt_map[1].codec = MXP_MEDIA_CODEC_PCMU;
+	p.n_pt = 2;
+	p.event_pt = -1;
+	p.cn_pt = -1;
+	*dec = xf_ops.dec_create(&p.fmtp[0]);
+	p.dec[0] = *dec;
+	p.out_codec = (uint8_t)xf_id;
+	if (mxp_media_coder_init_frame(enc, xf_id, &p.fmtp[0], 20) != 0)
+		return NULL;
+	p.priv_enc = enc;
+	p.release = sim_release;
+	return sim_leg_new(&p);
+}
+
+/* Where the test looks for the delay of the output: after the start-up. */
+static inline unsigned
+half_probe(unsigned total)
+{
+	return total / 2;
+}
+
+/* One packet of `ms` of the sequence x[pos...] (the payload in buf). */
+static void
+xf_packet(uint8_t *buf, struct mxp_media_pkt *pkt, const int16_t *x, uint64_t pos, unsigned ms,
+	  uint16_t seq, uint32_t ts)
+{
+	unsigned n = ms * 16;
+	buf[0] = (uint8_t)(ms / 10);
+	mxp_media_l16_encode(buf + 1, x + pos, n);
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->payload = buf;
+	pkt->len = (uint16_t)(1 + 2 * n);
+	pkt->seq = seq;
+	pkt->ts = ts;
+	pkt->ssrc = 77;
+	pkt->pt = 96;
+	pkt->level = MXP_MEDIA_LEVEL_NONE;
+}
+
+MXP_TEST(packets_10_to_120ms_play_continuously)
+{
+	static const unsigned durations[] = {10, 20, 30, 60, 120};
+	if (!MXP_CHECK(t, xf_id != MXP_MEDIA_CODEC_NONE))
+		return;
+	for (unsigned d = 0; d < sizeof(durations) / sizeof(durations[0]); d++) {
+		unsigned ms = durations[d];
+		const unsigned seconds = 6, total = seconds * XF_RATE;
+		int16_t *x = calloc(total + 4000, sizeof(int16_t));
+		int16_t *y = calloc(total, sizeof(int16_t));
+		/* a chirp-like signal: any shift or repeat shows */
+		for (unsigned i = 0; i < total + 4000; i++)
+			x[i] = (int16_t)lrint(9000 * sin(2 * M_PI * (300 + i / 40.0) * i / XF_RATE));
+		void *dec;
+		struct mxp_media_coder enc;
+		struct mxp_media_leg *leg = xf_leg(&dec, &enc, 1);
+		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 16000};
+		uint64_t now = 1000000;
+		struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
+		if (!MXP_CHECK(t, leg != NULL && m != NULL &&
+					  mxp_media_mixer_leg_add(m, leg) == 0))
+			return;
+		uint64_t sent = 0, next_send = now;
+		uint16_t seq = 1000;
+		uint32_t ts = 123456;
+		unsigned ny = 0;
+		uint8_t buf[1 + 12 * XF_FRAME * 2];
+		while (ny + 320 <= total) {
+			/* the sender emits a packet of `ms` every `ms`, delivered 10 ms later */
+			while (next_send + 10000 <= now && sent + ms * 16 <= total + 3000) {
+				struct mxp_media_pkt pkt;
+				xf_packet(buf, &pkt, x, sent, ms, seq++, ts);
+				MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, now, NULL), MXP_MEDIA_RX_AUDIO);
+				sent += ms * 16;
+				ts += ms * 48;
+				next_send += ms * 1000;
+			}
+			mxp_media_mix_tick(m, now);
+			const int16_t *f = media_leg_frame(leg);
+			if (f != NULL)
+				memcpy(y + ny, f, 320 * sizeof(int16_t));
+			ny += 320;
+			now += 20000;
+		}
+		struct mxp_media_leg_stats st;
+		mxp_media_leg_stats_get(leg, &st);
+		/* find where x starts in y, then compare the second half sample for sample */
+		unsigned start = 0;
+		for (; start < 8000; start++) {
+			unsigned k = 0;
+			while (k < 64 && y[half_probe(total) + k] == x[half_probe(total) + k - start])
+				k++;
+			if (k == 64)
+				break;
+		}
+		unsigned half = total / 2, bad = 0;
+		for (unsigned i = half; i < ny; i++)
+			bad += y[i] != x[i - start];
+		printf("#   %3u ms packets: start %u, concealed %llu, lost %llu, late %llu, "
+		       "accelerated %llu, expanded %llu, differing samples %u of %u\n", ms, start,
+		       (unsigned long long)st.concealed, (unsigned long long)st.lost,
+		       (unsigned long long)st.rx[MXP_MEDIA_RX_LATE],
+		       (unsigned long long)st.accelerated, (unsigned long long)st.expanded, bad,
+		       ny - half);
+		MXP_CHECK(t, start < (unsigned)(ms + 200) * 16);
+		MXP_CHECK_EQ(t, st.concealed, 0);
+		MXP_CHECK_EQ(t, st.lost, 0);
+		MXP_CHECK_EQ(t, st.rx[MXP_MEDIA_RX_LATE], 0);
+		MXP_CHECK_EQ(t, bad, 0);
+		MXP_CHECK_EQ(t, ((struct xf_state *)dec)->decodes, (unsigned)(seq - 1000) -
+								       (unsigned)st.buffered);
+		sim_leg_free(leg);
+		mxp_media_coder_fini(&enc);
+		xf_ops.dec_destroy(dec);
+		free(m);
+		free(x);
+		free(y);
+	}
+	MXP_CHECK_EQ(t, sim_bufs_live, 0);
+}
+
+MXP_TEST(malformed_payloads_refused)
+{
+	void *dec;
+	struct mxp_media_coder enc;
+	struct mxp_media_leg *leg = xf_leg(&dec, &enc, 2);
+	if (!MXP_CHECK(t, leg != NULL))
+		return;
+	uint8_t buf[1 + 12 * XF_FRAME * 2 + 8];
+	int16_t x[13 * XF_FRAME] = {0};
+	struct mxp_media_pkt pkt;
+	xf_packet(buf, &pkt, x, 0, 20, 1, 0);
+	pkt.len--; /* truncated frame */
+	MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, 1000, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	buf[0] = 0; /* no frame */
+	pkt.len = 1;
+	MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, 1000, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	/* longer than the codec's largest payload */
+	xf_packet(buf, &pkt, x, 0, 120, 2, 0);
+	pkt.len += 2;
+	MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, 1000, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	xf_packet(buf, &pkt, x, 0, 120, 3, 0);
+	MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, 1000, NULL), MXP_MEDIA_RX_AUDIO);
+	struct mxp_media_leg_stats st;
+	mxp_media_leg_stats_get(leg, &st);
+	MXP_CHECK_EQ(t, st.rx[MXP_MEDIA_RX_BAD_PAYLOAD], 3);
+
+	/* a frame codec in the map needs its decoder; as out codec its encoder */
+	struct mxp_media_leg_params p;
+	memset(&p, 0, sizeof(p));
+	p.ptime_ms = 20;
+	p.pt_map[0].pt = 96;
+	p.pt_map[0].codec = (uint8_t)xf_id;
+	p.n_pt = 1;
+	p.event_pt = p.cn_pt = -1;
+	p.out_codec = MXP_MEDIA_CODEC_PCMU;
+	MXP_CHECK_EQ(t, mxp_media_leg_size(&p), 0);
+	p.dec[0] = dec;
+	MXP_CHECK(t, mxp_media_leg_size(&p) > 0);
+	p.out_codec = (uint8_t)xf_id;
+	MXP_CHECK_EQ(t, mxp_media_leg_size(&p), 0);
+	p.priv_enc = &enc;
+	MXP_CHECK(t, mxp_media_leg_size(&p) > 0);
+	/* two PTs of one frame codec with different parameters */
+	p.pt_map[1].pt = 97;
+	p.pt_map[1].codec = (uint8_t)xf_id;
+	p.dec[1] = dec;
+	((uint8_t *)p.fmtp[1].b)[0] = 1;
+	p.n_pt = 2;
+	MXP_CHECK_EQ(t, mxp_media_leg_size(&p), 0);
+	((uint8_t *)p.fmtp[1].b)[0] = 0;
+	MXP_CHECK(t, mxp_media_leg_size(&p) > 0);
+
+	sim_leg_free(leg);
+	mxp_media_coder_fini(&enc);
+	xf_ops.dec_destroy(dec);
+	MXP_CHECK_EQ(t, sim_bufs_live, 0);
+}
+
+MXP_TEST(talker_private_stream_uses_leg_encoder)
+{
+	void *dec[2];
+	struct mxp_media_coder enc[2];
+	struct mxp_media_leg *leg[2];
+	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 4};
+	uint64_t now = 1000000;
+	struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
+	for (int i = 0; i < 2; i++) {
+		leg[i] = xf_leg(&dec[i], &enc[i], (uint32_t)(10 + i));
+		if (!MXP_CHECK(t, leg[i] != NULL && m != NULL &&
+					  mxp_media_mixer_leg_add(m, leg[i]) == 0))
+			return;
+	}
+	int16_t x[2][320];
+	for (int k = 0; k < 320; k++) {
+		x[0][k] = (int16_t)lrint(8000 * sin(2 * M_PI * 500 * k / 16000.0));
+		x[1][k] = (int16_t)lrint(8000 * sin(2 * M_PI * 900 * k / 16000.0));
+	}
+	const struct mxp_media_mix_result *res = NULL;
+	uint8_t buf[1 + 2 * 320];
+	for (int tick = 0; tick < 30; tick++) {
+		for (int i = 0; i < 2; i++) {
+			struct mxp_media_pkt pkt;
+			xf_packet(buf, &pkt, x[i], 0, 20, (uint16_t)tick, (uint32_t)tick * 960);
+			pkt.ssrc = 100u + (uint32_t)i;
+			sim_leg_rx(leg[i], &pkt, now, NULL);
+		}
+		res = mxp_media_mix_tick(m, now);
+		now += 20000;
+	}
+	MXP_CHECK_EQ(t, res->n_talkers, 2);
+	MXP_CHECK_EQ(t, res->rate, 16000);
+	for (unsigned i = 0; i < res->n_talkers; i++) {
+		unsigned j = res->talkers[i].leg == leg[0] ? 0 : 1;
+		MXP_CHECK(t, res->talkers[i].coder == &enc[j]);
+		MXP_CHECK_EQ(t, res->talkers[i].rate, 16000);
+		/* each hears the other: the encoder takes it whole */
+		uint8_t out[700];
+		MXP_CHECK_EQ(t, mxp_media_encode(res->talkers[i].coder, res->talkers[i].pcm,
+						 res->talkers[i].samples, out, sizeof(out)),
+			     641);
+	}
+	for (int i = 0; i < 2; i++) {
+		mxp_media_mixer_leg_remove(m, leg[i]);
+		sim_leg_free(leg[i]);
+		mxp_media_coder_fini(&enc[i]);
+		xf_ops.dec_destroy(dec[i]);
+	}
+	free(m);
+	MXP_CHECK_EQ(t, sim_bufs_live, 0);
+}
+
+static const struct mxp_test_case cases[] = {
+	MXP_CASE(plugin_registration),
+	MXP_CASE(packets_10_to_120ms_play_continuously),
+	MXP_CASE(malformed_payloads_refused),
+	MXP_CASE(talker_private_stream_uses_leg_encoder),
+};
+
+int
+main(int argc, char **argv)
+{
+	return mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+}
