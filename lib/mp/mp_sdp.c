@@ -176,6 +176,27 @@ attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 			r->channels = (uint8_t)x;
 		}
 		s->nrtpmap++;
+	} else if (mxp_mp_str_eq(name, "fmtp")) {
+		const char *p = v;
+		struct mxp_mp_str pt;
+		uint32_t x;
+		if (!field(&p, end, &pt) || !num(pt, 127, &x))
+			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "expected a=fmtp:<pt> <parameters>");
+		if (s->nfmtp >= MXP_SDP_PT_MAX)
+			return sdp_fail(err, MXP_MP_E_RESOURCES, l, "too many fmtp lines");
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *e = end;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		for (uint8_t i = 0; i < s->nfmtp; i++)
+			if (s->fmtp[i].pt == x)
+				return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "a second a=fmtp for "
+						"payload type %u", x);
+		s->fmtp[s->nfmtp].pt = (uint8_t)x;
+		s->fmtp[s->nfmtp].params.p = p;
+		s->fmtp[s->nfmtp].params.len = (uint32_t)(e - p);
+		s->nfmtp++;
 	} else if (mxp_mp_str_eq(name, "ptime")) {
 		struct mxp_mp_str f = { v, (uint32_t)(end - v) };
 		uint32_t x;
@@ -319,6 +340,10 @@ mxp_sdp_encode(const struct mxp_sdp *s, char *out, size_t cap)
 				ADD("/%u", m->channels);
 			ADD("\r\n");
 		}
+		for (uint8_t i = 0; i < s->nfmtp; i++)
+			if (s->fmtp[i].params.len > 0)
+				ADD("a=fmtp:%u %.*s\r\n", s->fmtp[i].pt, (int)s->fmtp[i].params.len,
+				    s->fmtp[i].params.p);
 		if (s->ptime != 0)
 			ADD("a=ptime:%u\r\n", s->ptime);
 		static const char *const dirs[] = { NULL, "sendonly", "recvonly", "sendrecv",

@@ -35,6 +35,13 @@ struct mxp_sdp {
 	uint8_t pts[MXP_SDP_PT_MAX];  /**< in m= order */
 	uint8_t nrtpmap;
 	struct mxp_sdp_rtpmap rtpmap[MXP_SDP_PT_MAX];
+	uint8_t nfmtp;
+	/** a=fmtp:<pt> <params>: the format parameters of a payload type, raw (the codec
+	 *  parses them: lib/media's mxp_media_fmtp_parse()) */
+	struct mxp_sdp_fmtp {
+		uint8_t pt;
+		struct mxp_mp_str params;
+	} fmtp[MXP_SDP_PT_MAX];
 	uint16_t ptime;               /**< ms, 0 when not given */
 	enum mxp_mp_mode dir;         /**< a=sendrecv/sendonly/recvonly/inactive, UNSET if none */
 	uint8_t ncrypto;
@@ -52,7 +59,8 @@ struct mxp_sdp {
 int mxp_sdp_parse(const char *text, size_t len, struct mxp_sdp *s, struct mxp_mp_error *err);
 
 /**
- * Encode: v=0, o=, s=, c=, t=0 0, m=audio, a=rtpmap..., a=ptime, direction, a=crypto lines
+ * Encode: v=0, o=, s=, c=, t=0 0, m=audio, a=rtpmap..., a=fmtp..., a=ptime, direction,
+ * a=crypto lines
  * (CRLF line ends). Port and address may be '$'.
  * @return bytes written (NUL-terminated), or -ENOSPC.
  */

@@ -18,6 +18,7 @@ test_sdp_parse(struct mxp_test_ctx *t)
 		"c=IN IP6 2001:db8::7\r\n"
 		"a=rtpmap:96 opus/48000/2\r\n"
 		"a=rtpmap:0 PCMU/8000\r\n"
+		"a=fmtp:96 useinbandfec=1; usedtx=1  \r\n"
 		"a=ptime:20\r\n"
 		"a=recvonly\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n"
@@ -38,6 +39,9 @@ test_sdp_parse(struct mxp_test_ctx *t)
 	MXP_CHECK(t, mxp_mp_str_eq(s.rtpmap[0].encoding, "opus"));
 	MXP_CHECK_EQ(t, s.rtpmap[0].clock, 48000);
 	MXP_CHECK_EQ(t, s.rtpmap[0].channels, 2);
+	MXP_CHECK_EQ(t, s.nfmtp, 1);
+	MXP_CHECK_EQ(t, s.fmtp[0].pt, 96);
+	MXP_CHECK(t, mxp_mp_str_eq(s.fmtp[0].params, "useinbandfec=1; usedtx=1"));
 	MXP_CHECK_EQ(t, s.ptime, 20);
 	MXP_CHECK_EQ(t, s.dir, MXP_MP_MODE_RECVONLY);
 	MXP_CHECK_EQ(t, s.ncrypto, 2);
@@ -70,6 +74,8 @@ test_sdp_errors(struct mxp_test_ctx *t)
 		{ "a=rtpmap:0 PCMU\n", 449, 1 },
 		{ "a=rtpmap:0 PCMU/0\n", 449, 1 },
 		{ "a=ptime:0\n", 449, 1 },
+		{ "a=fmtp:x mode-set=1\n", 449, 1 },
+		{ "a=fmtp:97 a=1\na=fmtp:97 b=2\n", 449, 2 },
 		{ "a=crypto:\n", 449, 1 },
 		{ "a=crypto:1 a\na=crypto:2 b\na=crypto:3 c\na=crypto:4 d\na=crypto:5 e\n", 510, 5 },
 		{ "v=0\nthis is not sdp\n", 449, 2 },
@@ -116,6 +122,9 @@ test_sdp_encode_round_trip(struct mxp_test_ctx *t)
 	s.rtpmap[0].pt = 101;
 	s.rtpmap[0].encoding = mxp_mp_str_c("telephone-event");
 	s.rtpmap[0].clock = 8000;
+	s.nfmtp = 1;
+	s.fmtp[0].pt = 101;
+	s.fmtp[0].params = mxp_mp_str_c("0-15");
 	s.ptime = 20;
 	s.dir = MXP_MP_MODE_SENDRECV;
 	s.ncrypto = 1;
@@ -124,6 +133,8 @@ test_sdp_encode_round_trip(struct mxp_test_ctx *t)
 	MXP_CHECK(t, n > 0);
 	MXP_CHECK(t, strstr(out, "m=audio 20000 RTP/SAVP 0 101\r\n") != NULL);
 	MXP_CHECK(t, strstr(out, "c=IN IP4 192.0.2.2\r\n") != NULL);
+	MXP_CHECK(t, strstr(out, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n") !=
+			     NULL);
 	MXP_CHECK_EQ(t, mxp_sdp_parse(out, (size_t)n, &r, &e), 0);
 	int n2 = mxp_sdp_encode(&r, out2, sizeof(out2));
 	MXP_CHECK_EQ(t, n, n2);
