@@ -186,6 +186,77 @@ parse_pt_list(const char *s, struct mxp_leg_params *p)
 	return p->n_pt ? 0 : -EINVAL;
 }
 
+/*
+ * `codec NAME/CLOCK[:PT]`: a payload type the leg sends and receives, in order of
+ * preference (the first the mixer decodes is what the leg hears). PT defaults to the
+ * static one (PCMU 0, PCMA 8, G722 9) or the lowest dynamic type 96..127 not taken.
+ */
+static int
+parse_codec(struct cli_req *r, const char *a, struct mxp_leg_params *p)
+{
+	char name[32];
+	unsigned int clock = 0, pt = 256;
+	int n = 0;
+	if (sscanf(a, "%31[^/]/%u%n", name, &clock, &n) != 2 ||
+	    (a[n] != '\0' && (sscanf(a + n, ":%u", &pt) != 1 || pt > 127)))
+		return fail(r, MXP_CTL_USAGE, "codec '%s': expected NAME/CLOCK[:PT], e.g. "
+			    "AMR-WB/16000:96", a);
+	enum mxp_media_codec c = mxp_media_codec_from_name(name, clock);
+	if (c == MXP_MEDIA_CODEC_NONE || c == MXP_MEDIA_CODEC_L16_8K ||
+	    c == MXP_MEDIA_CODEC_L16_16K)
+		return fail(r, MXP_CTL_USAGE, "codec '%s': not supported (PCMU/8000, PCMA/8000, "
+			    "G722/8000, AMR/8000, AMR-WB/16000, opus/48000, or a plugin's)", a);
+	bool fixed = c == MXP_MEDIA_CODEC_PCMU || c == MXP_MEDIA_CODEC_PCMA ||
+		     c == MXP_MEDIA_CODEC_G722;
+	if (pt == 256 && fixed)
+		pt = c == MXP_MEDIA_CODEC_PCMU ? 0 : c == MXP_MEDIA_CODEC_PCMA ? 8 : 9;
+	for (unsigned int d = 96; pt == 256 && d <= 127; d++) {
+		bool used = d == (unsigned int)p->event_pt;
+		for (unsigned int i = 0; i < p->n_pt; i++)
+			used |= p->pt[i] == d;
+		if (!used)
+			pt = d;
+	}
+	if (pt == 256 || p->n_pt == MXP_CONF_MAX_PT)
+		return fail(r, MXP_CTL_USAGE, "codec '%s': no payload type left", a);
+	for (unsigned int i = 0; i < p->n_pt; i++)
+		if (p->pt[i] == pt)
+			return fail(r, MXP_CTL_USAGE, "codec '%s': payload type %u given twice", a,
+				    pt);
+	if (fixed && pt != (c == MXP_MEDIA_CODEC_PCMU ? 0u : c == MXP_MEDIA_CODEC_PCMA ? 8u : 9u))
+		return fail(r, MXP_CTL_USAGE, "codec '%s': %s has a static payload type", a, name);
+	if (!fixed && pt < 96)
+		return fail(r, MXP_CTL_USAGE, "codec '%s': use a dynamic payload type 96..127", a);
+	p->pt[p->n_pt++] = (uint8_t)pt;
+	if (!fixed) {
+		struct mxp_leg_codec *lc = &p->codecs[p->n_codecs++];
+		lc->pt = (uint8_t)pt;
+		lc->codec = (uint8_t)c;
+		char err[160];
+		int rc = mxp_media_fmtp_parse(c, "", &lc->fmtp, err, sizeof(err));
+		if (rc != 0)
+			return fail(r, MXP_CTL_USAGE, "codec '%s': %s", a, err);
+	}
+	return 0;
+}
+
+/* `fmtp PARAMS`: the format parameters of the codec just before (SDP a=fmtp syntax). */
+static int
+parse_fmtp(struct cli_req *r, const char *a, struct mxp_leg_params *p, bool after_codec)
+{
+	if (!after_codec || p->n_codecs == 0 ||
+	    p->codecs[p->n_codecs - 1].pt != p->pt[p->n_pt - 1])
+		return fail(r, MXP_CTL_USAGE, "fmtp '%s': give it right after the codec it "
+			    "belongs to (codec AMR-WB/16000 fmtp octet-align=1)", a);
+	struct mxp_leg_codec *lc = &p->codecs[p->n_codecs - 1];
+	char err[160];
+	int rc = mxp_media_fmtp_parse((enum mxp_media_codec)lc->codec, a, &lc->fmtp, err,
+				      sizeof(err));
+	if (rc != 0)
+		return fail(r, MXP_CTL_USAGE, "fmtp '%s': %s", a, err);
+	return 0;
+}
+
 static int
 parse_remote(struct cli_req *r, int i, struct mxp_ip *ip, uint16_t *port)
 {
@@ -288,6 +359,27 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	char dl[MXP_LEG_DTMF_LOG + 1];
 	mxp_json_str(j, "dtmf_last", dtmf_last(s, dl));
 	mxp_json_u64(j, "jitter_buffer_ms", s->jb_depth_ms);
+	if (li->codec != MXP_MEDIA_CODEC_NONE) {
+		mxp_json_str(j, "codec", mxp_media_codec_name((enum mxp_media_codec)li->codec));
+		mxp_json_u64(j, "codec_clock",
+			     mxp_media_codec_clock((enum mxp_media_codec)li->codec));
+		mxp_json_u64(j, "codec_pt", li->codec_pt);
+		mxp_json_str(j, "fmtp", li->fmtp);
+		if (li->enc.mode >= 0)
+			mxp_json_u64(j, "codec_mode", (uint64_t)li->enc.mode);
+		else
+			mxp_json_null(j, "codec_mode");
+		if (li->enc.bitrate)
+			mxp_json_u64(j, "codec_bitrate", li->enc.bitrate);
+		else
+			mxp_json_null(j, "codec_bitrate");
+		mxp_json_bool(j, "dtx", li->enc.dtx);
+		if (li->rx_codec.cmr >= 0)
+			mxp_json_u64(j, "cmr_received", (uint64_t)li->rx_codec.cmr);
+		else
+			mxp_json_null(j, "cmr_received");
+		mxp_json_bool(j, "sender_in_dtx", li->rx_codec.sid > 0 || li->rx_codec.no_data > 0);
+	}
 	mxp_json_u64(j, "late", s->jb_late);
 	mxp_json_u64(j, "lost", s->jb_lost);
 	mxp_json_u64(j, "concealed_samples", s->concealed);
@@ -309,9 +401,12 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 	if (conf_id_arg(r, i, &conf))
 		return MXP_CTL_USAGE;
 	p.af = AF_INET;
-	bool af_given = false, port_given = false;
+	bool af_given = false, port_given = false, pt_given = false, codec_given = false;
+	bool last_codec = false;
 	for (i++; i < r->argc; i++) {
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		bool was_codec = last_codec;
+		last_codec = false;
 		if (!strcmp(k, "ipv4") || !strcmp(k, "ipv6")) {
 			p.af = k[3] == '6' ? AF_INET6 : AF_INET;
 			af_given = true;
@@ -351,8 +446,24 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 					    "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
 			i++;
 		} else if (!strcmp(k, "pt")) {
+			if (codec_given)
+				return fail(r, MXP_CTL_USAGE, "pt: give either pt or codec options");
 			if (parse_pt_list(a, &p))
 				return fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
+			pt_given = true;
+			i++;
+		} else if (!strcmp(k, "codec")) {
+			if (pt_given)
+				return fail(r, MXP_CTL_USAGE, "codec: give either pt or codec options");
+			int rc = parse_codec(r, a, &p);
+			if (rc)
+				return rc;
+			codec_given = last_codec = true;
+			i++;
+		} else if (!strcmp(k, "fmtp")) {
+			int rc = parse_fmtp(r, a, &p, was_codec);
+			if (rc)
+				return rc;
 			i++;
 		} else if (!strcmp(k, "event-pt")) {
 			if (parse_u32_arg(a, 127, &v) || v < 96)
@@ -825,6 +936,23 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 		       s->not_sending, s->topn_filtered, s->floor_filtered, li.muted ? ", muted" : "",
 		       s->remote_fraction_lost, s->remote_jitter, s->jb_depth_ms, s->jb_late, s->jb_lost,
 		       s->concealed, s->dtmf, s->dtmf ? ", last " : "", dtmf_last(s, dl));
+	if (li.codec != MXP_MEDIA_CODEC_NONE) {
+		mxp_buf_printf(r->out, "  codec    %s/%u, payload type %u%s%s",
+			       mxp_media_codec_name((enum mxp_media_codec)li.codec),
+			       mxp_media_codec_clock((enum mxp_media_codec)li.codec), li.codec_pt,
+			       li.fmtp[0] ? ", fmtp " : "", li.fmtp);
+		if (li.enc.mode >= 0)
+			mxp_buf_printf(r->out, ", mode %d", li.enc.mode);
+		if (li.enc.bitrate)
+			mxp_buf_printf(r->out, ", %u bit/s", li.enc.bitrate);
+		if (mxp_media_codec_is_frame((enum mxp_media_codec)li.codec))
+			mxp_buf_printf(r->out, ", DTX %s", li.enc.dtx ? "on" : "off");
+		if (li.rx_codec.cmr >= 0)
+			mxp_buf_printf(r->out, ", CMR received %d", li.rx_codec.cmr);
+		if (li.rx_codec.sid > 0 || li.rx_codec.no_data > 0)
+			mxp_buf_printf(r->out, ", participant in DTX");
+		mxp_buf_printf(r->out, "\n");
+	}
 	if (s->last_rx_tsc && mxp_conf_tsc_hz())
 		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());

@@ -144,14 +144,15 @@ conf_cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 static void
 leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 {
+	if (l != NULL && l->conf && l->conf->mode == MXP_CONF_MIX)
+		conf_mix_leg_free(sys, l); /* the media leg, before the decoders it uses */
 	if (lc != NULL) {
+		conf_mix_codecs_free(sys, lc);
 		conf_kset_free(sys, lc->keys, true); /* the sessions' references */
 		conf_pool_put(&sys->lc_pool, lc);
 	}
 	if (l == NULL)
 		return;
-	if (l->conf && l->conf->mode == MXP_CONF_MIX)
-		conf_mix_leg_free(sys, l);
 	conf_in_stream_free(sys, l->in);
 	conf_pool_put(&sys->leg_pool, l); /* wipes the digest of its key */
 }
@@ -431,6 +432,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		goto fail;
 	}
 	l->kg = kg; /* the worker links it (conf_rcv_join); mix set-up needs the group now */
+	l->lc = lc; /* mix set-up keeps the leg's codecs there */
 	if (cf->mode == MXP_CONF_MIX) {
 		r = conf_mix_leg_alloc(sys, cf, l, p, err, errlen);
 		if (r == 0)

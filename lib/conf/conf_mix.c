@@ -32,9 +32,18 @@ tsc_us(uint64_t tsc)
 	return tsc / (mxp_conf_tsc_hz() / 1000000);
 }
 
+/* What a payload type of the leg carries: its a=rtpmap (n_codecs), else the static
+ * meaning; *f gets its parameters. */
 static enum mxp_media_codec
-pt_codec(uint8_t pt)
+pt_codec(const struct mxp_leg_params *p, uint8_t pt, const struct mxp_media_fmtp **f)
 {
+	static const struct mxp_media_fmtp none;
+	*f = &none;
+	for (unsigned int i = 0; i < p->n_codecs; i++)
+		if (p->codecs[i].pt == pt) {
+			*f = &p->codecs[i].fmtp;
+			return (enum mxp_media_codec)p->codecs[i].codec;
+		}
 	switch (pt) {
 	case 0: return MXP_MEDIA_CODEC_PCMU;
 	case 8: return MXP_MEDIA_CODEC_PCMA;
@@ -43,10 +52,32 @@ pt_codec(uint8_t pt)
 	}
 }
 
-static uint8_t
-codec_pt(enum mxp_media_codec c)
+/* The format slot of the conference for what a leg receives (control core): PCMU, PCMA
+ * and G722 have their own; a frame codec's (codec, parameters, payload type) takes one of
+ * the frame slots, shared with the legs that receive the same. -ENOSPC if all are taken. */
+static int
+fmt_slot(struct mxp_conf *cf, enum mxp_media_codec c, const struct mxp_media_fmtp *f,
+	 uint8_t pt)
 {
-	return c == MXP_MEDIA_CODEC_PCMA ? 8 : c == MXP_MEDIA_CODEC_G722 ? 9 : 0;
+	if (!mxp_media_codec_is_frame(c)) {
+		cf->fmt[c].codec = (uint8_t)c;
+		cf->fmt[c].pt = pt;
+		return (int)c;
+	}
+	int free_slot = -1;
+	for (int s = CONF_MIX_FMT_FRAME; s < CONF_MIX_FMTS; s++) {
+		struct conf_mix_fmt *x = &cf->fmt[s];
+		if (x->codec == c && x->pt == pt && memcmp(&x->fmtp, f, sizeof(*f)) == 0)
+			return s;
+		if (x->codec == MXP_MEDIA_CODEC_NONE && free_slot < 0)
+			free_slot = s;
+	}
+	if (free_slot < 0)
+		return -ENOSPC;
+	cf->fmt[free_slot].codec = (uint8_t)c;
+	cf->fmt[free_slot].pt = pt;
+	cf->fmt[free_slot].fmtp = *f;
+	return free_slot;
 }
 
 /* A mix leg's jitter buffer keeps the received mbufs; it returns each here once played. */
@@ -106,6 +137,7 @@ conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 {
 	for (int c = 0; c < CONF_MIX_FMTS; c++)
 		if (cf->enc[c]) {
+			mxp_media_coder_fini(cf->enc[c]);
 			rte_free(cf->enc[c]);
 			cf->enc[c] = NULL;
 			sys->mem.mixer_bytes -= sizeof(struct mxp_media_coder);
@@ -136,22 +168,83 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 	const uint8_t *pts = p->n_pt ? p->pt : dflt;
 	unsigned int npt = p->n_pt ? p->n_pt : RTE_DIM(dflt);
 	enum mxp_media_codec out = MXP_MEDIA_CODEC_NONE;
+	const struct mxp_media_fmtp *out_f = NULL;
+	uint8_t out_pt = 0;
+	struct mxp_leg_ctl *lc = l->lc;
 	for (unsigned int i = 0; i < npt && mp.n_pt < MXP_MEDIA_MAX_PT; i++) {
-		enum mxp_media_codec c = pt_codec(pts[i]);
-		if (c == MXP_MEDIA_CODEC_NONE)
+		const struct mxp_media_fmtp *f;
+		enum mxp_media_codec c = pt_codec(p, pts[i], &f);
+		if (c == MXP_MEDIA_CODEC_NONE || c == MXP_MEDIA_CODEC_L16_8K ||
+		    c == MXP_MEDIA_CODEC_L16_16K)
 			continue;
+		if (mxp_media_codec_is_frame(c)) {
+			const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
+			void **d = &lc->dec[c - MXP_MEDIA_CODEC_AMR];
+			if (o == NULL)
+				continue;
+			if (*d == NULL) { /* one decoder per codec: the first PT's parameters */
+				*d = o->dec_create(f);
+				if (*d == NULL) {
+					snprintf(err, errlen, "mix: out of memory for a %s decoder",
+						 o->name);
+					return -ENOMEM;
+				}
+				uint32_t b = o->dec_mem ? (uint32_t)o->dec_mem(f) : 0;
+				lc->codec_bytes += b;
+				sys->mem.media_bytes += b;
+			} else {
+				bool same = false;
+				for (unsigned int j = 0; j < mp.n_pt; j++)
+					same |= mp.pt_map[j].codec == c &&
+						memcmp(&mp.fmtp[j], f, sizeof(*f)) == 0;
+				if (!same) {
+					snprintf(err, errlen, "mix: payload type %u: %s with other "
+						 "parameters than an earlier payload type (one set "
+						 "per codec)", pts[i], o->name);
+					return -ENOTSUP;
+				}
+			}
+			mp.dec[mp.n_pt] = *d;
+			mp.fmtp[mp.n_pt] = *f;
+		}
 		mp.pt_map[mp.n_pt].pt = pts[i];
 		mp.pt_map[mp.n_pt].codec = (uint8_t)c;
 		mp.n_pt++;
-		if (out == MXP_MEDIA_CODEC_NONE)
+		if (out == MXP_MEDIA_CODEC_NONE) {
 			out = c; /* the first one is what the leg receives */
+			out_f = f;
+			out_pt = pts[i];
+		}
 	}
 	if (out == MXP_MEDIA_CODEC_NONE) {
 		snprintf(err, errlen, "mix: the leg offers no payload type the mixer decodes "
-				      "(PCMU 0, PCMA 8, G722 9)");
+				      "(PCMU 0, PCMA 8, G722 9, or AMR, AMR-WB, opus by a=rtpmap)");
 		return -EINVAL;
 	}
 	mp.out_codec = (uint8_t)out;
+	if (mxp_media_codec_is_frame(out)) {
+		lc->priv_enc = rte_zmalloc("mxp_priv_enc", sizeof(*lc->priv_enc), 64);
+		int r = lc->priv_enc == NULL ? -ENOMEM :
+			mxp_media_coder_init_frame(lc->priv_enc, out, out_f, cf->ptime);
+		if (r != 0) {
+			snprintf(err, errlen, r == -EINVAL ? "mix: %s cannot send %u ms packets" :
+				 "mix: out of memory for a %s encoder", mxp_media_codec_name(out),
+				 cf->ptime);
+			return r;
+		}
+		const struct mxp_media_codec_ops *o = mxp_media_codec_ops(out);
+		uint32_t b = (o->enc_mem ? (uint32_t)o->enc_mem(out_f) : 0) +
+			     (uint32_t)sizeof(*lc->priv_enc);
+		lc->codec_bytes += b;
+		sys->mem.media_bytes += b;
+		mp.priv_enc = lc->priv_enc;
+	}
+	int slot = fmt_slot(cf, out, out_f, out_pt);
+	if (slot < 0) {
+		snprintf(err, errlen, "mix: the conference already sends %d frame-codec formats "
+			 "(codec, parameters, payload type)", CONF_MIX_FMTS - CONF_MIX_FMT_FRAME);
+		return -ENOSPC;
+	}
 	size_t sz = mxp_media_leg_size(&mp);
 	l->ml = sz ? rte_zmalloc("mxp_media_leg", sz, 64) : NULL;
 	if (l->ml == NULL || mxp_media_leg_init(l->ml, &mp, err, errlen) != 0) {
@@ -164,8 +257,8 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 	l->ml_size = sz;
 	sys->mem.media_legs++;
 	sys->mem.media_bytes += sz;
-	l->out_codec = (uint8_t)out;
-	l->out_pt = codec_pt(out);
+	l->out_codec = (uint8_t)slot;
+	l->out_pt = out_pt;
 	l->priv = conf_mix_priv_new(sys, l, l->kg, err, errlen);
 	if (l->priv == NULL) {
 		conf_mix_leg_free(sys, l);
@@ -187,6 +280,25 @@ conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_keygro
 	os->marker_next = true;
 	os->src = l;
 	return os;
+}
+
+/* The frame codecs' decoders and private encoder of a leg (after its media leg is gone). */
+void
+conf_mix_codecs_free(struct mxp_conf_sys *sys, struct mxp_leg_ctl *lc)
+{
+	sys->mem.media_bytes -= lc->codec_bytes;
+	lc->codec_bytes = 0;
+	for (unsigned int i = 0; i < RTE_DIM(lc->dec); i++)
+		if (lc->dec[i] != NULL) {
+			mxp_media_codec_ops((enum mxp_media_codec)(MXP_MEDIA_CODEC_AMR + i))
+				->dec_destroy(lc->dec[i]);
+			lc->dec[i] = NULL;
+		}
+	if (lc->priv_enc != NULL) {
+		mxp_media_coder_fini(lc->priv_enc);
+		rte_free(lc->priv_enc);
+		lc->priv_enc = NULL;
+	}
 }
 
 void
@@ -224,7 +336,19 @@ conf_mix_prep(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_keygroup
 			conf_mix_prep_free(sys, mp);
 			return -ENOMEM;
 		}
-		mxp_media_coder_init(mp->enc, (enum mxp_media_codec)codec);
+		enum mxp_media_codec c = (enum mxp_media_codec)cf->fmt[codec].codec;
+		int r = mxp_media_codec_is_frame(c) ?
+				mxp_media_coder_init_frame(mp->enc, c, &cf->fmt[codec].fmtp,
+							   cf->ptime) :
+				mxp_media_coder_init(mp->enc, c);
+		if (r != 0) {
+			rte_free(mp->enc);
+			mp->enc = NULL;
+			conf_mix_prep_free(sys, mp);
+			snprintf(err, errlen, "mix: cannot set up the %s encoder of the shared mix",
+				 mxp_media_codec_name(c));
+			return r;
+		}
 		sys->mem.mixer_bytes += sizeof(*mp->enc);
 	}
 	return 0;
@@ -248,6 +372,7 @@ conf_mix_prep_free(struct mxp_conf_sys *sys, struct conf_mix_prep *mp)
 {
 	conf_ostream_free(sys, mp->os);
 	if (mp->enc) {
+		mxp_media_coder_fini(mp->enc);
 		rte_free(mp->enc);
 		sys->mem.mixer_bytes -= sizeof(*mp->enc);
 	}
@@ -426,7 +551,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			continue;
 		struct mxp_ostream *os = tl->priv;
 		/* the stream's clock follows real time across the ticks it did not send */
-		uint32_t units = mxp_media_codec_clock((enum mxp_media_codec)tl->out_codec) *
+		uint32_t units = mxp_media_codec_clock(
+					 (enum mxp_media_codec)cf->fmt[tl->out_codec].codec) *
 				 cf->ptime / 1000;
 		if (os->pkts)
 			os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
@@ -442,8 +568,11 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 	}
 	/* The shared mix: encode once per codec, wrap and encrypt once per key group. */
 	for (int c = 1; c < CONF_MIX_FMTS; c++) {
-		unsigned int rate = mxp_media_codec_rate((enum mxp_media_codec)c);
-		unsigned int units = mxp_media_codec_clock((enum mxp_media_codec)c) * cf->ptime / 1000;
+		enum mxp_media_codec codec = (enum mxp_media_codec)cf->fmt[c].codec;
+		if (codec == MXP_MEDIA_CODEC_NONE)
+			continue;
+		unsigned int rate = mxp_media_codec_rate(codec);
+		unsigned int units = mxp_media_codec_clock(codec) * cf->ptime / 1000;
 		const int16_t *pcm = res->shared[rate == MXP_MEDIA_RATE_WB ? 1 : 0];
 		uint16_t samples = res->shared_samples[rate == MXP_MEDIA_RATE_WB ? 1 : 0];
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
@@ -473,7 +602,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				if (plen <= 0)
 					break;
 			}
-			struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, codec_pt(c),
+			struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, cf->fmt[c].pt,
 						      os->marker_next, pay, (unsigned int)plen);
 			if (m == NULL)
 				continue;

@@ -37,9 +37,13 @@
 #define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
 #define CONF_SR_WALK_MS 500        /* how often a conference's streams are looked at for SRs */
 #define CONF_CMD_TIMEOUT_MS 2000
-/* mix: output formats (codec and parameters) a conference's shared mix is encoded in, per
- * key group; the slot index is the codec id for G.711/G.722/L16 */
-#define CONF_MIX_FMTS MXP_MEDIA_CODEC_AMR
+/* mix: output formats a conference's shared mix is encoded in (per key group): slots 1-3
+ * are PCMU, PCMA and G722 (their codec ids), slots 4-7 frame-codec formats (codec,
+ * parameters, payload type) the conference's legs receive, taken as legs join and kept
+ * for the conference's life */
+#define CONF_MIX_FMTS 8
+#define CONF_MIX_FMT_FRAME 4
+_Static_assert(MXP_MEDIA_CODEC_G722 < CONF_MIX_FMT_FRAME, "static codecs fit below the frame slots");
 #define TABLE_RTCP 1ul             /* low bit of a table entry: the RTCP port */
 
 /* A field lies within the first n cache lines of its structure. */
@@ -235,7 +239,7 @@ struct mxp_leg {
 	uint64_t in_key_id;                  /* of its active key: SSRC collision checks */
 	struct mxp_leg_ctl *lc;              /* its control-core bookkeeping (control core) */
 	struct mxp_ostream *priv;            /* mix: its private mix-minus-self */
-	uint8_t out_codec;                   /* mix: enum mxp_media_codec it receives */
+	uint8_t out_codec;                   /* mix: the format slot it receives (cf->fmt) */
 	uint8_t out_pt;
 	uint32_t ml_size;                    /* mix: bytes of ml */
 	struct conf_leg_cold_stats st;
@@ -303,6 +307,12 @@ struct mxp_conf {
 	/* the shared mix's encoder per codec, for the codecs its legs receive (allocated when
 	 * the first leg of a codec joins) */
 	struct mxp_media_coder *enc[CONF_MIX_FMTS];
+	/* the formats of the slots (codec NONE: free); written before a leg of it is linked */
+	struct conf_mix_fmt {
+		uint8_t codec;                   /* enum mxp_media_codec */
+		uint8_t pt;
+		struct mxp_media_fmtp fmtp;
+	} fmt[CONF_MIX_FMTS];
 	uint32_t max_legs;
 	uint16_t ptime;
 	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */
@@ -523,6 +533,11 @@ struct mxp_leg_ctl {
 	struct mxp_leg *leg;
 	struct mxp_conf_ctl *conf;
 	struct conf_kset *keys;              /* NULL for a plain leg */
+	/* mix: the frame codecs' decoders of its media leg (by codec - AMR) and the encoder of
+	 * its private mix when it receives a frame codec (made and freed here) */
+	void *dec[MXP_MEDIA_CODEC_COUNT - MXP_MEDIA_CODEC_AMR];
+	struct mxp_media_coder *priv_enc;
+	uint32_t codec_bytes;                /* what the codecs say they hold (show memory) */
 };
 
 struct mxp_conf_ctl {
@@ -673,6 +688,7 @@ int conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp
 struct mxp_ostream *conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l,
 				      struct mxp_keygroup *kg, char *err, size_t errlen);
 void conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l);
+void conf_mix_codecs_free(struct mxp_conf_sys *sys, struct mxp_leg_ctl *lc);
 void conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg);
 /* Prepare what a leg of this codec joining kg needs (nothing if it all exists). */
 int conf_mix_prep(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_keygroup *kg,

@@ -118,6 +118,17 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		struct mxp_media_leg_stats ms;
 		mxp_media_leg_stats_get(l->ml, &ms);
 		st->jb_depth_ms = ms.depth_ms;
+		const struct conf_mix_fmt *f = &l->conf->fmt[l->out_codec];
+		const struct mxp_media_codec_ops *o = mxp_media_codec_ops(f->codec);
+		info->codec = f->codec;
+		info->codec_pt = l->out_pt;
+		info->enc.mode = info->enc.cmr_sent = -1;
+		if (o != NULL) {
+			o->fmtp_format(&f->fmtp, info->fmtp, sizeof(info->fmtp));
+			if (lc->priv_enc != NULL && o->enc_state != NULL)
+				o->enc_state(lc->priv_enc->xs, &info->enc);
+		}
+		mxp_media_leg_codec_info(l->ml, &info->rx_codec);
 		st->jb_late = ms.rx[MXP_MEDIA_RX_LATE];
 		st->jb_lost = ms.lost;
 		st->concealed = ms.concealed;

@@ -37,6 +37,7 @@
 #include <rte_mempool.h>
 
 #include "mxp_drop.h"
+#include "mxp_media_codec.h"
 #include "mxp_pkt.h"
 #include "mxp_srtp.h"
 
@@ -111,6 +112,13 @@ struct mxp_conf_params {
 	char name[MXP_CONF_NAME_LEN];
 };
 
+/** mix: a dynamic payload type (SDP a=rtpmap and a=fmtp): its codec and parameters. */
+struct mxp_leg_codec {
+	uint8_t pt;
+	uint8_t codec;               /**< enum mxp_media_codec */
+	struct mxp_media_fmtp fmtp;  /**< mxp_media_fmtp_parse() of its a=fmtp */
+};
+
 /** Leg parameters for mxp_conf_leg_add(). Zero-initialise, then fill. */
 struct mxp_leg_params {
 	uint8_t af;              /**< AF_INET or AF_INET6: which local address */
@@ -130,6 +138,11 @@ struct mxp_leg_params {
 	uint8_t pt[MXP_CONF_MAX_PT];
 	uint8_t audio_level_id;  /**< RFC 6464 extension id, 0 = none */
 	int16_t event_pt;        /**< mix: RFC 4733 telephone-event payload type, 0 = none */
+	/** mix: what the payload types of pt[] without a static meaning (PCMU 0, PCMA 8,
+	 *  G722 9) carry: AMR, AMR-WB, Opus, a plugin codec. The first of pt[] the mixer
+	 *  decodes is the one the leg receives. */
+	uint8_t n_codecs;
+	struct mxp_leg_codec codecs[MXP_CONF_MAX_PT];
 	char label[MXP_CONF_NAME_LEN];
 };
 
@@ -214,6 +227,13 @@ struct mxp_leg_info {
 	int8_t out_active;
 	char label[MXP_CONF_NAME_LEN];
 	struct mxp_leg_stats st;
+	/** mix: the codec the leg receives, its payload type and a=fmtp, the state of the
+	 *  leg's private encoder (frame codecs) and what its last packet said (CMR, DTX) */
+	uint8_t codec;               /**< enum mxp_media_codec, NONE outside mix */
+	uint8_t codec_pt;
+	char fmtp[96];
+	struct mxp_media_codec_state enc;
+	struct mxp_media_rx_info rx_codec;
 };
 
 /** A key group: legs of a conference whose outbound master key is the same. */

@@ -556,6 +556,15 @@ mxp_media_leg_set_out_codec(struct mxp_media_leg *l, enum mxp_media_codec c)
 }
 
 void
+mxp_media_leg_codec_info(const struct mxp_media_leg *l, struct mxp_media_rx_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->cmr = -1;
+	if (l->xc_off != 0)
+		memcpy(info, &leg_xtab(l)->info, sizeof(*info));
+}
+
+void
 mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -256,6 +256,12 @@ void mxp_media_leg_set_mode(struct mxp_media_leg *leg, enum mxp_media_mode mode)
 void mxp_media_leg_set_mute(struct mxp_media_leg *leg, bool mute);
 /** Change the codec the leg receives (its output rate). */
 void mxp_media_leg_set_out_codec(struct mxp_media_leg *leg, enum mxp_media_codec c);
+/**
+ * What the last packet of a frame codec decoded said (CMR, DTX, damaged frames; cmr -1 and
+ * zeros if none yet or the leg has no frame codec). Read from another thread it is a
+ * snapshot that may mix two packets' values.
+ */
+void mxp_media_leg_codec_info(const struct mxp_media_leg *leg, struct mxp_media_rx_info *info);
 /** Copy the leg's counters. */
 void mxp_media_leg_stats_get(const struct mxp_media_leg *leg, struct mxp_media_leg_stats *st);
 /** The caller's id given at init. */
