@@ -273,10 +273,11 @@ opus_decode_pl(void *dec, const uint8_t *pl, unsigned len, int16_t *pcm, unsigne
 	if (info != NULL) {
 		memset(info, 0, sizeof(*info));
 		info->cmr = -1;
-		/* a frame of 0 bytes is one the sender did not send (DTX; libopus's encoder makes
-		 * TOC-only packets of such frames), decoded as concealment / comfort noise */
+		/* a frame of 0 bytes is one the sender did not send (DTX: libopus's encoder makes
+		 * TOC-only packets of such frames); libopus decodes it, and a 1-byte frame, as
+		 * lost: concealment, or comfort noise after DTX */
 		for (int i = 0; i < nf; i++) {
-			if (size[i] == 0)
+			if (size[i] <= 1)
 				info->no_data++;
 			else
 				info->speech++;
