@@ -183,16 +183,11 @@ opus_fmtp_format(const struct mxp_media_fmtp *f, char *buf, size_t cap)
 	fmtp_get(f, &o);
 	static const unsigned rate[3] = {16000, 12000, 8000};
 	unsigned r = rate[o.bw < 3 ? o.bw : 0];
-	int n = snprintf(buf, cap, "maxplaybackrate=%u;sprop-maxcapturerate=%u", r, r);
+	char br[32] = "";
 	if (o.bitrate != 0)
-		n += snprintf(buf + ((size_t)n < cap ? (size_t)n : cap),
-			      (size_t)n < cap ? cap - (size_t)n : 0, ";maxaveragebitrate=%u",
-			      (unsigned)o.bitrate);
-	const char *tail = o.cbr ? (o.dtx ? ";cbr=1;useinbandfec=1;usedtx=1" : ";cbr=1;useinbandfec=1")
-				 : (o.dtx ? ";useinbandfec=1;usedtx=1" : ";useinbandfec=1");
-	n += snprintf(buf + ((size_t)n < cap ? (size_t)n : cap),
-		      (size_t)n < cap ? cap - (size_t)n : 0, "%s", tail);
-	return n;
+		snprintf(br, sizeof(br), ";maxaveragebitrate=%u", (unsigned)o.bitrate);
+	return snprintf(buf, cap, "maxplaybackrate=%u;sprop-maxcapturerate=%u%s%s;useinbandfec=1%s",
+			r, r, br, o.cbr ? ";cbr=1" : "", o.dtx ? ";usedtx=1" : "");
 }
 
 /* --- decoder --- */
@@ -233,12 +228,13 @@ opus_dec_destroy(void *dec)
 /* Samples at 48 kHz of a valid packet, -1 if malformed (the whole table of contents and
  * every frame length checked, within [pl, pl + len)). */
 static int
-packet_check(const uint8_t *pl, unsigned len, short size[48], int *nframes)
+packet_check(const uint8_t *pl, unsigned len, const unsigned char *frames[48], short size[48],
+	     int *nframes)
 {
 	unsigned char toc;
 	if (pl == NULL || len == 0 || len > 0x7fffffff)
 		return -1;
-	int nf = opus_packet_parse(pl, (opus_int32)len, &toc, NULL, size, NULL);
+	int nf = opus_packet_parse(pl, (opus_int32)len, &toc, frames, size, NULL);
 	if (nf <= 0)
 		return -1;
 	int ns = opus_packet_get_nb_samples(pl, (opus_int32)len, OPUS_CLOCK);
@@ -254,7 +250,7 @@ opus_duration(const struct mxp_media_fmtp *f, const uint8_t *pl, unsigned len)
 	(void)f;
 	short size[48];
 	int nf;
-	return packet_check(pl, len, size, &nf);
+	return packet_check(pl, len, NULL, size, &nf);
 }
 
 static int
@@ -264,7 +260,7 @@ opus_decode_pl(void *dec, const uint8_t *pl, unsigned len, int16_t *pcm, unsigne
 	struct opus_dec *d = dec;
 	short size[48];
 	int nf;
-	if (packet_check(pl, len, size, &nf) < 0)
+	if (packet_check(pl, len, NULL, size, &nf) < 0)
 		return -1;
 	int n = opus_decode(d->st, pl, (opus_int32)len, pcm,
 			    (int)(cap < OPUS_MAX_SAMPLES ? cap : OPUS_MAX_SAMPLES), 0);
@@ -304,7 +300,7 @@ mxp_media_opus_decode_fec(void *dec, const uint8_t *next_pl, unsigned len, int16
 	short size[48];
 	int nf;
 	if (n == 0 || n > OPUS_MAX_SAMPLES || n % (OPUS_RATE / 400) != 0 ||
-	    packet_check(next_pl, len, size, &nf) < 0)
+	    packet_check(next_pl, len, NULL, size, &nf) < 0)
 		return -1;
 	int r = opus_decode(d->st, next_pl, (opus_int32)len, pcm, (int)n, 1);
 	return r < 0 ? -1 : r;
@@ -313,17 +309,14 @@ mxp_media_opus_decode_fec(void *dec, const uint8_t *next_pl, unsigned len, int16
 int
 mxp_media_opus_has_fec(const uint8_t *pl, unsigned len)
 {
+	const unsigned char *frames[48];
 	short size[48];
 	int nf;
-	if (packet_check(pl, len, size, &nf) < 0)
+	if (packet_check(pl, len, frames, size, &nf) < 0)
 		return -1;
 	unsigned config = pl[0] >> 3;
 	if (config >= 16 || size[0] == 0) /* CELT only: no LBRR; empty frame */
 		return 0;
-	unsigned char toc;
-	const unsigned char *frames[48];
-	if (opus_packet_parse(pl, (opus_int32)len, &toc, frames, size, NULL) <= 0)
-		return -1;
 	/* SILK frames per Opus frame: 10/20 ms -> 1, 40 ms -> 2, 60 ms -> 3 (SILK-only
 	 * configurations 0-11); hybrid (12-15) frames are 10 or 20 ms */
 	static const uint8_t silk_frames[4] = {1, 1, 2, 3};
