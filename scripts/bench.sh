@@ -3,7 +3,7 @@
 # runs each named benchmark pinned to the last CPU, prints its table as it goes and
 # collects every benchmark's JSON line into one file.
 #
-#   ./scripts/bench.sh                 # the in-process ones: srtp srtp_burst esp mp media datapath mix rekey
+#   ./scripts/bench.sh                 # the in-process ones: srtp srtp_burst esp mp media codec datapath mix rekey
 #   ./scripts/bench.sh --quick         # the same, shorter measurements
 #   ./scripts/bench.sh conf mp_daemon  # the daemon ones (memif/veth; minutes; need root)
 #   ./scripts/bench.sh all             # everything
@@ -14,7 +14,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-IN_PROCESS=(srtp srtp_burst esp mp media datapath mix rekey)
+IN_PROCESS=(srtp srtp_burst esp mp media codec datapath mix rekey)
 DAEMON=(conf mp_daemon)
 usage() {
     sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
@@ -64,6 +64,8 @@ cmd_for() {
         mp)       echo "${pin[*]} $B/mp/bench_mp" ;;
         media)    if [ $quick = 1 ]; then echo "${pin[*]} $B/media/bench_media 0.1"
                   else echo "${pin[*]} $B/media/bench_media 0.4"; fi ;;
+        codec)    if [ $quick = 1 ]; then echo "${pin[*]} $B/media/bench_codec --quick"
+                  else echo "${pin[*]} $B/media/bench_codec"; fi ;;
         datapath) echo "$B/datapath/bench_datapath -l $cpu --no-pci --file-prefix mxpbench" \
                        "--huge-unlink --log-level lib.eal:warning -- $([ $quick = 1 ] && echo --quick)" ;;
         mix)      echo "$B/mix/bench_mix -l $cpu --no-pci --file-prefix mxpbench --huge-unlink" \

@@ -22,8 +22,10 @@ static const struct codec_info codecs[MXP_MEDIA_CODEC_COUNT] = {
 	[MXP_MEDIA_CODEC_L16_16K] = {"L16", 16000, 16000},
 };
 
-/* Frame codecs: the built-in tables (none until their files land) and plugins. */
-static const struct mxp_media_codec_ops *frame_ops[MXP_MEDIA_CODEC_COUNT];
+/* Frame codecs: the built-in tables and the plugins registered at start. */
+static const struct mxp_media_codec_ops *frame_ops[MXP_MEDIA_CODEC_COUNT] = {
+	[MXP_MEDIA_CODEC_OPUS] = &mxp_media_opus_ops,
+};
 
 const struct mxp_media_codec_ops *
 mxp_media_codec_ops(enum mxp_media_codec c)
