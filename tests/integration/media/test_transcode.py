@@ -1,0 +1,102 @@
+"""Opus and G.711 in one mix conference through the real daemon: a two-leg conference is a
+transcoder. A WebRTC-like participant sends Opus encoded by ffmpeg's libopus (a 500 Hz tone,
+20 ms packets, then 60 ms packets), a phone sends PCMU (1 kHz). Each must hear the other's
+tone in its own codec and not its own: the Opus the mixer sends is decoded by ffmpeg's own
+Opus decoder (not libopus), the PCMU by ffmpeg's mu-law decoder. The mixer's Opus stream
+uses the negotiated dynamic payload type and 48 kHz timestamps; show leg reports the codec."""
+import json
+import math
+import os
+
+import mxcodecs as cdx
+import mxplab
+from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4
+
+SECONDS = 4
+F_OPUS, F_PCMU = 500.0, 1000.0
+# ffmpeg's sine source is at 1/8 of full scale, halved: amplitude 2048, Goertzel power
+# (2048 / 2)^2
+SENT_DB = 20 * math.log10(1024)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def test():
+    with Lab("transcode") as lab:
+        conf = lab.conf_create("mode", "mix")
+        phone = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6000",
+                             "codec", "PCMU/8000", "--json")
+        web = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6002",
+                           "codec", "opus/48000:111", "fmtp", "useinbandfec=1;usedtx=0",
+                           "--json")
+        # bad input: refused with a clear message, nothing created
+        r = lab.ctl("leg", "add", str(conf), "plain", "codec", "opus/8000", check_rc=False)
+        check(r.returncode != 0 and "not supported" in r.stderr,
+              "opus/8000 refused: %s" % r.stderr.strip())
+        r = lab.ctl("leg", "add", str(conf), "plain", "codec", "opus/48000", "fmtp",
+                    "maxaveragebitrate=1", check_rc=False)
+        check(r.returncode != 0 and "maxaveragebitrate" in r.stderr,
+              "a bad fmtp value is named: %s" % r.stderr.strip())
+
+        # the participants' media: ffmpeg encodes, half of the Opus in 60 ms packets
+        op20 = cdx.opus_encode_tone(os.path.join(lab.dir, "a.opus"), F_OPUS, SECONDS / 2, frame_ms=20)
+        op60 = cdx.opus_encode_tone(os.path.join(lab.dir, "b.opus"), F_OPUS, SECONDS / 2, frame_ms=60)
+        opus = op20 + op60
+        ul = cdx.mulaw_encode_tone(F_PCMU, SECONDS)
+        pcmu = [ul[i:i + 160] for i in range(0, len(ul) - 159, 160)]
+        spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 400, "parts": [
+            {"port": 6000, "dport": phone["local_port"], "pt": 0, "ssrc": 0x1111,
+             "payloads": [p.hex() for p in pcmu], "ts_step": [160] * len(pcmu),
+             "interval_ms": [20] * len(pcmu)},
+            {"port": 6002, "dport": web["local_port"], "pt": 111, "ssrc": 0x2222,
+             "payloads": [p.hex() for p in opus],
+             "ts_step": [cdx.opus_samples(p) for p in opus],
+             "interval_ms": [cdx.opus_samples(p) / 48.0 for p in opus]}]}
+        sp, out = os.path.join(lab.dir, "spec.json"), os.path.join(lab.dir, "out.json")
+        json.dump(spec, open(sp, "w"))
+        lab.ns_run(["/usr/bin/python3", os.path.join(HERE, "rtp_peer.py"), sp, out], timeout=60)
+        got = json.load(open(out))
+
+        # the phone hears the Opus participant in PCMU
+        rx = got["6000"]
+        check(len(rx) > 40 * SECONDS and all(p[0] == 0 for p in rx),
+              "the phone received %d PCMU packets" % len(rx))
+        ulaw = b"".join(bytes.fromhex(p[4]) for p in sorted(rx, key=lambda p: p[1]))
+        path = os.path.join(lab.dir, "phone.ul")
+        open(path, "wb").write(ulaw)
+        x = cdx.ffmpeg_decode(path, 8000, fmt="mulaw", in_rate=8000)
+        x = x[len(x) // 4:]
+        a, b = cdx.tone_db(x, F_OPUS, 8000), cdx.tone_db(x, F_PCMU, 8000)
+        check(abs(a - SENT_DB) < 6 and a - b > 30, "the phone hears the Opus tone (%.0f dB, sent "
+              "at %.0f) and not its own (%.0f dB)" % (a, SENT_DB, b))
+
+        # the WebRTC participant hears the phone in Opus, PT 111, 48 kHz timestamps
+        rx = sorted(got["6002"], key=lambda p: p[1])
+        check(len(rx) > 40 * SECONDS and all(p[0] == 111 for p in rx),
+              "the Opus participant received %d packets on payload type 111" % len(rx))
+        steps = {(rx[i + 1][2] - rx[i][2]) % (1 << 32) for i in range(len(rx) - 1)
+                 if rx[i + 1][1] == (rx[i][1] + 1) & 0xFFFF}
+        check(steps == {960}, "Opus timestamps advance 960 a packet (48 kHz clock): %s" % steps)
+        pk = [bytes.fromhex(p[4]) for p in rx]
+        check(all(cdx.opus_samples(p) == 960 for p in pk), "every Opus packet is 20 ms")
+        path = os.path.join(lab.dir, "web.opus")
+        cdx.ogg_opus_write(path, pk, [960] * len(pk))
+        y = cdx.ffmpeg_decode(path, 16000, codec="opus")
+        y = y[len(y) // 4:]
+        a, b = cdx.tone_db(y, F_PCMU, 16000), cdx.tone_db(y, F_OPUS, 16000)
+        check(abs(a - SENT_DB) < 6 and a - b > 30, "the Opus participant hears the phone's tone "
+              "(%.0f dB), decoded by ffmpeg's own Opus decoder, and not its own (%.0f dB)"
+              % (a, b))
+
+        leg = lab.ctl_json("show", "leg", str(web["id"]))
+        check(leg["codec"] == "opus" and leg["codec_pt"] == 111 and leg["codec_clock"] == 48000,
+              "show leg: %s/%s on %s" % (leg["codec"], leg["codec_clock"], leg["codec_pt"]))
+        check("useinbandfec=1" in leg["fmtp"], "show leg: fmtp %s" % leg["fmtp"])
+        check(leg["rx_packets"] == len(opus) and leg["late"] == 0,
+              "all %d Opus packets (20 and 60 ms) accepted, none late (%d, %d late)"
+              % (len(opus), leg["rx_packets"], leg["late"]))
+        text = lab.ctl("show", "leg", str(web["id"])).stdout
+        check("codec    opus/48000, payload type 111" in text, "show leg text names the codec")
+        check(lab.stop() == 0, "clean exit")
+
+
+mxplab.main(test)
