@@ -232,6 +232,43 @@ events_record(struct mp_leg *l, const struct mxp_mp_cmd *c, uint8_t mask,
 	l->rid = c->events_rid;
 }
 
+/*
+ * The codecs of an m= line's dynamic payload types (a=rtpmap, a=fmtp) for lib/conf: AMR,
+ * AMR-WB, Opus, plugin codecs, with their parameters. Encodings the mixer does not decode
+ * (telephone-event, CN, others) are left out. 0, or an H.248 code with text in t: 449 for
+ * parameters the codec refuses (crc=1, a bad mode-set...).
+ */
+static unsigned int
+sdp_codecs(const struct mxp_sdp *sd, struct mxp_leg_params *lp, char *t, size_t tl)
+{
+	lp->n_codecs = 0;
+	for (uint8_t i = 0; i < sd->nrtpmap && lp->n_codecs < MXP_CONF_MAX_PT; i++) {
+		const struct mxp_sdp_rtpmap *m = &sd->rtpmap[i];
+		char name[32];
+		snprintf(name, sizeof(name), "%.*s", (int)(m->encoding.len < 31 ? m->encoding.len : 31),
+			 m->encoding.p);
+		enum mxp_media_codec c = mxp_media_codec_from_name(name, m->clock);
+		if (!mxp_media_codec_is_frame(c))
+			continue;
+		char fmtp[256] = "";
+		for (uint8_t k = 0; k < sd->nfmtp; k++)
+			if (sd->fmtp[k].pt == m->pt)
+				snprintf(fmtp, sizeof(fmtp), "%.*s",
+					 (int)(sd->fmtp[k].params.len < 255 ? sd->fmtp[k].params.len : 255),
+					 sd->fmtp[k].params.p);
+		struct mxp_leg_codec *lc = &lp->codecs[lp->n_codecs];
+		char err[120];
+		if (mxp_media_fmtp_parse(c, fmtp, &lc->fmtp, err, sizeof(err)) != 0) {
+			snprintf(t, tl, "a=fmtp:%u: %.120s", m->pt, err);
+			return MXP_MP_E_BAD_VALUE;
+		}
+		lc->pt = m->pt;
+		lc->codec = (uint8_t)c;
+		lp->n_codecs++;
+	}
+	return 0;
+}
+
 /* Remember the media description of a leg (payload types, rtpmap, ptime) for audits. */
 static void
 media_record(struct mp_leg *l, const struct mxp_sdp *sd)
@@ -275,6 +312,25 @@ media_apply(struct mxp_sdp *sd, const struct mp_leg *l)
 	}
 }
 
+/* The a=fmtp of what the leg receives from the MRFP (a frame codec's parameters as the
+ * MRFP uses them), in place of the one the request had for that payload type. */
+static void
+sdp_set_fmtp(struct mxp_sdp *sd, const struct mxp_leg_info *li)
+{
+	if (!mxp_media_codec_is_frame((enum mxp_media_codec)li->codec))
+		return;
+	uint8_t k = 0;
+	while (k < sd->nfmtp && sd->fmtp[k].pt != li->codec_pt)
+		k++;
+	if (k == sd->nfmtp) {
+		if (k == MXP_SDP_PT_MAX)
+			return;
+		sd->nfmtp++;
+	}
+	sd->fmtp[k].pt = li->codec_pt;
+	sd->fmtp[k].params = mxp_mp_str_c(li->fmtp);
+}
+
 static const char *
 sdp_text(const struct mxp_sdp *sd)
 {
@@ -307,6 +363,8 @@ leg_sdp(const struct mxp_leg_info *li, const struct mp_leg *l, bool local)
 		sd.port = local ? li->local_port : li->remote_port;
 	}
 	media_apply(&sd, l);
+	if (local)
+		sdp_set_fmtp(&sd, li);
 	return sdp_text(&sd);
 }
 
@@ -347,6 +405,7 @@ add_reply_sdp(const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct m
 		sd.npts = 1;
 		sd.pts[0] = 0;
 	}
+	sdp_set_fmtp(&sd, li);
 	/* The MRFC knows the keys it gave: they are not sent back (fewer keys on the wire). A
 	 * key the MRFP generated is the MRFC's only way to learn it. */
 	sd.ncrypto = 0;
@@ -557,6 +616,9 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 		lp.n_pt = media->npts;
 		memcpy(lp.pt, media->pts, media->npts);
 		lp.event_pt = sdp_event_pt(media);
+		unsigned int code = sdp_codecs(media, &lp, t, sizeof(t));
+		if (code != 0)
+			return mp_cmd_error(rc, code, "%s", t);
 	}
 	lp.mode = MXP_SM_SENDRECV;
 	if (st->mode != MXP_MP_MODE_UNSET && mode_from_mp(st->mode, &lp.mode) != 0)

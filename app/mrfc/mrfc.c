@@ -467,6 +467,9 @@ static char sdp_local[LEGS_MAX][512], sdp_remote[LEGS_MAX][512];
 static char crypto_l[LEGS_MAX][160], crypto_r[LEGS_MAX][160];
 
 static unsigned int sdp_event_pt; /* add dtmf=PT: offer telephone-event/8000 on PT */
+/* add codec=NAME/CLOCK:PT [fmtp=PARAMS]: a dynamic payload type (AMR-WB/16000:96) */
+static char sdp_codec[32], sdp_fmtp[200];
+static unsigned int sdp_codec_clock, sdp_codec_pt;
 
 static int
 build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, unsigned int pt,
@@ -494,6 +497,16 @@ build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, 
 		sd.rtpmap[0].pt = (uint8_t)pt;
 		sd.rtpmap[0].encoding = mxp_mp_str_c(pt == 0 ? "PCMU" : "PCMA");
 		sd.rtpmap[0].clock = 8000;
+	} else if (sdp_codec[0] != '\0' && pt == sdp_codec_pt) {
+		sd.nrtpmap = 1;
+		sd.rtpmap[0].pt = (uint8_t)pt;
+		sd.rtpmap[0].encoding = mxp_mp_str_c(sdp_codec);
+		sd.rtpmap[0].clock = sdp_codec_clock;
+		if (sdp_fmtp[0] != '\0') {
+			sd.nfmtp = 1;
+			sd.fmtp[0].pt = (uint8_t)pt;
+			sd.fmtp[0].params = mxp_mp_str_c(sdp_fmtp);
+		}
 	}
 	if (sdp_event_pt) {
 		sd.pts[sd.npts++] = (uint8_t)sdp_event_pt;
@@ -563,7 +576,8 @@ static int
 cmd_add(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
-					   "strict", "keygroup", "plainrtp", "events", "keys", "dtmf", NULL };
+					   "strict", "keygroup", "plainrtp", "events", "keys", "dtmf",
+					   "codec", "fmtp", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	/* events=on (authfail, keylimit), off, or a list: authfail,keylimit,ssrc,dtmf */
@@ -610,6 +624,23 @@ cmd_add(struct session *s, const struct kv *kv)
 	}
 	unsigned int n = (unsigned int)strtoul(kv_get(kv, "legs", "1"), NULL, 10);
 	unsigned int pt = (unsigned int)strtoul(kv_get(kv, "pt", "0"), NULL, 10);
+	const char *codec = kv_get(kv, "codec", NULL);
+	sdp_codec[0] = sdp_fmtp[0] = '\0';
+	if (codec != NULL) {
+		int used = 0;
+		if (sscanf(codec, "%31[^/]/%u:%u%n", sdp_codec, &sdp_codec_clock, &sdp_codec_pt,
+			   &used) != 3 || codec[used] != '\0' || sdp_codec_pt < 96 ||
+		    sdp_codec_pt > 127) {
+			fprintf(stderr, "mrfc add: codec=%s: expected NAME/CLOCK:PT with a dynamic "
+				"payload type, e.g. AMR-WB/16000:96\n", codec);
+			return 1;
+		}
+		pt = sdp_codec_pt;
+		snprintf(sdp_fmtp, sizeof(sdp_fmtp), "%s", kv_get(kv, "fmtp", ""));
+	} else if (kv_get(kv, "fmtp", NULL) != NULL) {
+		fprintf(stderr, "mrfc add: fmtp= goes with codec=\n");
+		return 1;
+	}
 	unsigned int mki = (unsigned int)strtoul(kv_get(kv, "mki", "1"), NULL, 10);
 	const struct mrfc_suite *suite = mrfc_suite_find(kv_get(kv, "suite",
 								"AES_CM_128_HMAC_SHA1_80"));
