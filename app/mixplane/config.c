@@ -229,7 +229,8 @@ static int
 load_global(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 {
 	static const char *const keys[] = { "socket", "workers", "mbufs", "mbuf_cache", "mbuf_size",
-					    "rx_desc", "tx_desc", "ctl_ring", "log_level", NULL };
+					    "rx_desc", "tx_desc", "ctl_ring", "log_level",
+					    "codec_plugins", NULL };
 	const char *s = "mixplane", *v;
 	uint32_t x;
 
@@ -245,6 +246,21 @@ load_global(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 			return fail(e, s, "socket", "path longer than %zu characters",
 				    sizeof(c->socket) - 1);
 		snprintf(c->socket, sizeof(c->socket), "%s", v);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "codec_plugins"))) {
+		char buf[1024];
+		snprintf(buf, sizeof(buf), "%s", v);
+		char *save, *tok;
+		for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+			if (c->nb_codec_plugins == RTE_DIM(c->codec_plugins))
+				return fail(e, s, "codec_plugins", "at most %zu plugins",
+					    RTE_DIM(c->codec_plugins));
+			if (tok[0] != '/' || strlen(tok) >= sizeof(c->codec_plugins[0]))
+				return fail(e, s, "codec_plugins", "'%s' is not an absolute path "
+					    "(shorter than %zu)", tok, sizeof(c->codec_plugins[0]));
+			snprintf(c->codec_plugins[c->nb_codec_plugins++],
+				 sizeof(c->codec_plugins[0]), "%s", tok);
+		}
 	}
 	if ((v = rte_cfgfile_get_entry(cf, s, "workers"))) {
 		r = parse_lcores(v, c->worker_lcores, MXP_MAX_WORKERS, &c->nb_worker_lcores);

@@ -346,8 +346,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 2;
 	}
+	if (mxp_codec_plugins_load(&mxp.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 2;
+	}
 	if (check_only) {
-		printf("%s: configuration OK: %u port(s)\n", cfg_path, mxp.cfg.nb_ports);
+		printf("%s: configuration OK: %u port(s)%s\n", cfg_path, mxp.cfg.nb_ports,
+		       mxp.cfg.nb_codec_plugins ? ", codec plugins loaded" : "");
 		return 0;
 	}
 

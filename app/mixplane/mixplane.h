@@ -62,6 +62,9 @@ struct mxp_mp_cfg {
 struct mxp_cfg {
 	char path[4096];
 	char socket[108];        /**< control socket path (sun_path size) */
+	/** codec plugins: shared libraries loaded at start (absolute paths) */
+	char codec_plugins[2][256];
+	unsigned int nb_codec_plugins;
 	unsigned int worker_lcores[MXP_MAX_WORKERS];
 	unsigned int nb_worker_lcores;   /**< 0: every EAL lcore except the main one */
 	uint32_t mbufs;
@@ -84,6 +87,8 @@ struct mxp_cfg {
  * key and what is wrong, and -EINVAL (or -errno for I/O) is returned.
  */
 int mxp_cfg_load(const char *path, struct mxp_cfg *cfg, char *err, size_t errlen);
+/** Load and register the codec plugins of the configuration (codec_plugins.c). */
+int mxp_codec_plugins_load(const struct mxp_cfg *cfg, char *err, size_t errlen);
 
 /* ---- neighbours (neigh.c) ----------------------------------------------------------- */
 

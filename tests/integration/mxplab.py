@@ -99,7 +99,7 @@ class Lab:
 
     def __init__(self, name="basic", ipv6=True, extra_config="", port_extra="",
                  lcores="0,1", tx_csum_off=True, workers=1, mp=False, mp_extra="",
-                 mp_alg="aes-gcm-128", mp_udp=False, pmd="af_packet"):
+                 mp_alg="aes-gcm-128", mp_udp=False, pmd="af_packet", global_extra=""):
         tag = "%d" % (os.getpid() % 100000)
         self.ns = "mxt%s" % tag
         self.veth_d = "mxd%s" % tag     # daemon side, root namespace
@@ -111,6 +111,7 @@ class Lab:
         self.log = os.path.join(self.dir, "mixplane.log")
         self.ipv6 = ipv6
         self.extra_config = extra_config
+        self.global_extra = global_extra  # more keys of [mixplane]
         self.port_extra = port_extra
         self.lcores = lcores
         self.workers = workers
@@ -185,8 +186,8 @@ class Lab:
         port += "gateway4 = %s\n" % KERNEL_IP4
         port += self.port_extra
         return ("[mixplane]\nsocket = %s\nmbufs = 8191\nmbuf_size = 16384\nrx_desc = 512\n"
-                "tx_desc = 512\n\n%s\n%s"
-                % (self.sock, port, self.extra_config))
+                "tx_desc = 512\n%s\n%s\n%s"
+                % (self.sock, self.global_extra, port, self.extra_config))
 
     def eal_args(self):
         if self.workers > 1:
