@@ -843,6 +843,115 @@ MXP_TEST(amr_encoder_dtx)
 		}
 }
 
+/*
+ * Worker functions must not allocate: count the allocator's entries. Plain builds: this
+ * binary's malloc, calloc and realloc interpose glibc's (for the libraries too) and
+ * forward to it; under AddressSanitizer, its allocation hook counts instead.
+ */
+static long allocs;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define AMR_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AMR_TEST_ASAN 1
+#endif
+#endif
+
+#ifdef AMR_TEST_ASAN
+int __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
+					      void (*f)(const volatile void *));
+
+static void
+count_alloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	allocs++;
+}
+
+static void
+count_free(const volatile void *p)
+{
+	(void)p;
+}
+
+static void
+alloc_count_start(void)
+{
+	static bool done;
+	if (!done) /* both hooks: the runtime refuses a NULL one */
+		__sanitizer_install_malloc_and_free_hooks(count_alloc, count_free);
+	done = true;
+}
+#else
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t m);
+extern void *__libc_realloc(void *p, size_t n);
+
+void *malloc(size_t n);
+void *calloc(size_t n, size_t m);
+void *realloc(void *p, size_t n);
+
+void *
+malloc(size_t n)
+{
+	allocs++;
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t n, size_t m)
+{
+	allocs++;
+	return __libc_calloc(n, m);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	allocs++;
+	return __libc_realloc(p, n);
+}
+
+static void
+alloc_count_start(void)
+{
+}
+#endif
+
+MXP_TEST(amr_worker_functions_do_not_allocate)
+{
+	static int16_t x[6 * 320], y[6 * 320];
+	uint8_t pl[512];
+	alloc_count_start();
+	for (int wb = 0; wb < 2; wb++) {
+		const struct mxp_media_codec_ops *o = ops_of(wb);
+		unsigned spf = wb ? 320 : 160;
+		struct mxp_media_fmtp f = fmtp(wb, "");
+		long before = allocs;
+		void *e = o->enc_create(&f, 120), *d = o->dec_create(&f);
+		MXP_CHECK(t, allocs > before); /* the counter sees the libraries' allocations */
+		before = allocs;
+		for (int i = 0; i < 40; i++) {
+			tu_speechlike(x, 6 * spf, wb ? 16000 : 8000, (uint32_t)i + 1);
+			if (i >= 20)
+				memset(x, 0, sizeof(x)); /* DTX too */
+			o->enc_request(e, i % 9);
+			int n = o->encode(e, x, 6 * spf, pl, sizeof(pl));
+			if (n > 0) {
+				o->duration(&f, pl, (unsigned)n);
+				o->decode(d, pl, (unsigned)n, y, 6 * spf, NULL);
+			} else {
+				o->conceal(d, y, 6 * spf);
+			}
+		}
+		MXP_CHECK_EQ(t, allocs - before, 0);
+		o->enc_destroy(e);
+		o->dec_destroy(d);
+	}
+}
+
 /* ---- ffmpeg interoperability ---- */
 
 /* Peak frequency on a 50 Hz grid (Goertzel) of n samples at fs. */
@@ -1037,6 +1146,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(amr_fmtp_parse_format),
 	MXP_CASE(amr_encoder_modes_and_cmr),
 	MXP_CASE(amr_encoder_dtx),
+	MXP_CASE(amr_worker_functions_do_not_allocate),
 	MXP_CASE(amr_ffmpeg_decodes_our_encoder_every_mode),
 	MXP_CASE(amr_our_decoder_matches_ffmpeg),
 };
