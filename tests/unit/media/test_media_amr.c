@@ -11,6 +11,10 @@
 #include "media_test_util.h"
 #include "amr_payload.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <opencore-amrnb/interf_dec.h>
 #include <opencore-amrnb/interf_enc.h>
 #include <opencore-amrwb/dec_if.h>
@@ -1137,6 +1141,107 @@ MXP_TEST(amr_our_decoder_matches_ffmpeg)
 	}
 }
 
+MXP_TEST(amr_ffmpeg_rtp_packetizer_to_our_decoder)
+{
+	/* ffmpeg's RTP muxer (rtpenc_amr: octet-aligned, RFC 3267/4867) packetizes the storage
+	 * file of our encoder's frames ("-c copy", up to 3 frames a packet by -max_delay); the
+	 * payloads arrive on a UDP socket here and go through our parser and decoder: the
+	 * frames' bits are the file's, our packer makes the same bytes from them, and the PCM
+	 * is the library's own decoding of them. */
+	static int16_t y[9 * SEG_NF * 320], ref[9 * SEG_NF * 320];
+	for (int wb = 0; wb < 2; wb++) {
+		const struct ffrun *R = ff_run(wb);
+		const struct mxp_media_codec_ops *o = ops_of(wb);
+		unsigned spf = wb ? 320 : 160;
+		if (!MXP_CHECK(t, R->ok))
+			continue;
+		int sk = socket(AF_INET, SOCK_DGRAM, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		socklen_t al = sizeof(a);
+		int rb = 4 << 20;
+		setsockopt(sk, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+		if (!MXP_CHECK(t, sk >= 0 && bind(sk, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+				       getsockname(sk, (struct sockaddr *)&a, &al) == 0)) {
+			close(sk);
+			continue;
+		}
+		unsigned port = ntohs(a.sin_port);
+		char args[512];
+		snprintf(args, sizeof(args),
+			 "-i %s/t%d.amr -c copy -max_delay 50000 -f rtp "
+			 "'rtp://127.0.0.1:%u?rtcpport=%u' >/dev/null", tu_tmpdir(), wb, port, port);
+		if (!MXP_CHECK(t, tu_ffmpeg(args) == 0)) {
+			close(sk);
+			continue;
+		}
+		struct mxp_media_fmtp f = fmtp(wb, "octet-align=1");
+		void *d = o->dec_create(&f);
+		unsigned pkts = 0, frames = 0, out = 0, bad = 0, multi = 0;
+		uint16_t seq = 0;
+		uint8_t b[2048];
+		ssize_t n;
+		while ((n = recv(sk, b, sizeof(b), MSG_DONTWAIT)) > 0) {
+			if (n < 12 || (b[1] >= 200 && b[1] <= 204))
+				continue; /* RTCP */
+			unsigned h = 12 + 4 * (b[0] & 15u);
+			if ((b[0] & 0x10) && (size_t)n >= h + 4)
+				h += 4 + 4 * (unsigned)(b[h + 2] << 8 | b[h + 3]);
+			uint16_t sq = (uint16_t)(b[2] << 8 | b[3]);
+			bad += pkts > 0 && sq != (uint16_t)(seq + 1); /* none lost or reordered */
+			seq = sq;
+			pkts++;
+			if ((size_t)n <= h) {
+				bad++;
+				continue;
+			}
+			const uint8_t *pl = b + h;
+			unsigned len = (unsigned)n - h;
+			struct amr_toc toc;
+			int dur = o->duration(&f, pl, len);
+			if (dur <= 0 || amr_parse(wb, true, pl, len, &toc) != 0) {
+				bad++;
+				continue;
+			}
+			multi += toc.n > 1;
+			struct amr_pack_frame pf[AMR_MAX_FRAMES];
+			unsigned i;
+			for (i = 0; i < toc.n && frames < R->nsf; i++, frames++) {
+				uint8_t bits[AMR_MAX_FRAME_BYTES];
+				amr_frame_bits(pl, len, &toc.f[i], bits);
+				bad += toc.f[i].ft != R->sf[frames][0] >> 3 || toc.f[i].q != 1 ||
+				       memcmp(bits, R->sf[frames] + 1, (toc.f[i].bits + 7u) / 8) != 0;
+				pf[i] = (struct amr_pack_frame){toc.f[i].ft, 1, R->sf[frames] + 1};
+			}
+			/* our packer makes ffmpeg's bytes from the same frames */
+			uint8_t re[512];
+			bad += i != toc.n ||
+			       amr_pack(wb, true, toc.cmr, pf, toc.n, re, sizeof(re)) != (int)len ||
+			       memcmp(re, pl, len) != 0;
+			int r = o->decode(d, pl, len, y + out, 6 * spf, NULL);
+			bad += r != dur;
+			if (r > 0)
+				out += (unsigned)r;
+		}
+		close(sk);
+		o->dec_destroy(d);
+		printf("#   %s: ffmpeg sent %u RTP packets, %u frames (%u packets of 2 or more)\n",
+		       wb ? "AMR-WB" : "AMR", pkts, frames, multi);
+		MXP_CHECK_EQ(t, bad, 0);
+		/* ffmpeg's muxer does not flush the frames it holds at the end: the last
+		 * packet (up to 3 frames) is never sent */
+		MXP_CHECK(t, frames <= R->nsf && frames + 3 >= R->nsf);
+		MXP_CHECK(t, multi > 0);
+		MXP_CHECK_EQ(t, out, frames * spf);
+		uint8_t(*sf)[64] = malloc(sizeof(R->sf));
+		memcpy(sf, R->sf, sizeof(R->sf));
+		lib_decode_all(wb, sf, frames, ref);
+		free(sf);
+		if (out == frames * spf && frames > 0)
+			MXP_CHECK_MEM(t, y, ref, out * 2);
+	}
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(amr_payload_hand_built_vectors),
 	MXP_CASE(amr_payload_every_frame_type),
@@ -1149,6 +1254,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(amr_worker_functions_do_not_allocate),
 	MXP_CASE(amr_ffmpeg_decodes_our_encoder_every_mode),
 	MXP_CASE(amr_our_decoder_matches_ffmpeg),
+	MXP_CASE(amr_ffmpeg_rtp_packetizer_to_our_decoder),
 };
 
 int
