@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the RFC 4867 payload parser and the AMR / AMR-WB decoders. Input: one
- * byte of flags (bit 0: AMR-WB, bit 1: octet-aligned), then the RTP payload (exactly
- * sized: ASan sees any read beyond it). Checks:
+ * byte of flags (bit 0: AMR-WB, bit 1: octet-aligned, bit 2: fmtp text instead), then the
+ * RTP payload (exactly sized: ASan sees any read beyond it). Checks:
  *  - duration() and decode() agree: both reject, or decode writes duration samples;
  *  - a parsed payload repacked by amr_pack() parses to the same table of contents and the
- *    same speech bits, and has the same length (only padding / reserved bits may differ).
+ *    same speech bits, and has the same length (only padding / reserved bits may differ);
+ *  - fmtp text (bit 2): what parses formats to text that parses and formats the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dec[sel] = o->dec_create(&fm[sel]);
 		if (dec[sel] == NULL)
 			abort();
+	}
+	if (data[0] & 4) {
+		char *txt = malloc(size), err[96] = "", a[256], b[256];
+		struct mxp_media_fmtp f1, f2;
+		memcpy(txt, data + 1, size - 1);
+		txt[size - 1] = '\0';
+		memset(&f1, 0, sizeof(f1));
+		memset(&f2, 0, sizeof(f2));
+		if (o->fmtp_parse(txt, &f1, err, sizeof(err)) == 0) {
+			int na = o->fmtp_format(&f1, a, sizeof(a));
+			if (na < 0 || (size_t)na >= sizeof(a) ||
+			    o->fmtp_parse(a, &f2, err, sizeof(err)) != 0 ||
+			    o->fmtp_format(&f2, b, sizeof(b)) != na || strcmp(a, b) != 0)
+				abort();
+		} else if (err[0] == '\0') {
+			abort(); /* a refusal says why */
+		}
+		free(txt);
+		return 0;
 	}
 	size_t len = size - 1;
 	uint8_t *pl = malloc(len ? len : 1);
