@@ -221,6 +221,14 @@ MXP_TEST(amr_payload_hand_built_vectors)
 		{true, false, "2fff7c", 2, 3, 15, 1},
 		/* CMR 7, NO_DATA with Q = 0: 0111 0 1111 0 */
 		{false, false, "77 80", 7, 1, 15, 0},
+		/* AMR 4.75 (FT 0, 95 bits, all ones): 1111 0 0000 1 + 95 x 1 + 7 pad;
+		 * octet-aligned: the frame's last octet is 7 ones and a padding bit */
+		{false, false, "f07f ffffffffffffffffffffff 80", 15, 1, 0, 1},
+		{false, true, "f004 ffffffffffffffffffffff fe", 15, 1, 0, 1},
+		/* CMR 0; SID (all ones), NO_DATA, 4.75 damaged (Q = 0, all ones):
+		 * 0000 110001 111111 000000, 39 + 95 ones, 4 pad */
+		{false, false, "0c7f03 ffffffffffffffffffffffffffffffff f0", 0, 3, 8, 1},
+		{false, true, "00c4fc00 fffffffffe ffffffffffffffffffffff fe", 0, 3, 8, 1},
 	};
 	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		uint8_t pl[64], re[64];
