@@ -1167,6 +1167,9 @@ MXP_TEST(amr_ffmpeg_rtp_packetizer_to_our_decoder)
 		struct sockaddr_in a = {.sin_family = AF_INET,
 					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		socklen_t al = sizeof(a);
+		/* ffmpeg sends as fast as it can (< 150 packets of < 200 bytes) before the test
+		 * reads any: the kernel caps the buffer at rmem_max (doubled), 416 KB by
+		 * default, enough for them; a drop would show as a sequence gap */
 		int rb = 4 << 20;
 		setsockopt(sk, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
 		if (!MXP_CHECK(t, sk >= 0 && bind(sk, (struct sockaddr *)&a, sizeof(a)) == 0 &&
