@@ -24,6 +24,8 @@ static const struct codec_info codecs[MXP_MEDIA_CODEC_COUNT] = {
 
 /* Frame codecs: the built-in tables and the plugins registered at start. */
 static const struct mxp_media_codec_ops *frame_ops[MXP_MEDIA_CODEC_COUNT] = {
+	[MXP_MEDIA_CODEC_AMR] = &mxp_media_amr_ops,
+	[MXP_MEDIA_CODEC_AMR_WB] = &mxp_media_amrwb_ops,
 	[MXP_MEDIA_CODEC_OPUS] = &mxp_media_opus_ops,
 };
 
