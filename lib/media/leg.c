@@ -1105,9 +1105,17 @@ frame_decode(struct mxp_media_leg *l, const struct jb_pkt *pk, int16_t *pcm, uns
 	unsigned n = (unsigned)((int64_t)d * x->ops->rate / x->ops->clock);
 	if (n > cap)
 		n = cap;
-	int got = x->ops->decode(x->dec, pl, pk->len, pcm, cap, &leg_xtab(l)->info);
+	struct leg_xtab *xt = leg_xtab(l);
+	int8_t cmr = xt->info.cmr;
+	int got = x->ops->decode(x->dec, pl, pk->len, pcm, cap, &xt->info);
 	if (got < 0)
 		got = 0;
+	/* A codec mode request (AMR CMR): the mode the participant wants to receive. The
+	 * encoder of its private mix honours it (within its mode-set and change rules). */
+	struct mxp_media_coder *pe = xt->priv_enc;
+	if (xt->info.cmr != cmr && xt->info.cmr >= 0 && pe != NULL && pe->x != NULL &&
+	    pe->x->enc_request != NULL)
+		pe->x->enc_request(pe->xs, xt->info.cmr);
 	if ((unsigned)got < n)
 		memset(pcm + got, 0, (n - (unsigned)got) * sizeof(*pcm));
 	*ts = d;

@@ -161,3 +161,39 @@ def tone_db(x, f, rate, block=None):
     block = block or rate // 4
     blocks = [x[i:i + block] for i in range(0, len(x) - block + 1, block)] or [x]
     return 10 * math.log10(sum(goertzel(b, f, rate) for b in blocks) / len(blocks) + 1e-12)
+
+
+class AmrWbEncoder:
+    """vo-amrwbenc through ctypes (the library itself, not lib/media's wrapper): 20 ms of
+    16 kHz PCM -> one frame in storage format (header byte FT<<3|Q<<2, speech bits)."""
+
+    def __init__(self, dtx=False):
+        import ctypes
+        self.ct = ctypes
+        self.lib = ctypes.CDLL("libvo-amrwbenc.so.0")
+        self.lib.E_IF_init.restype = ctypes.c_void_p
+        self.lib.E_IF_encode.argtypes = [ctypes.c_void_p, ctypes.c_int,
+                                         ctypes.POINTER(ctypes.c_short),
+                                         ctypes.POINTER(ctypes.c_ubyte), ctypes.c_int]
+        self.lib.E_IF_exit.argtypes = [ctypes.c_void_p]
+        self.st = self.lib.E_IF_init()
+        self.dtx = 1 if dtx else 0
+
+    def encode(self, pcm, mode):
+        ct = self.ct
+        buf = (ct.c_short * 320)(*pcm)
+        out = (ct.c_ubyte * 64)()
+        n = self.lib.E_IF_encode(self.st, mode, buf, out, self.dtx)
+        return bytes(out[:n])
+
+    def close(self):
+        self.lib.E_IF_exit(self.st)
+
+
+def amr_storage_to_octet_aligned(frames, cmr=15):
+    """Storage-format frames -> one RFC 4867 octet-aligned payload: CMR byte, ToC bytes
+    (F set on all but the last), the frames' speech bytes."""
+    toc = bytearray()
+    for i, f in enumerate(frames):
+        toc.append((f[0] & 0x7C) | (0x80 if i < len(frames) - 1 else 0))
+    return bytes([cmr << 4]) + bytes(toc) + b"".join(f[1:] for f in frames)
