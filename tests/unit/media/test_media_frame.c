@@ -423,11 +423,89 @@ MXP_TEST(talker_private_stream_uses_leg_encoder)
 	MXP_CHECK_EQ(t, sim_bufs_live, 0);
 }
 
+/* A re-INVITE: the participant moves from PCMU (PT 0) to the frame codec (PT 96) mid-call,
+ * same SSRC, a clock of the new codec's; the leg follows without a click. */
+MXP_TEST(payload_type_switch_without_click)
+{
+	void *dec;
+	struct mxp_media_coder enc;
+	struct mxp_media_leg *leg = xf_leg(&dec, &enc, 3);
+	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 16000};
+	uint64_t now = 1000000;
+	struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
+	if (!MXP_CHECK(t, leg != NULL && m != NULL && mxp_media_mixer_leg_add(m, leg) == 0))
+		return;
+	const double f = 300, amp = 8000;
+	const unsigned ticks = 150, sw = 75;
+	int16_t *y = calloc(ticks * 320, sizeof(int16_t));
+	uint8_t buf[1 + 2 * 320];
+	uint16_t seq = 1;
+	uint32_t ts8 = 1000;
+	for (unsigned k = 0; k < ticks; k++) {
+		struct mxp_media_pkt pkt;
+		if (k < sw) { /* PCMU, 8 kHz clock */
+			uint8_t *p = buf;
+			for (unsigned i = 0; i < 160; i++)
+				p[i] = mxp_media_ulaw_enc1((int16_t)lrint(
+					amp * sin(2 * M_PI * f * (k * 160 + i) / 8000.0)));
+			memset(&pkt, 0, sizeof(pkt));
+			pkt.payload = buf;
+			pkt.len = 160;
+			pkt.seq = seq++;
+			pkt.ts = ts8;
+			pkt.ssrc = 9;
+			pkt.pt = 0;
+			pkt.level = MXP_MEDIA_LEVEL_NONE;
+			ts8 += 160;
+		} else { /* the frame codec, 48 kHz clock, the same signal at 16 kHz */
+			int16_t x[320];
+			for (unsigned i = 0; i < 320; i++)
+				x[i] = (int16_t)lrint(amp * sin(2 * M_PI * f * (k * 320 + i) / 16000.0));
+			xf_packet(buf, &pkt, x, 0, 20, seq++, 777000u + k * 960);
+			pkt.ssrc = 9;
+		}
+		MXP_CHECK(t, mxp_media_rx_taken(sim_leg_rx(leg, &pkt, now + 5000, NULL)));
+		mxp_media_mix_tick(m, now);
+		const int16_t *fr = media_leg_frame(leg);
+		if (fr != NULL)
+			memcpy(y + k * 320, fr, 320 * sizeof(int16_t));
+		now += 20000;
+	}
+	/* from the first output on: no click (a step beyond the tone's own largest step plus
+	 * the mu-law noise). The change of RTP clock (8 to 48 kHz) restarts the stream's
+	 * timeline: at most one packet time of quiet while it re-anchors, faded, never more */
+	unsigned s0 = 0;
+	while (s0 < ticks * 320 && y[s0] == 0)
+		s0++;
+	int step = tu_max_step(y + s0 + 320, ticks * 320 - s0 - 320);
+	double tone_step = 2 * amp * sin(M_PI * f / 16000);
+	unsigned zeros = 0, run = 0;
+	for (unsigned i = s0 + 320; i < ticks * 320; i++) {
+		run = abs(y[i]) < 50 ? run + 1 : 0;
+		zeros = run > zeros ? run : zeros;
+	}
+	struct mxp_media_leg_stats st;
+	mxp_media_leg_stats_get(leg, &st);
+	printf("#   PCMU -> X-L16F: largest step %d (tone %.0f), longest quiet %u samples, "
+	       "resyncs %llu, concealed %llu\n", step, tone_step, zeros,
+	       (unsigned long long)st.resyncs, (unsigned long long)st.concealed);
+	MXP_CHECK(t, step < tone_step * 1.6 + 200);
+	MXP_CHECK(t, zeros <= 320 + 16000 / 300 / 2);
+	MXP_CHECK(t, st.concealed < 2 * 320);
+	sim_leg_free(leg);
+	mxp_media_coder_fini(&enc);
+	xf_ops.dec_destroy(dec);
+	free(m);
+	free(y);
+	MXP_CHECK_EQ(t, sim_bufs_live, 0);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(plugin_registration),
 	MXP_CASE(packets_10_to_120ms_play_continuously),
 	MXP_CASE(malformed_payloads_refused),
 	MXP_CASE(talker_private_stream_uses_leg_encoder),
+	MXP_CASE(payload_type_switch_without_click),
 };
 
 int
