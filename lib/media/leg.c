@@ -1140,7 +1140,11 @@ fill_frame(struct mxp_media_leg *l, struct jb_pkt *pk)
 	l->st.played += n;
 	slot_consume(l, pk);
 	unsigned L = 0;
-	if (l->plc.erased != 0) {
+	if (l->plc.erased != 0 && leg_xtab(l)->codec_plc) {
+		/* the decoder concealed the gap: its state runs on into this packet */
+		l->plc.erased = 0;
+		leg_xtab(l)->codec_plc = false;
+	} else if (l->plc.erased != 0) {
 		L = media_plc_fade_len(&l->plc);
 		if (L > n)
 			L = n;
@@ -1301,10 +1305,43 @@ conceal_deferred(struct mxp_media_leg *l, int16_t *out, unsigned n)
 	return nz;
 }
 
+/*
+ * A frame codec's own concealment (Opus PLC, AMR bad frames) for n samples, when its
+ * decoder has one and nothing decoded is waiting (the samples join the history as if
+ * decoded). False if it does not apply: lib/media conceals.
+ */
+static bool
+conceal_codec(struct mxp_media_leg *l, int16_t *out, unsigned n)
+{
+	if (!mxp_media_codec_is_frame(l->cur_codec) || fifo_len(l) != 0 || l->dtx)
+		return false;
+	const struct leg_xc *x = leg_xc(l, l->cur_codec);
+	if (x->ops->conceal == NULL || (l->plc.erased != 0 && !leg_xtab(l)->codec_plc))
+		return false;
+	if (x->ops->conceal(x->dec, out, n) != (int)n)
+		return false; /* n not a multiple of what the decoder conceals */
+	memcpy(samples_append(l, n), out, n * sizeof(*out));
+	media_plc_add(&l->plc, n);
+	l->plc.erased += n; /* an erasure all the same: idleness counts it */
+	leg_xtab(l)->codec_plc = true;
+	l->st.concealed += n;
+	return true;
+}
+
 /* Fill n samples (codec rate) of concealment or silence. */
 static void
 conceal(struct mxp_media_leg *l, int16_t *out, unsigned n)
 {
+	if (conceal_codec(l, out, n))
+		return;
+	if (l->xc_off != 0 && leg_xtab(l)->codec_plc && l->plc.erased != 0) {
+		/* the decoder's erasure goes on where it cannot conceal (a part of its frame):
+		 * silence, which its concealment fades to anyway */
+		memset(out, 0, n * sizeof(*out));
+		l->plc.erased += n;
+		l->st.silence += n;
+		return;
+	}
 	if (l->dtx) {
 		memset(out, 0, n * sizeof(*out));
 		media_plc_forget(&l->plc);

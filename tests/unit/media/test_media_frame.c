@@ -500,12 +500,107 @@ MXP_TEST(payload_type_switch_without_click)
 	MXP_CHECK_EQ(t, sim_bufs_live, 0);
 }
 
+/* A lost Opus packet is concealed by the Opus decoder (its PLC), not lib/media's: the
+ * decoder's state runs on, and the next packet is not faded in again. */
+MXP_TEST(opus_loss_concealed_by_decoder)
+{
+	const struct mxp_media_codec_ops *o = mxp_media_codec_ops(MXP_MEDIA_CODEC_OPUS);
+	if (!MXP_CHECK(t, o != NULL))
+		return;
+	struct mxp_media_fmtp f;
+	char err[96];
+	MXP_CHECK_EQ(t, mxp_media_fmtp_parse(MXP_MEDIA_CODEC_OPUS, "", &f, err, sizeof(err)), 0);
+	struct mxp_media_coder src, priv;
+	MXP_CHECK_EQ(t, mxp_media_coder_init_frame(&src, MXP_MEDIA_CODEC_OPUS, &f, 20), 0);
+	MXP_CHECK_EQ(t, mxp_media_coder_init_frame(&priv, MXP_MEDIA_CODEC_OPUS, &f, 20), 0);
+	void *dec = o->dec_create(&f);
+	struct mxp_media_leg_params p;
+	memset(&p, 0, sizeof(p));
+	p.ptime_ms = 20;
+	p.pt_map[0].pt = 111;
+	p.pt_map[0].codec = MXP_MEDIA_CODEC_OPUS;
+	p.n_pt = 1;
+	p.dec[0] = dec;
+	p.fmtp[0] = f;
+	p.event_pt = p.cn_pt = -1;
+	p.out_codec = MXP_MEDIA_CODEC_OPUS;
+	p.priv_enc = &priv;
+	p.release = sim_release;
+	struct mxp_media_leg *leg = sim_leg_new(&p);
+	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 16000};
+	uint64_t now = 1000000;
+	struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
+	if (!MXP_CHECK(t, dec != NULL && leg != NULL && m != NULL &&
+				  mxp_media_mixer_leg_add(m, leg) == 0))
+		return;
+	const unsigned ticks = 100, lost = 60;
+	int16_t *y = calloc(ticks * 320, sizeof(int16_t));
+	bool plc_at_loss = false;
+	uint64_t conc0 = 0;
+	for (unsigned k = 0; k < ticks; k++) {
+		if (k == lost) { /* (the start-up may conceal before the first packet plays) */
+			struct mxp_media_leg_stats s0;
+			mxp_media_leg_stats_get(leg, &s0);
+			conc0 = s0.concealed;
+		}
+		int16_t x[320];
+		for (unsigned i = 0; i < 320; i++)
+			x[i] = (int16_t)lrint(6000 * sin(2 * M_PI * 440 * (k * 320 + i) / 16000.0));
+		uint8_t buf[1500];
+		int len = mxp_media_encode(&src, x, 320, buf, sizeof(buf));
+		if (k != lost && len > 0) {
+			struct mxp_media_pkt pkt = {.payload = buf, .len = (uint16_t)len,
+						    .seq = (uint16_t)(100 + k), .ts = 960 * k,
+						    .ssrc = 5, .pt = 111,
+						    .level = MXP_MEDIA_LEVEL_NONE};
+			MXP_CHECK(t, mxp_media_rx_taken(sim_leg_rx(leg, &pkt, now + 5000, NULL)));
+		}
+		mxp_media_mix_tick(m, now);
+		plc_at_loss |= leg_xtab(leg)->codec_plc;
+		const int16_t *fr = media_leg_frame(leg);
+		if (fr != NULL)
+			memcpy(y + k * 320, fr, 320 * sizeof(int16_t));
+		now += 20000;
+	}
+	struct mxp_media_leg_stats st;
+	mxp_media_leg_stats_get(leg, &st);
+	/* the frame that played the lost packet: the decoder's concealment, not silence */
+	double e = 0;
+	unsigned quiet = 0, run = 0;
+	for (unsigned i = 40 * 320; i < 90 * 320; i++) {
+		run = abs(y[i]) < 100 ? run + 1 : 0;
+		quiet = run > quiet ? run : quiet;
+	}
+	for (unsigned i = 0; i < ticks * 320; i++)
+		e += (double)y[i] * y[i];
+	int step = tu_max_step(y + 40 * 320, 50 * 320);
+	printf("#   one lost Opus packet: concealed %llu samples (decoder PLC %s), longest quiet "
+	       "%u, largest step %d, lost %llu\n", (unsigned long long)(st.concealed - conc0),
+	       plc_at_loss ? "yes" : "no", quiet, step, (unsigned long long)st.lost);
+	MXP_CHECK(t, plc_at_loss);
+	MXP_CHECK(t, !leg_xtab(leg)->codec_plc); /* over once the next packet played */
+	MXP_CHECK_EQ(t, st.lost, 1);
+	MXP_CHECK_EQ(t, st.concealed - conc0, 320);
+	MXP_CHECK(t, quiet < 40);
+	MXP_CHECK(t, step < 2 * 6000 * sin(M_PI * 440 / 16000) * 2);
+	MXP_CHECK(t, e > 0);
+	mxp_media_mixer_leg_remove(m, leg);
+	sim_leg_free(leg);
+	mxp_media_coder_fini(&src);
+	mxp_media_coder_fini(&priv);
+	o->dec_destroy(dec);
+	free(m);
+	free(y);
+	MXP_CHECK_EQ(t, sim_bufs_live, 0);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(plugin_registration),
 	MXP_CASE(packets_10_to_120ms_play_continuously),
 	MXP_CASE(malformed_payloads_refused),
 	MXP_CASE(talker_private_stream_uses_leg_encoder),
 	MXP_CASE(payload_type_switch_without_click),
+	MXP_CASE(opus_loss_concealed_by_decoder),
 };
 
 int
