@@ -55,6 +55,16 @@ pt_codec(const struct mxp_leg_params *p, uint8_t pt, const struct mxp_media_fmtp
 /* The format slot of the conference for what a leg receives (control core): PCMU, PCMA
  * and G722 have their own; a frame codec's (codec, parameters, payload type) takes one of
  * the frame slots, shared with the legs that receive the same. -ENOSPC if all are taken. */
+/* Bytes a shared-mix encoder of format slot s holds (show memory). */
+static size_t
+enc_bytes(const struct mxp_conf *cf, int s)
+{
+	const struct mxp_media_codec_ops *o =
+		mxp_media_codec_ops((enum mxp_media_codec)cf->fmt[s].codec);
+	return sizeof(struct mxp_media_coder) +
+	       (o != NULL && o->enc_mem != NULL ? o->enc_mem(&cf->fmt[s].fmtp) : 0);
+}
+
 static int
 fmt_slot(struct mxp_conf *cf, enum mxp_media_codec c, const struct mxp_media_fmtp *f,
 	 uint8_t pt)
@@ -140,7 +150,7 @@ conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 			mxp_media_coder_fini(cf->enc[c]);
 			rte_free(cf->enc[c]);
 			cf->enc[c] = NULL;
-			sys->mem.mixer_bytes -= sizeof(struct mxp_media_coder);
+			sys->mem.mixer_bytes -= enc_bytes(cf, c);
 		}
 	if (cf->mixer == NULL)
 		return;
@@ -349,7 +359,8 @@ conf_mix_prep(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_keygroup
 				 mxp_media_codec_name(c));
 			return r;
 		}
-		sys->mem.mixer_bytes += sizeof(*mp->enc);
+		mp->enc_bytes = (uint32_t)enc_bytes(cf, codec);
+		sys->mem.mixer_bytes += mp->enc_bytes;
 	}
 	return 0;
 }
@@ -374,7 +385,7 @@ conf_mix_prep_free(struct mxp_conf_sys *sys, struct conf_mix_prep *mp)
 	if (mp->enc) {
 		mxp_media_coder_fini(mp->enc);
 		rte_free(mp->enc);
-		sys->mem.mixer_bytes -= sizeof(*mp->enc);
+		sys->mem.mixer_bytes -= mp->enc_bytes;
 	}
 	memset(mp, 0, sizeof(*mp));
 }

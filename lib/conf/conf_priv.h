@@ -361,6 +361,7 @@ struct conf_mix_prep {
 	uint8_t codec;
 	struct mxp_ostream *os;              /* kg->mix[codec] */
 	struct mxp_media_coder *enc;         /* conf->enc[codec] */
+	uint32_t enc_bytes;                  /* what enc holds (show memory) */
 };
 
 /* A receiver array that must grow before a member joins (the worker copies and swaps). */

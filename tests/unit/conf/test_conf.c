@@ -1117,6 +1117,96 @@ MXP_TEST(memory_returns_to_zero)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* A mix leg of frame codecs: `spec` is "pt:codec/clock:fmtp;..." entries like "96:AMR-WB/16000:
+ * octet-align=1" (the first is what the leg hears). */
+static int
+add_codec_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, const char *const *pts,
+	      unsigned int n, char *err, size_t errlen)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.remote_known = true;
+	lp.remote = pr->addr;
+	lp.remote_port = pr->port;
+	conf_key(&lp.in, pr->in_key);
+	conf_key(&lp.out, pr->out_key);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int pt, clock;
+		char name[32], fmtp[64] = "";
+		if (sscanf(pts[i], "%u:%31[^/]/%u:%63[^\n]", &pt, name, &clock, fmtp) < 3)
+			return -EINVAL;
+		lp.pt[lp.n_pt++] = (uint8_t)pt;
+		enum mxp_media_codec c = mxp_media_codec_from_name(name, clock);
+		if (!mxp_media_codec_is_frame(c))
+			continue;
+		struct mxp_leg_codec *lc = &lp.codecs[lp.n_codecs++];
+		lc->pt = (uint8_t)pt;
+		lc->codec = (uint8_t)c;
+		if (mxp_media_fmtp_parse(c, fmtp, &lc->fmtp, err, errlen) != 0)
+			return -EINVAL;
+	}
+	err[0] = '\0';
+	return mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, errlen);
+}
+
+MXP_TEST(frame_codec_legs)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	struct mxp_conf_memory m0, m1, m;
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m0), 0);
+	uint32_t cm = new_conf(sys, MXP_CONF_MIX);
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m1), 0);
+	struct peer p[8];
+	for (int i = 0; i < 8; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "192.0.2.%d", 150 + i);
+		peer_init(&p[i], 500 + i, 600 + i, a, (uint16_t)(7400 + 2 * i));
+	}
+	static const char *const l0[] = {"96:AMR-WB/16000:octet-align=1", "111:opus/48000:",
+					 "0:PCMU/8000"};
+	static const char *const l1[] = {"111:opus/48000:useinbandfec=1"};
+	static const char *const l2[] = {"97:AMR-WB/16000:"};
+	static const char *const l3[] = {"98:AMR/8000:"};
+	static const char *const l4[] = {"99:AMR/8000:mode-set=0"};
+	static const char *const twice[] = {"96:AMR-WB/16000:octet-align=1", "97:AMR-WB/16000:"};
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[0], l0, 3, err, sizeof(err)), 0);
+	struct mxp_leg_info li;
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, p[0].leg.id, &li), 0);
+	MXP_CHECK_EQ(t, li.codec, MXP_MEDIA_CODEC_AMR_WB);
+	MXP_CHECK_EQ(t, li.codec_pt, 96);
+	MXP_CHECK(t, strstr(li.fmtp, "octet-align=1") != NULL);
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);
+	/* two decoders and a private encoder beside the media leg */
+	MXP_CHECK(t, m.media_bytes > m1.media_bytes + 20000);
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[1], l1, 1, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[2], l2, 1, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[3], l3, 1, err, sizeof(err)), 0);
+	/* a fifth frame-codec format: refused, nothing changes */
+	struct mxp_conf_memory before;
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &before), 0);
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[4], l4, 1, err, sizeof(err)), -ENOSPC);
+	MXP_CHECK(t, strstr(err, "4 frame-codec formats") != NULL);
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);
+	MXP_CHECK_EQ(t, m.legs, before.legs);
+	MXP_CHECK_EQ(t, m.media_bytes, before.media_bytes);
+	MXP_CHECK_EQ(t, m.mixer_bytes, before.mixer_bytes);
+	/* the same format again shares a slot: accepted */
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[5], l3, 1, err, sizeof(err)), 0);
+	/* one parameter set per codec within a leg */
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[6], twice, 2, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strstr(err, "one set per codec") != NULL);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, p[0].leg.id, NULL, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, cm, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);
+	MXP_CHECK_EQ(t, m.media_bytes, m0.media_bytes);
+	MXP_CHECK_EQ(t, m.mixer_bytes, m0.mixer_bytes);
+	MXP_CHECK_EQ(t, m.total_bytes, m0.total_bytes);
+	for (int i = 0; i < 8; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
 
 /* ---- group moves, rekeys and the SSRC registry --------------------------------------------- */
 static int
@@ -1451,6 +1541,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(unhold_and_rekey_to_new_group),
 	MXP_CASE(unhold_and_rekey_to_existing_group),
 	MXP_CASE(memory_returns_to_zero),
+	MXP_CASE(frame_codec_legs),
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(topn_unranked_legs_forwarded_at_once),
