@@ -149,6 +149,7 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 	snprintf(cf->name, sizeof(cf->name), "%s", p->name);
 	cf->ptime = p->ptime ? p->ptime : 20;
 	cf->max_legs = p->max_legs ? p->max_legs : 1024;
+	memset(cf->shared_cmr, -1, sizeof(cf->shared_cmr)); /* no mode asked for yet */
 	if (cf->mode == MXP_CONF_MIX) {
 		int r = conf_mix_conf_init(sys, cf, err, errlen);
 		if (r) {

@@ -543,12 +543,48 @@ talkers_mark(struct mxp_conf *cf, const struct mxp_media_mix_result *res)
 	}
 }
 
+/*
+ * The shared mix of a format whose codec takes mode requests (AMR CMR) follows the lowest
+ * mode its listeners ask for: what one listener can take, all can. Looked at every
+ * CONF_SR_WALK_MS, not every tick (it walks the receivers).
+ */
+static void
+shared_cmr(struct mxp_conf *cf)
+{
+	int8_t want[CONF_MIX_FMTS];
+	memset(want, -1, sizeof(want));
+	struct mxp_keygroup *kg;
+	TAILQ_FOREACH(kg, &cf->kgs, next) {
+		for (uint32_t i = 0; i < kg->nrcv; i++) {
+			const struct conf_rcv *r = &kg->rcv[i];
+			const struct mxp_media_coder *e = r->codec < CONF_MIX_FMTS ?
+								 cf->enc[r->codec] : NULL;
+			if (e == NULL || e->x == NULL || e->x->enc_request == NULL ||
+			    r->leg == NULL || r->leg->ml == NULL || !conf_receiving(r->leg->mode))
+				continue;
+			struct mxp_media_rx_info ri;
+			mxp_media_leg_codec_info(r->leg->ml, &ri);
+			if (ri.cmr >= 0 && (want[r->codec] < 0 || ri.cmr < want[r->codec]))
+				want[r->codec] = ri.cmr;
+		}
+	}
+	for (int c = 0; c < CONF_MIX_FMTS; c++)
+		if (want[c] >= 0 && want[c] != cf->shared_cmr[c]) {
+			cf->enc[c]->x->enc_request(cf->enc[c]->xs, want[c]);
+			cf->shared_cmr[c] = want[c];
+		}
+}
+
 /* One mix tick of a conference: private mixes to the talkers, the shared mix to the rest. */
 static void
 mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64_t now_tsc)
 {
 	const struct mxp_media_mix_result *res = mxp_media_mix_tick(cf->mixer, now_us);
 	cf->mix_time += 1 + res->skipped;
+	if (now_tsc >= cf->next_cmr_walk) {
+		cf->next_cmr_walk = now_tsc + mxp_conf_tsc_hz() * CONF_SR_WALK_MS / 1000;
+		shared_cmr(cf);
+	}
 	talkers_mark(cf, res);
 
 	for (unsigned int t = 0; t < res->n_talkers; t++) {

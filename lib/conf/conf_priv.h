@@ -316,6 +316,8 @@ struct mxp_conf {
 	uint32_t max_legs;
 	uint16_t ptime;
 	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */
+	uint64_t next_cmr_walk;              /* TSC: look at the listeners' AMR CMRs again */
+	int8_t shared_cmr[CONF_MIX_FMTS];    /* the mode each shared AMR encoder was asked for */
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */

@@ -10,6 +10,7 @@ vo-amrwbenc itself (ctypes; not lib/media's wrapper), octet-aligned, two frames 
 (40 ms); what the MRFP sends it is decoded by ffmpeg's own AMR-WB decoder. Each hears the
 other's tone. The participant asks for mode 0 (CMR): the frames the MRFP sends it switch to
 6.60 kbit/s; show leg reports codec, mode and the CMR received."""
+import itertools
 import json
 import math
 import os
@@ -83,13 +84,19 @@ def test():
                   % local[:300].replace("\r\n", " | "))
             r = b.transact(add(704, ctx, 7302, 0, "PCMU/8000", None))
             _, leg2, port2 = reply_leg(r)
+            # a third participant, AMR-WB too, silent (a listener), asking for mode 1
+            r = b.transact(add(705, ctx, 7304, 96, "AMR-WB/16000", FMTP))
+            _, leg3, port3 = reply_leg(r)
 
             # media: AMR-WB from vo-amrwbenc (octet-aligned, 40 ms packets, CMR 0 after 1 s)
             enc = cdx.AmrWbEncoder()
             n = SECONDS * 16000
             x = [int(AMP * math.sin(2 * math.pi * F_AMR * i / 16000)) for i in range(n)]
             frames = [enc.encode(x[i:i + 320], 2) for i in range(0, n - 319, 320)]
+            quiet = [enc.encode([0] * 320, 2) for _ in range(len(frames))]
             enc.close()
+            amr3 = [cdx.amr_storage_to_octet_aligned(quiet[i:i + 2], cmr=1)
+                    for i in range(0, len(quiet) - 1, 2)]
             amr = []
             for i in range(0, len(frames) - 1, 2):
                 amr.append(cdx.amr_storage_to_octet_aligned(frames[i:i + 2],
@@ -102,7 +109,10 @@ def test():
                  "interval_ms": [40] * len(amr)},
                 {"port": 7302, "dport": port2, "pt": 0, "ssrc": 0x52,
                  "payloads": [p.hex() for p in pcmu], "ts_step": [160] * len(pcmu),
-                 "interval_ms": [20] * len(pcmu)}]}
+                 "interval_ms": [20] * len(pcmu)},
+                {"port": 7304, "dport": port3, "pt": 96, "ssrc": 0x53,
+                 "payloads": [p.hex() for p in amr3], "ts_step": [640] * len(amr3),
+                 "interval_ms": [40] * len(amr3)}]}
             sp, out = os.path.join(lab.dir, "spec.json"), os.path.join(lab.dir, "out.json")
             json.dump(spec, open(sp, "w"))
             lab.ns_run(["/usr/bin/python3", os.path.join(HERE, "..", "media", "rtp_peer.py"),
@@ -135,6 +145,27 @@ def test():
             check(speech[:10] == [2] * 10 and speech[-10:] == [0] * 10,
                   "the MRFP sends mode 2, then honours the CMR for mode 0 (%s ... %s)"
                   % (speech[:5], speech[-5:]))
+            # the listener hears the shared mix, whose encoder follows the lowest mode its
+            # listeners ask for: 1 (the listener's CMR), then 0 (the talker's, from 2 s on)
+            rx3 = sorted(got["7304"], key=lambda p: p[1])
+            p3 = [bytes.fromhex(p[4]) for p in rx3]
+            # (the shared stream's SSRC: the listener may become a talker once the others
+            # stop, and then hears its private mix, in the mode it asked for)
+            shared = max(set(p[5] for p in rx3), key=[p[5] for p in rx3].count)
+            sp3 = [m for m in [(bytes.fromhex(p[4])[1] >> 3) & 0x0F for p in rx3
+                               if p[5] == shared and len(p[4]) > 2] if m <= 8]
+            path = os.path.join(lab.dir, "listener.amr")
+            open(path, "wb").write(cdx.amr_rtp_to_storage(p3, wb=True))
+            z3 = cdx.ffmpeg_decode(path, 16000)[8000:]
+            a1, a2 = cdx.tone_db(z3, F_AMR, 16000), cdx.tone_db(z3, F_PCMU, 16000)
+            # (sent 9 dB apart: amplitudes 6000 and 2048)
+            check(len(rx3) > 40 * SECONDS and 4 < a1 - a2 < 14 and a2 > 45,
+                  "the listener hears both talkers in AMR-WB (%.0f, %.0f dB)" % (a1, a2))
+            check(1 in sp3 and sp3[-10:] == [0] * 10 and max(sp3) <= 2 and
+                  sp3.index(1) < sp3.index(0),
+                  "the shared mix's mode follows the lowest CMR of its listeners: 1, then 0 "
+                  "(modes seen, with counts: %s)"
+                  % [(k, len(list(g))) for k, g in itertools.groupby(sp3)])
             leg = lab.ctl_json("show", "leg", str(leg1))
             check(leg["codec"] == "AMR-WB" and leg["codec_pt"] == 96 and
                   leg["codec_mode"] == 0 and leg["cmr_received"] == 0,
