@@ -383,6 +383,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_u64(j, "late", s->jb_late);
 	mxp_json_u64(j, "lost", s->jb_lost);
 	mxp_json_u64(j, "concealed_samples", s->concealed);
+	mxp_json_u64(j, "fec_recovered", s->fec_recovered);
 	mxp_json_u64(j, "latches", s->latches);
 	mxp_json_u64(j, "remote_fraction_lost", s->remote_fraction_lost);
 	mxp_json_u64(j, "remote_jitter", s->remote_jitter);

@@ -132,6 +132,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		st->jb_late = ms.rx[MXP_MEDIA_RX_LATE];
 		st->jb_lost = ms.lost;
 		st->concealed = ms.concealed;
+		st->fec_recovered = ms.fec_recovered;
 	}
 	info->out_active = -1;
 	if (!(l->flags & LEG_PLAIN)) {

@@ -168,6 +168,7 @@ struct mxp_leg_stats {
 	uint64_t dtmf_log;
 	uint32_t jb_depth_ms;            /**< mix: jitter buffer depth */
 	uint64_t jb_late, jb_lost, concealed; /**< mix: late packets, lost, concealed samples */
+	uint64_t fec_recovered;          /**< mix: lost packets rebuilt from in-band FEC (Opus) */
 	uint64_t last_rx_tsc;            /**< TSC of the last accepted packet, 0 = never */
 	uint32_t ssrc;                   /**< inbound SSRC (0 with ssrc_known false) */
 	bool ssrc_known;

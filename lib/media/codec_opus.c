@@ -498,6 +498,15 @@ opus_enc_state(const void *enc, struct mxp_media_codec_state *st)
 	st->fec = e->fec;
 }
 
+/* The codec interface's conceal_fec: only when the next packet carries LBRR data. */
+static int
+opus_conceal_fec(void *dec, const uint8_t *next_pl, unsigned len, int16_t *pcm, unsigned n)
+{
+	if (mxp_media_opus_has_fec(next_pl, len) != 1)
+		return -1;
+	return mxp_media_opus_decode_fec(dec, next_pl, len, pcm, n);
+}
+
 const struct mxp_media_codec_ops mxp_media_opus_ops = {
 	.abi = MXP_MEDIA_CODEC_ABI,
 	.name = "opus",
@@ -516,6 +525,7 @@ const struct mxp_media_codec_ops mxp_media_opus_ops = {
 	.duration = opus_duration,
 	.decode = opus_decode_pl,
 	.conceal = opus_conceal,
+	.conceal_fec = opus_conceal_fec,
 	.encode = opus_encode_pl,
 	.enc_request = NULL,
 	.enc_state = opus_enc_state,

@@ -579,6 +579,7 @@ mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stat
 	st->expanded = l->st.expanded;
 	st->resyncs = l->st.resyncs;
 	st->events = l->st.events;
+	st->fec_recovered = l->xc_off != 0 ? leg_xtab(l)->fec : 0;
 	st->depth_ms = l->st.depth_ms;
 	st->target_ms = l->st.target_ms;
 	st->jitter = l->jitter_q4 >> 4;
@@ -1311,13 +1312,24 @@ conceal_deferred(struct mxp_media_leg *l, int16_t *out, unsigned n)
  * decoded). False if it does not apply: lib/media conceals.
  */
 static bool
-conceal_codec(struct mxp_media_leg *l, int16_t *out, unsigned n)
+conceal_codec(struct mxp_media_leg *l, int16_t *out, unsigned n, const struct jb_pkt *next)
 {
 	if (!mxp_media_codec_is_frame(l->cur_codec) || fifo_len(l) != 0 || l->dtx)
 		return false;
 	const struct leg_xc *x = leg_xc(l, l->cur_codec);
 	if (x->ops->conceal == NULL || (l->plc.erased != 0 && !leg_xtab(l)->codec_plc))
 		return false;
+	/* the packet after the gap may carry the lost one again (Opus in-band FEC): when
+	 * these n samples are exactly what is missing before it */
+	if (x->ops->conceal_fec != NULL && next != NULL && next->slot != NULL &&
+	    next->codec == l->cur_codec && next->ts - l->play_ts == samples_to_ts(l, n) &&
+	    x->ops->conceal_fec(x->dec, jb_payload(next->slot), next->len, out, n) == (int)n) {
+		memcpy(samples_append(l, n), out, n * sizeof(*out));
+		media_plc_add(&l->plc, n);
+		leg_xtab(l)->fec++;
+		/* decoded, not concealed: an erasure in progress ends at the next packet */
+		return true;
+	}
 	if (x->ops->conceal(x->dec, out, n) != (int)n)
 		return false; /* n not a multiple of what the decoder conceals */
 	memcpy(samples_append(l, n), out, n * sizeof(*out));
@@ -1330,9 +1342,9 @@ conceal_codec(struct mxp_media_leg *l, int16_t *out, unsigned n)
 
 /* Fill n samples (codec rate) of concealment or silence. */
 static void
-conceal(struct mxp_media_leg *l, int16_t *out, unsigned n)
+conceal(struct mxp_media_leg *l, int16_t *out, unsigned n, const struct jb_pkt *next)
 {
-	if (conceal_codec(l, out, n))
+	if (conceal_codec(l, out, n, next))
 		return;
 	if (l->xc_off != 0 && leg_xtab(l)->codec_plc && l->plc.erased != 0) {
 		/* the decoder's erasure goes on where it cannot conceal (a part of its frame):
@@ -1370,7 +1382,7 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 
 	if (act == ACT_HOLD) {
 		/* play concealment/silence without consuming: the buffer grows by a frame */
-		conceal(l, out, n);
+		conceal(l, out, n, NULL);
 		l->st.expanded += n;
 		return;
 	}
@@ -1468,7 +1480,9 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 					 leg_clock(l));
 		if (ks > n - o)
 			ks = n - o;
-		conceal(l, out + o, ks);
+		/* (FEC only when the missing packet is given up on, not while waiting for it) */
+		bool wait = grow > 0 && (s->slot == NULL || s->seq != l->next_seq);
+		conceal(l, out + o, ks, wait ? NULL : s);
 		if (grow > 0 && (s->slot == NULL || s->seq != l->next_seq)) {
 			/* the packet due is missing and the buffer is below its target: wait
 			 * for it (expand) instead of skipping it */

@@ -282,6 +282,7 @@ struct leg_xtab {
 	struct mxp_media_coder *priv_enc;
 	struct mxp_media_rx_info info; /* what the last packet decoded said (CMR, DTX) */
 	bool codec_plc;                /* the current erasure is the decoder's concealment */
+	uint32_t fec;                  /* lost packets rebuilt from the next one's FEC */
 	/* by codec - MXP_MEDIA_CODEC_AMR */
 	struct leg_xc {
 		const struct mxp_media_codec_ops *ops; /* NULL: not in the payload map */

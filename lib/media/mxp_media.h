@@ -190,6 +190,7 @@ struct mxp_media_leg_stats {
 	uint64_t expanded;         /**< samples inserted to grow the buffer or follow drift */
 	uint64_t resyncs;          /**< stream restarts (SSRC change, timestamp jump) */
 	uint64_t events;           /**< telephone events started */
+	uint64_t fec_recovered;    /**< lost packets rebuilt from the next one's FEC (Opus) */
 	uint32_t depth_ms;         /**< current playout delay of the newest packet */
 	uint32_t target_ms;        /**< adaptive target delay */
 	uint32_t jitter;           /**< RFC 3550 interarrival jitter, timestamp units */

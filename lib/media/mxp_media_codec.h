@@ -150,6 +150,11 @@ struct mxp_media_codec_ops {
 	/** n samples of the codec's own loss concealment for a lost packet, or NULL (lib/media
 	 *  conceals). Returns samples written or -1. */
 	int (*conceal)(void *dec, int16_t *pcm, unsigned n);
+	/** n samples for a lost packet recovered from the redundancy the next packet carries
+	 *  (Opus in-band FEC), or -1 if it carries none for them (then conceal() is used).
+	 *  NULL: the codec has no such redundancy. */
+	int (*conceal_fec)(void *dec, const uint8_t *next_pl, unsigned len, int16_t *pcm,
+			   unsigned n);
 	/** Encode one packet time of PCM (rate x ptime samples) into an RTP payload. Returns
 	 *  bytes, 0 when DTX sends nothing this packet time, -1 on error (cap too small). */
 	int (*encode)(void *enc, const int16_t *pcm, unsigned n, uint8_t *out, unsigned cap);

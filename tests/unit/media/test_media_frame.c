@@ -11,6 +11,7 @@
 #include "mxp_test.h"
 #include "media_sim.h"
 #include "media_priv.h"
+#include "codec_opus.h"
 
 #define XF_RATE 16000
 #define XF_FRAME 160 /* samples in 10 ms */
@@ -500,16 +501,25 @@ MXP_TEST(payload_type_switch_without_click)
 	MXP_CHECK_EQ(t, sim_bufs_live, 0);
 }
 
-/* A lost Opus packet is concealed by the Opus decoder (its PLC), not lib/media's: the
- * decoder's state runs on, and the next packet is not faded in again. */
-MXP_TEST(opus_loss_concealed_by_decoder)
+/* One Opus stream (fmtp for both sides) through a leg with packet `lost` missing; the
+ * leg's output y (16 kHz), stats, and whether the decoder's PLC was on at the loss. */
+struct opus_loss {
+	struct mxp_media_leg_stats st;
+	uint64_t conc_at_loss;
+	bool plc_at_loss, plc_after;
+	unsigned quiet, fec_packets;
+	int step;
+};
+
+static void
+opus_loss_run(struct mxp_test_ctx *t, const char *fmtp, struct opus_loss *res)
 {
 	const struct mxp_media_codec_ops *o = mxp_media_codec_ops(MXP_MEDIA_CODEC_OPUS);
 	if (!MXP_CHECK(t, o != NULL))
 		return;
 	struct mxp_media_fmtp f;
 	char err[96];
-	MXP_CHECK_EQ(t, mxp_media_fmtp_parse(MXP_MEDIA_CODEC_OPUS, "", &f, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_media_fmtp_parse(MXP_MEDIA_CODEC_OPUS, fmtp, &f, err, sizeof(err)), 0);
 	struct mxp_media_coder src, priv;
 	MXP_CHECK_EQ(t, mxp_media_coder_init_frame(&src, MXP_MEDIA_CODEC_OPUS, &f, 20), 0);
 	MXP_CHECK_EQ(t, mxp_media_coder_init_frame(&priv, MXP_MEDIA_CODEC_OPUS, &f, 20), 0);
@@ -533,7 +543,39 @@ MXP_TEST(opus_loss_concealed_by_decoder)
 	if (!MXP_CHECK(t, dec != NULL && leg != NULL && m != NULL &&
 				  mxp_media_mixer_leg_add(m, leg) == 0))
 		return;
-	const unsigned ticks = 100, lost = 60;
+	/* packets of odd index arrive just in time, even ones a packet time early: the
+	 * jitter buffer plays 20 ms late, so the packet after a loss is there when the lost
+	 * one is due (what FEC needs). Packet 61 is lost. */
+	enum { TICKS = 100 };
+	const unsigned ticks = TICKS;
+	unsigned lost = 61;
+	static uint8_t pk[TICKS + 1][1500];
+	int pklen[TICKS + 1];
+	/* the participant's encoder: FEC sized for 20 % loss (libopus adds FEC only when the
+	 * bit rate allows it at the loss it is told to expect) */
+	mxp_media_opus_set_loss_perc(src.xs, 20);
+	unsigned with_fec = 0;
+	for (unsigned k = 0; k <= ticks; k++) {
+		/* voiced speech-like: 150 Hz and harmonics, a 4 Hz syllable envelope (Opus
+		 * codes it with SILK, which carries the FEC) */
+		int16_t x[320];
+		for (unsigned i = 0; i < 320; i++) {
+			double tt = (k * 320 + i) / 16000.0, v = 0;
+			for (int h = 1; h <= 8; h++)
+				v += sin(2 * M_PI * 150 * h * tt) / h;
+			x[i] = (int16_t)lrint(3000 * v * (0.6 + 0.4 * sin(2 * M_PI * 4 * tt)));
+		}
+		pklen[k] = mxp_media_encode(&src, x, 320, pk[k], sizeof(pk[k]));
+		with_fec += pklen[k] > 0 && mxp_media_opus_has_fec(pk[k], (unsigned)pklen[k]) == 1;
+	}
+	/* lose an odd packet whose successor carries FEC, if any does */
+	for (unsigned k = 51; k < 91; k += 2)
+		if (pklen[k + 1] > 0 && mxp_media_opus_has_fec(pk[k + 1], (unsigned)pklen[k + 1]) == 1) {
+			lost = k;
+			break;
+		}
+	printf("#   %u of %u packets carry FEC; packet %u is lost\n", with_fec, ticks + 1, lost);
+	res->fec_packets = with_fec;
 	int16_t *y = calloc(ticks * 320, sizeof(int16_t));
 	bool plc_at_loss = false;
 	uint64_t conc0 = 0;
@@ -543,47 +585,33 @@ MXP_TEST(opus_loss_concealed_by_decoder)
 			mxp_media_leg_stats_get(leg, &s0);
 			conc0 = s0.concealed;
 		}
-		int16_t x[320];
-		for (unsigned i = 0; i < 320; i++)
-			x[i] = (int16_t)lrint(6000 * sin(2 * M_PI * 440 * (k * 320 + i) / 16000.0));
-		uint8_t buf[1500];
-		int len = mxp_media_encode(&src, x, 320, buf, sizeof(buf));
-		if (k != lost && len > 0) {
-			struct mxp_media_pkt pkt = {.payload = buf, .len = (uint16_t)len,
-						    .seq = (uint16_t)(100 + k), .ts = 960 * k,
+		for (unsigned j = k; j <= k + 1; j++) {
+			if (j == lost || pklen[j] <= 0 || ((j == k) != (j % 2 == 1) && j != 0))
+				continue;
+			struct mxp_media_pkt pkt = {.payload = pk[j], .len = (uint16_t)pklen[j],
+						    .seq = (uint16_t)(100 + j), .ts = 960 * j,
 						    .ssrc = 5, .pt = 111,
 						    .level = MXP_MEDIA_LEVEL_NONE};
 			MXP_CHECK(t, mxp_media_rx_taken(sim_leg_rx(leg, &pkt, now + 5000, NULL)));
 		}
 		mxp_media_mix_tick(m, now);
-		plc_at_loss |= leg_xtab(leg)->codec_plc;
+		plc_at_loss |= k >= lost && leg_xtab(leg)->codec_plc;
 		const int16_t *fr = media_leg_frame(leg);
 		if (fr != NULL)
 			memcpy(y + k * 320, fr, 320 * sizeof(int16_t));
 		now += 20000;
 	}
-	struct mxp_media_leg_stats st;
-	mxp_media_leg_stats_get(leg, &st);
-	/* the frame that played the lost packet: the decoder's concealment, not silence */
-	double e = 0;
-	unsigned quiet = 0, run = 0;
+	mxp_media_leg_stats_get(leg, &res->st);
+	res->conc_at_loss = conc0;
+	res->plc_at_loss = plc_at_loss;
+	res->plc_after = leg_xtab(leg)->codec_plc;
+	res->quiet = 0;
+	unsigned run = 0;
 	for (unsigned i = 40 * 320; i < 90 * 320; i++) {
 		run = abs(y[i]) < 100 ? run + 1 : 0;
-		quiet = run > quiet ? run : quiet;
+		res->quiet = run > res->quiet ? run : res->quiet;
 	}
-	for (unsigned i = 0; i < ticks * 320; i++)
-		e += (double)y[i] * y[i];
-	int step = tu_max_step(y + 40 * 320, 50 * 320);
-	printf("#   one lost Opus packet: concealed %llu samples (decoder PLC %s), longest quiet "
-	       "%u, largest step %d, lost %llu\n", (unsigned long long)(st.concealed - conc0),
-	       plc_at_loss ? "yes" : "no", quiet, step, (unsigned long long)st.lost);
-	MXP_CHECK(t, plc_at_loss);
-	MXP_CHECK(t, !leg_xtab(leg)->codec_plc); /* over once the next packet played */
-	MXP_CHECK_EQ(t, st.lost, 1);
-	MXP_CHECK_EQ(t, st.concealed - conc0, 320);
-	MXP_CHECK(t, quiet < 40);
-	MXP_CHECK(t, step < 2 * 6000 * sin(M_PI * 440 / 16000) * 2);
-	MXP_CHECK(t, e > 0);
+	res->step = tu_max_step(y + 40 * 320, 50 * 320);
 	mxp_media_mixer_leg_remove(m, leg);
 	sim_leg_free(leg);
 	mxp_media_coder_fini(&src);
@@ -594,6 +622,45 @@ MXP_TEST(opus_loss_concealed_by_decoder)
 	MXP_CHECK_EQ(t, sim_bufs_live, 0);
 }
 
+/* A lost Opus packet is concealed by the Opus decoder (its PLC), not lib/media's: the
+ * decoder's state runs on, and the next packet is not faded in again. */
+MXP_TEST(opus_loss_concealed_by_decoder)
+{
+	struct opus_loss r;
+	opus_loss_run(t, "", &r);
+	printf("#   one lost Opus packet: concealed %llu samples (decoder PLC %s), longest quiet "
+	       "%u, largest step %d, lost %llu, FEC %llu\n",
+	       (unsigned long long)(r.st.concealed - r.conc_at_loss), r.plc_at_loss ? "yes" : "no",
+	       r.quiet, r.step, (unsigned long long)r.st.lost,
+	       (unsigned long long)r.st.fec_recovered);
+	MXP_CHECK(t, r.plc_at_loss);
+	MXP_CHECK(t, !r.plc_after); /* over once the next packet played */
+	MXP_CHECK_EQ(t, r.st.lost, 1);
+	MXP_CHECK_EQ(t, r.st.concealed - r.conc_at_loss, 320);
+	MXP_CHECK_EQ(t, r.st.fec_recovered, 0);
+	MXP_CHECK_EQ(t, r.fec_packets, 0);
+	MXP_CHECK(t, r.quiet < 40);
+	MXP_CHECK(t, r.step < 4000);
+}
+
+/* With in-band FEC (useinbandfec=1) the lost packet is rebuilt from the next one's copy:
+ * not concealed at all. */
+MXP_TEST(opus_loss_recovered_by_fec)
+{
+	struct opus_loss r;
+	opus_loss_run(t, "useinbandfec=1", &r);
+	printf("#   one lost Opus packet, FEC on: recovered %llu, concealed %llu, PLC %s, "
+	       "longest quiet %u, largest step %d\n", (unsigned long long)r.st.fec_recovered,
+	       (unsigned long long)(r.st.concealed - r.conc_at_loss),
+	       r.plc_at_loss ? "yes" : "no", r.quiet, r.step);
+	MXP_CHECK(t, r.fec_packets > 0);
+	MXP_CHECK_EQ(t, r.st.fec_recovered, 1);
+	MXP_CHECK_EQ(t, r.st.concealed - r.conc_at_loss, 0);
+	MXP_CHECK(t, !r.plc_at_loss);
+	MXP_CHECK(t, r.quiet < 40);
+	MXP_CHECK(t, r.step < 4000);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(plugin_registration),
 	MXP_CASE(packets_10_to_120ms_play_continuously),
@@ -601,6 +668,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(talker_private_stream_uses_leg_encoder),
 	MXP_CASE(payload_type_switch_without_click),
 	MXP_CASE(opus_loss_concealed_by_decoder),
+	MXP_CASE(opus_loss_recovered_by_fec),
 };
 
 int
