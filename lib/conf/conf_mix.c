@@ -575,6 +575,50 @@ shared_cmr(struct mxp_conf *cf)
 		}
 }
 
+/*
+ * Comfort noise of a silent shared mix (frame codecs whose encoder has DTX, like AMR):
+ * for the first CONF_CN_FEED silent ticks the encoder is fed low noise (-66 dBov) and what
+ * it sends (its hangover, then a silence descriptor) is sent and the last of it kept;
+ * afterwards that SID goes out again every CONF_CN_REPEAT ticks, without encoding. So
+ * listeners' decoders play comfort noise, not dead air, for some 16 encodes per silence.
+ * Returns the payload to send this tick (in cf->cn[c], its length there), or NULL.
+ */
+static const uint8_t *
+silent_cn(struct mxp_conf *cf, int c, bool silent, uint8_t *pay, size_t cap)
+{
+	struct conf_mix_cn *cn = &cf->cn[c];
+	struct mxp_media_coder *e = cf->enc[c];
+	if (!silent || e == NULL || e->x == NULL || e->x->enc_state == NULL) {
+		cn->ticks = 0;
+		return NULL;
+	}
+	if (cn->ticks == 0) { /* a silence starts: only an encoder with DTX makes SIDs */
+		struct mxp_media_codec_state st = { .mode = -1, .cmr_sent = -1 };
+		e->x->enc_state(e->xs, &st);
+		if (!st.dtx)
+			return NULL;
+	}
+	if (cn->ticks < UINT16_MAX)
+		cn->ticks++;
+	if (cn->ticks > CONF_CN_FEED)
+		return cn->len != 0 && (cn->ticks - CONF_CN_FEED) % CONF_CN_REPEAT == 0 ?
+			       cn->pay : NULL;
+	static int16_t noise[MXP_MEDIA_MAX_FRAME];
+	if (noise[0] == 0) /* fixed low noise: an LCG, amplitude 16 */
+		for (uint32_t i = 0, x = 1; i < MXP_MEDIA_MAX_FRAME; i++) {
+			x = x * 1103515245u + 12345u;
+			noise[i] = (int16_t)((int32_t)(x >> 16 & 31) - 16);
+		}
+	unsigned int n = mxp_media_codec_rate((enum mxp_media_codec)cf->fmt[c].codec) *
+			 cf->ptime / 1000;
+	int r = mxp_media_encode(e, noise, n, pay, cap);
+	if (r <= 0 || (size_t)r > sizeof(cn->pay))
+		return NULL; /* NO_DATA, or speech the encoder still sends in its hangover */
+	memcpy(cn->pay, pay, (size_t)r);
+	cn->len = (uint8_t)r;
+	return cn->pay;
+}
+
 /* One mix tick of a conference: private mixes to the talkers, the shared mix to the rest. */
 static void
 mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64_t now_tsc)
@@ -624,6 +668,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		uint16_t samples = res->shared_samples[rate == MXP_MEDIA_RATE_WB ? 1 : 0];
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 		int plen = -1;
+		const uint8_t *cn = silent_cn(cf, c, res->silent || pcm == NULL, pay, sizeof(pay));
 		struct mxp_keygroup *kg;
 		TAILQ_FOREACH(kg, &cf->kgs, next) {
 			struct mxp_ostream *os = kg->mix[c];
@@ -632,7 +677,20 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			/* the stream's clock runs through silence and skipped ticks */
 			os->last_ts += units * (1 + res->skipped);
 			if (res->silent || pcm == NULL) {
-				os->marker_next = true; /* DTX: nothing sent; the next packet marks it */
+				/* DTX: nothing, or the codec's silence descriptor (comfort noise);
+				 * the next speech packet marks the talkspurt */
+				os->marker_next = true;
+				if (cn == NULL)
+					continue;
+				struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts,
+							      cf->fmt[c].pt, false, cn,
+							      cf->cn[c].len);
+				if (m == NULL)
+					continue;
+				ostream_sent(os, cf->cn[c].len, now_tsc);
+				os->marker_next = true;
+				conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg,
+								     .conf = cf, .codec = (uint8_t)c });
 				continue;
 			}
 			/* listeners of this codec in this group who are not talking */

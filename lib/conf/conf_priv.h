@@ -36,6 +36,8 @@
 #define CONF_TICK_MS 20            /* top-N and RTCP timer */
 #define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
 #define CONF_SR_WALK_MS 500        /* how often a conference's streams are looked at for SRs */
+#define CONF_CN_FEED 16            /* silent ticks the DTX encoder is fed (its hangover) */
+#define CONF_CN_REPEAT 8           /* then its SID is resent every 8 ticks (AMR: 160 ms) */
 #define CONF_CMD_TIMEOUT_MS 2000
 /* mix: output formats a conference's shared mix is encoded in (per key group): slots 1-3
  * are PCMU, PCMA and G722 (their codec ids), slots 4-7 frame-codec formats (codec,
@@ -318,6 +320,13 @@ struct mxp_conf {
 	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */
 	uint64_t next_cmr_walk;              /* TSC: look at the listeners' AMR CMRs again */
 	int8_t shared_cmr[CONF_MIX_FMTS];    /* the mode each shared AMR encoder was asked for */
+	/* comfort noise of a silent shared mix per format (frame codecs with DTX): the last
+	 * silence descriptor its encoder made, resent every CONF_CN_REPEAT ticks */
+	struct conf_mix_cn {
+		uint16_t ticks;                  /* ticks of silence so far */
+		uint8_t len;                     /* cached SID payload, 0 = none */
+		uint8_t pay[32];
+	} cn[CONF_MIX_FMTS];
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */

@@ -1113,6 +1113,10 @@ frame_decode(struct mxp_media_leg *l, const struct jb_pkt *pk, int16_t *pcm, uns
 		got = 0;
 	/* A codec mode request (AMR CMR): the mode the participant wants to receive. The
 	 * encoder of its private mix honours it (within its mode-set and change rules). */
+	/* only a silence descriptor or nothing (AMR SID / NO_DATA, Opus DTX): the sender is
+	 * in DTX; the gaps until its next packet are silence, not loss, and the leg idles */
+	if (xt->info.speech == 0 && (xt->info.sid != 0 || xt->info.no_data != 0))
+		l->dtx = true;
 	struct mxp_media_coder *pe = xt->priv_enc;
 	if (xt->info.cmr != cmr && xt->info.cmr >= 0 && pe != NULL && pe->x != NULL &&
 	    pe->x->enc_request != NULL)

@@ -103,7 +103,7 @@ def test():
                                                            cmr=0 if i >= 100 else 15))
             ul = cdx.mulaw_encode_tone(F_PCMU, SECONDS)
             pcmu = [ul[i:i + 160] for i in range(0, len(ul) - 159, 160)]
-            spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 300, "parts": [
+            spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 1500, "parts": [
                 {"port": 7300, "dport": port1, "pt": 96, "ssrc": 0x51,
                  "payloads": [p.hex() for p in amr], "ts_step": [640] * len(amr),
                  "interval_ms": [40] * len(amr)},
@@ -166,6 +166,16 @@ def test():
                   "the shared mix's mode follows the lowest CMR of its listeners: 1, then 0 "
                   "(modes seen, with counts: %s)"
                   % [(k, len(list(g))) for k, g in itertools.groupby(sp3)])
+            # when everyone has stopped, the silent shared mix sends AMR-WB silence
+            # descriptors (comfort noise), a few, not a packet a tick
+            sids = [p for p in rx3 if len(p[4]) > 2 and (bytes.fromhex(p[4])[1] >> 3) & 0x0F == 9]
+            last_speech = max(p[2] for p in rx3 if len(p[4]) > 2 and
+                              (bytes.fromhex(p[4])[1] >> 3) & 0x0F <= 8 and p[5] == shared)
+            tail = [p for p in rx3 if p[5] == shared and (p[2] - last_speech) % (1 << 32) < (1 << 31)
+                    and p[2] != last_speech]
+            check(len(sids) >= 3 and all(p in tail for p in sids) and len(tail) < 20,
+                  "the silent mix sends comfort noise: %d SID frames, %d packets after the "
+                  "last speech frame in %.1f s" % (len(sids), len(tail), 1.2))
             leg = lab.ctl_json("show", "leg", str(leg1))
             check(leg["codec"] == "AMR-WB" and leg["codec_pt"] == 96 and
                   leg["codec_mode"] == 0 and leg["cmr_received"] == 0,
