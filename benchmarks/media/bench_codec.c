@@ -86,6 +86,9 @@ static const struct frame_codec {
 	{"opus-c0", &mxp_media_opus_ops, "", opus_c0},
 	{"opus-c10", &mxp_media_opus_ops, "", opus_c10},
 	{"opus-fec-dtx", &mxp_media_opus_ops, "useinbandfec=1;usedtx=1", NULL},
+	{"amr-12.2", &mxp_media_amr_ops, "dtx=0", NULL},
+	{"amr-wb-12.65", &mxp_media_amrwb_ops, "dtx=0", NULL},
+	{"amr-wb-23.85", &mxp_media_amrwb_ops, "dtx=0;mode-set=8", NULL},
 };
 #define N_FRAME (sizeof(frame_codecs) / sizeof(frame_codecs[0]))
 
