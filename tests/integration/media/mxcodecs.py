@@ -197,3 +197,45 @@ def amr_storage_to_octet_aligned(frames, cmr=15):
     for i, f in enumerate(frames):
         toc.append((f[0] & 0x7C) | (0x80 if i < len(frames) - 1 else 0))
     return bytes([cmr << 4]) + bytes(toc) + b"".join(f[1:] for f in frames)
+
+
+def amr_storage_to_bandwidth_efficient(frames, cmr=15, wb=True):
+    """Storage-format frames -> one RFC 4867 bandwidth-efficient payload: CMR (4 bits),
+    ToC entries (F FT Q, 6 bits each), the frames' speech bits back to back, padded."""
+    bits_of = AMR_WB_BITS if wb else AMR_NB_BITS
+    bits = [(cmr >> (3 - i)) & 1 for i in range(4)]
+    for i, f in enumerate(frames):
+        ft, q = (f[0] >> 3) & 0x0F, (f[0] >> 2) & 1
+        bits += [1 if i < len(frames) - 1 else 0] + [(ft >> (3 - k)) & 1 for k in range(4)] + [q]
+    for f in frames:
+        ft = (f[0] >> 3) & 0x0F
+        nb = bits_of[ft] if ft < len(bits_of) else 0
+        bits += [(f[1 + k // 8] >> (7 - k % 8)) & 1 for k in range(nb)]
+    bits += [0] * (-len(bits) % 8)
+    return bytes(sum(b << (7 - k) for k, b in enumerate(bits[i:i + 8]))
+                 for i in range(0, len(bits), 8))
+
+
+def amr_be_to_storage(payloads, wb):
+    """RFC 4867 bandwidth-efficient RTP payloads -> an AMR storage file."""
+    bits_of = AMR_WB_BITS if wb else AMR_NB_BITS
+    out = [b"#!AMR-WB\n" if wb else b"#!AMR\n"]
+    for p in payloads:
+        bits = [(p[k // 8] >> (7 - k % 8)) & 1 for k in range(8 * len(p))]
+        pos, tocs = 4, []
+        while True:
+            f = bits[pos]
+            ft = sum(b << (3 - k) for k, b in enumerate(bits[pos + 1:pos + 5]))
+            q = bits[pos + 5]
+            tocs.append((ft, q))
+            pos += 6
+            if not f:
+                break
+        for ft, q in tocs:
+            nb = bits_of[ft] if ft < len(bits_of) else 0
+            fb = bits[pos:pos + nb] + [0] * (-nb % 8)
+            pos += nb
+            out.append(bytes([(ft << 3) | (q << 2)]) +
+                       bytes(sum(b << (7 - k) for k, b in enumerate(fb[i:i + 8]))
+                             for i in range(0, len(fb), 8)))
+    return b"".join(out)

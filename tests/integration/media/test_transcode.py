@@ -3,7 +3,10 @@ transcoder. A WebRTC-like participant sends Opus encoded by ffmpeg's libopus (a 
 20 ms packets, then 60 ms packets), a phone sends PCMU (1 kHz). Each must hear the other's
 tone in its own codec and not its own: the Opus the mixer sends is decoded by ffmpeg's own
 Opus decoder (not libopus), the PCMU by ffmpeg's mu-law decoder. The mixer's Opus stream
-uses the negotiated dynamic payload type and 48 kHz timestamps; show leg reports the codec."""
+uses the negotiated dynamic payload type and 48 kHz timestamps; show leg reports the codec.
+A second conference transcodes Opus <-> AMR-WB: the VoLTE side is vo-amrwbenc itself (23.85
+kbit/s, packed bandwidth-efficient by the test), and what it receives is unpacked by the
+test and decoded by ffmpeg's AMR-WB decoder."""
 import json
 import math
 import os
@@ -13,7 +16,7 @@ import mxplab
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4
 
 SECONDS = 4
-F_OPUS, F_PCMU = 500.0, 1000.0
+F_OPUS, F_PCMU, F_AMR = 500.0, 1000.0, 700.0
 # ffmpeg's sine source is at 1/8 of full scale, halved: amplitude 2048, Goertzel power
 # (2048 / 2)^2
 SENT_DB = 20 * math.log10(1024)
@@ -96,6 +99,47 @@ def test():
               % (len(opus), leg["rx_packets"], leg["late"]))
         text = lab.ctl("show", "leg", str(web["id"])).stdout
         check("codec    opus/48000, payload type 111" in text, "show leg text names the codec")
+
+        # a second transcoder: Opus <-> AMR-WB (vo-amrwbenc itself as the VoLTE phone,
+        # bandwidth-efficient, ffmpeg's AMR-WB decoder on what it receives)
+        conf2 = lab.conf_create("mode", "mix")
+        volte = lab.ctl_json("leg", "add", str(conf2), "plain", "remote", KERNEL_IP4, "6004",
+                             "codec", "AMR-WB/16000:96", "--json")
+        web2 = lab.ctl_json("leg", "add", str(conf2), "plain", "remote", KERNEL_IP4, "6006",
+                            "codec", "opus/48000:111", "--json")
+        enc = cdx.AmrWbEncoder()
+        n = SECONDS * 16000
+        x = [int(6000 * math.sin(2 * math.pi * F_AMR * i / 16000)) for i in range(n)]
+        amr = [cdx.amr_storage_to_bandwidth_efficient([enc.encode(x[i:i + 320], 8)])
+               for i in range(0, n - 319, 320)]
+        enc.close()
+        spec2 = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 400, "parts": [
+            {"port": 6004, "dport": volte["local_port"], "pt": 96, "ssrc": 0x3333,
+             "payloads": [p.hex() for p in amr], "ts_step": [320] * len(amr),
+             "interval_ms": [20] * len(amr)},
+            {"port": 6006, "dport": web2["local_port"], "pt": 111, "ssrc": 0x4444,
+             "payloads": [p.hex() for p in op20 + op20],
+             "ts_step": [960] * (2 * len(op20)), "interval_ms": [20] * (2 * len(op20))}]}
+        json.dump(spec2, open(sp, "w"))
+        lab.ns_run(["/usr/bin/python3", os.path.join(HERE, "rtp_peer.py"), sp, out], timeout=60)
+        got = json.load(open(out))
+        rx = sorted(got["6004"], key=lambda p: p[1])
+        path = os.path.join(lab.dir, "volte.amr")
+        open(path, "wb").write(cdx.amr_be_to_storage([bytes.fromhex(p[4]) for p in rx], wb=True))
+        y = cdx.ffmpeg_decode(path, 16000)[8000:]
+        a, b = cdx.tone_db(y, F_OPUS, 16000), cdx.tone_db(y, F_AMR, 16000)
+        check(len(rx) > 40 * SECONDS and all(p[0] == 96 for p in rx) and a - b > 25,
+              "the VoLTE phone hears the Opus participant in AMR-WB (%d packets, %.0f dB) and "
+              "not itself (%.0f dB)" % (len(rx), a, b))
+        rx = sorted(got["6006"], key=lambda p: p[1])
+        pk = [bytes.fromhex(p[4]) for p in rx]
+        path = os.path.join(lab.dir, "web2.opus")
+        cdx.ogg_opus_write(path, pk, [cdx.opus_samples(p) for p in pk])
+        y = cdx.ffmpeg_decode(path, 16000, codec="opus")[8000:]
+        a, b = cdx.tone_db(y, F_AMR, 16000), cdx.tone_db(y, F_OPUS, 16000)
+        check(len(rx) > 40 * SECONDS and a - b > 25,
+              "the Opus participant hears the VoLTE phone (%.0f dB) and not itself (%.0f dB)"
+              % (a, b))
         check(lab.stop() == 0, "clean exit")
 
 
