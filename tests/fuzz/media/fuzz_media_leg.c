@@ -17,8 +17,72 @@
 
 #include "mxp_media.h"
 
-static const uint8_t pts[8] = {0, 8, 9, 96, 97, 101, 13, 55};
 static long live; /* buffers the legs hold */
+
+static void release(void *ref, void *arg);
+
+#ifndef FUZZ_FRAME_CODECS
+static const uint8_t pts[8] = {0, 8, 9, 96, 97, 101, 13, 55};
+
+/* leg i's parameters: G.711, G.722, L16 */
+static void
+leg_params(struct mxp_media_leg_params *p, int i)
+{
+	static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA,
+				     MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_L16_8K,
+				     MXP_MEDIA_CODEC_L16_16K};
+	*p = (struct mxp_media_leg_params){.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
+					   .out_codec = MXP_MEDIA_CODEC_PCMU, .max_payload = 640,
+					   .n_pt = 5, .release = release, .id = (uint32_t)i};
+	for (int k = 0; k < 5; k++) {
+		p->pt_map[k].pt = pts[k];
+		p->pt_map[k].codec = c[k];
+	}
+}
+#define OUT_CODECS 5 /* op 2 moves the out codec among PCMU .. L16 16 kHz */
+#else
+/* fuzz_media_frame_leg.c: PCMU, G.722 and the frame codecs (AMR-WB bandwidth-efficient,
+ * Opus with FEC, AMR octet-aligned); leg 0 hears AMR-WB, leg 1 Opus (their private
+ * encoders), so loss, FEC, codec concealment, CMR and DTX run on fuzzed payloads. The
+ * decoders and encoders are made once and kept across inputs. */
+static const uint8_t pts[8] = {0, 9, 96, 97, 98, 101, 13, 55};
+
+static void
+leg_params(struct mxp_media_leg_params *p, int i)
+{
+	static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_G722,
+				     MXP_MEDIA_CODEC_AMR_WB, MXP_MEDIA_CODEC_OPUS,
+				     MXP_MEDIA_CODEC_AMR};
+	static const char *const fmtp[5] = {"", "", "", "useinbandfec=1;usedtx=1",
+					    "octet-align=1"};
+	static void *dec[2][5];
+	static struct mxp_media_fmtp f[5];
+	static struct mxp_media_coder enc[2];
+	*p = (struct mxp_media_leg_params){.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
+					   .max_payload = 640, .n_pt = 5, .release = release,
+					   .id = (uint32_t)i};
+	for (int k = 0; k < 5; k++) {
+		char err[64];
+		p->pt_map[k].pt = pts[k];
+		p->pt_map[k].codec = c[k];
+		if (k >= 2) {
+			if (dec[i][k] == NULL) {
+				mxp_media_fmtp_parse((enum mxp_media_codec)c[k], fmtp[k], &f[k], err,
+						     sizeof(err));
+				dec[i][k] = mxp_media_codec_ops((enum mxp_media_codec)c[k])
+						    ->dec_create(&f[k]);
+			}
+			p->dec[k] = dec[i][k];
+			p->fmtp[k] = f[k];
+		}
+	}
+	p->out_codec = c[2 + i];
+	if (enc[i].x == NULL)
+		mxp_media_coder_init_frame(&enc[i], (enum mxp_media_codec)c[2 + i], &f[2 + i], 20);
+	p->priv_enc = &enc[i];
+}
+#define OUT_CODECS 2 /* op 2 moves the out codec between PCMU and G.722 (no frame codec) */
+#endif
 
 static void
 release(void *ref, void *arg)
@@ -36,41 +100,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct mxp_media_leg *leg[2];
 	static struct mxp_media_mixer *mix;
 	static size_t lsz;
+	struct mxp_media_leg_params p;
 	if (mix == NULL) {
 		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2};
 		mix = aligned_alloc(64, (mxp_media_mixer_size(&mp) + 63) & ~(size_t)63);
-		struct mxp_media_leg_params p = {.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
-						 .out_codec = MXP_MEDIA_CODEC_PCMU, .max_payload = 640,
-						 .n_pt = 5, .release = release};
-		static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA,
-					     MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_L16_8K,
-					     MXP_MEDIA_CODEC_L16_16K};
-		for (int i = 0; i < 5; i++) {
-			p.pt_map[i].pt = pts[i];
-			p.pt_map[i].codec = c[i];
-		}
-		lsz = (mxp_media_leg_size(&p) + 63) & ~(size_t)63;
 		for (int i = 0; i < 2; i++) {
+			leg_params(&p, i);
+			lsz = (mxp_media_leg_size(&p) + 63) & ~(size_t)63;
 			leg[i] = aligned_alloc(64, lsz);
-			p.id = (uint32_t)i;
-			mxp_media_leg_init(leg[i], &p, NULL, 0);
+			if (leg[i] == NULL || mxp_media_leg_init(leg[i], &p, NULL, 0) != 0)
+				abort();
 		}
-		(void)p;
 	}
 	/* fresh state per input */
 	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2};
 	mxp_media_mixer_init(mix, &mp, 1000000);
-	struct mxp_media_leg_params p = {.ptime_ms = 20, .event_pt = 101, .cn_pt = 13,
-					 .out_codec = MXP_MEDIA_CODEC_PCMU, .max_payload = 640,
-					 .n_pt = 5, .release = release};
-	static const uint8_t c[5] = {MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMA,
-				     MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_L16_8K,
-				     MXP_MEDIA_CODEC_L16_16K};
-	for (int i = 0; i < 5; i++) {
-		p.pt_map[i].pt = pts[i];
-		p.pt_map[i].codec = c[i];
-	}
 	for (int i = 0; i < 2; i++) {
+		leg_params(&p, i);
 		mxp_media_leg_init(leg[i], &p, NULL, 0);
 		mxp_media_mixer_leg_add(mix, leg[i]);
 	}
@@ -129,7 +175,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op == 2) {
 			mxp_media_leg_set_mode(l, (enum mxp_media_mode)(h[1] & 3));
 			mxp_media_leg_set_mute(l, h[2] & 1);
-			mxp_media_leg_set_out_codec(l, (enum mxp_media_codec)(1 + h[3] % 5));
+			mxp_media_leg_set_out_codec(l, (enum mxp_media_codec)(1 + h[3] % OUT_CODECS));
 			if (h[7] & 1)
 				mxp_media_leg_fini(l);
 		}
