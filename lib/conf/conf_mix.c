@@ -334,6 +334,7 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 	case MXP_MEDIA_RX_LATE:
 	case MXP_MEDIA_RX_OUTLIER:
 	case MXP_MEDIA_RX_BAD_PAYLOAD:
+	case MXP_MEDIA_RX_TOO_LARGE:
 		/*
 		 * The jitter buffer dropped it: not accepted, a drop of the leg's ("other";
 		 * the media leg's rx counters say which, late ones also as jb_late). No
