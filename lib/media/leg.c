@@ -767,6 +767,13 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	 * then starts up to n_ts - gcd(d, n_ts) into a frame (0 when d is a multiple of the
 	 * frame), and counts as that much later.
 	 */
+	/* a sequence number already received (in the 64-packet window) is a duplicate,
+	 * wherever the stream stands now (played, idle): not an outlier */
+	if ((int32_t)(seq - l->max_seq) <= 0 && l->max_seq - seq < 64 &&
+	    (l->recv_mask & (1ull << (l->max_seq - seq)))) {
+		r = MXP_MEDIA_RX_DUPLICATE;
+		goto out;
+	}
 	int64_t tr = nts - ts;
 	if (dur % l->n_ts != 0) {
 		unsigned a = dur, b = l->n_ts;
