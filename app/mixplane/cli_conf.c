@@ -281,6 +281,15 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_u64(j, "too_old", s->too_old);
 	mxp_json_u64(j, "source_mismatch", s->source_mismatch);
 	mxp_json_u64(j, "other_drops", s->other_drops);
+	/* every refused packet, per reason (doc/conferences.md, "Refused packets") */
+	uint64_t refused = 0;
+	mxp_json_obj_open(j, "drops");
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++) {
+		mxp_json_u64(j, mxp_leg_drop_name((enum mxp_leg_drop)k), s->drops[k]);
+		refused += s->drops[k];
+	}
+	mxp_json_obj_close(j);
+	mxp_json_u64(j, "refused", refused);
 	mxp_json_u64(j, "not_sending", s->not_sending);
 	mxp_json_u64(j, "topn_filtered", s->topn_filtered);
 	mxp_json_u64(j, "floor_filtered", s->floor_filtered);
@@ -825,6 +834,15 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 		       s->not_sending, s->topn_filtered, s->floor_filtered, li.muted ? ", muted" : "",
 		       s->remote_fraction_lost, s->remote_jitter, s->jb_depth_ms, s->jb_late, s->jb_lost,
 		       s->concealed, s->dtmf, s->dtmf ? ", last " : "", dtmf_last(s, dl));
+	uint64_t refused = 0;
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++)
+		refused += s->drops[k];
+	mxp_buf_printf(r->out, "  refused  %" PRIu64 " packets", refused);
+	for (int k = 0, n = 0; k < MXP_LEG_DROP_COUNT; k++)
+		if (s->drops[k])
+			mxp_buf_printf(r->out, "%s%s %" PRIu64, n++ ? ", " : ": ",
+				       mxp_leg_drop_name((enum mxp_leg_drop)k), s->drops[k]);
+	mxp_buf_add(r->out, "\n", 1);
 	if (s->last_rx_tsc && mxp_conf_tsc_hz())
 		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());

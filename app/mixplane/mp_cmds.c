@@ -410,6 +410,17 @@ add_stats(struct mxp_mp_stream *st, const struct mxp_leg_info *li)
 	STAT("mxp/replay", s->replays + s->too_old);
 	STAT("mxp/latched", s->latches);
 	STAT("mxp/srcmismatch", s->source_mismatch);
+	/* every refused packet: the total, and each reason once it happened (doc/mp.md) */
+	uint64_t refused = 0;
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++)
+		refused += s->drops[k];
+	STAT("mxp/refused", refused);
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++) {
+		const char *name = s->drops[k] ? mp_arena_printf("mxp/drop_%s",
+				mxp_leg_drop_name((enum mxp_leg_drop)k)) : "";
+		if (name[0]) /* "" also when the arena is full */
+			STAT(name, s->drops[k]);
+	}
 #undef STAT
 }
 

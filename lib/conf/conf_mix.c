@@ -294,6 +294,7 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 	uint32_t plen;
 	if (mxp_rtp_padding(p, len, ri, &plen) != MXP_RTP_OK) {
 		l->st.other_drops++;
+		conf_leg_count(l, MXP_DROP_RTP_PADDING);
 		w->drops[MXP_DROP_RTP_PADDING]++;
 		rte_pktmbuf_free(m);
 		return;

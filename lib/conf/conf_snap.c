@@ -101,6 +101,9 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		st->tx_bytes += e->tx_bytes;
 		st->rtcp_tx += e->rtcp_tx;
 	}
+	memcpy(st->drops, l->st.drops, sizeof(st->drops));
+	st->drops[MXP_LEG_DROP_NOT_SENDING] = l->st.not_sending;
+	st->drops[MXP_LEG_DROP_SOURCE_MISMATCH] = l->st.source_mismatch;
 	st->other_drops = l->st.other_drops;
 	st->source_mismatch = l->st.source_mismatch;
 	st->latches = l->st.latches;
@@ -119,6 +122,13 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		mxp_media_leg_stats_get(l->ml, &ms);
 		st->jb_depth_ms = ms.depth_ms;
 		st->jb_late = ms.rx[MXP_MEDIA_RX_LATE];
+		/* the jitter buffer's refusals (lib/conf counted them as other_drops only) */
+		st->drops[MXP_LEG_DROP_UNKNOWN_PT] += ms.rx[MXP_MEDIA_RX_UNKNOWN_PT];
+		st->drops[MXP_LEG_DROP_TOO_LARGE] += ms.rx[MXP_MEDIA_RX_TOO_LARGE];
+		st->drops[MXP_LEG_DROP_BAD_PAYLOAD] += ms.rx[MXP_MEDIA_RX_BAD_PAYLOAD];
+		st->drops[MXP_LEG_DROP_DUPLICATE] += ms.rx[MXP_MEDIA_RX_DUPLICATE];
+		st->drops[MXP_LEG_DROP_LATE] += ms.rx[MXP_MEDIA_RX_LATE];
+		st->drops[MXP_LEG_DROP_OUTLIER] += ms.rx[MXP_MEDIA_RX_OUTLIER];
 		st->jb_lost = ms.lost;
 		st->concealed = ms.concealed;
 	}

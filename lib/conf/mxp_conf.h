@@ -133,12 +133,51 @@ struct mxp_leg_params {
 	char label[MXP_CONF_NAME_LEN];
 };
 
+/**
+ * Why a leg's packet was refused: every packet of a leg that is not delivered is counted
+ * under exactly one of these, per leg (mxp_leg_stats.drops[]), besides the worker's drop
+ * reason (mxp_drop.h; the jitter buffer's reasons have none). Filtered packets (top-N,
+ * floor) are not refusals and keep their own counters. Add new reasons at the end.
+ * X(ENUM_SUFFIX, "name", "description")
+ */
+#define MXP_LEG_DROPS(X) \
+	X(RTP_MALFORMED, "rtp_malformed", "RTP/RTCP header truncated or invalid (version, CSRC list, extension, padding)") \
+	X(UNKNOWN_PT, "unknown_pt", "RTP payload type not configured for the leg") \
+	X(NOT_SENDING, "not_sending", "media from a leg whose stream mode is recvonly or inactive") \
+	X(SOURCE_MISMATCH, "source_mismatch", "from another address and not authenticated (or a strict/plain leg)") \
+	X(SSRC_COLLISION, "ssrc_collision", "SSRC already used by another leg under the same key") \
+	X(SRTP_AUTH, "srtp_auth", "SRTP/SRTCP authentication tag does not match") \
+	X(SRTP_REPLAY, "srtp_replay", "SRTP/SRTCP packet index already received") \
+	X(SRTP_TOO_OLD, "srtp_too_old", "SRTP/SRTCP packet index behind the replay window") \
+	X(SRTP_UNKNOWN_MKI, "srtp_unknown_mki", "MKI matches none of the leg's keys") \
+	X(SRTP_KEY_EXHAUSTED, "srtp_key_exhausted", "master key reached its usage limit") \
+	X(SRTP_SSRC, "srtp_ssrc", "SSRC differs from the one learnt first") \
+	X(SRTP_OTHER, "srtp_other", "SRTP packet shorter than header and trailer, or another SRTP failure") \
+	X(TOO_LARGE, "too_large", "mix: audio payload longer than the jitter buffer takes (120 ms of the codec)") \
+	X(BAD_PAYLOAD, "bad_payload", "mix: empty or malformed audio or telephone-event payload") \
+	X(DUPLICATE, "duplicate", "mix: sequence number already received") \
+	X(LATE, "late", "mix: arrived after its playout time (or left behind it after late ticks)") \
+	X(OUTLIER, "outlier", "mix: far off the stream's timeline (a second one in step restarts the stream)") \
+	X(NO_MBUF, "no_mbuf", "switch: no mbuf for a key group's copy")
+
+enum mxp_leg_drop {
+#define MXP_LEG_DROP_ENUM_(e, n, d) MXP_LEG_DROP_##e,
+	MXP_LEG_DROPS(MXP_LEG_DROP_ENUM_)
+#undef MXP_LEG_DROP_ENUM_
+	MXP_LEG_DROP_COUNT
+};
+
+/** Name ("too_large") and description of a leg drop reason; "?" if out of range. */
+const char *mxp_leg_drop_name(enum mxp_leg_drop d);
+const char *mxp_leg_drop_desc(enum mxp_leg_drop d);
+
 /** Counters of one leg. */
 struct mxp_leg_stats {
 	uint64_t rx_pkts, rx_bytes;      /**< RTP accepted from the participant */
 	uint64_t rtcp_rx;                /**< SRTCP/RTCP accepted */
 	uint64_t tx_pkts, tx_bytes;      /**< RTP sent to the participant */
 	uint64_t rtcp_tx;
+	uint64_t drops[MXP_LEG_DROP_COUNT]; /**< packets refused, per reason (every one) */
 	uint64_t auth_failures, replays, too_old, other_drops;
 	uint64_t source_mismatch;        /**< from another address and not authenticated */
 	uint64_t latches;                /**< remote address moved to an authenticated source */

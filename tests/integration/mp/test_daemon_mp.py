@@ -155,6 +155,11 @@ def test():
                   "%d" % (stats.get("rtp/pr"), stats.get("rtp/ps"), sent[0], got[0]))
             check(int(stats.get("nt/or", 0)) > 0 and stats.get("mxp/authfail") == "0",
                   "octets counted, no authentication failure")
+            refused = {k: v for k, v in stats.items() if k.startswith("mxp/drop_")}
+            check("mxp/refused" in stats and
+                  int(stats["mxp/refused"]) == sum(int(v) for v in refused.values()),
+                  "mxp/refused %s = the sum of its reasons %s" % (stats.get("mxp/refused"),
+                                                                refused))
             r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % legs[1]["term"], keys=keys)
             stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
             check("result subtract ok" in r.stdout and stats.get("rtp/pr") == str(sent[1]),
