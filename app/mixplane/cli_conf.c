@@ -238,6 +238,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	}
 	mxp_json_bool(j, "rtcp_mux", li->rtcp_mux);
 	mxp_json_bool(j, "strict", li->strict);
+	mxp_json_bool(j, "asymmetric", li->asymmetric);
 	mxp_json_bool(j, "plain", li->plain);
 	mxp_json_bool(j, "muted", li->muted);
 	if (!li->plain) {
@@ -328,6 +329,8 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 			p.rtcp_mux = true;
 		} else if (!strcmp(k, "strict")) {
 			p.strict = true;
+		} else if (!strcmp(k, "asymmetric")) {
+			p.asymmetric = true;
 		} else if (!strcmp(k, "plain")) {
 			p.plain = true;
 		} else if (!strcmp(k, "remote")) {
@@ -465,6 +468,10 @@ mxp_cli_leg_set(struct cli_req *r, int i)
 		} else if (!strcmp(k, "strict") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
 			m.set_strict = true;
 			m.strict = !strcmp(a, "on");
+			i++;
+		} else if (!strcmp(k, "asymmetric") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
+			m.set_asymmetric = true;
+			m.asymmetric = !strcmp(a, "on");
 			i++;
 		} else if (!strcmp(k, "mute") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
 			m.set_mute = true;
@@ -788,10 +795,10 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 	}
 	char a[64], mk[32];
 	const struct mxp_leg_stats *s = &li.st;
-	mxp_buf_printf(r->out, "leg %u%s%s in conference %u, key group %u, %s%s%s\n", li.id,
+	mxp_buf_printf(r->out, "leg %u%s%s in conference %u, key group %u, %s%s%s%s\n", li.id,
 		       li.label[0] ? " " : "", li.label, li.conf_id, li.keygroup_id,
 		       mxp_stream_mode_name(li.mode), li.strict ? ", strict" : "",
-		       li.plain ? ", plain RTP" : "");
+		       li.asymmetric ? ", asymmetric" : "", li.plain ? ", plain RTP" : "");
 	mxp_buf_printf(r->out, "  local    %s port %u, RTCP %u%s\n", ipstr(&li.local, a),
 		       li.local_port, li.local_rtcp_port, li.rtcp_mux ? " (muxed)" : "");
 	if (li.remote_known)

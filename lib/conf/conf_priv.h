@@ -179,6 +179,7 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 #define LEG_SSRC_CONFLICT 0x10
 #define LEG_MUTED 0x20
 #define LEG_AF6 0x40
+#define LEG_ASYM 0x80 /* any authenticated source, no latching */
 /* leg state (line 1) */
 #define LEG_SSRC_KNOWN 0x01
 #define LEG_IN_TOPN 0x02

@@ -230,12 +230,14 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 	bool latch = false;
 	if (d == MXP_DROP_NONE &&
 	    !from_remote(l, pe, rtcp ? l->remote_rtcp_port : l->remote_port)) {
-		/* Moving needs a valid tag: plain and strict legs never move. */
+		/* Moving needs a valid tag: plain and strict legs never move. An asymmetric
+		 * leg (SRTP, remote known) takes any source the crypto stage authenticates,
+		 * and never moves. */
 		if ((l->flags & LEG_PLAIN) ||
 		    ((l->flags & LEG_STRICT) && (l->flags & LEG_REMOTE_KNOWN))) {
 			l->st.source_mismatch++;
 			d = MXP_DROP_SOURCE_MISMATCH;
-		} else {
+		} else if (!(l->flags & LEG_ASYM)) {
 			latch = true;
 		}
 	}

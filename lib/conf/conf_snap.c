@@ -83,6 +83,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	info->remote_rtcp_port = l->remote_rtcp_port;
 	info->rtcp_mux = (l->flags & LEG_RTCP_MUX) != 0;
 	info->strict = (l->flags & LEG_STRICT) != 0;
+	info->asymmetric = (l->flags & LEG_ASYM) != 0;
 	info->plain = (l->flags & LEG_PLAIN) != 0;
 	info->muted = (l->flags & LEG_MUTED) != 0;
 	info->mode = (enum mxp_stream_mode)l->mode;

@@ -123,6 +123,12 @@ struct mxp_leg_params {
 	bool rtcp_mux;           /**< RTP and RTCP on one port (RFC 5761) */
 	enum mxp_stream_mode mode;
 	bool strict;             /**< never latch to another source address */
+	/**
+	 * An asymmetric endpoint: authenticated media from any source address and port is
+	 * accepted, and the destination (remote) never moves. Needs SRTP and remote_known;
+	 * excludes strict. The default (neither) latches, RFC 4961 symmetric RTP.
+	 */
+	bool asymmetric;
 	bool plain;              /**< plain RTP, no SRTP (lab only) */
 	struct mxp_conf_keys in; /**< the participant's keys (Remote SDP) */
 	struct mxp_conf_keys out;/**< the keys the mixer sends with (Local SDP) */
@@ -239,6 +245,7 @@ struct mxp_leg_info {
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port;
 	bool rtcp_mux, strict, plain;
+	bool asymmetric;
 	bool muted;
 	enum mxp_stream_mode mode;
 	enum mxp_srtp_suite in_suite, out_suite;
@@ -392,6 +399,9 @@ struct mxp_leg_mod {
 	uint16_t remote_rtcp_port; /**< 0: remote_port + 1 (or remote_port with rtcp_mux) */
 	bool set_strict;
 	bool strict;
+	/** Asymmetric endpoint on or off (see mxp_leg_params.asymmetric). */
+	bool set_asymmetric;
+	bool asymmetric;
 	/** Mute (floor control): the leg still listens, nothing it sends is forwarded. */
 	bool set_mute;
 	bool mute;

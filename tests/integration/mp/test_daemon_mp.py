@@ -105,6 +105,22 @@ def test():
                   "AuditValue answers Media and Statistics")
             check("inline" not in r.stdout, "an audit returns no key material")
 
+            # -- mxp/asymmetric on and off (Modify), the contradiction with mxp/strict ------
+            term0 = legs[0]["term"]
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term0, "asymmetric=on", keys=keys)
+            li = lab.ctl_json("show", "leg", str(leg_id(term0)))
+            check("result modify ok" in r.stdout and li["asymmetric"] and not li["strict"],
+                  "Modify mxp/asymmetric=on: the leg is asymmetric")
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term0, "strict=on", keys=keys,
+                         check_rc=False)
+            li = lab.ctl_json("show", "leg", str(leg_id(term0)))
+            check("449" in r.stdout + r.stderr and li["asymmetric"] and not li["strict"],
+                  "Modify mxp/strict=on on an asymmetric leg: 449, nothing changed")
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term0, "asymmetric=off", keys=keys)
+            li = lab.ctl_json("show", "leg", str(leg_id(term0)))
+            check("result modify ok" in r.stdout and not li["asymmetric"],
+                  "Modify mxp/asymmetric=off: symmetric (latching) again")
+
             # -- Rekey leg 1 with MKI 2, the switch during media ----------------------------
             term = legs[0]["term"]
             r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term, "rekey=on", "mki=2",
@@ -167,8 +183,9 @@ def test():
             confs = lab.ctl_json("show", "conferences")
             check(all(c["id"] != ctx for c in confs), "the context ended with its last termination")
             m = lab.ctl_json("show", "mp")
-            check(m["requests"] == 6 and m["errors"] == 0 and m["reply_cache"] == 6,
-                  "show mp: %d transactions, no error, %d replies cached" % (
+            # 6 transactions, and 3 for mxp/asymmetric (one refused with 449)
+            check(m["requests"] == 9 and m["errors"] == 1 and m["reply_cache"] == 9,
+                  "show mp: %d transactions, one error (the 449), %d replies cached" % (
                       m["requests"], m["reply_cache"]))
             b.close()
             check(lab.stop() == 0, "clean exit")

@@ -1634,6 +1634,129 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	mxp_conf_sys_destroy(sys);
 }
 
+
+/* ---- asymmetric endpoints -------------------------------------------------------------------- */
+
+static int
+add_leg_asym(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, bool strict, bool plain,
+	     bool remote, char *err, size_t errlen)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.remote_known = remote;
+	lp.remote = pr->addr;
+	lp.remote_port = pr->port;
+	lp.strict = strict;
+	lp.plain = plain;
+	lp.asymmetric = true;
+	if (!plain) {
+		conf_key(&lp.in, pr->in_key);
+		conf_key(&lp.out, pr->out_key);
+	}
+	err[0] = '\0';
+	return mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, errlen);
+}
+
+MXP_TEST(asymmetric_leg_takes_any_authenticated_source_and_never_moves)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b;
+	peer_init(&a, 140, 150, "192.0.2.180", 9300);
+	peer_init(&b, 141, 151, "192.0.2.181", 9302);
+	char err[256];
+	/* contradictions are refused, with a reason, and change nothing */
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &a, true, false, true, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "strict and asymmetric") != NULL);
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &a, false, false, false, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "remote address") != NULL);
+	uint32_t ids[4];
+	MXP_CHECK_EQ(t, mxp_conf_legs(sys, c, ids, 4), 0);
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &a, false, false, true, err, sizeof(err)), 0);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.asymmetric && !li.strict);
+
+	/* a sends from another port (and another address): taken, the remote stays */
+	uint8_t plain[256];
+	int plen;
+	struct mxp_ip other = ip("198.51.100.9");
+	send_from(&a, &a.addr, 9399, plain, &plen);
+	send_from(&a, &other, 41000, plain, &plen);
+	mxp_conf_flush(g_w);
+	struct got g;
+	MXP_CHECK_EQ(t, collect(t, &b, &g), 2);
+	sent_clear();
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &a.addr) && li.remote_port == a.port);
+	MXP_CHECK_EQ(t, li.st.latches, 0);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 2);
+	/* what b says goes to a's configured address and port */
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &a, &g), 1);
+	sent_clear();
+	/* from elsewhere with a bad tag: an authentication failure, nothing moves */
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	rtp_packet(&a, buf, &len);
+	srtp_protect(a.tx, buf, &len);
+	buf[len - 1] ^= 0x80;
+	deliver(make_frame(&a, &other, 41002, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.drops[MXP_LEG_DROP_SRTP_AUTH], 1);
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 0);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &a.addr) && li.remote_port == a.port);
+	MXP_CHECK_EQ(t, nsent, 0);
+
+	/* modify: strict on an asymmetric leg is refused; asymmetric off latches again */
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	m.set_strict = true;
+	m.strict = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "strict and asymmetric") != NULL);
+	m.set_asymmetric = true; /* both at once: strict on, asymmetric off */
+	m.asymmetric = false;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), 0);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.strict && !li.asymmetric);
+	memset(&m, 0, sizeof(m));
+	m.set_strict = true;
+	m.strict = false;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), 0);
+	send_from(&a, &other, 41004, plain, &plen);
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &other) && li.remote_port == 41004);
+	MXP_CHECK_EQ(t, li.st.latches, 1);
+	/* and back: asymmetric on (the remote it latched to stays the destination) */
+	memset(&m, 0, sizeof(m));
+	m.set_asymmetric = true;
+	m.asymmetric = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), 0);
+	send_from(&a, &a.addr, a.port, plain, &plen);
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.asymmetric && mxp_ip_equal(&li.remote, &other) && li.st.latches == 1);
+	sent_clear();
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+
+	/* a plain RTP leg cannot be asymmetric (nothing authenticates another source) */
+	sys = sys_new();
+	c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer p;
+	peer_init(&p, 142, 152, "192.0.2.182", 9304);
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &p, false, true, true, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "needs SRTP") != NULL);
+	peer_fini(&p);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_private_stream_talkspurts),
 	MXP_CASE(rekey_moves_switch),
@@ -1657,6 +1780,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(hundred_legs_ipv6),
 	MXP_CASE(validation_changes_nothing),
 	MXP_CASE(every_refused_packet_counted_per_leg),
+	MXP_CASE(asymmetric_leg_takes_any_authenticated_source_and_never_moves),
 };
 
 int
