@@ -760,13 +760,6 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	}
 	seq = l->max_seq + (uint32_t)(int32_t)(int16_t)(pkt->seq - (uint16_t)l->max_seq);
 	ts = l->max_ts + (int32_t)(pkt->ts - (uint32_t)l->max_ts);
-	/*
-	 * The transit the buffer must absorb: a tick decodes a whole frame, so a packet
-	 * that starts inside the frame is needed when the frame starts. Packets of d
-	 * timestamp units and frames of n_ts start together every lcm(d, n_ts): a packet
-	 * then starts up to n_ts - gcd(d, n_ts) into a frame (0 when d is a multiple of the
-	 * frame), and counts as that much later.
-	 */
 	/* a sequence number already received (in the 64-packet window) is a duplicate,
 	 * wherever the stream stands now (played, idle): not an outlier */
 	if ((int32_t)(seq - l->max_seq) <= 0 && l->max_seq - seq < 64 &&
@@ -774,6 +767,13 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		r = MXP_MEDIA_RX_DUPLICATE;
 		goto out;
 	}
+	/*
+	 * The transit the buffer must absorb: a tick decodes a whole frame, so a packet
+	 * that starts inside the frame is needed when the frame starts. Packets of d
+	 * timestamp units and frames of n_ts start together every lcm(d, n_ts): a packet
+	 * then starts up to n_ts - gcd(d, n_ts) into a frame (0 when d is a multiple of the
+	 * frame), and counts as that much later.
+	 */
 	int64_t tr = nts - ts;
 	if (dur % l->n_ts != 0) {
 		unsigned a = dur, b = l->n_ts;
