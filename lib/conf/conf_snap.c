@@ -130,6 +130,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		st->drops[MXP_LEG_DROP_DUPLICATE] += ms.rx[MXP_MEDIA_RX_DUPLICATE];
 		st->drops[MXP_LEG_DROP_LATE] += ms.rx[MXP_MEDIA_RX_LATE];
 		st->drops[MXP_LEG_DROP_OUTLIER] += ms.rx[MXP_MEDIA_RX_OUTLIER];
+		st->drops[MXP_LEG_DROP_FLUSHED] += ms.flushed;
 		st->jb_lost = ms.lost;
 		st->concealed = ms.concealed;
 	}

@@ -164,6 +164,7 @@ struct mxp_leg_params {
 	X(DUPLICATE, "duplicate", "mix: sequence number already received") \
 	X(LATE, "late", "mix: arrived after its playout time (or left behind it after late ticks)") \
 	X(OUTLIER, "outlier", "mix: far off the stream's timeline (a second one in step restarts the stream)") \
+	X(FLUSHED, "flushed", "mix: taken into the jitter buffer, then discarded unplayed when the stream restarted (new SSRC, sequence or timestamp jump)") \
 	X(NO_MBUF, "no_mbuf", "switch: no mbuf for a key group's copy")
 
 enum mxp_leg_drop {

@@ -534,6 +534,7 @@ mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stat
 	st->accelerated = l->st.accelerated;
 	st->expanded = l->st.expanded;
 	st->resyncs = l->st.resyncs;
+	st->flushed = l->flushed;
 	st->events = l->st.events;
 	st->depth_ms = l->st.depth_ms;
 	st->target_ms = l->st.target_ms;
@@ -676,6 +677,8 @@ stream_start(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint8_t c
 {
 	bool had = l->have_stream;
 
+	if (had)
+		l->flushed += l->n_buffered; /* taken, never to be played */
 	stream_reset(l);
 	l->have_stream = true;
 	l->ssrc = pkt->ssrc;

@@ -270,6 +270,9 @@ struct mxp_media_leg {
 	uint8_t out_codec;
 	uint8_t ev_code;
 	bool wideband : 1, ev_valid : 1, ev_ended : 1;
+	/* a counter (packets queued, then discarded by a stream restart), in the padding
+	 * of the header's end rather than st: a leg of the defaults stays within 2 KB */
+	uint32_t flushed;
 	/* slots, samples, resampler history, head, G.722 state follow */
 };
 

@@ -180,6 +180,8 @@ struct mxp_media_leg_stats {
 	uint64_t accelerated;      /**< samples dropped to shrink the buffer or follow drift */
 	uint64_t expanded;         /**< samples inserted to grow the buffer or follow drift */
 	uint64_t resyncs;          /**< stream restarts (SSRC change, timestamp jump) */
+	uint64_t flushed;          /**< packets queued (taken, never played) that a stream
+				        *   restart discarded */
 	uint64_t events;           /**< telephone events started */
 	uint32_t depth_ms;         /**< current playout delay of the newest packet */
 	uint32_t target_ms;        /**< adaptive target delay */

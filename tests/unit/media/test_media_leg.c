@@ -252,9 +252,15 @@ MXP_TEST(restart_releases_what_was_queued)
 	o.ssrc++;
 	o.seq += 20000;
 	o.ts += 1234567;
+	struct mxp_media_leg_stats st0;
+	mxp_media_leg_stats_get(o.l, &st0);
+	MXP_CHECK_EQ(t, st0.flushed, 0);
 	MXP_CHECK_EQ(t, one_send(&o, 160), MXP_MEDIA_RX_RESYNC);
 	MXP_CHECK_EQ(t, released[PH_RX], held);
 	MXP_CHECK_EQ(t, count(B_HELD), 1);
+	/* the queued packets the restart discarded are counted (not the one being played) */
+	mxp_media_leg_stats_get(o.l, &st0);
+	MXP_CHECK(t, st0.flushed >= 4 && st0.flushed <= held);
 	for (unsigned k = 0; k < 5; k++) {
 		one_send(&o, 160);
 		one_tick(&o, 1);
