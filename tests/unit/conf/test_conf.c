@@ -1629,6 +1629,14 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	struct mxp_leg_info li;
 	mxp_conf_leg_get(sys, lg, &li);
 	MXP_CHECK_EQ(t, li.st.rx_pkts, 2);
+	/* a new SSRC restarts the stream: the two packets queued (no tick ran) are
+	 * discarded unplayed, and counted */
+	uint64_t f0 = by[MXP_LEG_DROP_FLUSHED];
+	m.ssrc ^= 0x5555;
+	deliver(plain_frame(&m, 0, 9000, 500000, 160));
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, leg_refused(sys, lg, by), n0 + 2);
+	MXP_CHECK_EQ(t, by[MXP_LEG_DROP_FLUSHED], f0 + 2);
 	sent_clear();
 	peer_fini(&m);
 	mxp_conf_sys_destroy(sys);
