@@ -47,13 +47,13 @@ int mxp_cli_show_leg(struct cli_req *r, int argi);
 	  "top-N speakers (0: all); floor control: only LEG is forwarded", \
 	  mxp_cli_conf_set }, \
 	{ "leg add", "CONF [ipv4|ipv6] [port IDX] [local-port P] [remote ADDR PORT] [rtcp-port P] " \
-		     "[rtcp-mux] [mode M] [strict] [plain] [pt LIST] [event-pt N] [audio-level-id N] " \
+		     "[rtcp-mux] [mode M] [strict] [asymmetric] [plain] [pt LIST] [event-pt N] [audio-level-id N] " \
 		     "[label TEXT] -i KEYS", \
 	  "add a leg; keys come with -i: 'in a=crypto:...' and 'out a=crypto:...' lines", \
 	  mxp_cli_leg_add }, \
 	{ "leg delete", "LEG", "remove a leg (keys wiped); prints its last counters", \
 	  mxp_cli_leg_delete }, \
-	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [mute on|off]", \
+	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [asymmetric on|off] [mute on|off]", \
 	  "change a leg (mute: it listens, nothing it sends is forwarded)", \
 	  mxp_cli_leg_set }, \
 	{ "leg key add", "LEG in|out -i KEY", "add a key (a=crypto with an MKI) for a rekey", \

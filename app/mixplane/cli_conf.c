@@ -309,6 +309,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	}
 	mxp_json_bool(j, "rtcp_mux", li->rtcp_mux);
 	mxp_json_bool(j, "strict", li->strict);
+	mxp_json_bool(j, "asymmetric", li->asymmetric);
 	mxp_json_bool(j, "plain", li->plain);
 	mxp_json_bool(j, "muted", li->muted);
 	if (!li->plain) {
@@ -352,6 +353,15 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_u64(j, "too_old", s->too_old);
 	mxp_json_u64(j, "source_mismatch", s->source_mismatch);
 	mxp_json_u64(j, "other_drops", s->other_drops);
+	/* every refused packet, per reason (doc/conferences.md, "Refused packets") */
+	uint64_t refused = 0;
+	mxp_json_obj_open(j, "drops");
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++) {
+		mxp_json_u64(j, mxp_leg_drop_name((enum mxp_leg_drop)k), s->drops[k]);
+		refused += s->drops[k];
+	}
+	mxp_json_obj_close(j);
+	mxp_json_u64(j, "refused", refused);
 	mxp_json_u64(j, "not_sending", s->not_sending);
 	mxp_json_u64(j, "topn_filtered", s->topn_filtered);
 	mxp_json_u64(j, "floor_filtered", s->floor_filtered);
@@ -415,6 +425,8 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 			p.rtcp_mux = true;
 		} else if (!strcmp(k, "strict")) {
 			p.strict = true;
+		} else if (!strcmp(k, "asymmetric")) {
+			p.asymmetric = true;
 		} else if (!strcmp(k, "plain")) {
 			p.plain = true;
 		} else if (!strcmp(k, "remote")) {
@@ -568,6 +580,10 @@ mxp_cli_leg_set(struct cli_req *r, int i)
 		} else if (!strcmp(k, "strict") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
 			m.set_strict = true;
 			m.strict = !strcmp(a, "on");
+			i++;
+		} else if (!strcmp(k, "asymmetric") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
+			m.set_asymmetric = true;
+			m.asymmetric = !strcmp(a, "on");
 			i++;
 		} else if (!strcmp(k, "mute") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
 			m.set_mute = true;
@@ -891,10 +907,10 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 	}
 	char a[64], mk[32];
 	const struct mxp_leg_stats *s = &li.st;
-	mxp_buf_printf(r->out, "leg %u%s%s in conference %u, key group %u, %s%s%s\n", li.id,
+	mxp_buf_printf(r->out, "leg %u%s%s in conference %u, key group %u, %s%s%s%s\n", li.id,
 		       li.label[0] ? " " : "", li.label, li.conf_id, li.keygroup_id,
 		       mxp_stream_mode_name(li.mode), li.strict ? ", strict" : "",
-		       li.plain ? ", plain RTP" : "");
+		       li.asymmetric ? ", asymmetric" : "", li.plain ? ", plain RTP" : "");
 	mxp_buf_printf(r->out, "  local    %s port %u, RTCP %u%s\n", ipstr(&li.local, a),
 		       li.local_port, li.local_rtcp_port, li.rtcp_mux ? " (muxed)" : "");
 	if (li.remote_known)
@@ -954,6 +970,15 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 			mxp_buf_printf(r->out, ", participant in DTX");
 		mxp_buf_printf(r->out, "\n");
 	}
+	uint64_t refused = 0;
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++)
+		refused += s->drops[k];
+	mxp_buf_printf(r->out, "  refused  %" PRIu64 " packets", refused);
+	for (int k = 0, n = 0; k < MXP_LEG_DROP_COUNT; k++)
+		if (s->drops[k])
+			mxp_buf_printf(r->out, "%s%s %" PRIu64, n++ ? ", " : ": ",
+				       mxp_leg_drop_name((enum mxp_leg_drop)k), s->drops[k]);
+	mxp_buf_add(r->out, "\n", 1);
 	if (s->last_rx_tsc && mxp_conf_tsc_hz())
 		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());

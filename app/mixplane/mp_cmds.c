@@ -469,6 +469,17 @@ add_stats(struct mxp_mp_stream *st, const struct mxp_leg_info *li)
 	STAT("mxp/replay", s->replays + s->too_old);
 	STAT("mxp/latched", s->latches);
 	STAT("mxp/srcmismatch", s->source_mismatch);
+	/* every refused packet: the total, and each reason once it happened (doc/mp.md) */
+	uint64_t refused = 0;
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++)
+		refused += s->drops[k];
+	STAT("mxp/refused", refused);
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++) {
+		const char *name = s->drops[k] ? mp_arena_printf("mxp/drop_%s",
+				mxp_leg_drop_name((enum mxp_leg_drop)k)) : "";
+		if (name[0]) /* "" also when the arena is full */
+			STAT(name, s->drops[k]);
+	}
 #undef STAT
 }
 
@@ -570,6 +581,7 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 	memset(&lp, 0, sizeof(lp));
 	lp.plain = plain;
 	lp.strict = pkg.strict == 1;
+	lp.asymmetric = pkg.asymmetric == 1;
 	lp.af = has_local && ls.has_conn && !ls.conn_choose ? ls.family :
 		has_remote && rs.has_conn ? rs.family :
 		has_local && ls.has_conn ? ls.family : AF_INET;
@@ -861,6 +873,10 @@ plan_leg(uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream 
 		m->set_strict = true;
 		m->strict = pkg->strict == 1;
 	}
+	if (pkg->asymmetric >= 0 && (pkg->asymmetric == 1) != li->asymmetric) {
+		m->set_asymmetric = true;
+		m->asymmetric = pkg->asymmetric == 1;
+	}
 	if (pkg->mute >= 0 && (pkg->mute == 1) != li->muted) {
 		m->set_mute = true;
 		m->mute = pkg->mute == 1;
@@ -886,7 +902,8 @@ plan_leg(uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream 
 			m->remote_rtcp_port = 0; /* lib/conf: the RTP port with rtcp-mux, else + 1 */
 		}
 	}
-	pl->has_base = m->set_mode || m->set_strict || m->set_mute || m->set_remote;
+	pl->has_base = m->set_mode || m->set_strict || m->set_asymmetric || m->set_mute ||
+		       m->set_remote;
 	if ((lk->nkeys || rk->nkeys) && li->plain) {
 		snprintf(t, tl, "a plain RTP leg has no keys");
 		return MXP_MP_E_BAD_VALUE;
@@ -945,6 +962,8 @@ rollback_leg(struct leg_plan *pl)
 		m.mode = li->mode;
 		m.set_strict = pl->base.set_strict;
 		m.strict = li->strict;
+		m.set_asymmetric = pl->base.set_asymmetric;
+		m.asymmetric = li->asymmetric;
 		m.set_mute = pl->base.set_mute;
 		m.mute = li->muted;
 		if (pl->base.set_remote && li->remote_known) {
@@ -1240,6 +1259,8 @@ do_audit(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 			/* the leg's package properties, as a MRFC would set them */
 			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/strict", '=',
 					    li.strict ? "on" : "off");
+			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/asymmetric", '=',
+					    li.asymmetric ? "on" : "off");
 			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/mute", '=',
 					    li.muted ? "on" : "off");
 		}

@@ -266,6 +266,31 @@ j_scalar(struct jrd *j, struct rte_tel_data *d, const char *k)
 	return 0;
 }
 
+/* Skip an array (telemetry 22.11 nests only dicts one level: arrays are left out). */
+static int
+j_skip_array(struct jrd *j)
+{
+	int depth = 0;
+	bool str = false;
+	while (j->p < j->end) {
+		char c = *j->p++;
+		if (str) {
+			if (c == '\\' && j->p < j->end)
+				j->p++;
+			else if (c == '"')
+				str = false;
+		} else if (c == '"') {
+			str = true;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if (c == ']' || c == '}') {
+			if (--depth == 0)
+				return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /* An object into d, already started as a dict; depth 0 may hold objects of scalars. */
 static int
 j_obj(struct jrd *j, struct rte_tel_data *d, int depth)
@@ -279,7 +304,10 @@ j_obj(struct jrd *j, struct rte_tel_data *d, int depth)
 		if (j_str(j, k, sizeof(k)) != 0 || !j_eat(j, ':'))
 			return -EINVAL;
 		j_ws(j);
-		if (j->p < j->end && *j->p == '{') {
+		if (j->p < j->end && *j->p == '[') {
+			if (j_skip_array(j) != 0)
+				return -EINVAL;
+		} else if (j->p < j->end && *j->p == '{') {
 			if (depth > 0)
 				return -EINVAL;
 			struct rte_tel_data *c = rte_tel_data_alloc();
@@ -352,6 +380,21 @@ tel_memory(const char *cmd, const char *params, struct rte_tel_data *d)
 	return tel_from_cli("show memory", d);
 }
 
+/* /mixplane/leg,ID: one leg as `show leg ID` shows it, with its refusals per reason. */
+static int
+tel_leg(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char line[64];
+	char *e;
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	unsigned long id = strtoul(params, &e, 10);
+	if (*e != '\0' || id == 0 || id > UINT32_MAX)
+		return -EINVAL;
+	snprintf(line, sizeof(line), "show leg %lu", id);
+	return tel_from_cli(line, d);
+}
+
 int
 mxp_telemetry_register(void)
 {
@@ -370,6 +413,9 @@ mxp_telemetry_register(void)
 					"mixplane Mp control plane counters. No parameters");
 	r |= rte_telemetry_register_cmd("/mixplane/esp", mxp_tel_esp,
 					"mixplane ESP SAs (fingerprints) and drops. No parameters");
+	r |= rte_telemetry_register_cmd("/mixplane/leg", tel_leg,
+					"mixplane leg: addresses, counters, refused packets per "
+					"reason (as show leg). Parameters: leg id");
 	r |= rte_telemetry_register_cmd("/mixplane/memory", tel_memory,
 					"mixplane memory: conference state, mbuf pools, heap (as "
 					"show memory). No parameters");

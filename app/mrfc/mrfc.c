@@ -550,6 +550,8 @@ leg_props(struct mxp_mp_stream *st, const struct kv *kv)
 	const char *v;
 	if ((v = kv_get(kv, "strict", NULL)) != NULL)
 		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/strict", '=', v);
+	if ((v = kv_get(kv, "asymmetric", NULL)) != NULL)
+		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/asymmetric", '=', v);
 	if ((v = kv_get(kv, "keygroup", NULL)) != NULL)
 		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/keygroup", '=', v);
 	if ((v = kv_get(kv, "plainrtp", NULL)) != NULL)
@@ -576,8 +578,8 @@ static int
 cmd_add(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
-					   "strict", "keygroup", "plainrtp", "events", "keys", "dtmf",
-					   "codec", "fmtp", NULL };
+					   "strict", "asymmetric", "keygroup", "plainrtp", "events", "keys",
+					   "dtmf", "codec", "fmtp", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	/* events=on (authfail, keylimit), off, or a list: authfail,keylimit,ssrc,dtmf */
@@ -750,7 +752,7 @@ static int
 cmd_modify(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "term", "streammode", "rekey", "mki", "suite", "remote",
-					   "pt", "mode", "topn", "strict", "keygroup", "mute",
+					   "pt", "mode", "topn", "strict", "asymmetric", "keygroup", "mute",
 					   "floor", "activate", NULL };
 	if (!kv_check(kv, ok))
 		return 1;

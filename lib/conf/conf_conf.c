@@ -16,6 +16,29 @@ static const char *const mode_names[] = { [MXP_CONF_SWITCH] = "switch",
 					  [MXP_CONF_MIX] = "mix" };
 static const char *const sm_names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
 
+static const char *const leg_drop_names[] = {
+#define X(e, n, d) n,
+	MXP_LEG_DROPS(X)
+#undef X
+};
+static const char *const leg_drop_descs[] = {
+#define X(e, n, d) d,
+	MXP_LEG_DROPS(X)
+#undef X
+};
+
+const char *
+mxp_leg_drop_name(enum mxp_leg_drop d)
+{
+	return (unsigned int)d < MXP_LEG_DROP_COUNT ? leg_drop_names[d] : "?";
+}
+
+const char *
+mxp_leg_drop_desc(enum mxp_leg_drop d)
+{
+	return (unsigned int)d < MXP_LEG_DROP_COUNT ? leg_drop_descs[d] : "?";
+}
+
 const char *
 mxp_conf_mode_name(enum mxp_conf_mode m)
 {

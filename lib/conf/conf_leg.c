@@ -294,6 +294,25 @@ fail:
 	return -ENOMEM;
 }
 
+/* An asymmetric leg's combinations: strict, plain and an unknown remote contradict it. */
+static int
+conf_asym_check(bool strict, bool plain, bool remote_known, char *err, size_t errlen)
+{
+	if (strict)
+		return conf_errf(err, errlen, -EINVAL,
+				 "strict and asymmetric contradict each other: strict accepts media "
+				 "from the remote address only, asymmetric from any authenticated source");
+	if (plain)
+		return conf_errf(err, errlen, -EINVAL,
+				 "asymmetric needs SRTP: a plain RTP leg cannot authenticate other "
+				 "sources (it accepts its remote address only)");
+	if (!remote_known)
+		return conf_errf(err, errlen, -EINVAL,
+				 "an asymmetric leg needs its remote address: it is never learnt from "
+				 "where media comes from");
+	return 0;
+}
+
 static int
 leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_leg_params *p,
 		 int ai, char *err, size_t errlen)
@@ -315,6 +334,11 @@ leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp
 					 p->pt[i]);
 	if (p->audio_level_id > 14)
 		return conf_errf(err, errlen, -EINVAL, "audio level extension id must be 1..14");
+	if (p->asymmetric) {
+		int r = conf_asym_check(p->strict, p->plain, p->remote_known, err, errlen);
+		if (r)
+			return r;
+	}
 	struct mxp_leg *first = TAILQ_FIRST(&cf->legs);
 	if (first && !!(first->flags & LEG_PLAIN) != p->plain)
 		return conf_errf(err, errlen, -EINVAL,
@@ -393,6 +417,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	l->addr_idx = (uint16_t)ai;
 	l->mode = (uint8_t)p->mode;
 	l->flags = (uint8_t)((p->af == AF_INET6 ? LEG_AF6 : 0) | (p->strict ? LEG_STRICT : 0) |
+			     (p->asymmetric ? LEG_ASYM : 0) |
 			     (p->plain ? LEG_PLAIN : 0) | (p->rtcp_mux ? LEG_RTCP_MUX : 0) |
 			     (p->remote_known ? LEG_REMOTE_KNOWN : 0));
 	l->local_ip = a->a.ip;
@@ -629,6 +654,8 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	}
 	if (m->set_strict)
 		l->flags = (uint8_t)(m->strict ? l->flags | LEG_STRICT : l->flags & ~LEG_STRICT);
+	if (m->set_asymmetric)
+		l->flags = (uint8_t)(m->asymmetric ? l->flags | LEG_ASYM : l->flags & ~LEG_ASYM);
 	if (m->set_mute)
 		l->flags = (uint8_t)(m->mute ? l->flags | LEG_MUTED : l->flags & ~LEG_MUTED);
 	if (m->set_remote) {
@@ -857,6 +884,16 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	    (m->remote.af != ((l->flags & LEG_AF6) ? AF_INET6 : AF_INET) || m->remote_port == 0))
 		return conf_errf(err, errlen, -EINVAL,
 				 "remote address must be of the local address' family, with a port");
+	/* strict and asymmetric as they will be (only commands change them: no race) */
+	uint8_t fl = __atomic_load_n(&l->flags, __ATOMIC_RELAXED);
+	bool strict = m->set_strict ? m->strict : (fl & LEG_STRICT) != 0;
+	bool asym = m->set_asymmetric ? m->asymmetric : (fl & LEG_ASYM) != 0;
+	if (asym) {
+		int ra = conf_asym_check(strict, (fl & LEG_PLAIN) != 0,
+					 m->set_remote || (fl & LEG_REMOTE_KNOWN), err, errlen);
+		if (ra)
+			return ra;
+	}
 	if ((m->add_in_key || m->add_out_key || m->remove_in || m->remove_out || m->activate_out) &&
 	    (l->flags & LEG_PLAIN))
 		return conf_errf(err, errlen, -EINVAL, "a plain RTP leg has no keys");

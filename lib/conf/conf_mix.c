@@ -430,6 +430,7 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 	uint32_t plen;
 	if (mxp_rtp_padding(p, len, ri, &plen) != MXP_RTP_OK) {
 		l->st.other_drops++;
+		conf_leg_count(l, MXP_DROP_RTP_PADDING);
 		w->drops[MXP_DROP_RTP_PADDING]++;
 		rte_pktmbuf_free(m);
 		return;
@@ -470,6 +471,7 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 	case MXP_MEDIA_RX_LATE:
 	case MXP_MEDIA_RX_OUTLIER:
 	case MXP_MEDIA_RX_BAD_PAYLOAD:
+	case MXP_MEDIA_RX_TOO_LARGE:
 		/*
 		 * The jitter buffer dropped it: not accepted, a drop of the leg's ("other";
 		 * the media leg's rx counters say which, late ones also as jb_late). No

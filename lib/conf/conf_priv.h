@@ -185,6 +185,7 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 #define LEG_SSRC_CONFLICT 0x10
 #define LEG_MUTED 0x20
 #define LEG_AF6 0x40
+#define LEG_ASYM 0x80 /* any authenticated source, no latching */
 /* leg state (line 1) */
 #define LEG_SSRC_KNOWN 0x01
 #define LEG_IN_TOPN 0x02
@@ -192,6 +193,9 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 
 /* Counters a leg keeps apart from the hot lines (see struct mxp_leg_stats). */
 struct conf_leg_cold_stats {
+	/* refusals lib/conf decides (the jitter buffer's, not_sending and source_mismatch
+	 * are added by the snapshot from their own counters) */
+	uint64_t drops[MXP_LEG_DROP_COUNT];
 	uint64_t rtcp_rx;
 	uint64_t other_drops;
 	uint64_t source_mismatch;
@@ -250,6 +254,38 @@ struct mxp_leg {
 CONF_HOT(struct mxp_leg, flags, 1);
 CONF_HOT(struct mxp_leg, level_tsc, 2);
 TAILQ_HEAD(mxp_leg_list, mxp_leg);
+
+/*
+ * The leg's refusal counter for a worker drop reason, on the owning worker. not_sending
+ * and source_mismatch have counters of their own (the snapshot copies them into drops[]);
+ * reasons that are no leg's (handoff_full: counted by a worker that does not own the leg)
+ * count nothing here.
+ */
+static inline void
+conf_leg_count(struct mxp_leg *l, enum mxp_drop d)
+{
+	enum mxp_leg_drop r;
+	switch (d) {
+	case MXP_DROP_RTP_TRUNCATED:
+	case MXP_DROP_RTP_VERSION:
+	case MXP_DROP_RTP_CSRC:
+	case MXP_DROP_RTP_EXT:
+	case MXP_DROP_RTP_PADDING: r = MXP_LEG_DROP_RTP_MALFORMED; break;
+	case MXP_DROP_RTP_PAYLOAD_TYPE: r = MXP_LEG_DROP_UNKNOWN_PT; break;
+	case MXP_DROP_SSRC_COLLISION: r = MXP_LEG_DROP_SSRC_COLLISION; break;
+	case MXP_DROP_SRTP_AUTH: r = MXP_LEG_DROP_SRTP_AUTH; break;
+	case MXP_DROP_SRTP_REPLAY: r = MXP_LEG_DROP_SRTP_REPLAY; break;
+	case MXP_DROP_SRTP_TOO_OLD: r = MXP_LEG_DROP_SRTP_TOO_OLD; break;
+	case MXP_DROP_SRTP_UNKNOWN_MKI: r = MXP_LEG_DROP_SRTP_UNKNOWN_MKI; break;
+	case MXP_DROP_SRTP_KEY_EXHAUSTED: r = MXP_LEG_DROP_SRTP_KEY_EXHAUSTED; break;
+	case MXP_DROP_SRTP_SSRC: r = MXP_LEG_DROP_SRTP_SSRC; break;
+	case MXP_DROP_SRTP_BAD_HEADER:
+	case MXP_DROP_SRTP_OTHER: r = MXP_LEG_DROP_SRTP_OTHER; break;
+	case MXP_DROP_NO_MBUF: r = MXP_LEG_DROP_NO_MBUF; break;
+	default: return;
+	}
+	l->st.drops[r]++;
+}
 
 static inline bool
 conf_receiving(uint8_t mode)

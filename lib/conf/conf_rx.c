@@ -230,18 +230,21 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 	bool latch = false;
 	if (d == MXP_DROP_NONE &&
 	    !from_remote(l, pe, rtcp ? l->remote_rtcp_port : l->remote_port)) {
-		/* Moving needs a valid tag: plain and strict legs never move. */
+		/* Moving needs a valid tag: plain and strict legs never move. An asymmetric
+		 * leg (SRTP, remote known) takes any source the crypto stage authenticates,
+		 * and never moves. */
 		if ((l->flags & LEG_PLAIN) ||
 		    ((l->flags & LEG_STRICT) && (l->flags & LEG_REMOTE_KNOWN))) {
 			l->st.source_mismatch++;
 			d = MXP_DROP_SOURCE_MISMATCH;
-		} else {
+		} else if (!(l->flags & LEG_ASYM)) {
 			latch = true;
 		}
 	}
 	if (d != MXP_DROP_NONE) {
 		if (d != MXP_DROP_SOURCE_MISMATCH && d != MXP_DROP_LEG_NOT_SENDING)
 			l->st.other_drops++;
+		conf_leg_count(l, d);
 		count_drop(w, d);
 		rte_pktmbuf_free(m);
 		return false;
@@ -277,6 +280,7 @@ static inline void
 drop_counted(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, enum mxp_drop d)
 {
 	l->st.other_drops++;
+	conf_leg_count(l, d);
 	count_drop(w, d);
 	rte_pktmbuf_free(m);
 }
@@ -315,8 +319,10 @@ rx_switch(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, uint
 		if (last != NULL) {
 			/* a copy for the previous group; the original goes to the last one */
 			struct rte_mbuf *c = rte_pktmbuf_copy(m, w->sys->p.pool, hdrs, UINT32_MAX);
-			if (c == NULL)
+			if (c == NULL) {
+				conf_leg_count(l, MXP_DROP_NO_MBUF);
 				count_drop(w, MXP_DROP_NO_MBUF);
+			}
 			else
 				conf_out_push(w, &(struct conf_out){ .m = c, .os = last, .kg = last->kg,
 								     .skip = l, .conf = cf,
@@ -352,6 +358,7 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 		ssrc_learned(l, l->ssrc);
 	}
 	if ((l->flags & LEG_SSRC_CONFLICT) && !pe->rtcp) {
+		conf_leg_count(l, MXP_DROP_SSRC_COLLISION);
 		count_drop(w, MXP_DROP_SSRC_COLLISION);
 		rte_pktmbuf_free(m);
 		return;
@@ -461,6 +468,7 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 				pe->leg->st.source_mismatch++;
 				count_drop(w, MXP_DROP_SOURCE_MISMATCH);
 			} else {
+				conf_leg_count(pe->leg, srtp_drop(reason[op][k]));
 				count_drop(w, srtp_drop(reason[op][k]));
 			}
 			rte_pktmbuf_free(pe->m);

@@ -83,6 +83,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	info->remote_rtcp_port = l->remote_rtcp_port;
 	info->rtcp_mux = (l->flags & LEG_RTCP_MUX) != 0;
 	info->strict = (l->flags & LEG_STRICT) != 0;
+	info->asymmetric = (l->flags & LEG_ASYM) != 0;
 	info->plain = (l->flags & LEG_PLAIN) != 0;
 	info->muted = (l->flags & LEG_MUTED) != 0;
 	info->mode = (enum mxp_stream_mode)l->mode;
@@ -101,6 +102,9 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		st->tx_bytes += e->tx_bytes;
 		st->rtcp_tx += e->rtcp_tx;
 	}
+	memcpy(st->drops, l->st.drops, sizeof(st->drops));
+	st->drops[MXP_LEG_DROP_NOT_SENDING] = l->st.not_sending;
+	st->drops[MXP_LEG_DROP_SOURCE_MISMATCH] = l->st.source_mismatch;
 	st->other_drops = l->st.other_drops;
 	st->source_mismatch = l->st.source_mismatch;
 	st->latches = l->st.latches;
@@ -130,6 +134,14 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		}
 		mxp_media_leg_codec_info(l->ml, &info->rx_codec);
 		st->jb_late = ms.rx[MXP_MEDIA_RX_LATE];
+		/* the jitter buffer's refusals (lib/conf counted them as other_drops only) */
+		st->drops[MXP_LEG_DROP_UNKNOWN_PT] += ms.rx[MXP_MEDIA_RX_UNKNOWN_PT];
+		st->drops[MXP_LEG_DROP_TOO_LARGE] += ms.rx[MXP_MEDIA_RX_TOO_LARGE];
+		st->drops[MXP_LEG_DROP_BAD_PAYLOAD] += ms.rx[MXP_MEDIA_RX_BAD_PAYLOAD];
+		st->drops[MXP_LEG_DROP_DUPLICATE] += ms.rx[MXP_MEDIA_RX_DUPLICATE];
+		st->drops[MXP_LEG_DROP_LATE] += ms.rx[MXP_MEDIA_RX_LATE];
+		st->drops[MXP_LEG_DROP_OUTLIER] += ms.rx[MXP_MEDIA_RX_OUTLIER];
+		st->drops[MXP_LEG_DROP_FLUSHED] += ms.flushed;
 		st->jb_lost = ms.lost;
 		st->concealed = ms.concealed;
 		st->fec_recovered = ms.fec_recovered;

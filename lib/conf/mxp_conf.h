@@ -131,6 +131,12 @@ struct mxp_leg_params {
 	bool rtcp_mux;           /**< RTP and RTCP on one port (RFC 5761) */
 	enum mxp_stream_mode mode;
 	bool strict;             /**< never latch to another source address */
+	/**
+	 * An asymmetric endpoint: authenticated media from any source address and port is
+	 * accepted, and the destination (remote) never moves. Needs SRTP and remote_known;
+	 * excludes strict. The default (neither) latches, RFC 4961 symmetric RTP.
+	 */
+	bool asymmetric;
 	bool plain;              /**< plain RTP, no SRTP (lab only) */
 	struct mxp_conf_keys in; /**< the participant's keys (Remote SDP) */
 	struct mxp_conf_keys out;/**< the keys the mixer sends with (Local SDP) */
@@ -146,12 +152,52 @@ struct mxp_leg_params {
 	char label[MXP_CONF_NAME_LEN];
 };
 
+/**
+ * Why a leg's packet was refused: every packet of a leg that is not delivered is counted
+ * under exactly one of these, per leg (mxp_leg_stats.drops[]), besides the worker's drop
+ * reason (mxp_drop.h; the jitter buffer's reasons have none). Filtered packets (top-N,
+ * floor) are not refusals and keep their own counters. Add new reasons at the end.
+ * X(ENUM_SUFFIX, "name", "description")
+ */
+#define MXP_LEG_DROPS(X) \
+	X(RTP_MALFORMED, "rtp_malformed", "RTP/RTCP header truncated or invalid (version, CSRC list, extension, padding)") \
+	X(UNKNOWN_PT, "unknown_pt", "RTP payload type not configured for the leg") \
+	X(NOT_SENDING, "not_sending", "media from a leg whose stream mode is recvonly or inactive") \
+	X(SOURCE_MISMATCH, "source_mismatch", "from another address and not authenticated (or a strict/plain leg)") \
+	X(SSRC_COLLISION, "ssrc_collision", "SSRC already used by another leg under the same key") \
+	X(SRTP_AUTH, "srtp_auth", "SRTP/SRTCP authentication tag does not match") \
+	X(SRTP_REPLAY, "srtp_replay", "SRTP/SRTCP packet index already received") \
+	X(SRTP_TOO_OLD, "srtp_too_old", "SRTP/SRTCP packet index behind the replay window") \
+	X(SRTP_UNKNOWN_MKI, "srtp_unknown_mki", "MKI matches none of the leg's keys") \
+	X(SRTP_KEY_EXHAUSTED, "srtp_key_exhausted", "master key reached its usage limit") \
+	X(SRTP_SSRC, "srtp_ssrc", "SSRC differs from the one learnt first") \
+	X(SRTP_OTHER, "srtp_other", "SRTP packet shorter than header and trailer, or another SRTP failure") \
+	X(TOO_LARGE, "too_large", "mix: audio payload longer than the jitter buffer takes (120 ms of the codec)") \
+	X(BAD_PAYLOAD, "bad_payload", "mix: empty or malformed audio or telephone-event payload") \
+	X(DUPLICATE, "duplicate", "mix: sequence number already received") \
+	X(LATE, "late", "mix: arrived after its playout time (or left behind it after late ticks)") \
+	X(OUTLIER, "outlier", "mix: far off the stream's timeline (a second one in step restarts the stream)") \
+	X(FLUSHED, "flushed", "mix: taken into the jitter buffer, then discarded unplayed when the stream restarted (new SSRC, sequence or timestamp jump)") \
+	X(NO_MBUF, "no_mbuf", "switch: no mbuf for a key group's copy")
+
+enum mxp_leg_drop {
+#define MXP_LEG_DROP_ENUM_(e, n, d) MXP_LEG_DROP_##e,
+	MXP_LEG_DROPS(MXP_LEG_DROP_ENUM_)
+#undef MXP_LEG_DROP_ENUM_
+	MXP_LEG_DROP_COUNT
+};
+
+/** Name ("too_large") and description of a leg drop reason; "?" if out of range. */
+const char *mxp_leg_drop_name(enum mxp_leg_drop d);
+const char *mxp_leg_drop_desc(enum mxp_leg_drop d);
+
 /** Counters of one leg. */
 struct mxp_leg_stats {
 	uint64_t rx_pkts, rx_bytes;      /**< RTP accepted from the participant */
 	uint64_t rtcp_rx;                /**< SRTCP/RTCP accepted */
 	uint64_t tx_pkts, tx_bytes;      /**< RTP sent to the participant */
 	uint64_t rtcp_tx;
+	uint64_t drops[MXP_LEG_DROP_COUNT]; /**< packets refused, per reason (every one) */
 	uint64_t auth_failures, replays, too_old, other_drops;
 	uint64_t source_mismatch;        /**< from another address and not authenticated */
 	uint64_t latches;                /**< remote address moved to an authenticated source */
@@ -214,6 +260,7 @@ struct mxp_leg_info {
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port;
 	bool rtcp_mux, strict, plain;
+	bool asymmetric;
 	bool muted;
 	enum mxp_stream_mode mode;
 	enum mxp_srtp_suite in_suite, out_suite;
@@ -374,6 +421,9 @@ struct mxp_leg_mod {
 	uint16_t remote_rtcp_port; /**< 0: remote_port + 1 (or remote_port with rtcp_mux) */
 	bool set_strict;
 	bool strict;
+	/** Asymmetric endpoint on or off (see mxp_leg_params.asymmetric). */
+	bool set_asymmetric;
+	bool asymmetric;
 	/** Mute (floor control): the leg still listens, nothing it sends is forwarded. */
 	bool set_mute;
 	bool mute;

@@ -102,8 +102,20 @@ params_defaults(struct mxp_media_leg_params *p)
 		p->max_delay_ms = 300;
 	if (p->margin_ms == 0)
 		p->margin_ms = 5;
-	if (p->max_payload == 0)
-		p->max_payload = 320;
+	if (p->max_payload == 0) {
+		/* the longest packet any codec of the map may send: 120 ms of the widest */
+		for (unsigned i = 0; i < p->n_pt && i < MXP_MEDIA_MAX_PT; i++) {
+			unsigned c = p->pt_map[i].codec;
+			unsigned b = mxp_media_codec_bytes(
+				(enum mxp_media_codec)c,
+				MXP_MEDIA_MAX_PKT_MS * mxp_media_codec_rate((enum mxp_media_codec)c) /
+					1000);
+			if (b > p->max_payload && b <= MXP_MEDIA_MAX_PAYLOAD)
+				p->max_payload = (uint16_t)b;
+		}
+		if (p->max_payload == 0)
+			p->max_payload = MXP_MEDIA_MAX_PAYLOAD;
+	}
 	if (p->vad_threshold == 0)
 		p->vad_threshold = 50;
 	if (p->hangover_ms == 0)
@@ -117,8 +129,9 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "ptime %u ms not supported (10, 20, 30, 40)", p->ptime_ms);
 		return -EINVAL;
 	}
-	if (p->max_payload > 1280 || p->max_delay_ms > 2000) {
-		snprintf(err, errlen, "max_payload (<= 1280) or max_delay_ms (<= 2000) too large");
+	if (p->max_payload > MXP_MEDIA_MAX_PAYLOAD || p->max_delay_ms > 2000) {
+		snprintf(err, errlen, "max_payload (<= %u) or max_delay_ms (<= 2000) too large",
+			 MXP_MEDIA_MAX_PAYLOAD);
 		return -EINVAL;
 	}
 	if (p->n_pt == 0 || p->n_pt > MXP_MEDIA_MAX_PT) {
@@ -165,6 +178,22 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Jitter-buffer slots: one per packet of the window max_delay + 4 ptimes (a power of
+ * two, at most 256). They count packets, not time, and a sender may send packets as
+ * short as MEDIA_MIN_PKT_MS whatever the leg's ptime: the window holds at least max_delay
+ * + one ptime of those (at ptime 20 and the default 300 ms, the 32 slots either way).
+ */
+#define MEDIA_MIN_PKT_MS 10
+static unsigned
+jb_slots(const struct mxp_media_leg_params *p)
+{
+	unsigned a = pow2ceil((p->max_delay_ms + 4u * p->ptime_ms) / p->ptime_ms);
+	unsigned b = pow2ceil((p->max_delay_ms + p->ptime_ms + MEDIA_MIN_PKT_MS - 1) /
+			      MEDIA_MIN_PKT_MS);
+	return a > b ? a : b;
 }
 
 /* ---- layout --------------------------------------------------------------------------- */
@@ -276,7 +305,7 @@ layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 	xc |= mxp_media_codec_is_frame(p->out_codec);
 	unsigned frame = p->ptime_ms * 8u * k;
 	unsigned look = 2 * LEG_PMAX(k) + frame + LEG_FADE_MAX(k) + (g722 ? 1 : 0);
-	lo->n_slots = pow2ceil((p->max_delay_ms + 4u * p->ptime_ms) / p->ptime_ms);
+	lo->n_slots = jb_slots(p);
 	lo->dcap = PLC_HIST_LEN * k > look ? PLC_HIST_LEN * k : look;
 	if (xc)
 		lo->dcap += MXP_MEDIA_MAX_PKT_MS * 8u * k;
@@ -578,6 +607,7 @@ mxp_media_leg_stats_get(const struct mxp_media_leg *l, struct mxp_media_leg_stat
 	st->accelerated = l->st.accelerated;
 	st->expanded = l->st.expanded;
 	st->resyncs = l->st.resyncs;
+	st->flushed = l->flushed;
 	st->events = l->st.events;
 	st->fec_recovered = l->xc_off != 0 ? leg_xtab(l)->fec : 0;
 	st->depth_ms = l->st.depth_ms;
@@ -721,6 +751,8 @@ stream_start(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint8_t c
 {
 	bool had = l->have_stream;
 
+	if (had)
+		l->flushed += l->n_buffered; /* taken, never to be played */
 	stream_reset(l);
 	l->have_stream = true;
 	l->ssrc = pkt->ssrc;
@@ -792,7 +824,11 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	}
 	/* the slot keeps payload - ref in 48 bits (any two user-space pointers) */
 	int64_t poff = (int64_t)((uintptr_t)pkt->payload - (uintptr_t)pkt->ref);
-	if (pkt->len == 0 || pkt->len > max_payload || dur == 0 ||
+	if (pkt->len > max_payload) {
+		r = MXP_MEDIA_RX_TOO_LARGE;
+		goto out;
+	}
+	if (pkt->len == 0 || dur == 0 ||
 	    ((codec == MXP_MEDIA_CODEC_L16_8K || codec == MXP_MEDIA_CODEC_L16_16K) &&
 	     (pkt->len & 1)) ||
 	    pkt->ref == NULL || poff >= (int64_t)1 << (JB_OFF_BITS - 1) ||
@@ -812,6 +848,30 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	}
 	seq = l->max_seq + (uint32_t)(int32_t)(int16_t)(pkt->seq - (uint16_t)l->max_seq);
 	ts = l->max_ts + (int32_t)(pkt->ts - (uint32_t)l->max_ts);
+	/* a sequence number already received (in the 64-packet window) is a duplicate,
+	 * wherever the stream stands now (played, idle): not an outlier */
+	if ((int32_t)(seq - l->max_seq) <= 0 && l->max_seq - seq < 64 &&
+	    (l->recv_mask & (1ull << (l->max_seq - seq)))) {
+		r = MXP_MEDIA_RX_DUPLICATE;
+		goto out;
+	}
+	/*
+	 * The transit the buffer must absorb: a tick decodes a whole frame, so a packet
+	 * that starts inside the frame is needed when the frame starts. Packets of d
+	 * timestamp units and frames of n_ts start together every lcm(d, n_ts): a packet
+	 * then starts up to n_ts - gcd(d, n_ts) into a frame (0 when d is a multiple of the
+	 * frame), and counts as that much later.
+	 */
+	int64_t tr = nts - ts;
+	if (dur % l->n_ts != 0) {
+		unsigned a = dur, b = l->n_ts;
+		while (b != 0) {
+			unsigned c = a % b;
+			a = b;
+			b = c;
+		}
+		tr += l->n_ts - a;
+	}
 	{
 		/*
 		 * A jump of the sequence number or of the transit time far beyond any jitter
@@ -819,14 +879,13 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		 * packet behind the playout point or beyond the slots.
 		 */
 		int32_t dseq = (int32_t)(seq - l->max_seq);
-		int64_t jump = l->have_transit ?
-				       (nts - ts) - (l->transit_base + l->last_transit) : 0;
+		int64_t jump = l->have_transit ? tr - (l->transit_base + l->last_transit) : 0;
 		int64_t lim = MS_TO_TS(l->max_delay_ms + 100, clock);
 		if (dseq > 1000 || dseq < -1000 || jump > lim || jump < -lim ||
 		    seq - l->next_seq >= l->slot_mask + 1u) {
 			/* one packet far off is an outlier (a very late packet); two in a row
 			 * with the same offset are a restart */
-			int64_t jt = nts - ts;
+			int64_t jt = tr;
 			if (!l->jump_pending || l->jump_seq + 1 != pkt->seq ||
 			    l->jump_transit - jt > (int64_t)(2 * l->n_ts) ||
 			    jt - l->jump_transit > (int64_t)(2 * l->n_ts)) {
@@ -864,7 +923,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		if (off > 0)
 			l->st.reordered++;
 	}
-	transit_update(l, nts - ts, now_us);
+	transit_update(l, tr, now_us);
 	if (ts + dur > l->max_ts_end)
 		l->max_ts_end = ts + dur;
 	if (l->anchored && (ts < l->play_ts || seq < l->next_seq)) {
@@ -1625,10 +1684,15 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	 * frame has accumulated. Above one frame plus the margin it shrinks: a silent
 	 * frame is dropped, or pitch periods are removed from speech. The dead zone of one
 	 * frame keeps the two from alternating.
+	 * A packet longer than the frame (60 ms into a 20 ms conference) leaves samples in
+	 * the fifo: when they fill the frame, the packet due is not needed this tick and
+	 * the error is measured at the position playing, where it will be. A silent
+	 * packet longer than the excess is not dropped whole (the buffer would then be
+	 * short by the rest): pitch periods are removed instead.
 	 */
 	int64_t playing = l->play_ts - samples_to_ts(l, fifo_len(l));
 	int64_t target = target_offset(l);
-	int64_t offset = nts - l->play_ts;
+	int64_t offset = nts - (samples_to_ts(l, fifo_len(l)) >= l->n_ts ? playing : l->play_ts);
 	int64_t err = offset - target;
 	int64_t margin = MS_TO_TS(l->margin_ms, clock);
 	bool have_now = fifo_len(l) > 0 || (s->slot != NULL && s->ts <= l->play_ts);
@@ -1646,6 +1710,9 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 			act = ACT_EXPAND;
 	} else if (err > (int64_t)l->n_ts + margin && have_now) {
 		act = in_speech ? ACT_ACCEL : ACT_DROP;
+		if (act == ACT_DROP && s->slot != NULL &&
+		    (int64_t)mxp_media_codec_ts_units(s->codec, s->len) > err - margin)
+			act = ACT_ACCEL;
 	}
 
 	/* fast path: one G.711 packet exactly covering the frame, nothing pending */

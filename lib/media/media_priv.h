@@ -271,6 +271,9 @@ struct mxp_media_leg {
 	uint8_t ev_code;
 	bool wideband : 1, ev_valid : 1, ev_ended : 1;
 	uint16_t xc_off;         /* the frame codecs' table (0: no frame codec) */
+	/* a counter (packets queued, then discarded by a stream restart), in the padding
+	 * of the header's end rather than st: a leg of the defaults stays within 2 KB */
+	uint32_t flushed;
 	/* slots, samples, resampler history, head, G.722 state, frame codecs follow */
 };
 

@@ -66,6 +66,8 @@ enum mxp_media_mode {
 #define MXP_MEDIA_MAX_PT 8
 #define MXP_MEDIA_MAX_TALKERS 8
 #define MXP_MEDIA_LEVEL_NONE 0xff /**< no RFC 6464 level in the packet */
+/** Largest max_payload a leg takes (bytes): room for 120 ms of any codec. */
+#define MXP_MEDIA_MAX_PAYLOAD 8192
 
 /** Leg configuration. Zero values mean the documented default. */
 struct mxp_media_leg_params {
@@ -74,7 +76,10 @@ struct mxp_media_leg_params {
 	uint16_t ptime_ms;         /**< the conference tick (10, 20, 30, 40); default 20 */
 	uint16_t max_delay_ms;     /**< jitter buffer ceiling; default 300 */
 	uint16_t margin_ms;        /**< playout margin above the measured jitter; default 5 */
-	uint16_t max_payload;      /**< largest audio payload accepted; default 320 bytes */
+	/** largest audio payload accepted, at most MXP_MEDIA_MAX_PAYLOAD; default: what
+	 *  MXP_MEDIA_MAX_PKT_MS (120 ms) of the widest codec in pt_map takes (G.711, G.722:
+	 *  960 bytes; L16: 1920 at 8 kHz, 3840 at 16 kHz). Longer packets are TOO_LARGE. */
+	uint16_t max_payload;
 	struct {
 		uint8_t pt;
 		uint8_t codec;     /**< enum mxp_media_codec */
@@ -138,10 +143,11 @@ struct mxp_media_pkt {
 	X(DUPLICATE,   "dropped: sequence number already received") \
 	X(LATE,        "dropped: arrived after its playout time") \
 	X(UNKNOWN_PT,  "dropped: payload type not configured for this leg") \
-	X(BAD_PAYLOAD, "dropped: empty, oversized or malformed payload, or no ref / offset out of range") \
+	X(BAD_PAYLOAD, "dropped: empty or malformed payload, or no ref / offset out of range") \
 	X(NOT_SENDING, "dropped: leg is recvonly or inactive") \
 	X(RESYNC,      "queued after a stream restart (SSRC, timestamp or sequence jump)") \
-	X(OUTLIER,     "dropped: far off the stream's timeline; a second one in step restarts it")
+	X(OUTLIER,     "dropped: far off the stream's timeline; a second one in step restarts it") \
+	X(TOO_LARGE,   "dropped: payload longer than max_payload")
 
 enum mxp_media_rx_result {
 #define MXP_MEDIA_RX_ENUM(n, d) MXP_MEDIA_RX_##n,
@@ -189,6 +195,8 @@ struct mxp_media_leg_stats {
 	uint64_t accelerated;      /**< samples dropped to shrink the buffer or follow drift */
 	uint64_t expanded;         /**< samples inserted to grow the buffer or follow drift */
 	uint64_t resyncs;          /**< stream restarts (SSRC change, timestamp jump) */
+	uint64_t flushed;          /**< packets queued (taken, never played) that a stream
+				        *   restart discarded */
 	uint64_t events;           /**< telephone events started */
 	uint64_t fec_recovered;    /**< lost packets rebuilt from the next one's FEC (Opus) */
 	uint32_t depth_ms;         /**< current playout delay of the newest packet */

@@ -46,12 +46,12 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 	struct mxp_mp_str item = { slash + 1, (uint32_t)(pr->name.p + pr->name.len - slash - 1) };
 	struct mxp_mp_str v = pr->value;
 	static const char *const names[] = { "mode", "topn", "strict", "plainrtp", "keygroup",
-					     "afthresh", "mute", "floor" };
+					     "afthresh", "mute", "floor", "asymmetric" };
 	int k;
-	for (k = 0; k < 8; k++)
+	for (k = 0; k < 9; k++)
 		if (mxp_mp_str_eq(item, names[k]))
 			break;
-	if (k == 8)
+	if (k == 9)
 		return mxp_mp_error_set(err, MXP_MP_E_NO_SUCH_PROP, base, pos,
 					"no property '%.*s' in package mxp",
 					(int)(item.len > 30 ? 30 : item.len), item.p);
@@ -108,6 +108,10 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 		}
 		pkg->floor = v;
 		break;
+	case 8:
+		pkg->asymmetric = (int8_t)onoff(v);
+		ok = pkg->asymmetric >= 0;
+		break;
 	}
 	if (!ok)
 		return mxp_mp_error_set(err, MXP_MP_E_BAD_VALUE, base, pos,
@@ -123,6 +127,7 @@ mxp_mp_pkg_get(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *cmd, const
 {
 	memset(pkg, 0, sizeof(*pkg));
 	pkg->strict = -1;
+	pkg->asymmetric = -1;
 	pkg->plain_rtp = -1;
 	pkg->mute = -1;
 	memset(err, 0, sizeof(*err));

@@ -295,6 +295,8 @@ struct mxp_mp_pkg {
 	enum mxp_mp_conf_mode mode;   /**< mxp/mode=mix|switch|forward (context) */
 	uint8_t topn;                 /**< mxp/topn=1..16 (context, switch and mix) */
 	int8_t strict;                /**< mxp/strict=on|off (leg); -1 unset */
+	int8_t asymmetric;            /**< mxp/asymmetric=on|off (leg): any authenticated
+				       *   source, no latching; -1 unset */
 	int8_t plain_rtp;             /**< mxp/plainrtp=on|off (leg, lab only); -1 unset */
 	struct mxp_mp_str keygroup;   /**< mxp/keygroup=NAME (leg) */
 	uint32_t authfail_threshold;  /**< mxp/afthresh=N (leg): Notify after N failures */
@@ -312,6 +314,7 @@ struct mxp_mp_pkg {
 #define MXP_MP_PKG_AFTHRESH 0x20
 #define MXP_MP_PKG_MUTE 0x40
 #define MXP_MP_PKG_FLOOR 0x80
+#define MXP_MP_PKG_ASYMMETRIC 0x100
 
 /**
  * Collect and check the mxp package properties of a command (TerminationState and every

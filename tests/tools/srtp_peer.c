@@ -7,7 +7,9 @@
  *                 [--count N] [--interval-ms M] [--wait-ms W] [--replay N] [--forge N]
  *                 [--raw-out FILE] [--ready-file FILE] [--expect N]
  * --tx SPORT,DST,DPORT,KEY,SSRC,ID,TONE sends 20 ms PCMU frames of a TONE Hz sine instead
- * of test payloads; --pcm-dir DIR writes what each --rx port hears, decoded (PCMU/PCMA),
+ * of test payloads (--tone-ms MS: MS ms per packet, 10-120, every MS ms: give
+ * --interval-ms the same value); each --rx port reports the smallest and largest audio
+ * payload it received ("min_payload", "max_payload"); --pcm-dir DIR writes what each --rx port hears, decoded (PCMU/PCMA),
  * to DIR/PORT.raw (s16le, 8 kHz) for spectral checks.
  * --dtmf DIGITS (0-9 * # A-D) makes every sender, after its COUNT media packets, send each
  * digit as an RFC 4733 telephone event (payload type --dtmf-pt, default 101): 100 ms of
@@ -67,6 +69,7 @@ struct rx {
 	FILE *pcm;        /* decoded G.711 audio received, s16le 8 kHz */
 	uint16_t last_seq;
 	bool have_seq;
+	int min_pl, max_pl; /* audio payload bytes received */
 };
 
 struct tx {
@@ -84,7 +87,7 @@ struct tx {
 	uint64_t sent;
 	double tone;      /* Hz: send 20 ms PCMU frames of this tone instead of test payloads */
 	double phase;
-	uint8_t last[512];
+	uint8_t last[2048];
 	int last_len;
 };
 
@@ -282,6 +285,7 @@ fill_payload(uint8_t *p, uint32_t id, uint16_t seq)
 }
 
 static int bad_pad;
+static int tone_ms = 20; /* audio per tone packet */
 
 /* One RFC 4733 event packet (RFC 4733 2.3): event, E bit, volume 10, duration. */
 static void
@@ -318,7 +322,7 @@ dtmf_code(char c)
 static void
 send_one(struct tx *t, bool forge)
 {
-	uint8_t buf[512];
+	uint8_t buf[2048];
 	buf[0] = 0x80;
 	buf[1] = 0; /* PCMU */
 	buf[2] = (uint8_t)(t->seq >> 8);
@@ -329,9 +333,11 @@ send_one(struct tx *t, bool forge)
 	memcpy(buf + 8, &v, 4);
 	fill_payload(buf + 12, t->id, t->seq);
 	int len = 12 + PAYLOAD;
+	unsigned int samples = 160;
 	if (t->tone > 0) {
-		len = 12 + 160;
-		for (int i = 0; i < 160; i++) {
+		samples = 8 * (unsigned int)tone_ms;
+		len = 12 + (int)samples;
+		for (unsigned int i = 0; i < samples; i++) {
 			buf[12 + i] = ulaw_enc((int16_t)(8000 * sin(t->phase)));
 			t->phase += 2 * M_PI * t->tone / 8000.0;
 		}
@@ -351,7 +357,7 @@ send_one(struct tx *t, bool forge)
 	memcpy(t->last, buf, (size_t)len);
 	t->last_len = len;
 	t->seq++;
-	t->ts += 160;
+	t->ts += samples;
 	if (!forge)
 		t->sent++;
 }
@@ -380,6 +386,13 @@ receive_all(void)
 			}
 			r->hashes[r->nhash++] = h;
 			r->packets++;
+			{
+				int pl = len - (12 + 4 * (buf[0] & 0xf));
+				if ((buf[1] & 0x7f) != 101 && (r->min_pl == 0 || pl < r->min_pl))
+					r->min_pl = pl;
+				if ((buf[1] & 0x7f) != 101 && pl > r->max_pl)
+					r->max_pl = pl;
+			}
 			if (r->pcm) {
 				/* decoded audio, with silence for sequence gaps (a missing packet) */
 				int hl0 = 12 + 4 * (buf[0] & 0xf), pt = buf[1] & 0x7f;
@@ -497,7 +510,11 @@ main(int argc, char **argv)
 			dtmf = v;
 		else if (!strcmp(a, "--dtmf-pt"))
 			dtmf_pt = atoi(v);
-		else if (!strcmp(a, "--expect"))
+		else if (!strcmp(a, "--tone-ms")) {
+			tone_ms = atoi(v);
+			if (tone_ms < 10 || tone_ms > 120 || tone_ms % 10)
+				die("--tone-ms: 10 to 120, a multiple of 10: %s", v);
+		} else if (!strcmp(a, "--expect"))
 			expect = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--ready-file"))
 			ready_file = v;
@@ -635,9 +652,11 @@ main(int argc, char **argv)
 	printf("},\"rx\":{");
 	for (int i = 0; i < nrx; i++) {
 		struct rx *r = &rxs[i];
-		printf("%s\"%u\":{\"packets\":%llu,\"auth_fail\":%llu,\"bad_payload\":%llu,\"from\":{",
+		printf("%s\"%u\":{\"packets\":%llu,\"auth_fail\":%llu,\"bad_payload\":%llu,"
+		       "\"min_payload\":%d,\"max_payload\":%d,\"from\":{",
 		       i ? "," : "", r->port, (unsigned long long)r->packets,
-		       (unsigned long long)r->auth_fail, (unsigned long long)r->bad_payload);
+		       (unsigned long long)r->auth_fail, (unsigned long long)r->bad_payload,
+		       r->min_pl, r->max_pl);
 		bool first = true;
 		for (int k = 0; k < MAX_IDS; k++)
 			if (r->from[k]) {

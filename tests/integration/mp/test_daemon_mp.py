@@ -105,6 +105,22 @@ def test():
                   "AuditValue answers Media and Statistics")
             check("inline" not in r.stdout, "an audit returns no key material")
 
+            # -- mxp/asymmetric on and off (Modify), the contradiction with mxp/strict ------
+            term0 = legs[0]["term"]
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term0, "asymmetric=on", keys=keys)
+            li = lab.ctl_json("show", "leg", str(leg_id(term0)))
+            check("result modify ok" in r.stdout and li["asymmetric"] and not li["strict"],
+                  "Modify mxp/asymmetric=on: the leg is asymmetric")
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term0, "strict=on", keys=keys,
+                         check_rc=False)
+            li = lab.ctl_json("show", "leg", str(leg_id(term0)))
+            check("449" in r.stdout + r.stderr and li["asymmetric"] and not li["strict"],
+                  "Modify mxp/strict=on on an asymmetric leg: 449, nothing changed")
+            r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term0, "asymmetric=off", keys=keys)
+            li = lab.ctl_json("show", "leg", str(leg_id(term0)))
+            check("result modify ok" in r.stdout and not li["asymmetric"],
+                  "Modify mxp/asymmetric=off: symmetric (latching) again")
+
             # -- Rekey leg 1 with MKI 2, the switch during media ----------------------------
             term = legs[0]["term"]
             r = lab.mrfc("modify", "ctx=%d" % ctx, "term=%s" % term, "rekey=on", "mki=2",
@@ -147,6 +163,13 @@ def test():
                 sent[i] += N
                 got[i] += N
 
+            # one more packet from participant 0, then the same SRTP packet 3 times: replays,
+            # refused and reported per reason in the Subtract statistics
+            l0 = after[0]
+            lab.peer(KERNEL_IP4, tx=[(l0["port"], l0["mrfp"], l0["mrfp_port"], l0["tx"], 0x100, 7)],
+                     count=1, wait_ms=200, extra=["--replay", "3"])
+            sent[0] += 1
+
             # -- Subtract: statistics match, the last one ends the context ----------------
             r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % term, keys=keys)
             stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
@@ -155,6 +178,10 @@ def test():
                   "%d" % (stats.get("rtp/pr"), stats.get("rtp/ps"), sent[0], got[0]))
             check(int(stats.get("nt/or", 0)) > 0 and stats.get("mxp/authfail") == "0",
                   "octets counted, no authentication failure")
+            refused = {k: v for k, v in stats.items() if k.startswith("mxp/drop_")}
+            check(stats.get("mxp/refused") == "3" and refused == {"mxp/drop_srtp_replay": "3"},
+                  "mxp/refused %s, per reason %s: the 3 replays" % (stats.get("mxp/refused"),
+                                                                   refused))
             r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % legs[1]["term"], keys=keys)
             stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
             check("result subtract ok" in r.stdout and stats.get("rtp/pr") == str(sent[1]),
@@ -162,8 +189,9 @@ def test():
             confs = lab.ctl_json("show", "conferences")
             check(all(c["id"] != ctx for c in confs), "the context ended with its last termination")
             m = lab.ctl_json("show", "mp")
-            check(m["requests"] == 6 and m["errors"] == 0 and m["reply_cache"] == 6,
-                  "show mp: %d transactions, no error, %d replies cached" % (
+            # 6 transactions, and 3 for mxp/asymmetric (one refused with 449)
+            check(m["requests"] == 9 and m["errors"] == 1 and m["reply_cache"] == 9,
+                  "show mp: %d transactions, one error (the 449), %d replies cached" % (
                       m["requests"], m["reply_cache"]))
             b.close()
             check(lab.stop() == 0, "clean exit")

@@ -51,7 +51,7 @@ def snapshot(lab):
         for l in conf["legs"]:
             li = lab.ctl_json("show", "leg", str(l["id"]))
             legs[l["id"]] = {k: li.get(k) for k in ("mode", "remote", "remote_port", "strict",
-                                                    "muted", "in_keys", "out_keys")}
+                                                    "asymmetric", "muted", "in_keys", "out_keys")}
         out[c["id"]] = (conf["mode"], legs)
     return json.dumps(out, sort_keys=True)
 
@@ -129,6 +129,10 @@ def test():
             case("changing the mode of a running conference", "Transaction = 21 { Context = %d { "
                  "Modify = leg/%d { Media { TerminationState { mxp/mode = forward } } } } }"
                  % (c1, leg1), r"Error\s*=\s*501", 501)
+            case("mxp/strict and mxp/asymmetric together", "Transaction = 40 { Context = %d { "
+                 "Modify = leg/%d { Media { Stream = 1 { LocalControl { mxp/strict = on, "
+                 "mxp/asymmetric = on } } } } } }" % (c1, leg1),
+                 r"Error\s*=\s*449\s*\{[^}]*strict and asymmetric", 449)
             case("a non-optional failure ends the transaction",
                  "Transaction = 22 { Context = %d { Modify = leg/99998, AuditValue = leg/%d { Audit { } } } }"
                  % (c1, leg1), r"Modify\s*=\s*leg/99998\s*\{\s*Error\s*=\s*430[^}]*\}\s*\}\s*\}"

@@ -1533,6 +1533,328 @@ MXP_TEST(mix_private_stream_talkspurts)
 	mxp_conf_sys_destroy(sys);
 }
 
+
+/* ---- every refused packet is counted, per leg and reason ---------------------------------- */
+
+static uint64_t
+leg_refused(struct mxp_conf_sys *sys, uint32_t leg, uint64_t by[MXP_LEG_DROP_COUNT])
+{
+	struct mxp_leg_info li;
+	uint64_t n = 0;
+	memset(by, 0, sizeof(uint64_t) * MXP_LEG_DROP_COUNT);
+	if (mxp_conf_leg_get(sys, leg, &li) != 0)
+		return 0;
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++) {
+		by[k] = li.st.drops[k];
+		n += li.st.drops[k];
+	}
+	return n;
+}
+
+/* Deliver a frame, flush, and check it moved exactly the leg's counter for reason r. */
+static void
+refused_once(struct mxp_test_ctx *t, struct mxp_conf_sys *sys, uint32_t leg, struct rte_mbuf *m,
+	     enum mxp_leg_drop r, const char *what)
+{
+	uint64_t b0[MXP_LEG_DROP_COUNT], b1[MXP_LEG_DROP_COUNT];
+	uint64_t n0 = leg_refused(sys, leg, b0);
+	deliver(m);
+	mxp_conf_flush(g_w);
+	uint64_t n1 = leg_refused(sys, leg, b1);
+	if (!MXP_CHECK(t, b1[r] == b0[r] + 1 && n1 == n0 + 1))
+		printf("#   %s: expected one %s, got %llu more in all\n", what, mxp_leg_drop_name(r),
+		       (unsigned long long)(n1 - n0));
+}
+
+/* A plain RTP packet (header + payload of len bytes) from a peer; bad_pad: its padding
+ * count runs past the payload. */
+static struct rte_mbuf *
+plain_frame_x(struct peer *pr, uint8_t pt, uint16_t seq, uint32_t ts, unsigned int len,
+	      bool bad_pad)
+{
+	static uint8_t buf[1600];
+	buf[0] = bad_pad ? 0xa0 : 0x80;
+	buf[1] = pt;
+	mxp_pkt_wr16(buf + 2, seq);
+	mxp_pkt_wr32(buf + 4, ts);
+	mxp_pkt_wr32(buf + 8, pr->ssrc);
+	memset(buf + 12, 0xff, len);
+	if (bad_pad && len > 0)
+		buf[12 + len - 1] = 200;
+	return make_frame(pr, &pr->addr, pr->port, buf, (uint16_t)(12 + len));
+}
+
+static struct rte_mbuf *
+plain_frame(struct peer *pr, uint8_t pt, uint16_t seq, uint32_t ts, unsigned int len)
+{
+	return plain_frame_x(pr, pt, seq, ts, len, false);
+}
+
+MXP_TEST(every_refused_packet_counted_per_leg)
+{
+	/* names and descriptions of every reason */
+	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++)
+		MXP_CHECK(t, strlen(mxp_leg_drop_name((enum mxp_leg_drop)k)) > 2 &&
+				     strlen(mxp_leg_drop_desc((enum mxp_leg_drop)k)) > 10);
+
+	/* switch, SRTP: the header checks, SRTP, source, payload type, stream mode */
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, r;
+	peer_init(&a, 120, 130, "192.0.2.170", 9200);
+	peer_init(&b, 121, 131, "192.0.2.171", 9202);
+	peer_init(&r, 122, 132, "192.0.2.172", 9204);
+	add_leg(sys, c, &a, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	add_leg(sys, c, &r, MXP_SM_RECVONLY, false);
+	static const struct {
+		const char *hex;
+		enum mxp_leg_drop d;
+	} rows[] = {
+		{ "8000", MXP_LEG_DROP_RTP_MALFORMED },
+		{ "40000001 00000001 00001064 aabbccdd", MXP_LEG_DROP_RTP_MALFORMED },
+		{ "8f000001 00000001 00001064 aabbccdd", MXP_LEG_DROP_RTP_MALFORMED },
+		{ "90000001 00000001 00001064 bede0009 aabbccdd", MXP_LEG_DROP_RTP_MALFORMED },
+		{ "80000001 00000001 00001064 aabbccddeeff00112233445566778899", MXP_LEG_DROP_SRTP_AUTH },
+		{ "80000001 00000001", MXP_LEG_DROP_RTP_MALFORMED },
+	};
+	for (size_t i = 0; i < RTE_DIM(rows); i++) {
+		uint8_t p[64];
+		int n = mxp_test_hex(rows[i].hex, p, sizeof(p));
+		refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, p, (uint16_t)n),
+			     rows[i].d, rows[i].hex);
+	}
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	/* padding past the payload, seen after decryption */
+	rtp_packet(&a, buf, &len);
+	buf[0] |= 0x20;
+	buf[len - 1] = 200;
+	srtp_protect(a.tx, buf, &len);
+	refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, buf, (uint16_t)len),
+		     MXP_LEG_DROP_RTP_MALFORMED, "padding");
+	/* a good packet, then the same one again: a replay */
+	rtp_packet(&a, buf, &len);
+	srtp_protect(a.tx, buf, &len);
+	deliver(make_frame(&a, &a.addr, a.port, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, buf, (uint16_t)len),
+		     MXP_LEG_DROP_SRTP_REPLAY, "replay");
+	/* a bad tag from another address: no latch, a source mismatch */
+	rtp_packet(&a, buf, &len);
+	srtp_protect(a.tx, buf, &len);
+	buf[len - 1] ^= 0x80;
+	struct mxp_ip evil = ip("203.0.113.67");
+	refused_once(t, sys, a.leg.id, make_frame(&a, &evil, 4445, buf, (uint16_t)len),
+		     MXP_LEG_DROP_SOURCE_MISMATCH, "wrong source");
+	/* media from a recvonly leg */
+	rtp_packet(&r, buf, &len);
+	srtp_protect(r.tx, buf, &len);
+	refused_once(t, sys, r.leg.id, make_frame(&r, &r.addr, r.port, buf, (uint16_t)len),
+		     MXP_LEG_DROP_NOT_SENDING, "recvonly");
+	/* another SSRC under the leg's key */
+	srtp_dealloc(a.tx);
+	a.ssrc ^= 0xffff;
+	a.tx = srtp_session(a.in_key, false, a.ssrc);
+	rtp_packet(&a, buf, &len);
+	srtp_protect(a.tx, buf, &len);
+	refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, buf, (uint16_t)len),
+		     MXP_LEG_DROP_SRTP_SSRC, "other SSRC");
+	/* a payload type the leg did not offer */
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	struct peer q;
+	peer_init(&q, 123, 133, "192.0.2.173", 9206);
+	lp.af = AF_INET;
+	lp.remote_known = true;
+	lp.remote = q.addr;
+	lp.remote_port = q.port;
+	lp.n_pt = 1;
+	lp.pt[0] = 8;
+	conf_key(&lp.in, q.in_key);
+	conf_key(&lp.out, q.out_key);
+	char err[256] = "";
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, &q.leg, err, sizeof(err)), 0);
+	rtp_packet(&q, buf, &len); /* PT 0 */
+	srtp_protect(q.tx, buf, &len);
+	refused_once(t, sys, q.leg.id, make_frame(&q, &q.addr, q.port, buf, (uint16_t)len),
+		     MXP_LEG_DROP_UNKNOWN_PT, "PT 0 to a PT 8 leg");
+	sent_clear();
+	peer_fini(&a), peer_fini(&b), peer_fini(&r), peer_fini(&q);
+	mxp_conf_sys_destroy(sys);
+
+	/* mix, plain RTP (no SRTP replay check before the jitter buffer): its refusals */
+	sys = sys_new();
+	c = new_conf(sys, MXP_CONF_MIX);
+	struct peer m;
+	peer_init(&m, 124, 134, "192.0.2.174", 9208);
+	memset(&lp, 0, sizeof(lp));
+	lp.af = AF_INET;
+	lp.remote_known = true;
+	lp.remote = m.addr;
+	lp.remote_port = m.port;
+	lp.plain = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, &m.leg, err, sizeof(err)), 0);
+	uint32_t lg = m.leg.id;
+	deliver(plain_frame(&m, 0, 100, 16000, 160));
+	mxp_conf_flush(g_w);
+	refused_once(t, sys, lg, plain_frame(&m, 0, 100, 16000, 160), MXP_LEG_DROP_DUPLICATE,
+		     "same sequence number");
+	refused_once(t, sys, lg, plain_frame(&m, 0, 101, 16160, 961), MXP_LEG_DROP_TOO_LARGE,
+		     "961 bytes of PCMU (120 ms is 960)");
+	refused_once(t, sys, lg, plain_frame(&m, 0, 102, 16320, 0), MXP_LEG_DROP_BAD_PAYLOAD,
+		     "empty payload");
+	refused_once(t, sys, lg, plain_frame(&m, 18, 103, 16480, 160), MXP_LEG_DROP_UNKNOWN_PT,
+		     "PT 18 (G.729) to a mix leg");
+	refused_once(t, sys, lg, plain_frame(&m, 0, 30000, 16640, 160), MXP_LEG_DROP_OUTLIER,
+		     "sequence number far off");
+	refused_once(t, sys, lg, plain_frame_x(&m, 0, 104, 16800, 160, true),
+		     MXP_LEG_DROP_RTP_MALFORMED, "padding past the payload");
+	/* 960 bytes (120 ms) are taken */
+	uint64_t by[MXP_LEG_DROP_COUNT];
+	uint64_t n0 = leg_refused(sys, lg, by);
+	deliver(plain_frame(&m, 0, 105, 16960, 960));
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, leg_refused(sys, lg, by), n0);
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, lg, &li);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 2);
+	/* a new SSRC restarts the stream: the two packets queued (no tick ran) are
+	 * discarded unplayed, and counted */
+	uint64_t f0 = by[MXP_LEG_DROP_FLUSHED];
+	m.ssrc ^= 0x5555;
+	deliver(plain_frame(&m, 0, 9000, 500000, 160));
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, leg_refused(sys, lg, by), n0 + 2);
+	MXP_CHECK_EQ(t, by[MXP_LEG_DROP_FLUSHED], f0 + 2);
+	sent_clear();
+	peer_fini(&m);
+	mxp_conf_sys_destroy(sys);
+}
+
+
+/* ---- asymmetric endpoints -------------------------------------------------------------------- */
+
+static int
+add_leg_asym(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, bool strict, bool plain,
+	     bool remote, char *err, size_t errlen)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.remote_known = remote;
+	lp.remote = pr->addr;
+	lp.remote_port = pr->port;
+	lp.strict = strict;
+	lp.plain = plain;
+	lp.asymmetric = true;
+	if (!plain) {
+		conf_key(&lp.in, pr->in_key);
+		conf_key(&lp.out, pr->out_key);
+	}
+	err[0] = '\0';
+	return mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, errlen);
+}
+
+MXP_TEST(asymmetric_leg_takes_any_authenticated_source_and_never_moves)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b;
+	peer_init(&a, 140, 150, "192.0.2.180", 9300);
+	peer_init(&b, 141, 151, "192.0.2.181", 9302);
+	char err[256];
+	/* contradictions are refused, with a reason, and change nothing */
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &a, true, false, true, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "strict and asymmetric") != NULL);
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &a, false, false, false, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "remote address") != NULL);
+	uint32_t ids[4];
+	MXP_CHECK_EQ(t, mxp_conf_legs(sys, c, ids, 4), 0);
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &a, false, false, true, err, sizeof(err)), 0);
+	add_leg(sys, c, &b, MXP_SM_SENDRECV, false);
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.asymmetric && !li.strict);
+
+	/* a sends from another port (and another address): taken, the remote stays */
+	uint8_t plain[256];
+	int plen;
+	struct mxp_ip other = ip("198.51.100.9");
+	send_from(&a, &a.addr, 9399, plain, &plen);
+	send_from(&a, &other, 41000, plain, &plen);
+	mxp_conf_flush(g_w);
+	struct got g;
+	MXP_CHECK_EQ(t, collect(t, &b, &g), 2);
+	sent_clear();
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &a.addr) && li.remote_port == a.port);
+	MXP_CHECK_EQ(t, li.st.latches, 0);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 2);
+	/* what b says goes to a's configured address and port */
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &a, &g), 1);
+	sent_clear();
+	/* from elsewhere with a bad tag: an authentication failure, nothing moves */
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	rtp_packet(&a, buf, &len);
+	srtp_protect(a.tx, buf, &len);
+	buf[len - 1] ^= 0x80;
+	deliver(make_frame(&a, &other, 41002, buf, (uint16_t)len));
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.drops[MXP_LEG_DROP_SRTP_AUTH], 1);
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 0);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &a.addr) && li.remote_port == a.port);
+	MXP_CHECK_EQ(t, nsent, 0);
+
+	/* modify: strict on an asymmetric leg is refused; asymmetric off latches again */
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	m.set_strict = true;
+	m.strict = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "strict and asymmetric") != NULL);
+	m.set_asymmetric = true; /* both at once: strict on, asymmetric off */
+	m.asymmetric = false;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), 0);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.strict && !li.asymmetric);
+	memset(&m, 0, sizeof(m));
+	m.set_strict = true;
+	m.strict = false;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), 0);
+	send_from(&a, &other, 41004, plain, &plen);
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &other) && li.remote_port == 41004);
+	MXP_CHECK_EQ(t, li.st.latches, 1);
+	/* and back: asymmetric on (the remote it latched to stays the destination) */
+	memset(&m, 0, sizeof(m));
+	m.set_asymmetric = true;
+	m.asymmetric = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), 0);
+	send_from(&a, &a.addr, a.port, plain, &plen);
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.asymmetric && mxp_ip_equal(&li.remote, &other) && li.st.latches == 1);
+	sent_clear();
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+
+	/* a plain RTP leg cannot be asymmetric (nothing authenticates another source) */
+	sys = sys_new();
+	c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer p;
+	peer_init(&p, 142, 152, "192.0.2.182", 9304);
+	MXP_CHECK_EQ(t, add_leg_asym(sys, c, &p, false, true, true, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "needs SRTP") != NULL);
+	peer_fini(&p);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_private_stream_talkspurts),
 	MXP_CASE(rekey_moves_switch),
@@ -1556,6 +1878,8 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(removal_stops_delivery),
 	MXP_CASE(hundred_legs_ipv6),
 	MXP_CASE(validation_changes_nothing),
+	MXP_CASE(every_refused_packet_counted_per_leg),
+	MXP_CASE(asymmetric_leg_takes_any_authenticated_source_and_never_moves),
 };
 
 int

@@ -332,12 +332,13 @@ MXP_TEST(malformed_payloads_refused)
 	/* longer than the codec's largest payload */
 	xf_packet(buf, &pkt, x, 0, 120, 2, 0);
 	pkt.len += 2;
-	MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, 1000, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, 1000, NULL), MXP_MEDIA_RX_TOO_LARGE);
 	xf_packet(buf, &pkt, x, 0, 120, 3, 0);
 	MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, 1000, NULL), MXP_MEDIA_RX_AUDIO);
 	struct mxp_media_leg_stats st;
 	mxp_media_leg_stats_get(leg, &st);
-	MXP_CHECK_EQ(t, st.rx[MXP_MEDIA_RX_BAD_PAYLOAD], 3);
+	MXP_CHECK_EQ(t, st.rx[MXP_MEDIA_RX_BAD_PAYLOAD], 2);
+	MXP_CHECK_EQ(t, st.rx[MXP_MEDIA_RX_TOO_LARGE], 1);
 
 	/* a frame codec in the map needs its decoder; as out codec its encoder */
 	struct mxp_media_leg_params p;

@@ -442,7 +442,7 @@ MXP_TEST(rx_classification)
 	p.len = 161; /* odd L16 */
 	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
 	p.len = 1282; /* over max_payload */
-	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_TOO_LARGE);
 	p.len = 0;
 	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_BAD_PAYLOAD);
 	p.len = 320;

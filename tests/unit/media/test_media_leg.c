@@ -203,12 +203,17 @@ MXP_TEST(late_and_stale_packets)
 		one_send(&o, 160);
 		one_tick(&o, 1);
 	}
-	/* a packet behind the playout point is not taken */
-	struct mxp_media_pkt p = {.payload = o.pay, .len = 160, .seq = (uint16_t)(o.seq - 5),
-				  .ts = o.ts - 5 * 160, .ssrc = o.ssrc, .pt = 0,
+	/* a packet behind the playout point is not taken: one never received (beyond the
+	 * 64-packet duplicate window) is late, one received and played already a duplicate */
+	struct mxp_media_pkt p = {.payload = o.pay, .len = 160, .seq = (uint16_t)(o.seq - 100),
+				  .ts = o.ts - 100 * 160, .ssrc = o.ssrc, .pt = 0,
 				  .level = MXP_MEDIA_LEVEL_NONE};
 	enum mxp_media_rx_result r = own_rx(o.l, &p, o.now + 3000);
 	MXP_CHECK(t, r == MXP_MEDIA_RX_LATE && !mxp_media_rx_taken(r));
+	p.seq = (uint16_t)(o.seq - 5);
+	p.ts = o.ts - 5 * 160;
+	r = own_rx(o.l, &p, o.now + 3000);
+	MXP_CHECK(t, r == MXP_MEDIA_RX_DUPLICATE && !mxp_media_rx_taken(r));
 	/* the worker misses ticks: queued packets are now behind the playout point and
 	 * leave as stale at the next tick, their buffers returned */
 	for (unsigned k = 0; k < 3; k++)
@@ -247,9 +252,15 @@ MXP_TEST(restart_releases_what_was_queued)
 	o.ssrc++;
 	o.seq += 20000;
 	o.ts += 1234567;
+	struct mxp_media_leg_stats st0;
+	mxp_media_leg_stats_get(o.l, &st0);
+	MXP_CHECK_EQ(t, st0.flushed, 0);
 	MXP_CHECK_EQ(t, one_send(&o, 160), MXP_MEDIA_RX_RESYNC);
 	MXP_CHECK_EQ(t, released[PH_RX], held);
 	MXP_CHECK_EQ(t, count(B_HELD), 1);
+	/* the queued packets the restart discarded are counted (not the one being played) */
+	mxp_media_leg_stats_get(o.l, &st0);
+	MXP_CHECK(t, st0.flushed >= 4 && st0.flushed <= held);
 	for (unsigned k = 0; k < 5; k++) {
 		one_send(&o, 160);
 		one_tick(&o, 1);
