@@ -248,8 +248,17 @@ sdp_codecs(const struct mxp_sdp *sd, struct mxp_leg_params *lp, char *t, size_t 
 		snprintf(name, sizeof(name), "%.*s", (int)(m->encoding.len < 31 ? m->encoding.len : 31),
 			 m->encoding.p);
 		enum mxp_media_codec c = mxp_media_codec_from_name(name, m->clock);
-		if (!mxp_media_codec_is_frame(c))
-			continue;
+		bool listed = false;
+		for (uint8_t k = 0; k < sd->npts; k++)
+			listed |= sd->pts[k] == m->pt;
+		if (!mxp_media_codec_is_frame(c) || !listed)
+			continue; /* (an rtpmap of a type the m= line does not offer: unused) */
+		/* channels: mono only, but opus/48000/2 is how RFC 7587 names mono too */
+		if (m->channels > 1 && c != MXP_MEDIA_CODEC_OPUS) {
+			snprintf(t, tl, "a=rtpmap:%u %s/%u/%u: only one channel is supported", m->pt,
+				 name, m->clock, m->channels);
+			return MXP_MP_E_BAD_VALUE;
+		}
 		char fmtp[256] = "";
 		for (uint8_t k = 0; k < sd->nfmtp; k++)
 			if (sd->fmtp[k].pt == m->pt)

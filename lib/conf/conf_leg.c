@@ -334,6 +334,25 @@ leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp
 					 p->pt[i]);
 	if (p->audio_level_id > 14)
 		return conf_errf(err, errlen, -EINVAL, "audio level extension id must be 1..14");
+	if (p->n_codecs > MXP_CONF_MAX_PT)
+		return conf_errf(err, errlen, -EINVAL, "more than %d codecs", MXP_CONF_MAX_PT);
+	for (unsigned int i = 0; i < p->n_codecs; i++) {
+		const struct mxp_leg_codec *c = &p->codecs[i];
+		bool listed = false;
+		for (unsigned int k = 0; k < p->n_pt; k++)
+			listed |= p->pt[k] == c->pt;
+		if (!mxp_media_codec_is_frame((enum mxp_media_codec)c->codec) ||
+		    mxp_media_codec_ops((enum mxp_media_codec)c->codec) == NULL)
+			return conf_errf(err, errlen, -EINVAL, "payload type %u: codec %u is not a "
+					 "frame codec lib/media has", c->pt, c->codec);
+		if (!listed || c->pt == p->event_pt || c->pt == 13)
+			return conf_errf(err, errlen, -EINVAL, "payload type %u of a codec: not in "
+					 "the leg's list, or the event or CN payload type", c->pt);
+		for (unsigned int k = 0; k < i; k++)
+			if (p->codecs[k].pt == c->pt)
+				return conf_errf(err, errlen, -EINVAL, "payload type %u given twice",
+						 c->pt);
+	}
 	if (p->asymmetric) {
 		int r = conf_asym_check(p->strict, p->plain, p->remote_known, err, errlen);
 		if (r)

@@ -32,6 +32,18 @@ tsc_us(uint64_t tsc)
 	return tsc / (mxp_conf_tsc_hz() / 1000000);
 }
 
+/* Low noise (-66 dBov) the DTX encoders of silent mixes are fed: an LCG, amplitude 16. */
+static int16_t cn_noise[MXP_MEDIA_MAX_FRAME];
+
+static void
+cn_noise_init(void)
+{
+	for (uint32_t i = 0, x = 1; i < MXP_MEDIA_MAX_FRAME; i++) {
+		x = x * 1103515245u + 12345u;
+		cn_noise[i] = (int16_t)((int32_t)(x >> 16 & 31) - 16);
+	}
+}
+
 /* What a payload type of the leg carries: its a=rtpmap (n_codecs), else the static
  * meaning; *f gets its parameters. */
 static enum mxp_media_codec
@@ -67,7 +79,7 @@ enc_bytes(const struct mxp_conf *cf, int s)
 
 static int
 fmt_slot(struct mxp_conf *cf, enum mxp_media_codec c, const struct mxp_media_fmtp *f,
-	 uint8_t pt)
+	 uint8_t pt, struct mxp_leg_ctl *lc)
 {
 	if (!mxp_media_codec_is_frame(c)) {
 		cf->fmt[c].codec = (uint8_t)c;
@@ -87,6 +99,7 @@ fmt_slot(struct mxp_conf *cf, enum mxp_media_codec c, const struct mxp_media_fmt
 	cf->fmt[free_slot].codec = (uint8_t)c;
 	cf->fmt[free_slot].pt = pt;
 	cf->fmt[free_slot].fmtp = *f;
+	lc->new_fmt = (uint8_t)free_slot; /* given back if the leg add fails (fmt_release) */
 	return free_slot;
 }
 
@@ -103,6 +116,8 @@ mix_release(void *ref, void *arg)
 int
 conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, size_t errlen)
 {
+	if (cn_noise[0] == 0)
+		cn_noise_init(); /* control core, before any worker ticks a mix */
 	struct mxp_media_mixer_params mp = {
 		.ptime_ms = cf->ptime,
 		.max_legs = cf->max_legs,
@@ -249,14 +264,20 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 		sys->mem.media_bytes += b;
 		mp.priv_enc = lc->priv_enc;
 	}
-	int slot = fmt_slot(cf, out, out_f, out_pt);
+	size_t sz = mxp_media_leg_size(&mp);
+	if (sz == 0) { /* the parameters do not make a leg: say which one */
+		char why[160];
+		mxp_media_leg_check(&mp, why, sizeof(why));
+		snprintf(err, errlen, "mix: %s", why);
+		return -EINVAL;
+	}
+	int slot = fmt_slot(cf, out, out_f, out_pt, lc);
 	if (slot < 0) {
 		snprintf(err, errlen, "mix: the conference already sends %d frame-codec formats "
 			 "(codec, parameters, payload type)", CONF_MIX_FMTS - CONF_MIX_FMT_FRAME);
 		return -ENOSPC;
 	}
-	size_t sz = mxp_media_leg_size(&mp);
-	l->ml = sz ? rte_zmalloc("mxp_media_leg", sz, 64) : NULL;
+	l->ml = rte_zmalloc("mxp_media_leg", sz, 64);
 	if (l->ml == NULL || mxp_media_leg_init(l->ml, &mp, err, errlen) != 0) {
 		rte_free(l->ml);
 		l->ml = NULL;
@@ -311,9 +332,27 @@ conf_mix_codecs_free(struct mxp_conf_sys *sys, struct mxp_leg_ctl *lc)
 	}
 }
 
+/*
+ * A frame-format slot this leg's add took is given back if the add failed: no encoder was
+ * installed for it (the worker installs one only for an add that succeeded), so no leg
+ * and no stream uses it. A slot in use stays for the conference's life.
+ */
+static void
+fmt_release(struct mxp_leg *l)
+{
+	struct mxp_leg_ctl *lc = l->lc;
+	if (lc == NULL || lc->new_fmt == 0 || l->conf == NULL)
+		return;
+	struct mxp_conf *cf = l->conf;
+	if (cf->enc[lc->new_fmt] == NULL)
+		memset(&cf->fmt[lc->new_fmt], 0, sizeof(cf->fmt[lc->new_fmt]));
+	lc->new_fmt = 0;
+}
+
 void
 conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
 {
+	fmt_release(l);
 	if (l->priv) {
 		conf_ostream_free(sys, l->priv);
 		l->priv = NULL;
@@ -578,11 +617,11 @@ shared_cmr(struct mxp_conf *cf)
 }
 
 /*
- * Comfort noise of a silent shared mix (frame codecs whose encoder has DTX, like AMR):
- * for the first CONF_CN_FEED silent ticks the encoder is fed low noise (-66 dBov) and what
- * it sends (its hangover, then a silence descriptor) is sent and the last of it kept;
- * afterwards that SID goes out again every CONF_CN_REPEAT ticks, without encoding. So
- * listeners' decoders play comfort noise, not dead air, for some 16 encodes per silence.
+ * Comfort noise of a silent shared mix (AMR and AMR-WB, whose encoders make silence
+ * descriptors in DTX): for the first CONF_CN_FEED_MS of silence the encoder is fed low
+ * noise and what it sends that is SID-sized is sent and kept; afterwards that SID goes
+ * out again every CONF_CN_REPEAT_MS, without encoding. So listeners' decoders play comfort
+ * noise, not dead air, for some 16 encodes per silence (at ptime 20).
  * Returns the payload to send this tick (in cf->cn[c], its length there), or NULL.
  */
 static const uint8_t *
@@ -590,7 +629,8 @@ silent_cn(struct mxp_conf *cf, int c, bool silent, uint8_t *pay, size_t cap)
 {
 	struct conf_mix_cn *cn = &cf->cn[c];
 	struct mxp_media_coder *e = cf->enc[c];
-	if (!silent || e == NULL || e->x == NULL || e->x->enc_state == NULL) {
+	if (!silent || e == NULL || e->x == NULL || e->x->enc_state == NULL ||
+	    (cf->fmt[c].codec != MXP_MEDIA_CODEC_AMR && cf->fmt[c].codec != MXP_MEDIA_CODEC_AMR_WB)) {
 		cn->ticks = 0;
 		return NULL;
 	}
@@ -602,18 +642,13 @@ silent_cn(struct mxp_conf *cf, int c, bool silent, uint8_t *pay, size_t cap)
 	}
 	if (cn->ticks < UINT16_MAX)
 		cn->ticks++;
-	if (cn->ticks > CONF_CN_FEED)
-		return cn->len != 0 && (cn->ticks - CONF_CN_FEED) % CONF_CN_REPEAT == 0 ?
-			       cn->pay : NULL;
-	static int16_t noise[MXP_MEDIA_MAX_FRAME];
-	if (noise[0] == 0) /* fixed low noise: an LCG, amplitude 16 */
-		for (uint32_t i = 0, x = 1; i < MXP_MEDIA_MAX_FRAME; i++) {
-			x = x * 1103515245u + 12345u;
-			noise[i] = (int16_t)((int32_t)(x >> 16 & 31) - 16);
-		}
+	unsigned int feed = (CONF_CN_FEED_MS + cf->ptime - 1) / cf->ptime;
+	unsigned int every = CONF_CN_REPEAT_MS / cf->ptime ? CONF_CN_REPEAT_MS / cf->ptime : 1;
+	if (cn->ticks > feed)
+		return cn->len != 0 && (cn->ticks - feed) % every == 0 ? cn->pay : NULL;
 	unsigned int n = mxp_media_codec_rate((enum mxp_media_codec)cf->fmt[c].codec) *
 			 cf->ptime / 1000;
-	int r = mxp_media_encode(e, noise, n, pay, cap);
+	int r = mxp_media_encode(e, cn_noise, n, pay, cap);
 	if (r <= 0 || (size_t)r > sizeof(cn->pay))
 		return NULL; /* NO_DATA, or speech the encoder still sends in its hangover */
 	memcpy(cn->pay, pay, (size_t)r);
@@ -640,8 +675,10 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			continue;
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 		int plen = mxp_media_encode(tk->coder, tk->pcm, tk->samples, pay, sizeof(pay));
-		if (plen <= 0)
+		if (plen <= 0) {
+			tl->priv->marker_next = true; /* DTX: the next packet starts a talkspurt */
 			continue;
+		}
 		struct mxp_ostream *os = tl->priv;
 		/* the stream's clock follows real time across the ticks it did not send */
 		uint32_t units = mxp_media_codec_clock(
@@ -704,10 +741,14 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			}
 			if (talking >= kg->nrecv_codec[c])
 				continue;
-			if (plen < 0) {
+			if (plen < 0) /* once per format, for the first group that needs it */
 				plen = mxp_media_encode(cf->enc[c], pcm, samples, pay, sizeof(pay));
-				if (plen <= 0)
-					break;
+			if (plen <= 0) {
+				/* DTX (or an encoder error): nothing this tick, for any group; the
+				 * timestamps ran on above, the next packet marks the talkspurt */
+				plen = 0;
+				os->marker_next = true;
+				continue;
 			}
 			struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, cf->fmt[c].pt,
 						      os->marker_next, pay, (unsigned int)plen);

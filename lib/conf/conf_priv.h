@@ -36,8 +36,8 @@
 #define CONF_TICK_MS 20            /* top-N and RTCP timer */
 #define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
 #define CONF_SR_WALK_MS 500        /* how often a conference's streams are looked at for SRs */
-#define CONF_CN_FEED 16            /* silent ticks the DTX encoder is fed (its hangover) */
-#define CONF_CN_REPEAT 8           /* then its SID is resent every 8 ticks (AMR: 160 ms) */
+#define CONF_CN_FEED_MS 320        /* silence the DTX encoder is fed (its hangover and SID) */
+#define CONF_CN_REPEAT_MS 160      /* then its SID is resent every 160 ms (AMR's SID rate) */
 #define CONF_CMD_TIMEOUT_MS 2000
 /* mix: output formats a conference's shared mix is encoded in (per key group): slots 1-3
  * are PCMU, PCMA and G722 (their codec ids), slots 4-7 frame-codec formats (codec,
@@ -356,8 +356,8 @@ struct mxp_conf {
 	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */
 	uint64_t next_cmr_walk;              /* TSC: look at the listeners' AMR CMRs again */
 	int8_t shared_cmr[CONF_MIX_FMTS];    /* the mode each shared AMR encoder was asked for */
-	/* comfort noise of a silent shared mix per format (frame codecs with DTX): the last
-	 * silence descriptor its encoder made, resent every CONF_CN_REPEAT ticks */
+	/* comfort noise of a silent shared mix per format (AMR, AMR-WB with DTX): the last
+	 * silence descriptor its encoder made, resent every CONF_CN_REPEAT_MS */
 	struct conf_mix_cn {
 		uint16_t ticks;                  /* ticks of silence so far */
 		uint8_t len;                     /* cached SID payload, 0 = none */
@@ -586,6 +586,7 @@ struct mxp_leg_ctl {
 	void *dec[MXP_MEDIA_CODEC_COUNT - MXP_MEDIA_CODEC_AMR];
 	struct mxp_media_coder *priv_enc;
 	uint32_t codec_bytes;                /* what the codecs say they hold (show memory) */
+	uint8_t new_fmt;                     /* frame-format slot its add took, 0 = none */
 };
 
 struct mxp_conf_ctl {

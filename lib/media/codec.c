@@ -40,7 +40,8 @@ ops_valid(const struct mxp_media_codec_ops *o)
 {
 	return o != NULL && o->abi == MXP_MEDIA_CODEC_ABI && o->name != NULL &&
 	       o->name[0] != '\0' && o->clock >= 8000 && o->clock <= 96000 &&
-	       (o->rate == 8000 || o->rate == 16000) && o->frame_ms > 0 &&
+	       o->clock % 8000 == 0 && (o->rate == 8000 || o->rate == 16000) &&
+	       (o->clock % o->rate == 0 || o->rate % o->clock == 0) && o->frame_ms > 0 &&
 	       o->max_payload > 0 && o->fmtp_parse != NULL && o->fmtp_format != NULL &&
 	       o->dec_create != NULL && o->dec_destroy != NULL && o->enc_create != NULL &&
 	       o->enc_destroy != NULL && o->duration != NULL && o->decode != NULL &&
@@ -202,6 +203,7 @@ mxp_media_coder_init_frame(struct mxp_media_coder *c, enum mxp_media_codec codec
 		return -ENOMEM;
 	c->codec = codec;
 	c->x = o;
+	c->ptime_ms = (uint16_t)ptime_ms;
 	return 0;
 }
 
@@ -219,6 +221,9 @@ mxp_media_encode(struct mxp_media_coder *c, const int16_t *pcm, unsigned n, uint
 		 size_t cap)
 {
 	if (c->x != NULL) {
+		unsigned want = c->x->rate / 1000 * c->ptime_ms;
+		if (n != want)
+			return -EINVAL;
 		int r = c->x->encode(c->xs, pcm, n, out, cap > UINT32_MAX ? UINT32_MAX :
 									   (unsigned)cap);
 		return r < 0 ? -ENOSPC : r;

@@ -564,8 +564,12 @@ static void
 amr_enc_request(void *enc, int cmr)
 {
 	struct amr_enc *e = enc;
+	if (cmr == 15) { /* no request (any more): back to the mode we start with */
+		e->target = (uint8_t)highest_at_most(e->mask, e->wb ? 2 : 7);
+		return;
+	}
 	if (cmr < 0 || cmr > (int)amr_max_mode(e->wb))
-		return; /* 15: no request; reserved values: ignored */
+		return; /* reserved values: ignored */
 	e->target = (uint8_t)highest_at_most(e->mask, (unsigned)cmr);
 }
 

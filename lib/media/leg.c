@@ -340,6 +340,14 @@ mxp_media_leg_size(const struct mxp_media_leg_params *params)
 	return lo.total;
 }
 
+int
+mxp_media_leg_check(const struct mxp_media_leg_params *params, char *err, size_t errlen)
+{
+	struct mxp_media_leg_params p = *params;
+	params_defaults(&p);
+	return params_check(&p, err, errlen);
+}
+
 /* ---- jitter-buffer slots ---------------------------------------------------------------- */
 
 static inline struct jb_slot *
@@ -426,6 +434,8 @@ fifo_clear(struct mxp_media_leg *l)
 static void
 stream_reset(struct mxp_media_leg *l)
 {
+	if (l->xc_off != 0)
+		leg_xtab(l)->codec_plc = false;
 	for (uint32_t i = 0; i <= l->slot_mask && l->n_buffered > 0; i++) {
 		struct jb_slot *s = leg_slots(l) + i;
 		if (s->ref != NULL) {
@@ -1137,6 +1147,8 @@ target_offset(const struct mxp_media_leg *l)
 static void
 codec_switch(struct mxp_media_leg *l, uint8_t c)
 {
+	if (l->xc_off != 0) /* a decoder's erasure does not outlive its codec */
+		leg_xtab(l)->codec_plc = false;
 	if (c == MXP_MEDIA_CODEC_G722)
 		mxp_media_g722_init(leg_g722(l));
 	if (codec_k(c) != codec_k(l->cur_codec)) {
@@ -1146,6 +1158,18 @@ codec_switch(struct mxp_media_leg *l, uint8_t c)
 	}
 	l->cur_codec = c;
 	l->declick = true;
+}
+
+/* Timestamp units a queued packet covers (a frame codec's from its table of contents). */
+static int64_t
+pkt_ts_units(const struct mxp_media_leg *l, const struct jb_pkt *pk)
+{
+	if (mxp_media_codec_is_frame(pk->codec)) {
+		const struct leg_xc *x = leg_xc(l, pk->codec);
+		int d = x->ops->duration(&x->f, jb_payload(pk->slot), pk->len);
+		return d > 0 ? d : 0;
+	}
+	return mxp_media_codec_ts_units(pk->codec, pk->len);
 }
 
 /*
@@ -1409,13 +1433,16 @@ conceal(struct mxp_media_leg *l, int16_t *out, unsigned n, const struct jb_pkt *
 {
 	if (conceal_codec(l, out, n, next))
 		return;
-	if (l->xc_off != 0 && leg_xtab(l)->codec_plc && l->plc.erased != 0) {
-		/* the decoder's erasure goes on where it cannot conceal (a part of its frame):
-		 * silence, which its concealment fades to anyway */
-		memset(out, 0, n * sizeof(*out));
-		l->plc.erased += n;
-		l->st.silence += n;
-		return;
+	if (l->xc_off != 0 && leg_xtab(l)->codec_plc) {
+		if (l->plc.erased != 0 && mxp_media_codec_is_frame(l->cur_codec)) {
+			/* the decoder's erasure goes on where it cannot conceal (a part of its
+			 * frame): silence, which its concealment fades to anyway */
+			memset(out, 0, n * sizeof(*out));
+			l->plc.erased += n;
+			l->st.silence += n;
+			return;
+		}
+		leg_xtab(l)->codec_plc = false; /* that erasure is over: lib/media conceals */
 	}
 	if (l->dtx) {
 		memset(out, 0, n * sizeof(*out));
@@ -1710,8 +1737,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 			act = ACT_EXPAND;
 	} else if (err > (int64_t)l->n_ts + margin && have_now) {
 		act = in_speech ? ACT_ACCEL : ACT_DROP;
-		if (act == ACT_DROP && s->slot != NULL &&
-		    (int64_t)mxp_media_codec_ts_units(s->codec, s->len) > err - margin)
+		if (act == ACT_DROP && s->slot != NULL && pkt_ts_units(l, s) > err - margin)
 			act = ACT_ACCEL;
 	}
 

@@ -78,7 +78,8 @@ struct mxp_media_leg_params {
 	uint16_t margin_ms;        /**< playout margin above the measured jitter; default 5 */
 	/** largest audio payload accepted, at most MXP_MEDIA_MAX_PAYLOAD; default: what
 	 *  MXP_MEDIA_MAX_PKT_MS (120 ms) of the widest codec in pt_map takes (G.711, G.722:
-	 *  960 bytes; L16: 1920 at 8 kHz, 3840 at 16 kHz). Longer packets are TOO_LARGE. */
+	 *  960 bytes; L16: 1920 at 8 kHz, 3840 at 16 kHz). Longer packets are TOO_LARGE.
+	 *  A frame codec's packets are held to its own ops->max_payload instead. */
 	uint16_t max_payload;
 	struct {
 		uint8_t pt;
@@ -217,6 +218,11 @@ struct mxp_media_leg;
  * @return bytes, or 0 if params are invalid.
  */
 size_t mxp_media_leg_size(const struct mxp_media_leg_params *p);
+/**
+ * Why params do not make a leg (mxp_media_leg_size() returned 0): the same message
+ * mxp_media_leg_init() would give. @return 0 if they do, or -EINVAL with err.
+ */
+int mxp_media_leg_check(const struct mxp_media_leg_params *p, char *err, size_t errlen);
 /**
  * Initialise a leg in caller memory of mxp_media_leg_size() bytes.
  * @return 0, or -EINVAL (bad ptime, codec, payload type map; err says which).

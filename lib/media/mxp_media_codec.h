@@ -116,7 +116,8 @@ struct mxp_media_codec_ops {
 	uint32_t abi;            /**< MXP_MEDIA_CODEC_ABI */
 	const char *name;        /**< SDP encoding name, case-insensitive ("AMR-WB") */
 	uint32_t clock;          /**< RTP clock rate in a=rtpmap (8000, 16000, 48000) */
-	uint32_t rate;           /**< PCM rate of decode/encode: 8000 or 16000 */
+	uint32_t rate;           /**< PCM rate of decode/encode: 8000 or 16000 (the clock is a
+				      multiple of 8000 and of the rate, or divides it) */
 	uint16_t frame_ms;       /**< frame duration: the packet time is a multiple of it */
 	uint16_t max_payload;    /**< largest payload of MXP_MEDIA_MAX_PKT_MS of audio */
 
@@ -158,8 +159,9 @@ struct mxp_media_codec_ops {
 	/** Encode one packet time of PCM (rate x ptime samples) into an RTP payload. Returns
 	 *  bytes, 0 when DTX sends nothing this packet time, -1 on error (cap too small). */
 	int (*encode)(void *enc, const int16_t *pcm, unsigned n, uint8_t *out, unsigned cap);
-	/** A receiver's codec mode request (AMR CMR 0-8; 15 none): the encoder switches within
-	 *  its mode-set and mode-change rules. NULL: the codec has no CMR. */
+	/** A receiver's codec mode request (AMR CMR 0-8; 15: no request any more, back to the
+	 *  encoder's own choice): the encoder switches within its mode-set and mode-change
+	 *  rules. NULL: the codec has no CMR. */
 	void (*enc_request)(void *enc, int cmr);
 	/** The encoder's state for show leg. NULL: nothing to show. */
 	void (*enc_state)(const void *enc, struct mxp_media_codec_state *st);
@@ -266,6 +268,7 @@ struct mxp_media_coder {
 	struct mxp_media_g722_state g722;
 	const struct mxp_media_codec_ops *x; /**< frame codecs: the codec's table */
 	void *xs;                            /**< frame codecs: its encoder or decoder */
+	uint16_t ptime_ms;                   /**< frame codecs: the packet time it encodes */
 };
 
 /**

@@ -156,6 +156,10 @@ attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "expected a=rtpmap:<pt> <enc>/<clock>");
 		if (s->nrtpmap >= MXP_SDP_PT_MAX)
 			return sdp_fail(err, MXP_MP_E_RESOURCES, l, "too many rtpmap lines");
+		for (uint8_t i = 0; i < s->nrtpmap; i++)
+			if (s->rtpmap[i].pt == x)
+				return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "a second a=rtpmap for "
+						"payload type %u", x);
 		struct mxp_sdp_rtpmap *r = &s->rtpmap[s->nrtpmap];
 		memset(r, 0, sizeof(*r));
 		r->pt = (uint8_t)x;

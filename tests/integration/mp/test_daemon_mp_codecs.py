@@ -168,12 +168,13 @@ def test():
                   % [(k, len(list(g))) for k, g in itertools.groupby(sp3)])
             # when everyone has stopped, the silent shared mix sends AMR-WB silence
             # descriptors (comfort noise), a few, not a packet a tick
-            sids = [p for p in rx3 if len(p[4]) > 2 and (bytes.fromhex(p[4])[1] >> 3) & 0x0F == 9]
+            # (a silent stretch during the call may send a SID too: count after the end)
             last_speech = max(p[2] for p in rx3 if len(p[4]) > 2 and
                               (bytes.fromhex(p[4])[1] >> 3) & 0x0F <= 8 and p[5] == shared)
             tail = [p for p in rx3 if p[5] == shared and (p[2] - last_speech) % (1 << 32) < (1 << 31)
                     and p[2] != last_speech]
-            check(len(sids) >= 3 and all(p in tail for p in sids) and len(tail) < 20,
+            sids = [p for p in tail if len(p[4]) > 2 and (bytes.fromhex(p[4])[1] >> 3) & 0x0F == 9]
+            check(len(sids) >= 3 and len(tail) < 20,
                   "the silent mix sends comfort noise: %d SID frames, %d packets after the "
                   "last speech frame in %.1f s" % (len(sids), len(tail), 1.2))
             leg = lab.ctl_json("show", "leg", str(leg1))

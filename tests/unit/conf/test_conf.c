@@ -1117,6 +1117,9 @@ MXP_TEST(memory_returns_to_zero)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* The telephone-event payload type add_codec_leg gives its legs (0: none). */
+static int16_t g_event_pt;
+
 /* A mix leg of frame codecs: `spec` is "pt:codec/clock:fmtp;..." entries like "96:AMR-WB/16000:
  * octet-align=1" (the first is what the leg hears). */
 static int
@@ -1131,6 +1134,7 @@ add_codec_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, const ch
 	lp.remote_port = pr->port;
 	conf_key(&lp.in, pr->in_key);
 	conf_key(&lp.out, pr->out_key);
+	lp.event_pt = g_event_pt;
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int pt, clock;
 		char name[32], fmtp[64] = "";
@@ -1534,6 +1538,110 @@ MXP_TEST(mix_private_stream_talkspurts)
 }
 
 
+
+/* Leg adds that fail (the event payload type is the codec's) say why with -EINVAL and
+ * leave no frame-format slot behind: a fifth format still fits afterwards. */
+MXP_TEST(failed_frame_leg_adds_keep_no_format_slot)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	uint32_t cm = new_conf(sys, MXP_CONF_MIX);
+	struct peer p[8];
+	for (int i = 0; i < 8; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "192.0.2.%d", 150 + i);
+		peer_init(&p[i], 500 + i, 600 + i, a, (uint16_t)(7400 + 2 * i));
+	}
+	struct mxp_conf_memory m0, m;
+	mxp_conf_memory(sys, &m0);
+	for (int i = 0; i < 4; i++) {
+		char spec[64];
+		snprintf(spec, sizeof(spec), "%d:opus/48000:", 100 + i);
+		const char *l[] = { spec };
+		g_event_pt = (int16_t)(100 + i);
+		int r = add_codec_leg(sys, cm, &p[i], l, 1, err, sizeof(err));
+		MXP_CHECK_EQ(t, r, -EINVAL);
+		MXP_CHECK(t, strstr(err, "event") != NULL);
+	}
+	g_event_pt = 0;
+	mxp_conf_memory(sys, &m);
+	MXP_CHECK_EQ(t, m.media_bytes, m0.media_bytes);
+	MXP_CHECK_EQ(t, m.mixer_bytes, m0.mixer_bytes);
+	static const char *const ok[] = {"96:AMR-WB/16000:"};
+	MXP_CHECK_EQ(t, add_codec_leg(sys, cm, &p[5], ok, 1, err, sizeof(err)), 0);
+	mxp_conf_destroy(sys, cm, err, sizeof(err));
+	for (int i = 0; i < 8; i++)
+		peer_fini(&p[i]);
+	mxp_conf_sys_destroy(sys);
+}
+
+/* One PCMU talker, two AMR listeners in two key groups, the talker pausing (the AMR
+ * encoder's DTX sends nothing): both groups' shared-mix streams keep the same timeline
+ * (the timestamps run on through DTX for every group, not only the first). */
+MXP_TEST(dtx_shared_mix_timestamps_in_every_group)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b, d;
+	peer_init(&a, 900, 910, "192.0.2.95", 5900);
+	peer_init(&b, 901, 911, "192.0.2.96", 5902);
+	peer_init(&d, 902, 912, "192.0.2.97", 5904);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, false), 0);
+	static const char *const amr[] = {"98:AMR/8000:"};
+	MXP_CHECK_EQ(t, add_codec_leg(sys, c, &b, amr, 1, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, add_codec_leg(sys, c, &d, amr, 1, err, sizeof(err)), 0);
+	struct rx { uint32_t ssrc, ts; uint16_t seq; bool marker; int len; } got[2][600];
+	unsigned int ngot[2] = {0, 0};
+	struct peer *ls[2] = {&b, &d};
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	for (unsigned int k = 0; k < 150;) {
+		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
+			send_pcmu(&a, k < 25 || (k >= 60 && k < 70) || k >= 120);
+			k++;
+		}
+		mxp_conf_worker_poll(g_w);
+		for (unsigned int i = 0; i < nsent; i++) {
+			uint8_t f[1600];
+			uint32_t flen = rte_pktmbuf_pkt_len(sent[i].m);
+			const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, f);
+			struct mxp_pkt_meta meta;
+			if (fp == NULL || mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP)
+				continue;
+			for (int j = 0; j < 2; j++)
+				if (meta.dport == ls[j]->port && ngot[j] < 600) {
+					uint8_t buf[1600];
+					int len = (int)meta.l4_payload_len;
+					memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+					if (srtp_unprotect(ls[j]->rx, buf, &len) != srtp_err_status_ok)
+						continue;
+					got[j][ngot[j]++] = (struct rx){ mxp_pkt_rd32(buf + 8), mxp_pkt_rd32(buf + 4),
+						mxp_pkt_rd16(buf + 2), (buf[1] & 0x80) != 0, len - 12 };
+				}
+		}
+		sent_clear();
+	}
+	for (int j = 0; j < 2; j++)
+		printf("#   listener %d: %u packets, timestamps over %u units\n", j, ngot[j],
+		       ngot[j] ? got[j][ngot[j] - 1].ts - got[j][0].ts : 0);
+	MXP_CHECK(t, ngot[0] > 50);
+	MXP_CHECK_EQ(t, ngot[0], ngot[1]);
+	/* a speech packet after a DTX gap starts a talkspurt: the marker bit (a silence
+	 * descriptor, a few bytes, does not) */
+	unsigned int spurts = 0;
+	for (int j = 0; j < 2; j++)
+		for (unsigned int i = 1; i < ngot[j]; i++)
+			if (got[j][i].ts - got[j][i - 1].ts > 160 && got[j][i].len > 12) {
+				MXP_CHECK(t, got[j][i].marker);
+				spurts++;
+			}
+	MXP_CHECK(t, spurts >= 2);
+	if (ngot[0] && ngot[1])
+		MXP_CHECK_EQ(t, got[0][ngot[0] - 1].ts - got[0][0].ts, got[1][ngot[1] - 1].ts - got[1][0].ts);
+	peer_fini(&a), peer_fini(&b), peer_fini(&d);
+	mxp_conf_sys_destroy(sys);
+}
+
 /* ---- every refused packet is counted, per leg and reason ---------------------------------- */
 
 static uint64_t
@@ -1864,6 +1972,8 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(unhold_and_rekey_to_existing_group),
 	MXP_CASE(memory_returns_to_zero),
 	MXP_CASE(frame_codec_legs),
+	MXP_CASE(failed_frame_leg_adds_keep_no_format_slot),
+	MXP_CASE(dtx_shared_mix_timestamps_in_every_group),
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(topn_unranked_legs_forwarded_at_once),

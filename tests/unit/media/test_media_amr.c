@@ -683,10 +683,12 @@ MXP_TEST(amr_encoder_modes_and_cmr)
 			       st.bitrate != amr_mode_bitrate(wb, (unsigned)m);
 		}
 		MXP_CHECK_EQ(t, bad, 0);
-		o->enc_request(e, 15); /* none: unchanged */
 		o->enc_request(e, 12); /* reserved: ignored */
 		enc_packet(e, wb, false, 1, &pos, 8000, ft, out);
 		MXP_CHECK_EQ(t, ft[0], wb ? 8 : 7);
+		o->enc_request(e, 15); /* no request any more: back to the starting mode */
+		enc_packet(e, wb, false, 1, &pos, 8000, ft, out);
+		MXP_CHECK_EQ(t, ft[0], wb ? 2 : 7);
 		o->enc_destroy(e);
 		MXP_CHECK(t, o->enc_create(&f, 30) == NULL);
 		MXP_CHECK(t, o->enc_create(&f, 140) == NULL);

@@ -313,6 +313,185 @@ MXP_TEST(packets_10_to_120ms_play_continuously)
 	MXP_CHECK_EQ(t, sim_bufs_live, 0);
 }
 
+/* A silent frame-codec stream of long packets arriving 45 ms early for 2 s, then on time:
+ * the buffer shrinks by removing pitch periods, never by dropping a whole long packet
+ * (the shrink is measured in the frame codec's own durations). Steady afterwards. */
+MXP_TEST(long_silent_frame_packets_keep_the_buffer_steady)
+{
+	static const unsigned durations[] = {20, 60, 120};
+	for (unsigned d = 0; d < 3; d++) {
+		unsigned ms = durations[d];
+		const unsigned seconds = 24, total = seconds * XF_RATE;
+		int16_t *x = calloc(total + 8000, sizeof(int16_t));
+		for (unsigned i = 0; i < total + 8000; i++)
+			x[i] = (int16_t)lrint(20 * sin(2 * M_PI * 400.0 * i / XF_RATE));
+		void *dec;
+		struct mxp_media_coder enc;
+		struct mxp_media_leg *leg = xf_leg(&dec, &enc, 1);
+		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 16000};
+		uint64_t now = 1000000;
+		struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
+		if (!MXP_CHECK(t, leg != NULL && m != NULL && mxp_media_mixer_leg_add(m, leg) == 0))
+			return;
+		uint64_t sent = 0, next_send = now;
+		uint16_t seq = 1000;
+		uint32_t ts = 123456, rnd = 7;
+		uint8_t buf[1 + 12 * XF_FRAME * 2];
+		struct mxp_media_leg_stats a, st;
+		for (unsigned tick = 0; tick < seconds * 50; tick++) {
+			while (next_send + 15000 <= now && sent + ms * 16 <= total + 6000) {
+				struct mxp_media_pkt pkt;
+				xf_packet(buf, &pkt, x, sent, ms, seq++, ts);
+				rnd = rnd * 1103515245u + 12345u;
+				sim_leg_rx(leg, &pkt, now - (rnd >> 16) % 2000 + (tick < 100 ? 45000 : 0), NULL);
+				sent += ms * 16;
+				ts += ms * 48;
+				next_send += ms * 1000;
+			}
+			mxp_media_mix_tick(m, now);
+			now += 20000;
+			if (tick == 100)
+				mxp_media_leg_stats_get(leg, &a);
+		}
+		mxp_media_leg_stats_get(leg, &st);
+		printf("#   X-L16F %u ms silent, after the shrink: accelerated %llu expanded %llu "
+		       "silence %llu concealed %llu lost %llu late %llu\n",
+		       ms, (unsigned long long)(st.accelerated - a.accelerated),
+		       (unsigned long long)(st.expanded - a.expanded),
+		       (unsigned long long)(st.silence - a.silence),
+		       (unsigned long long)(st.concealed - a.concealed),
+		       (unsigned long long)(st.lost - a.lost),
+		       (unsigned long long)st.rx[MXP_MEDIA_RX_LATE]);
+		/* shrunk by at most the 45 ms excess, without a gap to refill */
+		MXP_CHECK(t, st.accelerated - a.accelerated <= 45 * 16);
+		MXP_CHECK_EQ(t, st.expanded - a.expanded, 0);
+		MXP_CHECK_EQ(t, st.silence - a.silence, 0);
+		MXP_CHECK_EQ(t, st.concealed - a.concealed, 0);
+		sim_leg_free(leg);
+		mxp_media_coder_fini(&enc);
+		xf_ops.dec_destroy(dec);
+		free(m);
+		free(x);
+	}
+}
+
+/* X-C8: 8 kHz PCM on an 8 kHz clock, 20 ms frames, with its own concealment (zeros). */
+static int
+c8_duration(const struct mxp_media_fmtp *f, const uint8_t *pl, unsigned len)
+{
+	(void)f; (void)pl;
+	return len == 320 ? 160 : -1;
+}
+static int
+c8_decode(void *dec, const uint8_t *pl, unsigned len, int16_t *pcm, unsigned cap,
+	  struct mxp_media_rx_info *info)
+{
+	(void)dec;
+	if (len != 320 || cap < 160)
+		return -1;
+	mxp_media_l16_decode(pcm, pl, 160);
+	if (info) { memset(info, 0, sizeof(*info)); info->cmr = -1; info->speech = 1; }
+	return 160;
+}
+static int
+c8_conceal(void *dec, int16_t *pcm, unsigned n)
+{
+	(void)dec;
+	if (n % 160) return -1;
+	for (unsigned i = 0; i < n; i++) pcm[i] = (int16_t)(i % 40 < 20 ? 3000 : -3000);
+	return (int)n;
+}
+static int
+c8_encode(void *enc, const int16_t *pcm, unsigned n, uint8_t *out, unsigned cap)
+{
+	(void)enc;
+	if (cap < 2 * n) return -1;
+	mxp_media_l16_encode(out, pcm, n);
+	return (int)(2 * n);
+}
+static const struct mxp_media_codec_ops c8_ops = {
+	.abi = MXP_MEDIA_CODEC_ABI, .name = "X-C8", .clock = 8000, .rate = 8000, .frame_ms = 20,
+	.max_payload = 2000, .fmtp_parse = xf_fmtp_parse, .fmtp_format = xf_fmtp_format,
+	.dec_create = xf_dec_create, .dec_destroy = xf_destroy, .enc_create = xf_enc_create,
+	.enc_destroy = xf_destroy, .duration = c8_duration, .decode = c8_decode,
+	.conceal = c8_conceal, .encode = c8_encode,
+};
+
+/* A frame codec with its own concealment loses its last packet before the participant
+ * moves to PCMU; later PCMU losses are concealed by lib/media, not turned into silence by
+ * a flag left from the frame codec's erasure. */
+MXP_TEST(codec_concealment_does_not_outlive_the_codec)
+{
+	int id = mxp_media_codec_register(&c8_ops);
+	if (!MXP_CHECK(t, id > 0))
+		return;
+	struct mxp_media_leg_params p;
+	memset(&p, 0, sizeof(p));
+	p.id = 9;
+	p.ptime_ms = 20;
+	p.pt_map[0].pt = 0;
+	p.pt_map[0].codec = MXP_MEDIA_CODEC_PCMU;
+	p.pt_map[1].pt = 97;
+	p.pt_map[1].codec = (uint8_t)id;
+	p.n_pt = 2;
+	p.event_pt = -1;
+	p.cn_pt = -1;
+	void *dec = c8_ops.dec_create(&p.fmtp[1]);
+	p.dec[1] = dec;
+	p.out_codec = MXP_MEDIA_CODEC_PCMU;
+	p.release = sim_release;
+	struct mxp_media_leg *leg = sim_leg_new(&p);
+	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 8000};
+	uint64_t now = 1000000;
+	struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
+	if (!MXP_CHECK(t, leg != NULL && m != NULL && mxp_media_mixer_leg_add(m, leg) == 0))
+		return;
+	uint16_t seq = 1;
+	uint32_t ts = 1000;
+	static uint8_t bufs[400][320];
+	struct mxp_media_leg_stats a, b;
+	for (unsigned k = 0; k < 300; k++) {
+		/* 0-99 X-C8 (packet 99 lost), 100-299 PCMU (packets 200, 201, 202 lost) */
+		bool c8 = k < 100;
+		bool lost = k == 99 || k == 200 || k == 201 || k == 202;
+		int16_t pcm[160];
+		for (int i = 0; i < 160; i++)
+			pcm[i] = (int16_t)(8000 * sin(2 * M_PI * 440.0 * (ts + i) / 8000));
+		struct mxp_media_pkt pkt;
+		memset(&pkt, 0, sizeof(pkt));
+		if (c8) {
+			mxp_media_l16_encode(bufs[k], pcm, 160);
+			pkt.len = 320;
+			pkt.pt = 97;
+		} else {
+			mxp_media_ulaw_encode(bufs[k], pcm, 160);
+			pkt.len = 160;
+			pkt.pt = 0;
+		}
+		pkt.payload = bufs[k];
+		pkt.seq = seq++;
+		pkt.ts = ts;
+		pkt.ssrc = 5;
+		pkt.level = MXP_MEDIA_LEVEL_NONE;
+		ts += 160;
+		if (!lost)
+			sim_leg_rx(leg, &pkt, now - 15000, NULL);
+		if (k == 190)
+			mxp_media_leg_stats_get(leg, &a);
+		mxp_media_mix_tick(m, now);
+		now += 20000;
+	}
+	mxp_media_leg_stats_get(leg, &b);
+	printf("#   3 PCMU packets lost after an X-C8 loss: concealed %llu, silence %llu, lost %llu\n",
+	       (unsigned long long)(b.concealed - a.concealed),
+	       (unsigned long long)(b.silence - a.silence), (unsigned long long)(b.lost - a.lost));
+	MXP_CHECK_EQ(t, b.silence - a.silence, 0);
+	MXP_CHECK_EQ(t, b.concealed - a.concealed, 480);
+	sim_leg_free(leg);
+	c8_ops.dec_destroy(dec);
+	free(m);
+}
+
 MXP_TEST(malformed_payloads_refused)
 {
 	void *dec;
@@ -665,6 +844,8 @@ MXP_TEST(opus_loss_recovered_by_fec)
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(plugin_registration),
 	MXP_CASE(packets_10_to_120ms_play_continuously),
+	MXP_CASE(long_silent_frame_packets_keep_the_buffer_steady),
+	MXP_CASE(codec_concealment_does_not_outlive_the_codec),
 	MXP_CASE(malformed_payloads_refused),
 	MXP_CASE(talker_private_stream_uses_leg_encoder),
 	MXP_CASE(payload_type_switch_without_click),

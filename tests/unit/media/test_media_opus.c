@@ -29,7 +29,7 @@ MXP_TEST(opus_table)
 	MXP_CHECK_STR(t, O->name, "opus");
 	MXP_CHECK_EQ(t, O->clock, 48000);
 	MXP_CHECK_EQ(t, O->rate, 16000);
-	MXP_CHECK_EQ(t, O->frame_ms, 20);
+	MXP_CHECK_EQ(t, O->frame_ms, 10); /* packet times of 10, 20, 30 ... 120 ms */
 	MXP_CHECK(t, O->max_payload >= 1000 && O->max_payload <= 1280);
 	MXP_CHECK(t, O->conceal != NULL && O->enc_state != NULL && O->enc_request == NULL);
 	struct mxp_media_fmtp f = {0};

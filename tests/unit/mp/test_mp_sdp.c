@@ -76,6 +76,7 @@ test_sdp_errors(struct mxp_test_ctx *t)
 		{ "a=ptime:0\n", 449, 1 },
 		{ "a=fmtp:x mode-set=1\n", 449, 1 },
 		{ "a=fmtp:97 a=1\na=fmtp:97 b=2\n", 449, 2 },
+		{ "a=rtpmap:96 opus/48000\na=rtpmap:96 AMR/8000\n", 449, 2 },
 		{ "a=crypto:\n", 449, 1 },
 		{ "a=crypto:1 a\na=crypto:2 b\na=crypto:3 c\na=crypto:4 d\na=crypto:5 e\n", 510, 5 },
 		{ "v=0\nthis is not sdp\n", 449, 2 },
