@@ -609,11 +609,14 @@ shared_cmr(struct mxp_conf *cf)
 				want[r->codec] = ri.cmr;
 		}
 	}
-	for (int c = 0; c < CONF_MIX_FMTS; c++)
-		if (want[c] >= 0 && want[c] != cf->shared_cmr[c]) {
-			cf->enc[c]->x->enc_request(cf->enc[c]->xs, want[c]);
-			cf->shared_cmr[c] = want[c];
-		}
+	for (int c = 0; c < CONF_MIX_FMTS; c++) {
+		if (want[c] == cf->shared_cmr[c])
+			continue;
+		/* nobody asks any more (the listener who did left): CMR 15, the encoder's own
+		 * mode again */
+		cf->enc[c]->x->enc_request(cf->enc[c]->xs, want[c] >= 0 ? want[c] : 15);
+		cf->shared_cmr[c] = want[c];
+	}
 }
 
 /*
