@@ -615,6 +615,20 @@ measure(struct variant *v, const struct run *t, const bool want[2], unsigned int
 	struct run tmpl = *t;
 	tmpl.v = v;
 	variant_init(v, tmpl.ticks, tmpl.talkers);
+	/* what the encoders made: packets a second per role (DTX shows here) */
+	for (int i = 0; i < (v->transcode ? 2 : 1); i++) {
+		const struct pstream *ps = v->ps[i];
+		double per_s = 50.0 / tmpl.ticks;
+		uint64_t tb = 0;
+		for (unsigned int k = 0; k < tmpl.ticks; k++)
+			tb += ps[0].len[k];
+		printf("  %s: a talker sends %.1f packets/s (%.0f B of payload each)", v->c[i]->label,
+		       ps[0].sent * per_s, ps[0].sent ? (double)tb / ps[0].sent : 0);
+		if (!v->transcode)
+			printf(", a silent leg %.1f/s%s", ps[QUIET].sent * per_s,
+			       v->dtx ? " (DTX)" : "");
+		printf("\n");
+	}
 	for (int g = 0; g < 2; g++) {
 		memset(&res[g], 0, sizeof(res[g]));
 		if (!want[g])
