@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -126,6 +127,7 @@ struct run {
 	uint64_t max_poll_cyc;       /* the longest mxp_conf_worker_poll() */
 	uint64_t max_gap_cyc;        /* the longest turn of the loop (a poll, or a burst) */
 	uint64_t idle_cyc, window_cyc; /* after the warm-up: turns that found nothing to do */
+	uint64_t cpu_ns, window_ns;  /* the same window: CPU time the thread got, wall time */
 	uint64_t jb_late, jb_lost;   /* the legs' jitter buffers: too late, lost (concealed) */
 	double setup_s;
 	struct mxp_conf_memory mem;  /* after set-up */
@@ -289,6 +291,14 @@ build_frames(const struct run *r, struct leg_src *src, struct frames *fr)
 	free(seq);
 }
 
+static uint64_t
+thread_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static inline void
 timed_poll(struct mxp_conf_worker *w, struct run *r)
 {
@@ -408,15 +418,18 @@ run_one(struct run *r)
 	 * 32, then the worker polls, as on a NIC queue.
 	 */
 	uint64_t total = fr.n, next = 0, arrived = 0, prev = rte_rdtsc();
-	uint64_t warm_end = fr.warm, w0 = 0;
+	uint64_t warm_end = fr.warm, w0 = 0, cpu0 = 0, wall0 = 0;
 	uint64_t idle_max = hz / 1000000; /* a turn under 1 us did nothing (a tick costs more) */
 	while (next < total) {
 		uint64_t now = rte_rdtsc();
 		if (now - prev > r->max_gap_cyc)
 			r->max_gap_cyc = now - prev;
 		prev = now;
-		if (w0 == 0 && next >= warm_end)
+		if (w0 == 0 && next >= warm_end) {
 			w0 = now;
+			cpu0 = thread_ns(CLOCK_THREAD_CPUTIME_ID);
+			wall0 = thread_ns(CLOCK_MONOTONIC);
+		}
 		if (now < t0 + fr.due[next] * tick / np) {
 			timed_poll(w, r);
 			uint64_t d = rte_rdtsc() - now;
@@ -461,6 +474,8 @@ run_one(struct run *r)
 		}
 	}
 	r->window_cyc = w0 ? rte_rdtsc() - w0 : 0;
+	r->cpu_ns = w0 ? thread_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0 : 0;
+	r->window_ns = w0 ? thread_ns(CLOCK_MONOTONIC) - wall0 : 0;
 	/* two more ticks to mix what arrived last */
 	uint64_t end = t0 + (uint64_t)(r->ticks + 2) * tick;
 	while (rte_rdtsc() < end)
@@ -517,11 +532,27 @@ passed(const struct run *r)
 	       r->jb_late + r->jb_lost <= r->expected / 1000;
 }
 
-/* The share of the core the worker's calls used after the warm-up (1 - idle turns). */
+/* The share of the CPU the thread got after the warm-up (1 on a core of its own; less when
+ * other processes ran on it: a shared VM). */
+static double
+got(const struct run *r)
+{
+	return r->window_ns ? (double)r->cpu_ns / (double)r->window_ns : 0;
+}
+
+/*
+ * The share of the core the worker's calls used after the warm-up: 1 - idle turns, over
+ * the CPU time the thread got (the time other processes took it away falls in whatever
+ * turn was running; counted against the wall clock, it would show as work). On a core of
+ * its own, the same as over the wall clock.
+ */
 static double
 busy(const struct run *r)
 {
-	return r->window_cyc ? 1.0 - (double)r->idle_cyc / (double)r->window_cyc : 0;
+	if (r->window_cyc == 0)
+		return 0;
+	double idle = (double)r->idle_cyc / (double)r->window_cyc, g = got(r);
+	return g > 0 && g < 1 ? 1.0 - idle / g : 1.0 - idle;
 }
 
 static void
@@ -530,7 +561,7 @@ report(const struct run *r)
 	char vn[32];
 	printf("  %-11s %-10s %6u conferences %7u participants: late ticks %llu, accepted "
 	       "%llu/%llu, sent %llu/%llu, jitter buffers %llu late %llu lost, rx backlog %llu, longest poll "
-	       "%.0f us, longest turn %.0f us, busy %.0f %%: %s\n",
+	       "%.0f us, longest turn %.0f us, busy %.0f %% of the %.0f %% of the CPU it got: %s\n",
 	       variant_name(r->v, vn, sizeof(vn)), r->group ? "key group" : "individual",
 	       r->confs, r->confs * r->legs, (unsigned long long)r->late_ticks,
 	       (unsigned long long)r->accepted, (unsigned long long)r->expected,
@@ -538,14 +569,22 @@ report(const struct run *r)
 	       (unsigned long long)r->jb_late, (unsigned long long)r->jb_lost,
 	       (unsigned long long)r->max_backlog,
 	       (double)r->max_poll_cyc * 1e6 / (double)rte_get_tsc_hz(),
-	       (double)r->max_gap_cyc * 1e6 / (double)rte_get_tsc_hz(), 100 * busy(r),
+	       (double)r->max_gap_cyc * 1e6 / (double)rte_get_tsc_hz(), 100 * busy(r), 100 * got(r),
 	       passed(r) ? "pass" : r->pool_exhausted ? "FAIL (mbuf pool exhausted)" : "FAIL");
 	fflush(stdout);
 }
 
+/* What a variant's search (or one run) found, with one key set. */
+struct result {
+	unsigned int best;           /* participants = best x legs */
+	double bz;                   /* busy share of the core in the best (or the one) run */
+	double got;                  /* the share of the CPU the thread got in that run */
+	struct mxp_conf_memory mem;
+};
+
 /* The largest number of conferences that passes: double until a failure, then bisect. */
 static unsigned int
-search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem, double *busy_best)
+search(struct run *tmpl, unsigned int max_confs, struct result *res)
 {
 	unsigned int lo = 0, hi = 0, c = 50;
 	for (;;) {
@@ -553,14 +592,16 @@ search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem, do
 		r.confs = c;
 		run_one(&r);
 		report(&r);
-		if (passed(&r) || lo == 0)
-			*mem = r.mem; /* the memory and busy share of the best run (any, if none) */
+		if (passed(&r) || lo == 0) { /* the memory and busy share of the best run (any) */
+			res->mem = r.mem;
+			res->bz = busy(&r);
+			res->got = got(&r);
+		}
 		if (!passed(&r)) {
 			hi = c;
 			break;
 		}
 		lo = c;
-		*busy_best = busy(&r);
 		if (c >= max_confs)
 			return lo;
 		c = c * 2 > max_confs ? max_confs : c * 2;
@@ -571,9 +612,10 @@ search(struct run *tmpl, unsigned int max_confs, struct mxp_conf_memory *mem, do
 		run_one(&r);
 		report(&r);
 		if (passed(&r)) {
-			*mem = r.mem;
+			res->mem = r.mem;
+			res->bz = busy(&r);
+			res->got = got(&r);
 			lo = r.confs;
-			*busy_best = busy(&r);
 		} else
 			hi = r.confs;
 	}
@@ -600,13 +642,6 @@ codec_by_label(const char *name, const char *opt)
 	fprintf(stderr, "%s %s: expected pcmu, opus, amr-wb or amr\n", opt, name);
 	return NULL;
 }
-
-/* What a variant's search (or one run) found, with one key set. */
-struct result {
-	unsigned int best;           /* participants = best x legs */
-	double bz;                   /* busy share of the core in the best (or the one) run */
-	struct mxp_conf_memory mem;
-};
 
 static void
 measure(struct variant *v, const struct run *t, const bool want[2], unsigned int confs,
@@ -642,8 +677,9 @@ measure(struct variant *v, const struct run *t, const bool want[2], unsigned int
 			res[g].mem = r.mem;
 			res[g].best = passed(&r) ? confs : 0;
 			res[g].bz = busy(&r);
+			res[g].got = got(&r);
 		} else {
-			res[g].best = search(&tmpl, max_p / tmpl.legs, &res[g].mem, &res[g].bz);
+			res[g].best = search(&tmpl, max_p / tmpl.legs, &res[g]);
 		}
 	}
 	variant_fini(v);
@@ -684,9 +720,10 @@ json_fields(const char *pfx, const struct result res[2], unsigned int legs, unsi
 	for (int g = 0; g < 2; g++) {
 		struct figures f = figures(&res[g], legs, confs);
 		printf(",\"%s%s_participants\":%u,\"%s%s_bytes_per_participant\":%.0f,"
-		       "\"%s%s_busy\":%.3f,\"%s%s_us_per_participant_tick\":%.3f,"
-		       "\"%s%s_projected\":%.0f", pfx, kn[g], f.parts, pfx, kn[g], f.bpp, pfx, kn[g],
-		       res[g].bz, pfx, kn[g], f.us_pp, pfx, kn[g], f.proj);
+		       "\"%s%s_busy\":%.3f,\"%s%s_cpu_got\":%.3f,"
+		       "\"%s%s_us_per_participant_tick\":%.3f,\"%s%s_projected\":%.0f", pfx, kn[g],
+		       f.parts, pfx, kn[g], f.bpp, pfx, kn[g], res[g].bz, pfx, kn[g], res[g].got, pfx,
+		       kn[g], f.us_pp, pfx, kn[g], f.proj);
 		if (transcode)
 			printf(",\"%s%s_sessions\":%u,\"%s%s_projected_sessions\":%.0f", pfx, kn[g],
 			       f.parts / 2, pfx, kn[g], f.proj / 2);
@@ -824,8 +861,8 @@ main(int argc, char **argv)
 	measure(&main_v, &tmpl, want, confs, max_p, res[1]);
 
 	bool tc = main_v.transcode;
-	printf("%-12s %-26s %13s %13s %16s %15s %11s\n", tc ? "sessions" : "codec", "keys",
-	       tc ? "sessions" : "participants", "busy at it", tc ? "us per sess.+tick" :
+	printf("%-12s %-26s %13s %11s %8s %18s %15s %11s\n", tc ? "sessions" : "codec", "keys",
+	       tc ? "sessions" : "participants", "busy at it", "CPU got", tc ? "us per sess.+tick" :
 	       "us per part.+tick", "projected/core", "bytes each");
 	for (int x = cmp ? 0 : 1; x < 2; x++) {
 		char n[32];
@@ -835,9 +872,10 @@ main(int argc, char **argv)
 				continue;
 			struct figures f = figures(&res[x][g], legs, confs);
 			unsigned int per = tc ? 2 : 1; /* a session is 2 participants */
-			printf("%-12s %-26s %13u %12.0f%% %16.3f %15.0f %11.0f\n", n,
+			printf("%-12s %-26s %13u %10.0f%% %7.0f%% %18.3f %15.0f %11.0f\n", n,
 			       g == 0 ? "key group per conference" : "individual keys", f.parts / per,
-			       100 * res[x][g].bz, f.us_pp * per, f.proj / per, f.bpp);
+			       100 * res[x][g].bz, 100 * res[x][g].got, f.us_pp * per, f.proj / per,
+			       f.bpp);
 		}
 	}
 	if (cmp)
