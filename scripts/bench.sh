@@ -3,7 +3,7 @@
 # runs each named benchmark pinned to the last CPU, prints its table as it goes and
 # collects every benchmark's JSON line into one file.
 #
-#   ./scripts/bench.sh                 # the in-process ones: srtp srtp_burst esp mp media codec datapath mix rekey
+#   ./scripts/bench.sh                 # the in-process ones: srtp srtp_burst esp mp media codec datapath mix mix_codec mix_transcode rekey
 #   ./scripts/bench.sh --quick         # the same, shorter measurements
 #   ./scripts/bench.sh conf mp_daemon  # the daemon ones (memif/veth; minutes; need root)
 #   ./scripts/bench.sh all             # everything
@@ -14,7 +14,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-IN_PROCESS=(srtp srtp_burst esp mp media codec datapath mix rekey)
+IN_PROCESS=(srtp srtp_burst esp mp media codec datapath mix mix_codec mix_transcode rekey)
 DAEMON=(conf mp_daemon)
 usage() {
     sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
@@ -70,6 +70,14 @@ cmd_for() {
                        "--huge-unlink --log-level lib.eal:warning -- $([ $quick = 1 ] && echo --quick)" ;;
         mix)      echo "$B/mix/bench_mix -l $cpu --no-pci --file-prefix mxpbench --huge-unlink" \
                        "--log-level lib.eal:warning -- $([ $quick = 1 ] && echo --seconds 0.5 --max-participants 4000)" ;;
+        # the codec variants, short (key groups, 2 s runs): Opus conferences (silent legs in
+        # DTX) after PCMU, and Opus-PCMU transcoding sessions after PCMU-PCMU
+        mix_codec) echo "$B/mix/bench_mix -l $cpu --no-pci --file-prefix mxpbench --huge-unlink" \
+                       "--log-level lib.eal:warning -- --codec opus --keys group" \
+                       "$([ $quick = 1 ] && echo --seconds 0.5 --max-participants 4000 || echo --seconds 2)" ;;
+        mix_transcode) echo "$B/mix/bench_mix -l $cpu --no-pci --file-prefix mxpbench --huge-unlink" \
+                       "--log-level lib.eal:warning -- --transcode opus:pcmu --keys group" \
+                       "$([ $quick = 1 ] && echo --seconds 0.5 --max-participants 4000 || echo --seconds 2)" ;;
         rekey)    echo "$PY $MXP_TOP/benchmarks/rekey/rekey_policy.py" ;;
         conf)     if [ $quick = 1 ]; then echo "$PY $MXP_TOP/benchmarks/conf/bench_conf.py --quick"
                   else echo "$PY $MXP_TOP/benchmarks/conf/bench_conf.py"; fi ;;
@@ -98,7 +106,7 @@ for n in "${names[@]}"; do
 done
 
 echo
-printf '%-10s %s\n' benchmark result
-for n in "${names[@]}"; do printf '%-10s %s\n' "$n" "${result[$n]}"; done
+printf '%-13s %s\n' benchmark result
+for n in "${names[@]}"; do printf '%-13s %s\n' "$n" "${result[$n]}"; done
 echo "JSON lines: $out"
 exit $failed

@@ -71,10 +71,8 @@ opus_c10(void *enc)
 }
 
 /*
- * The frame codecs measured, through struct mxp_media_codec_ops. Add a codec with one line;
- * after the AMR merge:
- *   {"amr", &mxp_media_amr_ops, "", NULL},
- *   {"amr-wb", &mxp_media_amrwb_ops, "", NULL},
+ * The frame codecs measured, through struct mxp_media_codec_ops. Add a codec with one line.
+ * AMR and AMR-WB with their defaults (bandwidth-efficient, 12.2 and 12.65 kbit/s, DTX on).
  */
 static const struct frame_codec {
 	const char *label;
@@ -86,9 +84,9 @@ static const struct frame_codec {
 	{"opus-c0", &mxp_media_opus_ops, "", opus_c0},
 	{"opus-c10", &mxp_media_opus_ops, "", opus_c10},
 	{"opus-fec-dtx", &mxp_media_opus_ops, "useinbandfec=1;usedtx=1", NULL},
-	{"amr-12.2", &mxp_media_amr_ops, "dtx=0", NULL},
-	{"amr-wb-12.65", &mxp_media_amrwb_ops, "dtx=0", NULL},
-	{"amr-wb-23.85", &mxp_media_amrwb_ops, "dtx=0;mode-set=8", NULL},
+	{"amr", &mxp_media_amr_ops, "", NULL},
+	{"amr-wb", &mxp_media_amrwb_ops, "", NULL},
+	{"amr-wb-23.85", &mxp_media_amrwb_ops, "mode-set=8", NULL},
 };
 #define N_FRAME (sizeof(frame_codecs) / sizeof(frame_codecs[0]))
 
