@@ -384,6 +384,8 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 		else
 			mxp_json_null(j, "codec_bitrate");
 		mxp_json_bool(j, "dtx", li->enc.dtx);
+		if (li->enc.complexity >= 0)
+			mxp_json_u64(j, "codec_complexity", (uint64_t)li->enc.complexity);
 		if (li->rx_codec.cmr >= 0)
 			mxp_json_u64(j, "cmr_received", (uint64_t)li->rx_codec.cmr);
 		else
@@ -962,6 +964,8 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 			mxp_buf_printf(r->out, ", mode %d", li.enc.mode);
 		if (li.enc.bitrate)
 			mxp_buf_printf(r->out, ", %u bit/s", li.enc.bitrate);
+		if (li.enc.complexity >= 0)
+			mxp_buf_printf(r->out, ", complexity %d", li.enc.complexity);
 		if (mxp_media_codec_is_frame((enum mxp_media_codec)li.codec))
 			mxp_buf_printf(r->out, ", DTX %s", li.enc.dtx ? "on" : "off");
 		if (li.rx_codec.cmr >= 0)

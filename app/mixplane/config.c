@@ -390,7 +390,8 @@ load_port(struct rte_cfgfile *cf, const char *s, struct mxp_port_cfg *p, struct 
 static int
 load_media(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 {
-	static const char *const keys[] = { "port_min", "port_max", "header_mbufs", NULL };
+	static const char *const keys[] = { "port_min", "port_max", "header_mbufs",
+					    "opus_complexity", NULL };
 	const char *s = "media", *v;
 	uint32_t x;
 
@@ -416,6 +417,12 @@ load_media(struct rte_cfgfile *cf, struct mxp_cfg *c, struct cfg_err *e)
 		if (parse_u32(v, 1023, 1u << 24, &c->hdr_mbufs))
 			return fail(e, s, "header_mbufs", "'%s' is not a number between 1023 and %u", v,
 				    1u << 24);
+	}
+	if ((v = rte_cfgfile_get_entry(cf, s, "opus_complexity"))) {
+		if (parse_u32(v, 0, 10, &x))
+			return fail(e, s, "opus_complexity", "'%s' is not a number between 0 and 10",
+				    v);
+		c->opus_complexity = (int)x;
 	}
 	return 0;
 }
@@ -565,6 +572,7 @@ mxp_cfg_load(const char *path, struct mxp_cfg *c, char *err, size_t errlen)
 	c->media_port_min = 20000;
 	c->media_port_max = 29999;
 	c->hdr_mbufs = 65535;
+	c->opus_complexity = -1;
 
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {

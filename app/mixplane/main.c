@@ -214,6 +214,8 @@ setup_conferences(char *err, size_t errlen)
 		.port_max = mxp.cfg.media_port_max,
 		.pool = mxp.pool,
 		.hdr_pool = mxp.hdr_pool,
+		.opus_complexity_set = mxp.cfg.opus_complexity >= 0,
+		.opus_complexity = (uint8_t)(mxp.cfg.opus_complexity >= 0 ? mxp.cfg.opus_complexity : 0),
 	};
 	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
 		const struct mxp_port *pt = &mxp.ports[i];

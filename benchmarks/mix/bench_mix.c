@@ -37,6 +37,8 @@
  *                      [--codec pcmu|opus|amr-wb|amr] [--dtx on|off]
  *                      [--transcode A:B]      (A, B: pcmu opus amr-wb amr; no --legs/--talkers)
  *                      [--compare on|off]     (G.711 first; default on)
+ *                      [--opus-complexity N]  (0-10: the mixer's Opus encoders, as the
+ *                                              daemon's [media] opus_complexity; default 5)
  *                      [--conferences C]   (one run of C conferences instead of a search)
  *                      [--max-participants N] (search ceiling, default 60000)
  *   prints a table and one JSON line. AMR and AMR-WB need their codec tables in lib/media
@@ -309,12 +311,17 @@ timed_poll(struct mxp_conf_worker *w, struct run *r)
 		r->max_poll_cyc = d;
 }
 
+/* --opus-complexity: the mixer's Opus encoders (-1: libopus's default) */
+static int opus_complexity = -1;
+
 static void
 run_one(struct run *r)
 {
 	struct mxp_conf_sys_params sp = {
 		.nb_workers = 1, .nb_addrs = 1, .port_min = 1024, .port_max = 65535,
 		.pool = pool, .hdr_pool = hdr_pool, .inline_workers = true,
+		.opus_complexity_set = opus_complexity >= 0,
+		.opus_complexity = (uint8_t)(opus_complexity >= 0 ? opus_complexity : 0),
 	};
 	sp.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = bench_ip4(0xc0000202), .mac = bench_mac_d };
 	char err[256];
@@ -770,9 +777,18 @@ main(int argc, char **argv)
 			dtx = v;
 		else if (!strcmp(a, "--compare"))
 			compare = v;
-		else {
+		else if (!strcmp(a, "--opus-complexity")) {
+			char *end;
+			long c = strtol(v, &end, 10);
+			if (*end != '\0' || c < 0 || c > 10) {
+				fprintf(stderr, "--opus-complexity %s: expected 0..10\n", v);
+				return 2;
+			}
+			opus_complexity = (int)c;
+		} else {
 			fprintf(stderr, "unknown option %s (--legs --talkers --conferences --seconds "
-					"--keys --max-participants --codec --transcode --dtx --compare)\n", a);
+					"--keys --max-participants --codec --transcode --dtx --compare "
+					"--opus-complexity)\n", a);
 			return 2;
 		}
 	}
@@ -910,8 +926,10 @@ main(int argc, char **argv)
 	       tc ? "sessions" : "participants", confs ? "; one run" : ceiling ?
 	       "; a figure at the ceiling is a lower bound" : "");
 	printf("{\"benchmark\":\"mix\",\"lcore\":%u,\"codec\":\"%s\",\"transcode\":%s,\"dtx\":%s,"
+	       "\"opus_complexity\":%d,"
 	       "\"legs\":%u,\"talkers\":%u,\"seconds\":%.1f,\"search\":%s", rte_lcore_id(), vn,
-	       tc ? "true" : "false", main_v.dtx ? "true" : "false", legs, talkers, seconds,
+	       tc ? "true" : "false", main_v.dtx ? "true" : "false",
+	       opus_complexity >= 0 ? opus_complexity : 5, legs, talkers, seconds,
 	       confs ? "false" : "true");
 	json_fields("", res[1], legs, confs, tc);
 	if (cmp)

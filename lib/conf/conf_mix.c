@@ -23,6 +23,7 @@
 #include <rte_random.h>
 
 #include "conf_priv.h"
+#include "codec_opus.h"
 
 #define RTP_HDR 12
 
@@ -42,6 +43,14 @@ cn_noise_init(void)
 		x = x * 1103515245u + 12345u;
 		cn_noise[i] = (int16_t)((int32_t)(x >> 16 & 31) - 16);
 	}
+}
+
+/* The system's Opus encoder complexity, on an encoder just made (control core). */
+static void
+enc_tune(const struct mxp_conf_sys *sys, struct mxp_media_coder *e)
+{
+	if (e->codec == MXP_MEDIA_CODEC_OPUS && sys->p.opus_complexity_set)
+		mxp_media_opus_set_complexity(e->xs, sys->p.opus_complexity);
 }
 
 /* What a payload type of the leg carries: its a=rtpmap (n_codecs), else the static
@@ -257,6 +266,7 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 				 cf->ptime);
 			return r;
 		}
+		enc_tune(sys, lc->priv_enc);
 		const struct mxp_media_codec_ops *o = mxp_media_codec_ops(out);
 		uint32_t b = (o->enc_mem ? (uint32_t)o->enc_mem(out_f) : 0) +
 			     (uint32_t)sizeof(*lc->priv_enc);
@@ -390,6 +400,8 @@ conf_mix_prep(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_keygroup
 				mxp_media_coder_init_frame(mp->enc, c, &cf->fmt[codec].fmtp,
 							   cf->ptime) :
 				mxp_media_coder_init(mp->enc, c);
+		if (r == 0)
+			enc_tune(sys, mp->enc);
 		if (r != 0) {
 			rte_free(mp->enc);
 			mp->enc = NULL;

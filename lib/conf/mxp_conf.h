@@ -359,6 +359,12 @@ struct mxp_conf_sys_params {
 	 * it.
 	 */
 	uint32_t cmd_timeout_ms;
+	/**
+	 * mix: the complexity (0-10) of the Opus encoders (shared and private mixes), when
+	 * opus_complexity_set; else libopus's 5 (doc/media.md: cost per encode halves at 0).
+	 */
+	bool opus_complexity_set;
+	uint8_t opus_complexity;
 };
 
 struct mxp_conf_sys;

@@ -633,6 +633,7 @@ amr_enc_state(const void *enc, struct mxp_media_codec_state *st)
 	const struct amr_enc *e = enc;
 	memset(st, 0, sizeof(*st));
 	st->mode = (int8_t)e->mode;
+	st->complexity = -1;
 	st->cmr_sent = -1; /* we send CMR 15: no request */
 	st->bitrate = amr_mode_bitrate(e->wb, e->mode);
 	st->dtx = e->dtx;

@@ -496,6 +496,7 @@ opus_enc_state(const void *enc, struct mxp_media_codec_state *st)
 	st->bitrate = e->bitrate;
 	st->dtx = e->dtx;
 	st->fec = e->fec;
+	st->complexity = (int8_t)e->complexity;
 }
 
 /* The codec interface's conceal_fec: only when the next packet carries LBRR data. */

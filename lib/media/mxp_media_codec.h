@@ -92,6 +92,7 @@ struct mxp_media_codec_state {
 	int8_t mode;         /**< AMR: current encoder mode (0-7 / 0-8), -1 n/a */
 	int8_t cmr_sent;     /**< AMR: CMR we put in our payloads, -1 none */
 	uint32_t bitrate;    /**< Opus: encoder bit rate, bit/s; AMR: of mode */
+	int8_t complexity;   /**< Opus: encoder complexity 0-10, -1 n/a */
 	bool dtx;            /**< DTX enabled on the encoder */
 	bool fec;            /**< Opus in-band FEC enabled on the encoder */
 };

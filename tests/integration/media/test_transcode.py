@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def test():
-    with Lab("transcode") as lab:
+    # the Opus encoders at complexity 2 ([media] opus_complexity; libopus's default is 5)
+    with Lab("transcode", extra_config="[media]\nopus_complexity = 2\n") as lab:
         conf = lab.conf_create("mode", "mix")
         phone = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6000",
                              "codec", "PCMU/8000", "--json")
@@ -94,6 +95,8 @@ def test():
         check(leg["codec"] == "opus" and leg["codec_pt"] == 111 and leg["codec_clock"] == 48000,
               "show leg: %s/%s on %s" % (leg["codec"], leg["codec_clock"], leg["codec_pt"]))
         check("useinbandfec=1" in leg["fmtp"], "show leg: fmtp %s" % leg["fmtp"])
+        check(leg.get("codec_complexity") == 2, "show leg: the Opus encoder at complexity %s "
+              "([media] opus_complexity = 2)" % leg.get("codec_complexity"))
         check(leg["rx_packets"] == len(opus) and leg["late"] == 0,
               "all %d Opus packets (20 and 60 ms) accepted, none late (%d, %d late)"
               % (len(opus), leg["rx_packets"], leg["late"]))
