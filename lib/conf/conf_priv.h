@@ -195,7 +195,9 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 struct conf_leg_cold_stats {
 	/* refusals lib/conf decides (the jitter buffer's, not_sending and source_mismatch
 	 * are added by the snapshot from their own counters) */
-	uint64_t drops[MXP_LEG_DROP_COUNT];
+	/* 32-bit (they wrap after 2^32 refusals of one reason; the snapshot widens them):
+	 * 64-bit counters would add a cache line to every leg */
+	uint32_t drops[MXP_LEG_DROP_COUNT];
 	uint64_t rtcp_rx;
 	uint64_t other_drops;
 	uint64_t source_mismatch;

@@ -102,7 +102,8 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		st->tx_bytes += e->tx_bytes;
 		st->rtcp_tx += e->rtcp_tx;
 	}
-	memcpy(st->drops, l->st.drops, sizeof(st->drops));
+	for (unsigned int k = 0; k < MXP_LEG_DROP_COUNT; k++)
+		st->drops[k] = l->st.drops[k];
 	st->drops[MXP_LEG_DROP_NOT_SENDING] = l->st.not_sending;
 	st->drops[MXP_LEG_DROP_SOURCE_MISMATCH] = l->st.source_mismatch;
 	st->other_drops = l->st.other_drops;
