@@ -73,6 +73,7 @@ setup_port(struct mxp_port *p, uint16_t idx, char *err, size_t errlen)
 			 strerror(-r));
 		return r;
 	}
+	p->memif = info.driver_name != NULL && strcmp(info.driver_name, "net_memif") == 0;
 	uint16_t nq = mxp.nb_workers;
 	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
 		snprintf(err, errlen,
@@ -288,6 +289,7 @@ main(int argc, char **argv)
 	sigaddset(&ss, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	mxp_worker_fault_guard_init();
 
 	/* Application options come after "--"; handle -h/-V/-c without starting EAL. */
 	int dd = -1;

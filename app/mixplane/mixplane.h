@@ -88,6 +88,8 @@ struct mxp_cfg {
  * key and what is wrong, and -EINVAL (or -errno for I/O) is returned.
  */
 int mxp_cfg_load(const char *path, struct mxp_cfg *cfg, char *err, size_t errlen);
+/** Install the fault guard of bursts on memif ports (worker.c), once, before the workers. */
+void mxp_worker_fault_guard_init(void);
 /** Load and register the codec plugins of the configuration (codec_plugins.c). */
 int mxp_codec_plugins_load(const struct mxp_cfg *cfg, char *err, size_t errlen);
 
@@ -139,6 +141,7 @@ bool mxp_neigh_lookup(const struct mxp_neigh_table *t, const struct mxp_ip *ip,
 struct mxp_port {
 	uint16_t port_id;
 	uint16_t idx;            /**< index in mxp.ports */
+	bool memif;              /**< net_memif: its bursts are fault-guarded (worker.c) */
 	bool link_up;
 	struct mxp_port_cfg cfg;
 	struct rte_ether_addr mac;

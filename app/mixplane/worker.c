@@ -6,6 +6,9 @@
  * UDP 2944) to the control core, and counts everything else under a drop reason.
  * No locks, no allocation, no logging, no system calls in the loop.
  */
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -38,16 +41,93 @@ drop(struct mxp_worker *w, struct rte_mbuf *m, enum mxp_drop reason, struct rte_
 	dropped[(*nd)++] = m;
 }
 
+/*
+ * Fault-guarded bursts on net_memif ports. DPDK 22.11's memif driver unmaps the peer's
+ * shared memory from its interrupt thread when the peer disconnects, without waiting for a
+ * worker that is inside a burst on it: the worker then faults reading the ring (seen as
+ * SIGSEGV in librte_net_memif when a mixgen or Pktgen client exits). A burst on such a
+ * port runs under sigsetjmp; the fault handler jumps back out of it, and the burst counts
+ * as lost (drop reason port_fault): mbufs the driver held then are leaked, not freed twice.
+ * Any other fault keeps its default action (or the handler that was there, e.g. ASan's).
+ * The handler is SA_NODEFER, so jumping out without restoring the signal mask is sound.
+ */
+static __thread sigjmp_buf memif_jmp;
+static __thread volatile sig_atomic_t in_memif_burst;
+static struct sigaction prev_segv, prev_bus;
+
+static void
+memif_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	if (in_memif_burst) {
+		in_memif_burst = 0;
+		siglongjmp(memif_jmp, 1);
+	}
+	/* not ours: the previous action, at the faulting instruction again */
+	sigaction(sig, sig == SIGBUS ? &prev_bus : &prev_segv, NULL);
+}
+
+void
+mxp_worker_fault_guard_init(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = memif_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &prev_segv);
+	sigaction(SIGBUS, &sa, &prev_bus);
+}
+
+static uint16_t
+rx_burst(struct mxp_worker *w, const struct mxp_port *p, struct rte_mbuf **rx)
+{
+	if (likely(!p->memif))
+		return rte_eth_rx_burst(p->port_id, w->idx, rx, MXP_BURST);
+	uint16_t n = 0;
+	if (sigsetjmp(memif_jmp, 0) == 0) {
+		in_memif_burst = 1;
+		n = rte_eth_rx_burst(p->port_id, w->idx, rx, MXP_BURST);
+		in_memif_burst = 0;
+		return n;
+	}
+	w->st.drops[MXP_DROP_PORT_FAULT]++;
+	return 0;
+}
+
+/* What the port took of n; on a fault the whole burst counts as taken (and lost). */
+static uint16_t
+tx_burst(struct mxp_worker *w, const struct mxp_port *p, struct rte_mbuf **m, uint16_t n,
+	 bool *fault)
+{
+	if (likely(!p->memif))
+		return rte_eth_tx_burst(p->port_id, w->idx, m, n);
+	if (sigsetjmp(memif_jmp, 0) == 0) {
+		in_memif_burst = 1;
+		uint16_t k = rte_eth_tx_burst(p->port_id, w->idx, m, n);
+		in_memif_burst = 0;
+		return k;
+	}
+	w->st.drops[MXP_DROP_PORT_FAULT] += n;
+	*fault = true;
+	return n;
+}
+
 /* Send what is buffered for one port; what the NIC does not take is counted and freed. */
 static void
 tx_port(struct mxp_worker *w, uint16_t i)
 {
 	struct mxp_txbuf *tb = &w->tx[i];
 	uint16_t sent = 0;
+	bool fault = false;
 	/* A few retries: replication can queue hundreds of frames in one burst. */
-	for (int tries = 0; tries < 4 && sent < tb->n; tries++)
-		sent += rte_eth_tx_burst(mxp.ports[i].port_id, w->idx, tb->m + sent,
-					 (uint16_t)(tb->n - sent));
+	for (int tries = 0; tries < 4 && sent < tb->n && !fault; tries++)
+		sent += tx_burst(w, &mxp.ports[i], tb->m + sent, (uint16_t)(tb->n - sent), &fault);
+	if (unlikely(fault)) { /* the driver may have freed some: leave them all to it */
+		tb->n = 0;
+		return;
+	}
 	for (uint16_t k = 0; k < sent; k++)
 		w->st.tx_bytes += rte_pktmbuf_pkt_len(tb->m[k]);
 	w->st.tx_pkts += sent;
@@ -206,7 +286,7 @@ poll_port(struct mxp_worker *w, const struct mxp_port *p)
 	struct rte_mbuf *rx[MXP_BURST], *to_ctl[MXP_BURST], *dropped[MXP_BURST];
 	uint16_t nc = 0, nd = 0;
 
-	uint16_t n = rte_eth_rx_burst(p->port_id, w->idx, rx, MXP_BURST);
+	uint16_t n = rx_burst(w, p, rx);
 	w->st.polls++;
 	if (n == 0)
 		return;

@@ -35,6 +35,7 @@
 	X(NEIGH_UNRESOLVED, "neigh_unresolved", "next hop did not answer ARP / neighbour solicitation") \
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full", "too many packets waiting for the same next hop to resolve") \
 	X(TX_FULL, "tx_full", "transmit queue full") \
+	X(PORT_FAULT, "port_fault", "the port's driver faulted in a burst (DPDK 22.11 memif: the peer went away mid-burst); the burst is lost, the worker goes on") \
 	X(NO_MBUF, "no_mbuf", "mbuf pool exhausted") \
 	X(SHUTDOWN, "shutdown", "daemon shutting down") \
 	X(RTP_TRUNCATED, "rtp_truncated", "RTP/RTCP shorter than its fixed header") \
