@@ -208,14 +208,12 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 	for (unsigned int i = 0; i < npt && mp.n_pt < MXP_MEDIA_MAX_PT; i++) {
 		const struct mxp_media_fmtp *f;
 		enum mxp_media_codec c = pt_codec(p, pts[i], &f);
-		if (c == MXP_MEDIA_CODEC_NONE || c == MXP_MEDIA_CODEC_L16_8K ||
-		    c == MXP_MEDIA_CODEC_L16_16K)
-			continue;
+		if (c == MXP_MEDIA_CODEC_NONE)
+			continue; /* not decoded: its packets count as unknown_pt */
 		if (mxp_media_codec_is_frame(c)) {
+			/* a registered codec: leg_params_check() checked codecs[] */
 			const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
 			void **d = &lc->dec[c - MXP_MEDIA_CODEC_AMR];
-			if (o == NULL)
-				continue;
 			if (*d == NULL) { /* one decoder per codec: the first PT's parameters */
 				*d = o->dec_create(f);
 				if (*d == NULL) {
@@ -637,12 +635,15 @@ shared_cmr(struct mxp_conf *cf)
  * noise and what it sends that is SID-sized is sent and kept; afterwards that SID goes
  * out again every CONF_CN_REPEAT_MS, without encoding. So listeners' decoders play comfort
  * noise, not dead air, for some 16 encodes per silence (at ptime 20).
- * Returns the payload to send this tick (in cf->cn[c], its length there), or NULL.
+ * Returns the payload to send this tick (in cf->cn[c - CONF_MIX_FMT_FRAME], its length
+ * there), or NULL.
  */
 static const uint8_t *
 silent_cn(struct mxp_conf *cf, int c, bool silent, uint8_t *pay, size_t cap)
 {
-	struct conf_mix_cn *cn = &cf->cn[c];
+	if (c < CONF_MIX_FMT_FRAME) /* G.711, G.722: no silence descriptor */
+		return NULL;
+	struct conf_mix_cn *cn = &cf->cn[c - CONF_MIX_FMT_FRAME];
 	struct mxp_media_coder *e = cf->enc[c];
 	if (!silent || e == NULL || e->x == NULL || e->x->enc_state == NULL ||
 	    (cf->fmt[c].codec != MXP_MEDIA_CODEC_AMR && cf->fmt[c].codec != MXP_MEDIA_CODEC_AMR_WB)) {
@@ -738,10 +739,10 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 					continue;
 				struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts,
 							      cf->fmt[c].pt, false, cn,
-							      cf->cn[c].len);
+							      cf->cn[c - CONF_MIX_FMT_FRAME].len);
 				if (m == NULL)
 					continue;
-				ostream_sent(os, cf->cn[c].len, now_tsc);
+				ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, now_tsc);
 				os->marker_next = true;
 				conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg,
 								     .conf = cf, .codec = (uint8_t)c });

@@ -364,7 +364,7 @@ struct mxp_conf {
 		uint16_t ticks;                  /* ticks of silence so far */
 		uint8_t len;                     /* cached SID payload, 0 = none */
 		uint8_t pay[32];
-	} cn[CONF_MIX_FMTS];
+	} cn[CONF_MIX_FMTS - CONF_MIX_FMT_FRAME]; /* the frame slots' */
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
