@@ -38,7 +38,10 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 {
 	if (r->argc != i)
 		return MXP_CTL_USAGE;
-	const uint64_t *v = (const uint64_t *)&mp.c;
+	struct mp_counters mc;
+	mp_counters_get(&mc);
+	const uint64_t *v = (const uint64_t *)&mc;
+	const uint64_t *ebc = mp_err_by_code();
 	const uint64_t *e = mp.ep ? mxp_esp_ep_counters(mp.ep) : NULL;
 	uint64_t plain_drops = e ? e[MXP_ESP_DROP_PLAINTEXT] : 0;
 	uint64_t policy_drops = e ? e[MXP_ESP_DROP_NOT_IN_POLICY] : 0;
@@ -60,18 +63,18 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 		mxp_json_u64(&j, "plaintext_dropped", plain_drops);
 		mxp_json_u64(&j, "not_in_policy_dropped", policy_drops);
 		mxp_json_obj_open(&j, "errors_by_code");
-		for (size_t k = 0; k < RTE_DIM(mp.err_by_code); k++)
-			if (mp.err_by_code[k]) {
+		for (size_t k = 0; k < MXP_MRFP_ERR_CODES; k++)
+			if (ebc[k]) {
 				char code[8];
 				snprintf(code, sizeof(code), "%zu", k);
-				mxp_json_u64(&j, code, mp.err_by_code[k]);
+				mxp_json_u64(&j, code, ebc[k]);
 			}
 		mxp_json_obj_close(&j);
 		mxp_json_u64(&j, "reply_cache", mp.rc ? mxp_mp_rcache_count(mp.rc) : 0);
 		mxp_json_u64(&j, "reply_cache_bytes", mp.rc ? mxp_mp_rcache_bytes_used(mp.rc) : 0);
 		mxp_json_u64(&j, "reply_cache_capacity", mxp.cfg.mp.reply_cache);
 		mxp_json_u64(&j, "outstanding_requests", outstanding());
-		mxp_json_u64(&j, "legs", mp.nlegs);
+		mxp_json_u64(&j, "legs", mp_nlegs());
 		mxp_json_obj_close(&j);
 		return MXP_CTL_OK;
 	}
@@ -90,7 +93,7 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 		       mxp.cfg.mp.has_mrfc ? mrfc : "not configured", sc_names[mp.sc],
 		       mp.sc_attempts, mp.sc_attempts == 1 ? "" : "s", outstanding(),
 		       mxp_mp_rcache_count(mp.rc), mxp.cfg.mp.reply_cache,
-		       mxp_mp_rcache_bytes_used(mp.rc) / 1024, mp.nlegs, plain_drops, policy_drops);
+		       mxp_mp_rcache_bytes_used(mp.rc) / 1024, mp_nlegs(), plain_drops, policy_drops);
 	static const char *const hdr[] = { "counter", ">value", "meaning" };
 	struct mxp_table t;
 	if (mxp_table_init(&t, 3, hdr) != 0)
@@ -103,13 +106,13 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 	}
 	mxp_table_render(&t, r->out);
 	bool any = false;
-	for (size_t k = 0; k < RTE_DIM(mp.err_by_code); k++)
-		if (mp.err_by_code[k]) {
+	for (size_t k = 0; k < MXP_MRFP_ERR_CODES; k++)
+		if (ebc[k]) {
 			if (!any)
 				mxp_buf_printf(r->out, "\nerrors by H.248.8 code:\n");
 			any = true;
 			mxp_buf_printf(r->out, "  %zu %-50s %" PRIu64 "\n", k,
-				       mxp_mp_errcode_name((unsigned)k), mp.err_by_code[k]);
+				       mxp_mp_errcode_name((unsigned)k), ebc[k]);
 		}
 	return MXP_CTL_OK;
 }
@@ -338,23 +341,26 @@ mxp_tel_mp(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!mp.enabled)
 		return 0;
 	rte_tel_data_add_dict_string(d, "service_change", sc_names[mp.sc]);
-	const uint64_t *v = (const uint64_t *)&mp.c;
+	struct mp_counters mc;
+	mp_counters_get(&mc);
+	const uint64_t *v = (const uint64_t *)&mc;
+	const uint64_t *ebc = mp_err_by_code();
 	for (size_t k = 0; k < RTE_DIM(counter_names); k++)
 		rte_tel_data_add_dict_u64(d, counter_names[k], v[k]);
 	const uint64_t *e = mxp_esp_ep_counters(mp.ep);
 	rte_tel_data_add_dict_u64(d, "plaintext_dropped", e[MXP_ESP_DROP_PLAINTEXT]);
 	rte_tel_data_add_dict_u64(d, "not_in_policy_dropped", e[MXP_ESP_DROP_NOT_IN_POLICY]);
 	rte_tel_data_add_dict_u64(d, "reply_cache", mxp_mp_rcache_count(mp.rc));
-	rte_tel_data_add_dict_u64(d, "legs", mp.nlegs);
+	rte_tel_data_add_dict_u64(d, "legs", mp_nlegs());
 	struct rte_tel_data *codes = rte_tel_data_alloc();
 	if (codes == NULL)
 		return 0;
 	rte_tel_data_start_dict(codes);
-	for (size_t k = 0; k < RTE_DIM(mp.err_by_code); k++)
-		if (mp.err_by_code[k]) {
+	for (size_t k = 0; k < MXP_MRFP_ERR_CODES; k++)
+		if (ebc[k]) {
 			char code[8];
 			snprintf(code, sizeof(code), "%zu", k);
-			rte_tel_data_add_dict_u64(codes, code, mp.err_by_code[k]);
+			rte_tel_data_add_dict_u64(codes, code, ebc[k]);
 		}
 	rte_tel_data_add_dict_container(d, "errors_by_code", codes, 0);
 	return 0;

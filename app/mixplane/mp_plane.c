@@ -67,30 +67,6 @@ from_esp_addr(const struct mxp_esp_addr *a)
 	return ip;
 }
 
-const char *
-mp_arena_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-const char *
-mp_arena_printf(const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = MP_ARENA - mp.arena_used;
-	char *p = mp.arena + mp.arena_used;
-	va_start(ap, fmt);
-	int n = vsnprintf(p, room, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= room)
-		return "";
-	mp.arena_used += (size_t)n + 1;
-	return p;
-}
-
-const char *
-mp_arena_str(struct mxp_mp_str v)
-{
-	return mp_arena_printf("%.*s", (int)v.len, v.p);
-}
-
 /* The port whose address family and routes reach peer (the request's port first). */
 static struct mxp_port *
 port_for(const struct mxp_ip *peer, struct mxp_port *hint)
@@ -104,7 +80,7 @@ port_for(const struct mxp_ip *peer, struct mxp_port *hint)
 	return NULL;
 }
 
-const struct mxp_ip *
+static const struct mxp_ip *
 mp_port_addr(const struct mxp_port *p, uint8_t af)
 {
 	if (af == AF_INET)
@@ -259,33 +235,10 @@ send_mp(struct mxp_port *hint, const struct mxp_ip *peer, uint16_t peer_port, bo
 
 /* ---- replies ------------------------------------------------------------------------------ */
 
-void
+static void
 mp_count_error(unsigned int code)
 {
-	mp.c.errors++;
-	if (code < RTE_DIM(mp.err_by_code))
-		mp.err_by_code[code]++;
-}
-
-void
-mp_cmd_error(struct mxp_mp_cmd *c, unsigned int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-void
-mp_cmd_error(struct mxp_mp_cmd *c, unsigned int code, const char *fmt, ...)
-{
-	char t[MXP_MP_TEXT_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(t, sizeof(t), fmt, ap);
-	va_end(ap);
-	for (char *q = t; *q; q++)
-		if (*q == '"')
-			*q = '\'';
-	c->has_error = true;
-	c->err_code = (uint16_t)code;
-	c->err_text = mxp_mp_str_c(mp_arena_printf("%s", t));
-	mp_count_error(code);
+	mxp_mrfp_count_error(mp.mrfp, code);
 }
 
 static enum mxp_mp_style
@@ -336,12 +289,11 @@ send_pending(uint32_t tid)
 	mp.c.pendings++;
 }
 
-void
-mp_pending_check(void)
+/* lib/mrfp: the transaction being applied has taken [mp] pending_ms. */
+static void
+mrfp_send_pending(void *arg)
 {
-	if (mp.cur.pending_sent || mxp_now_ms() - mp.cur.start_ms < mxp.cfg.mp.pending_ms)
-		return;
-	mp.cur.pending_sent = true;
+	(void)arg;
 	send_pending(mp.cur.tid);
 }
 
@@ -403,17 +355,16 @@ static void
 reply_parse_error(const struct mxp_mp_error *e, struct mxp_port *p, const struct mxp_ip *peer,
 		  uint16_t port, bool plain)
 {
-	mp.arena_used = 0;
 	mxp_mp_msg_init(&mp.rep, mp.mid);
 	if (e->have_tid) {
 		struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, e->tid);
 		t->has_error = true;
 		t->err_code = e->code;
-		t->err_text = mxp_mp_str_c(mp_arena_printf("%s", e->text));
+		t->err_text = mxp_mp_str_c(e->text);
 	} else {
 		mp.rep.has_error = true;
 		mp.rep.err_code = e->code;
-		mp.rep.err_text = mxp_mp_str_c(mp_arena_printf("%s", e->text));
+		mp.rep.err_text = mxp_mp_str_c(e->text);
 	}
 	mp_count_error(e->code);
 	int n = mxp_mp_encode(&mp.rep, reply_style(), mp.reply, MP_REPLY_MAX);
@@ -465,7 +416,6 @@ handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool p
 		mp.c.requests++;
 		mp.cur.tid = tr->id;
 		mp.cur.start_ms = mxp_now_ms();
-		mp.cur.pending_sent = false;
 		const char *cached;
 		size_t clen;
 		switch (mxp_mp_rcache_begin(mp.rc, &mpeer, tr->id, mp.cur.start_ms, &cached, &clen)) {
@@ -483,15 +433,14 @@ handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool p
 			/* No room to remember the reply: applying would risk applying a
 			 * retransmission twice. Refuse; the MRFC may retry later. */
 			mp.c.cache_full++;
-			mp.arena_used = 0;
 			trans_error(tr->id, MXP_MP_E_RESOURCES,
 				    "reply cache full (more transactions within reply_ttl_ms than "
 				    "[mp] reply_cache holds): retry later");
 			break;
 		case MXP_MP_RC_NEW:
-			mp.arena_used = 0;
 			mxp_mp_msg_init(&mp.rep, mp.mid);
-			mp_apply_transaction(&mp.msg, tr, text);
+			mxp_mrfp_apply(mp.mrfp, &mp.msg, tr, text, &mp.rep,
+				       &(struct mxp_mrfp_peer){ .addr = *peer, .port = port });
 			break;
 		}
 		int n = encode_reply(tr->id);
@@ -507,8 +456,7 @@ handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool p
 			mp.c.replies++;
 		if (n > 0)
 			explicit_bzero(mp.reply, (size_t)n);
-		explicit_bzero(mp.arena, mp.arena_used); /* generated keys, echoed keys */
-		mp.arena_used = 0;
+		mxp_mrfp_reply_wipe(mp.mrfp); /* generated keys */
 	}
 out:
 	/* The request text may hold keys: wipe it. */
@@ -698,7 +646,6 @@ next_tid(void)
 static void
 service_change(void)
 {
-	mp.arena_used = 0;
 	mxp_mp_msg_init(&mp.rep, mp.mid);
 	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, next_tid());
 	mxp_mp_msg_add_action(&mp.rep, MXP_MP_CTX_NULL);
@@ -713,28 +660,23 @@ service_change(void)
 	send_request(&mxp.cfg.mp.mrfc, mxp.cfg.mp.mrfc_port, true);
 }
 
-void
-mp_notify(const struct mp_leg *l, const char *event, const char *params)
+/* lib/mrfp: a requested event happened. To [mp] mrfc, or to the peer that added the leg. */
+static int
+mrfp_notify(void *arg, const struct mxp_mrfp_notify *n)
 {
-	const struct mxp_ip *to = mxp.cfg.mp.has_mrfc ? &mxp.cfg.mp.mrfc : &l->peer;
-	uint16_t port = mxp.cfg.mp.has_mrfc ? mxp.cfg.mp.mrfc_port : l->peer_port;
+	(void)arg;
+	const struct mxp_ip *to = mxp.cfg.mp.has_mrfc ? &mxp.cfg.mp.mrfc : &n->peer.addr;
+	uint16_t port = mxp.cfg.mp.has_mrfc ? mxp.cfg.mp.mrfc_port : n->peer.port;
 	if (to->af == 0) {
 		mp.c.send_failed++; /* nobody to tell: a leg made by the CLI, no [mp] mrfc */
-		return;
+		return -EHOSTUNREACH;
 	}
-	mp.arena_used = 0;
 	mxp_mp_msg_init(&mp.rep, mp.mid);
-	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, next_tid());
-	mxp_mp_msg_add_action(&mp.rep, l->ctx);
-	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_NOTIFY, NULL);
-	c->term_kind = MXP_MP_TERM_NAME;
-	c->term = mxp_mp_str_c(mp_arena_printf("leg/%u", l->leg));
-	c->has_events = true;
-	c->events_rid = l->rid;
-	mxp_mp_msg_add_prop(&mp.rep, &c->events, event, 0, params);
-	mp.c.notifies++;
-	MXP_LOG(INFO, "Mp: Notify leg/%u %s{%s}", l->leg, event, params);
+	if (mxp_mrfp_notify_build(&mp.rep, next_tid(), n) != 0)
+		return -ENOSPC;
+	MXP_LOG(INFO, "Mp: Notify %s %s{%s}", n->term, n->event, n->params);
 	send_request(to, port, false);
+	return 0;
 }
 
 void
@@ -768,11 +710,58 @@ mxp_mp_plane_timer(uint64_t now)
 		service_change();
 	if (now >= mp.next_poll) {
 		mp.next_poll = now + mxp.cfg.mp.event_poll_ms;
-		mp_events_poll(now);
+		mxp_mrfp_events_poll(mp.mrfp, now);
 	}
 }
 
 /* ---- set-up ------------------------------------------------------------------------------------ */
+
+/* What lib/mrfp asks of the daemon. */
+static const struct mxp_ip *
+mrfp_port_addr(void *arg, uint16_t port_idx, uint8_t af)
+{
+	(void)arg;
+	return port_idx < mxp.nb_ports ? mp_port_addr(&mxp.ports[port_idx], af) : NULL;
+}
+
+static int
+mrfp_route(void *arg, const struct mxp_ip *dst)
+{
+	(void)arg;
+	return mxp_port_route(dst);
+}
+
+static uint64_t
+mrfp_now_ms(void *arg)
+{
+	(void)arg;
+	return mxp_now_ms();
+}
+
+void
+mp_counters_get(struct mp_counters *c)
+{
+	*c = mp.c;
+	if (mp.mrfp) {
+		const struct mxp_mrfp_counters *k = mxp_mrfp_counters(mp.mrfp);
+		c->errors = k->errors;
+		c->keys_generated = k->keys_generated;
+		c->notifies = k->notifies;
+	}
+}
+
+const uint64_t *
+mp_err_by_code(void)
+{
+	static const uint64_t none[MXP_MRFP_ERR_CODES];
+	return mp.mrfp ? mxp_mrfp_counters(mp.mrfp)->err_by_code : none;
+}
+
+uint32_t
+mp_nlegs(void)
+{
+	return mp.mrfp ? (uint32_t)mxp_mrfp_counters(mp.mrfp)->legs : 0;
+}
 
 int
 mxp_mp_plane_init(char *err, size_t errlen)
@@ -790,10 +779,18 @@ mxp_mp_plane_init(char *err, size_t errlen)
 	mp.ep = rte_zmalloc("mxp_esp_ep", mxp_esp_ep_size(256, 64), 64);
 	mp.rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(cfg->reply_cache, rcb), 64);
 	mp.frag = rte_ip_frag_table_create(64, 8, 512, rte_get_tsc_hz() * 2, SOCKET_ID_ANY);
-	struct rte_hash_parameters hp = { .name = "mxp_mp_legs", .entries = MP_LEGS_MAX,
-					  .key_len = sizeof(uint32_t), .socket_id = SOCKET_ID_ANY };
-	mp.legs = rte_hash_create(&hp);
-	if (mp.ep == NULL || mp.rc == NULL || mp.frag == NULL || mp.legs == NULL) {
+	struct mxp_mrfp_config mc = { .nb_ports = mxp.nb_ports,
+				      .allow_plaintext = cfg->allow_plaintext,
+				      .generate_keys = cfg->generate_keys,
+				      .afthresh = cfg->afthresh,
+				      .keylimit_percent = cfg->keylimit_percent,
+				      .pending_ms = cfg->pending_ms };
+	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
+				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,
+				   .notify = mrfp_notify };
+	char me[160] = "";
+	mp.mrfp = mxp_mrfp_create(&mc, mxp.conf, &mo, me, sizeof(me));
+	if (mp.ep == NULL || mp.rc == NULL || mp.frag == NULL || mp.mrfp == NULL) {
 		snprintf(err, errlen,
 			 "[mp]: out of memory (the reply cache takes reply_cache_mb = %u MiB of "
 			 "hugepage memory)", cfg->reply_cache_mb);
@@ -850,17 +847,6 @@ mxp_mp_plane_init(char *err, size_t errlen)
 	return 0;
 }
 
-static void
-free_legs(void)
-{
-	const void *key;
-	void *data;
-	uint32_t it = 0;
-	while (rte_hash_iterate(mp.legs, &key, &data, &it) >= 0)
-		free(data);
-	rte_hash_free(mp.legs);
-}
-
 void
 mxp_mp_plane_fini(void)
 {
@@ -877,11 +863,9 @@ mxp_mp_plane_fini(void)
 		rte_ip_frag_table_destroy(mp.frag);
 		rte_ip_frag_free_death_row(&mp.dr, 0);
 	}
-	if (mp.legs)
-		free_legs();
+	mxp_mrfp_destroy(mp.mrfp);
 	explicit_bzero(mp.buf, sizeof(mp.buf));
 	explicit_bzero(mp.obuf, sizeof(mp.obuf));
 	explicit_bzero(mp.reply, sizeof(mp.reply));
-	explicit_bzero(mp.arena, sizeof(mp.arena));
 	memset(&mp, 0, sizeof(mp));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals of the Mp control plane: mp_plane.c (transport, transactions, the daemon's own
- * requests), mp_cmds.c (commands applied to lib/conf) and cli_esp.c (CLI). */
+ * requests) and cli_esp.c (CLI). The commands are applied to lib/conf by lib/mrfp. */
 #ifndef MIXPLANE_MP_PRIV_H
 #define MIXPLANE_MP_PRIV_H
 
@@ -12,16 +12,16 @@
 #include "mxp_mp.h"
 #include "mxp_mp_sdp.h"
 #include "mxp_mp_trans.h"
+#include "mxp_mrfp.h"
 
 #define MP_BUF 65536             /* largest IP packet handled (reassembled) */
 #define MP_MTU_PAYLOAD 1500      /* IP packet size before fragmenting */
 #define MP_REPLY_MAX MXP_MP_MSG_MAX
 #define MP_OUT_MAX 64            /* outstanding requests of ours (Notify, ServiceChange) */
-#define MP_ARENA 32768
-#define MP_LEGS_MAX (1u << 18)   /* legs the plane keeps state for (events, SDP) */
 #define MP_SC_RETRY_MS 30000     /* a ServiceChange nobody answered is tried again */
 
-/* Counters (also telemetry /mixplane/mp). */
+/* Counters (also telemetry /mixplane/mp). errors, keys_generated and notifies are lib/mrfp's
+ * (mp_counters_get() fills them in). */
 #define MP_COUNTERS(X) \
 	X(messages, "Mp messages received (after ESP)") \
 	X(requests, "transactions received") \
@@ -54,47 +54,6 @@ struct mp_counters {
 #undef MP_C_
 };
 
-/* Events the mxp package lets an MRFC ask for (Events descriptor). */
-#define MP_EV_AUTHFAIL 0x1
-#define MP_EV_KEYLIMIT 0x2
-#define MP_EV_SSRC 0x4
-#define MP_EV_DTMF 0x8
-
-/* Key usage state already notified, per direction and MKI. */
-struct mp_keynote {
-	uint8_t dir;                 /* 0 in, 1 out */
-	uint8_t mki_len;
-	uint8_t mki[8];
-	uint8_t state;               /* 1 soft, 2 exhausted */
-};
-
-/* What the plane keeps per leg created or changed through Mp. */
-struct mp_leg {
-	uint32_t leg, ctx;
-	struct mxp_ip peer;          /* who added it: Notify goes there without [mp] mrfc */
-	uint16_t peer_port;
-	/* requested events */
-	uint8_t ev;                  /* MP_EV_* */
-	uint32_t rid;
-	uint32_t afthresh;
-	uint64_t af_notified;        /* authentication failures already reported */
-	bool ssrc_notified;
-	uint64_t mismatch_notified;
-	uint16_t dtmf_seen;          /* the leg's 16-bit event count when last reported */
-	uint8_t nnotes;
-	struct mp_keynote notes[8];
-	/* the media description, for replies and audits */
-	uint8_t npts;
-	uint8_t pts[MXP_SDP_PT_MAX];
-	uint16_t ptime;
-	uint8_t nrtpmap;
-	struct {
-		uint8_t pt, channels;
-		uint32_t clock;
-		char enc[24];
-	} rtpmap[4];
-};
-
 /* A request of ours waiting for its reply. */
 struct mp_out {
 	bool used;
@@ -115,7 +74,6 @@ struct mp_cur {
 	bool plain;
 	uint32_t tid;
 	uint64_t start_ms;
-	bool pending_sent;
 	enum mxp_mp_style style;
 };
 
@@ -129,9 +87,7 @@ struct mp_plane {
 	struct rte_ip_frag_tbl *frag;
 	struct rte_ip_frag_death_row dr;
 	struct mp_counters c;
-	uint64_t err_by_code[600];
-	struct rte_hash *legs;       /* leg id -> struct mp_leg * */
-	uint32_t nlegs;
+	struct mxp_mrfp *mrfp;       /* the commands applied to the conferences */
 	struct mp_out out[MP_OUT_MAX];
 	uint32_t next_tid;
 	uint64_t next_poll;
@@ -143,44 +99,17 @@ struct mp_plane {
 	uint8_t buf[MP_BUF];         /* the packet being processed */
 	uint8_t obuf[MP_BUF];        /* the packet being sent */
 	char reply[MP_REPLY_MAX + 1];
-	char arena[MP_ARENA];        /* strings of the reply being built (may hold keys) */
-	size_t arena_used;
 	struct mxp_mp_msg msg, rep;  /* big: kept off the stack */
 };
 
 extern struct mp_plane mp;
 
-/* mp_plane.c */
-/** Format into the arena of the reply being built (the string lives until the next reply). */
-const char *mp_arena_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/** Copy a view into the arena (NUL-terminated). */
-const char *mp_arena_str(struct mxp_mp_str s);
-/** Count an error reply under its H.248.8 code. */
-void mp_count_error(unsigned int code);
-/** Turn a reply command into an error with code and text (and count it). */
-void mp_cmd_error(struct mxp_mp_cmd *c, unsigned int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/** The port's address of a family, or NULL. */
-const struct mxp_ip *mp_port_addr(const struct mxp_port *p, uint8_t af);
-/**
- * Between two commands of the transaction being applied: send TransactionPending once it
- * has taken [mp] pending_ms.
- */
-void mp_pending_check(void);
-/** Send a Notify for a leg (to [mp] mrfc, or to the peer that added the leg). */
-void mp_notify(const struct mp_leg *l, const char *event, const char *params);
-
-/* mp_cmds.c */
-/** Apply a request transaction; builds its reply in mp.rep. */
-void mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr,
-			  const char *base);
-/** The plane's record of a leg, or NULL. */
-struct mp_leg *mp_leg_find(uint32_t leg);
-/** Drop the plane's record of a leg. */
-void mp_leg_forget(uint32_t leg);
-
-/* mp_events.c */
-/** Check the legs with requested events and notify what happened. */
-void mp_events_poll(uint64_t now_ms);
+/* mp_plane.c, for the CLI and telemetry */
+/** The plane's counters with lib/mrfp's (errors, keys_generated, notifies) filled in. */
+void mp_counters_get(struct mp_counters *c);
+/** Errors answered, by H.248.8 code (MXP_MRFP_ERR_CODES entries; zeros when off). */
+const uint64_t *mp_err_by_code(void);
+/** Legs lib/mrfp keeps records of. */
+uint32_t mp_nlegs(void);
 
 #endif

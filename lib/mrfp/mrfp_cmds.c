@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Mp commands applied to the conferences (control core): Add, Modify, Subtract and
- * AuditValue mapped onto lib/conf's control API, the one the lab CLI uses.
+ * Mp commands applied to the conferences (control core): Add, Modify, Move, Subtract,
+ * AuditValue and AuditCapability mapped onto lib/conf's control API, the one the lab CLI
+ * uses.
  *
  * A context is a conference, a termination "leg/N" is leg N. Every command is checked
  * completely (package properties, events, SDP, every a=crypto, what lib/conf will accept)
@@ -24,45 +25,8 @@
 
 #include <rte_hash.h>
 
-#include "mp_priv.h"
+#include "mrfp_priv.h"
 #include "mxp_srtp_sdes.h"
-
-/* ---- the plane's leg records ----------------------------------------------------------- */
-
-struct mp_leg *
-mp_leg_find(uint32_t leg)
-{
-	void *d;
-	return mp.legs && rte_hash_lookup_data(mp.legs, &leg, &d) >= 0 ? d : NULL;
-}
-
-static struct mp_leg *
-mp_leg_new(uint32_t leg, uint32_t ctx)
-{
-	struct mp_leg *l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		return NULL;
-	l->leg = leg;
-	l->ctx = ctx;
-	l->afthresh = mxp.cfg.mp.afthresh;
-	if (rte_hash_add_key_data(mp.legs, &leg, l) < 0) {
-		free(l);
-		return NULL;
-	}
-	mp.nlegs++;
-	return l;
-}
-
-void
-mp_leg_forget(uint32_t leg)
-{
-	struct mp_leg *l = mp_leg_find(leg);
-	if (l == NULL)
-		return;
-	rte_hash_del_key(mp.legs, &leg);
-	mp.nlegs--;
-	free(l);
-}
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -186,9 +150,9 @@ sdp_event_pt(const struct mxp_sdp *sd)
 	return 0;
 }
 
-/* Events requested in a command: MP_EV_* bits, or an error on the reply command. */
+/* Events requested in a command: MXP_MRFP_EV_* bits, or an error on the reply command. */
 static int
-events_check(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *mask,
+events_check(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *mask,
 	     struct mxp_mp_cmd *rc)
 {
 	*mask = 0;
@@ -196,18 +160,18 @@ events_check(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *
 		struct mxp_mp_str n = msg->props[c->events.first + i].name;
 		int nl = (int)(n.len > 40 ? 40 : n.len);
 		if (mxp_mp_str_eq(n, MXP_MP_EV_AUTHFAIL))
-			*mask |= MP_EV_AUTHFAIL;
+			*mask |= MXP_MRFP_EV_AUTHFAIL;
 		else if (mxp_mp_str_eq(n, MXP_MP_EV_KEYLIMIT))
-			*mask |= MP_EV_KEYLIMIT;
+			*mask |= MXP_MRFP_EV_KEYLIMIT;
 		else if (mxp_mp_str_eq(n, MXP_MP_EV_SSRC))
-			*mask |= MP_EV_SSRC;
+			*mask |= MXP_MRFP_EV_SSRC;
 		else if (mxp_mp_str_eq(n, MXP_MP_EV_DTMF))
-			*mask |= MP_EV_DTMF;
+			*mask |= MXP_MRFP_EV_DTMF;
 		else if (n.len > 4 && strncasecmp(n.p, "mxp/", 4) == 0) {
-			mp_cmd_error(rc, MXP_MP_E_EVENT, "no event %.*s in package mxp", nl, n.p);
+			mrfp_cmd_error(m, rc, MXP_MP_E_EVENT, "no event %.*s in package mxp", nl, n.p);
 			return -1;
 		} else {
-			mp_cmd_error(rc, MXP_MP_E_UNKNOWN_PKG, "event %.*s: only package mxp", nl, n.p);
+			mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_PKG, "event %.*s: only package mxp", nl, n.p);
 			return -1;
 		}
 	}
@@ -215,17 +179,17 @@ events_check(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *
 }
 
 static void
-events_record(struct mp_leg *l, const struct mxp_mp_cmd *c, uint8_t mask,
+events_record(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_mp_cmd *c, uint8_t mask,
 	      const struct mxp_mp_pkg *pkg)
 {
 	if (pkg->present & MXP_MP_PKG_AFTHRESH)
 		l->afthresh = pkg->authfail_threshold;
 	if (!c->has_events)
 		return;
-	if ((mask & MP_EV_DTMF) && !(l->ev & MP_EV_DTMF)) {
+	if ((mask & MXP_MRFP_EV_DTMF) && !(l->ev & MXP_MRFP_EV_DTMF)) {
 		/* report the digits from now on, not those received before the request */
 		struct mxp_leg_info li;
-		if (mxp_conf_leg_get(mxp.conf, l->leg, &li) == 0)
+		if (mxp_conf_leg_get(m->conf, l->leg, &li) == 0)
 			l->dtmf_seen = mxp_leg_dtmf_count(li.st.dtmf_log);
 	}
 	l->ev = mask;
@@ -280,7 +244,7 @@ sdp_codecs(const struct mxp_sdp *sd, struct mxp_leg_params *lp, char *t, size_t 
 
 /* Remember the media description of a leg (payload types, rtpmap, ptime) for audits. */
 static void
-media_record(struct mp_leg *l, const struct mxp_sdp *sd)
+media_record(struct mxp_mrfp_leg *l, const struct mxp_sdp *sd)
 {
 	if (sd == NULL || sd->npts == 0)
 		return;
@@ -302,7 +266,7 @@ media_record(struct mp_leg *l, const struct mxp_sdp *sd)
 }
 
 static void
-media_apply(struct mxp_sdp *sd, const struct mp_leg *l)
+media_apply(struct mxp_sdp *sd, const struct mxp_mrfp_leg *l)
 {
 	if (l == NULL || l->npts == 0) {
 		sd->npts = 1;
@@ -341,20 +305,20 @@ sdp_set_fmtp(struct mxp_sdp *sd, const struct mxp_leg_info *li)
 }
 
 static const char *
-sdp_text(const struct mxp_sdp *sd)
+sdp_text(struct mxp_mrfp *m, const struct mxp_sdp *sd)
 {
-	char *out = mp.arena + mp.arena_used;
-	int n = mxp_sdp_encode(sd, out, MP_ARENA - mp.arena_used);
+	char *out = m->arena + m->arena_used;
+	int n = mxp_sdp_encode(sd, out, MRFP_ARENA - m->arena_used);
 	if (n < 0)
 		return "";
-	mp.arena_used += (size_t)n + 1;
+	m->arena_used += (size_t)n + 1;
 	return out;
 }
 
 /* SDP of a leg's side for replies and audits: addresses from lib/conf, media from the
  * plane's record. Never a key: audits do not return key material. */
 static const char *
-leg_sdp(const struct mxp_leg_info *li, const struct mp_leg *l, bool local)
+leg_sdp(struct mxp_mrfp *m, const struct mxp_leg_info *li, const struct mxp_mrfp_leg *l, bool local)
 {
 	struct mxp_sdp sd;
 	memset(&sd, 0, sizeof(sd));
@@ -374,7 +338,7 @@ leg_sdp(const struct mxp_leg_info *li, const struct mp_leg *l, bool local)
 	media_apply(&sd, l);
 	if (local)
 		sdp_set_fmtp(&sd, li);
-	return sdp_text(&sd);
+	return sdp_text(m, &sd);
 }
 
 /*
@@ -382,7 +346,7 @@ leg_sdp(const struct mxp_leg_info *li, const struct mp_leg *l, bool local)
  * port allocated, payload types of Local or else Remote; a=crypto only if the MRFP made it).
  */
 static const char *
-add_reply_sdp(const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_leg_info *li,
+add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_leg_info *li,
 	      const char *gen_crypto)
 {
 	struct mxp_sdp sd;
@@ -422,7 +386,7 @@ add_reply_sdp(const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct m
 		sd.ncrypto = 1;
 		sd.crypto[0] = mxp_mp_str_c(gen_crypto);
 	}
-	return sdp_text(&sd);
+	return sdp_text(m, &sd);
 }
 
 /*
@@ -431,7 +395,7 @@ add_reply_sdp(const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct m
  * The attribute (with the key) goes into the reply arena; the key set receives it.
  */
 static int
-gen_local_key(const struct mxp_conf_keys *in, struct mxp_conf_keys *out, const char **line)
+gen_local_key(struct mxp_mrfp *m, const struct mxp_conf_keys *in, struct mxp_conf_keys *out, const char **line)
 {
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(in->key[0].suite);
 	struct mxp_sdes_crypto c;
@@ -451,25 +415,25 @@ gen_local_key(const struct mxp_conf_keys *in, struct mxp_conf_keys *out, const c
 		mxp_sdes_wipe(&c);
 		return -EIO;
 	}
-	char *buf = mp.arena + mp.arena_used;
-	int n = mxp_sdes_encode(&c, buf, MP_ARENA - mp.arena_used);
+	char *buf = m->arena + m->arena_used;
+	int n = mxp_sdes_encode(&c, buf, MRFP_ARENA - m->arena_used);
 	int r = n < 0 ? n : mxp_conf_keys_add_sdes(out, &c, true, NULL, 0);
 	mxp_sdes_wipe(&c);
 	if (r)
 		return r;
-	mp.arena_used += (size_t)n + 1;
+	m->arena_used += (size_t)n + 1;
 	*line = buf;
-	mp.c.keys_generated++;
+	m->cnt.keys_generated++;
 	return 0;
 }
 
 static void
-add_stats(struct mxp_mp_stream *st, const struct mxp_leg_info *li)
+add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_info *li)
 {
 	const struct mxp_leg_stats *s = &li->st;
 	st->has_stats = true;
-#define STAT(name, v) mxp_mp_msg_add_prop(&mp.rep, &st->stats, name, '=', \
-					  mp_arena_printf("%" PRIu64, (uint64_t)(v)))
+#define STAT(name, v) mxp_mp_msg_add_prop(m->rep, &st->stats, name, '=', \
+					  mrfp_arena_printf(m, "%" PRIu64, (uint64_t)(v)))
 	STAT("rtp/ps", s->tx_pkts);
 	STAT("rtp/pr", s->rx_pkts);
 	STAT("nt/os", s->tx_bytes);
@@ -484,7 +448,7 @@ add_stats(struct mxp_mp_stream *st, const struct mxp_leg_info *li)
 		refused += s->drops[k];
 	STAT("mxp/refused", refused);
 	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++) {
-		const char *name = s->drops[k] ? mp_arena_printf("mxp/drop_%s",
+		const char *name = s->drops[k] ? mrfp_arena_printf(m, "mxp/drop_%s",
 				mxp_leg_drop_name((enum mxp_leg_drop)k)) : "";
 		if (name[0]) /* "" also when the arena is full */
 			STAT(name, s->drops[k]);
@@ -493,10 +457,10 @@ add_stats(struct mxp_mp_stream *st, const struct mxp_leg_info *li)
 }
 
 static void
-reply_term(struct mxp_mp_cmd *rc, uint32_t leg)
+reply_term(struct mxp_mrfp *m, struct mxp_mp_cmd *rc, uint32_t leg)
 {
 	rc->term_kind = MXP_MP_TERM_NAME;
-	rc->term = mxp_mp_str_c(mp_arena_printf("leg/%u", leg));
+	rc->term = mxp_mp_str_c(mrfp_arena_printf(m, "leg/%u", leg));
 }
 
 /* ---- Add ------------------------------------------------------------------------------- */
@@ -514,31 +478,31 @@ stream1(const struct mxp_mp_cmd *c)
 
 /* Context-level properties on an Add to an existing context must agree with it. */
 static int
-add_ctx_props(const struct mxp_mp_pkg *pkg, uint32_t ctx, struct mxp_mp_cmd *rc)
+add_ctx_props(struct mxp_mrfp *m, const struct mxp_mp_pkg *pkg, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
 	struct mxp_conf_info ci;
-	if (mxp_conf_get(mxp.conf, ctx, &ci) != 0)
+	if (mxp_conf_get(m->conf, ctx, &ci) != 0)
 		return 0;
 	if ((pkg->present & MXP_MP_PKG_MODE) && conf_mode(pkg->mode) != ci.mode) {
-		mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "context %u is a %s conference", ctx,
+		mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "context %u is a %s conference", ctx,
 			     mxp_conf_mode_name(ci.mode));
 		return -1;
 	}
 	if ((pkg->present & MXP_MP_PKG_TOPN) && pkg->topn != ci.topn) {
-		mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+		mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 			     "mxp/topn differs from context %u's (%u): change it with Modify", ctx,
 			     ci.topn);
 		return -1;
 	}
 	if (pkg->present & MXP_MP_PKG_FLOOR) {
-		mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
+		mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
 		return -1;
 	}
 	return 0;
 }
 
 static void
-do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
+do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
        struct action_state *as, struct mxp_mp_cmd *rc)
 {
 	struct mxp_mp_pkg pkg;
@@ -550,41 +514,41 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 		uint32_t leg;
 		struct mxp_leg_info li;
 		if (c->term_kind == MXP_MP_TERM_NAME && term_leg(c->term, &leg) &&
-		    mxp_conf_leg_get(mxp.conf, leg, &li) == 0)
-			return mp_cmd_error(rc, MXP_MP_E_TERM_IN_CTX,
+		    mxp_conf_leg_get(m->conf, leg, &li) == 0)
+			return mrfp_cmd_error(m, rc, MXP_MP_E_TERM_IN_CTX,
 					    "termination %.*s is already in context %u",
 					    (int)c->term.len, c->term.p, li.conf_id);
-		return mp_cmd_error(rc, MXP_MP_E_UNKNOWN_TERM,
+		return mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM,
 				    "Add takes $: the MRFP names its terminations leg/N");
 	}
 	if (mxp_mp_pkg_get(msg, c, base, &pkg, &e) != 0)
-		return mp_cmd_error(rc, e.code, "%s", e.text);
-	if (events_check(msg, c, &evmask, rc) != 0)
+		return mrfp_cmd_error(m, rc, e.code, "%s", e.text);
+	if (events_check(m, msg, c, &evmask, rc) != 0)
 		return;
-	if (as->ctx && add_ctx_props(&pkg, as->ctx, rc) != 0)
+	if (as->ctx && add_ctx_props(m, &pkg, as->ctx, rc) != 0)
 		return;
 	if (!as->ctx && (pkg.present & MXP_MP_PKG_FLOOR))
-		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
 	if (c->nstreams > 1)
-		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "one audio stream per termination");
+		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "one audio stream per termination");
 	const struct mxp_mp_stream *st = stream1(c);
 	if (st == NULL || (!st->has_local && !st->has_remote))
-		return mp_cmd_error(rc, MXP_MP_E_MISSING_DESC,
+		return mrfp_cmd_error(m, rc, MXP_MP_E_MISSING_DESC,
 				    "Add needs a Media descriptor with Local and/or Remote");
 	struct mxp_sdp ls, rs;
 	bool has_local = st->has_local, has_remote = st->has_remote;
 	if (has_local && mxp_sdp_parse(st->local.p, st->local.len, &ls, &e) != 0)
-		return mp_cmd_error(rc, e.code, "Local: %s", e.text);
+		return mrfp_cmd_error(m, rc, e.code, "Local: %s", e.text);
 	if (has_remote && mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
-		return mp_cmd_error(rc, e.code, "Remote: %s", e.text);
+		return mrfp_cmd_error(m, rc, e.code, "Remote: %s", e.text);
 	bool plain = pkg.plain_rtp == 1;
-	if (plain && !mxp.cfg.mp.allow_plaintext)
-		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+	if (plain && !m->cfg.allow_plaintext)
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 				    "mxp/plainrtp needs the lab flag allow_plaintext_mp");
 	if (!plain && ((has_local && !ls.srtp) || (has_remote && !rs.srtp)))
-		return mp_cmd_error(rc, MXP_MP_E_MEDIA_TYPE, "RTP/SAVP expected (SRTP is mandatory)");
+		return mrfp_cmd_error(m, rc, MXP_MP_E_MEDIA_TYPE, "RTP/SAVP expected (SRTP is mandatory)");
 	if (plain && ((has_local && ls.srtp) || (has_remote && rs.srtp)))
-		return mp_cmd_error(rc, MXP_MP_E_MEDIA_TYPE, "mxp/plainrtp=on takes RTP/AVP");
+		return mrfp_cmd_error(m, rc, MXP_MP_E_MEDIA_TYPE, "mxp/plainrtp=on takes RTP/AVP");
 
 	struct mxp_leg_params lp;
 	memset(&lp, 0, sizeof(lp));
@@ -600,14 +564,15 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 	bool local_named = has_local && ls.has_conn && !ls.conn_choose;
 	if (!local_named && has_remote && rs.has_conn && !rs.conn_choose && rs.family == lp.af) {
 		struct mxp_ip dst = sdp_ip(&rs);
-		int r = mxp_port_route(&dst);
-		if (r >= 0 && mp_port_addr(&mxp.ports[r], lp.af) != NULL) {
+		int r = m->ops.route(m->ops.arg, &dst);
+		if (r >= 0 && r < m->cfg.nb_ports &&
+		    m->ops.port_addr(m->ops.arg, (uint16_t)r, lp.af) != NULL) {
 			lp.port_idx = (uint16_t)r;
 			found = true;
 		}
 	}
-	for (uint16_t i = 0; i < mxp.nb_ports && !found; i++) {
-		const struct mxp_ip *a = mp_port_addr(&mxp.ports[i], lp.af);
+	for (uint16_t i = 0; i < m->cfg.nb_ports && !found; i++) {
+		const struct mxp_ip *a = m->ops.port_addr(m->ops.arg, i, lp.af);
 		if (a == NULL)
 			continue;
 		if (!has_local || !ls.has_conn || ls.conn_choose) {
@@ -620,7 +585,7 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 			lp.port_idx = i;
 	}
 	if (!found)
-		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "Local c=: no %s address of this MRFP%s",
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "Local c=: no %s address of this MRFP%s",
 				    lp.af == AF_INET6 ? "IPv6" : "IPv4",
 				    has_local && ls.has_conn && !ls.conn_choose ? " is that one" : "");
 	lp.local_port = has_local && ls.has_media && !ls.port_choose ? ls.port : 0;
@@ -629,7 +594,7 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 		lp.remote = sdp_ip(&rs);
 		lp.remote_port = rs.port;
 		if (lp.remote.af != lp.af)
-			return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 					    "Remote c= and Local c= are of different families");
 	}
 	const struct mxp_sdp *media = has_remote && rs.npts ? &rs : has_local ? &ls : NULL;
@@ -639,11 +604,11 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 		lp.event_pt = sdp_event_pt(media);
 		unsigned int code = sdp_codecs(media, &lp, t, sizeof(t));
 		if (code != 0)
-			return mp_cmd_error(rc, code, "%s", t);
+			return mrfp_cmd_error(m, rc, code, "%s", t);
 	}
 	lp.mode = MXP_SM_SENDRECV;
 	if (st->mode != MXP_MP_MODE_UNSET && mode_from_mp(st->mode, &lp.mode) != 0)
-		return mp_cmd_error(rc, MXP_MP_E_MODE, "stream mode Loopback is not supported");
+		return mrfp_cmd_error(m, rc, MXP_MP_E_MODE, "stream mode Loopback is not supported");
 	snprintf(lp.label, sizeof(lp.label), "%.*s", (int)(pkg.keygroup.len < 60 ? pkg.keygroup.len : 60),
 		 pkg.keygroup.p ? pkg.keygroup.p : "");
 	const char *gen = NULL;
@@ -657,17 +622,17 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 			code = MXP_MP_E_MISSING_DESC;
 		}
 		if (code == 0 && lp.out.nkeys == 0) {
-			if (!mxp.cfg.mp.generate_keys) {
+			if (!m->cfg.generate_keys) {
 				snprintf(t, sizeof(t), "Local has no a=crypto and [mp] generate_keys is off");
 				code = MXP_MP_E_MISSING_DESC;
-			} else if (gen_local_key(&lp.in, &lp.out, &gen) != 0) {
+			} else if (gen_local_key(m, &lp.in, &lp.out, &gen) != 0) {
 				snprintf(t, sizeof(t), "could not generate the Local key");
 				code = MXP_MP_E_INTERNAL;
 			}
 		}
 		if (code) {
 			explicit_bzero(&lp, sizeof(lp));
-			return mp_cmd_error(rc, code, "%s", t);
+			return mrfp_cmd_error(m, rc, code, "%s", t);
 		}
 	}
 	/* Context $: the first Add creates the conference. */
@@ -677,10 +642,10 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 			cp.topn = pkg.topn;
 		char err[200] = "";
 		uint32_t id;
-		int r = mxp_conf_create(mxp.conf, &cp, &id, err, sizeof(err));
+		int r = mxp_conf_create(m->conf, &cp, &id, err, sizeof(err));
 		if (r) {
 			explicit_bzero(&lp, sizeof(lp));
-			return mp_cmd_error(rc, r == -ENOSPC ? MXP_MP_E_NO_CTX_IDS : conf_code(r), "%s",
+			return mrfp_cmd_error(m, rc, r == -ENOSPC ? MXP_MP_E_NO_CTX_IDS : conf_code(r), "%s",
 					    err);
 		}
 		as->ctx = id;
@@ -688,32 +653,31 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 	}
 	struct mxp_leg_info li;
 	char err[200] = "";
-	int r = mxp_conf_leg_add(mxp.conf, as->ctx, &lp, &li, err, sizeof(err));
+	int r = mxp_conf_leg_add(m->conf, as->ctx, &lp, &li, err, sizeof(err));
 	explicit_bzero(&lp, sizeof(lp));
 	if (r)
-		return mp_cmd_error(rc, conf_code(r), "%s", err);
+		return mrfp_cmd_error(m, rc, conf_code(r), "%s", err);
 	if (pkg.mute == 1) {
-		struct mxp_leg_mod m = { .set_mute = true, .mute = true };
-		if ((r = mxp_conf_leg_modify(mxp.conf, li.id, &m, err, sizeof(err))) != 0) {
-			mxp_conf_leg_remove(mxp.conf, li.id, NULL, NULL, 0);
-			return mp_cmd_error(rc, conf_code(r), "mute: %s", err);
+		struct mxp_leg_mod md = { .set_mute = true, .mute = true };
+		if ((r = mxp_conf_leg_modify(m->conf, li.id, &md, err, sizeof(err))) != 0) {
+			mxp_conf_leg_remove(m->conf, li.id, NULL, NULL, 0);
+			return mrfp_cmd_error(m, rc, conf_code(r), "mute: %s", err);
 		}
 	}
-	struct mp_leg *l = mp_leg_new(li.id, as->ctx);
+	struct mxp_mrfp_leg *l = mrfp_leg_new(m, li.id, as->ctx);
 	if (l == NULL) {
-		mxp_conf_leg_remove(mxp.conf, li.id, NULL, NULL, 0);
-		return mp_cmd_error(rc, MXP_MP_E_RESOURCES, "out of memory for the leg's record");
+		mxp_conf_leg_remove(m->conf, li.id, NULL, NULL, 0);
+		return mrfp_cmd_error(m, rc, MXP_MP_E_RESOURCES, "out of memory for the leg's record");
 	}
-	l->peer = mp.cur.peer;
-	l->peer_port = mp.cur.peer_port;
-	events_record(l, c, evmask, &pkg);
+	l->peer = m->peer;
+	events_record(m, l, c, evmask, &pkg);
 	media_record(l, media);
-	reply_term(rc, li.id);
+	reply_term(m, rc, li.id);
 	rc->has_media = true;
 	rc->nstreams = 1;
 	rc->streams[0].id = st->id;
 	rc->streams[0].has_local = true;
-	rc->streams[0].local = mxp_mp_str_c(add_reply_sdp(has_local ? &ls : NULL,
+	rc->streams[0].local = mxp_mp_str_c(add_reply_sdp(m, has_local ? &ls : NULL,
 							  has_remote ? &rs : NULL, &li, gen));
 }
 
@@ -721,17 +685,17 @@ do_add(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *bas
 
 /* The legs a command names (T or *) in context ctx; returns how many, or -1 (error set). */
 static int
-cmd_legs(const struct mxp_mp_cmd *c, uint32_t ctx, uint32_t *legs, uint32_t max,
+cmd_legs(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, uint32_t *legs, uint32_t max,
 	 struct mxp_mp_cmd *rc)
 {
 	if (c->term_kind == MXP_MP_TERM_ALL) {
-		int n = mxp_conf_legs(mxp.conf, ctx, legs, max);
+		int n = mxp_conf_legs(m->conf, ctx, legs, max);
 		if (n <= 0) {
-			mp_cmd_error(rc, MXP_MP_E_NO_TERM_MATCH, "context %u has no terminations", ctx);
+			mrfp_cmd_error(m, rc, MXP_MP_E_NO_TERM_MATCH, "context %u has no terminations", ctx);
 			return -1;
 		}
 		if (n > (int)max) {
-			mp_cmd_error(rc, MXP_MP_E_RESOURCES, "more than %u terminations for a wildcard",
+			mrfp_cmd_error(m, rc, MXP_MP_E_RESOURCES, "more than %u terminations for a wildcard",
 				     max);
 			return -1;
 		}
@@ -740,13 +704,13 @@ cmd_legs(const struct mxp_mp_cmd *c, uint32_t ctx, uint32_t *legs, uint32_t max,
 	uint32_t leg;
 	struct mxp_leg_info li;
 	if (c->term_kind != MXP_MP_TERM_NAME || !term_leg(c->term, &leg) ||
-	    mxp_conf_leg_get(mxp.conf, leg, &li) != 0) {
-		mp_cmd_error(rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
+	    mxp_conf_leg_get(m->conf, leg, &li) != 0) {
+		mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
 			     (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
 		return -1;
 	}
 	if (li.conf_id != ctx) {
-		mp_cmd_error(rc, MXP_MP_E_TERM_NOT_IN_CTX, "%.*s is in context %u, not %u",
+		mrfp_cmd_error(m, rc, MXP_MP_E_TERM_NOT_IN_CTX, "%.*s is in context %u, not %u",
 			     (int)c->term.len, c->term.p, li.conf_id, ctx);
 		return -1;
 	}
@@ -768,7 +732,7 @@ struct key_plan {
 };
 
 /* What one leg's Modify does. */
-struct leg_plan {
+struct mrfp_leg_plan {
 	uint32_t leg;
 	struct mxp_leg_info li;   /* before: for rollback */
 	struct mxp_leg_mod base;  /* mode, remote, strict, mute */
@@ -858,37 +822,37 @@ plan_keys(const struct mxp_conf_keys *want, const struct mxp_leg_key_info *have,
 
 /* Plan the Modify of one leg; 0 or an H.248 code with text. */
 static unsigned int
-plan_leg(uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream *st,
+plan_leg(struct mxp_mrfp *m, uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream *st,
 	 const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_conf_keys *lk,
-	 const struct mxp_conf_keys *rk, enum mxp_conf_mode cmode, struct leg_plan *pl, char *t,
+	 const struct mxp_conf_keys *rk, enum mxp_conf_mode cmode, struct mrfp_leg_plan *pl, char *t,
 	 size_t tl)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->leg = leg;
-	if (mxp_conf_leg_get(mxp.conf, leg, &pl->li) != 0) {
+	if (mxp_conf_leg_get(m->conf, leg, &pl->li) != 0) {
 		snprintf(t, tl, "leg/%u is gone", leg);
 		return MXP_MP_E_UNKNOWN_TERM;
 	}
 	const struct mxp_leg_info *li = &pl->li;
-	struct mxp_leg_mod *m = &pl->base;
+	struct mxp_leg_mod *md = &pl->base;
 	if (st && st->mode != MXP_MP_MODE_UNSET) {
-		if (mode_from_mp(st->mode, &m->mode) != 0) {
+		if (mode_from_mp(st->mode, &md->mode) != 0) {
 			snprintf(t, tl, "stream mode Loopback is not supported");
 			return MXP_MP_E_MODE;
 		}
-		m->set_mode = m->mode != li->mode;
+		md->set_mode = md->mode != li->mode;
 	}
 	if (pkg->strict >= 0 && (pkg->strict == 1) != li->strict) {
-		m->set_strict = true;
-		m->strict = pkg->strict == 1;
+		md->set_strict = true;
+		md->strict = pkg->strict == 1;
 	}
 	if (pkg->asymmetric >= 0 && (pkg->asymmetric == 1) != li->asymmetric) {
-		m->set_asymmetric = true;
-		m->asymmetric = pkg->asymmetric == 1;
+		md->set_asymmetric = true;
+		md->asymmetric = pkg->asymmetric == 1;
 	}
 	if (pkg->mute >= 0 && (pkg->mute == 1) != li->muted) {
-		m->set_mute = true;
-		m->mute = pkg->mute == 1;
+		md->set_mute = true;
+		md->mute = pkg->mute == 1;
 	}
 	if (pkg->plain_rtp >= 0 && (pkg->plain_rtp == 1) != li->plain) {
 		snprintf(t, tl, "mxp/plainrtp cannot change on a leg (Subtract and Add it)");
@@ -905,14 +869,14 @@ plan_leg(uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream 
 			return MXP_MP_E_BAD_VALUE;
 		}
 		if (!li->remote_known || !mxp_ip_equal(&ip, &li->remote) || rs->port != li->remote_port) {
-			m->set_remote = true;
-			m->remote = ip;
-			m->remote_port = rs->port;
-			m->remote_rtcp_port = 0; /* lib/conf: the RTP port with rtcp-mux, else + 1 */
+			md->set_remote = true;
+			md->remote = ip;
+			md->remote_port = rs->port;
+			md->remote_rtcp_port = 0; /* lib/conf: the RTP port with rtcp-mux, else + 1 */
 		}
 	}
-	pl->has_base = m->set_mode || m->set_strict || m->set_asymmetric || m->set_mute ||
-		       m->set_remote;
+	pl->has_base = md->set_mode || md->set_strict || md->set_asymmetric || md->set_mute ||
+		       md->set_remote;
 	if ((lk->nkeys || rk->nkeys) && li->plain) {
 		snprintf(t, tl, "a plain RTP leg has no keys");
 		return MXP_MP_E_BAD_VALUE;
@@ -933,87 +897,87 @@ plan_leg(uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream 
 }
 
 static int
-leg_mod(uint32_t leg, const struct mxp_leg_mod *m, char *err, size_t el)
+leg_mod(struct mxp_mrfp *m, uint32_t leg, const struct mxp_leg_mod *md, char *err, size_t el)
 {
-	return mxp_conf_leg_modify(mxp.conf, leg, m, err, el);
+	return mxp_conf_leg_modify(m->conf, leg, md, err, el);
 }
 
 /* Undo phase 1 of a leg: new keys out, the old key active again, the base restored. */
 static void
-rollback_leg(struct leg_plan *pl)
+rollback_leg(struct mxp_mrfp *m, struct mrfp_leg_plan *pl)
 {
 	const struct mxp_leg_info *li = &pl->li;
-	struct mxp_leg_mod m;
+	struct mxp_leg_mod md;
 	if (pl->out.activate) {
-		memset(&m, 0, sizeof(m));
-		m.activate_out = true;
-		memcpy(m.activate_mki, pl->out.old_mki, MXP_SRTP_MAX_MKI_LEN);
-		m.activate_mki_len = pl->out.old_len;
-		leg_mod(pl->leg, &m, NULL, 0);
+		memset(&md, 0, sizeof(md));
+		md.activate_out = true;
+		memcpy(md.activate_mki, pl->out.old_mki, MXP_SRTP_MAX_MKI_LEN);
+		md.activate_mki_len = pl->out.old_len;
+		leg_mod(m, pl->leg, &md, NULL, 0);
 	}
 	for (uint8_t i = 0; i < pl->in.nadd; i++) {
-		memset(&m, 0, sizeof(m));
-		m.remove_in = true;
-		memcpy(m.remove_mki, pl->in.add[i].mki, MXP_SRTP_MAX_MKI_LEN);
-		m.remove_mki_len = pl->in.add[i].mki_len;
-		leg_mod(pl->leg, &m, NULL, 0);
+		memset(&md, 0, sizeof(md));
+		md.remove_in = true;
+		memcpy(md.remove_mki, pl->in.add[i].mki, MXP_SRTP_MAX_MKI_LEN);
+		md.remove_mki_len = pl->in.add[i].mki_len;
+		leg_mod(m, pl->leg, &md, NULL, 0);
 	}
 	for (uint8_t i = 0; i < pl->out.nadd; i++) {
-		memset(&m, 0, sizeof(m));
-		m.remove_out = true;
-		memcpy(m.remove_mki, pl->out.add[i].mki, MXP_SRTP_MAX_MKI_LEN);
-		m.remove_mki_len = pl->out.add[i].mki_len;
-		leg_mod(pl->leg, &m, NULL, 0);
+		memset(&md, 0, sizeof(md));
+		md.remove_out = true;
+		memcpy(md.remove_mki, pl->out.add[i].mki, MXP_SRTP_MAX_MKI_LEN);
+		md.remove_mki_len = pl->out.add[i].mki_len;
+		leg_mod(m, pl->leg, &md, NULL, 0);
 	}
 	if (pl->has_base) {
-		memset(&m, 0, sizeof(m));
-		m.set_mode = pl->base.set_mode;
-		m.mode = li->mode;
-		m.set_strict = pl->base.set_strict;
-		m.strict = li->strict;
-		m.set_asymmetric = pl->base.set_asymmetric;
-		m.asymmetric = li->asymmetric;
-		m.set_mute = pl->base.set_mute;
-		m.mute = li->muted;
+		memset(&md, 0, sizeof(md));
+		md.set_mode = pl->base.set_mode;
+		md.mode = li->mode;
+		md.set_strict = pl->base.set_strict;
+		md.strict = li->strict;
+		md.set_asymmetric = pl->base.set_asymmetric;
+		md.asymmetric = li->asymmetric;
+		md.set_mute = pl->base.set_mute;
+		md.mute = li->muted;
 		if (pl->base.set_remote && li->remote_known) {
-			m.set_remote = true;
-			m.remote = li->remote;
-			m.remote_port = li->remote_port;
-			m.remote_rtcp_port = li->remote_rtcp_port;
+			md.set_remote = true;
+			md.remote = li->remote;
+			md.remote_port = li->remote_port;
+			md.remote_rtcp_port = li->remote_rtcp_port;
 		}
-		leg_mod(pl->leg, &m, NULL, 0);
+		leg_mod(m, pl->leg, &md, NULL, 0);
 	}
 }
 
 /* Phase 1: base changes, new keys, the switch to the new Local key. Reversible. */
 static int
-apply_phase1(struct leg_plan *pl, char *err, size_t el)
+apply_phase1(struct mxp_mrfp *m, struct mrfp_leg_plan *pl, char *err, size_t el)
 {
 	uint8_t steps = pl->in.nadd > pl->out.nadd ? pl->in.nadd : pl->out.nadd;
 	if (steps == 0 && (pl->has_base || pl->out.activate))
 		steps = 1;
 	for (uint8_t i = 0; i < steps; i++) {
-		struct mxp_leg_mod m;
-		memset(&m, 0, sizeof(m));
+		struct mxp_leg_mod md;
+		memset(&md, 0, sizeof(md));
 		if (i == 0 && pl->has_base)
-			m = pl->base;
+			md = pl->base;
 		if (i < pl->in.nadd) {
-			m.add_in_key = true;
-			m.in_key = pl->in.add[i];
+			md.add_in_key = true;
+			md.in_key = pl->in.add[i];
 		}
 		if (i < pl->out.nadd) {
-			m.add_out_key = true;
-			m.out_key = pl->out.add[i];
+			md.add_out_key = true;
+			md.out_key = pl->out.add[i];
 		}
 		if (i + 1 == steps && pl->out.activate) {
-			m.activate_out = true;
-			memcpy(m.activate_mki, pl->out.act_mki, MXP_SRTP_MAX_MKI_LEN);
-			m.activate_mki_len = pl->out.act_len;
+			md.activate_out = true;
+			memcpy(md.activate_mki, pl->out.act_mki, MXP_SRTP_MAX_MKI_LEN);
+			md.activate_mki_len = pl->out.act_len;
 		}
-		int r = leg_mod(pl->leg, &m, err, el);
-		explicit_bzero(&m, sizeof(m));
+		int r = leg_mod(m, pl->leg, &md, err, el);
+		explicit_bzero(&md, sizeof(md));
 		if (r) {
-			/* steps before this one are undone by rollback_leg() of what is recorded */
+			/* steps before this one are undone by rollback_leg(m, ) of what is recorded */
 			pl->in.nadd = i < pl->in.nadd ? i : pl->in.nadd;
 			pl->out.nadd = i < pl->out.nadd ? i : pl->out.nadd;
 			pl->out.activate = false;
@@ -1027,31 +991,31 @@ apply_phase1(struct leg_plan *pl, char *err, size_t el)
 
 /* Phase 2: keys the descriptors no longer list leave (in and out share one MKI per call). */
 static int
-apply_phase2(struct leg_plan *pl, char *err, size_t el)
+apply_phase2(struct mxp_mrfp *m, struct mrfp_leg_plan *pl, char *err, size_t el)
 {
 	bool done_out[MXP_SRTP_MAX_KEYS] = { false };
 	for (uint8_t i = 0; i < pl->in.nrem; i++) {
-		struct mxp_leg_mod m = { .remove_in = true };
-		memcpy(m.remove_mki, pl->in.rem_mki[i], MXP_SRTP_MAX_MKI_LEN);
-		m.remove_mki_len = pl->in.rem_len[i];
+		struct mxp_leg_mod md = { .remove_in = true };
+		memcpy(md.remove_mki, pl->in.rem_mki[i], MXP_SRTP_MAX_MKI_LEN);
+		md.remove_mki_len = pl->in.rem_len[i];
 		for (uint8_t o = 0; o < pl->out.nrem; o++)
 			if (!done_out[o] && same_mki(pl->out.rem_mki[o], pl->out.rem_len[o],
-						     m.remove_mki, m.remove_mki_len)) {
-				m.remove_out = true;
+						     md.remove_mki, md.remove_mki_len)) {
+				md.remove_out = true;
 				done_out[o] = true;
 				break;
 			}
-		int r = leg_mod(pl->leg, &m, err, el);
+		int r = leg_mod(m, pl->leg, &md, err, el);
 		if (r)
 			return r;
 	}
 	for (uint8_t o = 0; o < pl->out.nrem; o++) {
 		if (done_out[o])
 			continue;
-		struct mxp_leg_mod m = { .remove_out = true };
-		memcpy(m.remove_mki, pl->out.rem_mki[o], MXP_SRTP_MAX_MKI_LEN);
-		m.remove_mki_len = pl->out.rem_len[o];
-		int r = leg_mod(pl->leg, &m, err, el);
+		struct mxp_leg_mod md = { .remove_out = true };
+		memcpy(md.remove_mki, pl->out.rem_mki[o], MXP_SRTP_MAX_MKI_LEN);
+		md.remove_mki_len = pl->out.rem_len[o];
+		int r = leg_mod(m, pl->leg, &md, err, el);
 		if (r)
 			return r;
 	}
@@ -1059,60 +1023,60 @@ apply_phase2(struct leg_plan *pl, char *err, size_t el)
 }
 
 static void
-do_modify(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
+do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
 	  uint32_t ctx, struct mxp_mp_cmd *rc)
 {
-	static uint32_t legs[4096];
-	static struct leg_plan plans[4096];
+	uint32_t *legs = m->wild;
+	struct mrfp_leg_plan *plans = m->plans;
 	struct mxp_mp_pkg pkg;
 	struct mxp_mp_error e;
 	char t[MXP_MP_TEXT_MAX] = "";
 	uint8_t evmask;
 
-	int n = cmd_legs(c, ctx, legs, RTE_DIM(legs), rc);
+	int n = cmd_legs(m, c, ctx, legs, MRFP_WILD_MAX, rc);
 	if (n < 0)
 		return;
 	if (mxp_mp_pkg_get(msg, c, base, &pkg, &e) != 0)
-		return mp_cmd_error(rc, e.code, "%s", e.text);
-	if (events_check(msg, c, &evmask, rc) != 0)
+		return mrfp_cmd_error(m, rc, e.code, "%s", e.text);
+	if (events_check(m, msg, c, &evmask, rc) != 0)
 		return;
 	struct mxp_conf_info ci;
-	if (mxp_conf_get(mxp.conf, ctx, &ci) != 0)
-		return mp_cmd_error(rc, MXP_MP_E_UNKNOWN_CTX, "context %u ended", ctx);
+	if (mxp_conf_get(m->conf, ctx, &ci) != 0)
+		return mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_CTX, "context %u ended", ctx);
 	if ((pkg.present & MXP_MP_PKG_MODE) && conf_mode(pkg.mode) != ci.mode)
-		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
 				    "context %u is a %s conference: the mode of a running "
 				    "conference does not change", ctx, mxp_conf_mode_name(ci.mode));
 	if ((pkg.present & MXP_MP_PKG_TOPN) && ci.mode != MXP_CONF_SWITCH)
-		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE, "mxp/topn applies to switch conferences");
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "mxp/topn applies to switch conferences");
 	if (pkg.present & MXP_MP_PKG_KEYGROUP)
-		return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 				    "mxp/keygroup is given on Add (the Local key decides the group)");
 	uint32_t floor_leg = 0;
 	bool set_floor = (pkg.present & MXP_MP_PKG_FLOOR) != 0;
 	if (set_floor && !mxp_mp_str_eq(pkg.floor, "open")) {
 		struct mxp_leg_info fl;
-		if (!term_leg(pkg.floor, &floor_leg) || mxp_conf_leg_get(mxp.conf, floor_leg, &fl) ||
+		if (!term_leg(pkg.floor, &floor_leg) || mxp_conf_leg_get(m->conf, floor_leg, &fl) ||
 		    fl.conf_id != ctx)
-			return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 					    "mxp/floor: %.*s is not a termination of context %u",
 					    (int)pkg.floor.len, pkg.floor.p, ctx);
 	}
 	const struct mxp_mp_stream *st = stream1(c);
 	if (c->nstreams > 1)
-		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "one audio stream per termination");
+		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "one audio stream per termination");
 	struct mxp_sdp ls, rs;
 	const struct mxp_sdp *lsp = NULL, *rsp = NULL;
 	if (st && st->has_local) {
 		if (mxp_sdp_parse(st->local.p, st->local.len, &ls, &e) != 0)
-			return mp_cmd_error(rc, e.code, "Local: %s", e.text);
+			return mrfp_cmd_error(m, rc, e.code, "Local: %s", e.text);
 		lsp = &ls;
 	}
 	if (st && st->has_remote) {
 		if (mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
-			return mp_cmd_error(rc, e.code, "Remote: %s", e.text);
+			return mrfp_cmd_error(m, rc, e.code, "Remote: %s", e.text);
 		if (c->term_kind == MXP_MP_TERM_ALL)
-			return mp_cmd_error(rc, MXP_MP_E_BAD_VALUE,
+			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 					    "Remote describes one participant: not with Modify = *");
 		rsp = &rs;
 	}
@@ -1122,7 +1086,7 @@ do_modify(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *
 		code = sdp_keys(rsp, &rk, false, t, sizeof(t));
 	/* Check every leg before changing any. */
 	for (int i = 0; i < n && code == 0; i++) {
-		code = plan_leg(legs[i], &pkg, st, lsp, rsp, &lk, &rk, ci.mode, &plans[i], t, sizeof(t));
+		code = plan_leg(m, legs[i], &pkg, st, lsp, rsp, &lk, &rk, ci.mode, &plans[i], t, sizeof(t));
 		if (code && n > 1) {
 			char t2[MXP_MP_TEXT_MAX];
 			snprintf(t2, sizeof(t2), "leg/%u: %s", legs[i], t);
@@ -1134,52 +1098,52 @@ do_modify(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *
 	if (code) {
 		for (int i = 0; i < n; i++)
 			explicit_bzero(&plans[i], sizeof(plans[i]));
-		return mp_cmd_error(rc, code, "%s", t);
+		return mrfp_cmd_error(m, rc, code, "%s", t);
 	}
 	/* Phase 1 on every leg (undone on all of them if one fails), then phase 2. */
 	char err[200] = "";
 	int r = 0, failed = -1;
 	for (int i = 0; i < n && r == 0; i++) {
-		mp_pending_check();
-		r = apply_phase1(&plans[i], err, sizeof(err));
+		mrfp_pending_check(m);
+		r = apply_phase1(m, &plans[i], err, sizeof(err));
 		if (r)
 			failed = i;
 	}
 	if (r) {
 		for (int i = failed; i >= 0; i--)
-			rollback_leg(&plans[i]);
+			rollback_leg(m, &plans[i]);
 		for (int i = 0; i < n; i++)
 			explicit_bzero(&plans[i], sizeof(plans[i]));
-		return mp_cmd_error(rc, conf_code(r), "leg/%u: %s (nothing changed)", legs[failed], err);
+		return mrfp_cmd_error(m, rc, conf_code(r), "leg/%u: %s (nothing changed)", legs[failed], err);
 	}
 	for (int i = 0; i < n && r == 0; i++) {
-		r = apply_phase2(&plans[i], err, sizeof(err));
+		r = apply_phase2(m, &plans[i], err, sizeof(err));
 		if (r)
 			failed = i;
 	}
 	for (int i = 0; i < n; i++)
 		explicit_bzero(&plans[i], sizeof(plans[i]));
 	if (r)
-		return mp_cmd_error(rc, conf_code(r),
+		return mrfp_cmd_error(m, rc, conf_code(r),
 				    "leg/%u: %s: new keys are in place, old ones not all removed", legs[failed],
 				    err);
 	if (pkg.present & MXP_MP_PKG_TOPN) {
-		r = mxp_conf_set_topn(mxp.conf, ctx, pkg.topn, err, sizeof(err));
+		r = mxp_conf_set_topn(m->conf, ctx, pkg.topn, err, sizeof(err));
 		if (r)
-			return mp_cmd_error(rc, conf_code(r), "mxp/topn: %s", err);
+			return mrfp_cmd_error(m, rc, conf_code(r), "mxp/topn: %s", err);
 	}
 	if (set_floor) {
-		r = mxp_conf_set_floor(mxp.conf, ctx, floor_leg, err, sizeof(err));
+		r = mxp_conf_set_floor(m->conf, ctx, floor_leg, err, sizeof(err));
 		if (r)
-			return mp_cmd_error(rc, conf_code(r), "mxp/floor: %s", err);
+			return mrfp_cmd_error(m, rc, conf_code(r), "mxp/floor: %s", err);
 	}
 	for (int i = 0; i < n; i++) {
-		struct mp_leg *l = mp_leg_find(legs[i]);
+		struct mxp_mrfp_leg *l = mrfp_leg_get(m, legs[i]);
 		if (l == NULL)
-			l = mp_leg_new(legs[i], ctx);
+			l = mrfp_leg_new(m, legs[i], ctx);
 		if (l == NULL)
 			continue;
-		events_record(l, c, evmask, &pkg);
+		events_record(m, l, c, evmask, &pkg);
 		media_record(l, rsp && rsp->npts ? rsp : lsp);
 	}
 }
@@ -1187,10 +1151,10 @@ do_modify(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *
 /* ---- Subtract -------------------------------------------------------------------------- */
 
 static void
-do_subtract(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
+do_subtract(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
-	static uint32_t legs[4096];
-	int n = cmd_legs(c, ctx, legs, RTE_DIM(legs), rc);
+	uint32_t *legs = m->wild;
+	int n = cmd_legs(m, c, ctx, legs, MRFP_WILD_MAX, rc);
 	if (n < 0)
 		return;
 	/* Statistics unless the Audit descriptor asks for nothing (H.248.1 7.2.3). */
@@ -1199,61 +1163,61 @@ do_subtract(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 		struct mxp_leg_info last;
 		char err[200] = "";
 		if (i > 0) {
-			mp_pending_check();
-			rc = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_SUBTRACT, NULL);
+			mrfp_pending_check(m);
+			rc = mxp_mp_msg_add_cmd(m->rep, MXP_MP_CMD_SUBTRACT, NULL);
 			if (rc == NULL)
 				break;
 		}
-		reply_term(rc, legs[i]);
-		int r = mxp_conf_leg_remove(mxp.conf, legs[i], &last, err, sizeof(err));
+		reply_term(m, rc, legs[i]);
+		int r = mxp_conf_leg_remove(m->conf, legs[i], &last, err, sizeof(err));
 		if (r) {
-			mp_cmd_error(rc, conf_code(r), "%s", err);
+			mrfp_cmd_error(m, rc, conf_code(r), "%s", err);
 			continue;
 		}
-		mp_leg_forget(legs[i]);
+		mxp_mrfp_leg_forget(m, legs[i]);
 		if (stats) {
 			rc->has_media = true;
 			rc->nstreams = 1;
 			rc->streams[0].id = 1;
-			add_stats(&rc->streams[0], &last);
+			add_stats(m, &rc->streams[0], &last);
 		}
 	}
 	/* H.248: a context without terminations ceases to exist. */
-	if (mxp_conf_legs(mxp.conf, ctx, NULL, 0) == 0)
-		mxp_conf_destroy(mxp.conf, ctx, NULL, 0);
+	if (mxp_conf_legs(m->conf, ctx, NULL, 0) == 0)
+		mxp_conf_destroy(m->conf, ctx, NULL, 0);
 }
 
 /* ---- AuditValue ------------------------------------------------------------------------ */
 
 static void
-do_audit(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
+do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
-	static uint32_t legs[64];
+	uint32_t *legs = m->wild; /* at most 64: their statistics fill a reply */
 	uint32_t want = c->has_audit ? c->audit : MXP_MP_AUDIT_MEDIA;
 	if (c->term_kind == MXP_MP_TERM_ROOT) {
 		rc->term_kind = MXP_MP_TERM_ROOT;
 		if (want & MXP_MP_AUDIT_STATS) {
-			uint32_t nc = mxp_conf_list(mxp.conf, NULL, 0);
-			mxp_mp_msg_add_prop(&mp.rep, &rc->stats, "mxp/contexts", '=',
-					    mp_arena_printf("%u", nc));
+			uint32_t nc = mxp_conf_list(m->conf, NULL, 0);
+			mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/contexts", '=',
+					    mrfp_arena_printf(m, "%u", nc));
 		}
 		return;
 	}
-	int n = cmd_legs(c, ctx, legs, RTE_DIM(legs), rc);
+	int n = cmd_legs(m, c, ctx, legs, 64, rc);
 	if (n < 0)
 		return;
 	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS))
-		return mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
 				    "audit of Media, Statistics and Events only (no Signals, "
 				    "DigitMap, EventBuffer, ObservedEvents, Packages)");
 	for (int i = 0; i < n; i++) {
 		struct mxp_leg_info li;
-		if (i > 0 && (rc = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_AUDIT_VALUE, NULL)) == NULL)
+		if (i > 0 && (rc = mxp_mp_msg_add_cmd(m->rep, MXP_MP_CMD_AUDIT_VALUE, NULL)) == NULL)
 			break;
-		reply_term(rc, legs[i]);
-		if (mxp_conf_leg_get(mxp.conf, legs[i], &li) != 0)
+		reply_term(m, rc, legs[i]);
+		if (mxp_conf_leg_get(m->conf, legs[i], &li) != 0)
 			continue;
-		const struct mp_leg *l = mp_leg_find(legs[i]);
+		const struct mxp_mrfp_leg *l = mxp_mrfp_leg_find(m, legs[i]);
 		if (want & (MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS)) {
 			rc->has_media = true;
 			rc->nstreams = 1;
@@ -1263,27 +1227,27 @@ do_audit(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 		if (want & MXP_MP_AUDIT_MEDIA) {
 			st->mode = mode_to_mp(li.mode);
 			st->has_local = st->has_remote = true;
-			st->local = mxp_mp_str_c(leg_sdp(&li, l, true));
-			st->remote = mxp_mp_str_c(leg_sdp(&li, l, false));
+			st->local = mxp_mp_str_c(leg_sdp(m, &li, l, true));
+			st->remote = mxp_mp_str_c(leg_sdp(m, &li, l, false));
 			/* the leg's package properties, as a MRFC would set them */
-			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/strict", '=',
+			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/strict", '=',
 					    li.strict ? "on" : "off");
-			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/asymmetric", '=',
+			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/asymmetric", '=',
 					    li.asymmetric ? "on" : "off");
-			mxp_mp_msg_add_prop(&mp.rep, &st->lc_props, "mxp/mute", '=',
+			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/mute", '=',
 					    li.muted ? "on" : "off");
 		}
 		if (want & MXP_MP_AUDIT_STATS)
-			add_stats(st, &li);
+			add_stats(m, st, &li);
 		if ((want & MXP_MP_AUDIT_EVENTS) && l && l->ev) {
 			rc->has_events = true;
 			rc->events_rid = l->rid;
-			if (l->ev & MP_EV_AUTHFAIL)
-				mxp_mp_msg_add_prop(&mp.rep, &rc->events, MXP_MP_EV_AUTHFAIL, 0, "");
-			if (l->ev & MP_EV_KEYLIMIT)
-				mxp_mp_msg_add_prop(&mp.rep, &rc->events, MXP_MP_EV_KEYLIMIT, 0, "");
-			if (l->ev & MP_EV_SSRC)
-				mxp_mp_msg_add_prop(&mp.rep, &rc->events, MXP_MP_EV_SSRC, 0, "");
+			if (l->ev & MXP_MRFP_EV_AUTHFAIL)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_AUTHFAIL, 0, "");
+			if (l->ev & MXP_MRFP_EV_KEYLIMIT)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_KEYLIMIT, 0, "");
+			if (l->ev & MXP_MRFP_EV_SSRC)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_SSRC, 0, "");
 		}
 	}
 }
@@ -1292,17 +1256,17 @@ do_audit(const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 
 /* Context = * with a named termination: the termination's context. */
 static uint32_t
-ctx_of(const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc)
+ctx_of(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc)
 {
 	uint32_t leg;
 	struct mxp_leg_info li;
 	if (c->term_kind != MXP_MP_TERM_NAME) {
-		mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+		mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
 			     "Context = * needs a named termination (not *, $ or ROOT)");
 		return 0;
 	}
-	if (!term_leg(c->term, &leg) || mxp_conf_leg_get(mxp.conf, leg, &li) != 0) {
-		mp_cmd_error(rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
+	if (!term_leg(c->term, &leg) || mxp_conf_leg_get(m->conf, leg, &li) != 0) {
+		mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
 			     (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
 		return 0;
 	}
@@ -1310,32 +1274,44 @@ ctx_of(const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc)
 }
 
 static void
-action_error(struct mxp_mp_action *ra, unsigned int code, const char *text)
+action_error(struct mxp_mrfp *m, struct mxp_mp_action *ra, unsigned int code, const char *text)
 {
 	ra->has_error = true;
 	ra->err_code = (uint16_t)code;
 	ra->err_text = mxp_mp_str_c(text);
-	mp_count_error(code);
+	mxp_mrfp_count_error(m, code);
+}
+
+size_t
+mrfp_plan_size(void)
+{
+	return sizeof(struct mrfp_leg_plan);
 }
 
 void
-mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr,
-		     const char *base)
+mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
+	       const struct mxp_mp_trans *tr, const char *base, struct mxp_mp_msg *reply,
+	       const struct mxp_mrfp_peer *peer)
 {
-	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tr->id);
+	mxp_mrfp_reply_wipe(m);
+	m->rep = reply;
+	m->peer = peer ? *peer : (struct mxp_mrfp_peer){ 0 };
+	m->start_ms = m->ops.now_ms(m->ops.arg);
+	m->pending_sent = false;
+	mxp_mp_msg_add_trans(m->rep, MXP_MP_TRANS_REPLY, tr->id);
 	bool stop = false;
 	for (uint16_t a = 0; a < tr->nactions && !stop; a++) {
 		const struct mxp_mp_action *act = &msg->actions[tr->first_action + a];
 		struct action_state as = { 0 };
-		struct mxp_mp_action *ra = mxp_mp_msg_add_action(&mp.rep, act->ctx);
+		struct mxp_mp_action *ra = mxp_mp_msg_add_action(m->rep, act->ctx);
 		if (ra == NULL)
 			break;
 		bool wild = act->ctx == MXP_MP_CTX_ALL;
 		if (!wild && act->ctx != MXP_MP_CTX_CHOOSE && act->ctx != MXP_MP_CTX_NULL) {
 			struct mxp_conf_info ci;
-			if (mxp_conf_get(mxp.conf, act->ctx, &ci) != 0) {
-				action_error(ra, MXP_MP_E_UNKNOWN_CTX,
-					     mp_arena_printf("context %u unknown", act->ctx));
+			if (mxp_conf_get(m->conf, act->ctx, &ci) != 0) {
+				action_error(m, ra, MXP_MP_E_UNKNOWN_CTX,
+					     mrfp_arena_printf(m, "context %u unknown", act->ctx));
 				break; /* the transaction ends here */
 			}
 			as.ctx = act->ctx;
@@ -1343,8 +1319,8 @@ mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr
 		for (uint16_t k = 0; k < act->ncmds; k++) {
 			const struct mxp_mp_cmd *c = &msg->cmds[act->first_cmd + k];
 			if (k > 0)
-				mp_pending_check();
-			struct mxp_mp_cmd *rc = mxp_mp_msg_add_cmd(&mp.rep, c->type,
+				mrfp_pending_check(m);
+			struct mxp_mp_cmd *rc = mxp_mp_msg_add_cmd(m->rep, c->type,
 								   c->term_kind == MXP_MP_TERM_ALL ? "*"
 								   : c->term_kind == MXP_MP_TERM_ROOT ? "ROOT"
 													: NULL);
@@ -1358,9 +1334,9 @@ mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr
 			}
 			uint32_t ctx = as.ctx;
 			if (wild && c->type != MXP_MP_CMD_ADD) {
-				ctx = ctx_of(c, rc);
+				ctx = ctx_of(m, c, rc);
 				if (ctx && as.ctx && ctx != as.ctx)
-					mp_cmd_error(rc, MXP_MP_E_TERM_NOT_IN_CTX,
+					mrfp_cmd_error(m, rc, MXP_MP_E_TERM_NOT_IN_CTX,
 						     "%.*s is in context %u, the action's other commands in %u",
 						     (int)c->term.len, c->term.p, ctx, as.ctx);
 				else if (ctx)
@@ -1370,36 +1346,36 @@ mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr
 					(c->type == MXP_MP_CMD_AUDIT_VALUE &&
 					 c->term_kind != MXP_MP_TERM_ROOT);
 			if (rc->has_error) {
-				/* set by ctx_of() */
+				/* set by ctx_of(m, ) */
 			} else if (need_ctx && ctx == 0) {
-				mp_cmd_error(rc, act->ctx == MXP_MP_CTX_NULL ? MXP_MP_E_UNKNOWN_ACTION :
+				mrfp_cmd_error(m, rc, act->ctx == MXP_MP_CTX_NULL ? MXP_MP_E_UNKNOWN_ACTION :
 						 MXP_MP_E_UNKNOWN_CTX,
 					     "%s needs a context (the null context holds no terminations)",
 					     mxp_mp_cmd_name(c->type));
 			} else if (c->has_signals && c->signals.len > 0) {
-				mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "the MRFP plays no signals");
+				mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "the MRFP plays no signals");
 			} else {
 				switch (c->type) {
 				case MXP_MP_CMD_ADD:
 					if (act->ctx == MXP_MP_CTX_NULL || wild)
-						mp_cmd_error(rc, MXP_MP_E_UNKNOWN_ACTION,
+						mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_ACTION,
 							     "Add goes to context $ or an existing one");
 					else
-						do_add(msg, c, base, &as, rc);
+						do_add(m, msg, c, base, &as, rc);
 					break;
 				case MXP_MP_CMD_MODIFY:
-					do_modify(msg, c, base, ctx, rc);
+					do_modify(m, msg, c, base, ctx, rc);
 					break;
 				case MXP_MP_CMD_SUBTRACT:
-					do_subtract(c, ctx, rc);
+					do_subtract(m, c, ctx, rc);
 					break;
 				case MXP_MP_CMD_AUDIT_VALUE:
-					do_audit(c, ctx, rc);
+					do_audit(m, c, ctx, rc);
 					break;
 				case MXP_MP_CMD_SERVICE_CHANGE:
 					/* an MRFC announcing itself (handover): acknowledged */
 					if (c->term_kind != MXP_MP_TERM_ROOT) {
-						mp_cmd_error(rc, MXP_MP_E_NOT_IMPL,
+						mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
 							     "ServiceChange of ROOT only");
 						break;
 					}
@@ -1407,7 +1383,7 @@ mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr
 					rc->sc_version = 3;
 					break;
 				default:
-					mp_cmd_error(rc, MXP_MP_E_NOT_IMPL, "%s is not supported by the MRFP",
+					mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "%s is not supported by the MRFP",
 						     mxp_mp_cmd_name(c->type));
 				}
 			}
@@ -1417,8 +1393,8 @@ mp_apply_transaction(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr
 			}
 		}
 		/* A context created by this action that ended up empty goes away again. */
-		if (as.created && mxp_conf_legs(mxp.conf, as.ctx, NULL, 0) == 0) {
-			mxp_conf_destroy(mxp.conf, as.ctx, NULL, 0);
+		if (as.created && mxp_conf_legs(m->conf, as.ctx, NULL, 0) == 0) {
+			mxp_conf_destroy(m->conf, as.ctx, NULL, 0);
 			as.ctx = 0;
 		}
 		if (as.ctx)

@@ -22,10 +22,10 @@
 
 #include <rte_hash.h>
 
-#include "mp_priv.h"
+#include "mrfp_priv.h"
 
-static struct mp_keynote *
-note_of(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
+static struct mxp_mrfp_keynote *
+note_of(struct mxp_mrfp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 {
 	for (uint8_t i = 0; i < l->nnotes; i++)
 		if (l->notes[i].dir == dir && l->notes[i].mki_len == u->mki_len &&
@@ -33,7 +33,7 @@ note_of(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 			return &l->notes[i];
 	if (l->nnotes == RTE_DIM(l->notes))
 		return NULL;
-	struct mp_keynote *n = &l->notes[l->nnotes++];
+	struct mxp_mrfp_keynote *n = &l->notes[l->nnotes++];
 	memset(n, 0, sizeof(*n));
 	n->dir = dir;
 	n->mki_len = u->mki_len;
@@ -42,7 +42,7 @@ note_of(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 }
 
 static void
-key_check(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
+key_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 {
 	/* The limit that is nearest: SRTP packets, or SRTCP packets. */
 	uint64_t used = u->srtp_used, limit = u->srtp_limit;
@@ -54,8 +54,8 @@ key_check(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 	if (limit == 0 || used == 0)
 		return;
 	uint8_t state = used >= limit ? 2 :
-			used * 100.0 >= (double)limit * mxp.cfg.mp.keylimit_percent ? 1 : 0;
-	struct mp_keynote *n = state ? note_of(l, dir, u) : NULL;
+			used * 100.0 >= (double)limit * m->cfg.keylimit_percent ? 1 : 0;
+	struct mxp_mrfp_keynote *n = state ? note_of(l, dir, u) : NULL;
 	if (n == NULL || n->state >= state)
 		return;
 	n->state = state;
@@ -66,7 +66,7 @@ key_check(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 	snprintf(prm, sizeof(prm), "dir=%s,mki=%" PRIu64 ",used=%" PRIu64 ",limit=%" PRIu64
 		 ",state=%s", dir ? "out" : "in", mki, used, limit,
 		 state == 2 ? "exhausted" : "soft");
-	mp_notify(l, MXP_MP_EV_KEYLIMIT, prm);
+	mrfp_notify(m, l, MXP_MP_EV_KEYLIMIT, prm);
 }
 
 /*
@@ -74,7 +74,7 @@ key_check(struct mp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
  * up to MXP_LEG_DTMF_LOG per poll (more in one poll interval are counted, not named).
  */
 static void
-dtmf_check(struct mp_leg *l, const struct mxp_leg_stats *st)
+dtmf_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_leg_stats *st)
 {
 	uint64_t lg = st->dtmf_log;
 	uint16_t n = (uint16_t)(mxp_leg_dtmf_count(lg) - l->dtmf_seen);
@@ -83,7 +83,7 @@ dtmf_check(struct mp_leg *l, const struct mxp_leg_stats *st)
 	char prm[64];
 	if (n > MXP_LEG_DTMF_LOG) {
 		snprintf(prm, sizeof(prm), "missed=%u", n - MXP_LEG_DTMF_LOG);
-		mp_notify(l, MXP_MP_EV_DTMF, prm);
+		mrfp_notify(m, l, MXP_MP_EV_DTMF, prm);
 		n = MXP_LEG_DTMF_LOG;
 	}
 	for (unsigned int k = n; k-- > 0;) {
@@ -93,71 +93,69 @@ dtmf_check(struct mp_leg *l, const struct mxp_leg_stats *st)
 			snprintf(prm, sizeof(prm), "digit=\"%c\"", c); /* # is no SafeChar */
 		else
 			snprintf(prm, sizeof(prm), "event=%u", ev);
-		mp_notify(l, MXP_MP_EV_DTMF, prm);
+		mrfp_notify(m, l, MXP_MP_EV_DTMF, prm);
 	}
 	l->dtmf_seen = mxp_leg_dtmf_count(lg);
 }
 
 /* Returns false when the leg is gone (removed by the CLI or with its conference). */
 static bool
-poll_leg(struct mp_leg *l)
+poll_leg(struct mxp_mrfp *m, struct mxp_mrfp_leg *l)
 {
 	struct mxp_leg_info li;
-	if (mxp_conf_leg_get(mxp.conf, l->leg, &li) != 0)
+	if (mxp_conf_leg_get(m->conf, l->leg, &li) != 0)
 		return false;
 	char prm[96];
-	if ((l->ev & MP_EV_AUTHFAIL) && l->afthresh &&
+	if ((l->ev & MXP_MRFP_EV_AUTHFAIL) && l->afthresh &&
 	    li.st.auth_failures >= l->af_notified + l->afthresh) {
 		l->af_notified = li.st.auth_failures;
 		snprintf(prm, sizeof(prm), "count=%" PRIu64, li.st.auth_failures);
-		mp_notify(l, MXP_MP_EV_AUTHFAIL, prm);
+		mrfp_notify(m, l, MXP_MP_EV_AUTHFAIL, prm);
 	}
-	if (l->ev & MP_EV_DTMF)
-		dtmf_check(l, &li.st);
-	if (!(l->ev & (MP_EV_SSRC | MP_EV_KEYLIMIT)) || li.plain)
+	if (l->ev & MXP_MRFP_EV_DTMF)
+		dtmf_check(m, l, &li.st);
+	if (!(l->ev & (MXP_MRFP_EV_SSRC | MXP_MRFP_EV_KEYLIMIT)) || li.plain)
 		return true;
 	struct mxp_leg_events ev;
-	if (mxp_conf_leg_events(mxp.conf, l->leg, &ev) != 0)
+	if (mxp_conf_leg_events(m->conf, l->leg, &ev) != 0)
 		return true;
-	if (l->ev & MP_EV_SSRC) {
+	if (l->ev & MXP_MRFP_EV_SSRC) {
 		if (li.st.ssrc_known && !l->ssrc_notified) {
 			l->ssrc_notified = true;
 			snprintf(prm, sizeof(prm), "new=%" PRIu32, li.st.ssrc);
-			mp_notify(l, MXP_MP_EV_SSRC, prm);
+			mrfp_notify(m, l, MXP_MP_EV_SSRC, prm);
 		}
 		if (ev.ssrc_mismatch > l->mismatch_notified) {
 			l->mismatch_notified = ev.ssrc_mismatch;
 			snprintf(prm, sizeof(prm), "old=%" PRIu32 ",new=%" PRIu32 ",dropped=%" PRIu64,
 				 li.st.ssrc, ev.ssrc_other, ev.ssrc_mismatch);
-			mp_notify(l, MXP_MP_EV_SSRC, prm);
+			mrfp_notify(m, l, MXP_MP_EV_SSRC, prm);
 		}
 	}
-	if (l->ev & MP_EV_KEYLIMIT) {
+	if (l->ev & MXP_MRFP_EV_KEYLIMIT) {
 		for (uint8_t i = 0; i < ev.n_in; i++)
-			key_check(l, 0, &ev.in[i]);
+			key_check(m, l, 0, &ev.in[i]);
 		for (uint8_t i = 0; i < ev.n_out; i++)
-			key_check(l, 1, &ev.out[i]);
+			key_check(m, l, 1, &ev.out[i]);
 	}
 	return true;
 }
 
 void
-mp_events_poll(uint64_t now_ms)
+mxp_mrfp_events_poll(struct mxp_mrfp *m, uint64_t now_ms)
 {
 	const void *key;
 	void *data;
 	uint32_t it = 0, gone[64], ngone = 0;
 	(void)now_ms;
-	if (mp.legs == NULL)
-		return;
-	while (rte_hash_iterate(mp.legs, &key, &data, &it) >= 0) {
-		struct mp_leg *l = data;
-		bool alive = l->ev ? poll_leg(l) : mxp_conf_leg_get(mxp.conf, l->leg,
-								      &(struct mxp_leg_info){ 0 }) == 0;
+	while (rte_hash_iterate(m->legs, &key, &data, &it) >= 0) {
+		struct mxp_mrfp_leg *l = data;
+		bool alive = l->ev ? poll_leg(m, l) : mxp_conf_leg_get(m->conf, l->leg,
+								       &(struct mxp_leg_info){ 0 }) == 0;
 		if (!alive && ngone < RTE_DIM(gone))
 			gone[ngone++] = l->leg;
 	}
-	/* Legs removed behind the plane's back: forget them (not while iterating). */
+	/* Legs removed behind the MRFP's back: forget them (not while iterating). */
 	for (uint32_t i = 0; i < ngone; i++)
-		mp_leg_forget(gone[i]);
+		mxp_mrfp_leg_forget(m, gone[i]);
 }

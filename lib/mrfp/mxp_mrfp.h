@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The MRFP: H.248 (Mp) transactions applied to the conferences.
+ *
+ * Takes the transactions lib/mp parsed and maps each command onto lib/conf's control API
+ * (Add, Modify, Move, Subtract, AuditValue, AuditCapability, ServiceChange of ROOT), builds
+ * the reply into a lib/mp message, keeps what the MRFP remembers per leg (requested events,
+ * the media description for audits, who added it) and reports the requested events as
+ * Notify. doc/mp.md describes the behaviour on the wire.
+ *
+ * Everything the daemon owns comes in through an explicit context: the conference system,
+ * a configuration, and callbacks (addresses of the daemon's ports, the route to an
+ * address, a clock, "send TransactionPending now", "send this Notify"). A test gives it a
+ * conference system with inline workers and fake callbacks.
+ *
+ * Control core only; not thread-safe; one transaction at a time.
+ */
+#ifndef MXP_MRFP_H
+#define MXP_MRFP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxp_conf.h"
+#include "mxp_mp.h"
+#include "mxp_mp_sdp.h"
+#include "mxp_pkt.h"
+
+/** Error codes counted one by one (H.248.8 codes are below this). */
+#define MXP_MRFP_ERR_CODES 600
+
+/** Events of the mxp package an MRFC can request (mxp_mrfp_leg.ev bits). */
+#define MXP_MRFP_EV_AUTHFAIL 0x1
+#define MXP_MRFP_EV_KEYLIMIT 0x2
+#define MXP_MRFP_EV_SSRC 0x4
+#define MXP_MRFP_EV_DTMF 0x8
+
+/** What the daemon's configuration ([mp] section) decides for the MRFP. */
+struct mxp_mrfp_config {
+	uint16_t nb_ports;           /**< daemon ports, 0..nb_ports-1 (ops.port_addr) */
+	bool allow_plaintext;        /**< lab flag: mxp/plainrtp=on is accepted */
+	bool generate_keys;          /**< make the Local key when an Add gives none */
+	uint32_t afthresh;           /**< mxp/authfail threshold of a leg that sets none */
+	uint32_t keylimit_percent;   /**< mxp/keylimit state=soft at this share of the limit */
+	uint32_t pending_ms;         /**< TransactionPending once a transaction takes this */
+	uint32_t legs_max;           /**< leg records kept; 0 = 262144 */
+};
+
+/** An H.248 peer: address and UDP port. */
+struct mxp_mrfp_peer {
+	struct mxp_ip addr;          /**< af 0: none */
+	uint16_t port;
+};
+
+/** One event to report (mxp_mrfp_ops.notify). */
+struct mxp_mrfp_notify {
+	uint32_t ctx;                /**< the leg's context */
+	uint32_t leg;
+	uint32_t rid;                /**< RequestID of the Events descriptor */
+	char term[16];               /**< "leg/N" */
+	const char *event;           /**< "mxp/authfail", ... (MXP_MP_EV_*) */
+	const char *params;          /**< "count=3" (may be "") */
+	struct mxp_mrfp_peer peer;   /**< who added the leg (af 0: nobody, a CLI leg) */
+};
+
+/** What the daemon does for the MRFP. Every callback gets @c arg. */
+struct mxp_mrfp_ops {
+	/** The local address of a family on daemon port @p port_idx, or NULL. */
+	const struct mxp_ip *(*port_addr)(void *arg, uint16_t port_idx, uint8_t af);
+	/** The port that reaches @p dst (its subnet, else its gateway), or a negative value. */
+	int (*route)(void *arg, const struct mxp_ip *dst);
+	/** Milliseconds of a monotonic clock. */
+	uint64_t (*now_ms)(void *arg);
+	/**
+	 * The transaction being applied has taken pending_ms: send TransactionPending now.
+	 * Called at most once per transaction, between two commands (or legs of a wildcard).
+	 * May be NULL.
+	 */
+	void (*send_pending)(void *arg);
+	/**
+	 * Send a Notify (mxp_mrfp_notify_build() makes the message). Returns 0 when it went
+	 * out (counted in notifies), negative when there was nobody to tell or no way to.
+	 */
+	int (*notify)(void *arg, const struct mxp_mrfp_notify *n);
+	void *arg;
+};
+
+/** Key usage state already notified, per direction and MKI. */
+struct mxp_mrfp_keynote {
+	uint8_t dir;                 /**< 0 in, 1 out */
+	uint8_t mki_len;
+	uint8_t mki[8];
+	uint8_t state;               /**< 1 soft, 2 exhausted */
+};
+
+/** What the MRFP keeps per leg created or changed through Mp. */
+struct mxp_mrfp_leg {
+	uint32_t leg, ctx;
+	struct mxp_mrfp_peer peer;   /**< who added it: Notify goes there without [mp] mrfc */
+	/* requested events */
+	uint8_t ev;                  /**< MXP_MRFP_EV_* */
+	uint32_t rid;
+	uint32_t afthresh;
+	uint64_t af_notified;        /**< authentication failures already reported */
+	bool ssrc_notified;
+	uint64_t mismatch_notified;
+	uint16_t dtmf_seen;          /**< the leg's 16-bit event count when last reported */
+	uint8_t nnotes;
+	struct mxp_mrfp_keynote notes[8];
+	/* the media description, for replies and audits */
+	uint8_t npts;
+	uint8_t pts[MXP_SDP_PT_MAX];
+	uint16_t ptime;
+	uint8_t nrtpmap;
+	struct {
+		uint8_t pt, channels;
+		uint32_t clock;
+		char enc[24];
+	} rtpmap[4];
+};
+
+/** Counters of the MRFP. */
+struct mxp_mrfp_counters {
+	uint64_t errors;             /**< commands or transactions answered with an error */
+	uint64_t keys_generated;     /**< Local keys the MRFP generated */
+	uint64_t notifies;           /**< Notify sent */
+	uint64_t legs;               /**< leg records now */
+	uint64_t err_by_code[MXP_MRFP_ERR_CODES]; /**< errors by H.248.8 code */
+};
+
+struct mxp_mrfp;
+
+/**
+ * Create an MRFP.
+ * @param cfg   configuration (copied)
+ * @param conf  the conference system commands are applied to (not owned)
+ * @param ops   the daemon's callbacks (copied); port_addr, route and now_ms are required
+ * @param err, errlen  filled on failure
+ * @return the MRFP, or NULL (-EINVAL arguments, out of memory) with err filled.
+ */
+struct mxp_mrfp *mxp_mrfp_create(const struct mxp_mrfp_config *cfg, struct mxp_conf_sys *conf,
+				 const struct mxp_mrfp_ops *ops, char *err, size_t errlen);
+
+/** Free the MRFP and its leg records; wipes the reply arena. NULL is accepted. */
+void mxp_mrfp_destroy(struct mxp_mrfp *m);
+
+/**
+ * Apply one request transaction and append its reply transaction to @p reply (initialised
+ * by the caller with mxp_mp_msg_init()). Commands are applied in order; a command that fails
+ * changes nothing and ends the transaction unless it is optional (O-), H.248.1 8.2.2.
+ * Errors are in the reply (and counted), never returned.
+ *
+ * Strings of the reply live in the MRFP's arena (they may hold a generated key) until
+ * mxp_mrfp_reply_wipe() or the next mxp_mrfp_apply().
+ * @param msg, tr  the parsed message and its transaction (kind MXP_MP_TRANS_REQUEST)
+ * @param base     the request text (positions of errors found by mxp_mp_pkg_get())
+ * @param reply    the message the reply transaction is added to
+ * @param peer     who sent it (remembered by the legs it adds: Notify goes there)
+ */
+void mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
+		    const struct mxp_mp_trans *tr, const char *base, struct mxp_mp_msg *reply,
+		    const struct mxp_mrfp_peer *peer);
+
+/** Wipe the strings of the last reply (call once it is encoded). */
+void mxp_mrfp_reply_wipe(struct mxp_mrfp *m);
+
+/**
+ * Check the legs with requested events and report what happened through ops.notify (each
+ * condition once). Forgets the records of legs that no longer exist.
+ */
+void mxp_mrfp_events_poll(struct mxp_mrfp *m, uint64_t now_ms);
+
+/**
+ * Append a Notify request (transaction @p tid, the leg's context, the observed event) to a
+ * message initialised with mxp_mp_msg_init(). The message keeps views into @p n.
+ * @return 0, or -ENOSPC when the message is full.
+ */
+int mxp_mrfp_notify_build(struct mxp_mp_msg *msg, uint32_t tid, const struct mxp_mrfp_notify *n);
+
+/** The MRFP's record of a leg, or NULL. */
+const struct mxp_mrfp_leg *mxp_mrfp_leg_find(const struct mxp_mrfp *m, uint32_t leg);
+
+/** Drop the record of a leg (removed by other means, e.g. the CLI). Unknown: no-op. */
+void mxp_mrfp_leg_forget(struct mxp_mrfp *m, uint32_t leg);
+
+/** The counters (read-only; valid while the MRFP lives). */
+const struct mxp_mrfp_counters *mxp_mrfp_counters(const struct mxp_mrfp *m);
+
+/**
+ * Count an error answered by the caller (a message that did not parse, a full reply cache,
+ * a reply too big) with those of the commands: one table of errors by code.
+ */
+void mxp_mrfp_count_error(struct mxp_mrfp *m, unsigned int code);
+
+#endif
