@@ -1,0 +1,996 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/mrfp driven directly: H.248 text is parsed with lib/mp, applied to a conference
+ * system whose commands run inline (no worker thread), and the reply (encoded again with
+ * lib/mp) and lib/conf's state are checked. The daemon's callbacks are fakes: two ports
+ * with fixed addresses, a route table of one subnet, a clock the test moves, and Pending
+ * and Notify recorded instead of sent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "mxp_conf.h"
+#include "mxp_mp.h"
+#include "mxp_mrfp.h"
+#include "mxp_pkt.h"
+#include "mxp_srtp_sdes.h"
+#include "mxp_test.h"
+
+#define SUITE "AES_CM_128_HMAC_SHA1_80"
+#define PEER_IP "192.0.2.10"      /* the participants (port 0's subnet) */
+#define OTHER_IP "198.51.100.20"  /* a participant routed through port 1 */
+
+static struct rte_mempool *pool, *hdr_pool;
+static struct mxp_conf_worker *g_w;
+static uint64_t drops[MXP_DROP_MAX];
+static const struct rte_ether_addr our_mac = { { 2, 0, 0, 0, 0, 0x10 } };
+static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 0, 0x20 } };
+static struct mxp_ip port0_v4, port0_v6, port1_v4;
+
+/* ---- the fake daemon --------------------------------------------------------------------- */
+
+static uint64_t now_ms_val = 1000;
+static uint64_t tick_ms;           /* added at every call of the clock */
+static unsigned int n_pending;
+static int notify_result;          /* what the fake Notify returns */
+static unsigned int n_notify;
+static char notify_text[16][1024]; /* each Notify as the daemon would send it (long style) */
+
+static struct mxp_ip
+ip(const char *s)
+{
+	struct mxp_ip a;
+	if (mxp_ip_parse(s, &a, NULL))
+		abort();
+	return a;
+}
+
+static const struct mxp_ip *
+fake_port_addr(void *arg, uint16_t port_idx, uint8_t af)
+{
+	(void)arg;
+	if (port_idx == 0)
+		return af == AF_INET ? &port0_v4 : &port0_v6;
+	if (port_idx == 1 && af == AF_INET)
+		return &port1_v4;
+	return NULL;
+}
+
+/* 198.51.100.0/24 is reached through port 1; everything else has no route. */
+static int
+fake_route(void *arg, const struct mxp_ip *dst)
+{
+	(void)arg;
+	struct mxp_ip net = ip("198.51.100.0");
+	if (dst->af == AF_INET && memcmp(&dst->v4, &net.v4, 3) == 0)
+		return 1;
+	return -1;
+}
+
+static uint64_t
+fake_now(void *arg)
+{
+	(void)arg;
+	now_ms_val += tick_ms;
+	return now_ms_val;
+}
+
+static void
+fake_pending(void *arg)
+{
+	(void)arg;
+	n_pending++;
+}
+
+static int
+fake_notify(void *arg, const struct mxp_mrfp_notify *n)
+{
+	(void)arg;
+	static struct mxp_mp_msg msg;
+	if (notify_result != 0)
+		return notify_result;
+	mxp_mp_msg_init(&msg, "[192.0.2.2]:2944");
+	if (mxp_mrfp_notify_build(&msg, 100 + n_notify, n) != 0)
+		return -ENOSPC;
+	if (n_notify < 16 && mxp_mp_encode(&msg, MXP_MP_STYLE_LONG, notify_text[n_notify],
+					   sizeof(notify_text[0])) > 0)
+		n_notify++;
+	return 0;
+}
+
+/* What the conferences send: dropped (the tests look at state and counters). */
+static void
+io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	(void)arg, (void)port;
+	rte_pktmbuf_free(m);
+}
+
+static bool
+io_neigh(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_ether_addr *mac)
+{
+	(void)arg, (void)port, (void)dst;
+	*mac = peer_mac;
+	return true;
+}
+
+static void
+io_punt(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_mbuf *m)
+{
+	(void)dst;
+	io_tx(arg, port, m);
+}
+
+static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
+
+static const struct mxp_mrfp_ops ops = { .port_addr = fake_port_addr, .route = fake_route,
+					 .now_ms = fake_now, .send_pending = fake_pending,
+					 .notify = fake_notify };
+
+struct env {
+	struct mxp_conf_sys *sys;
+	struct mxp_mrfp *m;
+};
+
+static struct mxp_mrfp_config
+cfg_default(void)
+{
+	return (struct mxp_mrfp_config){ .nb_ports = 2, .generate_keys = true, .afthresh = 10,
+					 .keylimit_percent = 80, .pending_ms = 100,
+					 .legs_max = 1024 };
+}
+
+static struct env
+env_new_cfg(const struct mxp_mrfp_config *cfg)
+{
+	struct mxp_conf_sys_params p = {
+		.nb_workers = 1, .nb_addrs = 3, .port_min = 20000, .port_max = 29999,
+		.pool = pool, .hdr_pool = hdr_pool, .inline_workers = true,
+	};
+	p.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = port0_v4, .mac = our_mac };
+	p.addrs[1] = (struct mxp_conf_addr){ .port_idx = 0, .ip = port0_v6, .mac = our_mac };
+	p.addrs[2] = (struct mxp_conf_addr){ .port_idx = 1, .ip = port1_v4, .mac = our_mac };
+	char err[256];
+	struct env e = { 0 };
+	e.sys = mxp_conf_sys_create(&p, err, sizeof(err));
+	if (e.sys == NULL) {
+		fprintf(stderr, "mxp_conf_sys_create: %s\n", err);
+		abort();
+	}
+	memset(drops, 0, sizeof(drops));
+	g_w = mxp_conf_worker_attach(e.sys, 0, &io, NULL, drops);
+	e.m = mxp_mrfp_create(cfg, e.sys, &ops, err, sizeof(err));
+	if (g_w == NULL || e.m == NULL) {
+		fprintf(stderr, "mxp_mrfp_create: %s\n", err);
+		abort();
+	}
+	n_pending = n_notify = 0;
+	notify_result = 0;
+	tick_ms = 0;
+	return e;
+}
+
+static struct env
+env_new(void)
+{
+	struct mxp_mrfp_config c = cfg_default();
+	return env_new_cfg(&c);
+}
+
+static void
+env_free(struct env *e)
+{
+	mxp_mrfp_destroy(e->m);
+	mxp_conf_worker_detach(g_w);
+	mxp_conf_sys_destroy(e->sys);
+}
+
+/* ---- requests and replies ------------------------------------------------------------------ */
+
+static char reqbuf[16384];
+static char reply[65536];
+static struct mxp_mp_msg req, rep;
+static const struct mxp_mrfp_peer mrfc = { .port = 2944 };
+
+/* Apply the transaction "Transaction = ... " (the header is added) and return the reply. */
+static const char *
+transact(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static const char *
+transact(struct env *e, const char *fmt, ...)
+{
+	int n = snprintf(reqbuf, sizeof(reqbuf), "MEGACO/3 [192.0.2.1]:2944\n");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reqbuf + n, sizeof(reqbuf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	struct mxp_mp_error pe;
+	if (mxp_mp_parse(reqbuf, strlen(reqbuf), &req, &pe) != 0) {
+		snprintf(reply, sizeof(reply), "PARSE ERROR %u: %s", pe.code, pe.text);
+		return reply;
+	}
+	struct mxp_mrfp_peer from = mrfc;
+	from.addr = ip("192.0.2.1");
+	mxp_mp_msg_init(&rep, "[192.0.2.2]:2944");
+	mxp_mrfp_apply(e->m, &req, &req.trans[0], reqbuf, &rep, &from);
+	if (mxp_mp_encode(&rep, MXP_MP_STYLE_LONG, reply, sizeof(reply)) < 0)
+		snprintf(reply, sizeof(reply), "ENCODE ERROR");
+	mxp_mrfp_reply_wipe(e->m);
+	return reply;
+}
+
+/* The first error code of a reply, 0 when it has none. */
+static unsigned int
+err_code(const char *r)
+{
+	if (strncmp(r, "PARSE ERROR", 11) == 0 || strncmp(r, "ENCODE ERROR", 12) == 0) {
+		fprintf(stderr, "# %s\n", r);
+		return 999;
+	}
+	const char *p = strstr(r, "Error = ");
+	return p ? (unsigned int)atoi(p + 8) : 0;
+}
+
+/* The context of the reply's first action, 0 if none. */
+static uint32_t
+reply_ctx(const char *r)
+{
+	const char *p = strstr(r, "Context = ");
+	return p ? (uint32_t)strtoul(p + 10, NULL, 10) : 0;
+}
+
+/* The termination the reply's command names ("Add = leg/N"), 0 if none. */
+static uint32_t
+reply_leg(const char *r, const char *cmd)
+{
+	char pat[32];
+	snprintf(pat, sizeof(pat), "%s = leg/", cmd);
+	const char *p = strstr(r, pat);
+	return p ? (uint32_t)strtoul(p + strlen(pat), NULL, 10) : 0;
+}
+
+/* An a=crypto line with a key made from seed, MKI mki (4 bytes). */
+static const char *
+crypto(unsigned int seed, unsigned int mki)
+{
+	static char lines[8][160];
+	static unsigned int next;
+	char *b = lines[next++ % 8];
+	struct mxp_sdes_crypto c = { .tag = 1, .suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80, .nkeys = 1 };
+	for (int i = 0; i < 16; i++)
+		c.keys[0].key[i] = (uint8_t)(seed * 31 + (unsigned int)i * 7 + 1);
+	for (int i = 0; i < 14; i++)
+		c.keys[0].salt[i] = (uint8_t)(seed * 17 + (unsigned int)i * 5 + 3);
+	c.keys[0].lifetime = 1u << 31;
+	c.keys[0].lifetime_log2 = 31;
+	c.keys[0].mki_len = 4;
+	c.keys[0].mki[3] = (uint8_t)mki;
+	int n = snprintf(b, 160, "a=crypto:");
+	if (mxp_sdes_encode(&c, b + n, (size_t)(160 - n)) < 0)
+		abort();
+	return b;
+}
+
+/* Media of an Add: Local (our side, $ address and port) and Remote (the participant). */
+static const char *
+media(const char *extra_lc, const char *local_crypto, const char *remote_ip, unsigned int rport,
+      const char *remote_crypto)
+{
+	static char bufs[4][2048];
+	static unsigned int next;
+	char *b = bufs[next++ % 4];
+	snprintf(b, sizeof(bufs[0]),
+		 "Media { Stream = 1 { LocalControl { Mode = SendReceive%s%s }, "
+		 "Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n}, "
+		 "Remote {\nv=0\nc=IN IP4 %s\nm=audio %u RTP/SAVP 0\n%s\n} } }",
+		 extra_lc[0] ? ", " : "", extra_lc, local_crypto, remote_ip, rport, remote_crypto);
+	return b;
+}
+
+/* Add a leg with keys (seeds s, s + 1) to context ctx ("$" or a number); its id or 0. */
+static uint32_t
+add_leg(struct mxp_test_ctx *t, struct env *e, const char *ctx, unsigned int s, uint32_t *ctx_out)
+{
+	const char *r = transact(e, "Transaction = %u { Context = %s { Add = $ { %s } } }", 10 + s,
+				 ctx, media("", crypto(s, 1), PEER_IP, 8000 + 2 * s, crypto(s + 1, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		fprintf(stderr, "# %s\n", r);
+	if (ctx_out)
+		*ctx_out = reply_ctx(r);
+	return reply_leg(r, "Add");
+}
+
+static uint32_t
+nconfs(struct env *e)
+{
+	return mxp_conf_list(e->sys, NULL, 0);
+}
+
+static struct mxp_leg_info
+leg(struct env *e, uint32_t id)
+{
+	struct mxp_leg_info li;
+	memset(&li, 0, sizeof(li));
+	if (mxp_conf_leg_get(e->sys, id, &li) != 0)
+		li.id = 0;
+	return li;
+}
+
+/* ---- Add ------------------------------------------------------------------------------------ */
+
+MXP_TEST(add_creates_context_and_leg)
+{
+	struct env e = env_new();
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { %s } } }",
+				 media("", crypto(1, 1), PEER_IP, 8000, crypto(2, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t c = reply_ctx(r), l = reply_leg(r, "Add");
+	MXP_CHECK(t, c != 0 && l != 0);
+	MXP_CHECK(t, strstr(r, "Reply = 1") != NULL);
+	/* the Local SDP as the MRFP filled it in: our address and the allocated port */
+	struct mxp_leg_info li = leg(&e, l);
+	char want[64];
+	snprintf(want, sizeof(want), "m=audio %u RTP/SAVP 0", li.local_port);
+	MXP_CHECK(t, strstr(r, "c=IN IP4 192.0.2.2") != NULL);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	MXP_CHECK(t, strstr(r, "a=crypto") == NULL); /* the MRFC's keys are not sent back */
+	MXP_CHECK_EQ(t, li.conf_id, c);
+	MXP_CHECK_EQ(t, li.port_idx, 0);
+	MXP_CHECK(t, li.remote_known);
+	struct mxp_ip peer_ip = ip(PEER_IP);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &peer_ip));
+	MXP_CHECK_EQ(t, li.remote_port, 8000);
+	MXP_CHECK_EQ(t, li.n_in_keys, 1);
+	MXP_CHECK_EQ(t, li.n_out_keys, 1);
+	MXP_CHECK_EQ(t, li.mode, MXP_SM_SENDRECV);
+	struct mxp_conf_info ci;
+	MXP_CHECK_EQ(t, mxp_conf_get(e.sys, c, &ci), 0);
+	MXP_CHECK_EQ(t, ci.mode, MXP_CONF_SWITCH);
+	/* the MRFP's record: who added it (Notify goes there) */
+	const struct mxp_mrfp_leg *rec = mxp_mrfp_leg_find(e.m, l);
+	MXP_CHECK(t, rec != NULL);
+	if (rec) {
+		MXP_CHECK_EQ(t, rec->ctx, c);
+		MXP_CHECK_EQ(t, rec->peer.port, 2944);
+		MXP_CHECK_EQ(t, rec->afthresh, 10);
+	}
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 1);
+	/* a second Add to that context joins it; mode and mute from the package */
+	r = transact(&e, "Transaction = 2 { Context = %u { Add = $ { %s } } }", c,
+		     media("mxp/mute = on", crypto(3, 1), OTHER_IP, 8002, crypto(4, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, reply_ctx(r), c);
+	uint32_t l2 = reply_leg(r, "Add");
+	li = leg(&e, l2);
+	MXP_CHECK_EQ(t, li.conf_id, c);
+	MXP_CHECK(t, li.muted);
+	MXP_CHECK_EQ(t, li.port_idx, 1); /* the port whose route reaches the Remote address */
+	MXP_CHECK(t, strstr(r, "c=IN IP4 198.51.100.2") != NULL);
+	MXP_CHECK_EQ(t, nconfs(&e), 1);
+	/* a mix conference from mxp/mode */
+	r = transact(&e, "Transaction = 3 { Context = $ { Add = $ { Media { TerminationState { "
+		     "mxp/mode = mix }, Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n"
+		     "%s\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio 8010 RTP/SAVP 0\n%s\n} } } } } }",
+		     crypto(5, 1), PEER_IP, crypto(6, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, mxp_conf_get(e.sys, reply_ctx(r), &ci), 0);
+	MXP_CHECK_EQ(t, ci.mode, MXP_CONF_MIX);
+	MXP_CHECK_EQ(t, nconfs(&e), 2);
+	env_free(&e);
+}
+
+MXP_TEST(add_generates_the_local_key_or_refuses)
+{
+	struct env e = env_new();
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { %s } } }",
+				 media("", "", PEER_IP, 8000, crypto(2, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "a=crypto:1 " SUITE " inline:") != NULL);
+	MXP_CHECK(t, strstr(r, "|2^31|1:4") != NULL); /* the participant's MKI length */
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->keys_generated, 1);
+	MXP_CHECK_EQ(t, leg(&e, reply_leg(r, "Add")).n_out_keys, 1);
+	env_free(&e);
+
+	struct mxp_mrfp_config c = cfg_default();
+	c.generate_keys = false;
+	e = env_new_cfg(&c);
+	r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { %s } } }",
+		     media("", "", PEER_IP, 8000, crypto(2, 1)));
+	MXP_CHECK_EQ(t, err_code(r), MXP_MP_E_MISSING_DESC);
+	MXP_CHECK(t, strstr(r, "generate_keys is off") != NULL);
+	MXP_CHECK_EQ(t, nconfs(&e), 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->keys_generated, 0);
+	env_free(&e);
+}
+
+/* ---- every error code, each changing nothing --------------------------------------------- */
+
+MXP_TEST(every_error_code_changes_nothing)
+{
+	struct env e = env_new();
+	uint32_t c1, c2;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c1);
+	uint32_t l2 = add_leg(t, &e, "$", 3, &c2);
+	struct mxp_leg_info busy = leg(&e, l1);
+	char ml[2048];
+	snprintf(ml, sizeof(ml), "%s", media("", crypto(9, 1), PEER_IP, 8100, crypto(10, 1)));
+	char fwd[2048];
+	snprintf(fwd, sizeof(fwd),
+		 "Media { TerminationState { mxp/mode = forward }, Stream = 1 { Local {\nv=0\n"
+		 "c=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\n"
+		 "m=audio 8200 RTP/SAVP 0\n%s\n} } }", crypto(11, 1), PEER_IP, crypto(11, 1));
+	uint32_t cf;
+	const char *r = transact(&e, "Transaction = 5 { Context = $ { Add = $ { %s } } }", fwd);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	cf = reply_ctx(r);
+	uint32_t lf = reply_leg(r, "Add");
+	/* a context whose legs lib/conf removed behind the MRFP's back (the lab CLI) */
+	uint32_t ce;
+	uint32_t le = add_leg(t, &e, "$", 13, &ce);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(e.sys, le, NULL, NULL, 0), 0);
+
+	struct {
+		const char *what;
+		char text[4096];
+		unsigned int code;
+	} cases[64];
+	unsigned int n = 0;
+#define CASE(w, c, ...) do { \
+	cases[n].what = (w); \
+	cases[n].code = (c); \
+	snprintf(cases[n].text, sizeof(cases[n].text), __VA_ARGS__); \
+	n++; \
+} while (0)
+	CASE("Add naming a termination", 430, "Transaction = 20 { Context = $ { Add = leg/77 { %s } } }", ml);
+	CASE("Add of a termination in a context", 433,
+	     "Transaction = 21 { Context = $ { Add = leg/%u { %s } } }", l1, ml);
+	CASE("Add without Media", 441, "Transaction = 22 { Context = $ { Add = $ } }");
+	CASE("Add in the null context", 421, "Transaction = 23 { Context = - { Add = $ { %s } } }", ml);
+	CASE("Add in context *", 421, "Transaction = 24 { Context = * { Add = $ { %s } } }", ml);
+	CASE("an unknown context", 411, "Transaction = 25 { Context = 99999 { Add = $ { %s } } }", ml);
+	CASE("RTP/AVP without the lab flag", 515,
+	     "Transaction = 26 { Context = $ { Add = $ { Media { Stream = 1 { Local {\nv=0\n"
+	     "c=IN IP4 $\nm=audio $ RTP/AVP 0\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio 8100 RTP/AVP 0\n"
+	     "} } } } } }", PEER_IP);
+	CASE("mxp/plainrtp without the lab flag", 449,
+	     "Transaction = 27 { Context = $ { Add = $ { Media { Stream = 1 { LocalControl { "
+	     "mxp/plainrtp = on }, Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}, Remote {\nv=0\n"
+	     "c=IN IP4 %s\nm=audio 8100 RTP/AVP 0\n} } } } } }", PEER_IP);
+	CASE("Loopback", 517, "Transaction = 28 { Context = $ { Add = $ { %s } } }",
+	     media("", crypto(9, 1), PEER_IP, 8100, crypto(10, 1)) /* mode replaced below */);
+	char *lb = strstr(cases[n - 1].text, "SendReceive");
+	memcpy(lb, "Loopback   ", 11);
+	CASE("no Remote a=crypto", 441, "Transaction = 29 { Context = $ { Add = $ { %s } } }",
+	     media("", crypto(9, 1), PEER_IP, 8100, ""));
+	CASE("a bad a=crypto", 449, "Transaction = 30 { Context = $ { Add = $ { %s } } }",
+	     media("", crypto(9, 1), PEER_IP, 8100,
+		   "a=crypto:1 " SUITE " inline:c2hvcnQ=|2^31|1:4"));
+	CASE("Signals", 501, "Transaction = 31 { Context = %u { Modify = leg/%u { Signals { al/ri } } } }",
+	     c1, l1);
+	CASE("an event of another package", 440,
+	     "Transaction = 32 { Context = %u { Modify = leg/%u { Events = 1 { al/on } } } }", c1, l1);
+	CASE("an event mxp does not have", 512,
+	     "Transaction = 33 { Context = %u { Modify = leg/%u { Events = 1 { mxp/nosuch } } } }", c1, l1);
+	CASE("a Local address that is not ours", 449,
+	     "Transaction = 34 { Context = $ { Add = $ { Media { Stream = 1 { Local {\nv=0\n"
+	     "c=IN IP4 203.0.113.9\nm=audio $ RTP/SAVP 0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\n"
+	     "m=audio 8100 RTP/SAVP 0\n%s\n} } } } } }", crypto(9, 1), PEER_IP, crypto(10, 1));
+	CASE("a Local port in use", 510,
+	     "Transaction = 35 { Context = $ { Add = $ { Media { Stream = 1 { Local {\nv=0\n"
+	     "c=IN IP4 $\nm=audio %u RTP/SAVP 0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\n"
+	     "m=audio 8100 RTP/SAVP 0\n%s\n} } } } } }", busy.local_port, crypto(9, 1), PEER_IP,
+	     crypto(10, 1));
+	CASE("two streams", 501,
+	     "Transaction = 36 { Context = $ { Add = $ { Media { Stream = 1 { Local {\nv=0\n"
+	     "c=IN IP4 $\nm=audio $ RTP/SAVP 0\n} }, Stream = 2 { Local {\nv=0\nc=IN IP4 $\n"
+	     "m=audio $ RTP/SAVP 0\n} } } } } }");
+	CASE("mxp/floor on Add", 449, "Transaction = 37 { Context = %u { Add = $ { Media { "
+	     "TerminationState { mxp/floor = open }, Stream = 1 { Local {\nv=0\nc=IN IP4 $\n"
+	     "m=audio $ RTP/SAVP 0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio 8100 RTP/SAVP 0\n%s\n"
+	     "} } } } } }", c1, crypto(9, 1), PEER_IP, crypto(10, 1));
+	CASE("Add with another mode than the context's", 449, "Transaction = 38 { Context = %u { "
+	     "Add = $ { Media { TerminationState { mxp/mode = mix }, Stream = 1 { Local {\nv=0\n"
+	     "c=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\n"
+	     "m=audio 8100 RTP/SAVP 0\n%s\n} } } } } }", c1, crypto(9, 1), PEER_IP, crypto(10, 1));
+	CASE("Notify to the MRFP", 501, "Transaction = 39 { Context = %u { Notify = leg/%u { "
+	     "ObservedEvents = 1 { mxp/ssrc } } } }", c1, l1);
+	CASE("Context * with a wildcard", 501,
+	     "Transaction = 40 { Context = * { Modify = * { Media { LocalControl { Mode = Inactive } } } } }");
+	CASE("Context * with an unknown termination", 430,
+	     "Transaction = 41 { Context = * { Modify = leg/99999 } }");
+	CASE("Context * naming legs of two contexts", 435,
+	     "Transaction = 42 { Context = * { Modify = leg/%u, Modify = leg/%u } }", l1, l2);
+	CASE("a leg of another context", 435,
+	     "Transaction = 43 { Context = %u { Modify = leg/%u } }", c1, l2);
+	CASE("Modify in the null context", 421, "Transaction = 44 { Context = - { Modify = leg/%u } }", l1);
+	CASE("Modify in context $", 411, "Transaction = 45 { Context = $ { Modify = leg/%u } }", l1);
+	CASE("changing the mode of a running conference", 501, "Transaction = 46 { Context = %u { "
+	     "Modify = leg/%u { Media { TerminationState { mxp/mode = mix } } } } }", c1, l1);
+	CASE("mxp/topn outside switch", 449, "Transaction = 47 { Context = %u { "
+	     "Modify = leg/%u { Media { TerminationState { mxp/topn = 2 } } } } }", cf, lf);
+	CASE("mxp/keygroup on Modify", 449, "Transaction = 48 { Context = %u { "
+	     "Modify = leg/%u { Media { Stream = 1 { LocalControl { mxp/keygroup = a } } } } } }", c1, l1);
+	CASE("Remote with Modify = *", 449, "Transaction = 49 { Context = %u { Modify = * { Media { "
+	     "Stream = 1 { Remote {\nv=0\nc=IN IP4 %s\nm=audio 8100 RTP/SAVP 0\n} } } } } }", c1, PEER_IP);
+	CASE("another Local port", 501, "Transaction = 50 { Context = %u { Modify = leg/%u { Media { "
+	     "Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio %u RTP/SAVP 0\n} } } } } }", c1, l1,
+	     busy.local_port + 100);
+	CASE("mxp/plainrtp change", 449, "Transaction = 51 { Context = %u { Modify = leg/%u { Media { "
+	     "Stream = 1 { LocalControl { mxp/plainrtp = on } } } } } }", c1, l1);
+	CASE("a rekey in forward mode", 501, "Transaction = 52 { Context = %u { Modify = leg/%u { "
+	     "Media { Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n%s\n} } } } } }",
+	     cf, lf, crypto(11, 1), crypto(12, 2));
+	CASE("a new key under an MKI in use", 449, "Transaction = 53 { Context = %u { Modify = leg/%u { "
+	     "Media { Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n} } } } } }",
+	     c1, l1, crypto(40, 1));
+	CASE("mxp/floor naming a leg of another context", 449, "Transaction = 54 { Context = %u { "
+	     "Modify = leg/%u { Media { TerminationState { mxp/floor = leg/%u } } } } }", c1, l1, l2);
+	CASE("asymmetric on a leg whose remote lib/conf refuses", 449, "Transaction = 55 { Context = %u { "
+	     "Modify = leg/%u { Media { Stream = 1 { LocalControl { mxp/strict = on } } } }, "
+	     "Modify = leg/%u { Media { Stream = 1 { LocalControl { mxp/asymmetric = on } } } } } }",
+	     c1, l1, l1);
+	CASE("audit of Signals", 501, "Transaction = 56 { Context = %u { AuditValue = leg/%u { "
+	     "Audit { Signals } } } }", c1, l1);
+	CASE("ServiceChange of a leg", 501, "Transaction = 57 { Context = %u { ServiceChange = leg/%u { "
+	     "Services { Method = Forced } } } }", c1, l1);
+	CASE("Subtract of an unknown leg", 430, "Transaction = 58 { Context = %u { Subtract = leg/99999 } }", c1);
+	CASE("a wildcard matching nothing", 431, "Transaction = 59 { Context = %u { Modify = * { Media { "
+	     "LocalControl { Mode = Inactive } } } } }", ce);
+#undef CASE
+	/* the "asymmetric" case changes leg 1 to strict first: the transaction stops at the
+	 * second Modify, the first one stays (H.248.1 8.2.2); undo it after */
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t before = nconfs(&e);
+		uint64_t errs = mxp_mrfp_counters(e.m)->err_by_code[cases[i].code];
+		struct mxp_leg_info b1 = leg(&e, l1), b2 = leg(&e, l2);
+		r = transact(&e, "%s", cases[i].text);
+		unsigned int got = err_code(r);
+		if (got != cases[i].code)
+			fprintf(stderr, "# %s: expected %u\n# %s\n", cases[i].what, cases[i].code, r);
+		MXP_CHECK_EQ(t, got, cases[i].code);
+		MXP_CHECK_EQ(t, nconfs(&e), before);
+		MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->err_by_code[cases[i].code], errs + 1);
+		struct mxp_leg_info a1 = leg(&e, l1), a2 = leg(&e, l2);
+		bool strict_case = strstr(cases[i].what, "asymmetric") != NULL;
+		MXP_CHECK(t, a1.id == l1 && a2.id == l2);
+		MXP_CHECK_EQ(t, a1.strict, b1.strict || strict_case);
+		MXP_CHECK_EQ(t, a1.asymmetric, b1.asymmetric);
+		MXP_CHECK_EQ(t, a1.mode, b1.mode);
+		MXP_CHECK_EQ(t, a1.n_out_keys, b1.n_out_keys);
+		MXP_CHECK_EQ(t, a1.n_in_keys, b1.n_in_keys);
+		MXP_CHECK_EQ(t, a1.muted, b1.muted);
+		MXP_CHECK_EQ(t, a2.mode, b2.mode);
+		if (strict_case)
+			transact(&e, "Transaction = 99 { Context = %u { Modify = leg/%u { Media { "
+				 "Stream = 1 { LocalControl { mxp/strict = off } } } } } }", c1, l1);
+	}
+	/* an optional command that fails does not end the transaction */
+	r = transact(&e, "Transaction = 70 { Context = %u { O-Modify = leg/99999, Modify = leg/%u { "
+		     "Media { LocalControl { Mode = Inactive } } } } }", c1, l1);
+	MXP_CHECK_EQ(t, err_code(r), 430);
+	MXP_CHECK_EQ(t, leg(&e, l1).mode, MXP_SM_INACTIVE);
+	env_free(&e);
+}
+
+/* ---- Modify, rekey, rollback ------------------------------------------------------------- */
+
+MXP_TEST(modify_changes_mode_remote_and_floor)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c);
+	add_leg(t, &e, "$", 3, NULL); /* another context */
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { Media { "
+				 "Stream = 1 { LocalControl { Mode = ReceiveOnly, mxp/strict = on }, "
+				 "Remote {\nv=0\nc=IN IP4 192.0.2.11\nm=audio 9000 RTP/SAVP 0\n} } } } } }",
+				 c, l1);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	struct mxp_leg_info li = leg(&e, l1);
+	MXP_CHECK_EQ(t, li.mode, MXP_SM_SENDONLY); /* the MG receives only: the participant sends */
+	MXP_CHECK(t, li.strict);
+	MXP_CHECK_EQ(t, li.remote_port, 9000);
+	struct mxp_ip want = ip("192.0.2.11");
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &want));
+	/* the floor to a leg, and open again */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Media { "
+		     "TerminationState { mxp/floor = leg/%u } } } } }", c, l1, l1);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	struct mxp_conf_info ci;
+	mxp_conf_get(e.sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.floor, l1);
+	r = transact(&e, "Transaction = 3 { Context = %u { Modify = leg/%u { Media { "
+		     "TerminationState { mxp/floor = open, mxp/topn = 2 } } } } }", c, l1);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	mxp_conf_get(e.sys, c, &ci);
+	MXP_CHECK_EQ(t, ci.floor, 0);
+	MXP_CHECK_EQ(t, ci.topn, 2);
+	env_free(&e);
+}
+
+static int
+out_active_mki(const struct mxp_leg_info *li)
+{
+	if (li->out_active < 0 || li->out_active >= li->n_out_keys)
+		return -1;
+	return li->out_keys[li->out_active].mki[li->out_keys[li->out_active].mki_len - 1];
+}
+
+MXP_TEST(rekey_in_two_steps)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_leg(t, &e, "$", 1, &c); /* Local crypto(1, MKI 1), Remote crypto(2, MKI 1) */
+	struct mxp_leg_info li = leg(&e, l);
+	char fp_old[9];
+	memcpy(fp_old, li.out_keys[0].fp, 9);
+	/* step 1: old and new listed, old first: the new one is installed beside the old */
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { Media { "
+				 "Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n%s\n}, "
+				 "Remote {\nv=0\nc=IN IP4 %s\nm=audio 8002 RTP/SAVP 0\n%s\n%s\n} } } } } }",
+				 c, l, crypto(1, 1), crypto(21, 2), PEER_IP, crypto(2, 1), crypto(22, 2));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	li = leg(&e, l);
+	MXP_CHECK_EQ(t, li.n_out_keys, 2);
+	MXP_CHECK_EQ(t, li.n_in_keys, 2);
+	MXP_CHECK_EQ(t, out_active_mki(&li), 1);
+	/* step 2: the new one first, the old one no longer listed: switch and remove */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Media { "
+		     "Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n}, "
+		     "Remote {\nv=0\nc=IN IP4 %s\nm=audio 8002 RTP/SAVP 0\n%s\n} } } } } }",
+		     c, l, crypto(21, 2), PEER_IP, crypto(22, 2));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	li = leg(&e, l);
+	MXP_CHECK_EQ(t, li.n_out_keys, 1);
+	MXP_CHECK_EQ(t, li.n_in_keys, 1);
+	MXP_CHECK_EQ(t, out_active_mki(&li), 2);
+	MXP_CHECK(t, strcmp(li.out_keys[0].fp, fp_old) != 0);
+	MXP_CHECK_EQ(t, li.in_keys[0].mki[3], 2);
+	/* both in one Modify (phase 1 installs and switches, phase 2 removes) */
+	r = transact(&e, "Transaction = 3 { Context = %u { Modify = leg/%u { Media { "
+		     "Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n} } } } } }",
+		     c, l, crypto(31, 3));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	li = leg(&e, l);
+	MXP_CHECK_EQ(t, li.n_out_keys, 1);
+	MXP_CHECK_EQ(t, out_active_mki(&li), 3);
+	env_free(&e);
+}
+
+/*
+ * Modify = * with a new Local key and mxp/asymmetric: the plan passes for both legs, lib/conf
+ * refuses asymmetric on the second (strict) leg in phase 1: the first leg, already changed,
+ * is rolled back (asymmetric off, the new key removed, the old one active).
+ */
+MXP_TEST(failed_phase1_rolls_back_every_leg)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Add = $ { %s } } }", c,
+				 media("mxp/strict = on", crypto(1, 1), PEER_IP, 8010, crypto(4, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t l2 = reply_leg(r, "Add");
+	MXP_CHECK(t, l1 < l2);
+	struct mxp_leg_info b1 = leg(&e, l1), b2 = leg(&e, l2);
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = * { Media { Stream = 1 { "
+		     "LocalControl { Mode = Inactive, mxp/asymmetric = on }, Local {\nv=0\nc=IN IP4 $\n"
+		     "m=audio $ RTP/SAVP 0\n%s\n%s\n} } } } } }", c, crypto(1, 1), crypto(50, 2));
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	MXP_CHECK(t, strstr(r, "(nothing chang") != NULL); /* the text is cut at 160 bytes */
+	struct mxp_leg_info a1 = leg(&e, l1), a2 = leg(&e, l2);
+	MXP_CHECK_EQ(t, a1.asymmetric, false);
+	MXP_CHECK_EQ(t, a1.mode, b1.mode);
+	MXP_CHECK_EQ(t, a1.n_out_keys, b1.n_out_keys);
+	MXP_CHECK_EQ(t, out_active_mki(&a1), out_active_mki(&b1));
+	MXP_CHECK_EQ(t, a2.asymmetric, false);
+	MXP_CHECK_EQ(t, a2.mode, b2.mode);
+	MXP_CHECK_EQ(t, a2.n_out_keys, b2.n_out_keys);
+	MXP_CHECK_EQ(t, out_active_mki(&a2), out_active_mki(&b2));
+	/* the same Modify without asymmetric goes through on both */
+	r = transact(&e, "Transaction = 3 { Context = %u { Modify = * { Media { Stream = 1 { "
+		     "LocalControl { Mode = Inactive }, Local {\nv=0\nc=IN IP4 $\n"
+		     "m=audio $ RTP/SAVP 0\n%s\n%s\n} } } } } }", c, crypto(1, 1), crypto(50, 2));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, leg(&e, l1).n_out_keys, 2);
+	MXP_CHECK_EQ(t, leg(&e, l2).mode, MXP_SM_INACTIVE);
+	env_free(&e);
+}
+
+/*
+ * A failing command ends the transaction: the commands after it are not applied, those
+ * before it keep their effect (H.248.1 8.2.2: commands are not transactional across each
+ * other), and a context the action created is removed again when it ends up empty.
+ */
+MXP_TEST(failing_command_ends_the_transaction)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { Media { "
+				 "LocalControl { Mode = Inactive } } }, Modify = leg/99999, Modify = "
+				 "leg/%u { Media { Stream = 1 { LocalControl { mxp/mute = on } } } } } }",
+				 c, l1, l1);
+	MXP_CHECK_EQ(t, err_code(r), 430);
+	MXP_CHECK_EQ(t, leg(&e, l1).mode, MXP_SM_INACTIVE);
+	MXP_CHECK(t, !leg(&e, l1).muted);
+	MXP_CHECK(t, strstr(r, "mute") == NULL); /* the third command got no reply */
+	/* Context $: the first Add fails: nothing is created, the reply names no context */
+	r = transact(&e, "Transaction = 2 { Context = $ { Add = $ { %s }, Add = $ { %s } } }",
+		     media("", crypto(5, 1), PEER_IP, 8100, ""),
+		     media("", crypto(6, 1), PEER_IP, 8102, crypto(7, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 441);
+	MXP_CHECK_EQ(t, nconfs(&e), 1);
+	MXP_CHECK(t, strstr(r, "Context = -") != NULL);
+	/* the second Add fails: the first leg and its context stay */
+	r = transact(&e, "Transaction = 3 { Context = $ { Add = $ { %s }, Add = $ { %s } } }",
+		     media("", crypto(6, 1), PEER_IP, 8102, crypto(7, 1)),
+		     media("", crypto(5, 1), PEER_IP, 8100, ""));
+	MXP_CHECK_EQ(t, err_code(r), 441);
+	MXP_CHECK_EQ(t, nconfs(&e), 2);
+	env_free(&e);
+}
+
+/* ---- wildcards, Subtract, Audit ---------------------------------------------------------- */
+
+MXP_TEST(wildcards_and_subtract)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c);
+	uint32_t l2 = 0;
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Add = $ { %s } } }", c,
+				 media("", crypto(3, 1), PEER_IP, 8010, crypto(4, 1)));
+	l2 = reply_leg(r, "Add");
+	uint32_t c2;
+	uint32_t l3 = add_leg(t, &e, "$", 5, &c2);
+	/* Modify = * changes every leg of the context, none of another */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = * { Media { Stream = 1 { "
+		     "LocalControl { mxp/mute = on } } } } } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, leg(&e, l1).muted && leg(&e, l2).muted);
+	MXP_CHECK(t, !leg(&e, l3).muted);
+	/* Context = * with a named termination: the termination's context */
+	r = transact(&e, "Transaction = 3 { Context = * { Modify = leg/%u { Media { Stream = 1 { "
+		     "LocalControl { mxp/mute = off } } } } } }", l3);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, reply_ctx(r), c2);
+	/* AuditValue = *: one reply command per leg */
+	r = transact(&e, "Transaction = 4 { Context = %u { AuditValue = * { Audit { Media } } } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	char a1[32], a2[32];
+	snprintf(a1, sizeof(a1), "AuditValue = leg/%u", l1);
+	snprintf(a2, sizeof(a2), "AuditValue = leg/%u", l2);
+	MXP_CHECK(t, strstr(r, a1) != NULL && strstr(r, a2) != NULL);
+	/* Subtract = *: every leg, with statistics; the empty context ends */
+	r = transact(&e, "Transaction = 5 { Context = %u { Subtract = * } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	snprintf(a1, sizeof(a1), "Subtract = leg/%u", l1);
+	snprintf(a2, sizeof(a2), "Subtract = leg/%u", l2);
+	MXP_CHECK(t, strstr(r, a1) != NULL && strstr(r, a2) != NULL);
+	MXP_CHECK(t, strstr(r, "rtp/ps") != NULL);
+	MXP_CHECK_EQ(t, leg(&e, l1).id, 0);
+	MXP_CHECK_EQ(t, leg(&e, l2).id, 0);
+	MXP_CHECK(t, mxp_mrfp_leg_find(e.m, l1) == NULL);
+	struct mxp_conf_info ci;
+	MXP_CHECK_EQ(t, mxp_conf_get(e.sys, c, &ci), -ENOENT);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 1);
+	/* Subtract without statistics when the Audit descriptor asks for none */
+	r = transact(&e, "Transaction = 6 { Context = %u { Subtract = leg/%u { Audit { } } } }", c2, l3);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "rtp/ps") == NULL);
+	MXP_CHECK_EQ(t, nconfs(&e), 0);
+	env_free(&e);
+}
+
+MXP_TEST(audit_value)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_leg(t, &e, "$", 1, &c);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { "
+				 "Events = 44 { mxp/authfail, mxp/ssrc } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	r = transact(&e, "Transaction = 2 { Context = %u { AuditValue = leg/%u { Audit { Media, "
+		     "Statistics, Events } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	struct mxp_leg_info li = leg(&e, l);
+	char want[64];
+	snprintf(want, sizeof(want), "m=audio %u RTP/SAVP 0", li.local_port);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	MXP_CHECK(t, strstr(r, "m=audio 8002 RTP/SAVP 0") != NULL); /* Remote */
+	MXP_CHECK(t, strstr(r, "mxp/strict = off") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/mute = off") != NULL);
+	MXP_CHECK(t, strstr(r, "rtp/ps = 0") != NULL);
+	MXP_CHECK(t, strstr(r, "Events = 44") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/authfail") != NULL && strstr(r, "mxp/ssrc") != NULL);
+	MXP_CHECK(t, strstr(r, "inline:") == NULL); /* never a key */
+	/* ROOT: the number of contexts */
+	r = transact(&e, "Transaction = 3 { Context = - { AuditValue = ROOT { Audit { Statistics } } } }");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "mxp/contexts = 1") != NULL);
+	/* ServiceChange of ROOT (an MRFC announcing itself) is acknowledged */
+	r = transact(&e, "Transaction = 4 { Context = - { ServiceChange = ROOT { Services { "
+		     "Method = Handoff } } } }");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "ServiceChange = ROOT") != NULL);
+	MXP_CHECK(t, strstr(r, "Version = 3") != NULL);
+	env_free(&e);
+}
+
+/* ---- TransactionPending ------------------------------------------------------------------ */
+
+MXP_TEST(pending_once_the_transaction_takes_long)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_leg(t, &e, "$", 1, &c);
+	/* a quick transaction: no Pending */
+	transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u, Modify = leg/%u } }", c, l, l);
+	MXP_CHECK_EQ(t, n_pending, 0);
+	/* every clock reading 60 ms later, pending_ms 100: one Pending, however many commands */
+	tick_ms = 60;
+	transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u, Modify = leg/%u, "
+		 "Modify = leg/%u, Modify = leg/%u } }", c, l, l, l, l);
+	MXP_CHECK_EQ(t, n_pending, 1);
+	transact(&e, "Transaction = 3 { Context = %u { Modify = leg/%u, Modify = leg/%u, "
+		 "Modify = leg/%u } }", c, l, l, l);
+	MXP_CHECK_EQ(t, n_pending, 2);
+	env_free(&e);
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+/* A packet to the leg from the participant's address whose SRTP tag is wrong. */
+static void
+bad_srtp(struct mxp_leg_info *li, uint16_t seq)
+{
+	uint8_t rtp[12 + 40 + 4 + 10]; /* header, payload, MKI 1 (4 bytes), a tag of 0xab */
+	memset(rtp, 0xab, sizeof(rtp));
+	memcpy(rtp + 12 + 40, (const uint8_t[]){ 0, 0, 0, 1 }, 4);
+	rtp[0] = 0x80;
+	rtp[1] = 0;
+	rtp[2] = (uint8_t)(seq >> 8);
+	rtp[3] = (uint8_t)seq;
+	uint32_t ssrc = htonl(0x1234);
+	memcpy(rtp + 8, &ssrc, 4);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = li->remote,
+				      .dst = li->local, .sport = li->remote_port,
+				      .dport = li->local_port };
+	uint16_t hl = mxp_pkt_udp_hdr_len(AF_INET);
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + sizeof(rtp)));
+	memcpy(f + hl, rtp, sizeof(rtp));
+	mxp_pkt_build_udp(f, &a, sizeof(rtp), mxp_pkt_payload_sum(rtp, sizeof(rtp)));
+	struct mxp_pkt_meta meta;
+	if (mxp_pkt_parse(f, rte_pktmbuf_data_len(m), 0, &meta) != MXP_PKT_UDP)
+		abort();
+	if (!mxp_conf_rx(g_w, li->port_idx, m, &meta))
+		rte_pktmbuf_free(m);
+	mxp_conf_flush(g_w);
+}
+
+MXP_TEST(events_are_notified_once)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_leg(t, &e, "$", 1, &c);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { Media { "
+				 "Stream = 1 { LocalControl { mxp/afthresh = 3 } } }, "
+				 "Events = 7 { mxp/authfail } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	struct mxp_leg_info li = leg(&e, l);
+	for (uint16_t s = 0; s < 2; s++)
+		bad_srtp(&li, s);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 0); /* 2 failures, threshold 3 */
+	bad_srtp(&li, 2);
+	MXP_CHECK_EQ(t, leg(&e, l).st.auth_failures, 3);
+
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 1);
+	char term[32], ctx[32];
+	snprintf(term, sizeof(term), "Notify = leg/%u", l);
+	snprintf(ctx, sizeof(ctx), "Context = %u", c);
+	MXP_CHECK(t, strstr(notify_text[0], term) != NULL);
+	MXP_CHECK(t, strstr(notify_text[0], ctx) != NULL);
+	MXP_CHECK(t, strstr(notify_text[0], "ObservedEvents = 7") != NULL);
+	MXP_CHECK(t, strstr(notify_text[0], "mxp/authfail") != NULL);
+	MXP_CHECK(t, strstr(notify_text[0], "count=3") != NULL);
+	/* once per threshold: nothing new, nothing said */
+	mxp_mrfp_events_poll(e.m, 0);
+	bad_srtp(&li, 3);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 1);
+	bad_srtp(&li, 4);
+	bad_srtp(&li, 5);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 2);
+	MXP_CHECK(t, strstr(notify_text[1], "count=6") != NULL);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->notifies, 2);
+	/* a Notify the daemon could not send is not counted */
+	notify_result = -EHOSTUNREACH;
+	for (uint16_t s = 6; s < 9; s++)
+		bad_srtp(&li, s);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->notifies, 2);
+	/* another Events descriptor replaces the first: authfail is no longer reported */
+	notify_result = 0;
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Events = 8 { mxp/ssrc } } } }",
+		     c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	for (uint16_t s = 9; s < 15; s++)
+		bad_srtp(&li, s);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 2);
+	/* a leg removed behind the MRFP's back is forgotten at the next poll */
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(e.sys, l, NULL, NULL, 0), 0);
+	MXP_CHECK(t, mxp_mrfp_leg_find(e.m, l) != NULL);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK(t, mxp_mrfp_leg_find(e.m, l) == NULL);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 0);
+	env_free(&e);
+}
+
+MXP_TEST(events_requested_on_add_and_forgotten)
+{
+	struct env e = env_new();
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { %s, "
+				 "Events = 9 { mxp/authfail, mxp/keylimit, mxp/ssrc } } } }",
+				 media("mxp/afthresh = 1", crypto(1, 1), PEER_IP, 8000, crypto(2, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t l = reply_leg(r, "Add");
+	const struct mxp_mrfp_leg *rec = mxp_mrfp_leg_find(e.m, l);
+	MXP_CHECK(t, rec != NULL);
+	if (rec) {
+		MXP_CHECK_EQ(t, rec->ev, MXP_MRFP_EV_AUTHFAIL | MXP_MRFP_EV_KEYLIMIT | MXP_MRFP_EV_SSRC);
+		MXP_CHECK_EQ(t, rec->rid, 9);
+		MXP_CHECK_EQ(t, rec->afthresh, 1);
+	}
+	struct mxp_leg_info li = leg(&e, l);
+	bad_srtp(&li, 1);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 1);
+	MXP_CHECK(t, strstr(notify_text[0], "ObservedEvents = 9") != NULL);
+	mxp_mrfp_leg_forget(e.m, l);
+	MXP_CHECK(t, mxp_mrfp_leg_find(e.m, l) == NULL);
+	bad_srtp(&li, 2);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 1); /* no record: nobody asked */
+	env_free(&e);
+}
+
+static const struct mxp_test_case cases[] = {
+	MXP_CASE(add_creates_context_and_leg),
+	MXP_CASE(add_generates_the_local_key_or_refuses),
+	MXP_CASE(every_error_code_changes_nothing),
+	MXP_CASE(modify_changes_mode_remote_and_floor),
+	MXP_CASE(rekey_in_two_steps),
+	MXP_CASE(failed_phase1_rolls_back_every_leg),
+	MXP_CASE(failing_command_ends_the_transaction),
+	MXP_CASE(wildcards_and_subtract),
+	MXP_CASE(audit_value),
+	MXP_CASE(pending_once_the_transaction_takes_long),
+	MXP_CASE(events_are_notified_once),
+	MXP_CASE(events_requested_on_add_and_forgotten),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (mxp_test_eal_init(argv[0]) != 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	hdr_pool = rte_pktmbuf_pool_create("test_hdr", 4095, 0, 0, 256, 0);
+	if (pool == NULL || hdr_pool == NULL)
+		return 1;
+	port0_v4 = ip("192.0.2.2");
+	port0_v6 = ip("2001:db8::2");
+	port1_v4 = ip("198.51.100.2");
+	return mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+}
