@@ -1252,6 +1252,146 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 	}
 }
 
+/* ---- AuditCapability ------------------------------------------------------------------- */
+
+/* What a leg reports (Statistics of AuditValue and Subtract; the drop_* ones come on top). */
+static const char *const cap_stats[] = { "rtp/ps", "rtp/pr", "nt/os", "nt/or", "mxp/authfail",
+					 "mxp/replay", "mxp/latched", "mxp/srcmismatch",
+					 "mxp/refused" };
+
+/*
+ * What a leg can receive, as SDP: a mix conference decodes PCMU, PCMA, G.722, the frame
+ * codecs the daemon has (AMR, AMR-WB, Opus, plugins; dynamic types from 96 on) and RFC 4733
+ * events; switch and forward pass any payload on, so the leg's own media is what it takes.
+ */
+static const char *
+cap_sdp(struct mxp_mrfp *m, const struct mxp_leg_info *li, const struct mxp_mrfp_leg *l,
+	enum mxp_conf_mode mode)
+{
+	if (mode != MXP_CONF_MIX)
+		return leg_sdp(m, li, l, true);
+	struct mxp_sdp sd;
+	memset(&sd, 0, sizeof(sd));
+	sd.has_conn = sd.has_media = true;
+	sd.srtp = !li->plain;
+	sd.family = li->local.af;
+	memcpy(sd.addr, li->local.af == AF_INET ? (const void *)&li->local.v4 : li->local.v6,
+	       li->local.af == AF_INET ? 4 : 16);
+	sd.port = li->local_port;
+	static const uint8_t fixed[] = { 0, 8, 9 }; /* PCMU, PCMA, G.722 (RFC 3551) */
+	for (unsigned int i = 0; i < RTE_DIM(fixed); i++)
+		sd.pts[sd.npts++] = fixed[i];
+	uint8_t pt = 96;
+	for (int c = MXP_MEDIA_CODEC_AMR; c < MXP_MEDIA_CODEC_COUNT && sd.npts < MXP_SDP_PT_MAX - 1;
+	     c++) {
+		const struct mxp_media_codec_ops *o = mxp_media_codec_ops((enum mxp_media_codec)c);
+		if (o == NULL)
+			continue;
+		sd.rtpmap[sd.nrtpmap++] = (struct mxp_sdp_rtpmap){
+			.pt = pt, .clock = o->clock, .encoding = mxp_mp_str_c(o->name),
+			.channels = c == MXP_MEDIA_CODEC_OPUS ? 2 : 0 }; /* RFC 7587: opus/48000/2 */
+		sd.pts[sd.npts++] = pt++;
+	}
+	sd.rtpmap[sd.nrtpmap++] = (struct mxp_sdp_rtpmap){
+		.pt = pt, .clock = 8000, .encoding = mxp_mp_str_c("telephone-event") };
+	sd.pts[sd.npts++] = pt;
+	return sdp_text(m, &sd);
+}
+
+/* The capabilities of one leg into a reply command. */
+static void
+cap_leg(struct mxp_mrfp *m, struct mxp_mp_cmd *rc, const struct mxp_leg_info *li, uint32_t want)
+{
+	struct mxp_conf_info ci;
+	if (mxp_conf_get(m->conf, li->conf_id, &ci) != 0)
+		ci.mode = MXP_CONF_SWITCH;
+	const struct mxp_mrfp_leg *l = mxp_mrfp_leg_find(m, li->id);
+	struct mxp_mp_stream *st = &rc->streams[0];
+	if (want & (MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS)) {
+		rc->has_media = true;
+		rc->nstreams = 1;
+		st->id = 1;
+	}
+	if (want & MXP_MP_AUDIT_MEDIA) {
+		/* every mode; the package's leg properties with the values they take */
+		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "Mode", '=',
+				    "[SendOnly,ReceiveOnly,SendReceive,Inactive]");
+		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/strict", '=', "[on,off]");
+		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/asymmetric", '=', "[on,off]");
+		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/mute", '=', "[on,off]");
+		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/afthresh", '=', "[0:4294967295]");
+		st->has_local = true;
+		st->local = mxp_mp_str_c(cap_sdp(m, li, l, ci.mode));
+	}
+	if (want & MXP_MP_AUDIT_STATS) {
+		st->has_stats = true;
+		for (unsigned int i = 0; i < RTE_DIM(cap_stats); i++)
+			mxp_mp_msg_add_prop(m->rep, &st->stats, cap_stats[i], 0, "");
+	}
+	if (want & MXP_MP_AUDIT_EVENTS) {
+		rc->has_events = true;
+		if (!li->plain) {
+			mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_AUTHFAIL, 0, "");
+			mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_KEYLIMIT, 0, "");
+			mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_SSRC, 0, "");
+		}
+		if (ci.mode == MXP_CONF_MIX)
+			mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_DTMF, 0, "");
+	}
+}
+
+/*
+ * AuditCapability (H.248.1 7.2.6): the values a termination's properties, events and
+ * statistics can take, not the ones it has (AuditValue). ROOT: what a context can be.
+ */
+static void
+do_audit_cap(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
+{
+	uint32_t want = c->has_audit ? c->audit : MXP_MP_AUDIT_MEDIA;
+	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS))
+		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
+				      "capabilities of Media, Statistics and Events only (no Signals, "
+				      "DigitMap, EventBuffer, ObservedEvents, Packages)");
+	if (c->term_kind == MXP_MP_TERM_ROOT) {
+		rc->term_kind = MXP_MP_TERM_ROOT;
+		if (want & MXP_MP_AUDIT_MEDIA) {
+			rc->has_media = true;
+			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/mode", '=',
+					    "[mix,switch,forward]");
+			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/topn", '=', "[1:16]");
+			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/plainrtp", '=',
+					    m->cfg.allow_plaintext ? "[on,off]" : "off");
+		}
+		if (want & MXP_MP_AUDIT_STATS)
+			mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/contexts", 0, "");
+		return;
+	}
+	uint32_t *legs = m->wild;
+	int n;
+	struct mxp_leg_info li;
+	if (ctx == 0 && c->term_kind == MXP_MP_TERM_NAME) {
+		/* the null context: a termination of any context */
+		uint32_t leg;
+		if (!term_leg(c->term, &leg) || mxp_conf_leg_get(m->conf, leg, &li) != 0)
+			return mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
+					      (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
+		legs[0] = leg;
+		n = 1;
+	} else if (ctx == 0) {
+		return mrfp_cmd_error(m, rc, MXP_MP_E_NO_TERM_MATCH,
+				      "AuditCapability = * needs a context");
+	} else if ((n = cmd_legs(m, c, ctx, legs, 64, rc)) < 0) {
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && (rc = mxp_mp_msg_add_cmd(m->rep, MXP_MP_CMD_AUDIT_CAP, NULL)) == NULL)
+			break;
+		reply_term(m, rc, legs[i]);
+		if (mxp_conf_leg_get(m->conf, legs[i], &li) == 0)
+			cap_leg(m, rc, &li, want);
+	}
+}
+
 /* ---- transactions ---------------------------------------------------------------------- */
 
 /* Context = * with a named termination: the termination's context. */
@@ -1371,6 +1511,9 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					break;
 				case MXP_MP_CMD_AUDIT_VALUE:
 					do_audit(m, c, ctx, rc);
+					break;
+				case MXP_MP_CMD_AUDIT_CAP:
+					do_audit_cap(m, c, ctx, rc);
 					break;
 				case MXP_MP_CMD_SERVICE_CHANGE:
 					/* an MRFC announcing itself (handover): acknowledged */

@@ -542,6 +542,12 @@ MXP_TEST(every_error_code_changes_nothing)
 	CASE("Subtract of an unknown leg", 430, "Transaction = 58 { Context = %u { Subtract = leg/99999 } }", c1);
 	CASE("a wildcard matching nothing", 431, "Transaction = 59 { Context = %u { Modify = * { Media { "
 	     "LocalControl { Mode = Inactive } } } } }", ce);
+	CASE("AuditCapability of an unknown leg", 430, "Transaction = 61 { Context = - { "
+	     "AuditCapability = leg/99999 { Audit { } } } }");
+	CASE("AuditCapability of Signals", 501, "Transaction = 62 { Context = %u { "
+	     "AuditCapability = leg/%u { Audit { Signals } } } }", c1, l1);
+	CASE("AuditCapability = * without a context", 431, "Transaction = 63 { Context = - { "
+	     "AuditCapability = * { Audit { Media } } } }");
 #undef CASE
 	/* the "asymmetric" case changes leg 1 to strict first: the transaction stops at the
 	 * second Modify, the first one stays (H.248.1 8.2.2); undo it after */
@@ -823,6 +829,64 @@ MXP_TEST(audit_value)
 	env_free(&e);
 }
 
+/* ---- AuditCapability ---------------------------------------------------------------------- */
+
+MXP_TEST(audit_capability)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_leg(t, &e, "$", 1, &c);
+	struct mxp_leg_info li = leg(&e, l);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { AuditCapability = leg/%u { "
+				 "Audit { Media, Events, Statistics } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "AuditCapability = leg/%u", l);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	MXP_CHECK(t, strstr(r, "Mode = [SendOnly,ReceiveOnly,SendReceive,Inactive]") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/strict = [on,off]") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/asymmetric = [on,off]") != NULL);
+	/* switch: the leg takes what it was given (the payload is passed on) */
+	snprintf(want, sizeof(want), "m=audio %u RTP/SAVP 0\r\n", li.local_port);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/authfail") != NULL && strstr(r, "mxp/keylimit") != NULL &&
+		     strstr(r, "mxp/ssrc") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/dtmf") == NULL); /* detected in mix conferences only */
+	MXP_CHECK(t, strstr(r, "rtp/ps") != NULL && strstr(r, "mxp/refused") != NULL);
+	MXP_CHECK(t, strstr(r, "rtp/ps =") == NULL); /* names, not values */
+	MXP_CHECK(t, strstr(r, "inline:") == NULL);
+	/* the null context: the termination wherever it is; an empty Audit: the id only */
+	r = transact(&e, "Transaction = 2 { Context = - { AuditCapability = leg/%u { Audit { } } } }", l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "AuditCapability = leg/") != NULL && strstr(r, "Media") == NULL);
+	/* a mix leg: the codecs the mixer decodes and RFC 4733 events */
+	r = transact(&e, "Transaction = 3 { Context = $ { Add = $ { Media { TerminationState { "
+		     "mxp/mode = mix }, Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n"
+		     "%s\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio 8010 RTP/SAVP 0\n%s\n} } } } } }",
+		     crypto(5, 1), PEER_IP, crypto(6, 1));
+	uint32_t cm = reply_ctx(r), lm = reply_leg(r, "Add");
+	li = leg(&e, lm);
+	r = transact(&e, "Transaction = 4 { Context = %u { AuditCapability = * { Audit { Media, Events } } } }",
+		     cm);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	snprintf(want, sizeof(want), "m=audio %u RTP/SAVP 0 8 9 ", li.local_port);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	MXP_CHECK(t, strstr(r, " telephone-event/8000") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/dtmf") != NULL);
+	/* ROOT: what a context can be */
+	r = transact(&e, "Transaction = 5 { Context = - { AuditCapability = ROOT { Audit { Media, "
+		     "Statistics } } } }");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "mxp/mode = [mix,switch,forward]") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/topn = [1:16]") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/plainrtp = off") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/contexts") != NULL);
+	/* nothing changed */
+	MXP_CHECK_EQ(t, nconfs(&e), 2);
+	MXP_CHECK_EQ(t, leg(&e, l).conf_id, c);
+	env_free(&e);
+}
+
 /* ---- TransactionPending ------------------------------------------------------------------ */
 
 MXP_TEST(pending_once_the_transaction_takes_long)
@@ -975,6 +1039,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(failing_command_ends_the_transaction),
 	MXP_CASE(wildcards_and_subtract),
 	MXP_CASE(audit_value),
+	MXP_CASE(audit_capability),
 	MXP_CASE(pending_once_the_transaction_takes_long),
 	MXP_CASE(events_are_notified_once),
 	MXP_CASE(events_requested_on_add_and_forgotten),
