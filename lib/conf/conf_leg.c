@@ -387,6 +387,9 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	if (cc == NULL)
 		return conf_errf(err, errlen, -ENOENT, "no conference %u", conf_id);
 	struct mxp_conf *cf = cc->conf;
+	if (p->id != 0 && (p->id >= sys->next_leg_id || conf_find_leg(sys, p->id) != NULL))
+		return conf_errf(err, errlen, -EEXIST, "leg id %u is in use or was never given",
+				 p->id);
 	int ai = find_addr(sys, p->af, p->port_idx);
 	int r = leg_params_check(sys, cf, p, ai, err, errlen);
 	if (r)
@@ -429,7 +432,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	r = -ENOMEM;
 	if (l == NULL || lc == NULL)
 		goto fail;
-	l->id = sys->next_leg_id;
+	l->id = p->id ? p->id : sys->next_leg_id;
 	l->conf = cf;
 	l->owner = cc->worker;
 	l->port_idx = p->port_idx;
@@ -519,7 +522,8 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	conf_rcv_grow_done(sys, &args.grow);
 	rte_free(args.os);
 	spares(sys, cf);
-	sys->next_leg_id++;
+	if (p->id == 0)
+		sys->next_leg_id++;
 	if (cf->mode == MXP_CONF_FORWARD && !cf->fwd_key_set) {
 		memcpy(cf->fwd_digest, dout, 32);
 		cf->fwd_key_set = true;

@@ -121,6 +121,9 @@ struct mxp_leg_codec {
 
 /** Leg parameters for mxp_conf_leg_add(). Zero-initialise, then fill. */
 struct mxp_leg_params {
+	/** 0: the leg gets a new id. Else this id, one the system gave before and no leg
+	 *  has now (a leg re-created elsewhere keeps its id: Mp's Move). */
+	uint32_t id;
 	uint8_t af;              /**< AF_INET or AF_INET6: which local address */
 	uint16_t port_idx;       /**< daemon port the local address is on */
 	uint16_t local_port;     /**< 0: allocate an even port from the media range */
@@ -412,7 +415,8 @@ int mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char
  * wipe it after the call.
  * @param info  receives the leg as created (local address and port).
  * @return 0, -ENOENT (no such conference), -EINVAL (err says which parameter),
- *         -EADDRINUSE (requested port taken), -ENOSPC (port range exhausted), -ENOMEM.
+ *         -EADDRINUSE (requested port taken), -ENOSPC (port range exhausted), -ENOMEM,
+ *         -EEXIST (p->id is in use or was never given).
  */
 int mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_leg_params *p,
 		     struct mxp_leg_info *info, char *err, size_t errlen);

@@ -126,6 +126,12 @@ sdp_keys(const struct mxp_sdp *sd, struct mxp_conf_keys *ks, bool outbound, char
 	return 0;
 }
 
+static bool
+same_mki(const uint8_t *a, uint8_t al, const uint8_t *b, uint8_t bl)
+{
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
 static const char *
 mki_str(const uint8_t *mki, uint8_t len, char *b, size_t bl)
 {
@@ -501,16 +507,133 @@ add_ctx_props(struct mxp_mrfp *m, const struct mxp_mp_pkg *pkg, uint32_t ctx, st
 	return 0;
 }
 
+/* ---- Move ------------------------------------------------------------------------------ */
+
+/*
+ * lib/conf keeps no key material, so a Move re-creates the leg from the keys the request
+ * gives: they must be the leg's own (same MKIs, same keys by fingerprint, the same active
+ * one), which makes putting the leg back exact if the target refuses it. A rekey is a
+ * Modify of its own.
+ */
+static unsigned int
+move_keys_check(const struct mxp_leg_params *lp, const struct mxp_leg_info *mv, char *t, size_t tl)
+{
+	const struct { const struct mxp_conf_keys *ks; const struct mxp_leg_key_info *have;
+		       uint8_t nhave; const char *dir; } d[2] = {
+		{ &lp->in, mv->in_keys, mv->n_in_keys, "Remote" },
+		{ &lp->out, mv->out_keys, mv->n_out_keys, "Local" },
+	};
+	for (int k = 0; k < 2; k++) {
+		if (d[k].ks->nkeys != d[k].nhave) {
+			snprintf(t, tl, "%s lists %u key(s), the leg has %u: a moved leg keeps its keys "
+				 "(the MRFP keeps none to copy; rekey with Modify)", d[k].dir,
+				 d[k].ks->nkeys, d[k].nhave);
+			return d[k].ks->nkeys == 0 ? MXP_MP_E_MISSING_DESC : MXP_MP_E_BAD_VALUE;
+		}
+		for (uint8_t i = 0; i < d[k].ks->nkeys; i++) {
+			const struct mxp_conf_key *key = &d[k].ks->key[i];
+			const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(key->suite);
+			char fp[9];
+			mxp_srtp_key_fingerprint(key->key, si->key_len, key->salt, si->salt_len, fp);
+			bool same = false;
+			for (uint8_t h = 0; h < d[k].nhave && !same; h++)
+				same = same_mki(d[k].have[h].mki, d[k].have[h].mki_len, key->mki,
+						key->mki_len) && strcmp(d[k].have[h].fp, fp) == 0;
+			if (!same) {
+				snprintf(t, tl, "%s key %u is not one of the leg's: a moved leg keeps its "
+					 "keys (rekey with Modify)", d[k].dir, i + 1);
+				return MXP_MP_E_BAD_VALUE;
+			}
+		}
+	}
+	const struct mxp_leg_key_info *act = mv->out_active >= 0 ? &mv->out_keys[mv->out_active] : NULL;
+	if (act && !same_mki(act->mki, act->mki_len, lp->out.key[0].mki, lp->out.key[0].mki_len)) {
+		snprintf(t, tl, "Local: the first a=crypto must be the key the leg sends with");
+		return MXP_MP_E_BAD_VALUE;
+	}
+	return 0;
+}
+
+/*
+ * Take the leg out of its context and add it to ctx under the same id and port; if the
+ * target refuses it, put it back as it was. 0, the target's error (nothing changed), or
+ * -EIO when the leg could not be put back either (it is gone).
+ */
+static int
+move_leg(struct mxp_mrfp *m, const struct mxp_leg_info *mv, uint32_t ctx,
+	 const struct mxp_leg_params *lp, struct mxp_leg_info *li, char *err, size_t el)
+{
+	struct mxp_leg_params back = *lp;
+	back.mode = mv->mode;
+	back.strict = mv->strict;
+	back.asymmetric = mv->asymmetric;
+	back.remote_known = mv->remote_known;
+	back.remote = mv->remote;
+	back.remote_port = mv->remote_port;
+	back.remote_rtcp_port = mv->remote_rtcp_port;
+	snprintf(back.label, sizeof(back.label), "%s", mv->label);
+	int r = mxp_conf_leg_remove(m->conf, mv->id, NULL, err, el);
+	if (r == 0) {
+		r = mxp_conf_leg_add(m->conf, ctx, lp, li, err, el);
+		if (r) {
+			char e2[120];
+			size_t n = strlen(err);
+			snprintf(err + n, el - n, " (nothing changed)");
+			if (mxp_conf_leg_add(m->conf, mv->conf_id, &back, NULL, e2, sizeof(e2)) != 0) {
+				snprintf(err, el, "leg/%u could not be put back into context %u: %s",
+					 mv->id, mv->conf_id, e2);
+				mxp_mrfp_leg_forget(m, mv->id);
+				r = -EIO;
+			} else if (mv->muted) {
+				struct mxp_leg_mod md = { .set_mute = true, .mute = true };
+				mxp_conf_leg_modify(m->conf, mv->id, &md, NULL, 0);
+			}
+		}
+	}
+	explicit_bzero(&back, sizeof(back));
+	return r;
+}
+
+static void
+move_done(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct action_state *as,
+	  struct mxp_mp_cmd *rc, const struct mxp_leg_info *mv, const struct mxp_mp_pkg *pkg,
+	  uint8_t evmask, const struct mxp_sdp *media, const struct mxp_sdp *ls,
+	  const struct mxp_sdp *rs, struct mxp_leg_info *li)
+{
+	if (pkg->mute == 1 || (pkg->mute < 0 && mv->muted)) {
+		struct mxp_leg_mod md = { .set_mute = true, .mute = true };
+		mxp_conf_leg_modify(m->conf, li->id, &md, NULL, 0);
+	}
+	/* H.248: a context without terminations ceases to exist. */
+	if (mxp_conf_legs(m->conf, mv->conf_id, NULL, 0) == 0)
+		mxp_conf_destroy(m->conf, mv->conf_id, NULL, 0);
+	struct mxp_mrfp_leg *l = mrfp_leg_get(m, li->id);
+	if (l == NULL && (l = mrfp_leg_new(m, li->id, as->ctx)) != NULL)
+		l->peer = m->peer;
+	if (l) {
+		l->ctx = as->ctx;
+		events_record(m, l, c, evmask, pkg);
+		media_record(l, media);
+	}
+	reply_term(m, rc, li->id);
+	rc->has_media = true;
+	rc->nstreams = 1;
+	rc->streams[0].id = c->streams[0].id;
+	rc->streams[0].has_local = true;
+	rc->streams[0].local = mxp_mp_str_c(add_reply_sdp(m, ls, rs, li, NULL));
+}
+
 static void
 do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
-       struct action_state *as, struct mxp_mp_cmd *rc)
+       struct action_state *as, struct mxp_mp_cmd *rc, const struct mxp_leg_info *mv)
 {
 	struct mxp_mp_pkg pkg;
 	struct mxp_mp_error e;
 	char t[MXP_MP_TEXT_MAX];
 	uint8_t evmask;
+	const char *cmd = mv ? "Move" : "Add";
 
-	if (c->term_kind != MXP_MP_TERM_CHOOSE) {
+	if (mv == NULL && c->term_kind != MXP_MP_TERM_CHOOSE) {
 		uint32_t leg;
 		struct mxp_leg_info li;
 		if (c->term_kind == MXP_MP_TERM_NAME && term_leg(c->term, &leg) &&
@@ -534,7 +657,8 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	const struct mxp_mp_stream *st = stream1(c);
 	if (st == NULL || (!st->has_local && !st->has_remote))
 		return mrfp_cmd_error(m, rc, MXP_MP_E_MISSING_DESC,
-				    "Add needs a Media descriptor with Local and/or Remote");
+				    "%s needs a Media descriptor with Local and/or Remote%s", cmd,
+				    mv ? " (the leg is re-created: its SDP and keys as on Add)" : "");
 	struct mxp_sdp ls, rs;
 	bool has_local = st->has_local, has_remote = st->has_remote;
 	if (has_local && mxp_sdp_parse(st->local.p, st->local.len, &ls, &e) != 0)
@@ -542,6 +666,11 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	if (has_remote && mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
 		return mrfp_cmd_error(m, rc, e.code, "Remote: %s", e.text);
 	bool plain = pkg.plain_rtp == 1;
+	if (mv && pkg.plain_rtp < 0)
+		plain = mv->plain;
+	if (mv && plain != mv->plain)
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
+				      "mxp/plainrtp cannot change on a leg (Subtract and Add it)");
 	if (plain && !m->cfg.allow_plaintext)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 				    "mxp/plainrtp needs the lab flag allow_plaintext_mp");
@@ -555,6 +684,12 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	lp.plain = plain;
 	lp.strict = pkg.strict == 1;
 	lp.asymmetric = pkg.asymmetric == 1;
+	if (mv) {
+		lp.id = mv->id;
+		lp.strict = pkg.strict >= 0 ? pkg.strict == 1 : mv->strict;
+		lp.asymmetric = pkg.asymmetric >= 0 ? pkg.asymmetric == 1 : mv->asymmetric;
+		lp.rtcp_mux = mv->rtcp_mux;
+	}
 	lp.af = has_local && ls.has_conn && !ls.conn_choose ? ls.family :
 		has_remote && rs.has_conn ? rs.family :
 		has_local && ls.has_conn ? ls.family : AF_INET;
@@ -562,7 +697,18 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	 * Remote address (its subnet, else its gateway); else our first of that family. */
 	bool found = false;
 	bool local_named = has_local && ls.has_conn && !ls.conn_choose;
-	if (!local_named && has_remote && rs.has_conn && !rs.conn_choose && rs.family == lp.af) {
+	if (mv) {
+		struct mxp_ip want = local_named ? sdp_ip(&ls) : mv->local;
+		if (!mxp_ip_equal(&want, &mv->local) ||
+		    (has_local && ls.has_media && !ls.port_choose && ls.port != mv->local_port))
+			return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
+					      "Local: a moved leg keeps its address and port %u "
+					      "(give $ or the same)", mv->local_port);
+		lp.af = mv->local.af;
+		lp.port_idx = mv->port_idx;
+		found = true;
+	}
+	if (!found && !local_named && has_remote && rs.has_conn && !rs.conn_choose && rs.family == lp.af) {
 		struct mxp_ip dst = sdp_ip(&rs);
 		int r = m->ops.route(m->ops.arg, &dst);
 		if (r >= 0 && r < m->cfg.nb_ports &&
@@ -589,10 +735,20 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 				    lp.af == AF_INET6 ? "IPv6" : "IPv4",
 				    has_local && ls.has_conn && !ls.conn_choose ? " is that one" : "");
 	lp.local_port = has_local && ls.has_media && !ls.port_choose ? ls.port : 0;
+	if (mv) {
+		lp.local_port = mv->local_port;
+		if (mv->remote_known) { /* kept unless Remote names another */
+			lp.remote_known = true;
+			lp.remote = mv->remote;
+			lp.remote_port = mv->remote_port;
+			lp.remote_rtcp_port = mv->remote_rtcp_port;
+		}
+	}
 	if (has_remote && rs.has_conn && !rs.conn_choose && rs.has_media && !rs.port_choose) {
 		lp.remote_known = true;
 		lp.remote = sdp_ip(&rs);
 		lp.remote_port = rs.port;
+		lp.remote_rtcp_port = 0;
 		if (lp.remote.af != lp.af)
 			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 					    "Remote c= and Local c= are of different families");
@@ -606,11 +762,13 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		if (code != 0)
 			return mrfp_cmd_error(m, rc, code, "%s", t);
 	}
-	lp.mode = MXP_SM_SENDRECV;
+	lp.mode = mv ? mv->mode : MXP_SM_SENDRECV;
 	if (st->mode != MXP_MP_MODE_UNSET && mode_from_mp(st->mode, &lp.mode) != 0)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_MODE, "stream mode Loopback is not supported");
 	snprintf(lp.label, sizeof(lp.label), "%.*s", (int)(pkg.keygroup.len < 60 ? pkg.keygroup.len : 60),
 		 pkg.keygroup.p ? pkg.keygroup.p : "");
+	if (mv && !(pkg.present & MXP_MP_PKG_KEYGROUP))
+		snprintf(lp.label, sizeof(lp.label), "%s", mv->label);
 	const char *gen = NULL;
 	if (!plain) {
 		unsigned int code = has_local ? sdp_keys(&ls, &lp.out, true, t, sizeof(t)) : 0;
@@ -621,6 +779,8 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 				 has_remote ? "Remote SDP has no a=crypto" : "no Remote descriptor");
 			code = MXP_MP_E_MISSING_DESC;
 		}
+		if (code == 0 && mv)
+			code = move_keys_check(&lp, mv, t, sizeof(t));
 		if (code == 0 && lp.out.nkeys == 0) {
 			if (!m->cfg.generate_keys) {
 				snprintf(t, sizeof(t), "Local has no a=crypto and [mp] generate_keys is off");
@@ -653,7 +813,17 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	}
 	struct mxp_leg_info li;
 	char err[200] = "";
-	int r = mxp_conf_leg_add(m->conf, as->ctx, &lp, &li, err, sizeof(err));
+	int r;
+	if (mv) {
+		r = move_leg(m, mv, as->ctx, &lp, &li, err, sizeof(err));
+		explicit_bzero(&lp, sizeof(lp));
+		if (r)
+			return mrfp_cmd_error(m, rc, r == -EIO ? MXP_MP_E_INTERNAL : conf_code(r),
+					      "%s", err);
+		return move_done(m, c, as, rc, mv, &pkg, evmask, media, has_local ? &ls : NULL,
+				 has_remote ? &rs : NULL, &li);
+	}
+	r = mxp_conf_leg_add(m->conf, as->ctx, &lp, &li, err, sizeof(err));
 	explicit_bzero(&lp, sizeof(lp));
 	if (r)
 		return mrfp_cmd_error(m, rc, conf_code(r), "%s", err);
@@ -679,6 +849,25 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	rc->streams[0].has_local = true;
 	rc->streams[0].local = mxp_mp_str_c(add_reply_sdp(m, has_local ? &ls : NULL,
 							  has_remote ? &rs : NULL, &li, gen));
+}
+
+/* Move = leg/N into the action's context (or a new one, $). */
+static void
+do_move(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c,
+	const char *base, struct action_state *as, struct mxp_mp_cmd *rc)
+{
+	uint32_t leg;
+	struct mxp_leg_info li;
+	if (c->term_kind != MXP_MP_TERM_NAME)
+		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "Move of one named termination");
+	if (!term_leg(c->term, &leg) || mxp_conf_leg_get(m->conf, leg, &li) != 0)
+		return mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
+				      (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
+	if (li.conf_id == as->ctx)
+		return mrfp_cmd_error(m, rc, MXP_MP_E_TERM_IN_CTX, "leg/%u is already in context %u",
+				      leg, li.conf_id);
+	do_add(m, msg, c, base, as, rc, &li);
+	explicit_bzero(&li, sizeof(li));
 }
 
 /* ---- which terminations a command names ------------------------------------------------ */
@@ -740,12 +929,6 @@ struct mrfp_leg_plan {
 	struct key_plan in, out;
 	bool applied;             /* phase 1 done */
 };
-
-static bool
-same_mki(const uint8_t *a, uint8_t al, const uint8_t *b, uint8_t bl)
-{
-	return al == bl && memcmp(a, b, al) == 0;
-}
 
 /*
  * Plan one direction: want is the complete key set the descriptor lists (want.key[0] the
@@ -1473,7 +1656,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 				rc->term = c->term;
 			}
 			uint32_t ctx = as.ctx;
-			if (wild && c->type != MXP_MP_CMD_ADD) {
+			if (wild && c->type != MXP_MP_CMD_ADD && c->type != MXP_MP_CMD_MOVE) {
 				ctx = ctx_of(m, c, rc);
 				if (ctx && as.ctx && ctx != as.ctx)
 					mrfp_cmd_error(m, rc, MXP_MP_E_TERM_NOT_IN_CTX,
@@ -1501,10 +1684,17 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 						mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_ACTION,
 							     "Add goes to context $ or an existing one");
 					else
-						do_add(m, msg, c, base, &as, rc);
+						do_add(m, msg, c, base, &as, rc, NULL);
 					break;
 				case MXP_MP_CMD_MODIFY:
 					do_modify(m, msg, c, base, ctx, rc);
+					break;
+				case MXP_MP_CMD_MOVE:
+					if (act->ctx == MXP_MP_CTX_NULL || wild)
+						mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_ACTION,
+							       "Move goes to context $ or an existing one");
+					else
+						do_move(m, msg, c, base, &as, rc);
 					break;
 				case MXP_MP_CMD_SUBTRACT:
 					do_subtract(m, c, ctx, rc);

@@ -704,7 +704,7 @@ MXP_TEST(failed_phase1_rolls_back_every_leg)
 		     "m=audio $ RTP/SAVP 0\n%s\n%s\n} } } } } }", c, crypto(1, 1), crypto(50, 2));
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	MXP_CHECK_EQ(t, leg(&e, l1).n_out_keys, 2);
-	MXP_CHECK_EQ(t, leg(&e, l2).mode, MXP_SM_INACTIVE);
+	MXP_CHECK(t, leg(&e, l2).strict); /* the Move's descriptors apply */
 	env_free(&e);
 }
 
@@ -826,6 +826,153 @@ MXP_TEST(audit_value)
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	MXP_CHECK(t, strstr(r, "ServiceChange = ROOT") != NULL);
 	MXP_CHECK(t, strstr(r, "Version = 3") != NULL);
+	env_free(&e);
+}
+
+/* ---- Move ---------------------------------------------------------------------------------- */
+
+/* Move = leg/N into context ctx with the leg's keys (those add_leg() gave it). */
+static const char *
+move(struct env *e, uint32_t tid, const char *ctx, uint32_t l, unsigned int s, const char *lc)
+{
+	return transact(e, "Transaction = %u { Context = %s { Move = leg/%u { %s } } }", tid, ctx, l,
+			media(lc, crypto(s, 1), PEER_IP, 8000 + 2 * s, crypto(s + 1, 1)));
+}
+
+MXP_TEST(move_between_contexts)
+{
+	struct env e = env_new();
+	uint32_t c1, c2;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c1);
+	uint32_t l2;
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Add = $ { %s } } }", c1,
+				 media("", crypto(3, 1), PEER_IP, 8006, crypto(4, 1)));
+	l2 = reply_leg(r, "Add");
+	uint32_t l3 = add_leg(t, &e, "$", 5, &c2);
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		     "LocalControl { mxp/mute = on } } }, Events = 5 { mxp/authfail } } } }", c1, l1);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	struct mxp_leg_info b = leg(&e, l1);
+	char cbuf[16];
+	snprintf(cbuf, sizeof(cbuf), "%u", c2);
+	r = move(&e, 3, cbuf, l1, 1, "");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "Move = leg/%u", l1);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	MXP_CHECK_EQ(t, reply_ctx(r), c2);
+	struct mxp_leg_info a = leg(&e, l1);
+	MXP_CHECK_EQ(t, a.id, l1);               /* the same termination */
+	MXP_CHECK_EQ(t, a.conf_id, c2);
+	MXP_CHECK_EQ(t, a.local_port, b.local_port);
+	MXP_CHECK(t, mxp_ip_equal(&a.local, &b.local));
+	MXP_CHECK_EQ(t, a.remote_port, b.remote_port);
+	MXP_CHECK(t, a.muted);                   /* kept */
+	MXP_CHECK_EQ(t, a.n_in_keys, 1);
+	MXP_CHECK_STR(t, a.in_keys[0].fp, b.in_keys[0].fp);
+	MXP_CHECK_STR(t, a.out_keys[0].fp, b.out_keys[0].fp);
+	snprintf(want, sizeof(want), "m=audio %u RTP/SAVP 0", b.local_port);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	const struct mxp_mrfp_leg *rec = mxp_mrfp_leg_find(e.m, l1);
+	MXP_CHECK(t, rec != NULL && rec->ctx == c2 && rec->ev == MXP_MRFP_EV_AUTHFAIL && rec->rid == 5);
+	int n = mxp_conf_legs(e.sys, c2, NULL, 0);
+	MXP_CHECK_EQ(t, n, 2);
+	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c1, NULL, 0), 1);
+	MXP_CHECK_EQ(t, leg(&e, l2).conf_id, c1);
+	MXP_CHECK_EQ(t, leg(&e, l3).conf_id, c2);
+	/* the last leg of a context moves: the context ends */
+	r = move(&e, 4, cbuf, l2, 3, "mxp/strict = on");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	struct mxp_conf_info ci;
+	MXP_CHECK_EQ(t, mxp_conf_get(e.sys, c1, &ci), -ENOENT);
+	MXP_CHECK(t, leg(&e, l2).strict); /* the Move's descriptors apply */
+	/* into a new context ($) */
+	r = move(&e, 5, "$", l3, 5, "");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t c3 = reply_ctx(r);
+	MXP_CHECK(t, c3 != 0 && c3 != c2);
+	MXP_CHECK_EQ(t, leg(&e, l3).conf_id, c3);
+	MXP_CHECK_EQ(t, nconfs(&e), 2);
+	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c2, NULL, 0), 2);
+	/* lib/conf gives a leg an earlier id only if it is free and was given before */
+	struct mxp_leg_params lp = { .id = 99999, .af = AF_INET };
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(e.sys, c2, &lp, NULL, NULL, 0), -EEXIST);
+	lp.id = l1;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(e.sys, c2, &lp, NULL, NULL, 0), -EEXIST);
+	env_free(&e);
+}
+
+/* A Move the target refuses puts the leg back as it was; refused requests change nothing. */
+MXP_TEST(move_refused_changes_nothing)
+{
+	struct env e = env_new();
+	uint32_t c1;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c1);
+	uint32_t l2;
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Add = $ { %s } } }", c1,
+				 media("", crypto(3, 1), PEER_IP, 8006, crypto(4, 1)));
+	l2 = reply_leg(r, "Add");
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		     "LocalControl { mxp/mute = on } } } } } }", c1, l1);
+	/* a forward conference: its legs must all use the conference key, leg 1's differ */
+	r = transact(&e, "Transaction = 3 { Context = $ { Add = $ { Media { TerminationState { "
+		     "mxp/mode = forward }, Stream = 1 { Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n"
+		     "%s\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio 8200 RTP/SAVP 0\n%s\n} } } } } }",
+		     crypto(11, 1), PEER_IP, crypto(11, 1));
+	uint32_t cf = reply_ctx(r);
+	struct mxp_leg_info b = leg(&e, l1);
+	char cbuf[16];
+	snprintf(cbuf, sizeof(cbuf), "%u", cf);
+	r = move(&e, 4, cbuf, l1, 1, "");
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	MXP_CHECK(t, strstr(r, "(nothing changed)") != NULL);
+	struct mxp_leg_info a = leg(&e, l1);
+	MXP_CHECK_EQ(t, a.id, l1);
+	MXP_CHECK_EQ(t, a.conf_id, c1);
+	MXP_CHECK_EQ(t, a.local_port, b.local_port);
+	MXP_CHECK_EQ(t, a.remote_port, b.remote_port);
+	MXP_CHECK(t, a.muted);
+	MXP_CHECK_EQ(t, a.mode, b.mode);
+	MXP_CHECK_STR(t, a.in_keys[0].fp, b.in_keys[0].fp);
+	MXP_CHECK_STR(t, a.out_keys[0].fp, b.out_keys[0].fp);
+	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c1, NULL, 0), 2);
+	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, cf, NULL, 0), 1);
+	MXP_CHECK(t, mxp_mrfp_leg_find(e.m, l1) != NULL && mxp_mrfp_leg_find(e.m, l1)->ctx == c1);
+	/* refused before anything is touched */
+	snprintf(cbuf, sizeof(cbuf), "%u", c1);
+	char c2buf[16];
+	uint32_t c2;
+	add_leg(t, &e, "$", 7, &c2);
+	snprintf(c2buf, sizeof(c2buf), "%u", c2);
+	struct {
+		const char *what;
+		unsigned int got; /* the code of the reply (the reply's buffer is reused) */
+		unsigned int code;
+	} refused[] = {
+		{ "into its own context", err_code(move(&e, 10, cbuf, l1, 1, "")), 433 },
+		{ "another leg's keys", err_code(move(&e, 11, c2buf, l1, 3, "")), 449 },
+		{ "into the null context", err_code(move(&e, 12, "-", l1, 1, "")), 421 },
+		{ "into context *", err_code(move(&e, 13, "*", l1, 1, "")), 421 },
+		{ "an unknown leg", err_code(move(&e, 14, c2buf, 99999, 1, "")), 430 },
+		{ "a changed mode of conference", err_code(transact(&e, "Transaction = 15 { Context = %u { "
+		  "Move = leg/%u { Media { TerminationState { mxp/mode = mix } } } } }", c2, l1)), 449 },
+		{ "without Media", err_code(transact(&e, "Transaction = 16 { Context = %u { Move = leg/%u } }", c2,
+		  l1)), 441 },
+		{ "a wildcard", err_code(transact(&e, "Transaction = 17 { Context = %u { Move = * } }", c2)), 501 },
+		{ "no keys", err_code(transact(&e, "Transaction = 18 { Context = %u { Move = leg/%u { %s } } }",
+		  c2, l1, media("", "", PEER_IP, 8002, ""))), 441 },
+	};
+	for (unsigned int i = 0; i < RTE_DIM(refused); i++) {
+		unsigned int got = refused[i].got;
+		if (got != refused[i].code)
+			fprintf(stderr, "# %s: expected %u\n", refused[i].what, refused[i].code);
+		MXP_CHECK_EQ(t, got, refused[i].code);
+	}
+	(void)l2;
+	a = leg(&e, l1);
+	MXP_CHECK_EQ(t, a.conf_id, c1);
+	MXP_CHECK_EQ(t, a.local_port, b.local_port);
+	MXP_CHECK_EQ(t, nconfs(&e), 3);
 	env_free(&e);
 }
 
@@ -1038,6 +1185,8 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(failed_phase1_rolls_back_every_leg),
 	MXP_CASE(failing_command_ends_the_transaction),
 	MXP_CASE(wildcards_and_subtract),
+	MXP_CASE(move_between_contexts),
+	MXP_CASE(move_refused_changes_nothing),
 	MXP_CASE(audit_value),
 	MXP_CASE(audit_capability),
 	MXP_CASE(pending_once_the_transaction_takes_long),
