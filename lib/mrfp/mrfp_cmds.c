@@ -158,8 +158,8 @@ sdp_event_pt(const struct mxp_sdp *sd)
 
 /* Events requested in a command: MXP_MRFP_EV_* bits, or an error on the reply command. */
 static int
-events_check(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, uint8_t *mask,
-	     struct mxp_mp_cmd *rc)
+events_check(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c,
+	     uint8_t *mask, struct mxp_mp_cmd *rc)
 {
 	*mask = 0;
 	for (uint16_t i = 0; i < c->events.n; i++) {
@@ -352,8 +352,8 @@ leg_sdp(struct mxp_mrfp *m, const struct mxp_leg_info *li, const struct mxp_mrfp
  * port allocated, payload types of Local or else Remote; a=crypto only if the MRFP made it).
  */
 static const char *
-add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_leg_info *li,
-	      const char *gen_crypto)
+add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp *rs,
+	      const struct mxp_leg_info *li, const char *gen_crypto)
 {
 	struct mxp_sdp sd;
 	if (ls)
@@ -401,7 +401,8 @@ add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp
  * The attribute (with the key) goes into the reply arena; the key set receives it.
  */
 static int
-gen_local_key(struct mxp_mrfp *m, const struct mxp_conf_keys *in, struct mxp_conf_keys *out, const char **line)
+gen_local_key(struct mxp_mrfp *m, const struct mxp_conf_keys *in, struct mxp_conf_keys *out,
+	      const char **line)
 {
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(in->key[0].suite);
 	struct mxp_sdes_crypto c;
@@ -455,7 +456,7 @@ add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_inf
 	STAT("mxp/refused", refused);
 	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++) {
 		const char *name = s->drops[k] ? mrfp_arena_printf(m, "mxp/drop_%s",
-				mxp_leg_drop_name((enum mxp_leg_drop)k)) : "";
+				  mxp_leg_drop_name((enum mxp_leg_drop)k)) : "";
 		if (name[0]) /* "" also when the arena is full */
 			STAT(name, s->drops[k]);
 	}
@@ -491,13 +492,13 @@ add_ctx_props(struct mxp_mrfp *m, const struct mxp_mp_pkg *pkg, uint32_t ctx, st
 		return 0;
 	if ((pkg->present & MXP_MP_PKG_MODE) && conf_mode(pkg->mode) != ci.mode) {
 		mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "context %u is a %s conference", ctx,
-			     mxp_conf_mode_name(ci.mode));
+			       mxp_conf_mode_name(ci.mode));
 		return -1;
 	}
 	if ((pkg->present & MXP_MP_PKG_TOPN) && pkg->topn != ci.topn) {
 		mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
-			     "mxp/topn differs from context %u's (%u): change it with Modify", ctx,
-			     ci.topn);
+			       "mxp/topn differs from context %u's (%u): change it with Modify", ctx,
+			       ci.topn);
 		return -1;
 	}
 	if (pkg->present & MXP_MP_PKG_FLOOR) {
@@ -624,8 +625,9 @@ move_done(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct action_state *a
 }
 
 static void
-do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
-       struct action_state *as, struct mxp_mp_cmd *rc, const struct mxp_leg_info *mv)
+do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c,
+       const char *base, struct action_state *as, struct mxp_mp_cmd *rc,
+       const struct mxp_leg_info *mv)
 {
 	struct mxp_mp_pkg pkg;
 	struct mxp_mp_error e;
@@ -639,10 +641,10 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		if (c->term_kind == MXP_MP_TERM_NAME && term_leg(c->term, &leg) &&
 		    mxp_conf_leg_get(m->conf, leg, &li) == 0)
 			return mrfp_cmd_error(m, rc, MXP_MP_E_TERM_IN_CTX,
-					    "termination %.*s is already in context %u",
-					    (int)c->term.len, c->term.p, li.conf_id);
+					      "termination %.*s is already in context %u",
+					      (int)c->term.len, c->term.p, li.conf_id);
 		return mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM,
-				    "Add takes $: the MRFP names its terminations leg/N");
+				      "Add takes $: the MRFP names its terminations leg/N");
 	}
 	if (mxp_mp_pkg_get(msg, c, base, &pkg, &e) != 0)
 		return mrfp_cmd_error(m, rc, e.code, "%s", e.text);
@@ -673,7 +675,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 				      "mxp/plainrtp cannot change on a leg (Subtract and Add it)");
 	if (plain && !m->cfg.allow_plaintext)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
-				    "mxp/plainrtp needs the lab flag allow_plaintext_mp");
+				      "mxp/plainrtp needs the lab flag allow_plaintext_mp");
 	if (!plain && ((has_local && !ls.srtp) || (has_remote && !rs.srtp)))
 		return mrfp_cmd_error(m, rc, MXP_MP_E_MEDIA_TYPE, "RTP/SAVP expected (SRTP is mandatory)");
 	if (plain && ((has_local && ls.srtp) || (has_remote && rs.srtp)))
@@ -732,8 +734,8 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	}
 	if (!found)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "Local c=: no %s address of this MRFP%s",
-				    lp.af == AF_INET6 ? "IPv6" : "IPv4",
-				    has_local && ls.has_conn && !ls.conn_choose ? " is that one" : "");
+				      lp.af == AF_INET6 ? "IPv6" : "IPv4",
+				      has_local && ls.has_conn && !ls.conn_choose ? " is that one" : "");
 	lp.local_port = has_local && ls.has_media && !ls.port_choose ? ls.port : 0;
 	if (mv) {
 		lp.local_port = mv->local_port;
@@ -751,7 +753,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		lp.remote_rtcp_port = 0;
 		if (lp.remote.af != lp.af)
 			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
-					    "Remote c= and Local c= are of different families");
+					      "Remote c= and Local c= are of different families");
 	}
 	const struct mxp_sdp *media = has_remote && rs.npts ? &rs : has_local ? &ls : NULL;
 	if (media) {
@@ -806,7 +808,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		if (r) {
 			explicit_bzero(&lp, sizeof(lp));
 			return mrfp_cmd_error(m, rc, r == -ENOSPC ? MXP_MP_E_NO_CTX_IDS : conf_code(r), "%s",
-					    err);
+					      err);
 		}
 		as->ctx = id;
 		as->created = true;
@@ -885,7 +887,7 @@ cmd_legs(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, uint32_t 
 		}
 		if (n > (int)max) {
 			mrfp_cmd_error(m, rc, MXP_MP_E_RESOURCES, "more than %u terminations for a wildcard",
-				     max);
+				       max);
 			return -1;
 		}
 		return n;
@@ -895,12 +897,12 @@ cmd_legs(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, uint32_t 
 	if (c->term_kind != MXP_MP_TERM_NAME || !term_leg(c->term, &leg) ||
 	    mxp_conf_leg_get(m->conf, leg, &li) != 0) {
 		mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
-			     (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
+			       (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
 		return -1;
 	}
 	if (li.conf_id != ctx) {
 		mrfp_cmd_error(m, rc, MXP_MP_E_TERM_NOT_IN_CTX, "%.*s is in context %u, not %u",
-			     (int)c->term.len, c->term.p, li.conf_id, ctx);
+			       (int)c->term.len, c->term.p, li.conf_id, ctx);
 		return -1;
 	}
 	legs[0] = leg;
@@ -1005,10 +1007,10 @@ plan_keys(const struct mxp_conf_keys *want, const struct mxp_leg_key_info *have,
 
 /* Plan the Modify of one leg; 0 or an H.248 code with text. */
 static unsigned int
-plan_leg(struct mxp_mrfp *m, uint32_t leg, const struct mxp_mp_pkg *pkg, const struct mxp_mp_stream *st,
-	 const struct mxp_sdp *ls, const struct mxp_sdp *rs, const struct mxp_conf_keys *lk,
-	 const struct mxp_conf_keys *rk, enum mxp_conf_mode cmode, struct mrfp_leg_plan *pl, char *t,
-	 size_t tl)
+plan_leg(struct mxp_mrfp *m, uint32_t leg, const struct mxp_mp_pkg *pkg,
+	 const struct mxp_mp_stream *st, const struct mxp_sdp *ls, const struct mxp_sdp *rs,
+	 const struct mxp_conf_keys *lk, const struct mxp_conf_keys *rk, enum mxp_conf_mode cmode,
+	 struct mrfp_leg_plan *pl, char *t, size_t tl)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->leg = leg;
@@ -1160,7 +1162,7 @@ apply_phase1(struct mxp_mrfp *m, struct mrfp_leg_plan *pl, char *err, size_t el)
 		int r = leg_mod(m, pl->leg, &md, err, el);
 		explicit_bzero(&md, sizeof(md));
 		if (r) {
-			/* steps before this one are undone by rollback_leg(m, ) of what is recorded */
+			/* steps before this one are undone by rollback_leg() of what is recorded */
 			pl->in.nadd = i < pl->in.nadd ? i : pl->in.nadd;
 			pl->out.nadd = i < pl->out.nadd ? i : pl->out.nadd;
 			pl->out.activate = false;
@@ -1206,8 +1208,8 @@ apply_phase2(struct mxp_mrfp *m, struct mrfp_leg_plan *pl, char *err, size_t el)
 }
 
 static void
-do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c, const char *base,
-	  uint32_t ctx, struct mxp_mp_cmd *rc)
+do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c,
+	  const char *base, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
 	uint32_t *legs = m->wild;
 	struct mrfp_leg_plan *plans = m->plans;
@@ -1228,13 +1230,13 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 		return mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_CTX, "context %u ended", ctx);
 	if ((pkg.present & MXP_MP_PKG_MODE) && conf_mode(pkg.mode) != ci.mode)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
-				    "context %u is a %s conference: the mode of a running "
-				    "conference does not change", ctx, mxp_conf_mode_name(ci.mode));
+				      "context %u is a %s conference: the mode of a running "
+				      "conference does not change", ctx, mxp_conf_mode_name(ci.mode));
 	if ((pkg.present & MXP_MP_PKG_TOPN) && ci.mode != MXP_CONF_SWITCH)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "mxp/topn applies to switch conferences");
 	if (pkg.present & MXP_MP_PKG_KEYGROUP)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
-				    "mxp/keygroup is given on Add (the Local key decides the group)");
+				      "mxp/keygroup is given on Add (the Local key decides the group)");
 	uint32_t floor_leg = 0;
 	bool set_floor = (pkg.present & MXP_MP_PKG_FLOOR) != 0;
 	if (set_floor && !mxp_mp_str_eq(pkg.floor, "open")) {
@@ -1242,8 +1244,8 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 		if (!term_leg(pkg.floor, &floor_leg) || mxp_conf_leg_get(m->conf, floor_leg, &fl) ||
 		    fl.conf_id != ctx)
 			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
-					    "mxp/floor: %.*s is not a termination of context %u",
-					    (int)pkg.floor.len, pkg.floor.p, ctx);
+					      "mxp/floor: %.*s is not a termination of context %u",
+					      (int)pkg.floor.len, pkg.floor.p, ctx);
 	}
 	const struct mxp_mp_stream *st = stream1(c);
 	if (c->nstreams > 1)
@@ -1260,7 +1262,7 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 			return mrfp_cmd_error(m, rc, e.code, "Remote: %s", e.text);
 		if (c->term_kind == MXP_MP_TERM_ALL)
 			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
-					    "Remote describes one participant: not with Modify = *");
+					      "Remote describes one participant: not with Modify = *");
 		rsp = &rs;
 	}
 	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
@@ -1308,8 +1310,8 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 		explicit_bzero(&plans[i], sizeof(plans[i]));
 	if (r)
 		return mrfp_cmd_error(m, rc, conf_code(r),
-				    "leg/%u: %s: new keys are in place, old ones not all removed", legs[failed],
-				    err);
+				      "leg/%u: %s: new keys are in place, old ones not all removed", legs[failed],
+				      err);
 	if (pkg.present & MXP_MP_PKG_TOPN) {
 		r = mxp_conf_set_topn(m->conf, ctx, pkg.topn, err, sizeof(err));
 		if (r)
@@ -1391,8 +1393,8 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 		return;
 	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS))
 		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
-				    "audit of Media, Statistics and Events only (no Signals, "
-				    "DigitMap, EventBuffer, ObservedEvents, Packages)");
+				      "audit of Media, Statistics and Events only (no Signals, "
+				      "DigitMap, EventBuffer, ObservedEvents, Packages)");
 	for (int i = 0; i < n; i++) {
 		struct mxp_leg_info li;
 		if (i > 0 && (rc = mxp_mp_msg_add_cmd(m->rep, MXP_MP_CMD_AUDIT_VALUE, NULL)) == NULL)
@@ -1585,12 +1587,12 @@ ctx_of(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc)
 	struct mxp_leg_info li;
 	if (c->term_kind != MXP_MP_TERM_NAME) {
 		mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
-			     "Context = * needs a named termination (not *, $ or ROOT)");
+			       "Context = * needs a named termination (not *, $ or ROOT)");
 		return 0;
 	}
 	if (!term_leg(c->term, &leg) || mxp_conf_leg_get(m->conf, leg, &li) != 0) {
 		mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_TERM, "Unknown TerminationID %.*s",
-			     (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
+			       (int)(c->term.len > 64 ? 64 : c->term.len), c->term.p);
 		return 0;
 	}
 	return li.conf_id;
@@ -1660,8 +1662,8 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 				ctx = ctx_of(m, c, rc);
 				if (ctx && as.ctx && ctx != as.ctx)
 					mrfp_cmd_error(m, rc, MXP_MP_E_TERM_NOT_IN_CTX,
-						     "%.*s is in context %u, the action's other commands in %u",
-						     (int)c->term.len, c->term.p, ctx, as.ctx);
+						       "%.*s is in context %u, the action's other commands in %u",
+						       (int)c->term.len, c->term.p, ctx, as.ctx);
 				else if (ctx)
 					as.ctx = ctx;
 			}
@@ -1672,9 +1674,9 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 				/* set by ctx_of(m, ) */
 			} else if (need_ctx && ctx == 0) {
 				mrfp_cmd_error(m, rc, act->ctx == MXP_MP_CTX_NULL ? MXP_MP_E_UNKNOWN_ACTION :
-						 MXP_MP_E_UNKNOWN_CTX,
-					     "%s needs a context (the null context holds no terminations)",
-					     mxp_mp_cmd_name(c->type));
+						   MXP_MP_E_UNKNOWN_CTX,
+					       "%s needs a context (the null context holds no terminations)",
+					       mxp_mp_cmd_name(c->type));
 			} else if (c->has_signals && c->signals.len > 0) {
 				mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "the MRFP plays no signals");
 			} else {
@@ -1682,7 +1684,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 				case MXP_MP_CMD_ADD:
 					if (act->ctx == MXP_MP_CTX_NULL || wild)
 						mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_ACTION,
-							     "Add goes to context $ or an existing one");
+							       "Add goes to context $ or an existing one");
 					else
 						do_add(m, msg, c, base, &as, rc, NULL);
 					break;
@@ -1709,7 +1711,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					/* an MRFC announcing itself (handover): acknowledged */
 					if (c->term_kind != MXP_MP_TERM_ROOT) {
 						mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
-							     "ServiceChange of ROOT only");
+							       "ServiceChange of ROOT only");
 						break;
 					}
 					rc->has_services = true;
@@ -1717,7 +1719,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					break;
 				default:
 					mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "%s is not supported by the MRFP",
-						     mxp_mp_cmd_name(c->type));
+						       mxp_mp_cmd_name(c->type));
 				}
 			}
 			if (rc->has_error && !c->optional) {

@@ -42,7 +42,8 @@ note_of(struct mxp_mrfp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
 }
 
 static void
-key_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, uint8_t dir, const struct mxp_leg_key_usage *u)
+key_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, uint8_t dir,
+	  const struct mxp_leg_key_usage *u)
 {
 	/* The limit that is nearest: SRTP packets, or SRTCP packets. */
 	uint64_t used = u->srtp_used, limit = u->srtp_limit;
