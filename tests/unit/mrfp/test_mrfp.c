@@ -18,6 +18,7 @@
 #include "mxp_mp.h"
 #include "mxp_mrfp.h"
 #include "mxp_pkt.h"
+#include "mxp_srtp.h"
 #include "mxp_srtp_sdes.h"
 #include "mxp_test.h"
 
@@ -254,26 +255,39 @@ reply_leg(const char *r, const char *cmd)
 	return p ? (uint32_t)strtoul(p + strlen(pat), NULL, 10) : 0;
 }
 
-/* An a=crypto line with a key made from seed, MKI mki (4 bytes). */
+/* The key and salt of seed (AES_CM_128_HMAC_SHA1_80). */
+static void
+key_bytes(unsigned int seed, uint8_t key[16], uint8_t salt[14])
+{
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)(seed * 31 + (unsigned int)i * 7 + 1);
+	for (int i = 0; i < 14; i++)
+		salt[i] = (uint8_t)(seed * 17 + (unsigned int)i * 5 + 3);
+}
+
+/* An a=crypto line with the key of seed, MKI mki (4 bytes), lifetime 2^lt packets. */
 static const char *
-crypto(unsigned int seed, unsigned int mki)
+crypto_lt(unsigned int seed, unsigned int mki, unsigned int lt)
 {
 	static char lines[8][160];
 	static unsigned int next;
 	char *b = lines[next++ % 8];
 	struct mxp_sdes_crypto c = { .tag = 1, .suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80, .nkeys = 1 };
-	for (int i = 0; i < 16; i++)
-		c.keys[0].key[i] = (uint8_t)(seed * 31 + (unsigned int)i * 7 + 1);
-	for (int i = 0; i < 14; i++)
-		c.keys[0].salt[i] = (uint8_t)(seed * 17 + (unsigned int)i * 5 + 3);
-	c.keys[0].lifetime = 1u << 31;
-	c.keys[0].lifetime_log2 = 31;
+	key_bytes(seed, c.keys[0].key, c.keys[0].salt);
+	c.keys[0].lifetime = UINT64_C(1) << lt;
+	c.keys[0].lifetime_log2 = (uint8_t)lt;
 	c.keys[0].mki_len = 4;
 	c.keys[0].mki[3] = (uint8_t)mki;
 	int n = snprintf(b, 160, "a=crypto:");
 	if (mxp_sdes_encode(&c, b + n, (size_t)(160 - n)) < 0)
 		abort();
 	return b;
+}
+
+static const char *
+crypto(unsigned int seed, unsigned int mki)
+{
+	return crypto_lt(seed, mki, 31);
 }
 
 /* Media of an Add: Local (our side, $ address and port) and Remote (the participant). */
@@ -1057,6 +1071,8 @@ MXP_TEST(pending_once_the_transaction_takes_long)
 
 /* ---- events ------------------------------------------------------------------------------- */
 
+static void send_to_leg(const struct mxp_leg_info *li, const uint8_t *rtp, size_t len);
+
 /* A packet to the leg from the participant's address whose SRTP tag is wrong. */
 static void
 bad_srtp(struct mxp_leg_info *li, uint16_t seq)
@@ -1070,20 +1086,72 @@ bad_srtp(struct mxp_leg_info *li, uint16_t seq)
 	rtp[3] = (uint8_t)seq;
 	uint32_t ssrc = htonl(0x1234);
 	memcpy(rtp + 8, &ssrc, 4);
+	send_to_leg(li, rtp, sizeof(rtp));
+}
+
+static void
+send_to_leg(const struct mxp_leg_info *li, const uint8_t *rtp, size_t len)
+{
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = li->remote,
 				      .dst = li->local, .sport = li->remote_port,
 				      .dport = li->local_port };
 	uint16_t hl = mxp_pkt_udp_hdr_len(AF_INET);
-	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + sizeof(rtp)));
-	memcpy(f + hl, rtp, sizeof(rtp));
-	mxp_pkt_build_udp(f, &a, sizeof(rtp), mxp_pkt_payload_sum(rtp, sizeof(rtp)));
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + len));
+	memcpy(f + hl, rtp, len);
+	mxp_pkt_build_udp(f, &a, (uint16_t)len, mxp_pkt_payload_sum(rtp, (uint16_t)len));
 	struct mxp_pkt_meta meta;
 	if (mxp_pkt_parse(f, rte_pktmbuf_data_len(m), 0, &meta) != MXP_PKT_UDP)
 		abort();
 	if (!mxp_conf_rx(g_w, li->port_idx, m, &meta))
 		rte_pktmbuf_free(m);
 	mxp_conf_flush(g_w);
+}
+
+/* A participant sending with the key of seed (MKI 1) under an SSRC: lib/srtp protects. */
+struct sender {
+	struct mxp_srtp_ctx *ctx;
+	uint16_t seq;
+};
+
+static void
+sender_init(struct sender *sd, unsigned int seed, uint32_t ssrc)
+{
+	sd->ctx = rte_zmalloc("sender", mxp_srtp_ctx_size(), MXP_SRTP_CTX_ALIGN);
+	struct mxp_srtp_params sp = { .suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80,
+				      .dir = MXP_SRTP_OUTBOUND, .ssrc = ssrc };
+	uint8_t key[16], salt[14];
+	key_bytes(seed, key, salt);
+	if (sd->ctx == NULL || mxp_srtp_ctx_init(sd->ctx, &sp, NULL, 0) != 0 ||
+	    mxp_srtp_ctx_key_add(sd->ctx, key, salt, (const uint8_t[]){ 0, 0, 0, 1 }, 4, 0) != 0)
+		abort();
+	sd->seq = 1;
+}
+
+static void
+sender_fini(struct sender *sd)
+{
+	mxp_srtp_ctx_fini(sd->ctx);
+	rte_free(sd->ctx);
+}
+
+/* One authenticated RTP packet from the participant's address to the leg. */
+static void
+good_srtp(struct sender *sd, uint32_t ssrc, const struct mxp_leg_info *li)
+{
+	uint8_t rtp[12 + 40 + MXP_SRTP_MAX_TRAILER];
+	memset(rtp, 0x55, sizeof(rtp));
+	rtp[0] = 0x80;
+	rtp[1] = 0;
+	rtp[2] = (uint8_t)(sd->seq >> 8);
+	rtp[3] = (uint8_t)sd->seq;
+	sd->seq++;
+	uint32_t v = htonl(ssrc);
+	memcpy(rtp + 8, &v, 4);
+	size_t len = 12 + 40;
+	if (mxp_srtp_protect(sd->ctx, rtp, &len, sizeof(rtp)) != 0)
+		abort();
+	send_to_leg(li, rtp, len);
 }
 
 MXP_TEST(events_are_notified_once)
@@ -1148,6 +1216,57 @@ MXP_TEST(events_are_notified_once)
 	env_free(&e);
 }
 
+MXP_TEST(ssrc_and_keylimit_events)
+{
+	struct env e = env_new();
+	/* the participant's key (Remote) lives for 2^4 = 16 packets: keylimit_percent 80 makes
+	 * 13 packets "soft", 16 "exhausted" */
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { %s, "
+				 "Events = 3 { mxp/ssrc, mxp/keylimit } } } }",
+				 media("", crypto(1, 1), PEER_IP, 8000, crypto_lt(2, 1, 4)));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t l = reply_leg(r, "Add");
+	struct mxp_leg_info li = leg(&e, l);
+	struct sender a, b;
+	sender_init(&a, 2, 0x1234);
+	sender_init(&b, 2, 0x5678);
+	good_srtp(&a, 0x1234, &li);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, leg(&e, l).st.rx_pkts, 1);
+	MXP_CHECK_EQ(t, n_notify, 1);
+	MXP_CHECK(t, strstr(notify_text[0], "mxp/ssrc{new=4660}") != NULL);
+	MXP_CHECK(t, strstr(notify_text[0], "ObservedEvents = 3") != NULL);
+	/* another SSRC under the same key: dropped, reported with how many */
+	good_srtp(&b, 0x5678, &li);
+	good_srtp(&b, 0x5678, &li);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 2);
+	MXP_CHECK(t, strstr(notify_text[1], "mxp/ssrc{old=4660,new=22136,dropped=2}") != NULL);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 2); /* once */
+	/* key usage: 13 of 16 packets is past 80 % */
+	for (int i = 0; i < 11; i++)
+		good_srtp(&a, 0x1234, &li);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 2); /* 12: not yet */
+	good_srtp(&a, 0x1234, &li);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 3);
+	MXP_CHECK(t, strstr(notify_text[2], "mxp/keylimit{dir=in,mki=1,used=13,limit=16,"
+				     "state=soft}") != NULL);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 3);
+	for (int i = 0; i < 3; i++)
+		good_srtp(&a, 0x1234, &li);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 4);
+	MXP_CHECK(t, strstr(notify_text[3], "state=exhausted") != NULL);
+	MXP_CHECK(t, strstr(notify_text[3], "used=16") != NULL);
+	sender_fini(&a);
+	sender_fini(&b);
+	env_free(&e);
+}
+
 MXP_TEST(events_requested_on_add_and_forgotten)
 {
 	struct env e = env_new();
@@ -1191,6 +1310,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(audit_capability),
 	MXP_CASE(pending_once_the_transaction_takes_long),
 	MXP_CASE(events_are_notified_once),
+	MXP_CASE(ssrc_and_keylimit_events),
 	MXP_CASE(events_requested_on_add_and_forgotten),
 };
 
