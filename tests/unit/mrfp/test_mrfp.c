@@ -556,6 +556,15 @@ MXP_TEST(every_error_code_changes_nothing)
 	CASE("Subtract of an unknown leg", 430, "Transaction = 58 { Context = %u { Subtract = leg/99999 } }", c1);
 	CASE("a wildcard matching nothing", 431, "Transaction = 59 { Context = %u { Modify = * { Media { "
 	     "LocalControl { Mode = Inactive } } } } }", ce);
+	CASE("an unknown mxp property", 450, "Transaction = 64 { Context = %u { Modify = leg/%u { "
+	     "Media { TerminationState { mxp/nosuch = 1 } } } } }", c1, l1);
+	CASE("a property twice", 456, "Transaction = 65 { Context = %u { Modify = leg/%u { Media { "
+	     "Stream = 1 { LocalControl { mxp/mute = on, mxp/mute = off } } } } } }", c1, l1);
+	CASE("a property of another package", 440, "Transaction = 66 { Context = %u { Modify = leg/%u { "
+	     "Media { TerminationState { tdmc/ec = on } } } } }", c1, l1);
+	CASE("a bad Remote SDP", 449, "Transaction = 67 { Context = %u { Modify = leg/%u { Media { "
+	     "Stream = 1 { Remote {\nv=0\nc=IN IP4 999.1.1.1\nm=audio 8100 RTP/SAVP 0\n} } } } } }",
+	     c1, l1);
 	CASE("AuditCapability of an unknown leg", 430, "Transaction = 61 { Context = - { "
 	     "AuditCapability = leg/99999 { Audit { } } } }");
 	CASE("AuditCapability of Signals", 501, "Transaction = 62 { Context = %u { "
@@ -805,6 +814,32 @@ MXP_TEST(wildcards_and_subtract)
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	MXP_CHECK(t, strstr(r, "rtp/ps") == NULL);
 	MXP_CHECK_EQ(t, nconfs(&e), 0);
+	env_free(&e);
+}
+
+/* A wildcard audit answers for at most 64 legs (their statistics fill a reply). */
+MXP_TEST(wildcard_audit_of_too_many_legs)
+{
+	struct env e = env_new();
+	uint32_t c;
+	add_leg(t, &e, "$", 1, &c);
+	char cs[16];
+	snprintf(cs, sizeof(cs), "%u", c);
+	for (unsigned int i = 0; i < 64; i++)
+		add_leg(t, &e, cs, 10 + 2 * i, NULL);
+	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c, NULL, 0), 65);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { AuditValue = * { Audit { } } } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 510);
+	/* Modify = * takes them all */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = * { Media { Stream = 1 { "
+		     "LocalControl { mxp/mute = on } } } } } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t ids[65];
+	mxp_conf_legs(e.sys, c, ids, 65);
+	unsigned int muted = 0;
+	for (int i = 0; i < 65; i++)
+		muted += leg(&e, ids[i]).muted;
+	MXP_CHECK_EQ(t, muted, 65);
 	env_free(&e);
 }
 
@@ -1306,6 +1341,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(wildcards_and_subtract),
 	MXP_CASE(move_between_contexts),
 	MXP_CASE(move_refused_changes_nothing),
+	MXP_CASE(wildcard_audit_of_too_many_legs),
 	MXP_CASE(audit_value),
 	MXP_CASE(audit_capability),
 	MXP_CASE(pending_once_the_transaction_takes_long),
