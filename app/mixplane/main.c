@@ -36,6 +36,7 @@ usage(FILE *f, const char *prog)
 		"usage: %s [EAL options] -- -f FILE [-v]\n"
 		"  -f FILE   configuration file (INI; see doc/configuration.md)\n"
 		"  -c        check the configuration file and exit\n"
+		"  --config-reference  print every configuration key (Markdown) and exit\n"
 		"  -V        print the version and exit\n"
 		"  -h        this help\n"
 		"Example (one worker on lcore 1, a veth via af_packet):\n"
@@ -308,6 +309,10 @@ main(int argc, char **argv)
 				printf("mixplane %s\n", MXP_VERSION);
 				return 0;
 			}
+			if (!strcmp(argv[i], "--config-reference")) {
+				mxp_cfg_reference(stdout);
+				return 0;
+			}
 		}
 		usage(stderr, prog);
 		fprintf(stderr, "%s: missing '--' before the application options (-f FILE)\n",
@@ -318,8 +323,15 @@ main(int argc, char **argv)
 	char **aargv = argv + dd;
 	int opt;
 	optind = 1;
-	while ((opt = getopt(aargc, aargv, "f:cVh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config-reference", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((opt = getopt_long(aargc, aargv, "f:cVh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'R':
+			mxp_cfg_reference(stdout);
+			return 0;
 		case 'f':
 			cfg_path = optarg;
 			break;

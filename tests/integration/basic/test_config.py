@@ -28,7 +28,7 @@ BAD = [
     ("unknown media key", GOOD + "[media]\nfoo = 1\n", ["[media] foo", "unknown key"]),
     ("odd media port_min", GOOD + "[media]\nport_min = 20001\n", ["[media] port_min", "even"]),
     ("opus complexity 11", GOOD + "[media]\nopus_complexity = 11\n",
-     ["[media] opus_complexity", "between 0 and 10"]),
+     ["[media] opus_complexity", "0..10"]),
     ("relative codec plugin", GOOD.replace("workers = 1", "workers = 1\ncodec_plugins = x.so"),
      ["[mixplane] codec_plugins", "absolute"]),
     ("unknown key", GOOD.replace("mtu = 1500", "mtu = 1500\nipv5 = 1"), ["[port0] ipv5", "unknown key"]),
