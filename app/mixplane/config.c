@@ -864,9 +864,7 @@ static const struct cfg_section sections[] = {
 		 "[security.md](security.md) (ESP, threat model); its ESP is set in `[esp]`." },
 	{ .name = "esp", .base = offsetof(struct mxp_cfg, mp), .keys = esp_keys,
 	  .nkeys = RTE_DIM(esp_keys), .title = "ESP of the Mp interface",
-	  .doc = "Only with `[mp]`. These keys were once in `[mp]` (`sa_file`, `esp_backend`, "
-		 "`allow_plaintext_mp`): that spelling is still read, with a warning naming the "
-		 "new place; a file that gives a key in both places is refused." },
+	  .doc = "Only with `[mp]`." },
 };
 
 static const struct cfg_key *
@@ -1098,5 +1096,21 @@ mxp_cfg_reference(FILE *f)
 			fprintf(f, " | %s |\n", key->doc);
 		}
 		fprintf(f, "\n");
+		const char *from = NULL;
+		for (size_t m = 0; m < RTE_DIM(moved); m++) {
+			if (strcmp(moved[m].to_sec, s->name) != 0)
+				continue;
+			if (from == NULL)
+				fprintf(f, "Older files give ");
+			else
+				fprintf(f, ", ");
+			from = moved[m].from_sec;
+			fprintf(f, "`%s`", moved[m].from_key);
+			if (strcmp(moved[m].from_key, moved[m].to_key) != 0)
+				fprintf(f, " (now `%s`)", moved[m].to_key);
+		}
+		if (from)
+			fprintf(f, " in `[%s]`. That spelling is still read, with a warning naming the "
+				"new place; a file that gives a key in both places is refused.\n\n", from);
 	}
 }
