@@ -70,8 +70,11 @@ vfail(struct cfg_ctx *x, unsigned int line, const char *sec, const char *key, co
 	int w = snprintf(x->err, x->errlen, "%s: ", x->path);
 	if (w > 0)
 		n += (size_t)w;
-	if (line && n < x->errlen && (w = snprintf(x->err + n, x->errlen - n, "line %u: ", line)) > 0)
-		n += (size_t)w;
+	if (line && n < x->errlen) {
+		w = snprintf(x->err + n, x->errlen - n, "line %u: ", line);
+		if (w > 0)
+			n += (size_t)w;
+	}
 	if (sec && n < x->errlen) {
 		w = key ? snprintf(x->err + n, x->errlen - n, "[%s] %s: ", sec, key)
 			: snprintf(x->err + n, x->errlen - n, "[%s]: ", sec);
@@ -153,9 +156,11 @@ ini_line(struct cfg_ctx *x, char *s, unsigned int line)
 			return fail(x, line, NULL, NULL,
 				    "malformed section header '%s' (expected [name])", s);
 		*close = '\0';
-		if (ini_section(ini, s + 1))
-			return fail(x, line, NULL, NULL, "section [%s] appears twice (first on line %u)",
-				    s + 1, ini_section(ini, s + 1)->line);
+		const struct ini_sec *first = ini_section(ini, s + 1);
+		if (first)
+			return fail(x, line, NULL, NULL,
+				    "section [%s] appears twice (first on line %u)", s + 1,
+				    first->line);
 		if (ini->nsec == MAX_SECTIONS)
 			return fail(x, line, NULL, NULL, "more than %d sections", MAX_SECTIONS);
 		ini->sec[ini->nsec++] = (struct ini_sec){ .name = s + 1, .line = line,
@@ -174,7 +179,8 @@ ini_line(struct cfg_ctx *x, char *s, unsigned int line)
 		return fail(x, line, NULL, NULL, "empty key");
 	const struct ini_ent *first = ini_entry(ini, sec->name, k);
 	if (first)
-		return fail(x, line, sec->name, k, "key given twice (first on line %u)", first->line);
+		return fail(x, line, sec->name, k, "key given twice (first on line %u)",
+			    first->line);
 	if (strlen(v) > MAX_VALUE)
 		return fail(x, line, sec->name, k, "value longer than %u characters", MAX_VALUE);
 	if (ini->nent == MAX_ENTRIES)
@@ -440,8 +446,8 @@ parse_value(const struct cfg_key *k, const char *v, void *obj, char *why, size_t
 		if (v[0] != '/')
 			return snprintf(why, whylen, "'%s' must be an absolute path", v), -EINVAL;
 		if (strlen(v) >= k->size)
-			return snprintf(why, whylen, "path longer than %zu characters", k->size - 1),
-			       -EINVAL;
+			return snprintf(why, whylen, "path longer than %zu characters",
+					k->size - 1), -EINVAL;
 		snprintf(f, k->size, "%s", v);
 		break;
 	case CFG_KEYFILE:
@@ -453,8 +459,9 @@ parse_value(const struct cfg_key *k, const char *v, void *obj, char *why, size_t
 			return snprintf(why, whylen, "'%s' is not a regular file", v), -EINVAL;
 		if (st.st_mode & 077)
 			return snprintf(why, whylen,
-					"'%s' has mode %03o: the keys must be readable by the owner "
-					"only (chmod 600)", v, (unsigned int)(st.st_mode & 0777)),
+					"'%s' has mode %03o: the keys must be readable by the "
+					"owner only (chmod 600)", v,
+					(unsigned int)(st.st_mode & 0777)),
 			       -EINVAL;
 		snprintf(f, k->size, "%s", v);
 		break;
@@ -470,23 +477,23 @@ parse_value(const struct cfg_key *k, const char *v, void *obj, char *why, size_t
 				return snprintf(why, whylen, "at most %u paths", k->max), -EINVAL;
 			if (tok[0] != '/' || strlen(tok) >= elem)
 				return snprintf(why, whylen,
-						"'%s' is not an absolute path (shorter than %zu)", tok,
-						elem), -EINVAL;
+						"'%s' is not an absolute path (shorter than %zu)",
+						tok, elem), -EINVAL;
 			snprintf(f + elem * (*count)++, elem, "%s", tok);
 		}
 		if (*count == 0)
 			return snprintf(why, whylen, "'%s' gives no path", v), -EINVAL;
 		break;
 	}
-	case CFG_LCORES:
-		if (parse_lcores(v, (unsigned int *)f, (unsigned int)(k->size / sizeof(unsigned int)),
-				 (unsigned int *)((char *)obj + k->aux)))
+	case CFG_LCORES: {
+		unsigned int max = (unsigned int)(k->size / sizeof(unsigned int));
+		if (parse_lcores(v, (unsigned int *)f, max, (unsigned int *)((char *)obj + k->aux)))
 			return snprintf(why, whylen,
-					"'%s' is not a list of at most %zu distinct lcore ids below %d "
-					"(e.g. 1 or 1,2 or 1-3)",
-					v, k->size / sizeof(unsigned int), RTE_MAX_LCORE),
+					"'%s' is not a list of at most %u distinct lcore ids below "
+					"%d (e.g. 1 or 1,2 or 1-3)", v, max, RTE_MAX_LCORE),
 			       -EINVAL;
 		break;
+	}
 	case CFG_IP:
 		if (mxp_ip_parse(v, (struct mxp_ip *)f, NULL) || strchr(v, '/') ||
 		    !family_ok(k->flags, (struct mxp_ip *)f))
@@ -497,13 +504,14 @@ parse_value(const struct cfg_key *k, const char *v, void *obj, char *why, size_t
 		struct mxp_ip *ip = (struct mxp_ip *)f;
 		uint8_t *plen = (uint8_t *)obj + k->aux;
 		bool v6 = k->flags & CFG_V6;
-		if (mxp_ip_parse(v, ip, plen) || !family_ok(k->flags, ip) || strchr(v, '/') == NULL ||
-		    *plen < k->min || *plen > k->max || (v6 && ip->v6[0] == 0xff))
+		if (mxp_ip_parse(v, ip, plen) || !family_ok(k->flags, ip) ||
+		    strchr(v, '/') == NULL || *plen < k->min || *plen > k->max ||
+		    (v6 && ip->v6[0] == 0xff))
 			return snprintf(why, whylen,
 					"'%s' is not a%s %s address with a prefix length %u-%u "
-					"(e.g. %s)", v, v6 ? " unicast" : "n", family_name(k->flags),
-					k->min, k->max, v6 ? "2001:db8::10/64" : "192.0.2.10/24"),
-			       -EINVAL;
+					"(e.g. %s)", v, v6 ? " unicast" : "n",
+					family_name(k->flags), k->min, k->max,
+					v6 ? "2001:db8::10/64" : "192.0.2.10/24"), -EINVAL;
 		break;
 	}
 	case CFG_MAC:
@@ -594,7 +602,8 @@ static const struct cfg_choice esp_backends[] = {
 
 #define G struct mxp_cfg
 static const struct cfg_key global_keys[] = {
-	{ .name = "socket", .type = CFG_PATH, FIELD(G, socket), .def = "/run/mixplane/mixplane.sock",
+	{ .name = "socket", .type = CFG_PATH, FIELD(G, socket),
+	  .def = "/run/mixplane/mixplane.sock",
 	  .doc = "control socket for `mixplanectl`. Its directory is created `0700` if missing; "
 		 "the socket is `0600`." },
 	{ .name = "workers", .type = CFG_LCORES, FIELD(G, worker_lcores),
@@ -614,9 +623,11 @@ static const struct cfg_key global_keys[] = {
 		 "largest Mp message: `framesz=16384,blocksz=16384` on the device and "
 		 "`mbuf_size = 16384`." },
 	{ .name = "rx_desc", .type = CFG_UINT, FIELD(G, rx_desc), .min = 64, .max = 16384,
-	  .def = "1024", .doc = "receive descriptors per queue; adjusted to the device's limits." },
+	  .def = "1024",
+	  .doc = "receive descriptors per queue; adjusted to the device's limits." },
 	{ .name = "tx_desc", .type = CFG_UINT, FIELD(G, tx_desc), .min = 64, .max = 16384,
-	  .def = "1024", .doc = "transmit descriptors per queue; adjusted to the device's limits." },
+	  .def = "1024",
+	  .doc = "transmit descriptors per queue; adjusted to the device's limits." },
 	{ .name = "ctl_ring", .type = CFG_UINT, FIELD(G, ctl_ring), .min = 64, .max = 65536,
 	  .flags = CFG_POW2, .def = "1024",
 	  .doc = "size of the ring that carries control-plane frames from workers to the "
@@ -706,9 +717,9 @@ static const struct cfg_key mp_keys[] = {
 	{ .name = "generate_keys", .type = CFG_BOOL, FIELD(M, generate_keys), .def = "no",
 	  .doc = "`yes`: when an Add's Local descriptor has no `a=crypto`, the MRFP draws the key "
 		 "it sends with (getrandom(2); the suite and MKI length of the participant's first "
-		 "key, lifetime 2^31) and returns it in the reply's Local SDP — the only case where "
-		 "a reply carries a key. `no`: such an Add gets 441 (the MRFC gives the Local "
-		 "key)." },
+		 "key, lifetime 2^31) and returns it in the reply's Local SDP — the only case "
+		 "where a reply carries a key. `no`: such an Add gets 441 (the MRFC gives the "
+		 "Local key)." },
 	{ .name = "authfail_threshold", .type = CFG_UINT, FIELD(M, afthresh), .min = 1,
 	  .max = 1000000, .def = "50",
 	  .doc = "SRTP authentication failures of a leg before `mxp/authfail` is notified (again "
@@ -756,8 +767,8 @@ static const struct cfg_key mp_keys[] = {
 static const struct cfg_key esp_keys[] = {
 	{ .name = "sa_file", .type = CFG_KEYFILE, FIELD(M, sa_file), .def_doc = "none",
 	  .doc = "the MRFP side's ESP key file (`mrfc keygen` writes one; format in "
-		 "[security.md](security.md)): `sa in`/`sa out` lines and `peer` lines (the policy: "
-		 "who may send Mp, and the outbound SA of its replies). Loaded all or nothing at "
+		 "[security.md](security.md)): `sa in`/`sa out` lines and `peer` lines (the "
+		 "policy: who may send Mp, and the outbound SA of its replies). Loaded all or nothing at "
 		 "start. Required unless `allow_plaintext_mp = yes`. SAs can also be added and "
 		 "removed at run time (`mixplanectl esp sa add -i FILE`)." },
 	{ .name = "backend", .type = CFG_CHOICE_STR, FIELD(M, esp_backend),
@@ -890,7 +901,8 @@ match_section(struct cfg_ctx *x, struct ini_sec *is)
 			return 0;
 		}
 		if (s->repeat && strncmp(is->name, s->name, l) == 0 &&
-		    isdigit((unsigned char)is->name[l]) && (is->name[l] != '0' || !is->name[l + 1])) {
+		    isdigit((unsigned char)is->name[l]) &&
+		    (is->name[l] != '0' || is->name[l + 1] == '\0')) { /* no leading zero */
 			char *end;
 			unsigned long n = strtoul(is->name + l, &end, 10);
 			if (*end == '\0' && n < s->repeat) {
@@ -907,7 +919,8 @@ match_section(struct cfg_ctx *x, struct ini_sec *is)
 			snprintf(list + l, sizeof(list) - l, "%s[%s0] ... [%s%u]", i ? ", " : "",
 				 sections[i].name, sections[i].name, sections[i].repeat - 1);
 		else
-			snprintf(list + l, sizeof(list) - l, "%s[%s]", i ? ", " : "", sections[i].name);
+			snprintf(list + l, sizeof(list) - l, "%s[%s]", i ? ", " : "",
+				 sections[i].name);
 	}
 	return fail(x, is->line, is->name, NULL, "unknown section (known: %s)", list);
 }
@@ -934,7 +947,8 @@ check_keys(struct cfg_ctx *x, const struct ini_sec *is)
 				snprintf(list + l, sizeof(list) - l, "%s%s", k ? ", " : "",
 					 is->def->keys[k].name);
 			}
-			return fail(x, e->line, is->name, e->key, "unknown key (known keys: %s)", list);
+			return fail(x, e->line, is->name, e->key, "unknown key (known keys: %s)",
+				    list);
 		}
 		if (e->val[0] == '\0')
 			return fail(x, e->line, is->name, e->key, "empty value");
@@ -946,9 +960,9 @@ static int
 apply_defaults(struct cfg_ctx *x, const struct cfg_section *s, const char *sec, void *obj)
 {
 	char why[512];
-	for (unsigned int i = 0; i < s->nkeys; i++)
-		if (s->keys[i].def && parse_value(&s->keys[i], s->keys[i].def, obj, why, sizeof(why)))
-			return fail(x, 0, sec, s->keys[i].name, "built-in default: %s", why);
+	for (const struct cfg_key *k = s->keys; k < s->keys + s->nkeys; k++)
+		if (k->def && parse_value(k, k->def, obj, why, sizeof(why)))
+			return fail(x, 0, sec, k->name, "built-in default: %s", why);
 	return 0;
 }
 
@@ -1076,8 +1090,8 @@ mxp_cfg_reference(FILE *f)
 	for (size_t i = 0; i < RTE_DIM(sections); i++) {
 		const struct cfg_section *s = &sections[i];
 		if (s->repeat)
-			fprintf(f, "## `[%s0]` … `[%s%u]` — %s\n\n", s->name, s->name, s->repeat - 1,
-				s->title);
+			fprintf(f, "## `[%s0]` … `[%s%u]` — %s\n\n", s->name, s->name,
+				s->repeat - 1, s->title);
 		else
 			fprintf(f, "## `[%s]` — %s\n\n", s->name, s->title);
 		if (s->doc)
@@ -1110,7 +1124,8 @@ mxp_cfg_reference(FILE *f)
 				fprintf(f, " (now `%s`)", moved[m].to_key);
 		}
 		if (from)
-			fprintf(f, " in `[%s]`. That spelling is still read, with a warning naming the "
-				"new place; a file that gives a key in both places is refused.\n\n", from);
+			fprintf(f, " in `[%s]`. That spelling is still read, with a warning naming "
+				"the new place; a file that gives a key in both places is "
+				"refused.\n\n", from);
 	}
 }

@@ -7,6 +7,7 @@
  * [esp] and the old [mp] spelling give the same fields, both is refused, cross-key checks
  * and line numbers in errors. The reference lists every key.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -63,8 +64,8 @@ refuses(struct mxp_test_ctx *t, const struct cfg_key *k, const char *v, void *ob
 		return false;
 	}
 	if (want && strstr(why, want) == NULL) {
-		mxp_test_fail(t, __FILE__, __LINE__, "%s: '%s': message '%s' lacks '%s'", k->name, v,
-			      why, want);
+		mxp_test_fail(t, __FILE__, __LINE__, "%s: '%s': message '%s' lacks '%s'", k->name,
+			      v, why, want);
 		return false;
 	}
 	return true;
@@ -103,128 +104,145 @@ valid_sample(const struct cfg_key *k)
 	}
 }
 
+/* "%u" of x, in a static buffer (one at a time). */
+static const char *
+num(uint64_t x)
+{
+	static char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRIu64, x);
+	return buf;
+}
+
+static void
+check_uint(struct mxp_test_ctx *t, const struct cfg_key *k, void *obj)
+{
+	char range[48];
+	snprintf(range, sizeof(range), "%u..%u", k->min, k->max);
+	MXP_CHECK(t, accepts(k, num(k->min), obj));
+	MXP_CHECK_EQ(t, load_uint((char *)obj + k->off, k->size), k->min);
+	MXP_CHECK(t, accepts(k, num(k->max), obj));
+	MXP_CHECK_EQ(t, load_uint((char *)obj + k->off, k->size), k->max);
+	if (k->min > 0)
+		MXP_CHECK(t, refuses(t, k, num(k->min - 1), obj, range));
+	MXP_CHECK(t, refuses(t, k, num((uint64_t)k->max + 1), obj, range));
+	MXP_CHECK(t, refuses(t, k, "-1", obj, range));
+	MXP_CHECK(t, refuses(t, k, "99999999999999999999", obj, range));
+	if (k->flags & CFG_EVEN)
+		MXP_CHECK(t, refuses(t, k, num(k->min + 1), obj, "even"));
+	if (k->flags & CFG_POW2)
+		MXP_CHECK(t, refuses(t, k, num(k->min + 1), obj, "power of two"));
+}
+
+static void
+check_choice(struct mxp_test_ctx *t, const struct cfg_key *k, void *obj)
+{
+	const char *f = (char *)obj + k->off;
+	for (const struct cfg_choice *c = k->choices; c->name; c++) {
+		MXP_CHECK(t, accepts(k, c->name, obj));
+		if (k->type == CFG_CHOICE)
+			MXP_CHECK_EQ(t, load_int(f, k->size), c->value);
+		else
+			MXP_CHECK_STR(t, f, c->name);
+	}
+	MXP_CHECK(t, refuses(t, k, "bogus", obj, k->choices[0].name));
+}
+
+/* The other types: a valid value, then malformed ones. */
+static void
+check_other(struct mxp_test_ctx *t, const struct cfg_key *k, void *obj)
+{
+	const char *good = valid_sample(k);
+	const char *f = (char *)obj + k->off;
+	const unsigned int *count = (const unsigned int *)((char *)obj + k->aux);
+	bool v6 = k->flags & CFG_V6;
+	char v[64];
+
+	MXP_CHECK(t, good != NULL && accepts(k, good, obj));
+	if (k->has)
+		MXP_CHECK(t, *(bool *)((char *)obj + k->has - 1));
+	switch (k->type) {
+	case CFG_BOOL:
+		MXP_CHECK(t, accepts(k, "off", obj) && !*(const bool *)f);
+		MXP_CHECK(t, refuses(t, k, "maybe", obj, "is not yes or no"));
+		break;
+	case CFG_STR:
+	case CFG_PATH: {
+		char *longv = calloc(1, k->size + 1);
+		memset(longv, 'a', k->size);
+		longv[0] = '/';
+		MXP_CHECK(t, refuses(t, k, longv, obj, "longer than"));
+		free(longv);
+		if (k->type == CFG_PATH)
+			MXP_CHECK(t, refuses(t, k, "run/x", obj, "absolute path"));
+		break;
+	}
+	case CFG_PATHS:
+		MXP_CHECK_EQ(t, *count, 2);
+		MXP_CHECK(t, refuses(t, k, "a.so", obj, "absolute path"));
+		MXP_CHECK(t, refuses(t, k, "/a /b /c", obj, "at most 2 paths"));
+		break;
+	case CFG_KEYFILE:
+		MXP_CHECK(t, refuses(t, k, loosefile, obj, "has mode 644"));
+		MXP_CHECK(t, refuses(t, k, "/nonexistent/x.sa", obj, "No such file"));
+		MXP_CHECK(t, refuses(t, k, "/tmp", obj, "not a regular file"));
+		MXP_CHECK(t, refuses(t, k, "x.sa", obj, "absolute path"));
+		break;
+	case CFG_LCORES:
+		MXP_CHECK_EQ(t, *count, 4);
+		MXP_CHECK(t, refuses(t, k, "1,1", obj, "distinct"));
+		MXP_CHECK(t, refuses(t, k, "3-1", obj, "lcore ids"));
+		MXP_CHECK(t, refuses(t, k, "0-127", obj, "at most 64"));
+		break;
+	case CFG_IP:
+		MXP_CHECK(t, refuses(t, k, "192.0.2.300", obj, "address"));
+		MXP_CHECK(t, refuses(t, k, "192.0.2.1/24", obj, "address"));
+		if (k->flags & CFG_V4)
+			MXP_CHECK(t, refuses(t, k, "2001:db8::1", obj, "IPv4 address"));
+		if (v6)
+			MXP_CHECK(t, refuses(t, k, "192.0.2.1", obj, "IPv6 address"));
+		break;
+	case CFG_PREFIX:
+		snprintf(v, sizeof(v), "%s/%u", v6 ? "2001:db8::1" : "192.0.2.1", k->max + 1);
+		MXP_CHECK(t, refuses(t, k, v, obj, "prefix length"));
+		MXP_CHECK(t, refuses(t, k, v6 ? "2001:db8::1" : "192.0.2.1", obj, "prefix length"));
+		MXP_CHECK(t, refuses(t, k, v6 ? "192.0.2.1/24" : "2001:db8::1/64", obj,
+				     "prefix length"));
+		break;
+	case CFG_MAC:
+		MXP_CHECK(t, refuses(t, k, "01:00:5e:00:00:01", obj, "unicast MAC"));
+		MXP_CHECK(t, refuses(t, k, "02:00:00:00:00", obj, "unicast MAC"));
+		break;
+	default:
+		break;
+	}
+}
+
 MXP_TEST(every_key)
 {
-	char v[64];
 	make_keyfiles();
 	for (size_t i = 0; i < RTE_DIM(sections); i++) {
 		const struct cfg_section *s = &sections[i];
 		size_t objsize;
 		void *obj = section_obj(s, &objsize);
 		MXP_CHECK(t, s->title != NULL && s->nkeys > 0);
-		for (unsigned int n = 0; n < s->nkeys; n++) {
-			const struct cfg_key *k = &s->keys[n];
+		for (const struct cfg_key *k = s->keys; k < s->keys + s->nkeys; k++) {
 			memset(&scratch, 0, sizeof(scratch));
 			MXP_CHECK(t, k->doc != NULL && k->doc[0] != '\0');
 			MXP_CHECK(t, k->off + k->size <= objsize);
 			MXP_CHECK(t, find_key(s, k->name) == k); /* names are unique */
 			MXP_CHECK(t, !(k->flags & CFG_REQUIRED) || (k->missing && !k->def));
 			if (k->def && !accepts(k, k->def, obj))
-				mxp_test_fail(t, __FILE__, __LINE__, "[%s] %s: default '%s' refused",
-					      s->name, k->name, k->def);
+				mxp_test_fail(t, __FILE__, __LINE__,
+					      "[%s] %s: default '%s' refused", s->name, k->name,
+					      k->def);
 			if (k->type != CFG_STR) /* any text is a device */
 				MXP_CHECK(t, refuses(t, k, "x\"y", obj, "x\"y"));
-			switch (k->type) {
-			case CFG_UINT:
-				MXP_CHECK(t, accepts(k, (snprintf(v, sizeof(v), "%u", k->min), v), obj));
-				MXP_CHECK_EQ(t, load_uint((char *)obj + k->off, k->size), k->min);
-				MXP_CHECK(t, accepts(k, (snprintf(v, sizeof(v), "%u", k->max), v), obj));
-				MXP_CHECK_EQ(t, load_uint((char *)obj + k->off, k->size), k->max);
-				char range[48];
-				snprintf(range, sizeof(range), "%u..%u", k->min, k->max);
-				if (k->min > 0)
-					MXP_CHECK(t, refuses(t, k, (snprintf(v, sizeof(v), "%u",
-									     k->min - 1), v), obj, range));
-				MXP_CHECK(t, refuses(t, k, (snprintf(v, sizeof(v), "%u", k->max + 1), v),
-						     obj, range));
-				MXP_CHECK(t, refuses(t, k, "-1", obj, range));
-				MXP_CHECK(t, refuses(t, k, "99999999999999999999", obj, range));
-				if (k->flags & CFG_EVEN)
-					MXP_CHECK(t, refuses(t, k, (snprintf(v, sizeof(v), "%u",
-									     k->min + 1), v), obj, "even"));
-				if (k->flags & CFG_POW2)
-					MXP_CHECK(t, refuses(t, k, (snprintf(v, sizeof(v), "%u",
-									     k->min + 1), v), obj,
-							     "power of two"));
-				break;
-			case CFG_CHOICE:
-			case CFG_CHOICE_STR:
-				for (const struct cfg_choice *c = k->choices; c->name; c++) {
-					MXP_CHECK(t, accepts(k, c->name, obj));
-					if (k->type == CFG_CHOICE)
-						MXP_CHECK_EQ(t, load_int((char *)obj + k->off, k->size),
-							     c->value);
-					else
-						MXP_CHECK_STR(t, (char *)obj + k->off, c->name);
-				}
-				MXP_CHECK(t, refuses(t, k, "bogus", obj, k->choices[0].name));
-				break;
-			default: {
-				const char *good = valid_sample(k);
-				MXP_CHECK(t, good != NULL && accepts(k, good, obj));
-				if (k->has)
-					MXP_CHECK(t, *(bool *)((char *)obj + k->has - 1));
-				break;
-			}
-			}
-			switch (k->type) {
-			case CFG_BOOL:
-				MXP_CHECK(t, accepts(k, "off", obj) && !*(bool *)((char *)obj + k->off));
-				MXP_CHECK(t, refuses(t, k, "maybe", obj, "is not yes or no"));
-				break;
-			case CFG_STR:
-			case CFG_PATH: {
-				char *longv = malloc(k->size + 2);
-				memset(longv, 'a', k->size + 1);
-				longv[0] = '/';
-				longv[k->size] = '\0';
-				MXP_CHECK(t, refuses(t, k, longv, obj, "longer than"));
-				free(longv);
-				if (k->type == CFG_PATH)
-					MXP_CHECK(t, refuses(t, k, "run/x", obj, "absolute path"));
-				break;
-			}
-			case CFG_PATHS:
-				MXP_CHECK_EQ(t, *(unsigned int *)((char *)obj + k->aux), 2);
-				MXP_CHECK(t, refuses(t, k, "a.so", obj, "absolute path"));
-				MXP_CHECK(t, refuses(t, k, "/a /b /c", obj, "at most 2 paths"));
-				break;
-			case CFG_KEYFILE:
-				MXP_CHECK(t, refuses(t, k, loosefile, obj, "has mode 644"));
-				MXP_CHECK(t, refuses(t, k, "/nonexistent/x.sa", obj, "No such file"));
-				MXP_CHECK(t, refuses(t, k, "/tmp", obj, "not a regular file"));
-				MXP_CHECK(t, refuses(t, k, "x.sa", obj, "absolute path"));
-				break;
-			case CFG_LCORES:
-				MXP_CHECK_EQ(t, *(unsigned int *)((char *)obj + k->aux), 4);
-				MXP_CHECK(t, refuses(t, k, "1,1", obj, "distinct"));
-				MXP_CHECK(t, refuses(t, k, "3-1", obj, "lcore ids"));
-				MXP_CHECK(t, refuses(t, k, "0-127", obj, "at most 64"));
-				break;
-			case CFG_IP:
-				MXP_CHECK(t, refuses(t, k, "192.0.2.300", obj, "address"));
-				MXP_CHECK(t, refuses(t, k, "192.0.2.1/24", obj, "address"));
-				if (k->flags & CFG_V4)
-					MXP_CHECK(t, refuses(t, k, "2001:db8::1", obj, "IPv4 address"));
-				if (k->flags & CFG_V6)
-					MXP_CHECK(t, refuses(t, k, "192.0.2.1", obj, "IPv6 address"));
-				break;
-			case CFG_PREFIX:
-				snprintf(v, sizeof(v), "%s/%u", k->flags & CFG_V6 ? "2001:db8::1" :
-					 "192.0.2.1", k->max + 1);
-				MXP_CHECK(t, refuses(t, k, v, obj, "prefix length"));
-				MXP_CHECK(t, refuses(t, k, k->flags & CFG_V6 ? "2001:db8::1" : "192.0.2.1",
-						     obj, "prefix length"));
-				MXP_CHECK(t, refuses(t, k, k->flags & CFG_V6 ? "192.0.2.1/24" :
-						     "2001:db8::1/64", obj, "prefix length"));
-				break;
-			case CFG_MAC:
-				MXP_CHECK(t, refuses(t, k, "01:00:5e:00:00:01", obj, "unicast MAC"));
-				MXP_CHECK(t, refuses(t, k, "02:00:00:00:00", obj, "unicast MAC"));
-				break;
-			default:
-				break;
-			}
+			if (k->type == CFG_UINT)
+				check_uint(t, k, obj);
+			else if (k->type == CFG_CHOICE || k->type == CFG_CHOICE_STR)
+				check_choice(t, k, obj);
+			else
+				check_other(t, k, obj);
 		}
 	}
 }
@@ -375,10 +393,12 @@ MXP_TEST(errors)
 		{ "[port0]\n= 1\n", "line 2: empty key" },
 		{ "[port0]\nnonsense\n", "line 2: expected 'key = value', got 'nonsense'" },
 		{ PORT0 "[port0]\n", "line 4: section [port0] appears twice (first on line 1)" },
-		{ PORT0 "ipv4 = 192.0.2.3/24\n", "line 4: [port0] ipv4: key given twice (first on line 3)" },
+		{ PORT0 "ipv4 = 192.0.2.3/24\n",
+		  "line 4: [port0] ipv4: key given twice (first on line 3)" },
 		{ PORT0 "[port-1]\n", "line 4: [port-1]: unknown section" },
 		{ PORT0 "[mixplane]\nmbufs =\n", "line 5: [mixplane] mbufs: empty value" },
-		{ PORT0 "[mixplane]\nmbufs = 1e6\n", "line 5: [mixplane] mbufs: '1e6' is not a number 1023..16777216" },
+		{ PORT0 "[mixplane]\nmbufs = 1e6\n",
+		  "line 5: [mixplane] mbufs: '1e6' is not a number 1023..16777216" },
 		{ "[port0]\nipv4 = 192.0.2.2/24\n", "line 1: [port0] device: missing" },
 		{ "[port0]\ndevice = x\n", "line 1: [port0]: needs an address" },
 		{ PORT0 "gateway6 = fe80::1\n", "line 4: [port0] gateway6: given without ipv6" },
@@ -387,11 +407,12 @@ MXP_TEST(errors)
 		{ PORT0 "[media]\nport_min = 30000\nport_max = 30000\n",
 		  "line 6: [media] port_max: 30000 leaves no port pair above port_min 30000" },
 		{ PORT0 "[media]\nport_min = 1024\n", NULL },
-		{ PORT0 "[mp]\nallow_plaintext_mp = yes\nretx_initial_ms = 500\nretx_max_ms = 499\n",
+		{ PORT0 "[mp]\nallow_plaintext_mp = yes\nretx_initial_ms = 500\n"
+			"retx_max_ms = 499\n",
 		  "line 7: [mp] retx_max_ms: 499 is below retx_initial_ms 500" },
 		{ PORT0 "[esp]\nbackend = openssl\n", "line 4: [esp]: given without [mp]" },
-		{ PORT0 "[mp]\nbackend = openssl\n", "line 5: [mp] backend: unknown key (known keys: "
-						    "enabled, mrfc," },
+		{ PORT0 "[mp]\nbackend = openssl\n",
+		  "line 5: [mp] backend: unknown key (known keys: enabled, mrfc," },
 	};
 	char err[512];
 	for (size_t i = 0; i < RTE_DIM(cases); i++) {
