@@ -31,6 +31,9 @@
 #define MAX_ENTRIES 1024
 #define MAX_VALUE 4095
 
+/** Where warnings go; NULL: stderr (tests and fuzzers that include this file set it). */
+static FILE *warn_to;
+
 /* ---- the file: sections and "key = value" entries with their line numbers ------------ */
 
 struct ini_ent {
@@ -989,7 +992,8 @@ load_keys(struct cfg_ctx *x, const struct cfg_section *s, const char *sec, void 
 				return fail(x, old->line, moved[m].from_sec, moved[m].from_key,
 					    "also given as [%s] %s (line %u): keep only [%s] %s",
 					    sec, k->name, e->line, sec, k->name);
-			fprintf(stderr, "mixplane: %s: line %u: warning: [%s] %s is deprecated: "
+			fprintf(warn_to ? warn_to : stderr,
+				"mixplane: %s: line %u: warning: [%s] %s is deprecated: "
 				"write it as [%s] %s\n", x->path, old->line, moved[m].from_sec,
 				moved[m].from_key, sec, k->name);
 			e = old;

@@ -349,10 +349,26 @@ MXP_TEST(moved_keys)
 	char err[512] = "";
 	make_keyfiles();
 	char text[512];
-	/* Old and new spelling fill the same fields. */
+	/* Old and new spelling fill the same fields; the old one warns once a key. */
 	snprintf(text, sizeof(text), PORT0 "[mp]\nsa_file = %s\nesp_backend = openssl\n"
 		 "allow_plaintext_mp = yes\n", keyfile);
+	char *warnings = NULL;
+	size_t wlen = 0;
+	warn_to = open_memstream(&warnings, &wlen);
 	MXP_CHECK_EQ(t, load(text, &cfg, err, sizeof(err)), 0);
+	fclose(warn_to);
+	warn_to = NULL;
+	MXP_CHECK(t, strstr(warnings, "line 5: warning: [mp] sa_file is deprecated: write it as "
+				      "[esp] sa_file\n") != NULL);
+	MXP_CHECK(t, strstr(warnings, "line 6: warning: [mp] esp_backend is deprecated: write it "
+				      "as [esp] backend\n") != NULL);
+	MXP_CHECK(t, strstr(warnings, "line 7: warning: [mp] allow_plaintext_mp is deprecated: "
+				      "write it as [esp] allow_plaintext_mp\n") != NULL);
+	size_t nl = 0;
+	for (const char *w = warnings; *w; w++)
+		nl += *w == '\n';
+	MXP_CHECK_EQ(t, nl, 3);
+	free(warnings);
 	snprintf(text, sizeof(text), PORT0 "[mp]\n[esp]\nsa_file = %s\nbackend = openssl\n"
 		 "allow_plaintext_mp = yes\n", keyfile);
 	MXP_CHECK_EQ(t, load(text, &cfg2, err, sizeof(err)), 0);
