@@ -25,26 +25,15 @@ section_obj(const struct cfg_section *s, size_t *size)
 	return (char *)&scratch + s->base;
 }
 
-static uint64_t
-load_uint(const void *p, size_t size)
-{
-	switch (size) {
-	case 1: return *(const uint8_t *)p;
-	case 2: return *(const uint16_t *)p;
-	case 4: return *(const uint32_t *)p;
-	default: return *(const uint64_t *)p;
-	}
-}
-
+/* A field of 1, 2, 4 or 8 bytes, read as unsigned, or as signed when sign is set. */
 static int64_t
-load_int(const void *p, size_t size)
+load_num(const void *p, size_t size, bool sign)
 {
-	switch (size) {
-	case 1: return *(const int8_t *)p;
-	case 2: return *(const int16_t *)p;
-	case 4: return *(const int32_t *)p;
-	default: return *(const int64_t *)p;
-	}
+	uint64_t v = 0;
+	memcpy(&v, p, size); /* little-endian */
+	if (sign && size < 8 && (v >> (8 * size - 1) & 1))
+		v |= ~(uint64_t)0 << (8 * size);
+	return (int64_t)v;
 }
 
 static bool
@@ -119,9 +108,9 @@ check_uint(struct mxp_test_ctx *t, const struct cfg_key *k, void *obj)
 	char range[48];
 	snprintf(range, sizeof(range), "%u..%u", k->min, k->max);
 	MXP_CHECK(t, accepts(k, num(k->min), obj));
-	MXP_CHECK_EQ(t, load_uint((char *)obj + k->off, k->size), k->min);
+	MXP_CHECK_EQ(t, load_num((char *)obj + k->off, k->size, false), k->min);
 	MXP_CHECK(t, accepts(k, num(k->max), obj));
-	MXP_CHECK_EQ(t, load_uint((char *)obj + k->off, k->size), k->max);
+	MXP_CHECK_EQ(t, load_num((char *)obj + k->off, k->size, false), k->max);
 	if (k->min > 0)
 		MXP_CHECK(t, refuses(t, k, num(k->min - 1), obj, range));
 	MXP_CHECK(t, refuses(t, k, num((uint64_t)k->max + 1), obj, range));
@@ -140,12 +129,43 @@ check_choice(struct mxp_test_ctx *t, const struct cfg_key *k, void *obj)
 	for (const struct cfg_choice *c = k->choices; c->name; c++) {
 		MXP_CHECK(t, accepts(k, c->name, obj));
 		if (k->type == CFG_CHOICE)
-			MXP_CHECK_EQ(t, load_int(f, k->size), c->value);
+			MXP_CHECK_EQ(t, load_num(f, k->size, true), c->value);
 		else
 			MXP_CHECK_STR(t, f, c->name);
 	}
 	MXP_CHECK(t, refuses(t, k, "bogus", obj, k->choices[0].name));
 }
+
+/* Malformed values of the other types, and what their messages say. */
+static const struct {
+	enum cfg_type type;
+	unsigned int flags;  /**< only for keys with these flags (0: all of the type) */
+	const char *value, *want;
+} refusals[] = {
+	{ CFG_BOOL, 0, "maybe", "is not yes or no" },
+	{ CFG_PATH, 0, "run/x", "absolute path" },
+	{ CFG_PATHS, 0, "a.so", "absolute path" },
+	{ CFG_PATHS, 0, "/a /b /c", "at most 2 paths" },
+	{ CFG_KEYFILE, 0, "/nonexistent/x.sa", "No such file" },
+	{ CFG_KEYFILE, 0, "/tmp", "not a regular file" },
+	{ CFG_KEYFILE, 0, "x.sa", "absolute path" },
+	{ CFG_LCORES, 0, "1,1", "distinct" },
+	{ CFG_LCORES, 0, "3-1", "lcore ids" },
+	{ CFG_LCORES, 0, "0-127", "at most 64" },
+	{ CFG_IP, 0, "192.0.2.300", "address" },
+	{ CFG_IP, 0, "192.0.2.1/24", "address" },
+	{ CFG_IP, CFG_V4, "2001:db8::1", "IPv4 address" },
+	{ CFG_IP, CFG_V6, "192.0.2.1", "IPv6 address" },
+	{ CFG_PREFIX, CFG_V4, "192.0.2.1/32", "prefix length 1-31" },
+	{ CFG_PREFIX, CFG_V4, "192.0.2.1", "prefix length" },
+	{ CFG_PREFIX, CFG_V4, "2001:db8::1/64", "IPv4 address with a prefix length" },
+	{ CFG_PREFIX, CFG_V6, "2001:db8::1/128", "prefix length 1-127" },
+	{ CFG_PREFIX, CFG_V6, "2001:db8::1", "prefix length" },
+	{ CFG_PREFIX, CFG_V6, "ff02::1/64", "unicast IPv6" },
+	{ CFG_PREFIX, CFG_V6, "192.0.2.1/24", "IPv6 address with a prefix length" },
+	{ CFG_MAC, 0, "01:00:5e:00:00:01", "unicast MAC" },
+	{ CFG_MAC, 0, "02:00:00:00:00", "unicast MAC" },
+};
 
 /* The other types: a valid value, then malformed ones. */
 static void
@@ -154,67 +174,28 @@ check_other(struct mxp_test_ctx *t, const struct cfg_key *k, void *obj)
 	const char *good = valid_sample(k);
 	const char *f = (char *)obj + k->off;
 	const unsigned int *count = (const unsigned int *)((char *)obj + k->aux);
-	bool v6 = k->flags & CFG_V6;
-	char v[64];
 
 	MXP_CHECK(t, good != NULL && accepts(k, good, obj));
 	if (k->has)
 		MXP_CHECK(t, *(bool *)((char *)obj + k->has - 1));
-	switch (k->type) {
-	case CFG_BOOL:
+	if (k->type == CFG_PATHS)
+		MXP_CHECK_EQ(t, *count, 2);
+	if (k->type == CFG_LCORES)
+		MXP_CHECK_EQ(t, *count, 4);
+	if (k->type == CFG_BOOL)
 		MXP_CHECK(t, accepts(k, "off", obj) && !*(const bool *)f);
-		MXP_CHECK(t, refuses(t, k, "maybe", obj, "is not yes or no"));
-		break;
-	case CFG_STR:
-	case CFG_PATH: {
+	if (k->type == CFG_KEYFILE)
+		MXP_CHECK(t, refuses(t, k, loosefile, obj, "has mode 644"));
+	if (k->type == CFG_STR || k->type == CFG_PATH) {
 		char *longv = calloc(1, k->size + 1);
 		memset(longv, 'a', k->size);
 		longv[0] = '/';
 		MXP_CHECK(t, refuses(t, k, longv, obj, "longer than"));
 		free(longv);
-		if (k->type == CFG_PATH)
-			MXP_CHECK(t, refuses(t, k, "run/x", obj, "absolute path"));
-		break;
 	}
-	case CFG_PATHS:
-		MXP_CHECK_EQ(t, *count, 2);
-		MXP_CHECK(t, refuses(t, k, "a.so", obj, "absolute path"));
-		MXP_CHECK(t, refuses(t, k, "/a /b /c", obj, "at most 2 paths"));
-		break;
-	case CFG_KEYFILE:
-		MXP_CHECK(t, refuses(t, k, loosefile, obj, "has mode 644"));
-		MXP_CHECK(t, refuses(t, k, "/nonexistent/x.sa", obj, "No such file"));
-		MXP_CHECK(t, refuses(t, k, "/tmp", obj, "not a regular file"));
-		MXP_CHECK(t, refuses(t, k, "x.sa", obj, "absolute path"));
-		break;
-	case CFG_LCORES:
-		MXP_CHECK_EQ(t, *count, 4);
-		MXP_CHECK(t, refuses(t, k, "1,1", obj, "distinct"));
-		MXP_CHECK(t, refuses(t, k, "3-1", obj, "lcore ids"));
-		MXP_CHECK(t, refuses(t, k, "0-127", obj, "at most 64"));
-		break;
-	case CFG_IP:
-		MXP_CHECK(t, refuses(t, k, "192.0.2.300", obj, "address"));
-		MXP_CHECK(t, refuses(t, k, "192.0.2.1/24", obj, "address"));
-		if (k->flags & CFG_V4)
-			MXP_CHECK(t, refuses(t, k, "2001:db8::1", obj, "IPv4 address"));
-		if (v6)
-			MXP_CHECK(t, refuses(t, k, "192.0.2.1", obj, "IPv6 address"));
-		break;
-	case CFG_PREFIX:
-		snprintf(v, sizeof(v), "%s/%u", v6 ? "2001:db8::1" : "192.0.2.1", k->max + 1);
-		MXP_CHECK(t, refuses(t, k, v, obj, "prefix length"));
-		MXP_CHECK(t, refuses(t, k, v6 ? "2001:db8::1" : "192.0.2.1", obj, "prefix length"));
-		MXP_CHECK(t, refuses(t, k, v6 ? "192.0.2.1/24" : "2001:db8::1/64", obj,
-				     "prefix length"));
-		break;
-	case CFG_MAC:
-		MXP_CHECK(t, refuses(t, k, "01:00:5e:00:00:01", obj, "unicast MAC"));
-		MXP_CHECK(t, refuses(t, k, "02:00:00:00:00", obj, "unicast MAC"));
-		break;
-	default:
-		break;
-	}
+	for (size_t i = 0; i < RTE_DIM(refusals); i++)
+		if (refusals[i].type == k->type && (k->flags & refusals[i].flags) == refusals[i].flags)
+			MXP_CHECK(t, refuses(t, k, refusals[i].value, obj, refusals[i].want));
 }
 
 MXP_TEST(every_key)
