@@ -771,9 +771,9 @@ static const struct cfg_key esp_keys[] = {
 	{ .name = "sa_file", .type = CFG_KEYFILE, FIELD(M, sa_file), .def_doc = "none",
 	  .doc = "the MRFP side's ESP key file (`mrfc keygen` writes one; format in "
 		 "[security.md](security.md)): `sa in`/`sa out` lines and `peer` lines (the "
-		 "policy: who may send Mp, and the outbound SA of its replies). Loaded all or nothing at "
-		 "start. Required unless `allow_plaintext_mp = yes`. SAs can also be added and "
-		 "removed at run time (`mixplanectl esp sa add -i FILE`)." },
+		 "policy: who may send Mp, and the outbound SA of its replies). Loaded all or "
+		 "nothing at start. Required unless `allow_plaintext_mp = yes`. SAs can also be "
+		 "added and removed at run time (`mixplanectl esp sa add -i FILE`)." },
 	{ .name = "backend", .type = CFG_CHOICE_STR, FIELD(M, esp_backend),
 	  .choices = esp_backends, .def = "ipsec-mb",
 	  .doc = "ESP crypto: `ipsec-mb` (intel-ipsec-mb, as the data plane) or `openssl`." },

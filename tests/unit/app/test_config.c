@@ -194,7 +194,8 @@ check_other(struct mxp_test_ctx *t, const struct cfg_key *k, void *obj)
 		free(longv);
 	}
 	for (size_t i = 0; i < RTE_DIM(refusals); i++)
-		if (refusals[i].type == k->type && (k->flags & refusals[i].flags) == refusals[i].flags)
+		if (refusals[i].type == k->type &&
+		    (k->flags & refusals[i].flags) == refusals[i].flags)
 			MXP_CHECK(t, refuses(t, k, refusals[i].value, obj, refusals[i].want));
 }
 
