@@ -100,9 +100,12 @@ tx_desc = 1024
 port_min = 20000
 port_max = 29999
 
-[mp]
-; ESP SAs (mrfc keygen) and the one MRFC allowed to talk Mp
+[esp]
+; ESP SAs (mrfc keygen): Mp is accepted only inside them
 sa_file = $DIR/mrfp.sa
+
+[mp]
+; the one MRFC allowed to talk Mp
 mrfc = 192.0.2.1
 
 [port0]

@@ -344,14 +344,14 @@ class Lab:
         return peer_result(p)
 
     def mp_setup(self, alg="aes-gcm-128", udp=False, extra=""):
-        """Generate an ESP SA pair with mrfc keygen; returns the [mp] config section text.
+        """Generate an ESP SA pair with mrfc keygen; returns the [esp] and [mp] config sections' text.
         Call before start() (Lab(..., start=False) is not needed: pass it as extra_config)."""
         self.mrfp_sa = os.path.join(self.dir, "mrfp.sa")
         self.mrfc_sa = os.path.join(self.dir, "mrfc.sa")
         cmd = [MRFC, "keygen", "--mrfp", DAEMON_IP4, "--mrfc", KERNEL_IP4, "--mrfp-out",
                self.mrfp_sa, "--mrfc-out", self.mrfc_sa, "--alg", alg] + (["--udp"] if udp else [])
         run(cmd)
-        return "\n[mp]\nsa_file = %s\nmrfc = %s\n%s" % (self.mrfp_sa, KERNEL_IP4, extra)
+        return "\n[esp]\nsa_file = %s\n[mp]\nmrfc = %s\n%s" % (self.mrfp_sa, KERNEL_IP4, extra)
 
     def mrfc(self, *args, keys=None, check_rc=True, timeout=60, plaintext=False):
         """Run mrfc in the namespace against the daemon; returns the CompletedProcess."""

@@ -62,7 +62,7 @@ def read_keys(path):
 
 
 def mp_config(tmp, daemon_ip, mrfc_ip, extra="", alg="aes-gcm-128", udp=False):
-    """Two SA pairs and the [mp] section. Returns (section text, mrfc tool SA file,
+    """Two SA pairs and the [esp] and [mp] sections. Returns (section text, mrfc tool SA file,
     scapy MRFC SA file)."""
     a = os.path.join(tmp, "a")
     b = os.path.join(tmp, "b")
@@ -78,7 +78,7 @@ def mp_config(tmp, daemon_ip, mrfc_ip, extra="", alg="aes-gcm-128", udp=False):
     fd = os.open(both, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(open(pa).read() + open(pb).read())
-    sect = "\n[mp]\nsa_file = %s\nmrfc = %s\n%s" % (both, MRFC_B, extra)
+    sect = "\n[esp]\nsa_file = %s\n[mp]\nmrfc = %s\n%s" % (both, MRFC_B, extra)
     return sect, ca, cb
 
 
