@@ -5,8 +5,9 @@
  * (RFC 3948, port 4500), for the Mp control interface.
  *
  * Layers, bottom up:
- *  - crypto backends behind ::mxp_esp_crypto_ops (intel-ipsec-mb for the daemon, OpenSSL for
- *    mrfc); the packet logic is written once above them;
+ *  - crypto backends behind ::mxp_esp_crypto_ops: lib/crypto's single-buffer transforms
+ *    (intel-ipsec-mb for the daemon, OpenSSL for mrfc); the packet logic is written once
+ *    above them;
  *  - a security association (::mxp_esp_sa): keys, sequence number, anti-replay window
  *    (RFC 6479 bitmap, ESN per RFC 4303 appendix A), and mxp_esp_sa_inbound() /
  *    mxp_esp_sa_outbound() over plain buffers that start at the SPI;
@@ -25,6 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "mxp_crypto.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -108,26 +111,23 @@ const char *mxp_esp_drop_desc(enum mxp_esp_drop d);
 /** Bytes of per-SA key schedule a backend may use (inside ::mxp_esp_sa). */
 #define MXP_ESP_CRYPTO_PRIV_SIZE 1280
 
-/** One transform over a contiguous buffer. Fields a transform does not use are ignored. */
-struct mxp_esp_crypto_op {
-	const uint8_t *iv;   /**< GCM: 12-byte nonce (salt | IV); CBC: 16-byte IV */
-	const uint8_t *aad;  /**< GCM: SPI | [seq-hi] | seq-lo */
-	size_t aad_len;      /**< GCM: 8, or 12 with ESN */
-	uint8_t *data;       /**< bytes encrypted or decrypted in place */
-	size_t data_len;     /**< CBC: a multiple of 16 */
-	const uint8_t *auth; /**< CBC+HMAC: bytes authenticated (ESP header .. ciphertext [seq-hi]) */
-	size_t auth_len;
-	uint8_t *icv;        /**< seal: where to write the ICV; open: the received ICV */
-	size_t icv_len;
-};
+/**
+ * One transform over a contiguous buffer: lib/crypto's single-buffer operation
+ * (::mxp_crypto_sym_op: iv, aad, aad_len, data, data_len, auth, auth_len, icv, icv_len).
+ */
+#define mxp_esp_crypto_op mxp_crypto_sym_op
 
-/** A crypto backend: chosen once when an SA is set up, never tested per packet. */
+/**
+ * A crypto backend as an SA sees it: lib/crypto's transforms under their ESP names, chosen
+ * once when an SA is set up, never tested per packet.
+ */
 struct mxp_esp_crypto_ops {
-	const char *name;
-	/** Expand keys into priv (MXP_ESP_CRYPTO_PRIV_SIZE bytes, 64-byte aligned). 0 or -errno. */
+	const char *name; /**< "ipsec-mb" or "openssl" */
+	/** Expand keys into priv (MXP_ESP_CRYPTO_PRIV_SIZE bytes, 64-byte aligned). 0 or -errno.
+	 *  A GCM key may be given with or without its 4-byte salt. */
 	int (*sa_init)(void *be, void *priv, enum mxp_esp_alg alg, const uint8_t *key,
 		       size_t key_len, const uint8_t *auth_key, size_t auth_key_len);
-	/** Release what sa_init took (the caller wipes priv afterwards). */
+	/** Release what sa_init took and wipe priv. */
 	void (*sa_fini)(void *be, void *priv);
 	/** Encrypt data in place and write the ICV. 0 or -errno. */
 	int (*seal)(void *be, void *priv, enum mxp_esp_alg alg, const struct mxp_esp_crypto_op *op);
@@ -136,9 +136,9 @@ struct mxp_esp_crypto_ops {
 };
 
 /**
- * A backend instance: its ops, its state (an intel-ipsec-mb manager, ...), and the source of
- * random bytes used for IVs (a CSPRNG; tests may substitute a deterministic one).
- * One instance serves one thread.
+ * A backend instance: its ops, its state (a lib/crypto backend: for intel-ipsec-mb, the
+ * thread's managers), and the source of random bytes used for IVs (a CSPRNG; tests may
+ * substitute a deterministic one). One instance serves one thread.
  */
 struct mxp_esp_crypto {
 	const struct mxp_esp_crypto_ops *ops;
@@ -147,15 +147,11 @@ struct mxp_esp_crypto {
 	void *rand_arg;
 };
 
-/** The OpenSSL backend's ops (always built). */
-extern const struct mxp_esp_crypto_ops mxp_esp_crypto_openssl_ops;
-/** The intel-ipsec-mb backend's ops, or NULL if the library was not built with it. */
-extern const struct mxp_esp_crypto_ops *const mxp_esp_crypto_ipsecmb_ops;
-
 /**
- * Set up a backend instance by name: "ipsec-mb" or "openssl". Allocates the backend's state
- * (setup time only); IVs come from getrandom(2) (ipsec-mb) or RAND_bytes (OpenSSL).
- * @return 0, -ENOENT for an unknown or unbuilt backend, -ENOMEM.
+ * Set up a backend instance by name: "ipsec-mb" or "openssl" (mxp_crypto_sym_open()).
+ * Allocates the backend's state (setup time only); IVs come from getrandom(2) (ipsec-mb)
+ * or RAND_bytes (OpenSSL).
+ * @return 0, -ENOENT for an unknown or unbuilt backend, -ENOTSUP (no AES-NI), -ENOMEM.
  */
 int mxp_esp_crypto_open(struct mxp_esp_crypto *c, const char *name);
 /** Release a backend instance opened by mxp_esp_crypto_open(). */

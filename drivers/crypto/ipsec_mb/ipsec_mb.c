@@ -20,7 +20,9 @@
  * multi-buffer lanes to fill and skip the job scheduler.
  *
  * Each thread has its own IMB_MGRs and job arrays (thread-local, allocated by thread_init or
- * by the first call on the thread).
+ * by the first call on the thread). The managers, their architecture, the key expansion and
+ * the one-packet GCM calls are lib/crypto's (mxp_crypto_imb.h); this driver owns the burst
+ * job submission.
  */
 #include <errno.h>
 #include <stdalign.h>
@@ -28,12 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <intel-ipsec-mb.h>
-
+#include "mxp_crypto_imb.h"
 #include "mxp_srtp_driver.h"
 
 #define BURST 32
-#define HMAC_MB_MIN 16 /* a smaller HMAC-SHA1 burst goes to the SHA-NI manager, if any */
 
 /*
  * Driver state of one session key set, inside struct mxp_crypto_key, packed to what the
@@ -86,8 +86,7 @@ gcm_key_len(const struct mxp_crypto_key *ck)
 /* Per-thread manager and job arrays. The fields that never change (offsets, lengths of
  * IVs, keys and tags) are set once in thread_init; a burst writes only the rest. */
 struct imb_thread {
-	IMB_MGR *mgr;
-	IMB_MGR *sha_ni;        /* SSE manager with SHA-NI, NULL if the CPU has no SHA-NI */
+	struct mxp_crypto_imb m; /* the best manager, and the SHA-NI one for small bursts */
 	IMB_JOB hash[BURST];    /* HMAC-SHA1 */
 	IMB_JOB jobs[BURST];    /* AES-128-CTR */
 	IMB_JOB jobs256[BURST]; /* AES-256-CTR */
@@ -104,20 +103,10 @@ imb_thread_init(void)
 	if (t == NULL)
 		return -ENOMEM;
 	memset(t, 0, sizeof(*t));
-	t->mgr = alloc_mb_mgr(0);
-	if (t->mgr == NULL) {
+	int rc = mxp_crypto_imb_init(&t->m);
+	if (rc != 0) {
 		free(t);
-		return -ENOMEM;
-	}
-	init_mb_mgr_auto(t->mgr, NULL);
-	t->sha_ni = alloc_mb_mgr(0);
-	if (t->sha_ni != NULL) {
-		init_mb_mgr_sse(t->sha_ni);
-		if (!(t->sha_ni->features & IMB_FEATURE_SHANI) ||
-		    imb_get_errno(t->sha_ni) != 0) {
-			free_mb_mgr(t->sha_ni);
-			t->sha_ni = NULL;
-		}
+		return rc;
 	}
 	for (int i = 0; i < BURST; i++) {
 		t->hash[i].hash_start_src_offset_in_bytes = 0;
@@ -139,9 +128,7 @@ imb_thread_fini(void)
 {
 	if (tls == NULL)
 		return;
-	free_mb_mgr(tls->mgr);
-	if (tls->sha_ni != NULL)
-		free_mb_mgr(tls->sha_ni);
+	mxp_crypto_imb_fini(&tls->m);
 	explicit_bzero(tls, sizeof(*tls));
 	free(tls);
 	tls = NULL;
@@ -153,26 +140,6 @@ thread(void)
 	if (__builtin_expect(tls == NULL, 0) && imb_thread_init() != 0)
 		abort(); /* out of memory on a worker: nothing sane to do */
 	return tls;
-}
-
-static int
-imb_probe(char *err, size_t errlen)
-{
-	static int cached = 1; /* 1: not probed yet */
-
-	if (cached == 1) {
-		IMB_MGR *m = alloc_mb_mgr(0);
-		IMB_ARCH arch = IMB_ARCH_NONE;
-		if (m != NULL) {
-			init_mb_mgr_auto(m, &arch);
-			free_mb_mgr(m);
-		}
-		cached = (m != NULL && arch >= IMB_ARCH_SSE) ? 0 : -ENOTSUP;
-	}
-	if (cached != 0 && err != NULL)
-		snprintf(err, errlen, "intel-ipsec-mb %s has no AES-NI code path on this CPU",
-			 imb_get_version_str());
-	return cached;
 }
 
 static size_t
@@ -189,43 +156,25 @@ static int
 imb_key_init(struct mxp_crypto_key *ck, enum mxp_crypto_alg alg, const uint8_t *key,
 	     size_t key_len, const uint8_t *auth_key)
 {
-	IMB_MGR *m = thread()->mgr;
+	IMB_MGR *m = thread()->m.mgr;
 	uint8_t *k = ck->opaque;
 
 	if (imb_key_size(alg, key_len) == 0)
 		return -EINVAL;
 	memset(k, 0, imb_key_size(alg, key_len));
 	if (alg == MXP_CRYPTO_AES_GCM) {
-		struct gcm_key_data *g = (struct gcm_key_data *)k;
-		if (key_len == 16)
-			IMB_AES128_GCM_PRE(m, key, g);
-		else
-			IMB_AES256_GCM_PRE(m, key, g);
 		k[GCM_KLEN] = (uint8_t)key_len;
-		return 0;
+		return mxp_crypto_imb_gcm_keys(m, key, key_len, (struct gcm_key_data *)k);
 	}
 	if (auth_key == NULL)
 		return -EINVAL;
 	k[0] = (uint8_t)key_len;
-	alignas(16) uint32_t dec[60];
-	if (key_len == 16)
-		IMB_AES_KEYEXP_128(m, key, k + CM_ENC, dec);
-	else
-		IMB_AES_KEYEXP_256(m, key, k + CM_ENC, dec);
-	explicit_bzero(dec, sizeof(dec));
-
-	/* HMAC (RFC 2104): precompute the SHA-1 states after one block of key ^ pad. */
-	alignas(16) uint8_t block[64];
-	memset(block, 0x36, sizeof(block));
-	for (int i = 0; i < MXP_CRYPTO_HMAC_KEY_LEN; i++)
-		block[i] ^= auth_key[i];
-	IMB_SHA1_ONE_BLOCK(m, block, k + CM_IPAD(key_len));
-	memset(block, 0x5c, sizeof(block));
-	for (int i = 0; i < MXP_CRYPTO_HMAC_KEY_LEN; i++)
-		block[i] ^= auth_key[i];
-	IMB_SHA1_ONE_BLOCK(m, block, k + CM_OPAD(key_len));
-	explicit_bzero(block, sizeof(block));
-	return 0;
+	int rc = mxp_crypto_imb_aes_keys(m, key, key_len, k + CM_ENC, NULL);
+	if (rc == 0)
+		rc = mxp_crypto_imb_hmac_keys(m, MXP_CRYPTO_SHA1, auth_key,
+					      MXP_CRYPTO_HMAC_KEY_LEN, k + CM_IPAD(key_len),
+					      k + CM_OPAD(key_len));
+	return rc;
 }
 
 /* Nothing acquired: lib/srtp wipes the key_size() bytes. */
@@ -270,19 +219,19 @@ imb_ctr(struct mxp_crypto_op *op[], uint16_t n)
 		if (cm_key_len(op[i]->key) == 16) {
 			ctr_fill(&j128[n128++], op[i]);
 			if (n128 == BURST) {
-				ctr_submit(t->mgr, j128, n128, 16);
+				ctr_submit(t->m.mgr, j128, n128, 16);
 				n128 = 0;
 			}
 		} else {
 			ctr_fill(&j256[n256++], op[i]);
 			if (n256 == BURST) {
-				ctr_submit(t->mgr, j256, n256, 32);
+				ctr_submit(t->m.mgr, j256, n256, 32);
 				n256 = 0;
 			}
 		}
 	}
-	ctr_submit(t->mgr, j128, n128, 16);
-	ctr_submit(t->mgr, j256, n256, 32);
+	ctr_submit(t->m.mgr, j128, n128, 16);
+	ctr_submit(t->m.mgr, j256, n256, 32);
 }
 
 static void
@@ -303,57 +252,35 @@ imb_hmac(struct mxp_crypto_op *op[], uint16_t n)
 			j->u.HMAC._hashed_auth_key_xor_ipad = k + CM_IPAD(kl);
 			j->u.HMAC._hashed_auth_key_xor_opad = k + CM_OPAD(kl);
 		}
-		IMB_MGR *mgr = m < HMAC_MB_MIN && t->sha_ni != NULL ? t->sha_ni : t->mgr;
-		IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, t->hash, m, IMB_AUTH_HMAC_SHA_1);
+		IMB_SUBMIT_HASH_BURST_NOCHECK(mxp_crypto_imb_hash_mgr(&t->m, m), t->hash, m,
+					      IMB_AUTH_HMAC_SHA_1);
 		at = (uint16_t)(at + m);
 	}
-}
-
-static inline int
-tag_equal(const uint8_t *a, const uint8_t *b)
-{
-	unsigned int d = 0;
-	for (int i = 0; i < 16; i++)
-		d |= (unsigned int)(a[i] ^ b[i]);
-	return d == 0;
 }
 
 static void
 imb_gcm_enc(struct mxp_crypto_op *op[], uint16_t n)
 {
-	IMB_MGR *m = thread()->mgr;
-	struct gcm_context_data g;
+	IMB_MGR *m = thread()->m.mgr;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct mxp_crypto_op *o = op[i];
-		const struct gcm_key_data *k = gcm_key(o->key);
-		uint8_t *d = o->buf + o->cipher_off;
-		if (gcm_key_len(o->key) == 16)
-			IMB_AES128_GCM_ENC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
-					   o->aad_len, o->tag, 16);
-		else
-			IMB_AES256_GCM_ENC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
-					   o->aad_len, o->tag, 16);
+		mxp_crypto_imb_gcm_seal(m, gcm_key(o->key), gcm_key_len(o->key), o->iv, o->aad,
+					o->aad_len, o->buf + o->cipher_off, o->cipher_len, o->tag,
+					16);
 	}
 }
 
 static void
 imb_gcm_dec(struct mxp_crypto_op *op[], uint16_t n)
 {
-	IMB_MGR *m = thread()->mgr;
-	struct gcm_context_data g;
+	IMB_MGR *m = thread()->m.mgr;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct mxp_crypto_op *o = op[i];
-		const struct gcm_key_data *k = gcm_key(o->key);
-		uint8_t *d = o->buf + o->cipher_off;
-		if (gcm_key_len(o->key) == 16)
-			IMB_AES128_GCM_DEC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
-					   o->aad_len, o->tag, 16);
-		else
-			IMB_AES256_GCM_DEC(m, k, &g, d, d, o->cipher_len, o->iv, o->aad,
-					   o->aad_len, o->tag, 16);
-		o->tag_ok = tag_equal(o->tag, o->rx_tag);
+		o->tag_ok = mxp_crypto_imb_gcm_open(m, gcm_key(o->key), gcm_key_len(o->key), o->iv,
+						    o->aad, o->aad_len, o->buf + o->cipher_off,
+						    o->cipher_len, o->tag, o->rx_tag, 16);
 	}
 }
 
@@ -361,7 +288,7 @@ imb_gcm_dec(struct mxp_crypto_op *op[], uint16_t n)
 static void
 imb_gcm_tag(struct mxp_crypto_op *op[], uint16_t n)
 {
-	IMB_MGR *m = thread()->mgr;
+	IMB_MGR *m = thread()->m.mgr;
 	struct gcm_context_data g;
 	alignas(64) uint8_t scratch[512];
 
@@ -388,7 +315,7 @@ imb_gcm_tag(struct mxp_crypto_op *op[], uint16_t n)
 			IMB_AES128_GCM_DEC_FINALIZE(m, k, &g, o->tag, 16);
 		else
 			IMB_AES256_GCM_DEC_FINALIZE(m, k, &g, o->tag, 16);
-		o->tag_ok = tag_equal(o->tag, o->rx_tag);
+		o->tag_ok = mxp_crypto_tag_equal(o->tag, o->rx_tag, 16);
 	}
 	explicit_bzero(scratch, sizeof(scratch));
 }
@@ -396,43 +323,22 @@ imb_gcm_tag(struct mxp_crypto_op *op[], uint16_t n)
 static int
 imb_keystream(const uint8_t *key, size_t key_len, const uint8_t iv[16], uint8_t *out, size_t len)
 {
-	struct imb_thread *t = thread();
-	alignas(16) uint32_t enc[60], dec[60];
-	alignas(16) uint8_t ivc[16];
+	IMB_MGR *m = thread()->m.mgr;
+	alignas(16) uint32_t enc[60];
 
-	if (key_len != 16 && key_len != 32)
-		return -EINVAL;
-	if (key_len == 16)
-		IMB_AES_KEYEXP_128(t->mgr, key, enc, dec);
-	else
-		IMB_AES_KEYEXP_256(t->mgr, key, enc, dec);
-	memcpy(ivc, iv, 16);
-	memset(out, 0, len);
-	IMB_JOB j;
-	memset(&j, 0, sizeof(j));
-	j.src = out;
-	j.dst = out;
-	j.msg_len_to_cipher_in_bytes = len;
-	j.enc_keys = enc;
-	j.key_len_in_bytes = key_len;
-	j.iv = ivc;
-	j.iv_len_in_bytes = 16;
-	j.cipher_mode = IMB_CIPHER_CNTR;
-	j.cipher_direction = IMB_DIR_ENCRYPT;
-	j.hash_alg = IMB_AUTH_NULL;
-	j.chain_order = IMB_ORDER_CIPHER_HASH;
-	uint32_t done = IMB_SUBMIT_CIPHER_BURST(t->mgr, &j, 1, IMB_CIPHER_CNTR, IMB_DIR_ENCRYPT,
-						key_len == 16 ? IMB_KEY_128_BYTES :
-								IMB_KEY_256_BYTES);
+	int rc = mxp_crypto_imb_aes_keys(m, key, key_len, enc, NULL);
+	if (rc == 0) {
+		memset(out, 0, len);
+		rc = mxp_crypto_imb_ctr(m, enc, key_len, iv, out, len);
+	}
 	explicit_bzero(enc, sizeof(enc));
-	explicit_bzero(dec, sizeof(dec));
-	return done == 1 && j.status == IMB_STATUS_COMPLETED ? 0 : -EIO;
+	return rc;
 }
 
 static const struct mxp_crypto_driver imb_driver = {
 	.name = "ipsec_mb",
 	.priority = 100,
-	.probe = imb_probe,
+	.probe = mxp_crypto_imb_probe,
 	.thread_init = imb_thread_init,
 	.thread_fini = imb_thread_fini,
 	.key_size = imb_key_size,
