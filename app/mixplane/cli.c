@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <intel-ipsec-mb.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_version.h>
 
 #include "mixplane.h"
+#include "mxp_crypto.h"
 
 #include "cli.h"
 #include "mp_plane.h"
@@ -55,7 +55,7 @@ cmd_version(struct cli_req *r, int argi)
 		mxp_json_obj_open(&j, NULL);
 		mxp_json_str(&j, "version", MXP_VERSION);
 		mxp_json_str(&j, "dpdk", rte_version());
-		mxp_json_str(&j, "ipsec_mb", imb_get_version_str());
+		mxp_json_str(&j, "ipsec_mb", mxp_crypto_ipsec_mb_version());
 		mxp_json_u64(&j, "uptime_s", up);
 		mxp_json_str(&j, "config", mxp.cfg.path);
 		mxp_json_obj_close(&j);
@@ -63,7 +63,7 @@ cmd_version(struct cli_req *r, int argi)
 		mxp_buf_printf(r->out,
 			       "mixplane %s\n%s\nintel-ipsec-mb %s\nuptime %" PRIu64
 			       " s\nconfig %s\n",
-			       MXP_VERSION, rte_version(), imb_get_version_str(), up, mxp.cfg.path);
+			       MXP_VERSION, rte_version(), mxp_crypto_ipsec_mb_version(), up, mxp.cfg.path);
 	}
 	return MXP_CTL_OK;
 }

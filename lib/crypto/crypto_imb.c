@@ -12,6 +12,12 @@
 #include "crypto_priv.h"
 #include "mxp_crypto_imb.h"
 
+const char *
+mxp_crypto_ipsec_mb_version(void)
+{
+	return imb_get_version_str();
+}
+
 int
 mxp_crypto_imb_probe(char *err, size_t errlen)
 {

@@ -21,13 +21,13 @@ crypto_imb_sym_close(struct mxp_crypto_sym *s)
 {
 	(void)s;
 }
-#endif
 
-bool
-mxp_crypto_have_ipsec_mb(void)
+const char *
+mxp_crypto_ipsec_mb_version(void)
 {
-	return MXP_HAVE_IPSEC_MB;
+	return "none";
 }
+#endif
 
 size_t
 mxp_crypto_sym_key_len(enum mxp_crypto_sym_alg alg)

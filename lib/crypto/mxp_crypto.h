@@ -141,8 +141,8 @@ int mxp_crypto_sym_open(struct mxp_crypto_sym *s, const char *name);
 /** Release a backend opened by mxp_crypto_sym_open() (zeroes @p s). */
 void mxp_crypto_sym_close(struct mxp_crypto_sym *s);
 
-/** Whether intel-ipsec-mb is built in. */
-bool mxp_crypto_have_ipsec_mb(void);
+/** intel-ipsec-mb's version ("1.3.0"), or "none" when it is not built in. */
+const char *mxp_crypto_ipsec_mb_version(void);
 
 #ifdef __cplusplus
 }
