@@ -158,24 +158,17 @@ mxp_crypto_imb_gcm_open(IMB_MGR *m, const struct gcm_key_data *g, size_t key_len
 	return mxp_crypto_tag_equal(tag, rx_tag, tag_len);
 }
 
-/* A job with no cipher and no hash: the caller sets one of each side. */
+/* A job with no cipher and no hash, nothing left from the job before: the caller sets one. */
 static IMB_JOB *
 job_get(IMB_MGR *m)
 {
 	IMB_JOB *job = IMB_GET_NEXT_JOB(m);
 
+	memset(job, 0, sizeof(*job));
 	job->cipher_mode = IMB_CIPHER_NULL;
 	job->cipher_direction = IMB_DIR_ENCRYPT;
 	job->chain_order = IMB_ORDER_CIPHER_HASH;
 	job->hash_alg = IMB_AUTH_NULL;
-	job->iv = NULL;
-	job->iv_len_in_bytes = 0;
-	job->cipher_start_src_offset_in_bytes = 0;
-	job->msg_len_to_cipher_in_bytes = 0;
-	job->hash_start_src_offset_in_bytes = 0;
-	job->msg_len_to_hash_in_bytes = 0;
-	job->auth_tag_output = NULL;
-	job->auth_tag_output_len_in_bytes = 0;
 	return job;
 }
 
