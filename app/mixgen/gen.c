@@ -60,9 +60,9 @@ build_rtp(struct mg *m, struct mg_part *p, uint8_t *rtp, uint64_t tsc)
 	bool first = p->tx.pkts == 0 && p->tx.tx_full == 0 && p->tx_built == 0;
 	rtp[0] = m->o.probe ? 0x90 : 0x80;
 	rtp[1] = (uint8_t)((first ? 0x80 : 0) | (uint8_t)m->o.codec);
-	mxp_pkt_wr16(rtp + 2, p->seq);
-	mxp_pkt_wr32(rtp + 4, p->ts);
-	mxp_pkt_wr32(rtp + 8, p->ssrc);
+	mxp_be_wr16(rtp + 2, p->seq);
+	mxp_be_wr32(rtp + 4, p->ts);
+	mxp_be_wr32(rtp + 8, p->ssrc);
 	uint8_t *pl = rtp + MG_RTP_HDR;
 	if (m->o.probe) {
 		/* 0xBEDE, 4 words: [id | len-1] sender(4) tsc(8) pad(3) */
@@ -71,7 +71,7 @@ build_rtp(struct mg *m, struct mg_part *p, uint8_t *rtp, uint64_t tsc)
 		pl[2] = 0;
 		pl[3] = 4;
 		pl[4] = (uint8_t)(m->o.probe_ext_id << 4 | (MG_PROBE_LEN - 1));
-		mxp_pkt_wr32(pl + 5, p->idx);
+		mxp_be_wr32(pl + 5, p->idx);
 		memcpy(pl + 9, &tsc, 8);
 		pl[17] = pl[18] = pl[19] = 0;
 		pl += MG_EXT_LEN;
@@ -143,12 +143,12 @@ header_setup(struct mg *m, struct mg_part *p)
 	memcpy(ph + 4, &a.dst.v4, 4);
 	ph[8] = 0;
 	ph[9] = IPPROTO_UDP;
-	mxp_pkt_wr16(ph + 10, (uint16_t)(8 + slen));
-	mxp_pkt_wr16(ph + 12, a.sport);
-	mxp_pkt_wr16(ph + 14, a.dport);
-	mxp_pkt_wr16(ph + 16, (uint16_t)(8 + slen));
-	mxp_pkt_wr16(ph + 18, 0);
-	p->hdr_sum = mxp_pkt_raw_sum(ph, sizeof(ph));
+	mxp_be_wr16(ph + 10, (uint16_t)(8 + slen));
+	mxp_be_wr16(ph + 12, a.sport);
+	mxp_be_wr16(ph + 14, a.dport);
+	mxp_be_wr16(ph + 16, (uint16_t)(8 + slen));
+	mxp_be_wr16(ph + 18, 0);
+	p->hdr_sum = mxp_cksum_raw(ph, sizeof(ph));
 }
 
 int
@@ -297,7 +297,7 @@ mg_gen_poll(struct mg *m, uint64_t now)
 		uint8_t *f = rte_pktmbuf_mtod(mb[i], uint8_t *);
 		uint32_t sl = rte_pktmbuf_data_len(mb[i]) - p->hdr_len;
 		/* the raw sum is of host-order words: store the result the same way. */
-		uint32_t sum = p->hdr_sum + mxp_pkt_raw_sum(f + p->hdr_len, sl);
+		uint32_t sum = p->hdr_sum + mxp_cksum_raw(f + p->hdr_len, sl);
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
 		uint16_t ck = (uint16_t)~sum;

@@ -152,8 +152,8 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 		for (int d = 1; d < MXP_ESP_DROP_MAX; d++)
 			drops += st->drops[d];
 		mxp_esp_sa_fingerprint(sa, fp);
-		mxp_esp_addr_str(&p->local, la, sizeof(la));
-		mxp_esp_addr_str(&p->peer, pa, sizeof(pa));
+		mxp_ip_format(&p->local, la, sizeof(la));
+		mxp_ip_format(&p->peer, pa, sizeof(pa));
 		snprintf(spi, sizeof(spi), "0x%08x", p->spi);
 		if (r->json) {
 			mxp_json_obj_open(&j, NULL);
@@ -206,7 +206,7 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 				break;
 			snprintf(spi, sizeof(spi), "0x%08x", pe.out_spi);
 			mxp_json_obj_open(&j, NULL);
-			mxp_json_str(&j, "address", mxp_esp_addr_str(&pe.addr, a, sizeof(a)));
+			mxp_json_str(&j, "address", mxp_ip_format(&pe.addr, a, sizeof(a)));
 			mxp_json_str(&j, "out_spi", pe.out_spi ? spi : NULL);
 			mxp_json_obj_close(&j);
 		}
@@ -226,7 +226,7 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 		char a[64];
 		if (mxp_esp_ep_peer_at(mp.ep, k, &pe) != 0)
 			break;
-		mxp_buf_printf(r->out, " %s", mxp_esp_addr_str(&pe.addr, a, sizeof(a)));
+		mxp_buf_printf(r->out, " %s", mxp_ip_format(&pe.addr, a, sizeof(a)));
 		if (pe.out_spi)
 			mxp_buf_printf(r->out, " (replies 0x%08x)", pe.out_spi);
 		else
@@ -288,9 +288,9 @@ mxp_cli_esp_sa_delete(struct cli_req *r, int i)
 	unsigned long spi = strtoul(r->argv[i + 1], &end, 0);
 	if (*end)
 		return MXP_CTL_USAGE;
-	struct mxp_esp_addr dst;
+	struct mxp_ip dst;
 	memset(&dst, 0, sizeof(dst));
-	if (r->argc == i + 3 && mxp_esp_addr_parse(&dst, r->argv[i + 2]) != 0)
+	if (r->argc == i + 3 && mxp_ip_parse(r->argv[i + 2], &dst, NULL) != 0)
 		return MXP_CTL_USAGE;
 	if (in && r->argc == i + 2) {
 		/* the only inbound SA with this SPI, whatever its local address */
@@ -312,8 +312,8 @@ mxp_cli_esp_sa_delete(struct cli_req *r, int i)
 int
 mxp_cli_esp_peer_delete(struct cli_req *r, int i)
 {
-	struct mxp_esp_addr a;
-	if (r->argc != i + 1 || mxp_esp_addr_parse(&a, r->argv[i]) != 0)
+	struct mxp_ip a;
+	if (r->argc != i + 1 || mxp_ip_parse(r->argv[i], &a, NULL) != 0)
 		return MXP_CTL_USAGE;
 	if (!mp.enabled) {
 		mxp_buf_printf(r->out, "esp peer delete: the Mp control plane is off\n");
@@ -399,7 +399,7 @@ mxp_tel_esp(const char *cmd, const char *params, struct rte_tel_data *d)
 			dr += st->drops[x];
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_string(c, "alg", mxp_esp_alg_name(p->alg));
-		rte_tel_data_add_dict_string(c, "peer", mxp_esp_addr_str(&p->peer, a, sizeof(a)));
+		rte_tel_data_add_dict_string(c, "peer", mxp_ip_format(&p->peer, a, sizeof(a)));
 		rte_tel_data_add_dict_string(c, "encap", p->udp_encap ? "udp" : "esp");
 		mxp_esp_sa_fingerprint(sa, fp);
 		rte_tel_data_add_dict_string(c, "fingerprint", fp);

@@ -69,7 +69,7 @@ handle_arp(struct mxp_port *p, struct rte_mbuf *m, const struct mxp_pkt_meta *me
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	const uint8_t *a = f + meta->l2_len;
-	uint16_t op = (uint16_t)(a[6] << 8 | a[7]);
+	uint16_t op = mxp_be_rd16(a + 6);
 	struct rte_ether_addr sha;
 	memcpy(&sha, a + 8, 6);
 	bool for_us = mxp_port_is_local(p, &meta->dst);
@@ -352,8 +352,9 @@ client_read(struct client *c)
 	explicit_bzero(c->in.p, c->in.len);
 	mxp_buf_reset(&c->out);
 	uint32_t n = (uint32_t)(body.len + 1);
-	uint8_t hdr[5] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n,
-			   status };
+	uint8_t hdr[5];
+	mxp_be_wr32(hdr, n);
+	hdr[4] = status;
 	mxp_buf_add(&c->out, hdr, sizeof(hdr));
 	mxp_buf_add(&c->out, body.p ? body.p : "", body.len);
 	mxp_buf_free(&body);

@@ -13,6 +13,7 @@
  * retransmitted on H.248 timers until the MRFC answers.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,28 +45,6 @@ mxp_mp_plane_enabled(void)
 }
 
 /* ---- small helpers ---------------------------------------------------------------------- */
-
-static void
-to_esp_addr(const struct mxp_ip *ip, struct mxp_esp_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = ip->af;
-	if (ip->af == AF_INET)
-		memcpy(a->a, &ip->v4, 4);
-	else
-		memcpy(a->a, ip->v6, 16);
-}
-
-static struct mxp_ip
-from_esp_addr(const struct mxp_esp_addr *a)
-{
-	struct mxp_ip ip = { .af = a->family };
-	if (a->family == AF_INET)
-		memcpy(&ip.v4, a->a, 4);
-	else
-		memcpy(ip.v6, a->a, 16);
-	return ip;
-}
 
 /* The port whose address family and routes reach peer (the request's port first). */
 static struct mxp_port *
@@ -173,11 +152,8 @@ send_mp(struct mxp_port *hint, const struct mxp_ip *peer, uint16_t peer_port, bo
 		mp.c.send_failed++;
 		return -EHOSTUNREACH;
 	}
-	struct mxp_esp_addr s, d;
-	to_esp_addr(src, &s);
-	to_esp_addr(peer, &d);
 	static uint8_t udp[MP_BUF];
-	int ul = mxp_esp_udp_build(udp, sizeof(udp), &s, &d, MXP_MP_PORT, peer_port,
+	int ul = mxp_esp_udp_build(udp, sizeof(udp), src, peer, MXP_MP_PORT, peer_port,
 				   (const uint8_t *)text, len);
 	if (ul < 0) {
 		mp.c.send_failed++;
@@ -186,36 +162,14 @@ send_mp(struct mxp_port *hint, const struct mxp_ip *peer, uint16_t peer_port, bo
 	size_t plen;
 	if (plaintext) {
 		/* an IP header in front of the UDP datagram */
-		size_t hl = peer->af == AF_INET ? 20 : 40;
-		uint8_t *ip = mp.obuf;
-		memset(ip, 0, hl);
-		if (peer->af == AF_INET) {
-			uint16_t tot = (uint16_t)(hl + (size_t)ul);
-			ip[0] = 0x45;
-			ip[2] = (uint8_t)(tot >> 8);
-			ip[3] = (uint8_t)tot;
-			ip[8] = 64;
-			ip[9] = 17;
-			memcpy(ip + 12, s.a, 4);
-			memcpy(ip + 16, d.a, 4);
-			uint16_t ck = (uint16_t)~rte_raw_cksum(ip, hl);
-			memcpy(ip + 10, &ck, 2);
-		} else {
-			ip[0] = 0x60;
-			ip[4] = (uint8_t)(ul >> 8);
-			ip[5] = (uint8_t)ul;
-			ip[6] = 17;
-			ip[7] = 64;
-			memcpy(ip + 8, s.a, 16);
-			memcpy(ip + 24, d.a, 16);
-		}
-		memcpy(ip + hl, udp, (size_t)ul);
+		size_t hl = mxp_ip_hdr_write(mp.obuf, src, peer, IPPROTO_UDP, 64, 0, 0, (uint16_t)ul);
+		memcpy(mp.obuf + hl, udp, (size_t)ul);
 		plen = hl + (size_t)ul;
 	} else {
 		static uint8_t esp[MP_BUF];
 		size_t elen;
 		struct mxp_esp_meta em;
-		enum mxp_esp_drop dr = mxp_esp_ep_output(mp.ep, &d, udp, (size_t)ul, 17, esp,
+		enum mxp_esp_drop dr = mxp_esp_ep_output(mp.ep, peer, udp, (size_t)ul, 17, esp,
 							 sizeof(esp), &elen, &em);
 		if (dr != MXP_ESP_DROP_NONE) {
 			mp.c.send_failed++;
@@ -399,9 +353,7 @@ handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool p
 	}
 	if (mp.msg.has_error)
 		goto out; /* a message-level error from the MRFC: nothing to answer */
-	struct mxp_mp_peer mpeer = { .family = peer->af, .port = port };
-	memcpy(mpeer.addr, peer->af == AF_INET ? (const void *)&peer->v4 : peer->v6,
-	       peer->af == AF_INET ? 4 : 16);
+	struct mxp_mp_peer mpeer = { .addr = *peer, .port = port };
 	for (uint16_t i = 0; i < mp.msg.ntrans; i++) {
 		const struct mxp_mp_trans *tr = &mp.msg.trans[i];
 		if (tr->kind == MXP_MP_TRANS_ACK) {
@@ -490,17 +442,13 @@ input_ip(struct mxp_port *p, size_t len)
 	size_t hl = v4 ? (size_t)(ip[0] & 0xf) * 4 : 40;
 
 	/* Mp in the clear, UDP 2944: the lab flag and the policy decide. */
-	if (proto == 17 && len >= hl + 8 && (ip[hl + 2] << 8 | ip[hl + 3]) == MXP_MP_PORT) {
-		struct mxp_esp_addr src;
-		memset(&src, 0, sizeof(src));
-		src.family = v4 ? AF_INET : AF_INET6;
-		memcpy(src.a, ip + (v4 ? 12 : 8), v4 ? 4 : 16);
-		if (mxp_esp_ep_plain_input(mp.ep, &src) != MXP_ESP_DROP_NONE)
+	if (proto == IPPROTO_UDP && len >= hl + 8 && mxp_be_rd16(ip + hl + 2) == MXP_MP_PORT) {
+		struct mxp_ip peer = mxp_ip_from_bytes(v4 ? AF_INET : AF_INET6, ip + (v4 ? 12 : 8));
+		if (mxp_esp_ep_plain_input(mp.ep, &peer) != MXP_ESP_DROP_NONE)
 			return;
 		mp.c.plaintext_accepted++;
-		struct mxp_ip peer = from_esp_addr(&src);
-		uint16_t sport = (uint16_t)(ip[hl] << 8 | ip[hl + 1]);
-		size_t ul = (size_t)(ip[hl + 4] << 8 | ip[hl + 5]);
+		uint16_t sport = mxp_be_rd16(ip + hl);
+		size_t ul = mxp_be_rd16(ip + hl + 4);
 		if (ul < 8 || hl + ul > len)
 			return;
 		handle_text(p, &peer, sport, true, (const char *)ip + hl + 8, ul - 8);
@@ -522,8 +470,7 @@ input_ip(struct mxp_port *p, size_t len)
 		mp.c.not_udp_2944++;
 		return;
 	}
-	struct mxp_ip peer = from_esp_addr(&em.src);
-	handle_text(p, &peer, sp, false, (const char *)inner + po, pl);
+	handle_text(p, &em.src, sp, false, (const char *)inner + po, pl);
 }
 
 void
@@ -542,7 +489,7 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 		return;
 	}
 	uint8_t *ip = f + 14;
-	bool frag = v4 ? (((ip[6] << 8) | ip[7]) & 0x3fff) != 0 : ip[6] == 44;
+	bool frag = v4 ? (mxp_be_rd16(ip + 6) & 0x3fff) != 0 : ip[6] == IPPROTO_FRAGMENT;
 	if (frag) {
 		/* Reassemble (rte_ip_frag): large Mp transactions arrive in fragments. */
 		m->l2_len = 14;
@@ -583,7 +530,7 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 		return;
 	}
 	/* trim Ethernet padding */
-	size_t iplen = v4 ? (size_t)(mp.buf[2] << 8 | mp.buf[3]) : 40 + (size_t)(mp.buf[4] << 8 | mp.buf[5]);
+	size_t iplen = v4 ? mxp_be_rd16(mp.buf + 2) : 40 + (size_t)mxp_be_rd16(mp.buf + 4);
 	if (iplen > len) {
 		mp.c.malformed++;
 		explicit_bzero(mp.buf, len);
@@ -824,8 +771,7 @@ mxp_mp_plane_init(char *err, size_t errlen)
 	}
 	if (cfg->allow_plaintext && cfg->has_mrfc) {
 		/* the configured MRFC may speak in the clear (lab): it must be a policy peer */
-		struct mxp_esp_peer pe = { 0 };
-		to_esp_addr(&cfg->mrfc, &pe.addr);
+		struct mxp_esp_peer pe = { .addr = cfg->mrfc };
 		if (mxp_esp_ep_sa_count(mp.ep) == 0)
 			mxp_esp_ep_peer_add(mp.ep, &pe);
 	}

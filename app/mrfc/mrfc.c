@@ -173,8 +173,8 @@ split_hostport(const char *s, char *host, size_t hl, uint16_t *port)
 	if (p <= 0 || p > 65535)
 		return -1;
 	*port = (uint16_t)p;
-	struct mxp_esp_addr a;
-	return mxp_esp_addr_parse(&a, host);
+	struct mxp_ip a;
+	return mxp_ip_parse(host, &a, NULL);
 }
 
 static uint32_t
@@ -480,11 +480,11 @@ build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, 
 	sd.family = (uint8_t)family;
 	sd.conn_choose = choose;
 	if (!choose) {
-		struct mxp_esp_addr a;
-		if (mxp_esp_addr_parse(&a, addr) != 0)
+		struct mxp_ip a;
+		if (mxp_ip_parse(addr, &a, NULL) != 0)
 			return -1;
-		sd.family = a.family;
-		memcpy(sd.addr, a.a, 16);
+		sd.family = a.af;
+		memcpy(sd.addr, a.v6, 16);
 	}
 	sd.has_media = true;
 	sd.port_choose = choose;
@@ -662,8 +662,8 @@ cmd_add(struct session *s, const struct kv *kv)
 		return 1;
 	}
 	uint32_t ctx = ctx_arg(s, kv, s->ctx ? s->ctx : MXP_MP_CTX_CHOOSE);
-	struct mxp_esp_addr ra;
-	mxp_esp_addr_parse(&ra, rhost);
+	struct mxp_ip ra;
+	mxp_ip_parse(rhost, &ra, NULL);
 	mxp_mp_msg_init(&req, s->mid);
 	uint32_t tid = new_tid(s);
 	mxp_mp_msg_add_trans(&req, MXP_MP_TRANS_REQUEST, tid);
@@ -687,9 +687,9 @@ cmd_add(struct session *s, const struct kv *kv)
 		if (!plain && group && i > 0)
 			memcpy(crypto_l[i], crypto_l[0], sizeof(crypto_l[i]));
 		if (build_sdp(sdp_local[i], sizeof(sdp_local[i]), NULL, 0, true, pt, !plain,
-			      crypto_l[i], ra.family) < 0 ||
+			      crypto_l[i], ra.af) < 0 ||
 		    build_sdp(sdp_remote[i], sizeof(sdp_remote[i]), rhost, (uint16_t)(rport + 2 * i),
-			      false, pt, !plain, crypto_r[i], ra.family) < 0)
+			      false, pt, !plain, crypto_r[i], ra.af) < 0)
 			return 1;
 		st->has_local = st->has_remote = true;
 		st->local = mxp_mp_str_c(sdp_local[i]);
@@ -827,7 +827,7 @@ cmd_modify(struct session *s, const struct kv *kv)
 	}
 	if (l1 != NULL) {
 		build_sdp2(sdp_local[0], sizeof(sdp_local[0]), NULL, 0, true, pt, true, l1, l2,
-			   s->io.mrfp.family);
+			   s->io.mrfp.af);
 		st->has_local = true;
 		st->local = mxp_mp_str_c(sdp_local[0]);
 	}
@@ -861,7 +861,7 @@ cmd_modify(struct session *s, const struct kv *kv)
 			r1 = l->tx; /* the new one since rekey=on activate=later */
 		}
 		build_sdp2(sdp_remote[0], sizeof(sdp_remote[0]), rh, rp, false, pt, true, r1, r2,
-			   s->io.mrfp.family);
+			   s->io.mrfp.af);
 		st->has_remote = true;
 		st->remote = mxp_mp_str_c(sdp_remote[0]);
 		if (l != NULL) {
@@ -1249,13 +1249,13 @@ main(int argc, char **argv)
 		case 's': sa = optarg; break;
 		case 'P': plaintext = true; break;
 		case 'm':
-			if (mxp_esp_addr_parse(&s.io.mrfp, optarg) != 0) {
+			if (mxp_ip_parse(optarg, &s.io.mrfp, NULL) != 0) {
 				fprintf(stderr, "mrfc: bad --mrfp\n");
 				return 1;
 			}
 			break;
 		case 'l':
-			if (mxp_esp_addr_parse(&s.io.local, optarg) != 0) {
+			if (mxp_ip_parse(optarg, &s.io.local, NULL) != 0) {
 				fprintf(stderr, "mrfc: bad --local\n");
 				return 1;
 			}
@@ -1290,8 +1290,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	char a[64];
-	snprintf(s.mid, sizeof(s.mid), s.io.local.family == AF_INET6 ? "[%s]:%u" : "[%s]:%u",
-		 s.io.local.family ? mxp_esp_addr_str(&s.io.local, a, sizeof(a)) : "0.0.0.0",
+	snprintf(s.mid, sizeof(s.mid), s.io.local.af == AF_INET6 ? "[%s]:%u" : "[%s]:%u",
+		 s.io.local.af ? mxp_ip_format(&s.io.local, a, sizeof(a)) : "0.0.0.0",
 		 s.io.local_mp_port);
 	int rc;
 	if (strcmp(argv[optind], "esp-seal") == 0 || strcmp(argv[optind], "esp-open") == 0)

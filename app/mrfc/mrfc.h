@@ -15,7 +15,7 @@ enum mrfc_transport { MRFC_PLAIN, MRFC_ESP };
 
 struct mrfc_io {
 	enum mrfc_transport mode;
-	struct mxp_esp_addr local, mrfp;
+	struct mxp_ip local, mrfp;
 	uint16_t mp_port;             /* H.248 port at the MRFP (2944) */
 	uint16_t local_mp_port;       /* our H.248 source port (2944) */
 	int fd_plain, fd_raw, fd_udp; /* sockets by transport */

@@ -26,42 +26,39 @@ mrfc_now_ms(void)
 }
 
 static socklen_t
-sockaddr_of(const struct mxp_esp_addr *a, uint16_t port, struct sockaddr_storage *ss)
+sockaddr_of(const struct mxp_ip *a, uint16_t port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
+	if (a->af == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->a, 16);
+		memcpy(&s6->sin6_addr, a->v6, 16);
 		return sizeof(*s6);
 	}
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	s4->sin_family = AF_INET;
 	s4->sin_port = htons(port);
-	memcpy(&s4->sin_addr, a->a, 4);
+	memcpy(&s4->sin_addr, &a->v4, 4);
 	return sizeof(*s4);
 }
 
 static void
-addr_of(const struct sockaddr_storage *ss, struct mxp_esp_addr *a, uint16_t *port)
+addr_of(const struct sockaddr_storage *ss, struct mxp_ip *a, uint16_t *port)
 {
-	memset(a, 0, sizeof(*a));
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-		a->family = AF_INET6;
-		memcpy(a->a, &s6->sin6_addr, 16);
+		*a = mxp_ip_from_bytes(AF_INET6, &s6->sin6_addr);
 		*port = ntohs(s6->sin6_port);
 	} else {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-		a->family = AF_INET;
-		memcpy(a->a, &s4->sin_addr, 4);
+		*a = mxp_ip_from_bytes(AF_INET, &s4->sin_addr);
 		*port = ntohs(s4->sin_port);
 	}
 }
 
 static int
-open_bound(int family, int type, int proto, const struct mxp_esp_addr *local, uint16_t port)
+open_bound(int family, int type, int proto, const struct mxp_ip *local, uint16_t port)
 {
 	int fd = socket(family, type | SOCK_CLOEXEC, proto);
 	if (fd < 0)
@@ -85,14 +82,14 @@ mrfc_io_open(struct mrfc_io *io, const char *sa_file, bool plaintext, const char
 	io->fd_plain = io->fd_raw = io->fd_udp = -1;
 	if (plaintext) {
 		io->mode = MRFC_PLAIN;
-		if (io->mrfp.family == 0) {
+		if (io->mrfp.af == 0) {
 			snprintf(err, errlen, "--plaintext needs --mrfp");
 			return -EINVAL;
 		}
-		if (io->local.family == 0) {
-			io->local.family = io->mrfp.family; /* any address */
+		if (io->local.af == 0) {
+			io->local.af = io->mrfp.af; /* any address */
 		}
-		int fd = open_bound(io->mrfp.family, SOCK_DGRAM, 0, &io->local, io->local_mp_port);
+		int fd = open_bound(io->mrfp.af, SOCK_DGRAM, 0, &io->local, io->local_mp_port);
 		if (fd < 0) {
 			snprintf(err, errlen, "UDP socket: %s", strerror(-fd));
 			return fd;
@@ -122,15 +119,15 @@ mrfc_io_open(struct mrfc_io *io, const char *sa_file, bool plaintext, const char
 	for (uint32_t i = 0; i < mxp_esp_ep_sa_count(io->ep); i++) {
 		struct mxp_esp_sa *sa = mxp_esp_ep_sa_at(io->ep, i);
 		const struct mxp_esp_sa_params *p = mxp_esp_sa_params_get(sa);
-		if (p->dir == MXP_ESP_DIR_OUT && (io->mrfp.family == 0 ||
-						  mxp_esp_addr_eq(&p->peer, &io->mrfp))) {
+		if (p->dir == MXP_ESP_DIR_OUT && (io->mrfp.af == 0 ||
+						  mxp_ip_equal(&p->peer, &io->mrfp))) {
 			out = sa;
 			break;
 		}
 	}
 	if (out == NULL) {
 		snprintf(err, errlen, "%s: no outbound SA%s", sa_file,
-			 io->mrfp.family ? " for the --mrfp address" : "");
+			 io->mrfp.af ? " for the --mrfp address" : "");
 		return -EINVAL;
 	}
 	const struct mxp_esp_sa_params *op = mxp_esp_sa_params_get(out);
@@ -159,9 +156,9 @@ mrfc_io_open(struct mrfc_io *io, const char *sa_file, bool plaintext, const char
 	if (io->no_sockets)
 		return 0;
 	if (io->udp_encap)
-		rc = open_bound(io->local.family, SOCK_DGRAM, 0, &io->local, io->natt_local);
+		rc = open_bound(io->local.af, SOCK_DGRAM, 0, &io->local, io->natt_local);
 	else
-		rc = open_bound(io->local.family, SOCK_RAW, MXP_ESP_IPPROTO, &io->local, 0);
+		rc = open_bound(io->local.af, SOCK_RAW, MXP_ESP_IPPROTO, &io->local, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s socket: %s", io->udp_encap ? "UDP 4500" : "raw ESP",
 			 strerror(-rc));
@@ -261,7 +258,7 @@ mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms)
 		uint16_t fport;
 		addr_of(&from, &m.src, &fport);
 		if (io->mode == MRFC_PLAIN) {
-			if (!mxp_esp_addr_eq(&m.src, &io->mrfp) || (size_t)n >= cap)
+			if (!mxp_ip_equal(&m.src, &io->mrfp) || (size_t)n >= cap)
 				continue;
 			memcpy(buf, pkt, (size_t)n);
 			buf[n] = '\0';
@@ -276,7 +273,7 @@ mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms)
 			m.dport = io->natt_local;
 			if (el == 1 && esp[0] == 0xff)
 				continue; /* NAT keepalive */
-		} else if (io->local.family == AF_INET) {
+		} else if (io->local.af == AF_INET) {
 			/* IPv4 raw sockets deliver the IP header too */
 			size_t off;
 			if (mxp_esp_frame_parse(pkt, el, &m, &off, &el) != MXP_ESP_DROP_NONE)

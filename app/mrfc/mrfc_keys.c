@@ -113,10 +113,10 @@ mrfc_keygen(int argc, char **argv)
 		}
 	}
 	enum mxp_esp_alg a = mxp_esp_alg_from_name(alg);
-	struct mxp_esp_addr x;
+	struct mxp_ip x;
 	if (a == MXP_ESP_ALG_NONE || mrfp == NULL || mrfc == NULL || out_mrfp == NULL ||
-	    out_mrfc == NULL || mxp_esp_addr_parse(&x, mrfp) != 0 ||
-	    mxp_esp_addr_parse(&x, mrfc) != 0) {
+	    out_mrfc == NULL || mxp_ip_parse(mrfp, &x, NULL) != 0 ||
+	    mxp_ip_parse(mrfc, &x, NULL) != 0) {
 		fprintf(stderr, "usage: mrfc keygen --mrfp ADDR --mrfc ADDR --mrfp-out FILE "
 			"--mrfc-out FILE [--alg NAME] [--udp] [--esn] [--spi N]\n");
 		return 1;

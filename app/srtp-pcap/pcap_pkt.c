@@ -7,6 +7,8 @@
 
 #include <pcap/dlt.h>
 
+#include "mxp_be.h"
+#include "mxp_cksum.h"
 #include "pcap_pkt.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -18,19 +20,6 @@
 #ifndef DLT_IPV6
 #define DLT_IPV6 229
 #endif
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 bool
 frame_linktype_supported(int dlt)
@@ -52,23 +41,23 @@ l3_offset(int dlt, const uint8_t *p, size_t n, int *ipv)
 		if (n < 14)
 			return -1;
 		off = 12;
-		et = be16(p + off);
+		et = mxp_be_rd16(p + off);
 		while ((et == 0x8100 || et == 0x88a8) && off + 6 <= n) {
 			off += 4;
-			et = be16(p + off);
+			et = mxp_be_rd16(p + off);
 		}
 		off += 2;
 		break;
 	case DLT_LINUX_SLL:
 		if (n < 16)
 			return -1;
-		et = be16(p + 14);
+		et = mxp_be_rd16(p + 14);
 		off = 16;
 		break;
 	case DLT_LINUX_SLL2:
 		if (n < 20)
 			return -1;
-		et = be16(p);
+		et = mxp_be_rd16(p);
 		off = 20;
 		break;
 	case DLT_NULL:
@@ -122,10 +111,10 @@ frame_parse(int dlt, const uint8_t *p, size_t n, struct frame *f)
 		if (room < 20 || (ip[0] >> 4) != 4)
 			return 0;
 		size_t ihl = (size_t)(ip[0] & 15) * 4;
-		size_t tot = be16(ip + 2);
+		size_t tot = mxp_be_rd16(ip + 2);
 		if (ihl < 20 || tot < ihl + 8 || tot > room || ip[9] != 17)
 			return 0;
-		if ((be16(ip + 6) & 0x3fff) != 0) /* MF or fragment offset */
+		if ((mxp_be_rd16(ip + 6) & 0x3fff) != 0) /* MF or fragment offset */
 			return 0;
 		memcpy(f->src, ip + 12, 4);
 		memcpy(f->dst, ip + 16, 4);
@@ -134,7 +123,7 @@ frame_parse(int dlt, const uint8_t *p, size_t n, struct frame *f)
 	} else {
 		if (room < 48 || (ip[0] >> 4) != 6 || ip[6] != 17)
 			return 0;
-		size_t plen = be16(ip + 4);
+		size_t plen = mxp_be_rd16(ip + 4);
 		if (plen < 8 || plen + 40 > room)
 			return 0;
 		memcpy(f->src, ip + 8, 16);
@@ -142,33 +131,15 @@ frame_parse(int dlt, const uint8_t *p, size_t n, struct frame *f)
 		l4 = (size_t)l3 + 40;
 		room = plen;
 	}
-	size_t ulen = be16(p + l4 + 4);
+	size_t ulen = mxp_be_rd16(p + l4 + 4);
 	if (ulen < 8 || ulen > room)
 		return 0;
 	f->l4 = l4;
-	f->sport = be16(p + l4);
-	f->dport = be16(p + l4 + 2);
+	f->sport = mxp_be_rd16(p + l4);
+	f->dport = mxp_be_rd16(p + l4 + 2);
 	f->payload = l4 + 8;
 	f->payload_len = ulen - 8;
 	return 1;
-}
-
-static uint32_t
-sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += be16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 size_t
@@ -179,24 +150,24 @@ frame_fix(uint8_t *p, size_t caplen, const struct frame *f, size_t new_len)
 	uint32_t s = 0;
 
 	(void)caplen;
-	put16(udp + 4, (uint16_t)ulen);
+	mxp_be_wr16(udp + 4, (uint16_t)ulen);
 	if (f->ipv == 4) {
 		size_t ihl = (size_t)(ip[0] & 15) * 4;
-		put16(ip + 2, (uint16_t)(ihl + ulen));
-		put16(ip + 10, 0);
-		put16(ip + 10, fold(sum16(ip, ihl, 0)));
-		s = sum16(ip + 12, 8, 0);
+		mxp_be_wr16(ip + 2, (uint16_t)(ihl + ulen));
+		mxp_be_wr16(ip + 10, 0);
+		mxp_be_wr16(ip + 10, (uint16_t)~mxp_cksum_fold(mxp_cksum_add(0, ip, (uint32_t)ihl)));
+		s = mxp_cksum_add(0, ip + 12, 8);
 	} else {
-		put16(ip + 4, (uint16_t)ulen);
-		s = sum16(ip + 8, 32, 0);
+		mxp_be_wr16(ip + 4, (uint16_t)ulen);
+		s = mxp_cksum_add(0, ip + 8, 32);
 	}
 	/* UDP checksum over the pseudo-header; IPv4 may carry none (0) and keeps none */
-	bool had = f->ipv == 6 || be16(udp + 6) != 0;
+	bool had = f->ipv == 6 || mxp_be_rd16(udp + 6) != 0;
 	if (had) {
 		s += 17 + (uint32_t)ulen;
-		put16(udp + 6, 0);
-		uint16_t c = fold(sum16(udp, ulen, s));
-		put16(udp + 6, c == 0 ? 0xffff : c);
+		mxp_be_wr16(udp + 6, 0);
+		uint16_t c = (uint16_t)~mxp_cksum_fold(mxp_cksum_add(s, udp, (uint32_t)ulen));
+		mxp_be_wr16(udp + 6, c == 0 ? 0xffff : c);
 	}
 	return f->payload + new_len;
 }

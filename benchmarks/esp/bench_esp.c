@@ -44,8 +44,8 @@ main(int argc, char **argv)
 				struct mxp_esp_sa_params p = { .spi = 0x1234, .alg = algs[a],
 							       .window = 1024 };
 				char err[128];
-				mxp_esp_addr_parse(&p.local, "10.0.0.1");
-				mxp_esp_addr_parse(&p.peer, "10.0.0.2");
+				mxp_ip_parse("10.0.0.1", &p.local, NULL);
+				mxp_ip_parse("10.0.0.2", &p.peer, NULL);
 				p.key_len = a == 0 ? 20 : a == 1 ? 36 : 16;
 				p.auth_key_len = a == 2 ? 20 : a == 3 ? 32 : 0;
 				memset(p.key, 7, sizeof(p.key));

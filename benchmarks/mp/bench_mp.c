@@ -47,7 +47,7 @@ ep_make(struct mxp_esp_crypto *c, const char *me, const char *peer, uint32_t in,
 	mxp_esp_sa_params_parse(&p, l, err, sizeof(err));
 	mxp_esp_ep_sa_add(ep, &p, err, sizeof(err));
 	struct mxp_esp_peer pe = { .out_spi = out };
-	mxp_esp_addr_parse(&pe.addr, peer);
+	mxp_ip_parse(peer, &pe.addr, NULL);
 	mxp_esp_ep_peer_add(ep, &pe);
 	return ep;
 }
@@ -57,11 +57,11 @@ static size_t
 carry(struct mxp_esp_ep *from, struct mxp_esp_ep *to, const char *peer_of_from,
       const char *text, size_t len, const char **out)
 {
-	struct mxp_esp_addr dst;
+	struct mxp_ip dst;
 	struct mxp_esp_meta m;
 	size_t el;
 	struct mxp_esp_rx rx;
-	mxp_esp_addr_parse(&dst, peer_of_from);
+	mxp_ip_parse(peer_of_from, &dst, NULL);
 	if (mxp_esp_ep_output(from, &dst, (const uint8_t *)text, len, 17, pkt, sizeof(pkt), &el,
 			      &m) != MXP_ESP_DROP_NONE)
 		abort();
@@ -93,7 +93,8 @@ main(int argc, char **argv)
 	const char *rsdp = "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 40000 RTP/SAVP 0\r\n"
 			   "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
 			   "inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^31|1:4\r\n";
-	struct mxp_mp_peer peer = { .family = 2, .addr = { 192, 0, 2, 1 }, .port = 2944 };
+	struct mxp_mp_peer peer = { .addr = mxp_ip_from_bytes(AF_INET, (const uint8_t[]){ 192, 0, 2, 1 }),
+				    .port = 2944 };
 	uint64_t n = 0, bytes = 0;
 	uint32_t tid = 1;
 	double t0 = now(), t;

@@ -45,7 +45,7 @@ struct slot {
 };
 
 static struct mxp_esp_ep *ep;
-static struct mxp_esp_addr local, mrfp;
+static struct mxp_ip local, mrfp;
 static int fd = -1;
 static struct mxp_mp_msg msg, rep;
 static struct slot slots[WMAX];
@@ -85,15 +85,15 @@ send_text(const char *text, size_t len)
 		return -1;
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
-	if (mrfp.family == AF_INET) {
+	if (mrfp.af == AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, mrfp.a, 4);
+		memcpy(&s4->sin_addr, &mrfp.v4, 4);
 		sl = sizeof(*s4);
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, mrfp.a, 16);
+		memcpy(&s6->sin6_addr, mrfp.v6, 16);
 		sl = sizeof(*s6);
 	}
 	return sendto(fd, esp, el, 0, (struct sockaddr *)&ss, sl) == (ssize_t)el ? 0 : -1;
@@ -315,18 +315,18 @@ main(int argc, char **argv)
 	}
 	if (sf != NULL)
 		fclose(sf);
-	fd = socket(mrfp.family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ESP);
+	fd = socket(mrfp.af, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ESP);
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
-	if (local.family == AF_INET) {
+	if (local.af == AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, local.a, 4);
+		memcpy(&s4->sin_addr, &local.v4, 4);
 		sl = sizeof(*s4);
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, local.a, 16);
+		memcpy(&s6->sin6_addr, local.v6, 16);
 		sl = sizeof(*s6);
 	}
 	int rcvbuf = 8 << 20;
@@ -339,7 +339,7 @@ main(int argc, char **argv)
 	unsigned int rport = 40000;
 	if (sscanf(remote, "%63[^:]:%u", rhost, &rport) != 2)
 		return 2;
-	snprintf(mid, sizeof(mid), "[%s]:2944", mxp_esp_addr_str(&local, la, sizeof(la)));
+	snprintf(mid, sizeof(mid), "[%s]:2944", mxp_ip_format(&local, la, sizeof(la)));
 	(void)ra;
 	uint8_t k[60];
 	char kl[64], kr[64];

@@ -43,9 +43,9 @@ stamp(struct conf_out *o, uint64_t now)
 {
 	struct mxp_ostream *os = o->os;
 	uint8_t *p = rte_pktmbuf_mtod(o->m, uint8_t *);
-	mxp_pkt_wr16(p + 2, os->seq++);
-	mxp_pkt_wr32(p + 8, os->ssrc);
-	os->last_ts = mxp_pkt_rd32(p + 4);
+	mxp_be_wr16(p + 2, os->seq++);
+	mxp_be_wr32(p + 8, os->ssrc);
+	os->last_ts = mxp_be_rd32(p + 4);
 	os->last_tsc = now;
 	os->pkts++;
 	os->octets += rte_pktmbuf_data_len(o->m) - 12u;

@@ -552,9 +552,9 @@ rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, ui
 	uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(RTP_HDR + plen));
 	h[0] = 0x80;
 	h[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
-	mxp_pkt_wr16(h + 2, seq);
-	mxp_pkt_wr32(h + 4, ts);
-	mxp_pkt_wr32(h + 8, ssrc);
+	mxp_be_wr16(h + 2, seq);
+	mxp_be_wr32(h + 4, ts);
+	mxp_be_wr32(h + 8, ssrc);
 	memcpy(h + RTP_HDR, payload, plen);
 	return m;
 }

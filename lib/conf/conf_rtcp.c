@@ -20,7 +20,7 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len)
 	/* Walk the compound packet; every length was bounded by the first header's check. */
 	for (uint32_t off = 0; off + 8 <= len;) {
 		const uint8_t *h = p + off;
-		uint32_t plen = 4u * ((uint32_t)(h[2] << 8 | h[3]) + 1);
+		uint32_t plen = 4u * ((uint32_t)mxp_be_rd16(h + 2) + 1);
 		if ((h[0] >> 6) != 2 || plen > len - off)
 			return;
 		uint8_t rc = h[0] & 0x1f, pt = h[1];
@@ -33,7 +33,7 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len)
 		if (blocks && rc && blocks + 24 <= h + plen) {
 			/* The first report block: how the participant hears us. */
 			l->st.remote_fraction_lost = blocks[4];
-			l->st.remote_jitter = mxp_pkt_rd32(blocks + 12);
+			l->st.remote_jitter = mxp_be_rd32(blocks + 12);
 		}
 		off += plen;
 	}
@@ -55,11 +55,11 @@ conf_rtcp_build_sr(const struct mxp_ostream *os, uint64_t now, uint8_t *buf, uin
 	buf[1] = 200;
 	buf[2] = 0;
 	buf[3] = 6;    /* 28 bytes / 4 - 1 */
-	mxp_pkt_wr32(buf + 4, os->ssrc);
-	mxp_pkt_wr32(buf + 8, (uint32_t)ntp_sec);
-	mxp_pkt_wr32(buf + 12, (uint32_t)ntp_frac);
-	mxp_pkt_wr32(buf + 16, rtp);
-	mxp_pkt_wr32(buf + 20, (uint32_t)os->pkts);
-	mxp_pkt_wr32(buf + 24, (uint32_t)os->octets);
+	mxp_be_wr32(buf + 4, os->ssrc);
+	mxp_be_wr32(buf + 8, (uint32_t)ntp_sec);
+	mxp_be_wr32(buf + 12, (uint32_t)ntp_frac);
+	mxp_be_wr32(buf + 16, rtp);
+	mxp_be_wr32(buf + 20, (uint32_t)os->pkts);
+	mxp_be_wr32(buf + 24, (uint32_t)os->octets);
 	return 28;
 }

@@ -353,7 +353,7 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 	if (pe->latch)
 		conf_latch(l, pe);
 	if (!(l->state & LEG_SSRC_KNOWN) && !pe->rtcp) {
-		l->ssrc = mxp_pkt_rd32(p + 8);
+		l->ssrc = mxp_be_rd32(p + 8);
 		l->state |= LEG_SSRC_KNOWN;
 		ssrc_learned(l, l->ssrc);
 	}
@@ -481,7 +481,7 @@ mxp_conf_flush(struct mxp_conf_worker *w)
 			struct rte_mbuf *m = pe->m;
 			const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
 								   m->l2_len + m->l3_len + m->l4_len);
-			mxp_media_leg_prefetch(pe->leg->ml, (uint16_t)(p[2] << 8 | p[3]));
+			mxp_media_leg_prefetch(pe->leg->ml, mxp_be_rd16(p + 2));
 		}
 	}
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mxp_be.h"
 #include "mxp_ctl.h"
 
 void
@@ -343,7 +344,8 @@ mxp_ctl_send_frame(int fd, const void *hdr, size_t hlen, const void *body, size_
 	if (hlen + blen > MXP_CTL_MAX_FRAME)
 		return -EMSGSIZE;
 	uint32_t n = (uint32_t)(hlen + blen);
-	uint8_t l[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+	uint8_t l[4];
+	mxp_be_wr32(l, n);
 	int r = write_all(fd, l, 4);
 	if (r == 0)
 		r = write_all(fd, hdr, hlen);
@@ -378,7 +380,7 @@ mxp_ctl_recv_frame(int fd, struct mxp_buf *b)
 	int r = read_all(fd, l, 4);
 	if (r)
 		return r;
-	uint32_t n = (uint32_t)l[0] << 24 | (uint32_t)l[1] << 16 | (uint32_t)l[2] << 8 | l[3];
+	uint32_t n = mxp_be_rd32(l);
 	if (n > MXP_CTL_MAX_FRAME)
 		return -EMSGSIZE;
 	mxp_buf_reset(b);
@@ -397,8 +399,7 @@ mxp_ctl_frame_ready(const uint8_t *data, size_t len, uint32_t *plen)
 {
 	if (len < 4)
 		return 0;
-	uint32_t n = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 |
-		     data[3];
+	uint32_t n = mxp_be_rd32(data);
 	if (n > MXP_CTL_MAX_FRAME)
 		return -EMSGSIZE;
 	if (len - 4 < n)

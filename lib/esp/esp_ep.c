@@ -78,27 +78,27 @@ mxp_esp_ep_fini(struct mxp_esp_ep *ep)
 }
 
 static uint32_t
-sa_hash(enum mxp_esp_dir dir, uint32_t spi, const struct mxp_esp_addr *dst)
+sa_hash(enum mxp_esp_dir dir, uint32_t spi, const struct mxp_ip *dst)
 {
 	uint32_t h = spi * 2654435761u ^ (uint32_t)dir * 0x9e3779b9u;
 	if (dir == MXP_ESP_DIR_IN && dst != NULL)
-		for (int i = 0; i < 16; i++)
-			h = (h ^ dst->a[i]) * 16777619u;
+		for (int i = 0; i < mxp_ip_len(dst); i++)
+			h = (h ^ mxp_ip_bytes(dst)[i]) * 16777619u;
 	return h ^ (h >> 15);
 }
 
 static bool
 sa_match(const struct mxp_esp_sa *sa, enum mxp_esp_dir dir, uint32_t spi,
-	 const struct mxp_esp_addr *dst)
+	 const struct mxp_ip *dst)
 {
 	if (sa->p.dir != dir || sa->p.spi != spi)
 		return false;
-	return dir == MXP_ESP_DIR_OUT || mxp_esp_addr_eq(&sa->p.local, dst);
+	return dir == MXP_ESP_DIR_OUT || mxp_ip_equal(&sa->p.local, dst);
 }
 
 struct mxp_esp_sa *
 mxp_esp_ep_sa_find(struct mxp_esp_ep *ep, enum mxp_esp_dir dir, uint32_t spi,
-		   const struct mxp_esp_addr *dst)
+		   const struct mxp_ip *dst)
 {
 	for (uint32_t h = sa_hash(dir, spi, dst), n = 0; n <= ep->hmask; h++, n++) {
 		uint32_t s = ep->hslots[h & ep->hmask];
@@ -148,7 +148,7 @@ mxp_esp_ep_sa_add(struct mxp_esp_ep *ep, const struct mxp_esp_sa_params *p, char
 
 int
 mxp_esp_ep_sa_del(struct mxp_esp_ep *ep, enum mxp_esp_dir dir, uint32_t spi,
-		  const struct mxp_esp_addr *dst)
+		  const struct mxp_ip *dst)
 {
 	struct mxp_esp_sa *sa = mxp_esp_ep_sa_find(ep, dir, spi, dst);
 	if (sa == NULL)
@@ -179,11 +179,11 @@ mxp_esp_ep_sa_at(struct mxp_esp_ep *ep, uint32_t i)
 }
 
 static struct esp_peer_slot *
-peer_find(struct mxp_esp_ep *ep, const struct mxp_esp_addr *a)
+peer_find(struct mxp_esp_ep *ep, const struct mxp_ip *a)
 {
 	/* A handful of MRFCs: a short array. */
 	for (uint32_t i = 0; i < ep->max_peers; i++)
-		if (ep->peers[i].in_use && mxp_esp_addr_eq(&ep->peers[i].peer.addr, a))
+		if (ep->peers[i].in_use && mxp_ip_equal(&ep->peers[i].peer.addr, a))
 			return &ep->peers[i];
 	return NULL;
 }
@@ -191,7 +191,7 @@ peer_find(struct mxp_esp_ep *ep, const struct mxp_esp_addr *a)
 int
 mxp_esp_ep_peer_add(struct mxp_esp_ep *ep, const struct mxp_esp_peer *peer)
 {
-	if (peer->addr.family != AF_INET && peer->addr.family != AF_INET6)
+	if (peer->addr.af != AF_INET && peer->addr.af != AF_INET6)
 		return -EINVAL;
 	struct esp_peer_slot *s = peer_find(ep, &peer->addr);
 	if (s == NULL) {
@@ -208,7 +208,7 @@ mxp_esp_ep_peer_add(struct mxp_esp_ep *ep, const struct mxp_esp_peer *peer)
 }
 
 int
-mxp_esp_ep_peer_del(struct mxp_esp_ep *ep, const struct mxp_esp_addr *addr)
+mxp_esp_ep_peer_del(struct mxp_esp_ep *ep, const struct mxp_ip *addr)
 {
 	struct esp_peer_slot *s = peer_find(ep, addr);
 	if (s == NULL)
@@ -250,10 +250,10 @@ mxp_esp_ep_input(struct mxp_esp_ep *ep, const struct mxp_esp_meta *m, uint8_t *e
 		return ep_count(ep, MXP_ESP_DROP_SHORT);
 	if (peer_find(ep, &m->src) == NULL)
 		return ep_count(ep, MXP_ESP_DROP_NOT_IN_POLICY);
-	struct mxp_esp_sa *sa = mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, esp_rd32(esp), &m->dst);
+	struct mxp_esp_sa *sa = mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, mxp_be_rd32(esp), &m->dst);
 	if (sa == NULL)
 		return ep_count(ep, MXP_ESP_DROP_NO_SA);
-	if (!mxp_esp_addr_eq(&sa->p.peer, &m->src) || sa->p.udp_encap != m->udp_encap) {
+	if (!mxp_ip_equal(&sa->p.peer, &m->src) || sa->p.udp_encap != m->udp_encap) {
 		sa->stats.drops[MXP_ESP_DROP_SA_PEER]++;
 		return ep_count(ep, MXP_ESP_DROP_SA_PEER);
 	}
@@ -267,7 +267,7 @@ mxp_esp_ep_input(struct mxp_esp_ep *ep, const struct mxp_esp_meta *m, uint8_t *e
 }
 
 enum mxp_esp_drop
-mxp_esp_ep_plain_input(struct mxp_esp_ep *ep, const struct mxp_esp_addr *src)
+mxp_esp_ep_plain_input(struct mxp_esp_ep *ep, const struct mxp_ip *src)
 {
 	if (!ep->allow_plaintext)
 		return ep_count(ep, MXP_ESP_DROP_PLAINTEXT);
@@ -277,7 +277,7 @@ mxp_esp_ep_plain_input(struct mxp_esp_ep *ep, const struct mxp_esp_addr *src)
 }
 
 enum mxp_esp_drop
-mxp_esp_ep_output(struct mxp_esp_ep *ep, const struct mxp_esp_addr *peer, const uint8_t *payload,
+mxp_esp_ep_output(struct mxp_esp_ep *ep, const struct mxp_ip *peer, const uint8_t *payload,
 		  size_t len, uint8_t next_proto, uint8_t *out, size_t cap, size_t *out_len,
 		  struct mxp_esp_meta *m)
 {

@@ -10,30 +10,13 @@
 #include <sys/socket.h>
 
 #include "esp_priv.h"
+#include "mxp_cksum.h"
 
 #define IPPROTO_UDP_ 17
 #define IP6_HOPOPTS 0
 #define IP6_ROUTING 43
 #define IP6_FRAGMENT 44
 #define IP6_DSTOPTS 60
-
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)(p[n - 1] << 8);
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 enum mxp_esp_drop
 mxp_esp_frame_parse(const uint8_t *pkt, size_t len, struct mxp_esp_meta *m, size_t *esp_off,
@@ -49,25 +32,23 @@ mxp_esp_frame_parse(const uint8_t *pkt, size_t len, struct mxp_esp_meta *m, size
 		if (len < 20)
 			return MXP_ESP_DROP_MALFORMED;
 		size_t ihl = (size_t)(pkt[0] & 0xf) * 4;
-		total = esp_rd16(pkt + 2);
+		total = mxp_be_rd16(pkt + 2);
 		if (ihl < 20 || total < ihl || total > len)
 			return MXP_ESP_DROP_MALFORMED;
-		if ((esp_rd16(pkt + 6) & 0x3fff) != 0) /* MF or a fragment offset */
+		if ((mxp_be_rd16(pkt + 6) & 0x3fff) != 0) /* MF or a fragment offset */
 			return MXP_ESP_DROP_MALFORMED;
-		m->src.family = m->dst.family = AF_INET;
-		memcpy(m->src.a, pkt + 12, 4);
-		memcpy(m->dst.a, pkt + 16, 4);
+		m->src = mxp_ip_from_bytes(AF_INET, pkt + 12);
+		m->dst = mxp_ip_from_bytes(AF_INET, pkt + 16);
 		proto = pkt[9];
 		off = ihl;
 	} else if (pkt[0] >> 4 == 6) {
 		if (len < 40)
 			return MXP_ESP_DROP_MALFORMED;
-		total = 40 + (size_t)esp_rd16(pkt + 4);
+		total = 40 + (size_t)mxp_be_rd16(pkt + 4);
 		if (total > len)
 			return MXP_ESP_DROP_MALFORMED;
-		m->src.family = m->dst.family = AF_INET6;
-		memcpy(m->src.a, pkt + 8, 16);
-		memcpy(m->dst.a, pkt + 24, 16);
+		m->src = mxp_ip_from_bytes(AF_INET6, pkt + 8);
+		m->dst = mxp_ip_from_bytes(AF_INET6, pkt + 24);
 		proto = pkt[6];
 		off = 40;
 		for (int n = 0; n < 8 && (proto == IP6_HOPOPTS || proto == IP6_ROUTING ||
@@ -92,17 +73,17 @@ mxp_esp_frame_parse(const uint8_t *pkt, size_t len, struct mxp_esp_meta *m, size
 		return MXP_ESP_DROP_NOT_ESP;
 	if (off + 8 > total)
 		return MXP_ESP_DROP_MALFORMED;
-	size_t ulen = esp_rd16(pkt + off + 4);
+	size_t ulen = mxp_be_rd16(pkt + off + 4);
 	if (ulen < 8 || off + ulen > total)
 		return MXP_ESP_DROP_MALFORMED;
 	m->udp_encap = true;
-	m->sport = esp_rd16(pkt + off);
-	m->dport = esp_rd16(pkt + off + 2);
+	m->sport = mxp_be_rd16(pkt + off);
+	m->dport = mxp_be_rd16(pkt + off + 2);
 	const uint8_t *u = pkt + off + 8;
 	size_t ul = ulen - 8;
 	if (ul == 1 && u[0] == 0xff)
 		return MXP_ESP_DROP_KEEPALIVE;
-	if (ul < 4 || esp_rd32(u) == 0)
+	if (ul < 4 || mxp_be_rd32(u) == 0)
 		return MXP_ESP_DROP_NOT_ESP; /* non-ESP marker: IKE */
 	*esp_off = off + 8;
 	*esp_len = ul;
@@ -112,7 +93,7 @@ mxp_esp_frame_parse(const uint8_t *pkt, size_t len, struct mxp_esp_meta *m, size
 size_t
 mxp_esp_frame_hdr_len(const struct mxp_esp_meta *m)
 {
-	return (m->dst.family == AF_INET6 ? 40 : 20) + (m->udp_encap ? 8 : 0);
+	return mxp_ip_hdr_len(m->dst.af) + (m->udp_encap ? 8 : 0);
 }
 
 int
@@ -124,66 +105,43 @@ mxp_esp_frame_build(uint8_t *buf, size_t cap, const struct mxp_esp_meta *m, size
 
 	if (total > cap || total > 65535)
 		return -ENOSPC;
-	size_t l4 = 0;
-	if (m->dst.family == AF_INET6) {
-		memset(buf, 0, 40);
-		buf[0] = 0x60;
-		esp_wr16(buf + 4, (uint16_t)(total - 40));
-		buf[6] = proto;
-		buf[7] = 64;
-		memcpy(buf + 8, m->src.a, 16);
-		memcpy(buf + 24, m->dst.a, 16);
-		l4 = 40;
-	} else {
-		memset(buf, 0, 20);
-		buf[0] = 0x45;
-		esp_wr16(buf + 2, (uint16_t)total);
-		esp_wr16(buf + 6, 0x4000); /* DF */
-		buf[8] = 64;
-		buf[9] = proto;
-		memcpy(buf + 12, m->src.a, 4);
-		memcpy(buf + 16, m->dst.a, 4);
-		esp_wr16(buf + 10, csum_fold(csum_add(0, buf, 20)));
-		l4 = 20;
-	}
+	size_t l4 = mxp_ip_hdr_write(buf, &m->src, &m->dst, proto, 64, 0, MXP_IP_DF,
+				     (uint16_t)(total - mxp_ip_hdr_len(m->dst.af)));
 	if (m->udp_encap) {
 		/* RFC 3948 2.1: the UDP checksum of encapsulated ESP SHOULD be 0 (IPv4);
 		 * IPv6 requires one, computed over the ESP bytes already in place. */
-		esp_wr16(buf + l4, m->sport);
-		esp_wr16(buf + l4 + 2, m->dport);
-		esp_wr16(buf + l4 + 4, (uint16_t)(8 + esp_len));
-		esp_wr16(buf + l4 + 6, 0);
-		if (m->dst.family == AF_INET6) {
-			uint32_t s = csum_add(0, m->src.a, 16);
-			s = csum_add(s, m->dst.a, 16);
-			s += (uint32_t)(8 + esp_len) + IPPROTO_UDP_;
-			s = csum_add(s, buf + l4, 8 + esp_len);
-			uint16_t c = csum_fold(s);
-			esp_wr16(buf + l4 + 6, c == 0 ? 0xffff : c);
+		mxp_be_wr16(buf + l4, m->sport);
+		mxp_be_wr16(buf + l4 + 2, m->dport);
+		mxp_be_wr16(buf + l4 + 4, (uint16_t)(8 + esp_len));
+		mxp_be_wr16(buf + l4 + 6, 0);
+		if (m->dst.af == AF_INET6) {
+			uint32_t s = mxp_cksum_pseudo(m->src.v6, m->dst.v6, 16, IPPROTO_UDP_,
+						      (uint32_t)(8 + esp_len));
+			s = mxp_cksum_add(s, buf + l4, (uint32_t)(8 + esp_len));
+			uint16_t c = (uint16_t)~mxp_cksum_fold(s);
+			mxp_be_wr16(buf + l4 + 6, c == 0 ? 0xffff : c);
 		}
 	}
 	return (int)total;
 }
 
 int
-mxp_esp_udp_build(uint8_t *out, size_t cap, const struct mxp_esp_addr *src,
-		  const struct mxp_esp_addr *dst, uint16_t sport, uint16_t dport,
+mxp_esp_udp_build(uint8_t *out, size_t cap, const struct mxp_ip *src,
+		  const struct mxp_ip *dst, uint16_t sport, uint16_t dport,
 		  const uint8_t *payload, size_t len)
 {
 	if (len + 8 > cap || len + 8 > 65535)
 		return -ENOSPC;
 	memmove(out + 8, payload, len);
-	esp_wr16(out, sport);
-	esp_wr16(out + 2, dport);
-	esp_wr16(out + 4, (uint16_t)(len + 8));
-	esp_wr16(out + 6, 0);
-	size_t al = src->family == AF_INET6 ? 16 : 4;
-	uint32_t s = csum_add(0, src->a, al);
-	s = csum_add(s, dst->a, al);
-	s += (uint32_t)(len + 8) + IPPROTO_UDP_;
-	s = csum_add(s, out, len + 8);
-	uint16_t c = csum_fold(s);
-	esp_wr16(out + 6, c == 0 ? 0xffff : c);
+	mxp_be_wr16(out, sport);
+	mxp_be_wr16(out + 2, dport);
+	mxp_be_wr16(out + 4, (uint16_t)(len + 8));
+	mxp_be_wr16(out + 6, 0);
+	uint32_t s = mxp_cksum_pseudo(mxp_ip_bytes(src), mxp_ip_bytes(dst), mxp_ip_len(src),
+				      IPPROTO_UDP_, (uint32_t)(len + 8));
+	s = mxp_cksum_add(s, out, (uint32_t)(len + 8));
+	uint16_t c = (uint16_t)~mxp_cksum_fold(s);
+	mxp_be_wr16(out + 6, c == 0 ? 0xffff : c);
 	return (int)(len + 8);
 }
 
@@ -193,11 +151,11 @@ mxp_esp_udp_parse(const uint8_t *p, size_t len, uint16_t *sport, uint16_t *dport
 {
 	if (len < 8)
 		return -EINVAL;
-	size_t ul = esp_rd16(p + 4);
+	size_t ul = mxp_be_rd16(p + 4);
 	if (ul < 8 || ul > len)
 		return -EINVAL;
-	*sport = esp_rd16(p);
-	*dport = esp_rd16(p + 2);
+	*sport = mxp_be_rd16(p);
+	*dport = mxp_be_rd16(p + 2);
 	*payload_off = 8;
 	*payload_len = ul - 8;
 	return 0;

@@ -32,11 +32,11 @@ struct kf_entry {
 
 /* The policy entry for addr, if there is one. */
 static int
-peer_lookup(const struct mxp_esp_ep *ep, const struct mxp_esp_addr *addr,
+peer_lookup(const struct mxp_esp_ep *ep, const struct mxp_ip *addr,
 	    struct mxp_esp_peer *out)
 {
 	for (uint32_t i = 0; mxp_esp_ep_peer_at(ep, i, out) == 0; i++)
-		if (mxp_esp_addr_eq(&out->addr, addr))
+		if (mxp_ip_equal(&out->addr, addr))
 			return 1;
 	return 0;
 }
@@ -54,7 +54,7 @@ parse_peer(const char *s, struct mxp_esp_peer *pe, char *err, size_t errlen)
 		n++;
 	memcpy(addr, s, n);
 	addr[n] = '\0';
-	if (mxp_esp_addr_parse(&pe->addr, addr) != 0) {
+	if (mxp_ip_parse(addr, &pe->addr, NULL) != 0) {
 		snprintf(err, errlen, "peer: bad address '%s'", addr);
 		return -EINVAL;
 	}

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "mxp_be.h"
 #include "mxp_esp.h"
 
 #define ESP_HDR_LEN 8
@@ -43,34 +44,6 @@ static inline void
 esp_wipe(void *p, size_t n)
 {
 	explicit_bzero(p, n);
-}
-
-static inline uint32_t
-esp_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-esp_wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline uint16_t
-esp_rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void
-esp_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /** Constant-time comparison: 0 if equal. */

@@ -30,13 +30,13 @@ gcm_nonce(const struct mxp_esp_sa *sa, const uint8_t *iv, uint8_t nonce[12])
 static inline size_t
 gcm_aad(const struct mxp_esp_sa *sa, uint64_t seq, uint8_t aad[12])
 {
-	esp_wr32(aad, sa->p.spi);
+	mxp_be_wr32(aad, sa->p.spi);
 	if (sa->p.esn) {
-		esp_wr32(aad + 4, (uint32_t)(seq >> 32));
-		esp_wr32(aad + 8, (uint32_t)seq);
+		mxp_be_wr32(aad + 4, (uint32_t)(seq >> 32));
+		mxp_be_wr32(aad + 8, (uint32_t)seq);
 		return 12;
 	}
-	esp_wr32(aad + 4, (uint32_t)seq);
+	mxp_be_wr32(aad + 4, (uint32_t)seq);
 	return 8;
 }
 
@@ -52,7 +52,7 @@ mxp_esp_sa_inbound(struct mxp_esp_sa *sa, uint8_t *esp, size_t len, struct mxp_e
 	if (!ai->aead && (ct_len == 0 || ct_len % ESP_CBC_BLOCK != 0))
 		return sa_drop(sa, MXP_ESP_DROP_BAD_LENGTH);
 
-	uint32_t seq_lo = esp_rd32(esp + 4);
+	uint32_t seq_lo = mxp_be_rd32(esp + 4);
 	uint64_t seq = sa->p.esn ? mxp_esp_replay_esn(&sa->replay, seq_lo) : seq_lo;
 	enum mxp_esp_drop d = mxp_esp_replay_check(&sa->replay, seq);
 	if (d != MXP_ESP_DROP_NONE)
@@ -80,7 +80,7 @@ mxp_esp_sa_inbound(struct mxp_esp_sa *sa, uint8_t *esp, size_t len, struct mxp_e
 		if (sa->p.esn) {
 			/* RFC 4303 2.2.1: seq-hi is authenticated after the payload, not sent;
 			 * the ICV field is free to hold it while the HMAC runs. */
-			esp_wr32(icv, (uint32_t)(seq >> 32));
+			mxp_be_wr32(icv, (uint32_t)(seq >> 32));
 			op.auth_len += 4;
 		}
 	}
@@ -133,15 +133,15 @@ mxp_esp_sa_outbound(struct mxp_esp_sa *sa, const uint8_t *payload, size_t len,
 		return sa_drop(sa, MXP_ESP_DROP_TOO_BIG);
 	uint64_t seq = sa->seq + 1;
 
-	esp_wr32(out, sa->p.spi);
-	esp_wr32(out + 4, (uint32_t)seq);
+	mxp_be_wr32(out, sa->p.spi);
+	mxp_be_wr32(out + 4, (uint32_t)seq);
 	uint8_t *iv = out + ESP_HDR_LEN;
 	if (ai->aead) {
 		/* RFC 4106 3.1: the IV must never repeat under a key. A counter does that; a
 		 * random base keeps manually keyed SAs that restart from seq 1 apart. */
 		uint64_t v = sa->iv_base + seq;
-		esp_wr32(iv, (uint32_t)(v >> 32));
-		esp_wr32(iv + 4, (uint32_t)v);
+		mxp_be_wr32(iv, (uint32_t)(v >> 32));
+		mxp_be_wr32(iv + 4, (uint32_t)v);
 	} else if (c->rand(c->rand_arg, iv, ESP_CBC_IV_LEN) != 0) {
 		return sa_drop(sa, MXP_ESP_DROP_CRYPTO);
 	}
@@ -171,7 +171,7 @@ mxp_esp_sa_outbound(struct mxp_esp_sa *sa, const uint8_t *payload, size_t len,
 		op.auth_len = hdr + padded;
 		op.icv = icv_tmp;
 		if (sa->p.esn) {
-			esp_wr32(icv, (uint32_t)(seq >> 32));
+			mxp_be_wr32(icv, (uint32_t)(seq >> 32));
 			op.auth_len += 4;
 		}
 	}

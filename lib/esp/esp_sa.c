@@ -52,41 +52,6 @@ mxp_esp_alg_from_name(const char *name)
 	return MXP_ESP_ALG_NONE;
 }
 
-int
-mxp_esp_addr_parse(struct mxp_esp_addr *a, const char *s)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, a->a) == 1) {
-		a->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, a->a) == 1) {
-		a->family = AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-const char *
-mxp_esp_addr_str(const struct mxp_esp_addr *a, char *buf, size_t len)
-{
-	if (a->family != AF_INET && a->family != AF_INET6) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	if (inet_ntop(a->family, a->a, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-bool
-mxp_esp_addr_eq(const struct mxp_esp_addr *x, const struct mxp_esp_addr *y)
-{
-	if (x->family != y->family)
-		return false;
-	return memcmp(x->a, y->a, x->family == AF_INET ? 4 : 16) == 0;
-}
-
 static int
 hexval(int c)
 {
@@ -194,9 +159,9 @@ mxp_esp_sa_params_parse(struct mxp_esp_sa_params *p, const char *line, char *err
 			p->alg = mxp_esp_alg_from_name(v);
 			bad = p->alg == MXP_ESP_ALG_NONE;
 		} else if (strcasecmp(k, "local") == 0) {
-			bad = mxp_esp_addr_parse(&p->local, v);
+			bad = mxp_ip_parse(v, &p->local, NULL);
 		} else if (strcasecmp(k, "peer") == 0) {
-			bad = mxp_esp_addr_parse(&p->peer, v);
+			bad = mxp_ip_parse(v, &p->peer, NULL);
 		} else if (strcasecmp(k, "encap") == 0) {
 			if (strcasecmp(v, "udp") == 0) {
 				p->udp_encap = true;
@@ -287,11 +252,11 @@ mxp_esp_sa_params_check(const struct mxp_esp_sa_params *p, char *err, size_t err
 		snprintf(err, errlen, "bad direction");
 		return -EINVAL;
 	}
-	if (p->local.family == 0 || p->peer.family == 0) {
+	if (p->local.af == 0 || p->peer.af == 0) {
 		snprintf(err, errlen, "an SA needs local= and peer= addresses");
 		return -EINVAL;
 	}
-	if (p->local.family != p->peer.family) {
+	if (p->local.af != p->peer.af) {
 		snprintf(err, errlen, "local and peer addresses are of different families");
 		return -EINVAL;
 	}

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "mxp_crypto.h"
+#include "mxp_ip.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -161,18 +162,8 @@ void mxp_esp_crypto_close(struct mxp_esp_crypto *c);
  * Addresses and SA parameters
  */
 
-/** An IPv4 or IPv6 address (family AF_INET or AF_INET6; IPv4 in a[0..3]). */
-struct mxp_esp_addr {
-	uint8_t family;
-	uint8_t a[16];
-};
-
-/** Parse a numeric IPv4/IPv6 address. 0 or -EINVAL. */
-int mxp_esp_addr_parse(struct mxp_esp_addr *a, const char *s);
-/** Format an address into buf (at least 46 bytes). Returns buf. */
-const char *mxp_esp_addr_str(const struct mxp_esp_addr *a, char *buf, size_t len);
-/** True if both addresses are of the same family and equal. */
-bool mxp_esp_addr_eq(const struct mxp_esp_addr *x, const struct mxp_esp_addr *y);
+/* Addresses are struct mxp_ip (lib/common mxp_ip.h): mxp_ip_parse(), mxp_ip_format(),
+ * mxp_ip_equal(). */
 
 enum mxp_esp_dir { MXP_ESP_DIR_IN = 0, MXP_ESP_DIR_OUT = 1 };
 
@@ -181,8 +172,8 @@ struct mxp_esp_sa_params {
 	enum mxp_esp_dir dir;
 	uint32_t spi;                /**< not 0..255 (reserved, RFC 4303 2.1) */
 	enum mxp_esp_alg alg;
-	struct mxp_esp_addr local;   /**< our address: the SAD key of inbound SAs with the SPI */
-	struct mxp_esp_addr peer;    /**< the other end: inbound packets must come from it */
+	struct mxp_ip local;   /**< our address: the SAD key of inbound SAs with the SPI */
+	struct mxp_ip peer;    /**< the other end: inbound packets must come from it */
 	bool udp_encap;              /**< RFC 3948 UDP encapsulation */
 	uint16_t local_port;         /**< UDP encapsulation: our port (4500) */
 	uint16_t peer_port;          /**< UDP encapsulation: the peer's port (4500, or NATed) */
@@ -318,15 +309,15 @@ uint64_t mxp_esp_replay_esn(const struct mxp_esp_replay *r, uint32_t seq_lo);
 
 /** Outer headers of an ESP packet, as parsed from (or to be built into) an IP packet. */
 struct mxp_esp_meta {
-	struct mxp_esp_addr src;
-	struct mxp_esp_addr dst;
+	struct mxp_ip src;
+	struct mxp_ip dst;
 	bool udp_encap;       /**< ESP inside UDP (RFC 3948) */
 	uint16_t sport, dport;/**< UDP ports when udp_encap */
 };
 
 /** A peer of the policy: it may send Mp; replies to it use out_spi. */
 struct mxp_esp_peer {
-	struct mxp_esp_addr addr;
+	struct mxp_ip addr;
 	uint32_t out_spi;     /**< 0: the peer may send but gets no reply SA (counted NO_OUT_SA) */
 };
 
@@ -356,10 +347,10 @@ int mxp_esp_ep_sa_add(struct mxp_esp_ep *ep, const struct mxp_esp_sa_params *p, 
 /** Remove an SA and wipe its keys. dst is the local address for inbound SAs, ignored for
  * outbound ones. @return 0 or -ENOENT. */
 int mxp_esp_ep_sa_del(struct mxp_esp_ep *ep, enum mxp_esp_dir dir, uint32_t spi,
-		      const struct mxp_esp_addr *dst);
+		      const struct mxp_ip *dst);
 /** Find an SA (NULL if absent). */
 struct mxp_esp_sa *mxp_esp_ep_sa_find(struct mxp_esp_ep *ep, enum mxp_esp_dir dir, uint32_t spi,
-				      const struct mxp_esp_addr *dst);
+				      const struct mxp_ip *dst);
 /** Number of SAs, and the i-th one (for listings; i < count). */
 uint32_t mxp_esp_ep_sa_count(const struct mxp_esp_ep *ep);
 struct mxp_esp_sa *mxp_esp_ep_sa_at(struct mxp_esp_ep *ep, uint32_t i);
@@ -367,7 +358,7 @@ struct mxp_esp_sa *mxp_esp_ep_sa_at(struct mxp_esp_ep *ep, uint32_t i);
 /** Add or replace a policy peer. @return 0, -ENOSPC, -EINVAL. */
 int mxp_esp_ep_peer_add(struct mxp_esp_ep *ep, const struct mxp_esp_peer *peer);
 /** Remove a policy peer. @return 0 or -ENOENT. */
-int mxp_esp_ep_peer_del(struct mxp_esp_ep *ep, const struct mxp_esp_addr *addr);
+int mxp_esp_ep_peer_del(struct mxp_esp_ep *ep, const struct mxp_ip *addr);
 /** Number of policy peers, and a copy of the i-th one (listings). @return 0 or -ENOENT. */
 uint32_t mxp_esp_ep_peer_count(const struct mxp_esp_ep *ep);
 int mxp_esp_ep_peer_at(const struct mxp_esp_ep *ep, uint32_t i, struct mxp_esp_peer *out);
@@ -384,14 +375,14 @@ enum mxp_esp_drop mxp_esp_ep_input(struct mxp_esp_ep *ep, const struct mxp_esp_m
  * Mp received in the clear from src: NONE if the lab flag allows it and src is a policy
  * peer, otherwise PLAINTEXT or NOT_IN_POLICY (counted).
  */
-enum mxp_esp_drop mxp_esp_ep_plain_input(struct mxp_esp_ep *ep, const struct mxp_esp_addr *src);
+enum mxp_esp_drop mxp_esp_ep_plain_input(struct mxp_esp_ep *ep, const struct mxp_ip *src);
 
 /**
  * Outbound to a peer through the policy's outbound SA: the ESP packet in out, and in m the
  * outer addresses and UDP ports to send it with.
  * @return NONE, NO_OUT_SA, or mxp_esp_sa_outbound()'s reason (counted).
  */
-enum mxp_esp_drop mxp_esp_ep_output(struct mxp_esp_ep *ep, const struct mxp_esp_addr *peer,
+enum mxp_esp_drop mxp_esp_ep_output(struct mxp_esp_ep *ep, const struct mxp_ip *peer,
 				    const uint8_t *payload, size_t len, uint8_t next_proto,
 				    uint8_t *out, size_t cap, size_t *out_len,
 				    struct mxp_esp_meta *m);
@@ -453,8 +444,8 @@ int mxp_esp_frame_build(uint8_t *buf, size_t cap, const struct mxp_esp_meta *m, 
  * Build a UDP header + payload (checksum over the pseudo-header of src/dst) into out.
  * @return total length or -ENOSPC.
  */
-int mxp_esp_udp_build(uint8_t *out, size_t cap, const struct mxp_esp_addr *src,
-		      const struct mxp_esp_addr *dst, uint16_t sport, uint16_t dport,
+int mxp_esp_udp_build(uint8_t *out, size_t cap, const struct mxp_ip *src,
+		      const struct mxp_ip *dst, uint16_t sport, uint16_t dport,
 		      const uint8_t *payload, size_t len);
 
 /**

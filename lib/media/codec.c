@@ -165,9 +165,7 @@ void
 mxp_media_l16_encode(uint8_t *out, const int16_t *in, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t v = (uint16_t)in[i];
-		out[2 * i] = (uint8_t)(v >> 8);
-		out[2 * i + 1] = (uint8_t)v;
+		mxp_be_wr16(out + 2 * i, (uint16_t)in[i]);
 	}
 }
 
@@ -175,7 +173,7 @@ void
 mxp_media_l16_decode(int16_t *out, const uint8_t *in, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		out[i] = (int16_t)(uint16_t)(in[2 * i] << 8 | in[2 * i + 1]);
+		out[i] = (int16_t)mxp_be_rd16(in + 2 * i);
 }
 
 int

@@ -721,7 +721,7 @@ rx_event(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint64_t now_
 	const uint8_t *b = pkt->payload;
 	uint8_t code = b[0];
 	bool end = (b[1] & 0x80) != 0;
-	uint16_t dur = (uint16_t)(b[2] << 8 | b[3]);
+	uint16_t dur = mxp_be_rd16(b + 2);
 
 	/* keep the leg's audio out of the mix while the event lasts (in-band leakage) */
 	l->ev_until_us = now_us + (end ? 20000u : 80000u);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mxp_be.h"
 #include "mxp_media.h"
 
 #define MEDIA_CACHE_LINE 64

@@ -108,16 +108,15 @@ hash(const struct mxp_mp_peer *p, uint32_t tid)
 	h *= 16777619u;
 	h ^= p->port;
 	h *= 16777619u;
-	for (int i = 0; i < (p->family == 10 ? 16 : 4); i++)
-		h = (h ^ p->addr[i]) * 16777619u;
+	for (int i = 0; i < mxp_ip_len(&p->addr); i++)
+		h = (h ^ mxp_ip_bytes(&p->addr)[i]) * 16777619u;
 	return h ^ (h >> 16);
 }
 
 static bool
 peer_eq(const struct mxp_mp_peer *a, const struct mxp_mp_peer *b)
 {
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->addr, b->addr, a->family == 10 ? 16 : 4) == 0;
+	return a->port == b->port && mxp_ip_equal(&a->addr, &b->addr);
 }
 
 /* Slot of the entry for (peer, tid), or -1. */

@@ -16,14 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mxp_ip.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Who sent a transaction: address family, address and UDP port. */
+/** Who sent a transaction: address and UDP port. */
 struct mxp_mp_peer {
-	uint8_t family;
-	uint8_t addr[16];
+	struct mxp_ip addr;
 	uint16_t port;
 };
 

@@ -4,8 +4,9 @@
  * Packet parsing and building: Ethernet, ARP, IPv4, IPv6 (with extension headers),
  * ICMP, ICMPv6 (echo, neighbour discovery) and UDP.
  *
- * Parsers work on a flat buffer (the first mbuf segment) so that fuzzers and tools
- * need no EAL. They never read outside [frame, frame + len) and they validate every
+ * Addresses (struct mxp_ip), big-endian helpers and checksums are lib/common's (mxp_ip.h,
+ * mxp_be.h, mxp_cksum.h). Parsers work on a flat buffer (the first mbuf segment) so that
+ * fuzzers and tools need no EAL. They never read outside [frame, frame + len) and they validate every
  * length and checksum before a caller may trust a field. RTP/RTCP are in mxp_rtp.h.
  */
 #ifndef MXP_PKT_H
@@ -20,17 +21,10 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "mxp_be.h"
+#include "mxp_cksum.h"
 #include "mxp_drop.h"
-
-/** An IPv4 or IPv6 address. Zero the whole struct before filling it: it is a hash key. */
-struct mxp_ip {
-	uint8_t af; /**< AF_INET or AF_INET6 */
-	uint8_t pad_[3];
-	union {
-		uint32_t v4;    /**< network byte order */
-		uint8_t v6[16];
-	};
-};
+#include "mxp_ip.h"
 
 /** What a parsed frame is. */
 enum mxp_pkt_kind {
@@ -75,41 +69,6 @@ struct mxp_pkt_meta {
  */
 enum mxp_pkt_kind mxp_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags,
 				struct mxp_pkt_meta *m);
-
-/** Equality of two addresses (family and bytes). */
-static inline bool
-mxp_ip_equal(const struct mxp_ip *a, const struct mxp_ip *b)
-{
-	if (a->af != b->af)
-		return false;
-	if (a->af == AF_INET)
-		return a->v4 == b->v4;
-	return memcmp(a->v6, b->v6, 16) == 0; /* two unaligned 8-byte loads */
-}
-
-/**
- * Parse "192.0.2.1", "2001:db8::1", optionally followed by "/prefix" when plen is not
- * NULL (a missing prefix gives 32 or 128). Returns 0, or -EINVAL.
- */
-int mxp_ip_parse(const char *s, struct mxp_ip *ip, uint8_t *plen);
-
-/** Format an address (no prefix) into buf. Returns buf. */
-const char *mxp_ip_format(const struct mxp_ip *ip, char *buf, size_t len);
-
-/** True when a and b share their first plen bits (same family required). */
-bool mxp_ip_prefix_match(const struct mxp_ip *a, const struct mxp_ip *b, uint8_t plen);
-
-/** Make an IPv4 mxp_ip from a network-order address. */
-static inline struct mxp_ip
-mxp_ip4(uint32_t be_addr)
-{
-	struct mxp_ip ip = { .af = AF_INET };
-	ip.v4 = be_addr;
-	return ip;
-}
-
-/** Make an IPv6 mxp_ip from 16 bytes. */
-struct mxp_ip mxp_ip6(const uint8_t addr[16]);
 
 /** IPv6 link-local address fe80::/64 with the modified EUI-64 of mac (RFC 4291 2.5.1). */
 struct mxp_ip mxp_ip6_link_local(const struct rte_ether_addr *mac);
@@ -216,35 +175,6 @@ mxp_pkt_udp_hdr_len(uint8_t af)
 	return af == AF_INET ? 14 + 20 + 8 : 14 + 40 + 8;
 }
 
-/* Unaligned big-endian accessors: frames are only 2-byte aligned past Ethernet. */
-static inline uint16_t
-mxp_pkt_rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-mxp_pkt_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-mxp_pkt_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-mxp_pkt_wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /** How many packets of a received burst ahead of the one being parsed to prefetch. */
 #define MXP_PKT_PREFETCH_AHEAD 4
 
@@ -262,56 +192,6 @@ mxp_pkt_prefetch(const struct rte_mbuf *m)
 	rte_prefetch0(p);
 	for (uint32_t off = RTE_CACHE_LINE_SIZE; off < len && off < 256; off += RTE_CACHE_LINE_SIZE)
 		rte_prefetch0(p + off);
-}
-
-/**
- * The 16-bit one's complement sum (RFC 1071, not inverted) of len bytes in native word
- * order, as rte_raw_cksum() returns it (same value for every input), several times faster:
- * eight bytes per step into a 64-bit accumulator of 32-bit halves, folded at the end
- * (2^32 and 2^16 are both 1 modulo 0xffff). p needs no alignment.
- */
-static inline uint16_t
-mxp_pkt_raw_sum(const void *buf, uint32_t len)
-{
-	const uint8_t *p = (const uint8_t *)buf;
-	uint64_t s = 0, w0, w1, w2, w3;
-	for (; len >= 32; p += 32, len -= 32) {
-		memcpy(&w0, p, 8);
-		memcpy(&w1, p + 8, 8);
-		memcpy(&w2, p + 16, 8);
-		memcpy(&w3, p + 24, 8);
-		s += (w0 & 0xffffffff) + (w0 >> 32) + (w1 & 0xffffffff) + (w1 >> 32) +
-		     (w2 & 0xffffffff) + (w2 >> 32) + (w3 & 0xffffffff) + (w3 >> 32);
-	}
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w0, p, 8);
-		s += (w0 & 0xffffffff) + (w0 >> 32);
-	}
-	if (len >= 4) {
-		uint32_t v;
-		memcpy(&v, p, 4);
-		s += v;
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		uint16_t v;
-		memcpy(&v, p, 2);
-		s += v;
-		p += 2;
-		len -= 2;
-	}
-	if (len) {
-		uint16_t v = 0;
-		memcpy(&v, p, 1); /* the first byte of a native-order word */
-		s += v;
-	}
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	uint32_t r = (uint32_t)s;
-	r = (r & 0xffff) + (r >> 16);
-	r = (r & 0xffff) + (r >> 16);
-	return (uint16_t)r;
 }
 
 /**
@@ -378,24 +258,24 @@ mxp_pkt_udp_tmpl_put(const struct mxp_pkt_udp_tmpl *t, uint8_t *hdr, uint16_t pa
 	if (t->af == AF_INET) {
 		memcpy(hdr, t->hdr, 42);
 		uint16_t tot = (uint16_t)(20 + ulen);
-		mxp_pkt_wr16(hdr + 14 + 2, tot);
+		mxp_be_wr16(hdr + 14 + 2, tot);
 		s = t->ip_sum + tot;
 		s = (s & 0xffff) + (s >> 16);
 		s = (s & 0xffff) + (s >> 16);
-		mxp_pkt_wr16(hdr + 14 + 10, (uint16_t)~s);
+		mxp_be_wr16(hdr + 14 + 10, (uint16_t)~s);
 		udp = hdr + 14 + 20;
 	} else {
 		memcpy(hdr, t->hdr, 62);
-		mxp_pkt_wr16(hdr + 14 + 4, ulen);
+		mxp_be_wr16(hdr + 14 + 4, ulen);
 		udp = hdr + 14 + 40;
 	}
-	mxp_pkt_wr16(udp + 4, ulen);
+	mxp_be_wr16(udp + 4, ulen);
 	/* pseudo-header length + UDP length field + payload */
 	s = t->udp_sum + 2u * ulen + payload_sum;
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	uint16_t ck = (uint16_t)~s;
-	mxp_pkt_wr16(udp + 6, ck == 0 ? 0xffff : ck);
+	mxp_be_wr16(udp + 6, ck == 0 ? 0xffff : ck);
 }
 
 #endif

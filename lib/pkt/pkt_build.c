@@ -5,6 +5,9 @@
 #include "mxp_pkt.h"
 #include "pkt_priv.h"
 
+/* DSCP EF (46) << 2: voice (RFC 3246, RFC 4594) */
+#define VOICE_TOS 0xb8
+
 static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 
 static void
@@ -13,7 +16,7 @@ eth_hdr(uint8_t *f, const struct rte_ether_addr *dst, const struct rte_ether_add
 {
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
-	wr16(f + 12, type);
+	mxp_be_wr16(f + 12, type);
 }
 
 static uint32_t
@@ -24,11 +27,11 @@ arp_frame(uint8_t *f, uint16_t op, const struct rte_ether_addr *eth_dst,
 	memset(f, 0, MXP_PKT_ARP_LEN);
 	eth_hdr(f, eth_dst, sha, 0x0806);
 	uint8_t *a = f + 14;
-	wr16(a, 1);
-	wr16(a + 2, 0x0800);
+	mxp_be_wr16(a, 1);
+	mxp_be_wr16(a + 2, 0x0800);
 	a[4] = 6;
 	a[5] = 4;
-	wr16(a + 6, op);
+	mxp_be_wr16(a + 6, op);
 	memcpy(a + 8, sha, 6);
 	memcpy(a + 14, &sip, 4);
 	memcpy(a + 18, tha, 6);
@@ -94,33 +97,20 @@ mxp_pkt_icmp4_echo_reply(uint8_t *frame, const struct mxp_pkt_meta *m)
 		icmp = ip + 20;
 		ip[0] = 0x45;
 	}
-	wr16(ip + 2, (uint16_t)(20 + m->l4_payload_len));
-	wr16(ip + 10, 0);
-	wr16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, 20)));
+	mxp_be_wr16(ip + 2, (uint16_t)(20 + m->l4_payload_len));
+	mxp_be_wr16(ip + 10, 0);
+	mxp_be_wr16(ip + 10, (uint16_t)~mxp_cksum_fold(mxp_cksum_add(0, ip, 20)));
 	icmp[0] = 0;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 2, (uint16_t)~csum_fold(csum_add(0, icmp, m->l4_payload_len)));
+	mxp_be_wr16(icmp + 2, 0);
+	mxp_be_wr16(icmp + 2, (uint16_t)~mxp_cksum_fold(mxp_cksum_add(0, icmp, m->l4_payload_len)));
 	return m->l2_len + 20u + m->l4_payload_len;
 }
 
 static uint16_t
 icmp6_cksum(const uint8_t *src, const uint8_t *dst, const uint8_t *icmp, uint32_t len)
 {
-	uint32_t sum = mxp_pkt_pseudo_sum(src, dst, 16, IPPROTO_ICMPV6, len);
-	uint16_t c = (uint16_t)~csum_fold(csum_add(sum, icmp, len));
-	return c;
-}
-
-static void
-ip6_hdr(uint8_t *ip, const uint8_t *src, const uint8_t *dst, uint8_t nh, uint8_t hlim,
-	uint16_t plen)
-{
-	wr32(ip, 0x60000000);
-	wr16(ip + 4, plen);
-	ip[6] = nh;
-	ip[7] = hlim;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
+	uint32_t sum = mxp_cksum_pseudo(src, dst, 16, IPPROTO_ICMPV6, len);
+	return (uint16_t)~mxp_cksum_fold(mxp_cksum_add(sum, icmp, len));
 }
 
 uint32_t
@@ -139,10 +129,11 @@ mxp_pkt_icmp6_echo_reply(uint8_t *frame, const struct mxp_pkt_meta *m)
 		memmove(ip + 40, icmp, m->l4_payload_len);
 		icmp = ip + 40;
 	}
-	ip6_hdr(ip, src, dst, IPPROTO_ICMPV6, 64, m->l4_payload_len);
+	struct mxp_ip s6 = mxp_ip6(src), d6 = mxp_ip6(dst);
+	mxp_ip_hdr_write(ip, &s6, &d6, IPPROTO_ICMPV6, 64, 0, 0, m->l4_payload_len);
 	icmp[0] = MXP_ICMP6_ECHO_REPLY;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 2, icmp6_cksum(src, dst, icmp, m->l4_payload_len));
+	mxp_be_wr16(icmp + 2, 0);
+	mxp_be_wr16(icmp + 2, icmp6_cksum(src, dst, icmp, m->l4_payload_len));
 	return m->l2_len + 40u + m->l4_payload_len;
 }
 
@@ -156,14 +147,14 @@ mxp_pkt_build_ns(uint8_t *frame, const struct rte_ether_addr *mac, const struct 
 	mxp_ether_ip6_mcast(&group, &gmac);
 	eth_hdr(frame, &gmac, mac, 0x86dd);
 	uint8_t *ip = frame + 14, *icmp = ip + 40;
-	ip6_hdr(ip, src->v6, group.v6, IPPROTO_ICMPV6, 255, 32);
+	mxp_ip_hdr_write(ip, src, &group, IPPROTO_ICMPV6, 255, 0, 0, 32);
 	memset(icmp, 0, 32);
 	icmp[0] = MXP_ICMP6_NS;
 	memcpy(icmp + 8, target->v6, 16);
 	icmp[24] = 1; /* source link-layer address */
 	icmp[25] = 1;
 	memcpy(icmp + 26, mac, 6);
-	wr16(icmp + 2, icmp6_cksum(src->v6, group.v6, icmp, 32));
+	mxp_be_wr16(icmp + 2, icmp6_cksum(src->v6, group.v6, icmp, 32));
 	return 14 + 40 + 32;
 }
 
@@ -173,17 +164,16 @@ mxp_pkt_build_na(uint8_t *frame, const struct rte_ether_addr *mac, const struct 
 {
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	struct rte_ether_addr emac;
+	struct mxp_ip an = mxp_ip6(all_nodes);
 	const uint8_t *d = solicited ? dst->v6 : all_nodes;
 
-	if (solicited) {
+	if (solicited)
 		emac = *dst_mac;
-	} else {
-		struct mxp_ip an = mxp_ip6(all_nodes);
+	else
 		mxp_ether_ip6_mcast(&an, &emac);
-	}
 	eth_hdr(frame, &emac, mac, 0x86dd);
 	uint8_t *ip = frame + 14, *icmp = ip + 40;
-	ip6_hdr(ip, target->v6, d, IPPROTO_ICMPV6, 255, 32);
+	mxp_ip_hdr_write(ip, target, solicited ? dst : &an, IPPROTO_ICMPV6, 255, 0, 0, 32);
 	memset(icmp, 0, 32);
 	icmp[0] = MXP_ICMP6_NA;
 	icmp[4] = (uint8_t)((solicited ? 0x40 : 0) | 0x20); /* S, O */
@@ -191,14 +181,14 @@ mxp_pkt_build_na(uint8_t *frame, const struct rte_ether_addr *mac, const struct 
 	icmp[24] = 2; /* target link-layer address */
 	icmp[25] = 1;
 	memcpy(icmp + 26, mac, 6);
-	wr16(icmp + 2, icmp6_cksum(target->v6, d, icmp, 32));
+	mxp_be_wr16(icmp + 2, icmp6_cksum(target->v6, d, icmp, 32));
 	return 14 + 40 + 32;
 }
 
 uint16_t
 mxp_pkt_payload_sum(const void *payload, uint16_t len)
 {
-	return csum_fold(csum_add(0, payload, len));
+	return mxp_cksum_fold(mxp_cksum_add(0, payload, len));
 }
 
 void
@@ -212,29 +202,24 @@ mxp_pkt_udp_tmpl_init(struct mxp_pkt_udp_tmpl *t, const struct mxp_pkt_udp_addr 
 	if (a->src.af == AF_INET) {
 		eth_hdr(h, &a->dst_mac, &a->src_mac, 0x0800);
 		uint8_t *ip = h + 14;
-		ip[0] = 0x45;
-		ip[1] = 0xb8; /* DSCP EF (46), as for voice */
-		wr32(ip + 4, 0x00004000); /* id 0, DF */
-		ip[8] = 64;
-		ip[9] = IPPROTO_UDP;
-		memcpy(ip + 12, &a->src.v4, 4);
-		memcpy(ip + 16, &a->dst.v4, 4);
-		t->ip_sum = csum_add(0, ip, 20); /* length and checksum are 0 here */
+		/* DSCP EF (46), as for voice; length and checksum are 0 here */
+		mxp_ip_hdr_write(ip, &a->src, &a->dst, IPPROTO_UDP, 64, VOICE_TOS,
+				 MXP_IP_DF | MXP_IP_NO_CKSUM, 0);
+		mxp_be_wr16(ip + 2, 0);
+		t->ip_sum = mxp_cksum_add(0, ip, 20);
 		udp = ip + 20;
-		t->udp_sum = mxp_pkt_pseudo_sum(ip + 12, ip + 16, 4, IPPROTO_UDP, 0);
+		t->udp_sum = mxp_cksum_pseudo(ip + 12, ip + 16, 4, IPPROTO_UDP, 0);
 		t->len = 42;
 	} else {
 		eth_hdr(h, &a->dst_mac, &a->src_mac, 0x86dd);
 		uint8_t *ip = h + 14;
-		ip6_hdr(ip, a->src.v6, a->dst.v6, IPPROTO_UDP, 64, 0);
-		ip[0] = 0x6b; /* traffic class EF */
-		ip[1] = 0x80;
+		mxp_ip_hdr_write(ip, &a->src, &a->dst, IPPROTO_UDP, 64, VOICE_TOS, 0, 0);
 		udp = ip + 40;
-		t->udp_sum = mxp_pkt_pseudo_sum(ip + 8, ip + 24, 16, IPPROTO_UDP, 0);
+		t->udp_sum = mxp_cksum_pseudo(ip + 8, ip + 24, 16, IPPROTO_UDP, 0);
 		t->len = 62;
 	}
-	wr16(udp, a->sport);
-	wr16(udp + 2, a->dport);
+	mxp_be_wr16(udp, a->sport);
+	mxp_be_wr16(udp + 2, a->dport);
 	t->udp_sum += (uint32_t)a->sport + a->dport;
 }
 
@@ -251,17 +236,17 @@ mxp_pkt_udp_tmpl_write(const struct mxp_pkt_udp_tmpl *t, uint8_t *hdr,
 	if (t->af == AF_INET) {
 		uint8_t *ip = hdr + 14;
 		uint16_t tot = (uint16_t)(20 + ulen);
-		wr16(ip + 2, tot);
-		wr16(ip + 10, (uint16_t)~csum_fold(t->ip_sum + tot));
+		mxp_be_wr16(ip + 2, tot);
+		mxp_be_wr16(ip + 10, (uint16_t)~mxp_cksum_fold(t->ip_sum + tot));
 		udp = ip + 20;
 	} else {
-		wr16(hdr + 14 + 4, ulen);
+		mxp_be_wr16(hdr + 14 + 4, ulen);
 		udp = hdr + 14 + 40;
 	}
-	wr16(udp + 4, ulen);
+	mxp_be_wr16(udp + 4, ulen);
 	/* pseudo-header length + UDP length field + payload */
-	uint16_t ck = (uint16_t)~csum_fold(t->udp_sum + 2u * ulen + payload_sum);
-	wr16(udp + 6, ck == 0 ? 0xffff : ck);
+	uint16_t ck = (uint16_t)~mxp_cksum_fold(t->udp_sum + 2u * ulen + payload_sum);
+	mxp_be_wr16(udp + 6, ck == 0 ? 0xffff : ck);
 }
 
 uint16_t

@@ -11,20 +11,6 @@
 #define ETH_P_IP6 0x86dd
 #define MAX_EXT_HDRS 4
 
-uint32_t
-mxp_pkt_pseudo_sum(const uint8_t *src, const uint8_t *dst, uint8_t alen, uint8_t proto,
-		   uint32_t l4_len)
-{
-	uint32_t sum = 0;
-
-	sum = csum_add(sum, src, alen);
-	sum = csum_add(sum, dst, alen);
-	sum += proto;
-	sum += l4_len >> 16;
-	sum += l4_len & 0xffff;
-	return sum;
-}
-
 static enum mxp_pkt_kind
 drop(struct mxp_pkt_meta *m, enum mxp_drop reason)
 {
@@ -45,22 +31,22 @@ parse_l4(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_meta
 	case IPPROTO_UDP: {
 		if (len < 8)
 			return drop(m, MXP_DROP_UDP_MALFORMED);
-		uint16_t ulen = rd16(p + 4);
+		uint16_t ulen = mxp_be_rd16(p + 4);
 		if (ulen != len)
 			return drop(m, MXP_DROP_UDP_MALFORMED);
-		uint16_t ck = rd16(p + 6);
+		uint16_t ck = mxp_be_rd16(p + 6);
 		if (!(flags & MXP_PKT_L4_CKSUM_GOOD)) {
 			if (ck == 0) {
 				if (m->src.af == AF_INET6)
 					return drop(m, MXP_DROP_UDP_CHECKSUM);
 			} else {
-				uint32_t sum = mxp_pkt_pseudo_sum(s, d, alen, IPPROTO_UDP, len);
-				if (csum_fold(csum_add(sum, p, len)) != 0xffff)
+				uint32_t sum = mxp_cksum_pseudo(s, d, alen, IPPROTO_UDP, len);
+				if (mxp_cksum_fold(mxp_cksum_add(sum, p, len)) != 0xffff)
 					return drop(m, MXP_DROP_UDP_CHECKSUM);
 			}
 		}
-		m->sport = rd16(p);
-		m->dport = rd16(p + 2);
+		m->sport = mxp_be_rd16(p);
+		m->dport = mxp_be_rd16(p + 2);
 		m->l4_len = 8;
 		m->l4_payload_len = (uint16_t)(len - 8);
 		m->kind = MXP_PKT_UDP;
@@ -71,7 +57,7 @@ parse_l4(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_meta
 			return drop(m, MXP_DROP_IP_PROTO);
 		if (len < 8)
 			return drop(m, MXP_DROP_ICMP_MALFORMED);
-		if (csum_fold(csum_add(0, p, len)) != 0xffff)
+		if (mxp_cksum_fold(mxp_cksum_add(0, p, len)) != 0xffff)
 			return drop(m, MXP_DROP_ICMP_CHECKSUM);
 		m->l4_payload_len = (uint16_t)len;
 		m->kind = MXP_PKT_ICMP4;
@@ -81,7 +67,7 @@ parse_l4(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_meta
 			return drop(m, MXP_DROP_IP_PROTO);
 		if (len < 8)
 			return drop(m, MXP_DROP_ICMP_MALFORMED);
-		if (csum_fold(csum_add(mxp_pkt_pseudo_sum(s, d, alen, IPPROTO_ICMPV6, len), p,
+		if (mxp_cksum_fold(mxp_cksum_add(mxp_cksum_pseudo(s, d, alen, IPPROTO_ICMPV6, len), p,
 				       len)) != 0xffff)
 			return drop(m, MXP_DROP_ICMP_CHECKSUM);
 		m->l4_payload_len = (uint16_t)len;
@@ -102,10 +88,10 @@ parse_ipv4(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_me
 	if (len < 20 || (p[0] >> 4) != 4)
 		return drop(m, MXP_DROP_IPV4_MALFORMED);
 	uint32_t ihl = (uint32_t)(p[0] & 0xf) * 4;
-	uint32_t tot = rd16(p + 2);
+	uint32_t tot = mxp_be_rd16(p + 2);
 	if (ihl < 20 || ihl > len || tot < ihl || tot > len)
 		return drop(m, MXP_DROP_IPV4_MALFORMED);
-	if (!(flags & MXP_PKT_L3_CKSUM_GOOD) && csum_fold(csum_add(0, p, ihl)) != 0xffff)
+	if (!(flags & MXP_PKT_L3_CKSUM_GOOD) && mxp_cksum_fold(mxp_cksum_add(0, p, ihl)) != 0xffff)
 		return drop(m, MXP_DROP_IPV4_CHECKSUM);
 	m->src.af = AF_INET;
 	m->dst.af = AF_INET;
@@ -115,7 +101,7 @@ parse_ipv4(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_me
 	m->hop_limit = p[8];
 	m->l3_len = (uint16_t)ihl;
 	/* Fragments: addresses are valid (the control core may reassemble Mp), ports not. */
-	if (rd16(p + 6) & 0x3fff) /* MF or fragment offset */
+	if (mxp_be_rd16(p + 6) & 0x3fff) /* MF or fragment offset */
 		return drop(m, MXP_DROP_IPV4_FRAGMENT);
 	return parse_l4(p + ihl, tot - ihl, flags, m);
 }
@@ -125,7 +111,7 @@ parse_ipv6(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_me
 {
 	if (len < 40 || (p[0] >> 4) != 6)
 		return drop(m, MXP_DROP_IPV6_MALFORMED);
-	uint32_t plen = rd16(p + 4);
+	uint32_t plen = mxp_be_rd16(p + 4);
 	if (plen > len - 40)
 		return drop(m, MXP_DROP_IPV6_MALFORMED);
 	m->src.af = AF_INET6;
@@ -162,9 +148,9 @@ parse_ipv6(const uint8_t *p, uint32_t len, unsigned int flags, struct mxp_pkt_me
 static enum mxp_pkt_kind
 parse_arp(const uint8_t *p, uint32_t len, struct mxp_pkt_meta *m)
 {
-	if (len < 28 || rd16(p) != 1 || rd16(p + 2) != ETH_P_IP4 || p[4] != 6 || p[5] != 4)
+	if (len < 28 || mxp_be_rd16(p) != 1 || mxp_be_rd16(p + 2) != ETH_P_IP4 || p[4] != 6 || p[5] != 4)
 		return drop(m, MXP_DROP_ARP_MALFORMED);
-	uint16_t op = rd16(p + 6);
+	uint16_t op = mxp_be_rd16(p + 6);
 	if (op != 1 && op != 2)
 		return drop(m, MXP_DROP_ARP_MALFORMED);
 	m->src.af = AF_INET;
@@ -183,7 +169,7 @@ mxp_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags, struct mxp
 	if (len < ETH_LEN)
 		return drop(m, MXP_DROP_RUNT);
 	m->l2_len = ETH_LEN;
-	uint16_t type = rd16(frame + 12);
+	uint16_t type = mxp_be_rd16(frame + 12);
 	switch (type) {
 	case ETH_P_IP4:
 		return parse_ipv4(frame + ETH_LEN, len - ETH_LEN, flags, m);

@@ -28,9 +28,9 @@ mxp_rtp_parse(const uint8_t *p, uint32_t len, struct mxp_rtp_info *info)
 	info->padding = (p[0] & 0x20) != 0;
 	info->marker = (p[1] & 0x80) != 0;
 	info->pt = p[1] & 0x7f;
-	info->seq = rd16(p + 2);
-	info->ts = rd32(p + 4);
-	info->ssrc = rd32(p + 8);
+	info->seq = mxp_be_rd16(p + 2);
+	info->ts = mxp_be_rd32(p + 4);
+	info->ssrc = mxp_be_rd32(p + 8);
 	uint32_t off = 12u + 4u * info->cc;
 	if (off > len)
 		return MXP_RTP_CSRC_OVERFLOW;
@@ -40,10 +40,10 @@ mxp_rtp_parse(const uint8_t *p, uint32_t len, struct mxp_rtp_info *info)
 	if (p[0] & 0x10) {
 		if (off + 4 > len)
 			return MXP_RTP_EXT_OVERFLOW;
-		uint32_t elen = 4u * rd16(p + off + 2);
+		uint32_t elen = 4u * mxp_be_rd16(p + off + 2);
 		if (off + 4 + elen > len)
 			return MXP_RTP_EXT_OVERFLOW;
-		info->ext_profile = rd16(p + off);
+		info->ext_profile = mxp_be_rd16(p + off);
 		info->ext_off = (uint16_t)(off + 4);
 		info->ext_len = (uint16_t)elen;
 		off += 4 + elen;
@@ -75,10 +75,10 @@ mxp_rtcp_parse(const uint8_t *p, uint32_t len, uint32_t *ssrc)
 		return MXP_RTP_TRUNCATED;
 	if ((p[0] >> 6) != 2)
 		return MXP_RTP_VERSION;
-	uint32_t plen = 4u * ((uint32_t)rd16(p + 2) + 1);
+	uint32_t plen = 4u * ((uint32_t)mxp_be_rd16(p + 2) + 1);
 	if (plen > len)
 		return MXP_RTP_TRUNCATED;
-	*ssrc = rd32(p + 4);
+	*ssrc = mxp_be_rd32(p + 4);
 	return MXP_RTP_OK;
 }
 

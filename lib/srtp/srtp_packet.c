@@ -64,7 +64,7 @@ rtp_hlen(const uint8_t *p, uint32_t len)
 	if (p[0] & 0x10) {
 		if (h + 4 > len)
 			return 0;
-		h += 4 + 4u * srtp_be16(p + h + 2);
+		h += 4 + 4u * mxp_be_rd16(p + h + 2);
 	}
 	return h <= len ? h : 0;
 }
@@ -73,8 +73,8 @@ rtp_hlen(const uint8_t *p, uint32_t len)
 static inline void
 iv_cm(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index)
 {
-	srtp_put_be64(iv, srtp_be64(salt) ^ ssrc);
-	srtp_put_be64(iv + 8, srtp_be64(salt + 8) ^ (index << 16));
+	mxp_be_wr64(iv, mxp_be_rd64(salt) ^ ssrc);
+	mxp_be_wr64(iv + 8, mxp_be_rd64(salt + 8) ^ (index << 16));
 }
 
 /* GCM IV: salt XOR (00 00 | SSRC | hi16 | lo32): SRTP: hi16:lo32 = ROC:SEQ (48-bit index);
@@ -82,9 +82,9 @@ iv_cm(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index)
 static inline void
 iv_gcm(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index48)
 {
-	srtp_put_be64(iv, srtp_be64(salt) ^ ((uint64_t)ssrc << 16 | (index48 >> 32 & 0xffff)));
-	srtp_put_be32(iv + 8, srtp_be32(salt + 8) ^ (uint32_t)index48);
-	srtp_put_be32(iv + 12, 0);
+	mxp_be_wr64(iv, mxp_be_rd64(salt) ^ ((uint64_t)ssrc << 16 | (index48 >> 32 & 0xffff)));
+	mxp_be_wr32(iv + 8, mxp_be_rd32(salt + 8) ^ (uint32_t)index48);
+	mxp_be_wr32(iv + 12, 0);
 }
 
 /* Key for an inbound packet: by MKI, or the single key. */
@@ -184,7 +184,7 @@ fill_op(struct job *j, bool rtcp, enum srtp_mode mode, const struct mxp_crypto_k
 						      j->s->tag_len);
 				memcpy(j->saved, p + j->plen, 4);
 			}
-			srtp_put_be32(p + j->plen, (uint32_t)(j->index >> 16));
+			mxp_be_wr32(p + j->plen, (uint32_t)(j->index >> 16));
 			op->auth_len = j->plen + 4;
 		}
 		return;
@@ -197,7 +197,7 @@ fill_op(struct job *j, bool rtcp, enum srtp_mode mode, const struct mxp_crypto_k
 		op->rx_tag = p + j->plen;
 		if (e) {
 			memcpy(j->aad, p, 8);
-			srtp_put_be32(j->aad + 8, j->eidx);
+			mxp_be_wr32(j->aad + 8, j->eidx);
 			op->aad = j->aad;
 			op->aad_len = 12;
 		} else {
@@ -208,7 +208,7 @@ fill_op(struct job *j, bool rtcp, enum srtp_mode mode, const struct mxp_crypto_k
 				memcpy(j->rxtag, p + j->plen, 16);
 				op->rx_tag = j->rxtag;
 			}
-			srtp_put_be32(p + j->plen, j->eidx);
+			mxp_be_wr32(p + j->plen, j->eidx);
 			op->aad = p;
 			op->aad_len = j->plen + 4;
 		}
@@ -216,7 +216,7 @@ fill_op(struct job *j, bool rtcp, enum srtp_mode mode, const struct mxp_crypto_k
 		iv_cm(op->iv, salt, j->ssrc, j->index);
 		/* The E|index word is part of the authenticated portion (RFC 3711 3.4). */
 		if (mode == M_PROTECT)
-			srtp_put_be32(p + j->plen, j->eidx);
+			mxp_be_wr32(p + j->plen, j->eidx);
 		op->auth_len = j->plen + 4;
 	}
 }
@@ -246,11 +246,11 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 			j->hlen = rtp_hlen(p, len);
 			if (MXP_UNLIKELY(j->hlen == 0))
 				return MXP_SRTP_R_BAD_HEADER;
-			j->ssrc = srtp_be32(p + 8);
+			j->ssrc = mxp_be_rd32(p + 8);
 		} else {
 			if (MXP_UNLIKELY(len < 8 || (p[0] & 0xc0) != 0x80))
 				return MXP_SRTP_R_BAD_HEADER;
-			j->ssrc = srtp_be32(p + 4);
+			j->ssrc = mxp_be_rd32(p + 4);
 		}
 		if (MXP_UNLIKELY(j->ssrc != s->ssrc))
 			return MXP_SRTP_R_SSRC_MISMATCH;
@@ -263,7 +263,7 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 			return MXP_SRTP_R_KEY_EXHAUSTED;
 		if (!rtcp) {
 			uint64_t idx;
-			if (MXP_UNLIKELY(!srtp_estimate_index(s, srtp_be16(p + 2), &idx)))
+			if (MXP_UNLIKELY(!srtp_estimate_index(s, mxp_be_rd16(p + 2), &idx)))
 				return MXP_SRTP_R_TOO_OLD;
 			/* Never protect two packets with one index: that reuses keystream. */
 			enum mxp_srtp_reason r = srtp_rtp_check(s, idx);
@@ -291,14 +291,14 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 			j->hlen = rtp_hlen(p, plen);
 			if (MXP_UNLIKELY(j->hlen == 0))
 				return MXP_SRTP_R_BAD_HEADER;
-			j->ssrc = srtp_be32(p + 8);
+			j->ssrc = mxp_be_rd32(p + 8);
 			mki = j->aead ? p + plen + tag_len : p + plen;
 		} else {
 			if (MXP_UNLIKELY((p[0] & 0xc0) != 0x80))
 				return MXP_SRTP_R_BAD_HEADER;
-			j->ssrc = srtp_be32(p + 4);
+			j->ssrc = mxp_be_rd32(p + 4);
 			const uint8_t *e = j->aead ? p + plen + tag_len : p + plen;
-			j->eidx = srtp_be32(e);
+			j->eidx = mxp_be_rd32(e);
 			mki = e + 4;
 		}
 		/*
@@ -318,8 +318,8 @@ prepare(struct mxp_srtp_stream *s, struct mxp_srtp_pkt *pkt, struct job *j, bool
 		enum mxp_srtp_reason r = MXP_SRTP_R_OK;
 		if (!rtcp) {
 			if (MXP_UNLIKELY(other))
-				j->index = srtp_be16(p + 2);
-			else if (MXP_UNLIKELY(!srtp_estimate_index(s, srtp_be16(p + 2), &j->index)))
+				j->index = mxp_be_rd16(p + 2);
+			else if (MXP_UNLIKELY(!srtp_estimate_index(s, mxp_be_rd16(p + 2), &j->index)))
 				return MXP_SRTP_R_TOO_OLD;
 			else
 				r = srtp_rtp_check(s, j->index);
@@ -365,7 +365,7 @@ finish_protect(struct job *j, bool rtcp)
 	} else {
 		if (j->aead) {
 			memcpy(t, j->op.tag, 16);
-			srtp_put_be32(t + 16, j->eidx);
+			mxp_be_wr32(t + 16, j->eidx);
 			memcpy(t + 20, mki, mki_len);
 		} else {
 			/* E|index is already at t. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mxp_be.h"
 #include "mxp_srtp.h"
 #include "mxp_srtp_driver.h"
 
@@ -349,42 +350,6 @@ srtp_fail(char *err, size_t errlen, int rc, const char *msg)
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", msg);
 	return rc;
-}
-
-static inline uint16_t
-srtp_be16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-srtp_be32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return __builtin_bswap32(v);
-}
-
-static inline void
-srtp_put_be32(uint8_t *p, uint32_t v)
-{
-	v = __builtin_bswap32(v);
-	memcpy(p, &v, 4);
-}
-
-static inline uint64_t
-srtp_be64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return __builtin_bswap64(v);
-}
-
-static inline void
-srtp_put_be64(uint8_t *p, uint64_t v)
-{
-	v = __builtin_bswap64(v);
-	memcpy(p, &v, 8);
 }
 
 /* Wipe secrets: not optimised away. */

@@ -50,7 +50,7 @@ setup(void)
 			abort();
 	}
 	struct mxp_esp_peer pe = { .out_spi = 0x1001 };
-	mxp_esp_addr_parse(&pe.addr, "192.0.2.1");
+	mxp_ip_parse("192.0.2.1", &pe.addr, NULL);
 	mxp_esp_ep_peer_add(ep, &pe);
 }
 
@@ -74,8 +74,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		struct mxp_esp_meta m = { .udp_encap = mxp_esp_sa_params_get(o)->udp_encap,
 					  .sport = 4500, .dport = 4500 };
-		mxp_esp_addr_parse(&m.src, "192.0.2.1");
-		mxp_esp_addr_parse(&m.dst, "192.0.2.2");
+		mxp_ip_parse("192.0.2.1", &m.src, NULL);
+		mxp_ip_parse("192.0.2.2", &m.dst, NULL);
 		size_t hl = mxp_esp_frame_hdr_len(&m);
 		memmove(pkt + hl, pkt + 28, el);
 		int n = mxp_esp_frame_build(pkt, sizeof(pkt), &m, el);

@@ -453,7 +453,7 @@ MXP_TEST(switch_sends_sender_reports)
 		send_srtp(&s, plain, &plen);
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, collect(t, &r, &g), 3);
-	uint32_t ssrc = mxp_pkt_rd32(g.rtp[0] + 8);
+	uint32_t ssrc = mxp_be_rd32(g.rtp[0] + 8);
 	sent_clear();
 	bool got_sr = false;
 	uint64_t end = rte_get_tsc_cycles() + 3 * rte_get_tsc_hz();
@@ -473,8 +473,8 @@ MXP_TEST(switch_sends_sender_reports)
 			MXP_CHECK_EQ(t, meta.dport, r.port + 1); /* no rtcp-mux: the next port */
 			MXP_CHECK_EQ(t, srtp_unprotect_rtcp(r.rx, buf, &len), srtp_err_status_ok);
 			MXP_CHECK(t, len >= 28 && buf[1] == 200);       /* an SR */
-			MXP_CHECK_EQ(t, mxp_pkt_rd32(buf + 4), ssrc);   /* of the stream r gets */
-			MXP_CHECK_EQ(t, mxp_pkt_rd32(buf + 20), 3);     /* sender's packet count */
+			MXP_CHECK_EQ(t, mxp_be_rd32(buf + 4), ssrc);   /* of the stream r gets */
+			MXP_CHECK_EQ(t, mxp_be_rd32(buf + 20), 3);     /* sender's packet count */
 			got_sr = true;
 		}
 		sent_clear();
@@ -1446,9 +1446,9 @@ send_pcmu(struct peer *pr, bool loud)
 	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
 	buf[0] = 0x80;
 	buf[1] = 0;
-	mxp_pkt_wr16(buf + 2, pr->seq);
-	mxp_pkt_wr32(buf + 4, pr->ts);
-	mxp_pkt_wr32(buf + 8, pr->ssrc);
+	mxp_be_wr16(buf + 2, pr->seq);
+	mxp_be_wr32(buf + 4, pr->ts);
+	mxp_be_wr32(buf + 8, pr->ssrc);
 	for (int i = 0; i < 160; i++) {
 		double x = loud ? 12000.0 * __builtin_sin(2 * 3.14159265 * 440.0 * (pr->ts + i) / 8000.0)
 				: (double)((i * 7) % 5 - 2);
@@ -1499,8 +1499,8 @@ MXP_TEST(mix_private_stream_talkspurts)
 				int len = (int)meta.l4_payload_len;
 				memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
 				MXP_CHECK(t, srtp_unprotect(a.rx, buf, &len) == srtp_err_status_ok);
-				got[ngot++] = (struct rx){ mxp_pkt_rd32(buf + 8), mxp_pkt_rd32(buf + 4),
-							   mxp_pkt_rd16(buf + 2), (buf[1] & 0x80) != 0 };
+				got[ngot++] = (struct rx){ mxp_be_rd32(buf + 8), mxp_be_rd32(buf + 4),
+							   mxp_be_rd16(buf + 2), (buf[1] & 0x80) != 0 };
 			}
 		}
 		sent_clear();
@@ -1615,8 +1615,8 @@ MXP_TEST(dtx_shared_mix_timestamps_in_every_group)
 					memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
 					if (srtp_unprotect(ls[j]->rx, buf, &len) != srtp_err_status_ok)
 						continue;
-					got[j][ngot[j]++] = (struct rx){ mxp_pkt_rd32(buf + 8), mxp_pkt_rd32(buf + 4),
-						mxp_pkt_rd16(buf + 2), (buf[1] & 0x80) != 0, len - 12 };
+					got[j][ngot[j]++] = (struct rx){ mxp_be_rd32(buf + 8), mxp_be_rd32(buf + 4),
+						mxp_be_rd16(buf + 2), (buf[1] & 0x80) != 0, len - 12 };
 				}
 		}
 		sent_clear();
@@ -1683,9 +1683,9 @@ plain_frame_x(struct peer *pr, uint8_t pt, uint16_t seq, uint32_t ts, unsigned i
 	static uint8_t buf[1600];
 	buf[0] = bad_pad ? 0xa0 : 0x80;
 	buf[1] = pt;
-	mxp_pkt_wr16(buf + 2, seq);
-	mxp_pkt_wr32(buf + 4, ts);
-	mxp_pkt_wr32(buf + 8, pr->ssrc);
+	mxp_be_wr16(buf + 2, seq);
+	mxp_be_wr32(buf + 4, ts);
+	mxp_be_wr32(buf + 8, pr->ssrc);
 	memset(buf + 12, 0xff, len);
 	if (bad_pad && len > 0)
 		buf[12 + len - 1] = 200;

@@ -58,8 +58,8 @@ params_from_vector(struct mxp_esp_sa_params *p, const struct esp_scapy_vector *v
 	p->spi = v->spi;
 	p->alg = v->alg;
 	p->esn = v->esn;
-	mxp_esp_addr_parse(&p->local, v->ipv6 ? "2001:db8::2" : "192.0.2.2");
-	mxp_esp_addr_parse(&p->peer, v->ipv6 ? "2001:db8::1" : "192.0.2.1");
+	mxp_ip_parse(v->ipv6 ? "2001:db8::2" : "192.0.2.2", &p->local, NULL);
+	mxp_ip_parse(v->ipv6 ? "2001:db8::1" : "192.0.2.1", &p->peer, NULL);
 	hexin(v->key, p->key, sizeof(p->key), &n);
 	p->key_len = (uint8_t)n;
 	hexin(v->auth_key, p->auth_key, sizeof(p->auth_key), &n);
@@ -245,8 +245,8 @@ MXP_TEST(cross_backend_round_trips)
 				struct mxp_esp_sa_params p = { .spi = 0x4242, .alg = algs[a],
 							       .esn = esn };
 				char err[128];
-				mxp_esp_addr_parse(&p.local, "10.0.0.1");
-				mxp_esp_addr_parse(&p.peer, "10.0.0.2");
+				mxp_ip_parse("10.0.0.1", &p.local, NULL);
+				mxp_ip_parse("10.0.0.2", &p.peer, NULL);
 				p.key_len = algs[a] == MXP_ESP_ALG_AES_GCM_128 ? 20 :
 					    algs[a] == MXP_ESP_ALG_AES_GCM_256 ? 36 : 16;
 				p.auth_key_len = algs[a] == MXP_ESP_ALG_AES_CBC_HMAC_SHA1 ? 20 :
@@ -446,7 +446,7 @@ pair_setup(struct pair *pr, enum mxp_esp_alg alg, bool udp, bool plain)
 	rc |= mxp_esp_sa_params_parse(&p, l, err, sizeof(err));
 	rc |= mxp_esp_ep_sa_add(pr->mrfp, &p, err, sizeof(err));
 	p.dir = MXP_ESP_DIR_OUT;
-	struct mxp_esp_addr tmp = p.local;
+	struct mxp_ip tmp = p.local;
 	p.local = p.peer;
 	p.peer = tmp;
 	rc |= mxp_esp_ep_sa_add(pr->mrfc, &p, err, sizeof(err));
@@ -459,10 +459,10 @@ pair_setup(struct pair *pr, enum mxp_esp_alg alg, bool udp, bool plain)
 	p.local = p.peer;
 	p.peer = tmp;
 	rc |= mxp_esp_ep_sa_add(pr->mrfc, &p, err, sizeof(err));
-	mxp_esp_addr_parse(&pe.addr, "192.0.2.1");
+	mxp_ip_parse("192.0.2.1", &pe.addr, NULL);
 	pe.out_spi = 0x2001;
 	rc |= mxp_esp_ep_peer_add(pr->mrfp, &pe);
-	mxp_esp_addr_parse(&pe.addr, "192.0.2.2");
+	mxp_ip_parse("192.0.2.2", &pe.addr, NULL);
 	pe.out_spi = 0x1001;
 	rc |= mxp_esp_ep_peer_add(pr->mrfc, &pe);
 	mxp_esp_sa_params_wipe(&p);
@@ -485,11 +485,11 @@ pair_free(struct pair *pr)
 static size_t
 send_pkt(struct pair *pr, const char *text, uint8_t *pkt, size_t cap)
 {
-	struct mxp_esp_addr to;
+	struct mxp_ip to;
 	struct mxp_esp_meta m;
 	uint8_t esp[1500];
 	size_t esplen;
-	mxp_esp_addr_parse(&to, "192.0.2.2");
+	mxp_ip_parse("192.0.2.2", &to, NULL);
 	if (mxp_esp_ep_output(pr->mrfc, &to, (const uint8_t *)text, strlen(text), 17, esp,
 			      sizeof(esp), &esplen, &m) != MXP_ESP_DROP_NONE)
 		return 0;
@@ -558,7 +558,7 @@ MXP_TEST(endpoint_rejections_each_counted)
 			MXP_CHECK_EQ(t, recv_pkt(&pr, pkt, n, &rx), MXP_ESP_DROP_NOT_IN_POLICY);
 			/* policy peer, but not this SA's peer */
 			struct mxp_esp_peer other = { 0 };
-			mxp_esp_addr_parse(&other.addr, "192.0.2.99");
+			mxp_ip_parse("192.0.2.99", &other.addr, NULL);
 			MXP_CHECK_EQ(t, mxp_esp_ep_peer_add(pr.mrfp, &other), 0);
 			memcpy(pkt, copy, n);
 			pkt[15] = 99;
@@ -620,8 +620,8 @@ MXP_TEST(padding_dummy_and_length_rejections)
 		.alg = MXP_ESP_ALG_AES_CBC_HMAC_SHA256, .key_len = 16, .auth_key_len = 32 };
 	char err[128];
 	MXP_CHECK_EQ(t, mxp_esp_crypto_open(&c, "openssl"), 0);
-	mxp_esp_addr_parse(&p.local, "10.0.0.1");
-	mxp_esp_addr_parse(&p.peer, "10.0.0.2");
+	mxp_ip_parse("10.0.0.1", &p.local, NULL);
+	mxp_ip_parse("10.0.0.2", &p.peer, NULL);
 	memset(p.key, 0x11, 16);
 	memset(p.auth_key, 0x22, 32);
 	MXP_CHECK_EQ(t, mxp_esp_sa_init(in, &p, &c, err, sizeof(err)), 0);
@@ -672,10 +672,10 @@ MXP_TEST(plaintext_lab_flag)
 {
 	struct pair pr;
 	MXP_CHECK_EQ(t, pair_setup(&pr, MXP_ESP_ALG_AES_GCM_128, false, true), 0);
-	struct mxp_esp_addr a;
-	mxp_esp_addr_parse(&a, "192.0.2.1");
+	struct mxp_ip a;
+	mxp_ip_parse("192.0.2.1", &a, NULL);
 	MXP_CHECK_EQ(t, mxp_esp_ep_plain_input(pr.mrfp, &a), MXP_ESP_DROP_NONE);
-	mxp_esp_addr_parse(&a, "192.0.2.77");
+	mxp_ip_parse("192.0.2.77", &a, NULL);
 	MXP_CHECK_EQ(t, mxp_esp_ep_plain_input(pr.mrfp, &a), MXP_ESP_DROP_NOT_IN_POLICY);
 	pair_free(&pr);
 }
@@ -717,11 +717,11 @@ MXP_TEST(keyfile_load_all_or_nothing)
 	MXP_CHECK_EQ(t, write_file(path, good, 0600), 0);
 	MXP_CHECK_EQ(t, mxp_esp_keyfile_load(ep, path, 0, err, sizeof(err)), 2);
 	MXP_CHECK_EQ(t, mxp_esp_ep_sa_count(ep), 2);
-	struct mxp_esp_addr a;
-	mxp_esp_addr_parse(&a, "192.0.2.2");
+	struct mxp_ip a;
+	mxp_ip_parse("192.0.2.2", &a, NULL);
 	struct mxp_esp_sa *sa = mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, 0x1001, &a);
 	MXP_CHECK(t, sa != NULL);
-	mxp_esp_addr_parse(&a, "192.0.2.3");
+	mxp_ip_parse("192.0.2.3", &a, NULL);
 	MXP_CHECK(t, mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, 0x1001, &a) == NULL);
 	sa = mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_OUT, 0x2001, NULL);
 	MXP_CHECK(t, sa != NULL && mxp_esp_sa_params_get(sa)->esn &&
@@ -778,12 +778,12 @@ MXP_TEST(keyfile_load_all_or_nothing)
 static long
 peer_out_spi(const struct mxp_esp_ep *ep, const char *addr)
 {
-	struct mxp_esp_addr a;
+	struct mxp_ip a;
 	struct mxp_esp_peer pe;
 
-	mxp_esp_addr_parse(&a, addr);
+	mxp_ip_parse(addr, &a, NULL);
 	for (uint32_t i = 0; mxp_esp_ep_peer_at(ep, i, &pe) == 0; i++)
-		if (mxp_esp_addr_eq(&pe.addr, &a))
+		if (mxp_ip_equal(&pe.addr, &a))
 			return (long)pe.out_spi;
 	return -1;
 }
@@ -825,8 +825,8 @@ MXP_TEST(keyfile_failed_load_restores_prior_state)
 	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.1"), 0x2001);
 	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.7"), 0x2001);
 	MXP_CHECK_EQ(t, peer_out_spi(ep, "192.0.2.9"), -1);
-	struct mxp_esp_addr a;
-	mxp_esp_addr_parse(&a, "192.0.2.2");
+	struct mxp_ip a;
+	mxp_ip_parse("192.0.2.2", &a, NULL);
 	MXP_CHECK(t, mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, 0x1001, &a) != NULL);
 	MXP_CHECK(t, mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_IN, 0x1002, &a) == NULL);
 	MXP_CHECK(t, mxp_esp_ep_sa_find(ep, MXP_ESP_DIR_OUT, 0x2001, NULL) != NULL);
@@ -887,8 +887,8 @@ MXP_TEST(frames_parse_and_build)
 	for (int v6 = 0; v6 < 2; v6++)
 		for (int udp = 0; udp < 2; udp++) {
 			struct mxp_esp_meta m = { .udp_encap = udp, .sport = 4500, .dport = 4501 };
-			mxp_esp_addr_parse(&m.src, addrs[v6][0]);
-			mxp_esp_addr_parse(&m.dst, addrs[v6][1]);
+			mxp_ip_parse(addrs[v6][0], &m.src, NULL);
+			mxp_ip_parse(addrs[v6][1], &m.dst, NULL);
 			uint8_t pkt[200];
 			size_t hl = mxp_esp_frame_hdr_len(&m);
 			MXP_CHECK_EQ(t, hl, (v6 ? 40u : 20u) + (udp ? 8u : 0u));
@@ -901,7 +901,7 @@ MXP_TEST(frames_parse_and_build)
 				     MXP_ESP_DROP_NONE);
 			MXP_CHECK_EQ(t, off, hl);
 			MXP_CHECK_EQ(t, len, 40);
-			MXP_CHECK(t, mxp_esp_addr_eq(&g.src, &m.src) && mxp_esp_addr_eq(&g.dst, &m.dst));
+			MXP_CHECK(t, mxp_ip_equal(&g.src, &m.src) && mxp_ip_equal(&g.dst, &m.dst));
 			MXP_CHECK_EQ(t, g.udp_encap, udp);
 			if (udp) {
 				MXP_CHECK_EQ(t, g.sport, 4500);
@@ -924,8 +924,8 @@ MXP_TEST(frames_parse_and_build)
 		}
 	/* an IPv4 fragment is refused */
 	struct mxp_esp_meta m = { 0 };
-	mxp_esp_addr_parse(&m.src, "10.0.0.1");
-	mxp_esp_addr_parse(&m.dst, "10.0.0.2");
+	mxp_ip_parse("10.0.0.1", &m.src, NULL);
+	mxp_ip_parse("10.0.0.2", &m.dst, NULL);
 	uint8_t pkt[64] = { 0 };
 	mxp_esp_frame_build(pkt, sizeof(pkt), &m, 20);
 	pkt[6] |= 0x20;
@@ -934,9 +934,9 @@ MXP_TEST(frames_parse_and_build)
 	MXP_CHECK_EQ(t, mxp_esp_frame_parse(pkt, 40, &g, &off, &len), MXP_ESP_DROP_MALFORMED);
 	/* inner UDP: checksum verified independently by building a known datagram */
 	uint8_t u[64];
-	struct mxp_esp_addr s, d;
-	mxp_esp_addr_parse(&s, "192.0.2.1");
-	mxp_esp_addr_parse(&d, "192.0.2.2");
+	struct mxp_ip s, d;
+	mxp_ip_parse("192.0.2.1", &s, NULL);
+	mxp_ip_parse("192.0.2.2", &d, NULL);
 	MXP_CHECK_EQ(t, mxp_esp_udp_build(u, sizeof(u), &s, &d, 2944, 2944,
 					  (const uint8_t *)"x", 1), 9);
 	uint16_t sp, dp;

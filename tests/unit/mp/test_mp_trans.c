@@ -10,10 +10,8 @@
 static struct mxp_mp_peer
 peer(uint8_t last, uint16_t port)
 {
-	struct mxp_mp_peer p = { .family = 2, .port = port };
-	p.addr[0] = 192;
-	p.addr[2] = 2;
-	p.addr[3] = last;
+	uint8_t a[4] = { 192, 0, 2, last };
+	struct mxp_mp_peer p = { .addr = mxp_ip_from_bytes(AF_INET, a), .port = port };
 	return p;
 }
 

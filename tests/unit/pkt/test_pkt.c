@@ -270,7 +270,7 @@ MXP_TEST(nd_matches_scapy)
 	MXP_CHECK_EQ(t, mxp_pkt_nd_parse(f, &m, &nd), MXP_DROP_ND_MALFORMED);
 }
 
-/* mxp_pkt_raw_sum returns exactly what DPDK's rte_raw_cksum does, for every length and
+/* mxp_cksum_raw returns exactly what DPDK's rte_raw_cksum does, for every length and
  * alignment, on random data and on the edge cases of one's complement folding. */
 MXP_TEST(raw_sum_matches_dpdk)
 {
@@ -281,17 +281,17 @@ MXP_TEST(raw_sum_matches_dpdk)
 	unsigned int bad = 0;
 	for (uint32_t off = 0; off < 8; off++)
 		for (uint32_t len = 0; len <= 2048; len++)
-			bad += mxp_pkt_raw_sum(buf + off, len) != rte_raw_cksum(buf + off, len);
+			bad += mxp_cksum_raw(buf + off, len) != rte_raw_cksum(buf + off, len);
 	MXP_CHECK_EQ(t, bad, 0);
 	uint8_t ff[1500], zero[64];
 	memset(ff, 0xff, sizeof(ff));
 	memset(zero, 0, sizeof(zero));
 	for (uint32_t len = 0; len <= sizeof(ff); len++)
-		MXP_CHECK_EQ(t, mxp_pkt_raw_sum(ff, len), rte_raw_cksum(ff, len));
-	MXP_CHECK_EQ(t, mxp_pkt_raw_sum(zero, sizeof(zero)), 0);
+		MXP_CHECK_EQ(t, mxp_cksum_raw(ff, len), rte_raw_cksum(ff, len));
+	MXP_CHECK_EQ(t, mxp_cksum_raw(zero, sizeof(zero)), 0);
 	/* a non-zero sum that is a multiple of 0xffff folds to 0xffff, never to 0 */
 	uint8_t pair[4] = { 0xff, 0xff, 0x00, 0x00 };
-	MXP_CHECK_EQ(t, mxp_pkt_raw_sum(pair, 4), 0xffff);
+	MXP_CHECK_EQ(t, mxp_cksum_raw(pair, 4), 0xffff);
 	MXP_CHECK_EQ(t, rte_raw_cksum(pair, 4), 0xffff);
 }
 

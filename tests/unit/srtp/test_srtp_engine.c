@@ -236,7 +236,7 @@ MXP_TEST(srtcp_roundtrip)
 					MXP_CHECK_EQ(t, len, n + 4 + ml + si->srtcp_tag_len);
 					/* E flag and index */
 					const uint8_t *e = buf + n + (si->aead ? 16 : 0);
-					MXP_CHECK_EQ(t, srtp_be32(e), (unenc ? 0 : 0x80000000u) | (77 + i));
+					MXP_CHECK_EQ(t, mxp_be_rd32(e), (unenc ? 0 : 0x80000000u) | (77 + i));
 					MXP_CHECK_EQ(t, memcmp(buf + 8, plain + 8, n - 8) == 0, unenc);
 					uint8_t copy[128];
 					memcpy(copy, buf, len);

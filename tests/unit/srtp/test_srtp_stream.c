@@ -415,7 +415,7 @@ MXP_TEST(set_ssrc_fresh_index)
 		len = n;
 		MXP_CHECK_EQ(t, mxp_srtcp_stream_protect(o, p, &len, sizeof(p)), 0);
 		const uint8_t *e = p + n + (mxp_srtp_suite_info(test_suites[s])->aead ? 16 : 0);
-		MXP_CHECK_EQ(t, srtp_be32(e), 0x80000000u);
+		MXP_CHECK_EQ(t, mxp_be_rd32(e), 0x80000000u);
 		int l = (int)len;
 		if (lib_rtcp_ok(test_suites[s], 0))
 			MXP_CHECK_EQ(t, srtp_unprotect_rtcp(lrx, p, &l), srtp_err_status_ok);

@@ -138,7 +138,7 @@ MXP_TEST(gcm_packet_vectors)
 			uint8_t plain[256], prot[256], buf[256];
 			int pl = mxp_test_hex(x->plain, plain, sizeof(plain));
 			int el = mxp_test_hex(x->protected_, prot, sizeof(prot));
-			uint32_t ssrc = srtp_be32(plain + (x->rtcp ? 4 : 8));
+			uint32_t ssrc = mxp_be_rd32(plain + (x->rtcp ? 4 : 8));
 			size_t len;
 			enum mxp_srtp_reason (*protect)(struct mxp_srtp_ctx *, uint8_t *, size_t *,
 							size_t) =
