@@ -492,8 +492,11 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 	bool frag = v4 ? (mxp_be_rd16(ip + 6) & 0x3fff) != 0 : ip[6] == IPPROTO_FRAGMENT;
 	if (frag) {
 		/* Reassemble (rte_ip_frag): large Mp transactions arrive in fragments. */
+		/* l3_len covers the IPv6 fragment header: rte_ip_frag strips l2_len + l3_len from
+		 * every fragment but the first */
 		m->l2_len = 14;
-		m->l3_len = v4 ? (ip[0] & 0xf) * 4 : 40;
+		m->l3_len = v4 ? (ip[0] & 0xf) * 4
+			       : sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_ipv6_fragment_ext);
 		uint64_t tsc = rte_rdtsc();
 		struct rte_mbuf *r;
 		if (v4) {

@@ -8,7 +8,8 @@ makes reach the daemon's own reassembly (rte_ip_frag) as sent. Each bad set is c
 fragment by fragment, under the ESP endpoint's drop reason `reassembly` (show esp, its
 --json, telemetry /mixplane/esp), and changes nothing else:
 
-- a good set of two IPv4 fragments is reassembled (show mp `reassembled`), not a drop;
+- a good set of two IPv4 fragments, and one of two IPv6 fragments, is reassembled (show mp
+  `reassembled`), not a drop;
 - IPv4 overlapping fragments (2), a duplicate first fragment (2), more fragments than
   rte_ip_frag holds (RTE_LIBRTE_IP_FRAG_MAX_FRAG = 8 in DPDK 22.11: the 7th middle
   fragment gives up the set of 7), an IPv6 duplicate first fragment (2);
@@ -24,7 +25,8 @@ import mxplab  # noqa: E402
 from mxplab import check, Lab, wait_for, DAEMON_IP4, KERNEL_IP4, DAEMON_IP6, KERNEL_IP6  # noqa: E402
 
 SEND = r'''
-from scapy.all import Ether, IP, IPv6, IPv6ExtHdrFragment, UDP, Raw, fragment, sendp, conf
+from scapy.all import (Ether, IP, IPv6, IPv6ExtHdrFragment, UDP, Raw, fragment, fragment6,
+                       sendp, conf)
 conf.verb = 0
 eth = Ether(src=%(smac)r, dst=%(dmac)r)
 v4 = dict(src=%(k4)r, dst=%(d4)r, proto=17)
@@ -33,6 +35,9 @@ mp = UDP(sport=2944, dport=2944)
 what = %(what)r
 if what == "good":
     frames = [eth / f for f in fragment(IP(id=101, **v4) / mp / Raw(b"x" * 1600), fragsize=1000)]
+elif what == "good6":
+    frames = [eth / f for f in fragment6(IPv6(**v6) / IPv6ExtHdrFragment(id=107) / mp /
+                                         Raw(b"x" * 1600), 1000)]
 elif what == "overlap":
     frames = [eth / IP(id=102, flags="MF", frag=0, **v4) / Raw(b"a" * 1000),
               eth / IP(id=102, frag=63, **v4) / Raw(b"b" * 600)]   # 504..1104 overlaps 0..1000
@@ -77,6 +82,11 @@ def test():
         wait_for(lambda: lab.ctl_json("show", "mp")["reassembled"] == 1, 10, "reassembly")
         wait_for(lambda: esp()["drops"]["plaintext"] == 1, 10, "the plaintext drop")
         check(reass() == 0, "a complete set of 2 fragments is reassembled, none discarded")
+        send("good6")
+        wait_for(lambda: lab.ctl_json("show", "mp")["reassembled"] == 2, 10, "IPv6 reassembly")
+        wait_for(lambda: esp()["drops"]["plaintext"] == 2, 10, "the second plaintext drop")
+        check(reass() == 0 and lab.ctl_json("show", "mp")["malformed"] == 0,
+              "a complete set of 2 IPv6 fragments is reassembled into a well-formed packet")
 
         total = 0
         for what, n, desc in (("overlap", 2, "2 overlapping IPv4 fragments"),
@@ -88,7 +98,7 @@ def test():
             wait_for(lambda: reass() >= total, 10, "the discards of " + desc)
             check(reass() == total, "%s: %d counted under reassembly (total %d)"
                   % (desc, n, total))
-        check(lab.ctl_json("show", "mp")["reassembled"] == 1, "...and none was reassembled")
+        check(lab.ctl_json("show", "mp")["reassembled"] == 2, "...and none was reassembled")
 
         # A set that never completes is given up when its time (2 s) runs out.
         send("incomplete")
