@@ -69,75 +69,107 @@ mp_port_addr(const struct mxp_port *p, uint8_t af)
 
 /* ---- sending ---------------------------------------------------------------------------- */
 
-/* Send one IP packet (in pkt, len bytes) on port p, fragmenting it when it is too big. */
-static int
-send_ip(struct mxp_port *p, const struct mxp_ip *dst, const uint8_t *pkt, size_t len)
+/* The len bytes at buf in a chain of mbufs from mxp.pool (an Mp packet may reach 64 kB). */
+static struct rte_mbuf *
+mbuf_from(const uint8_t *buf, size_t len)
 {
-	uint16_t type = dst->af == AF_INET ? 0x0800 : 0x86dd;
-	size_t mtu = p->cfg.mtu < MP_MTU_PAYLOAD ? p->cfg.mtu : MP_MTU_PAYLOAD;
-	size_t hl = dst->af == AF_INET ? (size_t)(pkt[0] & 0xf) * 4 : 40;
-	size_t off = 0, payload = len - hl;
+	struct rte_mbuf *head = NULL;
+	while (len > 0) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mxp.pool);
+		if (m == NULL)
+			goto fail;
+		uint16_t n = (uint16_t)RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(m));
+		memcpy(rte_pktmbuf_append(m, n), buf, n);
+		if (head == NULL) {
+			head = m;
+		} else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			goto fail;
+		}
+		buf += n;
+		len -= n;
+	}
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
+/* Put the Ethernet header in front of the IP packet in m (the neighbour table writes the
+ * destination MAC) and hand it to the neighbour table. */
+static int
+send_frame(struct mxp_port *p, const struct mxp_ip *dst, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
+	if (eh == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOSPC;
+	}
+	memset(&eh->dst_addr, 0, sizeof(eh->dst_addr));
+	rte_ether_addr_copy(&p->mac, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(dst->af == AF_INET ? RTE_ETHER_TYPE_IPV4
+							     : RTE_ETHER_TYPE_IPV6);
+	m->port = p->port_id;
+	mxp_neigh_send(p, dst, m);
+	return 0;
+}
+
+/*
+ * Send one IP packet (in pkt, len bytes) on port p, fragmenting it (rte_ip_frag) when it is
+ * bigger than the port's MTU. Fragments carry a fresh identification; IPv4 ones lose DF.
+ */
+static int
+send_ip(struct mxp_port *p, const struct mxp_ip *dst, uint8_t *pkt, size_t len)
+{
+	uint16_t mtu = RTE_MIN(p->cfg.mtu, MP_MTU_PAYLOAD);
 	static uint32_t ident = 0x4d58;
+	struct rte_mbuf *in, *frags[MP_BUF / (1280 - 48) + 1];
+	int32_t n;
 
 	ident++;
-	do {
-		size_t chunk = len <= mtu ? payload : ((mtu - hl - (dst->af == AF_INET6 ? 8 : 0)) & ~7u);
-		if (chunk > payload - off)
-			chunk = payload - off;
-		bool more = off + chunk < payload, frag = len > mtu;
-		struct rte_mbuf *m = rte_pktmbuf_alloc(mxp.pool);
-		if (m == NULL) {
-			mp.c.send_failed++;
-			return -ENOMEM;
-		}
-		size_t fl = 14 + hl + (frag && dst->af == AF_INET6 ? 8 : 0) + chunk;
-		uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)fl);
-		if (f == NULL) {
-			rte_pktmbuf_free(m);
+	if (len > mtu && dst->af == AF_INET) {
+		mxp_be_wr16(pkt + 4, (uint16_t)ident);
+		mxp_be_wr16(pkt + 6, 0); /* neither DF nor MF, offset 0 */
+	}
+	in = mbuf_from(pkt, len);
+	if (in == NULL) {
+		mp.c.send_failed++;
+		return -ENOMEM;
+	}
+	if (len <= mtu) {
+		if (send_frame(p, dst, in) != 0) {
 			mp.c.send_failed++;
 			return -ENOSPC;
 		}
-		memset(f, 0, 6);
-		memcpy(f + 6, &p->mac, 6);
-		f[12] = (uint8_t)(type >> 8);
-		f[13] = (uint8_t)type;
-		uint8_t *ip = f + 14;
-		memcpy(ip, pkt, hl);
-		if (!frag) {
-			memcpy(ip + hl, pkt + hl, payload);
-		} else if (dst->af == AF_INET) {
-			uint16_t tot = (uint16_t)(hl + chunk), fo = (uint16_t)(off / 8);
-			ip[2] = (uint8_t)(tot >> 8);
-			ip[3] = (uint8_t)tot;
-			ip[4] = (uint8_t)(ident >> 8);
-			ip[5] = (uint8_t)ident;
-			ip[6] = (uint8_t)((more ? 0x20 : 0) | (fo >> 8));
-			ip[7] = (uint8_t)fo;
-			ip[10] = ip[11] = 0;
-			uint16_t ck = (uint16_t)~rte_raw_cksum(ip, hl);
-			memcpy(ip + 10, &ck, 2);
-			memcpy(ip + hl, pkt + hl + off, chunk);
-			mp.c.fragments_sent++;
+		return 0;
+	}
+	if (dst->af == AF_INET)
+		n = rte_ipv4_fragment_packet(in, frags, RTE_DIM(frags), mtu, mxp.pool, mxp.pool);
+	else
+		n = rte_ipv6_fragment_packet(in, frags, RTE_DIM(frags), mtu, mxp.pool, mxp.pool);
+	rte_pktmbuf_free(in); /* the fragments hold references to its data */
+	if (n < 0) {
+		mp.c.send_failed++;
+		return n;
+	}
+	for (int32_t i = 0; i < n; i++) {
+		struct rte_mbuf *f = frags[i];
+		if (dst->af == AF_INET) {
+			struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
+			h->hdr_checksum = rte_ipv4_cksum(h);
 		} else {
-			uint16_t plen = (uint16_t)(8 + chunk);
-			ip[4] = (uint8_t)(plen >> 8);
-			ip[5] = (uint8_t)plen;
-			uint8_t *fh = ip + 40;
-			fh[0] = pkt[6];          /* the original next header */
-			ip[6] = 44;              /* fragment header */
-			fh[1] = 0;
-			uint16_t fo = (uint16_t)(off | (more ? 1 : 0));
-			fh[2] = (uint8_t)(fo >> 8);
-			fh[3] = (uint8_t)fo;
-			uint32_t id = rte_cpu_to_be_32(ident);
-			memcpy(fh + 4, &id, 4);
-			memcpy(fh + 8, pkt + hl + off, chunk);
-			mp.c.fragments_sent++;
+			/* rte_ipv6_fragment_packet() leaves the identification 0 */
+			struct rte_ipv6_fragment_ext *fh = rte_pktmbuf_mtod_offset(
+				f, struct rte_ipv6_fragment_ext *, sizeof(struct rte_ipv6_hdr));
+			fh->id = rte_cpu_to_be_32(ident);
 		}
-		m->port = p->port_id;
-		mxp_neigh_send(p, dst, m);
-		off += chunk;
-	} while (off < payload);
+		mp.c.fragments_sent++;
+		if (send_frame(p, dst, f) != 0) {
+			mp.c.send_failed++;
+			rte_pktmbuf_free_bulk(frags + i + 1, (unsigned int)(n - i - 1));
+			return -ENOSPC;
+		}
+	}
 	return 0;
 }
 

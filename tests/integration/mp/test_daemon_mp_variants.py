@@ -4,10 +4,12 @@
 
 1. IPv6, UDP-encapsulated ESP (RFC 3948, port 4500), AES-CBC + HMAC-SHA-256, compact
    H.248 tokens: mrfc adds a leg whose participant is on IPv6, media flows, the reply is in
-   the compact style the request used, the leg is subtracted.
+   the compact style the request used, the leg is subtracted. A reply bigger than the MTU
+   (an Add of 12 legs) leaves in IPv6 fragments the MRFC's kernel reassembles.
 2. The lab flag: allow_plaintext_mp = yes accepts Mp in the clear from the configured MRFC
    and says so loudly in the log; another host is still refused (not_in_policy); with
-   generate_keys = yes the MRFP generates the Local key when the Add gives none.
+   generate_keys = yes the MRFP generates the Local key when the Add gives none; a reply
+   bigger than the MTU leaves in IPv4 fragments.
 """
 import os
 import re
@@ -47,6 +49,12 @@ def ipv6_udp_compact():
             check("result subtract ok" in r.stdout and "stat %s rtp/pr 20" % legs[0]["term"] in r.stdout,
                   "Subtract = * returns each leg's statistics and ends the context")
             check(lab.ctl_json("show", "conferences") == [], "no conference left")
+            r = lab.mrfc("--compact", "add", "legs=12", "remote=[%s]:7300" % KERNEL_IP6)
+            mp = lab.ctl_json("show", "mp")
+            check("result add ok" in r.stdout and r.stdout.count("c=IN IP6 %s" % DAEMON_IP6) >= 12
+                  and mp["fragments_sent"] >= 2,
+                  "a 12-leg Add: its reply crossed in %d IPv6 fragments, reassembled by the "
+                  "MRFC's kernel" % mp["fragments_sent"])
             check(lab.stop() == 0, "clean exit")
 
 
@@ -73,6 +81,12 @@ def plaintext_lab():
                         "ctx=1"], check_rc=False)
         check(r.returncode == 3 and lab.ctl_json("show", "esp")["drops"]["not_in_policy"] >= 1,
               "a host that is not the MRFC gets nothing, even in the lab mode")
+        r = lab.mrfc("add", "legs=12", "remote=%s:7400" % KERNEL_IP4, plaintext=True)
+        mp = lab.ctl_json("show", "mp")
+        check("result add ok" in r.stdout and r.stdout.count("c=IN IP4 %s" % DAEMON_IP4) >= 12
+              and mp["fragments_sent"] >= 2,
+              "a 12-leg Add in the clear: its reply crossed in %d IPv4 fragments"
+              % mp["fragments_sent"])
         check(lab.stop() == 0, "clean exit")
 
 
