@@ -518,7 +518,7 @@ conf_rcv_refresh(struct mxp_leg *l)
 	e->port_idx = l->port_idx;
 	e->codec = l->out_codec;
 	e->flags = (uint8_t)((e->flags & RCV_TALKER) |
-			     (conf_receiving(l->mode) && (l->flags & LEG_REMOTE_KNOWN) ? RCV_ON : 0));
+			     (mxp_stream_mode_receives(l->mode) && (l->flags & LEG_REMOTE_KNOWN) ? RCV_ON : 0));
 }
 
 void
@@ -530,7 +530,7 @@ conf_rcv_join(struct mxp_keygroup *kg, struct mxp_leg *l)
 	l->kg = kg;
 	l->rcv_idx = kg->nrcv++;
 	conf_rcv_refresh(l);
-	kg->nrecv += conf_receiving(l->mode);
+	kg->nrecv += mxp_stream_mode_receives(l->mode);
 }
 
 void
@@ -542,7 +542,7 @@ conf_rcv_leave(struct mxp_leg *l)
 	l->st.tx_pkts += e->tx_pkts;
 	l->st.tx_bytes += e->tx_bytes;
 	l->st.rtcp_tx += e->rtcp_tx;
-	kg->nrecv -= conf_receiving(l->mode);
+	kg->nrecv -= mxp_stream_mode_receives(l->mode);
 	uint32_t last = --kg->nrcv;
 	if (l->rcv_idx != last) {
 		*e = kg->rcv[last];

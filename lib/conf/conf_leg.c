@@ -276,7 +276,7 @@ streams_for(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l, bo
 	if (new_kg) {
 		struct mxp_leg *s;
 		TAILQ_FOREACH(s, &cf->legs, in_conf) {
-			if (s == l || !conf_sending(s->mode))
+			if (s == l || !mxp_stream_mode_sends(s->mode))
 				continue;
 			if ((os[n] = conf_ostream_new(sys, new_kg, s, err, errlen)) == NULL)
 				goto fail;
@@ -487,7 +487,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		if (r)
 			goto fail;
 	}
-	int n = streams_for(sys, cf, l, conf_sending(l->mode), new_kg, &args.os, err, errlen);
+	int n = streams_for(sys, cf, l, mxp_stream_mode_sends(l->mode), new_kg, &args.os, err, errlen);
 	if (n < 0) {
 		r = n;
 		goto fail;
@@ -671,9 +671,9 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	if (mix)
 		conf_mix_count(l, -1);
 	if (m->set_mode) {
-		l->kg->nrecv -= conf_receiving(l->mode);
+		l->kg->nrecv -= mxp_stream_mode_receives(l->mode);
 		l->mode = (uint8_t)m->mode;
-		l->kg->nrecv += conf_receiving(l->mode);
+		l->kg->nrecv += mxp_stream_mode_receives(l->mode);
 	}
 	if (m->set_strict)
 		l->flags = (uint8_t)(m->strict ? l->flags | LEG_STRICT : l->flags & ~LEG_STRICT);
@@ -716,7 +716,7 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			os->self_group = os->kg == l->kg;
 	if (mix) {
 		conf_mix_count(l, +1);
-		mxp_media_leg_set_mode(l->ml, (enum mxp_media_mode)l->mode);
+		mxp_media_leg_set_mode(l->ml, (enum mxp_stream_mode)l->mode);
 		mxp_media_leg_set_mute(l->ml, (l->flags & LEG_MUTED) ||
 						      (cf->floor && cf->floor != l));
 		if (a->new_priv) {
@@ -954,8 +954,8 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 				a->rm_in_ks = conf_kin(lc->keys, i)->ks;
 		}
 	}
-	bool was_sender = conf_sending(l->mode);
-	bool sender = m->set_mode ? conf_sending((uint8_t)m->mode) : was_sender;
+	bool was_sender = mxp_stream_mode_sends(l->mode);
+	bool sender = m->set_mode ? mxp_stream_mode_sends((uint8_t)m->mode) : was_sender;
 	uint32_t cap = 2 * (cf->nkgs + cf->nlegs + 2);
 	a->add = rte_zmalloc("mxp_mod_add", cap * sizeof(*a->add), 0);
 	a->dead = rte_zmalloc("mxp_mod_dead", cap * sizeof(*a->dead), 0);
@@ -986,7 +986,7 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		if (a->to_kg_new) {
 			struct mxp_leg *s;
 			TAILQ_FOREACH(s, &cf->legs, in_conf) {
-				bool s_sends = s == l ? sender : conf_sending(s->mode);
+				bool s_sends = s == l ? sender : mxp_stream_mode_sends(s->mode);
 				if (!s_sends)
 					continue;
 				a->add[a->nadd] = conf_ostream_new(sys, a->to_kg, s, err, errlen);

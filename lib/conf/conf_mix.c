@@ -453,7 +453,7 @@ conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 void
 conf_mix_count(struct mxp_leg *l, int sign)
 {
-	if (conf_receiving(l->mode))
+	if (mxp_stream_mode_receives(l->mode))
 		l->kg->nrecv_codec[l->out_codec] += (uint32_t)sign;
 }
 
@@ -611,7 +611,7 @@ shared_cmr(struct mxp_conf *cf)
 			const struct mxp_media_coder *e = r->codec < CONF_MIX_FMTS ?
 								 cf->enc[r->codec] : NULL;
 			if (e == NULL || e->x == NULL || e->x->enc_request == NULL ||
-			    r->leg == NULL || r->leg->ml == NULL || !conf_receiving(r->leg->mode))
+			    r->leg == NULL || r->leg->ml == NULL || !mxp_stream_mode_receives(r->leg->mode))
 				continue;
 			struct mxp_media_rx_info ri;
 			mxp_media_leg_codec_info(r->leg->ml, &ri);
@@ -752,7 +752,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			uint32_t talking = 0;
 			for (unsigned int t = 0; t < cf->n_prev_talkers; t++) {
 				const struct mxp_leg *tl = cf->prev_talkers[t];
-				talking += tl->kg == kg && conf_receiving(tl->mode) &&
+				talking += tl->kg == kg && mxp_stream_mode_receives(tl->mode) &&
 					   tl->out_codec == c;
 			}
 			if (talking >= kg->nrecv_codec[c])

@@ -289,18 +289,6 @@ conf_leg_count(struct mxp_leg *l, enum mxp_drop d)
 	l->st.drops[r]++;
 }
 
-static inline bool
-conf_receiving(uint8_t mode)
-{
-	return mode == MXP_SM_SENDRECV || mode == MXP_SM_RECVONLY;
-}
-
-static inline bool
-conf_sending(uint8_t mode)
-{
-	return mode == MXP_SM_SENDRECV || mode == MXP_SM_SENDONLY;
-}
-
 /* The leg's remote address as an mxp_ip. */
 static inline struct mxp_ip
 conf_leg_remote(const struct mxp_leg *l)

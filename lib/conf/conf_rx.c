@@ -213,7 +213,7 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 	if (!rtcp) {
 		struct mxp_rtp_info ri;
 		enum mxp_rtp_err re;
-		if (!conf_sending(l->mode)) {
+		if (!mxp_stream_mode_sends(l->mode)) {
 			l->st.not_sending++;
 			d = MXP_DROP_LEG_NOT_SENDING;
 		} else if (l->flags & LEG_SSRC_CONFLICT) {
@@ -311,7 +311,7 @@ rx_switch(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, uint
 {
 	struct mxp_conf *cf = l->conf;
 	struct mxp_ostream *os, *last = NULL;
-	bool self_rcv = conf_receiving(l->mode);
+	bool self_rcv = mxp_stream_mode_receives(l->mode);
 	SLIST_FOREACH(os, &l->streams, by_sender) {
 		uint32_t others = os->kg->nrecv - (os->self_group && self_rcv);
 		if (others == 0)

@@ -37,6 +37,7 @@
 #include <rte_mempool.h>
 
 #include "mxp_drop.h"
+#include "mxp_media.h"
 #include "mxp_media_codec.h"
 #include "mxp_pkt.h"
 #include "mxp_srtp.h"
@@ -53,16 +54,7 @@ enum mxp_conf_mode {
 	MXP_CONF_MIX = 3,
 };
 
-/**
- * Stream mode of a leg, from the participant's point of view (as in its SDP):
- * sendonly = the participant only talks (receives nothing), recvonly = only listens.
- */
-enum mxp_stream_mode {
-	MXP_SM_SENDRECV = 0,
-	MXP_SM_SENDONLY = 1,
-	MXP_SM_RECVONLY = 2,
-	MXP_SM_INACTIVE = 3,
-};
+/* enum mxp_stream_mode and its predicates are lib/media's (mxp_media.h). */
 
 const char *mxp_conf_mode_name(enum mxp_conf_mode m);
 /** Parse "switch", "forward", "mix". Returns 0 or -EINVAL. */

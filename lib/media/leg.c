@@ -173,7 +173,7 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "out_codec invalid (a frame codec needs its priv_enc)");
 		return -EINVAL;
 	}
-	if (p->mode > MXP_MEDIA_MODE_INACTIVE) {
+	if (p->mode > MXP_SM_INACTIVE) {
 		snprintf(err, errlen, "mode invalid");
 		return -EINVAL;
 	}
@@ -563,9 +563,9 @@ mxp_media_leg_talker_slot(const struct mxp_media_leg *l)
 }
 
 void
-mxp_media_leg_set_mode(struct mxp_media_leg *l, enum mxp_media_mode mode)
+mxp_media_leg_set_mode(struct mxp_media_leg *l, enum mxp_stream_mode mode)
 {
-	if (mode > MXP_MEDIA_MODE_INACTIVE || mode == l->mode)
+	if (mode > MXP_SM_INACTIVE || mode == l->mode)
 		return;
 	if (l->mixer != NULL)
 		media_mixer_leg_update(l->mixer, l, -1);
@@ -799,7 +799,7 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 
 	if (ev != NULL)
 		ev->type = MXP_MEDIA_EVENT_NONE;
-	if (l->mode == MXP_MEDIA_MODE_RECVONLY || l->mode == MXP_MEDIA_MODE_INACTIVE) {
+	if (!mxp_stream_mode_sends(l->mode)) {
 		r = MXP_MEDIA_RX_NOT_SENDING;
 		goto out;
 	}
@@ -1776,7 +1776,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 	if (l->ev_active && c->now_us >= l->ev_until_us)
 		l->ev_active = false;
 	l->eligible = l->frame_ok && l->speaking && !l->muted &&
-		      (l->mode == MXP_MEDIA_MODE_SENDRECV || l->mode == MXP_MEDIA_MODE_SENDONLY) &&
+		      mxp_stream_mode_sends(l->mode) &&
 		      !l->ev_active;
 	if (media_leg_idle(l))
 		l->anchored = false;

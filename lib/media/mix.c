@@ -179,7 +179,7 @@ mxp_media_mixer_simd(const struct mxp_media_mixer *m)
 static bool
 leg_receives(const struct mxp_media_leg *l)
 {
-	return l->mode == MXP_MEDIA_MODE_SENDRECV || l->mode == MXP_MEDIA_MODE_RECVONLY;
+	return mxp_stream_mode_receives(l->mode);
 }
 
 void

@@ -55,13 +55,32 @@ const char *mxp_media_simd_name(enum mxp_media_simd v);
 /* ------------------------------------------------------------------------------------ */
 /* Legs                                                                                 */
 
-/** Stream mode from the participant's point of view (lib/conf maps H.248/SDP modes). */
-enum mxp_media_mode {
-	MXP_MEDIA_MODE_SENDRECV = 0, /**< talks and listens */
-	MXP_MEDIA_MODE_SENDONLY,     /**< only talks: mixed in, receives nothing */
-	MXP_MEDIA_MODE_RECVONLY,     /**< only listens: never mixed in */
-	MXP_MEDIA_MODE_INACTIVE,     /**< neither */
+/**
+ * Stream mode of a leg, from the participant's point of view (as in its SDP): sendonly = the
+ * participant only talks (receives nothing), recvonly = only listens. The one stream-mode
+ * enum of the tree: lib/conf and the daemon use it; H.248 modes (the MRFP's point of view,
+ * enum mxp_mp_mode) are mapped onto it where a command is applied.
+ */
+enum mxp_stream_mode {
+	MXP_SM_SENDRECV = 0, /**< talks and listens */
+	MXP_SM_SENDONLY = 1, /**< only talks: mixed in / forwarded, receives nothing */
+	MXP_SM_RECVONLY = 2, /**< only listens: never mixed in */
+	MXP_SM_INACTIVE = 3, /**< neither */
 };
+
+/** The participant talks: its media is taken (sendrecv, sendonly). */
+static inline bool
+mxp_stream_mode_sends(unsigned int mode)
+{
+	return mode == MXP_SM_SENDRECV || mode == MXP_SM_SENDONLY;
+}
+
+/** The participant listens: it is sent the mix or the others' media (sendrecv, recvonly). */
+static inline bool
+mxp_stream_mode_receives(unsigned int mode)
+{
+	return mode == MXP_SM_SENDRECV || mode == MXP_SM_RECVONLY;
+}
 
 #define MXP_MEDIA_MAX_PT 8
 #define MXP_MEDIA_MAX_TALKERS 8
@@ -104,7 +123,7 @@ struct mxp_media_leg_params {
 	int16_t event_pt;          /**< RFC 4733 telephone-event PT, or -1 */
 	int16_t cn_pt;             /**< RFC 3389 comfort noise PT (13 or dynamic), or -1 */
 	uint8_t out_codec;         /**< codec the leg receives: decides its output rate */
-	uint8_t mode;              /**< enum mxp_media_mode */
+	uint8_t mode;              /**< enum mxp_stream_mode */
 	uint8_t vad_threshold;     /**< speech above -N dBov; default 50 */
 	uint16_t hangover_ms;      /**< speech hangover; default 300 */
 	/**
@@ -266,7 +285,7 @@ void mxp_media_leg_fini(struct mxp_media_leg *leg);
 void mxp_media_leg_prefetch(const struct mxp_media_leg *leg, uint16_t seq);
 
 /** Change the stream mode; takes effect at the next tick. */
-void mxp_media_leg_set_mode(struct mxp_media_leg *leg, enum mxp_media_mode mode);
+void mxp_media_leg_set_mode(struct mxp_media_leg *leg, enum mxp_stream_mode mode);
 /** Mute or unmute (floor control): a muted leg is not mixed from the next tick. */
 void mxp_media_leg_set_mute(struct mxp_media_leg *leg, bool mute);
 /** Change the codec the leg receives (its output rate). */

@@ -173,7 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort(); /* the legs hold what they say they hold */
 		}
 		if (op == 2) {
-			mxp_media_leg_set_mode(l, (enum mxp_media_mode)(h[1] & 3));
+			mxp_media_leg_set_mode(l, (enum mxp_stream_mode)(h[1] & 3));
 			mxp_media_leg_set_mute(l, h[2] & 1);
 			mxp_media_leg_set_out_codec(l, (enum mxp_media_codec)(1 + h[3] % OUT_CODECS));
 			if (h[7] & 1)

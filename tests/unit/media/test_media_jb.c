@@ -448,7 +448,7 @@ MXP_TEST(rx_classification)
 	p.len = 320;
 	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 1, NULL), MXP_MEDIA_RX_AUDIO);
 	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 2, NULL), MXP_MEDIA_RX_DUPLICATE);
-	mxp_media_leg_set_mode(s.leg, MXP_MEDIA_MODE_INACTIVE);
+	mxp_media_leg_set_mode(s.leg, MXP_SM_INACTIVE);
 	MXP_CHECK_EQ(t, sim_leg_rx(s.leg, &p, 3, NULL), MXP_MEDIA_RX_NOT_SENDING);
 	/* invalid params are refused with a reason */
 	struct mxp_media_leg_params lp;

@@ -391,7 +391,7 @@ MXP_TEST(every_taken_buffer_released_exactly_once)
 				mxp_media_leg_fini(l[k % 3]);
 			}
 			if (e == 2)
-				mxp_media_leg_set_mode(l[k % 3], (enum mxp_media_mode)(k % 4));
+				mxp_media_leg_set_mode(l[k % 3], (enum mxp_stream_mode)(k % 4));
 			unsigned b = 0;
 			for (unsigned i = 0; i < 3; i++)
 				b += buffered(l[i]);

@@ -268,7 +268,7 @@ MXP_TEST(mute_and_modes_take_effect_next_tick)
 	r = conf_tick(&c);
 	MXP_CHECK(t, mxp_media_leg_talker_slot(c.leg[1]) >= 0);
 	/* recvonly: never mixed (its packets are dropped and counted) */
-	mxp_media_leg_set_mode(c.leg[2], MXP_MEDIA_MODE_RECVONLY);
+	mxp_media_leg_set_mode(c.leg[2], MXP_SM_RECVONLY);
 	for (unsigned k = 0; k < 3; k++)
 		r = conf_tick(&c);
 	MXP_CHECK(t, mxp_media_leg_talker_slot(c.leg[2]) < 0);
@@ -278,7 +278,7 @@ MXP_TEST(mute_and_modes_take_effect_next_tick)
 	/* sendonly: mixed in, receives nothing: with only sendonly receivers of a rate, the
 	 * shared mix of that rate is not produced */
 	for (unsigned i = 0; i < 3; i++)
-		mxp_media_leg_set_mode(c.leg[i], MXP_MEDIA_MODE_SENDONLY);
+		mxp_media_leg_set_mode(c.leg[i], MXP_SM_SENDONLY);
 	r = conf_tick(&c);
 	MXP_CHECK(t, r->shared[0] == NULL && r->shared[1] == NULL);
 	MXP_CHECK(t, r->n_talkers >= 1);
