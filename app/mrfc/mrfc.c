@@ -477,14 +477,13 @@ build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, 
 {
 	struct mxp_sdp sd = { 0 };
 	sd.has_conn = true;
-	sd.family = (uint8_t)family;
+	sd.addr.af = (uint8_t)family;
 	sd.conn_choose = choose;
 	if (!choose) {
 		struct mxp_ip a;
 		if (mxp_ip_parse(addr, &a, NULL) != 0)
 			return -1;
-		sd.family = a.af;
-		memcpy(sd.addr, a.v6, 16);
+		sd.addr = a;
 	}
 	sd.has_media = true;
 	sd.port_choose = choose;

@@ -149,9 +149,9 @@ main(int argc, char **argv)
 				    mxp_mp_pkg_get(&parsed, pc, in, &pkg, &e) != 0)
 					abort();
 				s1.conn_choose = s1.port_choose = false;
-				s1.addr[0] = 192;
-				s1.addr[2] = 2;
-				s1.addr[3] = 2;
+				s1.addr.v6[0] = 192;
+				s1.addr.v6[2] = 2;
+				s1.addr.v6[3] = 2;
 				s1.port = 20000;
 				mxp_sdp_encode(&s1, sdp, sizeof(sdp));
 				struct mxp_mp_cmd *rcmd = mxp_mp_msg_add_cmd(&rep, MXP_MP_CMD_ADD, "leg/1");

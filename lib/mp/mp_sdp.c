@@ -80,9 +80,8 @@ conn(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 		return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "address type '%.*s' is not IP4 or IP6",
 				(int)(at.len > 10 ? 10 : at.len), at.p);
 	s->has_conn = true;
-	s->family = (uint8_t)fam;
+	s->addr = (struct mxp_ip){ .af = (uint8_t)fam };
 	s->conn_choose = false;
-	memset(s->addr, 0, sizeof(s->addr));
 	if (addr.len == 1 && addr.p[0] == '$') {
 		s->conn_choose = true;
 		return 0;
@@ -93,7 +92,7 @@ conn(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 		return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "bad connection address");
 	memcpy(a, addr.p, addr.len);
 	a[addr.len] = '\0';
-	if (inet_pton(fam, a, s->addr) != 1)
+	if (inet_pton(fam, a, s->addr.v6) != 1)
 		return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "'%s' is not an %s address", a,
 				fam == AF_INET ? "IPv4" : "IPv6");
 	return 0;
@@ -296,7 +295,7 @@ mxp_sdp_addr_str(const struct mxp_sdp *s, char *buf, size_t len)
 {
 	if (s->conn_choose)
 		snprintf(buf, len, "$");
-	else if (!s->has_conn || inet_ntop(s->family, s->addr, buf, (socklen_t)len) == NULL)
+	else if (!s->has_conn || inet_ntop(s->addr.af, s->addr.v6, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "-");
 	return buf;
 }
@@ -316,7 +315,7 @@ mxp_sdp_encode(const struct mxp_sdp *s, char *out, size_t cap)
 	} while (0)
 
 	mxp_sdp_addr_str(s, a, sizeof(a));
-	const char *ip = s->family == AF_INET6 ? "IP6" : "IP4";
+	const char *ip = s->addr.af == AF_INET6 ? "IP6" : "IP4";
 	ADD("v=0\r\n");
 	if (s->origin.len != 0)
 		ADD("o=%.*s\r\n", (int)s->origin.len, s->origin.p);

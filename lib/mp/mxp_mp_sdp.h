@@ -8,6 +8,7 @@
 #ifndef MXP_MP_SDP_H
 #define MXP_MP_SDP_H
 
+#include "mxp_ip.h"
 #include "mxp_mp.h"
 
 #define MXP_SDP_PT_MAX 16
@@ -25,8 +26,7 @@ struct mxp_sdp {
 	struct mxp_mp_str session;    /**< s= value, raw */
 	bool has_conn;                /**< c= (media level overrides session level) */
 	bool conn_choose;             /**< c=IN IP4 $ */
-	uint8_t family;               /**< AF_INET or AF_INET6 */
-	uint8_t addr[16];
+	struct mxp_ip addr;           /**< c= address; only its family when conn_choose */
 	bool has_media;
 	bool port_choose;             /**< m=audio $ ... */
 	uint16_t port;

@@ -81,12 +81,7 @@ conf_mode(enum mxp_mp_conf_mode m)
 static struct mxp_ip
 sdp_ip(const struct mxp_sdp *sd)
 {
-	struct mxp_ip ip = { .af = sd->family };
-	if (sd->family == AF_INET)
-		memcpy(&ip.v4, sd->addr, 4);
-	else
-		memcpy(ip.v6, sd->addr, 16);
-	return ip;
+	return sd->addr;
 }
 
 /* lib/conf errno -> H.248.8 code */
@@ -332,13 +327,11 @@ leg_sdp(struct mxp_mrfp *m, const struct mxp_leg_info *li, const struct mxp_mrfp
 	sd.has_media = true;
 	sd.srtp = !li->plain;
 	const struct mxp_ip *ip = local ? &li->local : &li->remote;
-	sd.family = li->local.af;
+	sd.addr.af = li->local.af;
 	if (!local && !li->remote_known) {
 		sd.conn_choose = sd.port_choose = true;
 	} else {
-		sd.family = ip->af;
-		memcpy(sd.addr, ip->af == AF_INET ? (const void *)&ip->v4 : ip->v6,
-		       ip->af == AF_INET ? 4 : 16);
+		sd.addr = *ip;
 		sd.port = local ? li->local_port : li->remote_port;
 	}
 	media_apply(&sd, l);
@@ -364,9 +357,7 @@ add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp
 	sd.session.len = 0;
 	sd.has_conn = true;
 	sd.conn_choose = false;
-	sd.family = li->local.af;
-	memcpy(sd.addr, li->local.af == AF_INET ? (const void *)&li->local.v4 : li->local.v6,
-	       li->local.af == AF_INET ? 4 : 16);
+	sd.addr = li->local;
 	sd.has_media = true;
 	sd.port_choose = false;
 	sd.port = li->local_port;
@@ -692,9 +683,9 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		lp.asymmetric = pkg.asymmetric >= 0 ? pkg.asymmetric == 1 : mv->asymmetric;
 		lp.rtcp_mux = mv->rtcp_mux;
 	}
-	lp.af = has_local && ls.has_conn && !ls.conn_choose ? ls.family :
-		has_remote && rs.has_conn ? rs.family :
-		has_local && ls.has_conn ? ls.family : AF_INET;
+	lp.af = has_local && ls.has_conn && !ls.conn_choose ? ls.addr.af :
+		has_remote && rs.has_conn ? rs.addr.af :
+		has_local && ls.has_conn ? ls.addr.af : AF_INET;
 	/* The local address: the one Local names; else that of the port which reaches the
 	 * Remote address (its subnet, else its gateway); else our first of that family. */
 	bool found = false;
@@ -710,7 +701,8 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		lp.port_idx = mv->port_idx;
 		found = true;
 	}
-	if (!found && !local_named && has_remote && rs.has_conn && !rs.conn_choose && rs.family == lp.af) {
+	if (!found && !local_named && has_remote && rs.has_conn && !rs.conn_choose &&
+	    rs.addr.af == lp.af) {
 		struct mxp_ip dst = sdp_ip(&rs);
 		int r = m->ops.route(m->ops.arg, &dst);
 		if (r >= 0 && r < m->cfg.nb_ports &&
@@ -1459,9 +1451,7 @@ cap_sdp(struct mxp_mrfp *m, const struct mxp_leg_info *li, const struct mxp_mrfp
 	memset(&sd, 0, sizeof(sd));
 	sd.has_conn = sd.has_media = true;
 	sd.srtp = !li->plain;
-	sd.family = li->local.af;
-	memcpy(sd.addr, li->local.af == AF_INET ? (const void *)&li->local.v4 : li->local.v6,
-	       li->local.af == AF_INET ? 4 : 16);
+	sd.addr = li->local;
 	sd.port = li->local_port;
 	static const uint8_t fixed[] = { 0, 8, 9 }; /* PCMU, PCMA, G.722 (RFC 3551) */
 	for (unsigned int i = 0; i < RTE_DIM(fixed); i++)

@@ -48,7 +48,7 @@ main(int argc, char **argv)
 	dir = argv[1];
 
 	/* Add reply: the MRFP's address and port in Local */
-	struct mxp_sdp sd = { .has_conn = true, .family = 2, .addr = { 192, 0, 2, 2 },
+	struct mxp_sdp sd = { .has_conn = true, .addr = { .af = AF_INET, .v6 = { 192, 0, 2, 2 } },
 			      .has_media = true, .port = 20000, .srtp = true, .npts = 1,
 			      .ptime = 20, .dir = MXP_MP_MODE_SENDRECV, .ncrypto = 1 };
 	sd.crypto[0] = mxp_mp_str_c("1 AES_CM_128_HMAC_SHA1_80 "

@@ -29,8 +29,8 @@ test_sdp_parse(struct mxp_test_ctx *t)
 	MXP_CHECK_EQ(t, mxp_sdp_parse(x, strlen(x), &s, &e), 0);
 	MXP_CHECK(t, mxp_mp_str_eq(s.session, "conference"));
 	MXP_CHECK(t, s.has_conn && !s.conn_choose);
-	MXP_CHECK_EQ(t, s.family, AF_INET6); /* media-level c= overrides */
-	MXP_CHECK_EQ(t, s.addr[15], 7);
+	MXP_CHECK_EQ(t, s.addr.af, AF_INET6); /* media-level c= overrides */
+	MXP_CHECK_EQ(t, s.addr.v6[15], 7);
 	MXP_CHECK(t, s.has_media && s.srtp && !s.port_choose);
 	MXP_CHECK_EQ(t, s.port, 40000);
 	MXP_CHECK_EQ(t, s.npts, 3);
@@ -108,11 +108,7 @@ test_sdp_encode_round_trip(struct mxp_test_ctx *t)
 	struct mxp_mp_error e;
 	char out[1024], out2[1024];
 	s.has_conn = true;
-	s.family = AF_INET;
-	s.addr[0] = 192;
-	s.addr[1] = 0;
-	s.addr[2] = 2;
-	s.addr[3] = 2;
+	s.addr = mxp_ip_from_bytes(AF_INET, (const uint8_t[]){ 192, 0, 2, 2 });
 	s.has_media = true;
 	s.port = 20000;
 	s.srtp = true;
