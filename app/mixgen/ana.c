@@ -35,15 +35,6 @@
 #define RX_BURST 64
 #define PORT_RTCP 0x40000000
 
-static uint32_t
-pow2_at_least(uint32_t x)
-{
-	uint32_t p = 1;
-	while (p < x)
-		p <<= 1;
-	return p;
-}
-
 int
 mg_ana_init(struct mg *m, char *err, size_t errlen)
 {
@@ -56,7 +47,7 @@ mg_ana_init(struct mg *m, char *err, size_t errlen)
 		struct mg_part *p = &m->parts[i];
 		struct mg_conf *c = &m->confs[p->conf];
 		uint32_t others = c->nsend - (p->send ? 1 : 0);
-		p->hmask = pow2_at_least(2 * (others + 4)) - 1;
+		p->hmask = rte_align32pow2(2 * (others + 4)) - 1;
 		htab += p->hmask + 1;
 		heard += c->n;
 		if (p->recv)

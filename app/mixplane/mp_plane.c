@@ -194,7 +194,8 @@ send_mp(struct mxp_port *hint, const struct mxp_ip *peer, uint16_t peer_port, bo
 	size_t plen;
 	if (plaintext) {
 		/* an IP header in front of the UDP datagram */
-		size_t hl = mxp_ip_hdr_write(mp.obuf, src, peer, IPPROTO_UDP, 64, 0, 0, (uint16_t)ul);
+		size_t hl = mxp_ip_hdr_write(mp.obuf, src, peer, IPPROTO_UDP, 64, 0, 0,
+					     (uint16_t)ul);
 		memcpy(mp.obuf + hl, udp, (size_t)ul);
 		plen = hl + (size_t)ul;
 	} else {

@@ -155,7 +155,8 @@ frame_fix(uint8_t *p, size_t caplen, const struct frame *f, size_t new_len)
 		size_t ihl = (size_t)(ip[0] & 15) * 4;
 		mxp_be_wr16(ip + 2, (uint16_t)(ihl + ulen));
 		mxp_be_wr16(ip + 10, 0);
-		mxp_be_wr16(ip + 10, (uint16_t)~mxp_cksum_fold(mxp_cksum_add(0, ip, (uint32_t)ihl)));
+		uint32_t s4 = mxp_cksum_add(0, ip, (uint32_t)ihl);
+		mxp_be_wr16(ip + 10, (uint16_t)~mxp_cksum_fold(s4));
 		s = mxp_cksum_add(0, ip + 12, 8);
 	} else {
 		mxp_be_wr16(ip + 4, (uint16_t)ulen);

@@ -93,8 +93,8 @@ main(int argc, char **argv)
 	const char *rsdp = "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 40000 RTP/SAVP 0\r\n"
 			   "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
 			   "inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^31|1:4\r\n";
-	struct mxp_mp_peer peer = { .addr = mxp_ip_from_bytes(AF_INET, (const uint8_t[]){ 192, 0, 2, 1 }),
-				    .port = 2944 };
+	static const uint8_t peer_ip[4] = { 192, 0, 2, 1 };
+	struct mxp_mp_peer peer = { .addr = mxp_ip_from_bytes(AF_INET, peer_ip), .port = 2944 };
 	uint64_t n = 0, bytes = 0;
 	uint32_t tid = 1;
 	double t0 = now(), t;

@@ -86,9 +86,10 @@ mxp_ip_hdr_write(uint8_t *ip, const struct mxp_ip *src, const struct mxp_ip *dst
 		mxp_be_wr16(ip + 10, 0);
 		memcpy(ip + 12, &src->v4, 4);
 		memcpy(ip + 16, &dst->v4, 4);
-		if (!(flags & MXP_IP_NO_CKSUM))
-			mxp_be_wr16(ip + 10,
-				    (uint16_t)~mxp_cksum_fold(mxp_cksum_add(0, ip, MXP_IP4_HDR_LEN)));
+		if (!(flags & MXP_IP_NO_CKSUM)) {
+			uint32_t sum = mxp_cksum_add(0, ip, MXP_IP4_HDR_LEN);
+			mxp_be_wr16(ip + 10, (uint16_t)~mxp_cksum_fold(sum));
+		}
 		return MXP_IP4_HDR_LEN;
 	}
 	mxp_be_wr32(ip, 0x60000000u | (uint32_t)tos << 20);

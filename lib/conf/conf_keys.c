@@ -518,7 +518,9 @@ conf_rcv_refresh(struct mxp_leg *l)
 	e->port_idx = l->port_idx;
 	e->codec = l->out_codec;
 	e->flags = (uint8_t)((e->flags & RCV_TALKER) |
-			     (mxp_stream_mode_receives(l->mode) && (l->flags & LEG_REMOTE_KNOWN) ? RCV_ON : 0));
+			     (mxp_stream_mode_receives(l->mode) && (l->flags & LEG_REMOTE_KNOWN)
+				      ? RCV_ON
+				      : 0));
 }
 
 void

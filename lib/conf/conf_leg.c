@@ -487,7 +487,8 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		if (r)
 			goto fail;
 	}
-	int n = streams_for(sys, cf, l, mxp_stream_mode_sends(l->mode), new_kg, &args.os, err, errlen);
+	int n = streams_for(sys, cf, l, mxp_stream_mode_sends(l->mode), new_kg, &args.os, err,
+			    errlen);
 	if (n < 0) {
 		r = n;
 		goto fail;

@@ -611,7 +611,8 @@ shared_cmr(struct mxp_conf *cf)
 			const struct mxp_media_coder *e = r->codec < CONF_MIX_FMTS ?
 								 cf->enc[r->codec] : NULL;
 			if (e == NULL || e->x == NULL || e->x->enc_request == NULL ||
-			    r->leg == NULL || r->leg->ml == NULL || !mxp_stream_mode_receives(r->leg->mode))
+			    r->leg == NULL || r->leg->ml == NULL ||
+			    !mxp_stream_mode_receives(r->leg->mode))
 				continue;
 			struct mxp_media_rx_info ri;
 			mxp_media_leg_codec_info(r->leg->ml, &ri);

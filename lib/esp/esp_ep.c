@@ -26,22 +26,20 @@ struct mxp_esp_ep {
 	struct esp_peer_slot *peers; /**< max_peers */
 } __attribute__((aligned(64)));
 
-#define ALIGN64(x) (((x) + 63) & ~(size_t)63)
 
 static uint32_t
 hash_slots(uint32_t max_sa)
 {
-	uint32_t n = 8;
-	while (n < max_sa * 2)
-		n <<= 1;
-	return n;
+	uint32_t n = mxp_align32pow2(max_sa * 2);
+	return n < 8 ? 8 : n;
 }
 
 size_t
 mxp_esp_ep_size(uint32_t max_sa, uint32_t max_peers)
 {
-	return ALIGN64(sizeof(struct mxp_esp_ep)) + (size_t)max_sa * sizeof(struct mxp_esp_sa) +
-	       ALIGN64(hash_slots(max_sa) * sizeof(uint32_t)) +
+	return MXP_ALIGN_CEIL(sizeof(struct mxp_esp_ep), 64) +
+	       (size_t)max_sa * sizeof(struct mxp_esp_sa) +
+	       MXP_ALIGN_CEIL(hash_slots(max_sa) * sizeof(uint32_t), 64) +
 	       (size_t)max_peers * sizeof(struct esp_peer_slot);
 }
 
@@ -58,11 +56,11 @@ mxp_esp_ep_init(struct mxp_esp_ep *ep, uint32_t max_sa, uint32_t max_peers,
 	ep->max_peers = max_peers;
 	ep->allow_plaintext = allow_plaintext;
 	ep->hmask = hash_slots(max_sa) - 1;
-	size_t off = ALIGN64(sizeof(*ep));
+	size_t off = MXP_ALIGN_CEIL(sizeof(*ep), 64);
 	ep->sas = (struct mxp_esp_sa *)(base + off);
 	off += (size_t)max_sa * sizeof(struct mxp_esp_sa);
 	ep->hslots = (uint32_t *)(base + off);
-	off += ALIGN64(hash_slots(max_sa) * sizeof(uint32_t));
+	off += MXP_ALIGN_CEIL(hash_slots(max_sa) * sizeof(uint32_t), 64);
 	ep->peers = (struct esp_peer_slot *)(base + off);
 	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "mxp_align.h"
 #include "mxp_be.h"
 #include "mxp_esp.h"
 

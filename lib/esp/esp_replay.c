@@ -18,10 +18,7 @@ mxp_esp_replay_init(struct mxp_esp_replay *r, uint32_t window)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->window = window;
-	uint32_t n = 1;
-	while (n < window / 64 + 1)
-		n <<= 1;
-	r->nblocks = n;
+	r->nblocks = mxp_align32pow2(window / 64 + 1);
 	return 0;
 }
 

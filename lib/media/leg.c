@@ -84,15 +84,6 @@ media_level_from_energy(uint64_t energy, unsigned n)
 
 /* ---- sizing and init -------------------------------------------------------------------- */
 
-static unsigned
-pow2ceil(unsigned v)
-{
-	unsigned p = 1;
-	while (p < v)
-		p <<= 1;
-	return p;
-}
-
 static void
 params_defaults(struct mxp_media_leg_params *p)
 {
@@ -190,8 +181,8 @@ params_check(const struct mxp_media_leg_params *p, char *err, size_t errlen)
 static unsigned
 jb_slots(const struct mxp_media_leg_params *p)
 {
-	unsigned a = pow2ceil((p->max_delay_ms + 4u * p->ptime_ms) / p->ptime_ms);
-	unsigned b = pow2ceil((p->max_delay_ms + p->ptime_ms + MEDIA_MIN_PKT_MS - 1) /
+	unsigned a = mxp_align32pow2((p->max_delay_ms + 4u * p->ptime_ms) / p->ptime_ms);
+	unsigned b = mxp_align32pow2((p->max_delay_ms + p->ptime_ms + MEDIA_MIN_PKT_MS - 1) /
 			      MEDIA_MIN_PKT_MS);
 	return a > b ? a : b;
 }
@@ -314,9 +305,9 @@ layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 	lo->samples = LEG_HDR + (size_t)lo->n_slots * sizeof(struct jb_slot);
 	lo->rs = lo->samples + (size_t)lo->dcap * sizeof(int16_t);
 	lo->head = lo->rs + (size_t)lo->rs_len * sizeof(int16_t);
-	lo->g722 = MEDIA_ALIGN(lo->head + (size_t)lo->head_len * sizeof(int16_t), 8);
-	lo->xc = MEDIA_ALIGN(lo->g722 + (g722 ? sizeof(struct mxp_media_g722_state) : 0), 8);
-	lo->total = MEDIA_ALIGN(lo->xc + (xc ? sizeof(struct leg_xtab) : 0),
+	lo->g722 = MXP_ALIGN_CEIL(lo->head + (size_t)lo->head_len * sizeof(int16_t), 8);
+	lo->xc = MXP_ALIGN_CEIL(lo->g722 + (g722 ? sizeof(struct mxp_media_g722_state) : 0), 8);
+	lo->total = MXP_ALIGN_CEIL(lo->xc + (xc ? sizeof(struct leg_xtab) : 0),
 				MEDIA_CACHE_LINE);
 	if (!g722)
 		lo->g722 = 0;

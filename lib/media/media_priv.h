@@ -7,11 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mxp_align.h"
 #include "mxp_be.h"
 #include "mxp_media.h"
 
 #define MEDIA_CACHE_LINE 64
-#define MEDIA_ALIGN(x, a) (((x) + (a) - 1) & ~((size_t)(a) - 1))
 
 /* ---- SIMD kernels (simd_c.c, simd_avx2.c, simd_avx512.c) ---- */
 
@@ -363,7 +363,7 @@ _Static_assert(LEG_TICK(st.rx) && LEG_TICK(st.lost) && LEG_TICK(st.depth_ms) &&
 	       "tick-written counters, line 4");
 
 /* The slot descriptors follow the header. */
-#define LEG_HDR MEDIA_ALIGN(sizeof(struct mxp_media_leg), 8)
+#define LEG_HDR MXP_ALIGN_CEIL(sizeof(struct mxp_media_leg), 8)
 
 static inline struct jb_slot *
 leg_slots(const struct mxp_media_leg *l)

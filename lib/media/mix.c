@@ -115,8 +115,8 @@ static void
 mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
 {
 	lo->n_frames = MEDIA_FRAMES(p->max_talkers);
-	lo->ts = MEDIA_ALIGN(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
-	lo->legs = lo->ts + MEDIA_ALIGN(p->max_talkers * sizeof(struct media_talker),
+	lo->ts = MXP_ALIGN_CEIL(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
+	lo->legs = lo->ts + MXP_ALIGN_CEIL(p->max_talkers * sizeof(struct media_talker),
 					MEDIA_CACHE_LINE);
 	lo->total = lo->legs + 2 * (size_t)p->max_legs * sizeof(struct mxp_media_leg *);
 }

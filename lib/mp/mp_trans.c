@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mxp_align.h"
 #include "mxp_mp.h"
 #include "mxp_mp_trans.h"
 
@@ -46,24 +47,22 @@ struct mxp_mp_rcache {
 	char out[MXP_MP_MSG_MAX]; /* a stored reply made contiguous for the caller */
 };
 
-#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 
 static uint32_t
 slots(uint32_t n)
 {
-	uint32_t s = 16;
-	while (s < n * 2)
-		s <<= 1;
-	return s;
+	uint32_t s = mxp_align32pow2(n * 2);
+	return s < 16 ? 16 : s;
 }
 
 size_t
 mxp_mp_rcache_size(uint32_t n, size_t bytes)
 {
 	size_t nc = bytes / CHUNK;
-	return ALIGN8(sizeof(struct mxp_mp_rcache)) + ALIGN8((size_t)n * sizeof(struct rc_entry)) +
-	       ALIGN8((size_t)slots(n) * sizeof(uint32_t)) + ALIGN8(nc * sizeof(uint32_t)) +
-	       nc * CHUNK;
+	return MXP_ALIGN_CEIL(sizeof(struct mxp_mp_rcache), 8) +
+	       MXP_ALIGN_CEIL((size_t)n * sizeof(struct rc_entry), 8) +
+	       MXP_ALIGN_CEIL((size_t)slots(n) * sizeof(uint32_t), 8) +
+	       MXP_ALIGN_CEIL(nc * sizeof(uint32_t), 8) + nc * CHUNK;
 }
 
 int
@@ -73,16 +72,16 @@ mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, size_t bytes, uint64_t 
 	if (n == 0 || n > (1u << 20) || nc < 4 * RESERVE || nc >= NIL)
 		return -EINVAL;
 	memset(rc, 0, sizeof(*rc));
-	uint8_t *b = (uint8_t *)rc + ALIGN8(sizeof(*rc));
+	uint8_t *b = (uint8_t *)rc + MXP_ALIGN_CEIL(sizeof(*rc), 8);
 	rc->n = n;
 	rc->mask = slots(n) - 1;
 	rc->ttl = ttl_ms;
 	rc->e = (struct rc_entry *)b;
-	b += ALIGN8((size_t)n * sizeof(struct rc_entry));
+	b += MXP_ALIGN_CEIL((size_t)n * sizeof(struct rc_entry), 8);
 	rc->h = (uint32_t *)b;
-	b += ALIGN8((size_t)slots(n) * sizeof(uint32_t));
+	b += MXP_ALIGN_CEIL((size_t)slots(n) * sizeof(uint32_t), 8);
 	rc->cnext = (uint32_t *)b;
-	b += ALIGN8(nc * sizeof(uint32_t));
+	b += MXP_ALIGN_CEIL(nc * sizeof(uint32_t), 8);
 	rc->data = (char *)b;
 	rc->nchunks = (uint32_t)nc;
 	memset(rc->h, 0, (size_t)slots(n) * sizeof(uint32_t));
