@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "mrfc.h"
+#include "mxp_base64.h"
 
 static const struct mrfc_suite suites[] = {
 	{ "AES_CM_128_HMAC_SHA1_80", 30 },
@@ -43,23 +44,6 @@ csprng(uint8_t *b, size_t n)
 	return 0;
 }
 
-static void
-b64(const uint8_t *in, size_t n, char *out)
-{
-	static const char a[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
-			     (i + 2 < n ? in[i + 2] : 0);
-		out[o++] = a[v >> 18 & 63];
-		out[o++] = a[v >> 12 & 63];
-		out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < n ? a[v & 63] : '=';
-	}
-	out[o] = '\0';
-}
-
 int
 mrfc_crypto_line(const struct mrfc_suite *s, unsigned int tag, unsigned int mki, char *out,
 		 size_t cap)
@@ -68,7 +52,7 @@ mrfc_crypto_line(const struct mrfc_suite *s, unsigned int tag, unsigned int mki,
 	char enc[100];
 	if (csprng(key, s->key_len) != 0)
 		return -EIO;
-	b64(key, s->key_len, enc);
+	mxp_base64_encode(key, s->key_len, enc);
 	explicit_bzero(key, sizeof(key));
 	int n = snprintf(out, cap, "%u %s inline:%s|2^31|%u:4", tag, s->name, enc, mki);
 	explicit_bzero(enc, sizeof(enc));

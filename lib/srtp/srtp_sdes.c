@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mxp_base64.h"
 #include "mxp_srtp_sdes.h"
 #include "srtp_priv.h"
 
@@ -69,78 +70,6 @@ tok_len(const char *p, const char *end, const char *stops)
 	return n;
 }
 
-static int
-b64_val(char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict base64 (RFC 4648 alphabet): padding optional but only at the end, unused bits
- * zero. Returns the decoded length or -1.
- */
-static int
-b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
-{
-	size_t pad = 0;
-	while (n > 0 && s[n - 1] == '=' && pad < 2) {
-		n--;
-		pad++;
-	}
-	if (n % 4 == 1 || (pad && (n + pad) % 4 != 0))
-		return -1;
-	size_t olen = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
-	if (olen > cap)
-		return -1;
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64_val(s[i]);
-		if (v < 0)
-			return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (bits && (acc & ((1u << bits) - 1)) != 0)
-		return -1;
-	acc = 0;
-	return (int)o;
-}
-
-static size_t
-b64_encode(const uint8_t *in, size_t n, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = a[v >> 18 & 63];
-		out[o++] = a[v >> 12 & 63];
-		out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < n ? a[v & 63] : '=';
-	}
-	return o;
-}
-
 /* inline:<key||salt>[|lifetime][|mki:len] up to ';', space or end. */
 static int
 parse_key(struct cur *c, const struct mxp_srtp_suite_info *si, unsigned int idx,
@@ -167,7 +96,7 @@ parse_key(struct cur *c, const struct mxp_srtp_suite_info *si, unsigned int idx,
 	while (c->p < c->end && *c->p != '|' && *c->p != ';' && !is_ws(*c->p))
 		c->p++;
 	uint8_t raw[MXP_SRTP_MAX_KEY_LEN + MXP_SRTP_MAX_SALT_LEN + 3];
-	int n = b64_decode(ks, (size_t)(c->p - ks), raw, sizeof(raw));
+	int n = mxp_base64_decode(ks, (size_t)(c->p - ks), raw, sizeof(raw));
 	size_t want = (size_t)si->key_len + si->salt_len;
 	if (n < 0) {
 		srtp_wipe(raw, sizeof(raw));
@@ -421,7 +350,7 @@ mxp_sdes_encode(const struct mxp_sdes_crypto *c, char *buf, size_t buflen)
 			srtp_wipe(raw, sizeof(raw));
 			goto out;
 		}
-		o += b64_encode(raw, (size_t)si->key_len + si->salt_len, tmp + o);
+		o += mxp_base64_encode(raw, (size_t)si->key_len + si->salt_len, tmp + o);
 		srtp_wipe(raw, sizeof(raw));
 		if (k->lifetime_log2)
 			PUT("|2^%u", k->lifetime_log2);
