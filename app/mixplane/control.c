@@ -27,6 +27,7 @@
 
 #include "mixplane.h"
 #include "mp_plane.h"
+#include "mxp_time.h"
 
 #define MAX_CLIENTS 32
 #define CLIENT_TIMEOUT_MS 5000
@@ -46,9 +47,7 @@ static int epfd = -1, listen_fd = -1, sig_fd = -1, timer_fd = -1;
 uint64_t
 mxp_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return mxp_clock_ms();
 }
 
 void

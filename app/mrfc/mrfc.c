@@ -254,7 +254,7 @@ static int
 transact_text(struct session *s, const char *text, size_t len, uint32_t tid, bool have_tid)
 {
 	struct mxp_mp_retx r;
-	uint64_t now = mrfc_now_ms();
+	uint64_t now = mxp_clock_ms();
 	if (!s->quiet)
 		print_redacted(stderr, text, len);
 	if (mrfc_io_send(&s->io, text, len) != 0) {
@@ -263,7 +263,7 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 	}
 	mxp_mp_retx_start(&r, &s->retx, now);
 	for (;;) {
-		int wait = (int)(r.next > mrfc_now_ms() ? r.next - mrfc_now_ms() : 0);
+		int wait = (int)(r.next > mxp_clock_ms() ? r.next - mxp_clock_ms() : 0);
 		int n = mrfc_io_recv(&s->io, rtxt, sizeof(rtxt), wait);
 		if (n < 0) {
 			fprintf(stderr, "mrfc: receive: %s\n", strerror(-n));
@@ -296,13 +296,13 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 				return 0;
 			}
 			if (pending) {
-				mxp_mp_retx_pending(&r, mrfc_now_ms());
+				mxp_mp_retx_pending(&r, mxp_clock_ms());
 				if (!s->quiet)
 					fprintf(stderr, "mrfc: transaction %u pending\n", tid);
 			}
 			continue;
 		}
-		int pr = mxp_mp_retx_poll(&r, mrfc_now_ms());
+		int pr = mxp_mp_retx_poll(&r, mxp_clock_ms());
 		if (pr < 0) {
 			fprintf(stderr, "mrfc: no reply to transaction %u after %u sends\n", tid,
 				r.sent);
@@ -1142,10 +1142,10 @@ cmd_listen(struct session *s, const struct kv *kv)
 			return 1;
 		}
 	}
-	uint64_t stop = mrfc_now_ms() + (uint64_t)(dur * 1000);
+	uint64_t stop = mxp_clock_ms() + (uint64_t)(dur * 1000);
 	long got = 0;
-	while ((want == 0 || got < want) && mrfc_now_ms() < stop) {
-		int n = mrfc_io_recv(&s->io, rtxt, sizeof(rtxt), (int)(stop - mrfc_now_ms()));
+	while ((want == 0 || got < want) && mxp_clock_ms() < stop) {
+		int n = mrfc_io_recv(&s->io, rtxt, sizeof(rtxt), (int)(stop - mxp_clock_ms()));
 		if (n < 0) {
 			fprintf(stderr, "mrfc: receive: %s\n", strerror(-n));
 			return 1;

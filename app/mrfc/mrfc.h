@@ -10,6 +10,7 @@
 #include "mxp_esp.h"
 #include "mxp_mp.h"
 #include "mxp_mp_trans.h"
+#include "mxp_time.h"
 
 enum mrfc_transport { MRFC_PLAIN, MRFC_ESP };
 
@@ -47,7 +48,5 @@ const struct mrfc_suite *mrfc_suite_find(const char *name);
 int mrfc_crypto_line(const struct mrfc_suite *s, unsigned int tag, unsigned int mki, char *out,
 		     size_t cap);
 int mrfc_keygen(int argc, char **argv);
-
-uint64_t mrfc_now_ms(void);
 
 #endif

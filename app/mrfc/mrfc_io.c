@@ -17,14 +17,6 @@
 
 #include "mrfc.h"
 
-uint64_t
-mrfc_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static socklen_t
 sockaddr_of(const struct mxp_ip *a, uint16_t port, struct sockaddr_storage *ss)
 {
@@ -234,11 +226,11 @@ int
 mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms)
 {
 	int fd = io->mode == MRFC_PLAIN ? io->fd_plain : io->udp_encap ? io->fd_udp : io->fd_raw;
-	uint64_t end = mrfc_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+	uint64_t end = mxp_clock_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
 	static uint8_t pkt[65536];
 
 	for (;;) {
-		int64_t left = (int64_t)(end - mrfc_now_ms());
+		int64_t left = (int64_t)(end - mxp_clock_ms());
 		if (left < 0)
 			left = 0;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };

@@ -166,7 +166,7 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 	cf->mode = (uint8_t)p->mode;
 	cf->topn = p->topn;
 	cf->replay_window = p->replay_window;
-	cf->created_ms = conf_now_ms();
+	cf->created_ms = mxp_clock_ms();
 	TAILQ_INIT(&cf->legs);
 	TAILQ_INIT(&cf->kgs);
 	snprintf(cf->name, sizeof(cf->name), "%s", p->name);

@@ -30,6 +30,7 @@
 #include "mxp_conf.h"
 #include "mxp_media.h"
 #include "mxp_rtp.h"
+#include "mxp_time.h"
 
 #define CONF_BURST 64              /* packets queued between flushes */
 #define CONF_MAX_OUT 256           /* payloads waiting for protect and replication */
@@ -619,7 +620,6 @@ struct mxp_conf_sys {
 /* Fill err (if given) and return code. */
 int conf_errf(char *err, size_t len, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-uint64_t conf_now_ms(void);
 struct mxp_conf_ctl *conf_find(struct mxp_conf_sys *sys, uint32_t id);
 struct mxp_leg_ctl *conf_find_leg(struct mxp_conf_sys *sys, uint32_t id);
 /* Wait until every attached worker passed a quiescent point. */

@@ -30,14 +30,6 @@ mxp_conf_tsc_hz(void)
 	return tsc_hz;
 }
 
-uint64_t
-conf_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int
 conf_errf(char *err, size_t len, int code, const char *fmt, ...)
 {
@@ -364,14 +356,14 @@ conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c)
 	/* A worker runs commands between bursts, within microseconds: spin briefly, then
 	 * sleep in short naps so a busy control core does not starve its neighbours. */
 	uint32_t timeout = sys->p.cmd_timeout_ms ? sys->p.cmd_timeout_ms : CONF_CMD_TIMEOUT_MS;
-	uint64_t start = conf_now_ms();
+	uint64_t start = mxp_clock_ms();
 	for (unsigned int spins = 0;
 	     __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CONF_CMD_DONE; spins++) {
 		if (spins < 20000) {
 			rte_pause();
 			continue;
 		}
-		if (conf_now_ms() - start > timeout) {
+		if (mxp_clock_ms() - start > timeout) {
 			/* Withdraw it, unless the worker is running it right now (then it
 			 * finishes within microseconds: keep waiting). */
 			uint32_t posted = CONF_CMD_POSTED;
