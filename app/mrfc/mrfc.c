@@ -153,28 +153,11 @@ kv_check(const struct kv *kv, const char *const *allowed)
 static int
 split_hostport(const char *s, char *host, size_t hl, uint16_t *port)
 {
-	const char *c = strrchr(s, ':');
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (e == NULL || (size_t)(e - s - 1) >= hl)
-			return -1;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = '\0';
-		c = e[1] == ':' ? e + 1 : NULL;
-	} else {
-		if (c == NULL || (size_t)(c - s) >= hl)
-			return -1;
-		memcpy(host, s, (size_t)(c - s));
-		host[c - s] = '\0';
-	}
-	if (c == NULL)
-		return -1;
-	long p = strtol(c + 1, NULL, 10);
-	if (p <= 0 || p > 65535)
-		return -1;
-	*port = (uint16_t)p;
 	struct mxp_ip a;
-	return mxp_ip_parse(host, &a, NULL);
+	if (mxp_ip_port_parse(s, &a, port) != 0)
+		return -1;
+	mxp_ip_format(&a, host, hl);
+	return 0;
 }
 
 static uint32_t
@@ -722,8 +705,10 @@ cmd_add(struct session *s, const struct kv *kv)
 			snprintf(l->remote_addr, sizeof(l->remote_addr), "%s", rhost);
 			l->remote_port = (uint16_t)(rport + 2 * c);
 			l->pt = pt;
-			snprintf(l->tx, sizeof(l->tx), "%s", crypto_r[c]);
-			snprintf(l->rx, sizeof(l->rx), "%s", crypto_l[c]);
+			_Static_assert(sizeof(l->tx) == sizeof(crypto_r[0]) &&
+				       sizeof(l->rx) == sizeof(crypto_l[0]), "a=crypto line sizes");
+			memcpy(l->tx, crypto_r[c], sizeof(l->tx));
+			memcpy(l->rx, crypto_l[c], sizeof(l->rx));
 			if (cm->nstreams > 0 && cm->streams[0].has_local) {
 				struct mxp_sdp sd;
 				struct mxp_mp_error e;

@@ -116,8 +116,8 @@ frame_parse(int dlt, const uint8_t *p, size_t n, struct frame *f)
 			return 0;
 		if ((mxp_be_rd16(ip + 6) & 0x3fff) != 0) /* MF or fragment offset */
 			return 0;
-		memcpy(f->src, ip + 12, 4);
-		memcpy(f->dst, ip + 16, 4);
+		f->src = mxp_ip_from_bytes(AF_INET, ip + 12);
+		f->dst = mxp_ip_from_bytes(AF_INET, ip + 16);
 		l4 = (size_t)l3 + ihl;
 		room = tot - ihl;
 	} else {
@@ -126,8 +126,8 @@ frame_parse(int dlt, const uint8_t *p, size_t n, struct frame *f)
 		size_t plen = mxp_be_rd16(ip + 4);
 		if (plen < 8 || plen + 40 > room)
 			return 0;
-		memcpy(f->src, ip + 8, 16);
-		memcpy(f->dst, ip + 24, 16);
+		f->src = mxp_ip_from_bytes(AF_INET6, ip + 8);
+		f->dst = mxp_ip_from_bytes(AF_INET6, ip + 24);
 		l4 = (size_t)l3 + 40;
 		room = plen;
 	}
@@ -171,12 +171,4 @@ frame_fix(uint8_t *p, size_t caplen, const struct frame *f, size_t new_len)
 		mxp_be_wr16(udp + 6, c == 0 ? 0xffff : c);
 	}
 	return f->payload + new_len;
-}
-
-void
-frame_endpoint(char *out, size_t outlen, int ipv, const uint8_t *addr, uint16_t port)
-{
-	char a[INET6_ADDRSTRLEN];
-	inet_ntop(ipv == 4 ? AF_INET : AF_INET6, addr, a, sizeof(a));
-	snprintf(out, outlen, ipv == 4 ? "%s:%u" : "[%s]:%u", a, port);
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mxp_ip.h"
+
 /** Where the layers of one frame are. */
 struct frame {
 	int ipv;              /* 4 or 6 */
@@ -18,7 +20,7 @@ struct frame {
 	size_t l4;            /* offset of the UDP header */
 	size_t payload;       /* offset of the UDP payload */
 	size_t payload_len;
-	uint8_t src[16], dst[16]; /* addresses (4 or 16 bytes used) */
+	struct mxp_ip src, dst;
 	uint16_t sport, dport;
 };
 
@@ -38,7 +40,5 @@ int frame_parse(int dlt, const uint8_t *pkt, size_t caplen, struct frame *f);
  */
 size_t frame_fix(uint8_t *pkt, size_t caplen, const struct frame *f, size_t new_len);
 
-/** "1.2.3.4:5" or "[::1]:5" into @p out. */
-void frame_endpoint(char *out, size_t outlen, int ipv, const uint8_t *addr, uint16_t port);
 
 #endif

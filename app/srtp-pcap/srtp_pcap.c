@@ -43,8 +43,7 @@ enum sel_kind { SEL_ANY, SEL_SSRC, SEL_DST, SEL_SRC };
 struct spec {
 	enum sel_kind kind;
 	uint32_t ssrc;
-	int ipv;
-	uint8_t addr[16];
+	struct mxp_ip addr;
 	uint16_t port;
 	char text[96];             /* the selector as given, for the report */
 	struct mxp_sdes_crypto crypto;
@@ -99,37 +98,6 @@ usage(FILE *o)
 		"        AEAD_AES_128_GCM, AEAD_AES_256_GCM\n");
 }
 
-static bool
-parse_addr_port(const char *s, struct spec *sp)
-{
-	char host[64];
-	const char *colon;
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		if (end == NULL || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
-			return false;
-		memcpy(host, s + 1, (size_t)(end - s - 1));
-		host[end - s - 1] = '\0';
-		colon = end + 1;
-		sp->ipv = 6;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-			return false;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-		sp->ipv = 4;
-	}
-	if (inet_pton(sp->ipv == 4 ? AF_INET : AF_INET6, host, sp->addr) != 1)
-		return false;
-	char *end;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || port == 0 || port > 65535)
-		return false;
-	sp->port = (uint16_t)port;
-	return true;
-}
-
 /* "SELECTOR a=crypto:..." or "a=crypto:..." */
 static void
 add_spec(const char *line, const char *where)
@@ -164,7 +132,7 @@ add_spec(const char *line, const char *where)
 			sp->ssrc = (uint32_t)v;
 		} else if (strncmp(sel, "dst=", 4) == 0 || strncmp(sel, "src=", 4) == 0) {
 			sp->kind = sel[0] == 'd' ? SEL_DST : SEL_SRC;
-			if (!parse_addr_port(sel + 4, sp))
+			if (mxp_ip_port_parse(sel + 4, &sp->addr, &sp->port) != 0)
 				die("%s: bad address:port in '%s' (use 1.2.3.4:5004 or [::1]:5004)",
 				    where, sel);
 		}
@@ -204,9 +172,9 @@ read_key_file(const char *path)
 }
 
 static bool
-addr_match(const struct spec *sp, int ipv, const uint8_t *addr, uint16_t port, bool rtcp)
+addr_match(const struct spec *sp, const struct mxp_ip *addr, uint16_t port, bool rtcp)
 {
-	if (sp->ipv != ipv || memcmp(sp->addr, addr, ipv == 4 ? 4 : 16) != 0)
+	if (!mxp_ip_equal(&sp->addr, addr))
 		return false;
 	return port == sp->port || (rtcp && port == sp->port + 1);
 }
@@ -220,10 +188,10 @@ select_spec(const struct frame *f, uint32_t ssrc, bool rtcp)
 			if (pass == 0 && sp->kind == SEL_SSRC && sp->ssrc == ssrc)
 				return sp;
 			if (pass == 1 && sp->kind == SEL_DST &&
-			    addr_match(sp, f->ipv, f->dst, f->dport, rtcp))
+			    addr_match(sp, &f->dst, f->dport, rtcp))
 				return sp;
 			if (pass == 2 && sp->kind == SEL_SRC &&
-			    addr_match(sp, f->ipv, f->src, f->sport, rtcp))
+			    addr_match(sp, &f->src, f->sport, rtcp))
 				return sp;
 			if (pass == 3 && sp->kind == SEL_ANY)
 				return sp;
@@ -257,8 +225,8 @@ stream_for(const struct spec *sp, uint32_t ssrc, const struct frame *f)
 		die("stream 0x%08x: cannot add keys: %s", ssrc, strerror(-rc));
 	s->spec = sp;
 	s->ssrc = ssrc;
-	frame_endpoint(s->from, sizeof(s->from), f->ipv, f->src, f->sport);
-	frame_endpoint(s->to, sizeof(s->to), f->ipv, f->dst, f->dport);
+	mxp_ip_port_format(&f->src, f->sport, s->from, sizeof(s->from));
+	mxp_ip_port_format(&f->dst, f->dport, s->to, sizeof(s->to));
 	nstreams++;
 	return s;
 }

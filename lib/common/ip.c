@@ -57,6 +57,54 @@ mxp_ip_format(const struct mxp_ip *ip, char *buf, size_t len)
 	return buf;
 }
 
+int
+mxp_ip_port_parse(const char *s, struct mxp_ip *ip, uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *colon;
+	size_t hl;
+	bool bracket = s[0] == '[';
+
+	memset(ip, 0, sizeof(*ip));
+	if (bracket) {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return -EINVAL;
+		hl = (size_t)(close - s - 1);
+		s++;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -EINVAL;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	struct mxp_ip a;
+	if (mxp_ip_parse(host, &a, NULL) != 0 || (a.af == AF_INET6) != bracket)
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno || p == 0 || p > 65535)
+		return -EINVAL;
+	*ip = a;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+const char *
+mxp_ip_port_format(const struct mxp_ip *ip, uint16_t port, char *buf, size_t len)
+{
+	char a[MXP_IP_STRLEN];
+	mxp_ip_format(ip, a, sizeof(a));
+	snprintf(buf, len, ip->af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
+}
+
 bool
 mxp_ip_prefix_match(const struct mxp_ip *a, const struct mxp_ip *b, uint8_t plen)
 {

@@ -88,6 +88,15 @@ int mxp_ip_parse(const char *s, struct mxp_ip *ip, uint8_t *plen);
 /** Format an address (no prefix; "-" when af is neither family) into buf. Returns buf. */
 const char *mxp_ip_format(const struct mxp_ip *ip, char *buf, size_t len);
 
+/**
+ * Parse "192.0.2.1:5004" or "[2001:db8::1]:5004" (brackets for IPv6 only; port 1..65535).
+ * Returns 0, or -EINVAL.
+ */
+int mxp_ip_port_parse(const char *s, struct mxp_ip *ip, uint16_t *port);
+
+/** Format "192.0.2.1:5004" or "[2001:db8::1]:5004" into buf. Returns buf. */
+const char *mxp_ip_port_format(const struct mxp_ip *ip, uint16_t port, char *buf, size_t len);
+
 /** True when a and b share their first plen bits (same family required). */
 bool mxp_ip_prefix_match(const struct mxp_ip *a, const struct mxp_ip *b, uint8_t plen);
 

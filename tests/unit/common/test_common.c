@@ -118,6 +118,25 @@ MXP_TEST(addresses)
 	MXP_CHECK_STR(t, mxp_ip_format(&none, buf, sizeof(buf)), "-");
 }
 
+MXP_TEST(address_and_port)
+{
+	struct mxp_ip a;
+	uint16_t port = 0;
+	char buf[MXP_IP_STRLEN + 8];
+	MXP_CHECK_EQ(t, mxp_ip_port_parse("192.0.2.1:5004", &a, &port), 0);
+	MXP_CHECK(t, a.af == AF_INET && port == 5004);
+	MXP_CHECK_STR(t, mxp_ip_port_format(&a, port, buf, sizeof(buf)), "192.0.2.1:5004");
+	MXP_CHECK_EQ(t, mxp_ip_port_parse("[2001:db8::1]:65535", &a, &port), 0);
+	MXP_CHECK(t, a.af == AF_INET6 && port == 65535);
+	MXP_CHECK_STR(t, mxp_ip_port_format(&a, port, buf, sizeof(buf)), "[2001:db8::1]:65535");
+	static const char *const bad[] = { "192.0.2.1", "192.0.2.1:", "192.0.2.1:0",
+					   "192.0.2.1:65536", "192.0.2.1:5x", "192.0.2.1:+5",
+					   "2001:db8::1:5004", "[192.0.2.1]:5", "[2001:db8::1]5",
+					   "[2001:db8::1", ":5", "[]:5", "host:5" };
+	for (size_t i = 0; i < MXP_NCASES(bad); i++)
+		MXP_CHECK_EQ(t, mxp_ip_port_parse(bad[i], &a, &port), -EINVAL);
+}
+
 MXP_TEST(align)
 {
 	unsigned int bad = 0;
@@ -165,7 +184,7 @@ MXP_TEST(base64)
 
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(big_endian), MXP_CASE(checksum), MXP_CASE(ip_header),
-	MXP_CASE(addresses),  MXP_CASE(align),    MXP_CASE(base64),
+	MXP_CASE(addresses),  MXP_CASE(address_and_port), MXP_CASE(align), MXP_CASE(base64),
 };
 
 int
