@@ -57,6 +57,8 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 		mxp_json_str(&j, "mid", mp.enabled ? mp.mid : NULL);
 		mxp_json_str(&j, "mrfc", mxp.cfg.mp.has_mrfc ? mrfc : NULL);
 		mxp_json_str(&j, "service_change", sc_names[mp.sc]);
+		mxp_json_str(&j, "transport", mp_sctp_state() ? "sctp" : "udp");
+		mxp_json_str(&j, "sctp_association", mp_sctp_state());
 		mxp_json_u64(&j, "service_change_attempts", mp.sc_attempts);
 		for (size_t k = 0; k < RTE_DIM(counter_names); k++)
 			mxp_json_u64(&j, counter_names[k], v[k]);
@@ -94,6 +96,9 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 		       mp.sc_attempts, mp.sc_attempts == 1 ? "" : "s", outstanding(),
 		       mxp_mp_rcache_count(mp.rc), mxp.cfg.mp.reply_cache,
 		       mxp_mp_rcache_bytes_used(mp.rc) / 1024, mp_nlegs(), plain_drops, policy_drops);
+	if (mp_sctp_state())
+		mxp_buf_printf(r->out, "H.248 over SCTP: association to the MRFC %s\n\n",
+			       mp_sctp_state());
 	static const char *const hdr[] = { "counter", ">value", "meaning" };
 	struct mxp_table t;
 	if (mxp_table_init(&t, 3, hdr) != 0)

@@ -599,6 +599,11 @@ static const struct cfg_choice compact_choices[] = {
 	{ "0", 0, true },     { NULL, 0, false },
 };
 
+static const struct cfg_choice mp_transports[] = {
+	{ "udp", MXP_MP_TRANSPORT_UDP, false }, { "sctp", MXP_MP_TRANSPORT_SCTP, false },
+	{ NULL, 0, false },
+};
+
 static const struct cfg_choice esp_backends[] = {
 	{ "ipsec-mb", 0, false }, { "openssl", 0, false }, { NULL, 0, false },
 };
@@ -712,6 +717,14 @@ static const struct cfg_key mp_keys[] = {
 		 "line)." },
 	{ .name = "mrfc_port", .type = CFG_UINT, FIELD(M, mrfc_port), .min = 1, .max = 65535,
 	  .flags = CFG_PORTNUM, .def = "2944", .doc = "its H.248 port." },
+	{ .name = "transport", .type = CFG_CHOICE, FIELD(M, transport), .choices = mp_transports,
+	  .def = "udp",
+	  .doc = "`udp`: H.248 over UDP port 2944. `sctp`: H.248.4 over SCTP (one association, "
+		 "one stream, PPID 7) that the MRFP opens to `mrfc` (needs it) on `mrfc_port`, "
+		 "inside ESP (IP protocol 132, user-space SCTP); everything to that address then "
+		 "goes over the association, without H.248 retransmissions. A lost association "
+		 "is opened again (backoff 0.5 to 8 s), followed by ServiceChange Disconnected. "
+		 "See [mp.md](mp.md), \"SCTP transport\"." },
 	{ .name = "compact", .type = CFG_CHOICE, FIELD(M, compact), .choices = compact_choices,
 	  .def = "auto",
 	  .doc = "token style of what the daemon sends: `auto` answers in the style of the "

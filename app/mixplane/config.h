@@ -53,7 +53,10 @@ struct mxp_mp_cfg {
 	uint32_t pending_ms;     /**< TransactionPending once a transaction takes this long */
 	uint32_t retx_initial_ms, retx_max_ms, retx_giveup_ms; /**< our requests' timers */
 	uint32_t event_poll_ms;  /**< how often legs are checked for requested events */
+	int8_t transport;        /**< MXP_MP_TRANSPORT_*: UDP 2944 or SCTP (H.248.4) */
 };
+
+enum { MXP_MP_TRANSPORT_UDP = 0, MXP_MP_TRANSPORT_SCTP = 1 };
 
 struct mxp_cfg {
 	char path[4096];

@@ -34,6 +34,7 @@
 #include "mxp_mp.h"
 #include "mxp_mp_sdp.h"
 #include "mxp_mp_trans.h"
+#include "mxp_sctp.h"
 #include "mxp_srtp_sdes.h"
 
 struct mp_plane mp;
@@ -173,11 +174,42 @@ send_ip(struct mxp_port *p, const struct mxp_ip *dst, uint8_t *pkt, size_t len)
 	return 0;
 }
 
-/* Send Mp text to peer:port, inside ESP unless plaintext. */
+/* Send an inner packet (UDP, or SCTP for mp_sctp.c) to peer inside ESP. */
+int
+mp_send_esp(struct mxp_port *hint, const struct mxp_ip *peer, uint8_t next_proto,
+	    const uint8_t *inner, size_t len)
+{
+	struct mxp_port *p = port_for(peer, hint);
+	if (p == NULL) {
+		mp.c.send_failed++;
+		return -EHOSTUNREACH;
+	}
+	static uint8_t esp[MP_BUF];
+	size_t elen;
+	struct mxp_esp_meta em;
+	enum mxp_esp_drop dr = mxp_esp_ep_output(mp.ep, peer, inner, len, next_proto, esp,
+						 sizeof(esp), &elen, &em);
+	if (dr != MXP_ESP_DROP_NONE) {
+		mp.c.send_failed++;
+		return -EPERM;
+	}
+	size_t hl = mxp_esp_frame_hdr_len(&em);
+	memcpy(mp.obuf + hl, esp, elen);
+	int tl = mxp_esp_frame_build(mp.obuf, sizeof(mp.obuf), &em, elen);
+	if (tl < 0) {
+		mp.c.send_failed++;
+		return tl;
+	}
+	return send_ip(p, peer, mp.obuf, (size_t)tl);
+}
+
+/* Send Mp text to peer:port, inside ESP unless plaintext (over SCTP to an SCTP MRFC). */
 static int
 send_mp(struct mxp_port *hint, const struct mxp_ip *peer, uint16_t peer_port, bool plaintext,
 	const char *text, size_t len)
 {
+	if (!plaintext && mp_sctp_owns(peer))
+		return mp_sctp_send(text, len);
 	struct mxp_port *p = port_for(peer, hint);
 	const struct mxp_ip *src = p ? mp_port_addr(p, peer->af) : NULL;
 	if (src == NULL) {
@@ -191,33 +223,12 @@ send_mp(struct mxp_port *hint, const struct mxp_ip *peer, uint16_t peer_port, bo
 		mp.c.send_failed++;
 		return ul;
 	}
-	size_t plen;
-	if (plaintext) {
-		/* an IP header in front of the UDP datagram */
-		size_t hl = mxp_ip_hdr_write(mp.obuf, src, peer, IPPROTO_UDP, 64, 0, 0,
-					     (uint16_t)ul);
-		memcpy(mp.obuf + hl, udp, (size_t)ul);
-		plen = hl + (size_t)ul;
-	} else {
-		static uint8_t esp[MP_BUF];
-		size_t elen;
-		struct mxp_esp_meta em;
-		enum mxp_esp_drop dr = mxp_esp_ep_output(mp.ep, peer, udp, (size_t)ul, 17, esp,
-							 sizeof(esp), &elen, &em);
-		if (dr != MXP_ESP_DROP_NONE) {
-			mp.c.send_failed++;
-			return -EPERM;
-		}
-		size_t hl = mxp_esp_frame_hdr_len(&em);
-		memcpy(mp.obuf + hl, esp, elen);
-		int tl = mxp_esp_frame_build(mp.obuf, sizeof(mp.obuf), &em, elen);
-		if (tl < 0) {
-			mp.c.send_failed++;
-			return tl;
-		}
-		plen = (size_t)tl;
-	}
-	return send_ip(p, peer, mp.obuf, plen);
+	if (!plaintext)
+		return mp_send_esp(p, peer, 17, udp, (size_t)ul);
+	/* an IP header in front of the UDP datagram */
+	size_t hl = mxp_ip_hdr_write(mp.obuf, src, peer, IPPROTO_UDP, 64, 0, 0, (uint16_t)ul);
+	memcpy(mp.obuf + hl, udp, (size_t)ul);
+	return send_ip(p, peer, mp.obuf, hl + (size_t)ul);
 }
 
 /* ---- replies ------------------------------------------------------------------------------ */
@@ -370,8 +381,8 @@ trans_error(uint32_t tid, unsigned int code, const char *text)
 	mp_count_error(code);
 }
 
-static void
-handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
+void
+mp_handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
 	    const char *text, size_t len)
 {
 	struct mxp_mp_error e;
@@ -484,7 +495,7 @@ input_ip(struct mxp_port *p, size_t len)
 		size_t ul = mxp_be_rd16(ip + hl + 4);
 		if (ul < 8 || hl + ul > len)
 			return;
-		handle_text(p, &peer, sport, true, (const char *)ip + hl + 8, ul - 8);
+		mp_handle_text(p, &peer, sport, true, (const char *)ip + hl + 8, ul - 8);
 		return;
 	}
 	enum mxp_esp_drop d = mxp_esp_frame_parse(ip, len, &em, &eoff, &elen);
@@ -498,12 +509,16 @@ input_ip(struct mxp_port *p, size_t len)
 	uint16_t sp, dp;
 	size_t po, pl;
 	const uint8_t *inner = ip + eoff + rx.off;
+	if (rx.next_proto == MXP_SCTP_IPPROTO) {
+		mp_sctp_input(&em.src, inner, rx.len);
+		return;
+	}
 	if (rx.next_proto != 17 || mxp_esp_udp_parse(inner, rx.len, &sp, &dp, &po, &pl) != 0 ||
 	    dp != MXP_MP_PORT) {
 		mp.c.not_udp_2944++;
 		return;
 	}
-	handle_text(p, &em.src, sp, false, (const char *)inner + po, pl);
+	mp_handle_text(p, &em.src, sp, false, (const char *)inner + po, pl);
 }
 
 void
@@ -626,16 +641,18 @@ next_tid(void)
 	return t;
 }
 
-static void
-service_change(void)
+/* ServiceChange on ROOT: Restart (start) or Disconnected (back after losing the MRFC). */
+void
+mp_service_change(bool disconnected)
 {
 	mxp_mp_msg_init(&mp.rep, mp.mid);
 	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, next_tid());
 	mxp_mp_msg_add_action(&mp.rep, MXP_MP_CTX_NULL);
 	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
 	c->has_services = true;
-	c->sc_method = mxp_mp_str_c("Restart");
-	c->sc_reason = mxp_mp_str_c("\"901 Cold Boot\"");
+	c->sc_method = mxp_mp_str_c(disconnected ? "Disconnected" : "Restart");
+	c->sc_reason = mxp_mp_str_c(disconnected ? "\"900 Service Restored\""
+						 : "\"901 Cold Boot\"");
 	c->sc_profile = mxp_mp_str_c("mxp/1");
 	c->sc_version = 3;
 	mp.sc = MP_SC_SENT;
@@ -684,13 +701,14 @@ mxp_mp_plane_timer(uint64_t now)
 				MXP_LOG(WARNING, "Mp: no answer to ServiceChange from the MRFC; trying "
 						 "again in %u s", MP_SC_RETRY_MS / 1000);
 			}
-		} else if (r > 0) {
+		} else if (r > 0 && !mp_sctp_owns(&o->peer)) { /* H.248.4: SCTP retransmits */
 			mp.c.retransmissions++;
 			send_mp(NULL, &o->peer, o->peer_port, own_plaintext(), o->text, o->len);
 		}
 	}
+	mp_sctp_timer(now);
 	if (mp.sc == MP_SC_FAILED && now >= mp.sc_retry_at)
-		service_change();
+		mp_service_change(false);
 	if (now >= mp.next_poll) {
 		mp.next_poll = now + mxp.cfg.mp.event_poll_ms;
 		mxp_mrfp_events_poll(mp.mrfp, now);
@@ -824,14 +842,17 @@ mxp_mp_plane_init(char *err, size_t errlen)
 	uint32_t rnd;
 	mp.next_tid = getrandom(&rnd, sizeof(rnd), 0) == sizeof(rnd) ? 1 + rnd % 1000000000u : 9000;
 	mp.enabled = true;
+	if (cfg->transport == MXP_MP_TRANSPORT_SCTP)
+		return mp_sctp_init(err, errlen); /* ServiceChange once the association is up */
 	if (cfg->has_mrfc)
-		service_change();
+		mp_service_change(false);
 	return 0;
 }
 
 void
 mxp_mp_plane_fini(void)
 {
+	mp_sctp_fini();
 	if (mp.ep) {
 		mxp_esp_ep_fini(mp.ep);
 		rte_free(mp.ep);

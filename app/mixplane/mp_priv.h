@@ -46,7 +46,13 @@
 	X(gave_up, "requests of ours never answered") \
 	X(notifies, "Notify sent") \
 	X(keys_generated, "Local keys the MRFP generated (Add without a Local a=crypto)") \
-	X(send_failed, "replies or requests that could not be sent (no SA, no route)")
+	X(send_failed, "replies or requests that could not be sent (no SA, no route)") \
+	X(sctp_up, "SCTP association to the MRFC: 1 up, 0 not (transport = sctp)") \
+	X(sctp_connects, "SCTP associations opened (INIT sent)") \
+	X(sctp_comm_up, "SCTP associations that came up") \
+	X(sctp_comm_lost, "SCTP associations lost (aborted, or the MRFC silent)") \
+	X(sctp_restarts, "SCTP associations restarted by the MRFC") \
+	X(sctp_not_sent, "messages not sent: the SCTP association was down")
 
 struct mp_counters {
 #define MP_C_(n, d) uint64_t n;
@@ -103,6 +109,32 @@ struct mp_plane {
 };
 
 extern struct mp_plane mp;
+
+/* mp_plane.c, for mp_sctp.c */
+/** Parse and apply one Mp message from peer:port (the text is wiped afterwards). */
+void mp_handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
+		    const char *text, size_t len);
+/** Send an inner packet of protocol next_proto to peer in ESP (its outbound SA). */
+int mp_send_esp(struct mxp_port *hint, const struct mxp_ip *peer, uint8_t next_proto,
+		const uint8_t *inner, size_t len);
+/** ServiceChange on ROOT to [mp] mrfc: Restart "901 Cold Boot", or Disconnected "900
+ * Service Restored" once the MRFC is back. */
+void mp_service_change(bool disconnected);
+
+/* mp_sctp.c: H.248.4, Mp over an SCTP association to [mp] mrfc ([mp] transport = sctp) */
+/** Open the association (no-op for UDP). @return 0, or -errno with err filled. */
+int mp_sctp_init(char *err, size_t errlen);
+void mp_sctp_fini(void);
+/** True when messages to peer go over the association (transport sctp, peer = mrfc). */
+bool mp_sctp_owns(const struct mxp_ip *peer);
+/** Send one Mp message over the association. @return 0, -ENOTCONN, -errno. */
+int mp_sctp_send(const char *text, size_t len);
+/** An SCTP packet from peer, out of ESP. */
+void mp_sctp_input(const struct mxp_ip *peer, const uint8_t *pkt, size_t len);
+/** usrsctp's timers and re-association, from the plane's timer. */
+void mp_sctp_timer(uint64_t now_ms);
+/** "up", "connecting", "idle" (waiting to try again), or NULL for UDP. */
+const char *mp_sctp_state(void);
 
 /* mp_plane.c, for the CLI and telemetry */
 /** The plane's counters with lib/mrfp's (errors, keys_generated, notifies) filled in. */

@@ -440,8 +440,7 @@ mxp_sctp_send(struct mxp_sctp *s, const void *msg, size_t len)
 	}
 	s->c.msgs_out++;
 	s->c.bytes_out += len;
-	/* sending can complete a notification (e.g. the association failed meanwhile) */
-	drain(s);
+	/* no drain here: callbacks send, and must not be re-entered */
 	return 0;
 }
 

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Mp over SCTP (H.248.4, [mp] transport = sctp): one association, which the MRFP opens to
+ * [mp] mrfc:mrfc_port, carried inside ESP as IP protocol 132 (lib/sctp: usrsctp in AF_CONN
+ * mode, no kernel SCTP; its timers run from the plane's 100 ms timer on the control core).
+ *
+ *   SCTP packet from usrsctp → mp_send_esp(next header 132) → IP → neighbour → NIC
+ *   ESP payload of next header 132 → mp_sctp_input → usrsctp → one whole H.248 message
+ *     → mp_handle_text (reply cache, lib/mrfp) → reply → mp_sctp_send
+ *
+ * Single stream (0), PPID 7, ordered. The H.248 retransmission timers do not apply (the
+ * association retransmits; mp_plane.c does not resend to an SCTP MRFC), the reply cache
+ * still does. When the association is lost (ABORT, the MRFC silent past the heartbeats, or
+ * the INIT never answered) it is as if the MRFC went away: ServiceChange is "not answered"
+ * again, the conferences stay, and the MRFP associates again after a backoff (0.5 s doubling
+ * to 8 s, back to 0.5 s once an association came up), then sends ServiceChange: Restart
+ * "901 Cold Boot" the first time, Disconnected "900 Service Restored" after a loss.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "mp_priv.h"
+#include "mxp_sctp.h"
+
+#define MP_SCTP_MTU 1200       /* SCTP packets: IPv6 + ESP (+ UDP 4500) stay under 1280 */
+#define MP_SCTP_MAX_MSG 65536  /* lib/mp refuses more than MXP_MP_MSG_MAX with 400 */
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 8000
+
+/* Heartbeat every second, five retransmissions of at most a second: a silent MRFC is lost
+ * within about 6 s; an INIT is tried five times a second apart. */
+static const struct mxp_sctp_timers mp_sctp_timers = {
+	.rto_initial_ms = 1000, .rto_min_ms = 200, .rto_max_ms = 1000, .hb_interval_ms = 1000,
+	.max_retrans = 4, .max_init_retrans = 4,
+};
+
+static struct {
+	struct mxp_sctp *a;
+	bool on;
+	bool was_up;        /* an association was up once: ServiceChange Disconnected next */
+	uint64_t retry_at;  /* when to associate again (IDLE) */
+	uint32_t backoff_ms;
+} ms;
+
+bool
+mp_sctp_owns(const struct mxp_ip *peer)
+{
+	return ms.on && mxp_ip_equal(peer, &mxp.cfg.mp.mrfc);
+}
+
+static int
+sctp_output(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	return mp_send_esp(NULL, &mxp.cfg.mp.mrfc, MXP_SCTP_IPPROTO, pkt, len);
+}
+
+static void
+sctp_recv(void *arg, uint8_t *msg, size_t len)
+{
+	(void)arg;
+	mp_handle_text(NULL, &mxp.cfg.mp.mrfc, mxp.cfg.mp.mrfc_port, false, (const char *)msg,
+		       len);
+}
+
+static void
+lost(const char *why)
+{
+	bool was = mp.c.sctp_up != 0;
+	mp.c.sctp_up = 0;
+	mp.sc = MP_SC_NONE; /* the MRFC went away: nothing answered any more */
+	if (was) {
+		ms.backoff_ms = BACKOFF_MIN_MS;
+		MXP_LOG(WARNING, "Mp: SCTP association to the MRFC %s: conferences kept, "
+				 "associating again", why);
+	}
+	ms.retry_at = mxp_now_ms() + ms.backoff_ms;
+	ms.backoff_ms = ms.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms.backoff_ms * 2;
+}
+
+static void
+sctp_event(void *arg, enum mxp_sctp_event ev)
+{
+	(void)arg;
+	switch (ev) {
+	case MXP_SCTP_EV_COMM_UP:
+	case MXP_SCTP_EV_RESTART:
+		if (ev == MXP_SCTP_EV_COMM_UP)
+			mp.c.sctp_comm_up++;
+		else
+			mp.c.sctp_restarts++;
+		mp.c.sctp_up = 1;
+		ms.backoff_ms = BACKOFF_MIN_MS;
+		MXP_LOG(NOTICE, "Mp: SCTP association to the MRFC %s",
+			ev == MXP_SCTP_EV_COMM_UP ? "up" : "restarted by the MRFC");
+		mp_service_change(ms.was_up);
+		ms.was_up = true;
+		break;
+	case MXP_SCTP_EV_COMM_LOST:
+		mp.c.sctp_comm_lost++;
+		lost("lost");
+		break;
+	case MXP_SCTP_EV_SHUTDOWN_COMP:
+		mp.c.sctp_comm_lost++;
+		lost("shut down by the MRFC");
+		break;
+	case MXP_SCTP_EV_CANT_START:
+		lost("could not be opened");
+		break;
+	}
+}
+
+static void
+associate(void)
+{
+	int r = mxp_sctp_connect(ms.a);
+	if (r == 0) {
+		mp.c.sctp_connects++;
+		return;
+	}
+	if (r == -EALREADY)
+		return;
+	MXP_LOG(WARNING, "Mp: SCTP: cannot open the association: %s", strerror(-r));
+	lost("could not be opened");
+}
+
+int
+mp_sctp_init(char *err, size_t errlen)
+{
+	const struct mxp_mp_cfg *cfg = &mxp.cfg.mp;
+	if (cfg->transport != MXP_MP_TRANSPORT_SCTP)
+		return 0;
+	if (!cfg->has_mrfc) {
+		snprintf(err, errlen, "%s: [mp] transport = sctp needs [mp] mrfc (the MRFP opens "
+				      "the association)", mxp.cfg.path);
+		return -EINVAL;
+	}
+	ms.a = rte_zmalloc("mxp_sctp", mxp_sctp_size(MP_SCTP_MAX_MSG), 64);
+	if (ms.a == NULL) {
+		snprintf(err, errlen, "[mp] transport = sctp: out of memory");
+		return -ENOMEM;
+	}
+	struct mxp_sctp_params p = { .listen = false, .local_port = MXP_MP_PORT,
+				     .peer_port = cfg->mrfc_port, .ppid = MXP_SCTP_PPID_H248,
+				     .mtu = MP_SCTP_MTU, .max_msg = MP_SCTP_MAX_MSG,
+				     .timers = mp_sctp_timers, .output = sctp_output,
+				     .recv = sctp_recv, .event = sctp_event };
+	char e[200] = "";
+	int r = mxp_sctp_init(ms.a, &p, e, sizeof(e));
+	if (r) {
+		snprintf(err, errlen, "[mp] transport = sctp: %s", e);
+		rte_free(ms.a);
+		ms.a = NULL;
+		return r;
+	}
+	ms.on = true;
+	ms.backoff_ms = BACKOFF_MIN_MS;
+	MXP_LOG(NOTICE, "Mp: H.248 over SCTP (H.248.4) to the MRFC, port %u, inside ESP",
+		cfg->mrfc_port);
+	associate();
+	return 0;
+}
+
+void
+mp_sctp_fini(void)
+{
+	if (ms.a != NULL) {
+		mxp_sctp_fini(ms.a); /* ABORT if up */
+		rte_free(ms.a);
+	}
+	memset(&ms, 0, sizeof(ms));
+}
+
+int
+mp_sctp_send(const char *text, size_t len)
+{
+	int r = mxp_sctp_send(ms.a, text, len);
+	if (r == -ENOTCONN)
+		mp.c.sctp_not_sent++;
+	else if (r < 0)
+		mp.c.send_failed++;
+	return r;
+}
+
+void
+mp_sctp_input(const struct mxp_ip *peer, const uint8_t *pkt, size_t len)
+{
+	if (!ms.on || !mxp_ip_equal(peer, &mxp.cfg.mp.mrfc)) {
+		mp.c.not_udp_2944++; /* SCTP from another host: ours goes to [mp] mrfc only */
+		return;
+	}
+	mxp_sctp_input(ms.a, pkt, len);
+}
+
+void
+mp_sctp_timer(uint64_t now_ms)
+{
+	if (!ms.on)
+		return;
+	mxp_sctp_timer(now_ms);
+	if (mxp_sctp_state_get(ms.a) == MXP_SCTP_ST_IDLE && now_ms >= ms.retry_at)
+		associate();
+}
+
+const char *
+mp_sctp_state(void)
+{
+	return ms.on ? mxp_sctp_state_name(mxp_sctp_state_get(ms.a)) : NULL;
+}
