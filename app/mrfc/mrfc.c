@@ -291,7 +291,7 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 				r.sent);
 			return 3;
 		}
-		if (pr > 0) {
+		if (pr > 0 && s->io.sctp == NULL) { /* H.248.4: SCTP retransmits, we do not */
 			if (!s->quiet)
 				fprintf(stderr, "mrfc: retransmitting transaction %u\n", tid);
 			if (mrfc_io_send(&s->io, text, len) != 0)
@@ -1190,6 +1190,8 @@ usage(void)
 		"usage: mrfc [options] COMMAND [key=value...]\n"
 		"  --sa FILE          ESP key file (mrfc side; see doc/security.md)\n"
 		"  --plaintext        lab only: H.248 over UDP in the clear (no ESP)\n"
+		"  --transport T      udp (default) or sctp: H.248.4 inside ESP; the MRFP opens\n"
+		"                     the association, mrfc waits for it (--sctp-wait MS, 20000)\n"
 		"  --mrfp ADDR        MRFP address (default: the outbound SA's peer)\n"
 		"  --local ADDR       our address (default: the outbound SA's local)\n"
 		"  --port N           MRFP H.248 port (2944)   --local-port N  ours (2944)\n"
@@ -1218,12 +1220,15 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
 		{ "tid", required_argument, NULL, 'T' }, { "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' }, { "show-keys", no_argument, NULL, 'K' },
+		{ "transport", required_argument, NULL, 'X' },
+		{ "sctp-wait", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return mrfc_keygen(argc - 1, argv + 1);
 	s.io.mp_port = MXP_MP_PORT;
 	s.io.local_mp_port = MXP_MP_PORT;
+	s.io.sctp_wait_ms = 20000;
 	uint8_t r[2];
 	if (getrandom(r, 2, 0) == 2)
 		s.next_tid = 1 + (uint32_t)(r[0] << 8 | r[1]) * 1000;
@@ -1255,6 +1260,14 @@ main(int argc, char **argv)
 		case 'T': s.next_tid = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'v': s.io.verbose++; break;
 		case 'K': show_keys = true; break;
+		case 'X':
+			if (strcmp(optarg, "sctp") != 0 && strcmp(optarg, "udp") != 0) {
+				fprintf(stderr, "mrfc: --transport udp|sctp\n");
+				return 1;
+			}
+			s.io.use_sctp = strcmp(optarg, "sctp") == 0;
+			break;
+		case 'W': s.io.sctp_wait_ms = (uint32_t)atoi(optarg); break;
 		default: usage(); return c == 'h' ? 0 : 1;
 		}
 	}
@@ -1268,6 +1281,8 @@ main(int argc, char **argv)
 	if (plaintext)
 		fprintf(stderr, "mrfc: WARNING: --plaintext sends keys in the clear (lab only)\n");
 	s.io.no_sockets = strncmp(argv[optind], "esp-", 4) == 0;
+	if (s.io.no_sockets)
+		s.io.use_sctp = false;
 	if (mrfc_io_open(&s.io, sa, plaintext, backend, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mrfc: %s\n", err);
 		mrfc_io_close(&s.io);

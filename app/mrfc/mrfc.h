@@ -28,6 +28,9 @@ struct mrfc_io {
 	bool no_sockets;             /* esp-seal/esp-open: crypto only */
 	struct mxp_esp_sa *out_sa;   /* our outbound SA (its sequence number is kept) */
 	char seq_file[4200];         /* <sa file>.seq: the outbound sequence between runs */
+	bool use_sctp;               /* --transport sctp: H.248.4 inside ESP */
+	uint32_t sctp_wait_ms;       /* how long to wait for the MRFP's association */
+	struct mrfc_sctp *sctp;      /* mrfc_sctp.c */
 };
 
 /* mrfc_io.c */
@@ -37,6 +40,19 @@ void mrfc_io_close(struct mrfc_io *io);
 int mrfc_io_send(struct mrfc_io *io, const char *msg, size_t len);
 /* Wait up to timeout_ms for an Mp message; returns its length, 0 on timeout, <0 on error. */
 int mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms);
+/* One inner packet of protocol next_proto to the MRFP in ESP. 0 or -errno. */
+int mrfc_io_send_esp(struct mrfc_io *io, uint8_t next_proto, const uint8_t *inner, size_t len);
+
+/* mrfc_sctp.c: --transport sctp (the MRFP opens the association, mrfc listens) */
+struct mrfc_sctp;
+int mrfc_sctp_open(struct mrfc_io *io, char *err, size_t errlen);
+bool mrfc_sctp_up(const struct mrfc_io *io);
+void mrfc_sctp_close(struct mrfc_io *io);
+int mrfc_sctp_send(struct mrfc_io *io, const char *msg, size_t len);
+void mrfc_sctp_input(struct mrfc_io *io, const uint8_t *pkt, size_t len);
+void mrfc_sctp_tick(struct mrfc_io *io);
+/* A queued H.248 message (NUL-terminated in buf): its length, or 0 when none. */
+int mrfc_sctp_take(struct mrfc_io *io, char *buf, size_t cap);
 
 /* mrfc_keys.c */
 struct mrfc_suite {

@@ -2,7 +2,9 @@
 /*
  * mrfc transport: H.248 text over UDP in the clear (lab), or inside ESP in user space
  * (lib/esp with the OpenSSL backend): raw IP protocol 50 sockets, or UDP port 4500 for
- * RFC 3948 encapsulation. The kernel does no ESP here.
+ * RFC 3948 encapsulation. The kernel does no ESP here. With --transport sctp the H.248
+ * messages travel over an SCTP association (mrfc_sctp.c) whose packets are the ESP
+ * payloads (next header 132) instead of UDP datagrams.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "mrfc.h"
+#include "mxp_sctp.h"
 
 static socklen_t
 sockaddr_of(const struct mxp_ip *a, uint16_t port, struct sockaddr_storage *ss)
@@ -72,6 +75,10 @@ mrfc_io_open(struct mrfc_io *io, const char *sa_file, bool plaintext, const char
 	     char *err, size_t errlen)
 {
 	io->fd_plain = io->fd_raw = io->fd_udp = -1;
+	if (plaintext && io->use_sctp) {
+		snprintf(err, errlen, "--transport sctp runs inside ESP only (no --plaintext)");
+		return -EINVAL;
+	}
 	if (plaintext) {
 		io->mode = MRFC_PLAIN;
 		if (io->mrfp.af == 0) {
@@ -166,12 +173,33 @@ mrfc_io_open(struct mrfc_io *io, const char *sa_file, bool plaintext, const char
 		fprintf(stderr, "mrfc: ESP %s spi 0x%08x key %s (%s backend)%s\n",
 			mxp_esp_alg_name(op->alg), op->spi, fp, io->crypto.ops->name,
 			io->udp_encap ? ", UDP-encapsulated" : "");
+	if (!io->use_sctp)
+		return 0;
+	rc = mrfc_sctp_open(io, err, errlen);
+	if (rc)
+		return rc;
+	/* The MRFP opens the association (TS 29.333): wait for it. */
+	uint64_t end = mxp_clock_ms() + io->sctp_wait_ms;
+	while (!mrfc_sctp_up(io) && mxp_clock_ms() < end) {
+		char none[1];
+		rc = mrfc_io_recv(io, none, 0, 20);
+		if (rc < 0) {
+			snprintf(err, errlen, "receive: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	if (!mrfc_sctp_up(io)) {
+		snprintf(err, errlen, "no SCTP association from the MRFP within %u ms",
+			 io->sctp_wait_ms);
+		return -ETIMEDOUT;
+	}
 	return 0;
 }
 
 void
 mrfc_io_close(struct mrfc_io *io)
 {
+	mrfc_sctp_close(io); /* ABORT: goes out before the sockets close */
 	if (io->fd_plain >= 0)
 		close(io->fd_plain);
 	if (io->fd_raw >= 0)
@@ -196,30 +224,39 @@ mrfc_io_close(struct mrfc_io *io)
 }
 
 int
-mrfc_io_send(struct mrfc_io *io, const char *msg, size_t len)
+mrfc_io_send_esp(struct mrfc_io *io, uint8_t next_proto, const uint8_t *inner, size_t len)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	if (io->mode == MRFC_PLAIN) {
-		sl = sockaddr_of(&io->mrfp, io->mp_port, &ss);
-		return sendto(io->fd_plain, msg, len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
-	}
-	static uint8_t inner[MXP_MP_MSG_MAX + 64], esp[MXP_MP_MSG_MAX + 256];
-	int il = mxp_esp_udp_build(inner, sizeof(inner), &io->local, &io->mrfp, io->local_mp_port,
-				   io->mp_port, (const uint8_t *)msg, len);
-	if (il < 0)
-		return il;
+	static uint8_t esp[65536 + 256];
 	size_t el;
 	struct mxp_esp_meta m;
-	enum mxp_esp_drop d = mxp_esp_ep_output(io->ep, &io->mrfp, inner, (size_t)il, 17, esp,
+	enum mxp_esp_drop d = mxp_esp_ep_output(io->ep, &io->mrfp, inner, len, next_proto, esp,
 						sizeof(esp), &el, &m);
 	if (d != MXP_ESP_DROP_NONE) {
 		fprintf(stderr, "mrfc: ESP output: %s\n", mxp_esp_drop_desc(d));
 		return -EIO;
 	}
-	sl = sockaddr_of(&io->mrfp, io->udp_encap ? io->natt_peer : 0, &ss);
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(&io->mrfp, io->udp_encap ? io->natt_peer : 0, &ss);
 	int fd = io->udp_encap ? io->fd_udp : io->fd_raw;
 	return sendto(fd, esp, el, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+}
+
+int
+mrfc_io_send(struct mrfc_io *io, const char *msg, size_t len)
+{
+	if (io->mode == MRFC_PLAIN) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sockaddr_of(&io->mrfp, io->mp_port, &ss);
+		return sendto(io->fd_plain, msg, len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+	}
+	if (io->sctp != NULL)
+		return mrfc_sctp_send(io, msg, len);
+	static uint8_t inner[MXP_MP_MSG_MAX + 64];
+	int il = mxp_esp_udp_build(inner, sizeof(inner), &io->local, &io->mrfp, io->local_mp_port,
+				   io->mp_port, (const uint8_t *)msg, len);
+	if (il < 0)
+		return il;
+	return mrfc_io_send_esp(io, 17, inner, (size_t)il);
 }
 
 int
@@ -230,17 +267,28 @@ mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms)
 	static uint8_t pkt[65536];
 
 	for (;;) {
+		if (io->sctp != NULL) {
+			/* whole messages the association delivered, then its timers */
+			int q = cap ? mrfc_sctp_take(io, buf, cap) : 0;
+			if (q > 0)
+				return q;
+			mrfc_sctp_tick(io);
+		}
 		int64_t left = (int64_t)(end - mxp_clock_ms());
 		if (left < 0)
 			left = 0;
+		if (io->sctp != NULL && left > 20)
+			left = 20; /* tick the SCTP timers meanwhile */
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int pr = poll(&pfd, 1, (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr < 0)
 			return -errno;
-		if (pr == 0)
+		if (pr == 0 && (io->sctp == NULL || mxp_clock_ms() >= end))
 			return 0;
+		if (pr == 0)
+			continue;
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
 		ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl);
@@ -278,6 +326,12 @@ mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms)
 			/* Our own outbound packets come back on raw sockets: no SA, say nothing. */
 			if (io->verbose && d != MXP_ESP_DROP_NO_SA && d != MXP_ESP_DROP_NOT_IN_POLICY)
 				fprintf(stderr, "mrfc: ESP packet dropped: %s\n", mxp_esp_drop_desc(d));
+			continue;
+		}
+		if (rx.next_proto == MXP_SCTP_IPPROTO && io->sctp != NULL) {
+			mrfc_sctp_input(io, esp + rx.off, rx.len);
+			if (cap == 0)
+				return 0; /* waiting for the association: one packet at a time */
 			continue;
 		}
 		uint16_t sp, dp;
