@@ -59,7 +59,22 @@ def mp(lab):
     return lab.ctl_json("show", "mp")
 
 
+def test_needs_mrfc():
+    """transport = sctp without [mp] mrfc: the daemon refuses to start and says why."""
+    try:
+        with Lab("mpsctp0", extra_config="\n[esp]\nallow_plaintext_mp = yes\n[mp]\n"
+                                          "transport = sctp\n"):
+            pass
+        started = True
+    except mxplab.TestFailure as e:
+        started = False
+        msg = str(e)
+    check(not started and "transport = sctp needs [mp] mrfc" in msg,
+          "transport = sctp without mrfc is refused at start")
+
+
 def test():
+    test_needs_mrfc()
     with Lab("mpsctp", mp=True, mp_extra="transport = sctp\n") as lab:
         keys = os.path.join(lab.dir, "keys.txt")
         cap = Capture(lab.ns, lab.veth_k)
