@@ -9,7 +9,8 @@ the next one gets a new association followed by ServiceChange Disconnected; the 
 outlives the associations. An mrfc killed with SIGKILL sends nothing: the daemon notices
 the silence (heartbeats), counts the association lost, and associates again when an mrfc
 is back. Every ESP packet on the veth is decrypted with scapy (its own ESP) and the inner
-packets are dissected by tshark: SCTP with PPID 7 carrying MEGACO text.
+packets are dissected by tshark: SCTP with PPID 7 carrying MEGACO text. Also: the same
+inside UDP-encapsulated ESP (4500), and `transport = sctp` without `mrfc` refused at start.
 """
 import os
 import re
@@ -73,8 +74,26 @@ def test_needs_mrfc():
           "transport = sctp without mrfc is refused at start")
 
 
+def test_udp_encap():
+    """The same association inside UDP-encapsulated ESP (port 4500)."""
+    with Lab("mpsctpu", mp=True, mp_udp=True, mp_extra="transport = sctp\n") as lab:
+        keys = os.path.join(lab.dir, "keys.txt")
+        r = lab.mrfc(*SCTP, "add", "legs=1", "mode=mix", "remote=%s:5000" % KERNEL_IP4,
+                     keys=keys)
+        ctx = read_keys(keys)[0]["ctx"]
+        r2 = lab.mrfc(*SCTP, "subtract", "ctx=%d" % ctx, "term=*", keys=keys)
+        esp = lab.ctl_json("show", "esp")
+        m = mp(lab)
+        check("result add ok" in r.stdout and "result subtract ok" in r2.stdout and
+              m["sctp_comm_up"] == 2 and esp["accepted"] >= 4 and
+              esp["sas"] and all(s["udp_encap"] for s in esp["sas"]),
+              "Add and Subtract over SCTP in UDP-encapsulated ESP (%d associations)"
+              % m["sctp_comm_up"])
+
+
 def test():
     test_needs_mrfc()
+    test_udp_encap()
     with Lab("mpsctp", mp=True, mp_extra="transport = sctp\n") as lab:
         keys = os.path.join(lab.dir, "keys.txt")
         cap = Capture(lab.ns, lab.veth_k)
