@@ -66,18 +66,17 @@ conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df)
 	return r < 0 ? -r : 0;
 }
 
-static int
-stack_start(char *err, size_t errlen)
+/* The first holder starts usrsctp: no UDP encapsulation port, no threads but its idle
+ * iterator, no debug output. */
+static void
+stack_start(void)
 {
 	if (nholders > 0)
-		return 0;
+		return;
 	usrsctp_init_nothreads(0, conn_output, NULL);
-	/* no ECN: the packets travel inside ESP tunnels whose outer header we own */
+	/* no ECN: the outer IP header is ESP's, the stack never sees its ECN bits */
 	usrsctp_sysctl_set_sctp_ecn_enable(0);
-	(void)err;
-	(void)errlen;
 	last_tick_ms = 0;
-	return 0;
 }
 
 static void
@@ -211,9 +210,8 @@ mxp_sctp_init(struct mxp_sctp *s, const struct mxp_sctp_params *p, char *err, si
 	}
 	memset(s, 0, sizeof(*s));
 	s->p = *p;
-	int r = stack_start(err, errlen);
-	if (r)
-		return r;
+	int r;
+	stack_start();
 	for (unsigned int i = 0; i < HOLDERS_MAX; i++) {
 		if (holders[i] == NULL) {
 			holders[i] = s;
