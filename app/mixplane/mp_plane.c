@@ -381,8 +381,8 @@ trans_error(uint32_t tid, unsigned int code, const char *text)
 	mp_count_error(code);
 }
 
-void
-mp_handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
+static void
+handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
 	    const char *text, size_t len)
 {
 	struct mxp_mp_error e;
@@ -459,6 +459,14 @@ out:
 	explicit_bzero((void *)(uintptr_t)text, len);
 }
 
+/* mp_sctp.c: a whole message from the association. */
+void
+mp_handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
+	       const char *text, size_t len)
+{
+	handle_text(p, peer, port, plain, text, len);
+}
+
 /* ---- input ---------------------------------------------------------------------------------- */
 
 /*
@@ -495,7 +503,7 @@ input_ip(struct mxp_port *p, size_t len)
 		size_t ul = mxp_be_rd16(ip + hl + 4);
 		if (ul < 8 || hl + ul > len)
 			return;
-		mp_handle_text(p, &peer, sport, true, (const char *)ip + hl + 8, ul - 8);
+		handle_text(p, &peer, sport, true, (const char *)ip + hl + 8, ul - 8);
 		return;
 	}
 	enum mxp_esp_drop d = mxp_esp_frame_parse(ip, len, &em, &eoff, &elen);
@@ -518,7 +526,7 @@ input_ip(struct mxp_port *p, size_t len)
 		mp.c.not_udp_2944++;
 		return;
 	}
-	mp_handle_text(p, &em.src, sp, false, (const char *)inner + po, pl);
+	handle_text(p, &em.src, sp, false, (const char *)inner + po, pl);
 }
 
 void
