@@ -31,8 +31,8 @@
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 8000
 
-/* Heartbeat every second, five retransmissions of at most a second: a silent MRFC is lost
- * within about 6 s; an INIT is tried five times a second apart. */
+/* A heartbeat a second after the last answer, each with a 1 s timeout, lost after 5 in a
+ * row: a silent MRFC is lost after about 10 s. An INIT is tried 5 times a second apart. */
 static const struct mxp_sctp_timers mp_sctp_timers = {
 	.rto_initial_ms = 1000, .rto_min_ms = 200, .rto_max_ms = 1000, .hb_interval_ms = 1000,
 	.max_retrans = 4, .max_init_retrans = 4,

@@ -115,6 +115,7 @@ def test():
         legs = read_keys(keys)
         check(len(legs) == 2, "two legs created")
         ctx = legs[0]["ctx"]
+        wait_for(lambda: mp(lab)["answered"] >= 1, 5, "the ServiceChange reply to be seen")
         m = mp(lab)
         check(m["sctp_comm_up"] == 1 and m["answered"] >= 1 and m["retransmissions"] == 0,
               "one association up, the ServiceChange answered, no H.248 retransmission "
