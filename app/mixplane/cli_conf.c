@@ -58,9 +58,8 @@ ipstr(const struct mxp_ip *ip, char *b)
 static void
 mki_str(const uint8_t *mki, uint8_t len, char *b, size_t blen)
 {
-	uint64_t v = 0;
-	for (uint8_t i = 0; i < len && i < 8; i++)
-		v = v << 8 | mki[i];
+	uint64_t v;
+	mxp_srtp_mki_value(mki, len, &v);
 	if (len == 0)
 		snprintf(b, blen, "-");
 	else

@@ -130,9 +130,8 @@ same_mki(const uint8_t *a, uint8_t al, const uint8_t *b, uint8_t bl)
 static const char *
 mki_str(const uint8_t *mki, uint8_t len, char *b, size_t bl)
 {
-	uint64_t v = 0;
-	for (uint8_t i = 0; i < len; i++)
-		v = v << 8 | mki[i];
+	uint64_t v;
+	mxp_srtp_mki_value(mki, len, &v);
 	snprintf(b, bl, len ? "%" PRIu64 : "(none)", v);
 	return b;
 }

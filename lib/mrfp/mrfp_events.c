@@ -60,9 +60,8 @@ key_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, uint8_t dir,
 	if (n == NULL || n->state >= state)
 		return;
 	n->state = state;
-	uint64_t mki = 0;
-	for (uint8_t i = 0; i < u->mki_len; i++)
-		mki = mki << 8 | u->mki[i];
+	uint64_t mki;
+	mxp_srtp_mki_value(u->mki, u->mki_len, &mki);
 	char prm[160];
 	snprintf(prm, sizeof(prm), "dir=%s,mki=%" PRIu64 ",used=%" PRIu64 ",limit=%" PRIu64
 		 ",state=%s", dir ? "out" : "in", mki, used, limit,

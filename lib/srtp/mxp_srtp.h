@@ -87,6 +87,28 @@ enum mxp_srtp_suite {
 /** Longest trailer protect adds: SRTCP index (4) + MKI + tag (16). */
 #define MXP_SRTP_MAX_TRAILER (4 + MXP_SRTP_MAX_MKI_LEN + 16)
 
+/**
+ * An MKI (big-endian bytes, as on the wire) as the integer SDES writes ("|MKI:length",
+ * RFC 4568 6.1): the value of its last 8 bytes.
+ * @param mki  @p len bytes.
+ * @param len  0 (no MKI: the value is 0) to MXP_SRTP_MAX_MKI_LEN.
+ * @param v    receives the value.
+ * @return true when the whole MKI fits (any bytes before the last 8 are zero), false when
+ *         it is not expressible as a 64-bit number (*v then holds its last 8 bytes).
+ */
+static inline bool
+mxp_srtp_mki_value(const uint8_t *mki, size_t len, uint64_t *v)
+{
+	bool fits = true;
+	*v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (len - i > 8 && mki[i] != 0)
+			fits = false;
+		*v = *v << 8 | mki[i];
+	}
+	return fits;
+}
+
 /** What a suite needs and adds. */
 struct mxp_srtp_suite_info {
 	enum mxp_srtp_suite suite;

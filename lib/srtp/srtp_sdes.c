@@ -357,12 +357,9 @@ mxp_sdes_encode(const struct mxp_sdes_crypto *c, char *buf, size_t buflen)
 		else if (k->lifetime)
 			PUT("|%llu", (unsigned long long)k->lifetime);
 		if (k->mki_len) {
-			uint64_t v = 0;
-			for (unsigned int b = 0; b < k->mki_len; b++) {
-				if (k->mki_len - b > 8 && k->mki[b] != 0)
-					goto out; /* not expressible as a 64-bit decimal */
-				v = v << 8 | k->mki[b];
-			}
+			uint64_t v;
+			if (!mxp_srtp_mki_value(k->mki, k->mki_len, &v))
+				goto out; /* not expressible as a 64-bit decimal */
 			PUT("|%llu:%u", (unsigned long long)v, k->mki_len);
 		}
 	}
