@@ -22,6 +22,7 @@ struct mxp_test_ctx {
 	const char *name;
 	unsigned int checks;
 	unsigned int failures;
+	const char *skip;    /**< set by MXP_SKIP: the case reports "ok # SKIP" with this reason */
 };
 
 typedef void (*mxp_test_fn)(struct mxp_test_ctx *t);
@@ -42,6 +43,9 @@ int mxp_test_check(struct mxp_test_ctx *t, int ok, const char *file, int line, c
 
 /** Check a condition; on failure report it and continue. Evaluates to the condition. */
 #define MXP_CHECK(t, cond) mxp_test_check((t), !!(cond), __FILE__, __LINE__, #cond)
+
+/** Skip the rest of the case (call it, then return): TAP "ok N - name # SKIP why". */
+#define MXP_SKIP(t, why) ((t)->skip = (why))
 
 /** Check two integers are equal, printing both values on failure. */
 #define MXP_CHECK_EQ(t, a, b) do { \
