@@ -780,7 +780,7 @@ mxp_mp_plane_init(char *err, size_t errlen)
 		return 0;
 	int r = mxp_esp_crypto_open(&mp.crypto, cfg->esp_backend);
 	if (r) {
-		snprintf(err, errlen, "%s: [mp] esp_backend: %s is not available: %s", mxp.cfg.path,
+		snprintf(err, errlen, "%s: [esp] backend: %s is not available: %s", mxp.cfg.path,
 			 cfg->esp_backend, strerror(-r));
 		return r;
 	}
@@ -816,7 +816,7 @@ mxp_mp_plane_init(char *err, size_t errlen)
 		char e[512] = "";
 		r = mxp_esp_keyfile_load(mp.ep, cfg->sa_file, 0, e, sizeof(e));
 		if (r < 0) {
-			snprintf(err, errlen, "%s: [mp] sa_file: %s", mxp.cfg.path,
+			snprintf(err, errlen, "%s: [esp] sa_file: %s", mxp.cfg.path,
 				 r == -EPERM ? "the key file must be mode 0600 (owner only)"
 				 : e[0]     ? e
 					    : strerror(-r));
