@@ -13,11 +13,12 @@
 #include <rte_mempool.h>
 #include <rte_version.h>
 
-#include "mixplane.h"
-#include "mxp_crypto.h"
-
 #include "cli.h"
-#include "mp_plane.h"
+#include "mixplane.h"
+#include "mxp_conf.h"
+#include "mxp_crypto.h"
+#include "neigh.h"
+#include "worker.h"
 
 static int cmd_help(struct cli_req *r, int argi);
 
@@ -48,7 +49,7 @@ cmd_version(struct cli_req *r, int argi)
 {
 	if (r->argc != argi)
 		return MXP_CTL_USAGE;
-	uint64_t up = (mxp_now_ms() - mxp.start_ms) / 1000;
+	uint64_t up = (mxp_now_ms() - r->ctx->start_ms) / 1000;
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
@@ -57,13 +58,13 @@ cmd_version(struct cli_req *r, int argi)
 		mxp_json_str(&j, "dpdk", rte_version());
 		mxp_json_str(&j, "ipsec_mb", mxp_crypto_ipsec_mb_version());
 		mxp_json_u64(&j, "uptime_s", up);
-		mxp_json_str(&j, "config", mxp.cfg.path);
+		mxp_json_str(&j, "config", r->ctx->cfg->path);
 		mxp_json_obj_close(&j);
 	} else {
 		mxp_buf_printf(r->out,
 			       "mixplane %s\n%s\nintel-ipsec-mb %s\nuptime %" PRIu64
 			       " s\nconfig %s\n",
-			       MXP_VERSION, rte_version(), mxp_crypto_ipsec_mb_version(), up, mxp.cfg.path);
+			       MXP_VERSION, rte_version(), mxp_crypto_ipsec_mb_version(), up, r->ctx->cfg->path);
 	}
 	return MXP_CTL_OK;
 }
@@ -84,8 +85,8 @@ cmd_ports(struct cli_req *r, int argi)
 	} else if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0) {
 		return MXP_CTL_ERR;
 	}
-	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
-		struct mxp_port *p = &mxp.ports[i];
+	for (uint16_t i = 0; i < r->ctx->ports->nb_ports; i++) {
+		struct mxp_port *p = &r->ctx->ports->port[i];
 		struct rte_eth_stats es;
 		struct rte_eth_link link;
 		memset(&es, 0, sizeof(es));
@@ -154,7 +155,7 @@ cmd_stats(struct cli_req *r, int argi)
 	if (r->argc != argi)
 		return MXP_CTL_USAGE;
 	struct mxp_worker_stats s;
-	mxp_stats_sum(&s);
+	mxp_stats_sum(r->ctx->workers, r->ctx->nb_workers, r->ctx->cst, &s);
 	uint64_t drops = 0;
 	for (int d = 1; d < MXP_DROP_MAX; d++)
 		drops += s.drops[d];
@@ -162,7 +163,7 @@ cmd_stats(struct cli_req *r, int argi)
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
-		mxp_json_u64(&j, "uptime_s", (mxp_now_ms() - mxp.start_ms) / 1000);
+		mxp_json_u64(&j, "uptime_s", (mxp_now_ms() - r->ctx->start_ms) / 1000);
 		mxp_json_u64(&j, "rx_packets", s.rx_pkts);
 		mxp_json_u64(&j, "rx_bytes", s.rx_bytes);
 		mxp_json_u64(&j, "tx_packets", s.tx_pkts);
@@ -171,18 +172,18 @@ cmd_stats(struct cli_req *r, int argi)
 		mxp_json_u64(&j, "to_control", s.to_control);
 		mxp_json_u64(&j, "drops", drops);
 		mxp_json_obj_open(&j, "control");
-		mxp_json_u64(&j, "rx", mxp.cst.rx);
-		mxp_json_u64(&j, "arp_learned", mxp.cst.arp_learned);
-		mxp_json_u64(&j, "nd_learned", mxp.cst.nd_learned);
-		mxp_json_u64(&j, "arp_requests_sent", mxp.cst.arp_requests_sent);
-		mxp_json_u64(&j, "ns_sent", mxp.cst.ns_sent);
-		mxp_json_u64(&j, "cli_requests", mxp.cst.cli_requests);
-		mxp_json_u64(&j, "cli_errors", mxp.cst.cli_errors);
-		mxp_json_u64(&j, "cli_denied", mxp.cst.cli_denied);
+		mxp_json_u64(&j, "rx", r->ctx->cst->rx);
+		mxp_json_u64(&j, "arp_learned", r->ctx->cst->arp_learned);
+		mxp_json_u64(&j, "nd_learned", r->ctx->cst->nd_learned);
+		mxp_json_u64(&j, "arp_requests_sent", r->ctx->cst->arp_requests_sent);
+		mxp_json_u64(&j, "ns_sent", r->ctx->cst->ns_sent);
+		mxp_json_u64(&j, "cli_requests", r->ctx->cst->cli_requests);
+		mxp_json_u64(&j, "cli_errors", r->ctx->cst->cli_errors);
+		mxp_json_u64(&j, "cli_denied", r->ctx->cst->cli_denied);
 		mxp_json_obj_close(&j);
 		mxp_json_arr_open(&j, "workers");
-		for (uint16_t i = 0; i < mxp.nb_workers; i++) {
-			const struct mxp_worker *w = mxp.workers[i];
+		for (uint16_t i = 0; i < r->ctx->nb_workers; i++) {
+			const struct mxp_worker *w = r->ctx->workers[i];
 			mxp_json_obj_open(&j, NULL);
 			mxp_json_u64(&j, "worker", w->idx);
 			mxp_json_u64(&j, "lcore", w->lcore);
@@ -206,17 +207,17 @@ cmd_stats(struct cli_req *r, int argi)
 		       "control core  %" PRIu64 " frames, %" PRIu64 " ARP + %" PRIu64
 		       " ND learned, %" PRIu64 " ARP + %" PRIu64 " NS sent, %" PRIu64
 		       " CLI requests\n\n",
-		       (mxp_now_ms() - mxp.start_ms) / 1000, s.rx_pkts, s.rx_bytes, s.tx_pkts,
-		       s.tx_bytes, s.echo_replies, s.to_control, drops, mxp.cst.rx,
-		       mxp.cst.arp_learned, mxp.cst.nd_learned, mxp.cst.arp_requests_sent,
-		       mxp.cst.ns_sent, mxp.cst.cli_requests);
+		       (mxp_now_ms() - r->ctx->start_ms) / 1000, s.rx_pkts, s.rx_bytes, s.tx_pkts,
+		       s.tx_bytes, s.echo_replies, s.to_control, drops, r->ctx->cst->rx,
+		       r->ctx->cst->arp_learned, r->ctx->cst->nd_learned, r->ctx->cst->arp_requests_sent,
+		       r->ctx->cst->ns_sent, r->ctx->cst->cli_requests);
 	static const char *const hdr[] = { ">worker", ">lcore", ">rx-pkts", ">tx-pkts", ">polls",
 					   ">busy%" };
 	struct mxp_table t;
 	if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0)
 		return MXP_CTL_ERR;
-	for (uint16_t i = 0; i < mxp.nb_workers; i++) {
-		const struct mxp_worker *w = mxp.workers[i];
+	for (uint16_t i = 0; i < r->ctx->nb_workers; i++) {
+		const struct mxp_worker *w = r->ctx->workers[i];
 		char n[6][24];
 		snprintf(n[5], 24, "%.1f",
 			 w->st.polls ? 100.0 * (double)w->st.busy_polls / (double)w->st.polls : 0.0);
@@ -238,7 +239,7 @@ cmd_drops(struct cli_req *r, int argi)
 	else if (r->argc != argi)
 		return MXP_CTL_USAGE;
 	struct mxp_worker_stats s;
-	mxp_stats_sum(&s);
+	mxp_stats_sum(r->ctx->workers, r->ctx->nb_workers, r->ctx->cst, &s);
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
@@ -289,8 +290,8 @@ cmd_neighbours(struct cli_req *r, int argi)
 		return MXP_CTL_ERR;
 	}
 	uint64_t now = mxp_now_ms();
-	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
-		const struct mxp_port *p = &mxp.ports[i];
+	for (uint16_t i = 0; i < r->ctx->ports->nb_ports; i++) {
+		const struct mxp_port *p = &r->ctx->ports->port[i];
 		for (uint32_t s = 0; s < MXP_NEIGH_SLOTS; s++) {
 			const struct mxp_neigh *n = &p->neigh->slot[s];
 			if (n->state == MXP_NEIGH_FREE)
@@ -374,13 +375,13 @@ struct mem_pool {
 };
 
 static unsigned int
-mem_pools(struct mem_pool p[2])
+mem_pools(const struct mxp_cli_ctx *ctx, struct mem_pool p[2])
 {
 	unsigned int n = 0;
-	if (mxp.pool != NULL)
-		p[n++] = (struct mem_pool){ "mbufs", mxp.pool };
-	if (mxp.hdr_pool != NULL)
-		p[n++] = (struct mem_pool){ "header_mbufs", mxp.hdr_pool };
+	if (ctx->pool != NULL)
+		p[n++] = (struct mem_pool){ "mbufs", ctx->pool };
+	if (ctx->hdr_pool != NULL)
+		p[n++] = (struct mem_pool){ "header_mbufs", ctx->hdr_pool };
 	return n;
 }
 
@@ -578,12 +579,12 @@ cmd_memory(struct cli_req *r, int argi)
 	struct mxp_conf_memory m;
 	struct mem_row row[MEM_ROWS_MAX];
 	struct mem_pool pool[2];
-	if (mxp_conf_memory(mxp.conf, &m) != 0) {
+	if (mxp_conf_memory(r->ctx->conf, &m) != 0) {
 		mxp_buf_printf(r->out, "no conference system\n");
 		return MXP_CTL_ERR;
 	}
 	unsigned int nrows = mem_rows(&m, row);
-	unsigned int npools = mem_pools(pool);
+	unsigned int npools = mem_pools(r->ctx, pool);
 	if (r->json) {
 		memory_json(r, &m, row, nrows, pool, npools);
 		return MXP_CTL_OK;
@@ -601,9 +602,19 @@ static const struct cli_cmd cmds[] = {
 	{ "show neighbors", "", "same as show neighbours", cmd_neighbours },
 	{ "show memory", "", "memory: conference state per kind, mbuf pools, DPDK heap",
 	  cmd_memory },
-	MXP_CLI_CONF_COMMANDS
-	MXP_CLI_MP_COMMANDS
+	MXP_CLI_END
 };
+
+/* Every command, in the order help lists them: one line per file of commands (cli.h). */
+static const struct cli_cmd *const tables[] = {
+	cmds,
+	mxp_cli_conf_cmds,
+	mxp_cli_mp_cmds,
+};
+
+#define FOR_EACH_CMD(c) \
+	for (size_t t_ = 0; t_ < RTE_DIM(tables); t_++) \
+		for (const struct cli_cmd *c = tables[t_]; c->words != NULL; c++)
 
 static int
 cmd_help(struct cli_req *r, int argi)
@@ -612,22 +623,21 @@ cmd_help(struct cli_req *r, int argi)
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
 		mxp_json_arr_open(&j, NULL);
-		for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		FOR_EACH_CMD(c) {
 			mxp_json_obj_open(&j, NULL);
-			mxp_json_str(&j, "command", cmds[i].words);
-			mxp_json_str(&j, "args", cmds[i].args);
-			mxp_json_str(&j, "help", cmds[i].help);
+			mxp_json_str(&j, "command", c->words);
+			mxp_json_str(&j, "args", c->args);
+			mxp_json_str(&j, "help", c->help);
 			mxp_json_obj_close(&j);
 		}
 		mxp_json_arr_close(&j);
 		return MXP_CTL_OK;
 	}
 	mxp_buf_printf(r->out, "commands (add --json to any show command):\n");
-	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+	FOR_EACH_CMD(c) {
 		char syn[96];
-		snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].words, cmds[i].args[0] ? " " : "",
-			 cmds[i].args);
-		mxp_buf_printf(r->out, "  %-28s %s\n", syn, cmds[i].help);
+		snprintf(syn, sizeof(syn), "%s%s%s", c->words, c->args[0] ? " " : "", c->args);
+		mxp_buf_printf(r->out, "  %-28s %s\n", syn, c->help);
 	}
 	(void)argi;
 	return MXP_CTL_OK;
@@ -648,7 +658,8 @@ match(const char *words, int argc, char **argv)
 }
 
 int
-mxp_cli_handle(const uint8_t *req, uint32_t len, uint32_t peer_uid, struct mxp_buf *out)
+mxp_cli_handle(const struct mxp_cli_ctx *ctx, const uint8_t *req, uint32_t len, uint32_t peer_uid,
+	       struct mxp_buf *out)
 {
 	char line[1024];
 	char *argv[MXP_CTL_MAX_ARGS];
@@ -664,7 +675,7 @@ mxp_cli_handle(const uint8_t *req, uint32_t len, uint32_t peer_uid, struct mxp_b
 		return MXP_CTL_USAGE;
 	}
 	memcpy(line, req + 1, (size_t)(nul - req));
-	struct cli_req r = { .json = (req[0] & MXP_CTL_F_JSON) != 0, .out = out,
+	struct cli_req r = { .ctx = ctx, .json = (req[0] & MXP_CTL_F_JSON) != 0, .out = out,
 			     .body = nul + 1, .body_len = (uint32_t)(len - (uint32_t)(nul + 1 - req)) };
 	r.argc = mxp_ctl_split(line, argv, MXP_CTL_MAX_ARGS);
 	if (r.argc < 0) {
@@ -678,11 +689,11 @@ mxp_cli_handle(const uint8_t *req, uint32_t len, uint32_t peer_uid, struct mxp_b
 
 	int best = 0;
 	const struct cli_cmd *c = NULL;
-	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
-		int m = match(cmds[i].words, r.argc, argv);
+	FOR_EACH_CMD(k) {
+		int m = match(k->words, r.argc, argv);
 		if (m > best) {
 			best = m;
-			c = &cmds[i];
+			c = k;
 		}
 	}
 	if (c == NULL) {

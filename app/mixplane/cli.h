@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control-socket commands: the request handed to each command, and the conference commands. */
+/*
+ * The control socket's commands (cli.c and the cli_*.c files). The control loop hands each
+ * request to mxp_cli_handle() with the subsystems the commands may use (struct
+ * mxp_cli_ctx); commands reach them through their public functions only.
+ *
+ * Adding commands: a file defines a table `const struct cli_cmd mxp_cli_NAME_cmds[]` ending
+ * with MXP_CLI_END, declares it below, and cli.c's list of tables gets one line.
+ */
 #ifndef MIXPLANE_CLI_H
 #define MIXPLANE_CLI_H
 
@@ -8,7 +15,30 @@
 
 #include "mxp_ctl.h"
 
+struct mxp_cfg;
+struct mxp_ports;
+struct mxp_worker;
+struct mxp_conf_sys;
+struct mxp_mp_plane;
+struct mxp_ctl_stats;
+struct rte_mempool;
+
+/* What the commands may use; every pointer outlives the control loop. */
+struct mxp_cli_ctx {
+	const struct mxp_cfg *cfg;
+	struct mxp_ports *ports;
+	struct mxp_worker *const *workers;
+	uint16_t nb_workers;
+	struct mxp_conf_sys *conf;        /**< lib/conf's control API (control core) */
+	struct mxp_mp_plane *mp;          /**< status and ESP endpoint (mp_plane.h) */
+	const struct rte_mempool *pool;
+	const struct rte_mempool *hdr_pool;
+	const struct mxp_ctl_stats *cst;
+	uint64_t start_ms;
+};
+
 struct cli_req {
+	const struct mxp_cli_ctx *ctx;
 	int argc;
 	char **argv;
 	bool json;
@@ -18,54 +48,21 @@ struct cli_req {
 };
 
 struct cli_cmd {
-	const char *words;  /**< "show ports" */
+	const char *words;  /**< "show ports"; NULL ends a table */
 	const char *args;   /**< argument synopsis for help */
 	const char *help;
 	int (*fn)(struct cli_req *r, int argi);
 };
 
-/* cli_conf.c: the lab commands for conferences and legs. */
-int mxp_cli_conf_create(struct cli_req *r, int argi);
-int mxp_cli_conf_delete(struct cli_req *r, int argi);
-int mxp_cli_conf_set(struct cli_req *r, int argi);
-int mxp_cli_leg_add(struct cli_req *r, int argi);
-int mxp_cli_leg_delete(struct cli_req *r, int argi);
-int mxp_cli_leg_set(struct cli_req *r, int argi);
-int mxp_cli_leg_key_add(struct cli_req *r, int argi);
-int mxp_cli_leg_key_activate(struct cli_req *r, int argi);
-int mxp_cli_leg_key_remove(struct cli_req *r, int argi);
-int mxp_cli_show_conferences(struct cli_req *r, int argi);
-int mxp_cli_show_conference(struct cli_req *r, int argi);
-int mxp_cli_show_leg(struct cli_req *r, int argi);
+#define MXP_CLI_END { NULL, NULL, NULL, NULL }
 
-#define MXP_CLI_CONF_COMMANDS \
-	{ "conference create", "[mode switch|forward|mix] [topn N] [ptime MS] [max-legs N] [name NAME]", \
-	  "create a conference; prints its id", mxp_cli_conf_create }, \
-	{ "conference delete", "ID", "delete a conference and its legs (keys wiped)", \
-	  mxp_cli_conf_delete }, \
-	{ "conference set", "ID topn N | ID floor LEG|none", \
-	  "top-N speakers (0: all); floor control: only LEG is forwarded", \
-	  mxp_cli_conf_set }, \
-	{ "leg add", "CONF [ipv4|ipv6] [port IDX] [local-port P] [remote ADDR PORT] [rtcp-port P] " \
-		     "[rtcp-mux] [mode M] [strict] [asymmetric] [plain] [pt LIST] [event-pt N] [audio-level-id N] " \
-		     "[label TEXT] -i KEYS", \
-	  "add a leg; keys come with -i: 'in a=crypto:...' and 'out a=crypto:...' lines", \
-	  mxp_cli_leg_add }, \
-	{ "leg delete", "LEG", "remove a leg (keys wiped); prints its last counters", \
-	  mxp_cli_leg_delete }, \
-	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [asymmetric on|off] [mute on|off]", \
-	  "change a leg (mute: it listens, nothing it sends is forwarded)", \
-	  mxp_cli_leg_set }, \
-	{ "leg key add", "LEG in|out -i KEY", "add a key (a=crypto with an MKI) for a rekey", \
-	  mxp_cli_leg_key_add }, \
-	{ "leg key activate", "LEG MKI", "send with the outbound key of this MKI from now on", \
-	  mxp_cli_leg_key_activate }, \
-	{ "leg key remove", "LEG in|out MKI", "remove (and wipe) a key after the overlap", \
-	  mxp_cli_leg_key_remove }, \
-	{ "show conferences", "", "conferences: mode, legs, key groups, packets", \
-	  mxp_cli_show_conferences }, \
-	{ "show conference", "ID", "a conference: its key groups and legs", \
-	  mxp_cli_show_conference }, \
-	{ "show leg", "ID", "a leg: addresses, keys (fingerprints), counters", mxp_cli_show_leg },
+/** cli_conf.c: conferences and legs (the lab commands). */
+extern const struct cli_cmd mxp_cli_conf_cmds[];
+/** cli_esp.c: show mp, show esp, esp sa/peer commands. */
+extern const struct cli_cmd mxp_cli_mp_cmds[];
+
+/** Handle one control-socket request; fills out, returns an enum mxp_ctl_status. */
+int mxp_cli_handle(const struct mxp_cli_ctx *ctx, const uint8_t *req, uint32_t len,
+		   uint32_t peer_uid, struct mxp_buf *out);
 
 #endif

@@ -16,7 +16,8 @@
 
 #include "cli.h"
 #include "cli_keys.h"
-#include "mixplane.h"
+#include "mxp_conf.h"
+#include "ports.h"
 
 #define CONF_ERR(r) ((r) == -ENOENT ? MXP_CTL_NOTFOUND : (r) == -EINVAL || (r) == -ENOTSUP ? MXP_CTL_USAGE : MXP_CTL_ERR)
 
@@ -68,8 +69,8 @@ mki_str(const uint8_t *mki, uint8_t len, char *b, size_t blen)
 
 /* ---- conferences ------------------------------------------------------------------------- */
 
-int
-mxp_cli_conf_create(struct cli_req *r, int i)
+static int
+cmd_conf_create(struct cli_req *r, int i)
 {
 	struct mxp_conf_params p = { .mode = MXP_CONF_SWITCH };
 	uint32_t v;
@@ -98,7 +99,7 @@ mxp_cli_conf_create(struct cli_req *r, int i)
 	}
 	uint32_t id;
 	char err[256] = "";
-	int rc = mxp_conf_create(mxp.conf, &p, &id, err, sizeof(err));
+	int rc = mxp_conf_create(r->ctx->conf, &p, &id, err, sizeof(err));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "conference create: %s", err);
 	if (r->json)
@@ -108,7 +109,7 @@ mxp_cli_conf_create(struct cli_req *r, int i)
 			       mxp_conf_mode_name(p.mode), 0);
 	if (!r->json) {
 		struct mxp_conf_info ci;
-		mxp_conf_get(mxp.conf, id, &ci);
+		mxp_conf_get(r->ctx->conf, id, &ci);
 		mxp_buf_reset(r->out);
 		mxp_buf_printf(r->out, "conference %u (%s) on worker %u\n", id,
 			       mxp_conf_mode_name(p.mode), ci.worker);
@@ -124,22 +125,22 @@ conf_id_arg(struct cli_req *r, int i, uint32_t *id)
 	return 0;
 }
 
-int
-mxp_cli_conf_delete(struct cli_req *r, int i)
+static int
+cmd_conf_delete(struct cli_req *r, int i)
 {
 	uint32_t id;
 	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
 	char err[256] = "";
-	int rc = mxp_conf_destroy(mxp.conf, id, err, sizeof(err));
+	int rc = mxp_conf_destroy(r->ctx->conf, id, err, sizeof(err));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "conference delete: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"deleted\":%u}" : "conference %u deleted\n", id);
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_conf_set(struct cli_req *r, int i)
+static int
+cmd_conf_set(struct cli_req *r, int i)
 {
 	uint32_t id, v;
 	if (r->argc != i + 3 || conf_id_arg(r, i, &id))
@@ -150,13 +151,13 @@ mxp_cli_conf_set(struct cli_req *r, int i)
 	if (!strcmp(what, "topn")) {
 		if (parse_u32_arg(val, 65535, &v))
 			return fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", val);
-		rc = mxp_conf_set_topn(mxp.conf, id, (uint16_t)v, err, sizeof(err));
+		rc = mxp_conf_set_topn(r->ctx->conf, id, (uint16_t)v, err, sizeof(err));
 	} else if (!strcmp(what, "floor")) {
 		if (!strcmp(val, "none") || !strcmp(val, "open"))
 			v = 0;
 		else if (parse_u32_arg(val, UINT32_MAX, &v))
 			return fail(r, MXP_CTL_USAGE, "floor '%s': expected a leg id or none", val);
-		rc = mxp_conf_set_floor(mxp.conf, id, v, err, sizeof(err));
+		rc = mxp_conf_set_floor(r->ctx->conf, id, v, err, sizeof(err));
 	} else {
 		return MXP_CTL_USAGE;
 	}
@@ -404,8 +405,8 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 		mxp_json_null(j, "last_seen_s");
 }
 
-int
-mxp_cli_leg_add(struct cli_req *r, int i)
+static int
+cmd_leg_add(struct cli_req *r, int i)
 {
 	struct mxp_leg_params p;
 	uint32_t conf, v;
@@ -438,9 +439,9 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 		} else if (a == NULL) {
 			return fail(r, MXP_CTL_USAGE, "leg add: '%s' needs a value", k);
 		} else if (!strcmp(k, "port")) {
-			if (parse_u32_arg(a, MXP_MAX_PORTS - 1, &v) || v >= mxp.nb_ports)
+			if (parse_u32_arg(a, MXP_MAX_PORTS - 1, &v) || v >= r->ctx->ports->nb_ports)
 				return fail(r, MXP_CTL_USAGE, "port '%s': no such port (0..%u)", a,
-					    mxp.nb_ports - 1);
+					    r->ctx->ports->nb_ports - 1);
 			p.port_idx = (uint16_t)v;
 			port_given = true;
 			i++;
@@ -498,8 +499,8 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 	}
 	if (!af_given && p.remote_known)
 		p.af = p.remote.af;
-	if (!port_given && p.remote_known && mxp_port_route(&p.remote) >= 0)
-		p.port_idx = (uint16_t)mxp_port_route(&p.remote); /* the port that reaches it */
+	if (!port_given && p.remote_known && mxp_ports_route(r->ctx->ports, &p.remote) >= 0)
+		p.port_idx = (uint16_t)mxp_ports_route(r->ctx->ports, &p.remote); /* the port that reaches it */
 	char err[256] = "";
 	if (!p.plain) {
 		int rc = mxp_cli_keys_parse(r->body, r->body_len, &p.in, &p.out, err, sizeof(err));
@@ -511,7 +512,7 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 		return fail(r, MXP_CTL_USAGE, "leg add: a plain leg takes no keys");
 	}
 	struct mxp_leg_info li;
-	int rc = mxp_conf_leg_add(mxp.conf, conf, &p, &li, err, sizeof(err));
+	int rc = mxp_conf_leg_add(r->ctx->conf, conf, &p, &li, err, sizeof(err));
 	explicit_bzero(&p, sizeof(p));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "leg add: %s", err);
@@ -530,15 +531,15 @@ mxp_cli_leg_add(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_leg_delete(struct cli_req *r, int i)
+static int
+cmd_leg_delete(struct cli_req *r, int i)
 {
 	uint32_t id;
 	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
 	struct mxp_leg_info last;
 	char err[256] = "";
-	int rc = mxp_conf_leg_remove(mxp.conf, id, &last, err, sizeof(err));
+	int rc = mxp_conf_leg_remove(r->ctx->conf, id, &last, err, sizeof(err));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "leg delete: %s", err);
 	if (r->json) {
@@ -557,8 +558,8 @@ mxp_cli_leg_delete(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_leg_set(struct cli_req *r, int i)
+static int
+cmd_leg_set(struct cli_req *r, int i)
 {
 	uint32_t id;
 	struct mxp_leg_mod m;
@@ -595,7 +596,7 @@ mxp_cli_leg_set(struct cli_req *r, int i)
 		}
 	}
 	char err[256] = "";
-	int rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "leg set: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u changed\n", id);
@@ -623,8 +624,8 @@ parse_mki_arg(const char *s, uint8_t len_hint, uint8_t *mki, uint8_t *len)
 	return 0;
 }
 
-int
-mxp_cli_leg_key_add(struct cli_req *r, int i)
+static int
+cmd_leg_key_add(struct cli_req *r, int i)
 {
 	uint32_t id;
 	if (r->argc != i + 2 || conf_id_arg(r, i, &id) ||
@@ -640,7 +641,7 @@ mxp_cli_leg_key_add(struct cli_req *r, int i)
 		return fail(r, MXP_CTL_USAGE, "leg key add: %s", err);
 	m.add_in_key = in;
 	m.add_out_key = !in;
-	rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	explicit_bzero(&m, sizeof(m));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "leg key add: %s", err);
@@ -648,14 +649,14 @@ mxp_cli_leg_key_add(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_leg_key_activate(struct cli_req *r, int i)
+static int
+cmd_leg_key_activate(struct cli_req *r, int i)
 {
 	uint32_t id;
 	struct mxp_leg_info li;
 	if (r->argc != i + 2 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
-	if (mxp_conf_leg_get(mxp.conf, id, &li))
+	if (mxp_conf_leg_get(r->ctx->conf, id, &li))
 		return fail(r, MXP_CTL_NOTFOUND, "leg key activate: no leg %u", id);
 	struct mxp_leg_mod m;
 	memset(&m, 0, sizeof(m));
@@ -665,15 +666,15 @@ mxp_cli_leg_key_activate(struct cli_req *r, int i)
 			    r->argv[i + 1]);
 	m.activate_out = true;
 	char err[256] = "";
-	int rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "leg key activate: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: outbound key switched\n", id);
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_leg_key_remove(struct cli_req *r, int i)
+static int
+cmd_leg_key_remove(struct cli_req *r, int i)
 {
 	uint32_t id;
 	struct mxp_leg_info li;
@@ -681,7 +682,7 @@ mxp_cli_leg_key_remove(struct cli_req *r, int i)
 	    (strcmp(r->argv[i + 1], "in") && strcmp(r->argv[i + 1], "out")))
 		return MXP_CTL_USAGE;
 	bool in = !strcmp(r->argv[i + 1], "in");
-	if (mxp_conf_leg_get(mxp.conf, id, &li))
+	if (mxp_conf_leg_get(r->ctx->conf, id, &li))
 		return fail(r, MXP_CTL_NOTFOUND, "leg key remove: no leg %u", id);
 	struct mxp_leg_mod m;
 	memset(&m, 0, sizeof(m));
@@ -693,7 +694,7 @@ mxp_cli_leg_key_remove(struct cli_req *r, int i)
 	m.remove_in = in;
 	m.remove_out = !in;
 	char err[256] = "";
-	int rc = mxp_conf_leg_modify(mxp.conf, id, &m, err, sizeof(err));
+	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	if (rc)
 		return fail(r, CONF_ERR(rc), "leg key remove: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: key removed and wiped\n", id);
@@ -702,16 +703,16 @@ mxp_cli_leg_key_remove(struct cli_req *r, int i)
 
 /* ---- show ----------------------------------------------------------------------------------- */
 
-int
-mxp_cli_show_conferences(struct cli_req *r, int i)
+static int
+cmd_show_conferences(struct cli_req *r, int i)
 {
 	if (r->argc != i)
 		return MXP_CTL_USAGE;
-	uint32_t n = mxp_conf_list(mxp.conf, NULL, 0);
+	uint32_t n = mxp_conf_list(r->ctx->conf, NULL, 0);
 	uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
 	if (ids == NULL)
 		return MXP_CTL_ERR;
-	n = mxp_conf_list(mxp.conf, ids, n);
+	n = mxp_conf_list(r->ctx->conf, ids, n);
 	struct mxp_json j;
 	struct mxp_table t;
 	static const char *const hdr[] = { ">id", "name", "mode", ">topn", ">worker", ">legs",
@@ -724,7 +725,7 @@ mxp_cli_show_conferences(struct cli_req *r, int i)
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		struct mxp_conf_info ci;
-		if (mxp_conf_get(mxp.conf, ids[k], &ci))
+		if (mxp_conf_get(r->ctx->conf, ids[k], &ci))
 			continue;
 		if (r->json) {
 			mxp_json_obj_open(&j, NULL);
@@ -766,17 +767,17 @@ mxp_cli_show_conferences(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_show_conference(struct cli_req *r, int i)
+static int
+cmd_show_conference(struct cli_req *r, int i)
 {
 	uint32_t id;
 	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
 	struct mxp_conf_info ci;
-	if (mxp_conf_get(mxp.conf, id, &ci))
+	if (mxp_conf_get(r->ctx->conf, id, &ci))
 		return fail(r, MXP_CTL_NOTFOUND, "no conference %u", id);
-	int nk = mxp_conf_keygroups(mxp.conf, id, NULL, 0);
-	int nl = mxp_conf_legs(mxp.conf, id, NULL, 0);
+	int nk = mxp_conf_keygroups(r->ctx->conf, id, NULL, 0);
+	int nl = mxp_conf_legs(r->ctx->conf, id, NULL, 0);
 	struct mxp_keygroup_info *kg = calloc((size_t)(nk > 0 ? nk : 1), sizeof(*kg));
 	uint32_t *legs = calloc((size_t)(nl > 0 ? nl : 1), sizeof(*legs));
 	if (kg == NULL || legs == NULL) {
@@ -784,8 +785,8 @@ mxp_cli_show_conference(struct cli_req *r, int i)
 		free(legs);
 		return MXP_CTL_ERR;
 	}
-	nk = mxp_conf_keygroups(mxp.conf, id, kg, (uint32_t)nk);
-	nl = mxp_conf_legs(mxp.conf, id, legs, (uint32_t)nl);
+	nk = mxp_conf_keygroups(r->ctx->conf, id, kg, (uint32_t)nk);
+	nl = mxp_conf_legs(r->ctx->conf, id, legs, (uint32_t)nl);
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
@@ -821,7 +822,7 @@ mxp_cli_show_conference(struct cli_req *r, int i)
 		mxp_json_arr_open(&j, "legs");
 		for (int k = 0; k < nl; k++) {
 			struct mxp_leg_info li;
-			if (mxp_conf_leg_get(mxp.conf, legs[k], &li))
+			if (mxp_conf_leg_get(r->ctx->conf, legs[k], &li))
 				continue;
 			mxp_json_obj_open(&j, NULL);
 			leg_json(&j, &li);
@@ -858,7 +859,7 @@ mxp_cli_show_conference(struct cli_req *r, int i)
 		mxp_table_init(&t, RTE_DIM(lh), lh);
 		for (int k = 0; k < nl; k++) {
 			struct mxp_leg_info li;
-			if (mxp_conf_leg_get(mxp.conf, legs[k], &li))
+			if (mxp_conf_leg_get(r->ctx->conf, legs[k], &li))
 				continue;
 			char c[10][80], a[64];
 			snprintf(c[0], 80, "%u", li.id);
@@ -889,14 +890,14 @@ mxp_cli_show_conference(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_show_leg(struct cli_req *r, int i)
+static int
+cmd_show_leg(struct cli_req *r, int i)
 {
 	uint32_t id;
 	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
 	struct mxp_leg_info li;
-	if (mxp_conf_leg_get(mxp.conf, id, &li))
+	if (mxp_conf_leg_get(r->ctx->conf, id, &li))
 		return fail(r, MXP_CTL_NOTFOUND, "no leg %u", id);
 	struct mxp_json j;
 	if (r->json) {
@@ -987,3 +988,35 @@ mxp_cli_show_leg(struct cli_req *r, int i)
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());
 	return MXP_CTL_OK;
 }
+
+const struct cli_cmd mxp_cli_conf_cmds[] = {
+	{ "conference create", "[mode switch|forward|mix] [topn N] [ptime MS] [max-legs N] [name NAME]",
+	  "create a conference; prints its id", cmd_conf_create },
+	{ "conference delete", "ID", "delete a conference and its legs (keys wiped)",
+	  cmd_conf_delete },
+	{ "conference set", "ID topn N | ID floor LEG|none",
+	  "top-N speakers (0: all); floor control: only LEG is forwarded",
+	  cmd_conf_set },
+	{ "leg add", "CONF [ipv4|ipv6] [port IDX] [local-port P] [remote ADDR PORT] [rtcp-port P] "
+		     "[rtcp-mux] [mode M] [strict] [asymmetric] [plain] [pt LIST] [event-pt N] [audio-level-id N] "
+		     "[label TEXT] -i KEYS",
+	  "add a leg; keys come with -i: 'in a=crypto:...' and 'out a=crypto:...' lines",
+	  cmd_leg_add },
+	{ "leg delete", "LEG", "remove a leg (keys wiped); prints its last counters",
+	  cmd_leg_delete },
+	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [asymmetric on|off] [mute on|off]",
+	  "change a leg (mute: it listens, nothing it sends is forwarded)",
+	  cmd_leg_set },
+	{ "leg key add", "LEG in|out -i KEY", "add a key (a=crypto with an MKI) for a rekey",
+	  cmd_leg_key_add },
+	{ "leg key activate", "LEG MKI", "send with the outbound key of this MKI from now on",
+	  cmd_leg_key_activate },
+	{ "leg key remove", "LEG in|out MKI", "remove (and wipe) a key after the overlap",
+	  cmd_leg_key_remove },
+	{ "show conferences", "", "conferences: mode, legs, key groups, packets",
+	  cmd_show_conferences },
+	{ "show conference", "ID", "a conference: its key groups and legs",
+	  cmd_show_conference },
+	{ "show leg", "ID", "a leg: addresses, keys (fingerprints), counters", cmd_show_leg },
+	MXP_CLI_END
+};

@@ -1,65 +1,58 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* CLI of the Mp control plane: show mp, show esp, esp sa add/delete; counters for telemetry. */
+/* CLI of the Mp control plane: show mp, show esp, esp sa add/delete, esp peer delete. They
+ * read the plane's status snapshot and use its ESP endpoint through lib/esp's API. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_telemetry.h>
+#include <rte_common.h>
 
 #include "cli.h"
-#include "mp_priv.h"
+#include "mp_plane.h"
+#include "mxp_esp.h"
+#include "mxp_mp.h"
 
 static const char *const counter_names[] = {
 #define MP_N_(n, d) #n,
-	MP_COUNTERS(MP_N_)
+	MXP_MP_COUNTERS(MP_N_)
 #undef MP_N_
 };
 static const char *const counter_descs[] = {
 #define MP_D_(n, d) d,
-	MP_COUNTERS(MP_D_)
+	MXP_MP_COUNTERS(MP_D_)
 #undef MP_D_
 };
 
 static const char *const sc_names[] = { "none", "sent", "answered", "failed" };
 
-static unsigned int
-outstanding(void)
-{
-	unsigned int n = 0;
-	for (int k = 0; k < MP_OUT_MAX; k++)
-		n += mp.out[k].used;
-	return n;
-}
-
-int
-mxp_cli_show_mp(struct cli_req *r, int i)
+static int
+cmd_show_mp(struct cli_req *r, int i)
 {
 	if (r->argc != i)
 		return MXP_CTL_USAGE;
-	struct mp_counters mc;
-	mp_counters_get(&mc);
-	const uint64_t *v = (const uint64_t *)&mc;
-	const uint64_t *ebc = mp_err_by_code();
-	const uint64_t *e = mp.ep ? mxp_esp_ep_counters(mp.ep) : NULL;
-	uint64_t plain_drops = e ? e[MXP_ESP_DROP_PLAINTEXT] : 0;
-	uint64_t policy_drops = e ? e[MXP_ESP_DROP_NOT_IN_POLICY] : 0;
+	static struct mxp_mp_status st; /* control core only; 5 kB of counters by code */
+	mxp_mp_plane_status(r->ctx->mp, &st);
+	const uint64_t *v = (const uint64_t *)&st.c;
+	const uint64_t *ebc = st.err_by_code;
+	uint64_t plain_drops = st.plaintext_dropped;
+	uint64_t policy_drops = st.not_in_policy_dropped;
 	char mrfc[64] = "";
-	if (mxp.cfg.mp.has_mrfc)
-		mxp_ip_format(&mxp.cfg.mp.mrfc, mrfc, sizeof(mrfc));
+	if (st.has_mrfc)
+		mxp_ip_format(&st.mrfc, mrfc, sizeof(mrfc));
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
-		mxp_json_bool(&j, "enabled", mp.enabled);
-		mxp_json_bool(&j, "allow_plaintext_mp", mxp.cfg.mp.allow_plaintext);
-		mxp_json_str(&j, "mid", mp.enabled ? mp.mid : NULL);
-		mxp_json_str(&j, "mrfc", mxp.cfg.mp.has_mrfc ? mrfc : NULL);
-		mxp_json_str(&j, "service_change", sc_names[mp.sc]);
-		mxp_json_str(&j, "transport", mp_sctp_state() ? "sctp" : "udp");
-		mxp_json_str(&j, "sctp_association", mp_sctp_state());
-		mxp_json_u64(&j, "service_change_attempts", mp.sc_attempts);
+		mxp_json_bool(&j, "enabled", st.enabled);
+		mxp_json_bool(&j, "allow_plaintext_mp", st.allow_plaintext);
+		mxp_json_str(&j, "mid", st.enabled ? st.mid : NULL);
+		mxp_json_str(&j, "mrfc", st.has_mrfc ? mrfc : NULL);
+		mxp_json_str(&j, "service_change", sc_names[st.sc]);
+		mxp_json_str(&j, "transport", st.sctp_state ? "sctp" : "udp");
+		mxp_json_str(&j, "sctp_association", st.sctp_state);
+		mxp_json_u64(&j, "service_change_attempts", st.sc_attempts);
 		for (size_t k = 0; k < RTE_DIM(counter_names); k++)
 			mxp_json_u64(&j, counter_names[k], v[k]);
 		mxp_json_u64(&j, "plaintext_dropped", plain_drops);
@@ -72,15 +65,15 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 				mxp_json_u64(&j, code, ebc[k]);
 			}
 		mxp_json_obj_close(&j);
-		mxp_json_u64(&j, "reply_cache", mp.rc ? mxp_mp_rcache_count(mp.rc) : 0);
-		mxp_json_u64(&j, "reply_cache_bytes", mp.rc ? mxp_mp_rcache_bytes_used(mp.rc) : 0);
-		mxp_json_u64(&j, "reply_cache_capacity", mxp.cfg.mp.reply_cache);
-		mxp_json_u64(&j, "outstanding_requests", outstanding());
-		mxp_json_u64(&j, "legs", mp_nlegs());
+		mxp_json_u64(&j, "reply_cache", st.reply_cache);
+		mxp_json_u64(&j, "reply_cache_bytes", st.reply_cache_bytes);
+		mxp_json_u64(&j, "reply_cache_capacity", st.reply_cache_capacity);
+		mxp_json_u64(&j, "outstanding_requests", st.outstanding);
+		mxp_json_u64(&j, "legs", st.legs);
 		mxp_json_obj_close(&j);
 		return MXP_CTL_OK;
 	}
-	if (!mp.enabled) {
+	if (!st.enabled) {
 		mxp_buf_printf(r->out, "the Mp control plane is off (no [mp] section)\n");
 		return MXP_CTL_OK;
 	}
@@ -90,15 +83,15 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 		       "reply cache %u/%u replies, %zu KiB; %u legs known to the plane\n"
 		       "Mp in the clear dropped: %" PRIu64 "; from hosts not in the policy: %" PRIu64
 		       "\n\n",
-		       mxp_esp_ep_sa_count(mp.ep) ? "ESP" : "nothing (plaintext lab mode)", mp.mid,
-		       mxp.cfg.mp.allow_plaintext ? ", PLAINTEXT ALLOWED (lab)" : "",
-		       mxp.cfg.mp.has_mrfc ? mrfc : "not configured", sc_names[mp.sc],
-		       mp.sc_attempts, mp.sc_attempts == 1 ? "" : "s", outstanding(),
-		       mxp_mp_rcache_count(mp.rc), mxp.cfg.mp.reply_cache,
-		       mxp_mp_rcache_bytes_used(mp.rc) / 1024, mp_nlegs(), plain_drops, policy_drops);
-	if (mp_sctp_state())
+		       st.esp_sas ? "ESP" : "nothing (plaintext lab mode)", st.mid,
+		       st.allow_plaintext ? ", PLAINTEXT ALLOWED (lab)" : "",
+		       st.has_mrfc ? mrfc : "not configured", sc_names[st.sc],
+		       st.sc_attempts, st.sc_attempts == 1 ? "" : "s", st.outstanding,
+		       st.reply_cache, st.reply_cache_capacity,
+		       st.reply_cache_bytes / 1024, st.legs, plain_drops, policy_drops);
+	if (st.sctp_state)
 		mxp_buf_printf(r->out, "H.248 over SCTP: association to the MRFC %s\n\n",
-			       mp_sctp_state());
+			       st.sctp_state);
 	static const char *const hdr[] = { "counter", ">value", "meaning" };
 	struct mxp_table t;
 	if (mxp_table_init(&t, 3, hdr) != 0)
@@ -122,12 +115,13 @@ mxp_cli_show_mp(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_show_esp(struct cli_req *r, int i)
+static int
+cmd_show_esp(struct cli_req *r, int i)
 {
 	if (r->argc != i)
 		return MXP_CTL_USAGE;
-	if (!mp.enabled) {
+	struct mxp_esp_ep *ep = mxp_mp_plane_esp(r->ctx->mp);
+	if (ep == NULL) {
 		mxp_buf_printf(r->out, r->json ? "{\"enabled\":false}\n"
 					       : "no ESP: the Mp control plane is off\n");
 		return MXP_CTL_OK;
@@ -136,18 +130,20 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 	struct mxp_table t;
 	static const char *const hdr[] = { "dir", "spi", "alg", "local", "peer", "encap", "key",
 					   ">seq", ">packets", ">bytes", ">drops" };
-	uint32_t n = mxp_esp_ep_sa_count(mp.ep);
+	uint32_t n = mxp_esp_ep_sa_count(ep);
 	if (r->json) {
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
 		mxp_json_bool(&j, "enabled", true);
-		mxp_json_str(&j, "backend", mp.crypto.ops ? mp.crypto.ops->name : NULL);
+		static struct mxp_mp_status st; /* control core only */
+		mxp_mp_plane_status(r->ctx->mp, &st);
+		mxp_json_str(&j, "backend", st.esp_backend);
 		mxp_json_arr_open(&j, "sas");
 	} else if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0) {
 		return MXP_CTL_ERR;
 	}
 	for (uint32_t k = 0; k < n; k++) {
-		struct mxp_esp_sa *sa = mxp_esp_ep_sa_at(mp.ep, k);
+		struct mxp_esp_sa *sa = mxp_esp_ep_sa_at(ep, k);
 		if (sa == NULL)
 			break;
 		const struct mxp_esp_sa_params *p = mxp_esp_sa_params_get(sa);
@@ -199,15 +195,15 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 			mxp_table_row(&t, row);
 		}
 	}
-	const uint64_t *e = mxp_esp_ep_counters(mp.ep);
-	uint32_t np = mxp_esp_ep_peer_count(mp.ep);
+	const uint64_t *e = mxp_esp_ep_counters(ep);
+	uint32_t np = mxp_esp_ep_peer_count(ep);
 	if (r->json) {
 		mxp_json_arr_close(&j);
 		mxp_json_arr_open(&j, "peers");
 		for (uint32_t k = 0; k < np; k++) {
 			struct mxp_esp_peer pe;
 			char a[64], spi[16];
-			if (mxp_esp_ep_peer_at(mp.ep, k, &pe) != 0)
+			if (mxp_esp_ep_peer_at(ep, k, &pe) != 0)
 				break;
 			snprintf(spi, sizeof(spi), "0x%08x", pe.out_spi);
 			mxp_json_obj_open(&j, NULL);
@@ -229,7 +225,7 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 	for (uint32_t k = 0; k < np; k++) {
 		struct mxp_esp_peer pe;
 		char a[64];
-		if (mxp_esp_ep_peer_at(mp.ep, k, &pe) != 0)
+		if (mxp_esp_ep_peer_at(ep, k, &pe) != 0)
 			break;
 		mxp_buf_printf(r->out, " %s", mxp_ip_format(&pe.addr, a, sizeof(a)));
 		if (pe.out_spi)
@@ -250,12 +246,13 @@ mxp_cli_show_esp(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_esp_sa_add(struct cli_req *r, int i)
+static int
+cmd_esp_sa_add(struct cli_req *r, int i)
 {
 	if (r->argc != i)
 		return MXP_CTL_USAGE;
-	if (!mp.enabled) {
+	struct mxp_esp_ep *ep = mxp_mp_plane_esp(r->ctx->mp);
+	if (ep == NULL) {
 		mxp_buf_printf(r->out, "esp sa add: the Mp control plane is off (add an [mp] section)\n");
 		return MXP_CTL_ERR;
 	}
@@ -266,7 +263,7 @@ mxp_cli_esp_sa_add(struct cli_req *r, int i)
 	}
 	/* The lines of a key file, from the request body; all or nothing (lib/esp). */
 	char err[256] = "";
-	int n = mxp_esp_keybuf_load(mp.ep, "input", (const char *)r->body, r->body_len, err,
+	int n = mxp_esp_keybuf_load(ep, "input", (const char *)r->body, r->body_len, err,
 				    sizeof(err));
 	if (n < 0) {
 		mxp_buf_printf(r->out, "esp sa add: %s; nothing was added\n",
@@ -281,10 +278,11 @@ mxp_cli_esp_sa_add(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_esp_sa_delete(struct cli_req *r, int i)
+static int
+cmd_esp_sa_delete(struct cli_req *r, int i)
 {
-	if (r->argc < i + 2 || r->argc > i + 3 || !mp.enabled)
+	struct mxp_esp_ep *ep = mxp_mp_plane_esp(r->ctx->mp);
+	if (r->argc < i + 2 || r->argc > i + 3 || ep == NULL)
 		return MXP_CTL_USAGE;
 	bool in = !strcmp(r->argv[i], "in");
 	if (!in && strcmp(r->argv[i], "out"))
@@ -299,14 +297,14 @@ mxp_cli_esp_sa_delete(struct cli_req *r, int i)
 		return MXP_CTL_USAGE;
 	if (in && r->argc == i + 2) {
 		/* the only inbound SA with this SPI, whatever its local address */
-		for (uint32_t k = 0; k < mxp_esp_ep_sa_count(mp.ep); k++) {
+		for (uint32_t k = 0; k < mxp_esp_ep_sa_count(ep); k++) {
 			const struct mxp_esp_sa_params *p =
-				mxp_esp_sa_params_get(mxp_esp_ep_sa_at(mp.ep, k));
+				mxp_esp_sa_params_get(mxp_esp_ep_sa_at(ep, k));
 			if (p->dir == MXP_ESP_DIR_IN && p->spi == spi)
 				dst = p->local;
 		}
 	}
-	if (mxp_esp_ep_sa_del(mp.ep, in ? MXP_ESP_DIR_IN : MXP_ESP_DIR_OUT, (uint32_t)spi, &dst) != 0) {
+	if (mxp_esp_ep_sa_del(ep, in ? MXP_ESP_DIR_IN : MXP_ESP_DIR_OUT, (uint32_t)spi, &dst) != 0) {
 		mxp_buf_printf(r->out, "esp sa delete: no %s SA 0x%08lx\n", in ? "inbound" : "outbound", spi);
 		return MXP_CTL_NOTFOUND;
 	}
@@ -314,17 +312,18 @@ mxp_cli_esp_sa_delete(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-int
-mxp_cli_esp_peer_delete(struct cli_req *r, int i)
+static int
+cmd_esp_peer_delete(struct cli_req *r, int i)
 {
 	struct mxp_ip a;
+	struct mxp_esp_ep *ep = mxp_mp_plane_esp(r->ctx->mp);
 	if (r->argc != i + 1 || mxp_ip_parse(r->argv[i], &a, NULL) != 0)
 		return MXP_CTL_USAGE;
-	if (!mp.enabled) {
+	if (ep == NULL) {
 		mxp_buf_printf(r->out, "esp peer delete: the Mp control plane is off\n");
 		return MXP_CTL_ERR;
 	}
-	if (mxp_esp_ep_peer_del(mp.ep, &a) != 0) {
+	if (mxp_esp_ep_peer_del(ep, &a) != 0) {
 		mxp_buf_printf(r->out, "esp peer delete: %s is not in the policy\n", r->argv[i]);
 		return MXP_CTL_NOTFOUND;
 	}
@@ -334,87 +333,16 @@ mxp_cli_esp_peer_delete(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
-/* ---- telemetry (DPDK's telemetry thread: reads counters, never changes anything) -------- */
-
-int
-mxp_tel_mp(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	(void)cmd;
-	(void)params;
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "enabled", mp.enabled);
-	if (!mp.enabled)
-		return 0;
-	rte_tel_data_add_dict_string(d, "service_change", sc_names[mp.sc]);
-	struct mp_counters mc;
-	mp_counters_get(&mc);
-	const uint64_t *v = (const uint64_t *)&mc;
-	const uint64_t *ebc = mp_err_by_code();
-	for (size_t k = 0; k < RTE_DIM(counter_names); k++)
-		rte_tel_data_add_dict_u64(d, counter_names[k], v[k]);
-	const uint64_t *e = mxp_esp_ep_counters(mp.ep);
-	rte_tel_data_add_dict_u64(d, "plaintext_dropped", e[MXP_ESP_DROP_PLAINTEXT]);
-	rte_tel_data_add_dict_u64(d, "not_in_policy_dropped", e[MXP_ESP_DROP_NOT_IN_POLICY]);
-	rte_tel_data_add_dict_u64(d, "reply_cache", mxp_mp_rcache_count(mp.rc));
-	rte_tel_data_add_dict_u64(d, "legs", mp_nlegs());
-	struct rte_tel_data *codes = rte_tel_data_alloc();
-	if (codes == NULL)
-		return 0;
-	rte_tel_data_start_dict(codes);
-	for (size_t k = 0; k < MXP_MRFP_ERR_CODES; k++)
-		if (ebc[k]) {
-			char code[8];
-			snprintf(code, sizeof(code), "%zu", k);
-			rte_tel_data_add_dict_u64(codes, code, ebc[k]);
-		}
-	rte_tel_data_add_dict_container(d, "errors_by_code", codes, 0);
-	return 0;
-}
-
-int
-mxp_tel_esp(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	(void)cmd;
-	(void)params;
-	rte_tel_data_start_dict(d);
-	if (!mp.enabled)
-		return 0;
-	const uint64_t *e = mxp_esp_ep_counters(mp.ep);
-	rte_tel_data_add_dict_u64(d, "accepted", e[0]);
-	struct rte_tel_data *drops = rte_tel_data_alloc();
-	if (drops == NULL)
-		return 0;
-	rte_tel_data_start_dict(drops);
-	for (int k = 1; k < MXP_ESP_DROP_MAX; k++)
-		rte_tel_data_add_dict_u64(drops, mxp_esp_drop_name((enum mxp_esp_drop)k), e[k]);
-	rte_tel_data_add_dict_container(d, "drops", drops, 0);
-	uint32_t n = mxp_esp_ep_sa_count(mp.ep);
-	for (uint32_t k = 0; k < n && k < 64; k++) {
-		struct mxp_esp_sa *sa = mxp_esp_ep_sa_at(mp.ep, k);
-		if (sa == NULL)
-			break;
-		const struct mxp_esp_sa_params *p = mxp_esp_sa_params_get(sa);
-		const struct mxp_esp_sa_stats *st = mxp_esp_sa_stats_get(sa);
-		struct rte_tel_data *c = rte_tel_data_alloc();
-		if (c == NULL)
-			return 0;
-		char name[32], a[64], fp[9];
-		uint64_t dr = 0;
-		for (int x = 1; x < MXP_ESP_DROP_MAX; x++)
-			dr += st->drops[x];
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_string(c, "alg", mxp_esp_alg_name(p->alg));
-		rte_tel_data_add_dict_string(c, "peer", mxp_ip_format(&p->peer, a, sizeof(a)));
-		rte_tel_data_add_dict_string(c, "encap", p->udp_encap ? "udp" : "esp");
-		mxp_esp_sa_fingerprint(sa, fp);
-		rte_tel_data_add_dict_string(c, "fingerprint", fp);
-		rte_tel_data_add_dict_u64(c, "seq", mxp_esp_sa_seq(sa));
-		rte_tel_data_add_dict_u64(c, "packets", st->packets);
-		rte_tel_data_add_dict_u64(c, "bytes", st->bytes);
-		rte_tel_data_add_dict_u64(c, "drops", dr);
-		snprintf(name, sizeof(name), "%s_0x%08x", p->dir == MXP_ESP_DIR_IN ? "in" : "out",
-			 p->spi);
-		rte_tel_data_add_dict_container(d, name, c, 0);
-	}
-	return 0;
-}
+const struct cli_cmd mxp_cli_mp_cmds[] = {
+	{ "show mp", "", "Mp control plane: transactions, replies, errors by code, cache, "
+	  "plaintext drops, ServiceChange, Notify", cmd_show_mp },
+	{ "show esp", "", "ESP SAs (SPI, peer, algorithm, key fingerprint, counters), policy, "
+	  "drops per reason", cmd_show_esp },
+	{ "esp sa add", "-i FILE", "add SAs and policy peers ('sa ...' and 'peer ...' lines of a "
+	  "key file), all or nothing", cmd_esp_sa_add },
+	{ "esp sa delete", "in|out SPI [LOCAL-ADDRESS]", "remove an SA and wipe its keys",
+	  cmd_esp_sa_delete },
+	{ "esp peer delete", "ADDRESS", "remove a host from the Mp policy",
+	  cmd_esp_peer_delete },
+	MXP_CLI_END
+};

@@ -25,9 +25,13 @@
 
 #include <rte_ethdev.h>
 
+#include "cli.h"
+#include "control.h"
 #include "mixplane.h"
 #include "mp_plane.h"
-#include "mxp_time.h"
+#include "mxp_ctl.h"
+#include "neigh.h"
+#include "worker.h"
 
 #define MAX_CLIENTS 32
 #define CLIENT_TIMEOUT_MS 5000
@@ -41,30 +45,18 @@ struct client {
 	size_t out_off;
 };
 
-static struct client clients[MAX_CLIENTS];
-static int epfd = -1, listen_fd = -1, sig_fd = -1, timer_fd = -1;
-
-uint64_t
-mxp_now_ms(void)
-{
-	return mxp_clock_ms();
-}
-
-void
-mxp_control_tx(struct mxp_port *p, struct rte_mbuf *m)
-{
-	/* Worker 0 sends for the control core: ports keep one tx queue per worker. */
-	m->port = p->port_id;
-	if (rte_ring_enqueue(mxp.workers[0]->tx_ring, m) != 0) {
-		mxp.cst.drops[MXP_DROP_TX_FULL]++;
-		rte_pktmbuf_free(m);
-	}
-}
+/* The loop's state, and the subsystems it was given. */
+struct ctl {
+	const struct mxp_control_params *p;
+	struct client clients[MAX_CLIENTS];
+	int epfd, listen_fd, sig_fd, timer_fd;
+};
 
 /* ---- frames from the workers --------------------------------------------------------- */
 
 static void
-handle_arp(struct mxp_port *p, struct rte_mbuf *m, const struct mxp_pkt_meta *meta)
+handle_arp(struct ctl *k, struct mxp_port *p, struct rte_mbuf *m,
+	   const struct mxp_pkt_meta *meta)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	const uint8_t *a = f + meta->l2_len;
@@ -75,26 +67,27 @@ handle_arp(struct mxp_port *p, struct rte_mbuf *m, const struct mxp_pkt_meta *me
 
 	/* RFC 826: update an existing entry from any ARP; create one only when it is for us. */
 	if (meta->src.v4 != 0 && !rte_is_multicast_ether_addr(&sha))
-		mxp_neigh_learn(p, &meta->src, &sha, for_us);
+		mxp_neigh_learn(k->p->ports, p, &meta->src, &sha, for_us);
 	if (op == 1 && for_us) {
 		uint32_t len = mxp_pkt_arp_reply(f, &p->mac);
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
-		mxp_control_tx(p, m);
+		mxp_ports_tx(k->p->ports, p, m);
 		return;
 	}
 	rte_pktmbuf_free(m);
 }
 
 static void
-handle_nd(struct mxp_port *p, struct rte_mbuf *m, const struct mxp_pkt_meta *meta)
+handle_nd(struct ctl *k, struct mxp_port *p, struct rte_mbuf *m,
+	  const struct mxp_pkt_meta *meta)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	struct mxp_nd_info nd;
 	static const uint8_t unspec[16];
 
 	if (mxp_pkt_nd_parse(f, meta, &nd) != MXP_DROP_NONE) {
-		mxp.cst.drops[MXP_DROP_ND_MALFORMED]++;
+		k->p->cst->drops[MXP_DROP_ND_MALFORMED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -105,7 +98,7 @@ handle_nd(struct mxp_port *p, struct rte_mbuf *m, const struct mxp_pkt_meta *met
 			return;
 		}
 		if (!src_unspec && nd.has_lladdr)
-			mxp_neigh_learn(p, &meta->src, &nd.lladdr, true);
+			mxp_neigh_learn(k->p->ports, p, &meta->src, &nd.lladdr, true);
 		/* Reply to the soliciting host, or to all nodes for a DAD probe. */
 		struct rte_ether_addr dst_mac;
 		memcpy(&dst_mac, nd.has_lladdr ? &nd.lladdr : (struct rte_ether_addr *)(f + 6), 6);
@@ -113,54 +106,53 @@ handle_nd(struct mxp_port *p, struct rte_mbuf *m, const struct mxp_pkt_meta *met
 						!src_unspec);
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
-		mxp_control_tx(p, m);
+		mxp_ports_tx(k->p->ports, p, m);
 		return;
 	}
 	/* NA: update the entry we may be resolving (RFC 4861 7.2.5), do not create. */
 	if (nd.has_lladdr)
-		mxp_neigh_learn(p, &nd.target, &nd.lladdr, false);
+		mxp_neigh_learn(k->p->ports, p, &nd.target, &nd.lladdr, false);
 	rte_pktmbuf_free(m);
 }
 
 static void
-handle_frame(struct rte_mbuf *m)
+handle_frame(struct ctl *k, struct rte_mbuf *m)
 {
-	uint16_t idx = mxp.port_of_id[m->port];
+	struct mxp_port *p = mxp_ports_of_id(k->p->ports, m->port);
 	struct mxp_pkt_meta meta;
 
-	mxp.cst.rx++;
-	if (idx >= mxp.nb_ports) {
+	k->p->cst->rx++;
+	if (p == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	struct mxp_port *p = &mxp.ports[idx];
 	/* The worker validated it; parse again for the fields (cheap, control path). */
-	enum mxp_pkt_kind k = mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *),
-					    rte_pktmbuf_data_len(m),
-					    MXP_PKT_L3_CKSUM_GOOD | MXP_PKT_L4_CKSUM_GOOD, &meta);
-	switch (k) {
+	enum mxp_pkt_kind kind = mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *),
+					       rte_pktmbuf_data_len(m),
+					       MXP_PKT_L3_CKSUM_GOOD | MXP_PKT_L4_CKSUM_GOOD, &meta);
+	switch (kind) {
 	case MXP_PKT_ARP:
-		handle_arp(p, m, &meta);
+		handle_arp(k, p, m, &meta);
 		return;
 	case MXP_PKT_ICMP6:
-		handle_nd(p, m, &meta);
+		handle_nd(k, p, m, &meta);
 		return;
 	default:
 		/* ESP, UDP 4500, Mp on UDP 2944 and IP fragments: the Mp control plane. */
-		mxp_mp_plane_input(p, m);
+		mxp_mp_plane_input(k->p->mp, p, m);
 		return;
 	}
 }
 
 /* A frame a worker could not address: resolve its next hop, then send it. */
 static void
-handle_punt(struct rte_mbuf *m)
+handle_punt(struct ctl *k, struct rte_mbuf *m)
 {
-	uint16_t idx = mxp.port_of_id[m->port];
+	struct mxp_port *p = mxp_ports_of_id(k->p->ports, m->port);
 	uint8_t f[128];
 	const uint8_t *h = rte_pktmbuf_read(m, 0, RTE_MIN(rte_pktmbuf_pkt_len(m), sizeof(f)), f);
 	struct mxp_ip dst = { 0 };
-	if (idx >= mxp.nb_ports || h == NULL || rte_pktmbuf_pkt_len(m) < 34) {
+	if (p == NULL || h == NULL || rte_pktmbuf_pkt_len(m) < 34) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -174,23 +166,23 @@ handle_punt(struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	mxp_neigh_send(&mxp.ports[idx], &dst, m);
+	mxp_neigh_send(k->p->ports, p, &dst, m);
 }
 
 static void
-drain_ring(void)
+drain_ring(struct ctl *k)
 {
 	struct rte_mbuf *m[MXP_BURST];
 	unsigned int n;
 	do {
-		n = rte_ring_dequeue_burst(mxp.ctl_ring, (void **)m, MXP_BURST, NULL);
+		n = rte_ring_dequeue_burst(k->p->link->ctl_ring, (void **)m, MXP_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++)
-			handle_frame(m[i]);
+			handle_frame(k, m[i]);
 	} while (n == MXP_BURST);
 	do {
-		n = rte_ring_dequeue_burst(mxp.punt_ring, (void **)m, MXP_BURST, NULL);
+		n = rte_ring_dequeue_burst(k->p->link->punt_ring, (void **)m, MXP_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++)
-			handle_punt(m[i]);
+			handle_punt(k, m[i]);
 	} while (n == MXP_BURST);
 }
 
@@ -240,11 +232,11 @@ listen_socket(const char *path)
 }
 
 static void
-client_close(struct client *c)
+client_close(struct ctl *k, struct client *c)
 {
 	if (c->fd < 0)
 		return;
-	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(k->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
 	/* Requests may carry key material: wipe before freeing. */
@@ -255,24 +247,24 @@ client_close(struct client *c)
 }
 
 static void
-client_accept(void)
+client_accept(struct ctl *k)
 {
 	for (;;) {
-		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(k->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
 		    (cr.uid != 0 && cr.uid != geteuid())) {
-			mxp.cst.cli_denied++;
+			k->p->cst->cli_denied++;
 			close(fd);
 			continue;
 		}
 		struct client *c = NULL;
 		for (int i = 0; i < MAX_CLIENTS; i++)
-			if (clients[i].fd < 0) {
-				c = &clients[i];
+			if (k->clients[i].fd < 0) {
+				c = &k->clients[i];
 				break;
 			}
 		if (c == NULL) {
@@ -286,44 +278,44 @@ client_accept(void)
 		mxp_buf_init(&c->out);
 		c->out_off = 0;
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-		epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+		epoll_ctl(k->epfd, EPOLL_CTL_ADD, fd, &ev);
 	}
 }
 
 static void
-client_write(struct client *c)
+client_write(struct ctl *k, struct client *c)
 {
 	while (c->out_off < c->out.len) {
 		ssize_t w = write(c->fd, c->out.p + c->out_off, c->out.len - c->out_off);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			client_close(c);
+			client_close(k, c);
 			return;
 		}
 		c->out_off += (size_t)w;
 	}
-	client_close(c);
+	client_close(k, c);
 }
 
 static void
-client_read(struct client *c)
+client_read(struct ctl *k, struct client *c)
 {
 	for (;;) {
 		char tmp[4096];
 		ssize_t r = read(c->fd, tmp, sizeof(tmp));
 		if (r == 0) {
-			client_close(c);
+			client_close(k, c);
 			return;
 		}
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			client_close(c);
+			client_close(k, c);
 			return;
 		}
 		if (mxp_buf_add(&c->in, tmp, (size_t)r) != 0) {
-			client_close(c);
+			client_close(k, c);
 			return;
 		}
 		explicit_bzero(tmp, sizeof(tmp));
@@ -331,7 +323,7 @@ client_read(struct client *c)
 	uint32_t plen;
 	int ready = mxp_ctl_frame_ready((const uint8_t *)c->in.p, c->in.len, &plen);
 	if (ready < 0) {
-		client_close(c);
+		client_close(k, c);
 		return;
 	}
 	if (ready == 0)
@@ -339,10 +331,11 @@ client_read(struct client *c)
 
 	struct mxp_buf body;
 	mxp_buf_init(&body);
-	mxp.cst.cli_requests++;
-	uint8_t status = (uint8_t)mxp_cli_handle((const uint8_t *)c->in.p + 4, plen, c->uid, &body);
+	k->p->cst->cli_requests++;
+	uint8_t status = (uint8_t)mxp_cli_handle(k->p->cli, (const uint8_t *)c->in.p + 4, plen,
+						 c->uid, &body);
 	if (status != MXP_CTL_OK)
-		mxp.cst.cli_errors++;
+		k->p->cst->cli_errors++;
 	if (body.oom) {
 		mxp_buf_reset(&body);
 		mxp_buf_printf(&body, "out of memory building the reply\n");
@@ -358,116 +351,120 @@ client_read(struct client *c)
 	mxp_buf_add(&c->out, body.p ? body.p : "", body.len);
 	mxp_buf_free(&body);
 	if (c->out.oom) {
-		client_close(c);
+		client_close(k, c);
 		return;
 	}
 	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = c };
-	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-	client_write(c);
+	epoll_ctl(k->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	client_write(k, c);
 }
 
 static void
-clients_expire(uint64_t now)
+clients_expire(struct ctl *k, uint64_t now)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].fd >= 0 && now > clients[i].deadline_ms)
-			client_close(&clients[i]);
+		if (k->clients[i].fd >= 0 && now > k->clients[i].deadline_ms)
+			client_close(k, &k->clients[i]);
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
 static int
-setup(void)
+setup(struct ctl *k)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++)
-		clients[i].fd = -1;
+		k->clients[i].fd = -1;
 	/* The control core waits microseconds for a worker to run its command (lib/conf
 	 * conf_post); the default 50 us timer slack would stretch every one of those waits. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (epfd < 0)
+	k->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (k->epfd < 0)
 		return -errno;
 
 	sigset_t ss;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGTERM);
-	sig_fd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (sig_fd < 0 || timer_fd < 0)
+	k->sig_fd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
+	k->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (k->sig_fd < 0 || k->timer_fd < 0)
 		return -errno;
 	struct itimerspec its = { .it_interval = { 0, 100000000 }, .it_value = { 0, 100000000 } };
-	timerfd_settime(timer_fd, 0, &its, NULL);
+	timerfd_settime(k->timer_fd, 0, &its, NULL);
 
-	listen_fd = listen_socket(mxp.cfg.socket);
-	if (listen_fd < 0)
-		return listen_fd;
+	k->listen_fd = listen_socket(k->p->socket);
+	if (k->listen_fd < 0)
+		return k->listen_fd;
 
 	static int tags[4];
-	int fds[4] = { sig_fd, timer_fd, listen_fd, mxp.ctl_doorbell };
+	int fds[4] = { k->sig_fd, k->timer_fd, k->listen_fd, k->p->link->doorbell };
 	for (int i = 0; i < 4; i++) {
 		tags[i] = i;
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tags[i] };
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev) != 0)
+		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, fds[i], &ev) != 0)
 			return -errno;
 	}
 	return 0;
 }
 
 static void
-teardown(void)
+teardown(struct ctl *k)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++)
-		client_close(&clients[i]);
-	if (listen_fd >= 0) {
-		close(listen_fd);
-		unlink(mxp.cfg.socket);
+		client_close(k, &k->clients[i]);
+	if (k->listen_fd >= 0) {
+		close(k->listen_fd);
+		unlink(k->p->socket);
 	}
-	if (sig_fd >= 0)
-		close(sig_fd);
-	if (timer_fd >= 0)
-		close(timer_fd);
-	if (epfd >= 0)
-		close(epfd);
+	if (k->sig_fd >= 0)
+		close(k->sig_fd);
+	if (k->timer_fd >= 0)
+		close(k->timer_fd);
+	if (k->epfd >= 0)
+		close(k->epfd);
 }
 
 int
-mxp_control_run(void)
+mxp_control_run(const struct mxp_control_params *p)
 {
-	int r = setup();
+	static struct ctl ctl; /* one control loop */
+	struct ctl *k = &ctl;
+	*k = (struct ctl){ .p = p, .epfd = -1, .listen_fd = -1, .sig_fd = -1, .timer_fd = -1 };
+	int r = setup(k);
 	if (r < 0) {
-		teardown();
+		teardown(k);
 		return r;
 	}
-	MXP_LOG(NOTICE, "ready: %u port(s), %u worker(s), control socket %s", mxp.nb_ports,
-		mxp.nb_workers, mxp.cfg.socket);
+	MXP_LOG(NOTICE, "ready: %u port(s), %u worker(s), control socket %s", p->ports->nb_ports,
+		p->cli->nb_workers, p->socket);
 	bool quit = false;
 	while (!quit) {
 		/* Announce that we sleep, then look once more so no doorbell is missed. */
-		__atomic_store_n(&mxp.ctl_sleeping, 1, __ATOMIC_SEQ_CST);
-		int timeout = rte_ring_count(mxp.ctl_ring) || rte_ring_count(mxp.punt_ring) ? 0 : -1;
+		__atomic_store_n(&p->link->sleeping, 1, __ATOMIC_SEQ_CST);
+		bool more = rte_ring_count(p->link->ctl_ring) || rte_ring_count(p->link->punt_ring);
+		int timeout = more ? 0 : -1;
 		struct epoll_event ev[16];
-		int n = epoll_wait(epfd, ev, 16, timeout);
-		__atomic_store_n(&mxp.ctl_sleeping, 0, __ATOMIC_SEQ_CST);
+		int n = epoll_wait(k->epfd, ev, 16, timeout);
+		__atomic_store_n(&p->link->sleeping, 0, __ATOMIC_SEQ_CST);
 		if (n < 0 && errno != EINTR) {
 			MXP_LOG(ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 		for (int i = 0; i < n; i++) {
 			void *tag = ev[i].data.ptr;
-			if ((char *)tag >= (char *)clients &&
-			    (char *)tag < (char *)(clients + MAX_CLIENTS)) {
+			if ((char *)tag >= (char *)k->clients &&
+			    (char *)tag < (char *)(k->clients + MAX_CLIENTS)) {
 				struct client *c = tag;
 				if (ev[i].events & EPOLLOUT)
-					client_write(c);
+					client_write(k, c);
 				else
-					client_read(c);
+					client_read(k, c);
 				continue;
 			}
 			switch (*(int *)tag) {
 			case 0: {
 				struct signalfd_siginfo si;
-				if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				if (read(k->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 					MXP_LOG(NOTICE, "signal %u: shutting down", si.ssi_signo);
 					quit = true;
 				}
@@ -475,28 +472,27 @@ mxp_control_run(void)
 			}
 			case 1: {
 				uint64_t ticks;
-				if (read(timer_fd, &ticks, sizeof(ticks)) > 0) {
+				if (read(k->timer_fd, &ticks, sizeof(ticks)) > 0) {
 					uint64_t now = mxp_now_ms();
-					for (uint16_t k = 0; k < mxp.nb_ports; k++)
-						mxp_neigh_timer(&mxp.ports[k], now);
-					mxp_mp_plane_timer(now);
-					clients_expire(now);
+					mxp_neigh_timer(p->ports, now);
+					mxp_mp_plane_timer(p->mp, now);
+					clients_expire(k, now);
 				}
 				break;
 			}
 			case 2:
-				client_accept();
+				client_accept(k);
 				break;
 			case 3: {
 				uint64_t v;
-				ssize_t rr = read(mxp.ctl_doorbell, &v, sizeof(v));
+				ssize_t rr = read(p->link->doorbell, &v, sizeof(v));
 				(void)rr;
 				break;
 			}
 			}
 		}
-		drain_ring();
+		drain_ring(k);
 	}
-	teardown();
+	teardown(k);
 	return 0;
 }

@@ -23,10 +23,33 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "cli.h"
+#include "control.h"
 #include "mixplane.h"
 #include "mp_plane.h"
+#include "neigh.h"
+#include "telemetry.h"
+#include "worker.h"
 
-struct mxp_daemon mxp;
+/* The daemon: main.c owns every part and hands each the pointers it needs. */
+struct mxp_daemon {
+	struct mxp_cfg cfg;
+	struct rte_mempool *pool;
+	struct rte_mempool *hdr_pool; /**< small mbufs: one Ethernet/IP/UDP header per receiver */
+	struct mxp_ports ports;
+	struct mxp_worker *workers[MXP_MAX_WORKERS];
+	uint16_t nb_workers;
+	struct mxp_ctl_link link;     /**< workers → control core */
+	struct mxp_conf_sys *conf;    /**< conferences */
+	struct mxp_mp_plane *mp;      /**< the Mp control plane */
+	struct mxp_cli_ctx cli;       /**< what CLI commands may use */
+	struct mxp_tel_ctx tel;       /**< what telemetry reads */
+	volatile bool stop;           /**< workers exit their loop when set */
+	uint64_t start_ms;
+	struct mxp_ctl_stats cst;
+};
+
+static struct mxp_daemon mxp;
 int mxp_logtype;
 
 static void
@@ -144,7 +167,7 @@ setup_port(struct mxp_port *p, uint16_t idx, char *err, size_t errlen)
 		snprintf(err, errlen, "[%s]: out of memory for the neighbour table", pc->section);
 		return -ENOMEM;
 	}
-	mxp.port_of_id[pid] = idx;
+	mxp.ports.port_of_id[pid] = idx;
 	char a[64];
 	MXP_LOG(INFO, "%s: %s port %u mac " RTE_ETHER_ADDR_PRT_FMT " %s%s", pc->section,
 		pc->device, pid, RTE_ETHER_ADDR_BYTES(&p->mac),
@@ -201,6 +224,10 @@ setup_workers(char *err, size_t errlen)
 		}
 		w->lcore = lc[i];
 		w->idx = (uint16_t)i;
+		w->ports = &mxp.ports;
+		w->link = &mxp.link;
+		w->stop = &mxp.stop;
+		w->mp_enabled = mxp.cfg.mp.enabled;
 		mxp.workers[mxp.nb_workers++] = w;
 	}
 	return 0;
@@ -219,8 +246,8 @@ setup_conferences(char *err, size_t errlen)
 		.opus_complexity_set = mxp.cfg.opus_complexity >= 0,
 		.opus_complexity = (uint8_t)(mxp.cfg.opus_complexity >= 0 ? mxp.cfg.opus_complexity : 0),
 	};
-	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
-		const struct mxp_port *pt = &mxp.ports[i];
+	for (uint16_t i = 0; i < mxp.ports.nb_ports; i++) {
+		const struct mxp_port *pt = &mxp.ports.port[i];
 		if (pt->cfg.has_ip4)
 			p.addrs[p.nb_addrs++] = (struct mxp_conf_addr){ .port_idx = i, .ip = pt->cfg.ip4,
 									.mac = pt->mac };
@@ -229,6 +256,8 @@ setup_conferences(char *err, size_t errlen)
 									.mac = pt->mac };
 	}
 	mxp.conf = mxp_conf_sys_create(&p, err, errlen);
+	for (uint16_t i = 0; i < mxp.nb_workers; i++)
+		mxp.workers[i]->conf = mxp.conf;
 	return mxp.conf ? 0 : -ENOMEM;
 }
 
@@ -236,11 +265,13 @@ static void
 cleanup(void)
 {
 	/* Keys first: SAs and conferences are wiped, their mbufs returned. */
-	mxp_mp_plane_fini();
+	__atomic_store_n(&mxp.tel.mp, NULL, __ATOMIC_RELEASE);
+	mxp_mp_plane_destroy(mxp.mp);
+	mxp.mp = NULL;
 	mxp_conf_sys_destroy(mxp.conf);
 	mxp.conf = NULL;
-	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
-		struct mxp_port *p = &mxp.ports[i];
+	for (uint16_t i = 0; i < mxp.ports.nb_ports; i++) {
+		struct mxp_port *p = &mxp.ports.port[i];
 		rte_eth_dev_stop(p->port_id);
 		rte_eth_dev_close(p->port_id);
 		mxp_neigh_table_free(p->neigh);
@@ -255,7 +286,7 @@ cleanup(void)
 		rte_free(w);
 	}
 	mxp.nb_workers = 0;
-	struct rte_ring *rings[2] = { mxp.ctl_ring, mxp.punt_ring };
+	struct rte_ring *rings[2] = { mxp.link.ctl_ring, mxp.link.punt_ring };
 	for (int i = 0; i < 2; i++) {
 		struct rte_mbuf *m = NULL;
 		if (rings[i] == NULL)
@@ -266,8 +297,8 @@ cleanup(void)
 	}
 	rte_mempool_free(mxp.pool);
 	rte_mempool_free(mxp.hdr_pool);
-	if (mxp.ctl_doorbell > 0)
-		close(mxp.ctl_doorbell);
+	if (mxp.link.doorbell > 0)
+		close(mxp.link.doorbell);
 }
 
 int
@@ -382,7 +413,8 @@ main(int argc, char **argv)
 		mxp_logtype = RTE_LOGTYPE_USER1;
 	rte_log_set_level(mxp_logtype, mxp.cfg.log_level);
 	mxp.start_ms = mxp_now_ms();
-	memset(mxp.port_of_id, 0xff, sizeof(mxp.port_of_id));
+	memset(mxp.ports.port_of_id, 0xff, sizeof(mxp.ports.port_of_id));
+	mxp.ports.cst = &mxp.cst;
 
 	int rc = 1;
 	r = setup_workers(err, sizeof(err));
@@ -420,27 +452,32 @@ main(int argc, char **argv)
 			 mxp.cfg.hdr_mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
-	mxp.ctl_ring = rte_ring_create("mxp_ctl", mxp.cfg.ctl_ring, (int)rte_socket_id(),
-				       RING_F_SC_DEQ);
-	mxp.punt_ring = rte_ring_create("mxp_punt", mxp.cfg.ctl_ring, (int)rte_socket_id(),
-					RING_F_SC_DEQ);
-	mxp.ctl_doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (mxp.ctl_ring == NULL || mxp.punt_ring == NULL || mxp.ctl_doorbell < 0) {
+	mxp.ports.pool = mxp.pool;
+	mxp.ports.tx_ring = mxp.workers[0]->tx_ring; /* worker 0 sends for the control core */
+	mxp.link.ctl_ring = rte_ring_create("mxp_ctl", mxp.cfg.ctl_ring, (int)rte_socket_id(),
+					    RING_F_SC_DEQ);
+	mxp.link.punt_ring = rte_ring_create("mxp_punt", mxp.cfg.ctl_ring, (int)rte_socket_id(),
+					     RING_F_SC_DEQ);
+	mxp.link.doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (mxp.link.ctl_ring == NULL || mxp.link.punt_ring == NULL || mxp.link.doorbell < 0) {
 		snprintf(err, sizeof(err), "cannot create the control ring: %s",
 			 rte_strerror(rte_errno));
 		goto fail;
 	}
 	for (unsigned int i = 0; i < mxp.cfg.nb_ports; i++) {
-		mxp.ports[i].cfg = mxp.cfg.ports[i];
-		r = setup_port(&mxp.ports[i], (uint16_t)i, err, sizeof(err));
-		mxp.nb_ports = (uint16_t)(i + 1);
+		mxp.ports.port[i].cfg = mxp.cfg.ports[i];
+		r = setup_port(&mxp.ports.port[i], (uint16_t)i, err, sizeof(err));
+		mxp.ports.nb_ports = (uint16_t)(i + 1);
 		if (r != 0)
 			goto fail;
 	}
 	r = setup_conferences(err, sizeof(err));
 	if (r != 0)
 		goto fail;
-	if (mxp_telemetry_register() != 0)
+	mxp.tel = (struct mxp_tel_ctx){ .socket = mxp.cfg.socket, .start_ms = mxp.start_ms,
+					.ports = &mxp.ports, .workers = mxp.workers,
+					.nb_workers = mxp.nb_workers, .cst = &mxp.cst };
+	if (mxp_telemetry_register(&mxp.tel) != 0)
 		MXP_LOG(WARNING, "telemetry commands not registered (telemetry disabled?)");
 
 	for (uint16_t i = 0; i < mxp.nb_workers; i++) {
@@ -472,13 +509,23 @@ main(int argc, char **argv)
 	}
 
 	/* After the workers run: ServiceChange needs a worker to transmit. */
-	r = mxp_mp_plane_init(err, sizeof(err));
-	if (r != 0) {
+	const struct mxp_mp_plane_params mpp = { .cfg = &mxp.cfg, .ports = &mxp.ports,
+						 .conf = mxp.conf, .pool = mxp.pool, .cst = &mxp.cst };
+	mxp.mp = mxp_mp_plane_create(&mpp, err, sizeof(err));
+	if (mxp.mp == NULL) {
 		__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 		goto fail;
 	}
-	r = mxp_control_run();
+	__atomic_store_n(&mxp.tel.mp, mxp.mp, __ATOMIC_RELEASE);
+	mxp.cli = (struct mxp_cli_ctx){ .cfg = &mxp.cfg, .ports = &mxp.ports, .workers = mxp.workers,
+					.nb_workers = mxp.nb_workers, .conf = mxp.conf, .mp = mxp.mp,
+					.pool = mxp.pool, .hdr_pool = mxp.hdr_pool, .cst = &mxp.cst,
+					.start_ms = mxp.start_ms };
+	const struct mxp_control_params cp = { .ports = &mxp.ports, .link = &mxp.link, .mp = mxp.mp,
+					       .cli = &mxp.cli, .socket = mxp.cfg.socket,
+					       .cst = &mxp.cst };
+	r = mxp_control_run(&cp);
 	__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 	if (r != 0) {

@@ -34,49 +34,41 @@
 #include "mxp_mp.h"
 #include "mxp_mp_sdp.h"
 #include "mxp_mp_trans.h"
+#include "mxp_mrfp.h"
 #include "mxp_sctp.h"
 #include "mxp_srtp_sdes.h"
-
-struct mp_plane mp;
+#include "neigh.h"
 
 bool
-mxp_mp_plane_enabled(void)
+mxp_mp_plane_enabled(const struct mxp_mp_plane *mp)
 {
-	return mp.enabled;
+	return mp != NULL && mp->enabled;
 }
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
 /* The port whose address family and routes reach peer (the request's port first). */
 static struct mxp_port *
-port_for(const struct mxp_ip *peer, struct mxp_port *hint)
+port_for(struct mxp_mp_plane *mp, const struct mxp_ip *peer, struct mxp_port *hint)
 {
 	struct mxp_ip nh;
 	if (hint && mxp_port_next_hop(hint, peer, &nh))
 		return hint;
-	for (uint16_t i = 0; i < mxp.nb_ports; i++)
-		if (mxp_port_next_hop(&mxp.ports[i], peer, &nh))
-			return &mxp.ports[i];
+	for (uint16_t i = 0; i < mp->ports->nb_ports; i++)
+		if (mxp_port_next_hop(&mp->ports->port[i], peer, &nh))
+			return &mp->ports->port[i];
 	return NULL;
-}
-
-static const struct mxp_ip *
-mp_port_addr(const struct mxp_port *p, uint8_t af)
-{
-	if (af == AF_INET)
-		return p->cfg.has_ip4 ? &p->cfg.ip4 : NULL;
-	return p->cfg.has_ip6 ? &p->cfg.ip6 : NULL;
 }
 
 /* ---- sending ---------------------------------------------------------------------------- */
 
-/* The len bytes at buf in a chain of mbufs from mxp.pool (an Mp packet may reach 64 kB). */
+/* The len bytes at buf in a chain of mbufs from mp->pool (an Mp packet may reach 64 kB). */
 static struct rte_mbuf *
-mbuf_from(const uint8_t *buf, size_t len)
+mbuf_from(struct mxp_mp_plane *mp, const uint8_t *buf, size_t len)
 {
 	struct rte_mbuf *head = NULL;
 	while (len > 0) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(mxp.pool);
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp->pool);
 		if (m == NULL)
 			goto fail;
 		uint16_t n = (uint16_t)RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(m));
@@ -99,7 +91,8 @@ fail:
 /* Put the Ethernet header in front of the IP packet in m (the neighbour table writes the
  * destination MAC) and hand it to the neighbour table. */
 static int
-send_frame(struct mxp_port *p, const struct mxp_ip *dst, struct rte_mbuf *m)
+send_frame(struct mxp_mp_plane *mp, struct mxp_port *p, const struct mxp_ip *dst,
+	   struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
 	if (eh == NULL) {
@@ -111,7 +104,7 @@ send_frame(struct mxp_port *p, const struct mxp_ip *dst, struct rte_mbuf *m)
 	eh->ether_type = rte_cpu_to_be_16(dst->af == AF_INET ? RTE_ETHER_TYPE_IPV4
 							     : RTE_ETHER_TYPE_IPV6);
 	m->port = p->port_id;
-	mxp_neigh_send(p, dst, m);
+	mxp_neigh_send(mp->ports, p, dst, m);
 	return 0;
 }
 
@@ -120,37 +113,37 @@ send_frame(struct mxp_port *p, const struct mxp_ip *dst, struct rte_mbuf *m)
  * bigger than the port's MTU. Fragments carry a fresh identification; IPv4 ones lose DF.
  */
 static int
-send_ip(struct mxp_port *p, const struct mxp_ip *dst, uint8_t *pkt, size_t len)
+send_ip(struct mxp_mp_plane *mp, struct mxp_port *p, const struct mxp_ip *dst, uint8_t *pkt,
+	size_t len)
 {
 	uint16_t mtu = RTE_MIN(p->cfg.mtu, MP_MTU_PAYLOAD);
-	static uint32_t ident = 0x4d58;
 	struct rte_mbuf *in, *frags[MP_BUF / (1280 - 48) + 1];
 	int32_t n;
 
-	ident++;
+	uint32_t ident = ++mp->ident;
 	if (len > mtu && dst->af == AF_INET) {
 		mxp_be_wr16(pkt + 4, (uint16_t)ident);
 		mxp_be_wr16(pkt + 6, 0); /* neither DF nor MF, offset 0 */
 	}
-	in = mbuf_from(pkt, len);
+	in = mbuf_from(mp, pkt, len);
 	if (in == NULL) {
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 		return -ENOMEM;
 	}
 	if (len <= mtu) {
-		if (send_frame(p, dst, in) != 0) {
-			mp.c.send_failed++;
+		if (send_frame(mp, p, dst, in) != 0) {
+			mp->c.send_failed++;
 			return -ENOSPC;
 		}
 		return 0;
 	}
 	if (dst->af == AF_INET)
-		n = rte_ipv4_fragment_packet(in, frags, RTE_DIM(frags), mtu, mxp.pool, mxp.pool);
+		n = rte_ipv4_fragment_packet(in, frags, RTE_DIM(frags), mtu, mp->pool, mp->pool);
 	else
-		n = rte_ipv6_fragment_packet(in, frags, RTE_DIM(frags), mtu, mxp.pool, mxp.pool);
+		n = rte_ipv6_fragment_packet(in, frags, RTE_DIM(frags), mtu, mp->pool, mp->pool);
 	rte_pktmbuf_free(in); /* the fragments hold references to its data */
 	if (n < 0) {
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 		return n;
 	}
 	for (int32_t i = 0; i < n; i++) {
@@ -164,9 +157,9 @@ send_ip(struct mxp_port *p, const struct mxp_ip *dst, uint8_t *pkt, size_t len)
 				f, struct rte_ipv6_fragment_ext *, sizeof(struct rte_ipv6_hdr));
 			fh->id = rte_cpu_to_be_32(ident);
 		}
-		mp.c.fragments_sent++;
-		if (send_frame(p, dst, f) != 0) {
-			mp.c.send_failed++;
+		mp->c.fragments_sent++;
+		if (send_frame(mp, p, dst, f) != 0) {
+			mp->c.send_failed++;
 			rte_pktmbuf_free_bulk(frags + i + 1, (unsigned int)(n - i - 1));
 			return -ENOSPC;
 		}
@@ -176,123 +169,123 @@ send_ip(struct mxp_port *p, const struct mxp_ip *dst, uint8_t *pkt, size_t len)
 
 /* Send an inner packet (UDP, or SCTP for mp_sctp.c) to peer inside ESP. */
 int
-mp_send_esp(struct mxp_port *hint, const struct mxp_ip *peer, uint8_t next_proto,
-	    const uint8_t *inner, size_t len)
+mp_send_esp(struct mxp_mp_plane *mp, struct mxp_port *hint, const struct mxp_ip *peer,
+	    uint8_t next_proto, const uint8_t *inner, size_t len)
 {
-	struct mxp_port *p = port_for(peer, hint);
+	struct mxp_port *p = port_for(mp, peer, hint);
 	if (p == NULL) {
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 		return -EHOSTUNREACH;
 	}
-	static uint8_t esp[MP_BUF];
+	uint8_t *esp = mp->ebuf;
 	size_t elen;
 	struct mxp_esp_meta em;
-	enum mxp_esp_drop dr = mxp_esp_ep_output(mp.ep, peer, inner, len, next_proto, esp,
-						 sizeof(esp), &elen, &em);
+	enum mxp_esp_drop dr = mxp_esp_ep_output(mp->ep, peer, inner, len, next_proto, esp,
+						 sizeof(mp->ebuf), &elen, &em);
 	if (dr != MXP_ESP_DROP_NONE) {
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 		return -EPERM;
 	}
 	size_t hl = mxp_esp_frame_hdr_len(&em);
-	memcpy(mp.obuf + hl, esp, elen);
-	int tl = mxp_esp_frame_build(mp.obuf, sizeof(mp.obuf), &em, elen);
+	memcpy(mp->obuf + hl, esp, elen);
+	int tl = mxp_esp_frame_build(mp->obuf, sizeof(mp->obuf), &em, elen);
 	if (tl < 0) {
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 		return tl;
 	}
-	return send_ip(p, peer, mp.obuf, (size_t)tl);
+	return send_ip(mp, p, peer, mp->obuf, (size_t)tl);
 }
 
 /* Send Mp text to peer:port, inside ESP unless plaintext (over SCTP to an SCTP MRFC). */
 static int
-send_mp(struct mxp_port *hint, const struct mxp_ip *peer, uint16_t peer_port, bool plaintext,
-	const char *text, size_t len)
+send_mp(struct mxp_mp_plane *mp, struct mxp_port *hint, const struct mxp_ip *peer,
+	uint16_t peer_port, bool plaintext, const char *text, size_t len)
 {
-	if (!plaintext && mp_sctp_owns(peer))
-		return mp_sctp_send(text, len);
-	struct mxp_port *p = port_for(peer, hint);
-	const struct mxp_ip *src = p ? mp_port_addr(p, peer->af) : NULL;
+	if (!plaintext && mp_sctp_owns(mp, peer))
+		return mp_sctp_send(mp, text, len);
+	struct mxp_port *p = port_for(mp, peer, hint);
+	const struct mxp_ip *src = p ? mxp_port_addr(p, peer->af) : NULL;
 	if (src == NULL) {
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 		return -EHOSTUNREACH;
 	}
-	static uint8_t udp[MP_BUF];
-	int ul = mxp_esp_udp_build(udp, sizeof(udp), src, peer, MXP_MP_PORT, peer_port,
+	uint8_t *udp = mp->ubuf;
+	int ul = mxp_esp_udp_build(udp, sizeof(mp->ubuf), src, peer, MXP_MP_PORT, peer_port,
 				   (const uint8_t *)text, len);
 	if (ul < 0) {
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 		return ul;
 	}
 	if (!plaintext)
-		return mp_send_esp(p, peer, 17, udp, (size_t)ul);
+		return mp_send_esp(mp, p, peer, 17, udp, (size_t)ul);
 	/* an IP header in front of the UDP datagram */
-	size_t hl = mxp_ip_hdr_write(mp.obuf, src, peer, IPPROTO_UDP, 64, 0, 0, (uint16_t)ul);
-	memcpy(mp.obuf + hl, udp, (size_t)ul);
-	return send_ip(p, peer, mp.obuf, hl + (size_t)ul);
+	size_t hl = mxp_ip_hdr_write(mp->obuf, src, peer, IPPROTO_UDP, 64, 0, 0, (uint16_t)ul);
+	memcpy(mp->obuf + hl, udp, (size_t)ul);
+	return send_ip(mp, p, peer, mp->obuf, hl + (size_t)ul);
 }
 
 /* ---- replies ------------------------------------------------------------------------------ */
 
 static void
-mp_count_error(unsigned int code)
+mp_count_error(struct mxp_mp_plane *mp, unsigned int code)
 {
-	mxp_mrfp_count_error(mp.mrfp, code);
+	mxp_mrfp_count_error(mp->mrfp, code);
 }
 
 static enum mxp_mp_style
-reply_style(void)
+reply_style(const struct mxp_mp_plane *mp)
 {
-	if (mxp.cfg.mp.compact >= 0)
-		return mxp.cfg.mp.compact ? MXP_MP_STYLE_COMPACT : MXP_MP_STYLE_LONG;
-	return mp.cur.style;
+	if (mp->cfg->mp.compact >= 0)
+		return mp->cfg->mp.compact ? MXP_MP_STYLE_COMPACT : MXP_MP_STYLE_LONG;
+	return mp->cur.style;
 }
 
 /* Encode rep, falling back to a 533 error if it does not fit; returns the length. */
 static int
-encode_reply(uint32_t tid)
+encode_reply(struct mxp_mp_plane *mp, uint32_t tid)
 {
-	enum mxp_mp_style st = reply_style();
-	int n = mxp_mp_encode(&mp.rep, st, mp.reply, MP_REPLY_MAX);
+	enum mxp_mp_style st = reply_style(mp);
+	int n = mxp_mp_encode(&mp->rep, st, mp->reply, MP_REPLY_MAX);
 	if (n >= 0 && (size_t)n < MP_REPLY_MAX)
 		return n;
-	mp.c.reply_too_big++;
-	mxp_mp_msg_init(&mp.rep, mp.mid);
-	struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tid);
+	mp->c.reply_too_big++;
+	mxp_mp_msg_init(&mp->rep, mp->mid);
+	struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REPLY, tid);
 	t->has_error = true;
 	t->err_code = MXP_MP_E_REPLY_TOO_BIG;
 	t->err_text = mxp_mp_str_c("the reply exceeds the largest message: fewer commands or "
 				   "terminations per transaction");
-	mp_count_error(MXP_MP_E_REPLY_TOO_BIG);
-	return mxp_mp_encode(&mp.rep, st, mp.reply, MP_REPLY_MAX);
+	mp_count_error(mp, MXP_MP_E_REPLY_TOO_BIG);
+	return mxp_mp_encode(&mp->rep, st, mp->reply, MP_REPLY_MAX);
 }
 
 /* Send a short message of ours (Pending, TransactionResponseAck) built in msg. */
 static void
-send_small(struct mxp_mp_msg *msg, struct mxp_port *p, const struct mxp_ip *peer, uint16_t port,
-	   bool plain)
+send_small(struct mxp_mp_plane *mp, struct mxp_mp_msg *msg, struct mxp_port *p,
+	   const struct mxp_ip *peer, uint16_t port, bool plain)
 {
 	char text[256];
-	int n = mxp_mp_encode(msg, reply_style(), text, sizeof(text));
+	int n = mxp_mp_encode(msg, reply_style(mp), text, sizeof(text));
 	if (n > 0)
-		send_mp(p, peer, port, plain, text, (size_t)n);
+		send_mp(mp, p, peer, port, plain, text, (size_t)n);
 }
 
 static void
-send_pending(uint32_t tid)
+send_pending(struct mxp_mp_plane *mp, uint32_t tid)
 {
-	static struct mxp_mp_msg pm;
-	mxp_mp_msg_init(&pm, mp.mid);
-	mxp_mp_msg_add_trans(&pm, MXP_MP_TRANS_PENDING, tid);
-	send_small(&pm, mp.cur.port, &mp.cur.peer, mp.cur.peer_port, mp.cur.plain);
-	mp.c.pendings++;
+	struct mxp_mp_msg *pm = &mp->small;
+	mxp_mp_msg_init(pm, mp->mid);
+	mxp_mp_msg_add_trans(pm, MXP_MP_TRANS_PENDING, tid);
+	send_small(mp, pm, mp->cur.port, &mp->cur.peer, mp->cur.peer_port, mp->cur.plain);
+	mp->c.pendings++;
 }
 
 /* lib/mrfp: the transaction being applied has taken [mp] pending_ms. */
 static void
 mrfp_send_pending(void *arg)
 {
-	(void)arg;
-	send_pending(mp.cur.tid);
+	struct mxp_mp_plane *mp = arg;
+	send_pending(mp, mp->cur.tid);
 }
 
 /* Did a reply (to one of our requests) carry an error anywhere? */
@@ -314,20 +307,21 @@ reply_has_error(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr)
 
 /* The daemon's own requests: a reply or a Pending for one of them. */
 static void
-answer_to_ours(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr, struct mxp_port *p,
-	       const struct mxp_ip *peer, uint16_t port, bool plain)
+answer_to_ours(struct mxp_mp_plane *mp, const struct mxp_mp_msg *msg,
+	       const struct mxp_mp_trans *tr, struct mxp_port *p, const struct mxp_ip *peer,
+	       uint16_t port, bool plain)
 {
 	if (tr->kind == MXP_MP_TRANS_REPLY && tr->imm_ack) {
 		/* ImmAckRequired: acknowledge at once (H.248.1 D.1.4) */
-		static struct mxp_mp_msg am;
-		mxp_mp_msg_init(&am, mp.mid);
-		struct mxp_mp_trans *k = mxp_mp_msg_add_trans(&am, MXP_MP_TRANS_ACK, tr->id);
+		struct mxp_mp_msg *am = &mp->small;
+		mxp_mp_msg_init(am, mp->mid);
+		struct mxp_mp_trans *k = mxp_mp_msg_add_trans(am, MXP_MP_TRANS_ACK, tr->id);
 		if (k)
 			k->id_last = tr->id;
-		send_small(&am, p, peer, port, plain);
+		send_small(mp, am, p, peer, port, plain);
 	}
 	for (int i = 0; i < MP_OUT_MAX; i++) {
-		struct mp_out *o = &mp.out[i];
+		struct mp_out *o = &mp->out[i];
 		if (!o->used || o->tid != tr->id)
 			continue;
 		if (tr->kind == MXP_MP_TRANS_PENDING) {
@@ -336,12 +330,12 @@ answer_to_ours(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr, stru
 		}
 		o->used = false;
 		bool bad = reply_has_error(msg, tr);
-		mp.c.answered++;
-		mp.c.answered_error += bad;
+		mp->c.answered++;
+		mp->c.answered_error += bad;
 		if (o->service_change) {
-			mp.sc = bad ? MP_SC_FAILED : MP_SC_ANSWERED;
+			mp->sc = bad ? MXP_MP_SC_FAILED : MXP_MP_SC_ANSWERED;
 			if (bad)
-				mp.sc_retry_at = mxp_now_ms() + MP_SC_RETRY_MS;
+				mp->sc_retry_at = mxp_now_ms() + MP_SC_RETRY_MS;
 			MXP_LOG(NOTICE, "Mp: the MRFC answered ServiceChange Restart%s",
 				bad ? " with an error (retrying later)" : "");
 		}
@@ -350,109 +344,109 @@ answer_to_ours(const struct mxp_mp_msg *msg, const struct mxp_mp_trans *tr, stru
 }
 
 static void
-reply_parse_error(const struct mxp_mp_error *e, struct mxp_port *p, const struct mxp_ip *peer,
-		  uint16_t port, bool plain)
+reply_parse_error(struct mxp_mp_plane *mp, const struct mxp_mp_error *e, struct mxp_port *p,
+		  const struct mxp_ip *peer, uint16_t port, bool plain)
 {
-	mxp_mp_msg_init(&mp.rep, mp.mid);
+	mxp_mp_msg_init(&mp->rep, mp->mid);
 	if (e->have_tid) {
-		struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, e->tid);
+		struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REPLY, e->tid);
 		t->has_error = true;
 		t->err_code = e->code;
 		t->err_text = mxp_mp_str_c(e->text);
 	} else {
-		mp.rep.has_error = true;
-		mp.rep.err_code = e->code;
-		mp.rep.err_text = mxp_mp_str_c(e->text);
+		mp->rep.has_error = true;
+		mp->rep.err_code = e->code;
+		mp->rep.err_text = mxp_mp_str_c(e->text);
 	}
-	mp_count_error(e->code);
-	int n = mxp_mp_encode(&mp.rep, reply_style(), mp.reply, MP_REPLY_MAX);
-	if (n > 0 && send_mp(p, peer, port, plain, mp.reply, (size_t)n) == 0)
-		mp.c.replies++;
+	mp_count_error(mp, e->code);
+	int n = mxp_mp_encode(&mp->rep, reply_style(mp), mp->reply, MP_REPLY_MAX);
+	if (n > 0 && send_mp(mp, p, peer, port, plain, mp->reply, (size_t)n) == 0)
+		mp->c.replies++;
 }
 
 static void
-trans_error(uint32_t tid, unsigned int code, const char *text)
+trans_error(struct mxp_mp_plane *mp, uint32_t tid, unsigned int code, const char *text)
 {
-	mxp_mp_msg_init(&mp.rep, mp.mid);
-	struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REPLY, tid);
+	mxp_mp_msg_init(&mp->rep, mp->mid);
+	struct mxp_mp_trans *t = mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REPLY, tid);
 	t->has_error = true;
 	t->err_code = (uint16_t)code;
 	t->err_text = mxp_mp_str_c(text);
-	mp_count_error(code);
+	mp_count_error(mp, code);
 }
 
 static void
-handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
-	    const char *text, size_t len)
+handle_text(struct mxp_mp_plane *mp, struct mxp_port *p, const struct mxp_ip *peer, uint16_t port,
+	    bool plain, const char *text, size_t len)
 {
 	struct mxp_mp_error e;
-	mp.c.messages++;
-	mp.cur = (struct mp_cur){ .port = p, .peer = *peer, .peer_port = port, .plain = plain,
+	mp->c.messages++;
+	mp->cur = (struct mp_cur){ .port = p, .peer = *peer, .peer_port = port, .plain = plain,
 				  .style = len && text[0] == '!' ? MXP_MP_STYLE_COMPACT
 								 : MXP_MP_STYLE_LONG };
-	if (mxp_mp_parse(text, len, &mp.msg, &e) != 0) {
-		mp.c.parse_errors++;
-		reply_parse_error(&e, p, peer, port, plain);
+	if (mxp_mp_parse(text, len, &mp->msg, &e) != 0) {
+		mp->c.parse_errors++;
+		reply_parse_error(mp, &e, p, peer, port, plain);
 		goto out;
 	}
-	if (mp.msg.has_error)
+	if (mp->msg.has_error)
 		goto out; /* a message-level error from the MRFC: nothing to answer */
 	struct mxp_mp_peer mpeer = { .addr = *peer, .port = port };
-	for (uint16_t i = 0; i < mp.msg.ntrans; i++) {
-		const struct mxp_mp_trans *tr = &mp.msg.trans[i];
+	for (uint16_t i = 0; i < mp->msg.ntrans; i++) {
+		const struct mxp_mp_trans *tr = &mp->msg.trans[i];
 		if (tr->kind == MXP_MP_TRANS_ACK) {
-			mp.c.acks++;
-			mxp_mp_rcache_ack(mp.rc, &mpeer, tr->id, tr->id_last);
+			mp->c.acks++;
+			mxp_mp_rcache_ack(mp->rc, &mpeer, tr->id, tr->id_last);
 			continue;
 		}
 		if (tr->kind != MXP_MP_TRANS_REQUEST) {
-			answer_to_ours(&mp.msg, tr, p, peer, port, plain);
+			answer_to_ours(mp, &mp->msg, tr, p, peer, port, plain);
 			continue;
 		}
-		mp.c.requests++;
-		mp.cur.tid = tr->id;
-		mp.cur.start_ms = mxp_now_ms();
+		mp->c.requests++;
+		mp->cur.tid = tr->id;
+		mp->cur.start_ms = mxp_now_ms();
 		const char *cached;
 		size_t clen;
-		switch (mxp_mp_rcache_begin(mp.rc, &mpeer, tr->id, mp.cur.start_ms, &cached, &clen)) {
+		switch (mxp_mp_rcache_begin(mp->rc, &mpeer, tr->id, mp->cur.start_ms, &cached, &clen)) {
 		case MXP_MP_RC_REPLIED:
 			/* A retransmission: the same bytes, never applied twice. */
-			memcpy(mp.reply, cached, clen);
-			if (send_mp(p, peer, port, plain, mp.reply, clen) == 0)
-				mp.c.replies_cached++;
-			explicit_bzero(mp.reply, clen);
+			memcpy(mp->reply, cached, clen);
+			if (send_mp(mp, p, peer, port, plain, mp->reply, clen) == 0)
+				mp->c.replies_cached++;
+			explicit_bzero(mp->reply, clen);
 			continue;
 		case MXP_MP_RC_IN_PROGRESS:
-			send_pending(tr->id);
+			send_pending(mp, tr->id);
 			continue;
 		case MXP_MP_RC_FULL:
 			/* No room to remember the reply: applying would risk applying a
 			 * retransmission twice. Refuse; the MRFC may retry later. */
-			mp.c.cache_full++;
-			trans_error(tr->id, MXP_MP_E_RESOURCES,
+			mp->c.cache_full++;
+			trans_error(mp, tr->id, MXP_MP_E_RESOURCES,
 				    "reply cache full (more transactions within reply_ttl_ms than "
 				    "[mp] reply_cache holds): retry later");
 			break;
 		case MXP_MP_RC_NEW:
-			mxp_mp_msg_init(&mp.rep, mp.mid);
-			mxp_mrfp_apply(mp.mrfp, &mp.msg, tr, text, &mp.rep,
+			mxp_mp_msg_init(&mp->rep, mp->mid);
+			mxp_mrfp_apply(mp->mrfp, &mp->msg, tr, text, &mp->rep,
 				       &(struct mxp_mrfp_peer){ .addr = *peer, .port = port });
 			break;
 		}
-		int n = encode_reply(tr->id);
+		int n = encode_reply(mp, tr->id);
 		if (n < 0) {
 			/* cannot happen (a 533 always fits); never leave an entry in progress */
-			trans_error(tr->id, MXP_MP_E_INTERNAL, "reply could not be encoded");
-			n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, mp.reply, MP_REPLY_MAX);
+			trans_error(mp, tr->id, MXP_MP_E_INTERNAL, "reply could not be encoded");
+			n = mxp_mp_encode(&mp->rep, MXP_MP_STYLE_LONG, mp->reply, MP_REPLY_MAX);
 		}
-		if (n > 0 && mxp_mp_rcache_finish(mp.rc, &mpeer, tr->id, mp.reply, (size_t)n,
+		if (n > 0 && mxp_mp_rcache_finish(mp->rc, &mpeer, tr->id, mp->reply, (size_t)n,
 						  mxp_now_ms()) == -E2BIG)
-			mp.c.reply_too_big++;
-		if (n > 0 && send_mp(p, peer, port, plain, mp.reply, (size_t)n) == 0)
-			mp.c.replies++;
+			mp->c.reply_too_big++;
+		if (n > 0 && send_mp(mp, p, peer, port, plain, mp->reply, (size_t)n) == 0)
+			mp->c.replies++;
 		if (n > 0)
-			explicit_bzero(mp.reply, (size_t)n);
-		mxp_mrfp_reply_wipe(mp.mrfp); /* generated keys */
+			explicit_bzero(mp->reply, (size_t)n);
+		mxp_mrfp_reply_wipe(mp->mrfp); /* generated keys */
 	}
 out:
 	/* The request text may hold keys: wipe it. */
@@ -461,10 +455,10 @@ out:
 
 /* mp_sctp.c: a whole message from the association. */
 void
-mp_handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, bool plain,
-	       const char *text, size_t len)
+mp_handle_text(struct mxp_mp_plane *mp, struct mxp_port *p, const struct mxp_ip *peer,
+	       uint16_t port, bool plain, const char *text, size_t len)
 {
-	handle_text(p, peer, port, plain, text, len);
+	handle_text(mp, p, peer, port, plain, text, len);
 }
 
 /* ---- input ---------------------------------------------------------------------------------- */
@@ -475,20 +469,20 @@ mp_handle_text(struct mxp_port *p, const struct mxp_ip *peer, uint16_t port, boo
  * table. Count each under the endpoint's reassembly reason, then free them.
  */
 static void
-frag_discards(void)
+frag_discards(struct mxp_mp_plane *mp)
 {
-	for (uint32_t i = 0; i < mp.dr.cnt; i++)
-		mxp_esp_ep_count(mp.ep, MXP_ESP_DROP_REASSEMBLY);
-	rte_ip_frag_free_death_row(&mp.dr, 0);
+	for (uint32_t i = 0; i < mp->dr.cnt; i++)
+		mxp_esp_ep_count(mp->ep, MXP_ESP_DROP_REASSEMBLY);
+	rte_ip_frag_free_death_row(&mp->dr, 0);
 }
 
-/* Process a whole IP packet (reassembled if it was fragmented) in mp.buf. */
+/* Process a whole IP packet (reassembled if it was fragmented) in mp->buf. */
 static void
-input_ip(struct mxp_port *p, size_t len)
+input_ip(struct mxp_mp_plane *mp, struct mxp_port *p, size_t len)
 {
 	struct mxp_esp_meta em;
 	size_t eoff, elen;
-	uint8_t *ip = mp.buf;
+	uint8_t *ip = mp->buf;
 	bool v4 = (ip[0] >> 4) == 4;
 	uint8_t proto = v4 ? ip[9] : ip[6];
 	size_t hl = v4 ? (size_t)(ip[0] & 0xf) * 4 : 40;
@@ -496,51 +490,51 @@ input_ip(struct mxp_port *p, size_t len)
 	/* Mp in the clear, UDP 2944: the lab flag and the policy decide. */
 	if (proto == IPPROTO_UDP && len >= hl + 8 && mxp_be_rd16(ip + hl + 2) == MXP_MP_PORT) {
 		struct mxp_ip peer = mxp_ip_from_bytes(v4 ? AF_INET : AF_INET6, ip + (v4 ? 12 : 8));
-		if (mxp_esp_ep_plain_input(mp.ep, &peer) != MXP_ESP_DROP_NONE)
+		if (mxp_esp_ep_plain_input(mp->ep, &peer) != MXP_ESP_DROP_NONE)
 			return;
-		mp.c.plaintext_accepted++;
+		mp->c.plaintext_accepted++;
 		uint16_t sport = mxp_be_rd16(ip + hl);
 		size_t ul = mxp_be_rd16(ip + hl + 4);
 		if (ul < 8 || hl + ul > len)
 			return;
-		handle_text(p, &peer, sport, true, (const char *)ip + hl + 8, ul - 8);
+		handle_text(mp, p, &peer, sport, true, (const char *)ip + hl + 8, ul - 8);
 		return;
 	}
 	enum mxp_esp_drop d = mxp_esp_frame_parse(ip, len, &em, &eoff, &elen);
 	if (d != MXP_ESP_DROP_NONE) {
-		mxp_esp_ep_count(mp.ep, d);
+		mxp_esp_ep_count(mp->ep, d);
 		return;
 	}
 	struct mxp_esp_rx rx;
-	if (mxp_esp_ep_input(mp.ep, &em, ip + eoff, elen, &rx) != MXP_ESP_DROP_NONE)
+	if (mxp_esp_ep_input(mp->ep, &em, ip + eoff, elen, &rx) != MXP_ESP_DROP_NONE)
 		return; /* counted by the endpoint */
 	uint16_t sp, dp;
 	size_t po, pl;
 	const uint8_t *inner = ip + eoff + rx.off;
 	if (rx.next_proto == MXP_SCTP_IPPROTO) {
-		mp_sctp_input(&em.src, inner, rx.len);
+		mp_sctp_input(mp, &em.src, inner, rx.len);
 		return;
 	}
 	if (rx.next_proto != 17 || mxp_esp_udp_parse(inner, rx.len, &sp, &dp, &po, &pl) != 0 ||
 	    dp != MXP_MP_PORT) {
-		mp.c.not_udp_2944++;
+		mp->c.not_udp_2944++;
 		return;
 	}
-	handle_text(p, &em.src, sp, false, (const char *)inner + po, pl);
+	handle_text(mp, p, &em.src, sp, false, (const char *)inner + po, pl);
 }
 
 void
-mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
+mxp_mp_plane_input(struct mxp_mp_plane *mp, struct mxp_port *p, struct rte_mbuf *m)
 {
-	if (!mp.enabled) {
-		mxp.cst.drops[MXP_DROP_CTL_UNHANDLED]++;
+	if (!mp->enabled) {
+		mp->cst->drops[MXP_DROP_CTL_UNHANDLED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	bool v4 = rte_pktmbuf_data_len(m) > 14 && f[12] == 0x08 && f[13] == 0x00;
 	if (rte_pktmbuf_data_len(m) < 14 + 20) {
-		mp.c.malformed++;
+		mp->c.malformed++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -556,170 +550,171 @@ mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m)
 		uint64_t tsc = rte_rdtsc();
 		struct rte_mbuf *r;
 		if (v4) {
-			r = rte_ipv4_frag_reassemble_packet(mp.frag, &mp.dr, m, tsc,
+			r = rte_ipv4_frag_reassemble_packet(mp->frag, &mp->dr, m, tsc,
 							    (struct rte_ipv4_hdr *)ip);
 		} else {
 			struct rte_ipv6_hdr *h6 = (struct rte_ipv6_hdr *)ip;
 			struct rte_ipv6_fragment_ext *fh = rte_ipv6_frag_get_ipv6_fragment_header(h6);
-			r = fh ? rte_ipv6_frag_reassemble_packet(mp.frag, &mp.dr, m, tsc, h6, fh) : NULL;
+			r = fh ? rte_ipv6_frag_reassemble_packet(mp->frag, &mp->dr, m, tsc, h6, fh) : NULL;
 			if (fh == NULL) {
 				/* the fragment header is not the first extension header */
-				mxp_esp_ep_count(mp.ep, MXP_ESP_DROP_REASSEMBLY);
+				mxp_esp_ep_count(mp->ep, MXP_ESP_DROP_REASSEMBLY);
 				rte_pktmbuf_free(m);
 			}
 		}
-		frag_discards();
+		frag_discards(mp);
 		if (r == NULL)
 			return; /* more fragments to come, or refused and counted */
 		m = r;
-		mp.c.reassembled++;
+		mp->c.reassembled++;
 	}
 	size_t len = rte_pktmbuf_pkt_len(m) - 14;
-	if (len > sizeof(mp.buf)) {
-		mp.c.too_big++;
+	if (len > sizeof(mp->buf)) {
+		mp->c.too_big++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	const void *src = rte_pktmbuf_read(m, 14, (uint32_t)len, mp.buf);
-	if (src != mp.buf && src != NULL)
-		memcpy(mp.buf, src, len);
+	const void *src = rte_pktmbuf_read(m, 14, (uint32_t)len, mp->buf);
+	if (src != mp->buf && src != NULL)
+		memcpy(mp->buf, src, len);
 	rte_pktmbuf_free(m);
 	if (src == NULL) {
-		mp.c.malformed++;
+		mp->c.malformed++;
 		return;
 	}
 	/* trim Ethernet padding */
-	size_t iplen = v4 ? mxp_be_rd16(mp.buf + 2) : 40 + (size_t)mxp_be_rd16(mp.buf + 4);
+	size_t iplen = v4 ? mxp_be_rd16(mp->buf + 2) : 40 + (size_t)mxp_be_rd16(mp->buf + 4);
 	if (iplen > len) {
-		mp.c.malformed++;
-		explicit_bzero(mp.buf, len);
+		mp->c.malformed++;
+		explicit_bzero(mp->buf, len);
 		return;
 	}
-	input_ip(p, iplen);
-	explicit_bzero(mp.buf, iplen);
+	input_ip(mp, p, iplen);
+	explicit_bzero(mp->buf, iplen);
 }
 
 /* ---- the daemon's own requests --------------------------------------------------------------- */
 
 static bool
-own_plaintext(void)
+own_plaintext(const struct mxp_mp_plane *mp)
 {
-	return mxp.cfg.mp.allow_plaintext && mxp_esp_ep_sa_count(mp.ep) == 0;
+	return mp->cfg->mp.allow_plaintext && mxp_esp_ep_sa_count(mp->ep) == 0;
 }
 
-/* Send the request built in mp.rep to peer:port and retransmit it until answered. */
+/* Send the request built in mp->rep to peer:port and retransmit it until answered. */
 static void
-send_request(const struct mxp_ip *peer, uint16_t port, bool service_change)
+send_request(struct mxp_mp_plane *mp, const struct mxp_ip *peer, uint16_t port,
+	     bool service_change)
 {
 	struct mp_out *o = NULL;
 	for (int i = 0; i < MP_OUT_MAX && o == NULL; i++)
-		if (!mp.out[i].used)
-			o = &mp.out[i];
+		if (!mp->out[i].used)
+			o = &mp->out[i];
 	if (o == NULL) {
 		/* too many unanswered: the oldest is given up */
-		o = &mp.out[0];
+		o = &mp->out[0];
 		for (int i = 1; i < MP_OUT_MAX; i++)
-			if (mp.out[i].retx.deadline < o->retx.deadline)
-				o = &mp.out[i];
-		mp.c.gave_up++;
+			if (mp->out[i].retx.deadline < o->retx.deadline)
+				o = &mp->out[i];
+		mp->c.gave_up++;
 	}
-	int n = mxp_mp_encode(&mp.rep, MXP_MP_STYLE_LONG, o->text, sizeof(o->text));
+	int n = mxp_mp_encode(&mp->rep, MXP_MP_STYLE_LONG, o->text, sizeof(o->text));
 	if (n < 0)
 		return;
 	o->used = true;
 	o->service_change = service_change;
-	o->tid = mp.rep.trans[0].id;
+	o->tid = mp->rep.trans[0].id;
 	o->peer = *peer;
 	o->peer_port = port;
 	o->len = (size_t)n;
-	struct mxp_mp_retx_params rp = { .initial_ms = mxp.cfg.mp.retx_initial_ms,
-					 .max_ms = mxp.cfg.mp.retx_max_ms,
-					 .give_up_ms = mxp.cfg.mp.retx_giveup_ms };
+	struct mxp_mp_retx_params rp = { .initial_ms = mp->cfg->mp.retx_initial_ms,
+					 .max_ms = mp->cfg->mp.retx_max_ms,
+					 .give_up_ms = mp->cfg->mp.retx_giveup_ms };
 	mxp_mp_retx_start(&o->retx, &rp, mxp_now_ms());
-	mp.c.requests_sent++;
-	send_mp(NULL, &o->peer, o->peer_port, own_plaintext(), o->text, o->len);
+	mp->c.requests_sent++;
+	send_mp(mp, NULL, &o->peer, o->peer_port, own_plaintext(mp), o->text, o->len);
 }
 
 static uint32_t
-next_tid(void)
+next_tid(struct mxp_mp_plane *mp)
 {
-	uint32_t t = mp.next_tid++;
-	if (mp.next_tid == 0 || mp.next_tid > MXP_MP_CTX_MAX)
-		mp.next_tid = 1;
+	uint32_t t = mp->next_tid++;
+	if (mp->next_tid == 0 || mp->next_tid > MXP_MP_CTX_MAX)
+		mp->next_tid = 1;
 	return t;
 }
 
 /* ServiceChange on ROOT: Restart (start) or Disconnected (back after losing the MRFC). */
 void
-mp_service_change(bool disconnected)
+mp_service_change(struct mxp_mp_plane *mp, bool disconnected)
 {
-	mxp_mp_msg_init(&mp.rep, mp.mid);
-	mxp_mp_msg_add_trans(&mp.rep, MXP_MP_TRANS_REQUEST, next_tid());
-	mxp_mp_msg_add_action(&mp.rep, MXP_MP_CTX_NULL);
-	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp.rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
+	mxp_mp_msg_init(&mp->rep, mp->mid);
+	mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REQUEST, next_tid(mp));
+	mxp_mp_msg_add_action(&mp->rep, MXP_MP_CTX_NULL);
+	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp->rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
 	c->has_services = true;
 	c->sc_method = mxp_mp_str_c(disconnected ? "Disconnected" : "Restart");
 	c->sc_reason = mxp_mp_str_c(disconnected ? "\"900 Service Restored\""
 						 : "\"901 Cold Boot\"");
 	c->sc_profile = mxp_mp_str_c("mxp/1");
 	c->sc_version = 3;
-	mp.sc = MP_SC_SENT;
-	mp.sc_attempts++;
-	send_request(&mxp.cfg.mp.mrfc, mxp.cfg.mp.mrfc_port, true);
+	mp->sc = MXP_MP_SC_SENT;
+	mp->sc_attempts++;
+	send_request(mp, &mp->cfg->mp.mrfc, mp->cfg->mp.mrfc_port, true);
 }
 
 /* lib/mrfp: a requested event happened. To [mp] mrfc, or to the peer that added the leg. */
 static int
 mrfp_notify(void *arg, const struct mxp_mrfp_notify *n)
 {
-	(void)arg;
-	const struct mxp_ip *to = mxp.cfg.mp.has_mrfc ? &mxp.cfg.mp.mrfc : &n->peer.addr;
-	uint16_t port = mxp.cfg.mp.has_mrfc ? mxp.cfg.mp.mrfc_port : n->peer.port;
+	struct mxp_mp_plane *mp = arg;
+	const struct mxp_ip *to = mp->cfg->mp.has_mrfc ? &mp->cfg->mp.mrfc : &n->peer.addr;
+	uint16_t port = mp->cfg->mp.has_mrfc ? mp->cfg->mp.mrfc_port : n->peer.port;
 	if (to->af == 0) {
-		mp.c.send_failed++; /* nobody to tell: a leg made by the CLI, no [mp] mrfc */
+		mp->c.send_failed++; /* nobody to tell: a leg made by the CLI, no [mp] mrfc */
 		return -EHOSTUNREACH;
 	}
-	mxp_mp_msg_init(&mp.rep, mp.mid);
-	if (mxp_mrfp_notify_build(&mp.rep, next_tid(), n) != 0)
+	mxp_mp_msg_init(&mp->rep, mp->mid);
+	if (mxp_mrfp_notify_build(&mp->rep, next_tid(mp), n) != 0)
 		return -ENOSPC;
 	MXP_LOG(INFO, "Mp: Notify %s %s{%s}", n->term, n->event, n->params);
-	send_request(to, port, false);
+	send_request(mp, to, port, false);
 	return 0;
 }
 
 void
-mxp_mp_plane_timer(uint64_t now)
+mxp_mp_plane_timer(struct mxp_mp_plane *mp, uint64_t now)
 {
-	if (!mp.enabled)
+	if (!mp->enabled)
 		return;
 	/* Sets still incomplete after their 2 s are discarded now, not when the table fills. */
-	rte_ip_frag_table_del_expired_entries(mp.frag, &mp.dr, rte_rdtsc());
-	frag_discards();
+	rte_ip_frag_table_del_expired_entries(mp->frag, &mp->dr, rte_rdtsc());
+	frag_discards(mp);
 	for (int i = 0; i < MP_OUT_MAX; i++) {
-		struct mp_out *o = &mp.out[i];
+		struct mp_out *o = &mp->out[i];
 		if (!o->used)
 			continue;
 		int r = mxp_mp_retx_poll(&o->retx, now);
 		if (r < 0) {
 			o->used = false;
-			mp.c.gave_up++;
+			mp->c.gave_up++;
 			if (o->service_change) {
-				mp.sc = MP_SC_FAILED;
-				mp.sc_retry_at = now + MP_SC_RETRY_MS;
+				mp->sc = MXP_MP_SC_FAILED;
+				mp->sc_retry_at = now + MP_SC_RETRY_MS;
 				MXP_LOG(WARNING, "Mp: no answer to ServiceChange from the MRFC; trying "
 						 "again in %u s", MP_SC_RETRY_MS / 1000);
 			}
-		} else if (r > 0 && !mp_sctp_owns(&o->peer)) { /* H.248.4: SCTP retransmits */
-			mp.c.retransmissions++;
-			send_mp(NULL, &o->peer, o->peer_port, own_plaintext(), o->text, o->len);
+		} else if (r > 0 && !mp_sctp_owns(mp, &o->peer)) { /* H.248.4: SCTP retransmits */
+			mp->c.retransmissions++;
+			send_mp(mp, NULL, &o->peer, o->peer_port, own_plaintext(mp), o->text, o->len);
 		}
 	}
-	mp_sctp_timer(now);
-	if (mp.sc == MP_SC_FAILED && now >= mp.sc_retry_at)
-		mp_service_change(false);
-	if (now >= mp.next_poll) {
-		mp.next_poll = now + mxp.cfg.mp.event_poll_ms;
-		mxp_mrfp_events_poll(mp.mrfp, now);
+	mp_sctp_timer(mp, now);
+	if (mp->sc == MXP_MP_SC_FAILED && now >= mp->sc_retry_at)
+		mp_service_change(mp, false);
+	if (now >= mp->next_poll) {
+		mp->next_poll = now + mp->cfg->mp.event_poll_ms;
+		mxp_mrfp_events_poll(mp->mrfp, now);
 	}
 }
 
@@ -729,15 +724,15 @@ mxp_mp_plane_timer(uint64_t now)
 static const struct mxp_ip *
 mrfp_port_addr(void *arg, uint16_t port_idx, uint8_t af)
 {
-	(void)arg;
-	return port_idx < mxp.nb_ports ? mp_port_addr(&mxp.ports[port_idx], af) : NULL;
+	const struct mxp_mp_plane *mp = arg;
+	return port_idx < mp->ports->nb_ports ? mxp_port_addr(&mp->ports->port[port_idx], af) : NULL;
 }
 
 static int
 mrfp_route(void *arg, const struct mxp_ip *dst)
 {
-	(void)arg;
-	return mxp_port_route(dst);
+	const struct mxp_mp_plane *mp = arg;
+	return mxp_ports_route(mp->ports, dst);
 }
 
 static uint64_t
@@ -748,47 +743,67 @@ mrfp_now_ms(void *arg)
 }
 
 void
-mp_counters_get(struct mp_counters *c)
+mxp_mp_plane_status(const struct mxp_mp_plane *mp, struct mxp_mp_status *s)
 {
-	*c = mp.c;
-	if (mp.mrfp) {
-		const struct mxp_mrfp_counters *k = mxp_mrfp_counters(mp.mrfp);
-		c->errors = k->errors;
-		c->keys_generated = k->keys_generated;
-		c->notifies = k->notifies;
+	const struct mxp_mp_cfg *cfg = &mp->cfg->mp;
+	memset(s, 0, sizeof(*s));
+	s->enabled = mp->enabled;
+	s->allow_plaintext = cfg->allow_plaintext;
+	s->has_mrfc = cfg->has_mrfc;
+	if (cfg->has_mrfc)
+		s->mrfc = cfg->mrfc;
+	snprintf(s->mid, sizeof(s->mid), "%s", mp->mid);
+	s->sc = mp->sc;
+	s->sc_attempts = mp->sc_attempts;
+	for (int k = 0; k < MP_OUT_MAX; k++)
+		s->outstanding += mp->out[k].used;
+	s->reply_cache_capacity = cfg->reply_cache;
+	if (mp->rc) {
+		s->reply_cache = mxp_mp_rcache_count(mp->rc);
+		s->reply_cache_bytes = mxp_mp_rcache_bytes_used(mp->rc);
 	}
+	s->c = mp->c;
+	if (mp->mrfp) {
+		const struct mxp_mrfp_counters *k = mxp_mrfp_counters(mp->mrfp);
+		s->c.errors = k->errors;
+		s->c.keys_generated = k->keys_generated;
+		s->c.notifies = k->notifies;
+		memcpy(s->err_by_code, k->err_by_code, sizeof(s->err_by_code));
+		s->legs = (uint32_t)k->legs;
+	}
+	if (mp->ep) {
+		const uint64_t *e = mxp_esp_ep_counters(mp->ep);
+		s->esp_sas = mxp_esp_ep_sa_count(mp->ep);
+		s->plaintext_dropped = e[MXP_ESP_DROP_PLAINTEXT];
+		s->not_in_policy_dropped = e[MXP_ESP_DROP_NOT_IN_POLICY];
+	}
+	s->esp_backend = mp->crypto.ops ? mp->crypto.ops->name : NULL;
+	s->sctp_state = mp_sctp_state(mp);
 }
 
-const uint64_t *
-mp_err_by_code(void)
+struct mxp_esp_ep *
+mxp_mp_plane_esp(const struct mxp_mp_plane *mp)
 {
-	static const uint64_t none[MXP_MRFP_ERR_CODES];
-	return mp.mrfp ? mxp_mrfp_counters(mp.mrfp)->err_by_code : none;
+	return mp->enabled ? mp->ep : NULL;
 }
 
-uint32_t
-mp_nlegs(void)
+static int
+plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 {
-	return mp.mrfp ? (uint32_t)mxp_mrfp_counters(mp.mrfp)->legs : 0;
-}
-
-int
-mxp_mp_plane_init(char *err, size_t errlen)
-{
-	const struct mxp_mp_cfg *cfg = &mxp.cfg.mp;
+	const struct mxp_mp_cfg *cfg = &mp->cfg->mp;
 	if (!cfg->enabled)
 		return 0;
-	int r = mxp_esp_crypto_open(&mp.crypto, cfg->esp_backend);
+	int r = mxp_esp_crypto_open(&mp->crypto, cfg->esp_backend);
 	if (r) {
-		snprintf(err, errlen, "%s: [esp] backend: %s is not available: %s", mxp.cfg.path,
+		snprintf(err, errlen, "%s: [esp] backend: %s is not available: %s", mp->cfg->path,
 			 cfg->esp_backend, strerror(-r));
 		return r;
 	}
 	size_t rcb = (size_t)cfg->reply_cache_mb << 20;
-	mp.ep = rte_zmalloc("mxp_esp_ep", mxp_esp_ep_size(256, 64), 64);
-	mp.rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(cfg->reply_cache, rcb), 64);
-	mp.frag = rte_ip_frag_table_create(64, 8, 512, rte_get_tsc_hz() * 2, SOCKET_ID_ANY);
-	struct mxp_mrfp_config mc = { .nb_ports = mxp.nb_ports,
+	mp->ep = rte_zmalloc("mxp_esp_ep", mxp_esp_ep_size(256, 64), 64);
+	mp->rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(cfg->reply_cache, rcb), 64);
+	mp->frag = rte_ip_frag_table_create(64, 8, 512, rte_get_tsc_hz() * 2, SOCKET_ID_ANY);
+	struct mxp_mrfp_config mc = { .nb_ports = mp->ports->nb_ports,
 				      .allow_plaintext = cfg->allow_plaintext,
 				      .generate_keys = cfg->generate_keys,
 				      .afthresh = cfg->afthresh,
@@ -796,27 +811,27 @@ mxp_mp_plane_init(char *err, size_t errlen)
 				      .pending_ms = cfg->pending_ms };
 	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
 				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,
-				   .notify = mrfp_notify };
+				   .notify = mrfp_notify, .arg = mp };
 	char me[160] = "";
-	mp.mrfp = mxp_mrfp_create(&mc, mxp.conf, &mo, me, sizeof(me));
-	if (mp.ep == NULL || mp.rc == NULL || mp.frag == NULL || mp.mrfp == NULL) {
+	mp->mrfp = mxp_mrfp_create(&mc, mp->conf, &mo, me, sizeof(me));
+	if (mp->ep == NULL || mp->rc == NULL || mp->frag == NULL || mp->mrfp == NULL) {
 		snprintf(err, errlen,
 			 "[mp]: out of memory (the reply cache takes reply_cache_mb = %u MiB of "
 			 "hugepage memory)", cfg->reply_cache_mb);
 		return -ENOMEM;
 	}
-	mxp_esp_ep_init(mp.ep, 256, 64, &mp.crypto, cfg->allow_plaintext);
-	r = mxp_mp_rcache_init(mp.rc, cfg->reply_cache, rcb, cfg->reply_ttl_ms);
+	mxp_esp_ep_init(mp->ep, 256, 64, &mp->crypto, cfg->allow_plaintext);
+	r = mxp_mp_rcache_init(mp->rc, cfg->reply_cache, rcb, cfg->reply_ttl_ms);
 	if (r) {
-		snprintf(err, errlen, "%s: [mp] reply_cache_mb: %u MiB is too small", mxp.cfg.path,
+		snprintf(err, errlen, "%s: [mp] reply_cache_mb: %u MiB is too small", mp->cfg->path,
 			 cfg->reply_cache_mb);
 		return r;
 	}
 	if (cfg->sa_file[0]) {
 		char e[512] = "";
-		r = mxp_esp_keyfile_load(mp.ep, cfg->sa_file, 0, e, sizeof(e));
+		r = mxp_esp_keyfile_load(mp->ep, cfg->sa_file, 0, e, sizeof(e));
 		if (r < 0) {
-			snprintf(err, errlen, "%s: [esp] sa_file: %s", mxp.cfg.path,
+			snprintf(err, errlen, "%s: [esp] sa_file: %s", mp->cfg->path,
 				 r == -EPERM ? "the key file must be mode 0600 (owner only)"
 				 : e[0]     ? e
 					    : strerror(-r));
@@ -834,49 +849,70 @@ mxp_mp_plane_init(char *err, size_t errlen)
 	if (cfg->allow_plaintext && cfg->has_mrfc) {
 		/* the configured MRFC may speak in the clear (lab): it must be a policy peer */
 		struct mxp_esp_peer pe = { .addr = cfg->mrfc };
-		if (mxp_esp_ep_sa_count(mp.ep) == 0)
-			mxp_esp_ep_peer_add(mp.ep, &pe);
+		if (mxp_esp_ep_sa_count(mp->ep) == 0)
+			mxp_esp_ep_peer_add(mp->ep, &pe);
 	}
 	/* Our message identifier: the address the MRFC reaches us at (the first port's). */
 	const struct mxp_ip *a = NULL;
-	for (uint16_t i = 0; i < mxp.nb_ports && a == NULL; i++) {
+	for (uint16_t i = 0; i < mp->ports->nb_ports && a == NULL; i++) {
 		uint8_t af = cfg->has_mrfc ? cfg->mrfc.af : AF_INET;
-		a = mp_port_addr(&mxp.ports[i], af) ?: mp_port_addr(&mxp.ports[i], AF_INET6);
+		a = mxp_port_addr(&mp->ports->port[i], af) ?: mxp_port_addr(&mp->ports->port[i], AF_INET6);
 	}
 	char as[64] = "0.0.0.0";
 	if (a)
 		mxp_ip_format(a, as, sizeof(as));
-	snprintf(mp.mid, sizeof(mp.mid), "[%s]:%u", as, MXP_MP_PORT);
+	snprintf(mp->mid, sizeof(mp->mid), "[%s]:%u", as, MXP_MP_PORT);
 	uint32_t rnd;
-	mp.next_tid = getrandom(&rnd, sizeof(rnd), 0) == sizeof(rnd) ? 1 + rnd % 1000000000u : 9000;
-	mp.enabled = true;
+	mp->next_tid = getrandom(&rnd, sizeof(rnd), 0) == sizeof(rnd) ? 1 + rnd % 1000000000u : 9000;
+	mp->enabled = true;
 	if (cfg->transport == MXP_MP_TRANSPORT_SCTP)
-		return mp_sctp_init(err, errlen); /* ServiceChange once the association is up */
+		return mp_sctp_init(mp, err, errlen); /* ServiceChange once the association is up */
 	if (cfg->has_mrfc)
-		mp_service_change(false);
+		mp_service_change(mp, false);
 	return 0;
 }
 
-void
-mxp_mp_plane_fini(void)
+struct mxp_mp_plane *
+mxp_mp_plane_create(const struct mxp_mp_plane_params *p, char *err, size_t errlen)
 {
-	mp_sctp_fini();
-	if (mp.ep) {
-		mxp_esp_ep_fini(mp.ep);
-		rte_free(mp.ep);
+	struct mxp_mp_plane *mp = calloc(1, sizeof(*mp));
+	if (mp == NULL) {
+		snprintf(err, errlen, "[mp]: out of memory");
+		return NULL;
 	}
-	mxp_esp_crypto_close(&mp.crypto);
-	if (mp.rc) {
-		mxp_mp_rcache_wipe(mp.rc); /* replies echo the keys of Add */
-		rte_free(mp.rc);
+	mp->cfg = p->cfg;
+	mp->ports = p->ports;
+	mp->conf = p->conf;
+	mp->pool = p->pool;
+	mp->cst = p->cst;
+	mp->ident = 0x4d58;
+	if (plane_init(mp, err, errlen) != 0) {
+		mxp_mp_plane_destroy(mp);
+		return NULL;
 	}
-	if (mp.frag) {
-		rte_ip_frag_table_destroy(mp.frag);
-		rte_ip_frag_free_death_row(&mp.dr, 0);
+	return mp;
+}
+
+void
+mxp_mp_plane_destroy(struct mxp_mp_plane *mp)
+{
+	if (mp == NULL)
+		return;
+	mp_sctp_fini(mp);
+	if (mp->ep) {
+		mxp_esp_ep_fini(mp->ep);
+		rte_free(mp->ep);
 	}
-	mxp_mrfp_destroy(mp.mrfp);
-	explicit_bzero(mp.buf, sizeof(mp.buf));
-	explicit_bzero(mp.obuf, sizeof(mp.obuf));
-	explicit_bzero(mp.reply, sizeof(mp.reply));
-	memset(&mp, 0, sizeof(mp));
+	mxp_esp_crypto_close(&mp->crypto);
+	if (mp->rc) {
+		mxp_mp_rcache_wipe(mp->rc); /* replies echo the keys of Add */
+		rte_free(mp->rc);
+	}
+	if (mp->frag) {
+		rte_ip_frag_table_destroy(mp->frag);
+		rte_ip_frag_free_death_row(&mp->dr, 0);
+	}
+	mxp_mrfp_destroy(mp->mrfp);
+	explicit_bzero(mp, sizeof(*mp)); /* buffers, messages and the reply hold keys */
+	free(mp);
 }

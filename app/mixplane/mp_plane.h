@@ -1,58 +1,135 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The Mp control plane of the daemon: H.248 text over ESP, applied to lib/conf. */
+/*
+ * The Mp control plane of the daemon (mp_plane.c): H.248 text over ESP, applied to lib/conf
+ * by lib/mrfp. The control core owns one plane and feeds it frames and timer ticks; the CLI
+ * and telemetry read a snapshot of it (mxp_mp_plane_status) and reach its ESP endpoint
+ * through lib/esp's API (mxp_mp_plane_esp).
+ */
 #ifndef MIXPLANE_MP_PLANE_H
 #define MIXPLANE_MP_PLANE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include <rte_mbuf.h>
+
+#include "config.h"
 #include "mixplane.h"
+#include "mxp_mrfp.h"
+#include "ports.h"
+
+struct mxp_mp_plane;
+struct mxp_esp_ep;
+struct mxp_conf_sys;
+
+/* Counters (also telemetry /mixplane/mp). errors, keys_generated and notifies are lib/mrfp's
+ * (mxp_mp_plane_status() fills them in). */
+#define MXP_MP_COUNTERS(X) \
+	X(messages, "Mp messages received (after ESP)") \
+	X(requests, "transactions received") \
+	X(replies, "replies sent") \
+	X(replies_cached, "retransmitted requests answered from the reply cache") \
+	X(pendings, "TransactionPending sent") \
+	X(errors, "commands or transactions answered with an error") \
+	X(parse_errors, "messages that did not parse") \
+	X(cache_full, "requests refused with 510: the reply cache had no room") \
+	X(acks, "TransactionResponseAck received") \
+	X(plaintext_accepted, "Mp in the clear accepted (lab flag)") \
+	X(not_udp_2944, "ESP payloads that were not UDP to port 2944") \
+	X(reassembled, "IP packets reassembled from fragments") \
+	X(too_big, "IP packets too large to handle (dropped)") \
+	X(malformed, "frames for the control plane too short or with an IP length past their end (dropped)") \
+	X(fragments_sent, "IP fragments sent") \
+	X(reply_too_big, "replies replaced by error 533") \
+	X(requests_sent, "requests of ours (ServiceChange, Notify)") \
+	X(retransmissions, "retransmissions of our requests") \
+	X(answered, "requests of ours answered") \
+	X(answered_error, "requests of ours answered with an error") \
+	X(gave_up, "requests of ours never answered") \
+	X(notifies, "Notify sent") \
+	X(keys_generated, "Local keys the MRFP generated (Add without a Local a=crypto)") \
+	X(send_failed, "replies or requests that could not be sent (no SA, no route)") \
+	X(sctp_up, "SCTP association to the MRFC: 1 up, 0 not (transport = sctp)") \
+	X(sctp_connects, "SCTP associations opened (INIT sent)") \
+	X(sctp_comm_up, "SCTP associations that came up") \
+	X(sctp_comm_lost, "SCTP associations lost (aborted, or the MRFC silent)") \
+	X(sctp_restarts, "SCTP associations restarted by the MRFC") \
+	X(sctp_not_sent, "messages not sent: the SCTP association was down")
+
+/* All uint64_t, in MXP_MP_COUNTERS order (readers may walk them as an array). */
+struct mxp_mp_counters {
+#define MXP_MP_C_(n, d) uint64_t n;
+	MXP_MP_COUNTERS(MXP_MP_C_)
+#undef MXP_MP_C_
+};
+
+/* Where the daemon's ServiceChange Restart stands. */
+enum mxp_mp_sc_state { MXP_MP_SC_NONE = 0, MXP_MP_SC_SENT, MXP_MP_SC_ANSWERED, MXP_MP_SC_FAILED };
+
+/** A snapshot of the plane for `show mp` and telemetry (never a key). */
+struct mxp_mp_status {
+	bool enabled;                /**< an [mp] section was given */
+	bool allow_plaintext;        /**< [esp] allow_plaintext_mp */
+	bool has_mrfc;
+	struct mxp_ip mrfc;          /**< [mp] mrfc */
+	char mid[80];                /**< our message identifier, "" when off */
+	enum mxp_mp_sc_state sc;
+	uint32_t sc_attempts;
+	uint32_t outstanding;        /**< requests of ours waiting for a reply */
+	uint32_t reply_cache;        /**< replies cached */
+	uint32_t reply_cache_capacity;
+	size_t reply_cache_bytes;
+	uint32_t legs;               /**< legs lib/mrfp keeps records of */
+	uint32_t esp_sas;            /**< SAs of the ESP endpoint */
+	const char *esp_backend;     /**< the crypto backend's name, NULL when off */
+	const char *sctp_state;      /**< [mp] transport = sctp: the association's state ("up",
+					  "connecting", "idle"); NULL for UDP */
+	uint64_t plaintext_dropped;  /**< Mp in the clear refused (lib/esp's count) */
+	uint64_t not_in_policy_dropped;
+	struct mxp_mp_counters c;
+	uint64_t err_by_code[MXP_MRFP_ERR_CODES]; /**< errors answered, by H.248.8 code */
+};
+
+/** What the plane works with; every pointer outlives the plane. */
+struct mxp_mp_plane_params {
+	const struct mxp_cfg *cfg;   /**< [mp] and [esp], and the file's path for errors */
+	struct mxp_ports *ports;     /**< where Mp arrives and leaves (routes, neighbours) */
+	struct mxp_conf_sys *conf;   /**< the conferences lib/mrfp applies commands to */
+	struct rte_mempool *pool;    /**< mbufs of the replies and requests sent */
+	struct mxp_ctl_stats *cst;   /**< control-path drops (frames while the plane is off) */
+};
 
 /**
- * Set up the ESP endpoint (SA key file), the reply cache, and send ServiceChange Restart
- * to the configured MRFC. Does nothing when the configuration has no [mp] section.
- * @return 0, or -errno with err naming the file, line and problem.
+ * Create the plane: the ESP endpoint (SA key file), the reply cache, lib/mrfp, and send
+ * ServiceChange Restart to the configured MRFC. Without an [mp] section the plane is
+ * created off (it drops and counts what reaches it). Call once the workers run (the
+ * ServiceChange goes out through worker 0).
+ * @return the plane, or NULL with err naming the file, key and problem.
  */
-int mxp_mp_plane_init(char *err, size_t errlen);
+struct mxp_mp_plane *mxp_mp_plane_create(const struct mxp_mp_plane_params *p, char *err,
+					 size_t errlen);
 
-/** Wipe every SA and free the plane (shutdown). */
-void mxp_mp_plane_fini(void);
+/** Wipe every SA, cached reply and buffer and free the plane (shutdown). NULL is a no-op. */
+void mxp_mp_plane_destroy(struct mxp_mp_plane *mp);
 
 /**
  * A control frame from a worker: ESP (IP protocol 50), UDP 4500, UDP 2944, or an IP
- * fragment addressed to us. Takes the mbuf. Control core only.
+ * fragment addressed to us, received on port p. Takes the mbuf. Control core only.
  */
-void mxp_mp_plane_input(struct mxp_port *p, struct rte_mbuf *m);
+void mxp_mp_plane_input(struct mxp_mp_plane *mp, struct mxp_port *p, struct rte_mbuf *m);
 
 /** Retransmissions of the daemon's own requests, event polling. About every 100 ms. */
-void mxp_mp_plane_timer(uint64_t now_ms);
+void mxp_mp_plane_timer(struct mxp_mp_plane *mp, uint64_t now_ms);
 
 /** True when the plane runs (an [mp] section was given). */
-bool mxp_mp_plane_enabled(void);
+bool mxp_mp_plane_enabled(const struct mxp_mp_plane *mp);
 
-/* CLI and telemetry */
-int mxp_cli_show_mp(struct cli_req *r, int argi);
-int mxp_cli_show_esp(struct cli_req *r, int argi);
-int mxp_cli_esp_sa_add(struct cli_req *r, int argi);
-int mxp_cli_esp_sa_delete(struct cli_req *r, int argi);
-int mxp_cli_esp_peer_delete(struct cli_req *r, int argi);
+/** Fill out with the plane's state and counters (lib/mrfp's included). */
+void mxp_mp_plane_status(const struct mxp_mp_plane *mp, struct mxp_mp_status *out);
 
-#define MXP_CLI_MP_COMMANDS \
-	{ "show mp", "", "Mp control plane: transactions, replies, errors by code, cache, " \
-	  "plaintext drops, ServiceChange, Notify", mxp_cli_show_mp }, \
-	{ "show esp", "", "ESP SAs (SPI, peer, algorithm, key fingerprint, counters), policy, " \
-	  "drops per reason", mxp_cli_show_esp }, \
-	{ "esp sa add", "-i FILE", "add SAs and policy peers ('sa ...' and 'peer ...' lines of a " \
-	  "key file), all or nothing", mxp_cli_esp_sa_add }, \
-	{ "esp sa delete", "in|out SPI [LOCAL-ADDRESS]", "remove an SA and wipe its keys", \
-	  mxp_cli_esp_sa_delete }, \
-	{ "esp peer delete", "ADDRESS", "remove a host from the Mp policy", \
-	  mxp_cli_esp_peer_delete },
-
-struct rte_tel_data;
-/** Telemetry /mixplane/mp and /mixplane/esp (counters, fingerprints; never a key). */
-int mxp_tel_mp(const char *cmd, const char *params, struct rte_tel_data *d);
-int mxp_tel_esp(const char *cmd, const char *params, struct rte_tel_data *d);
+/** The plane's ESP endpoint, for the CLI's SA commands and listings (lib/esp's API);
+ *  NULL when the plane is off. */
+struct mxp_esp_ep *mxp_mp_plane_esp(const struct mxp_mp_plane *mp);
 
 #endif

@@ -38,109 +38,101 @@ static const struct mxp_sctp_timers mp_sctp_timers = {
 	.max_retrans = 4, .max_init_retrans = 4,
 };
 
-static struct {
-	struct mxp_sctp *a;
-	bool on;
-	bool was_up;        /* an association was up once: ServiceChange Disconnected next */
-	uint64_t retry_at;  /* when to associate again (IDLE) */
-	uint32_t backoff_ms;
-} ms;
-
 bool
-mp_sctp_owns(const struct mxp_ip *peer)
+mp_sctp_owns(const struct mxp_mp_plane *mp, const struct mxp_ip *peer)
 {
-	return ms.on && mxp_ip_equal(peer, &mxp.cfg.mp.mrfc);
+	return mp->sctp.on && mxp_ip_equal(peer, &mp->cfg->mp.mrfc);
 }
 
 static int
 sctp_output(void *arg, const uint8_t *pkt, size_t len)
 {
-	(void)arg;
-	return mp_send_esp(NULL, &mxp.cfg.mp.mrfc, MXP_SCTP_IPPROTO, pkt, len);
+	struct mxp_mp_plane *mp = arg;
+	return mp_send_esp(mp, NULL, &mp->cfg->mp.mrfc, MXP_SCTP_IPPROTO, pkt, len);
 }
 
 static void
 sctp_recv(void *arg, uint8_t *msg, size_t len)
 {
-	(void)arg;
-	mp_handle_text(NULL, &mxp.cfg.mp.mrfc, mxp.cfg.mp.mrfc_port, false, (const char *)msg,
+	struct mxp_mp_plane *mp = arg;
+	mp_handle_text(mp, NULL, &mp->cfg->mp.mrfc, mp->cfg->mp.mrfc_port, false, (const char *)msg,
 		       len);
 }
 
 static void
-lost(const char *why)
+lost(struct mxp_mp_plane *mp, const char *why)
 {
-	bool was = mp.c.sctp_up != 0;
-	mp.c.sctp_up = 0;
-	mp.sc = MP_SC_NONE; /* the MRFC went away: nothing answered any more */
+	bool was = mp->c.sctp_up != 0;
+	mp->c.sctp_up = 0;
+	mp->sc = MXP_MP_SC_NONE; /* the MRFC went away: nothing answered any more */
 	if (was) {
-		ms.backoff_ms = BACKOFF_MIN_MS;
+		mp->sctp.backoff_ms = BACKOFF_MIN_MS;
 		MXP_LOG(WARNING, "Mp: SCTP association to the MRFC %s: conferences kept, "
 				 "associating again", why);
 	}
-	ms.retry_at = mxp_now_ms() + ms.backoff_ms;
-	ms.backoff_ms = ms.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms.backoff_ms * 2;
+	mp->sctp.retry_at = mxp_now_ms() + mp->sctp.backoff_ms;
+	mp->sctp.backoff_ms = RTE_MIN(mp->sctp.backoff_ms * 2, (uint32_t)BACKOFF_MAX_MS);
 }
 
 static void
 sctp_event(void *arg, enum mxp_sctp_event ev)
 {
-	(void)arg;
+	struct mxp_mp_plane *mp = arg;
 	switch (ev) {
 	case MXP_SCTP_EV_COMM_UP:
 	case MXP_SCTP_EV_RESTART:
 		if (ev == MXP_SCTP_EV_COMM_UP)
-			mp.c.sctp_comm_up++;
+			mp->c.sctp_comm_up++;
 		else
-			mp.c.sctp_restarts++;
-		mp.c.sctp_up = 1;
-		ms.backoff_ms = BACKOFF_MIN_MS;
+			mp->c.sctp_restarts++;
+		mp->c.sctp_up = 1;
+		mp->sctp.backoff_ms = BACKOFF_MIN_MS;
 		MXP_LOG(NOTICE, "Mp: SCTP association to the MRFC %s",
 			ev == MXP_SCTP_EV_COMM_UP ? "up" : "restarted by the MRFC");
-		mp_service_change(ms.was_up);
-		ms.was_up = true;
+		mp_service_change(mp, mp->sctp.was_up);
+		mp->sctp.was_up = true;
 		break;
 	case MXP_SCTP_EV_COMM_LOST:
-		mp.c.sctp_comm_lost++;
-		lost("lost");
+		mp->c.sctp_comm_lost++;
+		lost(mp, "lost");
 		break;
 	case MXP_SCTP_EV_SHUTDOWN_COMP:
-		mp.c.sctp_comm_lost++;
-		lost("shut down by the MRFC");
+		mp->c.sctp_comm_lost++;
+		lost(mp, "shut down by the MRFC");
 		break;
 	case MXP_SCTP_EV_CANT_START:
-		lost("could not be opened");
+		lost(mp, "could not be opened");
 		break;
 	}
 }
 
 static void
-associate(void)
+associate(struct mxp_mp_plane *mp)
 {
-	int r = mxp_sctp_connect(ms.a);
+	int r = mxp_sctp_connect(mp->sctp.a);
 	if (r == 0) {
-		mp.c.sctp_connects++;
+		mp->c.sctp_connects++;
 		return;
 	}
 	if (r == -EALREADY)
 		return;
 	MXP_LOG(WARNING, "Mp: SCTP: cannot open the association: %s", strerror(-r));
-	lost("could not be opened");
+	lost(mp, "could not be opened");
 }
 
 int
-mp_sctp_init(char *err, size_t errlen)
+mp_sctp_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 {
-	const struct mxp_mp_cfg *cfg = &mxp.cfg.mp;
+	const struct mxp_mp_cfg *cfg = &mp->cfg->mp;
 	if (cfg->transport != MXP_MP_TRANSPORT_SCTP)
 		return 0;
 	if (!cfg->has_mrfc) {
 		snprintf(err, errlen, "%s: [mp] transport = sctp needs [mp] mrfc (the MRFP opens "
-				      "the association)", mxp.cfg.path);
+				      "the association)", mp->cfg->path);
 		return -EINVAL;
 	}
-	ms.a = rte_zmalloc("mxp_sctp", mxp_sctp_size(MP_SCTP_MAX_MSG), 64);
-	if (ms.a == NULL) {
+	mp->sctp.a = rte_zmalloc("mxp_sctp", mxp_sctp_size(MP_SCTP_MAX_MSG), 64);
+	if (mp->sctp.a == NULL) {
 		snprintf(err, errlen, "[mp] transport = sctp: out of memory");
 		return -ENOMEM;
 	}
@@ -148,66 +140,67 @@ mp_sctp_init(char *err, size_t errlen)
 				     .peer_port = cfg->mrfc_port, .ppid = MXP_SCTP_PPID_H248,
 				     .mtu = MP_SCTP_MTU, .max_msg = MP_SCTP_MAX_MSG,
 				     .timers = mp_sctp_timers, .output = sctp_output,
-				     .recv = sctp_recv, .event = sctp_event };
+				     .recv = sctp_recv, .event = sctp_event, .arg = mp };
 	char e[200] = "";
-	int r = mxp_sctp_init(ms.a, &p, e, sizeof(e));
+	int r = mxp_sctp_init(mp->sctp.a, &p, e, sizeof(e));
 	if (r) {
 		snprintf(err, errlen, "[mp] transport = sctp: %s", e);
-		rte_free(ms.a);
-		ms.a = NULL;
+		rte_free(mp->sctp.a);
+		mp->sctp.a = NULL;
 		return r;
 	}
-	ms.on = true;
-	ms.backoff_ms = BACKOFF_MIN_MS;
+	mp->sctp.on = true;
+	mp->sctp.backoff_ms = BACKOFF_MIN_MS;
 	MXP_LOG(NOTICE, "Mp: H.248 over SCTP (H.248.4) to the MRFC, port %u, inside ESP",
 		cfg->mrfc_port);
-	associate();
+	associate(mp);
 	return 0;
 }
 
 void
-mp_sctp_fini(void)
+mp_sctp_fini(struct mxp_mp_plane *mp)
 {
-	if (ms.a != NULL) {
-		mxp_sctp_fini(ms.a); /* ABORT if up */
-		rte_free(ms.a);
+	if (mp->sctp.a != NULL) {
+		mxp_sctp_fini(mp->sctp.a); /* ABORT if up */
+		rte_free(mp->sctp.a);
 	}
-	memset(&ms, 0, sizeof(ms));
+	memset(&mp->sctp, 0, sizeof(mp->sctp));
 }
 
 int
-mp_sctp_send(const char *text, size_t len)
+mp_sctp_send(struct mxp_mp_plane *mp, const char *text, size_t len)
 {
-	int r = mxp_sctp_send(ms.a, text, len);
+	int r = mxp_sctp_send(mp->sctp.a, text, len);
 	if (r == -ENOTCONN)
-		mp.c.sctp_not_sent++;
+		mp->c.sctp_not_sent++;
 	else if (r < 0)
-		mp.c.send_failed++;
+		mp->c.send_failed++;
 	return r;
 }
 
 void
-mp_sctp_input(const struct mxp_ip *peer, const uint8_t *pkt, size_t len)
+mp_sctp_input(struct mxp_mp_plane *mp, const struct mxp_ip *peer, const uint8_t *pkt,
+	      size_t len)
 {
-	if (!ms.on || !mxp_ip_equal(peer, &mxp.cfg.mp.mrfc)) {
-		mp.c.not_udp_2944++; /* SCTP from another host: ours goes to [mp] mrfc only */
+	if (!mp->sctp.on || !mxp_ip_equal(peer, &mp->cfg->mp.mrfc)) {
+		mp->c.not_udp_2944++; /* SCTP from another host: ours goes to [mp] mrfc only */
 		return;
 	}
-	mxp_sctp_input(ms.a, pkt, len);
+	mxp_sctp_input(mp->sctp.a, pkt, len);
 }
 
 void
-mp_sctp_timer(uint64_t now_ms)
+mp_sctp_timer(struct mxp_mp_plane *mp, uint64_t now_ms)
 {
-	if (!ms.on)
+	if (!mp->sctp.on)
 		return;
 	mxp_sctp_timer(now_ms);
-	if (mxp_sctp_state_get(ms.a) == MXP_SCTP_ST_IDLE && now_ms >= ms.retry_at)
-		associate();
+	if (mxp_sctp_state_get(mp->sctp.a) == MXP_SCTP_ST_IDLE && now_ms >= mp->sctp.retry_at)
+		associate(mp);
 }
 
 const char *
-mp_sctp_state(void)
+mp_sctp_state(const struct mxp_mp_plane *mp)
 {
-	return ms.on ? mxp_sctp_state_name(mxp_sctp_state_get(ms.a)) : NULL;
+	return mp->sctp.on ? mxp_sctp_state_name(mxp_sctp_state_get(mp->sctp.a)) : NULL;
 }

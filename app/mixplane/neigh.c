@@ -14,7 +14,7 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 
-#include "mixplane.h"
+#include "neigh.h"
 
 #define RETRANS_MS 1000u      /* RFC 4861 RetransTimer */
 #define MAX_PROBES 3u
@@ -79,17 +79,15 @@ write_begin(struct mxp_neigh *n)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-uint64_t mxp_neigh_gen;
-
 static void
-write_end(struct mxp_neigh *n)
+write_end(struct mxp_ports *ps, struct mxp_neigh *n)
 {
 	__atomic_store_n(&n->seq, n->seq + 1, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&mxp_neigh_gen, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&ps->neigh_gen, 1, __ATOMIC_RELEASE);
 }
 
 static struct mxp_neigh *
-find(struct mxp_neigh_table *t, const struct mxp_ip *ip, bool create)
+find(struct mxp_ports *ps, struct mxp_neigh_table *t, const struct mxp_ip *ip, bool create)
 {
 	uint32_t s = slot_of(ip);
 	for (uint32_t i = 0; i < MXP_NEIGH_SLOTS; i++, s = (s + 1) & (MXP_NEIGH_SLOTS - 1)) {
@@ -103,7 +101,7 @@ find(struct mxp_neigh_table *t, const struct mxp_ip *ip, bool create)
 			n->probes = 0;
 			n->n_pending = 0;
 			n->next_ms = 0;
-			write_end(n);
+			write_end(ps, n);
 			t->count++;
 			return n;
 		}
@@ -115,11 +113,11 @@ find(struct mxp_neigh_table *t, const struct mxp_ip *ip, bool create)
 }
 
 static void
-probe(struct mxp_port *p, struct mxp_neigh *n, bool unicast)
+probe(struct mxp_ports *ps, struct mxp_port *p, struct mxp_neigh *n, bool unicast)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mxp.pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ps->pool);
 	if (m == NULL) {
-		mxp.cst.drops[MXP_DROP_NO_MBUF]++;
+		ps->cst->drops[MXP_DROP_NO_MBUF]++;
 		return;
 	}
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
@@ -128,45 +126,45 @@ probe(struct mxp_port *p, struct mxp_neigh *n, bool unicast)
 		len = mxp_pkt_build_arp_request(f, &p->mac, p->cfg.ip4.v4, n->ip.v4);
 		if (unicast)
 			memcpy(f, &n->mac, 6);
-		mxp.cst.arp_requests_sent++;
+		ps->cst->arp_requests_sent++;
 	} else {
 		/* Link-local targets are asked from our link-local address. */
 		bool ll = n->ip.v6[0] == 0xfe && (n->ip.v6[1] & 0xc0) == 0x80;
 		len = mxp_pkt_build_ns(f, &p->mac, ll || !p->cfg.has_ip6 ? &p->ll6 : &p->cfg.ip6,
 				       &n->ip);
-		mxp.cst.ns_sent++;
+		ps->cst->ns_sent++;
 	}
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	m->port = p->port_id;
-	mxp_control_tx(p, m);
+	mxp_ports_tx(ps, p, m);
 }
 
 static void
-send_pending(struct mxp_port *p, struct mxp_neigh *n)
+send_pending(struct mxp_ports *ps, struct mxp_port *p, struct mxp_neigh *n)
 {
 	for (uint8_t k = 0; k < n->n_pending; k++) {
 		struct rte_mbuf *m = n->pending[k];
 		memcpy(rte_pktmbuf_mtod(m, uint8_t *), &n->mac, 6);
-		mxp_control_tx(p, m);
+		mxp_ports_tx(ps, p, m);
 	}
 	n->n_pending = 0;
 }
 
 static void
-drop_pending(struct mxp_neigh *n)
+drop_pending(struct mxp_ports *ps, struct mxp_neigh *n)
 {
-	mxp.cst.drops[MXP_DROP_NEIGH_UNRESOLVED] += n->n_pending;
+	ps->cst->drops[MXP_DROP_NEIGH_UNRESOLVED] += n->n_pending;
 	for (uint8_t k = 0; k < n->n_pending; k++)
 		rte_pktmbuf_free(n->pending[k]);
 	n->n_pending = 0;
 }
 
 void
-mxp_neigh_learn(struct mxp_port *p, const struct mxp_ip *ip, const struct rte_ether_addr *mac,
-		bool create)
+mxp_neigh_learn(struct mxp_ports *ps, struct mxp_port *p, const struct mxp_ip *ip,
+		const struct rte_ether_addr *mac, bool create)
 {
-	struct mxp_neigh *n = find(p->neigh, ip, create);
+	struct mxp_neigh *n = find(ps, p->neigh, ip, create);
 	if (n == NULL)
 		return;
 	write_begin(n);
@@ -175,91 +173,38 @@ mxp_neigh_learn(struct mxp_port *p, const struct mxp_ip *ip, const struct rte_et
 	n->probes = 0;
 	n->confirmed_ms = mxp_now_ms();
 	n->next_ms = n->confirmed_ms + REACHABLE_MS;
-	write_end(n);
+	write_end(ps, n);
 	if (ip->af == AF_INET)
-		mxp.cst.arp_learned++;
+		ps->cst->arp_learned++;
 	else
-		mxp.cst.nd_learned++;
-	send_pending(p, n);
-}
-
-bool
-mxp_port_next_hop(const struct mxp_port *p, const struct mxp_ip *dst, struct mxp_ip *nh)
-{
-	if (dst->af == AF_INET) {
-		if (!p->cfg.has_ip4)
-			return false;
-		if (mxp_ip_prefix_match(dst, &p->cfg.ip4, p->cfg.plen4)) {
-			*nh = *dst;
-			return true;
-		}
-		if (!p->cfg.has_gw4)
-			return false;
-		*nh = p->cfg.gw4;
-		return true;
-	}
-	bool ll = dst->v6[0] == 0xfe && (dst->v6[1] & 0xc0) == 0x80;
-	if (ll || (p->cfg.has_ip6 && mxp_ip_prefix_match(dst, &p->cfg.ip6, p->cfg.plen6))) {
-		*nh = *dst;
-		return true;
-	}
-	if (!p->cfg.has_gw6)
-		return false;
-	*nh = p->cfg.gw6;
-	return true;
-}
-
-int
-mxp_port_route(const struct mxp_ip *dst)
-{
-	int best = -1, via_gw = -1;
-	unsigned int best_len = 0;
-	for (unsigned int i = 0; i < mxp.nb_ports; i++) {
-		const struct mxp_port_cfg *c = &mxp.ports[i].cfg;
-		bool has = dst->af == AF_INET ? c->has_ip4 : c->has_ip6;
-		const struct mxp_ip *a = dst->af == AF_INET ? &c->ip4 : &c->ip6;
-		unsigned int plen = dst->af == AF_INET ? c->plen4 : c->plen6;
-		if (has && mxp_ip_prefix_match(dst, a, plen) && (best < 0 || plen > best_len)) {
-			best = (int)i;
-			best_len = plen;
-		}
-		if (via_gw < 0 && (dst->af == AF_INET ? c->has_gw4 : c->has_gw6))
-			via_gw = (int)i;
-	}
-	return best >= 0 ? best : via_gw;
-}
-
-bool
-mxp_port_is_local(const struct mxp_port *p, const struct mxp_ip *ip)
-{
-	if (ip->af == AF_INET)
-		return p->cfg.has_ip4 && ip->v4 == p->cfg.ip4.v4;
-	return (p->cfg.has_ip6 && mxp_ip_equal(ip, &p->cfg.ip6)) || mxp_ip_equal(ip, &p->ll6);
+		ps->cst->nd_learned++;
+	send_pending(ps, p, n);
 }
 
 void
-mxp_neigh_send(struct mxp_port *p, const struct mxp_ip *dst, struct rte_mbuf *m)
+mxp_neigh_send(struct mxp_ports *ps, struct mxp_port *p, const struct mxp_ip *dst,
+	       struct rte_mbuf *m)
 {
 	struct mxp_ip nh;
 	if (!mxp_port_next_hop(p, dst, &nh)) {
-		mxp.cst.drops[MXP_DROP_NEIGH_UNRESOLVED]++;
+		ps->cst->drops[MXP_DROP_NEIGH_UNRESOLVED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	struct mxp_neigh *n = find(p->neigh, &nh, true);
+	struct mxp_neigh *n = find(ps, p->neigh, &nh, true);
 	if (n == NULL) {
-		mxp.cst.drops[MXP_DROP_NEIGH_QUEUE_FULL]++;
+		ps->cst->drops[MXP_DROP_NEIGH_QUEUE_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	m->port = p->port_id;
 	if (n->state == MXP_NEIGH_REACHABLE || n->state == MXP_NEIGH_STALE) {
 		memcpy(rte_pktmbuf_mtod(m, uint8_t *), &n->mac, 6);
-		mxp_control_tx(p, m);
+		mxp_ports_tx(ps, p, m);
 		return;
 	}
 	if (n->n_pending == MXP_NEIGH_PENDING) {
-		mxp.cst.drops[MXP_DROP_NEIGH_QUEUE_FULL]++;
+		ps->cst->drops[MXP_DROP_NEIGH_QUEUE_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -268,17 +213,17 @@ mxp_neigh_send(struct mxp_port *p, const struct mxp_ip *dst, struct rte_mbuf *m)
 		write_begin(n);
 		n->state = MXP_NEIGH_INCOMPLETE;
 		n->probes = 0;
-		write_end(n);
+		write_end(ps, n);
 	}
 	if (n->probes == 0) {
 		n->probes = 1;
 		n->next_ms = mxp_now_ms() + RETRANS_MS;
-		probe(p, n, false);
+		probe(ps, p, n, false);
 	}
 }
 
-void
-mxp_neigh_timer(struct mxp_port *p, uint64_t now)
+static void
+port_timer(struct mxp_ports *ps, struct mxp_port *p, uint64_t now)
 {
 	struct mxp_neigh_table *t = p->neigh;
 	if (t->count == 0)
@@ -293,27 +238,34 @@ mxp_neigh_timer(struct mxp_port *p, uint64_t now)
 			write_begin(n);
 			n->state = MXP_NEIGH_STALE;
 			n->probes = 1;
-			write_end(n);
+			write_end(ps, n);
 			n->next_ms = now + RETRANS_MS;
-			probe(p, n, true);
+			probe(ps, p, n, true);
 			break;
 		case MXP_NEIGH_STALE:
 		case MXP_NEIGH_INCOMPLETE:
 			if (n->probes >= MAX_PROBES) {
 				write_begin(n);
 				n->state = MXP_NEIGH_FAILED;
-				write_end(n);
-				drop_pending(n);
+				write_end(ps, n);
+				drop_pending(ps, n);
 				MXP_LOG(NOTICE, "%s: neighbour %s does not answer",
 					p->cfg.section, mxp_ip_format(&n->ip, (char[64]){ 0 }, 64));
 				break;
 			}
 			n->probes++;
 			n->next_ms = now + RETRANS_MS;
-			probe(p, n, n->state == MXP_NEIGH_STALE);
+			probe(ps, p, n, n->state == MXP_NEIGH_STALE);
 			break;
 		default:
 			break;
 		}
 	}
+}
+
+void
+mxp_neigh_timer(struct mxp_ports *ps, uint64_t now)
+{
+	for (uint16_t k = 0; k < ps->nb_ports; k++)
+		port_timer(ps, &ps->port[k], now);
 }

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
 
-#include "mixplane.h"
+#include "worker.h"
 
 void
-mxp_stats_sum(struct mxp_worker_stats *s)
+mxp_stats_sum(struct mxp_worker *const *wk, uint16_t nb_workers, const struct mxp_ctl_stats *cst,
+	      struct mxp_worker_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (uint16_t i = 0; i < mxp.nb_workers; i++) {
-		const struct mxp_worker_stats *w = &mxp.workers[i]->st;
+	for (uint16_t i = 0; i < nb_workers; i++) {
+		const struct mxp_worker_stats *w = &wk[i]->st;
 		/* Plain 64-bit loads: a counter read while a worker bumps it is off by one. */
 		s->rx_pkts += w->rx_pkts;
 		s->rx_bytes += w->rx_bytes;
@@ -23,5 +24,5 @@ mxp_stats_sum(struct mxp_worker_stats *s)
 			s->drops[d] += w->drops[d];
 	}
 	for (int d = 0; d < MXP_DROP_MAX; d++)
-		s->drops[d] += mxp.cst.drops[d];
+		s->drops[d] += cst->drops[d];
 }

@@ -19,8 +19,21 @@
 #include <rte_telemetry.h>
 #include <rte_version.h>
 
-#include "mixplane.h"
 #include "mp_plane.h"
+#include "mxp_ctl.h"
+#include "mxp_esp.h"
+#include "neigh.h"
+#include "telemetry.h"
+#include "worker.h"
+
+/* The daemon's parts the handlers read (mxp_telemetry_register). */
+static const struct mxp_tel_ctx *tel;
+
+static const struct mxp_mp_plane *
+tel_plane(void)
+{
+	return __atomic_load_n(&tel->mp, __ATOMIC_ACQUIRE);
+}
 
 static int
 tel_version(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -28,7 +41,7 @@ tel_version(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", MXP_VERSION);
 	rte_tel_data_add_dict_string(d, "dpdk", rte_version());
-	rte_tel_data_add_dict_u64(d, "uptime_s", (mxp_now_ms() - mxp.start_ms) / 1000);
+	rte_tel_data_add_dict_u64(d, "uptime_s", (mxp_now_ms() - tel->start_ms) / 1000);
 	return 0;
 }
 
@@ -37,7 +50,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct mxp_worker_stats s;
 	uint64_t drops = 0;
-	mxp_stats_sum(&s);
+	mxp_stats_sum(tel->workers, tel->nb_workers, tel->cst, &s);
 	for (int i = 1; i < MXP_DROP_MAX; i++)
 		drops += s.drops[i];
 	rte_tel_data_start_dict(d);
@@ -48,10 +61,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "echo_replies", s.echo_replies);
 	rte_tel_data_add_dict_u64(d, "to_control", s.to_control);
 	rte_tel_data_add_dict_u64(d, "drops", drops);
-	rte_tel_data_add_dict_u64(d, "control_rx", mxp.cst.rx);
-	rte_tel_data_add_dict_u64(d, "arp_learned", mxp.cst.arp_learned);
-	rte_tel_data_add_dict_u64(d, "nd_learned", mxp.cst.nd_learned);
-	rte_tel_data_add_dict_u64(d, "cli_requests", mxp.cst.cli_requests);
+	rte_tel_data_add_dict_u64(d, "control_rx", tel->cst->rx);
+	rte_tel_data_add_dict_u64(d, "arp_learned", tel->cst->arp_learned);
+	rte_tel_data_add_dict_u64(d, "nd_learned", tel->cst->nd_learned);
+	rte_tel_data_add_dict_u64(d, "cli_requests", tel->cst->cli_requests);
 	return 0;
 }
 
@@ -59,7 +72,7 @@ static int
 tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct mxp_worker_stats s;
-	mxp_stats_sum(&s);
+	mxp_stats_sum(tel->workers, tel->nb_workers, tel->cst, &s);
 	rte_tel_data_start_dict(d);
 	for (int i = 1; i < MXP_DROP_MAX; i++)
 		rte_tel_data_add_dict_u64(d, mxp_drop_name((enum mxp_drop)i), s.drops[i]);
@@ -70,8 +83,8 @@ static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	rte_tel_data_start_dict(d);
-	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
-		const struct mxp_port *p = &mxp.ports[i];
+	for (uint16_t i = 0; i < tel->ports->nb_ports; i++) {
+		const struct mxp_port *p = &tel->ports->port[i];
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		if (c == NULL)
 			return -ENOMEM;
@@ -115,8 +128,8 @@ tel_neighbours(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	rte_tel_data_start_dict(d);
 	unsigned int n = 0;
-	for (uint16_t i = 0; i < mxp.nb_ports; i++) {
-		const struct mxp_port *p = &mxp.ports[i];
+	for (uint16_t i = 0; i < tel->ports->nb_ports; i++) {
+		const struct mxp_port *p = &tel->ports->port[i];
 		for (uint32_t s = 0; s < MXP_NEIGH_SLOTS; s++) {
 			struct rte_ether_addr mac;
 			const struct mxp_neigh *e = &p->neigh->slot[s];
@@ -339,7 +352,7 @@ tel_from_cli(const char *cmdline, struct rte_tel_data *d)
 	struct mxp_buf reply;
 	int r = -EIO;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", mxp.cfg.socket);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tel->socket);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -395,10 +408,103 @@ tel_leg(const char *cmd, const char *params, struct rte_tel_data *d)
 	return tel_from_cli(line, d);
 }
 
+/* ---- the Mp plane and its ESP endpoint: status snapshot, lib/esp's listings ------------- */
+
+static int
+tel_mp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const counter_names[] = {
+#define MP_N_(n, dsc) #n,
+		MXP_MP_COUNTERS(MP_N_)
+#undef MP_N_
+	};
+	static const char *const sc_names[] = { "none", "sent", "answered", "failed" };
+	static struct mxp_mp_status st; /* one request at a time: DPDK's telemetry thread */
+	const struct mxp_mp_plane *mp = tel_plane();
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", mxp_mp_plane_enabled(mp));
+	if (!mxp_mp_plane_enabled(mp))
+		return 0;
+	mxp_mp_plane_status(mp, &st);
+	rte_tel_data_add_dict_string(d, "service_change", sc_names[st.sc]);
+	const uint64_t *v = (const uint64_t *)&st.c;
+	const uint64_t *ebc = st.err_by_code;
+	for (size_t k = 0; k < RTE_DIM(counter_names); k++)
+		rte_tel_data_add_dict_u64(d, counter_names[k], v[k]);
+	rte_tel_data_add_dict_u64(d, "plaintext_dropped", st.plaintext_dropped);
+	rte_tel_data_add_dict_u64(d, "not_in_policy_dropped", st.not_in_policy_dropped);
+	rte_tel_data_add_dict_u64(d, "reply_cache", st.reply_cache);
+	rte_tel_data_add_dict_u64(d, "legs", st.legs);
+	struct rte_tel_data *codes = rte_tel_data_alloc();
+	if (codes == NULL)
+		return 0;
+	rte_tel_data_start_dict(codes);
+	for (size_t k = 0; k < MXP_MRFP_ERR_CODES; k++)
+		if (ebc[k]) {
+			char code[8];
+			snprintf(code, sizeof(code), "%zu", k);
+			rte_tel_data_add_dict_u64(codes, code, ebc[k]);
+		}
+	rte_tel_data_add_dict_container(d, "errors_by_code", codes, 0);
+	return 0;
+}
+
+static int
+tel_esp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct mxp_esp_ep *ep = tel_plane() ? mxp_mp_plane_esp(tel_plane()) : NULL;
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (ep == NULL)
+		return 0;
+	const uint64_t *e = mxp_esp_ep_counters(ep);
+	rte_tel_data_add_dict_u64(d, "accepted", e[0]);
+	struct rte_tel_data *drops = rte_tel_data_alloc();
+	if (drops == NULL)
+		return 0;
+	rte_tel_data_start_dict(drops);
+	for (int k = 1; k < MXP_ESP_DROP_MAX; k++)
+		rte_tel_data_add_dict_u64(drops, mxp_esp_drop_name((enum mxp_esp_drop)k), e[k]);
+	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	uint32_t n = mxp_esp_ep_sa_count(ep);
+	for (uint32_t k = 0; k < n && k < 64; k++) {
+		struct mxp_esp_sa *sa = mxp_esp_ep_sa_at(ep, k);
+		if (sa == NULL)
+			break;
+		const struct mxp_esp_sa_params *p = mxp_esp_sa_params_get(sa);
+		const struct mxp_esp_sa_stats *st = mxp_esp_sa_stats_get(sa);
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		if (c == NULL)
+			return 0;
+		char name[32], a[64], fp[9];
+		uint64_t dr = 0;
+		for (int x = 1; x < MXP_ESP_DROP_MAX; x++)
+			dr += st->drops[x];
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "alg", mxp_esp_alg_name(p->alg));
+		rte_tel_data_add_dict_string(c, "peer", mxp_ip_format(&p->peer, a, sizeof(a)));
+		rte_tel_data_add_dict_string(c, "encap", p->udp_encap ? "udp" : "esp");
+		mxp_esp_sa_fingerprint(sa, fp);
+		rte_tel_data_add_dict_string(c, "fingerprint", fp);
+		rte_tel_data_add_dict_u64(c, "seq", mxp_esp_sa_seq(sa));
+		rte_tel_data_add_dict_u64(c, "packets", st->packets);
+		rte_tel_data_add_dict_u64(c, "bytes", st->bytes);
+		rte_tel_data_add_dict_u64(c, "drops", dr);
+		snprintf(name, sizeof(name), "%s_0x%08x", p->dir == MXP_ESP_DIR_IN ? "in" : "out",
+			 p->spi);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
 int
-mxp_telemetry_register(void)
+mxp_telemetry_register(const struct mxp_tel_ctx *ctx)
 {
 	int r = 0;
+	tel = ctx;
 	r |= rte_telemetry_register_cmd("/mixplane/version", tel_version,
 					"mixplane version and uptime. No parameters");
 	r |= rte_telemetry_register_cmd("/mixplane/stats", tel_stats,
@@ -409,9 +515,9 @@ mxp_telemetry_register(void)
 					"mixplane ports, addresses and counters. No parameters");
 	r |= rte_telemetry_register_cmd("/mixplane/neighbours", tel_neighbours,
 					"mixplane ARP/ND neighbour table. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/mp", mxp_tel_mp,
+	r |= rte_telemetry_register_cmd("/mixplane/mp", tel_mp,
 					"mixplane Mp control plane counters. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/esp", mxp_tel_esp,
+	r |= rte_telemetry_register_cmd("/mixplane/esp", tel_esp,
 					"mixplane ESP SAs (fingerprints) and drops. No parameters");
 	r |= rte_telemetry_register_cmd("/mixplane/leg", tel_leg,
 					"mixplane leg: addresses, counters, refused packets per "

@@ -17,18 +17,20 @@
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 
-#include "mixplane.h"
+#include "neigh.h"
+#include "worker.h"
 
 #define MXP_UDP_ESP_NATT 4500
 #define MXP_UDP_MP 2944
 
-void
-mxp_ctl_ring_doorbell(void)
+/* Wake the control core if it sleeps (after enqueueing for it). */
+static void
+doorbell(struct mxp_ctl_link *l)
 {
 	/* Only one worker rings per sleep of the control core: at most one syscall. */
-	if (__atomic_exchange_n(&mxp.ctl_sleeping, 0, __ATOMIC_SEQ_CST)) {
+	if (__atomic_exchange_n(&l->sleeping, 0, __ATOMIC_SEQ_CST)) {
 		uint64_t one = 1;
-		ssize_t r = write(mxp.ctl_doorbell, &one, sizeof(one));
+		ssize_t r = write(l->doorbell, &one, sizeof(one));
 		(void)r;
 	}
 }
@@ -123,7 +125,7 @@ tx_port(struct mxp_worker *w, uint16_t i)
 	bool fault = false;
 	/* A few retries: replication can queue hundreds of frames in one burst. */
 	for (int tries = 0; tries < 4 && sent < tb->n && !fault; tries++)
-		sent += tx_burst(w, &mxp.ports[i], tb->m + sent, (uint16_t)(tb->n - sent), &fault);
+		sent += tx_burst(w, &w->ports->port[i], tb->m + sent, (uint16_t)(tb->n - sent), &fault);
 	if (unlikely(fault)) { /* the driver may have freed some: leave them all to it */
 		tb->n = 0;
 		return;
@@ -150,7 +152,7 @@ tx_queue(struct mxp_worker *w, const struct mxp_port *p, struct rte_mbuf *m)
 static void
 tx_flush(struct mxp_worker *w)
 {
-	for (uint16_t i = 0; i < mxp.nb_ports; i++)
+	for (uint16_t i = 0; i < w->ports->nb_ports; i++)
 		if (w->tx[i].n)
 			tx_port(w, i);
 }
@@ -207,7 +209,7 @@ classify(struct mxp_worker *w, const struct mxp_port *p, struct rte_mbuf *m,
 		/* Fragments to us can only be control traffic (RTP is never fragmented): the
 		 * control core reassembles them if the Mp plane runs, else counts them. */
 		if ((meta.drop == MXP_DROP_IPV4_FRAGMENT || meta.drop == MXP_DROP_IPV6_FRAGMENT) &&
-		    mxp.cfg.mp.enabled && mxp_port_is_local(p, &meta.dst)) {
+		    w->mp_enabled && mxp_port_is_local(p, &meta.dst)) {
 			to_ctl[(*nc)++] = m;
 			return;
 		}
@@ -299,14 +301,14 @@ poll_port(struct mxp_worker *w, const struct mxp_port *p)
 		classify(w, p, rx[i], to_ctl, &nc, dropped, &nd);
 	}
 	if (nc) {
-		unsigned int q = rte_ring_enqueue_burst(mxp.ctl_ring, (void **)to_ctl, nc, NULL);
+		unsigned int q = rte_ring_enqueue_burst(w->link->ctl_ring, (void **)to_ctl, nc, NULL);
 		w->st.to_control += q;
 		if (q < nc) {
 			w->st.drops[MXP_DROP_CTL_RING_FULL] += nc - q;
 			rte_pktmbuf_free_bulk(&to_ctl[q], nc - q);
 		}
 		if (q)
-			mxp_ctl_ring_doorbell();
+			doorbell(w->link);
 	}
 	if (nd)
 		rte_pktmbuf_free_bulk(dropped, nd);
@@ -320,12 +322,12 @@ drain_tx_ring(struct mxp_worker *w)
 	struct rte_mbuf *m[MXP_BURST];
 	unsigned int n = rte_ring_dequeue_burst(w->tx_ring, (void **)m, MXP_BURST, NULL);
 	for (unsigned int i = 0; i < n; i++) {
-		uint16_t idx = mxp.port_of_id[m[i]->port];
-		if (unlikely(idx >= mxp.nb_ports)) {
+		uint16_t idx = w->ports->port_of_id[m[i]->port];
+		if (unlikely(idx >= w->ports->nb_ports)) {
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}
-		tx_queue(w, &mxp.ports[idx], m[i]);
+		tx_queue(w, &w->ports->port[idx], m[i]);
 	}
 }
 
@@ -335,15 +337,15 @@ static void
 io_tx(void *arg, uint16_t port_idx, struct rte_mbuf *m)
 {
 	struct mxp_worker *w = arg;
-	tx_queue(w, &mxp.ports[port_idx], m);
+	tx_queue(w, &w->ports->port[port_idx], m);
 }
 
 static bool
 io_neigh(void *arg, uint16_t port_idx, const struct mxp_ip *dst, struct rte_ether_addr *mac)
 {
+	const struct mxp_worker *w = arg;
 	struct mxp_ip nh;
-	const struct mxp_port *p = &mxp.ports[port_idx];
-	(void)arg;
+	const struct mxp_port *p = &w->ports->port[port_idx];
 	return mxp_port_next_hop(p, dst, &nh) && mxp_neigh_lookup(p->neigh, &nh, mac);
 }
 
@@ -352,23 +354,23 @@ io_punt(void *arg, uint16_t port_idx, const struct mxp_ip *dst, struct rte_mbuf 
 {
 	struct mxp_worker *w = arg;
 	(void)dst; /* the control core reads it from the frame */
-	m->port = mxp.ports[port_idx].port_id;
-	if (rte_ring_enqueue(mxp.punt_ring, m) != 0) {
+	m->port = w->ports->port[port_idx].port_id;
+	if (rte_ring_enqueue(w->link->punt_ring, m) != 0) {
 		w->st.drops[MXP_DROP_CTL_RING_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	mxp_ctl_ring_doorbell();
+	doorbell(w->link);
 }
 
 int
 mxp_worker_main(void *arg)
 {
 	struct mxp_worker *w = arg;
-	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt,
-					       .neigh_gen = &mxp_neigh_gen };
+	const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt,
+					.neigh_gen = &w->ports->neigh_gen };
 
-	w->cw = mxp_conf_worker_attach(mxp.conf, w->idx, &io, w, w->st.drops);
+	w->cw = mxp_conf_worker_attach(w->conf, w->idx, &io, w, w->st.drops);
 	__atomic_store_n(&w->attach, w->cw ? 1 : -1, __ATOMIC_RELEASE);
 	if (w->cw == NULL) {
 		MXP_LOG(ERR, "worker %u cannot attach to the conferences", w->idx);
@@ -376,10 +378,10 @@ mxp_worker_main(void *arg)
 	}
 
 	MXP_LOG(INFO, "worker %u on lcore %u polling queue %u of %u port(s)", w->idx, w->lcore,
-		w->idx, mxp.nb_ports);
-	while (!__atomic_load_n(&mxp.stop, __ATOMIC_RELAXED)) {
-		for (uint16_t i = 0; i < mxp.nb_ports; i++)
-			poll_port(w, &mxp.ports[i]);
+		w->idx, w->ports->nb_ports);
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
+		for (uint16_t i = 0; i < w->ports->nb_ports; i++)
+			poll_port(w, &w->ports->port[i]);
 		mxp_conf_worker_poll(w->cw);
 		drain_tx_ring(w);
 		tx_flush(w);
