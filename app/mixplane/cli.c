@@ -89,10 +89,7 @@ cmd_ports(struct cli_req *r, int argi)
 		struct mxp_port *p = &r->ctx->ports->port[i];
 		struct rte_eth_stats es;
 		struct rte_eth_link link;
-		memset(&es, 0, sizeof(es));
-		memset(&link, 0, sizeof(link));
-		rte_eth_stats_get(p->port_id, &es);
-		rte_eth_link_get_nowait(p->port_id, &link);
+		mxp_port_counters(p, &es, &link);
 		char mac[18], a4[64] = "", a6[64] = "", ll[64], gw4[64] = "", gw6[64] = "";
 		fmt_mac(mac, &p->mac);
 		if (p->cfg.has_ip4)

@@ -8,6 +8,15 @@
 #include "ports.h"
 
 void
+mxp_port_counters(const struct mxp_port *p, struct rte_eth_stats *es, struct rte_eth_link *link)
+{
+	memset(es, 0, sizeof(*es));
+	memset(link, 0, sizeof(*link));
+	rte_eth_stats_get(p->port_id, es);
+	rte_eth_link_get_nowait(p->port_id, link);
+}
+
+void
 mxp_ports_tx(struct mxp_ports *ps, struct mxp_port *p, struct rte_mbuf *m)
 {
 	m->port = p->port_id;

@@ -50,6 +50,10 @@ mxp_ports_of_id(struct mxp_ports *ps, uint16_t port_id)
 	return idx < ps->nb_ports ? &ps->port[idx] : NULL;
 }
 
+/** The device's counters and link state of p now (zeroes where the driver has none). */
+void mxp_port_counters(const struct mxp_port *p, struct rte_eth_stats *es,
+		       struct rte_eth_link *link);
+
 /** Queue a frame for transmission on p through worker 0 (control core only). Takes m. */
 void mxp_ports_tx(struct mxp_ports *ps, struct mxp_port *p, struct rte_mbuf *m);
 

@@ -90,10 +90,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 			return -ENOMEM;
 		struct rte_eth_stats es;
 		struct rte_eth_link link;
-		memset(&es, 0, sizeof(es));
-		memset(&link, 0, sizeof(link));
-		rte_eth_stats_get(p->port_id, &es);
-		rte_eth_link_get_nowait(p->port_id, &link);
+		mxp_port_counters(p, &es, &link);
 		char mac[18], a[64], b[80];
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "port_id", p->port_id);
@@ -500,30 +497,30 @@ tel_esp(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static const struct {
+	const char *path;
+	telemetry_cb fn;
+	const char *help;
+} cmds[] = {
+	{ "/mixplane/version", tel_version, "mixplane version and uptime. No parameters" },
+	{ "/mixplane/stats", tel_stats, "mixplane packet counters. No parameters" },
+	{ "/mixplane/drops", tel_drops, "mixplane dropped packets per reason. No parameters" },
+	{ "/mixplane/ports", tel_ports, "mixplane ports, addresses and counters. No parameters" },
+	{ "/mixplane/neighbours", tel_neighbours, "mixplane ARP/ND neighbour table. No parameters" },
+	{ "/mixplane/mp", tel_mp, "mixplane Mp control plane counters. No parameters" },
+	{ "/mixplane/esp", tel_esp, "mixplane ESP SAs (fingerprints) and drops. No parameters" },
+	{ "/mixplane/leg", tel_leg, "mixplane leg: addresses, counters, refused packets per reason "
+	  "(as show leg). Parameters: leg id" },
+	{ "/mixplane/memory", tel_memory, "mixplane memory: conference state, mbuf pools, heap (as "
+	  "show memory). No parameters" },
+};
+
 int
 mxp_telemetry_register(const struct mxp_tel_ctx *ctx)
 {
 	int r = 0;
 	tel = ctx;
-	r |= rte_telemetry_register_cmd("/mixplane/version", tel_version,
-					"mixplane version and uptime. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/stats", tel_stats,
-					"mixplane packet counters. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/drops", tel_drops,
-					"mixplane dropped packets per reason. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/ports", tel_ports,
-					"mixplane ports, addresses and counters. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/neighbours", tel_neighbours,
-					"mixplane ARP/ND neighbour table. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/mp", tel_mp,
-					"mixplane Mp control plane counters. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/esp", tel_esp,
-					"mixplane ESP SAs (fingerprints) and drops. No parameters");
-	r |= rte_telemetry_register_cmd("/mixplane/leg", tel_leg,
-					"mixplane leg: addresses, counters, refused packets per "
-					"reason (as show leg). Parameters: leg id");
-	r |= rte_telemetry_register_cmd("/mixplane/memory", tel_memory,
-					"mixplane memory: conference state, mbuf pools, heap (as "
-					"show memory). No parameters");
+	for (size_t i = 0; i < RTE_DIM(cmds); i++)
+		r |= rte_telemetry_register_cmd(cmds[i].path, cmds[i].fn, cmds[i].help);
 	return r ? -1 : 0;
 }
