@@ -503,6 +503,125 @@ int mxp_conf_legs(struct mxp_conf_sys *sys, uint32_t conf_id, uint32_t *ids, uin
 int mxp_conf_keygroups(struct mxp_conf_sys *sys, uint32_t conf_id, struct mxp_keygroup_info *kg,
 		       uint32_t max);
 
+/* ---- signals: tones, announcements, DTMF (mix conferences) ------------------------------- */
+
+/*
+ * A signal plays toward one participant (a leg signal: only that leg hears it) or into a
+ * conference (every participant hears it). The conference's worker generates it from the
+ * leg's or the conference's mix tick, without blocking: tones are synthesised from the
+ * tone table (lib/media/mxp_media_signal.h, the country set configured with
+ * mxp_conf_signal_configure()), announcements are loaded and converted on the control core
+ * when a signal starts, cached, and shared read-only. DTMF toward a leg is sent as RFC 4733
+ * events when the leg has a telephone-event payload type, as in-band Q.23 tone pairs
+ * otherwise (a conference DTMF signal is always in band).
+ *
+ * Signals need a mix conference: switch and forward conferences have no mixer and refuse
+ * them with -ENOTSUP.
+ *
+ * A new signal on a target (leg, or conference) interrupts the one playing there (reported
+ * as MXP_SIGNAL_INTERRUPTED). Every signal that started is reported exactly once through
+ * mxp_conf_signal_done_poll(), with the caller's tag.
+ */
+
+/** What a signal plays. */
+enum mxp_signal_kind {
+	MXP_SIGNAL_TONE = 1,
+	MXP_SIGNAL_ANNOUNCEMENT = 2,
+	MXP_SIGNAL_DTMF = 3,
+};
+
+#define MXP_SIGNAL_NAME_LEN 64
+
+/** A signal to play. Zero-initialise, then fill. */
+struct mxp_signal {
+	enum mxp_signal_kind kind;
+	/**
+	 * TONE: a name of the tone table ("cg/dt", "cg/rt", "cg/bt", "cg/ct", "cg/cw",
+	 * "cg/sit", "srvtn/conf", ...; `show tones`); ANNOUNCEMENT: a file name in the
+	 * announcement directory (no '/', no ".."); DTMF: the digits, 0-9 * # A-D (at most 32).
+	 */
+	char name[MXP_SIGNAL_NAME_LEN];
+	/** ms to play in all (cut then); 0: the signal's natural length: a tone's cadence
+	 *  played repeat times (a repeating tone such as dial or ringing tone: until stopped),
+	 *  an announcement repeat times, DTMF: every digit once. DTMF: each digit's tone
+	 *  length instead (0 = 100 ms; a 100 ms pause follows each digit) */
+	uint32_t duration_ms;
+	uint16_t repeat;         /**< plays of an announcement or a tone's cadence; 0 = 1 */
+	/** The signal replaces what the target hears instead of being mixed under it. */
+	bool replace;
+	uint32_t tag;            /**< the caller's id, reported back on completion */
+};
+
+/** How a signal ended (mxp_signal_done.cause). */
+enum mxp_signal_cause {
+	MXP_SIGNAL_COMPLETED = 1,   /**< played to its end (its duration, repeats) */
+	MXP_SIGNAL_INTERRUPTED = 2, /**< stopped, replaced by a new signal, or its target left */
+	MXP_SIGNAL_FAILED = 3,      /**< could not be played (e.g. the leg has no private stream) */
+};
+
+/** A signal that ended. */
+struct mxp_signal_done {
+	uint32_t conf;
+	uint32_t leg;            /**< 0: a conference signal */
+	uint32_t tag;
+	uint8_t cause;           /**< enum mxp_signal_cause */
+};
+
+/**
+ * Configure signals (control core): the tone country set and the directory announcements
+ * are read from. Either may be NULL (unchanged). The defaults are "itu" and no directory
+ * (announcements refused). Changing the directory empties the announcement cache.
+ * @return 0, -EINVAL (unknown country set: err lists them; a directory that is not an
+ *         absolute path).
+ */
+int mxp_conf_signal_configure(struct mxp_conf_sys *sys, const char *tone_country,
+			      const char *announcement_dir, char *err, size_t errlen);
+
+/** The tone country set in use ("itu", "us", ...). */
+const char *mxp_conf_signal_country(struct mxp_conf_sys *sys);
+
+/**
+ * Play a signal toward one leg (only it hears it). In a mix conference the leg hears its
+ * own mix with the signal under it (or instead, with replace); a leg that hears the
+ * shared mix gets its private stream while the signal plays.
+ * @return 0 (started; its end is reported with sig->tag), -ENOENT (no such leg),
+ *         -ENOTSUP (not a mix conference: "signals need a mix conference"), -EINVAL
+ *         (unknown tone, bad digit, empty name; err says which), -EACCES (an announcement
+ *         name with '/' or ".."), -ENOENT / -EINVAL (announcement file missing or not a
+ *         supported format: err says which), -ENODEV (no announcement directory
+ *         configured), -ENOMEM, -ETIMEDOUT, -EBUSY (the worker did not take the command).
+ */
+int mxp_conf_leg_signal_start(struct mxp_conf_sys *sys, uint32_t leg_id,
+			      const struct mxp_signal *sig, char *err, size_t errlen);
+
+/**
+ * Play a signal into a conference: every participant hears it (the shared mix and every
+ * private mix). DTMF is played in band. Returns as mxp_conf_leg_signal_start().
+ */
+int mxp_conf_signal_start(struct mxp_conf_sys *sys, uint32_t conf_id,
+			  const struct mxp_signal *sig, char *err, size_t errlen);
+
+/**
+ * Stop the signal playing toward a leg (reported as MXP_SIGNAL_INTERRUPTED). Nothing
+ * playing is not an error.
+ * @return 0, -ENOENT (no such leg), -ENOTSUP (not a mix conference), -ETIMEDOUT, -EBUSY.
+ */
+int mxp_conf_leg_signal_stop(struct mxp_conf_sys *sys, uint32_t leg_id, char *err,
+			     size_t errlen);
+
+/** Stop the conference signal (not the legs' own). Returns as mxp_conf_leg_signal_stop(). */
+int mxp_conf_signal_stop(struct mxp_conf_sys *sys, uint32_t conf_id, char *err, size_t errlen);
+
+/**
+ * Signals that ended since the last call, oldest first (control core; call it from a
+ * timer, e.g. every 20-100 ms). Each started signal is reported once, with its cause.
+ * Signals of a conference or leg that was removed while they played are reported as
+ * MXP_SIGNAL_INTERRUPTED.
+ * @return how many entries were written to out (at most max).
+ */
+unsigned int mxp_conf_signal_done_poll(struct mxp_conf_sys *sys, struct mxp_signal_done *out,
+				       unsigned int max);
+
 /* ---- worker API ------------------------------------------------------------------------------ */
 
 /**
