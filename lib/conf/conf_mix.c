@@ -169,6 +169,7 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 void
 conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 {
+	conf_signal_conf_free(sys, cf);
 	for (int c = 0; c < CONF_MIX_FMTS; c++)
 		if (cf->enc[c]) {
 			mxp_media_coder_fini(cf->enc[c]);
@@ -361,6 +362,7 @@ void
 conf_mix_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
 {
 	fmt_release(l);
+	conf_signal_leg_free(sys, l);
 	if (l->priv) {
 		conf_ostream_free(sys, l->priv);
 		l->priv = NULL;
@@ -467,6 +469,7 @@ conf_mix_leg_link(struct mxp_leg *l)
 void
 conf_mix_leg_unlink(struct mxp_leg *l)
 {
+	conf_signal_leg_unlink(l);
 	mxp_media_mixer_leg_remove(l->conf->mixer, l->ml);
 	mxp_media_leg_fini(l->ml); /* the mbufs it still holds */
 	conf_mix_count(l, -1);
@@ -540,8 +543,8 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 }
 
 /* Build an RTP packet (header + payload) in a fresh mbuf. */
-static struct rte_mbuf *
-rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
+struct rte_mbuf *
+conf_mix_rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
 	 bool marker, const uint8_t *payload, unsigned int plen)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
@@ -561,8 +564,8 @@ rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, ui
 
 /* An output stream's packet was built: its sender state moves on (the talkspurt has
  * started; what RTCP sender reports count). */
-static inline void
-ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
+void
+conf_mix_ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
 {
 	os->marker_next = false;
 	os->pkts++;
@@ -684,6 +687,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		shared_cmr(cf);
 	}
 	talkers_mark(cf, res);
+	if (unlikely(cf->sig != NULL) && conf_signal_busy(cf))
+		res = conf_signal_tick(w, cf, res, now_tsc); /* tones, announcements, DTMF */
 
 	for (unsigned int t = 0; t < res->n_talkers; t++) {
 		const struct mxp_media_mix_talker *tk = &res->talkers[t];
@@ -703,13 +708,13 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				 cf->ptime / 1000;
 		if (os->pkts)
 			os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
-		struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq, os->last_ts, tl->out_pt,
+		struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq, os->last_ts, tl->out_pt,
 					      os->marker_next, pay, (unsigned int)plen);
 		if (m == NULL)
 			continue;
 		os->seq++;
 		os->last_time = cf->mix_time;
-		ostream_sent(os, plen, now_tsc);
+		conf_mix_ostream_sent(os, plen, now_tsc);
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
 	}
@@ -738,12 +743,12 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				os->marker_next = true;
 				if (cn == NULL)
 					continue;
-				struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts,
+				struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts,
 							      cf->fmt[c].pt, false, cn,
 							      cf->cn[c - CONF_MIX_FMT_FRAME].len);
 				if (m == NULL)
 					continue;
-				ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, now_tsc);
+				conf_mix_ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, now_tsc);
 				os->marker_next = true;
 				conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg,
 								     .conf = cf, .codec = (uint8_t)c });
@@ -767,11 +772,11 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				os->marker_next = true;
 				continue;
 			}
-			struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, cf->fmt[c].pt,
+			struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, cf->fmt[c].pt,
 						      os->marker_next, pay, (unsigned int)plen);
 			if (m == NULL)
 				continue;
-			ostream_sent(os, plen, now_tsc);
+			conf_mix_ostream_sent(os, plen, now_tsc);
 			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .conf = cf,
 							     .codec = (uint8_t)c });
 		}

@@ -15,6 +15,7 @@
  *   conf_emit.c   worker: the one emit pipeline (stamp, protect, replicate, transmit), timers
  *   conf_mix.c    the mix mode (control side allocation, worker rx and tick)
  *   conf_rtcp.c   RTCP statistics and sender reports
+ *   conf_signal.c signals: tones, announcements, DTMF (control side and the mix tick's part)
  */
 #ifndef MXP_CONF_PRIV_H
 #define MXP_CONF_PRIV_H
@@ -57,6 +58,9 @@ _Static_assert(MXP_MEDIA_CODEC_G722 < CONF_MIX_FMT_FRAME, "static codecs fit bel
 struct mxp_leg;
 struct mxp_keygroup;
 struct mxp_conf;
+struct conf_sig;       /* conf_signal.c: a leg's signal */
+struct conf_sig_conf;  /* conf_signal.c: a conference's signals */
+struct conf_sig_sys;   /* conf_signal.c: tone set, announcement cache, completions */
 
 /* ---- small pools ---------------------------------------------------------------------------- */
 
@@ -251,6 +255,7 @@ struct mxp_leg {
 	uint8_t out_codec;                   /* mix: the format slot it receives (cf->fmt) */
 	uint8_t out_pt;
 	uint32_t ml_size;                    /* mix: bytes of ml */
+	struct conf_sig *sig;                /* mix: its signal state (made at its first one) */
 	struct conf_leg_cold_stats st;
 	char label[MXP_CONF_NAME_LEN];
 } __rte_cache_aligned;
@@ -358,6 +363,7 @@ struct mxp_conf {
 	unsigned int n_prev_talkers;
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
 	bool fwd_key_set;
+	struct conf_sig_conf *sig;           /* mix: signals (made at the first one) */
 	char name[MXP_CONF_NAME_LEN];
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_conf, mixer, 1);
@@ -380,6 +386,7 @@ enum conf_cmd_type {
 	CONF_CMD_LEG_ADD,
 	CONF_CMD_LEG_DEL,
 	CONF_CMD_LEG_MOD,
+	CONF_CMD_SIGNAL,
 };
 
 enum conf_cmd_state {
@@ -459,6 +466,7 @@ struct mxp_conf_cmd {
 		struct leg_add_args leg_add;
 		struct leg_del_args leg_del;
 		struct leg_mod_args leg_mod;
+		struct conf_sig_args *sig;                        /* SIGNAL (conf_signal.c) */
 	} u;
 };
 
@@ -613,6 +621,7 @@ struct mxp_conf_sys {
 	struct conf_pool leg_pool, lc_pool, os_pool, kg_pool, conf_pool;
 	struct conf_pool kset_pool[CONF_KSET_MAX]; /* key sets of 1 .. CONF_KSET_MAX keys */
 	struct conf_mem mem;
+	struct conf_sig_sys *sig;            /* signals (conf_signal.c), made at first use */
 };
 
 /* ---- shared helpers (control core) ------------------------------------------------------------- */
@@ -749,6 +758,32 @@ void conf_mix_poll(struct mxp_conf_worker *w, uint64_t now_tsc);
 /* Worker side: a mix conference starts or stops ticking on this worker. */
 void conf_mix_heap_add(struct mxp_conf_worker *w, struct mxp_conf *cf);
 void conf_mix_heap_del(struct mxp_conf_worker *w, struct mxp_conf *cf);
+
+/* Build an RTP packet (header + payload) in a fresh mbuf; NULL (counted) without one. */
+struct rte_mbuf *conf_mix_rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq,
+				   uint32_t ts, uint8_t pt, bool marker, const uint8_t *payload,
+				   unsigned int plen);
+/* An output stream's packet was built: its sender state moves on. */
+void conf_mix_ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc);
+
+/* conf_signal.c */
+/* Worker: a command starting or stopping a signal. */
+void conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+/* Worker, in the mix tick after the talkers were marked: the signals' part of the tick
+ * (only called while some signal of the conference plays); returns the result to encode. */
+const struct mxp_media_mix_result *conf_signal_tick(struct mxp_conf_worker *w,
+						    struct mxp_conf *cf,
+						    const struct mxp_media_mix_result *res,
+						    uint64_t now_tsc);
+/* Whether a conference has signals to run this tick (worker). */
+bool conf_signal_busy(const struct mxp_conf *cf);
+/* Worker: a leg leaves its mixer (its signal ends, interrupted). */
+void conf_signal_leg_unlink(struct mxp_leg *l);
+/* Control core: free what a leg's / a conference's signals hold. */
+void conf_signal_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l);
+void conf_signal_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
+/* Control core: at system destruction. */
+void conf_signal_sys_free(struct mxp_conf_sys *sys);
 
 /* conf_rtcp.c */
 /* Process an authenticated RTCP compound packet from a leg (stats only). */

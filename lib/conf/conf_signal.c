@@ -1,62 +1,833 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Signals (tones, announcements, DTMF) of mix conferences: the control side (checks,
- * announcement cache, commands) and the worker side (generators run from the mix tick).
+ * Signals of mix conferences: tones, announcements and DTMF played to one leg or into the
+ * whole conference.
+ *
+ * Control core: a start is checked (mode, tone name, digits, announcement file), the
+ * announcement is loaded and converted once (lib/media) and cached by file name, size and
+ * modification time, and a generator (struct mxp_siggen, plain data plus one reference
+ * on the announcement) goes to the owning worker in a CONF_CMD_SIGNAL command. The
+ * per-target state (struct conf_sig) is made at a target's first signal, installed by
+ * that command, and kept until the leg or conference is freed.
+ *
+ * Worker: the mix tick calls conf_signal_tick() after it marked the talkers, while any
+ * signal of the conference plays. It works on a copy of the tick's result whose sample
+ * buffers are its own (thread-local, like the mixer's): the conference signal is added
+ * to (or replaces) the shared mixes and every talker's private mix; a leg signal goes into
+ * the leg's private mix if it talks, else the leg is given its private stream for the
+ * tick (the shared mix plus the signal, encoded with an encoder of the leg's own) and
+ * marked RCV_TALKER so the shared mix's replication skips it, as talkers are. DTMF to a
+ * leg with a telephone-event payload type goes as RFC 4733 events on that private stream.
+ * Endings are queued to the control core on a per-worker ring (single producer and
+ * consumer, fixed-size entries): no allocation, lock or system call on the worker.
+ *
+ * Announcement memory: the cache holds a reference on each announcement and every
+ * generator playing it one more. Only the control core frees, once the cache let go and
+ * the count read zero (a worker's last put never frees).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "conf_priv.h"
+#include "mxp_media_signal.h"
+
+#define SIG_RING 1024          /* completions a worker can queue before the control polls */
+#define SIG_PEND 256           /* completions the control core itself reports */
+#define SIG_CACHE 64           /* announcements kept */
+#define SIG_ZOMBIES 256        /* announcements out of the cache still playing */
+#define SIG_MAX_DIGIT_MS 1000  /* RFC 4733 duration fits 16 bits at 48 kHz */
+#define EV_VOLUME 10           /* RFC 4733 volume: -10 dBm0 */
+#define EV_END_PKTS 3          /* RFC 4733 2.5.1.4: the end packet sent three times */
+
+/* ---- state -------------------------------------------------------------------------------- */
+
+/* A completion on its way to the control core (a ring element: 16 bytes). */
+struct sig_done_ent {
+	uint32_t conf, leg, tag, cause;
+};
+
+/* The signal of one target: a leg, or a conference. */
+struct conf_sig {
+	struct mxp_siggen g;
+	bool active;
+	bool replace;
+	bool flagged;            /* leg: RCV_TALKER set by us (its private stream) */
+	bool listed;             /* leg: on its conference's list */
+	uint32_t tag;
+	uint32_t conf_id, leg_id;
+	struct mxp_leg *leg;
+	struct conf_sig *next;   /* the conference's list of leg signals */
+	/* leg: its private stream while it does not talk */
+	struct mxp_media_coder enc;      /* G.711, G.722 (set up on the worker: no allocation) */
+	struct mxp_media_coder *fenc;    /* frame codecs: the leg's own private encoder */
+	uint8_t codec;
+	/* RFC 4733 */
+	int16_t event_pt;        /* -1: in band */
+	bool ev_on;
+	int8_t ev_digit;
+	uint32_t ev_ts;
+};
+
+struct conf_sig_conf {
+	struct conf_sig conf;    /* the conference signal */
+	struct conf_sig *legs;   /* leg signals playing, or whose leg still has our flag */
+};
+
+struct ann_entry {
+	char name[MXP_SIGNAL_NAME_LEN];
+	struct mxp_announcement *a;  /* NULL: free */
+	int64_t mtime_ns;
+	int64_t size;
+	uint64_t used;
+};
+
+struct conf_sig_sys {
+	const struct mxp_tone_set *set;
+	char dir[256];
+	struct ann_entry cache[SIG_CACHE];
+	uint64_t clock;
+	struct mxp_announcement *zombies[SIG_ZOMBIES];
+	unsigned int nzombies;
+	struct rte_ring *done[MXP_CONF_MAX_WORKERS];
+	struct mxp_signal_done pend[SIG_PEND];
+	unsigned int npend;
+	uint64_t lost;           /* completions that found their ring full */
+};
+
+/* What a CONF_CMD_SIGNAL command carries (control core's memory, freed after the post). */
+struct conf_sig_args {
+	struct mxp_conf *cf;
+	struct mxp_leg *leg;         /* NULL: the conference signal */
+	bool stop;
+	struct conf_sig_conf *new_cs;/* installed if the conference has none (else left) */
+	struct conf_sig *new_ls;     /* installed if the leg has none */
+	struct mxp_siggen g;
+	bool replace;
+	uint32_t tag;
+	int16_t event_pt;
+	struct mxp_media_coder *fenc;
+	uint8_t codec;
+	bool ran;
+};
+
+/* ---- worker side ---------------------------------------------------------------------------- */
+
+static void
+sig_report(struct mxp_conf_worker *w, const struct conf_sig *s, uint8_t cause)
+{
+	struct conf_sig_sys *ss = w->sys->sig;
+	struct sig_done_ent e = { s->conf_id, s->leg_id, s->tag, cause };
+	if (ss == NULL || ss->done[w->idx] == NULL ||
+	    rte_ring_sp_enqueue_elem(ss->done[w->idx], &e, sizeof(e)) != 0)
+		__atomic_add_fetch(&ss->lost, 1, __ATOMIC_RELAXED);
+}
+
+/* The signal ends (worker): report it and let go of its announcement. */
+static void
+sig_end(struct mxp_conf_worker *w, struct conf_sig *s, uint8_t cause)
+{
+	if (!s->active)
+		return;
+	sig_report(w, s, cause);
+	(void)mxp_siggen_release(&s->g); /* never the last reference: the control core frees */
+	s->active = false;
+	s->ev_on = false;
+}
+
+bool
+conf_signal_busy(const struct mxp_conf *cf)
+{
+	return cf->sig->conf.active || cf->sig->legs != NULL;
+}
+
+void
+conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
+{
+	struct conf_sig_args *a = c->u.sig;
+	struct mxp_conf *cf = a->cf;
+	a->ran = true;
+	if (cf->sig == NULL) {
+		cf->sig = a->new_cs;
+		a->new_cs = NULL;
+	}
+	struct conf_sig *s;
+	if (a->leg != NULL) {
+		if (a->leg->sig == NULL) {
+			a->leg->sig = a->new_ls;
+			a->new_ls = NULL;
+		}
+		s = a->leg->sig;
+	} else {
+		s = &cf->sig->conf;
+	}
+	if (s == NULL) /* a stop of a target that never had a signal */
+		return;
+	sig_end(w, s, MXP_SIGNAL_INTERRUPTED); /* H.248: a new signal replaces the old one */
+	if (a->stop)
+		return;
+	s->g = a->g; /* the announcement reference moves to the worker */
+	s->replace = a->replace;
+	s->tag = a->tag;
+	s->conf_id = cf->id;
+	s->leg_id = a->leg != NULL ? a->leg->id : 0;
+	s->active = true;
+	s->ev_on = false;
+	if (a->leg != NULL) {
+		s->leg = a->leg;
+		s->event_pt = a->event_pt;
+		s->codec = a->codec;
+		s->fenc = a->fenc;
+		if (s->fenc == NULL)
+			mxp_media_coder_init(&s->enc, (enum mxp_media_codec)a->codec);
+		if (!s->listed) {
+			s->next = cf->sig->legs;
+			cf->sig->legs = s;
+			s->listed = true;
+		}
+	}
+}
+
+void
+conf_signal_leg_unlink(struct mxp_leg *l)
+{
+	struct conf_sig *s = l->sig;
+	if (s == NULL || l->conf->sig == NULL)
+		return;
+	for (struct conf_sig **pp = &l->conf->sig->legs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	s->listed = false;
+	s->flagged = false;
+	/* a signal still playing is reported by the control core when the leg is freed
+	 * (conf_signal_leg_free), as for a conference deleted with its legs */
+}
+
+/* Thread-local work buffers: a tick's result is consumed before the next tick. */
+static __thread struct mxp_media_mix_result sres;
+static __thread int16_t sh_buf[2][MXP_MEDIA_MAX_FRAME];
+static __thread int16_t tk_buf[MXP_MEDIA_MAX_TALKERS][MXP_MEDIA_MAX_FRAME];
+static __thread int16_t pv_buf[MXP_MEDIA_MAX_FRAME];
+static __thread int16_t s16[MXP_MEDIA_MAX_FRAME];
+static __thread int16_t s8[MXP_MEDIA_MAX_FRAME / 2];
+
+/* Mix (saturating) or replace n samples of dst with sig. */
+static void
+sig_mix(int16_t *dst, const int16_t *sig, unsigned int n, bool replace)
+{
+	if (replace) {
+		memcpy(dst, sig, n * sizeof(*dst));
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		int32_t v = (int32_t)dst[i] + sig[i];
+		dst[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+}
+
+/* The private stream's timestamp for this tick (its clock runs through the ticks it did
+ * not send, as a talker's does). */
+static uint32_t
+priv_ts(struct mxp_conf *cf, struct mxp_leg *l)
+{
+	struct mxp_ostream *os = l->priv;
+	uint32_t units = mxp_media_codec_clock(
+				 (enum mxp_media_codec)cf->fmt[l->out_codec].codec) *
+			 cf->ptime / 1000;
+	if (os->pkts)
+		os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
+	os->last_time = cf->mix_time;
+	return os->last_ts;
+}
+
+static void
+priv_send(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_leg *l, uint8_t pt,
+	  uint32_t ts, bool marker, const uint8_t *pay, unsigned int plen, uint64_t now_tsc)
+{
+	struct mxp_ostream *os = l->priv;
+	struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq, ts, pt, marker, pay, plen);
+	if (m == NULL)
+		return;
+	os->seq++;
+	conf_mix_ostream_sent(os, (int)plen, now_tsc);
+	conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = l, .conf = cf });
+}
+
+/*
+ * RFC 4733 events of a DTMF signal toward a leg, after the generator ran this tick: an
+ * update while a digit sounds (the first with the marker bit), three end packets in the
+ * tick its tone stopped. Returns true if an event packet went out this tick.
+ */
+static bool
+sig_events(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
+	   struct mxp_leg *l, unsigned int n16, uint64_t now_tsc)
+{
+	bool on = false;
+	uint32_t pos = 0;
+	int d = mxp_siggen_dtmf_state(&s->g, &on, &pos);
+	uint32_t clock = mxp_media_codec_clock((enum mxp_media_codec)s->codec);
+	uint32_t ts = priv_ts(cf, l);
+	uint8_t p[4];
+	if (s->ev_on && (d != s->ev_digit || !on)) {
+		/* the digit's tone ended within this tick */
+		uint32_t dur = (uint32_t)((uint64_t)s->g.digit_on * clock / 16000);
+		int ev = mxp_dtmf_event(s->g.digits[s->ev_digit]);
+		p[0] = (uint8_t)ev;
+		p[1] = 0x80 | EV_VOLUME;
+		mxp_be_wr16(p + 2, (uint16_t)(dur > 0xffff ? 0xffff : dur));
+		for (int i = 0; i < EV_END_PKTS; i++)
+			priv_send(w, cf, l, (uint8_t)s->event_pt, s->ev_ts, false, p, 4, now_tsc);
+		s->ev_on = false;
+		return true;
+	}
+	if (d < 0 || !on)
+		return false;
+	bool first = !s->ev_on;
+	if (first) {
+		/* the event began pos samples (16 kHz) before the end of this tick */
+		s->ev_on = true;
+		s->ev_digit = (int8_t)d;
+		uint32_t into = pos < n16 ? n16 - pos : 0;
+		s->ev_ts = ts + (uint32_t)((uint64_t)into * clock / 16000);
+	}
+	uint32_t dur = (uint32_t)((uint64_t)pos * clock / 16000);
+	p[0] = (uint8_t)mxp_dtmf_event(s->g.digits[d]);
+	p[1] = EV_VOLUME;
+	mxp_be_wr16(p + 2, (uint16_t)(dur > 0xffff ? 0xffff : dur));
+	priv_send(w, cf, l, (uint8_t)s->event_pt, s->ev_ts, first, p, 4, now_tsc);
+	return true;
+}
+
+/* A talker's private mix buffer, copied into ours once per tick. */
+static int16_t *
+talker_pcm(int slot)
+{
+	struct mxp_media_mix_talker *t = &sres.talkers[slot];
+	if (t->pcm != tk_buf[slot]) {
+		memcpy(tk_buf[slot], t->pcm, t->samples * sizeof(int16_t));
+		t->pcm = tk_buf[slot];
+	}
+	return tk_buf[slot];
+}
+
+/* One leg signal's part of the tick. */
+static void
+leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, unsigned int n16,
+	 uint64_t now_tsc)
+{
+	struct mxp_leg *l = s->leg;
+	enum mxp_media_codec codec = (enum mxp_media_codec)cf->fmt[l->out_codec].codec;
+	bool wb = mxp_media_codec_rate(codec) == MXP_MEDIA_RATE_WB;
+	unsigned int n = wb ? n16 : n16 / 2;
+	bool more = mxp_siggen_run(&s->g, s16, s8, n16, false);
+	bool events = s->g.kind == MXP_SIGGEN_DTMF && s->event_pt >= 0;
+	const int16_t *sig = events ? NULL : wb ? s16 : s8;
+	int slot = mxp_media_leg_talker_slot(l->ml);
+	struct conf_rcv *rcv = conf_leg_rcv(l);
+	if (slot >= 0 && slot < sres.n_talkers) {
+		/* it talks: the signal goes into its private mix-minus-self */
+		if (sig != NULL)
+			sig_mix(talker_pcm(slot), sig, sres.talkers[slot].samples, s->replace);
+		if (events)
+			sig_events(w, cf, s, l, n16, now_tsc);
+	} else if ((rcv->flags & RCV_ON) && l->priv != NULL) {
+		/* it listens to the shared mix: its private stream while the signal plays */
+		if (!(rcv->flags & RCV_TALKER))
+			l->priv->marker_next = true;
+		rcv->flags |= RCV_TALKER;
+		s->flagged = true;
+		const int16_t *base = sres.shared[wb ? 1 : 0];
+		if (base != NULL && !s->replace)
+			memcpy(pv_buf, base, n * sizeof(int16_t));
+		else
+			memset(pv_buf, 0, n * sizeof(int16_t));
+		if (sig != NULL)
+			sig_mix(pv_buf, sig, n, s->replace);
+		if (!(events && sig_events(w, cf, s, l, n16, now_tsc))) {
+			uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
+			struct mxp_media_coder *e = s->fenc != NULL ? s->fenc : &s->enc;
+			int plen = mxp_media_encode(e, pv_buf, n, pay, sizeof(pay));
+			uint32_t ts = priv_ts(cf, l);
+			if (plen > 0)
+				priv_send(w, cf, l, l->out_pt, ts, l->priv->marker_next, pay,
+					  (unsigned int)plen, now_tsc);
+			else
+				l->priv->marker_next = true; /* DTX */
+		}
+	}
+	if (!more)
+		sig_end(w, s, MXP_SIGNAL_COMPLETED);
+}
+
+const struct mxp_media_mix_result *
+conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
+		 const struct mxp_media_mix_result *res, uint64_t now_tsc)
+{
+	struct conf_sig_conf *sc = cf->sig;
+	unsigned int n16 = cf->ptime * (MXP_MEDIA_RATE_WB / 1000);
+	sres = *res;
+	if (sc->conf.active) {
+		struct conf_sig *s = &sc->conf;
+		bool more = mxp_siggen_run(&s->g, s16, s8, n16, false);
+		for (int r = 0; r < 2; r++) {
+			if (res->shared[r] == NULL)
+				continue; /* nobody receives this rate */
+			unsigned int n = r ? n16 : n16 / 2;
+			memcpy(sh_buf[r], res->shared[r], n * sizeof(int16_t));
+			sig_mix(sh_buf[r], r ? s16 : s8, n, s->replace);
+			sres.shared[r] = sh_buf[r];
+			sres.shared_samples[r] = (uint16_t)n;
+		}
+		sres.silent = false;
+		for (unsigned int t = 0; t < sres.n_talkers; t++)
+			sig_mix(talker_pcm((int)t), sres.talkers[t].rate == MXP_MEDIA_RATE_WB ? s16 : s8,
+				sres.talkers[t].samples, s->replace);
+		if (!more)
+			sig_end(w, s, MXP_SIGNAL_COMPLETED);
+	}
+	for (struct conf_sig **pp = &sc->legs; *pp != NULL;) {
+		struct conf_sig *s = *pp;
+		struct mxp_leg *l = s->leg;
+		if (s->flagged && mxp_media_leg_talker_slot(l->ml) < 0) {
+			/* our mark of last tick (a talker's is the mixer's, talkers_mark) */
+			conf_leg_rcv(l)->flags &= (uint8_t)~RCV_TALKER;
+			s->flagged = false;
+		}
+		if (!s->active) {
+			if (!s->flagged) {
+				*pp = s->next;
+				s->listed = false;
+				continue;
+			}
+		} else {
+			leg_tick(w, cf, s, n16, now_tsc);
+		}
+		pp = &s->next;
+	}
+	return &sres;
+}
+
+/* ---- control side ------------------------------------------------------------------------- */
+
+static struct conf_sig_sys *
+sig_sys(struct mxp_conf_sys *sys)
+{
+	static uint32_t serial;
+	if (sys->sig != NULL)
+		return sys->sig;
+	struct conf_sig_sys *ss = rte_zmalloc("mxp_sig_sys", sizeof(*ss), 64);
+	if (ss == NULL)
+		return NULL;
+	ss->set = mxp_tone_set_find("itu");
+	uint32_t id = __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED);
+	for (uint16_t i = 0; i < sys->p.nb_workers && i < MXP_CONF_MAX_WORKERS; i++) {
+		char name[RTE_RING_NAMESIZE];
+		snprintf(name, sizeof(name), "mxp_sig%u_%u", id, i);
+		ss->done[i] = rte_ring_create_elem(name, sizeof(struct sig_done_ent), SIG_RING,
+						   SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ss->done[i] == NULL) {
+			for (uint16_t j = 0; j < i; j++)
+				rte_ring_free(ss->done[j]);
+			rte_free(ss);
+			return NULL;
+		}
+	}
+	sys->sig = ss;
+	return ss;
+}
+
+/* Free the announcements out of the cache that nothing plays any more. */
+static void
+zombies_scan(struct conf_sig_sys *ss)
+{
+	for (unsigned int i = 0; i < ss->nzombies;) {
+		if (__atomic_load_n(&ss->zombies[i]->refs, __ATOMIC_ACQUIRE) == 0) {
+			mxp_announcement_free(ss->zombies[i]);
+			ss->zombies[i] = ss->zombies[--ss->nzombies];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Drop a reference on the control core: free at once if it was the last, else keep it
+ * for zombies_scan() once the workers let go. */
+static void
+ann_drop(struct conf_sig_sys *ss, struct mxp_announcement *a)
+{
+	if (a == NULL)
+		return;
+	if (mxp_announcement_put(a)) {
+		mxp_announcement_free(a);
+		return;
+	}
+	zombies_scan(ss);
+	if (ss->nzombies < SIG_ZOMBIES)
+		ss->zombies[ss->nzombies++] = a;
+	/* else: kept (leaked) rather than freed under a worker */
+}
+
+/* The announcement of a file name, loaded or from the cache, with one reference for the
+ * caller (the generator). */
+static int
+ann_get(struct conf_sig_sys *ss, const char *name, struct mxp_announcement **out, char *err,
+	size_t errlen)
+{
+	if (strchr(name, '/') != NULL || strstr(name, "..") != NULL)
+		return conf_errf(err, errlen, -EACCES, "announcement %s: names with '/' or '..' "
+				 "are refused (a file name in the announcement directory)", name);
+	if (ss->dir[0] == '\0')
+		return conf_errf(err, errlen, -ENODEV, "announcement %s: no announcement "
+				 "directory configured ([media] announcement_dir)", name);
+	char path[sizeof(ss->dir) + MXP_SIGNAL_NAME_LEN + 2];
+	snprintf(path, sizeof(path), "%s/%s", ss->dir, name);
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return conf_errf(err, errlen, -ENOENT, "announcement %s: no such file in %s", name,
+				 ss->dir);
+	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	struct ann_entry *e = NULL, *victim = &ss->cache[0];
+	for (unsigned int i = 0; i < SIG_CACHE; i++) {
+		struct ann_entry *x = &ss->cache[i];
+		if (x->a != NULL && strcmp(x->name, name) == 0)
+			e = x;
+		if (x->a == NULL || (victim->a != NULL && x->used < victim->used))
+			victim = x;
+	}
+	ss->clock++;
+	if (e != NULL && e->mtime_ns == mt && e->size == (int64_t)st.st_size) {
+		e->used = ss->clock;
+		mxp_announcement_get(e->a);
+		*out = e->a;
+		return 0;
+	}
+	struct mxp_announcement *a;
+	char why[200] = "";
+	int r = mxp_announcement_load(path, &a, why, sizeof(why));
+	if (r != 0)
+		return conf_errf(err, errlen, r, "announcement %s: %s", name,
+				 why[0] ? why : "cannot load");
+	if (e == NULL)
+		e = victim;
+	ann_drop(ss, e->a); /* the changed file's old version, or the least used one */
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->a = a;
+	e->mtime_ns = mt;
+	e->size = (int64_t)st.st_size;
+	e->used = ss->clock;
+	mxp_announcement_get(a);
+	*out = a;
+	return 0;
+}
 
 int
 mxp_conf_signal_configure(struct mxp_conf_sys *sys, const char *tone_country,
 			  const char *announcement_dir, char *err, size_t errlen)
 {
-	(void)sys; (void)tone_country; (void)announcement_dir;
-	return conf_errf(err, errlen, -ENOTSUP, "signals: not implemented yet");
+	struct conf_sig_sys *ss = sig_sys(sys);
+	if (ss == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "signals: out of memory");
+	const struct mxp_tone_set *set = ss->set;
+	if (tone_country != NULL) {
+		set = mxp_tone_set_find(tone_country);
+		if (set == NULL) {
+			unsigned int n;
+			const struct mxp_tone_set *all = mxp_tone_sets(&n);
+			char list[128] = "";
+			for (unsigned int i = 0; i < n; i++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 i ? ", " : "", all[i].name);
+			return conf_errf(err, errlen, -EINVAL, "unknown tone country %s (%s)",
+					 tone_country, list);
+		}
+	}
+	if (announcement_dir != NULL) {
+		size_t n = strlen(announcement_dir);
+		if (n > 0 && (announcement_dir[0] != '/' || n >= sizeof(ss->dir)))
+			return conf_errf(err, errlen, -EINVAL, "announcement directory %s: an "
+					 "absolute path of at most %zu characters",
+					 announcement_dir, sizeof(ss->dir) - 1);
+		if (strcmp(ss->dir, announcement_dir) != 0) {
+			for (unsigned int i = 0; i < SIG_CACHE; i++) {
+				ann_drop(ss, ss->cache[i].a);
+				memset(&ss->cache[i], 0, sizeof(ss->cache[i]));
+			}
+			snprintf(ss->dir, sizeof(ss->dir), "%s", announcement_dir);
+			while (n > 1 && ss->dir[n - 1] == '/')
+				ss->dir[--n] = '\0';
+		}
+	}
+	ss->set = set;
+	return 0;
 }
 
 const char *
 mxp_conf_signal_country(struct mxp_conf_sys *sys)
 {
-	(void)sys;
-	return "itu";
+	return sys->sig != NULL ? sys->sig->set->name : "itu";
+}
+
+/* Check a signal and make its generator (the announcement's reference in a->g.ann). */
+static int
+sig_prepare(struct conf_sig_sys *ss, const struct mxp_signal *sig, struct conf_sig_args *a,
+	    char *err, size_t errlen)
+{
+	char name[MXP_SIGNAL_NAME_LEN];
+	if (memchr(sig->name, '\0', sizeof(sig->name)) == NULL)
+		return conf_errf(err, errlen, -EINVAL, "signal name longer than %d characters",
+				 MXP_SIGNAL_NAME_LEN - 1);
+	memcpy(name, sig->name, sizeof(name));
+	if (name[0] == '\0')
+		return conf_errf(err, errlen, -EINVAL, "signal without a name");
+	struct mxp_siggen_params gp = {
+		.duration_ms = sig->duration_ms,
+		.repeat = sig->repeat,
+	};
+	switch (sig->kind) {
+	case MXP_SIGNAL_TONE:
+		gp.kind = MXP_SIGGEN_TONE;
+		gp.tone = mxp_tone_find(ss->set, name);
+		if (gp.tone == NULL)
+			return conf_errf(err, errlen, -EINVAL, "unknown tone %s (show tones)", name);
+		break;
+	case MXP_SIGNAL_ANNOUNCEMENT: {
+		gp.kind = MXP_SIGGEN_ANNOUNCEMENT;
+		int r = ann_get(ss, name, &gp.ann, err, errlen);
+		if (r != 0)
+			return r;
+		break;
+	}
+	case MXP_SIGNAL_DTMF:
+		gp.kind = MXP_SIGGEN_DTMF;
+		if (strlen(name) > MXP_SIGGEN_MAX_DIGITS)
+			return conf_errf(err, errlen, -EINVAL, "DTMF: at most %d digits",
+					 MXP_SIGGEN_MAX_DIGITS);
+		for (const char *p = name; *p; p++)
+			if (mxp_dtmf_event(*p) < 0)
+				return conf_errf(err, errlen, -EINVAL, "DTMF: bad digit '%c' (0-9 * # "
+						 "A-D)", *p);
+		if (sig->duration_ms > SIG_MAX_DIGIT_MS)
+			return conf_errf(err, errlen, -EINVAL, "DTMF: a digit lasts at most %d ms",
+					 SIG_MAX_DIGIT_MS);
+		gp.digits = name;
+		gp.digit_ms = (uint16_t)sig->duration_ms;
+		gp.duration_ms = 0;
+		break;
+	default:
+		return conf_errf(err, errlen, -EINVAL, "unknown signal kind %d", (int)sig->kind);
+	}
+	if (mxp_siggen_init(&a->g, &gp) != 0) {
+		if (gp.ann != NULL)
+			ann_drop(ss, gp.ann);
+		return conf_errf(err, errlen, -EINVAL, "signal %s: bad parameters", name);
+	}
+	a->replace = sig->replace;
+	a->tag = sig->tag;
+	return 0;
+}
+
+/* Post a signal command (start or stop) and clean up what it did not take. */
+static int
+sig_post(struct mxp_conf_sys *sys, struct conf_sig_sys *ss, struct mxp_conf_ctl *cc,
+	 struct conf_sig_args *a, char *err, size_t errlen)
+{
+	struct mxp_conf *cf = cc->conf;
+	int r = 0;
+	if (cf->sig == NULL) {
+		a->new_cs = rte_zmalloc("mxp_sig_conf", sizeof(*a->new_cs), 64);
+		r = a->new_cs == NULL ? -ENOMEM : 0;
+	}
+	if (r == 0 && a->leg != NULL && a->leg->sig == NULL) {
+		a->new_ls = rte_zmalloc("mxp_sig_leg", sizeof(*a->new_ls), 64);
+		r = a->new_ls == NULL ? -ENOMEM : 0;
+	}
+	struct mxp_conf_cmd *c = r == 0 ? conf_cmd_new(CONF_CMD_SIGNAL) : NULL;
+	if (r == 0 && c == NULL)
+		r = -ENOMEM;
+	if (r == 0) {
+		c->u.sig = a;
+		r = conf_post(sys, cc->worker, c);
+		conf_cmd_put(c);
+	}
+	rte_free(a->new_cs);
+	rte_free(a->new_ls);
+	if (!a->ran && a->g.ann != NULL)
+		ann_drop(ss, a->g.ann);
+	zombies_scan(ss);
+	if (r == -ENOMEM)
+		return conf_errf(err, errlen, r, "signals: out of memory");
+	return r ? conf_errf(err, errlen, r, "worker %u did not answer", cc->worker) : 0;
+}
+
+static int
+mix_only(const struct mxp_conf *cf, char *err, size_t errlen)
+{
+	if (cf->mode == MXP_CONF_MIX)
+		return 0;
+	return conf_errf(err, errlen, -ENOTSUP, "signals need a mix conference (conference %u "
+			 "is %s)", cf->id, mxp_conf_mode_name((enum mxp_conf_mode)cf->mode));
+}
+
+static int
+leg_signal(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_signal *sig, char *err,
+	   size_t errlen)
+{
+	struct conf_sig_sys *ss = sig_sys(sys);
+	if (ss == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "signals: out of memory");
+	struct mxp_leg_ctl *lc = conf_find_leg(sys, leg_id);
+	if (lc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no leg %u", leg_id);
+	struct mxp_leg *l = lc->leg;
+	int r = mix_only(l->conf, err, errlen);
+	if (r != 0)
+		return r;
+	if (sig == NULL && l->sig == NULL)
+		return 0; /* a stop, and the leg never had a signal */
+	struct conf_sig_args a = { .cf = l->conf, .leg = l, .stop = sig == NULL };
+	if (sig != NULL) {
+		r = sig_prepare(ss, sig, &a, err, errlen);
+		if (r != 0)
+			return r;
+		a.codec = l->conf->fmt[l->out_codec].codec;
+		a.fenc = lc->priv_enc;
+		a.event_pt = (int16_t)mxp_media_leg_event_pt(l->ml);
+	}
+	return sig_post(sys, ss, lc->conf, &a, err, errlen);
+}
+
+static int
+conf_signal(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_signal *sig, char *err,
+	    size_t errlen)
+{
+	struct conf_sig_sys *ss = sig_sys(sys);
+	if (ss == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "signals: out of memory");
+	struct mxp_conf_ctl *cc = conf_find(sys, conf_id);
+	if (cc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no conference %u", conf_id);
+	int r = mix_only(cc->conf, err, errlen);
+	if (r != 0)
+		return r;
+	if (sig == NULL && cc->conf->sig == NULL)
+		return 0;
+	struct conf_sig_args a = { .cf = cc->conf, .stop = sig == NULL };
+	if (sig != NULL) {
+		r = sig_prepare(ss, sig, &a, err, errlen);
+		if (r != 0)
+			return r;
+	}
+	return sig_post(sys, ss, cc, &a, err, errlen);
 }
 
 int
 mxp_conf_leg_signal_start(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_signal *sig,
 			  char *err, size_t errlen)
 {
-	(void)sys; (void)leg_id; (void)sig;
-	return conf_errf(err, errlen, -ENOTSUP, "signals: not implemented yet");
+	if (sig == NULL)
+		return conf_errf(err, errlen, -EINVAL, "no signal");
+	return leg_signal(sys, leg_id, sig, err, errlen);
 }
 
 int
 mxp_conf_signal_start(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_signal *sig,
 		      char *err, size_t errlen)
 {
-	(void)sys; (void)conf_id; (void)sig;
-	return conf_errf(err, errlen, -ENOTSUP, "signals: not implemented yet");
+	if (sig == NULL)
+		return conf_errf(err, errlen, -EINVAL, "no signal");
+	return conf_signal(sys, conf_id, sig, err, errlen);
 }
 
 int
 mxp_conf_leg_signal_stop(struct mxp_conf_sys *sys, uint32_t leg_id, char *err, size_t errlen)
 {
-	(void)sys; (void)leg_id;
-	return conf_errf(err, errlen, -ENOTSUP, "signals: not implemented yet");
+	return leg_signal(sys, leg_id, NULL, err, errlen);
 }
 
 int
 mxp_conf_signal_stop(struct mxp_conf_sys *sys, uint32_t conf_id, char *err, size_t errlen)
 {
-	(void)sys; (void)conf_id;
-	return conf_errf(err, errlen, -ENOTSUP, "signals: not implemented yet");
+	return conf_signal(sys, conf_id, NULL, err, errlen);
+}
+
+/* A completion the control core reports itself (a target freed while it played). */
+static void
+pend_report(struct mxp_conf_sys *sys, struct conf_sig *s, uint8_t cause)
+{
+	struct conf_sig_sys *ss = sys->sig;
+	if (ss == NULL || !s->active)
+		return;
+	if (ss->npend < SIG_PEND)
+		ss->pend[ss->npend++] = (struct mxp_signal_done){ s->conf_id, s->leg_id, s->tag,
+								  cause };
+	else
+		ss->lost++;
+	s->active = false;
+	ann_drop(ss, s->g.ann);
+	s->g.ann = NULL;
 }
 
 unsigned int
 mxp_conf_signal_done_poll(struct mxp_conf_sys *sys, struct mxp_signal_done *out, unsigned int max)
 {
-	(void)sys; (void)out; (void)max;
-	return 0;
+	struct conf_sig_sys *ss = sys->sig;
+	if (ss == NULL)
+		return 0;
+	zombies_scan(ss);
+	unsigned int n = 0;
+	for (uint16_t i = 0; i < sys->p.nb_workers && n < max; i++) {
+		struct sig_done_ent e;
+		while (n < max && rte_ring_sc_dequeue_elem(ss->done[i], &e, sizeof(e)) == 0)
+			out[n++] = (struct mxp_signal_done){ e.conf, e.leg, e.tag, (uint8_t)e.cause };
+	}
+	unsigned int k = 0;
+	while (n < max && k < ss->npend)
+		out[n++] = ss->pend[k++];
+	memmove(ss->pend, ss->pend + k, (ss->npend - k) * sizeof(ss->pend[0]));
+	ss->npend -= k;
+	return n;
+}
+
+void
+conf_signal_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
+{
+	if (l->sig == NULL)
+		return;
+	pend_report(sys, l->sig, MXP_SIGNAL_INTERRUPTED);
+	rte_free(l->sig);
+	l->sig = NULL;
+}
+
+void
+conf_signal_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
+{
+	if (cf->sig == NULL)
+		return;
+	pend_report(sys, &cf->sig->conf, MXP_SIGNAL_INTERRUPTED);
+	rte_free(cf->sig);
+	cf->sig = NULL;
+}
+
+void
+conf_signal_sys_free(struct mxp_conf_sys *sys)
+{
+	struct conf_sig_sys *ss = sys->sig;
+	if (ss == NULL)
+		return;
+	for (unsigned int i = 0; i < SIG_CACHE; i++)
+		ann_drop(ss, ss->cache[i].a);
+	zombies_scan(ss);
+	for (unsigned int i = 0; i < ss->nzombies; i++) /* the workers are gone */
+		mxp_announcement_free(ss->zombies[i]);
+	for (uint16_t i = 0; i < MXP_CONF_MAX_WORKERS; i++)
+		rte_ring_free(ss->done[i]);
+	rte_free(ss);
+	sys->sig = NULL;
 }

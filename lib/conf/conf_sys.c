@@ -249,6 +249,7 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 		rte_free(w->mix_heap);
 		rte_free(w);
 	}
+	conf_signal_sys_free(sys);
 	for (uint16_t i = 0; i < MXP_CONF_MAX_PORTS * 2; i++)
 		rte_free(sys->addr[i].table);
 	rte_hash_free(sys->confs);
@@ -321,6 +322,7 @@ conf_cmd_exec(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	case CONF_CMD_LEG_ADD: conf_cmd_leg_add(w, c); break;
 	case CONF_CMD_LEG_DEL: conf_cmd_leg_del(w, c); break;
 	case CONF_CMD_LEG_MOD: conf_cmd_leg_mod(w, c); break;
+	case CONF_CMD_SIGNAL: conf_cmd_signal(w, c); break;
 	}
 }
 

@@ -548,6 +548,12 @@ mxp_media_leg_out_rate(const struct mxp_media_leg *l)
 }
 
 int
+mxp_media_leg_event_pt(const struct mxp_media_leg *l)
+{
+	return l->event_pt == MEDIA_NO_PT ? -1 : l->event_pt;
+}
+
+int
 mxp_media_leg_talker_slot(const struct mxp_media_leg *l)
 {
 	return l->talker_slot;

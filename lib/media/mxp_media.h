@@ -304,6 +304,8 @@ uint32_t mxp_media_leg_id(const struct mxp_media_leg *leg);
 void *mxp_media_leg_opaque(const struct mxp_media_leg *leg);
 /** Output sample rate of the leg (rate of its out_codec). */
 unsigned mxp_media_leg_out_rate(const struct mxp_media_leg *leg);
+/** The leg's RFC 4733 telephone-event payload type, -1 if it has none. */
+int mxp_media_leg_event_pt(const struct mxp_media_leg *leg);
 /**
  * Index of this leg in the last tick's result talkers[], or -1 if it hears the shared mix.
  */

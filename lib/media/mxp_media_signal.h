@@ -25,23 +25,30 @@ extern "C" {
 /* ------------------------------------------------------------------------------------ */
 /* Tones                                                                                */
 
-/** Cadence entries of a tone (on, off, on, off...). */
-#define MXP_TONE_MAX_CADENCE 8
+/** Segments of a tone's cadence. */
+#define MXP_TONE_MAX_SEGS 8
 
-/** One tone: up to two frequencies (added, or modulated), levels and a cadence. */
+/** One segment of a cadence: a length and what sounds (no frequency: silence). */
+struct mxp_tone_seg {
+	uint16_t ms;               /**< 0: continuous (the only segment of a steady tone) */
+	uint16_t freq[2];          /**< Hz, added; 0: none (both 0: a pause) */
+};
+
+/** One tone: its cadence of segments and the level of its frequencies. */
 struct mxp_tone_def {
 	const char *name;          /**< H.248-style name: "cg/dt", "cg/rt", "srvtn/conf" */
 	const char *desc;
-	uint16_t freq[2];          /**< Hz; freq[1] 0: a single frequency */
-	int8_t level[2];           /**< dBm0 of each frequency (0 dBm0 = 3.14 dB below full
-				    *   scale, G.711's reference) */
-	bool modulated;            /**< freq[0] amplitude-modulated by freq[1] (UK 400x25) */
-	uint8_t ncad;              /**< cadence entries, 0: continuous */
-	uint16_t cad[MXP_TONE_MAX_CADENCE]; /**< ms: on, off, on, off, ... */
-	/** The cadence repeats until stopped (dial, ringing, busy); false: played once (a
-	 *  service tone: confirmation, warning) */
+	int8_t level[2];           /**< dBm0 of freq[0] and freq[1] of every segment
+				    *   (0 dBm0: a sine 3.14 dB below G.711's full scale) */
+	uint8_t nseg;
+	struct mxp_tone_seg seg[MXP_TONE_MAX_SEGS];
+	/** The cadence repeats until stopped (dial, ringing, busy); false: it is played once
+	 *  (call waiting, confirmation, warning) unless a repeat count says otherwise */
 	bool repeat;
 };
+
+/** Peak amplitude (16-bit linear) of a sine of @p dbm0 dBm0. */
+double mxp_tone_amplitude(int dbm0);
 
 /** A country set: its name ("itu", "us", "uk", "de") and its tones. */
 struct mxp_tone_set {
@@ -134,11 +141,11 @@ struct mxp_siggen {
 	/* running state */
 	uint64_t pos;              /**< samples (16 kHz) played so far */
 	uint32_t seg_pos;          /**< within the current cadence entry / announcement */
-	uint8_t seg;               /**< cadence entry (tone), digit (DTMF) */
+	uint8_t seg;               /**< cadence segment (tone), digit (DTMF) */
 	uint32_t round;            /**< cadence or announcement round */
-	double ph[2], dph[2];      /**< oscillator phases and steps (radians per sample) */
-	double amp[2];
-	bool in_gap;               /**< DTMF: between two digits */
+	double y1[2], y2[2];       /**< oscillators (resonators): the last two samples */
+	double k[2];               /**< 2 cos(w) of each */
+	double amp[2];             /**< DTMF: peak amplitude of the low and high tone */
 };
 
 /** Parameters of mxp_siggen_init(). */
