@@ -287,7 +287,7 @@ sig_events(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 		s->ev_on = false;
 		return true;
 	}
-	if (d < 0 || !on)
+	if (d < 0 || !on || pos == 0) /* pos 0: the digit starts with the next tick */
 		return false;
 	bool first = !s->ev_on;
 	if (first) {

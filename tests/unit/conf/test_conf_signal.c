@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Signals in a mix conference (lib/conf conf_signal.c), with libsrtp2 as the participants:
+ * commands run inline, the mix ticks in real time, every packet a participant gets is
+ * decrypted with its key and its G.711 decoded; a Goertzel filter says which tones each
+ * one hears. Checks: a leg signal is heard by its leg only, a conference signal by all,
+ * mixed under the conference audio or replacing it; a new signal interrupts the old one;
+ * completions carry the caller's tag and cause; RFC 4733 events are well-formed (event,
+ * volume, duration, marker, end bit sent three times, one timestamp per event);
+ * announcements; the errors callers see.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <srtp2/srtp.h>
+
+#include "mxp_be.h"
+#include "mxp_conf.h"
+#include "mxp_media_codec.h"
+#include "mxp_rtp.h"
+#include "mxp_test.h"
+
+#define MAXF 4096
+#define PAYLOAD 160
+
+static struct rte_mempool *pool, *hdr_pool;
+static struct mxp_conf_worker *g_w;
+static uint64_t drops[MXP_DROP_MAX];
+static const struct rte_ether_addr our_mac = { { 2, 0, 0, 0, 0, 0x10 } };
+static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 0, 0x20 } };
+
+/* What the conference system sent. */
+static struct {
+	uint16_t port;
+	struct rte_mbuf *m;
+	bool punted;
+} sent[MAXF];
+static unsigned int nsent;
+static bool neigh_known = true;
+
+static void
+io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	(void)arg;
+	if (nsent < MAXF)
+		sent[nsent++] = (typeof(sent[0])){ port, m, false };
+	else
+		rte_pktmbuf_free(m);
+}
+
+static bool
+io_neigh(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_ether_addr *mac)
+{
+	(void)arg, (void)port, (void)dst;
+	*mac = peer_mac;
+	return neigh_known;
+}
+
+static void
+io_punt(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_mbuf *m)
+{
+	(void)dst;
+	io_tx(arg, port, m);
+	sent[nsent - 1].punted = true;
+}
+
+static void
+sent_clear(void)
+{
+	for (unsigned int i = 0; i < nsent; i++)
+		rte_pktmbuf_free(sent[i].m);
+	nsent = 0;
+}
+
+static struct mxp_ip
+ip(const char *s)
+{
+	struct mxp_ip a;
+	if (mxp_ip_parse(s, &a, NULL))
+		abort();
+	return a;
+}
+
+static struct mxp_conf_sys *
+sys_new(void)
+{
+	struct mxp_conf_sys_params p = {
+		.nb_workers = 1,
+		.nb_addrs = 2,
+		.port_min = 20000,
+		.port_max = 29999,
+		.pool = pool,
+		.hdr_pool = hdr_pool,
+		.inline_workers = true,
+	};
+	p.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip("192.0.2.2"), .mac = our_mac };
+	p.addrs[1] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip("2001:db8::2"), .mac = our_mac };
+	char err[256];
+	struct mxp_conf_sys *sys = mxp_conf_sys_create(&p, err, sizeof(err));
+	if (sys == NULL) {
+			abort();
+	}
+	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
+	memset(drops, 0, sizeof(drops));
+	g_w = mxp_conf_worker_attach(sys, 0, &io, NULL, drops);
+	if (g_w == NULL)
+		abort();
+	return sys;
+}
+
+/* ---- participants (libsrtp2) -------------------------------------------------------------- */
+
+struct peer {
+	uint8_t in_key[30];   /* what the participant sends with (leg inbound) */
+	uint8_t out_key[30];  /* what the mixer sends it with (leg outbound) */
+	srtp_t tx, rx;
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts;
+	struct mxp_ip addr;
+	uint16_t port;
+	struct mxp_leg_info leg;
+};
+
+static void
+key_fill(uint8_t k[30], unsigned int seed)
+{
+	for (int i = 0; i < 30; i++)
+		k[i] = (uint8_t)(seed * 31 + i * 7 + 1);
+}
+
+static void
+conf_key(struct mxp_conf_keys *ks, const uint8_t k[30])
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->nkeys = 1;
+	ks->key[0].suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	memcpy(ks->key[0].key, k, 16);
+	memcpy(ks->key[0].salt, k + 16, 14);
+}
+
+static srtp_t
+srtp_session(uint8_t key[30], bool inbound, uint32_t ssrc)
+{
+	srtp_policy_t pol;
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_rtp_default(&pol.rtp);
+	srtp_crypto_policy_set_rtcp_default(&pol.rtcp);
+	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_specific;
+	pol.ssrc.value = ssrc;
+	pol.key = key;
+	pol.window_size = 128;
+	srtp_t s;
+	if (srtp_create(&s, &pol) != srtp_err_status_ok)
+		abort();
+	return s;
+}
+
+static void
+peer_init(struct peer *pr, unsigned int in_seed, unsigned int out_seed, const char *addr,
+	  uint16_t port)
+{
+	memset(pr, 0, sizeof(*pr));
+	key_fill(pr->in_key, in_seed);
+	key_fill(pr->out_key, out_seed);
+	pr->ssrc = 0x1000 + in_seed;
+	pr->seq = (uint16_t)(in_seed * 1000);
+	pr->ts = in_seed * 100000;
+	pr->tx = srtp_session(pr->in_key, false, pr->ssrc);
+	pr->rx = srtp_session(pr->out_key, true, 0);
+	pr->addr = ip(addr);
+	pr->port = port;
+}
+
+static void
+peer_fini(struct peer *pr)
+{
+	srtp_dealloc(pr->tx);
+	srtp_dealloc(pr->rx);
+}
+
+
+static int
+add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
+	int16_t event_pt)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.remote_known = true;
+	lp.remote = pr->addr;
+	lp.remote_port = pr->port;
+	lp.mode = mode;
+	lp.event_pt = event_pt;
+	conf_key(&lp.in, pr->in_key);
+	conf_key(&lp.out, pr->out_key);
+	char err[256] = "";
+	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
+	if (r)
+		printf("# leg_add: %s\n", err);
+	return r;
+}
+
+/* Build the frame a participant sends (RTP payload = pattern of seq). */
+static struct rte_mbuf *
+make_frame(const struct peer *pr, const struct mxp_ip *src, uint16_t sport, const uint8_t *rtp,
+	   uint16_t rtplen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = *src,
+				      .dst = pr->leg.local, .sport = sport, .dport = pr->leg.local_port };
+	uint16_t hl = mxp_pkt_udp_hdr_len(src->af);
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + rtplen));
+	memcpy(f + hl, rtp, rtplen);
+	mxp_pkt_build_udp(f, &a, rtplen, mxp_pkt_payload_sum(rtp, rtplen));
+	return m;
+}
+
+static void
+deliver(struct rte_mbuf *m)
+{
+	struct mxp_pkt_meta meta;
+	if (mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), 0, &meta) !=
+	    MXP_PKT_UDP)
+		abort();
+	if (!mxp_conf_rx(g_w, 0, m, &meta)) {
+		drops[MXP_DROP_UDP_NO_LEG]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static uint32_t
+new_conf(struct mxp_conf_sys *sys, enum mxp_conf_mode mode)
+{
+	struct mxp_conf_params cp = { .mode = mode };
+	uint32_t id = 0;
+	char err[128];
+	if (mxp_conf_create(sys, &cp, &id, err, sizeof(err)))
+		abort();
+	return id;
+}
+
+/* ---- what the participants receive --------------------------------------------------------- */
+
+#define MAXPKT 512
+#define MAXPCM (8000 * 3)
+
+struct rx {
+	unsigned int n;
+	struct { uint32_t ssrc, ts; uint16_t seq; uint8_t pt; bool marker; uint8_t pay[8];
+		 uint16_t len; } p[MAXPKT];
+	unsigned int npcm;
+	int16_t pcm[MAXPCM];  /* PCMU payloads decoded, in arrival order */
+};
+
+static void
+take(struct mxp_test_ctx *t, struct peer *pr, struct rx *r)
+{
+	for (unsigned int i = 0; i < nsent; i++) {
+		uint8_t f[512];
+		uint32_t flen = rte_pktmbuf_pkt_len(sent[i].m);
+		const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, f);
+		struct mxp_pkt_meta meta;
+		if (fp == NULL || mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP ||
+		    meta.dport != pr->port || !mxp_ip_equal(&meta.dst, &pr->addr))
+			continue;
+		uint8_t buf[512];
+		int len = (int)meta.l4_payload_len;
+		memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+		if (!MXP_CHECK(t, srtp_unprotect(pr->rx, buf, &len) == srtp_err_status_ok))
+			continue;
+		uint8_t pt = buf[1] & 0x7f;
+		if (r->n < MAXPKT) {
+			r->p[r->n].ssrc = mxp_be_rd32(buf + 8);
+			r->p[r->n].ts = mxp_be_rd32(buf + 4);
+			r->p[r->n].seq = mxp_be_rd16(buf + 2);
+			r->p[r->n].pt = pt;
+			r->p[r->n].marker = (buf[1] & 0x80) != 0;
+			r->p[r->n].len = (uint16_t)(len - 12);
+			memcpy(r->p[r->n].pay, buf + 12, len - 12 < 8 ? (size_t)(len - 12) : 8);
+			r->n++;
+		}
+		if (pt == 0)
+			for (int k = 12; k < len && r->npcm < MAXPCM; k++)
+				r->pcm[r->npcm++] = mxp_media_ulaw_dec1(buf[k]);
+	}
+}
+
+/* A participant's 20 ms PCMU packet: a tone of freq Hz (0: near silence). */
+static void
+send_tone(struct peer *pr, double freq)
+{
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	buf[0] = 0x80;
+	buf[1] = 0;
+	mxp_be_wr16(buf + 2, pr->seq);
+	mxp_be_wr32(buf + 4, pr->ts);
+	mxp_be_wr32(buf + 8, pr->ssrc);
+	for (int i = 0; i < 160; i++) {
+		double x = freq > 0 ? 8000.0 * sin(2 * M_PI * freq * (pr->ts + i) / 8000.0)
+				    : (double)((i * 7) % 5 - 2);
+		buf[12 + i] = mxp_media_ulaw_enc1((int16_t)x);
+	}
+	int len = 12 + 160;
+	pr->seq++;
+	pr->ts += 160;
+	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
+		abort();
+	deliver(make_frame(pr, &pr->addr, pr->port, buf, (uint16_t)len));
+}
+
+/* Run the conference ms in real time: each peer sends its tone every 20 ms. */
+static void
+run(struct mxp_test_ctx *t, unsigned int ms, struct peer **pr, const double *freq,
+    struct rx **r, unsigned int n)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	for (unsigned int k = 0; k < ms / 20;) {
+		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
+			for (unsigned int i = 0; i < n; i++)
+				send_tone(pr[i], freq[i]);
+			k++;
+		}
+		mxp_conf_worker_poll(g_w);
+		for (unsigned int i = 0; i < n; i++)
+			if (r[i] != NULL)
+				take(t, pr[i], r[i]);
+		sent_clear();
+	}
+}
+
+/* Amplitude of the component at f (Goertzel, Hann window compensated). */
+static double
+goertzel(const int16_t *x, unsigned int n, double f)
+{
+	if (n < 2)
+		return 0;
+	double w = 2.0 * M_PI * f / 8000.0, k = 2.0 * cos(w), s1 = 0, s2 = 0, wsum = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		double h = 0.5 - 0.5 * cos(2.0 * M_PI * i / (n - 1));
+		wsum += h;
+		double s = x[i] * h + k * s1 - s2;
+		s2 = s1;
+		s1 = s;
+	}
+	double re = s1 - s2 * cos(w), im = s2 * sin(w);
+	return 2.0 * sqrt(re * re + im * im) / wsum;
+}
+
+/* The ITU dial tone's amplitude: 425 Hz at -10 dBm0 (full scale = +3.14 dBm0). */
+static double
+dial_amp(void)
+{
+	return 32767.0 * pow(10.0, (-10 - 3.14) / 20.0);
+}
+
+static unsigned int
+done_all(struct mxp_conf_sys *sys, struct mxp_signal_done *d, unsigned int max)
+{
+	return mxp_conf_signal_done_poll(sys, d, max);
+}
+
+static struct mxp_signal
+tone(const char *name, uint32_t ms, uint32_t tag)
+{
+	struct mxp_signal s = { .kind = MXP_SIGNAL_TONE, .duration_ms = ms, .tag = tag };
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	return s;
+}
+
+/* ---- tests ------------------------------------------------------------------------------------ */
+
+/*
+ * b talks (1 kHz). A dial tone to a for 600 ms: a hears it under b's voice, c hears b only;
+ * the signal completes with its tag. Then a conference signal: everyone hears it, the
+ * talker b too.
+ */
+MXP_TEST(leg_signal_heard_by_its_leg_only_conference_signal_by_all)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b, cc;
+	peer_init(&a, 900, 910, "192.0.2.90", 5800);
+	peer_init(&b, 901, 911, "192.0.2.91", 5802);
+	peer_init(&cc, 902, 912, "192.0.2.92", 5804);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &cc, MXP_SM_SENDRECV, 0), 0);
+	struct peer *pr[3] = { &a, &b, &cc };
+	const double f[3] = { 0, 1000, 0 };
+	static struct rx ra, rb, rc;
+	struct rx *r[3] = { &ra, &rb, &rc };
+	run(t, 300, pr, f, (struct rx *[3]){ NULL, NULL, NULL }, 3); /* b becomes the talker */
+	memset(&ra, 0, sizeof(ra)), memset(&rb, 0, sizeof(rb)), memset(&rc, 0, sizeof(rc));
+	char err[200] = "";
+	struct mxp_signal s = tone("cg/dt", 600, 77);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	run(t, 560, pr, f, r, 3);
+	/* 0.5 s in the middle of the signal */
+	MXP_CHECK(t, ra.npcm >= 4000);
+	MXP_CHECK(t, rc.npcm >= 4000);
+	double a425 = goertzel(ra.pcm + 400, 3200, 425), a1k = goertzel(ra.pcm + 400, 3200, 1000);
+	double c425 = goertzel(rc.pcm + 400, 3200, 425), c1k = goertzel(rc.pcm + 400, 3200, 1000);
+	printf("# a: 425 Hz %.0f (want %.0f), 1 kHz %.0f; c: 425 Hz %.0f, 1 kHz %.0f\n", a425,
+	       dial_amp(), a1k, c425, c1k);
+	MXP_CHECK(t, fabs(20 * log10(a425 / dial_amp())) < 0.5); /* mixed under: both */
+	MXP_CHECK(t, a1k > 4000);
+	MXP_CHECK(t, c1k > 4000);
+	MXP_CHECK(t, c425 < dial_amp() / 100);
+	MXP_CHECK(t, goertzel(rb.pcm, rb.npcm, 425) < dial_amp() / 100);
+	/* a was on its private stream (marked), c on the shared mix */
+	MXP_CHECK(t, ra.n > 0 && rc.n > 0 && ra.p[0].ssrc != rc.p[0].ssrc && ra.p[0].marker);
+	uint32_t priv_ssrc = ra.n ? ra.p[0].ssrc : 0;
+	for (unsigned int i = 0; i < ra.n; i++)
+		MXP_CHECK(t, ra.p[i].ssrc == priv_ssrc);
+	run(t, 200, pr, f, r, 3);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK_EQ(t, nd, 1);
+	MXP_CHECK(t, d[0].conf == c && d[0].leg == a.leg.id && d[0].tag == 77 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	MXP_CHECK_EQ(t, done_all(sys, d, 8), 0);
+	/* after the signal a is back on the shared mix (its key group's stream) */
+	memset(&ra, 0, sizeof(ra)), memset(&rc, 0, sizeof(rc));
+	run(t, 200, pr, f, r, 3);
+	MXP_CHECK(t, ra.n > 0 && ra.p[ra.n - 1].ssrc != priv_ssrc);
+	MXP_CHECK(t, goertzel(ra.pcm + ra.npcm - 800, 800, 425) < dial_amp() / 30);
+
+	/* a conference signal: all three hear it (b, the talker, in its private mix) */
+	memset(&ra, 0, sizeof(ra)), memset(&rb, 0, sizeof(rb)), memset(&rc, 0, sizeof(rc));
+	s = tone("dt", 500, 78);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, c, &s, err, sizeof(err)), 0);
+	run(t, 460, pr, f, r, 3);
+	struct rx *all[3] = { &ra, &rb, &rc };
+	for (int i = 0; i < 3; i++) {
+		double v = goertzel(all[i]->pcm + 400, 2800, 425);
+		if (!MXP_CHECK(t, all[i]->npcm >= 3200 && fabs(20 * log10(v / dial_amp())) < 0.5))
+			printf("# peer %d: %u samples, 425 Hz %.0f\n", i, all[i]->npcm, v);
+	}
+	run(t, 200, pr, f, r, 3);
+	nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].leg == 0 && d[0].conf == c && d[0].tag == 78 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc);
+	mxp_conf_sys_destroy(sys);
+}
+
+/* replace: a hears the tone instead of b's voice. */
+MXP_TEST(replace_instead_of_mix)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b;
+	peer_init(&a, 920, 930, "192.0.2.94", 5810);
+	peer_init(&b, 921, 931, "192.0.2.95", 5812);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	struct peer *pr[2] = { &a, &b };
+	const double f[2] = { 0, 1000 };
+	static struct rx ra;
+	run(t, 300, pr, f, (struct rx *[2]){ NULL, NULL }, 2);
+	struct mxp_signal s = tone("cg/dt", 500, 5);
+	s.replace = true;
+	char err[200];
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	memset(&ra, 0, sizeof(ra));
+	run(t, 460, pr, f, (struct rx *[2]){ &ra, NULL }, 2);
+	MXP_CHECK(t, ra.npcm >= 3200);
+	MXP_CHECK(t, fabs(20 * log10(goertzel(ra.pcm + 400, 2800, 425) / dial_amp())) < 0.5);
+	MXP_CHECK(t, goertzel(ra.pcm + 400, 2800, 1000) < dial_amp() / 100);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
+/* A new signal interrupts the one playing; stop interrupts; each is reported once. */
+MXP_TEST(interruption_and_stop_reported)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a;
+	peer_init(&a, 940, 950, "192.0.2.96", 5820);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	char err[200];
+	struct mxp_signal s1 = tone("cg/rt", 0, 1), s2 = tone("cg/bt", 0, 2);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_stop(sys, a.leg.id, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s1, err, sizeof(err)), 0);
+	struct peer *pr[1] = { &a };
+	const double f[1] = { 0 };
+	run(t, 100, pr, f, (struct rx *[1]){ NULL }, 1);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s2, err, sizeof(err)), 0);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 1 && d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	run(t, 100, pr, f, (struct rx *[1]){ NULL }, 1);
+	MXP_CHECK_EQ(t, done_all(sys, d, 8), 0); /* busy tone repeats until stopped */
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_stop(sys, a.leg.id, err, sizeof(err)), 0);
+	nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 2 && d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	/* a conference signal, then the leg leaves and the conference goes while they play */
+	struct mxp_signal s3 = tone("cg/ct", 0, 3), s4 = tone("cg/dt", 0, 4);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, c, &s3, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s4, err, sizeof(err)), 0);
+	run(t, 100, pr, f, (struct rx *[1]){ NULL }, 1);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, a.leg.id, NULL, err, sizeof(err)), 0);
+	nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 4 && d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+	nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 3 && d[0].leg == 0 &&
+		      d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	sent_clear();
+	peer_fini(&a);
+	mxp_conf_sys_destroy(sys);
+}
+
+/* RFC 4733 events toward a leg with telephone-event (payload type 101, 8 kHz clock). */
+MXP_TEST(dtmf_rfc4733_events)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b;
+	peer_init(&a, 960, 970, "192.0.2.97", 5830);
+	peer_init(&b, 961, 971, "192.0.2.98", 5832);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 101), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	struct mxp_signal s = { .kind = MXP_SIGNAL_DTMF, .name = "1#", .duration_ms = 100,
+				.tag = 9 };
+	char err[200];
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, b.leg.id, &s, err, sizeof(err)), 0);
+	static struct rx ra, rb;
+	memset(&ra, 0, sizeof(ra)), memset(&rb, 0, sizeof(rb));
+	struct peer *pr[2] = { &a, &b };
+	const double f[2] = { 0, 0 };
+	run(t, 600, pr, f, (struct rx *[2]){ &ra, &rb }, 2);
+	/* a: the events of '1' then '#' */
+	static const int want_ev[2] = { 1, 11 };
+	unsigned int ev = 0, i = 0;
+	while (i < ra.n && ev < 2) {
+		if (ra.p[i].pt != 101) {
+			i++;
+			continue;
+		}
+		uint32_t ts = ra.p[i].ts;
+		MXP_CHECK(t, ra.p[i].marker); /* the event's first packet */
+		unsigned int last_dur = 0, ends = 0, upd = 0;
+		for (; i < ra.n && ra.p[i].pt == 101 && ra.p[i].ts == ts; i++) {
+			const uint8_t *p = ra.p[i].pay;
+			MXP_CHECK_EQ(t, ra.p[i].len, 4);
+			MXP_CHECK_EQ(t, p[0], want_ev[ev]);
+			MXP_CHECK_EQ(t, p[1] & 0x3f, 10); /* volume */
+			unsigned int dur = mxp_be_rd16(p + 2);
+			if (p[1] & 0x80) {
+				ends++;
+				MXP_CHECK_EQ(t, dur, 800); /* 100 ms at 8 kHz */
+			} else {
+				MXP_CHECK(t, ends == 0);  /* no update after an end */
+				MXP_CHECK(t, dur > last_dur && dur <= 800);
+				upd++;
+			}
+			if (upd + ends > 1)
+				MXP_CHECK(t, !ra.p[i].marker);
+			last_dur = dur;
+		}
+		MXP_CHECK_EQ(t, ends, 3);
+		MXP_CHECK(t, upd >= 4 && upd <= 6);
+		ev++;
+	}
+	MXP_CHECK_EQ(t, ev, 2);
+	/* the same SSRC carries the events and the audio around them (a's private stream) */
+	uint32_t ssrc = 0;
+	for (i = 0; i < ra.n; i++)
+		if (ra.p[i].pt == 101)
+			ssrc = ra.p[i].ssrc;
+	for (i = 0; i < ra.n; i++)
+		MXP_CHECK(t, ra.p[i].pt != 0 || ra.p[i].ssrc == ssrc || i > 20);
+	/* b, without telephone-event, hears the digits in band (Q.23 pairs) */
+	MXP_CHECK(t, rb.npcm >= 1600);
+	unsigned int on = 0;
+	while (on < rb.npcm && abs(rb.pcm[on]) < 300)
+		on++;
+	MXP_CHECK(t, on + 800 <= rb.npcm);
+	if (on + 800 <= rb.npcm) {
+		double lo = goertzel(rb.pcm + on, 640, 697), hi = goertzel(rb.pcm + on, 640, 1209);
+		MXP_CHECK(t, lo > 2000 && hi > 2000);
+		MXP_CHECK(t, goertzel(rb.pcm + on, 640, 941) < lo / 20);
+	}
+	for (i = 0; i < rb.n; i++)
+		MXP_CHECK(t, rb.p[i].pt == 0);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK_EQ(t, nd, 2);
+	for (i = 0; i < nd; i++)
+		MXP_CHECK(t, d[i].tag == 9 && d[i].cause == MXP_SIGNAL_COMPLETED);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
+/* An announcement from the configured directory, and the errors callers get. */
+MXP_TEST(announcement_and_errors)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a;
+	peer_init(&a, 980, 990, "192.0.2.99", 5840);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	char err[200] = "";
+	struct mxp_signal s = { .kind = MXP_SIGNAL_ANNOUNCEMENT, .name = "hello.ul", .tag = 11 };
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -ENODEV);
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/tmp/mxp_sig_%d", (int)getpid());
+	mkdir(dir, 0700);
+	MXP_CHECK_EQ(t, mxp_conf_signal_configure(sys, "xx", NULL, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "itu") != NULL);
+	MXP_CHECK_EQ(t, mxp_conf_signal_configure(sys, "de", dir, err, sizeof(err)), 0);
+	MXP_CHECK_STR(t, mxp_conf_signal_country(sys), "de");
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -ENOENT);
+	/* 400 ms of 1 kHz, raw mu-law */
+	char path[128];
+	snprintf(path, sizeof(path), "%s/hello.ul", dir);
+	FILE *fp = fopen(path, "wb");
+	for (int i = 0; i < 3200; i++)
+		fputc(mxp_media_ulaw_enc1((int16_t)lrint(6000 * sin(2 * M_PI * 1000.0 * i / 8000))),
+		      fp);
+	fclose(fp);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	static struct rx ra;
+	memset(&ra, 0, sizeof(ra));
+	struct peer *pr[1] = { &a };
+	const double f[1] = { 0 };
+	run(t, 600, pr, f, (struct rx *[1]){ &ra }, 1);
+	MXP_CHECK(t, ra.npcm >= 3000);
+	double v = goertzel(ra.pcm + 400, 2400, 1000);
+	MXP_CHECK(t, fabs(20 * log10(v / 6000)) < 0.5);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 11 && d[0].cause == MXP_SIGNAL_COMPLETED);
+	/* names that leave the directory, unknown tones, digits, modes */
+	snprintf(s.name, sizeof(s.name), "../etc/passwd");
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -EACCES);
+	snprintf(s.name, sizeof(s.name), "x/y.wav");
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -EACCES);
+	s = tone("cg/nope", 0, 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "unknown tone") != NULL);
+	s = (struct mxp_signal){ .kind = MXP_SIGNAL_DTMF, .name = "12x" };
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, 999999, &s, err, sizeof(err)), -ENOENT);
+	uint32_t sw = new_conf(sys, MXP_CONF_SWITCH);
+	s = tone("cg/dt", 0, 0);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, sw, &s, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strstr(err, "signals need a mix conference") != NULL);
+	MXP_CHECK_EQ(t, done_all(sys, d, 8), 0);
+	unlink(path);
+	rmdir(dir);
+	peer_fini(&a);
+	mxp_conf_sys_destroy(sys);
+}
+
+static const struct mxp_test_case cases[] = {
+	MXP_CASE(leg_signal_heard_by_its_leg_only_conference_signal_by_all),
+	MXP_CASE(replace_instead_of_mix),
+	MXP_CASE(interruption_and_stop_reported),
+	MXP_CASE(dtmf_rfc4733_events),
+	MXP_CASE(announcement_and_errors),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (mxp_test_eal_init(argv[0]) != 0 || srtp_init() != srtp_err_status_ok)
+		return 1;
+	pool = rte_pktmbuf_pool_create("test_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	hdr_pool = rte_pktmbuf_pool_create("test_hdr", 16383, 0, 0, 256, 0);
+	if (pool == NULL || hdr_pool == NULL)
+		return 1;
+	return mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+}
