@@ -606,6 +606,7 @@ static const struct cli_cmd cmds[] = {
 static const struct cli_cmd *const tables[] = {
 	cmds,
 	mxp_cli_conf_cmds,
+	mxp_cli_signal_cmds,
 	mxp_cli_mp_cmds,
 };
 

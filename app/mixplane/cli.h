@@ -58,6 +58,8 @@ struct cli_cmd {
 
 /** cli_conf.c: conferences and legs (the lab commands). */
 extern const struct cli_cmd mxp_cli_conf_cmds[];
+/** cli_signal.c: tones, announcements, DTMF (leg/conference play, stop-signal, show tones). */
+extern const struct cli_cmd mxp_cli_signal_cmds[];
 /** cli_esp.c: show mp, show esp, esp sa/peer commands. */
 extern const struct cli_cmd mxp_cli_mp_cmds[];
 

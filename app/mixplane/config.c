@@ -670,6 +670,14 @@ static const struct cfg_key media_keys[] = {
 		 "mixes). An Opus encode is the largest cost of an Opus conference: at 0 it costs "
 		 "about half of 5 (`bench_codec`: 54 against 114 µs per 20 ms), for a slightly "
 		 "lower quality at the same bit rate. `show leg` reports it." },
+	{ .name = "tone_country", .type = CFG_STR, FIELD(G, tone_country), .def = "itu",
+	  .doc = "the tone set signals play: `itu` (ITU-T E.180 values), `us`, `uk` or `de`; "
+		 "tones a set lacks come from `itu`. `show tones` lists them. See "
+		 "[media.md](media.md#tones-and-announcements)." },
+	{ .name = "announcement_dir", .type = CFG_PATH, FIELD(G, announcement_dir),
+	  .def_doc = "none (announcements refused)",
+	  .doc = "directory announcements are played from (WAV: 16-bit PCM, A-law or mu-law, "
+		 "mono, 8-48 kHz; raw `.ul`, `.al`, `.l16`); a signal names a file in it." },
 };
 #undef G
 

@@ -77,6 +77,8 @@ struct mxp_cfg {
 	uint16_t media_port_max; /**< [media] port_max */
 	uint32_t hdr_mbufs;      /**< [media] header_mbufs: per-receiver header buffers */
 	int opus_complexity;     /**< [media] opus_complexity 0-10, -1: libopus's default */
+	char tone_country[8];    /**< [media] tone_country: the tone set (lib/media tone.c) */
+	char announcement_dir[256]; /**< [media] announcement_dir, "" = none */
 	struct mxp_port_cfg ports[MXP_MAX_PORTS];
 	unsigned int nb_ports;
 	struct mxp_mp_cfg mp;

@@ -256,9 +256,13 @@ setup_conferences(char *err, size_t errlen)
 									.mac = pt->mac };
 	}
 	mxp.conf = mxp_conf_sys_create(&p, err, errlen);
+	if (mxp.conf == NULL)
+		return -ENOMEM;
 	for (uint16_t i = 0; i < mxp.nb_workers; i++)
 		mxp.workers[i]->conf = mxp.conf;
-	return mxp.conf ? 0 : -ENOMEM;
+	/* signals: the tone set and the announcement directory (lib/conf conf_signal.c) */
+	return mxp_conf_signal_configure(mxp.conf, mxp.cfg.tone_country,
+					 mxp.cfg.announcement_dir, err, errlen);
 }
 
 static void

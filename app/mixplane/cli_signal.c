@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lab commands for signals (lib/conf conf_signal.c): play a tone, an announcement or DTMF
+ * to a leg or into a conference, stop it, and list the tone table. The Mp control plane
+ * drives the same API from H.248 Signals descriptors.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mxp_conf.h"
+#include "mxp_media_signal.h"
+
+#define CONF_ERR(r) ((r) == -ENOENT ? MXP_CTL_NOTFOUND : \
+		     (r) == -EINVAL || (r) == -ENOTSUP || (r) == -EACCES ? MXP_CTL_USAGE : \
+		     MXP_CTL_ERR)
+
+static int
+fail(struct cli_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct cli_req *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mxp_buf_reset(r->out);
+	mxp_buf_vprintf(r->out, fmt, ap);
+	va_end(ap);
+	mxp_buf_add(r->out, "\n", 1);
+	return status;
+}
+
+static int
+u32_arg(const char *s, uint32_t max, uint32_t *v)
+{
+	char *end;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end || x > max)
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+/* TARGET tone NAME|announcement FILE|dtmf DIGITS [duration MS] [repeat N] [replace] [tag N] */
+static int
+parse_signal(struct cli_req *r, int i, uint32_t *target, struct mxp_signal *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (i + 2 >= r->argc || u32_arg(r->argv[i], UINT32_MAX, target))
+		return MXP_CTL_USAGE;
+	const char *kind = r->argv[i + 1], *name = r->argv[i + 2];
+	if (!strcmp(kind, "tone"))
+		s->kind = MXP_SIGNAL_TONE;
+	else if (!strcmp(kind, "announcement"))
+		s->kind = MXP_SIGNAL_ANNOUNCEMENT;
+	else if (!strcmp(kind, "dtmf"))
+		s->kind = MXP_SIGNAL_DTMF;
+	else
+		return fail(r, MXP_CTL_USAGE, "'%s': expected tone, announcement or dtmf", kind);
+	if (strlen(name) >= sizeof(s->name))
+		return fail(r, MXP_CTL_USAGE, "'%s': longer than %zu characters", name,
+			    sizeof(s->name) - 1);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	uint32_t v;
+	for (i += 3; i < r->argc; i++) {
+		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		if (!strcmp(k, "replace")) {
+			s->replace = true;
+			continue;
+		}
+		if (a == NULL)
+			return fail(r, MXP_CTL_USAGE, "'%s' needs a value", k);
+		if (!strcmp(k, "duration")) {
+			if (u32_arg(a, 24u * 3600 * 1000, &v))
+				return fail(r, MXP_CTL_USAGE, "duration '%s': expected ms", a);
+			s->duration_ms = v;
+		} else if (!strcmp(k, "repeat")) {
+			if (u32_arg(a, 65535, &v))
+				return fail(r, MXP_CTL_USAGE, "repeat '%s': expected 0..65535", a);
+			s->repeat = (uint16_t)v;
+		} else if (!strcmp(k, "tag")) {
+			if (u32_arg(a, UINT32_MAX, &v))
+				return fail(r, MXP_CTL_USAGE, "tag '%s': expected a number", a);
+			s->tag = v;
+		} else {
+			return fail(r, MXP_CTL_USAGE, "unexpected '%s'", k);
+		}
+		i++;
+	}
+	return MXP_CTL_OK;
+}
+
+static int
+play(struct cli_req *r, int i, bool leg)
+{
+	uint32_t id;
+	struct mxp_signal s;
+	int st = parse_signal(r, i, &id, &s);
+	if (st != MXP_CTL_OK)
+		return st;
+	char err[256] = "";
+	int rc = leg ? mxp_conf_leg_signal_start(r->ctx->conf, id, &s, err, sizeof(err)) :
+		       mxp_conf_signal_start(r->ctx->conf, id, &s, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "%s play: %s", leg ? "leg" : "conference", err);
+	if (r->json)
+		mxp_buf_printf(r->out, "{\"%s\":%u,\"playing\":\"%s\",\"tag\":%u}",
+			       leg ? "leg" : "conference", id, s.name, s.tag);
+	else
+		mxp_buf_printf(r->out, "%s %u: playing %s\n", leg ? "leg" : "conference", id,
+			       s.name);
+	return MXP_CTL_OK;
+}
+
+static int
+cli_leg_play(struct cli_req *r, int i)
+{
+	return play(r, i, true);
+}
+
+static int
+cli_conf_play(struct cli_req *r, int i)
+{
+	return play(r, i, false);
+}
+
+static int
+stop(struct cli_req *r, int i, bool leg)
+{
+	uint32_t id;
+	if (r->argc != i + 1 || u32_arg(r->argv[i], UINT32_MAX, &id))
+		return MXP_CTL_USAGE;
+	char err[256] = "";
+	int rc = leg ? mxp_conf_leg_signal_stop(r->ctx->conf, id, err, sizeof(err)) :
+		       mxp_conf_signal_stop(r->ctx->conf, id, err, sizeof(err));
+	if (rc)
+		return fail(r, CONF_ERR(rc), "%s stop-signal: %s", leg ? "leg" : "conference",
+			    err);
+	mxp_buf_printf(r->out, r->json ? "{\"stopped\":%u}" : "signal of %u stopped\n", id);
+	return MXP_CTL_OK;
+}
+
+static int
+cli_leg_stop_signal(struct cli_req *r, int i)
+{
+	return stop(r, i, true);
+}
+
+static int
+cli_conf_stop_signal(struct cli_req *r, int i)
+{
+	return stop(r, i, false);
+}
+
+/* "425", "350+440", "-" */
+static void
+freq_str(const struct mxp_tone_seg *g, char *b, size_t n)
+{
+	if (g->freq[0] == 0)
+		snprintf(b, n, "-");
+	else if (g->freq[1] == 0)
+		snprintf(b, n, "%u", g->freq[0]);
+	else
+		snprintf(b, n, "%u+%u", g->freq[0], g->freq[1]);
+}
+
+static int
+cli_show_tones(struct cli_req *r, int i)
+{
+	const char *name = i < r->argc ? r->argv[i] : mxp_conf_signal_country(r->ctx->conf);
+	const struct mxp_tone_set *set = mxp_tone_set_find(name);
+	if (set == NULL || r->argc > i + 1) {
+		unsigned int n;
+		const struct mxp_tone_set *all = mxp_tone_sets(&n);
+		mxp_buf_reset(r->out);
+		mxp_buf_printf(r->out, "unknown tone country '%s'; known:", name);
+		for (unsigned int k = 0; k < n; k++)
+			mxp_buf_printf(r->out, " %s", all[k].name);
+		mxp_buf_printf(r->out, "\n");
+		return MXP_CTL_USAGE;
+	}
+	const struct mxp_tone_set *itu = mxp_tone_set_find("itu");
+	/* the set's own tones, then the ITU ones it takes over */
+	const struct mxp_tone_def *list[64];
+	unsigned int nl = 0;
+	for (unsigned int k = 0; k < set->ntones && nl < 64; k++)
+		list[nl++] = &set->tones[k];
+	for (unsigned int k = 0; set != itu && k < itu->ntones && nl < 64; k++)
+		if (mxp_tone_find(set, itu->tones[k].name) == &itu->tones[k])
+			list[nl++] = &itu->tones[k];
+	struct mxp_json j;
+	if (r->json) {
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		mxp_json_str(&j, "country", set->name);
+		mxp_json_str(&j, "description", set->desc);
+		mxp_json_arr_open(&j, "tones");
+	} else {
+		mxp_buf_printf(r->out, "tone set %s: %s\n", set->name, set->desc);
+		mxp_buf_printf(r->out, "%-12s %-34s %-9s %s\n", "name", "tone", "dBm0",
+			       "cadence (Hz/ms ...)");
+	}
+	for (unsigned int k = 0; k < nl; k++) {
+		const struct mxp_tone_def *d = list[k];
+		char cad[256] = "";
+		size_t off = 0;
+		for (unsigned int g = 0; g < d->nseg && off < sizeof(cad); g++) {
+			char f[16];
+			freq_str(&d->seg[g], f, sizeof(f));
+			if (d->seg[g].ms)
+				off += (size_t)snprintf(cad + off, sizeof(cad) - off, "%s%s/%u",
+							g ? " " : "", f, d->seg[g].ms);
+			else
+				off += (size_t)snprintf(cad + off, sizeof(cad) - off, "%s%s/steady",
+							g ? " " : "", f);
+		}
+		if (off < sizeof(cad))
+			snprintf(cad + off, sizeof(cad) - off, "%s", d->repeat ? " (repeats)" : "");
+		char lvl[16];
+		if (d->level[1] && d->level[1] != d->level[0])
+			snprintf(lvl, sizeof(lvl), "%d/%d", d->level[0], d->level[1]);
+		else
+			snprintf(lvl, sizeof(lvl), "%d", d->level[0]);
+		if (r->json) {
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_str(&j, "name", d->name);
+			mxp_json_str(&j, "description", d->desc);
+			mxp_json_i64(&j, "level_dbm0", d->level[0]);
+			mxp_json_str(&j, "cadence", cad);
+			mxp_json_bool(&j, "repeats", d->repeat);
+			mxp_json_bool(&j, "from_itu", set != itu && d >= itu->tones &&
+							  d < itu->tones + itu->ntones);
+			mxp_json_obj_close(&j);
+		} else {
+			mxp_buf_printf(r->out, "%-12s %-34s %-9s %s\n", d->name, d->desc, lvl, cad);
+		}
+	}
+	if (r->json) {
+		mxp_json_arr_close(&j);
+		mxp_json_obj_close(&j);
+	}
+	return MXP_CTL_OK;
+}
+
+#define SIGNAL_ARGS "tone NAME|announcement FILE|dtmf DIGITS [duration MS] [repeat N] [replace] " \
+		    "[tag N]"
+
+const struct cli_cmd mxp_cli_signal_cmds[] = {
+	{ "leg play", "LEG " SIGNAL_ARGS,
+	  "play a tone, an announcement or DTMF to one leg (mix conferences)", cli_leg_play },
+	{ "conference play", "CONF " SIGNAL_ARGS,
+	  "play a tone, an announcement or DTMF into a mix conference (everyone hears it)",
+	  cli_conf_play },
+	{ "leg stop-signal", "LEG", "stop the signal playing to a leg", cli_leg_stop_signal },
+	{ "conference stop-signal", "CONF", "stop the conference's signal", cli_conf_stop_signal },
+	{ "show tones", "[COUNTRY]", "the tone table (the configured country set by default)",
+	  cli_show_tones },
+	MXP_CLI_END
+};
