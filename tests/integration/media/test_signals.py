@@ -1,0 +1,152 @@
+"""Signals through the real daemon: a mix conference with two SRTP participants (libsrtp2,
+PCMU; mxp-srtp-peer decodes what each hears with its own G.711 decoder). Both talk (A a
+1.5 kHz tone, B 1 kHz) for the whole test. `mixplanectl leg play` plays the ITU busy tone
+to A for 2 s, then an announcement (a WAV written here with Python's wave module: 16-bit, 16 kHz, 600
+ms of 800 Hz); `conference play` then plays the dial tone to both. Each recording is
+analysed in 20 ms blocks with a Goertzel filter: A hears 425 Hz at -10 dBm0 in the busy
+tone's cadence (0.5 s on, 0.5 s off, twice) under B's voice, then 800 Hz for 0.6 s;
+B hears neither, but the conference dial tone for 0.5 s. Also: the CLI's refusals (a name
+leaving the announcement directory, a switch conference) and `show tones`."""
+import math
+import os
+import struct
+import time
+import wave
+
+import mxplab
+from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, gen_key
+
+BLOCK = 160  # 20 ms at 8 kHz
+DIAL_AMP = 32767 * 10 ** ((-10 - 3.14) / 20)  # 425 Hz at -10 dBm0 (full scale = +3.14 dBm0)
+
+
+def amp(x, f, rate=8000):
+    """Amplitude of frequency f in block x (Goertzel, Hann window compensated)."""
+    n = len(x)
+    k = 2 * math.cos(2 * math.pi * f / rate)
+    s1 = s2 = 0.0
+    wsum = 0.0
+    for i, v in enumerate(x):
+        h = 0.5 - 0.5 * math.cos(2 * math.pi * i / (n - 1))
+        wsum += h
+        s1, s2 = v * h + k * s1 - s2, s1
+    re = s1 - s2 * math.cos(2 * math.pi * f / rate)
+    im = s2 * math.sin(2 * math.pi * f / rate)
+    return 2 * math.sqrt(re * re + im * im) / wsum
+
+
+def blocks(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    x = struct.unpack("<%dh" % (len(data) // 2), data[:len(data) // 2 * 2])
+    return [x[i:i + BLOCK] for i in range(0, len(x) - BLOCK + 1, BLOCK)]
+
+
+def runs(flags):
+    """[(value, length)] of consecutive equal flags."""
+    out = []
+    for v in flags:
+        if out and out[-1][0] == v:
+            out[-1][1] += 1
+        else:
+            out.append([v, 1])
+    return out
+
+
+def test():
+    ann_dir = os.path.join("/tmp", "mxp-signals-ann-%d" % os.getpid())
+    os.makedirs(ann_dir, exist_ok=True)
+    with wave.open(os.path.join(ann_dir, "hello.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"".join(struct.pack("<h", int(round(6000 * math.sin(2 * math.pi * 800 * i / 16000))))
+                               for i in range(int(0.6 * 16000))))
+    try:
+        with Lab("signals", extra_config="[media]\nannouncement_dir = %s\ntone_country = itu\n"
+                 % ann_dir) as lab:
+            run(lab)
+    finally:
+        for f in os.listdir(ann_dir):
+            os.unlink(os.path.join(ann_dir, f))
+        os.rmdir(ann_dir)
+
+
+def run(lab):
+    conf = lab.conf_create("mode", "mix")
+    ka_in, ka_out, kb_in, kb_out = gen_key(), gen_key(), gen_key(), gen_key()
+    a = lab.leg_add(conf, ka_in, ka_out, (KERNEL_IP4, 5010), "pt", "0")
+    b = lab.leg_add(conf, kb_in, kb_out, (KERNEL_IP4, 5012), "pt", "0")
+    a_id, b_id = str(a["id"]), str(b["id"])
+
+    # the CLI: tone table, refusals
+    r = lab.ctl("show", "tones")
+    check("cg/rt" in r.stdout and "425/1000 -/4000" in r.stdout,
+          "show tones lists the ITU ringing tone's cadence")
+    r = lab.ctl("leg", "play", a_id, "announcement", "../hello.wav", check_rc=False)
+    check(r.returncode != 0 and "refused" in r.stderr, "'..' refused: %s" % r.stderr.strip())
+    sw = lab.conf_create("mode", "switch")
+    r = lab.ctl("conference", "play", str(sw), "tone", "cg/dt", check_rc=False)
+    check(r.returncode != 0 and "signals need a mix conference" in r.stderr,
+          "a switch conference refuses: %s" % r.stderr.strip())
+
+    pcm = os.path.join(lab.dir, "pcm")
+    os.makedirs(pcm)
+    rx = [(5010, ka_out), (5012, kb_out)]
+    # A sends a 1.5 kHz tone, B a 1 kHz tone, for 6 s
+    tx = [(5010, DAEMON_IP4, a["local_port"], ka_in, 0x5001, 1, 1500),
+          (5012, DAEMON_IP4, b["local_port"], kb_in, 0x5002, 2, 1000)]
+    p = lab.peer(KERNEL_IP4, rx=rx, tx=tx, count=300, interval_ms=20, wait_ms=300,
+                 extra=["--pcm-dir", pcm], background=True)
+    # sequencing only: what is asserted is what the recordings contain
+    time.sleep(0.4)
+    lab.ctl("leg", "play", a_id, "tone", "cg/bt", "duration", "2000", "tag", "1")
+    time.sleep(2.5)
+    lab.ctl("leg", "play", a_id, "announcement", "hello.wav")
+    time.sleep(1.2)
+    lab.ctl("conference", "play", str(conf), "tone", "dt", "duration", "500")
+    mxplab.peer_result(p)
+
+    ba = blocks(os.path.join(pcm, "5010.raw"))
+    bb = blocks(os.path.join(pcm, "5012.raw"))
+    check(len(ba) > 200 and len(bb) > 100, "A got %d, B %d blocks of 20 ms" % (len(ba), len(bb)))
+    a425 = [amp(x, 425) for x in ba]
+    a800 = [amp(x, 800) for x in ba]
+    a1k = [amp(x, 1000) for x in ba]
+    on = [v > DIAL_AMP / 4 for v in a425]
+    rr = runs(on)
+    tone_runs = [n for v, n in rr if v]
+    print("# A 425 Hz runs (blocks of 20 ms): %s" % rr)
+    # busy tone for 2 s: 2 x 25 blocks on, then the conference's dial tone: 25 blocks
+    check(len(tone_runs) == 3 and all(24 <= n <= 26 for n in tone_runs),
+          "A hears three 0.5 s bursts of 425 Hz (busy tone x2, then the dial tone): %s" % tone_runs)
+    gaps = []
+    seen = 0
+    for v, n in rr:
+        if v:
+            seen += 1
+        elif seen == 1:
+            gaps.append(n)
+    check(len(gaps) == 1 and all(24 <= n <= 26 for n in gaps),
+          "the busy tone's pauses last 0.5 s: %s" % gaps)
+    lvl = sorted(a425[i] for i in range(len(on)) if on[i])
+    med = lvl[len(lvl) // 2] if lvl else 0
+    check(med and abs(20 * math.log10(med / DIAL_AMP)) < 1.0,
+          "425 Hz at -10 dBm0 (%.0f, want %.0f)" % (med, DIAL_AMP))
+    both = [i for i in range(len(on)) if on[i]]
+    check(both and sum(1 for i in both if a1k[i] > 1000) > 0.9 * len(both),
+          "mixed under: A still hears B's 1 kHz during the tone")
+    ann = [v > 1000 for v in a800]
+    ann_runs = [n for v, n in runs(ann) if v]
+    check(len(ann_runs) == 1 and 29 <= ann_runs[0] <= 31,
+          "A hears the announcement's 800 Hz for 0.6 s: %s blocks" % ann_runs)
+    b_on = [amp(x, 425) > DIAL_AMP / 4 for x in bb]
+    b_runs = [n for v, n in runs(b_on) if v]
+    check(len(b_runs) == 1 and 24 <= b_runs[0] <= 26,
+          "B hears only the conference's dial tone, 0.5 s: %s" % b_runs)
+    check(max(amp(x, 800) for x in bb) < 300, "B does not hear A's announcement")
+    check(lab.stop() == 0, "clean exit")
+
+
+if __name__ == "__main__":
+    mxplab.main(test)
