@@ -543,8 +543,8 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 }
 
 /* Build an RTP packet (header + payload) in a fresh mbuf. */
-struct rte_mbuf *
-conf_mix_rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
+static struct rte_mbuf *
+rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
 	 bool marker, const uint8_t *payload, unsigned int plen)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
@@ -564,13 +564,27 @@ conf_mix_rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32
 
 /* An output stream's packet was built: its sender state moves on (the talkspurt has
  * started; what RTCP sender reports count). */
-void
-conf_mix_ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
+static inline void
+ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
 {
 	os->marker_next = false;
 	os->pkts++;
 	os->octets += (unsigned int)plen;
 	os->last_tsc = now_tsc;
+}
+
+/* The two above for conf_signal.c (a leg's private stream while a signal plays). */
+struct rte_mbuf *
+conf_mix_rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
+		  bool marker, const uint8_t *payload, unsigned int plen)
+{
+	return rtp_mbuf(w, ssrc, seq, ts, pt, marker, payload, plen);
+}
+
+void
+conf_mix_ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
+{
+	ostream_sent(os, plen, now_tsc);
 }
 
 /*
@@ -708,13 +722,13 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				 cf->ptime / 1000;
 		if (os->pkts)
 			os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
-		struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq, os->last_ts, tl->out_pt,
+		struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq, os->last_ts, tl->out_pt,
 					      os->marker_next, pay, (unsigned int)plen);
 		if (m == NULL)
 			continue;
 		os->seq++;
 		os->last_time = cf->mix_time;
-		conf_mix_ostream_sent(os, plen, now_tsc);
+		ostream_sent(os, plen, now_tsc);
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
 	}
@@ -743,12 +757,12 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				os->marker_next = true;
 				if (cn == NULL)
 					continue;
-				struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts,
+				struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts,
 							      cf->fmt[c].pt, false, cn,
 							      cf->cn[c - CONF_MIX_FMT_FRAME].len);
 				if (m == NULL)
 					continue;
-				conf_mix_ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, now_tsc);
+				ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, now_tsc);
 				os->marker_next = true;
 				conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg,
 								     .conf = cf, .codec = (uint8_t)c });
@@ -772,11 +786,11 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				os->marker_next = true;
 				continue;
 			}
-			struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, cf->fmt[c].pt,
+			struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts, cf->fmt[c].pt,
 						      os->marker_next, pay, (unsigned int)plen);
 			if (m == NULL)
 				continue;
-			conf_mix_ostream_sent(os, plen, now_tsc);
+			ostream_sent(os, plen, now_tsc);
 			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .conf = cf,
 							     .codec = (uint8_t)c });
 		}

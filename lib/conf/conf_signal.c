@@ -387,7 +387,8 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 		}
 		sres.silent = false;
 		for (unsigned int t = 0; t < sres.n_talkers; t++)
-			sig_mix(talker_pcm((int)t), sres.talkers[t].rate == MXP_MEDIA_RATE_WB ? s16 : s8,
+			sig_mix(talker_pcm((int)t),
+				sres.talkers[t].rate == MXP_MEDIA_RATE_WB ? s16 : s8,
 				sres.talkers[t].samples, s->replace);
 		if (!more)
 			sig_end(w, s, MXP_SIGNAL_COMPLETED);
@@ -595,7 +596,8 @@ sig_prepare(struct conf_sig_sys *ss, const struct mxp_signal *sig, struct conf_s
 		gp.kind = MXP_SIGGEN_TONE;
 		gp.tone = mxp_tone_find(ss->set, name);
 		if (gp.tone == NULL)
-			return conf_errf(err, errlen, -EINVAL, "unknown tone %s (show tones)", name);
+			return conf_errf(err, errlen, -EINVAL, "unknown tone %s (show tones)",
+					 name);
 		break;
 	case MXP_SIGNAL_ANNOUNCEMENT: {
 		gp.kind = MXP_SIGGEN_ANNOUNCEMENT;
@@ -611,8 +613,8 @@ sig_prepare(struct conf_sig_sys *ss, const struct mxp_signal *sig, struct conf_s
 					 MXP_SIGGEN_MAX_DIGITS);
 		for (const char *p = name; *p; p++)
 			if (mxp_dtmf_event(*p) < 0)
-				return conf_errf(err, errlen, -EINVAL, "DTMF: bad digit '%c' (0-9 * # "
-						 "A-D)", *p);
+				return conf_errf(err, errlen, -EINVAL,
+						 "DTMF: bad digit '%c' (0-9 * # A-D)", *p);
 		if (sig->duration_ms > SIG_MAX_DIGIT_MS)
 			return conf_errf(err, errlen, -EINVAL, "DTMF: a digit lasts at most %d ms",
 					 SIG_MAX_DIGIT_MS);
@@ -785,7 +787,8 @@ mxp_conf_signal_done_poll(struct mxp_conf_sys *sys, struct mxp_signal_done *out,
 	for (uint16_t i = 0; i < sys->p.nb_workers && n < max; i++) {
 		struct sig_done_ent e;
 		while (n < max && rte_ring_sc_dequeue_elem(ss->done[i], &e, sizeof(e)) == 0)
-			out[n++] = (struct mxp_signal_done){ e.conf, e.leg, e.tag, (uint8_t)e.cause };
+			out[n++] = (struct mxp_signal_done){ e.conf, e.leg, e.tag,
+							     (uint8_t)e.cause };
 	}
 	unsigned int k = 0;
 	while (n < max && k < ss->npend)

@@ -20,6 +20,7 @@
 
 #define RATE 16000
 
+#define NTONES(a) (sizeof(a) / sizeof((a)[0]))
 #define S1(ms_, f_) { .ms = (ms_), .freq = { (f_), 0 } }
 #define S2(ms_, f_, g_) { .ms = (ms_), .freq = { (f_), (g_) } }
 #define OFF(ms_) { .ms = (ms_), .freq = { 0, 0 } }
@@ -92,10 +93,10 @@ static const struct mxp_tone_def de_tones[] = {
 };
 
 static const struct mxp_tone_set sets[] = {
-	{ "itu", "ITU-T E.180 recommended values", itu_tones, sizeof(itu_tones) / sizeof(itu_tones[0]) },
-	{ "us", "United States (ANSI T1.401)", us_tones, sizeof(us_tones) / sizeof(us_tones[0]) },
-	{ "uk", "United Kingdom (BT SIN 350)", uk_tones, sizeof(uk_tones) / sizeof(uk_tones[0]) },
-	{ "de", "Germany (1TR110)", de_tones, sizeof(de_tones) / sizeof(de_tones[0]) },
+	{ "itu", "ITU-T E.180 recommended values", itu_tones, NTONES(itu_tones) },
+	{ "us", "United States (ANSI T1.401)", us_tones, NTONES(us_tones) },
+	{ "uk", "United Kingdom (BT SIN 350)", uk_tones, NTONES(uk_tones) },
+	{ "de", "Germany (1TR110)", de_tones, NTONES(de_tones) },
 };
 
 const struct mxp_tone_set *
@@ -251,7 +252,8 @@ seg_info(const struct mxp_siggen *g, uint16_t freq[2], double amp[2])
 		freq[0] = s->freq[0];
 		freq[1] = s->freq[1];
 		amp[0] = mxp_tone_amplitude(g->tone->level[0]);
-		amp[1] = mxp_tone_amplitude(g->tone->level[1] ? g->tone->level[1] : g->tone->level[0]);
+		amp[1] = mxp_tone_amplitude(g->tone->level[1] ? g->tone->level[1]
+							       : g->tone->level[0]);
 		return s->ms ? (uint64_t)s->ms * (RATE / 1000) : UINT64_MAX;
 	}
 	case MXP_SIGGEN_ANNOUNCEMENT:
