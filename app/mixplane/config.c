@@ -608,6 +608,12 @@ static const struct cfg_choice esp_backends[] = {
 	{ "ipsec-mb", 0, false }, { "openssl", 0, false }, { NULL, 0, false },
 };
 
+/* lib/media's tone country sets (tone.c) */
+static const struct cfg_choice tone_countries[] = {
+	{ "itu", 0, false }, { "us", 0, false }, { "uk", 0, false }, { "de", 0, false },
+	{ NULL, 0, false },
+};
+
 #define G struct mxp_cfg
 static const struct cfg_key global_keys[] = {
 	{ .name = "socket", .type = CFG_PATH, FIELD(G, socket),
@@ -670,7 +676,8 @@ static const struct cfg_key media_keys[] = {
 		 "mixes). An Opus encode is the largest cost of an Opus conference: at 0 it costs "
 		 "about half of 5 (`bench_codec`: 54 against 114 µs per 20 ms), for a slightly "
 		 "lower quality at the same bit rate. `show leg` reports it." },
-	{ .name = "tone_country", .type = CFG_STR, FIELD(G, tone_country), .def = "itu",
+	{ .name = "tone_country", .type = CFG_CHOICE_STR, FIELD(G, tone_country),
+	  .choices = tone_countries, .def = "itu",
 	  .doc = "the tone set signals play: `itu` (ITU-T E.180 values), `us`, `uk` or `de`; "
 		 "tones a set lacks come from `itu`. `show tones` lists them. See "
 		 "[media.md](media.md#tones-and-announcements)." },
