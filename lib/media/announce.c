@@ -178,6 +178,16 @@ mxp_announcement_load(const char *path, struct mxp_announcement **out, char *err
 		free(b);
 		return fail(err, errlen, -EIO, "%s: read error", path);
 	}
+	int rc = mxp_announcement_parse(b, len, path, out, err, errlen);
+	free(b);
+	return rc;
+}
+
+int
+mxp_announcement_parse(const uint8_t *b, size_t len, const char *path,
+		       struct mxp_announcement **out, char *err, size_t errlen)
+{
+	*out = NULL;
 	unsigned int fmt = 0, rate = 0;
 	const uint8_t *data;
 	size_t dlen;
@@ -204,13 +214,10 @@ mxp_announcement_load(const char *path, struct mxp_announcement **out, char *err
 			rc = fail(err, errlen, -EINVAL, "%s: unknown extension (wav, ul, al, l16, "
 				  "l16w)", path);
 	}
-	if (rc != 0) {
-		free(b);
+	if (rc != 0)
 		return rc;
-	}
 	size_t n;
 	int16_t *x = decode(data, dlen, fmt, &n);
-	free(b);
 	if (x == NULL)
 		return -ENOMEM;
 	if (n > (size_t)MAX_SECONDS * rate) {

@@ -101,6 +101,12 @@ struct mxp_announcement {
  */
 int mxp_announcement_load(const char *path, struct mxp_announcement **a, char *err,
 			  size_t errlen);
+/**
+ * The same from a file's bytes in memory: @p name's extension says the format (as above).
+ * @return 0, -EINVAL (err says what), -EFBIG, -ENOMEM.
+ */
+int mxp_announcement_parse(const uint8_t *bytes, size_t len, const char *name,
+			   struct mxp_announcement **a, char *err, size_t errlen);
 /** Take a reference (any thread). */
 void mxp_announcement_get(struct mxp_announcement *a);
 /**
