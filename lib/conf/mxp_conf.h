@@ -616,7 +616,8 @@ int mxp_conf_signal_stop(struct mxp_conf_sys *sys, uint32_t conf_id, char *err, 
  * Signals that ended since the last call, oldest first (control core; call it from a
  * timer, e.g. every 20-100 ms). Each started signal is reported once, with its cause.
  * Signals of a conference or leg that was removed while they played are reported as
- * MXP_SIGNAL_INTERRUPTED.
+ * MXP_SIGNAL_INTERRUPTED. One consumer only (the control plane's timer): each worker
+ * keeps up to 1024 ends for it; beyond that, ends are counted as lost and not reported.
  * @return how many entries were written to out (at most max).
  */
 unsigned int mxp_conf_signal_done_poll(struct mxp_conf_sys *sys, struct mxp_signal_done *out,
