@@ -6,16 +6,26 @@ ms of 800 Hz); `conference play` then plays the dial tone to both. Each recordin
 analysed in 20 ms blocks with a Goertzel filter: A hears 425 Hz at -10 dBm0 in the busy
 tone's cadence (0.5 s on, 0.5 s off, twice) under B's voice, then 800 Hz for 0.6 s;
 B hears neither, but the conference dial tone for 0.5 s. Also: the CLI's refusals (a name
-leaving the announcement directory, a switch conference) and `show tones`."""
+leaving the announcement directory, a switch conference) and `show tones`.
+Then, in a plain RTP mix conference, a listener C (with telephone-event 101; rtp_peer.py
+records its packets) is played the special information tone while B2 talks (500 Hz): C
+is given its private stream for the signal, the PCMU it received is decoded by ffmpeg's
+mu-law decoder and must show 950, 1400 and 1800 Hz for 330 ms each, in that order, under
+B2's voice; then the digit 5 arrives as RFC 4733 events (marker on the first, duration
+growing, the end bit three times with 100 ms)."""
+import json
 import math
 import os
 import struct
+import subprocess
 import time
 import wave
 
+import mxcodecs as cdx
 import mxplab
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, gen_key
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 BLOCK = 160  # 20 ms at 8 kHz
 DIAL_AMP = 32767 * 10 ** ((-10 - 3.14) / 20)  # 425 Hz at -10 dBm0 (full scale = +3.14 dBm0)
 
@@ -145,7 +155,64 @@ def run(lab):
     check(len(b_runs) == 1 and 24 <= b_runs[0] <= 26,
           "B hears only the conference's dial tone, 0.5 s: %s" % b_runs)
     check(max(amp(x, 800) for x in bb) < 300, "B does not hear A's announcement")
+    listener(lab)
     check(lab.stop() == 0, "clean exit")
+
+
+def listener(lab):
+    """A plain RTP mix conference (a conference is all SRTP or all plain): B2 talks, C
+    listens; rtp_peer.py sends B2's PCMU (ffmpeg's encoder) and records what C gets."""
+    conf = lab.conf_create("mode", "mix")
+    c = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6010", "pt", "0",
+                     "event-pt", "101")
+    b2 = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6012", "pt", "0")
+    ul = cdx.mulaw_encode_tone(500.0, 3.6)
+    pay = [ul[i:i + 160].hex() for i in range(0, len(ul) - 159, 160)]
+    spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 300, "parts": [
+        {"port": 6010, "dport": c["local_port"], "pt": 0, "ssrc": 0x6010, "payloads": [],
+         "ts_step": [], "interval_ms": []},
+        {"port": 6012, "dport": b2["local_port"], "pt": 0, "ssrc": 0x6012, "payloads": pay,
+         "ts_step": [160] * len(pay), "interval_ms": [20] * len(pay)}]}
+    sp, out = os.path.join(lab.dir, "spec-c.json"), os.path.join(lab.dir, "out-c.json")
+    json.dump(spec, open(sp, "w"))
+    rec = subprocess.Popen(["ip", "netns", "exec", lab.ns, "/usr/bin/python3",
+                            os.path.join(HERE, "rtp_peer.py"), sp, out])
+    time.sleep(0.5)  # sequencing only
+    lab.ctl("leg", "play", str(c["id"]), "tone", "cg/sit", "repeat", "1")
+    time.sleep(2.3)
+    lab.ctl("leg", "play", str(c["id"]), "dtmf", "5")
+    rec.wait(timeout=30)
+    got = json.load(open(out))["6010"]
+    audio = [p for p in got if p[0] == 0]
+    path = os.path.join(lab.dir, "c.ul")
+    with open(path, "wb") as f:
+        for p in audio:
+            f.write(bytes.fromhex(p[4]))
+    x = cdx.ffmpeg_decode(path, 8000, fmt="mulaw", in_rate=8000)
+    bl = [x[i:i + BLOCK] for i in range(0, len(x) - BLOCK + 1, BLOCK)]
+    seq = []
+    for blk in bl:
+        a = {f: amp(blk, f) for f in (950, 1400, 1800)}
+        f, v = max(a.items(), key=lambda kv: kv[1])
+        seq.append(f if v > 1000 else 0)
+    rr = [(v, n) for v, n in runs(seq) if v]
+    print("# C's SIT runs (Hz, blocks of 20 ms): %s" % rr)
+    check([v for v, n in rr] == [950, 1400, 1800] and all(15 <= n <= 18 for v, n in rr),
+          "C hears 950, 1400, 1800 Hz for 330 ms each (ffmpeg's decoder): %s" % rr)
+    sit = [i for i, v in enumerate(seq) if v]
+    check(sit and sum(1 for i in sit if amp(bl[i], 500) > 1000) > 0.9 * len(sit),
+          "under B2's 500 Hz")
+    ssrcs = [p[5] for p in audio]
+    check(len(set(ssrcs)) == 2, "C heard its private stream and the shared mix (%d SSRCs)"
+          % len(set(ssrcs)))
+    ev = [p for p in got if p[0] == 101]
+    ends = [p for p in ev if int(p[4][2:4], 16) & 0x80]
+    check(ev and ev[0][3] == 1 and all(int(p[4][0:2], 16) == 5 for p in ev),
+          "RFC 4733: events of digit 5, the first with the marker bit (%d packets)" % len(ev))
+    durs = [int(p[4][4:8], 16) for p in ev]
+    check(len(ends) == 3 and all(int(p[4][4:8], 16) == 800 for p in ends) and
+          durs == sorted(durs) and len({p[2] for p in ev}) == 1,
+          "RFC 4733: one timestamp, growing durations, three end packets of 100 ms (%s)" % durs)
 
 
 if __name__ == "__main__":
