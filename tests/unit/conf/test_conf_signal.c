@@ -187,6 +187,8 @@ peer_fini(struct peer *pr)
 }
 
 
+static int leg_pt = -1; /* the payload type of the next legs; -1: PCMU, PCMA, G722 */
+
 static int
 add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
 	int16_t event_pt)
@@ -199,6 +201,10 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 	lp.remote_port = pr->port;
 	lp.mode = mode;
 	lp.event_pt = event_pt;
+	if (leg_pt >= 0) {
+		lp.n_pt = 1;
+		lp.pt[0] = (uint8_t)leg_pt;
+	}
 	conf_key(&lp.in, pr->in_key);
 	conf_key(&lp.out, pr->out_key);
 	char err[256] = "";
@@ -258,6 +264,8 @@ struct rx {
 		 uint16_t len; } p[MAXPKT];
 	unsigned int npcm;
 	int16_t pcm[MAXPCM];  /* PCMU payloads decoded, in arrival order */
+	unsigned int ng722;
+	uint8_t g722[MAXPCM]; /* G.722 payloads, in arrival order */
 };
 
 static void
@@ -290,6 +298,9 @@ take(struct mxp_test_ctx *t, struct peer *pr, struct rx *r)
 		if (pt == 0)
 			for (int k = 12; k < len && r->npcm < MAXPCM; k++)
 				r->pcm[r->npcm++] = mxp_media_ulaw_dec1(buf[k]);
+		if (pt == 9)
+			for (int k = 12; k < len && r->ng722 < MAXPCM; k++)
+				r->g722[r->ng722++] = buf[k];
 	}
 }
 
@@ -449,6 +460,63 @@ MXP_TEST(leg_signal_heard_by_its_leg_only_conference_signal_by_all)
 	MXP_CHECK(t, nd == 1 && d[0].leg == 0 && d[0].conf == c && d[0].tag == 78 &&
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	peer_fini(&a), peer_fini(&b), peer_fini(&cc);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * A wideband leg (G.722, 16 kHz) listening to the shared mix gets the signal at 16 kHz: the
+ * special information tone's 1800 Hz segment decoded from its private stream (lib/media's
+ * G.722 decoder) at the tone's level, its 950 Hz segment before it.
+ */
+MXP_TEST(wideband_leg_signal)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b;
+	peer_init(&a, 1000, 1010, "192.0.2.100", 5850);
+	peer_init(&b, 1001, 1011, "192.0.2.101", 5852);
+	leg_pt = 9;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_RECVONLY, 0), 0);
+	leg_pt = -1;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	struct peer *pr[2] = { &a, &b };
+	const double f[2] = { 0, 0 };
+	static struct rx ra;
+	memset(&ra, 0, sizeof(ra));
+	struct mxp_signal s = tone("cg/sit", 0, 21);
+	s.repeat = 1;
+	char err[200];
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	run(t, 1200, pr, f, (struct rx *[2]){ &ra, NULL }, 2);
+	struct mxp_media_coder dec;
+	mxp_media_coder_init(&dec, MXP_MEDIA_CODEC_G722);
+	static int16_t x[16000 * 2];
+	int n = ra.ng722 ? mxp_media_decode(&dec, ra.g722, ra.ng722, x, RTE_DIM(x)) : 0;
+	MXP_CHECK(t, n >= 16000);
+	if (n >= 16000) {
+		/* 950 Hz in 0-330 ms, 1400 Hz in 330-660 ms, 1800 Hz in 660-990 ms (16 kHz) */
+		static const double fr[3] = { 950, 1400, 1800 };
+		double want = 32767.0 * pow(10.0, (-14 - 3.14) / 20.0);
+		for (int k = 0; k < 3; k++) {
+			const int16_t *seg = x + k * 5280 + 1000;
+			double w = 2.0 * M_PI * fr[k] / 16000.0, kk = 2.0 * cos(w), s1 = 0, s2 = 0;
+			double wsum = 0;
+			for (int i = 0; i < 3200; i++) {
+				double h = 0.5 - 0.5 * cos(2.0 * M_PI * i / 3199);
+				wsum += h;
+				double v = seg[i] * h + kk * s1 - s2;
+				s2 = s1;
+				s1 = v;
+			}
+			double re = s1 - s2 * cos(w), im = s2 * sin(w);
+			double got = 2.0 * sqrt(re * re + im * im) / wsum;
+			if (!MXP_CHECK(t, fabs(20 * log10(got / want)) < 1.0))
+				printf("# %.0f Hz: %.0f, want %.0f\n", fr[k], got, want);
+		}
+	}
+	for (unsigned int i = 0; i < ra.n; i++)
+		MXP_CHECK(t, ra.p[i].pt == 9);
+	peer_fini(&a), peer_fini(&b);
 	mxp_conf_sys_destroy(sys);
 }
 
@@ -667,6 +735,7 @@ MXP_TEST(announcement_and_errors)
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(leg_signal_heard_by_its_leg_only_conference_signal_by_all),
 	MXP_CASE(replace_instead_of_mix),
+	MXP_CASE(wideband_leg_signal),
 	MXP_CASE(interruption_and_stop_reported),
 	MXP_CASE(dtmf_rfc4733_events),
 	MXP_CASE(announcement_and_errors),
