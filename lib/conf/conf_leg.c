@@ -452,6 +452,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		l->remote_rtcp_port = remote_rtcp_port(l, p->remote_port, p->remote_rtcp_port);
 	}
 	l->audio_level_id = p->audio_level_id;
+	l->event_pt = p->event_pt >= 96 && p->event_pt <= 127 ? (uint8_t)p->event_pt : 0;
 	l->level = 127;
 	/* forwarded from its first packet if top-N forwards it anyway (no level to rank) */
 	l->state = cf->topn == 0 || p->audio_level_id == 0 ? LEG_IN_TOPN : 0;

@@ -238,7 +238,7 @@ struct mxp_leg {
 	uint8_t level;                       /* smoothed -dBov, 127 = silence */
 	uint8_t audio_level_id;              /* RFC 6464 extension id, 0 = none */
 	uint8_t state;                       /* LEG_SSRC_KNOWN, LEG_IN_TOPN, ... */
-	uint8_t pad_;
+	uint8_t event_pt;                    /* switch, forward: RFC 4733 payload type, 0 = none */
 	uint64_t level_tsc;
 	/* ---- cold: control, statistics, labels ---- */
 	uint32_t id;
@@ -256,6 +256,7 @@ struct mxp_leg {
 	uint8_t out_pt;
 	uint32_t ml_size;                    /* mix: bytes of ml */
 	struct conf_sig *sig;                /* mix: its signal state (made at its first one) */
+	uint32_t dtmf_ts;                    /* switch, forward: RTP timestamp of the last event */
 	struct conf_leg_cold_stats st;
 	char label[MXP_CONF_NAME_LEN];
 } __rte_cache_aligned;

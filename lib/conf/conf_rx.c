@@ -339,6 +339,27 @@ rx_switch(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, uint
 					     .conf = cf, .flags = OUT_STAMP });
 }
 
+/*
+ * Switch and forward: an RFC 4733 event is logged as the mixer logs it (mxp_leg_stats.dtmf,
+ * dtmf_log) and forwarded like any payload. A new event is a packet of the event payload
+ * type whose RTP timestamp (the event's start, RFC 4733 2.3.1) differs from the last one's.
+ * Forward mode only authenticates SRTP: the payload stays encrypted, so the event is logged
+ * as 255 (started, digit unknown).
+ */
+static void
+dtmf_note(struct mxp_leg *l, const uint8_t *p, uint32_t len, const struct mxp_rtp_info *ri)
+{
+	if (ri->pt != l->event_pt || len < ri->hdr_len + 4u ||
+	    (l->st.dtmf != 0 && ri->ts == l->dtmf_ts))
+		return;
+	l->dtmf_ts = ri->ts;
+	l->st.dtmf++;
+	uint64_t lg = ((l->st.dtmf_log << 8) & ((1ull << (8 * MXP_LEG_DTMF_LOG)) - 1)) |
+		      (l->conf->mode == MXP_CONF_FORWARD && l->in != NULL ? 255u : p[ri->hdr_len]) |
+		      (uint64_t)(uint16_t)l->st.dtmf << 48;
+	__atomic_store_n(&l->st.dtmf_log, lg, __ATOMIC_RELAXED);
+}
+
 /* An authenticated (or plain) RTP/RTCP packet of a leg, after the crypto stage. */
 static void
 rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
@@ -389,6 +410,8 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 	l->rx_pkts++;
 	l->rx_bytes += len;
 	cf->rx_pkts++;
+	if (l->event_pt)
+		dtmf_note(l, p, len, &ri);
 	if (l->audio_level_id)
 		level_update(l, p, &ri, now);
 	if (muted) {
