@@ -254,7 +254,7 @@ command(struct wr *w, const struct mxp_mp_msg *m, const struct mxp_mp_cmd *c)
 	key(w, names[c->type]);
 	putstr(w, c->term);
 	bool any = c->has_media || c->has_events || c->has_signals || c->has_audit ||
-		   c->stats.n != 0 || c->has_services || c->has_error;
+		   c->stats.n != 0 || c->has_services || c->has_error || c->has_packages;
 	if (!any)
 		return;
 	open_(w);
@@ -339,6 +339,22 @@ command(struct wr *w, const struct mxp_mp_msg *m, const struct mxp_mp_cmd *c)
 		iopen(w);
 		bool f2 = true;
 		props(w, m, c->stats, &f2);
+		iclose(w);
+		first = false;
+	}
+	if (c->has_packages) {
+		if (!first)
+			comma(w);
+		puts_(w, T(w, TK_PACKAGES));
+		iopen(w);
+		for (uint16_t i = 0; i < c->packages.n; i++) {
+			const struct mxp_mp_prop *p = &m->props[c->packages.first + i];
+			if (i)
+				puts_(w, w->st == MXP_MP_STYLE_LONG ? ", " : ",");
+			putstr(w, p->name);
+			puts_(w, "-");
+			putstr(w, p->value);
+		}
 		iclose(w);
 		first = false;
 	}

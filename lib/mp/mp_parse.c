@@ -576,6 +576,37 @@ events(struct parser *p, struct mxp_mp_cmd *c, bool observed)
 	return rbrkt(p, "to close the events");
 }
 
+/* Packages { name "-" version, ... } (H.248.1 B.2 packagesItem = NAME "-" UINT16). */
+static int
+packages(struct parser *p, struct mxp_mp_cmd *c)
+{
+	if (lbrkt(p, "after Packages") != 0)
+		return p->rc;
+	if (peek(p) == '}')
+		return rbrkt(p, "to close Packages");
+	do {
+		struct mxp_mp_str w;
+		if (word(p, &w, "a package name-version") != 0)
+			return p->rc;
+		const char *dash = NULL;
+		for (uint32_t k = w.len; k-- > 0;)
+			if (w.p[k] == '-') {
+				dash = w.p + k;
+				break;
+			}
+		if (dash == NULL || dash == w.p || dash == w.p + w.len - 1)
+			return fail_at(p, (size_t)(w.p - p->b), MXP_MP_E_SYNTAX,
+				       "a Packages item is name-version");
+		struct mxp_mp_prop *pr = prop_new(p, &c->packages);
+		if (pr == NULL)
+			return p->rc;
+		pr->name = (struct mxp_mp_str){ w.p, (uint32_t)(dash - w.p) };
+		pr->value = (struct mxp_mp_str){ dash + 1, (uint32_t)(w.p + w.len - dash - 1) };
+		pr->op = '-';
+	} while (accept(p, ','));
+	return rbrkt(p, "to close Packages");
+}
+
 static int
 audit(struct parser *p, struct mxp_mp_cmd *c)
 {
@@ -847,14 +878,13 @@ command(struct parser *p, struct mxp_mp_str w)
 			if (services(p, c) != 0)
 				return p->rc;
 			break;
-		case TK_PACKAGES: {
-			struct mxp_mp_str in;
-			if (peek(p) != '{')
-				return FAIL(p, MXP_MP_E_SYNTAX, "expected '{' after Packages");
-			if (balanced(p, &in) != 0)
+		case TK_PACKAGES:
+			if (c->has_packages)
+				return fail_at(p, dat, MXP_MP_E_DESC_TWICE, "Packages appears twice");
+			c->has_packages = true;
+			if (packages(p, c) != 0)
 				return p->rc;
 			break;
-		}
 		case TK_TERMSTATE:
 			if (term_state(p, c) != 0)
 				return p->rc;

@@ -84,6 +84,7 @@ enum mxp_mp_errcode {
 	MXP_MP_E_UNAUTHORIZED = 504,      /**< Command received from unauthorized entity */
 	MXP_MP_E_RESOURCES = 510,         /**< Insufficient resources */
 	MXP_MP_E_EVENT = 512,             /**< MG unequipped to detect requested Event */
+	MXP_MP_E_SIGNAL = 513,            /**< MG unequipped to generate requested Signals */
 	MXP_MP_E_MEDIA_TYPE = 515,        /**< Unsupported media type */
 	MXP_MP_E_MODE = 517,              /**< Unsupported or invalid mode */
 	MXP_MP_E_REPLY_TOO_BIG = 533,     /**< Response exceeds maximum transport PDU size */
@@ -190,7 +191,10 @@ struct mxp_mp_cmd {
 	bool has_audit;
 	uint32_t audit;                /**< enum mxp_mp_audit bits */
 	bool has_signals;
-	struct mxp_mp_str signals;     /**< raw Signals { } body */
+	struct mxp_mp_str signals;     /**< raw Signals { } body (mxp_mp_signals_parse()) */
+	bool has_packages;
+	struct mxp_mp_props packages;  /**< Packages { name-version, ... }: name, value the
+					*   version (replies to audits) */
 	/* ServiceChange */
 	bool has_services;
 	struct mxp_mp_str sc_method, sc_reason, sc_address, sc_profile, sc_mgcid;
@@ -330,6 +334,89 @@ int mxp_mp_pkg_get(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *cmd,
 #define MXP_MP_EV_KEYLIMIT "mxp/keylimit"  /**< a key reached its usage limit */
 #define MXP_MP_EV_SSRC "mxp/ssrc"          /**< a participant's SSRC changed */
 #define MXP_MP_EV_DTMF "mxp/dtmf"          /**< DTMF digit (RFC 4733) received */
+
+/* ------------------------------------------------------------------------------------------
+ * Profiles (ServiceChangeProfile, H.248.1 7.2.8.1.7): "name/version".
+ */
+
+/** The 3GPP Mp profile (TS 29.333 5.1) and its version, as the MRFP announces it. */
+#define MXP_MP_PROFILE_3GPP_NAME "threegmrfp"
+#define MXP_MP_PROFILE_3GPP_VERSION 1u
+/** The project's own profile (doc/mp.md: the H.248 subset with package mxp only). */
+#define MXP_MP_PROFILE_MXP_NAME "mxp"
+#define MXP_MP_PROFILE_MXP_VERSION 1u
+
+/**
+ * Split a ServiceChangeProfile value "name/version" (H.248.1 B: NAME "/" Version).
+ * @return 0 with name and version set, -EINVAL when it is not of that form (version 1..99).
+ */
+int mxp_mp_profile_split(struct mxp_mp_str v, struct mxp_mp_str *name, uint32_t *version);
+
+/* ------------------------------------------------------------------------------------------
+ * Signals descriptors (H.248.1 7.1.11, B.2 signalsDescriptor): parsed from the raw body a
+ * command keeps (mxp_mp_cmd.signals). Views into the message, nothing allocated.
+ */
+
+#define MXP_MP_SIGS_MAX 8            /**< signals in one descriptor (lists included) */
+#define MXP_MP_SIG_PARAMS_MAX 8      /**< package parameters of one signal */
+
+enum mxp_mp_sig_type {
+	MXP_MP_SIG_DEFAULT = 0,      /**< the package's default type */
+	MXP_MP_SIG_ONOFF,            /**< OnOff/OO: until stopped */
+	MXP_MP_SIG_TIMEOUT,          /**< TimeOut/TO: until Duration (or the package's) */
+	MXP_MP_SIG_BRIEF,            /**< Brief/BR: plays once, short */
+};
+
+/** NotifyCompletion reasons (bits). */
+#define MXP_MP_NC_TIMEOUT 0x01       /**< TimeOut/TO: it ended by itself */
+#define MXP_MP_NC_INTBYEVENT 0x02    /**< InterruptByEvent/IBE */
+#define MXP_MP_NC_INTBYSIGS 0x04     /**< InterruptByNewSignalsDescr/IBS */
+#define MXP_MP_NC_OTHER 0x08         /**< OtherReason/OR */
+#define MXP_MP_NC_ITERATION 0x10     /**< Iteration/IT */
+
+/** A package parameter of a signal: name = value (quotes and brackets kept). */
+struct mxp_mp_sig_param {
+	struct mxp_mp_str name;      /**< "an", "noc", "tl" */
+	struct mxp_mp_str value;
+};
+
+/** One signal request. */
+struct mxp_mp_signal {
+	struct mxp_mp_str name;      /**< "an/apf", "cg/rt" */
+	uint32_t list_id;            /**< SignalList = id it belongs to (in_list) */
+	bool in_list;
+	enum mxp_mp_sig_type type;
+	bool has_duration;
+	uint32_t duration_ms;        /**< Duration/DR (milliseconds) */
+	uint8_t notify;              /**< NotifyCompletion reasons, MXP_MP_NC_* */
+	bool keep_active;            /**< KeepActive/KA */
+	uint16_t stream;             /**< Stream/ST = id, 0 when not given */
+	bool has_rid;
+	uint32_t rid;                /**< RequestID/RQ (v3) */
+	uint8_t direction;           /**< SPADirection: 0 unset, 1 external, 2 internal, 3 both */
+	uint8_t nparams;
+	struct mxp_mp_sig_param params[MXP_MP_SIG_PARAMS_MAX];
+};
+
+struct mxp_mp_signals {
+	uint8_t n;                   /**< 0: an empty descriptor (stop every signal) */
+	struct mxp_mp_signal sig[MXP_MP_SIGS_MAX];
+};
+
+/**
+ * Parse the body of a Signals descriptor (without its braces).
+ * @param body  the raw body (mxp_mp_cmd.signals)
+ * @param base  the message text (error positions), may be NULL
+ * @param out   filled; views into body
+ * @param err   on failure: 400 syntax, 510 over a limit, 449 a bad value of a generic
+ *              parameter, 448 a parameter twice
+ * @return 0 or -EINVAL / -E2BIG with err filled.
+ */
+int mxp_mp_signals_parse(struct mxp_mp_str body, const char *base, struct mxp_mp_signals *out,
+			 struct mxp_mp_error *err);
+
+/** The value of a signal's package parameter, or a view of length 0. */
+struct mxp_mp_str mxp_mp_signal_param(const struct mxp_mp_signal *s, const char *name);
 
 /** Set err to code at pos with a formatted text; returns -EINVAL. */
 int mxp_mp_error_set(struct mxp_mp_error *err, unsigned int code, const char *base, size_t pos,

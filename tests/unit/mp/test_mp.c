@@ -526,6 +526,10 @@ static const struct mxp_test_case cases[] = {
 	{ "rcache_basic", test_rcache_basic },
 	{ "rcache_against_model", test_rcache_against_model },
 	{ "retx_timeline", test_retx_timeline },
+	{ "signals_parse", test_signals_parse },
+	{ "signals_errors", test_signals_errors },
+	{ "packages_descriptor", test_packages_descriptor },
+	{ "profile_split", test_profile_split },
 };
 
 int
