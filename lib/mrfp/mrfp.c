@@ -63,10 +63,48 @@ mxp_mrfp_destroy(struct mxp_mrfp *m)
 	while (rte_hash_iterate(m->legs, &key, &data, &it) >= 0)
 		free(data);
 	rte_hash_free(m->legs);
+	free(m->sq);
 	explicit_bzero(m->plans, MRFP_WILD_MAX * mrfp_plan_size());
 	free(m->plans);
 	explicit_bzero(m->arena, sizeof(m->arena));
 	free(m);
+}
+
+/* ---- profile ---------------------------------------------------------------------------- */
+
+const char *
+mxp_mrfp_profile_name(enum mxp_mrfp_profile p)
+{
+	return p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_NAME "/1" :
+					   MXP_MP_PROFILE_3GPP_NAME "/1";
+}
+
+int
+mxp_mrfp_profile_negotiate(enum mxp_mrfp_profile p, struct mxp_mp_str reply_profile,
+			   uint32_t *version, char *err, size_t errlen)
+{
+	const char *ours = p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_NAME :
+						       MXP_MP_PROFILE_3GPP_NAME;
+	uint32_t our_ver = p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_VERSION :
+						       MXP_MP_PROFILE_3GPP_VERSION;
+	struct mxp_mp_str name;
+	uint32_t v;
+	if (reply_profile.len == 0) {
+		*version = our_ver;
+		return 0;
+	}
+	if (mxp_mp_profile_split(reply_profile, &name, &v) != 0) {
+		snprintf(err, errlen, "the MRFC's profile '%.*s' is not name/version",
+			 (int)(reply_profile.len > 40 ? 40 : reply_profile.len), reply_profile.p);
+		return -ENOTSUP;
+	}
+	if (!mxp_mp_str_eq(name, ours) || v > our_ver) {
+		snprintf(err, errlen, "the MRFC offers profile %.*s/%u; the MRFP speaks %s/1..%u",
+			 (int)(name.len > 40 ? 40 : name.len), name.p, v, ours, our_ver);
+		return -ENOTSUP;
+	}
+	*version = v;
+	return 0;
 }
 
 /* ---- leg records ------------------------------------------------------------------------ */
@@ -94,6 +132,7 @@ mrfp_leg_new(struct mxp_mrfp *m, uint32_t leg, uint32_t ctx)
 	l->leg = leg;
 	l->ctx = ctx;
 	l->afthresh = m->cfg.afthresh;
+	l->created_ms = m->ops.now_ms(m->ops.arg);
 	if (rte_hash_add_key_data(m->legs, &leg, l) < 0) {
 		free(l);
 		return NULL;

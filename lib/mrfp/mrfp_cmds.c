@@ -158,22 +158,14 @@ events_check(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_
 	*mask = 0;
 	for (uint16_t i = 0; i < c->events.n; i++) {
 		struct mxp_mp_str n = msg->props[c->events.first + i].name;
-		int nl = (int)(n.len > 40 ? 40 : n.len);
-		if (mxp_mp_str_eq(n, MXP_MP_EV_AUTHFAIL))
-			*mask |= MXP_MRFP_EV_AUTHFAIL;
-		else if (mxp_mp_str_eq(n, MXP_MP_EV_KEYLIMIT))
-			*mask |= MXP_MRFP_EV_KEYLIMIT;
-		else if (mxp_mp_str_eq(n, MXP_MP_EV_SSRC))
-			*mask |= MXP_MRFP_EV_SSRC;
-		else if (mxp_mp_str_eq(n, MXP_MP_EV_DTMF))
-			*mask |= MXP_MRFP_EV_DTMF;
-		else if (n.len > 4 && strncasecmp(n.p, "mxp/", 4) == 0) {
-			mrfp_cmd_error(m, rc, MXP_MP_E_EVENT, "no event %.*s in package mxp", nl, n.p);
-			return -1;
-		} else {
-			mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_PKG, "event %.*s: only package mxp", nl, n.p);
+		char t[MXP_MP_TEXT_MAX];
+		uint8_t bit = 0;
+		unsigned int code = mrfp_pkg_event(n, &bit, t, sizeof(t));
+		if (code) {
+			mrfp_cmd_error(m, rc, code, "%s", t);
 			return -1;
 		}
+		*mask |= bit;
 	}
 	return 0;
 }
@@ -186,7 +178,8 @@ events_record(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_mp_cm
 		l->afthresh = pkg->authfail_threshold;
 	if (!c->has_events)
 		return;
-	if ((mask & MXP_MRFP_EV_DTMF) && !(l->ev & MXP_MRFP_EV_DTMF)) {
+	if ((mask & (MXP_MRFP_EV_DTMF | MXP_MRFP_EV_DD)) &&
+	    !(l->ev & (MXP_MRFP_EV_DTMF | MXP_MRFP_EV_DD))) {
 		/* report the digits from now on, not those received before the request */
 		struct mxp_leg_info li;
 		if (mxp_conf_leg_get(m->conf, l->leg, &li) == 0)
@@ -427,6 +420,7 @@ gen_local_key(struct mxp_mrfp *m, const struct mxp_conf_keys *in, struct mxp_con
 static void
 add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_info *li)
 {
+	const struct mxp_mrfp_leg *l = mxp_mrfp_leg_find(m, li->id);
 	const struct mxp_leg_stats *s = &li->st;
 	st->has_stats = true;
 #define STAT(name, v) mxp_mp_msg_add_prop(m->rep, &st->stats, name, '=', \
@@ -435,6 +429,12 @@ add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_inf
 	STAT("rtp/pr", s->rx_pkts);
 	STAT("nt/os", s->tx_bytes);
 	STAT("nt/or", s->rx_bytes);
+	if (l != NULL)
+		STAT("nt/dur", m->ops.now_ms(m->ops.arg) - l->created_ms);
+	/* packet loss of the participant's stream as the MRFP sees it (mix: the jitter
+	 * buffer's), and the jitter the participant reports of ours (RTCP RR, ms at 8 kHz) */
+	STAT("rtp/pl", s->rx_pkts + s->jb_lost ? s->jb_lost * 100 / (s->rx_pkts + s->jb_lost) : 0);
+	STAT("rtp/jit", s->remote_jitter / 8);
 	STAT("mxp/authfail", s->auth_failures);
 	STAT("mxp/replay", s->replays + s->too_old);
 	STAT("mxp/latched", s->latches);
@@ -1377,15 +1377,18 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 			mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/contexts", '=',
 					    mrfp_arena_printf(m, "%u", nc));
 		}
+		if (want & MXP_MP_AUDIT_PACKAGES)
+			mrfp_packages_reply(m, rc);
 		return;
 	}
 	int n = cmd_legs(m, c, ctx, legs, 64, rc);
 	if (n < 0)
 		return;
-	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS))
+	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS |
+		     MXP_MP_AUDIT_PACKAGES | MXP_MP_AUDIT_SIGNALS))
 		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
-				      "audit of Media, Statistics and Events only (no Signals, "
-				      "DigitMap, EventBuffer, ObservedEvents, Packages)");
+				      "audit of Media, Statistics, Events, Signals and Packages only "
+				      "(no DigitMap, EventBuffer, ObservedEvents)");
 	for (int i = 0; i < n; i++) {
 		struct mxp_leg_info li;
 		if (i > 0 && (rc = mxp_mp_msg_add_cmd(m->rep, MXP_MP_CMD_AUDIT_VALUE, NULL)) == NULL)
@@ -1424,14 +1427,33 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 				mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_KEYLIMIT, 0, "");
 			if (l->ev & MXP_MRFP_EV_SSRC)
 				mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_SSRC, 0, "");
+			if (l->ev & MXP_MRFP_EV_DTMF)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_DTMF, 0, "");
+			if (l->ev & MXP_MRFP_EV_SC)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, "g/sc", 0, "");
+			if (l->ev & MXP_MRFP_EV_CAUSE)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, "g/cause", 0, "");
+			if (l->ev & MXP_MRFP_EV_DD)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, "dd/std", 0, "");
 		}
+		if (want & MXP_MP_AUDIT_SIGNALS) {
+			/* what plays toward the leg (its own signal, else the conference's) */
+			const char *sig = mrfp_signals_playing(m, li.conf_id, legs[i]);
+			if (sig == NULL)
+				sig = mrfp_signals_playing(m, li.conf_id, 0);
+			rc->has_signals = true;
+			rc->signals = mxp_mp_str_c(sig ? sig : "");
+		}
+		if (want & MXP_MP_AUDIT_PACKAGES)
+			mrfp_packages_reply(m, rc);
 	}
 }
 
 /* ---- AuditCapability ------------------------------------------------------------------- */
 
 /* What a leg reports (Statistics of AuditValue and Subtract; the drop_* ones come on top). */
-static const char *const cap_stats[] = { "rtp/ps", "rtp/pr", "nt/os", "nt/or", "mxp/authfail",
+static const char *const cap_stats[] = { "rtp/ps", "rtp/pr", "nt/os", "nt/or", "nt/dur",
+					 "rtp/pl", "rtp/jit", "mxp/authfail",
 					 "mxp/replay", "mxp/latched", "mxp/srcmismatch",
 					 "mxp/refused" };
 
@@ -1509,8 +1531,11 @@ cap_leg(struct mxp_mrfp *m, struct mxp_mp_cmd *rc, const struct mxp_leg_info *li
 			mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_KEYLIMIT, 0, "");
 			mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_SSRC, 0, "");
 		}
-		if (ci.mode == MXP_CONF_MIX)
-			mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_DTMF, 0, "");
+		/* RFC 4733 digits in every mode (forward SRTP: the digit stays encrypted) */
+		mxp_mp_msg_add_prop(m->rep, &rc->events, MXP_MP_EV_DTMF, 0, "");
+		mxp_mp_msg_add_prop(m->rep, &rc->events, "dd/std", 0, "");
+		mxp_mp_msg_add_prop(m->rep, &rc->events, "g/sc", 0, "");
+		mxp_mp_msg_add_prop(m->rep, &rc->events, "g/cause", 0, "");
 	}
 }
 
@@ -1522,10 +1547,13 @@ static void
 do_audit_cap(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
 	uint32_t want = c->has_audit ? c->audit : MXP_MP_AUDIT_MEDIA;
-	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS))
+	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS |
+		     MXP_MP_AUDIT_PACKAGES))
 		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
-				      "capabilities of Media, Statistics and Events only (no Signals, "
-				      "DigitMap, EventBuffer, ObservedEvents, Packages)");
+				      "capabilities of Media, Statistics, Events and Packages only "
+				      "(no Signals, DigitMap, EventBuffer, ObservedEvents)");
+	if (want & MXP_MP_AUDIT_PACKAGES)
+		mrfp_packages_reply(m, rc);
 	if (c->term_kind == MXP_MP_TERM_ROOT) {
 		rc->term_kind = MXP_MP_TERM_ROOT;
 		if (want & MXP_MP_AUDIT_MEDIA) {
@@ -1596,6 +1624,34 @@ action_error(struct mxp_mrfp *m, struct mxp_mp_action *ra, unsigned int code, co
 	mxp_mrfp_count_error(m, code);
 }
 
+/*
+ * A command's Signals descriptor checked before the command runs: the conference's mode
+ * (that of the context, or the mxp/mode an Add creating one gives).
+ */
+static int
+signals_pre(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *base,
+	    const struct mxp_mp_action *act, const struct action_state *as, uint32_t ctx,
+	    struct mxp_mp_cmd *rc)
+{
+	enum mxp_conf_mode mode = MXP_CONF_SWITCH;
+	struct mxp_conf_info ci;
+	uint32_t id = ctx ? ctx : as->ctx;
+	if (id && mxp_conf_get(m->conf, id, &ci) == 0) {
+		mode = ci.mode;
+	} else if (act->ctx == MXP_MP_CTX_CHOOSE) {
+		struct mxp_mp_pkg pkg;
+		struct mxp_mp_error e;
+		if (mxp_mp_pkg_get(m->req, c, base, &pkg, &e) == 0 && (pkg.present & MXP_MP_PKG_MODE))
+			mode = conf_mode(pkg.mode);
+	}
+	if (c->type != MXP_MP_CMD_ADD && c->type != MXP_MP_CMD_MODIFY &&
+	    c->type != MXP_MP_CMD_MOVE) {
+		mrfp_cmd_error(m, rc, MXP_MP_E_DESC_ILLEGAL, "Signals in Add or Modify");
+		return -1;
+	}
+	return mrfp_signals_check(m, c, base, mode, &m->sigplan, rc);
+}
+
 size_t
 mrfp_plan_size(void)
 {
@@ -1609,6 +1665,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 {
 	mxp_mrfp_reply_wipe(m);
 	m->rep = reply;
+	m->req = msg;
 	m->peer = peer ? *peer : (struct mxp_mrfp_peer){ 0 };
 	m->start_ms = m->ops.now_ms(m->ops.arg);
 	m->pending_sent = false;
@@ -1666,8 +1723,8 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 						   MXP_MP_E_UNKNOWN_CTX,
 					       "%s needs a context (the null context holds no terminations)",
 					       mxp_mp_cmd_name(c->type));
-			} else if (c->has_signals && c->signals.len > 0) {
-				mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "the MRFP plays no signals");
+			} else if (c->has_signals && signals_pre(m, c, base, act, &as, ctx, rc) != 0) {
+				/* the error is on rc */
 			} else {
 				switch (c->type) {
 				case MXP_MP_CMD_ADD:
@@ -1705,12 +1762,17 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					}
 					rc->has_services = true;
 					rc->sc_version = 3;
+					if (c->sc_profile.len) /* ServiceChangeProfile: ours */
+						rc->sc_profile = mxp_mp_str_c(
+							mxp_mrfp_profile_name(m->cfg.profile));
 					break;
 				default:
 					mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "%s is not supported by the MRFP",
 						       mxp_mp_cmd_name(c->type));
 				}
 			}
+			if (c->has_signals && !rc->has_error)
+				mrfp_signals_apply(m, c, ctx ? ctx : as.ctx, &m->sigplan, rc);
 			if (rc->has_error && !c->optional) {
 				stop = true; /* H.248.1 8.2.2: the rest of the transaction is skipped */
 				break;

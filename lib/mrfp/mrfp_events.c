@@ -13,6 +13,9 @@
  *   mxp/keylimit {dir=in|out, mki=M, used=U, limit=L, state=soft|exhausted}
  *                                           a master key passed [mp] keylimit_percent of its
  *                                           limit (lifetime, 2^48) or reached it: rekey
+ *   mxp/dtmf {digit="D"}, dd/std {tid=dN}   an RFC 4733 digit started (every mode)
+ *   g/sc {SigID=S, Meth=TO|EV|SD|NC[, SLID=L][, RID=R]}
+ *                                           a signal ended (mrfp_signals.c)
  *
  * Each condition is reported once (authfail: once per threshold), whatever the poll rate.
  */
@@ -70,32 +73,50 @@ key_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, uint8_t dir,
 }
 
 /*
- * RFC 4733 events the mixer detected since the last report, oldest first, one Notify each:
- * up to MXP_LEG_DTMF_LOG per poll (more in one poll interval are counted, not named).
+ * RFC 4733 events the leg logged since the last report (every mode: lib/conf's mixer, or its
+ * switch and forward rx path), oldest first, one Notify each: up to MXP_LEG_DTMF_LOG per
+ * poll (more in one poll interval are counted, not named). mxp/dtmf names the digit
+ * (digit="5", event=N for other events and 255 for a forward leg's encrypted one); dd/std
+ * (H.248.1 E.6) its tone id (tid=d0..d9, ds *, do #, da..dd), digits only. A digit stops
+ * the leg's signal unless it is KeepActive (H.248.1 7.1.11).
  */
 static void
 dtmf_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_leg_stats *st)
 {
+	static const char *const tid[16] = { "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7",
+					     "d8", "d9", "ds", "do", "da", "db", "dc", "dd" };
 	uint64_t lg = st->dtmf_log;
 	uint16_t n = (uint16_t)(mxp_leg_dtmf_count(lg) - l->dtmf_seen);
 	if (n == 0)
 		return;
 	char prm[64];
 	if (n > MXP_LEG_DTMF_LOG) {
-		snprintf(prm, sizeof(prm), "missed=%u", n - MXP_LEG_DTMF_LOG);
-		mrfp_notify(m, l, MXP_MP_EV_DTMF, prm);
+		if (l->ev & MXP_MRFP_EV_DTMF) {
+			snprintf(prm, sizeof(prm), "missed=%u", n - MXP_LEG_DTMF_LOG);
+			mrfp_notify(m, l, MXP_MP_EV_DTMF, prm);
+		}
 		n = MXP_LEG_DTMF_LOG;
 	}
+	bool digit = false;
 	for (unsigned int k = n; k-- > 0;) {
 		uint8_t ev = mxp_leg_dtmf_event(lg, k);
 		char c = mxp_leg_dtmf_char(ev);
-		if (c)
-			snprintf(prm, sizeof(prm), "digit=\"%c\"", c); /* # is no SafeChar */
-		else
-			snprintf(prm, sizeof(prm), "event=%u", ev);
-		mrfp_notify(m, l, MXP_MP_EV_DTMF, prm);
+		digit |= c != 0;
+		if (l->ev & MXP_MRFP_EV_DTMF) {
+			if (c)
+				snprintf(prm, sizeof(prm), "digit=\"%c\"", c); /* # is no SafeChar */
+			else
+				snprintf(prm, sizeof(prm), "event=%u", ev);
+			mrfp_notify(m, l, MXP_MP_EV_DTMF, prm);
+		}
+		if ((l->ev & MXP_MRFP_EV_DD) && c) {
+			snprintf(prm, sizeof(prm), "tid=%s", tid[ev]);
+			mrfp_notify(m, l, "dd/std", prm);
+		}
 	}
 	l->dtmf_seen = mxp_leg_dtmf_count(lg);
+	if (digit)
+		mrfp_signals_event(m, l->ctx, l->leg);
 }
 
 /* Returns false when the leg is gone (removed by the CLI or with its conference). */
@@ -112,7 +133,7 @@ poll_leg(struct mxp_mrfp *m, struct mxp_mrfp_leg *l)
 		snprintf(prm, sizeof(prm), "count=%" PRIu64, li.st.auth_failures);
 		mrfp_notify(m, l, MXP_MP_EV_AUTHFAIL, prm);
 	}
-	if (l->ev & MXP_MRFP_EV_DTMF)
+	if (l->ev & (MXP_MRFP_EV_DTMF | MXP_MRFP_EV_DD))
 		dtmf_check(m, l, &li.st);
 	if (!(l->ev & (MXP_MRFP_EV_SSRC | MXP_MRFP_EV_KEYLIMIT)) || li.plain)
 		return true;
@@ -148,6 +169,9 @@ mxp_mrfp_events_poll(struct mxp_mrfp *m, uint64_t now_ms)
 	void *data;
 	uint32_t it = 0, gone[64], ngone = 0;
 	(void)now_ms;
+	/* signals that ended first: their g/sc goes out before the legs' own events */
+	if (m->nsq)
+		mrfp_signals_poll(m);
 	while (rte_hash_iterate(m->legs, &key, &data, &it) >= 0) {
 		struct mxp_mrfp_leg *l = data;
 		bool alive = l->ev ? poll_leg(m, l) : mxp_conf_leg_get(m->conf, l->leg,

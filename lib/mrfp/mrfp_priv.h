@@ -12,6 +12,30 @@
 
 struct mrfp_leg_plan;
 
+/* One signal of a Signals descriptor, checked, as lib/conf plays it. */
+struct mrfp_sigreq {
+	struct mxp_signal s;
+	char sigid[24];               /* "an/apf": SigID of g/sc */
+	uint8_t notify;               /* MXP_MP_NC_* (default TimeOut) */
+	bool keep, in_list, has_rid;
+	uint32_t list_id, rid;
+};
+
+/* A Signals descriptor checked, before the command changes anything. */
+struct mrfp_sigplan {
+	bool present;
+	uint8_t n;                    /* 0: stop what plays */
+	struct mrfp_sigreq q[MXP_MP_SIGS_MAX];
+};
+
+/* What plays on one target: a leg, or a conference (leg 0). */
+struct mrfp_sigq {
+	uint32_t ctx, leg;
+	uint32_t tag;                 /* of the signal playing (lib/conf's tag); 0: none */
+	uint8_t n, cur;               /* a SignalList plays q[0..n-1] in order */
+	struct mrfp_sigreq q[MXP_MP_SIGS_MAX];
+};
+
 struct mxp_mrfp {
 	struct mxp_mrfp_config cfg;
 	struct mxp_mrfp_ops ops;
@@ -20,12 +44,19 @@ struct mxp_mrfp {
 	struct mxp_mrfp_counters cnt;
 	/* the transaction being applied */
 	struct mxp_mp_msg *rep;
+	const struct mxp_mp_msg *req;
 	struct mxp_mrfp_peer peer;
 	uint64_t start_ms;
 	bool pending_sent;
 	/* scratch of wildcard commands (kept off the stack) */
 	uint32_t wild[MRFP_WILD_MAX];
 	struct mrfp_leg_plan *plans;  /* MRFP_WILD_MAX of them */
+	/* signals */
+	struct mxp_mp_signals sigs;   /* scratch of the descriptor being checked */
+	struct mrfp_sigplan sigplan;
+	struct mrfp_sigq *sq;         /* targets with a signal playing */
+	uint32_t nsq, capsq;
+	uint32_t sig_seq;             /* tags of started signals */
 	size_t arena_used;
 	char arena[MRFP_ARENA];
 };
@@ -46,6 +77,26 @@ struct mxp_mrfp_leg *mrfp_leg_get(struct mxp_mrfp *m, uint32_t leg);
 /** Report an event of a leg through ops.notify. */
 void mrfp_notify(struct mxp_mrfp *m, const struct mxp_mrfp_leg *l, const char *event,
 		 const char *params);
+
+/* mrfp_signals.c */
+/** The supported packages into a reply command's Packages descriptor. */
+void mrfp_packages_reply(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+/** An event an Events descriptor asks for: 0 with its MXP_MRFP_EV_* bit, or an H.248 code
+ *  (440, 501, 512) with a text. */
+unsigned int mrfp_pkg_event(struct mxp_mp_str name, uint8_t *bit, char *t, size_t tl);
+/** Parse and check a command's Signals descriptor into plan (nothing changes); -1 with the
+ *  error on rc. mode: the conference's (signals need a mix conference). */
+int mrfp_signals_check(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *base,
+		       enum mxp_conf_mode mode, struct mrfp_sigplan *plan, struct mxp_mp_cmd *rc);
+/** Play a checked descriptor on the command's target once the command succeeded. */
+void mrfp_signals_apply(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx,
+			const struct mrfp_sigplan *plan, struct mxp_mp_cmd *rc);
+/** Signals that ended: g/sc Notify, the next signal of a list. */
+void mrfp_signals_poll(struct mxp_mrfp *m);
+/** An event was detected on a leg: its signal stops unless KeepActive. */
+void mrfp_signals_event(struct mxp_mrfp *m, uint32_t ctx, uint32_t leg);
+/** The SigID playing on a target, or NULL. */
+const char *mrfp_signals_playing(const struct mxp_mrfp *m, uint32_t ctx, uint32_t leg);
 
 /* mrfp_cmds.c */
 size_t mrfp_plan_size(void);

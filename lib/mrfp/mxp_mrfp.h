@@ -36,6 +36,16 @@
 #define MXP_MRFP_EV_KEYLIMIT 0x2
 #define MXP_MRFP_EV_SSRC 0x4
 #define MXP_MRFP_EV_DTMF 0x8
+/** Events of the standard packages (doc/mp.md "Packages"). */
+#define MXP_MRFP_EV_SC 0x10          /**< g/sc: signal completion */
+#define MXP_MRFP_EV_CAUSE 0x20       /**< g/cause: accepted, no failure cause is reported */
+#define MXP_MRFP_EV_DD 0x40          /**< dd/std: a DTMF digit started (tid=d0..dd) */
+
+/** The profile the MRFP speaks (ServiceChangeProfile, doc/mp.md). */
+enum mxp_mrfp_profile {
+	MXP_MRFP_PROFILE_3GPP = 0,   /**< TS 29.333 (MXP_MP_PROFILE_3GPP_NAME) */
+	MXP_MRFP_PROFILE_MXP,        /**< mxp/1 */
+};
 
 /** What the daemon's configuration ([mp] section) decides for the MRFP. */
 struct mxp_mrfp_config {
@@ -46,6 +56,7 @@ struct mxp_mrfp_config {
 	uint32_t keylimit_percent;   /**< mxp/keylimit state=soft at this share of the limit */
 	uint32_t pending_ms;         /**< TransactionPending once a transaction takes this */
 	uint32_t legs_max;           /**< leg records kept; 0 = 262144 */
+	enum mxp_mrfp_profile profile; /**< announced in ServiceChange replies */
 };
 
 /** An H.248 peer: address and UDP port. */
@@ -99,6 +110,7 @@ struct mxp_mrfp_keynote {
 struct mxp_mrfp_leg {
 	uint32_t leg, ctx;
 	struct mxp_mrfp_peer peer;   /**< who added it: Notify goes there without [mp] mrfc */
+	uint64_t created_ms;         /**< ops.now_ms when the record was made (nt/dur) */
 	/* requested events */
 	uint8_t ev;                  /**< MXP_MRFP_EV_* */
 	uint32_t rid;
@@ -178,6 +190,23 @@ void mxp_mrfp_events_poll(struct mxp_mrfp *m, uint64_t now_ms);
  * @return 0, or -ENOSPC when the message is full.
  */
 int mxp_mrfp_notify_build(struct mxp_mp_msg *msg, uint32_t tid, const struct mxp_mrfp_notify *n);
+
+/**
+ * The profile as ServiceChangeProfile spells it ("threegmrfp/1", "mxp/1"); a static string.
+ */
+const char *mxp_mrfp_profile_name(enum mxp_mrfp_profile p);
+
+/**
+ * ServiceChangeProfile negotiation (H.248.1 11.3): check the Profile an MRFC's reply to our
+ * ServiceChange carries. None, or ours: the version we announced. The same name with a
+ * lower version: that version, if we speak it (every version from 1 up to ours). Another
+ * name or a higher version: refused.
+ * @param reply_profile  the reply's Profile value (length 0: none)
+ * @param version        the version to use (set on success)
+ * @return 0, or -ENOTSUP with err filled.
+ */
+int mxp_mrfp_profile_negotiate(enum mxp_mrfp_profile p, struct mxp_mp_str reply_profile,
+			       uint32_t *version, char *err, size_t errlen);
 
 /** The MRFP's record of a leg, or NULL. */
 const struct mxp_mrfp_leg *mxp_mrfp_leg_find(const struct mxp_mrfp *m, uint32_t leg);

@@ -485,8 +485,10 @@ MXP_TEST(every_error_code_changes_nothing)
 	CASE("a bad a=crypto", 449, "Transaction = 30 { Context = $ { Add = $ { %s } } }",
 	     media("", crypto(9, 1), PEER_IP, 8100,
 		   "a=crypto:1 " SUITE " inline:c2hvcnQ=|2^31|1:4"));
-	CASE("Signals", 501, "Transaction = 31 { Context = %u { Modify = leg/%u { Signals { al/ri } } } }",
-	     c1, l1);
+	CASE("a signal of an unknown package", 440,
+	     "Transaction = 31 { Context = %u { Modify = leg/%u { Signals { al/ri } } } }", c1, l1);
+	CASE("a tone in a switch conference", 513,
+	     "Transaction = 31 { Context = %u { Modify = leg/%u { Signals { cg/rt } } } }", c1, l1);
 	CASE("an event of another package", 440,
 	     "Transaction = 32 { Context = %u { Modify = leg/%u { Events = 1 { al/on } } } }", c1, l1);
 	CASE("an event mxp does not have", 512,
@@ -549,8 +551,8 @@ MXP_TEST(every_error_code_changes_nothing)
 	     "Modify = leg/%u { Media { Stream = 1 { LocalControl { mxp/strict = on } } } }, "
 	     "Modify = leg/%u { Media { Stream = 1 { LocalControl { mxp/asymmetric = on } } } } } }",
 	     c1, l1, l1);
-	CASE("audit of Signals", 501, "Transaction = 56 { Context = %u { AuditValue = leg/%u { "
-	     "Audit { Signals } } } }", c1, l1);
+	CASE("audit of DigitMap", 501, "Transaction = 56 { Context = %u { AuditValue = leg/%u { "
+	     "Audit { DigitMap } } } }", c1, l1);
 	CASE("ServiceChange of a leg", 501, "Transaction = 57 { Context = %u { ServiceChange = leg/%u { "
 	     "Services { Method = Forced } } } }", c1, l1);
 	CASE("Subtract of an unknown leg", 430, "Transaction = 58 { Context = %u { Subtract = leg/99999 } }", c1);
@@ -1047,7 +1049,8 @@ MXP_TEST(audit_capability)
 	MXP_CHECK(t, strstr(r, want) != NULL);
 	MXP_CHECK(t, strstr(r, "mxp/authfail") != NULL && strstr(r, "mxp/keylimit") != NULL &&
 		     strstr(r, "mxp/ssrc") != NULL);
-	MXP_CHECK(t, strstr(r, "mxp/dtmf") == NULL); /* detected in mix conferences only */
+	/* digits are detected in every mode */
+	MXP_CHECK(t, strstr(r, "mxp/dtmf") != NULL && strstr(r, "dd/std") != NULL);
 	MXP_CHECK(t, strstr(r, "rtp/ps") != NULL && strstr(r, "mxp/refused") != NULL);
 	MXP_CHECK(t, strstr(r, "rtp/ps =") == NULL); /* names, not values */
 	MXP_CHECK(t, strstr(r, "inline:") == NULL);
