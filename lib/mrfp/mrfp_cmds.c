@@ -1350,13 +1350,13 @@ do_subtract(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct
 			mrfp_cmd_error(m, rc, conf_code(r), "%s", err);
 			continue;
 		}
-		mxp_mrfp_leg_forget(m, legs[i]);
 		if (stats) {
 			rc->has_media = true;
 			rc->nstreams = 1;
 			rc->streams[0].id = 1;
 			add_stats(m, &rc->streams[0], &last);
 		}
+		mxp_mrfp_leg_forget(m, legs[i]);
 	}
 	/* H.248: a context without terminations ceases to exist. */
 	if (mxp_conf_legs(m->conf, ctx, NULL, 0) == 0)

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/mrfp and the 3GPP Mp profile (TS 29.333; procedures of TS 23.333): transaction
+ * sequences an MRFC sends, written from the procedures, with the standard packages:
+ *
+ *   audit of packages               AuditValue / AuditCapability with Audit { Packages }
+ *   unsupported optional packages   440, 501, 512, 513, 446: the right code, nothing changed
+ *   digit collection (switch)       Events { dd/std, mxp/dtmf }, RFC 4733 digits sent by a
+ *                                   participant of a switch conference, one Notify per digit
+ *   announcement to one leg         Signals { an/apf } + Events { g/sc }: completion Notify
+ *   tone into a conference          Modify = * { Signals { cg/... } }
+ *   ServiceChangeProfile            the MRFC's profile, negotiation of the version
+ *   statistics                      nt/dur, rtp/pl, rtp/jit beside rtp/ps, nt/os
+ *
+ * The signals themselves are lib/conf's (mxp_conf_leg_signal_start() and friends); while
+ * lib/conf only has their stubs ("not implemented yet"), the announcement and tone
+ * sequences check what the MRFP does up to lib/conf (513 and nothing left behind) and say
+ * so in the TAP output.
+ */
+#include "mrfp_harness.h"
+
+/* lib/conf plays signals (not its stubs). */
+static bool
+signals_work(struct env *e)
+{
+	char err[160];
+	int r = mxp_conf_signal_configure(e->sys, NULL, NULL, err, sizeof(err));
+	return r != -ENOTSUP;
+}
+
+/* A leg whose m= line offers telephone-event on payload type 101, in context ctx. */
+static uint32_t
+add_te_leg(struct mxp_test_ctx *t, struct env *e, const char *ctx, const char *mode,
+	   unsigned int s, uint32_t *ctx_out)
+{
+	char ts[64] = "";
+	if (mode)
+		snprintf(ts, sizeof(ts), "TerminationState { mxp/mode = %s }, ", mode);
+	const char *r = transact(e, "Transaction = %u { Context = %s { Add = $ { Media { %s"
+				 "Stream = 1 { LocalControl { Mode = SendReceive }, Local {\nv=0\n"
+				 "c=IN IP4 $\nm=audio $ RTP/SAVP 0 101\na=rtpmap:101 telephone-event/8000\n"
+				 "%s\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio %u RTP/SAVP 0 101\n"
+				 "a=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\n%s\n} } } } } }",
+				 20 + s, ctx, ts, crypto(s, 1), PEER_IP, 9000 + 2 * s,
+				 crypto(s + 1, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		fprintf(stderr, "# %s\n", r);
+	if (ctx_out)
+		*ctx_out = reply_ctx(r);
+	return reply_leg(r, "Add");
+}
+
+/* An RFC 4733 event packet (PT 101) from the participant: event, RTP timestamp ts. */
+static void
+event_srtp(struct sender *sd, uint32_t ssrc, const struct mxp_leg_info *li, uint8_t event,
+	   uint32_t ts, bool end)
+{
+	uint8_t rtp[12 + 4 + MXP_SRTP_MAX_TRAILER];
+	memset(rtp, 0, sizeof(rtp));
+	rtp[0] = 0x80;
+	rtp[1] = 101;
+	rtp[2] = (uint8_t)(sd->seq >> 8);
+	rtp[3] = (uint8_t)sd->seq;
+	sd->seq++;
+	uint32_t v = htonl(ts);
+	memcpy(rtp + 4, &v, 4);
+	v = htonl(ssrc);
+	memcpy(rtp + 8, &v, 4);
+	rtp[12] = event;
+	rtp[13] = (uint8_t)((end ? 0x80 : 0) | 10); /* E bit, volume -10 dBm0 */
+	rtp[14] = 0;
+	rtp[15] = 160;
+	size_t len = 12 + 4;
+	if (mxp_srtp_protect(sd->ctx, rtp, &len, sizeof(rtp)) != 0)
+		abort();
+	send_to_leg(li, rtp, len);
+}
+
+/* How many of the recorded Notify texts contain s. */
+static unsigned int
+notified(const char *s)
+{
+	unsigned int k = 0;
+	for (unsigned int i = 0; i < n_notify && i < 16; i++)
+		k += strstr(notify_text[i], s) != NULL;
+	return k;
+}
+
+/* ---- audits ---------------------------------------------------------------------------------- */
+
+MXP_TEST(audit_reports_the_packages)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_leg(t, &e, "$", 1, &c);
+	static const char *const mandatory[] = { "g", "root", "nt", "rtp", "dd", "tonegen", "cg",
+						 "srvtn", "an", "mxp" };
+	const char *reqs[3];
+	char b[3][200];
+	snprintf(b[0], sizeof(b[0]), "Transaction = 1 { Context = - { AuditValue = ROOT { Audit { "
+		 "Packages } } } }");
+	snprintf(b[1], sizeof(b[1]), "Transaction = 2 { Context = %u { AuditValue = leg/%u { "
+		 "Audit { Packages, Media } } } }", c, l);
+	snprintf(b[2], sizeof(b[2]), "Transaction = 3 { Context = - { AuditCapability = ROOT { "
+		 "Audit { Packages } } } }");
+	for (int k = 0; k < 3; k++)
+		reqs[k] = b[k];
+	for (int k = 0; k < 3; k++) {
+		const char *r = transact(&e, "%s", reqs[k]);
+		MXP_CHECK_EQ(t, err_code(r), 0);
+		/* lib/mp reads the reply back: every supported package with its version */
+		struct mxp_mp_msg *pm = &req; /* (the request is done with) */
+		struct mxp_mp_error pe;
+		static char copy[65536];
+		snprintf(copy, sizeof(copy), "%s", r);
+		MXP_CHECK_EQ(t, mxp_mp_parse(copy, strlen(copy), pm, &pe), 0);
+		const struct mxp_mp_cmd *rc = &pm->cmds[0];
+		MXP_CHECK(t, rc->has_packages);
+		for (size_t i = 0; i < RTE_DIM(mandatory); i++) {
+			bool found = false;
+			for (uint16_t j = 0; j < rc->packages.n; j++) {
+				const struct mxp_mp_prop *p = &pm->props[rc->packages.first + j];
+				found |= mxp_mp_str_eq(p->name, mandatory[i]) && p->value.len > 0 &&
+					 p->value.p[0] >= '1' && p->value.p[0] <= '9';
+			}
+			if (!found)
+				printf("#   %s not in %s\n", mandatory[i], r);
+			MXP_CHECK(t, found);
+		}
+		/* an optional package the MRFP lacks is not claimed */
+		MXP_CHECK(t, strstr(r, "aasdc") == NULL && strstr(r, "ocp-") == NULL);
+	}
+	MXP_CHECK(t, strstr(transact(&e, "%s", reqs[1]), "Packages { g-2, root-2") != NULL);
+	env_free(&e);
+}
+
+MXP_TEST(unsupported_packages_answered_with_their_codes)
+{
+	struct env e = env_new();
+	uint32_t c, cm;
+	uint32_t l = add_leg(t, &e, "$", 1, &c);
+	uint32_t lm = add_te_leg(t, &e, "$", "mix", 3, &cm);
+	static const struct { uint16_t code; bool mix; const char *what; } rows[] = {
+		{ 440, false, "Events = 3 { aasdc/dc }" },           /* optional: not supported */
+		{ 440, false, "Events = 3 { ocp/mg_overload }" },
+		{ 440, false, "Events = 3 { foo/bar }" },            /* unknown package */
+		{ 501, false, "Events = 3 { dd/ce }" },              /* needs a DigitMap */
+		{ 512, false, "Events = 3 { nt/netfail }" },         /* a package we have, an event not */
+		{ 440, true, "Signals { aasb/play }" },
+		{ 440, true, "Signals { xcg/spec }" },
+		{ 513, true, "Signals { an/apv { an = 1 } }" },       /* variable announcements */
+		{ 513, true, "Signals { cg/nosuch }" },
+		{ 446, true, "Signals { an/apf { an = 1, av = x } }" },
+		{ 449, true, "Signals { an/apf { noc = 2 } }" },      /* no announcement id */
+		{ 449, true, "Signals { tonegen/pt { tl = [cg/rt, cg/bt] } }" },
+		{ 501, true, "Signals { cg/rt, cg/bt }" },            /* two at once */
+		{ 400, true, "Signals { cg/rt { Duration = } }" },
+		{ 513, false, "Signals { cg/dt }" },                  /* switch conference */
+	};
+	for (size_t i = 0; i < RTE_DIM(rows); i++) {
+		uint64_t errs = mxp_mrfp_counters(e.m)->err_by_code[rows[i].code];
+		const char *r = transact(&e, "Transaction = %zu { Context = %u { Modify = leg/%u { "
+					 "%s%s } } }", 100 + i, rows[i].mix ? cm : c,
+					 rows[i].mix ? lm : l, rows[i].what[0] == 'S' ?
+					 "Events = 77 { g/sc }, " : "", rows[i].what);
+		if (err_code(r) == rows[i].code && i == 3)
+			MXP_CHECK(t, strstr(r, "DigitMap") != NULL);
+		if (err_code(r) != rows[i].code)
+			printf("#   %s: %s\n", rows[i].what, r);
+		MXP_CHECK_EQ(t, err_code(r), rows[i].code);
+		MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->err_by_code[rows[i].code], errs + 1);
+		/* nothing changed: the events of the leg are still none */
+		const struct mxp_mrfp_leg *rec = mxp_mrfp_leg_find(e.m, rows[i].mix ? lm : l);
+		MXP_CHECK(t, rec != NULL && rec->ev == 0);
+	}
+	/* Signals are legal in Add and Modify only (lib/mp refuses them in audits: 447) */
+	const char *r = transact(&e, "Transaction = 200 { Context = %u { AuditValue = leg/%u { "
+				 "Signals { cg/rt } } } }", cm, lm);
+	MXP_CHECK(t, strstr(r, "PARSE ERROR 447") != NULL);
+	env_free(&e);
+}
+
+/* ---- digit collection ------------------------------------------------------------------------- */
+
+MXP_TEST(digit_collection_in_a_switch_conference)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_te_leg(t, &e, "$", "switch", 1, &c);
+	add_te_leg(t, &e, "$", NULL, 5, NULL); /* another conference: hears nothing of it */
+	char ctx[16];
+	snprintf(ctx, sizeof(ctx), "%u", c);
+	uint32_t l2 = add_te_leg(t, &e, ctx, NULL, 3, NULL); /* a listener in the same one */
+	struct mxp_leg_info li = leg(&e, l);
+	struct sender sd;
+	sender_init(&sd, 2, 0x4444); /* the participant's key: the Remote one, seed 1 + 1 */
+	/* a digit before the request is not reported */
+	event_srtp(&sd, 0x4444, &li, 9, 1000, false);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { "
+				 "Events = 5 { dd/std, mxp/dtmf } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 0);
+	/* "5": three packets of one event (same timestamp), then "#" */
+	event_srtp(&sd, 0x4444, &li, 5, 2000, false);
+	event_srtp(&sd, 0x4444, &li, 5, 2000, false);
+	event_srtp(&sd, 0x4444, &li, 5, 2000, true);
+	event_srtp(&sd, 0x4444, &li, 11, 3000, false);
+	MXP_CHECK_EQ(t, leg(&e, l).st.dtmf, 3);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 4);
+	MXP_CHECK_EQ(t, notified("dd/std{tid=d5}"), 1);
+	MXP_CHECK_EQ(t, notified("dd/std{tid=do}"), 1);
+	MXP_CHECK_EQ(t, notified("mxp/dtmf{digit=\"5\"}"), 1);
+	MXP_CHECK_EQ(t, notified("mxp/dtmf{digit=\"#\"}"), 1);
+	MXP_CHECK_EQ(t, notified("ObservedEvents = 5"), 4);
+	/* oldest first */
+	MXP_CHECK(t, strstr(notify_text[0], "d5") != NULL || strstr(notify_text[0], "\"5\"") != NULL);
+	/* the digits were forwarded to the other participant like any payload */
+	MXP_CHECK(t, leg(&e, l2).st.tx_pkts >= 4);
+	/* each event once, whatever the poll rate */
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 4);
+	/* only dd/std requested: no mxp/dtmf */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Events = 6 { dd/std } } } }",
+		     c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	event_srtp(&sd, 0x4444, &li, 0, 4000, false);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 5);
+	MXP_CHECK(t, strstr(notify_text[4], "ObservedEvents = 6 { dd/std{tid=d0} }") != NULL);
+	/* the audit shows what is requested */
+	r = transact(&e, "Transaction = 3 { Context = %u { AuditValue = leg/%u { Audit { Events } } } }",
+		     c, l);
+	MXP_CHECK(t, strstr(r, "Events = 6 { dd/std }") != NULL);
+	sender_fini(&sd);
+	env_free(&e);
+}
+
+/* ---- signals ------------------------------------------------------------------------------------ */
+
+MXP_TEST(announcement_to_one_leg_with_completion)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_te_leg(t, &e, "$", "mix", 1, &c);
+	/* TS 23.333 "play announcement": the announcement, notify its completion */
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { "
+				 "Events = 9 { g/sc }, Signals { an/apf { an = welcome, noc = 2, "
+				 "NotifyCompletion = { TimeOut, InterruptByNewSignalsDescr }, "
+				 "RequestID = 9 } } } } }", c, l);
+	const struct mxp_mrfp_leg *rec = mxp_mrfp_leg_find(e.m, l);
+	if (!signals_work(&e)) {
+		printf("# lib/conf's signals are stubs: the announcement is refused (513); "
+		       "completion not checked\n");
+		MXP_CHECK_EQ(t, err_code(r), 513);
+		MXP_CHECK(t, strstr(r, "an/apf") != NULL);
+		/* the command's other parts (events) applied, nothing plays */
+		MXP_CHECK(t, rec != NULL && (rec->ev & MXP_MRFP_EV_SC));
+		r = transact(&e, "Transaction = 2 { Context = %u { AuditValue = leg/%u { Audit { "
+			     "Signals } } } }", c, l);
+		MXP_CHECK(t, strstr(r, "Signals{}") != NULL);
+		env_free(&e);
+		return;
+	}
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	r = transact(&e, "Transaction = 2 { Context = %u { AuditValue = leg/%u { Audit { Signals } } } }",
+		     c, l);
+	MXP_CHECK(t, strstr(r, "Signals{an/apf}") != NULL);
+	/* a new descriptor interrupts it: g/sc with Meth=SD (InterruptByNewSignalsDescr) */
+	r = transact(&e, "Transaction = 3 { Context = %u { Modify = leg/%u { Signals { } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, notified("g/sc{SigID=an/apf,Meth=SD,RID=9}"), 1);
+	env_free(&e);
+}
+
+MXP_TEST(tone_into_a_conference)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l1 = add_te_leg(t, &e, "$", "mix", 1, &c);
+	char ctx[16];
+	snprintf(ctx, sizeof(ctx), "%u", c);
+	uint32_t l2 = add_te_leg(t, &e, ctx, NULL, 3, NULL);
+	(void)l2;
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { Events = 4 "
+				 "{ g/sc } } } }", c, l1);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	/* a join tone for everyone: Modify = * names the conference */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = * { Signals { srvtn/conf { "
+		     "Duration = 500 } } } } }", c);
+	if (!signals_work(&e)) {
+		printf("# lib/conf's signals are stubs: the tone is refused (513); completion not "
+		       "checked\n");
+		MXP_CHECK_EQ(t, err_code(r), 513);
+		MXP_CHECK(t, strstr(r, "Modify = *") != NULL);
+		env_free(&e);
+		return;
+	}
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	r = transact(&e, "Transaction = 3 { Context = %u { AuditValue = leg/%u { Audit { Signals } } } }",
+		     c, l1);
+	MXP_CHECK(t, strstr(r, "Signals{srvtn/conf}") != NULL);
+	env_free(&e);
+}
+
+/* ---- ServiceChange and statistics ---------------------------------------------------------------- */
+
+MXP_TEST(service_change_profile)
+{
+	struct env e = env_new();
+	char want[64];
+	const char *r = transact(&e, "Transaction = 1 { Context = - { ServiceChange = ROOT { Services { "
+				 "Method = Handoff, Profile = %s/1, Version = 3 } } } }",
+				 MXP_MP_PROFILE_3GPP_NAME);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	snprintf(want, sizeof(want), "Profile = %s/1", MXP_MP_PROFILE_3GPP_NAME);
+	MXP_CHECK(t, strstr(r, want) != NULL);
+	env_free(&e);
+	struct mxp_mrfp_config cfg = cfg_default();
+	cfg.profile = MXP_MRFP_PROFILE_MXP;
+	e = env_new_cfg(&cfg);
+	r = transact(&e, "Transaction = 1 { Context = - { ServiceChange = ROOT { Services { "
+		     "Method = Handoff, Profile = mxp/1 } } } }");
+	MXP_CHECK(t, strstr(r, "Profile = mxp/1") != NULL);
+	/* no Profile in the request: none in the reply */
+	r = transact(&e, "Transaction = 2 { Context = - { ServiceChange = ROOT { Services { "
+		     "Method = Handoff } } } }");
+	MXP_CHECK(t, strstr(r, "Profile") == NULL);
+	env_free(&e);
+
+	/* the MRFC's answer to our ServiceChange (H.248.1 11.3) */
+	uint32_t v = 0;
+	char err[160];
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP, mxp_mp_str_c(""), &v,
+						   err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, v, MXP_MP_PROFILE_3GPP_VERSION);
+	snprintf(want, sizeof(want), "%s/1", MXP_MP_PROFILE_3GPP_NAME);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP, mxp_mp_str_c(want), &v,
+						   err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, v, 1);
+	snprintf(want, sizeof(want), "%s/2", MXP_MP_PROFILE_3GPP_NAME);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP, mxp_mp_str_c(want), &v,
+						   err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strstr(err, "/2") != NULL);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP, mxp_mp_str_c("mxp/1"), &v,
+						   err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_MXP, mxp_mp_str_c("mxp/1"), &v,
+						   err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP, mxp_mp_str_c("garbage"),
+						   &v, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strcmp(mxp_mrfp_profile_name(MXP_MRFP_PROFILE_MXP), "mxp/1") == 0);
+}
+
+MXP_TEST(statistics_of_nt_and_rtp)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_leg(t, &e, "$", 1, &c);
+	tick_ms = 0;
+	now_ms_val += 2500;
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Subtract = leg/%u { Audit { "
+				 "Statistics } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "nt/dur = 2500") != NULL);
+	MXP_CHECK(t, strstr(r, "rtp/pl = 0") != NULL);
+	MXP_CHECK(t, strstr(r, "rtp/jit = 0") != NULL);
+	MXP_CHECK(t, strstr(r, "rtp/ps = 0") != NULL && strstr(r, "nt/os = 0") != NULL);
+	env_free(&e);
+}
+
+static const struct mxp_test_case cases[] = {
+	MXP_CASE(audit_reports_the_packages),
+	MXP_CASE(unsupported_packages_answered_with_their_codes),
+	MXP_CASE(digit_collection_in_a_switch_conference),
+	MXP_CASE(announcement_to_one_leg_with_completion),
+	MXP_CASE(tone_into_a_conference),
+	MXP_CASE(service_change_profile),
+	MXP_CASE(statistics_of_nt_and_rtp),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (harness_init(argv[0]) != 0)
+		return 1;
+	return mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+}
