@@ -604,6 +604,10 @@ static const struct cfg_choice mp_transports[] = {
 	{ NULL, 0, false },
 };
 
+static const struct cfg_choice profile_choices[] = {
+	{ "3gpp", 0, false }, { "mxp", 1, false }, { NULL, 0, false },
+};
+
 static const struct cfg_choice esp_backends[] = {
 	{ "ipsec-mb", 0, false }, { "openssl", 0, false }, { NULL, 0, false },
 };
@@ -745,6 +749,11 @@ static const struct cfg_key mp_keys[] = {
 	  .doc = "token style of what the daemon sends: `auto` answers in the style of the "
 		 "request (`MEGACO/3` long, `!/3` compact), `yes`/`no` force compact/long. The "
 		 "daemon's own requests are long." },
+	{ .name = "profile", .type = CFG_CHOICE, FIELD(M, profile), .choices = profile_choices,
+	  .def = "3gpp",
+	  .doc = "the H.248 profile ServiceChange announces: `3gpp`, the Mp profile of TS 29.333 "
+		 "(`threegmrfp/1`, its standard packages), or `mxp` (`mxp/1`); both speak every "
+		 "package of doc/mp.md." },
 	{ .name = "generate_keys", .type = CFG_BOOL, FIELD(M, generate_keys), .def = "no",
 	  .doc = "`yes`: when an Add's Local descriptor has no `a=crypto`, the MRFP draws the key "
 		 "it sends with (getrandom(2); the suite and MKI length of the participant's first "

@@ -332,6 +332,26 @@ answer_to_ours(struct mxp_mp_plane *mp, const struct mxp_mp_msg *msg,
 		bool bad = reply_has_error(msg, tr);
 		mp->c.answered++;
 		mp->c.answered_error += bad;
+		if (o->service_change && !bad) {
+			/* ServiceChangeProfile negotiation (H.248.1 11.3): the MRFC may answer
+			 * with a lower version of our profile; another profile is refused */
+			char pe[160];
+			uint32_t ver = 0;
+			struct mxp_mp_str prof = { NULL, 0 };
+			for (uint16_t a = 0; a < tr->nactions; a++) {
+				const struct mxp_mp_action *ac = &msg->actions[tr->first_action + a];
+				for (uint16_t k = 0; k < ac->ncmds; k++)
+					if (msg->cmds[ac->first_cmd + k].has_services)
+						prof = msg->cmds[ac->first_cmd + k].sc_profile;
+			}
+			enum mxp_mrfp_profile ours = (enum mxp_mrfp_profile)mp->cfg->mp.profile;
+			if (mxp_mrfp_profile_negotiate(ours, prof, &ver, pe, sizeof(pe)) != 0) {
+				MXP_LOG(WARNING, "Mp: ServiceChange: %s", pe);
+				bad = true;
+			} else if (prof.len) {
+				MXP_LOG(NOTICE, "Mp: the MRFC speaks %.*s", (int)prof.len, prof.p);
+			}
+		}
 		if (o->service_change) {
 			mp->sc = bad ? MXP_MP_SC_FAILED : MXP_MP_SC_ANSWERED;
 			if (bad)
@@ -656,7 +676,8 @@ mp_service_change(struct mxp_mp_plane *mp, bool disconnected)
 	c->sc_method = mxp_mp_str_c(disconnected ? "Disconnected" : "Restart");
 	c->sc_reason = mxp_mp_str_c(disconnected ? "\"900 Service Restored\""
 						 : "\"901 Cold Boot\"");
-	c->sc_profile = mxp_mp_str_c("mxp/1");
+	c->sc_profile = mxp_mp_str_c(mxp_mrfp_profile_name((enum mxp_mrfp_profile)
+							   mp->cfg->mp.profile));
 	c->sc_version = 3;
 	mp->sc = MXP_MP_SC_SENT;
 	mp->sc_attempts++;
@@ -808,7 +829,8 @@ plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 				      .generate_keys = cfg->generate_keys,
 				      .afthresh = cfg->afthresh,
 				      .keylimit_percent = cfg->keylimit_percent,
-				      .pending_ms = cfg->pending_ms };
+				      .pending_ms = cfg->pending_ms,
+				      .profile = (enum mxp_mrfp_profile)cfg->profile };
 	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
 				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,
 				   .notify = mrfp_notify, .arg = mp };
