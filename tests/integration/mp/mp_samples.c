@@ -147,9 +147,11 @@ main(int argc, char **argv)
 	c->has_services = true;
 	c->sc_method = mxp_mp_str_c("Restart");
 	c->sc_reason = mxp_mp_str_c("\"901 Cold Boot\"");
-	c->sc_profile = mxp_mp_str_c("mxp/1");
+	c->sc_profile = mxp_mp_str_c(MXP_MP_PROFILE_3GPP_NAME "/1");
 	c->sc_version = 3;
 	rc |= emit("servicechange");
+	c->sc_profile = mxp_mp_str_c("mxp/1");
+	rc |= emit("servicechange-mxp");
 
 	/* ServiceChange reply, TransactionResponseAck */
 	mxp_mp_msg_init(&m, mrfc);
@@ -181,6 +183,47 @@ main(int argc, char **argv)
 	c->has_audit = true;
 	c->audit = MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS;
 	rc |= emit("requests");
+
+	/* The 3GPP profile: an announcement with its completion asked, digits, a tone to all */
+	mxp_mp_msg_init(&m, mrfc);
+	mxp_mp_msg_add_trans(&m, MXP_MP_TRANS_REQUEST, 5100);
+	mxp_mp_msg_add_action(&m, 77);
+	c = mxp_mp_msg_add_cmd(&m, MXP_MP_CMD_MODIFY, "leg/1");
+	c->has_events = true;
+	c->events_rid = 9;
+	mxp_mp_msg_add_prop(&m, &c->events, "g/sc", 0, "");
+	mxp_mp_msg_add_prop(&m, &c->events, "dd/std", 0, "");
+	c->has_signals = true;
+	c->signals = mxp_mp_str_c("an/apf{an=17,noc=2,NotifyCompletion={TimeOut},RequestID=9}");
+	c = mxp_mp_msg_add_cmd(&m, MXP_MP_CMD_MODIFY, "*");
+	c->has_signals = true;
+	c->signals = mxp_mp_str_c("srvtn/conf{Duration=500}");
+	rc |= emit("signals");
+	mxp_mp_msg_init(&m, mrfp);
+	mxp_mp_msg_add_trans(&m, MXP_MP_TRANS_REQUEST, 9002);
+	mxp_mp_msg_add_action(&m, 77);
+	c = mxp_mp_msg_add_cmd(&m, MXP_MP_CMD_NOTIFY, "leg/1");
+	c->has_events = true;
+	c->events_rid = 9;
+	mxp_mp_msg_add_prop(&m, &c->events, "g/sc", 0, "SigID=an/apf,Meth=TO,RID=9");
+	rc |= emit("notify-sc");
+	mxp_mp_msg_init(&m, mrfp);
+	mxp_mp_msg_add_trans(&m, MXP_MP_TRANS_REQUEST, 9003);
+	mxp_mp_msg_add_action(&m, 77);
+	c = mxp_mp_msg_add_cmd(&m, MXP_MP_CMD_NOTIFY, "leg/1");
+	c->has_events = true;
+	c->events_rid = 9;
+	mxp_mp_msg_add_prop(&m, &c->events, "dd/std", 0, "tid=d5");
+	rc |= emit("notify-dd");
+	mxp_mp_msg_init(&m, mrfp);
+	mxp_mp_msg_add_trans(&m, MXP_MP_TRANS_REPLY, 5101);
+	mxp_mp_msg_add_action(&m, MXP_MP_CTX_NULL);
+	c = mxp_mp_msg_add_cmd(&m, MXP_MP_CMD_AUDIT_VALUE, "ROOT");
+	c->has_packages = true;
+	mxp_mp_msg_add_prop(&m, &c->packages, "g", '-', "2");
+	mxp_mp_msg_add_prop(&m, &c->packages, "dd", '-', "1");
+	mxp_mp_msg_add_prop(&m, &c->packages, "an", '-', "1");
+	rc |= emit("packages-reply");
 	printf("%d messages\n", count);
 	return rc;
 }

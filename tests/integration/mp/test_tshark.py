@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Every message form lib/mp encodes (tests/integration/mp/mp_samples.c), long and compact,
 wrapped in UDP/2944 by scapy, must dissect in tshark as MEGACO with no malformed packet
-or expert error, and the fields we set must be decoded. Also the requests mrfc sends."""
+or expert error, and the fields we set must be decoded. Also the requests mrfc sends, and
+the 3GPP profile's: ServiceChange with its profile, Signals and Events of the standard
+packages (an, srvtn, g, dd), their Notify, a Packages descriptor."""
 import glob
 import os
 import subprocess
@@ -37,7 +39,19 @@ EXPECT = {
                "RequestID: 4242", "mxp/authfail"],
     "servicechange-reply": ["Transaction ID: 9000", "ServiceChange"],
     "servicechange": ["Transaction ID: 9000", "ServiceChange", "Termination ID: ROOT",
-                      "Restart"],
+                      "Restart", "threegmrfp/1"],
+    "servicechange-mxp": ["Transaction ID: 9000", "ServiceChange", "mxp/1"],
+    # the 3GPP profile's packages by their standard names (the text dissector shows each
+    # signal and event as a pkgdName, its parameters under it)
+    "signals": ["Transaction ID: 5100", "Events Descriptor", "pkgdName: g/sc",
+                "pkgdName: dd/std", "Signal Descriptor", "pkgdName: an/apf", "an=17",
+                "NotifyCompletion={TimeOut}", "WildCard all", "pkgdName: srvtn/conf"],
+    "notify-sc": ["Transaction ID: 9002", "Notify", "Observed Events Descriptor",
+                  "RequestID: 9", "pkgdName: g/sc", "SigID=an/apf", "Meth=TO"],
+    "notify-dd": ["Transaction ID: 9003", "Observed Events Descriptor", "pkgdName: dd/std",
+                  "tid=d5"],
+    "packages-reply": ["Transaction ID: 5101", "AuditValue", "Termination ID: ROOT",
+                       "Packages Descriptor", "g-2", "dd-1", "an-1"],
     "response-ack": ["TransactionResponseAck", "4242"],
     "requests": ["Transaction ID: 5000", "Modify", "WildCard all", "Subtract", "AuditValue",
                  "Local Control Descriptor", "mxp/strict"],
@@ -49,7 +63,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="mxp_tshark_") as tmp:
         subprocess.run([SAMPLES, tmp], check=True, stdout=subprocess.DEVNULL)
         files = sorted(glob.glob(os.path.join(tmp, "*.txt")))
-        assert len(files) >= 26, files
+        assert len(files) >= 36, files
         for f in files:
             name = os.path.basename(f)[3:-4].rsplit("-", 1)[0]
             data = open(f, "rb").read()
