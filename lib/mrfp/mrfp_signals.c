@@ -249,13 +249,14 @@ sig_req(const struct mxp_mp_signal *s, struct mrfp_sigreq *r, char *t, size_t tl
 			an.p++;
 			an.len -= 2;
 		}
-		bool ok = an.len > 0 && an.len < sizeof(r->s.name) - 5 && an.p[0] != '.';
+		bool ok = an.p != NULL && an.len > 0 && an.len < sizeof(r->s.name) - 5 &&
+			  an.p[0] != '.';
 		for (uint32_t i = 0; ok && i < an.len; i++) {
 			char c = an.p[i];
 			ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-			     c == '_' || c == '-' || c == '.';
+			     c == '_' || c == '-' || (c == '.' && an.p[i - 1] != '.');
 		}
-		if (!ok || (an.len >= 2 && memmem(an.p, an.len, "..", 2) != NULL)) {
+		if (!ok) {
 			snprintf(t, tl, "an/apf: an (the announcement id, 1..58 of A-Za-z0-9_-.) "
 				 "is required");
 			return MXP_MP_E_BAD_VALUE;
