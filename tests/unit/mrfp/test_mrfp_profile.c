@@ -17,6 +17,12 @@
  * sequences check what the MRFP does up to lib/conf (513 and nothing left behind) and say
  * so in the TAP output.
  */
+#include <math.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+
 #include "mrfp_harness.h"
 
 /* lib/conf plays signals (not its stubs). */
@@ -26,6 +32,79 @@ signals_work(struct env *e)
 	char err[160];
 	int r = mxp_conf_signal_configure(e->sys, NULL, NULL, err, sizeof(err));
 	return r != -ENOTSUP;
+}
+
+static unsigned int notified(const char *s);
+
+/*
+ * Run the conference in real time (the mix ticks every 20 ms) and poll the MRFP's events
+ * until a Notify containing s went out; gives up after max_ms (a limit, not a timing).
+ */
+static bool
+run_until_notified(struct env *e, const char *s, unsigned int max_ms)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc(), next = t0;
+	while (rte_rdtsc() < t0 + hz * max_ms / 1000) {
+		mxp_conf_worker_poll(g_w);
+		if (rte_rdtsc() >= next) {
+			mxp_mrfp_events_poll(e->m, 0);
+			if (notified(s))
+				return true;
+			next += hz / 100;
+		}
+	}
+	return false;
+}
+
+/* An announcement directory with welcome.wav: 200 ms of 440 Hz, 8 kHz 16-bit mono. */
+static char ann_dir[64];
+
+static bool
+make_announcement(void)
+{
+	snprintf(ann_dir, sizeof(ann_dir), "/tmp/mxp_mrfp_ann_XXXXXX");
+	if (mkdtemp(ann_dir) == NULL)
+		return false;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/welcome.wav", ann_dir);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL)
+		return false;
+	const uint32_t n = 1600, rate = 8000, bytes = n * 2;
+	uint8_t h[44];
+	memcpy(h, "RIFF", 4);
+	uint32_t v = 36 + bytes;
+	memcpy(h + 4, &v, 4);
+	memcpy(h + 8, "WAVEfmt ", 8);
+	v = 16;
+	memcpy(h + 16, &v, 4);
+	uint16_t w = 1;
+	memcpy(h + 20, &w, 2); /* PCM */
+	memcpy(h + 22, &w, 2); /* mono */
+	memcpy(h + 24, &rate, 4);
+	v = rate * 2;
+	memcpy(h + 28, &v, 4);
+	w = 2;
+	memcpy(h + 32, &w, 2);
+	w = 16;
+	memcpy(h + 34, &w, 2);
+	memcpy(h + 36, "data", 4);
+	memcpy(h + 40, &bytes, 4);
+	fwrite(h, 1, sizeof(h), f);
+	for (uint32_t i = 0; i < n; i++) {
+		int16_t x = (int16_t)(8000.0 * sin(2.0 * M_PI * 440.0 * i / rate));
+		fwrite(&x, 2, 1, f);
+	}
+	return fclose(f) == 0;
+}
+
+static void
+remove_announcement(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/welcome.wav", ann_dir);
+	unlink(path);
+	rmdir(ann_dir);
 }
 
 /* A leg whose m= line offers telephone-event on payload type 101, in context ctx. */
@@ -245,13 +324,21 @@ MXP_TEST(announcement_to_one_leg_with_completion)
 	struct env e = env_new();
 	uint32_t c;
 	uint32_t l = add_te_leg(t, &e, "$", "mix", 1, &c);
-	/* TS 23.333 "play announcement": the announcement, notify its completion */
+	char ctx[16];
+	snprintf(ctx, sizeof(ctx), "%u", c);
+	uint32_t l2 = add_te_leg(t, &e, ctx, NULL, 3, NULL);
+	MXP_CHECK(t, make_announcement());
+	char err[160];
+	bool works = signals_work(&e);
+	if (works)
+		MXP_CHECK_EQ(t, mxp_conf_signal_configure(e.sys, NULL, ann_dir, err, sizeof(err)), 0);
+	/* TS 23.333 "play announcement": the announcement twice, notify its completion */
 	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { "
 				 "Events = 9 { g/sc }, Signals { an/apf { an = welcome, noc = 2, "
 				 "NotifyCompletion = { TimeOut, InterruptByNewSignalsDescr }, "
 				 "RequestID = 9 } } } } }", c, l);
 	const struct mxp_mrfp_leg *rec = mxp_mrfp_leg_find(e.m, l);
-	if (!signals_work(&e)) {
+	if (!works) {
 		printf("# lib/conf's signals are stubs: the announcement is refused (513); "
 		       "completion not checked\n");
 		MXP_CHECK_EQ(t, err_code(r), 513);
@@ -261,17 +348,56 @@ MXP_TEST(announcement_to_one_leg_with_completion)
 		r = transact(&e, "Transaction = 2 { Context = %u { AuditValue = leg/%u { Audit { "
 			     "Signals } } } }", c, l);
 		MXP_CHECK(t, strstr(r, "Signals{}") != NULL);
+		remove_announcement();
 		env_free(&e);
 		return;
 	}
 	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		printf("#   %s\n", r);
 	r = transact(&e, "Transaction = 2 { Context = %u { AuditValue = leg/%u { Audit { Signals } } } }",
 		     c, l);
 	MXP_CHECK(t, strstr(r, "Signals{an/apf}") != NULL);
-	/* a new descriptor interrupts it: g/sc with Meth=SD (InterruptByNewSignalsDescr) */
-	r = transact(&e, "Transaction = 3 { Context = %u { Modify = leg/%u { Signals { } } } }", c, l);
+	/* played to its end (2 x 200 ms): g/sc Meth=TO, to that leg only, once */
+	MXP_CHECK(t, run_until_notified(&e, "g/sc{SigID=an/apf,Meth=TO,RID=9}", 5000));
+	MXP_CHECK_EQ(t, n_notify, 1);
+	char want[64];
+	snprintf(want, sizeof(want), "Notify = leg/%u", l);
+	MXP_CHECK(t, strstr(notify_text[0], want) != NULL);
+	MXP_CHECK(t, strstr(notify_text[0], "ObservedEvents = 9") != NULL);
+	r = transact(&e, "Transaction = 3 { Context = %u { AuditValue = leg/%u { Audit { Signals } } } }",
+		     c, l);
+	MXP_CHECK(t, strstr(r, "Signals{}") != NULL);
+	/* a new descriptor interrupts a playing one: g/sc with Meth=SD at once */
+	r = transact(&e, "Transaction = 4 { Context = %u { Modify = leg/%u { Signals { an/apf { "
+		     "an = welcome, noc = 500, NC = { IBS } } } } } }", c, l);
 	MXP_CHECK_EQ(t, err_code(r), 0);
-	MXP_CHECK_EQ(t, notified("g/sc{SigID=an/apf,Meth=SD,RID=9}"), 1);
+	r = transact(&e, "Transaction = 5 { Context = %u { Modify = leg/%u { Signals { } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, n_notify, 2);
+	MXP_CHECK_EQ(t, notified("g/sc{SigID=an/apf,Meth=SD}"), 1);
+	/* KeepActive: the same signal, still playing, goes on (no SD), then a list in order */
+	r = transact(&e, "Transaction = 6 { Context = %u { Modify = leg/%u { Signals { cg/dt { "
+		     "NC = { IBS, TO } } } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	r = transact(&e, "Transaction = 7 { Context = %u { Modify = leg/%u { Signals { cg/dt { "
+		     "KeepActive, NC = { IBS, TO } } } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, n_notify, 2);
+	r = transact(&e, "Transaction = 8 { Context = %u { Modify = leg/%u { Signals { SignalList = 3 "
+		     "{ srvtn/conf { Duration = 100 }, cg/bt { Duration = 100 } } } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, notified("g/sc{SigID=cg/dt,Meth=SD}"), 1);
+	MXP_CHECK(t, run_until_notified(&e, "g/sc{SigID=cg/bt,Meth=TO,SLID=3}", 5000));
+	MXP_CHECK_EQ(t, notified("g/sc{SigID=srvtn/conf,Meth=TO,SLID=3}"), 1);
+	/* the other participant asked for nothing and heard of nothing */
+	snprintf(want, sizeof(want), "Notify = leg/%u", l2);
+	MXP_CHECK_EQ(t, notified(want), 0);
+	/* a missing announcement file: 449, the leg unchanged */
+	r = transact(&e, "Transaction = 9 { Context = %u { Modify = leg/%u { Signals { an/apf { "
+		     "an = nosuch } } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	remove_announcement();
 	env_free(&e);
 }
 
@@ -302,6 +428,17 @@ MXP_TEST(tone_into_a_conference)
 	r = transact(&e, "Transaction = 3 { Context = %u { AuditValue = leg/%u { Audit { Signals } } } }",
 		     c, l1);
 	MXP_CHECK(t, strstr(r, "Signals{srvtn/conf}") != NULL);
+	/* its end: g/sc to the leg that asked (l1), not to l2 */
+	MXP_CHECK(t, run_until_notified(&e, "g/sc{SigID=srvtn/conf,Meth=TO}", 5000));
+	MXP_CHECK_EQ(t, n_notify, 1);
+	char want[64];
+	snprintf(want, sizeof(want), "Notify = leg/%u", l1);
+	MXP_CHECK(t, strstr(notify_text[0], want) != NULL);
+	/* a switch conference has no mixer: 513 */
+	uint32_t cs;
+	add_te_leg(t, &e, "$", "switch", 5, &cs);
+	r = transact(&e, "Transaction = 4 { Context = %u { Modify = * { Signals { cg/rt } } } }", cs);
+	MXP_CHECK_EQ(t, err_code(r), 513);
 	env_free(&e);
 }
 
