@@ -74,7 +74,8 @@ def test():
                 ctx, "a=x-pad:" + "y" * 4000), None),
             ("missing Local", "T=208{C=%d{A=${M{ST=1{R{%s}}}}}}" % (ctx, sdp(good)), 441),
             ("unknown package property", "T=209{C=%d{MF=leg/1{M{TS{mxp/colour=blue}}}}}" % ctx, 450),
-            ("Signals", "T=210{C=%d{MF=leg/1{SG{al/ri}}}}" % ctx, 501),
+            ("a signal of an unknown package", "T=210{C=%d{MF=leg/1{SG{al/ri}}}}" % ctx, 440),
+            ("a tone in a switch conference", "T=211{C=%d{MF=leg/1{SG{cg/rt}}}}" % ctx, 513),
         ]
         replies = []
         for what, text, code in cases:
