@@ -48,6 +48,7 @@ static const struct {
 	{ "rtp", 1, PKG_YES, "RTP (H.248.1 E.12)" },
 	{ "srvtn", 1, PKG_YES, "Basic Services Tones Generation (Q.1950)" },
 	{ "an", 1, PKG_YES, "Generic Announcement (H.248.7)" },
+	{ "aasb", 1, PKG_YES, "Advanced Audio Server Base (H.248.9): play only" },
 	{ MXP_MP_PROFILE_MXP_NAME, 1, PKG_YES, "mixplane (doc/mp.md)" },
 	/* optional in TS 29.333, or standard ones an MRFC may try: refused */
 	{ "tonedet", 0, PKG_NO, "Tone Detection (H.248.1 E.4; dd is supported)" },
@@ -55,7 +56,6 @@ static const struct {
 	{ "ocp", 0, PKG_NO, "Overload Control (H.248.11)" },
 	{ "xcg", 0, PKG_NO, "Expanded Call Progress Tones Generator (Q.1950)" },
 	{ "xsrvtn", 0, PKG_NO, "Expanded Services Tones Generation (Q.1950)" },
-	{ "aasb", 0, PKG_NO, "Advanced Audio Server Base (H.248.9)" },
 	{ "aasdc", 0, PKG_NO, "AAS Digit Collection (H.248.9)" },
 	{ "aasrec", 0, PKG_NO, "AAS Recording (H.248.9)" },
 	{ "aassm", 0, PKG_NO, "AAS Segment Management (H.248.9)" },
@@ -205,7 +205,7 @@ sig_req(const struct mxp_mp_signal *s, struct mrfp_sigreq *r, char *t, size_t tl
 		return MXP_MP_E_BAD_VALUE;
 	}
 	const char *pk = pkgs[k].name;
-	uint8_t allowed = 0; /* parameters the signal takes: 1 an, 2 noc, 4 tl */
+	uint8_t allowed = 0; /* parameters the signal takes: 1 an, 2 noc, 4 tl, 8 iter */
 	if (strcmp(pk, "cg") == 0 || strcmp(pk, "srvtn") == 0) {
 		if (!tone_name(s->name, r->s.name, sizeof(r->s.name)))
 			goto unequipped;
@@ -241,9 +241,12 @@ sig_req(const struct mxp_mp_signal *s, struct mrfp_sigreq *r, char *t, size_t tl
 			goto unequipped;
 		r->s.kind = MXP_SIGNAL_DTMF;
 		r->s.name[0] = ids[d];
-	} else if (strcmp(pk, "an") == 0) {
-		if (!mxp_mp_str_eq(item, "apf"))
-			goto unequipped; /* apv, variable announcements: not supported */
+	} else if (strcmp(pk, "an") == 0 || strcmp(pk, "aasb") == 0) {
+		/* an/apf { an, noc }, aasb/play { an, iter }: the same announcement play;
+		 * an/apv (variable announcements), other aasb signals: not supported */
+		bool aasb = strcmp(pk, "aasb") == 0;
+		if (!mxp_mp_str_eq(item, aasb ? "play" : "apf"))
+			goto unequipped;
 		struct mxp_mp_str an = mxp_mp_signal_param(s, "an");
 		if (an.len >= 2 && an.p[0] == '"' && an.p[an.len - 1] == '"') {
 			an.p++;
@@ -257,22 +260,23 @@ sig_req(const struct mxp_mp_signal *s, struct mrfp_sigreq *r, char *t, size_t tl
 			     c == '_' || c == '-' || (c == '.' && an.p[i - 1] != '.');
 		}
 		if (!ok) {
-			snprintf(t, tl, "an/apf: an (the announcement id, 1..58 of A-Za-z0-9_-.) "
-				 "is required");
+			snprintf(t, tl, "%s: an (the announcement id, 1..58 of A-Za-z0-9_-.) "
+				 "is required", r->sigid);
 			return MXP_MP_E_BAD_VALUE;
 		}
 		/* an id without an extension names <id>.wav in the announcement directory */
 		snprintf(r->s.name, sizeof(r->s.name), "%.*s%s", (int)an.len, an.p,
 			 memchr(an.p, '.', an.len) ? "" : ".wav");
 		r->s.kind = MXP_SIGNAL_ANNOUNCEMENT;
-		struct mxp_mp_str noc = mxp_mp_signal_param(s, "noc");
+		struct mxp_mp_str noc = mxp_mp_signal_param(s, aasb ? "iter" : "noc");
 		uint32_t x = 1;
 		if (noc.len && (!num_val(noc, 65535, &x) || x == 0)) {
-			snprintf(t, tl, "an/apf: noc (number of cycles) is 1..65535");
+			snprintf(t, tl, "%s: %s (number of plays) is 1..65535", r->sigid,
+				 aasb ? "iter" : "noc");
 			return MXP_MP_E_BAD_VALUE;
 		}
 		r->s.repeat = (uint16_t)x;
-		allowed = 1 | 2;
+		allowed = aasb ? (1 | 8) : (1 | 2);
 	} else {
 		goto unequipped; /* g, root, nt, rtp, dd, mxp: no signals */
 	}
@@ -280,7 +284,8 @@ sig_req(const struct mxp_mp_signal *s, struct mrfp_sigreq *r, char *t, size_t tl
 		struct mxp_mp_str pn = s->params[i].name;
 		if (((allowed & 1) && mxp_mp_str_eq(pn, "an")) ||
 		    ((allowed & 2) && mxp_mp_str_eq(pn, "noc")) ||
-		    ((allowed & 4) && mxp_mp_str_eq(pn, "tl")))
+		    ((allowed & 4) && mxp_mp_str_eq(pn, "tl")) ||
+		    ((allowed & 8) && mxp_mp_str_eq(pn, "iter")))
 			continue;
 		snprintf(t, tl, "signal %.*s: parameter %.*s not supported", nl, s->name.p,
 			 (int)(pn.len > 20 ? 20 : pn.len), pn.p);

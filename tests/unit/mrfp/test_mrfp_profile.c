@@ -174,7 +174,7 @@ MXP_TEST(audit_reports_the_packages)
 	uint32_t c;
 	uint32_t l = add_leg(t, &e, "$", 1, &c);
 	static const char *const mandatory[] = { "g", "root", "nt", "rtp", "dd", "tonegen", "cg",
-						 "srvtn", "an", "mxp" };
+						 "srvtn", "an", "aasb", "mxp" };
 	const char *reqs[3];
 	char b[3][200];
 	snprintf(b[0], sizeof(b[0]), "Transaction = 1 { Context = - { AuditValue = ROOT { Audit { "
@@ -226,7 +226,9 @@ MXP_TEST(unsupported_packages_answered_with_their_codes)
 		{ 440, false, "Events = 3 { foo/bar }" },            /* unknown package */
 		{ 501, false, "Events = 3 { dd/ce }" },              /* needs a DigitMap */
 		{ 512, false, "Events = 3 { nt/netfail }" },         /* a package we have, an event not */
-		{ 440, true, "Signals { aasb/play }" },
+		{ 440, true, "Signals { aasrec/record }" },
+		{ 513, true, "Signals { aasb/playrec }" },            /* aasb: play only */
+		{ 446, true, "Signals { aasb/play { an = 1, sp = 2 } }" },
 		{ 440, true, "Signals { xcg/spec }" },
 		{ 513, true, "Signals { an/apv { an = 1 } }" },       /* variable announcements */
 		{ 513, true, "Signals { cg/nosuch }" },
@@ -393,6 +395,11 @@ MXP_TEST(announcement_to_one_leg_with_completion)
 	/* the other participant asked for nothing and heard of nothing */
 	snprintf(want, sizeof(want), "Notify = leg/%u", l2);
 	MXP_CHECK_EQ(t, notified(want), 0);
+	/* the same announcement as H.248.9's aasb/play */
+	r = transact(&e, "Transaction = 10 { Context = %u { Modify = leg/%u { Signals { aasb/play { "
+		     "an = welcome, iter = 1 } } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, run_until_notified(&e, "g/sc{SigID=aasb/play,Meth=TO}", 5000));
 	/* a missing announcement file: 449, the leg unchanged */
 	r = transact(&e, "Transaction = 9 { Context = %u { Modify = leg/%u { Signals { an/apf { "
 		     "an = nosuch } } } } }", c, l);
