@@ -263,3 +263,20 @@ mxp_mp_msg_add_prop(struct mxp_mp_msg *msg, struct mxp_mp_props *run, const char
 	run->n++;
 	return p;
 }
+
+bool
+mxp_mp_str_uint(struct mxp_mp_str s, uint32_t max, uint32_t *v)
+{
+	uint64_t x = 0;
+	if (s.len == 0 || s.len > 10)
+		return false;
+	for (uint32_t i = 0; i < s.len; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(s.p[i] - '0');
+	}
+	if (x > max)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}

@@ -5,23 +5,6 @@
 
 #include "mp_priv.h"
 
-static bool
-val_num(struct mxp_mp_str v, uint32_t max, uint32_t *out)
-{
-	uint64_t x = 0;
-	if (v.len == 0 || v.len > 10)
-		return false;
-	for (uint32_t i = 0; i < v.len; i++) {
-		if (v.p[i] < '0' || v.p[i] > '9')
-			return false;
-		x = x * 10 + (uint64_t)(v.p[i] - '0');
-	}
-	if (x > max)
-		return false;
-	*out = (uint32_t)x;
-	return true;
-}
-
 static int
 onoff(struct mxp_mp_str v)
 {
@@ -71,7 +54,7 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 		ok = pkg->mode != MXP_MP_CONF_UNSET;
 		break;
 	case 1:
-		ok = val_num(v, 16, &x) && x >= 1;
+		ok = mxp_mp_str_uint(v, 16, &x) && x >= 1;
 		pkg->topn = (uint8_t)x;
 		break;
 	case 2:
@@ -92,7 +75,8 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 		pkg->keygroup = v;
 		break;
 	case 5:
-		ok = val_num(v, 1000000, &pkg->authfail_threshold) && pkg->authfail_threshold > 0;
+		ok = mxp_mp_str_uint(v, 1000000, &pkg->authfail_threshold) &&
+		     pkg->authfail_threshold > 0;
 		break;
 	case 6:
 		pkg->mute = (int8_t)onoff(v);

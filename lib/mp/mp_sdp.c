@@ -50,23 +50,6 @@ field(const char **p, const char *end, struct mxp_mp_str *f)
 	return f->len != 0;
 }
 
-static bool
-num(struct mxp_mp_str f, uint32_t max, uint32_t *v)
-{
-	uint64_t x = 0;
-	if (f.len == 0 || f.len > 10)
-		return false;
-	for (uint32_t i = 0; i < f.len; i++) {
-		if (f.p[i] < '0' || f.p[i] > '9')
-			return false;
-		x = x * 10 + (uint64_t)(f.p[i] - '0');
-	}
-	if (x > max)
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
-
 static int
 conn(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 {
@@ -114,7 +97,7 @@ media(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 	s->has_media = true;
 	if (port.len == 1 && port.p[0] == '$')
 		s->port_choose = true;
-	else if (!num(port, 65535, &v))
+	else if (!mxp_mp_str_uint(port, 65535, &v))
 		return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "bad port");
 	else
 		s->port = (uint16_t)v;
@@ -124,7 +107,7 @@ media(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 		return sdp_fail(err, MXP_MP_E_MEDIA_TYPE, l, "transport '%.*s' is not RTP/AVP or "
 				"RTP/SAVP", (int)(proto.len > 16 ? 16 : proto.len), proto.p);
 	while (field(&p, end, &f)) {
-		if (!num(f, 127, &v))
+		if (!mxp_mp_str_uint(f, 127, &v))
 			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "payload type '%.*s' is not 0..127",
 					(int)(f.len > 8 ? 8 : f.len), f.p);
 		if (s->npts >= MXP_SDP_PT_MAX)
@@ -151,7 +134,7 @@ attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 		const char *p = v;
 		struct mxp_mp_str pt, enc;
 		uint32_t x;
-		if (!field(&p, end, &pt) || !num(pt, 127, &x) || !field(&p, end, &enc))
+		if (!field(&p, end, &pt) || !mxp_mp_str_uint(pt, 127, &x) || !field(&p, end, &enc))
 			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "expected a=rtpmap:<pt> <enc>/<clock>");
 		if (s->nrtpmap >= MXP_SDP_PT_MAX)
 			return sdp_fail(err, MXP_MP_E_RESOURCES, l, "too many rtpmap lines");
@@ -170,11 +153,11 @@ attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 		struct mxp_mp_str rest = { sl + 1, (uint32_t)(enc.p + enc.len - sl - 1) };
 		const char *sl2 = memchr(rest.p, '/', rest.len);
 		struct mxp_mp_str clk = { rest.p, sl2 ? (uint32_t)(sl2 - rest.p) : rest.len };
-		if (!num(clk, 1000000, &r->clock) || r->clock == 0)
+		if (!mxp_mp_str_uint(clk, 1000000, &r->clock) || r->clock == 0)
 			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "bad clock rate");
 		if (sl2 != NULL) {
 			struct mxp_mp_str ch = { sl2 + 1, (uint32_t)(rest.p + rest.len - sl2 - 1) };
-			if (!num(ch, 255, &x))
+			if (!mxp_mp_str_uint(ch, 255, &x))
 				return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "bad channel count");
 			r->channels = (uint8_t)x;
 		}
@@ -183,7 +166,7 @@ attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 		const char *p = v;
 		struct mxp_mp_str pt;
 		uint32_t x;
-		if (!field(&p, end, &pt) || !num(pt, 127, &x))
+		if (!field(&p, end, &pt) || !mxp_mp_str_uint(pt, 127, &x))
 			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "expected a=fmtp:<pt> <parameters>");
 		if (s->nfmtp >= MXP_SDP_PT_MAX)
 			return sdp_fail(err, MXP_MP_E_RESOURCES, l, "too many fmtp lines");
@@ -203,7 +186,7 @@ attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 	} else if (mxp_mp_str_eq(name, "ptime")) {
 		struct mxp_mp_str f = { v, (uint32_t)(end - v) };
 		uint32_t x;
-		if (!num(f, 1000, &x) || x == 0)
+		if (!mxp_mp_str_uint(f, 1000, &x) || x == 0)
 			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "ptime must be 1..1000 ms");
 		s->ptime = (uint16_t)x;
 	} else if (mxp_mp_str_eq(name, "sendrecv") || mxp_mp_str_eq(name, "sendonly") ||

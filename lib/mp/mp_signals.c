@@ -131,23 +131,6 @@ is(struct mxp_mp_str w, const char *lng, const char *cmp)
 	return mxp_mp_str_eq(w, lng) || (cmp != NULL && mxp_mp_str_eq(w, cmp));
 }
 
-static bool
-num(struct mxp_mp_str v, uint32_t max, uint32_t *out)
-{
-	uint64_t x = 0;
-	if (v.len == 0 || v.len > 10)
-		return false;
-	for (uint32_t k = 0; k < v.len; k++) {
-		if (v.p[k] < '0' || v.p[k] > '9')
-			return false;
-		x = x * 10 + (uint64_t)(v.p[k] - '0');
-	}
-	if (x > max)
-		return false;
-	*out = (uint32_t)x;
-	return true;
-}
-
 /* NotifyCompletion = { reason, ... } */
 static int
 sp_notify(struct sp *s, uint8_t *bits)
@@ -208,7 +191,7 @@ sp_param(struct sp *s, struct mxp_mp_signal *sig, uint32_t *seen)
 		if (*seen & 4)
 			return sp_fail(s, MXP_MP_E_DESC_TWICE, "Duration twice");
 		*seen |= 4;
-		if (!num(v, 86400000u, &x))
+		if (!mxp_mp_str_uint(v, 86400000u, &x))
 			return sp_fail(s, MXP_MP_E_BAD_VALUE, "Duration is milliseconds (0..86400000)");
 		sig->has_duration = true;
 		sig->duration_ms = x;
@@ -223,11 +206,11 @@ sp_param(struct sp *s, struct mxp_mp_signal *sig, uint32_t *seen)
 		if (sig->type == MXP_MP_SIG_DEFAULT)
 			return sp_fail(s, MXP_MP_E_BAD_VALUE, "SignalType is OnOff, TimeOut or Brief");
 	} else if (is(w, "Stream", "ST")) {
-		if (!num(v, 65535, &x) || x == 0)
+		if (!mxp_mp_str_uint(v, 65535, &x) || x == 0)
 			return sp_fail(s, MXP_MP_E_BAD_VALUE, "Stream is 1..65535");
 		sig->stream = (uint16_t)x;
 	} else if (is(w, "RequestID", "RQ")) {
-		if (!num(v, UINT32_MAX, &x))
+		if (!mxp_mp_str_uint(v, UINT32_MAX, &x))
 			return sp_fail(s, MXP_MP_E_BAD_VALUE, "RequestID is a number");
 		sig->has_rid = true;
 		sig->rid = x;
@@ -237,7 +220,7 @@ sp_param(struct sp *s, struct mxp_mp_signal *sig, uint32_t *seen)
 		if (sig->direction == 0)
 			return sp_fail(s, MXP_MP_E_BAD_VALUE, "Direction is External, Internal or Both");
 	} else if (is(w, "Intersignal", "SPAIS")) {
-		if (!num(v, 65535, &x))
+		if (!mxp_mp_str_uint(v, 65535, &x))
 			return sp_fail(s, MXP_MP_E_BAD_VALUE, "Intersignal delay is 0..65535 ms");
 	} else {
 		/* a package parameter */
@@ -304,7 +287,7 @@ mxp_mp_signals_parse(struct mxp_mp_str body, const char *base, struct mxp_mp_sig
 				return sp_fail(&s, MXP_MP_E_SYNTAX, "expected '=' after SignalList");
 			if ((r = sp_value(&s, &v)) != 0)
 				return r;
-			if (!num(v, 65535, &id))
+			if (!mxp_mp_str_uint(v, 65535, &id))
 				return sp_fail(&s, MXP_MP_E_BAD_VALUE, "a SignalList id is 0..65535");
 			if (!sp_accept(&s, '{'))
 				return sp_fail(&s, MXP_MP_E_SYNTAX, "expected '{' after the SignalList id");
@@ -343,7 +326,7 @@ mxp_mp_profile_split(struct mxp_mp_str v, struct mxp_mp_str *name, uint32_t *ver
 	struct mxp_mp_str nm = { v.p, (uint32_t)(sl - v.p) };
 	struct mxp_mp_str ver = { sl + 1, (uint32_t)(v.p + v.len - sl - 1) };
 	uint32_t x;
-	if (nm.len > 64 || !num(ver, 99, &x) || x == 0)
+	if (nm.len > 64 || !mxp_mp_str_uint(ver, 99, &x) || x == 0)
 		return -EINVAL;
 	for (uint32_t k = 0; k < nm.len; k++)
 		if (!name_char(nm.p[k]) || nm.p[k] == '/')

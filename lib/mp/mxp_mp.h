@@ -280,6 +280,8 @@ struct mxp_mp_prop *mxp_mp_msg_add_prop(struct mxp_mp_msg *msg, struct mxp_mp_pr
 					const char *name, char op, const char *value);
 /** A view of a NUL-terminated string. */
 struct mxp_mp_str mxp_mp_str_c(const char *s);
+/** A decimal number of 1..10 digits, at most max: true with *v set, else false. */
+bool mxp_mp_str_uint(struct mxp_mp_str s, uint32_t max, uint32_t *v);
 /** Case-insensitive comparison of a view with a C string. */
 bool mxp_mp_str_eq(struct mxp_mp_str s, const char *c);
 

@@ -159,21 +159,6 @@ tone_name(struct mxp_mp_str v, char *out, size_t ol)
 	return ok;
 }
 
-static bool
-num_val(struct mxp_mp_str v, uint32_t max, uint32_t *out)
-{
-	uint64_t x = 0;
-	if (v.len == 0 || v.len > 10)
-		return false;
-	for (uint32_t k = 0; k < v.len; k++) {
-		if (v.p[k] < '0' || v.p[k] > '9')
-			return false;
-		x = x * 10 + (uint64_t)(v.p[k] - '0');
-	}
-	*out = (uint32_t)x;
-	return x <= max;
-}
-
 /* A signal request checked and turned into what lib/conf plays; 0 or an H.248 code. */
 static unsigned int
 sig_req(const struct mxp_mp_signal *s, struct mrfp_sigreq *r, char *t, size_t tl)
@@ -270,7 +255,7 @@ sig_req(const struct mxp_mp_signal *s, struct mrfp_sigreq *r, char *t, size_t tl
 		r->s.kind = MXP_SIGNAL_ANNOUNCEMENT;
 		struct mxp_mp_str noc = mxp_mp_signal_param(s, aasb ? "iter" : "noc");
 		uint32_t x = 1;
-		if (noc.len && (!num_val(noc, 65535, &x) || x == 0)) {
+		if (noc.len && (!mxp_mp_str_uint(noc, 65535, &x) || x == 0)) {
 			snprintf(t, tl, "%s: %s (number of plays) is 1..65535", r->sigid,
 				 aasb ? "iter" : "noc");
 			return MXP_MP_E_BAD_VALUE;
