@@ -319,6 +319,36 @@ MXP_TEST(digit_collection_in_a_switch_conference)
 	env_free(&e);
 }
 
+/* A forward conference only authenticates SRTP: a digit is seen starting, not which one. */
+MXP_TEST(digits_in_a_forward_conference)
+{
+	struct env e = env_new();
+	/* forward: both keys of every leg are the conference key (seed 7) */
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { Media { "
+				 "TerminationState { mxp/mode = forward }, Stream = 1 { Local {\nv=0\n"
+				 "c=IN IP4 $\nm=audio $ RTP/SAVP 0 101\n%s\n}, Remote {\nv=0\n"
+				 "c=IN IP4 %s\nm=audio 9100 RTP/SAVP 0 101\n"
+				 "a=rtpmap:101 telephone-event/8000\n%s\n} } }, "
+				 "Events = 5 { mxp/dtmf, dd/std } } } }", crypto(7, 1), PEER_IP,
+				 crypto(7, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		printf("#   %s\n", r);
+	uint32_t l = reply_leg(r, "Add");
+	struct mxp_leg_info li = leg(&e, l);
+	struct sender sd;
+	sender_init(&sd, 7, 0x5555);
+	event_srtp(&sd, 0x5555, &li, 5, 1000, false);
+	event_srtp(&sd, 0x5555, &li, 5, 1000, true);
+	MXP_CHECK_EQ(t, leg(&e, l).st.dtmf, 1);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, n_notify, 1);
+	MXP_CHECK_EQ(t, notified("mxp/dtmf{event=255}"), 1);
+	MXP_CHECK_EQ(t, notified("dd/std"), 0); /* no digit to name */
+	sender_fini(&sd);
+	env_free(&e);
+}
+
 /* ---- signals ------------------------------------------------------------------------------------ */
 
 MXP_TEST(announcement_to_one_leg_with_completion)
@@ -518,6 +548,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(audit_reports_the_packages),
 	MXP_CASE(unsupported_packages_answered_with_their_codes),
 	MXP_CASE(digit_collection_in_a_switch_conference),
+	MXP_CASE(digits_in_a_forward_conference),
 	MXP_CASE(announcement_to_one_leg_with_completion),
 	MXP_CASE(tone_into_a_conference),
 	MXP_CASE(service_change_profile),
