@@ -16,7 +16,7 @@
  * Failures are counted the same way for every mode: a spent key as srtp_key_exhausted
  * (the MRFC must rekey), other protect failures as srtp_protect, no mbuf as no_mbuf.
  *
- * The timers (top-N, sender reports) run here too and queue their reports the same way.
+ * The timers (top-N, RTCP reports: conf_rtcp.c) run here too; reports go the same way.
  */
 #include <string.h>
 
@@ -217,7 +217,9 @@ replicate(struct mxp_conf_worker *w, const struct conf_out *o, uint64_t gen)
 	if (o->only != NULL) { /* a private mix: exactly one receiver */
 		struct conf_rcv *e = conf_leg_rcv(o->only);
 		kg = o->only->kg;
-		if (e->flags & RCV_ON)
+		/* RTCP goes to every leg whose address is known, whatever its mode (RFC 3264:
+		 * reports continue on a sendonly, recvonly or inactive stream) */
+		if (rtcp ? (o->only->flags & LEG_REMOTE_KNOWN) != 0 : (e->flags & RCV_ON) != 0)
 			sent = send_prepended(w, e, pl, plen, psum, rtcp, gen);
 		else
 			rte_pktmbuf_free(pl);
@@ -315,50 +317,19 @@ conf_topn_update(struct mxp_conf *cf, uint64_t now)
 	}
 }
 
-/* Sender reports for the output streams of a switch conference that sent since the last. */
-static void
-sender_reports(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now)
-{
-	uint64_t interval = mxp_conf_tsc_hz() * CONF_RTCP_INTERVAL_MS / 1000;
-	struct mxp_keygroup *kg;
-	TAILQ_FOREACH(kg, &cf->kgs, next) {
-		struct mxp_ostream *os;
-		TAILQ_FOREACH(os, &kg->streams, by_group) {
-			if (os->pkts == 0 || now < os->next_sr_tsc)
-				continue;
-			os->next_sr_tsc = now + interval;
-			if (now - os->last_tsc > interval)
-				continue; /* silent stream: no report */
-			struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
-			if (m == NULL) {
-				w->drops[MXP_DROP_NO_MBUF]++;
-				continue;
-			}
-			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-			uint32_t len = conf_rtcp_build_sr(os, now, p,
-							  rte_pktmbuf_tailroom(m) - MXP_SRTP_MAX_TRAILER);
-			rte_pktmbuf_append(m, (uint16_t)len);
-			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .skip = os->src,
-							     .conf = cf, .flags = OUT_RTCP });
-		}
-	}
-}
-
 void
 conf_tick(struct mxp_conf_worker *w, uint64_t now)
 {
 	struct mxp_conf *cf;
 	TAILQ_FOREACH(cf, &w->confs, next) {
-		if (cf->mode != MXP_CONF_SWITCH)
-			continue;
-		if (cf->topn)
+		if (cf->mode == MXP_CONF_SWITCH && cf->topn)
 			conf_topn_update(cf, now);
-		/* A conference with individual keys has legs x legs streams (10,000 for 100
-		 * legs): looking at them every 500 ms, not every tick, is 25 times cheaper
-		 * and sends a report at most half a second after its 5 s are up. */
+		/* RTCP: the legs are looked at every 500 ms, not every tick (a switch
+		 * conference with individual keys has legs x legs streams): a report goes at
+		 * most half a second after it is due. */
 		if (now >= cf->next_sr_walk) {
 			cf->next_sr_walk = now + mxp_conf_tsc_hz() * CONF_SR_WALK_MS / 1000;
-			sender_reports(w, cf, now);
+			conf_rtcp_walk(w, cf, now);
 		}
 	}
 	conf_emit(w);

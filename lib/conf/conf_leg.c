@@ -567,6 +567,7 @@ conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	uint32_t n = 0;
 	struct mxp_ostream *os;
 
+	conf_rtcp_leg_bye(w, l); /* RFC 3550 6.6, while its streams are linked */
 	if (cf->mode == MXP_CONF_SWITCH)
 		while ((os = SLIST_FIRST(&l->streams)) != NULL) {
 			os_unlink(os);
@@ -600,7 +601,6 @@ conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		a->dead_kg = kg;
 	}
 	a->ndead = n;
-	(void)w;
 }
 
 int

@@ -751,6 +751,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				continue;
 			/* the stream's clock runs through silence and skipped ticks */
 			os->last_ts += units * (1 + res->skipped);
+			os->last_tsc = now_tsc; /* the time of last_ts (RTCP sender reports) */
 			if (res->silent || pcm == NULL) {
 				/* DTX: nothing, or the codec's silence descriptor (comfort noise);
 				 * the next speech packet marks the talkspurt */

@@ -14,7 +14,7 @@
  *   conf_rx.c     worker: classification and the flush (validate, inbound crypto, modes)
  *   conf_emit.c   worker: the one emit pipeline (stamp, protect, replicate, transmit), timers
  *   conf_mix.c    the mix mode (control side allocation, worker rx and tick)
- *   conf_rtcp.c   RTCP statistics and sender reports
+ *   conf_rtcp.c   RTCP: receive statistics, compound reports (SR/RR/SDES/BYE), intervals
  *   conf_signal.c signals: tones, announcements, DTMF (control side and the mix tick's part)
  */
 #ifndef MXP_CONF_PRIV_H
@@ -36,8 +36,11 @@
 #define CONF_BURST 64              /* packets queued between flushes */
 #define CONF_MAX_OUT 256           /* payloads waiting for protect and replication */
 #define CONF_TICK_MS 20            /* top-N and RTCP timer */
-#define CONF_RTCP_INTERVAL_MS 5000 /* RFC 3550 minimum interval */
-#define CONF_SR_WALK_MS 500        /* how often a conference's streams are looked at for SRs */
+#define CONF_RTCP_MIN_MS 5000      /* RFC 3550 6.2 minimum interval (half of it for the first) */
+#define CONF_RTCP_SESSION_BW 8000  /* bytes/s a participant's session is taken to use (64
+				    * kbit/s): RTCP gets 5% of it (RFC 3550 6.2) */
+#define CONF_RTCP_MAX_SR 12        /* sender reports in one compound; more rotate */
+#define CONF_SR_WALK_MS 500        /* how often a conference's legs are looked at for reports */
 #define CONF_CN_FEED_MS 320        /* silence the DTX encoder is fed (its hangover and SID) */
 #define CONF_CN_REPEAT_MS 160      /* then its SID is resent every 160 ms (AMR's SID rate) */
 #define CONF_CMD_TIMEOUT_MS 2000
@@ -108,7 +111,7 @@ struct mxp_ostream {
 	SLIST_ENTRY(mxp_ostream) by_sender;  /* switch: the sender's streams, one per group:
 					      * a switched packet walks them */
 	/* cold: timers and control */
-	uint64_t next_sr_tsc;
+	uint64_t seen_pkts, seen_tsc;        /* RTCP: pkts when last looked at, and since when */
 	uint32_t ssrc_reg;                   /* the SSRC registered for it (ssrc may have moved) */
 	uint64_t last_time;                  /* mix private: conference ticks when it last sent */
 	struct mxp_leg *src;                 /* switch: the sender; mix: the talker or NULL */
@@ -196,6 +199,38 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 #define LEG_IN_TOPN 0x02
 #define LEG_TOPN_PREV 0x04
 
+/*
+ * RTCP state of a leg (conf_rtcp.c). rx: the participant's stream as received (RFC 3550
+ * A.1 sequence accounting, A.8 jitter) and its last sender report; updated for every
+ * authenticated RTP packet, one cache line. tx: the reports the MRFP sends it (timer only).
+ */
+struct conf_rtcp_rx {
+	uint16_t max_seq;
+	uint8_t started;
+	uint8_t pad_;
+	uint32_t cycles;                     /* sequence number cycles << 16 */
+	uint32_t base_seq;
+	uint32_t bad_seq;
+	uint32_t received;
+	uint32_t expected_prior, received_prior;
+	uint32_t transit;                    /* of the last packet, RTP units */
+	uint32_t jitter;                     /* RFC 3550 A.8: << 4 */
+	uint32_t mult;                       /* RTP units per TSC cycle, << 32 */
+	uint64_t base_tsc;                   /* origin of the arrival clock */
+	uint32_t lsr;                        /* middle 32 bits of its last SR's NTP time, 0 none */
+	uint32_t pad2_;
+	uint64_t lsr_tsc;                    /* when that SR came */
+};
+_Static_assert(sizeof(struct conf_rtcp_rx) <= 64, "a leg's receive statistics are one line");
+
+struct conf_rtcp_tx {
+	uint64_t next_tsc;                   /* its next compound is due; 0 = not scheduled */
+	uint64_t prev_tsc;                   /* its last one went */
+	uint32_t avg_size;                   /* RFC 3550 avg_rtcp_size, bytes with IP and UDP */
+	uint32_t cursor;                     /* switch: the first stream of the next compound */
+	uint64_t sr, rr, bye;                /* compounds led by an SR, by an RR; BYEs */
+};
+
 /* Counters a leg keeps apart from the hot lines (see struct mxp_leg_stats). */
 struct conf_leg_cold_stats {
 	/* refusals lib/conf decides (the jitter buffer's, not_sending and source_mismatch
@@ -258,7 +293,9 @@ struct mxp_leg {
 	struct conf_sig *sig;                /* mix: its signal state (made at its first one) */
 	uint32_t dtmf_ts;                    /* switch, forward: RTP timestamp of the last event */
 	struct conf_leg_cold_stats st;
+	struct conf_rtcp_tx rtx;
 	char label[MXP_CONF_NAME_LEN];
+	struct conf_rtcp_rx rrx __rte_cache_aligned;
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_leg, flags, 1);
 CONF_HOT(struct mxp_leg, level_tsc, 2);
@@ -335,7 +372,7 @@ struct mxp_conf {
 	uint32_t nkgs;
 	uint64_t enc_gone, dec_gone;         /* of key groups and legs that left (cumulative counts) */
 	uint64_t created_ms;
-	uint64_t next_sr_walk;               /* switch: TSC of the next look for due reports */
+	uint64_t next_sr_walk;               /* TSC of the next look for due reports */
 	/* mix */
 	size_t mixer_size;
 	uint32_t heap_idx;                   /* mix: place in the owner's tick heap, or UINT32_MAX */
@@ -725,7 +762,7 @@ void conf_out_push(struct mxp_conf_worker *w, const struct conf_out *o);
 void conf_emit(struct mxp_conf_worker *w);
 /* Who a top-N conference forwards, from the legs' recent levels (also when N changes). */
 void conf_topn_update(struct mxp_conf *cf, uint64_t now);
-/* Timers: top-N and sender reports. */
+/* Timers: top-N and RTCP reports. */
 void conf_tick(struct mxp_conf_worker *w, uint64_t now);
 
 /* conf_mix.c */
@@ -787,11 +824,20 @@ void conf_signal_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
 void conf_signal_sys_free(struct mxp_conf_sys *sys);
 
 /* conf_rtcp.c */
-/* Process an authenticated RTCP compound packet from a leg (stats only). */
-void conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len);
-/* Update RFC 3550 receive statistics with an accepted RTP packet. */
-/* Build a sender report for an output stream into buf (plain RTCP). Returns its length. */
-uint32_t conf_rtcp_build_sr(const struct mxp_ostream *os, uint64_t now, uint8_t *buf,
-			    uint32_t room);
+/* The wall clock's anchor for NTP timestamps (at system creation). */
+void conf_rtcp_clock_init(void);
+/* Process an authenticated RTCP compound packet from a leg (its reports, its last SR). */
+void conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now);
+/* Update RFC 3550 receive statistics with an authenticated RTP packet (A.1, A.8). */
+void conf_rtcp_rx_rtp(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now);
+/* Worker timer: send the reports of a conference's legs that are due (every mode but
+ * forward, whose participants' own reports are relayed). */
+void conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now);
+/* Worker, inside the command that removes a leg (before anything is unlinked): BYE for
+ * the streams the leg gets and, switch, for the streams of its packets (RFC 3550 6.6);
+ * emitted before the command returns. */
+void conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l);
+/* NTP timestamp (RFC 3550 4) of a TSC value. */
+uint64_t conf_rtcp_ntp(uint64_t tsc);
 
 #endif

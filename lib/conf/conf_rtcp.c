@@ -1,21 +1,142 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * RTCP on the worker: what the participant's own reports say, and sender reports for
- * output streams. No receiver reports are generated yet, so neither the receive statistics
- * of RFC 3550 A.1/A.8 nor the participants' last-SR times are kept: both would cost the
- * packet path for nothing read.
+ * RTCP on the worker (RFC 3550), in switch and mix conferences:
+ *
+ *   receive    every authenticated RTP packet of a leg updates its receive statistics
+ *              (A.1 sequence accounting, A.8 interarrival jitter): a few additions and one
+ *              multiplication, no division; a participant's SR leaves its NTP time (LSR)
+ *   report     per leg, on the worker's timer (conf_rtcp_walk, every CONF_SR_WALK_MS): one
+ *              compound packet to the participant, at RFC 3550 6.3 intervals (randomised,
+ *              5 s minimum): an SR (or RR) of a stream the MRFP sends it, carrying the report
+ *              block of the participant's own stream; SRs of the other streams it gets that
+ *              sent; SDES CNAME for each SSRC. Protected with SRTCP under the leg's group
+ *              key (the first SSRC's context), sent to its RTCP port (rtcp-mux or not)
+ *   bye        when a leg is removed (and so when its conference is destroyed): BYE for the
+ *              streams it gets and, switch, for the streams that carried its packets
+ *
+ * Forward conferences are an RTP translator (RFC 3550 7.1): the participants' reports are
+ * relayed (conf_rx.c); the MRFP has no stream and no key of its own to report with.
  */
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_random.h>
 
+#include "mxp_media_codec.h"
 #include "conf_priv.h"
 
-#define RTP_CLOCK 8000 /* the legs' audio is 8 kHz-clocked (G.711, G.722's RTP clock, L16/8k) */
+#define RTP_CLOCK 8000     /* switch: the clock assumed for passed-through streams */
+#define RTCP_ROOM 1200     /* a compound's bytes at most (before the SRTCP trailer) */
+#define RTCP_COMPENSATION 1.21828 /* e - 3/2, RFC 3550 6.3.1 */
+#define MAX_SEQ_DROPOUT 3000
+#define MAX_SEQ_MISORDER 100
+
+/* ---- clocks ------------------------------------------------------------------------------------ */
+
+static uint64_t anchor_tsc, anchor_ntp;
 
 void
-conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len)
+conf_rtcp_clock_init(void)
+{
+	if (anchor_tsc != 0)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t tsc = rte_rdtsc();
+	anchor_ntp = (((uint64_t)ts.tv_sec + 2208988800ull) << 32) |
+		     (((uint64_t)ts.tv_nsec << 32) / 1000000000ull);
+	anchor_tsc = tsc;
+}
+
+uint64_t
+conf_rtcp_ntp(uint64_t tsc)
+{
+	/* NTP and RTP times of a report both follow the TSC: they stay consistent */
+	uint64_t hz = mxp_conf_tsc_hz();
+	if (tsc >= anchor_tsc)
+		return anchor_ntp + (uint64_t)(((unsigned __int128)(tsc - anchor_tsc) << 32) / hz);
+	return anchor_ntp - (uint64_t)(((unsigned __int128)(anchor_tsc - tsc) << 32) / hz);
+}
+
+/* The RTP timestamp of a stream at TSC now: its last one plus the time since, at clock Hz. */
+static uint32_t
+ostream_rtp_now(const struct mxp_ostream *os, uint32_t clock, uint64_t now)
+{
+	int64_t dt = (int64_t)(now - os->last_tsc);
+	int64_t units = (int64_t)(((__int128)dt * clock) / (int64_t)mxp_conf_tsc_hz());
+	return os->last_ts + (uint32_t)units;
+}
+
+/* ---- receive ------------------------------------------------------------------------------------ */
+
+static uint32_t
+leg_clock(const struct mxp_leg *l)
+{
+	const struct mxp_conf *cf = l->conf;
+	if (cf->mode == MXP_CONF_MIX && l->out_codec < CONF_MIX_FMTS &&
+	    cf->fmt[l->out_codec].codec != MXP_MEDIA_CODEC_NONE)
+		return mxp_media_codec_clock((enum mxp_media_codec)cf->fmt[l->out_codec].codec);
+	return RTP_CLOCK;
+}
+
+static void
+rx_init_seq(struct conf_rtcp_rx *r, uint16_t seq)
+{
+	r->base_seq = seq;
+	r->max_seq = seq;
+	r->bad_seq = (1u << 16) + 1; /* so seq == bad_seq is false */
+	r->cycles = 0;
+	r->received = 0;
+	r->received_prior = 0;
+	r->expected_prior = 0;
+}
+
+void
+conf_rtcp_rx_rtp(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now)
+{
+	struct conf_rtcp_rx *r = &l->rrx;
+	uint16_t seq = ri->seq;
+	if (__builtin_expect(!r->started, 0)) {
+		uint32_t clock = leg_clock(l);
+		r->mult = (uint32_t)(((uint64_t)clock << 32) / mxp_conf_tsc_hz());
+		r->base_tsc = now;
+		rx_init_seq(r, seq);
+		r->jitter = 0;
+		r->started = 1;
+		r->transit = 0 - ri->ts; /* arrival 0 */
+		r->received = 1;
+		return;
+	}
+	/* RFC 3550 A.1, without the probation: the packets were authenticated */
+	uint16_t udelta = (uint16_t)(seq - r->max_seq);
+	if (udelta < MAX_SEQ_DROPOUT) {
+		if (seq < r->max_seq)
+			r->cycles += 1u << 16;
+		r->max_seq = seq;
+	} else if (udelta <= (1u << 16) - MAX_SEQ_MISORDER) {
+		/* a large jump: a restarted sender if the next packet follows it */
+		if (seq == r->bad_seq) {
+			rx_init_seq(r, seq);
+		} else {
+			r->bad_seq = (seq + 1u) & 0xffff;
+			return;
+		}
+	} /* else duplicate or reordered: counted */
+	r->received++;
+	/* RFC 3550 A.8: arrival in RTP units (a multiplication, the clock's reciprocal) */
+	uint32_t arrival = (uint32_t)(((unsigned __int128)(now - r->base_tsc) * r->mult) >> 32);
+	uint32_t transit = arrival - ri->ts;
+	int32_t d = (int32_t)(transit - r->transit);
+	r->transit = transit;
+	if (d < 0)
+		d = -d;
+	r->jitter += (uint32_t)d - ((r->jitter + 8) >> 4);
+}
+
+void
+conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
 {
 	/* Walk the compound packet; every length was bounded by the first header's check. */
 	for (uint32_t off = 0; off + 8 <= len;) {
@@ -25,8 +146,10 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len)
 			return;
 		uint8_t rc = h[0] & 0x1f, pt = h[1];
 		const uint8_t *blocks = NULL;
-		if (pt == 200 && plen >= 28) { /* SR */
+		if (pt == 200 && plen >= 28) { /* SR: its NTP time answers in our LSR */
 			blocks = h + 28;
+			l->rrx.lsr = mxp_be_rd32(h + 10);
+			l->rrx.lsr_tsc = now;
 		} else if (pt == 201) { /* RR */
 			blocks = h + 8;
 		}
@@ -39,27 +162,351 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len)
 	}
 }
 
-uint32_t
-conf_rtcp_build_sr(const struct mxp_ostream *os, uint64_t now, uint8_t *buf, uint32_t room)
+/* ---- compound reports ---------------------------------------------------------------------------- */
+
+struct cand {
+	struct mxp_ostream *os;
+	uint32_t clock;
+	bool sender;
+};
+
+/* Whether a stream sent within the last two minimum intervals (RFC 3550 6.3.8's we_sent). */
+static bool
+os_sender(struct mxp_ostream *os, uint64_t now)
 {
-	if (room < 28)
+	if (os->pkts != os->seen_pkts) {
+		os->seen_pkts = os->pkts;
+		os->seen_tsc = now;
+	}
+	return os->pkts != 0 &&
+	       now - os->seen_tsc <= 2 * mxp_conf_tsc_hz() * CONF_RTCP_MIN_MS / 1000;
+}
+
+/*
+ * The streams the MRFP sends a leg (all in its key group), the first one leading the
+ * compound: a sender if one is. Switch: the other senders' streams, CONF_RTCP_MAX_SR at a
+ * time in rotation; a leg that gets none reports from the stream of its own packets in its
+ * group (an SSRC under its key that it never receives). Returns how many; *total counts
+ * every stream towards it (the session's members).
+ */
+static unsigned int
+leg_streams(struct mxp_leg *l, uint64_t now, struct cand *c, unsigned int *total, bool all)
+{
+	struct mxp_conf *cf = l->conf;
+	struct mxp_keygroup *kg = l->kg;
+	unsigned int n = 0;
+	*total = 0;
+	if (kg == NULL || l->rcv_idx == UINT32_MAX)
 		return 0;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t ntp_sec = (uint64_t)ts.tv_sec + 2208988800ull; /* 1900 epoch */
-	uint64_t ntp_frac = ((uint64_t)ts.tv_nsec << 32) / 1000000000ull;
-	/* The RTP time now: the last packet's timestamp plus the time since. */
-	uint32_t rtp = os->last_ts +
-		       (uint32_t)((now - os->last_tsc) * RTP_CLOCK / mxp_conf_tsc_hz());
-	buf[0] = 0x80; /* V=2, P=0, RC=0 */
-	buf[1] = 200;
-	buf[2] = 0;
-	buf[3] = 6;    /* 28 bytes / 4 - 1 */
-	mxp_be_wr32(buf + 4, os->ssrc);
-	mxp_be_wr32(buf + 8, (uint32_t)ntp_sec);
-	mxp_be_wr32(buf + 12, (uint32_t)ntp_frac);
-	mxp_be_wr32(buf + 16, rtp);
-	mxp_be_wr32(buf + 20, (uint32_t)os->pkts);
-	mxp_be_wr32(buf + 24, (uint32_t)os->octets);
-	return 28;
+	if (cf->mode == MXP_CONF_MIX) {
+		uint32_t clock = leg_clock(l);
+		struct mxp_ostream *sh = l->out_codec < CONF_MIX_FMTS ? kg->mix[l->out_codec] : NULL;
+		if (sh)
+			c[n++] = (struct cand){ sh, clock, os_sender(sh, now) };
+		if (l->priv)
+			c[n++] = (struct cand){ l->priv, clock, os_sender(l->priv, now) };
+		*total = n;
+	} else if (cf->mode == MXP_CONF_SWITCH) {
+		struct mxp_ostream *os, *own = NULL;
+		unsigned int k = 0, ns = 0;
+		TAILQ_FOREACH(os, &kg->streams, by_group) {
+			if (os->src == l) {
+				own = os;
+				continue;
+			}
+			(*total)++;
+			bool s = os_sender(os, now);
+			if (!s && !all)
+				continue;
+			/* senders from the cursor on, CONF_RTCP_MAX_SR of them */
+			if (k++ < l->rtx.cursor || ns == CONF_RTCP_MAX_SR)
+				continue;
+			c[ns++] = (struct cand){ os, RTP_CLOCK, s };
+		}
+		l->rtx.cursor = (k > l->rtx.cursor + ns) ? l->rtx.cursor + ns : 0;
+		n = ns;
+		if (n == 0 && own != NULL) {
+			c[n++] = (struct cand){ own, RTP_CLOCK, false };
+			(*total)++;
+		}
+	}
+	/* a sender leads (SR rather than RR) */
+	for (unsigned int i = 1; i < n && !c[0].sender; i++)
+		if (c[i].sender) {
+			struct cand t = c[0];
+			c[0] = c[i];
+			c[i] = t;
+		}
+	return n;
+}
+
+/* The report block of a leg's incoming stream (RFC 3550 6.4.1, A.3); false: none is due. */
+static bool
+report_block(struct mxp_leg *l, uint64_t now, uint8_t *b)
+{
+	struct conf_rtcp_rx *r = &l->rrx;
+	if (!(l->state & LEG_SSRC_KNOWN) || !r->started || r->received == r->received_prior)
+		return false;
+	uint32_t ext_max = r->cycles + r->max_seq;
+	uint32_t expected = ext_max - r->base_seq + 1;
+	int64_t lost = (int64_t)expected - r->received;
+	if (lost > 0x7fffff)
+		lost = 0x7fffff;
+	else if (lost < -0x800000)
+		lost = -0x800000;
+	uint32_t exp_int = expected - r->expected_prior;
+	uint32_t rcv_int = r->received - r->received_prior;
+	r->expected_prior = expected;
+	r->received_prior = r->received;
+	int64_t lost_int = (int64_t)exp_int - rcv_int;
+	uint8_t fraction = (exp_int == 0 || lost_int <= 0) ? 0
+							   : (uint8_t)((lost_int << 8) / exp_int);
+	uint32_t dlsr = 0;
+	if (r->lsr != 0)
+		dlsr = (uint32_t)(((unsigned __int128)(now - r->lsr_tsc) << 16) / mxp_conf_tsc_hz());
+	mxp_be_wr32(b, l->ssrc);
+	mxp_be_wr32(b + 4, ((uint32_t)fraction << 24) | ((uint32_t)lost & 0xffffff));
+	mxp_be_wr32(b + 8, ext_max);
+	mxp_be_wr32(b + 12, r->jitter >> 4);
+	mxp_be_wr32(b + 16, r->lsr);
+	mxp_be_wr32(b + 20, dlsr);
+	return true;
+}
+
+static inline void
+rtcp_hdr(uint8_t *h, uint8_t count, uint8_t pt, uint32_t bytes)
+{
+	h[0] = (uint8_t)(0x80 | count);
+	h[1] = pt;
+	mxp_be_wr16(h + 2, (uint16_t)(bytes / 4 - 1));
+}
+
+/*
+ * Write a compound packet: SR (or RR) of c[0] with the block blk, SRs of the other senders,
+ * SDES CNAME of every SSRC, and with bye a BYE of them all. Returns its length.
+ */
+static uint32_t
+compound(uint8_t *b, const struct cand *c, unsigned int n, const uint8_t *blk, bool bye,
+	 uint64_t now, const char *cname, uint8_t cnlen, bool *sr)
+{
+	uint32_t off = 0;
+	uint64_t ntp = conf_rtcp_ntp(now);
+	for (unsigned int i = 0; i < n; i++) {
+		if (i > 0 && !c[i].sender)
+			continue;
+		uint8_t *h = b + off;
+		uint8_t rc = (i == 0 && blk) ? 1 : 0;
+		mxp_be_wr32(h + 4, c[i].os->ssrc);
+		uint32_t len;
+		if (c[i].sender) {
+			mxp_be_wr64(h + 8, ntp);
+			mxp_be_wr32(h + 16, ostream_rtp_now(c[i].os, c[i].clock, now));
+			mxp_be_wr32(h + 20, (uint32_t)c[i].os->pkts);
+			mxp_be_wr32(h + 24, (uint32_t)c[i].os->octets);
+			len = 28;
+		} else {
+			len = 8;
+		}
+		if (rc) {
+			memcpy(h + len, blk, 24);
+			len += 24;
+		}
+		rtcp_hdr(h, rc, c[i].sender ? 200 : 201, len);
+		if (i == 0)
+			*sr = c[i].sender;
+		off += len;
+	}
+	/* SDES: one chunk (SSRC, CNAME, END, padding to 32 bits) per SSRC */
+	uint8_t *h = b + off;
+	uint32_t len = 4;
+	uint8_t sc = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (i > 0 && !c[i].sender && !bye)
+			continue;
+		uint8_t *k = h + len;
+		mxp_be_wr32(k, c[i].os->ssrc);
+		k[4] = 1; /* CNAME */
+		k[5] = cnlen;
+		memcpy(k + 6, cname, cnlen);
+		uint32_t cl = 6u + cnlen;
+		uint32_t padded = (cl + 4) & ~3u; /* at least one zero octet: the END item */
+		memset(k + cl, 0, padded - cl);
+		len += padded;
+		sc++;
+	}
+	rtcp_hdr(h, sc, 202, len);
+	off += len;
+	if (bye) {
+		h = b + off;
+		for (unsigned int i = 0; i < n; i++)
+			mxp_be_wr32(h + 4 + 4 * i, c[i].os->ssrc);
+		len = 4 + 4 * n;
+		rtcp_hdr(h, (uint8_t)n, 203, len);
+		off += len;
+	}
+	return off;
+}
+
+/* The CNAME of the MRFP towards a leg: one per local address (RFC 3550 6.5.1). */
+static uint8_t
+cname_of(const struct mxp_leg *l, char *buf, size_t cap)
+{
+	char a[48];
+	mxp_ip_format(&l->local_ip, a, sizeof(a));
+	int n = snprintf(buf, cap, "mixplane@%s", a);
+	return (uint8_t)(n < 0 ? 0 : ((size_t)n >= cap ? cap - 1 : (size_t)n));
+}
+
+/* Queue one compound packet; false when no mbuf. */
+static bool
+push(struct mxp_conf_worker *w, struct mxp_conf *cf, const struct conf_out *tmpl,
+     const uint8_t *pkt, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
+	if (m == NULL) {
+		w->drops[MXP_DROP_NO_MBUF]++;
+		return false;
+	}
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	if (p == NULL || rte_pktmbuf_tailroom(m) < MXP_SRTP_MAX_TRAILER) {
+		rte_pktmbuf_free(m);
+		w->drops[MXP_DROP_NO_MBUF]++;
+		return false;
+	}
+	memcpy(p, pkt, len);
+	struct conf_out o = *tmpl;
+	o.m = m;
+	o.conf = cf;
+	o.flags = OUT_RTCP;
+	conf_out_push(w, &o);
+	return true;
+}
+
+/* Build and queue a leg's compound (with bye: its last). Returns its length, 0 = none. */
+static uint32_t
+leg_report(struct mxp_conf_worker *w, struct mxp_leg *l, uint64_t now, bool bye,
+	   unsigned int *members, unsigned int *senders, bool *we_sent)
+{
+	struct cand c[CONF_RTCP_MAX_SR + 2];
+	unsigned int total;
+	unsigned int n = leg_streams(l, now, c, &total, bye);
+	*members = 1 + total;
+	*senders = 0;
+	for (unsigned int i = 0; i < n; i++)
+		*senders += c[i].sender;
+	*we_sent = n && c[0].sender;
+	if (n == 0)
+		return 0;
+	uint8_t blk[24];
+	bool has_blk = report_block(l, now, blk);
+	char cname[64];
+	uint8_t cnlen = cname_of(l, cname, sizeof(cname));
+	uint8_t pkt[RTCP_ROOM + 256];
+	bool sr = false;
+	uint32_t len = compound(pkt, c, n, has_blk ? blk : NULL, bye, now, cname, cnlen, &sr);
+	if (!push(w, l->conf, &(struct conf_out){ .os = c[0].os, .only = l }, pkt, len))
+		return 0;
+	if (sr)
+		l->rtx.sr++;
+	else
+		l->rtx.rr++;
+	l->rtx.bye += bye;
+	return len;
+}
+
+/*
+ * RFC 3550 6.3.1 (A.7): the deterministic interval from the session's members, senders,
+ * RTCP bandwidth and average compound size, at least the minimum (half of it before the
+ * first report), randomised over [0.5, 1.5] and divided by e - 3/2. In seconds.
+ */
+static double
+rtcp_interval(unsigned int members, unsigned int senders, double rtcp_bw, bool we_sent,
+	      double avg_size, bool initial)
+{
+	double t_min = CONF_RTCP_MIN_MS / 1000.0;
+	if (initial)
+		t_min /= 2;
+	double n = members;
+	if (senders <= members * 0.25) {
+		if (we_sent) {
+			rtcp_bw *= 0.25;
+			n = senders;
+		} else {
+			rtcp_bw *= 0.75;
+			n -= senders;
+		}
+	}
+	double t = avg_size * n / rtcp_bw;
+	if (t < t_min)
+		t = t_min;
+	double r = (double)(rte_rand() >> 11) / (double)(1ull << 53); /* [0, 1) */
+	return t * (r + 0.5) / RTCP_COMPENSATION;
+}
+
+static uint64_t
+next_due(struct mxp_leg *l, uint64_t now, unsigned int members, unsigned int senders,
+	 bool we_sent, bool initial)
+{
+	double avg = l->rtx.avg_size ? l->rtx.avg_size : 100.0;
+	double s = rtcp_interval(members, senders, CONF_RTCP_SESSION_BW * 0.05, we_sent, avg,
+				 initial);
+	return now + (uint64_t)(s * (double)mxp_conf_tsc_hz());
+}
+
+void
+conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now)
+{
+	if (cf->mode == MXP_CONF_FORWARD)
+		return;
+	struct mxp_leg *l;
+	TAILQ_FOREACH(l, &cf->legs, in_conf) {
+		if (!(l->flags & LEG_REMOTE_KNOWN))
+			continue;
+		if (l->rtx.next_tsc == 0) { /* a new leg: its first report after half the minimum */
+			l->rtx.next_tsc = next_due(l, now, 2, 0, false, true);
+			continue;
+		}
+		if (now < l->rtx.next_tsc)
+			continue;
+		unsigned int members, senders;
+		bool we_sent;
+		uint32_t len = leg_report(w, l, now, false, &members, &senders, &we_sent);
+		if (len) {
+			/* RFC 3550 6.3.3: avg_rtcp_size, with the IP and UDP headers */
+			uint32_t sz = len + ((l->flags & LEG_AF6) ? 48 : 28);
+			l->rtx.avg_size = l->rtx.avg_size ? (sz + 15 * l->rtx.avg_size) / 16 : sz;
+			l->rtx.prev_tsc = now;
+		}
+		senders += now - l->last_rx_tsc <= 2 * mxp_conf_tsc_hz() * CONF_RTCP_MIN_MS / 1000;
+		l->rtx.next_tsc = next_due(l, now, members, senders, we_sent, false);
+	}
+}
+
+void
+conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l)
+{
+	struct mxp_conf *cf = l->conf;
+	if (cf->mode == MXP_CONF_FORWARD)
+		return;
+	uint64_t now = rte_rdtsc();
+	unsigned int members, senders;
+	bool we_sent;
+	if (l->flags & LEG_REMOTE_KNOWN)
+		leg_report(w, l, now, true, &members, &senders, &we_sent);
+	if (cf->mode == MXP_CONF_SWITCH) {
+		/* the streams of its packets end: their receivers (all but it) hear a BYE */
+		char cname[64];
+		uint8_t cnlen = cname_of(l, cname, sizeof(cname));
+		struct mxp_ostream *os;
+		SLIST_FOREACH(os, &l->streams, by_sender) {
+			if (os->pkts == 0)
+				continue; /* never sent: no receiver knows it */
+			struct cand c = { os, RTP_CLOCK, os_sender(os, now) };
+			uint8_t pkt[256];
+			bool sr;
+			uint32_t len = compound(pkt, &c, 1, NULL, true, now, cname, cnlen, &sr);
+			push(w, cf, &(struct conf_out){ .os = os, .kg = os->kg, .skip = l }, pkt, len);
+		}
+	}
+	conf_emit(w); /* before the command returns: the streams are freed afterwards */
 }

@@ -293,14 +293,16 @@ rx_rtcp(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, uint32
 	struct mxp_conf *cf = l->conf;
 	l->st.rtcp_rx++;
 	if (cf->mode == MXP_CONF_FORWARD) {
-		if (len > 1 && p[1] == 200 && cf->fwd_kg != NULL) {
+		/* a translator (RFC 3550 7.1): the participants' compounds (led by an SR or
+		 * an RR) go to the others */
+		if (len > 1 && (p[1] == 200 || p[1] == 201) && cf->fwd_kg != NULL) {
 			rte_pktmbuf_adj(m, (uint16_t)hdrs);
 			conf_out_push(w, &(struct conf_out){ .m = m, .kg = cf->fwd_kg, .skip = l,
 							     .conf = cf, .flags = OUT_RTCP });
 			return;
 		}
 	} else {
-		conf_rtcp_input(l, p, len);
+		conf_rtcp_input(l, p, len, now);
 	}
 	rte_pktmbuf_free(m);
 }
@@ -391,6 +393,7 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 	}
 	struct mxp_rtp_info ri;
 	mxp_rtp_parse(p, len, &ri); /* validated at rx; forward: header only */
+	conf_rtcp_rx_rtp(l, &ri, now);
 	bool muted = (l->flags & LEG_MUTED) || (cf->floor != NULL && cf->floor != l);
 	if (cf->mode == MXP_CONF_MIX) {
 		if (muted)

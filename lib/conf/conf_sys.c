@@ -139,6 +139,7 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 			}
 	}
 	tsc_hz = rte_get_tsc_hz();
+	conf_rtcp_clock_init();
 	struct mxp_conf_sys *sys = rte_zmalloc("mxp_conf_sys", sizeof(*sys), RTE_CACHE_LINE_SIZE);
 	if (sys == NULL)
 		goto nomem;
