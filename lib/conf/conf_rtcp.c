@@ -29,7 +29,6 @@
 
 #define RTP_CLOCK 8000     /* switch: the clock assumed for passed-through streams */
 #define RTCP_ROOM 1200     /* a compound's bytes at most (before the SRTCP trailer) */
-#define RTCP_COMPENSATION 1.21828 /* e - 3/2, RFC 3550 6.3.1 */
 #define MAX_SEQ_DROPOUT 3000
 #define MAX_SEQ_MISORDER 100
 
@@ -185,8 +184,9 @@ os_sender(struct mxp_ostream *os, uint64_t now)
 /*
  * The streams the MRFP sends a leg (all in its key group), the first one leading the
  * compound: a sender if one is. Switch: the other senders' streams, CONF_RTCP_MAX_SR at a
- * time in rotation; a leg that gets none reports from the stream of its own packets in its
- * group (an SSRC under its key that it never receives). Returns how many; *total counts
+ * time in rotation; with none sending, a receiver report from one of them, or, if no other
+ * leg sends to its group, from the stream of its own packets in its group (an SSRC under
+ * its key that it never receives). Returns how many; *total counts
  * every stream towards it (the session's members).
  */
 static unsigned int
@@ -207,7 +207,7 @@ leg_streams(struct mxp_leg *l, uint64_t now, struct cand *c, unsigned int *total
 			c[n++] = (struct cand){ l->priv, clock, os_sender(l->priv, now) };
 		*total = n;
 	} else if (cf->mode == MXP_CONF_SWITCH) {
-		struct mxp_ostream *os, *own = NULL;
+		struct mxp_ostream *os, *own = NULL, *other = NULL;
 		unsigned int k = 0, ns = 0;
 		TAILQ_FOREACH(os, &kg->streams, by_group) {
 			if (os->src == l) {
@@ -215,6 +215,8 @@ leg_streams(struct mxp_leg *l, uint64_t now, struct cand *c, unsigned int *total
 				continue;
 			}
 			(*total)++;
+			if (other == NULL)
+				other = os;
 			bool s = os_sender(os, now);
 			if (!s && !all)
 				continue;
@@ -225,9 +227,10 @@ leg_streams(struct mxp_leg *l, uint64_t now, struct cand *c, unsigned int *total
 		}
 		l->rtx.cursor = (k > l->rtx.cursor + ns) ? l->rtx.cursor + ns : 0;
 		n = ns;
-		if (n == 0 && own != NULL) {
-			c[n++] = (struct cand){ own, RTP_CLOCK, false };
-			(*total)++;
+		/* no sender: a receiver report from a stream it gets, or from its own */
+		if (n == 0 && (other != NULL || own != NULL)) {
+			c[n++] = (struct cand){ other ? other : own, RTP_CLOCK, false };
+			*total += other == NULL;
 		}
 	}
 	/* a sender leads (SR rather than RR) */
@@ -321,7 +324,7 @@ compound(uint8_t *b, const struct cand *c, unsigned int n, const uint8_t *blk, b
 	uint32_t len = 4;
 	uint8_t sc = 0;
 	for (unsigned int i = 0; i < n; i++) {
-		if (i > 0 && !c[i].sender && !bye)
+		if (i > 0 && !c[i].sender)
 			continue;
 		uint8_t *k = h + len;
 		mxp_be_wr32(k, c[i].os->ssrc);
@@ -336,12 +339,14 @@ compound(uint8_t *b, const struct cand *c, unsigned int n, const uint8_t *blk, b
 	}
 	rtcp_hdr(h, sc, 202, len);
 	off += len;
-	if (bye) {
+	if (bye) { /* the streams that sent (and the first, named above) */
 		h = b + off;
+		uint8_t nb = 0;
 		for (unsigned int i = 0; i < n; i++)
-			mxp_be_wr32(h + 4 + 4 * i, c[i].os->ssrc);
-		len = 4 + 4 * n;
-		rtcp_hdr(h, (uint8_t)n, 203, len);
+			if (i == 0 || c[i].os->pkts)
+				mxp_be_wr32(h + 4 + 4 * nb++, c[i].os->ssrc);
+		len = 4 + 4u * nb;
+		rtcp_hdr(h, nb, 203, len);
 		off += len;
 	}
 	return off;
@@ -417,7 +422,9 @@ leg_report(struct mxp_conf_worker *w, struct mxp_leg *l, uint64_t now, bool bye,
 /*
  * RFC 3550 6.3.1 (A.7): the deterministic interval from the session's members, senders,
  * RTCP bandwidth and average compound size, at least the minimum (half of it before the
- * first report), randomised over [0.5, 1.5] and divided by e - 3/2. In seconds.
+ * first report), randomised over [0.5, 1.5]. In seconds. Without timer reconsideration
+ * (a leg's membership is known, not learnt), so without its compensation (the division
+ * by e - 3/2): the mean interval is the deterministic one, 5 s for an audio call.
  */
 static double
 rtcp_interval(unsigned int members, unsigned int senders, double rtcp_bw, bool we_sent,
@@ -440,7 +447,7 @@ rtcp_interval(unsigned int members, unsigned int senders, double rtcp_bw, bool w
 	if (t < t_min)
 		t = t_min;
 	double r = (double)(rte_rand() >> 11) / (double)(1ull << 53); /* [0, 1) */
-	return t * (r + 0.5) / RTCP_COMPENSATION;
+	return t * (r + 0.5);
 }
 
 static uint64_t

@@ -119,6 +119,9 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	st->ssrc_known = (l->state & LEG_SSRC_KNOWN) != 0;
 	st->remote_fraction_lost = l->st.remote_fraction_lost;
 	st->remote_jitter = l->st.remote_jitter;
+	st->rtcp_sr = l->rtx.sr;
+	st->rtcp_rr = l->rtx.rr;
+	st->rtcp_bye = l->rtx.bye;
 	if (l->conf->mode == MXP_CONF_MIX) {
 		struct mxp_media_leg_stats ms;
 		mxp_media_leg_stats_get(l->ml, &ms);

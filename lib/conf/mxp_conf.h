@@ -192,6 +192,9 @@ struct mxp_leg_stats {
 	uint64_t rtcp_rx;                /**< SRTCP/RTCP accepted */
 	uint64_t tx_pkts, tx_bytes;      /**< RTP sent to the participant */
 	uint64_t rtcp_tx;
+	/** RTCP compounds the MRFP sent the participant led by a sender report, by a receiver
+	 *  report (RFC 3550 6.4), and BYEs among them (6.6) */
+	uint64_t rtcp_sr, rtcp_rr, rtcp_bye;
 	uint64_t drops[MXP_LEG_DROP_COUNT]; /**< packets refused, per reason (every one) */
 	uint64_t auth_failures, replays, too_old, other_drops;
 	uint64_t source_mismatch;        /**< from another address and not authenticated */

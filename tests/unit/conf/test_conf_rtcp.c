@@ -1,0 +1,881 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RTCP of lib/conf (RFC 3550) with libsrtp2 as the participants: media goes in through
+ * mxp_conf_rx() (inline worker, real time), then the report timer runs in simulated time
+ * (conf_tick() with TSC values ahead of the clock). Every report is decrypted by the
+ * participant's libsrtp2 session and parsed here, independently of lib/conf: compound
+ * structure, SR counts against the RTP the participant decrypted, NTP/RTP consistency,
+ * report blocks against a reference computation from what was sent (loss, sequence wrap,
+ * RFC 3550 6.4.1 jitter in floating point from the arrival times), LSR/DLSR, the intervals'
+ * bounds, and BYE when a leg leaves.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <srtp2/srtp.h>
+
+#include "mxp_conf.h"
+#include "mxp_media_codec.h"
+#include "mxp_rtp.h"
+#include "mxp_test.h"
+#include "conf_priv.h"
+
+#define MAXF 8192
+
+static struct rte_mempool *pool, *hdr_pool;
+static struct mxp_conf_worker *g_w;
+static uint64_t drops[MXP_DROP_MAX];
+static uint64_t g_sim; /* simulated TSC while the timer runs ahead; 0 = real time */
+static const struct rte_ether_addr our_mac = { { 2, 0, 0, 0, 0, 0x10 } };
+static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 0, 0x20 } };
+
+static struct {
+	struct rte_mbuf *m;
+	uint64_t when;
+} sent[MAXF];
+static unsigned int nsent;
+
+static void
+io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	(void)arg, (void)port;
+	uint64_t now = rte_rdtsc();
+	if (nsent < MAXF)
+		sent[nsent++] = (typeof(sent[0])){ m, g_sim > now ? g_sim : now };
+	else
+		rte_pktmbuf_free(m);
+}
+
+static bool
+io_neigh(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_ether_addr *mac)
+{
+	(void)arg, (void)port, (void)dst;
+	*mac = peer_mac;
+	return true;
+}
+
+static void
+io_punt(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_mbuf *m)
+{
+	(void)dst;
+	io_tx(arg, port, m);
+}
+
+static void
+sent_clear(void)
+{
+	for (unsigned int i = 0; i < nsent; i++)
+		rte_pktmbuf_free(sent[i].m);
+	nsent = 0;
+}
+
+static struct mxp_ip
+ip(const char *s)
+{
+	struct mxp_ip a;
+	if (mxp_ip_parse(s, &a, NULL))
+		abort();
+	return a;
+}
+
+static struct mxp_conf_sys *
+sys_new(void)
+{
+	struct mxp_conf_sys_params p = {
+		.nb_workers = 1, .nb_addrs = 1, .port_min = 20000, .port_max = 29999,
+		.pool = pool, .hdr_pool = hdr_pool, .inline_workers = true,
+	};
+	p.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip("192.0.2.2"), .mac = our_mac };
+	struct mxp_conf_sys *sys = mxp_conf_sys_create(&p, NULL, 0);
+	if (sys == NULL)
+		abort();
+	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
+	memset(drops, 0, sizeof(drops));
+	g_w = mxp_conf_worker_attach(sys, 0, &io, NULL, drops);
+	if (g_w == NULL)
+		abort();
+	g_sim = 0;
+	sent_clear();
+	return sys;
+}
+
+/* ---- participants ------------------------------------------------------------------------- */
+
+/* What a participant decrypted of one SSRC the MRFP sent it. */
+struct rtp_seen {
+	uint32_t ssrc;
+	uint32_t n, octets, last_ts;
+	uint64_t last_when;
+};
+
+/* A parsed report (one compound). */
+struct report {
+	uint64_t when;
+	uint8_t first_pt;        /* 200 SR, 201 RR */
+	uint32_t ssrc;           /* of the first packet */
+	uint64_t ntp;            /* SR */
+	uint32_t rtp, pkts, octets;
+	uint8_t nblk;
+	uint8_t blk[24];         /* the first block */
+	uint32_t sr_ssrc[16], sr_rtp[16], sr_pkts[16], sr_octets[16];
+	uint64_t sr_ntp[16];
+	unsigned int nsr;        /* every SR of the compound (the first included) */
+	uint32_t cname_ssrc[16];
+	unsigned int ncname;
+	uint32_t bye[16];
+	unsigned int nbye;
+};
+
+struct peer {
+	uint8_t in_key[30], out_key[30];
+	srtp_t tx, rx;
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts;
+	struct mxp_ip addr;
+	uint16_t port;
+	bool mux;
+	struct mxp_leg_info leg;
+	struct rtp_seen seen[8];
+	unsigned int nseen;
+	struct report rep[64];
+	unsigned int nrep;
+	unsigned int bad;        /* frames it could not decrypt or parse */
+};
+
+static void
+key_fill(uint8_t k[30], unsigned int seed)
+{
+	for (int i = 0; i < 30; i++)
+		k[i] = (uint8_t)(seed * 37 + i * 5 + 3);
+}
+
+static void
+conf_key(struct mxp_conf_keys *ks, const uint8_t k[30])
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->nkeys = 1;
+	ks->key[0].suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	memcpy(ks->key[0].key, k, 16);
+	memcpy(ks->key[0].salt, k + 16, 14);
+}
+
+static srtp_t
+srtp_session(uint8_t key[30], bool inbound, uint32_t ssrc)
+{
+	srtp_policy_t pol;
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_rtp_default(&pol.rtp);
+	srtp_crypto_policy_set_rtcp_default(&pol.rtcp);
+	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_specific;
+	pol.ssrc.value = ssrc;
+	pol.key = key;
+	pol.window_size = 1024;
+	srtp_t s;
+	if (srtp_create(&s, &pol) != srtp_err_status_ok)
+		abort();
+	return s;
+}
+
+static void
+peer_init(struct peer *pr, unsigned int in_seed, unsigned int out_seed, const char *addr,
+	  uint16_t port, uint16_t seq0)
+{
+	memset(pr, 0, sizeof(*pr));
+	key_fill(pr->in_key, in_seed);
+	key_fill(pr->out_key, out_seed);
+	pr->ssrc = 0x5000 + in_seed;
+	pr->seq = seq0;
+	pr->ts = in_seed * 7777;
+	pr->tx = srtp_session(pr->in_key, false, pr->ssrc);
+	pr->rx = srtp_session(pr->out_key, true, 0);
+	pr->addr = ip(addr);
+	pr->port = port;
+}
+
+static void
+peer_fini(struct peer *pr)
+{
+	srtp_dealloc(pr->tx);
+	srtp_dealloc(pr->rx);
+}
+
+static int
+add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.remote_known = true;
+	lp.remote = pr->addr;
+	lp.remote_port = pr->port;
+	lp.rtcp_mux = pr->mux;
+	lp.mode = mode;
+	conf_key(&lp.in, pr->in_key);
+	conf_key(&lp.out, pr->out_key);
+	char err[256] = "";
+	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
+	if (r)
+		printf("# leg_add: %s\n", err);
+	return r;
+}
+
+static uint16_t
+rtcp_port_of(const struct peer *pr)
+{
+	return pr->mux ? pr->port : (uint16_t)(pr->port + 1);
+}
+
+/* A frame from the participant to its leg (RTP or RTCP port). */
+static void
+deliver(const struct peer *pr, bool rtcp, const uint8_t *pl, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint16_t sport = rtcp ? rtcp_port_of(pr) : pr->port;
+	uint16_t dport = rtcp && !pr->mux ? pr->leg.local_rtcp_port : pr->leg.local_port;
+	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = pr->addr,
+				      .dst = pr->leg.local, .sport = sport, .dport = dport };
+	uint16_t hl = mxp_pkt_udp_hdr_len(pr->addr.af);
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + len));
+	memcpy(f + hl, pl, len);
+	mxp_pkt_build_udp(f, &a, len, mxp_pkt_payload_sum(pl, len));
+	struct mxp_pkt_meta meta;
+	if (mxp_pkt_parse(f, rte_pktmbuf_data_len(m), 0, &meta) != MXP_PKT_UDP ||
+	    !mxp_conf_rx(g_w, 0, m, &meta))
+		abort();
+}
+
+/* An RTP packet of 160 PCMU bytes with timestamp ts (the caller moves seq and ts). */
+static void
+send_rtp(struct peer *pr, uint16_t seq, uint32_t ts, bool loud)
+{
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	buf[0] = 0x80;
+	buf[1] = 0;
+	mxp_be_wr16(buf + 2, seq);
+	mxp_be_wr32(buf + 4, ts);
+	mxp_be_wr32(buf + 8, pr->ssrc);
+	for (int i = 0; i < 160; i++) {
+		double x = loud ? 12000.0 * sin(2 * M_PI * 440.0 * (ts + i) / 8000.0)
+				: (double)((i * 7) % 5 - 2);
+		buf[12 + i] = mxp_media_ulaw_enc1((int16_t)x);
+	}
+	int len = 12 + 160;
+	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
+		abort();
+	deliver(pr, false, buf, (uint16_t)len);
+}
+
+/* The participant's own SR (NTP time ntp), SRTCP. */
+static void
+send_sr(struct peer *pr, uint64_t ntp)
+{
+	uint8_t buf[128];
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 0x80;
+	buf[1] = 200;
+	mxp_be_wr16(buf + 2, 6);
+	mxp_be_wr32(buf + 4, pr->ssrc);
+	mxp_be_wr64(buf + 8, ntp);
+	mxp_be_wr32(buf + 16, pr->ts);
+	int len = 28;
+	if (srtp_protect_rtcp(pr->tx, buf, &len) != srtp_err_status_ok)
+		abort();
+	deliver(pr, true, buf, (uint16_t)len);
+}
+
+/* ---- an independent RTCP parser ------------------------------------------------------------- */
+
+/* Parse a compound RTCP packet (RFC 3550 6.1); false if it breaks a rule. */
+static bool
+parse_compound(const uint8_t *p, int len, struct report *r)
+{
+	if (len < 8 || (p[1] != 200 && p[1] != 201))
+		return false; /* a compound starts with SR or RR */
+	bool sdes = false;
+	for (int off = 0; off < len;) {
+		if (len - off < 4)
+			return false;
+		const uint8_t *h = p + off;
+		int plen = 4 * (mxp_be_rd16(h + 2) + 1);
+		uint8_t cnt = h[0] & 0x1f;
+		if ((h[0] >> 6) != 2 || (h[0] & 0x20) || plen > len - off)
+			return false;
+		switch (h[1]) {
+		case 200:
+		case 201: {
+			int fixed = h[1] == 200 ? 28 : 8;
+			if (plen != fixed + 24 * cnt)
+				return false;
+			if (off == 0) {
+				r->first_pt = h[1];
+				r->ssrc = mxp_be_rd32(h + 4);
+				r->nblk = cnt;
+				if (cnt)
+					memcpy(r->blk, h + fixed, 24);
+			}
+			if (h[1] == 200 && r->nsr < 16) {
+				r->sr_ssrc[r->nsr] = mxp_be_rd32(h + 4);
+				r->sr_ntp[r->nsr] = mxp_be_rd64(h + 8);
+				r->sr_rtp[r->nsr] = mxp_be_rd32(h + 16);
+				r->sr_pkts[r->nsr] = mxp_be_rd32(h + 20);
+				r->sr_octets[r->nsr++] = mxp_be_rd32(h + 24);
+			}
+			break;
+		}
+		case 202: {
+			sdes = true;
+			int k = 4;
+			for (unsigned int c = 0; c < cnt; c++) {
+				if (k + 4 > plen)
+					return false;
+				uint32_t ssrc = mxp_be_rd32(h + k);
+				k += 4;
+				bool cname = false;
+				while (k < plen && h[k] != 0) {
+					if (k + 2 > plen || k + 2 + h[k + 1] > plen)
+						return false;
+					cname |= h[k] == 1 && h[k + 1] > 0;
+					k += 2 + h[k + 1];
+				}
+				if (k >= plen)
+					return false;
+				k = (k + 4) & ~3; /* END, then to the next 32-bit boundary */
+				if (cname && r->ncname < 16)
+					r->cname_ssrc[r->ncname++] = ssrc;
+			}
+			if (k != plen)
+				return false;
+			break;
+		}
+		case 203:
+			if (plen < 4 + 4 * cnt)
+				return false;
+			for (unsigned int c = 0; c < cnt && r->nbye < 16; c++)
+				r->bye[r->nbye++] = mxp_be_rd32(h + 4 + 4 * c);
+			break;
+		default:
+			break;
+		}
+		off += plen;
+	}
+	return sdes;
+}
+
+/* Every SSRC a compound's SR/RR packets name has a CNAME. */
+static bool
+cnames_complete(const struct report *r)
+{
+	for (unsigned int i = 0; i <= r->nsr; i++) {
+		uint32_t s = i < r->nsr ? r->sr_ssrc[i] : r->ssrc;
+		bool found = false;
+		for (unsigned int k = 0; k < r->ncname; k++)
+			found |= r->cname_ssrc[k] == s;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static struct peer *g_peers[8];
+static unsigned int g_npeers;
+
+/* Hand what was sent to the participants: RTP counted per SSRC, RTCP parsed into reports. */
+static void
+distribute(void)
+{
+	for (unsigned int i = 0; i < nsent; i++) {
+		uint8_t f[2048], buf[2048];
+		uint32_t flen = rte_pktmbuf_pkt_len(sent[i].m);
+		if (flen > sizeof(f))
+			abort();
+		const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, f);
+		struct mxp_pkt_meta meta;
+		if (mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP)
+			abort();
+		struct peer *pr = NULL;
+		for (unsigned int k = 0; k < g_npeers; k++)
+			if (mxp_ip_equal(&meta.dst, &g_peers[k]->addr))
+				pr = g_peers[k];
+		if (pr == NULL)
+			abort();
+		int len = (int)meta.l4_payload_len;
+		memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+		bool rtcp = meta.dport == rtcp_port_of(pr) && (!pr->mux || (buf[1] >= 200 && buf[1] <= 204));
+		if (!rtcp) {
+			if (meta.dport != pr->port || srtp_unprotect(pr->rx, buf, &len) != srtp_err_status_ok) {
+				pr->bad++;
+				continue;
+			}
+			uint32_t ssrc = mxp_be_rd32(buf + 8);
+			unsigned int k;
+			for (k = 0; k < pr->nseen && pr->seen[k].ssrc != ssrc; k++)
+				;
+			if (k == pr->nseen && pr->nseen < 8)
+				pr->seen[pr->nseen++] = (struct rtp_seen){ .ssrc = ssrc };
+			if (k < 8) {
+				pr->seen[k].n++;
+				pr->seen[k].octets += (uint32_t)len - 12;
+				pr->seen[k].last_ts = mxp_be_rd32(buf + 4);
+				pr->seen[k].last_when = sent[i].when;
+			}
+			continue;
+		}
+		/* the RTCP port, from the leg's local RTCP port */
+		if (meta.sport != (pr->mux ? pr->leg.local_port : pr->leg.local_rtcp_port) ||
+		    srtp_unprotect_rtcp(pr->rx, buf, &len) != srtp_err_status_ok ||
+		    pr->nrep == RTE_DIM(pr->rep)) {
+			pr->bad++;
+			continue;
+		}
+		struct report *r = &pr->rep[pr->nrep];
+		memset(r, 0, sizeof(*r));
+		r->when = sent[i].when;
+		if (!parse_compound(buf, len, r) || !cnames_complete(r)) {
+			pr->bad++;
+			continue;
+		}
+		pr->nrep++;
+	}
+	sent_clear();
+}
+
+static const struct rtp_seen *
+seen_of(const struct peer *pr, uint32_t ssrc)
+{
+	for (unsigned int k = 0; k < pr->nseen; k++)
+		if (pr->seen[k].ssrc == ssrc)
+			return &pr->seen[k];
+	return NULL;
+}
+
+static struct mxp_conf *
+conf_of(struct mxp_conf_sys *sys, uint32_t id)
+{
+	return conf_find(sys, id)->conf;
+}
+
+/* Run the worker's timer in simulated time for `ms`, in 100 ms steps. */
+static void
+run_sim(uint64_t ms)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	if (g_sim == 0)
+		g_sim = rte_rdtsc();
+	for (uint64_t k = 0; k < ms / 100; k++) {
+		g_sim += hz / 10;
+		conf_tick(g_w, g_sim);
+		distribute();
+	}
+}
+
+/* The reference loss and jitter of what a participant sent (RFC 3550 6.4.1, A.3). */
+struct ref {
+	uint32_t first, ext_max, received;
+	double jitter;
+	uint64_t prev_arr;
+	uint32_t prev_ts;
+	bool any;
+};
+
+static void
+ref_add(struct ref *rf, uint32_t ext_seq, uint32_t ts, uint64_t arr, uint32_t clock)
+{
+	if (!rf->any) {
+		rf->first = ext_seq;
+		rf->any = true;
+	} else {
+		double d = (double)(int64_t)(arr - rf->prev_arr) * clock / (double)rte_get_tsc_hz() -
+			   (double)(int32_t)(ts - rf->prev_ts);
+		rf->jitter += (fabs(d) - rf->jitter) / 16;
+	}
+	rf->ext_max = ext_seq;
+	rf->received++;
+	rf->prev_arr = arr;
+	rf->prev_ts = ts;
+}
+
+/* Check a report block against the reference (everything since the start: the first). */
+static void
+check_block(struct mxp_test_ctx *t, const struct report *r, const struct peer *pr,
+	    const struct ref *rf, const char *who)
+{
+	MXP_CHECK_EQ(t, r->nblk, 1);
+	MXP_CHECK_EQ(t, mxp_be_rd32(r->blk), pr->ssrc);
+	uint32_t expected = rf->ext_max - rf->first + 1;
+	uint32_t lost = expected - rf->received;
+	uint8_t fraction = (uint8_t)((lost * 256) / expected);
+	uint32_t w = mxp_be_rd32(r->blk + 4);
+	MXP_CHECK_EQ(t, w >> 24, fraction);
+	MXP_CHECK_EQ(t, w & 0xffffff, lost);
+	MXP_CHECK_EQ(t, mxp_be_rd32(r->blk + 8), rf->ext_max);
+	double j = mxp_be_rd32(r->blk + 12);
+	if (!MXP_CHECK(t, fabs(j - rf->jitter) <= 2 + rf->jitter * 0.05))
+		printf("#   %s: jitter %.0f, reference %.2f\n", who, j, rf->jitter);
+}
+
+/* The intervals between a participant's reports stay in RFC 3550 6.3's bounds. */
+static void
+check_intervals(struct mxp_test_ctx *t, const struct peer *pr, const char *who)
+{
+	double hz = (double)rte_get_tsc_hz(), sum = 0, sq = 0;
+	unsigned int n = 0;
+	for (unsigned int i = 1; i < pr->nrep; i++) {
+		if (pr->rep[i].nbye)
+			break;
+		double s = (double)(pr->rep[i].when - pr->rep[i - 1].when) / hz;
+		/* [0.5, 1.5] x 5 s, plus the 500 ms walk and the 100 ms step */
+		if (!MXP_CHECK(t, s >= 2.5 - 0.01 && s <= 7.5 + 0.61))
+			printf("#   %s: interval %u is %.3f s\n", who, i, s);
+		sum += s;
+		sq += s * s;
+		n++;
+	}
+	MXP_CHECK(t, n >= 8);
+	if (n >= 8) {
+		double mean = sum / n, sd = sqrt(sq / n - mean * mean);
+		printf("#   %s: %u intervals, mean %.2f s, sd %.2f s\n", who, n, mean, sd);
+		MXP_CHECK(t, mean > 3.5 && mean < 6.8); /* 5 s + the walk's delay, on average */
+		MXP_CHECK(t, sd > 0.2);                 /* randomised, not a fixed timer */
+	}
+}
+
+/* ---- tests ----------------------------------------------------------------------------------- */
+
+static uint32_t
+new_conf(struct mxp_conf_sys *sys, enum mxp_conf_mode mode)
+{
+	struct mxp_conf_params cp = { .mode = mode };
+	uint32_t id = 0;
+	if (mxp_conf_create(sys, &cp, &id, NULL, 0))
+		abort();
+	return id;
+}
+
+/*
+ * A mix conference of three: b talks (it hears its private mix), a and c listen to the
+ * shared mix (one key group for a and c: the same stream and SSRC). a sends with loss, a
+ * sequence wrap and jittered timestamps, and an SR of its own; c uses rtcp-mux. Then the
+ * timer runs 60 simulated seconds: each participant gets reports it decrypts and parses,
+ * the SRs count what it decrypted, NTP and RTP times move together, the report blocks
+ * match the reference, the intervals are RFC 3550's, senders that stopped become RR-only
+ * after two intervals; c leaving and the conference's end send BYEs.
+ */
+MXP_TEST(mix_reports)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	static struct peer a, b, cc;
+	peer_init(&a, 1, 90, "192.0.2.11", 7000, 65500); /* wraps */
+	peer_init(&b, 2, 91, "192.0.2.12", 7002, 100);
+	peer_init(&cc, 3, 90, "192.0.2.13", 7004, 4000); /* a's group: the same key */
+	cc.mux = true;
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b, g_peers[g_npeers++] = &cc;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &cc, MXP_SM_SENDRECV), 0);
+	struct mxp_conf *cf = conf_of(sys, c);
+	cf->next_sr_walk = UINT64_MAX; /* no reports while the media runs in real time */
+
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	struct ref ra = { 0 };
+	uint32_t a_ext = 65500;
+	const unsigned int N = 60;
+	uint64_t a_sr_at = 0;
+	srand(7);
+	for (unsigned int k = 0; k < N;) {
+		if (rte_rdtsc() < t0 + (uint64_t)k * hz / 50) {
+			mxp_conf_worker_poll(g_w);
+			distribute();
+			continue;
+		}
+		/* a: every 7th packet lost, timestamps off their 20 ms by up to +-4 ms */
+		uint32_t ts = a.ts + 160 * k + (uint32_t)(rand() % 65) - 32;
+		if (k % 7 != 3) {
+			send_rtp(&a, (uint16_t)a_ext, ts, false);
+			uint64_t arr = rte_rdtsc();
+			mxp_conf_flush(g_w);
+			ref_add(&ra, a_ext, ts, arr, 8000);
+		}
+		a_ext++;
+		send_rtp(&b, b.seq++, b.ts, true);
+		b.ts += 160;
+		send_rtp(&cc, cc.seq++, cc.ts, false);
+		cc.ts += 160;
+		if (k == N / 2) { /* a's SR: its NTP time comes back as LSR */
+			send_sr(&a, 0x0123456789abcdefull);
+			a_sr_at = rte_rdtsc();
+			mxp_conf_flush(g_w);
+		}
+		k++;
+		mxp_conf_worker_poll(g_w);
+		distribute();
+	}
+	MXP_CHECK_EQ(t, a.bad + b.bad + cc.bad, 0);
+	/* a and c heard the shared mix (one SSRC), b its private one */
+	MXP_CHECK(t, a.nseen == 1 && cc.nseen == 1 && a.seen[0].ssrc == cc.seen[0].ssrc);
+	MXP_CHECK(t, b.nseen >= 1 && a.seen[0].n > 20);
+	const struct rtp_seen *bpriv = b.nseen ? &b.seen[b.nseen - 1] : NULL;
+	MXP_CHECK(t, bpriv && bpriv->ssrc != a.seen[0].ssrc && bpriv->n > 20);
+
+	cf->next_sr_walk = 0;
+	run_sim(60000);
+	struct peer *all[3] = { &a, &b, &cc };
+	const char *names[3] = { "a", "b", "c" };
+	for (int i = 0; i < 3; i++) {
+		struct peer *pr = all[i];
+		MXP_CHECK_EQ(t, pr->bad, 0);
+		if (!MXP_CHECK(t, pr->nrep >= 9))
+			continue;
+		check_intervals(t, pr, names[i]);
+		/* the first report: an SR of a stream it heard, counts as it decrypted them */
+		const struct report *r = &pr->rep[0];
+		MXP_CHECK_EQ(t, r->first_pt, 200);
+		for (unsigned int s = 0; s < r->nsr; s++) {
+			const struct rtp_seen *sn = seen_of(pr, r->sr_ssrc[s]);
+			if (!MXP_CHECK(t, sn != NULL))
+				continue;
+			MXP_CHECK_EQ(t, r->sr_pkts[s], sn->n);
+			MXP_CHECK_EQ(t, r->sr_octets[s], sn->octets);
+			/* the SR's RTP time is the stream's clock run on from its last packet
+			 * (8 kHz): within 40 ms of the time that passed since it was sent */
+			double dt = (double)(r->when - sn->last_when) / (double)hz;
+			double du = (double)(int32_t)(r->sr_rtp[s] - sn->last_ts);
+			if (!MXP_CHECK(t, fabs(du - dt * 8000) <= 320))
+				printf("#   %s: SR rtp %+.0f units after the last packet, %.3f s later\n",
+				       names[i], du, dt);
+			/* the NTP time is the wall clock's (within a second: the simulated time
+			 * runs ahead of it by what was simulated) */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			double wall = (double)ts.tv_sec + 2208988800.0 + ts.tv_nsec / 1e9 +
+				      (double)(int64_t)(r->when - rte_rdtsc()) / (double)hz;
+			MXP_CHECK(t, fabs((double)r->sr_ntp[s] / 4294967296.0 - wall) < 1.0);
+		}
+		/* every later SR of a stream: RTP and NTP advanced alike */
+		for (unsigned int k = 1; k < pr->nrep; k++)
+			for (unsigned int s = 0; s < pr->rep[k].nsr; s++)
+				for (unsigned int q = 0; q < pr->rep[0].nsr; q++) {
+					if (pr->rep[0].sr_ssrc[q] != pr->rep[k].sr_ssrc[s])
+						continue;
+					double dn = (double)(pr->rep[k].sr_ntp[s] - pr->rep[0].sr_ntp[q]) /
+						    4294967296.0;
+					double du = (double)(int32_t)(pr->rep[k].sr_rtp[s] -
+								      pr->rep[0].sr_rtp[q]);
+					MXP_CHECK(t, fabs(du - dn * 8000) <= 2);
+					double dw = (double)(pr->rep[k].when - pr->rep[0].when) / hz;
+					MXP_CHECK(t, fabs(dn - dw) < 0.001);
+				}
+		/* the media stopped: after two intervals, receiver reports only (no SR) */
+		const struct report *last = &pr->rep[pr->nrep - 1];
+		MXP_CHECK_EQ(t, last->first_pt, 201);
+		MXP_CHECK_EQ(t, last->nsr, 0);
+		MXP_CHECK_EQ(t, last->nblk, 0); /* nothing received since the last report */
+	}
+	/* a's block: loss, the wrap, jitter, LSR and DLSR */
+	check_block(t, &a.rep[0], &a, &ra, "a");
+	MXP_CHECK_EQ(t, mxp_be_rd32(a.rep[0].blk + 16), 0x456789abu);
+	double dlsr = mxp_be_rd32(a.rep[0].blk + 20) / 65536.0;
+	double want = (double)(a.rep[0].when - a_sr_at) / (double)hz;
+	MXP_CHECK(t, fabs(dlsr - want) < 0.001);
+	MXP_CHECK(t, ra.ext_max > 65536); /* the sequence wrapped */
+	/* b and c lost nothing: each block says so */
+	for (int i = 1; i < 3; i++) {
+		uint32_t w = mxp_be_rd32(all[i]->rep[0].blk + 4);
+		MXP_CHECK_EQ(t, all[i]->rep[0].nblk, 1);
+		MXP_CHECK_EQ(t, w, 0);
+		MXP_CHECK_EQ(t, mxp_be_rd32(all[i]->rep[0].blk), all[i]->ssrc);
+	}
+	/* c leaves: a BYE of the stream it got, under its key, to its (muxed) RTCP port */
+	unsigned int before = cc.nrep;
+	g_sim = 0;
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, cc.leg.id, NULL, NULL, 0), 0);
+	distribute();
+	MXP_CHECK_EQ(t, cc.nrep, before + 1);
+	MXP_CHECK_EQ(t, cc.bad, 0);
+	if (cc.nrep == before + 1) {
+		const struct report *r = &cc.rep[before];
+		MXP_CHECK(t, r->nbye >= 1 && r->bye[0] == cc.seen[0].ssrc);
+	}
+	/* the conference ends: a and b hear BYE of theirs (b: the shared and private) */
+	unsigned int na = a.nrep, nb = b.nrep;
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, NULL, 0), 0);
+	distribute();
+	MXP_CHECK(t, a.nrep == na + 1 && a.rep[na].nbye == 1 && a.rep[na].bye[0] == a.seen[0].ssrc);
+	MXP_CHECK(t, b.nrep == nb + 1 && b.rep[nb].nbye == 2);
+	struct mxp_leg_info li;
+	MXP_CHECK(t, mxp_conf_leg_get(sys, a.leg.id, &li) != 0); /* gone */
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * A switch conference with individual keys: a and b talk, c only listens (recvonly), d only
+ * sends (sendonly: the MRFP sends it no media, yet it gets receiver reports about its
+ * stream). Each listener's SRs count what it decrypted of each sender's stream; each
+ * sender's report block matches the reference (d: loss).
+ */
+MXP_TEST(switch_reports)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b, cc, d;
+	peer_init(&a, 11, 71, "192.0.2.21", 7100, 10);
+	peer_init(&b, 12, 72, "192.0.2.22", 7102, 20);
+	peer_init(&cc, 13, 73, "192.0.2.23", 7104, 30);
+	peer_init(&d, 14, 74, "192.0.2.24", 7106, 40);
+	b.mux = true;
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b;
+	g_peers[g_npeers++] = &cc, g_peers[g_npeers++] = &d;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &cc, MXP_SM_RECVONLY), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &d, MXP_SM_SENDONLY), 0);
+	struct mxp_conf *cf = conf_of(sys, c);
+	cf->next_sr_walk = UINT64_MAX;
+	struct ref ra = { 0 }, rd = { 0 };
+	for (unsigned int k = 0; k < 40; k++) {
+		uint64_t arr;
+		send_rtp(&a, a.seq, a.ts, true);
+		arr = rte_rdtsc();
+		mxp_conf_flush(g_w);
+		ref_add(&ra, a.seq, a.ts, arr, 8000);
+		a.seq++, a.ts += 160;
+		send_rtp(&b, b.seq++, b.ts, true);
+		b.ts += 160;
+		if (k % 5 != 1) { /* d: every 5th lost */
+			uint32_t ts = d.ts + (uint32_t)((k * 37) % 200);
+			send_rtp(&d, d.seq, ts, true);
+			arr = rte_rdtsc();
+			mxp_conf_flush(g_w);
+			ref_add(&rd, d.seq, ts, arr, 8000);
+		}
+		d.seq++, d.ts += 160;
+		mxp_conf_flush(g_w);
+		distribute();
+	}
+	MXP_CHECK_EQ(t, a.bad + b.bad + cc.bad + d.bad, 0);
+	MXP_CHECK(t, cc.nseen == 3 && d.nseen == 0 && a.nseen == 2);
+	cf->next_sr_walk = 0;
+	run_sim(60000);
+	struct peer *all[4] = { &a, &b, &cc, &d };
+	const char *names[4] = { "a", "b", "c", "d" };
+	for (int i = 0; i < 4; i++) {
+		struct peer *pr = all[i];
+		MXP_CHECK_EQ(t, pr->bad, 0);
+		if (!MXP_CHECK(t, pr->nrep >= 9))
+			continue;
+		check_intervals(t, pr, names[i]);
+		const struct report *r = &pr->rep[0];
+		/* one SR per stream it heard, each with the count it decrypted */
+		MXP_CHECK_EQ(t, r->nsr, pr->nseen);
+		for (unsigned int s = 0; s < r->nsr; s++) {
+			const struct rtp_seen *sn = seen_of(pr, r->sr_ssrc[s]);
+			if (MXP_CHECK(t, sn != NULL)) {
+				MXP_CHECK_EQ(t, r->sr_pkts[s], sn->n);
+				MXP_CHECK_EQ(t, r->sr_octets[s], sn->octets);
+				double dt = (double)(r->when - sn->last_when) / (double)rte_get_tsc_hz();
+				double du = (double)(int32_t)(r->sr_rtp[s] - sn->last_ts);
+				MXP_CHECK(t, fabs(du - dt * 8000) <= 2);
+			}
+		}
+	}
+	/* d hears nothing but receiver reports: an RR whose block is about its stream */
+	MXP_CHECK_EQ(t, d.rep[0].first_pt, 201);
+	check_block(t, &d.rep[0], &d, &rd, "d");
+	check_block(t, &a.rep[0], &a, &ra, "a");
+	MXP_CHECK_EQ(t, cc.rep[0].nblk, 0); /* c sends nothing: no block about it */
+	/* the counters say what went */
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, d.leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.rtcp_tx, d.nrep);
+	MXP_CHECK_EQ(t, li.st.rtcp_rr, d.nrep);
+	MXP_CHECK_EQ(t, li.st.rtcp_sr, 0);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK_EQ(t, li.st.rtcp_sr + li.st.rtcp_rr, a.nrep);
+	MXP_CHECK(t, li.st.rtcp_sr >= 1);
+	/* a leaves: c and b hear a BYE of a's streams, a one of the streams it got */
+	unsigned int nb = b.nrep, nc = cc.nrep, na = a.nrep;
+	g_sim = 0;
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, a.leg.id, NULL, NULL, 0), 0);
+	distribute();
+	MXP_CHECK_EQ(t, a.nrep, na + 1);
+	MXP_CHECK(t, a.nrep == na + 1 && a.rep[na].nbye == 2); /* b's and d's streams */
+	MXP_CHECK_EQ(t, b.nrep, nb + 1);
+	MXP_CHECK_EQ(t, cc.nrep, nc + 1);
+	if (cc.nrep == nc + 1)
+		MXP_CHECK(t, cc.rep[nc].nbye == 1 && seen_of(&cc, cc.rep[nc].bye[0]) &&
+				     seen_of(&cc, cc.rep[nc].bye[0])->n == 40 &&
+				     seen_of(&b, cc.rep[nc].bye[0]) == NULL);
+	MXP_CHECK_EQ(t, a.bad + b.bad + cc.bad + d.bad, 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc), peer_fini(&d);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * Forward mode is a translator: the participants' compounds (SR- or RR-led) go to the
+ * others as they are; the MRFP sends none of its own.
+ */
+MXP_TEST(forward_relays_reports)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	static struct peer a, b;
+	peer_init(&a, 31, 31, "192.0.2.31", 7200, 1);
+	peer_init(&b, 32, 31, "192.0.2.32", 7202, 1);
+	/* one conference key: what a sends, b decrypts */
+	memcpy(a.in_key, b.in_key, 30);
+	memcpy(a.out_key, b.in_key, 30);
+	memcpy(b.out_key, b.in_key, 30);
+	srtp_dealloc(a.tx), srtp_dealloc(a.rx), srtp_dealloc(b.rx);
+	a.tx = srtp_session(a.in_key, false, a.ssrc);
+	a.rx = srtp_session(a.out_key, true, 0);
+	b.rx = srtp_session(b.out_key, true, 0);
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b;
+	uint32_t c = new_conf(sys, MXP_CONF_FORWARD);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	for (int k = 0; k < 5; k++)
+		send_rtp(&a, a.seq++, a.ts += 160, true);
+	/* an RR-led compound from a (RR + SDES), SRTCP */
+	uint8_t buf[128] = { 0x80, 201, 0, 1 };
+	mxp_be_wr32(buf + 4, a.ssrc);
+	uint8_t sdes[] = { 0x81, 202, 0, 3, 0, 0, 0, 0, 1, 3, 'a', '@', 'x', 0, 0, 0 };
+	mxp_be_wr32(sdes + 4, a.ssrc);
+	memcpy(buf + 8, sdes, sizeof(sdes));
+	int len = 8 + (int)sizeof(sdes);
+	MXP_CHECK_EQ(t, srtp_protect_rtcp(a.tx, buf, &len), srtp_err_status_ok);
+	deliver(&a, true, buf, (uint16_t)len);
+	mxp_conf_flush(g_w);
+	distribute();
+	MXP_CHECK_EQ(t, b.bad, 0);
+	MXP_CHECK_EQ(t, b.nrep, 1);
+	MXP_CHECK(t, b.nrep == 1 && b.rep[0].first_pt == 201 && b.rep[0].ssrc == a.ssrc);
+	run_sim(20000);
+	MXP_CHECK_EQ(t, a.nrep + b.nrep, 1); /* nothing of the MRFP's own */
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
+static const struct mxp_test_case cases[] = {
+	MXP_CASE(mix_reports),
+	MXP_CASE(switch_reports),
+	MXP_CASE(forward_relays_reports),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (mxp_test_eal_init(argv[0]) != 0 || srtp_init() != srtp_err_status_ok)
+		return 1;
+	pool = rte_pktmbuf_pool_create("test_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	hdr_pool = rte_pktmbuf_pool_create("test_hdr", 16383, 0, 0, 256, 0);
+	if (pool == NULL || hdr_pool == NULL)
+		return 1;
+	return mxp_test_main(cases, MXP_NCASES(cases), argc, argv);
+}
