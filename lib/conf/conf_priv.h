@@ -200,28 +200,28 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 #define LEG_TOPN_PREV 0x04
 
 /*
- * RTCP state of a leg (conf_rtcp.c). rx: the participant's stream as received (RFC 3550
- * A.1 sequence accounting, A.8 jitter) and its last sender report; updated for every
- * authenticated RTP packet, one cache line. tx: the reports the MRFP sends it (timer only).
+ * RTCP state of a leg (conf_rtcp.c). The participant's stream as received (RFC 3550 A.1
+ * sequence accounting, A.8 jitter): what every authenticated RTP packet updates sits in the
+ * leg's second hot line (conf_rtcp_rx_hot); the rest, and its last sender report, is cold
+ * (conf_rtcp_rx). tx: the reports the MRFP sends it (timer only).
  */
-struct conf_rtcp_rx {
-	uint16_t max_seq;
-	uint8_t started;
-	uint8_t pad_;
-	uint32_t cycles;                     /* sequence number cycles << 16 */
-	uint32_t base_seq;
-	uint32_t bad_seq;
+struct conf_rtcp_rx_hot {
 	uint32_t received;
-	uint32_t expected_prior, received_prior;
+	uint32_t cycles;                     /* sequence number cycles << 16 */
 	uint32_t transit;                    /* of the last packet, RTP units */
 	uint32_t jitter;                     /* RFC 3550 A.8: << 4 */
-	uint32_t mult;                       /* RTP units per TSC cycle, << 32 */
-	uint64_t base_tsc;                   /* origin of the arrival clock */
+	uint32_t mult;                       /* RTP units per TSC cycle << 32; 0 = no packet yet */
+	uint16_t max_seq;
+	uint16_t pad_;
+};
+
+struct conf_rtcp_rx {
+	uint32_t base_seq;
+	uint32_t bad_seq;
+	uint32_t expected_prior, received_prior;
 	uint32_t lsr;                        /* middle 32 bits of its last SR's NTP time, 0 none */
-	uint32_t pad2_;
 	uint64_t lsr_tsc;                    /* when that SR came */
 };
-_Static_assert(sizeof(struct conf_rtcp_rx) <= 64, "a leg's receive statistics are one line");
 
 struct conf_rtcp_tx {
 	uint64_t next_tsc;                   /* its next compound is due; 0 = not scheduled */
@@ -275,6 +275,7 @@ struct mxp_leg {
 	uint8_t state;                       /* LEG_SSRC_KNOWN, LEG_IN_TOPN, ... */
 	uint8_t event_pt;                    /* switch, forward: RFC 4733 payload type, 0 = none */
 	uint64_t level_tsc;
+	struct conf_rtcp_rx_hot rs;          /* RTCP receive statistics */
 	/* ---- cold: control, statistics, labels ---- */
 	uint32_t id;
 	uint32_t rcv_idx;                    /* its entry in kg->rcv[] */
@@ -293,12 +294,13 @@ struct mxp_leg {
 	struct conf_sig *sig;                /* mix: its signal state (made at its first one) */
 	uint32_t dtmf_ts;                    /* switch, forward: RTP timestamp of the last event */
 	struct conf_leg_cold_stats st;
+	struct conf_rtcp_rx rrx;
 	struct conf_rtcp_tx rtx;
 	char label[MXP_CONF_NAME_LEN];
-	struct conf_rtcp_rx rrx __rte_cache_aligned;
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_leg, flags, 1);
 CONF_HOT(struct mxp_leg, level_tsc, 2);
+CONF_HOT(struct mxp_leg, rs, 2);
 TAILQ_HEAD(mxp_leg_list, mxp_leg);
 
 /*
@@ -828,8 +830,38 @@ void conf_signal_sys_free(struct mxp_conf_sys *sys);
 void conf_rtcp_clock_init(void);
 /* Process an authenticated RTCP compound packet from a leg (its reports, its last SR). */
 void conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now);
-/* Update RFC 3550 receive statistics with an authenticated RTP packet (A.1, A.8). */
-void conf_rtcp_rx_rtp(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now);
+/* The first packet of a leg, and sequence jumps (RFC 3550 A.1's bad_seq). */
+void conf_rtcp_rx_slow(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now);
+#define CONF_SEQ_DROPOUT 3000
+#define CONF_SEQ_MISORDER 100
+
+/* Update RFC 3550 receive statistics with an authenticated RTP packet (A.1 without the
+ * probation: the packets are authenticated; A.8): the leg's hot line only, no division. */
+static inline void
+conf_rtcp_rx_rtp(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now)
+{
+	struct conf_rtcp_rx_hot *r = &l->rs;
+	uint16_t udelta = (uint16_t)(ri->seq - r->max_seq);
+	if (__builtin_expect(r->mult == 0 || (udelta >= CONF_SEQ_DROPOUT &&
+					      udelta <= (1u << 16) - CONF_SEQ_MISORDER), 0)) {
+		conf_rtcp_rx_slow(l, ri, now);
+		return;
+	}
+	if (udelta < CONF_SEQ_DROPOUT) {
+		if (ri->seq < r->max_seq)
+			r->cycles += 1u << 16;
+		r->max_seq = ri->seq;
+	} /* else duplicate or reordered: counted */
+	r->received++;
+	/* the arrival in RTP units (mod 2^32): a multiplication by the clock's reciprocal */
+	uint32_t arrival = (uint32_t)(((unsigned __int128)now * r->mult) >> 32);
+	uint32_t transit = arrival - ri->ts;
+	int32_t d = (int32_t)(transit - r->transit);
+	r->transit = transit;
+	if (d < 0)
+		d = -d;
+	r->jitter += (uint32_t)d - ((r->jitter + 8) >> 4);
+}
 /* Worker timer: send the reports of a conference's legs that are due (every mode but
  * forward, whose participants' own reports are relayed). */
 void conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now);

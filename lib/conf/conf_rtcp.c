@@ -3,8 +3,9 @@
  * RTCP on the worker (RFC 3550), in switch and mix conferences:
  *
  *   receive    every authenticated RTP packet of a leg updates its receive statistics
- *              (A.1 sequence accounting, A.8 interarrival jitter): a few additions and one
- *              multiplication, no division; a participant's SR leaves its NTP time (LSR)
+ *              (A.1 sequence accounting, A.8 interarrival jitter) in the leg's hot line: a
+ *              few additions and one multiplication, no division (conf_priv.h); a
+ *              participant's SR leaves its NTP time (LSR)
  *   report     per leg, on the worker's timer (conf_rtcp_walk, every CONF_SR_WALK_MS): one
  *              compound packet to the participant, at RFC 3550 6.3 intervals (randomised,
  *              5 s minimum): an SR (or RR) of a stream the MRFP sends it, carrying the report
@@ -29,8 +30,6 @@
 
 #define RTP_CLOCK 8000     /* switch: the clock assumed for passed-through streams */
 #define RTCP_ROOM 1200     /* a compound's bytes at most (before the SRTCP trailer) */
-#define MAX_SEQ_DROPOUT 3000
-#define MAX_SEQ_MISORDER 100
 
 /* ---- clocks ------------------------------------------------------------------------------------ */
 
@@ -81,57 +80,34 @@ leg_clock(const struct mxp_leg *l)
 }
 
 static void
-rx_init_seq(struct conf_rtcp_rx *r, uint16_t seq)
+rx_init_seq(struct mxp_leg *l, uint16_t seq)
 {
-	r->base_seq = seq;
-	r->max_seq = seq;
-	r->bad_seq = (1u << 16) + 1; /* so seq == bad_seq is false */
-	r->cycles = 0;
-	r->received = 0;
-	r->received_prior = 0;
-	r->expected_prior = 0;
+	l->rs.max_seq = seq;
+	l->rs.cycles = 0;
+	l->rs.received = 0;
+	l->rrx.base_seq = seq;
+	l->rrx.bad_seq = (1u << 16) + 1; /* so seq == bad_seq is false */
+	l->rrx.received_prior = 0;
+	l->rrx.expected_prior = 0;
 }
 
 void
-conf_rtcp_rx_rtp(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now)
+conf_rtcp_rx_slow(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now)
 {
-	struct conf_rtcp_rx *r = &l->rrx;
-	uint16_t seq = ri->seq;
-	if (__builtin_expect(!r->started, 0)) {
-		uint32_t clock = leg_clock(l);
-		r->mult = (uint32_t)(((uint64_t)clock << 32) / mxp_conf_tsc_hz());
-		r->base_tsc = now;
-		rx_init_seq(r, seq);
-		r->jitter = 0;
-		r->started = 1;
-		r->transit = 0 - ri->ts; /* arrival 0 */
-		r->received = 1;
-		return;
-	}
-	/* RFC 3550 A.1, without the probation: the packets were authenticated */
-	uint16_t udelta = (uint16_t)(seq - r->max_seq);
-	if (udelta < MAX_SEQ_DROPOUT) {
-		if (seq < r->max_seq)
-			r->cycles += 1u << 16;
-		r->max_seq = seq;
-	} else if (udelta <= (1u << 16) - MAX_SEQ_MISORDER) {
-		/* a large jump: a restarted sender if the next packet follows it */
-		if (seq == r->bad_seq) {
-			rx_init_seq(r, seq);
-		} else {
-			r->bad_seq = (seq + 1u) & 0xffff;
+	struct conf_rtcp_rx_hot *r = &l->rs;
+	if (r->mult != 0) {
+		/* a large jump (A.1): a restarted sender if the next packet follows it */
+		if (ri->seq != l->rrx.bad_seq) {
+			l->rrx.bad_seq = (ri->seq + 1u) & 0xffff;
 			return;
 		}
-	} /* else duplicate or reordered: counted */
-	r->received++;
-	/* RFC 3550 A.8: arrival in RTP units (a multiplication, the clock's reciprocal) */
-	uint32_t arrival = (uint32_t)(((unsigned __int128)(now - r->base_tsc) * r->mult) >> 32);
-	uint32_t transit = arrival - ri->ts;
-	int32_t d = (int32_t)(transit - r->transit);
-	r->transit = transit;
-	if (d < 0)
-		d = -d;
-	r->jitter += (uint32_t)d - ((r->jitter + 8) >> 4);
+	} else {
+		r->mult = (uint32_t)(((uint64_t)leg_clock(l) << 32) / mxp_conf_tsc_hz());
+		r->jitter = 0;
+	}
+	rx_init_seq(l, ri->seq);
+	r->received = 1;
+	r->transit = (uint32_t)(((unsigned __int128)now * r->mult) >> 32) - ri->ts;
 }
 
 void
@@ -248,19 +224,20 @@ static bool
 report_block(struct mxp_leg *l, uint64_t now, uint8_t *b)
 {
 	struct conf_rtcp_rx *r = &l->rrx;
-	if (!(l->state & LEG_SSRC_KNOWN) || !r->started || r->received == r->received_prior)
+	const struct conf_rtcp_rx_hot *h = &l->rs;
+	if (!(l->state & LEG_SSRC_KNOWN) || h->mult == 0 || h->received == r->received_prior)
 		return false;
-	uint32_t ext_max = r->cycles + r->max_seq;
+	uint32_t ext_max = h->cycles + h->max_seq;
 	uint32_t expected = ext_max - r->base_seq + 1;
-	int64_t lost = (int64_t)expected - r->received;
+	int64_t lost = (int64_t)expected - h->received;
 	if (lost > 0x7fffff)
 		lost = 0x7fffff;
 	else if (lost < -0x800000)
 		lost = -0x800000;
 	uint32_t exp_int = expected - r->expected_prior;
-	uint32_t rcv_int = r->received - r->received_prior;
+	uint32_t rcv_int = h->received - r->received_prior;
 	r->expected_prior = expected;
-	r->received_prior = r->received;
+	r->received_prior = h->received;
 	int64_t lost_int = (int64_t)exp_int - rcv_int;
 	uint8_t fraction = (exp_int == 0 || lost_int <= 0) ? 0
 							   : (uint8_t)((lost_int << 8) / exp_int);
@@ -270,7 +247,7 @@ report_block(struct mxp_leg *l, uint64_t now, uint8_t *b)
 	mxp_be_wr32(b, l->ssrc);
 	mxp_be_wr32(b + 4, ((uint32_t)fraction << 24) | ((uint32_t)lost & 0xffffff));
 	mxp_be_wr32(b + 8, ext_max);
-	mxp_be_wr32(b + 12, r->jitter >> 4);
+	mxp_be_wr32(b + 12, h->jitter >> 4);
 	mxp_be_wr32(b + 16, r->lsr);
 	mxp_be_wr32(b + 20, dlsr);
 	return true;
