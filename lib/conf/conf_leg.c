@@ -567,7 +567,7 @@ conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	uint32_t n = 0;
 	struct mxp_ostream *os;
 
-	conf_rtcp_leg_bye(w, l); /* RFC 3550 6.6, while its streams are linked */
+	conf_rtcp_leg_bye(w, l, true, true); /* RFC 3550 6.6, while its streams are linked */
 	if (cf->mode == MXP_CONF_SWITCH)
 		while ((os = SLIST_FIRST(&l->streams)) != NULL) {
 			os_unlink(os);
@@ -669,6 +669,8 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	}
 	if (a->rm_in_ks)
 		mxp_srtp_stream_key_remove(l->in, a->rm_in_ks);
+	if (a->to_kg || a->drop_own) /* streams end: BYE (RFC 3550 6.6), under the old keys */
+		conf_rtcp_leg_bye(w, l, a->to_kg != NULL, a->drop_own);
 	/* mix: the group's per-codec listener counts follow mode and group changes */
 	if (mix)
 		conf_mix_count(l, -1);
@@ -727,7 +729,6 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			l->priv = a->new_priv;
 		}
 	}
-	(void)w;
 }
 
 static int

@@ -865,10 +865,12 @@ conf_rtcp_rx_rtp(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now)
 /* Worker timer: send the reports of a conference's legs that are due (every mode but
  * forward, whose participants' own reports are relayed). */
 void conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now);
-/* Worker, inside the command that removes a leg (before anything is unlinked): BYE for
- * the streams the leg gets and, switch, for the streams of its packets (RFC 3550 6.6);
- * emitted before the command returns. */
-void conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l);
+/* Worker, inside the command that removes a leg or changes its streams (before anything is
+ * unlinked or moved): with to_leg a BYE to the leg for the streams it gets (it leaves, or
+ * moves to another key group: new streams); with own, switch, a BYE to their receivers for
+ * the streams of its packets (it leaves or stops sending). RFC 3550 6.6; emitted before
+ * the command returns. */
+void conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg, bool own);
 /* NTP timestamp (RFC 3550 4) of a TSC value. */
 uint64_t conf_rtcp_ntp(uint64_t tsc);
 

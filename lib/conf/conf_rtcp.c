@@ -467,7 +467,7 @@ conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now)
 }
 
 void
-conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l)
+conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg, bool own)
 {
 	struct mxp_conf *cf = l->conf;
 	if (cf->mode == MXP_CONF_FORWARD)
@@ -475,9 +475,11 @@ conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l)
 	uint64_t now = rte_rdtsc();
 	unsigned int members, senders;
 	bool we_sent;
-	if (l->flags & LEG_REMOTE_KNOWN)
+	if (to_leg && (l->flags & LEG_REMOTE_KNOWN)) {
 		leg_report(w, l, now, true, &members, &senders, &we_sent);
-	if (cf->mode == MXP_CONF_SWITCH) {
+		l->rtx.cursor = 0;
+	}
+	if (own && cf->mode == MXP_CONF_SWITCH) {
 		/* the streams of its packets end: their receivers (all but it) hear a BYE */
 		char cname[64];
 		uint8_t cnlen = cname_of(l, cname, sizeof(cname));

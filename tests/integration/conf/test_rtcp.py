@@ -1,6 +1,6 @@
 """RTCP of a mix conference through the real daemon (RFC 3550, SRTCP, rtcp-mux).
 
-Three participants (libsrtp2, mxp-srtp-peer) talk for 12 s; one uses rtcp-mux. What the
+Three participants (libsrtp2, mxp-srtp-peer) talk for 16 s; one uses rtcp-mux. What the
 daemon sends them is captured on the participants' side (dumpcap). Then one leg is removed
 and the conference destroyed (BYEs). Every SRTCP packet is decrypted by libsrtp2
 (libsrtp_pcap_check, with the key of the participant it went to), and tshark dissects the
@@ -21,7 +21,7 @@ from scapy.all import Ether, IP, UDP, Raw, rdpcap, wrpcap  # noqa: E402
 import mxplab
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, gen_key, SUITE
 
-SECONDS = 12
+SECONDS = 16
 CHECK = os.path.join(os.environ["MXP_BUILD"], "tests", "integration", "srtp", "libsrtp_pcap_check")
 TONES = {1: 440.0, 2: 770.0, 3: 1230.0}
 

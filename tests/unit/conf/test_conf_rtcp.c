@@ -138,6 +138,7 @@ struct peer {
 	struct mxp_ip addr;
 	uint16_t port;
 	bool mux;
+	bool mki;                /* the MRFP sends it with MKI 1 (rx holds that key only) */
 	struct mxp_leg_info leg;
 	struct rtp_seen seen[8];
 	unsigned int nseen;
@@ -406,7 +407,8 @@ distribute(void)
 		memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
 		bool rtcp = meta.dport == rtcp_port_of(pr) && (!pr->mux || (buf[1] >= 200 && buf[1] <= 204));
 		if (!rtcp) {
-			if (meta.dport != pr->port || srtp_unprotect(pr->rx, buf, &len) != srtp_err_status_ok) {
+			if (meta.dport != pr->port ||
+			    srtp_unprotect_mki(pr->rx, buf, &len, pr->mki) != srtp_err_status_ok) {
 				pr->bad++;
 				continue;
 			}
@@ -426,7 +428,7 @@ distribute(void)
 		}
 		/* the RTCP port, from the leg's local RTCP port */
 		if (meta.sport != (pr->mux ? pr->leg.local_port : pr->leg.local_rtcp_port) ||
-		    srtp_unprotect_rtcp(pr->rx, buf, &len) != srtp_err_status_ok ||
+		    srtp_unprotect_rtcp_mki(pr->rx, buf, &len, pr->mki) != srtp_err_status_ok ||
 		    pr->nrep == RTE_DIM(pr->rep)) {
 			pr->bad++;
 			continue;
@@ -817,6 +819,88 @@ MXP_TEST(switch_reports)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* The participant's receive session for an MRFP key sent with a one-byte MKI. */
+static void
+peer_rx_mki(struct peer *pr, uint8_t mki)
+{
+	static uint8_t mki_val[1];
+	mki_val[0] = mki;
+	srtp_master_key_t mk = { .key = pr->out_key, .mki_id = mki_val, .mki_size = 1 };
+	srtp_master_key_t *keys[1] = { &mk };
+	srtp_policy_t pol;
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_rtp_default(&pol.rtp);
+	srtp_crypto_policy_set_rtcp_default(&pol.rtcp);
+	pol.ssrc.type = ssrc_any_inbound;
+	pol.keys = keys;
+	pol.num_master_keys = 1;
+	pol.window_size = 1024;
+	srtp_dealloc(pr->rx);
+	if (srtp_create(&pr->rx, &pol) != srtp_err_status_ok)
+		abort();
+	pr->mki = true;
+}
+
+/*
+ * A rekey moves a mix leg to another key group: the streams it got end, so it hears a BYE
+ * of them, under the key it had (the one its libsrtp2 holds, MKI 1), before the first
+ * packet under the new key.
+ */
+MXP_TEST(mix_rekey_says_bye)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	static struct peer a, b;
+	peer_init(&a, 41, 141, "192.0.2.41", 7300, 1);
+	peer_init(&b, 42, 142, "192.0.2.42", 7302, 1);
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b;
+	peer_rx_mki(&a, 1);
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = a.addr.af;
+	lp.remote_known = true;
+	lp.remote = a.addr;
+	lp.remote_port = a.port;
+	lp.mode = MXP_SM_SENDRECV;
+	conf_key(&lp.in, a.in_key);
+	conf_key(&lp.out, a.out_key);
+	lp.out.key[0].mki_len = 1;
+	lp.out.key[0].mki[0] = 1;
+	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, &a.leg, NULL, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	for (unsigned int k = 0; k < 25;) {
+		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
+			send_rtp(&b, b.seq++, b.ts += 160, true);
+			k++;
+		}
+		mxp_conf_worker_poll(g_w);
+		distribute();
+	}
+	MXP_CHECK_EQ(t, a.bad, 0);
+	MXP_CHECK(t, a.nseen == 1 && a.seen[0].n > 5); /* the shared mix (b talks) */
+	struct mxp_leg_mod m = { .add_out_key = true, .activate_out = true, .activate_mki_len = 1 };
+	m.activate_mki[0] = 2;
+	m.out_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	uint8_t kk[30];
+	key_fill(kk, 143);
+	memcpy(m.out_key.key, kk, 16);
+	memcpy(m.out_key.salt, kk + 16, 14);
+	m.out_key.mki_len = 1;
+	m.out_key.mki[0] = 2;
+	unsigned int before = a.nrep;
+	char err[256] = "";
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err)), 0);
+	distribute();
+	MXP_CHECK_EQ(t, a.bad, 0);
+	MXP_CHECK_EQ(t, a.nrep, before + 1);
+	if (a.nrep == before + 1)
+		MXP_CHECK(t, a.rep[before].nbye >= 1 && a.rep[before].bye[0] == a.seen[0].ssrc);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 /*
  * Forward mode is a translator: the participants' compounds (SR- or RR-led) go to the
  * others as they are; the MRFP sends none of its own.
@@ -866,6 +950,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_reports),
 	MXP_CASE(switch_reports),
 	MXP_CASE(forward_relays_reports),
+	MXP_CASE(mix_rekey_says_bye),
 };
 
 int
