@@ -348,6 +348,9 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 	mxp_json_u64(j, "tx_packets", s->tx_pkts);
 	mxp_json_u64(j, "tx_bytes", s->tx_bytes);
 	mxp_json_u64(j, "rtcp_tx", s->rtcp_tx);
+	mxp_json_u64(j, "rtcp_sr", s->rtcp_sr);
+	mxp_json_u64(j, "rtcp_rr", s->rtcp_rr);
+	mxp_json_u64(j, "rtcp_bye", s->rtcp_bye);
 	mxp_json_u64(j, "auth_failures", s->auth_failures);
 	mxp_json_u64(j, "replays", s->replays);
 	mxp_json_u64(j, "too_old", s->too_old);

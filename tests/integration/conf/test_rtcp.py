@@ -59,6 +59,11 @@ def test():
         for tid, p in parts.items():
             check(res["rx"][str(p["port"])]["packets"] > SECONDS * 40,
                   "participant %d heard the mix" % tid)
+        leg = lab.ctl_json("show", "leg", str(parts[2]["leg"]["id"]))
+        check(leg["rtcp_tx"] >= 2 and leg["rtcp_sr"] + leg["rtcp_rr"] == leg["rtcp_tx"]
+              and leg["rtcp_bye"] == 0,
+              "show leg counts the reports (%d sent: %d SR-led, %d RR-led)"
+              % (leg["rtcp_tx"], leg["rtcp_sr"], leg["rtcp_rr"]))
         # participant 1 leaves, then the conference ends: BYEs
         lab.ctl("leg", "delete", str(parts[1]["leg"]["id"]))
         lab.ctl("conference", "delete", str(conf))
