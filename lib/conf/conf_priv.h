@@ -225,7 +225,6 @@ struct conf_rtcp_rx {
 
 struct conf_rtcp_tx {
 	uint64_t next_tsc;                   /* its next compound is due; 0 = not scheduled */
-	uint64_t prev_tsc;                   /* its last one went */
 	uint32_t avg_size;                   /* RFC 3550 avg_rtcp_size, bytes with IP and UDP */
 	uint32_t cursor;                     /* switch: the first stream of the next compound */
 	uint64_t sr, rr, bye;                /* compounds led by an SR, by an RR; BYEs */

@@ -459,7 +459,6 @@ conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now)
 			/* RFC 3550 6.3.3: avg_rtcp_size, with the IP and UDP headers */
 			uint32_t sz = len + ((l->flags & LEG_AF6) ? 48 : 28);
 			l->rtx.avg_size = l->rtx.avg_size ? (sz + 15 * l->rtx.avg_size) / 16 : sz;
-			l->rtx.prev_tsc = now;
 		}
 		senders += now - l->last_rx_tsc <= 2 * mxp_conf_tsc_hz() * CONF_RTCP_MIN_MS / 1000;
 		l->rtx.next_tsc = next_due(l, now, members, senders, we_sent, false);
