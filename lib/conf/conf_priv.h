@@ -636,6 +636,8 @@ struct mxp_conf_addr_rt {
 	struct mxp_conf_addr a;
 	uintptr_t *table;                    /* 65536 entries: leg | TABLE_RTCP, 0 = free */
 	uint16_t next;                       /* allocation cursor */
+	uint8_t cname_len;                   /* RTCP: the MRFP's CNAME on this address */
+	char cname[63];
 };
 
 /* Bytes held by variable-size objects (what the pools do not count), control core. */
@@ -827,6 +829,8 @@ void conf_signal_sys_free(struct mxp_conf_sys *sys);
 /* conf_rtcp.c */
 /* The wall clock's anchor for NTP timestamps (at system creation). */
 void conf_rtcp_clock_init(void);
+/* The MRFP's RTCP CNAME on a local address (at system creation). */
+void conf_rtcp_cname_init(struct mxp_conf_addr_rt *a);
 /* Process an authenticated RTCP compound packet from a leg (its reports, its last SR). */
 void conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now);
 /* The first packet of a leg, and sequence jumps (RFC 3550 A.1's bad_seq). */

@@ -329,14 +329,24 @@ compound(uint8_t *b, const struct cand *c, unsigned int n, const uint8_t *blk, b
 	return off;
 }
 
-/* The CNAME of the MRFP towards a leg: one per local address (RFC 3550 6.5.1). */
-static uint8_t
-cname_of(const struct mxp_leg *l, char *buf, size_t cap)
+void
+conf_rtcp_cname_init(struct mxp_conf_addr_rt *a)
 {
-	char a[48];
-	mxp_ip_format(&l->local_ip, a, sizeof(a));
-	int n = snprintf(buf, cap, "mixplane@%s", a);
-	return (uint8_t)(n < 0 ? 0 : ((size_t)n >= cap ? cap - 1 : (size_t)n));
+	char ip[48];
+	mxp_ip_format(&a->a.ip, ip, sizeof(ip));
+	int n = snprintf(a->cname, sizeof(a->cname), "mixplane@%s", ip);
+	a->cname_len = (uint8_t)(n < 0 ? 0 : ((size_t)n >= sizeof(a->cname) ? sizeof(a->cname) - 1
+									      : (size_t)n));
+}
+
+/* The CNAME of the MRFP towards a leg: one per local address (RFC 3550 6.5.1), made when
+ * the system was created. */
+static inline const char *
+cname_of(const struct mxp_conf_worker *w, const struct mxp_leg *l, uint8_t *len)
+{
+	const struct mxp_conf_addr_rt *a = &w->sys->addr[l->addr_idx];
+	*len = a->cname_len;
+	return a->cname;
 }
 
 /* Queue one compound packet; false when no mbuf. */
@@ -381,8 +391,8 @@ leg_report(struct mxp_conf_worker *w, struct mxp_leg *l, uint64_t now, bool bye,
 		return 0;
 	uint8_t blk[24];
 	bool has_blk = report_block(l, now, blk);
-	char cname[64];
-	uint8_t cnlen = cname_of(l, cname, sizeof(cname));
+	uint8_t cnlen;
+	const char *cname = cname_of(w, l, &cnlen);
 	uint8_t pkt[RTCP_ROOM + 256];
 	bool sr = false;
 	uint32_t len = compound(pkt, c, n, has_blk ? blk : NULL, bye, now, cname, cnlen, &sr);
@@ -480,8 +490,8 @@ conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg, boo
 	}
 	if (own && cf->mode == MXP_CONF_SWITCH) {
 		/* the streams of its packets end: their receivers (all but it) hear a BYE */
-		char cname[64];
-		uint8_t cnlen = cname_of(l, cname, sizeof(cname));
+		uint8_t cnlen;
+		const char *cname = cname_of(w, l, &cnlen);
 		struct mxp_ostream *os;
 		SLIST_FOREACH(os, &l->streams, by_sender) {
 			if (os->pkts == 0)

@@ -156,6 +156,7 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 	memset(sys->addr_by_port, -1, sizeof(sys->addr_by_port));
 	for (uint16_t i = 0; i < p->nb_addrs; i++) {
 		sys->addr[i].a = p->addrs[i];
+		conf_rtcp_cname_init(&sys->addr[i]);
 		sys->addr[i].table = rte_zmalloc("mxp_conf_table", 65536 * sizeof(uintptr_t),
 						 RTE_CACHE_LINE_SIZE);
 		sys->addr[i].next = p->port_min & ~1u;
