@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -21,6 +23,32 @@
 #include "worker.h"
 
 static int cmd_help(struct cli_req *r, int argi);
+
+int
+cli_fail(struct cli_req *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mxp_buf_reset(r->out);
+	mxp_buf_vprintf(r->out, fmt, ap);
+	va_end(ap);
+	mxp_buf_add(r->out, "\n", 1);
+	return status;
+}
+
+int
+cli_u32_arg(const char *s, uint32_t max, uint32_t *v)
+{
+	char *end;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end || x > max)
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
+}
 
 static const char *
 fmt_u64(char *b, uint64_t v)

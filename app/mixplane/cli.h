@@ -63,6 +63,13 @@ extern const struct cli_cmd mxp_cli_signal_cmds[];
 /** cli_esp.c: show mp, show esp, esp sa/peer commands. */
 extern const struct cli_cmd mxp_cli_mp_cmds[];
 
+/** Replace the reply with one formatted line ("...\n"); returns status. */
+int cli_fail(struct cli_req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/** Decimal argument 0..max (digits only); 0 or -EINVAL. */
+int cli_u32_arg(const char *s, uint32_t max, uint32_t *v);
+
 /** Handle one control-socket request; fills out, returns an enum mxp_ctl_status. */
 int mxp_cli_handle(const struct mxp_cli_ctx *ctx, const uint8_t *req, uint32_t len,
 		   uint32_t peer_uid, struct mxp_buf *out);

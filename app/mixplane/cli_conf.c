@@ -21,35 +21,6 @@
 
 #define CONF_ERR(r) ((r) == -ENOENT ? MXP_CTL_NOTFOUND : (r) == -EINVAL || (r) == -ENOTSUP ? MXP_CTL_USAGE : MXP_CTL_ERR)
 
-static int
-parse_u32_arg(const char *s, uint32_t max, uint32_t *v)
-{
-	char *end;
-	if (s == NULL || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno || *end || x > max)
-		return -EINVAL;
-	*v = (uint32_t)x;
-	return 0;
-}
-
-static int
-fail(struct cli_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct cli_req *r, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	mxp_buf_reset(r->out);
-	mxp_buf_vprintf(r->out, fmt, ap);
-	va_end(ap);
-	mxp_buf_add(r->out, "\n", 1);
-	return status;
-}
-
 static const char *
 ipstr(const struct mxp_ip *ip, char *b)
 {
@@ -78,30 +49,30 @@ cmd_conf_create(struct cli_req *r, int i)
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
 		if (!strcmp(k, "mode") && a) {
 			if (mxp_conf_mode_parse(a, &p.mode))
-				return fail(r, MXP_CTL_USAGE, "mode '%s': expected switch, forward or mix", a);
+				return cli_fail(r, MXP_CTL_USAGE, "mode '%s': expected switch, forward or mix", a);
 		} else if (!strcmp(k, "topn") && a) {
-			if (parse_u32_arg(a, 65535, &v))
-				return fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", a);
+			if (cli_u32_arg(a, 65535, &v))
+				return cli_fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", a);
 			p.topn = (uint16_t)v;
 		} else if (!strcmp(k, "name") && a) {
 			snprintf(p.name, sizeof(p.name), "%s", a);
 		} else if (!strcmp(k, "ptime") && a) {
-			if (parse_u32_arg(a, 40, &v) || (v != 10 && v != 20 && v != 30 && v != 40))
-				return fail(r, MXP_CTL_USAGE, "ptime '%s': expected 10, 20, 30 or 40", a);
+			if (cli_u32_arg(a, 40, &v) || (v != 10 && v != 20 && v != 30 && v != 40))
+				return cli_fail(r, MXP_CTL_USAGE, "ptime '%s': expected 10, 20, 30 or 40", a);
 			p.ptime = (uint16_t)v;
 		} else if (!strcmp(k, "max-legs") && a) {
-			if (parse_u32_arg(a, 1u << 20, &v) || v == 0)
-				return fail(r, MXP_CTL_USAGE, "max-legs '%s': expected 1..1048576", a);
+			if (cli_u32_arg(a, 1u << 20, &v) || v == 0)
+				return cli_fail(r, MXP_CTL_USAGE, "max-legs '%s': expected 1..1048576", a);
 			p.max_legs = v;
 		} else {
-			return fail(r, MXP_CTL_USAGE, "conference create: unexpected '%s'", k);
+			return cli_fail(r, MXP_CTL_USAGE, "conference create: unexpected '%s'", k);
 		}
 	}
 	uint32_t id;
 	char err[256] = "";
 	int rc = mxp_conf_create(r->ctx->conf, &p, &id, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "conference create: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "conference create: %s", err);
 	if (r->json)
 		mxp_buf_printf(r->out, "{\"id\":%u}", id);
 	else
@@ -120,7 +91,7 @@ cmd_conf_create(struct cli_req *r, int i)
 static int
 conf_id_arg(struct cli_req *r, int i, uint32_t *id)
 {
-	if (i >= r->argc || parse_u32_arg(r->argv[i], UINT32_MAX, id))
+	if (i >= r->argc || cli_u32_arg(r->argv[i], UINT32_MAX, id))
 		return -EINVAL;
 	return 0;
 }
@@ -134,7 +105,7 @@ cmd_conf_delete(struct cli_req *r, int i)
 	char err[256] = "";
 	int rc = mxp_conf_destroy(r->ctx->conf, id, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "conference delete: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "conference delete: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"deleted\":%u}" : "conference %u deleted\n", id);
 	return MXP_CTL_OK;
 }
@@ -149,20 +120,20 @@ cmd_conf_set(struct cli_req *r, int i)
 	char err[256] = "";
 	int rc;
 	if (!strcmp(what, "topn")) {
-		if (parse_u32_arg(val, 65535, &v))
-			return fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", val);
+		if (cli_u32_arg(val, 65535, &v))
+			return cli_fail(r, MXP_CTL_USAGE, "topn '%s': expected 0..65535", val);
 		rc = mxp_conf_set_topn(r->ctx->conf, id, (uint16_t)v, err, sizeof(err));
 	} else if (!strcmp(what, "floor")) {
 		if (!strcmp(val, "none") || !strcmp(val, "open"))
 			v = 0;
-		else if (parse_u32_arg(val, UINT32_MAX, &v))
-			return fail(r, MXP_CTL_USAGE, "floor '%s': expected a leg id or none", val);
+		else if (cli_u32_arg(val, UINT32_MAX, &v))
+			return cli_fail(r, MXP_CTL_USAGE, "floor '%s': expected a leg id or none", val);
 		rc = mxp_conf_set_floor(r->ctx->conf, id, v, err, sizeof(err));
 	} else {
 		return MXP_CTL_USAGE;
 	}
 	if (rc)
-		return fail(r, CONF_ERR(rc), "conference set: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "conference set: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u,\"%s\":%u}" : "conference %u: %s %u\n", id,
 		       what, v);
 	return MXP_CTL_OK;
@@ -179,7 +150,7 @@ parse_pt_list(const char *s, struct mxp_leg_params *p)
 	p->n_pt = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint32_t v;
-		if (parse_u32_arg(tok, 127, &v) || p->n_pt == MXP_CONF_MAX_PT)
+		if (cli_u32_arg(tok, 127, &v) || p->n_pt == MXP_CONF_MAX_PT)
 			return -EINVAL;
 		p->pt[p->n_pt++] = (uint8_t)v;
 	}
@@ -199,13 +170,13 @@ parse_codec(struct cli_req *r, const char *a, struct mxp_leg_params *p)
 	int n = 0;
 	if (sscanf(a, "%31[^/]/%u%n", name, &clock, &n) != 2 ||
 	    (a[n] != '\0' && (sscanf(a + n, ":%u", &pt) != 1 || pt > 127)))
-		return fail(r, MXP_CTL_USAGE, "codec '%s': expected NAME/CLOCK[:PT], e.g. "
-			    "AMR-WB/16000:96", a);
+		return cli_fail(r, MXP_CTL_USAGE, "codec '%s': expected NAME/CLOCK[:PT], e.g. "
+				"AMR-WB/16000:96", a);
 	enum mxp_media_codec c = mxp_media_codec_from_name(name, clock);
 	if (c == MXP_MEDIA_CODEC_NONE || c == MXP_MEDIA_CODEC_L16_8K ||
 	    c == MXP_MEDIA_CODEC_L16_16K)
-		return fail(r, MXP_CTL_USAGE, "codec '%s': not supported (PCMU/8000, PCMA/8000, "
-			    "G722/8000, AMR/8000, AMR-WB/16000, opus/48000, or a plugin's)", a);
+		return cli_fail(r, MXP_CTL_USAGE, "codec '%s': not supported (PCMU/8000, PCMA/8000, "
+				"G722/8000, AMR/8000, AMR-WB/16000, opus/48000, or a plugin's)", a);
 	bool fixed = c == MXP_MEDIA_CODEC_PCMU || c == MXP_MEDIA_CODEC_PCMA ||
 		     c == MXP_MEDIA_CODEC_G722;
 	if (pt == 256 && fixed)
@@ -218,15 +189,15 @@ parse_codec(struct cli_req *r, const char *a, struct mxp_leg_params *p)
 			pt = d;
 	}
 	if (pt == 256 || p->n_pt == MXP_CONF_MAX_PT)
-		return fail(r, MXP_CTL_USAGE, "codec '%s': no payload type left", a);
+		return cli_fail(r, MXP_CTL_USAGE, "codec '%s': no payload type left", a);
 	for (unsigned int i = 0; i < p->n_pt; i++)
 		if (p->pt[i] == pt)
-			return fail(r, MXP_CTL_USAGE, "codec '%s': payload type %u given twice", a,
-				    pt);
+			return cli_fail(r, MXP_CTL_USAGE, "codec '%s': payload type %u given twice", a,
+					pt);
 	if (fixed && pt != (c == MXP_MEDIA_CODEC_PCMU ? 0u : c == MXP_MEDIA_CODEC_PCMA ? 8u : 9u))
-		return fail(r, MXP_CTL_USAGE, "codec '%s': %s has a static payload type", a, name);
+		return cli_fail(r, MXP_CTL_USAGE, "codec '%s': %s has a static payload type", a, name);
 	if (!fixed && pt < 96)
-		return fail(r, MXP_CTL_USAGE, "codec '%s': use a dynamic payload type 96..127", a);
+		return cli_fail(r, MXP_CTL_USAGE, "codec '%s': use a dynamic payload type 96..127", a);
 	p->pt[p->n_pt++] = (uint8_t)pt;
 	if (!fixed) {
 		struct mxp_leg_codec *lc = &p->codecs[p->n_codecs++];
@@ -235,7 +206,7 @@ parse_codec(struct cli_req *r, const char *a, struct mxp_leg_params *p)
 		char err[160];
 		int rc = mxp_media_fmtp_parse(c, "", &lc->fmtp, err, sizeof(err));
 		if (rc != 0)
-			return fail(r, MXP_CTL_USAGE, "codec '%s': %s", a, err);
+			return cli_fail(r, MXP_CTL_USAGE, "codec '%s': %s", a, err);
 	}
 	return 0;
 }
@@ -246,14 +217,14 @@ parse_fmtp(struct cli_req *r, const char *a, struct mxp_leg_params *p, bool afte
 {
 	if (!after_codec || p->n_codecs == 0 ||
 	    p->codecs[p->n_codecs - 1].pt != p->pt[p->n_pt - 1])
-		return fail(r, MXP_CTL_USAGE, "fmtp '%s': give it right after the codec it "
-			    "belongs to (codec AMR-WB/16000 fmtp octet-align=1)", a);
+		return cli_fail(r, MXP_CTL_USAGE, "fmtp '%s': give it right after the codec it "
+				"belongs to (codec AMR-WB/16000 fmtp octet-align=1)", a);
 	struct mxp_leg_codec *lc = &p->codecs[p->n_codecs - 1];
 	char err[160];
 	int rc = mxp_media_fmtp_parse((enum mxp_media_codec)lc->codec, a, &lc->fmtp, err,
 				      sizeof(err));
 	if (rc != 0)
-		return fail(r, MXP_CTL_USAGE, "fmtp '%s': %s", a, err);
+		return cli_fail(r, MXP_CTL_USAGE, "fmtp '%s': %s", a, err);
 	return 0;
 }
 
@@ -262,7 +233,7 @@ parse_remote(struct cli_req *r, int i, struct mxp_ip *ip, uint16_t *port)
 {
 	uint32_t v;
 	if (i + 1 >= r->argc || mxp_ip_parse(r->argv[i], ip, NULL) ||
-	    parse_u32_arg(r->argv[i + 1], 65535, &v) || v == 0)
+	    cli_u32_arg(r->argv[i + 1], 65535, &v) || v == 0)
 		return -EINVAL;
 	*port = (uint16_t)v;
 	return 0;
@@ -436,43 +407,43 @@ cmd_leg_add(struct cli_req *r, int i)
 			p.plain = true;
 		} else if (!strcmp(k, "remote")) {
 			if (parse_remote(r, i + 1, &p.remote, &p.remote_port))
-				return fail(r, MXP_CTL_USAGE, "remote: expected ADDRESS PORT");
+				return cli_fail(r, MXP_CTL_USAGE, "remote: expected ADDRESS PORT");
 			p.remote_known = true;
 			i += 2;
 		} else if (a == NULL) {
-			return fail(r, MXP_CTL_USAGE, "leg add: '%s' needs a value", k);
+			return cli_fail(r, MXP_CTL_USAGE, "leg add: '%s' needs a value", k);
 		} else if (!strcmp(k, "port")) {
-			if (parse_u32_arg(a, MXP_MAX_PORTS - 1, &v) || v >= r->ctx->ports->nb_ports)
-				return fail(r, MXP_CTL_USAGE, "port '%s': no such port (0..%u)", a,
-					    r->ctx->ports->nb_ports - 1);
+			if (cli_u32_arg(a, MXP_MAX_PORTS - 1, &v) || v >= r->ctx->ports->nb_ports)
+				return cli_fail(r, MXP_CTL_USAGE, "port '%s': no such port (0..%u)", a,
+						r->ctx->ports->nb_ports - 1);
 			p.port_idx = (uint16_t)v;
 			port_given = true;
 			i++;
 		} else if (!strcmp(k, "local-port")) {
-			if (parse_u32_arg(a, 65535, &v) || v < 1024)
-				return fail(r, MXP_CTL_USAGE, "local-port '%s': expected 1024..65535", a);
+			if (cli_u32_arg(a, 65535, &v) || v < 1024)
+				return cli_fail(r, MXP_CTL_USAGE, "local-port '%s': expected 1024..65535", a);
 			p.local_port = (uint16_t)v;
 			i++;
 		} else if (!strcmp(k, "rtcp-port")) {
-			if (parse_u32_arg(a, 65535, &v) || v == 0)
-				return fail(r, MXP_CTL_USAGE, "rtcp-port '%s': expected 1..65535", a);
+			if (cli_u32_arg(a, 65535, &v) || v == 0)
+				return cli_fail(r, MXP_CTL_USAGE, "rtcp-port '%s': expected 1..65535", a);
 			p.remote_rtcp_port = (uint16_t)v;
 			i++;
 		} else if (!strcmp(k, "mode")) {
 			if (mxp_stream_mode_parse(a, &p.mode))
-				return fail(r, MXP_CTL_USAGE,
-					    "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
+				return cli_fail(r, MXP_CTL_USAGE,
+						"mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
 			i++;
 		} else if (!strcmp(k, "pt")) {
 			if (codec_given)
-				return fail(r, MXP_CTL_USAGE, "pt: give either pt or codec options");
+				return cli_fail(r, MXP_CTL_USAGE, "pt: give either pt or codec options");
 			if (parse_pt_list(a, &p))
-				return fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
+				return cli_fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
 			pt_given = true;
 			i++;
 		} else if (!strcmp(k, "codec")) {
 			if (pt_given)
-				return fail(r, MXP_CTL_USAGE, "codec: give either pt or codec options");
+				return cli_fail(r, MXP_CTL_USAGE, "codec: give either pt or codec options");
 			int rc = parse_codec(r, a, &p);
 			if (rc)
 				return rc;
@@ -484,20 +455,20 @@ cmd_leg_add(struct cli_req *r, int i)
 				return rc;
 			i++;
 		} else if (!strcmp(k, "event-pt")) {
-			if (parse_u32_arg(a, 127, &v) || v < 96)
-				return fail(r, MXP_CTL_USAGE, "event-pt '%s': expected a dynamic type 96..127", a);
+			if (cli_u32_arg(a, 127, &v) || v < 96)
+				return cli_fail(r, MXP_CTL_USAGE, "event-pt '%s': expected a dynamic type 96..127", a);
 			p.event_pt = (int16_t)v;
 			i++;
 		} else if (!strcmp(k, "audio-level-id")) {
-			if (parse_u32_arg(a, 14, &v) || v == 0)
-				return fail(r, MXP_CTL_USAGE, "audio-level-id '%s': expected 1..14", a);
+			if (cli_u32_arg(a, 14, &v) || v == 0)
+				return cli_fail(r, MXP_CTL_USAGE, "audio-level-id '%s': expected 1..14", a);
 			p.audio_level_id = (uint8_t)v;
 			i++;
 		} else if (!strcmp(k, "label")) {
 			snprintf(p.label, sizeof(p.label), "%s", a);
 			i++;
 		} else {
-			return fail(r, MXP_CTL_USAGE, "leg add: unexpected '%s'", k);
+			return cli_fail(r, MXP_CTL_USAGE, "leg add: unexpected '%s'", k);
 		}
 	}
 	if (!af_given && p.remote_known)
@@ -509,16 +480,16 @@ cmd_leg_add(struct cli_req *r, int i)
 		int rc = mxp_cli_keys_parse(r->body, r->body_len, &p.in, &p.out, err, sizeof(err));
 		if (rc) {
 			explicit_bzero(&p, sizeof(p));
-			return fail(r, MXP_CTL_USAGE, "leg add: keys: %s", err);
+			return cli_fail(r, MXP_CTL_USAGE, "leg add: keys: %s", err);
 		}
 	} else if (r->body_len) {
-		return fail(r, MXP_CTL_USAGE, "leg add: a plain leg takes no keys");
+		return cli_fail(r, MXP_CTL_USAGE, "leg add: a plain leg takes no keys");
 	}
 	struct mxp_leg_info li;
 	int rc = mxp_conf_leg_add(r->ctx->conf, conf, &p, &li, err, sizeof(err));
 	explicit_bzero(&p, sizeof(p));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "leg add: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "leg add: %s", err);
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
@@ -544,7 +515,7 @@ cmd_leg_delete(struct cli_req *r, int i)
 	char err[256] = "";
 	int rc = mxp_conf_leg_remove(r->ctx->conf, id, &last, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "leg delete: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "leg delete: %s", err);
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
@@ -573,12 +544,12 @@ cmd_leg_set(struct cli_req *r, int i)
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
 		if (!strcmp(k, "mode") && a) {
 			if (mxp_stream_mode_parse(a, &m.mode))
-				return fail(r, MXP_CTL_USAGE, "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
+				return cli_fail(r, MXP_CTL_USAGE, "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
 			m.set_mode = true;
 			i++;
 		} else if (!strcmp(k, "remote")) {
 			if (parse_remote(r, i + 1, &m.remote, &m.remote_port))
-				return fail(r, MXP_CTL_USAGE, "remote: expected ADDRESS PORT");
+				return cli_fail(r, MXP_CTL_USAGE, "remote: expected ADDRESS PORT");
 			m.remote_rtcp_port = 0; /* the leg's rule: its RTP port with rtcp-mux, else + 1 */
 			m.set_remote = true;
 			i += 2;
@@ -595,13 +566,13 @@ cmd_leg_set(struct cli_req *r, int i)
 			m.mute = !strcmp(a, "on");
 			i++;
 		} else {
-			return fail(r, MXP_CTL_USAGE, "leg set: unexpected '%s'", k);
+			return cli_fail(r, MXP_CTL_USAGE, "leg set: unexpected '%s'", k);
 		}
 	}
 	char err[256] = "";
 	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "leg set: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "leg set: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u changed\n", id);
 	return MXP_CTL_OK;
 }
@@ -641,13 +612,13 @@ cmd_leg_key_add(struct cli_req *r, int i)
 	int rc = mxp_cli_key_parse_one(r->body, r->body_len, in ? &m.in_key : &m.out_key, err,
 				       sizeof(err));
 	if (rc)
-		return fail(r, MXP_CTL_USAGE, "leg key add: %s", err);
+		return cli_fail(r, MXP_CTL_USAGE, "leg key add: %s", err);
 	m.add_in_key = in;
 	m.add_out_key = !in;
 	rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	explicit_bzero(&m, sizeof(m));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "leg key add: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "leg key add: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: key added\n", id);
 	return MXP_CTL_OK;
 }
@@ -660,18 +631,18 @@ cmd_leg_key_activate(struct cli_req *r, int i)
 	if (r->argc != i + 2 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
 	if (mxp_conf_leg_get(r->ctx->conf, id, &li))
-		return fail(r, MXP_CTL_NOTFOUND, "leg key activate: no leg %u", id);
+		return cli_fail(r, MXP_CTL_NOTFOUND, "leg key activate: no leg %u", id);
 	struct mxp_leg_mod m;
 	memset(&m, 0, sizeof(m));
 	uint8_t hint = li.n_out_keys ? li.out_keys[0].mki_len : 0;
 	if (parse_mki_arg(r->argv[i + 1], hint, m.activate_mki, &m.activate_mki_len))
-		return fail(r, MXP_CTL_USAGE, "leg key activate: MKI '%s': expected VALUE or VALUE:LENGTH",
-			    r->argv[i + 1]);
+		return cli_fail(r, MXP_CTL_USAGE, "leg key activate: MKI '%s': expected VALUE or VALUE:LENGTH",
+				r->argv[i + 1]);
 	m.activate_out = true;
 	char err[256] = "";
 	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "leg key activate: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "leg key activate: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: outbound key switched\n", id);
 	return MXP_CTL_OK;
 }
@@ -686,20 +657,20 @@ cmd_leg_key_remove(struct cli_req *r, int i)
 		return MXP_CTL_USAGE;
 	bool in = !strcmp(r->argv[i + 1], "in");
 	if (mxp_conf_leg_get(r->ctx->conf, id, &li))
-		return fail(r, MXP_CTL_NOTFOUND, "leg key remove: no leg %u", id);
+		return cli_fail(r, MXP_CTL_NOTFOUND, "leg key remove: no leg %u", id);
 	struct mxp_leg_mod m;
 	memset(&m, 0, sizeof(m));
 	uint8_t hint = in ? (li.n_in_keys ? li.in_keys[0].mki_len : 0)
 			  : (li.n_out_keys ? li.out_keys[0].mki_len : 0);
 	if (parse_mki_arg(r->argv[i + 2], hint, m.remove_mki, &m.remove_mki_len))
-		return fail(r, MXP_CTL_USAGE, "leg key remove: MKI '%s': expected VALUE or VALUE:LENGTH",
-			    r->argv[i + 2]);
+		return cli_fail(r, MXP_CTL_USAGE, "leg key remove: MKI '%s': expected VALUE or VALUE:LENGTH",
+				r->argv[i + 2]);
 	m.remove_in = in;
 	m.remove_out = !in;
 	char err[256] = "";
 	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "leg key remove: %s", err);
+		return cli_fail(r, CONF_ERR(rc), "leg key remove: %s", err);
 	mxp_buf_printf(r->out, r->json ? "{\"id\":%u}" : "leg %u: key removed and wiped\n", id);
 	return MXP_CTL_OK;
 }
@@ -778,7 +749,7 @@ cmd_show_conference(struct cli_req *r, int i)
 		return MXP_CTL_USAGE;
 	struct mxp_conf_info ci;
 	if (mxp_conf_get(r->ctx->conf, id, &ci))
-		return fail(r, MXP_CTL_NOTFOUND, "no conference %u", id);
+		return cli_fail(r, MXP_CTL_NOTFOUND, "no conference %u", id);
 	int nk = mxp_conf_keygroups(r->ctx->conf, id, NULL, 0);
 	int nl = mxp_conf_legs(r->ctx->conf, id, NULL, 0);
 	struct mxp_keygroup_info *kg = calloc((size_t)(nk > 0 ? nk : 1), sizeof(*kg));
@@ -901,7 +872,7 @@ cmd_show_leg(struct cli_req *r, int i)
 		return MXP_CTL_USAGE;
 	struct mxp_leg_info li;
 	if (mxp_conf_leg_get(r->ctx->conf, id, &li))
-		return fail(r, MXP_CTL_NOTFOUND, "no leg %u", id);
+		return cli_fail(r, MXP_CTL_NOTFOUND, "no leg %u", id);
 	struct mxp_json j;
 	if (r->json) {
 		mxp_json_init(&j, r->out);

@@ -18,41 +18,12 @@
 		     (r) == -EINVAL || (r) == -ENOTSUP || (r) == -EACCES ? MXP_CTL_USAGE : \
 		     MXP_CTL_ERR)
 
-static int
-fail(struct cli_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct cli_req *r, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	mxp_buf_reset(r->out);
-	mxp_buf_vprintf(r->out, fmt, ap);
-	va_end(ap);
-	mxp_buf_add(r->out, "\n", 1);
-	return status;
-}
-
-static int
-u32_arg(const char *s, uint32_t max, uint32_t *v)
-{
-	char *end;
-	if (s == NULL || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno || *end || x > max)
-		return -EINVAL;
-	*v = (uint32_t)x;
-	return 0;
-}
-
 /* TARGET tone NAME|announcement FILE|dtmf DIGITS [duration MS] [repeat N] [replace] [tag N] */
 static int
 parse_signal(struct cli_req *r, int i, uint32_t *target, struct mxp_signal *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (i + 2 >= r->argc || u32_arg(r->argv[i], UINT32_MAX, target))
+	if (i + 2 >= r->argc || cli_u32_arg(r->argv[i], UINT32_MAX, target))
 		return MXP_CTL_USAGE;
 	const char *kind = r->argv[i + 1], *name = r->argv[i + 2];
 	if (!strcmp(kind, "tone"))
@@ -62,10 +33,10 @@ parse_signal(struct cli_req *r, int i, uint32_t *target, struct mxp_signal *s)
 	else if (!strcmp(kind, "dtmf"))
 		s->kind = MXP_SIGNAL_DTMF;
 	else
-		return fail(r, MXP_CTL_USAGE, "'%s': expected tone, announcement or dtmf", kind);
+		return cli_fail(r, MXP_CTL_USAGE, "'%s': expected tone, announcement or dtmf", kind);
 	if (strlen(name) >= sizeof(s->name))
-		return fail(r, MXP_CTL_USAGE, "'%s': longer than %zu characters", name,
-			    sizeof(s->name) - 1);
+		return cli_fail(r, MXP_CTL_USAGE, "'%s': longer than %zu characters", name,
+				sizeof(s->name) - 1);
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	uint32_t v;
 	for (i += 3; i < r->argc; i++) {
@@ -75,21 +46,21 @@ parse_signal(struct cli_req *r, int i, uint32_t *target, struct mxp_signal *s)
 			continue;
 		}
 		if (a == NULL)
-			return fail(r, MXP_CTL_USAGE, "'%s' needs a value", k);
+			return cli_fail(r, MXP_CTL_USAGE, "'%s' needs a value", k);
 		if (!strcmp(k, "duration")) {
-			if (u32_arg(a, 24u * 3600 * 1000, &v))
-				return fail(r, MXP_CTL_USAGE, "duration '%s': expected ms", a);
+			if (cli_u32_arg(a, 24u * 3600 * 1000, &v))
+				return cli_fail(r, MXP_CTL_USAGE, "duration '%s': expected ms", a);
 			s->duration_ms = v;
 		} else if (!strcmp(k, "repeat")) {
-			if (u32_arg(a, 65535, &v))
-				return fail(r, MXP_CTL_USAGE, "repeat '%s': expected 0..65535", a);
+			if (cli_u32_arg(a, 65535, &v))
+				return cli_fail(r, MXP_CTL_USAGE, "repeat '%s': expected 0..65535", a);
 			s->repeat = (uint16_t)v;
 		} else if (!strcmp(k, "tag")) {
-			if (u32_arg(a, UINT32_MAX, &v))
-				return fail(r, MXP_CTL_USAGE, "tag '%s': expected a number", a);
+			if (cli_u32_arg(a, UINT32_MAX, &v))
+				return cli_fail(r, MXP_CTL_USAGE, "tag '%s': expected a number", a);
 			s->tag = v;
 		} else {
-			return fail(r, MXP_CTL_USAGE, "unexpected '%s'", k);
+			return cli_fail(r, MXP_CTL_USAGE, "unexpected '%s'", k);
 		}
 		i++;
 	}
@@ -108,7 +79,7 @@ play(struct cli_req *r, int i, bool leg)
 	int rc = leg ? mxp_conf_leg_signal_start(r->ctx->conf, id, &s, err, sizeof(err)) :
 		       mxp_conf_signal_start(r->ctx->conf, id, &s, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "%s play: %s", leg ? "leg" : "conference", err);
+		return cli_fail(r, CONF_ERR(rc), "%s play: %s", leg ? "leg" : "conference", err);
 	if (r->json)
 		mxp_buf_printf(r->out, "{\"%s\":%u,\"playing\":\"%s\",\"tag\":%u}",
 			       leg ? "leg" : "conference", id, s.name, s.tag);
@@ -134,14 +105,14 @@ static int
 stop(struct cli_req *r, int i, bool leg)
 {
 	uint32_t id;
-	if (r->argc != i + 1 || u32_arg(r->argv[i], UINT32_MAX, &id))
+	if (r->argc != i + 1 || cli_u32_arg(r->argv[i], UINT32_MAX, &id))
 		return MXP_CTL_USAGE;
 	char err[256] = "";
 	int rc = leg ? mxp_conf_leg_signal_stop(r->ctx->conf, id, err, sizeof(err)) :
 		       mxp_conf_signal_stop(r->ctx->conf, id, err, sizeof(err));
 	if (rc)
-		return fail(r, CONF_ERR(rc), "%s stop-signal: %s", leg ? "leg" : "conference",
-			    err);
+		return cli_fail(r, CONF_ERR(rc), "%s stop-signal: %s", leg ? "leg" : "conference",
+				err);
 	mxp_buf_printf(r->out, r->json ? "{\"stopped\":%u}" : "signal of %u stopped\n", id);
 	return MXP_CTL_OK;
 }
