@@ -136,16 +136,26 @@ mxp_mp_cmd_name(enum mxp_mp_cmd_type t)
 	return (unsigned int)t < MXP_MP_CMD_MAX ? cmd_names[t] : "?";
 }
 
+void
+mp_error_text(struct mxp_mp_error *err, const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[MXP_MP_TEXT_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int k = snprintf(err->text, sizeof(err->text), "%s", prefix);
+	size_t off = k > 0 && (size_t)k < sizeof(err->text) ? (size_t)k : 0;
+	size_t m = strnlen(msg, sizeof(err->text) - off - 1);
+	memcpy(err->text + off, msg, m);
+	err->text[off + m] = '\0';
+}
+
 int
 mxp_mp_error_set(struct mxp_mp_error *err, unsigned int code, const char *base, size_t pos,
 		 const char *fmt, ...)
 {
-	char msg[MXP_MP_TEXT_MAX];
+	char where[64] = "";
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	err->code = (uint16_t)code;
 	err->pos = (uint32_t)pos;
 	if (base != NULL) {
@@ -158,15 +168,11 @@ mxp_mp_error_set(struct mxp_mp_error *err, unsigned int code, const char *base, 
 				col++;
 			}
 		}
-		int k = snprintf(err->text, sizeof(err->text), "line %u col %u (byte %zu): ", line,
-				 col, pos);
-		size_t off = k > 0 && (size_t)k < sizeof(err->text) ? (size_t)k : 0;
-		size_t m = strnlen(msg, sizeof(err->text) - off - 1);
-		memcpy(err->text + off, msg, m);
-		err->text[off + m] = '\0';
-	} else {
-		memcpy(err->text, msg, sizeof(err->text));
+		snprintf(where, sizeof(where), "line %u col %u (byte %zu): ", line, col, pos);
 	}
+	va_start(ap, fmt);
+	mp_error_text(err, where, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

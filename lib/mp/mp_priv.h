@@ -2,6 +2,8 @@
 #ifndef MXP_MP_PRIV_H
 #define MXP_MP_PRIV_H
 
+#include <stdarg.h>
+
 #include "mxp_mp.h"
 
 /** A token's long and compact spellings (H.248.1 B.2). */
@@ -23,5 +25,8 @@ enum mp_tok_id {
 };
 
 extern const struct mp_tok mp_toks[TK_MAX];
+
+/** err->text = prefix then the formatted message, cut to fit (mxp_mp_error_set, SDP). */
+void mp_error_text(struct mxp_mp_error *err, const char *prefix, const char *fmt, va_list ap);
 
 #endif

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "mp_priv.h"
 #include "mxp_mp_sdp.h"
 
 struct sdp_line {
@@ -20,19 +21,15 @@ static int __attribute__((format(printf, 4, 5)))
 sdp_fail(struct mxp_mp_error *err, unsigned int code, const struct sdp_line *l,
 	 const char *fmt, ...)
 {
-	char msg[MXP_MP_TEXT_MAX];
+	char where[32];
 	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	memset(err, 0, sizeof(*err));
 	err->code = (uint16_t)code;
 	err->pos = (uint32_t)l->pos;
-	int k = snprintf(err->text, sizeof(err->text), "SDP line %u: ", l->no);
-	size_t off = k > 0 && (size_t)k < sizeof(err->text) ? (size_t)k : 0;
-	size_t m = strnlen(msg, sizeof(err->text) - off - 1);
-	memcpy(err->text + off, msg, m);
-	err->text[off + m] = '\0';
+	snprintf(where, sizeof(where), "SDP line %u: ", l->no);
+	va_start(ap, fmt);
+	mp_error_text(err, where, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 
