@@ -112,7 +112,7 @@ load_text(struct mxp_esp_ep *ep, const char *name, char *buf, char *err, size_t 
 			}
 			if (ents != NULL) {
 				memcpy(n, ents, nent * sizeof(*n));
-				esp_wipe(ents, cap * sizeof(*ents));
+				mxp_crypto_wipe(ents, cap * sizeof(*ents));
 				free(ents);
 			}
 			ents = n;
@@ -170,7 +170,7 @@ load_text(struct mxp_esp_ep *ep, const char *name, char *buf, char *err, size_t 
 	}
 out:
 	if (ents != NULL) {
-		esp_wipe(ents, cap * sizeof(*ents));
+		mxp_crypto_wipe(ents, cap * sizeof(*ents));
 		free(ents);
 	}
 	return rc != 0 ? rc : nsa;
@@ -217,7 +217,7 @@ mxp_esp_keyfile_load(struct mxp_esp_ep *ep, const char *path, unsigned int flags
 	close(fd);
 	buf[got] = '\0';
 	int rc = load_text(ep, path, buf, err, errlen);
-	esp_wipe(buf, size + 1);
+	mxp_crypto_wipe(buf, size + 1);
 	free(buf);
 	return rc;
 }
@@ -236,13 +236,13 @@ mxp_esp_keybuf_load(struct mxp_esp_ep *ep, const char *name, const char *text, s
 	memcpy(buf, text, len);
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len) != NULL) {
-		esp_wipe(buf, len + 1);
+		mxp_crypto_wipe(buf, len + 1);
 		free(buf);
 		snprintf(err, errlen, "%s: a NUL byte in the text", name);
 		return -EINVAL;
 	}
 	int rc = load_text(ep, name, buf, err, errlen);
-	esp_wipe(buf, len + 1);
+	mxp_crypto_wipe(buf, len + 1);
 	free(buf);
 	return rc;
 }

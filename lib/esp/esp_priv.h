@@ -7,6 +7,7 @@
 
 #include "mxp_align.h"
 #include "mxp_be.h"
+#include "mxp_crypto.h"
 #include "mxp_esp.h"
 
 #define ESP_HDR_LEN 8
@@ -40,22 +41,5 @@ struct mxp_esp_sa {
 	struct mxp_esp_sa_params p;
 	uint8_t in_use;
 } __attribute__((aligned(64)));
-
-static inline void
-esp_wipe(void *p, size_t n)
-{
-	explicit_bzero(p, n);
-}
-
-/** Constant-time comparison: 0 if equal. */
-static inline int
-esp_ct_cmp(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	uint8_t d = 0;
-
-	for (size_t i = 0; i < n; i++)
-		d |= a[i] ^ b[i];
-	return d;
-}
 
 #endif

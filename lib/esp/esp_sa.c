@@ -220,7 +220,7 @@ mxp_esp_sa_params_parse(struct mxp_esp_sa_params *p, const char *line, char *err
 	}
 	rc = mxp_esp_sa_params_check(p, err, errlen);
 out:
-	esp_wipe(word, sizeof(word));
+	mxp_crypto_wipe(word, sizeof(word));
 	if (rc != 0)
 		mxp_esp_sa_params_wipe(p);
 	return rc;
@@ -276,7 +276,7 @@ mxp_esp_sa_params_check(const struct mxp_esp_sa_params *p, char *err, size_t err
 void
 mxp_esp_sa_params_wipe(struct mxp_esp_sa_params *p)
 {
-	esp_wipe(p, sizeof(*p));
+	mxp_crypto_wipe(p, sizeof(*p));
 }
 
 size_t
@@ -321,7 +321,7 @@ mxp_esp_sa_init(struct mxp_esp_sa *sa, const struct mxp_esp_sa_params *p,
 	sa->in_use = 1;
 	return 0;
 fail:
-	esp_wipe(sa, sizeof(*sa));
+	mxp_crypto_wipe(sa, sizeof(*sa));
 	return rc;
 }
 
@@ -330,7 +330,7 @@ mxp_esp_sa_fini(struct mxp_esp_sa *sa)
 {
 	if (sa->in_use && sa->crypto != NULL)
 		sa->crypto->ops->sa_fini(sa->crypto->be, sa->priv);
-	esp_wipe(sa, sizeof(*sa));
+	mxp_crypto_wipe(sa, sizeof(*sa));
 }
 
 const struct mxp_esp_sa_params *
@@ -378,5 +378,5 @@ mxp_esp_sa_fingerprint(const struct mxp_esp_sa *sa, char out[9])
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen >= 4)
 		snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
 	EVP_MD_CTX_free(ctx);
-	esp_wipe(md, sizeof(md));
+	mxp_crypto_wipe(md, sizeof(md));
 }
