@@ -162,19 +162,8 @@ tok_find(struct mxp_mp_str w, const enum mp_tok_id *set, size_t n)
 static int
 uint32_of(struct parser *p, struct mxp_mp_str w, uint32_t *v, const char *what)
 {
-	uint64_t x = 0;
-	if (w.len == 0 || w.len > 10)
-		goto bad;
-	for (uint32_t k = 0; k < w.len; k++) {
-		if (w.p[k] < '0' || w.p[k] > '9')
-			goto bad;
-		x = x * 10 + (uint64_t)(w.p[k] - '0');
-	}
-	if (x > UINT32_MAX)
-		goto bad;
-	*v = (uint32_t)x;
-	return 0;
-bad:
+	if (mxp_mp_str_uint(w, UINT32_MAX, v))
+		return 0;
 	return fail_at(p, (size_t)(w.p - p->b), MXP_MP_E_SYNTAX, "%s: '%.*s' is not a 32-bit number",
 		       what, (int)(w.len > 20 ? 20 : w.len), w.p);
 }
