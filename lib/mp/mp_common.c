@@ -136,6 +136,23 @@ mxp_mp_cmd_name(enum mxp_mp_cmd_type t)
 	return (unsigned int)t < MXP_MP_CMD_MAX ? cmd_names[t] : "?";
 }
 
+size_t
+mp_lwsp_skip(const char *b, size_t i, size_t n)
+{
+	while (i < n) {
+		char c = b[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			i++;
+		} else if (c == ';') {
+			while (i < n && b[i] != '\n' && b[i] != '\r')
+				i++;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
 void
 mp_error_text(struct mxp_mp_error *err, const char *prefix, const char *fmt, va_list ap)
 {

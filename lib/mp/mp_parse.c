@@ -58,17 +58,7 @@ is_safe(int c)
 static void
 lwsp(struct parser *p)
 {
-	while (p->i < p->n) {
-		char c = p->b[p->i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			p->i++;
-		} else if (c == ';') {
-			while (p->i < p->n && p->b[p->i] != '\n' && p->b[p->i] != '\r')
-				p->i++;
-		} else {
-			break;
-		}
-	}
+	p->i = mp_lwsp_skip(p->b, p->i, p->n);
 }
 
 static int

@@ -26,6 +26,10 @@ enum mp_tok_id {
 
 extern const struct mp_tok mp_toks[TK_MAX];
 
+/** Index of the first byte at or after i in b[0..n) that is not LWSP: whitespace, line ends
+ *  or a comment (';' to the end of the line). */
+size_t mp_lwsp_skip(const char *b, size_t i, size_t n);
+
 /** err->text = prefix then the formatted message, cut to fit (mxp_mp_error_set, SDP). */
 void mp_error_text(struct mxp_mp_error *err, const char *prefix, const char *fmt, va_list ap);
 

@@ -39,17 +39,7 @@ sp_fail(struct sp *s, unsigned int code, const char *what)
 static void
 sp_ws(struct sp *s)
 {
-	while (s->i < s->n) {
-		char c = s->b[s->i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			s->i++;
-		} else if (c == ';') {
-			while (s->i < s->n && s->b[s->i] != '\n')
-				s->i++;
-		} else {
-			break;
-		}
-	}
+	s->i = mp_lwsp_skip(s->b, s->i, s->n);
 }
 
 static bool
