@@ -722,12 +722,12 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				 cf->ptime / 1000;
 		if (os->pkts)
 			os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
+		os->last_time = cf->mix_time; /* advanced: a packet not built still took its time */
 		struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq, os->last_ts, tl->out_pt,
 					      os->marker_next, pay, (unsigned int)plen);
 		if (m == NULL)
 			continue;
 		os->seq++;
-		os->last_time = cf->mix_time;
 		ostream_sent(os, plen, now_tsc);
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
