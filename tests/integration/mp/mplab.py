@@ -9,7 +9,9 @@
   thread), usable from the test process;
 - ScapyMrfc: an MRFC written with scapy's ESP layer (an implementation independent of
   lib/esp): sends requests, sends crafted/mutated ESP, answers the daemon's ServiceChange
-  and Notify, and keeps every message it decrypted (for tshark).
+  and Notify, and keeps every message it decrypted (for tshark);
+- Capture, esp_inner(), tshark_megaco(): every frame on the veth, the ESP of an mrfc key
+  file decrypted with scapy (IPv4 or IPv6, UDP or SCTP inside), dissected by tshark.
 """
 import ctypes
 import os
@@ -21,8 +23,11 @@ import threading
 import time
 
 from scapy.layers.inet import IP, UDP
+from scapy.layers.inet6 import IPv6
 from scapy.layers.ipsec import ESP
+from scapy.layers.l2 import Ether
 from scapy.packet import Raw
+from scapy.utils import wrpcap
 
 import esp_common
 
@@ -236,3 +241,67 @@ class ScapyMrfc(threading.Thread):
                     return text
             time.sleep(0.02)
         return None
+
+
+class Capture(threading.Thread):
+    """Every frame on interface ifname of namespace ns (both directions), until stop()."""
+
+    def __init__(self, ns, ifname):
+        super().__init__(daemon=True)
+        self.sock = ns_socket(ns, socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        self.sock.bind((ifname, 0))
+        self.sock.settimeout(0.1)
+        self.frames, self.stop_flag = [], False
+        self.start()
+
+    def run(self):
+        while not self.stop_flag:
+            try:
+                self.frames.append(self.sock.recv(65535))
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+
+    def stop(self):
+        self.stop_flag = True
+        self.join()
+        self.sock.close()
+        return self.frames
+
+
+def esp_inner(frames, key_file):
+    """The inner IP packets (IP or IPv6) of the frames' ESP packets of the SA pair of an
+    mrfc-side key file, decrypted with scapy's ESP (transport mode or UDP 4500)."""
+    sas = {}
+    for d in ("in", "out"):
+        sa = esp_common.scapy_sa(esp_common.sa_of(key_file, d))
+        sas[sa.spi] = sa
+    inner = []
+    for f in frames:
+        e = Ether(f)
+        if not e.haslayer(ESP):
+            continue
+        sa = sas.get(e[ESP].spi)
+        if sa is None:
+            continue
+        ip = e[IPv6] if e.haslayer(IPv6) else e[IP]
+        try:
+            d = sa.decrypt(ip)
+        except Exception:  # noqa: BLE001
+            continue
+        inner.append(IPv6(bytes(d)) if d.version == 6 else IP(bytes(d)))
+    return inner
+
+
+def tshark_megaco(pcap_path, packets):
+    """Write packets to pcap_path and dissect the MEGACO ones with tshark -V. Returns (the
+    text, the lines saying a packet is malformed or carries an expert error)."""
+    wrpcap(pcap_path, packets)
+    out = subprocess.run(["tshark", "-r", pcap_path, "-V", "-Y", "megaco"],
+                         capture_output=True, text=True)
+    text = out.stdout + (out.stderr if out.returncode else "")
+    bad = [l for l in text.splitlines() if re.search(r"Malformed|Expert Info \(Error", l)]
+    if out.returncode:
+        bad.append("tshark exit %d" % out.returncode)
+    return text, bad
