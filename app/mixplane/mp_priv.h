@@ -20,6 +20,7 @@ struct mp_sctp {
 	struct mxp_sctp *a;
 	bool on;
 	bool was_up;        /* an association was up once: ServiceChange Disconnected next */
+	bool resend;        /* a new association: send our unanswered requests again */
 	uint64_t retry_at;  /* when to associate again (IDLE) */
 	uint32_t backoff_ms;
 };

@@ -14,7 +14,10 @@
  * the INIT never answered) it is as if the MRFC went away: ServiceChange is "not answered"
  * again, the conferences stay, and the MRFP associates again after a backoff (0.5 s doubling
  * to 8 s, back to 0.5 s once an association came up), then sends ServiceChange: Restart
- * "901 Cold Boot" the first time, Disconnected "900 Service Restored" after a loss.
+ * "901 Cold Boot" the first time, Disconnected "900 Service Restored" after a loss. Once
+ * that ServiceChange is answered, the requests of ours still unanswered (a Notify that could
+ * not be sent while the association was down, or sent on the one that was lost) are sent
+ * again on the new association, until their give-up time ([mp] retx_giveup_ms) ends them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -91,6 +94,7 @@ sctp_event(void *arg, enum mxp_sctp_event ev)
 			ev == MXP_SCTP_EV_COMM_UP ? "up" : "restarted by the MRFC");
 		mp_service_change(mp, mp->sctp.was_up);
 		mp->sctp.was_up = true;
+		mp->sctp.resend = true; /* once the ServiceChange is answered (mp_sctp_timer) */
 		break;
 	case MXP_SCTP_EV_COMM_LOST:
 		mp->c.sctp_comm_lost++;
@@ -189,12 +193,30 @@ mp_sctp_input(struct mxp_mp_plane *mp, const struct mxp_ip *peer, const uint8_t 
 	mxp_sctp_input(mp->sctp.a, pkt, len);
 }
 
+/* A new association whose ServiceChange was answered: the requests of ours nobody answered
+ * (not sent while the association was down, or lost with the previous one) go again. */
+static void
+resend_unanswered(struct mxp_mp_plane *mp)
+{
+	for (int i = 0; i < MP_OUT_MAX; i++) {
+		struct mp_out *o = &mp->out[i];
+		if (!o->used || o->service_change || !mp_sctp_owns(mp, &o->peer))
+			continue;
+		if (mp_sctp_send(mp, o->text, o->len) == 0)
+			mp->c.retransmissions++;
+	}
+}
+
 void
 mp_sctp_timer(struct mxp_mp_plane *mp, uint64_t now_ms)
 {
 	if (!mp->sctp.on)
 		return;
 	mxp_sctp_timer(now_ms);
+	if (mp->sctp.resend && mp->c.sctp_up && mp->sc == MXP_MP_SC_ANSWERED) {
+		mp->sctp.resend = false;
+		resend_unanswered(mp);
+	}
 	if (mxp_sctp_state_get(mp->sctp.a) == MXP_SCTP_ST_IDLE && now_ms >= mp->sctp.retry_at)
 		associate(mp);
 }
