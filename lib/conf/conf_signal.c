@@ -458,8 +458,10 @@ zombies_scan(struct conf_sig_sys *ss)
 	}
 }
 
-/* Drop a reference on the control core: free at once if it was the last, else keep it
- * for zombies_scan() once the workers let go. */
+/* The cache lets go of an announcement (evicted, replaced, the directory changed): free
+ * at once if that was the last reference, else keep it for zombies_scan() once the
+ * generators let go. Only for the cache's own reference: an announcement becomes a zombie
+ * once, when it leaves the cache. */
 static void
 ann_drop(struct conf_sig_sys *ss, struct mxp_announcement *a)
 {
@@ -473,6 +475,19 @@ ann_drop(struct conf_sig_sys *ss, struct mxp_announcement *a)
 	if (ss->nzombies < SIG_ZOMBIES)
 		ss->zombies[ss->nzombies++] = a;
 	/* else: kept (leaked) rather than freed under a worker */
+}
+
+/* A generator's reference let go on the control core (a signal that did not start, a
+ * target freed while it played). The cache still holds the announcement, or it left the
+ * cache and is a zombie: either way zombies_scan() frees it, never this (it may be on
+ * the zombie list). */
+static void
+gen_put(struct conf_sig_sys *ss, struct mxp_announcement *a)
+{
+	if (a == NULL)
+		return;
+	(void)mxp_announcement_put(a);
+	zombies_scan(ss);
 }
 
 /* The announcement of a file name, loaded or from the cache, with one reference for the
@@ -626,8 +641,7 @@ sig_prepare(struct conf_sig_sys *ss, const struct mxp_signal *sig, struct conf_s
 		return conf_errf(err, errlen, -EINVAL, "unknown signal kind %d", (int)sig->kind);
 	}
 	if (mxp_siggen_init(&a->g, &gp) != 0) {
-		if (gp.ann != NULL)
-			ann_drop(ss, gp.ann);
+		gen_put(ss, gp.ann);
 		return conf_errf(err, errlen, -EINVAL, "signal %s: bad parameters", name);
 	}
 	a->replace = sig->replace;
@@ -660,8 +674,8 @@ sig_post(struct mxp_conf_sys *sys, struct conf_sig_sys *ss, struct mxp_conf_ctl 
 	}
 	rte_free(a->new_cs);
 	rte_free(a->new_ls);
-	if (!a->ran && a->g.ann != NULL)
-		ann_drop(ss, a->g.ann);
+	if (!a->ran)
+		gen_put(ss, a->g.ann);
 	zombies_scan(ss);
 	if (r == -ENOMEM)
 		return conf_errf(err, errlen, r, "signals: out of memory");
@@ -772,7 +786,7 @@ pend_report(struct mxp_conf_sys *sys, struct conf_sig *s, uint8_t cause)
 	else
 		ss->lost++;
 	s->active = false;
-	ann_drop(ss, s->g.ann);
+	gen_put(ss, s->g.ann);
 	s->g.ann = NULL;
 }
 

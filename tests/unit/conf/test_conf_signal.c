@@ -732,6 +732,56 @@ MXP_TEST(announcement_and_errors)
 	mxp_conf_sys_destroy(sys);
 }
 
+/*
+ * Announcement memory: a leg removed while its announcement plays lets go of the
+ * generator's reference on the control core while the cache still holds the announcement;
+ * the cache's own drop later (a new directory, the system's end) frees it exactly once.
+ */
+MXP_TEST(announcement_of_a_removed_leg_freed_once)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b;
+	peer_init(&a, 1010, 1020, "192.0.2.101", 5860);
+	peer_init(&b, 1030, 1040, "192.0.2.102", 5862);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	char dir[64], path[128], err[200] = "";
+	snprintf(dir, sizeof(dir), "/tmp/mxp_sig1_%d", (int)getpid());
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/long.ul", dir);
+	FILE *fp = fopen(path, "wb");
+	for (int i = 0; i < 8000; i++) /* 1 s */
+		fputc(mxp_media_ulaw_enc1((int16_t)lrint(6000 * sin(2 * M_PI * 500.0 * i / 8000))),
+		      fp);
+	fclose(fp);
+	MXP_CHECK_EQ(t, mxp_conf_signal_configure(sys, NULL, dir, err, sizeof(err)), 0);
+	struct mxp_signal s = { .kind = MXP_SIGNAL_ANNOUNCEMENT, .name = "long.ul", .tag = 21 };
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	s.tag = 22;
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, b.leg.id, &s, err, sizeof(err)), 0);
+	struct peer *pr[2] = { &a, &b };
+	const double f[2] = { 0, 0 };
+	run(t, 100, pr, f, (struct rx *[2]){ NULL, NULL }, 2);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, a.leg.id, NULL, err, sizeof(err)), 0);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 21 && d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	/* b still plays it: the cache lets go (another directory), b goes on, then ends */
+	MXP_CHECK_EQ(t, mxp_conf_signal_configure(sys, NULL, "/tmp", err, sizeof(err)), 0);
+	run(t, 100, pr + 1, f, (struct rx *[1]){ NULL }, 1);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, b.leg.id, NULL, err, sizeof(err)), 0);
+	nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 22);
+	MXP_CHECK_EQ(t, done_all(sys, d, 8), 0);
+	unlink(path);
+	rmdir(dir);
+	sent_clear();
+	peer_fini(&a);
+	peer_fini(&b);
+	mxp_conf_sys_destroy(sys); /* ASan: nothing freed twice or read after its free */
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(leg_signal_heard_by_its_leg_only_conference_signal_by_all),
 	MXP_CASE(replace_instead_of_mix),
@@ -739,6 +789,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(interruption_and_stop_reported),
 	MXP_CASE(dtmf_rfc4733_events),
 	MXP_CASE(announcement_and_errors),
+	MXP_CASE(announcement_of_a_removed_leg_freed_once),
 };
 
 int
