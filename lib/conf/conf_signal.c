@@ -762,6 +762,22 @@ mxp_conf_signal_start(struct mxp_conf_sys *sys, uint32_t conf_id, const struct m
 }
 
 int
+mxp_conf_signal_check(struct mxp_conf_sys *sys, const struct mxp_signal *sig, char *err,
+		      size_t errlen)
+{
+	if (sig == NULL)
+		return conf_errf(err, errlen, -EINVAL, "no signal");
+	struct conf_sig_sys *ss = sig_sys(sys);
+	if (ss == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "signals: out of memory");
+	struct conf_sig_args a = { 0 };
+	int r = sig_prepare(ss, sig, &a, err, errlen);
+	if (r == 0)
+		gen_put(ss, a.g.ann); /* the cache keeps its own reference */
+	return r;
+}
+
+int
 mxp_conf_leg_signal_stop(struct mxp_conf_sys *sys, uint32_t leg_id, char *err, size_t errlen)
 {
 	return leg_signal(sys, leg_id, NULL, err, errlen);

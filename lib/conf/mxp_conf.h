@@ -605,6 +605,15 @@ int mxp_conf_signal_start(struct mxp_conf_sys *sys, uint32_t conf_id,
 			  const struct mxp_signal *sig, char *err, size_t errlen);
 
 /**
+ * Check a signal as a start would, without playing it (control core): tone name, digits,
+ * announcement (loaded into the cache, so the start that follows finds it). For a caller
+ * that must refuse a command before it changes anything (H.248's all or nothing).
+ * @return 0, or the errors of mxp_conf_leg_signal_start() about the signal itself.
+ */
+int mxp_conf_signal_check(struct mxp_conf_sys *sys, const struct mxp_signal *sig, char *err,
+			  size_t errlen);
+
+/**
  * Stop the signal playing toward a leg (reported as MXP_SIGNAL_INTERRUPTED). Nothing
  * playing is not an error.
  * @return 0, -ENOENT (no such leg), -ENOTSUP (not a mix conference), -ETIMEDOUT, -EBUSY.

@@ -282,6 +282,21 @@ unequipped:
 	return MXP_MP_E_SIGNAL;
 }
 
+static unsigned int
+sig_code(int r)
+{
+	switch (r) {
+	case -ENOTSUP: return MXP_MP_E_SIGNAL;
+	case -ENOENT:
+	case -EINVAL:
+	case -EACCES: return MXP_MP_E_BAD_VALUE;
+	case -ENODEV: return MXP_MP_E_SIGNAL;
+	case -ETIMEDOUT:
+	case -EBUSY: return MXP_MP_E_NOT_READY;
+	default: return MXP_MP_E_RESOURCES;
+	}
+}
+
 int
 mrfp_signals_check(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *base,
 		   enum mxp_conf_mode mode, struct mrfp_sigplan *plan, struct mxp_mp_cmd *rc)
@@ -322,6 +337,16 @@ mrfp_signals_check(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *b
 		mrfp_cmd_error(m, rc, MXP_MP_E_SIGNAL, "signals need a mix conference (this one is "
 			       "%s)", mxp_conf_mode_name(mode));
 		return -1;
+	}
+	/* what lib/conf would refuse (a missing announcement file...), before the command
+	 * changes anything (H.248.1 8.2.2) */
+	for (uint8_t i = 0; i < plan->n; i++) {
+		char err[160] = "";
+		int r = mxp_conf_signal_check(m->conf, &plan->q[i].s, err, sizeof(err));
+		if (r != 0) {
+			mrfp_cmd_error(m, rc, sig_code(r), "%s: %s", plan->q[i].sigid, err);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -397,21 +422,6 @@ sq_start(struct mxp_mrfp *m, struct mrfp_sigq *q, char *err, size_t errlen)
 			mxp_conf_signal_start(m->conf, q->ctx, &r->s, err, errlen);
 }
 
-static unsigned int
-sig_code(int r)
-{
-	switch (r) {
-	case -ENOTSUP: return MXP_MP_E_SIGNAL;
-	case -ENOENT:
-	case -EINVAL:
-	case -EACCES: return MXP_MP_E_BAD_VALUE;
-	case -ENODEV: return MXP_MP_E_SIGNAL;
-	case -ETIMEDOUT:
-	case -EBUSY: return MXP_MP_E_NOT_READY;
-	default: return MXP_MP_E_RESOURCES;
-	}
-}
-
 void
 mrfp_signals_apply(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx,
 		   const struct mrfp_sigplan *plan, struct mxp_mp_cmd *rc)
@@ -437,11 +447,11 @@ mrfp_signals_apply(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx,
 			q->q[0].s.tag = tag;
 			return;
 		}
-		/* interrupted by the new descriptor */
-		if (cur->notify & MXP_MP_NC_INTBYSIGS)
-			notify_sc(m, q, cur, "SD");
-		q->tag = 0; /* its end, reported later, is no longer ours */
 		if (plan->n == 0) {
+			/* stopped by the empty descriptor */
+			if (cur->notify & MXP_MP_NC_INTBYSIGS)
+				notify_sc(m, q, cur, "SD");
+			q->tag = 0; /* its end, reported later, is no longer ours */
 			if (leg)
 				mxp_conf_leg_signal_stop(m->conf, leg, err, sizeof(err));
 			else
@@ -453,17 +463,24 @@ mrfp_signals_apply(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx,
 			sq_drop(m, q);
 		return;
 	}
-	if (q == NULL && (q = sq_new(m, ctx, leg)) == NULL)
+	/* the new signal starts first: if it cannot, what plays goes on untouched */
+	bool made = q == NULL;
+	if (made && (q = sq_new(m, ctx, leg)) == NULL)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_RESOURCES, "out of memory for signals");
-	q->n = plan->n;
-	q->cur = 0;
-	memcpy(q->q, plan->q, sizeof(q->q));
-	int r = sq_start(m, q, err, sizeof(err));
+	struct mrfp_sigq nq = { .ctx = ctx, .leg = leg, .n = plan->n };
+	memcpy(nq.q, plan->q, sizeof(nq.q));
+	int r = sq_start(m, &nq, err, sizeof(err));
 	if (r) {
-		q->tag = 0;
-		sq_drop(m, q);
+		if (made)
+			sq_drop(m, q);
 		mrfp_cmd_error(m, rc, sig_code(r), "%s: %s", plan->q[0].sigid, err);
+		return;
 	}
+	/* the one playing was interrupted by the new descriptor; its end, reported later,
+	 * is no longer ours */
+	if (q->tag && (q->q[q->cur].notify & MXP_MP_NC_INTBYSIGS))
+		notify_sc(m, q, &q->q[q->cur], "SD");
+	*q = nq;
 }
 
 void

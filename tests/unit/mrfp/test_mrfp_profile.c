@@ -438,6 +438,64 @@ MXP_TEST(announcement_to_one_leg_with_completion)
 	env_free(&e);
 }
 
+/*
+ * H.248.1 8.2.2 all or nothing: a command whose Signals cannot play (an announcement file
+ * that is not there) changes nothing: not the descriptors beside it, not the signal that
+ * plays (no SD completion, still audited), and an Add leaves no termination behind.
+ */
+MXP_TEST(a_signal_that_cannot_play_changes_nothing)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t l = add_te_leg(t, &e, "$", "mix", 1, &c);
+	if (!signals_work(&e)) {
+		printf("# lib/conf's signals are stubs: not checked\n");
+		env_free(&e);
+		return;
+	}
+	MXP_CHECK(t, make_announcement());
+	char err[160];
+	MXP_CHECK_EQ(t, mxp_conf_signal_configure(e.sys, NULL, ann_dir, err, sizeof(err)), 0);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Modify = leg/%u { "
+				 "Events = 4 { g/sc }, Signals { cg/dt { NC = { IBS, TO } } } } } }",
+				 c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	/* new events and a missing announcement: 449, the events stay those of before */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Events = 5 { dd/std }, "
+		     "Signals { an/apf { an = nosuch } } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	const struct mxp_mrfp_leg *rec = mxp_mrfp_leg_find(e.m, l);
+	MXP_CHECK(t, rec != NULL && (rec->ev & MXP_MRFP_EV_SC) && !(rec->ev & MXP_MRFP_EV_DD));
+	/* the dial tone still plays, and nobody was told it was interrupted */
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, notified("Meth=SD"), 0);
+	r = transact(&e, "Transaction = 3 { Context = %u { AuditValue = leg/%u { Audit { Signals } } } }",
+		     c, l);
+	MXP_CHECK(t, strstr(r, "Signals{cg/dt}") != NULL);
+	/* the same for the conference's signal */
+	r = transact(&e, "Transaction = 4 { Context = %u { Modify = * { Signals { srvtn/conf { "
+		     "NC = { IBS } } } } } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	r = transact(&e, "Transaction = 5 { Context = %u { Modify = * { Signals { an/apf { "
+		     "an = nosuch } } } } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, notified("SigID=srvtn/conf,Meth=SD"), 0);
+	/* an Add whose announcement is missing: no leg */
+	int before = mxp_conf_legs(e.sys, c, NULL, 0);
+	char ctx[16];
+	snprintf(ctx, sizeof(ctx), "%u", c);
+	r = transact(&e, "Transaction = 6 { Context = %s { Add = $ { Signals { an/apf { an = nosuch "
+		     "} }, Media { Stream = 1 { LocalControl { Mode = SendReceive }, Local {\nv=0\n"
+		     "c=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\n"
+		     "m=audio 9100 RTP/SAVP 0\na=rtpmap:0 PCMU/8000\n%s\n} } } } } }",
+		     ctx, crypto(11, 1), PEER_IP, crypto(12, 1));
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c, NULL, 0), before);
+	remove_announcement();
+	env_free(&e);
+}
+
 MXP_TEST(tone_into_a_conference)
 {
 	struct env e = env_new();
@@ -551,6 +609,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(digits_in_a_forward_conference),
 	MXP_CASE(announcement_to_one_leg_with_completion),
 	MXP_CASE(tone_into_a_conference),
+	MXP_CASE(a_signal_that_cannot_play_changes_nothing),
 	MXP_CASE(service_change_profile),
 	MXP_CASE(statistics_of_nt_and_rtp),
 };
