@@ -859,11 +859,11 @@ conf_rtcp_rx_rtp(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now)
 	/* the arrival in RTP units (mod 2^32): a multiplication by the clock's reciprocal */
 	uint32_t arrival = (uint32_t)(((unsigned __int128)now * r->mult) >> 32);
 	uint32_t transit = arrival - ri->ts;
-	int32_t d = (int32_t)(transit - r->transit);
+	uint32_t d = transit - r->transit;
 	r->transit = transit;
-	if (d < 0)
-		d = -d;
-	r->jitter += (uint32_t)d - ((r->jitter + 8) >> 4);
+	if ((int32_t)d < 0)
+		d = 0u - d; /* |D| (2^31 stays 2^31: no signed overflow) */
+	r->jitter += d - ((r->jitter + 8) >> 4);
 }
 /* Worker timer: send the reports of a conference's legs that are due (every mode but
  * forward, whose participants' own reports are relayed). */

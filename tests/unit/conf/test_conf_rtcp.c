@@ -946,11 +946,33 @@ MXP_TEST(forward_relays_reports)
 	mxp_conf_sys_destroy(sys);
 }
 
+/*
+ * A.8 jitter with the largest transit difference a participant's timestamps can make
+ * (2^31 RTP units): |D| is taken without a signed overflow (UBSan) and added in full.
+ */
+MXP_TEST(jitter_of_a_half_range_jump)
+{
+	struct mxp_leg *l = calloc(1, sizeof(*l));
+	MXP_CHECK(t, l != NULL);
+	if (l == NULL)
+		return;
+	l->rs.mult = 1;        /* arrival: (now * mult) >> 32 = 0 for now = 0 */
+	l->rs.max_seq = 100;
+	l->rs.transit = 0;
+	struct mxp_rtp_info ri = { .seq = 101, .ts = 0x80000000u };
+	conf_rtcp_rx_rtp(l, &ri, 0);
+	MXP_CHECK_EQ(t, l->rs.transit, 0x80000000u);
+	MXP_CHECK_EQ(t, l->rs.jitter, 0x80000000u); /* 0 + |D| - (0 + 8) / 16 */
+	MXP_CHECK_EQ(t, l->rs.received, 1);
+	free(l);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_reports),
 	MXP_CASE(switch_reports),
 	MXP_CASE(forward_relays_reports),
 	MXP_CASE(mix_rekey_says_bye),
+	MXP_CASE(jitter_of_a_half_range_jump),
 };
 
 int
