@@ -1442,7 +1442,8 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 			if (sig == NULL)
 				sig = mrfp_signals_playing(m, li.conf_id, 0);
 			rc->has_signals = true;
-			rc->signals = mxp_mp_str_c(sig ? sig : "");
+			/* a copy: the table of what plays may move before the reply is encoded */
+			rc->signals = mxp_mp_str_c(sig ? mrfp_arena_printf(m, "%s", sig) : "");
 		}
 		if (want & MXP_MP_AUDIT_PACKAGES)
 			mrfp_packages_reply(m, rc);

@@ -496,6 +496,37 @@ MXP_TEST(a_signal_that_cannot_play_changes_nothing)
 	env_free(&e);
 }
 
+/*
+ * An audit's reply names what plays; a later command of the same transaction that starts
+ * a signal on a new target (the MRFP's table of what plays grows) leaves the reply intact.
+ */
+MXP_TEST(audited_signal_survives_the_transaction)
+{
+	struct env e = env_new();
+	uint32_t c;
+	uint32_t first = add_te_leg(t, &e, "$", "mix", 1, &c);
+	if (!signals_work(&e)) {
+		printf("# lib/conf's signals are stubs: not checked\n");
+		env_free(&e);
+		return;
+	}
+	char ctx[16];
+	snprintf(ctx, sizeof(ctx), "%u", c);
+	const char *r;
+	/* 16 targets playing: the table's first size */
+	for (unsigned int i = 0; i < 16; i++) {
+		uint32_t l = i == 0 ? first : add_te_leg(t, &e, ctx, NULL, 3 + 2 * i, NULL);
+		r = transact(&e, "Transaction = %u { Context = %u { Modify = leg/%u { Signals { "
+			     "cg/dt } } } }", 100 + i, c, l);
+		MXP_CHECK_EQ(t, err_code(r), 0);
+	}
+	r = transact(&e, "Transaction = 200 { Context = %u { AuditValue = leg/%u { Audit { Signals "
+		     "} }, Modify = * { Signals { cg/rt } } } }", c, first);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "Signals{cg/dt}") != NULL);
+	env_free(&e);
+}
+
 MXP_TEST(tone_into_a_conference)
 {
 	struct env e = env_new();
@@ -609,6 +640,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(digits_in_a_forward_conference),
 	MXP_CASE(announcement_to_one_leg_with_completion),
 	MXP_CASE(tone_into_a_conference),
+	MXP_CASE(audited_signal_survives_the_transaction),
 	MXP_CASE(a_signal_that_cannot_play_changes_nothing),
 	MXP_CASE(service_change_profile),
 	MXP_CASE(statistics_of_nt_and_rtp),
