@@ -181,6 +181,8 @@ int
 mxp_siggen_init(struct mxp_siggen *g, const struct mxp_siggen_params *p)
 {
 	memset(g, 0, sizeof(*g));
+	if (p->duration_ms > UINT32_MAX / (RATE / 1000))
+		return -EINVAL; /* its samples would not fit the 32-bit limit (about 74 h) */
 	g->kind = (uint8_t)p->kind;
 	g->plays = p->repeat;
 	g->limit = p->duration_ms * (RATE / 1000);

@@ -199,6 +199,12 @@ MXP_TEST(repeat_and_once)
 	for (int i = 0; i < 320; i++)
 		ok &= buf[i] == ref[i] + 1000;
 	MXP_CHECK(t, ok);
+	/* a duration whose samples do not fit 32 bits is refused, not cut short: 2^28 + 1 ms
+	 * would wrap to 16 samples (1 ms of dial tone) */
+	MXP_CHECK_EQ(t, mxp_siggen_init(&g, &(struct mxp_siggen_params){ .kind = MXP_SIGGEN_TONE,
+		.tone = mxp_tone_find(NULL, "cg/dt"), .duration_ms = (1u << 28) + 1 }), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_siggen_init(&g, &(struct mxp_siggen_params){ .kind = MXP_SIGGEN_TONE,
+		.tone = mxp_tone_find(NULL, "cg/dt"), .duration_ms = 24u * 3600 * 1000 }), 0);
 }
 
 MXP_TEST(dtmf_pairs_q23)
