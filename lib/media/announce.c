@@ -6,7 +6,9 @@
  * Formats: RIFF WAVE (format 1 PCM 16-bit, 6 A-law, 7 mu-law, or WAVE_FORMAT_EXTENSIBLE
  * with one of them), mono; raw G.711 and L16 named by their extension. Conversion to 8 and
  * 16 kHz is a windowed-sinc (Blackman) resampler with its cutoff below the lower Nyquist
- * frequency, computed in double precision: offline work, not on the packet path.
+ * frequency, computed in double precision: offline work, not on the packet path, but on
+ * the control core inside the transaction that starts a signal, so the taps are a table
+ * per fractional phase (see resample) and 60 s of 44.1 kHz converts in well under 0.5 s.
  */
 #include <errno.h>
 #include <math.h>
@@ -41,7 +43,25 @@ blackman(double x)
 	return 0.42 + 0.5 * cos(M_PI * x) + 0.08 * cos(2.0 * M_PI * x);
 }
 
-/* Resample n samples at rate in to rate out (identity when equal). *on gets the count. */
+static unsigned int
+gcd(unsigned int a, unsigned int b)
+{
+	while (b != 0) {
+		unsigned int r = a % b;
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/*
+ * Resample n samples at rate in to rate out (identity when equal). *on gets the count.
+ *
+ * Output sample k sits at t = k * in / out input samples. With in / out reduced to P / L,
+ * t = q + p / L for whole q and p in [0, L): only L fractional phases occur (80 for
+ * 44.1 -> 8 kHz, 1 for 48 -> 16 kHz), so the filter taps of each phase are computed once
+ * into a table and the loop over the output is multiply-adds only.
+ */
 static int16_t *
 resample(const int16_t *x, size_t n, unsigned int in, unsigned int out, size_t *on)
 {
@@ -57,18 +77,33 @@ resample(const int16_t *x, size_t n, unsigned int in, unsigned int out, size_t *
 	double fc = 0.45 * (in < out ? in : out);     /* Hz: below the lower Nyquist */
 	double half = HALF_ZC * (double)in / (2.0 * fc); /* filter half-width, input samples */
 	double g = 2.0 * fc / in;                      /* passband gain of the sinc */
-	for (size_t k = 0; k < m; k++) {
-		double t = (double)k * in / out;           /* position in input samples */
-		long lo = (long)ceil(t - half), hi = (long)floor(t + half);
-		double acc = 0;
-		for (long j = lo < 0 ? 0 : lo; j <= hi && j < (long)n; j++) {
-			double d = (double)j - t;
+	unsigned int c = gcd(in, out), P = in / c, L = out / c;
+	/* taps j - q in [-r, r]; those with |d| > half are zero, as they were left out */
+	long r = (long)ceil(half) + 1, w = 2 * r + 1;
+	double *h = malloc((size_t)L * (size_t)w * sizeof(*h));
+	if (h == NULL) {
+		free(y);
+		return NULL;
+	}
+	for (unsigned int p = 0; p < L; p++)
+		for (long i = -r; i <= r; i++) {
+			double d = (double)i - (double)p / L; /* j - t */
 			double a = 2.0 * fc / in * d;
 			double s = d == 0 ? 1.0 : sin(M_PI * a) / (M_PI * a);
-			acc += x[j] * g * s * blackman(d / half);
+			h[(size_t)p * (size_t)w + (size_t)(i + r)] =
+				fabs(d) > half ? 0.0 : g * s * blackman(d / half);
 		}
+	for (size_t k = 0; k < m; k++) {
+		uint64_t num = (uint64_t)k * P;
+		long q = (long)(num / L);
+		const double *hp = h + (size_t)(num % L) * (size_t)w + r; /* hp[j - q] */
+		long lo = q - r < 0 ? 0 : q - r, hi = q + r < (long)n ? q + r : (long)n - 1;
+		double acc = 0;
+		for (long j = lo; j <= hi; j++)
+			acc += x[j] * hp[j - q];
 		y[k] = (int16_t)(acc > 32767 ? 32767 : acc < -32768 ? -32768 : lrint(acc));
 	}
+	free(h);
 	return y;
 }
 

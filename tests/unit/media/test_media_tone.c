@@ -5,7 +5,8 @@
  * edges counted in samples), DTMF pairs against ITU-T Q.23, and announcements written
  * here as WAV (16-bit PCM at 8, 16 and 48 kHz, A-law, mu-law) and raw G.711 files, loaded
  * and resampled, checked the same way (a 5 kHz component of a 48 kHz file must not reach
- * the 8 kHz version, where it would alias to 3 kHz).
+ * the 8 kHz version, where it would alias to 3 kHz); sines converted from 44.1 and 48 kHz
+ * keep frequency, level and phase.
  */
 #include <errno.h>
 #include <math.h>
@@ -362,6 +363,84 @@ MXP_TEST(announcement_formats)
 	MXP_CHECK_EQ(t, system(cmd), 0);
 }
 
+/* A mono 16-bit WAV in memory: ms of a sine of f at amp, at rate (malloc'd, *len its size). */
+static uint8_t *
+wav_mem(unsigned int rate, unsigned int ms, double f, double amp, size_t *len)
+{
+	size_t n = (size_t)rate * ms / 1000, dlen = 2 * n;
+	uint8_t *b = malloc(44 + dlen);
+	if (b == NULL)
+		return NULL;
+	static const uint8_t hdr[36] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E',
+					'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0, 1, 0};
+	memcpy(b, hdr, 36);
+	uint32_t v[] = {(uint32_t)(36 + dlen), rate, rate * 2, (uint32_t)dlen};
+	unsigned int at[] = {4, 24, 28, 40};
+	for (unsigned int i = 0; i < 4; i++)
+		for (unsigned int k = 0; k < 4; k++)
+			b[at[i] + k] = (uint8_t)(v[i] >> 8 * k);
+	b[32] = 2;
+	b[34] = 16;
+	memcpy(b + 36, "data", 4);
+	for (size_t i = 0; i < n; i++) {
+		int16_t x = (int16_t)lrint(amp * sin(2.0 * M_PI * f * (double)i / rate));
+		b[44 + 2 * i] = (uint8_t)x;
+		b[44 + 2 * i + 1] = (uint8_t)((uint16_t)x >> 8);
+	}
+	*len = 44 + dlen;
+	return b;
+}
+
+/* A sine converted from rate to out (8000 or 16000): the same frequency and level (0.1 dB,
+ * the announcements' tolerance above), in phase with the source: the middle half of the
+ * output is the ideal sine at out within 0.1% of amp (rms), and nothing is at 1.1 f. */
+static void
+check_sine(struct mxp_test_ctx *t, unsigned int rate, unsigned int out, double f)
+{
+	const double amp = 8000;
+	size_t len;
+	uint8_t *b = wav_mem(rate, 400, f, amp, &len);
+	struct mxp_announcement *a = NULL;
+	char err[200] = "";
+	int rc = b == NULL ? -ENOMEM : mxp_announcement_parse(b, len, "sine.wav", &a, err,
+								 sizeof(err));
+	if (!MXP_CHECK(t, rc == 0)) {
+		printf("# %u Hz: %s\n", rate, err);
+		free(b);
+		return;
+	}
+	free(b);
+	unsigned int mul = out / 8000, n = a->samples8 * mul, mid = n / 4, cnt = n / 2;
+	const int16_t *y = out == 8000 ? a->pcm8 : a->pcm16;
+	MXP_CHECK_EQ(t, a->samples8, 3200u);
+	double lv = goertzel(y + mid, cnt, out, f), off = goertzel(y + mid, cnt, out, 1.1 * f);
+	double e2 = 0;
+	for (unsigned int k = mid; k < mid + cnt; k++) {
+		double d = y[k] - amp * sin(2.0 * M_PI * f * k / out);
+		e2 += d * d;
+	}
+	double rms = sqrt(e2 / cnt);
+	if (!MXP_CHECK(t, near_db(lv, amp, 0.1)) | !MXP_CHECK(t, off < amp / 300) |
+	    !MXP_CHECK(t, rms < amp / 1000))
+		printf("# %u -> %u Hz, %.0f Hz: level %.2f (want %.0f), at 1.1 f %.2f, "
+		       "rms error %.2f\n", rate, out, f, lv, amp, off, rms);
+	mxp_announcement_free(a);
+}
+
+MXP_TEST(announcement_resample_sine)
+{
+	/* 44.1 kHz -> 8 kHz: 441:80, 80 phases of the filter */
+	check_sine(t, 44100, 8000, 440);
+	check_sine(t, 44100, 8000, 1000);
+	check_sine(t, 44100, 8000, 2500);
+	/* 48 kHz -> 16 kHz: 3:1, one phase */
+	check_sine(t, 48000, 16000, 1000);
+	check_sine(t, 48000, 16000, 5000);
+	/* 44.1 kHz -> 16 kHz (441:160) and 8 -> 16 kHz (upsampling, 1:2) */
+	check_sine(t, 44100, 16000, 3000);
+	check_sine(t, 8000, 16000, 1000);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(itu_ringing_frequency_level_cadence),
 	MXP_CASE(country_sets_differ),
@@ -369,6 +448,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(repeat_and_once),
 	MXP_CASE(dtmf_pairs_q23),
 	MXP_CASE(announcement_formats),
+	MXP_CASE(announcement_resample_sine),
 };
 
 int
