@@ -587,6 +587,20 @@ conf_mix_ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc)
 	ostream_sent(os, plen, now_tsc);
 }
 
+uint32_t
+conf_mix_priv_ts(struct mxp_conf *cf, struct mxp_leg *l)
+{
+	struct mxp_ostream *os = l->priv;
+	/* the stream's clock follows real time across the ticks it did not send; the tick is
+	 * recorded even when no packet can be built for it (no mbuf), so it is counted once */
+	uint32_t units = mxp_media_codec_clock((enum mxp_media_codec)cf->fmt[l->out_codec].codec) *
+			 cf->ptime / 1000;
+	if (os->pkts)
+		os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
+	os->last_time = cf->mix_time;
+	return os->last_ts;
+}
+
 /*
  * Mark this tick's talkers in their receiver entries (they hear their private mix); a leg
  * that starts talking starts a talkspurt on its private stream (marker bit).
@@ -716,15 +730,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			continue;
 		}
 		struct mxp_ostream *os = tl->priv;
-		/* the stream's clock follows real time across the ticks it did not send */
-		uint32_t units = mxp_media_codec_clock(
-					 (enum mxp_media_codec)cf->fmt[tl->out_codec].codec) *
-				 cf->ptime / 1000;
-		if (os->pkts)
-			os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
-		os->last_time = cf->mix_time; /* advanced: a packet not built still took its time */
-		struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq, os->last_ts, tl->out_pt,
-					      os->marker_next, pay, (unsigned int)plen);
+		struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq, conf_mix_priv_ts(cf, tl),
+					      tl->out_pt, os->marker_next, pay, (unsigned int)plen);
 		if (m == NULL)
 			continue;
 		os->seq++;

@@ -806,6 +806,9 @@ struct rte_mbuf *conf_mix_rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uin
 				   unsigned int plen);
 /* An output stream's packet was built: its sender state moves on. */
 void conf_mix_ostream_sent(struct mxp_ostream *os, int plen, uint64_t now_tsc);
+/* A talker's private stream: its timestamp for this tick (its clock runs through the ticks
+ * it did not send). */
+uint32_t conf_mix_priv_ts(struct mxp_conf *cf, struct mxp_leg *l);
 
 /* conf_signal.c */
 /* Worker: a command starting or stopping a signal. */

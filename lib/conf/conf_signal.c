@@ -232,21 +232,6 @@ sig_mix(int16_t *dst, const int16_t *sig, unsigned int n, bool replace)
 	}
 }
 
-/* The private stream's timestamp for this tick (its clock runs through the ticks it did
- * not send, as a talker's does). */
-static uint32_t
-priv_ts(struct mxp_conf *cf, struct mxp_leg *l)
-{
-	struct mxp_ostream *os = l->priv;
-	uint32_t units = mxp_media_codec_clock(
-				 (enum mxp_media_codec)cf->fmt[l->out_codec].codec) *
-			 cf->ptime / 1000;
-	if (os->pkts)
-		os->last_ts += units * (uint32_t)(cf->mix_time - os->last_time);
-	os->last_time = cf->mix_time;
-	return os->last_ts;
-}
-
 static void
 priv_send(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_leg *l, uint8_t pt,
 	  uint32_t ts, bool marker, const uint8_t *pay, unsigned int plen, uint64_t now_tsc)
@@ -273,7 +258,7 @@ sig_events(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 	uint32_t pos = 0;
 	int d = mxp_siggen_dtmf_state(&s->g, &on, &pos);
 	uint32_t clock = mxp_media_codec_clock((enum mxp_media_codec)s->codec);
-	uint32_t ts = priv_ts(cf, l);
+	uint32_t ts = conf_mix_priv_ts(cf, l);
 	uint8_t p[4];
 	if (s->ev_on && (d != s->ev_digit || !on)) {
 		/* the digit's tone ended within this tick */
@@ -354,7 +339,7 @@ leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, uns
 			uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 			struct mxp_media_coder *e = s->fenc != NULL ? s->fenc : &s->enc;
 			int plen = mxp_media_encode(e, pv_buf, n, pay, sizeof(pay));
-			uint32_t ts = priv_ts(cf, l);
+			uint32_t ts = conf_mix_priv_ts(cf, l);
 			if (plen > 0)
 				priv_send(w, cf, l, l->out_pt, ts, l->priv->marker_next, pay,
 					  (unsigned int)plen, now_tsc);
