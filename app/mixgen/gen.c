@@ -36,6 +36,9 @@
 
 #include "mixgen.h"
 
+/* A burst with --impair: its own packets, their duplicates, and delayed ones released. */
+#define MG_TXQ (4 * MG_BURST)
+
 /* Generator-private pacing state (one generating lcore). */
 static struct {
 	uint64_t epoch;
@@ -43,7 +46,7 @@ static struct {
 	uint64_t trial_sent;
 	uint32_t rr;
 	double pps;
-	struct rte_mbuf *backlog[MG_BURST];
+	struct rte_mbuf *backlog[MG_TXQ];
 	uint16_t nbacklog, backlog_at;
 } pace;
 
@@ -163,12 +166,16 @@ mg_gen_init(struct mg *m, char *err, size_t errlen)
 		header_setup(m, p);
 	}
 	memset(&pace, 0, sizeof(pace));
-	return 0;
+	return mg_impair_init(m, err, errlen);
 }
 
 void
 mg_gen_fini(struct mg *m)
 {
+	mg_impair_fini(m);
+	for (uint16_t i = pace.backlog_at; i < pace.nbacklog; i++)
+		rte_pktmbuf_free(pace.backlog[i]);
+	pace.nbacklog = pace.backlog_at = 0;
 	for (uint32_t i = 0; i < m->nparts; i++) {
 		struct mg_part *p = &m->parts[i];
 		if (p->txc) {
@@ -207,6 +214,37 @@ mg_gen_cmds(struct mg *m)
 	}
 }
 
+/* Count what the port took: a participant's packets, or --impair's duplicate copies. */
+static inline void
+count_sent(struct mg *m, struct rte_mbuf *const *mb, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t u = mb[i]->hash.usr;
+		if (unlikely(u & MG_IMPAIR_DUP)) {
+			m->impair.dup_sent++;
+			continue;
+		}
+		struct mg_part *p = &m->parts[u];
+		p->tx.pkts++;
+		p->tx.rekeyed += p->tx_active != 0;
+	}
+}
+
+/* Send mb[0..n); what the port does not take waits in the backlog (sent first next
+ * time). Returns false when something is left waiting. */
+static bool
+send_or_keep(struct mg *m, struct rte_mbuf **mb, uint16_t n)
+{
+	uint16_t sent = n ? rte_eth_tx_burst(m->port.port_id, 0, mb, n) : 0;
+	count_sent(m, mb, sent);
+	if (sent == n)
+		return true;
+	memcpy(pace.backlog, mb + sent, (size_t)(n - sent) * sizeof(mb[0]));
+	pace.nbacklog = (uint16_t)(n - sent);
+	pace.backlog_at = 0;
+	return false;
+}
+
 static inline void
 drain_arp(struct mg *m)
 {
@@ -234,17 +272,21 @@ mg_gen_poll(struct mg *m, uint64_t now)
 	if (pace.nbacklog) {
 		uint16_t left = (uint16_t)(pace.nbacklog - pace.backlog_at);
 		uint16_t s = rte_eth_tx_burst(m->port.port_id, 0, pace.backlog + pace.backlog_at, left);
-		for (uint16_t i = 0; i < s; i++) {
-			struct mg_part *p = &m->parts[pace.backlog[pace.backlog_at + i]->hash.usr];
-			p->tx.pkts++;
-			p->tx.rekeyed += p->tx_active != 0;
-		}
+		count_sent(m, pace.backlog + pace.backlog_at, s);
 		pace.backlog_at = (uint16_t)(pace.backlog_at + s);
 		if (pace.backlog_at < pace.nbacklog) {
 			m->gen_backpressure++;
 			return s;
 		}
 		pace.nbacklog = pace.backlog_at = 0;
+	}
+	if (m->o.impair.on) {
+		struct rte_mbuf *rel[MG_TXQ];
+		uint16_t nr = mg_impair_release(m, now, rel, MG_TXQ);
+		if (nr && !send_or_keep(m, rel, nr)) {
+			m->gen_backpressure++;
+			return nr;
+		}
 	}
 	if (!d->tx_on || m->nsenders == 0)
 		return 0;
@@ -310,16 +352,12 @@ mg_gen_poll(struct mg *m, uint64_t now)
 		rte_pktmbuf_free(mb[i]);
 	}
 	(void)who;
-	uint16_t sent = rte_eth_tx_burst(m->port.port_id, 0, mb, ok);
-	for (uint16_t i = 0; i < sent; i++) {
-		struct mg_part *p = &m->parts[mb[i]->hash.usr];
-		p->tx.pkts++;
-		p->tx.rekeyed += p->tx_active != 0;
-	}
-	if (sent < ok) {
-		memcpy(pace.backlog, mb + sent, (size_t)(ok - sent) * sizeof(mb[0]));
-		pace.nbacklog = (uint16_t)(ok - sent);
-		pace.backlog_at = 0;
+	if (m->o.impair.on) {
+		struct rte_mbuf *out[MG_TXQ];
+		uint16_t no = mg_impair_apply(m, mb, ok, now, out, MG_TXQ);
+		send_or_keep(m, out, no);
+	} else {
+		send_or_keep(m, mb, ok);
 	}
 	pace.trial_sent += n;
 	return (uint32_t)n;

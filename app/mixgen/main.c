@@ -387,6 +387,20 @@ drops_delta(const struct drops *a, const struct drops *b, char *out, size_t cap,
 	return media;
 }
 
+/* How much one counter grew between a and b. */
+static uint64_t
+drop_delta_of(const struct drops *a, const struct drops *b, const char *name)
+{
+	uint64_t before = 0, after = 0;
+	for (uint32_t j = 0; j < a->n; j++)
+		if (strcmp(a->name[j], name) == 0)
+			before = a->v[j];
+	for (uint32_t i = 0; i < b->n; i++)
+		if (strcmp(b->name[i], name) == 0)
+			after = b->v[i];
+	return after - before;
+}
+
 /* ---- trials ---------------------------------------------------------------------------------- */
 
 struct snap {
@@ -631,7 +645,7 @@ trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *e
 	t->target_pps = pps;
 	bool drops = m->o.search && drops_take(m, &d0);
 	snap_take(m, &s_begin);
-	uint64_t b0 = m->d.busy_tsc, bp0 = m->gen_backpressure;
+	uint64_t b0 = m->d.busy_tsc, bp0 = m->gen_backpressure, il0 = m->impair.dropped;
 	m->d.tx_pps = pps;
 	m->d.tx_limit = 0;
 	__atomic_add_fetch(&m->d.tx_epoch, 1, __ATOMIC_RELEASE);
@@ -647,7 +661,7 @@ trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *e
 	idle_until(t0 + (uint64_t)(secs * (double)m->tsc_hz));
 	m->d.tx_on = false;
 	uint64_t t1 = rte_rdtsc();
-	uint64_t b1 = m->d.busy_tsc, bp1 = m->gen_backpressure;
+	uint64_t b1 = m->d.busy_tsc, bp1 = m->gen_backpressure, il1 = m->impair.dropped;
 	/* drain */
 	uint64_t quiet = m->tsc_hz / 20, end = t1 + (uint64_t)(m->o.drain_s * (double)m->tsc_hz);
 	for (;;) {
@@ -666,7 +680,8 @@ trial_run(struct mg *m, double pps, double secs, struct mg_trial *t, uint64_t *e
 	if (drops && drops_take(m, &d1))
 		drops_delta(&d0, &d1, t->daemon_drops, sizeof(t->daemon_drops), NULL);
 	trial_count(m, &s_begin, &s_end, t, exp_out, rcv_out, t->secs);
-	t->offered_pps = (double)(t->sent + t->tx_full) / t->secs;
+	/* --impair drops count as offered: the generator built them at the rate asked. */
+	t->offered_pps = (double)(t->sent + t->tx_full + (il1 - il0)) / t->secs;
 	t->rx_pps = (double)t->received / t->secs;
 	t->backpressure = bp1 - bp0;
 	bool short_rate = pps == 0 || t->offered_pps < 0.98 * pps;
@@ -887,9 +902,18 @@ run_checks(struct mg *m, struct mg_result *r)
 		  " from another conference, %" PRIu64 " on unexpected streams", self, leak, unk);
 	uint64_t gap = SUM_RX(m, seq_gap), dup = SUM_RX(m, dup), reo = SUM_RX(m, reorder),
 		 tsj = m->o.mode == MG_MIX ? 0 : SUM_RX(m, ts_jump); /* a mixer's clock skips DTX */
-	check_add(r, gap + dup + reo + tsj == 0, "sequence and timestamps",
-		  "%" PRIu64 " sequence gaps, %" PRIu64 " duplicates, %" PRIu64 " reordered, %" PRIu64
-		  " timestamp jumps", gap, dup, reo, tsj);
+	if (m->o.impair.on)
+		/* Loss, jitter and reordering on the way in reach the receivers as gaps, reordering
+		 * or timestamp jumps; duplicates must not: the daemon's replay protection removes
+		 * them. */
+		check_add(r, dup == 0, "sequence and timestamps",
+			  "impaired input: %" PRIu64 " duplicates (must be 0); %" PRIu64
+			  " sequence gaps, %" PRIu64 " reordered, %" PRIu64 " timestamp jumps", dup,
+			  gap, reo, tsj);
+	else
+		check_add(r, gap + dup + reo + tsj == 0, "sequence and timestamps",
+			  "%" PRIu64 " sequence gaps, %" PRIu64 " duplicates, %" PRIu64
+			  " reordered, %" PRIu64 " timestamp jumps", gap, dup, reo, tsj);
 	if (m->o.mode == MG_SWITCH && !m->o.plain) {
 		uint64_t ok = SUM_RX(m, srtcp_ok), bad = SUM_RX(m, srtcp_fail),
 			 unk_mki = SUM_RX(m, srtcp_unknown_mki);
@@ -1140,7 +1164,15 @@ main(int argc, char **argv)
 		uint64_t other = 0;
 		uint64_t nd = drops_delta(&drops_before, &drops_after, res.daemon_drops,
 					  sizeof(res.daemon_drops), &other);
-		if (!res.searched && !m->o.gen_only)
+		uint64_t replays = drop_delta_of(&drops_before, &drops_after, "srtp_replay");
+		if (m->o.impair.on && !m->o.plain)
+			/* Every duplicate copy mixgen sent is one replay the daemon refused, and
+			 * nothing else was dropped. */
+			check_add(&res, nd == replays && replays == m->impair.dup_sent,
+				  "daemon drops", "%" PRIu64 " duplicate copies sent, %" PRIu64
+				  " refused as replays; %" PRIu64 " other media drops %s",
+				  m->impair.dup_sent, replays, nd - replays, res.daemon_drops);
+		else if (!res.searched && !m->o.gen_only)
 			check_add(&res, nd == 0, "daemon drops",
 				  "the daemon dropped %" PRIu64 " media packets during the run%s %s", nd,
 				  other ? " (and other traffic)" : "", res.daemon_drops);

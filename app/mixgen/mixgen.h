@@ -77,6 +77,15 @@ struct mg_key {
 
 /* ---- options ------------------------------------------------------------------------------ */
 
+/* --impair: what netem would do to the packets mixgen sends (impair.c). */
+struct mg_impair {
+	bool on;
+	double loss, dup, reorder;     /* probabilities 0..1 */
+	double delay_ms, jitter_ms;    /* each packet waits delay ± jitter */
+	double reorder_ms;             /* extra wait of a reordered packet (-1: 1.5 × ptime) */
+	uint64_t seed;
+};
+
 struct mg_opts {
 	/* port */
 	const char *port;              /* devargs or ethdev name; NULL: the first port */
@@ -146,6 +155,9 @@ struct mg_opts {
 	/* faults (tests): corrupt the key mixgen sends or receives with */
 	bool fault_tx_key;
 	bool fault_rx_key;
+	/* network impairment of what mixgen sends */
+	struct mg_impair impair;
+	uint32_t impair_queue;         /* packets the delay queue holds */
 	/* threads */
 	int tx_lcore, rx_lcore;        /* -1: choose */
 	bool gen_only;                 /* generate only, receive nothing (generator speed) */
@@ -170,6 +182,7 @@ struct mg_tx_stats {
 	uint64_t tx_full;              /* the port did not take them (unused: back-pressure) */
 	uint64_t no_mbuf;
 	uint64_t rekeyed;              /* sent under a key other than the first */
+	uint64_t impair_lost;          /* built, then dropped by --impair (not in pkts) */
 };
 
 /* Counters the analyser writes, per receiving participant. */
@@ -317,6 +330,13 @@ struct mg {
 	uint64_t *heard_mem;
 	uint64_t gen_no_mbuf;
 	uint64_t gen_backpressure;     /* polls that found the port's queue still full */
+	struct {                       /* --impair (generating lcore writes) */
+		uint64_t dropped, duplicated, dup_sent, delayed, reordered;
+		uint64_t overflow;             /* delay queue full: sent undelayed */
+		uint64_t overflow_dropped;     /* ... and no room to send either */
+		uint64_t dup_no_mbuf;          /* no mbuf for a duplicate */
+		uint64_t queued;               /* in the delay queue now */
+	} impair;
 	/* audio loops (encoded): slot s at audio + s * audio_stride */
 	uint8_t *audio;
 	uint32_t audio_len;            /* bytes per loop */
@@ -419,6 +439,19 @@ int mg_gen_init(struct mg *m, char *err, size_t errlen);
 void mg_gen_fini(struct mg *m);
 /* Run one generator step; returns packets sent. */
 uint32_t mg_gen_poll(struct mg *m, uint64_t now);
+
+/* impair.c: --impair. A duplicate copy carries MG_IMPAIR_DUP in mbuf hash.usr (above the
+ * participant index) so that it is not counted as a packet the participant sent. */
+#define MG_IMPAIR_DUP 0x80000000u
+int mg_impair_parse(const char *spec, struct mg_impair *o, char *err, size_t errlen);
+int mg_impair_init(struct mg *m, char *err, size_t errlen);
+void mg_impair_fini(struct mg *m);
+/* The packets mb[0..n) were built: drop, duplicate or delay them. Returns how many of them
+ * (and their copies) go out now, in out[0..cap); the others wait in the delay queue. */
+uint16_t mg_impair_apply(struct mg *m, struct rte_mbuf **mb, uint16_t n, uint64_t now,
+			 struct rte_mbuf **out, uint16_t cap);
+/* Delayed packets due by now, oldest first, into out[0..cap). */
+uint16_t mg_impair_release(struct mg *m, uint64_t now, struct rte_mbuf **out, uint16_t cap);
 void mg_gen_reset_pacing(struct mg *m, uint64_t now);
 /* Build one packet of participant p into buf (for the pcap): returns frame length. */
 uint32_t mg_gen_frame(struct mg *m, struct mg_part *p, uint8_t *buf, uint32_t cap,

@@ -99,6 +99,14 @@ mg_usage(FILE *f)
 		"  --gen-only            generate only (generator speed; nothing is received)\n"
 		"Faults (tests):\n"
 		"  --fault wrong-tx-key|wrong-rx-key  use another key than the daemon was given\n"
+		"Network impairment of what mixgen sends (user-space netem, seeded):\n"
+		"  --impair SPEC         comma-separated: loss=P, dup=P, reorder=P (P: 0.01 or 1%%),\n"
+		"                        delay=MS, jitter=MS (each packet waits delay +- jitter),\n"
+		"                        reorder-ms=MS (a reordered packet's extra wait; 1.5 x\n"
+		"                        ptime), seed=N (1); e.g. loss=1%%,reorder=5%%,delay=20,\n"
+		"                        jitter=20,dup=0.5%%. Dropped packets and duplicate copies\n"
+		"                        are counted apart from what was sent (doc/mixgen.md)\n"
+		"  --impair-queue N      packets the delay queue holds (65536)\n"
 		"\n"
 		"Exit status: 0 every check passed, 1 a check failed, 2 setup error (arguments, daemon,\n"
 		"port, keys).\n");
@@ -111,7 +119,7 @@ enum {
 	O_DURATION, O_DRAIN, O_CHECK, O_WAV_DIR, O_WAV_SECONDS, O_SEARCH, O_SEARCH_MAX,
 	O_SEARCH_MIN, O_RES, O_TRIAL, O_LOSS_TOL, O_JSON, O_PCAP_OUT, O_PCAP_SECONDS,
 	O_PCAP_PACKETS, O_PLAIN, O_MKI, O_REKEY_AT, O_LEGS, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
-	O_GEN_ONLY, O_FAULT, O_HELP, O_PEER, O_PEER_MAC, O_PEER_PORT,
+	O_GEN_ONLY, O_FAULT, O_IMPAIR, O_IMPAIR_QUEUE, O_HELP, O_PEER, O_PEER_MAC, O_PEER_PORT,
 };
 
 static const struct option longopts[] = {
@@ -168,6 +176,8 @@ static const struct option longopts[] = {
 	{ "rx-lcore", required_argument, NULL, O_RX_LCORE },
 	{ "gen-only", no_argument, NULL, O_GEN_ONLY },
 	{ "fault", required_argument, NULL, O_FAULT },
+	{ "impair", required_argument, NULL, O_IMPAIR },
+	{ "impair-queue", required_argument, NULL, O_IMPAIR_QUEUE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "peer", required_argument, NULL, O_PEER },
 	{ "peer-mac", required_argument, NULL, O_PEER_MAC },
@@ -238,6 +248,7 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 	o->udp_base = 40000;
 	o->link_timeout_ms = 10000;
 	o->mbufs = 65535;
+	o->impair_queue = 65536;
 	o->ctl = "mixplanectl";
 	mxp_ip_parse("198.18.0.1", &o->peer, NULL);
 	o->peer_port_base = 20000;
@@ -515,6 +526,19 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			else
 				return bad(name, a, "wrong-tx-key or wrong-rx-key");
 			break;
+		case O_IMPAIR: {
+			char e[200];
+			if (mg_impair_parse(a, &o->impair, e, sizeof(e)) != 0) {
+				fprintf(stderr, "mixgen: --impair '%s': %s\n", a, e);
+				return -EINVAL;
+			}
+			break;
+		}
+		case O_IMPAIR_QUEUE:
+			if (!u64_arg(a, 16, 1u << 22, &u))
+				return bad(name, a, "16..4194304 packets");
+			o->impair_queue = (uint32_t)u;
+			break;
 		case 'h':
 		case O_HELP:
 			mg_usage(stdout);
@@ -571,6 +595,16 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 	if (o->rekey_at > 0 && (o->search || o->plain || o->rekey_at >= o->duration_s)) {
 		fprintf(stderr, "mixgen: --rekey-at needs SRTP, no --search, and a time within "
 				"--duration\n");
+		return -EINVAL;
+	}
+	if (o->impair.on && o->impair.dup > 0 && o->plain) {
+		fprintf(stderr, "mixgen: --impair dup needs SRTP: plain RTP legs have no replay "
+				"protection to remove the copies\n");
+		return -EINVAL;
+	}
+	if (o->impair.on && (o->search || o->pcap_out || o->gen_only)) {
+		fprintf(stderr, "mixgen: --impair: not with --search (an impaired trial is never "
+				"lossless), --pcap-out (a capture is not sent) or --gen-only\n");
 		return -EINVAL;
 	}
 	if (o->search && o->rate == MG_RATE_REALTIME)

@@ -148,6 +148,12 @@ mg_report_table(struct mg *m, const struct mg_result *r, FILE *f)
 			n, mg_lat_quantile(&m->lat, 0.5) / 1000, mg_lat_quantile(&m->lat, 0.9) / 1000,
 			mg_lat_quantile(&m->lat, 0.99) / 1000, mg_lat_quantile(&m->lat, 0.999) / 1000,
 			mg_lat_quantile(&m->lat, 1.0) / 1000);
+	if (o->impair.on)
+		fprintf(f, "impairment (--impair, seed %" PRIu64 "): %" PRIu64 " dropped, %" PRIu64
+			   " duplicated (%" PRIu64 " copies sent), %" PRIu64 " delayed, %" PRIu64
+			   " reordered; delay queue overflow %" PRIu64 ", still queued %" PRIu64 "\n",
+			o->impair.seed, m->impair.dropped, m->impair.duplicated, m->impair.dup_sent,
+			m->impair.delayed, m->impair.reordered, m->impair.overflow, m->impair.queued);
 	if (r->searched)
 		fprintf(f, "zero-loss throughput: %.0f packets/s in, %.0f packets/s out%s\n",
 			r->zero_loss_pps,
@@ -222,6 +228,18 @@ mg_report_json(struct mg *m, const struct mg_result *r, FILE *f)
 		n, mg_lat_quantile(&m->lat, 0.5) / 1000, mg_lat_quantile(&m->lat, 0.9) / 1000,
 		mg_lat_quantile(&m->lat, 0.99) / 1000, mg_lat_quantile(&m->lat, 0.999) / 1000,
 		mg_lat_quantile(&m->lat, 1.0) / 1000);
+	if (o->impair.on)
+		fprintf(f, ",\"impair\":{\"loss\":%g,\"dup\":%g,\"reorder\":%g,\"delay_ms\":%g,"
+			   "\"jitter_ms\":%g,\"reorder_ms\":%g,\"seed\":%" PRIu64 ",\"dropped\":%" PRIu64
+			   ",\"duplicated\":%" PRIu64 ",\"dup_sent\":%" PRIu64 ",\"delayed\":%" PRIu64
+			   ",\"reordered\":%" PRIu64 ",\"overflow\":%" PRIu64 ",\"overflow_dropped\":%" PRIu64
+			   ",\"dup_no_mbuf\":%" PRIu64 ",\"queued\":%" PRIu64 "}",
+			o->impair.loss, o->impair.dup, o->impair.reorder, o->impair.delay_ms,
+			o->impair.jitter_ms,
+			o->impair.reorder_ms >= 0 ? o->impair.reorder_ms : 1.5 * o->ptime_ms,
+			o->impair.seed, m->impair.dropped, m->impair.duplicated, m->impair.dup_sent,
+			m->impair.delayed, m->impair.reordered, m->impair.overflow,
+			m->impair.overflow_dropped, m->impair.dup_no_mbuf, m->impair.queued);
 	if (r->searched) {
 		fprintf(f, ",\"search\":{\"zero_loss_pps\":%.0f,\"zero_loss_out_pps\":%.0f,"
 			   "\"generator_limited\":%s,\"trial_s\":%.2f,\"loss_tolerance\":%g,\"trials\":[",
@@ -266,6 +284,10 @@ mg_report_json(struct mg *m, const struct mg_result *r, FILE *f)
 				p->rx.lat_n ? (double)p->rx.lat_min_ns / 1000 : 0,
 				p->rx.lat_n ? (double)p->rx.lat_sum_ns / (double)p->rx.lat_n / 1000 : 0,
 				(double)p->rx.lat_max_ns / 1000, r->jitter_us ? r->jitter_us[i] : 0);
+			fprintf(f, ",\"dup\":%" PRIu64 ",\"reorder\":%" PRIu64, p->rx.dup,
+				p->rx.reorder);
+			if (o->impair.on)
+				fprintf(f, ",\"impair_lost\":%" PRIu64, p->tx.impair_lost);
 			if (r->heard && r->heard[i]) {
 				fprintf(f, ",\"heard\":");
 				json_str(f, r->heard[i]);
