@@ -7,6 +7,8 @@
  *   mrfc [options] subtract term=T|* | audit [term=T|*] | raw TEXT
  *   mrfc [options] listen [duration=S] [count=N]   (print and answer Notify)
  *   mrfc [options] scenario FILE        (one command per line, state kept between lines)
+ *   mrfc [options] churn trace=FILE policy=P [speed=S] [rekey=two-step] [dry-run=on]
+ *                                       (joins, leaves and group rekeys by a policy)
  *   mrfc keygen --mrfp A --mrfc A --mrfp-out F --mrfc-out F [--alg N] [--udp] [--esn]
  *   mrfc [options] esp-seal | esp-open  (hex packets on stdin: ESP interop checks)
  *
@@ -23,6 +25,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -30,7 +33,7 @@
 #include "mrfc.h"
 #include "mxp_mp_sdp.h"
 
-#define LEGS_MAX 256
+#define LEGS_MAX 4096 /* churn: a town hall of 1000 and its comings and goings */
 #define ARGS_MAX 32
 
 struct leg {
@@ -45,6 +48,7 @@ struct leg {
 	char rx[160];  /* participant receives with this (our Local a=crypto) */
 	char rx2[160]; /* during a two-step rekey: the next Local key, installed, not active */
 	bool gone;
+	uint32_t churn_id; /* churn: the trace's participant */
 };
 
 struct session {
@@ -62,6 +66,7 @@ struct session {
 
 static struct mxp_mp_msg req, rep;
 static bool show_keys;
+static bool mute; /* churn: no per-command result lines (its own report instead) */
 
 /*
  * Print Mp text with SRTP key material replaced by a fingerprint: "inline:<key>" becomes
@@ -345,9 +350,10 @@ judge(const char *what, const struct kv *kv)
 		}
 	}
 	unsigned int want = (unsigned int)strtoul(kv_get(kv, "expect", "0"), NULL, 10);
-	if (code == 0)
-		printf("result %s ok\n", what);
-	else
+	if (code == 0) {
+		if (!mute)
+			printf("result %s ok\n", what);
+	} else
 		printf("result %s error %u %s: %.*s\n", what, code, mxp_mp_errcode_name(code), tl,
 		       text ? text : "");
 	if (code != want) {
@@ -561,7 +567,7 @@ cmd_add(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
 					   "strict", "asymmetric", "keygroup", "plainrtp", "events", "keys",
-					   "dtmf", "codec", "fmtp", NULL };
+					   "dtmf", "codec", "fmtp", "localkey", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	/* events=on (authfail, keylimit), off, or a list: authfail,keylimit,ssrc,dtmf */
@@ -644,6 +650,22 @@ cmd_add(struct session *s, const struct kv *kv)
 		return 1;
 	}
 	uint32_t ctx = ctx_arg(s, kv, s->ctx ? s->ctx : MXP_MP_CTX_CHOOSE);
+	/* localkey=current (keys=group): join the context's key group, i.e. receive with the
+	 * key its live legs receive with (the group key), not a new one. */
+	const char *cur_key = NULL;
+	const char *lk = kv_get(kv, "localkey", "new");
+	if (strcmp(lk, "current") == 0) {
+		if (!group) {
+			fprintf(stderr, "mrfc add: localkey=current goes with keys=group\n");
+			return 1;
+		}
+		for (unsigned int i = 0; i < s->nlegs && cur_key == NULL; i++)
+			if (!s->legs[i].gone && s->legs[i].ctx == ctx && s->legs[i].rx[0])
+				cur_key = s->legs[i].rx;
+	} else if (strcmp(lk, "new") != 0) {
+		fprintf(stderr, "mrfc add: localkey=%s: expected new or current\n", lk);
+		return 1;
+	}
 	struct mxp_ip ra;
 	mxp_ip_parse(rhost, &ra, NULL);
 	mxp_mp_msg_init(&req, s->mid);
@@ -668,6 +690,8 @@ cmd_add(struct session *s, const struct kv *kv)
 			return 1;
 		if (!plain && group && i > 0)
 			memcpy(crypto_l[i], crypto_l[0], sizeof(crypto_l[i]));
+		if (!plain && group && cur_key != NULL)
+			snprintf(crypto_l[i], sizeof(crypto_l[i]), "%s", cur_key);
 		if (build_sdp(sdp_local[i], sizeof(sdp_local[i]), NULL, 0, true, pt, !plain,
 			      crypto_l[i], ra.af) < 0 ||
 		    build_sdp(sdp_remote[i], sizeof(sdp_remote[i]), rhost, (uint16_t)(rport + 2 * i),
@@ -718,8 +742,9 @@ cmd_add(struct session *s, const struct kv *kv)
 					l->mrfp_port = sd.port;
 				}
 			}
-			printf("leg ctx=%u term=%s mrfp=%s:%u\n", l->ctx, l->term, l->mrfp_addr,
-			       l->mrfp_port);
+			if (!mute)
+				printf("leg ctx=%u term=%s mrfp=%s:%u\n", l->ctx, l->term,
+				       l->mrfp_addr, l->mrfp_port);
 		}
 	}
 	keys_write(s);
@@ -926,7 +951,8 @@ cmd_subtract_audit(struct session *s, const struct kv *kv, bool subtract)
 		for (int r = 0; r < nr; r++)
 			for (uint16_t k = 0; k < runs[r].n; k++) {
 				const struct mxp_mp_prop *p = &rep.props[runs[r].first + k];
-				printf("stat %.*s %.*s %.*s\n", (int)cm->term.len, cm->term.p,
+				if (!mute)
+					printf("stat %.*s %.*s %.*s\n", (int)cm->term.len, cm->term.p,
 				       (int)p->name.len, p->name.p, (int)p->value.len, p->value.p);
 			}
 		if (subtract && rc == 0 && !cm->has_error) {
@@ -971,6 +997,155 @@ cmd_raw(struct session *s, const char *text, const struct kv *kv)
 }
 
 static int run_command(struct session *s, int argc, char **argv);
+
+/* ---- churn: a join/leave trace, the group key rekeyed by a policy (mrfc_churn.c) ---- */
+
+struct churn {
+	struct session *s;
+	char remote_host[64];
+	uint16_t remote_port;
+	const char *mode, *pt, *codec;
+	bool two_step;
+	unsigned int overlap_ms;
+	unsigned int mki;         /* of the current group key */
+};
+
+static int
+churn_cmd(struct session *s, int argc, char **argv)
+{
+	struct kv kv;
+	if (kv_parse(&kv, argc - 1, argv + 1) != 0)
+		return 1;
+	int rc;
+	if (strcmp(argv[0], "add") == 0)
+		rc = cmd_add(s, &kv);
+	else if (strcmp(argv[0], "modify") == 0)
+		rc = cmd_modify(s, &kv);
+	else
+		rc = cmd_subtract_audit(s, &kv, true);
+	return rc;
+}
+
+static int
+churn_join(void *arg, uint32_t id)
+{
+	struct churn *c = arg;
+	bool first = true;
+	for (unsigned int i = 0; i < c->s->nlegs && first; i++)
+		first = c->s->legs[i].gone;
+	char remote[96], mode[48], pt[32], mki[32];
+	/* participant id -> its own UDP port (room for 10000 at once) */
+	snprintf(remote, sizeof(remote), "remote=%s:%u", c->remote_host,
+		 (unsigned)(c->remote_port + 2 * (id % 10000)));
+	snprintf(mode, sizeof(mode), "mode=%s", c->mode);
+	snprintf(pt, sizeof(pt), "pt=%s", c->pt);
+	snprintf(mki, sizeof(mki), "mki=%u", first ? 1 : c->mki);
+	if (first)
+		c->mki = 1;
+	char *argv[] = { "add", "legs=1", "keys=group", "localkey=current", remote, pt, mki,
+			 first ? mode : NULL, NULL };
+	int argc = first ? 8 : 7;
+	int rc = churn_cmd(c->s, argc, argv);
+	if (rc == 0 && c->s->nlegs > 0)
+		c->s->legs[c->s->nlegs - 1].churn_id = id;
+	return rc;
+}
+
+static int
+churn_leave(void *arg, uint32_t id)
+{
+	struct churn *c = arg;
+	for (unsigned int i = 0; i < c->s->nlegs; i++) {
+		struct leg *l = &c->s->legs[i];
+		if (!l->gone && l->churn_id == id) {
+			char term[96];
+			snprintf(term, sizeof(term), "term=%s", l->term);
+			char *argv[] = { "subtract", term, NULL };
+			return churn_cmd(c->s, 2, argv);
+		}
+	}
+	fprintf(stderr, "mrfc churn: participant %u leaves but never joined\n", id);
+	return 2;
+}
+
+static int
+churn_rekey(void *arg)
+{
+	struct churn *c = arg;
+	bool any = false;
+	for (unsigned int i = 0; i < c->s->nlegs && !any; i++)
+		any = !c->s->legs[i].gone;
+	if (!any)
+		return 1;
+	char mki[32], act[32];
+	c->mki = c->mki >= 0x7fffffffu ? 1 : c->mki + 1;
+	snprintf(mki, sizeof(mki), "mki=%u", c->mki);
+	if (!c->two_step) {
+		char *argv[] = { "modify", "term=*", "rekey=on", mki, NULL };
+		return churn_cmd(c->s, 4, argv);
+	}
+	/* make before break: the new key beside the old, then the switch */
+	char *a1[] = { "modify", "term=*", "rekey=on", "activate=later", mki, NULL };
+	int rc = churn_cmd(c->s, 5, a1);
+	if (rc != 0)
+		return rc;
+	if (c->overlap_ms) {
+		struct timespec ts = { c->overlap_ms / 1000, (long)(c->overlap_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	snprintf(act, sizeof(act), "activate=%u", c->mki);
+	char *a2[] = { "modify", "term=*", act, NULL };
+	return churn_cmd(c->s, 3, a2);
+}
+
+static int
+cmd_churn(struct session *s, const struct kv *kv)
+{
+	static const char *const ok[] = { "trace", "policy", "speed", "dry-run", "rekey",
+					   "overlap", "remote", "mode", "pt", NULL };
+	if (!kv_check(kv, ok))
+		return 1;
+	struct churn c = { .s = s, .mode = kv_get(kv, "mode", "switch"),
+			   .pt = kv_get(kv, "pt", "0") };
+	struct mrfc_churn_params p = {
+		.trace = kv_get(kv, "trace", NULL),
+		.policy = kv_get(kv, "policy", "immediate"),
+		.speed = strtod(kv_get(kv, "speed", "1"), NULL),
+		.dry_run = strcmp(kv_get(kv, "dry-run", "off"), "on") == 0,
+		.quiet = s->quiet,
+	};
+	const char *rk = kv_get(kv, "rekey", "one-step");
+	if (strcmp(rk, "two-step") == 0)
+		c.two_step = p.two_step = true;
+	else if (strcmp(rk, "one-step") != 0) {
+		fprintf(stderr, "mrfc churn: rekey=%s: expected one-step or two-step\n", rk);
+		return 1;
+	}
+	char *end;
+	unsigned long ov = strtoul(kv_get(kv, "overlap", "0"), &end, 10);
+	if (*end != '\0' || ov > 60000) {
+		fprintf(stderr, "mrfc churn: overlap=%s: milliseconds between installing and using "
+			"a new key (two-step), 0..60000\n", kv_get(kv, "overlap", ""));
+		return 1;
+	}
+	c.overlap_ms = (unsigned int)ov;
+	if (p.trace == NULL) {
+		fprintf(stderr, "mrfc churn: trace=FILE is required (benchmarks/rekey/"
+			"rekey_policy.py --dump-trace KIND writes one)\n");
+		return 1;
+	}
+	if (split_hostport(kv_get(kv, "remote", "198.51.100.1:20000"), c.remote_host,
+			   sizeof(c.remote_host), &c.remote_port) != 0 || c.remote_port > 45534) {
+		fprintf(stderr, "mrfc churn: remote=IP:PORT, the first participant port at most "
+			"45534 (20000 ports above it)\n");
+		return 1;
+	}
+	struct mrfc_churn_ops ops = { churn_join, churn_leave, churn_rekey };
+	mute = true;
+	int rc = mrfc_churn(&p, &ops, &c);
+	mute = false;
+	return rc;
+}
 
 static int
 cmd_scenario(struct session *s, const char *path)
@@ -1179,6 +1354,8 @@ run_command(struct session *s, int argc, char **argv)
 		return cmd_subtract_audit(s, &kv, false);
 	if (strcmp(cmd, "listen") == 0)
 		return cmd_listen(s, &kv);
+	if (strcmp(cmd, "churn") == 0)
+		return cmd_churn(s, &kv);
 	fprintf(stderr, "mrfc: unknown command '%s'\n", cmd);
 	return 1;
 }
@@ -1202,6 +1379,7 @@ usage(void)
 		"  --quiet            do not echo requests on stderr   -v  more detail\n"
 		"  --show-keys        lab only: print SRTP keys instead of fingerprints\n"
 		"commands: add|create, modify, subtract, audit, listen, raw TEXT, scenario FILE,\n"
+		"          churn trace=FILE policy=P [speed=S] [rekey=one-step|two-step]\n"
 		"          keygen, esp-seal, esp-open (see doc/mp.md)\n");
 }
 

@@ -65,4 +65,21 @@ int mrfc_crypto_line(const struct mrfc_suite *s, unsigned int tag, unsigned int 
 		     size_t cap);
 int mrfc_keygen(int argc, char **argv);
 
+/* mrfc_churn.c: replay a join/leave trace, rekeying the group key by a policy. */
+struct mrfc_churn_params {
+	const char *trace;     /* "<seconds> +1|-1 <id>" lines (rekey_policy.py --dump-trace) */
+	const char *policy;    /* immediate, interval:T, count:K, bounded:K:E, leave-only:E */
+	double speed;          /* trace seconds per wall second */
+	bool dry_run;          /* decide only, at the trace's times; send nothing */
+	bool two_step;         /* rekeys install the new key, then switch to it */
+	bool quiet;            /* the JSON line only */
+};
+struct mrfc_churn_ops {
+	int (*join)(void *arg, uint32_t id);   /* 0 done, else failed */
+	int (*leave)(void *arg, uint32_t id);
+	int (*rekey)(void *arg);               /* 0 done, 1 nobody to rekey, else failed */
+};
+/* Exit status as mrfc's: 0 done, 1 bad arguments, 2 a transaction failed. */
+int mrfc_churn(const struct mrfc_churn_params *p, const struct mrfc_churn_ops *ops, void *arg);
+
 #endif

@@ -32,6 +32,10 @@ measured by benchmarks/mp (transactions per second over ESP) and by mixgen (no m
 across an MKI switch, doc/benchmarking.md). Usage:
 
   rekey_policy.py [--n 200] [--tps 5000] [--json]
+  rekey_policy.py --dump-trace meeting|webinar|townhall [--n N] > trace.txt
+
+The dumped trace ("<seconds> +1|-1 <participant>" lines) is what `mrfc churn` replays live
+against the MRFP with the same policies (doc/mp.md "Rekey policies, live").
 """
 import argparse
 import json
@@ -59,11 +63,12 @@ def trace(kind, n, seed=20261128):
     if kind == "meeting":
         for _ in range(n):
             join(rnd.uniform(0, 120))
-        t = 120.0
-        while t < 120 + 1800:
+        t, end = 120.0, 120 + 1800
+        while True:
             t += rnd.expovariate(1 / 60.0)
+            if t >= end:   # after the end everybody leaves once (below)
+                break
             (join if rnd.random() < 0.5 else leave)(t)
-        end = 120 + 1800
         ev.sort()
         for p in sorted(present_at(ev, end)):
             ev.append((end + rnd.uniform(0, 120), -1, p))
@@ -71,11 +76,12 @@ def trace(kind, n, seed=20261128):
         for _ in range(n):
             join(rnd.uniform(0, 300))
         ev.sort()
-        t = 300.0
-        while t < 300 + 3600:
+        t, end = 300.0, 3900
+        while True:
             t += rnd.expovariate(10 / 60.0)
+            if t >= end:
+                break
             (join if rnd.random() < 0.5 else leave)(t)
-        end = 3900
         ev.sort()
         for p in sorted(present_at(ev, end)):
             ev.append((end + rnd.uniform(0, 300), -1, p))
@@ -83,11 +89,12 @@ def trace(kind, n, seed=20261128):
         for _ in range(n):
             join(rnd.uniform(0, 180))
         ev.sort()
-        t = 180.0
-        while t < 180 + 3600:
+        t, end = 180.0, 3780
+        while True:
             t += rnd.expovariate(30 / 60.0)
+            if t >= end:
+                break
             (join if rnd.random() < 0.5 else leave)(t)
-        end = 3780
         ev.sort()
         for p in sorted(present_at(ev, end)):
             ev.append((end + rnd.uniform(0, 180), -1, p))
@@ -208,7 +215,17 @@ def main():
     ap.add_argument("--tps", type=float, default=5000,
                     help="Mp transactions per second the mixer sustains (benchmarks/mp)")
     ap.add_argument("--json", action="store_true", help="only the JSON line")
+    ap.add_argument("--dump-trace", choices=("meeting", "webinar", "townhall"),
+                    help="print this trace as '<seconds> +1|-1 <participant>' lines and exit "
+                         "(townhall: 1000 participants unless --n)")
     a = ap.parse_args()
+    if a.dump_trace:
+        n = a.n if a.dump_trace != "townhall" or "--n" in " ".join(__import__("sys").argv) \
+            else 1000
+        print("# rekey_policy.py --dump-trace %s --n %d" % (a.dump_trace, n))
+        for (t, d, p) in trace(a.dump_trace, n):
+            print("%.6f %+d %d" % (t, d, p))
+        return
     policies = ["immediate", "interval:10", "interval:60", "count:5", "count:20",
                 "bounded:10:30", "bounded:50:60", "leave-only:30"]
     out = {"benchmark": "rekey_policy", "tps": a.tps, "traces": {}}
