@@ -11,6 +11,7 @@ MXP_PACKAGES=(
     libusrsctp-dev libopus-dev libopencore-amrnb-dev libopencore-amrwb-dev libvo-amrwbenc-dev
     python3 python3-scapy python3-numpy ffmpeg tshark
     iproute2 iputils-ping ethtool procps psmisc util-linux
+    tmux
 )
 
 mxp_say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -636,6 +636,7 @@ static const struct cli_cmd *const tables[] = {
 	mxp_cli_conf_cmds,
 	mxp_cli_signal_cmds,
 	mxp_cli_mp_cmds,
+	mxp_cli_top_cmds,
 };
 
 #define FOR_EACH_CMD(c) \

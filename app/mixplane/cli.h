@@ -62,6 +62,8 @@ extern const struct cli_cmd mxp_cli_conf_cmds[];
 extern const struct cli_cmd mxp_cli_signal_cmds[];
 /** cli_esp.c: show mp, show esp, esp sa/peer commands. */
 extern const struct cli_cmd mxp_cli_mp_cmds[];
+/** cli_top.c: show top (mixplanectl top's snapshot). */
+extern const struct cli_cmd mxp_cli_top_cmds[];
 
 /** Replace the reply with one formatted line ("...\n"); returns status. */
 int cli_fail(struct cli_req *r, int status, const char *fmt, ...)

@@ -2,7 +2,8 @@
 /*
  * mixplanectl: the operator CLI. Sends one command to the daemon's control socket
  * and prints the reply. Exit status: 0 ok, 1 command failed, 2 usage / unknown
- * command, 3 not found, 4 denied, 5 cannot reach the daemon.
+ * command, 3 not found, 4 denied, 5 cannot reach the daemon. `mixplanectl top` is the
+ * live view (top.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,10 +15,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "mixplanectl.h"
 #include "mxp_ctl.h"
 
 #define DEFAULT_SOCKET "/run/mixplane/mixplane.sock"
-#define EXIT_UNREACHABLE 5
 
 static void
 usage(FILE *f)
@@ -28,7 +29,8 @@ usage(FILE *f)
 		"  -j, --json         JSON output (every show command)\n"
 		"  -i, --input FILE   send FILE ('-' for stdin) with the command, e.g. keys;\n"
 		"                     secrets are never taken from the command line\n"
-		"  -h, --help         this help; 'mixplanectl help' lists the daemon's commands\n",
+		"  -h, --help         this help; 'mixplanectl help' lists the daemon's commands\n"
+		"  top [OPTIONS]      live view (mixplanectl top --help)\n",
 		DEFAULT_SOCKET);
 }
 
@@ -76,6 +78,56 @@ add_word(struct mxp_buf *b, const char *w)
 }
 
 int
+mxpctl_request(const char *sock, const char *line, size_t len, uint8_t flags,
+	       const struct mxp_buf *body, struct mxp_buf *reply)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "mixplanectl: socket path too long: %s\n", sock);
+		return 2;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+		struct stat st;
+		if (fd >= 0)
+			close(fd);
+		if (e == ENOENT || e == ECONNREFUSED)
+			fprintf(stderr,
+				"mixplanectl: mixplane is not running (no daemon listening on %s)\n",
+				sock);
+		else if (e == EACCES && stat(sock, &st) == 0)
+			fprintf(stderr,
+				"mixplanectl: permission denied on %s: the socket is owner-only "
+				"(run as the daemon's user)\n",
+				sock);
+		else
+			fprintf(stderr, "mixplanectl: cannot connect to %s: %s\n", sock, strerror(e));
+		return MXPCTL_EXIT_UNREACHABLE;
+	}
+	struct mxp_buf hdr;
+	mxp_buf_init(&hdr);
+	mxp_buf_add(&hdr, &flags, 1);
+	mxp_buf_add(&hdr, line, len);
+	mxp_buf_add(&hdr, "", 1);
+	mxp_buf_reset(reply);
+	int r = hdr.oom ? -ENOMEM
+			: mxp_ctl_send_frame(fd, hdr.p, hdr.len, body->p, body->len);
+	mxp_buf_free(&hdr);
+	if (r == 0)
+		r = mxp_ctl_recv_frame(fd, reply);
+	close(fd);
+	if (r != 0) {
+		fprintf(stderr, "mixplanectl: %s: %s\n", sock,
+			r == -ECONNRESET ? "the daemon closed the connection (denied or shutting down)"
+					 : strerror(-r));
+		return MXPCTL_EXIT_UNREACHABLE;
+	}
+	return 0;
+}
+
+int
 main(int argc, char **argv)
 {
 	const char *sock = getenv("MIXPLANE_SOCKET");
@@ -100,6 +152,8 @@ main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "top") == 0)
+		return mxpctl_top(sock, argc - optind, argv + optind, json);
 	struct mxp_buf line, body, reply;
 	mxp_buf_init(&line);
 	mxp_buf_init(&body);
@@ -122,47 +176,12 @@ main(int argc, char **argv)
 	if (input && read_input(input, &body) != 0)
 		return 1;
 
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(sock) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "mixplanectl: socket path too long: %s\n", sock);
-		return 2;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		int e = errno;
-		struct stat st;
-		if (e == ENOENT || e == ECONNREFUSED)
-			fprintf(stderr,
-				"mixplanectl: mixplane is not running (no daemon listening on %s)\n",
-				sock);
-		else if (e == EACCES && stat(sock, &st) == 0)
-			fprintf(stderr,
-				"mixplanectl: permission denied on %s: the socket is owner-only "
-				"(run as the daemon's user)\n",
-				sock);
-		else
-			fprintf(stderr, "mixplanectl: cannot connect to %s: %s\n", sock, strerror(e));
-		return EXIT_UNREACHABLE;
-	}
 	uint8_t flags = json ? MXP_CTL_F_JSON : 0;
-	struct mxp_buf hdr;
-	mxp_buf_init(&hdr);
-	mxp_buf_add(&hdr, &flags, 1);
-	mxp_buf_add(&hdr, line.p, line.len);
-	mxp_buf_add(&hdr, "", 1);
-	int r = mxp_ctl_send_frame(fd, hdr.p, hdr.len, body.p, body.len);
+	int r = mxpctl_request(sock, line.p, line.len, flags, &body, &reply);
 	if (body.p)
 		explicit_bzero(body.p, body.cap);
-	if (r == 0)
-		r = mxp_ctl_recv_frame(fd, &reply);
-	close(fd);
-	if (r != 0) {
-		fprintf(stderr, "mixplanectl: %s: %s\n", sock,
-			r == -ECONNRESET ? "the daemon closed the connection (denied or shutting down)"
-					 : strerror(-r));
-		return EXIT_UNREACHABLE;
-	}
+	if (r != 0)
+		return r;
 	if (reply.len < 1) {
 		fprintf(stderr, "mixplanectl: empty reply from the daemon\n");
 		return 1;
@@ -178,7 +197,6 @@ main(int argc, char **argv)
 		fputc('\n', out);
 	mxp_buf_free(&line);
 	mxp_buf_free(&body);
-	mxp_buf_free(&hdr);
 	mxp_buf_free(&reply);
 	return status;
 }
