@@ -22,8 +22,41 @@ class Tmux:
     def __call__(self, *args, check_rc=True):
         return mxplab.run(["tmux", "-S", self.sock] + list(args), check_rc=check_rc)
 
-    def capture(self):
-        return self("capture-pane", "-p", "-t", "top").stdout
+    def capture(self, session):
+        return self("capture-pane", "-p", "-t", session).stdout
+
+    def start_top(self, lab, session, cols, rows):
+        """mixplanectl top in a new session; the shell saves the terminal's settings
+        before and after it. Returns the files: settings before, after, exit status."""
+        f = [os.path.join(lab.dir, "%s.%s" % (session, x)) for x in ("before", "after", "rc")]
+        # an interactive shell outlives Ctrl-C: so must this one (a handler, not an
+        # ignore, so top does not inherit SIGINT ignored)
+        script = ("trap : INT; stty -g > %s; %s -s %s top -d 0.5; echo $? > %s.tmp; stty -g > %s; "
+                  "mv %s.tmp %s; exec sleep 600"
+                  % (f[0], MIXPLANECTL, lab.sock, f[2], f[1], f[2], f[2]))
+        self("new-session", "-d", "-s", session, "-x", str(cols), "-y", str(rows),
+             "sh", "-c", script)
+        return f
+
+    def frame(self, session, conf, pred=lambda fr: True, what="a frame"):
+        """Poll the pane until it shows the conference with a nonzero packet rate in and
+        pred(frame) holds; returns the frame."""
+        def ready():
+            fr = self.capture(session)
+            row = conf_row(fr, conf)
+            return fr if (row and nonzero_rate(row[6]) and "busy%" in fr and pred(fr)) else None
+        return wait_for(ready, 30, what)
+
+    def exited(self, files, how):
+        """Wait for top to exit; check its status and the terminal's settings."""
+        wait_for(lambda: os.path.exists(files[2]), 10, "mixplanectl top to exit after " + how)
+        with open(files[2]) as f:
+            rc = f.read().strip()
+        check(rc == "0", "%s: exit status 0 (%s)" % (how, rc))
+        with open(files[0]) as f, open(files[1]) as g:
+            b, a = f.read().strip(), g.read().strip()
+        check(b == a and b != "", "%s: the terminal's settings are restored (stty -g %s)"
+              % (how, a))
 
     def kill(self):
         self("kill-server", check_rc=False)
@@ -36,6 +69,14 @@ def conf_row(frame, conf):
         if len(f) >= 10 and f[0] == str(conf):
             return f
     return None
+
+
+def header_col(frame, word):
+    """Column of word in the conference table's header line, or -1."""
+    for line in frame.splitlines():
+        if line.split()[:2] == ["id", "name"]:
+            return line.find(" %s " % word) + 1
+    return -1
 
 
 def is_rate(s):
@@ -65,19 +106,8 @@ def test():
                      20, "traffic through the conference")
 
             # -- the live view in a terminal -------------------------------------------------
-            before = os.path.join(lab.dir, "stty.before")
-            after = os.path.join(lab.dir, "stty.after")
-            status = os.path.join(lab.dir, "top.status")
-            script = ("stty -g > %s; %s -s %s top -d 0.5; echo $? > %s.tmp; stty -g > %s; "
-                      "mv %s.tmp %s; exec sleep 600"
-                      % (before, MIXPLANECTL, lab.sock, status, after, status, status))
-            tmux("new-session", "-d", "-s", "top", "-x", "100", "-y", "30", "sh", "-c", script)
-
-            def frame_ready():
-                fr = tmux.capture()
-                row = conf_row(fr, conf)
-                return fr if (row and nonzero_rate(row[6]) and "busy%" in fr) else None
-            frame = wait_for(frame_ready, 30, "a frame with the conference's packet rate")
+            files = tmux.start_top(lab, "top", 100, 30)
+            frame = tmux.frame("top", conf, what="a frame with the conference's packet rate")
             print("# frame:\n# " + "\n# ".join(frame.rstrip().splitlines()), flush=True)
             row = conf_row(frame, conf)
             check(row[1] == "busy" and row[2] == "switch" and row[3] == str(PARTS),
@@ -93,13 +123,18 @@ def test():
             check(all(len(ln) <= 100 for ln in frame.splitlines()), "every line fits the pane")
 
             tmux("send-keys", "-t", "top", "q")
-            wait_for(lambda: os.path.exists(status), 10, "mixplanectl top to exit after 'q'")
-            with open(status) as f:
-                rc = f.read().strip()
-            check(rc == "0", "q: exit status 0 (%s)" % rc)
-            with open(before) as f, open(after) as g:
-                b, a = f.read().strip(), g.read().strip()
-            check(b == a and b != "", "the terminal's settings are restored (stty -g %s)" % a)
+            tmux.exited(files, "q")
+
+            # -- a resized terminal gets a frame of its new size; Ctrl-C quits -------------
+            files = tmux.start_top(lab, "top2", 100, 30)
+            tmux.frame("top2", conf, lambda fr: header_col(fr, "mode") == 39,
+                       "a 100-column frame (a 30-column name)")
+            tmux("resize-window", "-t", "top2", "-x", "80", "-y", "20")
+            frame = tmux.frame("top2", conf, lambda fr: header_col(fr, "mode") == 19,
+                               "the frame redrawn for 80 columns after the resize")
+            check(len(frame.rstrip("\n").splitlines()) <= 20, "the frame fits 20 lines")
+            tmux("send-keys", "-t", "top2", "C-c")
+            tmux.exited(files, "Ctrl-C")
             tmux.kill()
 
             # -- one frame for a pipe: 80 columns, no escape sequences -----------------------
