@@ -35,7 +35,7 @@
 #define TOP_MAX_COUNT 200      /**< conferences in one answer */
 #define TOP_DEFAULT_COUNT 20
 #define TOP_TALK_MS 1000       /**< a participant whose media arrived this recently talks */
-#define TOP_MIN_WIDTH 40
+#define TOP_MIN_WIDTH 20
 #define TOP_MAX_WIDTH 400
 
 enum top_sort { TOP_SORT_PARTICIPANTS, TOP_SORT_RATE };
@@ -507,8 +507,10 @@ render_text(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t 
 	const struct mxp_cli_ctx *ctx = r->ctx;
 	struct top_screen s = { .out = r->out, .width = a->width, .height = a->height };
 	char n[8][32];
-	if (win)
-		snprintf(n[0], sizeof(n[0]), "rates over %.1f s", (double)win / 1000.0);
+	if (win >= 10000)
+		snprintf(n[0], sizeof(n[0]), "rates over %.0f s", (double)win / 1000.0);
+	else if (win)
+		snprintf(n[0], sizeof(n[0]), "rates over %.2f s", (double)win / 1000.0);
 	else
 		snprintf(n[0], sizeof(n[0]), "rates from the next refresh");
 	line(&s, "mixplane top: up %" PRIu64 " s, %s, %u conference%s, sorted by %s",
@@ -580,13 +582,19 @@ render_text(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t 
 	     "talk", "late", "rx-pkt/s", "tx-pkt/s", "loss%", "jit-ms");
 	unsigned int shown = 0;
 	for (uint32_t i = 0; i < k; i++) {
-		if (a->height && s.lines + 1 >= a->height && i + 1 < k)
-			break; /* keep the last line for "... more" */
+		if (a->height) {
+			/* no room, or room for one line and rows after this one: "... more" */
+			unsigned int left = a->height > s.lines ? a->height - s.lines : 0;
+			if (left == 0 || (left == 1 && i + 1 < total))
+				break;
+		}
 		const struct top_row *row = &heap[i];
 		char nm[64];
 		snprintf(nm, sizeof(nm), "%s", row->ci.name[0] ? row->ci.name : "-");
-		if ((int)strlen(nm) > nw)
+		if ((int)strlen(nm) > nw) { /* cut, and say so */
+			nm[nw - 1] = '~';
 			nm[nw] = '\0';
+		}
 		if (row->loss_known)
 			snprintf(n[4], 32, "%.1f", row->loss_pct);
 		else
