@@ -392,6 +392,16 @@ struct top_mp {
 	double trans_ps, errors_ps;
 };
 
+/* A rate (or a figure that may be unknown), or null. */
+static void
+json_rate(struct mxp_json *j, const char *key, bool known, double v)
+{
+	if (known)
+		mxp_json_dbl(j, key, v);
+	else
+		mxp_json_null(j, key);
+}
+
 static void
 render_json(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t total,
 	    uint32_t k, const struct top_mp *mp)
@@ -415,19 +425,12 @@ render_json(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t 
 		mxp_json_u64(&j, "rx_packets", c->rx);
 		mxp_json_u64(&j, "tx_packets", c->tx);
 		mxp_json_u64(&j, "drops", c->drops);
-		if (win) {
-			uint64_t polls = c->polls - p->polls;
-			mxp_json_dbl(&j, "busy_pct",
-				     polls ? 100.0 * (double)(c->busy - p->busy) / (double)polls : 0);
-			mxp_json_dbl(&j, "rx_pps", rate(c->rx, p->rx, win));
-			mxp_json_dbl(&j, "tx_pps", rate(c->tx, p->tx, win));
-			mxp_json_dbl(&j, "drops_ps", rate(c->drops, p->drops, win));
-		} else {
-			mxp_json_null(&j, "busy_pct");
-			mxp_json_null(&j, "rx_pps");
-			mxp_json_null(&j, "tx_pps");
-			mxp_json_null(&j, "drops_ps");
-		}
+		uint64_t polls = c->polls - p->polls;
+		json_rate(&j, "busy_pct", win,
+			  polls ? 100.0 * (double)(c->busy - p->busy) / (double)polls : 0);
+		json_rate(&j, "rx_pps", win, rate(c->rx, p->rx, win));
+		json_rate(&j, "tx_pps", win, rate(c->tx, p->tx, win));
+		json_rate(&j, "drops_ps", win, rate(c->drops, p->drops, win));
 		mxp_json_obj_close(&j);
 	}
 	mxp_json_arr_close(&j);
@@ -445,24 +448,11 @@ render_json(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t 
 		mxp_json_u64(&j, "mix_late_ticks", row->ci.mix_late_ticks);
 		mxp_json_u64(&j, "rx_packets", row->ci.rx_pkts);
 		mxp_json_u64(&j, "tx_packets", row->ci.tx_pkts);
-		if (row->has_rate) {
-			mxp_json_dbl(&j, "rx_pps", row->rx_pps);
-			mxp_json_dbl(&j, "tx_pps", row->tx_pps);
-		} else {
-			mxp_json_null(&j, "rx_pps");
-			mxp_json_null(&j, "tx_pps");
-		}
-		if (row->loss_known) {
-			mxp_json_dbl(&j, "loss_pct", row->loss_pct);
-			mxp_json_u64(&j, "jitter_rtp", row->jitter_rtp);
-		} else {
-			mxp_json_null(&j, "loss_pct");
-			mxp_json_null(&j, "jitter_rtp");
-		}
-		if (row->loss_known && row->jitter_known)
-			mxp_json_dbl(&j, "jitter_ms", row->jitter_ms);
-		else
-			mxp_json_null(&j, "jitter_ms");
+		json_rate(&j, "rx_pps", row->has_rate, row->rx_pps);
+		json_rate(&j, "tx_pps", row->has_rate, row->tx_pps);
+		json_rate(&j, "loss_pct", row->loss_known, row->loss_pct);
+		json_rate(&j, "jitter_rtp", row->loss_known, row->jitter_rtp);
+		json_rate(&j, "jitter_ms", row->loss_known && row->jitter_known, row->jitter_ms);
 		mxp_json_obj_close(&j);
 	}
 	mxp_json_arr_close(&j);
@@ -474,13 +464,8 @@ render_json(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t 
 	mxp_json_bool(&j, "enabled", st->enabled);
 	mxp_json_u64(&j, "transactions", st->c.requests);
 	mxp_json_u64(&j, "errors", st->c.errors);
-	if (mp->has_rate) {
-		mxp_json_dbl(&j, "transactions_ps", mp->trans_ps);
-		mxp_json_dbl(&j, "errors_ps", mp->errors_ps);
-	} else {
-		mxp_json_null(&j, "transactions_ps");
-		mxp_json_null(&j, "errors_ps");
-	}
+	json_rate(&j, "transactions_ps", mp->has_rate, mp->trans_ps);
+	json_rate(&j, "errors_ps", mp->has_rate, mp->errors_ps);
 	char a4[64];
 	mxp_json_str(&j, "mrfc", st->has_mrfc ? mxp_ip_format(&st->mrfc, a4, sizeof(a4)) : NULL);
 	if (known)

@@ -19,10 +19,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mixplanectl.h"
+#include "mxp_time.h"
 
 #define TOP_MAX_ROWS 200     /* the daemon's limit on conferences in one answer */
 
@@ -119,24 +119,16 @@ term_size(unsigned int *cols, unsigned int *lines)
 		*lines = 24;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Wait up to s seconds; false when a signal asked to quit. */
 static bool
 wait_s(double s)
 {
-	double end = now_s() + s;
+	uint64_t end = mxp_clock_ms() + (uint64_t)(s * 1000);
 	while (!quit_sig) {
-		double left = end - now_s();
-		if (left <= 0)
+		uint64_t now = mxp_clock_ms();
+		if (now >= end)
 			return true;
-		poll(NULL, 0, (int)(left * 1000) + 1);
+		poll(NULL, 0, (int)(end - now));
 	}
 	return false;
 }
@@ -331,14 +323,14 @@ top_loop(const char *sock, struct top_opts *o, struct mxp_buf *reply)
 			break;
 		}
 		/* until the next refresh: keys, a resize, or a signal */
-		double end = now_s() + o->interval;
+		uint64_t end = mxp_clock_ms() + (uint64_t)(o->interval * 1000);
 		bool redraw = false, go = true;
 		while (go && !redraw && !quit_sig && !resized) {
-			double left = end - now_s();
-			if (left <= 0)
+			uint64_t now = mxp_clock_ms();
+			if (now >= end)
 				break;
 			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-			int pr = poll(&pfd, keys ? 1 : 0, (int)(left * 1000) + 1);
+			int pr = poll(&pfd, keys ? 1 : 0, (int)(end - now));
 			if (pr > 0 && (pfd.revents & (POLLIN | POLLHUP))) {
 				go = read_keys(o, &redraw);
 				if (pfd.revents & POLLHUP)
