@@ -179,5 +179,43 @@ def test():
             peer.wait()
         check(lab.stop() == 0, "clean exit")
 
+    # -- the Mp section: a daemon with an MRFC over ESP ----------------------------------------
+    with Lab("topmp", mp=True) as lab:
+        check(lab.ctl_json("show", "top")["mp"]["mrfc_reachable"] is False,
+              "before the MRFC answers the ServiceChange: not reachable")
+        # an MRFC that answers the daemon's ServiceChange (retransmitted until answered)
+        listen = subprocess.Popen(["ip", "netns", "exec", lab.ns, mxplab.MRFC, "--sa",
+                                   lab.mrfc_sa, "listen", "duration=60"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: lab.ctl_json("show", "top")["mp"]["mrfc_reachable"], 20,
+                     "show top to find the MRFC reachable")
+        finally:
+            listen.terminate()
+            listen.wait()
+        lab.mrfc("add", "legs=2", "mode=switch", "remote=%s:5000" % KERNEL_IP4)
+        doc = lab.ctl_json("show", "top")
+        mp = doc["mp"]
+        check(mp["enabled"] and mp["transport"] == "udp" and mp["mrfc"] == KERNEL_IP4,
+              "Mp on, over UDP, the MRFC's address (%s)" % mp)
+        check(mp["transactions"] >= 1 and mp["errors"] == 0,
+              "the MRFC's Add counted as a transaction, no errors")
+        # (each mrfc run starts its ESP sequence numbers over: the add's first packet may be
+        # a replay of the listener's, so compare with lib/esp's counters, not with 0)
+        esp = lab.ctl_json("show", "esp")
+        check(mp["esp"]["sas"] == len(esp["sas"]) == 2 and
+              mp["esp"]["accepted"] == esp["accepted"] >= 2 and
+              mp["esp"]["auth_failures"] == esp["drops"]["bad_icv"] == 0 and
+              mp["esp"]["replays"] == esp["drops"]["replay"] and
+              mp["esp"]["too_old"] == esp["drops"]["too_old"],
+              "ESP: the two SAs, accepted, auth failures, replays as show esp counts them (%s)"
+              % mp["esp"])
+        c = doc["conferences"]
+        check(len(c) == 1 and c[0]["participants"] == 2 and c[0]["mode"] == "switch",
+              "the MRFC's context is a conference of two participants")
+        text = lab.ctl("show", "top").stdout
+        check("MRFC %s reachable" % KERNEL_IP4 in text and "ESP  2 SAs" in text,
+              "the frame's Mp lines: MRFC reachable, 2 SAs")
+
 
 mxplab.main(test)
