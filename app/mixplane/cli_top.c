@@ -84,21 +84,22 @@ struct top_row {
 
 static struct top_row heap[TOP_MAX_COUNT];
 
-/* Grow *buf to hold n elements of size sz (doubling); false when out of memory. */
-static bool
-grow(void **buf, uint32_t *cap, uint32_t n, size_t sz)
+/* buf, grown to hold n elements of size sz (doubling *cap); NULL when out of memory (buf
+ * is then left as it was). */
+static void *
+grow(void *buf, uint32_t *cap, uint32_t n, size_t sz)
 {
+	if (n == 0)
+		n = 1; /* never NULL for success */
 	if (n <= *cap)
-		return true;
+		return buf;
 	uint32_t c = *cap ? *cap : 64;
 	while (c < n)
 		c *= 2;
-	void *p = realloc(*buf, (size_t)c * sz);
-	if (p == NULL)
-		return false;
-	*buf = p;
-	*cap = c;
-	return true;
+	void *p = realloc(buf, (size_t)c * sz);
+	if (p != NULL)
+		*cap = c;
+	return p;
 }
 
 static double
@@ -176,8 +177,10 @@ row_legs(const struct mxp_cli_ctx *ctx, struct top_row *r)
 {
 	static struct mxp_leg_info li; /* control core only; large */
 	int n = mxp_conf_legs(ctx->conf, r->ci.id, NULL, 0);
-	if (n <= 0 || !grow((void **)&leg_ids, &leg_ids_cap, (uint32_t)n, sizeof(*leg_ids)))
+	uint32_t *ids = n > 0 ? grow(leg_ids, &leg_ids_cap, (uint32_t)n, sizeof(*leg_ids)) : NULL;
+	if (ids == NULL)
 		return;
+	leg_ids = ids;
 	n = mxp_conf_legs(ctx->conf, r->ci.id, leg_ids, (uint32_t)n);
 	uint64_t hz = mxp_conf_tsc_hz(), now = rte_rdtsc();
 	for (int k = 0; k < n; k++) {
@@ -303,7 +306,7 @@ parse_args(struct cli_req *r, int i, struct top_args *a)
 	return MXP_CTL_OK;
 }
 
-/* Workers: this sample's counters into cur, rates against the base. */
+/* Workers: this sample's counters into cur. */
 static void
 sample_workers(const struct mxp_cli_ctx *ctx)
 {
@@ -320,16 +323,22 @@ sample_workers(const struct mxp_cli_ctx *ctx)
 	}
 }
 
-/* Conferences: every one into cur (sorted by id, as lib/conf lists them), the K busiest
- * into heap[]. Returns how many conferences there are, *k how many were kept. */
+/* Conferences: every one's counters into cur (sorted by id, as lib/conf lists them), the
+ * K busiest into heap[], busiest first, with their legs' figures. *total: how many there
+ * are, *k: how many were kept. 0 or -ENOMEM. */
 static int
 sample_confs(const struct mxp_cli_ctx *ctx, const struct top_args *a, uint32_t *total,
 	     uint32_t *k)
 {
 	uint32_t n = mxp_conf_list(ctx->conf, NULL, 0);
-	if (!grow((void **)&conf_ids, &conf_ids_cap, n, sizeof(*conf_ids)) ||
-	    !grow((void **)&cur->conf, &cur->cap, n, sizeof(*cur->conf)))
+	uint32_t *ids = grow(conf_ids, &conf_ids_cap, n, sizeof(*conf_ids));
+	if (ids == NULL)
 		return -ENOMEM;
+	conf_ids = ids;
+	struct top_conf_ctr *ctr = grow(cur->conf, &cur->cap, n, sizeof(*cur->conf));
+	if (ctr == NULL)
+		return -ENOMEM;
+	cur->conf = ctr;
 	n = RTE_MIN(mxp_conf_list(ctx->conf, conf_ids, n), n);
 	uint32_t b = 0, m = 0;
 	*k = 0;
