@@ -193,8 +193,10 @@ parse_opts(int argc, char **argv, struct top_opts *o)
 		{ "json", no_argument, NULL, 'j' },           { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char name[] = "mixplanectl top"; /* getopt's messages start with argv[0] */
 	int c;
 	char *end;
+	argv[0] = name;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:n:jh", opts, NULL)) != -1) {
 		switch (c) {

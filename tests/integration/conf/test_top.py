@@ -122,6 +122,9 @@ def test():
                   "the worker's line: worker 0 with a nonzero rx rate")
             check(all(len(ln) <= 100 for ln in frame.splitlines()), "every line fits the pane")
 
+            tmux("send-keys", "-t", "top", "r")
+            tmux.frame("top", conf, lambda fr: "sorted by rate" in fr.splitlines()[0],
+                       "'r': a frame sorted by packet rate")
             tmux("send-keys", "-t", "top", "q")
             tmux.exited(files, "q")
 
