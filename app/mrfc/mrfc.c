@@ -912,10 +912,23 @@ cmd_modify(struct session *s, const struct kv *kv)
 static int
 cmd_subtract_audit(struct session *s, const struct kv *kv, bool subtract)
 {
-	static const char *const ok[] = { "term", NULL };
+	static const char *const ok[] = { "term", "what", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	const char *term = kv_get(kv, "term", subtract ? NULL : "*");
+	/* audit what=: media,stats (default), stats, or terminations (an empty descriptor: the
+	 * terminations only, small whatever the context's size) */
+	const char *what = kv_get(kv, "what", subtract ? "stats" : "media,stats");
+	unsigned int audit = 0;
+	if (strcmp(what, "media,stats") == 0)
+		audit = MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS;
+	else if (strcmp(what, "stats") == 0)
+		audit = MXP_MP_AUDIT_STATS;
+	else if (strcmp(what, "terminations") != 0 || subtract) {
+		fprintf(stderr, "mrfc %s: what=%s: expected media,stats, stats or terminations%s\n",
+			subtract ? "subtract" : "audit", what, subtract ? " (audit only)" : "");
+		return 1;
+	}
 	if (term != NULL && strcmp(term, "last") == 0) {
 		/* scenarios: the most recently added live leg */
 		term = NULL;
@@ -935,7 +948,7 @@ cmd_subtract_audit(struct session *s, const struct kv *kv, bool subtract)
 	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&req, subtract ? MXP_MP_CMD_SUBTRACT :
 						  MXP_MP_CMD_AUDIT_VALUE, term);
 	c->has_audit = true;
-	c->audit = subtract ? MXP_MP_AUDIT_STATS : MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS;
+	c->audit = audit;
 	int rc = transact(s);
 	if (rc != 0)
 		return rc;
@@ -1099,10 +1112,21 @@ churn_rekey(void *arg)
 }
 
 static int
+churn_audit(void *arg)
+{
+	struct churn *c = arg;
+	struct kv kv;
+	char *argv[] = { "term=*", "what=terminations", NULL };
+	if (kv_parse(&kv, 2, argv) != 0)
+		return 1;
+	return cmd_subtract_audit(c->s, &kv, false);
+}
+
+static int
 cmd_churn(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "trace", "policy", "speed", "dry-run", "rekey",
-					   "overlap", "remote", "mode", "pt", NULL };
+					   "overlap", "remote", "mode", "pt", "audit", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	struct churn c = { .s = s, .mode = kv_get(kv, "mode", "switch"),
@@ -1129,6 +1153,12 @@ cmd_churn(struct session *s, const struct kv *kv)
 		return 1;
 	}
 	c.overlap_ms = (unsigned int)ov;
+	p.audit_s = strtod(kv_get(kv, "audit", "0"), &end);
+	if (*end != '\0' || !(p.audit_s >= 0 && p.audit_s <= 3600)) {
+		fprintf(stderr, "mrfc churn: audit=%s: seconds between audits of the conference, "
+			"0 (none) .. 3600\n", kv_get(kv, "audit", ""));
+		return 1;
+	}
 	if (p.trace == NULL) {
 		fprintf(stderr, "mrfc churn: trace=FILE is required (benchmarks/rekey/"
 			"rekey_policy.py --dump-trace KIND writes one)\n");
@@ -1140,7 +1170,7 @@ cmd_churn(struct session *s, const struct kv *kv)
 			"45534 (20000 ports above it)\n");
 		return 1;
 	}
-	struct mrfc_churn_ops ops = { churn_join, churn_leave, churn_rekey };
+	struct mrfc_churn_ops ops = { churn_join, churn_leave, churn_rekey, churn_audit };
 	mute = true;
 	int rc = mrfc_churn(&p, &ops, &c);
 	mute = false;

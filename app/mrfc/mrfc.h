@@ -73,11 +73,13 @@ struct mrfc_churn_params {
 	bool dry_run;          /* decide only, at the trace's times; send nothing */
 	bool two_step;         /* rekeys install the new key, then switch to it */
 	bool quiet;            /* the JSON line only */
+	double audit_s;        /* audit the conference every audit_s wall seconds (0: never) */
 };
 struct mrfc_churn_ops {
 	int (*join)(void *arg, uint32_t id);   /* 0 done, else failed */
 	int (*leave)(void *arg, uint32_t id);
 	int (*rekey)(void *arg);               /* 0 done, 1 nobody to rekey, else failed */
+	int (*audit)(void *arg);               /* 0 answered without error */
 };
 /* Exit status as mrfc's: 0 done, 1 bad arguments, 2 a transaction failed. */
 int mrfc_churn(const struct mrfc_churn_params *p, const struct mrfc_churn_ops *ops, void *arg);

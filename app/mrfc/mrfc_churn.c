@@ -229,6 +229,8 @@ struct run {
 	struct dvec lat_ms;        /* every transaction's round trip */
 	unsigned joins, leaves, members, peak_members, errors;
 	unsigned rekeys_empty;     /* decided with nobody in the conference: nothing sent */
+	uint64_t audit_ns, next_audit_ns;
+	unsigned audits, audit_errors;
 	struct dvec waiting;       /* leavers not yet covered by a rekey: their leave times */
 	struct dvec fwd, bwd;
 	char err[256];
@@ -249,6 +251,23 @@ tnow(const struct run *r)
 	return r->dry ? r->now : (double)(mono_ns() - r->t0_ns) / 1e9 * r->speed;
 }
 
+/* audit=S: an AuditValue of the conference every S wall seconds while there is one. */
+static void
+maybe_audit(struct run *r)
+{
+	if (r->audit_ns == 0 || r->members == 0)
+		return;
+	uint64_t now = mono_ns();
+	if (now < r->next_audit_ns)
+		return;
+	r->next_audit_ns = now + r->audit_ns;
+	int rc = r->ops->audit(r->arg);
+	dpush(&r->lat_ms, (double)(mono_ns() - now) / 1e6);
+	r->audits++;
+	if (rc != 0)
+		r->audit_errors++;
+}
+
 static void
 wait_until(struct run *r, double t)
 {
@@ -257,9 +276,12 @@ wait_until(struct run *r, double t)
 		return;
 	}
 	for (;;) {
+		maybe_audit(r);
 		double left = (t - tnow(r)) / r->speed;
 		if (left <= 0)
 			return;
+		if (r->audit_ns && left > (double)r->audit_ns / 1e9)
+			left = (double)r->audit_ns / 1e9;
 		struct timespec ts = { (time_t)left, (long)((left - floor(left)) * 1e9) };
 		nanosleep(&ts, NULL);
 	}
@@ -340,7 +362,7 @@ report(const struct mrfc_churn_params *p, struct run *r, size_t nev, double secs
 	double fp95 = pct(&r->fwd, 0.95), bp95 = pct(&r->bwd, 0.95);
 	double l50 = pct(&r->lat_ms, 0.5), l99 = pct(&r->lat_ms, 0.99);
 	double lmax = r->lat_ms.n ? r->lat_ms.v[r->lat_ms.n - 1] : 0;
-	unsigned tx = r->joins + r->leaves +
+	unsigned tx = r->joins + r->leaves + r->audits +
 		      (unsigned)(r->rekeys.n - r->rekeys_empty) * (p->two_step ? 2u : 1u);
 	unsigned never = (unsigned)r->waiting.n;
 	if (!p->quiet) {
@@ -350,7 +372,8 @@ report(const struct mrfc_churn_params *p, struct run *r, size_t nev, double secs
 		       r->leaves, r->peak_members);
 		printf("  %-29s %zu (%s wildcard Modify each; %u with nobody left)\n", "rekeys",
 		       r->rekeys.n, p->two_step ? "two" : "one", r->rekeys_empty);
-		printf("  %-29s %u (%u failed)\n", "Mp transactions", tx, r->errors);
+		printf("  %-29s %u (%u failed); %u audits (%u failed)\n", "Mp transactions", tx,
+		       r->errors, r->audits, r->audit_errors);
 		if (!r->dry)
 			printf("  %-29s p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 			       "transaction latency", l50, l99, lmax);
@@ -364,12 +387,13 @@ report(const struct mrfc_churn_params *p, struct run *r, size_t nev, double secs
 	printf("{\"tool\":\"mrfc-churn\",\"ok\":%s,\"policy\":\"%s\",\"speed\":%g,\"dry_run\":%s,"
 	       "\"events\":%zu,\"wall_s\":%.3f,\"joins\":%u,\"leaves\":%u,\"peak_members\":%u,"
 	       "\"rekeys\":%zu,\"rekeys_empty\":%u,\"two_step\":%s,\"transactions\":%u,\"errors\":%u,"
+	       "\"audits\":%u,\"audit_errors\":%u,"
 	       "\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
 	       "\"fwd_exposure_max_s\":%.3f,\"fwd_exposure_p95_s\":%.3f,\"never_rekeyed\":%u,"
 	       "\"bwd_exposure_max_s\":%.3f,\"bwd_exposure_p95_s\":%.3f,\"rekey_times\":[",
-	       rc == 0 ? "true" : "false", p->policy, p->speed, r->dry ? "true" : "false", nev,
+	       rc == 0 && r->audit_errors == 0 ? "true" : "false", p->policy, p->speed, r->dry ? "true" : "false", nev,
 	       secs, r->joins, r->leaves, r->peak_members, r->rekeys.n, r->rekeys_empty,
-	       p->two_step ? "true" : "false", tx, r->errors, l50, l99,
+	       p->two_step ? "true" : "false", tx, r->errors, r->audits, r->audit_errors, l50, l99,
 	       lmax, fmax, fp95, never, bmax, bp95);
 	for (size_t k = 0; k < r->rekeys.n; k++)
 		printf("%s%.4f", k ? "," : "", r->rekeys.v[k]);
@@ -404,6 +428,8 @@ mrfc_churn(const struct mrfc_churn_params *p, const struct mrfc_churn_ops *ops, 
 	r.dry = p->dry_run;
 	r.speed = p->speed;
 	r.t0_ns = mono_ns();
+	r.audit_ns = r.dry ? 0 : (uint64_t)(p->audit_s * 1e9);
+	r.next_audit_ns = r.t0_ns + r.audit_ns;
 
 	/* pending: changes not yet covered by a rekey (the first one's time, how many) */
 	double pend_first = 0, t_last = 0;
@@ -477,5 +503,5 @@ mrfc_churn(const struct mrfc_churn_params *p, const struct mrfc_churn_ops *ops, 
 	free(r.waiting.v);
 	free(r.fwd.v);
 	free(r.bwd.v);
-	return rc == 0 ? 0 : 2;
+	return rc == 0 && r.audit_errors == 0 ? 0 : 2;
 }

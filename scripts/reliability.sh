@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The reliability campaign (doc/reliability.md): long runs with figures, apart from
+# ./scripts/test.sh, which runs their short modes.
+#
+#   scripts/reliability.sh soak [--short | --seconds N] [--json FILE]
+#       one daemon for N seconds (3600; --short: 40) under impaired media in conferences
+#       created and deleted back to back, rekeys, Mp churn with group rekeys and audits;
+#       a table and one JSON line; exit 0 when it passed
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+mxp_need_root
+
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+[ $# -ge 1 ] || usage
+cmd=$1; shift
+case "$cmd" in
+    soak)
+        secs=3600 run_s= json=()
+        while [ $# -gt 0 ]; do
+            case "$1" in
+                --short) secs=40 run_s=5 ;;
+                --seconds) shift; secs=${1:?--seconds N} ;;
+                --json) shift; json=(--json "${1:?--json FILE}") ;;
+                -h|--help) usage 0 ;;
+                *) mxp_die "soak: unknown option '$1'" ;;
+            esac
+            shift
+        done
+        mxp_install_packages
+        mxp_hugepages 1024
+        [ "$MXP_HUGE" = 1 ] || mxp_die "the soak needs hugepages (memif)"
+        [ -x "$MXP_BUILD/app/mixplane/mixplane" ] || mxp_build "$MXP_BUILD"
+        export MXP_BUILD
+        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/soak.py" --seconds "$secs" \
+            ${run_s:+--run-seconds "$run_s"} "${json[@]}"
+        ;;
+    -h|--help) usage 0 ;;
+    *) mxp_die "unknown sub-command '$cmd' (soak)" ;;
+esac
