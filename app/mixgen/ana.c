@@ -268,6 +268,13 @@ lat_bucket_ns(uint32_t b)
 	return (double)((32ull + sub) << (e - 5)) + (double)(1ull << (e - 5)) / 2;
 }
 
+/* the latency a bucket stands for (its middle), in ns: the JSON's histogram */
+double
+mg_lat_bucket_ns(uint32_t b)
+{
+	return lat_bucket_ns(b);
+}
+
 double
 mg_lat_quantile(const struct mg_lat_hist *h, double q)
 {

@@ -463,6 +463,7 @@ void mg_ana_fini(struct mg *m);
 uint32_t mg_ana_poll(struct mg *m, uint64_t now);
 void mg_ana_reset(struct mg *m);
 double mg_lat_quantile(const struct mg_lat_hist *h, double q);
+double mg_lat_bucket_ns(uint32_t b);
 
 /* audio.c */
 int mg_audio_init(struct mg *m, char *err, size_t errlen);

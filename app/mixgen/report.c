@@ -224,10 +224,16 @@ mg_report_json(struct mg *m, const struct mg_result *r, FILE *f)
 	for (uint32_t i = 0; i < MG_LAT_BUCKETS; i++)
 		n += m->lat.b[i];
 	fprintf(f, ",\"latency_us\":{\"n\":%" PRIu64 ",\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
-		   "\"p999\":%.1f,\"max\":%.1f}",
+		   "\"p999\":%.1f,\"max\":%.1f,\"hist\":[",
 		n, mg_lat_quantile(&m->lat, 0.5) / 1000, mg_lat_quantile(&m->lat, 0.9) / 1000,
 		mg_lat_quantile(&m->lat, 0.99) / 1000, mg_lat_quantile(&m->lat, 0.999) / 1000,
 		mg_lat_quantile(&m->lat, 1.0) / 1000);
+	/* the non-empty buckets as [middle us, packets] (for plots: benchmarks/common/plot.py) */
+	for (uint32_t i = 0, k = 0; i < MG_LAT_BUCKETS; i++)
+		if (m->lat.b[i])
+			fprintf(f, "%s[%.3f,%" PRIu64 "]", k++ ? "," : "", mg_lat_bucket_ns(i) / 1000,
+				m->lat.b[i]);
+	fprintf(f, "]}");
 	if (o->impair.on)
 		fprintf(f, ",\"impair\":{\"loss\":%g,\"dup\":%g,\"reorder\":%g,\"delay_ms\":%g,"
 			   "\"jitter_ms\":%g,\"reorder_ms\":%g,\"seed\":%" PRIu64 ",\"dropped\":%" PRIu64
