@@ -9,7 +9,7 @@ MXP_PACKAGES=(
     build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
     dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libsrtp2-dev libssl-dev libpcap-dev
     libusrsctp-dev libopus-dev libopencore-amrnb-dev libopencore-amrwb-dev libvo-amrwbenc-dev
-    python3 python3-scapy python3-numpy ffmpeg tshark
+    python3 python3-scapy python3-numpy python3-matplotlib ffmpeg tshark
     iproute2 iputils-ping ethtool procps psmisc util-linux
     tmux
 )

@@ -16,6 +16,7 @@ best of --repeat searches (interference from other processes only lowers a resul
 runs are in the JSON line. Run as root with hugepages (memif); takes about 10 minutes.
 
   benchmarks/conf/bench_conf.py [--quick] [--repeat N] [--trial S] [--only NAME,...]
+                                [--plot FILE.png]
 """
 import argparse
 import json
@@ -29,7 +30,8 @@ import time
 SOURCE = os.environ.get("MXP_SOURCE") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                        "..", "..")
 sys.path[0:0] = [os.path.join(SOURCE, "tests", "integration"),
-                 os.path.join(SOURCE, "tests", "integration", "mixgen")]
+                 os.path.join(SOURCE, "tests", "integration", "mixgen"),
+                 os.path.join(SOURCE, "benchmarks", "common")]
 import mglab  # noqa: E402
 import mxplab  # noqa: E402
 
@@ -146,6 +148,8 @@ def main():
                     "stop using the CPUs (runs beside them are marked disturbed)")
     ap.add_argument("--rsize", type=int, default=12,
                     help="log2 of the memif ring size mixgen asks for (12: 4096 slots)")
+    ap.add_argument("--plot", metavar="FILE.png",
+                    help="also draw the chart of the rows (benchmarks/common/plot.py)")
     a = ap.parse_args()
     if a.quick:
         a.repeat, a.trial, a.resolution = 1, 1.0, 0.02
@@ -237,12 +241,19 @@ def main():
         print("mixgen generator alone (one core, into net_null): %.2f Mpps of SRTP" % (gen / 1e6))
     print("machine: load %.2f -> %.2f; other busy processes at start: %s" % (
         load0[0], load1[0], ", ".join(busy) or "none"))
-    print(json.dumps(dict(bench="conf", frame_bytes=214, srtp_bytes=172,
-                          core_layout="worker cpu1 alone; control core + mixgen cpu0",
-                          repeat=a.repeat, trial_s=a.trial, resolution=a.resolution,
-                          rows=rows, ratios=ratios, mixgen_gen_only_pps=gen, runs=runs,
-                          load=[load0[0], load1[0]], other_busy=busy),
-                     separators=(",", ":")))
+    out = dict(bench="conf", frame_bytes=214, srtp_bytes=172,
+               core_layout="worker cpu1 alone; control core + mixgen cpu0",
+               repeat=a.repeat, trial_s=a.trial, resolution=a.resolution,
+               rows=rows, ratios=ratios, mixgen_gen_only_pps=gen, runs=runs,
+               load=[load0[0], load1[0]], other_busy=busy)
+    print(json.dumps(out, separators=(",", ":")), flush=True)
+    if a.plot:
+        import plot
+        try:
+            plot.chart("conf", [out], a.plot, plot.machine_meta("quick" if a.quick else "full"))
+        except plot.PlotError as e:
+            sys.exit("bench_conf: --plot: %s" % e)
+        print("chart: %s" % a.plot)
 
 
 if __name__ == "__main__":
