@@ -19,7 +19,7 @@ input:
 The caption of each chart names the machine and the date: from the results file's
 {"bench":"meta"} line (scripts/bench.sh writes one), else this machine and the file's time.
 Other modules import this one (bench_conf.py --plot, bench_latency.py --plot): chart(),
-read_records(), machine_meta(). Matplotlib runs on the Agg backend (no display).
+driver_chart(), read_records(), machine_meta(). Matplotlib runs on the Agg backend (no display).
 """
 import argparse
 import datetime
@@ -468,6 +468,16 @@ def chart(name, recs, path, meta=None, note=None):
     os.makedirs(d, exist_ok=True)
     fn(mine, path, caption(meta or mine[-1].get("_meta"), mine[-1], note))
     return path
+
+
+def driver_chart(name, rec, path, mode, prog):
+    """A benchmark driver's --plot FILE: the chart of its own JSON record, captioned with
+    this machine now; a failure exits naming prog."""
+    try:
+        chart(name, [rec], path, machine_meta(mode))
+    except PlotError as e:
+        sys.exit("%s: --plot: %s" % (prog, e))
+    print("chart: %s" % path)
 
 
 def plot_all(recs, out_dir, only=None, note=None, quiet=False):

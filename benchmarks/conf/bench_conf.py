@@ -249,11 +249,7 @@ def main():
     print(json.dumps(out, separators=(",", ":")), flush=True)
     if a.plot:
         import plot
-        try:
-            plot.chart("conf", [out], a.plot, plot.machine_meta("quick" if a.quick else "full"))
-        except plot.PlotError as e:
-            sys.exit("bench_conf: --plot: %s" % e)
-        print("chart: %s" % a.plot)
+        plot.driver_chart("conf", out, a.plot, "quick" if a.quick else "full", "bench_conf")
 
 
 if __name__ == "__main__":

@@ -88,11 +88,7 @@ def main():
     print(json.dumps(out, separators=(",", ":")), flush=True)
     if a.plot:
         import plot
-        try:
-            plot.chart("latency", [out], a.plot, plot.machine_meta("quick" if a.quick else "full"))
-        except plot.PlotError as e:
-            sys.exit("bench_latency: --plot: %s" % e)
-        print("chart: %s" % a.plot)
+        plot.driver_chart("latency", out, a.plot, "quick" if a.quick else "full", "bench_latency")
     return 0   # a run that failed a check is marked in the table and the JSON line
 
 
