@@ -54,13 +54,16 @@ def read_records(paths, scan=False):
     recs = []
     for path in paths:
         try:
-            f = sys.stdin if path == "-" else open(path, encoding="utf-8")
+            f = sys.stdin.buffer if path == "-" else open(path, "rb")
         except OSError as e:
             raise PlotError("%s: %s" % (path, e.strerror))
         meta = None   # the file's latest meta record: the caption of what follows it
         with f:
-            for no, line in enumerate(f, 1):
-                line = line.strip()
+            for no, raw in enumerate(f, 1):
+                try:
+                    line = raw.decode("utf-8").strip()
+                except UnicodeDecodeError as e:
+                    raise PlotError("%s:%d: not UTF-8 text (%s)" % (path, no, e.reason))
                 if not line or (scan and not line.startswith("{")):
                     continue
                 try:
