@@ -24,7 +24,7 @@ DAEMON=(conf mp_daemon latency)
 CHARTS=(srtp datapath mix mix_codec mix_transcode rekey conf latency)
 PLOT=$MXP_TOP/benchmarks/common/plot.py
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     echo "benchmarks: ${IN_PROCESS[*]} ${DAEMON[*]} all charts"
 }
 
