@@ -27,15 +27,31 @@
  * Ro = 15-1.5(8-61.179) = 94.769. Xolr = 10+0.2(64-61.179-2) = 10.164, Iolr = 0.440;
  * STMRo = 15, Ist = -0.001; Q = 37, G = 93.03, Y = -5.209, Z = -0.792, Iq = 0.974;
  * Is = 1.414. T = 0: Idte = 0; Rle = 10.5*117 = 1228.5, Idle = 0.149; Ta = 0: Idd = 0.
- * R = 94.769 - 1.414 - 0.149 = 93.206.
+ * R = 94.769 - 1.414 - 0.149 = 93.206 (93.2062 with every digit carried).
  */
 MXP_TEST(default_r)
 {
 	struct mxp_emodel m;
 	mxp_emodel_defaults(&m);
-	CHECK_NEAR(t, mxp_emodel_r(&m), 93.206, 0.005);
+	CHECK_NEAR(t, mxp_emodel_r(&m), 93.2062, 0.0005);
 	CHECK_NEAR(t, mxp_emodel_r(&m), 93.2, 0.05); /* the published figure, rounded */
 	CHECK_NEAR(t, mxp_emodel_id(&m), 0.149, 0.001);
+	/*
+	 * Coding distortion, qdu = 16: Q = 37 - 15lg16 = 18.938, G = 1.07 + 4.886 + 21.590 =
+	 * 27.546, Y = -0.349 + 5.476 - 3.061 = 2.067, Z = 1.533 - 0.689 = 0.845,
+	 * Iq = 15lg(1 + 116.6 + 6.99) = 31.43 instead of 0.974: R = 62.7485.
+	 */
+	m.qdu = 16;
+	CHECK_NEAR(t, mxp_emodel_r(&m), 62.7485, 0.0005);
+	/*
+	 * Noisy rooms, Ps = Pr = 60 dB(A): Nos = -51 + 0.004*33^2 = -46.644, Pre = 60.639,
+	 * Nor = -58.361 + 0.008*25.639^2 = -53.102, No = -45.64, Ro = 71.46; with Is and Id
+	 * carried through (7-8..7-26) R = 70.2704.
+	 */
+	mxp_emodel_defaults(&m);
+	m.ps = m.pr = 60;
+	CHECK_NEAR(t, mxp_emodel_r(&m), 70.2704, 0.0005);
+	mxp_emodel_defaults(&m);
 	/* the advantage factor adds */
 	m.a = 5;
 	CHECK_NEAR(t, mxp_emodel_r(&m), 98.206, 0.005);
