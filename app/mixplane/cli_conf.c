@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cli_keys.h"
 #include "mxp_conf.h"
+#include "mxp_conf_quality.h"
 #include "ports.h"
 
 #define CONF_ERR(r) ((r) == -ENOENT ? MXP_CTL_NOTFOUND : (r) == -EINVAL || (r) == -ENOTSUP ? MXP_CTL_USAGE : MXP_CTL_ERR)
@@ -256,8 +257,81 @@ dtmf_last(const struct mxp_leg_stats *s, char *buf)
 	return buf;
 }
 
+/* ---- call quality (mxp_conf_quality.h, doc/media.md "Call quality") ------------------------ */
+
 static void
-leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
+quality_dir_json(struct mxp_json *j, const struct mxp_emodel_result *e)
+{
+	mxp_json_dbl(j, "ppl", e->ppl);
+	mxp_json_dbl(j, "burst_r", e->burst_r);
+	mxp_json_dbl(j, "delay_ms", e->ta_ms);
+	mxp_json_dbl(j, "ie", e->ie);
+	mxp_json_dbl(j, "bpl", e->bpl);
+	mxp_json_dbl(j, "ie_eff", e->ie_eff);
+	mxp_json_dbl(j, "id", e->id);
+	mxp_json_dbl(j, "r", e->r);
+	mxp_json_dbl(j, "mos", e->mos);
+}
+
+static const char *
+quality_codec_name(const struct mxp_leg_quality *q)
+{
+	return q->codec == MXP_MEDIA_CODEC_NONE
+		       ? "PCMU"
+		       : mxp_media_codec_name((enum mxp_media_codec)q->codec);
+}
+
+static void
+quality_json(struct mxp_json *j, const struct mxp_leg_quality *q)
+{
+	mxp_json_obj_open(j, "quality");
+	mxp_json_str(j, "codec", quality_codec_name(q));
+	mxp_json_bool(j, "codec_assumed", q->codec_assumed || q->codec == MXP_MEDIA_CODEC_NONE);
+	mxp_json_u64(j, "ptime_ms", q->ptime_ms);
+	if (q->rtt_measured)
+		mxp_json_dbl(j, "rtt_ms", q->rtt_ms);
+	else
+		mxp_json_null(j, "rtt_ms");
+	mxp_json_dbl(j, "network_ms", q->net_ms);
+	if (q->in_valid) {
+		mxp_json_obj_open(j, "in");
+		mxp_json_u64(j, "expected", q->in_expected);
+		mxp_json_u64(j, "lost", q->in_lost);
+		mxp_json_u64(j, "jitter_buffer_ms", q->in_jb_ms);
+		quality_dir_json(j, &q->in);
+		mxp_json_obj_close(j);
+	} else {
+		mxp_json_null(j, "in");
+	}
+	if (q->out_valid) {
+		mxp_json_obj_open(j, "out");
+		mxp_json_u64(j, "fraction_lost", q->out_fraction_lost);
+		mxp_json_dbl(j, "jitter_ms", q->out_jitter_ms);
+		quality_dir_json(j, &q->out);
+		mxp_json_obj_close(j);
+	} else {
+		mxp_json_null(j, "out");
+	}
+	if (q->in_valid || q->out_valid)
+		mxp_json_dbl(j, "mos", q->mos);
+	else
+		mxp_json_null(j, "mos");
+	mxp_json_obj_close(j);
+}
+
+/* "4.38" or "-" when neither direction is estimated */
+static const char *
+quality_mos_str(const struct mxp_leg_quality *q, char *b, size_t n)
+{
+	if (q->in_valid || q->out_valid)
+		snprintf(b, n, "%.2f", q->mos);
+	else
+		snprintf(b, n, "-");
+	return b;
+}
+
+static void
+leg_json(struct mxp_json *j, const struct mxp_leg_info *li, const struct mxp_leg_quality *q)
 {
 	char a[64], mk[32];
 	uint64_t hz = mxp_conf_tsc_hz();
@@ -377,6 +451,8 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li)
 		mxp_json_dbl(j, "last_seen_s", (double)(now - s->last_rx_tsc) / (double)hz);
 	else
 		mxp_json_null(j, "last_seen_s");
+	if (q != NULL)
+		quality_json(j, q);
 }
 
 static int
@@ -494,7 +570,7 @@ cmd_leg_add(struct cli_req *r, int i)
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
-		leg_json(&j, &li);
+		leg_json(&j, &li, NULL);
 		mxp_json_obj_close(&j);
 	} else {
 		char a[64];
@@ -512,6 +588,8 @@ cmd_leg_delete(struct cli_req *r, int i)
 	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
 	struct mxp_leg_info last;
+	struct mxp_leg_quality q; /* the estimate just before it goes */
+	bool have_q = mxp_conf_leg_quality(r->ctx->conf, id, &q) == 0;
 	char err[256] = "";
 	int rc = mxp_conf_leg_remove(r->ctx->conf, id, &last, err, sizeof(err));
 	if (rc)
@@ -520,7 +598,7 @@ cmd_leg_delete(struct cli_req *r, int i)
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
-		leg_json(&j, &last);
+		leg_json(&j, &last, have_q ? &q : NULL);
 		mxp_json_obj_close(&j);
 	} else {
 		mxp_buf_printf(r->out,
@@ -796,10 +874,12 @@ cmd_show_conference(struct cli_req *r, int i)
 		mxp_json_arr_open(&j, "legs");
 		for (int k = 0; k < nl; k++) {
 			struct mxp_leg_info li;
-			if (mxp_conf_leg_get(r->ctx->conf, legs[k], &li))
+			struct mxp_leg_quality q;
+			if (mxp_conf_leg_get(r->ctx->conf, legs[k], &li) ||
+			    mxp_conf_leg_quality(r->ctx->conf, legs[k], &q))
 				continue;
 			mxp_json_obj_open(&j, NULL);
-			leg_json(&j, &li);
+			leg_json(&j, &li, &q);
 			mxp_json_obj_close(&j);
 		}
 		mxp_json_arr_close(&j);
@@ -829,13 +909,15 @@ cmd_show_conference(struct cli_req *r, int i)
 		mxp_buf_add(r->out, "\n", 1);
 		static const char *const lh[] = { ">leg", "label", "mode", "local", "remote", ">kg",
 						  "ssrc", ">rx-pkts", ">tx-pkts", ">auth-fail",
-						  ">replays", ">latches" };
+						  ">replays", ">latches", ">mos" };
 		mxp_table_init(&t, RTE_DIM(lh), lh);
 		for (int k = 0; k < nl; k++) {
 			struct mxp_leg_info li;
-			if (mxp_conf_leg_get(r->ctx->conf, legs[k], &li))
+			struct mxp_leg_quality q;
+			if (mxp_conf_leg_get(r->ctx->conf, legs[k], &li) ||
+			    mxp_conf_leg_quality(r->ctx->conf, legs[k], &q))
 				continue;
-			char c[10][80], a[64];
+			char c[11][80], a[64];
 			snprintf(c[0], 80, "%u", li.id);
 			snprintf(c[1], 80, "%s:%u", ipstr(&li.local, a), li.local_port);
 			if (li.remote_known)
@@ -852,9 +934,10 @@ cmd_show_conference(struct cli_req *r, int i)
 			snprintf(c[7], 80, "%" PRIu64, li.st.auth_failures);
 			snprintf(c[8], 80, "%" PRIu64, li.st.replays);
 			snprintf(c[9], 80, "%" PRIu64, li.st.latches);
+			quality_mos_str(&q, c[10], 80);
 			const char *row[] = { c[0], li.label[0] ? li.label : "-",
 					      mxp_stream_mode_name(li.mode), c[1], c[2], c[3], c[4],
-					      c[5], c[6], c[7], c[8], c[9] };
+					      c[5], c[6], c[7], c[8], c[9], c[10] };
 			mxp_table_row(&t, row);
 		}
 		mxp_table_render(&t, r->out);
@@ -864,6 +947,38 @@ cmd_show_conference(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
+static void
+quality_dir_text(struct mxp_buf *b, const struct mxp_emodel_result *e)
+{
+	mxp_buf_printf(b, "R %.1f MOS %.2f (loss %.2f %%, delay %.0f ms; Ie %.0f Bpl %.1f: "
+		       "Ie,eff %.1f, Id %.1f)\n",
+		       e->r, e->mos, e->ppl, e->ta_ms, e->ie, e->bpl, e->ie_eff, e->id);
+}
+
+static void
+quality_text(struct mxp_buf *b, const struct mxp_leg_quality *q)
+{
+	mxp_buf_printf(b, "  quality  %s%s, ptime %u ms, network %.1f ms (%s)\n",
+		       quality_codec_name(q),
+		       q->codec_assumed || q->codec == MXP_MEDIA_CODEC_NONE ? " (assumed)" : "",
+		       q->ptime_ms, q->net_ms,
+		       q->rtt_measured ? "half the RTCP round trip" : "default");
+	if (q->in_valid) {
+		mxp_buf_printf(b, "    in     %" PRIu64 " of %" PRIu64 " packets lost, jitter buffer "
+			       "%u ms: ", q->in_lost, q->in_expected, q->in_jb_ms);
+		quality_dir_text(b, &q->in);
+	} else {
+		mxp_buf_printf(b, "    in     no audio received yet\n");
+	}
+	if (q->out_valid) {
+		mxp_buf_printf(b, "    out    reported %u/256 lost, jitter %.1f ms: ",
+			       q->out_fraction_lost, q->out_jitter_ms);
+		quality_dir_text(b, &q->out);
+	} else {
+		mxp_buf_printf(b, "    out    no RTCP report from the participant yet\n");
+	}
+}
+
 static int
 cmd_show_leg(struct cli_req *r, int i)
 {
@@ -871,13 +986,14 @@ cmd_show_leg(struct cli_req *r, int i)
 	if (r->argc != i + 1 || conf_id_arg(r, i, &id))
 		return MXP_CTL_USAGE;
 	struct mxp_leg_info li;
-	if (mxp_conf_leg_get(r->ctx->conf, id, &li))
+	struct mxp_leg_quality q;
+	if (mxp_conf_leg_get(r->ctx->conf, id, &li) || mxp_conf_leg_quality(r->ctx->conf, id, &q))
 		return cli_fail(r, MXP_CTL_NOTFOUND, "no leg %u", id);
 	struct mxp_json j;
 	if (r->json) {
 		mxp_json_init(&j, r->out);
 		mxp_json_obj_open(&j, NULL);
-		leg_json(&j, &li);
+		leg_json(&j, &li, &q);
 		mxp_json_obj_close(&j);
 		return MXP_CTL_OK;
 	}
@@ -960,6 +1076,158 @@ cmd_show_leg(struct cli_req *r, int i)
 	if (s->last_rx_tsc && mxp_conf_tsc_hz())
 		mxp_buf_printf(r->out, "  last seen %.1f s ago\n",
 			       (double)(rte_rdtsc() - s->last_rx_tsc) / (double)mxp_conf_tsc_hz());
+	quality_text(r->out, &q);
+	return MXP_CTL_OK;
+}
+
+/*
+ * show legs worst [N] [conference C]: the N legs of lowest MOS (of every conference, or of
+ * one), lowest first. One pass over the legs with a bounded sorted array: O(legs * log N)
+ * comparisons, N entries of memory; legs with neither direction estimated are left out.
+ */
+#define WORST_DEFAULT 10
+#define WORST_MAX 1000
+
+static void
+worst_insert(struct mxp_leg_quality *w, uint32_t *n, uint32_t max, const struct mxp_leg_quality *q)
+{
+	if (*n == max && q->mos >= w[*n - 1].mos)
+		return;
+	uint32_t lo = 0, hi = *n; /* first entry of higher MOS (ties keep the order seen) */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (w[mid].mos <= q->mos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint32_t keep = *n < max ? *n : max - 1;
+	memmove(&w[lo + 1], &w[lo], (keep - lo) * sizeof(*w));
+	w[lo] = *q;
+	if (*n < max)
+		(*n)++;
+}
+
+static int
+worst_conf(struct cli_req *r, uint32_t conf_id, struct mxp_leg_quality *w, uint32_t *n,
+	   uint32_t max, uint64_t *seen)
+{
+	int nl = mxp_conf_legs(r->ctx->conf, conf_id, NULL, 0);
+	if (nl <= 0)
+		return nl;
+	uint32_t *legs = calloc((size_t)nl, sizeof(*legs));
+	if (legs == NULL)
+		return -ENOMEM;
+	nl = mxp_conf_legs(r->ctx->conf, conf_id, legs, (uint32_t)nl);
+	for (int k = 0; k < nl; k++) {
+		struct mxp_leg_quality q;
+		if (mxp_conf_leg_quality(r->ctx->conf, legs[k], &q) || !(q.in_valid || q.out_valid))
+			continue;
+		(*seen)++;
+		worst_insert(w, n, max, &q);
+	}
+	free(legs);
+	return 0;
+}
+
+static void
+fmt_dir(char *ppl, char *rr, char *mos, bool valid, const struct mxp_emodel_result *e)
+{
+	if (!valid) {
+		strcpy(ppl, "-");
+		strcpy(rr, "-");
+		strcpy(mos, "-");
+		return;
+	}
+	snprintf(ppl, 16, "%.2f", e->ppl);
+	snprintf(rr, 16, "%.1f", e->r);
+	snprintf(mos, 16, "%.2f", e->mos);
+}
+
+static int
+cmd_show_legs_worst(struct cli_req *r, int i)
+{
+	uint32_t max = WORST_DEFAULT, conf_id = 0;
+	bool one = false;
+	while (i < r->argc) {
+		const char *a = r->argv[i];
+		char *end;
+		if (strcmp(a, "conference") == 0 && i + 1 < r->argc) {
+			if (conf_id_arg(r, i + 1, &conf_id))
+				return cli_fail(r, MXP_CTL_USAGE, "conference '%s': expected an id",
+						r->argv[i + 1]);
+			one = true;
+			i += 2;
+			continue;
+		}
+		unsigned long v = strtoul(a, &end, 10);
+		if (*a == 0 || *end != 0 || v == 0 || v > WORST_MAX)
+			return cli_fail(r, MXP_CTL_USAGE, "show legs worst: '%s': expected N (1..%u) "
+					"or conference ID", a, WORST_MAX);
+		max = (uint32_t)v;
+		i++;
+	}
+	struct mxp_leg_quality *w = calloc(max, sizeof(*w));
+	if (w == NULL)
+		return MXP_CTL_ERR;
+	uint32_t n = 0;
+	uint64_t seen = 0;
+	if (one) {
+		int rc = worst_conf(r, conf_id, w, &n, max, &seen);
+		if (rc == -ENOENT) {
+			free(w);
+			return cli_fail(r, MXP_CTL_NOTFOUND, "no conference %u", conf_id);
+		}
+	} else {
+		uint32_t nc = mxp_conf_list(r->ctx->conf, NULL, 0);
+		uint32_t *ids = calloc(nc ? nc : 1, sizeof(*ids));
+		if (ids == NULL) {
+			free(w);
+			return MXP_CTL_ERR;
+		}
+		nc = mxp_conf_list(r->ctx->conf, ids, nc);
+		for (uint32_t k = 0; k < nc; k++)
+			(void)worst_conf(r, ids[k], w, &n, max, &seen);
+		free(ids);
+	}
+	if (r->json) {
+		struct mxp_json j;
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		mxp_json_u64(&j, "legs_estimated", seen);
+		mxp_json_arr_open(&j, "worst");
+		for (uint32_t k = 0; k < n; k++) {
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_u64(&j, "leg", w[k].leg_id);
+			mxp_json_u64(&j, "conference", w[k].conf_id);
+			quality_json(&j, &w[k]);
+			mxp_json_obj_close(&j);
+		}
+		mxp_json_arr_close(&j);
+		mxp_json_obj_close(&j);
+	} else if (n == 0) {
+		mxp_buf_printf(r->out, "no leg has a quality estimate yet\n");
+	} else {
+		static const char *const hdr[] = { ">leg", ">conference", "codec", ">in-loss%",
+						   ">in-R", ">in-MOS", ">out-loss%", ">out-R",
+						   ">out-MOS", ">MOS" };
+		struct mxp_table t;
+		mxp_table_init(&t, RTE_DIM(hdr), hdr);
+		for (uint32_t k = 0; k < n; k++) {
+			char c[10][16];
+			snprintf(c[0], 16, "%u", w[k].leg_id);
+			snprintf(c[1], 16, "%u", w[k].conf_id);
+			fmt_dir(c[2], c[3], c[4], w[k].in_valid, &w[k].in);
+			fmt_dir(c[5], c[6], c[7], w[k].out_valid, &w[k].out);
+			quality_mos_str(&w[k], c[8], 16);
+			const char *row[] = { c[0], c[1], quality_codec_name(&w[k]), c[2], c[3], c[4],
+					      c[5], c[6], c[7], c[8] };
+			mxp_table_row(&t, row);
+		}
+		mxp_table_render(&t, r->out);
+		mxp_buf_printf(r->out, "%u of %" PRIu64 " legs with an estimate\n", n, seen);
+	}
+	free(w);
 	return MXP_CTL_OK;
 }
 
@@ -991,6 +1259,10 @@ const struct cli_cmd mxp_cli_conf_cmds[] = {
 	  cmd_show_conferences },
 	{ "show conference", "ID", "a conference: its key groups and legs",
 	  cmd_show_conference },
-	{ "show leg", "ID", "a leg: addresses, keys (fingerprints), counters", cmd_show_leg },
+	{ "show leg", "ID", "a leg: addresses, keys (fingerprints), counters, call quality",
+	  cmd_show_leg },
+	{ "show legs worst", "[N] [conference ID]",
+	  "the N legs (default 10, at most 1000) of lowest estimated MOS, lowest first",
+	  cmd_show_legs_worst },
 	MXP_CLI_END
 };

@@ -249,6 +249,8 @@ struct conf_leg_cold_stats {
 	uint64_t tx_pkts, tx_bytes, rtcp_tx; /* of receiver entries the leg had before a move */
 	uint32_t remote_fraction_lost;
 	uint32_t remote_jitter;
+	uint32_t rtt;                        /* round trip of its last report block (LSR/DLSR),
+					      * 1/65536 s, plus 1; 0 = none yet (conf_quality.c) */
 };
 
 struct mxp_leg {

@@ -132,6 +132,11 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
 			/* The first report block: how the participant hears us. */
 			l->st.remote_fraction_lost = blocks[4];
 			l->st.remote_jitter = mxp_be_rd32(blocks + 12);
+			/* round trip (RFC 3550 6.4.1): now - LSR - DLSR, in 1/65536 s */
+			uint32_t lsr = mxp_be_rd32(blocks + 16), dlsr = mxp_be_rd32(blocks + 20);
+			uint32_t rtt = (uint32_t)(conf_rtcp_ntp(now) >> 16) - lsr - dlsr;
+			if (lsr != 0 && rtt < 0x80000000u)
+				l->st.rtt = rtt + 1;
 		}
 		off += plen;
 	}
