@@ -75,7 +75,8 @@ mxp_conf_leg_quality(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_q
 		uint64_t taken = queued > out ? queued - out : 0;
 		q->in_lost = ms.lost;
 		q->in_expected = taken + ms.lost;
-		q->in_jb_ms = ms.depth_ms;
+		/* the delay it adapts to (the depth of the moment is 0 once the stream stops) */
+		q->in_jb_ms = ms.target_ms;
 	} else if (l->rs.mult != 0) {
 		uint32_t expected = l->rs.cycles + l->rs.max_seq - l->rrx.base_seq + 1;
 		q->in_expected = expected;

@@ -44,7 +44,7 @@ struct mxp_leg_quality {
 	bool in_valid;           /**< the MRFP received audio of the leg */
 	uint64_t in_expected;    /**< packets expected (received or lost) */
 	uint64_t in_lost;        /**< of them lost or discarded (late) */
-	uint32_t in_jb_ms;       /**< jitter-buffer delay (mix) */
+	uint32_t in_jb_ms;       /**< jitter-buffer delay (mix): its adaptive target */
 	struct mxp_emodel_result in;
 	/* out */
 	bool out_valid;          /**< the participant reported on what it receives */

@@ -26,6 +26,7 @@
 #include <rte_hash.h>
 
 #include "mrfp_priv.h"
+#include "mxp_conf_quality.h"
 #include "mxp_srtp_sdes.h"
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -418,7 +419,8 @@ gen_local_key(struct mxp_mrfp *m, const struct mxp_conf_keys *in, struct mxp_con
 }
 
 static void
-add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_info *li)
+add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_info *li,
+	  const struct mxp_leg_quality *q)
 {
 	const struct mxp_mrfp_leg *l = mxp_mrfp_leg_find(m, li->id);
 	const struct mxp_leg_stats *s = &li->st;
@@ -439,6 +441,14 @@ add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_inf
 	STAT("mxp/replay", s->replays + s->too_old);
 	STAT("mxp/latched", s->latches);
 	STAT("mxp/srcmismatch", s->source_mismatch);
+	/* the call quality estimate of the worse direction (doc/media.md, "Call quality"):
+	 * MOS x 100 and its R, absent while neither direction has one */
+	if (q != NULL && (q->in_valid || q->out_valid)) {
+		const struct mxp_emodel_result *e =
+			q->in_valid && (!q->out_valid || q->in.mos <= q->out.mos) ? &q->in : &q->out;
+		STAT("mxp/mos", (uint64_t)(e->mos * 100 + 0.5));
+		STAT("mxp/rfactor", (uint64_t)(e->r + 0.5));
+	}
 	/* every refused packet: the total, and each reason once it happened (doc/mp.md) */
 	uint64_t refused = 0;
 	for (int k = 0; k < MXP_LEG_DROP_COUNT; k++)
@@ -1345,6 +1355,8 @@ do_subtract(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct
 				break;
 		}
 		reply_term(m, rc, legs[i]);
+		struct mxp_leg_quality q; /* the estimate just before the leg goes */
+		bool have_q = stats && mxp_conf_leg_quality(m->conf, legs[i], &q) == 0;
 		int r = mxp_conf_leg_remove(m->conf, legs[i], &last, err, sizeof(err));
 		if (r) {
 			mrfp_cmd_error(m, rc, conf_code(r), "%s", err);
@@ -1354,7 +1366,7 @@ do_subtract(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct
 			rc->has_media = true;
 			rc->nstreams = 1;
 			rc->streams[0].id = 1;
-			add_stats(m, &rc->streams[0], &last);
+			add_stats(m, &rc->streams[0], &last, have_q ? &q : NULL);
 		}
 		mxp_mrfp_leg_forget(m, legs[i]);
 	}
@@ -1416,8 +1428,11 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/mute", '=',
 					    li.muted ? "on" : "off");
 		}
-		if (want & MXP_MP_AUDIT_STATS)
-			add_stats(m, st, &li);
+		if (want & MXP_MP_AUDIT_STATS) {
+			struct mxp_leg_quality q;
+			bool have_q = mxp_conf_leg_quality(m->conf, li.id, &q) == 0;
+			add_stats(m, st, &li, have_q ? &q : NULL);
+		}
 		if ((want & MXP_MP_AUDIT_EVENTS) && l && l->ev) {
 			rc->has_events = true;
 			rc->events_rid = l->rid;
@@ -1456,7 +1471,7 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 static const char *const cap_stats[] = { "rtp/ps", "rtp/pr", "nt/os", "nt/or", "nt/dur",
 					 "rtp/pl", "rtp/jit", "mxp/authfail",
 					 "mxp/replay", "mxp/latched", "mxp/srcmismatch",
-					 "mxp/refused" };
+					 "mxp/refused", "mxp/mos", "mxp/rfactor" };
 
 /*
  * What a leg can receive, as SDP: a mix conference decodes PCMU, PCMA, G.722, the frame
