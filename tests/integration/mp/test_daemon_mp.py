@@ -171,8 +171,16 @@ def test():
             sent[0] += 1
 
             # -- Subtract: statistics match, the last one ends the context ----------------
+            q = lab.ctl_json("show", "leg", str(leg_id(term)))["quality"]
             r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % term, keys=keys)
             stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
+            # the call quality estimate (doc/media.md): the worse direction's MOS x 100, R
+            worse = min((d for d in (q["in"], q["out"]) if d), key=lambda d: d["mos"])
+            check(stats.get("mxp/mos") == str(int(worse["mos"] * 100 + 0.5))
+                  and stats.get("mxp/rfactor") == str(int(worse["r"] + 0.5)),
+                  "Subtract statistics mxp/mos %s, mxp/rfactor %s: show leg's estimate (MOS "
+                  "%.3f, R %.2f)" % (stats.get("mxp/mos"), stats.get("mxp/rfactor"),
+                                     worse["mos"], worse["r"]))
             check(stats.get("rtp/pr") == str(sent[0]) and stats.get("rtp/ps") == str(got[0]),
                   "Subtract statistics: %s received, %s sent; the participant sent %d and got "
                   "%d" % (stats.get("rtp/pr"), stats.get("rtp/ps"), sent[0], got[0]))
