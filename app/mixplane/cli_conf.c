@@ -281,6 +281,8 @@ quality_codec_name(const struct mxp_leg_quality *q)
 		       : mxp_media_codec_name((enum mxp_media_codec)q->codec);
 }
 
+/* "quality" (scalars), "quality_in" and "quality_out" (null when not estimated): one level of
+ * objects, as telemetry's /mixplane/leg,ID carries them */
 static void
 quality_json(struct mxp_json *j, const struct mxp_leg_quality *q)
 {
@@ -293,30 +295,30 @@ quality_json(struct mxp_json *j, const struct mxp_leg_quality *q)
 	else
 		mxp_json_null(j, "rtt_ms");
 	mxp_json_dbl(j, "network_ms", q->net_ms);
+	if (q->in_valid || q->out_valid)
+		mxp_json_dbl(j, "mos", q->mos);
+	else
+		mxp_json_null(j, "mos");
+	mxp_json_obj_close(j);
 	if (q->in_valid) {
-		mxp_json_obj_open(j, "in");
+		mxp_json_obj_open(j, "quality_in");
 		mxp_json_u64(j, "expected", q->in_expected);
 		mxp_json_u64(j, "lost", q->in_lost);
 		mxp_json_u64(j, "jitter_buffer_ms", q->in_jb_ms);
 		quality_dir_json(j, &q->in);
 		mxp_json_obj_close(j);
 	} else {
-		mxp_json_null(j, "in");
+		mxp_json_null(j, "quality_in");
 	}
 	if (q->out_valid) {
-		mxp_json_obj_open(j, "out");
+		mxp_json_obj_open(j, "quality_out");
 		mxp_json_u64(j, "fraction_lost", q->out_fraction_lost);
 		mxp_json_dbl(j, "jitter_ms", q->out_jitter_ms);
 		quality_dir_json(j, &q->out);
 		mxp_json_obj_close(j);
 	} else {
-		mxp_json_null(j, "out");
+		mxp_json_null(j, "quality_out");
 	}
-	if (q->in_valid || q->out_valid)
-		mxp_json_dbl(j, "mos", q->mos);
-	else
-		mxp_json_null(j, "mos");
-	mxp_json_obj_close(j);
 }
 
 /* "4.38" or "-" when neither direction is estimated */

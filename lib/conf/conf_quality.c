@@ -46,7 +46,8 @@ mxp_conf_leg_quality(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_q
 	uint32_t out_clock = RTP_CLOCK;
 	q->ptime_ms = MXP_CONF_QUALITY_PTIME_MS;
 	if (cf->mode == MXP_CONF_MIX) {
-		codec = (enum mxp_media_codec)cf->fmt[l->out_codec].codec;
+		if (l->out_codec < CONF_MIX_FMTS)
+			codec = (enum mxp_media_codec)cf->fmt[l->out_codec].codec;
 		if (codec != MXP_MEDIA_CODEC_NONE)
 			out_clock = mxp_media_codec_clock(codec);
 		q->ptime_ms = cf->ptime;

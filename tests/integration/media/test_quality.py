@@ -186,14 +186,14 @@ def test():
         # the jitter buffer plays out what it holds: every sequence number left it (played
         # or skipped), the last one perhaps excepted (if dropped, nothing skips it)
         mxplab.wait_for(lambda: all(
-            (lab.ctl_json("show", "leg", str(leg["id"]))["quality"]["in"] or {}).get(
+            (lab.ctl_json("show", "leg", str(leg["id"]))["quality_in"] or {}).get(
                 "expected", 0) >= PACKETS - 1 for leg in legs.values()),
             10, "the jitter buffers to play out")
 
         q = {}
         for name, leg in legs.items():
             info = lab.ctl_json("show", "leg", str(leg["id"]))
-            qa = info["quality"]
+            qa = dict(info["quality"], **{"in": info["quality_in"], "out": info["quality_out"]})
             q[name] = qa
             check(qa["in"] is not None and qa["out"] is not None,
                   "%s: both directions estimated (%s)" % (name, qa))
@@ -268,6 +268,14 @@ def test():
               "show conference: MOS column %s" % rows)
         txt = lab.ctl("show", "leg", str(legs["lossy"]["id"])).stdout
         check("quality  PCMU" in txt and " MOS " in txt, "show leg prints the estimate")
+        # telemetry carries the same (its JSON nests one level of objects)
+        r = subprocess.run(["dpdk-telemetry.py", "-f", lab.prefix],
+                           input="/mixplane/leg,%d\n" % legs["lossy"]["id"],
+                           capture_output=True, text=True, timeout=30)
+        tm = json.loads(r.stdout[r.stdout.index("{"):])["/mixplane/leg"]
+        check(tm["quality"]["codec"] == "PCMU" and tm["quality_in"]["lost"] == li["lost"]
+              and tm["quality_out"]["fraction_lost"] == RR_FRACTION["lossy"],
+              "telemetry /mixplane/leg: the estimate's inputs (%s)" % tm.get("quality_in"))
         check(lab.stop() == 0, "clean exit")
 
 

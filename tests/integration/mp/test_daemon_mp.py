@@ -171,11 +171,12 @@ def test():
             sent[0] += 1
 
             # -- Subtract: statistics match, the last one ends the context ----------------
-            q = lab.ctl_json("show", "leg", str(leg_id(term)))["quality"]
+            q = lab.ctl_json("show", "leg", str(leg_id(term)))
             r = lab.mrfc("subtract", "ctx=%d" % ctx, "term=%s" % term, keys=keys)
             stats = dict(re.findall(r"stat \S+ (\S+) (\d+)", r.stdout))
             # the call quality estimate (doc/media.md): the worse direction's MOS x 100, R
-            worse = min((d for d in (q["in"], q["out"]) if d), key=lambda d: d["mos"])
+            worse = min((d for d in (q["quality_in"], q["quality_out"]) if d),
+                        key=lambda d: d["mos"])
             check(stats.get("mxp/mos") == str(int(worse["mos"] * 100 + 0.5))
                   and stats.get("mxp/rfactor") == str(int(worse["r"] + 0.5)),
                   "Subtract statistics mxp/mos %s, mxp/rfactor %s: show leg's estimate (MOS "
