@@ -184,11 +184,20 @@ def test():
               "sent: clean %d, lossy %d of %d (%d dropped, seed %d)"
               % (sent["clean"], sent["lossy"], PACKETS, dropped, SEED))
         # the jitter buffer plays out what it holds: every sequence number left it (played
-        # or skipped), the last one perhaps excepted (if dropped, nothing skips it)
-        mxplab.wait_for(lambda: all(
-            (lab.ctl_json("show", "leg", str(leg["id"]))["quality_in"] or {}).get(
-                "expected", 0) >= PACKETS - 1 for leg in legs.values()),
-            10, "the jitter buffers to play out")
+        # or skipped), the last one perhaps excepted (if dropped, nothing skips it); the
+        # worker has taken the last receiver report (the one echoing our SR)
+        seen = {}
+
+        def settled(name):
+            info = lab.ctl_json("show", "leg", str(legs[name]["id"]))
+            seen[name] = dict(info["quality"], rtcp_rx=info["rtcp_rx"],
+                              expected=(info["quality_in"] or {}).get("expected", 0))
+            return seen[name]["expected"] >= PACKETS - 1 and seen[name]["rtt_ms"] is not None
+        try:
+            mxplab.wait_for(lambda: all([settled(n) for n in legs]), 10,
+                            "the jitter buffers to play out and the last reports to arrive")
+        except mxplab.TestFailure as e:
+            check(False, "%s: %s" % (e, seen))
 
         q = {}
         for name, leg in legs.items():
@@ -268,6 +277,10 @@ def test():
               "show conference: MOS column %s" % rows)
         txt = lab.ctl("show", "leg", str(legs["lossy"]["id"])).stdout
         check("quality  PCMU" in txt and " MOS " in txt, "show leg prints the estimate")
+        worst_txt = lab.ctl("show", "legs", "worst").stdout
+        check(worst_txt.splitlines()[1].split()[0] == str(legs["lossy"]["id"])
+              and "2 of 2 legs" in worst_txt, "show legs worst (text): the lossy leg first")
+        print("# " + "\n# ".join((txt + worst_txt).splitlines()))
         # telemetry carries the same (its JSON nests one level of objects)
         r = subprocess.run(["dpdk-telemetry.py", "-f", lab.prefix],
                            input="/mixplane/leg,%d\n" % legs["lossy"]["id"],
