@@ -74,7 +74,10 @@ mxp_conf_leg_quality(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_q
 		uint64_t queued = ms.rx[MXP_MEDIA_RX_AUDIO] + ms.rx[MXP_MEDIA_RX_RESYNC];
 		uint64_t out = ms.flushed + ms.buffered;
 		uint64_t taken = queued > out ? queued - out : 0;
-		q->in_lost = ms.lost;
+		/* the jitter buffer counts a packet Opus's in-band FEC rebuilt as lost (its
+		 * sequence number was skipped): here it is audio received */
+		uint64_t fec = ms.fec_recovered < ms.lost ? ms.fec_recovered : ms.lost;
+		q->in_lost = ms.lost - fec;
 		q->in_expected = taken + ms.lost;
 		/* the delay it adapts to (the depth of the moment is 0 once the stream stops) */
 		q->in_jb_ms = ms.target_ms;

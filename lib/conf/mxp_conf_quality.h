@@ -43,7 +43,8 @@ struct mxp_leg_quality {
 	/* in */
 	bool in_valid;           /**< the MRFP received audio of the leg */
 	uint64_t in_expected;    /**< packets expected (received or lost) */
-	uint64_t in_lost;        /**< of them lost or discarded (late) */
+	uint64_t in_lost;        /**< of them lost or discarded (late); mix: without those
+				  *   Opus's in-band FEC rebuilt */
 	uint32_t in_jb_ms;       /**< jitter-buffer delay (mix): its adaptive target */
 	struct mxp_emodel_result in;
 	/* out */

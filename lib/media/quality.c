@@ -198,7 +198,7 @@ mxp_emodel_codec(enum mxp_media_codec codec, bool plc, struct mxp_emodel_codec *
 						  .stand_in = true };
 		return 0;
 	case MXP_MEDIA_CODEC_OPUS:
-		/* decoder PLC and in-band FEC (counted as received when used) */
+		/* decoder PLC; packets rebuilt from in-band FEC are not counted lost (lib/conf) */
 		*out = (struct mxp_emodel_codec){ .ie = 0, .bpl = 20, .wideband = true,
 						  .stand_in = true };
 		return 0;

@@ -214,8 +214,12 @@ def test():
                   and abs(qa["network_ms"] - qa["rtt_ms"] / 2) < 1e-4,
                   "%s: network delay %s ms, half the round trip %s ms its report gives"
                   % (name, qa["network_ms"], qa["rtt_ms"]))
-            # in: the jitter buffer's counters, recomputed
+            # in: the jitter buffer's counters, recomputed (PCMU has no FEC: the leg's lost)
             qi = qa["in"]
+            check(qi["lost"] == info["lost"] and qi["expected"] >= info["rx_packets"] - info["late"],
+                  "%s in: %d lost of %d expected, as the leg counts (lost %d, %d packets in, "
+                  "%d late)" % (name, qi["lost"], qi["expected"], info["lost"],
+                               info["rx_packets"], info["late"]))
             ppl = 100.0 * qi["lost"] / qi["expected"]
             delay = qa["ptime_ms"] + qa["network_ms"] + qi["jitter_buffer_ms"]
             r_in, mos_in = expect(ppl, delay)
