@@ -132,11 +132,16 @@ conf_rtcp_input(struct mxp_leg *l, const uint8_t *p, uint32_t len, uint64_t now)
 			/* The first report block: how the participant hears us. */
 			l->st.remote_fraction_lost = blocks[4];
 			l->st.remote_jitter = mxp_be_rd32(blocks + 12);
-			/* round trip (RFC 3550 6.4.1): now - LSR - DLSR, in 1/65536 s */
+			/* round trip (RFC 3550 6.4.1): now - LSR - DLSR, in 1/65536 s. The two
+			 * clocks' rates differ a little (DPDK rounds the TSC's to 10 MHz): a
+			 * round trip below 0 by less than DLSR/32 + 10 ms is 0, further is not
+			 * an echo of ours */
 			uint32_t lsr = mxp_be_rd32(blocks + 16), dlsr = mxp_be_rd32(blocks + 20);
-			uint32_t rtt = (uint32_t)(conf_rtcp_ntp(now) >> 16) - lsr - dlsr;
-			if (lsr != 0 && rtt < 0x80000000u)
-				l->st.rtt = rtt + 1;
+			int32_t rtt = (int32_t)((uint32_t)(conf_rtcp_ntp(now) >> 16) - lsr - dlsr);
+			if (lsr != 0 && rtt < 0 && -(int64_t)rtt <= (dlsr >> 5) + 655)
+				rtt = 0;
+			if (lsr != 0 && rtt >= 0)
+				l->st.rtt = (uint32_t)rtt + 1;
 		}
 		off += plen;
 	}
