@@ -260,7 +260,7 @@ dtmf_last(const struct mxp_leg_stats *s, char *buf)
 /* ---- call quality (mxp_conf_quality.h, doc/media.md "Call quality") ------------------------ */
 
 static void
-quality_dir_json(struct mxp_json *j, const struct mxp_emodel_result *e)
+quality_dir_json(struct mxp_json *j, const struct mxp_media_emodel_result *e)
 {
 	mxp_json_dbl(j, "ppl", e->ppl);
 	mxp_json_dbl(j, "burst_r", e->burst_r);
@@ -950,7 +950,7 @@ cmd_show_conference(struct cli_req *r, int i)
 }
 
 static void
-quality_dir_text(struct mxp_buf *b, const struct mxp_emodel_result *e)
+quality_dir_text(struct mxp_buf *b, const struct mxp_media_emodel_result *e)
 {
 	mxp_buf_printf(b, "R %.1f MOS %.2f (loss %.2f %%, delay %.0f ms; Ie %.0f Bpl %.1f: "
 		       "Ie,eff %.1f, Id %.1f)\n",
@@ -1133,7 +1133,7 @@ worst_conf(struct cli_req *r, uint32_t conf_id, struct mxp_leg_quality *w, uint3
 }
 
 static void
-fmt_dir(char *ppl, char *rr, char *mos, bool valid, const struct mxp_emodel_result *e)
+fmt_dir(char *ppl, char *rr, char *mos, bool valid, const struct mxp_media_emodel_result *e)
 {
 	if (!valid) {
 		strcpy(ppl, "-");

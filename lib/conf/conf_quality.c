@@ -91,7 +91,7 @@ mxp_conf_leg_quality(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_q
 		q->in_valid = true;
 		double ppl = 100.0 * (double)q->in_lost / (double)q->in_expected;
 		double ta = q->ptime_ms + q->net_ms + q->in_jb_ms;
-		mxp_emodel_estimate(codec, true, ppl, 1, ta, &q->in);
+		mxp_media_emodel_estimate(codec, true, ppl, 1, ta, &q->in);
 		q->mos = q->in.mos;
 	}
 
@@ -102,7 +102,7 @@ mxp_conf_leg_quality(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_q
 		q->out_jitter_ms = (double)l->st.remote_jitter * 1000.0 / out_clock;
 		double ppl = 100.0 * q->out_fraction_lost / 256.0;
 		double ta = q->ptime_ms + q->net_ms + 2 * q->out_jitter_ms;
-		mxp_emodel_estimate(codec, true, ppl, 1, ta, &q->out);
+		mxp_media_emodel_estimate(codec, true, ppl, 1, ta, &q->out);
 		if (q->out.mos < q->mos)
 			q->mos = q->out.mos;
 	}

@@ -3,7 +3,7 @@
  * @file
  * Call quality of a leg (control core): an ITU-T G.107 E-model estimate (R, MOS) of each
  * direction from what the MRFP knows of the leg, computed with lib/media's
- * mxp_emodel_estimate(). doc/media.md, "Call quality", gives the inputs and their limits.
+ * mxp_media_emodel_estimate(). doc/media.md, "Call quality", gives the inputs and their limits.
  *
  *   in   the participant's audio as the MRFP plays it (mix: the jitter buffer's losses,
  *        late packets included; switch: RFC 3550 A.1 sequence accounting); delay:
@@ -46,12 +46,12 @@ struct mxp_leg_quality {
 	uint64_t in_lost;        /**< of them lost or discarded (late); mix: without those
 				  *   Opus's in-band FEC rebuilt */
 	uint32_t in_jb_ms;       /**< jitter-buffer delay (mix): its adaptive target */
-	struct mxp_emodel_result in;
+	struct mxp_media_emodel_result in;
 	/* out */
 	bool out_valid;          /**< the participant reported on what it receives */
 	uint32_t out_fraction_lost; /**< its last report's fraction lost, 0..255 */
 	double out_jitter_ms;    /**< the interarrival jitter it reports */
-	struct mxp_emodel_result out;
+	struct mxp_media_emodel_result out;
 	/** the lower MOS of the valid directions (5 when neither is: sorts last) */
 	double mos;
 };

@@ -40,9 +40,9 @@
 #define EMODEL_MT 100.0 /* ms: Idd's delay threshold (default mT) */
 
 void
-mxp_emodel_defaults(struct mxp_emodel *m)
+mxp_media_emodel_defaults(struct mxp_media_emodel *m)
 {
-	*m = (struct mxp_emodel){
+	*m = (struct mxp_media_emodel){
 		.slr = 8, .rlr = 2, .stmr = 15, .lstr = 18, .ds = 3, .dr = 3, .telr = 65,
 		.wepl = 110, .t = 0, .tr = 0, .ta = 0, .qdu = 1, .ie = 0, .bpl = 4.3, .ppl = 0,
 		.burst_r = 1, .nc = -70, .nfor = -64, .ps = 35, .pr = 35, .a = 0,
@@ -57,7 +57,7 @@ p10(double db)
 
 /* The noise sum No (7-3) and the basic signal-to-noise ratio Ro (7-2). */
 static double
-emodel_no(const struct mxp_emodel *m)
+emodel_no(const struct mxp_media_emodel *m)
 {
 	double olr = m->slr + m->rlr;
 	double nos = m->ps - m->slr - m->ds - 100 + 0.004 * pow(m->ps - olr - m->ds - 14, 2);
@@ -68,13 +68,13 @@ emodel_no(const struct mxp_emodel *m)
 }
 
 static double
-emodel_ro(const struct mxp_emodel *m, double no)
+emodel_ro(const struct mxp_media_emodel *m, double no)
 {
 	return 15 - 1.5 * (m->slr + no);
 }
 
 static double
-emodel_ist(const struct mxp_emodel *m)
+emodel_ist(const struct mxp_media_emodel *m)
 {
 	double stmro = -10 * log10(p10(-m->stmr) + exp(-m->t / 4) * p10(-m->telr));
 	return 12 * pow(1 + pow((stmro - 13) / 6, 8), 1.0 / 8) -
@@ -83,7 +83,7 @@ emodel_ist(const struct mxp_emodel *m)
 }
 
 static double
-emodel_is(const struct mxp_emodel *m, double no, double ro)
+emodel_is(const struct mxp_media_emodel *m, double no, double ro)
 {
 	double olr = m->slr + m->rlr;
 	double xolr = olr + 0.2 * (64 + no - m->rlr);
@@ -97,7 +97,7 @@ emodel_is(const struct mxp_emodel *m, double no, double ro)
 }
 
 static double
-emodel_id(const struct mxp_emodel *m, double no, double ro)
+emodel_id(const struct mxp_media_emodel *m, double no, double ro)
 {
 	/* talker echo */
 	double ist = emodel_ist(m);
@@ -124,14 +124,14 @@ emodel_id(const struct mxp_emodel *m, double no, double ro)
 }
 
 double
-mxp_emodel_id(const struct mxp_emodel *m)
+mxp_media_emodel_id(const struct mxp_media_emodel *m)
 {
 	double no = emodel_no(m);
 	return emodel_id(m, no, emodel_ro(m, no));
 }
 
 double
-mxp_emodel_ie_eff(double ie, double bpl, double ppl, double burst_r)
+mxp_media_emodel_ie_eff(double ie, double bpl, double ppl, double burst_r)
 {
 	if (!(ppl > 0))
 		ppl = 0; /* NaN too */
@@ -143,16 +143,16 @@ mxp_emodel_ie_eff(double ie, double bpl, double ppl, double burst_r)
 }
 
 double
-mxp_emodel_r(const struct mxp_emodel *m)
+mxp_media_emodel_r(const struct mxp_media_emodel *m)
 {
 	double no = emodel_no(m);
 	double ro = emodel_ro(m, no);
 	return ro - emodel_is(m, no, ro) - emodel_id(m, no, ro) -
-	       mxp_emodel_ie_eff(m->ie, m->bpl, m->ppl, m->burst_r) + m->a;
+	       mxp_media_emodel_ie_eff(m->ie, m->bpl, m->ppl, m->burst_r) + m->a;
 }
 
 double
-mxp_emodel_mos(double r)
+mxp_media_emodel_mos(double r)
 {
 	if (!(r >= 0)) /* NaN too */
 		return 1.0;
@@ -169,53 +169,53 @@ mxp_emodel_mos(double r)
  * I.1 (Ie) and I.3 (Bpl); the rest are stand-ins, documented in doc/media.md.
  */
 int
-mxp_emodel_codec(enum mxp_media_codec codec, bool plc, struct mxp_emodel_codec *out)
+mxp_media_emodel_codec(enum mxp_media_codec codec, bool plc, struct mxp_media_emodel_codec *out)
 {
 	/* G.711 with PLC (G.711 Appendix I): Bpl 25.1; without: 4.3 */
 	double g711_bpl = plc ? 25.1 : 4.3;
 	switch (codec) {
 	case MXP_MEDIA_CODEC_PCMU:
 	case MXP_MEDIA_CODEC_PCMA:
-		*out = (struct mxp_emodel_codec){ .ie = 0, .bpl = g711_bpl };
+		*out = (struct mxp_media_emodel_codec){ .ie = 0, .bpl = g711_bpl };
 		return 0;
 	case MXP_MEDIA_CODEC_L16_8K:
 		/* linear PCM: no coding distortion; concealed like G.711 */
-		*out = (struct mxp_emodel_codec){ .ie = 0, .bpl = g711_bpl, .stand_in = true };
+		*out = (struct mxp_media_emodel_codec){ .ie = 0, .bpl = g711_bpl, .stand_in = true };
 		return 0;
 	case MXP_MEDIA_CODEC_L16_16K:
 	case MXP_MEDIA_CODEC_G722:
 		/* wideband waveform codecs: Ie 0 on the narrowband scale; lib/media conceals
 		 * them with the G.711 Appendix I method */
-		*out = (struct mxp_emodel_codec){ .ie = 0, .bpl = g711_bpl, .wideband = true,
+		*out = (struct mxp_media_emodel_codec){ .ie = 0, .bpl = g711_bpl, .wideband = true,
 						  .stand_in = true };
 		return 0;
 	case MXP_MEDIA_CODEC_AMR:
 		/* AMR 12.2 kbit/s is GSM-EFR: Ie 5 (Table I.1); Bpl: no AMR row, stand-in */
-		*out = (struct mxp_emodel_codec){ .ie = 5, .bpl = 10, .stand_in = true };
+		*out = (struct mxp_media_emodel_codec){ .ie = 5, .bpl = 10, .stand_in = true };
 		return 0;
 	case MXP_MEDIA_CODEC_AMR_WB:
-		*out = (struct mxp_emodel_codec){ .ie = 0, .bpl = 10, .wideband = true,
+		*out = (struct mxp_media_emodel_codec){ .ie = 0, .bpl = 10, .wideband = true,
 						  .stand_in = true };
 		return 0;
 	case MXP_MEDIA_CODEC_OPUS:
 		/* decoder PLC; packets rebuilt from in-band FEC are not counted lost (lib/conf) */
-		*out = (struct mxp_emodel_codec){ .ie = 0, .bpl = 20, .wideband = true,
+		*out = (struct mxp_media_emodel_codec){ .ie = 0, .bpl = 20, .wideband = true,
 						  .stand_in = true };
 		return 0;
 	default:
-		*out = (struct mxp_emodel_codec){ .ie = 0, .bpl = g711_bpl, .stand_in = true };
+		*out = (struct mxp_media_emodel_codec){ .ie = 0, .bpl = g711_bpl, .stand_in = true };
 		return -EINVAL;
 	}
 }
 
 void
-mxp_emodel_estimate(enum mxp_media_codec codec, bool plc, double ppl, double burst_r,
-		    double ta_ms, struct mxp_emodel_result *res)
+mxp_media_emodel_estimate(enum mxp_media_codec codec, bool plc, double ppl, double burst_r,
+		    double ta_ms, struct mxp_media_emodel_result *res)
 {
-	struct mxp_emodel_codec c;
-	(void)mxp_emodel_codec(codec, plc, &c);
-	struct mxp_emodel m;
-	mxp_emodel_defaults(&m);
+	struct mxp_media_emodel_codec c;
+	(void)mxp_media_emodel_codec(codec, plc, &c);
+	struct mxp_media_emodel m;
+	mxp_media_emodel_defaults(&m);
 	if (!(ta_ms > 0))
 		ta_ms = 0;
 	if (!(ppl > 0))
@@ -230,11 +230,11 @@ mxp_emodel_estimate(enum mxp_media_codec codec, bool plc, double ppl, double bur
 	m.bpl = c.bpl;
 	m.ppl = ppl;
 	m.burst_r = burst_r;
-	double r = mxp_emodel_r(&m);
-	*res = (struct mxp_emodel_result){
+	double r = mxp_media_emodel_r(&m);
+	*res = (struct mxp_media_emodel_result){
 		.ppl = ppl, .burst_r = burst_r, .ta_ms = ta_ms, .ie = c.ie, .bpl = c.bpl,
-		.ie_eff = mxp_emodel_ie_eff(c.ie, c.bpl, ppl, burst_r), .id = mxp_emodel_id(&m),
+		.ie_eff = mxp_media_emodel_ie_eff(c.ie, c.bpl, ppl, burst_r), .id = mxp_media_emodel_id(&m),
 		.r = r < 0 ? 0 : r > 100 ? 100 : r,
 	};
-	res->mos = mxp_emodel_mos(res->r);
+	res->mos = mxp_media_emodel_mos(res->r);
 }

@@ -444,7 +444,7 @@ add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_inf
 	/* the call quality estimate of the worse direction (doc/media.md, "Call quality"):
 	 * MOS x 100 and its R, absent while neither direction has one */
 	if (q != NULL && (q->in_valid || q->out_valid)) {
-		const struct mxp_emodel_result *e =
+		const struct mxp_media_emodel_result *e =
 			q->in_valid && (!q->out_valid || q->in.mos <= q->out.mos) ? &q->in : &q->out;
 		STAT("mxp/mos", (uint64_t)(e->mos * 100 + 0.5));
 		STAT("mxp/rfactor", (uint64_t)(e->r + 0.5));

@@ -31,30 +31,30 @@
  */
 MXP_TEST(default_r)
 {
-	struct mxp_emodel m;
-	mxp_emodel_defaults(&m);
-	CHECK_NEAR(t, mxp_emodel_r(&m), 93.2062, 0.0005);
-	CHECK_NEAR(t, mxp_emodel_r(&m), 93.2, 0.05); /* the published figure, rounded */
-	CHECK_NEAR(t, mxp_emodel_id(&m), 0.149, 0.001);
+	struct mxp_media_emodel m;
+	mxp_media_emodel_defaults(&m);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 93.2062, 0.0005);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 93.2, 0.05); /* the published figure, rounded */
+	CHECK_NEAR(t, mxp_media_emodel_id(&m), 0.149, 0.001);
 	/*
 	 * Coding distortion, qdu = 16: Q = 37 - 15lg16 = 18.938, G = 1.07 + 4.886 + 21.590 =
 	 * 27.546, Y = -0.349 + 5.476 - 3.061 = 2.067, Z = 1.533 - 0.689 = 0.845,
 	 * Iq = 15lg(1 + 116.6 + 6.99) = 31.43 instead of 0.974: R = 62.7485.
 	 */
 	m.qdu = 16;
-	CHECK_NEAR(t, mxp_emodel_r(&m), 62.7485, 0.0005);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 62.7485, 0.0005);
 	/*
 	 * Noisy rooms, Ps = Pr = 60 dB(A): Nos = -51 + 0.004*33^2 = -46.644, Pre = 60.639,
 	 * Nor = -58.361 + 0.008*25.639^2 = -53.102, No = -45.64, Ro = 71.46; with Is and Id
 	 * carried through (7-8..7-26) R = 70.2704.
 	 */
-	mxp_emodel_defaults(&m);
+	mxp_media_emodel_defaults(&m);
 	m.ps = m.pr = 60;
-	CHECK_NEAR(t, mxp_emodel_r(&m), 70.2704, 0.0005);
-	mxp_emodel_defaults(&m);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 70.2704, 0.0005);
+	mxp_media_emodel_defaults(&m);
 	/* the advantage factor adds */
 	m.a = 5;
-	CHECK_NEAR(t, mxp_emodel_r(&m), 98.206, 0.005);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 98.206, 0.005);
 }
 
 /*
@@ -66,21 +66,21 @@ MXP_TEST(default_r)
  */
 MXP_TEST(ppl)
 {
-	CHECK_NEAR(t, mxp_emodel_ie_eff(0, 25.1, 5, 1), 15.781, 0.001);
-	CHECK_NEAR(t, mxp_emodel_ie_eff(0, 4.3, 2, 1), 30.159, 0.001);
-	CHECK_NEAR(t, mxp_emodel_ie_eff(0, 25.1, 5, 2), 17.210, 0.001);
-	CHECK_NEAR(t, mxp_emodel_ie_eff(11, 19, 3, 1), 22.455, 0.001);
-	CHECK_NEAR(t, mxp_emodel_ie_eff(0, 25.1, 0, 1), 0, 1e-12);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(0, 25.1, 5, 1), 15.781, 0.001);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(0, 4.3, 2, 1), 30.159, 0.001);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(0, 25.1, 5, 2), 17.210, 0.001);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(11, 19, 3, 1), 22.455, 0.001);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(0, 25.1, 0, 1), 0, 1e-12);
 	/* bounds: Ppl to 0..100 (at 100 with BurstR 1, Ie,eff = 95*100/125.1), BurstR >= 1 */
-	CHECK_NEAR(t, mxp_emodel_ie_eff(0, 25.1, 250, 1), 75.939, 0.001);
-	CHECK_NEAR(t, mxp_emodel_ie_eff(0, 25.1, -3, 1), 0, 1e-12);
-	CHECK_NEAR(t, mxp_emodel_ie_eff(0, 25.1, 5, 0.5), 15.781, 0.001);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(0, 25.1, 250, 1), 75.939, 0.001);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(0, 25.1, -3, 1), 0, 1e-12);
+	CHECK_NEAR(t, mxp_media_emodel_ie_eff(0, 25.1, 5, 0.5), 15.781, 0.001);
 
-	struct mxp_emodel m;
-	mxp_emodel_defaults(&m);
+	struct mxp_media_emodel m;
+	mxp_media_emodel_defaults(&m);
 	m.bpl = 25.1;
 	m.ppl = 5;
-	CHECK_NEAR(t, mxp_emodel_r(&m), 77.425, 0.005);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 77.425, 0.005);
 }
 
 /*
@@ -93,25 +93,25 @@ MXP_TEST(ppl)
  */
 MXP_TEST(delay)
 {
-	struct mxp_emodel m;
-	mxp_emodel_defaults(&m);
-	double id0 = mxp_emodel_id(&m);
+	struct mxp_media_emodel m;
+	mxp_media_emodel_defaults(&m);
+	double id0 = mxp_media_emodel_id(&m);
 	m.ta = 100;
-	CHECK_NEAR(t, mxp_emodel_id(&m) - id0, 0, 1e-12);
+	CHECK_NEAR(t, mxp_media_emodel_id(&m) - id0, 0, 1e-12);
 	m.ta = 200;
-	CHECK_NEAR(t, mxp_emodel_id(&m) - id0, 3.044, 0.001);
+	CHECK_NEAR(t, mxp_media_emodel_id(&m) - id0, 3.044, 0.001);
 	m.ta = 400;
-	CHECK_NEAR(t, mxp_emodel_id(&m) - id0, 24.070, 0.001);
-	mxp_emodel_defaults(&m);
+	CHECK_NEAR(t, mxp_media_emodel_id(&m) - id0, 24.070, 0.001);
+	mxp_media_emodel_defaults(&m);
 	m.t = 100;
 	m.tr = 200;
-	CHECK_NEAR(t, mxp_emodel_id(&m), 1.964 + 0.728, 0.002);
+	CHECK_NEAR(t, mxp_media_emodel_id(&m), 1.964 + 0.728, 0.002);
 	m.ta = 100;
-	CHECK_NEAR(t, mxp_emodel_r(&m), 90.664, 0.005);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 90.664, 0.005);
 	/* Ta = T = 400, Tr = 800: 93.206 - (5.808 + 1.230 + 24.070 - 0.149 + 0.149) */
 	m.t = m.ta = 400;
 	m.tr = 800;
-	CHECK_NEAR(t, mxp_emodel_r(&m), 62.247, 0.005);
+	CHECK_NEAR(t, mxp_media_emodel_r(&m), 62.247, 0.005);
 }
 
 /*
@@ -127,21 +127,21 @@ MXP_TEST(delay)
  */
 MXP_TEST(mos)
 {
-	CHECK_NEAR(t, mxp_emodel_mos(-5), 1.0, 0);
-	CHECK_NEAR(t, mxp_emodel_mos(0), 1.0, 1e-12);
-	CHECK_NEAR(t, mxp_emodel_mos(3), 1.0, 0);
-	CHECK_NEAR(t, mxp_emodel_mos(7), 1.00347, 1e-5);
-	CHECK_NEAR(t, mxp_emodel_mos(50), 2.575, 1e-9);
-	CHECK_NEAR(t, mxp_emodel_mos(60), 3.1, 1e-9);
-	CHECK_NEAR(t, mxp_emodel_mos(80), 4.024, 1e-9);
-	CHECK_NEAR(t, mxp_emodel_mos(93.2), 4.40929, 1e-5);
-	CHECK_NEAR(t, mxp_emodel_mos(100), 4.5, 1e-12);
-	CHECK_NEAR(t, mxp_emodel_mos(130), 4.5, 0);
-	CHECK_NEAR(t, mxp_emodel_mos(NAN), 1.0, 0);
+	CHECK_NEAR(t, mxp_media_emodel_mos(-5), 1.0, 0);
+	CHECK_NEAR(t, mxp_media_emodel_mos(0), 1.0, 1e-12);
+	CHECK_NEAR(t, mxp_media_emodel_mos(3), 1.0, 0);
+	CHECK_NEAR(t, mxp_media_emodel_mos(7), 1.00347, 1e-5);
+	CHECK_NEAR(t, mxp_media_emodel_mos(50), 2.575, 1e-9);
+	CHECK_NEAR(t, mxp_media_emodel_mos(60), 3.1, 1e-9);
+	CHECK_NEAR(t, mxp_media_emodel_mos(80), 4.024, 1e-9);
+	CHECK_NEAR(t, mxp_media_emodel_mos(93.2), 4.40929, 1e-5);
+	CHECK_NEAR(t, mxp_media_emodel_mos(100), 4.5, 1e-12);
+	CHECK_NEAR(t, mxp_media_emodel_mos(130), 4.5, 0);
+	CHECK_NEAR(t, mxp_media_emodel_mos(NAN), 1.0, 0);
 	/* never decreasing; increasing from R = 7 */
 	double prev = 0;
 	for (int r = 0; r <= 100; r++) {
-		double mos = mxp_emodel_mos(r);
+		double mos = mxp_media_emodel_mos(r);
 		MXP_CHECK(t, r >= 7 ? mos > prev : mos >= prev);
 		prev = mos;
 	}
@@ -149,20 +149,20 @@ MXP_TEST(mos)
 
 MXP_TEST(codecs)
 {
-	struct mxp_emodel_codec c;
-	MXP_CHECK_EQ(t, mxp_emodel_codec(MXP_MEDIA_CODEC_PCMU, true, &c), 0);
+	struct mxp_media_emodel_codec c;
+	MXP_CHECK_EQ(t, mxp_media_emodel_codec(MXP_MEDIA_CODEC_PCMU, true, &c), 0);
 	CHECK_NEAR(t, c.ie, 0, 0);
 	CHECK_NEAR(t, c.bpl, 25.1, 0);
 	MXP_CHECK(t, !c.stand_in && !c.wideband);
-	MXP_CHECK_EQ(t, mxp_emodel_codec(MXP_MEDIA_CODEC_PCMA, false, &c), 0);
+	MXP_CHECK_EQ(t, mxp_media_emodel_codec(MXP_MEDIA_CODEC_PCMA, false, &c), 0);
 	CHECK_NEAR(t, c.bpl, 4.3, 0);
-	MXP_CHECK_EQ(t, mxp_emodel_codec(MXP_MEDIA_CODEC_AMR, true, &c), 0);
+	MXP_CHECK_EQ(t, mxp_media_emodel_codec(MXP_MEDIA_CODEC_AMR, true, &c), 0);
 	CHECK_NEAR(t, c.ie, 5, 0);
-	MXP_CHECK_EQ(t, mxp_emodel_codec(MXP_MEDIA_CODEC_G722, true, &c), 0);
+	MXP_CHECK_EQ(t, mxp_media_emodel_codec(MXP_MEDIA_CODEC_G722, true, &c), 0);
 	MXP_CHECK(t, c.wideband);
-	MXP_CHECK_EQ(t, mxp_emodel_codec(MXP_MEDIA_CODEC_OPUS, true, &c), 0);
+	MXP_CHECK_EQ(t, mxp_media_emodel_codec(MXP_MEDIA_CODEC_OPUS, true, &c), 0);
 	MXP_CHECK(t, c.wideband && c.stand_in);
-	MXP_CHECK_EQ(t, mxp_emodel_codec(MXP_MEDIA_CODEC_NONE, true, &c), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_media_emodel_codec(MXP_MEDIA_CODEC_NONE, true, &c), -EINVAL);
 	CHECK_NEAR(t, c.bpl, 25.1, 0);
 	MXP_CHECK(t, c.stand_in);
 }
@@ -170,29 +170,29 @@ MXP_TEST(codecs)
 /* One direction of a leg: defaults with T = Ta, Tr = 2 Ta, the codec's Ie/Bpl, bounded R. */
 MXP_TEST(estimate)
 {
-	struct mxp_emodel_result q;
-	mxp_emodel_estimate(MXP_MEDIA_CODEC_PCMU, true, 0, 1, 0, &q);
+	struct mxp_media_emodel_result q;
+	mxp_media_emodel_estimate(MXP_MEDIA_CODEC_PCMU, true, 0, 1, 0, &q);
 	CHECK_NEAR(t, q.r, 93.206, 0.005);
-	CHECK_NEAR(t, q.mos, mxp_emodel_mos(93.206), 1e-3);
+	CHECK_NEAR(t, q.mos, mxp_media_emodel_mos(93.206), 1e-3);
 	/* 5 % at 0 ms: 77.425 (see ppl) */
-	mxp_emodel_estimate(MXP_MEDIA_CODEC_PCMU, true, 5, 1, 0, &q);
+	mxp_media_emodel_estimate(MXP_MEDIA_CODEC_PCMU, true, 5, 1, 0, &q);
 	CHECK_NEAR(t, q.r, 77.425, 0.005);
 	CHECK_NEAR(t, q.ie_eff, 15.781, 0.001);
 	/* Ta = 100 ms (T = 100, Tr = 200): 90.664 (see delay) */
-	mxp_emodel_estimate(MXP_MEDIA_CODEC_PCMA, true, 0, 1, 100, &q);
+	mxp_media_emodel_estimate(MXP_MEDIA_CODEC_PCMA, true, 0, 1, 100, &q);
 	CHECK_NEAR(t, q.r, 90.664, 0.005);
 	CHECK_NEAR(t, q.ta_ms, 100, 0);
 	/* AMR: Ie 5 */
-	mxp_emodel_estimate(MXP_MEDIA_CODEC_AMR, true, 0, 1, 0, &q);
+	mxp_media_emodel_estimate(MXP_MEDIA_CODEC_AMR, true, 0, 1, 0, &q);
 	CHECK_NEAR(t, q.r, 88.206, 0.005);
 	/* everything lost: bounded at 0, MOS 1 */
-	mxp_emodel_estimate(MXP_MEDIA_CODEC_PCMU, false, 100, 1, 1000, &q);
+	mxp_media_emodel_estimate(MXP_MEDIA_CODEC_PCMU, false, 100, 1, 1000, &q);
 	CHECK_NEAR(t, q.r, 0, 0);
 	CHECK_NEAR(t, q.mos, 1, 0);
 	/* loss and delay only lower it */
 	double prev = 101;
 	for (int p = 0; p <= 20; p++) {
-		mxp_emodel_estimate(MXP_MEDIA_CODEC_PCMU, true, p, 1, 40 + 10 * p, &q);
+		mxp_media_emodel_estimate(MXP_MEDIA_CODEC_PCMU, true, p, 1, 40 + 10 * p, &q);
 		MXP_CHECK(t, q.r < prev);
 		prev = q.r;
 	}
