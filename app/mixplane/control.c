@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -246,6 +247,19 @@ client_close(struct ctl *k, struct client *c)
 	mxp_buf_free(&c->out);
 }
 
+/*
+ * Answer a peer the daemon will not serve with one response frame, then close: the
+ * client prints why instead of dying of a broken pipe. The socket is fresh and the
+ * reply short, so the non-blocking send fits its buffer; if it does not, close anyway.
+ */
+static void
+client_refuse(int fd, enum mxp_ctl_status status, const char *why)
+{
+	uint8_t st = (uint8_t)status;
+	(void)mxp_ctl_send_frame(fd, &st, 1, why, strlen(why));
+	close(fd);
+}
+
 static void
 client_accept(struct ctl *k)
 {
@@ -255,10 +269,26 @@ client_accept(struct ctl *k)
 			return;
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
-		    (cr.uid != 0 && cr.uid != geteuid())) {
+		char why[160];
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0) {
 			k->p->cst->cli_denied++;
-			close(fd);
+			snprintf(why, sizeof(why), "the daemon cannot read this connection's "
+				 "credentials (SO_PEERCRED: %s)\n", strerror(errno));
+			client_refuse(fd, MXP_CTL_DENIED, why);
+			continue;
+		}
+		uid_t owner = geteuid();
+		if (cr.uid != 0 && cr.uid != owner) {
+			k->p->cst->cli_denied++;
+			if (owner == 0)
+				snprintf(why, sizeof(why), "the daemon refused this user (uid %u): "
+					 "only uid 0 (the daemon's owner) may use its control socket\n",
+					 (unsigned int)cr.uid);
+			else
+				snprintf(why, sizeof(why), "the daemon refused this user (uid %u): "
+					 "only uid 0 and uid %u (the daemon's owner) may use its "
+					 "control socket\n", (unsigned int)cr.uid, (unsigned int)owner);
+			client_refuse(fd, MXP_CTL_DENIED, why);
 			continue;
 		}
 		struct client *c = NULL;
@@ -268,7 +298,9 @@ client_accept(struct ctl *k)
 				break;
 			}
 		if (c == NULL) {
-			close(fd);
+			snprintf(why, sizeof(why), "the daemon is busy: %d control connections are "
+				 "open; try again\n", MAX_CLIENTS);
+			client_refuse(fd, MXP_CTL_ERR, why);
 			continue;
 		}
 		c->fd = fd;

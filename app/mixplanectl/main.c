@@ -2,8 +2,8 @@
 /*
  * mixplanectl: the operator CLI. Sends one command to the daemon's control socket
  * and prints the reply. Exit status: 0 ok, 1 command failed, 2 usage / unknown
- * command, 3 not found, 4 denied, 5 cannot reach the daemon. `mixplanectl top` is the
- * live view (top.c).
+ * command, 3 not found, 4 denied (the daemon refused this user, or the socket's
+ * permissions did), 5 cannot reach the daemon. `mixplanectl top` is the live view (top.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -59,6 +59,57 @@ read_input(const char *path, struct mxp_buf *b)
 	return 0;
 }
 
+/*
+ * connect() to the control socket failed with e: say why, for a human, and return the
+ * exit status. Permissions are a refusal (4): the socket is owner-only (mode 0600) in an
+ * owner-only directory, so only root and the daemon's user get through.
+ */
+static int
+connect_failed(const char *sock, int e)
+{
+	struct stat st;
+
+	if (e == ENOENT || e == ECONNREFUSED) {
+		fprintf(stderr, "mixplanectl: mixplane is not running (no daemon listening on %s)\n",
+			sock);
+		return MXPCTL_EXIT_UNREACHABLE;
+	}
+	if (e != EACCES && e != EPERM) {
+		fprintf(stderr, "mixplanectl: cannot connect to %s: %s\n", sock, strerror(e));
+		return MXPCTL_EXIT_UNREACHABLE;
+	}
+	if (stat(sock, &st) == 0)
+		fprintf(stderr,
+			"mixplanectl: permission denied on %s: the socket is mode %04o, owned by "
+			"uid %u, and this is uid %u (only root and the daemon's user may use it)\n",
+			sock, (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid,
+			(unsigned int)geteuid());
+	else
+		fprintf(stderr,
+			"mixplanectl: permission denied on %s: this user (uid %u) cannot reach the "
+			"socket's directory (only root and the daemon's user may use it)\n",
+			sock, (unsigned int)geteuid());
+	return MXP_CTL_DENIED;
+}
+
+/*
+ * The exchange failed with r and no reply was read: the daemon closed the connection
+ * without an answer. A refusing daemon answers first (status 4, printed as any reply),
+ * so this is a daemon shutting down, or one too old to explain its refusal.
+ */
+static int
+exchange_failed(const char *sock, int r)
+{
+	if (r == -ECONNRESET || r == -EPIPE)
+		fprintf(stderr,
+			"mixplanectl: %s: the daemon closed the connection without an answer "
+			"(shutting down, or refusing this user, uid %u)\n",
+			sock, (unsigned int)geteuid());
+	else
+		fprintf(stderr, "mixplanectl: %s: %s\n", sock, strerror(-r));
+	return MXPCTL_EXIT_UNREACHABLE;
+}
+
 /* Quote a word for the daemon's splitter when it holds blanks or quotes. */
 static int
 add_word(struct mxp_buf *b, const char *w)
@@ -90,21 +141,9 @@ mxpctl_request(const char *sock, const char *line, size_t len, uint8_t flags,
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		int e = errno;
-		struct stat st;
 		if (fd >= 0)
 			close(fd);
-		if (e == ENOENT || e == ECONNREFUSED)
-			fprintf(stderr,
-				"mixplanectl: mixplane is not running (no daemon listening on %s)\n",
-				sock);
-		else if (e == EACCES && stat(sock, &st) == 0)
-			fprintf(stderr,
-				"mixplanectl: permission denied on %s: the socket is owner-only "
-				"(run as the daemon's user)\n",
-				sock);
-		else
-			fprintf(stderr, "mixplanectl: cannot connect to %s: %s\n", sock, strerror(e));
-		return MXPCTL_EXIT_UNREACHABLE;
+		return connect_failed(sock, e);
 	}
 	struct mxp_buf hdr;
 	mxp_buf_init(&hdr);
@@ -115,15 +154,13 @@ mxpctl_request(const char *sock, const char *line, size_t len, uint8_t flags,
 	int r = hdr.oom ? -ENOMEM
 			: mxp_ctl_send_frame(fd, hdr.p, hdr.len, body->p, body->len);
 	mxp_buf_free(&hdr);
-	if (r == 0)
+	/* A daemon refusing this user answers and closes before reading the request: the
+	 * send may fail (EPIPE, ECONNRESET) with the refusal waiting to be read. */
+	if (r == 0 || r == -EPIPE || r == -ECONNRESET)
 		r = mxp_ctl_recv_frame(fd, reply);
 	close(fd);
-	if (r != 0) {
-		fprintf(stderr, "mixplanectl: %s: %s\n", sock,
-			r == -ECONNRESET ? "the daemon closed the connection (denied or shutting down)"
-					 : strerror(-r));
-		return MXPCTL_EXIT_UNREACHABLE;
-	}
+	if (r != 0)
+		return exchange_failed(sock, r);
 	return 0;
 }
 

@@ -14,8 +14,9 @@
 /**
  * Send one command line of len bytes (flags: MXP_CTL_F_JSON) with body to the daemon's
  * control socket sock; reply gets the status byte and the text.
- * @return 0, or an exit status (2 bad socket path, MXPCTL_EXIT_UNREACHABLE) after telling
- *   stderr why.
+ * @return 0, or an exit status (2 bad socket path, MXP_CTL_DENIED when the socket's
+ *   permissions refuse this user, MXPCTL_EXIT_UNREACHABLE) after telling stderr why. A
+ *   daemon's refusal (status MXP_CTL_DENIED and why) arrives as a reply.
  */
 int mxpctl_request(const char *sock, const char *line, size_t len, uint8_t flags,
 		   const struct mxp_buf *body, struct mxp_buf *reply);

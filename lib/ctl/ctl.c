@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "mxp_be.h"
@@ -321,15 +322,25 @@ mxp_ctl_split(char *line, char *argv[], int max)
 	}
 }
 
+/*
+ * send() with MSG_NOSIGNAL: a peer that closed its end (the daemon refusing a user, a
+ * client gone) is -EPIPE here, never a SIGPIPE that kills the writer. write() for a
+ * descriptor that is not a socket.
+ */
 static int
 write_all(int fd, const void *p, size_t n)
 {
 	const uint8_t *c = p;
+	bool sock = true;
 	while (n) {
-		ssize_t w = write(fd, c, n);
+		ssize_t w = sock ? send(fd, c, n, MSG_NOSIGNAL) : write(fd, c, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == ENOTSOCK && sock) {
+				sock = false;
+				continue;
+			}
 			return -errno;
 		}
 		c += w;

@@ -10,6 +10,10 @@
  *   response = status(u8) text
  * flags: MXP_CTL_F_JSON asks for JSON output. body carries data the CLI reads from a
  * file or stdin (key material), never from the command line.
+ * A peer the daemon will not serve (another user: SO_PEERCRED; too many clients) gets one
+ * response at once, before its request is read (MXP_CTL_DENIED or MXP_CTL_ERR and the
+ * reason as text), and the connection is closed: the client's send may then fail with
+ * EPIPE/ECONNRESET while that response is still waiting to be read.
  */
 #ifndef MXP_CTL_H
 #define MXP_CTL_H
@@ -29,7 +33,7 @@ enum mxp_ctl_status {
 	MXP_CTL_ERR = 1,       /**< the command failed */
 	MXP_CTL_USAGE = 2,     /**< unknown command or bad arguments */
 	MXP_CTL_NOTFOUND = 3,  /**< the object named does not exist */
-	MXP_CTL_DENIED = 4,    /**< the peer is not allowed */
+	MXP_CTL_DENIED = 4,    /**< the peer is not allowed (another user than root and the daemon's) */
 };
 
 /** A growing byte buffer. On allocation failure it sets oom and drops further output. */
@@ -96,7 +100,12 @@ void mxp_table_free(struct mxp_table *t);
  */
 int mxp_ctl_split(char *line, char *argv[], int max);
 
-/** Blocking helpers for the client: send one frame / read one frame into b. */
+/**
+ * Blocking helpers for the client: send one frame / read one frame into b.
+ * Sending never raises SIGPIPE (MSG_NOSIGNAL on a socket): a peer that closed its end is
+ * -EPIPE (or -ECONNRESET), and a reply it sent before closing can still be read.
+ * Receiving returns -ECONNRESET when the peer closed before a whole frame arrived.
+ */
 int mxp_ctl_send_frame(int fd, const void *hdr, size_t hlen, const void *body, size_t blen);
 int mxp_ctl_recv_frame(int fd, struct mxp_buf *b);
 
