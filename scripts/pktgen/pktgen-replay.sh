@@ -8,7 +8,10 @@
 #   2. Pktgen (your build, see doc/benchmarking.md) takes the same port, loads the pcap and
 #      sends it at the rate asked, while this script samples the daemon's counters;
 #   3. the daemon's counters say what it accepted, sent and dropped (and why): a table and
-#      one JSON line; the conference is deleted.
+#      one JSON line; the conference is deleted. "forwarded" is what left the port: the
+#      conference's tx_packets count what it handed to the port, and a full transmit ring
+#      then drops some (tx_full), so forwarded = tx_packets - tx_full (never more than the
+#      worker's tx_packets) and forwarded + lost_out = expected_out.
 #
 # The replay problem: Pktgen loops its pcap, and a second pass repeats every SRTP packet
 # index, which the daemon's replay protection drops (as srtp_replay, srtp_too_old, or
@@ -34,6 +37,8 @@
 #   --pps N              offered packets per second (100000)
 #   --seconds S          length of the run (10)
 #   --link-mbps M        the link speed Pktgen computes its rate from (memif: 100000)
+#   --rsize L            memif rings of 2^L slots (12: 4096, as the mixgen section uses;
+#                        DPDK's default is 10, 1024 slots, which loses to tx_full at 1->10)
 #   --cpu C              the CPU Pktgen runs on (both of its lcores; default 0)
 #   --ip A/P             the participants' address (198.18.0.100/24)
 #   --dir DIR            work directory (default: a temporary one, removed)
@@ -46,7 +51,7 @@ CTL=$MXP_BUILD/app/mixplanectl/mixplanectl
 
 PKTGEN=${PKTGEN:-}
 SOCK= MEMIF= PCI= PROFILE=srtp MODE=switch RECEIVERS=1 KEYS=individual PPS=100000 SECONDS_=10
-LINK_MBPS= CPU=0 IP=198.18.0.100/24 DIR= KEEP=0
+LINK_MBPS= CPU=0 IP=198.18.0.100/24 DIR= KEEP=0 RSIZE=12
 die() { printf 'pktgen-replay: %s\n' "$*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -61,11 +66,12 @@ while [ $# -gt 0 ]; do
         --pps) PPS=$2; shift ;;
         --seconds) SECONDS_=$2; shift ;;
         --link-mbps) LINK_MBPS=$2; shift ;;
+        --rsize) RSIZE=$2; shift ;;
         --cpu) CPU=$2; shift ;;
         --ip) IP=$2; shift ;;
         --dir) DIR=$2; shift ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
     shift
@@ -75,10 +81,12 @@ done
 [ -n "$SOCK" ] || die "give -s SOCKET: the daemon's control socket"
 [ -n "$MEMIF$PCI" ] || die "give --memif PATH (one machine) or --pci BDF (two machines)"
 case $PROFILE in srtp|plain) ;; *) die "--profile srtp or plain" ;; esac
+case $RSIZE in [0-9]|1[0-6]) ;; *) die "--rsize L: log2 of the memif ring size, 0-16" ;; esac
 command -v script >/dev/null || die "'script' (util-linux) is needed: Pktgen wants a terminal"
 "$CTL" -s "$SOCK" show version >/dev/null || die "the daemon does not answer on $SOCK"
 if [ -n "$MEMIF" ]; then
-    VDEV="--vdev=net_memif0,role=client,socket=$MEMIF"
+    # The client chooses the ring size: mixgen (setup) and Pktgen both ask for 2^RSIZE slots.
+    VDEV="--vdev=net_memif0,role=client,socket=$MEMIF,rsize=$RSIZE"
     PORT_EAL=(--no-pci "$VDEV")
     LINK_MBPS=${LINK_MBPS:-100000}
 else
@@ -123,7 +131,11 @@ stop 0
 quit
 EOF
 
-snap() { "$CTL" -s "$SOCK" --json show conference "$CONF"; echo; "$CTL" -s "$SOCK" --json show drops; echo; }
+snap() {
+    "$CTL" -s "$SOCK" --json show conference "$CONF"; echo
+    "$CTL" -s "$SOCK" --json show drops; echo
+    "$CTL" -s "$SOCK" --json show stats; echo
+}
 snap > "$DIR/before.json"
 echo "==> Pktgen: $TOTAL packets of $FRAME bytes at $PCT % of $LINK_MBPS Mbit/s (~$PPS pps), conference $CONF"
 : > "$DIR/samples.txt"
@@ -136,8 +148,13 @@ echo "==> Pktgen: $TOTAL packets of $FRAME bytes at $PCT % of $LINK_MBPS Mbit/s 
     done
 ) 2>/dev/null &
 SAMPLER=$!
+# Pktgen busy-polls its port lcore: with its CPU to itself it uses ~100 % of it. Less means
+# another process had the CPU (the report's pktgen_cpu_share; /usr/bin/time, Debian's time).
+TIMECMD=
+[ -x /usr/bin/time ] && TIMECMD="/usr/bin/time -o $DIR/pktgen.time -f '%e %U %S'"
+: > "$DIR/pktgen.time"
 timeout --foreground $((RUN_MS / 1000 + 60)) script -qfec \
-    "$PKTGEN --lcores=0@$CPU,1@$CPU -n 1 ${PORT_EAL[*]} --file-prefix pg$$ --no-huge -m $PG_MEM \
+    "$TIMECMD $PKTGEN --lcores=0@$CPU,1@$CPU -n 1 ${PORT_EAL[*]} --file-prefix pg$$ --no-huge -m $PG_MEM \
      --log-level lib.eal:warning -- -P -T -m 1.0 -s 0:$PCAP -f $CMDS" /dev/null \
     > "$DIR/pktgen.out" 2>&1
 PG_RC=$?
@@ -145,16 +162,29 @@ kill $SAMPLER 2>/dev/null; wait $SAMPLER 2>/dev/null
 snap > "$DIR/after.json"
 rm -rf /var/run/dpdk/pg$$ /var/run/dpdk/mgpg$$
 
-python3 - "$DIR" "$TOTAL" "$PPS" "$RECEIVERS" "$MODE" "$KEYS" "$PROFILE" "$FRAME" "$PG_RC" <<'PY'
+RING=none; [ -n "$MEMIF" ] && RING=$((1 << RSIZE))
+python3 - "$DIR" "$TOTAL" "$PPS" "$RECEIVERS" "$MODE" "$KEYS" "$PROFILE" "$FRAME" "$PG_RC" \
+    "$RING" <<'PY'
 import json, sys
-d, total, pps, nrecv, mode, keys, profile, frame, rc = sys.argv[1:]
+d, total, pps, nrecv, mode, keys, profile, frame, rc, ring = sys.argv[1:]
 total, pps, nrecv, frame, rc = int(total), float(pps), int(nrecv), int(frame), int(rc)
 def load(p):
     return [json.loads(l) for l in open(p) if l.strip()]
 b, a = load(d + "/before.json"), load(d + "/after.json")
 conf_in = a[0]["rx_packets"] - b[0]["rx_packets"]
-conf_out = a[0]["tx_packets"] - b[0]["tx_packets"]
+try:
+    e, u, sy = map(float, open(d + "/pktgen.time").read().split()[-3:])
+    pg_cpu = round((u + sy) / e, 2) if e > 0 else None
+except (OSError, ValueError):
+    pg_cpu = None
+# The conference's tx_packets: what it handed to the port. The port then refuses what does
+# not fit its transmit ring (tx_full, freed): what left = handed - tx_full. The workers'
+# tx_packets count what every port took (this conference, RTCP, ARP...): a ceiling.
+queued = a[0]["tx_packets"] - b[0]["tx_packets"]
 drops = {k: a[1][k] - b[1].get(k, 0) for k in a[1] if a[1][k] - b[1].get(k, 0)}
+port_tx = a[2]["tx_packets"] - b[2]["tx_packets"]
+tx_full = drops.get("tx_full", 0)
+forwarded = max(0, min(queued - tx_full, port_tx))
 # The steady rate the daemon accepted: first to last sample that moved.
 s = [tuple(map(float, l.split())) for l in open(d + "/samples.txt") if len(l.split()) == 2]
 moving = [x for i, x in enumerate(s) if i and x[1] != s[i - 1][1]]
@@ -162,18 +192,24 @@ rate = 0.0
 if len(moving) >= 2:
     rate = (moving[-1][1] - moving[0][1]) / (moving[-1][0] - moving[0][0])
 expected_out = conf_in * nrecv
-lost_out = drops.get("tx_full", 0) + max(0, expected_out - conf_out - drops.get("tx_full", 0))
+lost_out = expected_out - forwarded  # forwarded + lost_out == expected_out, always
 res = dict(tool="pktgen-replay", profile=profile, mode=mode, keys=keys, receivers=nrecv,
-           frame_bytes=frame, offered=total, target_pps=pps, pktgen_rc=rc,
-           accepted=conf_in, forwarded=conf_out,
-           expected_out=expected_out, lost_in=total - conf_in, lost_out=lost_out,
-           accepted_pps=round(rate), daemon_drops=drops,
-           ok=(rc == 0 and conf_in == total and conf_out == expected_out and not drops))
+           frame_bytes=frame, ring_slots=None if ring == "none" else int(ring),
+           offered=total, target_pps=pps, pktgen_rc=rc,
+           accepted=conf_in, expected_out=expected_out, queued_out=queued, tx_full=tx_full,
+           forwarded=forwarded, lost_in=total - conf_in, lost_out=lost_out, port_tx=port_tx,
+           accepted_pps=round(rate), pktgen_cpu_share=pg_cpu,
+           loadavg=float(open("/proc/loadavg").read().split()[0]), forwarded_pct=round(100.0 * forwarded / expected_out, 2)
+           if expected_out else 0.0, daemon_drops=drops,
+           ok=(rc == 0 and conf_in == total and lost_out == 0 and not drops))
 print()
 print("%-28s %s" % ("profile / mode / keys", "%s / %s / %s, 1 -> %d" % (profile, mode, keys, nrecv)))
-for k in ("offered", "accepted", "forwarded", "expected_out", "lost_in",
-          "lost_out", "accepted_pps"):
+print("%-28s %s" % ("memif ring slots", res["ring_slots"] or "- (NIC)"))
+for k in ("offered", "accepted", "lost_in", "expected_out", "queued_out", "tx_full",
+          "forwarded", "lost_out", "port_tx", "accepted_pps"):
     print("%-28s %s" % (k, res[k]))
+print("%-28s %.2f %%" % ("forwarded / expected_out", res["forwarded_pct"]))
+print("%-28s %s (1-min load %.2f)" % ("Pktgen's CPU share", pg_cpu, res["loadavg"]))
 print("%-28s %s" % ("daemon drops", drops or "none"))
 print("%-28s %s" % ("result", "no loss" if res["ok"] else "LOSS or errors (see drops)"))
 print(json.dumps(res, separators=(",", ":")))
