@@ -121,13 +121,19 @@ RUN_MS=$(python3 -c "print(int(1000 * $TOTAL / $PPS) + 2000)")
 # Pktgen's own pools take ~1.25 GB whatever -m says; the pcap pool ~600 bytes a packet.
 PG_MEM=$(python3 -c "print(1600 + int($NPCAP * 600 / 1e6))")
 
+# Pktgen waits 3 s connected before it sends and 2 s after: the script takes its first and
+# last snapshots in those windows. Over memif the daemon's port refuses (tx_full) whatever it
+# sends while no client is connected (an RTCP report, an ARP request): counted between
+# snapshots taken outside the connection, those would read as lost output.
 cat > "$CMDS" <<EOF
 set 0 count $TOTAL
 set 0 rate $PCT
 enable 0 pcap
+delay 3000
 start 0
 delay $RUN_MS
 stop 0
+delay 2000
 quit
 EOF
 
@@ -136,30 +142,48 @@ snap() {
     "$CTL" -s "$SOCK" --json show drops; echo
     "$CTL" -s "$SOCK" --json show stats; echo
 }
-snap > "$DIR/before.json"
+# The link of the daemon's memif port (the one on $MEMIF): up, down, or "none" (a NIC).
+link() {
+    [ -n "$MEMIF" ] || { echo none; return; }
+    "$CTL" -s "$SOCK" --json show ports | python3 -c '
+import json, sys
+p = [x for x in json.load(sys.stdin) if "socket=" + sys.argv[1] in x["device"]]
+print("up" if p and p[0]["link_up"] else "down")' "$MEMIF"
+}
+conf_rx() {
+    "$CTL" -s "$SOCK" --json show conference "$CONF" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["rx_packets"])'
+}
+# mixgen has gone: wait (5 s at most) until the daemon saw it leave.
+for _ in $(seq 50); do [ "$(link)" != up ] && break; sleep 0.1; done
 echo "==> Pktgen: $TOTAL packets of $FRAME bytes at $PCT % of $LINK_MBPS Mbit/s (~$PPS pps), conference $CONF"
-: > "$DIR/samples.txt"
-(
-    # Sample what the daemon accepted, every 200 ms, while Pktgen runs.
-    while :; do
-        printf '%s %s\n' "$(date +%s.%N)" "$("$CTL" -s "$SOCK" --json show conference "$CONF" |
-            python3 -c 'import json,sys; print(json.load(sys.stdin)["rx_packets"])')" >> "$DIR/samples.txt"
-        sleep 0.2
-    done
-) 2>/dev/null &
-SAMPLER=$!
 # Pktgen busy-polls its port lcore: with its CPU to itself it uses ~100 % of it. Less means
 # another process had the CPU (the report's pktgen_cpu_share; /usr/bin/time, Debian's time).
 TIMECMD=
 [ -x /usr/bin/time ] && TIMECMD="/usr/bin/time -o $DIR/pktgen.time -f '%e %U %S'"
 : > "$DIR/pktgen.time"
-timeout --foreground $((RUN_MS / 1000 + 60)) script -qfec \
+exec 3<&0 # script(1) reads its stdin: the caller's, not /dev/null as for a background job
+timeout --foreground $((RUN_MS / 1000 + 90)) script -qfec \
     "$TIMECMD $PKTGEN --lcores=0@$CPU,1@$CPU -n 1 ${PORT_EAL[*]} --file-prefix pg$$ --no-huge -m $PG_MEM \
      --log-level lib.eal:warning -- -P -T -m 1.0 -s 0:$PCAP -f $CMDS" /dev/null \
-    > "$DIR/pktgen.out" 2>&1
-PG_RC=$?
-kill $SAMPLER 2>/dev/null; wait $SAMPLER 2>/dev/null
+    > "$DIR/pktgen.out" 2>&1 <&3 &
+PG=$!
+# Pktgen connected (memif: the daemon's link is up), not yet sending: the first snapshot.
+while kill -0 $PG 2>/dev/null && [ "$(link)" = down ]; do sleep 0.1; done
+snap > "$DIR/before.json"
+# Sample what the daemon accepted, every 200 ms, until it has the whole capture (or Pktgen
+# ended: input was lost), then let the worker drain and take the last snapshot.
+: > "$DIR/samples.txt"
+while kill -0 $PG 2>/dev/null; do
+    rx=$(conf_rx 2>/dev/null) || break
+    printf '%s %s\n' "$(date +%s.%N)" "$rx" >> "$DIR/samples.txt"
+    [ "$rx" -ge "$TOTAL" ] && { sleep 0.5; break; }
+    sleep 0.2
+done
 snap > "$DIR/after.json"
+[ "$(link)" = down ] && echo "pktgen-replay: note: Pktgen had left before the last snapshot" >&2
+wait $PG
+PG_RC=$?
 rm -rf /var/run/dpdk/pg$$ /var/run/dpdk/mgpg$$
 
 RING=none; [ -n "$MEMIF" ] && RING=$((1 << RSIZE))
