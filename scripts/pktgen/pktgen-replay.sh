@@ -6,7 +6,8 @@
 #      RTP legs), resolves the daemon's MAC, writes the sender's packets as a pcap and exits,
 #      leaving the conference in place (--keep);
 #   2. Pktgen (your build, see doc/benchmarking.md) takes the same port, loads the pcap and
-#      sends it at the rate asked, while this script samples the daemon's counters;
+#      sends it at the rate asked, while this script samples the daemon's counters (its
+#      first and last snapshots while Pktgen is connected, before and after it sends);
 #   3. the daemon's counters say what it accepted, sent and dropped (and why): a table and
 #      one JSON line; the conference is deleted. "forwarded" is what left the port: the
 #      conference's tx_packets count what it handed to the port, and a full transmit ring
