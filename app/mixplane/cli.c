@@ -635,6 +635,7 @@ static const struct cli_cmd *const tables[] = {
 	cmds,
 	mxp_cli_conf_cmds,
 	mxp_cli_signal_cmds,
+	mxp_cli_record_cmds,
 	mxp_cli_mp_cmds,
 	mxp_cli_top_cmds,
 };

@@ -60,6 +60,11 @@ struct cli_cmd {
 extern const struct cli_cmd mxp_cli_conf_cmds[];
 /** cli_signal.c: tones, announcements, DTMF (leg/conference play, stop-signal, show tones). */
 extern const struct cli_cmd mxp_cli_signal_cmds[];
+/** cli_record.c: conference record, show recordings. */
+extern const struct cli_cmd mxp_cli_record_cmds[];
+/** cli_record.c: a conference's recording in show conference (j: its JSON object, else a
+ * line of text; nothing if it never recorded). */
+void cli_record_conf(struct cli_req *r, struct mxp_json *j, uint32_t conf_id);
 /** cli_esp.c: show mp, show esp, esp sa/peer commands. */
 extern const struct cli_cmd mxp_cli_mp_cmds[];
 /** cli_top.c: show top (mixplanectl top's snapshot). */

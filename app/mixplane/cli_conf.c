@@ -861,6 +861,7 @@ cmd_show_conference(struct cli_req *r, int i)
 		mxp_json_u64(&j, "mix_ticks", ci.mix_ticks);
 		mxp_json_u64(&j, "mix_late_ticks", ci.mix_late_ticks);
 		mxp_json_u64(&j, "mix_talker_changes", ci.mix_talker_changes);
+		cli_record_conf(r, &j, id);
 		mxp_json_arr_open(&j, "keygroups");
 		for (int k = 0; k < nk; k++) {
 			mxp_json_obj_open(&j, NULL);
@@ -893,6 +894,7 @@ cmd_show_conference(struct cli_req *r, int i)
 			       ", decryptions %" PRIu64 "\n\n",
 			       ci.id, ci.name[0] ? " " : "", ci.name, mxp_conf_mode_name(ci.mode), ci.topn,
 			       ci.worker, nl, nk, ci.rx_pkts, ci.tx_pkts, ci.encryptions, ci.decryptions);
+		cli_record_conf(r, NULL, id);
 		static const char *const kh[] = { ">keygroup", "fingerprint", ">members", ">streams",
 						  ">encryptions", ">sent" };
 		struct mxp_table t;

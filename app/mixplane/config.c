@@ -689,6 +689,11 @@ static const struct cfg_key media_keys[] = {
 	  .def_doc = "none (announcements refused)",
 	  .doc = "directory announcements are played from (WAV: 16-bit PCM, A-law or mu-law, "
 		 "mono, 8-48 kHz; raw `.ul`, `.al`, `.l16`); a signal names a file in it." },
+	{ .name = "recording_dir", .type = CFG_PATH, FIELD(G, recording_dir),
+	  .def_doc = "none (recordings refused)",
+	  .doc = "directory conference recordings are written to (`conference record`, "
+		 "`mxp/record`): WAV files, 16-bit PCM mono at the mix rate, created mode 0640. "
+		 "See [conferences.md](conferences.md#recording)." },
 };
 #undef G
 

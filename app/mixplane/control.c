@@ -30,6 +30,7 @@
 #include "control.h"
 #include "mixplane.h"
 #include "mp_plane.h"
+#include "mxp_conf.h"
 #include "mxp_ctl.h"
 #include "neigh.h"
 #include "worker.h"
@@ -508,6 +509,7 @@ mxp_control_run(const struct mxp_control_params *p)
 					uint64_t now = mxp_now_ms();
 					mxp_neigh_timer(p->ports, now);
 					mxp_mp_plane_timer(p->mp, now);
+					mxp_conf_record_poll(p->cli->conf); /* recordings */
 					clients_expire(k, now);
 				}
 				break;

@@ -261,8 +261,10 @@ setup_conferences(char *err, size_t errlen)
 	for (uint16_t i = 0; i < mxp.nb_workers; i++)
 		mxp.workers[i]->conf = mxp.conf;
 	/* signals: the tone set and the announcement directory (lib/conf conf_signal.c) */
-	return mxp_conf_signal_configure(mxp.conf, mxp.cfg.tone_country,
-					 mxp.cfg.announcement_dir, err, errlen);
+	int r = mxp_conf_signal_configure(mxp.conf, mxp.cfg.tone_country,
+					  mxp.cfg.announcement_dir, err, errlen);
+	/* recordings (lib/conf conf_record.c) */
+	return r ? r : mxp_conf_record_dir(mxp.conf, mxp.cfg.recording_dir, err, errlen);
 }
 
 static void

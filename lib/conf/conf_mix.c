@@ -169,6 +169,7 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 void
 conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 {
+	conf_rec_conf_free(sys, cf);
 	conf_signal_conf_free(sys, cf);
 	for (int c = 0; c < CONF_MIX_FMTS; c++)
 		if (cf->enc[c]) {
@@ -717,6 +718,8 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 	talkers_mark(cf, res);
 	if (unlikely(cf->sig != NULL) && conf_signal_busy(cf))
 		res = conf_signal_tick(w, cf, res, now_tsc); /* tones, announcements, DTMF */
+	if (unlikely(cf->rec != NULL))
+		conf_rec_tick(cf->rec, res); /* what a listener hears, signals included */
 
 	for (unsigned int t = 0; t < res->n_talkers; t++) {
 		const struct mxp_media_mix_talker *tk = &res->talkers[t];

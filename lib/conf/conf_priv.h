@@ -64,6 +64,8 @@ struct mxp_conf;
 struct conf_sig;       /* conf_signal.c: a leg's signal */
 struct conf_sig_conf;  /* conf_signal.c: a conference's signals */
 struct conf_sig_sys;   /* conf_signal.c: tone set, announcement cache, completions */
+struct conf_rec;       /* conf_record.c: a conference's recording */
+struct conf_rec_sys;   /* conf_record.c: the recordings */
 
 /* ---- small pools ---------------------------------------------------------------------------- */
 
@@ -405,6 +407,7 @@ struct mxp_conf {
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
 	bool fwd_key_set;
 	struct conf_sig_conf *sig;           /* mix: signals (made at the first one) */
+	struct conf_rec *rec;                /* mix: its recording (set by CONF_CMD_RECORD) */
 	char name[MXP_CONF_NAME_LEN];
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_conf, mixer, 1);
@@ -428,6 +431,7 @@ enum conf_cmd_type {
 	CONF_CMD_LEG_DEL,
 	CONF_CMD_LEG_MOD,
 	CONF_CMD_SIGNAL,
+	CONF_CMD_RECORD,
 };
 
 enum conf_cmd_state {
@@ -508,6 +512,7 @@ struct mxp_conf_cmd {
 		struct leg_del_args leg_del;
 		struct leg_mod_args leg_mod;
 		struct conf_sig_args *sig;                        /* SIGNAL (conf_signal.c) */
+		struct { struct mxp_conf *cf; struct conf_rec *rec; } rec; /* RECORD: NULL stops */
 	} u;
 };
 
@@ -665,6 +670,7 @@ struct mxp_conf_sys {
 	struct conf_pool kset_pool[CONF_KSET_MAX]; /* key sets of 1 .. CONF_KSET_MAX keys */
 	struct conf_mem mem;
 	struct conf_sig_sys *sig;            /* signals (conf_signal.c), made at first use */
+	struct conf_rec_sys *rec;            /* recordings (conf_record.c), made at first use */
 };
 
 /* ---- shared helpers (control core) ------------------------------------------------------------- */
@@ -830,6 +836,16 @@ void conf_signal_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l);
 void conf_signal_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
 /* Control core: at system destruction. */
 void conf_signal_sys_free(struct mxp_conf_sys *sys);
+
+/* conf_record.c */
+/* Worker: a command installing (rec) or removing (NULL) a conference's recording. */
+void conf_cmd_record(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+/* Worker, in the mix tick after the signals: queue the tick's shared mix. */
+void conf_rec_tick(struct conf_rec *rec, const struct mxp_media_mix_result *res);
+/* Control core: the conference is freed (its worker let go of it): finish its recording. */
+void conf_rec_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
+/* Control core, system destruction (before the conferences go): finish every recording. */
+void conf_rec_sys_free(struct mxp_conf_sys *sys);
 
 /* conf_rtcp.c */
 /* The wall clock's anchor for NTP timestamps (at system creation). */

@@ -224,6 +224,7 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 		/* Workers are stopped: commands run inline (and cannot fail but for memory:
 		 * stop if a round removes nothing). */
 		sys->p.inline_workers = true;
+		conf_rec_sys_free(sys); /* every recording ends as a valid file */
 		while ((n = mxp_conf_list(sys, ids, RTE_DIM(ids))) > 0 && n < before) {
 			uint32_t m = n < RTE_DIM(ids) ? n : RTE_DIM(ids);
 			for (uint32_t i = 0; i < m; i++)
@@ -325,6 +326,7 @@ conf_cmd_exec(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	case CONF_CMD_LEG_DEL: conf_cmd_leg_del(w, c); break;
 	case CONF_CMD_LEG_MOD: conf_cmd_leg_mod(w, c); break;
 	case CONF_CMD_SIGNAL: conf_cmd_signal(w, c); break;
+	case CONF_CMD_RECORD: conf_cmd_record(w, c); break;
 	}
 }
 

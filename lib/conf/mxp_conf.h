@@ -635,6 +635,121 @@ int mxp_conf_signal_stop(struct mxp_conf_sys *sys, uint32_t conf_id, char *err, 
 unsigned int mxp_conf_signal_done_poll(struct mxp_conf_sys *sys, struct mxp_signal_done *out,
 				       unsigned int max);
 
+/* ---- recordings (conf_record.c) ------------------------------------------------------------ */
+
+/*
+ * A mix conference's shared mix (what a participant who is not talking hears, conference
+ * signals included) recorded to a WAV file: 16-bit PCM, mono, at the mix rate of the first
+ * tick recorded. The worker copies each tick's PCM into a buffer taken from a free ring and
+ * queues it on a full ring (no allocation, lock or system call; no free buffer: the tick is
+ * counted as dropped and recorded as silence, so the file keeps real time); the control
+ * core drains and writes (mxp_conf_record_poll()), and fixes the WAV header up every
+ * second and at the end. A write error stops that recording only.
+ */
+
+#define MXP_REC_NAME_LEN 128       /**< longest file name (within the directory), with NUL */
+#define MXP_REC_BUFS 256           /**< ticks a worker can queue (5.12 s at 20 ms) */
+#define MXP_REC_HISTORY 16         /**< finished recordings kept for show recordings */
+
+/** Where a recording stands. */
+enum mxp_rec_state {
+	MXP_REC_ACTIVE = 0,
+	MXP_REC_STOPPED,           /**< by the operator (CLI, Mp) */
+	MXP_REC_MAX_TIME,          /**< its max-seconds were reached */
+	MXP_REC_DISK_FULL,         /**< a write found no space (ENOSPC, EDQUOT) */
+	MXP_REC_WRITE_ERROR,       /**< another write error (info.err) */
+	MXP_REC_SIZE_LIMIT,        /**< the WAV format's 4 GiB */
+	MXP_REC_CONF_GONE,         /**< its conference was deleted */
+	MXP_REC_SHUTDOWN,          /**< the daemon stopped */
+};
+
+/** "active", "stopped", "max-time", "disk-full", ... */
+const char *mxp_rec_state_name(enum mxp_rec_state s);
+
+/** How to start a recording. */
+struct mxp_rec_params {
+	const char *name;          /**< file name in the directory: [A-Za-z0-9_.-], 1..127
+				    *   characters, not starting with '.', ending in ".wav" */
+	uint32_t max_seconds;      /**< stop after this much audio; 0: no limit */
+	bool overwrite;            /**< replace an existing file of that name (else -EEXIST) */
+	uint32_t bufs;             /**< ticks the worker may queue, 2..4096; 0: MXP_REC_BUFS */
+};
+
+/** One recording, active or finished. */
+struct mxp_rec_info {
+	uint32_t conf_id;
+	char name[MXP_REC_NAME_LEN];
+	enum mxp_rec_state state;
+	int err;                   /**< errno of a write error, else 0 */
+	uint32_t rate;             /**< of the file; 0 until the first frame was written */
+	uint32_t max_seconds;
+	uint64_t elapsed_ms;       /**< from start to now (active) or to the stop */
+	uint64_t audio_ms;         /**< audio in the file */
+	uint64_t bytes;            /**< of the file, header included */
+	uint64_t frames;           /**< ticks recorded (written or silent) */
+	uint64_t dropped;          /**< ticks a worker found no free buffer for (written as
+				    *   silence: the control core did not keep up) */
+	uint64_t late;             /**< ticks the worker skipped (late; silence too) */
+	uint64_t writes;           /**< write calls */
+};
+
+/** System totals. */
+struct mxp_rec_stats {
+	uint64_t started, stopped;
+	uint64_t disk_full;        /**< recordings stopped by a full disk */
+	uint64_t write_errors;     /**< recordings stopped by another write error */
+	uint64_t dropped;          /**< ticks dropped by every recording so far */
+	uint32_t active;
+};
+
+/**
+ * The directory recordings are written to (control core): an absolute path, or NULL/"" for
+ * none (recordings refused with -ENODEV). The directory must exist when a recording starts.
+ * @return 0, -EINVAL (not absolute, too long).
+ */
+int mxp_conf_record_dir(struct mxp_conf_sys *sys, const char *dir, char *err, size_t errlen);
+
+/**
+ * Start recording a mix conference's shared mix (control core). The file is created with
+ * mode 0640 (less by the process umask), O_EXCL unless p->overwrite, never through a
+ * symbolic link.
+ * @return 0, -ENOENT (no such conference), -ENOTSUP (not a mix conference: switch and
+ *         forward conferences have no shared mix), -EALREADY (already recording), -ENODEV
+ *         (no directory configured), -EINVAL (bad name or max_seconds; err says why),
+ *         -EEXIST (the file exists), another -errno of open(2) (err names the file),
+ *         -ENOMEM, -ETIMEDOUT, -EBUSY (the worker did not take the command).
+ */
+int mxp_conf_record_start(struct mxp_conf_sys *sys, uint32_t conf_id,
+			  const struct mxp_rec_params *p, char *err, size_t errlen);
+
+/**
+ * Stop a conference's recording (control core): what the worker queued is written and the
+ * header fixed up before it returns.
+ * @return 0, -ENOENT (no such conference), -ESRCH (it is not recording), -ETIMEDOUT,
+ *         -EBUSY (the worker did not take the command: still recording).
+ */
+int mxp_conf_record_stop(struct mxp_conf_sys *sys, uint32_t conf_id, char *err, size_t errlen);
+
+/**
+ * A conference's recording: the active one, else the last finished one of that conference
+ * id still in the history. @return 0, -ENOENT (none).
+ */
+int mxp_conf_record_get(struct mxp_conf_sys *sys, uint32_t conf_id, struct mxp_rec_info *info);
+
+/** Active recordings then the finished ones (newest first): how many were written. */
+unsigned int mxp_conf_record_list(struct mxp_conf_sys *sys, struct mxp_rec_info *out,
+				  unsigned int max);
+
+/** System totals. */
+void mxp_conf_record_stats(struct mxp_conf_sys *sys, struct mxp_rec_stats *st);
+
+/**
+ * Drain the workers' buffers and write (control core, from its loop: every 10-100 ms).
+ * A recording that hit a write error or its limit stops here.
+ * @return ticks written.
+ */
+unsigned int mxp_conf_record_poll(struct mxp_conf_sys *sys);
+
 /* ---- worker API ------------------------------------------------------------------------------ */
 
 /**

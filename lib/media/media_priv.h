@@ -409,6 +409,7 @@ struct mxp_media_mixer {
 	uint32_t rate;           /* current mix rate */
 	uint32_t n_wideband;     /* attached legs with a 16 kHz codec */
 	uint32_t n_out[2];       /* receiving legs per output rate (8k, 16k) */
+	bool keep_shared;        /* the shared mix at the mix rate even without a listener */
 	uint64_t ptime_us, next_tick_us, tick;
 	struct mxp_media_leg *talkers[MXP_MEDIA_MAX_TALKERS];
 	uint8_t tslot[MXP_MEDIA_MAX_TALKERS]; /* talkers[i]'s state: ts[tslot[i]] */

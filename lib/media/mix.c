@@ -268,6 +268,12 @@ mxp_media_mixer_next_tick(const struct mxp_media_mixer *m)
 }
 
 void
+mxp_media_mixer_keep_shared(struct mxp_media_mixer *m, bool on)
+{
+	m->keep_shared = on;
+}
+
+void
 mxp_media_mixer_stats_get(const struct mxp_media_mixer *m, struct mxp_media_mixer_stats *st)
 {
 	*st = m->st;
@@ -497,8 +503,8 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	res->active_legs = pulled;
 	res->n_talkers = m->n_talkers;
 	res->silent = m->n_talkers == 0;
-	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && m->n_out[1] > 0);
-	bool need_wb = rate == 16000 && m->n_out[1] > 0;
+	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && (m->n_out[1] > 0 || m->keep_shared));
+	bool need_wb = rate == 16000 && (m->n_out[1] > 0 || m->keep_shared);
 	const int16_t *mix_nb = sc->shared_nb, *mix_out = sc->shared;
 
 	if (m->n_talkers == 0) {

@@ -404,6 +404,12 @@ uint64_t mxp_media_mixer_next_tick(const struct mxp_media_mixer *m);
  */
 const struct mxp_media_mix_result *mxp_media_mix_tick(struct mxp_media_mixer *m,
 						      uint64_t now_us);
+/**
+ * Produce the shared mix at the mix rate (res->shared[rate == 16000]) on every tick even
+ * when no leg receives that rate (a recording of a conference of senders only). Call it
+ * on the ticking thread.
+ */
+void mxp_media_mixer_keep_shared(struct mxp_media_mixer *m, bool on);
 /** Copy the mixer's counters (O(1): they are the mixer's own). */
 void mxp_media_mixer_stats_get(const struct mxp_media_mixer *m,
 			       struct mxp_media_mixer_stats *st);
