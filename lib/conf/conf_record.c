@@ -383,8 +383,6 @@ name_check(const char *name, char *err, size_t errlen)
 	if (n == 0 || n >= MXP_REC_NAME_LEN)
 		return conf_errf(err, errlen, -EINVAL, "recording name: 1 to %d characters",
 				 MXP_REC_NAME_LEN - 1);
-	if (name[0] == '.')
-		return conf_errf(err, errlen, -EINVAL, "recording name '%s' starts with '.'", name);
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
 		if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
@@ -393,6 +391,8 @@ name_check(const char *name, char *err, size_t errlen)
 					 "recording name: only letters, digits, '_', '-' and '.' "
 					 "(a file in the recording directory, no path)");
 	}
+	if (name[0] == '.')
+		return conf_errf(err, errlen, -EINVAL, "recording name '%s' starts with '.'", name);
 	if (n < 5 || strcasecmp(name + n - 4, ".wav") != 0)
 		return conf_errf(err, errlen, -EINVAL, "recording name '%s' does not end in .wav",
 				 name);
