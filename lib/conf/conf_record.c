@@ -433,7 +433,7 @@ mxp_conf_record_start(struct mxp_conf_sys *sys, uint32_t conf_id, const struct m
 		return conf_errf(err, errlen, -EINVAL, "recording buffers: 2 to 4096");
 	for (struct conf_rec *x = rs->active; x; x = x->next)
 		if (strcmp(x->info.name, p->name) == 0)
-			return conf_errf(err, errlen, -EBUSY,
+			return conf_errf(err, errlen, -EEXIST,
 					 "%s is being written by conference %u's recording", p->name,
 					 x->info.conf_id);
 	struct conf_rec *rec = rte_zmalloc("mxp_rec", sizeof(*rec), RTE_CACHE_LINE_SIZE);
@@ -531,6 +531,28 @@ mxp_conf_record_stop(struct mxp_conf_sys *sys, uint32_t conf_id, char *err, size
 		return conf_errf(err, errlen, r, "worker %u did not answer (still recording)",
 				 rec->worker);
 	rec_finish(sys->rec, rec, MXP_REC_STOPPED);
+	return 0;
+}
+
+int
+mxp_conf_record_abort(struct mxp_conf_sys *sys, uint32_t conf_id)
+{
+	struct conf_rec_sys *rs = sys->rec;
+	struct mxp_rec_info in;
+	if (rs == NULL || mxp_conf_record_get(sys, conf_id, &in) != 0 || in.state != MXP_REC_ACTIVE)
+		return -ESRCH;
+	int r = mxp_conf_record_stop(sys, conf_id, NULL, 0);
+	if (r)
+		return r;
+	char path[sizeof(rs->dir) + MXP_REC_NAME_LEN + 1];
+	snprintf(path, sizeof(path), "%s/%s", rs->dir, in.name);
+	unlink(path);
+	/* as if it never started */
+	memmove(&rs->hist[0], &rs->hist[1], (MXP_REC_HISTORY - 1) * sizeof(rs->hist[0]));
+	memset(&rs->hist[MXP_REC_HISTORY - 1], 0, sizeof(rs->hist[0]));
+	rs->nhist--;
+	rs->st.started--;
+	rs->st.stopped--;
 	return 0;
 }
 

@@ -716,7 +716,7 @@ int mxp_conf_record_dir(struct mxp_conf_sys *sys, const char *dir, char *err, si
  * @return 0, -ENOENT (no such conference), -ENOTSUP (not a mix conference: switch and
  *         forward conferences have no shared mix), -EALREADY (already recording), -ENODEV
  *         (no directory configured), -EINVAL (bad name or max_seconds; err says why),
- *         -EEXIST (the file exists), another -errno of open(2) (err names the file),
+ *         -EEXIST (the file exists, or another recording writes it), another -errno of open(2) (err names the file),
  *         -ENOMEM, -ETIMEDOUT, -EBUSY (the worker did not take the command).
  */
 int mxp_conf_record_start(struct mxp_conf_sys *sys, uint32_t conf_id,
@@ -729,6 +729,13 @@ int mxp_conf_record_start(struct mxp_conf_sys *sys, uint32_t conf_id,
  *         -EBUSY (the worker did not take the command: still recording).
  */
 int mxp_conf_record_stop(struct mxp_conf_sys *sys, uint32_t conf_id, char *err, size_t errlen);
+
+/**
+ * Undo a start (control core): stop the conference's active recording, delete its file and
+ * forget it (a caller whose later step failed, H.248's all or nothing).
+ * @return 0, -ESRCH (no active recording), or the errors of mxp_conf_record_stop().
+ */
+int mxp_conf_record_abort(struct mxp_conf_sys *sys, uint32_t conf_id);
 
 /**
  * A conference's recording: the active one, else the last finished one of that conference

@@ -29,12 +29,13 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 	struct mxp_mp_str item = { slash + 1, (uint32_t)(pr->name.p + pr->name.len - slash - 1) };
 	struct mxp_mp_str v = pr->value;
 	static const char *const names[] = { "mode", "topn", "strict", "plainrtp", "keygroup",
-					     "afthresh", "mute", "floor", "asymmetric" };
+					     "afthresh", "mute", "floor", "asymmetric", "record",
+					     "recmax" };
 	int k;
-	for (k = 0; k < 9; k++)
+	for (k = 0; k < 11; k++)
 		if (mxp_mp_str_eq(item, names[k]))
 			break;
-	if (k == 9)
+	if (k == 11)
 		return mxp_mp_error_set(err, MXP_MP_E_NO_SUCH_PROP, base, pos,
 					"no property '%.*s' in package mxp",
 					(int)(item.len > 30 ? 30 : item.len), item.p);
@@ -95,6 +96,22 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 	case 8:
 		pkg->asymmetric = (int8_t)onoff(v);
 		ok = pkg->asymmetric >= 0;
+		break;
+	case 9:
+		/* "off" or a file name: [A-Za-z0-9_.-], no leading '.', ".wav" at the end (lib/conf
+		 * checks it again) */
+		ok = mxp_mp_str_eq(v, "off") ||
+		     (v.len >= 5 && v.len <= 127 && v.p[0] != '.' &&
+		      mxp_mp_str_eq((struct mxp_mp_str){ v.p + v.len - 4, 4 }, ".wav"));
+		for (uint32_t i = 0; ok && i < v.len; i++) {
+			char c = v.p[i];
+			ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+			     c == '_' || c == '-' || c == '.';
+		}
+		pkg->record = v;
+		break;
+	case 10:
+		ok = mxp_mp_str_uint(v, 7 * 86400, &pkg->recmax) && pkg->recmax > 0;
 		break;
 	}
 	if (!ok)

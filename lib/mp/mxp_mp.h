@@ -309,6 +309,9 @@ struct mxp_mp_pkg {
 	int8_t mute;                  /**< mxp/mute=on|off (leg): nothing it sends is forwarded */
 	struct mxp_mp_str floor;      /**< mxp/floor=TERMID|open (context): only TERMID is
 				       *   forwarded ("open": everyone) */
+	struct mxp_mp_str record;     /**< mxp/record=NAME.wav|off (context, mix): record the
+				       *   shared mix to NAME.wav in [media] recording_dir */
+	uint32_t recmax;              /**< mxp/recmax=S (with mxp/record): stop after S s */
 	uint32_t present;             /**< bit i set when property i (enum order) was given */
 };
 
@@ -321,6 +324,8 @@ struct mxp_mp_pkg {
 #define MXP_MP_PKG_MUTE 0x40
 #define MXP_MP_PKG_FLOOR 0x80
 #define MXP_MP_PKG_ASYMMETRIC 0x100
+#define MXP_MP_PKG_RECORD 0x200
+#define MXP_MP_PKG_RECMAX 0x400
 
 /**
  * Collect and check the mxp package properties of a command (TerminationState and every

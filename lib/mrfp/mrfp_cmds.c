@@ -101,6 +101,83 @@ conf_code(int r)
 	}
 }
 
+/* ---- mxp/record ------------------------------------------------------------------------ */
+
+/* The H.248 code of a recording's start or stop error. */
+static unsigned int
+rec_code(int r)
+{
+	switch (r) {
+	case -ENODEV: return MXP_MP_E_NOT_IMPL;        /* no [media] recording_dir */
+	case -ENOSPC:
+	case -EDQUOT:
+	case -ENOMEM:
+	case -EBUSY: return MXP_MP_E_RESOURCES;
+	case -ETIMEDOUT: return MXP_MP_E_NOT_READY;
+	case -ENOENT:
+	case -EINVAL:
+	case -ENOTSUP:
+	case -EEXIST:
+	case -EALREADY: return MXP_MP_E_BAD_VALUE;    /* the value cannot be done as given */
+	default: return MXP_MP_E_INTERNAL;            /* the directory refused (EACCES, EROFS) */
+	}
+}
+
+/*
+ * mxp/record=NAME on a context: start recording (nothing if it records to NAME already);
+ * *started says a recording was started here (mxp_conf_record_abort() undoes it). "off" is
+ * applied last, by record_off(). 0 or an H.248 code with text in t.
+ */
+static unsigned int
+record_start(struct mxp_mrfp *m, uint32_t ctx, const struct mxp_mp_pkg *pkg, bool *started,
+	     char *t, size_t tl)
+{
+	*started = false;
+	if ((pkg->present & MXP_MP_PKG_RECMAX) &&
+	    (!(pkg->present & MXP_MP_PKG_RECORD) || mxp_mp_str_eq(pkg->record, "off"))) {
+		snprintf(t, tl, "mxp/recmax goes with mxp/record = NAME.wav");
+		return MXP_MP_E_BAD_VALUE;
+	}
+	if (!(pkg->present & MXP_MP_PKG_RECORD) || mxp_mp_str_eq(pkg->record, "off"))
+		return 0;
+	char name[MXP_REC_NAME_LEN], err[320] = "";
+	snprintf(name, sizeof(name), "%.*s", (int)pkg->record.len, pkg->record.p);
+	struct mxp_rec_info in;
+	if (mxp_conf_record_get(m->conf, ctx, &in) == 0 && in.state == MXP_REC_ACTIVE &&
+	    strcmp(in.name, name) == 0)
+		return 0;
+	struct mxp_rec_params p = { .name = name, .max_seconds = pkg->recmax };
+	int r = mxp_conf_record_start(m->conf, ctx, &p, err, sizeof(err));
+	if (r) {
+		snprintf(t, tl, "mxp/record: %s", err);
+		return rec_code(r);
+	}
+	*started = true;
+	return 0;
+}
+
+/* mxp/record=off: stop the context's recording (none is not an error). */
+static unsigned int
+record_off(struct mxp_mrfp *m, uint32_t ctx, const struct mxp_mp_pkg *pkg, char *t, size_t tl)
+{
+	if (!(pkg->present & MXP_MP_PKG_RECORD) || !mxp_mp_str_eq(pkg->record, "off"))
+		return 0;
+	char err[320] = "";
+	int r = mxp_conf_record_stop(m->conf, ctx, err, sizeof(err));
+	if (r == 0 || r == -ESRCH)
+		return 0;
+	snprintf(t, tl, "mxp/record: %s", err);
+	return rec_code(r);
+}
+
+/* mxp/record=NAME on a context that is not (or will not be) a mix conference. */
+static bool
+record_needs_mix(const struct mxp_mp_pkg *pkg, enum mxp_conf_mode mode)
+{
+	return (pkg->present & MXP_MP_PKG_RECORD) && !mxp_mp_str_eq(pkg->record, "off") &&
+	       mode != MXP_CONF_MIX;
+}
+
 /* The a=crypto lines of an SDP as a key set; 0 or an H.248 code with text in t. */
 static unsigned int
 sdp_keys(const struct mxp_sdp *sd, struct mxp_conf_keys *ks, bool outbound, char *t, size_t tl)
@@ -505,6 +582,12 @@ add_ctx_props(struct mxp_mrfp *m, const struct mxp_mp_pkg *pkg, uint32_t ctx, st
 		mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
 		return -1;
 	}
+	if (record_needs_mix(pkg, ci.mode)) {
+		mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
+			       "mxp/record: context %u is a %s conference: only mix conferences have "
+			       "a shared mix to record", ctx, mxp_conf_mode_name(ci.mode));
+		return -1;
+	}
 	return 0;
 }
 
@@ -654,6 +737,13 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		return;
 	if (!as->ctx && (pkg.present & MXP_MP_PKG_FLOOR))
 		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE, "mxp/floor: give the floor with Modify");
+	if (!as->ctx && record_needs_mix(&pkg, conf_mode(pkg.mode)))
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
+				      "mxp/record: only mix conferences have a shared mix to record "
+				      "(mxp/mode = mix)");
+	if (mv && (pkg.present & (MXP_MP_PKG_RECORD | MXP_MP_PKG_RECMAX)))
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
+				      "mxp/record: give it with Add or Modify, not Move");
 	if (c->nstreams > 1)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "one audio stream per termination");
 	const struct mxp_mp_stream *st = stream1(c);
@@ -843,6 +933,16 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		return mrfp_cmd_error(m, rc, MXP_MP_E_RESOURCES, "out of memory for the leg's record");
 	}
 	l->peer = m->peer;
+	/* the context's recording: last, undone with the leg if refused */
+	bool rec_started;
+	unsigned int code = record_start(m, as->ctx, &pkg, &rec_started, t, sizeof(t));
+	if (code == 0)
+		code = record_off(m, as->ctx, &pkg, t, sizeof(t));
+	if (code) {
+		mxp_mrfp_leg_forget(m, li.id);
+		mxp_conf_leg_remove(m->conf, li.id, NULL, NULL, 0);
+		return mrfp_cmd_error(m, rc, code, "%s", t);
+	}
 	events_record(m, l, c, evmask, &pkg);
 	media_record(l, media);
 	reply_term(m, rc, li.id);
@@ -1238,6 +1338,10 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 	if (pkg.present & MXP_MP_PKG_KEYGROUP)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 				      "mxp/keygroup is given on Add (the Local key decides the group)");
+	if (record_needs_mix(&pkg, ci.mode))
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
+				      "mxp/record: context %u is a %s conference: only mix conferences "
+				      "have a shared mix to record", ctx, mxp_conf_mode_name(ci.mode));
 	uint32_t floor_leg = 0;
 	bool set_floor = (pkg.present & MXP_MP_PKG_FLOOR) != 0;
 	if (set_floor && !mxp_mp_str_eq(pkg.floor, "open")) {
@@ -1281,6 +1385,10 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 	}
 	explicit_bzero(&lk, sizeof(lk));
 	explicit_bzero(&rk, sizeof(rk));
+	/* the recording first: a refused name changes nothing; undone if a leg fails */
+	bool rec_started = false;
+	if (code == 0)
+		code = record_start(m, ctx, &pkg, &rec_started, t, sizeof(t));
 	if (code) {
 		for (int i = 0; i < n; i++)
 			explicit_bzero(&plans[i], sizeof(plans[i]));
@@ -1300,6 +1408,8 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 			rollback_leg(m, &plans[i]);
 		for (int i = 0; i < n; i++)
 			explicit_bzero(&plans[i], sizeof(plans[i]));
+		if (rec_started)
+			mxp_conf_record_abort(m->conf, ctx);
 		return mrfp_cmd_error(m, rc, conf_code(r), "leg/%u: %s (nothing changed)", legs[failed], err);
 	}
 	for (int i = 0; i < n && r == 0; i++) {
@@ -1323,6 +1433,8 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 		if (r)
 			return mrfp_cmd_error(m, rc, conf_code(r), "mxp/floor: %s", err);
 	}
+	if ((code = record_off(m, ctx, &pkg, t, sizeof(t))) != 0)
+		return mrfp_cmd_error(m, rc, code, "%s", t);
 	for (int i = 0; i < n; i++) {
 		struct mxp_mrfp_leg *l = mrfp_leg_get(m, legs[i]);
 		if (l == NULL)
@@ -1427,6 +1539,12 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 					    li.asymmetric ? "on" : "off");
 			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/mute", '=',
 					    li.muted ? "on" : "off");
+			/* the context's recording: its file while it records */
+			struct mxp_rec_info ri;
+			bool rec = mxp_conf_record_get(m->conf, li.conf_id, &ri) == 0 &&
+				   ri.state == MXP_REC_ACTIVE;
+			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/record", '=',
+					    rec ? mrfp_arena_printf(m, "%s", ri.name) : "off");
 		}
 		if (want & MXP_MP_AUDIT_STATS) {
 			struct mxp_leg_quality q;
@@ -1577,6 +1695,8 @@ do_audit_cap(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struc
 			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/mode", '=',
 					    "[mix,switch,forward]");
 			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/topn", '=', "[1:16]");
+			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/record", '=', "[off,NAME.wav]");
+			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/recmax", '=', "[1:604800]");
 			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/plainrtp", '=',
 					    m->cfg.allow_plaintext ? "[on,off]" : "off");
 		}
