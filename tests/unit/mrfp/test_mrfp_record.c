@@ -156,6 +156,13 @@ MXP_TEST(refusals_change_nothing)
 	MXP_CHECK(t, strstr(r, "exists") != NULL);
 	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c, NULL, 0), legs);
 	MXP_CHECK_EQ(t, rec_state(&e, c, NULL), MXP_REC_STOPPED); /* m.wav's, from before */
+	/* the same on the Add that would create the context: no context */
+	uint32_t before = nconfs(&e);
+	r = transact(&e, "Transaction = 24 { Context = $ { Add = $ { %s } } }",
+		     media("mxp/mode = mix, mxp/record = taken.wav", crypto(7, 1), PEER_IP, 8014,
+			   crypto(8, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	MXP_CHECK_EQ(t, nconfs(&e), before);
 	unlink(path);
 	/* recording already to another file: 449 */
 	rm("a.wav");
