@@ -137,7 +137,9 @@ cmd_record(struct cli_req *r, int i)
 		}
 		int rc = mxp_conf_record_start(r->ctx->conf, id, &p, err, sizeof(err));
 		if (rc)
-			return cli_fail(r, rec_status(rc), "conference record: %s", err);
+			return cli_fail(r, rec_status(rc), "conference record: %s%s", err,
+					rc == -EEXIST && !p.overwrite && strstr(err, "being written") == NULL ?
+						" (overwrite replaces it)" : "");
 	} else {
 		return cli_fail(r, MXP_CTL_USAGE, "conference record: '%s': expected start or stop",
 				what);

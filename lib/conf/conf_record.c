@@ -469,8 +469,7 @@ mxp_conf_record_start(struct mxp_conf_sys *sys, uint32_t conf_id, const struct m
 		int e = errno;
 		rec_free(rec);
 		if (e == EEXIST)
-			return conf_errf(err, errlen, -EEXIST,
-					 "%s exists (overwrite replaces it)", p->name);
+			return conf_errf(err, errlen, -EEXIST, "%s exists", p->name);
 		if (e == ELOOP)
 			return conf_errf(err, errlen, -EINVAL, "%s is a symbolic link", p->name);
 		return conf_errf(err, errlen, -e, "cannot create %s: %s", path, strerror(e));
