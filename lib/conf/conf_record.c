@@ -57,6 +57,7 @@ struct conf_rec {
 	uint16_t worker;
 	uint16_t ptime;
 	bool attached;                       /* the worker has it (cf->rec) */
+	bool wfail;                          /* a write failed: nothing more is written */
 	int fd;
 	struct mxp_rec_info info;
 	uint64_t start_ms, stop_ms, fix_ms;
@@ -165,7 +166,7 @@ static void
 rec_flush(struct conf_rec *rec)
 {
 	size_t off = 0;
-	while (off < rec->nstage && rec->info.state == MXP_REC_ACTIVE) {
+	while (off < rec->nstage && !rec->wfail) {
 		ssize_t n = pwrite(rec->fd, rec->stage + off, rec->nstage - off,
 				   (off_t)(REC_HDR + rec->data));
 		rec->info.writes++;
@@ -173,6 +174,7 @@ rec_flush(struct conf_rec *rec)
 			continue;
 		if (n <= 0) {
 			int e = n < 0 ? errno : ENOSPC;
+			rec->wfail = true;
 			rec_fail(rec, e == ENOSPC || e == EDQUOT ? MXP_REC_DISK_FULL :
 				      MXP_REC_WRITE_ERROR, e);
 			break;
@@ -209,8 +211,10 @@ rec_fixup(struct conf_rec *rec)
 	uint64_t data = rec->data & ~1ull;
 	wav_header(h, rec->info.rate ? rec->info.rate : 8000, (uint32_t)data);
 	if (pwrite(rec->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) &&
-	    rec->info.state == MXP_REC_ACTIVE)
+	    rec->info.state == MXP_REC_ACTIVE) {
+		rec->wfail = true;
 		rec_fail(rec, MXP_REC_WRITE_ERROR, errno ? errno : EIO);
+	}
 	rec->fixed = rec->data;
 	rec->fix_ms = mxp_clock_ms();
 }
@@ -264,8 +268,8 @@ rec_drain(struct conf_rec *rec, unsigned int max)
 		rte_ring_sp_enqueue_bulk(rec->free, bufs, n, NULL);
 		total += n;
 	}
-	if (rec->info.state == MXP_REC_ACTIVE)
-		rec_flush(rec);
+	if (rec->nstage)
+		rec_flush(rec); /* what a limit stopped at is written too */
 	return total;
 }
 
@@ -316,7 +320,7 @@ rec_info(const struct conf_rec *rec, struct mxp_rec_info *info)
 	*info = rec->info;
 	info->elapsed_ms = rec_elapsed(rec);
 	info->bytes = REC_HDR + rec->data;
-	info->audio_ms = info->rate ? rec->samples * 1000 / info->rate : 0;
+	info->audio_ms = info->rate ? (rec->data / 2) * 1000 / info->rate : 0;
 	info->dropped = __atomic_load_n(&rec->dropped, __ATOMIC_RELAXED);
 	info->late = __atomic_load_n(&rec->late, __ATOMIC_RELAXED);
 }

@@ -378,6 +378,32 @@ MXP_TEST(write_error_stops_that_recording_only)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* max_seconds: the recording stops by itself with that much audio (a tick's worth at most
+ * more), its state says so. */
+MXP_TEST(max_seconds_stops)
+{
+	struct mxp_conf_sys *sys = new_sys(true);
+	uint32_t conf = new_conf(sys, MXP_CONF_MIX);
+	struct talker tk;
+	talker_add(sys, conf, &tk, 0, 500, MXP_SM_SENDRECV);
+	rm("max.wav");
+	MXP_CHECK_EQ(t, mxp_conf_record_start(sys, conf, &(struct mxp_rec_params){
+		.name = "max.wav", .max_seconds = 1 }, err, sizeof(err)), 0);
+	run(sys, 1400, &tk, 1, true);
+	struct mxp_rec_info in;
+	MXP_CHECK_EQ(t, mxp_conf_record_get(sys, conf, &in), 0);
+	MXP_CHECK_EQ(t, in.state, MXP_REC_MAX_TIME);
+	MXP_CHECK(t, in.audio_ms >= 1000 && in.audio_ms < 1020);
+	struct wav w = wav_read("max.wav");
+	MXP_CHECK(t, w.ok && w.n >= 8000 && w.n < 8160);
+	free(w.pcm);
+	struct mxp_rec_stats st;
+	mxp_conf_record_stats(sys, &st);
+	MXP_CHECK(t, st.active == 0 && st.stopped == 1 && st.disk_full == 0 && st.write_errors == 0);
+	rm("max.wav");
+	mxp_conf_sys_destroy(sys);
+}
+
 /* The system destroyed while recording (the daemon's SIGTERM): a valid file. */
 MXP_TEST(shutdown_finishes_the_file)
 {
@@ -454,6 +480,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(both_talkers_recorded_length_is_the_time),
 	MXP_CASE(senders_only_and_dropped_ticks_keep_time),
 	MXP_CASE(write_error_stops_that_recording_only),
+	MXP_CASE(max_seconds_stops),
 	MXP_CASE(shutdown_finishes_the_file),
 	MXP_CASE(refusals),
 };
