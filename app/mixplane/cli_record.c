@@ -77,6 +77,7 @@ rec_json(struct mxp_json *j, const struct mxp_rec_info *in)
 	mxp_json_u64(j, "frames", in->frames);
 	mxp_json_u64(j, "dropped", in->dropped);
 	mxp_json_u64(j, "late", in->late);
+	mxp_json_u64(j, "converted", in->converted);
 	mxp_json_u64(j, "writes", in->writes);
 }
 

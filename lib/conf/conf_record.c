@@ -237,9 +237,11 @@ rec_buf(struct conf_rec *rec, const struct conf_rec_buf *b)
 		for (unsigned int i = 0; i < b->samples; i++)
 			rec_put(rec, b->pcm[i]);
 	} else if (b->rate > f) { /* 16 -> 8 kHz: the mean of each pair */
+		rec->info.converted++;
 		for (unsigned int i = 0; i + 1 < b->samples; i += 2)
 			rec_put(rec, (int16_t)(((int32_t)b->pcm[i] + b->pcm[i + 1]) / 2));
 	} else { /* 8 -> 16 kHz: each sample and the midpoint to the next */
+		rec->info.converted++;
 		for (unsigned int i = 0; i < b->samples; i++) {
 			int32_t nx = i + 1 < b->samples ? b->pcm[i + 1] : b->pcm[i];
 			rec_put(rec, b->pcm[i]);

@@ -690,6 +690,8 @@ struct mxp_rec_info {
 	uint64_t dropped;          /**< ticks a worker found no free buffer for (written as
 				    *   silence: the control core did not keep up) */
 	uint64_t late;             /**< ticks the worker skipped (late; silence too) */
+	uint64_t converted;        /**< ticks mixed at another rate than the file's (the mix
+				    *   rate changed since the start), converted */
 	uint64_t writes;           /**< write calls */
 };
 

@@ -96,8 +96,8 @@ struct talker {
 };
 
 static void
-talker_add(struct mxp_conf_sys *sys, uint32_t conf, struct talker *tk, unsigned int i,
-	   double freq, enum mxp_stream_mode mode)
+talker_add_pt(struct mxp_conf_sys *sys, uint32_t conf, struct talker *tk, unsigned int i,
+	      double freq, enum mxp_stream_mode mode, uint8_t pt)
 {
 	memset(tk, 0, sizeof(*tk));
 	char a[32];
@@ -109,11 +109,18 @@ talker_add(struct mxp_conf_sys *sys, uint32_t conf, struct talker *tk, unsigned 
 	tk->freq = freq;
 	struct mxp_leg_params lp = { .af = AF_INET, .remote_known = true, .remote = tk->addr,
 				     .remote_port = tk->port, .mode = mode, .plain = true,
-				     .n_pt = 1 };
+				     .n_pt = 1, .pt = { pt } };
 	if (mxp_conf_leg_add(sys, conf, &lp, &tk->leg, err, sizeof(err)) != 0) {
 		printf("# leg add: %s\n", err);
 		abort();
 	}
+}
+
+static void
+talker_add(struct mxp_conf_sys *sys, uint32_t conf, struct talker *tk, unsigned int i,
+	   double freq, enum mxp_stream_mode mode)
+{
+	talker_add_pt(sys, conf, tk, i, freq, mode, 0);
 }
 
 /* One 20 ms PCMU packet of the talker's tone, into the worker. */
@@ -378,6 +385,39 @@ MXP_TEST(write_error_stops_that_recording_only)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* The mix rate goes from 8 to 16 kHz while recording (a G.722 listener joins): the file
+ * keeps its 8 kHz, the 16 kHz ticks are converted (pairs averaged): the tone is still there,
+ * the length is still the ticks. */
+MXP_TEST(mix_rate_change_converted)
+{
+	struct mxp_conf_sys *sys = new_sys(true);
+	uint32_t conf = new_conf(sys, MXP_CONF_MIX);
+	struct talker tk, wb;
+	talker_add(sys, conf, &tk, 0, 600, MXP_SM_SENDRECV);
+	rm("rate.wav");
+	MXP_CHECK_EQ(t, mxp_conf_record_start(sys, conf, &(struct mxp_rec_params){
+		.name = "rate.wav" }, err, sizeof(err)), 0);
+	run(sys, 400, &tk, 1, true);
+	talker_add_pt(sys, conf, &wb, 1, 0, MXP_SM_RECVONLY, 9); /* G.722: a 16 kHz mix */
+	run(sys, 800, &tk, 1, true);
+	MXP_CHECK_EQ(t, mxp_conf_record_stop(sys, conf, err, sizeof(err)), 0);
+	struct mxp_rec_info in;
+	MXP_CHECK_EQ(t, mxp_conf_record_get(sys, conf, &in), 0);
+	MXP_CHECK_EQ(t, in.rate, 8000);
+	MXP_CHECK(t, in.converted >= 30 && in.converted <= in.frames - 15); /* 16 kHz ticks */
+	struct wav w = wav_read("rate.wav");
+	MXP_CHECK(t, w.ok && w.rate == 8000 && (uint64_t)w.n == in.frames * 160);
+	if (MXP_CHECK(t, w.n >= 4000)) {
+		const int16_t *x = w.pcm + w.n - 3200; /* the last 400 ms: mixed at 16 kHz */
+		double a = goertzel(x, 3200, 600, 8000), b = goertzel(x, 3200, 2600, 8000);
+		printf("# after the change: 600 Hz %.0f, 2600 Hz %.0f\n", a, b);
+		MXP_CHECK(t, a > 4000 && b < 400);
+	}
+	free(w.pcm);
+	rm("rate.wav");
+	mxp_conf_sys_destroy(sys);
+}
+
 /* max_seconds: the recording stops by itself with that much audio (a tick's worth at most
  * more), its state says so. */
 MXP_TEST(max_seconds_stops)
@@ -480,6 +520,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(both_talkers_recorded_length_is_the_time),
 	MXP_CASE(senders_only_and_dropped_ticks_keep_time),
 	MXP_CASE(write_error_stops_that_recording_only),
+	MXP_CASE(mix_rate_change_converted),
 	MXP_CASE(max_seconds_stops),
 	MXP_CASE(shutdown_finishes_the_file),
 	MXP_CASE(refusals),
