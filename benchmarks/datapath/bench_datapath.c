@@ -201,7 +201,7 @@ run(struct scenario *s, unsigned int npkts)
 	bench_fill_key(&sk, 1); /* the sender's key */
 	uint8_t *frames = build_frames(npkts, &sk, sender.local_port, &flen);
 
-	bench_sent = 0;
+	bench_sent = bench_rtcp = 0;
 	uint64_t t0 = rte_rdtsc_precise();
 	for (unsigned int i = 0; i < npkts; i += BURST) {
 		struct rte_mbuf *m[BURST];

@@ -407,7 +407,7 @@ run_one(struct run *r)
 	/* real time: the packets of tick k arrive at t0 + k x 20 ms */
 	uint64_t hz = rte_get_tsc_hz(), tick = hz / 50;
 	bench_tx_drain();
-	bench_sent = 0;
+	bench_sent = bench_rtcp = 0;
 	uint64_t t0 = rte_rdtsc() + tick;
 	/* the mixers ticked (late) while the setup ran: let them catch up, count from t0 */
 	while (rte_rdtsc() < t0)
