@@ -636,6 +636,7 @@ static const struct cli_cmd *const tables[] = {
 	mxp_cli_conf_cmds,
 	mxp_cli_signal_cmds,
 	mxp_cli_record_cmds,
+	mxp_cli_capture_cmds,
 	mxp_cli_mp_cmds,
 	mxp_cli_top_cmds,
 };

@@ -65,6 +65,8 @@ extern const struct cli_cmd mxp_cli_record_cmds[];
 /** cli_record.c: a conference's recording in show conference (j: its JSON object, else a
  * line of text; nothing if it never recorded). */
 void cli_record_conf(struct cli_req *r, struct mxp_json *j, uint32_t conf_id);
+/** cli_capture.c: capture leg/conference, capture stop, show captures. */
+extern const struct cli_cmd mxp_cli_capture_cmds[];
 /** cli_esp.c: show mp, show esp, esp sa/peer commands. */
 extern const struct cli_cmd mxp_cli_mp_cmds[];
 /** cli_top.c: show top (mixplanectl top's snapshot). */

@@ -31,6 +31,7 @@
 #include "mixplane.h"
 #include "mp_plane.h"
 #include "mxp_conf.h"
+#include "mxp_conf_capture.h"
 #include "mxp_ctl.h"
 #include "neigh.h"
 #include "worker.h"
@@ -510,6 +511,7 @@ mxp_control_run(const struct mxp_control_params *p)
 					mxp_neigh_timer(p->ports, now);
 					mxp_mp_plane_timer(p->mp, now);
 					mxp_conf_record_poll(p->cli->conf); /* recordings */
+					mxp_conf_capture_poll(p->cli->conf); /* capture files */
 					clients_expire(k, now);
 				}
 				break;

@@ -22,6 +22,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 
 #include "cli.h"
 #include "control.h"
@@ -45,6 +46,7 @@ struct mxp_daemon {
 	struct mxp_cli_ctx cli;       /**< what CLI commands may use */
 	struct mxp_tel_ctx tel;       /**< what telemetry reads */
 	volatile bool stop;           /**< workers exit their loop when set */
+	bool pdump;                   /**< rte_pdump_init() succeeded */
 	uint64_t start_ms;
 	struct mxp_ctl_stats cst;
 };
@@ -267,9 +269,46 @@ setup_conferences(char *err, size_t errlen)
 	return r ? r : mxp_conf_record_dir(mxp.conf, mxp.cfg.recording_dir, err, errlen);
 }
 
+/*
+ * DPDK's packet-capture framework: dpdk-dumpcap and dpdk-pdump attach as secondary
+ * processes (--file-prefix of the daemon) and ask, over the multi-process channel, for
+ * rx/tx callbacks on the ports; until one does, nothing runs per packet. Secondary
+ * processes (dpdk-proc-info too) need the daemon's hugepage files and runtime directory:
+ * the EAL options that take them away are named in the log.
+ */
+static void
+setup_pdump(int eal_argc, char **eal_argv)
+{
+	static const char *const no_secondary[] = { "--no-huge", "--in-memory", "--huge-unlink",
+						    "--no-shconf" };
+	for (int i = 1; i < eal_argc; i++)
+		for (size_t k = 0; k < RTE_DIM(no_secondary); k++)
+			if (strncmp(eal_argv[i], no_secondary[k], strlen(no_secondary[k])) == 0) {
+				MXP_LOG(NOTICE,
+					"packet capture: dpdk-dumpcap, dpdk-pdump and dpdk-proc-info "
+					"cannot attach (EAL option %s: secondary processes need the "
+					"hugepage files and the runtime directory); mixplanectl "
+					"capture still works",
+					no_secondary[k]);
+				return;
+			}
+	if (rte_pdump_init() != 0) {
+		MXP_LOG(WARNING, "packet capture: rte_pdump_init failed: %s (dpdk-dumpcap will not "
+			"attach)", rte_strerror(rte_errno));
+		return;
+	}
+	mxp.pdump = true;
+	const char *rd = rte_eal_get_runtime_dir();
+	const char *prefix = strrchr(rd, '/') ? strrchr(rd, '/') + 1 : rd;
+	MXP_LOG(INFO, "packet capture: dpdk-dumpcap --file-prefix=%s -i PORT attaches", prefix);
+}
+
 static void
 cleanup(void)
 {
+	if (mxp.pdump)
+		rte_pdump_uninit();
+	mxp.pdump = false;
 	/* Keys first: SAs and conferences are wiped, their mbufs returned. */
 	__atomic_store_n(&mxp.tel.mp, NULL, __ATOMIC_RELEASE);
 	mxp_mp_plane_destroy(mxp.mp);
@@ -480,6 +519,7 @@ main(int argc, char **argv)
 	r = setup_conferences(err, sizeof(err));
 	if (r != 0)
 		goto fail;
+	setup_pdump(dd, argv);
 	mxp.tel = (struct mxp_tel_ctx){ .socket = mxp.cfg.socket, .start_ms = mxp.start_ms,
 					.ports = &mxp.ports, .workers = mxp.workers,
 					.nb_workers = mxp.nb_workers, .cst = &mxp.cst };

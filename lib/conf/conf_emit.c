@@ -110,7 +110,7 @@ rcv_resolve(struct mxp_conf_worker *w, struct conf_rcv *e, uint64_t gen)
 /* Write the headers of one copy into hdr and send the frame f. */
 static inline void
 rcv_send(struct mxp_conf_worker *w, struct conf_rcv *e, uint64_t gen, struct rte_mbuf *f,
-	 uint8_t *hdr, uint16_t plen, uint16_t psum, bool rtcp)
+	 uint8_t *hdr, uint16_t plen, uint16_t psum, bool rtcp, bool cap)
 {
 	bool resolved = rcv_resolve(w, e, gen);
 	if (likely(!rtcp)) {
@@ -128,6 +128,8 @@ rcv_send(struct mxp_conf_worker *w, struct conf_rcv *e, uint64_t gen, struct rte
 		mxp_pkt_build_udp(hdr, &a, plen, psum);
 		e->rtcp_tx++;
 	}
+	if (unlikely(cap)) /* some capture in the conference: is it this leg's? */
+		conf_cap_pkt(w, e->leg, f, e->port_idx, true);
 	if (likely(resolved)) {
 		w->io.tx(w->io_arg, e->port_idx, f);
 	} else {
@@ -148,7 +150,7 @@ rcv_eligible(const struct conf_rcv *e, const struct conf_out *o)
 /* One receiver: the headers go in front of the payload itself. */
 static unsigned int
 send_prepended(struct mxp_conf_worker *w, struct conf_rcv *e, struct rte_mbuf *pl,
-	       uint16_t plen, uint16_t psum, bool rtcp, uint64_t gen)
+	       uint16_t plen, uint16_t psum, bool rtcp, uint64_t gen, bool cap)
 {
 	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(pl, e->t.len);
 	if (unlikely(h == NULL)) {
@@ -156,14 +158,14 @@ send_prepended(struct mxp_conf_worker *w, struct conf_rcv *e, struct rte_mbuf *p
 		rte_pktmbuf_free(pl);
 		return 0;
 	}
-	rcv_send(w, e, gen, pl, h, plen, psum, rtcp);
+	rcv_send(w, e, gen, pl, h, plen, psum, rtcp, cap);
 	return 1;
 }
 
 /* Chain a header mbuf per selected receiver to the payload (which holds a reference each). */
 static unsigned int
 send_chained(struct mxp_conf_worker *w, struct conf_rcv **sel, unsigned int ns,
-	     struct rte_mbuf *pl, uint16_t plen, uint16_t psum, bool rtcp, uint64_t gen)
+	     struct rte_mbuf *pl, uint16_t plen, uint16_t psum, bool rtcp, uint64_t gen, bool cap)
 {
 	struct rte_mempool *hp = w->sys->p.hdr_pool;
 	struct rte_mbuf *h[RCHUNK];
@@ -197,7 +199,7 @@ send_chained(struct mxp_conf_worker *w, struct conf_rcv **sel, unsigned int ns,
 		m->pkt_len = (uint32_t)hl + plen;
 		m->nb_segs = 2;
 		m->next = pl;
-		rcv_send(w, e, gen, m, rte_pktmbuf_mtod(m, uint8_t *), plen, psum, rtcp);
+		rcv_send(w, e, gen, m, rte_pktmbuf_mtod(m, uint8_t *), plen, psum, rtcp, cap);
 	}
 	return nh;
 }
@@ -212,6 +214,7 @@ replicate(struct mxp_conf_worker *w, const struct conf_out *o, uint64_t gen)
 	uint16_t psum = mxp_pkt_payload_sum(rte_pktmbuf_mtod(pl, void *), plen);
 	unsigned int sent = 0;
 	struct mxp_keygroup *kg;
+	bool cap = o->conf->ncap != 0;
 
 	pl->l2_len = pl->l3_len = pl->l4_len = 0;
 	if (o->only != NULL) { /* a private mix: exactly one receiver */
@@ -220,7 +223,7 @@ replicate(struct mxp_conf_worker *w, const struct conf_out *o, uint64_t gen)
 		/* RTCP goes to every leg whose address is known, whatever its mode (RFC 3264:
 		 * reports continue on a sendonly, recvonly or inactive stream) */
 		if (rtcp ? (o->only->flags & LEG_REMOTE_KNOWN) != 0 : (e->flags & RCV_ON) != 0)
-			sent = send_prepended(w, e, pl, plen, psum, rtcp, gen);
+			sent = send_prepended(w, e, pl, plen, psum, rtcp, gen, cap);
 		else
 			rte_pktmbuf_free(pl);
 	} else {
@@ -240,12 +243,12 @@ replicate(struct mxp_conf_worker *w, const struct conf_out *o, uint64_t gen)
 					sel[ns++] = e;
 			}
 			if (first && e == end && ns == 1) {
-				sent = send_prepended(w, sel[0], pl, plen, psum, rtcp, gen);
+				sent = send_prepended(w, sel[0], pl, plen, psum, rtcp, gen, cap);
 				goto counted; /* the payload itself went out */
 			}
 			first = false;
 			if (ns)
-				sent += send_chained(w, sel, ns, pl, plen, psum, rtcp, gen);
+				sent += send_chained(w, sel, ns, pl, plen, psum, rtcp, gen, cap);
 		}
 		rte_pktmbuf_free(pl); /* our reference; each chain holds its own */
 	}

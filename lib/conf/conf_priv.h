@@ -16,6 +16,7 @@
  *   conf_mix.c    the mix mode (control side allocation, worker rx and tick)
  *   conf_rtcp.c   RTCP: receive statistics, compound reports (SR/RR/SDES/BYE), intervals
  *   conf_signal.c signals: tones, announcements, DTMF (control side and the mix tick's part)
+ *   conf_capture.c packet capture of a leg or a conference (worker copies, control writes)
  */
 #ifndef MXP_CONF_PRIV_H
 #define MXP_CONF_PRIV_H
@@ -66,6 +67,9 @@ struct conf_sig_conf;  /* conf_signal.c: a conference's signals */
 struct conf_sig_sys;   /* conf_signal.c: tone set, announcement cache, completions */
 struct conf_rec;       /* conf_record.c: a conference's recording */
 struct conf_rec_sys;   /* conf_record.c: the recordings */
+struct conf_cap;       /* conf_capture.c: a capture's worker side (ring, counters) */
+struct conf_cap_args;  /* conf_capture.c: the command that starts or stops one */
+struct conf_cap_sys;   /* conf_capture.c: the captures (control core) */
 
 /* ---- small pools ---------------------------------------------------------------------------- */
 
@@ -200,6 +204,7 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 #define LEG_SSRC_KNOWN 0x01
 #define LEG_IN_TOPN 0x02
 #define LEG_TOPN_PREV 0x04
+#define LEG_CAPTURE 0x08   /* its packets are captured (leg->cap) */
 
 /*
  * RTCP state of a leg (conf_rtcp.c). The participant's stream as received (RFC 3550 A.1
@@ -295,6 +300,7 @@ struct mxp_leg {
 	uint8_t out_pt;
 	uint32_t ml_size;                    /* mix: bytes of ml */
 	struct conf_sig *sig;                /* mix: its signal state (made at its first one) */
+	struct conf_cap *cap;                /* its capture, with LEG_CAPTURE */
 	uint32_t dtmf_ts;                    /* switch, forward: RTP timestamp of the last event */
 	struct conf_leg_cold_stats st;
 	struct conf_rtcp_rx rrx;
@@ -361,6 +367,8 @@ conf_leg_rcv(const struct mxp_leg *l)
 struct mxp_conf {
 	/* line 0: per packet */
 	uint8_t mode;
+	uint8_t ncap;                        /* captures of it or its legs: 0 = none (the one
+					      * test a packet pays when nobody captures) */
 	uint16_t topn;
 	uint16_t worker;
 	struct mxp_leg *floor;               /* NULL: open floor */
@@ -408,6 +416,7 @@ struct mxp_conf {
 	bool fwd_key_set;
 	struct conf_sig_conf *sig;           /* mix: signals (made at the first one) */
 	struct conf_rec *rec;                /* mix: its recording (set by CONF_CMD_RECORD) */
+	struct conf_cap *cap;                /* its conference capture, or NULL */
 	char name[MXP_CONF_NAME_LEN];
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_conf, mixer, 1);
@@ -432,6 +441,7 @@ enum conf_cmd_type {
 	CONF_CMD_LEG_MOD,
 	CONF_CMD_SIGNAL,
 	CONF_CMD_RECORD,
+	CONF_CMD_CAPTURE,
 };
 
 enum conf_cmd_state {
@@ -513,6 +523,7 @@ struct mxp_conf_cmd {
 		struct leg_mod_args leg_mod;
 		struct conf_sig_args *sig;                        /* SIGNAL (conf_signal.c) */
 		struct { struct mxp_conf *cf; struct conf_rec *rec; } rec; /* RECORD: NULL stops */
+		struct conf_cap_args *cap;                        /* CAPTURE (conf_capture.c) */
 	} u;
 };
 
@@ -671,6 +682,7 @@ struct mxp_conf_sys {
 	struct conf_mem mem;
 	struct conf_sig_sys *sig;            /* signals (conf_signal.c), made at first use */
 	struct conf_rec_sys *rec;            /* recordings (conf_record.c), made at first use */
+	struct conf_cap_sys *cap;            /* captures (conf_capture.c), made at first use */
 };
 
 /* ---- shared helpers (control core) ------------------------------------------------------------- */
@@ -846,6 +858,15 @@ void conf_rec_tick(struct conf_rec *rec, const struct mxp_media_mix_result *res)
 void conf_rec_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
 /* Control core, system destruction (before the conferences go): finish every recording. */
 void conf_rec_sys_free(struct mxp_conf_sys *sys);
+/* conf_capture.c */
+/* Worker: a command starting or stopping a capture. */
+void conf_cmd_capture(struct mxp_conf_worker *w, struct mxp_conf_cmd *c);
+/* Worker, only when l->conf->ncap: copy a frame of leg l (inbound before its checks and
+ * decryption, outbound as sent) to its captures. */
+void conf_cap_pkt(struct mxp_conf_worker *w, const struct mxp_leg *l, const struct rte_mbuf *m,
+		  uint16_t port_idx, bool out);
+/* Control core, at system destruction: end every capture (files closed). */
+void conf_capture_sys_free(struct mxp_conf_sys *sys);
 
 /* conf_rtcp.c */
 /* The wall clock's anchor for NTP timestamps (at system creation). */

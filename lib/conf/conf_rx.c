@@ -202,6 +202,8 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 		}
 		return false;
 	}
+	if (unlikely(l->conf->ncap)) /* as it came, before any check or decryption */
+		conf_cap_pkt(w, l, m, pe->port_idx, false);
 	uint32_t hdrs = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
 	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, hdrs);
 	uint32_t len = rte_pktmbuf_pkt_len(m) - hdrs;

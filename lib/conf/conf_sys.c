@@ -218,6 +218,7 @@ mxp_conf_sys_destroy(struct mxp_conf_sys *sys)
 {
 	if (sys == NULL)
 		return;
+	conf_capture_sys_free(sys); /* files closed before their targets go */
 	if (sys->confs) {
 		uint32_t ids[256];
 		uint32_t n, before = UINT32_MAX;
@@ -327,6 +328,7 @@ conf_cmd_exec(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	case CONF_CMD_LEG_MOD: conf_cmd_leg_mod(w, c); break;
 	case CONF_CMD_SIGNAL: conf_cmd_signal(w, c); break;
 	case CONF_CMD_RECORD: conf_cmd_record(w, c); break;
+	case CONF_CMD_CAPTURE: conf_cmd_capture(w, c); break;
 	}
 }
 
