@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
@@ -76,6 +77,7 @@ struct cap {
 	uint64_t max_bytes;
 	uint64_t packets, bytes, discarded;
 	uint64_t start_ms, end_ms;
+	uint64_t tsc0, ns0, hz;              /* wall clock (ns) at TSC tsc0; TSC frequency */
 	uint64_t seq;                        /* start order, for the list */
 	char path[MXP_CAPTURE_PATH_MAX];
 };
@@ -105,6 +107,32 @@ mxp_capture_end_name(enum mxp_capture_end e)
 	return (unsigned int)e < RTE_DIM(end_names) ? end_names[e] : "?";
 }
 
+/*
+ * The enhanced packet block's timestamp (pcapng: interface units, here ns; high word
+ * first, each in the file's byte order, which is the host's). DPDK 22.11's rte_pcapng
+ * converts the TSC with one process-wide anchor it sets at its first conversion and moves
+ * from whichever thread converts, and dates packets centuries ahead when a TSC value
+ * precedes it: the worker stores the TSC here instead, and the control core converts it
+ * with the capture's own anchor before writing.
+ */
+#define EPB_TS_HI 12
+#define EPB_TS_LO 16
+
+static inline void
+epb_ts_set(struct rte_mbuf *m, uint64_t v)
+{
+	uint32_t hl[2] = { (uint32_t)(v >> 32), (uint32_t)v };
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, EPB_TS_HI), hl, sizeof(hl));
+}
+
+static inline uint64_t
+epb_ts_get(const struct rte_mbuf *m)
+{
+	uint32_t hl[2];
+	memcpy(hl, rte_pktmbuf_mtod_offset(m, const uint8_t *, EPB_TS_HI), sizeof(hl));
+	return (uint64_t)hl[0] << 32 | hl[1];
+}
+
 /* ---- worker ---------------------------------------------------------------------------------- */
 
 static void
@@ -113,14 +141,16 @@ cap_copy(struct mxp_conf_worker *w, struct conf_cap *c, const struct rte_mbuf *m
 {
 	if (c->taken >= c->max_pkts)
 		return;
+	uint64_t tsc = rte_get_tsc_cycles();
 	struct rte_mbuf *cp = rte_pcapng_copy(c->port_id[port_idx % MXP_CONF_MAX_PORTS], w->idx, m,
-					      c->pool, MXP_CAPTURE_SNAPLEN, rte_get_tsc_cycles(),
+					      c->pool, MXP_CAPTURE_SNAPLEN, tsc,
 					      out ? RTE_PCAPNG_DIRECTION_OUT
 						  : RTE_PCAPNG_DIRECTION_IN);
 	if (unlikely(cp == NULL)) {
 		c->no_mbuf++;
 		return;
 	}
+	epb_ts_set(cp, tsc); /* the TSC; the control core makes it wall-clock time */
 	if (unlikely(rte_ring_enqueue(c->ring, cp) != 0)) {
 		c->ring_full++;
 		rte_pktmbuf_free(cp);
@@ -179,29 +209,8 @@ cap_sys(struct mxp_conf_sys *sys)
 	return sys->cap;
 }
 
-/*
- * DPDK 22.11's rte_pcapng anchors its TSC-to-wall-clock conversion at its first conversion:
- * a packet stamped before that moment would be dated centuries ahead (the TSC difference
- * wraps). Convert once here, on the control core, before any worker stamps a packet.
- */
-static void
-cap_clock_prime(struct rte_mempool *pool, uint16_t port_id)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	if (m == NULL)
-		return;
-	char *d = rte_pktmbuf_append(m, 64);
-	if (d != NULL) {
-		memset(d, 0, 64);
-		struct rte_mbuf *c = rte_pcapng_copy(port_id, 0, m, pool, 64, rte_get_tsc_cycles(),
-						     RTE_PCAPNG_DIRECTION_UNKNOWN);
-		rte_pktmbuf_free(c);
-	}
-	rte_pktmbuf_free(m);
-}
-
 static struct rte_mempool *
-cap_pool(struct mxp_conf_sys *sys, struct conf_cap_sys *cs, uint16_t port_id)
+cap_pool(struct mxp_conf_sys *sys, struct conf_cap_sys *cs)
 {
 	if (cs->pool == NULL) {
 		char name[RTE_MEMPOOL_NAMESIZE];
@@ -209,8 +218,6 @@ cap_pool(struct mxp_conf_sys *sys, struct conf_cap_sys *cs, uint16_t port_id)
 		cs->pool = rte_pktmbuf_pool_create(name, CAP_POOL, CAP_POOL_CACHE, 0,
 						   (uint16_t)rte_pcapng_mbuf_size(MXP_CAPTURE_SNAPLEN),
 						   SOCKET_ID_ANY);
-		if (cs->pool != NULL)
-			cap_clock_prime(cs->pool, port_id);
 	}
 	return cs->pool;
 }
@@ -260,6 +267,15 @@ cap_write(struct cap *k)
 				add += len;
 				ok++;
 			}
+		}
+		for (unsigned int i = 0; i < ok; i++) {
+			uint64_t t = epb_ts_get(m[i]);
+			int64_t d = (int64_t)(t - k->tsc0); /* a worker's TSC may trail ours a bit */
+			uint64_t ns = d >= 0 ? k->ns0 + (uint64_t)((unsigned __int128)d * 1000000000u /
+								    k->hz)
+					     : k->ns0 - (uint64_t)((unsigned __int128)-d * 1000000000u /
+								    k->hz);
+			epb_ts_set(m[i], ns);
 		}
 		if (ok > 0) {
 			ssize_t wr = rte_pcapng_write_packets(k->pcapng, m, (uint16_t)ok);
@@ -394,7 +410,7 @@ cap_start(struct mxp_conf_sys *sys, const struct mxp_conf_capture_params *p, uin
 		return conf_errf(err, errlen, -EBUSY,
 				 "%u captures are running already (the most): stop one first",
 				 running);
-	if (cap_pool(sys, cs, p->port_id[0]) == NULL)
+	if (cap_pool(sys, cs) == NULL)
 		return conf_errf(err, errlen, -ENOMEM,
 				 "capture: cannot create its mbuf pool (%u mbufs): out of memory",
 				 CAP_POOL);
@@ -436,6 +452,9 @@ cap_start(struct mxp_conf_sys *sys, const struct mxp_conf_capture_params *p, uin
 				 strerror(e ? e : EIO));
 	}
 	*fd_taken = true;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t tsc0 = rte_get_tsc_cycles();
 	struct stat st;
 	uint64_t hdr_bytes = fstat(p->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 
@@ -450,7 +469,9 @@ cap_start(struct mxp_conf_sys *sys, const struct mxp_conf_capture_params *p, uin
 	*k = (struct cap){ .id = cid, .leg_id = p->leg_id, .conf_id = cc->conf->id,
 			   .fd = p->fd, .pcapng = pc, .wc = wc, .max_seconds = p->max_seconds,
 			   .max_packets = p->max_packets, .max_bytes = p->max_bytes,
-			   .bytes = hdr_bytes, .start_ms = mxp_clock_ms(), .seq = cs->next_seq++ };
+			   .bytes = hdr_bytes, .start_ms = mxp_clock_ms(), .seq = cs->next_seq++,
+			   .tsc0 = tsc0, .hz = rte_get_tsc_hz() ? rte_get_tsc_hz() : 1,
+			   .ns0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec };
 	snprintf(k->path, sizeof(k->path), "%s", p->path ? p->path : "");
 	cs->next_id = cid + 1 ? cid + 1 : 1;
 	*id = cid;
