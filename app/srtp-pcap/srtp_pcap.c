@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * srtp-pcap: decrypt SRTP/SRTCP in a pcap or pcapng capture into plain RTP/RTCP that
+ * srtp-pcap: decrypt SRTP/SRTCP in a pcap or pcapng capture (mixplanectl capture's and
+ * dpdk-dumpcap's included: Ethernet, one interface block per port) into plain RTP/RTCP that
  * Wireshark can play, or encrypt plain RTP/RTCP the other way, given RFC 4568 a=crypto
  * lines per SSRC or per address:port. Reports, per stream, packets, authentication
  * failures, replays and other drops.
