@@ -5,6 +5,7 @@
  * enhanced packet blocks, their direction option) and compared with the frames the test
  * sent and the conference sent. Bounds, the end of a leg or conference, refusals, and the
  * conference's capture count going back to 0 (the data path's one test) are checked.
+ * Plain-RTP legs: what is captured does not depend on SRTP (test_capture.py decrypts).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,66 +21,9 @@
 #include "mxp_test.h"
 #include "conf_priv.h"
 
-#define MAXF 1024
+#include "conf_test_util.h" /* the io callbacks, a system with one inline worker */
 
-static struct rte_mempool *pool, *hdr_pool;
-static struct mxp_conf_worker *g_w;
-static uint64_t drops[MXP_DROP_MAX];
-static const struct rte_ether_addr our_mac = { { 2, 0, 0, 0, 0, 0x10 } };
-static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 0, 0x20 } };
-static unsigned int nsent;
-
-static void
-io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
-{
-	(void)arg, (void)port;
-	nsent++;
-	rte_pktmbuf_free(m);
-}
-
-static bool
-io_neigh(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_ether_addr *mac)
-{
-	(void)arg, (void)port, (void)dst;
-	*mac = peer_mac;
-	return true;
-}
-
-static void
-io_punt(void *arg, uint16_t port, const struct mxp_ip *dst, struct rte_mbuf *m)
-{
-	(void)dst;
-	io_tx(arg, port, m);
-}
-
-static struct mxp_ip
-ip(const char *s)
-{
-	struct mxp_ip a;
-	if (mxp_ip_parse(s, &a, NULL))
-		abort();
-	return a;
-}
-
-static struct mxp_conf_sys *
-sys_new(void)
-{
-	struct mxp_conf_sys_params p = {
-		.nb_workers = 1, .nb_addrs = 1, .port_min = 20000, .port_max = 29999,
-		.pool = pool, .hdr_pool = hdr_pool, .inline_workers = true,
-	};
-	p.addrs[0] = (struct mxp_conf_addr){ .port_idx = 0, .ip = ip("192.0.2.2"), .mac = our_mac };
-	char err[256];
-	struct mxp_conf_sys *sys = mxp_conf_sys_create(&p, err, sizeof(err));
-	if (sys == NULL)
-		abort();
-	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
-	memset(drops, 0, sizeof(drops));
-	g_w = mxp_conf_worker_attach(sys, 0, &io, NULL, drops);
-	if (g_w == NULL)
-		abort();
-	return sys;
-}
+#define MAX_EPB 1024
 
 struct part {
 	struct mxp_ip addr;
@@ -161,7 +105,7 @@ struct epb {
 struct pcapng {
 	unsigned int sections, other;
 	unsigned int n;
-	struct epb e[MAXF];
+	struct epb e[MAX_EPB];
 	char comment[128];
 };
 
@@ -203,7 +147,7 @@ parse(const char *path, struct pcapng *pc)
 					snprintf(pc->comment, sizeof(pc->comment), "%.*s", (int)olen, b + o + 4);
 				o += 4 + ((olen + 3u) & ~3u);
 			}
-		} else if (type == 6 && pc->n < MAXF) {
+		} else if (type == 6 && pc->n < MAX_EPB) {
 			struct epb *e = &pc->e[pc->n++];
 			e->caplen = rd32(b + 20);
 			const uint8_t *fr = b + 28;
@@ -489,6 +433,7 @@ static const struct mxp_test_case cases[] = {
 int
 main(int argc, char **argv)
 {
+	(void)peer_init, (void)peer_fini, (void)conf_key; /* conf_test_util.h's SRTP part */
 	if (mxp_test_eal_init(argv[0]) != 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
