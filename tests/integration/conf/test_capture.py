@@ -6,7 +6,8 @@ captured while everyone talks; srtp-pcap decrypts the pcapng with the test's own
 participants sent: leg 1's packets inbound, the other two's outbound to it, nothing of
 the other legs. The capture holds no key, is owner-only, and tshark reads it. Bounds: a
 packet bound stops at exactly that count, a byte bound keeps the file under it, a time
-bound ends it; removing the leg ends its capture; a conference capture sees every leg.
+bound ends it; removing the leg ends its capture; a conference capture sees every leg; a
+mix leg's capture holds its packets in and the mix it heard out, all authenticated.
 Bad input is refused with specific errors and changes nothing.
 """
 import base64
@@ -70,15 +71,16 @@ def talk(lab, parts, count=N):
                          0x1000 + p["id"], p["id"]) for p in parts], count=count)
 
 
-def new_conf(lab, ports, name):
-    """A switch conference of SRTP participants on these kernel-side ports. The peers
-    restart their sequence numbers each run: a participant talks once (SRTP replay
-    protection would drop a second run under the same key)."""
-    conf = lab.conf_create("mode", "switch", "name", name)
+def new_conf(lab, ports, name, mode="switch"):
+    """A conference of SRTP participants on these kernel-side ports. The peers restart
+    their sequence numbers each run: a participant talks once (SRTP replay protection
+    would drop a second run under the same key)."""
+    conf = lab.conf_create("mode", mode, "name", name)
     parts = []
     for i, port in enumerate(ports):
         k_in, k_out = gen_key(), gen_key()
-        leg = lab.leg_add(conf, k_in, k_out, (KERNEL_IP4, port), "label", "%s%d" % (name, i))
+        leg = lab.leg_add(conf, k_in, k_out, (KERNEL_IP4, port), "label", "%s%d" % (name, i),
+                          *(["pt", "0"] if mode == "mix" else []))
         parts.append(dict(id=i + 1, port=port, k_in=k_in, k_out=k_out, leg=leg))
     return conf, parts
 
@@ -88,6 +90,22 @@ def heard_all(res, parts, n):
         got = res["rx"][str(p["port"])]
         check(got["packets"] == n * (len(parts) - 1) and got["auth_fail"] == 0,
               "participant %d heard %d packets (%s)" % (p["id"], n * (len(parts) - 1), got))
+
+
+def decrypt(lab, cap, p, name):
+    """srtp-pcap with one participant's keys (a 0600 file: keys off the command line);
+    returns its report and the decrypted frames."""
+    kf = os.path.join(lab.dir, name + ".keys")
+    with open(kf, "w") as f:
+        os.fchmod(f.fileno(), 0o600)
+        f.write("dst=%s:%d %s\n" % (DAEMON_IP4, p["leg"]["local_port"], crypto_line(p["k_in"])))
+        f.write("dst=%s:%d %s\n" % (KERNEL_IP4, p["port"], crypto_line(p["k_out"])))
+    dec = os.path.join(lab.dir, name + "-plain.pcap")
+    r = subprocess.run([SRTP_PCAP, "decrypt", "-K", kf, "--json", cap, dec],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "srtp-pcap decrypts %s (%d: %s)" % (os.path.basename(cap),
+                                                                r.returncode, r.stderr.strip()))
+    return json.loads(r.stdout), udp_frames(dec)
 
 
 def refused(lab, args, status, what, path=None):
@@ -149,23 +167,13 @@ def test():
               "captured %d RTP in and %d out (want %d and %d)" % (tin, tout, N, 2 * N))
         # the operator's keys, out of band: the participant's for what it sent, the
         # mixer's (its out key) for what it received
-        kf = os.path.join(d, "keys")
-        with open(kf, "w") as f:
-            f.write("dst=%s:%d %s\n" % (DAEMON_IP4, lp1, crypto_line(p1["k_in"])))
-            f.write("dst=%s:%d %s\n" % (KERNEL_IP4, p1["port"], crypto_line(p1["k_out"])))
-        os.chmod(kf, 0o600)
-        dec = os.path.join(d, "leg1-plain.pcap")
-        r = subprocess.run([SRTP_PCAP, "decrypt", "-K", kf, "--json", f1, dec],
-                           capture_output=True, text=True, timeout=60)
-        check(r.returncode == 0, "srtp-pcap decrypts the capture (%d: %s)" % (r.returncode,
-                                                                             r.stderr.strip()))
-        rep = json.loads(r.stdout)
+        rep, plain = decrypt(lab, f1, p1, "leg1")
         check(rep["failed"] == 0 and sum(s["rtp"] for s in rep["streams"]) == 3 * N,
               "every RTP packet authenticated (%d streams, %d failed)"
               % (len(rep["streams"]), rep["failed"]))
         sent_in, heard = [], {}
         bad = 0
-        for src, sport, dst, dport, pl in udp_frames(dec):
+        for src, sport, dst, dport, pl in plain:
             if len(pl) < 12 or 72 <= (pl[1] & 0x7F) <= 76:
                 continue  # RTCP
             body = pl[12:]
@@ -228,7 +236,28 @@ def test():
             check(n_in == N and n_out == 2 * N,
                   "conference capture: leg %d's %d in and %d out" % (p["leg"]["id"], n_in, n_out))
 
-        # -- 5. bad input: specific errors, nothing changes ------------------------------
+        # -- 5. a mix conference: the participant's packets in, its mix out ------------------
+        f9 = os.path.join(d, "mix.pcapng")
+        _, parts9 = new_conf(lab, (5500, 5502), "mix", mode="mix")
+        m1 = parts9[0]
+        c9 = lab.ctl_json("capture", "leg", str(m1["leg"]["id"]), "file", f9)["capture"]
+        res = talk(lab, parts9)
+        lab.ctl("capture", "stop", str(c9))
+        heard = res["rx"][str(m1["port"])]["packets"]
+        check(heard > 0, "mix: participant 1 heard its mix (%d packets)" % heard)
+        rep, plain = decrypt(lab, f9, m1, "mix")
+        lp = m1["leg"]["local_port"]
+        rtp_in = [f[4] for f in plain if f[3] == lp and not 72 <= (f[4][1] & 0x7F) <= 76]
+        rtp_out = [f for f in plain if f[1] == lp and not 72 <= (f[4][1] & 0x7F) <= 76]
+        intact = sum(1 for pl in rtp_in if pl[12:] == peer_payload(1, struct.unpack(
+            "!I", pl[20:24])[0]))
+        check(rep["failed"] == 0 and len(rtp_in) == N and intact == N,
+              "mix: participant 1's %d packets in, decrypted intact (%d of %d)"
+              % (N, intact, len(rtp_in)))
+        check(len(rtp_out) == heard,
+              "mix: the %d mixed packets it heard, out, authenticated (%d)" % (heard, len(rtp_out)))
+
+        # -- 6. bad input: specific errors, nothing changes ------------------------------
         leg1 = str(p1["leg"]["id"])
         bad_f = os.path.join(d, "bad.pcapng")
         refused(lab, ["capture", "leg", "9999", "file", bad_f], 3, "unknown leg", bad_f)
@@ -257,7 +286,7 @@ def test():
         check(captures(lab)[c7]["state"] == "ended", "capture stop with no id stops every capture")
         refused(lab, ["capture", "stop", str(c7)], 1, "stop an ended capture")
 
-        # -- 6. a capture running at shutdown is closed cleanly -----------------------------
+        # -- 7. a capture running at shutdown is closed cleanly -----------------------------
         f8 = os.path.join(d, "shutdown.pcapng")
         conf5, parts5 = new_conf(lab, (5400, 5402), "five")
         lab.ctl("capture", "conference", str(conf5), "file", f8)
