@@ -276,22 +276,31 @@ setup_conferences(char *err, size_t errlen)
  * processes (dpdk-proc-info too) need the daemon's hugepage files and runtime directory:
  * the EAL options that take them away are named in the log.
  */
-static void
-setup_pdump(int eal_argc, char **eal_argv)
+/* The EAL option that keeps secondary processes out, or NULL (before rte_eal_init(), which
+ * rewrites argv). */
+static const char *
+eal_no_secondary(int eal_argc, char **eal_argv)
 {
-	static const char *const no_secondary[] = { "--no-huge", "--in-memory", "--huge-unlink",
-						    "--no-shconf" };
+	static const char *const opts[] = { "--no-huge", "--in-memory", "--huge-unlink",
+					    "--no-shconf" };
 	for (int i = 1; i < eal_argc; i++)
-		for (size_t k = 0; k < RTE_DIM(no_secondary); k++)
-			if (strncmp(eal_argv[i], no_secondary[k], strlen(no_secondary[k])) == 0) {
-				MXP_LOG(NOTICE,
-					"packet capture: dpdk-dumpcap, dpdk-pdump and dpdk-proc-info "
-					"cannot attach (EAL option %s: secondary processes need the "
-					"hugepage files and the runtime directory); mixplanectl "
-					"capture still works",
-					no_secondary[k]);
-				return;
-			}
+		for (size_t k = 0; k < RTE_DIM(opts); k++)
+			if (strncmp(eal_argv[i], opts[k], strlen(opts[k])) == 0)
+				return opts[k];
+	return NULL;
+}
+
+static void
+setup_pdump(const char *no_secondary)
+{
+	if (no_secondary != NULL) {
+		MXP_LOG(NOTICE,
+			"packet capture: dpdk-dumpcap, dpdk-pdump and dpdk-proc-info cannot attach "
+			"(EAL option %s: secondary processes need the hugepage files and the "
+			"runtime directory); mixplanectl capture still works",
+			no_secondary);
+		return;
+	}
 	if (rte_pdump_init() != 0) {
 		MXP_LOG(WARNING, "packet capture: rte_pdump_init failed: %s (dpdk-dumpcap will not "
 			"attach)", rte_strerror(rte_errno));
@@ -448,6 +457,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	const char *no_secondary = eal_no_secondary(dd, argv);
 	int r = rte_eal_init(dd, argv);
 	if (r < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed: %s\n", prog, rte_strerror(rte_errno));
@@ -519,7 +529,7 @@ main(int argc, char **argv)
 	r = setup_conferences(err, sizeof(err));
 	if (r != 0)
 		goto fail;
-	setup_pdump(dd, argv);
+	setup_pdump(no_secondary);
 	mxp.tel = (struct mxp_tel_ctx){ .socket = mxp.cfg.socket, .start_ms = mxp.start_ms,
 					.ports = &mxp.ports, .workers = mxp.workers,
 					.nb_workers = mxp.nb_workers, .cst = &mxp.cst };

@@ -123,6 +123,11 @@ def refused(lab, args, status, what, path=None):
 def test():
     with Lab("capture") as lab:
         d = lab.dir
+        # the lab's daemon runs with --huge-unlink (or --no-huge): DPDK's capture tools
+        # cannot attach to it, and its log says why (mixplanectl capture still works)
+        opt = [a for a in lab.eal_args() if a in ("--huge-unlink", "--no-huge")]
+        check(bool(opt) and "cannot attach (EAL option %s" % opt[0] in lab.read_log(),
+              "the log says dpdk-dumpcap cannot attach and why (%s)" % opt)
         conf, parts = new_conf(lab, (5000, 5002, 5004), "one")
         p1 = parts[0]
         lp1 = p1["leg"]["local_port"]
