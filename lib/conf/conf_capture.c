@@ -241,8 +241,8 @@ cap_post(struct mxp_conf_sys *sys, struct mxp_conf_ctl *cc, struct conf_cap_args
 	return r;
 }
 
-/* Write what the ring holds, within the bounds; returns false once a bound or an error
- * ended the capture (the rest is discarded). */
+/* Write what the ring holds, within the bounds (a bound or a write error reached sets
+ * k->end; what comes after is discarded and counted). */
 static void
 cap_write(struct cap *k)
 {
