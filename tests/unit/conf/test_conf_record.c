@@ -27,6 +27,7 @@
 #include "mxp_conf.h"
 #include "mxp_media_codec.h"
 #include "mxp_test.h"
+#include "mxp_test_audio.h"
 
 static struct rte_mempool *pool, *hdr_pool;
 static struct mxp_conf_worker *g_w;
@@ -210,21 +211,6 @@ wav_read(const char *name)
 	return w;
 }
 
-/* Amplitude of the component at freq (Goertzel, Hann window compensated). */
-static double
-goertzel(const int16_t *x, unsigned int n, double freq, double rate)
-{
-	double w = 2.0 * M_PI * freq / rate, k = 2.0 * cos(w), s1 = 0, s2 = 0, wsum = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		double h = 0.5 - 0.5 * cos(2.0 * M_PI * i / (n - 1));
-		wsum += h;
-		double s = x[i] * h + k * s1 - s2;
-		s2 = s1;
-		s1 = s;
-	}
-	double re = s1 - s2 * cos(w), im = s2 * sin(w);
-	return 2.0 * sqrt(re * re + im * im) / wsum;
-}
 
 static void
 rm(const char *name)
@@ -272,8 +258,9 @@ MXP_TEST(both_talkers_recorded_length_is_the_time)
 	/* the last half second: both tones, nothing at 3 kHz */
 	if (MXP_CHECK(t, w.n >= 4000)) {
 		const int16_t *x = w.pcm + w.n - 4000;
-		double a500 = goertzel(x, 4000, 500, 8000), a1300 = goertzel(x, 4000, 1300, 8000);
-		double a3000 = goertzel(x, 4000, 3000, 8000);
+		double a500 = mxp_test_tone_amp(x, 4000, 500, 8000);
+		double a1300 = mxp_test_tone_amp(x, 4000, 1300, 8000);
+		double a3000 = mxp_test_tone_amp(x, 4000, 3000, 8000);
 		printf("# 500 Hz %.0f, 1300 Hz %.0f, 3000 Hz %.0f\n", a500, a1300, a3000);
 		MXP_CHECK(t, a500 > 4000 && a1300 > 4000 && a3000 < 400);
 	}
@@ -319,8 +306,8 @@ MXP_TEST(senders_only_and_dropped_ticks_keep_time)
 	MXP_CHECK_EQ(t, (uint64_t)w.n, in.frames * 160);
 	if (MXP_CHECK(t, w.n >= 4000)) {
 		const int16_t *x = w.pcm + w.n - 2400; /* the last 300 ms: drained again */
-		MXP_CHECK(t, goertzel(x, 2400, 700, 8000) > 4000 &&
-			     goertzel(x, 2400, 1700, 8000) > 4000);
+		MXP_CHECK(t, mxp_test_tone_amp(x, 2400, 700, 8000) > 4000 &&
+			     mxp_test_tone_amp(x, 2400, 1700, 8000) > 4000);
 	}
 	free(w.pcm);
 	struct mxp_rec_stats st;
@@ -409,7 +396,7 @@ MXP_TEST(mix_rate_change_converted)
 	MXP_CHECK(t, w.ok && w.rate == 8000 && (uint64_t)w.n == in.frames * 160);
 	if (MXP_CHECK(t, w.n >= 4000)) {
 		const int16_t *x = w.pcm + w.n - 3200; /* the last 400 ms: mixed at 16 kHz */
-		double a = goertzel(x, 3200, 600, 8000), b = goertzel(x, 3200, 2600, 8000);
+		double a = mxp_test_tone_amp(x, 3200, 600, 8000), b = mxp_test_tone_amp(x, 3200, 2600, 8000);
 		printf("# after the change: 600 Hz %.0f, 2600 Hz %.0f\n", a, b);
 		MXP_CHECK(t, a > 4000 && b < 400);
 	}

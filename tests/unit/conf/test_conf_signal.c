@@ -26,6 +26,7 @@
 #include "mxp_media_codec.h"
 #include "mxp_rtp.h"
 #include "mxp_test.h"
+#include "mxp_test_audio.h"
 
 #include "conf_test_util.h"
 
@@ -189,22 +190,11 @@ run(struct mxp_test_ctx *t, unsigned int ms, struct peer **pr, const double *fre
 	}
 }
 
-/* Amplitude of the component at f (Goertzel, Hann window compensated). */
+/* Amplitude of the component at f in 8 kHz audio. */
 static double
 goertzel(const int16_t *x, unsigned int n, double f)
 {
-	if (n < 2)
-		return 0;
-	double w = 2.0 * M_PI * f / 8000.0, k = 2.0 * cos(w), s1 = 0, s2 = 0, wsum = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		double h = 0.5 - 0.5 * cos(2.0 * M_PI * i / (n - 1));
-		wsum += h;
-		double s = x[i] * h + k * s1 - s2;
-		s2 = s1;
-		s1 = s;
-	}
-	double re = s1 - s2 * cos(w), im = s2 * sin(w);
-	return 2.0 * sqrt(re * re + im * im) / wsum;
+	return mxp_test_tone_amp(x, n, f, 8000.0);
 }
 
 /* The ITU dial tone's amplitude: 425 Hz at -10 dBm0 (full scale = +3.14 dBm0). */

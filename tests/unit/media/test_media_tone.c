@@ -18,21 +18,13 @@
 #include "mxp_media_codec.h"
 #include "mxp_media_signal.h"
 #include "mxp_test.h"
+#include "mxp_test_audio.h"
 
-/* Amplitude of the component at f in x[0..n) (Goertzel, Hann window compensated). */
+/* Amplitude of the component at f in audio sampled at rate. */
 static double
 goertzel(const int16_t *x, unsigned int n, double rate, double f)
 {
-	double w = 2.0 * M_PI * f / rate, k = 2.0 * cos(w), s1 = 0, s2 = 0, wsum = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		double h = 0.5 - 0.5 * cos(2.0 * M_PI * i / (n - 1));
-		wsum += h;
-		double s = x[i] * h + k * s1 - s2;
-		s2 = s1;
-		s1 = s;
-	}
-	double re = s1 - s2 * cos(w), im = s2 * sin(w);
-	return 2.0 * sqrt(re * re + im * im) / wsum;
+	return mxp_test_tone_amp(x, n, f, rate);
 }
 
 static double
