@@ -418,12 +418,15 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 
 	struct mxp_conf_addr_rt *a = &sys->addr[ai];
 	int port = port_alloc(sys, a, p->local_port, p->rtcp_mux);
+	if (port == -ENOSPC) /* the leg table's bound: a port pair per leg */
+		return conf_errf(err, errlen, port,
+				 "no free port pair in the media range %u-%u (every pair has a leg)",
+				 sys->p.port_min, sys->p.port_max);
 	if (port < 0)
 		return conf_errf(err, errlen, port,
 				 port == -EADDRINUSE ? "local port %u (or its RTCP port) is in use"
-				 : port == -EINVAL   ? "local port %u is not in 1024..65534"
-						     : "no free port pair in the media range (%u)",
-				 port == -ENOSPC ? sys->p.port_max : p->local_port);
+						     : "local port %u is not in 1024..65534",
+				 p->local_port);
 
 	struct mxp_leg *l = conf_pool_get(&sys->leg_pool);
 	struct mxp_leg_ctl *lc = conf_pool_get(&sys->lc_pool);
