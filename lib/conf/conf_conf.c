@@ -186,7 +186,8 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 	if (rte_hash_add_key_data(sys->confs, &cf->id, cc) < 0) {
 		conf_free(sys, cf);
 		rte_free(cc);
-		return conf_errf(err, errlen, -ENOSPC, "too many conferences");
+		return conf_errf(err, errlen, -ENOSPC, "the conference table is full (%u conferences)",
+				 (unsigned int)rte_hash_count(sys->confs));
 	}
 	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_CONF_ADD);
 	int r = c ? 0 : -ENOMEM;

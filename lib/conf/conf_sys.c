@@ -175,7 +175,11 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 					  .hash_func = rte_hash_crc, .socket_id = SOCKET_ID_ANY };
 	snprintf(name, sizeof(name), "mxp_confs%u", inst);
 	hp.name = name;
+	/* extendable buckets: a create fails only when the table holds CONF_MAX_CONFS (without,
+	 * a full bucket refused a new id near the bound even after a destroy freed a slot) */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
 	sys->confs = rte_hash_create(&hp);
+	hp.extra_flag = 0;
 	snprintf(name, sizeof(name), "mxp_legs%u", inst);
 	hp.entries = 1 << 18;
 	sys->legs = rte_hash_create(&hp);
