@@ -205,6 +205,9 @@ cmd_stats(struct cli_req *r, int argi)
 		mxp_json_u64(&j, "cli_requests", r->ctx->cst->cli_requests);
 		mxp_json_u64(&j, "cli_errors", r->ctx->cst->cli_errors);
 		mxp_json_u64(&j, "cli_denied", r->ctx->cst->cli_denied);
+		mxp_json_u64(&j, "cli_busy", r->ctx->cst->cli_busy);
+		mxp_json_u64(&j, "cli_oversize", r->ctx->cst->cli_oversize);
+		mxp_json_u64(&j, "cli_timeout", r->ctx->cst->cli_timeout);
 		mxp_json_obj_close(&j);
 		mxp_json_arr_open(&j, "workers");
 		for (uint16_t i = 0; i < r->ctx->nb_workers; i++) {

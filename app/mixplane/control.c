@@ -36,8 +36,26 @@
 #include "neigh.h"
 #include "worker.h"
 
+/*
+ * Limits that keep a hostile local client (root or the daemon's owner: others are refused)
+ * from stalling the control core, which also runs the Mp plane and the timers, or from
+ * exhausting its memory. A connection carries one request and one reply, so:
+ *  - at most MAX_CLIENTS connections; the next one is answered "busy" (cli_busy);
+ *  - a request announcing more than CLIENT_MAX_REQUEST bytes is refused at its header,
+ *    before any of it is buffered (cli_oversize): key files, the largest requests, are
+ *    a few KiB;
+ *  - a connection must have sent its request and read its reply within CLIENT_TIMEOUT_MS
+ *    of being accepted, or it is closed (cli_timeout): a trickling request or a reader
+ *    that never reads holds its slot and its one reply no longer than that;
+ *  - one wakeup reads at most CLIENT_READ_BUDGET bytes of a client (epoll is
+ *    level-triggered: the rest waits for the next turn of the loop), and nothing past the
+ *    first frame: pipelined requests are never read.
+ * So CLI memory is bounded by MAX_CLIENTS x (CLIENT_MAX_REQUEST + one reply).
+ */
 #define MAX_CLIENTS 32
 #define CLIENT_TIMEOUT_MS 5000
+#define CLIENT_MAX_REQUEST (1u << 20)
+#define CLIENT_READ_BUDGET (64u << 10)
 
 struct client {
 	int fd;
@@ -300,6 +318,7 @@ client_accept(struct ctl *k)
 				break;
 			}
 		if (c == NULL) {
+			k->p->cst->cli_busy++;
 			snprintf(why, sizeof(why), "the daemon is busy: %d control connections are "
 				 "open; try again\n", MAX_CLIENTS);
 			client_refuse(fd, MXP_CTL_ERR, why);
@@ -332,10 +351,21 @@ client_write(struct ctl *k, struct client *c)
 	client_close(k, c);
 }
 
+/* Whether the request frame is complete (1), incomplete (0), or too large (-EMSGSIZE). */
+static int
+request_ready(const struct client *c, uint32_t *plen)
+{
+	if (c->in.len >= 4 && mxp_be_rd32((const uint8_t *)c->in.p) > CLIENT_MAX_REQUEST)
+		return -EMSGSIZE;
+	return mxp_ctl_frame_ready((const uint8_t *)c->in.p, c->in.len, plen);
+}
+
 static void
 client_read(struct ctl *k, struct client *c)
 {
-	for (;;) {
+	uint32_t plen = 0;
+	int ready = 0;
+	for (size_t got = 0; got < CLIENT_READ_BUDGET && ready == 0;) {
 		char tmp[4096];
 		ssize_t r = read(c->fd, tmp, sizeof(tmp));
 		if (r == 0) {
@@ -348,15 +378,24 @@ client_read(struct ctl *k, struct client *c)
 			client_close(k, c);
 			return;
 		}
-		if (mxp_buf_add(&c->in, tmp, (size_t)r) != 0) {
+		got += (size_t)r;
+		int a = mxp_buf_add(&c->in, tmp, (size_t)r);
+		explicit_bzero(tmp, sizeof(tmp));
+		if (a != 0) {
 			client_close(k, c);
 			return;
 		}
-		explicit_bzero(tmp, sizeof(tmp));
+		ready = request_ready(c, &plen);
 	}
-	uint32_t plen;
-	int ready = mxp_ctl_frame_ready((const uint8_t *)c->in.p, c->in.len, &plen);
 	if (ready < 0) {
+		/* Say why before closing: mixplanectl prints it (its send may fail first). */
+		char why[160];
+		k->p->cst->cli_oversize++;
+		snprintf(why, sizeof(why), "the request is too large: %u bytes announced, the "
+			 "daemon reads at most %u\n", mxp_be_rd32((const uint8_t *)c->in.p),
+			 CLIENT_MAX_REQUEST);
+		uint8_t st = MXP_CTL_ERR;
+		(void)mxp_ctl_send_frame(c->fd, &st, 1, why, strlen(why));
 		client_close(k, c);
 		return;
 	}
@@ -397,8 +436,10 @@ static void
 clients_expire(struct ctl *k, uint64_t now)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (k->clients[i].fd >= 0 && now > k->clients[i].deadline_ms)
+		if (k->clients[i].fd >= 0 && now > k->clients[i].deadline_ms) {
+			k->p->cst->cli_timeout++;
 			client_close(k, &k->clients[i]);
+		}
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */

@@ -41,6 +41,9 @@ struct mxp_ctl_stats {
 	uint64_t cli_requests;
 	uint64_t cli_errors;
 	uint64_t cli_denied;
+	uint64_t cli_busy;       /**< connections refused: all MAX_CLIENTS slots taken */
+	uint64_t cli_oversize;   /**< requests refused at a header announcing too many bytes */
+	uint64_t cli_timeout;    /**< connections closed unfinished after CLIENT_TIMEOUT_MS */
 	uint64_t drops[MXP_DROP_MAX];
 };
 
