@@ -13,7 +13,9 @@
  * A peer the daemon will not serve (another user: SO_PEERCRED; too many clients) gets one
  * response at once, before its request is read (MXP_CTL_DENIED or MXP_CTL_ERR and the
  * reason as text), and the connection is closed: the client's send may then fail with
- * EPIPE/ECONNRESET while that response is still waiting to be read.
+ * EPIPE/ECONNRESET while that response is still waiting to be read. The daemon answers a
+ * request whose header announces more than it reads (1 MiB, below MXP_CTL_MAX_FRAME: see
+ * app/mixplane/control.c) the same way (MXP_CTL_ERR), before reading the rest.
  */
 #ifndef MXP_CTL_H
 #define MXP_CTL_H
