@@ -171,6 +171,45 @@ peer_init(struct peer *pr, unsigned int in_seed, unsigned int out_seed, const ch
 	pr->port = port;
 }
 
+/* A participant's frame from src:sport to its leg, carrying the RTP or SRTP bytes rtp, in
+ * an mbuf of mp. */
+static inline struct rte_mbuf *
+tu_frame(struct rte_mempool *mp, const struct mxp_leg_info *leg, const struct mxp_ip *src,
+	 uint16_t sport, const uint8_t *rtp, uint16_t rtplen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		abort();
+	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = *src,
+				      .dst = leg->local, .sport = sport, .dport = leg->local_port };
+	uint16_t hl = mxp_pkt_udp_hdr_len(src->af);
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + rtplen));
+	memcpy(f + hl, rtp, rtplen);
+	mxp_pkt_build_udp(f, &a, rtplen, mxp_pkt_payload_sum(rtp, rtplen));
+	return m;
+}
+
+/* Hand a frame to the worker as worker.c does; false when no leg took it (m not freed). */
+static inline bool
+tu_rx(struct rte_mbuf *m)
+{
+	struct mxp_pkt_meta meta;
+	if (mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), 0, &meta) !=
+	    MXP_PKT_UDP)
+		abort();
+	return mxp_conf_rx(g_w, 0, m, &meta);
+}
+
+/* tu_rx, and what no leg took counted as the daemon would (udp_no_leg) and freed. */
+static inline void
+tu_deliver(struct rte_mbuf *m)
+{
+	if (!tu_rx(m)) {
+		drops[MXP_DROP_UDP_NO_LEG]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
 static void
 peer_fini(struct peer *pr)
 {

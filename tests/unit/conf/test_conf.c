@@ -46,21 +46,6 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 	return r;
 }
 
-/* Build the frame a participant sends (RTP payload = pattern of seq). */
-static struct rte_mbuf *
-make_frame(const struct peer *pr, const struct mxp_ip *src, uint16_t sport, const uint8_t *rtp,
-	   uint16_t rtplen)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = *src,
-				      .dst = pr->leg.local, .sport = sport, .dport = pr->leg.local_port };
-	uint16_t hl = mxp_pkt_udp_hdr_len(src->af);
-	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + rtplen));
-	memcpy(f + hl, rtp, rtplen);
-	mxp_pkt_build_udp(f, &a, rtplen, mxp_pkt_payload_sum(rtp, rtplen));
-	return m;
-}
-
 static void
 rtp_packet(struct peer *pr, uint8_t *buf, int *len)
 {
@@ -81,19 +66,6 @@ rtp_packet(struct peer *pr, uint8_t *buf, int *len)
 
 
 static void
-deliver(struct rte_mbuf *m)
-{
-	struct mxp_pkt_meta meta;
-	if (mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), 0, &meta) !=
-	    MXP_PKT_UDP)
-		abort();
-	if (!mxp_conf_rx(g_w, 0, m, &meta)) {
-		drops[MXP_DROP_UDP_NO_LEG]++;
-		rte_pktmbuf_free(m);
-	}
-}
-
-static void
 send_from(struct peer *pr, const struct mxp_ip *src, uint16_t sport, uint8_t plain[256], int *plen)
 {
 	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
@@ -103,7 +75,7 @@ send_from(struct peer *pr, const struct mxp_ip *src, uint16_t sport, uint8_t pla
 	*plen = len;
 	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
 		abort();
-	deliver(make_frame(pr, src, sport, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &pr->leg, src, sport, buf, (uint16_t)len));
 }
 
 static void
@@ -503,7 +475,7 @@ MXP_TEST(forward_mode)
 	memcpy(plain, buf, (size_t)len);
 	plen = len;
 	srtp_protect(p[0].tx, buf, &len);
-	deliver(make_frame(&p[0], &p[0].addr, p[0].port, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &p[0].leg, &p[0].addr, p[0].port, buf, (uint16_t)len));
 	mxp_conf_flush(g_w);
 	struct got g;
 	MXP_CHECK_EQ(t, collect(t, &p[1], &g), 1);
@@ -512,7 +484,7 @@ MXP_TEST(forward_mode)
 	MXP_CHECK_EQ(t, collect(t, &p[2], &g), 1);
 	sent_clear();
 	/* The same packet again: replay, dropped. */
-	deliver(make_frame(&p[0], &p[0].addr, p[0].port, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &p[0].leg, &p[0].addr, p[0].port, buf, (uint16_t)len));
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, nsent, 0);
 	MXP_CHECK_EQ(t, drops[MXP_DROP_SRTP_REPLAY], 1);
@@ -523,7 +495,7 @@ MXP_TEST(forward_mode)
 	rtp_packet(&p[0], buf, &len);
 	srtp_protect(p[0].tx, buf, &len);
 	buf[20] ^= 1;
-	deliver(make_frame(&p[0], &p[0].addr, p[0].port, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &p[0].leg, &p[0].addr, p[0].port, buf, (uint16_t)len));
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, nsent, 0);
 	MXP_CHECK_EQ(t, drops[MXP_DROP_SRTP_AUTH], 1);
@@ -611,7 +583,7 @@ MXP_TEST(latching_and_strict)
 	srtp_protect(a.tx, buf, &len);
 	buf[len - 1] ^= 0x80;
 	struct mxp_ip evil = ip("203.0.113.66");
-	deliver(make_frame(&a, &evil, 4444, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &a.leg, &evil, 4444, buf, (uint16_t)len));
 	mxp_conf_flush(g_w);
 	mxp_conf_leg_get(sys, a.leg.id, &li);
 	MXP_CHECK(t, mxp_ip_equal(&li.remote, &nat));
@@ -653,7 +625,7 @@ MXP_TEST(bad_input_counted)
 		uint8_t p[64];
 		int n = mxp_test_hex(rows[i].hex, p, sizeof(p));
 		uint64_t before = drops[rows[i].d];
-		deliver(make_frame(&a, &a.addr, a.port, p, (uint16_t)n));
+		tu_deliver(tu_frame(pool, &a.leg, &a.addr, a.port, p, (uint16_t)n));
 		mxp_conf_flush(g_w);
 		if (!MXP_CHECK(t, drops[rows[i].d] == before + 1))
 			printf("#   row %zu expected %s\n", i, mxp_drop_name(rows[i].d));
@@ -665,7 +637,7 @@ MXP_TEST(bad_input_counted)
 	buf[0] |= 0x20;
 	buf[len - 1] = 200;
 	srtp_protect(a.tx, buf, &len);
-	deliver(make_frame(&a, &a.addr, a.port, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &a.leg, &a.addr, a.port, buf, (uint16_t)len));
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, drops[MXP_DROP_RTP_PADDING], 1);
 	/* A wrong SSRC after the first packet fixed it. */
@@ -1303,7 +1275,7 @@ send_pcmu(struct peer *pr, bool loud)
 	pr->ts += 160;
 	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
 		abort();
-	deliver(make_frame(pr, &pr->addr, pr->port, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &pr->leg, &pr->addr, pr->port, buf, (uint16_t)len));
 }
 
 /*
@@ -1510,7 +1482,7 @@ refused_once(struct mxp_test_ctx *t, struct mxp_conf_sys *sys, uint32_t leg, str
 {
 	uint64_t b0[MXP_LEG_DROP_COUNT], b1[MXP_LEG_DROP_COUNT];
 	uint64_t n0 = leg_refused(sys, leg, b0);
-	deliver(m);
+	tu_deliver(m);
 	mxp_conf_flush(g_w);
 	uint64_t n1 = leg_refused(sys, leg, b1);
 	if (!MXP_CHECK(t, b1[r] == b0[r] + 1 && n1 == n0 + 1))
@@ -1533,7 +1505,7 @@ plain_frame_x(struct peer *pr, uint8_t pt, uint16_t seq, uint32_t ts, unsigned i
 	memset(buf + 12, 0xff, len);
 	if (bad_pad && len > 0)
 		buf[12 + len - 1] = 200;
-	return make_frame(pr, &pr->addr, pr->port, buf, (uint16_t)(12 + len));
+	return tu_frame(pool, &pr->leg, &pr->addr, pr->port, buf, (uint16_t)(12 + len));
 }
 
 static struct rte_mbuf *
@@ -1573,7 +1545,7 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	for (size_t i = 0; i < RTE_DIM(rows); i++) {
 		uint8_t p[64];
 		int n = mxp_test_hex(rows[i].hex, p, sizeof(p));
-		refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, p, (uint16_t)n),
+		refused_once(t, sys, a.leg.id, tu_frame(pool, &a.leg, &a.addr, a.port, p, (uint16_t)n),
 			     rows[i].d, rows[i].hex);
 	}
 	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
@@ -1583,26 +1555,26 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	buf[0] |= 0x20;
 	buf[len - 1] = 200;
 	srtp_protect(a.tx, buf, &len);
-	refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, buf, (uint16_t)len),
+	refused_once(t, sys, a.leg.id, tu_frame(pool, &a.leg, &a.addr, a.port, buf, (uint16_t)len),
 		     MXP_LEG_DROP_RTP_MALFORMED, "padding");
 	/* a good packet, then the same one again: a replay */
 	rtp_packet(&a, buf, &len);
 	srtp_protect(a.tx, buf, &len);
-	deliver(make_frame(&a, &a.addr, a.port, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &a.leg, &a.addr, a.port, buf, (uint16_t)len));
 	mxp_conf_flush(g_w);
-	refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, buf, (uint16_t)len),
+	refused_once(t, sys, a.leg.id, tu_frame(pool, &a.leg, &a.addr, a.port, buf, (uint16_t)len),
 		     MXP_LEG_DROP_SRTP_REPLAY, "replay");
 	/* a bad tag from another address: no latch, a source mismatch */
 	rtp_packet(&a, buf, &len);
 	srtp_protect(a.tx, buf, &len);
 	buf[len - 1] ^= 0x80;
 	struct mxp_ip evil = ip("203.0.113.67");
-	refused_once(t, sys, a.leg.id, make_frame(&a, &evil, 4445, buf, (uint16_t)len),
+	refused_once(t, sys, a.leg.id, tu_frame(pool, &a.leg, &evil, 4445, buf, (uint16_t)len),
 		     MXP_LEG_DROP_SOURCE_MISMATCH, "wrong source");
 	/* media from a recvonly leg */
 	rtp_packet(&r, buf, &len);
 	srtp_protect(r.tx, buf, &len);
-	refused_once(t, sys, r.leg.id, make_frame(&r, &r.addr, r.port, buf, (uint16_t)len),
+	refused_once(t, sys, r.leg.id, tu_frame(pool, &r.leg, &r.addr, r.port, buf, (uint16_t)len),
 		     MXP_LEG_DROP_NOT_SENDING, "recvonly");
 	/* another SSRC under the leg's key */
 	srtp_dealloc(a.tx);
@@ -1610,7 +1582,7 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	a.tx = srtp_session(a.in_key, false, a.ssrc);
 	rtp_packet(&a, buf, &len);
 	srtp_protect(a.tx, buf, &len);
-	refused_once(t, sys, a.leg.id, make_frame(&a, &a.addr, a.port, buf, (uint16_t)len),
+	refused_once(t, sys, a.leg.id, tu_frame(pool, &a.leg, &a.addr, a.port, buf, (uint16_t)len),
 		     MXP_LEG_DROP_SRTP_SSRC, "other SSRC");
 	/* a payload type the leg did not offer */
 	struct mxp_leg_params lp;
@@ -1629,7 +1601,7 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, &q.leg, err, sizeof(err)), 0);
 	rtp_packet(&q, buf, &len); /* PT 0 */
 	srtp_protect(q.tx, buf, &len);
-	refused_once(t, sys, q.leg.id, make_frame(&q, &q.addr, q.port, buf, (uint16_t)len),
+	refused_once(t, sys, q.leg.id, tu_frame(pool, &q.leg, &q.addr, q.port, buf, (uint16_t)len),
 		     MXP_LEG_DROP_UNKNOWN_PT, "PT 0 to a PT 8 leg");
 	sent_clear();
 	peer_fini(&a), peer_fini(&b), peer_fini(&r), peer_fini(&q);
@@ -1648,7 +1620,7 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	lp.plain = true;
 	MXP_CHECK_EQ(t, mxp_conf_leg_add(sys, c, &lp, &m.leg, err, sizeof(err)), 0);
 	uint32_t lg = m.leg.id;
-	deliver(plain_frame(&m, 0, 100, 16000, 160));
+	tu_deliver(plain_frame(&m, 0, 100, 16000, 160));
 	mxp_conf_flush(g_w);
 	refused_once(t, sys, lg, plain_frame(&m, 0, 100, 16000, 160), MXP_LEG_DROP_DUPLICATE,
 		     "same sequence number");
@@ -1665,7 +1637,7 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	/* 960 bytes (120 ms) are taken */
 	uint64_t by[MXP_LEG_DROP_COUNT];
 	uint64_t n0 = leg_refused(sys, lg, by);
-	deliver(plain_frame(&m, 0, 105, 16960, 960));
+	tu_deliver(plain_frame(&m, 0, 105, 16960, 960));
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, leg_refused(sys, lg, by), n0);
 	struct mxp_leg_info li;
@@ -1675,7 +1647,7 @@ MXP_TEST(every_refused_packet_counted_per_leg)
 	 * discarded unplayed, and counted */
 	uint64_t f0 = by[MXP_LEG_DROP_FLUSHED];
 	m.ssrc ^= 0x5555;
-	deliver(plain_frame(&m, 0, 9000, 500000, 160));
+	tu_deliver(plain_frame(&m, 0, 9000, 500000, 160));
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, leg_refused(sys, lg, by), n0 + 2);
 	MXP_CHECK_EQ(t, by[MXP_LEG_DROP_FLUSHED], f0 + 2);
@@ -1754,7 +1726,7 @@ MXP_TEST(asymmetric_leg_takes_any_authenticated_source_and_never_moves)
 	rtp_packet(&a, buf, &len);
 	srtp_protect(a.tx, buf, &len);
 	buf[len - 1] ^= 0x80;
-	deliver(make_frame(&a, &other, 41002, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &a.leg, &other, 41002, buf, (uint16_t)len));
 	mxp_conf_flush(g_w);
 	mxp_conf_leg_get(sys, a.leg.id, &li);
 	MXP_CHECK_EQ(t, li.st.drops[MXP_LEG_DROP_SRTP_AUTH], 1);

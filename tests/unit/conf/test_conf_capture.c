@@ -79,17 +79,7 @@ send_rtp(struct part *p)
 	rtp[10] = (uint8_t)(ssrc >> 8), rtp[11] = (uint8_t)ssrc;
 	memset(rtp + 12, p->seq & 0xff, 160);
 	p->seq++;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = p->addr,
-				      .dst = p->leg.local, .sport = p->port,
-				      .dport = p->leg.local_port };
-	uint16_t hl = mxp_pkt_udp_hdr_len(AF_INET);
-	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + sizeof(rtp)));
-	memcpy(f + hl, rtp, sizeof(rtp));
-	mxp_pkt_build_udp(f, &a, sizeof(rtp), mxp_pkt_payload_sum(rtp, sizeof(rtp)));
-	struct mxp_pkt_meta meta;
-	if (mxp_pkt_parse(f, rte_pktmbuf_data_len(m), 0, &meta) != MXP_PKT_UDP ||
-	    !mxp_conf_rx(g_w, 0, m, &meta))
+	if (!tu_rx(tu_frame(pool, &p->leg, &p->addr, p->port, rtp, sizeof(rtp))))
 		abort();
 	mxp_conf_flush(g_w);
 }

@@ -62,21 +62,7 @@ send_one(struct peer *pr)
 	pr->ts += 160;
 	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
 		abort();
-	struct rte_mbuf *m = rte_pktmbuf_alloc(big_pool);
-	if (m == NULL)
-		abort();
-	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = pr->addr,
-				      .dst = pr->leg.local, .sport = pr->port,
-				      .dport = pr->leg.local_port };
-	uint16_t hl = mxp_pkt_udp_hdr_len(pr->addr.af);
-	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + len));
-	memcpy(f + hl, buf, (size_t)len);
-	mxp_pkt_build_udp(f, &a, (uint16_t)len, mxp_pkt_payload_sum(buf, (uint16_t)len));
-	struct mxp_pkt_meta meta;
-	if (mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), 0, &meta) !=
-	    MXP_PKT_UDP)
-		abort();
-	if (!mxp_conf_rx(g_w, 0, m, &meta))
+	if (!tu_rx(tu_frame(big_pool, &pr->leg, &pr->addr, pr->port, buf, (uint16_t)len)))
 		abort();
 	mxp_conf_flush(g_w);
 }

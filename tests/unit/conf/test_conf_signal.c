@@ -57,34 +57,6 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 	return r;
 }
 
-/* Build the frame a participant sends (RTP payload = pattern of seq). */
-static struct rte_mbuf *
-make_frame(const struct peer *pr, const struct mxp_ip *src, uint16_t sport, const uint8_t *rtp,
-	   uint16_t rtplen)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = *src,
-				      .dst = pr->leg.local, .sport = sport, .dport = pr->leg.local_port };
-	uint16_t hl = mxp_pkt_udp_hdr_len(src->af);
-	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + rtplen));
-	memcpy(f + hl, rtp, rtplen);
-	mxp_pkt_build_udp(f, &a, rtplen, mxp_pkt_payload_sum(rtp, rtplen));
-	return m;
-}
-
-static void
-deliver(struct rte_mbuf *m)
-{
-	struct mxp_pkt_meta meta;
-	if (mxp_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), 0, &meta) !=
-	    MXP_PKT_UDP)
-		abort();
-	if (!mxp_conf_rx(g_w, 0, m, &meta)) {
-		drops[MXP_DROP_UDP_NO_LEG]++;
-		rte_pktmbuf_free(m);
-	}
-}
-
 static uint32_t
 new_conf(struct mxp_conf_sys *sys, enum mxp_conf_mode mode)
 {
@@ -167,7 +139,7 @@ send_tone(struct peer *pr, double freq)
 	pr->ts += 160;
 	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
 		abort();
-	deliver(make_frame(pr, &pr->addr, pr->port, buf, (uint16_t)len));
+	tu_deliver(tu_frame(pool, &pr->leg, &pr->addr, pr->port, buf, (uint16_t)len));
 }
 
 /* Run the conference ms in real time: each peer sends its tone every 20 ms. */
