@@ -293,6 +293,7 @@ struct mxp_leg {
 	uint16_t local_port, local_rtcp_port;
 	struct mxp_ip local_ip;
 	struct rte_ether_addr src_mac;
+	uint32_t dtmf_ts;                    /* switch, forward: RTP timestamp of the last event */
 	uint64_t in_key_id;                  /* of its active key: SSRC collision checks */
 	struct mxp_leg_ctl *lc;              /* its control-core bookkeeping (control core) */
 	struct mxp_ostream *priv;            /* mix: its private mix-minus-self */
@@ -301,7 +302,6 @@ struct mxp_leg {
 	uint32_t ml_size;                    /* mix: bytes of ml */
 	struct conf_sig *sig;                /* mix: its signal state (made at its first one) */
 	struct conf_cap *cap;                /* its capture, with LEG_CAPTURE */
-	uint32_t dtmf_ts;                    /* switch, forward: RTP timestamp of the last event */
 	struct conf_leg_cold_stats st;
 	struct conf_rtcp_rx rrx;
 	struct conf_rtcp_tx rtx;
@@ -309,6 +309,8 @@ struct mxp_leg {
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_leg, flags, 1);
 CONF_HOT(struct mxp_leg, level_tsc, 2);
+/* nine cache lines: a field added must find a hole (pahole / gdb ptype /o) or say why */
+_Static_assert(sizeof(struct mxp_leg) == 9 * 64, "struct mxp_leg is 576 bytes");
 CONF_HOT(struct mxp_leg, rs, 2);
 TAILQ_HEAD(mxp_leg_list, mxp_leg);
 
