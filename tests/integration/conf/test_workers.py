@@ -24,11 +24,19 @@ def test():
                 rx.append((port, k_out, c))
                 tx.append((port, DAEMON_IP4, leg["local_port"], k_in, 0x7000 + pid, pid))
                 pid += 1
-        res = lab.peer(KERNEL_IP4, rx=[(p, k) for p, k, _ in rx], tx=tx, count=N)
+        # Every receiver hears the two others of its conference: 6 x 2 x N packets. Wait for
+        # all of them (up to 5 s after the last send: three polling threads share two CPUs
+        # here, so a worker can be off the CPU for a while at the end); end as soon as they
+        # are in.
+        res = lab.peer(KERNEL_IP4, rx=[(p, k) for p, k, _ in rx], tx=tx, count=N,
+                       wait_ms=5000, extra=["--expect", str(len(rx) * 2 * N)])
         for i, (port, _, c) in enumerate(rx):
             same = [t[5] for j, t in enumerate(tx) if rx[j][2] == c and j != i]
             want = {str(s): N for s in same}
             got = res["rx"][str(port)]["from"]
+            if got != want:
+                print("# drops:", lab.drops())
+                print("# stats:", lab.stats())
             check(got == want, "participant on port %d heard its conference only: %s" % (port, got))
         d = lab.drops()
         check(d["handoff_full"] == 0, "no handoff drops")
