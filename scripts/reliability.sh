@@ -6,11 +6,14 @@
 #       one daemon for N seconds (3600; --short: 40) under impaired media in conferences
 #       created and deleted back to back, rekeys, Mp churn with group rekeys and audits;
 #       a table and one JSON line; exit 0 when it passed
+#   scripts/reliability.sh flood [--short] [--rates R,R,..] [--seconds S] [--json FILE]
+#       honest switch conferences while mixgen floods their legs with forged, replayed
+#       and malformed packets at rising rates: the good-put curve, table and JSON line
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mxp_need_root
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 case "$cmd" in
@@ -34,6 +37,14 @@ case "$cmd" in
         exec /usr/bin/python3 "$MXP_TOP/tests/reliability/soak.py" --seconds "$secs" \
             ${run_s:+--run-seconds "$run_s"} "${json[@]}"
         ;;
+    flood)
+        mxp_install_packages
+        mxp_hugepages 1024
+        [ "$MXP_HUGE" = 1 ] || mxp_die "the flood runs need hugepages (memif)"
+        [ -x "$MXP_BUILD/app/mixgen/mixgen" ] || mxp_build "$MXP_BUILD"
+        export MXP_BUILD
+        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/flood.py" "$@"
+        ;;
     -h|--help) usage 0 ;;
-    *) mxp_die "unknown sub-command '$cmd' (soak)" ;;
+    *) mxp_die "unknown sub-command '$cmd' (soak, flood)" ;;
 esac

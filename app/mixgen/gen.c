@@ -166,13 +166,22 @@ mg_gen_init(struct mg *m, char *err, size_t errlen)
 		header_setup(m, p);
 	}
 	memset(&pace, 0, sizeof(pace));
+	if (mg_flood_init(m, err, errlen) != 0)
+		return -1;
 	return mg_impair_init(m, err, errlen);
+}
+
+bool
+mg_gen_backlogged(void)
+{
+	return pace.nbacklog != 0;
 }
 
 void
 mg_gen_fini(struct mg *m)
 {
 	mg_impair_fini(m);
+	mg_flood_fini(m);
 	for (uint16_t i = pace.backlog_at; i < pace.nbacklog; i++)
 		rte_pktmbuf_free(pace.backlog[i]);
 	pace.nbacklog = pace.backlog_at = 0;
@@ -346,6 +355,8 @@ mg_gen_poll(struct mg *m, uint64_t now)
 		if (ck == 0)
 			ck = 0xffff;
 		memcpy(f + p->hdr_len - 2, &ck, 2);
+		if (m->o.flood.on)
+			mg_flood_keep(m, p, f, rte_pktmbuf_data_len(mb[i]));
 	}
 	for (uint16_t i = ok; i < n; i++) {
 		m->parts[mb[i]->hash.usr].tx.protect_fail++;

@@ -52,15 +52,6 @@ static struct {
 	uint64_t loss_thr, dup_thr, reorder_thr; /* probability × 2^64, saturated */
 } im;
 
-static inline uint64_t
-splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t
 prob_threshold(double p)
 {
@@ -281,8 +272,8 @@ mg_impair_apply(struct mg *m, struct rte_mbuf **mb, uint16_t n, uint64_t now,
 		struct rte_mbuf *p = mb[i];
 		/* One draw per decision, in a fixed order, whatever was asked: the same seed
 		 * gives the same decisions for the same packets. */
-		uint64_t r_loss = splitmix64(&im.rng), r_dup = splitmix64(&im.rng),
-			 r_reo = splitmix64(&im.rng), r_jit = splitmix64(&im.rng);
+		uint64_t r_loss = mg_splitmix64(&im.rng), r_dup = mg_splitmix64(&im.rng),
+			 r_reo = mg_splitmix64(&im.rng), r_jit = mg_splitmix64(&im.rng);
 		if (r_loss < im.loss_thr) {
 			m->parts[p->hash.usr].tx.impair_lost++;
 			m->impair.dropped++;

@@ -53,8 +53,11 @@ data_step(unsigned int roles)
 	uint32_t work = 0;
 	if (roles & ROLE_RX)
 		work += mg_ana_poll(&g, now);
-	if (roles & ROLE_TX)
+	if (roles & ROLE_TX) {
 		work += mg_gen_poll(&g, now);
+		if (g.o.flood.on)
+			work += mg_flood_poll(&g, now, mg_gen_backlogged());
+	}
 	/* Time spent with work, written by the lcore running the analyser (or the generator
 	 * when it runs alone). */
 	if (work && ((roles & ROLE_RX) || !(g.o.tx_lcore != g.o.rx_lcore && g.o.rx_lcore >= 0)))
@@ -1165,7 +1168,33 @@ main(int argc, char **argv)
 		uint64_t nd = drops_delta(&drops_before, &drops_after, res.daemon_drops,
 					  sizeof(res.daemon_drops), &other);
 		uint64_t replays = drop_delta_of(&drops_before, &drops_after, "srtp_replay");
-		if (m->o.impair.on && !m->o.plain)
+		if (m->o.flood.on) {
+			/* Every flood packet refused under its reason, and nothing else. */
+			const uint64_t *fs = m->flood.sent;
+			uint64_t auth = drop_delta_of(&drops_before, &drops_after, "srtp_auth");
+			uint64_t old = drop_delta_of(&drops_before, &drops_after, "srtp_too_old");
+			uint64_t ver = drop_delta_of(&drops_before, &drops_after, "rtp_version");
+			uint64_t noleg = drop_delta_of(&drops_before, &drops_after, "udp_no_leg");
+			uint64_t want = 0;
+			for (unsigned int k = 0; k < MG_FLOOD_KINDS; k++)
+				want += fs[k];
+			check_add(&res, auth == fs[MG_FLOOD_FORGED] + fs[MG_FLOOD_RTCP],
+				  "flood: forged refused", "%" PRIu64 " forged SRTP and %" PRIu64
+				  " forged SRTCP sent, %" PRIu64 " refused as srtp_auth",
+				  fs[MG_FLOOD_FORGED], fs[MG_FLOOD_RTCP], auth);
+			check_add(&res, replays + old == fs[MG_FLOOD_REPLAY], "flood: replays refused",
+				  "%" PRIu64 " replays sent, %" PRIu64 " refused as srtp_replay, %" PRIu64
+				  " as srtp_too_old", fs[MG_FLOOD_REPLAY], replays, old);
+			check_add(&res, ver == fs[MG_FLOOD_MALFORMED], "flood: malformed refused",
+				  "%" PRIu64 " malformed sent, %" PRIu64 " refused as rtp_version",
+				  fs[MG_FLOOD_MALFORMED], ver);
+			check_add(&res, noleg == fs[MG_FLOOD_UNKNOWN], "flood: unknown port refused",
+				  "%" PRIu64 " to a port without a leg, %" PRIu64 " refused as udp_no_leg",
+				  fs[MG_FLOOD_UNKNOWN], noleg);
+			check_add(&res, nd == want, "daemon drops",
+				  "%" PRIu64 " flood packets sent, the daemon dropped %" PRIu64
+				  " media packets %s", want, nd, res.daemon_drops);
+		} else if (m->o.impair.on && !m->o.plain)
 			/* Every duplicate copy mixgen sent is one replay the daemon refused, and
 			 * nothing else was dropped. */
 			check_add(&res, nd == replays && replays == m->impair.dup_sent,

@@ -86,6 +86,24 @@ struct mg_impair {
 	uint64_t seed;
 };
 
+/* --flood: hostile packets beside the honest ones (flood.c) */
+enum mg_flood_kind {
+	MG_FLOOD_FORGED,     /* a participant's header, random payload and tag */
+	MG_FLOOD_REPLAY,     /* a packet the participant sent earlier, again */
+	MG_FLOOD_MALFORMED,  /* RTP version 0 */
+	MG_FLOOD_RTCP,       /* SRTCP with a random tag */
+	MG_FLOOD_UNKNOWN,    /* UDP to a port without a leg */
+	MG_FLOOD_KINDS
+};
+
+struct mg_flood {
+	bool on;
+	bool max;                      /* as fast as the port takes them */
+	double pps;
+	uint32_t kinds;                /* bit per enum mg_flood_kind */
+	uint64_t seed;
+};
+
 struct mg_opts {
 	/* port */
 	const char *port;              /* devargs or ethdev name; NULL: the first port */
@@ -158,6 +176,8 @@ struct mg_opts {
 	/* network impairment of what mixgen sends */
 	struct mg_impair impair;
 	uint32_t impair_queue;         /* packets the delay queue holds */
+	/* hostile traffic beside the participants' */
+	struct mg_flood flood;
 	/* threads */
 	int tx_lcore, rx_lcore;        /* -1: choose */
 	bool gen_only;                 /* generate only, receive nothing (generator speed) */
@@ -337,6 +357,13 @@ struct mg {
 		uint64_t dup_no_mbuf;          /* no mbuf for a duplicate */
 		uint64_t queued;               /* in the delay queue now */
 	} impair;
+	struct {                       /* --flood (generating lcore writes) */
+		uint64_t sent[MG_FLOOD_KINDS]; /* taken by the port, per kind */
+		uint64_t tried;                /* built or tried (the rate's schedule) */
+		uint64_t not_taken;            /* the port's queue was full: freed */
+		uint64_t not_ready;            /* a replay before its original went out */
+		uint64_t no_mbuf;
+	} flood;
 	/* audio loops (encoded): slot s at audio + s * audio_stride */
 	uint8_t *audio;
 	uint32_t audio_len;            /* bytes per loop */
@@ -453,6 +480,30 @@ uint16_t mg_impair_apply(struct mg *m, struct rte_mbuf **mb, uint16_t n, uint64_
 /* Delayed packets due by now, oldest first, into out[0..cap). */
 uint16_t mg_impair_release(struct mg *m, uint64_t now, struct rte_mbuf **out, uint16_t cap);
 void mg_gen_reset_pacing(struct mg *m, uint64_t now);
+/* True while packets the port did not take wait to be sent first. */
+bool mg_gen_backlogged(void);
+
+/* flood.c: --flood. A flood packet's mbuf hash.usr is MG_FLOOD_MARK | kind. */
+#define MG_FLOOD_MARK 0x40000000u
+int mg_flood_parse(const char *spec, struct mg_flood *o, char *err, size_t errlen);
+int mg_flood_init(struct mg *m, char *err, size_t errlen);
+void mg_flood_fini(struct mg *m);
+const char *mg_flood_kind_name(unsigned int kind);
+/* Keep a frame participant p sent (its first) to replay later; cheap once kept. */
+void mg_flood_keep(struct mg *m, const struct mg_part *p, const uint8_t *frame, uint32_t len);
+/* Send the flood packets due by now (rate=max: a burst unless port_busy). */
+uint32_t mg_flood_poll(struct mg *m, uint64_t now, bool port_busy);
+
+/* The splitmix64 generator (impair.c, flood.c): a pure function of the seed. */
+static inline uint64_t
+mg_splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 /* Build one packet of participant p into buf (for the pcap): returns frame length. */
 uint32_t mg_gen_frame(struct mg *m, struct mg_part *p, uint8_t *buf, uint32_t cap,
 		      uint64_t tsc, bool plain);

@@ -107,6 +107,12 @@ mg_usage(FILE *f)
 		"                        jitter=20,dup=0.5%%. Dropped packets and duplicate copies\n"
 		"                        are counted apart from what was sent (doc/mixgen.md)\n"
 		"  --impair-queue N      packets the delay queue holds (65536)\n"
+		"Hostile traffic beside the participants' (overload and abuse tests):\n"
+		"  --flood SPEC          rate=PPS|max (required), kinds=forged+replay+malformed+\n"
+		"                        rtcp+unknown (all), seed=N (1): packets aimed at the legs\n"
+		"                        that the daemon must refuse, each under its drop reason;\n"
+		"                        the run checks the daemon's counters against what was\n"
+		"                        sent (doc/mixgen.md)\n"
 		"\n"
 		"Exit status: 0 every check passed, 1 a check failed, 2 setup error (arguments, daemon,\n"
 		"port, keys).\n");
@@ -119,7 +125,7 @@ enum {
 	O_DURATION, O_DRAIN, O_CHECK, O_WAV_DIR, O_WAV_SECONDS, O_SEARCH, O_SEARCH_MAX,
 	O_SEARCH_MIN, O_RES, O_TRIAL, O_LOSS_TOL, O_JSON, O_PCAP_OUT, O_PCAP_SECONDS,
 	O_PCAP_PACKETS, O_PLAIN, O_MKI, O_REKEY_AT, O_LEGS, O_KEYS_OUT, O_QUIET, O_NO_PROGRESS, O_TABLE_ALL, O_TX_LCORE, O_RX_LCORE,
-	O_GEN_ONLY, O_FAULT, O_IMPAIR, O_IMPAIR_QUEUE, O_HELP, O_PEER, O_PEER_MAC, O_PEER_PORT,
+	O_GEN_ONLY, O_FAULT, O_IMPAIR, O_IMPAIR_QUEUE, O_FLOOD, O_HELP, O_PEER, O_PEER_MAC, O_PEER_PORT,
 };
 
 static const struct option longopts[] = {
@@ -178,6 +184,7 @@ static const struct option longopts[] = {
 	{ "fault", required_argument, NULL, O_FAULT },
 	{ "impair", required_argument, NULL, O_IMPAIR },
 	{ "impair-queue", required_argument, NULL, O_IMPAIR_QUEUE },
+	{ "flood", required_argument, NULL, O_FLOOD },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "peer", required_argument, NULL, O_PEER },
 	{ "peer-mac", required_argument, NULL, O_PEER_MAC },
@@ -534,6 +541,14 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 			}
 			break;
 		}
+		case O_FLOOD: {
+			char e[200];
+			if (mg_flood_parse(a, &o->flood, e, sizeof(e)) != 0) {
+				fprintf(stderr, "mixgen: --flood '%s': %s\n", a, e);
+				return -EINVAL;
+			}
+			break;
+		}
 		case O_IMPAIR_QUEUE:
 			if (!u64_arg(a, 16, 1u << 22, &u))
 				return bad(name, a, "16..4194304 packets");
@@ -605,6 +620,12 @@ mg_opts_parse(struct mg_opts *o, int argc, char **argv)
 	if (o->impair.on && (o->search || o->pcap_out || o->gen_only)) {
 		fprintf(stderr, "mixgen: --impair: not with --search (an impaired trial is never "
 				"lossless), --pcap-out (a capture is not sent) or --gen-only\n");
+		return -EINVAL;
+	}
+	if (o->flood.on && (o->plain || o->impair.on || o->search || o->pcap_out || o->gen_only)) {
+		fprintf(stderr, "mixgen: --flood: not with --plain (a forged packet is only refused "
+				"under SRTP), --impair (a dropped original would make its replay honest), "
+				"--search, --pcap-out or --gen-only\n");
 		return -EINVAL;
 	}
 	if (o->search && o->rate == MG_RATE_REALTIME)

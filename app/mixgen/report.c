@@ -154,6 +154,20 @@ mg_report_table(struct mg *m, const struct mg_result *r, FILE *f)
 			   " reordered; delay queue overflow %" PRIu64 ", still queued %" PRIu64 "\n",
 			o->impair.seed, m->impair.dropped, m->impair.duplicated, m->impair.dup_sent,
 			m->impair.delayed, m->impair.reordered, m->impair.overflow, m->impair.queued);
+	if (o->flood.on) {
+		uint64_t fsent = 0;
+		for (unsigned int k = 0; k < MG_FLOOD_KINDS; k++)
+			fsent += m->flood.sent[k];
+		fprintf(f, "flood (--flood, %s%.0f packets/s asked, seed %" PRIu64 "): %" PRIu64
+			   " sent (%.0f/s):", o->flood.max ? "as fast as the port takes, " : "",
+			o->flood.max ? 0 : o->flood.pps, o->flood.seed, fsent,
+			r->run.secs > 0 ? (double)fsent / r->run.secs : 0);
+		for (unsigned int k = 0; k < MG_FLOOD_KINDS; k++)
+			if (o->flood.kinds & (1u << k))
+				fprintf(f, " %s %" PRIu64, mg_flood_kind_name(k), m->flood.sent[k]);
+		fprintf(f, "; not taken by the port %" PRIu64 ", no mbuf %" PRIu64 "\n",
+			m->flood.not_taken, m->flood.no_mbuf);
+	}
 	if (r->searched)
 		fprintf(f, "zero-loss throughput: %.0f packets/s in, %.0f packets/s out%s\n",
 			r->zero_loss_pps,
@@ -246,6 +260,24 @@ mg_report_json(struct mg *m, const struct mg_result *r, FILE *f)
 			o->impair.seed, m->impair.dropped, m->impair.duplicated, m->impair.dup_sent,
 			m->impair.delayed, m->impair.reordered, m->impair.overflow,
 			m->impair.overflow_dropped, m->impair.dup_no_mbuf, m->impair.queued);
+	if (o->flood.on) {
+		uint64_t fsent = 0;
+		for (unsigned int k = 0; k < MG_FLOOD_KINDS; k++)
+			fsent += m->flood.sent[k];
+		char rate[32];
+		if (o->flood.max)
+			snprintf(rate, sizeof(rate), "\"max\"");
+		else
+			snprintf(rate, sizeof(rate), "%.0f", o->flood.pps);
+		fprintf(f, ",\"flood\":{\"rate\":%s,\"seed\":%" PRIu64 ",\"sent\":%" PRIu64
+			   ",\"sent_pps\":%.0f", rate, o->flood.seed, fsent,
+			r->run.secs > 0 ? (double)fsent / r->run.secs : 0);
+		for (unsigned int k = 0; k < MG_FLOOD_KINDS; k++)
+			if (o->flood.kinds & (1u << k))
+				fprintf(f, ",\"%s\":%" PRIu64, mg_flood_kind_name(k), m->flood.sent[k]);
+		fprintf(f, ",\"not_taken\":%" PRIu64 ",\"no_mbuf\":%" PRIu64 ",\"not_ready\":%" PRIu64
+			   "}", m->flood.not_taken, m->flood.no_mbuf, m->flood.not_ready);
+	}
 	if (r->searched) {
 		fprintf(f, ",\"search\":{\"zero_loss_pps\":%.0f,\"zero_loss_out_pps\":%.0f,"
 			   "\"generator_limited\":%s,\"trial_s\":%.2f,\"loss_tolerance\":%g,\"trials\":[",
