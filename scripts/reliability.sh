@@ -9,11 +9,14 @@
 #   scripts/reliability.sh flood [--short] [--rates R,R,..] [--seconds S] [--json FILE]
 #       honest switch conferences while mixgen floods their legs with forged, replayed
 #       and malformed packets at rising rates: the good-put curve, table and JSON line
+#   scripts/reliability.sh mp-flood [--short] [--seconds S] [--json FILE]
+#       garbage, retransmissions and transactions beyond capacity on Mp (valid ESP)
+#       while media flows and the CLI is asked: table and JSON line
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mxp_need_root
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 case "$cmd" in
@@ -45,6 +48,14 @@ case "$cmd" in
         export MXP_BUILD
         exec /usr/bin/python3 "$MXP_TOP/tests/reliability/flood.py" "$@"
         ;;
+    mp-flood)
+        mxp_install_packages
+        mxp_hugepages 1024
+        [ "$MXP_HUGE" = 1 ] || mxp_die "the Mp flood runs need hugepages (memif)"
+        [ -x "$MXP_BUILD/app/mrfc/mrfc" ] || mxp_build "$MXP_BUILD"
+        export MXP_BUILD
+        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/mp_flood.py" "$@"
+        ;;
     -h|--help) usage 0 ;;
-    *) mxp_die "unknown sub-command '$cmd' (soak, flood)" ;;
+    *) mxp_die "unknown sub-command '$cmd' (soak, flood, mp-flood)" ;;
 esac

@@ -9,6 +9,8 @@
  *   mrfc [options] scenario FILE        (one command per line, state kept between lines)
  *   mrfc [options] churn trace=FILE policy=P [speed=S] [rekey=two-step] [dry-run=on]
  *                                       (joins, leaves and group rekeys by a policy)
+ *   mrfc [options] flood kind=garbage|audit|retransmit rate=N|max seconds=S
+ *                                       (Mp overload: mrfc_flood.c)
  *   mrfc keygen --mrfp A --mrfc A --mrfp-out F --mrfc-out F [--alg N] [--udp] [--esn]
  *   mrfc [options] esp-seal | esp-open  (hex packets on stdin: ESP interop checks)
  *
@@ -1372,6 +1374,8 @@ run_command(struct session *s, int argc, char **argv)
 	}
 	if (strcmp(cmd, "scenario") == 0)
 		return argc == 2 ? cmd_scenario(s, argv[1]) : 1;
+	if (strcmp(cmd, "flood") == 0)
+		return mrfc_flood(&s->io, s->mid, s->next_tid, argc, argv);
 	if (kv_parse(&kv, argc - 1, argv + 1) != 0)
 		return 1;
 	if (strcmp(cmd, "add") == 0 || strcmp(cmd, "create") == 0)
@@ -1410,6 +1414,7 @@ usage(void)
 		"  --show-keys        lab only: print SRTP keys instead of fingerprints\n"
 		"commands: add|create, modify, subtract, audit, listen, raw TEXT, scenario FILE,\n"
 		"          churn trace=FILE policy=P [speed=S] [rekey=one-step|two-step]\n"
+		"          flood kind=garbage|audit|retransmit rate=N|max seconds=S (overload tests)\n"
 		"          keygen, esp-seal, esp-open (see doc/mp.md)\n");
 }
 

@@ -65,6 +65,9 @@ int mrfc_crypto_line(const struct mrfc_suite *s, unsigned int tag, unsigned int 
 		     size_t cap);
 int mrfc_keygen(int argc, char **argv);
 
+/* mrfc_flood.c: `mrfc flood ...` (argv[0] is "flood"); transaction ids from first_tid. */
+int mrfc_flood(struct mrfc_io *io, const char *mid, uint32_t first_tid, int argc, char **argv);
+
 /* mrfc_churn.c: replay a join/leave trace, rekeying the group key by a policy. */
 struct mrfc_churn_params {
 	const char *trace;     /* "<seconds> +1|-1 <id>" lines (rekey_policy.py --dump-trace) */
