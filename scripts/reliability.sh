@@ -12,11 +12,14 @@
 #   scripts/reliability.sh mp-flood [--short] [--seconds S] [--json FILE]
 #       garbage, retransmissions and transactions beyond capacity on Mp (valid ESP)
 #       while media flows and the CLI is asked: table and JSON line
+#   scripts/reliability.sh fuzz [--runs N | --seconds S] [--targets a,b] [--merge] [--json F]
+#       every libFuzzer target (ASan + UBSan) for N executions or S seconds (60) over the
+#       committed seeds; --merge adds new coverage to tests/fuzz/seeds
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mxp_need_root
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 case "$cmd" in
@@ -56,6 +59,13 @@ case "$cmd" in
         export MXP_BUILD
         exec /usr/bin/python3 "$MXP_TOP/tests/reliability/mp_flood.py" "$@"
         ;;
+    fuzz)
+        mxp_install_packages
+        fz="$MXP_TOP/build-fuzz"
+        CC=clang mxp_build "$fz" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+            -Dbenchmarks=false
+        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/fuzz_campaign.py" --build "$fz" "$@"
+        ;;
     -h|--help) usage 0 ;;
-    *) mxp_die "unknown sub-command '$cmd' (soak, flood, mp-flood)" ;;
+    *) mxp_die "unknown sub-command '$cmd' (soak, flood, mp-flood, fuzz)" ;;
 esac

@@ -80,6 +80,15 @@ if [ $fuzz -eq 1 ]; then
         -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false
     meson configure build-fuzz -Dfuzz_runs="$fuzz_runs" >/dev/null
     run_suite "fuzz ($fuzz_runs runs per target)" build-fuzz fuzz
+    # The fuzzing campaign's short mode (scripts/reliability.sh fuzz): its table and JSON
+    # line over every target; a finding fails the run.
+    mxp_say "fuzz campaign (short): tests/reliability/fuzz_campaign.py --runs 2000"
+    if /usr/bin/python3 tests/reliability/fuzz_campaign.py --build build-fuzz --runs 2000; then
+        results+=("$(printf '%-34s %s' "fuzz campaign (short)" "passed")")
+    else
+        results+=("$(printf '%-34s %s' "fuzz campaign (short)" "FAILED")")
+        failed=1
+    fi
 fi
 
 echo

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""fuzz campaign: every libFuzzer target for a number of executions or a time, with the
+committed seeds as its corpus (doc/reliability.md "Fuzzing campaign").
+
+Each target (build-fuzz/tests/fuzz/fuzz_*: clang, libFuzzer, ASan + UBSan) runs over
+tests/fuzz/seeds/<target> plus a working corpus of its own under the build tree (new
+inputs go there, never into the committed seeds), with -print_final_stats=1. Per target
+it reports the executions, executions a second, the coverage libFuzzer measured at the end
+(edges "cov" and features "ft"), the corpus size, peak memory and any finding (a crash,
+leak, timeout or sanitizer report: the input is kept as an artifact and the run fails).
+With --merge, inputs of the working corpus that add coverage are merged into the committed
+seeds (libFuzzer -merge=1), so the next run, and the fuzz suite of ./scripts/test.sh,
+starts from them.
+
+Usage: fuzz_campaign.py --build DIR [--runs N | --seconds S] [--targets a,b] [--merge]
+       [--json FILE]. Prints a table and one JSON line ("benchmark":"fuzz_campaign");
+exit 0 when no target found anything, 1 otherwise.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
+SEEDS = os.path.join(TOP, "tests", "fuzz", "seeds")
+
+
+def targets(build):
+    found = {}
+    for p in sorted(glob.glob(os.path.join(build, "tests", "fuzz", "fuzz_*"))):
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            found[os.path.basename(p)[len("fuzz_"):]] = p
+    return found
+
+
+def run_target(name, exe, work, runs, seconds, merge):
+    corpus = os.path.join(work, "corpus", name)
+    arts = os.path.join(work, "artifacts")
+    seeds = os.path.join(SEEDS, name)
+    os.makedirs(corpus, exist_ok=True)
+    os.makedirs(arts, exist_ok=True)
+    os.makedirs(seeds, exist_ok=True)
+    cmd = [exe, "-max_len=4096", "-timeout=10", "-rss_limit_mb=2048",
+           "-print_final_stats=1", "-artifact_prefix=%s/%s-" % (arts, name)]
+    cmd += ["-runs=%d" % runs] if runs else ["-max_total_time=%d" % seconds]
+    cmd += [corpus, seeds]
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    wall = time.monotonic() - t0
+    err = p.stderr
+    stats = dict(re.findall(r"^stat::(\w+):\s+(\d+)", err, re.M))
+    last = [l for l in err.splitlines() if re.match(r"^#\d+\s", l)]
+    cov = ft = corp = None
+    if last:
+        m = re.search(r"cov: (\d+) ft: (\d+) corp: (\d+)", last[-1])
+        if m:
+            cov, ft, corp = (int(x) for x in m.groups())
+    finding = None
+    if p.returncode != 0:
+        m = re.search(r"^(==\d+==ERROR: .*|.*runtime error: .*|.*ALARM: .*|"
+                      r"==\d+== ERROR: libFuzzer: .*)$", err, re.M)
+        finding = m.group(1)[:300] if m else "exit status %d" % p.returncode
+    row = {"target": name, "rc": p.returncode, "wall_s": round(wall, 1),
+           "execs": int(stats.get("number_of_executed_units", 0)),
+           "execs_per_s": int(stats.get("average_exec_per_sec", 0)),
+           "new_units": int(stats.get("new_units_added", 0)),
+           "peak_rss_mb": int(stats.get("peak_rss_mb", 0)),
+           "cov": cov, "ft": ft, "corpus": corp, "finding": finding,
+           "artifacts": sorted(os.path.basename(a) for a in
+                               glob.glob(os.path.join(arts, name + "-*")))}
+    if merge and p.returncode == 0:
+        before = len(os.listdir(seeds))
+        m = subprocess.run([exe, "-merge=1", "-max_len=4096", "-timeout=10",
+                            "-rss_limit_mb=2048", seeds, corpus],
+                           capture_output=True, text=True, errors="replace")
+        row["merged"] = len(os.listdir(seeds)) - before if m.returncode == 0 else None
+    return row
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", required=True, help="the clang fuzz build (build-fuzz)")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--runs", type=int, help="executions per target")
+    g.add_argument("--seconds", type=int, help="seconds per target (default 60)")
+    ap.add_argument("--targets", help="comma-separated (default: every fuzz_* built)")
+    ap.add_argument("--merge", action="store_true",
+                    help="merge new coverage into tests/fuzz/seeds")
+    ap.add_argument("--json", help="also write the JSON line to this file")
+    a = ap.parse_args()
+    have = targets(a.build)
+    if not have:
+        print("fuzz campaign: no fuzz_* targets in %s/tests/fuzz (build with CC=clang "
+              "-Dfuzz=true)" % a.build)
+        return 2
+    names = a.targets.split(",") if a.targets else sorted(have)
+    unknown = [n for n in names if n not in have]
+    if unknown:
+        print("fuzz campaign: unknown target(s) %s; built: %s" % (", ".join(unknown),
+                                                                 ", ".join(sorted(have))))
+        return 2
+    runs, seconds = a.runs, (a.seconds or (0 if a.runs else 60))
+    work = os.path.join(a.build, "campaign")
+    rows = []
+    for n in names:
+        rows.append(run_target(n, have[n], work, runs, seconds, a.merge))
+        r = rows[-1]
+        print("# %s: %d executions in %.0f s%s" % (n, r["execs"], r["wall_s"],
+                                                  ", FINDING: " + r["finding"]
+                                                  if r["finding"] else ""), flush=True)
+    found = [r for r in rows if r["finding"]]
+    print("fuzz campaign: %d targets, %s each, ASan + UBSan (build: %s)" % (
+        len(rows), "%d executions" % runs if runs else "%d s" % seconds, a.build))
+    print("%-18s %14s %10s %7s %8s %8s %8s %8s  %s" % (
+        "target", "executions", "exec/s", "cov", "ft", "corpus", "new", "rss MB", "finding"))
+    for r in rows:
+        print("%-18s %14d %10d %7s %8s %8s %8d %8d  %s" % (
+            r["target"], r["execs"], r["execs_per_s"], r["cov"], r["ft"], r["corpus"],
+            r["new_units"], r["peak_rss_mb"], r["finding"] or "-"))
+    total = sum(r["execs"] for r in rows)
+    print("total: %d executions, %d findings" % (total, len(found)))
+    out = {"benchmark": "fuzz_campaign", "runs": runs, "seconds": seconds,
+           "total_execs": total, "findings": len(found), "rows": rows}
+    line = json.dumps(out, separators=(",", ":"))
+    print(line)
+    if a.json:
+        with open(a.json, "w") as f:
+            f.write(line + "\n")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
