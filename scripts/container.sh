@@ -10,7 +10,7 @@
 #                                tests/integration/basic/test_container.py
 #   scripts/container.sh all     base, build and test, each timed
 #   scripts/container.sh probe   which podman options work on this machine (printed)
-#   scripts/container.sh clean   remove the images (mixplane, the base) and build cache
+#   scripts/container.sh clean   remove the images (mixplane, its build stage, the base)
 #
 # Options: --fresh (base: make it again; build: --no-cache), --image NAME (mixplane:latest).
 # Needs root, podman, runc (or crun), mmdebstrap (scripts/lib.sh MXP_PACKAGES).
@@ -19,6 +19,7 @@ set -uo pipefail
 
 MXP_IMAGE=${MXP_IMAGE:-localhost/mixplane:latest}
 MXP_BASE_IMAGE=${MXP_BASE_IMAGE:-localhost/mixplane-base:bookworm}
+MXP_BUILD_STAGE_IMAGE=${MXP_BUILD_STAGE_IMAGE:-localhost/mixplane-build:cache}
 fresh=0
 cmd=
 while [ $# -gt 0 ]; do
@@ -107,8 +108,15 @@ do_base() {
     mapfile -t mirrors < <(debian_mirrors)
     mxp_say "base: mmdebstrap --variant=minbase bookworm (${mirrors[0]#deb })"
     t0=$SECONDS
+    # No manual pages, documentation (but the copyright files) or translations, in the base
+    # and in everything installed on it later (the dpkg options stay in the image).
     if ! mmdebstrap --variant=minbase --mode=root --include=ca-certificates \
             --aptopt='APT::Install-Recommends "false"' \
+            --dpkgopt='path-exclude=/usr/share/man/*' \
+            --dpkgopt='path-exclude=/usr/share/doc/*' \
+            --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+            --dpkgopt='path-exclude=/usr/share/locale/*' \
+            --dpkgopt='path-exclude=/usr/share/info/*' \
             bookworm "$tmp/rootfs.tar" "${mirrors[@]}" >"$tmp/mmdebstrap.log" 2>&1; then
         tail -20 "$tmp/mmdebstrap.log" >&2
         rm -rf "$tmp"
@@ -135,6 +143,15 @@ do_build() {
         -f "$MXP_TOP/deploy/container/Containerfile" -t "$MXP_IMAGE" "$MXP_TOP" ||
         mxp_die "podman build failed"
     mxp_say "build: done in $((SECONDS - t0)) s"
+    # Keep the build stage tagged (its -dev packages layer is the slow part of the next
+    # build), then drop what earlier builds left untagged.
+    # shellcheck disable=SC2086
+    podman build ${MXP_PODMAN_GLOBAL:-} --network host $MXP_PODMAN_RUN --layers --quiet \
+        --build-arg BASE="$MXP_BASE_IMAGE" --target build -t "$MXP_BUILD_STAGE_IMAGE" \
+        --ignorefile "$MXP_TOP/deploy/container/containerignore" \
+        -f "$MXP_TOP/deploy/container/Containerfile" "$MXP_TOP" >/dev/null ||
+        mxp_warn "could not tag the build stage (the next build starts from the packages)"
+    podman image prune -f >/dev/null 2>&1 || true
     podman image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^($MXP_IMAGE|$MXP_BASE_IMAGE) "
 }
 
@@ -168,7 +185,7 @@ case $cmd in
         mxp_say "all: $((SECONDS - t_all)) s"
         exit $rc ;;
     clean)
-        podman rmi -f "$MXP_IMAGE" "$MXP_BASE_IMAGE" 2>/dev/null
+        podman rmi -f "$MXP_IMAGE" "$MXP_BUILD_STAGE_IMAGE" "$MXP_BASE_IMAGE" 2>/dev/null
         podman image prune -f >/dev/null
         mxp_say "clean: images removed" ;;
 esac
