@@ -12,6 +12,7 @@ MXP_PACKAGES=(
     python3 python3-scapy python3-numpy python3-matplotlib ffmpeg tshark
     iproute2 iputils-ping ethtool procps psmisc util-linux
     tmux
+    podman runc mmdebstrap
 )
 
 mxp_say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
