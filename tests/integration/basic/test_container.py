@@ -297,8 +297,8 @@ def test():
                               % (r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
         failed = [c["name"] + ": " + c["detail"] for c in j["checks"] if not c["pass"]]
         check(r.returncode == 0 and j["ok"] and not failed,
-              "the image's mixgen played mrfc's %d legs, every check passed %s"
-              % (LEGS, failed))
+              "the image's mixgen played mrfc's %d legs, every check passed%s"
+              % (LEGS, "" if not failed else ": failed " + "; ".join(failed)))
         sent, received = j["run"]["sent"], j["run"]["received"]
         check(sent > 0 and received == (LEGS - 1) * sent,
               "%d SRTP packets sent, %d received: each heard by the %d others"
