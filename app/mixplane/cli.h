@@ -72,6 +72,22 @@ extern const struct cli_cmd mxp_cli_mp_cmds[];
 /** cli_top.c: show top (mixplanectl top's snapshot). */
 extern const struct cli_cmd mxp_cli_top_cmds[];
 
+/** cli_top.c: whether the MRFC went silent, as `show top` and the metrics (metrics.c) see it:
+ *  a request of ours given up makes it silent until one is answered. Each reader keeps
+ *  its own w (zeroed at first) and passes it every status it reads. */
+struct mxp_mrfc_silence {
+	uint64_t seen_gave_up, seen_answered;
+	bool silent;
+};
+struct mxp_mp_status;
+bool mxp_mrfc_watch(struct mxp_mrfc_silence *w, const struct mxp_mp_status *st);
+/**
+ * cli_top.c: is the MRFC reachable? Over SCTP: the association is up. Over UDP: it answered
+ * our ServiceChange, and (gave_up false) no request of ours was given up on since its last
+ * answer. *known is false when Mp is off or no MRFC is configured. Returns why, in words.
+ */
+const char *mxp_mrfc_reach(const struct mxp_mp_status *st, bool gave_up, bool *known, bool *up);
+
 /** Replace the reply with one formatted line ("...\n"); returns status. */
 int cli_fail(struct cli_req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

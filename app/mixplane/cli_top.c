@@ -376,13 +376,20 @@ sample_confs(const struct mxp_cli_ctx *ctx, const struct top_args *a, uint32_t *
 	return 0;
 }
 
-/*
- * Is the MRFC reachable? Over SCTP: the association is up. Over UDP: it answered our
- * ServiceChange, and no request of ours was given up on since its last answer (as far as
- * `show top` has seen: it compares the counters of its calls).
- */
-static const char *
-mrfc_reach(const struct mxp_mp_status *st, bool gave_up, bool *known, bool *up)
+bool
+mxp_mrfc_watch(struct mxp_mrfc_silence *w, const struct mxp_mp_status *st)
+{
+	if (st->c.gave_up > w->seen_gave_up)
+		w->silent = true;
+	if (st->c.answered > w->seen_answered)
+		w->silent = false; /* both since the last look: the answer is the proof of life */
+	w->seen_gave_up = st->c.gave_up;
+	w->seen_answered = st->c.answered;
+	return w->silent;
+}
+
+const char *
+mxp_mrfc_reach(const struct mxp_mp_status *st, bool gave_up, bool *known, bool *up)
 {
 	*known = st->enabled && st->has_mrfc;
 	*up = false;
@@ -476,7 +483,7 @@ render_json(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t 
 
 	const struct mxp_mp_status *st = mp->st;
 	bool known, up;
-	const char *why = mrfc_reach(st, mp->gave_up, &known, &up);
+	const char *why = mxp_mrfc_reach(st, mp->gave_up, &known, &up);
 	mxp_json_obj_open(&j, "mp");
 	mxp_json_bool(&j, "enabled", st->enabled);
 	mxp_json_u64(&j, "transactions", st->c.requests);
@@ -551,7 +558,7 @@ render_text(struct cli_req *r, const struct top_args *a, uint64_t win, uint32_t 
 		line(&s, "Mp   off (no [mp] section)");
 	} else {
 		bool known, up;
-		const char *why = mrfc_reach(st, mp->gave_up, &known, &up);
+		const char *why = mxp_mrfc_reach(st, mp->gave_up, &known, &up);
 		char a4[64] = "";
 		if (st->has_mrfc)
 			mxp_ip_format(&st->mrfc, a4, sizeof(a4));
@@ -642,16 +649,8 @@ cmd_show_top(struct cli_req *r, int i)
 			     .has_rate = win != 0 };
 	cur->mp_requests = st.c.requests;
 	cur->mp_errors = st.c.errors;
-	/* the MRFC is silent from a request of ours given up until one is answered */
-	static uint64_t seen_gave_up, seen_answered;
-	static bool silent;
-	if (st.c.gave_up > seen_gave_up)
-		silent = true;
-	if (st.c.answered > seen_answered)
-		silent = false; /* both since the last look: the answer is the proof of life */
-	seen_gave_up = st.c.gave_up;
-	seen_answered = st.c.answered;
-	mp.gave_up = silent;
+	static struct mxp_mrfc_silence silence;
+	mp.gave_up = mxp_mrfc_watch(&silence, &st);
 	if (win) {
 		mp.trans_ps = rate(st.c.requests, base->mp_requests, win);
 		mp.errors_ps = rate(st.c.errors, base->mp_errors, win);

@@ -828,6 +828,16 @@ static const struct cfg_key esp_keys[] = {
 };
 #undef M
 
+#define X struct mxp_metrics_cfg
+static const struct cfg_key metrics_keys[] = {
+	{ .name = "listen", .type = CFG_STR, FIELD(X, listen), HAS(X, enabled), .def_doc = "off",
+	  .doc = "`ADDR:PORT` (`[ADDR]:PORT` for IPv6) of a kernel TCP socket that answers "
+		 "`GET /metrics` with the daemon's counters in the Prometheus text format; "
+		 "`0.0.0.0:9464` (9464 by convention) listens on every address. Counts only, "
+		 "never a key or a fingerprint. See [deployment.md](deployment.md#prometheus)." },
+};
+#undef X
+
 /* Keys that moved: the old spelling is still read, with a warning; both is an error. */
 static const struct {
 	const char *from_sec, *from_key, *to_sec, *to_key;
@@ -899,6 +909,17 @@ mp_check(struct cfg_ctx *x, const char *sec, void *obj)
 	return 0;
 }
 
+/* [metrics]: listen is an address and a port. */
+static int
+metrics_check(struct cfg_ctx *x, const char *sec, void *obj)
+{
+	struct mxp_metrics_cfg *m = obj;
+	if (m->enabled && mxp_ip_port_parse(m->listen, &m->addr, &m->port) != 0)
+		return failk(x, sec, "listen", "'%s' is not ADDR:PORT (0.0.0.0:9464, "
+			     "[::]:9464, 192.0.2.10:9464; port 1-65535)", m->listen);
+	return 0;
+}
+
 static const struct cfg_section sections[] = {
 	{ .name = "mixplane", .keys = global_keys, .nkeys = RTE_DIM(global_keys),
 	  .title = "the daemon" },
@@ -921,6 +942,10 @@ static const struct cfg_section sections[] = {
 	{ .name = "esp", .base = offsetof(struct mxp_cfg, mp), .keys = esp_keys,
 	  .nkeys = RTE_DIM(esp_keys), .title = "ESP of the Mp interface",
 	  .doc = "Only with `[mp]`." },
+	{ .name = "metrics", .base = offsetof(struct mxp_cfg, metrics), .keys = metrics_keys,
+	  .nkeys = RTE_DIM(metrics_keys), .check = metrics_check,
+	  .title = "the Prometheus endpoint",
+	  .doc = "Without `listen` (the default) the daemon opens no TCP socket." },
 };
 
 static const struct cfg_key *

@@ -59,6 +59,14 @@ struct mxp_mp_cfg {
 
 enum { MXP_MP_TRANSPORT_UDP = 0, MXP_MP_TRANSPORT_SCTP = 1 };
 
+/** [metrics]: the Prometheus endpoint (metrics.c). */
+struct mxp_metrics_cfg {
+	bool enabled;            /**< listen was given */
+	char listen[64];         /**< "ADDR:PORT" as written */
+	struct mxp_ip addr;
+	uint16_t port;
+};
+
 struct mxp_cfg {
 	char path[4096];
 	char socket[108];        /**< control socket path (sun_path size) */
@@ -84,6 +92,7 @@ struct mxp_cfg {
 	struct mxp_port_cfg ports[MXP_MAX_PORTS];
 	unsigned int nb_ports;
 	struct mxp_mp_cfg mp;
+	struct mxp_metrics_cfg metrics;
 };
 
 /**

@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "control.h"
+#include "metrics.h"
 #include "mixplane.h"
 #include "mp_plane.h"
 #include "mxp_conf.h"
@@ -471,9 +472,10 @@ setup(struct ctl *k)
 	if (k->listen_fd < 0)
 		return k->listen_fd;
 
-	static int tags[4];
-	int fds[4] = { k->sig_fd, k->timer_fd, k->listen_fd, k->p->link->doorbell };
-	for (int i = 0; i < 4; i++) {
+	static int tags[5];
+	int fds[5] = { k->sig_fd, k->timer_fd, k->listen_fd, k->p->link->doorbell,
+		       k->p->metrics ? mxp_metrics_fd(k->p->metrics) : -1 };
+	for (int i = 0; i < 5 && fds[i] >= 0; i++) {
 		tags[i] = i;
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tags[i] };
 		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, fds[i], &ev) != 0)
@@ -554,6 +556,7 @@ mxp_control_run(const struct mxp_control_params *p)
 					mxp_conf_record_poll(p->cli->conf); /* recordings */
 					mxp_conf_capture_poll(p->cli->conf); /* capture files */
 					clients_expire(k, now);
+					mxp_metrics_expire(p->metrics, now);
 				}
 				break;
 			}
@@ -566,6 +569,9 @@ mxp_control_run(const struct mxp_control_params *p)
 				(void)rr;
 				break;
 			}
+			case 4:
+				mxp_metrics_poll(p->metrics);
+				break;
 			}
 		}
 		drain_ring(k);

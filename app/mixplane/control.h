@@ -8,6 +8,7 @@ struct mxp_ctl_link;
 struct mxp_mp_plane;
 struct mxp_cli_ctx;
 struct mxp_ctl_stats;
+struct mxp_metrics;
 
 /* The subsystems the loop drives; main.c owns them. */
 struct mxp_control_params {
@@ -17,6 +18,7 @@ struct mxp_control_params {
 	const struct mxp_cli_ctx *cli;   /**< what CLI commands may use */
 	const char *socket;              /**< the control socket's path */
 	struct mxp_ctl_stats *cst;
+	struct mxp_metrics *metrics;     /**< the Prometheus endpoint, NULL when off */
 };
 
 /** Run the control core until SIGINT/SIGTERM. Returns 0 or -errno. */

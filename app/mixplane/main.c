@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "control.h"
+#include "metrics.h"
 #include "mixplane.h"
 #include "mp_plane.h"
 #include "neigh.h"
@@ -45,6 +46,7 @@ struct mxp_daemon {
 	struct mxp_mp_plane *mp;      /**< the Mp control plane */
 	struct mxp_cli_ctx cli;       /**< what CLI commands may use */
 	struct mxp_tel_ctx tel;       /**< what telemetry reads */
+	struct mxp_metrics *metrics;  /**< the Prometheus endpoint, NULL when off */
 	volatile bool stop;           /**< workers exit their loop when set */
 	bool pdump;                   /**< rte_pdump_init() succeeded */
 	uint64_t start_ms;
@@ -318,6 +320,8 @@ cleanup(void)
 	if (mxp.pdump)
 		rte_pdump_uninit();
 	mxp.pdump = false;
+	mxp_metrics_destroy(mxp.metrics);
+	mxp.metrics = NULL;
 	/* Keys first: SAs and conferences are wiped, their mbufs returned. */
 	__atomic_store_n(&mxp.tel.mp, NULL, __ATOMIC_RELEASE);
 	mxp_mp_plane_destroy(mxp.mp);
@@ -472,6 +476,10 @@ main(int argc, char **argv)
 	mxp.ports.cst = &mxp.cst;
 
 	int rc = 1;
+	/* First: a port another process holds is a startup error before any port is set up. */
+	r = mxp_metrics_create(&mxp.cfg, &mxp.cli, &mxp.metrics, err, sizeof(err));
+	if (r != 0)
+		goto fail;
 	r = setup_workers(err, sizeof(err));
 	if (r != 0) {
 		if (err[0] == '\0')
@@ -580,7 +588,7 @@ main(int argc, char **argv)
 					.start_ms = mxp.start_ms };
 	const struct mxp_control_params cp = { .ports = &mxp.ports, .link = &mxp.link, .mp = mxp.mp,
 					       .cli = &mxp.cli, .socket = mxp.cfg.socket,
-					       .cst = &mxp.cst };
+					       .cst = &mxp.cst, .metrics = mxp.metrics };
 	r = mxp_control_run(&cp);
 	__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();

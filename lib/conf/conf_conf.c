@@ -279,6 +279,12 @@ mxp_conf_destroy(struct mxp_conf_sys *sys, uint32_t id, char *err, size_t errlen
 		return conf_errf(err, errlen, r, "worker %u did not answer", cc->worker);
 	rte_hash_del_key(sys->confs, &id);
 	conf_rcu_sync(sys);
+	if (cc->conf->mixer) { /* its worker is done with it: the ticks are final */
+		struct mxp_media_mixer_stats ms;
+		mxp_media_mixer_stats_get(cc->conf->mixer, &ms);
+		sys->mix_ticks_gone[cc->worker] += ms.ticks;
+		sys->mix_late_gone[cc->worker] += ms.late_ticks;
+	}
 	conf_free(sys, cc->conf);
 	rte_free(cc);
 	return 0;

@@ -685,6 +685,8 @@ struct mxp_conf_sys {
 	struct conf_sig_sys *sig;            /* signals (conf_signal.c), made at first use */
 	struct conf_rec_sys *rec;            /* recordings (conf_record.c), made at first use */
 	struct conf_cap_sys *cap;            /* captures (conf_capture.c), made at first use */
+	/* mix ticks (late ones) of deleted conferences, per worker (mxp_conf_worker_stats) */
+	uint64_t mix_ticks_gone[MXP_CONF_MAX_WORKERS], mix_late_gone[MXP_CONF_MAX_WORKERS];
 };
 
 /* ---- shared helpers (control core) ------------------------------------------------------------- */

@@ -472,5 +472,19 @@ mxp_conf_worker_stats(struct mxp_conf_sys *sys, uint16_t idx, struct mxp_conf_wo
 	const struct mxp_conf_worker *w = sys->w[idx];
 	st->cmds_run = __atomic_load_n(&w->cmds_run, __ATOMIC_RELAXED);
 	st->cmds_abandoned = __atomic_load_n(&w->cmds_abandoned, __ATOMIC_RELAXED);
+	st->mix_ticks = sys->mix_ticks_gone[idx];
+	st->mix_late_ticks = sys->mix_late_gone[idx];
+	uint32_t it = 0;
+	const void *key;
+	void *data;
+	while (rte_hash_iterate(sys->confs, &key, &data, &it) >= 0) {
+		const struct mxp_conf_ctl *cc = data;
+		struct mxp_media_mixer_stats ms;
+		if (cc->worker != idx || cc->conf->mixer == NULL)
+			continue;
+		mxp_media_mixer_stats_get(cc->conf->mixer, &ms);
+		st->mix_ticks += ms.ticks;
+		st->mix_late_ticks += ms.late_ticks;
+	}
 	return 0;
 }
