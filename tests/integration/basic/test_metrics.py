@@ -354,6 +354,12 @@ def test_mp(port):
             between(s0["packets"], page.get("mixplane_esp_sa_packets_total", **lab_),
                     s1["packets"], "SA %s %s packets" % (s1["dir"], s1["spi"]))
         check(page.get("mixplane_legs", mode="switch") == 2, "the MRFC's 2 legs")
+        # deploy/prometheus/alerts.yml uses only metrics the page has
+        with open(os.path.join(mxplab.SOURCE, "deploy", "prometheus", "alerts.yml")) as f:
+            used = set(re.findall(r"\b(mixplane_[a-z0-9_]+)", f.read()))
+        families = set(re.findall(r"^# TYPE (\S+) ", page.text, re.M))
+        check(used and used <= families, "the %d metrics alerts.yml uses are on the page%s"
+              % (len(used), "" if used <= families else " (missing: %s)" % (used - families)))
         # no secret on the page: no SA fingerprint, none of the key file's hex strings
         fps = [s["fingerprint"] for s in esp1["sas"]]
         with open(lab.mrfp_sa) as f:
