@@ -13,6 +13,7 @@ MXP_PACKAGES=(
     iproute2 iputils-ping ethtool procps psmisc util-linux
     tmux
     podman runc mmdebstrap
+    prometheus  # promtool: deploy/prometheus checks, basic_metrics
 )
 
 mxp_say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
