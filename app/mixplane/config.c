@@ -832,9 +832,10 @@ static const struct cfg_key esp_keys[] = {
 static const struct cfg_key metrics_keys[] = {
 	{ .name = "listen", .type = CFG_STR, FIELD(X, listen), HAS(X, enabled), .def_doc = "off",
 	  .doc = "`ADDR:PORT` (`[ADDR]:PORT` for IPv6) of a kernel TCP socket that answers "
-		 "`GET /metrics` with the daemon's counters in the Prometheus text format; "
-		 "`0.0.0.0:9464` (9464 by convention) listens on every address. Counts only, "
-		 "never a key or a fingerprint. See [deployment.md](deployment.md#prometheus)." },
+		 "`GET /metrics` with the daemon's counters in the Prometheus text format: an "
+		 "address of a kernel interface (the management network; the DPDK ports carry no "
+		 "TCP), or `0.0.0.0:9464` for every one (9464 by convention). Counts only, never "
+		 "a key or a fingerprint. See [deployment.md](deployment.md#prometheus)." },
 };
 #undef X
 
