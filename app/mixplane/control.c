@@ -4,6 +4,7 @@
  *  - a worker rang the doorbell: frames in the control ring (ARP, neighbour
  *    discovery, ESP/UDP 4500/Mp control traffic);
  *  - the CLI socket has a client;
+ *  - the Prometheus endpoint has a client (metrics.c: its own epoll set, one fd here);
  *  - the 100 ms timer (neighbour retransmissions and aging);
  *  - SIGINT/SIGTERM (signalfd): leave the loop for a graceful shutdown.
  * It never busy-polls: an idle daemon costs nothing on the main lcore.
