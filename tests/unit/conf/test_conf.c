@@ -437,11 +437,25 @@ MXP_TEST(mix_ticks_many_conferences)
 		struct mxp_conf_info ci;
 		MXP_CHECK_EQ(t, mxp_conf_get(sys, id[i], &ci) == 0, i % 3 != 0);
 	}
+	/* the worker's counters hold its conferences' ticks, and keep them when they go */
+	uint64_t live = 0;
+	struct mxp_conf_worker_stats ws, after;
+	for (int i = 1; i < N; i++) {
+		struct mxp_conf_info ci;
+		if (i % 3 != 0 && mxp_conf_get(sys, id[i], &ci) == 0)
+			live += ci.mix_ticks;
+	}
+	MXP_CHECK_EQ(t, mxp_conf_worker_stats(sys, 0, &ws), 0);
+	MXP_CHECK(t, ws.mix_ticks >= live && live >= 3 * (N - (N + 2) / 3));
+	MXP_CHECK(t, ws.mix_late_ticks <= ws.mix_ticks);
 	/* and they can all go */
 	for (int i = 1; i < N; i++)
 		if (i % 3 != 0)
 			MXP_CHECK_EQ(t, mxp_conf_destroy(sys, id[i], err, sizeof(err)), 0);
 	mxp_conf_worker_poll(g_w);
+	MXP_CHECK_EQ(t, mxp_conf_worker_stats(sys, 0, &after), 0);
+	MXP_CHECK_EQ(t, after.mix_ticks, ws.mix_ticks);
+	MXP_CHECK_EQ(t, after.mix_late_ticks, ws.mix_late_ticks);
 	mxp_conf_sys_destroy(sys);
 }
 
