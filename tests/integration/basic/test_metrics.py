@@ -6,7 +6,8 @@ that survive the conference's deletion, Mp transactions, ESP SAs, MRFC reachabil
 and no fingerprint is on the page. Requests it refuses: 404, 405, 400, an oversize head
 (431), a client that connects and sends nothing (the CLI and another scrape are answered
 meanwhile; it gets 408 at its deadline), all slots taken (503). A port in use and a bad
-address are startup errors that name [metrics] listen."""
+address are startup errors that name [metrics] listen. A real Prometheus server scrapes it
+with deploy/prometheus's job and rules."""
 import os
 import re
 import socket
@@ -312,12 +313,72 @@ def test_media(lab, url):
     check_confs(lab, page, "the mix conference deleted")
 
 
+def test_prometheus(lab, port):
+    """A real Prometheus server (Debian's) scrapes the daemon every second with the example
+    configuration's job and alerts.yml: the target is up, a query gives the CLI's numbers,
+    the recording rules have values and every rule loaded."""
+    import json
+    import shutil
+    with open(os.path.join(mxplab.SOURCE, "deploy", "prometheus", "prometheus.yml")) as f:
+        example = f.read()
+    check("job_name: mixplane\n" in example and "scrape_timeout: 5s" in example,
+          "the example configuration's job")
+    cfg = os.path.join(lab.dir, "prometheus.yml")
+    shutil.copy(os.path.join(mxplab.SOURCE, "deploy", "prometheus", "alerts.yml"), lab.dir)
+    with open(cfg, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                "rule_files: [alerts.yml]\nscrape_configs:\n  - job_name: mixplane\n"
+                "    scrape_timeout: 1s\n    static_configs:\n"
+                "      - targets: ['127.0.0.1:%d']\n" % port)
+    web = free_port()
+    api = "http://127.0.0.1:%d/api/v1/" % web
+    log = open(os.path.join(lab.dir, "prometheus.log"), "w")
+    prom = subprocess.Popen(["prometheus", "--config.file=" + cfg,
+                             "--storage.tsdb.path=" + os.path.join(lab.dir, "tsdb"),
+                             "--web.listen-address=127.0.0.1:%d" % web],
+                            stdout=log, stderr=subprocess.STDOUT)
+
+    def query(q):
+        try:
+            with urllib.request.urlopen(api + "query?query=" + urllib.request.quote(q),
+                                        timeout=5) as r:
+                return json.loads(r.read())["data"]["result"]
+        except (OSError, ValueError):
+            return None
+
+    try:
+        wait_for(lambda: query('up{job="mixplane"}') == [] or query('up{job="mixplane"}'),
+                 30, "Prometheus to answer")
+        up = wait_for(lambda: [x for x in query('up{job="mixplane"}') or []
+                               if x["value"][1] == "1"], 30, "the daemon's target to be up")
+        check(len(up) == 1, "Prometheus scrapes the daemon: up = 1")
+        legs = sum(c["legs"] for c in lab.ctl_json("show", "conferences"))
+        got = wait_for(lambda: query("sum(mixplane_legs)"), 10, "sum(mixplane_legs)")
+        check(float(got[0]["value"][1]) == legs, "sum(mixplane_legs) = %s, the CLI's %d"
+              % (got[0]["value"][1], legs))
+        busy = wait_for(lambda: query("mixplane:worker_busy:ratio_rate1m"), 30,
+                        "the worker load recording rule to have a value")
+        check(0 <= float(busy[0]["value"][1]) <= 1 and busy[0]["metric"]["worker"] == "0",
+              "mixplane:worker_busy:ratio_rate1m{worker=0} = %s" % busy[0]["value"][1])
+        with urllib.request.urlopen(api + "rules", timeout=5) as r:
+            groups = json.loads(r.read())["data"]["groups"]
+        rules = [x for g in groups for x in g["rules"]]
+        check(len(rules) >= 10 and all(x["health"] in ("ok", "unknown") for x in rules) and
+              not any(x.get("lastError") for x in rules),
+              "Prometheus loaded the %d rules of alerts.yml, none in error" % len(rules))
+    finally:
+        prom.terminate()
+        prom.wait(timeout=30)
+        log.close()
+
+
 def test_mp(port):
-    """Mp, ESP and the MRFC gauge, against a daemon with an MRFC over ESP."""
-    extra = "[metrics]\nlisten = 127.0.0.1:%d\n" % port
-    url = "http://127.0.0.1:%d/metrics" % port
+    """Mp, ESP and the MRFC gauge, against a daemon with an MRFC over ESP (and its endpoint
+    on IPv6's loopback)."""
+    extra = "[metrics]\nlisten = [::1]:%d\n" % port
+    url = "http://[::1]:%d/metrics" % port
     with Lab("metricsmp", mp=True, extra_config=extra) as lab:
-        page = scrape(url)
+        page = scrape(url, say=True)
         check(page.get("mixplane_mp_enabled") == 1 and
               page.get("mixplane_mrfc_reachable") == 0,
               "Mp on; before the MRFC answers the ServiceChange: mrfc_reachable 0")
@@ -376,6 +437,7 @@ def test():
     with Lab("metrics", extra_config="[metrics]\nlisten = 127.0.0.1:%d\n" % port) as lab:
         test_media(lab, url)
         test_requests(lab, port, url)
+        test_prometheus(lab, port)
         test_bad_config(lab)
         check(lab.stop() == 0, "clean exit")
     test_mp(free_port())
