@@ -270,7 +270,8 @@ page_confs(struct mxp_buf *b, const struct conf_totals *t)
 		snprintf(l, sizeof(l), "mode=\"%s\"", mxp_conf_mode_name(modes[k]));
 		sample(b, "mixplane_conferences", l, t->confs[modes[k]]);
 	}
-	family(b, "mixplane_legs", "gauge", "Legs (participants), by the mode of their conference.");
+	family(b, "mixplane_legs", "gauge",
+	       "Legs (participants), by the mode of their conference.");
 	for (size_t k = 0; k < RTE_DIM(modes); k++) {
 		snprintf(l, sizeof(l), "mode=\"%s\"", mxp_conf_mode_name(modes[k]));
 		sample(b, "mixplane_legs", l, t->legs[modes[k]]);
@@ -333,7 +334,8 @@ page_ports(struct mxp_metrics *m, struct mxp_buf *b)
 		family(b, pm[k].name, "counter", pm[k].help);
 		for (uint16_t i = 0; i < n; i++) {
 			snprintf(l, sizeof(l), "port=\"%u\"", i);
-			sample(b, pm[k].name, l, *(const uint64_t *)((const char *)&es[i] + pm[k].off));
+			const uint64_t *v = (const uint64_t *)((const char *)&es[i] + pm[k].off);
+			sample(b, pm[k].name, l, *v);
 		}
 	}
 }
@@ -439,7 +441,8 @@ page_esp(struct mxp_metrics *m, struct mxp_buf *b)
 		{ "mixplane_esp_sa_bytes_total", "counter", "Inner payload bytes of the SA." },
 		{ "mixplane_esp_sa_auth_failures_total", "counter",
 		  "Packets of the SA whose integrity check failed." },
-		{ "mixplane_esp_sa_drops_total", "counter", "Packets of the SA dropped (any reason)." },
+		{ "mixplane_esp_sa_drops_total", "counter",
+		  "Packets of the SA dropped (any reason)." },
 	};
 	for (size_t k = 0; k < RTE_DIM(sm); k++) {
 		family(b, sm[k].name, sm[k].type, sm[k].help);
@@ -619,7 +622,8 @@ static void
 conn_write(struct mxp_metrics *m, struct conn *c)
 {
 	while (c->out_off < c->out.len) {
-		ssize_t w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		ssize_t w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
+				 MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -797,8 +801,9 @@ mxp_metrics_expire(struct mxp_metrics *m, uint64_t now_ms)
 		if (c->st != CONN_DRAIN) {
 			m->timeouts++;
 			if (c->st == CONN_READ) { /* say why, if it fits; then close */
-				static const char t[] = "HTTP/1.1 408 Request Timeout\r\n"
-							"Content-Length: 0\r\nConnection: close\r\n\r\n";
+				static const char t[] =
+					"HTTP/1.1 408 Request Timeout\r\n"
+					"Content-Length: 0\r\nConnection: close\r\n\r\n";
 				m->answers[ST_408]++;
 				(void)!send(c->fd, t, sizeof(t) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			}
@@ -872,7 +877,8 @@ mxp_metrics_create(const struct mxp_cfg *conf, const struct mxp_cli_ctx *ctx,
 
 sys_fail:
 	r = -errno;
-	snprintf(err, errlen, "%s: [metrics] listen %s: cannot %s: %s%s", conf->path, m->name, step, strerror(errno),
+	snprintf(err, errlen, "%s: [metrics] listen %s: cannot %s: %s%s", conf->path, m->name,
+		 step, strerror(errno),
 		 r == -EADDRINUSE ? " (another process listens on that port)"
 		 : r == -EADDRNOTAVAIL ? " (not an address of this host)"
 		 : r == -EACCES ? " (a port below 1024 needs CAP_NET_BIND_SERVICE)" : "");
