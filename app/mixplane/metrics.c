@@ -21,7 +21,8 @@
  *    read and thrown away (at most DRAIN_MAX bytes, DRAIN_MS) so that closing does not
  *    reset a connection whose answer is still on its way.
  * One connection carries one request (Connection: close). Any method but GET and HEAD is
- * 405, any path but /metrics 404, a request line that does not parse 400.
+ * 405, any path but /metrics 404, a request line that does not parse 400
+ * (metrics_http.c judges the request's head).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,6 +41,7 @@
 
 #include "cli.h"
 #include "metrics.h"
+#include "metrics_http.h"
 #include "mixplane.h"
 #include "mp_plane.h"
 #include "mxp_conf.h"
@@ -529,60 +531,6 @@ page(struct mxp_metrics *m, struct mxp_buf *b)
 
 /* ---- HTTP ------------------------------------------------------------------------------ */
 
-/* Whether the head of a request (request line and headers) is complete. */
-static bool
-head_complete(const char *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i++)
-		if (p[i] == '\n' && (p[i + 1] == '\n' ||
-				     (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n')))
-			return true;
-	return false;
-}
-
-/* The status for a complete request head; *head: HEAD (no body). */
-static int
-route(const char *p, size_t n, bool *head)
-{
-	size_t i = 0;
-	while (i < n && (p[i] == '\r' || p[i] == '\n')) /* RFC 9112 2.2: empty lines first */
-		i++;
-	const char *line = p + i;
-	const char *eol = memchr(line, '\n', n - i);
-	if (eol == NULL)
-		return ST_400;
-	size_t len = (size_t)(eol - line);
-	if (len && line[len - 1] == '\r')
-		len--;
-	/* method SP target SP HTTP/1.x */
-	const char *sp1 = memchr(line, ' ', len);
-	if (sp1 == NULL || sp1 == line)
-		return ST_400;
-	const char *target = sp1 + 1;
-	const char *sp2 = memchr(target, ' ', len - (size_t)(target - line));
-	if (sp2 == NULL || sp2 == target || *target != '/')
-		return ST_400;
-	const char *version = sp2 + 1;
-	size_t vlen = len - (size_t)(version - line);
-	if (vlen != 8 || memcmp(version, "HTTP/1.", 7) != 0 || version[7] < '0' ||
-	    version[7] > '9')
-		return ST_400;
-	size_t mlen = (size_t)(sp1 - line);
-	for (size_t k = 0; k < mlen; k++)
-		if (line[k] < 'A' || line[k] > 'Z')
-			return ST_400;
-	size_t tlen = (size_t)(sp2 - target);
-	const char *q = memchr(target, '?', tlen);
-	if (q)
-		tlen = (size_t)(q - target);
-	if (tlen != 8 || memcmp(target, "/metrics", 8) != 0)
-		return ST_404;
-	*head = mlen == 4 && memcmp(line, "HEAD", 4) == 0;
-	if (!*head && !(mlen == 3 && memcmp(line, "GET", 3) == 0))
-		return ST_405;
-	return ST_200;
-}
-
 static void
 conn_close(struct mxp_metrics *m, struct conn *c)
 {
@@ -704,10 +652,11 @@ conn_read(struct mxp_metrics *m, struct conn *c)
 		}
 		size_t from = c->in_len > 3 ? c->in_len - 3 : 0; /* a CRLFCRLF across reads */
 		c->in_len += (size_t)r;
-		if (head_complete(c->in + from, c->in_len - from)) {
-			bool head = false;
-			int st = route(c->in, c->in_len, &head);
-			conn_answer(m, c, st, head);
+		if (mxp_metrics_http_head_complete(c->in + from, c->in_len - from)) {
+			bool head;
+			int code = mxp_metrics_http_route(c->in, c->in_len, &head);
+			conn_answer(m, c, code == 200 ? ST_200 : code == 404 ? ST_404
+					  : code == 405 ? ST_405 : ST_400, head);
 			return;
 		}
 	}
