@@ -821,6 +821,7 @@ mxp_metrics_create(const struct mxp_cfg *conf, const struct mxp_cli_ctx *ctx,
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LISTEN_TAG };
 	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->listen_fd, &ev) != 0)
 		goto sys_fail;
+	MXP_LOG(INFO, "Prometheus endpoint: GET http://%s/metrics", m->name);
 	*out = m;
 	return 0;
 
