@@ -15,11 +15,16 @@
 #   scripts/reliability.sh fuzz [--runs N | --seconds S] [--targets a,b] [--merge] [--json F]
 #       every libFuzzer target (ASan + UBSan) for N executions or S seconds (60) over the
 #       committed seeds; --merge adds new coverage to tests/fuzz/seeds
+#   scripts/reliability.sh faults [--short] [--json FILE]
+#       one daemon through injected faults while media flows: the MRFC away and back, an
+#       ESP SA replaced in use and sequence numbers across 2^32, a port flap, a stalled
+#       worker, SIGKILL and restart (--short: about a minute; the long mode: longer
+#       outages, more repetitions, about 6 minutes); a table and one JSON line
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mxp_need_root
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 case "$cmd" in
@@ -66,6 +71,23 @@ case "$cmd" in
             -Dbenchmarks=false
         exec /usr/bin/python3 "$MXP_TOP/tests/reliability/fuzz_campaign.py" --build "$fz" "$@"
         ;;
+    faults)
+        args=()
+        while [ $# -gt 0 ]; do
+            case "$1" in
+                --short) args+=(--short) ;;
+                --json) shift; args+=(--json "${1:?--json FILE}") ;;
+                -h|--help) usage 0 ;;
+                *) mxp_die "faults: unknown option '$1'" ;;
+            esac
+            shift
+        done
+        mxp_install_packages
+        mxp_hugepages 1024
+        [ -x "$MXP_BUILD/app/mixplane/mixplane" ] || mxp_build "$MXP_BUILD"
+        export MXP_BUILD
+        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/faults.py" "${args[@]}"
+        ;;
     -h|--help) usage 0 ;;
-    *) mxp_die "unknown sub-command '$cmd' (soak, flood, mp-flood, fuzz)" ;;
+    *) mxp_die "unknown sub-command '$cmd' (soak, flood, mp-flood, fuzz, faults)" ;;
 esac
