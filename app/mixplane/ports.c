@@ -3,9 +3,40 @@
  * The daemon's ports: which addresses are ours, which port and next hop reach an address,
  * and the control core's way out (worker 0's tx ring: ports keep one tx queue per worker).
  */
+#include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ports.h"
+
+/*
+ * net_af_packet (DPDK 22.11) says its link is up from start to stop, whatever the kernel
+ * interface under it does. For such a port, ask the kernel whether the interface is up
+ * with a carrier (IFF_UP and IFF_RUNNING). False when the device is not af_packet or the
+ * kernel cannot tell.
+ */
+static bool
+af_packet_iface_down(const char *device)
+{
+	const char *s = strstr(device, "iface=");
+	if (strncmp(device, "net_af_packet", 13) != 0 || s == NULL)
+		return false;
+	s += 6;
+	size_t n = strcspn(s, ",");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	if (n == 0 || n >= sizeof(ifr.ifr_name))
+		return false;
+	memcpy(ifr.ifr_name, s, n);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	return r == 0 && (!(ifr.ifr_flags & IFF_UP) || !(ifr.ifr_flags & IFF_RUNNING));
+}
 
 void
 mxp_port_counters(const struct mxp_port *p, struct rte_eth_stats *es, struct rte_eth_link *link)
@@ -14,6 +45,10 @@ mxp_port_counters(const struct mxp_port *p, struct rte_eth_stats *es, struct rte
 	memset(link, 0, sizeof(*link));
 	rte_eth_stats_get(p->port_id, es);
 	rte_eth_link_get_nowait(p->port_id, link);
+	if (link->link_status == RTE_ETH_LINK_UP && af_packet_iface_down(p->cfg.device)) {
+		link->link_status = RTE_ETH_LINK_DOWN;
+		link->link_speed = 0;
+	}
 }
 
 void
