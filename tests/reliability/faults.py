@@ -137,10 +137,19 @@ class Faults:
         self.peer_id = 0
         self.legs = []
         self.ctx = None
+        self.mrfc_opts = []
 
     # -- helpers ---------------------------------------------------------------------------
     def mrfc(self, *args, check_rc=False, timeout=60):
-        return self.lab.mrfc(*args, keys=self.keys, check_rc=check_rc, timeout=timeout)
+        return self.lab.mrfc(*(self.mrfc_opts + list(args)), keys=self.keys, check_rc=check_rc,
+                             timeout=timeout)
+
+    def listen(self, seconds):
+        """mrfc listen in the background (the MRFC up, answering ServiceChange)."""
+        return subprocess.Popen(["ip", "netns", "exec", self.lab.ns, mxplab.MRFC, "--sa",
+                                 self.lab.mrfc_sa] + self.mrfc_opts +
+                                ["listen", "duration=%d" % seconds],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def mp(self):
         return self.lab.ctl_json("show", "mp")
@@ -267,6 +276,73 @@ class Faults:
             r.returncode == 0 and "result audit ok" in r.stdout and len(m) == 2 and
             all(int(x) > 0 for x in m), "rtp/ps %s" % ",".join(m))
 
+    def mrfc_away_sctp(self):
+        """The same over SCTP (a daemon of its own with [mp] transport = sctp): an MRFC that
+        vanishes (SIGKILL: no ABORT) is noticed by the heartbeats; the association comes
+        back with the MRFC and the daemon says ServiceChange Disconnected."""
+        F = "MRFC away, SCTP"
+        extra = 1.0 if self.short else 60.0
+        saved = (self.lab, self.keys, self.cap, self.legs, self.ctx, self.peer_id)
+        self.mrfc_opts = ["--transport", "sctp"]
+        try:
+            with KeptHugeLab("faults-sctp", ipv6=False, mp=True,
+                             mp_extra="transport = sctp\n") as lab:
+                self.lab, self.keys = lab, os.path.join(lab.dir, "keys.txt")
+                self.cap, self.peer_id = Relayed(lab), 0
+                try:
+                    self.setup_conference()   # over an association of its own
+                    lp = self.listen(600)
+                    try:
+                        wait_for(lambda: self.mp()["sctp_up"] == 1 and
+                                 self.mp()["service_change"] == "answered", 60,
+                                 "an association with the listening mrfc")
+                        p = self.media(600)   # stopped at the end
+                        wait_for(lambda: self.cap.first_after(time.monotonic() - 0.5), 10,
+                                 "media relayed")
+                        lost0 = self.mp()["sctp_comm_lost"]
+                        t_kill = time.monotonic()
+                        os.kill(lp.pid, signal.SIGKILL)   # ip netns exec execs mrfc
+                    finally:
+                        lp.kill()
+                        lp.communicate()
+                    wait_for(lambda: self.mp()["sctp_comm_lost"] > lost0, 60,
+                             "the daemon to notice the silent MRFC")
+                    t_lost = time.monotonic()
+                    time.sleep(extra)   # the rest of the outage
+                    t_up = time.monotonic()
+                    lp = self.listen(600)
+                    try:
+                        wait_for(lambda: self.mp()["sctp_up"] == 1 and
+                                 self.mp()["service_change"] == "answered", 60,
+                                 "the association back and ServiceChange answered")
+                        t_ans = time.monotonic()
+                    finally:
+                        lp.send_signal(signal.SIGTERM)
+                        out, _ = lp.communicate(timeout=10)
+                    p.kill()
+                    p.communicate()
+                    row(F, "an MRFC killed mid-association noticed (heartbeats); conferences "
+                        "kept", len(lab.ctl_json("show", "conferences")) == 2,
+                        "loss noticed %.1f s after the kill" % (t_lost - t_kill))
+                    row(F, "media relayed while the MRFC was away",
+                        self.cap.max_gap(t_kill, t_ans) < 1.0,
+                        "%d packets in %.1f s, longest gap %.0f ms" % (
+                            len(self.cap.between(t_kill, t_ans)), t_ans - t_kill,
+                            1000 * self.cap.max_gap(t_kill, t_ans)))
+                    row(F, "the MRFC back: ServiceChange Disconnected (900 Service Restored)",
+                        re.search(r"Method\s*=\s*Disconnected", out) is not None and
+                        "900 Service Restored" in out,
+                        "MRFC up -> ServiceChange answered %.2f s" % (t_ans - t_up))
+                    self.figures["sctp_mrfc_up_to_sc_s"] = round(t_ans - t_up, 2)
+                    r = self.mrfc("audit", "ctx=%d" % self.ctx, "what=media,stats")
+                    row(F, "an audit over the next association answered",
+                        r.returncode == 0 and "result audit ok" in r.stdout, "")
+                finally:
+                    self.cap.close()
+        finally:
+            self.mrfc_opts = []
+            self.lab, self.keys, self.cap, self.legs, self.ctx, self.peer_id = saved
+
     # -- 2. ESP ------------------------------------------------------------------------------
     def audit_loop(self, stop, log):
         while not stop.is_set():
@@ -352,7 +428,7 @@ class Faults:
                 len(self.cap.between(t_m0, t_m1)), t_m1 - t_m0,
                 1000 * self.cap.max_gap(t_m0, t_m1)))
         self.figures["mbb_transactions"] = n
-        self.figures["mbb_lost"] = len(failed) + (n - d["requests"])
+        self.figures["mbb_lost"] = len(failed) + max(0, n - d["replies"])
 
     def esn_wrap(self):
         F = "ESP sequence numbers"
@@ -628,7 +704,7 @@ class Faults:
                 self.lab = lab
                 self.keys = os.path.join(lab.dir, "keys.txt")
                 self.orig_mrfc_sa = open(lab.mrfc_sa).read()
-                self.scenario = os.path.join(lab.dir, "conferences.txt")
+                self.scenario = os.path.join(tmp, "conferences.txt")
                 with open(self.scenario, "w") as f:
                     f.write("add legs=2 mode=switch remote=%s:%d\n" % (KERNEL_IP4, PORT0))
                     f.write("add ctx=$ legs=3 mode=mix remote=%s:%d\n" % (KERNEL_IP4,
@@ -647,6 +723,10 @@ class Faults:
                     row("end", "SIGTERM: the daemon exits 0", rc == 0, "exit %s" % rc)
                 finally:
                     self.cap.close()
+            try:
+                self.mrfc_away_sctp()
+            except TestFailure as e:
+                row("mrfc_away_sctp", "ran to the end", False, str(e)[:300])
 
 
 class KeptHugeLab(mxplab.Lab):

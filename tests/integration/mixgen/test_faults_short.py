@@ -31,7 +31,8 @@ def test():
           "SA replaced make before break: %s transactions, none lost"
           % f.get("mbb_transactions"))
     check("restart_to_media_s" in f and "mrfc_up_to_sc_s" in f and "stall_refusal_s" in f and
-          "flap_resume_ms" in f, "every fault reported its figure: %s" % f)
+          "flap_resume_ms" in f and "sctp_mrfc_up_to_sc_s" in f,
+          "every fault reported its figure: %s" % f)
 
 
 mxplab.main(test)
