@@ -16,9 +16,9 @@
 #       every libFuzzer target (ASan + UBSan) for N executions or S seconds (60) over the
 #       committed seeds; --merge adds new coverage to tests/fuzz/seeds
 #   scripts/reliability.sh faults [--short] [--json FILE]
-#       one daemon through injected faults while media flows: the MRFC away and back, an
-#       ESP SA replaced in use and sequence numbers across 2^32, a port flap, a stalled
-#       worker, SIGKILL and restart (--short: about a minute; the long mode: longer
+#       one daemon through injected faults while media flows: the MRFC away and back (UDP
+#       and SCTP), an ESP SA replaced in use and sequence numbers across 2^32, a port flap,
+#       a stalled worker, SIGKILL and restart (--short: about 75 s; the long mode: longer
 #       outages, more repetitions, about 6 minutes); a table and one JSON line
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

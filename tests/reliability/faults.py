@@ -33,6 +33,10 @@ participants' side of the veth times every packet the daemon relays to them. In 
    sends ServiceChange Restart, mrfc (waiting in `mrfc listen`) answers and replays its
    scenario; measured: restart -> ServiceChange answered and restart -> first packet
    relayed to a participant of the rebuilt conference.
+6. The MRFC away over SCTP (a second daemon, [mp] transport = sctp): a listening mrfc
+   killed (no ABORT) while media flows is noticed by the heartbeats, conferences and media
+   go on, and when mrfc listens again the new association gets ServiceChange Disconnected;
+   measured: MRFC up -> ServiceChange answered.
 
 Usage: faults.py [--short] [--json FILE]. Prints a table (fault, what was checked, result,
 figure) and one JSON line ("benchmark":"faults"); exit 0 when every check passed, 1 when
