@@ -357,6 +357,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li, const struct mxp_leg
 	mxp_json_bool(j, "rtcp_mux", li->rtcp_mux);
 	mxp_json_bool(j, "strict", li->strict);
 	mxp_json_bool(j, "asymmetric", li->asymmetric);
+	mxp_json_bool(j, "cascade", li->cascade);
 	mxp_json_bool(j, "plain", li->plain);
 	mxp_json_bool(j, "muted", li->muted);
 	if (!li->plain) {
@@ -481,6 +482,8 @@ cmd_leg_add(struct cli_req *r, int i)
 			p.strict = true;
 		} else if (!strcmp(k, "asymmetric")) {
 			p.asymmetric = true;
+		} else if (!strcmp(k, "cascade")) {
+			p.cascade = true;
 		} else if (!strcmp(k, "plain")) {
 			p.plain = true;
 		} else if (!strcmp(k, "remote")) {
@@ -641,6 +644,10 @@ cmd_leg_set(struct cli_req *r, int i)
 			m.set_asymmetric = true;
 			m.asymmetric = !strcmp(a, "on");
 			i++;
+		} else if (!strcmp(k, "cascade") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
+			m.set_cascade = true;
+			m.cascade = !strcmp(a, "on");
+			i++;
 		} else if (!strcmp(k, "mute") && a && (!strcmp(a, "on") || !strcmp(a, "off"))) {
 			m.set_mute = true;
 			m.mute = !strcmp(a, "on");
@@ -789,6 +796,7 @@ cmd_show_conferences(struct cli_req *r, int i)
 			mxp_json_u64(&j, "topn", ci.topn);
 			mxp_json_u64(&j, "worker", ci.worker);
 			mxp_json_u64(&j, "legs", ci.nlegs);
+			mxp_json_u64(&j, "cascade_legs", ci.ncascade);
 			mxp_json_u64(&j, "keygroups", ci.nkeygroups);
 			mxp_json_u64(&j, "rx_packets", ci.rx_pkts);
 			mxp_json_u64(&j, "tx_packets", ci.tx_pkts);
@@ -841,6 +849,9 @@ cmd_show_conference(struct cli_req *r, int i)
 	}
 	nk = mxp_conf_keygroups(r->ctx->conf, id, kg, (uint32_t)nk);
 	nl = mxp_conf_legs(r->ctx->conf, id, legs, (uint32_t)nl);
+	char casc[48] = "";
+	if (ci.ncascade)
+		snprintf(casc, sizeof(casc), " (%u cascade)", ci.ncascade);
 	if (r->json) {
 		struct mxp_json j;
 		mxp_json_init(&j, r->out);
@@ -854,6 +865,8 @@ cmd_show_conference(struct cli_req *r, int i)
 		else
 			mxp_json_null(&j, "floor");
 		mxp_json_u64(&j, "worker", ci.worker);
+		mxp_json_u64(&j, "participants", ci.nlegs - ci.ncascade);
+		mxp_json_u64(&j, "cascade_legs", ci.ncascade);
 		mxp_json_u64(&j, "rx_packets", ci.rx_pkts);
 		mxp_json_u64(&j, "tx_packets", ci.tx_pkts);
 		mxp_json_u64(&j, "encryptions", ci.encryptions);
@@ -889,11 +902,11 @@ cmd_show_conference(struct cli_req *r, int i)
 		mxp_json_obj_close(&j);
 	} else {
 		mxp_buf_printf(r->out,
-			       "conference %u%s%s: %s, topn %u, worker %u, %d legs, %d key groups\n"
+			       "conference %u%s%s: %s, topn %u, worker %u, %d legs%s, %d key groups\n"
 			       "packets in %" PRIu64 ", out %" PRIu64 ", encryptions %" PRIu64
 			       ", decryptions %" PRIu64 "\n\n",
 			       ci.id, ci.name[0] ? " " : "", ci.name, mxp_conf_mode_name(ci.mode), ci.topn,
-			       ci.worker, nl, nk, ci.rx_pkts, ci.tx_pkts, ci.encryptions, ci.decryptions);
+			       ci.worker, nl, casc, nk, ci.rx_pkts, ci.tx_pkts, ci.encryptions, ci.decryptions);
 		cli_record_conf(r, NULL, id);
 		static const char *const kh[] = { ">keygroup", "fingerprint", ">members", ">streams",
 						  ">encryptions", ">sent" };
@@ -1003,9 +1016,10 @@ cmd_show_leg(struct cli_req *r, int i)
 	}
 	char a[64], mk[32];
 	const struct mxp_leg_stats *s = &li.st;
-	mxp_buf_printf(r->out, "leg %u%s%s in conference %u, key group %u, %s%s%s%s\n", li.id,
+	mxp_buf_printf(r->out, "leg %u%s%s in conference %u, key group %u, %s%s%s%s%s\n", li.id,
 		       li.label[0] ? " " : "", li.label, li.conf_id, li.keygroup_id,
-		       mxp_stream_mode_name(li.mode), li.strict ? ", strict" : "",
+		       mxp_stream_mode_name(li.mode), li.cascade ? ", cascade" : "",
+		       li.strict ? ", strict" : "",
 		       li.asymmetric ? ", asymmetric" : "", li.plain ? ", plain RTP" : "");
 	mxp_buf_printf(r->out, "  local    %s port %u, RTCP %u%s\n", ipstr(&li.local, a),
 		       li.local_port, li.local_rtcp_port, li.rtcp_mux ? " (muxed)" : "");
@@ -1244,13 +1258,13 @@ const struct cli_cmd mxp_cli_conf_cmds[] = {
 	  "top-N speakers (0: all); floor control: only LEG is forwarded",
 	  cmd_conf_set },
 	{ "leg add", "CONF [ipv4|ipv6] [port IDX] [local-port P] [remote ADDR PORT] [rtcp-port P] "
-		     "[rtcp-mux] [mode M] [strict] [asymmetric] [plain] [pt LIST] [event-pt N] [audio-level-id N] "
+		     "[rtcp-mux] [mode M] [strict] [asymmetric] [cascade] [plain] [pt LIST] [event-pt N] [audio-level-id N] "
 		     "[label TEXT] -i KEYS",
 	  "add a leg; keys come with -i: 'in a=crypto:...' and 'out a=crypto:...' lines",
 	  cmd_leg_add },
 	{ "leg delete", "LEG", "remove a leg (keys wiped); prints its last counters",
 	  cmd_leg_delete },
-	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [asymmetric on|off] [mute on|off]",
+	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [asymmetric on|off] [cascade on|off] [mute on|off]",
 	  "change a leg (mute: it listens, nothing it sends is forwarded)",
 	  cmd_leg_set },
 	{ "leg key add", "LEG in|out -i KEY", "add a key (a=crypto with an MKI) for a rekey",

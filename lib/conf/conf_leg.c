@@ -313,6 +313,26 @@ conf_asym_check(bool strict, bool plain, bool remote_known, char *err, size_t er
 	return 0;
 }
 
+/*
+ * A leg that becomes a cascade leg: only in a mix conference (switch and forward have no
+ * mix-minus to keep a cascade leg's input from going back or on to another cascade leg),
+ * and only while the conference has a cascade slot left.
+ */
+static int
+conf_cascade_check(const struct mxp_conf *cf, char *err, size_t errlen)
+{
+	if (cf->mode != MXP_CONF_MIX)
+		return conf_errf(err, errlen, -ENOTSUP,
+				 "cascade legs need a mix conference: conference %u is a %s "
+				 "conference", cf->id, cf->mode == MXP_CONF_SWITCH ? "switch" : "forward");
+	if (cf->ncascade >= cf->max_cascade)
+		return conf_errf(err, errlen, -ENOSPC,
+				 "conference %u already has its %u cascade legs (at most %u beside "
+				 "%u talkers)", cf->id, cf->ncascade, (unsigned int)cf->max_cascade,
+				 cf->topn ? cf->topn : 3);
+	return 0;
+}
+
 static int
 leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_leg_params *p,
 		 int ai, char *err, size_t errlen)
@@ -355,6 +375,11 @@ leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp
 	}
 	if (p->asymmetric) {
 		int r = conf_asym_check(p->strict, p->plain, p->remote_known, err, errlen);
+		if (r)
+			return r;
+	}
+	if (p->cascade) {
+		int r = conf_cascade_check(cf, err, errlen);
 		if (r)
 			return r;
 	}
@@ -533,6 +558,8 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		memcpy(cf->fwd_digest, dout, 32);
 		cf->fwd_key_set = true;
 	}
+	lc->cascade = p->cascade;
+	cf->ncascade += p->cascade;
 	/* Published last: from here on packets to the port find a fully linked leg. */
 	table_publish(sys, l, true);
 	if (info)
@@ -638,6 +665,7 @@ mxp_conf_leg_remove(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_in
 	struct leg_del_args *a = &c->u.leg_del;
 	if (last)
 		mxp_conf_leg_get(sys, leg_id, last);
+	cf->ncascade -= lc->cascade;
 	rte_hash_del_key(sys->legs, &leg_id);
 	/* Other workers may still hold the leg from the table: wait them out. */
 	conf_rcu_sync(sys);
@@ -688,6 +716,8 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->flags = (uint8_t)(m->asymmetric ? l->flags | LEG_ASYM : l->flags & ~LEG_ASYM);
 	if (m->set_mute)
 		l->flags = (uint8_t)(m->mute ? l->flags | LEG_MUTED : l->flags & ~LEG_MUTED);
+	if (m->set_cascade && mix) /* checked: a slot is free */
+		mxp_media_mixer_leg_set_cascade(cf->mixer, l->ml, m->cascade);
 	if (m->set_remote) {
 		memset(l->remote, 0, sizeof(l->remote));
 		memcpy(l->remote, m->remote.v6, (l->flags & LEG_AF6) ? 16 : 4);
@@ -923,6 +953,12 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		if (ra)
 			return ra;
 	}
+	bool to_cascade = m->set_cascade && m->cascade && !lc->cascade;
+	if (to_cascade) {
+		int rc = conf_cascade_check(cf, err, errlen);
+		if (rc)
+			return rc;
+	}
 	if ((m->add_in_key || m->add_out_key || m->remove_in || m->remove_out || m->activate_out) &&
 	    (l->flags & LEG_PLAIN))
 		return conf_errf(err, errlen, -EINVAL, "a plain RTP leg has no keys");
@@ -1027,6 +1063,10 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		 * nothing; undo the preparations. */
 		r = conf_errf(err, errlen, c->result, "inbound key could not be installed");
 		goto out;
+	}
+	if (m->set_cascade && m->cascade != lc->cascade) {
+		cf->ncascade = m->cascade ? cf->ncascade + 1 : cf->ncascade - 1;
+		lc->cascade = m->cascade;
 	}
 	/* Commit the control-side view: the new key set replaces the old one; the sessions
 	 * of the keys it dropped go once no worker can still use them. */

@@ -122,6 +122,14 @@ mix_release(void *ref, void *arg)
 
 /* ---- control side: allocation ---------------------------------------------------------------- */
 
+unsigned int
+mxp_conf_max_cascade(unsigned int topn)
+{
+	unsigned int talkers = topn ? topn : 3;
+	unsigned int room = talkers < MXP_MEDIA_MAX_TALKERS ? MXP_MEDIA_MAX_TALKERS - talkers : 0;
+	return room < MXP_CONF_MAX_CASCADE ? room : MXP_CONF_MAX_CASCADE;
+}
+
 int
 conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, size_t errlen)
 {
@@ -136,6 +144,8 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 		snprintf(err, errlen, "mix: at most %d talkers", MXP_MEDIA_MAX_TALKERS);
 		return -EINVAL;
 	}
+	mp.max_cascade = (uint8_t)mxp_conf_max_cascade(cf->topn);
+	cf->max_cascade = mp.max_cascade;
 	size_t sz = mxp_media_mixer_size(&mp);
 	if (sz == 0) {
 		snprintf(err, errlen, "mix: bad ptime %u (10, 20, 30 or 40 ms)", cf->ptime);
@@ -198,6 +208,7 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 		.cn_pt = 13,
 		.mode = (uint8_t)p->mode,
 		.release = mix_release,
+		.cascade = p->cascade,
 	};
 	/* Audio payload types: the leg's list, or PCMU/PCMA/G722 if it gave none. */
 	static const uint8_t dflt[] = { 0, 8, 9 };
@@ -726,6 +737,12 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		struct mxp_leg *tl = mxp_media_leg_opaque(tk->leg);
 		if (tl == NULL || !(conf_leg_rcv(tl)->flags & RCV_ON) || tl->priv == NULL)
 			continue;
+		if (tk->silent) {
+			/* a cascade leg while no local leg is mixed: nothing to tell the other
+			 * MRFP (its clock runs on; the next packet starts a talkspurt) */
+			tl->priv->marker_next = true;
+			continue;
+		}
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 		int plen = mxp_media_encode(tk->coder, tk->pcm, tk->samples, pay, sizeof(pay));
 		if (plen <= 0) {

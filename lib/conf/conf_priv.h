@@ -414,6 +414,8 @@ struct mxp_conf {
 	} cn[CONF_MIX_FMTS - CONF_MIX_FMT_FRAME]; /* the frame slots' */
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
+	uint32_t ncascade;                   /* mix: its cascade legs (control core) */
+	uint8_t max_cascade;                 /* mix: how many it can hold (the mixer's slots) */
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
 	bool fwd_key_set;
 	struct conf_sig_conf *sig;           /* mix: signals (made at the first one) */
@@ -645,6 +647,7 @@ struct mxp_leg_ctl {
 	struct mxp_media_coder *priv_enc;
 	uint32_t codec_bytes;                /* what the codecs say they hold (show memory) */
 	uint8_t new_fmt;                     /* frame-format slot its add took, 0 = none */
+	bool cascade;                        /* mix: a cascade leg (its media leg's flag too) */
 };
 
 struct mxp_conf_ctl {

@@ -318,8 +318,10 @@ leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, uns
 	struct conf_rcv *rcv = conf_leg_rcv(l);
 	if (slot >= 0 && slot < sres.n_talkers) {
 		/* it talks: the signal goes into its private mix-minus-self */
-		if (sig != NULL)
+		if (sig != NULL) {
 			sig_mix(talker_pcm(slot), sig, sres.talkers[slot].samples, s->replace);
+			sres.talkers[slot].silent = false; /* a cascade leg's mix is not silent */
+		}
 		if (events)
 			sig_events(w, cf, s, l, n16, now_tsc);
 	} else if ((rcv->flags & RCV_ON) && l->priv != NULL) {
@@ -371,8 +373,11 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 			sres.shared_samples[r] = (uint16_t)n;
 		}
 		sres.silent = false;
+		/* not into a cascade leg's mix: each MRFP plays its own conference's signals
+		 * (the other one's would be heard twice) */
 		for (unsigned int t = 0; t < sres.n_talkers; t++)
-			sig_mix(talker_pcm((int)t),
+			if (!sres.talkers[t].cascade)
+				sig_mix(talker_pcm((int)t),
 				sres.talkers[t].rate == MXP_MEDIA_RATE_WB ? s16 : s8,
 				sres.talkers[t].samples, s->replace);
 		if (!more)

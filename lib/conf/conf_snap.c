@@ -32,6 +32,7 @@ mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
 		info->mix_talker_changes = ms.talker_changes;
 	}
 	info->nlegs = cf->nlegs;
+	info->ncascade = cf->ncascade;
 	info->nkeygroups = cf->nkgs;
 	info->rx_pkts = cf->rx_pkts;
 	info->tx_pkts = cf->tx_pkts;
@@ -84,6 +85,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	info->rtcp_mux = (l->flags & LEG_RTCP_MUX) != 0;
 	info->strict = (l->flags & LEG_STRICT) != 0;
 	info->asymmetric = (l->flags & LEG_ASYM) != 0;
+	info->cascade = l->lc != NULL && l->lc->cascade;
 	info->plain = (l->flags & LEG_PLAIN) != 0;
 	info->muted = (l->flags & LEG_MUTED) != 0;
 	info->mode = (enum mxp_stream_mode)l->mode;

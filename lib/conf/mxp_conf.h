@@ -133,6 +133,14 @@ struct mxp_leg_params {
 	 */
 	bool asymmetric;
 	bool plain;              /**< plain RTP, no SRTP (lab only) */
+	/**
+	 * mix: a cascade leg, the link to another MRFP's part of the same conference. It is
+	 * always mixed (a slot of its own, outside topn), hears the mix of the legs that are
+	 * not cascade legs (so never its own input, nor what another cascade leg brings: no
+	 * echo, no relay, no loop), and its input is heard by every other leg. A conference
+	 * holds at most mxp_conf_max_cascade() of them; switch and forward refuse them.
+	 */
+	bool cascade;
 	struct mxp_conf_keys in; /**< the participant's keys (Remote SDP) */
 	struct mxp_conf_keys out;/**< the keys the mixer sends with (Local SDP) */
 	uint8_t n_pt;            /**< accepted RTP payload types; 0 = any */
@@ -260,6 +268,7 @@ struct mxp_leg_info {
 	bool rtcp_mux, strict, plain;
 	bool asymmetric;
 	bool muted;
+	bool cascade;                /**< a cascade leg (mxp_leg_params.cascade) */
 	enum mxp_stream_mode mode;
 	enum mxp_srtp_suite in_suite, out_suite;
 	/** The keys of each direction: fingerprint and MKI, never the key. */
@@ -299,7 +308,8 @@ struct mxp_conf_info {
 	uint16_t topn;
 	uint16_t worker;
 	uint32_t floor;              /**< leg holding the floor, 0 = open floor */
-	uint32_t nlegs;
+	uint32_t nlegs;              /**< every leg, cascade legs included */
+	uint32_t ncascade;           /**< of which cascade legs (not participants) */
 	uint32_t nkeygroups;
 	uint64_t rx_pkts, tx_pkts;
 	uint64_t encryptions, decryptions; /**< since creation, key groups and legs gone included */
@@ -432,6 +442,9 @@ struct mxp_leg_mod {
 	/** Mute (floor control): the leg still listens, nothing it sends is forwarded. */
 	bool set_mute;
 	bool mute;
+	/** mix: make it a cascade leg or an ordinary one (mxp_leg_params.cascade). */
+	bool set_cascade;
+	bool cascade;
 	/** Add a key to the inbound (participant) side, e.g. the new MKI of a rekey. */
 	bool add_in_key;
 	struct mxp_conf_key in_key;
@@ -450,7 +463,13 @@ struct mxp_leg_mod {
 	uint8_t remove_mki_len;
 };
 
-/** Modify a leg; all or nothing. -ENOENT, -EINVAL (err says why). */
+/** Cascade legs a mix conference of @p topn talkers (0 = 3) can hold: the lib/media slots
+ *  left beside the talkers, at most MXP_CONF_MAX_CASCADE. */
+#define MXP_CONF_MAX_CASCADE 4
+unsigned int mxp_conf_max_cascade(unsigned int topn);
+
+/** Modify a leg; all or nothing. -ENOENT, -EINVAL (err says why), -ENOTSUP (cascade in a
+ *  switch or forward conference), -ENOSPC (the conference has its cascade legs). */
 int mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_leg_mod *m,
 			char *err, size_t errlen);
 

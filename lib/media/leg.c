@@ -518,6 +518,7 @@ mxp_media_leg_init(struct mxp_media_leg *l, const struct mxp_media_leg_params *p
 	l->hang_ticks = (uint16_t)((p.hangover_ms + p.ptime_ms - 1) / p.ptime_ms);
 	l->level = 127;
 	l->talker_slot = -1;
+	l->cascade = p.cascade;
 	l->frame = MEDIA_NO_FRAME;
 	stream_reset(l);
 	return 0;
@@ -557,6 +558,12 @@ int
 mxp_media_leg_talker_slot(const struct mxp_media_leg *l)
 {
 	return l->talker_slot;
+}
+
+bool
+mxp_media_leg_cascade(const struct mxp_media_leg *l)
+{
+	return l->cascade;
 }
 
 void
@@ -1645,7 +1652,9 @@ post_frame(struct mxp_media_leg *l, const int16_t *pcm, unsigned n, const struct
 bool
 media_leg_idle(const struct mxp_media_leg *l)
 {
-	return l->n_buffered == 0 && fifo_len(l) == 0 && !l->speaking && l->talker_slot < 0 &&
+	/* a cascade leg's slot is pinned: it does not keep the leg on the active list */
+	return l->n_buffered == 0 && fifo_len(l) == 0 && !l->speaking &&
+	       (l->talker_slot < 0 || l->cascade) &&
 	       (l->plc.erased >= 60u * 8u * l->plc.k || l->plc.hist_len == 0 || l->dtx ||
 		!l->anchored);
 }

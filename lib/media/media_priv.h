@@ -270,7 +270,7 @@ struct mxp_media_leg {
 	uint16_t jump_seq;
 	uint8_t out_codec;
 	uint8_t ev_code;
-	bool wideband : 1, ev_valid : 1, ev_ended : 1;
+	bool wideband : 1, ev_valid : 1, ev_ended : 1, cascade : 1;
 	uint16_t xc_off;         /* the frame codecs' table (0: no frame codec) */
 	/* a counter (packets queued, then discarded by a stream restart), in the padding
 	 * of the header's end rather than st: a leg of the defaults stays within 2 KB */
@@ -392,6 +392,8 @@ struct media_talker {
  */
 struct media_scratch {
 	int32_t acc[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	/* the non-cascade talkers only: what the cascade legs hear */
+	int32_t acc_local[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 	int16_t shared[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 	int16_t shared_nb[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 	int16_t frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)][MXP_MEDIA_MAX_FRAME]
@@ -413,7 +415,8 @@ struct mxp_media_mixer {
 	uint64_t ptime_us, next_tick_us, tick;
 	struct mxp_media_leg *talkers[MXP_MEDIA_MAX_TALKERS];
 	uint8_t tslot[MXP_MEDIA_MAX_TALKERS]; /* talkers[i]'s state: ts[tslot[i]] */
-	uint8_t n_talkers;
+	uint8_t n_talkers;       /* cascade legs included */
+	uint8_t n_cascade;       /* attached cascade legs: all of them are in talkers[] */
 	uint8_t ts_used;         /* bit i: ts[i] belongs to a talker */
 	uint8_t n_frames, n_free;
 	uint8_t free_frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)]; /* stack of free frames */
@@ -422,7 +425,7 @@ struct mxp_media_mixer {
 	struct mxp_media_rs rs_shared; /* mix rate -> 8 kHz */
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
-	struct media_talker *ts;  /* max_talkers */
+	struct media_talker *ts;  /* max_talkers + max_cascade */
 	/* ts[], legs[] and active[] follow */
 };
 

@@ -83,7 +83,7 @@ mixer_params_ok(const struct mxp_media_mixer_params *p)
 	return (p->ptime_ms == 10 || p->ptime_ms == 20 || p->ptime_ms == 30 ||
 		p->ptime_ms == 40) &&
 	       p->max_legs > 0 && p->max_legs <= (1u << 24) &&
-	       p->max_talkers <= MXP_MEDIA_MAX_TALKERS &&
+	       p->max_talkers + p->max_cascade <= MXP_MEDIA_MAX_TALKERS &&
 	       (p->rate == 0 || p->rate == 8000 || p->rate == 16000) &&
 	       p->simd < MXP_MEDIA_SIMD_COUNT && p->limit <= 32767;
 }
@@ -114,9 +114,10 @@ media_leg_frame(const struct mxp_media_leg *l)
 static void
 mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
 {
-	lo->n_frames = MEDIA_FRAMES(p->max_talkers);
+	unsigned slots = p->max_talkers + p->max_cascade;
+	lo->n_frames = MEDIA_FRAMES(slots);
 	lo->ts = MXP_ALIGN_CEIL(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
-	lo->legs = lo->ts + MXP_ALIGN_CEIL(p->max_talkers * sizeof(struct media_talker),
+	lo->legs = lo->ts + MXP_ALIGN_CEIL(slots * sizeof(struct media_talker),
 					MEDIA_CACHE_LINE);
 	lo->total = lo->legs + 2 * (size_t)p->max_legs * sizeof(struct mxp_media_leg *);
 }
@@ -208,6 +209,20 @@ deactivate(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 	l->act_idx = -1;
 }
 
+static void talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l, unsigned i);
+
+/* A cascade leg takes a slot for as long as it is attached (the tick never drops it). */
+static void
+cascade_pin(struct mxp_media_mixer *m, struct mxp_media_leg *l)
+{
+	if (l->talker_slot < 0) {
+		talker_join(m, l, m->n_talkers);
+		l->talker_slot = (int8_t)m->n_talkers++;
+		m->st.talker_changes++;
+	}
+	m->n_cascade++;
+}
+
 int
 mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 {
@@ -215,7 +230,7 @@ mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 		return -EBUSY;
 	if (l->ptime_ms != m->p.ptime_ms)
 		return -EINVAL;
-	if (m->n_legs >= m->p.max_legs)
+	if (m->n_legs >= m->p.max_legs || (l->cascade && m->n_cascade >= m->p.max_cascade))
 		return -ENOSPC;
 	l->mixer = m;
 	l->mix_idx = (int32_t)m->n_legs;
@@ -223,12 +238,16 @@ mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 	media_mixer_leg_update(m, l, +1);
 	if (l->n_buffered > 0)
 		media_mixer_activate(m, l);
+	if (l->cascade)
+		cascade_pin(m, l);
 	return 0;
 }
 
 static void
 talker_drop(struct mxp_media_mixer *m, unsigned i)
 {
+	if (m->talkers[i]->cascade)
+		m->n_cascade--;
 	m->talkers[i]->talker_slot = -1;
 	m->ts_used &= (uint8_t)~(1u << m->tslot[i]);
 	for (unsigned j = i + 1; j < m->n_talkers; j++) {
@@ -237,6 +256,32 @@ talker_drop(struct mxp_media_mixer *m, unsigned i)
 	}
 	m->n_talkers--;
 	m->st.talker_changes++;
+}
+
+int
+mxp_media_mixer_leg_set_cascade(struct mxp_media_mixer *m, struct mxp_media_leg *l, bool on)
+{
+	if (l->mixer != m)
+		return -EINVAL;
+	if (on == l->cascade)
+		return 0;
+	if (on) {
+		if (m->n_cascade >= m->p.max_cascade)
+			return -ENOSPC;
+		/* an ordinary talker moves to a cascade slot: the local set has room again */
+		l->cascade = true;
+		cascade_pin(m, l);
+		return 0;
+	}
+	for (unsigned i = 0; i < m->n_talkers; i++)
+		if (m->talkers[i] == l) {
+			talker_drop(m, i); /* counts it out of n_cascade while still flagged */
+			break;
+		}
+	l->cascade = false;
+	for (unsigned i = 0; i < m->n_talkers; i++)
+		m->talkers[i]->talker_slot = (int8_t)i;
+	return 0;
 }
 
 void
@@ -249,6 +294,8 @@ mxp_media_mixer_leg_remove(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 			talker_drop(m, i);
 			break;
 		}
+	for (unsigned t = 0; t < m->n_talkers; t++)
+		m->talkers[t]->talker_slot = (int8_t)t;
 	if (l->act_idx >= 0)
 		deactivate(m, l);
 	uint32_t i = (uint32_t)l->mix_idx;
@@ -365,26 +412,29 @@ select_talkers(struct mxp_media_mixer *m, struct mxp_media_leg **cand, unsigned 
 {
 	int32_t hyst = (int32_t)m->p.hysteresis_db << 8;
 
-	/* leaders that stopped speaking, were muted or went recvonly leave at once */
+	/* leaders that stopped speaking, were muted or went recvonly leave at once (a
+	 * cascade leg keeps its slot: it is mixed only while eligible) */
 	for (unsigned i = 0; i < m->n_talkers;) {
-		if (!m->talkers[i]->eligible)
+		if (!m->talkers[i]->eligible && !m->talkers[i]->cascade)
 			talker_drop(m, i);
 		else
 			i++;
 	}
 	/* cand[] is sorted loudest first and holds no current talker */
 	unsigned ci = 0;
-	while (m->n_talkers < m->p.max_talkers && ci < nc) {
+	while (m->n_talkers - m->n_cascade < m->p.max_talkers && ci < nc) {
 		struct mxp_media_leg *l = cand[ci++];
 		l->talker_slot = 0;
 		talker_join(m, l, m->n_talkers++);
 		m->st.talker_changes++;
 	}
 	/* a challenger replaces the quietest talker only when louder by the hysteresis */
-	while (ci < nc && m->n_talkers > 0) {
-		unsigned w = 0;
-		for (unsigned i = 1; i < m->n_talkers; i++)
-			if (m->talkers[i]->loud_q8 < m->talkers[w]->loud_q8)
+	while (ci < nc && m->n_talkers > m->n_cascade) {
+		/* the quietest talker that is not a cascade leg (those are never displaced) */
+		unsigned w = m->n_talkers;
+		for (unsigned i = 0; i < m->n_talkers; i++)
+			if (!m->talkers[i]->cascade &&
+			    (w == m->n_talkers || m->talkers[i]->loud_q8 < m->talkers[w]->loud_q8))
 				w = i;
 		if (cand[ci]->loud_q8 <= m->talkers[w]->loud_q8 + hyst)
 			break;
@@ -502,12 +552,16 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	res->rate = (uint16_t)rate;
 	res->active_legs = pulled;
 	res->n_talkers = m->n_talkers;
-	res->silent = m->n_talkers == 0;
+	/* mixed: the talkers but the cascade legs that are not eligible this tick */
+	unsigned n_local = m->n_talkers - m->n_cascade, n_mixed = n_local;
+	for (unsigned i = 0; i < m->n_talkers; i++)
+		n_mixed += m->talkers[i]->cascade && m->talkers[i]->eligible;
+	res->silent = n_mixed == 0;
 	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && (m->n_out[1] > 0 || m->keep_shared));
 	bool need_wb = rate == 16000 && (m->n_out[1] > 0 || m->keep_shared);
 	const int16_t *mix_nb = sc->shared_nb, *mix_out = sc->shared;
 
-	if (m->n_talkers == 0) {
+	if (n_mixed == 0) {
 		/* silence is the constant zero frame: a silent tick writes no samples (the
 		 * caller sends nothing for it anyway, see res->silent) */
 		mix_nb = mix_out = zero_frame;
@@ -522,7 +576,16 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		}
 		memset(sc->acc, 0, n * sizeof(sc->acc[0]));
 		for (unsigned i = 0; i < m->n_talkers; i++)
-			m->ops->acc_add(sc->acc, sc->frames[m->talkers[i]->frame], n);
+			if (!m->talkers[i]->cascade)
+				m->ops->acc_add(sc->acc, sc->frames[m->talkers[i]->frame], n);
+		if (m->n_cascade > 0) {
+			/* the cascade legs hear the local talkers only; the rest hear them too */
+			memcpy(sc->acc_local, sc->acc, n * sizeof(sc->acc[0]));
+			for (unsigned i = 0; i < m->n_talkers; i++)
+				if (m->talkers[i]->cascade && m->talkers[i]->eligible)
+					m->ops->acc_add(sc->acc, sc->frames[m->talkers[i]->frame],
+							n);
+		}
 		if (need_nb || need_wb)
 			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, sc->shared,
 							    sc->acc, zero_frame, n, rate, m->p.limit);
@@ -548,12 +611,27 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		if (!fc && ts->coder.codec != l->out_codec) /* codec changed while talking */
 			mxp_media_coder_init(&ts->coder, (enum mxp_media_codec)l->out_codec);
 		int16_t *priv = sc->priv[i], *priv_out = sc->priv_out[i];
-		m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, priv, sc->acc,
-						    sc->frames[l->frame], n, rate, m->p.limit);
 		t->leg = l;
 		t->id = l->id;
 		t->rate = (uint16_t)orate;
 		t->coder = fc ? leg_xtab(l)->priv_enc : &ts->coder;
+		t->cascade = l->cascade;
+		t->silent = l->cascade && n_local == 0;
+		if (t->silent) {
+			/* nothing local to send the other MRFP: zeros, which the caller skips */
+			t->samples = (uint16_t)(m->p.ptime_ms * orate / 1000);
+			t->pcm = zero_frame;
+			ts->lim_gain = 1.0f;
+			continue;
+		}
+		if (l->cascade)
+			m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, priv,
+							    sc->acc_local, zero_frame, n, rate,
+							    m->p.limit);
+		else
+			m->st.limited_frames += limit_frame(m->ops, &ts->lim_gain, priv, sc->acc,
+							    sc->frames[l->frame], n, rate,
+							    m->p.limit);
 		if (orate != rate) {
 			t->samples = (uint16_t)mxp_media_rs_run(&ts->rs, priv_out, priv, n);
 			t->pcm = priv_out;

@@ -125,6 +125,14 @@ struct mxp_media_leg_params {
 	uint8_t out_codec;         /**< codec the leg receives: decides its output rate */
 	uint8_t mode;              /**< enum mxp_stream_mode */
 	uint8_t vad_threshold;     /**< speech above -N dBov; default 50 */
+	/**
+	 * A cascade leg (the link to another MRFP's part of the conference): once attached it
+	 * always holds one of the mixer's cascade slots (outside max_talkers, never displaced),
+	 * its input is mixed for everyone whenever it is eligible, and what it hears is the
+	 * mix of the other legs that are not cascade legs (never another cascade leg's input,
+	 * so nothing received from one MRFP is relayed to a third one, and never its own).
+	 */
+	bool cascade;
 	uint16_t hangover_ms;      /**< speech hangover; default 300 */
 	/**
 	 * Returns a packet buffer the leg took (see mxp_media_leg_rx()) once the leg is done
@@ -310,6 +318,8 @@ int mxp_media_leg_event_pt(const struct mxp_media_leg *leg);
  * Index of this leg in the last tick's result talkers[], or -1 if it hears the shared mix.
  */
 int mxp_media_leg_talker_slot(const struct mxp_media_leg *leg);
+/** The leg is a cascade leg (mxp_media_leg_params.cascade, mxp_media_mixer_leg_set_cascade()). */
+bool mxp_media_leg_cascade(const struct mxp_media_leg *leg);
 
 /* ------------------------------------------------------------------------------------ */
 /* Mixer                                                                                */
@@ -323,6 +333,9 @@ struct mxp_media_mixer_params {
 	uint16_t rate;             /**< 0: follow the widest codec of the legs; or 8000/16000 */
 	uint8_t simd;              /**< enum mxp_media_simd; AUTO by default */
 	uint16_t limit;            /**< limiter ceiling (peak sample); default 29000 */
+	/** cascade legs the mixer can hold (each has a slot of its own besides the
+	 *  max_talkers); default 0; max_talkers + max_cascade <= MXP_MEDIA_MAX_TALKERS */
+	uint8_t max_cascade;
 };
 
 /** One talker's private mix (everyone else, never itself) at the talker's output rate. */
@@ -338,6 +351,10 @@ struct mxp_media_mix_talker {
 	struct mxp_media_coder *coder;
 	uint16_t rate;
 	uint16_t samples;
+	bool cascade;              /**< a cascade leg: pcm is the mix of the non-cascade legs */
+	/** A cascade leg's mix is silence (no other leg is mixed): send nothing this tick.
+	 *  Always false for the other talkers (their pcm may be silence, and is sent). */
+	bool silent;
 };
 
 /**
@@ -349,7 +366,8 @@ struct mxp_media_mix_result {
 	uint64_t tick;             /**< tick counter */
 	uint32_t skipped;          /**< ticks missed before this one (the worker was late) */
 	uint16_t rate;             /**< internal mix rate */
-	bool silent;               /**< no talker: the shared mix is digital silence */
+	bool silent;               /**< nothing mixed: the shared mix is digital silence */
+	/** talkers[] entries: the mixed talkers and every attached cascade leg (mixed or not) */
 	uint8_t n_talkers;
 	/** The shared mix per output rate: [0] 8 kHz, [1] 16 kHz; NULL where no leg
 	 * receives that rate. Encode once per codec, encrypt once per key group. */
@@ -390,6 +408,14 @@ enum mxp_media_simd mxp_media_mixer_simd(const struct mxp_media_mixer *m);
  * @return 0, -ENOSPC (max_legs reached), -EINVAL (ptime mismatch), -EBUSY (attached).
  */
 int mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
+/**
+ * Make an attached leg a cascade leg or an ordinary one (mxp_media_leg_params.cascade), on
+ * the ticking thread between two ticks. A cascade leg takes a cascade slot at once; an
+ * ordinary one leaves the talker set (it rejoins as any candidate).
+ * @return 0, -ENOSPC (every cascade slot taken), -EINVAL (not attached to m).
+ */
+int mxp_media_mixer_leg_set_cascade(struct mxp_media_mixer *m, struct mxp_media_leg *leg,
+				    bool on);
 /** Detach a leg; it stops being mixed and heard at once. The packet buffers it holds stay
  * with it (mxp_media_leg_fini() returns them). */
 void mxp_media_mixer_leg_remove(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
