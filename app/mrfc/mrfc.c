@@ -444,6 +444,29 @@ keys_read(struct session *s)
 	fclose(f);
 }
 
+/* The tx and rx a=crypto values of the last leg of a key file (keys_write's format). */
+static int
+peer_keys(const char *path, char tx[160], char rx[160])
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	char line[512];
+	tx[0] = rx[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "leg ", 4) == 0)
+			tx[0] = rx[0] = '\0';
+		else if (strncmp(line, "tx ", 3) == 0)
+			snprintf(tx, 160, "%.159s", line + 3);
+		else if (strncmp(line, "rx ", 3) == 0 && rx[0] == '\0')
+			snprintf(rx, 160, "%.159s", line + 3);
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	return tx[0] && rx[0] ? 0 : -1;
+}
+
 static struct leg *
 leg_find(struct session *s, const char *term)
 {
@@ -542,6 +565,8 @@ leg_props(struct mxp_mp_stream *st, const struct kv *kv)
 		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/strict", '=', v);
 	if ((v = kv_get(kv, "asymmetric", NULL)) != NULL)
 		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/asymmetric", '=', v);
+	if ((v = kv_get(kv, "cascade", NULL)) != NULL)
+		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/cascade", '=', v);
 	if ((v = kv_get(kv, "keygroup", NULL)) != NULL)
 		mxp_mp_msg_add_prop(&req, &st->lc_props, "mxp/keygroup", '=', v);
 	if ((v = kv_get(kv, "plainrtp", NULL)) != NULL)
@@ -569,7 +594,8 @@ cmd_add(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
 					   "strict", "asymmetric", "keygroup", "plainrtp", "events", "keys",
-					   "dtmf", "codec", "fmtp", "localkey", NULL };
+					   "dtmf", "codec", "fmtp", "localkey", "cascade", "peerkeys",
+					   NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	/* events=on (authfail, keylimit), off, or a list: authfail,keylimit,ssrc,dtmf */
@@ -668,6 +694,16 @@ cmd_add(struct session *s, const struct kv *kv)
 		fprintf(stderr, "mrfc add: localkey=%s: expected new or current\n", lk);
 		return 1;
 	}
+	/* peerkeys=FILE (a cascade leg): the keys of the other MRFP's cascade leg, the last
+	 * leg of that mrfc's key file, crossed: what it sends with is our Remote key, what it
+	 * receives with our Local key */
+	static char peer_tx[160], peer_rx[160];
+	const char *pk = kv_get(kv, "peerkeys", NULL);
+	if (pk != NULL && (n != 1 || plain || peer_keys(pk, peer_tx, peer_rx) != 0)) {
+		fprintf(stderr, "mrfc add: peerkeys=%s: one SRTP leg and a key file with a leg's "
+			"tx and rx lines\n", pk);
+		return 1;
+	}
 	struct mxp_ip ra;
 	mxp_ip_parse(rhost, &ra, NULL);
 	mxp_mp_msg_init(&req, s->mid);
@@ -694,6 +730,12 @@ cmd_add(struct session *s, const struct kv *kv)
 			memcpy(crypto_l[i], crypto_l[0], sizeof(crypto_l[i]));
 		if (!plain && group && cur_key != NULL)
 			snprintf(crypto_l[i], sizeof(crypto_l[i]), "%s", cur_key);
+		if (pk != NULL) {
+			snprintf(crypto_l[i], sizeof(crypto_l[i]), "%s", peer_tx);
+			snprintf(crypto_r[i], sizeof(crypto_r[i]), "%s", peer_rx);
+			explicit_bzero(peer_tx, sizeof(peer_tx));
+			explicit_bzero(peer_rx, sizeof(peer_rx));
+		}
 		if (build_sdp(sdp_local[i], sizeof(sdp_local[i]), NULL, 0, true, pt, !plain,
 			      crypto_l[i], ra.af) < 0 ||
 		    build_sdp(sdp_remote[i], sizeof(sdp_remote[i]), rhost, (uint16_t)(rport + 2 * i),
@@ -764,7 +806,7 @@ cmd_modify(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "term", "streammode", "rekey", "mki", "suite", "remote",
 					   "pt", "mode", "topn", "strict", "asymmetric", "keygroup", "mute",
-					   "floor", "activate", NULL };
+					   "floor", "activate", "cascade", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	const char *term = kv_get(kv, "term", NULL);

@@ -30,12 +30,12 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 	struct mxp_mp_str v = pr->value;
 	static const char *const names[] = { "mode", "topn", "strict", "plainrtp", "keygroup",
 					     "afthresh", "mute", "floor", "asymmetric", "record",
-					     "recmax" };
+					     "recmax", "cascade" };
 	int k;
-	for (k = 0; k < 11; k++)
+	for (k = 0; k < 12; k++)
 		if (mxp_mp_str_eq(item, names[k]))
 			break;
-	if (k == 11)
+	if (k == 12)
 		return mxp_mp_error_set(err, MXP_MP_E_NO_SUCH_PROP, base, pos,
 					"no property '%.*s' in package mxp",
 					(int)(item.len > 30 ? 30 : item.len), item.p);
@@ -113,6 +113,10 @@ one(const struct mxp_mp_prop *pr, const char *base, struct mxp_mp_pkg *pkg,
 	case 10:
 		ok = mxp_mp_str_uint(v, 7 * 86400, &pkg->recmax) && pkg->recmax > 0;
 		break;
+	case 11:
+		pkg->cascade = (int8_t)onoff(v);
+		ok = pkg->cascade >= 0;
+		break;
 	}
 	if (!ok)
 		return mxp_mp_error_set(err, MXP_MP_E_BAD_VALUE, base, pos,
@@ -129,6 +133,7 @@ mxp_mp_pkg_get(const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *cmd, const
 	memset(pkg, 0, sizeof(*pkg));
 	pkg->strict = -1;
 	pkg->asymmetric = -1;
+	pkg->cascade = -1;
 	pkg->plain_rtp = -1;
 	pkg->mute = -1;
 	memset(err, 0, sizeof(*err));

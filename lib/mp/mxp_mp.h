@@ -312,6 +312,8 @@ struct mxp_mp_pkg {
 	struct mxp_mp_str record;     /**< mxp/record=NAME.wav|off (context, mix): record the
 				       *   shared mix to NAME.wav in [media] recording_dir */
 	uint32_t recmax;              /**< mxp/recmax=S (with mxp/record): stop after S s */
+	int8_t cascade;               /**< mxp/cascade=on|off (leg, mix): a cascade leg to
+				       *   another MRFP of the conference; -1 unset */
 	uint32_t present;             /**< bit i set when property i (enum order) was given */
 };
 
@@ -326,6 +328,7 @@ struct mxp_mp_pkg {
 #define MXP_MP_PKG_ASYMMETRIC 0x100
 #define MXP_MP_PKG_RECORD 0x200
 #define MXP_MP_PKG_RECMAX 0x400
+#define MXP_MP_PKG_CASCADE 0x800
 
 /**
  * Collect and check the mxp package properties of a command (TerminationState and every

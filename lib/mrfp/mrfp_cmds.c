@@ -651,6 +651,7 @@ move_leg(struct mxp_mrfp *m, const struct mxp_leg_info *mv, uint32_t ctx,
 	back.mode = mv->mode;
 	back.strict = mv->strict;
 	back.asymmetric = mv->asymmetric;
+	back.cascade = mv->cascade;
 	back.remote_known = mv->remote_known;
 	back.remote = mv->remote;
 	back.remote_port = mv->remote_port;
@@ -776,10 +777,12 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	lp.plain = plain;
 	lp.strict = pkg.strict == 1;
 	lp.asymmetric = pkg.asymmetric == 1;
+	lp.cascade = pkg.cascade == 1;
 	if (mv) {
 		lp.id = mv->id;
 		lp.strict = pkg.strict >= 0 ? pkg.strict == 1 : mv->strict;
 		lp.asymmetric = pkg.asymmetric >= 0 ? pkg.asymmetric == 1 : mv->asymmetric;
+		lp.cascade = pkg.cascade >= 0 ? pkg.cascade == 1 : mv->cascade;
 		lp.rtcp_mux = mv->rtcp_mux;
 	}
 	lp.af = has_local && ls.has_conn && !ls.conn_choose ? ls.addr.af :
@@ -1140,6 +1143,10 @@ plan_leg(struct mxp_mrfp *m, uint32_t leg, const struct mxp_mp_pkg *pkg,
 		md->set_mute = true;
 		md->mute = pkg->mute == 1;
 	}
+	if (pkg->cascade >= 0 && (pkg->cascade == 1) != li->cascade) {
+		md->set_cascade = true;
+		md->cascade = pkg->cascade == 1;
+	}
 	if (pkg->plain_rtp >= 0 && (pkg->plain_rtp == 1) != li->plain) {
 		snprintf(t, tl, "mxp/plainrtp cannot change on a leg (Subtract and Add it)");
 		return MXP_MP_E_BAD_VALUE;
@@ -1162,7 +1169,7 @@ plan_leg(struct mxp_mrfp *m, uint32_t leg, const struct mxp_mp_pkg *pkg,
 		}
 	}
 	pl->has_base = md->set_mode || md->set_strict || md->set_asymmetric || md->set_mute ||
-		       md->set_remote;
+		       md->set_cascade || md->set_remote;
 	if ((lk->nkeys || rk->nkeys) && li->plain) {
 		snprintf(t, tl, "a plain RTP leg has no keys");
 		return MXP_MP_E_BAD_VALUE;
@@ -1225,6 +1232,8 @@ rollback_leg(struct mxp_mrfp *m, struct mrfp_leg_plan *pl)
 		md.asymmetric = li->asymmetric;
 		md.set_mute = pl->base.set_mute;
 		md.mute = li->muted;
+		md.set_cascade = pl->base.set_cascade;
+		md.cascade = li->cascade;
 		if (pl->base.set_remote && li->remote_known) {
 			md.set_remote = true;
 			md.remote = li->remote;
@@ -1539,6 +1548,8 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 					    li.asymmetric ? "on" : "off");
 			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/mute", '=',
 					    li.muted ? "on" : "off");
+			mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/cascade", '=',
+					    li.cascade ? "on" : "off");
 			/* the context's recording: its file while it records */
 			struct mxp_rec_info ri;
 			bool rec = mxp_conf_record_get(m->conf, li.conf_id, &ri) == 0 &&
@@ -1649,6 +1660,7 @@ cap_leg(struct mxp_mrfp *m, struct mxp_mp_cmd *rc, const struct mxp_leg_info *li
 		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/strict", '=', "[on,off]");
 		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/asymmetric", '=', "[on,off]");
 		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/mute", '=', "[on,off]");
+		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/cascade", '=', "[on,off]");
 		mxp_mp_msg_add_prop(m->rep, &st->lc_props, "mxp/afthresh", '=', "[0:4294967295]");
 		st->has_local = true;
 		st->local = mxp_mp_str_c(cap_sdp(m, li, l, ci.mode));
