@@ -170,6 +170,23 @@ def test():
         check(a.ctl_json("show", "conferences") == [],
               "mxp/cascade in a switch context (501) and a bad value (449) create nothing")
 
+        # -- refusals on the lab CLI: a switch conference; a leg made a cascade leg there --
+        sw = a.conf_create("mode", "switch")
+        keys = "in %s\nout %s\n" % (mxplab.crypto_line(mxplab.gen_key()),
+                                    mxplab.crypto_line(mxplab.gen_key()))
+        r = a.ctl_input(keys, "leg", "add", str(sw), "remote", A_KERNEL, "7100", "cascade",
+                        check_rc=False)
+        check(r.returncode == 2 and "cascade legs need a mix conference" in r.stderr and
+              a.ctl_json("show", "conference", str(sw))["legs"] == [],
+              "leg add ... cascade in a switch conference: exit 2, no leg (%s)" %
+              r.stderr.strip())
+        leg = a.leg_add(sw, mxplab.gen_key(), mxplab.gen_key(), (A_KERNEL, 7100))
+        r = a.ctl("leg", "set", str(leg["id"]), "cascade", "on", check_rc=False)
+        check(r.returncode == 2 and "mix conference" in r.stderr and
+              not a.ctl_json("show", "leg", str(leg["id"]))["cascade"],
+              "leg set ... cascade on in a switch conference: exit 2, unchanged")
+        a.ctl("conference", "delete", str(sw))
+
         # -- the participants: A has a1, a2 (talkers) and a3 (listener), B has b1, b2 ----
         ka, kb = os.path.join(a.dir, "parts.keys"), os.path.join(b.dir, "parts.keys")
         a.mrfc("add", "legs=3", "mode=mix", "remote=%s:6000" % A_KERNEL, keys=ka)
