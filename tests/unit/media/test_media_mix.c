@@ -832,7 +832,93 @@ MXP_TEST(talker_slot_encoder_is_continuous)
 	conf_free(&c);
 }
 
+/*
+ * Cascade legs (the links to other MRFPs): 2 talkers mixed, 2 cascade slots. Four local
+ * talkers louder than the two cascade legs: the cascade legs are mixed anyway (outside the
+ * N), everyone local hears them, and what a cascade leg hears is the local talkers only,
+ * neither its own input nor the other cascade leg's. A third cascade leg finds no slot; a
+ * cascade leg made ordinary again competes like any leg (and, quieter, is not mixed); with
+ * no local talker a cascade leg's mix is marked silent.
+ */
+MXP_TEST(cascade_legs_always_mixed_never_relayed)
+{
+	struct conf c;
+	memset(&c, 0, sizeof(c));
+	c.ptime = 20;
+	c.now = 1000000;
+	struct mxp_media_mixer_params mp = { .ptime_ms = 20, .max_legs = MAXL, .max_talkers = 2,
+					     .max_cascade = 2 };
+	c.m = sim_mixer_new(&mp, c.now);
+	if (!MXP_CHECK(t, c.m != NULL))
+		return;
+	struct mxp_media_mixer_params bad = mp;
+	bad.max_cascade = 7; /* 2 + 7 slots: more than MXP_MEDIA_MAX_TALKERS */
+	MXP_CHECK_EQ(t, mxp_media_mixer_size(&bad), 0u);
+	for (unsigned i = 0; i < 4; i++)
+		conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, freqs[i], 8000);
+	int c1 = conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, freqs[4], 3000);
+	int c2 = conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, freqs[5], 3000);
+	int lis = conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 0, 0);
+	int c3 = conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 0, 0);
+	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c1], true), 0);
+	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c2], true), 0);
+	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c3], true), -ENOSPC);
+	MXP_CHECK(t, mxp_media_leg_cascade(c.leg[c1]) && !mxp_media_leg_cascade(c.leg[c3]));
+	c.capture_from = 25;
+	const struct mxp_media_mix_result *r = NULL;
+	for (unsigned k = 0; k < 25 + CAP_TICKS; k++)
+		r = conf_tick(&c);
+	MXP_CHECK_EQ(t, r->n_talkers, 4); /* 2 local + 2 cascade */
+	unsigned local_heard = 0;
+	for (unsigned s = 0; s < 4; s++)
+		local_heard += heard_db(&c, (unsigned)lis, freqs[s]) > -14;
+	MXP_CHECK_EQ(t, local_heard, 2u);
+	double db3000 = 20 * log10(3000.0 / 32767);
+	for (int k = 0; k < 2; k++) {
+		double f = freqs[4 + k];
+		printf("#   %.0f Hz (cascade %d): listener %.1f, local talker %.1f, cascade 1 %.1f, "
+		       "cascade 2 %.1f dBFS\n", f, k + 1, heard_db(&c, (unsigned)lis, f),
+		       heard_db(&c, 0, f), heard_db(&c, (unsigned)c1, f),
+		       heard_db(&c, (unsigned)c2, f));
+		MXP_CHECK(t, fabs(heard_db(&c, (unsigned)lis, f) - db3000) < 1.5);
+		for (unsigned s = 0; s < 4; s++)
+			MXP_CHECK(t, fabs(heard_db(&c, s, f) - db3000) < 1.5);
+		MXP_CHECK(t, heard_db(&c, (unsigned)c1, f) < -60); /* never relayed, no echo */
+		MXP_CHECK(t, heard_db(&c, (unsigned)c2, f) < -60);
+	}
+	unsigned cas_heard = 0;
+	for (unsigned s = 0; s < 4; s++)
+		cas_heard += heard_db(&c, (unsigned)c1, freqs[s]) > -14;
+	MXP_CHECK_EQ(t, cas_heard, 2u); /* the two local talkers mixed */
+	for (unsigned i = 0; i < r->n_talkers; i++)
+		MXP_CHECK(t, !r->talkers[i].silent &&
+			     r->talkers[i].cascade == mxp_media_leg_cascade(r->talkers[i].leg));
+	/* the locals stop: each cascade leg's mix is silent (only cascade input is mixed) */
+	for (unsigned s = 0; s < 4; s++)
+		c.sending[s] = false;
+	for (unsigned k = 0; k < 40; k++)
+		r = conf_tick(&c);
+	MXP_CHECK(t, !r->silent && r->n_talkers == 2);
+	for (unsigned i = 0; i < r->n_talkers; i++)
+		MXP_CHECK(t, r->talkers[i].cascade && r->talkers[i].silent);
+	/* made ordinary, the first cascade leg competes: the locals speak again, louder */
+	for (unsigned s = 0; s < 4; s++)
+		c.sending[s] = true;
+	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c1], false), 0);
+	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c3], true), 0);
+	c.capture_from = c.ticks + 25;
+	memset(c.cap_len, 0, sizeof(c.cap_len));
+	for (unsigned k = 0; k < 25 + CAP_TICKS; k++)
+		r = conf_tick(&c);
+	printf("#   cascade leg 1 made ordinary: listener hears it at %.1f dBFS\n",
+	       heard_db(&c, (unsigned)lis, freqs[4]));
+	MXP_CHECK(t, heard_db(&c, (unsigned)lis, freqs[4]) < -60);
+	MXP_CHECK(t, fabs(heard_db(&c, (unsigned)lis, freqs[5]) - db3000) < 1.5);
+	conf_free(&c);
+}
+
 static const struct mxp_test_case cases[] = {
+	MXP_CASE(cascade_legs_always_mixed_never_relayed),
 	MXP_CASE(tones_each_hears_others_never_itself),
 	MXP_CASE(only_the_n_loudest_are_heard),
 	MXP_CASE(hysteresis_prevents_flapping),
