@@ -1686,7 +1686,7 @@ media_leg_tick(struct mxp_media_leg *l, const struct leg_tick_ctx *c)
 		l->play_ts += (int64_t)c->skipped * l->n_ts;
 		fifo_drop(l);
 	}
-	struct jb_pkt pk;
+	struct jb_pkt pk = { 0 }; /* next_slot() fills it when it finds one; -O3 cannot tell */
 	if (!l->anchored) {
 		const struct jb_pkt *f = next_slot(l, &pk);
 		if (f->slot == NULL) {
