@@ -233,8 +233,9 @@ answer_requests(struct session *s, const struct mxp_mp_msg *m, const char *text,
 		fputc('\n', f);
 	fflush(f);
 	int n = mxp_mp_encode(&areply, s->style, atxt, sizeof(atxt));
-	if (n > 0 && mrfc_io_send(&s->io, atxt, (size_t)n) != 0)
-		perror("mrfc: send");
+	int se = n > 0 ? mrfc_io_send(&s->io, atxt, (size_t)n) : 0;
+	if (se != 0)
+		fprintf(stderr, "mrfc: send: %s\n", strerror(-se));
 	return notifies;
 }
 
@@ -247,8 +248,10 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 	uint64_t now = mxp_clock_ms();
 	if (!s->quiet)
 		print_redacted(stderr, text, len);
-	if (mrfc_io_send(&s->io, text, len) != 0) {
-		perror("mrfc: send");
+	int se = mrfc_io_send(&s->io, text, len);
+	if (se != 0) {
+		/* the errno of the call that failed (not the errno of whatever ran last) */
+		fprintf(stderr, "mrfc: send: %s\n", strerror(-se));
 		return 1;
 	}
 	mxp_mp_retx_start(&r, &s->retx, now);
