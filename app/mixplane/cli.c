@@ -642,6 +642,7 @@ static const struct cli_cmd *const tables[] = {
 	mxp_cli_capture_cmds,
 	mxp_cli_mp_cmds,
 	mxp_cli_top_cmds,
+	mxp_cli_health_cmds,
 };
 
 #define FOR_EACH_CMD(c) \

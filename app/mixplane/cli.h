@@ -87,6 +87,13 @@ bool mxp_mrfc_watch(struct mxp_mrfc_silence *w, const struct mxp_mp_status *st);
  * answer. *known is false when Mp is off or no MRFC is configured. Returns why, in words.
  */
 const char *mxp_mrfc_reach(const struct mxp_mp_status *st, bool gave_up, bool *known, bool *up);
+/** cli_health.c: health live, health ready, drain. */
+extern const struct cli_cmd mxp_cli_health_cmds[];
+/** cli_health.c: true once `drain` was run (conference create is refused). */
+bool mxp_cli_draining(void);
+/** cli_health.c: the control core's 100 ms tick (worker liveness samples); true when a drain
+ * is over (the last conference ended or its delay passed) and the daemon should exit. */
+bool mxp_cli_health_timer(const struct mxp_cli_ctx *ctx, uint64_t now_ms);
 
 /** Replace the reply with one formatted line ("...\n"); returns status. */
 int cli_fail(struct cli_req *r, int status, const char *fmt, ...)

@@ -69,6 +69,9 @@ cmd_conf_create(struct cli_req *r, int i)
 			return cli_fail(r, MXP_CTL_USAGE, "conference create: unexpected '%s'", k);
 		}
 	}
+	if (mxp_cli_draining())
+		return cli_fail(r, MXP_CTL_DRAINING, "conference create: the daemon is draining "
+				"(mixplanectl drain): no new conferences");
 	uint32_t id;
 	char err[256] = "";
 	int rc = mxp_conf_create(r->ctx->conf, &p, &id, err, sizeof(err));

@@ -558,6 +558,8 @@ mxp_control_run(const struct mxp_control_params *p)
 					mxp_conf_capture_poll(p->cli->conf); /* capture files */
 					clients_expire(k, now);
 					mxp_metrics_expire(p->metrics, now);
+					if (mxp_cli_health_timer(p->cli, now))
+						quit = true; /* drained (mixplanectl drain) */
 				}
 				break;
 			}

@@ -684,6 +684,36 @@ mp_service_change(struct mxp_mp_plane *mp, bool disconnected)
 	send_request(mp, &mp->cfg->mp.mrfc, mp->cfg->mp.mrfc_port, true);
 }
 
+/*
+ * mixplanectl drain: lib/mrfp refuses new contexts (503) and [mp] mrfc is told with
+ * ServiceChange on ROOT, Method Graceful, Reason 905, ServiceChangeDelay delay_s (H.248.1
+ * 7.2.8): the MRFP goes out of service after the delay, the contexts it holds go on until
+ * then. Sent as an ordinary request of ours (retransmitted until answered) so that its
+ * answer never changes the Restart's state. Returns 1 when sent, 0 when there is nobody to
+ * tell (the plane off, or no [mp] mrfc).
+ */
+int
+mxp_mp_plane_drain(struct mxp_mp_plane *mp, uint32_t delay_s)
+{
+	if (!mp->enabled)
+		return 0;
+	mp->draining = true;
+	mxp_mrfp_set_draining(mp->mrfp, true);
+	if (!mp->cfg->mp.has_mrfc)
+		return 0;
+	mxp_mp_msg_init(&mp->rep, mp->mid);
+	mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REQUEST, next_tid(mp));
+	mxp_mp_msg_add_action(&mp->rep, MXP_MP_CTX_NULL);
+	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp->rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
+	c->has_services = true;
+	c->sc_method = mxp_mp_str_c("Graceful");
+	c->sc_reason = mxp_mp_str_c("\"905 Termination taken out of service\"");
+	c->sc_delay = delay_s;
+	MXP_LOG(NOTICE, "Mp: ServiceChange Graceful, delay %u s, to the MRFC", delay_s);
+	send_request(mp, &mp->cfg->mp.mrfc, mp->cfg->mp.mrfc_port, false);
+	return 1;
+}
+
 /* lib/mrfp: a requested event happened. To [mp] mrfc, or to the peer that added the leg. */
 static int
 mrfp_notify(void *arg, const struct mxp_mrfp_notify *n)
@@ -731,7 +761,7 @@ mxp_mp_plane_timer(struct mxp_mp_plane *mp, uint64_t now)
 		}
 	}
 	mp_sctp_timer(mp, now);
-	if (mp->sc == MXP_MP_SC_FAILED && now >= mp->sc_retry_at)
+	if (mp->sc == MXP_MP_SC_FAILED && now >= mp->sc_retry_at && !mp->draining)
 		mp_service_change(mp, false);
 	if (now >= mp->next_poll) {
 		mp->next_poll = now + mp->cfg->mp.event_poll_ms;

@@ -128,6 +128,13 @@ bool mxp_mp_plane_enabled(const struct mxp_mp_plane *mp);
 /** Fill out with the plane's state and counters (lib/mrfp's included). */
 void mxp_mp_plane_status(const struct mxp_mp_plane *mp, struct mxp_mp_status *out);
 
+/**
+ * Drain (mixplanectl drain): refuse new contexts over Mp (503) and send ServiceChange
+ * Graceful with ServiceChangeDelay delay_s to [mp] mrfc. May be called again (a shorter
+ * delay). @return 1 when the ServiceChange went out, 0 when there was nobody to tell.
+ */
+int mxp_mp_plane_drain(struct mxp_mp_plane *mp, uint32_t delay_s);
+
 /** The plane's ESP endpoint, for the CLI's SA commands and listings (lib/esp's API);
  *  NULL when the plane is off. */
 struct mxp_esp_ep *mxp_mp_plane_esp(const struct mxp_mp_plane *mp);

@@ -75,6 +75,7 @@ struct mxp_mp_plane {
 	enum mxp_mp_sc_state sc;
 	uint32_t sc_attempts;
 	uint64_t sc_retry_at;
+	bool draining;               /* mxp_mp_plane_drain(): no Restart retried */
 	struct mp_cur cur;
 	char mid[80];
 	uint8_t buf[MP_BUF];         /* the packet being processed */

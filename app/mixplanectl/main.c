@@ -3,7 +3,8 @@
  * mixplanectl: the operator CLI. Sends one command to the daemon's control socket
  * and prints the reply. Exit status: 0 ok, 1 command failed, 2 usage / unknown
  * command, 3 not found, 4 denied (the daemon refused this user, or the socket's
- * permissions did), 5 cannot reach the daemon. `mixplanectl top` is the live view (top.c).
+ * permissions did), 5 cannot reach the daemon, 6 not live, 7 not ready (health), 8 refused
+ * while draining. `mixplanectl top` is the live view (top.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -164,12 +165,35 @@ mxpctl_request(const char *sock, const char *line, size_t len, uint8_t flags,
 	return 0;
 }
 
+/*
+ * `drain ... wait` (a preStop hook): once the daemon took the drain, wait until it has
+ * exited (its socket gone or refusing), so that nothing signals it before its conferences
+ * end. The caller's own deadline (Kubernetes' grace period) bounds the wait.
+ */
+static int
+wait_exit(const char *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return 1;
+		int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		int e = errno;
+		close(fd);
+		if (r != 0 && (e == ENOENT || e == ECONNREFUSED))
+			return 0;
+		usleep(200 * 1000);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *sock = getenv("MIXPLANE_SOCKET");
 	const char *input = NULL;
-	bool json = false;
+	bool json = false, wait = false;
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
 		{ "input", required_argument, NULL, 'i' },  { "help", no_argument, NULL, 'h' },
@@ -201,6 +225,8 @@ main(int argc, char **argv)
 			json = true;
 		else
 			add_word(&line, argv[i]);
+	wait = optind < argc && strcmp(argv[optind], "drain") == 0 &&
+	       strcmp(argv[argc - 1], "wait") == 0;
 	}
 	if (line.len == 0) {
 		usage(stderr);
@@ -226,8 +252,11 @@ main(int argc, char **argv)
 	int status = (uint8_t)reply.p[0];
 	const char *text = reply.p + 1;
 	size_t tlen = reply.len - 1;
-	FILE *out = status == MXP_CTL_OK ? stdout : stderr;
-	if (status != MXP_CTL_OK)
+	/* health's answers (ready or not) are its output, for a human or a probe */
+	bool answer = status == MXP_CTL_OK || status == MXP_CTL_NOT_LIVE ||
+		      status == MXP_CTL_NOT_READY;
+	FILE *out = answer ? stdout : stderr;
+	if (!answer)
 		fputs("mixplanectl: ", out);
 	fwrite(text, 1, tlen, out);
 	if (tlen && text[tlen - 1] != '\n')
@@ -235,5 +264,9 @@ main(int argc, char **argv)
 	mxp_buf_free(&line);
 	mxp_buf_free(&body);
 	mxp_buf_free(&reply);
+	if (status == MXP_CTL_OK && wait) {
+		fflush(stdout);
+		return wait_exit(sock);
+	}
 	return status;
 }

@@ -36,6 +36,10 @@ enum mxp_ctl_status {
 	MXP_CTL_USAGE = 2,     /**< unknown command or bad arguments */
 	MXP_CTL_NOTFOUND = 3,  /**< the object named does not exist */
 	MXP_CTL_DENIED = 4,    /**< the peer is not allowed (another user than root and the daemon's) */
+	/* 5 is mixplanectl's own: the daemon cannot be reached */
+	MXP_CTL_NOT_LIVE = 6,  /**< health live: a worker stopped polling (the answer is the reason) */
+	MXP_CTL_NOT_READY = 7, /**< health ready: not ready for new work (the answer says why) */
+	MXP_CTL_DRAINING = 8,  /**< refused: the daemon drains (mixplanectl drain), no new work */
 };
 
 /** A growing byte buffer. On allocation failure it sets oom and drops further output. */

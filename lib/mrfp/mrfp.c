@@ -152,6 +152,12 @@ mxp_mrfp_leg_forget(struct mxp_mrfp *m, uint32_t leg)
 	free(l);
 }
 
+void
+mxp_mrfp_set_draining(struct mxp_mrfp *m, bool on)
+{
+	m->draining = on;
+}
+
 /* ---- counters, arena, errors ------------------------------------------------------------ */
 
 const struct mxp_mrfp_counters *

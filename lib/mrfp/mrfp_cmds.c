@@ -1800,6 +1800,22 @@ signals_pre(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *base,
 	return mrfp_signals_check(m, c, base, mode, &m->sigplan, rc);
 }
 
+/*
+ * Draining (mxp_mrfp_set_draining): an Add or Move that would create a context is refused
+ * with 503, so the MRFC places the conference on another MRFP; an action whose context an
+ * earlier command created already, or an existing context, goes on. True when refused.
+ */
+static bool
+refuse_new_ctx(struct mxp_mrfp *m, const struct mxp_mp_action *act,
+	       const struct action_state *as, struct mxp_mp_cmd *rc)
+{
+	if (!m->draining || act->ctx != MXP_MP_CTX_CHOOSE || as->ctx != 0)
+		return false;
+	mrfp_cmd_error(m, rc, MXP_MP_E_UNAVAILABLE,
+		       "the MRFP is draining: no new contexts (ServiceChange Graceful sent)");
+	return true;
+}
+
 size_t
 mrfp_plan_size(void)
 {
@@ -1879,7 +1895,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					if (act->ctx == MXP_MP_CTX_NULL || wild)
 						mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_ACTION,
 							       "Add goes to context $ or an existing one");
-					else
+					else if (!refuse_new_ctx(m, act, &as, rc))
 						do_add(m, msg, c, base, &as, rc, NULL);
 					break;
 				case MXP_MP_CMD_MODIFY:
@@ -1889,7 +1905,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					if (act->ctx == MXP_MP_CTX_NULL || wild)
 						mrfp_cmd_error(m, rc, MXP_MP_E_UNKNOWN_ACTION,
 							       "Move goes to context $ or an existing one");
-					else
+					else if (!refuse_new_ctx(m, act, &as, rc))
 						do_move(m, msg, c, base, &as, rc);
 					break;
 				case MXP_MP_CMD_SUBTRACT:

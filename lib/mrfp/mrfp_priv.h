@@ -42,6 +42,7 @@ struct mxp_mrfp {
 	struct mxp_conf_sys *conf;
 	struct rte_hash *legs;        /* leg id -> struct mxp_mrfp_leg * */
 	struct mxp_mrfp_counters cnt;
+	bool draining;                /* mxp_mrfp_set_draining(): no new contexts */
 	/* the transaction being applied */
 	struct mxp_mp_msg *rep;
 	const struct mxp_mp_msg *req;

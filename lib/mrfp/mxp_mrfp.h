@@ -214,6 +214,13 @@ const struct mxp_mrfp_leg *mxp_mrfp_leg_find(const struct mxp_mrfp *m, uint32_t 
 /** Drop the record of a leg (removed by other means, e.g. the CLI). Unknown: no-op. */
 void mxp_mrfp_leg_forget(struct mxp_mrfp *m, uint32_t leg);
 
+/**
+ * Drain (mixplanectl drain): while on, a command that would create a context (Add or Move to
+ * context $) is refused with 503 "Service Unavailable" (H.248.8); commands on existing
+ * contexts are applied as before. Off by default; may be set more than once.
+ */
+void mxp_mrfp_set_draining(struct mxp_mrfp *m, bool on);
+
 /** The counters (read-only; valid while the MRFP lives). */
 const struct mxp_mrfp_counters *mxp_mrfp_counters(const struct mxp_mrfp *m);
 
