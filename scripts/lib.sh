@@ -14,7 +14,10 @@ MXP_PACKAGES=(
     tmux
     podman runc mmdebstrap
     prometheus  # promtool: deploy/prometheus checks, basic_metrics
+    nodejs
 )
+# scripts/k8s-validate.sh: npm (Debian's; NodeSource's nodejs bundles its own and conflicts with it)
+command -v npm >/dev/null 2>&1 || MXP_PACKAGES+=(npm)
 
 mxp_say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 mxp_warn() { printf '\033[33mwarning:\033[0m %s\n' "$*" >&2; }
