@@ -87,12 +87,15 @@ cmd_version(struct cli_req *r, int argi)
 		mxp_json_str(&j, "ipsec_mb", mxp_crypto_ipsec_mb_version());
 		mxp_json_u64(&j, "uptime_s", up);
 		mxp_json_str(&j, "config", r->ctx->cfg->path);
+		mxp_json_bool(&j, "draining", mxp_cli_draining());
 		mxp_json_obj_close(&j);
 	} else {
 		mxp_buf_printf(r->out,
 			       "mixplane %s\n%s\nintel-ipsec-mb %s\nuptime %" PRIu64
 			       " s\nconfig %s\n",
 			       MXP_VERSION, rte_version(), mxp_crypto_ipsec_mb_version(), up, r->ctx->cfg->path);
+		if (mxp_cli_draining())
+			mxp_buf_printf(r->out, "draining (mixplanectl health ready says how long)\n");
 	}
 	return MXP_CTL_OK;
 }

@@ -225,9 +225,10 @@ main(int argc, char **argv)
 			json = true;
 		else
 			add_word(&line, argv[i]);
-	wait = optind < argc && strcmp(argv[optind], "drain") == 0 &&
-	       strcmp(argv[argc - 1], "wait") == 0;
 	}
+	/* drain ... wait: return once the daemon has exited (wait_exit) */
+	for (int i = optind + 1; i < argc && strcmp(argv[optind], "drain") == 0; i++)
+		wait |= strcmp(argv[i], "wait") == 0;
 	if (line.len == 0) {
 		usage(stderr);
 		return 2;

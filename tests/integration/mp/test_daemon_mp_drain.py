@@ -101,6 +101,9 @@ def with_mp():
                       "health ready while draining: exit 7 (%s)" % out.strip())
                 rc, out = health(lab, "live")
                 check(rc == 0, "health live while draining: still live")
+                check(lab.ctl_json("show", "version")["draining"] is True and
+                      "draining" in lab.ctl("show", "version").stdout,
+                      "show version says draining")
                 r = lab.mrfc("add", "legs=1", "mode=switch", "remote=%s:5100" % KERNEL_IP4,
                              check_rc=False)
                 check("error 503" in r.stdout, "Add to context $ while draining: error 503 (%s)"
@@ -137,6 +140,8 @@ def with_mp():
 
 def without_mp():
     with Lab("drain") as lab:
+        check(lab.ctl_json("show", "version")["draining"] is False,
+              "show version: not draining")
         rc, out = health(lab, "ready")
         check(rc == 0 and out.startswith("ready: 1 port(s) up"),
               "without Mp, ports up suffice: ready (%s)" % out.strip())
