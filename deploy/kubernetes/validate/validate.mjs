@@ -406,6 +406,9 @@ function policies(docs, where) {
 		      add.includes("IPC_LOCK") && sc.privileged !== true && sc.allowPrivilegeEscalation === false,
 		      where, w, `capabilities: drop ALL, add only ${[...CAPS].join(", ")} (${add.join(", ")}), ` +
 		      "not privileged, no privilege escalation");
+		const uid = sc.runAsUser ?? spec.securityContext?.runAsUser;
+		check(uid === 0, where, w, "runAsUser 0: the added capabilities are effective " +
+		      `(Kubernetes sets no ambient capabilities for another uid; runAsUser ${uid})`);
 		const esp = (spec.volumes ?? []).find((v) => v.secret?.secretName === "mixplane-esp");
 		const espm = esp && (c.volumeMounts ?? []).find((m) => m.name === esp.name);
 		check(esp !== undefined && espm?.readOnly === true && ((esp.secret.defaultMode ?? 0o644) & 0o077) === 0,

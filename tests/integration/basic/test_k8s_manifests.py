@@ -40,6 +40,8 @@ BREAKS = [
      "terminationGracePeriodSeconds (600) > the drain delay (600)", "base"),
     ("a capability too many", "base/statefulset.yaml", '"SYS_RAWIO"]', '"SYS_RAWIO", "SYS_ADMIN"]',
      "capabilities: drop ALL", "base"),
+    ("a non-root uid (the capabilities would not be effective)", "base/statefulset.yaml",
+     "runAsUser: 0", "runAsUser: 10001", "runAsUser 0: the added capabilities", "base"),
     ("the ESP Secret writable", "base/statefulset.yaml",
      "mountPath: /etc/mixplane/esp\n              readOnly: true",
      "mountPath: /etc/mixplane/esp\n              readOnly: false",
