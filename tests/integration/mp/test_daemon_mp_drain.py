@@ -11,6 +11,8 @@ probes and preStop hook run (doc/deployment.md "Health, readiness and drain").
   draining (exit 7); a new Add to context $ is refused with 503 and `conference create`
   with exit 8; a second drain changes nothing; the existing conference still relays media;
   subtracting its last leg makes the daemon exit 0 well before the delay.
+- With Mp, `drain delay 2` with a mix conference up: the MRFC receives Graceful, Delay 2,
+  and answers it; the daemon exits 0 when the delay has passed.
 - Without Mp: ports up suffice for ready; `drain delay 300`, then `drain delay 2 wait` (the
   preStop form: a shorter delay shortens the drain) with a conference still up returns once
   the daemon has exited, 0, after the delay; a bad delay is refused (exit 2).
@@ -138,6 +140,41 @@ def with_mp():
                 b.close()
 
 
+def delay_passes():
+    """With Mp: the delay passes before the conference ends."""
+    with tmpdir() as tmp:
+        sect, ca, cb = mp_config(tmp, DAEMON_IP4, KERNEL_IP4, "event_poll_ms = 100\n")
+        with Lab("mpdrain2", extra_config=sect) as lab:
+            lab.mrfc_sa = ca
+            lab.ns_add_addr(MRFC_B)
+            b = ScapyMrfc(lab.ns, cb, MRFC_B, DAEMON_IP4)
+            try:
+                wait_for(lambda: health(lab, "ready")[0] == 0, 15, "health ready to pass")
+                r = lab.mrfc("add", "legs=2", "mode=mix", "remote=%s:5200" % KERNEL_IP4)
+                check("result add ok" in r.stdout, "a mix conference over Mp")
+                answered = lab.ctl_json("show", "mp")["answered"]
+                t0 = time.monotonic()
+                r = lab.ctl("drain", "delay", "2")
+                check("draining: 1 conference(s)" in r.stdout, "drain delay 2: %s"
+                      % r.stdout.strip())
+                sc = b.wait_request(r"Graceful", timeout=10, after=t0 - 1)
+                check(sc is not None and re.search(r"(Delay|DL)\s*=\s*2\b", sc),
+                      "the MRFC received ServiceChange Graceful, Delay 2")
+                # (the answer takes milliseconds; the delay is 2 s)
+                wait_for(lambda: lab.ctl_json("show", "mp")["answered"] > answered, 1.5,
+                         "the daemon to count the MRFC's answer to Graceful")
+                check(True, "the MRFC's answer to Graceful counted (show mp answered)")
+                rc = lab.proc.wait(timeout=20)
+                took = time.monotonic() - t0
+                check(rc == 0 and took >= 1.5,
+                      "the conference still up: the daemon exited %d when the delay passed "
+                      "(%.1f s)" % (rc, took))
+                check("drain: the delay has passed with 1 conference(s) left" in
+                      lab.read_log(), "the log says the delay passed")
+            finally:
+                b.close()
+
+
 def without_mp():
     with Lab("drain") as lab:
         check(lab.ctl_json("show", "version")["draining"] is False,
@@ -170,6 +207,7 @@ def without_mp():
 
 def test():
     with_mp()
+    delay_passes()
     without_mp()
 
 
