@@ -67,6 +67,10 @@ def with_mp():
                   "health ready --json: not ready, ports up, ESP loaded (%s)" % out.strip())
             rc, out = health(lab, "live")
             check(rc == 0 and out.startswith("live"), "health live: exit 0 (%s)" % out.strip())
+            rc, out = health(lab, "live", json_out=True)
+            j = json.loads(out)
+            check(rc == 0 and j["live"] is True and j["reason"] is None and j["workers"] == 1,
+                  "health live --json (%s)" % out.strip())
             lab.ns_add_addr(MRFC_B)   # the MRFC appears: the Restart's retransmissions reach it
             b = ScapyMrfc(lab.ns, cb, MRFC_B, DAEMON_IP4)
             try:
@@ -116,6 +120,10 @@ def with_mp():
                 r = lab.ctl("drain", "delay", str(DELAY + 100))
                 check(r.stdout.startswith("already draining"),
                       "drain again (a longer delay): nothing changes (%s)" % r.stdout.strip())
+                j = lab.ctl_json("drain", "delay", str(DELAY + 200))
+                check(j["draining"] and j["state"] == "already draining" and
+                      j["conferences"] == 1 and 0 < j["exits_in_s"] <= DELAY and j["mrfc_told"],
+                      "drain --json: %s" % j)
                 check(len([1 for _, t in b.requests if "Graceful" in t and
                            "%d" % (DELAY + 100) in t]) == 0,
                       "no second ServiceChange for a longer delay")
