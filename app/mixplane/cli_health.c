@@ -249,7 +249,7 @@ cmd_drain(struct cli_req *r, int argi)
 	} else {
 		mxp_buf_printf(r->out, "%s: %u conference(s); the daemon exits when the last ends "
 			       "or in %" PRIu64 " s%s\n", what, n, left,
-			       hs.told_mrfc ? " (ServiceChange Graceful sent to the MRFC)" : "");
+			       hs.told_mrfc ? " (the MRFC is told: ServiceChange Graceful)" : "");
 	}
 	return MXP_CTL_OK;
 }

@@ -664,10 +664,45 @@ next_tid(struct mxp_mp_plane *mp)
 	return t;
 }
 
-/* ServiceChange on ROOT: Restart (start) or Disconnected (back after losing the MRFC). */
+/* ServiceChange on ROOT, Graceful: out of service in delay_s seconds (H.248.1 7.2.8). */
+static void
+build_graceful(struct mxp_mp_plane *mp, uint32_t delay_s)
+{
+	mxp_mp_msg_init(&mp->rep, mp->mid);
+	mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REQUEST, next_tid(mp));
+	mxp_mp_msg_add_action(&mp->rep, MXP_MP_CTX_NULL);
+	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp->rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
+	c->has_services = true;
+	c->sc_method = mxp_mp_str_c("Graceful");
+	c->sc_reason = mxp_mp_str_c("\"905 Termination taken out of service\"");
+	c->sc_delay = delay_s;
+	MXP_LOG(NOTICE, "Mp: ServiceChange Graceful, delay %u s, to the MRFC", delay_s);
+}
+
+/* What is left of the drain's delay, in whole seconds, at least 1. */
+static uint32_t
+drain_left_s(const struct mxp_mp_plane *mp)
+{
+	uint64_t now = mxp_now_ms();
+	uint64_t left = mp->drain_end_ms > now ? (mp->drain_end_ms - now + 999) / 1000 : 1;
+	return (uint32_t)RTE_MAX(left, 1u);
+}
+
+/*
+ * ServiceChange on ROOT: Restart (start) or Disconnected (back after losing the MRFC).
+ * While draining, an MRFC that comes back (a new SCTP association) hears Graceful with
+ * what is left of the delay instead, never that the MRFP is in service.
+ */
 void
 mp_service_change(struct mxp_mp_plane *mp, bool disconnected)
 {
+	if (mp->draining) {
+		build_graceful(mp, drain_left_s(mp));
+		mp->sc = MXP_MP_SC_SENT;
+		mp->sc_attempts++;
+		send_request(mp, &mp->cfg->mp.mrfc, mp->cfg->mp.mrfc_port, true);
+		return;
+	}
 	mxp_mp_msg_init(&mp->rep, mp->mid);
 	mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REQUEST, next_tid(mp));
 	mxp_mp_msg_add_action(&mp->rep, MXP_MP_CTX_NULL);
@@ -689,8 +724,9 @@ mp_service_change(struct mxp_mp_plane *mp, bool disconnected)
  * ServiceChange on ROOT, Method Graceful, Reason 905, ServiceChangeDelay delay_s (H.248.1
  * 7.2.8): the MRFP goes out of service after the delay, the contexts it holds go on until
  * then. Sent as an ordinary request of ours (retransmitted until answered) so that its
- * answer never changes the Restart's state. Returns 1 when sent, 0 when there is nobody to
- * tell (the plane off, or no [mp] mrfc).
+ * answer never changes the Restart's state; over SCTP with the association down it goes
+ * when the MRFC associates again (mp_service_change). Returns 1 when the MRFC is told, 0
+ * when there is nobody to tell (the plane off, or no [mp] mrfc).
  */
 int
 mxp_mp_plane_drain(struct mxp_mp_plane *mp, uint32_t delay_s)
@@ -698,18 +734,13 @@ mxp_mp_plane_drain(struct mxp_mp_plane *mp, uint32_t delay_s)
 	if (!mp->enabled)
 		return 0;
 	mp->draining = true;
+	mp->drain_end_ms = mxp_now_ms() + (uint64_t)delay_s * 1000;
 	mxp_mrfp_set_draining(mp->mrfp, true);
 	if (!mp->cfg->mp.has_mrfc)
 		return 0;
-	mxp_mp_msg_init(&mp->rep, mp->mid);
-	mxp_mp_msg_add_trans(&mp->rep, MXP_MP_TRANS_REQUEST, next_tid(mp));
-	mxp_mp_msg_add_action(&mp->rep, MXP_MP_CTX_NULL);
-	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(&mp->rep, MXP_MP_CMD_SERVICE_CHANGE, "ROOT");
-	c->has_services = true;
-	c->sc_method = mxp_mp_str_c("Graceful");
-	c->sc_reason = mxp_mp_str_c("\"905 Termination taken out of service\"");
-	c->sc_delay = delay_s;
-	MXP_LOG(NOTICE, "Mp: ServiceChange Graceful, delay %u s, to the MRFC", delay_s);
+	if (mp_sctp_owns(mp, &mp->cfg->mp.mrfc) && !mp->c.sctp_up)
+		return 1; /* the next association's ServiceChange is the Graceful */
+	build_graceful(mp, delay_s);
 	send_request(mp, &mp->cfg->mp.mrfc, mp->cfg->mp.mrfc_port, false);
 	return 1;
 }
@@ -761,7 +792,7 @@ mxp_mp_plane_timer(struct mxp_mp_plane *mp, uint64_t now)
 		}
 	}
 	mp_sctp_timer(mp, now);
-	if (mp->sc == MXP_MP_SC_FAILED && now >= mp->sc_retry_at && !mp->draining)
+	if (mp->sc == MXP_MP_SC_FAILED && now >= mp->sc_retry_at) /* Graceful when draining */
 		mp_service_change(mp, false);
 	if (now >= mp->next_poll) {
 		mp->next_poll = now + mp->cfg->mp.event_poll_ms;

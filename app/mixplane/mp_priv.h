@@ -75,7 +75,8 @@ struct mxp_mp_plane {
 	enum mxp_mp_sc_state sc;
 	uint32_t sc_attempts;
 	uint64_t sc_retry_at;
-	bool draining;               /* mxp_mp_plane_drain(): no Restart retried */
+	bool draining;               /* mxp_mp_plane_drain(): Graceful, never Restart */
+	uint64_t drain_end_ms;       /* the drain's delay passes here */
 	struct mp_cur cur;
 	char mid[80];
 	uint8_t buf[MP_BUF];         /* the packet being processed */

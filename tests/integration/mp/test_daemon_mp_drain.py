@@ -13,6 +13,9 @@ probes and preStop hook run (doc/deployment.md "Health, readiness and drain").
   subtracting its last leg makes the daemon exit 0 well before the delay.
 - With Mp, `drain delay 2` with a mix conference up: the MRFC receives Graceful, Delay 2,
   and answers it; the daemon exits 0 when the delay has passed.
+- Mp over SCTP, the association down when the drain starts: the next association's
+  ServiceChange is Graceful with what is left of the delay, not Disconnected; the daemon
+  exits 0 when the last leg is subtracted over it.
 - Without Mp: ports up suffice for ready; `drain delay 300`, then `drain delay 2 wait` (the
   preStop form: a shorter delay shortens the drain) with a conference still up returns once
   the daemon has exited, 0, after the delay; a bad delay is refused (exit 2).
@@ -94,7 +97,7 @@ def with_mp():
                 t0 = time.monotonic()
                 r = lab.ctl("drain", "delay", str(DELAY))
                 check(r.stdout.startswith("draining: 1 conference(s)") and
-                      "ServiceChange Graceful sent" in r.stdout,
+                      "the MRFC is told: ServiceChange Graceful" in r.stdout,
                       "drain delay %d: %s" % (DELAY, r.stdout.strip()))
                 sc = b.wait_request(r"Graceful", timeout=10, after=t0 - 1)
                 check(sc is not None and "ROOT" in sc and
@@ -183,6 +186,41 @@ def delay_passes():
                 b.close()
 
 
+def over_sctp():
+    """Mp over SCTP: the association is down when the drain starts (mrfc runs one command
+    per association); the next association's ServiceChange is Graceful with what is left of
+    the delay, never Disconnected."""
+    sctp = ["--transport", "sctp"]
+    with Lab("mpdrain3", mp=True, mp_extra="transport = sctp\n") as lab:
+        keys = os.path.join(lab.dir, "keys.txt")
+        r = lab.mrfc(*sctp, "add", "legs=2", "mode=switch", "remote=%s:5400" % KERNEL_IP4,
+                     keys=keys)
+        legs = read_keys(keys)
+        ctx = legs[0]["ctx"]
+        check("result add ok" in r.stdout and re.search(r"Method\s*=\s*Restart", r.stderr),
+              "over SCTP: a conference, and ServiceChange Restart on the first association")
+        wait_for(lambda: lab.ctl_json("show", "mp")["sctp_comm_lost"] >= 1, 10,
+                 "the association to end with mrfc")
+        rc, out = health(lab, "ready")
+        check(rc == 7 and "SCTP association" in out,
+              "health ready without the association: exit 7 (%s)" % out.strip())
+        r = lab.ctl("drain", "delay", str(DELAY))
+        check("the MRFC is told" in r.stdout, "drain with the association down: %s"
+              % r.stdout.strip())
+        r = lab.mrfc(*sctp, "subtract", "ctx=%d" % ctx, "term=%s" % legs[0]["term"])
+        m = re.search(r"Method\s*=\s*Graceful[^}]*", r.stderr)
+        delay = re.search(r"Delay\s*=\s*(\d+)", m.group(0)) if m else None
+        check(m and delay and 0 < int(delay.group(1)) <= DELAY and
+              not re.search(r"Disconnected|Restart", r.stderr),
+              "the next association hears ServiceChange Graceful, Delay %s (of %d), not "
+              "Disconnected" % (delay.group(1) if delay else "?", DELAY))
+        check("result subtract ok" in r.stdout and lab.proc.poll() is None,
+              "the Subtract applied, one leg left: still running")
+        lab.mrfc(*sctp, "subtract", "ctx=%d" % ctx, "term=%s" % legs[1]["term"])
+        rc = lab.proc.wait(timeout=DELAY / 2)
+        check(rc == 0, "the last leg subtracted over SCTP: the daemon exited %d" % rc)
+
+
 def without_mp():
     with Lab("drain") as lab:
         check(lab.ctl_json("show", "version")["draining"] is False,
@@ -216,6 +254,7 @@ def without_mp():
 def test():
     with_mp()
     delay_passes()
+    over_sctp()
     without_mp()
 
 
