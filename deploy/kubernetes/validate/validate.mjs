@@ -479,6 +479,16 @@ if (only) {
 	console.log(render(set[1]).map((d) => YAML.stringify(d)).join("---\n"));
 	process.exit(0);
 }
+// K8S_VALIDATE_WRITE_CONFIG=DIR: write the base's ConfigMap mixplane-config (its files, as
+// the pod mounts them at /etc/mixplane) into DIR, nothing else.
+const wdir = process.env.K8S_VALIDATE_WRITE_CONFIG;
+if (wdir) {
+	const cm = render(sets[0][1]).find((d) => d.kind === "ConfigMap" &&
+					       d.metadata?.name === "mixplane-config");
+	for (const [k, v] of Object.entries(cm?.data ?? {}))
+		fs.writeFileSync(path.join(wdir, k), v);
+	process.exit(cm ? 0 : 1);
+}
 for (const [name, dir] of sets) {
 	let docs;
 	try {

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """deploy/kubernetes/ validated offline by scripts/k8s-validate.sh (kubernetes-models' API
 schemas, the Multus CRD, the deployment's policies), and the validator can fail: a copy of
-the tree with one rule broken at a time must be refused with that rule's message. Starts no
-daemon; the npm registry is needed only for the validator's first install."""
+the tree with one rule broken at a time must be refused with that rule's message. The
+ConfigMap's start.sh runs outside a pod (a stub mixplane) and the daemon checks the
+configuration it generates (mixplane -c). Starts no daemon; the npm registry is needed only
+for the validator's first install."""
 import os
 import shutil
 import subprocess
@@ -91,6 +93,49 @@ def validate(tree):
     return subprocess.run([SCRIPT, tree], capture_output=True, text=True, timeout=300)
 
 
+def start_script(tmp):
+    """The ConfigMap's start.sh run outside a pod (MIXPLANE_ETC/RUN, a stub mixplane on PATH
+    that records its arguments and has the real daemon check the generated configuration)
+    as ordinal 1 with two VFs from the device plugin."""
+    etc, run, bindir = (os.path.join(tmp, d) for d in ("etc", "run", "bin"))
+    for d in (etc, run, bindir, os.path.join(etc, "esp")):
+        os.makedirs(d, exist_ok=True)
+    r = subprocess.run([SCRIPT], env=dict(os.environ, K8S_VALIDATE_WRITE_CONFIG=etc),
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and os.path.exists(os.path.join(etc, "start.sh")),
+          "the ConfigMap's files written out")
+    mxplab.run([mxplab.MRFC, "keygen", "--mrfp", "192.0.2.11", "--mrfc", "192.0.2.1",
+                "--mrfp-out", os.path.join(etc, "esp", "mrfp-1.sa"),
+                "--mrfc-out", os.path.join(tmp, "mrfc.sa")])
+    args = os.path.join(tmp, "args")
+    with open(os.path.join(bindir, "mixplane"), "w") as f:
+        f.write('#!/bin/sh\nprintf "%%s\\n" "$@" > %s\nwhile [ "$1" != "--" ]; do shift; done\n'
+                'shift\nexec %s -- -c "$@"\n' % (args, mxplab.MIXPLANE))
+    os.chmod(os.path.join(bindir, "mixplane"), 0o755)
+    env = dict(os.environ, MIXPLANE_ETC=etc, MIXPLANE_RUN=run, POD_NAME="mixplane-1",
+               PCIDEVICE_INTEL_COM_SRIOV_MEDIA="0000:03:02.0",
+               PCIDEVICE_INTEL_COM_SRIOV_MP="0000:03:0a.0",
+               PATH=bindir + ":" + os.environ["PATH"])
+    r = subprocess.run(["taskset", "-c", "0,1", "sh", os.path.join(etc, "start.sh")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "configuration OK: 2 port(s)" in r.stdout,
+          "start.sh as mixplane-1: the daemon accepts the generated configuration (%s)"
+          % (r.stdout + r.stderr).strip().replace("\n", " | "))
+    a = open(args).read().split("\n")
+    check(a[:4] == ["-l", "0,1", "--main-lcore", "0"] and
+          "-a\n0000:03:02.0\n-a\n0000:03:0a.0" in "\n".join(a),
+          "EAL: the container's CPUs (0,1: main lcore 0), the two VFs allowed (%s)" % " ".join(a))
+    ini = open(os.path.join(run, "mixplane.ini")).read()
+    check("device = 0000:03:02.0" in ini and "ipv4 = 198.51.100.11/24" in ini and
+          "ipv4 = 192.0.2.11/24" in ini and "mrfp-1.sa" in ini and "@" not in ini,
+          "the configuration has ordinal 1's addresses, devices and key file, no placeholder")
+    env["POD_NAME"] = "mixplane-7"
+    r = subprocess.run(["taskset", "-c", "0,1", "sh", os.path.join(etc, "start.sh")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "no line for ordinal 7" in r.stderr,
+          "an ordinal without an addresses line refuses to start: %s" % r.stderr.strip())
+
+
 def test():
     r = validate(TREE)
     if r.returncode == 2:
@@ -101,6 +146,7 @@ def test():
               last, "" if r.returncode == 0 else "\n" + r.stdout))
     tmp = tempfile.mkdtemp(prefix="mxp-k8s-")
     try:
+        start_script(tmp)
         for what, rel, old, new, msg, where in BREAKS:
             copy = os.path.join(tmp, "k8s")
             shutil.rmtree(copy, ignore_errors=True)
