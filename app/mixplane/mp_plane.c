@@ -891,6 +891,8 @@ plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 				      .afthresh = cfg->afthresh,
 				      .keylimit_percent = cfg->keylimit_percent,
 				      .pending_ms = cfg->pending_ms,
+				      .media_pairs = (uint32_t)(mp->cfg->media_port_max -
+								(mp->cfg->media_port_min & ~1u)) / 2 + 1,
 				      .profile = (enum mxp_mrfp_profile)cfg->profile };
 	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
 				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,

@@ -1505,11 +1505,8 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 	uint32_t want = c->has_audit ? c->audit : MXP_MP_AUDIT_MEDIA;
 	if (c->term_kind == MXP_MP_TERM_ROOT) {
 		rc->term_kind = MXP_MP_TERM_ROOT;
-		if (want & MXP_MP_AUDIT_STATS) {
-			uint32_t nc = mxp_conf_list(m->conf, NULL, 0);
-			mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/contexts", '=',
-					    mrfp_arena_printf(m, "%u", nc));
-		}
+		if (want & MXP_MP_AUDIT_STATS)
+			mrfp_root_load(m, rc); /* mrfp_load.c */
 		if (want & MXP_MP_AUDIT_PACKAGES)
 			mrfp_packages_reply(m, rc);
 		return;
@@ -1713,7 +1710,7 @@ do_audit_cap(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struc
 					    m->cfg.allow_plaintext ? "[on,off]" : "off");
 		}
 		if (want & MXP_MP_AUDIT_STATS)
-			mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/contexts", 0, "");
+			mrfp_root_load_names(m, rc);
 		return;
 	}
 	uint32_t *legs = m->wild;

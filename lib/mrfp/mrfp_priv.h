@@ -102,4 +102,10 @@ const char *mrfp_signals_playing(const struct mxp_mrfp *m, uint32_t ctx, uint32_
 /* mrfp_cmds.c */
 size_t mrfp_plan_size(void);
 
+/* mrfp_load.c */
+/** ROOT's load statistics (mxp/contexts, legs, capacity, load) into an AuditValue reply. */
+void mrfp_root_load(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+/** Their names, for AuditCapability of ROOT. */
+void mrfp_root_load_names(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+
 #endif

@@ -56,6 +56,8 @@ struct mxp_mrfp_config {
 	uint32_t keylimit_percent;   /**< mxp/keylimit state=soft at this share of the limit */
 	uint32_t pending_ms;         /**< TransactionPending once a transaction takes this */
 	uint32_t legs_max;           /**< leg records kept; 0 = 262144 */
+	uint32_t media_pairs;        /**< port pairs of the media range (ROOT's mxp/capacity);
+					  0 = not bounded by it */
 	enum mxp_mrfp_profile profile; /**< announced in ServiceChange replies */
 };
 
@@ -95,6 +97,11 @@ struct mxp_mrfp_ops {
 	 * out (counted in notifies), negative when there was nobody to tell or no way to.
 	 */
 	int (*notify)(void *arg, const struct mxp_mrfp_notify *n);
+	/**
+	 * The busiest worker's load in percent since the previous call (ROOT's mxp/load), or
+	 * a negative value when unknown. May be NULL (mxp/load is then not reported).
+	 */
+	int (*load_pct)(void *arg);
 	void *arg;
 };
 
