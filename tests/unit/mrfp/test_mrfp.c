@@ -922,6 +922,54 @@ MXP_TEST(events_requested_on_add_and_forgotten)
 	env_free(&e);
 }
 
+/* ROOT's load (doc/mp.md "Load on ROOT"): counts, and the room the limits leave */
+static int load_answer = -1;
+static int
+load_pct(void *arg)
+{
+	(void)arg;
+	return load_answer;
+}
+
+MXP_TEST(root_load)
+{
+	struct mxp_mrfp_config c = cfg_default();
+	c.media_pairs = 5; /* fewer than legs_max: the port range bounds */
+	struct env e = env_new_cfg(&c);
+	uint32_t c1;
+	add_leg(t, &e, "$", 1, &c1);
+	add_leg(t, &e, "$", 3, &c1);
+	const char *r = transact(&e, "Transaction = 1 { Context = - { AuditValue = ROOT { Audit { "
+				 "Statistics } } } }");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "mxp/contexts = 2") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/legs = 2") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/capacity = 3") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/load") == NULL); /* no load_pct: not reported */
+	env_free(&e);
+
+	/* the leg records bound, and a load reported */
+	c = cfg_default();
+	c.legs_max = 8;
+	struct mxp_mrfp_ops o = ops;
+	o.load_pct = load_pct;
+	load_answer = 42;
+	char err[200];
+	e = env_new_cfg(&c);
+	mxp_mrfp_destroy(e.m);
+	e.m = mxp_mrfp_create(&c, e.sys, &o, err, sizeof(err));
+	MXP_CHECK(t, e.m != NULL);
+	add_leg(t, &e, "$", 1, &c1);
+	r = transact(&e, "Transaction = 2 { Context = - { AuditValue = ROOT { Audit { "
+		     "Statistics } } } }");
+	MXP_CHECK(t, strstr(r, "mxp/capacity = 7") != NULL);
+	MXP_CHECK(t, strstr(r, "mxp/load = 42") != NULL);
+	r = transact(&e, "Transaction = 3 { Context = - { AuditCapability = ROOT { Audit { "
+		     "Statistics } } } }");
+	MXP_CHECK(t, strstr(r, "mxp/capacity") != NULL && strstr(r, "mxp/load") != NULL);
+	env_free(&e);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(add_creates_context_and_leg),
 	MXP_CASE(add_generates_the_local_key_or_refuses),
@@ -940,6 +988,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(events_are_notified_once),
 	MXP_CASE(ssrc_and_keylimit_events),
 	MXP_CASE(events_requested_on_add_and_forgotten),
+	MXP_CASE(root_load),
 };
 
 int
