@@ -69,6 +69,9 @@ struct session {
 static struct mxp_mp_msg req, rep;
 static bool show_keys;
 static bool mute; /* churn: no per-command result lines (its own report instead) */
+static bool replies_off; /* fleet: the MRFP's replies are not echoed on stdout */
+static unsigned int last_code; /* the H.248 error code of the last reply judged (0: none) */
+void (*mrfc_on_service_change)(struct session *s, uint32_t tid, const struct mxp_mp_cmd *sc);
 
 /*
  * Print Mp text with SRTP key material replaced by a fingerprint: "inline:<key>" becomes
@@ -221,6 +224,8 @@ answer_requests(struct session *s, const struct mxp_mp_msg *m, const char *text,
 				if (cm->type == MXP_MP_CMD_SERVICE_CHANGE) {
 					rc->has_services = true;
 					rc->sc_version = 3;
+					if (mrfc_on_service_change != NULL)
+						mrfc_on_service_change(s, t->id, cm);
 				}
 				notifies += cm->type == MXP_MP_CMD_NOTIFY;
 			}
@@ -228,10 +233,12 @@ answer_requests(struct session *s, const struct mxp_mp_msg *m, const char *text,
 	}
 	if (!any)
 		return 0;
-	fwrite(text, 1, len, f); /* the MRFP's requests carry no key */
-	if (len && text[len - 1] != '\n')
-		fputc('\n', f);
-	fflush(f);
+	if (f != NULL) {
+		fwrite(text, 1, len, f); /* the MRFP's requests carry no key */
+		if (len && text[len - 1] != '\n')
+			fputc('\n', f);
+		fflush(f);
+	}
 	int n = mxp_mp_encode(&areply, s->style, atxt, sizeof(atxt));
 	int se = n > 0 ? mrfc_io_send(&s->io, atxt, (size_t)n) : 0;
 	if (se != 0)
@@ -284,7 +291,8 @@ transact_text(struct session *s, const char *text, size_t len, uint32_t tid, boo
 				}
 			}
 			if (mine) {
-				print_redacted(stdout, rtxt, (size_t)n);
+				if (!replies_off)
+					print_redacted(stdout, rtxt, (size_t)n);
 				fflush(stdout);
 				return 0;
 			}
@@ -355,6 +363,7 @@ judge(const char *what, const struct kv *kv)
 		}
 	}
 	unsigned int want = (unsigned int)strtoul(kv_get(kv, "expect", "0"), NULL, 10);
+	last_code = code;
 	if (code == 0) {
 		if (!mute)
 			printf("result %s ok\n", what);
@@ -1439,6 +1448,135 @@ run_command(struct session *s, int argc, char **argv)
 	return 1;
 }
 
+/* ---- sessions for mrfc_fleet.c: one per MRFP, the commands above on each ---------------- */
+
+struct session *
+mrfc_session_new(const struct session *tmpl)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->style = tmpl->style;
+	s->retx = tmpl->retx;
+	s->quiet = tmpl->quiet;
+	s->io.verbose = tmpl->io.verbose;
+	s->io.mp_port = tmpl->io.mp_port;
+	s->io.local_mp_port = tmpl->io.local_mp_port;
+	s->io.sctp_wait_ms = tmpl->io.sctp_wait_ms;
+	s->io.fd_plain = s->io.fd_raw = s->io.fd_udp = -1;
+	uint8_t r[2] = { 0, 0 };
+	if (getrandom(r, 2, 0) != 2)
+		r[0] = r[1] = 0;
+	s->next_tid = 1 + (uint32_t)(r[0] << 8 | r[1]) * 1000;
+	return s;
+}
+
+void
+mrfc_session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s->legs, sizeof(s->legs));
+	free(s);
+}
+
+struct mrfc_io *
+mrfc_session_io(struct session *s)
+{
+	return &s->io;
+}
+
+/* Open the transport and name ourselves (the MID: our address and H.248 port). */
+int
+mrfc_session_open(struct session *s, const char *sa, bool plaintext, const char *backend,
+		  char *err, size_t errlen)
+{
+	int rc = mrfc_io_open(&s->io, sa, plaintext, backend, err, errlen);
+	char a[64];
+	snprintf(s->mid, sizeof(s->mid), "[%s]:%u",
+		 s->io.local.af ? mxp_ip_format(&s->io.local, a, sizeof(a)) : "0.0.0.0",
+		 s->io.local_mp_port);
+	return rc;
+}
+
+void
+mrfc_session_keys(struct session *s, const char *keys_out)
+{
+	s->keys_out = keys_out;
+	keys_read(s);
+}
+
+int
+mrfc_session_run(struct session *s, int argc, char **argv)
+{
+	return run_command(s, argc, argv);
+}
+
+uint32_t
+mrfc_session_ctx(const struct session *s)
+{
+	return s->ctx;
+}
+
+void
+mrfc_session_forget(struct session *s, uint32_t ctx)
+{
+	for (unsigned int i = 0; i < s->nlegs; i++)
+		if (ctx == 0 || s->legs[i].ctx == ctx) {
+			s->legs[i].gone = true;
+			explicit_bzero(s->legs[i].tx, sizeof(s->legs[i].tx));
+			explicit_bzero(s->legs[i].rx, sizeof(s->legs[i].rx));
+			explicit_bzero(s->legs[i].rx2, sizeof(s->legs[i].rx2));
+		}
+	if (ctx == 0 || s->ctx == ctx)
+		s->ctx = 0;
+	keys_write(s);
+}
+
+int
+mrfc_session_poll(struct session *s, int timeout_ms)
+{
+	int n = mrfc_io_recv(&s->io, rtxt, sizeof(rtxt), timeout_ms);
+	if (n <= 0)
+		return n;
+	struct mxp_mp_error e;
+	if (mxp_mp_parse(rtxt, (size_t)n, &rep, &e) != 0) {
+		fprintf(stderr, "mrfc: unparsable message ignored: %s\n", e.text);
+		return 1;
+	}
+	answer_requests(s, &rep, rtxt, (size_t)n, s->quiet ? NULL : stderr);
+	return 1;
+}
+
+void
+mrfc_output(bool no_results, bool no_replies)
+{
+	mute = no_results;
+	replies_off = no_replies;
+}
+
+unsigned int
+mrfc_last_code(void)
+{
+	return last_code;
+}
+
+int
+mrfc_reply_stat(const char *name, uint64_t *v)
+{
+	for (uint16_t i = 0; i < rep.ncmds; i++) {
+		const struct mxp_mp_props *run = &rep.cmds[i].stats;
+		for (uint16_t k = 0; k < run->n; k++) {
+			const struct mxp_mp_prop *p = &rep.props[run->first + k];
+			if (mxp_mp_str_eq(p->name, name)) {
+				*v = strtoull(p->value.p, NULL, 10);
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
 static void
 usage(void)
 {
@@ -1460,6 +1598,7 @@ usage(void)
 		"commands: add|create, modify, subtract, audit, listen, raw TEXT, scenario FILE,\n"
 		"          churn trace=FILE policy=P [speed=S] [rekey=one-step|two-step]\n"
 		"          flood kind=garbage|audit|retransmit rate=N|max seconds=S (overload tests)\n"
+		"          fleet file=FLEET [script=FILE] [audit=S] (several MRFPs, doc/mp.md)\n"
 		"          keygen, esp-seal, esp-open (see doc/mp.md)\n");
 }
 
@@ -1544,21 +1683,19 @@ main(int argc, char **argv)
 	}
 	if (s.next_tid == 0)
 		s.next_tid = 1;
+	if (strcmp(argv[optind], "fleet") == 0)
+		return mrfc_fleet(&s, backend, argc - optind, argv + optind);
 	char err[256];
 	if (plaintext)
 		fprintf(stderr, "mrfc: WARNING: --plaintext sends keys in the clear (lab only)\n");
 	s.io.no_sockets = strncmp(argv[optind], "esp-", 4) == 0;
 	if (s.io.no_sockets)
 		s.io.use_sctp = false;
-	if (mrfc_io_open(&s.io, sa, plaintext, backend, err, sizeof(err)) != 0) {
+	if (mrfc_session_open(&s, sa, plaintext, backend, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mrfc: %s\n", err);
 		mrfc_io_close(&s.io);
 		return 1;
 	}
-	char a[64];
-	snprintf(s.mid, sizeof(s.mid), s.io.local.af == AF_INET6 ? "[%s]:%u" : "[%s]:%u",
-		 s.io.local.af ? mxp_ip_format(&s.io.local, a, sizeof(a)) : "0.0.0.0",
-		 s.io.local_mp_port);
 	int rc;
 	if (strcmp(argv[optind], "esp-seal") == 0 || strcmp(argv[optind], "esp-open") == 0)
 		rc = s.io.ep ? cmd_esp(&s, argv[optind][4] == 's') : 1;

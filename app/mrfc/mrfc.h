@@ -87,4 +87,37 @@ struct mrfc_churn_ops {
 /* Exit status as mrfc's: 0 done, 1 bad arguments, 2 a transaction failed. */
 int mrfc_churn(const struct mrfc_churn_params *p, const struct mrfc_churn_ops *ops, void *arg);
 
+/* mrfc.c: one MRFP's session (its transport, MID, transactions and legs), for the fleet */
+struct session;
+/* A session with tmpl's settings (style, timers, ports, verbosity), no transport yet. */
+struct session *mrfc_session_new(const struct session *tmpl);
+void mrfc_session_free(struct session *s);
+struct mrfc_io *mrfc_session_io(struct session *s);
+/* Open its transport (mrfc_io_open) and set its MID. 0 or -errno with err filled. */
+int mrfc_session_open(struct session *s, const char *sa, bool plaintext, const char *backend,
+		      char *err, size_t errlen);
+/* Participant key file of its legs (read now, rewritten by each command). */
+void mrfc_session_keys(struct session *s, const char *keys_out);
+/* One command (add, modify, subtract, audit...): mrfc's exit status for it. */
+int mrfc_session_run(struct session *s, int argc, char **argv);
+/* The context of the last Add (0: none). */
+uint32_t mrfc_session_ctx(const struct session *s);
+/* Forget the legs of context ctx (0: all) without telling the MRFP (it lost them). */
+void mrfc_session_forget(struct session *s, uint32_t ctx);
+/* Receive one message within timeout_ms and answer its requests: 1, 0 (none) or -errno. */
+int mrfc_session_poll(struct session *s, int timeout_ms);
+/* Called for each ServiceChange an MRFP sends, retransmissions included (tid tells them
+ * apart), before the answer goes out. */
+extern void (*mrfc_on_service_change)(struct session *s, uint32_t tid,
+				      const struct mxp_mp_cmd *sc);
+/* no_results: no "result ok"/"stat"/"leg" lines; no_replies: replies not echoed. */
+void mrfc_output(bool no_results, bool no_replies);
+/* The H.248 error code of the last reply judged (0: it succeeded). */
+unsigned int mrfc_last_code(void);
+/* A statistic of the last reply (e.g. ROOT's mxp/capacity): 0, or -1 when absent. */
+int mrfc_reply_stat(const char *name, uint64_t *v);
+
+/* mrfc_fleet.c: mrfc fleet file=FLEET [script=FILE] [audit=S] (doc/mp.md "mrfc fleet") */
+int mrfc_fleet(const struct session *tmpl, const char *backend, int argc, char **argv);
+
 #endif
