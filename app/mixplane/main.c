@@ -574,7 +574,8 @@ main(int argc, char **argv)
 
 	/* After the workers run: ServiceChange needs a worker to transmit. */
 	const struct mxp_mp_plane_params mpp = { .cfg = &mxp.cfg, .ports = &mxp.ports,
-						 .conf = mxp.conf, .pool = mxp.pool, .cst = &mxp.cst };
+						 .conf = mxp.conf, .pool = mxp.pool, .cst = &mxp.cst,
+						 .workers = mxp.workers, .nb_workers = mxp.nb_workers };
 	mxp.mp = mxp_mp_plane_create(&mpp, err, sizeof(err));
 	if (mxp.mp == NULL) {
 		__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);

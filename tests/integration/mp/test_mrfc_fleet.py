@@ -237,6 +237,8 @@ def test():
             check(all(mrfps[n]["legs"] == "8" and mrfps[n]["contexts"] == "2" and
                       mrfps[n]["capacity"] == str(PAIRS - 8) for n in "AB"),
                   "ROOT's load report in status equals each daemon's count: %s" % mrfps)
+            check(all(0 <= int(mrfps[n].get("load", -1)) <= 100 for n in "AB"),
+                  "each reports mxp/load, its busiest worker's busy polls in percent")
 
             # -- media through one conference on each ------------------------------------
             legs_a = [l for l in read_keys(ka) if l["ctx"] == ctx1]
