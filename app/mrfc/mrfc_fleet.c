@@ -185,6 +185,12 @@ member_audit(struct fleet *f, struct member *m)
 	mrfc_reply_stat("mxp/contexts", &m->contexts);
 	mrfc_reply_stat("mxp/legs", &m->legs);
 	m->load_known = mrfc_reply_stat("mxp/load", &m->load) == 0;
+	uint64_t dr = 0;
+	if (mrfc_reply_stat("mxp/draining", &dr) == 0 && dr != 0 && !m->draining) {
+		/* an MRFP that reports its drain (1): no Graceful ServiceChange needed */
+		m->draining = true;
+		printf("draining mrfp=%s report=mxp/draining\n", m->name);
+	}
 	return 0;
 }
 
