@@ -465,10 +465,15 @@ print_status(struct fleet *f)
 }
 
 /*
- * cascade conf=NAME across=A,B: one conference spanning two MRFPs. The hook for it: a leg
- * on each with mxp/cascade=on whose remote is the other's media address (the Local of the
- * first Add is the Remote of the second, then a Modify gives the first its Remote), keys of
- * their own; both recorded under NAME as two fconf entries. Not written yet.
+ * cascade conf=NAME across=A,B: one conference spanning two MRFPs (doc/deployment.md,
+ * "Cascaded conferences"). The hook for it, once mrfc's add takes cascade= and peerkeys=:
+ * a mix context on each (the conference's own on A, `add ctx=$ mode=mix` on B, recorded as
+ * a second fconf entry NAME@B), then
+ *   on A: add ctx=CA legs=1 cascade=on remote=<B's address>:<any port>  (keys in A's file)
+ *   on B: add ctx=CB legs=1 cascade=on peerkeys=<A's key file> remote=<A's leg address:port>
+ *   on A: modify ctx=CA term=<A's leg> remote=<B's leg address:port>
+ * (keys crossed: what A's cascade leg sends with is what B's receives with). Losing either
+ * MRFP loses both halves' link; the survivor's half stays a conference of its own.
  */
 static int
 cmd_cascade(struct fleet *f, int argc, char **argv)

@@ -197,7 +197,27 @@ def graceful_from(lab_b, seq):
     s.close()
 
 
+def bad_arguments(tmp):
+    """Refusals before anything is sent: exit 1 and a message naming the problem."""
+    r = subprocess.run([MRFC, "fleet"], capture_output=True, text=True)
+    check(r.returncode == 1 and "file=FLEET is required" in r.stderr,
+          "mrfc fleet without file=: exit 1 (%s)" % r.stderr.strip())
+    bad = os.path.join(tmp, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("name=A sa=/nonexistent colour=blue\n")
+    r = subprocess.run([MRFC, "fleet", "file=" + bad], capture_output=True, text=True)
+    check(r.returncode == 1 and "bad.conf:1: 'colour'" in r.stderr,
+          "an unknown key in the fleet file: exit 1, the line named (%s)" % r.stderr.strip())
+    with open(bad, "w") as f:
+        f.write("name=A\n")
+    r = subprocess.run([MRFC, "fleet", "file=" + bad], capture_output=True, text=True)
+    check(r.returncode == 1 and "sa=FILE are required" in r.stderr,
+          "a line without sa=: exit 1")
+
+
 def test():
+    with esp_common.tmpdir() as tmp:
+        bad_arguments(tmp)
     with Lab("fleeta", mp=True, mp_extra=MP_EXTRA) as a, \
             TwinLab("fleetb", a.ns, mp=True, mp_extra=MP_EXTRA) as b:
         fleet_file = os.path.join(a.dir, "fleet.conf")
