@@ -11,6 +11,7 @@
  *                                       (joins, leaves and group rekeys by a policy)
  *   mrfc [options] flood kind=garbage|audit|retransmit rate=N|max seconds=S
  *                                       (Mp overload: mrfc_flood.c)
+ *   mrfc [options] fleet file=FLEET [script=FILE] (several MRFPs at once: mrfc_fleet.c)
  *   mrfc keygen --mrfp A --mrfc A --mrfp-out F --mrfc-out F [--alg N] [--udp] [--esn]
  *   mrfc [options] esp-seal | esp-open  (hex packets on stdin: ESP interop checks)
  *
