@@ -535,13 +535,12 @@ rebuild(struct fleet *f, struct member *m)
 		member_audit(f, m); /* its load with them */
 }
 
-/* Audit each of m's conferences: those whose context it no longer knows (411) are lost.
- * Returns how many. */
-static unsigned int
-member_check(struct fleet *f, struct member *m)
+/* Does m still know its conferences? Audits them one by one until one's context is
+ * unknown (411): true then (it restarted; the others went with it). */
+static bool
+member_restarted(struct fleet *f, struct member *m)
 {
 	int idx = (int)(m - f->m);
-	unsigned int lost = 0;
 	for (int i = 0; i < FCONF_MAX && !m->down; i++) {
 		struct fconf *c = &f->c[i];
 		if (!c->used || c->lost || c->member != idx)
@@ -550,15 +549,10 @@ member_check(struct fleet *f, struct member *m)
 		snprintf(ctxw, sizeof(ctxw), "ctx=%u", c->ctx);
 		char *av[] = { "audit", ctxw, "term=*", "what=terminations", NULL };
 		int rc = member_rc(f, m, mrfc_session_run(m->s, 4, av));
-		if (rc == 2 && mrfc_last_code() == 411) {
-			c->lost = true;
-			lost++;
-			mrfc_session_forget(m->s, c->ctx);
-			printf("lost conf=%s mrfp=%s ctx=%u legs=%u\n", c->name, m->name, c->ctx,
-			       c->legs);
-		}
+		if (rc == 2 && mrfc_last_code() == 411)
+			return true;
 	}
-	return lost;
+	return false;
 }
 
 static void
@@ -578,9 +572,8 @@ process_events(struct fleet *f)
 			 * anything there. Its contexts tell which.
 			 */
 			if (!m->down && strcasecmp(m->ev_method, "Restart") == 0 &&
-			    member_confs(f, i, false) > 0 && member_check(f, m) > 0 &&
-			    f->rebuild && !m->down)
-				rebuild(f, m);
+			    member_confs(f, i, false) > 0 && member_restarted(f, m))
+				member_down(f, m, "restarted");
 			if (m->down || m->draining) {
 				m->down = m->draining = false;
 				printf("up mrfp=%s method=%s\n", m->name, m->ev_method);

@@ -18,7 +18,8 @@ at the namespace's address on its link. One `mrfc fleet` in the namespace contro
   lost conferences there again (B's CLI shows them) and the next placement goes to B;
 - a ServiceChange Graceful from B (crafted with B's outbound SA by scapy: the daemon's
   `mixplanectl drain` is another change) puts B in draining: the next placement goes to
-  A although B has more room, B's conferences stay and can still be ended.
+  A although B has more room, B's conferences stay and can still be ended;
+- A SIGKILLed and restarted at once: its conferences are reported lost and rebuilt there.
 """
 import os
 import queue
@@ -327,6 +328,27 @@ def test():
             lines, rc = fl.cmd("end conf=c3")
             check(rc == 0 and any(l.startswith("ended conf=c3 mrfp=B") for l in lines),
                   "a draining MRFP's conference ends normally")
+            # -- A SIGKILLed and restarted at once (issue 16) ----------------------------
+            # Whether the fleet first sees A's audits go unanswered (the restarted daemon's
+            # ESP sequence numbers start again below the old window) or its ServiceChange
+            # Restart (then it audits each context), A's conferences are reported lost and
+            # rebuild=on creates them again.
+            mrfps, confs = status(fl)
+            on_a = sorted(n for n, c in confs.items() if c["mrfp"] == "A")
+            a.proc.send_signal(signal.SIGKILL)
+            a.proc.wait()
+            a.start()
+            mxplab.wait_for(lambda: a.ctl_json("show", "mp")["service_change"] == "answered",
+                            30, "the fleet to answer the restarted A's ServiceChange")
+            lines, rc = fl.cmd("status")
+            lost = sorted(re.match(r"lost conf=(\S+) mrfp=A", l).group(1)
+                          for l in lines if l.startswith("lost "))
+            rebuilt = sorted(re.match(r"rebuilt conf=(\S+) mrfp=A", l).group(1)
+                             for l in lines if l.startswith("rebuilt "))
+            na, la, ca = daemon_counts(a)
+            check(lost == on_a and rebuilt == on_a and na == len(on_a),
+                  "A killed and restarted: its conferences %s reported lost and rebuilt "
+                  "(%s), A's CLI holds %d" % (on_a, [l for l in lines if "mrfp=A" in l], na))
             lines, rc = fl.cmd("cascade conf=x across=A,B")
             check(rc != 0, "cascade: not available yet, refused")
         finally:
