@@ -38,7 +38,6 @@
 #include "mxp_sctp.h"
 #include "mxp_srtp_sdes.h"
 #include "neigh.h"
-#include "worker.h"
 
 bool
 mxp_mp_plane_enabled(const struct mxp_mp_plane *mp)
@@ -818,22 +817,12 @@ mrfp_route(void *arg, const struct mxp_ip *dst)
 	return mxp_ports_route(mp->ports, dst);
 }
 
-/* ROOT's mxp/load: the busiest worker's share of polls that found packets, since the last
- * time it was asked (doc/mp.md "Load on ROOT"). */
+/* ROOT's mxp/load, from the daemon's workers (doc/mp.md "Load on ROOT"). */
 static int
 mrfp_load_pct(void *arg)
 {
 	struct mxp_mp_plane *mp = arg;
-	int most = -1;
-	for (uint16_t i = 0; i < mp->nb_workers && i < MXP_MAX_WORKERS; i++) {
-		const struct mxp_worker_stats *st = &mp->workers[i]->st;
-		uint64_t polls = st->polls - mp->load_polls[i], busy = st->busy_polls - mp->load_busy[i];
-		mp->load_polls[i] = st->polls;
-		mp->load_busy[i] = st->busy_polls;
-		int pct = polls ? (int)(busy * 100 / polls) : 0;
-		most = pct > most ? pct : most;
-	}
-	return most;
+	return mp->load_pct(mp->load_arg);
 }
 
 static uint64_t
@@ -916,7 +905,7 @@ plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
 				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,
 				   .notify = mrfp_notify,
-				   .load_pct = mp->workers ? mrfp_load_pct : NULL, .arg = mp };
+				   .load_pct = mp->load_pct ? mrfp_load_pct : NULL, .arg = mp };
 	char me[160] = "";
 	mp->mrfp = mxp_mrfp_create(&mc, mp->conf, &mo, me, sizeof(me));
 	if (mp->ep == NULL || mp->rc == NULL || mp->frag == NULL || mp->mrfp == NULL) {
@@ -990,8 +979,8 @@ mxp_mp_plane_create(const struct mxp_mp_plane_params *p, char *err, size_t errle
 	mp->conf = p->conf;
 	mp->pool = p->pool;
 	mp->cst = p->cst;
-	mp->workers = p->workers;
-	mp->nb_workers = p->nb_workers;
+	mp->load_pct = p->load_pct;
+	mp->load_arg = p->load_arg;
 	mp->ident = 0x4d58;
 	if (plane_init(mp, err, errlen) != 0) {
 		mxp_mp_plane_destroy(mp);

@@ -20,7 +20,6 @@
 #include "ports.h"
 
 struct mxp_mp_plane;
-struct mxp_worker;
 struct mxp_esp_ep;
 struct mxp_conf_sys;
 
@@ -99,8 +98,10 @@ struct mxp_mp_plane_params {
 	struct mxp_conf_sys *conf;   /**< the conferences lib/mrfp applies commands to */
 	struct rte_mempool *pool;    /**< mbufs of the replies and requests sent */
 	struct mxp_ctl_stats *cst;   /**< control-path drops (frames while the plane is off) */
-	struct mxp_worker *const *workers; /**< their busy polls: ROOT's mxp/load (may be NULL) */
-	uint16_t nb_workers;
+	/** ROOT's mxp/load: the busiest worker's load in percent (lib/mrfp's load_pct); may be
+	 *  NULL (mxp/load is not reported) */
+	int (*load_pct)(void *arg);
+	void *load_arg;
 };
 
 /**

@@ -87,9 +87,8 @@ struct mxp_mp_plane {
 	struct mxp_mp_msg msg, rep;  /* big: kept off the stack */
 	struct mxp_mp_msg small;     /* a Pending or an ack of ours */
 	struct mp_sctp sctp;         /* [mp] transport = sctp (mp_sctp.c) */
-	struct mxp_worker *const *workers; /* ROOT's mxp/load: busy polls since the last audit */
-	uint16_t nb_workers;
-	uint64_t load_polls[MXP_MAX_WORKERS], load_busy[MXP_MAX_WORKERS];
+	int (*load_pct)(void *arg);  /* ROOT's mxp/load (main.c: the workers' busy polls) */
+	void *load_arg;
 };
 
 /* mp_plane.c, for mp_sctp.c */
