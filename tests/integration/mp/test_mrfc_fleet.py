@@ -16,6 +16,7 @@ at the namespace's address on its link. One `mrfc fleet` in the namespace contro
   had more room;
 - B restarted: its ServiceChange Restart makes it usable again; rebuild=on creates its
   lost conferences there again (B's CLI shows them) and the next placement goes to B;
+- 40 conferences placed in a row spread evenly (the time per placement is printed);
 - a ServiceChange Graceful from B (crafted with B's outbound SA by scapy: the daemon's
   `mixplanectl drain` is another change) puts B in draining: the next placement goes to
   A although B has more room, B's conferences stay and can still be ended;
@@ -45,6 +46,7 @@ DAEMON_B = "192.0.3.2"
 KERNEL_B = "192.0.3.1"
 PAIRS = 5000            # [media] 20000..29999 (the default): port pairs per address
 MP_EXTRA = "retx_initial_ms = 100\nretx_max_ms = 400\n"
+BULK = 40               # conferences placed in a row
 
 
 class TwinLab(Lab):
@@ -308,6 +310,24 @@ def test():
                   "media through the rebuilt c3 with its new keys")
             lines, rc = fl.cmd("place conf=c5 legs=2")
             check(placed(lines, "c5")[0] == "B", "the next placement goes to B (8 legs, A 10)")
+
+            # -- many placements: the two fill evenly ----------------------------------
+            t0 = time.monotonic()
+            where = {"A": 0, "B": 0}
+            for i in range(BULK):
+                lines, rc = fl.cmd("place conf=bulk%d legs=2" % i)
+                where[placed(lines, "bulk%d" % i)[0]] += 1
+            dt = time.monotonic() - t0
+            print("# %d placements in %.2f s: %.1f ms each (ROOT audits of both MRFPs, one Add "
+                  "of 2 legs, over ESP; this machine's 2 shared cores)" % (BULK, dt,
+                                                                           dt * 1000 / BULK))
+            la, lb = daemon_counts(a)[1], daemon_counts(b)[1]
+            check(abs(la - lb) <= 2 and where["A"] + where["B"] == BULK,
+                  "%d conferences spread by headroom: %s, the daemons hold %d and %d legs" % (
+                      BULK, where, la, lb))
+            rcs = [fl.cmd("end conf=bulk%d" % i)[1] for i in range(BULK)]
+            check(rcs == [0] * BULK and daemon_counts(a)[1] == 10 and daemon_counts(b)[1] == 10,
+                  "every bulk conference ended on its MRFP (10 legs left on each)")
 
             # -- B draining: a ServiceChange Graceful -----------------------------------
             lines, rc = fl.cmd("end conf=pre")
