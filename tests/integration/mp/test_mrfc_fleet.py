@@ -20,7 +20,8 @@ at the namespace's address on its link. One `mrfc fleet` in the namespace contro
 - a ServiceChange Graceful from B (crafted with B's outbound SA by scapy: the daemon's
   `mixplanectl drain` is another change) puts B in draining: the next placement goes to
   A although B has more room, B's conferences stay and can still be ended;
-- A SIGKILLed and restarted at once: its conferences are reported lost and rebuilt there.
+- A SIGKILLed and restarted at once: its conferences are reported lost and rebuilt there;
+- with transport=sctp members (H.248.4 inside ESP): placement, join and end.
 """
 import os
 import queue
@@ -218,9 +219,43 @@ def bad_arguments(tmp):
           "a line without sa=: exit 1")
 
 
+def sctp_members():
+    """transport=sctp members: each MRFP opens its association to the fleet (H.248.4 inside
+    ESP); placement by headroom, join, leave and end work over it alike."""
+    extra = MP_EXTRA + "transport = sctp\n"
+    with Lab("fleetsa", mp=True, mp_extra=extra) as a, \
+            TwinLab("fleetsb", a.ns, mp=True, mp_extra=extra) as b:
+        fleet_file = os.path.join(a.dir, "fleet.conf")
+        with open(fleet_file, "w") as f:
+            f.write("name=A sa=%s transport=sctp\nname=B sa=%s transport=sctp\n" % (
+                a.mrfc_sa, b.mrfc_sa))
+        fl = Fleet(a.ns, fleet_file)
+        try:
+            lines, rc = fl.until_done("start")
+            check(rc == 0 and sum(1 for l in lines if re.match(r"mrfp [AB] up ", l)) == 2,
+                  "SCTP: both MRFPs associated and audited")
+            lines, rc = fl.cmd("place conf=s1 legs=3 on=B")
+            check(placed(lines, "s1")[0] == "B", "SCTP: s1 on B (on=B)")
+            lines, rc = fl.cmd("place conf=s2 legs=2")
+            check(placed(lines, "s2")[0] == "A", "SCTP: s2 on A, which has more room")
+            lines, rc = fl.cmd("join conf=s2 legs=1")
+            check(rc == 0 and "joined conf=s2 mrfp=A ctx=1 legs=3" in lines, "SCTP: join")
+            check(daemon_counts(a)[:2] == (1, 3) and daemon_counts(b)[:2] == (1, 3),
+                  "SCTP: each daemon's CLI holds one conference of 3 legs")
+            fl.cmd("end conf=s1")
+            fl.cmd("end conf=s2")
+            check(daemon_counts(a)[0] == 0 and daemon_counts(b)[0] == 0,
+                  "SCTP: both conferences ended")
+        finally:
+            code = fl.close()
+        check(code == 0, "SCTP: the fleet exits with 0")
+        check(b.stop() == 0 and a.stop() == 0, "SCTP: both daemons exit cleanly")
+
+
 def test():
     with esp_common.tmpdir() as tmp:
         bad_arguments(tmp)
+    sctp_members()
     with Lab("fleeta", mp=True, mp_extra=MP_EXTRA) as a, \
             TwinLab("fleetb", a.ns, mp=True, mp_extra=MP_EXTRA) as b:
         fleet_file = os.path.join(a.dir, "fleet.conf")
