@@ -155,8 +155,8 @@ member_down(struct fleet *f, struct member *m, const char *why)
 	member_reopen(m);
 }
 
-/* The result of a transaction on m: 3 (no reply in time) or 1 (could not send) take it
- * down. Returns rc. */
+/* The result of a transaction on m: 3 (no reply before the give-up timer) takes it down
+ * (1, a local error or bad arguments, does not). Returns rc. */
 static int
 member_rc(struct fleet *f, struct member *m, int rc)
 {
