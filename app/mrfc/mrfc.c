@@ -1465,10 +1465,8 @@ mrfc_session_new(const struct session *tmpl)
 	s->io.local_mp_port = tmpl->io.local_mp_port;
 	s->io.sctp_wait_ms = tmpl->io.sctp_wait_ms;
 	s->io.fd_plain = s->io.fd_raw = s->io.fd_udp = -1;
-	uint8_t r[2] = { 0, 0 };
-	if (getrandom(r, 2, 0) != 2)
-		r[0] = r[1] = 0;
-	s->next_tid = 1 + (uint32_t)(r[0] << 8 | r[1]) * 1000;
+	/* the run's fresh transaction ids (or --tid): each MRFP has its own reply cache */
+	s->next_tid = tmpl->next_tid;
 	return s;
 }
 
