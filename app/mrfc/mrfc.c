@@ -1547,6 +1547,22 @@ mrfc_session_poll(struct session *s, int timeout_ms)
 	return 1;
 }
 
+int
+mrfc_session_last_leg(const struct session *s, uint32_t ctx, char *term, size_t tl, char *addr,
+		      size_t al, uint16_t *port)
+{
+	for (unsigned int k = s->nlegs; k-- > 0;) {
+		const struct leg *l = &s->legs[k];
+		if (!l->gone && l->ctx == ctx) {
+			snprintf(term, tl, "%s", l->term);
+			snprintf(addr, al, "%s", l->mrfp_addr);
+			*port = l->mrfp_port;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 void
 mrfc_output(bool no_results, bool no_replies)
 {

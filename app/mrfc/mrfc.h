@@ -102,6 +102,10 @@ void mrfc_session_keys(struct session *s, const char *keys_out);
 int mrfc_session_run(struct session *s, int argc, char **argv);
 /* The context of the last Add (0: none). */
 uint32_t mrfc_session_ctx(const struct session *s);
+/* The most recently added live leg of context ctx: its termination and the MRFP's media
+ * address and port. 0, or -1 when there is none. */
+int mrfc_session_last_leg(const struct session *s, uint32_t ctx, char *term, size_t tl,
+			  char *addr, size_t al, uint16_t *port);
 /* Forget the legs of context ctx (0: all) without telling the MRFP (it lost them). */
 void mrfc_session_forget(struct session *s, uint32_t ctx);
 /* Receive one message within timeout_ms and answer its requests: 1, 0 (none) or -errno. */

@@ -14,7 +14,7 @@
  *   join conf=NAME [legs=N] [add options]            more legs, on the conference's MRFP
  *   leave conf=NAME term=T | end conf=NAME           Subtract on the conference's MRFP
  *   status | audit | wait S [mrfp=A state=up|down|draining]
- *   cascade conf=NAME across=A,B                     (not yet: the hook is cmd_cascade)
+ *   cascade conf=NAME across=A,B                     a part on B joined by cascade legs
  *
  * Headroom is ROOT's load report (lib/mrfp mrfp_load.c: mxp/capacity, mxp/load), refreshed
  * by an AuditValue of ROOT on every MRFP before each placement and every audit= seconds.
@@ -465,24 +465,104 @@ print_status(struct fleet *f)
 }
 
 /*
- * cascade conf=NAME across=A,B: one conference spanning two MRFPs (doc/deployment.md,
- * "Cascaded conferences"). The hook for it, once mrfc's add takes cascade= and peerkeys=:
- * a mix context on each (the conference's own on A, `add ctx=$ mode=mix` on B, recorded as
- * a second fconf entry NAME@B), then
- *   on A: add ctx=CA legs=1 cascade=on remote=<B's address>:<any port>  (keys in A's file)
- *   on B: add ctx=CB legs=1 cascade=on peerkeys=<A's key file> remote=<A's leg address:port>
- *   on A: modify ctx=CA term=<A's leg> remote=<B's leg address:port>
- * (keys crossed: what A's cascade leg sends with is what B's receives with). Losing either
- * MRFP loses both halves' link; the survivor's half stays a conference of its own.
+ * cascade conf=NAME across=A,B (doc/deployment.md, "Cascaded conferences"): conference NAME,
+ * a mix conference placed on A, gets a second part on B, recorded as conference NAME@B
+ * (`join conf=NAME@B` adds B's participants), joined to A's by one cascade leg on each
+ * (mxp/cascade=on) with keys of their own, crossed:
+ *   on A: add ctx=CA legs=1 cascade=on remote=<B's address>:40000   (a placeholder)
+ *   on B: add ctx=$ mode=mix legs=1 cascade=on peerkeys=<A's key file>
+ *         remote=<A's cascade leg address:port>
+ *   on A: modify ctx=CA term=<A's cascade leg> remote=<B's cascade leg address:port>
+ * peerkeys= reads A's cascade leg's keys from A's key file (keys= of the fleet file, needed
+ * on both). Each part stays a conference of its own if the other's MRFP is lost; a lost
+ * part's rebuild does not cascade it again.
  */
 static int
 cmd_cascade(struct fleet *f, int argc, char **argv)
 {
-	(void)f;
-	(void)argc;
-	(void)argv;
-	printf("error cascade reason=not-implemented\n");
-	return 1;
+	const char *name = arg_get(argc, argv, "conf"), *across = arg_get(argc, argv, "across");
+	char an[NAME_LEN] = "", bn[NAME_LEN] = "";
+	if (name == NULL || across == NULL || sscanf(across, "%47[^,],%47s", an, bn) != 2) {
+		fprintf(stderr, "mrfc fleet: cascade conf=NAME across=A,B\n");
+		return 1;
+	}
+	struct fconf *c = conf_find(f, name), *slot = NULL;
+	struct member *ma = member_find(f, an), *mb = member_find(f, bn);
+	char bname[NAME_LEN + 8];
+	snprintf(bname, sizeof(bname), "%s@%s", name, bn);
+	for (int i = 0; i < FCONF_MAX && slot == NULL; i++)
+		if (!f->c[i].used)
+			slot = &f->c[i];
+	const char *why = c == NULL ? "unknown-conference" : ma == NULL || mb == NULL ?
+			  "unknown-mrfp" : ma == mb ? "same-mrfp" : c->lost ? "lost" :
+			  &f->m[c->member] != ma ? "not-on-first-mrfp" : mb->down ? "second-mrfp-down" :
+			  mb->draining ? "second-mrfp-draining" :
+			  !ma->keys[0] || !mb->keys[0] ? "needs-keys-files" :
+			  strlen(bname) >= NAME_LEN || conf_find(f, bname) ? "bad-second-name" :
+			  slot == NULL ? "too-many-conferences" : NULL;
+	if (why != NULL) {
+		printf("error cascade conf=%s reason=%s\n", name ? name : "-", why);
+		return 1;
+	}
+	char ctxw[32], rem[96], host[64], term[72], addr_a[64], addr_b[64], termw[96];
+	uint16_t port_a, port_b;
+	/* A's cascade leg, toward a placeholder port of B's address */
+	snprintf(ctxw, sizeof(ctxw), "ctx=%u", c->ctx);
+	mxp_ip_format(&mrfc_session_io(mb->s)->mrfp, host, sizeof(host));
+	snprintf(rem, sizeof(rem), "remote=%s%s%s:40000", strchr(host, ':') ? "[" : "", host,
+		 strchr(host, ':') ? "]" : "");
+	char *a1[] = { "add", ctxw, "legs=1", "cascade=on", rem, NULL };
+	int rc = member_rc(f, ma, mrfc_session_run(ma->s, 5, a1));
+	if (rc == 0 && mrfc_session_last_leg(ma->s, c->ctx, term, sizeof(term), addr_a,
+					     sizeof(addr_a), &port_a) != 0)
+		rc = 1;
+	if (rc != 0) {
+		printf("error cascade conf=%s reason=first-leg rc=%d\n", name, rc);
+		return rc;
+	}
+	/* B's part and its cascade leg, keys crossed with A's */
+	char pk[1100];
+	snprintf(pk, sizeof(pk), "peerkeys=%s", ma->keys);
+	snprintf(rem, sizeof(rem), "remote=%s%s%s:%u", strchr(addr_a, ':') ? "[" : "", addr_a,
+		 strchr(addr_a, ':') ? "]" : "", port_a);
+	char *a2[] = { "add", "ctx=$", "mode=mix", "legs=1", "cascade=on", pk, rem, NULL };
+	rc = member_rc(f, mb, mrfc_session_run(mb->s, 7, a2));
+	uint32_t ctx_b = rc == 0 ? mrfc_session_ctx(mb->s) : 0;
+	char term_b[72];
+	if (rc == 0 && mrfc_session_last_leg(mb->s, ctx_b, term_b, sizeof(term_b), addr_b,
+					     sizeof(addr_b), &port_b) != 0)
+		rc = 1;
+	if (rc != 0) {
+		/* A's cascade leg goes again: it leads nowhere */
+		snprintf(termw, sizeof(termw), "term=%s", term);
+		char *u[] = { "subtract", ctxw, termw, NULL };
+		member_rc(f, ma, mrfc_session_run(ma->s, 3, u));
+		printf("error cascade conf=%s reason=second-part rc=%d\n", name, rc);
+		return rc;
+	}
+	memset(slot, 0, sizeof(*slot));
+	slot->used = true;
+	snprintf(slot->name, sizeof(slot->name), "%s", bname);
+	slot->member = (int)(mb - f->m);
+	slot->ctx = ctx_b;
+	slot->legs = 1;
+	snprintf(slot->args, sizeof(slot->args), "mode=mix");
+	mb->legs++;
+	mb->contexts++;
+	/* A's cascade leg toward B's */
+	snprintf(termw, sizeof(termw), "term=%s", term);
+	snprintf(rem, sizeof(rem), "remote=%s%s%s:%u", strchr(addr_b, ':') ? "[" : "", addr_b,
+		 strchr(addr_b, ':') ? "]" : "", port_b);
+	char *a3[] = { "modify", ctxw, termw, rem, NULL };
+	rc = member_rc(f, ma, mrfc_session_run(ma->s, 4, a3));
+	if (rc != 0) {
+		printf("error cascade conf=%s reason=first-leg-remote rc=%d\n", name, rc);
+		return rc;
+	}
+	c->legs++;
+	printf("cascaded conf=%s mrfp=%s ctx=%u term=%s to conf=%s mrfp=%s ctx=%u term=%s\n",
+	       name, ma->name, c->ctx, term, bname, mb->name, ctx_b, term_b);
+	return 0;
 }
 
 /* ---- the MRFPs' own requests ---------------------------------------------------------- */

@@ -21,7 +21,9 @@ at the namespace's address on its link. One `mrfc fleet` in the namespace contro
   `mixplanectl drain` is another change) puts B in draining: the next placement goes to
   A although B has more room, B's conferences stay and can still be ended;
 - A SIGKILLed and restarted at once: its conferences are reported lost and rebuilt there;
-- with transport=sctp members (H.248.4 inside ESP): placement, join and end.
+- with transport=sctp members (H.248.4 inside ESP): placement, join and end;
+- cascade conf=NAME across=A,B: a part on B joined by a cascade leg on each daemon, each
+  sending to the other's port (who hears whom through it is test_cascade.py's).
 """
 import os
 import queue
@@ -364,6 +366,31 @@ def test():
             check(rcs == [0] * BULK and daemon_counts(a)[1] == 10 and daemon_counts(b)[1] == 10,
                   "every bulk conference ended on its MRFP (10 legs left on each)")
 
+            # -- a conference cascaded across A and B -----------------------------------
+            lines, rc = fl.cmd("place conf=m1 legs=2 mode=mix on=A remote=%s:5200" % KERNEL_IP4)
+            mrfp, ctx_m = placed(lines, "m1")
+            lines, rc = fl.cmd("cascade conf=m1 across=A,B")
+            m = [re.match(r"cascaded conf=m1 mrfp=A ctx=(\d+) term=leg/(\d+) to conf=m1@B "
+                          r"mrfp=B ctx=(\d+) term=leg/(\d+)$", l) for l in lines]
+            m = [x for x in m if x]
+            check(rc == 0 and mrfp == "A" and len(m) == 1 and int(m[0].group(1)) == ctx_m,
+                  "cascade conf=m1 across=A,B: a part on B, one cascade leg on each (%s)" % lines)
+            la = a.ctl_json("show", "leg", m[0].group(2))
+            lb = b.ctl_json("show", "leg", m[0].group(4))
+            check(la["cascade"] and lb["cascade"] and la["conference"] == ctx_m and
+                  lb["conference"] == int(m[0].group(3)) and
+                  la["remote"] == DAEMON_B and lb["remote"] == DAEMON_IP4 and
+                  la["remote_port"] == lb["local_port"] and lb["remote_port"] == la["local_port"],
+                  "the daemons' CLI: each cascade leg (mxp/cascade) sends to the other's port")
+            lines, rc = fl.cmd("join conf=m1@B legs=2 remote=%s:5300" % KERNEL_B)
+            part = [c for c in daemon_counts(b)[2] if c["id"] == int(m[0].group(3))]
+            check(rc == 0 and len(part) == 1 and part[0]["legs"] == 3 and
+                  part[0]["mode"] == "mix",
+                  "B's participants join B's part (conf=m1@B): a mix conference of 3 legs there")
+            for n in ("m1", "m1@B"):
+                lines, rc = fl.cmd("end conf=%s" % n)
+                check(rc == 0, "end conf=%s" % n)
+
             # -- B draining: a ServiceChange Graceful -----------------------------------
             lines, rc = fl.cmd("end conf=pre")
             check(rc == 0 and any(l.startswith("ended conf=pre mrfp=B") for l in lines),
@@ -404,11 +431,12 @@ def test():
             check(lost == on_a and rebuilt == on_a and na == len(on_a),
                   "A killed and restarted: its conferences %s reported lost and rebuilt "
                   "(%s), A's CLI holds %d" % (on_a, [l for l in lines if "mrfp=A" in l], na))
-            lines, rc = fl.cmd("cascade conf=x across=A,B")
-            check(rc != 0, "cascade: not available yet, refused")
+            lines, rc = fl.cmd("cascade conf=c6 across=A,B")
+            check(rc == 1 and "error cascade conf=c6 reason=second-mrfp-draining" in lines,
+                  "no cascade into a draining MRFP")
         finally:
             code = fl.close()
-        check(code == 2, "the fleet exits with 2: one command (cascade) failed")
+        check(code == 2, "the fleet exits with 2: one command (the cascade) failed")
         check(b.stop() == 0 and a.stop() == 0, "both daemons exit cleanly")
 
 
