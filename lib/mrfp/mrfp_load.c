@@ -3,7 +3,7 @@
  * What the MRFP tells an MRFC that places conferences (doc/mp.md "Load on ROOT"): the
  * statistics of an AuditValue on ROOT. mxp/contexts and mxp/legs are counts; mxp/capacity
  * is how many more legs the configured limits leave room for (the media port range and the
- * leg records); mxp/load is the busiest worker's share of busy polls, when the daemon
+ * leg records); mxp/draining is 1 while the daemon drains; mxp/load is the busiest worker's share of busy polls, when the daemon
  * measures it. An MRFC compares MRFPs by them; none of them moves media.
  */
 #include <inttypes.h>
@@ -33,6 +33,8 @@ mrfp_root_load(struct mxp_mrfp *m, struct mxp_mp_cmd *rc)
 			    mrfp_arena_printf(m, "%" PRIu64, legs));
 	mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/capacity", '=',
 			    mrfp_arena_printf(m, "%" PRIu64, cap));
+	/* 1 after mixplanectl drain: no new contexts here (ServiceChange Graceful sent) */
+	mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/draining", '=', m->draining ? "1" : "0");
 	int load = m->ops.load_pct != NULL ? m->ops.load_pct(m->ops.arg) : -1;
 	if (load >= 0)
 		mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/load", '=',
@@ -45,6 +47,7 @@ mrfp_root_load_names(struct mxp_mrfp *m, struct mxp_mp_cmd *rc)
 	mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/contexts", 0, "");
 	mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/legs", 0, "");
 	mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/capacity", 0, "");
+	mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/draining", 0, "");
 	if (m->ops.load_pct != NULL)
 		mxp_mp_msg_add_prop(m->rep, &rc->stats, "mxp/load", 0, "");
 }

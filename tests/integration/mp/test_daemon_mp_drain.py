@@ -93,6 +93,10 @@ def with_mp():
                 check(res["rx"][str(legs[0]["port"])]["from"] == {"2": 20},
                       "media flows before the drain")
 
+                r = lab.mrfc("audit", "ctx=-", "term=ROOT", "what=stats")
+                check("stat ROOT mxp/draining 0" in r.stdout,
+                      "ROOT's statistics say not draining (mxp/draining 0)")
+
                 # -- drain ----------------------------------------------------------------------
                 t0 = time.monotonic()
                 r = lab.ctl("drain", "delay", str(DELAY))
@@ -113,6 +117,9 @@ def with_mp():
                 check(lab.ctl_json("show", "version")["draining"] is True and
                       "draining" in lab.ctl("show", "version").stdout,
                       "show version says draining")
+                r = lab.mrfc("audit", "ctx=-", "term=ROOT", "what=stats")
+                check("stat ROOT mxp/draining 1" in r.stdout,
+                      "ROOT's statistics say draining (mxp/draining 1), what mrfc fleet reads")
                 r = lab.mrfc("add", "legs=1", "mode=switch", "remote=%s:5100" % KERNEL_IP4,
                              check_rc=False)
                 check("error 503" in r.stdout, "Add to context $ while draining: error 503 (%s)"
