@@ -574,6 +574,68 @@ rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, ui
 	return m;
 }
 
+/* RFC 6464's level of a frame: 0..127, -dBov of its mean power (127: silence). */
+static uint8_t
+frame_level(const int16_t *pcm, unsigned int n)
+{
+	uint64_t sq = 0;
+	for (unsigned int i = 0; i < n; i++)
+		sq += (uint64_t)((int32_t)pcm[i] * pcm[i]);
+	double mean = n ? (double)sq / n : 0;
+	double thr = 32768.0 * 32768.0 * 0.89125093813374556; /* -0.5 dB: round to nearest */
+	uint8_t level = 0;
+	while (level < 127 && mean < thr) {
+		thr *= 0.79432823472428150; /* 10^(-1/10): one dB less */
+		level++;
+	}
+	return level;
+}
+
+/*
+ * A cascade leg's packet when the leg has an audio level extension id: the mixer's RTP
+ * header of RFC 3550 section 7.1 (the CSRC list names the local talkers whose audio it
+ * carries, at most 15) and RFC 6464's one-byte extension with the level of what it carries,
+ * so that the other MRFP sees who speaks and how loud without decoding.
+ */
+static struct rte_mbuf *
+cascade_mbuf(struct mxp_conf_worker *w, const struct mxp_media_mix_result *res,
+	     const struct mxp_media_mix_talker *tk, const struct mxp_leg *tl,
+	     const struct mxp_ostream *os, uint32_t ts, const uint8_t *payload, unsigned int plen)
+{
+	uint32_t csrc[15];
+	unsigned int cc = 0;
+	for (unsigned int t = 0; t < res->n_talkers && cc < RTE_DIM(csrc); t++) {
+		const struct mxp_leg *ol = mxp_media_leg_opaque(res->talkers[t].leg);
+		if (res->talkers[t].cascade || ol == NULL || !(ol->state & LEG_SSRC_KNOWN))
+			continue;
+		csrc[cc++] = ol->ssrc;
+	}
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
+	if (m == NULL) {
+		w->drops[MXP_DROP_NO_MBUF]++;
+		return NULL;
+	}
+	unsigned int hl = RTP_HDR + 4 * cc + 8; /* header, CSRCs, one extension word */
+	uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + plen));
+	h[0] = (uint8_t)(0x90 | cc); /* V=2, X=1, CC */
+	h[1] = (uint8_t)((os->marker_next ? 0x80 : 0) | tl->out_pt);
+	mxp_be_wr16(h + 2, os->seq);
+	mxp_be_wr32(h + 4, ts);
+	mxp_be_wr32(h + 8, os->ssrc);
+	for (unsigned int i = 0; i < cc; i++)
+		mxp_be_wr32(h + RTP_HDR + 4 * i, csrc[i]);
+	uint8_t *x = h + RTP_HDR + 4 * cc;
+	x[0] = 0xbe; /* RFC 8285 one-byte header, one 32-bit word */
+	x[1] = 0xde;
+	x[2] = 0;
+	x[3] = 1;
+	x[4] = (uint8_t)(tl->audio_level_id << 4); /* L = 0: one byte */
+	x[5] = (uint8_t)(0x80 | frame_level(tk->pcm, tk->samples)); /* V: it carries speech */
+	x[6] = x[7] = 0;
+	memcpy(h + hl, payload, plen);
+	return m;
+}
+
 /* An output stream's packet was built: its sender state moves on (the talkspurt has
  * started; what RTCP sender reports count). */
 static inline void
@@ -750,8 +812,13 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			continue;
 		}
 		struct mxp_ostream *os = tl->priv;
-		struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq, conf_mix_priv_ts(cf, tl),
-					      tl->out_pt, os->marker_next, pay, (unsigned int)plen);
+		struct rte_mbuf *m;
+		if (unlikely(tk->cascade) && tl->audio_level_id != 0)
+			m = cascade_mbuf(w, res, tk, tl, os, conf_mix_priv_ts(cf, tl), pay,
+					 (unsigned int)plen);
+		else
+			m = rtp_mbuf(w, os->ssrc, os->seq, conf_mix_priv_ts(cf, tl), tl->out_pt,
+				     os->marker_next, pay, (unsigned int)plen);
 		if (m == NULL)
 			continue;
 		os->seq++;

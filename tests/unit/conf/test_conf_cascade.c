@@ -60,6 +60,11 @@ struct side {
 	struct rte_mbuf *q[256];
 	unsigned int nq;
 	uint64_t to_peer;
+	/* the last cascade frame's RTP header: CSRC list and RFC 6464 extension (id 1) */
+	unsigned int casc_cc;
+	uint32_t casc_csrc[15];
+	int casc_level;   /* -1: no level extension */
+	bool casc_vad;
 };
 
 static struct mxp_ip
@@ -94,6 +99,17 @@ io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
 	uint16_t dport = mxp_be_rd16(f + 36);
 	/* cascade legs' local ports are 21000-22999 here, participants' 40000 and up */
 	if (dport >= 21000 && dport < 23000 && s->nq < RTE_DIM(s->q)) {
+		const uint8_t *r = f + 42;
+		s->casc_cc = r[0] & 0x0f;
+		for (unsigned int i = 0; i < s->casc_cc && 12u + 4 * i + 4 <= len - 42u; i++)
+			s->casc_csrc[i] = mxp_be_rd32(r + 12 + 4 * i);
+		const uint8_t *x = r + 12 + 4 * s->casc_cc;
+		s->casc_level = -1;
+		if ((r[0] & 0x10) && x[0] == 0xbe && x[1] == 0xde && (x[4] >> 4) == 1 &&
+		    (x[4] & 0x0f) == 0) {
+			s->casc_level = x[5] & 0x7f;
+			s->casc_vad = x[5] & 0x80;
+		}
 		if (rte_pktmbuf_pkt_len(m) != rte_pktmbuf_data_len(m)) {
 			/* the peer's worker takes one contiguous frame, as a NIC gives it */
 			struct rte_mbuf *c = rte_pktmbuf_alloc(pool);
@@ -190,6 +206,8 @@ party_add(struct side *s, struct party *pa, unsigned int i, double freq, double 
 }
 
 /* The cascade leg of a side: local port lport, remote the peer's address and rport. */
+static uint8_t cascade_level_id; /* the cascade legs' RFC 6464 extension id (0: none) */
+
 static int
 cascade_add(struct side *s, uint16_t lport, const struct mxp_ip *raddr, uint16_t rport,
 	    struct mxp_leg_info *info)
@@ -197,7 +215,8 @@ cascade_add(struct side *s, uint16_t lport, const struct mxp_ip *raddr, uint16_t
 	struct mxp_leg_params lp = { .af = AF_INET, .local_port = lport, .remote_known = true,
 				     .remote = *raddr, .remote_port = rport,
 				     .mode = MXP_SM_SENDRECV, .plain = true, .n_pt = 1,
-				     .pt = { 0 }, .cascade = true };
+				     .pt = { 0 }, .cascade = true,
+				     .audio_level_id = cascade_level_id };
 	snprintf(lp.label, sizeof(lp.label), "cascade");
 	err[0] = '\0';
 	return mxp_conf_leg_add(s->sys, s->conf, &lp, info, err, sizeof(err));
@@ -531,11 +550,62 @@ MXP_TEST(refusals)
 	side_fini(&B);
 }
 
+/* With an audio level extension id on the cascade legs, what A sends B names A's talkers
+ * (the CSRC list, RFC 3550 7.1) and carries their level (RFC 6464); without one, neither. */
+MXP_TEST(cascade_frames_name_the_talkers_and_their_level)
+{
+	struct side A, B;
+	struct party pa[3], pb[1];
+	side_init(&A, "192.0.2.2", 3, MXP_CONF_MIX);
+	side_init(&B, "192.0.2.3", 3, MXP_CONF_MIX);
+	pair(&A, &B);
+	A.p = pa, A.np = 3, B.p = pb, B.np = 1;
+	MXP_CHECK_EQ(t, party_add(&A, &pa[0], 0, 440, AMP / 2), 0);
+	MXP_CHECK_EQ(t, party_add(&A, &pa[1], 1, 700, AMP / 2), 0);
+	MXP_CHECK_EQ(t, party_add(&A, &pa[2], 2, 1000, 0), 0); /* listens */
+	MXP_CHECK_EQ(t, party_add(&B, &pb[0], 3, 560, 0), 0);  /* listens */
+	cascade_level_id = 1;
+	MXP_CHECK_EQ(t, cascade_add(&A, CASC_A, &B.local, CASC_B, &A.casc), 0);
+	MXP_CHECK_EQ(t, cascade_add(&B, CASC_B, &A.local, CASC_A, &B.casc), 0);
+	cascade_level_id = 0;
+	run(&A, &B, 600);
+	/* two tones of amplitude AMP/2: mean power 2 * (AMP/2)^2 / 2 */
+	double want = -10 * log10(2 * (AMP / 2) * (AMP / 2) / 2 / (32768.0 * 32768.0));
+	printf("# A's cascade frames: %u CSRCs (%#x %#x), level %d (want %.1f), V %d\n", A.casc_cc,
+	       A.casc_csrc[0], A.casc_csrc[1], A.casc_level, want, A.casc_vad);
+	MXP_CHECK_EQ(t, A.casc_cc, 2u);
+	MXP_CHECK(t, (A.casc_csrc[0] == pa[0].ssrc && A.casc_csrc[1] == pa[1].ssrc) ||
+		     (A.casc_csrc[0] == pa[1].ssrc && A.casc_csrc[1] == pa[0].ssrc));
+	MXP_CHECK(t, A.casc_level >= 0 && fabs(A.casc_level - want) <= 2.0);
+	MXP_CHECK(t, A.casc_vad);
+	/* B's listener still hears both of A's talkers, once (the header is parsed past) */
+	MXP_CHECK(t, heard_amp(&pb[0], 440) > 0.85 * AMP / 2 && heard_amp(&pb[0], 440) < 1.15 * AMP / 2);
+	MXP_CHECK(t, heard_amp(&pb[0], 700) > 0.85 * AMP / 2 && heard_amp(&pb[0], 700) < 1.15 * AMP / 2);
+	side_fini(&A);
+	side_fini(&B);
+
+	/* no extension id: a plain RTP header */
+	side_init(&A, "192.0.2.2", 3, MXP_CONF_MIX);
+	side_init(&B, "192.0.2.3", 3, MXP_CONF_MIX);
+	pair(&A, &B);
+	A.p = pa, A.np = 2, B.p = pb, B.np = 1;
+	MXP_CHECK_EQ(t, party_add(&A, &pa[0], 0, 440, AMP / 2), 0);
+	MXP_CHECK_EQ(t, party_add(&A, &pa[1], 1, 700, AMP / 2), 0);
+	MXP_CHECK_EQ(t, party_add(&B, &pb[0], 3, 560, 0), 0);
+	MXP_CHECK_EQ(t, cascade_add(&A, CASC_A, &B.local, CASC_B, &A.casc), 0);
+	MXP_CHECK_EQ(t, cascade_add(&B, CASC_B, &A.local, CASC_A, &B.casc), 0);
+	run(&A, &B, 300);
+	MXP_CHECK(t, A.to_peer > 0 && A.casc_cc == 0 && A.casc_level == -1);
+	side_fini(&A);
+	side_fini(&B);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(two_sides_hear_each_other_once),
 	MXP_CASE(topn_does_not_displace_the_cascade_leg),
 	MXP_CASE(three_sides_full_mesh_no_relay),
 	MXP_CASE(refusals),
+	MXP_CASE(cascade_frames_name_the_talkers_and_their_level),
 };
 
 int
