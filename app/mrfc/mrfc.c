@@ -494,6 +494,7 @@ static char sdp_local[LEGS_MAX][512], sdp_remote[LEGS_MAX][512];
 static char crypto_l[LEGS_MAX][160], crypto_r[LEGS_MAX][160];
 
 static unsigned int sdp_event_pt; /* add dtmf=PT: offer telephone-event/8000 on PT */
+static unsigned int sdp_level_id; /* add audiolevel=ID: a=extmap of RFC 6464's level */
 /* add codec=NAME/CLOCK:PT [fmtp=PARAMS]: a dynamic payload type (AMR-WB/16000:96) */
 static char sdp_codec[32], sdp_fmtp[200];
 static unsigned int sdp_codec_clock, sdp_codec_pt;
@@ -541,6 +542,7 @@ build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, 
 		sd.rtpmap[sd.nrtpmap++].clock = 8000;
 	}
 	sd.ptime = 20;
+	sd.audio_level_id = (uint8_t)sdp_level_id;
 	if (crypto != NULL && crypto[0])
 		sd.crypto[sd.ncrypto++] = mxp_mp_str_c(crypto);
 	if (crypto2 != NULL && crypto2[0])
@@ -608,7 +610,7 @@ cmd_add(struct session *s, const struct kv *kv)
 	static const char *const ok[] = { "legs", "remote", "pt", "suite", "mki", "mode", "topn",
 					   "strict", "asymmetric", "keygroup", "plainrtp", "events", "keys",
 					   "dtmf", "codec", "fmtp", "localkey", "cascade", "peerkeys",
-					   NULL };
+					   "audiolevel", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	/* events=on (authfail, keylimit), off, or a list: authfail,keylimit,ssrc,dtmf */
@@ -644,6 +646,19 @@ cmd_add(struct session *s, const struct kv *kv)
 			return 1;
 		}
 		sdp_event_pt = (unsigned int)v;
+	}
+	/* audiolevel=ID: both SDPs carry a=extmap:ID ...ssrc-audio-level (RFC 6464): the leg
+	 * reads and (a cascade leg) writes the level in that one-byte extension */
+	const char *al = kv_get(kv, "audiolevel", NULL);
+	sdp_level_id = 0;
+	if (al != NULL) {
+		char *end;
+		unsigned long v = strtoul(al, &end, 10);
+		if (*end || v < 1 || v > 14) {
+			fprintf(stderr, "mrfc add: audiolevel=%s: the extension id, 1..14\n", al);
+			return 1;
+		}
+		sdp_level_id = (unsigned int)v;
 	}
 	/* keys=group: one Local key for every leg of this Add (one key group: the MRFP
 	 * encrypts each packet once for all of them); individual (default): one per leg. */

@@ -86,6 +86,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	info->strict = (l->flags & LEG_STRICT) != 0;
 	info->asymmetric = (l->flags & LEG_ASYM) != 0;
 	info->cascade = l->lc != NULL && l->lc->cascade;
+	info->audio_level_id = l->audio_level_id;
 	info->plain = (l->flags & LEG_PLAIN) != 0;
 	info->muted = (l->flags & LEG_MUTED) != 0;
 	info->mode = (enum mxp_stream_mode)l->mode;

@@ -269,6 +269,7 @@ struct mxp_leg_info {
 	bool asymmetric;
 	bool muted;
 	bool cascade;                /**< a cascade leg (mxp_leg_params.cascade) */
+	uint8_t audio_level_id;      /**< RFC 6464 extension id (mxp_leg_params), 0 = none */
 	enum mxp_stream_mode mode;
 	enum mxp_srtp_suite in_suite, out_suite;
 	/** The keys of each direction: fingerprint and MKI, never the key. */

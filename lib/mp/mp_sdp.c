@@ -180,6 +180,25 @@ attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 		s->fmtp[s->nfmtp].params.p = p;
 		s->fmtp[s->nfmtp].params.len = (uint32_t)(e - p);
 		s->nfmtp++;
+	} else if (mxp_mp_str_eq(name, "extmap")) {
+		/* a=extmap:<id>[/<direction>] <URI> [<attributes>] (RFC 8285): only the audio
+		 * level's is used; other extensions are not sent nor read */
+		const char *p = v;
+		struct mxp_mp_str idf, uri;
+		if (!field(&p, end, &idf) || !field(&p, end, &uri))
+			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "expected a=extmap:<id> <URI>");
+		const char *sl = memchr(idf.p, '/', idf.len);
+		if (sl != NULL)
+			idf.len = (uint32_t)(sl - idf.p);
+		uint32_t x;
+		if (!mxp_mp_str_uint(idf, 65535, &x))
+			return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "a=extmap: bad id");
+		if (mxp_mp_str_eq(uri, "urn:ietf:params:rtp-hdrext:ssrc-audio-level")) {
+			if (x < 1 || x > 14)
+				return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "a=extmap: the audio "
+						"level's id must be 1..14 (one-byte headers)");
+			s->audio_level_id = (uint8_t)x;
+		}
 	} else if (mxp_mp_str_eq(name, "ptime")) {
 		struct mxp_mp_str f = { v, (uint32_t)(end - v) };
 		uint32_t x;
@@ -329,6 +348,9 @@ mxp_sdp_encode(const struct mxp_sdp *s, char *out, size_t cap)
 				    s->fmtp[i].params.p);
 		if (s->ptime != 0)
 			ADD("a=ptime:%u\r\n", s->ptime);
+		if (s->audio_level_id != 0)
+			ADD("a=extmap:%u urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+			    s->audio_level_id);
 		static const char *const dirs[] = { NULL, "sendonly", "recvonly", "sendrecv",
 						    "inactive", NULL };
 		if ((unsigned int)s->dir < 6 && dirs[s->dir] != NULL)

@@ -44,6 +44,9 @@ struct mxp_sdp {
 	} fmtp[MXP_SDP_PT_MAX];
 	uint16_t ptime;               /**< ms, 0 when not given */
 	enum mxp_mp_mode dir;         /**< a=sendrecv/sendonly/recvonly/inactive, UNSET if none */
+	/** a=extmap:<id> urn:ietf:params:rtp-hdrext:ssrc-audio-level (RFC 6464): the
+	 *  one-byte header extension id 1..14 of the audio level, 0 when none */
+	uint8_t audio_level_id;
 	uint8_t ncrypto;
 	struct mxp_mp_str crypto[MXP_SDP_CRYPTO_MAX]; /**< text after "a=crypto:", raw */
 };

@@ -405,6 +405,7 @@ leg_sdp(struct mxp_mrfp *m, const struct mxp_leg_info *li, const struct mxp_mrfp
 		sd.port = local ? li->local_port : li->remote_port;
 	}
 	media_apply(&sd, l);
+	sd.audio_level_id = li->audio_level_id; /* the leg's, fixed while it lives */
 	if (local)
 		sdp_set_fmtp(&sd, li);
 	return sdp_text(m, &sd);
@@ -433,6 +434,7 @@ add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp
 	sd.port = li->local_port;
 	sd.srtp = !li->plain;
 	sd.dir = MXP_MP_MODE_UNSET; /* the mode is LocalControl's */
+	sd.audio_level_id = li->audio_level_id; /* what the leg uses, from Remote or Local */
 	if (sd.npts == 0 && rs) {
 		sd.npts = rs->npts;
 		memcpy(sd.pts, rs->pts, rs->npts);
@@ -854,6 +856,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		lp.n_pt = media->npts;
 		memcpy(lp.pt, media->pts, media->npts);
 		lp.event_pt = sdp_event_pt(media);
+		lp.audio_level_id = media->audio_level_id; /* a=extmap: RFC 6464 levels */
 		unsigned int code = sdp_codecs(media, &lp, t, sizeof(t));
 		if (code != 0)
 			return mrfp_cmd_error(m, rc, code, "%s", t);

@@ -197,10 +197,13 @@ def test():
         # -- the cascade legs: A's first (its remote a placeholder on B), then B's with
         # the keys of A's crossed, then A's remote set to B's leg -----------------------
         ca, cb = os.path.join(a.dir, "casc.keys"), os.path.join(b.dir, "casc.keys")
-        a.mrfc("add", "ctx=%d" % ctx_a, "legs=1", "cascade=on",
+        # audiolevel=1: a=extmap of RFC 6464's level, so each side's cascade packets
+        # name its talkers (CSRCs) and carry their level in an extension, through SRTP
+        a.mrfc("add", "ctx=%d" % ctx_a, "legs=1", "cascade=on", "audiolevel=1",
                "remote=%s:40000" % B_DAEMON, keys=ca)
         leg_a = read_keys(ca)[0]
-        b.mrfc("add", "ctx=%d" % ctx_b, "legs=1", "cascade=on", "peerkeys=" + ca,
+        b.mrfc("add", "ctx=%d" % ctx_b, "legs=1", "cascade=on", "audiolevel=1",
+               "peerkeys=" + ca,
                "remote=%s:%d" % (A_DAEMON, leg_a["mrfp_port"]), keys=cb)
         leg_b = read_keys(cb)[0]
         a.mrfc("modify", "ctx=%d" % ctx_a, "term=" + leg_a["term"],
@@ -219,6 +222,9 @@ def test():
                   % (ctx_a, leg_a["term"]))
         check(re.search(r"mxp/cascade\s*=\s*on", out) is not None,
               "AuditValue of A's cascade leg: mxp/cascade = on")
+        check("a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level" in out,
+              "AuditValue of A's cascade leg: its Local keeps the audio level's a=extmap:1 "
+              "after the Modify that moved its remote")
 
         # -- who hears whom ------------------------------------------------------------
         names = {"a": ["a1", "a2", "a3"], "b": ["b1", "b2"]}

@@ -55,6 +55,50 @@ MXP_TEST(add_audit_modify)
 	env_free(&e);
 }
 
+/* a=extmap of RFC 6464's audio level in Remote: the leg (a cascade leg writes the level
+ * and names its talkers with it) gets the id, the reply's Local and audits say it, a
+ * Modify keeps it; an id a one-byte header cannot carry is refused, nothing made. */
+MXP_TEST(audio_level_extmap)
+{
+	struct env e = env_new();
+	char rem[600];
+	snprintf(rem, sizeof(rem), "%s\na=extmap:3 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+		 crypto(2, 1));
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { %s } } }",
+				 media("mxp/mode = mix, mxp/cascade = on", crypto(1, 1), PEER_IP,
+				       8002, rem));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "a=extmap:3 urn:ietf:params:rtp-hdrext:ssrc-audio-level") != NULL);
+	uint32_t c = reply_ctx(r), l = reply_leg(r, "Add");
+	MXP_CHECK_EQ(t, leg(&e, l).audio_level_id, 3);
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		     "Remote {\nv=0\nc=IN IP4 %s\nm=audio 8004 RTP/SAVP 0\n} } } } } }", c, l,
+		     PEER_IP);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, leg(&e, l).audio_level_id, 3);
+	r = transact(&e, "Transaction = 3 { Context = %u { AuditValue = leg/%u { Audit { Media } } } }",
+		     c, l);
+	MXP_CHECK(t, strstr(r, "a=extmap:3 urn:ietf:params:rtp-hdrext:ssrc-audio-level") != NULL);
+	/* 15 does not fit a one-byte header: 449, no context made */
+	uint32_t before = nconfs(&e);
+	snprintf(rem, sizeof(rem), "%s\na=extmap:15 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+		 crypto(4, 1));
+	r = transact(&e, "Transaction = 4 { Context = $ { Add = $ { %s } } }",
+		     media("mxp/mode = mix", crypto(3, 1), PEER_IP, 8006, rem));
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	MXP_CHECK(t, strstr(r, "1..14") != NULL);
+	MXP_CHECK_EQ(t, nconfs(&e), before);
+	/* other extensions are not used, and not refused */
+	snprintf(rem, sizeof(rem), "%s\na=extmap:2/sendrecv urn:ietf:params:rtp-hdrext:toffset",
+		 crypto(6, 1));
+	r = transact(&e, "Transaction = 5 { Context = $ { Add = $ { %s } } }",
+		     media("mxp/mode = mix", crypto(5, 1), PEER_IP, 8008, rem));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, leg(&e, reply_leg(r, "Add")).audio_level_id, 0);
+	MXP_CHECK(t, strstr(r, "extmap") == NULL);
+	env_free(&e);
+}
+
 MXP_TEST(refusals_change_nothing)
 {
 	struct env e = env_new();
@@ -93,6 +137,7 @@ MXP_TEST(refusals_change_nothing)
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(add_audit_modify),
 	MXP_CASE(refusals_change_nothing),
+	MXP_CASE(audio_level_extmap),
 };
 
 int
