@@ -25,6 +25,19 @@ source "$(dirname "$0")/lib.sh"
 mxp_need_root
 
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+
+# lab_run WHAT SCRIPT ARGS...: what every daemon-starting run needs (packages, hugepages
+# for memif, an up-to-date build), then the script in tests/reliability.
+lab_run() {
+    local what=$1 script=$2; shift 2
+    mxp_install_packages
+    mxp_hugepages 1024
+    [ "$MXP_HUGE" = 1 ] || mxp_die "$what needs hugepages (memif)"
+    mxp_build "$MXP_BUILD"
+    export MXP_BUILD
+    exec /usr/bin/python3 "$MXP_TOP/tests/reliability/$script" "$@"
+}
+
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 case "$cmd" in
@@ -40,30 +53,10 @@ case "$cmd" in
             esac
             shift
         done
-        mxp_install_packages
-        mxp_hugepages 1024
-        [ "$MXP_HUGE" = 1 ] || mxp_die "the soak needs hugepages (memif)"
-        [ -x "$MXP_BUILD/app/mixplane/mixplane" ] || mxp_build "$MXP_BUILD"
-        export MXP_BUILD
-        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/soak.py" --seconds "$secs" \
-            ${run_s:+--run-seconds "$run_s"} "${json[@]}"
+        lab_run "the soak" soak.py --seconds "$secs" ${run_s:+--run-seconds "$run_s"} "${json[@]}"
         ;;
-    flood)
-        mxp_install_packages
-        mxp_hugepages 1024
-        [ "$MXP_HUGE" = 1 ] || mxp_die "the flood runs need hugepages (memif)"
-        [ -x "$MXP_BUILD/app/mixgen/mixgen" ] || mxp_build "$MXP_BUILD"
-        export MXP_BUILD
-        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/flood.py" "$@"
-        ;;
-    mp-flood)
-        mxp_install_packages
-        mxp_hugepages 1024
-        [ "$MXP_HUGE" = 1 ] || mxp_die "the Mp flood runs need hugepages (memif)"
-        [ -x "$MXP_BUILD/app/mrfc/mrfc" ] || mxp_build "$MXP_BUILD"
-        export MXP_BUILD
-        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/mp_flood.py" "$@"
-        ;;
+    flood) lab_run "the media flood" flood.py "$@" ;;
+    mp-flood) lab_run "the Mp flood" mp_flood.py "$@" ;;
     fuzz)
         mxp_install_packages
         fz="$MXP_TOP/build-fuzz"
@@ -82,11 +75,7 @@ case "$cmd" in
             esac
             shift
         done
-        mxp_install_packages
-        mxp_hugepages 1024
-        [ -x "$MXP_BUILD/app/mixplane/mixplane" ] || mxp_build "$MXP_BUILD"
-        export MXP_BUILD
-        exec /usr/bin/python3 "$MXP_TOP/tests/reliability/faults.py" "${args[@]}"
+        lab_run "the faults" faults.py "${args[@]}"
         ;;
     -h|--help) usage 0 ;;
     *) mxp_die "unknown sub-command '$cmd' (soak, flood, mp-flood, fuzz, faults)" ;;

@@ -20,7 +20,6 @@ one JSON line ("benchmark":"flood"); exit 0 when it passed, 1 when not, 77 witho
 hugepages.
 """
 import argparse
-import json
 import os
 import sys
 
@@ -30,6 +29,7 @@ for d in ("tests/integration", "tests/integration/mixgen"):
     sys.path.insert(0, os.path.join(TOP, d))
 import mglab  # noqa: E402
 import mxplab  # noqa: E402
+import verdict  # noqa: E402
 
 LONG_RATES = "0,10000,25000,50000,100000,200000,400000,800000,max"
 SHORT_RATES = "0,20000,100000"
@@ -110,20 +110,8 @@ def main():
           "by a full port): %.0f packets/s" % out["highest_flood_pps_without_loss"])
     print("(port full: generator turns that found the daemon's memif ring full; honest "
           "packets then wait in mixgen instead of being dropped as a NIC's ring would)")
-    for f in failures:
-        print("FAIL: " + f)
-    print("result: %s" % ("PASS" if not failures else "FAIL"))
-    line = json.dumps(out, separators=(",", ":"))
-    print(line)
-    if a.json:
-        with open(a.json, "w") as f:
-            f.write(line + "\n")
-    return 0 if not failures else 1
+    return verdict.finish(out, failures, a.json)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except mxplab.TestFailure as e:
-        print("FAIL: %s" % e)
-        sys.exit(1)
+    verdict.run(main)

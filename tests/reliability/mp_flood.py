@@ -34,6 +34,7 @@ for d in ("tests/integration", "tests/integration/mixgen"):
     sys.path.insert(0, os.path.join(TOP, d))
 import mglab  # noqa: E402
 import mxplab  # noqa: E402
+import verdict  # noqa: E402
 
 
 def mp_counters(lab):
@@ -193,15 +194,7 @@ def main():
     print("CLI during the floods: %s requests, %s failed, p50 %s ms, p99 %s ms, max %s ms" % (
         cli.get("requests"), cli.get("failed"), fmt(cli.get("p50_ms")), fmt(cli.get("p99_ms")),
         fmt(cli.get("max_ms"))))
-    for f in failures:
-        print("FAIL: " + f)
-    print("result: %s" % ("PASS" if not failures else "FAIL"))
-    line = json.dumps(out, separators=(",", ":"))
-    print(line)
-    if a.json:
-        with open(a.json, "w") as fo:
-            fo.write(line + "\n")
-    return 0 if not failures else 1
+    return verdict.finish(out, failures, a.json)
 
 
 def fmt(x):
@@ -209,8 +202,4 @@ def fmt(x):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except mxplab.TestFailure as e:
-        print("FAIL: %s" % e)
-        sys.exit(1)
+    verdict.run(main)

@@ -40,6 +40,7 @@ for d in ("tests/integration", "tests/integration/mixgen", "tests/integration/mp
     sys.path.insert(0, os.path.join(TOP, d))
 import mglab  # noqa: E402
 import mxplab  # noqa: E402
+import verdict  # noqa: E402
 import rekey_policy  # noqa: E402
 
 IMPAIR = "loss=1%,reorder=5%,delay=20,jitter=20,dup=0.5%"
@@ -152,20 +153,8 @@ def main():
     print("memory after the first run: %s" % json.dumps(mem_first))
     print("memory at the end:          %s" % json.dumps(mem_last))
     print("SIGTERM: exit status %s" % rc)
-    for f in failures:
-        print("FAIL: " + f)
-    print("result: %s" % ("PASS" if not failures else "FAIL"))
-    line = json.dumps(out, separators=(",", ":"))
-    print(line)
-    if a.json:
-        with open(a.json, "w") as f:
-            f.write(line + "\n")
-    return 0 if not failures else 1
+    return verdict.finish(out, failures, a.json)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except mxplab.TestFailure as e:
-        print("FAIL: %s" % e)
-        sys.exit(1)
+    verdict.run(main)
