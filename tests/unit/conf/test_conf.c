@@ -1344,7 +1344,10 @@ MXP_TEST(mix_private_stream_talkspurts)
 		if (got[i].ssrc != priv)
 			continue; /* the shared mix (b is silent: none is expected) */
 		n++;
-		if (prev == NULL || (uint32_t)(got[i].ts - prev->ts) != 160) {
+		/* within a talkspurt the timestamp moves by a frame, or by a few when a late
+		 * mix tick (a loaded machine: this test runs in real time) skipped their time;
+		 * a talkspurt starts after the 1.5 s of silence, far more than any such skip */
+		if (prev == NULL || (uint32_t)(got[i].ts - prev->ts) > 160 * 20) {
 			/* a talkspurt starts: marked, the sequence runs on, the timestamp moved with
 			 * the time that passed (a multiple of the frame, more than the silence) */
 			runs++;
@@ -1358,6 +1361,7 @@ MXP_TEST(mix_private_stream_talkspurts)
 		} else {
 			MXP_CHECK(t, !got[i].marker);
 			MXP_CHECK_EQ(t, (uint16_t)(got[i].seq - prev->seq), 1);
+			MXP_CHECK(t, got[i].ts != prev->ts && (got[i].ts - prev->ts) % 160 == 0);
 		}
 		prev = &got[i];
 	}
@@ -1456,12 +1460,15 @@ MXP_TEST(dtx_shared_mix_timestamps_in_every_group)
 		       ngot[j] ? got[j][ngot[j] - 1].ts - got[j][0].ts : 0);
 	MXP_CHECK(t, ngot[0] > 50);
 	MXP_CHECK_EQ(t, ngot[0], ngot[1]);
-	/* a speech packet after a DTX gap starts a talkspurt: the marker bit (a silence
-	 * descriptor, a few bytes, does not) */
+	/* a speech packet after a DTX gap (its previous packet a silence descriptor, a few
+	 * bytes) starts a talkspurt: the marker bit. A speech packet after speech is not a
+	 * talkspurt even if its timestamp moved by more than a frame: on a loaded machine
+	 * (this test runs in real time) a late mix tick skips a frame's time. */
 	unsigned int spurts = 0;
 	for (int j = 0; j < 2; j++)
 		for (unsigned int i = 1; i < ngot[j]; i++)
-			if (got[j][i].ts - got[j][i - 1].ts > 160 && got[j][i].len > 12) {
+			if (got[j][i].ts - got[j][i - 1].ts > 160 && got[j][i].len > 12 &&
+			    got[j][i - 1].len <= 12) {
 				MXP_CHECK(t, got[j][i].marker);
 				spurts++;
 			}
