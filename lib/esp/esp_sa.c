@@ -2,6 +2,7 @@
 /* Security associations: algorithm table, parameters, set-up and tear-down. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -181,6 +182,12 @@ mxp_esp_sa_params_parse(struct mxp_esp_sa_params *p, const char *line, char *err
 			bad = parse_onoff(v, &p->esn);
 		} else if (strcasecmp(k, "window") == 0) {
 			bad = parse_u32(v, &p->window);
+		} else if (strcasecmp(k, "seq") == 0) {
+			char *end = NULL;
+			errno = 0;
+			unsigned long long x = strtoull(v, &end, 0);
+			bad = v[0] == '\0' || v[0] == '-' || *end != '\0' || errno != 0;
+			p->seq = bad ? 0 : x;
 		} else if (strcasecmp(k, "key") == 0) {
 			int l = hex_decode(v, strlen(v), p->key, sizeof(p->key));
 			bad = l <= 0;
@@ -252,6 +259,11 @@ mxp_esp_sa_params_check(const struct mxp_esp_sa_params *p, char *err, size_t err
 		snprintf(err, errlen, "bad direction");
 		return -EINVAL;
 	}
+	if (!p->esn && p->seq > UINT32_MAX) {
+		snprintf(err, errlen, "seq %" PRIu64 " needs esn=on (without ESN at most %u)",
+			 p->seq, UINT32_MAX);
+		return -EINVAL;
+	}
 	if (p->local.af == 0 || p->peer.af == 0) {
 		snprintf(err, errlen, "an SA needs local= and peer= addresses");
 		return -EINVAL;
@@ -319,6 +331,8 @@ mxp_esp_sa_init(struct mxp_esp_sa *sa, const struct mxp_esp_sa_params *p,
 		goto fail;
 	}
 	sa->in_use = 1;
+	if (p->seq != 0)
+		mxp_esp_sa_seq_set(sa, p->seq);
 	return 0;
 fail:
 	mxp_crypto_wipe(sa, sizeof(*sa));

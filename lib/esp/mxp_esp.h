@@ -179,6 +179,10 @@ struct mxp_esp_sa_params {
 	uint16_t peer_port;          /**< UDP encapsulation: the peer's port (4500, or NATed) */
 	bool esn;                    /**< 64-bit extended sequence numbers */
 	uint32_t window;             /**< inbound: anti-replay window in bits, 0 for default */
+	/** where the SA starts ("seq=", resuming an SA): outbound the last number sent (the
+	 *  next packet carries seq + 1), inbound the highest one received; 0 for a new SA.
+	 *  Without ESN at most 2^32 - 1 (an outbound SA there can send nothing). */
+	uint64_t seq;
 	uint8_t key[MXP_ESP_KEY_MAX];/**< cipher key; for GCM followed by the 4-byte salt */
 	uint8_t key_len;             /**< 20 or 36 for GCM, 16 for CBC */
 	uint8_t auth_key[MXP_ESP_KEY_MAX]; /**< HMAC key (CBC suites) */
@@ -188,7 +192,7 @@ struct mxp_esp_sa_params {
 /**
  * Parse one SA from its key-file form (see doc/security.md), e.g.
  * "in spi=0x1001 alg=aes-gcm-128 local=192.0.2.2 peer=192.0.2.1 key=<hex> [encap=udp]
- *  [local-port=4500] [peer-port=4500] [esn=on] [window=128] [auth-key=<hex>]".
+ *  [local-port=4500] [peer-port=4500] [esn=on] [window=128] [seq=N] [auth-key=<hex>]".
  * @param err  receives a message naming the offending word (never key material)
  * @return 0 or -EINVAL.
  */

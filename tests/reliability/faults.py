@@ -15,11 +15,14 @@ participants' side of the veth times every packet the daemon relays to them. In 
 2. ESP: (a) an SA pair replaced make before break (new SPIs added with `esp sa add`, mrfc
    moved to them, the policy's outbound SPI moved, the old pair deleted) while a loop of
    audits runs: each transaction answered exactly once, none retransmitted, no ESP drop;
-   (b) ESN (the new pair): mrfc's outbound sequence number started just below 2^32 and
-   carried across it, every transaction answered, the daemon's inbound SA past 2^32;
+   (b) ESN (the new pair): the daemon's outbound SA resumed just below 2^32 (`seq=` on its
+   SA line) carries the replies of (a) across it; mrfc's outbound sequence number started
+   just below 2^32 and carried across it, every transaction answered, the daemon's
+   inbound SA past 2^32;
    (c) no ESN (a third pair): mrfc sends up to 2^32 - 1 and then refuses (RFC 4303 3.3.3:
    the sender must not cycle), and a packet of that SA with the number wrapped to 1 is
-   dropped by the daemon's anti-replay window.
+   dropped by the daemon's anti-replay window; the daemon's outbound SA, also at 2^32 - 1,
+   refuses to send the reply to a request that came over the ESN pair (seq_overflow).
 3. Port flap: the participants' end of the veth, then the daemon's, down and up while
    media flows: the daemon keeps answering, counts its transmit errors, media resumes;
    measured: the gap in relayed media, and what `show ports` says of the link.
@@ -206,6 +209,16 @@ class Faults:
         return p, c
 
     @staticmethod
+    def resume_at(path, direction, seq):
+        """Give the key file's `sa DIRECTION` line `seq=` (where a resumed SA starts)."""
+        with open(path) as f:
+            text = f.read().splitlines(True)
+        out = [l.rstrip("\n") + " seq=%d\n" % seq if l.split()[:2] == ["sa", direction] else l
+               for l in text]
+        with open(path, "w") as f:
+            f.write("".join(out))
+
+    @staticmethod
     def lines(path, kind):
         return "".join(l for l in open(path) if l.split()[:1] == [kind])
 
@@ -367,6 +380,11 @@ class Faults:
         k = 8 if self.short else 40
         old = self.spis(lab.mrfp_sa)
         new_p, new_c = self.keygen("esn", 0x30000, True)
+        # the daemon's outbound SA of the new pair resumes just below 2^32 (seq= in its SA
+        # line, and the same in mrfc's inbound one): its replies cross 2^32 with ESN
+        out_start = U32 - k - 1
+        self.resume_at(new_p, "out", out_start)
+        self.resume_at(new_c, "in", out_start)
         new = self.spis(new_p)
         old_c = open(lab.mrfc_sa).read()
         new_ctext = open(new_c).read()
@@ -440,6 +458,12 @@ class Faults:
                 1000 * self.cap.max_gap(t_m0, t_m1)))
         self.figures["mbb_transactions"] = n
         self.figures["mbb_lost"] = len(failed) + max(0, n - d["replies"])
+        out = [x for x in e1["sas"] if x["dir"] == "out" and int(x["spi"], 16) == new["out"]]
+        oseq = out[0]["seq"] if out else 0
+        row("ESP sequence numbers", "ESN: the daemon's outbound SA resumed at 2^32-%d (seq=) "
+            "carried its replies across 2^32, every one accepted by mrfc" % (U32 - out_start),
+            oseq > U32 and not failed and d["replies"] == n,
+            "the daemon's outbound SA at %d (2^32+%d)" % (oseq, oseq - U32))
 
     def esn_wrap(self):
         F = "ESP sequence numbers"
@@ -467,6 +491,10 @@ class Faults:
 
         # no ESN: a third pair; mrfc must stop at 2^32 - 1
         p3, c3 = self.keygen("noesn", 0x40000, False)
+        # the daemon's outbound SA of this pair too: its replies to mrfc's three audits are
+        # its last three numbers (2^32-3 .. 2^32-1)
+        self.resume_at(p3, "out", U32 - 4)
+        self.resume_at(c3, "in", U32 - 4)
         s3 = self.spis(p3)
         lab.ctl_input(open(p3).read(), "esp", "sa", "add")   # sa lines and the policy
         self.set_sa_file(open(c3).read())
@@ -504,11 +532,27 @@ class Faults:
         m2 = self.mp()
         row(F, "no ESN: a packet with the number wrapped to 1 dropped (too_old)",
             ok and m2["requests"] == m1["requests"], "")
-        # back to the ESN pair for what follows
-        lab.ctl_input(self.lines(lab.mrfp_sa_live, "peer"), "esp", "sa", "add")
+        # mrfc back on the ESN pair while the daemon's replies still go through the
+        # exhausted no-ESN SA: the daemon takes the request, must not send its reply with a
+        # wrapped number, and counts it (seq_overflow)
         self.set_sa_file(open(os.path.join(self.tmp, "esn", "mrfc.sa")).read())
         with open(self.lab.mrfc_sa + ".seq", "w") as f:
             f.write(esn_seq)
+        e3 = self.esp()
+        r = self.mrfc("--timeout", "1500", "audit", "ctx=%d" % self.ctx, "what=terminations",
+                      timeout=30)
+        e4, m3 = self.esp(), self.mp()
+        out3 = [x for x in e4["sas"] if x["dir"] == "out" and int(x["spi"], 16) == s3["out"]]
+        ov = e4["drops"].get("seq_overflow", 0) - e3["drops"].get("seq_overflow", 0)
+        row(F, "no ESN: the daemon's outbound SA at 2^32-1 sends no more replies, counts each "
+            "refusal (seq_overflow), and the request was still taken",
+            r.returncode != 0 and ov >= 1 and m3["requests"] > m2["requests"] and
+            bool(out3) and out3[0]["seq"] == U32 - 1,
+            "outbound SA at %d; %d reply packet(s) refused; mrfc exit %d" % (
+                out3[0]["seq"] if out3 else 0, ov, r.returncode))
+        self.figures["seq_overflow_refused"] = ov
+        # back to the ESN pair for what follows
+        lab.ctl_input(self.lines(lab.mrfp_sa_live, "peer"), "esp", "sa", "add")
         lab.ctl("esp", "sa", "delete", "in", "0x%x" % s3["in"])
         lab.ctl("esp", "sa", "delete", "out", "0x%x" % s3["out"])
         r = self.mrfc("audit", "ctx=%d" % self.ctx, "what=terminations")

@@ -917,6 +917,92 @@ MXP_TEST(sa_params_errors)
 	MXP_CHECK_STR(t, mxp_esp_drop_name(MXP_ESP_DROP_MAX), "?");
 }
 
+/* "seq=" starts an SA where a resumed one left off: an outbound SA without ESN whose last
+ * number was 2^32 - 3 sends 2^32 - 2 and 2^32 - 1 and then refuses to wrap (counted); with
+ * ESN it carries on past 2^32 and its peer (inbound, ESN, window started at seq) accepts
+ * every packet. Bad values are refused with the word named, never the key. */
+MXP_TEST(sa_seq_parameter)
+{
+	struct mxp_esp_sa_params p;
+	char err[200];
+	static const char *const k = "key=00112233445566778899aabbccddeeff01020304";
+	static const struct { const char *extra, *msg; } bad[] = {
+		{ "seq=4294967296", "needs esn=on" },
+		{ "seq=-1", "bad value for seq" },
+		{ "seq=12x", "bad value for seq" },
+		{ "seq=", "bad value for seq" },
+		{ "seq=99999999999999999999999", "bad value for seq" },
+	};
+	for (size_t i = 0; i < MXP_NCASES(bad); i++) {
+		char l[256];
+		snprintf(l, sizeof(l), "out spi=0x1000 alg=aes-gcm-128 local=1.1.1.1 "
+			 "peer=1.1.1.2 %s %s", bad[i].extra, k);
+		err[0] = '\0';
+		MXP_CHECK_EQ(t, mxp_esp_sa_params_parse(&p, l, err, sizeof(err)), -EINVAL);
+		if (strstr(err, bad[i].msg) == NULL)
+			printf("#   row %zu: '%s'\n", i, err);
+		MXP_CHECK(t, strstr(err, bad[i].msg) != NULL);
+		MXP_CHECK(t, strstr(err, "00112233") == NULL);
+	}
+	char l[256];
+	snprintf(l, sizeof(l), "out spi=0x1000 alg=aes-gcm-128 local=1.1.1.1 peer=1.1.1.2 "
+		 "esn=on seq=0x100000005 %s", k);
+	MXP_CHECK_EQ(t, mxp_esp_sa_params_parse(&p, l, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, p.seq, 0x100000005ull);
+
+	for (int esn = 0; esn < 2; esn++) {
+		struct pair pr;
+		MXP_CHECK_EQ(t, pair_setup(&pr, MXP_ESP_ALG_AES_GCM_128, false, false), 0);
+		/* the MRFC's SA pair again, with seq= and esn as the row says */
+		struct mxp_ip mrfp_addr;
+		mxp_ip_parse("192.0.2.2", &mrfp_addr, NULL);
+		struct mxp_esp_sa *o = mxp_esp_ep_sa_find(pr.mrfc, MXP_ESP_DIR_OUT, 0x1001, NULL);
+		struct mxp_esp_sa *in = mxp_esp_ep_sa_find(pr.mrfp, MXP_ESP_DIR_IN, 0x1001,
+							   &mrfp_addr);
+		MXP_CHECK(t, o != NULL && in != NULL);
+		if (o == NULL || in == NULL) {
+			pair_free(&pr);
+			return;
+		}
+		struct mxp_esp_sa_params op = *mxp_esp_sa_params_get(o);
+		struct mxp_esp_sa_params ip = *mxp_esp_sa_params_get(in);
+		op.esn = ip.esn = esn;
+		op.seq = UINT32_MAX - 2;
+		ip.seq = UINT32_MAX - 3;
+		MXP_CHECK_EQ(t, mxp_esp_ep_sa_del(pr.mrfc, MXP_ESP_DIR_OUT, 0x1001, NULL), 0);
+		MXP_CHECK_EQ(t, mxp_esp_ep_sa_del(pr.mrfp, MXP_ESP_DIR_IN, 0x1001, &ip.local), 0);
+		MXP_CHECK_EQ(t, mxp_esp_ep_sa_add(pr.mrfc, &op, err, sizeof(err)), 0);
+		MXP_CHECK_EQ(t, mxp_esp_ep_sa_add(pr.mrfp, &ip, err, sizeof(err)), 0);
+		o = mxp_esp_ep_sa_find(pr.mrfc, MXP_ESP_DIR_OUT, 0x1001, NULL);
+		in = mxp_esp_ep_sa_find(pr.mrfp, MXP_ESP_DIR_IN, 0x1001, &mrfp_addr);
+		MXP_CHECK(t, o != NULL && in != NULL);
+		if (o == NULL || in == NULL) {
+			pair_free(&pr);
+			return;
+		}
+		MXP_CHECK_EQ(t, mxp_esp_sa_seq(o), (uint64_t)UINT32_MAX - 2);
+		MXP_CHECK_EQ(t, mxp_esp_sa_seq(in), (uint64_t)UINT32_MAX - 3);
+		uint8_t pkt[400];
+		struct mxp_esp_rx rx;
+		unsigned int sent = 0, accepted = 0;
+		for (int i = 0; i < 4; i++) {
+			size_t n = send_pkt(&pr, "audit", pkt, sizeof(pkt));
+			if (n == 0)
+				break;
+			sent++;
+			accepted += recv_pkt(&pr, pkt, n, &rx) == MXP_ESP_DROP_NONE;
+		}
+		printf("#   esn=%d: %u sent after 2^32-3, %u accepted\n", esn, sent, accepted);
+		MXP_CHECK_EQ(t, sent, esn ? 4u : 2u);
+		MXP_CHECK_EQ(t, accepted, sent);
+		MXP_CHECK_EQ(t, mxp_esp_sa_seq(in), (uint64_t)UINT32_MAX - 2 + sent);
+		MXP_CHECK_EQ(t, mxp_esp_sa_stats_get(o)->drops[MXP_ESP_DROP_SEQ_OVERFLOW], esn ? 0u : 1u);
+		mxp_esp_sa_params_wipe(&op);
+		mxp_esp_sa_params_wipe(&ip);
+		pair_free(&pr);
+	}
+}
+
 MXP_TEST(frames_parse_and_build)
 {
 	static const char *const addrs[][2] = { { "192.0.2.1", "192.0.2.2" },
@@ -997,6 +1083,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(keyfile_load_all_or_nothing),
 	MXP_CASE(keyfile_failed_load_restores_prior_state),
 	MXP_CASE(sa_params_errors),
+	MXP_CASE(sa_seq_parameter),
 	MXP_CASE(frames_parse_and_build),
 };
 
