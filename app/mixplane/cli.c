@@ -222,6 +222,10 @@ cmd_stats(struct cli_req *r, int argi)
 			mxp_json_u64(&j, "tx_packets", w->st.tx_pkts);
 			mxp_json_u64(&j, "polls", w->st.polls);
 			mxp_json_u64(&j, "busy_polls", w->st.busy_polls);
+			struct mxp_conf_worker_stats cw;
+			mxp_json_bool(&j, "unresponsive",
+				      mxp_conf_worker_stats(r->ctx->conf, w->idx, &cw) == 0 &&
+					      cw.unresponsive);
 			mxp_json_obj_close(&j);
 		}
 		mxp_json_arr_close(&j);
@@ -243,7 +247,7 @@ cmd_stats(struct cli_req *r, int argi)
 		       r->ctx->cst->arp_learned, r->ctx->cst->nd_learned, r->ctx->cst->arp_requests_sent,
 		       r->ctx->cst->ns_sent, r->ctx->cst->cli_requests);
 	static const char *const hdr[] = { ">worker", ">lcore", ">rx-pkts", ">tx-pkts", ">polls",
-					   ">busy%" };
+					   ">busy%", "commands" };
 	struct mxp_table t;
 	if (mxp_table_init(&t, RTE_DIM(hdr), hdr) != 0)
 		return MXP_CTL_ERR;
@@ -252,9 +256,13 @@ cmd_stats(struct cli_req *r, int argi)
 		char n[6][24];
 		snprintf(n[5], 24, "%.1f",
 			 w->st.polls ? 100.0 * (double)w->st.busy_polls / (double)w->st.polls : 0.0);
+		struct mxp_conf_worker_stats cw;
+		bool unresp = mxp_conf_worker_stats(r->ctx->conf, w->idx, &cw) == 0 &&
+			      cw.unresponsive;
 		const char *row[] = { fmt_u64(n[0], w->idx), fmt_u64(n[1], w->lcore),
 				      fmt_u64(n[2], w->st.rx_pkts), fmt_u64(n[3], w->st.tx_pkts),
-				      fmt_u64(n[4], w->st.polls), n[5] };
+				      fmt_u64(n[4], w->st.polls), n[5],
+				      unresp ? "unresponsive" : "taken" };
 		mxp_table_row(&t, row);
 	}
 	mxp_table_render(&t, r->out);

@@ -259,6 +259,13 @@ page_workers(struct mxp_metrics *m, struct mxp_buf *b, const struct conf_totals 
 			sample(b, conf_metrics[k].name, l, v);
 		}
 	}
+	family(b, "mixplane_worker_unresponsive", "gauge",
+	       "1 while a command to the worker timed out and it has taken none since (new "
+	       "conferences go to the other workers).");
+	for (uint16_t i = 0; i < ctx->nb_workers && i < MXP_MAX_WORKERS; i++) {
+		snprintf(l, sizeof(l), "worker=\"%u\"", i);
+		sample(b, "mixplane_worker_unresponsive", l, cw[i].unresponsive);
+	}
 }
 
 static void

@@ -4,6 +4,7 @@
  * and the worker's side of those commands.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,6 +133,60 @@ conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 	conf_pool_put(&sys->conf_pool, cf);
 }
 
+/*
+ * The least loaded worker other than skip among those that answer commands; when none
+ * answers, the least loaded of all (it may have recovered: the command will tell), or
+ * UINT16_MAX when skip is set and no other worker answers.
+ */
+static uint16_t
+conf_pick_worker(const struct mxp_conf_sys *sys, uint16_t skip)
+{
+	uint16_t best = UINT16_MAX, any = UINT16_MAX;
+	for (uint16_t i = 0; i < sys->p.nb_workers; i++) {
+		if (i == skip)
+			continue;
+		const struct mxp_conf_worker *w = sys->w[i];
+		if (any == UINT16_MAX || w->nconfs < sys->w[any]->nconfs)
+			any = i;
+		if (!__atomic_load_n(&w->unresponsive, __ATOMIC_ACQUIRE) &&
+		    (best == UINT16_MAX || w->nconfs < sys->w[best]->nconfs))
+			best = i;
+	}
+	if (best != UINT16_MAX || skip != UINT16_MAX)
+		return best;
+	return any;
+}
+
+/* The conference to its worker: 0, or the error of a command that never ran. */
+static int
+conf_add_post(struct mxp_conf_sys *sys, struct mxp_conf *cf, uint16_t worker)
+{
+	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_CONF_ADD);
+	if (c == NULL)
+		return -ENOMEM;
+	c->u.cf = cf;
+	int r = conf_post(sys, worker, c);
+	conf_cmd_put(c);
+	return r;
+}
+
+/* Nothing ran: no worker saw the conference. Undo the control core's side. */
+static int __rte_format_printf(7, 8)
+conf_add_undo(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_conf_ctl *cc, int r,
+	      char *err, size_t errlen, const char *fmt, ...)
+{
+	rte_hash_del_key(sys->confs, &cf->id);
+	conf_free(sys, cf);
+	rte_free(cc);
+	if (err != NULL && errlen > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
 int
 mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint32_t *id,
 		char *err, size_t errlen)
@@ -148,11 +203,8 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 		return conf_errf(err, errlen, -EINVAL, "mix: topn (talkers mixed) is at most %d",
 				 MXP_MEDIA_MAX_TALKERS);
 
-	/* The least loaded worker owns the new conference. */
-	uint16_t best = 0;
-	for (uint16_t i = 1; i < sys->p.nb_workers; i++)
-		if (sys->w[i]->nconfs < sys->w[best]->nconfs)
-			best = i;
+	/* The least loaded worker owns the new conference, one that answers commands first. */
+	uint16_t best = conf_pick_worker(sys, UINT16_MAX);
 	struct mxp_conf *cf = conf_pool_get(&sys->conf_pool);
 	struct mxp_conf_ctl *cc = rte_zmalloc("mxp_conf_ctl", sizeof(*cc), 0);
 	if (cf == NULL || cc == NULL) {
@@ -189,20 +241,24 @@ mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint3
 		return conf_errf(err, errlen, -ENOSPC, "the conference table is full (%u conferences)",
 				 (unsigned int)rte_hash_count(sys->confs));
 	}
-	struct mxp_conf_cmd *c = conf_cmd_new(CONF_CMD_CONF_ADD);
-	int r = c ? 0 : -ENOMEM;
-	if (c) {
-		c->u.cf = cf;
-		r = conf_post(sys, best, c);
-		conf_cmd_put(c);
+	int r = conf_add_post(sys, cf, best);
+	if (r == -ETIMEDOUT) {
+		/* That worker stalled (it is now marked): another that answers takes it. */
+		uint16_t next = conf_pick_worker(sys, best);
+		if (next != UINT16_MAX) {
+			uint16_t first = best;
+			best = next;
+			cf->worker = cc->worker = best;
+			r = conf_add_post(sys, cf, best);
+			if (r)
+				return conf_add_undo(sys, cf, cc, r, err, errlen,
+						     "workers %u and %u did not take the conference",
+						     first, best);
+		}
 	}
-	if (r) {
-		/* Nothing ran: the worker never saw the conference. */
-		rte_hash_del_key(sys->confs, &cf->id);
-		conf_free(sys, cf);
-		rte_free(cc);
-		return conf_errf(err, errlen, r, "worker %u did not take the conference", best);
-	}
+	if (r)
+		return conf_add_undo(sys, cf, cc, r, err, errlen,
+				     "worker %u did not take the conference", best);
 	*id = cf->id;
 	return 0;
 }

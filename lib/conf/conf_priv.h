@@ -582,6 +582,9 @@ struct mxp_conf_worker {
 	struct rte_ring *handoff;            /* other workers -> this one: frames */
 	uint64_t cmds_run;                   /* commands run */
 	uint64_t cmds_abandoned;             /* commands dropped: the poster gave up waiting */
+	/* a command to it timed out: set by the control core, which then places new
+	 * conferences on the other workers; cleared by the worker when it takes a command */
+	uint32_t unresponsive;
 	struct mxp_conf_list confs;
 	uint32_t nconfs;
 	uint64_t next_tick_tsc;

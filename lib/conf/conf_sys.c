@@ -340,6 +340,8 @@ void
 conf_cmd_take(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
 	uint32_t posted = CONF_CMD_POSTED;
+	if (__atomic_load_n(&w->unresponsive, __ATOMIC_RELAXED))
+		__atomic_store_n(&w->unresponsive, 0, __ATOMIC_RELEASE); /* running again */
 	if (__atomic_compare_exchange_n(&c->state, &posted, CONF_CMD_RUNNING, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		conf_cmd_exec(w, c);
@@ -380,8 +382,10 @@ conf_post(struct mxp_conf_sys *sys, uint16_t worker, struct mxp_conf_cmd *c)
 			 * finishes within microseconds: keep waiting). */
 			uint32_t posted = CONF_CMD_POSTED;
 			if (__atomic_compare_exchange_n(&c->state, &posted, CONF_CMD_ABANDONED, false,
-							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				__atomic_store_n(&w->unresponsive, 1, __ATOMIC_RELEASE);
 				return -ETIMEDOUT;
+			}
 		}
 		struct timespec ts = { 0, 20000 };
 		nanosleep(&ts, NULL);
@@ -472,6 +476,7 @@ mxp_conf_worker_stats(struct mxp_conf_sys *sys, uint16_t idx, struct mxp_conf_wo
 	const struct mxp_conf_worker *w = sys->w[idx];
 	st->cmds_run = __atomic_load_n(&w->cmds_run, __ATOMIC_RELAXED);
 	st->cmds_abandoned = __atomic_load_n(&w->cmds_abandoned, __ATOMIC_RELAXED);
+	st->unresponsive = __atomic_load_n(&w->unresponsive, __ATOMIC_ACQUIRE) != 0;
 	st->mix_ticks = sys->mix_ticks_gone[idx];
 	st->mix_late_ticks = sys->mix_late_gone[idx];
 	uint32_t it = 0;

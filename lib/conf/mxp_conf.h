@@ -391,10 +391,13 @@ void mxp_conf_sys_destroy(struct mxp_conf_sys *sys);
 /* ---- control API (control core) ---------------------------------------------------------- */
 
 /**
- * Create a conference on the least loaded worker.
+ * Create a conference on the least loaded worker. A worker that let a command time out
+ * and has not taken one since (mxp_conf_worker_stats() unresponsive) is passed over while
+ * another answers; if the chosen worker does not take the conference within the command
+ * timeout, the next least loaded responsive one is tried once.
  * @param id  receives the conference id (never 0).
- * @return 0, -EINVAL (bad mode/params; err says which), -ENOMEM, -ETIMEDOUT (worker
- *         did not answer).
+ * @return 0, -EINVAL (bad mode/params; err says which), -ENOMEM, -ETIMEDOUT (no worker
+ *         answered; nothing is left).
  */
 int mxp_conf_create(struct mxp_conf_sys *sys, const struct mxp_conf_params *p, uint32_t *id,
 		    char *err, size_t errlen);
@@ -842,6 +845,9 @@ struct mxp_conf_worker_stats {
 	/** mix ticks of the worker's conferences since the start, deleted ones included, and
 	 *  the ticks among them skipped because the worker was late (mxp_conf_info's, summed) */
 	uint64_t mix_ticks, mix_late_ticks;
+	/** a command to it timed out and it has not taken one since: new conferences go to
+	 *  the other workers while it stays so (mxp_conf_create) */
+	bool unresponsive;
 };
 
 /** Counters of worker @p idx (control core). -EINVAL if there is no such worker. */

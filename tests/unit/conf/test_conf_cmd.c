@@ -9,6 +9,7 @@
  * timeout ran it from a dead frame.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 
 #include "mxp_conf.h"
 #include "mxp_test.h"
+#include "mxp_time.h"
 
 static struct rte_mempool *pool, *hdr_pool;
 static uint64_t drops[MXP_DROP_MAX];
@@ -55,7 +57,26 @@ nap(unsigned int us)
 	nanosleep(&ts, NULL);
 }
 
-/* The worker lcore's loop, with a switch that makes it stop polling (a stalled worker). */
+/* Worker 1 of a two-worker system: it never stalls. */
+static int ready1;
+static uint64_t drops1[MXP_DROP_MAX];
+
+static void *
+worker1_main(void *arg)
+{
+	static const struct mxp_conf_io io = { .tx = io_tx, .neigh = io_neigh, .punt = io_punt };
+	struct mxp_conf_worker *w = mxp_conf_worker_attach(arg, 1, &io, NULL, drops1);
+	if (w == NULL)
+		abort();
+	__atomic_store_n(&ready1, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
+		mxp_conf_worker_poll(w);
+	mxp_conf_worker_detach(w);
+	return NULL;
+}
+
+/* The worker lcore's loop (worker 0), with a switch that makes it stop polling (a stalled
+ * worker). */
 static void *
 worker_main(void *arg)
 {
@@ -87,10 +108,10 @@ wait_flag(int *flag, int value)
 }
 
 static struct mxp_conf_sys *
-sys_start(pthread_t *th, uint32_t timeout_ms)
+sys_start_n(pthread_t *th, uint32_t timeout_ms, uint16_t nb_workers)
 {
 	struct mxp_conf_sys_params p = {
-		.nb_workers = 1,
+		.nb_workers = nb_workers,
 		.nb_addrs = 1,
 		.port_min = 20000,
 		.port_max = 29999,
@@ -106,19 +127,37 @@ sys_start(pthread_t *th, uint32_t timeout_ms)
 		printf("# %s\n", err);
 		abort();
 	}
-	stop = stall_req = stalled = ready = 0;
-	if (pthread_create(th, NULL, worker_main, sys) != 0)
+	stop = stall_req = stalled = ready = ready1 = 0;
+	if (pthread_create(&th[0], NULL, worker_main, sys) != 0)
 		abort();
 	wait_flag(&ready, 1);
+	if (nb_workers > 1) {
+		if (pthread_create(&th[1], NULL, worker1_main, sys) != 0)
+			abort();
+		wait_flag(&ready1, 1);
+	}
 	return sys;
+}
+
+static struct mxp_conf_sys *
+sys_start(pthread_t *th, uint32_t timeout_ms)
+{
+	return sys_start_n(th, timeout_ms, 1);
+}
+
+static void
+sys_stop_n(struct mxp_conf_sys *sys, pthread_t *th, unsigned int n)
+{
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	mxp_conf_sys_destroy(sys);
 }
 
 static void
 sys_stop(struct mxp_conf_sys *sys, pthread_t th)
 {
-	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	pthread_join(th, NULL);
-	mxp_conf_sys_destroy(sys);
+	sys_stop_n(sys, &th, 1);
 }
 
 static void
@@ -264,9 +303,78 @@ MXP_TEST(slow_worker_within_timeout)
 	sys_stop(sys, th);
 }
 
+static uint16_t
+worker_of(struct mxp_conf_sys *sys, uint32_t conf)
+{
+	struct mxp_conf_info ci;
+	return mxp_conf_get(sys, conf, &ci) == 0 ? ci.worker : UINT16_MAX;
+}
+
+static bool
+unresponsive(struct mxp_conf_sys *sys, uint16_t w)
+{
+	struct mxp_conf_worker_stats ws;
+	return mxp_conf_worker_stats(sys, w, &ws) == 0 && ws.unresponsive;
+}
+
+/*
+ * Two workers, worker 0 stalled: the conference meant for it (both idle: the first) goes
+ * to worker 1 once worker 0 let the command time out, and, worker 0 now marked
+ * unresponsive, the next ones go to worker 1 at once (no second timeout) although worker
+ * 0 is less loaded; worker 1's conference takes legs meanwhile. Worker 0 resumed takes
+ * the abandoned command, is no longer marked, and gets the next conference again.
+ */
+MXP_TEST(stalled_worker_passed_over_for_new_conferences)
+{
+	pthread_t th[2];
+	struct mxp_conf_sys *sys = sys_start_n(th, 300, 2);
+	char err[256];
+	struct mxp_conf_params cp = { .mode = MXP_CONF_SWITCH };
+	uint32_t c[4] = { 0 };
+	MXP_CHECK(t, !unresponsive(sys, 0) && !unresponsive(sys, 1));
+	stall(true);
+	uint64_t t0 = mxp_clock_ms();
+	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &c[0], err, sizeof(err)), 0);
+	uint64_t t1 = mxp_clock_ms();
+	MXP_CHECK_EQ(t, worker_of(sys, c[0]), 1);
+	MXP_CHECK(t, t1 - t0 >= 300); /* it waited for worker 0 first */
+	MXP_CHECK(t, unresponsive(sys, 0) && !unresponsive(sys, 1));
+	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &c[1], err, sizeof(err)), 0);
+	uint64_t t2 = mxp_clock_ms();
+	MXP_CHECK_EQ(t, worker_of(sys, c[1]), 1);
+	printf("#   first create %" PRIu64 " ms (one timeout), second %" PRIu64 " ms\n", t1 - t0,
+	       t2 - t1);
+	MXP_CHECK_EQ(t, leg_add(sys, c[1], 20100, NULL), 0);
+	MXP_CHECK_EQ(t, nconfs(sys), 2);
+
+	stall(false);
+	for (int i = 0; i < 20000 && unresponsive(sys, 0); i++)
+		nap(100);
+	MXP_CHECK(t, !unresponsive(sys, 0));
+	struct mxp_conf_worker_stats ws;
+	MXP_CHECK_EQ(t, mxp_conf_worker_stats(sys, 0, &ws), 0);
+	MXP_CHECK_EQ(t, ws.cmds_abandoned, 1); /* the second create never tried worker 0 */
+	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &c[2], err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, worker_of(sys, c[2]), 0);
+	MXP_CHECK_EQ(t, leg_add(sys, c[2], 20102, NULL), 0);
+
+	/* both stalled is not possible here (worker 1 never stalls); with worker 0 stalled
+	 * again and a conference on it, its commands still time out and change nothing */
+	stall(true);
+	MXP_CHECK_EQ(t, leg_add(sys, c[2], 20104, NULL), -ETIMEDOUT);
+	MXP_CHECK(t, unresponsive(sys, 0));
+	MXP_CHECK_EQ(t, mxp_conf_create(sys, &cp, &c[3], err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, worker_of(sys, c[3]), 1);
+	stall(false);
+	for (int i = 0; i < 4; i++)
+		MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c[i], err, sizeof(err)), 0);
+	sys_stop_n(sys, th, 2);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(stalled_worker_changes_nothing),
 	MXP_CASE(slow_worker_within_timeout),
+	MXP_CASE(stalled_worker_passed_over_for_new_conferences),
 };
 
 int
