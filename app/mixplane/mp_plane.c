@@ -326,6 +326,10 @@ answer_to_ours(struct mxp_mp_plane *mp, const struct mxp_mp_msg *msg,
 			continue;
 		if (tr->kind == MXP_MP_TRANS_PENDING) {
 			mxp_mp_retx_pending(&o->retx, mxp_now_ms());
+			if (o->retx.pendings > mxp_mrfp_pending_limit(mp->mrfp)) {
+				o->used = false; /* root/MGCOriginatedPendingLimit exceeded */
+				mp->c.gave_up++;
+			}
 			return;
 		}
 		o->used = false;
@@ -650,6 +654,7 @@ send_request(struct mxp_mp_plane *mp, const struct mxp_ip *peer, uint16_t port,
 	struct mxp_mp_retx_params rp = { .initial_ms = mp->cfg->mp.retx_initial_ms,
 					 .max_ms = mp->cfg->mp.retx_max_ms,
 					 .give_up_ms = mp->cfg->mp.retx_giveup_ms };
+	mxp_mrfp_retx_params(mp->mrfp, &rp); /* the MRFC's root/ timers (Modify = ROOT) */
 	mxp_mp_retx_start(&o->retx, &rp, mxp_now_ms());
 	mp->c.requests_sent++;
 	send_mp(mp, NULL, &o->peer, o->peer_port, own_plaintext(mp), o->text, o->len);
@@ -901,7 +906,8 @@ plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 				      .pending_ms = cfg->pending_ms,
 				      .media_pairs = (uint32_t)(mp->cfg->media_port_max -
 								(mp->cfg->media_port_min & ~1u)) / 2 + 1,
-				      .profile = (enum mxp_mrfp_profile)cfg->profile };
+				      .profile = (enum mxp_mrfp_profile)cfg->profile,
+				      .retx_initial_ms = cfg->retx_initial_ms };
 	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
 				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,
 				   .notify = mrfp_notify,

@@ -1510,6 +1510,8 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 		rc->term_kind = MXP_MP_TERM_ROOT;
 		if (want & MXP_MP_AUDIT_STATS)
 			mrfp_root_load(m, rc); /* mrfp_load.c */
+		if (want & MXP_MP_AUDIT_MEDIA)
+			mrfp_root_props(m, rc); /* mrfp_load.c: root/ properties */
 		if (want & MXP_MP_AUDIT_PACKAGES)
 			mrfp_packages_reply(m, rc);
 		return;
@@ -1877,7 +1879,8 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 				else if (ctx)
 					as.ctx = ctx;
 			}
-			bool need_ctx = c->type == MXP_MP_CMD_MODIFY || c->type == MXP_MP_CMD_SUBTRACT ||
+			bool need_ctx = (c->type == MXP_MP_CMD_MODIFY &&
+					 c->term_kind != MXP_MP_TERM_ROOT) || c->type == MXP_MP_CMD_SUBTRACT ||
 					(c->type == MXP_MP_CMD_AUDIT_VALUE &&
 					 c->term_kind != MXP_MP_TERM_ROOT);
 			if (rc->has_error) {
@@ -1899,7 +1902,10 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 						do_add(m, msg, c, base, &as, rc, NULL);
 					break;
 				case MXP_MP_CMD_MODIFY:
-					do_modify(m, msg, c, base, ctx, rc);
+					if (c->term_kind == MXP_MP_TERM_ROOT)
+						mrfp_root_modify(m, c, rc); /* mrfp_load.c */
+					else
+						do_modify(m, msg, c, base, ctx, rc);
 					break;
 				case MXP_MP_CMD_MOVE:
 					if (act->ctx == MXP_MP_CTX_NULL || wild)

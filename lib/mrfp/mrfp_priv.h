@@ -58,6 +58,8 @@ struct mxp_mrfp {
 	struct mrfp_sigq *sq;         /* targets with a signal playing */
 	uint32_t nsq, capsq;
 	uint32_t sig_seq;             /* tags of started signals */
+	/* root/ properties the MRFC set with Modify = ROOT (mrfp_load.c); 0: not set */
+	uint32_t root_mgc_exec_ms, root_mgc_prov_ms, root_mgc_pending_limit;
 	size_t arena_used;
 	char arena[MRFP_ARENA];
 };
@@ -107,5 +109,9 @@ size_t mrfp_plan_size(void);
 void mrfp_root_load(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
 /** Their names, for AuditCapability of ROOT. */
 void mrfp_root_load_names(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+/** The Base Root package's properties (root/...) into an AuditValue reply of ROOT. */
+void mrfp_root_props(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+/** Modify = ROOT: set the writable root/ properties, all or none (the error on rc). */
+void mrfp_root_modify(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc);
 
 #endif

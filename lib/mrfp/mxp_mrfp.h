@@ -59,6 +59,9 @@ struct mxp_mrfp_config {
 	uint32_t media_pairs;        /**< port pairs of the media range (ROOT's mxp/capacity);
 					  0 = not bounded by it */
 	enum mxp_mrfp_profile profile; /**< announced in ServiceChange replies */
+	uint32_t retx_initial_ms;    /**< the daemon's first retransmission timer of its own
+					  requests: root/normalMGCExecutionTime until the MRFC
+					  sets it (0 = lib/mp's default) */
 };
 
 /** An H.248 peer: address and UDP port. */
@@ -227,6 +230,20 @@ void mxp_mrfp_leg_forget(struct mxp_mrfp *m, uint32_t leg);
  * contexts are applied as before. Off by default; may be set more than once.
  */
 void mxp_mrfp_set_draining(struct mxp_mrfp *m, bool on);
+
+struct mxp_mp_retx_params;
+/**
+ * The Base Root timers an MRFC set with Modify = ROOT (root/normalMGCExecutionTime,
+ * root/MGCProvisionalResponseTimerValue, doc/mp.md) applied to the retransmission
+ * parameters of a request of the MRFP's own: p->initial_ms and p->pending_ms are replaced
+ * where the MRFC set them, the rest is left as the caller filled it.
+ */
+void mxp_mrfp_retx_params(const struct mxp_mrfp *m, struct mxp_mp_retx_params *p);
+/**
+ * root/MGCOriginatedPendingLimit: how many TransactionPendings from the MRFC the MRFP
+ * accepts for one request of its own before it gives the request up (H.248.1 8.2.3).
+ */
+uint32_t mxp_mrfp_pending_limit(const struct mxp_mrfp *m);
 
 /** The counters (read-only; valid while the MRFP lives). */
 const struct mxp_mrfp_counters *mxp_mrfp_counters(const struct mxp_mrfp *m);

@@ -24,6 +24,7 @@
 #include <rte_cycles.h>
 
 #include "mrfp_harness.h"
+#include "mxp_mp_trans.h"
 
 /* lib/conf plays signals (not its stubs). */
 static bool
@@ -568,6 +569,105 @@ MXP_TEST(tone_into_a_conference)
 	env_free(&e);
 }
 
+/* ---- the Base Root package ------------------------------------------------------------------------ */
+
+/* The value of property name in reply r ("root/x = 5"), or -1. */
+static long
+prop_val(const char *r, const char *name)
+{
+	char want[80];
+	snprintf(want, sizeof(want), "%s = ", name);
+	const char *p = strstr(r, want);
+	return p ? strtol(p + strlen(want), NULL, 10) : -1;
+}
+
+MXP_TEST(root_properties_audited_and_modified)
+{
+	struct mxp_mrfp_config cfg = cfg_default();
+	cfg.legs_max = 100000;
+	cfg.media_pairs = 5000;
+	cfg.pending_ms = 120;
+	cfg.retx_initial_ms = 300;
+	struct env e = env_new_cfg(&cfg);
+	static const char *const audit = "Context = - { AuditValue = ROOT { Audit { Media } } } }";
+	const char *r = transact(&e, "Transaction = 1 { %s", audit);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	/* from the configuration: the media port pairs bound the contexts, a conference's
+	 * 1024 legs the terminations; the MRFP's timers are [mp] pending_ms, the MRFC's the
+	 * retransmission timers of our requests (lib/mp's 10 s after a Pending) */
+	static const struct { const char *name; long v; } want[] = {
+		{ "root/maxNumberOfContexts", 5000 }, { "root/maxTerminationsPerContext", 1024 },
+		{ "root/normalMGExecutionTime", 120 }, { "root/MGProvisionalResponseTimerValue", 120 },
+		{ "root/normalMGCExecutionTime", 300 },
+		{ "root/MGCProvisionalResponseTimerValue", 10000 },
+		{ "root/MGCOriginatedPendingLimit", 4 }, { "root/MGOriginatedPendingLimit", 1 },
+	};
+	for (size_t i = 0; i < RTE_DIM(want); i++) {
+		if (prop_val(r, want[i].name) != want[i].v)
+			printf("#   %s: %ld in %s\n", want[i].name, prop_val(r, want[i].name), r);
+		MXP_CHECK_EQ(t, prop_val(r, want[i].name), want[i].v);
+	}
+	/* lib/mp reads the reply back */
+	static char copy[16384];
+	struct mxp_mp_error pe;
+	snprintf(copy, sizeof(copy), "%s", r);
+	MXP_CHECK_EQ(t, mxp_mp_parse(copy, strlen(copy), &req, &pe), 0);
+	MXP_CHECK_EQ(t, req.cmds[0].ts_props.n, RTE_DIM(want));
+
+	/* the MRFC sets its timers: the MRFP uses them for its own requests */
+	r = transact(&e, "Transaction = 2 { Context = - { Modify = ROOT { Media { TerminationState { "
+		     "root/normalMGCExecutionTime = 500, root/MGCProvisionalResponseTimerValue = "
+		     "2000, root/MGCOriginatedPendingLimit = 7 } } } } }");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "Modify = ROOT") != NULL);
+	struct mxp_mp_retx_params rp = { .initial_ms = 250, .max_ms = 4000, .give_up_ms = 30000,
+					 .pending_ms = 10000 };
+	mxp_mrfp_retx_params(e.m, &rp);
+	MXP_CHECK_EQ(t, rp.initial_ms, 500);
+	MXP_CHECK_EQ(t, rp.pending_ms, 2000);
+	MXP_CHECK_EQ(t, rp.max_ms, 4000); /* not the MRFC's */
+	MXP_CHECK_EQ(t, mxp_mrfp_pending_limit(e.m), 7);
+	r = transact(&e, "Transaction = 3 { %s", audit);
+	MXP_CHECK_EQ(t, prop_val(r, "root/normalMGCExecutionTime"), 500);
+	MXP_CHECK_EQ(t, prop_val(r, "root/MGCProvisionalResponseTimerValue"), 2000);
+	MXP_CHECK_EQ(t, prop_val(r, "root/MGCOriginatedPendingLimit"), 7);
+
+	/* refused with their codes, and nothing changes (a good one beside a bad one too) */
+	static const struct { uint16_t code; const char *ts; } bad[] = {
+		{ 455, "root/maxNumberOfContexts = 10" },                     /* read-only */
+		{ 455, "root/normalMGCExecutionTime = 800, root/maxTerminationsPerContext = 2" },
+		{ 501, "root/normalMGExecutionTime = 50" },                   /* the MRFP's own */
+		{ 501, "root/MGProvisionalResponseTimerValue = 50" },
+		{ 501, "root/MGOriginatedPendingLimit = 2" },
+		{ 449, "root/normalMGCExecutionTime = 800, root/MGCOriginatedPendingLimit = 0" },
+		{ 449, "root/normalMGCExecutionTime = 60001" },
+		{ 449, "root/MGCProvisionalResponseTimerValue = x" },
+		{ 449, "root/MGCOriginatedPendingLimit = 101" },
+		{ 456, "root/normalMGCExecutionTime = 800, root/normalMGCExecutionTime = 900" },
+		{ 450, "root/maxNumberOfCalls = 1" },
+		{ 445, "mxp/mode = mix" },
+	};
+	for (size_t i = 0; i < RTE_DIM(bad); i++) {
+		r = transact(&e, "Transaction = %zu { Context = - { Modify = ROOT { Media { "
+			     "TerminationState { %s } } } } }", 10 + i, bad[i].ts);
+		if (err_code(r) != bad[i].code)
+			printf("#   %s: %s\n", bad[i].ts, r);
+		MXP_CHECK_EQ(t, err_code(r), bad[i].code);
+	}
+	r = transact(&e, "Transaction = 40 { %s", audit);
+	MXP_CHECK_EQ(t, prop_val(r, "root/normalMGCExecutionTime"), 500);
+	MXP_CHECK_EQ(t, prop_val(r, "root/MGCOriginatedPendingLimit"), 7);
+	MXP_CHECK_EQ(t, prop_val(r, "root/maxNumberOfContexts"), 5000);
+	MXP_CHECK_EQ(t, prop_val(r, "root/normalMGExecutionTime"), 120);
+	/* another MRFP starts from its configuration */
+	env_free(&e);
+	e = env_new();
+	r = transact(&e, "Transaction = 1 { %s", audit);
+	MXP_CHECK_EQ(t, prop_val(r, "root/normalMGCExecutionTime"), 250); /* lib/mp's default */
+	MXP_CHECK_EQ(t, prop_val(r, "root/maxNumberOfContexts"), 1024);   /* legs_max */
+	env_free(&e);
+}
+
 /* ---- ServiceChange and statistics ---------------------------------------------------------------- */
 
 MXP_TEST(service_change_profile)
@@ -642,6 +742,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(tone_into_a_conference),
 	MXP_CASE(audited_signal_survives_the_transaction),
 	MXP_CASE(a_signal_that_cannot_play_changes_nothing),
+	MXP_CASE(root_properties_audited_and_modified),
 	MXP_CASE(service_change_profile),
 	MXP_CASE(statistics_of_nt_and_rtp),
 };
