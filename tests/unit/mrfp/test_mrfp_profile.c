@@ -210,6 +210,8 @@ MXP_TEST(audit_reports_the_packages)
 		}
 		/* an optional package the MRFP lacks is not claimed */
 		MXP_CHECK(t, strstr(r, "aasdc") == NULL && strstr(r, "ocp-") == NULL);
+		/* nor the expanded tone packages, whose signal names are unconfirmed (doc/mp.md) */
+		MXP_CHECK(t, strstr(r, "xcg-") == NULL && strstr(r, "xsrvtn-") == NULL);
 	}
 	MXP_CHECK(t, strstr(transact(&e, "%s", reqs[1]), "Packages { g-2, root-2") != NULL);
 	env_free(&e);
