@@ -75,6 +75,21 @@ def run(profile_cfg, answer, want_sent, want_state):
                 for p in ("g", "root", "nt", "rtp", "dd", "tonegen", "cg", "srvtn", "an", "mxp"):
                     check(re.search(r"\b%s-\d+\b" % p, r or ""), "package %s listed with its "
                           "version" % p)
+                # -- the Base Root package: audited, the MRFC's timers set ----------------
+                audit = "Context = - { AuditValue = ROOT { Audit { Media } } } }"
+                r = b.transact("Transaction = 7002 { " + audit) or ""
+                check(re.search(r"root/maxNumberOfContexts\s*=\s*[1-9]", r) and
+                      re.search(r"root/MGCOriginatedPendingLimit\s*=\s*4\b", r),
+                      "AuditValue ROOT answers the root/ properties")
+                r = b.transact("Transaction = 7003 { Context = - { Modify = ROOT { Media { "
+                               "TerminationState { root/normalMGCExecutionTime = 700 } } } } }")
+                check(r is not None and "Error" not in r, "Modify ROOT sets normalMGCExecutionTime")
+                r = b.transact("Transaction = 7004 { " + audit) or ""
+                check(re.search(r"root/normalMGCExecutionTime\s*=\s*700\b", r),
+                      "the audit reports the MRFC's normalMGCExecutionTime")
+                r = b.transact("Transaction = 7005 { Context = - { Modify = ROOT { Media { "
+                               "TerminationState { root/maxNumberOfContexts = 1 } } } } }") or ""
+                check("455" in r, "root/maxNumberOfContexts is read-only: 455")
                 # -- unsupported packages -----------------------------------------------
                 r = lab.mrfc("add", "legs=1", "mode=switch", "remote=%s:5000" % KERNEL_IP4)
                 m = re.search(r"leg ctx=(\d+) term=(\S+)", r.stdout)
