@@ -1713,6 +1713,7 @@ do_audit_cap(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struc
 			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/recmax", '=', "[1:604800]");
 			mxp_mp_msg_add_prop(m->rep, &rc->ts_props, "mxp/plainrtp", '=',
 					    m->cfg.allow_plaintext ? "[on,off]" : "off");
+			mrfp_root_props_cap(m, rc); /* mrfp_load.c: root/ properties */
 		}
 		if (want & MXP_MP_AUDIT_STATS)
 			mrfp_root_load_names(m, rc);
@@ -1880,7 +1881,8 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					as.ctx = ctx;
 			}
 			bool need_ctx = (c->type == MXP_MP_CMD_MODIFY &&
-					 c->term_kind != MXP_MP_TERM_ROOT) || c->type == MXP_MP_CMD_SUBTRACT ||
+					 c->term_kind != MXP_MP_TERM_ROOT) ||
+					c->type == MXP_MP_CMD_SUBTRACT ||
 					(c->type == MXP_MP_CMD_AUDIT_VALUE &&
 					 c->term_kind != MXP_MP_TERM_ROOT);
 			if (rc->has_error) {

@@ -151,6 +151,18 @@ mrfp_root_props(struct mxp_mrfp *m, struct mxp_mp_cmd *rc)
 }
 
 void
+mrfp_root_props_cap(struct mxp_mrfp *m, struct mxp_mp_cmd *rc)
+{
+	for (unsigned int k = 0; k < ROOT_NPROPS; k++)
+		mxp_mp_msg_add_prop(m->rep, &rc->ts_props, root_props[k].name, '=',
+				    root_props[k].access == 2 ?
+				    mrfp_arena_printf(m, "[1:%u]", k == ROOT_MGC_PENDINGS ?
+						      MRFP_PENDINGS_MAX : MRFP_TIMER_MAX) :
+				    mrfp_arena_printf(m, "%" PRIu64,
+						      root_value(m, (enum root_prop)k)));
+}
+
+void
 mrfp_root_modify(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc)
 {
 	rc->term_kind = MXP_MP_TERM_ROOT;
@@ -182,7 +194,8 @@ mrfp_root_modify(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_c
 			return mrfp_cmd_error(m, rc, MRFP_E_PROP_ILLEGAL, "%s is read-only",
 					      root_props[k].name);
 		if (root_props[k].access == 1)
-			return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "%s is the MRFP's own (%s); "
+			return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
+					      "%s is the MRFP's own (%s); "
 					      "the MRFC may set normalMGCExecutionTime, "
 					      "MGCProvisionalResponseTimerValue and "
 					      "MGCOriginatedPendingLimit", root_props[k].name,

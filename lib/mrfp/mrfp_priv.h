@@ -111,6 +111,9 @@ void mrfp_root_load(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
 void mrfp_root_load_names(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
 /** The Base Root package's properties (root/...) into an AuditValue reply of ROOT. */
 void mrfp_root_props(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+/** The same properties for AuditCapability of ROOT: what a Modify may set, the others'
+ *  values. */
+void mrfp_root_props_cap(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
 /** Modify = ROOT: set the writable root/ properties, all or none (the error on rc). */
 void mrfp_root_modify(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc);
 

@@ -571,7 +571,7 @@ MXP_TEST(tone_into_a_conference)
 	env_free(&e);
 }
 
-/* ---- the Base Root package ------------------------------------------------------------------------ */
+/* ---- the Base Root package ------------------------------------------------------------- */
 
 /* The value of property name in reply r ("root/x = 5"), or -1. */
 static long
@@ -599,7 +599,8 @@ MXP_TEST(root_properties_audited_and_modified)
 	 * retransmission timers of our requests (lib/mp's 10 s after a Pending) */
 	static const struct { const char *name; long v; } want[] = {
 		{ "root/maxNumberOfContexts", 5000 }, { "root/maxTerminationsPerContext", 1024 },
-		{ "root/normalMGExecutionTime", 120 }, { "root/MGProvisionalResponseTimerValue", 120 },
+		{ "root/normalMGExecutionTime", 120 },
+		{ "root/MGProvisionalResponseTimerValue", 120 },
 		{ "root/normalMGCExecutionTime", 300 },
 		{ "root/MGCProvisionalResponseTimerValue", 10000 },
 		{ "root/MGCOriginatedPendingLimit", 4 }, { "root/MGOriginatedPendingLimit", 1 },
@@ -617,9 +618,10 @@ MXP_TEST(root_properties_audited_and_modified)
 	MXP_CHECK_EQ(t, req.cmds[0].ts_props.n, RTE_DIM(want));
 
 	/* the MRFC sets its timers: the MRFP uses them for its own requests */
-	r = transact(&e, "Transaction = 2 { Context = - { Modify = ROOT { Media { TerminationState { "
-		     "root/normalMGCExecutionTime = 500, root/MGCProvisionalResponseTimerValue = "
-		     "2000, root/MGCOriginatedPendingLimit = 7 } } } } }");
+	r = transact(&e, "Transaction = 2 { Context = - { Modify = ROOT { Media { "
+		     "TerminationState { root/normalMGCExecutionTime = 500, "
+		     "root/MGCProvisionalResponseTimerValue = 2000, "
+		     "root/MGCOriginatedPendingLimit = 7 } } } } }");
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	MXP_CHECK(t, strstr(r, "Modify = ROOT") != NULL);
 	struct mxp_mp_retx_params rp = { .initial_ms = 250, .max_ms = 4000, .give_up_ms = 30000,
@@ -633,6 +635,14 @@ MXP_TEST(root_properties_audited_and_modified)
 	MXP_CHECK_EQ(t, prop_val(r, "root/normalMGCExecutionTime"), 500);
 	MXP_CHECK_EQ(t, prop_val(r, "root/MGCProvisionalResponseTimerValue"), 2000);
 	MXP_CHECK_EQ(t, prop_val(r, "root/MGCOriginatedPendingLimit"), 7);
+
+	/* AuditCapability: the ranges a Modify may set, the other properties' values */
+	r = transact(&e, "Transaction = 4 { Context = - { AuditCapability = ROOT { Audit { "
+		     "Media } } } }");
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "root/normalMGCExecutionTime = [1:60000]") != NULL);
+	MXP_CHECK(t, strstr(r, "root/MGCOriginatedPendingLimit = [1:100]") != NULL);
+	MXP_CHECK_EQ(t, prop_val(r, "root/maxNumberOfContexts"), 5000);
 
 	/* refused with their codes, and nothing changes (a good one beside a bad one too) */
 	static const struct { uint16_t code; const char *ts; } bad[] = {
