@@ -489,6 +489,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	for (unsigned int i = 0; i < p->n_pt; i++)
 		l->pt_ok[p->pt[i] / 64] |= 1ull << (p->pt[i] % 64);
 	snprintf(l->label, sizeof(l->label), "%s", p->label);
+	conf_rtcp_leg_init(l, p); /* the clock of what it sends, RTCP's bandwidth */
 	l->in_key_id = in_key_id;
 	if (!p->plain) {
 		r = leg_keys(sys, cf, l, lc, p, err, errlen);

@@ -227,6 +227,7 @@ struct conf_rtcp_rx {
 	uint32_t bad_seq;
 	uint32_t expected_prior, received_prior;
 	uint32_t lsr;                        /* middle 32 bits of its last SR's NTP time, 0 none */
+	uint32_t clock;                      /* RTP clock (Hz) of what it sends; 0 = the codec's */
 	uint64_t lsr_tsc;                    /* when that SR came */
 };
 
@@ -234,7 +235,9 @@ struct conf_rtcp_tx {
 	uint64_t next_tsc;                   /* its next compound is due; 0 = not scheduled */
 	uint32_t avg_size;                   /* RFC 3550 avg_rtcp_size, bytes with IP and UDP */
 	uint32_t cursor;                     /* switch: the first stream of the next compound */
-	uint64_t sr, rr, bye;                /* compounds led by an SR, by an RR; BYEs */
+	uint32_t sr, rr, bye;                /* compounds led by an SR, by an RR; BYEs */
+	float bw_s, bw_r;                    /* RTCP bytes/s of senders, of receivers (RFC 3556
+					      * RS, RR); both 0: no RTCP to it */
 };
 
 /* Counters a leg keeps apart from the hot lines (see struct mxp_leg_stats). */
@@ -928,5 +931,12 @@ void conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now
 void conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg, bool own);
 /* NTP timestamp (RFC 3550 4) of a TSC value. */
 uint64_t conf_rtcp_ntp(uint64_t tsc);
+/* Control core, a new leg: the RTP clock of what it sends and its RTCP bandwidth. */
+void conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p);
+/* Worker: an output stream of cf moved from SSRC old because leg by sends with it (RFC 3550
+ * 8.2): a BYE of old to those that got it (only: its one receiver, a private mix; else its
+ * group), and the new SSRC's counts start from 0. */
+void conf_rtcp_ssrc_moved(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_ostream *os,
+			  uint32_t old, struct mxp_leg *only, const struct mxp_leg *by);
 
 #endif

@@ -28,7 +28,8 @@
 #include "mxp_media_codec.h"
 #include "conf_priv.h"
 
-#define RTP_CLOCK 8000     /* switch: the clock assumed for passed-through streams */
+#define RTP_CLOCK 8000     /* a stream whose clock nothing tells (no payload type known) */
+#define MAX_CLOCK 1000000  /* an RTP clock above is refused (the jitter's multiplier fits) */
 #define RTCP_ROOM 1200     /* a compound's bytes at most (before the SRTCP trailer) */
 
 /* ---- clocks ------------------------------------------------------------------------------------ */
@@ -69,6 +70,7 @@ ostream_rtp_now(const struct mxp_ostream *os, uint32_t clock, uint64_t now)
 
 /* ---- receive ------------------------------------------------------------------------------------ */
 
+/* The clock of the streams the mixer encodes for a leg (mix: its codec's). */
 static uint32_t
 leg_clock(const struct mxp_leg *l)
 {
@@ -77,6 +79,67 @@ leg_clock(const struct mxp_leg *l)
 	    cf->fmt[l->out_codec].codec != MXP_MEDIA_CODEC_NONE)
 		return mxp_media_codec_clock((enum mxp_media_codec)cf->fmt[l->out_codec].codec);
 	return RTP_CLOCK;
+}
+
+/* The clock of what a leg sends: its payload type's (conf_rtcp_leg_init), else as above.
+ * Switch: also the clock of the streams that carry its packets to the others. */
+static uint32_t
+rx_clock(const struct mxp_leg *l)
+{
+	return l->rrx.clock ? l->rrx.clock : leg_clock(l);
+}
+
+/* RFC 3551's static payload types: their RTP clock; 0 = dynamic or unassigned. */
+static uint32_t
+static_pt_clock(uint8_t pt)
+{
+	switch (pt) {
+	case 6:
+		return 16000; /* DVI4/16000 */
+	case 10:
+	case 11:
+		return 44100; /* L16 */
+	case 16:
+		return 11025; /* DVI4/11025 */
+	case 17:
+		return 22050; /* DVI4/22050 */
+	case 14: /* MPA */
+	case 25:
+	case 26:
+	case 28:
+	case 31:
+	case 32:
+	case 33:
+	case 34:
+		return 90000; /* video */
+	default:
+		return pt <= 18 && pt != 1 && pt != 2 ? 8000 : 0;
+	}
+}
+
+void
+conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p)
+{
+	/* the clock: the SDP's, else that of the first payload type that is not an event or
+	 * comfort noise (the one a participant sends, RFC 3264): its codec or RFC 3551's */
+	uint32_t clock = p->rtp_clock <= MAX_CLOCK ? p->rtp_clock : 0;
+	for (unsigned int i = 0; clock == 0 && i < p->n_pt && i < MXP_CONF_MAX_PT; i++) {
+		uint8_t pt = p->pt[i];
+		if (pt == 13 || (p->event_pt > 0 && pt == p->event_pt))
+			continue;
+		for (unsigned int k = 0; k < p->n_codecs && k < MXP_CONF_MAX_PT; k++)
+			if (p->codecs[k].pt == pt)
+				clock = mxp_media_codec_clock((enum mxp_media_codec)p->codecs[k].codec);
+		if (clock == 0)
+			clock = static_pt_clock(pt);
+		break;
+	}
+	l->rrx.clock = clock <= MAX_CLOCK ? clock : 0;
+	/* RTCP's bandwidth (RFC 3550 6.2, RFC 3556): 5% of the session's, a quarter of it for
+	 * the senders, unless the SDP gives the shares */
+	double session = (p->bw_given & MXP_LEG_BW_AS) ? p->bw_as * 1000.0 / 8 : CONF_RTCP_SESSION_BW;
+	l->rtx.bw_s = (float)((p->bw_given & MXP_LEG_BW_RS) ? p->bw_rs / 8.0 : session * 0.0125);
+	l->rtx.bw_r = (float)((p->bw_given & MXP_LEG_BW_RR) ? p->bw_rr / 8.0 : session * 0.0375);
 }
 
 static void
@@ -102,7 +165,7 @@ conf_rtcp_rx_slow(struct mxp_leg *l, const struct mxp_rtp_info *ri, uint64_t now
 			return;
 		}
 	} else {
-		r->mult = (uint32_t)(((uint64_t)leg_clock(l) << 32) / mxp_conf_tsc_hz());
+		r->mult = (uint32_t)(((uint64_t)rx_clock(l) << 32) / mxp_conf_tsc_hz());
 		r->jitter = 0;
 	}
 	rx_init_seq(l, ri->seq);
@@ -209,13 +272,14 @@ leg_streams(struct mxp_leg *l, uint64_t now, struct cand *c, unsigned int *total
 			/* senders from the cursor on, CONF_RTCP_MAX_SR of them */
 			if (k++ < l->rtx.cursor || ns == CONF_RTCP_MAX_SR)
 				continue;
-			c[ns++] = (struct cand){ os, RTP_CLOCK, s };
+			c[ns++] = (struct cand){ os, os->src ? rx_clock(os->src) : RTP_CLOCK, s };
 		}
 		l->rtx.cursor = (k > l->rtx.cursor + ns) ? l->rtx.cursor + ns : 0;
 		n = ns;
 		/* no sender: a receiver report from a stream it gets, or from its own */
 		if (n == 0 && (other != NULL || own != NULL)) {
-			c[n++] = (struct cand){ other ? other : own, RTP_CLOCK, false };
+			struct mxp_ostream *o = other ? other : own;
+			c[n++] = (struct cand){ o, o->src ? rx_clock(o->src) : RTP_CLOCK, false };
 			*total += other == NULL;
 		}
 	}
@@ -384,7 +448,11 @@ push(struct mxp_conf_worker *w, struct mxp_conf *cf, const struct conf_out *tmpl
 	return true;
 }
 
-/* Build and queue a leg's compound (with bye: its last). Returns its length, 0 = none. */
+static double class_bw(const struct mxp_leg *l, unsigned int members, unsigned int senders,
+		       bool we_sent, double *n);
+
+/* Build and queue a leg's compound (with bye: its last). Returns its length, 0 = none.
+ * members and senders: of its session (the participant counts, RFC 3550 6.3.8). */
 static uint32_t
 leg_report(struct mxp_conf_worker *w, struct mxp_leg *l, uint64_t now, bool bye,
 	   unsigned int *members, unsigned int *senders, bool *we_sent)
@@ -396,9 +464,10 @@ leg_report(struct mxp_conf_worker *w, struct mxp_leg *l, uint64_t now, bool bye,
 	*senders = 0;
 	for (unsigned int i = 0; i < n; i++)
 		*senders += c[i].sender;
+	*senders += now - l->last_rx_tsc <= 2 * mxp_conf_tsc_hz() * CONF_RTCP_MIN_MS / 1000;
 	*we_sent = n && c[0].sender;
-	if (n == 0)
-		return 0;
+	if (n == 0 || (!bye && class_bw(l, *members, *senders, *we_sent, NULL) <= 0))
+		return 0; /* nothing to report, or no RTCP bandwidth for its kind (RFC 3556) */
 	uint8_t blk[24];
 	bool has_blk = report_block(l, now, blk);
 	uint8_t cnlen;
@@ -417,30 +486,53 @@ leg_report(struct mxp_conf_worker *w, struct mxp_leg *l, uint64_t now, bool bye,
 }
 
 /*
- * RFC 3550 6.3.1 (A.7): the deterministic interval from the session's members, senders,
- * RTCP bandwidth and average compound size, at least the minimum (half of it before the
- * first report), randomised over [0.5, 1.5]. In seconds. Without timer reconsideration
- * (a leg's membership is known, not learnt), so without its compensation (the division
- * by e - 3/2): the mean interval is the deterministic one, 5 s for an audio call.
+ * RFC 3550 6.3.1 (A.7) with RFC 3556's shares: the bandwidth a report of ours takes its
+ * interval from, and the members that share it. While the senders are at most their share
+ * of the members (a quarter by default), a sender shares the senders' bandwidth (RS) with
+ * the senders, a receiver the receivers' (RR) with the others; else everyone shares both.
+ * 0: none for us (RS or RR is 0).
  */
 static double
-rtcp_interval(unsigned int members, unsigned int senders, double rtcp_bw, bool we_sent,
+class_bw(const struct mxp_leg *l, unsigned int members, unsigned int senders, bool we_sent,
+	 double *n)
+{
+	double s = l->rtx.bw_s, r = l->rtx.bw_r, bw = s + r, k = members;
+	if (bw <= 0)
+		return 0;
+	if (senders <= members * (s / bw)) {
+		if (we_sent) {
+			bw = s;
+			k = senders;
+		} else {
+			bw = r;
+			k = members - senders;
+		}
+	}
+	if (n)
+		*n = k;
+	return bw;
+}
+
+/*
+ * RFC 3550 6.3.1 (A.7): the deterministic interval from the session's members, senders,
+ * RTCP bandwidth and average compound size, at least the minimum (half of it before the
+ * first report), randomised over [0.5, 1.5]. In seconds; < 0 when it has no bandwidth.
+ * Without timer reconsideration (a leg's membership is known, not learnt), so without its
+ * compensation (the division by e - 3/2): the mean interval is the deterministic one, 5 s
+ * for an audio call at the default bandwidth.
+ */
+static double
+rtcp_interval(const struct mxp_leg *l, unsigned int members, unsigned int senders, bool we_sent,
 	      double avg_size, bool initial)
 {
 	double t_min = CONF_RTCP_MIN_MS / 1000.0;
 	if (initial)
 		t_min /= 2;
 	double n = members;
-	if (senders <= members * 0.25) {
-		if (we_sent) {
-			rtcp_bw *= 0.25;
-			n = senders;
-		} else {
-			rtcp_bw *= 0.75;
-			n -= senders;
-		}
-	}
-	double t = avg_size * n / rtcp_bw;
+	double bw = class_bw(l, members, senders, we_sent, &n);
+	if (bw <= 0)
+		return -1;
+	double t = avg_size * n / bw;
 	if (t < t_min)
 		t = t_min;
 	double r = (double)(rte_rand() >> 11) / (double)(1ull << 53); /* [0, 1) */
@@ -452,9 +544,17 @@ next_due(struct mxp_leg *l, uint64_t now, unsigned int members, unsigned int sen
 	 bool we_sent, bool initial)
 {
 	double avg = l->rtx.avg_size ? l->rtx.avg_size : 100.0;
-	double s = rtcp_interval(members, senders, CONF_RTCP_SESSION_BW * 0.05, we_sent, avg,
-				 initial);
+	double s = rtcp_interval(l, members, senders, we_sent, avg, initial);
+	if (s < 0) /* none for its kind now: look again after the minimum */
+		s = CONF_RTCP_MIN_MS / 1000.0;
 	return now + (uint64_t)(s * (double)mxp_conf_tsc_hz());
+}
+
+/* RFC 3556: b=RS:0 and b=RR:0, no RTCP at all. */
+static inline bool
+rtcp_off(const struct mxp_leg *l)
+{
+	return l->rtx.bw_s <= 0 && l->rtx.bw_r <= 0;
 }
 
 void
@@ -464,7 +564,7 @@ conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now)
 		return;
 	struct mxp_leg *l;
 	TAILQ_FOREACH(l, &cf->legs, in_conf) {
-		if (!(l->flags & LEG_REMOTE_KNOWN))
+		if (!(l->flags & LEG_REMOTE_KNOWN) || rtcp_off(l))
 			continue;
 		if (l->rtx.next_tsc == 0) { /* a new leg: its first report after half the minimum */
 			l->rtx.next_tsc = next_due(l, now, 2, 0, false, true);
@@ -480,7 +580,6 @@ conf_rtcp_walk(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now)
 			uint32_t sz = len + ((l->flags & LEG_AF6) ? 48 : 28);
 			l->rtx.avg_size = l->rtx.avg_size ? (sz + 15 * l->rtx.avg_size) / 16 : sz;
 		}
-		senders += now - l->last_rx_tsc <= 2 * mxp_conf_tsc_hz() * CONF_RTCP_MIN_MS / 1000;
 		l->rtx.next_tsc = next_due(l, now, members, senders, we_sent, false);
 	}
 }
@@ -494,7 +593,7 @@ conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg, boo
 	uint64_t now = rte_rdtsc();
 	unsigned int members, senders;
 	bool we_sent;
-	if (to_leg && (l->flags & LEG_REMOTE_KNOWN)) {
+	if (to_leg && (l->flags & LEG_REMOTE_KNOWN) && !rtcp_off(l)) {
 		leg_report(w, l, now, true, &members, &senders, &we_sent);
 		l->rtx.cursor = 0;
 	}
@@ -506,7 +605,7 @@ conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg, boo
 		SLIST_FOREACH(os, &l->streams, by_sender) {
 			if (os->pkts == 0)
 				continue; /* never sent: no receiver knows it */
-			struct cand c = { os, RTP_CLOCK, os_sender(os, now) };
+			struct cand c = { os, rx_clock(l), os_sender(os, now) };
 			uint8_t pkt[256];
 			bool sr;
 			uint32_t len = compound(pkt, &c, 1, NULL, true, now, cname, cnlen, &sr);
@@ -514,4 +613,37 @@ conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg, boo
 		}
 	}
 	conf_emit(w); /* before the command returns: the streams are freed afterwards */
+}
+
+void
+conf_rtcp_ssrc_moved(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_ostream *os,
+		     uint32_t old, struct mxp_leg *only, const struct mxp_leg *by)
+{
+	/* a new SSRC is a new source: its sender reports count from 0 (RFC 3550 6.4.1) */
+	bool heard = os->pkts != 0;
+	os->pkts = os->octets = 0;
+	os->seen_pkts = 0;
+	if (!heard || cf->mode == MXP_CONF_FORWARD)
+		return; /* nobody knows the old SSRC */
+	/*
+	 * The BYE of the old SSRC rides in a compound of the new one (RR, SDES, BYE), protected
+	 * under the new SSRC's SRTCP context: the old SSRC is now the participant's under the
+	 * same key, so nothing of ours may be encrypted as it again (RFC 3711 9.1).
+	 */
+	uint64_t now = rte_rdtsc();
+	const struct mxp_leg *cl = only ? only : by;
+	uint8_t cnlen;
+	const char *cname = cname_of(w, cl, &cnlen);
+	struct cand c = { os, RTP_CLOCK, false };
+	uint8_t pkt[256];
+	bool sr;
+	uint32_t len = compound(pkt, &c, 1, NULL, false, now, cname, cnlen, &sr);
+	mxp_be_wr32(pkt + len + 4, old);
+	rtcp_hdr(pkt + len, 1, 203, 8);
+	len += 8;
+	struct conf_out o = { .os = os, .kg = os->kg, .only = only,
+			      .skip = os->src ? os->src : by };
+	if (only && !(only->flags & LEG_REMOTE_KNOWN))
+		return;
+	push(w, cf, &o, pkt, len);
 }

@@ -107,15 +107,18 @@ mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
  * session: nothing to derive, no allocation.
  */
 static void
-ssrc_move(struct mxp_keygroup *kg, struct mxp_ostream *os, uint32_t taken)
+ssrc_move(struct mxp_conf_worker *w, struct mxp_leg *l, struct mxp_keygroup *kg,
+	  struct mxp_ostream *os, uint32_t taken, struct mxp_leg *only)
 {
 	if (os == NULL || os->s == NULL || os->ssrc != taken)
 		return;
 	uint32_t n = __atomic_exchange_n(&kg->spare_ssrc, 0, __ATOMIC_ACQ_REL);
 	while (n == 0 || n == taken)
 		n = (uint32_t)rte_rand();
-	if (mxp_srtp_stream_set_ssrc(os->s, n) == 0)
+	if (mxp_srtp_stream_set_ssrc(os->s, n) == 0) {
 		os->ssrc = n;
+		conf_rtcp_ssrc_moved(w, l->conf, os, taken, only, l); /* BYE of the old */
+	}
 }
 
 /*
@@ -125,7 +128,7 @@ ssrc_move(struct mxp_keygroup *kg, struct mxp_ostream *os, uint32_t taken)
  * stream, a shared mix or a private one) moves to a fresh SSRC.
  */
 static void
-ssrc_learned(struct mxp_leg *l, uint32_t ssrc)
+ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
 {
 	struct mxp_conf *cf = l->conf;
 	struct mxp_leg *o;
@@ -143,12 +146,12 @@ ssrc_learned(struct mxp_leg *l, uint32_t ssrc)
 			continue;
 		struct mxp_ostream *os;
 		TAILQ_FOREACH(os, &kg->streams, by_group)
-			ssrc_move(kg, os, ssrc);
+			ssrc_move(w, l, kg, os, ssrc, NULL);
 		for (int c = 0; c < CONF_MIX_FMTS; c++)
-			ssrc_move(kg, kg->mix[c], ssrc);
+			ssrc_move(w, l, kg, kg->mix[c], ssrc, NULL);
 		if (cf->mode == MXP_CONF_MIX)
 			for (uint32_t i = 0; i < kg->nrcv; i++)
-				ssrc_move(kg, kg->rcv[i].leg->priv, ssrc);
+				ssrc_move(w, l, kg, kg->rcv[i].leg->priv, ssrc, kg->rcv[i].leg);
 	}
 }
 
@@ -380,7 +383,7 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 	if (!(l->state & LEG_SSRC_KNOWN) && !pe->rtcp) {
 		l->ssrc = mxp_be_rd32(p + 8);
 		l->state |= LEG_SSRC_KNOWN;
-		ssrc_learned(l, l->ssrc);
+		ssrc_learned(w, l, l->ssrc);
 	}
 	if ((l->flags & LEG_SSRC_CONFLICT) && !pe->rtcp) {
 		conf_leg_count(l, MXP_DROP_SSRC_COLLISION);

@@ -153,7 +153,18 @@ struct mxp_leg_params {
 	uint8_t n_codecs;
 	struct mxp_leg_codec codecs[MXP_CONF_MAX_PT];
 	char label[MXP_CONF_NAME_LEN];
+	/** RTP clock (Hz) of what the participant sends (its SDP's first payload type: a=rtpmap
+	 *  or RFC 3551); 0 = from pt[] and codecs[] (mix: its codec; else 8000) */
+	uint32_t rtp_clock;
+	/** The SDP's bandwidths, each used only with its MXP_LEG_BW_* bit in bw_given: b=AS
+	 *  (kbit/s, the session's; else 64), RFC 3556 b=RS and b=RR (bit/s, RTCP's senders'
+	 *  and receivers' shares; else 1.25% and 3.75% of the session's). RS = RR = 0: no RTCP */
+	uint8_t bw_given;
+	uint32_t bw_as, bw_rs, bw_rr;
 };
+#define MXP_LEG_BW_AS 0x1
+#define MXP_LEG_BW_RS 0x2
+#define MXP_LEG_BW_RR 0x4
 
 /**
  * Why a leg's packet was refused: every packet of a leg that is not delivered is counted
