@@ -117,6 +117,31 @@ media(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 	return 0;
 }
 
+/* b=<type>:<bandwidth> (RFC 4566 5.8): AS, and RFC 3556's RS and RR; others skipped. */
+static int
+bandwidth(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
+{
+	const char *a = l->t + 2, *end = l->t + l->len;
+	const char *colon = memchr(a, ':', (size_t)(end - a));
+	if (colon == NULL || colon == a)
+		return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "expected b=<type>:<bandwidth>");
+	struct mxp_mp_str type = { a, (uint32_t)(colon - a) };
+	struct mxp_mp_str val = { colon + 1, (uint32_t)(end - colon - 1) };
+	uint8_t bit = mxp_mp_str_eq(type, "AS") ? MXP_SDP_BW_AS :
+		      mxp_mp_str_eq(type, "RS") ? MXP_SDP_BW_RS :
+		      mxp_mp_str_eq(type, "RR") ? MXP_SDP_BW_RR : 0;
+	if (bit == 0)
+		return 0; /* CT, TIAS, X-...: not used */
+	uint32_t x;
+	/* AS in kbit/s up to 10 Tbit/s, RS and RR in bit/s up to 4 Gbit/s */
+	if (!mxp_mp_str_uint(val, bit == MXP_SDP_BW_AS ? 10000000u : UINT32_MAX, &x))
+		return sdp_fail(err, MXP_MP_E_BAD_VALUE, l, "b=%.*s: '%.*s' is not a bandwidth",
+				(int)type.len, type.p, (int)(val.len > 16 ? 16 : val.len), val.p);
+	s->bw |= bit;
+	*(bit == MXP_SDP_BW_AS ? &s->bw_as : bit == MXP_SDP_BW_RS ? &s->bw_rs : &s->bw_rr) = x;
+	return 0;
+}
+
 static int
 attribute(const struct sdp_line *l, struct mxp_sdp *s, struct mxp_mp_error *err)
 {
@@ -280,11 +305,53 @@ mxp_sdp_parse(const char *text, size_t len, struct mxp_sdp *s, struct mxp_mp_err
 		case 'a':
 			rc = attribute(&l, s, err);
 			break;
+		case 'b': /* a media-level one comes later: it wins */
+			rc = bandwidth(&l, s, err);
+			break;
 		default:
-			break; /* t=, b=, i=, ... */
+			break; /* t=, i=, ... */
 		}
 		if (rc != 0)
 			return rc;
+	}
+	return 0;
+}
+
+/* RFC 3551 table 4: the clock of a static audio payload type, 0 if it has none. */
+static uint32_t
+static_clock(uint8_t pt)
+{
+	switch (pt) {
+	case 6:
+		return 16000; /* DVI4 */
+	case 10:
+	case 11:
+		return 44100; /* L16 */
+	case 14:
+		return 90000; /* MPA */
+	case 16:
+		return 11025; /* DVI4 */
+	case 17:
+		return 22050; /* DVI4 */
+	default:
+		return pt <= 18 && pt != 1 && pt != 2 ? 8000 : 0;
+	}
+}
+
+uint32_t
+mxp_sdp_media_clock(const struct mxp_sdp *s)
+{
+	for (uint8_t i = 0; i < s->npts; i++) {
+		uint8_t pt = s->pts[i];
+		const struct mxp_sdp_rtpmap *m = NULL;
+		for (uint8_t k = 0; k < s->nrtpmap; k++)
+			if (s->rtpmap[k].pt == pt)
+				m = &s->rtpmap[k];
+		if (pt == 13 || (m && ((m->encoding.len == 15 &&
+					strncasecmp(m->encoding.p, "telephone-event", 15) == 0) ||
+				       (m->encoding.len == 2 && strncasecmp(m->encoding.p, "CN", 2) == 0))))
+			continue;
+		return m ? m->clock : static_clock(pt);
 	}
 	return 0;
 }
@@ -335,6 +402,12 @@ mxp_sdp_encode(const struct mxp_sdp *s, char *out, size_t cap)
 		for (uint8_t i = 0; i < s->npts; i++)
 			ADD(" %u", s->pts[i]);
 		ADD("\r\n");
+		if (s->bw & MXP_SDP_BW_AS)
+			ADD("b=AS:%u\r\n", s->bw_as);
+		if (s->bw & MXP_SDP_BW_RS)
+			ADD("b=RS:%u\r\n", s->bw_rs);
+		if (s->bw & MXP_SDP_BW_RR)
+			ADD("b=RR:%u\r\n", s->bw_rr);
 		for (uint8_t i = 0; i < s->nrtpmap; i++) {
 			const struct mxp_sdp_rtpmap *m = &s->rtpmap[i];
 			ADD("a=rtpmap:%u %.*s/%u", m->pt, (int)m->encoding.len, m->encoding.p, m->clock);

@@ -49,7 +49,16 @@ struct mxp_sdp {
 	uint8_t audio_level_id;
 	uint8_t ncrypto;
 	struct mxp_mp_str crypto[MXP_SDP_CRYPTO_MAX]; /**< text after "a=crypto:", raw */
+	/** b= lines given (MXP_SDP_BW_*; media level over session level): b=AS (RFC 4566,
+	 *  kbit/s), b=RS and b=RR (RFC 3556: RTCP's bandwidth for senders, for receivers,
+	 *  bit/s). Other bandwidth types are skipped. */
+	uint8_t bw;
+	uint32_t bw_as, bw_rs, bw_rr;
 };
+
+#define MXP_SDP_BW_AS 0x1
+#define MXP_SDP_BW_RS 0x2
+#define MXP_SDP_BW_RR 0x4
 
 /**
  * Parse SDP text (lines end in CRLF or LF; leading white space on a line is ignored).
@@ -68,6 +77,13 @@ int mxp_sdp_parse(const char *text, size_t len, struct mxp_sdp *s, struct mxp_mp
  * @return bytes written (NUL-terminated), or -ENOSPC.
  */
 int mxp_sdp_encode(const struct mxp_sdp *s, char *out, size_t cap);
+
+/**
+ * The RTP clock rate of the media's first payload type that is neither telephone-event nor
+ * comfort noise (the one a participant sends, RFC 3264): its a=rtpmap, else RFC 3551's for
+ * a static type. 0 when unknown (a dynamic type without a=rtpmap, or no m= line).
+ */
+uint32_t mxp_sdp_media_clock(const struct mxp_sdp *s);
 
 /** Format the connection address ("192.0.2.1", "$"), into buf of at least 46 bytes. */
 const char *mxp_sdp_addr_str(const struct mxp_sdp *s, char *buf, size_t len);

@@ -516,6 +516,10 @@ add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_inf
 	 * buffer's), and the jitter the participant reports of ours (RTCP RR, ms at 8 kHz) */
 	STAT("rtp/pl", s->rx_pkts + s->jb_lost ? s->jb_lost * 100 / (s->rx_pkts + s->jb_lost) : 0);
 	STAT("rtp/jit", s->remote_jitter / 8);
+	/* E.12 delay: the one-way delay, half the round trip the participant's RTCP reports
+	 * measure (RFC 3550 6.4.1, LSR/DLSR), ms; absent until one is measured */
+	if (q != NULL && q->rtt_measured)
+		STAT("rtp/delay", (uint64_t)(q->rtt_ms / 2 + 0.5));
 	STAT("mxp/authfail", s->auth_failures);
 	STAT("mxp/replay", s->replays + s->too_old);
 	STAT("mxp/latched", s->latches);
@@ -860,7 +864,14 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		unsigned int code = sdp_codecs(media, &lp, t, sizeof(t));
 		if (code != 0)
 			return mrfp_cmd_error(m, rc, code, "%s", t);
+		lp.rtp_clock = mxp_sdp_media_clock(media); /* RTCP: jitter units, SR timestamps */
 	}
+	/* RTCP's bandwidth (b=AS, RFC 3556 b=RS/b=RR): the Remote's b= lines, else the Local's */
+	_Static_assert(MXP_SDP_BW_AS == MXP_LEG_BW_AS && MXP_SDP_BW_RS == MXP_LEG_BW_RS &&
+		       MXP_SDP_BW_RR == MXP_LEG_BW_RR, "b= bits");
+	const struct mxp_sdp *bws = has_remote && rs.bw ? &rs : has_local ? &ls : NULL;
+	if (bws)
+		lp.bw_given = bws->bw, lp.bw_as = bws->bw_as, lp.bw_rs = bws->bw_rs, lp.bw_rr = bws->bw_rr;
 	lp.mode = mv ? mv->mode : MXP_SM_SENDRECV;
 	if (st->mode != MXP_MP_MODE_UNSET && mode_from_mp(st->mode, &lp.mode) != 0)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_MODE, "stream mode Loopback is not supported");

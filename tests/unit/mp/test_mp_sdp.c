@@ -5,9 +5,65 @@
 #include "mxp_mp_sdp.h"
 #include "test_mp.h"
 
+/*
+ * b= lines (RFC 4566 5.8 AS, RFC 3556 RS and RR): the values, the media level over the
+ * session level, types that are not used skipped, b=RS:0 b=RR:0 kept as given (RTCP off),
+ * the encoder writes them back; and the clock of the payload type a participant sends.
+ */
+static void
+sdp_bandwidth(struct mxp_test_ctx *t)
+{
+	const char *x =
+		"v=0\r\n"
+		"c=IN IP4 192.0.2.9\r\n"
+		"b=AS:256\r\n"
+		"b=RR:3000\r\n"
+		"b=CT:1000\r\n"
+		"t=0 0\r\n"
+		"m=audio 40000 RTP/AVP 101 13 96 0\r\n"
+		"b=AS:64\r\n"
+		"b=TIAS:64000\r\n"
+		"b=RS:800\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=rtpmap:96 AMR-WB/16000\r\n";
+	struct mxp_sdp s, r;
+	struct mxp_mp_error e;
+	MXP_CHECK_EQ(t, mxp_sdp_parse(x, strlen(x), &s, &e), 0);
+	MXP_CHECK_EQ(t, s.bw, MXP_SDP_BW_AS | MXP_SDP_BW_RS | MXP_SDP_BW_RR);
+	MXP_CHECK_EQ(t, s.bw_as, 64);   /* the media level's */
+	MXP_CHECK_EQ(t, s.bw_rs, 800);
+	MXP_CHECK_EQ(t, s.bw_rr, 3000); /* the session level's */
+	/* the first payload type that is neither an event nor CN: AMR-WB's 16 kHz */
+	MXP_CHECK_EQ(t, mxp_sdp_media_clock(&s), 16000);
+	char out[1024];
+	int n = mxp_sdp_encode(&s, out, sizeof(out));
+	MXP_CHECK(t, n > 0 && strstr(out, "b=AS:64\r\nb=RS:800\r\nb=RR:3000\r\n") != NULL);
+	MXP_CHECK_EQ(t, mxp_sdp_parse(out, (size_t)n, &r, &e), 0);
+	MXP_CHECK(t, r.bw == s.bw && r.bw_as == 64 && r.bw_rs == 800 && r.bw_rr == 3000);
+
+	const char *off = "m=audio 4000 RTP/AVP 9\nb=RS:0\nb=RR:0\n";
+	MXP_CHECK_EQ(t, mxp_sdp_parse(off, strlen(off), &s, &e), 0);
+	MXP_CHECK(t, s.bw == (MXP_SDP_BW_RS | MXP_SDP_BW_RR) && s.bw_rs == 0 && s.bw_rr == 0);
+	MXP_CHECK_EQ(t, mxp_sdp_media_clock(&s), 8000); /* G.722: 8000 (RFC 3551) */
+	const char *none = "m=audio 4000 RTP/AVP 111 0\na=rtpmap:111 opus/48000/2\n";
+	MXP_CHECK_EQ(t, mxp_sdp_parse(none, strlen(none), &s, &e), 0);
+	MXP_CHECK_EQ(t, s.bw, 0);
+	MXP_CHECK_EQ(t, mxp_sdp_media_clock(&s), 48000);
+	const char *l16 = "m=audio 4000 RTP/AVP 97 11\na=rtpmap:97 L16/16000\n";
+	MXP_CHECK_EQ(t, mxp_sdp_parse(l16, strlen(l16), &s, &e), 0);
+	MXP_CHECK_EQ(t, mxp_sdp_media_clock(&s), 16000);
+	const char *stat = "m=audio 4000 RTP/AVP 11\n";
+	MXP_CHECK_EQ(t, mxp_sdp_parse(stat, strlen(stat), &s, &e), 0);
+	MXP_CHECK_EQ(t, mxp_sdp_media_clock(&s), 44100);
+	const char *dyn = "m=audio 4000 RTP/AVP 98\n"; /* dynamic without a=rtpmap */
+	MXP_CHECK_EQ(t, mxp_sdp_parse(dyn, strlen(dyn), &s, &e), 0);
+	MXP_CHECK_EQ(t, mxp_sdp_media_clock(&s), 0);
+}
+
 void
 test_sdp_parse(struct mxp_test_ctx *t)
 {
+	sdp_bandwidth(t);
 	const char *x =
 		"v=0\r\n"
 		"o=mrfc 1 2 IN IP4 192.0.2.1\r\n"
@@ -80,6 +136,12 @@ test_sdp_errors(struct mxp_test_ctx *t)
 		{ "a=crypto:\n", 449, 1 },
 		{ "a=crypto:1 a\na=crypto:2 b\na=crypto:3 c\na=crypto:4 d\na=crypto:5 e\n", 510, 5 },
 		{ "v=0\nthis is not sdp\n", 449, 2 },
+		{ "v=0\nb=AS:x\n", 449, 2 },
+		{ "m=audio 4000 RTP/AVP 0\nb=RS:-1\n", 449, 2 },
+		{ "m=audio 4000 RTP/AVP 0\nb=RR:4294967296\n", 449, 2 },
+		{ "b=RR\n", 449, 1 },
+		{ "b=:5\n", 449, 1 },
+		{ "b=AS:10000001\n", 449, 1 },
 	};
 	for (size_t i = 0; i < MXP_NCASES(rows); i++) {
 		struct mxp_sdp s;
