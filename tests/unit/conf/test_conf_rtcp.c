@@ -19,6 +19,7 @@
 #include <srtp2/srtp.h>
 
 #include "mxp_conf.h"
+#include "mxp_conf_quality.h"
 #include "mxp_media_codec.h"
 #include "mxp_rtp.h"
 #include "mxp_test.h"
@@ -115,6 +116,7 @@ struct rtp_seen {
 /* A parsed report (one compound). */
 struct report {
 	uint64_t when;
+	int len;                 /* of the compound, decrypted */
 	uint8_t first_pt;        /* 200 SR, 201 RR */
 	uint32_t ssrc;           /* of the first packet */
 	uint64_t ntp;            /* SR */
@@ -136,6 +138,7 @@ struct peer {
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts;
+	uint8_t pt;              /* of its RTP packets (0: PCMU) */
 	struct mxp_ip addr;
 	uint16_t port;
 	bool mux;
@@ -205,11 +208,12 @@ peer_fini(struct peer *pr)
 	srtp_dealloc(pr->rx);
 }
 
+/* A leg with the media parameters of x (payload types, codecs, clock, b= bandwidths). */
 static int
-add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode)
+add_leg_x(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
+	  const struct mxp_leg_params *x)
 {
-	struct mxp_leg_params lp;
-	memset(&lp, 0, sizeof(lp));
+	struct mxp_leg_params lp = *x;
 	lp.af = pr->addr.af;
 	lp.remote_known = true;
 	lp.remote = pr->addr;
@@ -223,6 +227,13 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 	if (r)
 		printf("# leg_add: %s\n", err);
 	return r;
+}
+
+static int
+add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode)
+{
+	static const struct mxp_leg_params none;
+	return add_leg_x(sys, conf, pr, mode, &none);
 }
 
 static uint16_t
@@ -256,7 +267,7 @@ send_rtp(struct peer *pr, uint16_t seq, uint32_t ts, bool loud)
 {
 	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
 	buf[0] = 0x80;
-	buf[1] = 0;
+	buf[1] = pr->pt;
 	mxp_be_wr16(buf + 2, seq);
 	mxp_be_wr32(buf + 4, ts);
 	mxp_be_wr32(buf + 8, pr->ssrc);
@@ -437,6 +448,7 @@ distribute(void)
 		struct report *r = &pr->rep[pr->nrep];
 		memset(r, 0, sizeof(*r));
 		r->when = sent[i].when;
+		r->len = len;
 		if (!parse_compound(buf, len, r) || !cnames_complete(r)) {
 			pr->bad++;
 			continue;
@@ -968,12 +980,301 @@ MXP_TEST(jitter_of_a_half_range_jump)
 	free(l);
 }
 
+
+/* Every SR of a participant's reports for the stream ssrc: its RTP time runs at clock
+ * against its NTP time (within 3 units), and from the stream's last packet on (1 ms). */
+static void
+check_sr_clock(struct mxp_test_ctx *t, const struct peer *pr, uint32_t ssrc, double clock,
+	       const char *who)
+{
+	const struct rtp_seen *sn = seen_of(pr, ssrc);
+	double hz = (double)rte_get_tsc_hz();
+	unsigned int nsr = 0;
+	uint64_t ntp0 = 0;
+	uint32_t rtp0 = 0;
+	for (unsigned int k = 0; k < pr->nrep; k++)
+		for (unsigned int s = 0; s < pr->rep[k].nsr; s++) {
+			if (pr->rep[k].sr_ssrc[s] != ssrc)
+				continue;
+			uint64_t ntp = pr->rep[k].sr_ntp[s];
+			uint32_t rtp = pr->rep[k].sr_rtp[s];
+			if (nsr++ == 0) {
+				ntp0 = ntp, rtp0 = rtp;
+				if (!MXP_CHECK(t, sn != NULL))
+					continue;
+				double dt = (double)(pr->rep[k].when - sn->last_when) / hz;
+				double du = (double)(int32_t)(rtp - sn->last_ts);
+				if (!MXP_CHECK(t, fabs(du - dt * clock) <= clock / 1000))
+					printf("#   %s: SR rtp %+.0f units after the last packet, %.3f s "
+					       "later (clock %.0f)\n", who, du, dt, clock);
+				continue;
+			}
+			double dn = (double)(ntp - ntp0) / 4294967296.0;
+			double du = (double)(int32_t)(rtp - rtp0);
+			if (!MXP_CHECK(t, fabs(du - dn * clock) <= 3))
+				printf("#   %s: SR rtp %+.0f units in %.3f s (clock %.0f)\n", who, du, dn,
+				       clock);
+		}
+	MXP_CHECK(t, nsr >= 2);
+}
+
+/*
+ * A switch conference whose participants send 48 kHz Opus (its clock from the leg's codec)
+ * and 16 kHz AMR-WB (the clock the SDP's a=rtpmap gives): each one's report block gives its
+ * jitter in its own stream's units, against the reference at its clock; the SRs of the
+ * stream of its packets that the other hears run at that clock against their NTP time.
+ */
+MXP_TEST(switch_clock_of_the_payload_type)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b;
+	peer_init(&a, 51, 151, "192.0.2.51", 7400, 100);
+	peer_init(&b, 52, 152, "192.0.2.52", 7402, 200);
+	a.pt = 111, b.pt = 96;
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b;
+	struct mxp_leg_params xa = { .n_pt = 2, .pt = { 111, 101 }, .event_pt = 101, .n_codecs = 1 };
+	xa.codecs[0].pt = 111;
+	xa.codecs[0].codec = MXP_MEDIA_CODEC_OPUS;
+	struct mxp_leg_params xb = { .n_pt = 2, .pt = { 101, 96 }, .event_pt = 101, .rtp_clock = 16000 };
+	MXP_CHECK_EQ(t, add_leg_x(sys, c, &a, MXP_SM_SENDRECV, &xa), 0);
+	MXP_CHECK_EQ(t, add_leg_x(sys, c, &b, MXP_SM_SENDRECV, &xb), 0);
+	struct mxp_conf *cf = conf_of(sys, c);
+	cf->next_sr_walk = UINT64_MAX;
+	struct ref ra = { 0 }, rb = { 0 };
+	for (unsigned int k = 0; k < 40; k++) {
+		/* 20 ms packets sent back to back, their timestamps off by up to 4 ms */
+		uint32_t tsa = a.ts + 960 * k + (uint32_t)((k * 37) % 384);
+		send_rtp(&a, a.seq, tsa, true);
+		uint64_t arr = rte_rdtsc();
+		mxp_conf_flush(g_w);
+		ref_add(&ra, a.seq++, tsa, arr, 48000);
+		uint32_t tsb = b.ts + 320 * k + (uint32_t)((k * 53) % 128);
+		send_rtp(&b, b.seq, tsb, true);
+		arr = rte_rdtsc();
+		mxp_conf_flush(g_w);
+		ref_add(&rb, b.seq++, tsb, arr, 16000);
+		distribute();
+	}
+	MXP_CHECK_EQ(t, a.bad + b.bad, 0);
+	MXP_CHECK(t, a.nseen == 1 && b.nseen == 1 && a.seen[0].n == 40 && b.seen[0].n == 40);
+	cf->next_sr_walk = 0;
+	run_sim(30000);
+	MXP_CHECK_EQ(t, a.bad + b.bad, 0);
+	if (MXP_CHECK(t, a.nrep >= 3 && b.nrep >= 3)) {
+		printf("#   jitter: a %u (48 kHz units, reference %.1f), b %u (16 kHz, %.1f)\n",
+		       mxp_be_rd32(a.rep[0].blk + 12), ra.jitter, mxp_be_rd32(b.rep[0].blk + 12),
+		       rb.jitter);
+		check_block(t, &a.rep[0], &a, &ra, "a");
+		check_block(t, &b.rep[0], &b, &rb, "b");
+		check_sr_clock(t, &a, a.seen[0].ssrc, 16000, "a hears b"); /* b's stream */
+		check_sr_clock(t, &b, b.seen[0].ssrc, 48000, "b hears a"); /* a's stream */
+	}
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
+/* The mean interval between a participant's reports and their size (bytes with IP/UDP). */
+static double
+mean_interval(const struct peer *pr, double *size)
+{
+	double hz = (double)rte_get_tsc_hz(), sum = 0;
+	for (unsigned int i = 1; i < pr->nrep; i++)
+		sum += (double)(pr->rep[i].when - pr->rep[i - 1].when) / hz;
+	*size = pr->nrep ? pr->rep[pr->nrep - 1].len + 28.0 : 0;
+	return pr->nrep > 1 ? sum / (pr->nrep - 1) : 0;
+}
+
+/*
+ * RTCP bandwidth from the SDP (RFC 3556): three legs of a switch conference, nobody
+ * sending (receiver reports only), a with b=RS:100 b=RR:100, b with b=RS:50 b=RR:50, c
+ * with b=RS:0 b=RR:0. RFC 3550 6.3's interval for a receiver is avg_size x (members -
+ * senders) / RR's bytes per second: a's reports come every 3 x size / 12.5 s on average,
+ * b's twice as far apart, c gets none (nor a BYE when it leaves). A leg without b= lines
+ * stays at the 5 s minimum (the other tests).
+ */
+MXP_TEST(rtcp_bandwidth_from_the_sdp)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b, cc;
+	peer_init(&a, 61, 161, "192.0.2.61", 7500, 1);
+	peer_init(&b, 62, 162, "192.0.2.62", 7502, 1);
+	peer_init(&cc, 63, 163, "192.0.2.63", 7504, 1);
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b, g_peers[g_npeers++] = &cc;
+	const uint8_t both = MXP_LEG_BW_RS | MXP_LEG_BW_RR;
+	struct mxp_leg_params xa = { .bw_given = both, .bw_rs = 100, .bw_rr = 100 };
+	struct mxp_leg_params xb = { .bw_given = both, .bw_rs = 50, .bw_rr = 50 };
+	struct mxp_leg_params xc = { .bw_given = both, .bw_rs = 0, .bw_rr = 0 };
+	MXP_CHECK_EQ(t, add_leg_x(sys, c, &a, MXP_SM_SENDRECV, &xa), 0);
+	MXP_CHECK_EQ(t, add_leg_x(sys, c, &b, MXP_SM_SENDRECV, &xb), 0);
+	MXP_CHECK_EQ(t, add_leg_x(sys, c, &cc, MXP_SM_SENDRECV, &xc), 0);
+	run_sim(600000);
+	MXP_CHECK_EQ(t, a.bad + b.bad + cc.bad, 0);
+	MXP_CHECK_EQ(t, cc.nrep, 0);
+	double sa, sb;
+	double ma = mean_interval(&a, &sa), mb = mean_interval(&b, &sb);
+	/* a participant and the MRFP's two streams towards it, no sender */
+	double wa = sa * 3 / (100 / 8.0), wb = sb * 3 / (50 / 8.0);
+	printf("#   a: %u reports, mean %.1f s (RFC 3550: %.1f); b: %u, mean %.1f s (%.1f)\n",
+	       a.nrep, ma, wa, b.nrep, mb, wb);
+	MXP_CHECK(t, a.nrep >= 20 && b.nrep >= 10);
+	MXP_CHECK(t, ma > 0.75 * wa && ma < 1.3 * wa);
+	MXP_CHECK(t, mb > 0.75 * wb && mb < 1.3 * wb);
+	MXP_CHECK(t, wa > 10); /* well above the 5 s minimum: the bandwidth decides */
+	MXP_CHECK(t, mb / ma > 1.5 && mb / ma < 2.6);
+	g_sim = 0;
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, cc.leg.id, NULL, NULL, 0), 0);
+	distribute();
+	MXP_CHECK_EQ(t, cc.nrep, 0); /* RTCP is off: no BYE either */
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * RFC 3550 8.2: b sends under the key the MRFP sends a with, and with the SSRC of the
+ * stream of d's packets that a hears: that stream moves to a new SSRC, and a hears, under
+ * the new SSRC's SRTCP context, a compound of the new SSRC (RR, CNAME) with a BYE of the
+ * old one. The new SSRC's sender reports count its packets from 0. d (its sender) hears
+ * nothing of it.
+ */
+MXP_TEST(ssrc_collision_says_bye)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b, d;
+	peer_init(&a, 71, 171, "192.0.2.71", 7600, 1);
+	peer_init(&b, 171, 172, "192.0.2.72", 7602, 1); /* sends under a's (MRFP's) key */
+	peer_init(&d, 73, 173, "192.0.2.73", 7604, 1);
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b, g_peers[g_npeers++] = &d;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &d, MXP_SM_SENDRECV), 0);
+	struct mxp_conf *cf = conf_of(sys, c);
+	cf->next_sr_walk = UINT64_MAX;
+	for (int k = 0; k < 10; k++) {
+		send_rtp(&d, d.seq++, d.ts += 160, true);
+		mxp_conf_flush(g_w);
+	}
+	distribute();
+	MXP_CHECK_EQ(t, a.bad, 0);
+	if (!MXP_CHECK(t, a.nseen == 1 && a.seen[0].n == 10))
+		return;
+	uint32_t old = a.seen[0].ssrc;
+	/* b's first packet: with a's stream's SSRC under its key */
+	b.ssrc = old;
+	srtp_dealloc(b.tx);
+	b.tx = srtp_session(b.in_key, false, b.ssrc);
+	send_rtp(&b, b.seq++, b.ts += 160, true);
+	mxp_conf_flush(g_w);
+	distribute();
+	MXP_CHECK_EQ(t, a.bad + d.bad, 0);
+	MXP_CHECK_EQ(t, d.nrep, 0);
+	MXP_CHECK_EQ(t, a.nrep, 1);
+	if (a.nrep == 1) {
+		const struct report *r = &a.rep[0];
+		MXP_CHECK_EQ(t, r->first_pt, 201);
+		MXP_CHECK(t, r->ssrc != old && r->ssrc != 0);
+		MXP_CHECK(t, r->nbye == 1 && r->bye[0] == old);
+		MXP_CHECK(t, r->ncname == 1 && r->cname_ssrc[0] == r->ssrc);
+	}
+	/* d's stream goes on under the new SSRC; its first SR counts only those packets */
+	for (int k = 0; k < 5; k++) {
+		send_rtp(&d, d.seq++, d.ts += 160, true);
+		mxp_conf_flush(g_w);
+	}
+	distribute();
+	MXP_CHECK_EQ(t, a.bad, 0);
+	const struct rtp_seen *sn = a.nrep ? seen_of(&a, a.rep[0].ssrc) : NULL;
+	MXP_CHECK(t, sn != NULL && sn->n == 5);
+	cf->next_sr_walk = 0;
+	run_sim(10000);
+	bool found = false;
+	for (unsigned int k = 1; k < a.nrep && sn; k++)
+		for (unsigned int s = 0; s < a.rep[k].nsr; s++)
+			if (a.rep[k].sr_ssrc[s] == sn->ssrc && !found) {
+				found = true;
+				MXP_CHECK_EQ(t, a.rep[k].sr_pkts[s], 5);
+				MXP_CHECK_EQ(t, a.rep[k].sr_octets[s], 5 * 160);
+			}
+	MXP_CHECK(t, found);
+	MXP_CHECK_EQ(t, a.bad + b.bad + d.bad, 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&d);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * The round trip of RFC 3550 6.4.1 (what rtp/delay halves): the MRFP's SR goes out (real
+ * time), the participant holds it 30 ms (its DLSR) and answers 60 ms after the SR left
+ * with a block echoing the SR's NTP time: the round trip is the 30 ms left, plus what the
+ * test loop adds (under a few ms).
+ */
+MXP_TEST(round_trip_from_the_reports)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b;
+	peer_init(&a, 81, 181, "192.0.2.81", 7700, 1);
+	peer_init(&b, 82, 182, "192.0.2.82", 7702, 1);
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	struct mxp_conf *cf = conf_of(sys, c);
+	for (int k = 0; k < 5; k++)
+		send_rtp(&b, b.seq++, b.ts += 160, true);
+	mxp_conf_flush(g_w);
+	distribute();
+	struct mxp_leg_quality q;
+	MXP_CHECK_EQ(t, mxp_conf_leg_quality(sys, a.leg.id, &q), 0);
+	MXP_CHECK(t, !q.rtt_measured);
+	/* a's report is due now: the worker's next poll sends it */
+	struct mxp_leg *la = conf_find_leg(sys, a.leg.id)->leg;
+	la->rtx.next_tsc = 1;
+	cf->next_sr_walk = 0;
+	mxp_conf_worker_poll(g_w);
+	uint64_t sent_at = rte_rdtsc();
+	distribute();
+	if (!MXP_CHECK(t, a.nrep == 1 && a.rep[0].first_pt == 200))
+		return;
+	uint64_t hz = rte_get_tsc_hz();
+	while (rte_rdtsc() < sent_at + hz * 60 / 1000)
+		mxp_conf_worker_poll(g_w);
+	uint8_t buf[128] = { 0x81, 201, 0, 7 };
+	mxp_be_wr32(buf + 4, a.ssrc);
+	mxp_be_wr32(buf + 8, a.rep[0].ssrc);
+	mxp_be_wr32(buf + 24, (uint32_t)(a.rep[0].sr_ntp[0] >> 16));
+	mxp_be_wr32(buf + 28, 30 * 65536 / 1000); /* DLSR: 30 ms */
+	int len = 32;
+	MXP_CHECK_EQ(t, srtp_protect_rtcp(a.tx, buf, &len), srtp_err_status_ok);
+	uint64_t before = rte_rdtsc();
+	deliver(&a, true, buf, (uint16_t)len);
+	mxp_conf_flush(g_w);
+	double late = (double)(rte_rdtsc() - before) * 1000.0 / (double)hz;
+	double held = (double)(before - sent_at) * 1000.0 / (double)hz - 30;
+	MXP_CHECK_EQ(t, mxp_conf_leg_quality(sys, a.leg.id, &q), 0);
+	printf("#   round trip %.2f ms (the test held the SR %.2f ms beyond the DLSR)\n", q.rtt_ms,
+	       held);
+	MXP_CHECK(t, q.rtt_measured);
+	MXP_CHECK(t, q.rtt_ms >= held - 0.2 && q.rtt_ms <= held + late + 0.2);
+	MXP_CHECK(t, fabs(q.net_ms - q.rtt_ms / 2) < 1e-9);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_reports),
 	MXP_CASE(switch_reports),
 	MXP_CASE(forward_relays_reports),
 	MXP_CASE(mix_rekey_says_bye),
 	MXP_CASE(jitter_of_a_half_range_jump),
+	MXP_CASE(switch_clock_of_the_payload_type),
+	MXP_CASE(rtcp_bandwidth_from_the_sdp),
+	MXP_CASE(ssrc_collision_says_bye),
+	MXP_CASE(round_trip_from_the_reports),
 };
 
 int
