@@ -54,6 +54,8 @@ mxp_conf_leg_quality(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_q
 	} else {
 		codec = static_codec(l);
 		q->codec_assumed = true;
+		if (l->rrx.clock) /* switch: the others' streams, taken at its own payload's clock */
+			out_clock = l->rrx.clock;
 	}
 	q->codec = (uint8_t)codec;
 

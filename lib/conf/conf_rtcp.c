@@ -13,7 +13,11 @@
  *              sent; SDES CNAME for each SSRC. Protected with SRTCP under the leg's group
  *              key (the first SSRC's context), sent to its RTCP port (rtcp-mux or not)
  *   bye        when a leg is removed (and so when its conference is destroyed): BYE for the
- *              streams it gets and, switch, for the streams that carried its packets
+ *              streams it gets and, switch, for the streams that carried its packets; when
+ *              an output stream leaves an SSRC a participant took (RFC 3550 8.2)
+ *   clock      the RTP clock of what a leg sends (its payload type's, conf_rtcp_leg_init):
+ *              its jitter's units and, switch, the SR timestamps of its packets' streams
+ *   bandwidth  the leg's SDP b=AS/RS/RR (RFC 3556) for the intervals; RS = RR = 0: none
  *
  * Forward conferences are an RTP translator (RFC 3550 7.1): the participants' reports are
  * relayed (conf_rx.c); the MRFP has no stream and no key of its own to report with.

@@ -513,9 +513,11 @@ add_stats(struct mxp_mrfp *m, struct mxp_mp_stream *st, const struct mxp_leg_inf
 	if (l != NULL)
 		STAT("nt/dur", m->ops.now_ms(m->ops.arg) - l->created_ms);
 	/* packet loss of the participant's stream as the MRFP sees it (mix: the jitter
-	 * buffer's), and the jitter the participant reports of ours (RTCP RR, ms at 8 kHz) */
+	 * buffer's), and the jitter the participant reports of ours (RTCP RR, ms at the
+	 * stream's clock: lib/conf's quality estimate) */
 	STAT("rtp/pl", s->rx_pkts + s->jb_lost ? s->jb_lost * 100 / (s->rx_pkts + s->jb_lost) : 0);
-	STAT("rtp/jit", s->remote_jitter / 8);
+	STAT("rtp/jit", q != NULL && q->out_valid ? (uint64_t)(q->out_jitter_ms + 0.5)
+						 : s->remote_jitter / 8);
 	/* E.12 delay: the one-way delay, half the round trip the participant's RTCP reports
 	 * measure (RFC 3550 6.4.1, LSR/DLSR), ms; absent until one is measured */
 	if (q != NULL && q->rtt_measured)
