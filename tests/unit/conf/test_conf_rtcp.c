@@ -982,7 +982,7 @@ MXP_TEST(jitter_of_a_half_range_jump)
 
 
 /* Every SR of a participant's reports for the stream ssrc: its RTP time runs at clock
- * against its NTP time (within 3 units), and from the stream's last packet on (1 ms). */
+ * against its NTP time (within 3 units), and from the stream's last packet on (5 ms). */
 static void
 check_sr_clock(struct mxp_test_ctx *t, const struct peer *pr, uint32_t ssrc, double clock,
 	       const char *who)
@@ -1004,7 +1004,7 @@ check_sr_clock(struct mxp_test_ctx *t, const struct peer *pr, uint32_t ssrc, dou
 					continue;
 				double dt = (double)(pr->rep[k].when - sn->last_when) / hz;
 				double du = (double)(int32_t)(rtp - sn->last_ts);
-				if (!MXP_CHECK(t, fabs(du - dt * clock) <= clock / 1000))
+				if (!MXP_CHECK(t, fabs(du - dt * clock) <= clock * 0.005))
 					printf("#   %s: SR rtp %+.0f units after the last packet, %.3f s "
 					       "later (clock %.0f)\n", who, du, dt, clock);
 				continue;
@@ -1235,6 +1235,7 @@ MXP_TEST(round_trip_from_the_reports)
 	struct mxp_leg *la = conf_find_leg(sys, a.leg.id)->leg;
 	la->rtx.next_tsc = 1;
 	cf->next_sr_walk = 0;
+	uint64_t pre = rte_rdtsc(); /* the SR's time is between pre and sent_at */
 	mxp_conf_worker_poll(g_w);
 	uint64_t sent_at = rte_rdtsc();
 	distribute();
@@ -1253,13 +1254,15 @@ MXP_TEST(round_trip_from_the_reports)
 	uint64_t before = rte_rdtsc();
 	deliver(&a, true, buf, (uint16_t)len);
 	mxp_conf_flush(g_w);
-	double late = (double)(rte_rdtsc() - before) * 1000.0 / (double)hz;
-	double held = (double)(before - sent_at) * 1000.0 / (double)hz - 30;
+	uint64_t after = rte_rdtsc();
+	/* the round trip lies between these (0.5 ms: NTP's 1/65536 s units and the TSC
+	 * rate's rounding) */
+	double lo = (double)(before - sent_at) * 1000.0 / (double)hz - 30 - 0.5;
+	double hi = (double)(after - pre) * 1000.0 / (double)hz - 30 + 0.5;
 	MXP_CHECK_EQ(t, mxp_conf_leg_quality(sys, a.leg.id, &q), 0);
-	printf("#   round trip %.2f ms (the test held the SR %.2f ms beyond the DLSR)\n", q.rtt_ms,
-	       held);
+	printf("#   round trip %.2f ms (between %.2f and %.2f)\n", q.rtt_ms, lo, hi);
 	MXP_CHECK(t, q.rtt_measured);
-	MXP_CHECK(t, q.rtt_ms >= held - 0.2 && q.rtt_ms <= held + late + 0.2);
+	MXP_CHECK(t, q.rtt_ms >= lo && q.rtt_ms <= hi);
 	MXP_CHECK(t, fabs(q.net_ms - q.rtt_ms / 2) < 1e-9);
 	peer_fini(&a), peer_fini(&b);
 	mxp_conf_sys_destroy(sys);
