@@ -784,6 +784,13 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 {
 	const struct mxp_media_mix_result *res = mxp_media_mix_tick(cf->mixer, now_us);
 	cf->mix_time += 1 + res->skipped;
+	/* The tick's own time, which a late tick runs after: the streams' timestamps follow
+	 * the ticks, so that is the time RTCP sender reports relate last_ts to (with now, a
+	 * tick 15 ms late made the next SR's RTP timestamp 15 ms behind its NTP time). */
+	uint64_t due_us = mxp_media_mixer_next_tick(cf->mixer) - (uint64_t)cf->ptime * 1000;
+	uint64_t tick_tsc = now_tsc;
+	if (now_us > due_us)
+		tick_tsc -= (now_us - due_us) * mxp_conf_tsc_hz() / 1000000;
 	if (now_tsc >= cf->next_cmr_walk) {
 		cf->next_cmr_walk = now_tsc + mxp_conf_tsc_hz() * CONF_SR_WALK_MS / 1000;
 		shared_cmr(cf);
@@ -822,7 +829,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 		if (m == NULL)
 			continue;
 		os->seq++;
-		ostream_sent(os, plen, now_tsc);
+		ostream_sent(os, plen, tick_tsc);
 		/* a private stream has exactly one receiver: the talker */
 		conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = tl, .conf = cf });
 	}
@@ -845,7 +852,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				continue;
 			/* the stream's clock runs through silence and skipped ticks */
 			os->last_ts += units * (1 + res->skipped);
-			os->last_tsc = now_tsc; /* the time of last_ts (RTCP sender reports) */
+			os->last_tsc = tick_tsc; /* the time of last_ts (RTCP sender reports) */
 			if (res->silent || pcm == NULL) {
 				/* DTX: nothing, or the codec's silence descriptor (comfort noise);
 				 * the next speech packet marks the talkspurt */
@@ -857,7 +864,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 							      cf->cn[c - CONF_MIX_FMT_FRAME].len);
 				if (m == NULL)
 					continue;
-				ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, now_tsc);
+				ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, tick_tsc);
 				os->marker_next = true;
 				conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg,
 								     .conf = cf, .codec = (uint8_t)c });
@@ -885,7 +892,7 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 						      os->marker_next, pay, (unsigned int)plen);
 			if (m == NULL)
 				continue;
-			ostream_sent(os, plen, now_tsc);
+			ostream_sent(os, plen, tick_tsc);
 			conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg, .conf = cf,
 							     .codec = (uint8_t)c });
 		}
