@@ -104,6 +104,7 @@ static const struct {
 	{ 449, "Unsupported or unknown parameter or property value" },
 	{ 450, "No such property in this package" },
 	{ 456, "Property appears twice in this descriptor" },
+	{ 457, "Missing parameter in signal or event" },
 	{ 500, "Internal software failure in the MG" },
 	{ 501, "Not implemented" },
 	{ 502, "Not ready" },
@@ -113,6 +114,8 @@ static const struct {
 	{ 512, "Media Gateway unequipped to detect requested Event" },
 	{ 515, "Unsupported media type" },
 	{ 517, "Unsupported or invalid mode" },
+	{ 519, "Out of space to store digit map" },
+	{ 520, "Digit Map undefined in the MG" },
 	{ 533, "Response exceeds maximum transport PDU size" },
 };
 

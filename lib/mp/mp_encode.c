@@ -254,7 +254,8 @@ command(struct wr *w, const struct mxp_mp_msg *m, const struct mxp_mp_cmd *c)
 	key(w, names[c->type]);
 	putstr(w, c->term);
 	bool any = c->has_media || c->has_events || c->has_signals || c->has_audit ||
-		   c->stats.n != 0 || c->has_services || c->has_error || c->has_packages;
+		   c->stats.n != 0 || c->has_services || c->has_error || c->has_packages ||
+		   c->digitmaps.n != 0;
 	if (!any)
 		return;
 	open_(w);
@@ -293,6 +294,20 @@ command(struct wr *w, const struct mxp_mp_msg *m, const struct mxp_mp_cmd *c)
 			bool f2 = true;
 			props(w, m, c->events, &f2);
 			iclose(w);
+		}
+		first = false;
+	}
+	for (uint16_t i = 0; i < c->digitmaps.n; i++) {
+		/* DigitMap = name { value } (H.248.1 B.2 digitMapDescriptor) */
+		const struct mxp_mp_prop *p = &m->props[c->digitmaps.first + i];
+		if (!first)
+			comma(w);
+		key(w, TK_DIGITMAP);
+		putstr(w, p->name);
+		if (p->op == '=') {
+			puts_(w, w->st != MXP_MP_STYLE_LONG ? "{" : p->name.len ? " { " : "{ ");
+			putstr(w, p->value);
+			puts_(w, w->st == MXP_MP_STYLE_LONG ? " }" : "}");
 		}
 		first = false;
 	}

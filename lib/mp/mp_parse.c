@@ -41,7 +41,8 @@ fail_at(struct parser *p, size_t pos, unsigned int code, const char *fmt, ...)
 	mxp_mp_error_set(p->e, code, p->b, pos, "%s", msg);
 	p->e->have_tid = p->have_tid;
 	p->e->tid = p->tid;
-	p->rc = code == MXP_MP_E_RESOURCES || code == MXP_MP_E_TOO_MANY_TRANS ? -E2BIG :
+	p->rc = code == MXP_MP_E_RESOURCES || code == MXP_MP_E_TOO_MANY_TRANS ||
+		code == MXP_MP_E_DM_SPACE ? -E2BIG :
 		code == MXP_MP_E_NOT_IMPL ? -ENOTSUP : -EINVAL;
 	return p->rc;
 }
@@ -586,6 +587,44 @@ packages(struct parser *p, struct mxp_mp_cmd *c)
 	return rbrkt(p, "to close Packages");
 }
 
+/*
+ * DigitMap = name [{ digitMapValue }] / DigitMap = { digitMapValue } (H.248.1 B.2
+ * digitMapDescriptor): name and the body kept as views, the body compiled once here so that
+ * a bad digit map is refused with its position.
+ */
+static int
+digitmap(struct parser *p, struct mxp_mp_cmd *c)
+{
+	struct mxp_mp_str name = { NULL, 0 }, body = { NULL, 0 };
+	if (expect(p, '=', "after DigitMap") != 0)
+		return p->rc;
+	if (peek(p) != '{') {
+		if (word(p, &name, "a digit map name or '{'") != 0)
+			return p->rc;
+		if (!mxp_mp_digitmap_name_ok(name))
+			return fail_at(p, (size_t)(name.p - p->b), MXP_MP_E_SYNTAX,
+				       "a digit map name is a letter and up to %d letters, digits or "
+				       "'_'", MXP_MP_DM_NAME_MAX - 1);
+	}
+	if (peek(p) == '{') {
+		if (balanced(p, &body) != 0)
+			return p->rc;
+		struct mxp_mp_digitmap dm;
+		struct mxp_mp_error e;
+		if (mxp_mp_digitmap_compile(body, NULL, &dm, &e) != 0)
+			return fail_at(p, (size_t)(body.p - p->b) + e.pos, e.code, "%s", e.text);
+	}
+	struct mxp_mp_prop *pr = prop_new(p, &c->digitmaps);
+	if (pr == NULL)
+		return p->rc;
+	pr->name = name.p ? name : (struct mxp_mp_str){ p->b + p->i, 0 };
+	if (body.p) {
+		pr->op = '=';
+		pr->value = body;
+	}
+	return 0;
+}
+
 static int
 audit(struct parser *p, struct mxp_mp_cmd *c)
 {
@@ -866,6 +905,10 @@ command(struct parser *p, struct mxp_mp_str w)
 			break;
 		case TK_TERMSTATE:
 			if (term_state(p, c) != 0)
+				return p->rc;
+			break;
+		case TK_DIGITMAP:
+			if (digitmap(p, c) != 0)
 				return p->rc;
 			break;
 		default:

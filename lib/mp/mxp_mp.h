@@ -77,6 +77,7 @@ enum mxp_mp_errcode {
 	MXP_MP_E_BAD_VALUE = 449,         /**< Unsupported or unknown parameter or property value */
 	MXP_MP_E_NO_SUCH_PROP = 450,      /**< No such property in this package */
 	MXP_MP_E_PROP_TWICE = 456,        /**< Property appears twice in this descriptor */
+	MXP_MP_E_MISSING_PARM = 457,      /**< Missing parameter in signal or event */
 	MXP_MP_E_INTERNAL = 500,          /**< Internal software failure in the MG */
 	MXP_MP_E_NOT_IMPL = 501,          /**< Not implemented */
 	MXP_MP_E_NOT_READY = 502,         /**< Not ready */
@@ -87,6 +88,8 @@ enum mxp_mp_errcode {
 	MXP_MP_E_SIGNAL = 513,            /**< MG unequipped to generate requested Signals */
 	MXP_MP_E_MEDIA_TYPE = 515,        /**< Unsupported media type */
 	MXP_MP_E_MODE = 517,              /**< Unsupported or invalid mode */
+	MXP_MP_E_DM_SPACE = 519,          /**< Out of space to store digit map */
+	MXP_MP_E_DM_UNDEF = 520,          /**< Digit Map undefined in the MG */
 	MXP_MP_E_REPLY_TOO_BIG = 533,     /**< Response exceeds maximum transport PDU size */
 };
 
@@ -195,6 +198,9 @@ struct mxp_mp_cmd {
 	bool has_packages;
 	struct mxp_mp_props packages;  /**< Packages { name-version, ... }: name, value the
 					*   version (replies to audits) */
+	struct mxp_mp_props digitmaps; /**< DigitMap descriptors (H.248.1 7.1.14): name (length
+					*   0 when unnamed), value the body inside its braces
+					*   (op '='), or no value (op 0: "DigitMap = name") */
 	/* ServiceChange */
 	bool has_services;
 	struct mxp_mp_str sc_method, sc_reason, sc_address, sc_profile, sc_mgcid;
@@ -427,6 +433,140 @@ int mxp_mp_signals_parse(struct mxp_mp_str body, const char *base, struct mxp_mp
 
 /** The value of a signal's package parameter, or a view of length 0. */
 struct mxp_mp_str mxp_mp_signal_param(const struct mxp_mp_signal *s, const char *name);
+
+/* ------------------------------------------------------------------------------------------
+ * Digit maps (H.248.1 7.1.14; text encoding B.2 digitMapValue): compiled once, matched one
+ * event at a time by a caller that owns the clock. Events are the digit map letters
+ * 0-9 and A-K; the DTMF package maps its tones onto them (H.248.1 E.6): d0..d9 -> 0..9,
+ * * -> E, # -> F, A..D -> A..D.
+ */
+
+#define MXP_MP_DM_ALTS_MAX 16       /**< alternatives (digit strings) of one digit map */
+#define MXP_MP_DM_POS_MAX 128       /**< positions and timer letters over all alternatives */
+#define MXP_MP_DM_DIGITS_MAX 64     /**< events a dial string holds */
+#define MXP_MP_DM_NAME_MAX 64       /**< characters of a digitMapName (B.2 NAME) */
+
+/** Timers a digit map that gives none runs with (T, S, L in seconds, Z in 100 ms). */
+#define MXP_MP_DM_T_DEFAULT 16
+#define MXP_MP_DM_S_DEFAULT 4
+#define MXP_MP_DM_L_DEFAULT 16
+#define MXP_MP_DM_Z_DEFAULT 10
+
+/** Flags of a position (mxp_mp_dm_pos.flags). */
+#define MXP_MP_DM_F_DOT 0x01        /**< "x.": zero or more occurrences */
+#define MXP_MP_DM_F_LONG 0x02       /**< "Z": a long-duration event only */
+#define MXP_MP_DM_F_TIMER_T 0x04    /**< the letter T: from here the start timer */
+#define MXP_MP_DM_F_TIMER_S 0x08    /**< the letter S: from here the short timer */
+#define MXP_MP_DM_F_TIMER_L 0x10    /**< the letter L: from here the long timer */
+#define MXP_MP_DM_F_TIMERS (MXP_MP_DM_F_TIMER_T | MXP_MP_DM_F_TIMER_S | MXP_MP_DM_F_TIMER_L)
+
+/** Which timers the digit map gave (mxp_mp_digitmap.given). */
+#define MXP_MP_DM_GIVEN_T 0x1
+#define MXP_MP_DM_GIVEN_S 0x2
+#define MXP_MP_DM_GIVEN_L 0x4
+#define MXP_MP_DM_GIVEN_Z 0x8
+
+/** One position of a digit string: the events it matches, or a timer letter (set 0). */
+struct mxp_mp_dm_pos {
+	uint32_t set;               /**< bit i: event i (0-9 = digits, 10-20 = A-K) */
+	uint8_t flags;              /**< MXP_MP_DM_F_* */
+	uint8_t alt;                /**< the alternative it belongs to */
+};
+
+/** A compiled digit map: alternatives are runs of positions. */
+struct mxp_mp_digitmap {
+	uint8_t t, s, l;            /**< start, short and long timers, seconds (0: none) */
+	uint8_t z;                  /**< long-duration threshold, 100 ms units */
+	uint8_t given;              /**< MXP_MP_DM_GIVEN_*: timers the text gave */
+	uint8_t nalts, npos;
+	uint8_t alt_first[MXP_MP_DM_ALTS_MAX + 1]; /**< alternative k: positions
+						    *   alt_first[k] .. alt_first[k+1]-1 */
+	struct mxp_mp_dm_pos pos[MXP_MP_DM_POS_MAX];
+};
+
+/**
+ * Compile a digitMapValue: ["T:" t ","] ["S:" s ","] ["L:" l ","] ["Z:" z ","] digitMap,
+ * digitMap = digitString / "(" digitString *("|" digitString) ")"; a digitString is
+ * positions (a letter, "x", "[1-4B]") each optionally followed by "." and optionally
+ * preceded by "Z", and the timer letters T, S, L. Case-insensitive.
+ * @param value  the text inside the descriptor's braces
+ * @param base   text the value lies in (positions and line/column in err), or NULL
+ *               (positions from value.p)
+ * @param dm     filled on success
+ * @param err    on failure: 400 syntax (a character that is no digit map letter, a range
+ *               backwards, a timer twice, an alternative without an event position), 519
+ *               more than MXP_MP_DM_ALTS_MAX alternatives or MXP_MP_DM_POS_MAX positions
+ * @return 0, or -EINVAL / -E2BIG (519) with err filled.
+ */
+int mxp_mp_digitmap_compile(struct mxp_mp_str value, const char *base,
+			    struct mxp_mp_digitmap *dm, struct mxp_mp_error *err);
+
+/**
+ * Write a compiled digit map back as a digitMapValue (the timers it gave, then the
+ * alternatives): what an audit reports.
+ * @return bytes written (NUL-terminated), or -ENOSPC.
+ */
+int mxp_mp_digitmap_format(const struct mxp_mp_digitmap *dm, char *out, size_t cap);
+
+/** A digitMapName (B.2 NAME: a letter, then up to 63 letters, digits or '_'). */
+bool mxp_mp_digitmap_name_ok(struct mxp_mp_str name);
+
+/**
+ * The DigitMap parameter of an event's parameters (B.2 eventDM: "DigitMap = name" or
+ * "DigitMap = { value }", compact "DM"), other parameters skipped.
+ * @param params  the event's parameter text (inside its braces), may be empty
+ * @param name, value  set to what was given (the other one to length 0; both 0: none)
+ * @return 0, or -EINVAL with err (400) when the parameter is malformed.
+ */
+int mxp_mp_event_digitmap(struct mxp_mp_str params, struct mxp_mp_str *name,
+			  struct mxp_mp_str *value, struct mxp_mp_error *err);
+
+/** How a digit collection ended (H.248.1 E.6.2 dd/ce Meth), or that it goes on. */
+enum mxp_mp_dm_result {
+	MXP_MP_DM_MORE = 0,         /**< collecting */
+	MXP_MP_DM_UM,               /**< unambiguous match */
+	MXP_MP_DM_PM,               /**< partial match: a timer or an unmatched event ended it */
+	MXP_MP_DM_FM,               /**< full match: a timer or an unmatched event ended it */
+};
+
+/** "UM", "PM", "FM" ("" for MXP_MP_DM_MORE). */
+const char *mxp_mp_dm_method(enum mxp_mp_dm_result r);
+
+/** The state of one collection (H.248.1 7.1.14.5): the current dial string and timer. */
+struct mxp_mp_dm_state {
+	uint64_t act[(MXP_MP_DM_POS_MAX + MXP_MP_DM_ALTS_MAX + 63) / 64]; /**< active positions;
+						     *   bit npos + k: alternative k complete */
+	uint64_t deadline_ms;       /**< when the running timer expires; 0: none runs */
+	uint8_t ndigits;
+	bool done;                  /**< completed: further events and timers are ignored */
+	char timer;                 /**< 'T', 'S', 'L' (the running timer), 0 none */
+	char digits[MXP_MP_DM_DIGITS_MAX + 1]; /**< the dial string (digit map letters) */
+};
+
+/** Start a collection at now_ms (the start timer runs). */
+void mxp_mp_dm_start(const struct mxp_mp_digitmap *dm, struct mxp_mp_dm_state *st,
+		     uint64_t now_ms);
+
+/**
+ * An event: ev a digit map letter ('0'-'9', 'A'-'K', either case), long_dur when it lasted
+ * at least the Z threshold (a long event no "Z" position takes counts as a short one).
+ * An event that matches no alternative ends the collection (FM when the dial string matched
+ * an alternative fully, PM otherwise) and is not added to the dial string.
+ * @return MXP_MP_DM_MORE while collecting (a timer runs), or how it completed.
+ */
+enum mxp_mp_dm_result mxp_mp_dm_event(const struct mxp_mp_digitmap *dm,
+				      struct mxp_mp_dm_state *st, char ev, bool long_dur,
+				      uint64_t now_ms);
+
+/**
+ * The clock moved to now_ms: completes with FM or PM when the running timer expired.
+ * @return MXP_MP_DM_MORE, or how it completed.
+ */
+enum mxp_mp_dm_result mxp_mp_dm_timer(const struct mxp_mp_digitmap *dm,
+				      struct mxp_mp_dm_state *st, uint64_t now_ms);
+
+/** The digit map letter of an RFC 4733 / DTMF character ('*' -> 'E', '#' -> 'F'), or 0. */
+char mxp_mp_dm_letter(char dtmf);
 
 /** Set err to code at pos with a formatted text; returns -EINVAL. */
 int mxp_mp_error_set(struct mxp_mp_error *err, unsigned int code, const char *base, size_t pos,
