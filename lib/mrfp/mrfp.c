@@ -64,6 +64,7 @@ mxp_mrfp_destroy(struct mxp_mrfp *m)
 		free(data);
 	rte_hash_free(m->legs);
 	free(m->sq);
+	mrfp_dm_free(m);
 	explicit_bzero(m->plans, MRFP_WILD_MAX * mrfp_plan_size());
 	free(m->plans);
 	explicit_bzero(m->arena, sizeof(m->arena));

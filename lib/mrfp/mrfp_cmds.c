@@ -239,6 +239,8 @@ events_check(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_
 		char t[MXP_MP_TEXT_MAX];
 		uint8_t bit = 0;
 		unsigned int code = mrfp_pkg_event(n, &bit, t, sizeof(t));
+		if (code == 0 && bit == MXP_MRFP_EV_CE) /* its digit map */
+			code = mrfp_dm_event(m, msg, c, &msg->props[c->events.first + i], t, sizeof(t));
 		if (code) {
 			mrfp_cmd_error(m, rc, code, "%s", t);
 			return -1;
@@ -256,8 +258,8 @@ events_record(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_mp_cm
 		l->afthresh = pkg->authfail_threshold;
 	if (!c->has_events)
 		return;
-	if ((mask & (MXP_MRFP_EV_DTMF | MXP_MRFP_EV_DD)) &&
-	    !(l->ev & (MXP_MRFP_EV_DTMF | MXP_MRFP_EV_DD))) {
+	const uint8_t digits = MXP_MRFP_EV_DTMF | MXP_MRFP_EV_DD | MXP_MRFP_EV_CE;
+	if ((mask & digits) && !(l->ev & digits)) {
 		/* report the digits from now on, not those received before the request */
 		struct mxp_leg_info li;
 		if (mxp_conf_leg_get(m->conf, l->leg, &li) == 0)
@@ -265,6 +267,8 @@ events_record(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_mp_cm
 	}
 	l->ev = mask;
 	l->rid = c->events_rid;
+	/* dd/ce: a new collection with the descriptor's digit map, or none (H.248.1 7.1.14.5) */
+	mrfp_dm_collect(m, l, mask & MXP_MRFP_EV_CE);
 }
 
 /*
@@ -1527,16 +1531,18 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 			mrfp_root_props(m, rc); /* mrfp_load.c: root/ properties */
 		if (want & MXP_MP_AUDIT_PACKAGES)
 			mrfp_packages_reply(m, rc);
+		if (want & MXP_MP_AUDIT_DIGITMAP)
+			mrfp_dm_audit(m, rc); /* the MRFP's named digit maps */
 		return;
 	}
 	int n = cmd_legs(m, c, ctx, legs, 64, rc);
 	if (n < 0)
 		return;
 	if (want & ~(MXP_MP_AUDIT_MEDIA | MXP_MP_AUDIT_STATS | MXP_MP_AUDIT_EVENTS |
-		     MXP_MP_AUDIT_PACKAGES | MXP_MP_AUDIT_SIGNALS))
+		     MXP_MP_AUDIT_PACKAGES | MXP_MP_AUDIT_SIGNALS | MXP_MP_AUDIT_DIGITMAP))
 		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL,
-				      "audit of Media, Statistics, Events, Signals and Packages only "
-				      "(no DigitMap, EventBuffer, ObservedEvents)");
+				      "audit of Media, Statistics, Events, Signals, Packages and "
+				      "DigitMap only (no EventBuffer, ObservedEvents)");
 	for (int i = 0; i < n; i++) {
 		struct mxp_leg_info li;
 		if (i > 0 && (rc = mxp_mp_msg_add_cmd(m->rep, MXP_MP_CMD_AUDIT_VALUE, NULL)) == NULL)
@@ -1594,7 +1600,11 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 				mxp_mp_msg_add_prop(m->rep, &rc->events, "g/cause", 0, "");
 			if (l->ev & MXP_MRFP_EV_DD)
 				mxp_mp_msg_add_prop(m->rep, &rc->events, "dd/std", 0, "");
+			if (l->ev & MXP_MRFP_EV_CE)
+				mxp_mp_msg_add_prop(m->rep, &rc->events, "dd/ce", 0, "");
 		}
+		if (want & MXP_MP_AUDIT_DIGITMAP)
+			mrfp_dm_audit(m, rc); /* digit maps are the MRFP's, for every leg */
 		if (want & MXP_MP_AUDIT_SIGNALS) {
 			/* what plays toward the leg (its own signal, else the conference's) */
 			const char *sig = mrfp_signals_playing(m, li.conf_id, legs[i]);
@@ -1900,6 +1910,9 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 					 c->term_kind != MXP_MP_TERM_ROOT);
 			if (rc->has_error) {
 				/* set by ctx_of(m, ) */
+			} else if (c->digitmaps.n && mrfp_dm_check(m, msg, c, rc) != 0) {
+				/* the error is on rc (digit maps: stored below once the command
+				 * succeeded; Modify = ROOT { DigitMap = ... } defines them for all) */
 			} else if (need_ctx && ctx == 0) {
 				mrfp_cmd_error(m, rc, act->ctx == MXP_MP_CTX_NULL ? MXP_MP_E_UNKNOWN_ACTION :
 						   MXP_MP_E_UNKNOWN_CTX,
@@ -1958,6 +1971,8 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 			}
 			if (c->has_signals && !rc->has_error)
 				mrfp_signals_apply(m, c, ctx ? ctx : as.ctx, &m->sigplan, rc);
+			if (c->digitmaps.n && !rc->has_error)
+				mrfp_dm_commit(m, msg, c);
 			if (rc->has_error && !c->optional) {
 				stop = true; /* H.248.1 8.2.2: the rest of the transaction is skipped */
 				break;

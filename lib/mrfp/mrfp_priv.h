@@ -60,6 +60,7 @@ struct mxp_mrfp {
 	uint32_t sig_seq;             /* tags of started signals */
 	/* root/ properties the MRFC set with Modify = ROOT (mrfp_load.c); 0: not set */
 	uint32_t root_mgc_exec_ms, root_mgc_prov_ms, root_mgc_pending_limit;
+	struct mrfp_dm *dm;           /* digit maps and collections (mrfp_events.c) */
 	size_t arena_used;
 	char arena[MRFP_ARENA];
 };
@@ -103,6 +104,25 @@ const char *mrfp_signals_playing(const struct mxp_mrfp *m, uint32_t ctx, uint32_
 
 /* mrfp_cmds.c */
 size_t mrfp_plan_size(void);
+
+/* mrfp_events.c: digit maps (H.248.1 7.1.14) and dd/ce collections */
+/** Check a command's DigitMap descriptors (nothing changes); -1 with the error on rc. */
+int mrfp_dm_check(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c,
+		  struct mxp_mp_cmd *rc);
+/** Store the named digit maps of a command that succeeded. */
+void mrfp_dm_commit(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd *c);
+/** The digit map of a dd/ce request (its DigitMap parameter, else the command's unnamed
+ *  DigitMap descriptor) made the one the command's legs collect with; 0, or an H.248 code
+ *  (400, 449, 457, 519, 520) with a text. */
+unsigned int mrfp_dm_event(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
+			   const struct mxp_mp_cmd *c, const struct mxp_mp_prop *ev, char *t,
+			   size_t tl);
+/** A leg's Events descriptor was applied: collect (from now) or stop collecting. */
+void mrfp_dm_collect(struct mxp_mrfp *m, const struct mxp_mrfp_leg *l, bool on);
+/** The named digit maps into an AuditValue reply. */
+void mrfp_dm_audit(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+/** Free the digit maps and collections. */
+void mrfp_dm_free(struct mxp_mrfp *m);
 
 /* mrfp_load.c */
 /** ROOT's load statistics (mxp/contexts, legs, capacity, load) into an AuditValue reply. */

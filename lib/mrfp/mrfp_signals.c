@@ -100,7 +100,7 @@ mrfp_pkg_event(struct mxp_mp_str n, uint8_t *bit, char *t, size_t tl)
 		{ MXP_MP_EV_AUTHFAIL, MXP_MRFP_EV_AUTHFAIL }, { MXP_MP_EV_KEYLIMIT, MXP_MRFP_EV_KEYLIMIT },
 		{ MXP_MP_EV_SSRC, MXP_MRFP_EV_SSRC }, { MXP_MP_EV_DTMF, MXP_MRFP_EV_DTMF },
 		{ "g/sc", MXP_MRFP_EV_SC }, { "g/cause", MXP_MRFP_EV_CAUSE },
-		{ "dd/std", MXP_MRFP_EV_DD },
+		{ "dd/std", MXP_MRFP_EV_DD }, { "dd/ce", MXP_MRFP_EV_CE },
 	};
 	for (unsigned int i = 0; i < RTE_DIM(evs); i++)
 		if (mxp_mp_str_eq(n, evs[i].name)) {
@@ -117,11 +117,6 @@ mrfp_pkg_event(struct mxp_mp_str n, uint8_t *bit, char *t, size_t tl)
 		snprintf(t, tl, "event %.*s: package %s, %s, is not supported", nl, n.p,
 			 pkgs[k].name, pkgs[k].what);
 		return MXP_MP_E_UNKNOWN_PKG;
-	}
-	if (mxp_mp_str_eq(n, "dd/ce")) {
-		snprintf(t, tl, "dd/ce needs a DigitMap, which the MRFP does not implement: request "
-			 "dd/std (one Notify per digit)");
-		return MXP_MP_E_NOT_IMPL;
 	}
 	snprintf(t, tl, "the MRFP cannot detect %.*s", nl, n.p);
 	return MXP_MP_E_EVENT;

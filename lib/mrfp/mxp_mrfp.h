@@ -40,6 +40,7 @@
 #define MXP_MRFP_EV_SC 0x10          /**< g/sc: signal completion */
 #define MXP_MRFP_EV_CAUSE 0x20       /**< g/cause: accepted, no failure cause is reported */
 #define MXP_MRFP_EV_DD 0x40          /**< dd/std: a DTMF digit started (tid=d0..dd) */
+#define MXP_MRFP_EV_CE 0x80          /**< dd/ce: digits collected with a digit map */
 
 /** The profile the MRFP speaks (ServiceChangeProfile, doc/mp.md). */
 enum mxp_mrfp_profile {

@@ -98,7 +98,7 @@ def run(profile_cfg, answer, want_sent, want_state):
                 for tid, what, body, code in (
                         (7100, "an optional package's event", "Events = 3 { aasdc/dc }", 440),
                         (7101, "a tone in a switch conference", "Signals { cg/rt }", 513),
-                        (7102, "dd/ce without a DigitMap", "Events = 4 { dd/ce }", 501)):
+                        (7102, "dd/ce without a DigitMap", "Events = 4 { dd/ce }", 457)):
                     # (each its own transaction id: a repeated one gets the stored reply)
                     r = lab.mrfc("raw", "Transaction = %d { Context = %s { Modify = %s { %s } } }"
                                  % (tid, ctx, term, body), check_rc=False)

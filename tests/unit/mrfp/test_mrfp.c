@@ -223,8 +223,8 @@ MXP_TEST(every_error_code_changes_nothing)
 	     "Modify = leg/%u { Media { Stream = 1 { LocalControl { mxp/strict = on } } } }, "
 	     "Modify = leg/%u { Media { Stream = 1 { LocalControl { mxp/asymmetric = on } } } } } }",
 	     c1, l1, l1);
-	CASE("audit of DigitMap", 501, "Transaction = 56 { Context = %u { AuditValue = leg/%u { "
-	     "Audit { DigitMap } } } }", c1, l1);
+	CASE("audit of EventBuffer", 501, "Transaction = 56 { Context = %u { AuditValue = leg/%u { "
+	     "Audit { EventBuffer } } } }", c1, l1);
 	CASE("ServiceChange of a leg", 501, "Transaction = 57 { Context = %u { ServiceChange = leg/%u { "
 	     "Services { Method = Forced } } } }", c1, l1);
 	CASE("Subtract of an unknown leg", 430, "Transaction = 58 { Context = %u { Subtract = leg/99999 } }", c1);

@@ -227,7 +227,7 @@ MXP_TEST(unsupported_packages_answered_with_their_codes)
 		{ 440, false, "Events = 3 { aasdc/dc }" },           /* optional: not supported */
 		{ 440, false, "Events = 3 { ocp/mg_overload }" },
 		{ 440, false, "Events = 3 { foo/bar }" },            /* unknown package */
-		{ 501, false, "Events = 3 { dd/ce }" },              /* needs a DigitMap */
+		{ 457, false, "Events = 3 { dd/ce }" },              /* needs a DigitMap */
 		{ 512, false, "Events = 3 { nt/netfail }" },         /* a package we have, an event not */
 		{ 440, true, "Signals { aasrec/record }" },
 		{ 513, true, "Signals { aasb/playrec }" },            /* aasb: play only */
