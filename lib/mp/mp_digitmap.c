@@ -499,8 +499,9 @@ arm(const struct mxp_mp_digitmap *dm, struct mxp_mp_dm_state *st, uint64_t now_m
 	for (unsigned int p = 0; p < dm->npos; p++)
 		if (bit_get(st->act, p))
 			letters |= dm->pos[p].flags & MXP_MP_DM_F_TIMERS;
-	char t = (letters & MXP_MP_DM_F_TIMER_L) ? 'L' : (letters & MXP_MP_DM_F_TIMER_S) ? 'S' :
-		 (letters & MXP_MP_DM_F_TIMER_T) || first ? 'T' :
+	/* before the first event the start timer runs, whatever the letters say */
+	char t = first || (letters & MXP_MP_DM_F_TIMERS) == MXP_MP_DM_F_TIMER_T ? 'T' :
+		 (letters & MXP_MP_DM_F_TIMER_L) ? 'L' : (letters & MXP_MP_DM_F_TIMER_S) ? 'S' :
 		 any_complete(dm, st->act) ? 'S' : 'L';
 	uint8_t sec = t == 'T' ? dm->t : t == 'S' ? dm->s : dm->l;
 	st->timer = t;

@@ -609,6 +609,12 @@ digitmap(struct parser *p, struct mxp_mp_cmd *c)
 	if (peek(p) == '{') {
 		if (balanced(p, &body) != 0)
 			return p->rc;
+		while (body.len && strchr(" \t\r\n", body.p[0]) != NULL) {
+			body.p++;
+			body.len--;
+		}
+		while (body.len && strchr(" \t\r\n", body.p[body.len - 1]) != NULL)
+			body.len--;
 		struct mxp_mp_digitmap dm;
 		struct mxp_mp_error e;
 		if (mxp_mp_digitmap_compile(body, NULL, &dm, &e) != 0)

@@ -12,9 +12,10 @@
   MRFP opening the association; one run over IPv6 ESP), inside ESP: an announcement to one
   leg of a mix conference with its completion Notify (g/sc, Meth=TO), a tone into the
   conference (Modify = *, srvtn/conf) notified to the legs that asked for g/sc, digit
-  collection (dd/std) in a switch conference from a libsrtp2 participant's RFC 4733
-  digits, and the audit of packages; every Notify reaches mrfc (over the association for
-  SCTP) and is answered. The veth is captured, scapy decrypts the ESP and tshark dissects
+  collection (dd/std, one Notify per digit, and dd/ce with a named digit map defined on
+  ROOT, one Notify for the collected string) in a switch conference from a libsrtp2
+  participant's RFC 4733 digits, and the audit of packages; every Notify reaches mrfc
+  (over the association for SCTP) and is answered. The veth is captured, scapy decrypts the ESP and tshark dissects
   the H.248 inside with the standard package names.
 """
 import math
@@ -154,11 +155,14 @@ def procedures(transport, v6=False):
             # -- the procedures in one mrfc run (one association over SCTP) -----------------
             scen = os.path.join(lab.dir, "procedures.txt")
             # (the signals last 300 ms and more: their Notify come during `listen`, which
-            # counts them, as the digits' do: the participant dials once 8105 is answered)
+            # counts them (six: two g/sc of the tone, one of the announcement, dd/std twice and
+            # dd/ce once), as the digits' do: the participant dials once 8105 is answered)
             with open(scen, "w") as f:
                 f.write(
+                    "raw Transaction = 8100 { Context = - { Modify = ROOT { DigitMap = pin { "
+                    "T:20,(1F|2x.F) } } } }\n"
                     "raw Transaction = 8101 { Context = %d { Modify = %s { Events = 5 { "
-                    "dd/std } } } }\n"
+                    "dd/std, dd/ce { DigitMap = pin } } } } }\n"
                     "raw Transaction = 8102 { Context = %d { Modify = %s { Events = 10 { "
                     "g/sc } } } }\n"
                     "raw Transaction = 8103 { Context = - { AuditValue = ROOT { Audit { "
@@ -168,7 +172,7 @@ def procedures(transport, v6=False):
                     "InterruptByNewSignalsDescr }, RequestID = 41 } } } } }\n"
                     "raw Transaction = 8105 { Context = %d { Modify = * { Signals { "
                     "srvtn/conf { Duration = 300 } } } } }\n"
-                    "listen count=5 duration=20\n"
+                    "listen count=6 duration=20\n"
                     % (sw, s1["term"], mix, m2["term"], mix, m1["term"], mix))
             p = subprocess.Popen(["ip", "netns", "exec", lab.ns, mxplab.MRFC, "--sa", ca] + T +
                                  ["scenario", scen], stdout=subprocess.PIPE,
@@ -203,7 +207,7 @@ def procedures(transport, v6=False):
             check(p.returncode == 0, "%s: mrfc scenario exit 0%s" % (
                 what, "" if p.returncode == 0 else " (%d: %s)" % (p.returncode, err[-300:])))
             both = out + err
-            for tid in (8101, 8102, 8104, 8105):
+            for tid in (8100, 8101, 8102, 8104, 8105):
                 r = re.search(r"Reply\s*=\s*%d\s*\{.*?(?=Reply\s*=|\Z)" % tid, out, re.S)
                 check(r and "Error" not in r.group(0), "%s: transaction %d answered without "
                       "error" % (what, tid))
@@ -228,6 +232,11 @@ def procedures(transport, v6=False):
                   if g[0] == s1["term"] and "dd/std" in g[2]]
             check(dd == ["d1", "do"], "%s: digits collected in the switch conference: dd/std "
                   "tid=d1, do (%s)" % (what, dd))
+            ce = [g for g in got if g[0] == s1["term"] and "dd/ce" in g[2]]
+            check(len(ce) == 1 and ce[0][1] == 5 and 'ds="1F"' in ce[0][2] and
+                  "Meth=UM" in ce[0][2],
+                  "%s: the digit map collected 1 # (F): one dd/ce{ds=\"1F\",Meth=UM} (%s)"
+                  % (what, ce))
             m = lab.ctl_json("show", "mp")
             check(m["gave_up"] == 0 and m["answered_error"] == 0 and m["parse_errors"] == 0,
                   "%s: every Notify answered by mrfc, nothing given up" % what)
@@ -263,6 +272,8 @@ def procedures(transport, v6=False):
             text, bad = tshark_megaco(os.path.join(lab.dir, "mp.pcap"), inner)
             for s in (r"pkgdName: g/sc", r"pkgdName: an/apf", r"an\s*=\s*welcome",
                       r"pkgdName: dd/std", r"tid=d1", r"pkgdName: srvtn/conf",
+                      r"pkgdName: dd/ce", r"ds=\"1F\"", r"Meth=UM", r"DigitMap = pin\b",
+                      r"DigitMap Descriptor: DigitMap = pin \{\s*T:20,\(1F\|2x\.F\)",
                       r"SigID=an/apf", r"Meth=TO", r"Packages Descriptor", r"\bsrvtn-1\b",
                       r"Observed Events Descriptor", r"RequestID: 9\b"):
                 check(re.search(s, text), "%s: tshark shows %s" % (what, s))

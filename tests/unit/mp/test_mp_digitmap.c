@@ -162,7 +162,7 @@ MXP_TEST(descriptor_in_messages)
 	MXP_CHECK_EQ(t, c->digitmaps.n, 1);
 	const struct mxp_mp_prop *p = &msg.props[c->digitmaps.first];
 	MXP_CHECK(t, mxp_mp_str_eq(p->name, "dm1") && p->op == '=');
-	MXP_CHECK(t, p->value.len == 16 && memcmp(p->value.p, " T:5,(1xx|2x.F) ", 16) == 0);
+	MXP_CHECK(t, p->value.len == 14 && memcmp(p->value.p, "T:5,(1xx|2x.F)", 14) == 0);
 	/* compact, unnamed, and a name alone; events with a digit map parameter */
 	const char *ok2 = "!/3 [192.0.2.2]:2944 T=8{C=5{MF=leg/3{DM={(1x)},E=9{dd/ce{DM=dm1}}}}}";
 	MXP_CHECK_EQ(t, mxp_mp_parse(ok2, strlen(ok2), &msg, &e), 0);
@@ -314,6 +314,12 @@ MXP_TEST(matching_timers_letters_and_z)
 	mxp_mp_dm_start(&dm, &st, now);
 	MXP_CHECK_EQ(t, feed(&dm, &st, "2", &now), MXP_MP_DM_MORE);
 	MXP_CHECK(t, st.timer == 'L' && st.deadline_ms == now + 9000);
+	/* the start timer runs before the first event, a letter at the start or not */
+	MXP_CHECK_EQ(t, compile("T:7,S:2,(Sxx|1x)", &dm, &e), 0);
+	mxp_mp_dm_start(&dm, &st, now);
+	MXP_CHECK(t, st.timer == 'T' && st.deadline_ms == now + 7000);
+	MXP_CHECK_EQ(t, feed(&dm, &st, "1", &now), MXP_MP_DM_MORE);
+	MXP_CHECK(t, st.timer == 'L'); /* past S in the first alternative */
 	/* L wins over S when both are reached */
 	MXP_CHECK_EQ(t, compile("S:2,L:9,(1Sx|1Lxx)", &dm, &e), 0);
 	mxp_mp_dm_start(&dm, &st, now);
