@@ -32,8 +32,6 @@
 
 #include "mrfp_priv.h"
 
-struct mrfp_dm;
-struct mrfp_dmcoll;
 static void dm_sweep(struct mxp_mrfp *m);
 static void dm_digit(struct mxp_mrfp *m, const struct mxp_mrfp_leg *l, char c, uint64_t now);
 static void dm_timer(struct mxp_mrfp *m, const struct mxp_mrfp_leg *l, uint64_t now);
