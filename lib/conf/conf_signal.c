@@ -35,6 +35,7 @@
 #include <rte_ring_elem.h>
 
 #include "conf_priv.h"
+#include "mxp_media_announce.h"
 #include "mxp_media_signal.h"
 
 #define SIG_RING 1024          /* completions a worker can queue before the control polls */
@@ -134,6 +135,9 @@ sig_end(struct mxp_conf_worker *w, struct conf_sig *s, uint8_t cause)
 {
 	if (!s->active)
 		return;
+	if (cause == MXP_SIGNAL_COMPLETED && s->g.ann != NULL &&
+	    mxp_announcement_state(s->g.ann) == MXP_ANN_FAILED)
+		cause = MXP_SIGNAL_FAILED; /* its conversion failed (lib/media announce.c) */
 	sig_report(w, s, cause);
 	(void)mxp_siggen_release(&s->g); /* never the last reference: the control core frees */
 	s->active = false;
@@ -508,7 +512,8 @@ ann_get(struct conf_sig_sys *ss, const char *name, struct mxp_announcement **out
 			victim = x;
 	}
 	ss->clock++;
-	if (e != NULL && e->mtime_ns == mt && e->size == (int64_t)st.st_size) {
+	if (e != NULL && e->mtime_ns == mt && e->size == (int64_t)st.st_size &&
+	    mxp_announcement_state(e->a) != MXP_ANN_FAILED) { /* a failed one: try again */
 		e->used = ss->clock;
 		mxp_announcement_get(e->a);
 		*out = e->a;
@@ -516,7 +521,8 @@ ann_get(struct conf_sig_sys *ss, const char *name, struct mxp_announcement **out
 	}
 	struct mxp_announcement *a;
 	char why[200] = "";
-	int r = mxp_announcement_load(path, &a, why, sizeof(why));
+	/* checked now, converted now if cheap, else by the loader (lib/media announce.c) */
+	int r = mxp_announcement_open(path, &a, why, sizeof(why));
 	if (r != 0)
 		return conf_errf(err, errlen, r, "announcement %s: %s", name,
 				 why[0] ? why : "cannot load");

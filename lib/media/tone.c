@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mxp_media_announce.h"
 #include "mxp_media_signal.h"
 
 #define RATE 16000
@@ -299,7 +300,12 @@ mxp_siggen_run(struct mxp_siggen *g, int16_t *pcm16, int16_t *pcm8, unsigned int
 	memset(buf, 0, sizeof(double) * n16);
 	memset(buf8, 0, sizeof(double) * n16 / 2);
 	unsigned int i = 0;
-	while (i < n16 && !g->done) {
+	/* an announcement still converting: silence, its time not started; failed: the end */
+	enum mxp_ann_state as = g->kind == MXP_SIGGEN_ANNOUNCEMENT && g->ann != NULL ?
+				mxp_announcement_state(g->ann) : MXP_ANN_READY;
+	if (as == MXP_ANN_FAILED)
+		g->done = true;
+	while (i < n16 && !g->done && as == MXP_ANN_READY) {
 		if (g->limit && g->pos >= g->limit) {
 			g->done = true;
 			break;
