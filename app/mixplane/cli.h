@@ -60,6 +60,15 @@ struct cli_cmd {
 extern const struct cli_cmd mxp_cli_conf_cmds[];
 /** cli_signal.c: tones, announcements, DTMF (leg/conference play, stop-signal, show tones). */
 extern const struct cli_cmd mxp_cli_signal_cmds[];
+/**
+ * cli_signal.c: [media] announcement_preload: each name of list (spaces or commas; `*`:
+ * every regular file of dir) checked and converted into the signal cache, at most 32;
+ * a long one is queued for lib/media's loader. Logs each. @return how many were taken.
+ */
+unsigned int mxp_cli_announcement_preload(struct mxp_conf_sys *conf, const char *list,
+					  const char *dir);
+/** cli_signal.c: log the conversions the announcement loader finished (control timer). */
+void mxp_cli_announcements_timer(void);
 /** cli_record.c: conference record, show recordings. */
 extern const struct cli_cmd mxp_cli_record_cmds[];
 /** cli_record.c: a conference's recording in show conference (j: its JSON object, else a

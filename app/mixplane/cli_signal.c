@@ -3,16 +3,33 @@
  * Lab commands for signals (lib/conf conf_signal.c): play a tone, an announcement or DTMF
  * to a leg or into a conference, stop it, and list the tone table. The Mp control plane
  * drives the same API from H.248 Signals descriptors.
+ *
+ * Announcements: `announcement load` and [media] announcement_preload convert files before
+ * any signal needs them (into lib/conf's cache, converted by lib/media's loader thread);
+ * `show announcements` lists what is in memory; the control core's timer logs each
+ * conversion the loader finished (mxp_cli_announcements_timer).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "mixplane.h"
 #include "mxp_conf.h"
+#include "mxp_media_announce.h"
 #include "mxp_media_signal.h"
+
+/* Announcements a preload converts at most: half of lib/conf's cache of 64, so signals
+ * still find room for the files they name without evicting the preloaded ones. */
+#define PRELOAD_MAX 32
+/* Announcements show announcements lists at most (the cache and those still playing after
+ * they left it). */
+#define SHOW_MAX 384
 
 #define CONF_ERR(r) ((r) == -ENOENT ? MXP_CTL_NOTFOUND : \
 		     (r) == -EINVAL || (r) == -ENOTSUP || (r) == -EACCES ? MXP_CTL_USAGE : \
@@ -219,6 +236,209 @@ cli_show_tones(struct cli_req *r, int i)
 	return MXP_CTL_OK;
 }
 
+static const char *const ann_states[] = {
+	[MXP_ANN_READY] = "ready",
+	[MXP_ANN_QUEUED] = "queued",
+	[MXP_ANN_CONVERTING] = "converting",
+	[MXP_ANN_FAILED] = "failed",
+};
+
+/* The newest announcement of that name in memory (the cache's). */
+static bool
+ann_find(const char *name, struct mxp_announcement_info *out)
+{
+	static struct mxp_announcement_info l[SHOW_MAX];
+	unsigned int n = mxp_announcement_list(l, SHOW_MAX);
+	for (unsigned int k = 0; k < n && k < SHOW_MAX; k++)
+		if (strcmp(l[k].name, name) == 0) {
+			*out = l[k];
+			return true;
+		}
+	return false;
+}
+
+/* Check an announcement and put it into the cache, converted or queued for the loader. */
+static int
+ann_load(struct mxp_conf_sys *conf, const char *name, struct mxp_announcement_info *in,
+	 char *err, size_t errlen)
+{
+	struct mxp_signal s = { .kind = MXP_SIGNAL_ANNOUNCEMENT };
+	if (strlen(name) >= sizeof(s.name)) {
+		snprintf(err, errlen, "'%s': longer than %zu characters", name,
+			 sizeof(s.name) - 1);
+		return -EINVAL;
+	}
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	int rc = mxp_conf_signal_check(conf, &s, err, errlen);
+	if (rc == 0 && !ann_find(name, in))
+		memset(in, 0, sizeof(*in));
+	return rc;
+}
+
+static int
+cli_announcement_load(struct cli_req *r, int i)
+{
+	if (r->argc != i + 1)
+		return MXP_CTL_USAGE;
+	char err[256] = "";
+	struct mxp_announcement_info in;
+	int rc = ann_load(r->ctx->conf, r->argv[i], &in, err, sizeof(err));
+	if (rc)
+		return cli_fail(r, CONF_ERR(rc), "announcement load: %s", err);
+	if (r->json)
+		mxp_buf_printf(r->out, "{\"announcement\":\"%s\",\"state\":\"%s\","
+			       "\"duration_ms\":%u,\"src_rate\":%u,\"bytes\":%" PRIu64 "}",
+			       r->argv[i], ann_states[in.state], in.duration_ms, in.src_rate,
+			       in.bytes);
+	else
+		mxp_buf_printf(r->out, "announcement %s: %s (%u.%03u s at %u Hz%s)\n", r->argv[i],
+			       in.state == MXP_ANN_READY ? "converted" :
+			       "converting in the background", in.duration_ms / 1000,
+			       in.duration_ms % 1000, in.src_rate,
+			       in.state == MXP_ANN_READY ? "" : "; show announcements");
+	return MXP_CTL_OK;
+}
+
+static int
+cli_show_announcements(struct cli_req *r, int i)
+{
+	if (r->argc != i)
+		return MXP_CTL_USAGE;
+	static struct mxp_announcement_info l[SHOW_MAX];
+	unsigned int n = mxp_announcement_list(l, SHOW_MAX), shown = n < SHOW_MAX ? n : SHOW_MAX;
+	uint64_t total = 0;
+	for (unsigned int k = 0; k < shown; k++)
+		total += l[k].bytes;
+	struct mxp_json j;
+	if (r->json) {
+		mxp_json_init(&j, r->out);
+		mxp_json_obj_open(&j, NULL);
+		mxp_json_u64(&j, "count", n);
+		mxp_json_u64(&j, "bytes", total);
+		mxp_json_u64(&j, "loader_busy", mxp_announcement_loader_busy());
+		mxp_json_arr_open(&j, "announcements");
+	} else {
+		mxp_buf_printf(r->out, "%u announcement(s) in memory, %" PRIu64 " KiB; the loader "
+			       "has %u queued or converting\n", n, total / 1024,
+			       mxp_announcement_loader_busy());
+		mxp_buf_printf(r->out, "%-32s %-10s %10s %8s %9s %5s %10s %s\n", "name", "state",
+			       "duration_s", "rate_hz", "mem_kib", "refs", "convert_ms", "error");
+	}
+	for (unsigned int k = 0; k < shown; k++) {
+		const struct mxp_announcement_info *a = &l[k];
+		if (r->json) {
+			mxp_json_obj_open(&j, NULL);
+			mxp_json_str(&j, "name", a->name);
+			mxp_json_str(&j, "state", ann_states[a->state]);
+			mxp_json_u64(&j, "duration_ms", a->duration_ms);
+			mxp_json_u64(&j, "src_rate", a->src_rate);
+			mxp_json_u64(&j, "bytes", a->bytes);
+			mxp_json_u64(&j, "refs", a->refs);
+			mxp_json_u64(&j, "convert_ms", a->convert_ms);
+			if (a->state == MXP_ANN_FAILED)
+				mxp_json_str(&j, "error", a->error);
+			mxp_json_obj_close(&j);
+		} else {
+			mxp_buf_printf(r->out, "%-32s %-10s %6u.%03u %8u %9" PRIu64 " %5u %10u %s\n",
+				       a->name, ann_states[a->state], a->duration_ms / 1000,
+				       a->duration_ms % 1000, a->src_rate, a->bytes / 1024, a->refs,
+				       a->convert_ms, a->state == MXP_ANN_FAILED ? a->error : "");
+		}
+	}
+	if (r->json) {
+		mxp_json_arr_close(&j);
+		mxp_json_obj_close(&j);
+	}
+	return MXP_CTL_OK;
+}
+
+/* One name of a preload. */
+static bool
+preload_one(struct mxp_conf_sys *conf, const char *name)
+{
+	char err[256] = "";
+	struct mxp_announcement_info in;
+	if (ann_load(conf, name, &in, err, sizeof(err)) != 0) {
+		MXP_LOG(WARNING, "announcement_preload: %s", err);
+		return false;
+	}
+	MXP_LOG(INFO, "announcement_preload: %s %s (%u.%03u s at %u Hz)", name,
+		in.state == MXP_ANN_READY ? "converted" : "queued for the loader",
+		in.duration_ms / 1000, in.duration_ms % 1000, in.src_rate);
+	return true;
+}
+
+unsigned int
+mxp_cli_announcement_preload(struct mxp_conf_sys *conf, const char *list, const char *dir)
+{
+	char buf[sizeof(((struct mxp_cfg *)0)->announcement_preload)];
+	snprintf(buf, sizeof(buf), "%s", list);
+	unsigned int n = 0;
+	char *save;
+	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "*") != 0) {
+			if (n < PRELOAD_MAX)
+				n += preload_one(conf, tok);
+			else
+				MXP_LOG(WARNING, "announcement_preload: %s left out (at most %d)",
+					tok, PRELOAD_MAX);
+			continue;
+		}
+		/* every regular file of the directory, in name order */
+		struct dirent **ents;
+		int ne = dir[0] ? scandir(dir, &ents, NULL, alphasort) : -1;
+		if (ne < 0) {
+			MXP_LOG(WARNING, "announcement_preload: cannot list %s", dir[0] ? dir :
+				"(no announcement_dir)");
+			continue;
+		}
+		for (int k = 0; k < ne; k++) {
+			char path[512];
+			struct stat st;
+			snprintf(path, sizeof(path), "%s/%s", dir, ents[k]->d_name);
+			if (ents[k]->d_name[0] != '.' && stat(path, &st) == 0 &&
+			    S_ISREG(st.st_mode)) {
+				if (n < PRELOAD_MAX)
+					n += preload_one(conf, ents[k]->d_name);
+				else
+					MXP_LOG(WARNING, "announcement_preload: %s left out (at "
+						"most %d)", ents[k]->d_name, PRELOAD_MAX);
+			}
+			free(ents[k]);
+		}
+		free(ents);
+	}
+	return n;
+}
+
+void
+mxp_cli_announcements_timer(void)
+{
+	struct mxp_announcement_info d[8];
+	uint64_t lost = 0;
+	static uint64_t lost_seen;
+	unsigned int n;
+	while ((n = mxp_announcement_poll(d, 8, &lost)) > 0) {
+		for (unsigned int k = 0; k < n; k++) {
+			if (d[k].state == MXP_ANN_READY)
+				MXP_LOG(INFO, "announcement %s: converted in %u ms (%u.%03u s at "
+					"%u Hz, %" PRIu64 " KiB)", d[k].name, d[k].convert_ms,
+					d[k].duration_ms / 1000, d[k].duration_ms % 1000,
+					d[k].src_rate, d[k].bytes / 1024);
+			else
+				MXP_LOG(WARNING, "announcement %s: conversion failed: %s (its "
+					"signals end as failed, g/sc NC)", d[k].name, d[k].error);
+		}
+		if (n < 8)
+			break;
+	}
+	if (lost != lost_seen) {
+		MXP_LOG(WARNING, "announcements: %" PRIu64 " conversion end(s) not logged",
+			lost - lost_seen);
+		lost_seen = lost;
+	}
+}
+
 #define SIGNAL_ARGS "tone NAME|announcement FILE|dtmf DIGITS [duration MS] [repeat N] [replace] " \
 		    "[tag N]"
 
@@ -232,5 +452,11 @@ const struct cli_cmd mxp_cli_signal_cmds[] = {
 	{ "conference stop-signal", "CONF", "stop the conference's signal", cli_conf_stop_signal },
 	{ "show tones", "[COUNTRY]", "the tone table (the configured country set by default)",
 	  cli_show_tones },
+	{ "announcement load", "FILE",
+	  "check an announcement of [media] announcement_dir and convert it before a signal "
+	  "needs it (a long one in the background)", cli_announcement_load },
+	{ "show announcements", "",
+	  "announcements in memory: state, duration, source rate, memory, references",
+	  cli_show_announcements },
 	MXP_CLI_END
 };

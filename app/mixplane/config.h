@@ -88,6 +88,8 @@ struct mxp_cfg {
 	int opus_complexity;     /**< [media] opus_complexity 0-10, -1: libopus's default */
 	char tone_country[8];    /**< [media] tone_country: the tone set (lib/media tone.c) */
 	char announcement_dir[256]; /**< [media] announcement_dir, "" = none */
+	/** [media] announcement_preload: names in announcement_dir or `*`, "" = none */
+	char announcement_preload[1024];
 	char recording_dir[120]; /**< [media] recording_dir, "" = none (lib/conf conf_record.c) */
 	struct mxp_port_cfg ports[MXP_MAX_PORTS];
 	unsigned int nb_ports;

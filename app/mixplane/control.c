@@ -556,6 +556,7 @@ mxp_control_run(const struct mxp_control_params *p)
 					mxp_mp_plane_timer(p->mp, now);
 					mxp_conf_record_poll(p->cli->conf); /* recordings */
 					mxp_conf_capture_poll(p->cli->conf); /* capture files */
+					mxp_cli_announcements_timer(); /* conversions: the log */
 					clients_expire(k, now);
 					mxp_metrics_expire(p->metrics, now);
 					if (mxp_cli_health_timer(p->cli, now))

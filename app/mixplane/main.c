@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "mixplane.h"
 #include "mp_plane.h"
+#include "mxp_media_announce.h"
 #include "neigh.h"
 #include "telemetry.h"
 #include "worker.h"
@@ -347,6 +348,7 @@ cleanup(void)
 	__atomic_store_n(&mxp.tel.mp, NULL, __ATOMIC_RELEASE);
 	mxp_mp_plane_destroy(mxp.mp);
 	mxp.mp = NULL;
+	mxp_announcement_loader_stop(); /* before the cache it converts for goes */
 	mxp_conf_sys_destroy(mxp.conf);
 	mxp.conf = NULL;
 	for (uint16_t i = 0; i < mxp.ports.nb_ports; i++) {
@@ -611,6 +613,9 @@ main(int argc, char **argv)
 	const struct mxp_control_params cp = { .ports = &mxp.ports, .link = &mxp.link, .mp = mxp.mp,
 					       .cli = &mxp.cli, .socket = mxp.cfg.socket,
 					       .cst = &mxp.cst, .metrics = mxp.metrics };
+	if (mxp.cfg.announcement_preload[0])
+		mxp_cli_announcement_preload(mxp.conf, mxp.cfg.announcement_preload,
+					     mxp.cfg.announcement_dir);
 	r = mxp_control_run(&cp);
 	__atomic_store_n(&mxp.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();

@@ -47,8 +47,8 @@
 #define MAX_SECONDS 600
 #define HALF_ZC 12       /* zero crossings of the lower rate on each side of the filter */
 #define MAX_CHUNKS 4096  /* RIFF chunks walked before the data chunk */
-#define READ_STEP (1u << 20)  /* bytes the loader reads and decodes per step */
-#define RS_STEP 65536    /* output samples the resampler produces per step */
+#define READ_STEP (256u << 10) /* bytes the loader reads and decodes per step */
+#define STEP_WORK 400000 /* multiply-adds of a resampler step (a fraction of a ms) */
 #define DONE_KEEP 32     /* finished conversions kept for mxp_announcement_poll() */
 #define LOADER_NICE 19
 
@@ -423,11 +423,19 @@ info_of(const struct ann_priv *p, struct mxp_announcement_info *o)
 
 /* ---- the conversion -------------------------------------------------------------------------- */
 
-/* Still wanted: not freed, the loader not stopped, and (the loader's own job) someone
- * besides the loader holds it. */
+/*
+ * Between two steps: still wanted (not freed, the loader not stopped, and, the loader's own
+ * job, someone besides the loader holds it)? The loader also yields there: a wakeup of the
+ * control core only asks for a reschedule at the next tick or return to the kernel (lazy
+ * preemption of fair tasks, even of one at nice 19), so a loader that never entered the
+ * kernel would delay the control core by up to a tick; a yield every step (a fraction of
+ * a millisecond of work) lets it run at once.
+ */
 static bool
 wanted(struct ann_priv *p, bool loader)
 {
+	if (loader)
+		sched_yield();
 	if (__atomic_load_n(&p->cancel, __ATOMIC_RELAXED))
 		return false;
 	return !loader || __atomic_load_n(&p->pub.refs, __ATOMIC_RELAXED) > 1;
@@ -461,15 +469,15 @@ produce(struct ann_priv *p, const int16_t *x, size_t n, bool loader)
 	y16 = malloc((r16.m ? r16.m : 1) * sizeof(*y16));
 	if (y8 == NULL || y16 == NULL)
 		rc = failf(p, -ENOMEM, "out of memory");
-	for (size_t k = 0; rc == 0 && k < r8.m; k += RS_STEP) {
-		rs_run(&r8, x, n, y8, k, k + RS_STEP < r8.m ? k + RS_STEP : r8.m);
-		if (!wanted(p, loader))
-			rc = failf(p, -ECANCELED, "cancelled");
-	}
-	for (size_t k = 0; rc == 0 && k < r16.m; k += RS_STEP) {
-		rs_run(&r16, x, n, y16, k, k + RS_STEP < r16.m ? k + RS_STEP : r16.m);
-		if (!wanted(p, loader))
-			rc = failf(p, -ECANCELED, "cancelled");
+	for (int v = 0; v < 2 && rc == 0; v++) {
+		const struct rs *s = v ? &r16 : &r8;
+		int16_t *y = v ? y16 : y8;
+		size_t step = STEP_WORK / (size_t)s->w + 1;
+		for (size_t k = 0; rc == 0 && k < s->m; k += step) {
+			rs_run(s, x, n, y, k, k + step < s->m ? k + step : s->m);
+			if (!wanted(p, loader))
+				rc = failf(p, -ECANCELED, "cancelled");
+		}
 	}
 	free(r8.h);
 	free(r16.h);
@@ -555,6 +563,7 @@ loader_main(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), LOADER_NICE) != 0) {
 		/* not fatal: it then shares the CPU at the control core's priority */
 	}
+	sched_yield(); /* the thread that started it (the control core) goes on first */
 	pthread_mutex_lock(&ld.mu);
 	for (;;) {
 		while (!ld.stop && (ld.hold || ld.head == NULL))
@@ -636,6 +645,14 @@ mxp_announcement_loader_stop(void)
 	ld.running = false;
 	ld.stop = false;
 	pthread_mutex_unlock(&ld.mu);
+}
+
+static uint64_t inline_max = MXP_ANN_INLINE_WORK;
+
+uint64_t
+mxp_announcement_inline_max(uint64_t work)
+{
+	return __atomic_exchange_n(&inline_max, work, __ATOMIC_RELAXED);
 }
 
 void
@@ -765,7 +782,8 @@ mxp_announcement_open(const char *path, struct mxp_announcement **out, char *err
 		return -ENOMEM;
 	}
 	p->fd = fd;
-	if (work < MXP_ANN_INLINE_WORK) {
+	if (work < __atomic_load_n(&inline_max, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&inline_max, __ATOMIC_RELAXED) == UINT64_MAX) {
 		rc = convert_now(p, path, err, errlen);
 		if (rc == 0)
 			*out = &p->pub;

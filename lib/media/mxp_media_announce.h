@@ -103,6 +103,13 @@ unsigned int mxp_announcement_loader_busy(void);
  */
 int mxp_announcement_loader_drain(unsigned int timeout_ms);
 
+/**
+ * Conversions estimated below work multiply-adds are done inline by mxp_announcement_open()
+ * (default MXP_ANN_INLINE_WORK); UINT64_MAX: every one, as before the loader existed (for
+ * benchmarks comparing the two); 0: none. @return the previous value.
+ */
+uint64_t mxp_announcement_inline_max(uint64_t work);
+
 /** Hold the loader (no conversion starts while held) or let it go on: for tests. */
 void mxp_announcement_loader_hold(bool hold);
 
