@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Announcement conversion benchmark: the time mxp_announcement_parse takes (on the control
- * core, inside the transaction that starts a signal) to convert a mono 16-bit WAV at each
- * accepted source rate to the 8 and 16 kHz versions. Prints a table and one JSON line.
+ * core's CPU: inline for a short file, by the loader thread for a long one) to convert a
+ * mono 16-bit WAV at each accepted source rate to the 8 and 16 kHz versions. Prints a
+ * table and one JSON line. bench_announce_mp measures the Mp transaction that starts a long
+ * announcement, before and after the loader.
  * Usage: bench_announce [seconds-of-audio] (default 60). Pin it with taskset.
  */
 #include <math.h>
