@@ -340,10 +340,11 @@ cli_show_announcements(struct cli_req *r, int i)
 			mxp_json_obj_close(&j);
 		} else {
 			bool failed = a->state == MXP_ANN_FAILED;
-			mxp_buf_printf(r->out, "%-32s %-10s %6u.%03u %8u %9" PRIu64 " %5u %10u%s%s\n",
-				       a->name, ann_states[a->state], a->duration_ms / 1000,
-				       a->duration_ms % 1000, a->src_rate, a->bytes / 1024, a->refs,
-				       a->convert_ms, failed ? " " : "", failed ? a->error : "");
+			mxp_buf_printf(r->out, "%-32s %-10s %6u.%03u %8u %9" PRIu64
+				       " %5u %10u%s%s\n", a->name, ann_states[a->state],
+				       a->duration_ms / 1000, a->duration_ms % 1000, a->src_rate,
+				       a->bytes / 1024, a->refs, a->convert_ms, failed ? " " : "",
+				       failed ? a->error : "");
 		}
 	}
 	if (r->json) {

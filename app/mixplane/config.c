@@ -688,10 +688,11 @@ static const struct cfg_key media_keys[] = {
 	{ .name = "announcement_dir", .type = CFG_PATH, FIELD(G, announcement_dir),
 	  .def_doc = "none (announcements refused)",
 	  .doc = "directory announcements are played from (WAV: 16-bit PCM, A-law or mu-law, "
-		 "mono, 8-48 kHz; raw `.ul`, `.al`, `.l16`); a signal names a file in it. A file is "
-		 "checked when a signal starts and converted then if that is quick; a long one is "
-		 "converted in the background (the signal sounds once it is) so the transaction "
-		 "is answered at once. See [media.md](media.md#tones-and-announcements)." },
+		 "mono, 8-48 kHz; raw `.ul`, `.al`, `.l16`); a signal names a file in it. A file "
+		 "is checked when a signal starts and converted then if that is quick; a long one "
+		 "is converted in the background (the signal sounds once it is) so the "
+		 "transaction is answered at once. See "
+		 "[media.md](media.md#tones-and-announcements)." },
 	{ .name = "announcement_preload", .type = CFG_STR, FIELD(G, announcement_preload),
 	  .def_doc = "none",
 	  .doc = "announcements converted at start, before any signal needs them: file names "

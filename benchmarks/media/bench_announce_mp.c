@@ -163,8 +163,8 @@ main(int argc, char **argv)
 	uint32_t c = 0;
 	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { Media { "
 				 "TerminationState { mxp/mode = mix }, Stream = 1 { LocalControl { "
-				 "Mode = SendReceive }, Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP "
-				 "0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio 9000 RTP/SAVP 0\n"
+				 "Mode = SendReceive }, Local {\nv=0\nc=IN IP4 $\nm=audio $ "
+				 "RTP/SAVP 0\n%s\n}, Remote {\nv=0\nc=IN IP4 %s\nm=audio 9000 RTP/SAVP 0\n"
 				 "a=rtpmap:0 PCMU/8000\n%s\n} } } } } }", crypto(1, 1), PEER_IP,
 				 crypto(2, 1));
 	c = reply_ctx(r);

@@ -316,7 +316,8 @@ wav_parse(const struct src *s, struct hdr *h, char *err, size_t errlen)
 			have_fmt = true;
 		} else if (memcmp(b, "data", 4) == 0) {
 			h->data_off = off + 8;
-			h->data_len = sz <= avail ? sz : avail; /* a truncated file: what is there */
+			/* a file truncated before the check: what is there */
+			h->data_len = sz <= avail ? sz : avail;
 			have_data = true;
 			break;
 		}
