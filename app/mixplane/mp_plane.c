@@ -830,6 +830,15 @@ mrfp_load_pct(void *arg)
 	return mp->load_pct(mp->load_arg);
 }
 
+/* lib/mrfp's overload control watches the reply cache (doc/mp.md "Overload control"). */
+static void
+mrfp_cache_fill(void *arg, uint32_t *used, uint32_t *capacity)
+{
+	const struct mxp_mp_plane *mp = arg;
+	*used = mxp_mp_rcache_count(mp->rc);
+	*capacity = mp->cfg->mp.reply_cache;
+}
+
 static uint64_t
 mrfp_now_ms(void *arg)
 {
@@ -863,6 +872,9 @@ mxp_mp_plane_status(const struct mxp_mp_plane *mp, struct mxp_mp_status *s)
 		s->c.errors = k->errors;
 		s->c.keys_generated = k->keys_generated;
 		s->c.notifies = k->notifies;
+		s->c.overload_refused = k->ocp_refused;
+		s->c.overload_notifies = k->ocp_notifies;
+		s->c.overloaded = k->overloaded;
 		memcpy(s->err_by_code, k->err_by_code, sizeof(s->err_by_code));
 		s->legs = (uint32_t)k->legs;
 	}
@@ -911,7 +923,8 @@ plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
 				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,
 				   .notify = mrfp_notify,
-				   .load_pct = mp->load_pct ? mrfp_load_pct : NULL, .arg = mp };
+				   .load_pct = mp->load_pct ? mrfp_load_pct : NULL,
+				   .cache_fill = mrfp_cache_fill, .arg = mp };
 	char me[160] = "";
 	mp->mrfp = mxp_mrfp_create(&mc, mp->conf, &mo, me, sizeof(me));
 	if (mp->ep == NULL || mp->rc == NULL || mp->frag == NULL || mp->mrfp == NULL) {

@@ -34,6 +34,9 @@ struct mxp_conf_sys;
 	X(errors, "commands or transactions answered with an error") \
 	X(parse_errors, "messages that did not parse") \
 	X(cache_full, "requests refused with 510: the reply cache had no room") \
+	X(overload_refused, "new contexts refused with 510 while overloaded (H.248.11, before the reply cache is full)") \
+	X(overload_notifies, "ocp/mg_overload Notify sent") \
+	X(overloaded, "1 while the control core is overloaded (doc/mp.md Overload control)") \
 	X(acks, "TransactionResponseAck received") \
 	X(plaintext_accepted, "Mp in the clear accepted (lab flag)") \
 	X(not_udp_2944, "ESP payloads that were not UDP to port 2944") \

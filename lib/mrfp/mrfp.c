@@ -43,7 +43,8 @@ mxp_mrfp_create(const struct mxp_mrfp_config *cfg, struct mxp_conf_sys *conf,
 					  .entries = cfg->legs_max ? cfg->legs_max : MRFP_LEGS_MAX,
 					  .key_len = sizeof(uint32_t), .socket_id = SOCKET_ID_ANY };
 	m->legs = rte_hash_create(&hp);
-	if (m->legs == NULL) {
+	if (m->legs == NULL || mrfp_ocp_init(m) != 0) {
+		rte_hash_free(m->legs);
 		snprintf(err, errlen, "mrfp: out of memory for %u leg records", hp.entries);
 		free(m->plans);
 		free(m);
@@ -63,6 +64,7 @@ mxp_mrfp_destroy(struct mxp_mrfp *m)
 	while (rte_hash_iterate(m->legs, &key, &data, &it) >= 0)
 		free(data);
 	rte_hash_free(m->legs);
+	mrfp_ocp_fini(m);
 	free(m->sq);
 	mrfp_dm_free(m);
 	explicit_bzero(m->plans, MRFP_WILD_MAX * mrfp_plan_size());
@@ -195,6 +197,7 @@ mxp_mrfp_reply_wipe(struct mxp_mrfp *m)
 {
 	explicit_bzero(m->arena, m->arena_used); /* generated keys */
 	m->arena_used = 0;
+	mrfp_ocp_end(m); /* the reply is out: a due ocp/mg_overload Notify may go */
 }
 
 void
@@ -246,7 +249,7 @@ mxp_mrfp_notify_build(struct mxp_mp_msg *msg, uint32_t tid, const struct mxp_mrf
 	struct mxp_mp_cmd *c = mxp_mp_msg_add_cmd(msg, MXP_MP_CMD_NOTIFY, NULL);
 	if (c == NULL)
 		return -ENOSPC;
-	c->term_kind = MXP_MP_TERM_NAME;
+	c->term_kind = strcmp(n->term, "ROOT") == 0 ? MXP_MP_TERM_ROOT : MXP_MP_TERM_NAME;
 	c->term = mxp_mp_str_c(n->term);
 	c->has_events = true;
 	c->events_rid = n->rid;

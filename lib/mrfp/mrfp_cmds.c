@@ -1529,6 +1529,8 @@ do_audit(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mx
 			mrfp_root_load(m, rc); /* mrfp_load.c */
 		if (want & MXP_MP_AUDIT_MEDIA)
 			mrfp_root_props(m, rc); /* mrfp_load.c: root/ properties */
+		if (want & MXP_MP_AUDIT_EVENTS)
+			mrfp_ocp_audit_events(m, rc); /* mrfp_overload.c */
 		if (want & MXP_MP_AUDIT_PACKAGES)
 			mrfp_packages_reply(m, rc);
 		if (want & MXP_MP_AUDIT_DIGITMAP)
@@ -1835,8 +1837,10 @@ static bool
 refuse_new_ctx(struct mxp_mrfp *m, const struct mxp_mp_action *act,
 	       const struct action_state *as, struct mxp_mp_cmd *rc)
 {
-	if (!m->draining || act->ctx != MXP_MP_CTX_CHOOSE || as->ctx != 0)
+	if (act->ctx != MXP_MP_CTX_CHOOSE || as->ctx != 0)
 		return false;
+	if (!m->draining)
+		return mrfp_ocp_refuse(m, rc); /* overloaded: 510 (mrfp_overload.c) */
 	mrfp_cmd_error(m, rc, MXP_MP_E_UNAVAILABLE,
 		       "the MRFP is draining: no new contexts (ServiceChange Graceful sent)");
 	return true;
@@ -1859,6 +1863,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 	m->peer = peer ? *peer : (struct mxp_mrfp_peer){ 0 };
 	m->start_ms = m->ops.now_ms(m->ops.arg);
 	m->pending_sent = false;
+	mrfp_ocp_begin(m); /* overload control: the pressure now */
 	mxp_mp_msg_add_trans(m->rep, MXP_MP_TRANS_REPLY, tr->id);
 	bool stop = false;
 	for (uint16_t a = 0; a < tr->nactions && !stop; a++) {

@@ -170,9 +170,12 @@ mrfp_root_modify(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_c
 	for (uint8_t i = 0; i < c->nstreams; i++)
 		streams |= c->streams[i].has_local || c->streams[i].has_remote ||
 			   c->streams[i].lc_props.n > 0 || c->streams[i].stats.n > 0;
-	if (streams || c->has_events || c->has_signals)
+	if (streams || c->has_signals)
 		return mrfp_cmd_error(m, rc, MXP_MP_E_NOT_IMPL, "Modify of ROOT sets root/ "
-				      "properties (Media { TerminationState { ... } }) only");
+				      "properties (Media { TerminationState { ... } }) and Events "
+				      "(ocp/mg_overload) only");
+	if (c->has_events && mrfp_ocp_events_check(m, c, rc) != 0)
+		return; /* mrfp_overload.c */
 	/* every property checked before any is set: a bad one changes nothing */
 	uint32_t val[ROOT_NPROPS];
 	bool set[ROOT_NPROPS] = { false };
@@ -211,6 +214,8 @@ mrfp_root_modify(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_c
 					      k == ROOT_MGC_PENDINGS ? "" : " (ms)");
 		set[k] = true;
 	}
+	if (c->has_events)
+		mrfp_ocp_events_set(m, c); /* ocp/mg_overload asked for, or stopped */
 	if (set[ROOT_MGC_EXEC])
 		m->root_mgc_exec_ms = val[ROOT_MGC_EXEC];
 	if (set[ROOT_MGC_PROV])

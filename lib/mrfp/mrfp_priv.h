@@ -11,6 +11,7 @@
 #define MRFP_WILD_MAX 4096        /* legs a wildcard Modify or Subtract names */
 
 struct mrfp_leg_plan;
+struct mrfp_ocp;
 
 /* One signal of a Signals descriptor, checked, as lib/conf plays it. */
 struct mrfp_sigreq {
@@ -43,6 +44,7 @@ struct mxp_mrfp {
 	struct rte_hash *legs;        /* leg id -> struct mxp_mrfp_leg * */
 	struct mxp_mrfp_counters cnt;
 	bool draining;                /* mxp_mrfp_set_draining(): no new contexts */
+	struct mrfp_ocp *ocp;         /* overload control (mrfp_overload.c) */
 	/* the transaction being applied */
 	struct mxp_mp_msg *rep;
 	const struct mxp_mp_msg *req;
@@ -136,5 +138,22 @@ void mrfp_root_props(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
 void mrfp_root_props_cap(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
 /** Modify = ROOT: set the writable root/ properties, all or none (the error on rc). */
 void mrfp_root_modify(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc);
+
+/* mrfp_overload.c (H.248.11 ocp) */
+int mrfp_ocp_init(struct mxp_mrfp *m);
+void mrfp_ocp_fini(struct mxp_mrfp *m);
+/** A transaction starts (m->start_ms set): the pressure is measured. */
+void mrfp_ocp_begin(struct mxp_mrfp *m);
+/** Its reply went out (mxp_mrfp_reply_wipe): its time counted, a due Notify sent. */
+void mrfp_ocp_end(struct mxp_mrfp *m);
+/** A command would create a context: true (510 on rc) when overloaded. */
+bool mrfp_ocp_refuse(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
+/** The Events descriptor of a Modify of ROOT: ocp/mg_overload only (or none): 0, or -1
+ *  with the error on rc. */
+int mrfp_ocp_events_check(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, struct mxp_mp_cmd *rc);
+/** Apply it (checked): ocp/mg_overload asked for by the transaction's peer, or stopped. */
+void mrfp_ocp_events_set(struct mxp_mrfp *m, const struct mxp_mp_cmd *c);
+/** ROOT's requested events into an AuditValue reply. */
+void mrfp_ocp_audit_events(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
 
 #endif

@@ -49,11 +49,11 @@ static const struct {
 	{ "srvtn", 1, PKG_YES, "Basic Services Tones Generation (Q.1950)" },
 	{ "an", 1, PKG_YES, "Generic Announcement (H.248.7)" },
 	{ "aasb", 1, PKG_YES, "Advanced Audio Server Base (H.248.9): play only" },
+	{ "ocp", 1, PKG_YES, "Overload Control (H.248.11): ocp/mg_overload on ROOT" },
 	{ MXP_MP_PROFILE_MXP_NAME, 1, PKG_YES, "mixplane (doc/mp.md)" },
 	/* optional in TS 29.333, or standard ones an MRFC may try: refused */
 	{ "tonedet", 0, PKG_NO, "Tone Detection (H.248.1 E.4; dd is supported)" },
 	{ "cd", 0, PKG_NO, "Call Progress Tones Detection (H.248.1 E.8)" },
-	{ "ocp", 0, PKG_NO, "Overload Control (H.248.11)" },
 	{ "xcg", 0, PKG_NO, "Expanded Call Progress Tones Generator (Q.1950)" },
 	{ "xsrvtn", 0, PKG_NO, "Expanded Services Tones Generation (Q.1950)" },
 	{ "aasdc", 0, PKG_NO, "AAS Digit Collection (H.248.9)" },

@@ -63,6 +63,13 @@ struct mxp_mrfp_config {
 	uint32_t retx_initial_ms;    /**< the daemon's first retransmission timer of its own
 					  requests: root/normalMGCExecutionTime until the MRFC
 					  sets it (0 = lib/mp's default) */
+	/* Overload control (H.248.11 ocp, doc/mp.md "Overload control"); 0: the default */
+	uint32_t ocp_high_pct;       /**< reply cache share that starts an overload (70) */
+	uint32_t ocp_low_pct;        /**< reply cache share that ends it (50) */
+	uint32_t ocp_busy_pct;       /**< share of a window spent in transactions that
+					  starts an overload (90; 100+: never) */
+	uint32_t ocp_window_ms;      /**< the busy share's window (1000) */
+	uint32_t ocp_notify_ms;      /**< least time between two ocp/mg_overload (1000) */
 };
 
 /** An H.248 peer: address and UDP port. */
@@ -106,6 +113,11 @@ struct mxp_mrfp_ops {
 	 * a negative value when unknown. May be NULL (mxp/load is then not reported).
 	 */
 	int (*load_pct)(void *arg);
+	/**
+	 * The reply cache's occupancy: entries held and its capacity (overload control).
+	 * May be NULL (only the time spent in transactions is then watched).
+	 */
+	void (*cache_fill)(void *arg, uint32_t *used, uint32_t *capacity);
 	void *arg;
 };
 
@@ -150,6 +162,10 @@ struct mxp_mrfp_counters {
 	uint64_t keys_generated;     /**< Local keys the MRFP generated */
 	uint64_t notifies;           /**< Notify sent */
 	uint64_t legs;               /**< leg records now */
+	uint64_t ocp_refused;        /**< new contexts refused with 510 while overloaded */
+	uint64_t ocp_notifies;       /**< ocp/mg_overload Notify sent (also in notifies) */
+	uint64_t ocp_episodes;       /**< overloads that began */
+	uint64_t overloaded;         /**< 1 while overloaded, else 0 */
 	uint64_t err_by_code[MXP_MRFP_ERR_CODES]; /**< errors by H.248.8 code */
 };
 
@@ -186,7 +202,11 @@ void mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 		    const struct mxp_mp_trans *tr, const char *base, struct mxp_mp_msg *reply,
 		    const struct mxp_mrfp_peer *peer);
 
-/** Wipe the strings of the last reply (call once it is encoded). */
+/**
+ * Wipe the strings of the last reply; call once it is encoded and sent. This also ends the
+ * transaction for the overload control (its time is counted) and sends the ocp/mg_overload
+ * Notify the transaction made due (through ops.notify, which may reuse the reply's message).
+ */
 void mxp_mrfp_reply_wipe(struct mxp_mrfp *m);
 
 /**
