@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -65,6 +66,8 @@ struct session {
 	const char *keys_out;
 	struct mxp_mp_retx_params retx;
 	int quiet;
+	bool no_ocp;                  /* --no-ocp: no ocp/mg_overload request after ServiceChange */
+	struct mrfc_ocp ocp;          /* H.248.11: the rate of new contexts sent (mrfc_ocp.c) */
 };
 
 static struct mxp_mp_msg req, rep;
@@ -191,6 +194,7 @@ ctx_arg(const struct session *s, const struct kv *kv, uint32_t def)
  * start): print them on f and answer each transaction, so the MRFP stops retransmitting.
  * m is the parsed message (views into text). Returns how many Notify commands it carried.
  */
+static uint32_t new_tid(struct session *s);
 static struct mxp_mp_msg areply;
 static char aterm[MXP_MP_CMDS_MAX][80];
 static char atxt[MXP_MP_MSG_MAX]; /* not txt: that may be a request being retransmitted */
@@ -200,7 +204,7 @@ answer_requests(struct session *s, const struct mxp_mp_msg *m, const char *text,
 		FILE *f)
 {
 	int notifies = 0;
-	bool any = false;
+	bool any = false, sc = false;
 	unsigned int nt = 0;
 	mxp_mp_msg_init(&areply, s->mid);
 	for (uint16_t i = 0; i < m->ntrans; i++) {
@@ -227,7 +231,11 @@ answer_requests(struct session *s, const struct mxp_mp_msg *m, const char *text,
 					rc->sc_version = 3;
 					if (mrfc_on_service_change != NULL)
 						mrfc_on_service_change(s, t->id, cm);
+					sc |= !mxp_mp_str_eq(cm->sc_method, "Graceful") &&
+					      !mxp_mp_str_eq(cm->sc_method, "Forced");
 				}
+				if (mrfc_ocp_in_notify(m, cm))
+					mrfc_ocp_notified(&s->ocp, mxp_clock_ms());
 				notifies += cm->type == MXP_MP_CMD_NOTIFY;
 			}
 		}
@@ -244,6 +252,14 @@ answer_requests(struct session *s, const struct mxp_mp_msg *m, const char *text,
 	int se = n > 0 ? mrfc_io_send(&s->io, atxt, (size_t)n) : 0;
 	if (se != 0)
 		fprintf(stderr, "mrfc: send: %s\n", strerror(-se));
+	if (sc && !s->no_ocp) {
+		/* the MRFP (re)started: ask it for ocp/mg_overload on ROOT (H.248.11). Sent once,
+		 * not waited for: its reply is taken and dropped like any other; a lost one
+		 * is sent again at the MRFP's next ServiceChange or with `mrfc ocp on`. */
+		n = mrfc_ocp_request_text(atxt, sizeof(atxt), s->mid, new_tid(s), true);
+		if (n > 0 && mrfc_io_send(&s->io, atxt, (size_t)n) == 0 && !s->quiet)
+			fprintf(stderr, "mrfc: asked the MRFP for ocp/mg_overload on ROOT\n");
+	}
 	return notifies;
 }
 
@@ -604,6 +620,51 @@ stream_mode(const char *s)
 	return MXP_MP_MODE_LOOPBACK;
 }
 
+/*
+ * H.248.11 at the MGC: a new context goes to an overloaded MRFP only at the admitted rate
+ * (mrfc_ocp.c). Wait for the leaky bucket, answering what the MRFP sends meanwhile (more
+ * ocp/mg_overload cut the rate further). 0, or -1 on a receive error.
+ */
+static int
+ocp_pace(struct session *s)
+{
+	uint64_t w;
+	while (!mrfc_ocp_admit(&s->ocp, mxp_clock_ms())) {
+		w = mrfc_ocp_wait_ms(&s->ocp, mxp_clock_ms());
+		if (!s->quiet)
+			fprintf(stderr, "mrfc: the MRFP is overloaded (ocp/mg_overload): new context "
+				"in %" PRIu64 " ms (admitted rate %.1f/s)\n", w, s->ocp.rate);
+		uint64_t until = mxp_clock_ms() + w;
+		while (mxp_clock_ms() < until)
+			if (mrfc_session_poll(s, (int)(until - mxp_clock_ms())) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * ocp on|off: ask the MRFP for ocp/mg_overload on ROOT (Modify ROOT, Events), or stop it
+ * (an empty Events descriptor). mrfc asks on its own after each ServiceChange of the MRFP
+ * (not with --no-ocp).
+ */
+static int
+cmd_ocp(struct session *s, int argc, char **argv)
+{
+	if (argc != 2 || (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)) {
+		fprintf(stderr, "mrfc ocp: on or off\n");
+		return 1;
+	}
+	uint32_t tid = new_tid(s);
+	int n = mrfc_ocp_request_text(txt, sizeof(txt), s->mid, tid, strcmp(argv[1], "on") == 0);
+	if (n < 0)
+		return 1;
+	int rc = transact_text(s, txt, (size_t)n, tid, true);
+	if (rc != 0)
+		return rc;
+	struct kv kv = { 0 };
+	return judge("ocp", &kv);
+}
+
 static int
 cmd_add(struct session *s, const struct kv *kv)
 {
@@ -706,6 +767,8 @@ cmd_add(struct session *s, const struct kv *kv)
 		return 1;
 	}
 	uint32_t ctx = ctx_arg(s, kv, s->ctx ? s->ctx : MXP_MP_CTX_CHOOSE);
+	if (ctx == MXP_MP_CTX_CHOOSE && ocp_pace(s) != 0)
+		return 1;
 	/* localkey=current (keys=group): join the context's key group, i.e. receive with the
 	 * key its live legs receive with (the group key), not a new one. */
 	const char *cur_key = NULL;
@@ -1446,6 +1509,8 @@ run_command(struct session *s, int argc, char **argv)
 		return argc == 2 ? cmd_scenario(s, argv[1]) : 1;
 	if (strcmp(cmd, "flood") == 0)
 		return mrfc_flood(&s->io, s->mid, s->next_tid, argc, argv);
+	if (strcmp(cmd, "ocp") == 0)
+		return cmd_ocp(s, argc, argv);
 	if (kv_parse(&kv, argc - 1, argv + 1) != 0)
 		return 1;
 	if (strcmp(cmd, "add") == 0 || strcmp(cmd, "create") == 0)
@@ -1475,6 +1540,7 @@ mrfc_session_new(const struct session *tmpl)
 	s->style = tmpl->style;
 	s->retx = tmpl->retx;
 	s->quiet = tmpl->quiet;
+	s->no_ocp = tmpl->no_ocp;
 	s->io.verbose = tmpl->io.verbose;
 	s->io.mp_port = tmpl->io.mp_port;
 	s->io.local_mp_port = tmpl->io.local_mp_port;
@@ -1492,6 +1558,12 @@ mrfc_session_free(struct session *s)
 		return;
 	explicit_bzero(s->legs, sizeof(s->legs));
 	free(s);
+}
+
+struct mrfc_ocp *
+mrfc_session_ocp(struct session *s)
+{
+	return &s->ocp;
 }
 
 struct mrfc_io *
@@ -1625,7 +1697,10 @@ usage(void)
 		"  --retx MS          first retransmission (250)  --timeout MS  give up (30000)\n"
 		"  --quiet            do not echo requests on stderr   -v  more detail\n"
 		"  --show-keys        lab only: print SRTP keys instead of fingerprints\n"
+		"  --no-ocp           do not ask the MRFP for ocp/mg_overload after its\n"
+		"                     ServiceChange (H.248.11 overload control)\n"
 		"commands: add|create, modify, subtract, audit, listen, raw TEXT, scenario FILE,\n"
+		"          ocp on|off (ask for / stop ocp/mg_overload on ROOT)\n"
 		"          churn trace=FILE policy=P [speed=S] [rekey=one-step|two-step]\n"
 		"          flood kind=garbage|audit|retransmit rate=N|max seconds=S (overload tests)\n"
 		"          fleet file=FLEET [script=FILE] [audit=S] (several MRFPs, doc/mp.md)\n"
@@ -1649,6 +1724,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { "show-keys", no_argument, NULL, 'K' },
 		{ "transport", required_argument, NULL, 'X' },
 		{ "sctp-wait", required_argument, NULL, 'W' },
+		{ "no-ocp", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
@@ -1704,6 +1780,7 @@ main(int argc, char **argv)
 			s.io.use_sctp = strcmp(optarg, "sctp") == 0;
 			break;
 		case 'W': s.io.sctp_wait_ms = (uint32_t)atoi(optarg); break;
+		case 'O': s.no_ocp = true; break;
 		default: usage(); return c == 'h' ? 0 : 1;
 		}
 	}

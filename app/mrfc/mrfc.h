@@ -65,6 +65,29 @@ int mrfc_crypto_line(const struct mrfc_suite *s, unsigned int tag, unsigned int 
 		     size_t cap);
 int mrfc_keygen(int argc, char **argv);
 
+/* mrfc_ocp.c: H.248.11 overload control toward one MRFP (a leaky bucket on new contexts) */
+struct mrfc_ocp {
+	bool active;                 /* an ocp/mg_overload came in the last 20 s */
+	double rate;                 /* admitted new-context Adds a second */
+	double bucket;               /* the leaky bucket's content (Adds) */
+	uint64_t last_ms, notified_ms, raised_ms;
+	uint64_t win_start;          /* the offered rate: Adds of this and the last second */
+	uint32_t win_n, win_prev;
+	uint64_t notifies, started, ended, admitted, restricted; /* counters */
+};
+/* An ocp/mg_overload Notify came from the MRFP at now (ms). */
+void mrfc_ocp_notified(struct mrfc_ocp *o, uint64_t now);
+/* May a new-context Add go now? true: counted as sent; false: restricted (wait, or send
+ * it to another MRFP). */
+bool mrfc_ocp_admit(struct mrfc_ocp *o, uint64_t now);
+/* How long until an Add would be admitted (0: now). */
+uint64_t mrfc_ocp_wait_ms(struct mrfc_ocp *o, uint64_t now);
+/* The Events request of ROOT (Modify ROOT, Events = rid { ocp/mg_overload }, or an empty
+ * Events when off) as one transaction tid in mid's message, into buf: its length or -1. */
+int mrfc_ocp_request_text(char *buf, size_t cap, const char *mid, uint32_t tid, bool on);
+/* Does a Notify command report ocp/mg_overload? */
+bool mrfc_ocp_in_notify(const struct mxp_mp_msg *m, const struct mxp_mp_cmd *c);
+
 /* mrfc_flood.c: `mrfc flood ...` (argv[0] is "flood"); transaction ids from first_tid. */
 int mrfc_flood(struct mrfc_io *io, const char *mid, uint32_t first_tid, int argc, char **argv);
 
@@ -93,6 +116,8 @@ struct session;
 struct session *mrfc_session_new(const struct session *tmpl);
 void mrfc_session_free(struct session *s);
 struct mrfc_io *mrfc_session_io(struct session *s);
+/* Its H.248.11 overload control (ocp/mg_overload seen, the admitted rate of new contexts). */
+struct mrfc_ocp *mrfc_session_ocp(struct session *s);
 /* Open its transport (mrfc_io_open) and set its MID. 0 or -errno with err filled. */
 int mrfc_session_open(struct session *s, const char *sa, bool plaintext, const char *backend,
 		      char *err, size_t errlen);

@@ -283,10 +283,14 @@ legs_of(int argc, char **argv)
 	return l ? (unsigned int)strtoul(l, NULL, 10) : 1;
 }
 
-/* Is a better than b for a new conference? Most capacity, then least load, then order. */
+/* Is a better than b for a new conference? Not under overload control (H.248.11), then
+ * most capacity, then least load, then order. */
 static bool
 roomier(const struct member *a, const struct member *b)
 {
+	bool oa = mrfc_session_ocp(a->s)->active, ob = mrfc_session_ocp(b->s)->active;
+	if (oa != ob)
+		return ob;
 	if (a->capacity != b->capacity)
 		return a->capacity > b->capacity;
 	uint64_t la = a->load_known ? a->load : 0, lb = b->load_known ? b->load : 0;
@@ -325,16 +329,24 @@ cmd_place(struct fleet *f, int argc, char **argv)
 	bool tried[FLEET_MAX] = { false };
 	for (;;) {
 		struct member *best = NULL;
-		for (int i = 0; i < f->n; i++) {
-			struct member *m = &f->m[i];
-			if (tried[i] || m->down || m->draining || (on && strcmp(on, m->name) != 0))
-				continue;
-			if (m->have_load && m->capacity < legs)
-				continue;
-			if (m->load_known && m->load >= 95)
-				continue;
-			if (best == NULL || roomier(m, best))
-				best = m;
+		/* an MRFP whose overload control holds new contexts back (its leaky bucket is
+		 * full: mrfc_ocp.c) only when no other has room */
+		for (int pass = 0; pass < 2 && best == NULL; pass++) {
+			for (int i = 0; i < f->n; i++) {
+				struct member *m = &f->m[i];
+				if (tried[i] || m->down || m->draining ||
+				    (on && strcmp(on, m->name) != 0))
+					continue;
+				if (m->have_load && m->capacity < legs)
+					continue;
+				if (m->load_known && m->load >= 95)
+					continue;
+				if (pass == 0 &&
+				    mrfc_ocp_wait_ms(mrfc_session_ocp(m->s), mxp_clock_ms()) > 0)
+					continue;
+				if (best == NULL || roomier(m, best))
+					best = m;
+			}
 		}
 		if (best == NULL) {
 			printf("unplaced conf=%s reason=no-mrfp-with-room\n", name);
@@ -454,6 +466,9 @@ print_status(struct fleet *f)
 			if (m->load_known)
 				printf(" load=%llu", (unsigned long long)m->load);
 		}
+		const struct mrfc_ocp *o = mrfc_session_ocp(m->s);
+		if (o->active) /* H.248.11: new contexts held to the admitted rate */
+			printf(" overload=on admitted=%.1f/s", o->rate);
 		printf(" confs=%u lost=%u\n", member_confs(f, i, false), member_confs(f, i, true));
 	}
 	for (int i = 0; i < FCONF_MAX; i++) {
