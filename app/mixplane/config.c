@@ -799,6 +799,18 @@ static const struct cfg_key mp_keys[] = {
 	  .max = 600000, .def = "30000",
 	  .doc = "how long a reply is kept (H.248 LONG-TIMER; at least the MRFC's give-up "
 		 "time)." },
+	{ .name = "ocp_high_pct", .type = CFG_UINT, FIELD(M, ocp_high_pct), .min = 1,
+	  .max = 100, .def = "70",
+	  .doc = "overload (H.248.11, doc/mp.md \"Overload control\") once the reply cache holds "
+		 "this share of `reply_cache`: new contexts get **510** and a requested "
+		 "`ocp/mg_overload` is notified, before the cache is full." },
+	{ .name = "ocp_low_pct", .type = CFG_UINT, FIELD(M, ocp_low_pct), .min = 0, .max = 100,
+	  .def = "50", .doc = "the overload ends when the reply cache holds less than this share "
+			      "(at most `ocp_high_pct`)." },
+	{ .name = "ocp_busy_pct", .type = CFG_UINT, FIELD(M, ocp_busy_pct), .min = 1,
+	  .max = 101, .def = "90",
+	  .doc = "overload also while transactions take this share of each second of the control "
+		 "core (101: never)." },
 	{ .name = "pending_ms", .type = CFG_UINT, FIELD(M, pending_ms), .min = 0, .max = 60000,
 	  .def = "100",
 	  .doc = "a transaction still being applied after this long gets TransactionPending "

@@ -51,6 +51,7 @@ struct mxp_mp_cfg {
 	uint32_t reply_cache;    /**< reply cache entries */
 	uint32_t reply_cache_mb; /**< reply cache bytes, MiB */
 	uint32_t reply_ttl_ms;   /**< how long replies are kept (H.248 LONG-TIMER) */
+	uint32_t ocp_high_pct, ocp_low_pct, ocp_busy_pct; /**< overload marks (H.248.11) */
 	uint32_t pending_ms;     /**< TransactionPending once a transaction takes this long */
 	uint32_t retx_initial_ms, retx_max_ms, retx_giveup_ms; /**< our requests' timers */
 	uint32_t event_poll_ms;  /**< how often legs are checked for requested events */

@@ -919,7 +919,10 @@ plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 				      .media_pairs = (uint32_t)(mp->cfg->media_port_max -
 								(mp->cfg->media_port_min & ~1u)) / 2 + 1,
 				      .profile = (enum mxp_mrfp_profile)cfg->profile,
-				      .retx_initial_ms = cfg->retx_initial_ms };
+				      .retx_initial_ms = cfg->retx_initial_ms,
+				      .ocp_high_pct = cfg->ocp_high_pct,
+				      .ocp_low_pct = cfg->ocp_low_pct ? cfg->ocp_low_pct : 1,
+				      .ocp_busy_pct = cfg->ocp_busy_pct };
 	struct mxp_mrfp_ops mo = { .port_addr = mrfp_port_addr, .route = mrfp_route,
 				   .now_ms = mrfp_now_ms, .send_pending = mrfp_send_pending,
 				   .notify = mrfp_notify,

@@ -10,7 +10,10 @@ honest switch conferences from mixgen for the whole run, while a thread asks the
 2. retransmit: one AuditValue transaction sent again and again under one id, as fast as
    mrfc can;
 3. audit at a sustainable rate (--audit-rate, 1,000 a second): new transactions;
-4. audit as fast as mrfc can: new transactions beyond what the control core handles.
+4. add as fast as mrfc can: each transaction creates a context, after mrfc asked for
+   ocp/mg_overload on ROOT (H.248.11 overload control, doc/mp.md "Overload control"; the
+   lab sets [mp] ocp_high_pct = 5 so that a 2 s flood crosses the mark);
+5. audit as fast as mrfc can: new transactions beyond what the control core handles.
 
 Pass: the media lose nothing (mixgen's checks), every CLI request is answered, and the
 daemon exits 0 on SIGTERM; garbage is answered with error 400 (or lost before the parser,
@@ -18,7 +21,10 @@ counted), never applied; the retransmitted transaction is applied once and every
 copy that arrived is answered from the reply cache; at the sustainable rate every
 transaction is answered without error; beyond it every transaction is answered, answered
 510 (the reply cache is full: H.248's "insufficient resources"), or lost on the way in,
-and none is answered twice. Prints a table and one JSON line ("benchmark":"mp_flood");
+and none is answered twice; the Adds are refused with 510 "overloaded" and
+ocp/mg_overload is notified (and answered) before any 510 "reply cache full", the MRFP's
+counters agree, and every context the flood created is subtracted without error while the
+MRFP is still overloaded. Prints a table and one JSON line ("benchmark":"mp_flood");
 exit 0 when it passed, 1 when not, 77 without hugepages.
 """
 import argparse
@@ -41,7 +47,8 @@ def mp_counters(lab):
     m = lab.ctl_json("show", "mp")
     d = lab.ctl_json("show", "drops")
     out = {k: m[k] for k in ("messages", "requests", "replies", "replies_cached", "errors",
-                             "parse_errors", "cache_full")}
+                             "parse_errors", "cache_full", "overload_refused",
+                             "overload_notifies")}
     out["e400"] = m["errors_by_code"].get("400", 0)
     out["e510"] = m["errors_by_code"].get("510", 0)
     out["ctl_ring_full"] = d.get("ctl_ring_full", 0)
@@ -111,11 +118,14 @@ def main():
         if not cond:
             failures.append(what)
 
-    with mglab.MpMemifLab("mp-flood") as lab:
+    lab = mglab.MpMemifLab("mp-flood")
+    # overload control (H.248.11) from 5 % of the reply cache (3,277 of 65,536 replies)
+    lab.mp_extra = "ocp_high_pct = 5\nocp_low_pct = 2\n"
+    with lab:
         med, cli = {}, {}
         stop = threading.Event()
         steps = [("garbage", "max"), ("retransmit", "max"), ("audit", a.audit_rate),
-                 ("audit", "max")]
+                 ("add", "max"), ("audit", "max")]
         mt = threading.Thread(target=media, args=(lab, secs * len(steps) + 8, med))
         mt.start()
         # mixgen sets its conferences up through the CLI first
@@ -141,6 +151,22 @@ def main():
                      f["replies"] == d["replies_cached"] + 1 and f["errors"] == 0,
                      "retransmit: applied once, every other copy answered from the cache: "
                      "%s %s" % (d, f))
+            elif kind == "add":
+                o = f["ocp"]
+                need(o["request_code"] == 0, "add: ocp/mg_overload requested on ROOT: %s" % o)
+                need(f["answered_twice"] == 0 and f["replies"] + f["unanswered"] == f["sent"]
+                     and set(f["codes"]) <= {"510"} and o["refused_other"] == 0,
+                     "add: every Add answered (created, or 510) or lost, never twice: %s" % f)
+                need(o["notifies"] >= 1 and o["refused_overload"] >= 1 and
+                     (o["first_cache_ms"] < 0 or
+                      max(o["first_notify_ms"], o["first_overload_ms"]) < o["first_cache_ms"]),
+                     "add: ocp/mg_overload and 510 'overloaded' before any 510 'reply cache "
+                     "full': %s" % o)
+                need(d["overload_refused"] >= o["refused_overload"] and
+                     d["overload_notifies"] >= 1,
+                     "add: the MRFP counted its refusals and Notify: %s" % d)
+                need(o["subtracted"] == o["created"] and o["subtract_errors"] == 0,
+                     "add: every context created subtracted, while overloaded: %s" % o)
             elif rate == a.audit_rate:
                 need(f["unanswered"] == 0 and f["errors"] == 0 and f["answered_twice"] == 0,
                      "audit at %s/s: every transaction answered without error: %s"
@@ -179,16 +205,26 @@ def main():
            "cli": cli, "pass": not failures, "failures": failures}
     print("mp-flood: %g s a flood, in valid ESP, while mixgen carries 10 switch conferences "
           "of 4 and the CLI is asked every 50 ms" % secs)
-    print("%-11s %6s %9s %9s %9s %9s %9s %9s %9s %9s %10s" % (
-        "flood", "rate", "sent/s", "replies/s", "cached", "err 400", "err 510", "ring full",
-        "port miss", "af_packet", "p99 ms"))
+    print("%-11s %6s %9s %9s %9s %9s %9s %9s %9s %9s %9s %10s" % (
+        "flood", "rate", "sent/s", "replies/s", "cached", "err 400", "err 510", "overload",
+        "ring full", "port miss", "af_packet", "p99 ms"))
     for r in rows:
         f, d = r["flood"], r["daemon"]
-        print("%-11s %6s %9.0f %9.0f %9d %9d %9d %9d %9d %9d %10s" % (
+        print("%-11s %6s %9.0f %9.0f %9d %9d %9d %9d %9d %9d %9d %10s" % (
             r["kind"], r["rate"], f["sent_pps"], f["replies_pps"], d["replies_cached"],
-            d["e400"], d["e510"], d["ctl_ring_full"], d["port_missed"],
+            d["e400"], d["e510"], d["overload_refused"], d["ctl_ring_full"], d["port_missed"],
             r["lost_in_af_packet"],
             "%.1f" % f["latency_ms"]["p99"] if "latency_ms" in f else "-"))
+        if "ocp" in f:
+            o = f["ocp"]
+            print("  ocp: %d Notify (first at %.0f ms), %d Adds refused 'overloaded' (first "
+                  "at %.0f ms), %d 'reply cache full' (first at %s), %d contexts created and "
+                  "%d subtracted" % (o["notifies"], o["first_notify_ms"],
+                                     o["refused_overload"], o["first_overload_ms"],
+                                     o["refused_cache"],
+                                     "%.0f ms" % o["first_cache_ms"]
+                                     if o["first_cache_ms"] >= 0 else "-",
+                                     o["created"], o["subtracted"]))
     print("media: %s expected, %s received, %s lost (mixgen exit %s)" % (
         run.get("expected"), run.get("received"), run.get("lost"), med.get("rc")))
     print("CLI during the floods: %s requests, %s failed, p50 %s ms, p99 %s ms, max %s ms" % (
