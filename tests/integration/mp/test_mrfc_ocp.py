@@ -7,7 +7,10 @@ the clear (--plaintext) in a private network namespace:
    { ocp/mg_overload }; with --no-ocp it is not;
 2. an MRFP that notifies ocp/mg_overload while mrfc adds new contexts: every Notify is
    answered, and mrfc holds the later Adds back (its leaky bucket, the admitted rate cut
-   at each Notify), each still sent in the end.
+   at each Notify), each still sent in the end;
+3. mrfc fleet with two MRFPs over ESP (scapy) reporting the same room: the first conference
+   goes to A, which notifies ocp/mg_overload; the next ones go to B, and `status` shows A
+   under overload control.
 """
 import os
 import re
@@ -22,9 +25,13 @@ if os.environ.get("MXP_NETNS") != "1":
     os.execvp("unshare", ["unshare", "-n", sys.executable] + sys.argv)
 
 sys.path.insert(0, os.path.dirname(__file__))
-from esp_common import MRFC, tmpdir  # noqa: E402
+from scapy.layers.inet import IP, UDP  # noqa: E402
+from scapy.layers.ipsec import ESP  # noqa: E402
+from scapy.packet import Raw  # noqa: E402
 
-MRFP, ME = "127.0.0.2", "127.0.0.1"
+from esp_common import MRFC, keygen, sa_of, scapy_sa, tmpdir  # noqa: E402
+
+MRFP, MRFP_B, ME = "127.0.0.2", "127.0.0.3", "127.0.0.1"
 BASE = [MRFC, "--plaintext", "--mrfp", MRFP, "--local", ME]
 failed = []
 
@@ -39,10 +46,18 @@ class FakeMrfp(threading.Thread):
     """Answers Adds (a new context each) and Modify of ROOT; notifies ocp/mg_overload
     before the reply of the Adds numbered in `overload_on` (1-based)."""
 
-    def __init__(self, overload_on=()):
+    def __init__(self, overload_on=(), addr=MRFP, sa_file=None):
         super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((MRFP, 2944))
+        self.addr = addr
+        self.esp = sa_file is not None
+        if self.esp:   # ESP in IP protocol 50 with the SAs of an MRFP-side key file
+            self.s_in = scapy_sa(sa_of(sa_file, "in"))
+            self.s_out = scapy_sa(sa_of(sa_file, "out"))
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+            self.sock.bind((addr, 0))
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind((addr, 2944))
         self.sock.settimeout(0.05)
         self.overload_on = set(overload_on)
         self.adds = []            # monotonic time of each new Add
@@ -55,7 +70,12 @@ class FakeMrfp(threading.Thread):
         self.start()
 
     def send(self, text):
-        self.sock.sendto(("MEGACO/3 [%s]:2944\n%s" % (MRFP, text)).encode(), self.peer)
+        data = ("MEGACO/3 [%s]:2944\n%s" % (self.addr, text)).encode()
+        if not self.esp:
+            self.sock.sendto(data, self.peer)
+            return
+        p = IP(src=self.addr, dst=ME) / UDP(sport=2944, dport=self.peer[1]) / Raw(data)
+        self.sock.sendto(bytes(self.s_out.encrypt(IP(bytes(p)))[ESP]), (ME, 0))
 
     def service_change(self):
         self.ntid += 1
@@ -79,6 +99,10 @@ class FakeMrfp(threading.Thread):
             if new:
                 self.root_events.append(text)
             self.send("Reply = %d { Context = - { Modify = ROOT } }\n" % tid)
+        elif re.search(r"\bAuditValue\s*=\s*ROOT", text):
+            self.send("Reply = %d { Context = - { AuditValue = ROOT { Statistics { "
+                      "mxp/contexts = 0, mxp/legs = 0, mxp/capacity = 1000, mxp/load = 10 } } } }\n"
+                      % tid)
         elif re.search(r"\bAdd\s*=\s*\$", text):
             if new:
                 self.adds.append(time.monotonic())
@@ -87,7 +111,7 @@ class FakeMrfp(threading.Thread):
                 self.ntid += 1
                 self.send("Transaction = %d { Context = - { Notify = ROOT { ObservedEvents = 9 "
                           "{ ocp/mg_overload } } } }\n" % self.ntid)
-            sdp = "v=0\r\nc=IN IP4 %s\r\nm=audio %d RTP/SAVP 0\r\n" % (MRFP, 20000 + 2 * n)
+            sdp = "v=0\r\nc=IN IP4 %s\r\nm=audio %d RTP/SAVP 0\r\n" % (self.addr, 20000 + 2 * n)
             self.send("Reply = %d { Context = %d { Add = leg/%d { Media { Stream = 1 { Local {\n"
                       "%s} } } } } }\n" % (tid, 100 + n, n, sdp))
         else:
@@ -99,7 +123,20 @@ class FakeMrfp(threading.Thread):
                 data, addr = self.sock.recvfrom(65535)
             except socket.timeout:
                 continue
-            self.peer = addr
+            if self.esp:
+                pkt = IP(data)
+                if pkt.dst != self.addr or not pkt.haslayer(ESP) or \
+                        pkt[ESP].spi != self.s_in.spi:
+                    continue
+                try:
+                    dec = self.s_in.decrypt(pkt)
+                except Exception as e:  # noqa: BLE001
+                    print("# fake MRFP %s: cannot decrypt: %s" % (self.addr, e), flush=True)
+                    continue
+                self.peer = (ME, dec[UDP].sport)
+                data = bytes(dec[UDP].payload)
+            else:
+                self.peer = addr
             self.handle(data.decode(errors="replace"))
 
     def close(self):
@@ -164,6 +201,39 @@ def pacing_case():
           "the Adds after ocp/mg_overload come further apart than before it")
 
 
+def fleet_case():
+    with tmpdir() as tmp:
+        sa = {}
+        for name, addr in (("A", MRFP), ("B", MRFP_B)):
+            d = os.path.join(tmp, name)
+            os.makedirs(d)
+            sa[name] = keygen(d, "aes-gcm-128", addr, ME)
+        a = FakeMrfp(overload_on=(1,), addr=MRFP, sa_file=sa["A"][0])
+        b = FakeMrfp(addr=MRFP_B, sa_file=sa["B"][0])
+        fleet = os.path.join(tmp, "fleet.txt")
+        with open(fleet, "w") as fh:
+            fh.write("name=A sa=%s mrfp=%s\nname=B sa=%s mrfp=%s\n"
+                     % (sa["A"][1], MRFP, sa["B"][1], MRFP_B))
+        script = os.path.join(tmp, "script.txt")
+        with open(script, "w") as fh:
+            fh.write("place conf=c1 events=off\nplace conf=c2 events=off\n"
+                     "place conf=c3 events=off\nstatus\n")
+        r = subprocess.run([MRFC, "--quiet", "fleet", "file=" + fleet, "script=" + script],
+                           capture_output=True, text=True, timeout=60)
+        a.close()
+        b.close()
+    out = r.stdout
+    print("# " + out.replace("\n", "\n# "), flush=True)
+    check(r.returncode == 0, "mrfc fleet exit 0 (%d: %s)" % (r.returncode, r.stderr[-300:]))
+    check(re.search(r"placed conf=c1 mrfp=A\b", out), "c1 on A (the first of two alike)")
+    check(9001 in a.replies, "A's ocp/mg_overload answered")
+    check(re.search(r"placed conf=c2 mrfp=B\b", out) and re.search(r"placed conf=c3 mrfp=B\b", out),
+          "c2 and c3 on B: the MRFP under overload control gets less new work")
+    check(re.search(r"mrfp A up .*overload=on admitted=[0-9.]+/s", out) and
+          not re.search(r"mrfp B up .*overload=on", out),
+          "status: A under overload control, B not")
+
+
 def main():
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     subprocess.run(["ip", "addr", "add", MRFP + "/8", "dev", "lo"], check=False,
@@ -171,6 +241,9 @@ def main():
     listen_case(False)
     listen_case(True)
     pacing_case()
+    subprocess.run(["ip", "addr", "add", MRFP_B + "/8", "dev", "lo"], check=False,
+                   capture_output=True)
+    fleet_case()
     if failed:
         print("%d failed" % len(failed))
         sys.exit(1)
