@@ -215,6 +215,15 @@ MXP_TEST(root_modify_checked)
 	cache_used = 100;
 	MXP_CHECK_EQ(t, err_code(add_new(&e, 30, 1)), 510);
 	MXP_CHECK_EQ(t, n_notify, 0);
+	/* with a root/ property in the same Modify: both taken */
+	const char *q = transact(&e, "Transaction = 31 { Context = - { Modify = ROOT { Media { "
+				 "TerminationState { root/normalMGCExecutionTime = 500 } }, Events = 4 { "
+				 "ocp/mg_overload } } } }");
+	MXP_CHECK_EQ(t, err_code(q), 0);
+	now_ms_val += 1000;
+	MXP_CHECK_EQ(t, err_code(add_new(&e, 32, 3)), 510);
+	MXP_CHECK_EQ(t, n_notify, 1);
+	MXP_CHECK(t, strstr(notify_text[0], "ObservedEvents = 4") != NULL);
 	/* ocp is listed among the packages, version 1 */
 	const char *r = transact(&e, "Transaction = 40 { Context = - { AuditValue = ROOT { Audit { "
 				 "Packages } } } }");
