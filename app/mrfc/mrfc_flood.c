@@ -231,6 +231,15 @@ ocp_request(struct mrfc_io *io, const char *mid, uint32_t tid, struct flood_ocp 
 	return -1;
 }
 
+static void
+send_subtract(struct mrfc_io *io, const char *mid, uint64_t tid, uint32_t ctx)
+{
+	char q[256];
+	int l = snprintf(q, sizeof(q), "MEGACO/3 %s\nTransaction = %" PRIu64 " {\n  Context = %u "
+			 "{ Subtract = * }\n}\n", mid, tid, ctx);
+	mrfc_io_send(io, q, (size_t)l);
+}
+
 /* Subtract every context the flood created, 64 transactions outstanding at most. */
 static void
 subtract_all(struct mrfc_io *io, const char *mid, uint32_t tid0, struct flood_ocp *oc)
@@ -240,27 +249,18 @@ subtract_all(struct mrfc_io *io, const char *mid, uint32_t tid0, struct flood_oc
 	if (ans == NULL)
 		return;
 	uint64_t last_progress = clock_ns(), last_resend = last_progress;
-	char q[256];
 	while (done < n && clock_ns() - last_progress < 10000000000ull) {
 		while (sent < n && sent - done < 64) {
-			int l = snprintf(q, sizeof(q), "MEGACO/3 %s\nTransaction = %" PRIu64 " {\n  "
-					 "Context = %u { Subtract = * }\n}\n", mid, tid0 + sent,
-					 oc->ctx[sent]);
-			mrfc_io_send(io, q, (size_t)l);
+			send_subtract(io, mid, tid0 + sent, oc->ctx[sent]);
 			sent++;
 		}
 		if (clock_ns() - last_resend > 1000000000ull &&
 		    clock_ns() - last_progress > 1000000000ull) {
 			/* a reply lost: the same transactions again (answered from the cache) */
 			last_resend = clock_ns();
-			for (uint64_t j = 0; j < sent; j++) {
-				if (ans[j])
-					continue;
-				int l = snprintf(q, sizeof(q), "MEGACO/3 %s\nTransaction = %" PRIu64
-						 " {\n  Context = %u { Subtract = * }\n}\n", mid,
-						 tid0 + j, oc->ctx[j]);
-				mrfc_io_send(io, q, (size_t)l);
-			}
+			for (uint64_t j = 0; j < sent; j++)
+				if (!ans[j])
+					send_subtract(io, mid, tid0 + j, oc->ctx[j]);
 		}
 		int r = mrfc_io_recv(io, fbuf, sizeof(fbuf) - 1, 20);
 		struct mxp_mp_error e;
