@@ -225,7 +225,7 @@ def main():
     run = (med.get("json") or {}).get("run", {})
     out = {"benchmark": "mp_flood", "seconds_per_flood": secs, "rows": rows,
            "media": {"expected": run.get("expected"), "received": run.get("received"),
-                     "lost": run.get("lost"), "rc": med.get("rc")},
+                     "lost": run.get("lost"), "rc": med.get("rc"), "ok": med.get("ok")},
            "cli": cli, "pass": not failures, "failures": failures}
     print("mp-flood: %g s a flood, in valid ESP, while mixgen carries 10 switch conferences "
           "of 4 and the CLI is asked every 50 ms" % secs)
