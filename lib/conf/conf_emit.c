@@ -16,7 +16,10 @@
  * Failures are counted the same way for every mode: a spent key as srtp_key_exhausted
  * (the MRFC must rekey), other protect failures as srtp_protect, no mbuf as no_mbuf.
  *
- * The timers (top-N, RTCP reports: conf_rtcp.c) run here too; reports go the same way.
+ * The timers (top-N, RTCP reports: conf_rtcp.c, the signals of switch conferences:
+ * conf_signal.c) run here too; what they send goes the same way. A receiver that hears a
+ * signal (RCV_SIGNAL) is skipped by the replication of RTP: the signal replaces the
+ * switched media toward it.
  */
 #include <string.h>
 
@@ -142,6 +145,9 @@ static inline bool
 rcv_eligible(const struct conf_rcv *e, const struct conf_out *o)
 {
 	if (!(e->flags & RCV_ON) || e->leg == o->skip)
+		return false;
+	/* switch, forward: a signal plays to this leg instead of the switched media */
+	if (unlikely(e->flags & RCV_SIGNAL) && !(o->flags & OUT_RTCP))
 		return false;
 	/* mix: the shared mix of one codec goes to that codec's listeners who do not talk */
 	return o->codec == 0 || (e->codec == o->codec && !(e->flags & RCV_TALKER));
@@ -327,6 +333,10 @@ conf_tick(struct mxp_conf_worker *w, uint64_t now)
 	TAILQ_FOREACH(cf, &w->confs, next) {
 		if (cf->mode == MXP_CONF_SWITCH && cf->topn)
 			conf_topn_update(cf, now);
+		/* signals of switch (and forward) conferences: frames due on the MRFP's own
+		 * streams toward the legs that hear them (a mix conference's go in its tick) */
+		if (unlikely(cf->sig != NULL) && cf->mode != MXP_CONF_MIX && conf_signal_busy(cf))
+			conf_signal_switch_tick(w, cf, now);
 		/* RTCP: the legs are looked at every 500 ms, not every tick (a switch
 		 * conference with individual keys has legs x legs streams): a report goes at
 		 * most half a second after it is due. */

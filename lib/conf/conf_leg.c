@@ -146,6 +146,8 @@ leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 {
 	if (l != NULL && l->conf && l->conf->mode == MXP_CONF_MIX)
 		conf_mix_leg_free(sys, l); /* the media leg, before the decoders it uses */
+	else if (l != NULL)
+		conf_signal_leg_free(sys, l); /* switch: its signal and stream (mix: above) */
 	if (lc != NULL) {
 		conf_mix_codecs_free(sys, lc);
 		conf_kset_free(sys, lc->keys, true); /* the sessions' references */
@@ -604,6 +606,8 @@ conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			os_unlink(os);
 			a->dead[n++] = os;
 		}
+	if (cf->mode != MXP_CONF_MIX)
+		conf_signal_leg_unlink(l); /* switch: off its conference's signal list */
 	if (cf->mode == MXP_CONF_MIX) {
 		conf_mix_leg_unlink(l);
 		for (unsigned int t = 0; t < cf->n_prev_talkers; t++)
@@ -733,6 +737,7 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		}
 	if (a->to_kg) {
 		struct mxp_keygroup *old = l->kg;
+		conf_signal_leg_moved(w, l, a->dead, &a->ndead); /* switch: its signal stream */
 		if (a->to_kg_new)
 			kg_link(cf, a->to_kg);
 		conf_rcv_grow_apply(&a->grow);

@@ -939,4 +939,19 @@ void conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p);
 void conf_rtcp_ssrc_moved(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_ostream *os,
 			  uint32_t old, struct mxp_leg *only, const struct mxp_leg *by);
 
+/* ---- signals in switch and forward conferences (conf_signal.c) --------------------------------- */
+
+/* A receiver flag: a signal replaces the switched media toward this leg (its packets come on
+ * the MRFP's own stream of the leg's signal; replication skips it for RTP, not RTCP). */
+#define RCV_SIGNAL 0x4
+_Static_assert((RCV_SIGNAL & (RCV_ON | RCV_TALKER)) == 0, "receiver flags are distinct bits");
+/* Worker, from the timer (conf_tick): the signals of a switch conference that are due
+ * (only called while one plays or a leg still has RCV_SIGNAL). */
+void conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_tsc);
+/* Worker, inside the command that moves a leg to another key group: its signal stream was
+ * under the old group's key: the signal ends (interrupted) and the stream goes to dead[]
+ * (freed by the control core before the old group). */
+void conf_signal_leg_moved(struct mxp_conf_worker *w, struct mxp_leg *l,
+			   struct mxp_ostream **dead, uint32_t *ndead);
+
 #endif

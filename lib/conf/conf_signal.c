@@ -30,7 +30,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -73,11 +75,21 @@ struct conf_sig {
 	bool ev_on;
 	int8_t ev_digit;
 	uint32_t ev_ts;
+	uint32_t ev_dur;         /* the duration its last update said */
+	/* leg, switch and forward: the MRFP's own stream toward the leg (an SSRC of its own
+	 * under the leg's group key), made at the leg's first signal (or conference signal)
+	 * and kept until the leg leaves or moves to another group */
+	struct mxp_ostream *os;
+	uint32_t sw_ts;          /* RTP timestamp of its last packet */
+	uint64_t sw_tsc;         /* the frame time of that packet */
+	bool sw_marker;          /* its next packet starts a talkspurt */
+	bool sw_ok;              /* its codec is one the worker encodes (else: not heard) */
 };
 
 struct conf_sig_conf {
 	struct conf_sig conf;    /* the conference signal */
 	struct conf_sig *legs;   /* leg signals playing, or whose leg still has our flag */
+	uint64_t next_tsc;       /* switch: the next frame is due (conf_signal_switch_tick) */
 };
 
 struct ann_entry {
@@ -115,6 +127,10 @@ struct conf_sig_args {
 	struct mxp_media_coder *fenc;
 	uint8_t codec;
 	bool ran;
+	/* switch, forward */
+	bool install;                /* only install the leg's state and stream (no start) */
+	struct mxp_ostream *new_os;  /* installed if the leg's signal has no stream (else left) */
+	uint32_t ts0;                /* a new stream's first RTP timestamp (random) */
 };
 
 /* ---- worker side ---------------------------------------------------------------------------- */
@@ -150,6 +166,36 @@ conf_signal_busy(const struct mxp_conf *cf)
 	return cf->sig->conf.active || cf->sig->legs != NULL;
 }
 
+static void stream_send(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_leg *l,
+			struct mxp_ostream *os, uint8_t pt, uint32_t ts, bool marker,
+			const uint8_t *pay, unsigned int plen, uint64_t now_tsc);
+
+/* The stream a leg's signal goes out on: its private mix (mix), the MRFP's own (switch). */
+static struct mxp_ostream *
+sig_stream(const struct mxp_conf *cf, const struct conf_sig *s, const struct mxp_leg *l)
+{
+	return cf->mode == MXP_CONF_MIX ? l->priv : s->os;
+}
+
+/* RFC 4733 2.5.1.4: an event interrupted mid-digit (a new signal, a stop) still ends with
+ * its three end packets, carrying the duration it reached. */
+static void
+ev_interrupt(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
+	     struct mxp_leg *l)
+{
+	struct mxp_ostream *os = sig_stream(cf, s, l);
+	if (!s->active || !s->ev_on || s->event_pt < 0 || os == NULL)
+		return;
+	uint8_t p[4];
+	p[0] = (uint8_t)mxp_dtmf_event(s->g.digits[s->ev_digit]);
+	p[1] = 0x80 | EV_VOLUME;
+	mxp_be_wr16(p + 2, (uint16_t)(s->ev_dur > 0xffff ? 0xffff : s->ev_dur));
+	uint64_t now = rte_rdtsc();
+	for (int i = 0; i < EV_END_PKTS; i++)
+		stream_send(w, cf, l, os, (uint8_t)s->event_pt, s->ev_ts, false, p, 4, now);
+	s->ev_on = false;
+}
+
 void
 conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
@@ -167,11 +213,37 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			a->new_ls = NULL;
 		}
 		s = a->leg->sig;
+		if (s != NULL && s->os == NULL && a->new_os != NULL) {
+			/* switch: the MRFP's stream toward the leg, under its group's key */
+			s->os = a->new_os;
+			a->new_os = NULL;
+			s->sw_ts = a->ts0;
+			s->sw_tsc = 0;
+			s->sw_marker = true;
+		}
+		if (s != NULL && a->install) {
+			/* switch: a leg made ready to hear conference signals */
+			s->leg = a->leg;
+			s->conf_id = cf->id;
+			s->leg_id = a->leg->id;
+			s->sw_ok = a->codec != MXP_MEDIA_CODEC_NONE;
+			if (!s->active && s->sw_ok) {
+				s->codec = a->codec;
+				s->event_pt = a->event_pt;
+				s->fenc = NULL;
+				mxp_media_coder_init(&s->enc, (enum mxp_media_codec)a->codec);
+			}
+			return;
+		}
 	} else {
 		s = &cf->sig->conf;
 	}
 	if (s == NULL) /* a stop of a target that never had a signal */
 		return;
+	if (cf->mode != MXP_CONF_MIX && !conf_signal_busy(cf))
+		cf->sig->next_tsc = rte_rdtsc(); /* switch: frames from the next timer on */
+	if (a->leg != NULL)
+		ev_interrupt(w, cf, s, a->leg);
 	sig_end(w, s, MXP_SIGNAL_INTERRUPTED); /* H.248: a new signal replaces the old one */
 	if (a->stop)
 		return;
@@ -189,6 +261,8 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		s->fenc = a->fenc;
 		if (s->fenc == NULL)
 			mxp_media_coder_init(&s->enc, (enum mxp_media_codec)a->codec);
+		s->sw_ok = true;
+		s->sw_marker = true; /* switch: the signal starts a talkspurt on its stream */
 		if (!s->listed) {
 			s->next = cf->sig->legs;
 			cf->sig->legs = s;
@@ -237,16 +311,23 @@ sig_mix(int16_t *dst, const int16_t *sig, unsigned int n, bool replace)
 }
 
 static void
-priv_send(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_leg *l, uint8_t pt,
-	  uint32_t ts, bool marker, const uint8_t *pay, unsigned int plen, uint64_t now_tsc)
+stream_send(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_leg *l,
+	    struct mxp_ostream *os, uint8_t pt, uint32_t ts, bool marker, const uint8_t *pay,
+	    unsigned int plen, uint64_t now_tsc)
 {
-	struct mxp_ostream *os = l->priv;
 	struct rte_mbuf *m = conf_mix_rtp_mbuf(w, os->ssrc, os->seq, ts, pt, marker, pay, plen);
 	if (m == NULL)
 		return;
 	os->seq++;
 	conf_mix_ostream_sent(os, (int)plen, now_tsc);
 	conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .only = l, .conf = cf });
+}
+
+static void
+priv_send(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_leg *l, uint8_t pt,
+	  uint32_t ts, bool marker, const uint8_t *pay, unsigned int plen, uint64_t now_tsc)
+{
+	stream_send(w, cf, l, l->priv, pt, ts, marker, pay, plen, now_tsc);
 }
 
 /*
@@ -256,13 +337,13 @@ priv_send(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_leg *l, uin
  */
 static bool
 sig_events(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
-	   struct mxp_leg *l, unsigned int n16, uint64_t now_tsc)
+	   struct mxp_leg *l, struct mxp_ostream *os, uint32_t ts, unsigned int n16,
+	   uint64_t now_tsc)
 {
 	bool on = false;
 	uint32_t pos = 0;
 	int d = mxp_siggen_dtmf_state(&s->g, &on, &pos);
 	uint32_t clock = mxp_media_codec_clock((enum mxp_media_codec)s->codec);
-	uint32_t ts = conf_mix_priv_ts(cf, l);
 	uint8_t p[4];
 	if (s->ev_on && (d != s->ev_digit || !on)) {
 		/* the digit's tone ended within this tick */
@@ -272,7 +353,8 @@ sig_events(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 		p[1] = 0x80 | EV_VOLUME;
 		mxp_be_wr16(p + 2, (uint16_t)(dur > 0xffff ? 0xffff : dur));
 		for (int i = 0; i < EV_END_PKTS; i++)
-			priv_send(w, cf, l, (uint8_t)s->event_pt, s->ev_ts, false, p, 4, now_tsc);
+			stream_send(w, cf, l, os, (uint8_t)s->event_pt, s->ev_ts, false, p, 4,
+				    now_tsc);
 		s->ev_on = false;
 		return true;
 	}
@@ -290,7 +372,8 @@ sig_events(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 	p[0] = (uint8_t)mxp_dtmf_event(s->g.digits[d]);
 	p[1] = EV_VOLUME;
 	mxp_be_wr16(p + 2, (uint16_t)(dur > 0xffff ? 0xffff : dur));
-	priv_send(w, cf, l, (uint8_t)s->event_pt, s->ev_ts, first, p, 4, now_tsc);
+	s->ev_dur = dur;
+	stream_send(w, cf, l, os, (uint8_t)s->event_pt, s->ev_ts, first, p, 4, now_tsc);
 	return true;
 }
 
@@ -327,7 +410,7 @@ leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, uns
 			sres.talkers[slot].silent = false; /* a cascade leg's mix is not silent */
 		}
 		if (events)
-			sig_events(w, cf, s, l, n16, now_tsc);
+			sig_events(w, cf, s, l, l->priv, conf_mix_priv_ts(cf, l), n16, now_tsc);
 	} else if ((rcv->flags & RCV_ON) && l->priv != NULL) {
 		/* it listens to the shared mix: its private stream while the signal plays */
 		if (!(rcv->flags & RCV_TALKER))
@@ -341,7 +424,8 @@ leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, uns
 			memset(pv_buf, 0, n * sizeof(int16_t));
 		if (sig != NULL)
 			sig_mix(pv_buf, sig, n, s->replace);
-		if (!(events && sig_events(w, cf, s, l, n16, now_tsc))) {
+		if (!(events && sig_events(w, cf, s, l, l->priv, conf_mix_priv_ts(cf, l), n16,
+					   now_tsc))) {
 			uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 			struct mxp_media_coder *e = s->fenc != NULL ? s->fenc : &s->enc;
 			int plen = mxp_media_encode(e, pv_buf, n, pay, sizeof(pay));
@@ -407,6 +491,173 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 		pp = &s->next;
 	}
 	return &sres;
+}
+
+/* ---- switch and forward conferences: the MRFP's own stream toward a leg ------------------- */
+
+#define SW_PTIME_MS 20         /* the frames of a signal toward a switch leg */
+#define SW_CATCH_UP 4          /* frames sent at once after a late timer, at most */
+
+static __thread int16_t cs16[MXP_MEDIA_MAX_FRAME];
+static __thread int16_t cs8[MXP_MEDIA_MAX_FRAME / 2];
+
+/* The RTP payload type of a codec the worker encodes toward a switch leg. */
+static uint8_t
+sw_pt(uint8_t codec)
+{
+	return codec == MXP_MEDIA_CODEC_PCMA ? 8 : codec == MXP_MEDIA_CODEC_G722 ? 9 : 0;
+}
+
+/* A leg's signal stream stops replacing the switched media: the leg's receiver entry lets
+ * the group's packets through again. */
+static void
+sw_unflag(struct conf_sig *s)
+{
+	if (!s->flagged)
+		return;
+	conf_leg_rcv(s->leg)->flags &= (uint8_t)~RCV_SIGNAL;
+	s->flagged = false;
+	s->sw_marker = true;
+}
+
+/* The timestamp of the packet of the frame due at frame_tsc: one frame after the last, or
+ * as much later as real time ran while the stream was idle (RFC 3550 5.1). */
+static uint32_t
+sw_ts(struct conf_sig *s, uint32_t units, uint64_t frame_tsc, uint64_t period)
+{
+	uint64_t frames = 1;
+	if (s->sw_tsc != 0 && frame_tsc > s->sw_tsc)
+		frames = (frame_tsc - s->sw_tsc + period / 2) / period;
+	if (frames == 0)
+		frames = 1;
+	s->sw_ts += (uint32_t)(frames * units);
+	s->sw_tsc = frame_tsc;
+	return s->sw_ts;
+}
+
+/* One 20 ms frame toward leg l: its own signal, or the conference's (cpcm: this frame of it,
+ * NULL if none plays). */
+static void
+sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
+	     const int16_t *c16, const int16_t *c8, uint64_t frame_tsc, uint64_t period,
+	     uint64_t now_tsc)
+{
+	struct mxp_leg *l = s->leg;
+	unsigned int n16 = SW_PTIME_MS * (MXP_MEDIA_RATE_WB / 1000);
+	bool wb = s->codec == MXP_MEDIA_CODEC_G722;
+	const int16_t *pcm = NULL;
+	bool more = true, events = false;
+	if (s->active) {
+		more = mxp_siggen_run(&s->g, s16, s8, n16, false);
+		events = s->g.kind == MXP_SIGGEN_DTMF && s->event_pt >= 0;
+		pcm = wb ? s16 : s8;
+	} else if (c16 != NULL && s->sw_ok) {
+		pcm = wb ? c16 : c8;
+	} else {
+		sw_unflag(s);
+		return;
+	}
+	struct conf_rcv *rcv = conf_leg_rcv(l);
+	if (s->os == NULL || !(rcv->flags & RCV_ON)) {
+		/* not receiving (mode, address): the signal runs on unheard */
+		sw_unflag(s);
+	} else {
+		/* set each frame: a refresh of the entry (mode, address) starts it afresh */
+		rcv->flags |= RCV_SIGNAL;
+		s->flagged = true;
+		uint32_t units = mxp_media_codec_clock((enum mxp_media_codec)s->codec) *
+				 SW_PTIME_MS / 1000;
+		uint32_t ts = sw_ts(s, units, frame_tsc, period);
+		if (s->sw_marker)
+			s->ev_on = false; /* a new talkspurt: no event carries over */
+		bool sent = events && sig_events(w, cf, s, l, s->os, ts, n16, now_tsc);
+		if (!sent) {
+			if (events)
+				memset(s8, 0, sizeof(s8[0]) * (n16 / 2)), memset(s16, 0,
+					sizeof(s16[0]) * n16); /* between digits: silence */
+			uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
+			int plen = mxp_media_encode(&s->enc, pcm, wb ? n16 : n16 / 2, pay,
+						    sizeof(pay));
+			if (plen > 0)
+				stream_send(w, cf, l, s->os, sw_pt(s->codec), ts, s->sw_marker, pay,
+					    (unsigned int)plen, now_tsc);
+		}
+		s->sw_marker = false;
+	}
+	if (s->active && !more)
+		sig_end(w, s, MXP_SIGNAL_COMPLETED);
+}
+
+/* The leg signal joins its conference's list (so that its flag is looked at again). */
+static void
+sw_list(struct conf_sig_conf *sc, struct conf_sig *s)
+{
+	if (s->listed)
+		return;
+	s->next = sc->legs;
+	sc->legs = s;
+	s->listed = true;
+}
+
+void
+conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_tsc)
+{
+	struct conf_sig_conf *sc = cf->sig;
+	uint64_t period = mxp_conf_tsc_hz() * SW_PTIME_MS / 1000;
+	unsigned int n16 = SW_PTIME_MS * (MXP_MEDIA_RATE_WB / 1000);
+	if (now_tsc > sc->next_tsc + SW_CATCH_UP * period)
+		sc->next_tsc = now_tsc - period; /* a long stall: resume, do not flood */
+	while (sc->next_tsc <= now_tsc && conf_signal_busy(cf)) {
+		uint64_t frame_tsc = sc->next_tsc;
+		sc->next_tsc += period;
+		const int16_t *c16 = NULL, *c8 = NULL;
+		bool more = true;
+		if (sc->conf.active) {
+			more = mxp_siggen_run(&sc->conf.g, cs16, cs8, n16, false);
+			c16 = cs16;
+			c8 = cs8;
+		}
+		if (c16 != NULL) {
+			/* the conference signal: every leg made ready for it hears it */
+			struct mxp_leg *l;
+			TAILQ_FOREACH(l, &cf->legs, in_conf)
+				if (l->sig != NULL && l->sig->os != NULL) {
+					sw_list(sc, l->sig);
+					sw_leg_frame(w, cf, l->sig, c16, c8, frame_tsc, period,
+						     now_tsc);
+				}
+		} else {
+			for (struct conf_sig *s = sc->legs; s != NULL; s = s->next)
+				sw_leg_frame(w, cf, s, NULL, NULL, frame_tsc, period, now_tsc);
+		}
+		if (sc->conf.active && !more)
+			sig_end(w, &sc->conf, MXP_SIGNAL_COMPLETED);
+		/* the list keeps the legs that play or still hold our flag */
+		for (struct conf_sig **pp = &sc->legs; *pp != NULL;) {
+			struct conf_sig *s = *pp;
+			if (!s->active && !s->flagged && !sc->conf.active) {
+				*pp = s->next;
+				s->listed = false;
+				continue;
+			}
+			pp = &s->next;
+		}
+	}
+}
+
+void
+conf_signal_leg_moved(struct mxp_conf_worker *w, struct mxp_leg *l, struct mxp_ostream **dead,
+		      uint32_t *ndead)
+{
+	struct conf_sig *s = l->sig;
+	if (s == NULL || s->os == NULL)
+		return;
+	/* the participant now decrypts under the new group's key: a stream under the old
+	 * one would not be heard (the next signal gets a stream under the new key) */
+	sig_end(w, s, MXP_SIGNAL_INTERRUPTED);
+	sw_unflag(s);
+	dead[(*ndead)++] = s->os;
+	s->os = NULL;
 }
 
 /* ---- control side ------------------------------------------------------------------------- */
@@ -670,6 +921,8 @@ sig_post(struct mxp_conf_sys *sys, struct conf_sig_sys *ss, struct mxp_conf_ctl 
 	}
 	rte_free(a->new_cs);
 	rte_free(a->new_ls);
+	conf_ostream_free(sys, a->new_os); /* not taken: the leg has its stream */
+	a->new_os = NULL;
 	if (!a->ran)
 		gen_put(ss, a->g.ann);
 	zombies_scan(ss);
@@ -678,13 +931,58 @@ sig_post(struct mxp_conf_sys *sys, struct conf_sig_sys *ss, struct mxp_conf_ctl 
 	return r ? conf_errf(err, errlen, r, "worker %u did not answer", cc->worker) : 0;
 }
 
+/*
+ * Whether the MRFP can play signals in a conference's mode. Mix: into its mixes. Switch:
+ * on streams of its own toward the legs, encrypted under each leg's group key (the key the
+ * MRFP sends the switched media with). Forward: no. The MRFP relays the participants'
+ * packets as they were encrypted, under the conference key the participants share, and
+ * holds no outbound key session (it never encrypts there). A stream of its own under that
+ * key would need an SSRC no participant uses under it: participants choose their SSRCs
+ * themselves and the MRFP learns them only from their packets, so it cannot rule out
+ * keystream reuse (RFC 3711 9.1). Refused, with that reason.
+ */
 static int
-mix_only(const struct mxp_conf *cf, char *err, size_t errlen)
+mode_check(const struct mxp_conf *cf, char *err, size_t errlen)
 {
-	if (cf->mode == MXP_CONF_MIX)
+	if (cf->mode != MXP_CONF_FORWARD)
 		return 0;
-	return conf_errf(err, errlen, -ENOTSUP, "signals need a mix conference (conference %u "
-			 "is %s)", cf->id, mxp_conf_mode_name((enum mxp_conf_mode)cf->mode));
+	return conf_errf(err, errlen, -ENOTSUP, "signals cannot play in forward conference %u: "
+			 "its media is encrypted end to end under the participants' conference "
+			 "key, which the MRFP only relays and never encrypts with (no SSRC it "
+			 "could send from is safe under a key whose senders choose their own); "
+			 "use a switch or mix conference", cf->id);
+}
+
+/* Switch: the codec the worker encodes toward a leg (it does not decode: the leg's payload
+ * types say what it accepts), MXP_MEDIA_CODEC_NONE if none it can. */
+static uint8_t
+sw_codec(const struct mxp_leg *l)
+{
+	static const uint8_t pref[][2] = { { 0, MXP_MEDIA_CODEC_PCMU },
+					   { 8, MXP_MEDIA_CODEC_PCMA },
+					   { 9, MXP_MEDIA_CODEC_G722 } };
+	for (unsigned int i = 0; i < RTE_DIM(pref); i++)
+		if (l->pt_ok[0] & (1ull << pref[i][0]))
+			return pref[i][1];
+	return MXP_MEDIA_CODEC_NONE;
+}
+
+/* Switch: the stream a leg's signal needs (NULL in a->new_os if it has one under its
+ * group's key), and its codec. */
+static int
+sw_prepare(struct mxp_conf_sys *sys, struct mxp_leg *l, struct conf_sig_args *a, char *err,
+	   size_t errlen)
+{
+	a->codec = sw_codec(l);
+	a->event_pt = l->event_pt ? (int16_t)l->event_pt : -1;
+	a->ts0 = (uint32_t)rte_rand();
+	if (l->sig != NULL && l->sig->os != NULL)
+		return 0;
+	a->new_os = conf_ostream_new(sys, l->kg, l, err, errlen);
+	if (a->new_os == NULL)
+		return err && err[0] ? -ENOSPC : conf_errf(err, errlen, -ENOMEM,
+							  "signals: out of memory");
+	return 0;
 }
 
 static int
@@ -698,19 +996,33 @@ leg_signal(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_signal *s
 	if (lc == NULL)
 		return conf_errf(err, errlen, -ENOENT, "no leg %u", leg_id);
 	struct mxp_leg *l = lc->leg;
-	int r = mix_only(l->conf, err, errlen);
+	int r = mode_check(l->conf, err, errlen);
 	if (r != 0)
 		return r;
 	if (sig == NULL && l->sig == NULL)
 		return 0; /* a stop, and the leg never had a signal */
 	struct conf_sig_args a = { .cf = l->conf, .leg = l, .stop = sig == NULL };
+	bool mix = l->conf->mode == MXP_CONF_MIX;
+	if (sig != NULL && !mix && sw_codec(l) == MXP_MEDIA_CODEC_NONE)
+		return conf_errf(err, errlen, -ENOTSUP, "signals toward leg %u of switch "
+				 "conference %u: the leg accepts none of PCMU, PCMA, G722, the "
+				 "codecs the MRFP encodes without decoding the leg's media",
+				 leg_id, l->conf->id);
 	if (sig != NULL) {
 		r = sig_prepare(ss, sig, &a, err, errlen);
 		if (r != 0)
 			return r;
-		a.codec = l->conf->fmt[l->out_codec].codec;
-		a.fenc = lc->priv_enc;
-		a.event_pt = (int16_t)mxp_media_leg_event_pt(l->ml);
+		if (mix) {
+			a.codec = l->conf->fmt[l->out_codec].codec;
+			a.fenc = lc->priv_enc;
+			a.event_pt = (int16_t)mxp_media_leg_event_pt(l->ml);
+		} else {
+			r = sw_prepare(sys, l, &a, err, errlen);
+			if (r != 0) {
+				gen_put(ss, a.g.ann);
+				return r;
+			}
+		}
 	}
 	return sig_post(sys, ss, lc->conf, &a, err, errlen);
 }
@@ -725,11 +1037,27 @@ conf_signal(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_signal 
 	struct mxp_conf_ctl *cc = conf_find(sys, conf_id);
 	if (cc == NULL)
 		return conf_errf(err, errlen, -ENOENT, "no conference %u", conf_id);
-	int r = mix_only(cc->conf, err, errlen);
+	int r = mode_check(cc->conf, err, errlen);
 	if (r != 0)
 		return r;
 	if (sig == NULL && cc->conf->sig == NULL)
 		return 0;
+	if (sig != NULL && cc->conf->mode != MXP_CONF_MIX) {
+		/* switch: every leg gets its signal state and stream first (once in its life;
+		 * one that joins while the signal plays hears the next one) */
+		struct mxp_leg *l;
+		TAILQ_FOREACH(l, &cc->conf->legs, in_conf) {
+			if ((l->sig != NULL && l->sig->os != NULL) ||
+			    sw_codec(l) == MXP_MEDIA_CODEC_NONE)
+				continue; /* ready, or a codec the MRFP cannot encode */
+			struct conf_sig_args ia = { .cf = cc->conf, .leg = l, .install = true };
+			r = sw_prepare(sys, l, &ia, err, errlen);
+			if (r == 0)
+				r = sig_post(sys, ss, cc, &ia, err, errlen);
+			if (r != 0)
+				return r;
+		}
+	}
 	struct conf_sig_args a = { .cf = cc->conf, .stop = sig == NULL };
 	if (sig != NULL) {
 		r = sig_prepare(ss, sig, &a, err, errlen);
@@ -830,6 +1158,7 @@ conf_signal_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
 	if (l->sig == NULL)
 		return;
 	pend_report(sys, l->sig, MXP_SIGNAL_INTERRUPTED);
+	conf_ostream_free(sys, l->sig->os); /* switch: before its group goes */
 	rte_free(l->sig);
 	l->sig = NULL;
 }

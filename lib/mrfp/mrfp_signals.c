@@ -328,9 +328,12 @@ mrfp_signals_check(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *b
 		return -1;
 	}
 	plan->n = sg->n;
-	if (sg->n && mode != MXP_CONF_MIX) {
-		mrfp_cmd_error(m, rc, MXP_MP_E_SIGNAL, "signals need a mix conference (this one is "
-			       "%s)", mxp_conf_mode_name(mode));
+	if (sg->n && mode == MXP_CONF_FORWARD) {
+		/* lib/conf plays signals in mix and switch conferences (conf_signal.c) */
+		mrfp_cmd_error(m, rc, MXP_MP_E_SIGNAL, "signals cannot play in a forward "
+			       "conference: its media is encrypted end to end under the "
+			       "participants' conference key, which the MRFP relays and never "
+			       "encrypts with");
 		return -1;
 	}
 	/* what lib/conf would refuse (a missing announcement file...), before the command

@@ -31,6 +31,7 @@
 #include "conf_test_util.h"
 
 static int leg_pt = -1; /* the payload type of the next legs; -1: PCMU, PCMA, G722 */
+static bool leg_mki;    /* the next legs' outbound key has MKI 1 (a rekey adds another) */
 
 static int
 add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
@@ -50,6 +51,10 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 	}
 	conf_key(&lp.in, pr->in_key);
 	conf_key(&lp.out, pr->out_key);
+	if (leg_mki) {
+		lp.out.key[0].mki_len = 1;
+		lp.out.key[0].mki[0] = 1;
+	}
 	char err[256] = "";
 	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
 	if (r)
@@ -525,10 +530,10 @@ MXP_TEST(announcement_and_errors)
 	s = (struct mxp_signal){ .kind = MXP_SIGNAL_DTMF, .name = "12x" };
 	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -EINVAL);
 	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, 999999, &s, err, sizeof(err)), -ENOENT);
-	uint32_t sw = new_conf(sys, MXP_CONF_SWITCH);
+	uint32_t fw = new_conf(sys, MXP_CONF_FORWARD);
 	s = tone("cg/dt", 0, 0);
-	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, sw, &s, err, sizeof(err)), -ENOTSUP);
-	MXP_CHECK(t, strstr(err, "signals need a mix conference") != NULL);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, fw, &s, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strstr(err, "forward conference") != NULL);
 	MXP_CHECK_EQ(t, done_all(sys, d, 8), 0);
 	unlink(path);
 	rmdir(dir);
@@ -586,6 +591,405 @@ MXP_TEST(announcement_of_a_removed_leg_freed_once)
 	mxp_conf_sys_destroy(sys); /* ASan: nothing freed twice or read after its free */
 }
 
+/* ---- switch and forward conferences ------------------------------------------------------------ */
+
+/* Packets of one SSRC in what a participant got, in order: how many, and whether they form
+ * one well-formed RTP stream (sequence +1 each, timestamp +160 per sequence step: a gap is
+ * a loss, as a receiver sees it). */
+static unsigned int
+ssrc_stream(struct mxp_test_ctx *t, const struct rx *r, uint32_t ssrc, bool *ok)
+{
+	unsigned int n = 0;
+	int last = -1;
+	*ok = true;
+	for (unsigned int i = 0; i < r->n; i++) {
+		if (r->p[i].ssrc != ssrc || r->p[i].pt != 0)
+			continue;
+		if (last >= 0) {
+			uint16_t ds = (uint16_t)(r->p[i].seq - r->p[last].seq);
+			uint32_t dt = r->p[i].ts - r->p[last].ts;
+			if (ds == 0 || ds > 1000 || dt != 160u * ds) {
+				*ok = false;
+				printf("# ssrc %08x: seq %u -> %u, ts %u -> %u\n", ssrc, r->p[last].seq,
+				       r->p[i].seq, r->p[last].ts, r->p[i].ts);
+			}
+		}
+		last = (int)i;
+		n++;
+	}
+	(void)t;
+	return n;
+}
+
+/* The PCMU samples of the packets of one SSRC (20 ms packets of 160 bytes). */
+static unsigned int
+ssrc_pcm(const struct rx *r, uint32_t ssrc, int16_t *out, unsigned int max)
+{
+	/* r->pcm holds every PCMU payload in arrival order: walk it beside the packets */
+	unsigned int off = 0, n = 0;
+	for (unsigned int i = 0; i < r->n && i < MAXPKT; i++) {
+		if (r->p[i].pt != 0)
+			continue;
+		unsigned int len = r->p[i].len;
+		if (r->p[i].ssrc == ssrc)
+			for (unsigned int k = 0; k < len && off + k < r->npcm && n < max; k++)
+				out[n++] = r->pcm[off + k];
+		off += len;
+	}
+	return n;
+}
+
+/*
+ * A switch conference: b talks (1 kHz), a and c listen, each with its own key (its own key
+ * group). A dial tone toward a: a hears it instead of b, on a stream of the MRFP's own (an
+ * SSRC of its own, marked at its start, +1 / +160 each packet, decrypted by libsrtp2 with
+ * a's key); c keeps hearing b. After the signal a hears b's switched stream again, a
+ * well-formed RTP stream whose gap is the signal's length.
+ */
+MXP_TEST(switch_leg_signal_heard_by_its_leg_only)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, cc;
+	peer_init(&a, 1100, 1110, "192.0.2.110", 5900);
+	peer_init(&b, 1101, 1111, "192.0.2.111", 5902);
+	peer_init(&cc, 1102, 1112, "192.0.2.112", 5904);
+	leg_pt = 0;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_RECVONLY, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &cc, MXP_SM_RECVONLY, 0), 0);
+	leg_pt = -1;
+	struct peer *pr[3] = { &a, &b, &cc };
+	const double f[3] = { 0, 1000, 0 };
+	static struct rx ra, rc;
+	memset(&ra, 0, sizeof(ra)), memset(&rc, 0, sizeof(rc));
+	run(t, 200, pr, f, (struct rx *[3]){ &ra, NULL, &rc }, 3);
+	/* b's switched stream toward a */
+	uint32_t b_ssrc = ra.n ? ra.p[ra.n - 1].ssrc : 0;
+	MXP_CHECK(t, b_ssrc != 0 && ra.npcm >= 1600 &&
+		      goertzel(ra.pcm + ra.npcm - 1600, 1600, 1000) > 4000);
+	memset(&ra, 0, sizeof(ra)), memset(&rc, 0, sizeof(rc));
+	char err[200] = "";
+	struct mxp_signal s = tone("cg/dt", 600, 31);
+	int r = mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err));
+	MXP_CHECK_EQ(t, r, 0);
+	if (r)
+		printf("# %s\n", err);
+	run(t, 560, pr, f, (struct rx *[3]){ &ra, NULL, &rc }, 3);
+	/* a: after at most a timer period of b, the MRFP's stream only, starting marked */
+	uint32_t sig_ssrc = ra.n ? ra.p[ra.n - 1].ssrc : 0;
+	unsigned int first = 0;
+	while (first < ra.n && ra.p[first].ssrc != sig_ssrc)
+		first++;
+	MXP_CHECK(t, sig_ssrc != b_ssrc && first <= 2 && first < ra.n && ra.p[first].marker);
+	for (unsigned int i = first + 1; i < ra.n; i++)
+		MXP_CHECK(t, ra.p[i].ssrc == sig_ssrc && !ra.p[i].marker);
+	bool ok;
+	unsigned int ns = ssrc_stream(t, &ra, sig_ssrc, &ok);
+	MXP_CHECK(t, ok && ns >= 24);
+	static int16_t x[MAXPCM];
+	unsigned int nx = ssrc_pcm(&ra, sig_ssrc, x, RTE_DIM(x));
+	MXP_CHECK(t, nx >= 3600);
+	double a425 = goertzel(x + 400, 3200, 425), a1k = goertzel(x + 400, 3200, 1000);
+	double c425 = goertzel(rc.pcm + 400, 3200, 425), c1k = goertzel(rc.pcm + 400, 3200, 1000);
+	printf("# a: 425 Hz %.0f (want %.0f), 1 kHz %.0f; c: 425 Hz %.0f, 1 kHz %.0f\n", a425,
+	       dial_amp(), a1k, c425, c1k);
+	MXP_CHECK(t, fabs(20 * log10(a425 / dial_amp())) < 0.5);
+	MXP_CHECK(t, a1k < dial_amp() / 100); /* replaced: b is not heard */
+	MXP_CHECK(t, rc.npcm >= 4000 && c1k > 4000 && c425 < dial_amp() / 100);
+	for (unsigned int i = 0; i < rc.n; i++) /* c: b's stream, untouched */
+		MXP_CHECK(t, rc.p[i].ssrc == rc.p[0].ssrc && rc.p[i].ssrc != sig_ssrc);
+	/* the signal ends; b's stream comes back to a */
+	run(t, 200, pr, f, (struct rx *[3]){ &ra, NULL, &rc }, 3);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].leg == a.leg.id && d[0].tag == 31 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	unsigned int nsig = ssrc_stream(t, &ra, sig_ssrc, &ok);
+	printf("# a: %u packets of the signal's stream\n", nsig);
+	MXP_CHECK(t, ok && nsig >= 29 && nsig <= 31); /* 600 ms of 20 ms frames */
+	uint16_t last_seq = 0;
+	uint32_t last_ts = 0;
+	for (unsigned int i = 0; i < ra.n; i++)
+		if (ra.p[i].ssrc == sig_ssrc)
+			last_seq = ra.p[i].seq, last_ts = ra.p[i].ts;
+	uint64_t t_end = rte_rdtsc();
+	memset(&ra, 0, sizeof(ra));
+	run(t, 300, pr, f, (struct rx *[3]){ &ra, NULL, NULL }, 3);
+	unsigned int nb = ssrc_stream(t, &ra, b_ssrc, &ok);
+	MXP_CHECK(t, ok && nb >= 13 && nb == ra.n);
+	MXP_CHECK(t, ra.npcm >= 1600 && goertzel(ra.pcm + ra.npcm - 1600, 1600, 1000) > 4000);
+	MXP_CHECK(t, ra.npcm >= 1600 && goertzel(ra.pcm + ra.npcm - 1600, 1600, 425) <
+						 dial_amp() / 100);
+	/* a second signal: the same stream of the MRFP's, marked again, its clock ran on in
+	 * real time (RFC 3550 5.1) and its sequence numbers without a gap */
+	struct rx *rs = &rc; /* reuse: c's record is not needed any more */
+	memset(rs, 0, sizeof(*rs));
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	double gap = (double)(rte_rdtsc() - t_end) / (double)rte_get_tsc_hz(); /* s, at least */
+	run(t, 100, pr, f, (struct rx *[3]){ rs, NULL, NULL }, 3);
+	first = 0;
+	while (first < rs->n && rs->p[first].ssrc != sig_ssrc)
+		first++;
+	MXP_CHECK(t, first < rs->n && rs->p[first].marker);
+	if (first < rs->n) {
+		uint32_t dts = rs->p[first].ts - last_ts;
+		printf("# second signal: seq %u -> %u, ts +%u (%.0f ms of silence at least)\n",
+		       last_seq, rs->p[first].seq, dts, gap * 1000);
+		MXP_CHECK_EQ(t, (uint16_t)(rs->p[first].seq - last_seq), 1);
+		MXP_CHECK(t, dts % 160 == 0 && dts >= (uint32_t)(gap * 8000) &&
+			      dts <= (uint32_t)(gap * 8000) + 8000 * 3 / 10);
+	}
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
+ * A conference signal in a switch conference: every participant hears it instead of the
+ * switched media, the talker too; then the talker is heard again. A leg whose payload types
+ * are all dynamic (the MRFP does not know their codec without decoding) cannot get a leg
+ * signal; with a telephone-event payload type DTMF goes as RFC 4733 events.
+ */
+MXP_TEST(switch_conference_signal_heard_by_all)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, cc;
+	peer_init(&a, 1200, 1210, "192.0.2.120", 5910);
+	peer_init(&b, 1201, 1211, "192.0.2.121", 5912);
+	peer_init(&cc, 1202, 1212, "192.0.2.122", 5914);
+	leg_pt = 0;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_RECVONLY, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &cc, MXP_SM_RECVONLY, 0), 0);
+	leg_pt = -1;
+	struct peer *pr[3] = { &a, &b, &cc };
+	const double f[3] = { 0, 1000, 0 };
+	static struct rx ra, rb, rc;
+	run(t, 100, pr, f, (struct rx *[3]){ NULL, NULL, NULL }, 3);
+	memset(&ra, 0, sizeof(ra)), memset(&rb, 0, sizeof(rb)), memset(&rc, 0, sizeof(rc));
+	char err[200] = "";
+	struct mxp_signal s = tone("cg/dt", 500, 41);
+	int r = mxp_conf_signal_start(sys, c, &s, err, sizeof(err));
+	MXP_CHECK_EQ(t, r, 0);
+	if (r)
+		printf("# %s\n", err);
+	run(t, 460, pr, f, (struct rx *[3]){ &ra, &rb, &rc }, 3);
+	struct rx *all[3] = { &ra, &rb, &rc };
+	uint32_t ssrcs[3];
+	for (int i = 0; i < 3; i++) {
+		double v = goertzel(all[i]->pcm + 400, 2800, 425);
+		double o = goertzel(all[i]->pcm + 400, 2800, 1000);
+		if (!MXP_CHECK(t, all[i]->npcm >= 3200 && fabs(20 * log10(v / dial_amp())) < 0.5 &&
+				      o < dial_amp() / 100))
+			printf("# peer %d: %u samples, 425 Hz %.0f, others %.0f\n", i,
+			       all[i]->npcm, v, o);
+		bool ok;
+		const struct rx *x = all[i];
+		ssrcs[i] = x->n ? x->p[x->n - 1].ssrc : 0;
+		unsigned int first = 0;
+		while (first < x->n && x->p[first].ssrc != ssrcs[i])
+			first++;
+		MXP_CHECK(t, first <= 2 && first < x->n && x->p[first].marker);
+		MXP_CHECK(t, ssrc_stream(t, x, ssrcs[i], &ok) == x->n - first && ok);
+	}
+	MXP_CHECK(t, ssrcs[0] != ssrcs[1] && ssrcs[1] != ssrcs[2] && ssrcs[0] != ssrcs[2]);
+	run(t, 200, pr, f, (struct rx *[3]){ NULL, NULL, NULL }, 3);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].leg == 0 && d[0].conf == c && d[0].tag == 41 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	memset(&ra, 0, sizeof(ra)), memset(&rc, 0, sizeof(rc));
+	run(t, 200, pr, f, (struct rx *[3]){ &ra, NULL, &rc }, 3);
+	MXP_CHECK(t, ra.npcm >= 1600 && goertzel(ra.pcm + ra.npcm - 1600, 1600, 1000) > 2000);
+	MXP_CHECK(t, ra.npcm >= 1600 && goertzel(ra.pcm + ra.npcm - 1600, 1600, 425) <
+						 dial_amp() / 100);
+	MXP_CHECK(t, rc.npcm >= 1600 && goertzel(rc.pcm + rc.npcm - 1600, 1600, 1000) > 2000);
+
+	/* a leg with only a dynamic payload type: no leg signal (its codec is unknown) */
+	struct peer e;
+	peer_init(&e, 1203, 1213, "192.0.2.123", 5916);
+	leg_pt = 96;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &e, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = -1;
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, e.leg.id, &s, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK(t, strstr(err, "PCMU, PCMA, G722") != NULL);
+	MXP_CHECK_EQ(t, done_all(sys, d, 8), 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc), peer_fini(&e);
+	mxp_conf_sys_destroy(sys);
+}
+
+/* Check a's RFC 4733 packets of event ev: the first marked, updates growing, then exactly
+ * three end packets of one timestamp with the duration the updates reached (want_dur, or
+ * at least the last update's). Returns the index after them. */
+static unsigned int
+check_event(struct mxp_test_ctx *t, const struct rx *r, unsigned int i, int ev, uint8_t pt,
+	    unsigned int want_dur, unsigned int *ends_out)
+{
+	while (i < r->n && r->p[i].pt != pt)
+		i++;
+	if (!MXP_CHECK(t, i < r->n))
+		return i;
+	uint32_t ts = r->p[i].ts;
+	MXP_CHECK(t, r->p[i].marker);
+	unsigned int last_dur = 0, ends = 0, upd = 0;
+	for (; i < r->n && r->p[i].pt == pt && r->p[i].ts == ts; i++) {
+		const uint8_t *p = r->p[i].pay;
+		MXP_CHECK_EQ(t, r->p[i].len, 4);
+		MXP_CHECK_EQ(t, p[0], ev);
+		unsigned int dur = mxp_be_rd16(p + 2);
+		if (p[1] & 0x80) {
+			ends++;
+			if (want_dur)
+				MXP_CHECK_EQ(t, dur, want_dur);
+			else
+				MXP_CHECK(t, dur == last_dur || (ends == 1 && dur >= last_dur));
+		} else {
+			MXP_CHECK(t, ends == 0 && dur > last_dur);
+			upd++;
+		}
+		last_dur = dur;
+	}
+	MXP_CHECK(t, upd >= 1);
+	*ends_out = ends;
+	return i;
+}
+
+/*
+ * RFC 4733 2.5.1.4: a digit interrupted mid-event by a new signal still gets its three end
+ * packets (today's bug: none), carrying the duration it reached; in a mix conference (the
+ * leg's private stream) and in a switch conference (the MRFP's stream toward the leg).
+ * Then the new signal plays. A switch leg's whole DTMF signal is events on that stream.
+ */
+MXP_TEST(dtmf_interrupted_digit_ends)
+{
+	for (int mode = 0; mode < 2; mode++) {
+		struct mxp_conf_sys *sys = sys_new();
+		uint32_t c = new_conf(sys, mode ? MXP_CONF_SWITCH : MXP_CONF_MIX);
+		struct peer a, b;
+		peer_init(&a, 1300 + mode, 1310 + mode, "192.0.2.130", 5920);
+		peer_init(&b, 1302 + mode, 1312 + mode, "192.0.2.131", 5922);
+		leg_pt = mode ? 0 : -1;
+		MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 101), 0);
+		MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+		leg_pt = -1;
+		struct peer *pr[2] = { &a, &b };
+		const double f[2] = { 0, 0 };
+		static struct rx ra;
+		memset(&ra, 0, sizeof(ra));
+		char err[200] = "";
+		/* a whole digit first (switch: events on the MRFP's stream), then one cut */
+		struct mxp_signal s = { .kind = MXP_SIGNAL_DTMF, .name = "1", .duration_ms = 100,
+					.tag = 50 };
+		MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+		run(t, 300, pr, f, (struct rx *[2]){ &ra, NULL }, 2);
+		unsigned int ends = 0;
+		unsigned int i = check_event(t, &ra, 0, 1, 101, 800, &ends);
+		MXP_CHECK_EQ(t, ends, 3);
+		struct mxp_signal_done d[8];
+		MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].tag == 50 &&
+			      d[0].cause == MXP_SIGNAL_COMPLETED);
+		s = (struct mxp_signal){ .kind = MXP_SIGNAL_DTMF, .name = "5", .duration_ms = 400,
+					 .tag = 51 };
+		MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+		run(t, 200, pr, f, (struct rx *[2]){ &ra, NULL }, 2);
+		struct mxp_signal s2 = tone("cg/dt", 200, 52);
+		MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s2, err, sizeof(err)),
+			     0);
+		run(t, 300, pr, f, (struct rx *[2]){ &ra, NULL }, 2);
+		ends = 0;
+		unsigned int j = check_event(t, &ra, i, 5, 101, 0, &ends);
+		MXP_CHECK_EQ(t, ends, 3);
+		if (ends != 3)
+			printf("# %s: the interrupted digit's end packets: %u\n",
+			       mode ? "switch" : "mix", ends);
+		/* the duration reached: some 200 ms of the 400 (8 kHz units) */
+		unsigned int k = j ? j - 1 : 0;
+		unsigned int dur = k < ra.n ? mxp_be_rd16(ra.p[k].pay + 2) : 0;
+		MXP_CHECK(t, dur >= 800 && dur < 3200);
+		/* then the dial tone on the same stream: PCMU after the ends */
+		bool tone_after = false;
+		for (unsigned int q = j; q < ra.n; q++)
+			tone_after |= ra.p[q].pt == 0 && ra.p[q].ssrc == ra.p[k].ssrc;
+		MXP_CHECK(t, tone_after);
+		unsigned int nd = done_all(sys, d, 8);
+		MXP_CHECK(t, nd == 2 && d[0].tag == 51 && d[0].cause == MXP_SIGNAL_INTERRUPTED &&
+			      d[1].tag == 52 && d[1].cause == MXP_SIGNAL_COMPLETED);
+		peer_fini(&a), peer_fini(&b);
+		mxp_conf_sys_destroy(sys);
+	}
+}
+
+/*
+ * Forward conferences refuse signals with the reason (no key the MRFP may encrypt with);
+ * in a switch conference a leg that moves to another key group mid-signal stops hearing
+ * it (interrupted: its stream was under the old key), and a leg removed while the
+ * conference signal plays leaves nothing behind (ASan).
+ */
+MXP_TEST(forward_refused_switch_rekey_and_leave)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t fw = new_conf(sys, MXP_CONF_FORWARD);
+	struct peer a, b;
+	peer_init(&a, 1400, 1400, "192.0.2.140", 5930);
+	peer_init(&b, 1400, 1400, "192.0.2.141", 5932);
+	MXP_CHECK_EQ(t, add_leg(sys, fw, &a, MXP_SM_SENDRECV, 0), 0);
+	char err[300] = "";
+	struct mxp_signal s = tone("cg/dt", 0, 61);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), -ENOTSUP);
+	printf("# forward: %s\n", err);
+	MXP_CHECK(t, strstr(err, "forward conference") != NULL && strstr(err, "key") != NULL);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, fw, &s, err, sizeof(err)), -ENOTSUP);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, a.leg.id, NULL, err, sizeof(err)), 0);
+	peer_fini(&a), peer_fini(&b);
+
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	peer_init(&a, 1401, 1411, "192.0.2.142", 5934);
+	peer_init(&b, 1402, 1412, "192.0.2.143", 5936);
+	leg_mki = true;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	leg_mki = false;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	struct peer *pr[2] = { &a, &b };
+	const double f[2] = { 0, 1000 };
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	run(t, 100, pr, f, (struct rx *[2]){ NULL, NULL }, 2);
+	/* a's outbound key changes: a new key group */
+	struct mxp_leg_mod m = { .add_out_key = true, .activate_out = true,
+				 .activate_mki_len = 1 };
+	m.activate_mki[0] = 2;
+	uint8_t k2[30];
+	key_fill(k2, 1499);
+	m.out_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	memcpy(m.out_key.key, k2, 16);
+	memcpy(m.out_key.salt, k2 + 16, 14);
+	m.out_key.mki_len = 1;
+	m.out_key.mki[0] = 2;
+	int r = mxp_conf_leg_modify(sys, a.leg.id, &m, err, sizeof(err));
+	MXP_CHECK_EQ(t, r, 0);
+	if (r)
+		printf("# modify: %s\n", err);
+	struct mxp_signal_done d[8];
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 61 && d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	/* a new signal gets a stream under the new key */
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	struct mxp_signal cs = tone("cg/ct", 0, 62);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, c, &cs, err, sizeof(err)), 0);
+	run(t, 100, pr, f, (struct rx *[2]){ NULL, NULL }, 2);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, b.leg.id, NULL, err, sizeof(err)), 0);
+	run(t, 60, pr, f, (struct rx *[2]){ NULL, NULL }, 1);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+	nd = done_all(sys, d, 8);
+	MXP_CHECK_EQ(t, nd, 2); /* a's signal and the conference's, interrupted */
+	for (unsigned int i = 0; i < nd; i++)
+		MXP_CHECK(t, (d[i].tag == 61 || d[i].tag == 62) &&
+			      d[i].cause == MXP_SIGNAL_INTERRUPTED);
+	sent_clear();
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(leg_signal_heard_by_its_leg_only_conference_signal_by_all),
 	MXP_CASE(replace_instead_of_mix),
@@ -594,6 +998,10 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(dtmf_rfc4733_events),
 	MXP_CASE(announcement_and_errors),
 	MXP_CASE(announcement_of_a_removed_leg_freed_once),
+	MXP_CASE(switch_leg_signal_heard_by_its_leg_only),
+	MXP_CASE(switch_conference_signal_heard_by_all),
+	MXP_CASE(dtmf_interrupted_digit_ends),
+	MXP_CASE(forward_refused_switch_rekey_and_leave),
 };
 
 int
