@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Signals of mix conferences: tones, announcements and DTMF played to one leg or into the
- * whole conference.
+ * Signals of mix and switch conferences: tones, announcements and DTMF played to one leg or
+ * into the whole conference (forward conferences refuse them: mode_check() says why).
  *
  * Control core: a start is checked (mode, tone name, digits, announcement file), the
  * announcement is loaded and converted once (lib/media) and cached by file name, size and
@@ -20,6 +20,13 @@
  * leg with a telephone-event payload type goes as RFC 4733 events on that private stream.
  * Endings are queued to the control core on a per-worker ring (single producer and
  * consumer, fixed-size entries): no allocation, lock or system call on the worker.
+ *
+ * Switch: no mixer, no decoding. The worker's timer (conf_tick) calls
+ * conf_signal_switch_tick() while a signal plays; each 20 ms frame of a leg's signal (or of
+ * the conference signal, for every leg) is encoded in a codec the leg accepts and sent on
+ * a stream of the MRFP's own toward the leg (struct conf_sig.os: its SSRC registered under
+ * the leg's group key), and the leg's receiver entry is flagged RCV_SIGNAL so that the
+ * replication of the switched media skips it: the signal replaces what it hears.
  *
  * Announcement memory: the cache holds a reference on each announcement and every
  * generator playing it one more. Only the control core frees, once the cache let go and

@@ -552,8 +552,9 @@ int mxp_conf_keygroups(struct mxp_conf_sys *sys, uint32_t conf_id, struct mxp_ke
  * events when the leg has a telephone-event payload type, as in-band Q.23 tone pairs
  * otherwise (a conference DTMF signal is always in band).
  *
- * Signals need a mix conference: switch and forward conferences have no mixer and refuse
- * them with -ENOTSUP.
+ * Switch conferences play them on a stream of the MRFP's own toward each leg (the leg's
+ * group key, PCMU/PCMA/G.722 as the leg accepts), always replacing the switched media;
+ * forward conferences refuse them with -ENOTSUP (no key the MRFP may encrypt with).
  *
  * A new signal on a target (leg, or conference) interrupts the one playing there (reported
  * as MXP_SIGNAL_INTERRUPTED). Every signal that started is reported exactly once through
@@ -622,7 +623,8 @@ const char *mxp_conf_signal_country(struct mxp_conf_sys *sys);
  * own mix with the signal under it (or instead, with replace); a leg that hears the
  * shared mix gets its private stream while the signal plays.
  * @return 0 (started; its end is reported with sig->tag), -ENOENT (no such leg),
- *         -ENOTSUP (not a mix conference: "signals need a mix conference"), -EINVAL
+ *         -ENOTSUP (a forward conference; a switch leg accepting none of PCMU, PCMA,
+ *         G722: err says which), -EINVAL
  *         (unknown tone, bad digit, empty name; err says which), -EACCES (an announcement
  *         name with '/' or ".."), -ENOENT / -EINVAL (announcement file missing or not a
  *         supported format: err says which), -ENODEV (no announcement directory
@@ -650,7 +652,7 @@ int mxp_conf_signal_check(struct mxp_conf_sys *sys, const struct mxp_signal *sig
 /**
  * Stop the signal playing toward a leg (reported as MXP_SIGNAL_INTERRUPTED). Nothing
  * playing is not an error.
- * @return 0, -ENOENT (no such leg), -ENOTSUP (not a mix conference), -ETIMEDOUT, -EBUSY.
+ * @return 0, -ENOENT (no such leg), -ENOTSUP (a forward conference), -ETIMEDOUT, -EBUSY.
  */
 int mxp_conf_leg_signal_stop(struct mxp_conf_sys *sys, uint32_t leg_id, char *err,
 			     size_t errlen);

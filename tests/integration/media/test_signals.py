@@ -6,7 +6,8 @@ ms of 800 Hz); `conference play` then plays the dial tone to both. Each recordin
 analysed in 20 ms blocks with a Goertzel filter: A hears 425 Hz at -10 dBm0 in the busy
 tone's cadence (0.5 s on, 0.5 s off, twice) under B's voice, then 800 Hz for 0.6 s;
 B hears neither, but the conference dial tone for 0.5 s. Also: the CLI's refusals (a name
-leaving the announcement directory, a switch conference) and `show tones`.
+leaving the announcement directory, a forward conference; a switch conference plays) and
+`show tones`.
 Then, in a plain RTP mix conference, a listener C (with telephone-event 101; rtp_peer.py
 records its packets) is played the special information tone while B2 talks (500 Hz): C
 is given its private stream for the signal, the PCMU it received is decoded by ffmpeg's
@@ -97,8 +98,11 @@ def run(lab):
     check(r.returncode != 0 and "refused" in r.stderr, "'..' refused: %s" % r.stderr.strip())
     sw = lab.conf_create("mode", "switch")
     r = lab.ctl("conference", "play", str(sw), "tone", "cg/dt", check_rc=False)
-    check(r.returncode != 0 and "signals need a mix conference" in r.stderr,
-          "a switch conference refuses: %s" % r.stderr.strip())
+    check(r.returncode == 0, "a switch conference plays: %s" % r.stderr.strip())
+    fw = lab.conf_create("mode", "forward")
+    r = lab.ctl("conference", "play", str(fw), "tone", "cg/dt", check_rc=False)
+    check(r.returncode != 0 and "forward conference" in r.stderr,
+          "a forward conference refuses: %s" % r.stderr.strip())
 
     pcm = os.path.join(lab.dir, "pcm")
     os.makedirs(pcm)

@@ -75,7 +75,7 @@ def test():
             ("missing Local", "T=208{C=%d{A=${M{ST=1{R{%s}}}}}}" % (ctx, sdp(good)), 441),
             ("unknown package property", "T=209{C=%d{MF=leg/1{M{TS{mxp/colour=blue}}}}}" % ctx, 450),
             ("a signal of an unknown package", "T=210{C=%d{MF=leg/1{SG{al/ri}}}}" % ctx, 440),
-            ("a tone in a switch conference", "T=211{C=%d{MF=leg/1{SG{cg/rt}}}}" % ctx, 513),
+            ("a variable announcement", "T=211{C=%d{MF=leg/1{SG{an/apv{an=1}}}}}" % ctx, 513),
         ]
         replies = []
         for what, text, code in cases:

@@ -98,7 +98,8 @@ def run(profile_cfg, answer, want_sent, want_state):
                 ctx, term = m.group(1), m.group(2)
                 for tid, what, body, code in (
                         (7100, "an optional package's event", "Events = 3 { aasdc/dc }", 440),
-                        (7101, "a tone in a switch conference", "Signals { cg/rt }", 513),
+                        (7101, "a variable announcement", "Signals { an/apv { an = 1 } }",
+                         513),
                         (7102, "dd/ce without a DigitMap", "Events = 4 { dd/ce }", 457)):
                     # (each its own transaction id: a repeated one gets the stored reply)
                     r = lab.mrfc("raw", "Transaction = %d { Context = %s { Modify = %s { %s } } }"
