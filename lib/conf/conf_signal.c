@@ -503,7 +503,7 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 /* ---- switch and forward conferences: the MRFP's own stream toward a leg ------------------- */
 
 #define SW_PTIME_MS 20         /* the frames of a signal toward a switch leg */
-#define SW_CATCH_UP 4          /* frames sent at once after a late timer, at most */
+#define SW_CATCH_UP 10         /* frames sent at once after a late timer, at most */
 
 static __thread int16_t cs16[MXP_MEDIA_MAX_FRAME];
 static __thread int16_t cs8[MXP_MEDIA_MAX_FRAME / 2];
