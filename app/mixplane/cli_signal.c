@@ -446,9 +446,10 @@ mxp_cli_announcements_timer(void)
 
 const struct cli_cmd mxp_cli_signal_cmds[] = {
 	{ "leg play", "LEG " SIGNAL_ARGS,
-	  "play a tone, an announcement or DTMF to one leg (mix conferences)", cli_leg_play },
+	  "play a tone, an announcement or DTMF to one leg (mix and switch conferences)",
+	  cli_leg_play },
 	{ "conference play", "CONF " SIGNAL_ARGS,
-	  "play a tone, an announcement or DTMF into a mix conference (everyone hears it)",
+	  "play a tone, an announcement or DTMF into a mix or switch conference (all hear it)",
 	  cli_conf_play },
 	{ "leg stop-signal", "LEG", "stop the signal playing to a leg", cli_leg_stop_signal },
 	{ "conference stop-signal", "CONF", "stop the conference's signal", cli_conf_stop_signal },

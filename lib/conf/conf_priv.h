@@ -939,7 +939,7 @@ void conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p);
 void conf_rtcp_ssrc_moved(struct mxp_conf_worker *w, struct mxp_conf *cf, struct mxp_ostream *os,
 			  uint32_t old, struct mxp_leg *only, const struct mxp_leg *by);
 
-/* ---- signals in switch and forward conferences (conf_signal.c) --------------------------------- */
+/* ---- signals in switch and forward conferences (conf_signal.c) ------------------------------ */
 
 /* A receiver flag: a signal replaces the switched media toward this leg (its packets come on
  * the MRFP's own stream of the leg's signal; replication skips it for RTP, not RTCP). */

@@ -954,10 +954,10 @@ mode_check(const struct mxp_conf *cf, char *err, size_t errlen)
 	if (cf->mode != MXP_CONF_FORWARD)
 		return 0;
 	return conf_errf(err, errlen, -ENOTSUP, "signals cannot play in forward conference %u: "
-			 "its media is encrypted end to end under the participants' conference "
-			 "key, which the MRFP only relays and never encrypts with (no SSRC it "
-			 "could send from is safe under a key whose senders choose their own); "
-			 "use a switch or mix conference", cf->id);
+			 "the participants encrypt under their shared conference key, which the "
+			 "MRFP holds only to authenticate what it relays (it never encrypts "
+			 "there, and no SSRC of its own is safe under a key whose senders choose "
+			 "theirs); use a switch or mix conference", cf->id);
 }
 
 /* Switch: the codec the worker encodes toward a leg (it does not decode: the leg's payload

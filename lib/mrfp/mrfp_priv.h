@@ -91,7 +91,7 @@ void mrfp_packages_reply(struct mxp_mrfp *m, struct mxp_mp_cmd *rc);
  *  (440, 501, 512) with a text. */
 unsigned int mrfp_pkg_event(struct mxp_mp_str name, uint8_t *bit, char *t, size_t tl);
 /** Parse and check a command's Signals descriptor into plan (nothing changes); -1 with the
- *  error on rc. mode: the conference's (signals need a mix conference). */
+ *  error on rc. mode: the conference's (a forward conference refuses signals). */
 int mrfp_signals_check(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *base,
 		       enum mxp_conf_mode mode, struct mrfp_sigplan *plan, struct mxp_mp_cmd *rc);
 /** Play a checked descriptor on the command's target once the command succeeded. */

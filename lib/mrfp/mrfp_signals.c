@@ -331,9 +331,9 @@ mrfp_signals_check(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, const char *b
 	if (sg->n && mode == MXP_CONF_FORWARD) {
 		/* lib/conf plays signals in mix and switch conferences (conf_signal.c) */
 		mrfp_cmd_error(m, rc, MXP_MP_E_SIGNAL, "signals cannot play in a forward "
-			       "conference: its media is encrypted end to end under the "
-			       "participants' conference key, which the MRFP relays and never "
-			       "encrypts with");
+			       "conference: the participants encrypt under their shared "
+			       "conference key, which the MRFP holds only to authenticate what it "
+			       "relays (it never encrypts there)");
 		return -1;
 	}
 	/* what lib/conf would refuse (a missing announcement file...), before the command

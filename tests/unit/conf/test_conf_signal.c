@@ -591,7 +591,7 @@ MXP_TEST(announcement_of_a_removed_leg_freed_once)
 	mxp_conf_sys_destroy(sys); /* ASan: nothing freed twice or read after its free */
 }
 
-/* ---- switch and forward conferences ------------------------------------------------------------ */
+/* ---- switch and forward conferences --------------------------------------------------------- */
 
 /* Packets of one SSRC in what a participant got, in order: how many, and whether they form
  * one well-formed RTP stream (sequence +1 each, timestamp +160 per sequence step: a gap is
@@ -610,8 +610,8 @@ ssrc_stream(struct mxp_test_ctx *t, const struct rx *r, uint32_t ssrc, bool *ok)
 			uint32_t dt = r->p[i].ts - r->p[last].ts;
 			if (ds == 0 || ds > 1000 || dt != 160u * ds) {
 				*ok = false;
-				printf("# ssrc %08x: seq %u -> %u, ts %u -> %u\n", ssrc, r->p[last].seq,
-				       r->p[i].seq, r->p[last].ts, r->p[i].ts);
+				printf("# ssrc %08x: seq %u -> %u, ts %u -> %u\n", ssrc,
+				       r->p[last].seq, r->p[i].seq, r->p[last].ts, r->p[i].ts);
 			}
 		}
 		last = (int)i;

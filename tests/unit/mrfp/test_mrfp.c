@@ -159,8 +159,9 @@ MXP_TEST(every_error_code_changes_nothing)
 		   "a=crypto:1 " SUITE " inline:c2hvcnQ=|2^31|1:4"));
 	CASE("a signal of an unknown package", 440,
 	     "Transaction = 31 { Context = %u { Modify = leg/%u { Signals { al/ri } } } }", c1, l1);
-	CASE("a tone in a switch conference", 513,
-	     "Transaction = 31 { Context = %u { Modify = leg/%u { Signals { cg/rt } } } }", c1, l1);
+	CASE("a variable announcement (a switch conference plays tones)", 513,
+	     "Transaction = 31 { Context = %u { Modify = leg/%u { Signals { an/apv { an = 1 } } "
+	     "} } }", c1, l1);
 	CASE("an event of another package", 440,
 	     "Transaction = 32 { Context = %u { Modify = leg/%u { Events = 1 { al/on } } } }", c1, l1);
 	CASE("an event mxp does not have", 512,
