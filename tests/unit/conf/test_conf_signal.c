@@ -7,7 +7,12 @@
  * mixed under the conference audio or replacing it; a new signal interrupts the old one;
  * completions carry the caller's tag and cause; RFC 4733 events are well-formed (event,
  * volume, duration, marker, end bit sent three times, one timestamp per event);
- * announcements; the errors callers see.
+ * announcements; the errors callers see. Switch conferences: a leg signal heard by its leg
+ * only, instead of the switched talker, on a stream of the MRFP's own (libsrtp2 decrypts it
+ * under the leg's key; its RTP sequence, timestamps and marker checked), the switched media
+ * back after it; a conference signal heard by all; each leg's codec (PCMU, PCMA, G.722);
+ * a rekey mid-signal; forward conferences refused. A DTMF digit cut short by a new signal
+ * ends with its three RFC 4733 end packets, in mix and switch.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -86,6 +91,8 @@ struct rx {
 	int16_t pcm[MAXPCM];  /* PCMU payloads decoded, in arrival order */
 	unsigned int ng722;
 	uint8_t g722[MAXPCM]; /* G.722 payloads, in arrival order */
+	unsigned int npcma;
+	int16_t pcma[MAXPCM]; /* PCMA payloads decoded, in arrival order */
 };
 
 static void
@@ -121,6 +128,9 @@ take(struct mxp_test_ctx *t, struct peer *pr, struct rx *r)
 		if (pt == 9)
 			for (int k = 12; k < len && r->ng722 < MAXPCM; k++)
 				r->g722[r->ng722++] = buf[k];
+		if (pt == 8)
+			for (int k = 12; k < len && r->npcma < MAXPCM; k++)
+				r->pcma[r->npcma++] = mxp_media_alaw_dec1(buf[k]);
 	}
 }
 
@@ -990,6 +1000,54 @@ MXP_TEST(forward_refused_switch_rekey_and_leave)
 	mxp_conf_sys_destroy(sys);
 }
 
+/*
+ * The codec toward a switch leg is one it accepts (the MRFP does not decode the switched
+ * media): a leg of PCMA only gets the tone in PCMA (payload type 8), a leg of G.722 only in
+ * G.722 (9, 16 kHz audio: lib/media's decoder finds the tone at its level), from one
+ * conference signal.
+ */
+MXP_TEST(switch_signal_in_each_legs_codec)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b;
+	peer_init(&a, 1500, 1510, "192.0.2.150", 5940);
+	peer_init(&b, 1501, 1511, "192.0.2.151", 5942);
+	leg_pt = 8;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_RECVONLY, 0), 0);
+	leg_pt = 9;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_RECVONLY, 0), 0);
+	leg_pt = -1;
+	struct peer *pr[2] = { &a, &b };
+	const double f[2] = { 0, 0 };
+	static struct rx ra, rb;
+	memset(&ra, 0, sizeof(ra)), memset(&rb, 0, sizeof(rb));
+	char err[200] = "";
+	struct mxp_signal s = tone("cg/dt", 600, 71);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, c, &s, err, sizeof(err)), 0);
+	run(t, 700, pr, f, (struct rx *[2]){ &ra, &rb }, 2);
+	for (unsigned int i = 0; i < ra.n; i++)
+		MXP_CHECK(t, ra.p[i].pt == 8 && ra.p[i].len == 160);
+	for (unsigned int i = 0; i < rb.n; i++)
+		MXP_CHECK(t, rb.p[i].pt == 9 && rb.p[i].len == 160);
+	MXP_CHECK(t, ra.npcma >= 4000 && rb.ng722 >= 4000);
+	double va = ra.npcma >= 3600 ? goertzel(ra.pcma + 400, 3200, 425) : 0;
+	struct mxp_media_coder dec;
+	mxp_media_coder_init(&dec, MXP_MEDIA_CODEC_G722);
+	static int16_t x[16000 * 2];
+	int n = rb.ng722 ? mxp_media_decode(&dec, rb.g722, rb.ng722, x, RTE_DIM(x)) : 0;
+	double vb = n >= 8000 ? mxp_test_tone_amp(x + 1600, 6400, 425, 16000.0) : 0;
+	printf("# PCMA leg: 425 Hz %.0f, G.722 leg: 425 Hz %.0f (want %.0f)\n", va, vb,
+	       dial_amp());
+	MXP_CHECK(t, va > 0 && fabs(20 * log10(va / dial_amp())) < 0.5);
+	MXP_CHECK(t, vb > 0 && fabs(20 * log10(vb / dial_amp())) < 1.0);
+	struct mxp_signal_done d[8];
+	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].tag == 71 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(leg_signal_heard_by_its_leg_only_conference_signal_by_all),
 	MXP_CASE(replace_instead_of_mix),
@@ -1000,6 +1058,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(announcement_of_a_removed_leg_freed_once),
 	MXP_CASE(switch_leg_signal_heard_by_its_leg_only),
 	MXP_CASE(switch_conference_signal_heard_by_all),
+	MXP_CASE(switch_signal_in_each_legs_codec),
 	MXP_CASE(dtmf_interrupted_digit_ends),
 	MXP_CASE(forward_refused_switch_rekey_and_leave),
 };
