@@ -770,6 +770,12 @@ static const struct cfg_key mp_keys[] = {
 	  .doc = "the H.248 profile ServiceChange announces: `3gpp`, the Mp profile of TS 29.333 "
 		 "(`threegmrfp/1`, its standard packages), or `mxp` (`mxp/1`); both speak every "
 		 "package of doc/mp.md." },
+	{ .name = "profile_name", .type = CFG_STR, FIELD(M, profile_name), .def = "",
+	  .doc = "with `profile = 3gpp`: the `NAME/VERSION` ServiceChange announces and the "
+		 "MRFC's reply is checked against, for an MRFC that spells TS 29.333's profile "
+		 "otherwise than `threegmrfp/1` (the name could not be checked against the "
+		 "specification's text here, see [mp.md](mp.md), \"Profile\"). NAME: a letter, "
+		 "then up to 63 letters, digits or `_`; VERSION 1..99. Empty: `threegmrfp/1`." },
 	{ .name = "generate_keys", .type = CFG_BOOL, FIELD(M, generate_keys), .def = "no",
 	  .doc = "`yes`: when an Add's Local descriptor has no `a=crypto`, the MRFP draws the key "
 		 "it sends with (getrandom(2); the suite and MKI length of the participant's first "
@@ -930,6 +936,24 @@ mp_check(struct cfg_ctx *x, const char *sec, void *obj)
 	if (m->retx_max_ms < m->retx_initial_ms)
 		return failk(x, sec, "retx_max_ms", "%u is below retx_initial_ms %u",
 			     m->retx_max_ms, m->retx_initial_ms);
+	if (m->profile_name[0] != '\0') {
+		/* NAME/VERSION: a letter, up to 63 letters, digits or '_'; '/'; 1..99 */
+		const char *s = m->profile_name, *sl = strchr(s, '/');
+		size_t nl = sl ? (size_t)(sl - s) : 0;
+		bool ok = sl != NULL && nl >= 1 && nl <= 64 && isalpha((unsigned char)s[0]);
+		for (size_t i = 1; ok && i < nl; i++)
+			ok = isalnum((unsigned char)s[i]) || s[i] == '_';
+		char *end = NULL;
+		unsigned long v = ok ? strtoul(sl + 1, &end, 10) : 0;
+		ok = ok && isdigit((unsigned char)sl[1]) && *end == '\0' && v >= 1 && v <= 99;
+		if (!ok)
+			return failk(x, sec, "profile_name", "'%s': expected NAME/VERSION (a letter, "
+				     "then up to 63 letters, digits or '_'; VERSION 1..99), e.g. "
+				     "threegmrfp/1", s);
+		if (m->profile != 0)
+			return failk(x, sec, "profile_name", "applies to profile = 3gpp (this "
+				     "section has profile = mxp)");
+	}
 	return 0;
 }
 

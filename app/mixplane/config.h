@@ -44,6 +44,7 @@ struct mxp_mp_cfg {
 	uint16_t mrfc_port;
 	int8_t compact;          /**< replies: 1 compact, 0 long tokens, -1 as the request */
 	int8_t profile;          /**< enum mxp_mrfp_profile: 0 3GPP (TS 29.333), 1 mxp/1 */
+	char profile_name[80];   /**< "NAME/VERSION" the 3GPP profile is announced as; "": built-in */
 	bool generate_keys;      /**< make the Local key when an Add's Local has no a=crypto */
 	char esp_backend[16];    /**< "ipsec-mb" or "openssl" */
 	uint32_t afthresh;       /**< authentication failures before mxp/authfail is notified */

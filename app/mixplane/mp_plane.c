@@ -906,6 +906,14 @@ plane_init(struct mxp_mp_plane *mp, char *err, size_t errlen)
 			 cfg->esp_backend, strerror(-r));
 		return r;
 	}
+	if (cfg->profile_name[0] != '\0') {
+		char pe[200];
+		r = mxp_mrfp_profile_3gpp_set(cfg->profile_name, pe, sizeof(pe));
+		if (r) { /* the configuration check took it: only a changed rule gets here */
+			snprintf(err, errlen, "%s: [mp] profile_name: %s", mp->cfg->path, pe);
+			return r;
+		}
+	}
 	size_t rcb = (size_t)cfg->reply_cache_mb << 20;
 	mp->ep = rte_zmalloc("mxp_esp_ep", mxp_esp_ep_size(256, 64), 64);
 	mp->rc = rte_zmalloc("mxp_mp_rcache", mxp_mp_rcache_size(cfg->reply_cache, rcb), 64);

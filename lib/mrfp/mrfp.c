@@ -75,21 +75,50 @@ mxp_mrfp_destroy(struct mxp_mrfp *m)
 
 /* ---- profile ---------------------------------------------------------------------------- */
 
+/* The 3GPP profile's name and version: the built-in ones unless the operator set them
+ * (mxp_mrfp_profile_3gpp_set, before any MRFP exists). */
+static char p3_name[65] = MXP_MP_PROFILE_3GPP_NAME;
+static uint32_t p3_ver = MXP_MP_PROFILE_3GPP_VERSION;
+static char p3_full[80] = MXP_MP_PROFILE_3GPP_NAME "/1";
+
+int
+mxp_mrfp_profile_3gpp_set(const char *name_version, char *err, size_t errlen)
+{
+	struct mxp_mp_str name;
+	uint32_t v = 0;
+	bool ok = name_version != NULL &&
+		  mxp_mp_profile_split(mxp_mp_str_c(name_version), &name, &v) == 0 &&
+		  name.len >= 1 && name.len <= 64 && v >= 1 && v <= 99 &&
+		  ((name.p[0] | 0x20) >= 'a' && (name.p[0] | 0x20) <= 'z');
+	for (uint32_t i = 1; ok && i < name.len; i++) {
+		char c = name.p[i];
+		ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
+	}
+	if (!ok) {
+		snprintf(err, errlen, "profile '%.40s': expected NAME/VERSION, NAME a letter and up "
+			 "to 63 letters, digits or '_', VERSION 1..99 (e.g. %s/%u)",
+			 name_version ? name_version : "", MXP_MP_PROFILE_3GPP_NAME,
+			 MXP_MP_PROFILE_3GPP_VERSION);
+		return -EINVAL;
+	}
+	snprintf(p3_name, sizeof(p3_name), "%.*s", (int)name.len, name.p);
+	p3_ver = v;
+	snprintf(p3_full, sizeof(p3_full), "%s/%u", p3_name, p3_ver);
+	return 0;
+}
+
 const char *
 mxp_mrfp_profile_name(enum mxp_mrfp_profile p)
 {
-	return p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_NAME "/1" :
-					   MXP_MP_PROFILE_3GPP_NAME "/1";
+	return p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_NAME "/1" : p3_full;
 }
 
 int
 mxp_mrfp_profile_negotiate(enum mxp_mrfp_profile p, struct mxp_mp_str reply_profile,
 			   uint32_t *version, char *err, size_t errlen)
 {
-	const char *ours = p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_NAME :
-						       MXP_MP_PROFILE_3GPP_NAME;
-	uint32_t our_ver = p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_VERSION :
-						       MXP_MP_PROFILE_3GPP_VERSION;
+	const char *ours = p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_NAME : p3_name;
+	uint32_t our_ver = p == MXP_MRFP_PROFILE_MXP ? MXP_MP_PROFILE_MXP_VERSION : p3_ver;
 	struct mxp_mp_str name;
 	uint32_t v;
 	if (reply_profile.len == 0) {

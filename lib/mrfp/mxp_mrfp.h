@@ -228,6 +228,15 @@ int mxp_mrfp_notify_build(struct mxp_mp_msg *msg, uint32_t tid, const struct mxp
 const char *mxp_mrfp_profile_name(enum mxp_mrfp_profile p);
 
 /**
+ * Set the name and version the 3GPP profile is announced and negotiated under ("NAME/VER",
+ * NAME an H.248 name of up to 64 characters, VER 1..99), for an MRFC that spells TS 29.333's
+ * profile otherwise than the built-in MXP_MP_PROFILE_3GPP_NAME/1 (`[mp] profile_name`).
+ * Process-wide; call before any MRFP runs. The packages answered do not change.
+ * @return 0, or -EINVAL with err saying what is expected (nothing changed).
+ */
+int mxp_mrfp_profile_3gpp_set(const char *name_version, char *err, size_t errlen);
+
+/**
  * ServiceChangeProfile negotiation (H.248.1 11.3): check the Profile an MRFC's reply to our
  * ServiceChange carries. None, or ours: the version we announced. The same name with a
  * lower version: that version, if we speak it (every version from 1 up to ours). Another

@@ -731,6 +731,34 @@ MXP_TEST(service_change_profile)
 	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP, mxp_mp_str_c("garbage"),
 						   &v, err, sizeof(err)), -ENOTSUP);
 	MXP_CHECK(t, strcmp(mxp_mrfp_profile_name(MXP_MRFP_PROFILE_MXP), "mxp/1") == 0);
+
+	/* the operator's spelling of the 3GPP profile ([mp] profile_name): announced, and the
+	 * MRFC's reply checked against it; bad spellings refused, nothing changed */
+	static const char *const bad[] = { "", "threegmrfp", "3gmrfp/1", "a-b/1", "x/0", "x/100",
+					   "x/1a", "x/", "/1" };
+	for (size_t i = 0; i < MXP_NCASES(bad); i++) {
+		err[0] = '\0';
+		MXP_CHECK_EQ(t, mxp_mrfp_profile_3gpp_set(bad[i], err, sizeof(err)), -EINVAL);
+		MXP_CHECK(t, strstr(err, "NAME/VERSION") != NULL);
+	}
+	snprintf(want, sizeof(want), "%s/1", MXP_MP_PROFILE_3GPP_NAME);
+	MXP_CHECK(t, strcmp(mxp_mrfp_profile_name(MXP_MRFP_PROFILE_3GPP), want) == 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_3gpp_set("threegppmrfp_x/2", err, sizeof(err)), 0);
+	MXP_CHECK(t, strcmp(mxp_mrfp_profile_name(MXP_MRFP_PROFILE_3GPP), "threegppmrfp_x/2") == 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP,
+						   mxp_mp_str_c("threegppmrfp_x/1"), &v, err,
+						   sizeof(err)), 0);
+	MXP_CHECK_EQ(t, v, 1);
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_negotiate(MXP_MRFP_PROFILE_3GPP, mxp_mp_str_c(want), &v,
+						   err, sizeof(err)), -ENOTSUP);
+	struct mxp_mrfp_config c3 = cfg_default();
+	e = env_new_cfg(&c3);
+	r = transact(&e, "Transaction = 3 { Context = - { ServiceChange = ROOT { Services { "
+		     "Method = Handoff, Profile = threegppmrfp_x/2 } } } }");
+	MXP_CHECK(t, strstr(r, "Profile = threegppmrfp_x/2") != NULL);
+	env_free(&e);
+	/* back to the built-in name for the cases that follow */
+	MXP_CHECK_EQ(t, mxp_mrfp_profile_3gpp_set(want, err, sizeof(err)), 0);
 }
 
 MXP_TEST(statistics_of_nt_and_rtp)
