@@ -948,6 +948,8 @@ _Static_assert((RCV_SIGNAL & (RCV_ON | RCV_TALKER)) == 0, "receiver flags are di
 /* Worker, from the timer (conf_tick): the signals of a switch conference that are due
  * (only called while one plays or a leg still has RCV_SIGNAL). */
 void conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_tsc);
+/* worker: the MRFP's own stream toward a switch leg for its signals (NULL: none yet) */
+struct mxp_ostream *conf_signal_leg_stream(const struct mxp_leg *l);
 /* Worker, inside the command that moves a leg to another key group: its signal stream was
  * under the old group's key: the signal ends (interrupted) and the stream goes to dead[]
  * (freed by the control core before the old group). */

@@ -125,7 +125,8 @@ ssrc_move(struct mxp_conf_worker *w, struct mxp_leg *l, struct mxp_keygroup *kg,
  * A leg's inbound SSRC became known. Under one master key, no two streams may share an
  * SSRC (RFC 3711 9.1): another leg sending with the same key and SSRC is a collision
  * (its packets are dropped); one of our output streams with that key and SSRC (a switched
- * stream, a shared mix or a private one) moves to a fresh SSRC.
+ * stream, a shared mix, a private one, or the stream that carries a switch leg's signals)
+ * moves to a fresh SSRC.
  */
 static void
 ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
@@ -152,6 +153,10 @@ ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
 		if (cf->mode == MXP_CONF_MIX)
 			for (uint32_t i = 0; i < kg->nrcv; i++)
 				ssrc_move(w, l, kg, kg->rcv[i].leg->priv, ssrc, kg->rcv[i].leg);
+		else if (cf->mode == MXP_CONF_SWITCH)
+			for (uint32_t i = 0; i < kg->nrcv; i++)
+				ssrc_move(w, l, kg, conf_signal_leg_stream(kg->rcv[i].leg), ssrc,
+					  kg->rcv[i].leg);
 	}
 }
 

@@ -606,6 +606,12 @@ sw_list(struct conf_sig_conf *sc, struct conf_sig *s)
 	s->listed = true;
 }
 
+struct mxp_ostream *
+conf_signal_leg_stream(const struct mxp_leg *l)
+{
+	return l->sig != NULL ? l->sig->os : NULL;
+}
+
 void
 conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_tsc)
 {

@@ -755,6 +755,59 @@ MXP_TEST(switch_leg_signal_heard_by_its_leg_only)
 }
 
 /*
+ * The MRFP's stream toward a switch leg for its signals is an output stream under the
+ * leg's group key like the others: a participant that sends under that key with the
+ * stream's SSRC (RFC 3711 9.1: two streams may not share key and SSRC) moves it to a fresh
+ * SSRC, and the leg goes on hearing its tone, decrypted with the same key.
+ */
+MXP_TEST(switch_signal_stream_moves_on_ssrc_collision)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b, d;
+	peer_init(&a, 1130, 1131, "192.0.2.130", 5950);
+	peer_init(&b, 1132, 1133, "192.0.2.131", 5952);
+	peer_init(&d, 1131, 1134, "192.0.2.132", 5954); /* sends under a's group key */
+	leg_pt = 0;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_RECVONLY, 0), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	struct mxp_signal s = tone("cg/dt", 3000, 41);
+	char err[200] = "";
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	struct peer *pr[3] = { &a, &b, &d };
+	const double f[3] = { 0, 1000, 0 };
+	static struct rx ra;
+	memset(&ra, 0, sizeof(ra));
+	run(t, 300, pr, f, (struct rx *[3]){ &ra, NULL, NULL }, 2);
+	uint32_t sig_ssrc = ra.n ? ra.p[ra.n - 1].ssrc : 0;
+	MXP_CHECK(t, sig_ssrc != 0);
+	/* d joins and sends with the signal stream's SSRC under a's key */
+	d.ssrc = sig_ssrc;
+	srtp_dealloc(d.tx);
+	d.tx = srtp_session(d.in_key, false, d.ssrc);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &d, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = -1;
+	memset(&ra, 0, sizeof(ra));
+	run(t, 400, pr, f, (struct rx *[3]){ &ra, NULL, NULL }, 3);
+	/* after the packets already on their way, a's tone comes on another SSRC */
+	uint32_t now_ssrc = ra.n ? ra.p[ra.n - 1].ssrc : 0;
+	unsigned int before = 0, after = 0;
+	for (unsigned int i = 0; i < ra.n; i++) {
+		before += ra.p[i].ssrc == sig_ssrc;
+		after += ra.p[i].ssrc == now_ssrc;
+	}
+	printf("# signal stream 0x%08x -> 0x%08x: %u packets before, %u after\n", sig_ssrc,
+	       now_ssrc, before, after);
+	MXP_CHECK(t, now_ssrc != 0 && now_ssrc != sig_ssrc && before <= 3 && after >= 15);
+	static int16_t x[MAXPCM];
+	unsigned int nx = ssrc_pcm(&ra, now_ssrc, x, RTE_DIM(x));
+	MXP_CHECK(t, nx >= 2400 &&
+		      fabs(20 * log10(goertzel(x + nx - 1600, 1600, 425) / dial_amp())) < 0.5);
+	peer_fini(&a), peer_fini(&b), peer_fini(&d);
+	mxp_conf_sys_destroy(sys);
+}
+
+/*
  * A conference signal in a switch conference: every participant hears it instead of the
  * switched media, the talker too; then the talker is heard again. A leg whose payload types
  * are all dynamic (the MRFP does not know their codec without decoding) cannot get a leg
@@ -1059,6 +1112,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(switch_leg_signal_heard_by_its_leg_only),
 	MXP_CASE(switch_conference_signal_heard_by_all),
 	MXP_CASE(switch_signal_in_each_legs_codec),
+	MXP_CASE(switch_signal_stream_moves_on_ssrc_collision),
 	MXP_CASE(dtmf_interrupted_digit_ends),
 	MXP_CASE(forward_refused_switch_rekey_and_leave),
 };
