@@ -30,6 +30,7 @@
 #include <rte_random.h>
 
 #include "mxp_media_codec.h"
+#include "mxp_rtp_clock.h"
 #include "conf_priv.h"
 
 #define RTP_CLOCK 8000     /* a stream whose clock nothing tells (no payload type known) */
@@ -93,34 +94,6 @@ rx_clock(const struct mxp_leg *l)
 	return l->rrx.clock ? l->rrx.clock : leg_clock(l);
 }
 
-/* RFC 3551's static payload types: their RTP clock; 0 = dynamic or unassigned. */
-static uint32_t
-static_pt_clock(uint8_t pt)
-{
-	switch (pt) {
-	case 6:
-		return 16000; /* DVI4/16000 */
-	case 10:
-	case 11:
-		return 44100; /* L16 */
-	case 16:
-		return 11025; /* DVI4/11025 */
-	case 17:
-		return 22050; /* DVI4/22050 */
-	case 14: /* MPA */
-	case 25:
-	case 26:
-	case 28:
-	case 31:
-	case 32:
-	case 33:
-	case 34:
-		return 90000; /* video */
-	default:
-		return pt <= 18 && pt != 1 && pt != 2 ? 8000 : 0;
-	}
-}
-
 void
 conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p)
 {
@@ -135,7 +108,7 @@ conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p)
 			if (p->codecs[k].pt == pt)
 				clock = mxp_media_codec_clock((enum mxp_media_codec)p->codecs[k].codec);
 		if (clock == 0)
-			clock = static_pt_clock(pt);
+			clock = mxp_rtp_static_clock(pt);
 		break;
 	}
 	l->rrx.clock = clock <= MAX_CLOCK ? clock : 0;

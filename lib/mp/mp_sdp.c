@@ -10,6 +10,7 @@
 
 #include "mp_priv.h"
 #include "mxp_mp_sdp.h"
+#include "mxp_rtp_clock.h"
 
 struct sdp_line {
 	const char *t;
@@ -317,27 +318,6 @@ mxp_sdp_parse(const char *text, size_t len, struct mxp_sdp *s, struct mxp_mp_err
 	return 0;
 }
 
-/* RFC 3551 table 4: the clock of a static audio payload type, 0 if it has none. */
-static uint32_t
-static_clock(uint8_t pt)
-{
-	switch (pt) {
-	case 6:
-		return 16000; /* DVI4 */
-	case 10:
-	case 11:
-		return 44100; /* L16 */
-	case 14:
-		return 90000; /* MPA */
-	case 16:
-		return 11025; /* DVI4 */
-	case 17:
-		return 22050; /* DVI4 */
-	default:
-		return pt <= 18 && pt != 1 && pt != 2 ? 8000 : 0;
-	}
-}
-
 uint32_t
 mxp_sdp_media_clock(const struct mxp_sdp *s)
 {
@@ -351,7 +331,7 @@ mxp_sdp_media_clock(const struct mxp_sdp *s)
 					strncasecmp(m->encoding.p, "telephone-event", 15) == 0) ||
 				       (m->encoding.len == 2 && strncasecmp(m->encoding.p, "CN", 2) == 0))))
 			continue;
-		return m ? m->clock : static_clock(pt);
+		return m ? m->clock : mxp_rtp_static_clock(pt);
 	}
 	return 0;
 }
