@@ -15,6 +15,7 @@
  * as switched packets do.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -554,41 +555,53 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		rte_pktmbuf_free(m); /* else the leg holds it until played (mix_release) */
 }
 
-/* Build an RTP packet (header + payload) in a fresh mbuf. */
+/*
+ * Build an RTP packet in a fresh mbuf: the fixed header, room for cc CSRCs and ext bytes of
+ * header extension (the X bit set when ext > 0; the caller writes both at *extra), then the
+ * payload.
+ */
 static struct rte_mbuf *
-rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
-	 bool marker, const uint8_t *payload, unsigned int plen)
+rtp_mbuf_x(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
+	   bool marker, unsigned int cc, unsigned int ext, uint8_t **extra,
+	   const uint8_t *payload, unsigned int plen)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
 	if (m == NULL) {
 		w->drops[MXP_DROP_NO_MBUF]++;
 		return NULL;
 	}
-	uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(RTP_HDR + plen));
-	h[0] = 0x80;
+	unsigned int hl = RTP_HDR + 4 * cc + ext;
+	uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + plen));
+	h[0] = (uint8_t)(0x80 | (ext ? 0x10 : 0) | cc); /* V=2, X, CC */
 	h[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
 	mxp_be_wr16(h + 2, seq);
 	mxp_be_wr32(h + 4, ts);
 	mxp_be_wr32(h + 8, ssrc);
-	memcpy(h + RTP_HDR, payload, plen);
+	if (extra != NULL)
+		*extra = h + RTP_HDR;
+	memcpy(h + hl, payload, plen);
 	return m;
 }
 
-/* RFC 6464's level of a frame: 0..127, -dBov of its mean power (127: silence). */
+/* Build an RTP packet (header + payload) in a fresh mbuf. */
+static inline struct rte_mbuf *
+rtp_mbuf(struct mxp_conf_worker *w, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
+	 bool marker, const uint8_t *payload, unsigned int plen)
+{
+	return rtp_mbuf_x(w, ssrc, seq, ts, pt, marker, 0, 0, NULL, payload, plen);
+}
+
+/* RFC 6464's level of a frame: 0..127, -dBov of its mean power, rounded (127: silence). */
 static uint8_t
 frame_level(const int16_t *pcm, unsigned int n)
 {
 	uint64_t sq = 0;
 	for (unsigned int i = 0; i < n; i++)
 		sq += (uint64_t)((int32_t)pcm[i] * pcm[i]);
-	double mean = n ? (double)sq / n : 0;
-	double thr = 32768.0 * 32768.0 * 0.89125093813374556; /* -0.5 dB: round to nearest */
-	uint8_t level = 0;
-	while (level < 127 && mean < thr) {
-		thr *= 0.79432823472428150; /* 10^(-1/10): one dB less */
-		level++;
-	}
-	return level;
+	if (sq == 0)
+		return 127;
+	double dbov = -10.0 * log10((double)sq / n / (32768.0 * 32768.0));
+	return dbov <= 0 ? 0 : dbov >= 127 ? 127 : (uint8_t)lround(dbov);
 }
 
 /*
@@ -610,21 +623,14 @@ cascade_mbuf(struct mxp_conf_worker *w, const struct mxp_media_mix_result *res,
 			continue;
 		csrc[cc++] = ol->ssrc;
 	}
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sys->p.pool);
-	if (m == NULL) {
-		w->drops[MXP_DROP_NO_MBUF]++;
+	uint8_t *h;
+	struct rte_mbuf *m = rtp_mbuf_x(w, os->ssrc, os->seq, ts, tl->out_pt, os->marker_next, cc,
+					8, &h, payload, plen); /* one extension word */
+	if (m == NULL)
 		return NULL;
-	}
-	unsigned int hl = RTP_HDR + 4 * cc + 8; /* header, CSRCs, one extension word */
-	uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + plen));
-	h[0] = (uint8_t)(0x90 | cc); /* V=2, X=1, CC */
-	h[1] = (uint8_t)((os->marker_next ? 0x80 : 0) | tl->out_pt);
-	mxp_be_wr16(h + 2, os->seq);
-	mxp_be_wr32(h + 4, ts);
-	mxp_be_wr32(h + 8, os->ssrc);
 	for (unsigned int i = 0; i < cc; i++)
-		mxp_be_wr32(h + RTP_HDR + 4 * i, csrc[i]);
-	uint8_t *x = h + RTP_HDR + 4 * cc;
+		mxp_be_wr32(h + 4 * i, csrc[i]);
+	uint8_t *x = h + 4 * cc;
 	x[0] = 0xbe; /* RFC 8285 one-byte header, one 32-bit word */
 	x[1] = 0xde;
 	x[2] = 0;
@@ -632,7 +638,6 @@ cascade_mbuf(struct mxp_conf_worker *w, const struct mxp_media_mix_result *res,
 	x[4] = (uint8_t)(tl->audio_level_id << 4); /* L = 0: one byte */
 	x[5] = (uint8_t)(0x80 | frame_level(tk->pcm, tk->samples)); /* V: it carries speech */
 	x[6] = x[7] = 0;
-	memcpy(h + hl, payload, plen);
 	return m;
 }
 
