@@ -68,16 +68,11 @@ mg_flood_parse(const char *spec, struct mg_flood *o, char *err, size_t errlen)
 {
 	struct mg_flood n = { .seed = 1, .kinds = (1u << MG_FLOOD_KINDS) - 1 };
 	bool have_rate = false;
-	char buf[256];
-	if (strlen(spec) >= sizeof(buf))
-		return MG_ERR(err, errlen, "too long");
-	snprintf(buf, sizeof(buf), "%s", spec);
-	char *save = NULL;
-	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(kv, '=');
-		if (v == NULL)
-			return MG_ERR(err, errlen, "'%s': expected KEY=VALUE", kv);
-		*v++ = '\0';
+	char buf[256], *save = NULL, *v, *kv;
+	int rc;
+	if (mg_kv_start(buf, sizeof(buf), spec, err, errlen) != 0)
+		return -1;
+	while ((kv = mg_kv_next(buf, &save, &v, &rc, err, errlen)) != NULL) {
 		char *end;
 		if (strcmp(kv, "rate") == 0) {
 			if (strcmp(v, "max") == 0) {
@@ -106,15 +101,14 @@ mg_flood_parse(const char *spec, struct mg_flood *o, char *err, size_t errlen)
 			if (n.kinds == 0)
 				return MG_ERR(err, errlen, "kinds: at least one");
 		} else if (strcmp(kv, "seed") == 0) {
-			errno = 0;
-			unsigned long long s = strtoull(v, &end, 0);
-			if (errno || end == v || *end)
-				return MG_ERR(err, errlen, "seed '%s': a number", v);
-			n.seed = s;
+			if (!mg_parse_seed(v, &n.seed))
+				return MG_ERR(err, errlen, "seed '%s': an unsigned integer", v);
 		} else {
 			return MG_ERR(err, errlen, "unknown key '%s' (rate, kinds, seed)", kv);
 		}
 	}
+	if (rc != 0)
+		return rc;
 	if (!have_rate)
 		return MG_ERR(err, errlen, "rate=PPS or rate=max is required");
 	n.on = true;

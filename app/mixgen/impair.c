@@ -102,16 +102,11 @@ int
 mg_impair_parse(const char *spec, struct mg_impair *o, char *err, size_t errlen)
 {
 	struct mg_impair n = { .seed = 1, .reorder_ms = -1 };
-	char buf[256];
-	if (strlen(spec) >= sizeof(buf))
-		return MG_ERR(err, errlen, "too long");
-	snprintf(buf, sizeof(buf), "%s", spec);
-	char *save = NULL;
-	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(kv, '=');
-		if (v == NULL)
-			return MG_ERR(err, errlen, "'%s': expected KEY=VALUE", kv);
-		*v++ = '\0';
+	char buf[256], *save = NULL, *v, *kv;
+	int rc;
+	if (mg_kv_start(buf, sizeof(buf), spec, err, errlen) != 0)
+		return -1;
+	while ((kv = mg_kv_next(buf, &save, &v, &rc, err, errlen)) != NULL) {
 		bool ok;
 		if (strcmp(kv, "loss") == 0)
 			ok = parse_prob(v, &n.loss);
@@ -125,13 +120,9 @@ mg_impair_parse(const char *spec, struct mg_impair *o, char *err, size_t errlen)
 			ok = parse_ms(v, &n.jitter_ms);
 		else if (strcmp(kv, "reorder-ms") == 0)
 			ok = parse_ms(v, &n.reorder_ms);
-		else if (strcmp(kv, "seed") == 0) {
-			char *end;
-			errno = 0;
-			unsigned long long s = strtoull(v, &end, 0);
-			ok = errno == 0 && end != v && *end == '\0' && v[0] != '-';
-			n.seed = s;
-		} else
+		else if (strcmp(kv, "seed") == 0)
+			ok = mg_parse_seed(v, &n.seed);
+		else
 			return MG_ERR(err, errlen, "unknown '%s' (loss, dup, reorder, delay, jitter, "
 					"reorder-ms, seed)", kv);
 		if (!ok)
@@ -141,6 +132,8 @@ mg_impair_parse(const char *spec, struct mg_impair *o, char *err, size_t errlen)
 				       strcmp(kv, "reorder") == 0) ? "a probability (0.01 or 1%)" :
 				      "milliseconds 0..10000 (20 or 20ms)");
 	}
+	if (rc != 0)
+		return rc;
 	n.on = n.loss > 0 || n.dup > 0 || n.reorder > 0 || n.delay_ms > 0 || n.jitter_ms > 0;
 	if (!n.on)
 		return MG_ERR(err, errlen, "nothing to impair: give loss, dup, reorder, delay or "

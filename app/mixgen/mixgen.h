@@ -27,9 +27,12 @@
 #ifndef MIXGEN_H
 #define MIXGEN_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -589,5 +592,49 @@ mg_ns(struct mg *m, uint64_t tsc)
 }
 
 #define MG_ERR(err, errlen, ...) (snprintf((err), (errlen), __VA_ARGS__), -1)
+
+/*
+ * The KEY=VALUE,KEY=VALUE lists of --impair and --flood: mg_kv_start() copies spec into buf
+ * (-1 with err when it does not fit), mg_kv_next() gives the next key and its value (NULL
+ * at the end, or with *rc = -1 and err when a word has no '=').
+ */
+static inline int
+mg_kv_start(char *buf, size_t cap, const char *spec, char *err, size_t errlen)
+{
+	if (strlen(spec) >= cap)
+		return MG_ERR(err, errlen, "too long");
+	snprintf(buf, cap, "%s", spec);
+	return 0;
+}
+
+static inline char *
+mg_kv_next(char *buf, char **save, char **val, int *rc, char *err, size_t errlen)
+{
+	char *kv = strtok_r(*save == NULL ? buf : NULL, ",", save);
+	*rc = 0;
+	if (kv == NULL)
+		return NULL;
+	char *v = strchr(kv, '=');
+	if (v == NULL) {
+		*rc = MG_ERR(err, errlen, "'%s': expected KEY=VALUE", kv);
+		return NULL;
+	}
+	*v++ = '\0';
+	*val = v;
+	return kv;
+}
+
+/* A seed= value: an unsigned integer (decimal, 0x hex or 0 octal). */
+static inline bool
+mg_parse_seed(const char *v, uint64_t *seed)
+{
+	char *end;
+	errno = 0;
+	unsigned long long s = strtoull(v, &end, 0);
+	if (errno != 0 || end == v || *end != '\0' || v[0] == '-')
+		return false;
+	*seed = s;
+	return true;
+}
 
 #endif

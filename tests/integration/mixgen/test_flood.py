@@ -43,7 +43,8 @@ def test():
         flooded_run(lab, "mix", 3)
         for spec, want in (("seed=1", "rate=PPS or rate=max is required"),
                            ("rate=0", "1..100000000"), ("rate=10,kinds=bogus", "kind 'bogus'"),
-                           ("rate=10,size=3", "unknown key 'size'"), ("rate", "KEY=VALUE")):
+                           ("rate=10,size=3", "unknown key 'size'"), ("rate", "KEY=VALUE"),
+                           ("rate=10,seed=-1", "an unsigned integer")):
             r = lab.mixgen("--flood", spec, "--duration", "1")
             check(r.rc == 2 and want in r.stderr,
                   "--flood %s refused (exit %d): %r" % (spec, r.rc, r.stderr[-300:]))
