@@ -875,6 +875,7 @@ mxp_mp_plane_status(const struct mxp_mp_plane *mp, struct mxp_mp_status *s)
 		s->c.overload_refused = k->ocp_refused;
 		s->c.overload_notifies = k->ocp_notifies;
 		s->c.overloaded = k->overloaded;
+		s->c.dd_lost = k->dd_lost;
 		memcpy(s->err_by_code, k->err_by_code, sizeof(s->err_by_code));
 		s->legs = (uint32_t)k->legs;
 	}

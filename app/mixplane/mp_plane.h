@@ -37,6 +37,7 @@ struct mxp_conf_sys;
 	X(overload_refused, "new contexts refused with 510 while overloaded (H.248.11, before the reply cache is full)") \
 	X(overload_notifies, "ocp/mg_overload Notify sent") \
 	X(overloaded, "1 while the control core is overloaded (doc/mp.md Overload control)") \
+	X(dd_lost, "dd/ce input lost: digits past one events poll's log during a collection, or a collection without memory") \
 	X(acks, "TransactionResponseAck received") \
 	X(plaintext_accepted, "Mp in the clear accepted (lab flag)") \
 	X(not_udp_2944, "ESP payloads that were not UDP to port 2944") \

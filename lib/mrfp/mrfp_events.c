@@ -101,6 +101,8 @@ dtmf_check(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_leg_stat
 		return;
 	char prm[64];
 	if (n > MXP_LEG_DTMF_LOG) {
+		if (l->ev & MXP_MRFP_EV_CE)
+			m->cnt.dd_lost += n - MXP_LEG_DTMF_LOG; /* the collection misses them */
 		if (l->ev & MXP_MRFP_EV_DTMF) {
 			snprintf(prm, sizeof(prm), "missed=%u", n - MXP_LEG_DTMF_LOG);
 			mrfp_notify(m, l, MXP_MP_EV_DTMF, prm);
@@ -398,8 +400,10 @@ mrfp_dm_collect(struct mxp_mrfp *m, const struct mxp_mrfp_leg *l, bool on)
 		if (d->ncoll == d->capcoll) {
 			uint32_t cap = d->capcoll ? d->capcoll * 2 : 8;
 			struct mrfp_dmcoll *n = realloc(d->coll, cap * sizeof(*n));
-			if (n == NULL)
-				return; /* no collection: no dd/ce (counted nowhere; rare) */
+			if (n == NULL) {
+				m->cnt.dd_lost++; /* no collection: no dd/ce */
+				return;
+			}
 			d->coll = n;
 			d->capcoll = cap;
 		}

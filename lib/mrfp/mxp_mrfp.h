@@ -166,6 +166,9 @@ struct mxp_mrfp_counters {
 	uint64_t ocp_notifies;       /**< ocp/mg_overload Notify sent (also in notifies) */
 	uint64_t ocp_episodes;       /**< overloads that began */
 	uint64_t overloaded;         /**< 1 while overloaded, else 0 */
+	/** dd/ce input lost: digits past the events poll's log on a leg asked for dd/ce (a
+	 *  collection misses them), or a collection that found no memory (no dd/ce comes) */
+	uint64_t dd_lost;
 	uint64_t err_by_code[MXP_MRFP_ERR_CODES]; /**< errors by H.248.8 code */
 };
 

@@ -134,6 +134,16 @@ MXP_TEST(collect_digits_with_a_named_map)
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	r = transact(&e, "Transaction = 7 { Context = - { AuditValue = ROOT { Audit { DigitMap } } } }");
 	MXP_CHECK(t, strstr(r, "DigitMap = dm1 { T:4,(3x|4) }") != NULL);
+	/* more digits within one events poll than its log holds while dd/ce is asked for:
+	 * the collection cannot see them, and they are counted (dd_lost) */
+	r = transact(&e, "Transaction = 8 { Context = %u { Modify = leg/%u { "
+		     "Events = 9 { dd/ce { DigitMap = dm1 } } } } }", c, l);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint64_t lost0 = mxp_mrfp_counters(e.m)->dd_lost;
+	for (unsigned int i = 0; i < MXP_LEG_DTMF_LOG + 2; i++)
+		event_srtp(&k.sd, 0x4444, &k.li, 5, k.ts += 800);
+	mxp_mrfp_events_poll(e.m, 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->dd_lost - lost0, 2);
 	sender_fini(&k.sd);
 	env_free(&e);
 }
