@@ -680,6 +680,13 @@ refuse(struct mxp_metrics *m, int fd, int st)
 			 statuses[st].text);
 	m->answers[st]++;
 	(void)!send(fd, b, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* read what the client already sent before closing: closing with unread bytes makes
+	 * the kernel reset the connection, and a reset can discard the answer at the client
+	 * before it reads it; a request still on its way can still do so (rare) */
+	shutdown(fd, SHUT_WR);
+	char sink[4096];
+	for (int i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
 	close(fd);
 }
 
