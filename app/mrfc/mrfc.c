@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1446,6 +1447,13 @@ cmd_esp(struct session *s, bool seal)
  * events a command asked for, a ServiceChange) for S seconds (default 10), or until N
  * Notify commands arrived. Exit 0; 3 when count= was given and fewer arrived in time.
  */
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	mrfc_stop = 1;
+}
+
 static int
 cmd_listen(struct session *s, const struct kv *kv)
 {
@@ -1467,9 +1475,16 @@ cmd_listen(struct session *s, const struct kv *kv)
 			return 1;
 		}
 	}
+	/* SIGTERM or SIGINT ends the listening like its duration: the session closes (over
+	 * SCTP the association is aborted, so the MRFP learns it at once and associates
+	 * again, rather than after its heartbeats) */
+	struct sigaction sa = { .sa_handler = on_stop_signal }; /* no SA_RESTART: poll returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	uint64_t stop = mxp_clock_ms() + (uint64_t)(dur * 1000);
 	long got = 0;
-	while ((want == 0 || got < want) && mxp_clock_ms() < stop) {
+	while ((want == 0 || got < want) && mxp_clock_ms() < stop && !mrfc_stop) {
 		int n = mrfc_io_recv(&s->io, rtxt, sizeof(rtxt), (int)(stop - mxp_clock_ms()));
 		if (n < 0) {
 			fprintf(stderr, "mrfc: receive: %s\n", strerror(-n));

@@ -3,6 +3,7 @@
 #ifndef MRFC_H
 #define MRFC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,8 @@ void mrfc_io_close(struct mrfc_io *io);
 int mrfc_io_send(struct mrfc_io *io, const char *msg, size_t len);
 /* Wait up to timeout_ms for an Mp message; returns its length, 0 on timeout, <0 on error. */
 int mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms);
+/* Set by a SIGTERM or SIGINT handler (mrfc listen): mrfc_io_recv() returns 0 at once. */
+extern volatile sig_atomic_t mrfc_stop;
 /* One inner packet of protocol next_proto to the MRFP in ESP. 0 or -errno. */
 int mrfc_io_send_esp(struct mrfc_io *io, uint8_t next_proto, const uint8_t *inner, size_t len);
 

@@ -259,6 +259,8 @@ mrfc_io_send(struct mrfc_io *io, const char *msg, size_t len)
 	return mrfc_io_send_esp(io, 17, inner, (size_t)il);
 }
 
+volatile sig_atomic_t mrfc_stop;
+
 int
 mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms)
 {
@@ -281,8 +283,11 @@ mrfc_io_recv(struct mrfc_io *io, char *buf, size_t cap, int timeout_ms)
 			left = 20; /* tick the SCTP timers meanwhile */
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int pr = poll(&pfd, 1, (int)left);
-		if (pr < 0 && errno == EINTR)
+		if (pr < 0 && errno == EINTR) {
+			if (mrfc_stop)
+				return 0;
 			continue;
+		}
 		if (pr < 0)
 			return -errno;
 		if (pr == 0 && (io->sctp == NULL || mxp_clock_ms() >= end))
