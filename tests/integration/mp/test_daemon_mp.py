@@ -158,7 +158,9 @@ def test():
             res = media(lab, after, [5, 6])
             rx0, rx1 = res["rx"][str(after[0]["port"])], res["rx"][str(after[1]["port"])]
             check(rx0["from"] == {"6": N} and rx1["from"] == {"5": N},
-                  "media with the MKI 2 keys alone")
+                  "media with the MKI 2 keys alone (%s; drops %s)" % (
+                      json.dumps(res["rx"]),
+                      {k: v for k, v in lab.drops().items() if v}))
             for i in (0, 1):
                 sent[i] += N
                 got[i] += N
