@@ -432,6 +432,7 @@ handle_text(struct mxp_mp_plane *mp, struct mxp_port *p, const struct mxp_ip *pe
 		mp->cur.start_ms = mxp_now_ms();
 		const char *cached;
 		size_t clen;
+		bool refused = false;
 		switch (mxp_mp_rcache_begin(mp->rc, &mpeer, tr->id, mp->cur.start_ms, &cached, &clen)) {
 		case MXP_MP_RC_REPLIED:
 			/* A retransmission: the same bytes, never applied twice. */
@@ -455,6 +456,7 @@ handle_text(struct mxp_mp_plane *mp, struct mxp_port *p, const struct mxp_ip *pe
 			mxp_mp_msg_init(&mp->rep, mp->mid);
 			mxp_mrfp_apply(mp->mrfp, &mp->msg, tr, text, &mp->rep,
 				       &(struct mxp_mrfp_peer){ .addr = *peer, .port = port });
+			refused = mxp_mrfp_refused(mp->mrfp);
 			break;
 		}
 		int n = encode_reply(mp, tr->id);
@@ -463,9 +465,12 @@ handle_text(struct mxp_mp_plane *mp, struct mxp_port *p, const struct mxp_ip *pe
 			trans_error(mp, tr->id, MXP_MP_E_INTERNAL, "reply could not be encoded");
 			n = mxp_mp_encode(&mp->rep, MXP_MP_STYLE_LONG, mp->reply, MP_REPLY_MAX);
 		}
-		if (n > 0 && mxp_mp_rcache_finish(mp->rc, &mpeer, tr->id, mp->reply, (size_t)n,
-						  mxp_now_ms()) == -E2BIG)
+		int fr = n > 0 ? mxp_mp_rcache_finish(mp->rc, &mpeer, tr->id, mp->reply, (size_t)n,
+						      mxp_now_ms()) : -EINVAL;
+		if (fr == -E2BIG)
 			mp->c.reply_too_big++;
+		else if (fr == 0 && refused)
+			mxp_mp_rcache_refusal(mp->rc, &mpeer, tr->id); /* overload: room for others */
 		if (n > 0 && send_mp(mp, p, peer, port, plain, mp->reply, (size_t)n) == 0)
 			mp->c.replies++;
 		if (n > 0)
@@ -867,6 +872,8 @@ mxp_mp_plane_status(const struct mxp_mp_plane *mp, struct mxp_mp_status *s)
 		s->reply_cache_bytes = mxp_mp_rcache_bytes_used(mp->rc);
 	}
 	s->c = mp->c;
+	if (mp->rc)
+		s->c.refusals_evicted = mxp_mp_rcache_evicted(mp->rc);
 	if (mp->mrfp) {
 		const struct mxp_mrfp_counters *k = mxp_mrfp_counters(mp->mrfp);
 		s->c.errors = k->errors;

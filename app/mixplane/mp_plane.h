@@ -35,6 +35,7 @@ struct mxp_conf_sys;
 	X(parse_errors, "messages that did not parse") \
 	X(cache_full, "requests refused with 510: the reply cache had no room") \
 	X(overload_refused, "new contexts refused with 510 while overloaded (H.248.11, before the reply cache is full)") \
+	X(refusals_evicted, "overload refusals (510, nothing applied) forgotten before reply_ttl_ms to make room in the reply cache") \
 	X(overload_notifies, "ocp/mg_overload Notify sent") \
 	X(overloaded, "1 while the control core is overloaded (doc/mp.md Overload control)") \
 	X(dd_lost, "dd/ce input lost: digits past one events poll's log during a collection, or a collection without memory") \

@@ -31,11 +31,15 @@ struct rc_entry {
 	uint64_t t_ms;   /* last change: begin, then finish */
 	uint32_t prev, next;  /* time-ordered list, or the free list (next) */
 	uint32_t chunk;  /* first chunk of the reply, NIL */
+	bool refusal;    /* mxp_mp_rcache_refusal(): on the refusal list too */
+	uint32_t rprev, rnext; /* the refusal list, oldest first */
 };
 
 struct mxp_mp_rcache {
 	uint32_t n, mask, count, inprog;
 	uint32_t head, tail;   /* time-ordered list of live entries, oldest first */
+	uint32_t rhead, rtail; /* the refusals among them, oldest first: evicted for room */
+	uint64_t evicted;      /* refusals forgotten before the ttl for room */
 	uint32_t free_e;       /* free entries */
 	uint32_t nchunks, free_c, nfree_c;
 	uint64_t ttl;
@@ -96,6 +100,7 @@ mxp_mp_rcache_init(struct mxp_mp_rcache *rc, uint32_t n, size_t bytes, uint64_t 
 	rc->free_c = 0;
 	rc->nfree_c = rc->nchunks;
 	rc->head = rc->tail = NIL;
+	rc->rhead = rc->rtail = NIL;
 	rc->out_idx = NIL;
 	return 0;
 }
@@ -182,6 +187,24 @@ list_append(struct mxp_mp_rcache *rc, uint32_t idx)
 	rc->tail = idx;
 }
 
+static void
+refusal_unlink(struct mxp_mp_rcache *rc, uint32_t idx)
+{
+	struct rc_entry *e = &rc->e[idx];
+	if (!e->refusal)
+		return;
+	if (e->rprev != NIL)
+		rc->e[e->rprev].rnext = e->rnext;
+	else
+		rc->rhead = e->rnext;
+	if (e->rnext != NIL)
+		rc->e[e->rnext].rprev = e->rprev;
+	else
+		rc->rtail = e->rprev;
+	e->rprev = e->rnext = NIL;
+	e->refusal = false;
+}
+
 /* Forget an entry: its reply (which may carry keys) is wiped, entry and chunks freed. */
 static void
 entry_drop(struct mxp_mp_rcache *rc, uint32_t idx)
@@ -209,6 +232,7 @@ entry_drop(struct mxp_mp_rcache *rc, uint32_t idx)
 		rc->inprog--;
 	e->state = 0;
 	e->len = 0;
+	refusal_unlink(rc, idx);
 	list_unlink(rc, idx);
 	e->next = rc->free_e;
 	rc->free_e = idx;
@@ -264,6 +288,12 @@ mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, ui
 		entry_drop(rc, idx); /* expired: a new transaction with an old id */
 	}
 	reclaim(rc, now_ms);
+	/* No room: refusals that applied nothing go first, oldest first. */
+	while ((rc->free_e == NIL || rc->nfree_c < RESERVE * (rc->inprog + 1)) &&
+	       rc->rhead != NIL) {
+		entry_drop(rc, rc->rhead);
+		rc->evicted++;
+	}
 	if (rc->free_e == NIL || rc->nfree_c < RESERVE * (rc->inprog + 1))
 		return MXP_MP_RC_FULL;
 	uint32_t idx = rc->free_e;
@@ -275,6 +305,8 @@ mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, ui
 	e->len = 0;
 	e->t_ms = now_ms;
 	e->chunk = NIL;
+	e->refusal = false;
+	e->rprev = e->rnext = NIL;
 	list_append(rc, idx);
 	uint32_t i = hash(peer, tid);
 	while (rc->h[i & rc->mask] != 0)
@@ -320,6 +352,35 @@ mxp_mp_rcache_finish(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, u
 	list_unlink(rc, idx);
 	list_append(rc, idx);
 	return 0;
+}
+
+int
+mxp_mp_rcache_refusal(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t tid)
+{
+	int64_t s = find(rc, peer, tid);
+	if (s < 0)
+		return -ENOENT;
+	uint32_t idx = rc->h[s] - 1;
+	struct rc_entry *e = &rc->e[idx];
+	if (e->state != MXP_MP_RC_REPLIED)
+		return -EINVAL;
+	if (e->refusal)
+		return 0;
+	e->refusal = true;
+	e->rnext = NIL;
+	e->rprev = rc->rtail;
+	if (rc->rtail != NIL)
+		rc->e[rc->rtail].rnext = idx;
+	else
+		rc->rhead = idx;
+	rc->rtail = idx;
+	return 0;
+}
+
+uint64_t
+mxp_mp_rcache_evicted(const struct mxp_mp_rcache *rc)
+{
+	return rc->evicted;
 }
 
 void

@@ -5,7 +5,7 @@
  *  - the receiver's reply cache: a retransmitted request gets the byte-identical reply
  *    without being applied again; a request still being worked on gets TransactionPending;
  *    TransactionResponseAck frees entries early, LONG-TIMER (ttl) frees them late, and an
- *    unexpired reply is never evicted;
+ *    unexpired reply is never evicted (except a refusal that applied nothing, for room);
  *  - the sender's retransmission timer with exponential backoff, stretched by Pending.
  * Both are caller-allocated and take the time as an argument (milliseconds, monotonic).
  */
@@ -48,7 +48,8 @@ size_t mxp_mp_rcache_size(uint32_t n, size_t bytes);
  * Initialise in caller memory. ttl_ms is how long a reply is kept (H.248 LONG-TIMER: at
  * least as long as the peer retransmits; 30000 is a good default). Entries and bytes are
  * reclaimed oldest first once expired or acknowledged; an unexpired reply is never evicted
- * (mxp_mp_rcache_begin() returns MXP_MP_RC_FULL instead), so size the cache for the
+ * (mxp_mp_rcache_begin() returns MXP_MP_RC_FULL instead; refusals marked with
+ * mxp_mp_rcache_refusal() aside), so size the cache for the
  * transaction rate times the ttl.
  * @return 0 or -EINVAL (n not in 1..2^20, bytes below 4 * MXP_MP_MSG_MAX).
  */
@@ -70,6 +71,22 @@ enum mxp_mp_rc_state mxp_mp_rcache_begin(struct mxp_mp_rcache *rc, const struct 
  */
 int mxp_mp_rcache_finish(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t tid,
 			 const char *reply, size_t len, uint64_t now_ms);
+
+/**
+ * The stored reply of (peer, tid) refused the request and applied nothing (overload
+ * control: mxp_mrfp_refused()). It is kept like any other, but when a new request finds no
+ * room, such refusals are forgotten first, oldest first, instead of answering "full": a
+ * refusal must never crowd out the requests an overloaded MRFP still takes (Subtract,
+ * Modify, audits). A retransmission of a forgotten refusal is a new request again, which the
+ * overload refuses again while it lasts (the overload ends only when the cache has emptied
+ * below its low mark, long after a full cache).
+ * @return 0, -ENOENT (no entry), -EINVAL (not answered yet)
+ */
+int mxp_mp_rcache_refusal(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer,
+			  uint32_t tid);
+
+/** Refusals forgotten before their ttl to make room (mxp_mp_rcache_refusal()). */
+uint64_t mxp_mp_rcache_evicted(const struct mxp_mp_rcache *rc);
 
 /** TransactionResponseAck for tids first..last from peer: forget (and wipe) those replies. */
 void mxp_mp_rcache_ack(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t first,

@@ -1863,6 +1863,8 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 	m->peer = peer ? *peer : (struct mxp_mrfp_peer){ 0 };
 	m->start_ms = m->ops.now_ms(m->ops.arg);
 	m->pending_sent = false;
+	m->tr_cmds = 0;
+	m->tr_refused = false;
 	mrfp_ocp_begin(m); /* overload control: the pressure now */
 	mxp_mp_msg_add_trans(m->rep, MXP_MP_TRANS_REPLY, tr->id);
 	bool stop = false;
@@ -1886,6 +1888,7 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 			const struct mxp_mp_cmd *c = &msg->cmds[act->first_cmd + k];
 			if (k > 0)
 				mrfp_pending_check(m);
+			m->tr_cmds++;
 			struct mxp_mp_cmd *rc = mxp_mp_msg_add_cmd(m->rep, c->type,
 								   c->term_kind == MXP_MP_TERM_ALL ? "*"
 								   : c->term_kind == MXP_MP_TERM_ROOT ? "ROOT"
@@ -1993,4 +1996,12 @@ mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 		else if (act->ctx == MXP_MP_CTX_CHOOSE)
 			ra->ctx = MXP_MP_CTX_NULL; /* nothing was created */
 	}
+	/* refused whole: its first command refused for overload, no other command ran */
+	m->tr_refused = m->tr_refused && m->tr_cmds == 1;
+}
+
+bool
+mxp_mrfp_refused(const struct mxp_mrfp *m)
+{
+	return m->tr_refused;
 }

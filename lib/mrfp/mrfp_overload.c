@@ -139,6 +139,7 @@ mrfp_ocp_refuse(struct mxp_mrfp *m, struct mxp_mp_cmd *rc)
 	if (!o->over)
 		return false;
 	m->cnt.ocp_refused++;
+	m->tr_refused = m->tr_cmds == 1; /* the transaction's first command */
 	if (o->requested && (!o->notified || m->start_ms - o->notified_ms >= o->notify_ms)) {
 		o->due = true;
 		o->notified = true;

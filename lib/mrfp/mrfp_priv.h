@@ -51,6 +51,9 @@ struct mxp_mrfp {
 	struct mxp_mrfp_peer peer;
 	uint64_t start_ms;
 	bool pending_sent;
+	uint32_t tr_cmds;             /* commands of the transaction begun so far */
+	bool tr_refused;              /* its first command was refused by the overload control,
+				       * and nothing else ran: mxp_mrfp_refused() */
 	/* scratch of wildcard commands (kept off the stack) */
 	uint32_t wild[MRFP_WILD_MAX];
 	struct mrfp_leg_plan *plans;  /* MRFP_WILD_MAX of them */

@@ -206,6 +206,14 @@ void mxp_mrfp_apply(struct mxp_mrfp *m, const struct mxp_mp_msg *msg,
 		    const struct mxp_mrfp_peer *peer);
 
 /**
+ * True when the last transaction applied was refused whole by the overload control: its
+ * only command (an Add or Move to context $) got 510 "overloaded" and nothing changed. Its
+ * reply may then be forgotten before LONG-TIMER when the reply cache needs the room
+ * (mxp_mp_rcache_refusal()): a retransmission is refused again while the overload lasts.
+ */
+bool mxp_mrfp_refused(const struct mxp_mrfp *m);
+
+/**
  * Wipe the strings of the last reply; call once it is encoded and sent. This also ends the
  * transaction for the overload control (its time is counted) and sends the ocp/mg_overload
  * Notify the transaction made due (through ops.notify, which may reuse the reply's message).

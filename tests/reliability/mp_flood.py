@@ -12,7 +12,8 @@ honest switch conferences from mixgen for the whole run, while a thread asks the
 3. audit at a sustainable rate (--audit-rate, 1,000 a second): new transactions;
 4. add as fast as mrfc can: each transaction creates a context, after mrfc asked for
    ocp/mg_overload on ROOT (H.248.11 overload control, doc/mp.md "Overload control"; the
-   lab sets [mp] ocp_high_pct = 5 so that a 2 s flood crosses the mark);
+   lab sets a reply cache of 32,768 replies, which the flood fills, and ocp_high_pct about
+   1,200 replies above what step 3 leaves in it, so that Adds first create contexts);
 5. audit as fast as mrfc can: new transactions beyond what the control core handles.
 
 Pass: the media lose nothing (mixgen's checks), every CLI request is answered, and the
@@ -24,7 +25,9 @@ transaction is answered without error; beyond it every transaction is answered, 
 and none is answered twice; the Adds are refused with 510 "overloaded" and
 ocp/mg_overload is notified (and answered) before any 510 "reply cache full", the MRFP's
 counters agree, and every context the flood created is subtracted without error while the
-MRFP is still overloaded. Prints a table and one JSON line ("benchmark":"mp_flood");
+MRFP is still overloaded, even once the refusals have filled the reply cache (a refusal
+that applied nothing gives its room to a new request: refusals_evicted). Prints a table
+and one JSON line ("benchmark":"mp_flood");
 exit 0 when it passed, 1 when not, 77 without hugepages.
 """
 import argparse
@@ -49,7 +52,7 @@ def mp_counters(lab):
     d = lab.ctl_json("show", "drops")
     out = {k: m[k] for k in ("messages", "requests", "replies", "replies_cached", "errors",
                              "parse_errors", "cache_full", "overload_refused",
-                             "overload_notifies")}
+                             "overload_notifies", "refusals_evicted")}
     out["e400"] = m["errors_by_code"].get("400", 0)
     out["e510"] = m["errors_by_code"].get("510", 0)
     out["ctl_ring_full"] = d.get("ctl_ring_full", 0)
@@ -140,8 +143,13 @@ def main():
             failures.append(what)
 
     lab = mglab.MpMemifLab("mp-flood")
-    # overload control (H.248.11) from 5 % of the reply cache (3,277 of 65,536 replies)
-    lab.mp_extra = "ocp_high_pct = 5\nocp_low_pct = 2\n"
+    # A reply cache of 32,768 replies that the Add flood fills (refusals must then give
+    # their room), and overload control (H.248.11) from about 1,200 replies above what the
+    # audit step leaves in it, so that the Adds first create contexts, then are refused.
+    cache = 32768
+    high = min(90, -(-(int(a.audit_rate * secs) + 1200) * 100 // cache))
+    lab.mp_extra = ("reply_cache = %d\nocp_high_pct = %d\nocp_low_pct = %d\n"
+                    % (cache, high, max(1, high - 3)))
     with lab:
         med, cli = {}, {}
         stop = threading.Event()
@@ -188,6 +196,11 @@ def main():
                      "add: the MRFP counted its refusals and Notify: %s" % d)
                 need(o["subtracted"] == o["created"] and o["subtract_errors"] == 0,
                      "add: every context created subtracted, while overloaded: %s" % o)
+                need(o["refused_cache"] == 0 and
+                     (f["sent"] <= cache or d["refusals_evicted"] > 0),
+                     "add: no 510 'reply cache full' (refusals give their room: %d of %d "
+                     "Adds sent, %d refusals forgotten): %s"
+                     % (f["sent"], cache, d["refusals_evicted"], o))
             elif rate == a.audit_rate:
                 need(f["unanswered"] == 0 and f["errors"] == 0 and f["answered_twice"] == 0,
                      "audit at %s/s: every transaction answered without error: %s"

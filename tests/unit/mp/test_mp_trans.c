@@ -105,6 +105,74 @@ test_rcache_basic(struct mxp_test_ctx *t)
 	free(rc);
 }
 
+/*
+ * Refusals that applied nothing (overload: mxp_mp_rcache_refusal()) give their room to new
+ * requests, oldest first, before the cache answers FULL; other replies are never evicted,
+ * and an evicted refusal's retransmission is a new request.
+ */
+void
+test_rcache_refusals_give_room(struct mxp_test_ctx *t)
+{
+	enum { BYTES = 8 * MXP_MP_MSG_MAX, N = 6 };
+	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(N, BYTES));
+	const char *r;
+	size_t rl = 0;
+	struct mxp_mp_peer a = peer(1, 2944);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, N, BYTES, 30000), 0);
+	/* two kept replies, then four refusals */
+	for (uint32_t i = 1; i <= N; i++) {
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, i, 1000 + i, &r, &rl), MXP_MP_RC_NEW);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, i, i <= 2 ? "kept" : "510",
+						     i <= 2 ? 4 : 3, 1000 + i), 0);
+		if (i > 2)
+			MXP_CHECK_EQ(t, mxp_mp_rcache_refusal(rc, &a, i), 0);
+	}
+	MXP_CHECK_EQ(t, mxp_mp_rcache_refusal(rc, &a, 99), -ENOENT);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), N);
+	/* a refusal retransmitted while kept: the same reply */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 3, 2000, &r, &rl), MXP_MP_RC_REPLIED);
+	MXP_CHECK(t, rl == 3 && memcmp(r, "510", 3) == 0);
+	/* a new request takes the oldest refusal's room */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 100, 2000, &r, &rl), MXP_MP_RC_NEW);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_evicted(rc), 1);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, 100, "y", 1, 2000), 0);
+	/* the forgotten refusal, retransmitted, is a new request (taking refusal 4's room) */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 3, 2000, &r, &rl), MXP_MP_RC_NEW);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_evicted(rc), 2);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, 3, "510", 3, 2000), 0);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_refusal(rc, &a, 3), 0);
+	/* the refusals left (5, 6, then 3) go in that order */
+	for (uint32_t i = 0; i < 3; i++) {
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 101 + i, 2000, &r, &rl), MXP_MP_RC_NEW);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, 101 + i, "y", 1, 2000), 0);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_evicted(rc), 3 + i);
+		if (i < 2)
+			MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 3, 2000, &r, &rl),
+				     MXP_MP_RC_REPLIED);
+	}
+	/* the kept replies are all that is left besides: full */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 200, 2001, &r, &rl), MXP_MP_RC_FULL);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 1, 2001, &r, &rl), MXP_MP_RC_REPLIED);
+	MXP_CHECK(t, rl == 4 && memcmp(r, "kept", 4) == 0);
+	/* an acknowledged refusal leaves both lists */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, N, BYTES, 30000), 0);
+	for (uint32_t i = 1; i <= 3; i++) {
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, i, 10, &r, &rl), MXP_MP_RC_NEW);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, i, "510", 3, 10), 0);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_refusal(rc, &a, i), 0);
+	}
+	mxp_mp_rcache_ack(rc, &a, 2, 2);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 2);
+	for (uint32_t i = 10; i < 10 + N; i++)
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, i, 20, &r, &rl), MXP_MP_RC_NEW);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_evicted(rc), 2);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 99, 20, &r, &rl), MXP_MP_RC_FULL);
+	/* in progress: not a refusal yet */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_refusal(rc, &a, 10), -EINVAL);
+	mxp_mp_rcache_wipe(rc);
+	free(rc);
+}
+
 /* Random operations against a plain model: the hash table must never lose or invent an
  * entry (backward-shift deletion is the part worth testing), unexpired replies are never
  * evicted, acknowledged ones leave at once, and FULL comes exactly when every entry is

@@ -66,6 +66,7 @@ MXP_TEST(refused_and_notified_once_per_overload)
 	/* 69 % of the cache: not yet; 70 %: overloaded */
 	cache_used = 69;
 	MXP_CHECK_EQ(t, err_code(add_new(&e, 2, 3)), 0);
+	MXP_CHECK(t, !mxp_mrfp_refused(e.m));
 	MXP_CHECK_EQ(t, nconfs(&e), 2);
 	cache_used = 70;
 	uint64_t legs0 = k->legs;
@@ -74,6 +75,8 @@ MXP_TEST(refused_and_notified_once_per_overload)
 		MXP_CHECK_EQ(t, err_code(r), 510);
 		MXP_CHECK(t, strstr(r, "overloaded") != NULL);
 		MXP_CHECK(t, strstr(r, "Context = -") != NULL);
+		/* refused whole: its reply may give its room in the reply cache */
+		MXP_CHECK(t, mxp_mrfp_refused(e.m));
 	}
 	MXP_CHECK_EQ(t, nconfs(&e), 2);
 	MXP_CHECK_EQ(t, k->legs, legs0);
@@ -94,6 +97,7 @@ MXP_TEST(refused_and_notified_once_per_overload)
 	snprintf(ctx, sizeof(ctx), "%u", c1);
 	uint32_t l2 = add_leg(t, &e, ctx, 20, NULL);
 	MXP_CHECK(t, l2 != 0);
+	MXP_CHECK(t, !mxp_mrfp_refused(e.m));
 	const char *r = transact(&e, "Transaction = 30 { Context = %u { Modify = leg/%u { Media { "
 				 "Stream = 1 { LocalControl { Mode = ReceiveOnly } } } } } }", c1, l2);
 	MXP_CHECK_EQ(t, err_code(r), 0);
@@ -104,10 +108,18 @@ MXP_TEST(refused_and_notified_once_per_overload)
 	MXP_CHECK(t, strstr(r, "Events = 7") != NULL && strstr(r, "ocp/mg_overload") != NULL);
 	r = transact(&e, "Transaction = 33 { Context = %u { Subtract = leg/%u } }", c1, l2);
 	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, !mxp_mrfp_refused(e.m));
+	/* a refusal after a command that ran is no whole refusal */
+	r = transact(&e, "Transaction = 35 { Context = - { Modify = ROOT { Events = 7 { "
+		     "ocp/mg_overload } } }, Context = $ { Add = $ { %s } } }",
+		     media("", crypto(70, 1), PEER_IP, 8140, crypto(71, 1)));
+	MXP_CHECK_EQ(t, err_code(r), 510);
+	MXP_CHECK(t, !mxp_mrfp_refused(e.m));
 	/* a Move to context $ would create one: refused, the leg stays */
 	r = transact(&e, "Transaction = 34 { Context = $ { Move = leg/%u { %s } } }", l1,
 		     media("", crypto(1, 1), PEER_IP, 8002, crypto(2, 1)));
 	MXP_CHECK_EQ(t, err_code(r), 510);
+	MXP_CHECK(t, mxp_mrfp_refused(e.m));
 	MXP_CHECK_EQ(t, leg(&e, l1).conf_id, c1);
 	MXP_CHECK_EQ(t, n_notify, 1);
 
@@ -132,7 +144,7 @@ MXP_TEST(refused_and_notified_once_per_overload)
 	MXP_CHECK_EQ(t, err_code(add_new(&e, 60, 61)), 510);
 	MXP_CHECK_EQ(t, n_notify, 3);
 	MXP_CHECK_EQ(t, k->ocp_episodes, 2);
-	MXP_CHECK_EQ(t, k->ocp_refused, 8);
+	MXP_CHECK_EQ(t, k->ocp_refused, 9);
 	env_free(&e);
 }
 
