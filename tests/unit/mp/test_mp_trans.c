@@ -175,8 +175,8 @@ test_rcache_refusals_give_room(struct mxp_test_ctx *t)
 
 /* Random operations against a plain model: the hash table must never lose or invent an
  * entry (backward-shift deletion is the part worth testing), unexpired replies are never
- * evicted, acknowledged ones leave at once, and FULL comes exactly when every entry is
- * live. */
+ * evicted except refusals (the oldest, when a new request finds no room), acknowledged
+ * ones leave at once, and FULL comes exactly when every entry is live and none a refusal. */
 void
 test_rcache_against_model(struct mxp_test_ctx *t)
 {
@@ -185,7 +185,7 @@ test_rcache_against_model(struct mxp_test_ctx *t)
 	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(N, bytes));
 	static struct { uint64_t t; int state; } model[IDS];
 	uint64_t now = 0;
-	unsigned int bad = 0, fulls = 0;
+	unsigned int bad = 0, fulls = 0, evictions = 0;
 	struct mxp_mp_peer p = peer(9, 2944);
 	const char *r;
 	size_t rl;
@@ -201,6 +201,7 @@ test_rcache_against_model(struct mxp_test_ctx *t)
 			enum mxp_mp_rc_state want;
 			if (model[id].state && (now - model[id].t <= TTL || model[id].state == 1)) {
 				want = model[id].state == 1 ? MXP_MP_RC_IN_PROGRESS : MXP_MP_RC_REPLIED;
+				/* state 2: a reply kept; 3: a refusal (mxp_mp_rcache_refusal) */
 			} else {
 				model[id].state = 0;
 				unsigned int live = 0;
@@ -208,6 +209,19 @@ test_rcache_against_model(struct mxp_test_ctx *t)
 					if (model[i].state && now - model[i].t > TTL)
 						model[i].state = 0; /* expired: reclaimed */
 					live += model[i].state != 0;
+				}
+				if (live == N) {
+					/* the oldest refusal gives its room */
+					int old = -1;
+					for (int i = 0; i < IDS; i++)
+						if (model[i].state == 3 &&
+						    (old < 0 || model[i].t < model[old].t))
+							old = i;
+					if (old >= 0) {
+						model[old].state = 0;
+						live--;
+						evictions++;
+					}
 				}
 				if (live == N) {
 					want = MXP_MP_RC_FULL;
@@ -226,14 +240,16 @@ test_rcache_against_model(struct mxp_test_ctx *t)
 		} else if (op < 9) {
 			int want = !model[id].state ? -ENOENT : model[id].state != 1 ? -EALREADY : 0;
 			if (want == 0) {
-				model[id].state = 2;
+				model[id].state = op == 8 ? 3 : 2;
 				model[id].t = now;
 			}
 			if (mxp_mp_rcache_finish(rc, &p, id, (const char *)&id, 4, now) != want)
 				bad++;
+			if (want == 0 && op == 8 && mxp_mp_rcache_refusal(rc, &p, id) != 0)
+				bad++;
 		} else {
 			mxp_mp_rcache_ack(rc, &p, id, id);
-			if (model[id].state == 2)
+			if (model[id].state >= 2)
 				model[id].state = 0;
 		}
 	}
@@ -242,6 +258,8 @@ test_rcache_against_model(struct mxp_test_ctx *t)
 		live += model[i].state != 0;
 	MXP_CHECK_EQ(t, bad, 0);
 	MXP_CHECK(t, fulls > 0);
+	MXP_CHECK(t, evictions > 0);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_evicted(rc), evictions);
 	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), live);
 	free(rc);
 }
