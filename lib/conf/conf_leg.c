@@ -512,6 +512,8 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	}
 	l->kg = kg; /* the worker links it (conf_rcv_join); mix set-up needs the group now */
 	l->lc = lc; /* mix set-up keeps the leg's codecs there */
+	if (cf->mode != MXP_CONF_MIX)
+		conf_signal_leg_codec(lc, p); /* switch: the codec of its signals */
 	if (cf->mode == MXP_CONF_MIX) {
 		r = conf_mix_leg_alloc(sys, cf, l, p, err, errlen);
 		if (r == 0)

@@ -652,6 +652,11 @@ struct mxp_leg_ctl {
 	void *dec[MXP_MEDIA_CODEC_COUNT - MXP_MEDIA_CODEC_AMR];
 	struct mxp_media_coder *priv_enc;
 	uint32_t codec_bytes;                /* what the codecs say they hold (show memory) */
+	/* switch: what the MRFP's signals toward the leg are encoded in (conf_signal.c's
+	 * conf_signal_leg_codec(), at the add): the first of its payload types that is PCMU,
+	 * PCMA, G722 or a frame codec of its a=rtpmap, and that one's a=fmtp */
+	uint8_t sw_codec, sw_pt;
+	struct mxp_media_fmtp sw_fmtp;
 	uint8_t new_fmt;                     /* frame-format slot its add took, 0 = none */
 	bool cascade;                        /* mix: a cascade leg (its media leg's flag too) */
 };
@@ -955,5 +960,8 @@ struct mxp_ostream *conf_signal_leg_stream(const struct mxp_leg *l);
  * (freed by the control core before the old group). */
 void conf_signal_leg_moved(struct mxp_conf_worker *w, struct mxp_leg *l,
 			   struct mxp_ostream **dead, uint32_t *ndead);
+
+/* Switch: remember at a leg's add the codec its signals are encoded in (lc->sw_*). */
+void conf_signal_leg_codec(struct mxp_leg_ctl *lc, const struct mxp_leg_params *p);
 
 #endif

@@ -43,6 +43,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "codec_opus.h"
 #include "conf_priv.h"
 #include "mxp_media_announce.h"
 #include "mxp_media_signal.h"
@@ -91,6 +92,10 @@ struct conf_sig {
 	uint64_t sw_tsc;         /* the frame time of that packet */
 	bool sw_marker;          /* its next packet starts a talkspurt */
 	bool sw_ok;              /* its codec is one the worker encodes (else: not heard) */
+	uint8_t sw_pt;           /* the payload type of its codec (the leg's) */
+	/* a frame codec's encoder (AMR, AMR-WB, Opus), made on the control core at the leg's
+	 * first signal and freed with the leg (conf_signal_leg_free) */
+	struct mxp_media_coder *sw_enc;
 };
 
 struct conf_sig_conf {
@@ -138,6 +143,9 @@ struct conf_sig_args {
 	bool install;                /* only install the leg's state and stream (no start) */
 	struct mxp_ostream *new_os;  /* installed if the leg's signal has no stream (else left) */
 	uint32_t ts0;                /* a new stream's first RTP timestamp (random) */
+	uint8_t pt;                  /* the payload type of codec */
+	struct mxp_media_coder *new_enc; /* installed if the leg's signal has none (else left) */
+	uint32_t enc_bytes;          /* what new_enc holds (show memory) */
 };
 
 /* ---- worker side ---------------------------------------------------------------------------- */
@@ -203,6 +211,17 @@ ev_interrupt(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 	s->ev_on = false;
 }
 
+/* Switch: the coder of a leg's signal stream for its codec (worker: no allocation; a frame
+ * codec's encoder was made on the control core). */
+static void
+sw_coder(struct conf_sig *s)
+{
+	enum mxp_media_codec c = (enum mxp_media_codec)s->codec;
+	s->fenc = mxp_media_codec_is_frame(c) ? s->sw_enc : NULL;
+	if (!mxp_media_codec_is_frame(c))
+		mxp_media_coder_init(&s->enc, c);
+}
+
 void
 conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 {
@@ -228,6 +247,11 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			s->sw_tsc = 0;
 			s->sw_marker = true;
 		}
+		if (s != NULL && s->sw_enc == NULL && a->new_enc != NULL) {
+			/* switch: a frame codec's encoder, the leg's for its life */
+			s->sw_enc = a->new_enc;
+			a->new_enc = NULL;
+		}
 		if (s != NULL && a->install) {
 			/* switch: a leg made ready to hear conference signals */
 			s->leg = a->leg;
@@ -236,9 +260,9 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			s->sw_ok = a->codec != MXP_MEDIA_CODEC_NONE;
 			if (!s->active && s->sw_ok) {
 				s->codec = a->codec;
+				s->sw_pt = a->pt;
 				s->event_pt = a->event_pt;
-				s->fenc = NULL;
-				mxp_media_coder_init(&s->enc, (enum mxp_media_codec)a->codec);
+				sw_coder(s);
 			}
 			return;
 		}
@@ -265,9 +289,14 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		s->leg = a->leg;
 		s->event_pt = a->event_pt;
 		s->codec = a->codec;
-		s->fenc = a->fenc;
-		if (s->fenc == NULL)
-			mxp_media_coder_init(&s->enc, (enum mxp_media_codec)a->codec);
+		if (cf->mode == MXP_CONF_MIX) {
+			s->fenc = a->fenc;
+			if (s->fenc == NULL)
+				mxp_media_coder_init(&s->enc, (enum mxp_media_codec)a->codec);
+		} else {
+			s->sw_pt = a->pt;
+			sw_coder(s);
+		}
 		s->sw_ok = true;
 		s->sw_marker = true; /* switch: the signal starts a talkspurt on its stream */
 		if (!s->listed) {
@@ -508,13 +537,6 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 static __thread int16_t cs16[MXP_MEDIA_MAX_FRAME];
 static __thread int16_t cs8[MXP_MEDIA_MAX_FRAME / 2];
 
-/* The RTP payload type of a codec the worker encodes toward a switch leg. */
-static uint8_t
-sw_pt(uint8_t codec)
-{
-	return codec == MXP_MEDIA_CODEC_PCMA ? 8 : codec == MXP_MEDIA_CODEC_G722 ? 9 : 0;
-}
-
 /* A leg's signal stream stops replacing the switched media: the leg's receiver entry lets
  * the group's packets through again. */
 static void
@@ -551,7 +573,9 @@ sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 {
 	struct mxp_leg *l = s->leg;
 	unsigned int n16 = SW_PTIME_MS * (MXP_MEDIA_RATE_WB / 1000);
-	bool wb = s->codec == MXP_MEDIA_CODEC_G722;
+	/* the codec's PCM rate: 16 kHz for G.722, AMR-WB and Opus (which lib/media encodes
+	 * from 16 kHz), 8 kHz for G.711 and AMR */
+	bool wb = mxp_media_codec_rate((enum mxp_media_codec)s->codec) == MXP_MEDIA_RATE_WB;
 	const int16_t *pcm = NULL;
 	bool more = true, events = false;
 	if (s->active) {
@@ -578,18 +602,22 @@ sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 		if (s->sw_marker)
 			s->ev_on = false; /* a new talkspurt: no event carries over */
 		bool sent = events && sig_events(w, cf, s, l, s->os, ts, n16, now_tsc);
+		bool dtx = false;
 		if (!sent) {
 			if (events)
 				memset(s8, 0, sizeof(s8[0]) * (n16 / 2)), memset(s16, 0,
 					sizeof(s16[0]) * n16); /* between digits: silence */
 			uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
-			int plen = mxp_media_encode(&s->enc, pcm, wb ? n16 : n16 / 2, pay,
-						    sizeof(pay));
+			bool frame = mxp_media_codec_is_frame((enum mxp_media_codec)s->codec);
+			struct mxp_media_coder *e = frame ? s->fenc : &s->enc;
+			int plen = e != NULL ? mxp_media_encode(e, pcm, wb ? n16 : n16 / 2, pay,
+								sizeof(pay)) : -1;
 			if (plen > 0)
-				stream_send(w, cf, l, s->os, sw_pt(s->codec), ts, s->sw_marker, pay,
+				stream_send(w, cf, l, s->os, s->sw_pt, ts, s->sw_marker, pay,
 					    (unsigned int)plen, now_tsc);
+			dtx = plen == 0; /* DTX: nothing this frame, the next packet is marked */
 		}
-		s->sw_marker = false;
+		s->sw_marker = dtx;
 	}
 	if (s->active && !more)
 		sig_end(w, s, MXP_SIGNAL_COMPLETED);
@@ -936,6 +964,14 @@ sig_post(struct mxp_conf_sys *sys, struct conf_sig_sys *ss, struct mxp_conf_ctl 
 	rte_free(a->new_ls);
 	conf_ostream_free(sys, a->new_os); /* not taken: the leg has its stream */
 	a->new_os = NULL;
+	if (a->new_enc != NULL) { /* not taken: the leg has its encoder */
+		mxp_media_coder_fini(a->new_enc);
+		rte_free(a->new_enc);
+		a->new_enc = NULL;
+	} else if (a->enc_bytes != 0 && a->leg != NULL) { /* freed with the leg's codecs */
+		a->leg->lc->codec_bytes += a->enc_bytes;
+		sys->mem.media_bytes += a->enc_bytes;
+	}
 	if (!a->ran)
 		gen_put(ss, a->g.ann);
 	zombies_scan(ss);
@@ -966,18 +1002,44 @@ mode_check(const struct mxp_conf *cf, char *err, size_t errlen)
 			 "theirs); use a switch or mix conference", cf->id);
 }
 
+void
+conf_signal_leg_codec(struct mxp_leg_ctl *lc, const struct mxp_leg_params *p)
+{
+	lc->sw_codec = MXP_MEDIA_CODEC_NONE;
+	lc->sw_pt = 0;
+	memset(&lc->sw_fmtp, 0, sizeof(lc->sw_fmtp));
+	if (p->n_pt == 0) { /* any payload type: RFC 3551's PCMU */
+		lc->sw_codec = MXP_MEDIA_CODEC_PCMU;
+		return;
+	}
+	/* the leg's payload types in its order of preference (RFC 3264): the first one the
+	 * worker encodes, static (PCMU 0, PCMA 8, G722 9) or a frame codec of its a=rtpmap
+	 * (leg_params_check() checked codecs[]: listed, not the event or CN type) */
+	for (unsigned int i = 0; i < p->n_pt && i < MXP_CONF_MAX_PT; i++) {
+		uint8_t pt = p->pt[i];
+		for (unsigned int k = 0; k < p->n_codecs && k < MXP_CONF_MAX_PT; k++)
+			if (p->codecs[k].pt == pt) {
+				lc->sw_codec = p->codecs[k].codec;
+				lc->sw_fmtp = p->codecs[k].fmtp;
+				break;
+			}
+		if (lc->sw_codec == MXP_MEDIA_CODEC_NONE)
+			lc->sw_codec = pt == 0 ? MXP_MEDIA_CODEC_PCMU :
+				       pt == 8 ? MXP_MEDIA_CODEC_PCMA :
+				       pt == 9 ? MXP_MEDIA_CODEC_G722 : MXP_MEDIA_CODEC_NONE;
+		if (lc->sw_codec != MXP_MEDIA_CODEC_NONE) {
+			lc->sw_pt = pt;
+			return;
+		}
+	}
+}
+
 /* Switch: the codec the worker encodes toward a leg (it does not decode: the leg's payload
- * types say what it accepts), MXP_MEDIA_CODEC_NONE if none it can. */
+ * types and a=rtpmap say what it accepts), MXP_MEDIA_CODEC_NONE if none it can. */
 static uint8_t
 sw_codec(const struct mxp_leg *l)
 {
-	static const uint8_t pref[][2] = { { 0, MXP_MEDIA_CODEC_PCMU },
-					   { 8, MXP_MEDIA_CODEC_PCMA },
-					   { 9, MXP_MEDIA_CODEC_G722 } };
-	for (unsigned int i = 0; i < RTE_DIM(pref); i++)
-		if (l->pt_ok[0] & (1ull << pref[i][0]))
-			return pref[i][1];
-	return MXP_MEDIA_CODEC_NONE;
+	return l->lc != NULL ? l->lc->sw_codec : MXP_MEDIA_CODEC_NONE;
 }
 
 /* Switch: the stream a leg's signal needs (NULL in a->new_os if it has one under its
@@ -987,8 +1049,30 @@ sw_prepare(struct mxp_conf_sys *sys, struct mxp_leg *l, struct conf_sig_args *a,
 	   size_t errlen)
 {
 	a->codec = sw_codec(l);
+	a->pt = l->lc->sw_pt;
 	a->event_pt = l->event_pt ? (int16_t)l->event_pt : -1;
 	a->ts0 = (uint32_t)rte_rand();
+	enum mxp_media_codec c = (enum mxp_media_codec)a->codec;
+	if (mxp_media_codec_is_frame(c) && (l->sig == NULL || l->sig->sw_enc == NULL)) {
+		/* a frame codec: an encoder of the leg's own, with its a=fmtp, made here (the
+		 * codec library allocates) and kept until the leg is freed */
+		const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
+		a->new_enc = rte_zmalloc("mxp_sig_enc", sizeof(*a->new_enc), 64);
+		int r = a->new_enc == NULL ? -ENOMEM :
+			mxp_media_coder_init_frame(a->new_enc, c, &l->lc->sw_fmtp, SW_PTIME_MS);
+		if (r != 0) {
+			rte_free(a->new_enc);
+			a->new_enc = NULL;
+			return conf_errf(err, errlen, r, r == -EINVAL ? "signals toward leg %u: "
+					 "%s cannot send %u ms packets" : "signals toward leg %u: "
+					 "out of memory for a %s encoder", l->id, o->name,
+					 SW_PTIME_MS);
+		}
+		if (c == MXP_MEDIA_CODEC_OPUS && sys->p.opus_complexity_set)
+			mxp_media_opus_set_complexity(a->new_enc->xs, sys->p.opus_complexity);
+		a->enc_bytes = (uint32_t)sizeof(*a->new_enc) +
+			       (o->enc_mem != NULL ? (uint32_t)o->enc_mem(&l->lc->sw_fmtp) : 0);
+	}
 	if (l->sig != NULL && l->sig->os != NULL)
 		return 0;
 	a->new_os = conf_ostream_new(sys, l->kg, l, err, errlen);
@@ -1018,9 +1102,9 @@ leg_signal(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_signal *s
 	bool mix = l->conf->mode == MXP_CONF_MIX;
 	if (sig != NULL && !mix && sw_codec(l) == MXP_MEDIA_CODEC_NONE)
 		return conf_errf(err, errlen, -ENOTSUP, "signals toward leg %u of switch "
-				 "conference %u: the leg accepts none of PCMU, PCMA, G722, the "
-				 "codecs the MRFP encodes without decoding the leg's media",
-				 leg_id, l->conf->id);
+				 "conference %u: the leg accepts none of PCMU, PCMA, G722 and "
+				 "names no AMR, AMR-WB or opus payload type (a=rtpmap), the "
+				 "codecs the MRFP encodes its signals in", leg_id, l->conf->id);
 	if (sig != NULL) {
 		r = sig_prepare(ss, sig, &a, err, errlen);
 		if (r != 0)
@@ -1172,6 +1256,10 @@ conf_signal_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l)
 		return;
 	pend_report(sys, l->sig, MXP_SIGNAL_INTERRUPTED);
 	conf_ostream_free(sys, l->sig->os); /* switch: before its group goes */
+	if (l->sig->sw_enc != NULL) { /* its bytes: conf_mix_codecs_free() */
+		mxp_media_coder_fini(l->sig->sw_enc);
+		rte_free(l->sig->sw_enc);
+	}
 	rte_free(l->sig);
 	l->sig = NULL;
 }

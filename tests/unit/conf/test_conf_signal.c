@@ -10,9 +10,11 @@
  * announcements; the errors callers see. Switch conferences: a leg signal heard by its leg
  * only, instead of the switched talker, on a stream of the MRFP's own (libsrtp2 decrypts it
  * under the leg's key; its RTP sequence, timestamps and marker checked), the switched media
- * back after it; a conference signal heard by all; each leg's codec (PCMU, PCMA, G.722);
- * a rekey mid-signal; forward conferences refused. A DTMF digit cut short by a new signal
- * ends with its three RFC 4733 end packets, in mix and switch.
+ * back after it; a conference signal heard by all; each leg's codec (PCMU, PCMA, G.722,
+ * and the frame codecs of dynamic payload types: AMR-WB, AMR and Opus, with their a=fmtp,
+ * decoded by opencore-amr and libopus); a rekey mid-signal; forward conferences refused.
+ * A DTMF digit cut short by a new signal ends with its three RFC 4733 end packets, in mix
+ * and switch.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <opencore-amrnb/interf_dec.h>
+#include <opencore-amrwb/dec_if.h>
+#include <opus.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -37,6 +42,10 @@
 
 static int leg_pt = -1; /* the payload type of the next legs; -1: PCMU, PCMA, G722 */
 static bool leg_mki;    /* the next legs' outbound key has MKI 1 (a rekey adds another) */
+/* the codec of leg_pt (a dynamic payload type, its a=rtpmap) and its a=fmtp; NONE: none */
+static enum mxp_media_codec leg_codec;
+static const char *leg_fmtp = "";
+static int leg_pt2 = -1; /* a second payload type after leg_pt; -1: none */
 
 static int
 add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
@@ -53,6 +62,18 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 	if (leg_pt >= 0) {
 		lp.n_pt = 1;
 		lp.pt[0] = (uint8_t)leg_pt;
+		if (leg_pt2 >= 0)
+			lp.pt[lp.n_pt++] = (uint8_t)leg_pt2;
+	}
+	if (leg_pt >= 96 && leg_codec != MXP_MEDIA_CODEC_NONE) {
+		lp.n_codecs = 1;
+		lp.codecs[0].pt = (uint8_t)leg_pt;
+		lp.codecs[0].codec = (uint8_t)leg_codec;
+		char e[128];
+		if (mxp_media_fmtp_parse(leg_codec, leg_fmtp, &lp.codecs[0].fmtp, e, sizeof(e))) {
+			printf("# fmtp %s: %s\n", leg_fmtp, e);
+			return -EINVAL;
+		}
 	}
 	conf_key(&lp.in, pr->in_key);
 	conf_key(&lp.out, pr->out_key);
@@ -86,13 +107,15 @@ new_conf(struct mxp_conf_sys *sys, enum mxp_conf_mode mode)
 struct rx {
 	unsigned int n;
 	struct { uint32_t ssrc, ts; uint16_t seq; uint8_t pt; bool marker; uint8_t pay[8];
-		 uint16_t len; } p[MAXPKT];
+		 uint16_t len; uint32_t doff; } p[MAXPKT];
 	unsigned int npcm;
 	int16_t pcm[MAXPCM];  /* PCMU payloads decoded, in arrival order */
 	unsigned int ng722;
 	uint8_t g722[MAXPCM]; /* G.722 payloads, in arrival order */
 	unsigned int npcma;
 	int16_t pcma[MAXPCM]; /* PCMA payloads decoded, in arrival order */
+	unsigned int ndyn;
+	uint8_t dyn[MAXPCM];  /* payloads of dynamic payload types (p[].doff: where) */
 };
 
 static void
@@ -120,6 +143,11 @@ take(struct mxp_test_ctx *t, struct peer *pr, struct rx *r)
 			r->p[r->n].marker = (buf[1] & 0x80) != 0;
 			r->p[r->n].len = (uint16_t)(len - 12);
 			memcpy(r->p[r->n].pay, buf + 12, len - 12 < 8 ? (size_t)(len - 12) : 8);
+			r->p[r->n].doff = r->ndyn;
+			if (pt >= 96 && r->ndyn + (unsigned int)(len - 12) <= MAXPCM) {
+				memcpy(r->dyn + r->ndyn, buf + 12, (size_t)(len - 12));
+				r->ndyn += (unsigned int)(len - 12);
+			}
 			r->n++;
 		}
 		if (pt == 0)
@@ -809,9 +837,9 @@ MXP_TEST(switch_signal_stream_moves_on_ssrc_collision)
 
 /*
  * A conference signal in a switch conference: every participant hears it instead of the
- * switched media, the talker too; then the talker is heard again. A leg whose payload types
- * are all dynamic (the MRFP does not know their codec without decoding) cannot get a leg
- * signal; with a telephone-event payload type DTMF goes as RFC 4733 events.
+ * switched media, the talker too; then the talker is heard again. A leg whose only payload
+ * type is dynamic without an a=rtpmap naming a codec (the MRFP does not know what it
+ * accepts) cannot get a leg signal.
  */
 MXP_TEST(switch_conference_signal_heard_by_all)
 {
@@ -869,7 +897,7 @@ MXP_TEST(switch_conference_signal_heard_by_all)
 						 dial_amp() / 100);
 	MXP_CHECK(t, rc.npcm >= 1600 && goertzel(rc.pcm + rc.npcm - 1600, 1600, 1000) > 2000);
 
-	/* a leg with only a dynamic payload type: no leg signal (its codec is unknown) */
+	/* a leg with only a dynamic payload type and no codec for it: no leg signal */
 	struct peer e;
 	peer_init(&e, 1203, 1213, "192.0.2.123", 5916);
 	leg_pt = 96;
@@ -1101,6 +1129,258 @@ MXP_TEST(switch_signal_in_each_legs_codec)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* ---- frame codecs toward switch legs: independent decoders ---------------------------------- */
+
+/* Speech bits per frame type (3GPP TS 26.101 and 26.201; the last: SID; others: none). */
+static const uint16_t amrnb_bits[16] = { 95, 103, 118, 134, 148, 159, 204, 244, 39 };
+static const uint16_t amrwb_bits[16] = { 132, 177, 253, 285, 317, 365, 397, 461, 477, 40 };
+
+static unsigned int
+bits_get(const uint8_t *p, unsigned int *bit, unsigned int n)
+{
+	unsigned int v = 0;
+	for (unsigned int i = 0; i < n; i++, (*bit)++)
+		v = v << 1 | ((p[*bit / 8] >> (7 - *bit % 8)) & 1);
+	return v;
+}
+
+/*
+ * An RFC 4867 AMR or AMR-WB payload (4.3 bandwidth-efficient: CMR, table of contents, speech
+ * bits back to back; 4.4 octet-aligned: each of them padded to an octet) decoded by
+ * opencore-amrnb's Decoder_Interface_Decode / opencore-amrwb's D_IF_decode, which take the
+ * storage format (5.3: a header octet FT << 3 | Q << 2, the frame's bits padded to an
+ * octet): the test's own depacketiser, not lib/media's. Returns samples or -1.
+ */
+static int
+amr_decode(bool wb, bool octet, void *st, const uint8_t *pl, unsigned int len, int16_t *out,
+	   unsigned int cap, unsigned int *mode)
+{
+	unsigned int bit = octet ? 8 : 4, nf = 0, total = len * 8;
+	unsigned int sid = wb ? 9 : 8, spf = wb ? 320 : 160;
+	uint8_t ft[16], q[16];
+	for (bool more = true; more; nf++) {
+		if (nf == 16 || bit + (octet ? 8 : 6) > total)
+			return -1;
+		more = bits_get(pl, &bit, 1);
+		ft[nf] = (uint8_t)bits_get(pl, &bit, 4);
+		q[nf] = (uint8_t)bits_get(pl, &bit, 1);
+		if (octet)
+			bit += 2;
+	}
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < nf; i++) {
+		unsigned int nb = (wb ? amrwb_bits : amrnb_bits)[ft[i]];
+		uint8_t f[64] = { (uint8_t)(ft[i] << 3 | q[i] << 2) };
+		if ((ft[i] > sid && ft[i] < 14) || bit + nb > total || n + spf > cap)
+			return -1;
+		for (unsigned int k = 0; k < nb; k++)
+			f[1 + k / 8] |= (uint8_t)(bits_get(pl, &bit, 1) << (7 - k % 8));
+		if (octet)
+			bit = (bit + 7) / 8 * 8;
+		if (wb)
+			D_IF_decode(st, f, out + n, 0);
+		else
+			Decoder_Interface_Decode(st, f, out + n, 0);
+		n += spf;
+		*mode = ft[i];
+	}
+	return (int)n;
+}
+
+/* What one switch leg heard in a frame codec on one SSRC: packets (pt, a well-formed RTP
+ * stream: sequence +1, timestamp +units per step, the first marked) decoded at 16 kHz. */
+struct dyn_heard {
+	unsigned int pkts, samples;
+	bool stream_ok, marked;
+	unsigned int mode;           /* AMR: the frame type of the last frame */
+	unsigned int modes;          /* AMR: bit m, frames of mode m */
+	double rate;                 /* of pcm */
+	int16_t pcm[16000 * 2];
+};
+
+static void
+dyn_decode(struct mxp_test_ctx *t, const struct rx *r, uint32_t ssrc, uint8_t pt,
+	   enum mxp_media_codec codec, bool octet, struct dyn_heard *h)
+{
+	memset(h, 0, sizeof(*h));
+	bool wb = codec == MXP_MEDIA_CODEC_AMR_WB;
+	void *amr = wb ? D_IF_init() : codec == MXP_MEDIA_CODEC_AMR ? Decoder_Interface_init()
+								    : NULL;
+	h->rate = codec == MXP_MEDIA_CODEC_AMR ? 8000 : 16000;
+	int oerr = 0;
+	OpusDecoder *op = codec == MXP_MEDIA_CODEC_OPUS ? opus_decoder_create(16000, 1, &oerr)
+							 : NULL;
+	uint32_t units = mxp_media_codec_clock(codec) / 50;
+	int last = -1;
+	h->stream_ok = true;
+	for (unsigned int i = 0; i < r->n; i++) {
+		if (r->p[i].ssrc != ssrc || r->p[i].pt != pt)
+			continue;
+		if (last < 0) {
+			h->marked = r->p[i].marker;
+		} else {
+			uint16_t ds = (uint16_t)(r->p[i].seq - r->p[last].seq);
+			uint32_t dt = r->p[i].ts - r->p[last].ts;
+			if (ds == 0 || ds > 1000 || dt != units * ds || r->p[i].marker) {
+				h->stream_ok = false;
+				printf("# ssrc %08x: seq %u -> %u, ts %u -> %u%s\n", ssrc,
+				       r->p[last].seq, r->p[i].seq, r->p[last].ts, r->p[i].ts,
+				       r->p[i].marker ? " marked" : "");
+			}
+		}
+		last = (int)i;
+		h->pkts++;
+		const uint8_t *pl = r->dyn + r->p[i].doff;
+		unsigned int len = r->p[i].len;
+		if (r->p[i].doff + len > r->ndyn)
+			break;
+		unsigned int cap = RTE_DIM(h->pcm) - h->samples;
+		int n = amr != NULL ? amr_decode(wb, octet, amr, pl, len, h->pcm + h->samples, cap,
+						 &h->mode)
+		      : op != NULL ? opus_decode(op, pl, (opus_int32)len, h->pcm + h->samples,
+						 (int)(cap < 960 ? cap : 960), 0)
+				   : -1;
+		if (!MXP_CHECK(t, n > 0))
+			break;
+		h->samples += (unsigned int)n;
+		if (amr != NULL)
+			h->modes |= 1u << h->mode;
+	}
+	if (amr != NULL && wb)
+		D_IF_exit(amr);
+	else if (amr != NULL)
+		Decoder_Interface_exit(amr);
+	if (op != NULL)
+		opus_decoder_destroy(op);
+}
+
+/* The SSRC of the last packet of payload type pt a participant got (0: none). */
+static uint32_t
+last_ssrc(const struct rx *r, uint8_t pt)
+{
+	for (unsigned int i = r->n; i-- > 0;)
+		if (r->p[i].pt == pt)
+			return r->p[i].ssrc;
+	return 0;
+}
+
+/* The level of the 425 Hz tone a leg heard in a frame codec, in dB from the dial tone's, and
+ * the 1 kHz talker's amplitude; after its first 200 ms (the codec's onset) for 400 ms. */
+static double
+dyn_level(const struct dyn_heard *h, double *o1k)
+{
+	unsigned int from = (unsigned int)(h->rate / 5), n = (unsigned int)(h->rate * 2 / 5);
+	if (h->samples < from + n) {
+		*o1k = 0;
+		return -99;
+	}
+	*o1k = mxp_test_tone_amp(h->pcm + from, n, 1000, h->rate);
+	double v = mxp_test_tone_amp(h->pcm + from, n, 425, h->rate);
+	return v > 0 ? 20 * log10(v / dial_amp()) : -99;
+}
+
+/*
+ * Switch legs whose codecs are frame codecs of dynamic payload types hear signals, each in
+ * the first codec it offers, with its a=fmtp: a (RFC 4867 AMR-WB, bandwidth-efficient: the
+ * VoLTE phone), o (RFC 7587 Opus: the WebRTC client), w (AMR-WB octet-aligned with
+ * mode-set=0,1, offering PCMU after it), n (AMR, bandwidth-efficient). A leg signal toward
+ * a, then a conference signal toward all, encoded by an encoder of each leg's own. What
+ * they get is decoded by the codecs' own libraries (opencore-amrwb and opencore-amrnb behind
+ * the test's depacketiser, libopus) and the tone measured; the RTP clock is the codec's
+ * (+320 per 20 ms packet for AMR-WB, +960 for Opus, +160 for AMR). The talker b (PCMU) is
+ * not heard while the signal plays.
+ */
+MXP_TEST(switch_signal_in_frame_codecs)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b, o, w, n;
+	peer_init(&a, 1600, 1610, "192.0.2.160", 5960);
+	peer_init(&b, 1601, 1611, "192.0.2.161", 5962);
+	peer_init(&o, 1602, 1612, "192.0.2.162", 5964);
+	peer_init(&w, 1603, 1613, "192.0.2.163", 5966);
+	peer_init(&n, 1604, 1614, "192.0.2.164", 5968);
+	leg_pt = 97, leg_codec = MXP_MEDIA_CODEC_AMR_WB, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 111, leg_codec = MXP_MEDIA_CODEC_OPUS, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &o, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 98, leg_pt2 = 0, leg_codec = MXP_MEDIA_CODEC_AMR_WB;
+	leg_fmtp = "octet-align=1; mode-set=0,1";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &w, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 96, leg_pt2 = -1, leg_codec = MXP_MEDIA_CODEC_AMR, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &n, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 0, leg_codec = MXP_MEDIA_CODEC_NONE, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = -1;
+	struct peer *pr[5] = { &a, &b, &o, &w, &n };
+	const double f[5] = { 0, 1000, 0, 0, 0 };
+	static struct rx ra, ro, rw, rn;
+	static struct dyn_heard h;
+	memset(&ra, 0, sizeof(ra)), memset(&ro, 0, sizeof(ro));
+	char err[200] = "";
+	/* a leg signal toward the AMR-WB leg */
+	struct mxp_signal s = tone("cg/dt", 600, 81);
+	int r = mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err));
+	MXP_CHECK_EQ(t, r, 0);
+	if (r)
+		printf("# %s\n", err);
+	run(t, 700, pr, f, (struct rx *[5]){ &ra, NULL, &ro, NULL, NULL }, 5);
+	uint32_t sa = last_ssrc(&ra, 97);
+	dyn_decode(t, &ra, sa, 97, MXP_MEDIA_CODEC_AMR_WB, false, &h);
+	double o1k, db = dyn_level(&h, &o1k);
+	printf("# AMR-WB leg signal: %u packets, %u samples, modes 0x%x, 425 Hz %.2f dB, "
+	       "1 kHz %.0f\n", h.pkts, h.samples, h.modes, db, o1k);
+	MXP_CHECK(t, sa != 0 && h.pkts >= 29 && h.pkts <= 31 && h.stream_ok && h.marked);
+	MXP_CHECK(t, fabs(db) < 1.5);
+	MXP_CHECK(t, o1k < dial_amp() / 30); /* replaced: b is not heard */
+	MXP_CHECK_EQ(t, last_ssrc(&ro, 111), 0); /* the Opus leg: not its signal */
+	struct mxp_signal_done d[8];
+	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].leg == a.leg.id && d[0].tag == 81 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	/* a conference signal: every leg hears it in its codec */
+	memset(&ra, 0, sizeof(ra)), memset(&ro, 0, sizeof(ro));
+	memset(&rw, 0, sizeof(rw)), memset(&rn, 0, sizeof(rn));
+	s = tone("cg/dt", 600, 82);
+	r = mxp_conf_signal_start(sys, c, &s, err, sizeof(err));
+	MXP_CHECK_EQ(t, r, 0);
+	if (r)
+		printf("# %s\n", err);
+	run(t, 700, pr, f, (struct rx *[5]){ &ra, NULL, &ro, &rw, &rn }, 5);
+	MXP_CHECK_EQ(t, last_ssrc(&ra, 97), sa); /* the leg's stream, kept */
+	const struct {
+		const char *name;
+		struct rx *r;
+		uint8_t pt;
+		enum mxp_media_codec codec;
+		bool octet;
+		unsigned int modes; /* the frame types allowed: speech modes and SID */
+	} legs[] = {
+		{ "AMR-WB", &ra, 97, MXP_MEDIA_CODEC_AMR_WB, false, 0x3ff },
+		{ "Opus", &ro, 111, MXP_MEDIA_CODEC_OPUS, false, 0 },
+		{ "AMR-WB octet-aligned, mode-set=0,1", &rw, 98, MXP_MEDIA_CODEC_AMR_WB, true,
+		  0x203 },
+		{ "AMR", &rn, 96, MXP_MEDIA_CODEC_AMR, false, 0x1ff },
+	};
+	for (unsigned int i = 0; i < RTE_DIM(legs); i++) {
+		uint32_t ss = last_ssrc(legs[i].r, legs[i].pt);
+		dyn_decode(t, legs[i].r, ss, legs[i].pt, legs[i].codec, legs[i].octet, &h);
+		db = dyn_level(&h, &o1k);
+		printf("# %s conference signal: %u packets, %u samples, modes 0x%x, 425 Hz "
+		       "%.2f dB, 1 kHz %.0f\n", legs[i].name, h.pkts, h.samples, h.modes, db, o1k);
+		MXP_CHECK(t, ss != 0 && h.pkts >= 29 && h.pkts <= 31 && h.stream_ok && h.marked);
+		MXP_CHECK(t, h.samples == h.pkts * (unsigned int)h.rate / 50);
+		MXP_CHECK(t, fabs(db) < 1.5 && o1k < dial_amp() / 30);
+		MXP_CHECK(t, (h.modes & ~legs[i].modes) == 0);
+		for (unsigned int k = 0; k < legs[i].r->n; k++) /* the signal: its payload type */
+			MXP_CHECK_EQ(t, legs[i].r->p[k].ssrc == ss,
+				     legs[i].r->p[k].pt == legs[i].pt);
+	}
+	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].leg == 0 && d[0].tag == 82 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	peer_fini(&a), peer_fini(&b), peer_fini(&o), peer_fini(&w), peer_fini(&n);
+	mxp_conf_sys_destroy(sys); /* ASan: the legs' encoders freed once */
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(leg_signal_heard_by_its_leg_only_conference_signal_by_all),
 	MXP_CASE(replace_instead_of_mix),
@@ -1113,6 +1393,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(switch_conference_signal_heard_by_all),
 	MXP_CASE(switch_signal_in_each_legs_codec),
 	MXP_CASE(switch_signal_stream_moves_on_ssrc_collision),
+	MXP_CASE(switch_signal_in_frame_codecs),
 	MXP_CASE(dtmf_interrupted_digit_ends),
 	MXP_CASE(forward_refused_switch_rekey_and_leave),
 };
