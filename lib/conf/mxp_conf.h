@@ -147,9 +147,10 @@ struct mxp_leg_params {
 	uint8_t pt[MXP_CONF_MAX_PT];
 	uint8_t audio_level_id;  /**< RFC 6464 extension id, 0 = none */
 	int16_t event_pt;        /**< mix: RFC 4733 telephone-event payload type, 0 = none */
-	/** mix: what the payload types of pt[] without a static meaning (PCMU 0, PCMA 8,
-	 *  G722 9) carry: AMR, AMR-WB, Opus, a plugin codec. The first of pt[] the mixer
-	 *  decodes is the one the leg receives. */
+	/** What the payload types of pt[] without a static meaning (PCMU 0, PCMA 8, G722 9)
+	 *  carry: AMR, AMR-WB, Opus, a plugin codec. mix: the first of pt[] the mixer decodes
+	 *  is the one the leg receives. switch: the first of pt[] that is PCMU, PCMA, G722 or
+	 *  one of these is what the MRFP's signals toward the leg are encoded in. */
 	uint8_t n_codecs;
 	struct mxp_leg_codec codecs[MXP_CONF_MAX_PT];
 	char label[MXP_CONF_NAME_LEN];
@@ -624,7 +625,7 @@ const char *mxp_conf_signal_country(struct mxp_conf_sys *sys);
  * shared mix gets its private stream while the signal plays.
  * @return 0 (started; its end is reported with sig->tag), -ENOENT (no such leg),
  *         -ENOTSUP (a forward conference; a switch leg accepting none of PCMU, PCMA,
- *         G722: err says which), -EINVAL
+ *         G722 nor a frame codec of its codecs[]: err says which), -EINVAL
  *         (unknown tone, bad digit, empty name; err says which), -EACCES (an announcement
  *         name with '/' or ".."), -ENOENT / -EINVAL (announcement file missing or not a
  *         supported format: err says which), -ENODEV (no announcement directory
