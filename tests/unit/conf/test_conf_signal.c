@@ -1288,7 +1288,7 @@ dyn_level(const struct dyn_heard *h, double *o1k)
  * they get is decoded by the codecs' own libraries (opencore-amrwb and opencore-amrnb behind
  * the test's depacketiser, libopus) and the tone measured; the RTP clock is the codec's
  * (+320 per 20 ms packet for AMR-WB, +960 for Opus, +160 for AMR). The talker b (PCMU) is
- * not heard while the signal plays.
+ * not heard while the signal plays. Then DTMF toward a: RFC 4733 events at AMR-WB's clock.
  */
 MXP_TEST(switch_signal_in_frame_codecs)
 {
@@ -1300,8 +1300,9 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	peer_init(&o, 1602, 1612, "192.0.2.162", 5964);
 	peer_init(&w, 1603, 1613, "192.0.2.163", 5966);
 	peer_init(&n, 1604, 1614, "192.0.2.164", 5968);
-	leg_pt = 97, leg_codec = MXP_MEDIA_CODEC_AMR_WB, leg_fmtp = "";
-	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 97, leg_pt2 = 101, leg_codec = MXP_MEDIA_CODEC_AMR_WB, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 101), 0);
+	leg_pt2 = -1;
 	leg_pt = 111, leg_codec = MXP_MEDIA_CODEC_OPUS, leg_fmtp = "";
 	MXP_CHECK_EQ(t, add_leg(sys, c, &o, MXP_SM_SENDRECV, 0), 0);
 	leg_pt = 98, leg_pt2 = 0, leg_codec = MXP_MEDIA_CODEC_AMR_WB;
@@ -1376,6 +1377,21 @@ MXP_TEST(switch_signal_in_frame_codecs)
 				     legs[i].r->p[k].pt == legs[i].pt);
 	}
 	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].leg == 0 && d[0].tag == 82 &&
+		      d[0].cause == MXP_SIGNAL_COMPLETED);
+	/* DTMF toward the AMR-WB leg: RFC 4733 events on its stream, durations at its clock
+	 * (100 ms: 1600 units of 16 kHz) */
+	memset(&ra, 0, sizeof(ra));
+	s = (struct mxp_signal){ .kind = MXP_SIGNAL_DTMF, .name = "1", .duration_ms = 100,
+				 .tag = 83 };
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
+	run(t, 300, pr, f, (struct rx *[5]){ &ra, NULL, NULL, NULL, NULL }, 5);
+	unsigned int ends = 0;
+	check_event(t, &ra, 0, 1, 101, 1600, &ends);
+	MXP_CHECK_EQ(t, ends, 3);
+	for (unsigned int i = 0; i < ra.n; i++)
+		if (ra.p[i].pt == 101)
+			MXP_CHECK_EQ(t, ra.p[i].ssrc, sa);
+	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].tag == 83 &&
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	peer_fini(&a), peer_fini(&b), peer_fini(&o), peer_fini(&w), peer_fini(&n);
 	mxp_conf_sys_destroy(sys); /* ASan: the legs' encoders freed once */
