@@ -93,6 +93,9 @@ struct conf_sig {
 	bool sw_marker;          /* its next packet starts a talkspurt */
 	bool sw_ok;              /* its codec is one the worker encodes (else: not heard) */
 	uint8_t sw_pt;           /* the payload type of its codec (the leg's) */
+	uint8_t sw_fmt;          /* its format (codec, payload type, a=fmtp) in the conference,
+				  * 1..255: the legs of one format share a conference signal's
+				  * encoding; 0: encoded alone */
 	/* a frame codec's encoder (AMR, AMR-WB, Opus), made on the control core at the leg's
 	 * first signal and freed with the leg (conf_signal_leg_free) */
 	struct mxp_media_coder *sw_enc;
@@ -144,6 +147,7 @@ struct conf_sig_args {
 	struct mxp_ostream *new_os;  /* installed if the leg's signal has no stream (else left) */
 	uint32_t ts0;                /* a new stream's first RTP timestamp (random) */
 	uint8_t pt;                  /* the payload type of codec */
+	uint8_t sw_fmt;              /* the leg's format id (struct conf_sig.sw_fmt) */
 	struct mxp_media_coder *new_enc; /* installed if the leg's signal has none (else left) */
 	uint32_t enc_bytes;          /* what new_enc holds (show memory) */
 };
@@ -258,6 +262,7 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 			s->conf_id = cf->id;
 			s->leg_id = a->leg->id;
 			s->sw_ok = a->codec != MXP_MEDIA_CODEC_NONE;
+			s->sw_fmt = a->sw_fmt;
 			if (!s->active && s->sw_ok) {
 				s->codec = a->codec;
 				s->sw_pt = a->pt;
@@ -295,6 +300,7 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 				mxp_media_coder_init(&s->enc, (enum mxp_media_codec)a->codec);
 		} else {
 			s->sw_pt = a->pt;
+			s->sw_fmt = a->sw_fmt;
 			sw_coder(s);
 		}
 		s->sw_ok = true;
@@ -537,6 +543,17 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 static __thread int16_t cs16[MXP_MEDIA_MAX_FRAME];
 static __thread int16_t cs8[MXP_MEDIA_MAX_FRAME / 2];
 
+/* A conference signal's frame encoded once per format (struct conf_sig.sw_fmt) and sent to
+ * every leg of that format: an AMR-WB encoding costs about 0.2 ms, one per leg would not
+ * fit a 20 ms tick in a large conference. Reset at each frame. */
+#define SW_SHARED 16
+static __thread struct {
+	uint8_t fmt;
+	int16_t len;                 /* bytes, 0: DTX, -1: failed */
+	uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
+} sw_shared[SW_SHARED];
+static __thread unsigned int sw_nshared;
+
 /* A leg's signal stream stops replacing the switched media: the leg's receiver entry lets
  * the group's packets through again. */
 static void
@@ -607,11 +624,30 @@ sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 			if (events)
 				memset(s8, 0, sizeof(s8[0]) * (n16 / 2)), memset(s16, 0,
 					sizeof(s16[0]) * n16); /* between digits: silence */
-			uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
-			bool frame = mxp_media_codec_is_frame((enum mxp_media_codec)s->codec);
-			struct mxp_media_coder *e = frame ? s->fenc : &s->enc;
-			int plen = e != NULL ? mxp_media_encode(e, pcm, wb ? n16 : n16 / 2, pay,
-								sizeof(pay)) : -1;
+			uint8_t buf[MXP_MEDIA_MAX_FRAME * 2];
+			const uint8_t *pay = buf;
+			int plen = -2;
+			unsigned int k = 0;
+			bool share = !s->active && s->sw_fmt != 0; /* the conference signal */
+			while (share && k < sw_nshared && sw_shared[k].fmt != s->sw_fmt)
+				k++;
+			if (share && k < sw_nshared) {
+				pay = sw_shared[k].pay;
+				plen = sw_shared[k].len;
+			} else {
+				enum mxp_media_codec c = (enum mxp_media_codec)s->codec;
+				struct mxp_media_coder *e =
+					mxp_media_codec_is_frame(c) ? s->fenc : &s->enc;
+				plen = e != NULL ? mxp_media_encode(e, pcm, wb ? n16 : n16 / 2, buf,
+								    sizeof(buf)) : -1;
+				if (share && k < SW_SHARED) {
+					sw_shared[k].fmt = s->sw_fmt;
+					sw_shared[k].len = (int16_t)(plen < 0 ? -1 : plen);
+					if (plen > 0)
+						memcpy(sw_shared[k].pay, buf, (size_t)plen);
+					sw_nshared++;
+				}
+			}
 			if (plen > 0)
 				stream_send(w, cf, l, s->os, s->sw_pt, ts, s->sw_marker, pay,
 					    (unsigned int)plen, now_tsc);
@@ -653,6 +689,7 @@ conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t
 		sc->next_tsc += period;
 		const int16_t *c16 = NULL, *c8 = NULL;
 		bool more = true;
+		sw_nshared = 0;
 		if (sc->conf.active) {
 			more = mxp_siggen_run(&sc->conf.g, cs16, cs8, n16, false);
 			c16 = cs16;
@@ -1042,6 +1079,28 @@ sw_codec(const struct mxp_leg *l)
 	return l->lc != NULL ? l->lc->sw_codec : MXP_MEDIA_CODEC_NONE;
 }
 
+/* Switch: the leg's format id in its conference (struct conf_sig.sw_fmt): that of a leg
+ * with the same codec, payload type and a=fmtp, else a new one (0 past 255: alone). */
+static uint8_t
+sw_fmt_id(const struct mxp_leg *l)
+{
+	const struct mxp_leg_ctl *lc = l->lc;
+	if (l->sig != NULL && l->sig->sw_fmt != 0)
+		return l->sig->sw_fmt;
+	unsigned int max = 0;
+	const struct mxp_leg *x;
+	TAILQ_FOREACH(x, &l->conf->legs, in_conf) {
+		if (x == l || x->sig == NULL || x->sig->sw_fmt == 0 || x->lc == NULL)
+			continue;
+		if (x->lc->sw_codec == lc->sw_codec && x->lc->sw_pt == lc->sw_pt &&
+		    memcmp(&x->lc->sw_fmtp, &lc->sw_fmtp, sizeof(lc->sw_fmtp)) == 0)
+			return x->sig->sw_fmt;
+		if (x->sig->sw_fmt > max)
+			max = x->sig->sw_fmt;
+	}
+	return max < 255 ? (uint8_t)(max + 1) : 0;
+}
+
 /* Switch: the stream a leg's signal needs (NULL in a->new_os if it has one under its
  * group's key), and its codec. */
 static int
@@ -1050,6 +1109,7 @@ sw_prepare(struct mxp_conf_sys *sys, struct mxp_leg *l, struct conf_sig_args *a,
 {
 	a->codec = sw_codec(l);
 	a->pt = l->lc->sw_pt;
+	a->sw_fmt = sw_fmt_id(l);
 	a->event_pt = l->event_pt ? (int16_t)l->event_pt : -1;
 	a->ts0 = (uint32_t)rte_rand();
 	enum mxp_media_codec c = (enum mxp_media_codec)a->codec;

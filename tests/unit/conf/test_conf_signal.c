@@ -1288,18 +1288,21 @@ dyn_level(const struct dyn_heard *h, double *o1k)
  * they get is decoded by the codecs' own libraries (opencore-amrwb and opencore-amrnb behind
  * the test's depacketiser, libopus) and the tone measured; the RTP clock is the codec's
  * (+320 per 20 ms packet for AMR-WB, +960 for Opus, +160 for AMR). The talker b (PCMU) is
- * not heard while the signal plays. Then DTMF toward a: RFC 4733 events at AMR-WB's clock.
+ * not heard while the signal plays. a2, a second AMR-WB leg like a, gets the conference
+ * signal's frames encoded once for both (the same payloads on its own stream). Then DTMF
+ * toward a: RFC 4733 events at AMR-WB's clock.
  */
 MXP_TEST(switch_signal_in_frame_codecs)
 {
 	struct mxp_conf_sys *sys = sys_new();
 	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
-	static struct peer a, b, o, w, n;
+	static struct peer a, b, o, w, n, a2;
 	peer_init(&a, 1600, 1610, "192.0.2.160", 5960);
 	peer_init(&b, 1601, 1611, "192.0.2.161", 5962);
 	peer_init(&o, 1602, 1612, "192.0.2.162", 5964);
 	peer_init(&w, 1603, 1613, "192.0.2.163", 5966);
 	peer_init(&n, 1604, 1614, "192.0.2.164", 5968);
+	peer_init(&a2, 1605, 1615, "192.0.2.165", 5970);
 	leg_pt = 97, leg_pt2 = 101, leg_codec = MXP_MEDIA_CODEC_AMR_WB, leg_fmtp = "";
 	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, 101), 0);
 	leg_pt2 = -1;
@@ -1310,12 +1313,14 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	MXP_CHECK_EQ(t, add_leg(sys, c, &w, MXP_SM_SENDRECV, 0), 0);
 	leg_pt = 96, leg_pt2 = -1, leg_codec = MXP_MEDIA_CODEC_AMR, leg_fmtp = "";
 	MXP_CHECK_EQ(t, add_leg(sys, c, &n, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 97, leg_codec = MXP_MEDIA_CODEC_AMR_WB, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a2, MXP_SM_SENDRECV, 0), 0);
 	leg_pt = 0, leg_codec = MXP_MEDIA_CODEC_NONE, leg_fmtp = "";
 	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
 	leg_pt = -1;
-	struct peer *pr[5] = { &a, &b, &o, &w, &n };
-	const double f[5] = { 0, 1000, 0, 0, 0 };
-	static struct rx ra, ro, rw, rn;
+	struct peer *pr[6] = { &a, &b, &o, &w, &n, &a2 };
+	const double f[6] = { 0, 1000, 0, 0, 0, 0 };
+	static struct rx ra, ro, rw, rn, ra2;
 	static struct dyn_heard h;
 	memset(&ra, 0, sizeof(ra)), memset(&ro, 0, sizeof(ro));
 	char err[200] = "";
@@ -1325,7 +1330,7 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	MXP_CHECK_EQ(t, r, 0);
 	if (r)
 		printf("# %s\n", err);
-	run(t, 700, pr, f, (struct rx *[5]){ &ra, NULL, &ro, NULL, NULL }, 5);
+	run(t, 700, pr, f, (struct rx *[6]){ &ra, NULL, &ro, NULL, NULL, NULL }, 6);
 	uint32_t sa = last_ssrc(&ra, 97);
 	dyn_decode(t, &ra, sa, 97, MXP_MEDIA_CODEC_AMR_WB, false, &h);
 	double o1k, db = dyn_level(&h, &o1k);
@@ -1340,13 +1345,13 @@ MXP_TEST(switch_signal_in_frame_codecs)
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	/* a conference signal: every leg hears it in its codec */
 	memset(&ra, 0, sizeof(ra)), memset(&ro, 0, sizeof(ro));
-	memset(&rw, 0, sizeof(rw)), memset(&rn, 0, sizeof(rn));
+	memset(&rw, 0, sizeof(rw)), memset(&rn, 0, sizeof(rn)), memset(&ra2, 0, sizeof(ra2));
 	s = tone("cg/dt", 600, 82);
 	r = mxp_conf_signal_start(sys, c, &s, err, sizeof(err));
 	MXP_CHECK_EQ(t, r, 0);
 	if (r)
 		printf("# %s\n", err);
-	run(t, 700, pr, f, (struct rx *[5]){ &ra, NULL, &ro, &rw, &rn }, 5);
+	run(t, 700, pr, f, (struct rx *[6]){ &ra, NULL, &ro, &rw, &rn, &ra2 }, 6);
 	MXP_CHECK_EQ(t, last_ssrc(&ra, 97), sa); /* the leg's stream, kept */
 	const struct {
 		const char *name;
@@ -1361,6 +1366,7 @@ MXP_TEST(switch_signal_in_frame_codecs)
 		{ "AMR-WB octet-aligned, mode-set=0,1", &rw, 98, MXP_MEDIA_CODEC_AMR_WB, true,
 		  0x203 },
 		{ "AMR", &rn, 96, MXP_MEDIA_CODEC_AMR, false, 0x1ff },
+		{ "AMR-WB (a second leg)", &ra2, 97, MXP_MEDIA_CODEC_AMR_WB, false, 0x3ff },
 	};
 	for (unsigned int i = 0; i < RTE_DIM(legs); i++) {
 		uint32_t ss = last_ssrc(legs[i].r, legs[i].pt);
@@ -1376,6 +1382,22 @@ MXP_TEST(switch_signal_in_frame_codecs)
 			MXP_CHECK_EQ(t, legs[i].r->p[k].ssrc == ss,
 				     legs[i].r->p[k].pt == legs[i].pt);
 	}
+	/* a and a2 (one format): the frame encoded once, the same payload on their streams */
+	uint32_t sa2 = last_ssrc(&ra2, 97);
+	unsigned int same = 0, pairs = 0;
+	for (unsigned int ia = 0, ib = 0;; ia++, ib++, pairs++) {
+		while (ia < ra.n && ra.p[ia].ssrc != sa)
+			ia++;
+		while (ib < ra2.n && ra2.p[ib].ssrc != sa2)
+			ib++;
+		if (ia >= ra.n || ib >= ra2.n)
+			break;
+		same += ra.p[ia].len == ra2.p[ib].len &&
+			memcmp(ra.dyn + ra.p[ia].doff, ra2.dyn + ra2.p[ib].doff,
+			       ra.p[ia].len) == 0;
+	}
+	printf("# a and a2: %u of %u signal packets with the same payload\n", same, pairs);
+	MXP_CHECK(t, sa2 != sa && same >= 29);
 	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].leg == 0 && d[0].tag == 82 &&
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	/* DTMF toward the AMR-WB leg: RFC 4733 events on its stream, durations at its clock
@@ -1384,7 +1406,7 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	s = (struct mxp_signal){ .kind = MXP_SIGNAL_DTMF, .name = "1", .duration_ms = 100,
 				 .tag = 83 };
 	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
-	run(t, 300, pr, f, (struct rx *[5]){ &ra, NULL, NULL, NULL, NULL }, 5);
+	run(t, 300, pr, f, (struct rx *[6]){ &ra, NULL, NULL, NULL, NULL, NULL }, 6);
 	unsigned int ends = 0;
 	check_event(t, &ra, 0, 1, 101, 1600, &ends);
 	MXP_CHECK_EQ(t, ends, 3);
@@ -1394,6 +1416,7 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].tag == 83 &&
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	peer_fini(&a), peer_fini(&b), peer_fini(&o), peer_fini(&w), peer_fini(&n);
+	peer_fini(&a2);
 	mxp_conf_sys_destroy(sys); /* ASan: the legs' encoders freed once */
 }
 
