@@ -1136,9 +1136,15 @@ sw_prepare(struct mxp_conf_sys *sys, struct mxp_leg *l, struct conf_sig_args *a,
 	if (l->sig != NULL && l->sig->os != NULL)
 		return 0;
 	a->new_os = conf_ostream_new(sys, l->kg, l, err, errlen);
-	if (a->new_os == NULL)
+	if (a->new_os == NULL) {
+		if (a->new_enc != NULL) { /* not posted: nobody else frees it */
+			mxp_media_coder_fini(a->new_enc);
+			rte_free(a->new_enc);
+			a->new_enc = NULL;
+		}
 		return err && err[0] ? -ENOSPC : conf_errf(err, errlen, -ENOMEM,
 							  "signals: out of memory");
+	}
 	return 0;
 }
 
