@@ -132,8 +132,16 @@ take(struct mxp_test_ctx *t, struct peer *pr, struct rx *r)
 		uint8_t buf[512];
 		int len = (int)meta.l4_payload_len;
 		memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
-		if (!MXP_CHECK(t, srtp_unprotect(pr->rx, buf, &len) == srtp_err_status_ok))
+		uint8_t hdr[12];
+		memcpy(hdr, buf, sizeof(hdr));
+		srtp_err_status_t st = srtp_unprotect(pr->rx, buf, &len);
+		if (!MXP_CHECK(t, st == srtp_err_status_ok)) {
+			/* which stream, which packet: a replay (9) or an auth failure (7) */
+			printf("#   srtp_unprotect %d: to port %u, ssrc %08x pt %u seq %u ts %u, "
+			       "%d bytes\n", (int)st, pr->port, mxp_be_rd32(hdr + 8), hdr[1] & 0x7f,
+			       mxp_be_rd16(hdr + 2), mxp_be_rd32(hdr + 4), len);
 			continue;
+		}
 		uint8_t pt = buf[1] & 0x7f;
 		if (r->n < MAXPKT) {
 			r->p[r->n].ssrc = mxp_be_rd32(buf + 8);
@@ -223,6 +231,37 @@ static unsigned int
 done_all(struct mxp_conf_sys *sys, struct mxp_signal_done *d, unsigned int max)
 {
 	return mxp_conf_signal_done_poll(sys, d, max);
+}
+
+/*
+ * Like run(), until a signal completed (its done report in d) and 100 ms more, at most
+ * 10 s: a frame codec's encoders under a sanitizer on a loaded machine can take more than
+ * the tick, and the worker then catches the frames up later than real time; what the
+ * participants get is checked, not when.
+ */
+static unsigned int
+run_until_done(struct mxp_test_ctx *t, struct mxp_conf_sys *sys, struct peer **pr,
+	       const double *freq, struct rx **r, unsigned int n, struct mxp_signal_done *d,
+	       unsigned int max)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	unsigned int nd = 0, after = 0;
+	for (unsigned int k = 0; k < 500 && after < 5;) {
+		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
+			for (unsigned int i = 0; i < n; i++)
+				send_tone(pr[i], freq[i]);
+			k++;
+			if (nd < max)
+				nd += done_all(sys, d + nd, max - nd);
+			after += nd > 0;
+		}
+		mxp_conf_worker_poll(g_w);
+		for (unsigned int i = 0; i < n; i++)
+			if (r[i] != NULL)
+				take(t, pr[i], r[i]);
+		sent_clear();
+	}
+	return nd;
 }
 
 static struct mxp_signal
@@ -1221,7 +1260,14 @@ dyn_decode(struct mxp_test_ctx *t, const struct rx *r, uint32_t ssrc, uint8_t pt
 		} else {
 			uint16_t ds = (uint16_t)(r->p[i].seq - r->p[last].seq);
 			uint32_t dt = r->p[i].ts - r->p[last].ts;
-			if (ds == 0 || ds > 1000 || dt != units * ds || r->p[i].marker) {
+			/* a stall of more than SW_CATCH_UP (10) frames resumes at the time
+			 * it ends, not with a burst: the timestamp jumps by more than that */
+			bool resumed = dt > units * (ds + 10);
+			if (resumed)
+				printf("# ssrc %08x: resumed after a stall (seq %u -> %u, ts +%u)\n",
+				       ssrc, r->p[last].seq, r->p[i].seq, dt);
+			if (ds == 0 || ds > 1000 || (dt != units * ds && !resumed) ||
+			    r->p[i].marker) {
 				h->stream_ok = false;
 				printf("# ssrc %08x: seq %u -> %u, ts %u -> %u%s\n", ssrc,
 				       r->p[last].seq, r->p[i].seq, r->p[last].ts, r->p[i].ts,
@@ -1322,6 +1368,8 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	const double f[6] = { 0, 1000, 0, 0, 0, 0 };
 	static struct rx ra, ro, rw, rn, ra2;
 	static struct dyn_heard h;
+	struct mxp_signal_done d[8];
+	unsigned int nd;
 	memset(&ra, 0, sizeof(ra)), memset(&ro, 0, sizeof(ro));
 	char err[200] = "";
 	/* a leg signal toward the AMR-WB leg */
@@ -1330,7 +1378,8 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	MXP_CHECK_EQ(t, r, 0);
 	if (r)
 		printf("# %s\n", err);
-	run(t, 700, pr, f, (struct rx *[6]){ &ra, NULL, &ro, NULL, NULL, NULL }, 6);
+	nd = run_until_done(t, sys, pr, f, (struct rx *[6]){ &ra, NULL, &ro, NULL, NULL, NULL }, 6,
+			    d, 8);
 	uint32_t sa = last_ssrc(&ra, 97);
 	dyn_decode(t, &ra, sa, 97, MXP_MEDIA_CODEC_AMR_WB, false, &h);
 	double o1k, db = dyn_level(&h, &o1k);
@@ -1340,8 +1389,7 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	MXP_CHECK(t, fabs(db) < 1.5);
 	MXP_CHECK(t, o1k < dial_amp() / 30); /* replaced: b is not heard */
 	MXP_CHECK_EQ(t, last_ssrc(&ro, 111), 0); /* the Opus leg: not its signal */
-	struct mxp_signal_done d[8];
-	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].leg == a.leg.id && d[0].tag == 81 &&
+	MXP_CHECK(t, nd == 1 && d[0].leg == a.leg.id && d[0].tag == 81 &&
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	/* a conference signal: every leg hears it in its codec */
 	memset(&ra, 0, sizeof(ra)), memset(&ro, 0, sizeof(ro));
@@ -1351,7 +1399,8 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	MXP_CHECK_EQ(t, r, 0);
 	if (r)
 		printf("# %s\n", err);
-	run(t, 700, pr, f, (struct rx *[6]){ &ra, NULL, &ro, &rw, &rn, &ra2 }, 6);
+	nd = run_until_done(t, sys, pr, f, (struct rx *[6]){ &ra, NULL, &ro, &rw, &rn, &ra2 }, 6,
+			    d, 8);
 	MXP_CHECK_EQ(t, last_ssrc(&ra, 97), sa); /* the leg's stream, kept */
 	const struct {
 		const char *name;
@@ -1398,7 +1447,7 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	}
 	printf("# a and a2: %u of %u signal packets with the same payload\n", same, pairs);
 	MXP_CHECK(t, sa2 != sa && same >= 29);
-	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].leg == 0 && d[0].tag == 82 &&
+	MXP_CHECK(t, nd == 1 && d[0].leg == 0 && d[0].tag == 82 &&
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	/* DTMF toward the AMR-WB leg: RFC 4733 events on its stream, durations at its clock
 	 * (100 ms: 1600 units of 16 kHz) */
@@ -1406,14 +1455,15 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	s = (struct mxp_signal){ .kind = MXP_SIGNAL_DTMF, .name = "1", .duration_ms = 100,
 				 .tag = 83 };
 	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err)), 0);
-	run(t, 300, pr, f, (struct rx *[6]){ &ra, NULL, NULL, NULL, NULL, NULL }, 6);
+	nd = run_until_done(t, sys, pr, f, (struct rx *[6]){ &ra, NULL, NULL, NULL, NULL, NULL },
+			    6, d, 8);
 	unsigned int ends = 0;
 	check_event(t, &ra, 0, 1, 101, 1600, &ends);
 	MXP_CHECK_EQ(t, ends, 3);
 	for (unsigned int i = 0; i < ra.n; i++)
 		if (ra.p[i].pt == 101)
 			MXP_CHECK_EQ(t, ra.p[i].ssrc, sa);
-	MXP_CHECK(t, done_all(sys, d, 8) == 1 && d[0].tag == 83 &&
+	MXP_CHECK(t, nd == 1 && d[0].tag == 83 &&
 		      d[0].cause == MXP_SIGNAL_COMPLETED);
 	peer_fini(&a), peer_fini(&b), peer_fini(&o), peer_fini(&w), peer_fini(&n);
 	peer_fini(&a2);
