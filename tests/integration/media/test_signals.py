@@ -163,6 +163,7 @@ def run(lab):
     check(not b800 or max(b800) <= 2,
           "B does not hear A's announcement (800 Hz runs of 20 ms blocks: %s)" % b800)
     listener(lab)
+    switch_amr_wb(lab)
     check(lab.stop() == 0, "clean exit")
 
 
@@ -220,6 +221,66 @@ def listener(lab):
     check(len(ends) == 3 and all(int(p[4][4:8], 16) == 800 for p in ends) and
           durs == sorted(durs) and len({p[2] for p in ev}) == 1,
           "RFC 4733: one timestamp, growing durations, three end packets of 100 ms (%s)" % durs)
+
+
+
+def switch_amr_wb(lab):
+    """A plain RTP switch conference: V, a VoLTE phone that names only AMR-WB (payload type
+    96, bandwidth-efficient), listens while W talks PCMU. The dial tone played to V comes in
+    AMR-WB on a stream of the MRFP's own (the worker encodes it; no decoding in switch
+    mode): ffmpeg's AMR-WB decoder reads 425 Hz at -10 dBm0 for the second it lasts, the
+    timestamps move by 320 (20 ms at 16 kHz) a packet."""
+    conf = lab.conf_create("mode", "switch")
+    v = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6020",
+                     "codec", "AMR-WB/16000:96", "--json")
+    w = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6022", "pt", "0",
+                     "--json")
+    ul = cdx.mulaw_encode_tone(1000.0, 2.4)
+    pay = [ul[i:i + 160].hex() for i in range(0, len(ul) - 159, 160)]
+    spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 300, "parts": [
+        {"port": 6020, "dport": v["local_port"], "pt": 96, "ssrc": 0x6020, "payloads": [],
+         "ts_step": [], "interval_ms": []},
+        {"port": 6022, "dport": w["local_port"], "pt": 0, "ssrc": 0x6022, "payloads": pay,
+         "ts_step": [160] * len(pay), "interval_ms": [20] * len(pay)}]}
+    sp, out = os.path.join(lab.dir, "spec-v.json"), os.path.join(lab.dir, "out-v.json")
+    json.dump(spec, open(sp, "w"))
+    rec = subprocess.Popen(["ip", "netns", "exec", lab.ns, "/usr/bin/python3",
+                            os.path.join(HERE, "rtp_peer.py"), sp, out])
+    time.sleep(0.5)  # sequencing only
+    lab.ctl("leg", "play", str(v["id"]), "tone", "cg/dt", "duration", "1000")
+    rec.wait(timeout=30)
+    got = json.load(open(out))["6020"]
+    amr = [p for p in got if p[0] == 96]
+    check(amr and len({p[5] for p in amr}) == 1 and 48 <= len(amr) <= 52,
+          "V got the tone as AMR-WB (payload type 96) on one stream: %d packets" % len(amr))
+    steps = {(b[2] - a[2]) % 2 ** 32 for a, b in zip(amr, amr[1:])}
+    check(steps == {320} and amr[0][3] == 1,
+          "marker on the first, timestamps +320 a packet (%s)" % sorted(steps))
+    path = os.path.join(lab.dir, "v.awb")
+    with open(path, "wb") as f:
+        f.write(cdx.amr_be_to_storage([bytes.fromhex(p[4]) for p in amr], True))
+    x = cdx.ffmpeg_decode(path, 16000)
+    bl = [x[i:i + 320] for i in range(0, len(x) - 319, 320)]
+    lv = sorted(amp(b, 425, 16000) for b in bl[5:-5])
+    med = lv[len(lv) // 2] if lv else 0
+    # the reference: the ideal dial tone through vo-amrwbenc (12.65 kbit/s) and the same
+    # ffmpeg decoder (which gives a 425 Hz tone back about 5 dB lower)
+    enc = cdx.AmrWbEncoder()
+    ideal = [int(DIAL_AMP * math.sin(2 * math.pi * 425 * i / 16000)) for i in range(16000)]
+    ref_path = os.path.join(lab.dir, "ref.awb")
+    with open(ref_path, "wb") as f:
+        f.write(b"#!AMR-WB\n" + b"".join(enc.encode(ideal[i:i + 320], 2)
+                                          for i in range(0, 16000 - 319, 320)))
+    enc.close()
+    y = cdx.ffmpeg_decode(ref_path, 16000)
+    rl = sorted(amp(y[i:i + 320], 425, 16000) for i in range(1600, len(y) - 1919, 320))
+    ref = rl[len(rl) // 2]
+    print("# V: %d packets, ffmpeg decoded %d samples, 425 Hz median %.0f; the ideal tone "
+          "through vo-amrwbenc and ffmpeg %.0f" % (len(amr), len(x), med, ref))
+    check(len(x) >= 48 * 320 and med and abs(20 * math.log10(med / ref)) < 1.5,
+          "ffmpeg's AMR-WB decoder hears 425 Hz at -10 dBm0 (%.0f against %.0f)" % (med, ref))
+    check(all(amp(b, 1000, 16000) < DIAL_AMP / 30 for b in bl[5:-5]),
+          "the signal replaces W's 1 kHz (switch mode)")
 
 
 if __name__ == "__main__":
