@@ -167,6 +167,25 @@ def run(lab):
     check(lab.stop() == 0, "clean exit")
 
 
+def talk_and_record(lab, tag, listener, talker, freq, seconds):
+    """rtp_peer.py (started, returned with the path of its output) in the lab's namespace:
+    the talker (port, leg) sends a PCMU tone of freq Hz (ffmpeg's encoder) every 20 ms, the
+    listener (port, leg, payload type) sends nothing and records what it gets."""
+    ul = cdx.mulaw_encode_tone(freq, seconds)
+    pay = [ul[i:i + 160].hex() for i in range(0, len(ul) - 159, 160)]
+    (lport, lleg, lpt), (tport, tleg) = listener, talker
+    spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 300, "parts": [
+        {"port": lport, "dport": lleg["local_port"], "pt": lpt, "ssrc": lport, "payloads": [],
+         "ts_step": [], "interval_ms": []},
+        {"port": tport, "dport": tleg["local_port"], "pt": 0, "ssrc": tport, "payloads": pay,
+         "ts_step": [160] * len(pay), "interval_ms": [20] * len(pay)}]}
+    sp = os.path.join(lab.dir, "spec-%s.json" % tag)
+    out = os.path.join(lab.dir, "out-%s.json" % tag)
+    json.dump(spec, open(sp, "w"))
+    return subprocess.Popen(["ip", "netns", "exec", lab.ns, "/usr/bin/python3",
+                             os.path.join(HERE, "rtp_peer.py"), sp, out]), out
+
+
 def listener(lab):
     """A plain RTP mix conference (a conference is all SRTP or all plain): B2 talks, C
     listens; rtp_peer.py sends B2's PCMU (ffmpeg's encoder) and records what C gets."""
@@ -174,17 +193,7 @@ def listener(lab):
     c = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6010", "pt", "0",
                      "event-pt", "101")
     b2 = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6012", "pt", "0")
-    ul = cdx.mulaw_encode_tone(500.0, 3.6)
-    pay = [ul[i:i + 160].hex() for i in range(0, len(ul) - 159, 160)]
-    spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 300, "parts": [
-        {"port": 6010, "dport": c["local_port"], "pt": 0, "ssrc": 0x6010, "payloads": [],
-         "ts_step": [], "interval_ms": []},
-        {"port": 6012, "dport": b2["local_port"], "pt": 0, "ssrc": 0x6012, "payloads": pay,
-         "ts_step": [160] * len(pay), "interval_ms": [20] * len(pay)}]}
-    sp, out = os.path.join(lab.dir, "spec-c.json"), os.path.join(lab.dir, "out-c.json")
-    json.dump(spec, open(sp, "w"))
-    rec = subprocess.Popen(["ip", "netns", "exec", lab.ns, "/usr/bin/python3",
-                            os.path.join(HERE, "rtp_peer.py"), sp, out])
+    rec, out = talk_and_record(lab, "c", (6010, c, 0), (6012, b2), 500.0, 3.6)
     time.sleep(0.5)  # sequencing only
     lab.ctl("leg", "play", str(c["id"]), "tone", "cg/sit", "repeat", "1")
     time.sleep(2.3)
@@ -235,17 +244,7 @@ def switch_amr_wb(lab):
                      "codec", "AMR-WB/16000:96", "--json")
     w = lab.ctl_json("leg", "add", str(conf), "plain", "remote", KERNEL_IP4, "6022", "pt", "0",
                      "--json")
-    ul = cdx.mulaw_encode_tone(1000.0, 2.4)
-    pay = [ul[i:i + 160].hex() for i in range(0, len(ul) - 159, 160)]
-    spec = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 300, "parts": [
-        {"port": 6020, "dport": v["local_port"], "pt": 96, "ssrc": 0x6020, "payloads": [],
-         "ts_step": [], "interval_ms": []},
-        {"port": 6022, "dport": w["local_port"], "pt": 0, "ssrc": 0x6022, "payloads": pay,
-         "ts_step": [160] * len(pay), "interval_ms": [20] * len(pay)}]}
-    sp, out = os.path.join(lab.dir, "spec-v.json"), os.path.join(lab.dir, "out-v.json")
-    json.dump(spec, open(sp, "w"))
-    rec = subprocess.Popen(["ip", "netns", "exec", lab.ns, "/usr/bin/python3",
-                            os.path.join(HERE, "rtp_peer.py"), sp, out])
+    rec, out = talk_and_record(lab, "v", (6020, v, 96), (6022, w), 1000.0, 2.4)
     time.sleep(0.5)  # sequencing only
     lab.ctl("leg", "play", str(v["id"]), "tone", "cg/dt", "duration", "1000")
     rec.wait(timeout=30)
