@@ -955,6 +955,8 @@ _Static_assert((RCV_SIGNAL & (RCV_ON | RCV_TALKER)) == 0, "receiver flags are di
 void conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_tsc);
 /* worker: the MRFP's own stream toward a switch leg for its signals (NULL: none yet) */
 struct mxp_ostream *conf_signal_leg_stream(const struct mxp_leg *l);
+/* Switch: the RTP clock of that stream (its codec's; 8000 before any signal). */
+uint32_t conf_signal_leg_clock(const struct mxp_leg *l);
 /* Worker, inside the command that moves a leg to another key group: its signal stream was
  * under the old group's key: the signal ends (interrupted) and the stream goes to dead[]
  * (freed by the control core before the old group). */

@@ -252,6 +252,16 @@ leg_streams(struct mxp_leg *l, uint64_t now, struct cand *c, unsigned int *total
 			c[ns++] = (struct cand){ os, os->src ? rx_clock(os->src) : RTP_CLOCK, s };
 		}
 		l->rtx.cursor = (k > l->rtx.cursor + ns) ? l->rtx.cursor + ns : 0;
+		/* the stream of the MRFP's signals toward it (conf_signal.c): an SR of its own
+		 * while it sends (a signal within the last two minimum intervals), beside the
+		 * rotation (c[] holds CONF_RTCP_MAX_SR + 2), and its BYE at the end */
+		struct mxp_ostream *sg = conf_signal_leg_stream(l);
+		if (sg != NULL && sg->pkts != 0) {
+			(*total)++;
+			bool s = os_sender(sg, now);
+			if (s || all)
+				c[ns++] = (struct cand){ sg, conf_signal_leg_clock(l), s };
+		}
 		n = ns;
 		/* no sender: a receiver report from a stream it gets, or from its own */
 		if (n == 0 && (other != NULL || own != NULL)) {

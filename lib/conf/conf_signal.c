@@ -654,6 +654,10 @@ sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 			dtx = plen == 0; /* DTX: nothing this frame, the next packet is marked */
 		}
 		s->sw_marker = dtx;
+		/* RTCP sender reports relate the stream's clock to the frame's own time (a late
+		 * tick sends at now_tsc what belongs to frame_tsc) */
+		s->os->last_ts = ts;
+		s->os->last_tsc = frame_tsc;
 	}
 	if (s->active && !more)
 		sig_end(w, s, MXP_SIGNAL_COMPLETED);
@@ -674,6 +678,14 @@ struct mxp_ostream *
 conf_signal_leg_stream(const struct mxp_leg *l)
 {
 	return l->sig != NULL ? l->sig->os : NULL;
+}
+
+uint32_t
+conf_signal_leg_clock(const struct mxp_leg *l)
+{
+	if (l->sig == NULL || l->sig->codec == MXP_MEDIA_CODEC_NONE)
+		return 8000;
+	return mxp_media_codec_clock((enum mxp_media_codec)l->sig->codec);
 }
 
 void

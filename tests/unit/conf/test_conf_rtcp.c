@@ -1075,6 +1075,71 @@ MXP_TEST(switch_clock_of_the_payload_type)
 	mxp_conf_sys_destroy(sys);
 }
 
+/*
+ * A switch conference: the dial tone played to a goes on a stream of the MRFP's own toward
+ * a (conf_signal.c). a's compounds carry an SR of that stream while it sends, its RTP time
+ * advancing at 8,000 a second of NTP time, its packet count never above what a got; b's
+ * carry none of it; when a leaves, its last compound says BYE for that stream too.
+ */
+MXP_TEST(switch_signal_stream_reports)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b;
+	peer_init(&a, 61, 161, "192.0.2.61", 7500, 10);
+	peer_init(&b, 62, 162, "192.0.2.62", 7502, 20);
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	struct mxp_signal s = { .kind = MXP_SIGNAL_TONE, .duration_ms = 30000, .tag = 1 };
+	snprintf(s.name, sizeof(s.name), "cg/dt");
+	char err[256] = "";
+	int r = mxp_conf_leg_signal_start(sys, a.leg.id, &s, err, sizeof(err));
+	if (!MXP_CHECK(t, r == 0))
+		printf("#   %s\n", err);
+	run_sim(20000);
+	MXP_CHECK_EQ(t, a.bad + b.bad, 0);
+	MXP_CHECK(t, a.nseen == 1 && a.seen[0].n >= 900 && b.nseen == 0);
+	uint32_t sg = a.nseen ? a.seen[0].ssrc : 0;
+	unsigned int nsr = 0, bad = 0;
+	uint64_t ntp0 = 0;
+	uint32_t rtp0 = 0, pk0 = 0;
+	for (unsigned int k = 0; k < a.nrep; k++)
+		for (unsigned int i = 0; i < a.rep[k].nsr; i++) {
+			if (a.rep[k].sr_ssrc[i] != sg)
+				continue;
+			uint64_t ntp = a.rep[k].sr_ntp[i];
+			uint32_t rtp = a.rep[k].sr_rtp[i], pk = a.rep[k].sr_pkts[i];
+			if (nsr++ == 0) {
+				ntp0 = ntp, rtp0 = rtp, pk0 = pk;
+				continue;
+			}
+			double dn = (double)(ntp - ntp0) / 4294967296.0;
+			double du = (double)(int32_t)(rtp - rtp0);
+			printf("#   SR %u of the signal stream: %+.0f units in %.3f s, %u packets\n", nsr,
+			       du, dn, pk);
+			bad += fabs(du - dn * 8000) > 3 || pk <= pk0 || pk > a.seen[0].n;
+			pk0 = pk;
+		}
+	MXP_CHECK(t, nsr >= 3 && bad == 0);
+	unsigned int in_b = 0;
+	for (unsigned int k = 0; k < b.nrep; k++)
+		for (unsigned int i = 0; i < b.rep[k].nsr; i++)
+			in_b += b.rep[k].sr_ssrc[i] == sg;
+	MXP_CHECK_EQ(t, in_b, 0);
+	unsigned int before = a.nrep;
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, a.leg.id, NULL, NULL, 0), 0);
+	distribute();
+	unsigned int byes = 0;
+	for (unsigned int k = before; k < a.nrep; k++)
+		for (unsigned int i = 0; i < a.rep[k].nbye; i++)
+			byes += a.rep[k].bye[i] == sg;
+	MXP_CHECK_EQ(t, byes, 1);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 /* The mean interval between a participant's reports and their size (bytes with IP/UDP). */
 static double
 mean_interval(const struct peer *pr, double *size)
@@ -1278,6 +1343,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(rtcp_bandwidth_from_the_sdp),
 	MXP_CASE(ssrc_collision_says_bye),
 	MXP_CASE(round_trip_from_the_reports),
+	MXP_CASE(switch_signal_stream_reports),
 };
 
 int
