@@ -802,6 +802,9 @@ mxp_mp_plane_timer(struct mxp_mp_plane *mp, uint64_t now)
 		}
 	}
 	mp_sctp_timer(mp, now);
+	/* An idle cache empties too: its gauge and the overload control see what is held. */
+	if (mp->rc)
+		mxp_mp_rcache_expire(mp->rc, now);
 	if (mp->sc == MXP_MP_SC_FAILED && now >= mp->sc_retry_at) /* Graceful when draining */
 		mp_service_change(mp, false);
 	if (now >= mp->next_poll) {

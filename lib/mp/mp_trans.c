@@ -402,6 +402,12 @@ mxp_mp_rcache_ack(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint
 	}
 }
 
+void
+mxp_mp_rcache_expire(struct mxp_mp_rcache *rc, uint64_t now_ms)
+{
+	reclaim(rc, now_ms);
+}
+
 uint32_t
 mxp_mp_rcache_count(const struct mxp_mp_rcache *rc)
 {

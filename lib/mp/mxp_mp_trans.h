@@ -92,6 +92,13 @@ uint64_t mxp_mp_rcache_evicted(const struct mxp_mp_rcache *rc);
 void mxp_mp_rcache_ack(struct mxp_mp_rcache *rc, const struct mxp_mp_peer *peer, uint32_t first,
 		       uint32_t last);
 
+/**
+ * Forget (and wipe) the replies older than the ttl. mxp_mp_rcache_begin() does it too; call
+ * this from a timer so an idle cache empties, its count (and what overload control reads
+ * from it) is current, and no reply outlives its ttl in memory.
+ */
+void mxp_mp_rcache_expire(struct mxp_mp_rcache *rc, uint64_t now_ms);
+
 /** Entries held. */
 uint32_t mxp_mp_rcache_count(const struct mxp_mp_rcache *rc);
 

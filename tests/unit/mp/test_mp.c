@@ -526,6 +526,7 @@ static const struct mxp_test_case cases[] = {
 	{ "sdp_encode_round_trip", test_sdp_encode_round_trip },
 	{ "rcache_basic", test_rcache_basic },
 	{ "rcache_refusals_give_room", test_rcache_refusals_give_room },
+	{ "rcache_expires_when_idle", test_rcache_expires_when_idle },
 	{ "rcache_against_model", test_rcache_against_model },
 	{ "retx_timeline", test_retx_timeline },
 	{ "signals_parse", test_signals_parse },

@@ -8,6 +8,7 @@ void test_sdp_errors(struct mxp_test_ctx *t);
 void test_sdp_encode_round_trip(struct mxp_test_ctx *t);
 void test_rcache_basic(struct mxp_test_ctx *t);
 void test_rcache_refusals_give_room(struct mxp_test_ctx *t);
+void test_rcache_expires_when_idle(struct mxp_test_ctx *t);
 void test_rcache_against_model(struct mxp_test_ctx *t);
 void test_retx_timeline(struct mxp_test_ctx *t);
 void test_signals_parse(struct mxp_test_ctx *t);

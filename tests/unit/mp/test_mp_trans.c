@@ -106,6 +106,42 @@ test_rcache_basic(struct mxp_test_ctx *t)
 }
 
 /*
+ * With no request arriving, mxp_mp_rcache_expire() (the daemon's timer) forgets the replies
+ * older than the ttl and only those: the count and the bytes held fall to what is current.
+ */
+void
+test_rcache_expires_when_idle(struct mxp_test_ctx *t)
+{
+	enum { BYTES = 8 * MXP_MP_MSG_MAX, N = 4 };
+	struct mxp_mp_rcache *rc = malloc(mxp_mp_rcache_size(N, BYTES));
+	const char *r;
+	size_t rl = 0;
+	struct mxp_mp_peer a = peer(1, 2944);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_init(rc, N, BYTES, 30000), 0);
+	for (uint32_t i = 1; i <= 3; i++) {
+		MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, i, 1000 * i, &r, &rl), MXP_MP_RC_NEW);
+		MXP_CHECK_EQ(t, mxp_mp_rcache_finish(rc, &a, i, "reply", 5, 1000 * i), 0);
+	}
+	size_t held = mxp_mp_rcache_bytes_used(rc);
+	MXP_CHECK(t, held >= 15);
+	mxp_mp_rcache_expire(rc, 31000); /* 30 s after the first: not yet older than the ttl */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 3);
+	mxp_mp_rcache_expire(rc, 31001); /* the first only */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 2);
+	MXP_CHECK(t, mxp_mp_rcache_bytes_used(rc) < held);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 2, 31001, &r, &rl), MXP_MP_RC_REPLIED);
+	mxp_mp_rcache_expire(rc, 60000);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 0);
+	MXP_CHECK_EQ(t, mxp_mp_rcache_bytes_used(rc), 0);
+	/* a forgotten reply's retransmission is a new request */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_begin(rc, &a, 3, 60000, &r, &rl), MXP_MP_RC_NEW);
+	mxp_mp_rcache_expire(rc, 60000); /* an entry in progress, inside its ttl, stays */
+	MXP_CHECK_EQ(t, mxp_mp_rcache_count(rc), 1);
+	mxp_mp_rcache_wipe(rc);
+	free(rc);
+}
+
+/*
  * Refusals that applied nothing (overload: mxp_mp_rcache_refusal()) give their room to new
  * requests, oldest first, before the cache answers FULL; other replies are never evicted,
  * and an evicted refusal's retransmission is a new request.
