@@ -2,9 +2,10 @@
 # The reliability campaign (doc/reliability.md): long runs with figures, apart from
 # ./scripts/test.sh, which runs their short modes.
 #
-#   scripts/reliability.sh soak [--short | --seconds N] [--json FILE]
-#       one daemon for N seconds (3600; --short: 40) under impaired media in conferences
-#       created and deleted back to back, rekeys, Mp churn with group rekeys and audits;
+#   scripts/reliability.sh soak [--short | --seconds N] [--load PCT] [--max-legs N] [--json F]
+#       one daemon for N seconds (3600; --short: 40) under impaired media at PCT % (80) of
+#       each mode's capacity calibrated first, in conferences created and deleted back to
+#       back, rekeys, libsrtp2 participants, Mp churn with group rekeys and audits;
 #       a table and one JSON line; exit 0 when it passed
 #   scripts/reliability.sh flood [--short] [--rates R,R,..] [--seconds S] [--json FILE]
 #       honest switch conferences while mixgen floods their legs with forged, replayed
@@ -24,7 +25,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mxp_need_root
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 # lab_run WHAT SCRIPT ARGS...: what every daemon-starting run needs (packages, hugepages
 # for memif, an up-to-date build), then the script in tests/reliability.
@@ -42,18 +43,21 @@ lab_run() {
 cmd=$1; shift
 case "$cmd" in
     soak)
-        secs=3600 run_s= json=()
+        secs=3600 run_s= json=() load=()
         while [ $# -gt 0 ]; do
             case "$1" in
-                --short) secs=40 run_s=5 ;;
+                --short) secs=40 run_s=5 load=(--max-legs 64 --calibrate-seconds 2) ;;
                 --seconds) shift; secs=${1:?--seconds N} ;;
+                --load) shift; load+=(--load "${1:?--load PCT}") ;;
+                --max-legs) shift; load+=(--max-legs "${1:?--max-legs N}") ;;
                 --json) shift; json=(--json "${1:?--json FILE}") ;;
                 -h|--help) usage 0 ;;
                 *) mxp_die "soak: unknown option '$1'" ;;
             esac
             shift
         done
-        lab_run "the soak" soak.py --seconds "$secs" ${run_s:+--run-seconds "$run_s"} "${json[@]}"
+        lab_run "the soak" soak.py --seconds "$secs" ${run_s:+--run-seconds "$run_s"} "${load[@]}" \
+            "${json[@]}"
         ;;
     flood) lab_run "the media flood" flood.py "$@" ;;
     mp-flood) lab_run "the Mp flood" mp_flood.py "$@" ;;

@@ -99,7 +99,8 @@ class Lab:
 
     def __init__(self, name="basic", ipv6=True, extra_config="", port_extra="",
                  lcores="0,1", tx_csum_off=True, workers=1, mp=False, mp_extra="",
-                 mp_alg="aes-gcm-128", mp_udp=False, pmd="af_packet", global_extra=""):
+                 mp_alg="aes-gcm-128", mp_udp=False, pmd="af_packet", global_extra="",
+                 mbufs=8191):
         tag = "%d" % (os.getpid() % 100000)
         self.ns = "mxt%s" % tag
         self.veth_d = "mxd%s" % tag     # daemon side, root namespace
@@ -112,6 +113,7 @@ class Lab:
         self.ipv6 = ipv6
         self.extra_config = extra_config
         self.global_extra = global_extra  # more keys of [mixplane]
+        self.mbufs = mbufs
         self.port_extra = port_extra
         self.lcores = lcores
         self.workers = workers
@@ -185,9 +187,9 @@ class Lab:
             port += "ipv6 = %s/64\n" % DAEMON_IP6
         port += "gateway4 = %s\n" % KERNEL_IP4
         port += self.port_extra
-        return ("[mixplane]\nsocket = %s\nmbufs = 8191\nmbuf_size = 16384\nrx_desc = 512\n"
+        return ("[mixplane]\nsocket = %s\nmbufs = %d\nmbuf_size = 16384\nrx_desc = 512\n"
                 "tx_desc = 512\n%s\n%s\n%s"
-                % (self.sock, self.global_extra, port, self.extra_config))
+                % (self.sock, self.mbufs, self.global_extra, port, self.extra_config))
 
     def eal_args(self):
         if self.workers > 1:

@@ -223,8 +223,8 @@ class MpMemifLab(mxplab.Lab):
     sends Mp over ESP, and port1 a memif server for the media (mixgen is its client; legs
     whose Local c= is '$' get this port's address because their Remote is on its subnet)."""
 
-    def __init__(self, name="mixgen-mp"):
-        super().__init__(name=name, ipv6=False, mp=True)
+    def __init__(self, name="mixgen-mp", mbufs=8191):
+        super().__init__(name=name, ipv6=False, mp=True, mbufs=mbufs)
         self.memif = os.path.join(self.dir, "memif.sock")
         self.gen_prefix = "mgm%d" % (os.getpid() % 100000)
 
