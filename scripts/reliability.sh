@@ -10,7 +10,7 @@
 #   scripts/reliability.sh flood [--short] [--rates R,R,..] [--seconds S] [--json FILE]
 #       honest switch conferences while mixgen floods their legs with forged, replayed
 #       and malformed packets at rising rates: the good-put curve, table and JSON line
-#   scripts/reliability.sh mp-flood [--short] [--seconds S] [--json FILE]
+#   scripts/reliability.sh mp-flood [--short] [--seconds S] [--default-marks] [--json FILE]
 #       garbage, retransmissions and transactions beyond capacity on Mp (valid ESP)
 #       while media flows and the CLI is asked: table and JSON line
 #   scripts/reliability.sh fuzz [--runs N | --seconds S] [--targets a,b] [--merge] [--json F]

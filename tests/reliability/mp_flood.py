@@ -13,7 +13,8 @@ honest switch conferences from mixgen for the whole run, while a thread asks the
 4. add as fast as mrfc can: each transaction creates a context, after mrfc asked for
    ocp/mg_overload on ROOT (H.248.11 overload control, doc/mp.md "Overload control"; the
    lab sets a reply cache of 32,768 replies, which the flood fills, and ocp_high_pct about
-   1,200 replies above what step 3 leaves in it, so that Adds first create contexts);
+   1,200 replies above what step 3 leaves in it, so that Adds first create contexts;
+   --default-marks: a cache of 16,384 at the daemon's default marks, 70 % and 50 %);
 5. audit as fast as mrfc can: new transactions beyond what the control core handles.
 
 Pass: the media lose nothing (mixgen's checks), every CLI request is answered, and the
@@ -131,6 +132,9 @@ def main():
     ap.add_argument("--seconds", type=float, help="per flood (10; --short: 2)")
     ap.add_argument("--audit-rate", type=int, default=1000,
                     help="the sustainable rate of step 3 (1000 a second)")
+    ap.add_argument("--default-marks", action="store_true",
+                    help="overload control at the daemon's default marks (70 %% / 50 %%) of a "
+                         "16,384-reply cache, instead of a mark computed for the flood")
     ap.add_argument("--json", help="also write the JSON line to this file")
     a = ap.parse_args()
     secs = a.seconds or (2 if a.short else 10)
@@ -143,13 +147,26 @@ def main():
             failures.append(what)
 
     lab = mglab.MpMemifLab("mp-flood")
-    # A reply cache of 32,768 replies that the Add flood fills (refusals must then give
-    # their room), and overload control (H.248.11) from about 1,200 replies above what the
-    # audit step leaves in it, so that the Adds first create contexts, then are refused.
-    cache = 32768
-    high = min(90, -(-(int(a.audit_rate * secs) + 1200) * 100 // cache))
-    lab.mp_extra = ("reply_cache = %d\nocp_high_pct = %d\nocp_low_pct = %d\n"
-                    % (cache, high, max(1, high - 3)))
+    if a.default_marks:
+        # The daemon's own marks (ocp_high_pct 70, ocp_low_pct 50) on a cache of 16,384
+        # replies: the audit step must leave enough in it that the Adds reach 70 % before
+        # they take the lab's 5,000 media port pairs.
+        cache = 16384
+        high = 70
+        if a.audit_rate * secs < cache * high // 100 - 4000:
+            ap.error("--default-marks: the audit step leaves %d replies; the Adds would need "
+                     "more than 4,000 contexts to reach 70 %% of %d (give --seconds 10 or "
+                     "more)" % (a.audit_rate * secs, cache))
+        lab.mp_extra = "reply_cache = %d\n" % cache
+    else:
+        # A reply cache of 32,768 replies that the Add flood fills (refusals must then give
+        # their room), and overload control (H.248.11) from about 1,200 replies above what
+        # the audit step leaves in it, so that the Adds first create contexts, then are
+        # refused.
+        cache = 32768
+        high = min(90, -(-(int(a.audit_rate * secs) + 1200) * 100 // cache))
+        lab.mp_extra = ("reply_cache = %d\nocp_high_pct = %d\nocp_low_pct = %d\n"
+                        % (cache, high, max(1, high - 3)))
     with lab:
         med, cli = {}, {}
         stop = threading.Event()
@@ -236,12 +253,14 @@ def main():
         rc = lab.stop()
         need(rc == 0, "SIGTERM: exit status %s" % rc)
     run = (med.get("json") or {}).get("run", {})
-    out = {"benchmark": "mp_flood", "seconds_per_flood": secs, "rows": rows,
+    out = {"benchmark": "mp_flood", "seconds_per_flood": secs, "reply_cache": cache,
+           "ocp_high_pct": high, "rows": rows,
            "media": {"expected": run.get("expected"), "received": run.get("received"),
                      "lost": run.get("lost"), "rc": med.get("rc"), "ok": med.get("ok")},
            "cli": cli, "pass": not failures, "failures": failures}
     print("mp-flood: %g s a flood, in valid ESP, while mixgen carries 10 switch conferences "
-          "of 4 and the CLI is asked every 50 ms" % secs)
+          "of 4 and the CLI is asked every 50 ms; reply cache %d, overload from %d %%%s"
+          % (secs, cache, high, " (the default mark)" if a.default_marks else ""))
     print("%-11s %6s %9s %9s %9s %9s %9s %9s %9s %9s %9s %10s" % (
         "flood", "rate", "sent/s", "replies/s", "cached", "err 400", "err 510", "overload",
         "ring full", "port miss", "af_packet", "p99 ms"))
