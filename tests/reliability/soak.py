@@ -9,8 +9,8 @@ The daemon (mglab.MpMemifLab: Mp over ESP on a veth, media on a memif) carries, 
   packet impaired on its way in by mixgen --impair (1 % loss, 5 % reordered, 20 ± 20 ms
   delay, 0.5 % duplicated; seeded per run), and in switch and mix runs a rekey of every leg
   both ways halfway (mixgen --rekey-at: MKI 2, no packet may be lost to it);
-- control: mrfc churn over Mp/ESP plays a meeting's joins and leaves into a conference of
-  its own, with the group key rekeyed by policy interval:30 (wildcard Modify) and an audit
+- control: mrfc churn over Mp/ESP plays a meeting's joins and leaves (compressed into a
+  short soak, again and again in a long one) into a conference of its own, with the group key rekeyed by policy interval:30 (wildcard Modify) and an audit
   of the conference every 5 s;
 - load: before the soak, each mode is calibrated on this machine: impaired runs of 5 s
   with 8, 16, 32, ... conferences until one fails (or --max-legs is reached); the largest
@@ -28,11 +28,13 @@ Pass: every mixgen run passes all its checks (among them: nothing lost beyond wh
 impairment dropped, every duplicate refused as a replay and nothing else dropped, no
 packet lost across the rekey, who hears whom), mrfc churn ends without a failed
 transaction or audit, every libsrtp2 participant heard every packet of the others with no
-authentication failure, memory at the end equals memory after the first run (mbufs in use
-and heap allocated: no growth), and exit status 0 on SIGTERM.
+authentication failure, memory at the end equals memory after the first run (mbufs in use,
+heap allocated and Mp legs: no growth), the Mp reply cache empties within 40 s of the
+churn's end, and exit status 0 on SIGTERM.
 
-Usage: soak.py [--seconds 3600] [--load 80] [--max-legs 4000] [--json FILE]. Prints a table and one JSON line; exit
-status 0 when it passed, 1 when a check failed, 77 when hugepages are missing (skip).
+Usage: soak.py [--seconds 3600] [--load 80] [--max-legs 4000] [--json FILE]. Prints the
+calibration, a table and one JSON line; exit status 0 when it passed, 1 when a check
+failed, 77 when hugepages are missing (skip).
 """
 import argparse
 import json
@@ -106,10 +108,11 @@ def calibrate(lab, secs, max_legs, log):
             seed += 1
             r, x = mixgen_run(lab, mode, args, rekey, secs, n, seed)
             steps.append({k: x[k] for k in ("confs", "legs", "ok", "offered_pps", "rx_pps",
-                                            "mixgen_idle")})
-            log("calibrate %-7s %5d conferences (%5d legs): %s, %.0f pps offered, mixgen idle %s"
+                                            "mixgen_idle", "failed")})
+            log("calibrate %-7s %5d conferences (%5d legs): %s, %.0f pps offered, mixgen idle %s%s"
                 % (mode, n, x["legs"], "pass" if x["ok"] else "FAIL", x["offered_pps"],
-                   x["mixgen_idle"]))
+                   x["mixgen_idle"], "" if x["ok"] else " (%s)" % "; ".join(
+                       str(f)[:160] for f in x["failed"][:2])))
             if x["ok"]:
                 good = n
             else:
@@ -173,8 +176,26 @@ def srtp_peers_end(lab, p, conf, parts, count, timeout):
             "bad_payload": bad}, fails
 
 
+def merge(a, b):
+    """Two mrfc churn JSON lines as one: counts added, latencies their worst, ok if both."""
+    if a is None:
+        return dict(b)
+    out = dict(a)
+    for k, v in b.items():
+        if isinstance(v, bool):
+            out[k] = bool(a.get(k, True)) and v
+        elif isinstance(v, (int, float)):
+            out[k] = a.get(k, 0) + v
+        elif isinstance(v, dict):
+            out[k] = {kk: max(vv, (a.get(k) or {}).get(kk, vv)) for kk, vv in v.items()
+                      if isinstance(vv, (int, float))}
+    return out
+
+
 def churn(lab, seconds, out):
-    """mrfc churn of a meeting trace stretched over the soak (in its own thread)."""
+    """mrfc churn of a meeting trace (in its own thread): stretched over the soak when the
+    soak is shorter than the trace, else played in real time, again and again until the
+    soak's end is near."""
     ev = rekey_policy.trace("meeting", 20)
     path = os.path.join(lab.dir, "soak-trace.txt")
     with open(path, "w") as f:
@@ -182,15 +203,26 @@ def churn(lab, seconds, out):
             f.write("%.6f %+d %d\n" % (t, d, p))
     speed = max(1.0, ev[-1][0] / max(1.0, seconds * 0.9))
     keys = os.path.join(lab.dir, "churn-keys.txt")
-    r = lab.mrfc("--quiet", "churn", "trace=" + path, "policy=interval:30", "speed=%g" % speed,
-                 "audit=5", "remote=%s:31000" % mglab.MIXGEN_IP4, keys=keys, check_rc=False,
-                 timeout=seconds * 3 + 120)
-    out["rc"] = r.returncode
-    for line in reversed(r.stdout.splitlines()):
-        if line.startswith("{"):
-            out["json"] = json.loads(line)
+    end = time.monotonic() + seconds * 0.95
+    out["rc"], out["runs"], agg = 0, 0, None
+    while True:
+        r = lab.mrfc("--quiet", "churn", "trace=" + path, "policy=interval:30",
+                     "speed=%g" % speed, "audit=5", "remote=%s:31000" % mglab.MIXGEN_IP4,
+                     keys=keys, check_rc=False, timeout=seconds * 3 + 120)
+        out["runs"] += 1
+        j = None
+        for line in reversed(r.stdout.splitlines()):
+            if line.startswith("{"):
+                j = json.loads(line)
+                break
+        out["stderr"] = r.stderr[-2000:]
+        if r.returncode != 0 or j is None:
+            out["rc"] = r.returncode or 1
             break
-    out["stderr"] = r.stderr[-2000:]
+        agg = merge(agg, j)
+        if time.monotonic() + ev[-1][0] / speed > end:
+            break
+    out["json"] = agg
 
 
 def main():
@@ -279,12 +311,16 @@ def main():
                                     / max(1, sum(x["mode"] == m for x in results)))
                            for m in load},
            "libsrtp2": srtp2,
+           "runs": [{k: x[k] for k in ("run", "mode", "ok", "legs", "sent", "lost",
+                                       "offered_pps", "rx_pps", "mixgen_idle")}
+                    for x in results],
            "packets_sent": sent,
            "impair_dropped": sum(x["impair_dropped"] for x in results),
            "duplicates_sent": sum(x["dup_sent"] for x in results),
            "lost_by_daemon": sum(x["lost"] or 0 for x in results if x["mode"] != "mix"),
-           "mp": {k: cj.get(k) for k in ("joins", "leaves", "rekeys", "audits", "transactions",
-                                        "errors", "audit_errors", "latency_ms")},
+           "mp": dict({k: cj.get(k) for k in ("joins", "leaves", "rekeys", "audits",
+                                              "transactions", "errors", "audit_errors",
+                                              "latency_ms")}, churn_runs=mp.get("runs")),
            "memory_first": mem_first, "memory_last": mem_last, "memory_grew": grew,
            "conferences_left": left, "sigterm_exit": rc, "failures": failures}
     print("soak: %.0f s, %d mixgen runs (%d failed), %d packets sent, %d dropped and %d "
@@ -297,13 +333,15 @@ def main():
             % (m, load[m], cap[m]["confs"], "+" if cap[m]["capped"] else "",
                out["run_legs"].get(m, 0), out["offered_pps"][m]) for m in load)))
     print("libsrtp2 participants: %s" % json.dumps(srtp2))
-    print("%-6s %-8s %-5s %6s %9s %7s %9s %7s  %s" % ("run", "mode", "ok", "legs", "sent",
-                                                      "lost", "impaired", "dups",
-                                                      "daemon drops"))
+    print("%-6s %-8s %-5s %6s %9s %7s %9s %7s %5s  %s" % ("run", "mode", "ok", "legs", "sent",
+                                                          "lost", "impaired", "dups", "idle",
+                                                          "daemon drops"))
     for x in results:
-        print("%-6d %-8s %-5s %6d %9d %7s %9d %7d  %s" % (
+        print("%-6d %-8s %-5s %6d %9d %7s %9d %7d %5s  %s" % (
             x["run"], x["mode"], "yes" if x["ok"] else "NO", x["legs"], x["sent"], x["lost"],
-            x["impair_dropped"], x["dup_sent"], json.dumps(x["daemon_drops"])))
+            x["impair_dropped"], x["dup_sent"],
+            "-" if x["mixgen_idle"] is None else "%.2f" % x["mixgen_idle"],
+            json.dumps(x["daemon_drops"])))
     print("Mp (mrfc churn, interval:30, audit every 5 s): %s" % json.dumps(out["mp"]))
     print("memory after the first run: %s" % json.dumps(mem_first))
     print("memory at the end:          %s" % json.dumps(mem_last))
