@@ -20,7 +20,7 @@ enum mxp_neigh_state {
 };
 
 #define MXP_NEIGH_SLOTS 4096   /**< per port, power of two */
-#define MXP_NEIGH_PENDING 4    /**< packets held per unresolved neighbour */
+#define MXP_NEIGH_PENDING 16   /**< packets held per unresolved neighbour (a switch packet fans out to every leg behind one next hop) */
 
 /*
  * One entry. The control core is the only writer; workers read mac/state under the
