@@ -3,15 +3,16 @@
  * Setting the scenario up on the daemon.
  *
  * A backend (struct mg_ctl_ops) creates conferences and legs and hands back what the
- * daemon allocated (leg id, local address and port). Today there is one, the lab CLI
- * (mixplanectl); an Mp backend (mrfc over ESP) plugs in beside it with the same calls, so
- * a scenario is driven either way.
+ * daemon allocated (leg id, local address and port). Today there is one, the lab CLI:
+ * mixplanectl's protocol spoken to the control socket from this process (or, with
+ * --mixplanectl PATH, that program run per command); an Mp backend (mrfc over ESP) plugs in
+ * beside it with the same calls, so a scenario is driven either way.
  *
- * Keys come from getrandom(2). They reach mixplanectl only through key files (mode 0600 in
- * a private 0700 directory, -i FILE), never on a command line, and are overwritten before
- * the files are removed unless --keys-dir asks to keep them.
+ * Keys come from getrandom(2). They reach the daemon only in a request's body (what
+ * `mixplanectl -i FILE` sends; the program gets it on a pipe), never on a command line or
+ * in a file, and every buffer that held one is wiped. --keys-dir DIR keeps a copy of each
+ * key sent, in files of mode 0600, for offline decryption of captures.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,12 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mixgen.h"
+#include "mxp_ctl.h"
 #include "mxp_srtp_sdes.h"
 
 #define CTL_TIMEOUT_MS 15000
@@ -82,102 +86,62 @@ mg_key_crypto_value(const struct mg_key *k, char *out, size_t cap)
 	return n < 0 ? n : 0;
 }
 
-/* ---- key files ------------------------------------------------------------------------------ */
+/* ---- key text, and key files kept for the user (--keys-dir) ------------------------------------ */
 
 int
 mg_keydir_open(struct mg *m, char *err, size_t errlen)
 {
-	if (m->o.keys_dir) {
-		if (mkdir(m->o.keys_dir, 0700) != 0 && errno != EEXIST)
-			return MG_ERR(err, errlen, "--keys-dir %s: %s", m->o.keys_dir,
-				      strerror(errno));
-		snprintf(m->keydir, sizeof(m->keydir), "%s", m->o.keys_dir);
-		m->keydir_tmp = false;
+	m->keydir[0] = '\0';
+	if (m->o.keys_dir == NULL)
 		return 0;
-	}
-	const char *base = getenv("TMPDIR");
-	snprintf(m->keydir, sizeof(m->keydir), "%s/mixgen-keys-XXXXXX", base ? base : "/tmp");
-	if (mkdtemp(m->keydir) == NULL)
-		return MG_ERR(err, errlen, "cannot create a private key directory %s: %s",
-			      m->keydir, strerror(errno));
-	m->keydir_tmp = true;
+	if (mkdir(m->o.keys_dir, 0700) != 0 && errno != EEXIST)
+		return MG_ERR(err, errlen, "--keys-dir %s: %s", m->o.keys_dir, strerror(errno));
+	snprintf(m->keydir, sizeof(m->keydir), "%s", m->o.keys_dir);
 	return 0;
 }
 
-/* Overwrite a key file before removing it. */
-static void
-wipe_file(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		struct stat st;
-		if (fstat(fd, &st) == 0 && st.st_size > 0) {
-			char zero[512] = { 0 };
-			off_t left = st.st_size;
-			while (left > 0) {
-				ssize_t w = write(fd, zero, left > (off_t)sizeof(zero) ?
-							    sizeof(zero) : (size_t)left);
-				if (w <= 0)
-					break;
-				left -= w;
-			}
-			fsync(fd);
-		}
-		close(fd);
-	}
-	unlink(path);
-}
-
-void
-mg_keydir_close(struct mg *m)
-{
-	if (!m->keydir_tmp || m->keydir[0] == '\0')
-		return;
-	DIR *d = opendir(m->keydir);
-	if (d) {
-		struct dirent *e;
-		char path[MG_PATH_LEN + 300];
-		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", m->keydir, e->d_name);
-			wipe_file(path);
-		}
-		closedir(d);
-	}
-	rmdir(m->keydir);
-	m->keydir[0] = '\0';
-}
-
-/* Write "in a=crypto:1 ..." / "out a=crypto:1 ..." for a participant. */
+/* With --keys-dir, keep a copy of what the daemon was sent (mode 0600): offline
+ * decryption of a capture needs it. Without, keys live in memory only. */
 static int
-keyfile_write(struct mg *m, const struct mg_part *p, char *path, size_t cap, char *err,
-	      size_t errlen)
+key_record(struct mg *m, const char *name, const char *text, size_t len, char *err,
+	   size_t errlen)
 {
-	char in[MXP_SDES_MAX_LINE], out[MXP_SDES_MAX_LINE];
-	snprintf(path, cap, "%s/%s.keys", m->keydir, p->label);
+	if (m->keydir[0] == '\0')
+		return 0;
+	char path[MG_PATH_LEN + 64];
+	snprintf(path, sizeof(path), "%s/%s", m->keydir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return MG_ERR(err, errlen, "%s: %s", path, strerror(errno));
 	fchmod(fd, 0600);
-	if (mg_key_crypto_value(&p->tx_key[0], in, sizeof(in)) ||
-	    mg_key_crypto_value(&p->rx_key[0], out, sizeof(out))) {
-		close(fd);
-		return MG_ERR(err, errlen, "key encoding failed");
-	}
-	char buf[3 * MXP_SDES_MAX_LINE];
-	int n = snprintf(buf, sizeof(buf),
-			 "# %s: mixgen participant keys (conference %u, leg %s)\n"
-			 "in a=crypto:%s\nout a=crypto:%s\n",
-			 p->label, m->confs[p->conf].id, p->label, in, out);
-	ssize_t w = write(fd, buf, (size_t)n);
-	explicit_bzero(buf, sizeof(buf));
-	explicit_bzero(in, sizeof(in));
-	explicit_bzero(out, sizeof(out));
+	ssize_t w = write(fd, text, len);
 	close(fd);
-	if (w != n)
+	if (w != (ssize_t)len)
 		return MG_ERR(err, errlen, "%s: short write", path);
 	return 0;
+}
+
+/* "in a=crypto:1 ..." / "out a=crypto:1 ..." for a participant's leg add: what
+ * `mixplanectl -i FILE leg add` reads from its file. Returns its length, or -1. */
+static int
+leg_keys_text(struct mg *m, const struct mg_part *p, char *buf, size_t cap, char *err,
+	      size_t errlen)
+{
+	char in[MXP_SDES_MAX_LINE], out[MXP_SDES_MAX_LINE];
+	int n = -1;
+	if (mg_key_crypto_value(&p->tx_key[0], in, sizeof(in)) ||
+	    mg_key_crypto_value(&p->rx_key[0], out, sizeof(out)))
+		(void)MG_ERR(err, errlen, "key encoding failed");
+	else
+		n = snprintf(buf, cap,
+			     "# %s: mixgen participant keys (conference %u, leg %s)\n"
+			     "in a=crypto:%s\nout a=crypto:%s\n",
+			     p->label, m->confs[p->conf].id, p->label, in, out);
+	explicit_bzero(in, sizeof(in));
+	explicit_bzero(out, sizeof(out));
+	if (n < 0 || (size_t)n >= cap)
+		return n < 0 ? -1 : MG_ERR(err, errlen, "key text too long");
+	return n;
 }
 
 /*
@@ -228,56 +192,36 @@ struct cmd_result {
 	char errtxt[2048];
 };
 
-static const char *
-ctl_path(struct mg *m)
-{
-	static char path[PATH_MAX + 64];
-	if (m->o.mixplanectl)
-		return m->o.mixplanectl;
-	if (path[0])
-		return path;
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n >= PATH_MAX - 64)
-		n = -1;
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof(path), "%.*s/../mixplanectl/mixplanectl", PATH_MAX - 64,
-				 self);
-			if (access(path, X_OK) == 0)
-				return path;
-		}
-	}
-	snprintf(path, sizeof(path), "mixplanectl");
-	return path;
-}
-
-/* Run mixplanectl [-s SOCK] [-i FILE] ARGS... with a deadline. */
+/* Run mixplanectl [-s SOCK] [-i -] ARGS... with a deadline (--mixplanectl PATH); the body
+ * (keys) goes to its standard input through a pipe, never to a file. */
 static int
-ctl_run(struct mg *m, const char *input, struct cmd_result *r, const char *const *args)
+ctl_spawn(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
+	  const char *const *args)
 {
 	const char *argv[48];
 	int n = 0;
-	argv[n++] = ctl_path(m);
+	argv[n++] = m->o.mixplanectl;
 	if (m->o.socket) {
 		argv[n++] = "-s";
 		argv[n++] = m->o.socket;
 	}
-	if (input) {
+	if (body) {
 		argv[n++] = "-i";
-		argv[n++] = input;
+		argv[n++] = "-";
 	}
 	for (int i = 0; args[i] && n < 46; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 
-	int po[2], pe[2];
+	int po[2], pe[2], pi[2] = { -1, -1 };
 	r->status = -1;
 	r->out[0] = r->errtxt[0] = '\0';
-	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
+	/* The body is a few hundred bytes: it fits in the pipe, written before the child runs. */
+	if (body && blen >= 65536) {
+		snprintf(r->errtxt, sizeof(r->errtxt), "request body too large");
+		return -1;
+	}
+	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || (body && pipe2(pi, O_CLOEXEC))) {
 		snprintf(r->errtxt, sizeof(r->errtxt), "pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -285,12 +229,21 @@ ctl_run(struct mg *m, const char *input, struct cmd_result *r, const char *const
 	 * data loop on this lcore stalls for microseconds, not milliseconds. */
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (body)
+		posix_spawn_file_actions_adddup2(&fa, pi[0], 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
 	pid_t pid;
 	int se = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	if (body) {
+		close(pi[0]);
+		if (se == 0 && write(pi[1], body, blen) != (ssize_t)blen)
+			snprintf(r->errtxt, sizeof(r->errtxt), "short write to %s", argv[0]);
+		close(pi[1]);
+	}
 	if (se != 0) {
 		close(po[0]);
 		close(po[1]);
@@ -369,6 +322,115 @@ ctl_run(struct mg *m, const char *input, struct cmd_result *r, const char *const
 	return r->status == 0 ? 0 : -1;
 }
 
+/* ---- speaking the CLI's protocol ourselves (the default) ---------------------------------------- */
+
+/*
+ * Everything mixplanectl does for one command, in this process: the same request frame
+ * (lib/ctl: flags, words, and the body `-i FILE` would read) on a new connection to the control socket,
+ * and its answer sorted as mixplanectl sorts it (status as its exit status, text on "stdout"
+ * when the command succeeded, else on "stderr"). A process spawned per command cost about
+ * 7 ms of this lcore; a rekey of thousands of legs was five such processes a leg.
+ */
+static int
+ctl_socket(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
+	   const char *const *args)
+{
+	const char *sock = m->o.socket ? m->o.socket : getenv("MIXPLANE_SOCKET");
+	if (sock == NULL || sock[0] == '\0')
+		sock = MXP_CTL_DEFAULT_SOCKET;
+	struct mxp_buf line, reply;
+	uint8_t flags = 0;
+	int fd = -1, rc = -1;
+	mxp_buf_init(&line);
+	mxp_buf_init(&reply);
+	r->status = -1;
+	r->out[0] = r->errtxt[0] = '\0';
+	for (int i = 0; args[i]; i++) {
+		if (strcmp(args[i], "--json") == 0)
+			flags |= MXP_CTL_F_JSON;
+		else
+			mxp_ctl_add_word(&line, args[i]);
+	}
+	mxp_buf_add(&line, "", 1); /* the request's NUL between the line and the body */
+	if (line.oom) {
+		snprintf(r->errtxt, sizeof(r->errtxt), "out of memory");
+		goto out;
+	}
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		snprintf(r->errtxt, sizeof(r->errtxt), "socket path too long: %s", sock);
+		r->status = 2;
+		goto out;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		snprintf(r->errtxt, sizeof(r->errtxt), "cannot connect to %s: %s", sock,
+			 strerror(errno));
+		r->status = 5;
+		goto out;
+	}
+	/* flags, line and NUL, then the body: one frame, length first. */
+	struct mxp_buf hdr;
+	mxp_buf_init(&hdr);
+	mxp_buf_add(&hdr, &flags, 1);
+	mxp_buf_add(&hdr, line.p, line.len);
+	int e = hdr.oom ? -ENOMEM : mxp_ctl_send_frame(fd, hdr.p, hdr.len, body, body ? blen : 0);
+	mxp_buf_free(&hdr);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A daemon refusing us answers before it reads: the send may fail with the answer
+	 * waiting. While a run is on and this lcore also moves packets, keep moving them. */
+	for (bool waiting = e == 0 || e == -EPIPE || e == -ECONNRESET; waiting;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (el >= CTL_TIMEOUT_MS) {
+			snprintf(r->errtxt, sizeof(r->errtxt),
+				 "the daemon did not answer within %d s", CTL_TIMEOUT_MS / 1000);
+			goto out;
+		}
+		int pr = poll(&pf, 1, m->busy_wait ? 0 : (int)(CTL_TIMEOUT_MS - el));
+		if (pr == 0 && m->busy_wait)
+			m->busy_wait(m);
+		if (pr > 0) {
+			e = mxp_ctl_recv_frame(fd, &reply);
+			waiting = false;
+		}
+	}
+	if (e != 0 || reply.len < 1) {
+		snprintf(r->errtxt, sizeof(r->errtxt), "%s: %s", sock,
+			 e ? strerror(-e) : "empty reply from the daemon");
+		r->status = 5;
+		goto out;
+	}
+	r->status = (uint8_t)reply.p[0];
+	char *dst = r->status == MXP_CTL_OK ? r->out : r->errtxt;
+	size_t cap = r->status == MXP_CTL_OK ? sizeof(r->out) : sizeof(r->errtxt);
+	size_t n = reply.len - 1 < cap - 1 ? reply.len - 1 : cap - 1;
+	memcpy(dst, reply.p + 1, n);
+	while (n > 0 && dst != r->out && (dst[n - 1] == '\n' || dst[n - 1] == '\r'))
+		n--;
+	dst[n] = '\0';
+	rc = r->status == MXP_CTL_OK ? 0 : -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	mxp_buf_free(&line);
+	mxp_buf_free(&reply);
+	return rc;
+}
+
+/* One command: through the daemon's socket, or through the CLI named by --mixplanectl. */
+static int
+ctl_run(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
+	const char *const *args)
+{
+	return m->o.mixplanectl ? ctl_spawn(m, body, blen, r, args)
+				: ctl_socket(m, body, blen, r, args);
+}
+
 static int
 ctl_fail(char *err, size_t errlen, const char *what, const struct cmd_result *r)
 {
@@ -376,8 +438,8 @@ ctl_fail(char *err, size_t errlen, const char *what, const struct cmd_result *r)
 	if (r->status == 5)
 		return MG_ERR(err, errlen, "%s: the daemon cannot be reached: %s", what, why);
 	if (r->status == 127)
-		return MG_ERR(err, errlen, "%s: %s (use --mixplanectl PATH)", what, why);
-	return MG_ERR(err, errlen, "%s failed (mixplanectl exit %d): %s", what, r->status, why);
+		return MG_ERR(err, errlen, "%s: %s", what, why);
+	return MG_ERR(err, errlen, "%s failed (status %d): %s", what, r->status, why);
 }
 
 static int
@@ -385,7 +447,7 @@ lab_check(struct mg *m, char *err, size_t errlen)
 {
 	static struct cmd_result r;
 	const char *args[] = { "show", "version", NULL };
-	if (ctl_run(m, NULL, &r, args) != 0)
+	if (ctl_run(m, NULL, 0, &r, args) != 0)
 		return ctl_fail(err, errlen, "mixplanectl show version", &r);
 	return 0;
 }
@@ -402,7 +464,7 @@ lab_conf_create(struct mg *m, struct mg_conf *c, char *err, size_t errlen)
 										       "switch";
 	const char *args[] = { "--json", "conference", "create", "mode", mode, "topn", topn,
 			       "name", name, m->o.mode == MG_MIX ? "ptime" : NULL, ptime, NULL };
-	if (ctl_run(m, NULL, &r, args) != 0)
+	if (ctl_run(m, NULL, 0, &r, args) != 0)
 		return ctl_fail(err, errlen, "conference create", &r);
 	uint64_t id;
 	if (!mg_json_u64(r.out, "id", &id))
@@ -416,10 +478,18 @@ static int
 lab_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_t errlen)
 {
 	static struct cmd_result r;
-	char path[MG_PATH_LEN + 64], conf[16], addr[64], port[16], pt[8];
+	char keys[3 * MXP_SDES_MAX_LINE], name[MG_LABEL_LEN + 16], conf[16], addr[64], port[16],
+		pt[8];
+	int klen = 0;
 	snprintf(pt, sizeof(pt), "%u", (unsigned int)m->o.codec);
-	if (!m->o.plain && keyfile_write(m, p, path, sizeof(path), err, errlen) != 0)
-		return -1;
+	if (!m->o.plain) {
+		klen = leg_keys_text(m, p, keys, sizeof(keys), err, errlen);
+		snprintf(name, sizeof(name), "%s.keys", p->label);
+		if (klen < 0 || key_record(m, name, keys, (size_t)klen, err, errlen) != 0) {
+			explicit_bzero(keys, sizeof(keys));
+			return -1;
+		}
+	}
 	snprintf(conf, sizeof(conf), "%u", c->id);
 	mxp_ip_format(&m->o.ip, addr, sizeof(addr));
 	snprintf(port, sizeof(port), "%u", p->port);
@@ -429,9 +499,8 @@ lab_leg_add(struct mg *m, struct mg_conf *c, struct mg_part *p, char *err, size_
 	const char *args[] = { "--json", "leg", "add", conf, "ipv4", "remote", addr, port,
 			       "mode", mode, "label", p->label, "pt", pt,
 			       m->o.plain ? "plain" : NULL, NULL };
-	int rc = ctl_run(m, m->o.plain ? NULL : path, &r, args);
-	if (m->keydir_tmp && !m->o.plain)
-		wipe_file(path);
+	int rc = ctl_run(m, m->o.plain ? NULL : keys, (size_t)klen, &r, args);
+	explicit_bzero(keys, sizeof(keys));
 	if (rc != 0)
 		return ctl_fail(err, errlen, "leg add", &r);
 	uint64_t id, lp, lrp;
@@ -454,28 +523,21 @@ lab_key_add(struct mg *m, struct mg_part *p, bool out, const struct mg_key *k, c
 	    size_t errlen)
 {
 	static struct cmd_result r;
-	char path[MG_PATH_LEN + 64], leg[16], v[MXP_SDES_MAX_LINE], buf[MXP_SDES_MAX_LINE + 32];
-	snprintf(path, sizeof(path), "%s/%s-%s-%u.key", m->keydir, p->label, out ? "out" : "in",
-		 k->mki_val);
+	char name[MG_LABEL_LEN + 32], leg[16], v[MXP_SDES_MAX_LINE], buf[MXP_SDES_MAX_LINE + 32];
+	snprintf(name, sizeof(name), "%s-%s-%u.key", p->label, out ? "out" : "in", k->mki_val);
 	if (mg_key_crypto_value(k, v, sizeof(v)) != 0)
 		return MG_ERR(err, errlen, "key encoding failed");
 	int n = snprintf(buf, sizeof(buf), "%s a=crypto:%s\n", out ? "out" : "in", v);
 	explicit_bzero(v, sizeof(v));
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
+	int rc = key_record(m, name, buf, (size_t)n, err, errlen);
+	if (rc != 0) {
 		explicit_bzero(buf, sizeof(buf));
-		return MG_ERR(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
 	}
-	ssize_t w = write(fd, buf, (size_t)n);
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	if (w != n)
-		return MG_ERR(err, errlen, "%s: short write", path);
 	snprintf(leg, sizeof(leg), "%u", p->leg_id);
 	const char *args[] = { "leg", "key", "add", leg, out ? "out" : "in", NULL };
-	int rc = ctl_run(m, path, &r, args);
-	if (m->keydir_tmp)
-		wipe_file(path);
+	rc = ctl_run(m, buf, (size_t)n, &r, args);
+	explicit_bzero(buf, sizeof(buf));
 	return rc ? ctl_fail(err, errlen, "leg key add", &r) : 0;
 }
 
@@ -487,7 +549,7 @@ lab_key_activate(struct mg *m, struct mg_part *p, uint32_t mki, char *err, size_
 	snprintf(leg, sizeof(leg), "%u", p->leg_id);
 	snprintf(k, sizeof(k), "%u:4", mki);
 	const char *args[] = { "leg", "key", "activate", leg, k, NULL };
-	return ctl_run(m, NULL, &r, args) ? ctl_fail(err, errlen, "leg key activate", &r) : 0;
+	return ctl_run(m, NULL, 0, &r, args) ? ctl_fail(err, errlen, "leg key activate", &r) : 0;
 }
 
 static int
@@ -498,7 +560,7 @@ lab_key_remove(struct mg *m, struct mg_part *p, bool out, uint32_t mki, char *er
 	snprintf(leg, sizeof(leg), "%u", p->leg_id);
 	snprintf(k, sizeof(k), "%u:4", mki);
 	const char *args[] = { "leg", "key", "remove", leg, out ? "out" : "in", k, NULL };
-	return ctl_run(m, NULL, &r, args) ? ctl_fail(err, errlen, "leg key remove", &r) : 0;
+	return ctl_run(m, NULL, 0, &r, args) ? ctl_fail(err, errlen, "leg key remove", &r) : 0;
 }
 
 static int
@@ -510,7 +572,7 @@ lab_conf_delete(struct mg *m, struct mg_conf *c, char *err, size_t errlen)
 		return 0;
 	snprintf(conf, sizeof(conf), "%u", c->id);
 	const char *args[] = { "conference", "delete", conf, NULL };
-	if (ctl_run(m, NULL, &r, args) != 0)
+	if (ctl_run(m, NULL, 0, &r, args) != 0)
 		return ctl_fail(err, errlen, "conference delete", &r);
 	c->created = false;
 	return 0;
@@ -523,7 +585,7 @@ lab_conf_show(struct mg *m, struct mg_conf *c, char *buf, size_t cap)
 	char conf[16];
 	snprintf(conf, sizeof(conf), "%u", c->id);
 	const char *args[] = { "--json", "show", "conference", conf, NULL };
-	if (ctl_run(m, NULL, &r, args) != 0)
+	if (ctl_run(m, NULL, 0, &r, args) != 0)
 		return -1;
 	snprintf(buf, cap, "%s", r.out);
 	return 0;
@@ -534,7 +596,7 @@ lab_drops_show(struct mg *m, char *buf, size_t cap)
 {
 	static struct cmd_result r;
 	const char *args[] = { "--json", "show", "drops", NULL };
-	if (ctl_run(m, NULL, &r, args) != 0)
+	if (ctl_run(m, NULL, 0, &r, args) != 0)
 		return -1;
 	snprintf(buf, cap, "%s", r.out);
 	return 0;

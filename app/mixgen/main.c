@@ -1229,7 +1229,6 @@ out:
 	mg_gen_fini(m);
 	mg_ana_fini(m);
 	mg_port_close(m);
-	mg_keydir_close(m);
 	scenario_wipe(m);
 	for (uint32_t i = 0; i < m->nparts; i++) {
 		if (res.heard)

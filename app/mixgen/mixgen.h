@@ -383,9 +383,8 @@ struct mg {
 	uint64_t rx_frames;
 	uint64_t rx_bad;               /* invalid frames (checksum...) */
 	uint64_t arp_replies_sent;
-	/* key files */
+	/* --keys-dir: where copies of the keys sent are kept ("" without) */
 	char keydir[MG_PATH_LEN];
-	bool keydir_tmp;
 	/* pcap */
 	void *pcap;
 	/* setup backend */
@@ -439,7 +438,6 @@ int mg_keys_generate(struct mg_key *k, uint32_t mki, char *err, size_t errlen);
 int mg_key_crypto_value(const struct mg_key *k, char *out, size_t cap);
 int mg_keydir_open(struct mg *m, char *err, size_t errlen);
 int mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen);
-void mg_keydir_close(struct mg *m);
 /* Tiny JSON accessors for mixplanectl's output (top-level keys). */
 bool mg_json_u64(const char *json, const char *key, uint64_t *v);
 bool mg_json_str(const char *json, const char *key, char *out, size_t cap);

@@ -19,7 +19,7 @@
 #include "mixplanectl.h"
 #include "mxp_ctl.h"
 
-#define DEFAULT_SOCKET "/run/mixplane/mixplane.sock"
+#define DEFAULT_SOCKET MXP_CTL_DEFAULT_SOCKET
 
 static void
 usage(FILE *f)
@@ -109,24 +109,6 @@ exchange_failed(const char *sock, int r)
 	else
 		fprintf(stderr, "mixplanectl: %s: %s\n", sock, strerror(-r));
 	return MXPCTL_EXIT_UNREACHABLE;
-}
-
-/* Quote a word for the daemon's splitter when it holds blanks or quotes. */
-static int
-add_word(struct mxp_buf *b, const char *w)
-{
-	bool plain = w[0] != '\0' && strpbrk(w, " \t\r\n\"\\") == NULL;
-	if (b->len)
-		mxp_buf_add(b, " ", 1);
-	if (plain)
-		return mxp_buf_add(b, w, strlen(w));
-	mxp_buf_add(b, "\"", 1);
-	for (const char *p = w; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			mxp_buf_add(b, "\\", 1);
-		mxp_buf_add(b, p, 1);
-	}
-	return mxp_buf_add(b, "\"", 1);
 }
 
 int
@@ -224,7 +206,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
 			json = true;
 		else
-			add_word(&line, argv[i]);
+			mxp_ctl_add_word(&line, argv[i]);
 	}
 	/* drain ... wait: return once the daemon has exited (wait_exit) */
 	for (int i = optind + 1; i < argc && strcmp(argv[optind], "drain") == 0; i++)

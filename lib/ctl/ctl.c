@@ -322,6 +322,23 @@ mxp_ctl_split(char *line, char *argv[], int max)
 	}
 }
 
+int
+mxp_ctl_add_word(struct mxp_buf *b, const char *w)
+{
+	bool plain = w[0] != '\0' && strpbrk(w, " \t\r\n\"\\") == NULL;
+	if (b->len)
+		mxp_buf_add(b, " ", 1);
+	if (plain)
+		return mxp_buf_add(b, w, strlen(w));
+	mxp_buf_add(b, "\"", 1);
+	for (const char *p = w; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			mxp_buf_add(b, "\\", 1);
+		mxp_buf_add(b, p, 1);
+	}
+	return mxp_buf_add(b, "\"", 1);
+}
+
 /*
  * send() with MSG_NOSIGNAL: a peer that closed its end (the daemon refusing a user, a
  * client gone) is -EPIPE here, never a SIGPIPE that kills the writer. write() for a

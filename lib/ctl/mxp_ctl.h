@@ -107,6 +107,16 @@ void mxp_table_free(struct mxp_table *t);
 int mxp_ctl_split(char *line, char *argv[], int max);
 
 /**
+ * Append one word to a command line for mxp_ctl_split(): a blank first when the line is
+ * not empty, and the word in double quotes (with '"' and '\\' escaped) when it is empty or
+ * holds blanks or quotes. Returns 0 or -ENOMEM.
+ */
+int mxp_ctl_add_word(struct mxp_buf *b, const char *w);
+
+/** Where a client finds the daemon: $MIXPLANE_SOCKET, else this. */
+#define MXP_CTL_DEFAULT_SOCKET "/run/mixplane/mixplane.sock"
+
+/**
  * Blocking helpers for the client: send one frame / read one frame into b.
  * Sending never raises SIGPIPE (MSG_NOSIGNAL on a socket): a peer that closed its end is
  * -EPIPE (or -ECONNRESET), and a reply it sent before closing can still be read.

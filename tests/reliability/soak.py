@@ -12,8 +12,9 @@ The daemon (mglab.MpMemifLab: Mp over ESP on a veth, media on a memif) carries, 
 - control: mrfc churn over Mp/ESP plays a meeting's joins and leaves (compressed into a
   short soak, again and again in a long one) into a conference of its own, with the group key rekeyed by policy interval:30 (wildcard Modify) and an audit
   of the conference every 5 s;
-- load: before the soak, each mode is calibrated on this machine: impaired runs of 5 s
-  with 8, 16, 32, ... conferences until one fails (or --max-legs is reached); the largest
+- load: before the soak, each mode is calibrated on this machine: impaired runs of 20 s
+  (--calibrate-seconds), rekey included, with 8, 16, 32, ... conferences until one fails
+  (or --max-legs is reached); the largest
   passing count is the lab's capacity for that mode, and every run of the soak then carries
   --load percent of it (80 %). On a 2-vCPU machine the generator shares the daemon's
   machine, so the capacity is the lab's (mixgen's idle share says who was the limit);
@@ -77,9 +78,14 @@ def mixgen_run(lab, mode, args, rekey, run_s, confs, seed):
     # Setting up a leg through the CLI takes a few ms: allow for it beside the run.
     # The impairment's delay queue holds an mbuf per waiting packet (up to 70 ms of them).
     mbufs = ["--mbufs", "131071"] if confs * parts > 256 else []
+    # mixgen shares a vCPU with the daemon's control core, whose CLI work (a rekey of
+    # thousands of legs) takes it away for milliseconds at a time: a 16,384-slot memif ring
+    # (rsize 14, 70 ms at 230 kpps) holds what the daemon sends meanwhile. A NIC's receiver
+    # is another machine; this buffer only stands in for it.
     r = lab.mixgen("--mode", mode, "--duration", "%g" % run_s, "--confs", str(confs),
                    *mbufs, "--impair", "%s,seed=%d" % (IMPAIR, seed),
-                   *args, *extra, timeout=run_s * 4 + 120 + confs * parts * 0.05)
+                   *args, *extra, timeout=run_s * 4 + 120 + confs * parts * 0.05,
+                   eal=lab.gen_eal_args(rsize=14))
     j = r.json or {}
     im = j.get("impair", {})
     run = j.get("run", {})
@@ -236,8 +242,9 @@ def main():
     ap.add_argument("--max-legs", type=int, default=4000,
                     help="calibration stops at this many legs in one run (4000: the lab's "
                          "port range holds 5,000 legs)")
-    ap.add_argument("--calibrate-seconds", type=float, default=5,
-                    help="length of each calibration run (5)")
+    ap.add_argument("--calibrate-seconds", type=float, default=20,
+                    help="length of each calibration run (20: runs of 5 s passed loads that "
+                         "60-s runs did not hold)")
     ap.add_argument("--json", help="also write the JSON line to this file")
     a = ap.parse_args()
     mglab.need_hugepages()   # exits 77 (skip) without them

@@ -2,6 +2,8 @@
 
   - bad arguments                              -> exit 2, the option named
   - a daemon that is not running               -> exit 2, "cannot be reached"
+  - --mixplanectl naming no program             -> exit 2, the path named; naming the real
+                                                  CLI, the run passes through it
   - a port whose link never comes up           -> exit 2 after --link-timeout
   - a WAV file that does not exist             -> exit 2
   - mixgen sending with a key the daemon lacks -> exit 1; the daemon counted authentication
@@ -39,6 +41,17 @@ def test():
                       sock=os.path.join(lab.dir, "nobody.sock"))
         check(r.rc == 2 and "cannot be reached" in r.stderr and dt < 20,
               "no daemon: exit 2 in %.1f s: %s" % (dt, r.stderr.strip().splitlines()[-1:]))
+
+        # --mixplanectl: each command through that program instead of the socket.
+        r, dt = timed(lab, "--duration", "1", "--audio", "pattern",
+                      "--mixplanectl", os.path.join(lab.dir, "no-such-ctl"))
+        check(r.rc == 2 and "no-such-ctl" in r.stderr and dt < 20,
+              "--mixplanectl naming no program: exit 2 in %.1f s: %s"
+              % (dt, r.stderr.strip().splitlines()[-1:]))
+        r, dt = timed(lab, "--duration", "1", "--audio", "pattern",
+                      "--mixplanectl", mxplab.MIXPLANECTL)
+        check(r.rc == 0 and r.json and r.json["ok"],
+              "--mixplanectl naming the CLI: the run passes through it (exit %s)" % r.rc)
 
         # A memif socket nobody listens on: the device does not start.
         r, dt = timed(lab, "--duration", "1", "--audio", "pattern", "--link-timeout", "1",

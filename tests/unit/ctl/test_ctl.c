@@ -70,6 +70,23 @@ MXP_TEST(split_words)
 	MXP_CHECK_EQ(t, mxp_ctl_split(empty, argv, 3), 0);
 }
 
+/* What a client joins with mxp_ctl_add_word, the daemon splits back into the same words. */
+MXP_TEST(add_word_round_trip)
+{
+	const char *words[] = { "leg", "add", "my conf", "a\"b", "back\\slash", "", "x\ty" };
+	struct mxp_buf b;
+	mxp_buf_init(&b);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		MXP_CHECK_EQ(t, mxp_ctl_add_word(&b, words[i]), 0);
+	MXP_CHECK_STR(t, mxp_buf_str(&b), "leg add \"my conf\" \"a\\\"b\" \"back\\\\slash\" \"\" \"x\ty\"");
+	char *argv[16];
+	int n = mxp_ctl_split(b.p, argv, 16);
+	MXP_CHECK_EQ(t, n, 7);
+	for (int i = 0; i < n && i < 7; i++)
+		MXP_CHECK_STR(t, argv[i], words[i]);
+	mxp_buf_free(&b);
+}
+
 MXP_TEST(frames)
 {
 	uint32_t n = 0;
@@ -86,6 +103,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(json_document),
 	MXP_CASE(table_alignment),
 	MXP_CASE(split_words),
+	MXP_CASE(add_word_round_trip),
 	MXP_CASE(frames),
 };
 
