@@ -25,11 +25,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1157,7 +1159,40 @@ struct churn {
 	bool two_step;
 	unsigned int overlap_ms;
 	unsigned int mki;         /* of the current group key */
+	FILE *hist;               /* keys-history=FILE: joins, leaves and group keys, timed */
 };
+
+/*
+ * keys-history=FILE (mode 0600: it holds keys, like --keys-out): one line per event, at
+ * the wall clock (CLOCK_REALTIME, as capture timestamps) when its reply arrived, so that a
+ * capture of what the MRFP sent can be decrypted afterwards with the keys each participant
+ * held (benchmarks/rekey/rekey_capture.py):
+ *   join <t> <id> <term> <participant-port> <a=crypto value it receives with>
+ *   leave <t> <id> <term>
+ *   rekey <t> <mki> <a=crypto value of the group key now in use>
+ */
+static void
+churn_hist(struct churn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+churn_hist(struct churn *c, const char *fmt, ...)
+{
+	if (c->hist == NULL)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	va_list ap;
+	va_start(ap, fmt);
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	char *sp = strchr(line, ' ');
+	if (sp)
+		*sp = '\0';
+	fprintf(c->hist, "%s %ld.%06ld%s%s\n", line, (long)ts.tv_sec, ts.tv_nsec / 1000,
+		sp ? " " : "", sp ? sp + 1 : "");
+	fflush(c->hist);
+	explicit_bzero(line, sizeof(line));
+}
 
 static int
 churn_cmd(struct session *s, int argc, char **argv)
@@ -1195,8 +1230,11 @@ churn_join(void *arg, uint32_t id)
 			 first ? mode : NULL, NULL };
 	int argc = first ? 8 : 7;
 	int rc = churn_cmd(c->s, argc, argv);
-	if (rc == 0 && c->s->nlegs > 0)
-		c->s->legs[c->s->nlegs - 1].churn_id = id;
+	if (rc == 0 && c->s->nlegs > 0) {
+		struct leg *l = &c->s->legs[c->s->nlegs - 1];
+		l->churn_id = id;
+		churn_hist(c, "join %u %s %u %s", id, l->term, l->remote_port, l->rx);
+	}
 	return rc;
 }
 
@@ -1210,11 +1248,25 @@ churn_leave(void *arg, uint32_t id)
 			char term[96];
 			snprintf(term, sizeof(term), "term=%s", l->term);
 			char *argv[] = { "subtract", term, NULL };
-			return churn_cmd(c->s, 2, argv);
+			int rc = churn_cmd(c->s, 2, argv);
+			if (rc == 0)
+				churn_hist(c, "leave %u %s", id, l->term);
+			return rc;
 		}
 	}
 	fprintf(stderr, "mrfc churn: participant %u leaves but never joined\n", id);
 	return 2;
+}
+
+/* The group key in use after a rekey: what every live leg now receives with. */
+static void
+churn_hist_key(struct churn *c)
+{
+	for (unsigned int i = 0; i < c->s->nlegs; i++)
+		if (!c->s->legs[i].gone) {
+			churn_hist(c, "rekey %u %s", c->mki, c->s->legs[i].rx);
+			return;
+		}
 }
 
 static int
@@ -1231,7 +1283,10 @@ churn_rekey(void *arg)
 	snprintf(mki, sizeof(mki), "mki=%u", c->mki);
 	if (!c->two_step) {
 		char *argv[] = { "modify", "term=*", "rekey=on", mki, NULL };
-		return churn_cmd(c->s, 4, argv);
+		int rc = churn_cmd(c->s, 4, argv);
+		if (rc == 0)
+			churn_hist_key(c);
+		return rc;
 	}
 	/* make before break: the new key beside the old, then the switch */
 	char *a1[] = { "modify", "term=*", "rekey=on", "activate=later", mki, NULL };
@@ -1244,7 +1299,10 @@ churn_rekey(void *arg)
 	}
 	snprintf(act, sizeof(act), "activate=%u", c->mki);
 	char *a2[] = { "modify", "term=*", act, NULL };
-	return churn_cmd(c->s, 3, a2);
+	rc = churn_cmd(c->s, 3, a2);
+	if (rc == 0)
+		churn_hist_key(c);
+	return rc;
 }
 
 static int
@@ -1262,7 +1320,8 @@ static int
 cmd_churn(struct session *s, const struct kv *kv)
 {
 	static const char *const ok[] = { "trace", "policy", "speed", "dry-run", "rekey",
-					   "overlap", "remote", "mode", "pt", "audit", NULL };
+					   "overlap", "remote", "mode", "pt", "audit",
+					   "keys-history", NULL };
 	if (!kv_check(kv, ok))
 		return 1;
 	struct churn c = { .s = s, .mode = kv_get(kv, "mode", "switch"),
@@ -1306,10 +1365,25 @@ cmd_churn(struct session *s, const struct kv *kv)
 			"45534 (20000 ports above it)\n");
 		return 1;
 	}
+	const char *hist = kv_get(kv, "keys-history", NULL);
+	if (hist) {
+		int fd = open(hist, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0)
+			fchmod(fd, 0600);
+		c.hist = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (c.hist == NULL) {
+			fprintf(stderr, "mrfc churn: keys-history=%s: %s\n", hist, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return 1;
+		}
+	}
 	struct mrfc_churn_ops ops = { churn_join, churn_leave, churn_rekey, churn_audit };
 	mute = true;
 	int rc = mrfc_churn(&p, &ops, &c);
 	mute = false;
+	if (c.hist)
+		fclose(c.hist);
 	return rc;
 }
 
@@ -1717,6 +1791,7 @@ usage(void)
 		"commands: add|create, modify, subtract, audit, listen, raw TEXT, scenario FILE,\n"
 		"          ocp on|off (ask for / stop ocp/mg_overload on ROOT)\n"
 		"          churn trace=FILE policy=P [speed=S] [rekey=one-step|two-step]\n"
+		"                [keys-history=FILE] (who held which key when: doc/mp.md)\n"
 		"          flood kind=garbage|audit|retransmit rate=N|max seconds=S (overload tests)\n"
 		"          fleet file=FLEET [script=FILE] [audit=S] (several MRFPs, doc/mp.md)\n"
 		"          keygen, esp-seal, esp-open (see doc/mp.md)\n");
