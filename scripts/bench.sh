@@ -5,7 +5,7 @@
 #
 #   ./scripts/bench.sh                 # the in-process ones: srtp srtp_burst esp mp media codec datapath mix mix_codec mix_transcode rekey
 #   ./scripts/bench.sh --quick         # the same, shorter measurements
-#   ./scripts/bench.sh conf mp_daemon latency rekey_live  # the daemon ones (minutes; need root)
+#   ./scripts/bench.sh conf mp_daemon latency rekey_live rekey_capture  # the daemon ones (minutes; root)
 #   ./scripts/bench.sh all             # everything
 #   ./scripts/bench.sh charts          # the benchmarks behind the charts (doc/img)
 #   ./scripts/bench.sh --out FILE ...  # JSON lines to FILE (default bench-results/<time>.jsonl)
@@ -20,7 +20,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 IN_PROCESS=(srtp srtp_burst esp mp media codec datapath mix mix_codec mix_transcode rekey)
-DAEMON=(conf mp_daemon latency rekey_live)
+DAEMON=(conf mp_daemon latency rekey_live rekey_capture)
 CHARTS=(srtp datapath mix mix_codec mix_transcode rekey conf latency)
 PLOT=$MXP_TOP/benchmarks/common/plot.py
 usage() {
@@ -130,6 +130,7 @@ cmd_for() {
                   else echo "$PY $MXP_TOP/benchmarks/conf/bench_conf.py"; fi ;;
         latency)  echo "$PY $MXP_TOP/benchmarks/conf/bench_latency.py $([ $quick = 1 ] && echo --quick)" ;;
         rekey_live) echo "$PY $MXP_TOP/benchmarks/rekey/rekey_live.py $([ $quick = 1 ] && echo --quick)" ;;
+        rekey_capture) echo "$PY $MXP_TOP/benchmarks/rekey/rekey_capture.py $([ $quick = 1 ] && echo --quick)" ;;
         mp_daemon) echo "$PY $MXP_TOP/benchmarks/mp/bench_mp_daemon.py" ;;
     esac
 }

@@ -9,8 +9,8 @@ member; a group key needs one wildcard Modify), transaction latency, and the exp
 observed (in trace seconds, from the replies' times: a leaver's until the next rekey's
 reply, a joiner's since the last one).
 
-Not measured here: media lost at rekeys (mixgen --rekey-at and the soak check that it is 0)
-and exposure taken from captures. Core layout as bench_mp_daemon.py: mrfc and the daemon's
+Media lost at rekeys and the exposure taken from a capture of what the daemon sent:
+rekey_capture.py. Core layout as bench_mp_daemon.py: mrfc and the daemon's
 control core share CPU 0.
 
   MXP_BUILD=build rekey_live.py [--quick]

@@ -255,7 +255,7 @@ def main():
         print("# " + msg, flush=True)
 
     # Calibration's mixgen runs hold jitter buffers for thousands of mix legs: more mbufs
-    # (at 1,227 mix legs, two one-hour runs of 60 s each ran 32,767 dry: no_mbuf).
+    # (at 1,227 mix legs, two 60-s runs of a one-hour soak ran 32,767 dry: no_mbuf).
     big = a.load > 0 and a.max_legs > 256
     with mglab.MpMemifLab(name="soak", mbufs=65535 if big else 8191) as lab:
         cap, load = {}, {m: 1 for m, _, _ in RUNS}
