@@ -115,28 +115,15 @@ int
 mxpctl_request(const char *sock, const char *line, size_t len, uint8_t flags,
 	       const struct mxp_buf *body, struct mxp_buf *reply)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(sock) >= sizeof(sa.sun_path)) {
+	int fd = mxp_ctl_connect(sock);
+	if (fd == -ENAMETOOLONG) {
 		fprintf(stderr, "mixplanectl: socket path too long: %s\n", sock);
 		return 2;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return connect_failed(sock, e);
-	}
-	struct mxp_buf hdr;
-	mxp_buf_init(&hdr);
-	mxp_buf_add(&hdr, &flags, 1);
-	mxp_buf_add(&hdr, line, len);
-	mxp_buf_add(&hdr, "", 1);
+	if (fd < 0)
+		return connect_failed(sock, -fd);
 	mxp_buf_reset(reply);
-	int r = hdr.oom ? -ENOMEM
-			: mxp_ctl_send_frame(fd, hdr.p, hdr.len, body->p, body->len);
-	mxp_buf_free(&hdr);
+	int r = mxp_ctl_send_request(fd, flags, line, len, body->p, body->len);
 	/* A daemon refusing this user answers and closes before reading the request: the
 	 * send may fail (EPIPE, ECONNRESET) with the refusal waiting to be read. */
 	if (r == 0 || r == -EPIPE || r == -ECONNRESET)
@@ -173,7 +160,7 @@ wait_exit(const char *sock)
 int
 main(int argc, char **argv)
 {
-	const char *sock = getenv("MIXPLANE_SOCKET");
+	const char *sock = NULL;
 	const char *input = NULL;
 	bool json = false, wait = false;
 	static const struct option opts[] = {
@@ -183,18 +170,23 @@ main(int argc, char **argv)
 	};
 	int c;
 
-	if (sock == NULL || sock[0] == '\0')
-		sock = DEFAULT_SOCKET;
 	/* '+': stop at the first word, so command arguments may look like options... */
 	while ((c = getopt_long(argc, argv, "+s:ji:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': sock = optarg; break;
+		case 's':
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "mixplanectl: -s needs a socket path\n");
+				return 2;
+			}
+			sock = optarg;
+			break;
 		case 'j': json = true; break;
 		case 'i': input = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	sock = mxp_ctl_socket_path(sock);
 	if (optind < argc && strcmp(argv[optind], "top") == 0)
 		return mxpctl_top(sock, argc - optind, argv + optind, json);
 	struct mxp_buf line, body, reply;

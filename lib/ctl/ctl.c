@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "mxp_be.h"
@@ -434,4 +435,45 @@ mxp_ctl_frame_ready(const uint8_t *data, size_t len, uint32_t *plen)
 		return 0;
 	*plen = n;
 	return 1;
+}
+
+const char *
+mxp_ctl_socket_path(const char *given)
+{
+	if (given != NULL && given[0] != '\0')
+		return given;
+	const char *env = getenv("MIXPLANE_SOCKET");
+	return env != NULL && env[0] != '\0' ? env : MXP_CTL_DEFAULT_SOCKET;
+}
+
+int
+mxp_ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int
+mxp_ctl_send_request(int fd, uint8_t flags, const char *line, size_t len, const void *body,
+		     size_t blen)
+{
+	struct mxp_buf hdr;
+	mxp_buf_init(&hdr);
+	mxp_buf_add(&hdr, &flags, 1);
+	mxp_buf_add(&hdr, line, len);
+	mxp_buf_add(&hdr, "", 1);
+	int r = hdr.oom ? -ENOMEM : mxp_ctl_send_frame(fd, hdr.p, hdr.len, body, body ? blen : 0);
+	mxp_buf_free(&hdr);
+	return r;
 }

@@ -117,6 +117,26 @@ int mxp_ctl_add_word(struct mxp_buf *b, const char *w);
 #define MXP_CTL_DEFAULT_SOCKET "/run/mixplane/mixplane.sock"
 
 /**
+ * The client's side, shared by mixplanectl and mixgen.
+ *
+ * mxp_ctl_socket_path: the socket a client uses: given when not NULL or empty, else
+ * $MIXPLANE_SOCKET when set and not empty, else MXP_CTL_DEFAULT_SOCKET.
+ *
+ * mxp_ctl_connect: a blocking, close-on-exec connection to the control socket at path.
+ * Returns the descriptor, or -ENAMETOOLONG (path longer than sun_path) or the -errno of
+ * socket() or connect() (-ENOENT, -ECONNREFUSED: no daemon; -EACCES: permissions).
+ *
+ * mxp_ctl_send_request: one request on fd: flags, the command line (len bytes, words as
+ * mxp_ctl_add_word() joins them), its NUL and the body (blen bytes, may be NULL). Returns
+ * 0 or -errno; on -EPIPE or -ECONNRESET the daemon may have answered before it closed (a
+ * refusal), so read the reply anyway.
+ */
+const char *mxp_ctl_socket_path(const char *given);
+int mxp_ctl_connect(const char *path);
+int mxp_ctl_send_request(int fd, uint8_t flags, const char *line, size_t len, const void *body,
+			 size_t blen);
+
+/**
  * Blocking helpers for the client: send one frame / read one frame into b.
  * Sending never raises SIGPIPE (MSG_NOSIGNAL on a socket): a peer that closed its end is
  * -EPIPE (or -ECONNRESET), and a reply it sent before closing can still be read.

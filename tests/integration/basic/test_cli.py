@@ -74,6 +74,15 @@ def test():
         check(not os.path.exists(lab.sock), "control socket removed on exit")
         r = subprocess.run([MIXPLANECTL, "-s", lab.sock, "show", "ports"], capture_output=True, text=True)
         check(r.returncode == 5 and "not running" in r.stderr, "daemon gone: '%s'" % r.stderr.strip())
+        # -s with no path is a usage error, not a fall back to $MIXPLANE_SOCKET or the default
+        r = subprocess.run([MIXPLANECTL, "-s", "", "show", "ports"], capture_output=True,
+                           text=True, env=dict(os.environ, MIXPLANE_SOCKET=lab.sock))
+        check(r.returncode == 2 and "-s needs a socket path" in r.stderr,
+              "-s '': exit 2: '%s'" % r.stderr.strip())
+        r = subprocess.run([MIXPLANECTL, "-s", "/tmp/" + "x" * 120, "show", "ports"],
+                           capture_output=True, text=True)
+        check(r.returncode == 2 and "socket path too long" in r.stderr,
+              "a socket path longer than sun_path: exit 2: '%s'" % r.stderr.strip())
 
 
 mxplab.main(test)

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* lib/ctl: JSON escaping, text tables, word splitting, frame parsing. */
+/* lib/ctl: JSON escaping, text tables, word splitting, frame parsing, the client side. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "mxp_ctl.h"
 #include "mxp_test.h"
@@ -99,12 +105,89 @@ MXP_TEST(frames)
 	MXP_CHECK_EQ(t, mxp_ctl_frame_ready(big, 4, &n), -EMSGSIZE);
 }
 
+/*
+ * The client's side (mixplanectl and mixgen): which socket, connecting, and the request as
+ * the daemon reads it (flags, the command line, its NUL, the body) in one frame.
+ */
+MXP_TEST(client_side)
+{
+	/* the socket: given, else $MIXPLANE_SOCKET, else the default; empty counts as unset */
+	unsetenv("MIXPLANE_SOCKET");
+	MXP_CHECK_STR(t, mxp_ctl_socket_path(NULL), MXP_CTL_DEFAULT_SOCKET);
+	MXP_CHECK_STR(t, mxp_ctl_socket_path(""), MXP_CTL_DEFAULT_SOCKET);
+	setenv("MIXPLANE_SOCKET", "/tmp/from-env.sock", 1);
+	MXP_CHECK_STR(t, mxp_ctl_socket_path(NULL), "/tmp/from-env.sock");
+	MXP_CHECK_STR(t, mxp_ctl_socket_path("/tmp/given.sock"), "/tmp/given.sock");
+	setenv("MIXPLANE_SOCKET", "", 1);
+	MXP_CHECK_STR(t, mxp_ctl_socket_path(NULL), MXP_CTL_DEFAULT_SOCKET);
+	unsetenv("MIXPLANE_SOCKET");
+
+	/* connecting: too long a path, nobody listening, a listener */
+	char lng[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	memset(lng, 'x', sizeof(lng) - 1);
+	lng[0] = '/';
+	lng[sizeof(lng) - 1] = '\0';
+	MXP_CHECK_EQ(t, mxp_ctl_connect(lng), -ENAMETOOLONG);
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/mxp-ctl-test-%d.sock", (int)getpid());
+	unlink(path);
+	MXP_CHECK_EQ(t, mxp_ctl_connect(path), -ENOENT);
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	MXP_CHECK_EQ(t, bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	MXP_CHECK_EQ(t, listen(ls, 1), 0);
+	int fd = mxp_ctl_connect(path);
+	MXP_CHECK(t, fd >= 0);
+	int peer = accept(ls, NULL, NULL);
+	MXP_CHECK(t, peer >= 0);
+
+	/* the request, read back as a frame */
+	struct mxp_buf line, got;
+	mxp_buf_init(&line);
+	mxp_buf_init(&got);
+	mxp_ctl_add_word(&line, "leg");
+	mxp_ctl_add_word(&line, "add");
+	mxp_ctl_add_word(&line, "a b");
+	static const char body[] = "in a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\n";
+	MXP_CHECK_EQ(t, mxp_ctl_send_request(fd, MXP_CTL_F_JSON, line.p, line.len, body,
+					     sizeof(body) - 1), 0);
+	MXP_CHECK_EQ(t, mxp_ctl_recv_frame(peer, &got), 0);
+	size_t want = 1 + line.len + 1 + sizeof(body) - 1;
+	MXP_CHECK_EQ(t, got.len, want);
+	if (got.len == want) {
+		MXP_CHECK_EQ(t, (uint8_t)got.p[0], MXP_CTL_F_JSON);
+		MXP_CHECK(t, memcmp(got.p + 1, "leg add \"a b\"", line.len) == 0);
+		MXP_CHECK_EQ(t, got.p[1 + line.len], '\0');
+		MXP_CHECK(t, memcmp(got.p + 2 + line.len, body, sizeof(body) - 1) == 0);
+	}
+	/* no body: the line and its NUL only */
+	MXP_CHECK_EQ(t, mxp_ctl_send_request(fd, 0, line.p, line.len, NULL, 0), 0);
+	MXP_CHECK_EQ(t, mxp_ctl_recv_frame(peer, &got), 0);
+	MXP_CHECK_EQ(t, got.len, 1 + line.len + 1);
+	/* the daemon gone: the send fails with EPIPE, no SIGPIPE */
+	close(peer);
+	struct mxp_buf big;
+	mxp_buf_init(&big);
+	for (int i = 0; i < 4096; i++)
+		mxp_buf_add(&big, "0123456789abcdef0123456789abcdef0123456789abcdef01234567890abcde", 64);
+	int r = mxp_ctl_send_request(fd, 0, line.p, line.len, big.p, big.len);
+	MXP_CHECK(t, r == -EPIPE || r == -ECONNRESET);
+	mxp_buf_free(&big);
+	mxp_buf_free(&line);
+	mxp_buf_free(&got);
+	close(fd);
+	close(ls);
+	unlink(path);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(json_document),
 	MXP_CASE(table_alignment),
 	MXP_CASE(split_words),
 	MXP_CASE(add_word_round_trip),
 	MXP_CASE(frames),
+	MXP_CASE(client_side),
 };
 
 int
