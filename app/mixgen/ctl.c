@@ -15,22 +15,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mixgen.h"
 #include "mxp_ctl.h"
+#include "mxp_secret_file.h"
 #include "mxp_srtp_sdes.h"
 
 #define CTL_TIMEOUT_MS 15000
@@ -110,10 +108,9 @@ key_record(struct mg *m, const char *name, const char *text, size_t len, char *e
 		return 0;
 	char path[MG_PATH_LEN + 64];
 	snprintf(path, sizeof(path), "%s/%s", m->keydir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = mxp_secret_file_open(path);
 	if (fd < 0)
-		return MG_ERR(err, errlen, "%s: %s", path, strerror(errno));
-	fchmod(fd, 0600);
+		return MG_ERR(err, errlen, "%s: %s", path, mxp_secret_file_strerror(fd));
 	ssize_t w = write(fd, text, len);
 	close(fd);
 	if (w != (ssize_t)len)
@@ -154,14 +151,16 @@ leg_keys_text(struct mg *m, const struct mg_part *p, char *buf, size_t cap, char
 int
 mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = mxp_secret_file_open(path);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (f == NULL) {
+		const char *why = fd < 0 ? mxp_secret_file_strerror(fd) : strerror(errno);
 		if (fd >= 0)
 			close(fd);
-		return MG_ERR(err, errlen, "--keys-out %s: %s", path, strerror(errno));
+		return MG_ERR(err, errlen, "--keys-out %s: %s", path, why);
 	}
-	fchmod(fd, 0600);
+	char fbuf[4096]; /* the stdio buffer holds keys: wiped below */
+	setvbuf(f, fbuf, _IOFBF, sizeof(fbuf));
 	fprintf(f, "# mixplane participant keys v1 (secret: mode 0600), written by mixgen\n"
 		   "# leg <ctx> <term> <mrfp-addr> <mrfp-port> <participant-addr> "
 		   "<participant-port> <pt>\n# tx <a=crypto value the participant sends with>\n"
@@ -179,7 +178,10 @@ mg_keys_write(struct mg *m, const char *path, char *err, size_t errlen)
 		fprintf(f, "rx %s\nssrc %u\n", v, p->ssrc);
 	}
 	explicit_bzero(v, sizeof(v));
-	if (fclose(f) != 0)
+	bool bad = ferror(f) != 0;
+	bad |= fclose(f) != 0;
+	explicit_bzero(fbuf, sizeof(fbuf));
+	if (bad)
 		return MG_ERR(err, errlen, "--keys-out %s: write failed", path);
 	return 0;
 }
@@ -238,10 +240,11 @@ ctl_spawn(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
 	pid_t pid;
 	int se = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	int werr = 0; /* the keys did not all reach the child's stdin */
 	if (body) {
 		close(pi[0]);
-		if (se == 0 && write(pi[1], body, blen) != (ssize_t)blen)
-			snprintf(r->errtxt, sizeof(r->errtxt), "short write to %s", argv[0]);
+		ssize_t w = se == 0 ? write(pi[1], body, blen) : (ssize_t)blen;
+		werr = w < 0 ? errno : w != (ssize_t)blen ? EIO : 0;
 		close(pi[1]);
 	}
 	if (se != 0) {
@@ -319,25 +322,34 @@ ctl_spawn(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
 		return -1;
 	}
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (werr != 0 && r->status == 0)
+		r->status = -1;
+	if (werr != 0) {
+		/* what the child said (it most likely exited early: usage) after why it failed */
+		char said[sizeof(r->errtxt)];
+		snprintf(said, sizeof(said), "%s", r->errtxt);
+		snprintf(r->errtxt, sizeof(r->errtxt),
+			 "could not send the keys to %s's stdin (%s)%s%.1500s", argv[0],
+			 strerror(werr), said[0] ? ": " : "", said);
+	}
 	return r->status == 0 ? 0 : -1;
 }
 
 /* ---- speaking the CLI's protocol ourselves (the default) ---------------------------------------- */
 
 /*
- * Everything mixplanectl does for one command, in this process: the same request frame
- * (lib/ctl: flags, words, and the body `-i FILE` would read) on a new connection to the control socket,
- * and its answer sorted as mixplanectl sorts it (status as its exit status, text on "stdout"
- * when the command succeeded, else on "stderr"). A process spawned per command cost about
- * 7 ms of this lcore; a rekey of thousands of legs was five such processes a leg.
+ * Everything mixplanectl does for one command, in this process: the same request
+ * (lib/ctl's client side: flags, words, and the body `-i FILE` would read) on a new
+ * connection to the control socket, and its answer sorted as mixplanectl sorts it (status
+ * as its exit status, text on "stdout" when the command succeeded, else on "stderr"). A
+ * process spawned per command cost about 7 ms of this lcore; a rekey of thousands of legs
+ * was five such processes a leg.
  */
 static int
 ctl_socket(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
 	   const char *const *args)
 {
-	const char *sock = m->o.socket ? m->o.socket : getenv("MIXPLANE_SOCKET");
-	if (sock == NULL || sock[0] == '\0')
-		sock = MXP_CTL_DEFAULT_SOCKET;
+	const char *sock = mxp_ctl_socket_path(m->o.socket);
 	struct mxp_buf line, reply;
 	uint8_t flags = 0;
 	int fd = -1, rc = -1;
@@ -351,32 +363,23 @@ ctl_socket(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
 		else
 			mxp_ctl_add_word(&line, args[i]);
 	}
-	mxp_buf_add(&line, "", 1); /* the request's NUL between the line and the body */
 	if (line.oom) {
 		snprintf(r->errtxt, sizeof(r->errtxt), "out of memory");
 		goto out;
 	}
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(sock) >= sizeof(sa.sun_path)) {
-		snprintf(r->errtxt, sizeof(r->errtxt), "socket path too long: %s", sock);
-		r->status = 2;
+	fd = mxp_ctl_connect(sock);
+	if (fd < 0) {
+		if (fd == -ENAMETOOLONG) {
+			snprintf(r->errtxt, sizeof(r->errtxt), "socket path too long: %s", sock);
+			r->status = 2;
+		} else {
+			snprintf(r->errtxt, sizeof(r->errtxt), "cannot connect to %s: %s", sock,
+				 strerror(-fd));
+			r->status = 5;
+		}
 		goto out;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		snprintf(r->errtxt, sizeof(r->errtxt), "cannot connect to %s: %s", sock,
-			 strerror(errno));
-		r->status = 5;
-		goto out;
-	}
-	/* flags, line and NUL, then the body: one frame, length first. */
-	struct mxp_buf hdr;
-	mxp_buf_init(&hdr);
-	mxp_buf_add(&hdr, &flags, 1);
-	mxp_buf_add(&hdr, line.p, line.len);
-	int e = hdr.oom ? -ENOMEM : mxp_ctl_send_frame(fd, hdr.p, hdr.len, body, body ? blen : 0);
-	mxp_buf_free(&hdr);
+	int e = mxp_ctl_send_request(fd, flags, line.p, line.len, body, blen);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* A daemon refusing us answers before it reads: the send may fail with the answer

@@ -39,6 +39,7 @@
 
 #include "mrfc.h"
 #include "mxp_mp_sdp.h"
+#include "mxp_secret_file.h"
 
 #define LEGS_MAX 4096 /* churn: a town hall of 1000 and its comings and goings */
 #define ARGS_MAX 32
@@ -67,6 +68,7 @@ struct session {
 	struct leg legs[LEGS_MAX];
 	unsigned int nlegs;
 	const char *keys_out;
+	bool keys_failed;             /* --keys-out could not be written: the command fails */
 	struct mxp_mp_retx_params retx;
 	int quiet;
 	bool no_ocp;                  /* --no-ocp: no ocp/mg_overload request after ServiceChange */
@@ -409,12 +411,18 @@ keys_write(struct session *s)
 {
 	if (s->keys_out == NULL)
 		return;
-	int fd = open(s->keys_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = mxp_secret_file_open(s->keys_out);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (f == NULL) {
-		perror(s->keys_out);
+		fprintf(stderr, "mrfc: --keys-out %s: %s\n", s->keys_out,
+			fd < 0 ? mxp_secret_file_strerror(fd) : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		s->keys_failed = true;
 		return;
 	}
+	char fbuf[4096]; /* the stdio buffer holds keys: wiped below */
+	setvbuf(f, fbuf, _IOFBF, sizeof(fbuf));
 	fprintf(f, "# mixplane participant keys v1 (secret: mode 0600), written by mrfc\n"
 		   "# leg <ctx> <term> <mrfp-addr> <mrfp-port> <participant-addr> "
 		   "<participant-port> <pt>\n# tx <a=crypto value the participant sends with>\n"
@@ -432,7 +440,14 @@ keys_write(struct session *s)
 		if (l->rx2[0])
 			fprintf(f, "rx %s\n", l->rx2);
 	}
-	fclose(f);
+	bool bad = ferror(f) != 0;
+	bad |= fclose(f) != 0;
+	explicit_bzero(fbuf, sizeof(fbuf));
+	if (bad) {
+		fprintf(stderr, "mrfc: --keys-out %s: write failed: the file does not hold every "
+			"leg's keys\n", s->keys_out);
+		s->keys_failed = true;
+	}
 }
 
 /*
@@ -1160,6 +1175,8 @@ struct churn {
 	unsigned int overlap_ms;
 	unsigned int mki;         /* of the current group key */
 	FILE *hist;               /* keys-history=FILE: joins, leaves and group keys, timed */
+	int hist_errno;           /* the first write to it that failed, or 0 */
+	char hist_buf[1024];      /* its stdio buffer: it holds keys, wiped after fclose */
 };
 
 /*
@@ -1183,14 +1200,21 @@ churn_hist(struct churn *c, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	char line[512];
-	vsnprintf(line, sizeof(line), fmt, ap);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	char *sp = strchr(line, ' ');
 	if (sp)
 		*sp = '\0';
-	fprintf(c->hist, "%s %ld.%06ld%s%s\n", line, (long)ts.tv_sec, ts.tv_nsec / 1000,
-		sp ? " " : "", sp ? sp + 1 : "");
-	fflush(c->hist);
+	/* A line cut short would name a key the MRFP never had: fail the run instead. */
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		if (c->hist_errno == 0)
+			c->hist_errno = EOVERFLOW;
+	} else if ((fprintf(c->hist, "%s %ld.%06ld%s%s\n", line, (long)ts.tv_sec,
+			    ts.tv_nsec / 1000, sp ? " " : "", sp ? sp + 1 : "") < 0 ||
+		    fflush(c->hist) != 0) &&
+		   c->hist_errno == 0) {
+		c->hist_errno = errno ? errno : EIO;
+	}
 	explicit_bzero(line, sizeof(line));
 }
 
@@ -1367,12 +1391,13 @@ cmd_churn(struct session *s, const struct kv *kv)
 	}
 	const char *hist = kv_get(kv, "keys-history", NULL);
 	if (hist) {
-		int fd = open(hist, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0)
-			fchmod(fd, 0600);
+		int fd = mxp_secret_file_open(hist);
 		c.hist = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (c.hist)
+			setvbuf(c.hist, c.hist_buf, _IOFBF, sizeof(c.hist_buf));
 		if (c.hist == NULL) {
-			fprintf(stderr, "mrfc churn: keys-history=%s: %s\n", hist, strerror(errno));
+			fprintf(stderr, "mrfc churn: keys-history=%s: %s\n", hist,
+				fd < 0 ? mxp_secret_file_strerror(fd) : strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return 1;
@@ -1382,8 +1407,16 @@ cmd_churn(struct session *s, const struct kv *kv)
 	mute = true;
 	int rc = mrfc_churn(&p, &ops, &c);
 	mute = false;
-	if (c.hist)
-		fclose(c.hist);
+	if (c.hist) {
+		if (fclose(c.hist) != 0 && c.hist_errno == 0)
+			c.hist_errno = errno ? errno : EIO;
+		explicit_bzero(c.hist_buf, sizeof(c.hist_buf));
+		if (c.hist_errno) {
+			fprintf(stderr, "mrfc churn: keys-history=%s: not all written (%s): "
+				"do not use it to decrypt a capture\n", hist, strerror(c.hist_errno));
+			rc = 1;
+		}
+	}
 	return rc;
 }
 
@@ -1581,7 +1614,7 @@ cmd_listen(struct session *s, const struct kv *kv)
 }
 
 static int
-run_command(struct session *s, int argc, char **argv)
+run_command1(struct session *s, int argc, char **argv)
 {
 	struct kv kv;
 	const char *cmd = argv[0];
@@ -1616,6 +1649,16 @@ run_command(struct session *s, int argc, char **argv)
 		return cmd_churn(s, &kv);
 	fprintf(stderr, "mrfc: unknown command '%s'\n", cmd);
 	return 1;
+}
+
+/* One command; one whose --keys-out file could not be written fails (exit status 1): a
+ * later run, or a test decrypting captures, would read keys that are not the MRFP's. */
+static int
+run_command(struct session *s, int argc, char **argv)
+{
+	s->keys_failed = false;
+	int rc = run_command1(s, argc, argv);
+	return rc == 0 && s->keys_failed ? 1 : rc;
 }
 
 /* ---- sessions for mrfc_fleet.c: one per MRFP, the commands above on each ---------------- */

@@ -143,19 +143,29 @@ def read_pcap(path):
 
 
 def read_history(path):
+    """mrfc churn's keys-history file (doc/mp.md): joins, leaves and group keys, timed.
+    A line of another shape means the file is not what this script reads: stop there."""
     joins, leaves, keys = {}, {}, []
+    shapes = {"join": 6, "leave": 4, "rekey": 4}
     with open(path) as f:
-        for line in f:
+        for no, line in enumerate(f, 1):
             w = line.split()
             if not w:
                 continue
-            t = float(w[1])
-            if w[0] == "join":
-                joins[int(w[2])] = (t, int(w[4]), " ".join(w[5:]))
-            elif w[0] == "leave":
-                leaves[int(w[2])] = t
-            elif w[0] == "rekey":
-                keys.append((t, int(w[2]), " ".join(w[3:])))
+            if w[0] not in shapes or len(w) < shapes[w[0]]:
+                raise SystemExit("%s:%d: not a keys-history line (join, leave or rekey "
+                                 "with its fields): %r" % (path, no, w[0]))
+            try:
+                t = float(w[1])
+                if w[0] == "join":
+                    joins[int(w[2])] = (t, int(w[4]), " ".join(w[5:]))
+                elif w[0] == "leave":
+                    leaves[int(w[2])] = t
+                else:
+                    keys.append((t, int(w[2]), " ".join(w[3:])))
+            except ValueError:
+                raise SystemExit("%s:%d: a %s line with a field that is not a number"
+                                 % (path, no, w[0]))
     return joins, leaves, keys
 
 

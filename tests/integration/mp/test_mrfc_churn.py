@@ -131,7 +131,9 @@ def test():
                                (("speed=0",), "speed=0"),
                                (("rekey=three-step",), "one-step or two-step"),
                                ((), "trace=FILE is required"),
-                               (("dry-run=on",), "leaves but is not present")):
+                               (("dry-run=on",), "leaves but is not present"),
+                               # a keys file must be a regular file: /dev/null keeps its mode
+                               (("keys-history=/dev/null",), "not a regular file")):
                 extra = () if "trace" in want else ("trace=" + os.path.join(tmp, "live.txt"),)
                 if want == "leaves but is not present":
                     extra = ("trace=" + bad,)
@@ -139,6 +141,7 @@ def test():
                 check(r.returncode == 1 and want in r.stderr,
                       "churn %s refused (exit %d): %r" % (" ".join(args), r.returncode,
                                                           r.stderr[-200:]))
+            check(os.stat("/dev/null").st_mode & 0o777 == 0o666, "/dev/null is still mode 0666")
 
 
 mxplab.main(test)

@@ -2,14 +2,19 @@
 /* lib/common: big-endian helpers, checksum, IP addresses and headers, alignment, base64. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mxp_align.h"
 #include "mxp_base64.h"
 #include "mxp_be.h"
 #include "mxp_cksum.h"
 #include "mxp_ip.h"
+#include "mxp_secret_file.h"
 #include "mxp_test.h"
 
 MXP_TEST(big_endian)
@@ -182,9 +187,73 @@ MXP_TEST(base64)
 	MXP_CHECK_EQ(t, mxp_base64_decode("Zm9vYmFy", 8, d, 5), -1);      /* no room */
 }
 
+/*
+ * Files that hold keys: created or truncated with mode 0600; a symbolic link, a device, a
+ * FIFO or a directory refused before anything about them changes (root running
+ * `mrfc churn keys-history=/dev/null` must not make /dev/null 0600).
+ */
+MXP_TEST(secret_file)
+{
+	char dir[] = "/tmp/mxp-secret-XXXXXX";
+	MXP_CHECK(t, mkdtemp(dir) != NULL);
+	char f[128], lnk[128], fifo[128];
+	snprintf(f, sizeof(f), "%s/keys", dir);
+	snprintf(lnk, sizeof(lnk), "%s/link", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	struct stat st;
+	/* new: 0600 whatever the umask */
+	mode_t um = umask(0);
+	int fd = mxp_secret_file_open(f);
+	umask(um);
+	MXP_CHECK(t, fd >= 0);
+	MXP_CHECK_EQ(t, fstat(fd, &st), 0);
+	MXP_CHECK_EQ(t, st.st_mode & 07777, 0600);
+	MXP_CHECK_EQ(t, write(fd, "secret\n", 7), 7);
+	close(fd);
+	/* existing, world-readable: truncated and made 0600 */
+	MXP_CHECK_EQ(t, chmod(f, 0644), 0);
+	fd = mxp_secret_file_open(f);
+	MXP_CHECK(t, fd >= 0);
+	MXP_CHECK_EQ(t, fstat(fd, &st), 0);
+	MXP_CHECK_EQ(t, st.st_mode & 07777, 0600);
+	MXP_CHECK_EQ(t, st.st_size, 0);
+	MXP_CHECK(t, (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	MXP_CHECK_EQ(t, fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	MXP_CHECK_EQ(t, write(fd, "kept", 4), 4);
+	close(fd);
+	/* a symbolic link to it: refused, the file untouched */
+	MXP_CHECK_EQ(t, chmod(f, 0640), 0);
+	MXP_CHECK_EQ(t, symlink(f, lnk), 0);
+	MXP_CHECK_EQ(t, mxp_secret_file_open(lnk), -ELOOP);
+	MXP_CHECK_EQ(t, stat(f, &st), 0);
+	MXP_CHECK_EQ(t, st.st_size, 4);
+	MXP_CHECK_EQ(t, st.st_mode & 07777, 0640);
+	MXP_CHECK(t, strstr(mxp_secret_file_strerror(-ELOOP), "symbolic link") != NULL);
+	/* a device: refused, its mode unchanged */
+	struct stat dn0, dn1;
+	MXP_CHECK_EQ(t, stat("/dev/null", &dn0), 0);
+	MXP_CHECK_EQ(t, mxp_secret_file_open("/dev/null"), -EINVAL);
+	MXP_CHECK_EQ(t, stat("/dev/null", &dn1), 0);
+	MXP_CHECK_EQ(t, dn1.st_mode, dn0.st_mode);
+	MXP_CHECK(t, strcmp(mxp_secret_file_strerror(-EINVAL), "not a regular file") == 0);
+	/* a FIFO nobody reads: refused at once (no wait for a reader) */
+	MXP_CHECK_EQ(t, mkfifo(fifo, 0644), 0);
+	fd = mxp_secret_file_open(fifo);
+	MXP_CHECK(t, fd == -ENXIO || fd == -EINVAL);
+	MXP_CHECK_EQ(t, stat(fifo, &st), 0);
+	MXP_CHECK_EQ(t, st.st_mode & 07777, 0644);
+	/* a directory */
+	MXP_CHECK(t, mxp_secret_file_open(dir) < 0);
+	unlink(lnk);
+	unlink(fifo);
+	unlink(f);
+	rmdir(dir);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(big_endian), MXP_CASE(checksum), MXP_CASE(ip_header),
 	MXP_CASE(addresses),  MXP_CASE(address_and_port), MXP_CASE(align), MXP_CASE(base64),
+	MXP_CASE(secret_file),
 };
 
 int
