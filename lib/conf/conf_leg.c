@@ -603,6 +603,7 @@ conf_cmd_leg_del(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	struct mxp_ostream *os;
 
 	conf_rtcp_leg_bye(w, l, true, true); /* RFC 3550 6.6, while its streams are linked */
+	conf_ssrc_release(l); /* a leg refused for colliding with it may send now */
 	if (cf->mode == MXP_CONF_SWITCH)
 		while ((os = SLIST_FIRST(&l->streams)) != NULL) {
 			os_unlink(os);
@@ -707,6 +708,10 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	}
 	if (a->rm_in_ks)
 		mxp_srtp_stream_key_remove(l->in, a->rm_in_ks);
+	if (a->in_key_id != 0 && a->in_key_id != l->in_key_id) {
+		conf_ssrc_release(l); /* collisions were under the old key */
+		l->in_key_id = a->in_key_id;
+	}
 	if (a->to_kg || a->drop_own) /* streams end: BYE (RFC 3550 6.6), under the old keys */
 		conf_rtcp_leg_bye(w, l, a->to_kg != NULL, a->drop_own);
 	/* mix: the group's per-codec listener counts follow mode and group changes */
@@ -1003,6 +1008,12 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 			if (!kept)
 				a->rm_in_ks = conf_kin(lc->keys, i)->ks;
 		}
+		/* SSRC collisions are per master key: the participant's is the key added, or,
+		 * when one is only removed, the newest left */
+		for (unsigned int i = 0; i < pl.nin; i++)
+			if ((a->add_in_ks != NULL && conf_kin(nks, i)->ks == a->add_in_ks) ||
+			    (a->add_in_ks == NULL && a->rm_in_ks != NULL && i == pl.nin - 1))
+				a->in_key_id = conf_kin(nks, i)->key_id;
 	}
 	bool was_sender = mxp_stream_mode_sends(l->mode);
 	bool sender = m->set_mode ? mxp_stream_mode_sends((uint8_t)m->mode) : was_sender;

@@ -514,6 +514,7 @@ struct leg_mod_args {
 	struct conf_mix_prep mix;            /* mix: the new group's shared stream of its codec */
 	struct mxp_srtp_key *add_in_ks;      /* inbound key session to add (derived already) */
 	struct mxp_srtp_key *rm_in_ks;       /* inbound key session to stop using */
+	uint64_t in_key_id;                  /* the inbound master key it uses now; 0 = same */
 };
 
 struct mxp_conf_cmd {
@@ -795,6 +796,8 @@ void conf_rcv_refresh(struct mxp_leg *l);
 
 /* conf_rx.c */
 void conf_latch(struct mxp_leg *l, const struct conf_pending *pe);
+/* Worker: a leg leaves or its inbound key changes: SSRC collisions with it end. */
+void conf_ssrc_release(struct mxp_leg *l);
 
 /* conf_emit.c: the emit pipeline */
 /* Queue a payload for emission (runs the pipeline first when the queue is full). */

@@ -160,6 +160,31 @@ ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
 	}
 }
 
+/*
+ * A leg's inbound SSRC stops counting under its key: the leg leaves, or its inbound key
+ * changes (a rekey). Legs refused as colliding with it (same SSRC under the same key) learn
+ * their SSRC again at their next packet, the first of them now without a collision; and
+ * so does the leg itself, under its new key (an output stream under that key with its SSRC
+ * then moves, as for any SSRC learned).
+ */
+void
+conf_ssrc_release(struct mxp_leg *l)
+{
+	if (!(l->state & LEG_SSRC_KNOWN))
+		return;
+	struct mxp_leg *o;
+	if (!(l->flags & LEG_SSRC_CONFLICT)) /* it held the SSRC: the others may have it */
+		TAILQ_FOREACH(o, &l->conf->legs, in_conf) {
+			if (o == l || !(o->flags & LEG_SSRC_CONFLICT) || o->ssrc != l->ssrc ||
+			    o->in_key_id != l->in_key_id)
+				continue;
+			o->flags = (uint8_t)(o->flags & ~LEG_SSRC_CONFLICT);
+			o->state = (uint8_t)(o->state & ~LEG_SSRC_KNOWN);
+		}
+	l->flags = (uint8_t)(l->flags & ~LEG_SSRC_CONFLICT);
+	l->state = (uint8_t)(l->state & ~LEG_SSRC_KNOWN);
+}
+
 /* ---- stage 1: validate ---------------------------------------------------------------------------- */
 
 void

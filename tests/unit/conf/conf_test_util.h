@@ -138,8 +138,10 @@ conf_key(struct mxp_conf_keys *ks, const uint8_t k[30])
 	memcpy(ks->key[0].salt, k + 16, 14);
 }
 
-static srtp_t
-srtp_session(uint8_t key[30], bool inbound, uint32_t ssrc)
+/* A libsrtp2 session under key (16 + 14 bytes); with mki (one byte), the key is a master
+ * key of that MKI (the sender then protects with srtp_protect_mki()). */
+static inline srtp_t
+srtp_session_k(uint8_t key[30], bool inbound, uint32_t ssrc, uint8_t *mki)
 {
 	srtp_policy_t pol;
 	memset(&pol, 0, sizeof(pol));
@@ -147,12 +149,25 @@ srtp_session(uint8_t key[30], bool inbound, uint32_t ssrc)
 	srtp_crypto_policy_set_rtcp_default(&pol.rtcp);
 	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_specific;
 	pol.ssrc.value = ssrc;
-	pol.key = key;
+	srtp_master_key_t mk = { .key = key, .mki_id = mki, .mki_size = 1 };
+	srtp_master_key_t *kp[1] = { &mk };
+	if (mki != NULL) {
+		pol.keys = kp;
+		pol.num_master_keys = 1;
+	} else {
+		pol.key = key;
+	}
 	pol.window_size = 128;
 	srtp_t s;
 	if (srtp_create(&s, &pol) != srtp_err_status_ok)
 		abort();
 	return s;
+}
+
+static srtp_t
+srtp_session(uint8_t key[30], bool inbound, uint32_t ssrc)
+{
+	return srtp_session_k(key, inbound, ssrc, NULL);
 }
 
 static void

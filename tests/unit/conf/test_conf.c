@@ -1043,9 +1043,10 @@ MXP_TEST(frame_codec_legs)
 }
 
 /* ---- group moves, rekeys and the SSRC registry --------------------------------------------- */
+/* A leg with one-byte MKIs on its inbound and outbound keys (0: none). */
 static int
-add_leg_mki(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
-	    uint8_t mki)
+add_leg_keys(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr,
+	     enum mxp_stream_mode mode, uint8_t in_mki, uint8_t out_mki)
 {
 	struct mxp_leg_params lp;
 	memset(&lp, 0, sizeof(lp));
@@ -1056,13 +1057,22 @@ add_leg_mki(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_s
 	lp.mode = mode;
 	conf_key(&lp.in, pr->in_key);
 	conf_key(&lp.out, pr->out_key);
-	lp.out.key[0].mki_len = 1;
-	lp.out.key[0].mki[0] = mki;
+	lp.in.key[0].mki_len = in_mki ? 1 : 0;
+	lp.in.key[0].mki[0] = in_mki;
+	lp.out.key[0].mki_len = out_mki ? 1 : 0;
+	lp.out.key[0].mki[0] = out_mki;
 	char err[256] = "";
 	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
 	if (r)
 		printf("# leg_add: %s\n", err);
 	return r;
+}
+
+static int
+add_leg_mki(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_stream_mode mode,
+	    uint8_t mki)
+{
+	return add_leg_keys(sys, conf, pr, mode, 0, mki);
 }
 
 /* every stream a leg sends belongs to a group the conference still has */
@@ -1800,6 +1810,116 @@ MXP_TEST(asymmetric_leg_takes_any_authenticated_source_and_never_moves)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* ---- SSRC collisions end ----------------------------------------------------------------------- */
+
+/* pr sends one packet under its MKI session tx */
+static void
+send_mki(struct peer *pr, srtp_t tx)
+{
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len;
+	rtp_packet(pr, buf, &len);
+	if (srtp_protect_mki(tx, buf, &len, 1, 0) != srtp_err_status_ok)
+		abort();
+	tu_deliver(tu_frame(pool, &pr->leg, &pr->addr, pr->port, buf, (uint16_t)len));
+}
+
+static uint64_t
+leg_collisions(struct mxp_conf_sys *sys, const struct peer *pr)
+{
+	struct mxp_leg_info li;
+	if (mxp_conf_leg_get(sys, pr->leg.id, &li) != 0)
+		abort();
+	return li.st.drops[MXP_LEG_DROP_SSRC_COLLISION];
+}
+
+/*
+ * RFC 3711 9.1: two participants that send under one master key with one SSRC. The second
+ * is refused (ssrc_collision) while the first holds the SSRC; once the first leaves, the
+ * second is taken. A leg refused so is taken, too, once a rekey gives it a key of its own
+ * (the key its collisions are checked under follows the rekey). Before, a leg refused once
+ * stayed refused for its whole life.
+ */
+MXP_TEST(ssrc_collision_ends_with_the_leg_or_its_key)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	struct peer a, b, d;
+	peer_init(&a, 140, 150, "192.0.2.190", 9400);
+	peer_init(&b, 141, 151, "192.0.2.191", 9402);
+	peer_init(&d, 142, 152, "192.0.2.192", 9404);
+	/* b sends with a's key and a's SSRC */
+	memcpy(b.in_key, a.in_key, sizeof(b.in_key));
+	b.ssrc = a.ssrc;
+	srtp_dealloc(b.tx);
+	b.tx = srtp_session(b.in_key, false, b.ssrc);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, false), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, false), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &d, MXP_SM_RECVONLY, false), 0);
+	uint8_t plain[256];
+	int plen;
+	struct got g;
+	send_srtp(&a, plain, &plen);
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &d, &g), 1); /* a's */
+	MXP_CHECK_EQ(t, leg_collisions(sys, &b), 1);
+	sent_clear();
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, a.leg.id, NULL, err, sizeof(err)), 0);
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &d, &g), 1); /* b's, now that a left */
+	MXP_CHECK_EQ(t, g.len[0], plen);
+	MXP_CHECK(t, memcmp(g.rtp[0] + 12, plain + 12, (size_t)plen - 12) == 0);
+	MXP_CHECK_EQ(t, leg_collisions(sys, &b), 1);
+	sent_clear();
+
+	/* e sends under b's key with b's SSRC (MKI 1): refused; rekeyed to a key of its own
+	 * (MKI 2, the old one removed), it is taken */
+	struct peer e;
+	peer_init(&e, 143, 153, "192.0.2.193", 9406);
+	memcpy(e.in_key, b.in_key, sizeof(e.in_key));
+	e.ssrc = b.ssrc;
+	MXP_CHECK_EQ(t, add_leg_keys(sys, c, &e, MXP_SM_SENDRECV, 1, 0), 0);
+	uint8_t mki1 = 1, mki2 = 2;
+	srtp_t tx1 = srtp_session_k(e.in_key, false, e.ssrc, &mki1);
+	send_mki(&e, tx1);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &d, &g), 0);
+	MXP_CHECK_EQ(t, leg_collisions(sys, &e), 1);
+	sent_clear();
+	uint8_t k2[30];
+	key_fill(k2, 999);
+	struct mxp_leg_mod m = { .add_in_key = true, .remove_in = true, .remove_mki_len = 1 };
+	m.remove_mki[0] = 1;
+	m.in_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	memcpy(m.in_key.key, k2, 16);
+	memcpy(m.in_key.salt, k2 + 16, 14);
+	m.in_key.mki_len = 1;
+	m.in_key.mki[0] = 2;
+	int r = mxp_conf_leg_modify(sys, e.leg.id, &m, err, sizeof(err));
+	if (r)
+		printf("# modify: %s\n", err);
+	MXP_CHECK_EQ(t, r, 0);
+	srtp_t tx2 = srtp_session_k(k2, false, e.ssrc, &mki2);
+	send_mki(&e, tx2);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &d, &g), 1); /* e's, under its own key */
+	MXP_CHECK_EQ(t, leg_collisions(sys, &e), 1);
+	/* b, still under the shared key, is unaffected */
+	sent_clear();
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &d, &g), 1);
+	sent_clear();
+	srtp_dealloc(tx1);
+	srtp_dealloc(tx2);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&d), peer_fini(&e);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_private_stream_talkspurts),
 	MXP_CASE(rekey_moves_switch),
@@ -1827,6 +1947,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(validation_changes_nothing),
 	MXP_CASE(every_refused_packet_counted_per_leg),
 	MXP_CASE(asymmetric_leg_takes_any_authenticated_source_and_never_moves),
+	MXP_CASE(ssrc_collision_ends_with_the_leg_or_its_key),
 };
 
 int
