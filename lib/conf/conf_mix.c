@@ -312,6 +312,12 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 	sys->mem.media_bytes += sz;
 	l->out_codec = (uint8_t)slot;
 	l->out_pt = out_pt;
+	/* RFC 3389 comfort noise in silence, if it said it takes PT 13 (the static CN, clock
+	 * 8000: G.711's and G.722's); AMR and Opus have their own (SID, DTX) */
+	bool cn_clock = out == MXP_MEDIA_CODEC_PCMU || out == MXP_MEDIA_CODEC_PCMA ||
+			out == MXP_MEDIA_CODEC_G722;
+	for (unsigned int i = 0; i < p->n_pt && cn_clock; i++)
+		l->cn_out |= p->pt[i] == 13;
 	l->priv = conf_mix_priv_new(sys, l, l->kg, err, errlen);
 	if (l->priv == NULL) {
 		conf_mix_leg_free(sys, l);
@@ -468,8 +474,10 @@ conf_mix_kg_free(struct mxp_conf_sys *sys, struct mxp_keygroup *kg)
 void
 conf_mix_count(struct mxp_leg *l, int sign)
 {
-	if (mxp_stream_mode_receives(l->mode))
+	if (mxp_stream_mode_receives(l->mode)) {
 		l->kg->nrecv_codec[l->out_codec] += (uint32_t)sign;
+		l->kg->nrecv_cn[l->out_codec] += l->cn_out ? (uint32_t)sign : 0;
+	}
 }
 
 void
@@ -741,20 +749,34 @@ shared_cmr(struct mxp_conf *cf)
 }
 
 /*
- * Comfort noise of a silent shared mix (AMR and AMR-WB, whose encoders make silence
- * descriptors in DTX): for the first CONF_CN_FEED_MS of silence the encoder is fed low
- * noise and what it sends that is SID-sized is sent and kept; afterwards that SID goes
- * out again every CONF_CN_REPEAT_MS, without encoding. So listeners' decoders play comfort
- * noise, not dead air, for some 16 encodes per silence (at ptime 20).
- * Returns the payload to send this tick (in cf->cn[c - CONF_MIX_FMT_FRAME], its length
- * there), or NULL.
+ * Comfort noise of a silent shared mix.
+ * AMR and AMR-WB, whose encoders make silence descriptors in DTX: for the first
+ * CONF_CN_FEED_MS of silence the encoder is fed low noise and what it sends that is
+ * SID-sized is sent and kept; afterwards that SID goes out again every CONF_CN_REPEAT_MS,
+ * without encoding. So listeners' decoders play comfort noise, not dead air, for some 16
+ * encodes per silence (at ptime 20).
+ * G.711 and G.722: an RFC 3389 CN payload (one byte, the level: -CONF_CN_LEVEL_DBOV) at the
+ * silence's first tick and every CONF_CN_REPEAT_MS after, sent with PT 13 to the key
+ * groups whose listeners of the format all listed CN; the others get nothing, as before.
+ * Returns the payload to send this tick (in cf->cn[c], its length there), or NULL.
  */
 static const uint8_t *
 silent_cn(struct mxp_conf *cf, int c, bool silent, uint8_t *pay, size_t cap)
 {
-	if (c < CONF_MIX_FMT_FRAME) /* G.711, G.722: no silence descriptor */
-		return NULL;
-	struct conf_mix_cn *cn = &cf->cn[c - CONF_MIX_FMT_FRAME];
+	struct conf_mix_cn *cn = &cf->cn[c];
+	if (c < CONF_MIX_FMT_FRAME) {
+		if (!silent) {
+			cn->ticks = 0;
+			return NULL;
+		}
+		unsigned int every = CONF_CN_REPEAT_MS / cf->ptime ? CONF_CN_REPEAT_MS / cf->ptime : 1;
+		bool due = cn->ticks % every == 0;
+		if (++cn->ticks == UINT16_MAX)
+			cn->ticks = 1; /* keeps the rhythm near enough: one repeat may shift */
+		cn->pay[0] = CONF_CN_LEVEL_DBOV;
+		cn->len = 1;
+		return due ? cn->pay : NULL;
+	}
 	struct mxp_media_coder *e = cf->enc[c];
 	if (!silent || e == NULL || e->x == NULL || e->x->enc_state == NULL ||
 	    (cf->fmt[c].codec != MXP_MEDIA_CODEC_AMR && cf->fmt[c].codec != MXP_MEDIA_CODEC_AMR_WB)) {
@@ -864,12 +886,17 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 				os->marker_next = true;
 				if (cn == NULL)
 					continue;
+				uint8_t pt = cf->fmt[c].pt;
+				if (c < CONF_MIX_FMT_FRAME) { /* RFC 3389: if they all take it */
+					if (kg->nrecv_cn[c] != kg->nrecv_codec[c])
+						continue;
+					pt = 13;
+				}
 				struct rte_mbuf *m = rtp_mbuf(w, os->ssrc, os->seq++, os->last_ts,
-							      cf->fmt[c].pt, false, cn,
-							      cf->cn[c - CONF_MIX_FMT_FRAME].len);
+							      pt, false, cn, cf->cn[c].len);
 				if (m == NULL)
 					continue;
-				ostream_sent(os, cf->cn[c - CONF_MIX_FMT_FRAME].len, tick_tsc);
+				ostream_sent(os, cf->cn[c].len, tick_tsc);
 				os->marker_next = true;
 				conf_out_push(w, &(struct conf_out){ .m = m, .os = os, .kg = kg,
 								     .conf = cf, .codec = (uint8_t)c });

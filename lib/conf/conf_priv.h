@@ -44,6 +44,7 @@
 #define CONF_SR_WALK_MS 500        /* how often a conference's legs are looked at for reports */
 #define CONF_CN_FEED_MS 320        /* silence the DTX encoder is fed (its hangover and SID) */
 #define CONF_CN_REPEAT_MS 160      /* then its SID is resent every 160 ms (AMR's SID rate) */
+#define CONF_CN_LEVEL_DBOV 70      /* RFC 3389 CN to G.711/G.722 listeners: -70 dBov */
 #define CONF_CMD_TIMEOUT_MS 2000
 /* mix: output formats a conference's shared mix is encoded in (per key group): slots 1-3
  * are PCMU, PCMA and G722 (their codec ids), slots 4-7 frame-codec formats (codec,
@@ -184,6 +185,9 @@ struct mxp_keygroup {
 	struct mxp_srtp_key *ks;
 	struct mxp_ostream_list streams;
 	uint32_t nstreams;
+	/* mix: receiving members per format that listed CN (PT 13): when all of a G.711 or
+	 * G.722 format's do, its shared mix sends them RFC 3389 comfort noise in silence */
+	uint32_t nrecv_cn[CONF_MIX_FMTS];
 } __rte_cache_aligned;
 CONF_HOT(struct mxp_keygroup, nrecv_codec, 1);
 CONF_HOT(struct mxp_keygroup, mix, 2);
@@ -302,6 +306,7 @@ struct mxp_leg {
 	struct mxp_ostream *priv;            /* mix: its private mix-minus-self */
 	uint8_t out_codec;                   /* mix: the format slot it receives (cf->fmt) */
 	uint8_t out_pt;
+	uint8_t cn_out;                      /* mix: it listed CN (13) and hears G.711/G.722 */
 	uint32_t ml_size;                    /* mix: bytes of ml */
 	struct conf_sig *sig;                /* mix: its signal state (made at its first one) */
 	struct conf_cap *cap;                /* its capture, with LEG_CAPTURE */
@@ -408,13 +413,14 @@ struct mxp_conf {
 	uint64_t mix_time;                   /* ticks elapsed, skipped ones included */
 	uint64_t next_cmr_walk;              /* TSC: look at the listeners' AMR CMRs again */
 	int8_t shared_cmr[CONF_MIX_FMTS];    /* the mode each shared AMR encoder was asked for */
-	/* comfort noise of a silent shared mix per format (AMR, AMR-WB with DTX): the last
-	 * silence descriptor its encoder made, resent every CONF_CN_REPEAT_MS */
+	/* comfort noise of a silent shared mix per format, resent every CONF_CN_REPEAT_MS:
+	 * AMR, AMR-WB with DTX: the last silence descriptor its encoder made; G.711, G.722:
+	 * an RFC 3389 CN payload (the noise level) */
 	struct conf_mix_cn {
 		uint16_t ticks;                  /* ticks of silence so far */
-		uint8_t len;                     /* cached SID payload, 0 = none */
+		uint8_t len;                     /* cached SID or CN payload, 0 = none */
 		uint8_t pay[32];
-	} cn[CONF_MIX_FMTS - CONF_MIX_FMT_FRAME]; /* the frame slots' */
+	} cn[CONF_MIX_FMTS];
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
 	uint32_t ncascade;                   /* mix: its cascade legs (control core) */

@@ -10,7 +10,8 @@
  * of test payloads (--tone-ms MS: MS ms per packet, 10-120, every MS ms: give
  * --interval-ms the same value); each --rx port reports the smallest and largest audio
  * payload it received ("min_payload", "max_payload"); --pcm-dir DIR writes what each --rx port hears, decoded (PCMU/PCMA),
- * to DIR/PORT.raw (s16le, 8 kHz) for spectral checks.
+ * to DIR/PORT.raw (s16le, 8 kHz) for spectral checks; RFC 3389 comfort noise (PT 13) is
+ * counted apart ("cn", and the last one's level "cn_level"), not played.
  * --dtmf DIGITS (0-9 * # A-D) makes every sender, after its COUNT media packets, send each
  * digit as an RFC 4733 telephone event (payload type --dtmf-pt, default 101): 100 ms of
  * event packets every 20 ms, the first with the marker bit, then three end packets, then
@@ -70,6 +71,8 @@ struct rx {
 	uint16_t last_seq;
 	bool have_seq;
 	int min_pl, max_pl; /* audio payload bytes received */
+	uint64_t cn;        /* RFC 3389 comfort noise packets (PT 13): not audio */
+	int cn_level;       /* the last one's noise level (-dBov), -1 none */
 };
 
 struct tx {
@@ -386,6 +389,14 @@ receive_all(void)
 			}
 			r->hashes[r->nhash++] = h;
 			r->packets++;
+			if ((buf[1] & 0x7f) == 13) { /* comfort noise: counted, not played */
+				int hc = 12 + 4 * (buf[0] & 0xf);
+				r->cn++;
+				r->cn_level = len > hc ? buf[hc] & 0x7f : -1;
+				r->last_seq = (uint16_t)(buf[2] << 8 | buf[3]);
+				r->have_seq = true;
+				continue;
+			}
 			{
 				int pl = len - (12 + 4 * (buf[0] & 0xf));
 				if ((buf[1] & 0x7f) != 101 && (r->min_pl == 0 || pl < r->min_pl))
@@ -552,6 +563,7 @@ main(int argc, char **argv)
 				die("cannot write %s", path);
 		}
 		r->port = (uint16_t)atoi(port);
+		r->cn_level = -1;
 		r->fd = fd_for(r->port);
 		r->s = session(key, true, 0, &r->plain, &r->mki, &r->mki_index);
 		nrx++;
@@ -653,10 +665,11 @@ main(int argc, char **argv)
 	for (int i = 0; i < nrx; i++) {
 		struct rx *r = &rxs[i];
 		printf("%s\"%u\":{\"packets\":%llu,\"auth_fail\":%llu,\"bad_payload\":%llu,"
-		       "\"min_payload\":%d,\"max_payload\":%d,\"from\":{",
+		       "\"min_payload\":%d,\"max_payload\":%d,\"cn\":%llu,\"cn_level\":%d,"
+		       "\"from\":{",
 		       i ? "," : "", r->port, (unsigned long long)r->packets,
 		       (unsigned long long)r->auth_fail, (unsigned long long)r->bad_payload,
-		       r->min_pl, r->max_pl);
+		       r->min_pl, r->max_pl, (unsigned long long)r->cn, r->cn_level);
 		bool first = true;
 		for (int k = 0; k < MAX_IDS; k++)
 			if (r->from[k]) {
