@@ -92,6 +92,27 @@ def row(fault, what, ok, figure=""):
 
 
 # -- the participants' side of the veth ------------------------------------------------------
+def ptrace_stop(tid):
+    """Stop one thread of another process (PTRACE_SEIZE, PTRACE_INTERRUPT: that thread
+    alone) and wait until it is stopped. Returns None, or why it could not."""
+    if LIBC.ptrace(PTRACE_SEIZE, tid, None, None) != 0 or \
+            LIBC.ptrace(PTRACE_INTERRUPT, tid, None, None) != 0:
+        return os.strerror(ctypes.get_errno())
+    os.waitpid(tid, 0x40000000)  # __WALL: the thread is stopped
+    return None
+
+
+def ptrace_resume(tid):
+    """Let a thread ptrace_stop() stopped run again."""
+    LIBC.ptrace(PTRACE_DETACH, tid, None, None)
+
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC.ptrace.restype = ctypes.c_long
+LIBC.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
+
+
 class Relayed(threading.Thread):
     """Times of the UDP packets the daemon sends to the participants (the namespace's end of
     the veth, AF_PACKET): what it relayed, whatever the keys."""
@@ -383,10 +404,6 @@ class Faults:
         timeout, and the stalled one takes conferences again once it runs."""
         F = "stalled, 2 workers"
         stall = 4.0 if self.short else 8.0
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.ptrace.restype = ctypes.c_long
-        libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
-        PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
         with mxplab.Lab("faults-2w", ipv6=False, workers=2) as lab:
             workers = lab.ctl_json("show", "stats")["workers"]
             confs, parts = [], []
@@ -425,12 +442,11 @@ class Faults:
                 peer.kill()
                 return
             legs_before = lab.ctl_json("show", "conference", str(sconf))["participants"]
-            if libc.ptrace(PTRACE_SEIZE, tid, None, None) != 0 or \
-                    libc.ptrace(PTRACE_INTERRUPT, tid, None, None) != 0:
-                row(F, "ptrace the worker", False, os.strerror(ctypes.get_errno()))
+            why = ptrace_stop(tid)
+            if why:
+                row(F, "ptrace the worker", False, why)
                 peer.kill()
                 return
-            os.waitpid(tid, 0x40000000)  # __WALL: the thread is stopped
             t0 = time.monotonic()
             try:
                 creates = []
@@ -453,7 +469,7 @@ class Faults:
                 if rest > 0:
                     time.sleep(rest)
             finally:
-                libc.ptrace(PTRACE_DETACH, tid, None, None)
+                ptrace_resume(tid)
             t_up = time.monotonic()
             wait_for(lambda: not any(w["unresponsive"] for w in
                                      lab.ctl_json("show", "stats")["workers"]), 5,
@@ -748,10 +764,6 @@ class Faults:
         lab = self.lab
         reps = 1 if self.short else 3
         stall = 3.0 if self.short else 6.0
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.ptrace.restype = ctypes.c_long
-        libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
-        PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
         tid = self.worker_tid()
         if not row(F, "the worker thread found (rte-worker-1)", tid is not None, "tid %s" % tid):
             return
@@ -759,11 +771,10 @@ class Faults:
         wait_for(lambda: self.cap.first_after(time.monotonic() - 0.5), 10, "media relayed")
         refusals, mp_err, show_t, gaps, resumed, creates = [], [], [], [], [], []
         for _ in range(reps):
-            if libc.ptrace(PTRACE_SEIZE, tid, None, None) != 0 or \
-                    libc.ptrace(PTRACE_INTERRUPT, tid, None, None) != 0:
-                row(F, "ptrace the worker", False, os.strerror(ctypes.get_errno()))
+            why = ptrace_stop(tid)
+            if why:
+                row(F, "ptrace the worker", False, why)
                 break
-            os.waitpid(tid, 0x40000000)  # __WALL: the thread is stopped
             t0 = time.monotonic()
             try:
                 t = time.monotonic()
@@ -783,7 +794,7 @@ class Faults:
                 if rest > 0:
                     time.sleep(rest)   # the rest of the stall
             finally:
-                libc.ptrace(PTRACE_DETACH, tid, None, None)
+                ptrace_resume(tid)
             t_up = time.monotonic()
             out, err = ap.communicate(timeout=60)
             m = re.search(r"leg ctx=(\d+)", out)
