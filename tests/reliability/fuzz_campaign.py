@@ -14,7 +14,7 @@ seeds (libFuzzer -merge=1), so the next run, and the fuzz suite of ./scripts/tes
 starts from them.
 
 Usage: fuzz_campaign.py --build DIR [--runs N | --seconds S] [--targets a,b] [--merge]
-       [--json FILE]. Prints a table and one JSON line ("benchmark":"fuzz_campaign");
+       [--jobs J] [--json FILE]. --jobs runs J targets at a time (one core each; default 1). Prints a table and one JSON line ("benchmark":"fuzz_campaign");
 exit 0 when no target found anything, 1 otherwise.
 """
 import argparse
@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -92,8 +93,13 @@ def main():
     ap.add_argument("--targets", help="comma-separated (default: every fuzz_* built)")
     ap.add_argument("--merge", action="store_true",
                     help="merge new coverage into tests/fuzz/seeds")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="targets run at a time, one core each (default 1)")
     ap.add_argument("--json", help="also write the JSON line to this file")
     a = ap.parse_args()
+    if a.jobs < 1:
+        print("fuzz campaign: --jobs must be at least 1")
+        return 2
     have = targets(a.build)
     if not have:
         print("fuzz campaign: no fuzz_* targets in %s/tests/fuzz (build with CC=clang "
@@ -107,13 +113,14 @@ def main():
         return 2
     runs, seconds = a.runs, (a.seconds or (0 if a.runs else 60))
     work = os.path.join(a.build, "campaign")
-    rows = []
-    for n in names:
-        rows.append(run_target(n, have[n], work, runs, seconds, a.merge))
-        r = rows[-1]
+    def one(n):
+        r = run_target(n, have[n], work, runs, seconds, a.merge)
         print("# %s: %d executions in %.0f s%s" % (n, r["execs"], r["wall_s"],
                                                   ", FINDING: " + r["finding"]
                                                   if r["finding"] else ""), flush=True)
+        return r
+    with ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        rows = list(pool.map(one, names))  # in the order asked, whatever finished first
     found = [r for r in rows if r["finding"]]
     print("fuzz campaign: %d targets, %s each, ASan + UBSan (build: %s)" % (
         len(rows), "%d executions" % runs if runs else "%d s" % seconds, a.build))
