@@ -238,7 +238,16 @@ ctl_spawn(struct mg *m, const char *body, size_t blen, struct cmd_result *r,
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
 	pid_t pid;
-	int se = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	/* the child gets SIGPIPE's default back (mixgen ignores it: main.c) */
+	posix_spawnattr_t at;
+	sigset_t def;
+	posix_spawnattr_init(&at);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF);
+	int se = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	int werr = 0; /* the keys did not all reach the child's stdin */
 	if (body) {

@@ -438,6 +438,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li, const struct mxp_leg
 		else
 			mxp_json_null(j, "codec_bitrate");
 		mxp_json_bool(j, "dtx", li->enc.dtx);
+		mxp_json_bool(j, "cn_listed", li->cn_listed);
 		mxp_json_bool(j, "comfort_noise_cn", li->cn);
 		if (li->enc.complexity >= 0)
 			mxp_json_u64(j, "codec_complexity", (uint64_t)li->enc.complexity);
@@ -1082,7 +1083,10 @@ cmd_show_leg(struct cli_req *r, int i)
 			mxp_buf_printf(r->out, ", DTX %s", li.enc.dtx ? "on" : "off");
 		else
 			mxp_buf_printf(r->out, ", comfort noise %s",
-				       li.cn ? "RFC 3389 (CN 13)" : "off (CN 13 not listed)");
+				       li.cn ? "RFC 3389 (CN 13)" :
+				       li.cn_listed ? "off (CN 13 listed, but not by every "
+						      "listener of its key group)" :
+						      "off (CN 13 not listed)");
 		if (li.rx_codec.cmr >= 0)
 			mxp_buf_printf(r->out, ", CMR received %d", li.rx_codec.cmr);
 		if (li.rx_codec.sid > 0 || li.rx_codec.no_data > 0)

@@ -1206,15 +1206,18 @@ churn_hist(struct churn *c, const char *fmt, ...)
 	if (sp)
 		*sp = '\0';
 	/* A line cut short would name a key the MRFP never had: fail the run instead. */
+	int e = 0;
 	if (n < 0 || (size_t)n >= sizeof(line)) {
-		if (c->hist_errno == 0)
-			c->hist_errno = EOVERFLOW;
-	} else if ((fprintf(c->hist, "%s %ld.%06ld%s%s\n", line, (long)ts.tv_sec,
+		e = EOVERFLOW;
+	} else {
+		errno = 0;
+		if (fprintf(c->hist, "%s %ld.%06ld%s%s\n", line, (long)ts.tv_sec,
 			    ts.tv_nsec / 1000, sp ? " " : "", sp ? sp + 1 : "") < 0 ||
-		    fflush(c->hist) != 0) &&
-		   c->hist_errno == 0) {
-		c->hist_errno = errno ? errno : EIO;
+		    fflush(c->hist) != 0)
+			e = errno ? errno : EIO;
 	}
+	if (e != 0 && c->hist_errno == 0)
+		c->hist_errno = e;
 	explicit_bzero(line, sizeof(line));
 }
 

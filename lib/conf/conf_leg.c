@@ -1008,12 +1008,12 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 			if (!kept)
 				a->rm_in_ks = conf_kin(lc->keys, i)->ks;
 		}
-		/* SSRC collisions are per master key: the participant's is the key added, or,
-		 * when one is only removed, the newest left */
-		for (unsigned int i = 0; i < pl.nin; i++)
-			if ((a->add_in_ks != NULL && conf_kin(nks, i)->ks == a->add_in_ks) ||
-			    (a->add_in_ks == NULL && a->rm_in_ks != NULL && i == pl.nin - 1))
-				a->in_key_id = conf_kin(nks, i)->key_id;
+		/* SSRC collisions are per master key. While old and new inbound keys overlap
+		 * (make before break) the participant may still send under the old one: the
+		 * key collisions are checked under changes when a key is removed, to the
+		 * newest left (keys are added at the end) */
+		if (a->rm_in_ks != NULL && pl.nin > 0)
+			a->in_key_id = conf_kin(nks, pl.nin - 1)->key_id;
 	}
 	bool was_sender = mxp_stream_mode_sends(l->mode);
 	bool sender = m->set_mode ? mxp_stream_mode_sends((uint8_t)m->mode) : was_sender;

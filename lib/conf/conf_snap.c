@@ -133,7 +133,10 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		const struct mxp_media_codec_ops *o = mxp_media_codec_ops(f->codec);
 		info->codec = f->codec;
 		info->codec_pt = l->out_pt;
-		info->cn = l->cn_out != 0;
+		/* the group's counts are the worker's: a snapshot's view, as the statistics */
+		info->cn_listed = l->cn_out != 0;
+		info->cn = l->cn_out && l->kg->nrecv_cn[l->out_codec] ==
+					       l->kg->nrecv_codec[l->out_codec];
 		info->enc.mode = info->enc.cmr_sent = info->enc.complexity = -1;
 		if (o != NULL) {
 			o->fmtp_format(&f->fmtp, info->fmtp, sizeof(info->fmtp));

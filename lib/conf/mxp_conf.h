@@ -299,8 +299,9 @@ struct mxp_leg_info {
 	 *  leg's private encoder (frame codecs) and what its last packet said (CMR, DTX) */
 	uint8_t codec;               /**< enum mxp_media_codec, NONE outside mix */
 	uint8_t codec_pt;
-	bool cn;                     /**< G.711, G.722: it listed CN (13) and gets RFC 3389
-				      *  comfort noise when the conference is silent */
+	bool cn_listed;              /**< G.711, G.722: it listed CN (13) */
+	bool cn;                     /**< ... and so did every listener of its format in its key
+				      *  group: it gets RFC 3389 comfort noise in silence */
 	char fmtp[96];
 	struct mxp_media_codec_state enc;
 	struct mxp_media_rx_info rx_codec;

@@ -1,6 +1,6 @@
 """RFC 3389 comfort noise to G.711 listeners of a silent mix conference, through the real
-daemon. A participant talks (a PCMU tone, 1 s) and stops; the conference stays silent for
-1.5 s. Listeners whose payload types include CN (13) get, while nobody talks, one CN packet
+daemon. A participant talks (a PCMU tone, 0.5 s), pauses for 0.8 s, talks again (0.5 s) and
+stops; the conference stays silent for 1.5 s. Listeners whose payload types include CN (13) get, while nobody talks, one CN packet
 (payload: the noise level, 70 = -70 dBov) at the silence's first tick and every 160 ms
 after, on the shared mix's own stream (its SSRC, sequence numbers and clock), instead of
 dead air; the first speech packet after a silence has the marker bit. A key group whose
@@ -16,7 +16,8 @@ import mxplab
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, gen_key
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TALK_PACKETS = 50          # 1 s of 20 ms PCMU
+TALK_PACKETS = 50          # 1 s of 20 ms PCMU: two talkspurts of 25
+PAUSE_MS = 800             # between them
 SILENCE_MS = 1500
 CN_LEVEL = 70              # CONF_CN_LEVEL_DBOV
 CN_EVERY_TS = 8 * 160      # CONF_CN_REPEAT_MS at ptime 20: every 8th tick, 160 units each
@@ -64,7 +65,8 @@ def check_cn_stream(what, rx):
           and statistics.median(gaps) == CN_EVERY_TS,
           "%s: CN every %d timestamp units (160 ms; a late tick may add one): %s"
           % (what, CN_EVERY_TS, gaps))
-    # a talkspurt after CN starts with the marker
+    # a talkspurt after CN starts with the marker: the second one at least (the first too
+    # when a CN packet came before it)
     after_cn = [b for a, b in zip(rx, rx[1:]) if a[0] == 13 and b[0] == 0]
     check(after_cn and all(p[3] == 1 for p in after_cn),
           "%s: speech after CN has the marker bit (%d talkspurt starts)" % (what, len(after_cn)))
@@ -74,6 +76,12 @@ def test():
     with Lab("cn") as lab:
         ul = cdx.mulaw_encode_tone(800.0, TALK_PACKETS / 50.0)
         talk = [ul[i:i + 160].hex() for i in range(0, len(ul) - 159, 160)][:TALK_PACKETS]
+        # the pause after the first talkspurt: its last packet's interval, and the clock
+        half = TALK_PACKETS // 2
+        steps = [160] * len(talk)
+        gaps = [20] * len(talk)
+        steps[half - 1] += PAUSE_MS * 8
+        gaps[half - 1] += PAUSE_MS
 
         # 1. plain RTP, everyone lists CN: the talker (when silent) and the listener get it
         conf = lab.conf_create("mode", "mix", "ptime", "20")
@@ -86,9 +94,9 @@ def test():
         l4 = plain_leg(lab, conf2, 6114, "0", "mode", "recvonly")
         parts = [
             {"port": 6100, "dport": t["local_port"], "pt": 0, "ssrc": 0x1100, "payloads": talk,
-             "ts_step": [160] * len(talk), "interval_ms": [20] * len(talk)},
+             "ts_step": steps, "interval_ms": gaps},
             {"port": 6110, "dport": t2["local_port"], "pt": 0, "ssrc": 0x1110, "payloads": talk,
-             "ts_step": [160] * len(talk), "interval_ms": [20] * len(talk)}]
+             "ts_step": steps, "interval_ms": gaps}]
         for port, leg in ((6102, l1), (6112, l3), (6114, l4)):
             parts.append({"port": port, "dport": leg["local_port"], "pt": 0, "ssrc": port,
                           "payloads": [], "ts_step": [], "interval_ms": []})
@@ -107,9 +115,14 @@ def test():
         check("comfort noise off (CN 13 not listed)" in text,
               "show leg: no comfort noise without CN: %s"
               % [x for x in text.splitlines() if "codec" in x])
-        check(lab.ctl_json("show", "leg", str(l1["id"]))["comfort_noise_cn"] is True
-              and lab.ctl_json("show", "leg", str(l4["id"]))["comfort_noise_cn"] is False,
-              "show leg --json: comfort_noise_cn")
+        text = lab.ctl("show", "leg", str(l3["id"])).stdout
+        check("comfort noise off (CN 13 listed, but not by every listener of its key group)"
+              in text, "show leg: CN listed in a group where not all did: %s"
+              % [x for x in text.splitlines() if "codec" in x])
+        j1, j3, j4 = (lab.ctl_json("show", "leg", str(x["id"])) for x in (l1, l3, l4))
+        check((j1["cn_listed"], j1["comfort_noise_cn"], j3["cn_listed"], j3["comfort_noise_cn"],
+               j4["cn_listed"], j4["comfort_noise_cn"]) == (True, True, True, False, False, False),
+              "show leg --json: cn_listed and comfort_noise_cn")
 
         # 3. SRTP (libsrtp2 decrypts): per key group
         conf3 = lab.conf_create("mode", "mix", "ptime", "20")

@@ -1837,8 +1837,9 @@ leg_collisions(struct mxp_conf_sys *sys, const struct peer *pr)
  * RFC 3711 9.1: two participants that send under one master key with one SSRC. The second
  * is refused (ssrc_collision) while the first holds the SSRC; once the first leaves, the
  * second is taken. A leg refused so is taken, too, once a rekey gives it a key of its own
- * (the key its collisions are checked under follows the rekey). Before, a leg refused once
- * stayed refused for its whole life.
+ * and its old key is removed (the key its collisions are checked under follows the rekey;
+ * during the overlap it may still send under the old one, and still collides). Before, a
+ * leg refused once stayed refused for its whole life.
  */
 MXP_TEST(ssrc_collision_ends_with_the_leg_or_its_key)
 {
@@ -1891,8 +1892,9 @@ MXP_TEST(ssrc_collision_ends_with_the_leg_or_its_key)
 	sent_clear();
 	uint8_t k2[30];
 	key_fill(k2, 999);
-	struct mxp_leg_mod m = { .add_in_key = true, .remove_in = true, .remove_mki_len = 1 };
-	m.remove_mki[0] = 1;
+	/* make before break: the new key added, the old one kept; e still sends under the
+	 * old one, so it still collides */
+	struct mxp_leg_mod m = { .add_in_key = true };
 	m.in_key.suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80;
 	memcpy(m.in_key.key, k2, 16);
 	memcpy(m.in_key.salt, k2 + 16, 14);
@@ -1902,11 +1904,23 @@ MXP_TEST(ssrc_collision_ends_with_the_leg_or_its_key)
 	if (r)
 		printf("# modify: %s\n", err);
 	MXP_CHECK_EQ(t, r, 0);
+	send_mki(&e, tx1);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, collect(t, &d, &g), 0);
+	MXP_CHECK_EQ(t, leg_collisions(sys, &e), 2);
+	sent_clear();
+	/* the old key removed: e is under a key of its own */
+	struct mxp_leg_mod m2 = { .remove_in = true, .remove_mki_len = 1 };
+	m2.remove_mki[0] = 1;
+	r = mxp_conf_leg_modify(sys, e.leg.id, &m2, err, sizeof(err));
+	if (r)
+		printf("# modify: %s\n", err);
+	MXP_CHECK_EQ(t, r, 0);
 	srtp_t tx2 = srtp_session_k(k2, false, e.ssrc, &mki2);
 	send_mki(&e, tx2);
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, collect(t, &d, &g), 1); /* e's, under its own key */
-	MXP_CHECK_EQ(t, leg_collisions(sys, &e), 1);
+	MXP_CHECK_EQ(t, leg_collisions(sys, &e), 2);
 	/* b, still under the shared key, is unaffected */
 	sent_clear();
 	send_srtp(&b, plain, &plen);
