@@ -424,6 +424,7 @@ struct mxp_conf {
 	struct mxp_leg *prev_talkers[MXP_MEDIA_MAX_TALKERS];
 	unsigned int n_prev_talkers;
 	uint32_t ncascade;                   /* mix: its cascade legs (control core) */
+	uint32_t ssrc_conflicts;             /* legs refused with LEG_SSRC_CONFLICT (worker) */
 	uint8_t max_cascade;                 /* mix: how many it can hold (the mixer's slots) */
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
 	bool fwd_key_set;

@@ -138,6 +138,7 @@ ssrc_learned(struct mxp_conf_worker *w, struct mxp_leg *l, uint32_t ssrc)
 			continue;
 		if (o->in_key_id == l->in_key_id) {
 			l->flags |= LEG_SSRC_CONFLICT;
+			cf->ssrc_conflicts++;
 			return;
 		}
 	}
@@ -172,16 +173,24 @@ conf_ssrc_release(struct mxp_leg *l)
 {
 	if (!(l->state & LEG_SSRC_KNOWN))
 		return;
+	struct mxp_conf *cf = l->conf;
 	struct mxp_leg *o;
-	if (!(l->flags & LEG_SSRC_CONFLICT)) /* it held the SSRC: the others may have it */
-		TAILQ_FOREACH(o, &l->conf->legs, in_conf) {
+	if (l->flags & LEG_SSRC_CONFLICT) {
+		l->flags = (uint8_t)(l->flags & ~LEG_SSRC_CONFLICT);
+		cf->ssrc_conflicts--;
+	} else if (cf->ssrc_conflicts != 0) {
+		/* it held the SSRC: the legs refused for it may have it now (a walk only
+		 * when the conference has such a leg: deleting a conference of N legs must
+		 * not cost the worker N^2) */
+		TAILQ_FOREACH(o, &cf->legs, in_conf) {
 			if (o == l || !(o->flags & LEG_SSRC_CONFLICT) || o->ssrc != l->ssrc ||
 			    o->in_key_id != l->in_key_id)
 				continue;
 			o->flags = (uint8_t)(o->flags & ~LEG_SSRC_CONFLICT);
 			o->state = (uint8_t)(o->state & ~LEG_SSRC_KNOWN);
+			cf->ssrc_conflicts--;
 		}
-	l->flags = (uint8_t)(l->flags & ~LEG_SSRC_CONFLICT);
+	}
 	l->state = (uint8_t)(l->state & ~LEG_SSRC_KNOWN);
 }
 

@@ -1908,6 +1908,8 @@ MXP_TEST(ssrc_collision_ends_with_the_leg_or_its_key)
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, collect(t, &d, &g), 0);
 	MXP_CHECK_EQ(t, leg_collisions(sys, &e), 2);
+	struct mxp_conf *cfp = conf_find_leg(sys, e.leg.id)->leg->conf;
+	MXP_CHECK_EQ(t, cfp->ssrc_conflicts, 1); /* e: a release walks only while one is refused */
 	sent_clear();
 	/* the old key removed: e is under a key of its own */
 	struct mxp_leg_mod m2 = { .remove_in = true, .remove_mki_len = 1 };
@@ -1921,6 +1923,7 @@ MXP_TEST(ssrc_collision_ends_with_the_leg_or_its_key)
 	mxp_conf_flush(g_w);
 	MXP_CHECK_EQ(t, collect(t, &d, &g), 1); /* e's, under its own key */
 	MXP_CHECK_EQ(t, leg_collisions(sys, &e), 2);
+	MXP_CHECK_EQ(t, cfp->ssrc_conflicts, 0);
 	/* b, still under the shared key, is unaffected */
 	sent_clear();
 	send_srtp(&b, plain, &plen);
