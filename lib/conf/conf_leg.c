@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <rte_malloc.h>
 
 #include "conf_priv.h"
@@ -151,6 +152,7 @@ leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l, struct mxp_leg_ctl *lc)
 	if (lc != NULL) {
 		conf_mix_codecs_free(sys, lc);
 		conf_kset_free(sys, lc->keys, true); /* the sessions' references */
+		rte_free(lc->ml_prior);
 		conf_pool_put(&sys->lc_pool, lc);
 	}
 	if (l == NULL)
@@ -335,18 +337,10 @@ conf_cascade_check(const struct mxp_conf *cf, char *err, size_t errlen)
 	return 0;
 }
 
+/* The codec fields of leg parameters (payload types, codecs) are consistent. */
 static int
-leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_leg_params *p,
-		 int ai, char *err, size_t errlen)
+codecs_check(const struct mxp_leg_params *p, char *err, size_t errlen)
 {
-	if (ai < 0)
-		return conf_errf(err, errlen, -EINVAL, "port %u has no %s address", p->port_idx,
-				 p->af == AF_INET6 ? "IPv6" : "IPv4");
-	if ((unsigned int)p->mode > MXP_SM_INACTIVE)
-		return conf_errf(err, errlen, -EINVAL, "bad stream mode");
-	if (p->remote_known && (p->remote.af != p->af || p->remote_port == 0))
-		return conf_errf(err, errlen, -EINVAL,
-				 "remote address must be of the local address' family, with a port");
 	if (p->n_pt > MXP_CONF_MAX_PT)
 		return conf_errf(err, errlen, -EINVAL, "more than %d payload types",
 				 MXP_CONF_MAX_PT);
@@ -354,8 +348,6 @@ leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp
 		if (p->pt[i] > 127)
 			return conf_errf(err, errlen, -EINVAL, "payload type %u is not 0..127",
 					 p->pt[i]);
-	if (p->audio_level_id > 14)
-		return conf_errf(err, errlen, -EINVAL, "audio level extension id must be 1..14");
 	if (p->n_codecs > MXP_CONF_MAX_PT)
 		return conf_errf(err, errlen, -EINVAL, "more than %d codecs", MXP_CONF_MAX_PT);
 	for (unsigned int i = 0; i < p->n_codecs; i++) {
@@ -375,6 +367,54 @@ leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp
 				return conf_errf(err, errlen, -EINVAL, "payload type %u given twice",
 						 c->pt);
 	}
+	return 0;
+}
+
+uint64_t
+mxp_conf_codecs_sig(const struct mxp_leg_params *p)
+{
+	uint8_t buf[8 + MXP_CONF_MAX_PT * (3 + MXP_MEDIA_FMTP_SIZE) + MXP_CONF_MAX_PT];
+	unsigned int n = 0, npt = p->n_pt < MXP_CONF_MAX_PT ? p->n_pt : MXP_CONF_MAX_PT;
+	unsigned int nc = p->n_codecs < MXP_CONF_MAX_PT ? p->n_codecs : MXP_CONF_MAX_PT;
+	buf[n++] = (uint8_t)npt;
+	memcpy(buf + n, p->pt, npt);
+	n += npt;
+	buf[n++] = (uint8_t)(p->event_pt & 0xff);
+	buf[n++] = (uint8_t)((uint16_t)p->event_pt >> 8);
+	buf[n++] = (uint8_t)nc;
+	for (unsigned int i = 0; i < nc; i++) {
+		buf[n++] = p->codecs[i].pt;
+		buf[n++] = p->codecs[i].codec;
+		memcpy(buf + n, &p->codecs[i].fmtp, sizeof(p->codecs[i].fmtp));
+		n += sizeof(p->codecs[i].fmtp);
+	}
+	memcpy(buf + n, &p->rtp_clock, sizeof(p->rtp_clock));
+	n += sizeof(p->rtp_clock);
+	uint8_t d[32];
+	unsigned int dl = sizeof(d);
+	uint64_t sig = 0;
+	if (EVP_Digest(buf, n, d, &dl, EVP_sha256(), NULL) == 1)
+		memcpy(&sig, d, sizeof(sig));
+	return sig;
+}
+
+static int
+leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_leg_params *p,
+		 int ai, char *err, size_t errlen)
+{
+	if (ai < 0)
+		return conf_errf(err, errlen, -EINVAL, "port %u has no %s address", p->port_idx,
+				 p->af == AF_INET6 ? "IPv6" : "IPv4");
+	if ((unsigned int)p->mode > MXP_SM_INACTIVE)
+		return conf_errf(err, errlen, -EINVAL, "bad stream mode");
+	if (p->remote_known && (p->remote.af != p->af || p->remote_port == 0))
+		return conf_errf(err, errlen, -EINVAL,
+				 "remote address must be of the local address' family, with a port");
+	int rc = codecs_check(p, err, errlen);
+	if (rc)
+		return rc;
+	if (p->audio_level_id > 14)
+		return conf_errf(err, errlen, -EINVAL, "audio level extension id must be 1..14");
 	if (p->asymmetric) {
 		int r = conf_asym_check(p->strict, p->plain, p->remote_known, err, errlen);
 		if (r)
@@ -564,6 +604,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		cf->fwd_key_set = true;
 	}
 	lc->cascade = p->cascade;
+	lc->codecs_sig = mxp_conf_codecs_sig(p);
 	cf->ncascade += p->cascade;
 	/* Published last: from here on packets to the port find a fully linked leg. */
 	table_publish(sys, l, true);
@@ -712,11 +753,36 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		conf_ssrc_release(l); /* collisions were under the old key */
 		l->in_key_id = a->in_key_id;
 	}
-	if (a->to_kg || a->drop_own) /* streams end: BYE (RFC 3550 6.6), under the old keys */
-		conf_rtcp_leg_bye(w, l, a->to_kg != NULL, a->drop_own);
-	/* mix: the group's per-codec listener counts follow mode and group changes */
+	/* streams end: BYE (RFC 3550 6.6), under the old keys */
+	if (a->to_kg || a->drop_own || a->ms.ml)
+		conf_rtcp_leg_bye(w, l, a->to_kg != NULL || a->ms.ml != NULL, a->drop_own);
+	/* mix: the group's per-codec listener counts follow mode, group and codec changes */
 	if (mix)
 		conf_mix_count(l, -1);
+	if (a->codecs) {
+		l->pt_ok[0] = a->pt_ok[0];
+		l->pt_ok[1] = a->pt_ok[1];
+		l->event_pt = a->event_pt;
+		l->rrx.clock = a->clock;
+	}
+	if (a->ms.ml) {
+		/* mix, a codec change: the new media leg takes the old one's place in the
+		 * mixer; what the old one still buffers is released */
+		mxp_media_mixer_leg_remove(cf->mixer, l->ml);
+		mxp_media_leg_fini(l->ml);
+		struct mxp_media_leg *old_ml = l->ml;
+		uint32_t old_size = l->ml_size;
+		l->ml = a->ms.ml;
+		l->ml_size = a->ms.ml_size;
+		l->out_codec = a->ms.out_codec;
+		l->out_pt = a->ms.out_pt;
+		l->cn_out = a->ms.cn_out;
+		mxp_media_mixer_leg_add(cf->mixer, l->ml);
+		a->ms.ml = old_ml; /* the control core frees it */
+		a->ms.ml_size = old_size;
+		if (!a->to_kg) /* (with a group move: below) */
+			conf_mix_prep_apply(cf, &a->mix);
+	}
 	if (m->set_mode) {
 		l->kg->nrecv -= mxp_stream_mode_receives(l->mode);
 		l->mode = (uint8_t)m->mode;
@@ -978,6 +1044,24 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	if (cf->mode == MXP_CONF_FORWARD && (m->add_out_key || m->activate_out || m->add_in_key))
 		return conf_errf(err, errlen, -ENOTSUP,
 				 "forward mode: rekey the conference key on every leg (remove and add the legs)");
+	/* codecs as they will be: checked as an add checks them, changed only if different */
+	struct mxp_leg_params np;
+	bool codecs = false;
+	if (m->set_codecs) {
+		memset(&np, 0, sizeof(np));
+		np.n_pt = m->n_pt;
+		memcpy(np.pt, m->pt, sizeof(np.pt));
+		np.event_pt = m->event_pt;
+		np.n_codecs = m->n_codecs;
+		memcpy(np.codecs, m->codecs, sizeof(np.codecs));
+		np.rtp_clock = m->rtp_clock;
+		np.mode = m->set_mode ? m->mode : (enum mxp_stream_mode)l->mode;
+		np.cascade = lc->cascade; /* (a cascade change applies to the new media leg) */
+		int rc = codecs_check(&np, err, errlen);
+		if (rc)
+			return rc;
+		codecs = mxp_conf_codecs_sig(&np) != lc->codecs_sig;
+	}
 	struct mod_plan pl;
 	struct conf_kset *nks = NULL;
 	struct mxp_srtp_key *add_out_ks = NULL;
@@ -1036,10 +1120,28 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 			}
 		}
 	}
-	if (cf->mode == MXP_CONF_MIX && a->to_kg) {
-		a->new_priv = conf_mix_priv_new(sys, l, a->to_kg, err, errlen);
+	if (codecs) {
+		a->codecs = true;
+		a->event_pt = np.event_pt >= 96 && np.event_pt <= 127 ? (uint8_t)np.event_pt : 0;
+		if (np.n_pt == 0)
+			a->pt_ok[0] = a->pt_ok[1] = UINT64_MAX;
+		for (unsigned int i = 0; i < np.n_pt; i++)
+			a->pt_ok[np.pt[i] / 64] |= 1ull << (np.pt[i] % 64);
+		a->clock = conf_rtcp_clock(&np);
+		if (cf->mode == MXP_CONF_MIX) {
+			r = conf_mix_legset_build(sys, cf, l, &np, &a->ms, err, errlen);
+			if (r)
+				goto out;
+		}
+	}
+	if (cf->mode == MXP_CONF_MIX && (a->to_kg || a->ms.ml)) {
+		/* a new private stream (under the new group's key, or for the new codec) and
+		 * the shared mix of its format in its group */
+		struct mxp_keygroup *kg = a->to_kg ? a->to_kg : l->kg;
+		a->new_priv = conf_mix_priv_new(sys, l, kg, err, errlen);
 		if (a->new_priv == NULL ||
-		    conf_mix_prep(sys, cf, a->to_kg, l->out_codec, &a->mix, err, errlen) != 0)
+		    conf_mix_prep(sys, cf, kg, a->ms.ml ? a->ms.out_codec : l->out_codec, &a->mix,
+				  err, errlen) != 0)
 			goto nomem;
 	}
 	if (cf->mode == MXP_CONF_SWITCH) {
@@ -1112,6 +1214,31 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 		}
 		conf_kset_free(sys, old, false);
 	}
+	if (a->codecs) {
+		lc->codecs_sig = mxp_conf_codecs_sig(&np);
+		lc->codec_changes++;
+		if (cf->mode != MXP_CONF_MIX)
+			conf_signal_leg_codec(lc, &np); /* switch: later signals */
+	}
+	if (a->ms.ml) {
+		/* the worker swapped the media legs: the old one's decoders and encoder go
+		 * with it, its statistics stay with the leg */
+		struct conf_mix_legset *o = &a->ms;
+		for (unsigned int i = 0; i < RTE_DIM(o->dec); i++) {
+			void *d = lc->dec[i];
+			lc->dec[i] = o->dec[i];
+			o->dec[i] = d;
+		}
+		struct mxp_media_coder *e = lc->priv_enc;
+		lc->priv_enc = o->priv_enc;
+		o->priv_enc = e;
+		uint32_t b = lc->codec_bytes;
+		lc->codec_bytes = o->codec_bytes;
+		o->codec_bytes = b;
+		o->new_fmt = 0; /* the slot it took is the leg's now */
+		conf_mix_ml_retire(lc, o->ml);
+		conf_mix_legset_free(sys, cf, o);
+	}
 	/* streams first: each refers to its group (SSRC registry, key session) */
 	for (uint32_t i = 0; i < a->ndead; i++)
 		conf_ostream_free(sys, a->dead[i]);
@@ -1130,6 +1257,8 @@ nomem:
 out:
 	mod_kset_undo(sys, nks, a->add_in_ks, add_out_ks, m); /* NULL once committed */
 	conf_mix_prep_free(sys, &a->mix); /* emptied if the worker installed it */
+	conf_mix_legset_free(sys, cf, &a->ms); /* a media leg not installed (after the prep:
+						* a slot nobody encodes for goes back) */
 	conf_ostream_free(sys, a->new_priv);
 	for (uint32_t i = 0; i < a->nadd; i++)
 		conf_ostream_free(sys, a->add[i]);

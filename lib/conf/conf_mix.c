@@ -89,7 +89,7 @@ enc_bytes(const struct mxp_conf *cf, int s)
 
 static int
 fmt_slot(struct mxp_conf *cf, enum mxp_media_codec c, const struct mxp_media_fmtp *f,
-	 uint8_t pt, struct mxp_leg_ctl *lc)
+	 uint8_t pt, uint8_t *new_fmt)
 {
 	if (!mxp_media_codec_is_frame(c)) {
 		cf->fmt[c].codec = (uint8_t)c;
@@ -109,7 +109,7 @@ fmt_slot(struct mxp_conf *cf, enum mxp_media_codec c, const struct mxp_media_fmt
 	cf->fmt[free_slot].codec = (uint8_t)c;
 	cf->fmt[free_slot].pt = pt;
 	cf->fmt[free_slot].fmtp = *f;
-	lc->new_fmt = (uint8_t)free_slot; /* given back if the leg add fails (fmt_release) */
+	*new_fmt = (uint8_t)free_slot; /* given back if what takes it fails */
 	return free_slot;
 }
 
@@ -197,10 +197,41 @@ conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 	sys->mem.mixer_bytes -= cf->mixer_size;
 }
 
-int
-conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
-		   const struct mxp_leg_params *p, char *err, size_t errlen)
+/* Free what a build made (control core, once no worker can use it). */
+void
+conf_mix_legset_free(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct conf_mix_legset *s)
 {
+	sys->mem.media_bytes -= s->codec_bytes;
+	for (unsigned int i = 0; i < RTE_DIM(s->dec); i++)
+		if (s->dec[i] != NULL)
+			mxp_media_codec_ops((enum mxp_media_codec)(MXP_MEDIA_CODEC_AMR + i))
+				->dec_destroy(s->dec[i]);
+	if (s->priv_enc != NULL) {
+		mxp_media_coder_fini(s->priv_enc);
+		rte_free(s->priv_enc);
+	}
+	if (s->ml != NULL) {
+		rte_free(s->ml);
+		sys->mem.media_legs--;
+		sys->mem.media_bytes -= s->ml_size;
+	}
+	/* a slot it took and nobody installed an encoder for goes back (see fmt_release) */
+	if (s->new_fmt != 0 && cf != NULL && cf->enc[s->new_fmt] == NULL)
+		memset(&cf->fmt[s->new_fmt], 0, sizeof(cf->fmt[s->new_fmt]));
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Make the media leg of leg l for parameters p (its codecs, event type, mode, cascade):
+ * decoders, the private encoder, the format slot it hears. On error nothing is left
+ * (the slot given back).
+ */
+int
+conf_mix_legset_build(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
+		      const struct mxp_leg_params *p, struct conf_mix_legset *s, char *err,
+		      size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
 	struct mxp_media_leg_params mp = {
 		.id = l->id,
 		.opaque = l,
@@ -218,7 +249,7 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 	enum mxp_media_codec out = MXP_MEDIA_CODEC_NONE;
 	const struct mxp_media_fmtp *out_f = NULL;
 	uint8_t out_pt = 0;
-	struct mxp_leg_ctl *lc = l->lc;
+	int r = 0;
 	for (unsigned int i = 0; i < npt && mp.n_pt < MXP_MEDIA_MAX_PT; i++) {
 		const struct mxp_media_fmtp *f;
 		enum mxp_media_codec c = pt_codec(p, pts[i], &f);
@@ -227,16 +258,17 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 		if (mxp_media_codec_is_frame(c)) {
 			/* a registered codec: leg_params_check() checked codecs[] */
 			const struct mxp_media_codec_ops *o = mxp_media_codec_ops(c);
-			void **d = &lc->dec[c - MXP_MEDIA_CODEC_AMR];
+			void **d = &s->dec[c - MXP_MEDIA_CODEC_AMR];
 			if (*d == NULL) { /* one decoder per codec: the first PT's parameters */
 				*d = o->dec_create(f);
 				if (*d == NULL) {
 					snprintf(err, errlen, "mix: out of memory for a %s decoder",
 						 o->name);
-					return -ENOMEM;
+					r = -ENOMEM;
+					goto fail;
 				}
 				uint32_t b = o->dec_mem ? (uint32_t)o->dec_mem(f) : 0;
-				lc->codec_bytes += b;
+				s->codec_bytes += b;
 				sys->mem.media_bytes += b;
 			} else {
 				bool same = false;
@@ -247,7 +279,8 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 					snprintf(err, errlen, "mix: payload type %u: %s with other "
 						 "parameters than an earlier payload type (one set "
 						 "per codec)", pts[i], o->name);
-					return -ENOTSUP;
+					r = -ENOTSUP;
+					goto fail;
 				}
 			}
 			mp.dec[mp.n_pt] = *d;
@@ -265,64 +298,133 @@ conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg
 	if (out == MXP_MEDIA_CODEC_NONE) {
 		snprintf(err, errlen, "mix: the leg offers no payload type the mixer decodes "
 				      "(PCMU 0, PCMA 8, G722 9, or AMR, AMR-WB, opus by a=rtpmap)");
-		return -EINVAL;
+		r = -EINVAL;
+		goto fail;
 	}
 	mp.out_codec = (uint8_t)out;
 	if (mxp_media_codec_is_frame(out)) {
-		lc->priv_enc = rte_zmalloc("mxp_priv_enc", sizeof(*lc->priv_enc), 64);
-		int r = lc->priv_enc == NULL ? -ENOMEM :
-			mxp_media_coder_init_frame(lc->priv_enc, out, out_f, cf->ptime);
+		s->priv_enc = rte_zmalloc("mxp_priv_enc", sizeof(*s->priv_enc), 64);
+		r = s->priv_enc == NULL ? -ENOMEM :
+			mxp_media_coder_init_frame(s->priv_enc, out, out_f, cf->ptime);
 		if (r != 0) {
+			rte_free(s->priv_enc);
+			s->priv_enc = NULL;
 			snprintf(err, errlen, r == -EINVAL ? "mix: %s cannot send %u ms packets" :
 				 "mix: out of memory for a %s encoder", mxp_media_codec_name(out),
 				 cf->ptime);
-			return r;
+			goto fail;
 		}
-		enc_tune(sys, lc->priv_enc);
+		enc_tune(sys, s->priv_enc);
 		const struct mxp_media_codec_ops *o = mxp_media_codec_ops(out);
 		uint32_t b = (o->enc_mem ? (uint32_t)o->enc_mem(out_f) : 0) +
-			     (uint32_t)sizeof(*lc->priv_enc);
-		lc->codec_bytes += b;
+			     (uint32_t)sizeof(*s->priv_enc);
+		s->codec_bytes += b;
 		sys->mem.media_bytes += b;
-		mp.priv_enc = lc->priv_enc;
+		mp.priv_enc = s->priv_enc;
 	}
 	size_t sz = mxp_media_leg_size(&mp);
 	if (sz == 0) { /* the parameters do not make a leg: say which one */
 		char why[160];
 		mxp_media_leg_check(&mp, why, sizeof(why));
 		snprintf(err, errlen, "mix: %s", why);
-		return -EINVAL;
+		r = -EINVAL;
+		goto fail;
 	}
-	int slot = fmt_slot(cf, out, out_f, out_pt, lc);
+	int slot = fmt_slot(cf, out, out_f, out_pt, &s->new_fmt);
 	if (slot < 0) {
 		snprintf(err, errlen, "mix: the conference already sends %d frame-codec formats "
 			 "(codec, parameters, payload type)", CONF_MIX_FMTS - CONF_MIX_FMT_FRAME);
-		return -ENOSPC;
+		r = -ENOSPC;
+		goto fail;
 	}
-	l->ml = rte_zmalloc("mxp_media_leg", sz, 64);
-	if (l->ml == NULL || mxp_media_leg_init(l->ml, &mp, err, errlen) != 0) {
-		rte_free(l->ml);
-		l->ml = NULL;
+	s->ml = rte_zmalloc("mxp_media_leg", sz, 64);
+	if (s->ml == NULL || mxp_media_leg_init(s->ml, &mp, err, errlen) != 0) {
+		rte_free(s->ml);
+		s->ml = NULL;
 		if (err != NULL && err[0] == '\0')
 			snprintf(err, errlen, "mix: out of memory for the leg");
-		return -ENOMEM;
+		r = -ENOMEM;
+		goto fail;
 	}
-	l->ml_size = sz;
+	s->ml_size = (uint32_t)sz;
 	sys->mem.media_legs++;
 	sys->mem.media_bytes += sz;
-	l->out_codec = (uint8_t)slot;
-	l->out_pt = out_pt;
+	s->out_codec = (uint8_t)slot;
+	s->out_pt = out_pt;
 	/* RFC 3389 comfort noise in silence, if it said it takes PT 13 (the static CN, clock
 	 * 8000: G.711's and G.722's); AMR and Opus have their own (SID, DTX) */
 	bool cn_clock = out == MXP_MEDIA_CODEC_PCMU || out == MXP_MEDIA_CODEC_PCMA ||
 			out == MXP_MEDIA_CODEC_G722;
 	for (unsigned int i = 0; i < p->n_pt && cn_clock; i++)
-		l->cn_out |= p->pt[i] == 13;
+		s->cn_out |= p->pt[i] == 13;
+	return 0;
+fail:
+	conf_mix_legset_free(sys, cf, s);
+	return r;
+}
+
+int
+conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
+		   const struct mxp_leg_params *p, char *err, size_t errlen)
+{
+	struct conf_mix_legset s;
+	int r = conf_mix_legset_build(sys, cf, l, p, &s, err, errlen);
+	if (r)
+		return r;
+	struct mxp_leg_ctl *lc = l->lc;
+	memcpy(lc->dec, s.dec, sizeof(lc->dec));
+	lc->priv_enc = s.priv_enc;
+	lc->codec_bytes = s.codec_bytes;
+	lc->new_fmt = s.new_fmt; /* given back if the leg add fails (fmt_release) */
+	l->ml = s.ml;
+	l->ml_size = s.ml_size;
+	l->out_codec = s.out_codec;
+	l->out_pt = s.out_pt;
+	l->cn_out = s.cn_out;
 	l->priv = conf_mix_priv_new(sys, l, l->kg, err, errlen);
 	if (l->priv == NULL) {
 		conf_mix_leg_free(sys, l);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+static void
+ml_stats_add(struct mxp_media_leg_stats *to, const struct mxp_media_leg_stats *x)
+{
+	for (unsigned int i = 0; i < RTE_DIM(to->rx); i++)
+		to->rx[i] += x->rx[i];
+	to->reordered += x->reordered;
+	to->lost += x->lost;
+	to->concealed += x->concealed;
+	to->played += x->played;
+	to->silence += x->silence;
+	to->accelerated += x->accelerated;
+	to->expanded += x->expanded;
+	to->resyncs += x->resyncs;
+	to->flushed += x->flushed;
+	to->events += x->events;
+	to->fec_recovered += x->fec_recovered;
+}
+
+void
+conf_mix_ml_stats(const struct mxp_leg *l, struct mxp_media_leg_stats *ms)
+{
+	mxp_media_leg_stats_get(l->ml, ms);
+	if (l->lc != NULL && l->lc->ml_prior != NULL)
+		ml_stats_add(ms, l->lc->ml_prior);
+}
+
+int
+conf_mix_ml_retire(struct mxp_leg_ctl *lc, const struct mxp_media_leg *old)
+{
+	if (lc->ml_prior == NULL)
+		lc->ml_prior = rte_zmalloc("mxp_ml_prior", sizeof(*lc->ml_prior), 0);
+	if (lc->ml_prior == NULL)
+		return -ENOMEM;
+	struct mxp_media_leg_stats ms;
+	mxp_media_leg_stats_get(old, &ms);
+	ml_stats_add(lc->ml_prior, &ms);
 	return 0;
 }
 

@@ -470,6 +470,20 @@ enum conf_cmd_state {
  * and installed by the command: the group's shared-mix stream of that codec and the
  * conference's encoder of it, when they do not exist yet.
  */
+/* mix: what a leg's codecs make (conf_mix_legset_build()): its media leg, the decoders
+ * and private encoder it uses, the format slot it hears */
+struct conf_mix_legset {
+	struct mxp_media_leg *ml;
+	uint32_t ml_size;
+	void *dec[MXP_MEDIA_CODEC_COUNT - MXP_MEDIA_CODEC_AMR];
+	struct mxp_media_coder *priv_enc;
+	uint32_t codec_bytes;
+	uint8_t out_codec;                   /* format slot (cf->fmt) */
+	uint8_t out_pt;
+	uint8_t cn_out;
+	uint8_t new_fmt;                     /* a frame-format slot it took, 0 = none */
+};
+
 struct conf_mix_prep {
 	struct mxp_keygroup *kg;
 	uint8_t codec;
@@ -522,6 +536,12 @@ struct leg_mod_args {
 	struct mxp_srtp_key *add_in_ks;      /* inbound key session to add (derived already) */
 	struct mxp_srtp_key *rm_in_ks;       /* inbound key session to stop using */
 	uint64_t in_key_id;                  /* the inbound master key it uses now; 0 = same */
+	/* set_codecs (the description changed): */
+	bool codecs;
+	uint8_t event_pt;
+	uint64_t pt_ok[2];
+	uint32_t clock;
+	struct conf_mix_legset ms;           /* mix: in: the new set; out: the old one */
 };
 
 struct mxp_conf_cmd {
@@ -667,7 +687,12 @@ struct mxp_leg_ctl {
 	struct mxp_media_fmtp sw_fmtp;
 	uint8_t new_fmt;                     /* frame-format slot its add took, 0 = none */
 	bool cascade;                        /* mix: a cascade leg (its media leg's flag too) */
+	uint64_t codecs_sig;                 /* mxp_conf_codecs_sig() of its codecs */
+	uint32_t codec_changes;
+	/* mix: the statistics of the media legs a codec change replaced (made at the first) */
+	struct mxp_media_leg_stats *ml_prior;
 };
+
 
 struct mxp_conf_ctl {
 	struct mxp_conf *conf;
@@ -821,6 +846,16 @@ int conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err,
 void conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
 int conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
 		       const struct mxp_leg_params *p, char *err, size_t errlen);
+int conf_mix_legset_build(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
+			  const struct mxp_leg_params *p, struct conf_mix_legset *s, char *err,
+			  size_t errlen);
+void conf_mix_legset_free(struct mxp_conf_sys *sys, struct mxp_conf *cf,
+			  struct conf_mix_legset *s);
+/* The statistics of a leg's media leg, with those of the ones codec changes replaced. */
+void conf_mix_ml_stats(const struct mxp_leg *l, struct mxp_media_leg_stats *ms);
+/* After a codec change: keep the statistics of the media leg it replaced (control core,
+ * the worker done with it). -ENOMEM: they are lost. */
+int conf_mix_ml_retire(struct mxp_leg_ctl *lc, const struct mxp_media_leg *old);
 /* A new private stream for a leg moving to another key group (the group key changed). */
 struct mxp_ostream *conf_mix_priv_new(struct mxp_conf_sys *sys, struct mxp_leg *l,
 				      struct mxp_keygroup *kg, char *err, size_t errlen);
@@ -948,6 +983,8 @@ void conf_rtcp_leg_bye(struct mxp_conf_worker *w, struct mxp_leg *l, bool to_leg
 uint64_t conf_rtcp_ntp(uint64_t tsc);
 /* Control core, a new leg: the RTP clock of what it sends and its RTCP bandwidth. */
 void conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p);
+/* The RTP clock of what a leg sends (its SDP's, else its first payload type's); 0 unknown. */
+uint32_t conf_rtcp_clock(const struct mxp_leg_params *p);
 /* Worker: an output stream of cf moved from SSRC old because leg by sends with it (RFC 3550
  * 8.2): a BYE of old to those that got it (only: its one receiver, a private mix; else its
  * group), and the new SSRC's counts start from 0. */

@@ -70,7 +70,7 @@ mxp_conf_leg_quality(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_q
 	 * assumed (G.711 with PLC) */
 	if (cf->mode == MXP_CONF_MIX) {
 		struct mxp_media_leg_stats ms;
-		mxp_media_leg_stats_get(l->ml, &ms);
+		conf_mix_ml_stats(l, &ms);
 		/* packets that left the jitter buffer (played or consumed) and the sequence
 		 * numbers it skipped (lost in the network or arrived too late) */
 		uint64_t queued = ms.rx[MXP_MEDIA_RX_AUDIO] + ms.rx[MXP_MEDIA_RX_RESYNC];

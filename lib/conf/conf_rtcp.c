@@ -94,8 +94,8 @@ rx_clock(const struct mxp_leg *l)
 	return l->rrx.clock ? l->rrx.clock : leg_clock(l);
 }
 
-void
-conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p)
+uint32_t
+conf_rtcp_clock(const struct mxp_leg_params *p)
 {
 	/* the clock: the SDP's, else that of the first payload type that is not an event or
 	 * comfort noise (the one a participant sends, RFC 3264): its codec or RFC 3551's */
@@ -111,7 +111,13 @@ conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p)
 			clock = mxp_rtp_static_clock(pt);
 		break;
 	}
-	l->rrx.clock = clock <= MAX_CLOCK ? clock : 0;
+	return clock <= MAX_CLOCK ? clock : 0;
+}
+
+void
+conf_rtcp_leg_init(struct mxp_leg *l, const struct mxp_leg_params *p)
+{
+	l->rrx.clock = conf_rtcp_clock(p);
 	/* RTCP's bandwidth (RFC 3550 6.2, RFC 3556): 5% of the session's, a quarter of it for
 	 * the senders, unless the SDP gives the shares */
 	double session = (p->bw_given & MXP_LEG_BW_AS) ? p->bw_as * 1000.0 / 8 : CONF_RTCP_SESSION_BW;

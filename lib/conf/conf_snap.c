@@ -86,6 +86,8 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	info->strict = (l->flags & LEG_STRICT) != 0;
 	info->asymmetric = (l->flags & LEG_ASYM) != 0;
 	info->cascade = l->lc != NULL && l->lc->cascade;
+	info->codecs_sig = l->lc != NULL ? l->lc->codecs_sig : 0;
+	info->codec_changes = l->lc != NULL ? l->lc->codec_changes : 0;
 	info->audio_level_id = l->audio_level_id;
 	info->plain = (l->flags & LEG_PLAIN) != 0;
 	info->muted = (l->flags & LEG_MUTED) != 0;
@@ -127,7 +129,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	st->rtcp_bye = l->rtx.bye;
 	if (l->conf->mode == MXP_CONF_MIX) {
 		struct mxp_media_leg_stats ms;
-		mxp_media_leg_stats_get(l->ml, &ms);
+		conf_mix_ml_stats(l, &ms);
 		st->jb_depth_ms = ms.depth_ms;
 		const struct conf_mix_fmt *f = &l->conf->fmt[l->out_codec];
 		const struct mxp_media_codec_ops *o = mxp_media_codec_ops(f->codec);

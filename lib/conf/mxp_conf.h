@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -305,6 +306,10 @@ struct mxp_leg_info {
 	char fmtp[96];
 	struct mxp_media_codec_state enc;
 	struct mxp_media_rx_info rx_codec;
+	/** What its payload types, codecs, telephone-event type and clock are, as a number
+	 *  (mxp_conf_codecs_sig()): equal for equal descriptions */
+	uint64_t codecs_sig;
+	uint32_t codec_changes;      /**< codec changes by mxp_conf_leg_modify() */
 };
 
 /** A key group: legs of a conference whose outbound master key is the same. */
@@ -480,7 +485,43 @@ struct mxp_leg_mod {
 	bool remove_out;
 	uint8_t remove_mki[MXP_SRTP_MAX_MKI_LEN];
 	uint8_t remove_mki_len;
+	/**
+	 * Change the leg's codecs (a re-INVITE): n_pt, pt, event_pt, n_codecs, codecs and
+	 * rtp_clock replace the leg's, with mxp_leg_params' meaning and checks
+	 * (mxp_leg_mod_set_codecs() copies them from leg parameters). The description the
+	 * leg has already (same mxp_conf_codecs_sig()) changes nothing. switch, forward: the
+	 * payload types accepted, the event type, RTCP's clock and the codec of later signals
+	 * change. mix: the leg gets a new media leg (jitter buffer, decoders, the encoder of
+	 * its private mix) and hears its new first codec on the shared mix of that format;
+	 * what it heard so far ends (RTCP BYE), its private and shared streams are new SSRCs,
+	 * the packets still buffered are dropped (a packet time of quiet at most); its
+	 * statistics carry on.
+	 */
+	bool set_codecs;
+	uint8_t n_pt;
+	uint8_t pt[MXP_CONF_MAX_PT];
+	int16_t event_pt;
+	uint8_t n_codecs;
+	struct mxp_leg_codec codecs[MXP_CONF_MAX_PT];
+	uint32_t rtp_clock;
 };
+
+/** Fill m's codec change (set_codecs) from leg parameters' codec fields. */
+static inline void
+mxp_leg_mod_set_codecs(struct mxp_leg_mod *m, const struct mxp_leg_params *p)
+{
+	m->set_codecs = true;
+	m->n_pt = p->n_pt;
+	memcpy(m->pt, p->pt, sizeof(m->pt));
+	m->event_pt = p->event_pt;
+	m->n_codecs = p->n_codecs;
+	memcpy(m->codecs, p->codecs, sizeof(m->codecs));
+	m->rtp_clock = p->rtp_clock;
+}
+
+/** A number for the codec fields of leg parameters (n_pt, pt, event_pt, n_codecs, codecs,
+ *  rtp_clock): equal descriptions give equal numbers (mxp_leg_info.codecs_sig). */
+uint64_t mxp_conf_codecs_sig(const struct mxp_leg_params *p);
 
 /** Cascade legs a mix conference of @p topn talkers (0 = 3) can hold: the lib/media slots
  *  left beside the talkers, at most MXP_CONF_MAX_CASCADE. */

@@ -1489,6 +1489,215 @@ MXP_TEST(dtx_shared_mix_timestamps_in_every_group)
 	mxp_conf_sys_destroy(sys);
 }
 
+/* Leg parameters' codec fields from "pt:codec/clock:fmtp" entries (add_codec_leg's). */
+static int
+codec_fields(struct mxp_leg_params *lp, const char *const *pts, unsigned int n, char *err,
+	     size_t errlen)
+{
+	lp->n_pt = lp->n_codecs = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int pt, clock;
+		char name[32], fmtp[64] = "";
+		if (sscanf(pts[i], "%u:%31[^/]/%u:%63[^\n]", &pt, name, &clock, fmtp) < 3)
+			return -EINVAL;
+		lp->pt[lp->n_pt++] = (uint8_t)pt;
+		enum mxp_media_codec c = mxp_media_codec_from_name(name, clock);
+		if (!mxp_media_codec_is_frame(c))
+			continue;
+		struct mxp_leg_codec *lc = &lp->codecs[lp->n_codecs++];
+		lc->pt = (uint8_t)pt;
+		lc->codec = (uint8_t)c;
+		if (mxp_media_fmtp_parse(c, fmtp, &lc->fmtp, err, errlen) != 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+set_codecs(struct mxp_conf_sys *sys, uint32_t leg, const char *const *pts, unsigned int n,
+	   char *err, size_t errlen)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	if (codec_fields(&lp, pts, n, err, errlen) != 0)
+		return -EINVAL;
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	mxp_leg_mod_set_codecs(&m, &lp);
+	err[0] = '\0';
+	return mxp_conf_leg_modify(sys, leg, &m, err, errlen);
+}
+
+/* What a listener got in a time window: packets per payload type, their SSRCs. */
+struct heard {
+	unsigned int pcmu, amr, other, amr_ok;
+	uint32_t pcmu_ssrc, amr_ssrc;
+};
+
+/* Run the mixer for n packet times, a talking (and b sending silence in PCMU), and sort
+ * what b hears; b's AMR payloads are checked with lib/media's AMR table-of-contents
+ * reader (a 20 ms payload). */
+static void
+talk_and_listen(struct peer *a, struct peer *b, unsigned int n, struct heard *h)
+{
+	memset(h, 0, sizeof(*h));
+	const struct mxp_media_codec_ops *amr = mxp_media_codec_ops(MXP_MEDIA_CODEC_AMR);
+	struct mxp_media_fmtp f;
+	char e[64];
+	mxp_media_fmtp_parse(MXP_MEDIA_CODEC_AMR, "", &f, e, sizeof(e));
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	sent_clear();
+	for (unsigned int k = 0; k < n;) {
+		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
+			send_pcmu(a, true);
+			send_pcmu(b, false);
+			k++;
+		}
+		mxp_conf_worker_poll(g_w);
+		for (unsigned int i = 0; i < nsent; i++) {
+			uint8_t fr[1600];
+			uint32_t flen = rte_pktmbuf_pkt_len(sent[i].m);
+			const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, fr);
+			struct mxp_pkt_meta meta;
+			if (fp == NULL || mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP ||
+			    meta.dport != b->port)
+				continue;
+			uint8_t buf[1600];
+			int len = (int)meta.l4_payload_len;
+			memcpy(buf, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+			if (srtp_unprotect(b->rx, buf, &len) != srtp_err_status_ok || len <= 12)
+				continue;
+			uint8_t pt = buf[1] & 0x7f;
+			if (pt == 0) {
+				h->pcmu++;
+				h->pcmu_ssrc = mxp_be_rd32(buf + 8);
+			} else if (pt == 98) {
+				h->amr++;
+				h->amr_ssrc = mxp_be_rd32(buf + 8);
+				h->amr_ok += amr->duration(&f, buf + 12, (unsigned int)len - 12) == 160;
+			} else {
+				h->other++;
+			}
+		}
+		sent_clear();
+	}
+}
+
+/*
+ * A re-INVITE changes a participant's codec: mxp_conf_leg_modify(set_codecs). In a mix
+ * conference the listener moves from PCMU to AMR (payload type 98, a new stream) and
+ * back; its old payload type is refused once it is no longer listed; the same
+ * description again changes nothing; a bad one is refused and changes nothing; the
+ * decoders and encoders of a replaced media leg are freed (memory back to where it was).
+ * In a switch conference the accepted payload types follow.
+ */
+MXP_TEST(codec_change_by_modify)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	char err[256];
+	struct mxp_conf_memory m0, m;
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m0), 0);
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b;
+	peer_init(&a, 920, 930, "192.0.2.110", 6100);
+	peer_init(&b, 921, 931, "192.0.2.111", 6102);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, false), 0);
+	static const char *const pcmu[] = {"0:PCMU/8000"};
+	static const char *const amr[] = {"98:AMR/8000:"};
+	MXP_CHECK_EQ(t, add_codec_leg(sys, c, &b, pcmu, 1, err, sizeof(err)), 0);
+	struct mxp_leg_info li0, li;
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li0), 0);
+	MXP_CHECK_EQ(t, li0.codec, MXP_MEDIA_CODEC_PCMU);
+	MXP_CHECK_EQ(t, li0.codec_changes, 0);
+	struct heard h;
+	talk_and_listen(&a, &b, 25, &h);
+	printf("#   PCMU: %u PCMU packets, %u AMR, %u other\n", h.pcmu, h.amr, h.other);
+	MXP_CHECK(t, h.pcmu > 15);
+	MXP_CHECK_EQ(t, h.amr, 0);
+	uint32_t pcmu_ssrc = h.pcmu_ssrc;
+
+	/* to AMR */
+	MXP_CHECK_EQ(t, set_codecs(sys, b.leg.id, amr, 1, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+	MXP_CHECK_EQ(t, li.codec, MXP_MEDIA_CODEC_AMR);
+	MXP_CHECK_EQ(t, li.codec_pt, 98);
+	MXP_CHECK_EQ(t, li.codec_changes, 1);
+	MXP_CHECK(t, li.codecs_sig != li0.codecs_sig);
+	uint64_t unknown0 = li.st.drops[MXP_LEG_DROP_UNKNOWN_PT];
+	talk_and_listen(&a, &b, 40, &h);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+	printf("#   AMR: %u PCMU packets, %u AMR (%u of 20 ms), %u other; %" PRIu64
+	       " PCMU packets of its own refused\n", h.pcmu, h.amr, h.amr_ok, h.other,
+	       li.st.drops[MXP_LEG_DROP_UNKNOWN_PT] - unknown0);
+	MXP_CHECK_EQ(t, h.pcmu, 0);
+	MXP_CHECK(t, h.amr > 25);
+	MXP_CHECK_EQ(t, h.amr_ok, h.amr);
+	MXP_CHECK(t, h.amr_ssrc != pcmu_ssrc);
+	/* b's own PCMU is no longer one of its payload types */
+	MXP_CHECK(t, li.st.drops[MXP_LEG_DROP_UNKNOWN_PT] - unknown0 >= 35);
+	/* its statistics carried on across the change */
+	MXP_CHECK(t, li.st.rx_pkts >= li0.st.rx_pkts);
+
+	/* the same description: nothing changes */
+	MXP_CHECK_EQ(t, set_codecs(sys, b.leg.id, amr, 1, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+	MXP_CHECK_EQ(t, li.codec_changes, 1);
+	/* a bad one (a codec's payload type that is not in the list): refused, unchanged */
+	{
+		struct mxp_leg_params lp;
+		memset(&lp, 0, sizeof(lp));
+		MXP_CHECK_EQ(t, codec_fields(&lp, amr, 1, err, sizeof(err)), 0);
+		lp.pt[0] = 97;
+		struct mxp_leg_mod md;
+		memset(&md, 0, sizeof(md));
+		mxp_leg_mod_set_codecs(&md, &lp);
+		MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, b.leg.id, &md, err, sizeof(err)), -EINVAL);
+		MXP_CHECK(t, strstr(err, "payload type 98") != NULL);
+		/* none the mixer decodes: refused by the media leg's checks */
+		static const char *const cn_only[] = {"13:CN/8000"};
+		MXP_CHECK_EQ(t, set_codecs(sys, b.leg.id, cn_only, 1, err, sizeof(err)), -EINVAL);
+		MXP_CHECK(t, strstr(err, "no payload type the mixer decodes") != NULL);
+		MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+		MXP_CHECK_EQ(t, li.codec, MXP_MEDIA_CODEC_AMR);
+		MXP_CHECK_EQ(t, li.codec_changes, 1);
+	}
+	/* and back to PCMU */
+	MXP_CHECK_EQ(t, set_codecs(sys, b.leg.id, pcmu, 1, err, sizeof(err)), 0);
+	talk_and_listen(&a, &b, 25, &h);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+	MXP_CHECK_EQ(t, li.codec, MXP_MEDIA_CODEC_PCMU);
+	MXP_CHECK_EQ(t, li.codec_changes, 2);
+	MXP_CHECK(t, h.pcmu > 15);
+	MXP_CHECK_EQ(t, h.amr, 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, b.leg.id, NULL, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);
+	MXP_CHECK_EQ(t, m.media_bytes, m0.media_bytes);
+	MXP_CHECK_EQ(t, m.mixer_bytes, m0.mixer_bytes);
+	MXP_CHECK_EQ(t, m.total_bytes, m0.total_bytes);
+
+	/* switch: the payload types accepted follow */
+	uint32_t s = new_conf(sys, MXP_CONF_SWITCH);
+	MXP_CHECK_EQ(t, add_codec_leg(sys, s, &b, pcmu, 1, err, sizeof(err)), 0);
+	static const char *const pcma[] = {"8:PCMA/8000"};
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li0), 0);
+	send_pcmu(&b, true);
+	mxp_conf_worker_poll(g_w);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+	MXP_CHECK_EQ(t, li.st.drops[MXP_LEG_DROP_UNKNOWN_PT], li0.st.drops[MXP_LEG_DROP_UNKNOWN_PT]);
+	MXP_CHECK_EQ(t, set_codecs(sys, b.leg.id, pcma, 1, err, sizeof(err)), 0);
+	send_pcmu(&b, true);
+	mxp_conf_worker_poll(g_w);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+	MXP_CHECK_EQ(t, li.st.drops[MXP_LEG_DROP_UNKNOWN_PT],
+		     li0.st.drops[MXP_LEG_DROP_UNKNOWN_PT] + 1);
+	MXP_CHECK_EQ(t, li.codec_changes, 1);
+	sent_clear();
+	mxp_conf_destroy(sys, s, err, sizeof(err));
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 /* ---- every refused packet is counted, per leg and reason ---------------------------------- */
 
 static uint64_t
@@ -1948,6 +2157,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(frame_codec_legs),
 	MXP_CASE(failed_frame_leg_adds_keep_no_format_slot),
 	MXP_CASE(dtx_shared_mix_timestamps_in_every_group),
+	MXP_CASE(codec_change_by_modify),
 	MXP_CASE(floor_and_mute),
 	MXP_CASE(switch_individual_keys),
 	MXP_CASE(topn_unranked_legs_forwarded_at_once),
