@@ -448,6 +448,7 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li, const struct mxp_leg
 			mxp_json_null(j, "cmr_received");
 		mxp_json_bool(j, "sender_in_dtx", li->rx_codec.sid > 0 || li->rx_codec.no_data > 0);
 	}
+	mxp_json_u64(j, "codec_changes", li->codec_changes);
 	mxp_json_u64(j, "late", s->jb_late);
 	mxp_json_u64(j, "lost", s->jb_lost);
 	mxp_json_u64(j, "concealed_samples", s->concealed);
@@ -628,9 +629,42 @@ cmd_leg_set(struct cli_req *r, int i)
 	memset(&m, 0, sizeof(m));
 	if (conf_id_arg(r, i, &id) || r->argc == i + 1)
 		return MXP_CTL_USAGE;
+	/* codec, fmtp, pt, event-pt: the leg's new codec list, whole (as leg add takes it) */
+	struct mxp_leg_params cp;
+	memset(&cp, 0, sizeof(cp));
+	bool pt_given = false, codec_given = false, last_codec = false, ev_given = false;
 	for (i++; i < r->argc; i++) {
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
-		if (!strcmp(k, "mode") && a) {
+		bool was_codec = last_codec;
+		last_codec = false;
+		if (a && !strcmp(k, "pt")) {
+			if (codec_given)
+				return cli_fail(r, MXP_CTL_USAGE, "pt: give either pt or codec options");
+			if (parse_pt_list(a, &cp))
+				return cli_fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
+			pt_given = true;
+			i++;
+		} else if (a && !strcmp(k, "codec")) {
+			if (pt_given)
+				return cli_fail(r, MXP_CTL_USAGE, "codec: give either pt or codec options");
+			int rc = parse_codec(r, a, &cp);
+			if (rc)
+				return rc;
+			codec_given = last_codec = true;
+			i++;
+		} else if (a && !strcmp(k, "fmtp")) {
+			int rc = parse_fmtp(r, a, &cp, was_codec);
+			if (rc)
+				return rc;
+			i++;
+		} else if (a && !strcmp(k, "event-pt")) {
+			uint32_t v;
+			if (cli_u32_arg(a, 127, &v) || v < 96)
+				return cli_fail(r, MXP_CTL_USAGE, "event-pt '%s': expected a dynamic type 96..127", a);
+			cp.event_pt = (int16_t)v;
+			ev_given = true;
+			i++;
+		} else if (!strcmp(k, "mode") && a) {
 			if (mxp_stream_mode_parse(a, &m.mode))
 				return cli_fail(r, MXP_CTL_USAGE, "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
 			m.set_mode = true;
@@ -661,6 +695,10 @@ cmd_leg_set(struct cli_req *r, int i)
 			return cli_fail(r, MXP_CTL_USAGE, "leg set: unexpected '%s'", k);
 		}
 	}
+	if (ev_given && !pt_given && !codec_given)
+		return cli_fail(r, MXP_CTL_USAGE, "event-pt: give it with the leg's codecs (codec or pt)");
+	if (pt_given || codec_given)
+		mxp_leg_mod_set_codecs(&m, &cp);
 	char err[256] = "";
 	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));
 	if (rc)
@@ -1091,6 +1129,9 @@ cmd_show_leg(struct cli_req *r, int i)
 			mxp_buf_printf(r->out, ", CMR received %d", li.rx_codec.cmr);
 		if (li.rx_codec.sid > 0 || li.rx_codec.no_data > 0)
 			mxp_buf_printf(r->out, ", participant in DTX");
+		if (li.codec_changes)
+			mxp_buf_printf(r->out, ", %u codec change%s", li.codec_changes,
+				       li.codec_changes == 1 ? "" : "s");
 		mxp_buf_printf(r->out, "\n");
 	}
 	uint64_t refused = 0;
@@ -1275,8 +1316,8 @@ const struct cli_cmd mxp_cli_conf_cmds[] = {
 	  cmd_leg_add },
 	{ "leg delete", "LEG", "remove a leg (keys wiped); prints its last counters",
 	  cmd_leg_delete },
-	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [asymmetric on|off] [cascade on|off] [mute on|off]",
-	  "change a leg (mute: it listens, nothing it sends is forwarded)",
+	{ "leg set", "LEG [mode M] [remote ADDR PORT] [strict on|off] [asymmetric on|off] [cascade on|off] [mute on|off] [codec NAME/CLOCK[:PT] [fmtp P]]... [pt LIST] [event-pt N]",
+	  "change a leg (mute: it listens, nothing it sends is forwarded; codec, pt, event-pt: its whole new codec list, as leg add takes it, a re-INVITE)",
 	  cmd_leg_set },
 	{ "leg key add", "LEG in|out -i KEY", "add a key (a=crypto with an MKI) for a rekey",
 	  cmd_leg_key_add },

@@ -940,9 +940,12 @@ cmd_modify(struct session *s, const struct kv *kv)
 		return 1;
 	}
 	unsigned int mki = (unsigned int)strtoul(kv_get(kv, "mki", "2"), NULL, 10);
-	unsigned int pt = (unsigned int)strtoul(kv_get(kv, "pt", "0"), NULL, 10);
 	const char *remote = kv_get(kv, "remote", NULL);
 	struct leg *l = leg_find(s, term);
+	/* the Remote's payload type: the leg's unless pt= changes it (a re-INVITE: the MRFP
+	 * takes a Remote m= line with other codecs as a codec change) */
+	const char *ptv = kv_get(kv, "pt", NULL);
+	unsigned int pt = ptv ? (unsigned int)strtoul(ptv, NULL, 10) : l != NULL ? l->pt : 0;
 	bool all = strcmp(term, "*") == 0;
 	/* The first live leg stands for '*' (its current keys are the group's). */
 	struct leg *ref = l;
@@ -1035,6 +1038,8 @@ cmd_modify(struct session *s, const struct kv *kv)
 	if (rc != 0)
 		return rc;
 	rc = judge("modify", kv);
+	if (rc == 0 && l != NULL && st->has_remote)
+		l->pt = pt;
 	if (rc == 0 && (rekey || do_switch)) {
 		for (unsigned int i = 0; i < s->nlegs; i++) {
 			struct leg *x = &s->legs[i];

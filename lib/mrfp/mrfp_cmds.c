@@ -1414,6 +1414,25 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 	}
 	explicit_bzero(&lk, sizeof(lk));
 	explicit_bzero(&rk, sizeof(rk));
+	/* A re-INVITE: the payload types of Remote's m= line are the participant's codecs now
+	 * (a Modify without Remote, or whose Remote has no m= line, keeps them). Remote names
+	 * one termination. */
+	struct mxp_leg_mod cm;
+	bool codecs = false;
+	if (code == 0 && rsp && rsp->npts && n == 1) {
+		struct mxp_leg_params cp;
+		memset(&cp, 0, sizeof(cp));
+		cp.n_pt = rsp->npts;
+		memcpy(cp.pt, rsp->pts, rsp->npts);
+		cp.event_pt = sdp_event_pt(rsp);
+		code = sdp_codecs(rsp, &cp, t, sizeof(t));
+		cp.rtp_clock = mxp_sdp_media_clock(rsp);
+		if (code == 0 && mxp_conf_codecs_sig(&cp) != plans[0].li.codecs_sig) {
+			memset(&cm, 0, sizeof(cm));
+			mxp_leg_mod_set_codecs(&cm, &cp);
+			codecs = true;
+		}
+	}
 	/* the recording first: a refused name changes nothing; undone if a leg fails */
 	bool rec_started = false;
 	if (code == 0)
@@ -1440,6 +1459,16 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 		if (rec_started)
 			mxp_conf_record_abort(m->conf, ctx);
 		return mrfp_cmd_error(m, rc, conf_code(r), "leg/%u: %s (nothing changed)", legs[failed], err);
+	}
+	/* the codecs last: refused (the mixer cannot take them), phase 1 is undone */
+	if (codecs && (r = leg_mod(m, legs[0], &cm, err, sizeof(err))) != 0) {
+		rollback_leg(m, &plans[0]);
+		for (int i = 0; i < n; i++)
+			explicit_bzero(&plans[i], sizeof(plans[i]));
+		if (rec_started)
+			mxp_conf_record_abort(m->conf, ctx);
+		return mrfp_cmd_error(m, rc, conf_code(r), "leg/%u: Remote's codecs: %s (nothing changed)",
+				      legs[0], err);
 	}
 	for (int i = 0; i < n && r == 0; i++) {
 		r = apply_phase2(m, &plans[i], err, sizeof(err));
@@ -1472,6 +1501,15 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 			continue;
 		events_record(m, l, c, evmask, &pkg);
 		media_record(l, rsp && rsp->npts ? rsp : lsp);
+	}
+	/* new codecs: the reply's Local says what the MRFP receives and sends now */
+	struct mxp_leg_info li;
+	if (codecs && st && mxp_conf_leg_get(m->conf, legs[0], &li) == 0) {
+		rc->has_media = true;
+		rc->nstreams = 1;
+		rc->streams[0].id = st->id;
+		rc->streams[0].has_local = true;
+		rc->streams[0].local = mxp_mp_str_c(add_reply_sdp(m, lsp, rsp, &li, NULL));
 	}
 }
 
