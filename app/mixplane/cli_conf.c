@@ -464,6 +464,49 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li, const struct mxp_leg
 		quality_json(j, q);
 }
 
+/* The codec options of leg add and leg set (pt, codec, fmtp, event-pt), in order. */
+struct codec_opts {
+	bool pt_given, codec_given, last_codec, ev_given;
+};
+
+/* k with its value a: -1 if it was a codec option (taken), 0 if not, or a CLI error status. */
+static int
+codec_opt(struct cli_req *r, const char *k, const char *a, struct mxp_leg_params *p,
+	  struct codec_opts *o)
+{
+	bool was_codec = o->last_codec;
+	o->last_codec = false;
+	if (a == NULL)
+		return 0;
+	if (!strcmp(k, "pt")) {
+		if (o->codec_given)
+			return cli_fail(r, MXP_CTL_USAGE, "pt: give either pt or codec options");
+		if (parse_pt_list(a, p))
+			return cli_fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
+		o->pt_given = true;
+	} else if (!strcmp(k, "codec")) {
+		if (o->pt_given)
+			return cli_fail(r, MXP_CTL_USAGE, "codec: give either pt or codec options");
+		int rc = parse_codec(r, a, p);
+		if (rc)
+			return rc;
+		o->codec_given = o->last_codec = true;
+	} else if (!strcmp(k, "fmtp")) {
+		int rc = parse_fmtp(r, a, p, was_codec);
+		if (rc)
+			return rc;
+	} else if (!strcmp(k, "event-pt")) {
+		uint32_t v;
+		if (cli_u32_arg(a, 127, &v) || v < 96)
+			return cli_fail(r, MXP_CTL_USAGE, "event-pt '%s': expected a dynamic type 96..127", a);
+		p->event_pt = (int16_t)v;
+		o->ev_given = true;
+	} else {
+		return 0;
+	}
+	return -1;
+}
+
 static int
 cmd_leg_add(struct cli_req *r, int i)
 {
@@ -473,12 +516,17 @@ cmd_leg_add(struct cli_req *r, int i)
 	if (conf_id_arg(r, i, &conf))
 		return MXP_CTL_USAGE;
 	p.af = AF_INET;
-	bool af_given = false, port_given = false, pt_given = false, codec_given = false;
-	bool last_codec = false;
+	bool af_given = false, port_given = false;
+	struct codec_opts co = { 0 };
 	for (i++; i < r->argc; i++) {
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
-		bool was_codec = last_codec;
-		last_codec = false;
+		int cr = codec_opt(r, k, a, &p, &co);
+		if (cr > 0)
+			return cr;
+		if (cr < 0) {
+			i++;
+			continue;
+		}
 		if (!strcmp(k, "ipv4") || !strcmp(k, "ipv6")) {
 			p.af = k[3] == '6' ? AF_INET6 : AF_INET;
 			af_given = true;
@@ -520,31 +568,6 @@ cmd_leg_add(struct cli_req *r, int i)
 			if (mxp_stream_mode_parse(a, &p.mode))
 				return cli_fail(r, MXP_CTL_USAGE,
 						"mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
-			i++;
-		} else if (!strcmp(k, "pt")) {
-			if (codec_given)
-				return cli_fail(r, MXP_CTL_USAGE, "pt: give either pt or codec options");
-			if (parse_pt_list(a, &p))
-				return cli_fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
-			pt_given = true;
-			i++;
-		} else if (!strcmp(k, "codec")) {
-			if (pt_given)
-				return cli_fail(r, MXP_CTL_USAGE, "codec: give either pt or codec options");
-			int rc = parse_codec(r, a, &p);
-			if (rc)
-				return rc;
-			codec_given = last_codec = true;
-			i++;
-		} else if (!strcmp(k, "fmtp")) {
-			int rc = parse_fmtp(r, a, &p, was_codec);
-			if (rc)
-				return rc;
-			i++;
-		} else if (!strcmp(k, "event-pt")) {
-			if (cli_u32_arg(a, 127, &v) || v < 96)
-				return cli_fail(r, MXP_CTL_USAGE, "event-pt '%s': expected a dynamic type 96..127", a);
-			p.event_pt = (int16_t)v;
 			i++;
 		} else if (!strcmp(k, "audio-level-id")) {
 			if (cli_u32_arg(a, 14, &v) || v == 0)
@@ -632,39 +655,17 @@ cmd_leg_set(struct cli_req *r, int i)
 	/* codec, fmtp, pt, event-pt: the leg's new codec list, whole (as leg add takes it) */
 	struct mxp_leg_params cp;
 	memset(&cp, 0, sizeof(cp));
-	bool pt_given = false, codec_given = false, last_codec = false, ev_given = false;
+	struct codec_opts co = { 0 };
 	for (i++; i < r->argc; i++) {
 		const char *k = r->argv[i], *a = i + 1 < r->argc ? r->argv[i + 1] : NULL;
-		bool was_codec = last_codec;
-		last_codec = false;
-		if (a && !strcmp(k, "pt")) {
-			if (codec_given)
-				return cli_fail(r, MXP_CTL_USAGE, "pt: give either pt or codec options");
-			if (parse_pt_list(a, &cp))
-				return cli_fail(r, MXP_CTL_USAGE, "pt '%s': expected payload types 0..127, e.g. 0,8,101", a);
-			pt_given = true;
+		int cr = codec_opt(r, k, a, &cp, &co);
+		if (cr > 0)
+			return cr;
+		if (cr < 0) {
 			i++;
-		} else if (a && !strcmp(k, "codec")) {
-			if (pt_given)
-				return cli_fail(r, MXP_CTL_USAGE, "codec: give either pt or codec options");
-			int rc = parse_codec(r, a, &cp);
-			if (rc)
-				return rc;
-			codec_given = last_codec = true;
-			i++;
-		} else if (a && !strcmp(k, "fmtp")) {
-			int rc = parse_fmtp(r, a, &cp, was_codec);
-			if (rc)
-				return rc;
-			i++;
-		} else if (a && !strcmp(k, "event-pt")) {
-			uint32_t v;
-			if (cli_u32_arg(a, 127, &v) || v < 96)
-				return cli_fail(r, MXP_CTL_USAGE, "event-pt '%s': expected a dynamic type 96..127", a);
-			cp.event_pt = (int16_t)v;
-			ev_given = true;
-			i++;
-		} else if (!strcmp(k, "mode") && a) {
+			continue;
+		}
+		if (!strcmp(k, "mode") && a) {
 			if (mxp_stream_mode_parse(a, &m.mode))
 				return cli_fail(r, MXP_CTL_USAGE, "mode '%s': expected sendrecv, sendonly, recvonly or inactive", a);
 			m.set_mode = true;
@@ -695,9 +696,9 @@ cmd_leg_set(struct cli_req *r, int i)
 			return cli_fail(r, MXP_CTL_USAGE, "leg set: unexpected '%s'", k);
 		}
 	}
-	if (ev_given && !pt_given && !codec_given)
+	if (co.ev_given && !co.pt_given && !co.codec_given)
 		return cli_fail(r, MXP_CTL_USAGE, "event-pt: give it with the leg's codecs (codec or pt)");
-	if (pt_given || codec_given)
+	if (co.pt_given || co.codec_given)
 		mxp_leg_mod_set_codecs(&m, &cp);
 	char err[256] = "";
 	int rc = mxp_conf_leg_modify(r->ctx->conf, id, &m, err, sizeof(err));

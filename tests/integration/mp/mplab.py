@@ -112,6 +112,22 @@ def ns_socket(ns, *args):
     return out["sock"]
 
 
+def audio_sdp(addr, port, pt, rtpmap, fmtp):
+    """An SDP of one audio payload type (plain RTP/AVP), with its rtpmap and fmtp if given."""
+    s = "v=0\nc=IN IP4 %s\nm=audio %s RTP/AVP %d\n" % (addr, port, pt)
+    if rtpmap:
+        s += "a=rtpmap:%d %s\n" % (pt, rtpmap)
+    if fmtp:
+        s += "a=fmtp:%d %s\n" % (pt, fmtp)
+    return s + "a=ptime:20\n"
+
+
+def add_reply_leg(text):
+    """(context, leg, local port) of an Add reply, or None."""
+    m = re.search(r"Context\s*=\s*(\d+).*?Add\s*=\s*leg/(\d+).*?m=audio (\d+)", text, re.S)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
 def tid_of(text):
     m = re.search(r"(?:Transaction|T|Reply|P|Pending|PN)\s*=\s*(\d+)", text)
     return int(m.group(1)) if m else None

@@ -23,21 +23,13 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "media"))
 import mxplab  # noqa: E402
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, wait_for  # noqa: E402
-from mplab import MRFC_B, ScapyMrfc, mp_config  # noqa: E402
+from mplab import MRFC_B, ScapyMrfc, mp_config, add_reply_leg as reply_leg  # noqa: E402
+from mplab import audio_sdp as sdp  # noqa: E402
 from esp_common import tmpdir  # noqa: E402
 import mxcodecs as cdx  # noqa: E402
 
 F_X, F_PHONE = 700.0, 1000.0
 AMP = 6000
-
-
-def sdp(addr, port, pt, rtpmap, fmtp):
-    s = "v=0\nc=IN IP4 %s\nm=audio %s RTP/AVP %d\n" % (addr, port, pt)
-    if rtpmap:
-        s += "a=rtpmap:%d %s\n" % (pt, rtpmap)
-    if fmtp:
-        s += "a=fmtp:%d %s\n" % (pt, fmtp)
-    return s + "a=ptime:20\n"
 
 
 def add(tid, ctx, port):
@@ -52,11 +44,6 @@ def add(tid, ctx, port):
 def modify(tid, ctx, leg, port, pt, rtpmap, fmtp):
     return ("Transaction = %d { Context = %s { Modify = leg/%d { Media { Stream = 1 { "
             "Remote {\n%s} } } } } }" % (tid, ctx, leg, sdp(KERNEL_IP4, port, pt, rtpmap, fmtp)))
-
-
-def reply_leg(text):
-    m = re.search(r"Context\s*=\s*(\d+).*?Add\s*=\s*leg/(\d+).*?m=audio (\d+)", text, re.S)
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
 def run_peer(lab, name, parts):
