@@ -202,15 +202,43 @@ ini_read(struct cfg_ctx *x)
 		fail(x, 0, NULL, NULL, "cannot open: %s", strerror(errno));
 		return r;
 	}
-	char *t = malloc(MAX_FILE + 1);
-	if (t == NULL) {
-		fclose(f);
-		return -ENOMEM;
+	/* the text, in a buffer that grows as it is read (a configuration is a few KB: no
+	 * megabyte for each load), up to one byte more than the limit */
+	size_t n = 0, cap = 0;
+	char *t = NULL;
+	int rerr = 0;
+	for (;;) {
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 4096;
+			if (ncap > MAX_FILE + 1)
+				ncap = MAX_FILE + 1;
+			char *nt = n < MAX_FILE + 1 ? realloc(t, ncap + 1) : NULL;
+			if (nt == NULL) {
+				if (n >= MAX_FILE + 1)
+					break; /* the limit is passed: refused below */
+				free(t);
+				x->ini->text = NULL;
+				fclose(f);
+				return -ENOMEM;
+			}
+			t = nt;
+			x->ini->text = t;
+			cap = ncap;
+		}
+		size_t got = fread(t + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			rerr = ferror(f) ? errno : 0;
+			break;
+		}
 	}
-	x->ini->text = t;
-	size_t n = fread(t, 1, MAX_FILE + 1, f);
-	int rerr = ferror(f) ? errno : 0;
 	fclose(f);
+	if (t == NULL) {
+		t = malloc(1);
+		if (t == NULL)
+			return -ENOMEM;
+		x->ini->text = t;
+	}
 	if (rerr) {
 		fail(x, 0, NULL, NULL, "cannot read: %s", strerror(rerr));
 		return -rerr;

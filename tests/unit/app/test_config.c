@@ -442,6 +442,52 @@ MXP_TEST(errors)
 	MXP_CHECK_EQ(t, strlen(tiny), sizeof(tiny) - 1);
 }
 
+/*
+ * Whole files of every size: the reader's buffer grows as it reads (4 KB, doubled), so a
+ * file of many buffers' worth loads as a small one does; one byte over the 1 MiB limit is
+ * refused, and so is a NUL byte in any buffer.
+ */
+MXP_TEST(file_sizes)
+{
+	static char big[MAX_FILE + 2];
+	char err[512];
+	const size_t sizes[] = { 4095, 4096, 4097, 10000, 65536 + 7, MAX_FILE };
+	for (size_t k = 0; k < RTE_DIM(sizes); k++) {
+		/* comment lines, then PORT0 at the end: what the last buffer holds counts */
+		size_t n = 0, body = sizes[k] - strlen(PORT0);
+		while (n < body) {
+			size_t line = body - n < 60 ? body - n : 60;
+			memset(big + n, '#', line);
+			n += line;
+			big[n - 1] = '\n';
+		}
+		memcpy(big + n, PORT0, strlen(PORT0) + 1);
+		err[0] = '\0';
+		int r = load(big, &cfg, err, sizeof(err));
+		if (r != 0)
+			printf("#   %zu bytes: %s\n", sizes[k], err);
+		MXP_CHECK_EQ(t, r, 0);
+		MXP_CHECK_EQ(t, cfg.nb_ports, 1u);
+	}
+	/* one byte over */
+	memset(big, '#', MAX_FILE + 1);
+	big[MAX_FILE + 1] = '\0';
+	MXP_CHECK(t, load(big, &cfg, err, sizeof(err)) != 0);
+	MXP_CHECK(t, strstr(err, "larger than 1048576 bytes") != NULL);
+	/* a NUL byte in the third buffer */
+	char path[] = "/tmp/mxp_cfgXXXXXX";
+	int fd = mkstemp(path);
+	MXP_CHECK(t, fd >= 0);
+	memset(big, '#', 20000);
+	big[19999] = '\n';
+	big[15000] = '\0';
+	MXP_CHECK_EQ(t, write(fd, big, 20000), 20000);
+	close(fd);
+	MXP_CHECK(t, mxp_cfg_load(path, &cfg, err, sizeof(err)) != 0);
+	MXP_CHECK(t, strstr(err, "contains a NUL byte") != NULL);
+	unlink(path);
+}
+
 MXP_TEST(reference)
 {
 	char *buf = NULL;
@@ -477,7 +523,7 @@ MXP_TEST(reference)
 
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(every_key), MXP_CASE(defaults), MXP_CASE(values),
-	MXP_CASE(moved_keys), MXP_CASE(errors), MXP_CASE(reference),
+	MXP_CASE(moved_keys), MXP_CASE(errors), MXP_CASE(file_sizes), MXP_CASE(reference),
 };
 
 int
