@@ -52,6 +52,12 @@ struct leg {
 	char remote_addr[64];
 	uint16_t remote_port;
 	unsigned int pt;
+	/* its codec when pt is add's codec= (NAME, CLOCK, fmtp without spaces), and add's
+	 * dtmf=: a modify without pt= sends the same in its Remote (else a codec change) */
+	char codec[32];
+	unsigned int codec_clock;
+	char fmtp[200];
+	unsigned int event_pt;
 	char tx[160];  /* participant sends with this (our Remote a=crypto) */
 	char rx[160];  /* participant receives with this (our Local a=crypto) */
 	char rx2[160]; /* during a two-step rekey: the next Local key, installed, not active */
@@ -425,14 +431,21 @@ keys_write(struct session *s)
 	setvbuf(f, fbuf, _IOFBF, sizeof(fbuf));
 	fprintf(f, "# mixplane participant keys v1 (secret: mode 0600), written by mrfc\n"
 		   "# leg <ctx> <term> <mrfp-addr> <mrfp-port> <participant-addr> "
-		   "<participant-port> <pt>\n# tx <a=crypto value the participant sends with>\n"
+		   "<participant-port> <pt> [codec=NAME/CLOCK] [fmtp=PARAMS] [dtmf=PT]\n# tx <a=crypto value the participant sends with>\n"
 		   "# rx <a=crypto value the participant receives with>\n");
 	for (unsigned int i = 0; i < s->nlegs; i++) {
 		const struct leg *l = &s->legs[i];
 		if (l->gone)
 			continue;
-		fprintf(f, "leg %u %s %s %u %s %u %u\n", l->ctx, l->term, l->mrfp_addr,
+		fprintf(f, "leg %u %s %s %u %s %u %u", l->ctx, l->term, l->mrfp_addr,
 			l->mrfp_port, l->remote_addr, l->remote_port, l->pt);
+		if (l->codec[0])
+			fprintf(f, " codec=%s/%u", l->codec, l->codec_clock);
+		if (l->fmtp[0])
+			fprintf(f, " fmtp=%s", l->fmtp);
+		if (l->event_pt)
+			fprintf(f, " dtmf=%u", l->event_pt);
+		fputc('\n', f);
 		if (l->tx[0])
 			fprintf(f, "tx %s\n", l->tx);
 		if (l->rx[0])
@@ -447,6 +460,28 @@ keys_write(struct session *s)
 		fprintf(stderr, "mrfc: --keys-out %s: write failed: the file does not hold every "
 			"leg's keys\n", s->keys_out);
 		s->keys_failed = true;
+	}
+}
+
+/* The optional tokens after a keys file's leg line (keys_write's). */
+static void
+leg_codec_read(struct leg *l, const char *rest)
+{
+	char tok[256];
+	int used = 0;
+	while (sscanf(rest, "%255s%n", tok, &used) == 1) {
+		rest += used;
+		unsigned int clock;
+		char name[32];
+		if (strncmp(tok, "codec=", 6) == 0 &&
+		    sscanf(tok + 6, "%31[^/]/%u", name, &clock) == 2) {
+			snprintf(l->codec, sizeof(l->codec), "%s", name);
+			l->codec_clock = clock;
+		} else if (strncmp(tok, "fmtp=", 5) == 0) {
+			snprintf(l->fmtp, sizeof(l->fmtp), "%.199s", tok + 5);
+		} else if (strncmp(tok, "dtmf=", 5) == 0) {
+			l->event_pt = (unsigned int)strtoul(tok + 5, NULL, 10);
+		}
 	}
 }
 
@@ -470,11 +505,13 @@ keys_read(struct session *s)
 			l = &s->legs[s->nlegs];
 			memset(l, 0, sizeof(*l));
 			unsigned int mport, rport;
-			if (sscanf(line + 4, "%u %71s %63s %u %63s %u %u", &l->ctx, l->term, l->mrfp_addr,
-				   &mport, l->remote_addr, &rport, &l->pt) != 7) {
+			int used = 0;
+			if (sscanf(line + 4, "%u %71s %63s %u %63s %u %u%n", &l->ctx, l->term,
+				   l->mrfp_addr, &mport, l->remote_addr, &rport, &l->pt, &used) != 7) {
 				l = NULL;
 				continue;
 			}
+			leg_codec_read(l, line + 4 + used);
 			l->mrfp_port = (uint16_t)mport;
 			l->remote_port = (uint16_t)rport;
 			s->nlegs++;
@@ -532,6 +569,25 @@ static unsigned int sdp_level_id; /* add audiolevel=ID: a=extmap of RFC 6464's l
 /* add codec=NAME/CLOCK:PT [fmtp=PARAMS]: a dynamic payload type (AMR-WB/16000:96) */
 static char sdp_codec[32], sdp_fmtp[200];
 static unsigned int sdp_codec_clock, sdp_codec_pt;
+
+/* A leg's codec from add's codec=, fmtp= and dtmf= when pt is the codec's (fmtp without
+ * spaces: one token of the keys file). */
+static void
+leg_codec_set(struct leg *l, unsigned int pt)
+{
+	l->codec[0] = l->fmtp[0] = '\0';
+	l->codec_clock = 0;
+	l->event_pt = sdp_event_pt;
+	if (sdp_codec[0] == '\0' || pt != sdp_codec_pt)
+		return;
+	snprintf(l->codec, sizeof(l->codec), "%s", sdp_codec);
+	l->codec_clock = sdp_codec_clock;
+	size_t k = 0;
+	for (const char *c = sdp_fmtp; *c && k + 1 < sizeof(l->fmtp); c++)
+		if (*c != ' ' && *c != '\t')
+			l->fmtp[k++] = *c;
+	l->fmtp[k] = '\0';
+}
 
 static int
 build_sdp2(char *out, size_t cap, const char *addr, uint16_t port, bool choose, unsigned int pt,
@@ -882,6 +938,7 @@ cmd_add(struct session *s, const struct kv *kv)
 			snprintf(l->remote_addr, sizeof(l->remote_addr), "%s", rhost);
 			l->remote_port = (uint16_t)(rport + 2 * c);
 			l->pt = pt;
+			leg_codec_set(l, pt);
 			_Static_assert(sizeof(l->tx) == sizeof(crypto_r[0]) &&
 				       sizeof(l->rx) == sizeof(crypto_l[0]), "a=crypto line sizes");
 			memcpy(l->tx, crypto_r[c], sizeof(l->tx));
@@ -1025,8 +1082,23 @@ cmd_modify(struct session *s, const struct kv *kv)
 		} else if (do_switch) {
 			r1 = l->tx; /* the new one since rekey=on activate=later */
 		}
+		/* without pt=: the leg's own codec (and events), as its add offered them */
+		char g_codec[32], g_fmtp[200];
+		unsigned int g_clock = sdp_codec_clock, g_cpt = sdp_codec_pt, g_ev = sdp_event_pt;
+		memcpy(g_codec, sdp_codec, sizeof(g_codec));
+		memcpy(g_fmtp, sdp_fmtp, sizeof(g_fmtp));
+		if (ptv == NULL && l != NULL) {
+			snprintf(sdp_codec, sizeof(sdp_codec), "%s", l->codec);
+			sdp_codec_clock = l->codec_clock;
+			sdp_codec_pt = l->pt;
+			snprintf(sdp_fmtp, sizeof(sdp_fmtp), "%s", l->fmtp);
+			sdp_event_pt = l->event_pt;
+		}
 		build_sdp2(sdp_remote[0], sizeof(sdp_remote[0]), rh, rp, false, pt, true, r1, r2,
 			   s->io.mrfp.af);
+		memcpy(sdp_codec, g_codec, sizeof(g_codec));
+		memcpy(sdp_fmtp, g_fmtp, sizeof(g_fmtp));
+		sdp_codec_clock = g_clock, sdp_codec_pt = g_cpt, sdp_event_pt = g_ev;
 		st->has_remote = true;
 		st->remote = mxp_mp_str_c(sdp_remote[0]);
 		if (l != NULL) {
@@ -1038,8 +1110,10 @@ cmd_modify(struct session *s, const struct kv *kv)
 	if (rc != 0)
 		return rc;
 	rc = judge("modify", kv);
-	if (rc == 0 && l != NULL && st->has_remote)
-		l->pt = pt;
+	if (rc == 0 && l != NULL && st->has_remote && ptv != NULL) {
+		l->pt = pt; /* a codec change: what the leg has now */
+		leg_codec_set(l, pt);
+	}
 	if (rc == 0 && (rekey || do_switch)) {
 		for (unsigned int i = 0; i < s->nlegs; i++) {
 			struct leg *x = &s->legs[i];

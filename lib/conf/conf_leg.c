@@ -753,9 +753,11 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		conf_ssrc_release(l); /* collisions were under the old key */
 		l->in_key_id = a->in_key_id;
 	}
+	if (a->codecs) /* before its streams change: a signal toward it ends */
+		conf_signal_leg_codecs(w, l, &a->old_sw_enc);
 	/* streams end: BYE (RFC 3550 6.6), under the old keys */
-	if (a->to_kg || a->drop_own || a->ms.ml)
-		conf_rtcp_leg_bye(w, l, a->to_kg != NULL || a->ms.ml != NULL, a->drop_own);
+	if (a->to_kg || a->drop_own || a->new_slot)
+		conf_rtcp_leg_bye(w, l, a->to_kg != NULL || a->new_slot, a->drop_own);
 	/* mix: the group's per-codec listener counts follow mode, group and codec changes */
 	if (mix)
 		conf_mix_count(l, -1);
@@ -763,7 +765,11 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->pt_ok[0] = a->pt_ok[0];
 		l->pt_ok[1] = a->pt_ok[1];
 		l->event_pt = a->event_pt;
-		l->rrx.clock = a->clock;
+		if (l->rrx.clock != a->clock) {
+			l->rrx.clock = a->clock;
+			l->rs.mult = 0; /* RTCP: jitter and transit in the new clock's units from
+					 * its next packet on (conf_rtcp_rx_slow) */
+		}
 	}
 	if (a->ms.ml) {
 		/* mix, a codec change: the new media leg takes the old one's place in the
@@ -1134,13 +1140,17 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 				goto out;
 		}
 	}
-	if (cf->mode == MXP_CONF_MIX && (a->to_kg || a->ms.ml)) {
+	/* mix: a codec change that makes it hear another format (a new first codec, or its
+	 * parameters) gets new streams; one that keeps the format (payload types added or
+	 * reordered, CN, events) keeps its private and shared streams */
+	a->new_slot = a->ms.ml != NULL && a->ms.out_codec != l->out_codec;
+	if (cf->mode == MXP_CONF_MIX && (a->to_kg || a->new_slot)) {
 		/* a new private stream (under the new group's key, or for the new codec) and
 		 * the shared mix of its format in its group */
 		struct mxp_keygroup *kg = a->to_kg ? a->to_kg : l->kg;
 		a->new_priv = conf_mix_priv_new(sys, l, kg, err, errlen);
 		if (a->new_priv == NULL ||
-		    conf_mix_prep(sys, cf, kg, a->ms.ml ? a->ms.out_codec : l->out_codec, &a->mix,
+		    conf_mix_prep(sys, cf, kg, a->new_slot ? a->ms.out_codec : l->out_codec, &a->mix,
 				  err, errlen) != 0)
 			goto nomem;
 	}
@@ -1217,8 +1227,13 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	if (a->codecs) {
 		lc->codecs_sig = mxp_conf_codecs_sig(&np);
 		lc->codec_changes++;
-		if (cf->mode != MXP_CONF_MIX)
-			conf_signal_leg_codec(lc, &np); /* switch: later signals */
+		if (cf->mode != MXP_CONF_MIX) {
+			/* switch: the old codec's signal encoder goes (its bytes by the old
+			 * codec), later signals use the new codec */
+			conf_signal_enc_free(sys, lc, a->old_sw_enc);
+			a->old_sw_enc = NULL;
+			conf_signal_leg_codec(lc, &np);
+		}
 	}
 	if (a->ms.ml) {
 		/* the worker swapped the media legs: the old one's decoders and encoder go

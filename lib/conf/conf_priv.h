@@ -538,6 +538,8 @@ struct leg_mod_args {
 	uint64_t in_key_id;                  /* the inbound master key it uses now; 0 = same */
 	/* set_codecs (the description changed): */
 	bool codecs;
+	bool new_slot;                       /* mix: it hears another format: new streams */
+	struct mxp_media_coder *old_sw_enc;  /* switch: its old signal encoder (worker out) */
 	uint8_t event_pt;
 	uint64_t pt_ok[2];
 	uint32_t clock;
@@ -906,6 +908,12 @@ const struct mxp_media_mix_result *conf_signal_tick(struct mxp_conf_worker *w,
 bool conf_signal_busy(const struct mxp_conf *cf);
 /* Worker: a leg leaves its mixer (its signal ends, interrupted). */
 void conf_signal_leg_unlink(struct mxp_leg *l);
+/* Worker: the leg's codecs changed: its signal ends; switch: *old_enc to free afterwards. */
+void conf_signal_leg_codecs(struct mxp_conf_worker *w, struct mxp_leg *l,
+			    struct mxp_media_coder **old_enc);
+/* Control core: free a switch leg's old signal encoder (before lc->sw_codec changes). */
+void conf_signal_enc_free(struct mxp_conf_sys *sys, struct mxp_leg_ctl *lc,
+			  struct mxp_media_coder *e);
 /* Control core: free what a leg's / a conference's signals hold. */
 void conf_signal_leg_free(struct mxp_conf_sys *sys, struct mxp_leg *l);
 void conf_signal_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);

@@ -313,6 +313,50 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	}
 }
 
+/*
+ * Worker: the leg's codecs changed (mxp_conf_leg_modify). A signal playing toward it ends,
+ * interrupted (its encoder is the old codec's: mix, the old private encoder, freed after
+ * the command). Switch: the leg's signal state (format, payload type, encoder) is the old
+ * codec's: it is made ready again by the next signal (a conference signal playing goes on
+ * unheard by the leg); *old_enc gets the encoder for the control core to free.
+ */
+void
+conf_signal_leg_codecs(struct mxp_conf_worker *w, struct mxp_leg *l,
+		       struct mxp_media_coder **old_enc)
+{
+	struct conf_sig *s = l->sig;
+	*old_enc = NULL;
+	if (s == NULL)
+		return;
+	if (s->active)
+		ev_interrupt(w, l->conf, s, l);
+	sig_end(w, s, MXP_SIGNAL_INTERRUPTED);
+	s->fenc = NULL;
+	if (l->conf->mode != MXP_CONF_MIX) {
+		*old_enc = s->sw_enc;
+		s->sw_enc = NULL;
+		s->sw_ok = false;
+		s->sw_fmt = 0;
+	}
+}
+
+void
+conf_signal_enc_free(struct mxp_conf_sys *sys, struct mxp_leg_ctl *lc, struct mxp_media_coder *e)
+{
+	if (e == NULL)
+		return;
+	/* its bytes were counted with the leg's codecs (sig_post), for the codec it had */
+	const struct mxp_media_codec_ops *o =
+		mxp_media_codec_ops((enum mxp_media_codec)lc->sw_codec);
+	uint32_t b = (uint32_t)sizeof(*e) +
+		     (o != NULL && o->enc_mem != NULL ? (uint32_t)o->enc_mem(&lc->sw_fmtp) : 0);
+	b = b < lc->codec_bytes ? b : lc->codec_bytes;
+	lc->codec_bytes -= b;
+	sys->mem.media_bytes -= b;
+	mxp_media_coder_fini(e);
+	rte_free(e);
+}
+
 void
 conf_signal_leg_unlink(struct mxp_leg *l)
 {
@@ -1222,7 +1266,7 @@ conf_signal(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_signal 
 		 * one that joins while the signal plays hears the next one) */
 		struct mxp_leg *l;
 		TAILQ_FOREACH(l, &cc->conf->legs, in_conf) {
-			if ((l->sig != NULL && l->sig->os != NULL) ||
+			if ((l->sig != NULL && l->sig->os != NULL && l->sig->sw_ok) ||
 			    sw_codec(l) == MXP_MEDIA_CODEC_NONE)
 				continue; /* ready, or a codec the MRFP cannot encode */
 			struct conf_sig_args ia = { .cf = cc->conf, .leg = l, .install = true };

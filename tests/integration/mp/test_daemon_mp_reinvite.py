@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "media"))
 import mxplab  # noqa: E402
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, wait_for  # noqa: E402
-from mplab import MRFC_B, ScapyMrfc, mp_config, add_reply_leg as reply_leg  # noqa: E402
+from mplab import MRFC_B, ScapyMrfc, mp_config, read_keys, add_reply_leg as reply_leg  # noqa: E402
 from mplab import audio_sdp as sdp  # noqa: E402
 from esp_common import tmpdir  # noqa: E402
 import mxcodecs as cdx  # noqa: E402
@@ -187,6 +187,29 @@ def test():
                   leg["codec_changes"] == 1,
                   "leg set codec opus/48000:111 fmtp usedtx=1: %s on %s, DTX %s, %d change"
                   % (leg["codec"], leg["codec_pt"], leg["dtx"], leg["codec_changes"]))
+
+            # mrfc: a leg added with codec= (AMR-WB) and dtmf=, rekeyed by a later mrfc run
+            # (its keys file): the Remote it sends keeps the leg's codec, so no codec change
+            lab.mrfc_sa = ca
+            keys = os.path.join(lab.dir, "mrfc.keys")
+            r = lab.mrfc("add", "legs=1", "mode=mix", "remote=%s:7500" % KERNEL_IP4,
+                         "codec=AMR-WB/16000:96", "fmtp=octet-align=1; mode-set=0,1,2",
+                         "dtmf=101", keys=keys)
+            check("result add ok" in r.stdout, "mrfc add of an AMR-WB leg")
+            mk = read_keys(keys)
+            line = [x for x in open(keys) if x.startswith("leg ")][0]
+            check(" codec=AMR-WB/16000" in line and " fmtp=octet-align=1;mode-set=0,1,2" in line
+                  and " dtmf=101" in line, "the keys file keeps the leg's codec: %s"
+                  % line.strip())
+            r = lab.mrfc("modify", "ctx=%d" % mk[0]["ctx"], "term=%s" % mk[0]["term"],
+                         "rekey=on", "mki=2", keys=keys)
+            check("result modify ok" in r.stdout, "a later mrfc run rekeys it")
+            lid = int(mk[0]["term"].split("/")[1])
+            leg = lab.ctl_json("show", "leg", str(lid))
+            check(leg["codec"] == "AMR-WB" and leg["codec_pt"] == 96 and
+                  leg["codec_changes"] == 0,
+                  "... and the leg keeps AMR-WB on 96, no codec change (%s on %s, %d)"
+                  % (leg["codec"], leg["codec_pt"], leg["codec_changes"]))
             b.close()
             check(lab.stop() == 0, "clean exit")
 

@@ -1669,6 +1669,16 @@ MXP_TEST(codec_change_by_modify)
 	MXP_CHECK_EQ(t, li.codec_changes, 2);
 	MXP_CHECK(t, h.pcmu > 15);
 	MXP_CHECK_EQ(t, h.amr, 0);
+	/* CN added: still PCMU, the same format: the streams it hears are kept (same SSRC) */
+	pcmu_ssrc = h.pcmu_ssrc;
+	static const char *const pcmu_cn[] = {"0:PCMU/8000", "13:CN/8000"};
+	MXP_CHECK_EQ(t, set_codecs(sys, b.leg.id, pcmu_cn, 2, err, sizeof(err)), 0);
+	talk_and_listen(&a, &b, 25, &h);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, b.leg.id, &li), 0);
+	MXP_CHECK_EQ(t, li.codec_changes, 3);
+	MXP_CHECK(t, li.cn_listed);
+	MXP_CHECK(t, h.pcmu > 15);
+	MXP_CHECK_EQ(t, h.pcmu_ssrc, pcmu_ssrc);
 	MXP_CHECK_EQ(t, mxp_conf_leg_remove(sys, b.leg.id, NULL, err, sizeof(err)), 0);
 	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
 	MXP_CHECK_EQ(t, mxp_conf_memory(sys, &m), 0);

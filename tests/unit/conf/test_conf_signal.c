@@ -1472,6 +1472,119 @@ MXP_TEST(switch_signal_in_frame_codecs)
 	mxp_conf_sys_destroy(sys); /* ASan: the legs' encoders freed once */
 }
 
+/* A leg's codecs change (a re-INVITE: mxp_conf_leg_modify set_codecs) to one payload type. */
+static int
+change_codec(struct mxp_conf_sys *sys, uint32_t leg, uint8_t pt, enum mxp_media_codec codec)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.n_pt = 1;
+	lp.pt[0] = pt;
+	char err[200] = "";
+	if (codec != MXP_MEDIA_CODEC_NONE) {
+		lp.n_codecs = 1;
+		lp.codecs[0].pt = pt;
+		lp.codecs[0].codec = (uint8_t)codec;
+		if (mxp_media_fmtp_parse(codec, "", &lp.codecs[0].fmtp, err, sizeof(err)))
+			return -EINVAL;
+	}
+	struct mxp_leg_mod m;
+	memset(&m, 0, sizeof(m));
+	mxp_leg_mod_set_codecs(&m, &lp);
+	int r = mxp_conf_leg_modify(sys, leg, &m, err, sizeof(err));
+	if (r)
+		printf("# leg_modify: %s\n", err);
+	return r;
+}
+
+/*
+ * Signals across a codec change. Switch: a tone playing toward an AMR leg (96) when it moves
+ * to AMR-WB (97) ends, interrupted; the next leg signal and the next conference signal reach
+ * it in AMR-WB on 97 at their level, nothing more in AMR. Mix: the same for a leg moving
+ * from AMR-WB to PCMU (the tone used the leg's old private encoder, freed by the change:
+ * ASan sees any later use).
+ */
+MXP_TEST(signals_across_a_codec_change)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer n, b;
+	peer_init(&n, 1700, 1710, "192.0.2.170", 5980);
+	peer_init(&b, 1701, 1711, "192.0.2.171", 5982);
+	leg_pt = 96, leg_codec = MXP_MEDIA_CODEC_AMR, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, c, &n, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 0, leg_codec = MXP_MEDIA_CODEC_NONE;
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = -1;
+	struct peer *pr[2] = { &n, &b };
+	const double f[2] = { 0, 1000 };
+	static struct rx rn;
+	static struct dyn_heard h;
+	struct mxp_signal_done d[8];
+	char err[200] = "";
+	double o1k, db;
+	memset(&rn, 0, sizeof(rn));
+	struct mxp_signal s = tone("cg/rt", 0, 91); /* until stopped */
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, n.leg.id, &s, err, sizeof(err)), 0);
+	run(t, 200, pr, f, (struct rx *[2]){ &rn, NULL }, 2);
+	MXP_CHECK(t, last_ssrc(&rn, 96) != 0); /* heard, in AMR */
+	MXP_CHECK_EQ(t, change_codec(sys, n.leg.id, 97, MXP_MEDIA_CODEC_AMR_WB), 0);
+	unsigned int nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 91 && d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	memset(&rn, 0, sizeof(rn));
+	s = tone("cg/dt", 600, 92);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, n.leg.id, &s, err, sizeof(err)), 0);
+	nd = run_until_done(t, sys, pr, f, (struct rx *[2]){ &rn, NULL }, 2, d, 8);
+	uint32_t ss = last_ssrc(&rn, 97);
+	dyn_decode(t, &rn, ss, 97, MXP_MEDIA_CODEC_AMR_WB, false, &h);
+	db = dyn_level(&h, &o1k);
+	printf("# switch, after AMR -> AMR-WB: leg signal %u packets on 97, 425 Hz %.2f dB\n",
+	       h.pkts, db);
+	MXP_CHECK(t, ss != 0 && h.pkts >= 29 && h.pkts <= 31 && h.stream_ok);
+	MXP_CHECK(t, fabs(db) < 1.5);
+	MXP_CHECK_EQ(t, last_ssrc(&rn, 96), 0);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 92 && d[0].cause == MXP_SIGNAL_COMPLETED);
+	memset(&rn, 0, sizeof(rn));
+	s = tone("cg/dt", 600, 93);
+	MXP_CHECK_EQ(t, mxp_conf_signal_start(sys, c, &s, err, sizeof(err)), 0);
+	nd = run_until_done(t, sys, pr, f, (struct rx *[2]){ &rn, NULL }, 2, d, 8);
+	ss = last_ssrc(&rn, 97);
+	dyn_decode(t, &rn, ss, 97, MXP_MEDIA_CODEC_AMR_WB, false, &h);
+	db = dyn_level(&h, &o1k);
+	printf("# switch: conference signal %u packets on 97, 425 Hz %.2f dB\n", h.pkts, db);
+	MXP_CHECK(t, ss != 0 && h.pkts >= 29 && h.pkts <= 31 && fabs(db) < 1.5);
+	MXP_CHECK_EQ(t, last_ssrc(&rn, 96), 0);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 93 && d[0].cause == MXP_SIGNAL_COMPLETED);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, c, err, sizeof(err)), 0);
+
+	uint32_t cm = new_conf(sys, MXP_CONF_MIX);
+	leg_pt = 97, leg_codec = MXP_MEDIA_CODEC_AMR_WB, leg_fmtp = "";
+	MXP_CHECK_EQ(t, add_leg(sys, cm, &n, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = 0, leg_codec = MXP_MEDIA_CODEC_NONE;
+	MXP_CHECK_EQ(t, add_leg(sys, cm, &b, MXP_SM_SENDRECV, 0), 0);
+	leg_pt = -1;
+	s = tone("cg/rt", 0, 94);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, n.leg.id, &s, err, sizeof(err)), 0);
+	run(t, 200, pr, f, (struct rx *[2]){ NULL, NULL }, 2);
+	MXP_CHECK_EQ(t, change_codec(sys, n.leg.id, 0, MXP_MEDIA_CODEC_NONE), 0);
+	nd = done_all(sys, d, 8);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 94 && d[0].cause == MXP_SIGNAL_INTERRUPTED);
+	memset(&rn, 0, sizeof(rn));
+	s = tone("cg/dt", 600, 95);
+	MXP_CHECK_EQ(t, mxp_conf_leg_signal_start(sys, n.leg.id, &s, err, sizeof(err)), 0);
+	nd = run_until_done(t, sys, pr, f, (struct rx *[2]){ &rn, NULL }, 2, d, 8);
+	double a425 = rn.npcm >= 4000 ? goertzel(rn.pcm + 800, 3200, 425.0) : 0;
+	printf("# mix, after AMR-WB -> PCMU: %u PCMU samples, 425 Hz at %.0f (dial tone %.0f)\n",
+	       rn.npcm, a425, dial_amp());
+	MXP_CHECK(t, rn.npcm >= 4000);
+	MXP_CHECK(t, a425 > dial_amp() * 0.7 && a425 < dial_amp() * 1.3);
+	MXP_CHECK(t, nd == 1 && d[0].tag == 95 && d[0].cause == MXP_SIGNAL_COMPLETED);
+	MXP_CHECK_EQ(t, mxp_conf_destroy(sys, cm, err, sizeof(err)), 0);
+	sent_clear();
+	peer_fini(&n), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(leg_signal_heard_by_its_leg_only_conference_signal_by_all),
 	MXP_CASE(replace_instead_of_mix),
@@ -1485,6 +1598,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(switch_signal_in_each_legs_codec),
 	MXP_CASE(switch_signal_stream_moves_on_ssrc_collision),
 	MXP_CASE(switch_signal_in_frame_codecs),
+	MXP_CASE(signals_across_a_codec_change),
 	MXP_CASE(dtmf_interrupted_digit_ends),
 	MXP_CASE(forward_refused_switch_rekey_and_leave),
 };
