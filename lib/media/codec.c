@@ -281,23 +281,57 @@ mxp_media_decode(struct mxp_media_coder *c, const uint8_t *in, unsigned len, int
 }
 
 /*
- * Resampler. Both directions use the same 63-tap half-band low-pass h (gen_tables.py):
- * centre tap 1/2, zero at even offsets, odd-offset taps g[k]/2 at +-(2k+1).
+ * Resampler between 8, 16 and 48 kHz.
+ *
+ * 8 <-> 16 kHz: a 63-tap half-band low-pass h (gen_tables.py): centre tap 1/2, zero at
+ * even offsets, odd-offset taps g[k]/2 at +-(2k+1).
  *  up   (8 -> 16 kHz): per input x[m], y[2m] = sum_k g[k] (x[m-K-k] + x[m-K+1+k]) and
  *       y[2m+1] = x[m-K+1]  (taps scaled by 2 for the zero stuffing).
  *  down (16 -> 8 kHz): y[m] = x[c]/2 + sum_k g[k]/2 (x[c-2k-1] + x[c+2k+1]), c = 2m-2K+1.
- * History: the last 2K (up) or 4K-2 (down) input samples, kept at the front of hist.
+ *  History: the last 2K (up) or 4K-2 (down) input samples, kept at the front of hist.
+ * 16 <-> 48 kHz: a 96-tap third-band low-pass at 48 kHz (cutoff 8 kHz), polyphase:
+ *  up   y[3m+p] = sum_q u[p][q] x[m-P+1+q] (P = 32 taps a phase);
+ *  down y[m] = sum_i d[i] x[3m+2-95+i] (n a multiple of 3).
+ *  History: the last 32 (up) or 96 (down) input samples.
+ * 8 <-> 48 kHz: the two in a chain through 16 kHz; hist holds the 16 <-> 48 stage's
+ * history first, then the half-band's.
  */
 #define K MXP_HB_K
 #define RS_UP_HIST (2 * K)
 #define RS_DOWN_HIST (4 * K - 2)
+#define TB_P MXP_TB_P
+#define RS3_UP_HIST 32
+#define RS3_DOWN_HIST (3 * TB_P)
+#define RS_CHUNK 192 /* input samples per pass of a x3 stage (a multiple of 6) */
 _Static_assert(RS_UP_HIST == MEDIA_RS_UP_HIST && RS_DOWN_HIST == MEDIA_RS_DOWN_HIST &&
-		       RS_DOWN_HIST <= MXP_MEDIA_RS_HIST, "resampler history sizes");
+		       RS3_UP_HIST + RS_UP_HIST <= MEDIA_RS_HIST_MAX &&
+		       RS3_DOWN_HIST + RS_DOWN_HIST <= MEDIA_RS_HIST_MAX &&
+		       MEDIA_RS_HIST_MAX <= MXP_MEDIA_RS_HIST,
+	       "resampler history sizes");
+_Static_assert(RS3_UP_HIST >= TB_P - 1 && RS3_DOWN_HIST >= 3 * TB_P - 3 && RS_CHUNK % 6 == 0,
+	       "third-band history");
+
+static bool
+rs_rate_ok(unsigned r)
+{
+	return r == 8000 || r == 16000 || r == 48000;
+}
+
+unsigned
+media_rs_hist_len(unsigned from, unsigned to)
+{
+	if (from == to)
+		return 0;
+	unsigned hi = from > to ? from : to, lo = from > to ? to : from;
+	unsigned tb = hi == 48000 ? (from < to ? RS3_UP_HIST : RS3_DOWN_HIST) : 0;
+	unsigned hb = lo == 8000 ? (from < to ? RS_UP_HIST : RS_DOWN_HIST) : 0;
+	return tb + hb;
+}
 
 int
 mxp_media_rs_init(struct mxp_media_rs *rs, unsigned from, unsigned to)
 {
-	if (!((from == 8000 || from == 16000) && (to == 8000 || to == 16000)))
+	if (!rs_rate_ok(from) || !rs_rate_ok(to))
 		return -EINVAL;
 	memset(rs, 0, sizeof(*rs));
 	rs->from = from;
@@ -317,6 +351,72 @@ mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsig
 	return media_rs_run(rs->hist, rs->from, rs->to, out, in, n);
 }
 
+/* Each half of every third-band tap set has |taps| summing below 2^16 (gen_tables.py's
+ * output: at most 42,602), so a half's sum of products fits 32 bits. */
+static inline int32_t
+tb_dot32(const int16_t *restrict c, const int16_t *restrict x, unsigned n)
+{
+	int32_t acc = 0;
+	for (unsigned i = 0; i < n; i++)
+		acc += c[i] * x[i];
+	return acc;
+}
+
+static inline int16_t
+tb_dot(const int16_t *restrict c, const int16_t *restrict x, unsigned n)
+{
+	int64_t acc = (int64_t)tb_dot32(c, x, n / 2) + tb_dot32(c + n / 2, x + n / 2, n / 2);
+	acc = (acc + (1 << 14)) >> 15;
+	return (int16_t)(acc > 32767 ? 32767 : (acc < -32768 ? -32768 : acc));
+}
+
+/* 16 -> 48 kHz: n inputs, 3n outputs. */
+static unsigned
+rs3_up(int16_t *hist, int16_t *out, const int16_t *in, unsigned n)
+{
+	int16_t buf[RS3_UP_HIST + RS_CHUNK];
+	unsigned o = 0;
+
+	while (n > 0) {
+		unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
+		memcpy(buf, hist, RS3_UP_HIST * sizeof(*buf));
+		memcpy(buf + RS3_UP_HIST, in, c * sizeof(*buf));
+		for (unsigned m = 0; m < c; m++) {
+			const int16_t *x = buf + RS3_UP_HIST + m - (TB_P - 1);
+			for (unsigned p = 0; p < 3; p++)
+				out[o++] = tb_dot(mxp_tb_up[p], x, TB_P);
+		}
+		memcpy(hist, buf + c, RS3_UP_HIST * sizeof(*buf));
+		in += c;
+		n -= c;
+	}
+	return o;
+}
+
+/* 48 -> 16 kHz: n inputs (a multiple of 3), n / 3 outputs. */
+static unsigned
+rs3_down(int16_t *hist, int16_t *out, const int16_t *in, unsigned n)
+{
+	int16_t buf[RS3_DOWN_HIST + RS_CHUNK];
+	unsigned o = 0;
+
+	while (n > 0) {
+		unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
+		memcpy(buf, hist, RS3_DOWN_HIST * sizeof(*buf));
+		memcpy(buf + RS3_DOWN_HIST, in, c * sizeof(*buf));
+		for (unsigned m = 0; m + 3 <= c; m += 3) {
+			const int16_t *x = buf + RS3_DOWN_HIST + m + 2 - (3 * TB_P - 1);
+			out[o++] = tb_dot(mxp_tb_down, x, 3 * TB_P);
+		}
+		memcpy(hist, buf + c, RS3_DOWN_HIST * sizeof(*buf));
+		in += c;
+		n -= c;
+	}
+	return o;
+}
+
+static unsigned rs2_run(int16_t *hist, bool up, int16_t *out, const int16_t *in, unsigned n);
+
 unsigned
 media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out, const int16_t *in,
 	     unsigned n)
@@ -325,7 +425,39 @@ media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out, const int1
 		memmove(out, in, n * sizeof(*in));
 		return n;
 	}
-	if (from < to) {
+	if (from != 48000 && to != 48000)
+		return rs2_run(hist, from < to, out, in, n);
+	if (from == 16000)
+		return rs3_up(hist, out, in, n);
+	if (to == 16000)
+		return rs3_down(hist, out, in, n);
+	/* 8 <-> 48 kHz through 16 kHz, a chunk at a time */
+	int16_t mid[2 * RS_CHUNK];
+	unsigned o = 0;
+	if (from == 8000) {
+		while (n > 0) {
+			unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
+			unsigned m = rs2_run(hist + RS3_UP_HIST, true, mid, in, c);
+			o += rs3_up(hist, out + o, mid, m);
+			in += c;
+			n -= c;
+		}
+		return o;
+	}
+	while (n > 0) {
+		unsigned c = n < 2 * RS_CHUNK ? n : 2 * RS_CHUNK;
+		unsigned m = rs3_down(hist, mid, in, c);
+		o += rs2_run(hist + RS3_DOWN_HIST, false, out + o, mid, m);
+		in += c;
+		n -= c;
+	}
+	return o;
+}
+
+static unsigned
+rs2_run(int16_t *hist, bool up, int16_t *out, const int16_t *in, unsigned n)
+{
+	if (up) {
 		/* x[j] for j in [-2K, n): history then input. */
 		for (unsigned m = 0; m < n; m++) {
 			int64_t acc = 1 << 14;

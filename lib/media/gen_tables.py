@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Generate media_tables.h: G.711 decode tables (ITU-T G.711 tables 1a/2a, the
 segment/mantissa formula), their squared values (for frame energy without
-decoding) and the half-band FIR used by the 8 <-> 16 kHz resampler.
+decoding), the half-band FIR used by the 8 <-> 16 kHz resampler and the third-band
+FIR used by the 16 <-> 48 kHz one.
 
 Run from lib/media:  ./gen_tables.py > media_tables.h
 """
@@ -55,6 +56,34 @@ def halfband(K, beta):
     q[0] += 16384 - sum(q)
     return q
 
+def thirdband(P, beta):
+    """A 3P-tap low-pass at 48 kHz, cutoff 8 kHz (fs/6), Kaiser window. Returns
+    (up, down): up[p][q], the phase p of the x3 interpolator (gain 3), reversed so that
+    y[3m+p] = sum_q up[p][q] x[m-P+1+q], each phase summing to exactly 32768 (unity DC
+    gain); down[i], the decimator's taps (gain 1), y[m] = sum_i down[i] x[3m+2-(3P-1)+i],
+    summing to exactly 32768."""
+    N = 3 * P
+    M = (N - 1) / 2
+    fc = 1.0 / 6
+    h = []
+    for n in range(N):
+        t = n - M
+        v = 2 * fc * (math.sin(2 * math.pi * fc * t) / (2 * math.pi * fc * t))
+        w = i0(beta * math.sqrt(1 - (t / (M + 0.5)) ** 2)) / i0(beta)
+        h.append(v * w)
+    up = []
+    for p in range(3):
+        ph = [h[p + 3 * (P - 1 - q)] for q in range(P)]
+        s = sum(ph)
+        q = [round(v / s * 32768) for v in ph]
+        c = max(range(P), key=lambda i: abs(q[i]))
+        q[c] += 32768 - sum(q)
+        up.append(q)
+    s = sum(h)
+    down = [round(v / s * 32768) for v in h]
+    down[N // 2] += 32768 - sum(down)
+    return up, down
+
 def table(name, ctype, vals, per=8):
     print("static const %s %s[%d] = {" % (ctype, name, len(vals)))
     for i in range(0, len(vals), per):
@@ -72,4 +101,20 @@ K = 16
 print("/* Half-band FIR, %d taps, Kaiser beta 7: odd-phase taps in Q15, unity DC gain. */" % (4 * K - 1))
 print("#define MXP_HB_K %d" % K)
 table("mxp_hb_taps", "int16_t", halfband(K, 7.0))
+P = 32
+up, down = thirdband(P, 7.3)
+print("/* Third-band FIR, %d taps at 48 kHz (cutoff 8 kHz), Kaiser beta 7.3, Q15: the x3" % (3 * P))
+print(" * interpolator's phases (each reversed, unity DC gain) and the /3 decimator's taps. */")
+print("#define MXP_TB_P %d" % P)
+print("static const int16_t mxp_tb_up[3][%d] __attribute__((aligned(64))) = {" % P)
+for p in range(3):
+    print("\t{")
+    for i in range(0, P, 8):
+        print("\t\t" + ", ".join(str(v) for v in up[p][i:i + 8]) + ",")
+    print("\t},")
+print("};\n")
+print("static const int16_t mxp_tb_down[%d] __attribute__((aligned(64))) = {" % (3 * P))
+for i in range(0, 3 * P, 8):
+    print("\t" + ", ".join(str(v) for v in down[i:i + 8]) + ",")
+print("};\n")
 print("#endif")

@@ -95,12 +95,16 @@ media_plc_forget(struct media_plc *p)
 unsigned media_tsm_accelerate(const int16_t *x, int16_t *y, unsigned pmin, unsigned pmax);
 unsigned media_tsm_expand(const int16_t *x, int16_t *y, unsigned pmin, unsigned pmax);
 
-/* ---- 8 <-> 16 kHz resampler on a caller's history (codec.c) ---- */
+/* ---- 8 / 16 / 48 kHz resampler on a caller's history (codec.c) ---- */
 
-#define MEDIA_RS_UP_HIST 32    /* input samples kept when upsampling */
-#define MEDIA_RS_DOWN_HIST 62  /* when downsampling */
-/* Resample n samples from -> to (8000 or 16000) with the history hist (MEDIA_RS_*_HIST
- * samples for the direction, zeroed when the direction is set up). */
+#define MEDIA_RS_UP_HIST 32    /* 8 -> 16 kHz: input samples kept */
+#define MEDIA_RS_DOWN_HIST 62  /* 16 -> 8 kHz */
+#define MEDIA_RS_HIST_MAX 158  /* the longest: 48 -> 8 kHz (96 + 62) */
+/* History samples media_rs_run() keeps from -> to (0 for equal rates). */
+unsigned media_rs_hist_len(unsigned from, unsigned to);
+/* Resample n samples from -> to (8000, 16000 or 48000) with the history hist
+ * (media_rs_hist_len() samples, zeroed when the direction is set up). n: a multiple of
+ * from / to when downsampling. Returns n * to / from. */
 unsigned media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out,
 		      const int16_t *in, unsigned n);
 

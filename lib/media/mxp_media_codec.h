@@ -300,25 +300,26 @@ int mxp_media_encode(struct mxp_media_coder *c, const int16_t *pcm, unsigned n, 
 int mxp_media_decode(struct mxp_media_coder *c, const uint8_t *in, unsigned len, int16_t *out,
 		     size_t cap);
 
-/* --- 8 <-> 16 kHz resampler (63-tap half-band FIR, integer) --- */
+/* --- 8 / 16 / 48 kHz resampler (integer FIRs: 63-tap half-band, 96-tap third-band) --- */
 
-#define MXP_MEDIA_RS_HIST 64
+#define MXP_MEDIA_RS_HIST 160
 
-/** Resampler state: direction and input history. Delay: 15.5 input samples at 8 kHz. */
+/** Resampler state: direction and input history. Delay: 15.5 input samples at 8 kHz
+ * (8 <-> 16 kHz), 47.5 samples at 48 kHz (16 <-> 48 kHz), both for 8 <-> 48 kHz. */
 struct mxp_media_rs {
 	uint32_t from, to;
 	int16_t hist[MXP_MEDIA_RS_HIST];
 };
 
 /**
- * Initialise a resampler from one rate to another (8000 -> 16000, 16000 -> 8000, or
- * equal rates, which copies).
- * @return 0, or -EINVAL for another pair of rates.
+ * Initialise a resampler from one rate to another (any pair of 8000, 16000 and 48000;
+ * equal rates copy).
+ * @return 0, or -EINVAL for another rate.
  */
 int mxp_media_rs_init(struct mxp_media_rs *rs, unsigned from, unsigned to);
 /**
- * Resample n input samples (n even when downsampling).
- * @return output samples written (2n, n/2 or n).
+ * Resample n input samples (when downsampling, n a multiple of from / to: 2, 3 or 6).
+ * @return output samples written (n * to / from).
  */
 unsigned mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsigned n);
 

@@ -182,6 +182,7 @@ MXP_TEST(resampler_passband_stopband_and_state)
 	MXP_CHECK_EQ(t, mxp_media_rs_init(&up, 8000, 16000), 0);
 	MXP_CHECK_EQ(t, mxp_media_rs_init(&down, 16000, 8000), 0);
 	MXP_CHECK_EQ(t, mxp_media_rs_init(&down, 16000, 44100), -EINVAL);
+	MXP_CHECK_EQ(t, mxp_media_rs_init(&down, 32000, 16000), -EINVAL);
 	MXP_CHECK_EQ(t, mxp_media_rs_init(&down, 16000, 8000), 0);
 	tu_tone(x, N8, 1000, 16000, 8000, 0);
 	unsigned o = 0;
@@ -214,6 +215,82 @@ MXP_TEST(resampler_passband_stopband_and_state)
 	MXP_CHECK(t, alias < -55);
 }
 
+/* from -> to -> from in 20 ms frames: the tone passes at 0 dB both ways, the images of
+ * the upsampling and what would alias on the way down are far below, frame edges do
+ * not click. */
+static void
+rs_fullband_pair(struct mxp_test_ctx *t, unsigned lo, unsigned hi, double f,
+		 const double *images, unsigned n_images, double alias_in, double alias_out)
+{
+	enum { MS = 400 };
+	static int16_t x[48 * MS], y[48 * MS], z[48 * MS];
+	unsigned nlo = lo / 1000 * MS, nhi = hi / 1000 * MS, flo = lo / 50, fhi = hi / 50;
+	struct mxp_media_rs up, down;
+	double in_db = 20 * log10(16000.0 / 32767);
+
+	MXP_CHECK_EQ(t, mxp_media_rs_init(&up, lo, hi), 0);
+	MXP_CHECK_EQ(t, mxp_media_rs_init(&down, hi, lo), 0);
+	tu_tone(x, nlo, f, 16000, lo, 0);
+	unsigned o = 0;
+	for (unsigned i = 0; i < nlo; i += flo)
+		o += mxp_media_rs_run(&up, y + o, x + i, flo);
+	MXP_CHECK_EQ(t, o, nhi);
+	double pass = tu_tone_dbfs(y + nhi / 4, nhi / 2, f, hi);
+	printf("#   %u -> %u: %.0f Hz %.2f dBFS (input %.2f)", lo, hi, f, pass, in_db);
+	MXP_CHECK(t, fabs(pass - in_db) < 0.3);
+	for (unsigned i = 0; i < n_images; i++) {
+		double im = tu_tone_dbfs(y + nhi / 4, nhi / 2, images[i], hi);
+		printf(", image %.0f Hz %.1f", images[i], im);
+		MXP_CHECK(t, im < pass - 60);
+	}
+	printf("\n");
+	MXP_CHECK(t, tu_max_step(y + 200, nhi - 200) < 16000 * 2 * M_PI * f / hi * 1.05);
+	o = 0;
+	for (unsigned i = 0; i < nhi; i += fhi)
+		o += mxp_media_rs_run(&down, z + o, y + i, fhi);
+	MXP_CHECK_EQ(t, o, nlo);
+	double back = tu_tone_dbfs(z + nlo / 4, nlo / 2, f, lo);
+	MXP_CHECK(t, fabs(back - in_db) < 0.5);
+	MXP_CHECK(t, tu_max_step(z + 200, nlo - 200) < 16000 * 2 * M_PI * f / lo * 1.05);
+	/* down: a tone above the lower rate's Nyquist must not alias */
+	mxp_media_rs_init(&down, hi, lo);
+	tu_tone(y, nhi, alias_in, 16000, hi, 0);
+	for (unsigned i = 0, o2 = 0; i < nhi; i += fhi)
+		o2 += mxp_media_rs_run(&down, z + o2, y + i, fhi);
+	double alias = tu_tone_dbfs(z + nlo / 4, nlo / 2, alias_out, lo);
+	printf("#   %u -> %u: %.0f Hz back %.2f dBFS; %.0f Hz -> alias at %.0f Hz %.1f dBFS\n",
+	       hi, lo, f, back, alias_in, alias_out, alias);
+	MXP_CHECK(t, alias < in_db - 60);
+}
+
+MXP_TEST(resampler_fullband_48k)
+{
+	/* 16 <-> 48 kHz: 1 kHz; images at 15 and 17 kHz; 10 kHz would alias to 6 kHz */
+	const double im16[] = {15000, 17000, 31000};
+	rs_fullband_pair(t, 16000, 48000, 1000, im16, 3, 10000, 6000);
+	/* 8 <-> 48 kHz (through 16 kHz): images at 7, 9, 15 kHz; 5 kHz would alias to 3 */
+	const double im8[] = {7000, 9000, 15000};
+	rs_fullband_pair(t, 8000, 48000, 1000, im8, 3, 5000, 3000);
+	/* a 7 kHz tone (AMR-WB's top) passes 16 -> 48 within 1 dB */
+	static int16_t x[3200], y[9600];
+	struct mxp_media_rs up;
+	mxp_media_rs_init(&up, 16000, 48000);
+	tu_tone(x, 3200, 7000, 16000, 16000, 0);
+	MXP_CHECK_EQ(t, mxp_media_rs_run(&up, y, x, 3200), 9600u);
+	double top = tu_tone_dbfs(y + 2400, 4800, 7000, 48000);
+	printf("#   16 -> 48: 7 kHz %.2f dBFS\n", top);
+	MXP_CHECK(t, fabs(top - 20 * log10(16000.0 / 32767)) < 1.0);
+	/* full-scale worst case: saturates, never wraps (UBSan builds check the arithmetic) */
+	for (unsigned i = 0; i < 3200; i++)
+		x[i] = (int16_t)(i & 1 ? -32768 : 32767);
+	mxp_media_rs_run(&up, y, x, 3200);
+	struct mxp_media_rs down;
+	mxp_media_rs_init(&down, 48000, 8000);
+	for (unsigned i = 0; i < 9600; i++)
+		y[i] = (int16_t)((i / 3) & 1 ? -32768 : 32767);
+	MXP_CHECK_EQ(t, mxp_media_rs_run(&down, x, y, 9600), 1600u);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(g711_decode_all_codes_match_ffmpeg),
 	MXP_CASE(g711_encode_all_values_match_ffmpeg),
@@ -222,6 +299,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(g722_encode_against_ffmpeg),
 	MXP_CASE(l16_network_order),
 	MXP_CASE(resampler_passband_stopband_and_state),
+	MXP_CASE(resampler_fullband_48k),
 };
 
 int
