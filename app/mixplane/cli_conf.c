@@ -917,6 +917,7 @@ cmd_show_conference(struct cli_req *r, int i)
 		mxp_json_u64(&j, "decryptions", ci.decryptions);
 		mxp_json_u64(&j, "mix_ticks", ci.mix_ticks);
 		mxp_json_u64(&j, "mix_late_ticks", ci.mix_late_ticks);
+		mxp_json_u64(&j, "mix_rate", ci.mix_rate);
 		mxp_json_u64(&j, "mix_talker_changes", ci.mix_talker_changes);
 		cli_record_conf(r, &j, id);
 		mxp_json_arr_open(&j, "keygroups");

@@ -43,7 +43,7 @@ mxp_codec_plugins_load(const struct mxp_cfg *c, char *err, size_t errlen)
 				 o->name ? o->name : "?", o->clock,
 				 r == -EEXIST ? "a codec of that name and clock exists" :
 				 r == -ENOSPC ? "no plugin slot left" :
-						"incomplete table (name, clock, rate 8000/16000, "
+						"incomplete table (name, clock, rate 8000/16000/48000, "
 						"frame_ms, max_payload and every required function)");
 			dlclose(h);
 			return r;

@@ -72,7 +72,9 @@ opus_c10(void *enc)
 
 /*
  * The frame codecs measured, through struct mxp_media_codec_ops. Add a codec with one line.
- * AMR and AMR-WB with their defaults (bandwidth-efficient, 12.2 and 12.65 kbit/s, DTX on).
+ * Opus takes and gives 48 kHz PCM; it sends fullband unless the peer's maxplaybackrate
+ * says less (opus-wb: what a wideband-only peer costs). AMR and AMR-WB with their defaults
+ * (bandwidth-efficient, 12.2 and 12.65 kbit/s, DTX on).
  */
 static const struct frame_codec {
 	const char *label;
@@ -84,6 +86,7 @@ static const struct frame_codec {
 	{"opus-c0", &mxp_media_opus_ops, "", opus_c0},
 	{"opus-c10", &mxp_media_opus_ops, "", opus_c10},
 	{"opus-fec-dtx", &mxp_media_opus_ops, "useinbandfec=1;usedtx=1", NULL},
+	{"opus-wb", &mxp_media_opus_ops, "maxplaybackrate=16000", NULL},
 	{"amr", &mxp_media_amr_ops, "", NULL},
 	{"amr-wb", &mxp_media_amrwb_ops, "", NULL},
 	{"amr-wb-23.85", &mxp_media_amrwb_ops, "mode-set=8", NULL},
@@ -105,17 +108,25 @@ struct bench {
 	unsigned skipped; /* DTX: packet times that sent nothing */
 };
 
-static int16_t sig8[8 * SIG_MS], sig16[16 * SIG_MS];
+/* The signal at each codec rate: 8, 16 and 48 kHz */
+static int16_t sig8[8 * SIG_MS], sig16[16 * SIG_MS], sig48[48 * SIG_MS];
 static uint8_t pl[NFRAMES][MAX_PL];
 static int pllen[NFRAMES];
-static int16_t pcm_out[1920];
+static int16_t pcm_out[MXP_MEDIA_MAX_FRAME];
 static volatile unsigned sink;
+
+/* The signal at a codec's PCM rate, NULL for a rate it is not made at. */
+static const int16_t *
+signal_at(unsigned rate)
+{
+	return rate == 8000 ? sig8 : rate == 16000 ? sig16 : rate == 48000 ? sig48 : NULL;
+}
 
 static int
 encode1(struct bench *b, unsigned k, uint8_t *out)
 {
 	unsigned n = b->rate / 50;
-	const int16_t *in = (b->rate == 8000 ? sig8 : sig16) + (size_t)(k % NFRAMES) * n;
+	const int16_t *in = signal_at(b->rate) + (size_t)(k % NFRAMES) * n;
 	switch (b->kind) {
 	case K_PCMU:
 		mxp_media_ulaw_encode(out, in, n);
@@ -140,7 +151,8 @@ decode1(struct bench *b, unsigned k)
 	default:
 		if (pllen[f] == 0) /* DTX: nothing arrived; the receiver conceals */
 			return b->fc->ops->conceal(b->dec, pcm_out, b->rate / 50);
-		return b->fc->ops->decode(b->dec, pl[f], (unsigned)pllen[f], pcm_out, 1920, NULL);
+		return b->fc->ops->decode(b->dec, pl[f], (unsigned)pllen[f], pcm_out,
+					  MXP_MEDIA_MAX_FRAME, NULL);
 	}
 }
 
@@ -181,6 +193,10 @@ setup(struct bench *b)
 			return -1;
 		}
 		b->rate = o->rate;
+		if (signal_at(b->rate) == NULL || b->rate / 50 > MXP_MEDIA_MAX_FRAME) {
+			fprintf(stderr, "%s: no signal at %u Hz\n", b->label, b->rate);
+			return -1;
+		}
 		b->enc = o->enc_create(&f, 20);
 		b->dec = o->dec_create(&f);
 		if (b->enc == NULL || b->dec == NULL) {
@@ -254,6 +270,7 @@ main(int argc, char **argv)
 		secs = 1.0;
 	speechlike(sig8, 8 * SIG_MS, 8000);
 	speechlike(sig16, 16 * SIG_MS, 16000);
+	speechlike(sig48, 48 * SIG_MS, 48000);
 
 	static struct bench b[2 + N_FRAME];
 	unsigned nb = 0;
@@ -267,8 +284,8 @@ main(int argc, char **argv)
 	cpu_name(cpu, sizeof(cpu));
 	printf("codec cost per 20 ms of speech-like audio, best of %d rounds, %.2f s per codec "
 	       "and direction; %s\n", ROUNDS, secs, cpu);
-	printf("opus: 16 kHz, 24 kbit/s VBR, complexity %d unless named (c0, c10)\n",
-	       MXP_MEDIA_OPUS_COMPLEXITY);
+	printf("opus: 48 kHz PCM, fullband (opus-wb: maxplaybackrate=16000), 24 kbit/s VBR, "
+	       "complexity %d unless named (c0, c10)\n", MXP_MEDIA_OPUS_COMPLEXITY);
 	printf("%-13s %5s %7s %11s %11s %11s %11s %13s\n", "codec", "rate", "B/20ms", "enc ns",
 	       "dec ns", "enc/s/core", "dec/s/core", "streams/core");
 	int failed = 0;

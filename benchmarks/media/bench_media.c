@@ -199,7 +199,7 @@ rs_ns(unsigned from, unsigned to, double secs)
 {
 	struct mxp_media_rs rs;
 	mxp_media_rs_init(&rs, from, to);
-	int16_t in[320] = {0}, out[640];
+	static int16_t in[960], out[960];
 	unsigned n = from / 50;
 	uint64_t it = 0, t0 = ns_now(), end = t0 + (uint64_t)(secs * 1e9), t;
 	do {
@@ -266,6 +266,11 @@ main(int argc, char **argv)
 	}
 	double up = rs_ns(8000, 16000, secs / 4), down = rs_ns(16000, 8000, secs / 4);
 	printf("resample 8->16 kHz %.0f ns/20ms, 16->8 kHz %.0f ns/20ms\n", up, down);
+	/* a 48 kHz (Opus) conference: every other leg upsampled, the shared mix brought down */
+	double up8_48 = rs_ns(8000, 48000, secs / 8), up16_48 = rs_ns(16000, 48000, secs / 8);
+	double dn48_16 = rs_ns(48000, 16000, secs / 8), dn48_8 = rs_ns(48000, 8000, secs / 8);
+	printf("resample 8->48 kHz %.0f, 16->48 kHz %.0f, 48->16 kHz %.0f, 48->8 kHz %.0f "
+	       "ns/20ms\n", up8_48, up16_48, dn48_16, dn48_8);
 
 	printf("{\"bench\":\"media\",\"ptime_ms\":20,\"talkers\":3,\"leg_bytes\":{\"g711\":%zu,"
 	       "\"g722\":%zu,\"l16_16k\":%zu},\"mixer_bytes_1000_legs\":%zu,\"cases\":[",
@@ -278,6 +283,8 @@ main(int argc, char **argv)
 	printf("],\"idle_tick_ns\":%.0f,\"codec_ns_per_20ms\":{", idle);
 	for (int i = 0; i < 4; i++)
 		printf("%s\"%s\":{\"enc\":%.0f,\"dec\":%.0f}", i ? "," : "", cs[i].name, enc[i], dec[i]);
-	printf("},\"resample_ns_per_20ms\":{\"up\":%.0f,\"down\":%.0f}}\n", up, down);
+	printf("},\"resample_ns_per_20ms\":{\"up\":%.0f,\"down\":%.0f,\"up_8_48\":%.0f,"
+	       "\"up_16_48\":%.0f,\"down_48_16\":%.0f,\"down_48_8\":%.0f}}\n",
+	       up, down, up8_48, up16_48, dn48_16, dn48_8);
 	return 0;
 }

@@ -1054,13 +1054,15 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	struct mxp_leg_params np;
 	bool codecs = false;
 	if (m->set_codecs) {
+		if (m->codecs == NULL)
+			return conf_errf(err, errlen, -EINVAL, "set_codecs without codecs");
 		memset(&np, 0, sizeof(np));
-		np.n_pt = m->n_pt;
-		memcpy(np.pt, m->pt, sizeof(np.pt));
-		np.event_pt = m->event_pt;
-		np.n_codecs = m->n_codecs;
-		memcpy(np.codecs, m->codecs, sizeof(np.codecs));
-		np.rtp_clock = m->rtp_clock;
+		np.n_pt = m->codecs->n_pt;
+		memcpy(np.pt, m->codecs->pt, sizeof(np.pt));
+		np.event_pt = m->codecs->event_pt;
+		np.n_codecs = m->codecs->n_codecs;
+		memcpy(np.codecs, m->codecs->codecs, sizeof(np.codecs));
+		np.rtp_clock = m->codecs->rtp_clock;
 		np.mode = m->set_mode ? m->mode : (enum mxp_stream_mode)l->mode;
 		np.cascade = lc->cascade; /* (a cascade change applies to the new media leg) */
 		int rc = codecs_check(&np, err, errlen);
@@ -1085,6 +1087,7 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	struct leg_mod_args *a = &c->u.leg_mod;
 	a->leg = l;
 	a->m = *m;
+	a->m.codecs = NULL; /* the caller's: never read on the worker */
 	if (lc->keys != NULL) {
 		r = mod_kset(sys, cf, lc->keys, m, &pl, &nks, &a->add_in_ks, &add_out_ks, err,
 			     errlen);

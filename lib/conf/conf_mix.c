@@ -969,8 +969,9 @@ mix_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t now_us, uint64
 			continue;
 		unsigned int rate = mxp_media_codec_rate(codec);
 		unsigned int units = mxp_media_codec_clock(codec) * cf->ptime / 1000;
-		const int16_t *pcm = res->shared[rate == MXP_MEDIA_RATE_WB ? 1 : 0];
-		uint16_t samples = res->shared_samples[rate == MXP_MEDIA_RATE_WB ? 1 : 0];
+		unsigned int ri = mxp_media_rate_idx(rate);
+		const int16_t *pcm = res->shared[ri];
+		uint16_t samples = res->shared_samples[ri];
 		uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
 		int plen = -1;
 		const uint8_t *cn = silent_cn(cf, c, res->silent || pcm == NULL, pay, sizeof(pay));

@@ -11,7 +11,7 @@
  * the time recorded. Nothing is allocated, locked or called into the kernel on the worker.
  *
  * Control core: mxp_conf_record_poll() drains the full rings, converts what the worker
- * queued to the file's rate if the mix rate changed (pair average down, linear up), writes
+ * queued to the file's rate if the mix rate changed (block average down, linear up), writes
  * through a staging buffer, gives the buffers back and fixes the header up every second (a
  * crash leaves a file readable up to then). A write error (disk full or another) stops that
  * recording only: the worker lets go of it in a command, what was written is kept, the
@@ -114,13 +114,14 @@ conf_rec_tick(struct conf_rec *rec, const struct mxp_media_mix_result *res)
 	}
 	b->gap = rec->gap + res->skipped;
 	rec->gap = 0;
-	unsigned int i = res->rate == 16000;
-	if (res->shared[i] == NULL)
-		i ^= 1; /* cannot happen: the mixer keeps the mix rate's (keep_shared) */
+	static const uint16_t rate_of[MXP_MEDIA_N_RATES] = {8000, 16000, 48000};
+	unsigned int i = mxp_media_rate_idx(res->rate);
+	for (unsigned int j = 0; res->shared[i] == NULL && j < MXP_MEDIA_N_RATES; j++)
+		i = j; /* cannot happen: the mixer keeps the mix rate's (keep_shared) */
 	b->rate = (uint16_t)res->rate;
 	b->samples = 0;
 	if (!res->silent && res->shared[i] != NULL) {
-		b->rate = i ? 16000 : 8000;
+		b->rate = rate_of[i];
 		b->samples = res->shared_samples[i];
 		memcpy(b->pcm, res->shared[i], b->samples * sizeof(b->pcm[0]));
 	}
@@ -236,16 +237,23 @@ rec_buf(struct conf_rec *rec, const struct conf_rec_buf *b)
 	} else if (b->rate == f) {
 		for (unsigned int i = 0; i < b->samples; i++)
 			rec_put(rec, b->pcm[i]);
-	} else if (b->rate > f) { /* 16 -> 8 kHz: the mean of each pair */
+	} else if (b->rate > f) { /* 16 or 48 -> 8, 48 -> 16 kHz: the mean of each r */
+		unsigned int r = b->rate / f;
 		rec->info.converted++;
-		for (unsigned int i = 0; i + 1 < b->samples; i += 2)
-			rec_put(rec, (int16_t)(((int32_t)b->pcm[i] + b->pcm[i + 1]) / 2));
-	} else { /* 8 -> 16 kHz: each sample and the midpoint to the next */
+		for (unsigned int i = 0; i + r <= b->samples; i += r) {
+			int32_t sum = 0;
+			for (unsigned int j = 0; j < r; j++)
+				sum += b->pcm[i + j];
+			rec_put(rec, (int16_t)(sum / (int32_t)r));
+		}
+	} else { /* 8 -> 16 or 48, 16 -> 48 kHz: each sample, then r - 1 steps to the next */
+		unsigned int r = f / b->rate;
 		rec->info.converted++;
 		for (unsigned int i = 0; i < b->samples; i++) {
 			int32_t nx = i + 1 < b->samples ? b->pcm[i + 1] : b->pcm[i];
-			rec_put(rec, b->pcm[i]);
-			rec_put(rec, (int16_t)((b->pcm[i] + nx) / 2));
+			for (unsigned int j = 0; j < r; j++)
+				rec_put(rec, (int16_t)(b->pcm[i] + (nx - b->pcm[i]) * (int32_t)j /
+								  (int32_t)r));
 		}
 	}
 	if (rec->info.max_seconds && rec->samples >= (uint64_t)rec->info.max_seconds * f)

@@ -99,6 +99,9 @@ struct conf_sig {
 	/* a frame codec's encoder (AMR, AMR-WB, Opus), made on the control core at the leg's
 	 * first signal and freed with the leg (conf_signal_leg_free) */
 	struct mxp_media_coder *sw_enc;
+	/* the generator runs at 16 kHz (tones, announcements): its frames upsampled for a
+	 * 48 kHz listener (Opus), continuous from frame to frame */
+	struct mxp_media_rs up48;
 };
 
 struct conf_sig_conf {
@@ -290,6 +293,7 @@ conf_cmd_signal(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	s->leg_id = a->leg != NULL ? a->leg->id : 0;
 	s->active = true;
 	s->ev_on = false;
+	mxp_media_rs_init(&s->up48, MXP_MEDIA_RATE_WB, MXP_MEDIA_RATE_FB);
 	if (a->leg != NULL) {
 		s->leg = a->leg;
 		s->event_pt = a->event_pt;
@@ -376,11 +380,34 @@ conf_signal_leg_unlink(struct mxp_leg *l)
 
 /* Thread-local work buffers: a tick's result is consumed before the next tick. */
 static __thread struct mxp_media_mix_result sres;
-static __thread int16_t sh_buf[2][MXP_MEDIA_MAX_FRAME];
+static __thread int16_t sh_buf[MXP_MEDIA_N_RATES][MXP_MEDIA_MAX_FRAME];
 static __thread int16_t tk_buf[MXP_MEDIA_MAX_TALKERS][MXP_MEDIA_MAX_FRAME];
 static __thread int16_t pv_buf[MXP_MEDIA_MAX_FRAME];
-static __thread int16_t s16[MXP_MEDIA_MAX_FRAME];
-static __thread int16_t s8[MXP_MEDIA_MAX_FRAME / 2];
+static __thread int16_t s48[MXP_MEDIA_MAX_FRAME];
+static __thread int16_t s16[MXP_MEDIA_MAX_FRAME / 3];
+static __thread int16_t s8[MXP_MEDIA_MAX_FRAME / 6];
+
+/* Samples of a frame of n16 samples at 16 kHz, at rate (8, 16 or 48 kHz). */
+static unsigned int
+sig_n(unsigned int rate, unsigned int n16)
+{
+	return rate >= MXP_MEDIA_RATE_FB ? 3 * n16 : rate >= MXP_MEDIA_RATE_WB ? n16 : n16 / 2;
+}
+
+/* The generator's frame (p16 at 16 kHz, p8 at 8) at rate: at 48 kHz, p16 upsampled into p48
+ * by the signal's own resampler. Call once per frame and rate. */
+static const int16_t *
+sig_pcm(struct conf_sig *s, unsigned int rate, const int16_t *p16, const int16_t *p8,
+	int16_t *p48, unsigned int n16)
+{
+	if (rate >= MXP_MEDIA_RATE_FB) {
+		if (s->up48.to != MXP_MEDIA_RATE_FB)
+			mxp_media_rs_init(&s->up48, MXP_MEDIA_RATE_WB, MXP_MEDIA_RATE_FB);
+		mxp_media_rs_run(&s->up48, p48, p16, n16);
+		return p48;
+	}
+	return rate >= MXP_MEDIA_RATE_WB ? p16 : p8;
+}
 
 /* Mix (saturating) or replace n samples of dst with sig. */
 static void
@@ -482,11 +509,13 @@ leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, uns
 {
 	struct mxp_leg *l = s->leg;
 	enum mxp_media_codec codec = (enum mxp_media_codec)cf->fmt[l->out_codec].codec;
-	bool wb = mxp_media_codec_rate(codec) == MXP_MEDIA_RATE_WB;
-	unsigned int n = wb ? n16 : n16 / 2;
+	unsigned int rate = mxp_media_codec_rate(codec);
+	if (rate > sres.rate)
+		rate = sres.rate; /* it hears the mix rate's */
+	unsigned int n = sig_n(rate, n16), ri = mxp_media_rate_idx(rate);
 	bool more = mxp_siggen_run(&s->g, s16, s8, n16, false);
 	bool events = s->g.kind == MXP_SIGGEN_DTMF && s->event_pt >= 0;
-	const int16_t *sig = events ? NULL : wb ? s16 : s8;
+	const int16_t *sig = events ? NULL : sig_pcm(s, rate, s16, s8, s48, n16);
 	int slot = mxp_media_leg_talker_slot(l->ml);
 	struct conf_rcv *rcv = conf_leg_rcv(l);
 	if (slot >= 0 && slot < sres.n_talkers) {
@@ -503,7 +532,7 @@ leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, uns
 			l->priv->marker_next = true;
 		rcv->flags |= RCV_TALKER;
 		s->flagged = true;
-		const int16_t *base = sres.shared[wb ? 1 : 0];
+		const int16_t *base = sres.shared[ri];
 		if (base != NULL && !s->replace)
 			memcpy(pv_buf, base, n * sizeof(int16_t));
 		else
@@ -537,12 +566,19 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 	if (sc->conf.active) {
 		struct conf_sig *s = &sc->conf;
 		bool more = mxp_siggen_run(&s->g, s16, s8, n16, false);
-		for (int r = 0; r < 2; r++) {
+		static const unsigned int rate_of[MXP_MEDIA_N_RATES] = {
+			MXP_MEDIA_RATE_NB, MXP_MEDIA_RATE_WB, MXP_MEDIA_RATE_FB};
+		/* at 48 kHz (a mix with an Opus listener) whether or not the shared mix is
+		 * heard at that rate: talkers may be */
+		const int16_t *c48 = res->rate >= MXP_MEDIA_RATE_FB
+					     ? sig_pcm(s, MXP_MEDIA_RATE_FB, s16, s8, s48, n16)
+					     : NULL;
+		for (int r = 0; r < MXP_MEDIA_N_RATES; r++) {
 			if (res->shared[r] == NULL)
 				continue; /* nobody receives this rate */
-			unsigned int n = r ? n16 : n16 / 2;
+			unsigned int n = sig_n(rate_of[r], n16);
 			memcpy(sh_buf[r], res->shared[r], n * sizeof(int16_t));
-			sig_mix(sh_buf[r], r ? s16 : s8, n, s->replace);
+			sig_mix(sh_buf[r], r == 2 ? c48 : r ? s16 : s8, n, s->replace);
 			sres.shared[r] = sh_buf[r];
 			sres.shared_samples[r] = (uint16_t)n;
 		}
@@ -552,8 +588,10 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 		for (unsigned int t = 0; t < sres.n_talkers; t++)
 			if (!sres.talkers[t].cascade)
 				sig_mix(talker_pcm((int)t),
-				sres.talkers[t].rate == MXP_MEDIA_RATE_WB ? s16 : s8,
-				sres.talkers[t].samples, s->replace);
+					sres.talkers[t].rate >= MXP_MEDIA_RATE_FB   ? c48
+					: sres.talkers[t].rate >= MXP_MEDIA_RATE_WB ? s16
+										    : s8,
+					sres.talkers[t].samples, s->replace);
 		if (!more)
 			sig_end(w, s, MXP_SIGNAL_COMPLETED);
 	}
@@ -584,17 +622,19 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 #define SW_PTIME_MS 20         /* the frames of a signal toward a switch leg */
 #define SW_CATCH_UP 10         /* frames sent at once after a late timer, at most */
 
-static __thread int16_t cs16[MXP_MEDIA_MAX_FRAME];
-static __thread int16_t cs8[MXP_MEDIA_MAX_FRAME / 2];
+static __thread int16_t cs48[MXP_MEDIA_MAX_FRAME];
+static __thread int16_t cs16[MXP_MEDIA_MAX_FRAME / 3];
+static __thread int16_t cs8[MXP_MEDIA_MAX_FRAME / 6];
 
 /* A conference signal's frame encoded once per format (struct conf_sig.sw_fmt) and sent to
  * every leg of that format: an AMR-WB encoding costs about 0.2 ms, one per leg would not
  * fit a 20 ms tick in a large conference. Reset at each frame. */
 #define SW_SHARED 16
+#define SW_PAY_MAX 1536 /* the largest 20 ms payload of a codec signals are encoded in */
 static __thread struct {
 	uint8_t fmt;
 	int16_t len;                 /* bytes, 0: DTX, -1: failed */
-	uint8_t pay[MXP_MEDIA_MAX_FRAME * 2];
+	uint8_t pay[SW_PAY_MAX];
 } sw_shared[SW_SHARED];
 static __thread unsigned int sw_nshared;
 
@@ -625,26 +665,27 @@ sw_ts(struct conf_sig *s, uint32_t units, uint64_t frame_tsc, uint64_t period)
 	return s->sw_ts;
 }
 
-/* One 20 ms frame toward leg l: its own signal, or the conference's (cpcm: this frame of it,
- * NULL if none plays). */
+/* One 20 ms frame toward leg l: its own signal, or the conference's (c16, c8, c48: this
+ * frame of it at 16, 8 and 48 kHz, NULL if none plays). */
 static void
 sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
-	     const int16_t *c16, const int16_t *c8, uint64_t frame_tsc, uint64_t period,
-	     uint64_t now_tsc)
+	     const int16_t *c16, const int16_t *c8, const int16_t *c48, uint64_t frame_tsc,
+	     uint64_t period, uint64_t now_tsc)
 {
 	struct mxp_leg *l = s->leg;
 	unsigned int n16 = SW_PTIME_MS * (MXP_MEDIA_RATE_WB / 1000);
-	/* the codec's PCM rate: 16 kHz for G.722, AMR-WB and Opus (which lib/media encodes
-	 * from 16 kHz), 8 kHz for G.711 and AMR */
-	bool wb = mxp_media_codec_rate((enum mxp_media_codec)s->codec) == MXP_MEDIA_RATE_WB;
+	/* the codec's PCM rate: 48 kHz for Opus, 16 kHz for G.722 and AMR-WB, 8 kHz for
+	 * G.711 and AMR */
+	unsigned int rate = mxp_media_codec_rate((enum mxp_media_codec)s->codec);
+	unsigned int n = sig_n(rate, n16);
 	const int16_t *pcm = NULL;
 	bool more = true, events = false;
 	if (s->active) {
 		more = mxp_siggen_run(&s->g, s16, s8, n16, false);
 		events = s->g.kind == MXP_SIGGEN_DTMF && s->event_pt >= 0;
-		pcm = wb ? s16 : s8;
+		pcm = sig_pcm(s, rate, s16, s8, s48, n16);
 	} else if (c16 != NULL && s->sw_ok) {
-		pcm = wb ? c16 : c8;
+		pcm = rate >= MXP_MEDIA_RATE_FB ? c48 : rate >= MXP_MEDIA_RATE_WB ? c16 : c8;
 	} else {
 		sw_unflag(s);
 		return;
@@ -665,10 +706,12 @@ sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 		bool sent = events && sig_events(w, cf, s, l, s->os, ts, n16, now_tsc);
 		bool dtx = false;
 		if (!sent) {
-			if (events)
-				memset(s8, 0, sizeof(s8[0]) * (n16 / 2)), memset(s16, 0,
-					sizeof(s16[0]) * n16); /* between digits: silence */
-			uint8_t buf[MXP_MEDIA_MAX_FRAME * 2];
+			if (events) { /* between digits: silence */
+				memset(s8, 0, sizeof(s8[0]) * (n16 / 2));
+				memset(s16, 0, sizeof(s16[0]) * n16);
+				memset(s48, 0, sizeof(s48[0]) * 3 * n16);
+			}
+			uint8_t buf[SW_PAY_MAX];
 			const uint8_t *pay = buf;
 			int plen = -2;
 			unsigned int k = 0;
@@ -682,8 +725,8 @@ sw_leg_frame(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s,
 				enum mxp_media_codec c = (enum mxp_media_codec)s->codec;
 				struct mxp_media_coder *e =
 					mxp_media_codec_is_frame(c) ? s->fenc : &s->enc;
-				plen = e != NULL ? mxp_media_encode(e, pcm, wb ? n16 : n16 / 2, buf,
-								    sizeof(buf)) : -1;
+				plen = e != NULL ? mxp_media_encode(e, pcm, n, buf, sizeof(buf))
+						 : -1;
 				if (share && k < SW_SHARED) {
 					sw_shared[k].fmt = s->sw_fmt;
 					sw_shared[k].len = (int16_t)(plen < 0 ? -1 : plen);
@@ -743,13 +786,14 @@ conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t
 	while (sc->next_tsc <= now_tsc && conf_signal_busy(cf)) {
 		uint64_t frame_tsc = sc->next_tsc;
 		sc->next_tsc += period;
-		const int16_t *c16 = NULL, *c8 = NULL;
+		const int16_t *c16 = NULL, *c8 = NULL, *c48 = NULL;
 		bool more = true;
 		sw_nshared = 0;
 		if (sc->conf.active) {
 			more = mxp_siggen_run(&sc->conf.g, cs16, cs8, n16, false);
 			c16 = cs16;
 			c8 = cs8;
+			c48 = sig_pcm(&sc->conf, MXP_MEDIA_RATE_FB, cs16, cs8, cs48, n16);
 		}
 		if (c16 != NULL) {
 			/* the conference signal: every leg made ready for it hears it */
@@ -757,12 +801,13 @@ conf_signal_switch_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, uint64_t
 			TAILQ_FOREACH(l, &cf->legs, in_conf)
 				if (l->sig != NULL && l->sig->os != NULL) {
 					sw_list(sc, l->sig);
-					sw_leg_frame(w, cf, l->sig, c16, c8, frame_tsc, period,
-						     now_tsc);
+					sw_leg_frame(w, cf, l->sig, c16, c8, c48, frame_tsc,
+						     period, now_tsc);
 				}
 		} else {
 			for (struct conf_sig *s = sc->legs; s != NULL; s = s->next)
-				sw_leg_frame(w, cf, s, NULL, NULL, frame_tsc, period, now_tsc);
+				sw_leg_frame(w, cf, s, NULL, NULL, NULL, frame_tsc, period,
+					     now_tsc);
 		}
 		if (sc->conf.active && !more)
 			sig_end(w, &sc->conf, MXP_SIGNAL_COMPLETED);

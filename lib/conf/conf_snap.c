@@ -30,6 +30,7 @@ mxp_conf_get(struct mxp_conf_sys *sys, uint32_t id, struct mxp_conf_info *info)
 		info->mix_ticks = ms.ticks;
 		info->mix_late_ticks = ms.late_ticks;
 		info->mix_talker_changes = ms.talker_changes;
+		info->mix_rate = ms.rate;
 	}
 	info->nlegs = cf->nlegs;
 	info->ncascade = cf->ncascade;

@@ -336,6 +336,7 @@ struct mxp_conf_info {
 	uint64_t encryptions, decryptions; /**< since creation, key groups and legs gone included */
 	uint64_t created_ms;
 	uint64_t mix_ticks, mix_late_ticks, mix_talker_changes;
+	uint32_t mix_rate;        /**< mix mode: the rate it mixes at (8000, 16000, 48000) */
 	char name[MXP_CONF_NAME_LEN];
 };
 
@@ -486,9 +487,10 @@ struct mxp_leg_mod {
 	uint8_t remove_mki[MXP_SRTP_MAX_MKI_LEN];
 	uint8_t remove_mki_len;
 	/**
-	 * Change the leg's codecs (a re-INVITE): n_pt, pt, event_pt, n_codecs, codecs and
-	 * rtp_clock replace the leg's, with mxp_leg_params' meaning and checks
-	 * (mxp_leg_mod_set_codecs() copies them from leg parameters). The description the
+	 * Change the leg's codecs (a re-INVITE): the codec fields of *codecs (n_pt, pt,
+	 * event_pt, n_codecs, codecs, rtp_clock; the rest of it is not read) replace the
+	 * leg's, with mxp_leg_params' meaning and checks (mxp_leg_mod_set_codecs() sets
+	 * both). *codecs is the caller's and is read only during mxp_conf_leg_modify(). The description the
 	 * leg has already (same mxp_conf_codecs_sig()) changes nothing. switch, forward: the
 	 * payload types accepted, the event type, RTCP's clock and the codec of later signals
 	 * change. mix: the leg gets a new media leg (jitter buffer, decoders, the encoder of
@@ -498,25 +500,16 @@ struct mxp_leg_mod {
 	 * statistics carry on.
 	 */
 	bool set_codecs;
-	uint8_t n_pt;
-	uint8_t pt[MXP_CONF_MAX_PT];
-	int16_t event_pt;
-	uint8_t n_codecs;
-	struct mxp_leg_codec codecs[MXP_CONF_MAX_PT];
-	uint32_t rtp_clock;
+	const struct mxp_leg_params *codecs;
 };
 
-/** Fill m's codec change (set_codecs) from leg parameters' codec fields. */
+/** Ask m to change the leg's codecs to those of p (the caller's, which must stay valid
+ *  until mxp_conf_leg_modify() returns). */
 static inline void
 mxp_leg_mod_set_codecs(struct mxp_leg_mod *m, const struct mxp_leg_params *p)
 {
 	m->set_codecs = true;
-	m->n_pt = p->n_pt;
-	memcpy(m->pt, p->pt, sizeof(m->pt));
-	m->event_pt = p->event_pt;
-	m->n_codecs = p->n_codecs;
-	memcpy(m->codecs, p->codecs, sizeof(m->codecs));
-	m->rtp_clock = p->rtp_clock;
+	m->codecs = p;
 }
 
 /** A number for the codec fields of leg parameters (n_pt, pt, event_pt, n_codecs, codecs,

@@ -40,7 +40,7 @@ ops_valid(const struct mxp_media_codec_ops *o)
 {
 	return o != NULL && o->abi == MXP_MEDIA_CODEC_ABI && o->name != NULL &&
 	       o->name[0] != '\0' && o->clock >= 8000 && o->clock <= 96000 &&
-	       o->clock % 8000 == 0 && (o->rate == 8000 || o->rate == 16000) &&
+	       o->clock % 8000 == 0 && (o->rate == 8000 || o->rate == 16000 || o->rate == 48000) &&
 	       (o->clock % o->rate == 0 || o->rate % o->clock == 0) && o->frame_ms > 0 &&
 	       o->max_payload > 0 && o->fmtp_parse != NULL && o->fmtp_format != NULL &&
 	       o->dec_create != NULL && o->dec_destroy != NULL && o->enc_create != NULL &&
@@ -293,8 +293,11 @@ mxp_media_decode(struct mxp_media_coder *c, const uint8_t *in, unsigned len, int
  *  up   y[3m+p] = sum_q u[p][q] x[m-P+1+q] (P = 32 taps a phase);
  *  down y[m] = sum_i d[i] x[3m+2-95+i] (n a multiple of 3).
  *  History: the last 32 (up) or 96 (down) input samples.
- * 8 <-> 48 kHz: the two in a chain through 16 kHz; hist holds the 16 <-> 48 stage's
- * history first, then the half-band's.
+ * 8 -> 48 kHz: a 192-tap sixth-band low-pass at 48 kHz (cutoff 4 kHz), polyphase:
+ *  y[6m+p] = sum_q s[p][q] x[m-P+1+q]; history: the last 32 input samples, as 8 -> 16 kHz
+ *  (an 8 kHz leg's resampler history stays 32 samples whatever the mix rate).
+ * 48 -> 8 kHz: the two decimators in a chain through 16 kHz; hist holds the 48 -> 16
+ * stage's history first, then the half-band's.
  */
 #define K MXP_HB_K
 #define RS_UP_HIST (2 * K)
@@ -304,7 +307,7 @@ mxp_media_decode(struct mxp_media_coder *c, const uint8_t *in, unsigned len, int
 #define RS3_DOWN_HIST (3 * TB_P)
 #define RS_CHUNK 192 /* input samples per pass of a x3 stage (a multiple of 6) */
 _Static_assert(RS_UP_HIST == MEDIA_RS_UP_HIST && RS_DOWN_HIST == MEDIA_RS_DOWN_HIST &&
-		       RS3_UP_HIST + RS_UP_HIST <= MEDIA_RS_HIST_MAX &&
+		       RS3_UP_HIST == RS_UP_HIST && RS3_DOWN_HIST == MEDIA_RS3_DOWN_HIST &&
 		       RS3_DOWN_HIST + RS_DOWN_HIST <= MEDIA_RS_HIST_MAX &&
 		       MEDIA_RS_HIST_MAX <= MXP_MEDIA_RS_HIST,
 	       "resampler history sizes");
@@ -323,8 +326,10 @@ media_rs_hist_len(unsigned from, unsigned to)
 	if (from == to)
 		return 0;
 	unsigned hi = from > to ? from : to, lo = from > to ? to : from;
-	unsigned tb = hi == 48000 ? (from < to ? RS3_UP_HIST : RS3_DOWN_HIST) : 0;
-	unsigned hb = lo == 8000 ? (from < to ? RS_UP_HIST : RS_DOWN_HIST) : 0;
+	if (from < to) /* every interpolator keeps 32 input samples */
+		return RS3_UP_HIST;
+	unsigned tb = hi == 48000 ? RS3_DOWN_HIST : 0;
+	unsigned hb = lo == 8000 ? RS_DOWN_HIST : 0;
 	return tb + hb;
 }
 
@@ -351,7 +356,7 @@ mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsig
 	return media_rs_run(rs->hist, rs->from, rs->to, out, in, n);
 }
 
-/* Each half of every third-band tap set has |taps| summing below 2^16 (gen_tables.py's
+/* Each half of every third- and sixth-band tap set has |taps| summing below 2^16 (gen_tables.py's
  * output: at most 42,602), so a half's sum of products fits 32 bits. */
 static inline int32_t
 tb_dot32(const int16_t *restrict c, const int16_t *restrict x, unsigned n)
@@ -385,6 +390,29 @@ rs3_up(int16_t *hist, int16_t *out, const int16_t *in, unsigned n)
 			const int16_t *x = buf + RS3_UP_HIST + m - (TB_P - 1);
 			for (unsigned p = 0; p < 3; p++)
 				out[o++] = tb_dot(mxp_tb_up[p], x, TB_P);
+		}
+		memcpy(hist, buf + c, RS3_UP_HIST * sizeof(*buf));
+		in += c;
+		n -= c;
+	}
+	return o;
+}
+
+/* 8 -> 48 kHz: n inputs, 6n outputs. */
+static unsigned
+rs6_up(int16_t *hist, int16_t *out, const int16_t *in, unsigned n)
+{
+	int16_t buf[RS3_UP_HIST + RS_CHUNK];
+	unsigned o = 0;
+
+	while (n > 0) {
+		unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
+		memcpy(buf, hist, RS3_UP_HIST * sizeof(*buf));
+		memcpy(buf + RS3_UP_HIST, in, c * sizeof(*buf));
+		for (unsigned m = 0; m < c; m++) {
+			const int16_t *x = buf + RS3_UP_HIST + m - (TB_P - 1);
+			for (unsigned p = 0; p < 6; p++)
+				out[o++] = tb_dot(mxp_sb_up[p], x, TB_P);
 		}
 		memcpy(hist, buf + c, RS3_UP_HIST * sizeof(*buf));
 		in += c;
@@ -431,19 +459,11 @@ media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out, const int1
 		return rs3_up(hist, out, in, n);
 	if (to == 16000)
 		return rs3_down(hist, out, in, n);
-	/* 8 <-> 48 kHz through 16 kHz, a chunk at a time */
-	int16_t mid[2 * RS_CHUNK];
+	if (from == 8000)
+		return rs6_up(hist, out, in, n);
+	/* 48 -> 8 kHz through 16 kHz, a chunk at a time */
+	int16_t mid[2 * RS_CHUNK / 3];
 	unsigned o = 0;
-	if (from == 8000) {
-		while (n > 0) {
-			unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
-			unsigned m = rs2_run(hist + RS3_UP_HIST, true, mid, in, c);
-			o += rs3_up(hist, out + o, mid, m);
-			in += c;
-			n -= c;
-		}
-		return o;
-	}
 	while (n > 0) {
 		unsigned c = n < 2 * RS_CHUNK ? n : 2 * RS_CHUNK;
 		unsigned m = rs3_down(hist, mid, in, c);

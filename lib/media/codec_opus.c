@@ -2,9 +2,10 @@
 /*
  * Opus (RFC 6716) in RTP (RFC 7587) behind struct mxp_media_codec_ops, on libopus.
  *
- * mixplane mixes in wideband: the decoder runs at 16 kHz (libopus resamples whatever
- * bandwidth the peer sends) and the encoder takes 16 kHz input, so what we send is at most
- * wideband (8 kHz audio bandwidth) whatever maxplaybackrate the peer allows. We always
+ * Fullband: the decoder runs at 48 kHz (libopus renders whatever bandwidth the peer sends
+ * at that rate) and the encoder takes 48 kHz input; a conference with a participant that
+ * hears Opus mixes at 48 kHz. What we send is limited to the bandwidth the peer's
+ * maxplaybackrate allows (fullband, the RFC 7587 default, when it says nothing). We always
  * send mono (RFC 7587 section 6.1 allows it whatever stereo says); the decoder is mono and
  * downmixes a stereo stream.
  *
@@ -28,7 +29,7 @@
 #include "mxp_media_codec.h"
 
 #define OPUS_CLOCK 48000
-#define OPUS_RATE 16000
+#define OPUS_RATE 48000
 #define OPUS_SPMS (OPUS_RATE / 1000)   /* PCM samples per ms */
 #define OPUS_MAX_SAMPLES (120 * OPUS_SPMS)
 #define OPUS_MAX_FRAME_BYTES 1275      /* RFC 6716 3.2.1 */
@@ -42,7 +43,8 @@
  * configure the same encoder compare equal (zero = RFC 7587 default). */
 struct opus_fmtp {
 	uint32_t bitrate;   /* maxaveragebitrate, 0 = OPUS_DEFAULT_BITRATE */
-	uint8_t bw;         /* from maxplaybackrate: 0 wideband, 1 mediumband, 2 narrowband */
+	uint8_t bw;         /* from maxplaybackrate: 0 fullband, 1 mediumband, 2 narrowband,
+			       3 wideband, 4 super-wideband */
 	uint8_t cbr;        /* cbr=1 */
 	uint8_t fec;        /* useinbandfec=1 */
 	uint8_t dtx;        /* usedtx=1 */
@@ -147,8 +149,8 @@ opus_fmtp_parse(const char *fmtp, struct mxp_media_fmtp *f, char *err, size_t er
 		}
 		switch (k) {
 		case P_MAXPLAYBACKRATE:
-			/* the bandwidth the peer can play; above 16 kHz we still send WB */
-			o.bw = v <= 8000 ? 2 : v <= 12000 ? 1 : 0;
+			/* the bandwidth the peer can play */
+			o.bw = v <= 8000 ? 2 : v <= 12000 ? 1 : v <= 16000 ? 3 : v <= 24000 ? 4 : 0;
 			break;
 		case P_MAXAVERAGEBITRATE:
 			o.bitrate = (uint32_t)v == OPUS_DEFAULT_BITRATE ? 0 : (uint32_t)v;
@@ -172,7 +174,8 @@ opus_fmtp_parse(const char *fmtp, struct mxp_media_fmtp *f, char *err, size_t er
 }
 
 /*
- * Our side of the Local SDP: we play and capture at 16 kHz, mono (default stereo=0), we
+ * Our side of the Local SDP: we play and capture at 48 kHz (at most what the peer said it
+ * plays, which is what our encoder sends), mono (default stereo=0), we
  * decode in-band FEC (mxp_media_opus_decode_fec), so the peer may send it; DTX and CBR
  * and the bit rate are mirrored from the peer's parameters, which is what our encoder does.
  */
@@ -181,8 +184,8 @@ opus_fmtp_format(const struct mxp_media_fmtp *f, char *buf, size_t cap)
 {
 	struct opus_fmtp o;
 	fmtp_get(f, &o);
-	static const unsigned rate[3] = {16000, 12000, 8000};
-	unsigned r = rate[o.bw < 3 ? o.bw : 0];
+	static const unsigned rate[5] = {48000, 12000, 8000, 16000, 24000};
+	unsigned r = rate[o.bw < 5 ? o.bw : 0];
 	char br[32] = "";
 	if (o.bitrate != 0)
 		snprintf(br, sizeof(br), ";maxaveragebitrate=%u", (unsigned)o.bitrate);
@@ -394,12 +397,13 @@ opus_enc_create(const struct mxp_media_fmtp *f, unsigned ptime_ms)
 	e->fec = o.fec != 0;
 	e->cbr = o.cbr != 0;
 	e->complexity = MXP_MEDIA_OPUS_COMPLEXITY;
-	static const opus_int32 bw[3] = {OPUS_BANDWIDTH_WIDEBAND, OPUS_BANDWIDTH_MEDIUMBAND,
-					 OPUS_BANDWIDTH_NARROWBAND};
+	static const opus_int32 bw[5] = {OPUS_BANDWIDTH_FULLBAND, OPUS_BANDWIDTH_MEDIUMBAND,
+					 OPUS_BANDWIDTH_NARROWBAND, OPUS_BANDWIDTH_WIDEBAND,
+					 OPUS_BANDWIDTH_SUPERWIDEBAND};
 	if (opus_encoder_init(e->st, OPUS_RATE, 1, OPUS_APPLICATION_VOIP) != OPUS_OK ||
 	    opus_encoder_ctl(e->st, OPUS_SET_BITRATE((opus_int32)e->bitrate)) != OPUS_OK ||
 	    opus_encoder_ctl(e->st, OPUS_SET_VBR(e->cbr ? 0 : 1)) != OPUS_OK ||
-	    opus_encoder_ctl(e->st, OPUS_SET_MAX_BANDWIDTH(bw[o.bw < 3 ? o.bw : 0])) != OPUS_OK ||
+	    opus_encoder_ctl(e->st, OPUS_SET_MAX_BANDWIDTH(bw[o.bw < 5 ? o.bw : 0])) != OPUS_OK ||
 	    opus_encoder_ctl(e->st, OPUS_SET_INBAND_FEC(e->fec ? 1 : 0)) != OPUS_OK ||
 	    opus_encoder_ctl(e->st, OPUS_SET_PACKET_LOSS_PERC(
 					    e->fec ? MXP_MEDIA_OPUS_FEC_LOSS_PERC : 0)) != OPUS_OK ||

@@ -23,7 +23,7 @@ extern "C" {
 #define MXP_MEDIA_OPUS_FEC_LOSS_PERC 5
 
 /**
- * Worker: n samples (16 kHz, a multiple of 40 = 2.5 ms) standing for a lost packet, from
+ * Worker: n samples (48 kHz, a multiple of 120 = 2.5 ms) standing for a lost packet, from
  * the in-band FEC (LBRR) data of the packet that follows it, next_pl. Call it when packet
  * k is lost and packet k+1 has arrived, with n = the lost packet's duration, before
  * decoding packet k+1 normally. Where next_pl carries no FEC (CELT mode, none encoded,

@@ -3,7 +3,7 @@
 """Generate media_tables.h: G.711 decode tables (ITU-T G.711 tables 1a/2a, the
 segment/mantissa formula), their squared values (for frame energy without
 decoding), the half-band FIR used by the 8 <-> 16 kHz resampler and the third-band
-FIR used by the 16 <-> 48 kHz one.
+FIR used by the 16 <-> 48 kHz one and the sixth-band one of 8 -> 48 kHz.
 
 Run from lib/media:  ./gen_tables.py > media_tables.h
 """
@@ -84,6 +84,30 @@ def thirdband(P, beta):
     down[N // 2] += 32768 - sum(down)
     return up, down
 
+def sixthband_up(P, beta):
+    """A 6P-tap low-pass at 48 kHz, cutoff 4 kHz (fs/12), Kaiser window, as the six
+    phases of the x6 interpolator (8 -> 48 kHz), each reversed and summing to exactly
+    32768: y[6m+p] = sum_q up[p][q] x[m-P+1+q]."""
+    N = 6 * P
+    M = (N - 1) / 2
+    fc = 1.0 / 12
+    h = []
+    for n in range(N):
+        t = n - M
+        v = 2 * fc * (math.sin(2 * math.pi * fc * t) / (2 * math.pi * fc * t))
+        w = i0(beta * math.sqrt(1 - (t / (M + 0.5)) ** 2)) / i0(beta)
+        h.append(v * w)
+    up = []
+    for p in range(6):
+        ph = [h[p + 6 * (P - 1 - q)] for q in range(P)]
+        s = sum(ph)
+        q = [round(v / s * 32768) for v in ph]
+        c = max(range(P), key=lambda i: abs(q[i]))
+        q[c] += 32768 - sum(q)
+        assert all(sum(abs(v) for v in q[hh * P // 2:(hh + 1) * P // 2]) < 65536 for hh in (0, 1))
+        up.append(q)
+    return up
+
 def table(name, ctype, vals, per=8):
     print("static const %s %s[%d] = {" % (ctype, name, len(vals)))
     for i in range(0, len(vals), per):
@@ -111,6 +135,16 @@ for p in range(3):
     print("\t{")
     for i in range(0, P, 8):
         print("\t\t" + ", ".join(str(v) for v in up[p][i:i + 8]) + ",")
+    print("\t},")
+print("};\n")
+up6 = sixthband_up(P, 7.3)
+print("/* Sixth-band FIR, %d taps at 48 kHz (cutoff 4 kHz), Kaiser beta 7.3, Q15: the x6" % (6 * P))
+print(" * interpolator's phases (8 -> 48 kHz), each reversed, unity DC gain. */")
+print("static const int16_t mxp_sb_up[6][%d] __attribute__((aligned(64))) = {" % P)
+for p in range(6):
+    print("\t{")
+    for i in range(0, P, 8):
+        print("\t\t" + ", ".join(str(v) for v in up6[p][i:i + 8]) + ",")
     print("\t},")
 print("};\n")
 print("static const int16_t mxp_tb_down[%d] __attribute__((aligned(64))) = {" % (3 * P))

@@ -250,7 +250,8 @@ leg_xc(const struct mxp_media_leg *l, unsigned c)
 	return &leg_xtab(l)->xc[c - MXP_MEDIA_CODEC_AMR];
 }
 
-/* Timestamp units of n samples (codec rate); rate / clock is 1, 2 or 1/3 (Opus). */
+/* Timestamp units of n samples (codec rate); rate / clock is 1, 2 (G.722) or a fraction
+ * (a 16 kHz plugin on a 48 kHz clock). */
 static inline int64_t
 samples_to_ts(const struct mxp_media_leg *l, unsigned n)
 {
@@ -266,8 +267,9 @@ samples_to_ts(const struct mxp_media_leg *l, unsigned n)
  *    played. These are at most 2 pmax + one frame (the time-scaling look-ahead) plus the
  *    start of a packet that ends an erasure, which is decoded (faded in) at once: every
  *    other packet is decoded as it is played, so the packet size does not matter;
- *  - the input resampler's history: 32 samples for 8 kHz codecs (upsampling only), 62
- *    when a 16 kHz codec may have to be downsampled;
+ *  - the input resampler's history, for the longest of the leg's rate to 8, 16 or 48
+ *    kHz (media_rs_hist_len()): 64 samples for 8 kHz codecs (to 48 kHz), 62 for 16 kHz
+ *    ones (to 8), 158 for 48 kHz ones (to 8);
  *  - the time-scaling head, only at ptime 10, where a cross-faded stretch (up to 2 pmax)
  *    can be longer than the frame: 2 pmax - frame samples;
  *  - the G.722 decoder, only with G.722 in the payload map;
@@ -300,7 +302,12 @@ layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 	lo->dcap = PLC_HIST_LEN * k > look ? PLC_HIST_LEN * k : look;
 	if (xc)
 		lo->dcap += MXP_MEDIA_MAX_PKT_MS * 8u * k;
-	lo->rs_len = k == 2 ? MEDIA_RS_DOWN_HIST : MEDIA_RS_UP_HIST;
+	/* from the leg's rate to whichever rate the conference mixes at */
+	static const unsigned mix_rates[] = {8000, 16000, 48000};
+	lo->rs_len = 0;
+	for (unsigned i = 0; i < sizeof(mix_rates) / sizeof(mix_rates[0]); i++)
+		if (media_rs_hist_len(8000 * k, mix_rates[i]) > lo->rs_len)
+			lo->rs_len = media_rs_hist_len(8000 * k, mix_rates[i]);
 	lo->head_len = 2 * LEG_PMAX(k) > frame ? 2 * LEG_PMAX(k) - frame : 0;
 	lo->samples = LEG_HDR + (size_t)lo->n_slots * sizeof(struct jb_slot);
 	lo->rs = lo->samples + (size_t)lo->dcap * sizeof(int16_t);
@@ -506,9 +513,12 @@ mxp_media_leg_init(struct mxp_media_leg *l, const struct mxp_media_leg_params *p
 		x->dec = p.dec[i];
 		x->f = p.fmtp[i];
 	}
-	l->wideband = mxp_media_codec_rate(p.out_codec) == 16000;
+	/* what it sends may be wideband or more; the conference mixes at 48 kHz only for a
+	 * leg that hears a 48 kHz codec (the rest resample 48 kHz input to 16) */
+	l->wideband = mxp_media_codec_rate(p.out_codec) >= 16000;
 	for (unsigned i = 0; i < p.n_pt; i++)
-		l->wideband |= mxp_media_codec_rate(p.pt_map[i].codec) == 16000;
+		l->wideband |= mxp_media_codec_rate(p.pt_map[i].codec) >= 16000;
+	l->fullband = mxp_media_codec_rate(p.out_codec) >= 48000;
 	l->cur_codec = p.pt_map[0].codec;
 	l->n_ts = (uint16_t)(p.ptime_ms * 8u * clock_k(l->cur_codec));
 	if (l->g722_off != 0)
@@ -592,8 +602,9 @@ mxp_media_leg_set_out_codec(struct mxp_media_leg *l, enum mxp_media_codec c)
 	if (l->mixer != NULL)
 		media_mixer_leg_update(l->mixer, l, -1);
 	l->out_codec = (uint8_t)c;
-	if (mxp_media_codec_rate(c) == 16000)
+	if (mxp_media_codec_rate(c) >= 16000)
 		l->wideband = true;
+	l->fullband = mxp_media_codec_rate(c) >= 48000;
 	if (l->mixer != NULL)
 		media_mixer_leg_update(l->mixer, l, +1);
 }
@@ -1214,7 +1225,7 @@ frame_decode(struct mxp_media_leg *l, const struct jb_pkt *pk, int16_t *pcm, uns
 	return n;
 }
 
-#define FRAME_PKT_MAX (MXP_MEDIA_MAX_PKT_MS * 16) /* samples of the longest packet */
+#define FRAME_PKT_MAX (MXP_MEDIA_MAX_PKT_MS * 48) /* samples of the longest packet */
 
 /*
  * fifo_fill() of a frame codec's packet: decoded whole at once (after the deferred packet
@@ -1309,10 +1320,10 @@ fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
  * Time-scaling output that precedes the rest of the fifo during a tick: y of
  * media_tsm_*() in front of the head carried over from the last tick (ptime 10 only).
  */
-#define TH_PRE (2 * LEG_PMAX(2))
+#define TH_PRE (2 * LEG_PMAX(6))
 struct tick_head {
 	unsigned off;
-	int16_t b[TH_PRE + 2 * LEG_PMAX(2)];
+	int16_t b[TH_PRE + 2 * LEG_PMAX(6)];
 };
 
 /* Take n samples off the front of the fifo. */
@@ -1517,7 +1528,7 @@ produce(struct mxp_media_leg *l, int16_t *out, unsigned n, enum tick_action act,
 			if (!fifo_fill(l, &pk))
 				break;
 		if (fifo_len(l) >= 2 * pmax) {
-			int16_t x[2 * LEG_PMAX(2)], y[2 * LEG_PMAX(2)];
+			int16_t x[2 * LEG_PMAX(6)], y[2 * LEG_PMAX(6)];
 			unsigned h = l->head_len, phys = h + l->fifo_phys;
 			if (phys < 2 * pmax)
 				pend_decode(l, 2 * pmax - phys, PEND_PLAY);
@@ -1637,8 +1648,7 @@ post_frame(struct mxp_media_leg *l, const int16_t *pcm, unsigned n, const struct
 	if (l->rs_from != from || l->rs_to != to) {
 		l->rs_from = (uint8_t)from;
 		l->rs_to = (uint8_t)to;
-		memset(leg_rs(l), 0, (from == 2 ? MEDIA_RS_DOWN_HIST : MEDIA_RS_UP_HIST) *
-					    sizeof(int16_t));
+		memset(leg_rs(l), 0, media_rs_hist_len(8000 * from, c->mix_rate) * sizeof(int16_t));
 		l->declick = true;
 	}
 	unsigned m = media_rs_run(leg_rs(l), 8000 * from, c->mix_rate, c->frame, pcm, n);

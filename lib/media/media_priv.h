@@ -38,7 +38,7 @@ extern const struct media_simd_ops media_simd_avx2;
 extern const struct media_simd_ops media_simd_avx512;
 const struct media_simd_ops *media_simd_ops_get(enum mxp_media_simd v);
 
-/* ---- concealment (plc.c): G.711 Appendix I style, at 8 or 16 kHz ---- */
+/* ---- concealment (plc.c): G.711 Appendix I style, at 8, 16 or 48 kHz ---- */
 
 #define PLC_PITCH_MIN 40   /* 5 ms at 8 kHz */
 #define PLC_PITCH_MAX 120  /* 15 ms */
@@ -48,7 +48,7 @@ const struct media_simd_ops *media_simd_ops_get(enum mxp_media_simd v);
 /* Concealment state. The history itself is the caller's: the hist_len samples that end
  * where the caller passes (the leg's sample buffer). */
 struct media_plc {
-	uint8_t k;          /* rate / 8000 (1 or 2) */
+	uint8_t k;          /* rate / 8000 (1, 2 or 6) */
 	uint16_t hist_len;  /* valid history samples, at most PLC_HIST_LEN * k */
 	uint32_t erased;    /* samples concealed in the current erasure, 0 when not concealing */
 	uint16_t pitch;     /* pitch period (samples) */
@@ -99,7 +99,9 @@ unsigned media_tsm_expand(const int16_t *x, int16_t *y, unsigned pmin, unsigned 
 
 #define MEDIA_RS_UP_HIST 32    /* 8 -> 16 kHz: input samples kept */
 #define MEDIA_RS_DOWN_HIST 62  /* 16 -> 8 kHz */
-#define MEDIA_RS_HIST_MAX 158  /* the longest: 48 -> 8 kHz (96 + 62) */
+#define MEDIA_RS3_DOWN_HIST 96 /* 48 -> 16 kHz */
+#define MEDIA_RS_HIST_MAX 158  /* the longest: 48 -> 8 kHz (96 + 62); every upsampling
+				  keeps 32 */
 /* History samples media_rs_run() keeps from -> to (0 for equal rates). */
 unsigned media_rs_hist_len(unsigned from, unsigned to);
 /* Resample n samples from -> to (8000, 16000 or 48000) with the history hist
@@ -274,7 +276,8 @@ struct mxp_media_leg {
 	uint16_t jump_seq;
 	uint8_t out_codec;
 	uint8_t ev_code;
-	bool wideband : 1, ev_valid : 1, ev_ended : 1, cascade : 1;
+	/* wideband: a codec of 16 kHz or more; fullband: hears a 48 kHz codec */
+	bool wideband : 1, ev_valid : 1, ev_ended : 1, cascade : 1, fullband : 1;
 	uint16_t xc_off;         /* the frame codecs' table (0: no frame codec) */
 	/* a counter (packets queued, then discarded by a stream restart), in the padding
 	 * of the header's end rather than st: a leg of the defaults stays within 2 KB */
@@ -399,7 +402,8 @@ struct media_scratch {
 	/* the non-cascade talkers only: what the cascade legs hear */
 	int32_t acc_local[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 	int16_t shared[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t shared_nb[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t shared_wb[MXP_MEDIA_MAX_FRAME / 3] __attribute__((aligned(64)));
+	int16_t shared_nb[MXP_MEDIA_MAX_FRAME / 6] __attribute__((aligned(64)));
 	int16_t frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)][MXP_MEDIA_MAX_FRAME]
 		__attribute__((aligned(64)));
 	int16_t priv[MXP_MEDIA_MAX_TALKERS][MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
@@ -413,8 +417,9 @@ struct mxp_media_mixer {
 	struct mxp_media_leg **legs;
 	struct mxp_media_leg **active;
 	uint32_t rate;           /* current mix rate */
-	uint32_t n_wideband;     /* attached legs with a 16 kHz codec */
-	uint32_t n_out[2];       /* receiving legs per output rate (8k, 16k) */
+	uint32_t n_wideband;     /* attached legs with a 16 or 48 kHz codec */
+	uint32_t n_fullband;     /* attached legs that hear a 48 kHz codec */
+	uint32_t n_out[MXP_MEDIA_N_RATES]; /* receiving legs per output rate (8k, 16k, 48k) */
 	bool keep_shared;        /* the shared mix at the mix rate even without a listener */
 	uint64_t ptime_us, next_tick_us, tick;
 	struct mxp_media_leg *talkers[MXP_MEDIA_MAX_TALKERS];
@@ -426,7 +431,8 @@ struct mxp_media_mixer {
 	uint8_t free_frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)]; /* stack of free frames */
 	bool was_silent;
 	float lim_gain;
-	struct mxp_media_rs rs_shared; /* mix rate -> 8 kHz */
+	/* the shared mix's resamplers' histories: 48 -> 16 kHz, 16 -> 8 kHz */
+	int16_t rs_fb_wb[MEDIA_RS3_DOWN_HIST], rs_wb_nb[MEDIA_RS_DOWN_HIST];
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
 	struct media_talker *ts;  /* max_talkers + max_cascade */

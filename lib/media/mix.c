@@ -84,14 +84,14 @@ mixer_params_ok(const struct mxp_media_mixer_params *p)
 		p->ptime_ms == 40) &&
 	       p->max_legs > 0 && p->max_legs <= (1u << 24) &&
 	       p->max_talkers + p->max_cascade <= MXP_MEDIA_MAX_TALKERS &&
-	       (p->rate == 0 || p->rate == 8000 || p->rate == 16000) &&
+	       (p->rate == 0 || p->rate == 8000 || p->rate == 16000 || p->rate == 48000) &&
 	       p->simd < MXP_MEDIA_SIMD_COUNT && p->limit <= 32767;
 }
 
 /*
  * Memory: the mixer, its talker slots, then legs[] and active[]. The buffers a tick works
  * in (frames lent to legs, accumulator, shared and private mixes) are the thread's
- * (struct media_scratch): a frame buffer holds the longest ptime at 16 kHz. A silent
+ * (struct media_scratch): a frame buffer holds the longest ptime at 48 kHz. A silent
  * tick's shared mix is zero_frame, never written.
  */
 struct mixer_layout {
@@ -134,12 +134,19 @@ mxp_media_mixer_size(const struct mxp_media_mixer_params *params)
 	return lo.total;
 }
 
+static void
+mixer_rs_shared_reset(struct mxp_media_mixer *m)
+{
+	memset(m->rs_fb_wb, 0, sizeof(m->rs_fb_wb));
+	memset(m->rs_wb_nb, 0, sizeof(m->rs_wb_nb));
+}
+
 static uint32_t
 mixer_rate(const struct mxp_media_mixer *m)
 {
 	if (m->p.rate != 0)
 		return m->p.rate;
-	return m->n_wideband > 0 ? 16000 : 8000;
+	return m->n_fullband > 0 ? 48000 : m->n_wideband > 0 ? 16000 : 8000;
 }
 
 int
@@ -167,7 +174,7 @@ mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_par
 	m->rate = mixer_rate(m);
 	m->lim_gain = 1.0f;
 	m->was_silent = true;
-	mxp_media_rs_init(&m->rs_shared, m->rate, 8000);
+	mixer_rs_shared_reset(m);
 	return 0;
 }
 
@@ -187,9 +194,12 @@ void
 media_mixer_leg_update(struct mxp_media_mixer *m, struct mxp_media_leg *l, int sign)
 {
 	if (leg_receives(l))
-		m->n_out[mxp_media_codec_rate(l->out_codec) == 16000] += (uint32_t)sign;
+		m->n_out[mxp_media_rate_idx(mxp_media_codec_rate(l->out_codec))] +=
+			(uint32_t)sign;
 	if (l->wideband)
 		m->n_wideband += (uint32_t)sign;
+	if (l->fullband && leg_receives(l))
+		m->n_fullband += (uint32_t)sign;
 }
 
 void
@@ -326,6 +336,7 @@ mxp_media_mixer_stats_get(const struct mxp_media_mixer *m, struct mxp_media_mixe
 	*st = m->st;
 	st->legs = m->n_legs;
 	st->active_legs = m->n_active;
+	st->rate = mixer_rate(m);
 }
 
 uint32_t
@@ -468,7 +479,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	uint32_t rate = mixer_rate(m);
 	if (rate != m->rate) {
 		m->rate = rate;
-		mxp_media_rs_init(&m->rs_shared, rate, 8000);
+		mixer_rs_shared_reset(m);
 	}
 	unsigned n = m->p.ptime_ms * rate / 1000;
 	struct leg_tick_ctx c = {
@@ -557,21 +568,30 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	for (unsigned i = 0; i < m->n_talkers; i++)
 		n_mixed += m->talkers[i]->cascade && m->talkers[i]->eligible;
 	res->silent = n_mixed == 0;
-	bool need_nb = m->n_out[0] > 0 || (rate == 8000 && (m->n_out[1] > 0 || m->keep_shared));
-	bool need_wb = rate == 16000 && (m->n_out[1] > 0 || m->keep_shared);
-	const int16_t *mix_nb = sc->shared_nb, *mix_out = sc->shared;
+	/*
+	 * The shared mix at each rate some leg receives (a leg hears at most the mix rate):
+	 * made at the mix rate, 16 kHz from 48, 8 kHz from 16 (or from the mix at 8).
+	 */
+	unsigned ri = mxp_media_rate_idx(rate);
+	bool need[MXP_MEDIA_N_RATES] = {false, false, false};
+	for (unsigned r = 0; r < MXP_MEDIA_N_RATES; r++)
+		need[r > ri ? ri : r] |= m->n_out[r] > 0;
+	need[ri] |= m->keep_shared;
+	bool need_any = need[0] || need[1] || need[2];
+	const int16_t *mix[MXP_MEDIA_N_RATES] = {sc->shared_nb, sc->shared_wb, NULL};
+	mix[ri] = sc->shared;
 
 	if (n_mixed == 0) {
 		/* silence is the constant zero frame: a silent tick writes no samples (the
 		 * caller sends nothing for it anyway, see res->silent) */
-		mix_nb = mix_out = zero_frame;
+		mix[0] = mix[1] = mix[2] = zero_frame;
 		if (!m->was_silent) {
 			m->was_silent = true;
 			m->lim_gain = 1.0f;
 		}
 	} else {
 		if (m->was_silent) {
-			mxp_media_rs_init(&m->rs_shared, rate, 8000);
+			mixer_rs_shared_reset(m);
 			m->was_silent = false;
 		}
 		memset(sc->acc, 0, n * sizeof(sc->acc[0]));
@@ -586,16 +606,21 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 					m->ops->acc_add(sc->acc, sc->frames[m->talkers[i]->frame],
 							n);
 		}
-		if (need_nb || need_wb)
+		if (need_any)
 			m->st.limited_frames += limit_frame(m->ops, &m->lim_gain, sc->shared,
 							    sc->acc, zero_frame, n, rate, m->p.limit);
-		if (need_nb && rate == 16000)
-			mxp_media_rs_run(&m->rs_shared, sc->shared_nb, sc->shared, n);
+		if (ri == 2 && (need[1] || need[0]))
+			media_rs_run(m->rs_fb_wb, 48000, 16000, sc->shared_wb, sc->shared, n);
+		if (ri > 0 && need[0])
+			media_rs_run(m->rs_wb_nb, 16000, 8000, sc->shared_nb, mix[1],
+				     m->p.ptime_ms * 16u);
 	}
-	res->shared[0] = need_nb ? (rate == 16000 ? mix_nb : mix_out) : NULL;
-	res->shared_samples[0] = need_nb ? (uint16_t)(m->p.ptime_ms * 8) : 0;
-	res->shared[1] = need_wb ? mix_out : NULL;
-	res->shared_samples[1] = need_wb ? (uint16_t)n : 0;
+	static const uint16_t rate_of[MXP_MEDIA_N_RATES] = {8000, 16000, 48000};
+	for (unsigned r = 0; r < MXP_MEDIA_N_RATES; r++) {
+		res->shared[r] = need[r] ? mix[r] : NULL;
+		res->shared_samples[r] =
+			need[r] ? (uint16_t)(m->p.ptime_ms * (rate_of[r] / 1000u)) : 0;
+	}
 
 	/* private mixes: everyone else, at the talker's output rate */
 	for (unsigned i = 0; i < m->n_talkers; i++) {

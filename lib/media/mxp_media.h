@@ -330,7 +330,9 @@ struct mxp_media_mixer_params {
 	uint32_t max_legs;         /**< capacity; required */
 	uint8_t max_talkers;       /**< N loudest mixed; default 3, at most 8 */
 	uint8_t hysteresis_db;     /**< a challenger must be this much louder; default 6 */
-	uint16_t rate;             /**< 0: follow the widest codec of the legs; or 8000/16000 */
+	uint16_t rate;             /**< 0: follow the legs (48000 when one hears a 48 kHz codec,
+				    else 16000 when one has a 16 kHz codec, else 8000); or
+				    8000/16000/48000 */
 	uint8_t simd;              /**< enum mxp_media_simd; AUTO by default */
 	uint16_t limit;            /**< limiter ceiling (peak sample); default 29000 */
 	/** cascade legs the mixer can hold (each has a slot of its own besides the
@@ -369,10 +371,12 @@ struct mxp_media_mix_result {
 	bool silent;               /**< nothing mixed: the shared mix is digital silence */
 	/** talkers[] entries: the mixed talkers and every attached cascade leg (mixed or not) */
 	uint8_t n_talkers;
-	/** The shared mix per output rate: [0] 8 kHz, [1] 16 kHz; NULL where no leg
-	 * receives that rate. Encode once per codec, encrypt once per key group. */
-	const int16_t *shared[2];
-	uint16_t shared_samples[2];
+	/** The shared mix per output rate (mxp_media_rate_idx()): [0] 8 kHz, [1] 16 kHz,
+	 * [2] 48 kHz; NULL where no leg receives that rate (a leg whose codec is wider
+	 * than the mix rate receives the mix rate's). Encode once per codec, encrypt once
+	 * per key group. */
+	const int16_t *shared[MXP_MEDIA_N_RATES];
+	uint16_t shared_samples[MXP_MEDIA_N_RATES];
 	struct mxp_media_mix_talker talkers[MXP_MEDIA_MAX_TALKERS];
 	uint32_t active_legs;      /**< legs that had anything to process this tick */
 };
@@ -388,6 +392,7 @@ struct mxp_media_mixer_stats {
 	 * tick. */
 	uint64_t pool_empty;
 	uint32_t legs, active_legs;
+	uint32_t rate;             /**< the mix rate (from the next tick on): 8000, 16000, 48000 */
 };
 
 struct mxp_media_mixer;
@@ -431,7 +436,7 @@ uint64_t mxp_media_mixer_next_tick(const struct mxp_media_mixer *m);
 const struct mxp_media_mix_result *mxp_media_mix_tick(struct mxp_media_mixer *m,
 						      uint64_t now_us);
 /**
- * Produce the shared mix at the mix rate (res->shared[rate == 16000]) on every tick even
+ * Produce the shared mix at the mix rate (res->shared[mxp_media_rate_idx(rate)]) on every tick even
  * when no leg receives that rate (a recording of a conference of senders only). Call it
  * on the ticking thread.
  */

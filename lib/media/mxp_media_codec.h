@@ -29,21 +29,30 @@ enum mxp_media_codec {
 	/* Frame codecs behind struct mxp_media_codec_ops (dynamic payload types, a=fmtp): */
 	MXP_MEDIA_CODEC_AMR,     /**< AMR-NB (RFC 4867), 8 kHz, clock 8000 */
 	MXP_MEDIA_CODEC_AMR_WB,  /**< AMR-WB (RFC 4867), 16 kHz, clock 16000 */
-	MXP_MEDIA_CODEC_OPUS,    /**< Opus (RFC 7587), mono, mixed at 16 kHz, clock 48000 */
+	MXP_MEDIA_CODEC_OPUS,    /**< Opus (RFC 7587), mono, 48 kHz, clock 48000 */
 	MXP_MEDIA_CODEC_PLUGIN,  /**< first codec a shared library registers at start */
 	MXP_MEDIA_CODEC_COUNT = MXP_MEDIA_CODEC_PLUGIN + 2 /**< (two plugin codecs) */
 };
 
-/** Narrowband and wideband sample rates. */
+/** Narrowband, wideband and fullband sample rates. */
 #define MXP_MEDIA_RATE_NB 8000
 #define MXP_MEDIA_RATE_WB 16000
+#define MXP_MEDIA_RATE_FB 48000
+/** Index of a mix rate in per-rate arrays (mxp_media_mix_result.shared): 0 8 kHz, 1 16
+ * kHz, 2 48 kHz. */
+#define MXP_MEDIA_N_RATES 3
+static inline unsigned
+mxp_media_rate_idx(unsigned rate)
+{
+	return rate >= MXP_MEDIA_RATE_FB ? 2u : rate >= MXP_MEDIA_RATE_WB ? 1u : 0u;
+}
 
-/** Longest frame lib/media handles: 40 ms at 16 kHz. */
-#define MXP_MEDIA_MAX_FRAME 640
+/** Longest frame lib/media handles: 40 ms at 48 kHz. */
+#define MXP_MEDIA_MAX_FRAME 1920
 /** Longest packet a leg accepts, in ms of audio (RFC 4867 / RFC 7587 allow 120 ms). */
 #define MXP_MEDIA_MAX_PKT_MS 120
 
-/** Audio sample rate of a codec's PCM (8000 or 16000), 0 for NONE/unknown. */
+/** Audio sample rate of a codec's PCM (8000, 16000 or 48000), 0 for NONE/unknown. */
 unsigned mxp_media_codec_rate(enum mxp_media_codec c);
 /** RTP clock rate of a codec (RFC 3551: 8000 for G.722), 0 for NONE/unknown. */
 unsigned mxp_media_codec_clock(enum mxp_media_codec c);
@@ -117,7 +126,7 @@ struct mxp_media_codec_ops {
 	uint32_t abi;            /**< MXP_MEDIA_CODEC_ABI */
 	const char *name;        /**< SDP encoding name, case-insensitive ("AMR-WB") */
 	uint32_t clock;          /**< RTP clock rate in a=rtpmap (8000, 16000, 48000) */
-	uint32_t rate;           /**< PCM rate of decode/encode: 8000 or 16000 (the clock is a
+	uint32_t rate;           /**< PCM rate of decode/encode: 8000, 16000 or 48000 (the clock is a
 				      multiple of 8000 and of the rate, or divides it) */
 	uint16_t frame_ms;       /**< frame duration: the packet time is a multiple of it */
 	uint16_t max_payload;    /**< largest payload of MXP_MEDIA_MAX_PKT_MS of audio */

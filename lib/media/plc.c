@@ -27,7 +27,7 @@ void
 media_plc_reset(struct media_plc *p, unsigned rate)
 {
 	memset(p, 0, sizeof(*p));
-	p->k = rate >= 16000 ? 2 : 1;
+	p->k = (uint8_t)(rate >= 48000 ? 6 : rate >= 16000 ? 2 : 1);
 }
 
 unsigned

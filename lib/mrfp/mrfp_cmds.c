@@ -1418,9 +1418,9 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 	 * (a Modify without Remote, or whose Remote has no m= line, keeps them). Remote names
 	 * one termination. */
 	struct mxp_leg_mod cm;
+	struct mxp_leg_params cp; /* cm points to it */
 	bool codecs = false;
 	if (code == 0 && rsp && rsp->npts && n == 1) {
-		struct mxp_leg_params cp;
 		memset(&cp, 0, sizeof(cp));
 		cp.n_pt = rsp->npts;
 		memcpy(cp.pt, rsp->pts, rsp->npts);

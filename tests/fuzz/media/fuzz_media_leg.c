@@ -157,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct mxp_media_mix_result *r = mxp_media_mix_tick(mix, now);
 			/* touch every output sample so ASan sees stale pointers */
 			volatile int32_t sum = 0;
-			for (int k = 0; k < 2; k++)
+			for (int k = 0; k < MXP_MEDIA_N_RATES; k++)
 				for (unsigned i = 0; r->shared[k] && i < r->shared_samples[k]; i++)
 					sum += r->shared[k][i];
 			for (unsigned t = 0; t < r->n_talkers; t++) {

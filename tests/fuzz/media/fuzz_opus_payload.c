@@ -2,10 +2,10 @@
 /*
  * libFuzzer target: an Opus RTP payload (the whole input) through the worker functions of
  * mxp_media_opus_ops and the FEC helpers. duration(), decode(), has_fec() and decode_fec()
- * must agree on whether the payload is valid, decode() must return duration / 3 samples
- * (48 kHz clock, 16 kHz PCM), and none may read outside the payload (ASan: the input is
- * copied into a buffer of exactly its length). The input as text also goes through
- * fmtp_parse and fmtp_format.
+ * must agree on whether the payload is valid, decode() must return duration samples (48 kHz
+ * clock, 48 kHz PCM: up to 5760 for 120 ms), and none may read outside the payload (ASan:
+ * the input is copied into a buffer of exactly its length). The input as text also goes
+ * through fmtp_parse and fmtp_format.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static void *dec;
-	static int16_t pcm[1920];
+	static int16_t pcm[5760]; /* 120 ms at 48 kHz */
 	const struct mxp_media_codec_ops *o = &mxp_media_opus_ops;
 	if (dec == NULL)
 		dec = o->dec_create(NULL);
@@ -35,8 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d == 0 || d > 5760 || (d > 0 && d % 120 != 0))
 		abort(); /* -1, or 2.5 ms to 120 ms */
 	struct mxp_media_rx_info info;
-	int n = o->decode(dec, pl, len, pcm, 1920, &info);
-	if ((d < 0) != (n < 0) || (d > 0 && n != d / 3))
+	int n = o->decode(dec, pl, len, pcm, 5760, &info);
+	if ((d < 0) != (n < 0) || (d > 0 && n != d))
 		abort();
 	if (n > 0 && info.speech + info.no_data == 0)
 		abort();
@@ -44,10 +44,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((h < 0) != (d < 0) || h > 1)
 		abort();
 	if (d > 0) {
-		int r = mxp_media_opus_decode_fec(dec, pl, len, pcm, (unsigned)d / 3);
-		if (r != d / 3)
+		int r = mxp_media_opus_decode_fec(dec, pl, len, pcm, (unsigned)d);
+		if (r != d)
 			abort();
-		if (o->conceal(dec, pcm, (unsigned)d / 3) != d / 3)
+		if (o->conceal(dec, pcm, (unsigned)d) != d)
 			abort();
 	}
 

@@ -6,7 +6,12 @@ Opus decoder (not libopus), the PCMU by ffmpeg's mu-law decoder. The mixer's Opu
 uses the negotiated dynamic payload type and 48 kHz timestamps; show leg reports the codec.
 A second conference transcodes Opus <-> AMR-WB: the VoLTE side is vo-amrwbenc itself (23.85
 kbit/s, packed bandwidth-efficient by the test), and what it receives is unpacked by the
-test and decoded by ffmpeg's AMR-WB decoder."""
+test and decoded by ffmpeg's AMR-WB decoder.
+A third conference is fullband: with Opus participants it mixes at 48 kHz, so a 10 kHz
+tone one of them sends (above what wideband carries) reaches the other Opus participant,
+decoded at 48 kHz by ffmpeg, while an Opus participant whose SDP says maxplaybackrate=16000
+gets wideband Opus without it, and a G.711 phone in the same conference hears the others
+as before."""
 import json
 import math
 import os
@@ -16,7 +21,7 @@ import mxplab
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4
 
 SECONDS = 4
-F_OPUS, F_PCMU, F_AMR = 500.0, 1000.0, 700.0
+F_OPUS, F_PCMU, F_AMR, F_FB = 500.0, 1000.0, 700.0, 10000.0
 # ffmpeg's sine source is at 1/8 of full scale, halved: amplitude 2048, Goertzel power
 # (2048 / 2)^2
 SENT_DB = 20 * math.log10(1024)
@@ -146,6 +151,73 @@ def test():
         check(len(rx) > 40 * SECONDS and a - b > 25,
               "the Opus participant hears the VoLTE phone (%.0f dB) and not itself (%.0f dB)"
               % (a, b))
+
+        # fullband: two Opus participants, one limited to wideband by its SDP, a phone
+        conf3 = lab.conf_create("mode", "mix")
+        fa = lab.ctl_json("leg", "add", str(conf3), "plain", "remote", KERNEL_IP4, "6008",
+                          "codec", "opus/48000:111", "--json")
+        fb = lab.ctl_json("leg", "add", str(conf3), "plain", "remote", KERNEL_IP4, "6010",
+                          "codec", "opus/48000:111", "--json")
+        fw = lab.ctl_json("leg", "add", str(conf3), "plain", "remote", KERNEL_IP4, "6012",
+                          "codec", "opus/48000:111", "fmtp", "maxplaybackrate=16000",
+                          "--json")
+        ph3 = lab.ctl_json("leg", "add", str(conf3), "plain", "remote", KERNEL_IP4, "6014",
+                           "codec", "PCMU/8000", "--json")
+        op_fb = cdx.opus_encode_tone(os.path.join(lab.dir, "fb.opus"), F_FB, SECONDS,
+                                     bitrate="64k", frame_ms=20)
+        spec3 = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 400, "parts": [
+            {"port": 6008, "dport": fa["local_port"], "pt": 111, "ssrc": 0x5555,
+             "payloads": [p.hex() for p in op_fb], "ts_step": [960] * len(op_fb),
+             "interval_ms": [20] * len(op_fb)},
+            {"port": 6010, "dport": fb["local_port"], "pt": 111, "ssrc": 0x6666,
+             "payloads": [], "ts_step": [], "interval_ms": []},
+            {"port": 6012, "dport": fw["local_port"], "pt": 111, "ssrc": 0x7777,
+             "payloads": [], "ts_step": [], "interval_ms": []},
+            {"port": 6014, "dport": ph3["local_port"], "pt": 0, "ssrc": 0x8888,
+             "payloads": [p.hex() for p in pcmu], "ts_step": [160] * len(pcmu),
+             "interval_ms": [20] * len(pcmu)}]}
+        json.dump(spec3, open(sp, "w"))
+        lab.ns_run(["/usr/bin/python3", os.path.join(HERE, "rtp_peer.py"), sp, out], timeout=60)
+        got = json.load(open(out))
+
+        def heard48(port, name):
+            rx = sorted(got[port], key=lambda p: p[1])
+            pk = [bytes.fromhex(p[4]) for p in rx]
+            path = os.path.join(lab.dir, name)
+            cdx.ogg_opus_write(path, pk, [cdx.opus_samples(p) for p in pk])
+            y = cdx.ffmpeg_decode(path, 48000, codec="opus")
+            return len(rx), y[len(y) // 4:]
+
+        n, y = heard48("6010", "fb.out.opus")
+        a, b = cdx.tone_db(y, F_FB, 48000), cdx.tone_db(y, F_PCMU, 48000)
+        check(n > 40 * SECONDS and abs(a - SENT_DB) < 10 and abs(b - SENT_DB) < 6,
+              "fullband: an Opus participant hears the other's 10 kHz tone (%.0f dB, sent at "
+              "%.0f; %d packets) and the phone (%.0f dB), decoded at 48 kHz by ffmpeg"
+              % (a, SENT_DB, n, b))
+        n, y = heard48("6012", "wb.out.opus")
+        a, b = cdx.tone_db(y, F_FB, 48000), cdx.tone_db(y, F_PCMU, 48000)
+        check(n > 40 * SECONDS and a < SENT_DB - 40 and abs(b - SENT_DB) < 6,
+              "maxplaybackrate=16000: that participant gets wideband Opus, without the 10 kHz "
+              "tone (%.0f dB) but with the phone (%.0f dB)" % (a, b))
+        n, y = heard48("6008", "fa.out.opus")
+        a, b = cdx.tone_db(y, F_PCMU, 48000), cdx.tone_db(y, F_FB, 48000)
+        check(abs(a - SENT_DB) < 6 and a - b > 30, "the 10 kHz talker hears the phone (%.0f dB) "
+              "and not itself (%.0f dB)" % (a, b))
+        rx = sorted(got["6014"], key=lambda p: p[1])
+        path = os.path.join(lab.dir, "phone3.ul")
+        open(path, "wb").write(b"".join(bytes.fromhex(p[4]) for p in rx))
+        x = cdx.ffmpeg_decode(path, 8000, fmt="mulaw", in_rate=8000)
+        check(len(rx) > 40 * SECONDS and cdx.tone_db(x[len(x) // 4:], F_PCMU, 8000) < SENT_DB - 30,
+              "the phone in the fullband conference gets %d packets, not its own tone" % len(rx))
+        text = lab.ctl("show", "leg", str(fw["id"])).stdout
+        check("maxplaybackrate=16000" in text, "show leg shows the wideband limit")
+        rates = [lab.ctl_json("show", "conference", str(c))["mix_rate"] for c in (conf3, conf2)]
+        check(rates == [48000, 48000], "show conference: mix_rate %s (Opus listeners)" % rates)
+        lab.ctl("leg", "delete", str(fa["id"]))
+        lab.ctl("leg", "delete", str(fb["id"]))
+        lab.ctl("leg", "delete", str(fw["id"]))
+        r = lab.ctl_json("show", "conference", str(conf3))["mix_rate"]
+        check(r == 8000, "without its Opus participants the conference mixes at %d Hz" % r)
         check(lab.stop() == 0, "clean exit")
 
 

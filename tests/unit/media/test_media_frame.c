@@ -6,15 +6,31 @@
  * count. It is lossless, so what a leg plays can be compared sample for sample with what
  * was sent: packets of 10 to 120 ms into a leg at ptime 20 play continuously; payloads the
  * codec's parser refuses are BAD_PAYLOAD; a talker's private stream is encoded with the
- * leg's own encoder.
+ * leg's own encoder. One case runs the same plugin at 48 kHz (a fullband leg: packets of
+ * 60 and 120 ms, time scaling at 48 kHz). Opus (48 kHz) through a leg: a lost packet is
+ * concealed by its decoder, or rebuilt from in-band FEC.
  */
 #include "mxp_test.h"
 #include "media_sim.h"
 #include "media_priv.h"
 #include "codec_opus.h"
 
-#define XF_RATE 16000
-#define XF_FRAME 160 /* samples in 10 ms */
+#define XF_RATE 16000 /* the plugin's rate: xf_ops.rate, 48000 in the fullband case */
+#define XF_FRAME 160  /* samples in 10 ms at XF_RATE */
+/* The largest payload, 120 ms, at a rate */
+#define XF_PL_MAX(rate) (1 + 12 * ((rate) / 100) * 2)
+
+/* The table is the test's own, registered once; the fullband case changes its rate (and
+ * largest payload) while no leg exists, and restores it (the registry has two plugin slots,
+ * X-L16F's and X-C8's, and reads a codec's rate from its table on every use). */
+static struct mxp_media_codec_ops xf_ops;
+
+/* Samples in 10 ms at the plugin's current rate. */
+static inline unsigned
+xf_frame(void)
+{
+	return xf_ops.rate / 100;
+}
 
 struct xf_state {
 	unsigned ptime_ms;
@@ -72,9 +88,9 @@ static int
 xf_duration(const struct mxp_media_fmtp *f, const uint8_t *pl, unsigned len)
 {
 	(void)f;
-	if (len < 1 || pl[0] == 0 || pl[0] > 12 || len != 1u + pl[0] * XF_FRAME * 2u)
+	if (len < 1 || pl[0] == 0 || pl[0] > 12 || len != 1u + pl[0] * xf_frame() * 2u)
 		return -1;
-	return pl[0] * XF_FRAME * 3; /* 48 kHz units */
+	return pl[0] * 480; /* 48 kHz units */
 }
 
 static int
@@ -82,37 +98,38 @@ xf_decode(void *dec, const uint8_t *pl, unsigned len, int16_t *pcm, unsigned cap
 	  struct mxp_media_rx_info *info)
 {
 	int d = xf_duration(NULL, pl, len);
-	if (d < 0 || (unsigned)d / 3 > cap)
+	unsigned n = d < 0 ? 0 : (unsigned)d / (48000 / xf_ops.rate);
+	if (d < 0 || n > cap)
 		return -1;
 	((struct xf_state *)dec)->decodes++;
-	mxp_media_l16_decode(pcm, pl + 1, (unsigned)d / 3);
+	mxp_media_l16_decode(pcm, pl + 1, n);
 	if (info != NULL) {
 		memset(info, 0, sizeof(*info));
 		info->cmr = -1;
 		info->speech = pl[0];
 	}
-	return d / 3;
+	return (int)n;
 }
 
 static int
 xf_encode(void *enc, const int16_t *pcm, unsigned n, uint8_t *out, unsigned cap)
 {
 	struct xf_state *s = enc;
-	if (n != s->ptime_ms * 16 || cap < 1 + 2 * n)
+	if (n != s->ptime_ms * xf_ops.rate / 1000 || cap < 1 + 2 * n)
 		return -1;
 	s->encodes++;
-	out[0] = (uint8_t)(n / XF_FRAME);
+	out[0] = (uint8_t)(n / xf_frame());
 	mxp_media_l16_encode(out + 1, pcm, n);
 	return (int)(1 + 2 * n);
 }
 
-static const struct mxp_media_codec_ops xf_ops = {
+static struct mxp_media_codec_ops xf_ops = {
 	.abi = MXP_MEDIA_CODEC_ABI,
 	.name = "X-L16F",
 	.clock = 48000,
 	.rate = XF_RATE,
 	.frame_ms = 10,
-	.max_payload = 1 + 12 * XF_FRAME * 2,
+	.max_payload = XF_PL_MAX(XF_RATE),
 	.fmtp_parse = xf_fmtp_parse,
 	.fmtp_format = xf_fmtp_format,
 	.dec_create = xf_dec_create,
@@ -219,7 +236,7 @@ static void
 xf_packet(uint8_t *buf, struct mxp_media_pkt *pkt, const int16_t *x, uint64_t pos, unsigned ms,
 	  uint16_t seq, uint32_t ts)
 {
-	unsigned n = ms * 16;
+	unsigned n = ms * xf_ops.rate / 1000;
 	buf[0] = (uint8_t)(ms / 10);
 	mxp_media_l16_encode(buf + 1, x + pos, n);
 	memset(pkt, 0, sizeof(*pkt));
@@ -232,23 +249,26 @@ xf_packet(uint8_t *buf, struct mxp_media_pkt *pkt, const int16_t *x, uint64_t po
 	pkt->level = MXP_MEDIA_LEVEL_NONE;
 }
 
-MXP_TEST(packets_10_to_120ms_play_continuously)
+/* Packets of each of durations[] into a leg at ptime 20 (the plugin at its current rate,
+ * the mixer's rate mix_rate, 0 to follow the legs: the mix must be at the plugin's rate):
+ * played sample for sample, nothing concealed, lost or late. */
+static void
+xf_continuity(struct mxp_test_ctx *t, const unsigned *durations, unsigned nd, unsigned mix_rate)
 {
-	static const unsigned durations[] = {10, 20, 30, 60, 120};
-	if (!MXP_CHECK(t, xf_id != MXP_MEDIA_CODEC_NONE))
-		return;
-	for (unsigned d = 0; d < sizeof(durations) / sizeof(durations[0]); d++) {
+	const unsigned rate = xf_ops.rate, spms = rate / 1000, tick = 20 * spms;
+	for (unsigned d = 0; d < nd; d++) {
 		unsigned ms = durations[d];
-		const unsigned seconds = 6, total = seconds * XF_RATE;
-		int16_t *x = calloc(total + 4000, sizeof(int16_t));
+		const unsigned seconds = 6, total = seconds * rate, extra = rate / 4;
+		int16_t *x = calloc(total + extra, sizeof(int16_t));
 		int16_t *y = calloc(total, sizeof(int16_t));
 		/* a chirp-like signal: any shift or repeat shows */
-		for (unsigned i = 0; i < total + 4000; i++)
-			x[i] = (int16_t)lrint(9000 * sin(2 * M_PI * (300 + i / 40.0) * i / XF_RATE));
+		for (unsigned i = 0; i < total + extra; i++)
+			x[i] = (int16_t)lrint(9000 * sin(2 * M_PI * (300 + i / 40.0) * i / rate));
 		void *dec;
 		struct mxp_media_coder enc;
 		struct mxp_media_leg *leg = xf_leg(&dec, &enc, 1);
-		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 16000};
+		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2,
+						    .rate = (uint16_t)mix_rate};
 		uint64_t now = 1000000;
 		struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
 		if (!MXP_CHECK(t, leg != NULL && m != NULL &&
@@ -257,32 +277,35 @@ MXP_TEST(packets_10_to_120ms_play_continuously)
 		uint64_t sent = 0, next_send = now;
 		uint16_t seq = 1000;
 		uint32_t ts = 123456;
-		unsigned ny = 0;
-		uint8_t buf[1 + 12 * XF_FRAME * 2];
-		while (ny + 320 <= total) {
+		unsigned ny = 0, rate_bad = 0;
+		uint8_t *buf = malloc(XF_PL_MAX(rate));
+		while (ny + tick <= total) {
 			/* the sender emits a packet of `ms` every `ms`, delivered 10 ms later */
-			while (next_send + 10000 <= now && sent + ms * 16 <= total + 3000) {
+			while (next_send + 10000 <= now &&
+			       sent + ms * spms <= total + 3 * extra / 4) {
 				struct mxp_media_pkt pkt;
 				xf_packet(buf, &pkt, x, sent, ms, seq++, ts);
-				MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, now, NULL), MXP_MEDIA_RX_AUDIO);
-				sent += ms * 16;
+				MXP_CHECK_EQ(t, sim_leg_rx(leg, &pkt, now, NULL),
+					     MXP_MEDIA_RX_AUDIO);
+				sent += ms * spms;
 				ts += ms * 48;
 				next_send += ms * 1000;
 			}
-			mxp_media_mix_tick(m, now);
+			rate_bad += mxp_media_mix_tick(m, now)->rate != rate;
 			const int16_t *f = media_leg_frame(leg);
 			if (f != NULL)
-				memcpy(y + ny, f, 320 * sizeof(int16_t));
-			ny += 320;
+				memcpy(y + ny, f, tick * sizeof(int16_t));
+			ny += tick;
 			now += 20000;
 		}
 		struct mxp_media_leg_stats st;
 		mxp_media_leg_stats_get(leg, &st);
 		/* find where x starts in y, then compare the second half sample for sample */
 		unsigned start = 0;
-		for (; start < 8000; start++) {
+		unsigned probe = half_probe(total);
+		for (; start < rate / 2; start++) {
 			unsigned k = 0;
-			while (k < 64 && y[half_probe(total) + k] == x[half_probe(total) + k - start])
+			while (k < 64 && y[probe + k] == x[probe + k - start])
 				k++;
 			if (k == 64)
 				break;
@@ -290,13 +313,14 @@ MXP_TEST(packets_10_to_120ms_play_continuously)
 		unsigned half = total / 2, bad = 0;
 		for (unsigned i = half; i < ny; i++)
 			bad += y[i] != x[i - start];
-		printf("#   %3u ms packets: start %u, concealed %llu, lost %llu, late %llu, "
-		       "accelerated %llu, expanded %llu, differing samples %u of %u\n", ms, start,
-		       (unsigned long long)st.concealed, (unsigned long long)st.lost,
-		       (unsigned long long)st.rx[MXP_MEDIA_RX_LATE],
+		printf("#   %u kHz, %3u ms packets: start %u, concealed %llu, lost %llu, "
+		       "late %llu, accelerated %llu, expanded %llu, differing samples %u of %u\n",
+		       spms, ms, start, (unsigned long long)st.concealed,
+		       (unsigned long long)st.lost, (unsigned long long)st.rx[MXP_MEDIA_RX_LATE],
 		       (unsigned long long)st.accelerated, (unsigned long long)st.expanded, bad,
 		       ny - half);
-		MXP_CHECK(t, start < (unsigned)(ms + 200) * 16);
+		MXP_CHECK_EQ(t, rate_bad, 0);
+		MXP_CHECK(t, start < (ms + 200) * spms);
 		MXP_CHECK_EQ(t, st.concealed, 0);
 		MXP_CHECK_EQ(t, st.lost, 0);
 		MXP_CHECK_EQ(t, st.rx[MXP_MEDIA_RX_LATE], 0);
@@ -309,26 +333,37 @@ MXP_TEST(packets_10_to_120ms_play_continuously)
 		free(m);
 		free(x);
 		free(y);
+		free(buf);
 	}
 	MXP_CHECK_EQ(t, sim_bufs_live, 0);
+}
+
+MXP_TEST(packets_10_to_120ms_play_continuously)
+{
+	static const unsigned durations[] = {10, 20, 30, 60, 120};
+	if (!MXP_CHECK(t, xf_id != MXP_MEDIA_CODEC_NONE))
+		return;
+	xf_continuity(t, durations, MXP_NCASES(durations), 16000);
 }
 
 /* A silent frame-codec stream of long packets arriving 45 ms early for 2 s, then on time:
  * the buffer shrinks by removing pitch periods, never by dropping a whole long packet
  * (the shrink is measured in the frame codec's own durations). Steady afterwards. */
-MXP_TEST(long_silent_frame_packets_keep_the_buffer_steady)
+static void
+xf_shrink(struct mxp_test_ctx *t, const unsigned *durations, unsigned nd)
 {
-	static const unsigned durations[] = {20, 60, 120};
-	for (unsigned d = 0; d < 3; d++) {
+	const unsigned rate = xf_ops.rate, spms = rate / 1000;
+	for (unsigned d = 0; d < nd; d++) {
 		unsigned ms = durations[d];
-		const unsigned seconds = 24, total = seconds * XF_RATE;
-		int16_t *x = calloc(total + 8000, sizeof(int16_t));
-		for (unsigned i = 0; i < total + 8000; i++)
-			x[i] = (int16_t)lrint(20 * sin(2 * M_PI * 400.0 * i / XF_RATE));
+		const unsigned seconds = 24, total = seconds * rate, extra = rate / 2;
+		int16_t *x = calloc(total + extra, sizeof(int16_t));
+		for (unsigned i = 0; i < total + extra; i++)
+			x[i] = (int16_t)lrint(20 * sin(2 * M_PI * 400.0 * i / rate));
 		void *dec;
 		struct mxp_media_coder enc;
 		struct mxp_media_leg *leg = xf_leg(&dec, &enc, 1);
-		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 16000};
+		struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2,
+						    .rate = (uint16_t)rate};
 		uint64_t now = 1000000;
 		struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
 		if (!MXP_CHECK(t, leg != NULL && m != NULL && mxp_media_mixer_leg_add(m, leg) == 0))
@@ -336,15 +371,17 @@ MXP_TEST(long_silent_frame_packets_keep_the_buffer_steady)
 		uint64_t sent = 0, next_send = now;
 		uint16_t seq = 1000;
 		uint32_t ts = 123456, rnd = 7;
-		uint8_t buf[1 + 12 * XF_FRAME * 2];
+		uint8_t *buf = malloc(XF_PL_MAX(rate));
 		struct mxp_media_leg_stats a, st;
 		for (unsigned tick = 0; tick < seconds * 50; tick++) {
-			while (next_send + 15000 <= now && sent + ms * 16 <= total + 6000) {
+			while (next_send + 15000 <= now &&
+			       sent + ms * spms <= total + 3 * extra / 4) {
 				struct mxp_media_pkt pkt;
 				xf_packet(buf, &pkt, x, sent, ms, seq++, ts);
 				rnd = rnd * 1103515245u + 12345u;
-				sim_leg_rx(leg, &pkt, now - (rnd >> 16) % 2000 + (tick < 100 ? 45000 : 0), NULL);
-				sent += ms * 16;
+				uint64_t at = now - (rnd >> 16) % 2000 + (tick < 100 ? 45000 : 0);
+				sim_leg_rx(leg, &pkt, at, NULL);
+				sent += ms * spms;
 				ts += ms * 48;
 				next_send += ms * 1000;
 			}
@@ -354,8 +391,8 @@ MXP_TEST(long_silent_frame_packets_keep_the_buffer_steady)
 				mxp_media_leg_stats_get(leg, &a);
 		}
 		mxp_media_leg_stats_get(leg, &st);
-		printf("#   X-L16F %u ms silent, after the shrink: accelerated %llu expanded %llu "
-		       "silence %llu concealed %llu lost %llu late %llu\n",
+		printf("#   X-L16F at %u kHz, %u ms silent, after the shrink: accelerated %llu "
+		       "expanded %llu silence %llu concealed %llu lost %llu late %llu\n", spms,
 		       ms, (unsigned long long)(st.accelerated - a.accelerated),
 		       (unsigned long long)(st.expanded - a.expanded),
 		       (unsigned long long)(st.silence - a.silence),
@@ -363,7 +400,7 @@ MXP_TEST(long_silent_frame_packets_keep_the_buffer_steady)
 		       (unsigned long long)(st.lost - a.lost),
 		       (unsigned long long)st.rx[MXP_MEDIA_RX_LATE]);
 		/* shrunk by at most the 45 ms excess, without a gap to refill */
-		MXP_CHECK(t, st.accelerated - a.accelerated <= 45 * 16);
+		MXP_CHECK(t, st.accelerated - a.accelerated <= 45 * spms);
 		MXP_CHECK_EQ(t, st.expanded - a.expanded, 0);
 		MXP_CHECK_EQ(t, st.silence - a.silence, 0);
 		MXP_CHECK_EQ(t, st.concealed - a.concealed, 0);
@@ -372,7 +409,32 @@ MXP_TEST(long_silent_frame_packets_keep_the_buffer_steady)
 		xf_ops.dec_destroy(dec);
 		free(m);
 		free(x);
+		free(buf);
 	}
+}
+
+MXP_TEST(long_silent_frame_packets_keep_the_buffer_steady)
+{
+	static const unsigned durations[] = {20, 60, 120};
+	xf_shrink(t, durations, MXP_NCASES(durations));
+}
+
+/* The plugin at 48 kHz: a fullband leg (mixed at 48 kHz) takes packets of 60 and 120 ms
+ * (5760 samples: the leg's longest) and plays them sample for sample; long packets
+ * arriving early are shrunk by time scaling at 48 kHz. */
+MXP_TEST(xf_48k_long_packets)
+{
+	if (!MXP_CHECK(t, xf_id != MXP_MEDIA_CODEC_NONE))
+		return;
+	/* every case frees its legs: none exists while the table changes */
+	xf_ops.rate = 48000;
+	xf_ops.max_payload = XF_PL_MAX(48000);
+	MXP_CHECK_EQ(t, mxp_media_codec_rate(xf_id), 48000);
+	static const unsigned durations[] = {20, 60, 120};
+	xf_continuity(t, durations, MXP_NCASES(durations), 0); /* mixed at 48 kHz: fullband */
+	xf_shrink(t, durations + 1, 2);
+	xf_ops.rate = XF_RATE;
+	xf_ops.max_payload = XF_PL_MAX(XF_RATE);
 }
 
 /* X-C8: 8 kHz PCM on an 8 kHz clock, 20 ms frames, with its own concealment (zeros). */
@@ -682,13 +744,15 @@ MXP_TEST(payload_type_switch_without_click)
 }
 
 /* One Opus stream (fmtp for both sides) through a leg with packet `lost` missing; the
- * leg's output y (16 kHz), stats, and whether the decoder's PLC was on at the loss. */
+ * leg's output y (48 kHz: the conference mixes at 48 kHz for a leg that hears Opus), stats,
+ * and whether the decoder's PLC was on at the loss. */
+enum { OPUS_N = 960 }; /* samples of a 20 ms packet (and tick) at 48 kHz */
 struct opus_loss {
 	struct mxp_media_leg_stats st;
 	uint64_t conc_at_loss;
 	bool plc_at_loss, plc_after;
-	unsigned quiet, fec_packets;
-	int step;
+	unsigned quiet, fec_packets, rate_bad;
+	int step, src_step; /* the largest sample step of the output, and of what was sent */
 };
 
 static void
@@ -717,7 +781,8 @@ opus_loss_run(struct mxp_test_ctx *t, const char *fmtp, struct opus_loss *res)
 	p.priv_enc = &priv;
 	p.release = sim_release;
 	struct mxp_media_leg *leg = sim_leg_new(&p);
-	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2, .rate = 16000};
+	/* the mix rate follows the legs: 48 kHz, as the leg hears Opus */
+	struct mxp_media_mixer_params mp = {.ptime_ms = 20, .max_legs = 2};
 	uint64_t now = 1000000;
 	struct mxp_media_mixer *m = sim_mixer_new(&mp, now);
 	if (!MXP_CHECK(t, dec != NULL && leg != NULL && m != NULL &&
@@ -735,17 +800,20 @@ opus_loss_run(struct mxp_test_ctx *t, const char *fmtp, struct opus_loss *res)
 	 * bit rate allows it at the loss it is told to expect) */
 	mxp_media_opus_set_loss_perc(src.xs, 20);
 	unsigned with_fec = 0;
+	res->src_step = 0;
 	for (unsigned k = 0; k <= ticks; k++) {
 		/* voiced speech-like: 150 Hz and harmonics, a 4 Hz syllable envelope (Opus
-		 * codes it with SILK, which carries the FEC) */
-		int16_t x[320];
-		for (unsigned i = 0; i < 320; i++) {
-			double tt = (k * 320 + i) / 16000.0, v = 0;
+		 * codes it with SILK or hybrid, whose SILK layer carries the FEC) */
+		int16_t x[OPUS_N];
+		for (unsigned i = 0; i < OPUS_N; i++) {
+			double tt = (k * OPUS_N + i) / 48000.0, v = 0;
 			for (int h = 1; h <= 8; h++)
 				v += sin(2 * M_PI * 150 * h * tt) / h;
 			x[i] = (int16_t)lrint(3000 * v * (0.6 + 0.4 * sin(2 * M_PI * 4 * tt)));
 		}
-		pklen[k] = mxp_media_encode(&src, x, 320, pk[k], sizeof(pk[k]));
+		int xs = tu_max_step(x, OPUS_N);
+		res->src_step = xs > res->src_step ? xs : res->src_step;
+		pklen[k] = mxp_media_encode(&src, x, OPUS_N, pk[k], sizeof(pk[k]));
 		with_fec += pklen[k] > 0 && mxp_media_opus_has_fec(pk[k], (unsigned)pklen[k]) == 1;
 	}
 	/* lose an odd packet whose successor carries FEC, if any does */
@@ -756,9 +824,10 @@ opus_loss_run(struct mxp_test_ctx *t, const char *fmtp, struct opus_loss *res)
 		}
 	printf("#   %u of %u packets carry FEC; packet %u is lost\n", with_fec, ticks + 1, lost);
 	res->fec_packets = with_fec;
-	int16_t *y = calloc(ticks * 320, sizeof(int16_t));
+	int16_t *y = calloc(ticks * OPUS_N, sizeof(int16_t));
 	bool plc_at_loss = false;
 	uint64_t conc0 = 0;
+	res->rate_bad = 0;
 	for (unsigned k = 0; k < ticks; k++) {
 		if (k == lost) { /* (the start-up may conceal before the first packet plays) */
 			struct mxp_media_leg_stats s0;
@@ -774,11 +843,11 @@ opus_loss_run(struct mxp_test_ctx *t, const char *fmtp, struct opus_loss *res)
 						    .level = MXP_MEDIA_LEVEL_NONE};
 			MXP_CHECK(t, mxp_media_rx_taken(sim_leg_rx(leg, &pkt, now + 5000, NULL)));
 		}
-		mxp_media_mix_tick(m, now);
+		res->rate_bad += mxp_media_mix_tick(m, now)->rate != 48000;
 		plc_at_loss |= k >= lost && leg_xtab(leg)->codec_plc;
 		const int16_t *fr = media_leg_frame(leg);
 		if (fr != NULL)
-			memcpy(y + k * 320, fr, 320 * sizeof(int16_t));
+			memcpy(y + k * OPUS_N, fr, OPUS_N * sizeof(int16_t));
 		now += 20000;
 	}
 	mxp_media_leg_stats_get(leg, &res->st);
@@ -787,11 +856,11 @@ opus_loss_run(struct mxp_test_ctx *t, const char *fmtp, struct opus_loss *res)
 	res->plc_after = leg_xtab(leg)->codec_plc;
 	res->quiet = 0;
 	unsigned run = 0;
-	for (unsigned i = 40 * 320; i < 90 * 320; i++) {
+	for (unsigned i = 40 * OPUS_N; i < 90 * OPUS_N; i++) {
 		run = abs(y[i]) < 100 ? run + 1 : 0;
 		res->quiet = run > res->quiet ? run : res->quiet;
 	}
-	res->step = tu_max_step(y + 40 * 320, 50 * 320);
+	res->step = tu_max_step(y + 40 * OPUS_N, 50 * OPUS_N);
 	mxp_media_mixer_leg_remove(m, leg);
 	sim_leg_free(leg);
 	mxp_media_coder_fini(&src);
@@ -809,18 +878,19 @@ MXP_TEST(opus_loss_concealed_by_decoder)
 	struct opus_loss r;
 	opus_loss_run(t, "", &r);
 	printf("#   one lost Opus packet: concealed %llu samples (decoder PLC %s), longest quiet "
-	       "%u, largest step %d, lost %llu, FEC %llu\n",
+	       "%u, largest step %d (sent %d), lost %llu, FEC %llu\n",
 	       (unsigned long long)(r.st.concealed - r.conc_at_loss), r.plc_at_loss ? "yes" : "no",
-	       r.quiet, r.step, (unsigned long long)r.st.lost,
+	       r.quiet, r.step, r.src_step, (unsigned long long)r.st.lost,
 	       (unsigned long long)r.st.fec_recovered);
+	MXP_CHECK_EQ(t, r.rate_bad, 0);
 	MXP_CHECK(t, r.plc_at_loss);
 	MXP_CHECK(t, !r.plc_after); /* over once the next packet played */
 	MXP_CHECK_EQ(t, r.st.lost, 1);
-	MXP_CHECK_EQ(t, r.st.concealed - r.conc_at_loss, 320);
+	MXP_CHECK_EQ(t, r.st.concealed - r.conc_at_loss, OPUS_N);
 	MXP_CHECK_EQ(t, r.st.fec_recovered, 0);
 	MXP_CHECK_EQ(t, r.fec_packets, 0);
-	MXP_CHECK(t, r.quiet < 40);
-	MXP_CHECK(t, r.step < 4000);
+	MXP_CHECK(t, r.quiet < 120); /* 2.5 ms */
+	MXP_CHECK(t, r.step < 3 * r.src_step);
 }
 
 /* With in-band FEC (useinbandfec=1) the lost packet is rebuilt from the next one's copy:
@@ -830,15 +900,17 @@ MXP_TEST(opus_loss_recovered_by_fec)
 	struct opus_loss r;
 	opus_loss_run(t, "useinbandfec=1", &r);
 	printf("#   one lost Opus packet, FEC on: recovered %llu, concealed %llu, PLC %s, "
-	       "longest quiet %u, largest step %d\n", (unsigned long long)r.st.fec_recovered,
+	       "longest quiet %u, largest step %d (sent %d)\n",
+	       (unsigned long long)r.st.fec_recovered,
 	       (unsigned long long)(r.st.concealed - r.conc_at_loss),
-	       r.plc_at_loss ? "yes" : "no", r.quiet, r.step);
+	       r.plc_at_loss ? "yes" : "no", r.quiet, r.step, r.src_step);
+	MXP_CHECK_EQ(t, r.rate_bad, 0);
 	MXP_CHECK(t, r.fec_packets > 0);
 	MXP_CHECK_EQ(t, r.st.fec_recovered, 1);
 	MXP_CHECK_EQ(t, r.st.concealed - r.conc_at_loss, 0);
 	MXP_CHECK(t, !r.plc_at_loss);
-	MXP_CHECK(t, r.quiet < 40);
-	MXP_CHECK(t, r.step < 4000);
+	MXP_CHECK(t, r.quiet < 120); /* 2.5 ms */
+	MXP_CHECK(t, r.step < 3 * r.src_step);
 }
 
 static const struct mxp_test_case cases[] = {
@@ -849,6 +921,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(malformed_payloads_refused),
 	MXP_CASE(talker_private_stream_uses_leg_encoder),
 	MXP_CASE(payload_type_switch_without_click),
+	MXP_CASE(xf_48k_long_packets),
 	MXP_CASE(opus_loss_concealed_by_decoder),
 	MXP_CASE(opus_loss_recovered_by_fec),
 };

@@ -90,10 +90,12 @@ conf_tick(struct conf *c)
 				pcm = r->talkers[slot].pcm;
 				ns = r->talkers[slot].samples;
 			} else {
-				unsigned wb = mxp_media_leg_out_rate(c->leg[i]) == 16000 &&
-					      r->shared[1] != NULL;
-				pcm = r->shared[wb];
-				ns = r->shared_samples[wb];
+				/* a leg hears its codec's rate, at most the mix rate */
+				unsigned ri = mxp_media_rate_idx(mxp_media_leg_out_rate(c->leg[i]));
+				if (ri > mxp_media_rate_idx(r->rate))
+					ri = mxp_media_rate_idx(r->rate);
+				pcm = r->shared[ri];
+				ns = r->shared_samples[ri];
 			}
 			if (pcm != NULL) {
 				memcpy(c->cap[i] + c->cap_len[i], pcm, ns * sizeof(int16_t));
@@ -354,6 +356,70 @@ MXP_TEST(g722_and_g711_in_one_conference)
 	MXP_CHECK(t, f > -14.5 && g < -50);
 	MXP_CHECK(t, h > -14.5 && i5 < -50);
 	MXP_CHECK(t, heard_db(&c, nb2, 700) > -14.5);
+	conf_free(&c);
+}
+
+/*
+ * The same conference mixed at 48 kHz (the rate a conference with an Opus listener runs
+ * at; forced here, the legs being G.711 and G.722): every leg is resampled up on input
+ * (8 -> 48 and 16 -> 48 kHz), the shared mix is made at 48 kHz and brought down to 16 and
+ * 8 kHz for the listeners, private mixes likewise. What each hears is what it heard at
+ * 16 kHz, and the 48 kHz mix carries the tones with no images of the upsampling.
+ */
+MXP_TEST(mix_at_48k)
+{
+	struct conf c;
+	memset(&c, 0, sizeof(c));
+	c.ptime = 20;
+	c.now = 1000000;
+	struct mxp_media_mixer_params mp = {
+		.ptime_ms = 20, .max_legs = MAXL, .max_talkers = 3, .rate = 48000,
+	};
+	c.m = sim_mixer_new(&mp, c.now);
+	if (!MXP_CHECK(t, c.m != NULL))
+		return;
+	mxp_media_mixer_keep_shared(c.m, true);
+	unsigned wb = (unsigned)conf_add(&c, MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_G722, 5000,
+					 8000);
+	unsigned nb = (unsigned)conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 700,
+					 8000);
+	unsigned lwb = (unsigned)conf_add(&c, MXP_MEDIA_CODEC_G722, MXP_MEDIA_CODEC_G722, 0, 0);
+	unsigned lnb = (unsigned)conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 0, 0);
+	c.capture_from = 30;
+	static int16_t fb[CAP_TICKS * 960];
+	unsigned nfb = 0;
+	const struct mxp_media_mix_result *r = NULL;
+	bool sizes_ok = true;
+	for (unsigned k = 0; k < 30 + CAP_TICKS; k++) {
+		r = conf_tick(&c);
+		sizes_ok &= r->shared[2] != NULL && r->shared_samples[2] == 960 &&
+			    r->shared[1] != NULL && r->shared_samples[1] == 320 &&
+			    r->shared[0] != NULL && r->shared_samples[0] == 160;
+		if (k >= 30 && r->shared[2] != NULL) {
+			memcpy(fb + nfb, r->shared[2], 960 * sizeof(int16_t));
+			nfb += 960;
+		}
+	}
+	MXP_CHECK_EQ(t, r->rate, 48000);
+	MXP_CHECK(t, sizes_ok);
+	double a = heard_db(&c, lwb, 5000), b = heard_db(&c, lwb, 700);
+	double d = heard_db(&c, lnb, 700), e = heard_db(&c, lnb, 5000);
+	double f = heard_db(&c, wb, 700), g = heard_db(&c, wb, 5000);
+	double h = heard_db(&c, nb, 5000), i5 = heard_db(&c, nb, 700);
+	double p5 = tu_tone_dbfs(fb, nfb, 5000, 48000), p7 = tu_tone_dbfs(fb, nfb, 700, 48000);
+	double im1 = tu_tone_dbfs(fb, nfb, 11000, 48000), im2 = tu_tone_dbfs(fb, nfb, 7300, 48000);
+	double im3 = tu_tone_dbfs(fb, nfb, 15300, 48000);
+	printf("#   48 kHz mix: 5 kHz %.1f, 700 Hz %.1f, images 11 kHz %.1f, 7.3 kHz %.1f, "
+	       "15.3 kHz %.1f dBFS\n", p5, p7, im1, im2, im3);
+	printf("#   wb listener: 5 kHz %.1f, 700 Hz %.1f; nb listener: 700 %.1f, 5 kHz %.1f; "
+	       "wb talker: 700 %.1f own %.1f; nb talker: 5 kHz %.1f own %.1f\n",
+	       a, b, d, e, f, g, h, i5);
+	MXP_CHECK(t, p5 > -14.5 && p7 > -14.5);
+	MXP_CHECK(t, im1 < p5 - 60 && im2 < p7 - 60 && im3 < p7 - 60);
+	MXP_CHECK(t, a > -14.5 && b > -14.5);
+	MXP_CHECK(t, d > -14.5 && e < -50);
+	MXP_CHECK(t, f > -14.5 && g < -50);
+	MXP_CHECK(t, i5 < -50 && h < -50); /* 5 kHz is above what a G.711 talker hears */
 	conf_free(&c);
 }
 
@@ -925,6 +991,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(mute_and_modes_take_effect_next_tick),
 	MXP_CASE(limiter_instead_of_clipping),
 	MXP_CASE(g722_and_g711_in_one_conference),
+	MXP_CASE(mix_at_48k),
 	MXP_CASE(leg_changes_codec_without_click),
 	MXP_CASE(idle_conference_and_dtx_cost_nothing),
 	MXP_CASE(telephone_events_reported_not_mixed),
