@@ -271,6 +271,99 @@ events_record(struct mxp_mrfp *m, struct mxp_mrfp_leg *l, const struct mxp_mp_cm
 	mrfp_dm_collect(m, l, mask & MXP_MRFP_EV_CE);
 }
 
+/* The lib/media codec an a=rtpmap names (MXP_MEDIA_CODEC_NONE for others), and its name. */
+static enum mxp_media_codec
+rtpmap_codec(const struct mxp_sdp_rtpmap *m, char *name, size_t nl)
+{
+	snprintf(name, nl, "%.*s", (int)(m->encoding.len < nl - 1 ? m->encoding.len : nl - 1),
+		 m->encoding.p);
+	return mxp_media_codec_from_name(name, m->clock);
+}
+
+/* The a=fmtp parameters of payload type pt ("" without one). */
+static void
+sdp_fmtp_of(const struct mxp_sdp *sd, uint8_t pt, char *buf, size_t bl)
+{
+	buf[0] = '\0';
+	for (uint8_t k = 0; k < sd->nfmtp; k++)
+		if (sd->fmtp[k].pt == pt)
+			snprintf(buf, bl, "%.*s",
+				 (int)(sd->fmtp[k].params.len < bl - 1 ? sd->fmtp[k].params.len
+								       : bl - 1),
+				 sd->fmtp[k].params.p);
+}
+
+/* Take payload types drop[0..nd) out of a description: m= line, a=rtpmap, a=fmtp. */
+static void
+sdp_drop_pts(struct mxp_sdp *sd, const uint8_t *drop, unsigned int nd)
+{
+	uint8_t n = 0;
+	for (uint8_t k = 0; k < sd->npts; k++)
+		if (memchr(drop, sd->pts[k], nd) == NULL)
+			sd->pts[n++] = sd->pts[k];
+	sd->npts = n;
+	n = 0;
+	for (uint8_t k = 0; k < sd->nrtpmap; k++)
+		if (memchr(drop, sd->rtpmap[k].pt, nd) == NULL)
+			sd->rtpmap[n++] = sd->rtpmap[k];
+	sd->nrtpmap = n;
+	n = 0;
+	for (uint8_t k = 0; k < sd->nfmtp; k++)
+		if (memchr(drop, sd->fmtp[k].pt, nd) == NULL)
+			sd->fmtp[n++] = sd->fmtp[k];
+	sd->nfmtp = n;
+}
+
+/*
+ * One parameter set per codec: an offer may list a codec several times with different
+ * parameters (a VoLTE phone offers AMR-WB bandwidth-efficient and octet-aligned, and AMR
+ * likewise: 3GPP TS 26.114 6.2.2.2), and a leg decodes each codec with one set. The leg
+ * takes the first of each frame codec in the m= line's order of preference; the others
+ * leave both descriptions (m= line, a=rtpmap, a=fmtp) before anything uses them, so the
+ * answer (the reply's Local) lists only what the MRFP accepts (RFC 3264 6.1) and the
+ * participant's packets of a type left out count as unknown_pt. The codecs are read
+ * where the leg's come from: Remote's m= line, else Local's. A payload type whose
+ * parameters do not parse stays, for sdp_codecs() to name.
+ */
+static void
+sdp_one_set_per_codec(struct mxp_sdp *ls, struct mxp_sdp *rs)
+{
+	struct mxp_sdp *sd = rs != NULL && rs->npts ? rs : ls;
+	if (sd == NULL)
+		return;
+	bool seen[MXP_MEDIA_CODEC_COUNT] = { false };
+	struct mxp_media_fmtp first[MXP_MEDIA_CODEC_COUNT];
+	uint8_t drop[MXP_SDP_PT_MAX];
+	unsigned int nd = 0;
+	for (uint8_t i = 0; i < sd->npts; i++) {
+		uint8_t pt = sd->pts[i];
+		const struct mxp_sdp_rtpmap *m = NULL;
+		for (uint8_t k = 0; k < sd->nrtpmap && m == NULL; k++)
+			if (sd->rtpmap[k].pt == pt)
+				m = &sd->rtpmap[k];
+		char name[32], fmtp[256], e[64];
+		enum mxp_media_codec c = m ? rtpmap_codec(m, name, sizeof(name)) : MXP_MEDIA_CODEC_NONE;
+		struct mxp_media_fmtp f;
+		memset(&f, 0, sizeof(f));
+		sdp_fmtp_of(sd, pt, fmtp, sizeof(fmtp));
+		if (!mxp_media_codec_is_frame(c) ||
+		    mxp_media_fmtp_parse(c, fmtp, &f, e, sizeof(e)) != 0)
+			continue;
+		if (!seen[c]) {
+			seen[c] = true;
+			first[c] = f;
+		} else if (memcmp(&f, &first[c], sizeof(f)) != 0) {
+			drop[nd++] = pt; /* (the same set again stays: one decoder serves both) */
+		}
+	}
+	if (nd == 0)
+		return;
+	if (rs != NULL)
+		sdp_drop_pts(rs, drop, nd);
+	if (ls != NULL)
+		sdp_drop_pts(ls, drop, nd);
+}
+
 /*
  * The codecs of an m= line's dynamic payload types (a=rtpmap, a=fmtp) for lib/conf: AMR,
  * AMR-WB, Opus, plugin codecs, with their parameters. Encodings the mixer does not decode
@@ -284,9 +377,7 @@ sdp_codecs(const struct mxp_sdp *sd, struct mxp_leg_params *lp, char *t, size_t 
 	for (uint8_t i = 0; i < sd->nrtpmap && lp->n_codecs < MXP_CONF_MAX_PT; i++) {
 		const struct mxp_sdp_rtpmap *m = &sd->rtpmap[i];
 		char name[32];
-		snprintf(name, sizeof(name), "%.*s", (int)(m->encoding.len < 31 ? m->encoding.len : 31),
-			 m->encoding.p);
-		enum mxp_media_codec c = mxp_media_codec_from_name(name, m->clock);
+		enum mxp_media_codec c = rtpmap_codec(m, name, sizeof(name));
 		bool listed = false;
 		for (uint8_t k = 0; k < sd->npts; k++)
 			listed |= sd->pts[k] == m->pt;
@@ -298,12 +389,8 @@ sdp_codecs(const struct mxp_sdp *sd, struct mxp_leg_params *lp, char *t, size_t 
 				 name, m->clock, m->channels);
 			return MXP_MP_E_BAD_VALUE;
 		}
-		char fmtp[256] = "";
-		for (uint8_t k = 0; k < sd->nfmtp; k++)
-			if (sd->fmtp[k].pt == m->pt)
-				snprintf(fmtp, sizeof(fmtp), "%.*s",
-					 (int)(sd->fmtp[k].params.len < 255 ? sd->fmtp[k].params.len : 255),
-					 sd->fmtp[k].params.p);
+		char fmtp[256];
+		sdp_fmtp_of(sd, m->pt, fmtp, sizeof(fmtp));
 		struct mxp_leg_codec *lc = &lp->codecs[lp->n_codecs];
 		char err[120];
 		if (mxp_media_fmtp_parse(c, fmtp, &lc->fmtp, err, sizeof(err)) != 0) {
@@ -450,6 +537,27 @@ add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp
 	if (sd.npts == 0) {
 		sd.npts = 1;
 		sd.pts[0] = 0;
+	}
+	/* a dynamic payload type of the answer needs its a=rtpmap (RFC 4566 6): Remote's
+	 * (and its a=fmtp) where Local lists the type without one */
+	for (uint8_t i = 0; rs && i < sd.npts; i++) {
+		uint8_t pt = sd.pts[i];
+		bool has = false;
+		for (uint8_t k = 0; k < sd.nrtpmap; k++)
+			has |= sd.rtpmap[k].pt == pt;
+		for (uint8_t k = 0; !has && pt >= 96 && k < rs->nrtpmap; k++)
+			if (rs->rtpmap[k].pt == pt && sd.nrtpmap < MXP_SDP_PT_MAX) {
+				sd.rtpmap[sd.nrtpmap++] = rs->rtpmap[k];
+				has = true;
+				bool hf = false;
+				for (uint8_t j = 0; j < sd.nfmtp; j++)
+					hf |= sd.fmtp[j].pt == pt;
+				for (uint8_t j = 0; !hf && j < rs->nfmtp; j++)
+					if (rs->fmtp[j].pt == pt && sd.nfmtp < MXP_SDP_PT_MAX) {
+						sd.fmtp[sd.nfmtp++] = rs->fmtp[j];
+						hf = true;
+					}
+			}
 	}
 	sdp_set_fmtp(&sd, li);
 	/* The MRFC knows the keys it gave: they are not sent back (fewer keys on the wire). A
@@ -770,6 +878,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		return mrfp_cmd_error(m, rc, e.code, "Local: %s", e.text);
 	if (has_remote && mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
 		return mrfp_cmd_error(m, rc, e.code, "Remote: %s", e.text);
+	sdp_one_set_per_codec(has_local ? &ls : NULL, has_remote ? &rs : NULL);
 	bool plain = pkg.plain_rtp == 1;
 	if (mv && pkg.plain_rtp < 0)
 		plain = mv->plain;
@@ -1399,6 +1508,7 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 					      "Remote describes one participant: not with Modify = *");
 		rsp = &rs;
 	}
+	sdp_one_set_per_codec(lsp ? &ls : NULL, rsp ? &rs : NULL);
 	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
 	unsigned int code = lsp ? sdp_keys(lsp, &lk, true, t, sizeof(t)) : 0;
 	if (code == 0 && rsp)

@@ -95,6 +95,67 @@ MXP_TEST(add_generates_the_local_key_or_refuses)
 	env_free(&e);
 }
 
+/*
+ * A VoLTE phone's offer (3GPP TS 26.114): AMR-WB and AMR each twice, bandwidth-efficient
+ * first, then octet-aligned, and telephone-event at two clocks. The MRFP takes the first
+ * parameter set of each codec: the Add succeeds (it was refused: one set per codec), the
+ * reply's Local (the answer) lists only the payload types taken, the leg hears AMR-WB on
+ * 116, and a re-INVITE with the same offer changes nothing while one that puts the
+ * octet-aligned AMR-WB first moves the leg to 107.
+ */
+#define VOLTE_RTPMAP                                                                      \
+	"a=rtpmap:116 AMR-WB/16000\na=fmtp:116 mode-change-capability=2;max-red=0\n"     \
+	"a=rtpmap:107 AMR-WB/16000\na=fmtp:107 octet-align=1;mode-change-capability=2\n" \
+	"a=rtpmap:118 AMR/8000\na=fmtp:118 mode-change-capability=2;max-red=0\n"         \
+	"a=rtpmap:96 AMR/8000\na=fmtp:96 octet-align=1;mode-change-capability=2\n"       \
+	"a=rtpmap:111 telephone-event/16000\na=fmtp:111 0-15\n"                          \
+	"a=rtpmap:110 telephone-event/8000\na=fmtp:110 0-15\n"
+
+MXP_TEST(volte_offer_one_parameter_set_per_codec)
+{
+	struct env e = env_new();
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { Media { "
+		"TerminationState { mxp/mode = mix }, Stream = 1 { "
+		"Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 116 107 118 96 111 110\n%s\n}, "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 116 107 118 96 111 110\n"
+		VOLTE_RTPMAP "%s\n} } } } } }", crypto(1, 1), PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		printf("# %s\n", r);
+	uint32_t c = reply_ctx(r), l = reply_leg(r, "Add");
+	MXP_CHECK(t, strstr(r, "m=audio") != NULL && strstr(r, "RTP/SAVP 116 118 111 110") != NULL);
+	MXP_CHECK(t, strstr(r, "a=rtpmap:107") == NULL && strstr(r, "a=rtpmap:96") == NULL &&
+		     strstr(r, "a=fmtp:107") == NULL && strstr(r, "a=fmtp:96") == NULL);
+	MXP_CHECK(t, strstr(r, "a=rtpmap:116 AMR-WB/16000") != NULL &&
+		     strstr(r, "a=rtpmap:118 AMR/8000") != NULL);
+	struct mxp_leg_info li = leg(&e, l);
+	MXP_CHECK_EQ(t, li.codec, MXP_MEDIA_CODEC_AMR_WB);
+	MXP_CHECK_EQ(t, li.codec_pt, 116);
+	MXP_CHECK(t, strstr(li.fmtp, "octet-align=1") == NULL);
+	uint64_t sig = li.codecs_sig;
+	/* the same offer again (a session refresh): nothing changes */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 116 107 118 96 111 110\n"
+		VOLTE_RTPMAP "%s\n} } } } } }", c, l, PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	li = leg(&e, l);
+	MXP_CHECK(t, li.codecs_sig == sig && li.codec_changes == 0);
+	/* octet-aligned first: the leg moves to it, the answer lists it and not 116 */
+	r = transact(&e, "Transaction = 3 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 107 116 96 118 111 110\n"
+		VOLTE_RTPMAP "%s\n} } } } } }", c, l, PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		printf("# %s\n", r);
+	li = leg(&e, l);
+	MXP_CHECK_EQ(t, li.codec_pt, 107);
+	MXP_CHECK(t, strstr(li.fmtp, "octet-align=1") != NULL);
+	MXP_CHECK_EQ(t, li.codec_changes, 1);
+	MXP_CHECK(t, strstr(r, "a=rtpmap:107 AMR-WB/16000") != NULL &&
+		     strstr(r, "a=rtpmap:116") == NULL);
+	env_free(&e);
+}
+
 /* ---- every error code, each changing nothing --------------------------------------------- */
 
 MXP_TEST(every_error_code_changes_nothing)
@@ -990,6 +1051,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(ssrc_and_keylimit_events),
 	MXP_CASE(events_requested_on_add_and_forgotten),
 	MXP_CASE(root_load),
+	MXP_CASE(volte_offer_one_parameter_set_per_codec),
 };
 
 int
