@@ -11,7 +11,7 @@
  * the time recorded. Nothing is allocated, locked or called into the kernel on the worker.
  *
  * Control core: mxp_conf_record_poll() drains the full rings, converts what the worker
- * queued to the file's rate if the mix rate changed (block average down, linear up), writes
+ * queued to the file's rate if the mix rate changed (lib/media's resampler), writes
  * through a staging buffer, gives the buffers back and fixes the header up every second (a
  * crash leaves a file readable up to then). A write error (disk full or another) stops that
  * recording only: the worker lets go of it in a command, what was written is kept, the
@@ -65,6 +65,7 @@ struct conf_rec {
 	uint64_t fixed;                      /* data when the header was last written */
 	uint64_t samples;                    /* in the file */
 	struct conf_rec_buf *bufs;
+	struct mxp_media_rs rs;              /* the mix rate -> the file's, when they differ */
 	size_t nstage;
 	uint8_t stage[REC_STAGE];
 	struct conf_rec *next;
@@ -237,24 +238,14 @@ rec_buf(struct conf_rec *rec, const struct conf_rec_buf *b)
 	} else if (b->rate == f) {
 		for (unsigned int i = 0; i < b->samples; i++)
 			rec_put(rec, b->pcm[i]);
-	} else if (b->rate > f) { /* 16 or 48 -> 8, 48 -> 16 kHz: the mean of each r */
-		unsigned int r = b->rate / f;
+	} else { /* lib/media's resampler (its filters), continuous across ticks */
+		int16_t y[MXP_MEDIA_MAX_FRAME]; /* a tick at the file's rate */
+		if (rec->rs.from != b->rate || rec->rs.to != f)
+			mxp_media_rs_init(&rec->rs, b->rate, f);
 		rec->info.converted++;
-		for (unsigned int i = 0; i + r <= b->samples; i += r) {
-			int32_t sum = 0;
-			for (unsigned int j = 0; j < r; j++)
-				sum += b->pcm[i + j];
-			rec_put(rec, (int16_t)(sum / (int32_t)r));
-		}
-	} else { /* 8 -> 16 or 48, 16 -> 48 kHz: each sample, then r - 1 steps to the next */
-		unsigned int r = f / b->rate;
-		rec->info.converted++;
-		for (unsigned int i = 0; i < b->samples; i++) {
-			int32_t nx = i + 1 < b->samples ? b->pcm[i + 1] : b->pcm[i];
-			for (unsigned int j = 0; j < r; j++)
-				rec_put(rec, (int16_t)(b->pcm[i] + (nx - b->pcm[i]) * (int32_t)j /
-								  (int32_t)r));
-		}
+		unsigned int n = mxp_media_rs_run(&rec->rs, y, b->pcm, b->samples);
+		for (unsigned int i = 0; i < n; i++)
+			rec_put(rec, y[i]);
 	}
 	if (rec->info.max_seconds && rec->samples >= (uint64_t)rec->info.max_seconds * f)
 		rec_fail(rec, MXP_REC_MAX_TIME, 0);

@@ -630,7 +630,7 @@ static __thread int16_t cs8[MXP_MEDIA_MAX_FRAME / 6];
  * every leg of that format: an AMR-WB encoding costs about 0.2 ms, one per leg would not
  * fit a 20 ms tick in a large conference. Reset at each frame. */
 #define SW_SHARED 16
-#define SW_PAY_MAX 1536 /* the largest 20 ms payload of a codec signals are encoded in */
+#define SW_PAY_MAX (MXP_MEDIA_MAX_FRAME * 2) /* the largest 20 ms payload (L16-like at 48 kHz) */
 static __thread struct {
 	uint8_t fmt;
 	int16_t len;                 /* bytes, 0: DTX, -1: failed */

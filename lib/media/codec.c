@@ -356,8 +356,8 @@ mxp_media_rs_run(struct mxp_media_rs *rs, int16_t *out, const int16_t *in, unsig
 	return media_rs_run(rs->hist, rs->from, rs->to, out, in, n);
 }
 
-/* Each half of every third- and sixth-band tap set has |taps| summing below 2^16 (gen_tables.py's
- * output: at most 42,602), so a half's sum of products fits 32 bits. */
+/* Each half of every third- and sixth-band tap set has |taps| summing below 2^16 (asserted
+ * by gen_tables.py; at most 44,727), so a half's sum of products fits 32 bits. */
 static inline int32_t
 tb_dot32(const int16_t *restrict c, const int16_t *restrict x, unsigned n)
 {

@@ -78,10 +78,12 @@ def thirdband(P, beta):
         q = [round(v / s * 32768) for v in ph]
         c = max(range(P), key=lambda i: abs(q[i]))
         q[c] += 32768 - sum(q)
+        assert all(sum(abs(v) for v in q[hh * P // 2:(hh + 1) * P // 2]) < 65536 for hh in (0, 1))
         up.append(q)
     s = sum(h)
     down = [round(v / s * 32768) for v in h]
     down[N // 2] += 32768 - sum(down)
+    assert all(sum(abs(v) for v in down[hh * N // 2:(hh + 1) * N // 2]) < 65536 for hh in (0, 1))
     return up, down
 
 def sixthband_up(P, beta):

@@ -268,8 +268,8 @@ samples_to_ts(const struct mxp_media_leg *l, unsigned n)
  *    start of a packet that ends an erasure, which is decoded (faded in) at once: every
  *    other packet is decoded as it is played, so the packet size does not matter;
  *  - the input resampler's history, for the longest of the leg's rate to 8, 16 or 48
- *    kHz (media_rs_hist_len()): 64 samples for 8 kHz codecs (to 48 kHz), 62 for 16 kHz
- *    ones (to 8), 158 for 48 kHz ones (to 8);
+ *    kHz (media_rs_hist_len()): 32 samples for 8 kHz codecs (every interpolator), 62
+ *    for 16 kHz ones (to 8), 158 for 48 kHz ones (to 8);
  *  - the time-scaling head, only at ptime 10, where a cross-faded stretch (up to 2 pmax)
  *    can be longer than the frame: 2 pmax - frame samples;
  *  - the G.722 decoder, only with G.722 in the payload map;

@@ -332,7 +332,10 @@ struct mxp_media_mixer_params {
 	uint8_t hysteresis_db;     /**< a challenger must be this much louder; default 6 */
 	uint16_t rate;             /**< 0: follow the legs (48000 when one hears a 48 kHz codec,
 				    else 16000 when one has a 16 kHz codec, else 8000); or
-				    8000/16000/48000 */
+				    8000/16000/48000 fixed (tests, measurements): a leg whose
+				    codec is wider then hears the fixed rate's samples, which
+				    a frame codec's encoder (Opus at 48 kHz, AMR-WB) refuses:
+				    lib/conf leaves it 0 */
 	uint8_t simd;              /**< enum mxp_media_simd; AUTO by default */
 	uint16_t limit;            /**< limiter ceiling (peak sample); default 29000 */
 	/** cascade legs the mixer can hold (each has a slot of its own besides the

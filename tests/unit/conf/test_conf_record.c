@@ -373,7 +373,7 @@ MXP_TEST(write_error_stops_that_recording_only)
 }
 
 /* The mix rate goes from 8 to 16 kHz while recording (a G.722 listener joins): the file
- * keeps its 8 kHz, the 16 kHz ticks are converted (pairs averaged): the tone is still there,
+ * keeps its 8 kHz, the 16 kHz ticks are converted (resampled): the tone is still there,
  * the length is still the ticks. */
 MXP_TEST(mix_rate_change_converted)
 {
