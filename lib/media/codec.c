@@ -375,9 +375,11 @@ tb_dot(const int16_t *restrict c, const int16_t *restrict x, unsigned n)
 	return (int16_t)(acc > 32767 ? 32767 : (acc < -32768 ? -32768 : acc));
 }
 
-/* 16 -> 48 kHz: n inputs, 3n outputs. */
+/* Interpolation by L (3: 16 -> 48 kHz, 6: 8 -> 48 kHz) with the phases ph[0..L) of TB_P
+ * taps each: n inputs, L n outputs. */
 static unsigned
-rs3_up(int16_t *hist, int16_t *out, const int16_t *in, unsigned n)
+rs_up_poly(int16_t *hist, int16_t *out, const int16_t *in, unsigned n,
+	   const int16_t (*ph)[TB_P], unsigned L)
 {
 	int16_t buf[RS3_UP_HIST + RS_CHUNK];
 	unsigned o = 0;
@@ -388,31 +390,8 @@ rs3_up(int16_t *hist, int16_t *out, const int16_t *in, unsigned n)
 		memcpy(buf + RS3_UP_HIST, in, c * sizeof(*buf));
 		for (unsigned m = 0; m < c; m++) {
 			const int16_t *x = buf + RS3_UP_HIST + m - (TB_P - 1);
-			for (unsigned p = 0; p < 3; p++)
-				out[o++] = tb_dot(mxp_tb_up[p], x, TB_P);
-		}
-		memcpy(hist, buf + c, RS3_UP_HIST * sizeof(*buf));
-		in += c;
-		n -= c;
-	}
-	return o;
-}
-
-/* 8 -> 48 kHz: n inputs, 6n outputs. */
-static unsigned
-rs6_up(int16_t *hist, int16_t *out, const int16_t *in, unsigned n)
-{
-	int16_t buf[RS3_UP_HIST + RS_CHUNK];
-	unsigned o = 0;
-
-	while (n > 0) {
-		unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
-		memcpy(buf, hist, RS3_UP_HIST * sizeof(*buf));
-		memcpy(buf + RS3_UP_HIST, in, c * sizeof(*buf));
-		for (unsigned m = 0; m < c; m++) {
-			const int16_t *x = buf + RS3_UP_HIST + m - (TB_P - 1);
-			for (unsigned p = 0; p < 6; p++)
-				out[o++] = tb_dot(mxp_sb_up[p], x, TB_P);
+			for (unsigned p = 0; p < L; p++)
+				out[o++] = tb_dot(ph[p], x, TB_P);
 		}
 		memcpy(hist, buf + c, RS3_UP_HIST * sizeof(*buf));
 		in += c;
@@ -456,11 +435,11 @@ media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out, const int1
 	if (from != 48000 && to != 48000)
 		return rs2_run(hist, from < to, out, in, n);
 	if (from == 16000)
-		return rs3_up(hist, out, in, n);
+		return rs_up_poly(hist, out, in, n, mxp_tb_up, 3);
 	if (to == 16000)
 		return rs3_down(hist, out, in, n);
 	if (from == 8000)
-		return rs6_up(hist, out, in, n);
+		return rs_up_poly(hist, out, in, n, mxp_sb_up, 6);
 	/* 48 -> 8 kHz through 16 kHz, a chunk at a time */
 	int16_t mid[2 * RS_CHUNK / 3];
 	unsigned o = 0;

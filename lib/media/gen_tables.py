@@ -56,59 +56,47 @@ def halfband(K, beta):
     q[0] += 16384 - sum(q)
     return q
 
-def thirdband(P, beta):
-    """A 3P-tap low-pass at 48 kHz, cutoff 8 kHz (fs/6), Kaiser window. Returns
-    (up, down): up[p][q], the phase p of the x3 interpolator (gain 3), reversed so that
-    y[3m+p] = sum_q up[p][q] x[m-P+1+q], each phase summing to exactly 32768 (unity DC
-    gain); down[i], the decimator's taps (gain 1), y[m] = sum_i down[i] x[3m+2-(3P-1)+i],
-    summing to exactly 32768."""
-    N = 3 * P
+def kaiser_lowpass(N, fc, beta):
+    """N taps of a windowed-sinc low-pass, cutoff fc (a fraction of the sample rate)."""
     M = (N - 1) / 2
-    fc = 1.0 / 6
     h = []
     for n in range(N):
         t = n - M
         v = 2 * fc * (math.sin(2 * math.pi * fc * t) / (2 * math.pi * fc * t))
         w = i0(beta * math.sqrt(1 - (t / (M + 0.5)) ** 2)) / i0(beta)
         h.append(v * w)
+    return h
+
+def q15_unity(taps, fix):
+    """taps in Q15 summing to exactly 32768 (the rounding put on taps[fix]); each half's
+    absolute sum below 2^16, so that a half's products sum in 32 bits (codec.c)."""
+    s = sum(taps)
+    q = [round(v / s * 32768) for v in taps]
+    q[fix] += 32768 - sum(q)
+    n = len(q)
+    assert all(sum(abs(v) for v in q[hh * n // 2:(hh + 1) * n // 2]) < 65536 for hh in (0, 1))
+    return q
+
+def polyphase_up(h, L, P):
+    """The L phases of an interpolator by L from the LP-tap h, each reversed so that
+    y[Lm+p] = sum_q up[p][q] x[m-P+1+q], each with unity DC gain."""
     up = []
-    for p in range(3):
-        ph = [h[p + 3 * (P - 1 - q)] for q in range(P)]
-        s = sum(ph)
-        q = [round(v / s * 32768) for v in ph]
-        c = max(range(P), key=lambda i: abs(q[i]))
-        q[c] += 32768 - sum(q)
-        assert all(sum(abs(v) for v in q[hh * P // 2:(hh + 1) * P // 2]) < 65536 for hh in (0, 1))
-        up.append(q)
-    s = sum(h)
-    down = [round(v / s * 32768) for v in h]
-    down[N // 2] += 32768 - sum(down)
-    assert all(sum(abs(v) for v in down[hh * N // 2:(hh + 1) * N // 2]) < 65536 for hh in (0, 1))
-    return up, down
+    for p in range(L):
+        ph = [h[p + L * (P - 1 - q)] for q in range(P)]
+        up.append(q15_unity(ph, max(range(P), key=lambda i: abs(ph[i]))))
+    return up
+
+def thirdband(P, beta):
+    """A 3P-tap low-pass at 48 kHz, cutoff 8 kHz (fs/6), Kaiser window. Returns
+    (up, down): the x3 interpolator's phases (polyphase_up), and the decimator's taps
+    (gain 1), y[m] = sum_i down[i] x[3m+2-(3P-1)+i], summing to exactly 32768."""
+    h = kaiser_lowpass(3 * P, 1.0 / 6, beta)
+    return polyphase_up(h, 3, P), q15_unity(h, 3 * P // 2)
 
 def sixthband_up(P, beta):
     """A 6P-tap low-pass at 48 kHz, cutoff 4 kHz (fs/12), Kaiser window, as the six
-    phases of the x6 interpolator (8 -> 48 kHz), each reversed and summing to exactly
-    32768: y[6m+p] = sum_q up[p][q] x[m-P+1+q]."""
-    N = 6 * P
-    M = (N - 1) / 2
-    fc = 1.0 / 12
-    h = []
-    for n in range(N):
-        t = n - M
-        v = 2 * fc * (math.sin(2 * math.pi * fc * t) / (2 * math.pi * fc * t))
-        w = i0(beta * math.sqrt(1 - (t / (M + 0.5)) ** 2)) / i0(beta)
-        h.append(v * w)
-    up = []
-    for p in range(6):
-        ph = [h[p + 6 * (P - 1 - q)] for q in range(P)]
-        s = sum(ph)
-        q = [round(v / s * 32768) for v in ph]
-        c = max(range(P), key=lambda i: abs(q[i]))
-        q[c] += 32768 - sum(q)
-        assert all(sum(abs(v) for v in q[hh * P // 2:(hh + 1) * P // 2]) < 65536 for hh in (0, 1))
-        up.append(q)
-    return up
+    phases of the x6 interpolator (8 -> 48 kHz)."""
+    return polyphase_up(kaiser_lowpass(6 * P, 1.0 / 12, beta), 6, P)
 
 def table(name, ctype, vals, per=8):
     print("static const %s %s[%d] = {" % (ctype, name, len(vals)))
