@@ -17,7 +17,6 @@ own capacity is higher (bench_mp, no network).
 import argparse
 import json
 import os
-import re
 import sys
 import time
 

@@ -40,7 +40,6 @@ failed, 77 when hugepages are missing (skip).
 import argparse
 import json
 import os
-import subprocess
 import sys
 import threading
 import time

@@ -10,7 +10,6 @@ SDES CNAME, BYE, no malformed packet. The intervals are RFC 3550's (randomised, 
 """
 import os
 import signal
-import struct
 import subprocess
 import time
 

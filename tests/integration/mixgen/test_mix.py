@@ -3,7 +3,6 @@ daemon decodes, mixes and re-encodes; every talker must hear the other three and
 itself, the listener all four (mixgen's Goertzel verdict and, independently, a numpy FFT
 of the recordings); one mixed packet per ptime per receiver; the latency through the mixer
 measured per tick from the tones' onsets."""
-import os
 import tempfile
 
 import mglab

@@ -20,14 +20,13 @@ import re
 import socket
 import statistics
 import struct
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mxplab  # noqa: E402
-from mxplab import check, Lab, TestFailure, run  # noqa: E402
+from mxplab import check, Lab, run  # noqa: E402
 from mplab import read_keys, ns_socket  # noqa: E402
 
 A_DAEMON, A_KERNEL = "192.0.2.2", "192.0.2.1"

@@ -6,12 +6,11 @@ import base64
 import json
 import os
 import re
-import subprocess
 import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mxplab
 from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4
-from esp_common import sa_of, scapy_sa, tshark_check
+from esp_common import sa_of, tshark_check
 
 SCAPY_SEND = r'''
 import sys, json

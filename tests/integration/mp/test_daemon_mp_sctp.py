@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mxplab  # noqa: E402
-from mxplab import check, Lab, DAEMON_IP4, KERNEL_IP4, wait_for  # noqa: E402
+from mxplab import check, Lab, KERNEL_IP4, wait_for  # noqa: E402
 from mplab import Capture, esp_inner, read_keys, tshark_megaco  # noqa: E402
 from esp_common import MRFC  # noqa: E402
 

@@ -42,7 +42,6 @@ from mplab import ns_socket, read_keys  # noqa: E402
 import esp_common  # noqa: E402
 
 from scapy.layers.inet import IP, UDP  # noqa: E402
-from scapy.layers.ipsec import ESP  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
 DAEMON_B = "192.0.3.2"
