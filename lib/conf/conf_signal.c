@@ -509,9 +509,7 @@ leg_tick(struct mxp_conf_worker *w, struct mxp_conf *cf, struct conf_sig *s, uns
 {
 	struct mxp_leg *l = s->leg;
 	enum mxp_media_codec codec = (enum mxp_media_codec)cf->fmt[l->out_codec].codec;
-	unsigned int rate = mxp_media_codec_rate(codec);
-	if (rate > sres.rate)
-		rate = sres.rate; /* it hears the mix rate's */
+	unsigned int rate = mxp_media_codec_rate(codec); /* (the mixer makes each codec's) */
 	unsigned int n = sig_n(rate, n16), ri = mxp_media_rate_idx(rate);
 	bool more = mxp_siggen_run(&s->g, s16, s8, n16, false);
 	bool events = s->g.kind == MXP_SIGGEN_DTMF && s->event_pt >= 0;
@@ -568,11 +566,11 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 		bool more = mxp_siggen_run(&s->g, s16, s8, n16, false);
 		static const unsigned int rate_of[MXP_MEDIA_N_RATES] = {
 			MXP_MEDIA_RATE_NB, MXP_MEDIA_RATE_WB, MXP_MEDIA_RATE_FB};
-		/* at 48 kHz (a mix with an Opus listener) whether or not the shared mix is
-		 * heard at that rate: talkers may be */
-		const int16_t *c48 = res->rate >= MXP_MEDIA_RATE_FB
-					     ? sig_pcm(s, MXP_MEDIA_RATE_FB, s16, s8, s48, n16)
-					     : NULL;
+		/* at 48 kHz when a listener or a talker hears Opus */
+		bool fb = res->shared[2] != NULL;
+		for (unsigned int t = 0; t < sres.n_talkers; t++)
+			fb |= sres.talkers[t].rate >= MXP_MEDIA_RATE_FB;
+		const int16_t *c48 = fb ? sig_pcm(s, MXP_MEDIA_RATE_FB, s16, s8, s48, n16) : NULL;
 		for (int r = 0; r < MXP_MEDIA_N_RATES; r++) {
 			if (res->shared[r] == NULL)
 				continue; /* nobody receives this rate */

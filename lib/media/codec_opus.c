@@ -173,6 +173,15 @@ opus_fmtp_parse(const char *fmtp, struct mxp_media_fmtp *f, char *err, size_t er
 	return 0;
 }
 
+unsigned
+mxp_media_opus_play_rate(const struct mxp_media_fmtp *f)
+{
+	struct opus_fmtp o;
+	fmtp_get(f, &o);
+	static const unsigned rate[5] = {48000, 12000, 8000, 16000, 24000};
+	return rate[o.bw < 5 ? o.bw : 0];
+}
+
 /*
  * Our side of the Local SDP: we play and capture at 48 kHz (at most what the peer said it
  * plays, which is what our encoder sends), mono (default stereo=0), we
@@ -184,8 +193,7 @@ opus_fmtp_format(const struct mxp_media_fmtp *f, char *buf, size_t cap)
 {
 	struct opus_fmtp o;
 	fmtp_get(f, &o);
-	static const unsigned rate[5] = {48000, 12000, 8000, 16000, 24000};
-	unsigned r = rate[o.bw < 5 ? o.bw : 0];
+	unsigned r = mxp_media_opus_play_rate(f);
 	char br[32] = "";
 	if (o.bitrate != 0)
 		snprintf(br, sizeof(br), ";maxaveragebitrate=%u", (unsigned)o.bitrate);

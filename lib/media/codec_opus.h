@@ -43,6 +43,9 @@ int mxp_media_opus_set_complexity(void *enc, int complexity);
 /** Control: the packet loss (0-100 %) the encoder's FEC plans for (from RTCP reports).
  *  @return 0 or -EINVAL. */
 int mxp_media_opus_set_loss_perc(void *enc, int perc);
+/** The highest audio rate a peer of this (parsed) fmtp plays: 8000, 12000, 16000, 24000 or
+ *  48000 (its maxplaybackrate, rounded up to an Opus bandwidth; 48000 by default). */
+unsigned mxp_media_opus_play_rate(const struct mxp_media_fmtp *f);
 
 #ifdef __cplusplus
 }

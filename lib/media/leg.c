@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec_opus.h"
 #include "media_priv.h"
 
 #define MS_TO_TS(ms, clock) ((int64_t)(ms) * (clock) / 1000)
@@ -248,6 +249,23 @@ static inline struct leg_xc *
 leg_xc(const struct mxp_media_leg *l, unsigned c)
 {
 	return &leg_xtab(l)->xc[c - MXP_MEDIA_CODEC_AMR];
+}
+
+/*
+ * The leg hears a 48 kHz codec and plays more than wideband: its conference mixes at 48
+ * kHz. An Opus peer whose maxplaybackrate is 16000 or less is sent wideband whatever the
+ * rate: it hears a mix of 16 kHz (or less), upsampled for its encoder, and costs its
+ * conference nothing more.
+ */
+static bool
+hears_fullband(const struct mxp_media_leg *l)
+{
+	if (mxp_media_codec_rate(l->out_codec) < 48000)
+		return false;
+	if (l->out_codec == MXP_MEDIA_CODEC_OPUS && l->xc_off != 0 &&
+	    leg_xc(l, MXP_MEDIA_CODEC_OPUS)->ops != NULL)
+		return mxp_media_opus_play_rate(&leg_xc(l, MXP_MEDIA_CODEC_OPUS)->f) > 16000;
+	return true;
 }
 
 /* Timestamp units of n samples (codec rate); rate / clock is 1, 2 (G.722) or a fraction
@@ -514,11 +532,12 @@ mxp_media_leg_init(struct mxp_media_leg *l, const struct mxp_media_leg_params *p
 		x->f = p.fmtp[i];
 	}
 	/* what it sends may be wideband or more; the conference mixes at 48 kHz only for a
-	 * leg that hears a 48 kHz codec (the rest resample 48 kHz input to 16) */
+	 * leg that hears a 48 kHz codec wider than wideband (the rest resample 48 kHz input
+	 * to 16) */
 	l->wideband = mxp_media_codec_rate(p.out_codec) >= 16000;
 	for (unsigned i = 0; i < p.n_pt; i++)
 		l->wideband |= mxp_media_codec_rate(p.pt_map[i].codec) >= 16000;
-	l->fullband = mxp_media_codec_rate(p.out_codec) >= 48000;
+	l->fullband = hears_fullband(l);
 	l->cur_codec = p.pt_map[0].codec;
 	l->n_ts = (uint16_t)(p.ptime_ms * 8u * clock_k(l->cur_codec));
 	if (l->g722_off != 0)
@@ -604,7 +623,7 @@ mxp_media_leg_set_out_codec(struct mxp_media_leg *l, enum mxp_media_codec c)
 	l->out_codec = (uint8_t)c;
 	if (mxp_media_codec_rate(c) >= 16000)
 		l->wideband = true;
-	l->fullband = mxp_media_codec_rate(c) >= 48000;
+	l->fullband = hears_fullband(l);
 	if (l->mixer != NULL)
 		media_mixer_leg_update(l->mixer, l, +1);
 }

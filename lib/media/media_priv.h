@@ -100,6 +100,8 @@ unsigned media_tsm_expand(const int16_t *x, int16_t *y, unsigned pmin, unsigned 
 #define MEDIA_RS_UP_HIST 32    /* 8 -> 16 kHz: input samples kept */
 #define MEDIA_RS_DOWN_HIST 62  /* 16 -> 8 kHz */
 #define MEDIA_RS3_DOWN_HIST 96 /* 48 -> 16 kHz */
+_Static_assert(MEDIA_RS_DOWN_HIST >= MEDIA_RS_UP_HIST && MEDIA_RS3_DOWN_HIST >= MEDIA_RS_UP_HIST,
+	       "a downsampler's history holds an upsampler's");
 #define MEDIA_RS_HIST_MAX 158  /* the longest: 48 -> 8 kHz (96 + 62); every upsampling
 				  keeps 32 */
 /* History samples media_rs_run() keeps from -> to (0 for equal rates). */
@@ -402,6 +404,7 @@ struct media_scratch {
 	/* the non-cascade talkers only: what the cascade legs hear */
 	int32_t acc_local[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 	int16_t shared[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t shared_fb[MXP_MEDIA_MAX_FRAME] __attribute__((aligned(64)));
 	int16_t shared_wb[MXP_MEDIA_MAX_FRAME / 3] __attribute__((aligned(64)));
 	int16_t shared_nb[MXP_MEDIA_MAX_FRAME / 6] __attribute__((aligned(64)));
 	int16_t frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)][MXP_MEDIA_MAX_FRAME]
@@ -431,7 +434,9 @@ struct mxp_media_mixer {
 	uint8_t free_frames[MEDIA_FRAMES(MXP_MEDIA_MAX_TALKERS)]; /* stack of free frames */
 	bool was_silent;
 	float lim_gain;
-	/* the shared mix's resamplers' histories: 48 -> 16 kHz, 16 -> 8 kHz */
+	/* the shared mix's resamplers' histories: 48 -> 16 kHz (at a 48 kHz mix) or up to 48
+	 * kHz (below: an Opus peer that plays wideband), 16 -> 8 kHz (at 16 or 48) or 8 -> 16
+	 * kHz (at 8, with a fixed rate); a change of rate clears them */
 	int16_t rs_fb_wb[MEDIA_RS3_DOWN_HIST], rs_wb_nb[MEDIA_RS_DOWN_HIST];
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;

@@ -412,7 +412,7 @@ talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l, unsigned i)
 	m->talkers[i] = l;
 	m->tslot[i] = (uint8_t)k;
 	t->lim_gain = m->lim_gain;
-	mxp_media_rs_init(&t->rs, m->rate, orate < m->rate ? orate : m->rate);
+	mxp_media_rs_init(&t->rs, m->rate, orate);
 	/* a frame codec's encoder is the leg's own (made on the control core) */
 	if (!mxp_media_codec_is_frame(l->out_codec))
 		mxp_media_coder_init(&t->coder, (enum mxp_media_codec)l->out_codec);
@@ -569,16 +569,18 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		n_mixed += m->talkers[i]->cascade && m->talkers[i]->eligible;
 	res->silent = n_mixed == 0;
 	/*
-	 * The shared mix at each rate some leg receives (a leg hears at most the mix rate):
-	 * made at the mix rate, 16 kHz from 48, 8 kHz from 16 (or from the mix at 8).
+	 * The shared mix at each rate some leg receives: made at the mix rate, 16 kHz from
+	 * 48, 8 kHz from 16 (or from the mix at 8); a rate above the mix rate (a codec wider
+	 * than what its peer plays: Opus to a wideband peer; a fixed mixer rate) upsampled
+	 * from the mix.
 	 */
 	unsigned ri = mxp_media_rate_idx(rate);
-	bool need[MXP_MEDIA_N_RATES] = {false, false, false};
+	bool need[MXP_MEDIA_N_RATES];
 	for (unsigned r = 0; r < MXP_MEDIA_N_RATES; r++)
-		need[r > ri ? ri : r] |= m->n_out[r] > 0;
+		need[r] = m->n_out[r] > 0;
 	need[ri] |= m->keep_shared;
 	bool need_any = need[0] || need[1] || need[2];
-	const int16_t *mix[MXP_MEDIA_N_RATES] = {sc->shared_nb, sc->shared_wb, NULL};
+	const int16_t *mix[MXP_MEDIA_N_RATES] = {sc->shared_nb, sc->shared_wb, sc->shared_fb};
 	mix[ri] = sc->shared;
 
 	if (n_mixed == 0) {
@@ -614,6 +616,11 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		if (ri > 0 && need[0])
 			media_rs_run(m->rs_wb_nb, 16000, 8000, sc->shared_nb, mix[1],
 				     m->p.ptime_ms * 16u);
+		/* (the histories of the directions a rate below does not use) */
+		if (ri == 0 && need[1])
+			media_rs_run(m->rs_wb_nb, rate, 16000, sc->shared_wb, sc->shared, n);
+		if (ri < 2 && need[2])
+			media_rs_run(m->rs_fb_wb, rate, 48000, sc->shared_fb, sc->shared, n);
 	}
 	static const uint16_t rate_of[MXP_MEDIA_N_RATES] = {8000, 16000, 48000};
 	for (unsigned r = 0; r < MXP_MEDIA_N_RATES; r++) {
@@ -628,8 +635,6 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		struct media_talker *ts = &m->ts[m->tslot[i]];
 		struct mxp_media_mix_talker *t = &res->talkers[i];
 		unsigned orate = mxp_media_codec_rate(l->out_codec);
-		if (orate > rate)
-			orate = rate;
 		if (ts->rs.from != rate || ts->rs.to != orate)
 			mxp_media_rs_init(&ts->rs, rate, orate);
 		bool fc = mxp_media_codec_is_frame(l->out_codec);

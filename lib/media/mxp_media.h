@@ -330,12 +330,11 @@ struct mxp_media_mixer_params {
 	uint32_t max_legs;         /**< capacity; required */
 	uint8_t max_talkers;       /**< N loudest mixed; default 3, at most 8 */
 	uint8_t hysteresis_db;     /**< a challenger must be this much louder; default 6 */
-	uint16_t rate;             /**< 0: follow the legs (48000 when one hears a 48 kHz codec,
-				    else 16000 when one has a 16 kHz codec, else 8000); or
-				    8000/16000/48000 fixed (tests, measurements): a leg whose
-				    codec is wider then hears the fixed rate's samples, which
-				    a frame codec's encoder (Opus at 48 kHz, AMR-WB) refuses:
-				    lib/conf leaves it 0 */
+	uint16_t rate;             /**< 0: follow the legs (48000 when one hears a 48 kHz codec
+				    and plays more than wideband, else 16000 when one has a
+				    16 kHz codec or more, else 8000); or 8000/16000/48000
+				    fixed. A leg whose codec is wider than the mix rate hears
+				    the mix upsampled to its codec's rate. */
 	uint8_t simd;              /**< enum mxp_media_simd; AUTO by default */
 	uint16_t limit;            /**< limiter ceiling (peak sample); default 29000 */
 	/** cascade legs the mixer can hold (each has a slot of its own besides the
@@ -375,9 +374,9 @@ struct mxp_media_mix_result {
 	/** talkers[] entries: the mixed talkers and every attached cascade leg (mixed or not) */
 	uint8_t n_talkers;
 	/** The shared mix per output rate (mxp_media_rate_idx()): [0] 8 kHz, [1] 16 kHz,
-	 * [2] 48 kHz; NULL where no leg receives that rate (a leg whose codec is wider
-	 * than the mix rate receives the mix rate's). Encode once per codec, encrypt once
-	 * per key group. */
+	 * [2] 48 kHz, NULL where no leg receives that rate; a rate above the mix rate is the
+	 * mix upsampled (a private mix too). Encode once per codec, encrypt once per key
+	 * group. */
 	const int16_t *shared[MXP_MEDIA_N_RATES];
 	uint16_t shared_samples[MXP_MEDIA_N_RATES];
 	struct mxp_media_mix_talker talkers[MXP_MEDIA_MAX_TALKERS];

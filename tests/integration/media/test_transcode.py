@@ -215,9 +215,36 @@ def test():
         check(rates == [48000, 48000], "show conference: mix_rate %s (Opus listeners)" % rates)
         lab.ctl("leg", "delete", str(fa["id"]))
         lab.ctl("leg", "delete", str(fb["id"]))
+        r = lab.ctl_json("show", "conference", str(conf3))["mix_rate"]
+        check(r == 16000, "with only the Opus participant that plays wideband left, the "
+              "conference mixes at %d Hz" % r)
         lab.ctl("leg", "delete", str(fw["id"]))
         r = lab.ctl_json("show", "conference", str(conf3))["mix_rate"]
         check(r == 8000, "without its Opus participants the conference mixes at %d Hz" % r)
+
+        # an Opus participant that plays wideband (maxplaybackrate=16000) and a phone: the
+        # conference mixes at 16 kHz, the Opus encoder gets the mix upsampled to 48 kHz
+        conf4 = lab.conf_create("mode", "mix")
+        w4 = lab.ctl_json("leg", "add", str(conf4), "plain", "remote", KERNEL_IP4, "6016",
+                          "codec", "opus/48000:111", "fmtp", "maxplaybackrate=16000", "--json")
+        p4 = lab.ctl_json("leg", "add", str(conf4), "plain", "remote", KERNEL_IP4, "6018",
+                          "codec", "PCMU/8000", "--json")
+        r = lab.ctl_json("show", "conference", str(conf4))["mix_rate"]
+        check(r == 16000, "an Opus participant that plays wideband does not make a fullband "
+              "conference: %d Hz with a G.711 phone" % r)
+        spec4 = {"bind": KERNEL_IP4, "dst": DAEMON_IP4, "wait_ms": 400, "parts": [
+            {"port": 6016, "dport": w4["local_port"], "pt": 111, "ssrc": 0x9999,
+             "payloads": [], "ts_step": [], "interval_ms": []},
+            {"port": 6018, "dport": p4["local_port"], "pt": 0, "ssrc": 0xAAAA,
+             "payloads": [p.hex() for p in pcmu], "ts_step": [160] * len(pcmu),
+             "interval_ms": [20] * len(pcmu)}]}
+        json.dump(spec4, open(sp, "w"))
+        lab.ns_run(["/usr/bin/python3", os.path.join(HERE, "rtp_peer.py"), sp, out], timeout=60)
+        got = json.load(open(out))
+        n, y = heard48("6016", "w4.out.opus")
+        a = cdx.tone_db(y, F_PCMU, 48000)
+        check(n > 40 * SECONDS and abs(a - SENT_DB) < 6, "it hears the phone (%.0f dB, %d Opus "
+              "packets)" % (a, n))
         check(lab.stop() == 0, "clean exit")
 
 
