@@ -115,14 +115,13 @@ conf_rec_tick(struct conf_rec *rec, const struct mxp_media_mix_result *res)
 	}
 	b->gap = rec->gap + res->skipped;
 	rec->gap = 0;
-	static const uint16_t rate_of[MXP_MEDIA_N_RATES] = {8000, 16000, 48000};
 	unsigned int i = mxp_media_rate_idx(res->rate);
 	for (unsigned int j = 0; res->shared[i] == NULL && j < MXP_MEDIA_N_RATES; j++)
 		i = j; /* cannot happen: the mixer keeps the mix rate's (keep_shared) */
 	b->rate = (uint16_t)res->rate;
 	b->samples = 0;
 	if (!res->silent && res->shared[i] != NULL) {
-		b->rate = rate_of[i];
+		b->rate = (uint16_t)mxp_media_rate_of_idx(i);
 		b->samples = res->shared_samples[i];
 		memcpy(b->pcm, res->shared[i], b->samples * sizeof(b->pcm[0]));
 	}

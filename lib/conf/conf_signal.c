@@ -564,8 +564,6 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 	if (sc->conf.active) {
 		struct conf_sig *s = &sc->conf;
 		bool more = mxp_siggen_run(&s->g, s16, s8, n16, false);
-		static const unsigned int rate_of[MXP_MEDIA_N_RATES] = {
-			MXP_MEDIA_RATE_NB, MXP_MEDIA_RATE_WB, MXP_MEDIA_RATE_FB};
 		/* at 48 kHz when a listener or a talker hears Opus */
 		bool fb = res->shared[2] != NULL;
 		for (unsigned int t = 0; t < sres.n_talkers; t++)
@@ -574,7 +572,7 @@ conf_signal_tick(struct mxp_conf_worker *w, struct mxp_conf *cf,
 		for (int r = 0; r < MXP_MEDIA_N_RATES; r++) {
 			if (res->shared[r] == NULL)
 				continue; /* nobody receives this rate */
-			unsigned int n = sig_n(rate_of[r], n16);
+			unsigned int n = sig_n(mxp_media_rate_of_idx((unsigned int)r), n16);
 			memcpy(sh_buf[r], res->shared[r], n * sizeof(int16_t));
 			sig_mix(sh_buf[r], r == 2 ? c48 : r ? s16 : s8, n, s->replace);
 			sres.shared[r] = sh_buf[r];

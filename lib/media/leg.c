@@ -321,11 +321,10 @@ layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 	if (xc)
 		lo->dcap += MXP_MEDIA_MAX_PKT_MS * 8u * k;
 	/* from the leg's rate to whichever rate the conference mixes at */
-	static const unsigned mix_rates[] = {8000, 16000, 48000};
 	lo->rs_len = 0;
-	for (unsigned i = 0; i < sizeof(mix_rates) / sizeof(mix_rates[0]); i++)
-		if (media_rs_hist_len(8000 * k, mix_rates[i]) > lo->rs_len)
-			lo->rs_len = media_rs_hist_len(8000 * k, mix_rates[i]);
+	for (unsigned i = 0; i < MXP_MEDIA_N_RATES; i++)
+		if (media_rs_hist_len(8000 * k, mxp_media_rate_of_idx(i)) > lo->rs_len)
+			lo->rs_len = media_rs_hist_len(8000 * k, mxp_media_rate_of_idx(i));
 	lo->head_len = 2 * LEG_PMAX(k) > frame ? 2 * LEG_PMAX(k) - frame : 0;
 	lo->samples = LEG_HDR + (size_t)lo->n_slots * sizeof(struct jb_slot);
 	lo->rs = lo->samples + (size_t)lo->dcap * sizeof(int16_t);

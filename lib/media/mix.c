@@ -622,11 +622,10 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 		if (ri < 2 && need[2])
 			media_rs_run(m->rs_fb_wb, rate, 48000, sc->shared_fb, sc->shared, n);
 	}
-	static const uint16_t rate_of[MXP_MEDIA_N_RATES] = {8000, 16000, 48000};
 	for (unsigned r = 0; r < MXP_MEDIA_N_RATES; r++) {
 		res->shared[r] = need[r] ? mix[r] : NULL;
 		res->shared_samples[r] =
-			need[r] ? (uint16_t)(m->p.ptime_ms * (rate_of[r] / 1000u)) : 0;
+			need[r] ? (uint16_t)(m->p.ptime_ms * (mxp_media_rate_of_idx(r) / 1000u)) : 0;
 	}
 
 	/* private mixes: everyone else, at the talker's output rate */

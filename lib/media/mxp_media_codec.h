@@ -46,6 +46,13 @@ mxp_media_rate_idx(unsigned rate)
 {
 	return rate >= MXP_MEDIA_RATE_FB ? 2u : rate >= MXP_MEDIA_RATE_WB ? 1u : 0u;
 }
+/** The rate at index i of per-rate arrays (i < MXP_MEDIA_N_RATES): the inverse of
+ * mxp_media_rate_idx(). */
+static inline unsigned
+mxp_media_rate_of_idx(unsigned i)
+{
+	return i >= 2u ? MXP_MEDIA_RATE_FB : i == 1u ? MXP_MEDIA_RATE_WB : MXP_MEDIA_RATE_NB;
+}
 
 /** Longest frame lib/media handles: 40 ms at 48 kHz. */
 #define MXP_MEDIA_MAX_FRAME 1920

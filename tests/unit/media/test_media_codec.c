@@ -289,6 +289,12 @@ MXP_TEST(resampler_fullband_48k)
 	for (unsigned i = 0; i < 9600; i++)
 		y[i] = (int16_t)((i / 3) & 1 ? -32768 : 32767);
 	MXP_CHECK_EQ(t, mxp_media_rs_run(&down, x, y, 9600), 1600u);
+	/* the per-rate index and its inverse */
+	static const unsigned rates[MXP_MEDIA_N_RATES] = {8000, 16000, 48000};
+	for (unsigned i = 0; i < MXP_MEDIA_N_RATES; i++) {
+		MXP_CHECK_EQ(t, mxp_media_rate_of_idx(i), rates[i]);
+		MXP_CHECK_EQ(t, mxp_media_rate_idx(rates[i]), i);
+	}
 }
 
 static const struct mxp_test_case cases[] = {
