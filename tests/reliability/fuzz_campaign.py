@@ -13,9 +13,16 @@ With --merge, inputs of the working corpus that add coverage are merged into the
 seeds (libFuzzer -merge=1), so the next run, and the fuzz suite of ./scripts/test.sh,
 starts from them.
 
-Usage: fuzz_campaign.py --build DIR [--runs N | --seconds S] [--targets a,b] [--merge]
-       [--jobs J] [--json FILE]. --jobs runs J targets at a time (one core each; default 1). Prints a table and one JSON line ("benchmark":"fuzz_campaign");
-exit 0 when no target found anything, 1 otherwise.
+A long campaign may run in chunks: --total N runs each target until its ledger
+(build-fuzz/campaign/ledger/<target>.json: one entry per run, with the source commit, the
+date, the executions and coverage) adds up to N executions without a finding; --seconds S
+beside it caps this chunk. Each chunk resumes from the working corpus the last one left,
+so the chunks are one campaign with restarts (libFuzzer keeps no other state).
+
+Usage: fuzz_campaign.py --build DIR [--runs N | --seconds S | --total N [--seconds S]]
+       [--targets a,b] [--merge] [--jobs J] [--json FILE]. --jobs runs J targets at a
+time (one core each; default 1). Prints a table and one JSON line
+("benchmark":"fuzz_campaign"); exit 0 when no target found anything, 1 otherwise.
 """
 import argparse
 import glob
@@ -40,6 +47,55 @@ def targets(build):
     return found
 
 
+def ledger_path(work, name):
+    return os.path.join(work, "ledger", name + ".json")
+
+
+def ledger_read(work, name):
+    """The chunks run so far for a target: a list of dicts (empty if none)."""
+    try:
+        with open(ledger_path(work, name)) as f:
+            chunks = json.load(f)
+    except FileNotFoundError:
+        return []
+    if not isinstance(chunks, list):
+        raise SystemExit("fuzz campaign: %s is not a ledger (a JSON list)" %
+                         ledger_path(work, name))
+    return chunks
+
+
+def ledger_done(chunks):
+    """Executions of the ledger's chunks, and whether one of them had a finding."""
+    return (sum(int(c.get("execs", 0)) for c in chunks),
+            any(c.get("finding") for c in chunks))
+
+
+def build_commit(build):
+    """The commit of the source tree the fuzz build was configured from (meson-info)."""
+    src = TOP
+    try:
+        with open(os.path.join(build, "meson-info", "meson-info.json")) as f:
+            src = json.load(f)["directories"]["source"]
+    except (OSError, ValueError, KeyError):
+        pass
+    return subprocess.run(["git", "-C", src, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip() or None
+
+
+def ledger_add(work, name, row, commit):
+    chunks = ledger_read(work, name)
+    chunks.append({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                   "commit": commit, "execs": row["execs"], "wall_s": row["wall_s"],
+                   "execs_per_s": row["execs_per_s"], "cov": row["cov"], "ft": row["ft"],
+                   "corpus": row["corpus"], "finding": row["finding"]})
+    os.makedirs(os.path.dirname(ledger_path(work, name)), exist_ok=True)
+    tmp = ledger_path(work, name) + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(chunks, f, indent=1)
+    os.replace(tmp, ledger_path(work, name))
+    return ledger_done(chunks)[0]
+
+
 def run_target(name, exe, work, runs, seconds, merge):
     corpus = os.path.join(work, "corpus", name)
     arts = os.path.join(work, "artifacts")
@@ -49,7 +105,10 @@ def run_target(name, exe, work, runs, seconds, merge):
     os.makedirs(seeds, exist_ok=True)
     cmd = [exe, "-max_len=4096", "-timeout=10", "-rss_limit_mb=2048",
            "-print_final_stats=1", "-artifact_prefix=%s/%s-" % (arts, name)]
-    cmd += ["-runs=%d" % runs] if runs else ["-max_total_time=%d" % seconds]
+    if runs:
+        cmd += ["-runs=%d" % runs]
+    if seconds:
+        cmd += ["-max_total_time=%d" % seconds]
     cmd += [corpus, seeds]
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
@@ -89,7 +148,11 @@ def main():
     ap.add_argument("--build", required=True, help="the clang fuzz build (build-fuzz)")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--runs", type=int, help="executions per target")
-    g.add_argument("--seconds", type=int, help="seconds per target (default 60)")
+    g.add_argument("--total", type=int,
+                   help="executions per target over every run in its ledger: run the rest "
+                        "(with --seconds, at most that long this time)")
+    ap.add_argument("--seconds", type=int,
+                    help="seconds per target (default 60; with --total, a cap)")
     ap.add_argument("--targets", help="comma-separated (default: every fuzz_* built)")
     ap.add_argument("--merge", action="store_true",
                     help="merge new coverage into tests/fuzz/seeds")
@@ -111,28 +174,60 @@ def main():
         print("fuzz campaign: unknown target(s) %s; built: %s" % (", ".join(unknown),
                                                                  ", ".join(sorted(have))))
         return 2
-    runs, seconds = a.runs, (a.seconds or (0 if a.runs else 60))
+    if a.runs and a.seconds:
+        print("fuzz campaign: give --runs or --seconds, not both (--seconds caps --total)")
+        return 2
+    if (a.runs is not None and a.runs < 1) or (a.total is not None and a.total < 1) or \
+            (a.seconds is not None and a.seconds < 1):
+        print("fuzz campaign: --runs, --total and --seconds must be at least 1")
+        return 2
+    runs, seconds = a.runs, (a.seconds or (0 if a.runs or a.total else 60))
     work = os.path.join(a.build, "campaign")
     def one(n):
-        r = run_target(n, have[n], work, runs, seconds, a.merge)
-        print("# %s: %d executions in %.0f s%s" % (n, r["execs"], r["wall_s"],
-                                                  ", FINDING: " + r["finding"]
-                                                  if r["finding"] else ""), flush=True)
+        todo = runs
+        if a.total:
+            done, found = ledger_done(ledger_read(work, n))
+            if found:
+                print("# %s: its ledger has a finding: fix it and start a new ledger "
+                      "(remove %s)" % (n, ledger_path(work, n)), flush=True)
+                return {"target": n, "rc": 1, "wall_s": 0, "execs": 0, "execs_per_s": 0,
+                        "new_units": 0, "peak_rss_mb": 0, "cov": None, "ft": None,
+                        "corpus": None, "finding": "earlier finding in the ledger",
+                        "artifacts": [], "ledger_execs": done}
+            todo = a.total - done
+            if todo <= 0:
+                print("# %s: %d executions in its ledger already" % (n, done), flush=True)
+                return {"target": n, "rc": 0, "wall_s": 0, "execs": 0, "execs_per_s": 0,
+                        "new_units": 0, "peak_rss_mb": 0, "cov": None, "ft": None,
+                        "corpus": None, "finding": None, "artifacts": [],
+                        "ledger_execs": done}
+        r = run_target(n, have[n], work, todo, seconds, a.merge)
+        if a.total:
+            r["ledger_execs"] = ledger_add(work, n, r, build_commit(a.build))
+        print("# %s: %d executions in %.0f s%s%s" % (
+            n, r["execs"], r["wall_s"],
+            ", %d in its ledger" % r["ledger_execs"] if a.total else "",
+            ", FINDING: " + r["finding"] if r["finding"] else ""), flush=True)
         return r
     with ThreadPoolExecutor(max_workers=a.jobs) as pool:
         rows = list(pool.map(one, names))  # in the order asked, whatever finished first
     found = [r for r in rows if r["finding"]]
+    each = ("%d executions over its ledger's runs%s" % (
+        a.total, ", at most %d s now" % seconds if seconds else "") if a.total else
+        "%d executions" % runs if runs else "%d s" % seconds)
     print("fuzz campaign: %d targets, %s each, ASan + UBSan (build: %s)" % (
-        len(rows), "%d executions" % runs if runs else "%d s" % seconds, a.build))
-    print("%-18s %14s %10s %7s %8s %8s %8s %8s  %s" % (
-        "target", "executions", "exec/s", "cov", "ft", "corpus", "new", "rss MB", "finding"))
+        len(rows), each, a.build))
+    print("%-18s %14s %10s %7s %8s %8s %8s %8s %14s  %s" % (
+        "target", "executions", "exec/s", "cov", "ft", "corpus", "new", "rss MB",
+        "ledger" if a.total else "", "finding"))
     for r in rows:
-        print("%-18s %14d %10d %7s %8s %8s %8d %8d  %s" % (
+        print("%-18s %14d %10d %7s %8s %8s %8d %8d %14s  %s" % (
             r["target"], r["execs"], r["execs_per_s"], r["cov"], r["ft"], r["corpus"],
-            r["new_units"], r["peak_rss_mb"], r["finding"] or "-"))
+            r["new_units"], r["peak_rss_mb"],
+            r["ledger_execs"] if a.total else "", r["finding"] or "-"))
     total = sum(r["execs"] for r in rows)
     print("total: %d executions, %d findings" % (total, len(found)))
-    out = {"benchmark": "fuzz_campaign", "runs": runs, "seconds": seconds,
+    out = {"benchmark": "fuzz_campaign", "runs": runs, "seconds": seconds, "total": a.total,
            "total_execs": total, "findings": len(found), "rows": rows}
     line = json.dumps(out, separators=(",", ":"))
     print(line)
