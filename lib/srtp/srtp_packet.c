@@ -558,6 +558,71 @@ wipe:
 	return r;
 }
 
+/*
+ * RFC 3711 3.3.1 estimates a packet's index from the state the packets before it left, one
+ * packet at a time; a chunk estimates all of its packets before it commits any. Would an
+ * earlier packet of the same stream in this chunk, once accepted, change the estimate of
+ * the one with sequence number seq (a stream's first packets across a wrap of the
+ * sequence number; a jump of more than 2^15 in two steps)? Then that packet starts the
+ * next chunk, after the earlier ones are committed (or refused).
+ *
+ * struct chunk_streams keeps the chunk's streams so far with the highest index estimated
+ * for each (packets under another SSRC have no index of their stream and are left out),
+ * behind a 64-bit filter so that a chunk of distinct streams costs a bit test a packet.
+ */
+struct chunk_streams {
+	uint64_t filter;
+	uint16_t n;
+	const struct mxp_srtp_stream *s[CHUNK];
+	uint64_t top[CHUNK];
+};
+
+static inline uint64_t
+cs_bit(const struct mxp_srtp_stream *s)
+{
+	return UINT64_C(1) << (((uintptr_t)s * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
+}
+
+/* The stream's entry, or -1. */
+static inline int
+cs_find(const struct chunk_streams *c, const struct mxp_srtp_stream *s)
+{
+	if (MXP_LIKELY(!(c->filter & cs_bit(s))))
+		return -1;
+	for (uint16_t x = 0; x < c->n; x++)
+		if (c->s[x] == s)
+			return x;
+	return -1;
+}
+
+static inline void
+cs_add(struct chunk_streams *c, const struct mxp_srtp_stream *s, uint64_t idx)
+{
+	int x = cs_find(c, s);
+	if (x >= 0) {
+		if (idx > c->top[x])
+			c->top[x] = idx;
+		return;
+	}
+	c->filter |= cs_bit(s);
+	c->s[c->n] = s;
+	c->top[c->n++] = idx;
+}
+
+static inline bool
+estimate_moves(const struct chunk_streams *c, const struct mxp_srtp_stream *s, uint16_t seq)
+{
+	int x = cs_find(c, s);
+	if (MXP_LIKELY(x < 0))
+		return false;
+	bool started = s->flags & SF_RTP_STARTED;
+	uint64_t top = started && s->rtp_top > c->top[x] ? s->rtp_top : c->top[x];
+	uint64_t now = 0, then = 0;
+	bool ok_now = srtp_estimate_index_from(s->rtp_top, started, seq, &now);
+	bool ok_then = srtp_estimate_index_from(top, true, seq, &then);
+	return ok_now != ok_then || (ok_now && now != then);
+}
+
 /* One chunk: n packets (n <= CHUNK) whose streams share a driver. */
 static inline __attribute__((always_inline)) uint16_t
 run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, uint8_t reason[],
@@ -565,6 +630,7 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 {
 	struct job jobs[CHUNK];
 	struct mxp_crypto_op *cm[CHUNK], *gcm[CHUNK];
+	struct chunk_streams cst; /* unprotect RTP: the streams of the chunk's jobs */
 	uint16_t nj = 0, ncm = 0, ngcm = 0, ndefer = 0, ok = 0;
 	const struct mxp_crypto_driver *drv = ss[0]->drv;
 
@@ -573,10 +639,18 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 	 * measured slower: it fills the line-fill buffers for little gain.) */
 	for (uint16_t i = 0; i < n; i++)
 		__builtin_prefetch(pkt[i].data);
+	cst.filter = 0;
+	cst.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct job *j = &jobs[nj];
 		/* a chunk ends where the driver changes */
 		if (MXP_UNLIKELY(ss[i]->drv != drv)) {
+			n = i;
+			break;
+		}
+		/* ... and where a packet's index depends on an earlier one's commit */
+		if (!rtcp && mode != M_PROTECT && pkt[i].len >= 4 &&
+		    estimate_moves(&cst, ss[i], mxp_be_rd16(pkt[i].data + 2))) {
 			n = i;
 			break;
 		}
@@ -587,6 +661,10 @@ run_chunk(struct mxp_srtp_stream *ss[], struct mxp_srtp_pkt pkt[], uint16_t n, u
 			continue;
 		}
 		j->pi = i;
+		/* another SSRC under the stream's key is a new stream: no index of this one */
+		if (!rtcp && mode != M_PROTECT &&
+		    !((ss[i]->flags & SF_SSRC_KNOWN) && j->ssrc != ss[i]->ssrc))
+			cs_add(&cst, ss[i], j->index);
 		nj++;
 		if (MXP_UNLIKELY(j->defer))
 			ndefer++;

@@ -530,14 +530,14 @@ srtp_rtcp_commit(struct mxp_srtp_stream *s, uint64_t idx)
  * estimate falls outside 0 .. 2^48-1 (a packet from before ROC 0, or past ROC 2^32-1).
  */
 static inline bool
-srtp_estimate_index(const struct mxp_srtp_stream *s, uint16_t seq, uint64_t *idx)
+srtp_estimate_index_from(uint64_t top, bool started, uint16_t seq, uint64_t *idx)
 {
-	if (!(s->flags & SF_RTP_STARTED)) {
-		*idx = (s->rtp_top & ~UINT64_C(0xffff)) | seq;
+	if (!started) {
+		*idx = (top & ~UINT64_C(0xffff)) | seq;
 		return true;
 	}
-	uint64_t roc = s->rtp_top >> 16;
-	uint32_t s_l = (uint32_t)(s->rtp_top & 0xffff);
+	uint64_t roc = top >> 16;
+	uint32_t s_l = (uint32_t)(top & 0xffff);
 	int64_t v = (int64_t)roc;
 	if (s_l < 32768) {
 		if ((int32_t)seq - (int32_t)s_l > 32768)
@@ -550,6 +550,14 @@ srtp_estimate_index(const struct mxp_srtp_stream *s, uint16_t seq, uint64_t *idx
 		return false;
 	*idx = (uint64_t)v << 16 | seq;
 	return true;
+}
+
+/* The same from the stream's state: the highest index accepted (s_l and ROC), or the
+ * initial ROC before its first packet. */
+static inline bool
+srtp_estimate_index(const struct mxp_srtp_stream *s, uint16_t seq, uint64_t *idx)
+{
+	return srtp_estimate_index_from(s->rtp_top, s->flags & SF_RTP_STARTED, seq, idx);
 }
 
 /* --- internal entry points ------------------------------------------------------------- */

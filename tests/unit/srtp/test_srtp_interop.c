@@ -421,6 +421,86 @@ MXP_TEST(every_burst_size)
 	}
 }
 
+/*
+ * RFC 3711 3.3.1 estimates each packet's index from the state the packets before it left,
+ * one at a time; a burst must unprotect as if its packets came one by one. libsrtp2 sends:
+ *  - to a fresh receiver, one burst whose sequence numbers wrap (65520 .. 65535, 0 .. 15:
+ *    the second half under ROC 1);
+ *  - to a receiver at ROC 1 and sequence number 100, a burst of 30000 then 60000 (the
+ *    second is ROC 1 after the first, ROC 0 from 100 alone);
+ *  - and the same packets of the first case again in one burst, as replays.
+ */
+MXP_TEST(burst_estimates_in_order)
+{
+	struct lib_key keys[2];
+	static const uint16_t jump[2] = {30000, 60000};
+	for (size_t s = 0; s < N_TEST_SUITES; s++) {
+		for (size_t d = 0; d < N_TEST_DRIVERS; d++) {
+			unsigned int wrong = 0, replays = 0;
+			srtp_t ltx = lib_session(test_suites[s], ssrc_specific, SSRC, 0, 1, false,
+						 keys);
+			struct mxp_srtp_ctx *rx = mxp_session(test_suites[s], MXP_SRTP_INBOUND,
+							      test_drivers[d], 0, 1, false);
+			struct mxp_srtp_ctx *cs[32];
+			struct mxp_srtp_pkt pk[32];
+			uint8_t r[32], lw[32][480], keep[32][480];
+			int kl[32];
+			/* one burst across the wrap, to a receiver that has seen nothing */
+			for (uint16_t i = 0; i < 32; i++) {
+				uint16_t seq = (uint16_t)(65520 + i);
+				plain_len[i] = test_rtp(plain[i], seq, i * 160u, SSRC, 40 + i, (uint8_t)i);
+				int len = (int)plain_len[i];
+				memcpy(lw[i], plain[i], (size_t)len);
+				if (srtp_protect(ltx, lw[i], &len) != srtp_err_status_ok)
+					abort();
+				memcpy(keep[i], lw[i], (size_t)len);
+				kl[i] = len;
+				pk[i] = (struct mxp_srtp_pkt){ .data = lw[i], .len = (uint32_t)len };
+				cs[i] = rx;
+			}
+			MXP_CHECK_EQ(t, mxp_srtp_unprotect_pkts(cs, pk, 32, r), 32);
+			for (uint16_t i = 0; i < 32; i++)
+				wrong += r[i] != MXP_SRTP_R_OK || pk[i].len != plain_len[i] ||
+					 memcmp(lw[i], plain[i], plain_len[i]) != 0;
+			/* the same burst again: every packet a replay */
+			for (uint16_t i = 0; i < 32; i++) {
+				memcpy(lw[i], keep[i], (size_t)kl[i]);
+				pk[i] = (struct mxp_srtp_pkt){ .data = lw[i], .len = (uint32_t)kl[i] };
+			}
+			MXP_CHECK_EQ(t, mxp_srtp_unprotect_pkts(cs, pk, 32, r), 0);
+			for (uint16_t i = 0; i < 32; i++)
+				replays += r[i] == MXP_SRTP_R_REPLAY;
+			/* on to sequence number 100 under ROC 1, one packet at a time */
+			for (uint16_t seq = 16; seq <= 100; seq++) {
+				uint8_t b[480];
+				size_t pl = test_rtp(b, seq, seq * 160u, SSRC, 60, 1);
+				int len = (int)pl;
+				if (srtp_protect(ltx, b, &len) != srtp_err_status_ok)
+					abort();
+				struct mxp_srtp_pkt one = { .data = b, .len = (uint32_t)len };
+				wrong += mxp_srtp_unprotect_pkts(&rx, &one, 1, r) != 1;
+			}
+			/* then 30000 and 60000 in one burst */
+			for (uint16_t i = 0; i < 2; i++) {
+				plain_len[i] = test_rtp(plain[i], jump[i], jump[i] * 160u, SSRC, 80, 9);
+				int len = (int)plain_len[i];
+				memcpy(lw[i], plain[i], (size_t)len);
+				if (srtp_protect(ltx, lw[i], &len) != srtp_err_status_ok)
+					abort();
+				pk[i] = (struct mxp_srtp_pkt){ .data = lw[i], .len = (uint32_t)len };
+			}
+			MXP_CHECK_EQ(t, mxp_srtp_unprotect_pkts(cs, pk, 2, r), 2);
+			for (uint16_t i = 0; i < 2; i++)
+				wrong += r[i] != MXP_SRTP_R_OK || pk[i].len != plain_len[i] ||
+					 memcmp(lw[i], plain[i], plain_len[i]) != 0;
+			CHECK_ZERO(t, wrong);
+			MXP_CHECK_EQ(t, replays, 32u);
+			srtp_dealloc(ltx);
+			test_ctx_free(rx);
+		}
+	}
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(libsrtp_to_mxp),
 	MXP_CASE(mxp_to_libsrtp),
@@ -428,6 +508,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(mki_rekey_both_ways),
 	MXP_CASE(verify_libsrtp_packets),
 	MXP_CASE(every_burst_size),
+	MXP_CASE(burst_estimates_in_order),
 };
 
 int
