@@ -1625,6 +1625,31 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 
 /* ---- Subtract -------------------------------------------------------------------------- */
 
+/*
+ * Whether a reply per leg, each with its statistics (add_stats(): 15 properties and one per
+ * drop reason that happened, with one to spare), fits in the reply message besides what it
+ * holds (the first command's reply is there already).
+ */
+static bool
+subtract_replies_fit(struct mxp_mrfp *m, const uint32_t *legs, int n, bool stats)
+{
+	if (m->rep->ncmds - 1u + (unsigned int)n > MXP_MP_CMDS_MAX)
+		return false;
+	if (!stats)
+		return true;
+	unsigned int props = m->rep->nprops;
+	for (int i = 0; i < n; i++) {
+		struct mxp_leg_info li;
+		props += 16;
+		if (mxp_conf_leg_get(m->conf, legs[i], &li) == 0)
+			for (int k = 0; k < MXP_LEG_DROP_COUNT; k++)
+				props += li.st.drops[k] != 0;
+		if (props > MXP_MP_PROPS_MAX)
+			return false;
+	}
+	return true;
+}
+
 static void
 do_subtract(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct mxp_mp_cmd *rc)
 {
@@ -1634,14 +1659,36 @@ do_subtract(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct
 		return;
 	/* Statistics unless the Audit descriptor asks for nothing (H.248.1 7.2.3). */
 	bool stats = !c->has_audit || (c->audit & MXP_MP_AUDIT_STATS);
+	/*
+	 * Every termination named goes. Each gets its own reply, with its statistics, when
+	 * they all fit in the reply (64 commands, 128 properties: about 8 legs' statistics);
+	 * a W- command, or more terminations than that, gets one wildcard reply for `*`
+	 * without statistics (H.248.1 6.1: a wildcarded response), never a cut-off list.
+	 */
+	bool one = c->term_kind == MXP_MP_TERM_ALL &&
+		   (c->wildcard_reply || !subtract_replies_fit(m, legs, n, stats));
+	unsigned int failed = 0;
+	int first_err = 0;
+	char first_text[200] = "";
 	for (int i = 0; i < n; i++) {
 		struct mxp_leg_info last;
 		char err[200] = "";
+		if (one) {
+			mrfp_pending_check(m);
+			int r = mxp_conf_leg_remove(m->conf, legs[i], NULL, err, sizeof(err));
+			if (r == 0) {
+				mxp_mrfp_leg_forget(m, legs[i]);
+			} else if (failed++ == 0) {
+				first_err = r;
+				snprintf(first_text, sizeof(first_text), "leg/%u: %s", legs[i], err);
+			}
+			continue;
+		}
 		if (i > 0) {
 			mrfp_pending_check(m);
 			rc = mxp_mp_msg_add_cmd(m->rep, MXP_MP_CMD_SUBTRACT, NULL);
 			if (rc == NULL)
-				break;
+				abort(); /* subtract_replies_fit() counted them */
 		}
 		reply_term(m, rc, legs[i]);
 		struct mxp_leg_quality q; /* the estimate just before the leg goes */
@@ -1658,6 +1705,13 @@ do_subtract(struct mxp_mrfp *m, const struct mxp_mp_cmd *c, uint32_t ctx, struct
 			add_stats(m, &rc->streams[0], &last, have_q ? &q : NULL);
 		}
 		mxp_mrfp_leg_forget(m, legs[i]);
+	}
+	if (one) {
+		rc->term_kind = MXP_MP_TERM_ALL;
+		rc->term = mxp_mp_str_c("*");
+		if (failed)
+			mrfp_cmd_error(m, rc, conf_code(first_err), "%u of %d terminations not "
+				       "subtracted (the others are): %s", failed, n, first_text);
 	}
 	/* H.248: a context without terminations ceases to exist. */
 	if (mxp_conf_legs(m->conf, ctx, NULL, 0) == 0)

@@ -579,6 +579,63 @@ MXP_TEST(wildcard_audit_of_too_many_legs)
 	env_free(&e);
 }
 
+/*
+ * Subtract = * removes every leg of a large context: one wildcard reply for `*` when the
+ * legs' replies with statistics would not fit in a reply (or with W-), never a list cut
+ * off with legs left behind; a few legs still get a reply each with statistics.
+ */
+MXP_TEST(subtract_wildcard_of_many_legs)
+{
+	struct env e = env_new();
+	uint32_t c;
+	add_leg(t, &e, "$", 1, &c);
+	char cs[16];
+	snprintf(cs, sizeof(cs), "%u", c);
+	for (unsigned int i = 0; i < 99; i++)
+		add_leg(t, &e, cs, 10 + 2 * i, NULL);
+	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c, NULL, 0), 100);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 100);
+	const char *r = transact(&e, "Transaction = 1 { Context = %u { Subtract = * } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "Subtract = *") != NULL);
+	MXP_CHECK(t, strstr(r, "Subtract = leg/") == NULL);
+	struct mxp_conf_info ci;
+	MXP_CHECK_EQ(t, mxp_conf_get(e.sys, c, &ci), -ENOENT);
+	MXP_CHECK_EQ(t, nconfs(&e), 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 0);
+	/* ten legs: their statistics would not fit (about 8 do) */
+	add_leg(t, &e, "$", 300, &c);
+	snprintf(cs, sizeof(cs), "%u", c);
+	for (unsigned int i = 0; i < 9; i++)
+		add_leg(t, &e, cs, 310 + 2 * i, NULL);
+	r = transact(&e, "Transaction = 2 { Context = %u { Subtract = * } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "Subtract = *") != NULL && strstr(r, "rtp/ps") == NULL);
+	MXP_CHECK_EQ(t, nconfs(&e), 0);
+	/* ten legs without statistics: a reply each */
+	add_leg(t, &e, "$", 400, &c);
+	snprintf(cs, sizeof(cs), "%u", c);
+	for (unsigned int i = 0; i < 9; i++)
+		add_leg(t, &e, cs, 410 + 2 * i, NULL);
+	r = transact(&e, "Transaction = 3 { Context = %u { Subtract = * { Audit { } } } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	unsigned int each = 0;
+	for (const char *p = r; (p = strstr(p, "Subtract = leg/")) != NULL; p++)
+		each++;
+	MXP_CHECK_EQ(t, each, 10u);
+	MXP_CHECK_EQ(t, nconfs(&e), 0);
+	/* two legs with W-: one wildcard reply */
+	add_leg(t, &e, "$", 500, &c);
+	snprintf(cs, sizeof(cs), "%u", c);
+	add_leg(t, &e, cs, 502, NULL);
+	r = transact(&e, "Transaction = 4 { Context = %u { W-Subtract = * } }", c);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "Subtract = *") != NULL && strstr(r, "Subtract = leg/") == NULL);
+	MXP_CHECK_EQ(t, nconfs(&e), 0);
+	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 0);
+	env_free(&e);
+}
+
 MXP_TEST(audit_value)
 {
 	struct env e = env_new();
@@ -1041,6 +1098,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(failed_phase1_rolls_back_every_leg),
 	MXP_CASE(failing_command_ends_the_transaction),
 	MXP_CASE(wildcards_and_subtract),
+	MXP_CASE(subtract_wildcard_of_many_legs),
 	MXP_CASE(move_between_contexts),
 	MXP_CASE(move_refused_changes_nothing),
 	MXP_CASE(wildcard_audit_of_too_many_legs),
