@@ -183,7 +183,8 @@ conf_key_put(struct mxp_conf_sys *sys, struct mxp_srtp_key *ks, enum mxp_srtp_su
 }
 
 struct mxp_srtp_stream *
-conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window, char *err, size_t errlen)
+conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window, const struct mxp_leg_rx_state *from,
+		   char *err, size_t errlen)
 {
 	size_t sz = mxp_srtp_stream_size(window);
 	struct mxp_srtp_stream *s = sz ? rte_zmalloc("mxp_srtp_stream", sz, MXP_SRTP_STREAM_ALIGN)
@@ -194,6 +195,11 @@ conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window, char *err, size_t 
 	}
 	struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_INBOUND, .ssrc_learn = true,
 					     .replay_window = window };
+	if (from != NULL && from->valid) {
+		sp.roc = from->roc;
+		sp.s_l_valid = true;
+		sp.s_l = from->s_l;
+	}
 	if (mxp_srtp_stream_init(s, &sp, err, errlen) != 0) {
 		rte_free(s);
 		return NULL;

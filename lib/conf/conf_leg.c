@@ -217,7 +217,7 @@ leg_keys(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
 		if (r)
 			return r;
 	}
-	l->in = conf_in_stream_new(sys, cf->replay_window, err, errlen);
+	l->in = conf_in_stream_new(sys, cf->replay_window, &p->rx_resume, err, errlen);
 	if (l->in == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < p->in.nkeys; i++) {

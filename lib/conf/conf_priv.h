@@ -790,9 +790,11 @@ struct mxp_srtp_key *conf_key_new(struct mxp_conf_sys *sys, const struct mxp_con
 				  int *rc, char *err, size_t errlen);
 /* Drop a reference; the last one wipes and frees the session. NULL is a no-op. */
 void conf_key_put(struct mxp_conf_sys *sys, struct mxp_srtp_key *ks, enum mxp_srtp_suite suite);
-/* A leg's inbound stream (SSRC learned from the first authenticated packet). */
+/* A leg's inbound stream (SSRC learned from the first authenticated packet), new or going
+ * on from a state (NULL or !valid: new). */
 struct mxp_srtp_stream *conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window,
-					   char *err, size_t errlen);
+					   const struct mxp_leg_rx_state *from, char *err,
+					   size_t errlen);
 void conf_in_stream_free(struct mxp_conf_sys *sys, struct mxp_srtp_stream *s);
 /* conf_keys.c: output streams (an SRTP context under a group's key, a unique SSRC) */
 struct mxp_ostream *conf_ostream_new(struct mxp_conf_sys *sys, struct mxp_keygroup *kg,

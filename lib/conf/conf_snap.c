@@ -73,6 +73,13 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	memset(info, 0, sizeof(*info));
 	info->id = l->id;
 	info->conf_id = l->conf->id;
+	if (l->in != NULL) {
+		struct mxp_srtp_stream_info si;
+		mxp_srtp_stream_info(l->in, &si);
+		info->rx_state.valid = si.started;
+		info->rx_state.roc = si.roc;
+		info->rx_state.s_l = si.s_l;
+	}
 	info->keygroup_id = l->kg->id;
 	info->port_idx = l->port_idx;
 	info->local = l->local_ip;

@@ -112,6 +112,17 @@ struct mxp_leg_codec {
 	struct mxp_media_fmtp fmtp;  /**< mxp_media_fmtp_parse() of its a=fmtp */
 };
 
+/**
+ * Where a leg's inbound SRTP stream stands (RFC 3711 3.3.1): the highest index it accepted,
+ * as rollover counter and sequence number. A leg re-created elsewhere (Mp's Move) resumes
+ * from it, so that a participant whose sequence number has wrapped is still accepted.
+ */
+struct mxp_leg_rx_state {
+	bool valid;              /**< the stream had accepted a packet (roc and s_l are set) */
+	uint32_t roc;
+	uint16_t s_l;
+};
+
 /** Leg parameters for mxp_conf_leg_add(). Zero-initialise, then fill. */
 struct mxp_leg_params {
 	/** 0: the leg gets a new id. Else this id, one the system gave before and no leg
@@ -163,6 +174,9 @@ struct mxp_leg_params {
 	 *  and receivers' shares; else 1.25% and 3.75% of the session's). RS = RR = 0: no RTCP */
 	uint8_t bw_given;
 	uint32_t bw_as, bw_rs, bw_rr;
+	/** The participant's stream goes on from here (mxp_leg_info.rx_state of the leg this
+	 *  one replaces); valid = false: a new stream */
+	struct mxp_leg_rx_state rx_resume;
 };
 #define MXP_LEG_BW_AS 0x1
 #define MXP_LEG_BW_RS 0x2
@@ -269,6 +283,7 @@ mxp_leg_dtmf_char(uint8_t ev)
 struct mxp_leg_info {
 	uint32_t id;
 	uint32_t conf_id;
+	struct mxp_leg_rx_state rx_state; /**< its inbound SRTP stream (plain legs: none) */
 	uint32_t keygroup_id;
 	uint16_t port_idx;
 	struct mxp_ip local;

@@ -777,9 +777,16 @@ move_leg(struct mxp_mrfp *m, const struct mxp_leg_info *mv, uint32_t ctx,
 	back.remote_port = mv->remote_port;
 	back.remote_rtcp_port = mv->remote_rtcp_port;
 	snprintf(back.label, sizeof(back.label), "%s", mv->label);
-	int r = mxp_conf_leg_remove(m->conf, mv->id, NULL, err, el);
+	/* The participant's SRTP stream goes on where it was (its rollover counter: past a
+	 * sequence-number wrap a new stream would estimate ROC 0 and refuse every packet). */
+	struct mxp_leg_info last;
+	int r = mxp_conf_leg_remove(m->conf, mv->id, &last, err, el);
 	if (r == 0) {
-		r = mxp_conf_leg_add(m->conf, ctx, lp, li, err, el);
+		struct mxp_leg_params np = *lp;
+		np.rx_resume = last.rx_state;
+		back.rx_resume = last.rx_state;
+		r = mxp_conf_leg_add(m->conf, ctx, &np, li, err, el);
+		explicit_bzero(&np, sizeof(np));
 		if (r) {
 			char e2[120];
 			size_t n = strlen(err);

@@ -744,6 +744,41 @@ MXP_TEST(move_between_contexts)
 	env_free(&e);
 }
 
+/*
+ * A Move re-creates the leg in the other context: the participant's SRTP stream goes on
+ * where it was. Past a sequence-number wrap (ROC 1) a new stream would estimate ROC 0 and
+ * refuse every packet as forged (RFC 3711 3.3.1).
+ */
+MXP_TEST(move_keeps_the_participants_rollover_counter)
+{
+	struct env e = env_new();
+	uint32_t c1, c2;
+	uint32_t l1 = add_leg(t, &e, "$", 1, &c1);
+	add_leg(t, &e, "$", 5, &c2);
+	struct mxp_leg_info li = leg(&e, l1);
+	struct sender a;
+	sender_init(&a, 2, 0x1234); /* add_leg(.., 1, ..): the participant's key is seed 2 */
+	a.seq = 65534;
+	for (int i = 0; i < 4; i++) /* 65534, 65535, then 0 and 1 under ROC 1 */
+		good_srtp(&a, 0x1234, &li);
+	li = leg(&e, l1);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 4);
+	MXP_CHECK(t, li.rx_state.valid && li.rx_state.roc == 1 && li.rx_state.s_l == 1);
+	char cbuf[16];
+	snprintf(cbuf, sizeof(cbuf), "%u", c2);
+	MXP_CHECK_EQ(t, err_code(move(&e, 3, cbuf, l1, 1, "")), 0);
+	li = leg(&e, l1);
+	MXP_CHECK_EQ(t, li.conf_id, c2);
+	for (int i = 0; i < 3; i++) /* 2, 3, 4 */
+		good_srtp(&a, 0x1234, &li);
+	li = leg(&e, l1);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 3);
+	MXP_CHECK_EQ(t, li.st.auth_failures, 0);
+	MXP_CHECK(t, li.rx_state.roc == 1 && li.rx_state.s_l == 4);
+	sender_fini(&a);
+	env_free(&e);
+}
+
 /* A Move the target refuses puts the leg back as it was; refused requests change nothing. */
 MXP_TEST(move_refused_changes_nothing)
 {
@@ -1099,6 +1134,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(failing_command_ends_the_transaction),
 	MXP_CASE(wildcards_and_subtract),
 	MXP_CASE(subtract_wildcard_of_many_legs),
+	MXP_CASE(move_keeps_the_participants_rollover_counter),
 	MXP_CASE(move_between_contexts),
 	MXP_CASE(move_refused_changes_nothing),
 	MXP_CASE(wildcard_audit_of_too_many_legs),
