@@ -318,7 +318,7 @@ struct mxp_leg_info {
 	bool cn_listed;              /**< G.711, G.722: it listed CN (13) */
 	bool cn;                     /**< ... and so did every listener of its format in its key
 				      *  group: it gets RFC 3389 comfort noise in silence */
-	char fmtp[96];
+	char fmtp[256];               /**< its a=fmtp as the answer gives it */
 	struct mxp_media_codec_state enc;
 	struct mxp_media_rx_info rx_codec;
 	/** What its payload types, codecs, telephone-event type and clock are, as a number

@@ -527,10 +527,14 @@ add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp
 	sd.dir = MXP_MP_MODE_UNSET; /* the mode is LocalControl's */
 	sd.audio_level_id = li->audio_level_id; /* what the leg uses, from Remote or Local */
 	if (sd.npts == 0 && rs) {
+		/* Remote's formats, with their parameters (an a=fmtp says which payload format:
+		 * AMR's octet-align, RFC 4867 8.3.1) */
 		sd.npts = rs->npts;
 		memcpy(sd.pts, rs->pts, rs->npts);
 		sd.nrtpmap = rs->nrtpmap;
 		memcpy(sd.rtpmap, rs->rtpmap, sizeof(sd.rtpmap));
+		sd.nfmtp = rs->nfmtp;
+		memcpy(sd.fmtp, rs->fmtp, sizeof(sd.fmtp));
 		if (sd.ptime == 0)
 			sd.ptime = rs->ptime;
 	}

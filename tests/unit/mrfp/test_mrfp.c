@@ -153,6 +153,23 @@ MXP_TEST(volte_offer_one_parameter_set_per_codec)
 	MXP_CHECK_EQ(t, li.codec_changes, 1);
 	MXP_CHECK(t, strstr(r, "a=rtpmap:107 AMR-WB/16000") != NULL &&
 		     strstr(r, "a=rtpmap:116") == NULL);
+	/* the answer keeps each format's parameters: 96 is octet-aligned AMR too */
+	MXP_CHECK(t, strstr(r, "a=fmtp:96 octet-align=1") != NULL);
+	MXP_CHECK(t, strstr(r, "a=fmtp:107 octet-align=1") != NULL);
+	MXP_CHECK(t, strstr(r, "a=fmtp:110 0-15") != NULL);
+	/* a long a=fmtp comes back whole */
+	r = transact(&e, "Transaction = 4 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 107 110\n"
+		"a=rtpmap:107 AMR-WB/16000\na=fmtp:107 octet-align=1; mode-set=0,1,2,3,4,5,6; "
+		"mode-change-period=2; mode-change-capability=2; mode-change-neighbor=1\n"
+		"a=rtpmap:110 telephone-event/8000\n%s\n} } } } } }", c, l, PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "a=fmtp:107 octet-align=1;mode-set=0,1,2,3,4,5,6;"
+			       "mode-change-period=2;mode-change-capability=2;"
+			       "mode-change-neighbor=1\r\n") != NULL ||
+		     strstr(r, "a=fmtp:107 octet-align=1;mode-set=0,1,2,3,4,5,6;"
+			       "mode-change-period=2;mode-change-capability=2;"
+			       "mode-change-neighbor=1\n") != NULL);
 	env_free(&e);
 }
 
