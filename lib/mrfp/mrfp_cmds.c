@@ -214,15 +214,22 @@ mki_str(const uint8_t *mki, uint8_t len, char *b, size_t bl)
 	return b;
 }
 
+/* An a=rtpmap of RFC 4733 telephone-event. */
+static bool
+is_te(const struct mxp_sdp_rtpmap *m)
+{
+	return m->encoding.len == 15 && strncasecmp(m->encoding.p, "telephone-event", 15) == 0;
+}
+
 /* The RFC 4733 telephone-event payload type of an m= line (a=rtpmap:N telephone-event/8000),
- * 0 when it has none: a mix conference detects and reports those events instead of mixing. */
+ * 0 when it has none: a mix conference detects and reports those events instead of mixing.
+ * (sdp_one_set_per_codec() has left one, at the audio's clock.) */
 static int16_t
 sdp_event_pt(const struct mxp_sdp *sd)
 {
 	for (uint8_t i = 0; i < sd->nrtpmap; i++) {
 		const struct mxp_sdp_rtpmap *m = &sd->rtpmap[i];
-		if (m->encoding.len == 15 && strncasecmp(m->encoding.p, "telephone-event", 15) == 0 &&
-		    m->pt >= 96 && memchr(sd->pts, m->pt, sd->npts) != NULL)
+		if (is_te(m) && m->pt >= 96 && memchr(sd->pts, m->pt, sd->npts) != NULL)
 			return m->pt;
 	}
 	return 0;
@@ -355,6 +362,32 @@ sdp_one_set_per_codec(struct mxp_sdp *ls, struct mxp_sdp *rs)
 		} else if (memcmp(&f, &first[c], sizeof(f)) != 0) {
 			drop[nd++] = pt; /* (the same set again stays: one decoder serves both) */
 		}
+	}
+	/*
+	 * One telephone-event type: the first at the clock of the audio it goes with (RFC
+	 * 4733 2.1: its timestamps are the audio's; a VoLTE offer lists it at 16000 for
+	 * AMR-WB and at 8000 for AMR), else the first listed.
+	 */
+	uint32_t clock = 0;
+	{
+		struct mxp_sdp left = *sd;
+		sdp_drop_pts(&left, drop, nd);
+		clock = mxp_sdp_media_clock(&left);
+	}
+	int keep = -1;
+	for (int pass = 0; pass < 2 && keep < 0; pass++)
+		for (uint8_t i = 0; i < sd->npts && keep < 0; i++)
+			for (uint8_t k = 0; k < sd->nrtpmap; k++) {
+				const struct mxp_sdp_rtpmap *m = &sd->rtpmap[k];
+				if (m->pt == sd->pts[i] && m->pt >= 96 && is_te(m) &&
+				    (pass == 1 || m->clock == clock))
+					keep = m->pt;
+			}
+	for (uint8_t k = 0; k < sd->nrtpmap; k++) {
+		const struct mxp_sdp_rtpmap *m = &sd->rtpmap[k];
+		if (is_te(m) && m->pt != keep && memchr(sd->pts, m->pt, sd->npts) != NULL &&
+		    memchr(drop, m->pt, nd) == NULL && nd < MXP_SDP_PT_MAX)
+			drop[nd++] = m->pt;
 	}
 	if (nd == 0)
 		return;

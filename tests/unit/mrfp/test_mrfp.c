@@ -123,7 +123,10 @@ MXP_TEST(volte_offer_one_parameter_set_per_codec)
 	if (err_code(r))
 		printf("# %s\n", r);
 	uint32_t c = reply_ctx(r), l = reply_leg(r, "Add");
-	MXP_CHECK(t, strstr(r, "m=audio") != NULL && strstr(r, "RTP/SAVP 116 118 111 110") != NULL);
+	/* one telephone-event type, at the clock of the first codec (AMR-WB: 16000) */
+	MXP_CHECK(t, strstr(r, "m=audio") != NULL && (strstr(r, "RTP/SAVP 116 118 111\r\n") != NULL ||
+						      strstr(r, "RTP/SAVP 116 118 111\n") != NULL));
+	MXP_CHECK(t, strstr(r, "a=rtpmap:110") == NULL);
 	MXP_CHECK(t, strstr(r, "a=rtpmap:107") == NULL && strstr(r, "a=rtpmap:96") == NULL &&
 		     strstr(r, "a=fmtp:107") == NULL && strstr(r, "a=fmtp:96") == NULL);
 	MXP_CHECK(t, strstr(r, "a=rtpmap:116 AMR-WB/16000") != NULL &&
@@ -156,7 +159,15 @@ MXP_TEST(volte_offer_one_parameter_set_per_codec)
 	/* the answer keeps each format's parameters: 96 is octet-aligned AMR too */
 	MXP_CHECK(t, strstr(r, "a=fmtp:96 octet-align=1") != NULL);
 	MXP_CHECK(t, strstr(r, "a=fmtp:107 octet-align=1") != NULL);
-	MXP_CHECK(t, strstr(r, "a=fmtp:110 0-15") != NULL);
+	MXP_CHECK(t, strstr(r, "a=fmtp:111 0-15") != NULL);
+	/* AMR first: its telephone-event is the one at 8000 */
+	r = transact(&e, "Transaction = 5 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 96 107 111 110\n"
+		VOLTE_RTPMAP "%s\n} } } } } }", c, l, PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "a=rtpmap:110 telephone-event/8000") != NULL &&
+		     strstr(r, "a=rtpmap:111") == NULL);
+	MXP_CHECK_EQ(t, leg(&e, l).codec_pt, 96);
 	/* a long a=fmtp comes back whole */
 	r = transact(&e, "Transaction = 4 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
 		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 107 110\n"
