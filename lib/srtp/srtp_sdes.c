@@ -51,13 +51,16 @@ static bool
 take_uint(struct cur *c, unsigned int maxdigits, uint64_t *v)
 {
 	unsigned int n = 0;
+	bool over = false;
 	*v = 0;
 	while (c->p < c->end && is_digit(*c->p) && n < maxdigits + 1) {
-		*v = *v * 10 + (uint64_t)(*c->p - '0');
+		uint64_t d = (uint64_t)(*c->p - '0');
+		over |= *v > (UINT64_MAX - d) / 10; /* only 20 digits can pass 2^64 - 1 */
+		*v = *v * 10 + d;
 		c->p++;
 		n++;
 	}
-	return n >= 1 && n <= maxdigits;
+	return n >= 1 && n <= maxdigits && !over;
 }
 
 /* A printable token for error messages: up to 32 characters of a non-secret field. */
@@ -145,7 +148,8 @@ parse_key(struct cur *c, const struct mxp_srtp_suite_info *si, unsigned int idx,
 			const char *ms = c->p;
 			if (k->mki_len != 0)
 				return fail(err, errlen, -EINVAL, "key %u: two MKI fields", idx + 1);
-			if (!take_uint(c, 19, &val) || c->p >= c->end || *c->p != ':')
+			/* RFC 4568 9.2: 1*DIGIT; an 8-byte MKI takes up to 20 (2^64 - 1) */
+			if (!take_uint(c, 20, &val) || c->p >= c->end || *c->p != ':')
 				return fail(err, errlen, -EINVAL,
 					    "key %u: MKI value '%.*s' is not a decimal number",
 					    idx + 1, fl, ms);

@@ -65,6 +65,9 @@ MXP_TEST(accepted_forms)
 		{ .line = "4 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|2^31|1:2;inline:" K30 "|2^31|2:2",
 		  .suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80, .nkeys = 2,
 		  .lifetime = UINT64_C(1) << 31, .mki_len = 2 },
+		/* the largest 8-byte MKI: 20 digits (RFC 4568 9.2: 1*DIGIT), what encode gives */
+		{ .line = "6 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|18446744073709551615:8",
+		  .suite = MXP_SRTP_AES_CM_128_HMAC_SHA1_80, .nkeys = 1, .mki_len = 8 },
 		{ .line = "5 AES_256_CM_HMAC_SHA1_80 inline:" K46,
 		  .suite = MXP_SRTP_AES_256_CM_HMAC_SHA1_80, .nkeys = 1 },
 		{ .line = "5 AES_256_CM_HMAC_SHA1_32 inline:"
@@ -152,6 +155,10 @@ MXP_TEST(rejected_with_reason)
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:17", -ENOTSUP, "supported" },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|256:1", -EINVAL, "does not fit" },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|x:1", -EINVAL, "MKI value" },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|18446744073709551616:8", -EINVAL,
+		  "MKI value" }, /* 2^64 */
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|100000000000000000000:9", -EINVAL,
+		  "MKI value" }, /* 21 digits */
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 ";inline:" K30, -EINVAL, "MKIs" },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30 "|2:2", -EINVAL,
 		  "one length" },
