@@ -613,15 +613,23 @@ add_reply_sdp(struct mxp_mrfp *m, const struct mxp_sdp *ls, const struct mxp_sdp
  * The attribute (with the key) goes into the reply arena; the key set receives it.
  */
 static int
-gen_local_key(struct mxp_mrfp *m, const struct mxp_conf_keys *in, struct mxp_conf_keys *out,
-	      const char **line)
+gen_local_key(struct mxp_mrfp *m, const struct mxp_conf_keys *in, const struct mxp_sdp *rs,
+	      struct mxp_conf_keys *out, const char **line)
 {
 	const struct mxp_srtp_suite_info *si = mxp_srtp_suite_info(in->key[0].suite);
 	struct mxp_sdes_crypto c;
 	memset(&c, 0, sizeof(c));
 	if (si == NULL)
 		return -EINVAL;
+	/* the answer's a=crypto carries the tag of the offer's line it accepts (RFC 4568
+	 * 7.1.2): the participant's first, whose suite it takes */
 	c.tag = 1;
+	if (rs != NULL && rs->ncrypto > 0) {
+		struct mxp_sdes_crypto o;
+		if (mxp_sdes_parse(rs->crypto[0].p, rs->crypto[0].len, &o, NULL, 0) == 0)
+			c.tag = o.tag;
+		mxp_sdes_wipe(&o);
+	}
 	c.suite = in->key[0].suite;
 	c.nkeys = 1;
 	c.keys[0].lifetime = UINT64_C(1) << 31;
@@ -1054,7 +1062,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 			if (!m->cfg.generate_keys) {
 				snprintf(t, sizeof(t), "Local has no a=crypto and [mp] generate_keys is off");
 				code = MXP_MP_E_MISSING_DESC;
-			} else if (gen_local_key(m, &lp.in, &lp.out, &gen) != 0) {
+			} else if (gen_local_key(m, &lp.in, has_remote ? &rs : NULL, &lp.out, &gen) != 0) {
 				snprintf(t, sizeof(t), "could not generate the Local key");
 				code = MXP_MP_E_INTERNAL;
 			}

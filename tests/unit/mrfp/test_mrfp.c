@@ -81,6 +81,14 @@ MXP_TEST(add_generates_the_local_key_or_refuses)
 	MXP_CHECK(t, strstr(r, "|2^31|1:4") != NULL); /* the participant's MKI length */
 	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->keys_generated, 1);
 	MXP_CHECK_EQ(t, leg(&e, reply_leg(r, "Add")).n_out_keys, 1);
+	/* the answer's a=crypto has the tag of the offer's line (RFC 4568 7.1.2) */
+	char tagged[200];
+	snprintf(tagged, sizeof(tagged), "a=crypto:3 %s", crypto(4, 1) + strlen("a=crypto:1 "));
+	r = transact(&e, "Transaction = 2 { Context = $ { Add = $ { %s } } }",
+		     media("", "", PEER_IP, 8010, tagged));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "a=crypto:3 " SUITE " inline:") != NULL);
+	MXP_CHECK(t, strstr(r, "a=crypto:1 ") == NULL);
 	env_free(&e);
 
 	struct mxp_mrfp_config c = cfg_default();
