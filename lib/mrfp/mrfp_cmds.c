@@ -398,6 +398,48 @@ sdp_one_set_per_codec(struct mxp_sdp *ls, struct mxp_sdp *rs)
 }
 
 /*
+ * mix: the formats the mixer takes from a participant: G.711 and G.722 (0, 8, 9), the
+ * frame and plugin codecs it knows by their a=rtpmap, telephone-event and comfort noise.
+ * Any other (EVS, GSM, G.729, a dynamic type without a=rtpmap) leaves both descriptions,
+ * so that the answer lists only what the MRFP decodes (RFC 3264 6.1) and the phone does
+ * not choose a format whose every packet would be refused (unknown_pt). An offer with no
+ * audio format the mixer decodes is left as it is: lib/conf refuses it (449).
+ */
+static void
+sdp_mix_formats(struct mxp_sdp *ls, struct mxp_sdp *rs)
+{
+	struct mxp_sdp *sd = rs != NULL && rs->npts ? rs : ls;
+	if (sd == NULL)
+		return;
+	uint8_t drop[MXP_SDP_PT_MAX];
+	unsigned int nd = 0;
+	bool audio = false;
+	for (uint8_t i = 0; i < sd->npts; i++) {
+		uint8_t pt = sd->pts[i];
+		const struct mxp_sdp_rtpmap *m = NULL;
+		for (uint8_t k = 0; k < sd->nrtpmap && m == NULL; k++)
+			if (sd->rtpmap[k].pt == pt)
+				m = &sd->rtpmap[k];
+		bool cn = pt == 13 || (m != NULL && m->encoding.len == 2 &&
+				       strncasecmp(m->encoding.p, "CN", 2) == 0);
+		bool ev = m != NULL && is_te(m);
+		char name[32];
+		bool dec = pt == 0 || pt == 8 || pt == 9 ||
+			   (m != NULL && !cn && !ev &&
+			    rtpmap_codec(m, name, sizeof(name)) != MXP_MEDIA_CODEC_NONE);
+		audio |= dec;
+		if (!dec && !cn && !ev)
+			drop[nd++] = pt;
+	}
+	if (nd == 0 || !audio)
+		return;
+	if (rs != NULL)
+		sdp_drop_pts(rs, drop, nd);
+	if (ls != NULL)
+		sdp_drop_pts(ls, drop, nd);
+}
+
+/*
  * The codecs of an m= line's dynamic payload types (a=rtpmap, a=fmtp) for lib/conf: AMR,
  * AMR-WB, Opus, plugin codecs, with their parameters. Encodings the mixer does not decode
  * (telephone-event, CN, others) are left out. 0, or an H.248 code with text in t: 449 for
@@ -931,6 +973,14 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	if (has_remote && mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
 		return mrfp_cmd_error(m, rc, e.code, "Remote: %s", e.text);
 	sdp_one_set_per_codec(has_local ? &ls : NULL, has_remote ? &rs : NULL);
+	{
+		enum mxp_conf_mode amode = conf_mode(pkg.mode);
+		struct mxp_conf_info aci;
+		if (as->ctx && mxp_conf_get(m->conf, as->ctx, &aci) == 0)
+			amode = aci.mode;
+		if (amode == MXP_CONF_MIX)
+			sdp_mix_formats(has_local ? &ls : NULL, has_remote ? &rs : NULL);
+	}
 	bool plain = pkg.plain_rtp == 1;
 	if (mv && pkg.plain_rtp < 0)
 		plain = mv->plain;
@@ -1561,6 +1611,8 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 		rsp = &rs;
 	}
 	sdp_one_set_per_codec(lsp ? &ls : NULL, rsp ? &rs : NULL);
+	if (ci.mode == MXP_CONF_MIX)
+		sdp_mix_formats(lsp ? &ls : NULL, rsp ? &rs : NULL);
 	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
 	unsigned int code = lsp ? sdp_keys(lsp, &lk, true, t, sizeof(t)) : 0;
 	if (code == 0 && rsp)

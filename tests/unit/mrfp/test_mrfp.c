@@ -192,6 +192,41 @@ MXP_TEST(volte_offer_one_parameter_set_per_codec)
 	env_free(&e);
 }
 
+/*
+ * mix: the answer lists only what the mixer decodes (RFC 3264 6.1): an offer that puts EVS
+ * and GSM first is answered with PCMU and telephone-event, so the phone does not send a
+ * format every packet of which would be refused. A switch conference forwards any format
+ * and keeps them; an offer with nothing the mixer decodes is still refused.
+ */
+MXP_TEST(mix_answer_lists_only_what_it_decodes)
+{
+	struct env e = env_new();
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { Media { "
+		"TerminationState { mxp/mode = mix }, Stream = 1 { "
+		"Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 100 3 0 101\n%s\n}, "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 100 3 0 101\n"
+		"a=rtpmap:100 EVS/16000\na=rtpmap:101 telephone-event/8000\n%s\n} } } } } }",
+		crypto(1, 1), PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t c = reply_ctx(r), l = reply_leg(r, "Add");
+	MXP_CHECK(t, strstr(r, "RTP/SAVP 0 101\r\n") != NULL || strstr(r, "RTP/SAVP 0 101\n") != NULL);
+	MXP_CHECK(t, strstr(r, "a=rtpmap:100") == NULL);
+	MXP_CHECK_EQ(t, leg(&e, l).codec, MXP_MEDIA_CODEC_PCMU);
+	/* a re-INVITE with only EVS: refused, nothing changes */
+	r = transact(&e, "Transaction = 2 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8020 RTP/SAVP 100\na=rtpmap:100 EVS/16000\n"
+		"%s\n} } } } } }", c, l, PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	MXP_CHECK_EQ(t, leg(&e, l).codec, MXP_MEDIA_CODEC_PCMU);
+	/* switch: forwarded as offered */
+	r = transact(&e, "Transaction = 3 { Context = $ { Add = $ { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8030 RTP/SAVP 100 0\n"
+		"a=rtpmap:100 EVS/16000\n%s\n} } } } } }", PEER_IP, crypto(4, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "RTP/SAVP 100 0") != NULL && strstr(r, "a=rtpmap:100 EVS/16000") != NULL);
+	env_free(&e);
+}
+
 /* ---- every error code, each changing nothing --------------------------------------------- */
 
 MXP_TEST(every_error_code_changes_nothing)
@@ -1170,6 +1205,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(failing_command_ends_the_transaction),
 	MXP_CASE(wildcards_and_subtract),
 	MXP_CASE(subtract_wildcard_of_many_legs),
+	MXP_CASE(mix_answer_lists_only_what_it_decodes),
 	MXP_CASE(move_keeps_the_participants_rollover_counter),
 	MXP_CASE(move_between_contexts),
 	MXP_CASE(move_refused_changes_nothing),
