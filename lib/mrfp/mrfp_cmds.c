@@ -287,6 +287,16 @@ rtpmap_codec(const struct mxp_sdp_rtpmap *m, char *name, size_t nl)
 	return mxp_media_codec_from_name(name, m->clock);
 }
 
+/* The a=rtpmap of payload type pt, or NULL. */
+static const struct mxp_sdp_rtpmap *
+sdp_rtpmap_of(const struct mxp_sdp *sd, uint8_t pt)
+{
+	for (uint8_t k = 0; k < sd->nrtpmap; k++)
+		if (sd->rtpmap[k].pt == pt)
+			return &sd->rtpmap[k];
+	return NULL;
+}
+
 /* The a=fmtp parameters of payload type pt ("" without one). */
 static void
 sdp_fmtp_of(const struct mxp_sdp *sd, uint8_t pt, char *buf, size_t bl)
@@ -344,10 +354,7 @@ sdp_one_set_per_codec(struct mxp_sdp *ls, struct mxp_sdp *rs)
 	unsigned int nd = 0;
 	for (uint8_t i = 0; i < sd->npts; i++) {
 		uint8_t pt = sd->pts[i];
-		const struct mxp_sdp_rtpmap *m = NULL;
-		for (uint8_t k = 0; k < sd->nrtpmap && m == NULL; k++)
-			if (sd->rtpmap[k].pt == pt)
-				m = &sd->rtpmap[k];
+		const struct mxp_sdp_rtpmap *m = sdp_rtpmap_of(sd, pt);
 		char name[32], fmtp[256], e[64];
 		enum mxp_media_codec c = m ? rtpmap_codec(m, name, sizeof(name)) : MXP_MEDIA_CODEC_NONE;
 		struct mxp_media_fmtp f;
@@ -416,10 +423,7 @@ sdp_mix_formats(struct mxp_sdp *ls, struct mxp_sdp *rs)
 	bool audio = false;
 	for (uint8_t i = 0; i < sd->npts; i++) {
 		uint8_t pt = sd->pts[i];
-		const struct mxp_sdp_rtpmap *m = NULL;
-		for (uint8_t k = 0; k < sd->nrtpmap && m == NULL; k++)
-			if (sd->rtpmap[k].pt == pt)
-				m = &sd->rtpmap[k];
+		const struct mxp_sdp_rtpmap *m = sdp_rtpmap_of(sd, pt);
 		bool cn = pt == 13 || (m != NULL && m->encoding.len == 2 &&
 				       strncasecmp(m->encoding.p, "CN", 2) == 0);
 		bool ev = m != NULL && is_te(m);

@@ -624,16 +624,24 @@ MXP_TEST(wildcards_and_subtract)
 	env_free(&e);
 }
 
+/* A new context of n legs (keys from seed on, two seeds a leg); its id. */
+static uint32_t
+ctx_of_legs(struct mxp_test_ctx *t, struct env *e, unsigned int n, unsigned int seed)
+{
+	uint32_t c;
+	add_leg(t, e, "$", seed, &c);
+	char cs[16];
+	snprintf(cs, sizeof(cs), "%u", c);
+	for (unsigned int i = 1; i < n; i++)
+		add_leg(t, e, cs, seed + 2 * i, NULL);
+	return c;
+}
+
 /* A wildcard audit answers for at most 64 legs (their statistics fill a reply). */
 MXP_TEST(wildcard_audit_of_too_many_legs)
 {
 	struct env e = env_new();
-	uint32_t c;
-	add_leg(t, &e, "$", 1, &c);
-	char cs[16];
-	snprintf(cs, sizeof(cs), "%u", c);
-	for (unsigned int i = 0; i < 64; i++)
-		add_leg(t, &e, cs, 10 + 2 * i, NULL);
+	uint32_t c = ctx_of_legs(t, &e, 65, 1);
 	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c, NULL, 0), 65);
 	const char *r = transact(&e, "Transaction = 1 { Context = %u { AuditValue = * { Audit { } } } }", c);
 	MXP_CHECK_EQ(t, err_code(r), 510);
@@ -658,12 +666,7 @@ MXP_TEST(wildcard_audit_of_too_many_legs)
 MXP_TEST(subtract_wildcard_of_many_legs)
 {
 	struct env e = env_new();
-	uint32_t c;
-	add_leg(t, &e, "$", 1, &c);
-	char cs[16];
-	snprintf(cs, sizeof(cs), "%u", c);
-	for (unsigned int i = 0; i < 99; i++)
-		add_leg(t, &e, cs, 10 + 2 * i, NULL);
+	uint32_t c = ctx_of_legs(t, &e, 100, 1);
 	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c, NULL, 0), 100);
 	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 100);
 	const char *r = transact(&e, "Transaction = 1 { Context = %u { Subtract = * } }", c);
@@ -675,19 +678,13 @@ MXP_TEST(subtract_wildcard_of_many_legs)
 	MXP_CHECK_EQ(t, nconfs(&e), 0);
 	MXP_CHECK_EQ(t, mxp_mrfp_counters(e.m)->legs, 0);
 	/* ten legs: their statistics would not fit (about 8 do) */
-	add_leg(t, &e, "$", 300, &c);
-	snprintf(cs, sizeof(cs), "%u", c);
-	for (unsigned int i = 0; i < 9; i++)
-		add_leg(t, &e, cs, 310 + 2 * i, NULL);
+	c = ctx_of_legs(t, &e, 10, 300);
 	r = transact(&e, "Transaction = 2 { Context = %u { Subtract = * } }", c);
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	MXP_CHECK(t, strstr(r, "Subtract = *") != NULL && strstr(r, "rtp/ps") == NULL);
 	MXP_CHECK_EQ(t, nconfs(&e), 0);
 	/* ten legs without statistics: a reply each */
-	add_leg(t, &e, "$", 400, &c);
-	snprintf(cs, sizeof(cs), "%u", c);
-	for (unsigned int i = 0; i < 9; i++)
-		add_leg(t, &e, cs, 410 + 2 * i, NULL);
+	c = ctx_of_legs(t, &e, 10, 400);
 	r = transact(&e, "Transaction = 3 { Context = %u { Subtract = * { Audit { } } } }", c);
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	unsigned int each = 0;
@@ -696,9 +693,7 @@ MXP_TEST(subtract_wildcard_of_many_legs)
 	MXP_CHECK_EQ(t, each, 10u);
 	MXP_CHECK_EQ(t, nconfs(&e), 0);
 	/* two legs with W-: one wildcard reply */
-	add_leg(t, &e, "$", 500, &c);
-	snprintf(cs, sizeof(cs), "%u", c);
-	add_leg(t, &e, cs, 502, NULL);
+	c = ctx_of_legs(t, &e, 2, 500);
 	r = transact(&e, "Transaction = 4 { Context = %u { W-Subtract = * } }", c);
 	MXP_CHECK_EQ(t, err_code(r), 0);
 	MXP_CHECK(t, strstr(r, "Subtract = *") != NULL && strstr(r, "Subtract = leg/") == NULL);
