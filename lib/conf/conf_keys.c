@@ -196,9 +196,15 @@ conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window, const struct mxp_l
 	struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_INBOUND, .ssrc_learn = true,
 					     .replay_window = window };
 	if (from != NULL && from->valid) {
+		/* the participant's stream goes on: its SSRC (another one is a new stream,
+		 * refused and reported as ssrc_mismatch as on any leg that has learned one),
+		 * its index, and nothing of the window before it may be replayed */
+		sp.ssrc_learn = false;
+		sp.ssrc = from->ssrc;
 		sp.roc = from->roc;
 		sp.s_l_valid = true;
 		sp.s_l = from->s_l;
+		sp.window_seen = true;
 	}
 	if (mxp_srtp_stream_init(s, &sp, err, errlen) != 0) {
 		rte_free(s);

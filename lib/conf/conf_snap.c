@@ -76,7 +76,8 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	if (l->in != NULL) {
 		struct mxp_srtp_stream_info si;
 		mxp_srtp_stream_info(l->in, &si);
-		info->rx_state.valid = si.started;
+		info->rx_state.valid = si.started && si.ssrc_known;
+		info->rx_state.ssrc = si.ssrc;
 		info->rx_state.roc = si.roc;
 		info->rx_state.s_l = si.s_l;
 	}

@@ -118,7 +118,8 @@ struct mxp_leg_codec {
  * from it, so that a participant whose sequence number has wrapped is still accepted.
  */
 struct mxp_leg_rx_state {
-	bool valid;              /**< the stream had accepted a packet (roc and s_l are set) */
+	bool valid;              /**< the stream had accepted a packet (ssrc, roc, s_l set) */
+	uint32_t ssrc;           /**< the participant's SSRC, which the state belongs to */
 	uint32_t roc;
 	uint16_t s_l;
 };

@@ -407,7 +407,7 @@ sdp_one_set_per_codec(struct mxp_sdp *ls, struct mxp_sdp *rs)
 /*
  * mix: the formats the mixer takes from a participant: G.711 and G.722 (0, 8, 9), the
  * frame and plugin codecs it knows by their a=rtpmap, telephone-event and comfort noise.
- * Any other (EVS, GSM, G.729, a dynamic type without a=rtpmap) leaves both descriptions,
+ * Any other (EVS, GSM, G.729, L16, a dynamic type without a=rtpmap) leaves both descriptions,
  * so that the answer lists only what the MRFP decodes (RFC 3264 6.1) and the phone does
  * not choose a format whose every packet would be refused (unknown_pt). An offer with no
  * audio format the mixer decodes is left as it is: lib/conf refuses it (449).
@@ -428,9 +428,12 @@ sdp_mix_formats(struct mxp_sdp *ls, struct mxp_sdp *rs)
 				       strncasecmp(m->encoding.p, "CN", 2) == 0);
 		bool ev = m != NULL && is_te(m);
 		char name[32];
+		/* the static G.711 and G.722 types, and a dynamic one of a frame or plugin
+		 * codec (what sdp_codecs() gives lib/conf); not L16, nor G.711 under a
+		 * dynamic number */
 		bool dec = pt == 0 || pt == 8 || pt == 9 ||
 			   (m != NULL && !cn && !ev &&
-			    rtpmap_codec(m, name, sizeof(name)) != MXP_MEDIA_CODEC_NONE);
+			    mxp_media_codec_is_frame(rtpmap_codec(m, name, sizeof(name))));
 		audio |= dec;
 		if (!dec && !cn && !ev)
 			drop[nd++] = pt;
@@ -976,8 +979,9 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		return mrfp_cmd_error(m, rc, e.code, "Local: %s", e.text);
 	if (has_remote && mxp_sdp_parse(st->remote.p, st->remote.len, &rs, &e) != 0)
 		return mrfp_cmd_error(m, rc, e.code, "Remote: %s", e.text);
-	sdp_one_set_per_codec(has_local ? &ls : NULL, has_remote ? &rs : NULL);
 	{
+		/* mix: what the mixer decodes first, so that the telephone-event kept is the one
+		 * at the clock of a codec that stays */
 		enum mxp_conf_mode amode = conf_mode(pkg.mode);
 		struct mxp_conf_info aci;
 		if (as->ctx && mxp_conf_get(m->conf, as->ctx, &aci) == 0)
@@ -985,6 +989,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		if (amode == MXP_CONF_MIX)
 			sdp_mix_formats(has_local ? &ls : NULL, has_remote ? &rs : NULL);
 	}
+	sdp_one_set_per_codec(has_local ? &ls : NULL, has_remote ? &rs : NULL);
 	bool plain = pkg.plain_rtp == 1;
 	if (mv && pkg.plain_rtp < 0)
 		plain = mv->plain;
@@ -1614,9 +1619,9 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 					      "Remote describes one participant: not with Modify = *");
 		rsp = &rs;
 	}
-	sdp_one_set_per_codec(lsp ? &ls : NULL, rsp ? &rs : NULL);
-	if (ci.mode == MXP_CONF_MIX)
+	if (ci.mode == MXP_CONF_MIX) /* first: see do_add() */
 		sdp_mix_formats(lsp ? &ls : NULL, rsp ? &rs : NULL);
+	sdp_one_set_per_codec(lsp ? &ls : NULL, rsp ? &rs : NULL);
 	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
 	unsigned int code = lsp ? sdp_keys(lsp, &lk, true, t, sizeof(t)) : 0;
 	if (code == 0 && rsp)

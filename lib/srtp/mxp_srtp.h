@@ -520,6 +520,10 @@ struct mxp_srtp_stream_params {
 	/** As in struct mxp_srtp_params: the stream is already running at (roc, s_l). */
 	bool s_l_valid;
 	uint16_t s_l;
+	/** Inbound, with s_l_valid: every index of the replay window up to (roc, s_l) counts
+	 *  as received (a stream resumed elsewhere whose replay list is not carried: what was
+	 *  sent before cannot be replayed; a packet reordered across the resumption is lost). */
+	bool window_seen;
 	/** Outbound: SRTCP index of the first SRTCP packet (31 bits, usually 0). */
 	uint32_t srtcp_index;
 	/** Outbound: send SRTCP with E=0 (RFC 4568 UNENCRYPTED_SRTCP); still authenticated. */

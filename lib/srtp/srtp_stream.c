@@ -36,8 +36,19 @@ srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params
 	s->rtp_top = (uint64_t)p->roc << 16;
 	if (p->dir == MXP_SRTP_OUTBOUND)
 		srtp_cold(s)->rtcp_idx = p->srtcp_index;
-	if (p->s_l_valid)
-		srtp_rtp_commit(s, (uint64_t)p->roc << 16 | p->s_l);
+	if (p->s_l_valid) {
+		uint64_t top = (uint64_t)p->roc << 16 | p->s_l;
+		srtp_rtp_commit(s, top);
+		if (p->window_seen && p->dir == MXP_SRTP_INBOUND) {
+			/* every bit at or below top: the rest of top's word stays clear, as
+			 * srtp_rwin_commit() expects of the indices above top */
+			unsigned int tw = (unsigned int)((top & s->wbits) >> 6);
+			for (unsigned int i = 0; i <= s->wmask; i++)
+				s->ring[i] = i == tw ? (top & 63) == 63 ? ~UINT64_C(0) :
+							 (UINT64_C(1) << ((top & 63) + 1)) - 1 :
+						       ~UINT64_C(0);
+		}
+	}
 	s->magic = SRTP_STREAM_MAGIC;
 }
 

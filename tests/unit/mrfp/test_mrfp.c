@@ -218,6 +218,16 @@ MXP_TEST(mix_answer_lists_only_what_it_decodes)
 		"%s\n} } } } } }", c, l, PEER_IP, crypto(2, 1));
 	MXP_CHECK_EQ(t, err_code(r), 449);
 	MXP_CHECK_EQ(t, leg(&e, l).codec, MXP_MEDIA_CODEC_PCMU);
+	/* EVS and L16 are left out before telephone-event is narrowed: the AMR leg keeps the
+	 * one at 8000 */
+	r = transact(&e, "Transaction = 4 { Context = %u { Add = $ { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8040 RTP/SAVP 100 97 98 101 102\n"
+		"a=rtpmap:100 EVS/16000\na=rtpmap:97 L16/16000\na=rtpmap:98 AMR/8000\n"
+		"a=rtpmap:101 telephone-event/16000\na=rtpmap:102 telephone-event/8000\n"
+		"%s\n} } } } } }", c, PEER_IP, crypto(6, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK(t, strstr(r, "RTP/SAVP 98 102\r\n") != NULL || strstr(r, "RTP/SAVP 98 102\n") != NULL);
+	MXP_CHECK_EQ(t, leg(&e, reply_leg(r, "Add")).codec, MXP_MEDIA_CODEC_AMR);
 	/* switch: forwarded as offered */
 	r = transact(&e, "Transaction = 3 { Context = $ { Add = $ { Media { Stream = 1 { "
 		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 8030 RTP/SAVP 100 0\n"
@@ -825,8 +835,23 @@ MXP_TEST(move_keeps_the_participants_rollover_counter)
 	struct sender a;
 	sender_init(&a, 2, 0x1234); /* add_leg(.., 1, ..): the participant's key is seed 2 */
 	a.seq = 65534;
-	for (int i = 0; i < 4; i++) /* 65534, 65535, then 0 and 1 under ROC 1 */
+	for (int i = 0; i < 2; i++) /* 65534, 65535 */
 		good_srtp(&a, 0x1234, &li);
+	/* seq 0 under ROC 1, kept to be replayed after the Move, then 1 */
+	uint8_t kept[12 + 40 + MXP_SRTP_MAX_TRAILER];
+	memset(kept, 0x55, sizeof(kept));
+	kept[0] = 0x80;
+	kept[1] = 0;
+	kept[2] = 0;
+	kept[3] = 0;
+	uint32_t ssrc_be = htonl(0x1234);
+	memcpy(kept + 8, &ssrc_be, 4);
+	size_t kept_len = 12 + 40;
+	if (mxp_srtp_protect(a.ctx, kept, &kept_len, sizeof(kept)) != 0)
+		abort();
+	send_to_leg(&li, kept, kept_len);
+	a.seq = 1;
+	good_srtp(&a, 0x1234, &li);
 	li = leg(&e, l1);
 	MXP_CHECK_EQ(t, li.st.rx_pkts, 4);
 	MXP_CHECK(t, li.rx_state.valid && li.rx_state.roc == 1 && li.rx_state.s_l == 1);
@@ -840,7 +865,19 @@ MXP_TEST(move_keeps_the_participants_rollover_counter)
 	li = leg(&e, l1);
 	MXP_CHECK_EQ(t, li.st.rx_pkts, 3);
 	MXP_CHECK_EQ(t, li.st.auth_failures, 0);
-	MXP_CHECK(t, li.rx_state.roc == 1 && li.rx_state.s_l == 4);
+	MXP_CHECK(t, li.rx_state.roc == 1 && li.rx_state.s_l == 4 && li.rx_state.ssrc == 0x1234);
+	/* what was sent before the Move cannot be replayed after it */
+	send_to_leg(&li, kept, kept_len);
+	MXP_CHECK_EQ(t, leg(&e, l1).st.rx_pkts, 3);
+	MXP_CHECK_EQ(t, leg(&e, l1).st.replays, 1);
+	/* another SSRC under the key is a new stream: refused as on any leg past its first */
+	struct sender b;
+	sender_init(&b, 2, 0x5678);
+	good_srtp(&b, 0x5678, &li);
+	MXP_CHECK_EQ(t, leg(&e, l1).st.rx_pkts, 3);
+	good_srtp(&a, 0x1234, &li);
+	MXP_CHECK_EQ(t, leg(&e, l1).st.rx_pkts, 4);
+	sender_fini(&b);
 	sender_fini(&a);
 	env_free(&e);
 }

@@ -788,6 +788,44 @@ MXP_TEST(replay_windows_inline)
 	}
 }
 
+/*
+ * A stream resumed at (roc, s_l) with window_seen: every index of the window up to the top
+ * is a replay, the ones above it are new, and the rest of the top's ring word stays clear
+ * (a packet reordered above the top is not taken for a replay). Tops at each position in
+ * a ring word, for each window size.
+ */
+MXP_TEST(resumed_window_seen)
+{
+	static const uint32_t windows[] = { 64, 128, 1024 };
+	static const uint16_t s_ls[] = { 0, 1, 62, 63, 64, 100, 127, 4000, 65535 };
+	unsigned int wrong = 0;
+	for (size_t wi = 0; wi < MXP_NCASES(windows); wi++)
+		for (size_t k = 0; k < MXP_NCASES(s_ls); k++) {
+			const uint64_t w = windows[wi];
+			struct mxp_srtp_stream *s = stream_new(MXP_SRTP_INBOUND, SSRC0, (uint32_t)w);
+			struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_INBOUND, .ssrc = SSRC0,
+							     .replay_window = (uint32_t)w, .roc = 3,
+							     .s_l_valid = true, .s_l = s_ls[k],
+							     .window_seen = true };
+			MXP_CHECK_EQ(t, mxp_srtp_stream_init(s, &sp, NULL, 0), 0);
+			uint64_t top = UINT64_C(3) << 16 | s_ls[k];
+			for (uint64_t i = 0; i < w; i++)
+				wrong += srtp_rtp_check(s, top - i) != MXP_SRTP_R_REPLAY;
+			wrong += srtp_rtp_check(s, top - w) != MXP_SRTP_R_TOO_OLD;
+			/* top + 2 arrives, then top + 1: new, not a replay */
+			wrong += srtp_rtp_check(s, top + 2) != MXP_SRTP_R_OK;
+			srtp_rtp_commit(s, top + 2);
+			wrong += srtp_rtp_check(s, top + 1) != MXP_SRTP_R_OK;
+			srtp_rtp_commit(s, top + 1);
+			wrong += srtp_rtp_check(s, top + 1) != MXP_SRTP_R_REPLAY;
+			wrong += srtp_rtp_check(s, top - 1) != MXP_SRTP_R_REPLAY;
+			/* the SRTCP window is untouched */
+			wrong += srtp_rtcp_check(s, 5) != MXP_SRTP_R_OK;
+			test_stream_free(s);
+		}
+	MXP_CHECK_EQ(t, wrong, 0u);
+}
+
 /* --- references, wiping, parameters ---------------------------------------------------- */
 
 MXP_TEST(refcount_and_wipe)
@@ -1006,6 +1044,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(shared_lifetime),
 	MXP_CASE(mki_two_sessions),
 	MXP_CASE(replay_windows_inline),
+	MXP_CASE(resumed_window_seen),
 	MXP_CASE(refcount_and_wipe),
 	MXP_CASE(params_checked),
 	MXP_CASE(ssrc_learn_and_prefetch),
