@@ -453,50 +453,61 @@ media_rs_run(int16_t *hist, unsigned from, unsigned to, int16_t *out, const int1
 	return o;
 }
 
+/*
+ * The half-band filter as a dot product of 2K taps with 2K consecutive samples, a chunk at
+ * a time over one buffer of history then input (the same sums as a pass over the whole
+ * input: chunks are even, and the history is the buffer's tail). The taps in order are
+ * h = g[K-1] .. g[0], g[0] .. g[K-1]; each half's |taps| sum to 39,856, so a half's sum of
+ * products fits 32 bits (tb_dot32) and vectorises.
+ *  up:   y[2m] = (2^14 + h . x[m-2K+1 .. m]) >> 15, y[2m+1] = x[m-K+1];
+ *  down: y[m] = (2^15 + 2^15 x[c] + h . e[m-2K+1 .. m]) >> 16, c = 2m-2K+1, where e[t] =
+ *        x[2t] (the taps fall on the even samples only).
+ */
 static unsigned
 rs2_run(int16_t *hist, bool up, int16_t *out, const int16_t *in, unsigned n)
 {
-	if (up) {
-		/* x[j] for j in [-2K, n): history then input. */
-		for (unsigned m = 0; m < n; m++) {
-			int64_t acc = 1 << 14;
-			for (int k = 0; k < K; k++) {
-				int a = (int)m - K - k, b = (int)m - K + 1 + k;
-				int32_t xa = a < 0 ? hist[RS_UP_HIST + a] : in[a];
-				int32_t xb = b < 0 ? hist[RS_UP_HIST + b] : in[b];
-				acc += mxp_hb_taps[k] * (xa + xb);
-			}
-			int c = (int)m - K + 1;
-			out[2 * m] = rs_sat((int32_t)(acc >> 15));
-			out[2 * m + 1] = c < 0 ? hist[RS_UP_HIST + c] : in[c];
-		}
-		/* keep the last 2K input samples */
-		if (n >= RS_UP_HIST) {
-			memcpy(hist, in + n - RS_UP_HIST, RS_UP_HIST * sizeof(*in));
-		} else {
-			memmove(hist, hist + n, (RS_UP_HIST - n) * sizeof(*in));
-			memcpy(hist + RS_UP_HIST - n, in, n * sizeof(*in));
-		}
-		return 2 * n;
-	}
+	int16_t h[2 * K];
+	for (int k = 0; k < K; k++)
+		h[K - 1 - k] = h[K + k] = mxp_hb_taps[k];
+	int16_t buf[RS_DOWN_HIST + RS_CHUNK];
 	unsigned o = 0;
-	for (unsigned i = 0; i < n; i += 2) {
-		int c = (int)i - 2 * K + 1;
-		int32_t xc = c < 0 ? hist[RS_DOWN_HIST + c] : in[c];
-		int64_t acc = (int64_t)xc * 32768 + (1 << 15);
-		for (int k = 0; k < K; k++) {
-			int a = c - 2 * k - 1, b = c + 2 * k + 1;
-			int32_t xa = a < 0 ? hist[RS_DOWN_HIST + a] : in[a];
-			int32_t xb = b < 0 ? hist[RS_DOWN_HIST + b] : in[b];
-			acc += mxp_hb_taps[k] * (xa + xb);
+
+	if (up) {
+		while (n > 0) {
+			unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
+			memcpy(buf, hist, RS_UP_HIST * sizeof(*buf));
+			memcpy(buf + RS_UP_HIST, in, c * sizeof(*buf));
+			/* buf[RS_UP_HIST + j] = x[j]; the window of y[2m] starts at buf[m + 1] */
+			for (unsigned m = 0; m < c; m++) {
+				const int16_t *w = buf + m + 1;
+				int64_t acc = (1 << 14) + (int64_t)tb_dot32(h, w, K) +
+					      tb_dot32(h + K, w + K, K);
+				out[o++] = rs_sat((int32_t)(acc >> 15));
+				out[o++] = buf[RS_UP_HIST + m - K + 1];
+			}
+			memcpy(hist, buf + c, RS_UP_HIST * sizeof(*buf));
+			in += c;
+			n -= c;
 		}
-		out[o++] = rs_sat((int32_t)(acc >> 16));
+		return o;
 	}
-	if (n >= RS_DOWN_HIST) {
-		memcpy(hist, in + n - RS_DOWN_HIST, RS_DOWN_HIST * sizeof(*in));
-	} else {
-		memmove(hist, hist + n, (RS_DOWN_HIST - n) * sizeof(*in));
-		memcpy(hist + RS_DOWN_HIST - n, in, n * sizeof(*in));
+	int16_t ev[(RS_DOWN_HIST + RS_CHUNK + 1) / 2];
+	while (n > 0) {
+		unsigned c = n < RS_CHUNK ? n : RS_CHUNK;
+		memcpy(buf, hist, RS_DOWN_HIST * sizeof(*buf));
+		memcpy(buf + RS_DOWN_HIST, in, c * sizeof(*buf));
+		/* buf[RS_DOWN_HIST + j] = x[j], RS_DOWN_HIST even: ev[j] = x[2j - RS_DOWN_HIST] */
+		for (unsigned j = 0; 2 * j < RS_DOWN_HIST + c; j++)
+			ev[j] = buf[2 * j];
+		for (unsigned i = 0; i < c; i += 2) {
+			const int16_t *w = ev + i / 2; /* x[i - 4K + 2], x[i - 4K + 4] .. x[i] */
+			int64_t acc = (int64_t)buf[i + 2 * K - 1] * 32768 + (1 << 15) +
+				      tb_dot32(h, w, K) + tb_dot32(h + K, w + K, K);
+			out[o++] = rs_sat((int32_t)(acc >> 16));
+		}
+		memcpy(hist, buf + c, RS_DOWN_HIST * sizeof(*buf));
+		in += c;
+		n -= c;
 	}
 	return o;
 }

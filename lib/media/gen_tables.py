@@ -54,6 +54,9 @@ def halfband(K, beta):
     q = [round(t * 32768) for t in taps]
     # fix rounding so the odd phase sums to exactly 32768 (unity DC gain)
     q[0] += 16384 - sum(q)
+    # codec.c's rs2_run sums h = q reversed then q in two halves of 32 bits each: a half's
+    # |taps| times |x| <= 2^15 must stay below 2^31
+    assert sum(abs(v) for v in q) < 65536
     return q
 
 def kaiser_lowpass(N, fc, beta):
