@@ -199,6 +199,58 @@ sdp_keys(const struct mxp_sdp *sd, struct mxp_conf_keys *ks, bool outbound, char
 	return 0;
 }
 
+/*
+ * An offer's a=crypto lines are alternatives, of which the answer accepts one by its tag
+ * (RFC 4568 5.1, 7.1.2): SIP phones commonly offer AES_CM_128_HMAC_SHA1_80 and _32, each
+ * with a key of its own. Mp's key sets (rekeying, doc/mp.md) are several lines too, but of
+ * one suite and each with an MKI. Remote lines that are not such a set are narrowed to one:
+ * the first that lib/srtp takes (parsed, no KDR) and whose suite is want, else the first
+ * that it takes. 0, or an error when it takes none (nothing is changed then).
+ */
+static unsigned int
+sdp_crypto_choose(struct mxp_sdp *rs, enum mxp_srtp_suite want, char *t, size_t tl)
+{
+	if (rs == NULL || rs->ncrypto < 2)
+		return 0;
+	enum mxp_srtp_suite suite[MXP_SDP_CRYPTO_MAX];
+	bool usable[MXP_SDP_CRYPTO_MAX], set = true;
+	uint8_t mki_len0 = 0;
+	char why[120] = "";
+	for (unsigned int i = 0; i < rs->ncrypto; i++) {
+		struct mxp_sdes_crypto c;
+		char e[120];
+		int r = mxp_sdes_parse(rs->crypto[i].p, rs->crypto[i].len, &c, e, sizeof(e));
+		usable[i] = r == 0 && !c.kdr_present;
+		suite[i] = r == 0 ? c.suite : MXP_SRTP_SUITE_INVALID;
+		if (r == 0 && c.kdr_present)
+			snprintf(e, sizeof(e), "KDR is not supported");
+		if (!usable[i] && why[0] == '\0')
+			snprintf(why, sizeof(why), "%u: %.100s", i + 1, e);
+		uint8_t ml = r == 0 ? c.keys[0].mki_len : 0;
+		if (i == 0)
+			mki_len0 = ml;
+		set = set && r == 0 && suite[i] == suite[0] && ml > 0 && ml == mki_len0;
+		mxp_sdes_wipe(&c);
+	}
+	if (set)
+		return 0; /* a key set: sdp_keys() takes every line */
+	int pick = -1;
+	for (unsigned int i = 0; i < rs->ncrypto && pick < 0; i++)
+		if (usable[i] && suite[i] == want)
+			pick = (int)i;
+	for (unsigned int i = 0; i < rs->ncrypto && pick < 0; i++)
+		if (usable[i])
+			pick = (int)i;
+	if (pick < 0) {
+		snprintf(t, tl, "Remote: none of its %u a=crypto alternatives can be used (%s)",
+			 rs->ncrypto, why);
+		return MXP_MP_E_BAD_VALUE;
+	}
+	rs->crypto[0] = rs->crypto[pick];
+	rs->ncrypto = 1;
+	return 0;
+}
+
 static bool
 same_mki(const uint8_t *a, uint8_t al, const uint8_t *b, uint8_t bl)
 {
@@ -1108,6 +1160,11 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	const char *gen = NULL;
 	if (!plain) {
 		unsigned int code = has_local ? sdp_keys(&ls, &lp.out, true, t, sizeof(t)) : 0;
+		/* of Remote's alternatives, the one of the moved leg's suite, else of Local's */
+		enum mxp_srtp_suite want = mv ? mv->in_suite :
+				      lp.out.nkeys ? lp.out.key[0].suite : MXP_SRTP_SUITE_INVALID;
+		if (code == 0 && has_remote)
+			code = sdp_crypto_choose(&rs, want, t, sizeof(t));
 		if (code == 0 && has_remote)
 			code = sdp_keys(&rs, &lp.in, false, t, sizeof(t));
 		if (code == 0 && lp.in.nkeys == 0) {
@@ -1624,6 +1681,16 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 	sdp_one_set_per_codec(lsp ? &ls : NULL, rsp ? &rs : NULL);
 	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
 	unsigned int code = lsp ? sdp_keys(lsp, &lk, true, t, sizeof(t)) : 0;
+	if (code == 0 && rsp) {
+		/* of Remote's alternatives, the one of Local's suite, else of the leg's */
+		enum mxp_srtp_suite want = MXP_SRTP_SUITE_INVALID;
+		struct mxp_leg_info wl;
+		if (lk.nkeys)
+			want = lk.key[0].suite;
+		else if (mxp_conf_leg_get(m->conf, legs[0], &wl) == 0)
+			want = wl.in_suite;
+		code = sdp_crypto_choose(&rs, want, t, sizeof(t));
+	}
 	if (code == 0 && rsp)
 		code = sdp_keys(rsp, &rk, false, t, sizeof(t));
 	/* Check every leg before changing any. */

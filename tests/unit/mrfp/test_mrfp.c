@@ -103,6 +103,117 @@ MXP_TEST(add_generates_the_local_key_or_refuses)
 	env_free(&e);
 }
 
+/* An a=crypto line of tag, suite, the key of seed and MKI mki (4 bytes; 0: none), then
+ * tail (session parameters). */
+static const char *
+crypto_alt(unsigned int tag, enum mxp_srtp_suite suite, unsigned int seed, unsigned int mki,
+	   const char *tail)
+{
+	static char lines[8][200];
+	static unsigned int next;
+	char *b = lines[next++ % 8];
+	struct mxp_sdes_crypto c = { .tag = tag, .suite = suite, .nkeys = 1 };
+	key_bytes(seed, c.keys[0].key, c.keys[0].salt);
+	c.keys[0].lifetime = UINT64_C(1) << 31;
+	c.keys[0].lifetime_log2 = 31;
+	c.keys[0].mki_len = mki ? 4 : 0;
+	c.keys[0].mki[3] = (uint8_t)mki;
+	int n = snprintf(b, 200, "a=crypto:");
+	int k = mxp_sdes_encode(&c, b + n, (size_t)(200 - n));
+	if (k < 0)
+		abort();
+	snprintf(b + n + k, (size_t)(200 - n - k), "%s", tail);
+	return b;
+}
+
+static bool
+has_key_of(const struct mxp_leg_info *li, unsigned int seed)
+{
+	uint8_t key[16], salt[14];
+	char fp[9];
+	key_bytes(seed, key, salt);
+	mxp_srtp_key_fingerprint(key, 16, salt, 14, fp);
+	return li->n_in_keys == 1 && strcmp(li->in_keys[0].fp, fp) == 0;
+}
+
+/*
+ * A SIP phone offers SRTP suites as alternatives, each a=crypto line with a key of its own
+ * and no MKI (RFC 4568 5.1); the answer accepts one by its tag. The MRFP takes one: of
+ * Local's suite when the MRFC gives Local's key, else the first it can use (its generated
+ * key then answers that line's tag and suite), and of the leg's suite on a re-INVITE.
+ * These offers were refused ("every key of a direction must use the same suite").
+ */
+MXP_TEST(offer_crypto_alternatives_narrowed_to_one)
+{
+	struct env e = env_new();
+	const enum mxp_srtp_suite s80 = MXP_SRTP_AES_CM_128_HMAC_SHA1_80,
+				  s32 = MXP_SRTP_AES_CM_128_HMAC_SHA1_32;
+	char offer[600];
+	snprintf(offer, sizeof(offer), "%s\n%s", crypto_alt(1, s80, 2, 0, ""),
+		 crypto_alt(2, s32, 3, 0, ""));
+	/* no Local key: the first alternative, answered with its tag */
+	const char *r = transact(&e, "Transaction = 1 { Context = $ { Add = $ { %s } } }",
+				 media("", "", PEER_IP, 8000, offer));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		printf("# %s\n", r);
+	uint32_t c1 = reply_ctx(r), l1 = reply_leg(r, "Add");
+	struct mxp_leg_info li = leg(&e, l1);
+	MXP_CHECK_EQ(t, li.in_suite, s80);
+	MXP_CHECK(t, has_key_of(&li, 2));
+	MXP_CHECK(t, strstr(r, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:") != NULL);
+	MXP_CHECK(t, strstr(r, "a=crypto:2 ") == NULL);
+	/* the MRFC's Local key is _32: the alternative of that suite */
+	r = transact(&e, "Transaction = 2 { Context = $ { Add = $ { %s } } }",
+		     media("", crypto_alt(1, s32, 4, 0, ""), PEER_IP, 8010, offer));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	li = leg(&e, reply_leg(r, "Add"));
+	MXP_CHECK_EQ(t, li.in_suite, s32);
+	MXP_CHECK(t, has_key_of(&li, 3));
+	/* a line lib/srtp cannot take (KDR, an unknown suite) is passed over */
+	snprintf(offer, sizeof(offer), "%s\n%s\n%s", crypto_alt(1, s80, 5, 0, " KDR=10"),
+		 "a=crypto:2 F8_128_HMAC_SHA1_80 inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm",
+		 crypto_alt(3, s80, 6, 0, ""));
+	r = transact(&e, "Transaction = 3 { Context = $ { Add = $ { %s } } }",
+		     media("", "", PEER_IP, 8020, offer));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		printf("# %s\n", r);
+	li = leg(&e, reply_leg(r, "Add"));
+	MXP_CHECK(t, has_key_of(&li, 6));
+	MXP_CHECK(t, strstr(r, "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:") != NULL);
+	/* none usable: refused with the first one's reason, nothing made */
+	uint32_t before = nconfs(&e);
+	snprintf(offer, sizeof(offer), "%s\n%s", crypto_alt(1, s80, 5, 0, " KDR=10"),
+		 "a=crypto:2 F8_128_HMAC_SHA1_80 inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm");
+	r = transact(&e, "Transaction = 4 { Context = $ { Add = $ { %s } } }",
+		     media("", "", PEER_IP, 8030, offer));
+	MXP_CHECK_EQ(t, err_code(r), MXP_MP_E_BAD_VALUE);
+	MXP_CHECK(t, strstr(r, "none of its 2 a=crypto alternatives") != NULL &&
+		     strstr(r, "KDR") != NULL);
+	MXP_CHECK_EQ(t, nconfs(&e), before);
+	/* a key set (one suite, every line with an MKI) is still taken whole */
+	snprintf(offer, sizeof(offer), "%s\n%s", crypto_alt(1, s80, 7, 1, ""),
+		 crypto_alt(2, s80, 8, 2, ""));
+	r = transact(&e, "Transaction = 5 { Context = $ { Add = $ { %s } } }",
+		     media("", crypto(9, 1), PEER_IP, 8040, offer));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	MXP_CHECK_EQ(t, leg(&e, reply_leg(r, "Add")).n_in_keys, 2);
+	/* a re-INVITE offering _32 first: the leg keeps its suite and key (a refresh) */
+	snprintf(offer, sizeof(offer), "%s\n%s", crypto_alt(1, s32, 3, 0, ""),
+		 crypto_alt(2, s80, 2, 0, ""));
+	r = transact(&e, "Transaction = 6 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		     "Remote {\nv=0\nc=IN IP4 %s\nm=audio 8000 RTP/SAVP 0\n%s\n} } } } } }",
+		     c1, l1, PEER_IP, offer);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	if (err_code(r))
+		printf("# %s\n", r);
+	li = leg(&e, l1);
+	MXP_CHECK_EQ(t, li.in_suite, s80);
+	MXP_CHECK(t, has_key_of(&li, 2));
+	env_free(&e);
+}
+
 /*
  * A VoLTE phone's offer (3GPP TS 26.114): AMR-WB and AMR each twice, bandwidth-efficient
  * first, then octet-aligned, and telephone-event at two clocks. The MRFP takes the first
@@ -1230,6 +1341,7 @@ MXP_TEST(root_load)
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(add_creates_context_and_leg),
 	MXP_CASE(add_generates_the_local_key_or_refuses),
+	MXP_CASE(offer_crypto_alternatives_narrowed_to_one),
 	MXP_CASE(every_error_code_changes_nothing),
 	MXP_CASE(modify_changes_mode_remote_and_floor),
 	MXP_CASE(rekey_in_two_steps),
