@@ -14,11 +14,11 @@
 #       garbage, retransmissions and transactions beyond capacity on Mp (valid ESP)
 #       while media flows and the CLI is asked: table and JSON line
 #   scripts/reliability.sh fuzz [--runs N | --seconds S | --total N [--seconds S]]
-#                               [--targets a,b] [--jobs J] [--merge] [--json F]
+#                               [--ledger DIR] [--targets a,b] [--jobs J] [--merge] [--json F]
 #       every libFuzzer target (ASan + UBSan) for N executions or S seconds (60) over the
 #       committed seeds; --total N: until the target's ledger of runs adds up to N
-#       executions (a long campaign in chunks); --merge adds new coverage to
-#       tests/fuzz/seeds
+#       executions (a long campaign in chunks; --ledger tests/fuzz/ledger keeps the
+#       ledgers with the source); --merge adds new coverage to tests/fuzz/seeds
 #   scripts/reliability.sh faults [--short] [--json FILE]
 #       one daemon through injected faults while media flows: the MRFC away and back (UDP
 #       and SCTP), an ESP SA replaced in use and sequence numbers across 2^32, a port flap,

@@ -14,13 +14,16 @@ seeds (libFuzzer -merge=1), so the next run, and the fuzz suite of ./scripts/tes
 starts from them.
 
 A long campaign may run in chunks: --total N runs each target until its ledger
-(build-fuzz/campaign/ledger/<target>.json: one entry per run, with the source commit, the
-date, the executions and coverage) adds up to N executions without a finding; --seconds S
-beside it caps this chunk. Each chunk resumes from the working corpus the last one left,
-so the chunks are one campaign with restarts (libFuzzer keeps no other state).
+(build-fuzz/campaign/ledger/<target>.json, or --ledger DIR: one entry per run, with the
+source commit, the date, the executions and coverage) adds up to N executions without a
+finding; --seconds S beside it caps this chunk. Each chunk resumes from the working corpus
+the last one left, so the chunks are one campaign with restarts (libFuzzer keeps no other
+state). On machines that do not last (CI, a VM a session), --ledger tests/fuzz/ledger and
+--merge keep both with the source: the next chunk, on another machine, goes on from the
+committed ledger and seeds.
 
 Usage: fuzz_campaign.py --build DIR [--runs N | --seconds S | --total N [--seconds S]]
-       [--targets a,b] [--merge] [--jobs J] [--json FILE]. --jobs runs J targets at a
+       [--ledger DIR] [--targets a,b] [--merge] [--jobs J] [--json FILE]. --jobs runs J targets at a
 time (one core each; default 1). Prints a table and one JSON line
 ("benchmark":"fuzz_campaign"); exit 0 when no target found anything, 1 otherwise.
 """
@@ -47,20 +50,20 @@ def targets(build):
     return found
 
 
-def ledger_path(work, name):
-    return os.path.join(work, "ledger", name + ".json")
+def ledger_path(ldir, name):
+    return os.path.join(ldir, name + ".json")
 
 
-def ledger_read(work, name):
+def ledger_read(ldir, name):
     """The chunks run so far for a target: a list of dicts (empty if none)."""
     try:
-        with open(ledger_path(work, name)) as f:
+        with open(ledger_path(ldir, name)) as f:
             chunks = json.load(f)
     except FileNotFoundError:
         return []
     if not isinstance(chunks, list):
         raise SystemExit("fuzz campaign: %s is not a ledger (a JSON list)" %
-                         ledger_path(work, name))
+                         ledger_path(ldir, name))
     return chunks
 
 
@@ -71,28 +74,31 @@ def ledger_done(chunks):
 
 
 def build_commit(build):
-    """The commit of the source tree the fuzz build was configured from (meson-info)."""
+    """The commit of the source tree the fuzz build was configured from (meson-info), with
+    "-dirty" when that tree has changes not committed. (The build may be older than the
+    tree: rebuild before a chunk.)"""
     src = TOP
     try:
         with open(os.path.join(build, "meson-info", "meson-info.json")) as f:
             src = json.load(f)["directories"]["source"]
     except (OSError, ValueError, KeyError):
         pass
-    return subprocess.run(["git", "-C", src, "rev-parse", "--short", "HEAD"],
+    return subprocess.run(["git", "-C", src, "describe", "--always", "--dirty", "--abbrev=7"],
                           capture_output=True, text=True).stdout.strip() or None
 
 
-def ledger_add(work, name, row, commit):
-    chunks = ledger_read(work, name)
+def ledger_add(ldir, name, row, commit):
+    chunks = ledger_read(ldir, name)
     chunks.append({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    "commit": commit, "execs": row["execs"], "wall_s": row["wall_s"],
                    "execs_per_s": row["execs_per_s"], "cov": row["cov"], "ft": row["ft"],
                    "corpus": row["corpus"], "finding": row["finding"]})
-    os.makedirs(os.path.dirname(ledger_path(work, name)), exist_ok=True)
-    tmp = ledger_path(work, name) + ".tmp"
+    os.makedirs(ldir, exist_ok=True)
+    tmp = ledger_path(ldir, name) + ".tmp"
     with open(tmp, "w") as f:
         json.dump(chunks, f, indent=1)
-    os.replace(tmp, ledger_path(work, name))
+        f.write("\n")
+    os.replace(tmp, ledger_path(ldir, name))
     return ledger_done(chunks)[0]
 
 
@@ -154,6 +160,9 @@ def main():
     ap.add_argument("--seconds", type=int,
                     help="seconds per target (default 60; with --total, a cap)")
     ap.add_argument("--targets", help="comma-separated (default: every fuzz_* built)")
+    ap.add_argument("--ledger", help="the ledgers' directory (default: BUILD/campaign/ledger; "
+                    "tests/fuzz/ledger to keep them with the source, so that a campaign "
+                    "goes on from another machine)")
     ap.add_argument("--merge", action="store_true",
                     help="merge new coverage into tests/fuzz/seeds")
     ap.add_argument("--jobs", type=int, default=1,
@@ -183,13 +192,14 @@ def main():
         return 2
     runs, seconds = a.runs, (a.seconds or (0 if a.runs or a.total else 60))
     work = os.path.join(a.build, "campaign")
+    ldir = a.ledger or os.path.join(work, "ledger")
     def one(n):
         todo = runs
         if a.total:
-            done, found = ledger_done(ledger_read(work, n))
+            done, found = ledger_done(ledger_read(ldir, n))
             if found:
                 print("# %s: its ledger has a finding: fix it and start a new ledger "
-                      "(remove %s)" % (n, ledger_path(work, n)), flush=True)
+                      "(remove %s)" % (n, ledger_path(ldir, n)), flush=True)
                 return {"target": n, "rc": 1, "wall_s": 0, "execs": 0, "execs_per_s": 0,
                         "new_units": 0, "peak_rss_mb": 0, "cov": None, "ft": None,
                         "corpus": None, "finding": "earlier finding in the ledger",
@@ -201,9 +211,10 @@ def main():
                         "new_units": 0, "peak_rss_mb": 0, "cov": None, "ft": None,
                         "corpus": None, "finding": None, "artifacts": [],
                         "ledger_execs": done}
+        commit = build_commit(a.build)  # the source as the chunk starts ("-dirty": edited)
         r = run_target(n, have[n], work, todo, seconds, a.merge)
         if a.total:
-            r["ledger_execs"] = ledger_add(work, n, r, build_commit(a.build))
+            r["ledger_execs"] = ledger_add(ldir, n, r, commit)
         print("# %s: %d executions in %.0f s%s%s" % (
             n, r["execs"], r["wall_s"],
             ", %d in its ledger" % r["ledger_execs"] if a.total else "",
