@@ -809,6 +809,12 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->remote_rtcp_port = remote_rtcp_port(l, m->remote_port, m->remote_rtcp_port);
 		l->flags |= LEG_REMOTE_KNOWN;
 	}
+	if (m->forget_remote) { /* as added without one: conf_latch() learns it */
+		l->flags &= (uint8_t)~LEG_REMOTE_KNOWN;
+		memset(l->remote, 0, sizeof(l->remote));
+		l->remote_port = 0;
+		l->remote_rtcp_port = 0;
+	}
 	if (a->drop_own)
 		while ((os = SLIST_FIRST(&l->streams)) != NULL) {
 			os_unlink(os);
@@ -1032,9 +1038,15 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	uint8_t fl = __atomic_load_n(&l->flags, __ATOMIC_RELAXED);
 	bool strict = m->set_strict ? m->strict : (fl & LEG_STRICT) != 0;
 	bool asym = m->set_asymmetric ? m->asymmetric : (fl & LEG_ASYM) != 0;
+	if (m->forget_remote && (m->set_remote || (fl & LEG_PLAIN)))
+		return conf_errf(err, errlen, -EINVAL,
+				 "forget_remote: not with set_remote, nor on a plain RTP leg (it needs "
+				 "its remote address)");
 	if (asym) {
 		int ra = conf_asym_check(strict, (fl & LEG_PLAIN) != 0,
-					 m->set_remote || (fl & LEG_REMOTE_KNOWN), err, errlen);
+					 !m->forget_remote &&
+						 (m->set_remote || (fl & LEG_REMOTE_KNOWN)),
+					 err, errlen);
 		if (ra)
 			return ra;
 	}

@@ -475,6 +475,10 @@ struct mxp_leg_mod {
 	struct mxp_ip remote;
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port; /**< 0: remote_port + 1 (or remote_port with rtcp_mux) */
+	/** The remote address is unknown again, learnt from the next authenticated packet as
+	 *  on a leg added without one (not with set_remote, nor on a plain or an asymmetric
+	 *  leg, which need theirs). Mp undoes with it a refused Modify's new Remote. */
+	bool forget_remote;
 	bool set_strict;
 	bool strict;
 	/** Asymmetric endpoint on or off (see mxp_leg_params.asymmetric). */

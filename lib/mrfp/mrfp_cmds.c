@@ -1536,6 +1536,8 @@ rollback_leg(struct mxp_mrfp *m, struct mrfp_leg_plan *pl)
 			md.remote = li->remote;
 			md.remote_port = li->remote_port;
 			md.remote_rtcp_port = li->remote_rtcp_port;
+		} else if (pl->base.set_remote) {
+			md.forget_remote = true; /* it had none: learnt again */
 		}
 		leg_mod(m, pl->leg, &md, NULL, 0);
 	}

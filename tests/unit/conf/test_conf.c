@@ -611,6 +611,33 @@ MXP_TEST(latching_and_strict)
 	mxp_conf_leg_get(sys, st.leg.id, &li);
 	MXP_CHECK(t, mxp_ip_equal(&li.remote, &st.addr));
 	MXP_CHECK_EQ(t, drops[MXP_DROP_SOURCE_MISMATCH], 2);
+	/* forget_remote: a has no address (nothing is sent to it) until its next
+	 * authenticated packet, which it latches to, as a leg added without one */
+	struct mxp_leg_mod fm;
+	char err[200];
+	memset(&fm, 0, sizeof(fm));
+	fm.forget_remote = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &fm, err, sizeof(err)), 0);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, !li.remote_known && li.remote_port == 0);
+	sent_clear();
+	send_srtp(&b, plain, &plen);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, nsent, 1); /* to st; a would hear b too, but has no address now */
+	MXP_CHECK_EQ(t, collect(t, &st, &g), 1);
+	sent_clear();
+	struct mxp_ip nat2 = ip("198.51.100.9");
+	send_from(&a, &nat2, 40004, plain, &plen);
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.remote_known && mxp_ip_equal(&li.remote, &nat2) && li.remote_port == 40004);
+	MXP_CHECK_EQ(t, collect(t, &b, &g), 1);
+	sent_clear();
+	fm.set_remote = true; /* not both */
+	fm.remote = nat;
+	fm.remote_port = 40000;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, a.leg.id, &fm, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "forget_remote") != NULL);
 	peer_fini(&a), peer_fini(&b), peer_fini(&st);
 	mxp_conf_sys_destroy(sys);
 }
@@ -827,6 +854,13 @@ MXP_TEST(validation_changes_nothing)
 	m.activate_out = true;
 	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, pl_id, &m, err, sizeof(err)), -EINVAL);
 	MXP_CHECK(t, strstr(err, "plain") != NULL);
+	/* nor can it forget its address: it could not learn it again */
+	memset(&m, 0, sizeof(m));
+	m.forget_remote = true;
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(sys, pl_id, &m, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "plain") != NULL);
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, pl_id, &li), 0);
+	MXP_CHECK(t, li.remote_known && li.remote_port == 7000);
 	peer_fini(&a);
 	mxp_conf_sys_destroy(sys);
 }

@@ -215,6 +215,60 @@ MXP_TEST(offer_crypto_alternatives_narrowed_to_one)
 }
 
 /*
+ * A Modify refused at its last step (Remote's codecs: here a fifth frame-codec format in a
+ * mix conference, which sends at most four) changes nothing: a leg that had no Remote
+ * address before (it learns it from the participant's first packet) has none after. It
+ * kept the refused command's address.
+ */
+MXP_TEST(refused_modify_forgets_the_new_remote)
+{
+	struct env e = env_new();
+	static const char *const fmt[4] = {
+		"96\na=rtpmap:96 AMR/8000", "97\na=rtpmap:97 AMR-WB/16000",
+		"98\na=rtpmap:98 AMR/8000\na=fmtp:98 octet-align=1", "111\na=rtpmap:111 opus/48000/2",
+	};
+	uint32_t ctx = 0;
+	for (unsigned int i = 0; i < 4; i++) {
+		char c[16];
+		snprintf(c, sizeof(c), i ? "%u" : "$", ctx);
+		const char *r = transact(&e, "Transaction = %u { Context = %s { Add = $ { Media { "
+			"TerminationState { mxp/mode = mix }, Stream = 1 { "
+			"Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP %.3s\n%s\n}, "
+			"Remote {\nv=0\nc=IN IP4 %s\nm=audio %u RTP/SAVP %s\n%s\n} } } } } }",
+			1 + i, c, fmt[i], crypto(1, 1), PEER_IP, 8000 + 2 * i, fmt[i],
+			crypto(2 + i, 1));
+		MXP_CHECK_EQ(t, err_code(r), 0);
+		if (err_code(r))
+			printf("# %s\n", r);
+		if (i == 0)
+			ctx = reply_ctx(r);
+	}
+	const char *r = transact(&e, "Transaction = 5 { Context = %u { Add = $ { Media { Stream = 1 { "
+		"Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n}, "
+		"Remote {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 0\n%s\n} } } } } }", ctx,
+		crypto(1, 1), crypto(9, 1));
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	uint32_t l = reply_leg(r, "Add");
+	MXP_CHECK(t, l != 0 && !leg(&e, l).remote_known);
+	r = transact(&e, "Transaction = 6 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 9000 RTP/SAVP 100\na=rtpmap:100 AMR-WB/16000\n"
+		"a=fmtp:100 octet-align=1\n} } } } } }", ctx, l, PEER_IP);
+	MXP_CHECK(t, err_code(r) != 0 && strstr(r, "Remote's codecs") != NULL &&
+		     strstr(r, "nothing changed") != NULL);
+	struct mxp_leg_info li = leg(&e, l);
+	MXP_CHECK(t, !li.remote_known);
+	MXP_CHECK_EQ(t, li.remote_port, 0);
+	MXP_CHECK_EQ(t, li.codec, MXP_MEDIA_CODEC_PCMU);
+	/* the same address with its own codec is taken */
+	r = transact(&e, "Transaction = 7 { Context = %u { Modify = leg/%u { Media { Stream = 1 { "
+		"Remote {\nv=0\nc=IN IP4 %s\nm=audio 9000 RTP/SAVP 0\n} } } } } }", ctx, l, PEER_IP);
+	MXP_CHECK_EQ(t, err_code(r), 0);
+	li = leg(&e, l);
+	MXP_CHECK(t, li.remote_known && li.remote_port == 9000);
+	env_free(&e);
+}
+
+/*
  * A VoLTE phone's offer (3GPP TS 26.114): AMR-WB and AMR each twice, bandwidth-efficient
  * first, then octet-aligned, and telephone-event at two clocks. The MRFP takes the first
  * parameter set of each codec: the Add succeeds (it was refused: one set per codec), the
@@ -1342,6 +1396,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(add_creates_context_and_leg),
 	MXP_CASE(add_generates_the_local_key_or_refuses),
 	MXP_CASE(offer_crypto_alternatives_narrowed_to_one),
+	MXP_CASE(refused_modify_forgets_the_new_remote),
 	MXP_CASE(every_error_code_changes_nothing),
 	MXP_CASE(modify_changes_mode_remote_and_floor),
 	MXP_CASE(rekey_in_two_steps),
