@@ -199,13 +199,31 @@ sdp_keys(const struct mxp_sdp *sd, struct mxp_conf_keys *ks, bool outbound, char
 	return 0;
 }
 
+/* Whether an a=crypto line's key parameters give an MKI ("|mki:length" after the key):
+ * read from the text, for a line lib/srtp does not parse. */
+static bool
+raw_has_mki(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] != '|')
+			continue;
+		for (size_t j = i + 1; j < len && p[j] != '|' && p[j] != ' ' && p[j] != ';'; j++)
+			if (p[j] == ':')
+				return true;
+	}
+	return false;
+}
+
 /*
  * An offer's a=crypto lines are alternatives, of which the answer accepts one by its tag
  * (RFC 4568 5.1, 7.1.2): SIP phones commonly offer AES_CM_128_HMAC_SHA1_80 and _32, each
- * with a key of its own. Mp's key sets (rekeying, doc/mp.md) are several lines too, but of
- * one suite and each with an MKI. Remote lines that are not such a set are narrowed to one:
- * the first that lib/srtp takes (parsed, no KDR) and whose suite is want, else the first
- * that it takes. 0, or an error when it takes none (nothing is changed then).
+ * with a key of its own and no MKI. Mp's key sets (rekeying, doc/mp.md) are several lines
+ * too, of one suite, each key with an MKI. Lines are taken as alternatives only when they
+ * cannot be a key set: none gives an MKI, or every one parses and they name more than one
+ * suite; anything else stays a key set for sdp_keys(), whose errors a botched rekey gets
+ * (a new key is never dropped in silence). Alternatives are narrowed to one: the first
+ * that lib/srtp takes (parsed, no KDR) whose suite is want, else the first that it takes.
+ * 0, or an error when it takes none (nothing is changed then).
  */
 static unsigned int
 sdp_crypto_choose(struct mxp_sdp *rs, enum mxp_srtp_suite want, char *t, size_t tl)
@@ -213,27 +231,28 @@ sdp_crypto_choose(struct mxp_sdp *rs, enum mxp_srtp_suite want, char *t, size_t 
 	if (rs == NULL || rs->ncrypto < 2)
 		return 0;
 	enum mxp_srtp_suite suite[MXP_SDP_CRYPTO_MAX];
-	bool usable[MXP_SDP_CRYPTO_MAX], set = true;
-	uint8_t mki_len0 = 0;
-	char why[120] = "";
+	bool usable[MXP_SDP_CRYPTO_MAX], any_mki = false, all_parse = true, suites = false;
+	char why[100] = "";
 	for (unsigned int i = 0; i < rs->ncrypto; i++) {
 		struct mxp_sdes_crypto c;
-		char e[120];
+		char e[100];
 		int r = mxp_sdes_parse(rs->crypto[i].p, rs->crypto[i].len, &c, e, sizeof(e));
 		usable[i] = r == 0 && !c.kdr_present;
 		suite[i] = r == 0 ? c.suite : MXP_SRTP_SUITE_INVALID;
 		if (r == 0 && c.kdr_present)
 			snprintf(e, sizeof(e), "KDR is not supported");
 		if (!usable[i] && why[0] == '\0')
-			snprintf(why, sizeof(why), "%u: %.100s", i + 1, e);
-		uint8_t ml = r == 0 ? c.keys[0].mki_len : 0;
-		if (i == 0)
-			mki_len0 = ml;
-		set = set && r == 0 && suite[i] == suite[0] && ml > 0 && ml == mki_len0;
+			snprintf(why, sizeof(why), "%u: %.90s", i + 1, e);
+		for (unsigned int k = 0; r == 0 && k < c.nkeys; k++)
+			any_mki |= c.keys[k].mki_len > 0;
+		if (r != 0)
+			any_mki |= raw_has_mki(rs->crypto[i].p, rs->crypto[i].len);
+		all_parse &= r == 0;
+		suites |= r == 0 && suite[i] != suite[0];
 		mxp_sdes_wipe(&c);
 	}
-	if (set)
-		return 0; /* a key set: sdp_keys() takes every line */
+	if (any_mki && !(all_parse && suites))
+		return 0; /* a key set: sdp_keys() takes (or refuses) every line */
 	int pick = -1;
 	for (unsigned int i = 0; i < rs->ncrypto && pick < 0; i++)
 		if (usable[i] && suite[i] == want)
@@ -242,7 +261,7 @@ sdp_crypto_choose(struct mxp_sdp *rs, enum mxp_srtp_suite want, char *t, size_t 
 		if (usable[i])
 			pick = (int)i;
 	if (pick < 0) {
-		snprintf(t, tl, "Remote: none of its %u a=crypto alternatives can be used (%s)",
+		snprintf(t, tl, "Remote: no a=crypto of its %u alternatives is usable (%s)",
 			 rs->ncrypto, why);
 		return MXP_MP_E_BAD_VALUE;
 	}
@@ -1684,13 +1703,11 @@ do_modify(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_
 	struct mxp_conf_keys lk = { 0 }, rk = { 0 };
 	unsigned int code = lsp ? sdp_keys(lsp, &lk, true, t, sizeof(t)) : 0;
 	if (code == 0 && rsp) {
-		/* of Remote's alternatives, the one of Local's suite, else of the leg's */
-		enum mxp_srtp_suite want = MXP_SRTP_SUITE_INVALID;
+		/* of Remote's alternatives, the one of the leg's suite (which a Modify keeps) */
 		struct mxp_leg_info wl;
-		if (lk.nkeys)
-			want = lk.key[0].suite;
-		else if (mxp_conf_leg_get(m->conf, legs[0], &wl) == 0)
-			want = wl.in_suite;
+		enum mxp_srtp_suite want = mxp_conf_leg_get(m->conf, legs[0], &wl) == 0 ?
+						   wl.in_suite :
+						   MXP_SRTP_SUITE_INVALID;
 		code = sdp_crypto_choose(&rs, want, t, sizeof(t));
 	}
 	if (code == 0 && rsp)
