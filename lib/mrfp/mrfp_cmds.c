@@ -199,17 +199,25 @@ sdp_keys(const struct mxp_sdp *sd, struct mxp_conf_keys *ks, bool outbound, char
 	return 0;
 }
 
-/* Whether an a=crypto line's key parameters give an MKI ("|mki:length" after the key):
- * read from the text, for a line lib/srtp does not parse. */
+/* Whether an a=crypto line's key parameters (its third field: "tag suite key-params
+ * [session-params]") give an MKI ("|mki:length" after a key): read from the text, for a
+ * line lib/srtp does not parse. */
 static bool
 raw_has_mki(const char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] != '|')
-			continue;
-		for (size_t j = i + 1; j < len && p[j] != '|' && p[j] != ' ' && p[j] != ';'; j++)
-			if (p[j] == ':')
-				return true;
+	size_t i = 0;
+	for (int field = 0; field < 2; field++) { /* past the tag and the suite */
+		while (i < len && p[i] != ' ' && p[i] != '\t')
+			i++;
+		while (i < len && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+	}
+	bool after_bar = false;
+	for (; i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n'; i++) {
+		if (p[i] == '|' || p[i] == ';')
+			after_bar = p[i] == '|';
+		else if (p[i] == ':' && after_bar)
+			return true;
 	}
 	return false;
 }
@@ -218,10 +226,10 @@ raw_has_mki(const char *p, size_t len)
  * An offer's a=crypto lines are alternatives, of which the answer accepts one by its tag
  * (RFC 4568 5.1, 7.1.2): SIP phones commonly offer AES_CM_128_HMAC_SHA1_80 and _32, each
  * with a key of its own and no MKI. Mp's key sets (rekeying, doc/mp.md) are several lines
- * too, of one suite, each key with an MKI. Lines are taken as alternatives only when they
- * cannot be a key set: none gives an MKI, or every one parses and they name more than one
- * suite; anything else stays a key set for sdp_keys(), whose errors a botched rekey gets
- * (a new key is never dropped in silence). Alternatives are narrowed to one: the first
+ * too, each key with an MKI. Lines are taken as alternatives only when none gives an MKI
+ * (no key set has such a line); any MKI makes them a key set for sdp_keys(), taken whole
+ * or refused, so that a rekey with a mistake in its new key (its suite, its MKI length) is
+ * an error, never a key dropped in silence. Alternatives are narrowed to one: the first
  * that lib/srtp takes (parsed, no KDR) whose suite is want, else the first that it takes.
  * 0, or an error when it takes none (nothing is changed then).
  */
@@ -231,7 +239,7 @@ sdp_crypto_choose(struct mxp_sdp *rs, enum mxp_srtp_suite want, char *t, size_t 
 	if (rs == NULL || rs->ncrypto < 2)
 		return 0;
 	enum mxp_srtp_suite suite[MXP_SDP_CRYPTO_MAX];
-	bool usable[MXP_SDP_CRYPTO_MAX], any_mki = false, all_parse = true, suites = false;
+	bool usable[MXP_SDP_CRYPTO_MAX], any_mki = false;
 	char why[100] = "";
 	for (unsigned int i = 0; i < rs->ncrypto; i++) {
 		struct mxp_sdes_crypto c;
@@ -247,11 +255,9 @@ sdp_crypto_choose(struct mxp_sdp *rs, enum mxp_srtp_suite want, char *t, size_t 
 			any_mki |= c.keys[k].mki_len > 0;
 		if (r != 0)
 			any_mki |= raw_has_mki(rs->crypto[i].p, rs->crypto[i].len);
-		all_parse &= r == 0;
-		suites |= r == 0 && suite[i] != suite[0];
 		mxp_sdes_wipe(&c);
 	}
-	if (any_mki && !(all_parse && suites))
+	if (any_mki)
 		return 0; /* a key set: sdp_keys() takes (or refuses) every line */
 	int pick = -1;
 	for (unsigned int i = 0; i < rs->ncrypto && pick < 0; i++)
@@ -1550,12 +1556,18 @@ rollback_leg(struct mxp_mrfp *m, struct mrfp_leg_plan *pl)
 		md.mute = li->muted;
 		md.set_cascade = pl->base.set_cascade;
 		md.cascade = li->cascade;
-		if (pl->base.set_remote && li->remote_known) {
+		/* the address only if the leg still has the command's: one the participant's
+		 * packets latched to since then stays */
+		struct mxp_leg_info now;
+		bool ours = pl->base.set_remote && mxp_conf_leg_get(m->conf, pl->leg, &now) == 0 &&
+			    now.remote_known && mxp_ip_equal(&now.remote, &pl->base.remote) &&
+			    now.remote_port == pl->base.remote_port;
+		if (ours && li->remote_known) {
 			md.set_remote = true;
 			md.remote = li->remote;
 			md.remote_port = li->remote_port;
 			md.remote_rtcp_port = li->remote_rtcp_port;
-		} else if (pl->base.set_remote) {
+		} else if (ours) {
 			md.forget_remote = true; /* it had none: learnt again */
 		}
 		leg_mod(m, pl->leg, &md, NULL, 0);

@@ -202,17 +202,19 @@ MXP_TEST(offer_crypto_alternatives_narrowed_to_one)
 	MXP_CHECK_EQ(t, leg(&e, lset).n_in_keys, 2);
 	/* a botched rekey stays an error, its new key never dropped in silence: an MKI on a
 	 * leg without, another MKI length, a line lib/srtp refuses (its MKI read from the
-	 * text) */
+	 * text), another suite */
 	char bad_len[200];
 	snprintf(bad_len, sizeof(bad_len), "%s|9:1", crypto_alt(3, s80, 12, 0, ""));
-	const char *botched[4][3] = {
+	const char *botched[5][3] = {
 		{ crypto_alt(1, s80, 2, 0, ""), crypto_alt(2, s80, 11, 7, ""), NULL },
 		{ crypto_alt(1, s80, 2, 0, ""), crypto_alt(2, s80, 13, 3, " FEC_ORDER=FEC_SRTP"), NULL },
 		{ crypto_alt(1, s80, 7, 1, ""), crypto_alt(2, s80, 8, 2, ""), bad_len },
 		{ crypto_alt(1, s80, 7, 1, ""), crypto_alt(2, s80, 8, 2, ""),
 		  crypto_alt(3, s80, 13, 3, " FEC_ORDER=FEC_SRTP") },
+		{ crypto_alt(1, s80, 7, 1, ""), crypto_alt(2, s80, 8, 2, ""),
+		  crypto_alt(3, s32, 14, 3, "") }, /* the new key of another suite */
 	};
-	for (unsigned int i = 0; i < 4; i++) {
+	for (unsigned int i = 0; i < 5; i++) {
 		uint32_t bl = i < 2 ? l1 : lset, bc = i < 2 ? c1 : cset;
 		snprintf(offer, sizeof(offer), "%s\n%s\n%s", botched[i][0], botched[i][1],
 			 botched[i][2] ? botched[i][2] : "");
