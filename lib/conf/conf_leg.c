@@ -444,6 +444,53 @@ leg_params_check(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp
 	return r;
 }
 
+/* What mxp_conf_leg_add() refuses of the parameters before it allocates (its leg id and
+ * port aside). din and dout receive the inbound and outbound keys' group digests. */
+static int
+leg_add_validate(struct mxp_conf_sys *sys, struct mxp_conf *cf, const struct mxp_leg_params *p,
+		 int ai, uint8_t din[32], uint8_t dout[32], char *err, size_t errlen)
+{
+	int r = leg_params_check(sys, cf, p, ai, err, errlen);
+	if (r)
+		return r;
+	/* Forward mode: receivers decrypt the senders' bytes, MKI included, so in == out ==
+	 * the conference key. */
+	memset(din, 0, 32);
+	out_digest(p, &p->out, dout);
+	if (!p->plain)
+		conf_group_digest(&p->in.key[p->in.active], din);
+	if (cf->mode == MXP_CONF_FORWARD) {
+		bool plain_conf = cf->fwd_key_set && !memcmp(cf->fwd_digest, (uint8_t[32]){ 0 }, 32);
+		if (!p->plain && memcmp(din, dout, 32) != 0)
+			return conf_errf(err, errlen, -EINVAL,
+					 "forward mode: the leg's inbound and outbound keys must both be the conference key");
+		if (cf->fwd_key_set &&
+		    (memcmp(cf->fwd_digest, dout, 32) != 0 || plain_conf != p->plain))
+			return conf_errf(err, errlen, -EINVAL,
+					 "forward mode: the leg's key differs from the conference key");
+	}
+	if (cf->mode == MXP_CONF_MIX && cf->nlegs >= cf->max_legs)
+		return conf_errf(err, errlen, -ENOSPC, "the mixer is full (%u legs)", cf->max_legs);
+	return 0;
+}
+
+int
+mxp_conf_leg_add_check(struct mxp_conf_sys *sys, uint32_t conf_id,
+		       const struct mxp_leg_params *p, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	struct mxp_conf_ctl *cc = conf_find(sys, conf_id);
+	if (cc == NULL)
+		return conf_errf(err, errlen, -ENOENT, "no conference %u", conf_id);
+	uint8_t din[32], dout[32];
+	int r = leg_add_validate(sys, cc->conf, p, find_addr(sys, p->af, p->port_idx), din, dout,
+				 err, errlen);
+	explicit_bzero(din, sizeof(din));
+	explicit_bzero(dout, sizeof(dout));
+	return r;
+}
+
 int
 mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_leg_params *p,
 		 struct mxp_leg_info *info, char *err, size_t errlen)
@@ -458,30 +505,11 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		return conf_errf(err, errlen, -EEXIST, "leg id %u is in use or was never given",
 				 p->id);
 	int ai = find_addr(sys, p->af, p->port_idx);
-	int r = leg_params_check(sys, cf, p, ai, err, errlen);
+	uint8_t din[32], dout[32];
+	int r = leg_add_validate(sys, cf, p, ai, din, dout, err, errlen);
 	if (r)
 		return r;
-	/* Forward mode: receivers decrypt the senders' bytes, MKI included, so in == out ==
-	 * the conference key. */
-	uint8_t din[32] = { 0 }, dout[32];
-	uint64_t in_key_id = 0;
-	out_digest(p, &p->out, dout);
-	if (!p->plain) {
-		conf_group_digest(&p->in.key[p->in.active], din);
-		in_key_id = conf_key_id(&p->in.key[p->in.active]);
-	}
-	if (cf->mode == MXP_CONF_FORWARD) {
-		bool plain_conf = cf->fwd_key_set && !memcmp(cf->fwd_digest, (uint8_t[32]){ 0 }, 32);
-		if (!p->plain && memcmp(din, dout, 32) != 0)
-			return conf_errf(err, errlen, -EINVAL,
-					 "forward mode: the leg's inbound and outbound keys must both be the conference key");
-		if (cf->fwd_key_set &&
-		    (memcmp(cf->fwd_digest, dout, 32) != 0 || plain_conf != p->plain))
-			return conf_errf(err, errlen, -EINVAL,
-					 "forward mode: the leg's key differs from the conference key");
-	}
-	if (cf->mode == MXP_CONF_MIX && cf->nlegs >= cf->max_legs)
-		return conf_errf(err, errlen, -ENOSPC, "the mixer is full (%u legs)", cf->max_legs);
+	uint64_t in_key_id = p->plain ? 0 : conf_key_id(&p->in.key[p->in.active]);
 
 	struct mxp_conf_addr_rt *a = &sys->addr[ai];
 	int port = port_alloc(sys, a, p->local_port, p->rtcp_mux);

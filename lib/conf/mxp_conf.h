@@ -467,6 +467,17 @@ int mxp_conf_set_topn(struct mxp_conf_sys *sys, uint32_t id, uint16_t topn, char
 int mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_leg_params *p,
 		     struct mxp_leg_info *info, char *err, size_t errlen);
 
+/**
+ * What mxp_conf_leg_add() would refuse of these parameters in conference conf_id before it
+ * allocates anything: the parameters, keys and codecs, the conference's mode (forward's
+ * key), cascade slots and a full mixer; not the leg id, the local port nor resources
+ * (memory, a mix conference's frame-codec formats). Changes nothing: a leg moved to
+ * another conference (Mp's Move) is checked before it leaves its own.
+ * @return 0, or the error mxp_conf_leg_add() would return, with err.
+ */
+int mxp_conf_leg_add_check(struct mxp_conf_sys *sys, uint32_t conf_id,
+			   const struct mxp_leg_params *p, char *err, size_t errlen);
+
 /** What mxp_conf_leg_modify() changes: set the flags of the fields to apply. */
 struct mxp_leg_mod {
 	bool set_mode;

@@ -948,10 +948,19 @@ move_leg(struct mxp_mrfp *m, const struct mxp_leg_info *mv, uint32_t ctx,
 	back.remote_port = mv->remote_port;
 	back.remote_rtcp_port = mv->remote_rtcp_port;
 	snprintf(back.label, sizeof(back.label), "%s", mv->label);
+	/* What the target refuses of the leg (its mode, a forward conference's key, a full
+	 * mixer, cascade slots): before the leg leaves, so that the leg stays as it is */
+	int r = mxp_conf_leg_add_check(m->conf, ctx, lp, err, el);
+	if (r) {
+		size_t n = strlen(err);
+		snprintf(err + n, el - n, " (nothing changed)");
+		explicit_bzero(&back, sizeof(back));
+		return r;
+	}
 	/* The participant's SRTP stream goes on where it was (its rollover counter: past a
 	 * sequence-number wrap a new stream would estimate ROC 0 and refuse every packet). */
 	struct mxp_leg_info last;
-	int r = mxp_conf_leg_remove(m->conf, mv->id, &last, err, el);
+	r = mxp_conf_leg_remove(m->conf, mv->id, &last, err, el);
 	if (r == 0) {
 		struct mxp_leg_params np = *lp;
 		np.rx_resume = last.rx_state;

@@ -1129,6 +1129,19 @@ MXP_TEST(move_refused_changes_nothing)
 	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, c1, NULL, 0), 2);
 	MXP_CHECK_EQ(t, mxp_conf_legs(e.sys, cf, NULL, 0), 1);
 	MXP_CHECK(t, mxp_mrfp_leg_find(e.m, l1) != NULL && mxp_mrfp_leg_find(e.m, l1)->ctx == c1);
+	/* refused by the target before the leg leaves: it keeps its own codecs (PCMU), not the
+	 * Move's (PCMA), its counters and its local port (a leg put back got the Move's) */
+	MXP_CHECK_EQ(t, a.codecs_sig, b.codecs_sig);
+	r = transact(&e, "Transaction = 5 { Context = %u { Move = leg/%u { Media { Stream = 1 { "
+		     "Local {\nv=0\nc=IN IP4 $\nm=audio $ RTP/SAVP 8\n%s\n}, "
+		     "Remote {\nv=0\nc=IN IP4 %s\nm=audio 8002 RTP/SAVP 8\n%s\n} } } } } }",
+		     cf, l1, crypto(1, 1), PEER_IP, crypto(2, 1));
+	MXP_CHECK_EQ(t, err_code(r), 449);
+	MXP_CHECK(t, strstr(r, "forward mode") != NULL && strstr(r, "(nothing changed)") != NULL);
+	a = leg(&e, l1);
+	MXP_CHECK_EQ(t, a.codecs_sig, b.codecs_sig);
+	MXP_CHECK_EQ(t, a.conf_id, c1);
+	MXP_CHECK(t, a.muted && a.local_port == b.local_port);
 	/* refused before anything is touched */
 	snprintf(cbuf, sizeof(cbuf), "%u", c1);
 	char c2buf[16];
