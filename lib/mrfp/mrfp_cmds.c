@@ -206,6 +206,8 @@ static bool
 raw_has_mki(const char *p, size_t len)
 {
 	size_t i = 0;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
 	for (int field = 0; field < 2; field++) { /* past the tag and the suite */
 		while (i < len && p[i] != ' ' && p[i] != '\t')
 			i++;
