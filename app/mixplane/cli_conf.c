@@ -354,6 +354,9 @@ leg_json(struct mxp_json *j, const struct mxp_leg_info *li, const struct mxp_leg
 		mxp_json_str(j, "remote", ipstr(&li->remote, a));
 		mxp_json_u64(j, "remote_port", li->remote_port);
 		mxp_json_u64(j, "remote_rtcp_port", li->remote_rtcp_port);
+		mxp_json_bool(j, "remote_port_guessed", li->remote_guessed & MXP_LEG_RTP_GUESSED);
+		mxp_json_bool(j, "remote_rtcp_port_guessed",
+			      li->remote_guessed & MXP_LEG_RTCP_GUESSED);
 	} else {
 		mxp_json_null(j, "remote");
 	}
@@ -1069,8 +1072,12 @@ cmd_show_leg(struct cli_req *r, int i)
 	mxp_buf_printf(r->out, "  local    %s port %u, RTCP %u%s\n", ipstr(&li.local, a),
 		       li.local_port, li.local_rtcp_port, li.rtcp_mux ? " (muxed)" : "");
 	if (li.remote_known)
-		mxp_buf_printf(r->out, "  remote   %s port %u, RTCP %u, latched %" PRIu64 " times\n",
-			       ipstr(&li.remote, a), li.remote_port, li.remote_rtcp_port, s->latches);
+		mxp_buf_printf(r->out, "  remote   %s port %u%s, RTCP %u%s, latched %" PRIu64
+			       " times\n", ipstr(&li.remote, a), li.remote_port,
+			       (li.remote_guessed & MXP_LEG_RTP_GUESSED) ? " (guessed)" : "",
+			       li.remote_rtcp_port,
+			       (li.remote_guessed & MXP_LEG_RTCP_GUESSED) ? " (guessed)" : "",
+			       s->latches);
 	else
 		mxp_buf_printf(r->out, "  remote   not known yet (learnt from the first authenticated packet)\n");
 	if (!li.plain) {

@@ -554,6 +554,8 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	l->level = 127;
 	/* forwarded from its first packet if top-N forwards it anyway (no level to rank) */
 	l->state = cf->topn == 0 || p->audio_level_id == 0 ? LEG_IN_TOPN : 0;
+	if (p->remote_known && !p->rtcp_mux)
+		l->state |= LEG_GUESSED_OF(p->remote_guessed);
 	if (p->n_pt == 0)
 		l->pt_ok[0] = l->pt_ok[1] = UINT64_MAX;
 	for (unsigned int i = 0; i < p->n_pt; i++)
@@ -836,12 +838,15 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->remote_port = m->remote_port;
 		l->remote_rtcp_port = remote_rtcp_port(l, m->remote_port, m->remote_rtcp_port);
 		l->flags |= LEG_REMOTE_KNOWN;
+		l->state = (uint8_t)((l->state & ~(LEG_RTP_GUESSED | LEG_RTCP_GUESSED)) |
+				     ((l->flags & LEG_RTCP_MUX) ? 0 : LEG_GUESSED_OF(m->remote_guessed)));
 	}
 	if (m->forget_remote) { /* as added without one: conf_latch() learns it */
 		l->flags &= (uint8_t)~LEG_REMOTE_KNOWN;
 		memset(l->remote, 0, sizeof(l->remote));
 		l->remote_port = 0;
 		l->remote_rtcp_port = 0;
+		l->state = (uint8_t)(l->state & ~(LEG_RTP_GUESSED | LEG_RTCP_GUESSED));
 	}
 	if (a->drop_own)
 		while ((os = SLIST_FIRST(&l->streams)) != NULL) {

@@ -209,6 +209,17 @@ TAILQ_HEAD(mxp_kg_list, mxp_keygroup);
 #define LEG_IN_TOPN 0x02
 #define LEG_TOPN_PREV 0x04
 #define LEG_CAPTURE 0x08   /* its packets are captured (leg->cap) */
+/* A latched leg's port of the other kind is a guess until a packet of that kind comes
+ * (conf_latch()): RTP's is RTCP's minus 1, RTCP's is RTP's plus 1 (without rtcp-mux). A
+ * NAT maps them as it likes, so even a strict leg takes that port once, from the address
+ * it latched to. */
+#define LEG_RTP_GUESSED 0x10
+#define LEG_RTCP_GUESSED 0x20
+/* MXP_LEG_*_GUESSED <-> LEG_*_GUESSED */
+#define LEG_GUESSED_OF(g) ((uint8_t)((((g) & MXP_LEG_RTP_GUESSED) ? LEG_RTP_GUESSED : 0) | \
+				     (((g) & MXP_LEG_RTCP_GUESSED) ? LEG_RTCP_GUESSED : 0)))
+#define LEG_GUESSED_TO(st) ((uint8_t)((((st) & LEG_RTP_GUESSED) ? MXP_LEG_RTP_GUESSED : 0) | \
+				      (((st) & LEG_RTCP_GUESSED) ? MXP_LEG_RTCP_GUESSED : 0)))
 
 /*
  * RTCP state of a leg (conf_rtcp.c). The participant's stream as received (RFC 3550 A.1
@@ -831,7 +842,7 @@ void conf_rcv_leave(struct mxp_leg *l);
 void conf_rcv_refresh(struct mxp_leg *l);
 
 /* conf_rx.c */
-void conf_latch(struct mxp_leg *l, const struct conf_pending *pe);
+bool conf_latch(struct mxp_leg *l, const struct conf_pending *pe);
 /* Worker: a leg leaves or its inbound key changes: SSRC collisions with it end. */
 void conf_ssrc_release(struct mxp_leg *l);
 

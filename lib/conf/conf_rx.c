@@ -196,35 +196,76 @@ conf_ssrc_release(struct mxp_leg *l)
 
 /* ---- stage 1: validate ---------------------------------------------------------------------------- */
 
-void
+static inline bool
+remote_addr_is(const struct mxp_leg *l, const struct conf_pending *pe)
+{
+	if (l->flags & LEG_AF6)
+		return memcmp(pe->src.v6, l->remote, 16) == 0;
+	return pe->src.v4 == *(const uint32_t *)(const void *)l->remote;
+}
+
+/*
+ * Learn the remote from an authenticated packet (validate() found it may latch). From a
+ * new address both ports are set:
+ * the packet's kind's from it, the other's a guess (LEG_RTP_GUESSED, LEG_RTCP_GUESSED:
+ * RTCP's is RTP's plus 1, RTP's is RTCP's minus 1, one port with rtcp-mux). From the same
+ * address only the packet's kind's port is learnt: a guessed port of the other kind is
+ * guessed again from an RTP packet, a learnt or configured one stays (a NAT maps RTP and
+ * RTCP to ports of its own choosing, which a guess would overwrite).
+ *
+ * validate() checks a burst before any of its packets latches: an earlier packet of the
+ * burst may have latched the leg since. Returns false when the leg is strict and that
+ * packet's source is not this one's (a source mismatch, as for a later burst).
+ */
+bool
 conf_latch(struct mxp_leg *l, const struct conf_pending *pe)
 {
-	memset(l->remote, 0, sizeof(l->remote));
-	memcpy(l->remote, pe->src.v6, pe->src.af == AF_INET6 ? 16 : 4);
+	bool known = (l->flags & LEG_REMOTE_KNOWN) != 0;
+	bool same = known && remote_addr_is(l, pe);
+	bool mux = (l->flags & LEG_RTCP_MUX) != 0;
+	uint8_t kind = pe->rtcp ? LEG_RTCP_GUESSED : LEG_RTP_GUESSED;
+	if (same && pe->sport == (pe->rtcp ? l->remote_rtcp_port : l->remote_port) &&
+	    !(l->state & kind))
+		return true; /* where an earlier packet of the burst latched it */
+	if ((l->flags & LEG_STRICT) && known && !(same && (l->state & kind)))
+		return false;
+	/* a strict leg learning the port it guessed has not moved */
+	if (known && !(same && (l->state & kind)))
+		l->st.latches++;
+	if (!same) {
+		memset(l->remote, 0, sizeof(l->remote));
+		memcpy(l->remote, pe->src.v6, pe->src.af == AF_INET6 ? 16 : 4);
+	}
+	uint8_t st = (uint8_t)(l->state & ~kind);
 	if (pe->rtcp) {
 		l->remote_rtcp_port = pe->sport;
-		if (!(l->flags & LEG_REMOTE_KNOWN))
-			l->remote_port = (l->flags & LEG_RTCP_MUX) ? pe->sport
-								   : (uint16_t)(pe->sport - 1);
+		if (mux) {
+			l->remote_port = pe->sport;
+		} else if (!same) {
+			l->remote_port = (uint16_t)(pe->sport - 1);
+			st |= LEG_RTP_GUESSED;
+		}
 	} else {
 		l->remote_port = pe->sport;
-		l->remote_rtcp_port = (l->flags & LEG_RTCP_MUX) ? pe->sport
-								: (uint16_t)(pe->sport + 1);
+		if (mux) {
+			l->remote_rtcp_port = pe->sport;
+		} else if (!same || (st & LEG_RTCP_GUESSED)) {
+			l->remote_rtcp_port = (uint16_t)(pe->sport + 1);
+			st |= LEG_RTCP_GUESSED;
+		}
 	}
-	if (l->flags & LEG_REMOTE_KNOWN)
-		l->st.latches++;
+	if (mux)
+		st = (uint8_t)(st & ~(LEG_RTP_GUESSED | LEG_RTCP_GUESSED));
+	l->state = st;
 	l->flags |= LEG_REMOTE_KNOWN;
 	conf_rcv_refresh(l);
+	return true;
 }
 
 static inline bool
 from_remote(const struct mxp_leg *l, const struct conf_pending *pe, uint16_t want)
 {
-	if (!(l->flags & LEG_REMOTE_KNOWN) || pe->sport != want)
-		return false;
-	if (l->flags & LEG_AF6)
-		return memcmp(pe->src.v6, l->remote, 16) == 0;
-	return pe->src.v4 == *(const uint32_t *)(const void *)l->remote;
+	return (l->flags & LEG_REMOTE_KNOWN) && pe->sport == want && remote_addr_is(l, pe);
 }
 
 /*
@@ -279,8 +320,15 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 		 * and never moves. */
 		if ((l->flags & LEG_PLAIN) ||
 		    ((l->flags & LEG_STRICT) && (l->flags & LEG_REMOTE_KNOWN))) {
-			l->st.source_mismatch++;
-			d = MXP_DROP_SOURCE_MISMATCH;
+			/* but a strict leg learns the port it guessed, from its address */
+			if (!(l->flags & LEG_PLAIN) &&
+			    (l->state & (rtcp ? LEG_RTCP_GUESSED : LEG_RTP_GUESSED)) &&
+			    remote_addr_is(l, pe)) {
+				latch = true;
+			} else {
+				l->st.source_mismatch++;
+				d = MXP_DROP_SOURCE_MISMATCH;
+			}
 		} else if (!(l->flags & LEG_ASYM)) {
 			latch = true;
 		}
@@ -417,8 +465,13 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, hdrs);
 	uint32_t len = rte_pktmbuf_pkt_len(m) - hdrs;
 
-	if (pe->latch)
-		conf_latch(l, pe);
+	if (pe->latch && !conf_latch(l, pe)) { /* strict, latched by the burst's earlier */
+		l->st.source_mismatch++;
+		conf_leg_count(l, MXP_DROP_SOURCE_MISMATCH);
+		count_drop(w, MXP_DROP_SOURCE_MISMATCH);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (!(l->state & LEG_SSRC_KNOWN) && !pe->rtcp) {
 		l->ssrc = mxp_be_rd32(p + 8);
 		l->state |= LEG_SSRC_KNOWN;

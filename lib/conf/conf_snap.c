@@ -90,6 +90,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 	if (info->remote_known)
 		info->remote = conf_leg_remote(l);
 	info->remote_port = l->remote_port;
+	info->remote_guessed = LEG_GUESSED_TO(l->state);
 	info->remote_rtcp_port = l->remote_rtcp_port;
 	info->rtcp_mux = (l->flags & LEG_RTCP_MUX) != 0;
 	info->strict = (l->flags & LEG_STRICT) != 0;

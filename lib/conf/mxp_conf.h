@@ -124,6 +124,10 @@ struct mxp_leg_rx_state {
 	uint16_t s_l;
 };
 
+/** A latched leg's port that is a guess (RTP's from RTCP's, or RTCP's from RTP's). */
+#define MXP_LEG_RTP_GUESSED 0x1
+#define MXP_LEG_RTCP_GUESSED 0x2
+
 /** Leg parameters for mxp_conf_leg_add(). Zero-initialise, then fill. */
 struct mxp_leg_params {
 	/** 0: the leg gets a new id. Else this id, one the system gave before and no leg
@@ -136,6 +140,11 @@ struct mxp_leg_params {
 	struct mxp_ip remote;
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port; /**< 0: remote_port + 1 (or remote_port with rtcp_mux) */
+	/** With remote_known: which ports are guesses (MXP_LEG_RTP_GUESSED,
+	 *  MXP_LEG_RTCP_GUESSED), learnt from the leg's first packet of that kind from the
+	 *  remote address, even on a strict leg. A leg latched from one kind of packet guesses
+	 *  the other's port (mxp_leg_info.remote_guessed); Mp's Move passes it on. */
+	uint8_t remote_guessed;
 	bool rtcp_mux;           /**< RTP and RTCP on one port (RFC 5761) */
 	enum mxp_stream_mode mode;
 	bool strict;             /**< never latch to another source address */
@@ -294,6 +303,7 @@ struct mxp_leg_info {
 	struct mxp_ip remote;
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port;
+	uint8_t remote_guessed;      /**< MXP_LEG_*_GUESSED: a port not learnt yet */
 	bool rtcp_mux, strict, plain;
 	bool asymmetric;
 	bool muted;
@@ -486,6 +496,7 @@ struct mxp_leg_mod {
 	struct mxp_ip remote;
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port; /**< 0: remote_port + 1 (or remote_port with rtcp_mux) */
+	uint8_t remote_guessed;    /**< as mxp_leg_params.remote_guessed (Mp's rollback) */
 	/** The remote address is unknown again, learnt from the next authenticated packet as
 	 *  on a leg added without one (not with set_remote, nor on a plain or an asymmetric
 	 *  leg, which need theirs). Mp undoes with it a refused Modify's new Remote. */

@@ -949,6 +949,7 @@ move_leg(struct mxp_mrfp *m, const struct mxp_leg_info *mv, uint32_t ctx,
 	back.remote = mv->remote;
 	back.remote_port = mv->remote_port;
 	back.remote_rtcp_port = mv->remote_rtcp_port;
+	back.remote_guessed = mv->remote_guessed;
 	snprintf(back.label, sizeof(back.label), "%s", mv->label);
 	/* What the target refuses of the leg (its mode, a forward conference's key, a full
 	 * mixer, cascade slots): before the leg leaves, so that the leg stays as it is */
@@ -1158,6 +1159,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 			lp.remote = mv->remote;
 			lp.remote_port = mv->remote_port;
 			lp.remote_rtcp_port = mv->remote_rtcp_port;
+			lp.remote_guessed = mv->remote_guessed;
 		}
 	}
 	if (has_remote && rs.has_conn && !rs.conn_choose && rs.has_media && !rs.port_choose) {
@@ -1165,6 +1167,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		lp.remote = sdp_ip(&rs);
 		lp.remote_port = rs.port;
 		lp.remote_rtcp_port = 0;
+		lp.remote_guessed = 0;
 		if (lp.remote.af != lp.af)
 			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 					      "Remote c= and Local c= are of different families");
@@ -1578,6 +1581,7 @@ rollback_leg(struct mxp_mrfp *m, struct mrfp_leg_plan *pl)
 			md.remote = li->remote;
 			md.remote_port = li->remote_port;
 			md.remote_rtcp_port = li->remote_rtcp_port;
+			md.remote_guessed = li->remote_guessed;
 		} else if (ours) {
 			md.forget_remote = true; /* it had none: learnt again */
 		}

@@ -142,6 +142,7 @@ struct peer {
 	struct mxp_ip addr;
 	uint16_t port;
 	bool mux;
+	uint16_t rtcp_port;      /* behind a NAT: its RTCP port (0: port + 1, or port with mux) */
 	bool mki;                /* the MRFP sends it with MKI 1 (rx holds that key only) */
 	struct mxp_leg_info leg;
 	struct rtp_seen seen[8];
@@ -239,6 +240,8 @@ add_leg(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, enum mxp_strea
 static uint16_t
 rtcp_port_of(const struct peer *pr)
 {
+	if (pr->rtcp_port != 0)
+		return pr->rtcp_port;
 	return pr->mux ? pr->port : (uint16_t)(pr->port + 1);
 }
 
@@ -1333,6 +1336,159 @@ MXP_TEST(round_trip_from_the_reports)
 	mxp_conf_sys_destroy(sys);
 }
 
+
+/* RTP packets a participant decrypted, every SSRC together. */
+static unsigned int
+seen_total(const struct peer *pr)
+{
+	unsigned int n = 0;
+	for (unsigned int k = 0; k < pr->nseen; k++)
+		n += pr->seen[k].n;
+	return n;
+}
+
+/* A leg added without a remote address (learnt from its first authenticated packet). */
+static int
+add_leg_latching(struct mxp_conf_sys *sys, uint32_t conf, struct peer *pr, bool strict)
+{
+	struct mxp_leg_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.af = pr->addr.af;
+	lp.strict = strict;
+	lp.mode = MXP_SM_SENDRECV;
+	conf_key(&lp.in, pr->in_key);
+	conf_key(&lp.out, pr->out_key);
+	char err[256] = "";
+	int r = mxp_conf_leg_add(sys, conf, &lp, &pr->leg, err, sizeof(err));
+	if (r)
+		printf("# leg_add: %s\n", err);
+	return r;
+}
+
+/*
+ * Strict legs behind a NAT that maps RTP and RTCP to unrelated ports (not p and p + 1),
+ * without rtcp-mux. A leg latched from one kind of packet guesses the other's port; the
+ * participant's first packet of the other kind, from the latched address, sets it (the
+ * leg has not moved: no latch counted), and after that the strict leg takes nothing from
+ * another port or address. a's first packet is RTCP, c's is RTP; what b says reaches a's
+ * RTP port, and the reports reach both at their RTCP ports. Before, a's RTP (not from
+ * the RTCP port minus 1) was a source mismatch forever.
+ */
+MXP_TEST(strict_leg_behind_a_nat_learns_both_ports)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_SWITCH);
+	static struct peer a, b, cc, d;
+	peer_init(&a, 21, 81, "198.51.100.30", 40000, 100);
+	a.rtcp_port = 52311;
+	peer_init(&b, 22, 82, "192.0.2.32", 7200, 200);
+	peer_init(&cc, 23, 83, "198.51.100.33", 41000, 300);
+	cc.rtcp_port = 53001;
+	peer_init(&d, 24, 84, "198.51.100.34", 42000, 400);
+	d.rtcp_port = 54001;
+	g_npeers = 0;
+	g_peers[g_npeers++] = &a, g_peers[g_npeers++] = &b;
+	g_peers[g_npeers++] = &cc, g_peers[g_npeers++] = &d;
+	MXP_CHECK_EQ(t, add_leg_latching(sys, c, &a, true), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV), 0);
+	MXP_CHECK_EQ(t, add_leg_latching(sys, c, &cc, true), 0);
+	MXP_CHECK_EQ(t, add_leg_latching(sys, c, &d, true), 0);
+	struct mxp_conf *cf = conf_of(sys, c);
+	cf->next_sr_walk = UINT64_MAX;
+
+	/* a: an SR first: the address and the RTCP port learnt, the RTP port guessed */
+	send_sr(&a, 0x1122334455667788ull);
+	mxp_conf_flush(g_w);
+	struct mxp_leg_info li;
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.remote_known && mxp_ip_equal(&li.remote, &a.addr));
+	MXP_CHECK_EQ(t, li.remote_rtcp_port, 52311);
+	MXP_CHECK_EQ(t, li.remote_port, 52310);
+	MXP_CHECK_EQ(t, li.remote_guessed, MXP_LEG_RTP_GUESSED);
+	/* c: RTP first: the RTCP port guessed */
+	send_rtp(&cc, cc.seq, cc.ts, true);
+	cc.seq++, cc.ts += 160;
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, cc.leg.id, &li);
+	MXP_CHECK(t, li.remote_port == 41000 && li.remote_rtcp_port == 41001 &&
+			     li.remote_guessed == MXP_LEG_RTCP_GUESSED);
+	/* d: an SR first, then RTP from another address of the NAT: refused (strict) */
+	send_sr(&d, 0x1122334455667788ull);
+	struct mxp_ip d_addr = d.addr;
+	d.addr = ip("198.51.100.35");
+	send_rtp(&d, d.seq, d.ts, true);
+	d.addr = d_addr;
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, d.leg.id, &li);
+	MXP_CHECK(t, mxp_ip_equal(&li.remote, &d.addr) && li.remote_port == 54000 &&
+			     li.remote_guessed == MXP_LEG_RTP_GUESSED);
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 1);
+	distribute();
+	/* c's first packet went to a's guessed RTP port, which a's NAT does not map */
+	MXP_CHECK_EQ(t, a.bad, 1);
+	a.bad = 0;
+
+	/* a's RTP from its own port, c's SR from its own: taken, the ports learnt */
+	for (unsigned int k = 0; k < 10; k++) {
+		send_rtp(&a, a.seq++, a.ts, true);
+		a.ts += 160;
+		mxp_conf_flush(g_w);
+		distribute();
+	}
+	send_sr(&cc, 0x1122334455667799ull);
+	mxp_conf_flush(g_w);
+	MXP_CHECK_EQ(t, seen_total(&b), 11); /* a's 10 and c's first */
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.remote_port == 40000 && li.remote_rtcp_port == 52311 &&
+			     li.remote_guessed == 0);
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 0);
+	MXP_CHECK_EQ(t, li.st.latches, 0);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 10);
+	mxp_conf_leg_get(sys, cc.leg.id, &li);
+	MXP_CHECK(t, li.remote_port == 41000 && li.remote_rtcp_port == 53001 &&
+			     li.remote_guessed == 0);
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 0);
+
+	/* b's media reaches a at its RTP port (distribute() counts any other port as bad) */
+	for (unsigned int k = 0; k < 5; k++) {
+		send_rtp(&b, b.seq++, b.ts, true);
+		b.ts += 160;
+		mxp_conf_flush(g_w);
+		distribute();
+	}
+	MXP_CHECK_EQ(t, seen_total(&a), 5);
+	MXP_CHECK_EQ(t, seen_total(&cc), 15); /* and a's 10 */
+
+	/* learnt once: now strict again, for either kind */
+	uint16_t p0 = a.port, r0 = a.rtcp_port;
+	a.port = 40002;
+	send_rtp(&a, a.seq++, a.ts, true);
+	a.ts += 160;
+	a.rtcp_port = 52313;
+	send_sr(&a, 0x1122334455667799ull);
+	a.port = p0, a.rtcp_port = r0;
+	cc.rtcp_port = 53003;
+	send_sr(&cc, 0x11223344556677aaull);
+	cc.rtcp_port = 53001;
+	mxp_conf_flush(g_w);
+	distribute();
+	mxp_conf_leg_get(sys, a.leg.id, &li);
+	MXP_CHECK(t, li.remote_port == 40000 && li.remote_rtcp_port == 52311);
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 2);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, 10);
+	mxp_conf_leg_get(sys, cc.leg.id, &li);
+	MXP_CHECK(t, li.remote_port == 41000 && li.remote_rtcp_port == 53001);
+	MXP_CHECK_EQ(t, li.st.source_mismatch, 1);
+
+	/* the reports reach a and c at their RTCP ports (and decrypt) */
+	cf->next_sr_walk = 0;
+	run_sim(20000);
+	MXP_CHECK(t, a.nrep >= 2 && cc.nrep >= 2);
+	MXP_CHECK_EQ(t, a.bad + b.bad + cc.bad, 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc), peer_fini(&d);
+	mxp_conf_sys_destroy(sys);
+}
+
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_reports),
 	MXP_CASE(switch_reports),
@@ -1344,6 +1500,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(ssrc_collision_says_bye),
 	MXP_CASE(round_trip_from_the_reports),
 	MXP_CASE(switch_signal_stream_reports),
+	MXP_CASE(strict_leg_behind_a_nat_learns_both_ports),
 };
 
 int
