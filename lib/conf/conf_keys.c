@@ -206,6 +206,11 @@ conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window, const struct mxp_l
 		sp.s_l = from->s_l;
 		sp.window_seen = true;
 	}
+	if (from != NULL && from->srtcp_valid) {
+		/* and its SRTCP: nothing sent before can be replayed either */
+		sp.srtcp_seen = true;
+		sp.srtcp_index = from->srtcp_index;
+	}
 	if (mxp_srtp_stream_init(s, &sp, err, errlen) != 0) {
 		rte_free(s);
 		return NULL;

@@ -115,13 +115,16 @@ struct mxp_leg_codec {
 /**
  * Where a leg's inbound SRTP stream stands (RFC 3711 3.3.1): the highest index it accepted,
  * as rollover counter and sequence number. A leg re-created elsewhere (Mp's Move) resumes
- * from it, so that a participant whose sequence number has wrapped is still accepted.
+ * from it, so that a participant whose sequence number has wrapped is still accepted, and
+ * nothing it sent before (SRTP or SRTCP) can be replayed after.
  */
 struct mxp_leg_rx_state {
 	bool valid;              /**< the stream had accepted a packet (ssrc, roc, s_l set) */
 	uint32_t ssrc;           /**< the participant's SSRC, which the state belongs to */
 	uint32_t roc;
 	uint16_t s_l;
+	bool srtcp_valid;        /**< the stream had accepted an SRTCP packet */
+	uint32_t srtcp_index;    /**< the highest SRTCP index it accepted */
 };
 
 /** A latched leg's port that is a guess (RTP's from RTCP's, or RTCP's from RTP's). */

@@ -383,6 +383,7 @@ struct mxp_srtp_stream_info {
 	uint32_t roc;
 	uint16_t s_l;
 	uint32_t srtcp_index;  /**< outbound: next SRTCP index; inbound: highest received */
+	bool srtcp_started;    /**< inbound: an SRTCP packet was accepted (srtcp_index set) */
 	uint32_t replay_window;
 	const char *driver;    /**< name of the crypto driver of the stream (context) */
 };
@@ -524,8 +525,13 @@ struct mxp_srtp_stream_params {
 	 *  as received (a stream resumed elsewhere whose replay list is not carried: what was
 	 *  sent before cannot be replayed; a packet reordered across the resumption is lost). */
 	bool window_seen;
-	/** Outbound: SRTCP index of the first SRTCP packet (31 bits, usually 0). */
+	/** Outbound: SRTCP index of the first SRTCP packet (31 bits, usually 0). Inbound,
+	 *  with srtcp_seen: the highest SRTCP index the stream had accepted where it ran
+	 *  before (mxp_srtp_stream_info.srtcp_index). */
 	uint32_t srtcp_index;
+	/** Inbound: the stream resumes an SRTCP stream at srtcp_index, and every index of the
+	 *  replay window up to it counts as received (as window_seen does for SRTP). */
+	bool srtcp_seen;
 	/** Outbound: send SRTCP with E=0 (RFC 4568 UNENCRYPTED_SRTCP); still authenticated. */
 	bool srtcp_unencrypted;
 };

@@ -21,6 +21,18 @@ mxp_srtp_stream_size(uint32_t replay_window)
 	return window_ok(w) ? srtp_stream_bytes(w) : 0;
 }
 
+/* A resumed window: every index at or below top counts as received. The rest of top's
+ * word stays clear, as srtp_rwin_commit() expects of the indices above top. */
+static void
+window_seen_fill(const struct mxp_srtp_stream *s, uint64_t *bits, uint64_t top)
+{
+	unsigned int tw = (unsigned int)((top & s->wbits) >> 6);
+	for (unsigned int i = 0; i <= s->wmask; i++)
+		bits[i] = i == tw ? (top & 63) == 63 ? ~UINT64_C(0)
+						      : (UINT64_C(1) << ((top & 63) + 1)) - 1
+				  : ~UINT64_C(0);
+}
+
 void
 srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params *p,
 		  uint32_t window)
@@ -39,15 +51,12 @@ srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params
 	if (p->s_l_valid) {
 		uint64_t top = (uint64_t)p->roc << 16 | p->s_l;
 		srtp_rtp_commit(s, top);
-		if (p->window_seen && p->dir == MXP_SRTP_INBOUND) {
-			/* every bit at or below top: the rest of top's word stays clear, as
-			 * srtp_rwin_commit() expects of the indices above top */
-			unsigned int tw = (unsigned int)((top & s->wbits) >> 6);
-			for (unsigned int i = 0; i <= s->wmask; i++)
-				s->ring[i] = i == tw ? (top & 63) == 63 ? ~UINT64_C(0) :
-							 (UINT64_C(1) << ((top & 63) + 1)) - 1 :
-						       ~UINT64_C(0);
-		}
+		if (p->window_seen && p->dir == MXP_SRTP_INBOUND)
+			window_seen_fill(s, s->ring, top);
+	}
+	if (p->srtcp_seen && p->dir == MXP_SRTP_INBOUND) {
+		srtp_rtcp_commit(s, p->srtcp_index);
+		window_seen_fill(s, srtp_rtcp_ring(s), p->srtcp_index);
 	}
 	s->magic = SRTP_STREAM_MAGIC;
 }
@@ -74,6 +83,8 @@ mxp_srtp_stream_init(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_par
 		return srtp_fail(err, errlen, -EINVAL, "ssrc_learn is for inbound streams only");
 	if (p->srtcp_index >= (UINT32_C(1) << 31))
 		return srtp_fail(err, errlen, -EINVAL, "SRTCP index must be below 2^31");
+	if (p->srtcp_seen && p->dir != MXP_SRTP_INBOUND)
+		return srtp_fail(err, errlen, -EINVAL, "srtcp_seen is for inbound streams only");
 	srtp_stream_setup(s, p, window);
 	return 0;
 }
@@ -269,6 +280,7 @@ mxp_srtp_stream_info(const struct mxp_srtp_stream *s, struct mxp_srtp_stream_inf
 	si->roc = (uint32_t)(s->rtp_top >> 16);
 	si->s_l = si->started ? (uint16_t)(s->rtp_top & 0xffff) : 0;
 	si->srtcp_index = x->rtcp_idx;
+	si->srtcp_started = !(s->flags & SF_OUT) && (s->flags & SF_RTCP_STARTED);
 	si->replay_window = s->window;
 	si->driver = s->drv ? s->drv->name : "none";
 }

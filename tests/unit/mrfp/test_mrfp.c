@@ -1047,6 +1047,28 @@ MXP_TEST(move_between_contexts)
 	env_free(&e);
 }
 
+/* An SRTCP receiver report of the participant (SSRC 0x1234), protected by its context, to
+ * the leg's RTCP port; kept (when kept != NULL) to be replayed. */
+static void
+send_srtcp_rr(struct sender *sd, const struct mxp_leg_info *li, uint8_t *kept, size_t *kept_len)
+{
+	uint8_t p[8 + MXP_SRTP_MAX_TRAILER + 4];
+	p[0] = 0x80, p[1] = 201, p[2] = 0, p[3] = 1;
+	uint32_t ssrc_be = htonl(0x1234);
+	memcpy(p + 4, &ssrc_be, 4);
+	size_t len = 8;
+	if (mxp_srtcp_protect(sd->ctx, p, &len, sizeof(p)) != 0)
+		abort();
+	if (kept != NULL) {
+		memcpy(kept, p, len);
+		*kept_len = len;
+	}
+	struct mxp_leg_info to = *li;
+	to.remote_port = li->remote_rtcp_port; /* send_to_leg() sends from remote_port */
+	to.local_port = li->local_rtcp_port;   /* to local_port */
+	send_to_leg(&to, p, len);
+}
+
 /*
  * A Move re-creates the leg in the other context: the participant's SRTP stream goes on
  * where it was. Past a sequence-number wrap (ROC 1) a new stream would estimate ROC 0 and
@@ -1082,6 +1104,14 @@ MXP_TEST(move_keeps_the_participants_rollover_counter)
 	li = leg(&e, l1);
 	MXP_CHECK_EQ(t, li.st.rx_pkts, 4);
 	MXP_CHECK(t, li.rx_state.valid && li.rx_state.roc == 1 && li.rx_state.s_l == 1);
+	/* two SRTCP reports, SRTCP index 0 kept to be replayed after the Move */
+	uint8_t kept_rtcp[8 + MXP_SRTP_MAX_TRAILER + 4];
+	size_t kept_rtcp_len = 0;
+	send_srtcp_rr(&a, &li, kept_rtcp, &kept_rtcp_len);
+	send_srtcp_rr(&a, &li, NULL, NULL);
+	li = leg(&e, l1);
+	MXP_CHECK_EQ(t, li.st.rtcp_rx, 2);
+	MXP_CHECK(t, li.rx_state.srtcp_valid && li.rx_state.srtcp_index == 1);
 	char cbuf[16];
 	snprintf(cbuf, sizeof(cbuf), "%u", c2);
 	MXP_CHECK_EQ(t, err_code(move(&e, 3, cbuf, l1, 1, "")), 0);
@@ -1097,6 +1127,16 @@ MXP_TEST(move_keeps_the_participants_rollover_counter)
 	send_to_leg(&li, kept, kept_len);
 	MXP_CHECK_EQ(t, leg(&e, l1).st.rx_pkts, 3);
 	MXP_CHECK_EQ(t, leg(&e, l1).st.replays, 1);
+	/* nor SRTCP: the report of index 0 is a replay, the next index is taken */
+	send_to_leg(&(struct mxp_leg_info){ .remote = li.remote, .local = li.local,
+					    .remote_port = li.remote_rtcp_port,
+					    .local_port = li.local_rtcp_port, .port_idx = li.port_idx },
+		    kept_rtcp, kept_rtcp_len);
+	MXP_CHECK_EQ(t, leg(&e, l1).st.rtcp_rx, 0);
+	MXP_CHECK_EQ(t, leg(&e, l1).st.replays, 2);
+	send_srtcp_rr(&a, &li, NULL, NULL);
+	MXP_CHECK_EQ(t, leg(&e, l1).st.rtcp_rx, 1);
+	MXP_CHECK(t, leg(&e, l1).rx_state.srtcp_index == 2);
 	/* another SSRC under the key is a new stream: refused as on any leg past its first */
 	struct sender b;
 	sender_init(&b, 2, 0x5678);

@@ -826,6 +826,50 @@ MXP_TEST(resumed_window_seen)
 	MXP_CHECK_EQ(t, wrong, 0u);
 }
 
+/* The same for SRTCP (srtcp_seen): the resumed SRTCP index and the window below it count
+ * as received; SRTP's window is untouched; an outbound stream refuses srtcp_seen. */
+MXP_TEST(resumed_srtcp_window_seen)
+{
+	static const uint32_t windows[] = { 64, 128, 1024 };
+	static const uint32_t tops[] = { 0, 1, 62, 63, 64, 100, 4000, 0x7fffffff };
+	unsigned int wrong = 0;
+	for (size_t wi = 0; wi < MXP_NCASES(windows); wi++)
+		for (size_t k = 0; k < MXP_NCASES(tops); k++) {
+			const uint64_t w = windows[wi], top = tops[k];
+			struct mxp_srtp_stream *s = stream_new(MXP_SRTP_INBOUND, SSRC0, (uint32_t)w);
+			struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_INBOUND, .ssrc = SSRC0,
+							     .replay_window = (uint32_t)w,
+							     .srtcp_seen = true,
+							     .srtcp_index = (uint32_t)top };
+			MXP_CHECK_EQ(t, mxp_srtp_stream_init(s, &sp, NULL, 0), 0);
+			struct mxp_srtp_stream_info si;
+			mxp_srtp_stream_info(s, &si);
+			wrong += !si.srtcp_started || si.srtcp_index != top || si.started;
+			for (uint64_t i = 0; i < w && i <= top; i++)
+				wrong += srtp_rtcp_check(s, top - i) != MXP_SRTP_R_REPLAY;
+			if (top >= w)
+				wrong += srtp_rtcp_check(s, top - w) != MXP_SRTP_R_TOO_OLD;
+			if (top + 2 < (UINT64_C(1) << 31)) {
+				wrong += srtp_rtcp_check(s, top + 2) != MXP_SRTP_R_OK;
+				srtp_rtcp_commit(s, top + 2);
+				wrong += srtp_rtcp_check(s, top + 1) != MXP_SRTP_R_OK;
+				srtp_rtcp_commit(s, top + 1);
+				wrong += srtp_rtcp_check(s, top + 1) != MXP_SRTP_R_REPLAY;
+			}
+			/* the SRTP window is untouched */
+			wrong += srtp_rtp_check(s, 5) != MXP_SRTP_R_OK;
+			test_stream_free(s);
+		}
+	MXP_CHECK_EQ(t, wrong, 0u);
+	struct mxp_srtp_stream *o = stream_new(MXP_SRTP_OUTBOUND, SSRC0, 64);
+	struct mxp_srtp_stream_params op = { .dir = MXP_SRTP_OUTBOUND, .ssrc = SSRC0,
+					     .srtcp_seen = true };
+	char err[128] = "";
+	MXP_CHECK_EQ(t, mxp_srtp_stream_init(o, &op, err, sizeof(err)), -EINVAL);
+	MXP_CHECK(t, strstr(err, "srtcp_seen") != NULL);
+	test_stream_free(o);
+}
+
 /* --- references, wiping, parameters ---------------------------------------------------- */
 
 MXP_TEST(refcount_and_wipe)
@@ -1045,6 +1089,7 @@ static const struct mxp_test_case cases[] = {
 	MXP_CASE(mki_two_sessions),
 	MXP_CASE(replay_windows_inline),
 	MXP_CASE(resumed_window_seen),
+	MXP_CASE(resumed_srtcp_window_seen),
 	MXP_CASE(refcount_and_wipe),
 	MXP_CASE(params_checked),
 	MXP_CASE(ssrc_learn_and_prefetch),
