@@ -313,17 +313,19 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 			d = rtp_drop(re);
 	}
 	bool latch = false;
-	if (d == MXP_DROP_NONE &&
-	    !from_remote(l, pe, rtcp ? l->remote_rtcp_port : l->remote_port)) {
+	uint8_t guessed = (uint8_t)(l->state & (rtcp ? LEG_RTCP_GUESSED : LEG_RTP_GUESSED));
+	if (d == MXP_DROP_NONE && from_remote(l, pe, rtcp ? l->remote_rtcp_port : l->remote_port)) {
+		/* the guess was right: conf_latch() marks the port learnt, once the packet
+		 * authenticated (else a strict leg would take another port later) */
+		latch = guessed != 0;
+	} else if (d == MXP_DROP_NONE) {
 		/* Moving needs a valid tag: plain and strict legs never move. An asymmetric
 		 * leg (SRTP, remote known) takes any source the crypto stage authenticates,
 		 * and never moves. */
 		if ((l->flags & LEG_PLAIN) ||
 		    ((l->flags & LEG_STRICT) && (l->flags & LEG_REMOTE_KNOWN))) {
 			/* but a strict leg learns the port it guessed, from its address */
-			if (!(l->flags & LEG_PLAIN) &&
-			    (l->state & (rtcp ? LEG_RTCP_GUESSED : LEG_RTP_GUESSED)) &&
-			    remote_addr_is(l, pe)) {
+			if (!(l->flags & LEG_PLAIN) && guessed && remote_addr_is(l, pe)) {
 				latch = true;
 			} else {
 				l->st.source_mismatch++;

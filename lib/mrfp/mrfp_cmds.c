@@ -938,7 +938,8 @@ move_keys_check(const struct mxp_leg_params *lp, const struct mxp_leg_info *mv, 
  */
 static int
 move_leg(struct mxp_mrfp *m, const struct mxp_leg_info *mv, uint32_t ctx,
-	 const struct mxp_leg_params *lp, struct mxp_leg_info *li, char *err, size_t el)
+	 const struct mxp_leg_params *lp, bool remote_from_leg, struct mxp_leg_info *li,
+	 char *err, size_t el)
 {
 	struct mxp_leg_params back = *lp;
 	back.mode = mv->mode;
@@ -968,6 +969,20 @@ move_leg(struct mxp_mrfp *m, const struct mxp_leg_info *mv, uint32_t ctx,
 		struct mxp_leg_params np = *lp;
 		np.rx_resume = last.rx_state;
 		back.rx_resume = last.rx_state;
+		/* the remote as the leg left: mv was read while its worker could still latch
+		 * (a port learnt meanwhile, a guess that is not one any more) */
+		back.remote_known = last.remote_known;
+		back.remote = last.remote;
+		back.remote_port = last.remote_port;
+		back.remote_rtcp_port = last.remote_rtcp_port;
+		back.remote_guessed = last.remote_guessed;
+		if (remote_from_leg) {
+			np.remote_known = last.remote_known;
+			np.remote = last.remote;
+			np.remote_port = last.remote_port;
+			np.remote_rtcp_port = last.remote_rtcp_port;
+			np.remote_guessed = last.remote_guessed;
+		}
 		r = mxp_conf_leg_add(m->conf, ctx, &np, li, err, el);
 		explicit_bzero(&np, sizeof(np));
 		if (r) {
@@ -1162,7 +1177,9 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 			lp.remote_guessed = mv->remote_guessed;
 		}
 	}
+	bool remote_from_leg = mv != NULL; /* a Move keeps the leg's unless Remote names one */
 	if (has_remote && rs.has_conn && !rs.conn_choose && rs.has_media && !rs.port_choose) {
+		remote_from_leg = false;
 		lp.remote_known = true;
 		lp.remote = sdp_ip(&rs);
 		lp.remote_port = rs.port;
@@ -1247,7 +1264,7 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 	char err[200] = "";
 	int r;
 	if (mv) {
-		r = move_leg(m, mv, as->ctx, &lp, &li, err, sizeof(err));
+		r = move_leg(m, mv, as->ctx, &lp, remote_from_leg, &li, err, sizeof(err));
 		explicit_bzero(&lp, sizeof(lp));
 		if (r)
 			return mrfp_cmd_error(m, rc, r == -EIO ? MXP_MP_E_INTERNAL : conf_code(r),

@@ -1480,12 +1480,35 @@ MXP_TEST(strict_leg_behind_a_nat_learns_both_ports)
 	MXP_CHECK(t, li.remote_port == 41000 && li.remote_rtcp_port == 53001);
 	MXP_CHECK_EQ(t, li.st.source_mismatch, 1);
 
-	/* the reports reach a and c at their RTCP ports (and decrypt) */
+	/* no NAT: e's guess is right (RTCP from the port after RTP's). That learns it too:
+	 * later the strict leg takes nothing from another port */
+	static struct peer e;
+	peer_init(&e, 25, 85, "192.0.2.36", 43000, 500);
+	g_peers[g_npeers++] = &e;
+	MXP_CHECK_EQ(t, add_leg_latching(sys, c, &e, true), 0);
+	send_rtp(&e, e.seq++, e.ts, true);
+	e.ts += 160;
+	mxp_conf_flush(g_w);
+	send_sr(&e, 0x11223344556677bbull);
+	mxp_conf_flush(g_w);
+	distribute();
+	mxp_conf_leg_get(sys, e.leg.id, &li);
+	MXP_CHECK(t, li.remote_port == 43000 && li.remote_rtcp_port == 43001 &&
+			     li.remote_guessed == 0);
+	e.rtcp_port = 43011;
+	send_sr(&e, 0x11223344556677ccull);
+	e.rtcp_port = 0;
+	mxp_conf_flush(g_w);
+	mxp_conf_leg_get(sys, e.leg.id, &li);
+	MXP_CHECK(t, li.remote_rtcp_port == 43001 && li.st.source_mismatch == 1 &&
+			     li.st.latches == 0);
+
+	/* the reports reach a, c and e at their RTCP ports (and decrypt) */
 	cf->next_sr_walk = 0;
 	run_sim(20000);
-	MXP_CHECK(t, a.nrep >= 2 && cc.nrep >= 2);
-	MXP_CHECK_EQ(t, a.bad + b.bad + cc.bad, 0);
-	peer_fini(&a), peer_fini(&b), peer_fini(&cc), peer_fini(&d);
+	MXP_CHECK(t, a.nrep >= 2 && cc.nrep >= 2 && e.nrep >= 2);
+	MXP_CHECK_EQ(t, a.bad + b.bad + cc.bad + e.bad, 0);
+	peer_fini(&a), peer_fini(&b), peer_fini(&cc), peer_fini(&d), peer_fini(&e);
 	mxp_conf_sys_destroy(sys);
 }
 
