@@ -207,7 +207,10 @@ conf_in_stream_new(struct mxp_conf_sys *sys, uint32_t window, const struct mxp_l
 		sp.window_seen = true;
 	}
 	if (from != NULL && from->srtcp_valid) {
-		/* and its SRTCP: nothing sent before can be replayed either */
+		/* and its SRTCP: nothing sent before can be replayed either (under its SSRC,
+		 * known even if only SRTCP came) */
+		sp.ssrc_learn = false;
+		sp.ssrc = from->ssrc;
 		sp.srtcp_seen = true;
 		sp.srtcp_index = from->srtcp_index;
 	}

@@ -586,6 +586,7 @@ struct conf_pending {
 	uint16_t port_idx;
 	bool rtcp;
 	bool latch;
+	bool confirm;                        /* from the remote's port that is a guess */
 };
 
 #define OUT_RTCP 0x1   /* an RTCP packet: SRTCP, the RTCP templates */

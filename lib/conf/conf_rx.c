@@ -93,6 +93,7 @@ mxp_conf_rx(struct mxp_conf_worker *w, uint16_t port_idx, struct rte_mbuf *m,
 	pe->port_idx = port_idx;
 	pe->rtcp = (e & TABLE_RTCP) != 0;
 	pe->latch = false;
+	pe->confirm = false;
 	if (w->npend == CONF_BURST)
 		mxp_conf_flush(w);
 	return true;
@@ -312,12 +313,12 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 		if (re != MXP_RTP_OK)
 			d = rtp_drop(re);
 	}
-	bool latch = false;
+	bool latch = false, confirm = false;
 	uint8_t guessed = (uint8_t)(l->state & (rtcp ? LEG_RTCP_GUESSED : LEG_RTP_GUESSED));
 	if (d == MXP_DROP_NONE && from_remote(l, pe, rtcp ? l->remote_rtcp_port : l->remote_port)) {
-		/* the guess was right: conf_latch() marks the port learnt, once the packet
-		 * authenticated (else a strict leg would take another port later) */
-		latch = guessed != 0;
+		/* the guess was right: the port is learnt once the packet authenticated (else
+		 * a strict leg would take another port later) */
+		confirm = guessed != 0;
 	} else if (d == MXP_DROP_NONE) {
 		/* Moving needs a valid tag: plain and strict legs never move. An asymmetric
 		 * leg (SRTP, remote known) takes any source the crypto stage authenticates,
@@ -345,6 +346,7 @@ validate(struct mxp_conf_worker *w, struct conf_pending *pe)
 	}
 	pe->rtcp = rtcp;
 	pe->latch = latch;
+	pe->confirm = confirm;
 	/* the leg's SRTP context and media state, cold with many legs: fetched now, used
 	 * once the rest of the burst is checked */
 	if (l->in)
@@ -474,6 +476,8 @@ rx_packet(struct mxp_conf_worker *w, struct conf_pending *pe, uint64_t now)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (pe->confirm && from_remote(l, pe, pe->rtcp ? l->remote_rtcp_port : l->remote_port))
+		l->state = (uint8_t)(l->state & ~(pe->rtcp ? LEG_RTCP_GUESSED : LEG_RTP_GUESSED));
 	if (!(l->state & LEG_SSRC_KNOWN) && !pe->rtcp) {
 		l->ssrc = mxp_be_rd32(p + 8);
 		l->state |= LEG_SSRC_KNOWN;

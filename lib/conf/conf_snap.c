@@ -80,7 +80,7 @@ mxp_conf_leg_get(struct mxp_conf_sys *sys, uint32_t leg_id, struct mxp_leg_info 
 		info->rx_state.ssrc = si.ssrc;
 		info->rx_state.roc = si.roc;
 		info->rx_state.s_l = si.s_l;
-		info->rx_state.srtcp_valid = si.srtcp_started;
+		info->rx_state.srtcp_valid = si.srtcp_started && si.ssrc_known;
 		info->rx_state.srtcp_index = si.srtcp_index;
 	}
 	info->keygroup_id = l->kg->id;

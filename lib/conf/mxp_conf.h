@@ -123,7 +123,7 @@ struct mxp_leg_rx_state {
 	uint32_t ssrc;           /**< the participant's SSRC, which the state belongs to */
 	uint32_t roc;
 	uint16_t s_l;
-	bool srtcp_valid;        /**< the stream had accepted an SRTCP packet */
+	bool srtcp_valid;        /**< the stream had accepted an SRTCP packet (ssrc set) */
 	uint32_t srtcp_index;    /**< the highest SRTCP index it accepted */
 };
 

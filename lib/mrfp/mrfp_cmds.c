@@ -1177,8 +1177,16 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 			lp.remote_guessed = mv->remote_guessed;
 		}
 	}
-	bool remote_from_leg = mv != NULL; /* a Move keeps the leg's unless Remote names one */
-	if (has_remote && rs.has_conn && !rs.conn_choose && rs.has_media && !rs.port_choose) {
+	/* A Move keeps the leg's remote unless Remote names another address or port (its
+	 * own: what the leg learnt of them, its RTCP port, stays, as on Modify) */
+	bool remote_from_leg = mv != NULL;
+	bool names_remote = has_remote && rs.has_conn && !rs.conn_choose && rs.has_media &&
+			    !rs.port_choose;
+	if (names_remote && mv != NULL && mv->remote_known) {
+		struct mxp_ip named = sdp_ip(&rs);
+		names_remote = !mxp_ip_equal(&named, &mv->remote) || rs.port != mv->remote_port;
+	}
+	if (names_remote) {
 		remote_from_leg = false;
 		lp.remote_known = true;
 		lp.remote = sdp_ip(&rs);
@@ -1188,6 +1196,9 @@ do_add(struct mxp_mrfp *m, const struct mxp_mp_msg *msg, const struct mxp_mp_cmd
 		if (lp.remote.af != lp.af)
 			return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
 					      "Remote c= and Local c= are of different families");
+	} else if (remote_from_leg && lp.remote_known && lp.remote.af != lp.af) {
+		return mrfp_cmd_error(m, rc, MXP_MP_E_BAD_VALUE,
+				      "Local c= is not of the family of the leg's remote address");
 	}
 	const struct mxp_sdp *media = has_remote && rs.npts ? &rs : has_local ? &ls : NULL;
 	if (media) {

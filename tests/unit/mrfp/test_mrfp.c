@@ -1108,15 +1108,21 @@ MXP_TEST(move_keeps_the_participants_rollover_counter)
 	uint8_t kept_rtcp[8 + MXP_SRTP_MAX_TRAILER + 4];
 	size_t kept_rtcp_len = 0;
 	send_srtcp_rr(&a, &li, kept_rtcp, &kept_rtcp_len);
-	send_srtcp_rr(&a, &li, NULL, NULL);
+	/* the second from another port of its address (a NAT's): the leg learns its RTCP
+	 * port, which the Move keeps, its Remote naming the leg's own address and port */
+	struct mxp_leg_info nat = li;
+	nat.remote_rtcp_port = 9100;
+	send_srtcp_rr(&a, &nat, NULL, NULL);
 	li = leg(&e, l1);
 	MXP_CHECK_EQ(t, li.st.rtcp_rx, 2);
 	MXP_CHECK(t, li.rx_state.srtcp_valid && li.rx_state.srtcp_index == 1);
+	MXP_CHECK_EQ(t, li.remote_rtcp_port, 9100);
 	char cbuf[16];
 	snprintf(cbuf, sizeof(cbuf), "%u", c2);
 	MXP_CHECK_EQ(t, err_code(move(&e, 3, cbuf, l1, 1, "")), 0);
 	li = leg(&e, l1);
 	MXP_CHECK_EQ(t, li.conf_id, c2);
+	MXP_CHECK_EQ(t, li.remote_rtcp_port, 9100);
 	for (int i = 0; i < 3; i++) /* 2, 3, 4 */
 		good_srtp(&a, 0x1234, &li);
 	li = leg(&e, l1);

@@ -830,21 +830,25 @@ MXP_TEST(resumed_window_seen)
  * as received; SRTP's window is untouched; an outbound stream refuses srtcp_seen. */
 MXP_TEST(resumed_srtcp_window_seen)
 {
-	static const uint32_t windows[] = { 64, 128, 1024 };
+	static const uint32_t windows[] = { 64, 128, 256, 512, 1024 };
 	static const uint32_t tops[] = { 0, 1, 62, 63, 64, 100, 4000, 0x7fffffff };
 	unsigned int wrong = 0;
 	for (size_t wi = 0; wi < MXP_NCASES(windows); wi++)
 		for (size_t k = 0; k < MXP_NCASES(tops); k++) {
 			const uint64_t w = windows[wi], top = tops[k];
 			struct mxp_srtp_stream *s = stream_new(MXP_SRTP_INBOUND, SSRC0, (uint32_t)w);
+			/* SRTP resumed too (at 3:100, its window not marked): untouched by
+			 * SRTCP's */
 			struct mxp_srtp_stream_params sp = { .dir = MXP_SRTP_INBOUND, .ssrc = SSRC0,
-							     .replay_window = (uint32_t)w,
+							     .replay_window = (uint32_t)w, .roc = 3,
+							     .s_l_valid = true, .s_l = 100,
 							     .srtcp_seen = true,
 							     .srtcp_index = (uint32_t)top };
 			MXP_CHECK_EQ(t, mxp_srtp_stream_init(s, &sp, NULL, 0), 0);
 			struct mxp_srtp_stream_info si;
 			mxp_srtp_stream_info(s, &si);
-			wrong += !si.srtcp_started || si.srtcp_index != top || si.started;
+			wrong += !si.srtcp_started || si.srtcp_index != top || !si.started ||
+				 si.roc != 3 || si.s_l != 100;
 			for (uint64_t i = 0; i < w && i <= top; i++)
 				wrong += srtp_rtcp_check(s, top - i) != MXP_SRTP_R_REPLAY;
 			if (top >= w)
@@ -856,8 +860,11 @@ MXP_TEST(resumed_srtcp_window_seen)
 				srtp_rtcp_commit(s, top + 1);
 				wrong += srtp_rtcp_check(s, top + 1) != MXP_SRTP_R_REPLAY;
 			}
-			/* the SRTP window is untouched */
-			wrong += srtp_rtp_check(s, 5) != MXP_SRTP_R_OK;
+			/* the SRTP window is untouched: below its top, only the top is seen */
+			uint64_t rtop = UINT64_C(3) << 16 | 100;
+			wrong += srtp_rtp_check(s, rtop) != MXP_SRTP_R_REPLAY;
+			wrong += srtp_rtp_check(s, rtop - 1) != MXP_SRTP_R_OK;
+			wrong += srtp_rtp_check(s, rtop - 40) != MXP_SRTP_R_OK;
 			test_stream_free(s);
 		}
 	MXP_CHECK_EQ(t, wrong, 0u);
