@@ -133,6 +133,7 @@ conf_cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		cf->fwd_kg = l->kg;
 	if (cf->mode == MXP_CONF_MIX) {
 		conf_mix_prep_apply(cf, &a->mix);
+		a->xslot_in = conf_mix_xslot_give(cf, a->xslot);
 		conf_mix_leg_link(l);
 		mxp_media_leg_set_mute(l->ml, (l->flags & LEG_MUTED) ||
 						      (cf->floor && cf->floor != l));
@@ -603,6 +604,8 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	lc->leg = l;
 	lc->conf = cc;
 	l->lc = lc;
+	if (p->cascade && (r = conf_mix_xslot_new(sys, cf, &args.xslot, err, errlen)) != 0)
+		goto fail_streams;
 	if (rte_hash_add_key_data(sys->legs, &l->id, lc) < 0) {
 		r = conf_errf(err, errlen, -ENOSPC, "the leg table is full (%u legs)",
 			      (unsigned int)rte_hash_count(sys->legs));
@@ -615,6 +618,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		r = conf_post(sys, cc->worker, c);
 		args.grow = c->u.leg_add.grow; /* the old array, if the worker swapped */
 		args.mix = c->u.leg_add.mix;   /* emptied if the worker installed it */
+		args.xslot_in = c->u.leg_add.xslot_in;
 		conf_cmd_put(c);
 	}
 	if (r) {
@@ -625,6 +629,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 		goto fail_streams;
 	}
 	conf_rcv_grow_done(sys, &args.grow);
+	conf_mix_xslot_done(sys, cf, args.xslot, args.xslot_in);
 	rte_free(args.os);
 	spares(sys, cf);
 	if (p->id == 0)
@@ -643,6 +648,7 @@ mxp_conf_leg_add(struct mxp_conf_sys *sys, uint32_t conf_id, const struct mxp_le
 	return 0;
 
 fail_streams:
+	conf_mix_xslot_done(sys, cf, args.xslot, false); /* nothing ran */
 	for (uint32_t i = 0; i < args.nos; i++)
 		conf_ostream_free(sys, args.os[i]);
 	rte_free(args.os);
@@ -801,6 +807,8 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 					 * its next packet on (conf_rtcp_rx_slow) */
 		}
 	}
+	if (mix)
+		a->xslot_in = conf_mix_xslot_give(cf, a->xslot);
 	if (a->ms.ml) {
 		/* mix, a codec change: the new media leg takes the old one's place in the
 		 * mixer; what the old one still buffers is released */
@@ -830,7 +838,7 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->flags = (uint8_t)(m->asymmetric ? l->flags | LEG_ASYM : l->flags & ~LEG_ASYM);
 	if (m->set_mute)
 		l->flags = (uint8_t)(m->mute ? l->flags | LEG_MUTED : l->flags & ~LEG_MUTED);
-	if (m->set_cascade && mix) /* checked: a slot is free */
+	if (m->set_cascade && mix) /* checked: a slot is free (given now if the mixer had none) */
 		mxp_media_mixer_leg_set_cascade(cf->mixer, l->ml, m->cascade);
 	if (m->set_remote) {
 		memset(l->remote, 0, sizeof(l->remote));
@@ -1133,6 +1141,8 @@ mxp_conf_leg_modify(struct mxp_conf_sys *sys, uint32_t leg_id, const struct mxp_
 	a->leg = l;
 	a->m = *m;
 	a->m.codecs = NULL; /* the caller's: never read on the worker */
+	if (to_cascade && (r = conf_mix_xslot_new(sys, cf, &a->xslot, err, errlen)) != 0)
+		goto out;
 	if (lc->keys != NULL) {
 		r = mod_kset(sys, cf, lc->keys, m, &pl, &nks, &a->add_in_ks, &add_out_ks, err,
 			     errlen);
@@ -1318,6 +1328,7 @@ nomem:
 		conf_errf(err, errlen, -ENOMEM, "out of memory");
 	r = -ENOMEM;
 out:
+	conf_mix_xslot_done(sys, cf, a->xslot, a->xslot_in); /* kept if the mixer took it */
 	mod_kset_undo(sys, nks, a->add_in_ks, add_out_ks, m); /* NULL once committed */
 	conf_mix_prep_free(sys, &a->mix); /* emptied if the worker installed it */
 	conf_mix_legset_free(sys, cf, &a->ms); /* a media leg not installed (after the prep:

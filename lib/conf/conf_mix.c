@@ -146,6 +146,7 @@ conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, siz
 		return -EINVAL;
 	}
 	mp.max_cascade = (uint8_t)mxp_conf_max_cascade(cf->topn);
+	mp.cascade_slots_added = true; /* a conference that never cascades: no slot for it */
 	cf->max_cascade = mp.max_cascade;
 	size_t sz = mxp_media_mixer_size(&mp);
 	if (sz == 0) {
@@ -195,6 +196,48 @@ conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf)
 	cf->mixer = NULL;
 	sys->mem.mixers--;
 	sys->mem.mixer_bytes -= cf->mixer_size;
+	for (unsigned int i = 0; i < cf->nxslot; i++) {
+		rte_free(cf->xslot[i]);
+		cf->xslot[i] = NULL;
+		sys->mem.mixer_bytes -= mxp_media_mixer_slot_size();
+	}
+	cf->nxslot = 0;
+}
+
+int
+conf_mix_xslot_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, void **slot, char *err,
+		   size_t errlen)
+{
+	(void)sys;
+	*slot = NULL;
+	/* the mixer's slots: max_talkers of its own and one per cascade leg it has had at
+	 * most at once (never given back: a conference that cascades keeps cascading) */
+	if (cf->mode != MXP_CONF_MIX || cf->nxslot >= cf->ncascade + 1u ||
+	    cf->nxslot >= RTE_DIM(cf->xslot))
+		return 0;
+	*slot = rte_zmalloc("mxp_mix_slot", mxp_media_mixer_slot_size(), 64);
+	if (*slot == NULL)
+		return conf_errf(err, errlen, -ENOMEM, "out of memory for a cascade slot");
+	return 0;
+}
+
+bool
+conf_mix_xslot_give(struct mxp_conf *cf, void *slot)
+{
+	return slot != NULL && mxp_media_mixer_slot_add(cf->mixer, slot) == 0;
+}
+
+void
+conf_mix_xslot_done(struct mxp_conf_sys *sys, struct mxp_conf *cf, void *slot, bool in)
+{
+	if (slot == NULL)
+		return;
+	if (!in) {
+		rte_free(slot);
+		return;
+	}
+	cf->xslot[cf->nxslot++] = slot;
+	sys->mem.mixer_bytes += mxp_media_mixer_slot_size();
 }
 
 /* Free what a build made (control core, once no worker can use it). */

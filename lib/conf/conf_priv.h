@@ -437,6 +437,8 @@ struct mxp_conf {
 	uint32_t ncascade;                   /* mix: its cascade legs (control core) */
 	uint32_t ssrc_conflicts;             /* legs refused with LEG_SSRC_CONFLICT (worker) */
 	uint8_t max_cascade;                 /* mix: how many it can hold (the mixer's slots) */
+	uint8_t nxslot;                      /* mix: cascade slots given to the mixer (control) */
+	void *xslot[MXP_CONF_MAX_CASCADE];   /* their memory, freed with the mixer */
 	uint8_t fwd_digest[32];              /* forward mode: the conference key */
 	bool fwd_key_set;
 	struct conf_sig_conf *sig;           /* mix: signals (made at the first one) */
@@ -513,6 +515,8 @@ struct conf_rcv_grow {
 /* Members of the command that adds a leg. */
 struct leg_add_args {
 	struct mxp_leg *leg;
+	void *xslot;                         /* mix: a cascade slot for the mixer, or NULL */
+	bool xslot_in;                       /* the worker gave it to the mixer */
 	struct mxp_keygroup *new_kg;         /* NULL when the leg joins an existing group */
 	struct conf_rcv_grow grow;           /* kg NULL: the group has room */
 	struct mxp_ostream **os;             /* new streams: the leg's own + others' to new_kg */
@@ -531,6 +535,8 @@ struct leg_del_args {
 /* What a modification changes on the worker (a copy of the caller's request). */
 struct leg_mod_args {
 	struct mxp_leg *leg;
+	void *xslot;                         /* mix: a cascade slot for the mixer, or NULL */
+	bool xslot_in;                       /* the worker gave it to the mixer */
 	struct mxp_leg_mod m;
 	struct mxp_keygroup *to_kg;          /* move to this group (activate_out) */
 	bool to_kg_new;
@@ -860,6 +866,13 @@ void conf_tick(struct mxp_conf_worker *w, uint64_t now);
 /* conf_mix.c */
 int conf_mix_conf_init(struct mxp_conf_sys *sys, struct mxp_conf *cf, char *err, size_t errlen);
 void conf_mix_conf_free(struct mxp_conf_sys *sys, struct mxp_conf *cf);
+/* Control: the cascade slot the mixer needs for one more cascade leg (*slot NULL when it
+ * has one); 0 or -ENOMEM. Worker: give it to the mixer. Control, after the command: keep
+ * it if the worker did, else free it. */
+int conf_mix_xslot_new(struct mxp_conf_sys *sys, struct mxp_conf *cf, void **slot, char *err,
+		       size_t errlen);
+bool conf_mix_xslot_give(struct mxp_conf *cf, void *slot);
+void conf_mix_xslot_done(struct mxp_conf_sys *sys, struct mxp_conf *cf, void *slot, bool in);
 int conf_mix_leg_alloc(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,
 		       const struct mxp_leg_params *p, char *err, size_t errlen);
 int conf_mix_legset_build(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_leg *l,

@@ -440,8 +440,12 @@ struct mxp_media_mixer {
 	int16_t rs_fb_wb[MEDIA_RS3_DOWN_HIST], rs_wb_nb[MEDIA_RS_DOWN_HIST];
 	struct mxp_media_mixer_stats st;
 	struct mxp_media_mix_result res;
-	struct media_talker *ts;  /* max_talkers + max_cascade */
-	/* ts[], legs[] and active[] follow */
+	/* the talker slots: max_talkers (and max_cascade unless p.cascade_slots_added)
+	 * follow the mixer, the cascade slots added are the caller's; ts_avail: bit k, ts[k]
+	 * has memory */
+	struct media_talker *ts[MXP_MEDIA_MAX_TALKERS];
+	uint8_t ts_avail;
+	/* ts[]'s inline slots, legs[] and active[] follow */
 };
 
 /* Test hook (mix.c): the frame a leg produced in its last tick (NULL if none), in the

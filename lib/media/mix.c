@@ -114,8 +114,8 @@ media_leg_frame(const struct mxp_media_leg *l)
 static void
 mixer_layout(const struct mxp_media_mixer_params *p, struct mixer_layout *lo)
 {
-	unsigned slots = p->max_talkers + p->max_cascade;
-	lo->n_frames = MEDIA_FRAMES(slots);
+	unsigned slots = p->max_talkers + (p->cascade_slots_added ? 0 : p->max_cascade);
+	lo->n_frames = MEDIA_FRAMES(p->max_talkers + p->max_cascade);
 	lo->ts = MXP_ALIGN_CEIL(sizeof(struct mxp_media_mixer), MEDIA_CACHE_LINE);
 	lo->legs = lo->ts + MXP_ALIGN_CEIL(slots * sizeof(struct media_talker),
 					MEDIA_CACHE_LINE);
@@ -166,7 +166,10 @@ mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer_par
 	m->p = p;
 	m->ops = ops;
 	m->n_frames = (uint8_t)lo.n_frames;
-	m->ts = (struct media_talker *)((uint8_t *)m + lo.ts);
+	unsigned inline_slots = p.max_talkers + (p.cascade_slots_added ? 0 : p.max_cascade);
+	for (unsigned k = 0; k < inline_slots; k++)
+		m->ts[k] = (struct media_talker *)((uint8_t *)m + lo.ts) + k;
+	m->ts_avail = (uint8_t)((1u << inline_slots) - 1);
 	m->legs = (struct mxp_media_leg **)((uint8_t *)m + lo.legs);
 	m->active = m->legs + p.max_legs;
 	m->ptime_us = (uint64_t)p.ptime_ms * 1000;
@@ -221,6 +224,36 @@ deactivate(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 
 static void talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l, unsigned i);
 
+size_t
+mxp_media_mixer_slot_size(void)
+{
+	return MXP_ALIGN_CEIL(sizeof(struct media_talker), MEDIA_CACHE_LINE);
+}
+
+int
+mxp_media_mixer_slot_add(struct mxp_media_mixer *m, void *mem)
+{
+	if (!m->p.cascade_slots_added || mem == NULL)
+		return -EINVAL;
+	if ((unsigned)__builtin_popcount(m->ts_avail) >= (unsigned)m->p.max_talkers +
+								  m->p.max_cascade)
+		return -ENOSPC;
+	unsigned k = (unsigned)__builtin_ctz(~(unsigned)m->ts_avail);
+	memset(mem, 0, sizeof(struct media_talker));
+	m->ts[k] = mem;
+	m->ts_avail |= (uint8_t)(1u << k);
+	return 0;
+}
+
+unsigned
+mxp_media_mixer_slots_missing(const struct mxp_media_mixer *m)
+{
+	/* slots a talker set of max_talkers and one more cascade leg than now takes */
+	unsigned need = (unsigned)m->p.max_talkers + m->n_cascade + 1u;
+	unsigned have = (unsigned)__builtin_popcount(m->ts_avail);
+	return need > have ? need - have : 0;
+}
+
 /* A cascade leg takes a slot for as long as it is attached (the tick never drops it). */
 static void
 cascade_pin(struct mxp_media_mixer *m, struct mxp_media_leg *l)
@@ -240,7 +273,8 @@ mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *l)
 		return -EBUSY;
 	if (l->ptime_ms != m->p.ptime_ms)
 		return -EINVAL;
-	if (m->n_legs >= m->p.max_legs || (l->cascade && m->n_cascade >= m->p.max_cascade))
+	if (m->n_legs >= m->p.max_legs ||
+	    (l->cascade && (m->n_cascade >= m->p.max_cascade || mxp_media_mixer_slots_missing(m))))
 		return -ENOSPC;
 	l->mixer = m;
 	l->mix_idx = (int32_t)m->n_legs;
@@ -276,7 +310,7 @@ mxp_media_mixer_leg_set_cascade(struct mxp_media_mixer *m, struct mxp_media_leg 
 	if (on == l->cascade)
 		return 0;
 	if (on) {
-		if (m->n_cascade >= m->p.max_cascade)
+		if (m->n_cascade >= m->p.max_cascade || mxp_media_mixer_slots_missing(m))
 			return -ENOSPC;
 		/* an ordinary talker moves to a cascade slot: the local set has room again */
 		l->cascade = true;
@@ -404,8 +438,8 @@ limit_frame(const struct media_simd_ops *ops, float *gain, int16_t *dst, const i
 static void
 talker_join(struct mxp_media_mixer *m, struct mxp_media_leg *l, unsigned i)
 {
-	unsigned k = (unsigned)__builtin_ctz(~(unsigned)m->ts_used);
-	struct media_talker *t = &m->ts[k];
+	unsigned k = (unsigned)__builtin_ctz((unsigned)m->ts_avail & ~(unsigned)m->ts_used);
+	struct media_talker *t = m->ts[k];
 	unsigned orate = mxp_media_codec_rate(l->out_codec);
 
 	m->ts_used |= (uint8_t)(1u << k);
@@ -631,7 +665,7 @@ mxp_media_mix_tick(struct mxp_media_mixer *m, uint64_t now_us)
 	/* private mixes: everyone else, at the talker's output rate */
 	for (unsigned i = 0; i < m->n_talkers; i++) {
 		struct mxp_media_leg *l = m->talkers[i];
-		struct media_talker *ts = &m->ts[m->tslot[i]];
+		struct media_talker *ts = m->ts[m->tslot[i]];
 		struct mxp_media_mix_talker *t = &res->talkers[i];
 		unsigned orate = mxp_media_codec_rate(l->out_codec);
 		if (ts->rs.from != rate || ts->rs.to != orate)

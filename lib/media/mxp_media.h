@@ -340,6 +340,10 @@ struct mxp_media_mixer_params {
 	/** cascade legs the mixer can hold (each has a slot of its own besides the
 	 *  max_talkers); default 0; max_talkers + max_cascade <= MXP_MEDIA_MAX_TALKERS */
 	uint8_t max_cascade;
+	/** The cascade legs' slots are not part of the mixer's memory: the caller adds one
+	 *  with mxp_media_mixer_slot_add() before each cascade leg the mixer has no slot for
+	 *  (a mixer that never cascades costs max_cascade slots less, some 768 bytes each). */
+	bool cascade_slots_added;
 };
 
 /** One talker's private mix (everyone else, never itself) at the talker's output rate. */
@@ -410,16 +414,30 @@ int mxp_media_mixer_init(struct mxp_media_mixer *m, const struct mxp_media_mixer
 			 uint64_t now_us);
 /** SIMD variant the mixer runs. */
 enum mxp_media_simd mxp_media_mixer_simd(const struct mxp_media_mixer *m);
+/** Bytes of one cascade slot (mxp_media_mixer_params.cascade_slots_added), 64-byte aligned. */
+size_t mxp_media_mixer_slot_size(void);
+/**
+ * Give the mixer a cascade slot's memory (mxp_media_mixer_slot_size() bytes, 64-byte
+ * aligned), on the ticking thread between two ticks. The mixer keeps it until it is no
+ * longer used: free it after the mixer. Slots are never given back: a mixer holds at most
+ * max_cascade of them, the most cascade legs it has had at once.
+ * @return 0, -ENOSPC (max_cascade slots added already), -EINVAL (the mixer's slots are
+ * its own: cascade_slots_added not set).
+ */
+int mxp_media_mixer_slot_add(struct mxp_media_mixer *m, void *mem);
+/** Cascade slots the mixer would need for one more cascade leg (0 when it has one free). */
+unsigned mxp_media_mixer_slots_missing(const struct mxp_media_mixer *m);
 /**
  * Attach an initialised leg (its ptime must equal the mixer's).
- * @return 0, -ENOSPC (max_legs reached), -EINVAL (ptime mismatch), -EBUSY (attached).
+ * @return 0, -ENOSPC (max_legs reached; a cascade leg: max_cascade reached or no slot
+ * added for it), -EINVAL (ptime mismatch), -EBUSY (attached).
  */
 int mxp_media_mixer_leg_add(struct mxp_media_mixer *m, struct mxp_media_leg *leg);
 /**
  * Make an attached leg a cascade leg or an ordinary one (mxp_media_leg_params.cascade), on
  * the ticking thread between two ticks. A cascade leg takes a cascade slot at once; an
  * ordinary one leaves the talker set (it rejoins as any candidate).
- * @return 0, -ENOSPC (every cascade slot taken), -EINVAL (not attached to m).
+ * @return 0, -ENOSPC (every cascade slot taken, or none added), -EINVAL (not attached to m).
  */
 int mxp_media_mixer_leg_set_cascade(struct mxp_media_mixer *m, struct mxp_media_leg *leg,
 				    bool on);

@@ -535,9 +535,24 @@ MXP_TEST(refusals)
 	MXP_CHECK_EQ(t, mxp_conf_max_cascade(5), 3u);
 	MXP_CHECK_EQ(t, mxp_conf_max_cascade(0), 4u);
 	MXP_CHECK_EQ(t, mxp_conf_max_cascade(8), 0u);
+	/* memory: the mixer holds its 5 talker slots, not the 3 cascade slots a conference
+	 * that never cascades does not use; each cascade leg adds one (kept after: a
+	 * conference that cascaded has at most as many as it had cascade legs at once) */
+	const uint64_t slot = mxp_media_mixer_slot_size();
+	struct mxp_conf_memory m0, m1;
+	MXP_CHECK_EQ(t, mxp_conf_memory(B.sys, &m0), 0);
+	struct mxp_media_mixer_params inl = { .ptime_ms = 20, .max_legs = 1024, .max_talkers = 5,
+					      .max_cascade = 3 };
+	MXP_CHECK_EQ(t, m0.mixer_bytes + 3 * slot, mxp_media_mixer_size(&inl));
 	struct mxp_leg_info c[4];
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		MXP_CHECK_EQ(t, cascade_add(&B, 0, &far, (uint16_t)(30000 + 2 * i), &c[i]), 0);
+		if (i == 0)
+			MXP_CHECK_EQ(t, mxp_conf_memory(B.sys, &m1), 0); /* with the encoder */
+	}
+	struct mxp_conf_memory m3;
+	MXP_CHECK_EQ(t, mxp_conf_memory(B.sys, &m3), 0);
+	MXP_CHECK_EQ(t, m3.mixer_bytes, m1.mixer_bytes + 2 * slot);
 	MXP_CHECK_EQ(t, cascade_add(&B, 0, &far, 30010, &c[3]), -ENOSPC);
 	printf("# %s\n", err);
 	MXP_CHECK(t, strstr(err, "already has its 3 cascade legs") != NULL);
@@ -565,6 +580,9 @@ MXP_TEST(refusals)
 	MXP_CHECK_EQ(t, cascade_add(&B, 0, &far, 30012, &c[3]), 0);
 	MXP_CHECK_EQ(t, mxp_conf_get(B.sys, B.conf, &ci), 0);
 	MXP_CHECK(t, ci.nlegs == 4 && ci.ncascade == 3);
+	/* no slot more than the 3 cascade legs it had at once */
+	MXP_CHECK_EQ(t, mxp_conf_memory(B.sys, &m1), 0);
+	MXP_CHECK_EQ(t, m1.mixer_bytes, m3.mixer_bytes);
 
 	/* switch: making a leg a cascade leg is refused too */
 	struct mxp_leg_params lp = { .af = AF_INET, .remote_known = true, .remote = far,

@@ -906,14 +906,15 @@ MXP_TEST(talker_slot_encoder_is_continuous)
  * cascade leg made ordinary again competes like any leg (and, quieter, is not mixed); with
  * no local talker a cascade leg's mix is marked silent.
  */
-MXP_TEST(cascade_legs_always_mixed_never_relayed)
+static void
+cascade_run(struct mxp_test_ctx *t, bool added)
 {
 	struct conf c;
 	memset(&c, 0, sizeof(c));
 	c.ptime = 20;
 	c.now = 1000000;
 	struct mxp_media_mixer_params mp = { .ptime_ms = 20, .max_legs = MAXL, .max_talkers = 2,
-					     .max_cascade = 2 };
+					     .max_cascade = 2, .cascade_slots_added = added };
 	c.m = sim_mixer_new(&mp, c.now);
 	if (!MXP_CHECK(t, c.m != NULL))
 		return;
@@ -926,7 +927,32 @@ MXP_TEST(cascade_legs_always_mixed_never_relayed)
 	int c2 = conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, freqs[5], 3000);
 	int lis = conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 0, 0);
 	int c3 = conf_add(&c, MXP_MEDIA_CODEC_PCMU, MXP_MEDIA_CODEC_PCMU, 0, 0);
-	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c1], true), 0);
+	void *slot[3] = { NULL, NULL, NULL };
+	if (added) {
+		/* the caller's slots: the mixer is two slots smaller; a cascade leg needs one
+		 * added first, at most max_cascade of them */
+		struct mxp_media_mixer_params inl = mp;
+		inl.cascade_slots_added = false;
+		MXP_CHECK_EQ(t, mxp_media_mixer_size(&mp) + 2 * mxp_media_mixer_slot_size(),
+			     mxp_media_mixer_size(&inl));
+		MXP_CHECK_EQ(t, mxp_media_mixer_slots_missing(c.m), 1u);
+		MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c1], true), -ENOSPC);
+		MXP_CHECK(t, !mxp_media_leg_cascade(c.leg[c1]));
+		for (int k = 0; k < 3; k++) {
+			slot[k] = aligned_alloc(64, mxp_media_mixer_slot_size());
+			memset(slot[k], 0xa5, mxp_media_mixer_slot_size()); /* cleared on add */
+		}
+		MXP_CHECK_EQ(t, mxp_media_mixer_slot_add(c.m, slot[0]), 0);
+		MXP_CHECK_EQ(t, mxp_media_mixer_slots_missing(c.m), 0u);
+		MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c1], true), 0);
+		MXP_CHECK_EQ(t, mxp_media_mixer_slots_missing(c.m), 1u);
+		MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c2], true), -ENOSPC);
+		MXP_CHECK_EQ(t, mxp_media_mixer_slot_add(c.m, slot[1]), 0);
+		MXP_CHECK_EQ(t, mxp_media_mixer_slot_add(c.m, slot[2]), -ENOSPC);
+	} else {
+		MXP_CHECK_EQ(t, mxp_media_mixer_slot_add(c.m, &c), -EINVAL);
+		MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c1], true), 0);
+	}
 	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c2], true), 0);
 	MXP_CHECK_EQ(t, mxp_media_mixer_leg_set_cascade(c.m, c.leg[c3], true), -ENOSPC);
 	MXP_CHECK(t, mxp_media_leg_cascade(c.leg[c1]) && !mxp_media_leg_cascade(c.leg[c3]));
@@ -980,11 +1006,26 @@ MXP_TEST(cascade_legs_always_mixed_never_relayed)
 	       heard_db(&c, (unsigned)lis, freqs[4]));
 	MXP_CHECK(t, heard_db(&c, (unsigned)lis, freqs[4]) < -60);
 	MXP_CHECK(t, fabs(heard_db(&c, (unsigned)lis, freqs[5]) - db3000) < 1.5);
-	conf_free(&c);
+	conf_free(&c); /* the mixer, then the slots it was given */
+	for (int k = 0; k < 3; k++)
+		free(slot[k]);
+}
+
+MXP_TEST(cascade_legs_always_mixed_never_relayed)
+{
+	cascade_run(t, false);
+}
+
+/* The same with the cascade slots the caller adds (mxp_media_mixer_params.cascade_slots_added,
+ * as lib/conf does): refused until a slot is added, at most max_cascade of them. */
+MXP_TEST(cascade_slots_added_by_the_caller)
+{
+	cascade_run(t, true);
 }
 
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(cascade_legs_always_mixed_never_relayed),
+	MXP_CASE(cascade_slots_added_by_the_caller),
 	MXP_CASE(tones_each_hears_others_never_itself),
 	MXP_CASE(only_the_n_loudest_are_heard),
 	MXP_CASE(hysteresis_prevents_flapping),
