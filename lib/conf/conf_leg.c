@@ -134,7 +134,8 @@ conf_cmd_leg_add(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	if (cf->mode == MXP_CONF_MIX) {
 		conf_mix_prep_apply(cf, &a->mix);
 		a->xslot_in = conf_mix_xslot_give(cf, a->xslot);
-		conf_mix_leg_link(l);
+		if (conf_mix_leg_link(l) != 0)
+			w->mixer_refusals++; /* checked on the control core: never */
 		mxp_media_leg_set_mute(l->ml, (l->flags & LEG_MUTED) ||
 						      (cf->floor && cf->floor != l));
 	}
@@ -821,7 +822,8 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 		l->out_codec = a->ms.out_codec;
 		l->out_pt = a->ms.out_pt;
 		l->cn_out = a->ms.cn_out;
-		mxp_media_mixer_leg_add(cf->mixer, l->ml);
+		if (mxp_media_mixer_leg_add(cf->mixer, l->ml) != 0)
+			w->mixer_refusals++;
 		a->ms.ml = old_ml; /* the control core frees it */
 		a->ms.ml_size = old_size;
 		if (!a->to_kg) /* (with a group move: below) */
@@ -839,7 +841,8 @@ conf_cmd_leg_mod(struct mxp_conf_worker *w, struct mxp_conf_cmd *c)
 	if (m->set_mute)
 		l->flags = (uint8_t)(m->mute ? l->flags | LEG_MUTED : l->flags & ~LEG_MUTED);
 	if (m->set_cascade && mix) /* checked: a slot is free (given now if the mixer had none) */
-		mxp_media_mixer_leg_set_cascade(cf->mixer, l->ml, m->cascade);
+		if (mxp_media_mixer_leg_set_cascade(cf->mixer, l->ml, m->cascade) != 0)
+			w->mixer_refusals++;
 	if (m->set_remote) {
 		memset(l->remote, 0, sizeof(l->remote));
 		memcpy(l->remote, m->remote.v6, (l->flags & LEG_AF6) ? 16 : 4);

@@ -625,11 +625,12 @@ conf_mix_count(struct mxp_leg *l, int sign)
 	}
 }
 
-void
+int
 conf_mix_leg_link(struct mxp_leg *l)
 {
-	mxp_media_mixer_leg_add(l->conf->mixer, l->ml);
+	int r = mxp_media_mixer_leg_add(l->conf->mixer, l->ml);
 	conf_mix_count(l, +1);
+	return r;
 }
 
 void

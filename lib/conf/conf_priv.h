@@ -633,6 +633,7 @@ struct mxp_conf_worker {
 	struct rte_ring *handoff;            /* other workers -> this one: frames */
 	uint64_t cmds_run;                   /* commands run */
 	uint64_t cmds_abandoned;             /* commands dropped: the poster gave up waiting */
+	uint64_t mixer_refusals;             /* the mixer refused what the control core checked */
 	/* a command to it timed out: set by the control core, which then places new
 	 * conferences on the other workers; cleared by the worker when it takes a command */
 	uint32_t unresponsive;
@@ -899,7 +900,8 @@ int conf_mix_prep(struct mxp_conf_sys *sys, struct mxp_conf *cf, struct mxp_keyg
 void conf_mix_prep_apply(struct mxp_conf *cf, struct conf_mix_prep *mp);
 void conf_mix_prep_free(struct mxp_conf_sys *sys, struct conf_mix_prep *mp);
 /* Worker: a leg joins/leaves the mixer and its group's codec counts (inside commands). */
-void conf_mix_leg_link(struct mxp_leg *l);
+/* 0, or the mixer's refusal (counted in the worker's mixer_refusals by the caller) */
+int conf_mix_leg_link(struct mxp_leg *l);
 void conf_mix_leg_unlink(struct mxp_leg *l);
 /* Worker: count a receiving leg in (+1) or out of (-1) its group's per-codec listeners. */
 void conf_mix_count(struct mxp_leg *l, int sign);

@@ -938,6 +938,9 @@ int mxp_conf_memory(struct mxp_conf_sys *sys, struct mxp_conf_memory *m);
 struct mxp_conf_worker_stats {
 	uint64_t cmds_run;           /**< run between two bursts */
 	uint64_t cmds_abandoned;     /**< discarded: the control core had given up waiting */
+	/** the mixer refused a leg or a cascade change the control core had checked (a
+	 *  mismatch of their views: 0 unless there is a bug) */
+	uint64_t mixer_refusals;
 	/** mix ticks of the worker's conferences since the start, deleted ones included, and
 	 *  the ticks among them skipped because the worker was late (mxp_conf_info's, summed) */
 	uint64_t mix_ticks, mix_late_ticks;

@@ -425,7 +425,8 @@ size_t mxp_media_mixer_slot_size(void);
  * its own: cascade_slots_added not set).
  */
 int mxp_media_mixer_slot_add(struct mxp_media_mixer *m, void *mem);
-/** Cascade slots the mixer would need for one more cascade leg (0 when it has one free). */
+/** Cascade slots to add before one more cascade leg (0 when it has one free; 1 also when
+ *  it holds max_cascade cascade legs already, which no slot changes). */
 unsigned mxp_media_mixer_slots_missing(const struct mxp_media_mixer *m);
 /**
  * Attach an initialised leg (its ptime must equal the mixer's).

@@ -584,6 +584,42 @@ MXP_TEST(refusals)
 	MXP_CHECK_EQ(t, mxp_conf_memory(B.sys, &m1), 0);
 	MXP_CHECK_EQ(t, m1.mixer_bytes, m3.mixer_bytes);
 
+	/* Modify makes the cascade leg that needs a slot: in a conference of 5 talkers
+	 * (3 cascade slots) with none yet, an ordinary leg becomes one (a slot made, given
+	 * to the mixer by the worker), then another with new codecs in the same Modify; a
+	 * codec change of a cascade leg and one off and on again make none. The mixer
+	 * refuses nothing the control core let through (the worker counts its refusals). */
+	struct side C;
+	side_init(&C, "192.0.2.4", 5, MXP_CONF_MIX);
+	struct party pc[2];
+	C.p = pc, C.np = 2;
+	MXP_CHECK_EQ(t, party_add(&C, &pc[0], 0, 440, AMP), 0);
+	MXP_CHECK_EQ(t, party_add(&C, &pc[1], 1, 550, AMP), 0);
+	MXP_CHECK_EQ(t, mxp_conf_memory(C.sys, &m0), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(C.sys, pc[0].leg.id, &m, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_memory(C.sys, &m1), 0);
+	MXP_CHECK_EQ(t, m1.mixer_bytes, m0.mixer_bytes + slot);
+	struct mxp_leg_params pcma = { .n_pt = 1, .pt = { 8 } };
+	struct mxp_leg_mod mc = { .set_cascade = true, .cascade = true };
+	mxp_leg_mod_set_codecs(&mc, &pcma);
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(C.sys, pc[1].leg.id, &mc, err, sizeof(err)), 0);
+	struct mxp_leg_mod codecs_only = { 0 };
+	mxp_leg_mod_set_codecs(&codecs_only, &pcma);
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(C.sys, pc[0].leg.id, &codecs_only, err, sizeof(err)),
+		     0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(C.sys, pc[0].leg.id, &off, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_leg_modify(C.sys, pc[0].leg.id, &m, err, sizeof(err)), 0);
+	MXP_CHECK_EQ(t, mxp_conf_get(C.sys, C.conf, &ci), 0);
+	MXP_CHECK(t, ci.ncascade == 2);
+	MXP_CHECK_EQ(t, mxp_conf_memory(C.sys, &m3), 0);
+	MXP_CHECK(t, m3.mixer_bytes >= m0.mixer_bytes + 2 * slot); /* and a PCMA encoder */
+	struct mxp_conf_worker_stats ws;
+	MXP_CHECK_EQ(t, mxp_conf_worker_stats(C.sys, 0, &ws), 0);
+	MXP_CHECK_EQ(t, ws.mixer_refusals, 0u);
+	MXP_CHECK_EQ(t, mxp_conf_worker_stats(B.sys, 0, &ws), 0);
+	MXP_CHECK_EQ(t, ws.mixer_refusals, 0u);
+	side_fini(&C);
+
 	/* switch: making a leg a cascade leg is refused too */
 	struct mxp_leg_params lp = { .af = AF_INET, .remote_known = true, .remote = far,
 				     .remote_port = 30020, .plain = true };
