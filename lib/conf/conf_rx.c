@@ -207,9 +207,9 @@ remote_addr_is(const struct mxp_leg *l, const struct conf_pending *pe)
 
 /*
  * Learn the remote from an authenticated packet (validate() found it may latch). From a
- * new address both ports are set:
- * the packet's kind's from it, the other's a guess (LEG_RTP_GUESSED, LEG_RTCP_GUESSED:
- * RTCP's is RTP's plus 1, RTP's is RTCP's minus 1, one port with rtcp-mux). From the same
+ * new address both ports are set: the packet's kind's from it, the other's a guess
+ * (LEG_RTP_GUESSED, LEG_RTCP_GUESSED: RTCP's is RTP's plus 1, RTP's is RTCP's minus 1,
+ * one port with rtcp-mux). From the same
  * address only the packet's kind's port is learnt: a guessed port of the other kind is
  * guessed again from an RTP packet, a learnt or configured one stays (a NAT maps RTP and
  * RTCP to ports of its own choosing, which a guess would overwrite).
