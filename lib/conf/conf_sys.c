@@ -147,10 +147,12 @@ mxp_conf_sys_create(const struct mxp_conf_sys_params *p, char *err, size_t errle
 	sys->next_conf_id = sys->next_leg_id = sys->next_kg_id = 1;
 	conf_pool_init(&sys->leg_pool, "mxp_legs", sizeof(struct mxp_leg));
 	conf_pool_init(&sys->lc_pool, "mxp_leg_ctls", sizeof(struct mxp_leg_ctl));
-	/* an output stream and its SRTP stream (the smallest window: it only guards against
-	 * reusing an index) in one object */
+	/* an output stream and its SRTP stream (outbound, the smallest window: it only guards
+	 * against reusing an index) in one object */
 	conf_pool_init(&sys->os_pool, "mxp_ostreams",
-		       sizeof(struct mxp_ostream) + mxp_srtp_stream_size(MXP_SRTP_REPLAY_WINDOW_MIN));
+		       sizeof(struct mxp_ostream) +
+			       mxp_srtp_stream_size_dir(MXP_SRTP_REPLAY_WINDOW_MIN,
+							MXP_SRTP_OUTBOUND));
 	conf_pool_init(&sys->kg_pool, "mxp_keygroups", sizeof(struct mxp_keygroup));
 	conf_pool_init(&sys->conf_pool, "mxp_confs", sizeof(struct mxp_conf));
 	memset(sys->addr_by_port, -1, sizeof(sys->addr_by_port));

@@ -545,9 +545,18 @@ struct mxp_srtp_stream_params {
 size_t mxp_srtp_stream_size(uint32_t replay_window);
 
 /**
+ * Bytes to allocate for a stream of this direction: an outbound stream numbers its SRTCP
+ * packets itself and keeps no SRTCP replay ring, so with the smallest window it takes 192
+ * bytes rather than 256. mxp_srtp_stream_size() is the inbound size, enough for either.
+ * @return the size, or 0 if the window is outside MIN..MAX or @p dir is neither direction.
+ */
+size_t mxp_srtp_stream_size_dir(uint32_t replay_window, enum mxp_srtp_dir dir);
+
+/**
  * Initialise a stream without keys (packets get no_key until mxp_srtp_stream_key_add()).
  *
- * @param s       mxp_srtp_stream_size(window) bytes aligned to MXP_SRTP_STREAM_ALIGN.
+ * @param s       mxp_srtp_stream_size_dir(window, p->dir) bytes (mxp_srtp_stream_size(window)
+ *                are enough for either direction) aligned to MXP_SRTP_STREAM_ALIGN.
  * @param p       parameters; not referenced after the call.
  * @param err     receives a one-line message on failure (may be NULL).
  * @param errlen  size of @p err.

@@ -166,7 +166,8 @@ struct mxp_srtp_stream {
 	/* line 1 */
 	uint64_t srtp_pkts[2];  /* [0] protected (outbound) or unprotected (inbound), [1] verified */
 	uint64_t bytes;         /* RTP/RTCP bytes before protect, after unprotect (or verified) */
-	uint64_t ring[];        /* SRTP ring, SRTCP ring (srtp_ring_words() each), cold part */
+	uint64_t ring[];        /* SRTP ring, SRTCP ring (inbound only; srtp_ring_words() each),
+				 * cold part */
 };
 
 struct srtp_stream_cold {
@@ -215,14 +216,26 @@ _Static_assert(offsetof(struct mxp_srtp_stream, ring) +
 		       2 * 64,
 	       "the default window's SRTP ring ends in stream line 1");
 
-/* Bytes of a stream with this window (a multiple of 64). */
+/*
+ * Bytes of a stream with this window (a multiple of 64). An outbound stream has no SRTCP
+ * ring: it numbers its SRTCP packets itself and never checks a received index, so its cold
+ * part follows the SRTP ring (which guards against protecting two packets with one index).
+ */
+#define SRTP_STREAM_BYTES(w, out)                                                     \
+	((sizeof(struct mxp_srtp_stream) +                                             \
+	  ((out) ? 1 : 2) * sizeof(uint64_t) * SRTP_RWIN_WORDS(w) +                    \
+	  sizeof(struct srtp_stream_cold) + 63) & ~(size_t)63)
+
 static inline size_t
-srtp_stream_bytes(uint32_t window)
+srtp_stream_bytes(uint32_t window, bool out)
 {
-	size_t n = sizeof(struct mxp_srtp_stream) + 2 * sizeof(uint64_t) * srtp_rwin_words(window) +
-		   sizeof(struct srtp_stream_cold);
-	return (n + 63) & ~(size_t)63;
+	return SRTP_STREAM_BYTES(window, out);
 }
+
+/* The smallest window's outbound stream (every output stream of lib/conf) saves a line. */
+_Static_assert(SRTP_STREAM_BYTES(MXP_SRTP_REPLAY_WINDOW_MIN, true) == 192 &&
+		       SRTP_STREAM_BYTES(MXP_SRTP_REPLAY_WINDOW_MIN, false) == 256,
+	       "outbound stream of the smallest window: 3 lines");
 
 #define SRTP_STREAM_MAX_SIZE \
 	((sizeof(struct mxp_srtp_stream) + 2 * 8 * SRTP_RWIN_MAX_WORDS + \
@@ -238,9 +251,11 @@ srtp_ring_words(const struct mxp_srtp_stream *s)
 static inline struct srtp_stream_cold *
 srtp_cold(const struct mxp_srtp_stream *s)
 {
-	return (struct srtp_stream_cold *)(uintptr_t)(s->ring + 2 * srtp_ring_words(s));
+	unsigned int rings = s->flags & SF_OUT ? 1 : 2;
+	return (struct srtp_stream_cold *)(uintptr_t)(s->ring + rings * srtp_ring_words(s));
 }
 
+/* Inbound streams only: an outbound one has no SRTCP ring (srtp_stream_bytes()). */
 static inline uint64_t *
 srtp_rtcp_ring(const struct mxp_srtp_stream *s)
 {

@@ -17,8 +17,16 @@ window_ok(uint32_t window)
 size_t
 mxp_srtp_stream_size(uint32_t replay_window)
 {
+	return mxp_srtp_stream_size_dir(replay_window, MXP_SRTP_INBOUND);
+}
+
+size_t
+mxp_srtp_stream_size_dir(uint32_t replay_window, enum mxp_srtp_dir dir)
+{
 	uint32_t w = replay_window ? replay_window : MXP_SRTP_REPLAY_WINDOW_DEFAULT;
-	return window_ok(w) ? srtp_stream_bytes(w) : 0;
+	if (dir != MXP_SRTP_INBOUND && dir != MXP_SRTP_OUTBOUND)
+		return 0;
+	return window_ok(w) ? srtp_stream_bytes(w, dir == MXP_SRTP_OUTBOUND) : 0;
 }
 
 /* A resumed window: every index at or below top counts as received. The rest of top's
@@ -37,7 +45,7 @@ void
 srtp_stream_setup(struct mxp_srtp_stream *s, const struct mxp_srtp_stream_params *p,
 		  uint32_t window)
 {
-	memset(s, 0, srtp_stream_bytes(window));
+	memset(s, 0, srtp_stream_bytes(window, p->dir == MXP_SRTP_OUTBOUND));
 	s->active = -1;
 	s->window = (uint16_t)window;
 	s->wbits = (uint16_t)(srtp_rwin_words(window) * 64 - 1);
@@ -95,7 +103,7 @@ mxp_srtp_stream_fini(struct mxp_srtp_stream *s)
 	if (s == NULL)
 		return;
 	if (s->magic == SRTP_STREAM_MAGIC)
-		srtp_wipe(s, srtp_stream_bytes(s->window));
+		srtp_wipe(s, srtp_stream_bytes(s->window, s->flags & SF_OUT));
 	else
 		srtp_wipe(s, sizeof(*s));
 }

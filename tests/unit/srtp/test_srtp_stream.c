@@ -70,6 +70,21 @@ MXP_TEST(sizes)
 	MXP_CHECK_EQ(t, mxp_srtp_stream_size(0), mxp_srtp_stream_size(128));
 	MXP_CHECK_EQ(t, mxp_srtp_stream_size(63), 0);
 	MXP_CHECK_EQ(t, mxp_srtp_stream_size(1025), 0);
+	/* an outbound stream has no SRTCP ring: with the smallest window (what every output
+	 * stream of lib/conf has) it is a line smaller; the inbound size fits either */
+	for (size_t i = 0; i < MXP_NCASES(windows); i++) {
+		size_t in = mxp_srtp_stream_size_dir(windows[i], MXP_SRTP_INBOUND);
+		size_t out = mxp_srtp_stream_size_dir(windows[i], MXP_SRTP_OUTBOUND);
+		printf("# outbound stream, replay window %4u: %zu bytes\n", windows[i], out);
+		MXP_CHECK_EQ(t, in, mxp_srtp_stream_size(windows[i]));
+		MXP_CHECK(t, out > 0 && out % 64 == 0 && out <= in);
+	}
+	MXP_CHECK_EQ(t, mxp_srtp_stream_size_dir(64, MXP_SRTP_OUTBOUND), 192);
+	MXP_CHECK_EQ(t, mxp_srtp_stream_size_dir(1024, MXP_SRTP_OUTBOUND), 448);
+	MXP_CHECK_EQ(t, mxp_srtp_stream_size_dir(0, MXP_SRTP_OUTBOUND),
+		     mxp_srtp_stream_size_dir(128, MXP_SRTP_OUTBOUND));
+	MXP_CHECK_EQ(t, mxp_srtp_stream_size_dir(1025, MXP_SRTP_OUTBOUND), 0);
+	MXP_CHECK_EQ(t, mxp_srtp_stream_size_dir(64, (enum mxp_srtp_dir)7), 0);
 
 	for (size_t d = 0; d < N_TEST_DRIVERS; d++) {
 		for (size_t s = 0; s < N_TEST_SUITES; s++) {
