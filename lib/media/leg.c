@@ -16,7 +16,7 @@
  * in speech when the excess exceeds two frames). Sender clock drift moves the transit
  * times slowly and is followed by the same mechanism.
  *
- * Memory. Queued packets stay in the caller's buffers; a slot is a 24-byte descriptor.
+ * Memory. Queued packets stay in the caller's buffers; a slot is a 20-byte descriptor.
  * "Decoded" above is what playout counts: the packet at play_ts is decoded whole when its
  * first sample is needed. The samples themselves are produced when they are played (one
  * packet at a time is deferred like this, see fifo_fill()), into one buffer that is also
@@ -220,10 +220,17 @@ leg_clock(const struct mxp_media_leg *l)
 	return 8000 * clock_k(l->cur_codec);
 }
 
+/* Where the sample buffer starts: after the slots (20 bytes each), 8-byte aligned. */
+static inline size_t
+leg_samples_off(size_t n_slots)
+{
+	return MXP_ALIGN_CEIL(LEG_HDR + n_slots * sizeof(struct jb_slot), 8);
+}
+
 static inline int16_t *
 leg_samples(const struct mxp_media_leg *l)
 {
-	return (int16_t *)((uint8_t *)leg_slots(l) + ((size_t)l->slot_mask + 1) * sizeof(struct jb_slot));
+	return (int16_t *)((uint8_t *)l + leg_samples_off((size_t)l->slot_mask + 1));
 }
 
 static inline int16_t *
@@ -278,7 +285,7 @@ samples_to_ts(const struct mxp_media_leg *l, unsigned n)
 
 /*
  * Memory of a leg: the header, then
- *  - the slots: one 24-byte descriptor per packet of the jitter buffer's window (a power
+ *  - the slots: one 20-byte descriptor per packet of the jitter buffer's window (a power
  *    of two: max_delay + 4 ptimes);
  *  - the sample buffer, at the highest rate k x 8 kHz of the leg's codecs: the
  *    concealment history (390 k samples) and, at its end, the decoded samples not yet
@@ -326,7 +333,7 @@ layout(const struct mxp_media_leg_params *p, struct leg_layout *lo)
 		if (media_rs_hist_len(8000 * k, mxp_media_rate_of_idx(i)) > lo->rs_len)
 			lo->rs_len = media_rs_hist_len(8000 * k, mxp_media_rate_of_idx(i));
 	lo->head_len = 2 * LEG_PMAX(k) > frame ? 2 * LEG_PMAX(k) - frame : 0;
-	lo->samples = LEG_HDR + (size_t)lo->n_slots * sizeof(struct jb_slot);
+	lo->samples = leg_samples_off(lo->n_slots);
 	lo->rs = lo->samples + (size_t)lo->dcap * sizeof(int16_t);
 	lo->head = lo->rs + (size_t)lo->rs_len * sizeof(int16_t);
 	lo->g722 = MXP_ALIGN_CEIL(lo->head + (size_t)lo->head_len * sizeof(int16_t), 8);
@@ -865,8 +872,9 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	} else {
 		dur = mxp_media_codec_ts_units(codec, pkt->len);
 	}
-	/* the slot keeps payload - ref in 48 bits (any two user-space pointers) */
-	int64_t poff = (int64_t)((uintptr_t)pkt->payload - (uintptr_t)pkt->ref);
+	/* the slot keeps payload - ref in 16 bits: the payload starts at most JB_OFF_MAX
+	 * bytes after ref */
+	uintptr_t poff = (uintptr_t)pkt->payload - (uintptr_t)pkt->ref;
 	if (pkt->len > max_payload) {
 		r = MXP_MEDIA_RX_TOO_LARGE;
 		goto out;
@@ -874,8 +882,8 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 	if (pkt->len == 0 || dur == 0 ||
 	    ((codec == MXP_MEDIA_CODEC_L16_8K || codec == MXP_MEDIA_CODEC_L16_16K) &&
 	     (pkt->len & 1)) ||
-	    pkt->ref == NULL || poff >= (int64_t)1 << (JB_OFF_BITS - 1) ||
-	    poff < -((int64_t)1 << (JB_OFF_BITS - 1))) {
+	    pkt->ref == NULL || (uintptr_t)pkt->payload < (uintptr_t)pkt->ref ||
+	    poff > JB_OFF_MAX) {
 		r = MXP_MEDIA_RX_BAD_PAYLOAD;
 		goto out;
 	}
@@ -987,7 +995,8 @@ mxp_media_leg_rx(struct mxp_media_leg *l, const struct mxp_media_pkt *pkt, uint6
 		l->n_buffered--;
 	}
 	s->ref = pkt->ref;
-	s->off_seq = ((uint64_t)poff & JB_OFF_MASK) | (uint64_t)(uint16_t)seq << JB_OFF_BITS;
+	s->seq = (uint16_t)seq;
+	s->off = (uint16_t)poff;
 	s->ts = (uint32_t)ts;
 	s->len = pkt->len;
 	s->codec = (uint8_t)(codec | (pkt->marker ? JB_MARKER : 0));
@@ -1305,7 +1314,7 @@ fifo_fill(struct mxp_media_leg *l, struct jb_pkt *pk)
 	slot_dequeue(l, pk);
 	/* the packet leaves the slots; the leg keeps its buffer until it is played */
 	l->pend_ref = pk->slot->ref;
-	l->pend_pl = (pk->slot->off_seq & JB_OFF_MASK) | (uint64_t)pk->len << JB_OFF_BITS;
+	l->pend_pl = pk->slot->off | (uint64_t)pk->len << JB_OFF_BITS;
 	l->pend_codec = pk->codec;
 	l->pend_off = 0;
 	pk->slot->ref = NULL;

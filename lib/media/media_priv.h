@@ -117,39 +117,44 @@ uint8_t media_level_from_energy(uint64_t energy, unsigned n);
 
 /* ---- jitter buffer slot: a descriptor of a packet the caller's buffer holds ---- */
 
-struct jb_slot {
+/*
+ * 20 bytes, 4-byte aligned (ref may be unaligned: a plain load on the targets DPDK runs on):
+ * 32 slots are 640 bytes of a leg, not 768.
+ */
+struct __attribute__((packed, aligned(4))) jb_slot {
 	void *ref;         /* caller's buffer (pkt->ref); NULL: the slot is free */
-	uint64_t off_seq;  /* bits 0-47: payload - ref (signed); bits 48-63: RTP sequence */
 	uint32_t ts;       /* RTP timestamp (low half of the extended one, see slot_ts()) */
+	uint16_t seq;      /* RTP sequence number */
 	uint16_t len;      /* payload bytes */
+	uint16_t off;      /* payload - ref (JB_OFF_MAX at most) */
 	uint8_t codec;     /* enum mxp_media_codec, bit 7: RTP marker */
 	uint8_t level;     /* RFC 6464 level or MXP_MEDIA_LEVEL_NONE */
 };
-_Static_assert(sizeof(struct jb_slot) == 24, "slot descriptor is 24 bytes");
+_Static_assert(sizeof(struct jb_slot) == 20, "slot descriptor is 20 bytes");
 
 #define JB_MARKER 0x80
+/* How far after ref a queued packet's payload may start (an mbuf's data: far less). */
+#define JB_OFF_MAX UINT16_MAX
 #define JB_OFF_BITS 48
 #define JB_OFF_MASK (((uint64_t)1 << JB_OFF_BITS) - 1)
 
-/* ref plus the signed 48-bit offset in the low bits of v: a payload the leg keeps by
- * reference (a slot's off_seq, the deferred packet's pend_pl). */
+/* ref plus the offset in the low 48 bits of v (the deferred packet's pend_pl). */
 static inline const uint8_t *
 jb_ref_payload(const void *ref, uint64_t v)
 {
-	int64_t off = (int64_t)(v << (64 - JB_OFF_BITS)) >> (64 - JB_OFF_BITS);
-	return (const uint8_t *)((uintptr_t)ref + (uintptr_t)off);
+	return (const uint8_t *)ref + (v & JB_OFF_MASK);
 }
 
 static inline const uint8_t *
 jb_payload(const struct jb_slot *s)
 {
-	return jb_ref_payload(s->ref, s->off_seq);
+	return (const uint8_t *)s->ref + s->off;
 }
 
 static inline uint16_t
 jb_seq16(const struct jb_slot *s)
 {
-	return (uint16_t)(s->off_seq >> JB_OFF_BITS);
+	return s->seq;
 }
 
 static inline uint8_t

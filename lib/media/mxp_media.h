@@ -148,8 +148,8 @@ struct mxp_media_leg_params {
 /**
  * One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. The jitter
  * buffer keeps audio by reference: ref is the caller's buffer that holds the payload
- * (in lib/conf the rte_mbuf), payload points into it (within 2^47 bytes of ref either
- * way, which any two user-space pointers are).
+ * (in lib/conf the rte_mbuf), payload points into it: at ref or at most 65,535 bytes
+ * after it (an audio packet's payload elsewhere is BAD_PAYLOAD).
  */
 struct mxp_media_pkt {
 	void *ref;                 /**< buffer holding payload; required for audio */

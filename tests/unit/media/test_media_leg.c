@@ -11,6 +11,7 @@
 #include "mxp_test.h"
 #include "media_sim.h"
 #include "media_priv.h"
+#include "mxp_be.h"
 
 enum buf_state { B_FREE, B_CALLER, B_HELD, B_RELEASED };
 enum phase { PH_RX, PH_TICK, PH_FINI, PH_COUNT };
@@ -191,6 +192,66 @@ MXP_TEST(played_packets_are_released_once)
 	MXP_CHECK_EQ(t, count(B_RELEASED), released[PH_RX] + released[PH_TICK] + released[PH_FINI]);
 	printf("#   %u buffers taken, released %u at ticks, %u at fini\n", count(B_RELEASED),
 	       released[PH_TICK], released[PH_FINI]);
+}
+
+/*
+ * A slot keeps payload - ref in 16 bits: a payload up to 65,535 bytes after its buffer's
+ * start is queued and played from the right bytes (the buffer is silence everywhere but
+ * the payload, loud L16, whose level the tick measures on what it decoded), one further
+ * or before ref is refused as BAD_PAYLOAD and stays the caller's.
+ */
+static enum mxp_media_rx_result
+far_rx(struct one *o, size_t off, bool before)
+{
+	size_t n = sizeof(struct tbuf) + off + 328;
+	struct tbuf *b = calloc(1, n);
+	if (b == NULL || nbufs == MAXB)
+		abort();
+	b->magic = MAGIC;
+	b->id = nbufs++;
+	/* before: the payload 8 bytes before a ref inside the buffer (refused, never released) */
+	uint8_t *pl = before ? b->data : (uint8_t *)b + off;
+	for (unsigned i = 0; i < 160; i++) /* L16 (big-endian): a square wave of +-12,000 */
+		mxp_be_wr16(pl + 2 * i, (uint16_t)(i & 4 ? 12000 : -12000));
+	struct mxp_media_pkt p = {.ref = before ? b->data + 8 : (void *)b, .payload = pl,
+				  .len = 320, .seq = o->seq++, .ts = o->ts, .ssrc = o->ssrc,
+				  .pt = sim_pt_of(MXP_MEDIA_CODEC_L16_8K),
+				  .level = MXP_MEDIA_LEVEL_NONE};
+	o->ts += 160;
+	state[b->id] = B_CALLER;
+	phase = PH_RX;
+	enum mxp_media_rx_result r = mxp_media_leg_rx(o->l, &p, o->now + 2000, NULL);
+	if (mxp_media_rx_taken(r))
+		state[b->id] = B_HELD;
+	else
+		free(b);
+	return r;
+}
+
+MXP_TEST(payload_offset_limits)
+{
+	struct one o;
+	own_reset();
+	if (!MXP_CHECK(t, one_init(&o, MXP_MEDIA_CODEC_PCMU, 20) == 0))
+		return;
+	/* the limit itself, for long enough to be played (and measured) */
+	for (unsigned k = 0; k < 20; k++) {
+		MXP_CHECK_EQ(t, far_rx(&o, 65535, false), MXP_MEDIA_RX_AUDIO);
+		one_tick(&o, 1);
+	}
+	struct mxp_media_leg_stats st;
+	mxp_media_leg_stats_get(o.l, &st);
+	printf("# payload 65,535 bytes after ref: level %u dBov, %llu samples played\n",
+	       st.level, (unsigned long long)st.played);
+	MXP_CHECK(t, st.level < 40); /* the loud payload, not the silence around it */
+	MXP_CHECK(t, st.played >= 15 * 160);
+	MXP_CHECK_EQ(t, far_rx(&o, 65536, false), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, far_rx(&o, 0, true), MXP_MEDIA_RX_BAD_PAYLOAD);
+	MXP_CHECK_EQ(t, far_rx(&o, sizeof(struct tbuf), false), MXP_MEDIA_RX_AUDIO);
+	one_free(&o);
+	MXP_CHECK_EQ(t, count(B_HELD), 0);
+	MXP_CHECK_EQ(t, bad_release, 0);
+	MXP_CHECK_EQ(t, released[PH_TICK] + released[PH_FINI], 21);
 }
 
 MXP_TEST(late_and_stale_packets)
@@ -479,6 +540,7 @@ MXP_TEST(leg_and_mixer_sizes)
 
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(played_packets_are_released_once),
+	MXP_CASE(payload_offset_limits),
 	MXP_CASE(late_and_stale_packets),
 	MXP_CASE(restart_releases_what_was_queued),
 	MXP_CASE(fini_returns_queued_and_deferred_packets),
