@@ -654,6 +654,29 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (__builtin_expect((uintptr_t)p < (uintptr_t)m ||
+				     (uintptr_t)p + ri->hdr_len - (uintptr_t)m >
+					     MXP_MEDIA_PAYLOAD_OFF_MAX,
+			     0)) {
+		/*
+		 * The jitter buffer keeps the payload as an offset from the mbuf of at most
+		 * 64 KB: data in a buffer of its own right after the mbuf always is. An mbuf
+		 * attached to an external buffer (mlx5's multi-packet receive queues, mprq_en)
+		 * may not be: its packet goes on in a copy, in the pool's own buffers.
+		 */
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, w->sys->p.pool, 0, UINT32_MAX);
+		if (c == NULL) {
+			l->st.other_drops++;
+			w->drops[MXP_DROP_NO_MBUF]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		ptrdiff_t at = p - rte_pktmbuf_mtod(m, const uint8_t *);
+		rte_pktmbuf_free(m);
+		m = c;
+		p = rte_pktmbuf_mtod(m, const uint8_t *) + at;
+		w->mix_copies++;
+	}
 	struct mxp_media_pkt pkt = {
 		.ref = m,
 		.payload = p + ri->hdr_len,

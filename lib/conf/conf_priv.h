@@ -634,6 +634,7 @@ struct mxp_conf_worker {
 	uint64_t cmds_run;                   /* commands run */
 	uint64_t cmds_abandoned;             /* commands dropped: the poster gave up waiting */
 	uint64_t mixer_refusals;             /* the mixer refused what the control core checked */
+	uint64_t mix_copies;                 /* mix packets copied out of an external buffer */
 	/* a command to it timed out: set by the control core, which then places new
 	 * conferences on the other workers; cleared by the worker when it takes a command */
 	uint32_t unresponsive;

@@ -479,6 +479,7 @@ mxp_conf_worker_stats(struct mxp_conf_sys *sys, uint16_t idx, struct mxp_conf_wo
 	st->cmds_run = __atomic_load_n(&w->cmds_run, __ATOMIC_RELAXED);
 	st->cmds_abandoned = __atomic_load_n(&w->cmds_abandoned, __ATOMIC_RELAXED);
 	st->mixer_refusals = __atomic_load_n(&w->mixer_refusals, __ATOMIC_RELAXED);
+	st->mix_copies = __atomic_load_n(&w->mix_copies, __ATOMIC_RELAXED);
 	st->unresponsive = __atomic_load_n(&w->unresponsive, __ATOMIC_ACQUIRE) != 0;
 	st->mix_ticks = sys->mix_ticks_gone[idx];
 	st->mix_late_ticks = sys->mix_late_gone[idx];

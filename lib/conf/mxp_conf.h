@@ -941,6 +941,9 @@ struct mxp_conf_worker_stats {
 	/** the mixer refused a leg or a cascade change the control core had checked (a
 	 *  mismatch of their views: 0 unless there is a bug) */
 	uint64_t mixer_refusals;
+	/** packets of mix legs copied into an mbuf of the pool because their data lay outside
+	 *  the jitter buffer's reach of the mbuf (an external buffer, e.g. mlx5 with mprq_en) */
+	uint64_t mix_copies;
 	/** mix ticks of the worker's conferences since the start, deleted ones included, and
 	 *  the ticks among them skipped because the worker was late (mxp_conf_info's, summed) */
 	uint64_t mix_ticks, mix_late_ticks;

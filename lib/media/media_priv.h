@@ -134,7 +134,8 @@ _Static_assert(sizeof(struct jb_slot) == 20, "slot descriptor is 20 bytes");
 
 #define JB_MARKER 0x80
 /* How far after ref a queued packet's payload may start (an mbuf's data: far less). */
-#define JB_OFF_MAX UINT16_MAX
+#define JB_OFF_MAX MXP_MEDIA_PAYLOAD_OFF_MAX
+_Static_assert(JB_OFF_MAX <= UINT16_MAX, "the slot's offset is 16 bits");
 #define JB_OFF_BITS 48
 #define JB_OFF_MASK (((uint64_t)1 << JB_OFF_BITS) - 1)
 

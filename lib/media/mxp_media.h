@@ -148,9 +148,13 @@ struct mxp_media_leg_params {
 /**
  * One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. The jitter
  * buffer keeps audio by reference: ref is the caller's buffer that holds the payload
- * (in lib/conf the rte_mbuf), payload points into it: at ref or at most 65,535 bytes
- * after it (an audio packet's payload elsewhere is BAD_PAYLOAD).
+ * (in lib/conf the rte_mbuf), payload points into it: at ref or at most
+ * MXP_MEDIA_PAYLOAD_OFF_MAX bytes after it (an audio packet's payload elsewhere is
+ * BAD_PAYLOAD: a buffer whose data is elsewhere, like an mbuf attached to an external
+ * buffer, is the caller's to copy first).
  */
+#define MXP_MEDIA_PAYLOAD_OFF_MAX 65535u
+
 struct mxp_media_pkt {
 	void *ref;                 /**< buffer holding payload; required for audio */
 	const uint8_t *payload;

@@ -1416,6 +1416,127 @@ MXP_TEST(mix_private_stream_talkspurts)
 }
 
 
+/*
+ * A mix leg's packets in mbufs attached to external buffers (as mlx5's multi-packet
+ * receive queues deliver them): the data is far from the mbuf, beyond the 64 KB the jitter
+ * buffer can reach from it (lib/media keeps payload - ref in 16 bits). Each packet goes on
+ * in a copy: every one is accepted, the other participant hears it (loud, after libsrtp2
+ * decrypted the mix), the worker counts the copies, and every external buffer is released
+ * at once (its free callback ran).
+ */
+enum { EXT_N = 60, EXT_SLOT = 4096 };
+static unsigned int ext_freed;
+
+static void
+ext_free_cb(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+	ext_freed++;
+}
+
+MXP_TEST(mix_leg_takes_external_buffer_mbufs)
+{
+	struct mxp_conf_sys *sys = sys_new();
+	uint32_t c = new_conf(sys, MXP_CONF_MIX);
+	struct peer a, b;
+	peer_init(&a, 820, 830, "192.0.2.92", 5804);
+	peer_init(&b, 821, 831, "192.0.2.93", 5806);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, false), 0);
+	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, false), 0);
+	/* the external buffers: one area, a slot per packet, 1 MB past its start so that no
+	 * slot is within 64 KB after an mbuf of the pool (checked below, packet by packet) */
+	size_t area_len = (1u << 20) + EXT_N * EXT_SLOT;
+	uint8_t *area = malloc(area_len);
+	static struct rte_mbuf_ext_shared_info sh[EXT_N];
+	if (!MXP_CHECK(t, area != NULL))
+		return;
+	struct mxp_conf_worker_stats w0, w1;
+	MXP_CHECK_EQ(t, mxp_conf_worker_stats(sys, 0, &w0), 0);
+	ext_freed = 0;
+	unsigned int far = 0, loud = 0, heard = 0;
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	for (unsigned int k = 0; k < EXT_N;) {
+		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
+			/* a's packet: built as send_pcmu() does, then moved to an external buffer */
+			uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+			buf[0] = 0x80;
+			buf[1] = 0;
+			mxp_be_wr16(buf + 2, a.seq);
+			mxp_be_wr32(buf + 4, a.ts);
+			mxp_be_wr32(buf + 8, a.ssrc);
+			for (int i = 0; i < 160; i++)
+				buf[12 + i] = mxp_media_ulaw_enc1((int16_t)(12000.0 *
+					__builtin_sin(2 * 3.14159265 * 440.0 * (a.ts + i) / 8000.0)));
+			int len = 12 + 160;
+			a.seq++;
+			a.ts += 160;
+			if (srtp_protect(a.tx, buf, &len) != srtp_err_status_ok)
+				abort();
+			struct rte_mbuf *f = tu_frame(pool, &a.leg, &a.addr, a.port, buf,
+						      (uint16_t)len);
+			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+			if (m == NULL)
+				abort();
+			uint8_t *x = area + (1u << 20) + (size_t)k * EXT_SLOT;
+			uint16_t flen = rte_pktmbuf_data_len(f);
+			memcpy(x, rte_pktmbuf_mtod(f, const uint8_t *), flen);
+			rte_pktmbuf_free(f);
+			sh[k].free_cb = ext_free_cb;
+			sh[k].fcb_opaque = NULL;
+			rte_mbuf_ext_refcnt_set(&sh[k], 1);
+			rte_pktmbuf_attach_extbuf(m, x, (rte_iova_t)(uintptr_t)x, EXT_SLOT, &sh[k]);
+			m->data_off = 0;
+			m->data_len = flen;
+			m->pkt_len = flen;
+			far += (uintptr_t)x < (uintptr_t)m || (uintptr_t)x - (uintptr_t)m > 65535;
+			tu_deliver(m);
+			send_pcmu(&b, false);
+			k++;
+		}
+		mxp_conf_worker_poll(g_w);
+		for (unsigned int i = 0; i < nsent; i++) {
+			uint8_t f[512];
+			uint32_t flen = rte_pktmbuf_pkt_len(sent[i].m);
+			const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, f);
+			struct mxp_pkt_meta meta;
+			if (fp == NULL || mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP ||
+			    meta.dport != b.port)
+				continue;
+			uint8_t pb[512];
+			int len = (int)meta.l4_payload_len;
+			memcpy(pb, fp + meta.l2_len + meta.l3_len + 8, (size_t)len);
+			if (!MXP_CHECK(t, srtp_unprotect(b.rx, pb, &len) == srtp_err_status_ok))
+				continue;
+			heard++;
+			int peak = 0;
+			for (int i2 = 12; i2 < len; i2++) {
+				int v = abs(mxp_media_ulaw_dec1(pb[i2]));
+				peak = v > peak ? v : peak;
+			}
+			loud += peak > 3000;
+		}
+		sent_clear();
+	}
+	struct mxp_leg_info li;
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, a.leg.id, &li), 0);
+	MXP_CHECK_EQ(t, mxp_conf_worker_stats(sys, 0, &w1), 0);
+	printf("# %u of %u packets far from their mbuf; leg a accepted %llu, dropped %llu; "
+	       "%llu copies; b heard %u mixed packets, %u loud; %u external buffers freed\n",
+	       far, EXT_N, (unsigned long long)li.st.rx_pkts,
+	       (unsigned long long)li.st.other_drops,
+	       (unsigned long long)(w1.mix_copies - w0.mix_copies), heard, loud, ext_freed);
+	MXP_CHECK_EQ(t, far, EXT_N);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, EXT_N);
+	MXP_CHECK_EQ(t, li.st.other_drops, 0);
+	MXP_CHECK_EQ(t, w1.mix_copies - w0.mix_copies, EXT_N);
+	MXP_CHECK_EQ(t, ext_freed, EXT_N);
+	MXP_CHECK(t, loud >= EXT_N / 2);
+	peer_fini(&a), peer_fini(&b);
+	mxp_conf_sys_destroy(sys);
+	free(area);
+}
+
 
 /* Leg adds that fail (the event payload type is the codec's) say why with -EINVAL and
  * leave no frame-format slot behind: a fifth format still fits afterwards. */
@@ -2192,6 +2313,7 @@ MXP_TEST(ssrc_collision_ends_with_the_leg_or_its_key)
 
 static const struct mxp_test_case cases[] = {
 	MXP_CASE(mix_private_stream_talkspurts),
+	MXP_CASE(mix_leg_takes_external_buffer_mbufs),
 	MXP_CASE(rekey_moves_switch),
 	MXP_CASE(rekey_moves_mix),
 	MXP_CASE(ssrc_move_keeps_registry),
