@@ -10,8 +10,8 @@
  *    The session counts the packets of every stream that uses it against its limits
  *    (RFC 3711 9.2, RFC 4568 lifetime: per master key, whatever the SSRC);
  *  - a stream (struct mxp_srtp_stream) is one SSRC in one direction: rollover counter,
- *    highest sequence number, SRTP and SRTCP replay windows (stored inline, sized by the
- *    window), the outbound SRTCP index, counters, and references to up to
+ *    highest sequence number, the SRTP replay window and (inbound) the SRTCP one (stored
+ *    inline, sized by the window), the outbound SRTCP index, counters, and references to up to
  *    MXP_SRTP_MAX_KEYS key sessions told apart by their MKI. Several output streams under
  *    one master key are several streams with different SSRCs referring to one key session
  *    (RFC 3711 section 9.1 forbids two streams with one SSRC under one key), the way
@@ -20,8 +20,8 @@
  * A context (struct mxp_srtp_ctx) is the convenience form of the earlier API: a stream and
  * the key sessions it owns, in one allocation; it alone supports a key derivation rate.
  *
- * The caller allocates: mxp_srtp_key_size() / mxp_srtp_stream_size() / mxp_srtp_ctx_size()
- * bytes aligned to 64, then the matching _init(). Nothing on the packet path allocates,
+ * The caller allocates: mxp_srtp_key_size() / mxp_srtp_stream_size() (or the smaller
+ * mxp_srtp_stream_size_dir() of an outbound stream) / mxp_srtp_ctx_size() bytes aligned to 64, then the matching _init(). Nothing on the packet path allocates,
  * locks, logs or makes a system call. A stream, and the key sessions it uses, is used by one
  * worker thread; the crypto driver keeps per-thread state (see mxp_srtp_thread_init()).
  * Key sessions and streams are set up, changed and freed while the worker does not use them
@@ -496,8 +496,8 @@ int mxp_srtp_key_info(const struct mxp_srtp_key *key, struct mxp_srtp_key_info *
 /**
  * Opaque stream: one SSRC in one direction, referring to its key sessions. Its first cache
  * line holds what every packet reads; then the SRTP counters and the SRTP replay ring (an
- * SRTP packet touches two lines for windows up to 128), the SRTCP ring, SRTCP state and the
- * drop counters.
+ * SRTP packet touches two lines for windows up to 128), the SRTCP ring (inbound streams
+ * only), SRTCP state and the drop counters.
  */
 struct mxp_srtp_stream;
 
@@ -513,7 +513,9 @@ struct mxp_srtp_stream_params {
 	bool ssrc_learn;
 	/**
 	 * Replay window in packets (SRTP and SRTCP alike): 0 = MXP_SRTP_REPLAY_WINDOW_DEFAULT,
-	 * else MIN..MAX. Must not exceed what mxp_srtp_stream_size() was given.
+	 * else MIN..MAX. Must not exceed what mxp_srtp_stream_size() was given, nor, in
+	 * memory of mxp_srtp_stream_size_dir() bytes, what it was given (with this @c dir:
+	 * an inbound stream in memory sized for an outbound one would overrun it).
 	 */
 	uint32_t replay_window;
 	/** Rollover counter of the first packet (usually 0; RFC 3711 3.3.1). */

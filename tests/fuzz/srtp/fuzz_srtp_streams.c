@@ -48,7 +48,10 @@ static void
 stream_setup(struct mxp_srtp_stream *s, enum mxp_srtp_dir d, uint32_t ssrc, bool learn,
 	     struct mxp_srtp_key *k)
 {
-	struct mxp_srtp_stream_params p = { .dir = d, .ssrc = ssrc, .ssrc_learn = learn };
+	/* outbound: lib/conf's output streams (the smallest window, no SRTCP ring) */
+	struct mxp_srtp_stream_params p = {
+		.dir = d, .ssrc = ssrc, .ssrc_learn = learn,
+		.replay_window = d == MXP_SRTP_OUTBOUND ? MXP_SRTP_REPLAY_WINDOW_MIN : 0 };
 	CHECK(mxp_srtp_stream_init(s, &p, NULL, 0) == 0);
 	CHECK(mxp_srtp_stream_key_add(s, k) == 0);
 }
@@ -95,7 +98,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kout = aligned_alloc(MXP_SRTP_KEY_ALIGN, ks);
 		for (int i = 0; i < NS; i++) {
 			in[i] = aligned_alloc(MXP_SRTP_STREAM_ALIGN, mxp_srtp_stream_size(0));
-			out[i] = aligned_alloc(MXP_SRTP_STREAM_ALIGN, mxp_srtp_stream_size(0));
+			/* exactly their size: ASan sees an access beyond it */
+			out[i] = aligned_alloc(MXP_SRTP_STREAM_ALIGN,
+					       mxp_srtp_stream_size_dir(MXP_SRTP_REPLAY_WINDOW_MIN,
+									MXP_SRTP_OUTBOUND));
 		}
 	}
 	if (size < 1 || size > 4096)
