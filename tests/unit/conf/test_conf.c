@@ -1313,11 +1313,11 @@ rekey_moves(struct mxp_test_ctx *t, enum mxp_conf_mode mode)
 MXP_TEST(rekey_moves_switch) { rekey_moves(t, MXP_CONF_SWITCH); }
 MXP_TEST(rekey_moves_mix) { rekey_moves(t, MXP_CONF_MIX); }
 
-/* A participant's 20 ms PCMU packet: a loud 440 Hz tone, or near silence. */
-static void
-send_pcmu(struct peer *pr, bool loud)
+/* A participant's next 20 ms PCMU packet (a loud 440 Hz tone, or near silence),
+ * SRTP-protected by its libsrtp2 session, into buf; returns its length. */
+static int
+pcmu_srtp(struct peer *pr, bool loud, uint8_t buf[256 + SRTP_MAX_TRAILER_LEN])
 {
-	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
 	buf[0] = 0x80;
 	buf[1] = 0;
 	mxp_be_wr16(buf + 2, pr->seq);
@@ -1333,6 +1333,14 @@ send_pcmu(struct peer *pr, bool loud)
 	pr->ts += 160;
 	if (srtp_protect(pr->tx, buf, &len) != srtp_err_status_ok)
 		abort();
+	return len;
+}
+
+static void
+send_pcmu(struct peer *pr, bool loud)
+{
+	uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
+	int len = pcmu_srtp(pr, loud, buf);
 	tu_deliver(tu_frame(pool, &pr->leg, &pr->addr, pr->port, buf, (uint16_t)len));
 }
 
@@ -1458,21 +1466,9 @@ MXP_TEST(mix_leg_takes_external_buffer_mbufs)
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
 	for (unsigned int k = 0; k < EXT_N;) {
 		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
-			/* a's packet: built as send_pcmu() does, then moved to an external buffer */
+			/* a's packet, loud, moved to an external buffer */
 			uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
-			buf[0] = 0x80;
-			buf[1] = 0;
-			mxp_be_wr16(buf + 2, a.seq);
-			mxp_be_wr32(buf + 4, a.ts);
-			mxp_be_wr32(buf + 8, a.ssrc);
-			for (int i = 0; i < 160; i++)
-				buf[12 + i] = mxp_media_ulaw_enc1((int16_t)(12000.0 *
-					__builtin_sin(2 * 3.14159265 * 440.0 * (a.ts + i) / 8000.0)));
-			int len = 12 + 160;
-			a.seq++;
-			a.ts += 160;
-			if (srtp_protect(a.tx, buf, &len) != srtp_err_status_ok)
-				abort();
+			int len = pcmu_srtp(&a, true, buf);
 			struct rte_mbuf *f = tu_frame(pool, &a.leg, &a.addr, a.port, buf,
 						      (uint16_t)len);
 			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
