@@ -662,19 +662,23 @@ conf_mix_rx(struct mxp_conf_worker *w, struct mxp_leg *l, struct rte_mbuf *m, co
 		 * The jitter buffer keeps the payload as an offset from the mbuf of at most
 		 * 64 KB: data in a buffer of its own right after the mbuf always is. An mbuf
 		 * attached to an external buffer (mlx5's multi-packet receive queues, mprq_en)
-		 * may not be: its packet goes on in a copy, in the pool's own buffers.
+		 * may not be: its RTP packet goes on in a copy, in one of the pool's mbufs. One
+		 * that needs more than one (a jumbo frame) is dropped: the leg reads a payload
+		 * whole.
 		 */
-		struct rte_mbuf *c = rte_pktmbuf_copy(m, w->sys->p.pool, 0, UINT32_MAX);
-		if (c == NULL) {
+		ptrdiff_t at = p - rte_pktmbuf_mtod(m, const uint8_t *);
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, w->sys->p.pool, (uint32_t)at, len);
+		enum mxp_drop why = c == NULL ? MXP_DROP_NO_MBUF : MXP_DROP_L2_SEGMENTED;
+		rte_pktmbuf_free(m);
+		if (c == NULL || c->nb_segs != 1) {
+			rte_pktmbuf_free(c);
 			l->st.other_drops++;
-			w->drops[MXP_DROP_NO_MBUF]++;
-			rte_pktmbuf_free(m);
+			conf_leg_count(l, why);
+			w->drops[why]++;
 			return;
 		}
-		ptrdiff_t at = p - rte_pktmbuf_mtod(m, const uint8_t *);
-		rte_pktmbuf_free(m);
 		m = c;
-		p = rte_pktmbuf_mtod(m, const uint8_t *) + at;
+		p = rte_pktmbuf_mtod(m, const uint8_t *);
 		w->mix_copies++;
 	}
 	struct mxp_media_pkt pkt = {

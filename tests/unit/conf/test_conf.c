@@ -1430,10 +1430,12 @@ MXP_TEST(mix_private_stream_talkspurts)
  * buffer can reach from it (lib/media keeps payload - ref in 16 bits). Each packet goes on
  * in a copy: every one is accepted, the other participant hears it (loud, after libsrtp2
  * decrypted the mix), the worker counts the copies, and every external buffer is released
- * at once (its free callback ran).
+ * at once (its free callback ran). A packet too big for one of the pool's mbufs is dropped,
+ * counted as l2_segmented (the leg reads a payload whole).
  */
 enum { EXT_N = 60, EXT_SLOT = 4096 };
 static unsigned int ext_freed;
+static struct rte_mbuf_ext_shared_info ext_sh[EXT_N + 1];
 
 static void
 ext_free_cb(void *addr, void *opaque)
@@ -1441,6 +1443,33 @@ ext_free_cb(void *addr, void *opaque)
 	(void)addr;
 	(void)opaque;
 	ext_freed++;
+}
+
+/* The peer's frame carrying rtp, built in external buffer k of area and attached to a
+ * fresh mbuf; *far: whether its data is beyond a slot's reach of the mbuf. */
+static struct rte_mbuf *
+ext_frame(uint8_t *area, unsigned int k, const struct peer *pr, const uint8_t *rtp,
+	  uint16_t rtplen, bool *far)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	if (m == NULL)
+		abort();
+	uint8_t *x = area + (1u << 20) + (size_t)k * EXT_SLOT;
+	struct mxp_pkt_udp_addr a = { .src_mac = peer_mac, .dst_mac = our_mac, .src = pr->addr,
+				      .dst = pr->leg.local, .sport = pr->port,
+				      .dport = pr->leg.local_port };
+	uint16_t hl = mxp_pkt_udp_hdr_len(pr->addr.af);
+	memcpy(x + hl, rtp, rtplen);
+	mxp_pkt_build_udp(x, &a, rtplen, mxp_pkt_payload_sum(rtp, rtplen));
+	ext_sh[k].free_cb = ext_free_cb;
+	ext_sh[k].fcb_opaque = NULL;
+	rte_mbuf_ext_refcnt_set(&ext_sh[k], 1);
+	rte_pktmbuf_attach_extbuf(m, x, (rte_iova_t)(uintptr_t)x, EXT_SLOT, &ext_sh[k]);
+	m->data_off = 0;
+	m->data_len = (uint16_t)(hl + rtplen);
+	m->pkt_len = m->data_len;
+	*far = (uintptr_t)x < (uintptr_t)m || (uintptr_t)x - (uintptr_t)m > 65535;
+	return m;
 }
 
 MXP_TEST(mix_leg_takes_external_buffer_mbufs)
@@ -1453,12 +1482,10 @@ MXP_TEST(mix_leg_takes_external_buffer_mbufs)
 	MXP_CHECK_EQ(t, add_leg(sys, c, &a, MXP_SM_SENDRECV, false), 0);
 	MXP_CHECK_EQ(t, add_leg(sys, c, &b, MXP_SM_SENDRECV, false), 0);
 	/* the external buffers: one area, a slot per packet, 1 MB past its start so that no
-	 * slot is within 64 KB after an mbuf of the pool (checked below, packet by packet) */
-	size_t area_len = (1u << 20) + EXT_N * EXT_SLOT;
-	uint8_t *area = malloc(area_len);
-	static struct rte_mbuf_ext_shared_info sh[EXT_N];
-	if (!MXP_CHECK(t, area != NULL))
-		return;
+	 * slot is within 64 KB after an mbuf of the pool (checked, packet by packet) */
+	uint8_t *area = malloc((1u << 20) + (EXT_N + 1) * EXT_SLOT);
+	if (area == NULL)
+		abort();
 	struct mxp_conf_worker_stats w0, w1;
 	MXP_CHECK_EQ(t, mxp_conf_worker_stats(sys, 0, &w0), 0);
 	ext_freed = 0;
@@ -1466,35 +1493,19 @@ MXP_TEST(mix_leg_takes_external_buffer_mbufs)
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
 	for (unsigned int k = 0; k < EXT_N;) {
 		if (rte_rdtsc() >= t0 + (uint64_t)k * hz / 50) {
-			/* a's packet, loud, moved to an external buffer */
 			uint8_t buf[256 + SRTP_MAX_TRAILER_LEN];
 			int len = pcmu_srtp(&a, true, buf);
-			struct rte_mbuf *f = tu_frame(pool, &a.leg, &a.addr, a.port, buf,
-						      (uint16_t)len);
-			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-			if (m == NULL)
-				abort();
-			uint8_t *x = area + (1u << 20) + (size_t)k * EXT_SLOT;
-			uint16_t flen = rte_pktmbuf_data_len(f);
-			memcpy(x, rte_pktmbuf_mtod(f, const uint8_t *), flen);
-			rte_pktmbuf_free(f);
-			sh[k].free_cb = ext_free_cb;
-			sh[k].fcb_opaque = NULL;
-			rte_mbuf_ext_refcnt_set(&sh[k], 1);
-			rte_pktmbuf_attach_extbuf(m, x, (rte_iova_t)(uintptr_t)x, EXT_SLOT, &sh[k]);
-			m->data_off = 0;
-			m->data_len = flen;
-			m->pkt_len = flen;
-			far += (uintptr_t)x < (uintptr_t)m || (uintptr_t)x - (uintptr_t)m > 65535;
-			tu_deliver(m);
+			bool f;
+			tu_deliver(ext_frame(area, k, &a, buf, (uint16_t)len, &f));
+			far += f;
 			send_pcmu(&b, false);
 			k++;
 		}
 		mxp_conf_worker_poll(g_w);
 		for (unsigned int i = 0; i < nsent; i++) {
-			uint8_t f[512];
+			uint8_t fb[512];
 			uint32_t flen = rte_pktmbuf_pkt_len(sent[i].m);
-			const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, f);
+			const uint8_t *fp = rte_pktmbuf_read(sent[i].m, 0, flen, fb);
 			struct mxp_pkt_meta meta;
 			if (fp == NULL || mxp_pkt_parse(fp, flen, 0, &meta) != MXP_PKT_UDP ||
 			    meta.dport != b.port)
@@ -1528,11 +1539,34 @@ MXP_TEST(mix_leg_takes_external_buffer_mbufs)
 	MXP_CHECK_EQ(t, w1.mix_copies - w0.mix_copies, EXT_N);
 	MXP_CHECK_EQ(t, ext_freed, EXT_N);
 	MXP_CHECK(t, loud >= EXT_N / 2);
+
+	/* a 2,500-byte payload: more than one mbuf of the pool holds */
+	static uint8_t big[2600 + SRTP_MAX_TRAILER_LEN];
+	big[0] = 0x80;
+	big[1] = 0;
+	mxp_be_wr16(big + 2, a.seq++);
+	mxp_be_wr32(big + 4, a.ts);
+	mxp_be_wr32(big + 8, a.ssrc);
+	memset(big + 12, 0x55, 2500);
+	a.ts += 2500;
+	int blen = 12 + 2500;
+	if (srtp_protect(a.tx, big, &blen) != srtp_err_status_ok)
+		abort();
+	uint64_t seg0 = g_w->drops[MXP_DROP_L2_SEGMENTED];
+	bool f;
+	tu_deliver(ext_frame(area, EXT_N, &a, big, (uint16_t)blen, &f));
+	mxp_conf_worker_poll(g_w);
+	sent_clear();
+	MXP_CHECK_EQ(t, mxp_conf_leg_get(sys, a.leg.id, &li), 0);
+	MXP_CHECK(t, f);
+	MXP_CHECK_EQ(t, g_w->drops[MXP_DROP_L2_SEGMENTED] - seg0, 1);
+	MXP_CHECK_EQ(t, li.st.other_drops, 1);
+	MXP_CHECK_EQ(t, li.st.rx_pkts, EXT_N);
+	MXP_CHECK_EQ(t, ext_freed, EXT_N + 1);
 	peer_fini(&a), peer_fini(&b);
 	mxp_conf_sys_destroy(sys);
 	free(area);
 }
-
 
 /* Leg adds that fail (the event payload type is the codec's) say why with -EINVAL and
  * leave no frame-format slot behind: a fifth format still fits afterwards. */
