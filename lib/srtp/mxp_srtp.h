@@ -21,7 +21,8 @@
  * the key sessions it owns, in one allocation; it alone supports a key derivation rate.
  *
  * The caller allocates: mxp_srtp_key_size() / mxp_srtp_stream_size() (or the smaller
- * mxp_srtp_stream_size_dir() of an outbound stream) / mxp_srtp_ctx_size() bytes aligned to 64, then the matching _init(). Nothing on the packet path allocates,
+ * mxp_srtp_stream_size_dir() of an outbound stream) / mxp_srtp_ctx_size() bytes aligned
+ * to 64, then the matching _init(). Nothing on the packet path allocates,
  * locks, logs or makes a system call. A stream, and the key sessions it uses, is used by one
  * worker thread; the crypto driver keeps per-thread state (see mxp_srtp_thread_init()).
  * Key sessions and streams are set up, changed and freed while the worker does not use them
@@ -513,9 +514,9 @@ struct mxp_srtp_stream_params {
 	bool ssrc_learn;
 	/**
 	 * Replay window in packets (SRTP and SRTCP alike): 0 = MXP_SRTP_REPLAY_WINDOW_DEFAULT,
-	 * else MIN..MAX. Must not exceed what mxp_srtp_stream_size() was given, nor, in
-	 * memory of mxp_srtp_stream_size_dir() bytes, what it was given (with this @c dir:
-	 * an inbound stream in memory sized for an outbound one would overrun it).
+	 * else MIN..MAX. Must not exceed the window the memory was sized for
+	 * (mxp_srtp_stream_size(), or mxp_srtp_stream_size_dir() with this @c dir: an
+	 * inbound stream in memory sized for an outbound one would overrun it).
 	 */
 	uint32_t replay_window;
 	/** Rollover counter of the first packet (usually 0; RFC 3711 3.3.1). */

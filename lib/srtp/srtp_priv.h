@@ -166,8 +166,8 @@ struct mxp_srtp_stream {
 	/* line 1 */
 	uint64_t srtp_pkts[2];  /* [0] protected (outbound) or unprotected (inbound), [1] verified */
 	uint64_t bytes;         /* RTP/RTCP bytes before protect, after unprotect (or verified) */
-	uint64_t ring[];        /* SRTP ring, SRTCP ring (inbound only; srtp_ring_words() each),
-				 * cold part */
+	/* SRTP ring, SRTCP ring (inbound only; srtp_ring_words() each), cold part */
+	uint64_t ring[];
 };
 
 struct srtp_stream_cold {
