@@ -145,6 +145,9 @@ struct mxp_media_leg_params {
 	void *release_arg;         /**< passed to release */
 };
 
+/** How far after a packet's ref its payload may start (mxp_media_pkt). */
+#define MXP_MEDIA_PAYLOAD_OFF_MAX 65535u
+
 /**
  * One received RTP packet (already SRTP-decrypted), as lib/pkt parsed it. The jitter
  * buffer keeps audio by reference: ref is the caller's buffer that holds the payload
@@ -153,8 +156,6 @@ struct mxp_media_leg_params {
  * BAD_PAYLOAD: a buffer whose data is elsewhere, like an mbuf attached to an external
  * buffer, is the caller's to copy first).
  */
-#define MXP_MEDIA_PAYLOAD_OFF_MAX 65535u
-
 struct mxp_media_pkt {
 	void *ref;                 /**< buffer holding payload; required for audio */
 	const uint8_t *payload;
