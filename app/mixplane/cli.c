@@ -223,9 +223,9 @@ cmd_stats(struct cli_req *r, int argi)
 			mxp_json_u64(&j, "polls", w->st.polls);
 			mxp_json_u64(&j, "busy_polls", w->st.busy_polls);
 			struct mxp_conf_worker_stats cw;
-			mxp_json_bool(&j, "unresponsive",
-				      mxp_conf_worker_stats(r->ctx->conf, w->idx, &cw) == 0 &&
-					      cw.unresponsive);
+			bool got = mxp_conf_worker_stats(r->ctx->conf, w->idx, &cw) == 0;
+			mxp_json_bool(&j, "unresponsive", got && cw.unresponsive);
+			mxp_json_u64(&j, "mix_copies", got ? cw.mix_copies : 0);
 			mxp_json_obj_close(&j);
 		}
 		mxp_json_arr_close(&j);

@@ -249,12 +249,16 @@ page_workers(struct mxp_metrics *m, struct mxp_buf *b, const struct conf_totals 
 		  "Mix ticks of the worker's mix conferences (deleted ones included)." },
 		{ "mixplane_mix_late_ticks_total", "counter",
 		  "Mix ticks skipped because the worker was late (deleted conferences included)." },
+		{ "mixplane_mix_copies_total", "counter",
+		  "Packets of mix legs copied into a pool mbuf: their data was in an external "
+		  "buffer out of the jitter buffer's reach of the mbuf." },
 	};
 	for (size_t k = 0; k < RTE_DIM(conf_metrics); k++) {
 		family(b, conf_metrics[k].name, conf_metrics[k].type, conf_metrics[k].help);
 		for (uint16_t i = 0; i < ctx->nb_workers && i < MXP_MAX_WORKERS; i++) {
 			uint64_t v = k == 0 ? t->wconfs[i] : k == 1 ? t->wlegs[i]
-				   : k == 2 ? cw[i].mix_ticks : cw[i].mix_late_ticks;
+				   : k == 2 ? cw[i].mix_ticks : k == 3 ? cw[i].mix_late_ticks
+				   : cw[i].mix_copies;
 			snprintf(l, sizeof(l), "worker=\"%u\"", i);
 			sample(b, conf_metrics[k].name, l, v);
 		}

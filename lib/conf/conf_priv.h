@@ -360,6 +360,8 @@ conf_leg_count(struct mxp_leg *l, enum mxp_drop d)
 	case MXP_DROP_SRTP_BAD_HEADER:
 	case MXP_DROP_SRTP_OTHER: r = MXP_LEG_DROP_SRTP_OTHER; break;
 	case MXP_DROP_NO_MBUF: r = MXP_LEG_DROP_NO_MBUF; break;
+	/* only a mix leg's packet in an external buffer too big for a pool mbuf (conf_mix_rx) */
+	case MXP_DROP_L2_SEGMENTED: r = MXP_LEG_DROP_TOO_LARGE; break;
 	default: return;
 	}
 	l->st.drops[r]++;

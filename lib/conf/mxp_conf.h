@@ -215,13 +215,13 @@ struct mxp_leg_params {
 	X(SRTP_KEY_EXHAUSTED, "srtp_key_exhausted", "master key reached its usage limit") \
 	X(SRTP_SSRC, "srtp_ssrc", "SSRC differs from the one learnt first") \
 	X(SRTP_OTHER, "srtp_other", "SRTP packet shorter than header and trailer, or another SRTP failure") \
-	X(TOO_LARGE, "too_large", "mix: audio payload longer than the jitter buffer takes (120 ms of the codec)") \
+	X(TOO_LARGE, "too_large", "mix: audio payload longer than the jitter buffer takes (120 ms of the codec), or a packet in an external buffer too big for one pool mbuf") \
 	X(BAD_PAYLOAD, "bad_payload", "mix: empty or malformed audio or telephone-event payload") \
 	X(DUPLICATE, "duplicate", "mix: sequence number already received") \
 	X(LATE, "late", "mix: arrived after its playout time (or left behind it after late ticks)") \
 	X(OUTLIER, "outlier", "mix: far off the stream's timeline (a second one in step restarts the stream)") \
 	X(FLUSHED, "flushed", "mix: taken into the jitter buffer, then discarded unplayed when the stream restarted (new SSRC, sequence or timestamp jump)") \
-	X(NO_MBUF, "no_mbuf", "switch: no mbuf for a key group's copy")
+	X(NO_MBUF, "no_mbuf", "switch: no mbuf for a key group's copy; mix: none for the copy of a packet in an external buffer")
 
 enum mxp_leg_drop {
 #define MXP_LEG_DROP_ENUM_(e, n, d) MXP_LEG_DROP_##e,

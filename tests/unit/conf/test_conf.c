@@ -1561,6 +1561,7 @@ MXP_TEST(mix_leg_takes_external_buffer_mbufs)
 	MXP_CHECK(t, f);
 	MXP_CHECK_EQ(t, g_w->drops[MXP_DROP_L2_SEGMENTED] - seg0, 1);
 	MXP_CHECK_EQ(t, li.st.other_drops, 1);
+	MXP_CHECK_EQ(t, li.st.drops[MXP_LEG_DROP_TOO_LARGE], 1); /* the leg's reason for it */
 	MXP_CHECK_EQ(t, li.st.rx_pkts, EXT_N);
 	MXP_CHECK_EQ(t, ext_freed, EXT_N + 1);
 	peer_fini(&a), peer_fini(&b);
